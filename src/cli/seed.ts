@@ -1,0 +1,15 @@
+import { loadConfig } from '../config.js';
+import { openDatabase } from '../db/database.js';
+import { createRepositories } from '../resources/index.js';
+import { seedDatabase } from '../seed/seed.js';
+
+/** `npm run seed`: loads the source document's records into the configured database (idempotent). */
+try {
+  const database = openDatabase(loadConfig().databaseUrl);
+  const { article } = seedDatabase(createRepositories(database.db));
+  database.close();
+  process.stdout.write(`seeded: article ${article.slug}\n`);
+} catch (error) {
+  process.stderr.write(`khabar seed: ${(error as Error).message}\n`);
+  process.exit(1);
+}

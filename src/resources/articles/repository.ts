@@ -1,0 +1,41 @@
+import type { Db } from '../../db/database.js';
+import { meetings } from '../meetings/table.js';
+import { organisations } from '../organisations/table.js';
+import { people } from '../people/table.js';
+import { listRelation } from '../shared/relations.js';
+import { createRepository, type Reference, type ResourceTable } from '../shared/repository.js';
+import type { Article, ArticleInput } from './schemas.js';
+import { articleMeetings, articleOrganisations, articlePeople, articles, type Block } from './table.js';
+
+/** The plain-text body: block texts joined by blank lines. Mention offsets index into this string. */
+export const plainText = (body: Block[]): string => body.map((block) => block.text).join('\n\n');
+
+const subjects = [
+  { key: 'person_ids', table: articlePeople, target: people },
+  { key: 'organisation_ids', table: articleOrganisations, target: organisations },
+  { key: 'meeting_ids', table: articleMeetings, target: meetings },
+] as const;
+
+function subjectReferences(input: ArticleInput): Reference[] {
+  return subjects.flatMap(({ key, target }) =>
+    (input[key] ?? []).map((id, i): Reference => ({ path: `${key}.${i}`, table: target as ResourceTable, id })),
+  );
+}
+
+export function articleRepository(db: Db) {
+  return createRepository<Article, ArticleInput>(db, {
+    table: articles,
+    noun: 'article',
+    relations: subjects.map(({ key, table }) =>
+      listRelation(db, {
+        key,
+        table,
+        parent: 'article_id',
+        toItem: (row) => row.subject_id,
+        toRow: (subject_id: string, article_id, position) => ({ article_id, position, subject_id }),
+      }),
+    ),
+    derive: (input) => ({ body_text: plainText(input.body) }),
+    references: subjectReferences,
+  });
+}

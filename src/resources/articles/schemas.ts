@@ -1,0 +1,43 @@
+import { createInsertSchema, createSelectSchema } from 'drizzle-zod';
+import { z } from 'zod';
+import { idList, isoDateTime, languageTag, nullableText, slug, text } from '../shared/fields.js';
+import { columnFields, ignored, systemColumns, writable } from '../shared/schemas.js';
+import { articles, blockTypes } from './table.js';
+
+export const block = z
+  .strictObject({ type: z.enum(blockTypes), text: text(20_000) })
+  .meta({ id: 'Block', example: { type: 'paragraph', text: 'عقد وكيل وزارة الداخلية الكويتي المؤقت اللواء علي العدواني اجتماعًا…' } });
+
+const columns = {
+  slug,
+  title: text(500),
+  language: languageTag,
+  summary: nullableText(2000),
+  body: z.array(block).min(1).max(1000),
+  source: nullableText(500).meta({ description: 'attribution: who the facts come from' }),
+  published_at: isoDateTime.nullable(),
+};
+
+const relations = {
+  person_ids: idList.meta({ description: 'people the article is about' }),
+  organisation_ids: idList.meta({ description: 'organisations the article is about' }),
+  meeting_ids: idList.meta({ description: 'meetings the article reports' }),
+};
+const derived = {
+  body_text: z.string().meta({ description: 'the body as plain text: blocks joined by blank lines' }),
+};
+
+export const article = createSelectSchema(articles, columns).extend(relations).meta({ id: 'Article' });
+
+export const articleInput = z
+  .strictObject({
+    ...columnFields(createInsertSchema(articles, columns).omit({ ...systemColumns, body_text: true }).shape),
+    ...writable(relations),
+    ...ignored(derived),
+  })
+  .meta({ id: 'ArticleWrite' });
+
+export const articlePatch = articleInput.partial().meta({ id: 'ArticlePatch' });
+
+export type Article = z.infer<typeof article>;
+export type ArticleInput = z.infer<typeof articleInput>;

@@ -1,0 +1,50 @@
+import { index, integer, primaryKey, sqliteTable, text, type SQLiteColumn } from 'drizzle-orm/sqlite-core';
+import { recordColumns } from '../../db/columns.js';
+import { meetings } from '../meetings/table.js';
+import { organisations } from '../organisations/table.js';
+import { people } from '../people/table.js';
+
+export const blockTypes = ['heading', 'paragraph'] as const;
+export interface Block {
+  type: (typeof blockTypes)[number];
+  text: string;
+}
+
+export const articles = sqliteTable(
+  'articles',
+  {
+    ...recordColumns(),
+    title: text().notNull(),
+    language: text().notNull(),
+    summary: text(),
+    body: text({ mode: 'json' }).$type<Block[]>().notNull(),
+    body_text: text().notNull(),
+    source: text(),
+    published_at: text(),
+  },
+  (t) => [
+    index('articles_published_at_idx').on(t.published_at, t.id),
+    index('articles_language_idx').on(t.language, t.id),
+    index('articles_title_idx').on(t.title, t.id),
+  ],
+);
+
+/** What an article is about: one link table per kind of subject, so each has a real foreign key. */
+const subjectLinks = (name: string, subject: () => SQLiteColumn) =>
+  sqliteTable(
+    name,
+    {
+      article_id: text()
+        .notNull()
+        .references(() => articles.id, { onDelete: 'cascade' }),
+      position: integer().notNull(),
+      subject_id: text()
+        .notNull()
+        .references(subject, { onDelete: 'cascade' }),
+    },
+    (t) => [primaryKey({ columns: [t.article_id, t.position] }), index(`${name}_subject_idx`).on(t.subject_id, t.article_id)],
+  );
+
+export const articlePeople = subjectLinks('article_people', () => people.id);
+export const articleOrganisations = subjectLinks('article_organisations', () => organisations.id);
+export const articleMeetings = subjectLinks('article_meetings', () => meetings.id);

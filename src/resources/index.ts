@@ -1,0 +1,17 @@
+import type { Db } from '../db/database.js';
+import { articleRepository } from './articles/repository.js';
+import { meetingRepository } from './meetings/repository.js';
+import { organisationRepository } from './organisations/repository.js';
+import { personRepository } from './people/repository.js';
+
+/** The data layer: every query khabar runs goes through one of these. */
+export function createRepositories(db: Db) {
+  return {
+    articles: articleRepository(db),
+    people: personRepository(db),
+    organisations: organisationRepository(db),
+    meetings: meetingRepository(db),
+  };
+}
+
+export type Repositories = ReturnType<typeof createRepositories>;

@@ -1,0 +1,14 @@
+import type { Repositories } from '../index.js';
+import { resourceRoutes } from '../shared/routes.js';
+import { organisation, organisationInput, organisationPatch } from './schemas.js';
+
+export const organisationRoutes = (repositories: Repositories) =>
+  resourceRoutes({
+    path: 'organisations',
+    name: 'Organisation',
+    noun: 'organisation',
+    record: organisation,
+    input: organisationInput,
+    patch: organisationPatch,
+    repository: repositories.organisations,
+  });

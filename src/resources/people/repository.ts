@@ -1,0 +1,36 @@
+import type { Db } from '../../db/database.js';
+import { organisations } from '../organisations/table.js';
+import { listRelation } from '../shared/relations.js';
+import { createRepository } from '../shared/repository.js';
+import type { Person, PersonInput } from './schemas.js';
+import { affiliations, people } from './table.js';
+
+type AffiliationInput = NonNullable<PersonInput['affiliations']>[number];
+
+export function personRepository(db: Db) {
+  return createRepository<Person, PersonInput>(db, {
+    table: people,
+    noun: 'person',
+    relations: [
+      listRelation(db, {
+        key: 'affiliations',
+        table: affiliations,
+        parent: 'person_id',
+        toItem: (row) => ({ organisation_id: row.organisation_id, role: row.role, acting: row.acting }),
+        toRow: (item: AffiliationInput, person_id, position) => ({
+          person_id,
+          position,
+          organisation_id: item.organisation_id,
+          role: item.role ?? null,
+          acting: item.acting ?? null,
+        }),
+      }),
+    ],
+    references: (input) =>
+      (input.affiliations ?? []).map((item, i) => ({
+        path: `affiliations.${i}.organisation_id`,
+        table: organisations,
+        id: item.organisation_id,
+      })),
+  });
+}

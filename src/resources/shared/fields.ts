@@ -1,0 +1,38 @@
+import { z } from 'zod';
+
+const uuidShape = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export const recordId = z.string().regex(uuidShape, 'must be a record id').meta({ example: '019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d' });
+
+/** Letters and digits of any script joined by hyphens; never shaped like an id, so id-or-slug lookups cannot collide. */
+export const slug = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[\p{L}\p{N}]+(?:-[\p{L}\p{N}]+)*$/u, 'must be letters and digits joined by single hyphens')
+  .refine((value) => !uuidShape.test(value), 'must not look like a record id')
+  .meta({ example: 'علي-العدواني' });
+
+/** Trimmed, non-empty text of bounded length. */
+export const text = (max: number) => z.string().trim().min(1).max(max);
+export const nullableText = (max: number) => text(max).nullable();
+
+export const isoDateTime = z.iso.datetime({ offset: true }).meta({ example: '2026-11-25T09:00:00Z' });
+export const isoDateOrDateTime = z.union([z.iso.date(), isoDateTime]);
+
+export const countryCode = z
+  .string()
+  .regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code')
+  .nullable()
+  .meta({ example: 'KW' });
+
+export const languageTag = z
+  .string()
+  .regex(/^[a-zA-Z]{2,3}(?:-[a-zA-Z0-9]{2,8})*$/, 'must be a BCP 47 language tag')
+  .meta({ example: 'ar' });
+
+export const idList = z.array(recordId).max(200);
+export const textList = (max: number) => z.array(text(max)).max(100);
+
+/** A property a GET returns but a write ignores, so that a GET body can be sent back unchanged. */
+export const readOnly = <T extends z.ZodType>(schema: T) => schema.optional().meta({ readOnly: true, description: 'read-only: ignored on write' });

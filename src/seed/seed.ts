@@ -1,0 +1,90 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Repositories } from '../resources/index.js';
+import { parseSourceDocument, slugify } from './parse-source.js';
+import { sourceArticle, sourceMeeting, sourceOrganisations, sourcePeople } from './source-facts.js';
+
+export const sourceDocumentPath = fileURLToPath(new URL('../../seed/kuwait-saudi-interior-meeting.ar.txt', import.meta.url));
+
+export const readSourceDocument = (): string => readFileSync(sourceDocumentPath, 'utf8');
+
+type Slugged = { id: string };
+
+/** Finds the record with this slug, or creates it: seeding twice leaves one copy. */
+function ensure<T extends Slugged, I>(repository: { find(slug: string): T | null; create(input: I): T }, slug: string, input: () => I) {
+  const existing = repository.find(slug);
+  return existing ?? repository.create(input());
+}
+
+/** Loads the records the source document names, linked as it links them. */
+export function seedDatabase(repositories: Repositories, sourceText = readSourceDocument()) {
+  const report = parseSourceDocument(sourceText);
+  const ids = new Map<string, string>();
+  const idOf = (slug: string) => ids.get(slug)!;
+
+  for (const org of sourceOrganisations) {
+    const record = ensure(repositories.organisations, org.slug, () => ({
+      slug: org.slug,
+      name: org.name.value,
+      kind: org.kind.value,
+      country: org.country.value,
+      parent_id: org.parent ? idOf(org.parent.value) : null,
+    }));
+    ids.set(org.slug, record.id);
+  }
+
+  for (const person of sourcePeople) {
+    const record = ensure(repositories.people, person.slug, () => ({
+      slug: person.slug,
+      name: person.name.value,
+      honorific: person.honorific.value,
+      position: person.position.value,
+      country: person.country.value,
+      affiliations: person.affiliations.map((a) => ({
+        organisation_id: idOf(a.organisation.value),
+        role: a.role.value,
+        acting: a.acting?.value ?? null,
+      })),
+    }));
+    ids.set(person.slug, record.id);
+  }
+
+  const slug = slugify(report.title);
+  const meeting = ensure(repositories.meetings, slug, () => ({
+    slug,
+    title: report.title,
+    status: sourceMeeting.status.value,
+    starts_at: sourceMeeting.starts_at,
+    date_text: sourceMeeting.date_text.value,
+    location: sourceMeeting.location.value,
+    summary: sourceMeeting.summary.value,
+    topics: sourceMeeting.topics,
+    outcomes: sourceMeeting.outcomes,
+    host_organisation_id: idOf(sourceMeeting.host.value),
+    participants: sourceMeeting.participants.map((p) => ({
+      person_id: idOf(p.person),
+      organisation_id: idOf(p.organisation),
+      role: p.role,
+    })),
+    organisation_ids: sourceMeeting.organisations.map((o) => idOf(o.value)),
+  }));
+
+  const article = ensure(repositories.articles, slug, () => ({
+    slug,
+    title: report.title,
+    language: sourceArticle.language,
+    summary: null,
+    body: report.body,
+    source: sourceArticle.source.value,
+    published_at: null,
+    person_ids: sourcePeople.map((p) => idOf(p.slug)),
+    organisation_ids: sourceOrganisations.map((o) => idOf(o.slug)),
+    meeting_ids: [meeting.id],
+  }));
+  return { article, meeting, ids };
+}
+
+/** True when no resource has any record: SEED=auto seeds only then. */
+export function isEmpty(repositories: Repositories): boolean {
+  return Object.values(repositories).every((repository) => repository.list({ limit: 1 }).rows.length === 0);
+}

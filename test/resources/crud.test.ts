@@ -1,0 +1,177 @@
+import type { InjectOptions } from 'fastify';
+import t from 'tap';
+import { auth, body, build } from '../helper.js';
+import { resourceCases } from './fixtures.js';
+
+const json = { ...auth, 'content-type': 'application/json' };
+const serverFields = ({ id, created_at, updated_at, ...rest }: Record<string, unknown>) => rest;
+
+t.test('each resource: create, read, list, replace, patch, delete', async (t) => {
+  const app = await build(t);
+  for (const c of resourceCases(app)) {
+    await t.test(c.path, async (t) => {
+      const created = await app.inject({ method: 'POST', url: `/v1/${c.path}`, headers: json, payload: c.create });
+      t.equal(created.statusCode, 201, 'POST answers 201');
+      const record = body(created).data;
+      t.equal(created.headers.location, `/v1/${c.path}/${record.id}`, 'Location names the new record');
+      t.match(record, c.create, 'the record holds what was sent');
+      t.match(record.id, /^[0-9a-f-]{36}$/);
+      t.equal(record.version, 1);
+      t.equal(record.created_at, record.updated_at);
+
+      for (const key of [record.id, encodeURIComponent(record.slug)]) {
+        const got = await app.inject({ url: `/v1/${c.path}/${key}` });
+        t.equal(got.statusCode, 200, `GET by ${key === record.id ? 'id' : 'slug'}`);
+        t.same(body(got).data, record, 'GET returns what POST returned');
+      }
+
+      const list = body(await app.inject({ url: `/v1/${c.path}` }));
+      t.equal(list.data[0].id, record.id, 'the list is newest first');
+      t.equal(list.meta.total, list.data.length);
+
+      const roundTrip = await app.inject({ method: 'PUT', url: `/v1/${c.path}/${record.id}`, headers: json, payload: serverFields(record) });
+      t.equal(roundTrip.statusCode, 200, 'a GET body minus server fields is a valid PUT body');
+      t.same(serverFields({ ...body(roundTrip).data, version: 1 }), serverFields(record), 'the round trip changes nothing');
+      t.equal(body(roundTrip).data.version, 2, 'every write bumps the version');
+
+      const copy = await app.inject({
+        method: 'POST',
+        url: `/v1/${c.path}`,
+        headers: json,
+        payload: { ...serverFields(record), slug: `${record.slug}-2` },
+      });
+      t.equal(copy.statusCode, 201, 'a GET body with a new slug is a valid POST body');
+
+      const patched = await app.inject({
+        method: 'PATCH',
+        url: `/v1/${c.path}/${record.id}`,
+        headers: { ...auth, 'content-type': 'application/merge-patch+json' },
+        payload: { ...c.patch, [c.nullable]: null },
+      });
+      t.equal(patched.statusCode, 200, 'PATCH with merge-patch+json');
+      t.match(body(patched).data, c.patch, 'PATCH changes the given fields');
+      t.equal(body(patched).data[c.nullable], null, 'null clears a nullable field');
+      t.same(serverFields({ ...body(patched).data, ...c.create, [c.nullable]: c.create[c.nullable as keyof typeof c.create], version: 0 }), serverFields({ ...record, version: 0 }), 'PATCH keeps the other fields');
+
+      const viaJson = await app.inject({ method: 'PATCH', url: `/v1/${c.path}/${record.slug}`.replace(record.slug, encodeURIComponent(record.slug)), headers: json, payload: {} });
+      t.equal(viaJson.statusCode, 200, 'PATCH also takes application/json, by slug');
+
+      const replaced = await app.inject({ method: 'PUT', url: `/v1/${c.path}/${record.id}`, headers: json, payload: c.create });
+      t.match(body(replaced).data, c.create, 'PUT replaces the whole record');
+
+      const deleted = await app.inject({ method: 'DELETE', url: `/v1/${c.path}/${record.id}`, headers: auth });
+      t.equal(deleted.statusCode, 204);
+      t.equal(deleted.body, '');
+      t.equal((await app.inject({ url: `/v1/${c.path}/${record.id}` })).statusCode, 404, 'gone after DELETE');
+      t.equal((await app.inject({ method: 'DELETE', url: `/v1/${c.path}/${record.id}`, headers: auth })).statusCode, 404);
+    });
+  }
+});
+
+t.test('each resource: the errors a client can cause', async (t) => {
+  const app = await build(t);
+  for (const c of resourceCases(app)) {
+    await t.test(c.path, async (t) => {
+      const problem = async (request: InjectOptions, status: number, code: string) => {
+        const response = await app.inject(request);
+        t.equal(response.statusCode, status, `${code}: status`);
+        t.match(response.headers['content-type'], /^application\/problem\+json/, `${code}: problem+json`);
+        const doc = body(response);
+        t.match(doc, { type: `urn:khabar:problem:${code}`, status, code, title: String, detail: String });
+        return doc;
+      };
+      const url = `/v1/${c.path}`;
+      const unknown = `${url}/01a224ea-0000-7000-8000-000000000000`;
+
+      const extra = await problem({ method: 'POST', url, headers: json, payload: { ...c.create, colour: 'blue' } }, 400, 'validation_failed');
+      t.match(extra.errors, [{ path: 'body', message: /colour/ }], 'unknown properties are named');
+      const missing = await problem({ method: 'POST', url, headers: json, payload: { slug: 'x' } }, 400, 'validation_failed');
+      t.ok(missing.errors.length >= 1, 'each missing field is listed');
+      await problem({ method: 'POST', url, headers: json, payload: { ...c.create, slug: 'not a slug' } }, 400, 'validation_failed');
+      await problem({ method: 'POST', url, headers: json, payload: '{"slug": ' }, 400, 'malformed_body');
+      await problem({ method: 'POST', url, headers: { ...auth, 'content-type': 'text/csv' }, payload: 'a,b' }, 415, 'unsupported_media_type');
+      await problem({ url: unknown }, 404, 'not_found');
+      await problem({ method: 'PUT', url: unknown, headers: json, payload: c.create }, 404, 'not_found');
+      await problem({ method: 'PATCH', url: unknown, headers: json, payload: {} }, 404, 'not_found');
+      await problem({ url: `${url}?limit=500` }, 400, 'validation_failed');
+      await problem({ url: `${url}?sortt=name` }, 400, 'validation_failed');
+      await problem({ url: `${url}?cursor=@@@` }, 400, 'validation_failed');
+
+      t.equal((await app.inject({ method: 'POST', url, headers: json, payload: c.create })).statusCode, 201);
+      const taken = await problem({ method: 'POST', url, headers: json, payload: c.create }, 409, 'slug_taken');
+      t.same(taken.errors, [{ path: 'slug', message: 'already in use' }], 'the conflicting field is named');
+      const dangling = await problem({ method: 'POST', url, headers: json, payload: { ...c.create, slug: 'other', ...c.reference } }, 422, 'unknown_reference');
+      t.equal(dangling.errors[0].path, c.referencePath, 'the dangling reference is named');
+      const count = body(await app.inject({ url })).meta.total;
+      await problem({ method: 'PATCH', url: `${url}/${encodeURIComponent(c.create.slug)}`, headers: json, payload: { slug: null } }, 400, 'validation_failed');
+      t.equal(body(await app.inject({ url })).meta.total, count, 'failed writes store nothing');
+    });
+  }
+});
+
+t.test('every write route answers 401 without a valid token', async (t) => {
+  const app = await build(t);
+  const routes = resourceCases(app).flatMap((c) => [
+    ['POST', `/v1/${c.path}`],
+    ['PUT', `/v1/${c.path}/x`],
+    ['PATCH', `/v1/${c.path}/x`],
+    ['DELETE', `/v1/${c.path}/x`],
+  ]);
+  for (const [method, url] of routes) {
+    for (const headers of [{}, { authorization: 'Bearer wrong-token-0123456789' }, { authorization: 'Basic dXNlcjpwYXNz' }]) {
+      const response = await app.inject({ method: method as 'POST', url, headers: { ...headers, 'content-type': 'application/json' }, payload: {} });
+      t.equal(response.statusCode, 401, `${method} ${url} ${JSON.stringify(headers)}`);
+      t.equal(response.headers['www-authenticate'], 'Bearer realm="khabar"');
+    }
+  }
+  const disabled = await build(t, { apiTokens: [] });
+  const refused = await disabled.inject({ method: 'DELETE', url: '/v1/people/x', headers: auth });
+  t.equal(refused.statusCode, 401, 'with no API_TOKENS every write is refused');
+  t.match(body(refused).detail, /writes are disabled/);
+});
+
+t.test('pages: limit, cursor and links walk the whole list once', async (t) => {
+  const app = await build(t);
+  for (let i = 0; i < 7; i++) {
+    await app.inject({ method: 'POST', url: '/v1/organisations', headers: json, payload: { slug: `org-${i}`, name: `منظمة ${i}`, kind: 'other' } });
+  }
+  const seen: string[] = [];
+  let url: string | null = '/v1/organisations?limit=3';
+  while (url) {
+    const page: { data: { slug: string }[]; meta: { total: number; next_cursor: string | null }; links: { next: string | null } } = body(await app.inject({ url }));
+    t.ok(page.data.length <= 3);
+    t.equal(page.meta.total, 10);
+    seen.push(...page.data.map((o) => o.slug));
+    t.equal(page.links.next === null, page.meta.next_cursor === null);
+    url = page.links.next;
+  }
+  t.equal(seen.length, 10);
+  t.equal(new Set(seen).size, 10, 'no record twice');
+  t.same(seen.slice(0, 3), ['org-6', 'org-5', 'org-4'], 'newest first');
+});
+
+t.test('deleting a referenced record: cascade for links, 409 for structure', async (t) => {
+  const app = await build(t);
+  const { organisations, people, meetings, articles } = app.repositories;
+  const saudi = organisations.find('وزارة-الداخلية-السعودية')!;
+  const kuwait = organisations.find('وزارة-الداخلية-الكويتية')!;
+  const parentRefusal = await app.inject({ method: 'DELETE', url: `/v1/organisations/${saudi.id}`, headers: auth });
+  t.equal(parentRefusal.statusCode, 409, 'a parent organisation is not deleted');
+  t.match(body(parentRefusal).detail, /parent/);
+  const hostRefusal = await app.inject({ method: 'DELETE', url: `/v1/organisations/${kuwait.id}`, headers: auth });
+  t.equal(hostRefusal.statusCode, 409, 'a meeting host is not deleted');
+  t.match(body(hostRefusal).detail, /hosts meetings/);
+
+  const murabba = people.find('صالح-المربع')!;
+  t.equal((await app.inject({ method: 'DELETE', url: `/v1/people/${murabba.id}`, headers: auth })).statusCode, 204);
+  const meeting = meetings.list({ limit: 1 }).rows[0]!;
+  t.notOk(meeting.participants.some((p) => p.person_id === murabba.id), 'participation goes with the person');
+  t.notOk(articles.list({ limit: 1 }).rows[0]!.person_ids.includes(murabba.id), 'article links go with the person');
+
+  const agency = organisations.find('وكالة-وزارة-الداخلية-للأحوال-المدنية')!;
+  t.equal((await app.inject({ method: 'DELETE', url: `/v1/organisations/${agency.id}`, headers: auth })).statusCode, 204);
+  t.notOk(meetings.find(meeting.id)!.organisation_ids.includes(agency.id), 'a deleted organisation leaves the meeting');
+
+  const cycle = await app.inject({ method: 'PATCH', url: `/v1/organisations/${saudi.id}`, headers: json, payload: { parent_id: saudi.id } });
+  t.equal(cycle.statusCode, 422, 'an organisation cannot be its own parent');
+});

@@ -1,0 +1,102 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+
+// The production entry point, as `npm start` runs it (npm test builds it first).
+const serverScript = new URL('../dist/server.js', import.meta.url).pathname;
+const token = 'smoke-test-token-0123456789';
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+/** Starts the real server process and resolves once it logs that it listens. */
+async function startServer(env: Record<string, string>) {
+  const port = await freePort();
+  const child = spawn(process.execPath, [serverScript], {
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', API_TOKENS: `editor:${token}`, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${log}`)), 15_000);
+    child.stdout.on('data', (chunk: Buffer) => {
+      log += chunk.toString();
+      if (log.includes('Server listening')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  });
+  return { url: `http://127.0.0.1:${port}`, child, exited, log: () => log };
+}
+
+t.test('the real server: start, serve, write, stop on SIGTERM, restart with the data kept', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'khabar-smoke-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const env = { DATABASE_URL: `file:${join(dir, 'data', 'khabar.db')}` };
+
+  const server = await startServer(env);
+  t.teardown(() => server.child.kill('SIGKILL'));
+  t.same(await (await fetch(`${server.url}/health`)).json(), { status: 'ok' });
+  const articles = (await (await fetch(`${server.url}/v1/articles`)).json()) as { data: { title: string }[] };
+  t.match(articles.data[0]!.title, /العدواني/, 'seeded on first start');
+
+  const created = await fetch(`${server.url}/v1/organisations`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ slug: 'لجنة-تجريبية', name: 'لجنة تجريبية', kind: 'committee' }),
+  });
+  t.equal(created.status, 201);
+  const refused = await fetch(`${server.url}/v1/organisations/لجنة-تجريبية`, { method: 'DELETE' });
+  t.equal(refused.status, 401);
+
+  server.child.kill('SIGTERM');
+  t.equal(await server.exited, 0, 'SIGTERM closes cleanly with exit 0');
+  t.notMatch(server.log(), token, 'the token never reaches the log');
+
+  const again = await startServer(env);
+  t.teardown(() => again.child.kill('SIGKILL'));
+  const kept = await fetch(`${again.url}/v1/organisations/${encodeURIComponent('لجنة-تجريبية')}`);
+  t.equal(kept.status, 200, 'the write survived the restart');
+  const orgs = (await (await fetch(`${again.url}/v1/organisations`)).json()) as { meta: { total: number } };
+  t.equal(orgs.meta.total, 4, 'not seeded a second time');
+  again.child.kill('SIGINT');
+  t.equal(await again.exited, 0, 'SIGINT closes cleanly too');
+});
+
+t.test('without API_TOKENS the start-up log says writes are disabled', async (t) => {
+  const server = await startServer({ DATABASE_URL: 'file::memory:', API_TOKENS: '' });
+  t.teardown(() => server.child.kill('SIGKILL'));
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  t.match(server.log(), /writes are disabled/);
+  server.child.kill('SIGTERM');
+  await server.exited;
+});
+
+t.test('a bad setting stops start-up with one line naming it', async (t) => {
+  const cases: Array<[Record<string, string>, RegExp]> = [
+    [{ PORT: 'eighty' }, /^khabar: invalid PORT: /],
+    [{ PORT: '70000' }, /^khabar: invalid PORT: /],
+    [{ LOG_LEVEL: 'loud' }, /^khabar: invalid LOG_LEVEL: /],
+    [{ DATABASE_URL: 'postgres://localhost/khabar' }, /^khabar: invalid DATABASE_URL: /],
+    [{ API_TOKENS: 'editor:short' }, /^khabar: invalid API_TOKENS: token editor is shorter/],
+    [{ SEED: 'sometimes' }, /^khabar: invalid SEED: /],
+    [{ BODY_LIMIT: '-1' }, /^khabar: invalid BODY_LIMIT: /],
+  ];
+  for (const [env, message] of cases) {
+    const result = spawnSync(process.execPath, [serverScript], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 15_000 });
+    t.equal(result.status, 1, `${JSON.stringify(env)}: exit 1`);
+    t.match(result.stderr, message);
+    t.equal(result.stderr.trim().split('\n').length, 1, 'one line');
+  }
+});
