@@ -175,3 +175,20 @@ t.test('deleting a referenced record: cascade for links, 409 for structure', asy
   const cycle = await app.inject({ method: 'PATCH', url: `/v1/organisations/${saudi.id}`, headers: json, payload: { parent_id: saudi.id } });
   t.equal(cycle.statusCode, 422, 'an organisation cannot be its own parent');
 });
+
+t.test('write listeners run inside the write transaction, with the writer named', async (t) => {
+  const app = await build(t);
+  const events: string[] = [];
+  app.repositories.organisations.onWrite((event) => {
+    events.push(`${event.kind}:${event.context.writer}`);
+    if (event.kind !== 'delete' && event.record.name === 'يفشل') throw new Error('listener failed');
+  });
+  const create = (name: string) =>
+    app.inject({ method: 'POST', url: '/v1/organisations', headers: json, payload: { slug: `s-${events.length}`, name, kind: 'other' } });
+  t.equal((await create('ينجح')).statusCode, 201);
+  t.same(events, ['create:test-editor'], 'the token name reaches the listener');
+  const before = app.repositories.organisations.list({ limit: 100 }).total;
+  t.throws(() => app.repositories.organisations.create({ slug: 'x-y', name: 'يفشل', kind: 'other', country: null, parent_id: null }));
+  t.equal(app.repositories.organisations.list({ limit: 100 }).total, before, 'a failing listener rolls the write back');
+  t.equal(events.at(-1), 'create:system', 'writes outside HTTP are named system');
+});

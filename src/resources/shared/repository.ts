@@ -41,13 +41,29 @@ export interface Page<Rec> {
   total: number;
 }
 
+/** Who is writing: the name of the API token, or a tool such as the seed. */
+export interface WriteContext {
+  writer: string;
+}
+
+export type WriteEvent<Rec> =
+  | { kind: 'create' | 'replace'; record: Rec; context: WriteContext }
+  | { kind: 'delete'; id: string; context: WriteContext };
+
 export interface Repository<Rec, Input> {
   list(options: { limit: number; after?: string | undefined }): Page<Rec>;
   find(idOrSlug: string): Rec | null;
-  create(input: Input): Rec;
-  replace(idOrSlug: string, input: Input): Rec | null;
-  remove(idOrSlug: string): boolean;
+  create(input: Input, context?: WriteContext): Rec;
+  replace(idOrSlug: string, input: Input, context?: WriteContext): Rec | null;
+  remove(idOrSlug: string, context?: WriteContext): boolean;
+  /**
+   * Runs `listener` after every write, inside the write's transaction: what it writes (search index,
+   * mentions, provenance) commits or rolls back with the record.
+   */
+  onWrite(listener: (event: WriteEvent<Rec>) => void): void;
 }
+
+const systemWriter: WriteContext = { writer: 'system' };
 
 const lastId = '\uffff';
 const serverColumns = new Set(['id', 'version', 'created_at', 'updated_at']);
@@ -83,6 +99,10 @@ export function createRepository<Rec extends { id: string }, Input>(db: Db, spec
     .limit(sql.placeholder('limit'))
     .prepare();
   const count = db.select({ n: sql<number>`count(*)` }).from(table as SQLiteTable).prepare();
+  const listeners: Array<(event: WriteEvent<Rec>) => void> = [];
+  const emit = (event: WriteEvent<Rec>) => {
+    for (const listener of listeners) listener(event);
+  };
   const existsIn = new Map<ResourceTable, (id: string) => boolean>();
 
   function exists(target: ResourceTable, id: string): boolean {
@@ -153,17 +173,19 @@ export function createRepository<Rec extends { id: string }, Input>(db: Db, spec
       };
     },
     find,
-    create(input) {
+    create(input, context = systemWriter) {
       return write(() => {
         checkReferences(input, null);
         const id = newId();
         const at = now();
         db.insert(table).values({ ...rowFrom(input), id, version: 1, created_at: at, updated_at: at }).run();
         saveRelations(id, input);
-        return find(id)!;
+        const record = find(id)!;
+        emit({ kind: 'create', record, context });
+        return record;
       });
     },
-    replace(idOrSlug, input) {
+    replace(idOrSlug, input, context = systemWriter) {
       return write(() => {
         const current = find(idOrSlug);
         if (!current) return null;
@@ -173,18 +195,24 @@ export function createRepository<Rec extends { id: string }, Input>(db: Db, spec
           .where(eq(table.id, current.id))
           .run();
         saveRelations(current.id, input);
-        return find(current.id);
+        const record = find(current.id)!;
+        emit({ kind: 'replace', record, context });
+        return record;
       });
     },
-    remove(idOrSlug) {
+    remove(idOrSlug, context = systemWriter) {
       return write(() => {
         const current = find(idOrSlug);
         if (!current) return false;
         const reason = spec.inUse?.(current.id);
         if (reason) throw new KhabarError('in_use', `this ${spec.noun} cannot be deleted: ${reason}`);
         db.delete(table).where(eq(table.id, current.id)).run();
+        emit({ kind: 'delete', id: current.id, context });
         return true;
       });
+    },
+    onWrite(listener) {
+      listeners.push(listener);
     },
   };
 }

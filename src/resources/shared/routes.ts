@@ -97,7 +97,7 @@ export function resourceRoutes<Rec extends { id: string }, Input>(def: ResourceD
         response: { 201: single, ...writeErrors },
       },
       handler: async (request, reply) => {
-        const record = repository.create(request.body as Input);
+        const record = repository.create(request.body as Input, { writer: request.writer! });
         reply.code(201).header('Location', `/v1/${path}/${record.id}`);
         return { data: record };
       },
@@ -115,7 +115,7 @@ export function resourceRoutes<Rec extends { id: string }, Input>(def: ResourceD
         response: { 200: single, ...writeErrors, ...problemResponses(404) },
       },
       handler: async (request) => ({
-        data: repository.replace(request.params.id, request.body as Input) ?? throwNotFound(request.params.id),
+        data: repository.replace(request.params.id, request.body as Input, { writer: request.writer! }) ?? throwNotFound(request.params.id),
       }),
     });
 
@@ -138,7 +138,7 @@ export function resourceRoutes<Rec extends { id: string }, Input>(def: ResourceD
           const errors = fieldErrors(merged.error.issues, 'body');
           throw new KhabarError('validation_failed', `the patched ${noun} is not valid: ${errors[0]!.path}`, errors);
         }
-        return { data: repository.replace(id as string, merged.data) ?? throwNotFound(request.params.id) };
+        return { data: repository.replace(id as string, merged.data, { writer: request.writer! }) ?? throwNotFound(request.params.id) };
       },
     });
 
@@ -152,7 +152,7 @@ export function resourceRoutes<Rec extends { id: string }, Input>(def: ResourceD
         response: { 204: z.null().meta({ description: 'Deleted' }), ...problemResponses(401, 404, 409) },
       },
       handler: async (request, reply) => {
-        if (!repository.remove(request.params.id)) throwNotFound(request.params.id);
+        if (!repository.remove(request.params.id, { writer: request.writer! })) throwNotFound(request.params.id);
         return reply.code(204).send(null);
       },
     });

@@ -1,0 +1,44 @@
+import fc from 'fast-check';
+import t from 'tap';
+import { normaliseArabic, normaliseWithOffsets, originalSpan } from '../../src/text/arabic.js';
+
+t.test('folds the spelling variants a reader types', async (t) => {
+  const cases: Array<[string, string]> = [
+    ['الدَّاخِلِيَّةُ', 'الداخليه'],
+    ['الداخلية', 'الداخليه'],
+    ['إرهاب', 'ارهاب'],
+    ['أمن', 'امن'],
+    ['آفاق', 'افاق'],
+    ['ٱلله', 'الله'],
+    ['العدوانى', 'العدواني'],
+    ['اجتماعًا', 'اجتماعا'],
+    ['تعـــاون', 'تعاون'],
+    ['کویت', 'كويت'],
+    ['٢٠٢٦ و ۱۴۰۵', '2026 و 1405'],
+    ['\uFEFB', 'لا'],
+    ['ﻛﺘﺎﺏ', 'كتاب'],
+    ['Kuwait INTERIOR', 'kuwait interior'],
+    ['علي\u200Fالعدواني\u200D', 'عليالعدواني'],
+  ];
+  for (const [input, expected] of cases) t.equal(normaliseArabic(input), expected, input);
+});
+
+t.test('offsets map every normalised character back to the original text', async (t) => {
+  const original = 'اللواءُ عليّ العَدْوانيّ';
+  const normalised = normaliseWithOffsets(original);
+  t.equal(normalised.text, normaliseArabic(original));
+  const start = normalised.text.indexOf('العدواني');
+  const [from, to] = originalSpan(normalised, start, start + 'العدواني'.length, original);
+  t.equal(original.slice(from, to), 'العَدْوانيّ', 'the span covers the word with its marks');
+
+  fc.assert(
+    fc.property(fc.string({ unit: fc.constantFrom(...'ابتةىأإآـًٌٍَُِّْ٣x Y\u200D'.split('')), maxLength: 40 }), (s) => {
+      const n = normaliseWithOffsets(s);
+      if (n.offsets.length !== n.text.length + 1) return false;
+      for (let i = 0; i < n.text.length; i++) {
+        if (normaliseArabic(s.slice(n.offsets[i], n.offsets[i]! + 1)) !== n.text[i]) return false;
+      }
+      return n.offsets.every((o, i) => i === 0 || o >= n.offsets[i - 1]!);
+    }),
+  );
+});
