@@ -7,6 +7,8 @@ import errorHandler from './http/error-handler.js';
 import { healthRoutes } from './http/health.js';
 import openApi from './http/openapi.js';
 import { serializerCompiler } from './http/serializer.js';
+import { factRoutes } from './facts/routes.js';
+import { articleImportRoutes } from './resources/articles/import-routes.js';
 import { articleRoutes } from './resources/articles/routes.js';
 import { createRepositories, type Repositories } from './resources/index.js';
 import { meetingRoutes } from './resources/meetings/routes.js';
@@ -56,6 +58,8 @@ export async function buildApp(config: Config, options: { logger?: FastifyServer
   await app.register(personRoutes(repositories));
   await app.register(organisationRoutes(repositories));
   await app.register(meetingRoutes(repositories));
+  await app.register(factRoutes(repositories));
+  await app.register(articleImportRoutes(repositories));
   return app;
 }
 

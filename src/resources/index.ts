@@ -1,4 +1,5 @@
 import type { Db } from '../db/database.js';
+import { createFacts } from '../facts/index.js';
 import { articleRepository } from './articles/repository.js';
 import { meetingRepository } from './meetings/repository.js';
 import { organisationRepository } from './organisations/repository.js';
@@ -6,12 +7,13 @@ import { personRepository } from './people/repository.js';
 
 /** The data layer: every query khabar runs goes through one of these. */
 export function createRepositories(db: Db) {
-  return {
+  const resources = {
     articles: articleRepository(db),
     people: personRepository(db),
     organisations: organisationRepository(db),
     meetings: meetingRepository(db),
   };
+  return { ...resources, ...createFacts(db, resources) };
 }
 
 export type Repositories = ReturnType<typeof createRepositories>;

@@ -1,8 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { articleTexts } from '../facts/index.js';
+import type { Article } from '../resources/articles/schemas.js';
 import type { Repositories } from '../resources/index.js';
 import { parseSourceDocument, slugify } from './parse-source.js';
 import { sourceArticle, sourceMeeting, sourceOrganisations, sourcePeople } from './source-facts.js';
+import { locateMention, sourceMentions } from './source-mentions.js';
+import { meetingProvenance, organisationProvenance, personProvenance } from './source-provenance.js';
 
 export const sourceDocumentPath = fileURLToPath(new URL('../../seed/kuwait-saudi-interior-meeting.ar.txt', import.meta.url));
 
@@ -29,6 +33,7 @@ export function seedDatabase(repositories: Repositories, sourceText = readSource
       kind: org.kind.value,
       country: org.country.value,
       parent_id: org.parent ? idOf(org.parent.value) : null,
+      aliases: org.aliases.map((alias) => alias.value),
     }));
     ids.set(org.slug, record.id);
   }
@@ -40,6 +45,7 @@ export function seedDatabase(repositories: Repositories, sourceText = readSource
       honorific: person.honorific.value,
       position: person.position.value,
       country: person.country.value,
+      aliases: person.aliases.map((alias) => alias.value),
       affiliations: person.affiliations.map((a) => ({
         organisation_id: idOf(a.organisation.value),
         role: a.role.value,
@@ -69,6 +75,7 @@ export function seedDatabase(repositories: Repositories, sourceText = readSource
     organisation_ids: sourceMeeting.organisations.map((o) => idOf(o.value)),
   }));
 
+  const fresh = repositories.articles.find(slug) === null;
   const article = ensure(repositories.articles, slug, () => ({
     slug,
     title: report.title,
@@ -81,10 +88,34 @@ export function seedDatabase(repositories: Repositories, sourceText = readSource
     organisation_ids: sourceOrganisations.map((o) => idOf(o.slug)),
     meeting_ids: [meeting.id],
   }));
+  if (fresh) recordSourceFacts(repositories, article, meeting.id, idOf);
   return { article, meeting, ids };
+}
+
+/** The curated mentions of the seeded article, and the quote behind every seeded value. */
+function recordSourceFacts(repositories: Repositories, article: Article, meetingId: string, idOf: (slug: string) => string) {
+  const texts = articleTexts(article);
+  repositories.mentions.setCurated(
+    article.id,
+    sourceMentions.map((declared) => ({
+      part: declared.part,
+      ...locateMention(declared, texts[declared.part]),
+      text: declared.text,
+      entity: { type: declared.type, id: declared.slug === null ? meetingId : idOf(declared.slug) },
+    })),
+  );
+  const source = { id: article.id, ...texts };
+  for (const org of sourceOrganisations) {
+    repositories.provenance.setQuotes({ type: 'organisation', id: idOf(org.slug) }, source, organisationProvenance(org, idOf));
+  }
+  for (const person of sourcePeople) {
+    repositories.provenance.setQuotes({ type: 'person', id: idOf(person.slug) }, source, personProvenance(person, idOf));
+  }
+  repositories.provenance.setQuotes({ type: 'meeting', id: meetingId }, source, meetingProvenance(article.title, idOf));
 }
 
 /** True when no resource has any record: SEED=auto seeds only then. */
 export function isEmpty(repositories: Repositories): boolean {
-  return Object.values(repositories).every((repository) => repository.list({ limit: 1 }).rows.length === 0);
+  const { articles, people, organisations, meetings } = repositories;
+  return [articles, people, organisations, meetings].every((repository) => repository.list({ limit: 1 }).rows.length === 0);
 }

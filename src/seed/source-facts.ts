@@ -24,6 +24,7 @@ export const sourceOrganisations = [
     kind: fact('ministry' as const, 'وزارة الداخلية الكويتية'),
     country: fact('KW', 'وزارة الداخلية الكويتية'),
     parent: null,
+    aliases: [],
   },
   {
     slug: saudiInterior,
@@ -31,6 +32,9 @@ export const sourceOrganisations = [
     kind: fact('ministry' as const, 'وزارة الداخلية السعودية'),
     country: fact('SA', 'وزارة الداخلية السعودية'),
     parent: null,
+    // The title names the ministry by its short name in quotes plus the country: «الداخلية» السعودية.
+    // «الداخلية» alone is not an alias: the body uses «وزارة الداخلية» for either ministry.
+    aliases: [fact('«الداخلية» السعودية', 'وفد من «الداخلية» السعودية')],
   },
   {
     slug: civilAffairsAgency,
@@ -38,6 +42,7 @@ export const sourceOrganisations = [
     kind: fact('agency' as const, 'وكالة وزارة الداخلية للأحوال المدنية'),
     country: fact('SA', 'وكالة وزارة الداخلية للأحوال المدنية السعودية'),
     parent: fact(saudiInterior, 'وكالة وزارة الداخلية للأحوال المدنية السعودية'),
+    aliases: [],
   },
 ];
 
@@ -48,6 +53,8 @@ export const sourcePeople = [
     honorific: fact('اللواء', 'اللواء علي العدواني'),
     position: fact('وكيل وزارة الداخلية الكويتي المؤقت', 'عقد وكيل وزارة الداخلية الكويتي المؤقت اللواء علي العدواني'),
     country: fact('KW', 'وكيل وزارة الداخلية الكويتي'),
+    // The surname alone, as the title and the second paragraph use it.
+    aliases: [fact('العدواني', 'استقبل اللواء العدواني')],
     affiliations: [
       {
         organisation: fact(kuwaitInterior, 'وكيل وزارة الداخلية الكويتي'),
@@ -65,6 +72,7 @@ export const sourcePeople = [
       'المشرف على وكالة وزارة الداخلية للأحوال المدنية السعودية اللواء صالح المربع',
     ),
     country: fact('SA', 'وكالة وزارة الداخلية للأحوال المدنية السعودية اللواء صالح المربع'),
+    aliases: [],
     affiliations: [
       {
         organisation: fact(civilAffairsAgency, 'المشرف على وكالة وزارة الداخلية للأحوال المدنية السعودية'),

@@ -47,7 +47,8 @@ export interface WriteContext {
 }
 
 export type WriteEvent<Rec> =
-  | { kind: 'create' | 'replace'; record: Rec; context: WriteContext }
+  | { kind: 'create'; record: Rec; context: WriteContext }
+  | { kind: 'replace'; record: Rec; previous: Rec; context: WriteContext }
   | { kind: 'delete'; id: string; context: WriteContext };
 
 export interface Repository<Rec, Input> {
@@ -196,7 +197,7 @@ export function createRepository<Rec extends { id: string }, Input>(db: Db, spec
           .run();
         saveRelations(current.id, input);
         const record = find(current.id)!;
-        emit({ kind: 'replace', record, context });
+        emit({ kind: 'replace', record, previous: current, context });
         return record;
       });
     },

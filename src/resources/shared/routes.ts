@@ -26,7 +26,7 @@ const listQuery = z.strictObject({
   cursor: z.string().max(512).optional().meta({ description: 'opaque cursor from meta.next_cursor' }),
 });
 
-const params = z.strictObject({
+export const params = z.strictObject({
   id: z.string().min(1).max(200).meta({ description: 'record id or slug', example: 'علي-العدواني' }),
 });
 

@@ -1,0 +1,96 @@
+import type { Db } from '../db/database.js';
+import type { Article } from '../resources/articles/schemas.js';
+import type { Repository, WriteEvent } from '../resources/shared/repository.js';
+import { people } from '../resources/people/table.js';
+import { organisations } from '../resources/organisations/table.js';
+import { nameIndex, type NameIndex, type NameSource } from '../text/linking.js';
+import type { EntityRef } from './entities.js';
+import { mentionStore, type ArticleTexts, type NewMention } from './mentions.js';
+import { provenanceStore, type FieldChange } from './provenance.js';
+import { articleParts, type EntityType } from './table.js';
+
+type AnyRepository = Repository<{ id: string }, unknown>;
+
+interface Resources {
+  articles: Repository<Article, unknown>;
+  people: AnyRepository;
+  organisations: AnyRepository;
+  meetings: AnyRepository;
+}
+
+export const articleTexts = (article: Pick<Article, 'title' | 'body_text'>): ArticleTexts => ({ title: article.title, body: article.body_text });
+
+/** Properties of a record that are not facts about the entity: server columns, the slug, reverse relations. */
+const notFacts = new Set(['id', 'slug', 'version', 'created_at', 'updated_at', 'members', 'article_ids']);
+
+const isEmpty = (value: unknown) => value === null || value === undefined || (Array.isArray(value) && value.length === 0);
+
+/** The fact fields a write set (on create) or changed (on replace). */
+function changedFields(event: WriteEvent<{ id: string }>): FieldChange[] {
+  if (event.kind === 'delete') return [];
+  const after = event.record as Record<string, unknown>;
+  const before = event.kind === 'replace' ? (event.previous as Record<string, unknown>) : {};
+  return Object.entries(after)
+    .filter(([field, value]) => !notFacts.has(field) && (event.kind === 'create' ? !isEmpty(value) : JSON.stringify(value) !== JSON.stringify(before[field])))
+    .map(([field, value]) => ({ field, value }));
+}
+
+/** Every form a person or organisation may be named by: name, aliases, and for a person rank plus each. */
+function nameSources(db: Db): NameSource<EntityRef>[] {
+  const persons = db.select({ id: people.id, name: people.name, honorific: people.honorific, aliases: people.aliases }).from(people).all();
+  const orgs = db.select({ id: organisations.id, name: organisations.name, aliases: organisations.aliases }).from(organisations).all();
+  return [
+    ...persons.map((p) => {
+      const names = [p.name, ...p.aliases];
+      return { key: `person:${p.id}`, target: { type: 'person' as const, id: p.id }, names: p.honorific ? [...names, ...names.map((n) => `${p.honorific} ${n}`)] : names };
+    }),
+    ...orgs.map((o) => ({ key: `organisation:${o.id}`, target: { type: 'organisation' as const, id: o.id }, names: [o.name, ...o.aliases] })),
+  ];
+}
+
+/**
+ * Mentions and provenance, kept in step with every write (inside its transaction): an article write
+ * relocates its curated mentions and quotes and relinks it; a write to a person, organisation or
+ * meeting records the writer as the source of the fields it changed.
+ */
+export function createFacts(db: Db, resources: Resources) {
+  const mentions = mentionStore(db);
+  const provenance = provenanceStore(db);
+  let names: NameIndex<EntityRef> | null = null;
+  const linker = () => (names ??= nameIndex(nameSources(db)));
+  const forgetNames = () => {
+    names = null;
+  };
+
+  const link = (texts: ArticleTexts): NewMention[] =>
+    articleParts.flatMap((part) => linker().find(texts[part]).map(({ target, ...span }) => ({ part, ...span, entity: target })));
+
+  resources.articles.onWrite((event) => {
+    if (event.kind === 'delete') return;
+    const id = event.record.id;
+    const after = articleTexts(event.record);
+    if (event.kind === 'replace') {
+      const before = articleTexts(event.previous);
+      mentions.relocateCurated(id, before, after);
+      provenance.relocateQuotes(id, before, after);
+    }
+    mentions.setAuto(id, link(after));
+  });
+
+  const entities: Array<[EntityType, AnyRepository]> = [
+    ['person', resources.people],
+    ['organisation', resources.organisations],
+    ['meeting', resources.meetings],
+  ];
+  for (const [type, repository] of entities) {
+    repository.onWrite((event) => {
+      if (type !== 'meeting') forgetNames();
+      if (event.kind === 'delete') return;
+      provenance.recordWrite({ type, id: event.record.id }, changedFields(event), event.context.writer);
+    });
+  }
+
+  return { mentions, provenance };
+}
+
+export type Facts = ReturnType<typeof createFacts>;

@@ -1,0 +1,113 @@
+import { and, eq, sql } from 'drizzle-orm';
+import type { Db } from '../db/database.js';
+import { meetings } from '../resources/meetings/table.js';
+import { organisations } from '../resources/organisations/table.js';
+import { people } from '../resources/people/table.js';
+import { relocateSpans, type Placed } from '../text/spans.js';
+import { entityColumnValues, entityJoins, entityLabel, entityOf, type EntityRef } from './entities.js';
+import { articleParts, mentions, type ArticlePart } from './table.js';
+
+export type MentionOrigin = 'curated' | 'auto';
+
+/** A mention to store: a span of one part of an article that names an entity. */
+export interface NewMention {
+  part: ArticlePart;
+  start: number;
+  end: number;
+  text: string;
+  entity: EntityRef;
+}
+
+export interface Mention extends NewMention {
+  entity: EntityRef & { slug: string; name: string };
+  origin: MentionOrigin;
+}
+
+/** The texts a mention's offsets index, by part. */
+export type ArticleTexts = Record<ArticlePart, string>;
+
+const overlaps = (a: Placed, b: Placed) => a.start < b.end && b.start < a.end;
+
+export function mentionStore(db: Db) {
+  const joins = entityJoins(mentions);
+  const listQuery = db
+    .select({
+      id: mentions.id,
+      part: mentions.part,
+      start: mentions.start,
+      end: mentions.end,
+      text: mentions.text,
+      origin: mentions.origin,
+      person_id: mentions.person_id,
+      organisation_id: mentions.organisation_id,
+      meeting_id: mentions.meeting_id,
+      ...entityLabel,
+    })
+    .from(mentions)
+    .leftJoin(people, joins.person)
+    .leftJoin(organisations, joins.organisation)
+    .leftJoin(meetings, joins.meeting)
+    .where(eq(mentions.article_id, sql.placeholder('article')))
+    .orderBy(sql`case ${mentions.part} when 'title' then 0 else 1 end`, mentions.start)
+    .prepare();
+  const removeOrigin = db
+    .delete(mentions)
+    .where(and(eq(mentions.article_id, sql.placeholder('article')), eq(mentions.origin, sql.placeholder('origin'))))
+    .prepare();
+
+  const list = (articleId: string) => listQuery.all({ article: articleId });
+
+  function insert(articleId: string, origin: MentionOrigin, items: NewMention[]) {
+    if (items.length === 0) return;
+    db.insert(mentions)
+      .values(
+        items.map(({ part, start, end, text, entity }) => ({ article_id: articleId, origin, part, start, end, text, ...entityColumnValues(entity) })),
+      )
+      .run();
+  }
+
+  const curatedOf = (articleId: string) => list(articleId).filter((row) => row.origin === 'curated');
+
+  return {
+    /** The mentions of an article in text order: the title first, then the body. */
+    list(articleId: string): Mention[] {
+      return list(articleId).map(({ id, person_id, organisation_id, meeting_id, slug, name, ...mention }) => ({
+        ...mention,
+        entity: { ...entityOf({ person_id, organisation_id, meeting_id }), slug, name },
+      }));
+    },
+
+    /** Replaces the article's curated mentions; automatic ones they overlap are dropped. */
+    setCurated(articleId: string, items: NewMention[]) {
+      removeOrigin.run({ article: articleId, origin: 'curated' });
+      insert(articleId, 'curated', items);
+      const kept = list(articleId).filter((row) => row.origin === 'auto' && !items.some((c) => c.part === row.part && overlaps(c, row)));
+      removeOrigin.run({ article: articleId, origin: 'auto' });
+      insert(articleId, 'auto', kept.map((row) => ({ ...row, entity: entityOf(row) })));
+    },
+
+    /** Replaces the article's automatic mentions, leaving out any that overlaps a curated one. */
+    setAuto(articleId: string, items: NewMention[]) {
+      const curated = curatedOf(articleId);
+      removeOrigin.run({ article: articleId, origin: 'auto' });
+      insert(articleId, 'auto', items.filter((item) => !curated.some((c) => c.part === item.part && overlaps(c, item))));
+    },
+
+    /**
+     * Moves the article's curated mentions to where their text is after an edit (see relocateSpans);
+     * a mention whose text is gone from its part is dropped.
+     */
+    relocateCurated(articleId: string, before: ArticleTexts, after: ArticleTexts) {
+      const curated = curatedOf(articleId);
+      const moved = articleParts.flatMap((part) => {
+        const spans = curated.filter((row) => row.part === part);
+        const places = relocateSpans(spans, before[part], after[part], true);
+        return spans.flatMap((row, i) => (places[i] ? [{ ...row, ...places[i], entity: entityOf(row) }] : []));
+      });
+      removeOrigin.run({ article: articleId, origin: 'curated' });
+      insert(articleId, 'curated', moved);
+    },
+  };
+}
+
+export type MentionStore = ReturnType<typeof mentionStore>;

@@ -1,0 +1,98 @@
+import { and, eq, getTableColumns, or, sql } from 'drizzle-orm';
+import type { Db } from '../db/database.js';
+import { now } from '../db/ids.js';
+import { relocateSpans } from '../text/spans.js';
+import { entityColumn, entityColumnValues, type EntityRef } from './entities.js';
+import type { ArticleTexts } from './mentions.js';
+import { articleParts, provenance, type ArticlePart, type EntityType } from './table.js';
+
+/** A seeded value and the quote of the article that supports it. */
+export interface QuotedValue {
+  field: string;
+  value: unknown;
+  quote: string;
+}
+
+export interface FieldChange {
+  field: string;
+  value: unknown;
+}
+
+export interface SourceArticle extends ArticleTexts {
+  id: string;
+}
+
+/** Where a quote is in an article: its first occurrence in the body, else in the title. */
+export function locateQuote(article: ArticleTexts, quote: string): { part: ArticlePart; start: number; end: number } | null {
+  for (const part of ['body', 'title'] as const) {
+    const start = article[part].indexOf(quote);
+    if (start !== -1) return { part, start, end: start + quote.length };
+  }
+  return null;
+}
+
+export function provenanceStore(db: Db) {
+  const { id, person_id, organisation_id, meeting_id, ...fields } = getTableColumns(provenance);
+  const listFor = (type: EntityType) =>
+    db
+      .select(fields)
+      .from(provenance)
+      .where(eq(provenance[entityColumn[type]], sql.placeholder('id')))
+      .orderBy(provenance.id)
+      .prepare();
+  const lists = { person: listFor('person'), organisation: listFor('organisation'), meeting: listFor('meeting') };
+  const quotesOf = db.select({ id, part: provenance.part, start: provenance.start, end: provenance.end, quote: provenance.quote })
+    .from(provenance)
+    .where(eq(provenance.article_id, sql.placeholder('article')))
+    .orderBy(provenance.id)
+    .prepare();
+  const move = db
+    .update(provenance)
+    .set({ start: sql`${sql.placeholder('start')}`, end: sql`${sql.placeholder('end')}` })
+    .where(eq(provenance.id, sql.placeholder('id')))
+    .prepare();
+
+  const ofEntity = (entity: EntityRef) => eq(provenance[entityColumn[entity.type]], entity.id);
+  /** The records of a field and of everything under it (`affiliations` covers `affiliations.0.role`). */
+  const ofField = (field: string) => or(eq(provenance.field, field), sql`substr(${provenance.field}, 1, ${field.length + 1}) = ${`${field}.`}`);
+
+  return {
+    list: (entity: EntityRef) => lists[entity.type].all({ id: entity.id }),
+
+    /** Replaces every record of the entity with the quotes that support its values. */
+    setQuotes(entity: EntityRef, article: SourceArticle, quoted: QuotedValue[]) {
+      db.delete(provenance).where(ofEntity(entity)).run();
+      const at = now();
+      const rows = quoted.map(({ field, value, quote }) => {
+        const place = locateQuote(article, quote);
+        if (!place) throw new Error(`${field}: the quote is not in the article: ${quote}`);
+        return { ...entityColumnValues(entity), field, value, article_id: article.id, ...place, quote, recorded_at: at };
+      });
+      if (rows.length > 0) db.insert(provenance).values(rows).run();
+    },
+
+    /** Records a write through the API: each changed field now comes from the writer, not its earlier sources. */
+    recordWrite(entity: EntityRef, changes: FieldChange[], writer: string) {
+      if (changes.length === 0) return;
+      for (const { field } of changes) db.delete(provenance).where(and(ofEntity(entity), ofField(field))).run();
+      const at = now();
+      db.insert(provenance)
+        .values(changes.map(({ field, value }) => ({ ...entityColumnValues(entity), field, value, writer, recorded_at: at })))
+        .run();
+    },
+
+    /** Keeps quotes pointing at their text after an article changes; a quote no longer in the text keeps null offsets. */
+    relocateQuotes(articleId: string, before: ArticleTexts, after: ArticleTexts) {
+      const rows = quotesOf.all({ article: articleId });
+      for (const part of articleParts) {
+        const spans = rows
+          .filter((row) => row.part === part)
+          .map((row) => ({ id: row.id, start: row.start ?? 0, end: row.end ?? 0, text: row.quote! }));
+        const places = relocateSpans(spans, before[part], after[part], false);
+        spans.forEach((span, i) => move.run({ id: span.id, start: places[i]?.start ?? null, end: places[i]?.end ?? null }));
+      }
+    },
+  };
+}
+
+export type ProvenanceStore = ReturnType<typeof provenanceStore>;

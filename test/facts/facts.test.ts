@@ -1,0 +1,199 @@
+import type { Test } from 'tap';
+import t from 'tap';
+import type { App } from '../../src/app.js';
+import { auth, body, build } from '../helper.js';
+
+const json = { ...auth, 'content-type': 'application/json' };
+const seededSlug = 'العدواني-بحث-مع-وفد-من-الداخلية-السعودية-تعزيز';
+const url = (path: string) => path.split('/').map(encodeURIComponent).join('/');
+
+async function get(app: App, path: string) {
+  const response = await app.inject({ url: url(path) });
+  return { status: response.statusCode, ...body(response) };
+}
+
+const textOf = (article: any, part: 'title' | 'body') => (part === 'title' ? article.title : article.body_text);
+
+/** Asserts every span indexes its own text in the article, and returns the spans. */
+function checkSpans(t: Test, article: any, spans: any[], key: 'text' | 'quote') {
+  for (const span of spans) {
+    if (span.start === null) continue;
+    t.equal(textOf(article, span.part).slice(span.start, span.end), span[key], `${span.part} [${span.start}, ${span.end}) is «${span[key]}»`);
+  }
+  return spans;
+}
+
+/** The non-null leaves of a record, as `field.path` → value. */
+function leaves(value: unknown, path = ''): Array<[string, unknown]> {
+  if (value === null || value === undefined) return [];
+  if (Array.isArray(value)) return value.flatMap((item, i) => leaves(item, `${path}.${i}`));
+  if (typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => leaves(v, path ? `${path}.${k}` : k));
+  return [[path, value]];
+}
+
+const at = (record: unknown, path: string) => path.split('.').reduce<any>((value, key) => value?.[key], record);
+const notFacts = new Set(['id', 'slug', 'version', 'created_at', 'updated_at', 'members', 'article_ids']);
+
+t.test('the seed records every mention of every seeded entity, with offsets into the text', async (t) => {
+  const app = await build(t);
+  const article = (await get(app, `/v1/articles/${seededSlug}`)).data;
+  const mentions = checkSpans(t, article, (await get(app, `/v1/articles/${seededSlug}/mentions`)).data, 'text');
+
+  t.ok(mentions.every((m: any) => m.origin === 'curated'), 'all curated');
+  const order = mentions.map((m: any) => [m.part === 'title' ? 0 : 1, m.start]);
+  t.same(order, [...order].sort((a, b) => a[0] - b[0] || a[1] - b[1]), 'in text order, title first');
+  const bySlug = (slug: string) => mentions.filter((m: any) => m.entity.slug === slug).map((m: any) => `${m.part}:${m.text}`);
+  t.same(bySlug('علي-العدواني'), ['title:العدواني', 'body:اللواء علي العدواني', 'body:اللواء العدواني', 'body:وكيل وزارة الداخلية الكويتي']);
+  t.same(bySlug('صالح-المربع'), ['body:اللواء صالح المربع']);
+  t.same(bySlug('وزارة-الداخلية-السعودية'), ['title:«الداخلية» السعودية', 'body:وزارة الداخلية السعودية']);
+  t.same(bySlug('وزارة-الداخلية-الكويتية'), ['body:وزارة الداخلية', 'body:وزارة الداخلية', 'body:وزارة الداخلية الكويتية', 'body:وزارة الداخلية الكويتية']);
+  t.same(bySlug('وكالة-وزارة-الداخلية-للأحوال-المدنية'), ['body:وكالة وزارة الداخلية للأحوال المدنية السعودية']);
+  t.same(bySlug(seededSlug), ['اجتماعًا', 'اللقاء', 'الزيارة', 'الاجتماع', 'الزيارة', 'الاجتماع'].map((w) => `body:${w}`), 'the meeting');
+  t.equal(mentions.length, 18);
+  const meeting = mentions.find((m: any) => m.entity.type === 'meeting').entity;
+  t.equal(meeting.name, article.title, "a meeting's name is its title");
+  const adwani = mentions.find((m: any) => m.entity.slug === 'علي-العدواني').entity;
+  t.match(adwani, { type: 'person', name: 'علي العدواني', id: /^[0-9a-f-]{36}$/ });
+
+  // Every place the text uses a seeded name or alias lies inside a mention of that entity.
+  for (const kind of ['people', 'organisations']) {
+    for (const record of (await get(app, `/v1/${kind}`)).data) {
+      for (const name of [record.name, ...record.aliases]) {
+        for (const part of ['title', 'body'] as const) {
+          const text = textOf(article, part);
+          for (let i = text.indexOf(name); i !== -1; i = text.indexOf(name, i + 1)) {
+            const covering = mentions.find((m: any) => m.part === part && m.start <= i && m.end >= i + name.length);
+            t.equal(covering?.entity.id, record.id, `«${name}» at ${part} ${i} is a mention of ${record.slug}`);
+          }
+        }
+      }
+    }
+  }
+  t.equal((await get(app, '/v1/articles/no-such-article/mentions')).status, 404);
+});
+
+t.test('every seeded value carries the quote that supports it', async (t) => {
+  const app = await build(t);
+  const article = (await get(app, `/v1/articles/${seededSlug}`)).data;
+  for (const kind of ['people', 'organisations', 'meetings']) {
+    for (const record of (await get(app, `/v1/${kind}`)).data) {
+      const response = await get(app, `/v1/${kind}/${record.slug}/provenance`);
+      t.equal(response.status, 200);
+      const records = checkSpans(t, article, response.data, 'quote');
+      for (const p of records) {
+        t.match(p, { article_id: article.id, writer: null, part: /^(title|body)$/, recorded_at: /Z$/ }, `${record.slug} ${p.field}: quoted`);
+        t.same(p.value, at(record, p.field), `${record.slug} ${p.field}: the value is the stored one`);
+        if (typeof p.value === 'string' && !/^[A-Z]{2}$|^[a-z]+$|-/.test(p.value)) t.ok(p.quote.includes(p.value), `${p.field}: in its quote`);
+      }
+      for (const [path] of leaves(record).filter(([path]) => !notFacts.has(path.split('.')[0]!))) {
+        t.ok(
+          records.some((p: any) => path === p.field || path.startsWith(`${p.field}.`)),
+          `${kind} ${record.slug}: ${path} has provenance`,
+        );
+      }
+    }
+  }
+  t.equal((await get(app, '/v1/meetings/no-such-meeting/provenance')).status, 404);
+});
+
+t.test('values written through the API carry the writer and the time instead of a quote', async (t) => {
+  const app = await build(t);
+  const before = (await get(app, '/v1/people/علي-العدواني/provenance')).data;
+  const patched = await app.inject({
+    method: 'PATCH',
+    url: url('/v1/people/علي-العدواني'),
+    headers: json,
+    payload: { honorific: 'الفريق', aliases: ['العدواني', 'أبو علي'] },
+  });
+  t.equal(patched.statusCode, 200);
+  const after = (await get(app, '/v1/people/علي-العدواني/provenance')).data;
+  const of = (list: any[], field: string) => list.filter((p) => p.field === field || p.field.startsWith(`${field}.`));
+  t.match(of(after, 'honorific'), [{ field: 'honorific', value: 'الفريق', writer: 'test-editor', quote: null, article_id: null, start: null }]);
+  t.match(of(after, 'aliases'), [{ field: 'aliases', value: ['العدواني', 'أبو علي'], writer: 'test-editor' }], 'the new list replaces the quoted items');
+  t.same(of(after, 'name'), of(before, 'name'), 'unchanged fields keep their quotes');
+  t.ok(of(after, 'honorific')[0].recorded_at >= of(before, 'name')[0].recorded_at);
+
+  const created = body(
+    await app.inject({ method: 'POST', url: '/v1/organisations', headers: json, payload: { slug: 'مجلس-التعاون', name: 'مجلس التعاون', kind: 'other', country: null } }),
+  ).data;
+  const provenance = (await get(app, `/v1/organisations/${created.id}/provenance`)).data;
+  t.same(provenance.map((p: any) => [p.field, p.value, p.writer]), [['name', 'مجلس التعاون', 'test-editor'], ['kind', 'other', 'test-editor']], 'a create records its non-empty fields');
+
+  await app.inject({ method: 'DELETE', url: `/v1/organisations/${created.id}`, headers: auth });
+  const left = app.database.sqlite.prepare('select count(*) as n from provenance where organisation_id = ?').get(created.id) as { n: number };
+  t.equal(left.n, 0, "deleting the record deletes its provenance");
+});
+
+t.test('mentions and quotes stay on their text when the article changes', async (t) => {
+  const app = await build(t);
+  const article = (await get(app, `/v1/articles/${seededSlug}`)).data;
+  const before = (await get(app, `/v1/articles/${seededSlug}/mentions`)).data;
+  const body0 = article.body;
+  const edited = [
+    { type: 'paragraph', text: 'مقدمة جديدة: التقى والعدواني بوفد من وزارة الداخليه السعوديه.' },
+    ...body0.filter((block: any) => !block.text.includes('صالح المربع')),
+  ];
+  const patched = await app.inject({ method: 'PATCH', url: url(`/v1/articles/${seededSlug}`), headers: json, payload: { body: edited } });
+  t.equal(patched.statusCode, 200);
+  const updated = body(patched).data;
+  const after = checkSpans(t, updated, (await get(app, `/v1/articles/${seededSlug}/mentions`)).data, 'text');
+
+  const curated = after.filter((m: any) => m.origin === 'curated');
+  const removedParagraph = body0.find((block: any) => block.text.includes('صالح المربع')).text;
+  const inRemoved = ['اللواء العدواني', 'وزارة الداخلية', 'وكالة وزارة الداخلية للأحوال المدنية السعودية', 'اللواء صالح المربع', 'الزيارة', 'وزارة الداخلية الكويتية'];
+  t.ok(inRemoved.every((text) => removedParagraph.includes(text)));
+  t.equal(curated.length, before.length - inRemoved.length, 'the six mentions of the removed paragraph are dropped');
+  t.same(
+    curated.map((m: any) => m.text),
+    before.map((m: any) => m.text).filter((_: string, i: number) => i < 7 || i >= 7 + inRemoved.length),
+    'the others are kept, in order',
+  );
+  t.same(
+    after.filter((m: any) => m.origin === 'auto').map((m: any) => [m.text, m.entity.slug]),
+    [['العدواني', 'علي-العدواني'], ['وزارة الداخليه السعوديه', 'وزارة-الداخلية-السعودية']],
+    'the new paragraph is linked automatically',
+  );
+  t.equal(after.filter((m: any) => m.part === 'title').length, 2, 'the title did not change: its mentions stay');
+
+  const provenance = (await get(app, '/v1/people/علي-العدواني/provenance')).data;
+  checkSpans(t, updated, provenance, 'quote');
+  const murabba = (await get(app, '/v1/people/صالح-المربع/provenance')).data;
+  t.ok(murabba.some((p: any) => p.quote === 'اللواء صالح المربع' && p.start === null && p.article_id === updated.id), 'a quote whose text is gone keeps null offsets');
+
+  const retitled = await app.inject({ method: 'PATCH', url: url(`/v1/articles/${seededSlug}`), headers: json, payload: { title: 'اجتماع أمني' } });
+  t.equal(retitled.statusCode, 200);
+  const titleMentions = (await get(app, `/v1/articles/${seededSlug}/mentions`)).data.filter((m: any) => m.part === 'title');
+  t.same(titleMentions, [], 'title mentions whose text is gone are dropped');
+});
+
+t.test('new articles are linked to known names and aliases; deleting an entity removes its mentions', async (t) => {
+  const app = await build(t);
+  const murabba = (await get(app, '/v1/people/صالح-المربع')).data;
+  await app.inject({ method: 'PATCH', url: `/v1/people/${murabba.id}`, headers: json, payload: { aliases: ['المربّع'] } });
+  const created = await app.inject({
+    method: 'POST',
+    url: '/v1/articles',
+    headers: json,
+    payload: {
+      slug: 'خبر-جديد',
+      title: 'المربع يزور الكويت',
+      language: 'ar',
+      body: [{ type: 'paragraph', text: 'وصل اللواء صالح المربع إلى الكويت، وقال المربع إن وكالة وزارة الداخلية للأحوال المدنية تعمل. المربعات ليست اسمًا.' }],
+    },
+  });
+  t.equal(created.statusCode, 201);
+  const article = body(created).data;
+  const mentions = checkSpans(t, article, (await get(app, `/v1/articles/${article.id}/mentions`)).data, 'text');
+  t.same(
+    mentions.map((m: any) => [m.part, m.text, m.entity.slug, m.origin]),
+    [
+      ['title', 'المربع', 'صالح-المربع', 'auto'],
+      ['body', 'اللواء صالح المربع', 'صالح-المربع', 'auto'],
+      ['body', 'المربع', 'صالح-المربع', 'auto'],
+      ['body', 'وكالة وزارة الداخلية للأحوال المدنية', 'وكالة-وزارة-الداخلية-للأحوال-المدنية', 'auto'],
+    ],
+  );
+  await app.inject({ method: 'DELETE', url: `/v1/people/${murabba.id}`, headers: auth });
+  const left = (await get(app, `/v1/articles/${article.id}/mentions`)).data;
+  t.same(left.map((m: any) => m.entity.type), ['organisation'], "the person's mentions went with the person");
+});

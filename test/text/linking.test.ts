@@ -1,0 +1,103 @@
+import type { Test } from 'tap';
+import t from 'tap';
+import { nameIndex, words } from '../../src/text/linking.js';
+import { relocateSpans } from '../../src/text/spans.js';
+
+const index = nameIndex([
+  { key: 'adwani', target: 'adwani', names: ['علي العدواني', 'العدواني', 'اللواء علي العدواني'] },
+  { key: 'saudi', target: 'saudi', names: ['وزارة الداخلية السعودية', '«الداخلية» السعودية'] },
+  { key: 'kuwait', target: 'kuwait', names: ['وزارة الداخلية الكويتية'] },
+  { key: 'ali-1', target: 'ali-1', names: ['علي'] },
+  { key: 'ali-2', target: 'ali-2', names: ['علي'] },
+  { key: 'short', target: 'short', names: ['ب', ''] },
+]);
+
+/** The mentions found in a text, as [text, target] pairs, each checked against its offsets. */
+function found(t: Test, text: string): Array<[string, string]> {
+  return index.find(text).map((link) => {
+    t.equal(text.slice(link.start, link.end), link.text, `offsets of ${link.text}`);
+    return [link.text, link.target];
+  });
+}
+
+t.test('finds names written with spelling variants, diacritics and tatweel', async (t) => {
+  t.same(found(t, 'قال العدوانى إن'), [['العدوانى', 'adwani']], 'alef maqsura for yaa');
+  t.same(found(t, 'وزارة الداخليه السعوديه'), [['وزارة الداخليه السعوديه', 'saudi']], 'haa for taa marbuta');
+  t.same(found(t, 'وِزارَةُ الدّاخِلِيّةِ الكُوَيتيّةِ.'), [['وِزارَةُ الدّاخِلِيّةِ الكُوَيتيّةِ', 'kuwait']], 'harakat, the span keeps its marks');
+  t.same(found(t, 'اللواء عـلـي العدوانــي'), [['اللواء عـلـي العدوانــي', 'adwani']], 'tatweel; the longest form wins');
+  t.same(found(t, 'إلى «الداخلية» السعودية'), [['الداخلية» السعودية', 'saudi']], 'words joined by quotation marks');
+  t.same(found(t, 'ٱلعدواني وأُلعدواني'), [['ٱلعدواني', 'adwani'], ['أُلعدواني', 'adwani']], 'alef wasla and hamza forms fold to alef');
+  t.same(found(t, 'آلعدواني'), [['آلعدواني', 'adwani']], 'alef madda folds to alef');
+});
+
+t.test('finds names behind attached prefixes, and leaves the prefix out of the mention', async (t) => {
+  const cases: Array<[string, string]> = [
+    ['والعدواني', 'العدواني'],
+    ['فالعدواني', 'العدواني'],
+    ['بالعدواني', 'العدواني'],
+    ['كالعدواني', 'العدواني'],
+    ['وبالعدواني', 'العدواني'],
+    ['للعدواني', 'للعدواني'],
+    ['وللعدواني', 'للعدواني'],
+    ['عدواني', 'عدواني'],
+    ['ولعلي العدواني', 'علي العدواني'],
+  ];
+  for (const [text, mention] of cases) t.same(found(t, `التقى ${text} أمس`), [[mention, 'adwani']], text);
+  t.same(found(t, 'وبوزارة الداخلية الكويتية'), [['وزارة الداخلية الكويتية', 'kuwait']], 'a name that starts with و keeps it');
+  const twice = 'قال العدواني إن العدواني';
+  t.same(index.find(twice).map((l) => l.start), [4, 16], 'every occurrence');
+});
+
+t.test('does not link inside longer words, across sentences, or ambiguous names', async (t) => {
+  t.same(found(t, 'العدوانيين والعدوانية'), [], 'a name inside a longer word');
+  t.same(found(t, 'مستعدواني'), [], 'letters before the name that are not prefixes');
+  t.same(found(t, 'وزارة الداخلية، السعودية'), [], 'a comma breaks a name');
+  t.same(found(t, 'وزارة الداخلية'), [], 'part of a name');
+  t.same(found(t, 'قال علي'), [], 'a name two entities share is not linked');
+  t.same(found(t, 'عليها'), [], 'the shared name inside a word');
+  t.same(found(t, 'ب ب'), [], 'names shorter than two letters are not indexed');
+  t.same(words('«الداخلية» السعودية'), ['الداخليه', 'السعوديه']);
+});
+
+t.test('linking costs one look-up per word, whatever the number of names', async (t) => {
+  const many = Array.from({ length: 20_000 }, (_, i) => ({ key: `p${i}`, target: `p${i}`, names: [`شخص${i} الاسم${i}`] }));
+  const big = nameIndex([...many, { key: 'adwani', target: 'adwani', names: ['العدواني'] }]);
+  const text = 'استقبل اللواء العدواني شخص19999 الاسم19999 و'.repeat(200);
+  const links = big.find(text);
+  t.equal(links.length, 400);
+  t.same(new Set(links.map((l) => l.target)), new Set(['adwani', 'p19999']));
+});
+
+t.test('spans follow their text through an edit', async (t) => {
+  const before = 'قال العدواني ثم قال العدواني';
+  const spans = [
+    { start: 4, end: 12, text: 'العدواني' },
+    { start: 20, end: 28, text: 'العدواني' },
+  ];
+  t.same(relocateSpans(spans, before, `مقدمة. ${before}`, true), [{ start: 11, end: 19 }, { start: 27, end: 35 }], 'an insertion before shifts both');
+  t.same(relocateSpans(spans, before, 'قال العدواني ثم قال', true), [{ start: 4, end: 12 }, null], 'a removed mention is gone');
+  t.same(
+    relocateSpans(spans, before, 'العدواني قال العدواني ثم', true),
+    [{ start: 0, end: 8 }, { start: 13, end: 21 }],
+    'rewritten text: each moves to the nearest free occurrence',
+  );
+  t.same(relocateSpans(spans, before, 'العدواني', true), [{ start: 0, end: 8 }, null], 'exclusive spans do not share an occurrence');
+  t.same(relocateSpans(spans, before, 'العدواني', false), [{ start: 0, end: 8 }, { start: 0, end: 8 }], 'quotes may share one');
+  t.same(relocateSpans(spans, before, before, true), [{ start: 4, end: 12 }, { start: 20, end: 28 }], 'no change');
+
+  const paragraphs = 'أولى: العدواني\n\nثانية: العدواني\n\nثالثة';
+  const inParagraphs = [
+    { start: 6, end: 14, text: 'العدواني' },
+    { start: 23, end: 31, text: 'العدواني' },
+  ];
+  t.same(
+    relocateSpans(inParagraphs, paragraphs, 'جديدة\n\nثانية: العدواني\n\nثالثة', true),
+    [null, { start: 14, end: 22 }],
+    'a mention of a removed paragraph is gone even though its text is elsewhere; the other moves with its paragraph',
+  );
+  t.same(
+    relocateSpans(inParagraphs, paragraphs, 'أولى: قال العدواني\n\nثانية: العدواني\n\nثالثة', true),
+    [{ start: 10, end: 18 }, { start: 27, end: 35 }],
+    'a mention of an edited paragraph moves within what replaced it',
+  );
+});
