@@ -3,3 +3,4 @@ export * from '../resources/organisations/table.js';
 export * from '../resources/people/table.js';
 export * from '../resources/meetings/table.js';
 export * from '../resources/articles/table.js';
+export { idempotencyKeys } from './idempotency.js';
