@@ -45,7 +45,8 @@ function notModified(request: FastifyRequest, reply: FastifyReply): boolean {
 /**
  * Conditional reads for every GET route, present and future: a strong ETag and Last-Modified on each 200,
  * 304 without a body when the client's copy is current, and Cache-Control (public and short, or private
- * when a token was sent). Routes that set their own ETag or Cache-Control keep them.
+ * when a token was sent). Routes that set their own ETag or Cache-Control keep them; a `no-store` route
+ * (health) is left alone.
  */
 async function conditionalGet(app: FastifyInstance, options: ConditionalGetOptions) {
   const publicCache = `public, max-age=${options.maxAge}, stale-while-revalidate=${options.staleWhileRevalidate}`;
@@ -54,7 +55,7 @@ async function conditionalGet(app: FastifyInstance, options: ConditionalGetOptio
     return payload;
   });
   app.addHook('onSend', async (request, reply, payload) => {
-    if (!isRead(request) || reply.statusCode !== 200) return payload;
+    if (!isRead(request) || reply.statusCode !== 200 || reply.getHeader('cache-control') === 'no-store') return payload;
     if (!reply.hasHeader('etag') && (typeof payload === 'string' || Buffer.isBuffer(payload))) {
       reply.header('etag', entityTag(payload));
     }
