@@ -64,7 +64,9 @@ async function conditionalGet(app: FastifyInstance, options: ConditionalGetOptio
     }
     if (!notModified(request, reply)) return payload;
     reply.code(304).removeHeader('content-type').removeHeader('content-length');
-    return null;
+    // HEAD: Fastify's HEAD handler measures the payload for Content-Length and then drops it; a 304 may carry
+    // the length the 200 would have had, so it gets the payload. GET: no body at all.
+    return request.method === 'HEAD' ? payload : null;
   });
 }
 
