@@ -92,6 +92,9 @@ t.test('a bad setting stops start-up with one line naming it', async (t) => {
     [{ API_TOKENS: 'editor:short' }, /^khabar: invalid API_TOKENS: token editor is shorter/],
     [{ SEED: 'sometimes' }, /^khabar: invalid SEED: /],
     [{ BODY_LIMIT: '-1' }, /^khabar: invalid BODY_LIMIT: /],
+    [{ CORS_ORIGINS: 'https://news.example/path' }, /^khabar: invalid CORS_ORIGINS: an origin has no path/],
+    [{ RATE_LIMIT_WINDOW: '0' }, /^khabar: invalid RATE_LIMIT_WINDOW: /],
+    [{ REQUIRE_IF_MATCH: 'yes' }, /^khabar: invalid REQUIRE_IF_MATCH: /],
   ];
   for (const [env, message] of cases) {
     const result = spawnSync(process.execPath, [serverScript], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 15_000 });
