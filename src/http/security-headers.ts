@@ -26,6 +26,8 @@ async function securityHeaders(app: FastifyInstance) {
     contentSecurityPolicy: { useDefaults: false, directives: contentSecurityPolicy },
     // The API's reads are public and meant for other origins' pages; CORS decides who may read them.
     crossOriginResourcePolicy: { policy: 'cross-origin' },
+    // As frame-ancestors 'none' says, for browsers that only know X-Frame-Options.
+    frameguard: { action: 'deny' },
   });
 }
 
