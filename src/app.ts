@@ -2,10 +2,21 @@ import Fastify, { type FastifyServerOptions } from 'fastify';
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
+import { idempotencyStore } from './db/idempotency.js';
 import bearerAuth from './http/auth.js';
+import compression from './http/compression.js';
+import conditionalGet from './http/conditional-get.js';
+import cors from './http/cors.js';
 import errorHandler from './http/error-handler.js';
 import { healthRoutes } from './http/health.js';
+import idempotency from './http/idempotency.js';
+import mediaTypes from './http/media-types.js';
+import allowedMethods from './http/methods.js';
 import openApi from './http/openapi.js';
+import preconditions from './http/preconditions.js';
+import rateLimit from './http/rate-limit.js';
+import requestIds, { requestId } from './http/request-id.js';
+import securityHeaders from './http/security-headers.js';
 import { serializerCompiler } from './http/serializer.js';
 import { factRoutes } from './facts/routes.js';
 import { articleImportRoutes } from './resources/articles/import-routes.js';
@@ -23,26 +34,36 @@ declare module 'fastify' {
   }
 }
 
-export const mergePatchMediaType = 'application/merge-patch+json';
+const day = 24 * 60 * 60 * 1000;
 
-function loggerOptions(config: Config): FastifyServerOptions['logger'] {
+type LoggerOptions = Exclude<FastifyServerOptions['logger'], boolean | undefined>;
+
+function loggerOptions(config: Config, stream?: LoggerOptions['stream']): FastifyServerOptions['logger'] {
   return {
     level: config.logLevel,
-    redact: { paths: ['req.headers.authorization', 'headers.authorization'], censor: '[redacted]' },
+    redact: { paths: ['req.headers.authorization', 'headers.authorization', 'authorization'], censor: '[redacted]' },
+    ...(stream ? { stream } : {}),
   };
 }
 
+export interface BuildOptions {
+  /** Replaces the logger configuration entirely. */
+  logger?: FastifyServerOptions['logger'];
+  /** Where the configured logger writes (stdout when left out). */
+  logStream?: LoggerOptions['stream'];
+}
+
 /** Builds the application on the configured database: migrated, seeded when empty, routes registered. */
-export async function buildApp(config: Config, options: { logger?: FastifyServerOptions['logger'] } = {}) {
+export async function buildApp(config: Config, options: BuildOptions = {}) {
   const database = openDatabase(config.databaseUrl);
   const app = Fastify({
-    logger: options.logger ?? loggerOptions(config),
+    logger: options.logger ?? loggerOptions(config, options.logStream),
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
+    genReqId: requestId,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  app.addContentTypeParser(mergePatchMediaType, { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
 
   const repositories = createRepositories(database.db);
   app.decorate('database', database);
@@ -50,8 +71,24 @@ export async function buildApp(config: Config, options: { logger?: FastifyServer
   app.addHook('onClose', async () => database.close());
   if (config.seed === 'auto' && isEmpty(repositories)) seedDatabase(repositories);
 
+  // Order matters: hooks run in registration order, and the plugins that hook into routes (rate limit,
+  // compression) must be registered before the routes.
+  await app.register(requestIds);
   await app.register(errorHandler);
+  await app.register(securityHeaders);
+  await app.register(cors, { origins: config.corsOrigins });
   await app.register(bearerAuth, { tokens: config.apiTokens });
+  await app.register(allowedMethods);
+  await app.register(mediaTypes);
+  await app.register(preconditions, { required: config.requireIfMatch });
+  await app.register(rateLimit, {
+    readMax: config.rateLimitMax,
+    writeMax: config.rateLimitWriteMax,
+    windowSeconds: config.rateLimitWindowSeconds,
+  });
+  await app.register(conditionalGet, { maxAge: config.cacheMaxAge, staleWhileRevalidate: config.cacheStaleWhileRevalidate });
+  await app.register(idempotency, { store: idempotencyStore(database.db, { ttlMs: day, inFlightMs: 60_000 }) });
+  await app.register(compression);
   await app.register(openApi);
   await app.register(healthRoutes(database));
   await app.register(articleRoutes(repositories));

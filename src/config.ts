@@ -26,6 +26,16 @@ function parseTokens(list: string, ctx: z.RefinementCtx): ApiToken[] {
   });
 }
 
+/** `*` (any origin) or a comma-separated list of origins such as `https://news.example`. */
+const corsOrigins = z
+  .string()
+  .transform((list) => list.split(',').map((entry) => entry.trim()).filter(Boolean))
+  .pipe(z.array(z.union([z.literal('*'), z.url({ protocol: /^https?$/ }).regex(/^[^/]+\/\/[^/]+$/, 'an origin has no path')])).min(1, 'needs at least one origin'))
+  .transform((origins): '*' | string[] => (origins.includes('*') ? '*' : origins));
+
+const seconds = z.coerce.number().int().min(0).max(31_536_000);
+const requestCount = z.coerce.number().int().min(0).max(1_000_000);
+
 const environment = z.object({
   PORT: optional(z.coerce.number().int().min(0).max(65535).default(3000)),
   HOST: optional(z.string().min(1).default('127.0.0.1')),
@@ -42,6 +52,13 @@ const environment = z.object({
   SEED: optional(z.enum(['auto', 'never']).default('auto')),
   BODY_LIMIT: optional(z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(1024 * 1024)),
   TRUST_PROXY: optional(booleanFlag.default(false)),
+  CACHE_MAX_AGE: optional(seconds.default(30)),
+  CACHE_STALE_WHILE_REVALIDATE: optional(seconds.default(60)),
+  REQUIRE_IF_MATCH: optional(booleanFlag.default(false)),
+  CORS_ORIGINS: optional(corsOrigins.default('*')),
+  RATE_LIMIT_MAX: optional(requestCount.default(300)),
+  RATE_LIMIT_WRITE_MAX: optional(requestCount.default(60)),
+  RATE_LIMIT_WINDOW: optional(seconds.min(1).default(60)),
 });
 
 export interface Config {
@@ -53,6 +70,17 @@ export interface Config {
   seed: 'auto' | 'never';
   bodyLimit: number;
   trustProxy: boolean;
+  /** Cache-Control for public reads, in seconds. */
+  cacheMaxAge: number;
+  cacheStaleWhileRevalidate: number;
+  /** Refuse PUT, PATCH and DELETE without If-Match (428). */
+  requireIfMatch: boolean;
+  corsOrigins: '*' | string[];
+  /** Reads per client address per window; 0 turns the limit off. */
+  rateLimitMax: number;
+  /** Writes per token per window; 0 turns the limit off. */
+  rateLimitWriteMax: number;
+  rateLimitWindowSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -77,5 +105,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     seed: e.SEED,
     bodyLimit: e.BODY_LIMIT,
     trustProxy: e.TRUST_PROXY,
+    cacheMaxAge: e.CACHE_MAX_AGE,
+    cacheStaleWhileRevalidate: e.CACHE_STALE_WHILE_REVALIDATE,
+    requireIfMatch: e.REQUIRE_IF_MATCH,
+    corsOrigins: e.CORS_ORIGINS,
+    rateLimitMax: e.RATE_LIMIT_MAX,
+    rateLimitWriteMax: e.RATE_LIMIT_WRITE_MAX,
+    rateLimitWindowSeconds: e.RATE_LIMIT_WINDOW,
   };
 }

@@ -12,6 +12,9 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     databaseUrl: 'file::memory:',
     logLevel: 'silent',
     apiTokens: [{ name: 'test-editor', secret: writerToken }],
+    // Limits are set explicitly by the tests that exercise them.
+    rateLimitMax: 0,
+    rateLimitWriteMax: 0,
     ...overrides,
   };
 }

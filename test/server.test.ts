@@ -4,6 +4,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
+import { loadConfig } from '../src/config.js';
+
+// This file starts the server process a dozen times; on a busy machine that outlasts tap's default 30 s.
+t.setTimeout(120_000);
 
 // The production entry point, as `npm start` runs it (npm test builds it first).
 const serverScript = new URL('../dist/server.js', import.meta.url).pathname;
@@ -99,4 +103,20 @@ t.test('a bad setting stops start-up with one line naming it', async (t) => {
     t.match(result.stderr, message);
     t.equal(result.stderr.trim().split('\n').length, 1, 'one line');
   }
+});
+
+t.test('the HTTP settings: defaults, lists, and bad values named', async (t) => {
+  t.match(loadConfig({}), { cacheMaxAge: 30, cacheStaleWhileRevalidate: 60, requireIfMatch: false, corsOrigins: '*', rateLimitMax: 300, rateLimitWriteMax: 60, rateLimitWindowSeconds: 60 });
+  t.same(loadConfig({ CORS_ORIGINS: 'https://news.example, http://localhost:5173' }).corsOrigins, ['https://news.example', 'http://localhost:5173']);
+  t.equal(loadConfig({ CORS_ORIGINS: 'https://news.example,*' }).corsOrigins, '*', 'a * in the list means any origin');
+  t.match(loadConfig({ RATE_LIMIT_MAX: '0', RATE_LIMIT_WRITE_MAX: '0', REQUIRE_IF_MATCH: 'true' }), { rateLimitMax: 0, rateLimitWriteMax: 0, requireIfMatch: true });
+  const cases: Array<[Record<string, string>, RegExp]> = [
+    [{ CORS_ORIGINS: 'https://news.example/path' }, /^invalid CORS_ORIGINS: an origin has no path/],
+    [{ CORS_ORIGINS: 'ftp://files.example' }, /^invalid CORS_ORIGINS: /],
+    [{ RATE_LIMIT_WINDOW: '0' }, /^invalid RATE_LIMIT_WINDOW: /],
+    [{ RATE_LIMIT_MAX: '-1' }, /^invalid RATE_LIMIT_MAX: /],
+    [{ CACHE_MAX_AGE: 'soon' }, /^invalid CACHE_MAX_AGE: /],
+    [{ REQUIRE_IF_MATCH: 'yes' }, /^invalid REQUIRE_IF_MATCH: /],
+  ];
+  for (const [env, message] of cases) t.throws(() => loadConfig(env), { name: 'ConfigError', message }, JSON.stringify(env));
 });

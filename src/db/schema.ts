@@ -4,3 +4,4 @@ export * from '../resources/people/table.js';
 export * from '../resources/meetings/table.js';
 export * from '../resources/articles/table.js';
 export * from '../facts/table.js';
+export { idempotencyKeys } from './idempotency.js';

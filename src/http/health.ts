@@ -13,8 +13,10 @@ export function healthRoutes(database: Database): FastifyPluginAsyncZod {
         summary: 'Health check',
         response: { 200: z.object({ status: z.literal('ok') }).meta({ id: 'Health' }) },
       },
-      handler: async () => {
+      handler: async (_request, reply) => {
         ping.get();
+        // A health check must reach the server, never a cache.
+        reply.header('cache-control', 'no-store');
         return { status: 'ok' as const };
       },
     });

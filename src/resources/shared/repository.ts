@@ -51,12 +51,18 @@ export type WriteEvent<Rec> =
   | { kind: 'replace'; record: Rec; previous: Rec; context: WriteContext }
   | { kind: 'delete'; id: string; context: WriteContext };
 
+/** Optimistic concurrency: the write goes ahead only if the record is still at this version. */
+export interface WriteGuard {
+  expectedVersion?: number | undefined;
+}
+
 export interface Repository<Rec, Input> {
   list(options: { limit: number; after?: string | undefined }): Page<Rec>;
   find(idOrSlug: string): Rec | null;
   create(input: Input, context?: WriteContext): Rec;
-  replace(idOrSlug: string, input: Input, context?: WriteContext): Rec | null;
-  remove(idOrSlug: string, context?: WriteContext): boolean;
+  /** Null when there is no such record; throws precondition_failed when `guard` names another version. */
+  replace(idOrSlug: string, input: Input, context?: WriteContext, guard?: WriteGuard): Rec | null;
+  remove(idOrSlug: string, context?: WriteContext, guard?: WriteGuard): boolean;
   /**
    * Runs `listener` after every write, inside the write's transaction: what it writes (search index,
    * mentions, provenance) commits or rolls back with the record.
@@ -84,7 +90,7 @@ function sqliteCode(error: unknown): string | undefined {
   return e.code ?? e.cause?.code;
 }
 
-export function createRepository<Rec extends { id: string }, Input>(db: Db, spec: ResourceSpec<Input>): Repository<Rec, Input> {
+export function createRepository<Rec extends { id: string; version: number }, Input>(db: Db, spec: ResourceSpec<Input>): Repository<Rec, Input> {
   const { table } = spec;
   const findOne = db
     .select()
@@ -162,6 +168,15 @@ export function createRepository<Rec extends { id: string }, Input>(db: Db, spec
     return row ? withRelations([row])[0]! : null;
   };
 
+  /** The stored record a guarded write may change: read inside the write's transaction, so no other write slips in between. */
+  function findCurrent(idOrSlug: string, { expectedVersion }: WriteGuard): Rec | null {
+    const current = find(idOrSlug);
+    if (current && expectedVersion !== undefined && current.version !== expectedVersion) {
+      throw new KhabarError('precondition_failed', `this ${spec.noun} is at version ${current.version}, not ${expectedVersion}`);
+    }
+    return current;
+  }
+
   return {
     list({ limit, after }) {
       const rows = page.all({ after: after ?? lastId, limit: limit + 1 }) as Record<string, unknown>[];
@@ -186,9 +201,9 @@ export function createRepository<Rec extends { id: string }, Input>(db: Db, spec
         return record;
       });
     },
-    replace(idOrSlug, input, context = systemWriter) {
+    replace(idOrSlug, input, context = systemWriter, guard = {}) {
       return write(() => {
-        const current = find(idOrSlug);
+        const current = findCurrent(idOrSlug, guard);
         if (!current) return null;
         checkReferences(input, current.id);
         db.update(table)
@@ -201,9 +216,9 @@ export function createRepository<Rec extends { id: string }, Input>(db: Db, spec
         return record;
       });
     },
-    remove(idOrSlug, context = systemWriter) {
+    remove(idOrSlug, context = systemWriter, guard = {}) {
       return write(() => {
-        const current = find(idOrSlug);
+        const current = findCurrent(idOrSlug, guard);
         if (!current) return false;
         const reason = spec.inUse?.(current.id);
         if (reason) throw new KhabarError('in_use', `this ${spec.noun} cannot be deleted: ${reason}`);

@@ -3,7 +3,9 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { fieldErrors, KhabarError } from '../../errors.js';
 import { bearerSecurity } from '../../http/auth.js';
+import { jsonMediaType, patchMediaTypes } from '../../http/media-types.js';
 import { mergePatch } from '../../http/merge-patch.js';
+import { writeCondition } from '../../http/preconditions.js';
 import { problemResponses } from '../../http/problem.js';
 import { decodeCursor, encodeCursor } from '../../list/cursor.js';
 import { dataEnvelope, listEnvelope } from './schemas.js';
@@ -44,7 +46,7 @@ function afterId(cursor: string | undefined): string | undefined {
 }
 
 /** The five CRUD operations of a resource, the same for all four. */
-export function resourceRoutes<Rec extends { id: string }, Input>(def: ResourceDefinition<Rec, Input>): FastifyPluginAsyncZod {
+export function resourceRoutes<Rec extends { id: string; version: number }, Input>(def: ResourceDefinition<Rec, Input>): FastifyPluginAsyncZod {
   const { path, name, noun, repository } = def;
   const single = dataEnvelope(name, def.record);
   const tags = [path];
@@ -52,6 +54,7 @@ export function resourceRoutes<Rec extends { id: string }, Input>(def: ResourceD
     throw new KhabarError('not_found', `no ${noun} with id or slug ${id}`);
   };
   const writeErrors = problemResponses(400, 401, 409, 413, 415, 422);
+  const stored = (id: string) => () => repository.find(id) ?? throwNotFound(id);
 
   return async (app) => {
     app.get(`/v1/${path}`, {
@@ -93,6 +96,7 @@ export function resourceRoutes<Rec extends { id: string }, Input>(def: ResourceD
         operationId: `create_${noun}`,
         summary: `Create a ${noun}`,
         security: bearerSecurity,
+        consumes: [jsonMediaType],
         body: def.input,
         response: { 201: single, ...writeErrors },
       },
@@ -110,13 +114,16 @@ export function resourceRoutes<Rec extends { id: string }, Input>(def: ResourceD
         summary: `Replace a ${noun}`,
         description: 'The body is the whole record: a left-out nullable field becomes null and a left-out list becomes empty.',
         security: bearerSecurity,
+        consumes: [jsonMediaType],
         params,
         body: def.input,
         response: { 200: single, ...writeErrors, ...problemResponses(404) },
       },
-      handler: async (request) => ({
-        data: repository.replace(request.params.id, request.body as Input, { writer: request.writer! }) ?? throwNotFound(request.params.id),
-      }),
+      handler: async (request, reply) => {
+        const { id } = request.params;
+        const guard = writeCondition(request, reply, stored(id));
+        return { data: repository.replace(id, request.body as Input, { writer: request.writer! }, guard) ?? throwNotFound(id) };
+      },
     });
 
     app.patch(`/v1/${path}/:id`, {
@@ -126,19 +133,21 @@ export function resourceRoutes<Rec extends { id: string }, Input>(def: ResourceD
         summary: `Update part of a ${noun}`,
         description: 'JSON merge patch (RFC 7396): the fields given replace the stored ones; `null` clears a nullable field.',
         security: bearerSecurity,
+        consumes: patchMediaTypes,
         params,
         body: def.patch,
         response: { 200: single, ...writeErrors, ...problemResponses(404) },
       },
-      handler: async (request) => {
-        const current = repository.find(request.params.id) ?? throwNotFound(request.params.id);
+      handler: async (request, reply) => {
+        const current = stored(request.params.id)();
+        const guard = writeCondition(request, reply, () => current);
         const { id, created_at, updated_at, ...fields } = current as Record<string, unknown>;
         const merged = def.input.safeParse(mergePatch(fields, request.body));
         if (!merged.success) {
           const errors = fieldErrors(merged.error.issues, 'body');
           throw new KhabarError('validation_failed', `the patched ${noun} is not valid: ${errors[0]!.path}`, errors);
         }
-        return { data: repository.replace(id as string, merged.data, { writer: request.writer! }) ?? throwNotFound(request.params.id) };
+        return { data: repository.replace(id as string, merged.data, { writer: request.writer! }, guard) ?? throwNotFound(request.params.id) };
       },
     });
 
@@ -152,7 +161,9 @@ export function resourceRoutes<Rec extends { id: string }, Input>(def: ResourceD
         response: { 204: z.null().meta({ description: 'Deleted' }), ...problemResponses(401, 404, 409) },
       },
       handler: async (request, reply) => {
-        if (!repository.remove(request.params.id, { writer: request.writer! })) throwNotFound(request.params.id);
+        const { id } = request.params;
+        const guard = writeCondition(request, reply, stored(id));
+        if (!repository.remove(id, { writer: request.writer! }, guard)) throwNotFound(id);
         return reply.code(204).send(null);
       },
     });

@@ -1,0 +1,156 @@
+import t from 'tap';
+import { recordEtag } from '../../src/http/etag.js';
+import { auth, body, build } from '../helper.js';
+
+const json = { ...auth, 'content-type': 'application/json' };
+const adwani = `/v1/people/${encodeURIComponent('علي-العدواني')}`;
+
+t.test('conditional reads: ETag, Last-Modified, 304 and Cache-Control on records and pages', async (t) => {
+  const app = await build(t, { cacheMaxAge: 45, cacheStaleWhileRevalidate: 90 });
+  for (const url of [adwani, '/v1/people', '/v1/meetings?limit=1']) {
+    const first = await app.inject({ url });
+    t.equal(first.statusCode, 200, url);
+    const etag = first.headers.etag as string;
+    const lastModified = first.headers['last-modified'] as string;
+    t.match(etag, /^"[\w-]{27}"$/, `${url}: a strong ETag`);
+    t.equal(first.headers['cache-control'], 'public, max-age=45, stale-while-revalidate=90', 'configurable public caching');
+    const records = ([] as { updated_at: string }[]).concat(body(first).data);
+    const newest = records.map((r) => r.updated_at).sort().at(-1)!;
+    t.equal(lastModified, new Date(newest).toUTCString(), `${url}: Last-Modified is the newest updated_at`);
+
+    const again = await app.inject({ url });
+    t.equal(again.headers.etag, etag, 'the same bytes give the same ETag');
+
+    for (const headers of [
+      { 'if-none-match': etag },
+      { 'if-none-match': `"other", W/${etag}` },
+      { 'if-none-match': '*' },
+      { 'if-modified-since': lastModified },
+      { 'if-modified-since': new Date(Date.parse(lastModified) + 60_000).toUTCString() },
+    ]) {
+      const cached = await app.inject({ url, headers });
+      t.equal(cached.statusCode, 304, `${url} ${JSON.stringify(headers)}: 304`);
+      t.equal(cached.body, '', 'no body');
+      t.equal(cached.headers.etag, etag, 'the 304 names the current ETag');
+      t.notOk(cached.headers['content-type'], 'no content type');
+    }
+    for (const headers of [
+      { 'if-none-match': '"stale"' },
+      { 'if-modified-since': new Date(Date.parse(lastModified) - 1000).toUTCString() },
+      { 'if-modified-since': 'not a date' },
+      { 'if-none-match': '"stale"', 'if-modified-since': lastModified },
+    ]) {
+      t.equal((await app.inject({ url, headers })).statusCode, 200, `${url} ${JSON.stringify(headers)}: 200`);
+    }
+    const head = await app.inject({ method: 'HEAD', url });
+    t.equal(head.statusCode, 200, 'HEAD on the GET route');
+    t.equal(head.body, '');
+    t.equal(head.headers.etag, etag, 'HEAD carries the same validators');
+    t.equal(head.headers['content-length'], String(Buffer.byteLength(first.body)));
+    const headCached = await app.inject({ method: 'HEAD', url, headers: { 'if-none-match': etag } });
+    t.equal(headCached.statusCode, 304, 'HEAD answers 304 too');
+    t.equal(headCached.body, '');
+  }
+
+  const withToken = await app.inject({ url: adwani, headers: auth });
+  t.equal(withToken.headers['cache-control'], 'private, no-store', 'a read that sent a token is not stored by caches');
+
+  const before = await app.inject({ url: adwani });
+  await app.inject({ method: 'PATCH', url: adwani, headers: json, payload: { position: 'مدير عام' } });
+  const after = await app.inject({ url: adwani, headers: { 'if-none-match': before.headers.etag as string } });
+  t.equal(after.statusCode, 200, 'a write makes the old ETag stale');
+  t.not(after.headers.etag, before.headers.etag);
+
+  const ministry = `/v1/organisations/${encodeURIComponent('وزارة-الداخلية-الكويتية')}`;
+  const org = await app.inject({ url: ministry });
+  const created = body(await app.inject({ method: 'POST', url: '/v1/people', headers: json, payload: { slug: 'عضو', name: 'عضو', affiliations: [{ organisation_id: body(org).data.id }] } }));
+  const members = await app.inject({ url: ministry, headers: { 'if-none-match': org.headers.etag as string } });
+  t.equal(members.statusCode, 200, 'a new member changes the organisation\'s ETag although its version did not move');
+  t.ok(body(members).data.members.some((m: { person_id: string }) => m.person_id === created.data.id), 'it lists the new member');
+  t.equal(body(members).data.version, body(org).data.version);
+
+  const health = await app.inject({ url: '/health' });
+  t.equal(health.headers['cache-control'], 'no-store', 'health is never cached');
+  t.notOk(health.headers.etag);
+  t.equal((await app.inject({ url: '/v1/people/nobody' })).headers.etag, undefined, 'errors carry no ETag');
+});
+
+t.test('optimistic concurrency: If-Match on PUT, PATCH and DELETE', async (t) => {
+  const app = await build(t);
+  const created = await app.inject({ method: 'POST', url: '/v1/organisations', headers: json, payload: { slug: 'لجنة', name: 'لجنة', kind: 'committee' } });
+  const url = created.headers.location as string;
+  const record = body(created).data;
+  t.equal(created.headers.etag, recordEtag(record), 'a write answers with the ETag of what it stored');
+  const read = await app.inject({ url });
+  t.equal(read.headers.etag, created.headers.etag, 'the same ETag a GET gives');
+
+  const stale = created.headers.etag as string;
+  const patched = await app.inject({ method: 'PATCH', url, headers: { ...json, 'if-match': stale }, payload: { name: 'لجنة عليا' } });
+  t.equal(patched.statusCode, 200, 'PATCH with the current ETag');
+  const current = patched.headers.etag as string;
+  t.not(current, stale);
+
+  for (const [method, payload] of [['PATCH', { name: 'x' }], ['PUT', { slug: 'لجنة', name: 'x', kind: 'other' }], ['DELETE', undefined]] as const) {
+    const refused = await app.inject({ method, url, headers: { ...(payload ? json : auth), 'if-match': stale }, ...(payload ? { payload } : {}) });
+    t.equal(refused.statusCode, 412, `${method} with a stale ETag: 412`);
+    t.match(refused.headers['content-type'], /^application\/problem\+json/);
+    t.equal(body(refused).code, 'precondition_failed');
+    t.equal(refused.headers.etag, current, 'the 412 names the current ETag');
+  }
+  t.equal(body(await app.inject({ url })).data.name, 'لجنة عليا', 'refused writes change nothing');
+  t.equal((await app.inject({ method: 'PATCH', url, headers: { ...json, 'if-match': `W/${current}` }, payload: {} })).statusCode, 412, 'a weak tag never matches If-Match');
+  t.equal((await app.inject({ method: 'PATCH', url: '/v1/organisations/nothing', headers: { ...json, 'if-match': current }, payload: {} })).statusCode, 404, 'a missing record is 404, not 412');
+
+  const put = await app.inject({ method: 'PUT', url, headers: { ...json, 'if-match': `"other", ${current}` }, payload: { slug: 'لجنة', name: 'لجنة', kind: 'other' } });
+  t.equal(put.statusCode, 200, 'PUT with a list that holds the current ETag');
+  const any = await app.inject({ method: 'PATCH', url, headers: { ...json, 'if-match': '*' }, payload: { kind: 'agency' } });
+  t.equal(any.statusCode, 200, 'If-Match: * matches any current record');
+  const deleted = await app.inject({ method: 'DELETE', url, headers: { ...auth, 'if-match': any.headers.etag as string } });
+  t.equal(deleted.statusCode, 204, 'DELETE with the current ETag');
+});
+
+t.test('N concurrent PATCHes with the same If-Match: exactly one succeeds', async (t) => {
+  const app = await build(t);
+  const etag = (await app.inject({ url: adwani })).headers.etag as string;
+  const attempts = await Promise.all(
+    Array.from({ length: 8 }, (_, i) =>
+      app.inject({ method: 'PATCH', url: adwani, headers: { ...json, 'if-match': etag }, payload: { position: `منصب ${i}` } }),
+    ),
+  );
+  const statuses = attempts.map((r) => r.statusCode).sort();
+  t.same(statuses, [200, 412, 412, 412, 412, 412, 412, 412]);
+  const winner = body(attempts.find((r) => r.statusCode === 200)!).data;
+  const stored = body(await app.inject({ url: adwani })).data;
+  t.equal(stored.position, winner.position, 'the stored record is the one write that succeeded');
+  t.equal(stored.version, 2, 'one version bump');
+});
+
+t.test('the version check runs inside the write transaction', async (t) => {
+  const app = await build(t);
+  const { organisations } = app.repositories;
+  const org = organisations.create({ slug: 'جهة', name: 'جهة', kind: 'other' } as never);
+  organisations.replace(org.id, { slug: 'جهة', name: 'جهة 2', kind: 'other' } as never, undefined, { expectedVersion: 1 });
+  t.throws(
+    () => organisations.replace(org.id, { slug: 'جهة', name: 'جهة 3', kind: 'other' } as never, undefined, { expectedVersion: 1 }),
+    { code: 'precondition_failed' },
+    'a replace expecting an older version is refused',
+  );
+  t.throws(() => organisations.remove(org.id, undefined, { expectedVersion: 1 }), { code: 'precondition_failed' });
+  t.equal(organisations.find(org.id)!.name, 'جهة 2', 'nothing was written');
+  t.equal(organisations.replace('nothing', { slug: 'x', name: 'x', kind: 'other' } as never, undefined, { expectedVersion: 1 }), null);
+  t.ok(organisations.remove(org.id, undefined, { expectedVersion: 2 }));
+});
+
+t.test('REQUIRE_IF_MATCH=true: writes without If-Match get 428', async (t) => {
+  const app = await build(t, { requireIfMatch: true });
+  for (const method of ['PUT', 'PATCH', 'DELETE'] as const) {
+    const response = await app.inject(method === 'DELETE' ? { method, url: adwani, headers: auth } : { method, url: adwani, headers: json, payload: {} });
+    t.equal(response.statusCode, 428, method);
+    t.equal(body(response).code, 'precondition_required');
+  }
+  t.equal((await app.inject({ method: 'PATCH', url: adwani, payload: {} })).statusCode, 401, 'authentication comes first');
+  const etag = (await app.inject({ url: adwani })).headers.etag as string;
+  t.equal((await app.inject({ method: 'PATCH', url: adwani, headers: { ...json, 'if-match': etag }, payload: {} })).statusCode, 200);
+  const created = await app.inject({ method: 'POST', url: '/v1/organisations', headers: json, payload: { slug: 'س', name: 'س', kind: 'other' } });
+  t.equal(created.statusCode, 201, 'creation needs no If-Match');
+});

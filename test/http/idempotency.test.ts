@@ -1,0 +1,85 @@
+import t from 'tap';
+import { auth, body, build } from '../helper.js';
+
+const json = { ...auth, 'content-type': 'application/json' };
+const organisation = (slug: string) => ({ slug, name: `منظمة ${slug}`, kind: 'other' });
+const total = async (app: Awaited<ReturnType<typeof build>>) => body(await app.inject({ url: '/v1/organisations' })).meta.total as number;
+
+t.test('Idempotency-Key: a retry replays the first response and creates nothing', async (t) => {
+  const app = await build(t, { apiTokens: [{ name: 'test-editor', secret: auth.authorization.slice(7) }, { name: 'other', secret: 'other-token-0123456789' }] });
+  const before = await total(app);
+  const post = (key: string, payload: object, headers: Record<string, string> = json) =>
+    app.inject({ method: 'POST', url: '/v1/organisations', headers: { ...headers, 'idempotency-key': key }, payload });
+
+  const first = await post('key-1', organisation('أ'));
+  t.equal(first.statusCode, 201);
+  t.notOk(first.headers['idempotent-replayed'], 'the first response is not a replay');
+  const retry = await post('key-1', organisation('أ'));
+  t.equal(retry.statusCode, 201, 'same status');
+  t.equal(retry.body, first.body, 'same body');
+  t.equal(retry.headers.location, first.headers.location, 'same Location');
+  t.equal(retry.headers.etag, first.headers.etag, 'same ETag');
+  t.match(retry.headers['content-type'], /^application\/json/);
+  t.equal(retry.headers['idempotent-replayed'], 'true', 'marked as a replay');
+  const reordered = await post('key-1', { kind: 'other', name: 'منظمة أ', slug: 'أ' });
+  t.equal(reordered.headers['idempotent-replayed'], 'true', 'the same body with its keys in another order is the same request');
+  t.equal(await total(app), before + 1, 'one record for three requests');
+
+  const changed = await post('key-1', organisation('ب'));
+  t.equal(changed.statusCode, 422, 'the same key with another body');
+  t.equal(body(changed).code, 'idempotency_key_reused');
+  t.equal((await app.inject({ method: 'POST', url: '/v1/people', headers: { ...json, 'idempotency-key': 'key-1' }, payload: { slug: 'أ', name: 'أ' } })).statusCode, 422, 'or another path');
+  t.equal(await total(app), before + 1, 'and nothing stored');
+
+  const otherToken = await post('key-1', organisation('ج'), { authorization: 'Bearer other-token-0123456789', 'content-type': 'application/json' });
+  t.equal(otherToken.statusCode, 201, 'keys are scoped per token: another token may use the same key');
+  t.notOk(otherToken.headers['idempotent-replayed']);
+
+  const withoutKey = await app.inject({ method: 'POST', url: '/v1/organisations', headers: json, payload: organisation('د') });
+  t.equal(withoutKey.statusCode, 201, 'no key: an ordinary create');
+  t.equal((await app.inject({ method: 'POST', url: '/v1/organisations', headers: json, payload: organisation('د') })).statusCode, 409, 'and an ordinary conflict on retry');
+
+  const conflict = await post('key-2', organisation('أ'));
+  t.equal(conflict.statusCode, 409, 'a failed create (slug taken) ...');
+  const fixed = await post('key-2', organisation('أ'));
+  t.equal(fixed.statusCode, 409, '... is not stored: the key is released and the retry runs again');
+  t.notOk(fixed.headers['idempotent-replayed']);
+
+  for (const key of ['', ' spaced key ', 'x'.repeat(256), 'كلمة']) {
+    const bad = await app.inject({ method: 'POST', url: '/v1/organisations', headers: { ...json, 'idempotency-key': key }, payload: organisation('ه') });
+    t.equal(bad.statusCode, 400, `key ${JSON.stringify(key.slice(0, 12))}: 400`);
+    t.same(body(bad).errors, [{ path: 'headers.idempotency-key', message: 'invalid' }]);
+  }
+});
+
+t.test('keys expire after 24 hours; a key still in flight is refused with 409', async (t) => {
+  const app = await build(t);
+  const post = (payload: object) =>
+    app.inject({ method: 'POST', url: '/v1/organisations', headers: { ...json, 'idempotency-key': 'daily' }, payload });
+  t.equal((await post(organisation('أ'))).statusCode, 201);
+  const sqlite = app.database.sqlite;
+  const one = <T>(query: string) => sqlite.prepare(query).get() as T;
+  const age = (ms: number) => sqlite.prepare('update idempotency_keys set created_at = ? where key = ?').run(Date.now() - ms, 'daily');
+
+  age(23 * 3600_000);
+  t.equal((await post(organisation('أ'))).headers['idempotent-replayed'], 'true', 'still replayed after 23 hours');
+  age(24 * 3600_000 + 1000);
+  const late = await post(organisation('ب'));
+  t.equal(late.statusCode, 201, 'after 24 hours the key is forgotten: a new create');
+  t.notOk(late.headers['idempotent-replayed']);
+  t.equal(one<{ n: number }>('select count(*) as n from idempotency_keys').n, 1, 'the expired entry was purged');
+
+  sqlite.prepare("insert into idempotency_keys (writer, key, fingerprint, created_at) values ('test-editor', 'busy', 'x', ?)").run(Date.now());
+  const busy = await app.inject({ method: 'POST', url: '/v1/organisations', headers: { ...json, 'idempotency-key': 'busy' }, payload: organisation('ج') });
+  t.equal(busy.statusCode, 422, 'a different request on a key in flight: 422');
+  sqlite.prepare("update idempotency_keys set fingerprint = ? where key = 'busy'").run(
+    one<{ fingerprint: string }>("select fingerprint from idempotency_keys where key = 'daily'").fingerprint,
+  );
+  const inFlight = await app.inject({ method: 'POST', url: '/v1/organisations', headers: { ...json, 'idempotency-key': 'busy' }, payload: organisation('ب') });
+  t.equal(inFlight.statusCode, 409, 'the same request while the first is still running: 409');
+  t.equal(body(inFlight).code, 'idempotency_key_in_flight');
+  t.equal(inFlight.headers['retry-after'], '1');
+  sqlite.prepare("update idempotency_keys set created_at = ? where key = 'busy'").run(Date.now() - 61_000);
+  const taken = await app.inject({ method: 'POST', url: '/v1/organisations', headers: { ...json, 'idempotency-key': 'busy' }, payload: organisation('و') });
+  t.equal(taken.statusCode, 201, 'a key held by a request that never finished is freed after a minute');
+});

@@ -1,0 +1,230 @@
+import { Writable } from 'node:stream';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import t from 'tap';
+import { buildApp } from '../../src/app.js';
+import { auth, body, build, testConfig, writerToken } from '../helper.js';
+
+const json = { ...auth, 'content-type': 'application/json' };
+const adwani = `/v1/people/${encodeURIComponent('علي-العدواني')}`;
+
+t.test('PATCH takes merge-patch+json or JSON; other types get 415 naming the accepted ones', async (t) => {
+  const app = await build(t);
+  for (const type of ['application/merge-patch+json', 'application/json; charset=utf-8']) {
+    t.equal((await app.inject({ method: 'PATCH', url: adwani, headers: { ...auth, 'content-type': type }, payload: {} })).statusCode, 200, type);
+  }
+  for (const type of ['text/plain', 'application/json-patch+json', 'application/x-www-form-urlencoded']) {
+    const refused = await app.inject({ method: 'PATCH', url: adwani, headers: { ...auth, 'content-type': type }, payload: '[]' });
+    t.equal(refused.statusCode, 415, type);
+    t.equal(body(refused).code, 'unsupported_media_type');
+    t.match(body(refused).detail, 'application/merge-patch+json or application/json');
+    t.equal(refused.headers['accept-patch'], 'application/merge-patch+json, application/json', 'Accept-Patch (RFC 5789)');
+  }
+  const mergeOnPost = await app.inject({ method: 'POST', url: '/v1/people', headers: { ...auth, 'content-type': 'application/merge-patch+json' }, payload: {} });
+  t.equal(mergeOnPost.statusCode, 415, 'a merge patch is not a create body');
+  t.match(body(mergeOnPost).detail, /takes application\/json/);
+  t.equal((await app.inject({ method: 'PATCH', url: adwani, headers: { 'content-type': 'text/plain' }, payload: 'x' })).statusCode, 401, 'authentication first');
+});
+
+t.test('HEAD on every GET route; OPTIONS with Allow; 405 with Allow for a wrong method', async (t) => {
+  const app = await build(t);
+  const document = body(await app.inject({ url: '/openapi.json' }));
+  const seeded = { articles: 'articles', people: 'people', organisations: 'organisations', meetings: 'meetings' } as const;
+  const idOf = async (resource: string) => body(await app.inject({ url: `/v1/${resource}?limit=1` })).data[0].id as string;
+  for (const [path, item] of Object.entries(document.paths as Record<string, Record<string, unknown>>)) {
+    const resource = path.split('/')[2] as keyof typeof seeded | undefined;
+    const url = path.includes('{id}') ? path.replace('{id}', await idOf(seeded[resource!])) : path;
+    if (item.get) {
+      const get = await app.inject({ url });
+      const head = await app.inject({ method: 'HEAD', url });
+      t.equal(head.statusCode, get.statusCode, `HEAD ${path}`);
+      t.equal(head.body, '');
+      t.equal(head.headers['content-length'], String(Buffer.byteLength(get.body)), `HEAD ${path}: the GET's length`);
+    }
+    const options = await app.inject({ method: 'OPTIONS', url });
+    t.equal(options.statusCode, 204, `OPTIONS ${path}`);
+    const allowed = String(options.headers.allow).split(', ').sort();
+    const documented = Object.keys(item).map((m) => m.toUpperCase());
+    t.same(allowed, [...new Set([...documented, 'OPTIONS', ...(item.get ? ['HEAD'] : [])])].sort(), `Allow of ${path}`);
+  }
+  for (const [method, url, allow] of [
+    ['POST', adwani, 'OPTIONS, GET, HEAD, PUT, PATCH, DELETE'],
+    ['DELETE', '/v1/people', 'OPTIONS, GET, HEAD, POST'],
+    ['PUT', '/health', 'OPTIONS, GET, HEAD'],
+  ] as const) {
+    const response = await app.inject({ method, url, headers: json, payload: {} });
+    t.equal(response.statusCode, 405, `${method} ${url}`);
+    t.equal(response.headers.allow, allow);
+    t.equal(body(response).code, 'method_not_allowed');
+    t.match(response.headers['content-type'], /^application\/problem\+json/);
+  }
+  t.equal((await app.inject({ method: 'OPTIONS', url: '/v2/nothing' })).statusCode, 404, 'OPTIONS on an unknown path');
+  t.equal((await app.inject({ method: 'DELETE', url: '/v2/nothing' })).statusCode, 404, 'an unknown path stays 404');
+});
+
+t.test('CORS: any origin by default, the configured ones otherwise; preflight cached; headers exposed', async (t) => {
+  const open = await build(t);
+  const preflight = await open.inject({
+    method: 'OPTIONS',
+    url: adwani,
+    headers: { origin: 'https://news.example', 'access-control-request-method': 'PATCH', 'access-control-request-headers': 'if-match, content-type' },
+  });
+  t.equal(preflight.statusCode, 204);
+  t.equal(preflight.headers['access-control-allow-origin'], '*');
+  t.match(preflight.headers['access-control-allow-methods'], /PATCH/);
+  t.match(preflight.headers['access-control-allow-headers'], /If-Match/);
+  t.match(preflight.headers['access-control-allow-headers'], /Idempotency-Key/);
+  t.equal(preflight.headers['access-control-max-age'], '86400', 'browsers cache the preflight for a day');
+  const read = await open.inject({ url: '/v1/people', headers: { origin: 'https://news.example' } });
+  t.equal(read.headers['access-control-allow-origin'], '*');
+  const exposed = String(read.headers['access-control-expose-headers']).split(', ');
+  for (const name of ['ETag', 'Location', 'Link', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Retry-After', 'X-Request-Id']) {
+    t.ok(exposed.includes(name), `exposes ${name}`);
+  }
+
+  const listed = await build(t, { corsOrigins: ['https://news.example'] });
+  const allowed = await listed.inject({ url: '/v1/people', headers: { origin: 'https://news.example' } });
+  t.equal(allowed.headers['access-control-allow-origin'], 'https://news.example');
+  t.match(allowed.headers.vary, /origin/i, 'Vary: Origin when the answer depends on it');
+  const foreign = await listed.inject({ url: '/v1/people', headers: { origin: 'https://evil.example' } });
+  t.equal(foreign.statusCode, 200, 'the response is served ...');
+  t.notOk(foreign.headers['access-control-allow-origin'], '... but a browser on another origin may not read it');
+});
+
+t.test('compression: br or gzip as asked, for bodies over 1 KB', async (t) => {
+  const app = await build(t);
+  const plain = await app.inject({ url: '/v1/articles' });
+  t.ok(Buffer.byteLength(plain.body) > 1024, 'the article list is over 1 KB');
+  t.notOk(plain.headers['content-encoding'], 'no Accept-Encoding: identity');
+  for (const [encoding, decode] of [['br', brotliDecompressSync], ['gzip', gunzipSync]] as const) {
+    const response = await app.inject({ url: '/v1/articles', headers: { 'accept-encoding': encoding } });
+    t.equal(response.headers['content-encoding'], encoding);
+    t.match(response.headers.vary, /accept-encoding/i);
+    t.equal(decode(response.rawPayload).toString(), plain.body, `${encoding} decodes to the same body`);
+    t.equal(response.headers.etag, plain.headers.etag, 'the ETag is computed on the identity body, so If-None-Match works whatever the coding');
+  }
+  t.equal((await app.inject({ url: '/v1/articles', headers: { 'accept-encoding': 'br;q=0.5, gzip;q=1' } })).headers['content-encoding'], 'gzip', 'q-values honoured');
+  const small = await app.inject({ url: '/health', headers: { 'accept-encoding': 'br, gzip' } });
+  t.notOk(small.headers['content-encoding'], 'a small body is sent as is');
+});
+
+t.test('rate limits: reads per client address, writes per token, 429 problem+json with Retry-After', async (t) => {
+  const app = await build(t, {
+    rateLimitMax: 3,
+    rateLimitWriteMax: 2,
+    rateLimitWindowSeconds: 60,
+    apiTokens: [{ name: 'test-editor', secret: writerToken }, { name: 'second', secret: 'second-token-0123456789' }],
+  });
+  for (let i = 0; i < 3; i++) {
+    const read = await app.inject({ url: '/v1/people' });
+    t.equal(read.statusCode, 200);
+    t.equal(read.headers['ratelimit-limit'], '3');
+    t.equal(read.headers['ratelimit-remaining'], String(2 - i));
+    t.ok(Number(read.headers['ratelimit-reset']) > 0 && Number(read.headers['ratelimit-reset']) <= 60);
+  }
+  const limited = await app.inject({ url: adwani });
+  t.equal(limited.statusCode, 429, 'the fourth read in the window');
+  t.match(limited.headers['content-type'], /^application\/problem\+json/);
+  t.equal(body(limited).code, 'too_many_requests');
+  t.ok(Number(limited.headers['retry-after']) > 0, 'Retry-After');
+  t.equal(limited.headers['ratelimit-remaining'], '0');
+  t.equal((await app.inject({ url: '/v1/people', remoteAddress: '10.0.0.2' })).statusCode, 200, 'another client has its own budget');
+  for (const url of ['/health', '/openapi.json', '/docs/']) t.equal((await app.inject({ url })).statusCode, 200, `${url} is exempt`);
+
+  const write = (token: string, slug: string) =>
+    app.inject({ method: 'POST', url: '/v1/organisations', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, payload: { slug, name: slug, kind: 'other' } });
+  t.equal((await app.inject({ method: 'DELETE', url: adwani })).statusCode, 401, 'an unauthenticated write is refused before it counts');
+  const firstWrite = await write(writerToken, 'w1');
+  t.equal(firstWrite.statusCode, 201, 'writes have their own budget, apart from reads');
+  t.equal(firstWrite.headers['ratelimit-limit'], '2');
+  t.equal((await write(writerToken, 'w2')).statusCode, 201);
+  const tooMany = await write(writerToken, 'w3');
+  t.equal(tooMany.statusCode, 429, 'the third write of the token');
+  t.equal((await write('second-token-0123456789', 'w3')).statusCode, 201, 'another token has its own budget');
+  t.equal(body(await app.inject({ url: '/v1/organisations', remoteAddress: '10.0.0.3' })).meta.total, 6, 'the refused write stored nothing');
+
+  const unlimited = await build(t, { rateLimitMax: 0, rateLimitWriteMax: 0 });
+  const free = await unlimited.inject({ url: '/v1/people' });
+  t.notOk(free.headers['ratelimit-limit'], 'a limit of 0 turns it off');
+});
+
+t.test('security headers, with a policy under which the docs page and its assets load', async (t) => {
+  const app = await build(t);
+  const api = await app.inject({ url: '/v1/people' });
+  t.equal(api.headers['x-content-type-options'], 'nosniff');
+  t.equal(api.headers['x-frame-options'], 'DENY');
+  t.ok(api.headers['strict-transport-security']);
+  const docs = await app.inject({ url: '/docs/' });
+  t.equal(docs.statusCode, 200);
+  const csp = String(docs.headers['content-security-policy']);
+  const directive = (name: string) => csp.split(';').find((d) => d.trim().startsWith(`${name} `))?.trim().split(/\s+/).slice(1) ?? [];
+  t.same(directive('script-src'), ["'self'"], 'scripts only from this server, none inline');
+  t.ok(directive('style-src').includes("'self'"));
+  t.ok(directive('img-src').includes('data:'), 'the inline SVG icons of the UI');
+  t.notMatch(csp, 'upgrade-insecure-requests', 'plain HTTP on 127.0.0.1 keeps working');
+
+  t.notMatch(docs.body, /<script(?![^>]*\bsrc=)[^>]*>/, 'no inline script on the page');
+  const assets = [...docs.body.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+  t.ok(assets.some((a) => a.endsWith('.js')) && assets.some((a) => a.endsWith('.css')), 'the page loads scripts and styles');
+  for (const asset of assets) {
+    t.notMatch(asset, /^(?:https?:)?\/\//, `${asset} is same-origin`);
+    const response = await app.inject({ url: new URL(asset, 'http://khabar.test/docs/').pathname });
+    t.equal(response.statusCode, 200, `${asset} is served`);
+    t.match(response.headers['content-type'], /javascript|css|image/);
+  }
+  const initializer = (await app.inject({ url: '/docs/static/swagger-initializer.js' })).body;
+  t.match(initializer, /resolveUrl\('\.\/json'\)/, 'the UI reads the contract from /docs/json ...');
+  t.equal((await app.inject({ url: '/docs/json' })).statusCode, 200, '... which is served (connect-src self)');
+});
+
+t.test('request ids: accepted when safe, generated otherwise, echoed and on every log line; tokens never logged', async (t) => {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(...chunk.toString().split('\n').filter(Boolean));
+      done();
+    },
+  });
+  const app = await buildApp(testConfig({ logLevel: 'trace' }), { logStream: stream });
+  t.teardown(() => app.close());
+
+  const given = await app.inject({ url: '/v1/people', headers: { 'x-request-id': 'trace-2026.11:abc_DEF-1' } });
+  t.equal(given.headers['x-request-id'], 'trace-2026.11:abc_DEF-1', 'a safe id is kept');
+  for (const unsafe of ['has space', 'x'.repeat(129), 'quote"d', 'عربي']) {
+    const response = await app.inject({ url: '/v1/people', headers: { 'x-request-id': unsafe } });
+    t.match(response.headers['x-request-id'], /^[0-9a-f-]{36}$/, `${JSON.stringify(unsafe.slice(0, 10))} is replaced`);
+  }
+  const generated = await app.inject({ method: 'PATCH', url: adwani, headers: json, payload: {} });
+  t.match(generated.headers['x-request-id'], /^[0-9a-f-]{36}$/, 'generated when none was sent');
+  await app.inject({ method: 'DELETE', url: adwani, headers: { authorization: 'Bearer wrong-secret-0123456789' } });
+  app.log.info({ headers: { authorization: `Bearer ${writerToken}` }, authorization: `Bearer ${writerToken}` }, 'headers logged');
+
+  const entries = lines.map((line) => JSON.parse(line) as { reqId?: string; msg: string; headers?: { authorization?: string }; authorization?: string });
+  const ofRequest = (id: string) => entries.filter((entry) => entry.reqId === id);
+  t.ok(ofRequest('trace-2026.11:abc_DEF-1').length >= 2, 'the request and its response are logged with the given id');
+  t.ok(ofRequest(String(generated.headers['x-request-id'])).length >= 2, 'and with a generated one');
+  const requestLines = entries.filter((entry) => /request|response/.test(entry.msg));
+  t.ok(requestLines.length > 0 && requestLines.every((entry) => typeof entry.reqId === 'string'), 'every request line names its request');
+  const all = lines.join('\n');
+  t.notMatch(all, writerToken, 'the token never appears in the log');
+  t.notMatch(all, 'wrong-secret-0123456789', 'nor does a wrong one');
+  const logged = entries.find((entry) => entry.msg === 'headers logged')!;
+  t.same([logged.headers?.authorization, logged.authorization], ['[redacted]', '[redacted]'], 'Authorization headers are redacted');
+});
+
+t.test('the real server: preflight, compressed read and request id over HTTP', async (t) => {
+  const app = await build(t);
+  const address = await app.listen({ port: 0, host: '127.0.0.1' });
+  const preflight = await fetch(`${address}/v1/articles`, {
+    method: 'OPTIONS',
+    headers: { origin: 'https://news.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, idempotency-key' },
+  });
+  t.equal(preflight.status, 204);
+  t.equal(preflight.headers.get('access-control-allow-origin'), '*');
+  t.match(preflight.headers.get('allow'), /POST/);
+  const read = await fetch(`${address}/v1/articles`, { headers: { 'accept-encoding': 'br', 'x-request-id': 'over-the-wire' } });
+  t.equal(read.headers.get('content-encoding'), 'br');
+  t.equal(read.headers.get('x-request-id'), 'over-the-wire');
+  t.ok(((await read.json()) as { data: unknown[] }).data.length > 0, 'the body decodes');
+  const cached = await fetch(`${address}/v1/articles`, { headers: { 'if-none-match': read.headers.get('etag')! } });
+  t.equal(cached.status, 304);
+});
