@@ -8,6 +8,7 @@ import { healthRoutes } from './http/health.js';
 import openApi from './http/openapi.js';
 import { serializerCompiler } from './http/serializer.js';
 import { articleRoutes } from './resources/articles/routes.js';
+import representations from './representations/index.js';
 import { createRepositories, type Repositories } from './resources/index.js';
 import { meetingRoutes } from './resources/meetings/routes.js';
 import { organisationRoutes } from './resources/organisations/routes.js';
@@ -51,6 +52,7 @@ export async function buildApp(config: Config, options: { logger?: FastifyServer
   await app.register(errorHandler);
   await app.register(bearerAuth, { tokens: config.apiTokens });
   await app.register(openApi);
+  await app.register(representations);
   await app.register(healthRoutes(database));
   await app.register(articleRoutes(repositories));
   await app.register(personRoutes(repositories));

@@ -8,6 +8,7 @@ export const problemCodes = {
   unauthorized: { status: 401, title: 'A valid bearer token is required' },
   not_found: { status: 404, title: 'No such record' },
   route_not_found: { status: 404, title: 'No such route' },
+  not_acceptable: { status: 406, title: 'None of the accepted media types is offered' },
   slug_taken: { status: 409, title: 'The slug is already in use' },
   in_use: { status: 409, title: 'The record is still referenced' },
   payload_too_large: { status: 413, title: 'The request body is too large' },
