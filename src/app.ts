@@ -3,6 +3,7 @@ import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-z
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
 import bearerAuth from './http/auth.js';
+import { demoRoutes } from './http/demo.js';
 import errorHandler from './http/error-handler.js';
 import { healthRoutes } from './http/health.js';
 import openApi from './http/openapi.js';
@@ -58,6 +59,7 @@ export async function buildApp(config: Config, options: { logger?: FastifyServer
   await app.register(personRoutes(repositories));
   await app.register(organisationRoutes(repositories));
   await app.register(meetingRoutes(repositories));
+  await app.register(demoRoutes);
   return app;
 }
 
