@@ -57,7 +57,37 @@ t.test('every operation is documented, tagged, exemplified and secured as it beh
   const seededArticle = document.paths['/v1/articles/{id}'].get.parameters.find((p: any) => p.name === 'id').example;
   t.equal((await app.inject({ url: `/v1/articles/${encodeURIComponent(seededArticle)}` })).statusCode, 200, 'the id example names a seeded record');
 
+});
+
+t.test('the docs page and the demo are served from the package', async (t) => {
+  const app = await build(t);
   const docs = await app.inject({ url: '/docs/' });
   t.equal(docs.statusCode, 200, 'the docs page is served');
   t.match(docs.headers['content-type'], /text\/html/);
+  t.match(docs.body, 'theme/khabar.css');
+  t.notMatch(docs.body, /https?:\/\//, 'the page names no other host');
+  const css = await app.inject({ url: '/docs/static/theme/khabar.css' });
+  t.match(css.headers['content-type'], /^text\/css/);
+  t.match(css.body, 'unicode-bidi: plaintext');
+  const initializer = await app.inject({ url: '/docs/static/swagger-initializer.js' });
+  t.match(initializer.body, 'validatorUrl: null', 'no validator badge');
+  const served = body(await app.inject({ url: '/docs/json', headers: { host: '127.0.0.1:4321' } }));
+  t.same(served.servers, [{ url: 'http://127.0.0.1:4321', description: 'this server' }], '"try it out" calls the serving host');
+
+  const files = [
+    ['/demo', /^text\/html/, 'dir="rtl"'],
+    ['/demo/', /^text\/html/, 'src="/demo/demo.js"'],
+    ['/demo/demo.js', /^text\/javascript/, '/v1/articles'],
+    ['/demo/demo.css', /^text\/css/, 'article h1'],
+  ] as const;
+  for (const [url, type, text] of files) {
+    const response = await app.inject({ url });
+    t.equal(response.statusCode, 200, url);
+    t.match(response.headers['content-type'], type);
+    t.match(response.body, text);
+  }
+  t.notMatch((await app.inject({ url: '/demo' })).body, /<script>|<script(?![^>]*\bsrc=)[^>]*>/, 'no inline script');
+  const missing = await app.inject({ url: '/demo/secret.txt' });
+  t.equal(missing.statusCode, 404);
+  t.match(body(missing), { code: 'route_not_found' });
 });
