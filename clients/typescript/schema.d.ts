@@ -870,7 +870,7 @@ export interface operations {
                      * @example {
                      *       "@context": "https://schema.org",
                      *       "@type": "ItemList",
-                     *       "url": "/v1/articles",
+                     *       "url": "http://127.0.0.1:3000/v1/articles",
                      *       "numberOfItems": 1,
                      *       "itemListElement": [
                      *         {
@@ -2194,7 +2194,7 @@ export interface operations {
                      * @example {
                      *       "@context": "https://schema.org",
                      *       "@type": "ItemList",
-                     *       "url": "/v1/people",
+                     *       "url": "http://127.0.0.1:3000/v1/people",
                      *       "numberOfItems": 2,
                      *       "itemListElement": [
                      *         {
@@ -2908,7 +2908,7 @@ export interface operations {
                      * @example {
                      *       "@context": "https://schema.org",
                      *       "@type": "ItemList",
-                     *       "url": "/v1/organisations",
+                     *       "url": "http://127.0.0.1:3000/v1/organisations",
                      *       "numberOfItems": 3,
                      *       "itemListElement": [
                      *         {
@@ -3631,7 +3631,7 @@ export interface operations {
                      * @example {
                      *       "@context": "https://schema.org",
                      *       "@type": "ItemList",
-                     *       "url": "/v1/meetings",
+                     *       "url": "http://127.0.0.1:3000/v1/meetings",
                      *       "numberOfItems": 1,
                      *       "itemListElement": [
                      *         {

@@ -117,7 +117,7 @@ class ExampleBuilder {
     if (!format) return json;
     const map = format.mappers[envelope.name]!;
     return envelope.many
-      ? format.list(envelope.rows.map((row) => map(row, this.ctx)), json as { data: Rec[] })
+      ? format.list(envelope.rows.map((row) => map(row, this.ctx)), json as { data: Rec[] }, this.ctx)
       : format.one(map(envelope.rows[0], this.ctx));
   }
 

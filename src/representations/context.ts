@@ -5,6 +5,8 @@ export type RecordOf<K extends Kind> = NonNullable<ReturnType<Repositories[K]['f
 
 /** What a mapper may ask while it turns a record into another representation. */
 export interface MapContext {
+  /** Scheme, host and port of the request: links in the mapped body are absolute. */
+  origin: string;
   /** The absolute URL of a record: the identifier the news standards want. */
   url(kind: Kind, id: string): string;
   /** A record the mapped one refers to, or null when it is gone. */
@@ -15,6 +17,7 @@ export interface MapContext {
 export function mapContext(origin: string, repositories: Repositories): MapContext {
   const cache = new Map<string, unknown>();
   return {
+    origin,
     url: (kind, id) => `${origin}/v1/${kind}/${id}`,
     find<K extends Kind>(kind: K, id: string) {
       const key = `${kind}/${id}`;

@@ -33,7 +33,7 @@ export interface Format {
   mappers: Record<string, Mapper>;
   schema(many: boolean): z.ZodType;
   one(node: object): unknown;
-  list(nodes: object[], envelope: ListEnvelope): unknown;
+  list(nodes: object[], envelope: ListEnvelope, ctx: MapContext): unknown;
 }
 
 const ninjsList = listEnvelope('NinjsItem', ninjsSchema);
@@ -45,7 +45,7 @@ export const formats: Format[] = [
     mappers: jsonLdMappers,
     schema: () => jsonLdSchema,
     one: (node) => jsonLdDocument(node as Record<string, unknown>),
-    list: (nodes, envelope) => jsonLdList(nodes as Record<string, unknown>[], envelope.meta?.total, envelope.links?.self ?? ''),
+    list: (nodes, envelope, ctx) => jsonLdList(nodes as Record<string, unknown>[], envelope.meta?.total, `${ctx.origin}${envelope.links?.self ?? ''}`),
   },
   {
     name: 'ninjs',
@@ -126,7 +126,7 @@ async function representations(app: FastifyInstance) {
     if (record.many && envelope.links?.next) reply.header('link', `<${envelope.links.next}>; rel="next"`);
     reply.type(`${format.mediaType}; charset=utf-8`).serializer(JSON.stringify);
     return record.many
-      ? format.list((envelope.data as unknown[]).map((r) => map(r, ctx)), envelope)
+      ? format.list((envelope.data as unknown[]).map((r) => map(r, ctx)), envelope, ctx)
       : format.one(map(envelope.data, ctx));
   }
 

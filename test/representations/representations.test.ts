@@ -107,7 +107,7 @@ t.test('every record as schema.org JSON-LD, with the types and properties the st
   });
 
   const meetings = await get('/v1/meetings');
-  t.match(meetings, { '@type': 'ItemList', numberOfItems: 1, itemListElement: [{ '@type': 'ListItem', position: 1 }] });
+  t.match(meetings, { '@type': 'ItemList', url: /^http:\/\/localhost(:\d+)?\/v1\/meetings$/, numberOfItems: 1, itemListElement: [{ '@type': 'ListItem', position: 1 }] });
   const event = meetings.itemListElement[0].item;
   t.match(event, {
     '@type': 'Event',
