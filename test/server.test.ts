@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import t from 'tap';
 import { serverScript, serverToken as token, startServer } from './real-server.js';
 
+// Real processes, started several times, alongside the other suites that start servers and a browser.
+t.setTimeout(120_000);
+
 t.test('the real server: start, serve, write, stop on SIGTERM, restart with the data kept', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'khabar-smoke-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));

@@ -86,7 +86,8 @@ const jsonSchemaOf = (response: unknown): unknown =>
 
 function withFormat(querystring: unknown): unknown {
   if (querystring === undefined) return z.strictObject({ format: formatParam });
-  if (querystring instanceof z.ZodObject) return querystring.extend({ format: formatParam });
+  // safeExtend keeps any refinements the route's querystring has.
+  if (querystring instanceof z.ZodObject) return querystring.safeExtend({ format: formatParam });
   return querystring;
 }
 
