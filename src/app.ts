@@ -7,6 +7,7 @@ import bearerAuth from './http/auth.js';
 import compression from './http/compression.js';
 import conditionalGet from './http/conditional-get.js';
 import cors from './http/cors.js';
+import { demoRoutes } from './http/demo.js';
 import errorHandler from './http/error-handler.js';
 import { healthRoutes } from './http/health.js';
 import idempotency from './http/idempotency.js';
@@ -21,6 +22,7 @@ import { serializerCompiler } from './http/serializer.js';
 import { factRoutes } from './facts/routes.js';
 import { articleImportRoutes } from './resources/articles/import-routes.js';
 import { articleRoutes } from './resources/articles/routes.js';
+import representations from './representations/index.js';
 import { createRepositories, type Repositories } from './resources/index.js';
 import { meetingRoutes } from './resources/meetings/routes.js';
 import { organisationRoutes } from './resources/organisations/routes.js';
@@ -90,6 +92,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(idempotency, { store: idempotencyStore(database.db, { ttlMs: day, inFlightMs: 60_000 }) });
   await app.register(compression);
   await app.register(openApi);
+  await app.register(representations);
   await app.register(healthRoutes(database));
   await app.register(articleRoutes(repositories));
   await app.register(personRoutes(repositories));
@@ -97,6 +100,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(meetingRoutes(repositories));
   await app.register(factRoutes(repositories));
   await app.register(articleImportRoutes(repositories));
+  await app.register(demoRoutes);
   return app;
 }
 

@@ -9,6 +9,7 @@ export const problemCodes = {
   not_found: { status: 404, title: 'No such record' },
   route_not_found: { status: 404, title: 'No such route' },
   method_not_allowed: { status: 405, title: 'The method is not allowed on this resource' },
+  not_acceptable: { status: 406, title: 'None of the accepted media types is offered' },
   slug_taken: { status: 409, title: 'The slug is already in use' },
   in_use: { status: 409, title: 'The record is still referenced' },
   idempotency_key_in_flight: { status: 409, title: 'A request with this idempotency key is still being processed' },

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Database } from '../db/database.js';
+import { jsonResponse } from './responses.js';
 
 /** GET /health: 200 once the database answers a query. */
 export function healthRoutes(database: Database): FastifyPluginAsyncZod {
@@ -11,7 +12,10 @@ export function healthRoutes(database: Database): FastifyPluginAsyncZod {
         tags: ['meta'],
         operationId: 'health',
         summary: 'Health check',
-        response: { 200: z.object({ status: z.literal('ok') }).meta({ id: 'Health' }) },
+        description: 'Answers 200 once the database answers a query: for load balancers and orchestrators.',
+        response: {
+          200: jsonResponse('The service and its database are up', z.object({ status: z.literal('ok') }).meta({ id: 'Health', examples: [{ status: 'ok' }] })),
+        },
       },
       handler: async (_request, reply) => {
         ping.get();

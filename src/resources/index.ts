@@ -17,3 +17,7 @@ export function createRepositories(db: Db) {
 }
 
 export type Repositories = ReturnType<typeof createRepositories>;
+
+/** The four resources, as they are named in URLs and in the repositories. */
+export const resourceKinds = ['articles', 'people', 'organisations', 'meetings'] as const;
+export type ResourceKind = (typeof resourceKinds)[number];

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { articleTexts } from '../facts/index.js';
 import type { Article } from '../resources/articles/schemas.js';
-import type { Repositories } from '../resources/index.js';
+import { resourceKinds, type Repositories } from '../resources/index.js';
 import { parseSourceDocument, slugify } from './parse-source.js';
 import { sourceArticle, sourceMeeting, sourceOrganisations, sourcePeople } from './source-facts.js';
 import { locateMention, sourceMentions } from './source-mentions.js';
@@ -116,6 +116,5 @@ function recordSourceFacts(repositories: Repositories, article: Article, meeting
 
 /** True when no resource has any record: SEED=auto seeds only then. */
 export function isEmpty(repositories: Repositories): boolean {
-  const { articles, people, organisations, meetings } = repositories;
-  return [articles, people, organisations, meetings].every((repository) => repository.list({ limit: 1 }).rows.length === 0);
+  return resourceKinds.every((kind) => repositories[kind].list({ limit: 1 }).rows.length === 0);
 }

@@ -7,6 +7,7 @@ import { jsonMediaType, patchMediaTypes } from '../../http/media-types.js';
 import { mergePatch } from '../../http/merge-patch.js';
 import { writeCondition } from '../../http/preconditions.js';
 import { problemResponses } from '../../http/problem.js';
+import { jsonResponse } from '../../http/responses.js';
 import { decodeCursor, encodeCursor } from '../../list/cursor.js';
 import { dataEnvelope, listEnvelope } from './schemas.js';
 import type { Repository } from './repository.js';
@@ -64,7 +65,7 @@ export function resourceRoutes<Rec extends { id: string; version: number }, Inpu
         summary: `List ${path}`,
         description: `Newest first, in pages of \`limit\`; follow \`links.next\` for the next page.`,
         querystring: listQuery,
-        response: { 200: listEnvelope(name, def.record), ...problemResponses(400) },
+        response: { 200: jsonResponse(`A page of ${path}`, listEnvelope(name, def.record)), ...problemResponses(400) },
       },
       handler: async (request) => {
         const { limit, cursor } = request.query;
@@ -85,7 +86,7 @@ export function resourceRoutes<Rec extends { id: string; version: number }, Inpu
         summary: `Get one ${noun}`,
         description: 'By id or slug.',
         params,
-        response: { 200: single, ...problemResponses(400, 404) },
+        response: { 200: jsonResponse(`The ${noun}`, single), ...problemResponses(400, 404) },
       },
       handler: async (request) => ({ data: repository.find(request.params.id) ?? throwNotFound(request.params.id) }),
     });
@@ -95,10 +96,11 @@ export function resourceRoutes<Rec extends { id: string; version: number }, Inpu
         tags,
         operationId: `create_${noun}`,
         summary: `Create a ${noun}`,
+        description: `The ${noun} gets a new id; the \`Location\` header is its URL. References to other records must exist.`,
         security: bearerSecurity,
         consumes: [jsonMediaType],
         body: def.input,
-        response: { 201: single, ...writeErrors },
+        response: { 201: jsonResponse(`The created ${noun}`, single), ...writeErrors },
       },
       handler: async (request, reply) => {
         const record = repository.create(request.body as Input, { writer: request.writer! });
@@ -117,7 +119,7 @@ export function resourceRoutes<Rec extends { id: string; version: number }, Inpu
         consumes: [jsonMediaType],
         params,
         body: def.input,
-        response: { 200: single, ...writeErrors, ...problemResponses(404) },
+        response: { 200: jsonResponse(`The ${noun} as stored`, single), ...writeErrors, ...problemResponses(404) },
       },
       handler: async (request, reply) => {
         const { id } = request.params;
@@ -136,7 +138,7 @@ export function resourceRoutes<Rec extends { id: string; version: number }, Inpu
         consumes: patchMediaTypes,
         params,
         body: def.patch,
-        response: { 200: single, ...writeErrors, ...problemResponses(404) },
+        response: { 200: jsonResponse(`The ${noun} as stored`, single), ...writeErrors, ...problemResponses(404) },
       },
       handler: async (request, reply) => {
         const current = stored(request.params.id)();
@@ -156,6 +158,7 @@ export function resourceRoutes<Rec extends { id: string; version: number }, Inpu
         tags,
         operationId: `delete_${noun}`,
         summary: `Delete a ${noun}`,
+        description: 'Links to the record go with it; a record others depend on structurally is refused with 409 `in_use`.',
         security: bearerSecurity,
         params,
         response: { 204: z.null().meta({ description: 'Deleted' }), ...problemResponses(401, 404, 409) },

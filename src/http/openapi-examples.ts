@@ -1,0 +1,192 @@
+import { openDatabase } from '../db/database.js';
+import { problemCodes, type FieldError, type ProblemCode } from '../errors.js';
+import { encodeCursor } from '../list/cursor.js';
+import { mapContext, type Kind, type MapContext } from '../representations/context.js';
+import { formats, jsonMediaType } from '../representations/index.js';
+import { createRepositories, resourceKinds, type Repositories } from '../resources/index.js';
+import { seedDatabase } from '../seed/seed.js';
+import { operations } from './openapi-tidy.js';
+import { problem, problemMediaType } from './problem.js';
+
+type Json = Record<string, any>;
+type Rec = Json & { id: string; slug: string; created_at: string; updated_at: string };
+
+const schemaRef = '#/components/schemas/';
+/** Seeding stamps records with the time it ran; the document shows one fixed time so it does not drift. */
+const exampleTime = '2026-11-26T09:00:00.000Z';
+
+/** What a problem of each code typically says, with a seeded slug where a record is named. */
+const problemDetails: Record<ProblemCode, (slug: string) => { detail: string; errors?: FieldError[] }> = {
+  validation_failed: () => ({
+    detail: 'invalid querystring: Too big: expected number to be <=100',
+    errors: [{ path: 'querystring.limit', message: 'Too big: expected number to be <=100' }],
+  }),
+  malformed_body: () => ({ detail: "Body is not valid JSON but content-type is set to 'application/json'" }),
+  unauthorized: () => ({ detail: 'missing or invalid bearer token' }),
+  not_found: (slug) => ({ detail: `no record with id or slug ${slug}` }),
+  route_not_found: () => ({ detail: 'no route GET /v1/unknown' }),
+  method_not_allowed: () => ({ detail: 'POST is not allowed here; use DELETE, GET, HEAD, OPTIONS, PATCH, PUT' }),
+  idempotency_key_in_flight: () => ({ detail: 'a request with this Idempotency-Key is still being processed' }),
+  precondition_failed: () => ({ detail: 'the record has changed: its current ETag is "2f8c1e0a9b7d6c5e"' }),
+  idempotency_key_reused: () => ({ detail: 'this Idempotency-Key was used for a different request; use a new key' }),
+  precondition_required: () => ({ detail: 'send If-Match with the ETag of the record you are changing (GET it first)' }),
+  not_acceptable: () => ({
+    detail: 'this resource is offered as application/json, application/ld+json',
+    errors: [{ path: 'headers.accept', message: 'offered: application/json, application/ld+json' }],
+  }),
+  slug_taken: (slug) => ({ detail: `the slug ${slug} is already in use`, errors: [{ path: 'body.slug', message: 'already in use' }] }),
+  in_use: () => ({ detail: 'the organisation hosts meetings; delete or move them first' }),
+  payload_too_large: () => ({ detail: 'Request body is too large' }),
+  unsupported_media_type: () => ({ detail: 'Unsupported Media Type: text/plain' }),
+  unknown_reference: () => ({
+    detail: 'person_ids.0 refers to a record that does not exist',
+    errors: [{ path: 'body.person_ids.0', message: 'no such record' }],
+  }),
+  invalid_reference: () => ({ detail: 'an organisation cannot be its own ancestor', errors: [{ path: 'body.parent_id', message: 'cycle' }] }),
+  too_many_requests: () => ({ detail: 'Rate limit exceeded, retry in 1 minute' }),
+  internal_error: () => ({ detail: 'an unexpected error occurred; it has been logged' }),
+};
+
+/** The seed in a throwaway database: the records every example is drawn from. */
+function seededRecords() {
+  const database = openDatabase('file::memory:');
+  const repositories = createRepositories(database.db);
+  seedDatabase(repositories);
+  const records = Object.fromEntries(
+    resourceKinds.map((kind) => [kind, repositories[kind].list({ limit: 100 }).rows as Rec[]]),
+  ) as Record<Kind, Rec[]>;
+  return { database, repositories, records };
+}
+
+/** Stable stand-ins for the ids and timestamps a seed run generates, so the committed document does not drift. */
+function stabiliser(records: Record<Kind, Rec[]>) {
+  const replacements = new Map<string, string>();
+  Object.values(records)
+    .flat()
+    .forEach((record, index) => {
+      replacements.set(record.id, `0196b2a0-7c00-7000-8000-${String(index + 1).padStart(12, '0')}`);
+      replacements.set(record.created_at, exampleTime);
+      replacements.set(record.updated_at, exampleTime);
+    });
+  const pattern = new RegExp([...replacements.keys()].map((key) => key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
+  return {
+    id: (raw: string) => replacements.get(raw)!,
+    apply: <T>(value: T): T => JSON.parse(JSON.stringify(value).replace(pattern, (match) => replacements.get(match)!)) as T,
+  };
+}
+
+const refName = (schema: Json | undefined): string | undefined =>
+  typeof schema?.$ref === 'string' && schema.$ref.startsWith(schemaRef) ? schema.$ref.slice(schemaRef.length) : undefined;
+
+const kindOfPath = (path: string): Kind | undefined => /^\/v1\/([^/]+)/.exec(path)?.[1] as Kind | undefined;
+
+class ExampleBuilder {
+  /** Record schema name (`Article`) → kind of record (`articles`), read off the `GET /v1/{kind}/{id}` responses. */
+  private readonly kindOfRecord = new Map<string, Kind>();
+  private readonly ctx: MapContext;
+
+  constructor(
+    private readonly document: Json,
+    private readonly records: Record<Kind, Rec[]>,
+    repositories: Repositories,
+  ) {
+    this.ctx = mapContext(document.servers?.[0]?.url ?? '', repositories);
+    for (const { path, method, operation } of operations(document)) {
+      const kind = kindOfPath(path);
+      const data = this.component(operation.responses?.['200']?.content?.[jsonMediaType]?.schema)?.properties?.data;
+      if (method === 'get' && kind && /^\/v1\/[^/]+\/\{id\}$/.test(path) && refName(data)) this.kindOfRecord.set(refName(data)!, kind);
+    }
+  }
+
+  private component(schema: Json | undefined): Json | undefined {
+    const name = refName(schema);
+    return name ? this.document.components?.schemas?.[name] : schema;
+  }
+
+  /** The record an envelope schema (`{ data: Record }` or `{ data: Record[] }`) carries, with its samples. */
+  private envelopeRecords(schema: Json | undefined): { name: string; many: boolean; rows: Rec[] } | undefined {
+    const data = this.component(schema)?.properties?.data;
+    const name = refName(data) ?? refName(data?.items);
+    const kind = name ? this.kindOfRecord.get(name) : undefined;
+    return kind ? { name: name!, many: refName(data) === undefined, rows: this.records[kind] } : undefined;
+  }
+
+  /** The example of a 2xx body: an envelope of sample records, in JSON or mapped to another format. */
+  success(path: string, mediaType: string, schema: Json | undefined): unknown {
+    const envelope = this.envelopeRecords(schema);
+    if (!envelope) return this.component(schema)?.examples?.[0];
+    const json = envelope.many
+      ? { data: envelope.rows, meta: { limit: 20, next_cursor: null, total: envelope.rows.length }, links: { self: path, next: null } }
+      : { data: envelope.rows[0] };
+    const format = formats.find((f) => f.mediaType === mediaType);
+    if (!format) return json;
+    const map = format.mappers[envelope.name]!;
+    return envelope.many
+      ? format.list(envelope.rows.map((row) => map(row, this.ctx)), json as { data: Rec[] }, this.ctx)
+      : format.one(map(envelope.rows[0], this.ctx));
+  }
+
+  /** A write body from the first sample of the path's kind: the fields the body takes, less read-only ones. */
+  requestBody(path: string, schema: Json | undefined): unknown {
+    const properties: Json = this.component(schema)?.properties ?? {};
+    const sample = this.records[kindOfPath(path)!]?.[0];
+    if (!sample) return undefined;
+    const writable = Object.keys(properties).filter((key) => key in sample && !properties[key].readOnly);
+    const required: string[] = this.component(schema)?.required ?? [];
+    // A merge patch (nothing required) shows one change: the first field after the slug.
+    const keys = required.length > 0 ? writable : writable.filter((key) => key !== 'slug').slice(0, 1);
+    return Object.fromEntries(keys.map((key) => [key, sample[key]]));
+  }
+
+  problems(path: string, status: number): Record<string, { summary: string; value: unknown }> {
+    const slug = this.records[kindOfPath(path)!]?.[0]?.slug ?? 'علي-العدواني';
+    const codes = (Object.keys(problemCodes) as ProblemCode[]).filter((code) => problemCodes[code].status === status);
+    return Object.fromEntries(
+      codes.map((code) => {
+        const { detail, errors } = problemDetails[code](slug);
+        return [code, { summary: problemCodes[code].title, value: { ...problem(code, detail, errors), instance: path.replace('{id}', slug) } }];
+      }),
+    );
+  }
+
+  parameter(path: string, parameter: Json, stableId: (raw: string) => string): unknown {
+    const first = this.records[kindOfPath(path)!]?.[0];
+    if (parameter.in === 'path' && parameter.name === 'id') return first?.slug;
+    // A cursor that continues after the first record: "page two".
+    if (parameter.in === 'query' && parameter.name === 'cursor' && first) return encodeCursor(stableId(first.id));
+    return undefined;
+  }
+}
+
+function attachOperationExamples(builder: ExampleBuilder, path: string, operation: Json, stableId: (raw: string) => string) {
+  for (const parameter of (operation.parameters ?? []) as Json[]) {
+    parameter.example ??= builder.parameter(path, parameter, stableId) ?? parameter.schema?.example;
+    if (parameter.schema?.example !== undefined) parameter.schema.example = parameter.example;
+  }
+  const body = operation.requestBody?.content?.[jsonMediaType];
+  if (body) body.example ??= builder.requestBody(path, body.schema);
+  for (const [status, response] of Object.entries((operation.responses ?? {}) as Record<string, Json>)) {
+    for (const [mediaType, content] of Object.entries((response.content ?? {}) as Record<string, Json>)) {
+      if (mediaType === problemMediaType) content.examples ??= builder.problems(path, Number(status));
+      // Other formats map the JSON body, so their example comes from the JSON schema's records.
+      else content.example ??= builder.success(path, mediaType, response.content[jsonMediaType]?.schema ?? content.schema);
+    }
+  }
+}
+
+/**
+ * Gives every parameter, request body and response of the document an example drawn from the seed: the
+ * records the source document yields, each format's mapping of them, and the problems each status can carry.
+ */
+export function attachExamples(document: Json): Json {
+  const { database, repositories, records } = seededRecords();
+  try {
+    const stable = stabiliser(records);
+    const builder = new ExampleBuilder(document, records, repositories);
+    const paths = structuredClone(document.paths) as Json;
+    for (const { path, operation } of operations({ paths })) attachOperationExamples(builder, path, operation, stable.id);
+    return { ...document, paths: stable.apply(paths) };
+  } finally {
+    database.close();
+  }
+}
