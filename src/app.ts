@@ -7,6 +7,7 @@ import errorHandler from './http/error-handler.js';
 import { healthRoutes } from './http/health.js';
 import openApi from './http/openapi.js';
 import { serializerCompiler } from './http/serializer.js';
+import { parseQueryString } from './list/querystring.js';
 import { articleRoutes } from './resources/articles/routes.js';
 import { createRepositories, type Repositories } from './resources/index.js';
 import { meetingRoutes } from './resources/meetings/routes.js';
@@ -37,6 +38,8 @@ export async function buildApp(config: Config, options: { logger?: FastifyServer
     logger: options.logger ?? loggerOptions(config),
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
+    // Gathers `filter[field][op]=value` into an object; Fastify's default parser leaves brackets alone.
+    routerOptions: { querystringParser: parseQueryString },
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

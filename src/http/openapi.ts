@@ -16,6 +16,28 @@ const tags = [
   { name: 'meta', description: 'Health and the API contract' },
 ];
 
+type Parameter = { schema?: Record<string, unknown> } & Record<string, unknown>;
+type Document = ReturnType<typeof jsonSchemaTransformObject>;
+
+/**
+ * zod can only carry a parameter's serialisation (`style: deepObject` for `filter[field][op]`) inside its
+ * schema; OpenAPI wants it on the parameter itself.
+ */
+function liftParameterStyles(document: Document): Document {
+  const paths = (document as { paths?: Record<string, Record<string, { parameters?: Parameter[] }>> }).paths ?? {};
+  for (const operation of Object.values(paths).flatMap((item) => Object.values(item))) {
+    for (const parameter of operation.parameters ?? []) {
+      for (const key of ['style', 'explode']) {
+        if (parameter.schema && key in parameter.schema) {
+          parameter[key] = parameter.schema[key];
+          delete parameter.schema[key];
+        }
+      }
+    }
+  }
+  return document;
+}
+
 /** The OpenAPI 3.1 document, built from the routes' zod schemas, at /openapi.json; a docs page at /docs. */
 async function openApi(app: FastifyInstance) {
   await app.register(swagger, {
@@ -29,7 +51,7 @@ async function openApi(app: FastifyInstance) {
       },
     },
     transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
+    transformObject: (input) => liftParameterStyles(jsonSchemaTransformObject(input)),
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true } });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
