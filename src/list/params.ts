@@ -30,13 +30,18 @@ function csvOf(allowed: readonly string[], what: string) {
 const isoDate = /^\d{4}-\d{2}-\d{2}$/;
 
 /**
- * Dates and date-times compare as ISO 8601 text in UTC: a date stays a date (so `gte` a day includes the
- * day), a date-time with an offset is turned into UTC without zero milliseconds, as the API writes them.
+ * Dates and date-times compare as ISO 8601 text, so a date (`gte` a day includes the day) and a UTC
+ * date-time match stored values as written. A date-time with another offset is turned into UTC, keeping
+ * the precision it was given with.
  */
 const dateValue = z
   .string()
-  .refine((value) => (isoDate.test(value) ? z.iso.date().safeParse(value).success : z.iso.datetime({ offset: true }).safeParse(value).success), 'must be an ISO 8601 date or date-time')
-  .transform((value) => (isoDate.test(value) ? value : new Date(value).toISOString().replace('.000Z', 'Z')));
+  .refine((value) => (isoDate.test(value) ? z.iso.date() : z.iso.datetime({ offset: true })).safeParse(value).success, 'must be an ISO 8601 date or date-time')
+  .transform((value) => {
+    if (isoDate.test(value) || value.endsWith('Z')) return value;
+    const utc = new Date(value).toISOString();
+    return value.includes('.') ? utc : utc.replace('.000Z', 'Z');
+  });
 
 function valueSchema(filter: FilterSpec): z.ZodType<string, string> {
   if (filter.kind === 'link') return recordId;
