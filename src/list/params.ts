@@ -127,7 +127,11 @@ export function listParams(options: ListParamsOptions) {
   return strict(
     {
       limit: z.coerce.number().int().min(1).max(100).default(20).meta({ description: 'Page size, 1–100', example: 20 }),
-      cursor: z.string().max(2000).optional().meta({ description: 'Opaque cursor from `meta.next_cursor`; only valid with the same sort' }),
+      cursor: z
+        .string()
+        .max(2000)
+        .optional()
+        .meta({ description: 'Opaque cursor from `meta.next_cursor`; only valid with the same sort', example: 'eyJzIjoiLWlkIiwiayI6WyIwMTlhYzlkMC01YzFlLTdjNGEtOWYzYi0yZDFlOGE3YjZjNWQiXX0' }),
       sort: csvOf(sortKeys, 'sort key')
         .optional()
         .meta({

@@ -89,7 +89,7 @@ function decodeKeyset(cursor: string, signature: string, length: number): Cursor
   const valid = Array.isArray(key) && key.length === length && key.every((v) => v === null || ['string', 'number'].includes(typeof v));
   if (!valid || decoded.s !== signature) {
     throw new KhabarError('validation_failed', 'cursor is not one this API issued for this sort; start again without it', [
-      { path: 'query.cursor', message: 'not a cursor of this list and sort' },
+      { path: 'querystring.cursor', message: 'not a cursor of this list and sort' },
     ]);
   }
   return key as CursorValue[];
