@@ -112,14 +112,14 @@ t.test('on 1,000 generated records per resource', async (t) => {
       t.ok(rows.length >= rowsPerResource, `${path}: ${rows.length} rows`);
       for (const field of ['', ...Object.keys(spec.sort), 'id']) {
         for (const sort of field ? [field, `-${field}`] : ['']) {
-          const seen = await walk(t, app, `/v1/${path}?${query({ limit: '100', count: 'false', ...(sort ? { sort } : {}) })}`);
+          const seen = await walk(t, app, `/v1/${path}?${query({ limit: '100', count: 'false', fields: 'id', ...(sort ? { sort } : {}) })}`);
           const ids = seen.map((r) => r.id);
           t.equal(new Set(ids).size, rows.length, `${path} sort=${sort}: every row once`);
           t.same(ids, expectedOrder(rows, sort).map((r) => r.id), `${path} sort=${sort}: in order, ties broken by id`);
         }
       }
     }
-    const multi = await walk(t, app, `/v1/articles?${query({ sort: '-published_at,title', limit: '100' })}`);
+    const multi = await walk(t, app, `/v1/articles?${query({ sort: '-published_at,title', limit: '100', fields: 'id' })}`);
     t.same(multi.map((r) => r.id), expectedOrder(tableRows(app, 'articles'), '-published_at,title').map((r) => r.id), 'a sort on two keys');
   });
 
@@ -131,7 +131,7 @@ t.test('on 1,000 generated records per resource', async (t) => {
         for (const op of operatorsOf(filter)) {
           const { value, text } = sampleValue(app, rows, filter, op);
           const expected = expectedIds(app, rows, filter, op, value);
-          const { page } = await get(app, `/v1/${path}?${query({ [`filter[${name}][${op}]`]: text, limit: '100' })}`);
+          const { page } = await get(app, `/v1/${path}?${query({ [`filter[${name}][${op}]`]: text, limit: '100', fields: 'id' })}`);
           t.equal(page.meta.total, expected.size, `${path} filter[${name}][${op}]=${text}: total`);
           t.same(page.data.map((r) => r.id), newestFirst.filter((r) => expected.has(r.id)).slice(0, 100).map((r) => r.id), `${path} filter[${name}][${op}]: rows`);
         }
@@ -249,9 +249,9 @@ t.test('paging while records are inserted returns every original row exactly onc
   const app = await build(t);
   generateDataset(app);
   const original = new Set(tableRows(app, 'articles').map((r) => r.id as string));
-  for (const sort of ['', 'title', '-published_at']) {
+  for (const sort of ['', '-published_at']) {
     const seen: string[] = [];
-    let next: string | null = `/v1/articles?${query({ limit: '60', ...(sort ? { sort } : {}) })}`;
+    let next: string | null = `/v1/articles?${query({ limit: '100', fields: 'id', ...(sort ? { sort } : {}) })}`;
     for (let i = 0; next; i++) {
       const { page }: { page: Page } = await get(app, next);
       seen.push(...page.data.map((r) => r.id));
