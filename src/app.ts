@@ -21,6 +21,7 @@ import securityHeaders from './http/security-headers.js';
 import { serializerCompiler } from './http/serializer.js';
 import { factRoutes } from './facts/routes.js';
 import { articleImportRoutes } from './resources/articles/import-routes.js';
+import { parseQueryString } from './list/querystring.js';
 import { articleRoutes } from './resources/articles/routes.js';
 import representations from './representations/index.js';
 import { createRepositories, type Repositories } from './resources/index.js';
@@ -63,6 +64,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
     genReqId: requestId,
+    // Gathers `filter[field][op]=value` into an object; Fastify's default parser leaves brackets alone.
+    routerOptions: { querystringParser: parseQueryString },
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -6,11 +6,11 @@ import { createKhabarClient, unwrap } from './client.js';
 
 const khabar = createKhabarClient(process.env.KHABAR_URL ?? 'http://127.0.0.1:3000');
 
-const articles = unwrap(await khabar.GET('/v1/articles', { params: { query: { limit: 20 } } }));
+// One request: `include=people` embeds each article's people next to its person_ids.
+const articles = unwrap(await khabar.GET('/v1/articles', { params: { query: { limit: 20, include: 'people' } } }));
 for (const article of articles.data) {
   console.log(article.title);
-  for (const id of article.person_ids) {
-    const { data: person } = unwrap(await khabar.GET('/v1/people/{id}', { params: { path: { id } } }));
+  for (const person of article.people ?? []) {
     const name = [person.honorific, person.name].filter(Boolean).join(' ');
     console.log(`  - ${name}${person.position ? ` (${person.position})` : ''}`);
   }

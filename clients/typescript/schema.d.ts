@@ -33,7 +33,7 @@ export interface paths {
         };
         /**
          * List articles
-         * @description Newest first, in pages of `limit`; follow `links.next` for the next page.
+         * @description Newest first unless `sort` says otherwise, in keyset pages of `limit`: follow `links.next` (also the `Link: rel="next"` header) until it is null. `filter`, `sort`, `fields` and `include` make up the list query language (see the README).
          */
         get: operations["list_articles"];
         put?: never;
@@ -57,7 +57,7 @@ export interface paths {
         };
         /**
          * Get one article
-         * @description By id or slug.
+         * @description By id or slug; `fields` and `include` as on the list.
          */
         get: operations["get_article"];
         /**
@@ -89,7 +89,7 @@ export interface paths {
         };
         /**
          * List people
-         * @description Newest first, in pages of `limit`; follow `links.next` for the next page.
+         * @description Newest first unless `sort` says otherwise, in keyset pages of `limit`: follow `links.next` (also the `Link: rel="next"` header) until it is null. `filter`, `sort`, `fields` and `include` make up the list query language (see the README).
          */
         get: operations["list_people"];
         put?: never;
@@ -113,7 +113,7 @@ export interface paths {
         };
         /**
          * Get one person
-         * @description By id or slug.
+         * @description By id or slug; `fields` and `include` as on the list.
          */
         get: operations["get_person"];
         /**
@@ -145,7 +145,7 @@ export interface paths {
         };
         /**
          * List organisations
-         * @description Newest first, in pages of `limit`; follow `links.next` for the next page.
+         * @description Newest first unless `sort` says otherwise, in keyset pages of `limit`: follow `links.next` (also the `Link: rel="next"` header) until it is null. `filter`, `sort`, `fields` and `include` make up the list query language (see the README).
          */
         get: operations["list_organisations"];
         put?: never;
@@ -169,7 +169,7 @@ export interface paths {
         };
         /**
          * Get one organisation
-         * @description By id or slug.
+         * @description By id or slug; `fields` and `include` as on the list.
          */
         get: operations["get_organisation"];
         /**
@@ -201,7 +201,7 @@ export interface paths {
         };
         /**
          * List meetings
-         * @description Newest first, in pages of `limit`; follow `links.next` for the next page.
+         * @description Newest first unless `sort` says otherwise, in keyset pages of `limit`: follow `links.next` (also the `Link: rel="next"` header) until it is null. `filter`, `sort`, `fields` and `include` make up the list query language (see the README).
          */
         get: operations["list_meetings"];
         put?: never;
@@ -225,7 +225,7 @@ export interface paths {
         };
         /**
          * Get one meeting
-         * @description By id or slug.
+         * @description By id or slug; `fields` and `include` as on the list.
          */
         get: operations["get_meeting"];
         /**
@@ -246,6 +246,106 @@ export interface paths {
          * @description JSON merge patch (RFC 7396): the fields given replace the stored ones; `null` clears a nullable field.
          */
         patch: operations["update_meeting"];
+        trace?: never;
+    };
+    "/v1/articles/{id}/mentions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the mentions in an article's text
+         * @description The spans of the title and of the plain-text body (`body_text`) that name a person, an organisation or a meeting, in text order (title first). Offsets are UTF-16 code units: `text === article[part === "title" ? "title" : "body_text"].slice(start, end)`.
+         */
+        get: operations["list_article_mentions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/people/{id}/provenance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List where a person's values came from
+         * @description One record per field value: the quote of the article that states it, or the API token that wrote it and when. A value changed through the API replaces the records of that field.
+         */
+        get: operations["list_person_provenance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organisations/{id}/provenance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List where a organisation's values came from
+         * @description One record per field value: the quote of the article that states it, or the API token that wrote it and when. A value changed through the API replaces the records of that field.
+         */
+        get: operations["list_organisation_provenance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/meetings/{id}/provenance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List where a meeting's values came from
+         * @description One record per field value: the quote of the article that states it, or the API token that wrote it and when. A value changed through the API replaces the records of that field.
+         */
+        get: operations["list_meeting_provenance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/articles/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import a plain-text report as an article
+         * @description The body is a report in plain text (UTF-8), in the form of the seed document: the first line is the title, short lines without sentence-final punctuation are headings, every other line is a paragraph. The slug comes from the title (with -2, -3… when taken). Entity linking runs on the new article; the response holds the article and its mentions.
+         */
+        post: operations["import_article"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
 }
@@ -455,7 +555,7 @@ export interface components {
             status: number;
             detail: string;
             /** @enum {string} */
-            code: "validation_failed" | "malformed_body" | "unauthorized" | "not_found" | "route_not_found" | "not_acceptable" | "slug_taken" | "in_use" | "payload_too_large" | "unsupported_media_type" | "unknown_reference" | "invalid_reference" | "too_many_requests" | "internal_error";
+            code: "validation_failed" | "malformed_body" | "unauthorized" | "not_found" | "route_not_found" | "method_not_allowed" | "not_acceptable" | "slug_taken" | "in_use" | "idempotency_key_in_flight" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "unknown_reference" | "invalid_reference" | "idempotency_key_reused" | "precondition_required" | "too_many_requests" | "internal_error";
             instance?: string;
             errors?: {
                 path: string;
@@ -650,6 +750,61 @@ export interface components {
                 acting: boolean | null;
             }[];
         };
+        MentionEntity: {
+            /** @enum {string} */
+            type: "person" | "organisation" | "meeting";
+            /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
+            id: string;
+            slug: string;
+            /** @description the entity's name (a meeting's title) */
+            name: string;
+        };
+        /** @description A span of an article that names a person, an organisation or a meeting; `origin` is `curated` (declared by an editor or the seed) or `auto` (found by entity linking) */
+        Mention: {
+            /**
+             * @description what the offsets index: the article `title`, or its plain-text body `body_text`
+             * @enum {string}
+             */
+            part: "title" | "body";
+            /** @description offset of the first character, in UTF-16 code units (JavaScript string index) */
+            start: number;
+            /** @description offset after the last character: text === article[part].slice(start, end) */
+            end: number;
+            text: string;
+            /** @enum {string} */
+            origin: "curated" | "auto";
+            entity: components["schemas"]["MentionEntity"];
+        };
+        MentionList: {
+            data: components["schemas"]["Mention"][];
+        };
+        /** @description Where a field value came from: a quote of an article (`article_id`, `part`, `start`, `end`, `quote`; the offsets are null when the quote is no longer in the edited article), or a write through the API (`writer`, `recorded_at`) */
+        Provenance: {
+            /**
+             * @description path of the value in the record: `name`, `topics.2`, `affiliations.0.role`
+             * @example honorific
+             */
+            field: string;
+            /** @description the value this record supports, as it was recorded */
+            value: unknown;
+            article_id: string | null;
+            part: ("title" | "body") | null;
+            start: number | null;
+            end: number | null;
+            /** @description the words of the article that state the value; null for a value written through the API */
+            quote: string | null;
+            /** @description the name of the API token that wrote the value; null for a quoted value */
+            writer: string | null;
+            recorded_at: string;
+        };
+        ProvenanceList: {
+            data: components["schemas"]["Provenance"][];
+        };
+        /** @description The created article and the mentions entity linking found in it */
+        ArticleImportResponse: {
+            data: components["schemas"]["Article"];
+            mentions: components["schemas"]["Mention"][];
+        };
         /**
          * @example {
          *       "status": "ok"
@@ -662,40 +817,346 @@ export interface components {
         ArticleResponse: {
             data: components["schemas"]["Article"];
         };
+        /** @description a person embedded by include, narrowed by fields[people] */
+        PersonEmbedded: {
+            id: string;
+            /** @example علي-العدواني */
+            slug?: string;
+            version?: number;
+            created_at?: string;
+            updated_at?: string;
+            /** @example علي العدواني */
+            name?: string;
+            /** @example اللواء */
+            honorific?: string | null;
+            /** @example وكيل وزارة الداخلية الكويتي المؤقت */
+            position?: string | null;
+            /** @example KW */
+            country?: string | null;
+            aliases?: string[];
+            affiliations?: {
+                /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
+                organisation_id: string;
+                /** @example وكيل وزارة الداخلية */
+                role: string | null;
+                /** @description true when the role is held in an acting or interim capacity */
+                acting: boolean | null;
+            }[];
+        };
+        /** @description a organisation embedded by include, narrowed by fields[organisations] */
+        OrganisationEmbedded: {
+            id: string;
+            /** @example علي-العدواني */
+            slug?: string;
+            version?: number;
+            created_at?: string;
+            updated_at?: string;
+            /** @example وزارة الداخلية الكويتية */
+            name?: string;
+            /** @enum {string} */
+            kind?: "ministry" | "agency" | "government" | "committee" | "other";
+            /** @example KW */
+            country?: string | null;
+            parent_id?: string | null;
+            aliases?: string[];
+            members?: components["schemas"]["Member"][];
+        };
+        /** @description a meeting embedded by include, narrowed by fields[meetings] */
+        MeetingEmbedded: {
+            id: string;
+            /** @example علي-العدواني */
+            slug?: string;
+            version?: number;
+            created_at?: string;
+            updated_at?: string;
+            title?: string;
+            /** @enum {string} */
+            status?: "planned" | "held" | "cancelled";
+            /** @description ISO 8601 date or date-time; null when the source gives no calendar date */
+            starts_at?: (string) | null;
+            /**
+             * @description the date as the source wrote it
+             * @example أمس الأربعاء
+             */
+            date_text?: string | null;
+            /** @example مقر وزارة الداخلية */
+            location?: string | null;
+            summary?: string | null;
+            topics?: string[];
+            outcomes?: string[];
+            host_organisation_id?: string | null;
+            participants?: {
+                /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
+                person_id: string;
+                /** @description the organisation the person represented */
+                organisation_id: string | null;
+                /** @enum {string} */
+                role: "host" | "guest" | "delegate";
+            }[];
+            organisation_ids?: string[];
+            /** @description articles that report the meeting */
+            article_ids?: string[];
+        };
+        /** @description a article, narrowed by fields and with what include embeds */
+        ArticleView: {
+            id: string;
+            /** @example علي-العدواني */
+            slug?: string;
+            version?: number;
+            created_at?: string;
+            updated_at?: string;
+            title?: string;
+            /** @example ar */
+            language?: string;
+            summary?: string | null;
+            body?: components["schemas"]["Block"][];
+            body_text?: string;
+            /** @description attribution: who the facts come from */
+            source?: string | null;
+            published_at?: string | null;
+            /** @description people the article is about */
+            person_ids?: string[];
+            /** @description organisations the article is about */
+            organisation_ids?: string[];
+            /** @description meetings the article reports */
+            meeting_ids?: string[];
+            /** @description embedded by include=people */
+            people?: components["schemas"]["PersonEmbedded"][];
+            /** @description embedded by include=organisations */
+            organisations?: components["schemas"]["OrganisationEmbedded"][];
+            /** @description embedded by include=meetings */
+            meetings?: components["schemas"]["MeetingEmbedded"][];
+        };
         ArticleList: {
-            data: components["schemas"]["Article"][];
+            data: components["schemas"]["ArticleView"][];
             meta: components["schemas"]["ListMeta"];
             links: components["schemas"]["ListLinks"];
+        };
+        ArticleViewResponse: {
+            data: components["schemas"]["ArticleView"];
         };
         PersonResponse: {
             data: components["schemas"]["Person"];
         };
+        /** @description a article embedded by include, narrowed by fields[articles] */
+        ArticleEmbedded: {
+            id: string;
+            /** @example علي-العدواني */
+            slug?: string;
+            version?: number;
+            created_at?: string;
+            updated_at?: string;
+            title?: string;
+            /** @example ar */
+            language?: string;
+            summary?: string | null;
+            body?: components["schemas"]["Block"][];
+            body_text?: string;
+            /** @description attribution: who the facts come from */
+            source?: string | null;
+            published_at?: string | null;
+            /** @description people the article is about */
+            person_ids?: string[];
+            /** @description organisations the article is about */
+            organisation_ids?: string[];
+            /** @description meetings the article reports */
+            meeting_ids?: string[];
+        };
+        /** @description a person, narrowed by fields and with what include embeds */
+        PersonView: {
+            id: string;
+            /** @example علي-العدواني */
+            slug?: string;
+            version?: number;
+            created_at?: string;
+            updated_at?: string;
+            /** @example علي العدواني */
+            name?: string;
+            /** @example اللواء */
+            honorific?: string | null;
+            /** @example وكيل وزارة الداخلية الكويتي المؤقت */
+            position?: string | null;
+            /** @example KW */
+            country?: string | null;
+            aliases?: string[];
+            affiliations?: {
+                /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
+                organisation_id: string;
+                /** @example وكيل وزارة الداخلية */
+                role: string | null;
+                /** @description true when the role is held in an acting or interim capacity */
+                acting: boolean | null;
+                /** @description embedded by include=affiliations.organisation */
+                organisation?: components["schemas"]["OrganisationEmbedded"] | null;
+            }[];
+            /** @description embedded by include=meetings */
+            meetings?: components["schemas"]["MeetingEmbedded"][];
+            /** @description embedded by include=articles */
+            articles?: components["schemas"]["ArticleEmbedded"][];
+        };
         PersonList: {
-            data: components["schemas"]["Person"][];
+            data: components["schemas"]["PersonView"][];
             meta: components["schemas"]["ListMeta"];
             links: components["schemas"]["ListLinks"];
+        };
+        PersonViewResponse: {
+            data: components["schemas"]["PersonView"];
         };
         OrganisationResponse: {
             data: components["schemas"]["Organisation"];
         };
+        /** @description a organisation, narrowed by fields and with what include embeds */
+        OrganisationView: {
+            id: string;
+            /** @example علي-العدواني */
+            slug?: string;
+            version?: number;
+            created_at?: string;
+            updated_at?: string;
+            /** @example وزارة الداخلية الكويتية */
+            name?: string;
+            /** @enum {string} */
+            kind?: "ministry" | "agency" | "government" | "committee" | "other";
+            /** @example KW */
+            country?: string | null;
+            parent_id?: string | null;
+            aliases?: string[];
+            members?: {
+                /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
+                person_id: string;
+                role: string | null;
+                acting: boolean | null;
+                /** @description embedded by include=members.person */
+                person?: components["schemas"]["PersonEmbedded"] | null;
+            }[];
+            /** @description embedded by include=parent */
+            parent?: components["schemas"]["OrganisationEmbedded"] | null;
+            /** @description embedded by include=children */
+            children?: components["schemas"]["OrganisationEmbedded"][];
+            /** @description embedded by include=meetings */
+            meetings?: components["schemas"]["MeetingEmbedded"][];
+            /** @description embedded by include=articles */
+            articles?: components["schemas"]["ArticleEmbedded"][];
+        };
         OrganisationList: {
-            data: components["schemas"]["Organisation"][];
+            data: components["schemas"]["OrganisationView"][];
             meta: components["schemas"]["ListMeta"];
             links: components["schemas"]["ListLinks"];
+        };
+        OrganisationViewResponse: {
+            data: components["schemas"]["OrganisationView"];
         };
         MeetingResponse: {
             data: components["schemas"]["Meeting"];
         };
+        /** @description a meeting, narrowed by fields and with what include embeds */
+        MeetingView: {
+            id: string;
+            /** @example علي-العدواني */
+            slug?: string;
+            version?: number;
+            created_at?: string;
+            updated_at?: string;
+            title?: string;
+            /** @enum {string} */
+            status?: "planned" | "held" | "cancelled";
+            /** @description ISO 8601 date or date-time; null when the source gives no calendar date */
+            starts_at?: (string) | null;
+            /**
+             * @description the date as the source wrote it
+             * @example أمس الأربعاء
+             */
+            date_text?: string | null;
+            /** @example مقر وزارة الداخلية */
+            location?: string | null;
+            summary?: string | null;
+            topics?: string[];
+            outcomes?: string[];
+            host_organisation_id?: string | null;
+            participants?: {
+                /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
+                person_id: string;
+                /** @description the organisation the person represented */
+                organisation_id: string | null;
+                /** @enum {string} */
+                role: "host" | "guest" | "delegate";
+                /** @description embedded by include=participants.person */
+                person?: components["schemas"]["PersonEmbedded"] | null;
+                /** @description embedded by include=participants.organisation */
+                organisation?: components["schemas"]["OrganisationEmbedded"] | null;
+            }[];
+            organisation_ids?: string[];
+            /** @description articles that report the meeting */
+            article_ids?: string[];
+            /** @description embedded by include=host */
+            host?: components["schemas"]["OrganisationEmbedded"] | null;
+            /** @description embedded by include=organisations */
+            organisations?: components["schemas"]["OrganisationEmbedded"][];
+            /** @description embedded by include=articles */
+            articles?: components["schemas"]["ArticleEmbedded"][];
+        };
         MeetingList: {
-            data: components["schemas"]["Meeting"][];
+            data: components["schemas"]["MeetingView"][];
             meta: components["schemas"]["ListMeta"];
             links: components["schemas"]["ListLinks"];
         };
+        MeetingViewResponse: {
+            data: components["schemas"]["MeetingView"];
+        };
     };
     responses: never;
-    parameters: never;
+    parameters: {
+        /**
+         * @description ETags the client holds: 304 without a body when one is current
+         * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
+         */
+        IfNoneMatch: string;
+        /**
+         * @description HTTP date: 304 when nothing changed since (ignored when If-None-Match is sent)
+         * @example Thu, 26 Nov 2026 09:00:00 GMT
+         */
+        IfModifiedSince: string;
+        /**
+         * @description The ETag of the record as the client last saw it: 412 when the record has changed since. Required (428) when the server runs with REQUIRE_IF_MATCH=true
+         * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
+         */
+        IfMatch: string;
+        /**
+         * @description A unique key for this create: a retry with the same key and body gets the first response again (marked Idempotent-Replayed) instead of a second record; the same key with another body gets 422. Keys are kept 24 hours, per token
+         * @example create-article-7f3a2c
+         */
+        IdempotencyKey: string;
+        /**
+         * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
+         * @example checkout-7f3a
+         */
+        RequestId: string;
+    };
     requestBodies: never;
-    headers: never;
+    headers: {
+        /** @description Strong entity tag of the representation; send it back in If-None-Match (reads) or If-Match (writes) */
+        ETag: string;
+        /** @description The record's updated_at (for a page: the newest on the page), as an HTTP date */
+        "Last-Modified": string;
+        /** @description `public, max-age=…, stale-while-revalidate=…` for anonymous reads; `private, no-store` when an Authorization header was sent */
+        "Cache-Control": string;
+        /** @description URL of the created record */
+        Location: string;
+        /** @description RFC 8288 links, such as the next page (`rel="next"`) */
+        Link: string;
+        /** @description `true` when this is the stored response to an earlier request with the same Idempotency-Key */
+        "Idempotent-Replayed": "true";
+        /** @description The request id (the one sent, when it was valid, else a generated one); every log line of the request carries it */
+        "X-Request-Id": string;
+        /** @description Seconds to wait before trying again */
+        "Retry-After": number;
+        /** @description Requests allowed per window (reads per client address, writes per token) */
+        "RateLimit-Limit": number;
+        /** @description Requests left in the current window */
+        "RateLimit-Remaining": number;
+        /** @description Seconds until the window resets */
+        "RateLimit-Reset": number;
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -709,7 +1170,13 @@ export interface operations {
                  */
                 format?: "json" | "jsonld" | "ninjs";
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
+                 * @example checkout-7f3a
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -718,6 +1185,7 @@ export interface operations {
             /** @description The service and its database are up */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -732,6 +1200,7 @@ export interface operations {
             /** @description None of the accepted media types is offered */
             406: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -744,22 +1213,172 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description page size
+                 * @description Page size, 1–100
                  * @example 20
                  */
                 limit?: number;
                 /**
-                 * @description opaque cursor from meta.next_cursor
+                 * @description Opaque cursor from `meta.next_cursor`; only valid with the same sort
                  * @example IjAxOTZiMmEwLTdjMDAtNzAwMC04MDAwLTAwMDAwMDAwMDAwMSI
                  */
                 cursor?: string;
+                /**
+                 * @description Comma list of sort keys, `-` for descending; `id` breaks ties. Default: newest first (`-id`). One of: id, published_at, title, updated_at
+                 * @example -published_at,title
+                 */
+                sort?: string;
+                /**
+                 * @description `filter[field]=value` (equality) or `filter[field][op]=value`. `in`/`nin` take a comma list, `null` takes true/false; dates are ISO 8601 (a date, or a date-time). Filters: `id` (eq ne in nin), `slug` (eq ne lt lte gt gte in nin contains startswith), `updated_at` (eq ne lt lte gt gte), `title` (eq ne lt lte gt gte in nin contains startswith), `language` (eq ne lt lte gt gte in nin contains startswith), `published_at` (eq ne lt lte gt gte null), `person` (eq ne in nin), `organisation` (eq ne in nin), `meeting` (eq ne in nin)
+                 * @example {
+                 *       "language": {
+                 *         "eq": "ar"
+                 *       },
+                 *       "published_at": {
+                 *         "gte": "2026-01-01"
+                 *       }
+                 *     }
+                 */
+                filter?: {
+                    id?: {
+                        /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
+                        eq?: string;
+                        /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
+                        ne?: string;
+                        in?: string;
+                        nin?: string;
+                    };
+                    slug?: {
+                        eq?: string;
+                        ne?: string;
+                        lt?: string;
+                        lte?: string;
+                        gt?: string;
+                        gte?: string;
+                        in?: string;
+                        nin?: string;
+                        contains?: string;
+                        startswith?: string;
+                    };
+                    updated_at?: {
+                        eq?: string;
+                        ne?: string;
+                        lt?: string;
+                        lte?: string;
+                        gt?: string;
+                        gte?: string;
+                    };
+                    title?: {
+                        eq?: string;
+                        ne?: string;
+                        lt?: string;
+                        lte?: string;
+                        gt?: string;
+                        gte?: string;
+                        in?: string;
+                        nin?: string;
+                        contains?: string;
+                        startswith?: string;
+                    };
+                    language?: {
+                        eq?: string;
+                        ne?: string;
+                        lt?: string;
+                        lte?: string;
+                        gt?: string;
+                        gte?: string;
+                        in?: string;
+                        nin?: string;
+                        contains?: string;
+                        startswith?: string;
+                    };
+                    published_at?: {
+                        eq?: string;
+                        ne?: string;
+                        lt?: string;
+                        lte?: string;
+                        gt?: string;
+                        gte?: string;
+                        /** @enum {string} */
+                        null?: "true" | "false";
+                    };
+                    person?: {
+                        /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
+                        eq?: string;
+                        /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
+                        ne?: string;
+                        in?: string;
+                        nin?: string;
+                    };
+                    organisation?: {
+                        /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
+                        eq?: string;
+                        /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
+                        ne?: string;
+                        in?: string;
+                        nin?: string;
+                    };
+                    meeting?: {
+                        /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
+                        eq?: string;
+                        /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
+                        ne?: string;
+                        in?: string;
+                        nin?: string;
+                    };
+                };
+                /**
+                 * @description `false` skips `meta.total`, the count of matching rows
+                 * @example false
+                 */
+                count?: "true" | "false";
+                /**
+                 * @description Comma list of the fields to return (`id` is always there). One of: id, slug, version, created_at, updated_at, title, language, summary, body, body_text, source, published_at, person_ids, organisation_ids, meeting_ids
+                 * @example id,slug,title,person_ids
+                 */
+                fields?: string;
+                /**
+                 * @description Comma list of the fields of embedded people (`id` is always there)
+                 * @example id,slug,version
+                 */
+                "fields[people]"?: string;
+                /**
+                 * @description Comma list of the fields of embedded organisations (`id` is always there)
+                 * @example id,slug,version
+                 */
+                "fields[organisations]"?: string;
+                /**
+                 * @description Comma list of the fields of embedded meetings (`id` is always there)
+                 * @example id,slug,version
+                 */
+                "fields[meetings]"?: string;
+                /**
+                 * @description Comma list of related records to embed. One of: people, organisations, meetings
+                 * @example people,organisations
+                 */
+                include?: string;
                 /**
                  * @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it
                  * @example json
                  */
                 format?: "json" | "jsonld" | "ninjs";
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
+                 * @example checkout-7f3a
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description ETags the client holds: 304 without a body when one is current
+                 * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+                /**
+                 * @description HTTP date: 304 when nothing changed since (ignored when If-None-Match is sent)
+                 * @example Thu, 26 Nov 2026 09:00:00 GMT
+                 */
+                "If-Modified-Since"?: components["parameters"]["IfModifiedSince"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -768,6 +1387,14 @@ export interface operations {
             /** @description A page of articles */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    Link: components["headers"]["Link"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1057,9 +1684,21 @@ export interface operations {
                     "application/vnd.iptc.ninjs+json": components["schemas"]["NinjsItemList"];
                 };
             };
+            /** @description Not modified: the copy the client holds is current */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description The request is not valid; The request body cannot be read */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1069,6 +1708,21 @@ export interface operations {
             /** @description None of the accepted media types is offered */
             406: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1080,7 +1734,18 @@ export interface operations {
     create_article: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
+                 * @example checkout-7f3a
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description A unique key for this create: a retry with the same key and body gets the first response again (marked Idempotent-Replayed) instead of a second record; the same key with another body gets 422. Keys are kept 24 hours, per token
+                 * @example create-article-7f3a2c
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1169,6 +1834,14 @@ export interface operations {
             /** @description The created article */
             201: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    Location: components["headers"]["Location"];
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1261,6 +1934,7 @@ export interface operations {
             /** @description The request is not valid; The request body cannot be read */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1270,15 +1944,17 @@ export interface operations {
             /** @description A valid bearer token is required */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The slug is already in use; The record is still referenced */
+            /** @description The slug is already in use; The record is still referenced; A request with this idempotency key is still being processed */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1288,6 +1964,7 @@ export interface operations {
             /** @description The request body is too large */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1297,15 +1974,31 @@ export interface operations {
             /** @description Unsupported content type */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A referenced record does not exist; A reference is not allowed */
+            /** @description A referenced record does not exist; A reference is not allowed; The idempotency key was used for a different request */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1318,12 +2011,53 @@ export interface operations {
         parameters: {
             query?: {
                 /**
+                 * @description Comma list of the fields to return (`id` is always there). One of: id, slug, version, created_at, updated_at, title, language, summary, body, body_text, source, published_at, person_ids, organisation_ids, meeting_ids
+                 * @example id,slug,title,person_ids
+                 */
+                fields?: string;
+                /**
+                 * @description Comma list of the fields of embedded people (`id` is always there)
+                 * @example id,slug,version
+                 */
+                "fields[people]"?: string;
+                /**
+                 * @description Comma list of the fields of embedded organisations (`id` is always there)
+                 * @example id,slug,version
+                 */
+                "fields[organisations]"?: string;
+                /**
+                 * @description Comma list of the fields of embedded meetings (`id` is always there)
+                 * @example id,slug,version
+                 */
+                "fields[meetings]"?: string;
+                /**
+                 * @description Comma list of related records to embed. One of: people, organisations, meetings
+                 * @example people,organisations
+                 */
+                include?: string;
+                /**
                  * @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it
                  * @example json
                  */
                 format?: "json" | "jsonld" | "ninjs";
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
+                 * @example checkout-7f3a
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description ETags the client holds: 304 without a body when one is current
+                 * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+                /**
+                 * @description HTTP date: 304 when nothing changed since (ignored when If-None-Match is sent)
+                 * @example Thu, 26 Nov 2026 09:00:00 GMT
+                 */
+                "If-Modified-Since"?: components["parameters"]["IfModifiedSince"];
+            };
             path: {
                 /**
                  * @description record id or slug
@@ -1338,6 +2072,13 @@ export interface operations {
             /** @description The article */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1424,7 +2165,7 @@ export interface operations {
                      *       }
                      *     }
                      */
-                    "application/json": components["schemas"]["ArticleResponse"];
+                    "application/json": components["schemas"]["ArticleViewResponse"];
                     /**
                      * @example {
                      *       "@context": "https://schema.org",
@@ -1592,9 +2333,21 @@ export interface operations {
                     "application/vnd.iptc.ninjs+json": components["schemas"]["NinjsItem"];
                 };
             };
+            /** @description Not modified: the copy the client holds is current */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description The request is not valid; The request body cannot be read */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1604,6 +2357,7 @@ export interface operations {
             /** @description No such record; No such route */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1613,6 +2367,21 @@ export interface operations {
             /** @description None of the accepted media types is offered */
             406: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1624,7 +2393,18 @@ export interface operations {
     replace_article: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
+                 * @example checkout-7f3a
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description The ETag of the record as the client last saw it: 412 when the record has changed since. Required (428) when the server runs with REQUIRE_IF_MATCH=true
+                 * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
             path: {
                 /**
                  * @description record id or slug
@@ -1719,6 +2499,12 @@ export interface operations {
             /** @description The article as stored */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1811,6 +2597,7 @@ export interface operations {
             /** @description The request is not valid; The request body cannot be read */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1820,6 +2607,7 @@ export interface operations {
             /** @description A valid bearer token is required */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1829,15 +2617,28 @@ export interface operations {
             /** @description No such record; No such route */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The slug is already in use; The record is still referenced */
+            /** @description The slug is already in use; The record is still referenced; A request with this idempotency key is still being processed */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record has changed since the given ETag */
+            412: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1847,6 +2648,7 @@ export interface operations {
             /** @description The request body is too large */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1856,15 +2658,41 @@ export interface operations {
             /** @description Unsupported content type */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A referenced record does not exist; A reference is not allowed */
+            /** @description A referenced record does not exist; A reference is not allowed; The idempotency key was used for a different request */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An If-Match header is required */
+            428: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1876,7 +2704,18 @@ export interface operations {
     delete_article: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
+                 * @example checkout-7f3a
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description The ETag of the record as the client last saw it: 412 when the record has changed since. Required (428) when the server runs with REQUIRE_IF_MATCH=true
+                 * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
             path: {
                 /**
                  * @description record id or slug
@@ -1891,6 +2730,10 @@ export interface operations {
             /** @description Deleted */
             204: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1898,6 +2741,7 @@ export interface operations {
             /** @description A valid bearer token is required */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1907,15 +2751,52 @@ export interface operations {
             /** @description No such record; No such route */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The slug is already in use; The record is still referenced */
+            /** @description The slug is already in use; The record is still referenced; A request with this idempotency key is still being processed */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record has changed since the given ETag */
+            412: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An If-Match header is required */
+            428: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1927,7 +2808,18 @@ export interface operations {
     update_article: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
+                 * @example checkout-7f3a
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description The ETag of the record as the client last saw it: 412 when the record has changed since. Required (428) when the server runs with REQUIRE_IF_MATCH=true
+                 * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
             path: {
                 /**
                  * @description record id or slug
@@ -1939,6 +2831,7 @@ export interface operations {
         };
         requestBody: {
             content: {
+                "application/merge-patch+json": components["schemas"]["ArticlePatch"];
                 /**
                  * @example {
                  *       "title": "العدواني بحث مع وفد من «الداخلية» السعودية تعزيز التعاون الأمني وتبادل الخبرات"
@@ -1951,6 +2844,12 @@ export interface operations {
             /** @description The article as stored */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2043,6 +2942,7 @@ export interface operations {
             /** @description The request is not valid; The request body cannot be read */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2052,6 +2952,7 @@ export interface operations {
             /** @description A valid bearer token is required */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2061,15 +2962,28 @@ export interface operations {
             /** @description No such record; No such route */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The slug is already in use; The record is still referenced */
+            /** @description The slug is already in use; The record is still referenced; A request with this idempotency key is still being processed */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record has changed since the given ETag */
+            412: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2079,6 +2993,7 @@ export interface operations {
             /** @description The request body is too large */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2088,15 +3003,41 @@ export interface operations {
             /** @description Unsupported content type */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A referenced record does not exist; A reference is not allowed */
+            /** @description A referenced record does not exist; A reference is not allowed; The idempotency key was used for a different request */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An If-Match header is required */
+            428: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2109,22 +3050,145 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description page size
+                 * @description Page size, 1–100
                  * @example 20
                  */
                 limit?: number;
                 /**
-                 * @description opaque cursor from meta.next_cursor
+                 * @description Opaque cursor from `meta.next_cursor`; only valid with the same sort
                  * @example IjAxOTZiMmEwLTdjMDAtNzAwMC04MDAwLTAwMDAwMDAwMDAwMiI
                  */
                 cursor?: string;
+                /**
+                 * @description Comma list of sort keys, `-` for descending; `id` breaks ties. Default: newest first (`-id`). One of: id, name, updated_at
+                 * @example name
+                 */
+                sort?: string;
+                /**
+                 * @description `filter[field]=value` (equality) or `filter[field][op]=value`. `in`/`nin` take a comma list, `null` takes true/false; dates are ISO 8601 (a date, or a date-time). Filters: `id` (eq ne in nin), `slug` (eq ne lt lte gt gte in nin contains startswith), `updated_at` (eq ne lt lte gt gte), `name` (eq ne lt lte gt gte in nin contains startswith), `country` (eq ne lt lte gt gte in nin contains startswith null), `organisation` (eq ne in nin)
+                 * @example {
+                 *       "country": {
+                 *         "eq": "KW"
+                 *       }
+                 *     }
+                 */
+                filter?: {
+                    id?: {
+                        /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
+                        eq?: string;
+                        /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
+                        ne?: string;
+                        in?: string;
+                        nin?: string;
+                    };
+                    slug?: {
+                        eq?: string;
+                        ne?: string;
+                        lt?: string;
+                        lte?: string;
+                        gt?: string;
+                        gte?: string;
+                        in?: string;
+                        nin?: string;
+                        contains?: string;
+                        startswith?: string;
+                    };
+                    updated_at?: {
+                        eq?: string;
+                        ne?: string;
+                        lt?: string;
+                        lte?: string;
+                        gt?: string;
+                        gte?: string;
+                    };
+                    name?: {
+                        eq?: string;
+                        ne?: string;
+                        lt?: string;
+                        lte?: string;
+                        gt?: string;
+                        gte?: string;
+                        in?: string;
+                        nin?: string;
+                        contains?: string;
+                        startswith?: string;
+                    };
+                    country?: {
+                        eq?: string;
+                        ne?: string;
+                        lt?: string;
+                        lte?: string;
+                        gt?: string;
+                        gte?: string;
+                        in?: string;
+                        nin?: string;
+                        contains?: string;
+                        startswith?: string;
+                        /** @enum {string} */
+                        null?: "true" | "false";
+                    };
+                    organisation?: {
+                        /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
+                        eq?: string;
+                        /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
+                        ne?: string;
+                        in?: string;
+                        nin?: string;
+                    };
+                };
+                /**
+                 * @description `false` skips `meta.total`, the count of matching rows
+                 * @example false
+                 */
+                count?: "true" | "false";
+                /**
+                 * @description Comma list of the fields to return (`id` is always there). One of: id, slug, version, created_at, updated_at, name, honorific, position, country, aliases, affiliations
+                 * @example id,slug,name,honorific
+                 */
+                fields?: string;
+                /**
+                 * @description Comma list of the fields of embedded organisations (`id` is always there)
+                 * @example id,slug,version
+                 */
+                "fields[organisations]"?: string;
+                /**
+                 * @description Comma list of the fields of embedded meetings (`id` is always there)
+                 * @example id,slug,version
+                 */
+                "fields[meetings]"?: string;
+                /**
+                 * @description Comma list of the fields of embedded articles (`id` is always there)
+                 * @example id,slug,version
+                 */
+                "fields[articles]"?: string;
+                /**
+                 * @description Comma list of related records to embed. One of: affiliations.organisation, meetings, articles
+                 * @example affiliations.organisation
+                 */
+                include?: string;
                 /**
                  * @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it
                  * @example json
                  */
                 format?: "json" | "jsonld" | "ninjs";
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
+                 * @example checkout-7f3a
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description ETags the client holds: 304 without a body when one is current
+                 * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+                /**
+                 * @description HTTP date: 304 when nothing changed since (ignored when If-None-Match is sent)
+                 * @example Thu, 26 Nov 2026 09:00:00 GMT
+                 */
+                "If-Modified-Since"?: components["parameters"]["IfModifiedSince"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2133,6 +3197,14 @@ export interface operations {
             /** @description A page of people */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    Link: components["headers"]["Link"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2168,7 +3240,9 @@ export interface operations {
                      *           "honorific": "اللواء",
                      *           "position": "وكيل وزارة الداخلية الكويتي المؤقت",
                      *           "country": "KW",
-                     *           "aliases": [],
+                     *           "aliases": [
+                     *             "العدواني"
+                     *           ],
                      *           "affiliations": [
                      *             {
                      *               "organisation_id": "0196b2a0-7c00-7000-8000-000000000006",
@@ -2236,6 +3310,9 @@ export interface operations {
                      *             "name": "علي العدواني",
                      *             "honorificPrefix": "اللواء",
                      *             "jobTitle": "وكيل وزارة الداخلية الكويتي المؤقت",
+                     *             "alternateName": [
+                     *               "العدواني"
+                     *             ],
                      *             "nationality": {
                      *               "@type": "Country",
                      *               "identifier": "KW"
@@ -2255,9 +3332,21 @@ export interface operations {
                     "application/ld+json": components["schemas"]["JsonLd"];
                 };
             };
+            /** @description Not modified: the copy the client holds is current */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description The request is not valid; The request body cannot be read */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2267,6 +3356,21 @@ export interface operations {
             /** @description None of the accepted media types is offered */
             406: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2278,7 +3382,18 @@ export interface operations {
     create_person: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
+                 * @example checkout-7f3a
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description A unique key for this create: a retry with the same key and body gets the first response again (marked Idempotent-Replayed) instead of a second record; the same key with another body gets 422. Keys are kept 24 hours, per token
+                 * @example create-article-7f3a2c
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2308,6 +3423,14 @@ export interface operations {
             /** @description The created person */
             201: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    Location: components["headers"]["Location"];
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2340,6 +3463,7 @@ export interface operations {
             /** @description The request is not valid; The request body cannot be read */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2349,15 +3473,17 @@ export interface operations {
             /** @description A valid bearer token is required */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The slug is already in use; The record is still referenced */
+            /** @description The slug is already in use; The record is still referenced; A request with this idempotency key is still being processed */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2367,6 +3493,7 @@ export interface operations {
             /** @description The request body is too large */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2376,15 +3503,31 @@ export interface operations {
             /** @description Unsupported content type */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A referenced record does not exist; A reference is not allowed */
+            /** @description A referenced record does not exist; A reference is not allowed; The idempotency key was used for a different request */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2397,12 +3540,53 @@ export interface operations {
         parameters: {
             query?: {
                 /**
+                 * @description Comma list of the fields to return (`id` is always there). One of: id, slug, version, created_at, updated_at, name, honorific, position, country, aliases, affiliations
+                 * @example id,slug,name,honorific
+                 */
+                fields?: string;
+                /**
+                 * @description Comma list of the fields of embedded organisations (`id` is always there)
+                 * @example id,slug,version
+                 */
+                "fields[organisations]"?: string;
+                /**
+                 * @description Comma list of the fields of embedded meetings (`id` is always there)
+                 * @example id,slug,version
+                 */
+                "fields[meetings]"?: string;
+                /**
+                 * @description Comma list of the fields of embedded articles (`id` is always there)
+                 * @example id,slug,version
+                 */
+                "fields[articles]"?: string;
+                /**
+                 * @description Comma list of related records to embed. One of: affiliations.organisation, meetings, articles
+                 * @example affiliations.organisation
+                 */
+                include?: string;
+                /**
                  * @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it
                  * @example json
                  */
                 format?: "json" | "jsonld" | "ninjs";
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
+                 * @example checkout-7f3a
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description ETags the client holds: 304 without a body when one is current
+                 * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+                /**
+                 * @description HTTP date: 304 when nothing changed since (ignored when If-None-Match is sent)
+                 * @example Thu, 26 Nov 2026 09:00:00 GMT
+                 */
+                "If-Modified-Since"?: components["parameters"]["IfModifiedSince"];
+            };
             path: {
                 /**
                  * @description record id or slug
@@ -2417,6 +3601,13 @@ export interface operations {
             /** @description The person */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2443,7 +3634,7 @@ export interface operations {
                      *       }
                      *     }
                      */
-                    "application/json": components["schemas"]["PersonResponse"];
+                    "application/json": components["schemas"]["PersonViewResponse"];
                     /**
                      * @example {
                      *       "@context": "https://schema.org",
@@ -2472,9 +3663,21 @@ export interface operations {
                     "application/ld+json": components["schemas"]["JsonLd"];
                 };
             };
+            /** @description Not modified: the copy the client holds is current */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description The request is not valid; The request body cannot be read */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2484,6 +3687,7 @@ export interface operations {
             /** @description No such record; No such route */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2493,6 +3697,21 @@ export interface operations {
             /** @description None of the accepted media types is offered */
             406: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2504,7 +3723,18 @@ export interface operations {
     replace_person: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
+                 * @example checkout-7f3a
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description The ETag of the record as the client last saw it: 412 when the record has changed since. Required (428) when the server runs with REQUIRE_IF_MATCH=true
+                 * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
             path: {
                 /**
                  * @description record id or slug
@@ -2540,6 +3770,12 @@ export interface operations {
             /** @description The person as stored */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2572,6 +3808,7 @@ export interface operations {
             /** @description The request is not valid; The request body cannot be read */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2581,6 +3818,7 @@ export interface operations {
             /** @description A valid bearer token is required */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2590,15 +3828,28 @@ export interface operations {
             /** @description No such record; No such route */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The slug is already in use; The record is still referenced */
+            /** @description The slug is already in use; The record is still referenced; A request with this idempotency key is still being processed */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record has changed since the given ETag */
+            412: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2608,6 +3859,7 @@ export interface operations {
             /** @description The request body is too large */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2617,15 +3869,41 @@ export interface operations {
             /** @description Unsupported content type */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A referenced record does not exist; A reference is not allowed */
+            /** @description A referenced record does not exist; A reference is not allowed; The idempotency key was used for a different request */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An If-Match header is required */
+            428: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2637,7 +3915,18 @@ export interface operations {
     delete_person: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
+                 * @example checkout-7f3a
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description The ETag of the record as the client last saw it: 412 when the record has changed since. Required (428) when the server runs with REQUIRE_IF_MATCH=true
+                 * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
             path: {
                 /**
                  * @description record id or slug
@@ -2652,6 +3941,10 @@ export interface operations {
             /** @description Deleted */
             204: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2659,6 +3952,7 @@ export interface operations {
             /** @description A valid bearer token is required */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2668,15 +3962,52 @@ export interface operations {
             /** @description No such record; No such route */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The slug is already in use; The record is still referenced */
+            /** @description The slug is already in use; The record is still referenced; A request with this idempotency key is still being processed */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record has changed since the given ETag */
+            412: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An If-Match header is required */
+            428: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2688,7 +4019,18 @@ export interface operations {
     update_person: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
+                 * @example checkout-7f3a
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description The ETag of the record as the client last saw it: 412 when the record has changed since. Required (428) when the server runs with REQUIRE_IF_MATCH=true
+                 * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
             path: {
                 /**
                  * @description record id or slug
@@ -2700,6 +4042,7 @@ export interface operations {
         };
         requestBody: {
             content: {
+                "application/merge-patch+json": components["schemas"]["PersonPatch"];
                 /**
                  * @example {
                  *       "name": "صالح المربع"
@@ -2712,6 +4055,12 @@ export interface operations {
             /** @description The person as stored */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2744,6 +4093,7 @@ export interface operations {
             /** @description The request is not valid; The request body cannot be read */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2753,6 +4103,7 @@ export interface operations {
             /** @description A valid bearer token is required */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2762,15 +4113,28 @@ export interface operations {
             /** @description No such record; No such route */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The slug is already in use; The record is still referenced */
+            /** @description The slug is already in use; The record is still referenced; A request with this idempotency key is still being processed */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record has changed since the given ETag */
+            412: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2780,6 +4144,7 @@ export interface operations {
             /** @description The request body is too large */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2789,15 +4154,41 @@ export interface operations {
             /** @description Unsupported content type */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A referenced record does not exist; A reference is not allowed */
+            /** @description A referenced record does not exist; A reference is not allowed; The idempotency key was used for a different request */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An If-Match header is required */
+            428: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2810,22 +4201,163 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description page size
+                 * @description Page size, 1–100
                  * @example 20
                  */
                 limit?: number;
                 /**
-                 * @description opaque cursor from meta.next_cursor
+                 * @description Opaque cursor from `meta.next_cursor`; only valid with the same sort
                  * @example IjAxOTZiMmEwLTdjMDAtNzAwMC04MDAwLTAwMDAwMDAwMDAwNCI
                  */
                 cursor?: string;
+                /**
+                 * @description Comma list of sort keys, `-` for descending; `id` breaks ties. Default: newest first (`-id`). One of: id, name, updated_at
+                 * @example name
+                 */
+                sort?: string;
+                /**
+                 * @description `filter[field]=value` (equality) or `filter[field][op]=value`. `in`/`nin` take a comma list, `null` takes true/false; dates are ISO 8601 (a date, or a date-time). Filters: `id` (eq ne in nin), `slug` (eq ne lt lte gt gte in nin contains startswith), `updated_at` (eq ne lt lte gt gte), `name` (eq ne lt lte gt gte in nin contains startswith), `kind` (eq ne in nin), `country` (eq ne lt lte gt gte in nin contains startswith null), `parent` (eq ne in nin null)
+                 * @example {
+                 *       "kind": {
+                 *         "in": "ministry,agency"
+                 *       },
+                 *       "country": {
+                 *         "eq": "KW"
+                 *       }
+                 *     }
+                 */
+                filter?: {
+                    id?: {
+                        /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
+                        eq?: string;
+                        /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
+                        ne?: string;
+                        in?: string;
+                        nin?: string;
+                    };
+                    slug?: {
+                        eq?: string;
+                        ne?: string;
+                        lt?: string;
+                        lte?: string;
+                        gt?: string;
+                        gte?: string;
+                        in?: string;
+                        nin?: string;
+                        contains?: string;
+                        startswith?: string;
+                    };
+                    updated_at?: {
+                        eq?: string;
+                        ne?: string;
+                        lt?: string;
+                        lte?: string;
+                        gt?: string;
+                        gte?: string;
+                    };
+                    name?: {
+                        eq?: string;
+                        ne?: string;
+                        lt?: string;
+                        lte?: string;
+                        gt?: string;
+                        gte?: string;
+                        in?: string;
+                        nin?: string;
+                        contains?: string;
+                        startswith?: string;
+                    };
+                    kind?: {
+                        /** @enum {string} */
+                        eq?: "ministry" | "agency" | "government" | "committee" | "other";
+                        /** @enum {string} */
+                        ne?: "ministry" | "agency" | "government" | "committee" | "other";
+                        in?: string;
+                        nin?: string;
+                    };
+                    country?: {
+                        eq?: string;
+                        ne?: string;
+                        lt?: string;
+                        lte?: string;
+                        gt?: string;
+                        gte?: string;
+                        in?: string;
+                        nin?: string;
+                        contains?: string;
+                        startswith?: string;
+                        /** @enum {string} */
+                        null?: "true" | "false";
+                    };
+                    parent?: {
+                        /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
+                        eq?: string;
+                        /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
+                        ne?: string;
+                        in?: string;
+                        nin?: string;
+                        /** @enum {string} */
+                        null?: "true" | "false";
+                    };
+                };
+                /**
+                 * @description `false` skips `meta.total`, the count of matching rows
+                 * @example false
+                 */
+                count?: "true" | "false";
+                /**
+                 * @description Comma list of the fields to return (`id` is always there). One of: id, slug, version, created_at, updated_at, name, kind, country, parent_id, aliases, members
+                 * @example id,slug,name,kind
+                 */
+                fields?: string;
+                /**
+                 * @description Comma list of the fields of embedded organisations (`id` is always there)
+                 * @example id,slug,version
+                 */
+                "fields[organisations]"?: string;
+                /**
+                 * @description Comma list of the fields of embedded people (`id` is always there)
+                 * @example id,slug,version
+                 */
+                "fields[people]"?: string;
+                /**
+                 * @description Comma list of the fields of embedded meetings (`id` is always there)
+                 * @example id,slug,version
+                 */
+                "fields[meetings]"?: string;
+                /**
+                 * @description Comma list of the fields of embedded articles (`id` is always there)
+                 * @example id,slug,version
+                 */
+                "fields[articles]"?: string;
+                /**
+                 * @description Comma list of related records to embed. One of: parent, children, members.person, meetings, articles
+                 * @example parent,members.person
+                 */
+                include?: string;
                 /**
                  * @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it
                  * @example json
                  */
                 format?: "json" | "jsonld" | "ninjs";
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
+                 * @example checkout-7f3a
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description ETags the client holds: 304 without a body when one is current
+                 * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+                /**
+                 * @description HTTP date: 304 when nothing changed since (ignored when If-None-Match is sent)
+                 * @example Thu, 26 Nov 2026 09:00:00 GMT
+                 */
+                "If-Modified-Since"?: components["parameters"]["IfModifiedSince"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2834,6 +4366,14 @@ export interface operations {
             /** @description A page of organisations */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    Link: components["headers"]["Link"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2869,7 +4409,9 @@ export interface operations {
                      *           "kind": "ministry",
                      *           "country": "SA",
                      *           "parent_id": null,
-                     *           "aliases": [],
+                     *           "aliases": [
+                     *             "«الداخلية» السعودية"
+                     *           ],
                      *           "members": []
                      *         },
                      *         {
@@ -2952,6 +4494,9 @@ export interface operations {
                      *             "dateCreated": "2026-11-26T09:00:00.000Z",
                      *             "dateModified": "2026-11-26T09:00:00.000Z",
                      *             "name": "وزارة الداخلية السعودية",
+                     *             "alternateName": [
+                     *               "«الداخلية» السعودية"
+                     *             ],
                      *             "additionalType": "ministry",
                      *             "address": {
                      *               "@type": "PostalAddress",
@@ -2990,9 +4535,21 @@ export interface operations {
                     "application/ld+json": components["schemas"]["JsonLd"];
                 };
             };
+            /** @description Not modified: the copy the client holds is current */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description The request is not valid; The request body cannot be read */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3002,6 +4559,21 @@ export interface operations {
             /** @description None of the accepted media types is offered */
             406: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3013,7 +4585,18 @@ export interface operations {
     create_organisation: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
+                 * @example checkout-7f3a
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description A unique key for this create: a retry with the same key and body gets the first response again (marked Idempotent-Replayed) instead of a second record; the same key with another body gets 422. Keys are kept 24 hours, per token
+                 * @example create-article-7f3a2c
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3036,6 +4619,14 @@ export interface operations {
             /** @description The created organisation */
             201: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    Location: components["headers"]["Location"];
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3068,6 +4659,7 @@ export interface operations {
             /** @description The request is not valid; The request body cannot be read */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3077,15 +4669,17 @@ export interface operations {
             /** @description A valid bearer token is required */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The slug is already in use; The record is still referenced */
+            /** @description The slug is already in use; The record is still referenced; A request with this idempotency key is still being processed */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3095,6 +4689,7 @@ export interface operations {
             /** @description The request body is too large */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3104,15 +4699,31 @@ export interface operations {
             /** @description Unsupported content type */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A referenced record does not exist; A reference is not allowed */
+            /** @description A referenced record does not exist; A reference is not allowed; The idempotency key was used for a different request */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3125,12 +4736,58 @@ export interface operations {
         parameters: {
             query?: {
                 /**
+                 * @description Comma list of the fields to return (`id` is always there). One of: id, slug, version, created_at, updated_at, name, kind, country, parent_id, aliases, members
+                 * @example id,slug,name,kind
+                 */
+                fields?: string;
+                /**
+                 * @description Comma list of the fields of embedded organisations (`id` is always there)
+                 * @example id,slug,version
+                 */
+                "fields[organisations]"?: string;
+                /**
+                 * @description Comma list of the fields of embedded people (`id` is always there)
+                 * @example id,slug,version
+                 */
+                "fields[people]"?: string;
+                /**
+                 * @description Comma list of the fields of embedded meetings (`id` is always there)
+                 * @example id,slug,version
+                 */
+                "fields[meetings]"?: string;
+                /**
+                 * @description Comma list of the fields of embedded articles (`id` is always there)
+                 * @example id,slug,version
+                 */
+                "fields[articles]"?: string;
+                /**
+                 * @description Comma list of related records to embed. One of: parent, children, members.person, meetings, articles
+                 * @example parent,members.person
+                 */
+                include?: string;
+                /**
                  * @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it
                  * @example json
                  */
                 format?: "json" | "jsonld" | "ninjs";
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
+                 * @example checkout-7f3a
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description ETags the client holds: 304 without a body when one is current
+                 * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+                /**
+                 * @description HTTP date: 304 when nothing changed since (ignored when If-None-Match is sent)
+                 * @example Thu, 26 Nov 2026 09:00:00 GMT
+                 */
+                "If-Modified-Since"?: components["parameters"]["IfModifiedSince"];
+            };
             path: {
                 /**
                  * @description record id or slug
@@ -3145,6 +4802,13 @@ export interface operations {
             /** @description The organisation */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3171,7 +4835,7 @@ export interface operations {
                      *       }
                      *     }
                      */
-                    "application/json": components["schemas"]["OrganisationResponse"];
+                    "application/json": components["schemas"]["OrganisationViewResponse"];
                     /**
                      * @example {
                      *       "@context": "https://schema.org",
@@ -3204,9 +4868,21 @@ export interface operations {
                     "application/ld+json": components["schemas"]["JsonLd"];
                 };
             };
+            /** @description Not modified: the copy the client holds is current */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description The request is not valid; The request body cannot be read */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3216,6 +4892,7 @@ export interface operations {
             /** @description No such record; No such route */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3225,6 +4902,21 @@ export interface operations {
             /** @description None of the accepted media types is offered */
             406: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3236,7 +4928,18 @@ export interface operations {
     replace_organisation: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
+                 * @example checkout-7f3a
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description The ETag of the record as the client last saw it: 412 when the record has changed since. Required (428) when the server runs with REQUIRE_IF_MATCH=true
+                 * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
             path: {
                 /**
                  * @description record id or slug
@@ -3265,6 +4968,12 @@ export interface operations {
             /** @description The organisation as stored */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3297,6 +5006,7 @@ export interface operations {
             /** @description The request is not valid; The request body cannot be read */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3306,6 +5016,7 @@ export interface operations {
             /** @description A valid bearer token is required */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3315,15 +5026,28 @@ export interface operations {
             /** @description No such record; No such route */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The slug is already in use; The record is still referenced */
+            /** @description The slug is already in use; The record is still referenced; A request with this idempotency key is still being processed */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record has changed since the given ETag */
+            412: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3333,6 +5057,7 @@ export interface operations {
             /** @description The request body is too large */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3342,15 +5067,41 @@ export interface operations {
             /** @description Unsupported content type */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A referenced record does not exist; A reference is not allowed */
+            /** @description A referenced record does not exist; A reference is not allowed; The idempotency key was used for a different request */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An If-Match header is required */
+            428: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3362,7 +5113,18 @@ export interface operations {
     delete_organisation: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
+                 * @example checkout-7f3a
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description The ETag of the record as the client last saw it: 412 when the record has changed since. Required (428) when the server runs with REQUIRE_IF_MATCH=true
+                 * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
             path: {
                 /**
                  * @description record id or slug
@@ -3377,6 +5139,10 @@ export interface operations {
             /** @description Deleted */
             204: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3384,6 +5150,7 @@ export interface operations {
             /** @description A valid bearer token is required */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3393,15 +5160,52 @@ export interface operations {
             /** @description No such record; No such route */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The slug is already in use; The record is still referenced */
+            /** @description The slug is already in use; The record is still referenced; A request with this idempotency key is still being processed */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record has changed since the given ETag */
+            412: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An If-Match header is required */
+            428: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3413,7 +5217,18 @@ export interface operations {
     update_organisation: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
+                 * @example checkout-7f3a
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description The ETag of the record as the client last saw it: 412 when the record has changed since. Required (428) when the server runs with REQUIRE_IF_MATCH=true
+                 * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
             path: {
                 /**
                  * @description record id or slug
@@ -3425,6 +5240,7 @@ export interface operations {
         };
         requestBody: {
             content: {
+                "application/merge-patch+json": components["schemas"]["OrganisationPatch"];
                 /**
                  * @example {
                  *       "name": "وكالة وزارة الداخلية للأحوال المدنية"
@@ -3437,6 +5253,12 @@ export interface operations {
             /** @description The organisation as stored */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3469,6 +5291,7 @@ export interface operations {
             /** @description The request is not valid; The request body cannot be read */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3478,6 +5301,7 @@ export interface operations {
             /** @description A valid bearer token is required */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3487,15 +5311,28 @@ export interface operations {
             /** @description No such record; No such route */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The slug is already in use; The record is still referenced */
+            /** @description The slug is already in use; The record is still referenced; A request with this idempotency key is still being processed */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record has changed since the given ETag */
+            412: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3505,6 +5342,7 @@ export interface operations {
             /** @description The request body is too large */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3514,15 +5352,41 @@ export interface operations {
             /** @description Unsupported content type */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A referenced record does not exist; A reference is not allowed */
+            /** @description A referenced record does not exist; A reference is not allowed; The idempotency key was used for a different request */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An If-Match header is required */
+            428: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3535,22 +5399,167 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description page size
+                 * @description Page size, 1–100
                  * @example 20
                  */
                 limit?: number;
                 /**
-                 * @description opaque cursor from meta.next_cursor
+                 * @description Opaque cursor from `meta.next_cursor`; only valid with the same sort
                  * @example IjAxOTZiMmEwLTdjMDAtNzAwMC04MDAwLTAwMDAwMDAwMDAwNyI
                  */
                 cursor?: string;
+                /**
+                 * @description Comma list of sort keys, `-` for descending; `id` breaks ties. Default: newest first (`-id`). One of: id, starts_at, title, updated_at
+                 * @example -starts_at
+                 */
+                sort?: string;
+                /**
+                 * @description `filter[field]=value` (equality) or `filter[field][op]=value`. `in`/`nin` take a comma list, `null` takes true/false; dates are ISO 8601 (a date, or a date-time). Filters: `id` (eq ne in nin), `slug` (eq ne lt lte gt gte in nin contains startswith), `updated_at` (eq ne lt lte gt gte), `title` (eq ne lt lte gt gte in nin contains startswith), `status` (eq ne in nin), `starts_at` (eq ne lt lte gt gte null), `host` (eq ne in nin null), `participant` (eq ne in nin), `organisation` (eq ne in nin)
+                 * @example {
+                 *       "status": {
+                 *         "eq": "held"
+                 *       }
+                 *     }
+                 */
+                filter?: {
+                    id?: {
+                        /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
+                        eq?: string;
+                        /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
+                        ne?: string;
+                        in?: string;
+                        nin?: string;
+                    };
+                    slug?: {
+                        eq?: string;
+                        ne?: string;
+                        lt?: string;
+                        lte?: string;
+                        gt?: string;
+                        gte?: string;
+                        in?: string;
+                        nin?: string;
+                        contains?: string;
+                        startswith?: string;
+                    };
+                    updated_at?: {
+                        eq?: string;
+                        ne?: string;
+                        lt?: string;
+                        lte?: string;
+                        gt?: string;
+                        gte?: string;
+                    };
+                    title?: {
+                        eq?: string;
+                        ne?: string;
+                        lt?: string;
+                        lte?: string;
+                        gt?: string;
+                        gte?: string;
+                        in?: string;
+                        nin?: string;
+                        contains?: string;
+                        startswith?: string;
+                    };
+                    status?: {
+                        /** @enum {string} */
+                        eq?: "planned" | "held" | "cancelled";
+                        /** @enum {string} */
+                        ne?: "planned" | "held" | "cancelled";
+                        in?: string;
+                        nin?: string;
+                    };
+                    starts_at?: {
+                        eq?: string;
+                        ne?: string;
+                        lt?: string;
+                        lte?: string;
+                        gt?: string;
+                        gte?: string;
+                        /** @enum {string} */
+                        null?: "true" | "false";
+                    };
+                    host?: {
+                        /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
+                        eq?: string;
+                        /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
+                        ne?: string;
+                        in?: string;
+                        nin?: string;
+                        /** @enum {string} */
+                        null?: "true" | "false";
+                    };
+                    participant?: {
+                        /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
+                        eq?: string;
+                        /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
+                        ne?: string;
+                        in?: string;
+                        nin?: string;
+                    };
+                    organisation?: {
+                        /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
+                        eq?: string;
+                        /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
+                        ne?: string;
+                        in?: string;
+                        nin?: string;
+                    };
+                };
+                /**
+                 * @description `false` skips `meta.total`, the count of matching rows
+                 * @example false
+                 */
+                count?: "true" | "false";
+                /**
+                 * @description Comma list of the fields to return (`id` is always there). One of: id, slug, version, created_at, updated_at, title, status, starts_at, date_text, location, summary, topics, outcomes, host_organisation_id, participants, organisation_ids, article_ids
+                 * @example id,slug,title,participants
+                 */
+                fields?: string;
+                /**
+                 * @description Comma list of the fields of embedded organisations (`id` is always there)
+                 * @example id,slug,version
+                 */
+                "fields[organisations]"?: string;
+                /**
+                 * @description Comma list of the fields of embedded people (`id` is always there)
+                 * @example id,slug,version
+                 */
+                "fields[people]"?: string;
+                /**
+                 * @description Comma list of the fields of embedded articles (`id` is always there)
+                 * @example id,slug,version
+                 */
+                "fields[articles]"?: string;
+                /**
+                 * @description Comma list of related records to embed. One of: host, participants.person, participants.organisation, organisations, articles
+                 * @example host,participants.person
+                 */
+                include?: string;
                 /**
                  * @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it
                  * @example json
                  */
                 format?: "json" | "jsonld" | "ninjs";
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
+                 * @example checkout-7f3a
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description ETags the client holds: 304 without a body when one is current
+                 * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+                /**
+                 * @description HTTP date: 304 when nothing changed since (ignored when If-None-Match is sent)
+                 * @example Thu, 26 Nov 2026 09:00:00 GMT
+                 */
+                "If-Modified-Since"?: components["parameters"]["IfModifiedSince"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3559,6 +5568,14 @@ export interface operations {
             /** @description A page of meetings */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    Link: components["headers"]["Link"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3732,9 +5749,21 @@ export interface operations {
                     "application/ld+json": components["schemas"]["JsonLd"];
                 };
             };
+            /** @description Not modified: the copy the client holds is current */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description The request is not valid; The request body cannot be read */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3744,6 +5773,21 @@ export interface operations {
             /** @description None of the accepted media types is offered */
             406: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3755,7 +5799,18 @@ export interface operations {
     create_meeting: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
+                 * @example checkout-7f3a
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description A unique key for this create: a retry with the same key and body gets the first response again (marked Idempotent-Replayed) instead of a second record; the same key with another body gets 422. Keys are kept 24 hours, per token
+                 * @example create-article-7f3a2c
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3812,6 +5867,14 @@ export interface operations {
             /** @description The created meeting */
             201: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    Location: components["headers"]["Location"];
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3874,6 +5937,7 @@ export interface operations {
             /** @description The request is not valid; The request body cannot be read */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3883,15 +5947,17 @@ export interface operations {
             /** @description A valid bearer token is required */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The slug is already in use; The record is still referenced */
+            /** @description The slug is already in use; The record is still referenced; A request with this idempotency key is still being processed */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3901,6 +5967,7 @@ export interface operations {
             /** @description The request body is too large */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3910,15 +5977,31 @@ export interface operations {
             /** @description Unsupported content type */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A referenced record does not exist; A reference is not allowed */
+            /** @description A referenced record does not exist; A reference is not allowed; The idempotency key was used for a different request */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3931,12 +6014,53 @@ export interface operations {
         parameters: {
             query?: {
                 /**
+                 * @description Comma list of the fields to return (`id` is always there). One of: id, slug, version, created_at, updated_at, title, status, starts_at, date_text, location, summary, topics, outcomes, host_organisation_id, participants, organisation_ids, article_ids
+                 * @example id,slug,title,participants
+                 */
+                fields?: string;
+                /**
+                 * @description Comma list of the fields of embedded organisations (`id` is always there)
+                 * @example id,slug,version
+                 */
+                "fields[organisations]"?: string;
+                /**
+                 * @description Comma list of the fields of embedded people (`id` is always there)
+                 * @example id,slug,version
+                 */
+                "fields[people]"?: string;
+                /**
+                 * @description Comma list of the fields of embedded articles (`id` is always there)
+                 * @example id,slug,version
+                 */
+                "fields[articles]"?: string;
+                /**
+                 * @description Comma list of related records to embed. One of: host, participants.person, participants.organisation, organisations, articles
+                 * @example host,participants.person
+                 */
+                include?: string;
+                /**
                  * @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it
                  * @example json
                  */
                 format?: "json" | "jsonld" | "ninjs";
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
+                 * @example checkout-7f3a
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description ETags the client holds: 304 without a body when one is current
+                 * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+                /**
+                 * @description HTTP date: 304 when nothing changed since (ignored when If-None-Match is sent)
+                 * @example Thu, 26 Nov 2026 09:00:00 GMT
+                 */
+                "If-Modified-Since"?: components["parameters"]["IfModifiedSince"];
+            };
             path: {
                 /**
                  * @description record id or slug
@@ -3951,6 +6075,13 @@ export interface operations {
             /** @description The meeting */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4007,7 +6138,7 @@ export interface operations {
                      *       }
                      *     }
                      */
-                    "application/json": components["schemas"]["MeetingResponse"];
+                    "application/json": components["schemas"]["MeetingViewResponse"];
                     /**
                      * @example {
                      *       "@context": "https://schema.org",
@@ -4102,9 +6233,21 @@ export interface operations {
                     "application/ld+json": components["schemas"]["JsonLd"];
                 };
             };
+            /** @description Not modified: the copy the client holds is current */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description The request is not valid; The request body cannot be read */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4114,6 +6257,7 @@ export interface operations {
             /** @description No such record; No such route */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4123,6 +6267,21 @@ export interface operations {
             /** @description None of the accepted media types is offered */
             406: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4134,7 +6293,18 @@ export interface operations {
     replace_meeting: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
+                 * @example checkout-7f3a
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description The ETag of the record as the client last saw it: 412 when the record has changed since. Required (428) when the server runs with REQUIRE_IF_MATCH=true
+                 * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
             path: {
                 /**
                  * @description record id or slug
@@ -4197,6 +6367,12 @@ export interface operations {
             /** @description The meeting as stored */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4259,6 +6435,7 @@ export interface operations {
             /** @description The request is not valid; The request body cannot be read */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4268,6 +6445,7 @@ export interface operations {
             /** @description A valid bearer token is required */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4277,15 +6455,28 @@ export interface operations {
             /** @description No such record; No such route */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The slug is already in use; The record is still referenced */
+            /** @description The slug is already in use; The record is still referenced; A request with this idempotency key is still being processed */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record has changed since the given ETag */
+            412: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4295,6 +6486,7 @@ export interface operations {
             /** @description The request body is too large */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4304,15 +6496,41 @@ export interface operations {
             /** @description Unsupported content type */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A referenced record does not exist; A reference is not allowed */
+            /** @description A referenced record does not exist; A reference is not allowed; The idempotency key was used for a different request */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An If-Match header is required */
+            428: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4324,7 +6542,18 @@ export interface operations {
     delete_meeting: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
+                 * @example checkout-7f3a
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description The ETag of the record as the client last saw it: 412 when the record has changed since. Required (428) when the server runs with REQUIRE_IF_MATCH=true
+                 * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
             path: {
                 /**
                  * @description record id or slug
@@ -4339,6 +6568,10 @@ export interface operations {
             /** @description Deleted */
             204: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -4346,6 +6579,7 @@ export interface operations {
             /** @description A valid bearer token is required */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4355,15 +6589,52 @@ export interface operations {
             /** @description No such record; No such route */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The slug is already in use; The record is still referenced */
+            /** @description The slug is already in use; The record is still referenced; A request with this idempotency key is still being processed */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record has changed since the given ETag */
+            412: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An If-Match header is required */
+            428: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4375,7 +6646,18 @@ export interface operations {
     update_meeting: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
+                 * @example checkout-7f3a
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description The ETag of the record as the client last saw it: 412 when the record has changed since. Required (428) when the server runs with REQUIRE_IF_MATCH=true
+                 * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
             path: {
                 /**
                  * @description record id or slug
@@ -4387,6 +6669,7 @@ export interface operations {
         };
         requestBody: {
             content: {
+                "application/merge-patch+json": components["schemas"]["MeetingPatch"];
                 /**
                  * @example {
                  *       "title": "العدواني بحث مع وفد من «الداخلية» السعودية تعزيز التعاون الأمني وتبادل الخبرات"
@@ -4399,6 +6682,12 @@ export interface operations {
             /** @description The meeting as stored */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4461,6 +6750,7 @@ export interface operations {
             /** @description The request is not valid; The request body cannot be read */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4470,6 +6760,7 @@ export interface operations {
             /** @description A valid bearer token is required */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4479,15 +6770,28 @@ export interface operations {
             /** @description No such record; No such route */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The slug is already in use; The record is still referenced */
+            /** @description The slug is already in use; The record is still referenced; A request with this idempotency key is still being processed */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record has changed since the given ETag */
+            412: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4497,6 +6801,7 @@ export interface operations {
             /** @description The request body is too large */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4506,15 +6811,891 @@ export interface operations {
             /** @description Unsupported content type */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A referenced record does not exist; A reference is not allowed */
+            /** @description A referenced record does not exist; A reference is not allowed; The idempotency key was used for a different request */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An If-Match header is required */
+            428: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_article_mentions: {
+        parameters: {
+            query?: {
+                /**
+                 * @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it
+                 * @example json
+                 */
+                format?: "json" | "jsonld" | "ninjs";
+            };
+            header?: {
+                /**
+                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
+                 * @example checkout-7f3a
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description ETags the client holds: 304 without a body when one is current
+                 * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+                /**
+                 * @description HTTP date: 304 when nothing changed since (ignored when If-None-Match is sent)
+                 * @example Thu, 26 Nov 2026 09:00:00 GMT
+                 */
+                "If-Modified-Since"?: components["parameters"]["IfModifiedSince"];
+            };
+            path: {
+                /**
+                 * @description record id or slug
+                 * @example العدواني-بحث-مع-وفد-من-الداخلية-السعودية-تعزيز
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "part": "title",
+                     *           "start": 0,
+                     *           "end": 8,
+                     *           "text": "العدواني",
+                     *           "origin": "curated",
+                     *           "entity": {
+                     *             "type": "person",
+                     *             "id": "0196b2a0-7c00-7000-8000-000000000003",
+                     *             "slug": "علي-العدواني",
+                     *             "name": "علي العدواني"
+                     *           }
+                     *         },
+                     *         {
+                     *           "part": "title",
+                     *           "start": 23,
+                     *           "end": 42,
+                     *           "text": "«الداخلية» السعودية",
+                     *           "origin": "curated",
+                     *           "entity": {
+                     *             "type": "organisation",
+                     *             "id": "0196b2a0-7c00-7000-8000-000000000005",
+                     *             "slug": "وزارة-الداخلية-السعودية",
+                     *             "name": "وزارة الداخلية السعودية"
+                     *           }
+                     *         },
+                     *         {
+                     *           "part": "body",
+                     *           "start": 9,
+                     *           "end": 23,
+                     *           "text": "وزارة الداخلية",
+                     *           "origin": "curated",
+                     *           "entity": {
+                     *             "type": "organisation",
+                     *             "id": "0196b2a0-7c00-7000-8000-000000000006",
+                     *             "slug": "وزارة-الداخلية-الكويتية",
+                     *             "name": "وزارة الداخلية الكويتية"
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MentionList"];
+                };
+            };
+            /** @description Not modified: the copy the client holds is current */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is not valid; The request body cannot be read */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record; No such route */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description None of the accepted media types is offered */
+            406: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_person_provenance: {
+        parameters: {
+            query?: {
+                /**
+                 * @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it
+                 * @example json
+                 */
+                format?: "json" | "jsonld" | "ninjs";
+            };
+            header?: {
+                /**
+                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
+                 * @example checkout-7f3a
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description ETags the client holds: 304 without a body when one is current
+                 * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+                /**
+                 * @description HTTP date: 304 when nothing changed since (ignored when If-None-Match is sent)
+                 * @example Thu, 26 Nov 2026 09:00:00 GMT
+                 */
+                "If-Modified-Since"?: components["parameters"]["IfModifiedSince"];
+            };
+            path: {
+                /**
+                 * @description record id or slug
+                 * @example صالح-المربع
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "field": "name",
+                     *           "value": "صالح المربع",
+                     *           "article_id": "0196b2a0-7c00-7000-8000-000000000001",
+                     *           "part": "body",
+                     *           "start": 491,
+                     *           "end": 509,
+                     *           "quote": "اللواء صالح المربع",
+                     *           "writer": null,
+                     *           "recorded_at": "2026-11-26T09:00:00.000Z"
+                     *         },
+                     *         {
+                     *           "field": "honorific",
+                     *           "value": "اللواء",
+                     *           "article_id": "0196b2a0-7c00-7000-8000-000000000001",
+                     *           "part": "body",
+                     *           "start": 491,
+                     *           "end": 509,
+                     *           "quote": "اللواء صالح المربع",
+                     *           "writer": null,
+                     *           "recorded_at": "2026-11-26T09:00:00.000Z"
+                     *         },
+                     *         {
+                     *           "field": "position",
+                     *           "value": "المشرف على وكالة وزارة الداخلية للأحوال المدنية السعودية",
+                     *           "article_id": "0196b2a0-7c00-7000-8000-000000000001",
+                     *           "part": "body",
+                     *           "start": 434,
+                     *           "end": 509,
+                     *           "quote": "المشرف على وكالة وزارة الداخلية للأحوال المدنية السعودية اللواء صالح المربع",
+                     *           "writer": null,
+                     *           "recorded_at": "2026-11-26T09:00:00.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProvenanceList"];
+                };
+            };
+            /** @description Not modified: the copy the client holds is current */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is not valid; The request body cannot be read */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record; No such route */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description None of the accepted media types is offered */
+            406: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_organisation_provenance: {
+        parameters: {
+            query?: {
+                /**
+                 * @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it
+                 * @example json
+                 */
+                format?: "json" | "jsonld" | "ninjs";
+            };
+            header?: {
+                /**
+                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
+                 * @example checkout-7f3a
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description ETags the client holds: 304 without a body when one is current
+                 * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+                /**
+                 * @description HTTP date: 304 when nothing changed since (ignored when If-None-Match is sent)
+                 * @example Thu, 26 Nov 2026 09:00:00 GMT
+                 */
+                "If-Modified-Since"?: components["parameters"]["IfModifiedSince"];
+            };
+            path: {
+                /**
+                 * @description record id or slug
+                 * @example وكالة-وزارة-الداخلية-للأحوال-المدنية
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "field": "name",
+                     *           "value": "وكالة وزارة الداخلية للأحوال المدنية",
+                     *           "article_id": "0196b2a0-7c00-7000-8000-000000000001",
+                     *           "part": "body",
+                     *           "start": 434,
+                     *           "end": 490,
+                     *           "quote": "المشرف على وكالة وزارة الداخلية للأحوال المدنية السعودية",
+                     *           "writer": null,
+                     *           "recorded_at": "2026-11-26T09:00:00.000Z"
+                     *         },
+                     *         {
+                     *           "field": "kind",
+                     *           "value": "agency",
+                     *           "article_id": "0196b2a0-7c00-7000-8000-000000000001",
+                     *           "part": "body",
+                     *           "start": 445,
+                     *           "end": 481,
+                     *           "quote": "وكالة وزارة الداخلية للأحوال المدنية",
+                     *           "writer": null,
+                     *           "recorded_at": "2026-11-26T09:00:00.000Z"
+                     *         },
+                     *         {
+                     *           "field": "country",
+                     *           "value": "SA",
+                     *           "article_id": "0196b2a0-7c00-7000-8000-000000000001",
+                     *           "part": "body",
+                     *           "start": 445,
+                     *           "end": 490,
+                     *           "quote": "وكالة وزارة الداخلية للأحوال المدنية السعودية",
+                     *           "writer": null,
+                     *           "recorded_at": "2026-11-26T09:00:00.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProvenanceList"];
+                };
+            };
+            /** @description Not modified: the copy the client holds is current */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is not valid; The request body cannot be read */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record; No such route */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description None of the accepted media types is offered */
+            406: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_meeting_provenance: {
+        parameters: {
+            query?: {
+                /**
+                 * @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it
+                 * @example json
+                 */
+                format?: "json" | "jsonld" | "ninjs";
+            };
+            header?: {
+                /**
+                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
+                 * @example checkout-7f3a
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description ETags the client holds: 304 without a body when one is current
+                 * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+                /**
+                 * @description HTTP date: 304 when nothing changed since (ignored when If-None-Match is sent)
+                 * @example Thu, 26 Nov 2026 09:00:00 GMT
+                 */
+                "If-Modified-Since"?: components["parameters"]["IfModifiedSince"];
+            };
+            path: {
+                /**
+                 * @description record id or slug
+                 * @example العدواني-بحث-مع-وفد-من-الداخلية-السعودية-تعزيز
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "field": "title",
+                     *           "value": "العدواني بحث مع وفد من «الداخلية» السعودية تعزيز التعاون الأمني وتبادل الخبرات",
+                     *           "article_id": "0196b2a0-7c00-7000-8000-000000000001",
+                     *           "part": "title",
+                     *           "start": 0,
+                     *           "end": 78,
+                     *           "quote": "العدواني بحث مع وفد من «الداخلية» السعودية تعزيز التعاون الأمني وتبادل الخبرات",
+                     *           "writer": null,
+                     *           "recorded_at": "2026-11-26T09:00:00.000Z"
+                     *         },
+                     *         {
+                     *           "field": "status",
+                     *           "value": "held",
+                     *           "article_id": "0196b2a0-7c00-7000-8000-000000000001",
+                     *           "part": "body",
+                     *           "start": 0,
+                     *           "end": 67,
+                     *           "quote": "عقد وكيل وزارة الداخلية الكويتي المؤقت اللواء علي العدواني اجتماعًا",
+                     *           "writer": null,
+                     *           "recorded_at": "2026-11-26T09:00:00.000Z"
+                     *         },
+                     *         {
+                     *           "field": "date_text",
+                     *           "value": "أمس الأربعاء",
+                     *           "article_id": "0196b2a0-7c00-7000-8000-000000000001",
+                     *           "part": "body",
+                     *           "start": 59,
+                     *           "end": 127,
+                     *           "quote": "اجتماعًا مع وفد رفيع المستوى من وزارة الداخلية السعودية أمس الأربعاء",
+                     *           "writer": null,
+                     *           "recorded_at": "2026-11-26T09:00:00.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProvenanceList"];
+                };
+            };
+            /** @description Not modified: the copy the client holds is current */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is not valid; The request body cannot be read */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record; No such route */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description None of the accepted media types is offered */
+            406: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    import_article: {
+        parameters: {
+            query?: {
+                /**
+                 * @description BCP 47 language of the report
+                 * @example ar
+                 */
+                language?: string;
+            };
+            header?: {
+                /**
+                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
+                 * @example checkout-7f3a
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description A unique key for this create: a retry with the same key and body gets the first response again (marked Idempotent-Replayed) instead of a second record; the same key with another body gets 422. Keys are kept 24 hours, per token
+                 * @example create-article-7f3a2c
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description the report as plain text */
+        requestBody: {
+            content: {
+                "text/plain": string;
+            };
+        };
+        responses: {
+            /** @description The created article and its mentions */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    Location: components["headers"]["Location"];
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "id": "0196b2a0-7c00-7000-8000-000000000001",
+                     *         "slug": "العدواني-بحث-مع-وفد-من-الداخلية-السعودية-تعزيز",
+                     *         "version": 1,
+                     *         "created_at": "2026-11-26T09:00:00.000Z",
+                     *         "updated_at": "2026-11-26T09:00:00.000Z",
+                     *         "title": "العدواني بحث مع وفد من «الداخلية» السعودية تعزيز التعاون الأمني وتبادل الخبرات",
+                     *         "language": "ar",
+                     *         "summary": null,
+                     *         "body": [
+                     *           {
+                     *             "type": "paragraph",
+                     *             "text": "عقد وكيل وزارة الداخلية الكويتي المؤقت اللواء علي العدواني اجتماعًا مع وفد رفيع المستوى من وزارة الداخلية السعودية أمس الأربعاء لمناقشة سبل تعزيز التعاون الأمني وتبادل الخبرات في المجالات الإدارية والتقنية. يهدف هذا اللقاء إلى تطوير آليات العمل المشترك ورفع كفاءة الخدمات المقدمة للمواطنين في كلا البلدين. وتأتي هذه الخطوة في إطار العلاقات الوطيدة بين الكويت والمملكة العربية السعودية."
+                     *           },
+                     *           {
+                     *             "type": "paragraph",
+                     *             "text": "استقبل اللواء العدواني، في مقر وزارة الداخلية، المشرف على وكالة وزارة الداخلية للأحوال المدنية السعودية اللواء صالح المربع والوفد المرافق له. وتعد هذه الزيارة جزءًا من سلسلة تبادل الزيارات والاجتماعات بين الجانبين، بهدف تحقيق التكامل الأمني والإداري، بحسب بيان صادر عن وزارة الداخلية الكويتية."
+                     *           },
+                     *           {
+                     *             "type": "heading",
+                     *             "text": "تعزيز التعاون الأمني بين الكويت والسعودية"
+                     *           },
+                     *           {
+                     *             "type": "paragraph",
+                     *             "text": "ركز الاجتماع على استعراض أوجه التعاون الأمني القائم، والبحث عن آفاق جديدة لتطويره بما يتماشى مع التحديات الإقليمية والدولية المتزايدة. وتناول الحديث أفضل الممارسات المتبعة في كل من البلدين في مجالات العمل الإداري والتقني، بهدف الاستفادة من التجارب الناجحة وتحسين الأداء. كما تم البحث في الإجراءات المتعلقة بتقديم الخدمات للمواطنين، بما يضمن تسهيلها وتسريعها."
+                     *           },
+                     *           {
+                     *             "type": "heading",
+                     *             "text": "أهم المحاور التي تمت مناقشتها"
+                     *           },
+                     *           {
+                     *             "type": "paragraph",
+                     *             "text": "شملت المناقشات جوانب متعددة تتعلق بالتنسيق الأمني، بما في ذلك مكافحة الإرهاب، والجريمة المنظمة، والتهريب. بالإضافة إلى ذلك، تم التطرق إلى تبادل المعلومات والخبرات في مجال تطوير الأنظمة الإدارية والتقنية المستخدمة في عمل وزارة الداخلية. كما ناقش الطرفان سبل تفعيل مسارات التعاون الخليجي المشترك في المجالات الأمنية والإدارية."
+                     *           },
+                     *           {
+                     *             "type": "paragraph",
+                     *             "text": "وأكدت وزارة الداخلية الكويتية، في بيانها، على حرصها الدائم على توطيد العلاقات مع الأشقاء في المملكة العربية السعودية. وتعتبر الكويت والسعودية شريكين أساسيين في حفظ الأمن والاستقرار في منطقة الخليج. ويشمل ذلك تنسيق الجهود لمواجهة التحديات الأمنية المشتركة، وتعزيز التعاون في المجالات الاقتصادية والاجتماعية."
+                     *           },
+                     *           {
+                     *             "type": "paragraph",
+                     *             "text": "وصفت الزيارة بأنها ناجحة، حيث تم خلالها التوصل إلى عدد من التفاهمات التي ستساهم في تعزيز التعاون الثنائي بين البلدين. ومع ذلك، لم يتم الكشف عن تفاصيل هذه التفاهمات بشكل كامل في البيان الرسمي."
+                     *           },
+                     *           {
+                     *             "type": "paragraph",
+                     *             "text": "وتأتي هذه الجهود في سياق التطورات الإقليمية المتلاحقة، والتي تتطلب تنسيقًا أمنيًا وثيقًا بين دول المنطقة. التهديدات الأمنية المستجدة، مثل التحديات السيبرانية والإرهاب العابر للحدود، تتطلب استجابة جماعية وتضافرًا للجهود. كما أن تبادل الخبرات في مجال تطوير الأنظمة الإدارية والتقنية يمكن أن يساعد في تحسين كفاءة الأجهزة الأمنية."
+                     *           },
+                     *           {
+                     *             "type": "paragraph",
+                     *             "text": "وتشير التقارير إلى أن كلا البلدين يواجهان تحديات مماثلة في مجال إدارة الهوية المدنية، مما يجعل التعاون في مجال الأحوال المدنية محور اهتمام خاص. فالتبادل الوثيق للخبرات في هذا المجال يضمن تطوير أنظمة فعالة وآمنة لحماية حقوق المواطنين."
+                     *           },
+                     *           {
+                     *             "type": "paragraph",
+                     *             "text": "في سياق منفصل، استقبل وكيل وزارة الداخلية الكويتي أيضًا وفودًا أخرى من دول خليجية مختلفة خلال الأسابيع القليلة الماضية. ويعكس هذا النشاط الدبلوماطي حرص الكويت على تعزيز العلاقات مع جميع دول المنطقة، وتفعيل دورها القيادي في حفظ الأمن والاستقرار."
+                     *           },
+                     *           {
+                     *             "type": "paragraph",
+                     *             "text": "من المتوقع أن يتم تشكيل لجان فنية مشتركة بين الكويت والسعودية لمتابعة تنفيذ التفاهمات التي تم التوصل إليها خلال الاجتماع. وستعمل هذه اللجان على وضع خطط عمل تفصيلية، وتحديد المسؤوليات، ووضع جداول زمنية لإنجاز المهام المطلوبة. في الوقت الحالي، لم يتم الإعلان عن موعد محدد لانعقاد اجتماعات هذه اللجان، ولكن من المتوقع أن يتم ذلك في أقرب وقت ممكن."
+                     *           },
+                     *           {
+                     *             "type": "paragraph",
+                     *             "text": "كما سيتم التركيز على تطوير برامج تدريبية مشتركة للعاملين في وزارة الداخلية في كلا البلدين. تهدف هذه البرامج إلى تزويدهم بالمهارات والمعارف اللازمة لمواجهة التحديات الأمنية المتجددة، وتبني أفضل الممارسات في مجال العمل الأمني والإداري. وسيتم بذل جهود لتوحيد الإجراءات والأنظمة المستخدمة في عمل وزارة الداخلية، بما يسهل تبادل المعلومات والتعاون بين الجانبين."
+                     *           }
+                     *         ],
+                     *         "body_text": "عقد وكيل وزارة الداخلية الكويتي المؤقت اللواء علي العدواني اجتماعًا مع وفد رفيع المستوى من وزارة الداخلية السعودية أمس الأربعاء لمناقشة سبل تعزيز التعاون الأمني وتبادل الخبرات في المجالات الإدارية والتقنية. يهدف هذا اللقاء إلى تطوير آليات العمل المشترك ورفع كفاءة الخدمات المقدمة للمواطنين في كلا البلدين. وتأتي هذه الخطوة في إطار العلاقات الوطيدة بين الكويت والمملكة العربية السعودية.\n\nاستقبل اللواء العدواني، في مقر وزارة الداخلية، المشرف على وكالة وزارة الداخلية للأحوال المدنية السعودية اللواء صالح المربع والوفد المرافق له. وتعد هذه الزيارة جزءًا من سلسلة تبادل الزيارات والاجتماعات بين الجانبين، بهدف تحقيق التكامل الأمني والإداري، بحسب بيان صادر عن وزارة الداخلية الكويتية.\n\nتعزيز التعاون الأمني بين الكويت والسعودية\n\nركز الاجتماع على استعراض أوجه التعاون الأمني القائم، والبحث عن آفاق جديدة لتطويره بما يتماشى مع التحديات الإقليمية والدولية المتزايدة. وتناول الحديث أفضل الممارسات المتبعة في كل من البلدين في مجالات العمل الإداري والتقني، بهدف الاستفادة من التجارب الناجحة وتحسين الأداء. كما تم البحث في الإجراءات المتعلقة بتقديم الخدمات للمواطنين، بما يضمن تسهيلها وتسريعها.\n\nأهم المحاور التي تمت مناقشتها\n\nشملت المناقشات جوانب متعددة تتعلق بالتنسيق الأمني، بما في ذلك مكافحة الإرهاب، والجريمة المنظمة، والتهريب. بالإضافة إلى ذلك، تم التطرق إلى تبادل المعلومات والخبرات في مجال تطوير الأنظمة الإدارية والتقنية المستخدمة في عمل وزارة الداخلية. كما ناقش الطرفان سبل تفعيل مسارات التعاون الخليجي المشترك في المجالات الأمنية والإدارية.\n\nوأكدت وزارة الداخلية الكويتية، في بيانها، على حرصها الدائم على توطيد العلاقات مع الأشقاء في المملكة العربية السعودية. وتعتبر الكويت والسعودية شريكين أساسيين في حفظ الأمن والاستقرار في منطقة الخليج. ويشمل ذلك تنسيق الجهود لمواجهة التحديات الأمنية المشتركة، وتعزيز التعاون في المجالات الاقتصادية والاجتماعية.\n\nوصفت الزيارة بأنها ناجحة، حيث تم خلالها التوصل إلى عدد من التفاهمات التي ستساهم في تعزيز التعاون الثنائي بين البلدين. ومع ذلك، لم يتم الكشف عن تفاصيل هذه التفاهمات بشكل كامل في البيان الرسمي.\n\nوتأتي هذه الجهود في سياق التطورات الإقليمية المتلاحقة، والتي تتطلب تنسيقًا أمنيًا وثيقًا بين دول المنطقة. التهديدات الأمنية المستجدة، مثل التحديات السيبرانية والإرهاب العابر للحدود، تتطلب استجابة جماعية وتضافرًا للجهود. كما أن تبادل الخبرات في مجال تطوير الأنظمة الإدارية والتقنية يمكن أن يساعد في تحسين كفاءة الأجهزة الأمنية.\n\nوتشير التقارير إلى أن كلا البلدين يواجهان تحديات مماثلة في مجال إدارة الهوية المدنية، مما يجعل التعاون في مجال الأحوال المدنية محور اهتمام خاص. فالتبادل الوثيق للخبرات في هذا المجال يضمن تطوير أنظمة فعالة وآمنة لحماية حقوق المواطنين.\n\nفي سياق منفصل، استقبل وكيل وزارة الداخلية الكويتي أيضًا وفودًا أخرى من دول خليجية مختلفة خلال الأسابيع القليلة الماضية. ويعكس هذا النشاط الدبلوماطي حرص الكويت على تعزيز العلاقات مع جميع دول المنطقة، وتفعيل دورها القيادي في حفظ الأمن والاستقرار.\n\nمن المتوقع أن يتم تشكيل لجان فنية مشتركة بين الكويت والسعودية لمتابعة تنفيذ التفاهمات التي تم التوصل إليها خلال الاجتماع. وستعمل هذه اللجان على وضع خطط عمل تفصيلية، وتحديد المسؤوليات، ووضع جداول زمنية لإنجاز المهام المطلوبة. في الوقت الحالي، لم يتم الإعلان عن موعد محدد لانعقاد اجتماعات هذه اللجان، ولكن من المتوقع أن يتم ذلك في أقرب وقت ممكن.\n\nكما سيتم التركيز على تطوير برامج تدريبية مشتركة للعاملين في وزارة الداخلية في كلا البلدين. تهدف هذه البرامج إلى تزويدهم بالمهارات والمعارف اللازمة لمواجهة التحديات الأمنية المتجددة، وتبني أفضل الممارسات في مجال العمل الأمني والإداري. وسيتم بذل جهود لتوحيد الإجراءات والأنظمة المستخدمة في عمل وزارة الداخلية، بما يسهل تبادل المعلومات والتعاون بين الجانبين.",
+                     *         "source": "بيان صادر عن وزارة الداخلية الكويتية",
+                     *         "published_at": null,
+                     *         "person_ids": [
+                     *           "0196b2a0-7c00-7000-8000-000000000003",
+                     *           "0196b2a0-7c00-7000-8000-000000000002"
+                     *         ],
+                     *         "organisation_ids": [
+                     *           "0196b2a0-7c00-7000-8000-000000000006",
+                     *           "0196b2a0-7c00-7000-8000-000000000005",
+                     *           "0196b2a0-7c00-7000-8000-000000000004"
+                     *         ],
+                     *         "meeting_ids": [
+                     *           "0196b2a0-7c00-7000-8000-000000000007"
+                     *         ]
+                     *       },
+                     *       "mentions": [
+                     *         {
+                     *           "part": "title",
+                     *           "start": 0,
+                     *           "end": 8,
+                     *           "text": "العدواني",
+                     *           "origin": "curated",
+                     *           "entity": {
+                     *             "type": "person",
+                     *             "id": "0196b2a0-7c00-7000-8000-000000000003",
+                     *             "slug": "علي-العدواني",
+                     *             "name": "علي العدواني"
+                     *           }
+                     *         },
+                     *         {
+                     *           "part": "title",
+                     *           "start": 23,
+                     *           "end": 42,
+                     *           "text": "«الداخلية» السعودية",
+                     *           "origin": "curated",
+                     *           "entity": {
+                     *             "type": "organisation",
+                     *             "id": "0196b2a0-7c00-7000-8000-000000000005",
+                     *             "slug": "وزارة-الداخلية-السعودية",
+                     *             "name": "وزارة الداخلية السعودية"
+                     *           }
+                     *         },
+                     *         {
+                     *           "part": "body",
+                     *           "start": 9,
+                     *           "end": 23,
+                     *           "text": "وزارة الداخلية",
+                     *           "origin": "curated",
+                     *           "entity": {
+                     *             "type": "organisation",
+                     *             "id": "0196b2a0-7c00-7000-8000-000000000006",
+                     *             "slug": "وزارة-الداخلية-الكويتية",
+                     *             "name": "وزارة الداخلية الكويتية"
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ArticleImportResponse"];
+                };
+            };
+            /** @description The request is not valid; The request body cannot be read */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A valid bearer token is required */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The slug is already in use; The record is still referenced; A request with this idempotency key is still being processed */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A referenced record does not exist; A reference is not allowed; The idempotency key was used for a different request */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {

@@ -16,17 +16,18 @@ const rtlLanguages = new Set(['ar', 'fa', 'he', 'ur']);
 const cardId = (type, slug) => `${type}-${slug}`;
 const singular = { people: 'person', organisations: 'organisation', meetings: 'meeting' };
 
-/** The article's mentions as { start, end, type, slug } offsets into body_text. */
+/** The article's mentions as { part, start, end, type, slug }: offsets into the title or into body_text. */
 async function mentions(article, entities) {
   const contract = await api('/openapi.json');
   if (contract.paths['/v1/articles/{id}/mentions']) {
     const { data } = await api(`/v1/articles/${article.id}/mentions`);
-    return data.map((m) => ({ start: m.start, end: m.end, type: singular[m.entity.type] ?? m.entity.type, slug: m.entity.slug }));
+    return data.map((m) => ({ part: m.part, start: m.start, end: m.end, type: singular[m.entity.type] ?? m.entity.type, slug: m.entity.slug }));
   }
   // Until the API serves mentions: every occurrence of the name of a record the article is about.
   const found = entities.flatMap(({ type, record }) =>
     [record.name, ...(record.aliases ?? [])].flatMap((name) =>
       [...article.body_text.matchAll(new RegExp(name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'g'))].map((m) => ({
+        part: 'body',
         start: m.index,
         end: m.index + name.length,
         type,
@@ -135,9 +136,11 @@ async function main() {
   const node = document.getElementById('article');
   node.lang = article.language;
   node.dir = rtlLanguages.has(article.language.split('-')[0]) ? 'rtl' : 'ltr';
-  document.getElementById('headline').textContent = article.title;
+  const spans = await mentions(article, entities);
+  const inPart = (part) => spans.filter((span) => span.part === part);
+  document.getElementById('headline').replaceChildren(...linked(article.title, 0, inPart('title')));
   document.getElementById('byline').textContent = article.source ? `المصدر: ${article.source}` : '';
-  renderBody(article, await mentions(article, entities));
+  renderBody(article, inPart('body'));
 
   const parents = await Promise.all(organisations.map((o) => (o.parent_id ? get('organisations', o.parent_id) : null)));
   document.getElementById('meetings').replaceChildren(...(await Promise.all(meetings.map(meetingCard))));

@@ -12,6 +12,9 @@ export interface EntityRef {
 
 type EntityColumns = { person_id: string | null; organisation_id: string | null; meeting_id: string | null };
 
+/** The entity type of the records of each resource that has provenance. */
+export const entityTypeOfResource = { people: 'person', organisations: 'organisation', meetings: 'meeting' } as const;
+
 export const entityColumn = { person: 'person_id', organisation: 'organisation_id', meeting: 'meeting_id' } as const;
 
 /** The three foreign-key columns of a row about `entity`, exactly one of them set. */

@@ -1,8 +1,9 @@
 import { openDatabase } from '../db/database.js';
 import { problemCodes, type FieldError, type ProblemCode } from '../errors.js';
+import { entityTypeOfResource } from '../facts/entities.js';
 import { encodeCursor } from '../list/cursor.js';
 import { mapContext, type Kind, type MapContext } from '../representations/context.js';
-import { formats, jsonMediaType } from '../representations/index.js';
+import { formats, jsonMediaType, mappedRecordName } from '../representations/index.js';
 import { createRepositories, resourceKinds, type Repositories } from '../resources/index.js';
 import { seedDatabase } from '../seed/seed.js';
 import { operations } from './openapi-tidy.js';
@@ -88,13 +89,18 @@ class ExampleBuilder {
   constructor(
     private readonly document: Json,
     private readonly records: Record<Kind, Rec[]>,
-    repositories: Repositories,
+    private readonly repositories: Repositories,
   ) {
     this.ctx = mapContext(document.servers?.[0]?.url ?? '', repositories);
-    for (const { path, method, operation } of operations(document)) {
+    // Every record shape the resource routes answer with (the record, and its view with embedded relations).
+    for (const { path, operation } of operations(document)) {
       const kind = kindOfPath(path);
-      const data = this.component(operation.responses?.['200']?.content?.[jsonMediaType]?.schema)?.properties?.data;
-      if (method === 'get' && kind && /^\/v1\/[^/]+\/\{id\}$/.test(path) && refName(data)) this.kindOfRecord.set(refName(data)!, kind);
+      if (!kind || !/^\/v1\/[^/]+(\/\{id\})?$/.test(path)) continue;
+      for (const status of ['200', '201']) {
+        const data = this.component(operation.responses?.[status]?.content?.[jsonMediaType]?.schema)?.properties?.data;
+        const name = refName(data) ?? refName(data?.items);
+        if (name) this.kindOfRecord.set(name, kind);
+      }
     }
   }
 
@@ -113,6 +119,8 @@ class ExampleBuilder {
 
   /** The example of a 2xx body: an envelope of sample records, in JSON or mapped to another format. */
   success(path: string, mediaType: string, schema: Json | undefined): unknown {
+    const facts = this.factsExample(path);
+    if (facts !== undefined) return facts;
     const envelope = this.envelopeRecords(schema);
     if (!envelope) return this.component(schema)?.examples?.[0];
     const json = envelope.many
@@ -120,10 +128,25 @@ class ExampleBuilder {
       : { data: envelope.rows[0] };
     const format = formats.find((f) => f.mediaType === mediaType);
     if (!format) return json;
-    const map = format.mappers[envelope.name]!;
+    const map = format.mappers[mappedRecordName(envelope.name)]!;
     return envelope.many
       ? format.list(envelope.rows.map((row) => map(row, this.ctx)), json as { data: Rec[] }, this.ctx)
       : format.one(map(envelope.rows[0], this.ctx));
+  }
+
+  /** Mentions and provenance, as the seed recorded them for its first record of the path's kind. */
+  private factsExample(path: string): unknown {
+    const kind = kindOfPath(path);
+    const first = kind ? this.records[kind][0] : undefined;
+    if (!kind || !first) return undefined;
+    const sample = <T>(rows: T[]) => rows.slice(0, 3);
+    if (path === '/v1/articles/import') return { data: first, mentions: sample(this.repositories.mentions.list(first.id)) };
+    if (path.endsWith('/mentions')) return { data: sample(this.repositories.mentions.list(first.id)) };
+    if (path.endsWith('/provenance') && kind !== 'articles') {
+      const rows = sample(this.repositories.provenance.list({ type: entityTypeOfResource[kind], id: first.id }));
+      return { data: rows.map((row) => ({ ...row, recorded_at: exampleTime })) };
+    }
+    return undefined;
   }
 
   /** A write body from the first sample of the path's kind: the fields the body takes, less read-only ones. */

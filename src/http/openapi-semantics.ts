@@ -10,7 +10,14 @@ import { rateLimitHeaders } from './rate-limit.js';
 type Json = Record<string, any>;
 
 const header = (description: string, schema: Json = { type: 'string' }) => ({ description, schema });
-const headerParameter = (name: string, description: string, schema: Json = { type: 'string' }) => ({ in: 'header', name, required: false, description, schema });
+const headerParameter = (name: string, description: string, example: string, schema: Json = { type: 'string' }) => ({
+  in: 'header',
+  name,
+  required: false,
+  description,
+  schema,
+  example,
+});
 const ref = (kind: 'headers' | 'parameters', name: string) => ({ $ref: `#/components/${kind}/${name}` });
 
 const headers: Json = {
@@ -32,11 +39,11 @@ const headers: Json = {
 };
 
 const parameters: Json = {
-  IfNoneMatch: headerParameter('If-None-Match', 'ETags the client holds: 304 without a body when one is current'),
-  IfModifiedSince: headerParameter('If-Modified-Since', 'HTTP date: 304 when nothing changed since (ignored when If-None-Match is sent)'),
-  IfMatch: headerParameter('If-Match', 'The ETag of the record as the client last saw it: 412 when the record has changed since. Required (428) when the server runs with REQUIRE_IF_MATCH=true'),
-  IdempotencyKey: headerParameter('Idempotency-Key', 'A unique key for this create: a retry with the same key and body gets the first response again (marked Idempotent-Replayed) instead of a second record; the same key with another body gets 422. Keys are kept 24 hours, per token', { type: 'string', minLength: 1, maxLength: 255 }),
-  RequestId: headerParameter('X-Request-Id', 'A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated', { type: 'string', maxLength: 128, pattern: '^[A-Za-z0-9\\-_.:+/=]{1,128}$' }),
+  IfNoneMatch: headerParameter('If-None-Match', 'ETags the client holds: 304 without a body when one is current', '"JQBRFk_Bv6tN5HocJuZ-PReZ_TS"'),
+  IfModifiedSince: headerParameter('If-Modified-Since', 'HTTP date: 304 when nothing changed since (ignored when If-None-Match is sent)', 'Thu, 26 Nov 2026 09:00:00 GMT'),
+  IfMatch: headerParameter('If-Match', 'The ETag of the record as the client last saw it: 412 when the record has changed since. Required (428) when the server runs with REQUIRE_IF_MATCH=true', '"JQBRFk_Bv6tN5HocJuZ-PReZ_TS"'),
+  IdempotencyKey: headerParameter('Idempotency-Key', 'A unique key for this create: a retry with the same key and body gets the first response again (marked Idempotent-Replayed) instead of a second record; the same key with another body gets 422. Keys are kept 24 hours, per token', 'create-article-7f3a2c', { type: 'string', minLength: 1, maxLength: 255 }),
+  RequestId: headerParameter('X-Request-Id', 'A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated', 'checkout-7f3a', { type: 'string', maxLength: 128, pattern: '^[A-Za-z0-9\\-_.:+/=]{1,128}$' }),
 };
 
 const problemContent = { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } };

@@ -24,6 +24,28 @@ const tags = [
   { name: 'meta', description: 'Health and the API contract' },
 ];
 
+type Parameter = { schema?: Record<string, unknown> } & Record<string, unknown>;
+type Document = ReturnType<typeof jsonSchemaTransformObject>;
+
+/**
+ * zod can only carry a parameter's serialisation (`style: deepObject` for `filter[field][op]`) inside its
+ * schema; OpenAPI wants it on the parameter itself.
+ */
+function liftParameterStyles(document: Document): Document {
+  const paths = (document as { paths?: Record<string, Record<string, { parameters?: Parameter[] }>> }).paths ?? {};
+  for (const operation of Object.values(paths).flatMap((item) => Object.values(item))) {
+    for (const parameter of operation.parameters ?? []) {
+      for (const key of ['style', 'explode']) {
+        if (parameter.schema && key in parameter.schema) {
+          parameter[key] = parameter.schema[key];
+          delete parameter.schema[key];
+        }
+      }
+    }
+  }
+  return document;
+}
+
 const docsCss = new URL('../../public/docs/khabar.css', import.meta.url);
 
 type TransformObjectInput = Parameters<typeof jsonSchemaTransformObject>[0];
@@ -31,7 +53,7 @@ type TransformObjectInput = Parameters<typeof jsonSchemaTransformObject>[0];
 /** The document as zod describes it, with the HTTP semantics every route shares, tidied for linters and readers: only used schemas, explicit security, examples. */
 const transformObject = (input: TransformObjectInput) =>
   attachExamples(
-    declarePublicReads(plainSchemaNames(pruneUnusedSchemas(documentHttpSemantics(jsonSchemaTransformObject(input) as Record<string, any>)))),
+    declarePublicReads(plainSchemaNames(pruneUnusedSchemas(documentHttpSemantics(liftParameterStyles(jsonSchemaTransformObject(input)) as Record<string, any>)))),
   );
 
 /** The OpenAPI 3.1 document, built from the routes' zod schemas, at /openapi.json; a docs page at /docs. */

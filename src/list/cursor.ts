@@ -9,6 +9,6 @@ export function decodeCursor(cursor: string): unknown {
   try {
     return JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    throw new KhabarError('validation_failed', 'cursor is not one this API issued', [{ path: 'query.cursor', message: 'malformed cursor' }]);
+    throw new KhabarError('validation_failed', 'cursor is not one this API issued', [{ path: 'querystring.cursor', message: 'malformed cursor' }]);
   }
 }

@@ -67,13 +67,16 @@ const formatParam = z
   });
 
 /** The record a GET's 200 response carries (`{ data: Record }` or `{ data: Record[] }`), by its schema id. */
+/** A view (the record narrowed by `fields`, with what `include` embeds) maps as its record. */
+export const mappedRecordName = (schemaId: string): string => schemaId.replace(/View$/, '');
+
 export function recordOf(schema: unknown): { name: string; many: boolean } | null {
   if (!(schema instanceof z.ZodObject)) return null;
   const data: unknown = schema.shape.data;
   const many = data instanceof z.ZodArray;
   const record = many ? data.element : data;
-  const name = record instanceof z.ZodType ? z.globalRegistry.get(record)?.id : undefined;
-  return name ? { name, many } : null;
+  const id = record instanceof z.ZodType ? z.globalRegistry.get(record)?.id : undefined;
+  return id ? { name: mappedRecordName(id), many } : null;
 }
 
 interface JsonResponse {
@@ -108,7 +111,15 @@ function chooseFormat(request: FastifyRequest, offered: Format[]): Format | null
     const list = mediaTypes.join(', ');
     throw new KhabarError('not_acceptable', `this resource is offered as ${list}`, [{ path, message: `offered: ${list}` }]);
   }
-  return offered.find((f) => f.mediaType === chosen) ?? null;
+  const format = offered.find((f) => f.mediaType === chosen) ?? null;
+  // The standards' shapes are whole records: `fields` narrows JSON only.
+  const narrowed = Object.keys((request.query as object | undefined) ?? {}).find((key) => key === 'fields' || key.startsWith('fields['));
+  if (format && narrowed) {
+    throw new KhabarError('validation_failed', `${narrowed} narrows JSON responses; it cannot be combined with ${format.mediaType}`, [
+      { path: `query.${narrowed}`, message: `not available with ${format.mediaType}` },
+    ]);
+  }
+  return format;
 }
 
 /**

@@ -148,3 +148,16 @@ t.test('what is not offered is 406 problem+json listing what is; errors stay pro
   const head = await app.inject({ method: 'HEAD', url: `${article}?format=ninjs` });
   t.equal(head.statusCode, 200, 'HEAD takes ?format too');
 });
+
+t.test('the standard formats map whole records: include is welcome, fields is refused', async (t) => {
+  const app = await build(t);
+  const included = await app.inject({ url: '/v1/articles?include=people&format=jsonld' });
+  t.equal(included.statusCode, 200);
+  t.match(included.headers['content-type'], /^application\/ld\+json/);
+  for (const url of ['/v1/articles?fields=id,title&format=ninjs', '/v1/meetings?fields[people]=name&include=participants.person&format=jsonld']) {
+    const refused = await app.inject({ url });
+    t.equal(refused.statusCode, 400, url);
+    t.match(body(refused), { code: 'validation_failed', errors: [{ path: /^query\.fields/ }] });
+  }
+  t.equal((await app.inject({ url: '/v1/articles?fields=id,title' })).statusCode, 200, 'fields still narrows JSON');
+});

@@ -5,6 +5,7 @@ import { fieldErrors, KhabarError } from '../../errors.js';
 import { mention } from '../../facts/schemas.js';
 import { bearerSecurity } from '../../http/auth.js';
 import { problemResponses } from '../../http/problem.js';
+import { jsonResponse } from '../../http/responses.js';
 import { parseSourceDocument, slugify } from '../../seed/parse-source.js';
 import type { Repositories } from '../index.js';
 import { languageTag } from '../shared/fields.js';
@@ -69,7 +70,7 @@ export const articleImportRoutes =
         consumes: ['text/plain'],
         querystring: importQuery,
         body: z.string().meta({ description: 'the report as plain text', example: 'عنوان الخبر\nنص الفقرة الأولى.' }),
-        response: { 201: importResponse, ...problemResponses(400, 401, 413, 415) },
+        response: { 201: jsonResponse('The created article and its mentions', importResponse), ...problemResponses(400, 401, 413, 415) },
       },
       handler: async (request, reply) => {
         const report = parseSourceDocument(request.body);

@@ -6,6 +6,7 @@ import { listRelation } from '../shared/relations.js';
 import { createRepository, type Reference, type ResourceTable } from '../shared/repository.js';
 import type { Article, ArticleInput } from './schemas.js';
 import { articleMeetings, articleOrganisations, articlePeople, articles, type Block } from './table.js';
+import { articleList } from './list.js';
 
 /** The plain-text body: block texts joined by blank lines. Mention offsets index into this string. */
 export const plainText = (body: Block[]): string => body.map((block) => block.text).join('\n\n');
@@ -26,6 +27,7 @@ export function articleRepository(db: Db) {
   return createRepository<Article, ArticleInput>(db, {
     table: articles,
     noun: 'article',
+    list: articleList,
     relations: subjects.map(({ key, table }) =>
       listRelation(db, {
         key,

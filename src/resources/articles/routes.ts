@@ -1,5 +1,6 @@
 import type { Repositories } from '../index.js';
 import { resourceRoutes } from '../shared/routes.js';
+import { articleList } from './list.js';
 import { article, articleInput, articlePatch } from './schemas.js';
 
 export const articleRoutes = (repositories: Repositories) =>
@@ -10,5 +11,6 @@ export const articleRoutes = (repositories: Repositories) =>
     record: article,
     input: articleInput,
     patch: articlePatch,
+    list: articleList,
     repository: repositories.articles,
   });

@@ -26,6 +26,7 @@ export const articles = sqliteTable(
     index('articles_published_at_idx').on(t.published_at, t.id),
     index('articles_language_idx').on(t.language, t.id),
     index('articles_title_idx').on(t.title, t.id),
+    index('articles_updated_at_idx').on(t.updated_at, t.id),
   ],
 );
 

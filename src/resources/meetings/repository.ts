@@ -6,6 +6,7 @@ import { listRelation } from '../shared/relations.js';
 import { createRepository, type Reference } from '../shared/repository.js';
 import type { Meeting, MeetingInput } from './schemas.js';
 import { meetingOrganisations, meetingParticipants, meetings } from './table.js';
+import { meetingList } from './list.js';
 
 type ParticipantInput = NonNullable<MeetingInput['participants']>[number];
 
@@ -28,6 +29,7 @@ export function meetingRepository(db: Db) {
   return createRepository<Meeting, MeetingInput>(db, {
     table: meetings,
     noun: 'meeting',
+    list: meetingList,
     relations: [
       listRelation(db, {
         key: 'participants',

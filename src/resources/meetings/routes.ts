@@ -1,5 +1,6 @@
 import type { Repositories } from '../index.js';
 import { resourceRoutes } from '../shared/routes.js';
+import { meetingList } from './list.js';
 import { meeting, meetingInput, meetingPatch } from './schemas.js';
 
 export const meetingRoutes = (repositories: Repositories) =>
@@ -10,5 +11,6 @@ export const meetingRoutes = (repositories: Repositories) =>
     record: meeting,
     input: meetingInput,
     patch: meetingPatch,
+    list: meetingList,
     repository: repositories.meetings,
   });

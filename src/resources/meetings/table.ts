@@ -25,6 +25,8 @@ export const meetings = sqliteTable(
     index('meetings_status_idx').on(t.status, t.id),
     index('meetings_starts_at_idx').on(t.starts_at, t.id),
     index('meetings_host_idx').on(t.host_organisation_id, t.id),
+    index('meetings_title_idx').on(t.title, t.id),
+    index('meetings_updated_at_idx').on(t.updated_at, t.id),
   ],
 );
 

@@ -7,6 +7,7 @@ import { listRelation } from '../shared/relations.js';
 import { createRepository } from '../shared/repository.js';
 import type { Organisation, OrganisationInput } from './schemas.js';
 import { organisations } from './table.js';
+import { organisationList } from './list.js';
 
 export function organisationRepository(db: Db) {
   const parentOf = db
@@ -33,6 +34,7 @@ export function organisationRepository(db: Db) {
   return createRepository<Organisation, OrganisationInput>(db, {
     table: organisations,
     noun: 'organisation',
+    list: organisationList,
     relations: [
       listRelation(db, {
         key: 'members',

@@ -1,5 +1,6 @@
 import type { Repositories } from '../index.js';
 import { resourceRoutes } from '../shared/routes.js';
+import { organisationList } from './list.js';
 import { organisation, organisationInput, organisationPatch } from './schemas.js';
 
 export const organisationRoutes = (repositories: Repositories) =>
@@ -10,5 +11,6 @@ export const organisationRoutes = (repositories: Repositories) =>
     record: organisation,
     input: organisationInput,
     patch: organisationPatch,
+    list: organisationList,
     repository: repositories.organisations,
   });

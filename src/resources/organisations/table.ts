@@ -19,5 +19,6 @@ export const organisations = sqliteTable(
     index('organisations_kind_idx').on(t.kind, t.id),
     index('organisations_country_idx').on(t.country, t.id),
     index('organisations_name_idx').on(t.name, t.id),
+    index('organisations_updated_at_idx').on(t.updated_at, t.id),
   ],
 );

@@ -4,6 +4,7 @@ import { listRelation } from '../shared/relations.js';
 import { createRepository } from '../shared/repository.js';
 import type { Person, PersonInput } from './schemas.js';
 import { affiliations, people } from './table.js';
+import { personList } from './list.js';
 
 type AffiliationInput = NonNullable<PersonInput['affiliations']>[number];
 
@@ -11,6 +12,7 @@ export function personRepository(db: Db) {
   return createRepository<Person, PersonInput>(db, {
     table: people,
     noun: 'person',
+    list: personList,
     relations: [
       listRelation(db, {
         key: 'affiliations',

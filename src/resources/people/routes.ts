@@ -1,5 +1,6 @@
 import type { Repositories } from '../index.js';
 import { resourceRoutes } from '../shared/routes.js';
+import { personList } from './list.js';
 import { person, personInput, personPatch } from './schemas.js';
 
 export const personRoutes = (repositories: Repositories) =>
@@ -10,5 +11,6 @@ export const personRoutes = (repositories: Repositories) =>
     record: person,
     input: personInput,
     patch: personPatch,
+    list: personList,
     repository: repositories.people,
   });

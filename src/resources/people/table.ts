@@ -12,7 +12,7 @@ export const people = sqliteTable(
     country: text(),
     aliases: text({ mode: 'json' }).$type<string[]>().notNull().default([]),
   },
-  (t) => [index('people_name_idx').on(t.name, t.id), index('people_country_idx').on(t.country, t.id)],
+  (t) => [index('people_name_idx').on(t.name, t.id), index('people_country_idx').on(t.country, t.id), index('people_updated_at_idx').on(t.updated_at, t.id)],
 );
 
 /** A person's roles in organisations; deleting either side removes the link. */

@@ -1,9 +1,12 @@
-import { desc, eq, getTableColumns, lt, or, sql } from 'drizzle-orm';
+import { eq, getTableColumns, or, sql } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../../db/database.js';
 import { newId, now } from '../../db/ids.js';
 import { KhabarError } from '../../errors.js';
-import type { Relation } from './relations.js';
+import type { ListPage, ListQuery } from '../../list/query.js';
+import type { ListSpec } from '../../list/spec.js';
+import { createListing } from '../../list/sql.js';
+import { inIdList, type Relation } from './relations.js';
 
 /** The columns every resource table has (see db/columns.ts). */
 export type ResourceTable = SQLiteTable & {
@@ -26,6 +29,8 @@ export interface ResourceSpec<Input> {
   /** Singular noun used in messages: "person". */
   noun: string;
   relations: Relation[];
+  /** What lists of this resource may be sorted and filtered by. */
+  list: ListSpec;
   /** Columns computed from the write body rather than copied from it. */
   derive?(input: Input): Record<string, unknown>;
   references(input: Input): Reference[];
@@ -33,12 +38,6 @@ export interface ResourceSpec<Input> {
   validate?(input: Input, id: string | null): void;
   /** Why the record cannot be deleted, or null when it can. */
   inUse?(id: string): string | null;
-}
-
-export interface Page<Rec> {
-  rows: Rec[];
-  nextCursor: string | null;
-  total: number;
 }
 
 /** Who is writing: the name of the API token, or a tool such as the seed. */
@@ -57,8 +56,11 @@ export interface WriteGuard {
 }
 
 export interface Repository<Rec, Input> {
-  list(options: { limit: number; after?: string | undefined }): Page<Rec>;
+  /** A keyset page of the records a query selects (see src/list). */
+  list(query: ListQuery): ListPage<Rec>;
   find(idOrSlug: string): Rec | null;
+  /** The records with these ids, relations loaded with one statement each, whatever the number of ids. */
+  findMany(ids: string[]): Rec[];
   create(input: Input, context?: WriteContext): Rec;
   /** Null when there is no such record; throws precondition_failed when `guard` names another version. */
   replace(idOrSlug: string, input: Input, context?: WriteContext, guard?: WriteGuard): Rec | null;
@@ -72,7 +74,6 @@ export interface Repository<Rec, Input> {
 
 const systemWriter: WriteContext = { writer: 'system' };
 
-const lastId = '\uffff';
 const serverColumns = new Set(['id', 'version', 'created_at', 'updated_at']);
 
 /** The stored column values of a write body: a left-out field takes the column's default, else null. */
@@ -98,14 +99,12 @@ export function createRepository<Rec extends { id: string; version: number }, In
     .where(or(eq(table.id, sql.placeholder('key')), eq(table.slug, sql.placeholder('key'))))
     .limit(1)
     .prepare();
-  const page = db
+  const byIds = db
     .select()
     .from(table as SQLiteTable)
-    .where(lt(table.id, sql.placeholder('after')))
-    .orderBy(desc(table.id))
-    .limit(sql.placeholder('limit'))
+    .where(inIdList(table.id))
     .prepare();
-  const count = db.select({ n: sql<number>`count(*)` }).from(table as SQLiteTable).prepare();
+  const listing = createListing(db, table, spec.list);
   const listeners: Array<(event: WriteEvent<Rec>) => void> = [];
   const emit = (event: WriteEvent<Rec>) => {
     for (const listener of listeners) listener(event);
@@ -178,17 +177,15 @@ export function createRepository<Rec extends { id: string; version: number }, In
   }
 
   return {
-    list({ limit, after }) {
-      const rows = page.all({ after: after ?? lastId, limit: limit + 1 }) as Record<string, unknown>[];
-      const more = rows.length > limit;
-      const pageRows = more ? rows.slice(0, limit) : rows;
-      return {
-        rows: withRelations(pageRows),
-        nextCursor: more ? (pageRows.at(-1)!.id as string) : null,
-        total: (count.get() as { n: number }).n,
-      };
+    list(query) {
+      const page = listing.page(query);
+      return { ...page, rows: withRelations(page.rows) };
     },
     find,
+    findMany(ids) {
+      // Runs even for no ids, so that what a request costs does not depend on the data.
+      return withRelations(byIds.all({ ids: JSON.stringify(ids) }) as Record<string, unknown>[]);
+    },
     create(input, context = systemWriter) {
       return write(() => {
         checkReferences(input, null);

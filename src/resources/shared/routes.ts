@@ -1,4 +1,3 @@
-import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { fieldErrors, KhabarError } from '../../errors.js';
@@ -8,9 +7,11 @@ import { mergePatch } from '../../http/merge-patch.js';
 import { writeCondition } from '../../http/preconditions.js';
 import { problemResponses } from '../../http/problem.js';
 import { jsonResponse } from '../../http/responses.js';
-import { decodeCursor, encodeCursor } from '../../list/cursor.js';
-import { dataEnvelope, listEnvelope } from './schemas.js';
+import { listEndpoint } from '../../list/endpoint.js';
+import type { ListSpec } from '../../list/spec.js';
+import { catalog } from '../catalog.js';
 import type { Repository } from './repository.js';
+import { dataEnvelope } from './schemas.js';
 
 export interface ResourceDefinition<Rec, Input> {
   /** URL segment and OpenAPI tag: `articles`. */
@@ -22,29 +23,13 @@ export interface ResourceDefinition<Rec, Input> {
   input: z.ZodType<Input>;
   patch: z.ZodType;
   repository: Repository<Rec, Input>;
+  /** Sort keys, filters and includes its lists allow. */
+  list: ListSpec;
 }
-
-const listQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(20).meta({ description: 'page size', example: 20 }),
-  cursor: z.string().max(512).optional().meta({ description: 'opaque cursor from meta.next_cursor' }),
-});
 
 export const params = z.strictObject({
   id: z.string().min(1).max(200).meta({ description: 'record id or slug', example: 'علي-العدواني' }),
 });
-
-function nextLink(request: FastifyRequest, cursor: string): string {
-  const url = new URL(request.url, 'http://khabar.invalid');
-  url.searchParams.set('cursor', cursor);
-  return `${url.pathname}${url.search}`;
-}
-
-function afterId(cursor: string | undefined): string | undefined {
-  if (cursor === undefined) return undefined;
-  const key = decodeCursor(cursor);
-  if (typeof key !== 'string') throw new KhabarError('validation_failed', 'cursor is not one this API issued');
-  return key;
-}
 
 /** The five CRUD operations of a resource, the same for all four. */
 export function resourceRoutes<Rec extends { id: string; version: number }, Input>(def: ResourceDefinition<Rec, Input>): FastifyPluginAsyncZod {
@@ -56,27 +41,22 @@ export function resourceRoutes<Rec extends { id: string; version: number }, Inpu
   };
   const writeErrors = problemResponses(400, 401, 409, 413, 415, 422);
   const stored = (id: string) => () => repository.find(id) ?? throwNotFound(id);
+  const listing = listEndpoint(name, def.record as unknown as z.ZodObject, def.list, catalog);
 
   return async (app) => {
+    const handlers = listing.handlers(app.database.db, repository, app.repositories);
     app.get(`/v1/${path}`, {
       schema: {
         tags,
         operationId: `list_${path}`,
         summary: `List ${path}`,
-        description: `Newest first, in pages of \`limit\`; follow \`links.next\` for the next page.`,
-        querystring: listQuery,
-        response: { 200: jsonResponse(`A page of ${path}`, listEnvelope(name, def.record)), ...problemResponses(400) },
+        description:
+          'Newest first unless `sort` says otherwise, in keyset pages of `limit`: follow `links.next` (also the `Link: rel="next"` header) ' +
+          'until it is null. `filter`, `sort`, `fields` and `include` make up the list query language (see the README).',
+        querystring: listing.listQuery,
+        response: { 200: jsonResponse(`A page of ${path}`, listing.listResponse), ...problemResponses(400) },
       },
-      handler: async (request) => {
-        const { limit, cursor } = request.query;
-        const page = repository.list({ limit, after: afterId(cursor) });
-        const next = page.nextCursor === null ? null : encodeCursor(page.nextCursor);
-        return {
-          data: page.rows,
-          meta: { limit, next_cursor: next, total: page.total },
-          links: { self: request.url, next: next === null ? null : nextLink(request, next) },
-        };
-      },
+      handler: async (request, reply) => handlers.list(request, reply) as never,
     });
 
     app.get(`/v1/${path}/:id`, {
@@ -84,11 +64,12 @@ export function resourceRoutes<Rec extends { id: string; version: number }, Inpu
         tags,
         operationId: `get_${noun}`,
         summary: `Get one ${noun}`,
-        description: 'By id or slug.',
+        description: 'By id or slug; `fields` and `include` as on the list.',
         params,
-        response: { 200: jsonResponse(`The ${noun}`, single), ...problemResponses(400, 404) },
+        querystring: listing.getQuery,
+        response: { 200: jsonResponse(`The ${noun}`, listing.getResponse), ...problemResponses(400, 404) },
       },
-      handler: async (request) => ({ data: repository.find(request.params.id) ?? throwNotFound(request.params.id) }),
+      handler: async (request) => handlers.one(repository.find(request.params.id) ?? throwNotFound(request.params.id), request) as never,
     });
 
     app.post(`/v1/${path}`, {

@@ -1,0 +1,99 @@
+import { desc } from 'drizzle-orm';
+import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
+import type { Db } from '../db/database.js';
+import { inIdList } from '../resources/shared/relations.js';
+import type { Shaping } from './query.js';
+import type { IncludeSpec, ListSpec, ResourceName } from './spec.js';
+
+type Row = Record<string, unknown>;
+
+/** What the embedder needs of each resource: its records by id, relations loaded, in one bounded batch. */
+export type Sources = Record<ResourceName, { findMany(ids: string[]): Array<{ id: string }> }>;
+
+const idsIn = (value: unknown): string[] => (Array.isArray(value) ? value : value ? [value] : []).filter((id): id is string => typeof id === 'string');
+
+/** Keeps `id` and the named fields of a record; all of it when no fields are named. */
+function project(record: Row, fields: Iterable<string> | undefined): Row {
+  if (!fields) return record;
+  const shown: Row = { id: record.id };
+  for (const field of fields) if (field in record) shown[field] = record[field];
+  return shown;
+}
+
+/** Loads, for many records at once, the ids of the records that point at them through a link table. */
+function reverseLoader(db: Db, include: Extract<IncludeSpec, { kind: 'reverse' }>) {
+  const select = db
+    .select({ owner: include.owner, item: include.item })
+    .from(include.table as SQLiteTable)
+    .where(inIdList(include.owner))
+    .orderBy(include.owner as SQLiteColumn, desc(include.item))
+    .prepare();
+  return (ownerIds: string[]): Map<string, string[]> => {
+    const lists = new Map<string, string[]>(ownerIds.map((id) => [id, []]));
+    for (const { owner, item } of select.all({ ids: JSON.stringify(ownerIds) }) as Array<{ owner: string; item: string }>) {
+      const list = lists.get(owner)!;
+      if (!list.includes(item)) list.push(item);
+    }
+    return lists;
+  };
+}
+
+/**
+ * Applies `include` and `fields` to a page of records. The cost is bounded by the include paths, never by
+ * the page size: one statement per reverse relation, then one batch per embedded type (a statement plus
+ * one per relation of that type), whatever the number of records.
+ */
+export function createEmbedder(db: Db, spec: ListSpec, sources: Sources) {
+  const reverse = new Map(
+    Object.entries(spec.include).flatMap(([path, include]) => (include.kind === 'reverse' ? [[path, reverseLoader(db, include)] as const] : [])),
+  );
+
+  /** The ids each include refers to, per record. */
+  function referencedIds(records: Row[], path: string, include: IncludeSpec): Map<string, string[]> {
+    if (include.kind === 'reverse') return reverse.get(path)!(records.map((record) => record.id as string));
+    return new Map(
+      records.map((record) => {
+        if (include.kind !== 'nested') return [record.id as string, idsIn(record[include.from])];
+        const items = (record[include.list] as Row[] | undefined) ?? [];
+        return [record.id as string, items.flatMap((item) => idsIn(item[include.from]))];
+      }),
+    );
+  }
+
+  /** Each embedded type loaded once, for all the records and paths that need it, narrowed by `fields[type]`. */
+  function loadTargets(wanted: Map<ResourceName, Set<string>>, shaping: Shaping): Map<string, Row> {
+    const found = new Map<string, Row>();
+    for (const [target, ids] of wanted) {
+      for (const record of sources[target].findMany([...ids])) found.set(`${target}:${record.id}`, project(record, shaping.embeddedFields[target]));
+    }
+    return found;
+  }
+
+  return (records: Row[], shaping: Shaping): Row[] => {
+    const includes = shaping.include.map((path) => [path, spec.include[path]!] as const);
+    const referenced = new Map(includes.map(([path, include]) => [path, referencedIds(records, path, include)]));
+    const wanted = new Map<ResourceName, Set<string>>();
+    for (const [path, include] of includes) {
+      const ids = wanted.get(include.target) ?? new Set<string>();
+      for (const list of referenced.get(path)!.values()) list.forEach((id) => ids.add(id));
+      wanted.set(include.target, ids);
+    }
+    const found = loadTargets(wanted, shaping);
+    const lookup = (target: ResourceName, id: unknown) => found.get(`${target}:${String(id)}`);
+
+    const baseKeys = includes.flatMap(([, include]) => (include.kind === 'nested' ? [include.list] : []));
+    const fields = shaping.fields ? new Set([...shaping.fields, ...baseKeys]) : undefined;
+    return records.map((record) => {
+      const shown = project(record, fields);
+      for (const [path, include] of includes) {
+        const ids = referenced.get(path)!.get(record.id as string)!;
+        if (include.kind === 'one') shown[path] = ids.length ? (lookup(include.target, ids[0]) ?? null) : null;
+        else if (include.kind === 'nested') {
+          const key = path.split('.').at(-1)!;
+          shown[include.list] = (shown[include.list] as Row[]).map((item) => ({ ...item, [key]: lookup(include.target, item[include.from]) ?? null }));
+        } else shown[path] = ids.map((id) => lookup(include.target, id)).filter((item) => item !== undefined);
+      }
+      return shown;
+    });
+  };
+}

@@ -1,0 +1,63 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import type { Db } from '../db/database.js';
+import { dataEnvelope, listEnvelope } from '../resources/shared/schemas.js';
+import { createEmbedder, type Sources } from './embed.js';
+import { getParams, listParams, toListQuery, toShaping } from './params.js';
+import type { ListPage, ListQuery } from './query.js';
+import type { ListSpec, ResourceName } from './spec.js';
+import { viewSchema, type Catalog } from './view.js';
+
+type Row = Record<string, unknown>;
+
+interface Lister {
+  list(query: ListQuery): ListPage<{ id: string }>;
+}
+
+function nextLink(request: FastifyRequest, cursor: string): string {
+  const url = new URL(request.url, 'http://khabar.invalid');
+  url.searchParams.set('cursor', cursor);
+  return `${url.pathname}${url.search}`;
+}
+
+/**
+ * The schemas and handlers of a resource's list and GET-one, made from its ListSpec: the query parameters
+ * (validated by zod, documented in OpenAPI), the response representation, and the request → page → body path.
+ */
+export function listEndpoint(name: string, record: z.ZodObject, spec: ListSpec, catalog: Catalog) {
+  const targets = [...new Set(Object.values(spec.include).map((include) => include.target))];
+  const options = {
+    spec,
+    fields: Object.keys(record.shape),
+    targetFields: Object.fromEntries(targets.map((target) => [target, Object.keys(catalog[target].record.shape)])) as Partial<Record<ResourceName, string[]>>,
+  };
+  const view = viewSchema(name, record, spec, catalog);
+
+  return {
+    listQuery: listParams(options),
+    getQuery: getParams(options),
+    listResponse: listEnvelope(name, view),
+    getResponse: dataEnvelope(`${name}View`, view),
+
+    /** Binds the handlers to the data: the resource's repository and every resource an include can embed. */
+    handlers(db: Db, repository: Lister, sources: Sources) {
+      const embed = createEmbedder(db, spec, sources);
+      return {
+        list(request: FastifyRequest, reply: FastifyReply) {
+          const params = request.query as Row;
+          const page = repository.list(toListQuery(params, spec));
+          const next = page.nextCursor === null ? null : nextLink(request, page.nextCursor);
+          if (next) reply.header('Link', `<${next}>; rel="next"`);
+          return {
+            data: embed(page.rows, toShaping(params)),
+            meta: { limit: params.limit as number, next_cursor: page.nextCursor, total: page.total },
+            links: { self: request.url, next },
+          };
+        },
+        one(record: { id: string }, request: FastifyRequest) {
+          return { data: embed([record], toShaping(request.query as Row))[0]! };
+        },
+      };
+    },
+  };
+}

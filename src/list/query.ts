@@ -1,0 +1,41 @@
+/** A list request once validated: what the SQL builder and the embedder work from. */
+
+export const operators = ['eq', 'ne', 'lt', 'lte', 'gt', 'gte', 'in', 'nin', 'contains', 'startswith', 'null'] as const;
+export type Operator = (typeof operators)[number];
+
+export interface SortKey {
+  field: string;
+  descending: boolean;
+}
+
+export interface Condition {
+  field: string;
+  op: Operator;
+  /** A string, a list (`in`, `nin`) or a boolean (`null`). */
+  value: string | string[] | boolean;
+}
+
+export interface ListQuery {
+  limit: number;
+  /** Without it: newest first (id descending). */
+  sort?: SortKey[];
+  filters?: Condition[];
+  cursor?: string | undefined;
+  /** false skips the count of matching rows. */
+  count?: boolean;
+  /** Values of the extension parameters given (`q`), by name. */
+  extensions?: Record<string, unknown>;
+}
+
+export interface ListPage<Row> {
+  rows: Row[];
+  nextCursor: string | null;
+  total?: number;
+}
+
+/** What to show of each record: `fields` of the listed type, `fields[type]` of embedded ones, and the includes. */
+export interface Shaping {
+  fields?: string[] | undefined;
+  embeddedFields: Record<string, string[]>;
+  include: string[];
+}

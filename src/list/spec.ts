@@ -1,0 +1,82 @@
+import type { SQL } from 'drizzle-orm';
+import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
+import type { z } from 'zod';
+
+/**
+ * What a resource allows in its list queries. Each resource declares one of these in its `list.ts`;
+ * everything else (parsing, validation, SQL, cursors, embedding, the OpenAPI parameters) is generic.
+ */
+export interface ListSpec {
+  /** Sortable fields; each column has an index on (column, id). */
+  sort: Record<string, SQLiteColumn>;
+  filters: Record<string, FilterSpec>;
+  /** Include paths: `people`, `participants.person`. */
+  include: Record<string, IncludeSpec>;
+  /** Extra query parameters that restrict the listed ids (see ListExtension). */
+  extensions?: ListExtension[];
+  /** Parameter examples for the OpenAPI document, taken from the seed. */
+  examples: { sort: string; filter: Record<string, unknown>; fields: string; include: string };
+}
+
+/** How a filter's values are typed and which operators it takes. */
+export type ValueType = 'text' | 'date' | 'id' | 'enum';
+
+export type FilterSpec =
+  | { kind: 'column'; column: SQLiteColumn; type: ValueType; values?: readonly string[] }
+  /** A relation through a link table: the listed record's id is in `owner` where `value` matches. */
+  | { kind: 'link'; value: SQLiteColumn; owner: SQLiteColumn };
+
+/** A column compared as typed values; enums take their values from the Drizzle column. */
+export const columnFilter = (column: SQLiteColumn, type: ValueType = 'text'): FilterSpec => {
+  const values = (column as { enumValues?: readonly string[] }).enumValues;
+  return values && type === 'text' ? { kind: 'column', column, type: 'enum', values } : { kind: 'column', column, type };
+};
+
+export const linkFilter = (value: SQLiteColumn, owner: SQLiteColumn): FilterSpec => ({ kind: 'link', value, owner });
+
+/** The resources an include can embed, by URL segment. */
+export type ResourceName = 'articles' | 'people' | 'organisations' | 'meetings';
+
+export type IncludeSpec =
+  /** A column holding one id: `host_organisation_id` embedded as `host`. */
+  | { kind: 'one'; from: string; target: ResourceName }
+  /** A list of ids: `person_ids` embedded as `people`. */
+  | { kind: 'many'; from: string; target: ResourceName }
+  /** An id inside each item of a list: `participants[].person_id` embedded as `participants[].person`. */
+  | { kind: 'nested'; list: string; from: string; target: ResourceName }
+  /** Records that point at this one through a link table: the meetings a person took part in. */
+  | { kind: 'reverse'; table: SQLiteTable; owner: SQLiteColumn; item: SQLiteColumn; target: ResourceName };
+
+export const embedOne = (from: string, target: ResourceName): IncludeSpec => ({ kind: 'one', from, target });
+export const embedMany = (from: string, target: ResourceName): IncludeSpec => ({ kind: 'many', from, target });
+export const embedNested = (list: string, from: string, target: ResourceName): IncludeSpec => ({ kind: 'nested', list, from, target });
+export const embedReverse = (table: SQLiteTable, owner: SQLiteColumn, item: SQLiteColumn, target: ResourceName): IncludeSpec => ({
+  kind: 'reverse',
+  table,
+  owner,
+  item,
+  target,
+});
+
+/**
+ * Extension point: another module (full-text search's `q=`) adds a query parameter that restricts the
+ * listed records, without changing the list module. `schema` validates the parameter; `condition` is the
+ * SQL restricting the rows of `table` (for example `id in (select … from the index where … match ?)`).
+ * Values must be bound through `sql.placeholder(name)`: the statement is prepared once per query shape and
+ * `bind(value)` supplies the placeholders' values on every run.
+ */
+export interface ListExtension<T = unknown> {
+  name: string;
+  schema: z.ZodType<T>;
+  condition(table: SQLiteTable & { id: SQLiteColumn }): SQL;
+  bind(value: T): Record<string, unknown>;
+}
+
+export const defineList = (spec: ListSpec): ListSpec => spec;
+
+/** Filters every resource has: by id, slug and last change. */
+export const recordFilters = (table: { id: SQLiteColumn; slug: SQLiteColumn; updated_at: SQLiteColumn }) => ({
+  id: columnFilter(table.id, 'id'),
+  slug: columnFilter(table.slug),
+  updated_at: columnFilter(table.updated_at, 'date'),
+});

@@ -1,0 +1,179 @@
+import { and, asc, desc, getTableColumns, not, or, sql, type SQL } from 'drizzle-orm';
+import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
+import type { Db } from '../db/database.js';
+import { KhabarError } from '../errors.js';
+import { inIdList } from '../resources/shared/relations.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import type { Condition, ListPage, ListQuery, SortKey } from './query.js';
+import type { FilterSpec, ListSpec } from './spec.js';
+
+type Table = SQLiteTable & { id: SQLiteColumn };
+type Row = Record<string, unknown>;
+type Prepared = { all(values: Row): unknown[]; get(values: Row): unknown };
+type CursorValue = string | number | null;
+
+const placeholder = (name: string) => sql.placeholder(name);
+const maxCachedShapes = 500;
+
+/** The condition one filter puts on the listed rows; every value is a placeholder named `name`. */
+function filterCondition(table: Table, filter: FilterSpec, { op, value }: Condition, name: string): SQL {
+  if (filter.kind === 'link') {
+    const owners = (where: SQL) => sql`${table.id} in (select ${filter.owner} from ${filter.owner.table} where ${where})`;
+    const match = op === 'in' || op === 'nin' ? inIdList(filter.value, name) : sql`${filter.value} = ${placeholder(name)}`;
+    return op === 'ne' || op === 'nin' ? not(owners(match)) : owners(match);
+  }
+  const column = filter.column;
+  const p = placeholder(name);
+  switch (op) {
+    case 'eq':
+      return sql`${column} = ${p}`;
+    case 'ne':
+      return sql`${column} is not ${p}`;
+    case 'lt':
+      return sql`${column} < ${p}`;
+    case 'lte':
+      return sql`${column} <= ${p}`;
+    case 'gt':
+      return sql`${column} > ${p}`;
+    case 'gte':
+      return sql`${column} >= ${p}`;
+    case 'in':
+      return inIdList(column, name);
+    case 'nin':
+      return sql`(${not(inIdList(column, name))} or ${column} is null)`;
+    case 'contains':
+      return sql`instr(${column}, ${p}) > 0`;
+    case 'startswith':
+      // A range rather than LIKE, so the column's index serves it.
+      return sql`${column} >= ${p} and ${column} < ${placeholder(`${name}_end`)}`;
+    case 'null':
+      return value ? sql`${column} is null` : sql`${column} is not null`;
+  }
+}
+
+/** Placeholder values for one filter. */
+function filterValues({ op, value }: Condition, name: string): Row {
+  if (op === 'null') return {};
+  if (Array.isArray(value)) return { [name]: JSON.stringify(value) };
+  if (op === 'startswith') return { [name]: value, [`${name}_end`]: `${String(value)}\u{10FFFF}` };
+  return { [name]: value };
+}
+
+/** The rows after the cursor's row in this order: the keyset condition, with SQLite's NULLs-sort-lowest rule. */
+function afterCursor(columns: SQLiteColumn[], keys: SortKey[], values: CursorValue[]): SQL | undefined {
+  const disjuncts: SQL[] = [];
+  for (let j = 0; j < columns.length; j++) {
+    const column = columns[j]!;
+    const value = values[j]!;
+    const p = placeholder(`c${j}`);
+    let beyond: SQL | undefined;
+    if (!keys[j]!.descending) beyond = value === null ? sql`${column} is not null` : sql`${column} > ${p}`;
+    else if (value !== null) beyond = column.notNull ? sql`${column} < ${p}` : sql`(${column} < ${p} or ${column} is null)`;
+    if (!beyond) continue;
+    const equalBefore = columns.slice(0, j).map((c, i) => (values[i] === null ? sql`${c} is null` : sql`${c} = ${placeholder(`c${i}`)}`));
+    disjuncts.push(and(...equalBefore, beyond)!);
+  }
+  return or(...disjuncts) ?? sql`0`;
+}
+
+/** A bound on the leading sort key that the keyset implies, so SQLite can seek the index instead of walking it. */
+function leadingBound(column: SQLiteColumn, key: SortKey, value: CursorValue): SQL | undefined {
+  if (value === null) return key.descending ? sql`${column} is null` : undefined;
+  if (!key.descending) return sql`${column} >= ${placeholder('c0')}`;
+  return column.notNull ? sql`${column} <= ${placeholder('c0')}` : undefined;
+}
+
+function decodeKeyset(cursor: string, signature: string, length: number): CursorValue[] {
+  const decoded = decodeCursor(cursor) as { s?: unknown; k?: unknown };
+  const key = decoded?.k;
+  const valid = Array.isArray(key) && key.length === length && key.every((v) => v === null || ['string', 'number'].includes(typeof v));
+  if (!valid || decoded.s !== signature) {
+    throw new KhabarError('validation_failed', 'cursor is not one this API issued for this sort; start again without it', [
+      { path: 'querystring.cursor', message: 'not a cursor of this list and sort' },
+    ]);
+  }
+  return key as CursorValue[];
+}
+
+/**
+ * Lists the rows of `table` a query selects, in keyset pages. Each query shape (sort, filter fields and
+ * operators, cursor NULL pattern, extensions) is prepared once and reused with new values.
+ */
+export function createListing(db: Db, table: Table, spec: ListSpec) {
+  const columns = getTableColumns(table) as Record<string, SQLiteColumn>;
+  const sortColumn = (field: string) => (field === 'id' ? table.id : spec.sort[field]!);
+  const propertyOf = new Map(Object.entries(columns).map(([key, column]) => [column, key]));
+  const cache = new Map<string, Prepared>();
+
+  function prepared(shape: string, build: () => Prepared): Prepared {
+    let statement = cache.get(shape);
+    if (!statement) {
+      statement = build();
+      if (cache.size >= maxCachedShapes) cache.delete(cache.keys().next().value!);
+      cache.set(shape, statement);
+    }
+    return statement;
+  }
+
+  function restrictions(query: ListQuery): { conditions: SQL[]; values: Row; shape: unknown[] } {
+    const conditions: SQL[] = [];
+    const values: Row = {};
+    const shape: unknown[] = [];
+    (query.filters ?? []).forEach((condition, i) => {
+      conditions.push(filterCondition(table, spec.filters[condition.field]!, condition, `f${i}`));
+      Object.assign(values, filterValues(condition, `f${i}`));
+      shape.push([condition.field, condition.op, condition.op === 'null' ? condition.value : 0]);
+    });
+    for (const extension of spec.extensions ?? []) {
+      const value = query.extensions?.[extension.name];
+      if (value === undefined) continue;
+      conditions.push(extension.condition(table));
+      Object.assign(values, extension.bind(value));
+      shape.push(extension.name);
+    }
+    return { conditions, values, shape };
+  }
+
+  /** The sort keys with the id tie-break, which runs in the direction of the last key (newest first by default). */
+  function orderOf(sort: SortKey[] = []): SortKey[] {
+    if (sort.at(-1)?.field === 'id') return sort;
+    return [...sort, { field: 'id', descending: sort.at(-1)?.descending ?? true }];
+  }
+
+  return {
+    page(query: ListQuery): ListPage<Row> {
+      const keys = orderOf(query.sort);
+      const keyColumns = keys.map((key) => sortColumn(key.field));
+      const signature = keys.map((key) => `${key.descending ? '-' : ''}${key.field}`).join(',');
+      const { conditions, values, shape } = restrictions(query);
+      const after = query.cursor === undefined ? undefined : decodeKeyset(query.cursor, signature, keys.length);
+      const nullPattern = after?.map((v) => v === null);
+      const statement = prepared(JSON.stringify(['page', signature, shape, nullPattern]), () => {
+        const where = [...conditions];
+        if (after) where.push(afterCursor(keyColumns, keys, after)!, ...[leadingBound(keyColumns[0]!, keys[0]!, after[0]!)].filter((c) => c !== undefined));
+        return db
+          .select()
+          .from(table as SQLiteTable)
+          .where(and(...where))
+          .orderBy(...keys.map((key, i) => (key.descending ? desc(keyColumns[i]!) : asc(keyColumns[i]!))))
+          .limit(placeholder('limit'))
+          .prepare() as unknown as Prepared;
+      });
+      const cursorValues = Object.fromEntries((after ?? []).map((v, i) => [`c${i}`, v]));
+      const rows = statement.all({ ...values, ...cursorValues, limit: query.limit + 1 }) as Row[];
+      const more = rows.length > query.limit;
+      const pageRows = more ? rows.slice(0, query.limit) : rows;
+      const last = pageRows.at(-1);
+      const nextCursor = more && last ? encodeCursor({ s: signature, k: keyColumns.map((c) => last[propertyOf.get(c)!] ?? null) }) : null;
+      if (query.count === false) return { rows: pageRows, nextCursor };
+      const count = prepared(JSON.stringify(['count', shape]), () =>
+        db
+          .select({ n: sql<number>`count(*)` })
+          .from(table as SQLiteTable)
+          .where(and(...conditions))
+          .prepare() as unknown as Prepared,
+      );
+      return { rows: pageRows, nextCursor, total: (count.get(values) as { n: number }).n };
+    },
+  };
+}

@@ -1,0 +1,92 @@
+import type { App } from '../../src/app.js';
+import { newId } from '../../src/db/ids.js';
+
+export const rowsPerResource = 1000;
+
+const kinds = ['ministry', 'agency', 'government', 'committee', 'other'];
+const statuses = ['planned', 'held', 'cancelled'];
+const countries = ['KW', 'SA', null, 'AE'];
+const languages = ['ar', 'en', 'fr'];
+
+/** A moment `step` hours into 2026, as the API writes date-times without milliseconds. */
+const hoursIn = (step: number) => new Date(Date.UTC(2026, 0, 1) + step * 3_600_000).toISOString().replace('.000Z', 'Z');
+/** Repeating values (duplicates and NULLs), so that sort tie-breaks and NULL keys are exercised. */
+const pick = <T>(values: readonly T[], i: number): T => values[i % values.length]!;
+
+/**
+ * Adds `rowsPerResource` records of each kind to the app's database with direct inserts in one transaction,
+ * with links between them, duplicate and NULL sort keys, and updated_at values that repeat.
+ */
+export function generateDataset(app: App) {
+  const { sqlite } = app.database;
+  const insert = (table: string, row: Record<string, unknown>) => {
+    const columns = Object.keys(row);
+    sqlite.prepare(`insert into ${table} (${columns.join(', ')}) values (${columns.map((c) => `@${c}`).join(', ')})`).run(row);
+  };
+  const record = (i: number, prefix: string) => {
+    const at = hoursIn(i % 300);
+    return { id: newId(), slug: `${prefix}-${i}`, version: 1, created_at: at, updated_at: at };
+  };
+  sqlite.transaction(() => {
+    const organisations: string[] = [];
+    for (let i = 0; i < rowsPerResource; i++) {
+      const row = { ...record(i, 'org'), name: `منظمة ${i % 400}`, kind: pick(kinds, i), country: pick(countries, i), parent_id: i >= 10 && i % 3 ? organisations[i % 10]! : null, aliases: '[]' };
+      insert('organisations', row);
+      organisations.push(row.id);
+    }
+    const people: string[] = [];
+    for (let i = 0; i < rowsPerResource; i++) {
+      const row = { ...record(i, 'person'), name: `شخص ${i % 250}`, honorific: null, position: null, country: pick(countries, i + 1), aliases: '[]' };
+      insert('people', row);
+      people.push(row.id);
+      insert('affiliations', { person_id: row.id, position: 0, organisation_id: organisations[i % 50]!, role: 'عضو', acting: i % 2 });
+    }
+    const meetings: string[] = [];
+    for (let i = 0; i < rowsPerResource; i++) {
+      const startsAt = pick([null, hoursIn(i % 500), hoursIn(i % 500).slice(0, 10)], i);
+      const row = { ...record(i, 'meeting'), title: `اجتماع ${i % 300}`, status: pick(statuses, i), starts_at: startsAt, date_text: null, location: null, summary: null, topics: '[]', outcomes: '[]', host_organisation_id: i % 4 ? organisations[i % 20]! : null };
+      insert('meetings', row);
+      meetings.push(row.id);
+      insert('meeting_participants', { meeting_id: row.id, position: 0, person_id: people[i % 100]!, organisation_id: organisations[i % 50]!, role: 'host' });
+      insert('meeting_participants', { meeting_id: row.id, position: 1, person_id: people[(i + 7) % 100]!, organisation_id: null, role: 'guest' });
+      insert('meeting_organisations', { meeting_id: row.id, position: 0, organisation_id: organisations[i % 30]! });
+    }
+    for (let i = 0; i < rowsPerResource; i++) {
+      const body = [{ type: 'paragraph', text: `نص ${i}` }];
+      const row = { ...record(i, 'article'), title: `مقال ${i % 200}`, language: pick(languages, i), summary: null, body: JSON.stringify(body), body_text: body[0]!.text, source: null, published_at: i % 7 ? hoursIn(i % 250) : null };
+      insert('articles', row);
+      insert('article_people', { article_id: row.id, position: 0, subject_id: people[i % 100]! });
+      insert('article_people', { article_id: row.id, position: 1, subject_id: people[(i + 1) % 100]! });
+      insert('article_organisations', { article_id: row.id, position: 0, subject_id: organisations[i % 40]! });
+      insert('article_meetings', { article_id: row.id, position: 0, subject_id: meetings[i % 60]! });
+    }
+  })();
+}
+
+interface Call {
+  source: string;
+  args: unknown[];
+}
+
+/**
+ * Records every statement the database runs while `action` does (better-sqlite3 runs each through
+ * all/get/run/iterate of its Statement class).
+ */
+export async function recordStatements(app: App, action: () => Promise<unknown>): Promise<Call[]> {
+  const prototype = Object.getPrototypeOf(app.database.sqlite.prepare('select 1')) as Record<string, (...args: unknown[]) => unknown>;
+  const calls: Call[] = [];
+  const methods = ['all', 'get', 'run', 'iterate'] as const;
+  const originals = methods.map((method) => prototype[method]!);
+  methods.forEach((method, i) => {
+    prototype[method] = function (this: { source: string }, ...args: unknown[]) {
+      calls.push({ source: this.source, args });
+      return originals[i]!.apply(this, args);
+    };
+  });
+  try {
+    await action();
+  } finally {
+    methods.forEach((method, i) => (prototype[method] = originals[i]!));
+  }
+  return calls;
+}

@@ -1,0 +1,317 @@
+import { getTableName, sql } from 'drizzle-orm';
+import t, { type Test } from 'tap';
+import type { App } from '../../src/app.js';
+import { listParams, operatorsOf, toListQuery } from '../../src/list/params.js';
+import type { Operator } from '../../src/list/query.js';
+import type { FilterSpec, ListSpec } from '../../src/list/spec.js';
+import { createListing } from '../../src/list/sql.js';
+import { articleList } from '../../src/resources/articles/list.js';
+import { articles } from '../../src/resources/articles/table.js';
+import { meetingList } from '../../src/resources/meetings/list.js';
+import { organisationList } from '../../src/resources/organisations/list.js';
+import { personList } from '../../src/resources/people/list.js';
+import { auth, body, build } from '../helper.js';
+import { generateDataset, recordStatements, rowsPerResource } from './dataset.js';
+
+type Row = Record<string, any>;
+type Page = { data: Row[]; meta: { limit: number; next_cursor: string | null; total?: number }; links: { self: string; next: string | null } };
+
+// Walks 1,000 records per resource many times over: more than tap's default 30 s under coverage on 2 cores.
+t.setTimeout(180_000);
+
+const resources: Array<{ path: string; spec: ListSpec; includes: string }> = [
+  { path: 'articles', spec: articleList, includes: 'people,organisations,meetings' },
+  { path: 'people', spec: personList, includes: 'affiliations.organisation,meetings,articles' },
+  { path: 'organisations', spec: organisationList, includes: 'parent,children,members.person,meetings,articles' },
+  { path: 'meetings', spec: meetingList, includes: 'host,participants.person,participants.organisation,organisations,articles' },
+];
+
+const query = (params: Record<string, string>) => new URLSearchParams(params).toString();
+const get = async (app: App, url: string) => {
+  const response = await app.inject({ url });
+  if (response.statusCode !== 200) throw new Error(`${url}: ${response.statusCode} ${response.body}`);
+  return { page: body<Page>(response), link: response.headers.link as string | undefined };
+};
+
+/** Follows links.next from `url` to the end; checks the Link header against links.next on the way. */
+async function walk(t: Test, app: App, url: string): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (let next: string | null = url; next; ) {
+    const { page, link } = await get(app, next);
+    rows.push(...page.data);
+    if (page.links.next !== null) t.equal(link, `<${page.links.next}>; rel="next"`, 'Link header') || t.bailout();
+    else if (link !== undefined) t.fail('no Link header on the last page');
+    next = page.links.next;
+  }
+  return rows;
+}
+
+/** SQLite's order: NULL lowest, text by code point; the id tie-break runs in the direction of the last key. */
+function expectedOrder(rows: Row[], sort: string): Row[] {
+  const keys = sort ? sort.split(',').map((key) => ({ field: key.replace('-', ''), descending: key.startsWith('-') })) : [];
+  if (keys.at(-1)?.field !== 'id') keys.push({ field: 'id', descending: keys.at(-1)?.descending ?? true });
+  return [...rows].sort((a, b) => {
+    for (const { field, descending } of keys) {
+      const [x, y] = [a[field], b[field]];
+      if (x === y) continue;
+      const order = x === null ? -1 : y === null ? 1 : x < y ? -1 : 1;
+      return descending ? -order : order;
+    }
+    return 0;
+  });
+}
+
+const tableRows = (app: App, table: string): Row[] => app.database.sqlite.prepare(`select * from ${table}`).all() as Row[];
+
+/** The ids a filter should select, computed from the rows themselves. */
+function expectedIds(app: App, rows: Row[], filter: FilterSpec, op: Operator, value: unknown): Set<string> {
+  if (filter.kind === 'link') {
+    const links = tableRows(app, getTableName(filter.owner.table));
+    const owners = (match: (v: string) => boolean) => new Set(links.filter((l) => match(l[filter.value.name])).map((l) => l[filter.owner.name]));
+    const values = op === 'in' || op === 'nin' ? (value as string[]) : [value as string];
+    const linked = owners((v) => values.includes(v));
+    return new Set(rows.map((r) => r.id).filter((id) => (op === 'eq' || op === 'in' ? linked.has(id) : !linked.has(id))));
+  }
+  const test: Record<Operator, (v: any) => boolean> = {
+    eq: (v) => v === value,
+    ne: (v) => v !== value,
+    lt: (v) => v !== null && v < (value as string),
+    lte: (v) => v !== null && v <= (value as string),
+    gt: (v) => v !== null && v > (value as string),
+    gte: (v) => v !== null && v >= (value as string),
+    in: (v) => (value as string[]).includes(v),
+    nin: (v) => v === null || !(value as string[]).includes(v),
+    contains: (v) => v !== null && v.includes(value),
+    startswith: (v) => v !== null && v.startsWith(value),
+    null: (v) => (v === null) === value,
+  };
+  return new Set(rows.filter((r) => test[op](r[filter.column.name])).map((r) => r.id));
+}
+
+/** A value for an operator, taken from the data (a link filter's from its link table). */
+function sampleValue(app: App, rows: Row[], filter: FilterSpec, op: Operator): { value: unknown; text: string } {
+  const values: string[] =
+    filter.kind === 'link'
+      ? tableRows(app, getTableName(filter.owner.table)).map((l) => l[filter.value.name])
+      : rows.map((r) => r[filter.column.name]).filter((v) => v !== null);
+  const [a, b] = [values[123 % values.length]!, values.find((v) => v !== values[123 % values.length])!];
+  if (op === 'in' || op === 'nin') return { value: [a, b], text: `${a},${b}` };
+  if (op === 'null') return { value: true, text: 'true' };
+  const part = op === 'contains' ? a.slice(1, Math.max(2, a.length - 1)) : a.slice(0, Math.max(1, a.length - 1));
+  if (op === 'contains' || op === 'startswith') return { value: part, text: part };
+  return { value: a, text: a };
+}
+
+t.test('on 1,000 generated records per resource', async (t) => {
+  const app = await build(t);
+  generateDataset(app);
+
+  await t.test('paging through any sort returns every row once, in order, NULLs included', async (t) => {
+    for (const { path, spec } of resources) {
+      const rows = tableRows(app, path);
+      t.ok(rows.length >= rowsPerResource, `${path}: ${rows.length} rows`);
+      for (const field of ['', ...Object.keys(spec.sort), 'id']) {
+        for (const sort of field ? [field, `-${field}`] : ['']) {
+          const seen = await walk(t, app, `/v1/${path}?${query({ limit: '100', count: 'false', fields: 'id', ...(sort ? { sort } : {}) })}`);
+          const ids = seen.map((r) => r.id);
+          t.equal(new Set(ids).size, rows.length, `${path} sort=${sort}: every row once`);
+          t.same(ids, expectedOrder(rows, sort).map((r) => r.id), `${path} sort=${sort}: in order, ties broken by id`);
+        }
+      }
+    }
+    const multi = await walk(t, app, `/v1/articles?${query({ sort: '-published_at,title', limit: '100', fields: 'id' })}`);
+    t.same(multi.map((r) => r.id), expectedOrder(tableRows(app, 'articles'), '-published_at,title').map((r) => r.id), 'a sort on two keys');
+  });
+
+  await t.test('every filter with every operator it takes', async (t) => {
+    for (const { path, spec } of resources) {
+      const rows = tableRows(app, path);
+      const newestFirst = expectedOrder(rows, '');
+      for (const [name, filter] of Object.entries(spec.filters)) {
+        for (const op of operatorsOf(filter)) {
+          const { value, text } = sampleValue(app, rows, filter, op);
+          const expected = expectedIds(app, rows, filter, op, value);
+          const { page } = await get(app, `/v1/${path}?${query({ [`filter[${name}][${op}]`]: text, limit: '100', fields: 'id' })}`);
+          t.equal(page.meta.total, expected.size, `${path} filter[${name}][${op}]=${text}: total`);
+          t.same(page.data.map((r) => r.id), newestFirst.filter((r) => expected.has(r.id)).slice(0, 100).map((r) => r.id), `${path} filter[${name}][${op}]: rows`);
+        }
+      }
+    }
+    const { page } = await get(app, `/v1/meetings?${query({ 'filter[status]': 'held', 'filter[starts_at][gte]': '2026-01-05', 'filter[starts_at][lt]': '2026-01-10' })}`);
+    const expected = tableRows(app, 'meetings').filter((m) => m.status === 'held' && m.starts_at >= '2026-01-05' && m.starts_at < '2026-01-10');
+    t.ok(expected.length > 0);
+    t.equal(page.meta.total, expected.length, 'filters combine (bare filter[field] is eq; a date range on a mixed date / date-time column)');
+    const offset = await get(app, `/v1/articles?${query({ 'filter[published_at][eq]': '2026-01-01T03:00:00+03:00' })}`);
+    t.equal(offset.page.meta.total, tableRows(app, 'articles').filter((a) => a.published_at === '2026-01-01T00:00:00Z').length, 'a date-time with an offset compares in UTC');
+  });
+
+  await t.test('include embeds next to the references, narrowed by fields[type]', async (t) => {
+    const { people, organisations, meetings } = app.repositories;
+    const { page: articlePage } = await get(app, '/v1/articles?include=people,organisations,meetings&fields=title,person_ids&fields[people]=name,slug&limit=50');
+    for (const a of articlePage.data) {
+      t.same(Object.keys(a).sort(), ['id', 'meetings', 'organisations', 'people', 'person_ids', 'title'], 'fields narrows the record; includes are added');
+      t.same(a.people, a.person_ids.map((id: string) => ({ id, name: people.find(id)!.name, slug: people.find(id)!.slug })), 'people in person_ids order');
+      t.same(a.organisations[0], organisations.findMany([a.organisations[0].id])[0], 'an embedded record is its full representation');
+    }
+    const { page: meetingPage } = await get(app, '/v1/meetings?include=host,participants.person,participants.organisation,articles&fields[people]=name&fields[organisations]=name&limit=100');
+    for (const m of meetingPage.data) {
+      t.equal(m.host?.id ?? null, m.host_organisation_id, 'host is host_organisation_id, or null');
+      for (const p of m.participants) {
+        t.same(p.person, { id: p.person_id, name: people.find(p.person_id)!.name });
+        t.equal(p.organisation?.id ?? null, p.organisation_id, 'a participant without organisation embeds null');
+      }
+      t.same(m.articles.map((a: Row) => a.id), m.article_ids);
+    }
+    const participations = tableRows(app, 'meeting_participants');
+    const { page: personPage } = await get(app, '/v1/people?include=affiliations.organisation,meetings&fields[meetings]=slug&limit=100');
+    for (const p of personPage.data) {
+      t.same(p.affiliations.map((a: Row) => a.organisation.id), p.affiliations.map((a: Row) => a.organisation_id));
+      const expected = [...new Set(participations.filter((r) => r.person_id === p.id).map((r) => r.meeting_id as string))].sort().reverse();
+      t.same(p.meetings.map((m: Row) => m.id), expected, 'reverse relation: the meetings the person took part in, newest first');
+    }
+    const { page: orgPage } = await get(app, '/v1/organisations?include=parent,children,members.person&fields[organisations]=name&filter[kind]=ministry&limit=100');
+    const all = tableRows(app, 'organisations');
+    for (const o of orgPage.data) {
+      t.equal(o.parent?.id ?? null, o.parent_id);
+      t.same(o.children.map((c: Row) => c.id).sort(), all.filter((c) => c.parent_id === o.id).map((c) => c.id).sort(), 'children');
+      t.ok(o.members.every((m: Row) => m.person.id === m.person_id), 'members.person');
+    }
+    const one = await app.inject({ url: `/v1/meetings/${meetingPage.data[0]!.slug}?include=host,participants.person&fields=title,participants&fields[organisations]=name` });
+    t.equal(one.statusCode, 200, 'GET one takes include and fields');
+    t.same(Object.keys(body(one).data).sort(), ['host', 'id', 'participants', 'title']);
+    t.equal(body(one).data.participants[0].person.id, body(one).data.participants[0].person_id);
+    t.same(meetings.find(meetingPage.data[0]!.id)!.id, body(one).data.id);
+  });
+
+  await t.test('a request costs the same number of statements for a page of 1 and of 100', async (t) => {
+    for (const { path, includes } of resources) {
+      const url = (limit: number) => `/v1/${path}?${query({ include: includes, limit: String(limit), sort: '-updated_at', 'filter[updated_at][gte]': '2026-01-02' })}`;
+      await get(app, url(1));
+      const [one, hundred] = [await recordStatements(app, () => get(app, url(1))), await recordStatements(app, () => get(app, url(100)))];
+      t.equal(hundred.length, one.length, `${path}: ${one.length} statements whatever the page size`);
+      t.ok(one.length <= 20, `${path}: bounded`);
+    }
+  });
+
+  await t.test('no allowed filter or sort scans a table', async (t) => {
+    const urls = resources.flatMap(({ path, spec, includes }) => [
+      ...Object.entries(spec.filters).flatMap(([name, filter]) =>
+        operatorsOf(filter).map((op) => {
+          const { text } = sampleValue(app, tableRows(app, path), filter, op);
+          return `/v1/${path}?${query({ [`filter[${name}][${op}]`]: text, limit: '5' })}`;
+        }),
+      ),
+      `/v1/${path}?${query({ include: includes, limit: '5' })}`,
+      ...['id', ...Object.keys(spec.sort)].flatMap((field) => [field, `-${field}`]).map((sort) => `/v1/${path}?${query({ sort, limit: '5' })}`),
+    ]);
+    const calls = await recordStatements(app, async () => {
+      for (const url of urls) {
+        const { page } = await get(app, url);
+        if (page.links.next) await get(app, page.links.next);
+      }
+    });
+    const plans = new Map(calls.map((call) => [call.source, call.args]));
+    for (const [source, args] of plans) {
+      const plan = app.database.sqlite.prepare(`explain query plan ${source}`).all(...args) as Array<{ detail: string }>;
+      const scans = plan.map((step) => step.detail).filter((detail) => /^SCAN \w+$/.test(detail));
+      t.same(scans, [], `no full scan: ${source.slice(0, 160)}`);
+    }
+    t.ok(plans.size > 50, `${plans.size} distinct statements explained`);
+  });
+
+  await t.test('a cursor is tied to its sort, and an extension can restrict the list', async (t) => {
+    const { page } = await get(app, '/v1/articles?sort=title&limit=2');
+    const reused = await app.inject({ url: `/v1/articles?sort=-title&cursor=${page.meta.next_cursor}` });
+    t.equal(reused.statusCode, 400);
+    t.same(body(reused).errors, [{ path: 'querystring.cursor', message: 'not a cursor of this list and sort' }]);
+
+    const spec: ListSpec = {
+      ...articleList,
+      extensions: [
+        {
+          name: 'q',
+          schema: (await import('zod')).z.string(),
+          condition: (table) => sql`${table.id} in (select id from articles where title = ${sql.placeholder('q')})`,
+          bind: (value) => ({ q: value }),
+        },
+      ],
+    };
+    const params = listParams({ spec, fields: [], targetFields: {} }).parse({ q: 'مقال 5', limit: '3' });
+    const listing = createListing(app.database.db, articles, spec);
+    const result = listing.page(toListQuery(params, spec));
+    t.equal(result.total, tableRows(app, 'articles').filter((a) => a.title === 'مقال 5').length);
+    t.ok(result.rows.every((row) => row.title === 'مقال 5'), 'the extension condition restricts the rows');
+    t.ok(result.nextCursor, 'and pages as usual');
+  });
+});
+
+t.test('paging while records are inserted returns every original row exactly once', async (t) => {
+  const app = await build(t);
+  generateDataset(app);
+  const original = new Set(tableRows(app, 'articles').map((r) => r.id as string));
+  for (const sort of ['', '-published_at']) {
+    const seen: string[] = [];
+    let next: string | null = `/v1/articles?${query({ limit: '100', fields: 'id', ...(sort ? { sort } : {}) })}`;
+    for (let i = 0; next; i++) {
+      const { page }: { page: Page } = await get(app, next);
+      seen.push(...page.data.map((r) => r.id));
+      for (const [k, title] of ['مقال 0', 'مقال 150', 'ي'].entries()) {
+        const created = await app.inject({
+          method: 'POST',
+          url: '/v1/articles',
+          headers: { ...auth, 'content-type': 'application/json' },
+          payload: { slug: `new-${sort.replace(/[^a-z]/g, '') || 'id'}-${i}-${k}`, title, language: 'ar', body: [{ type: 'paragraph', text: 'نص' }], published_at: '2026-01-05T00:00:00Z' },
+        });
+        t.equal(created.statusCode, 201);
+      }
+      next = page.links.next;
+    }
+    t.equal(new Set(seen).size, seen.length, `sort=${sort}: no row twice`);
+    t.ok([...original].every((id) => seen.includes(id)), `sort=${sort}: every row that was there is seen`);
+  }
+});
+
+t.test('list parameters: pages, count, links, and every way to get one wrong', async (t) => {
+  const app = await build(t);
+  const { page, link } = await get(app, '/v1/organisations?limit=2&count=false');
+  t.equal(page.meta.total, undefined, 'count=false leaves out total');
+  t.equal(page.links.self, '/v1/organisations?limit=2&count=false');
+  t.equal(page.links.next, `/v1/organisations?limit=2&count=false&cursor=${page.meta.next_cursor}`);
+  t.equal(link, `<${page.links.next}>; rel="next"`);
+
+  const cases: Array<[string, string, RegExp]> = [
+    ['/v1/people?colour=blue', 'querystring', /unknown parameter colour; allowed: limit, cursor, sort, filter, count, fields/],
+    ['/v1/people?filter[nme]=x', 'querystring.filter', /unknown filter nme; allowed: id, slug, updated_at, name, country, organisation/],
+    ['/v1/people?filter[name][like]=x', 'querystring.filter.name', /unknown operator like; allowed: eq, ne, lt, lte, gt, gte, in, nin, contains, startswith/],
+    ['/v1/people?filter[name][null]=true', 'querystring.filter.name', /unknown operator null/],
+    ['/v1/meetings?filter[status]=done', 'querystring.filter.status.eq', /expected one of "planned"\|"held"\|"cancelled"/],
+    ['/v1/meetings?filter[starts_at][gte]=yesterday', 'querystring.filter.starts_at.gte', /ISO 8601 date or date-time/],
+    ['/v1/meetings?filter[starts_at][lt]=2026-02-30', 'querystring.filter.starts_at.lt', /ISO 8601/],
+    ['/v1/articles?filter[person]=x', 'querystring.filter.person.eq', /record id/],
+    ['/v1/articles?filter[language][in]=', 'querystring.filter.language.in.0', /.+/],
+    ['/v1/articles?filter[published_at][null]=maybe', 'querystring.filter.published_at.null', /true|false/],
+    ['/v1/articles?filter[language]=ar&filter[language]=en', 'querystring.filter.language.eq', /string/],
+    ['/v1/articles?filter=ar', 'querystring.filter', /object/],
+    ['/v1/articles?sort=-colour', 'querystring.sort', /unknown sort key "-colour"; allowed: id, -id, published_at, -published_at, title/],
+    ['/v1/articles?sort=title,title', 'querystring.sort', /given twice/],
+    ['/v1/articles?fields=id,colour', 'querystring.fields', /unknown field "colour"; allowed: id, slug/],
+    ['/v1/articles?fields[people]=name,age', 'querystring.fields[people]', /unknown field of people "age"; allowed: id, slug/],
+    ['/v1/articles?fields[things]=a', 'querystring', /unknown parameter fields\[things\]; allowed: .*fields\[people\]/],
+    ['/v1/articles?include=authors', 'querystring.include', /unknown include path "authors"; allowed: people, organisations, meetings/],
+    ['/v1/articles?limit=0', 'querystring.limit', /.+/],
+    ['/v1/articles?limit=101', 'querystring.limit', /.+/],
+    ['/v1/articles?count=maybe', 'querystring.count', /.+/],
+    ['/v1/articles?cursor=bm90LWpzb24', 'querystring.cursor', /cursor/],
+    ['/v1/articles/x?sort=title', 'querystring', /unknown parameter sort; allowed: fields/],
+    ['/v1/articles/x?include=people.friends', 'querystring.include', /unknown include path "people.friends"/],
+  ];
+  for (const [url, path, message] of cases) {
+    const response = await app.inject({ url: url.replace(/\[/g, '%5B').replace(/\]/g, '%5D') });
+    t.equal(response.statusCode, 400, `${url}: 400`);
+    t.match(response.headers['content-type'], /^application\/problem\+json/);
+    const problem = body(response);
+    t.equal(problem.code, 'validation_failed');
+    t.equal(problem.errors[0].path, path, `${url}: names ${path}`);
+    t.match(problem.errors[0].message, message, `${url}: says what is allowed`);
+  }
+});
