@@ -12,6 +12,8 @@ import { createRepositories, type Repositories } from './resources/index.js';
 import { meetingRoutes } from './resources/meetings/routes.js';
 import { organisationRoutes } from './resources/organisations/routes.js';
 import { personRoutes } from './resources/people/routes.js';
+import { searchRoutes } from './search/routes.js';
+import { createSearch } from './search/search.js';
 import { isEmpty, seedDatabase } from './seed/seed.js';
 
 declare module 'fastify' {
@@ -56,6 +58,7 @@ export async function buildApp(config: Config, options: { logger?: FastifyServer
   await app.register(personRoutes(repositories));
   await app.register(organisationRoutes(repositories));
   await app.register(meetingRoutes(repositories));
+  await app.register(searchRoutes(createSearch(database.db)));
   return app;
 }
 

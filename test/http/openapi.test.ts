@@ -17,7 +17,7 @@ t.test('every operation is documented, tagged and secured as it behaves', async 
   const operations = Object.entries(document.paths as Record<string, Record<string, any>>).flatMap(([path, item]) =>
     Object.entries(item).map(([method, operation]) => ({ path, method, operation })),
   );
-  t.equal(operations.length, 25, 'four resources × six operations (list, get, create, replace, update, delete), and health');
+  t.equal(operations.length, 26, 'four resources × six operations (list, get, create, replace, update, delete), search, and health');
   for (const { path, method, operation } of operations) {
     const name = `${method.toUpperCase()} ${path}`;
     t.ok(operation.operationId && operation.summary && operation.tags?.length, `${name}: id, summary, tag`);
