@@ -110,16 +110,15 @@ function highlight(text: string, matches: Span[], cutBefore: boolean, cutAfter: 
 /**
  * A short window of a record's original text around its best match. Fields are tried in the order
  * given; a later field wins only with strictly more distinct terms, so list body fields first to
- * prefer context over a bare title.
+ * prefer context over a bare title. `fields` is never empty: every record has a title or a name.
  */
 export function makeSnippet(fields: SearchField[], terms: Term[]): Snippet {
-  let best: { field: SearchField; hits: Hit[]; window: Span; terms: number } | null = null;
-  for (const field of fields) {
-    const hits = fieldHits(field, terms);
-    const { window, terms: seen } = chooseWindow(field.text, hits);
-    if (best === null || seen > best.terms) best = { field, hits, window, terms: seen };
-  }
-  const { field, hits, window } = best ?? { field: { path: '', text: '' }, hits: [], window: { start: 0, end: 0 } };
+  const { field, hits, window } = fields
+    .map((field) => {
+      const hits = fieldHits(field, terms);
+      return { field, hits, ...chooseWindow(field.text, hits) };
+    })
+    .reduce((best, next) => (next.terms > best.terms ? next : best));
   const inside = hits.filter((h) => h.start >= window.start && h.end <= window.end);
   const matches = merge(inside.map((h) => ({ start: h.start - window.start, end: h.end - window.start })));
   const text = field.text.slice(window.start, window.end);
