@@ -28,6 +28,8 @@ import { createRepositories, type Repositories } from './resources/index.js';
 import { meetingRoutes } from './resources/meetings/routes.js';
 import { organisationRoutes } from './resources/organisations/routes.js';
 import { personRoutes } from './resources/people/routes.js';
+import { searchRoutes } from './search/routes.js';
+import { createSearch } from './search/search.js';
 import { isEmpty, seedDatabase } from './seed/seed.js';
 
 declare module 'fastify' {
@@ -104,6 +106,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(factRoutes(repositories));
   await app.register(articleImportRoutes(repositories));
   await app.register(demoRoutes);
+  await app.register(searchRoutes(createSearch(database.db)));
   return app;
 }
 

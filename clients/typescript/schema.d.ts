@@ -348,6 +348,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search all resources
+         * @description Full-text search with BM25 ranking (titles and names weigh more than body text; exact word forms more than stems), Arabic-aware normalisation and light stemming. Each result carries a snippet of the original text with match offsets.
+         */
+        get: operations["search"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -804,6 +824,43 @@ export interface components {
         ArticleImportResponse: {
             data: components["schemas"]["Article"];
             mentions: components["schemas"]["Mention"][];
+        };
+        TextSpan: {
+            start: number;
+            end: number;
+        };
+        SearchSnippet: {
+            /**
+             * @description the field the snippet is cut from; list items by index
+             * @example body_text
+             */
+            field: string;
+            /** @description where `text` starts in the field (UTF-16 code units) */
+            start: number;
+            /** @description where `text` ends in the field */
+            end: number;
+            /** @description at most about 160 characters of the original text, cut at spaces */
+            text: string;
+            /** @description the matched words or phrases, as offsets into `text` */
+            matches: components["schemas"]["TextSpan"][];
+            /** @description `text` HTML-escaped, matches in `<mark>`, `…` where the field goes on */
+            html: string;
+        };
+        SearchResult: {
+            /** @enum {string} */
+            type: "articles" | "people" | "organisations" | "meetings";
+            id: string;
+            slug: string;
+            /** @description the title (articles, meetings) or name (people, organisations) */
+            title_or_name: string;
+            /** @description relevance (BM25, higher is better); comparable only within one query */
+            score: number;
+            snippet: components["schemas"]["SearchSnippet"];
+        };
+        SearchResults: {
+            data: components["schemas"]["SearchResult"][];
+            meta: components["schemas"]["ListMeta"];
+            links: components["schemas"]["ListLinks"];
         };
         /**
          * @example {
@@ -1331,6 +1388,11 @@ export interface operations {
                  * @example false
                  */
                 count?: "true" | "false";
+                /**
+                 * @description Words to find, all of which must match. Arabic is normalised (diacritics, tatweel, hamza forms of alef, ى/ي, ة/ه) and lightly stemmed (ال، و، بال… and common suffixes), so الداخليه finds الداخلية. `"…"` matches a phrase; a trailing `*` a prefix. Other punctuation and FTS operators are treated as separators.
+                 * @example التعاون الأمني
+                 */
+                q?: string;
                 /**
                  * @description Comma list of the fields to return (`id` is always there). One of: id, slug, version, created_at, updated_at, title, language, summary, body, body_text, source, published_at, person_ids, organisation_ids, meeting_ids
                  * @example id,slug,title,person_ids
@@ -3142,6 +3204,11 @@ export interface operations {
                  */
                 count?: "true" | "false";
                 /**
+                 * @description Words to find, all of which must match. Arabic is normalised (diacritics, tatweel, hamza forms of alef, ى/ي, ة/ه) and lightly stemmed (ال، و، بال… and common suffixes), so الداخليه finds الداخلية. `"…"` matches a phrase; a trailing `*` a prefix. Other punctuation and FTS operators are treated as separators.
+                 * @example التعاون الأمني
+                 */
+                q?: string;
+                /**
                  * @description Comma list of the fields to return (`id` is always there). One of: id, slug, version, created_at, updated_at, name, honorific, position, country, aliases, affiliations
                  * @example id,slug,name,honorific
                  */
@@ -4305,6 +4372,11 @@ export interface operations {
                  * @example false
                  */
                 count?: "true" | "false";
+                /**
+                 * @description Words to find, all of which must match. Arabic is normalised (diacritics, tatweel, hamza forms of alef, ى/ي, ة/ه) and lightly stemmed (ال، و، بال… and common suffixes), so الداخليه finds الداخلية. `"…"` matches a phrase; a trailing `*` a prefix. Other punctuation and FTS operators are treated as separators.
+                 * @example التعاون الأمني
+                 */
+                q?: string;
                 /**
                  * @description Comma list of the fields to return (`id` is always there). One of: id, slug, version, created_at, updated_at, name, kind, country, parent_id, aliases, members
                  * @example id,slug,name,kind
@@ -5512,6 +5584,11 @@ export interface operations {
                  * @example false
                  */
                 count?: "true" | "false";
+                /**
+                 * @description Words to find, all of which must match. Arabic is normalised (diacritics, tatweel, hamza forms of alef, ى/ي, ة/ه) and lightly stemmed (ال، و، بال… and common suffixes), so الداخليه finds الداخلية. `"…"` matches a phrase; a trailing `*` a prefix. Other punctuation and FTS operators are treated as separators.
+                 * @example التعاون الأمني
+                 */
+                q?: string;
                 /**
                  * @description Comma list of the fields to return (`id` is always there). One of: id, slug, version, created_at, updated_at, title, status, starts_at, date_text, location, summary, topics, outcomes, host_organisation_id, participants, organisation_ids, article_ids
                  * @example id,slug,title,participants
@@ -7680,6 +7757,183 @@ export interface operations {
             };
             /** @description A referenced record does not exist; A reference is not allowed; The idempotency key was used for a different request */
             422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    search: {
+        parameters: {
+            query: {
+                /**
+                 * @description Words to find, all of which must match. Arabic is normalised (diacritics, tatweel, hamza forms of alef, ى/ي, ة/ه) and lightly stemmed (ال، و، بال… and common suffixes), so الداخليه finds الداخلية. `"…"` matches a phrase; a trailing `*` a prefix. Other punctuation and FTS operators are treated as separators.
+                 * @example التعاون الأمني
+                 */
+                q: string;
+                /**
+                 * @description restrict to these resource types (default: all)
+                 * @example articles,meetings
+                 */
+                type?: string;
+                /**
+                 * @description page size
+                 * @example 20
+                 */
+                limit?: number;
+                /**
+                 * @description opaque cursor from meta.next_cursor of the same query
+                 * @example Wy02LjA1NDQ4MzMxMTE5MDk4MzUsIm1lZXRpbmdzIiwiMDE5NmIyYTAtN2MwMC03MDAwLTgwMDAtMDAwMDAwMDAwMDA3IiwiY2tLUTN0SlVIVW9qdldTViJd
+                 */
+                cursor?: string;
+                /**
+                 * @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it
+                 * @example json
+                 */
+                format?: "json" | "jsonld" | "ninjs";
+            };
+            header?: {
+                /**
+                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
+                 * @example checkout-7f3a
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description ETags the client holds: 304 without a body when one is current
+                 * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+                /**
+                 * @description HTTP date: 304 when nothing changed since (ignored when If-None-Match is sent)
+                 * @example Thu, 26 Nov 2026 09:00:00 GMT
+                 */
+                "If-Modified-Since"?: components["parameters"]["IfModifiedSince"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    Link: components["headers"]["Link"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "type": "meetings",
+                     *           "id": "0196b2a0-7c00-7000-8000-000000000007",
+                     *           "slug": "العدواني-بحث-مع-وفد-من-الداخلية-السعودية-تعزيز",
+                     *           "title_or_name": "العدواني بحث مع وفد من «الداخلية» السعودية تعزيز التعاون الأمني وتبادل الخبرات",
+                     *           "score": 6.0544833111909835,
+                     *           "snippet": {
+                     *             "field": "summary",
+                     *             "start": 50,
+                     *             "end": 206,
+                     *             "text": "العدواني اجتماعًا مع وفد رفيع المستوى من وزارة الداخلية السعودية أمس الأربعاء لمناقشة سبل تعزيز التعاون الأمني وتبادل الخبرات في المجالات الإدارية والتقنية.",
+                     *             "matches": [
+                     *               {
+                     *                 "start": 96,
+                     *                 "end": 103
+                     *               },
+                     *               {
+                     *                 "start": 104,
+                     *                 "end": 110
+                     *               }
+                     *             ],
+                     *             "html": "…العدواني اجتماعًا مع وفد رفيع المستوى من وزارة الداخلية السعودية أمس الأربعاء لمناقشة سبل تعزيز <mark>التعاون</mark> <mark>الأمني</mark> وتبادل الخبرات في المجالات الإدارية والتقنية."
+                     *           }
+                     *         },
+                     *         {
+                     *           "type": "articles",
+                     *           "id": "0196b2a0-7c00-7000-8000-000000000001",
+                     *           "slug": "العدواني-بحث-مع-وفد-من-الداخلية-السعودية-تعزيز",
+                     *           "title_or_name": "العدواني بحث مع وفد من «الداخلية» السعودية تعزيز التعاون الأمني وتبادل الخبرات",
+                     *           "score": 5.407921768212522,
+                     *           "snippet": {
+                     *             "field": "body_text",
+                     *             "start": 115,
+                     *             "end": 271,
+                     *             "text": "أمس الأربعاء لمناقشة سبل تعزيز التعاون الأمني وتبادل الخبرات في المجالات الإدارية والتقنية. يهدف هذا اللقاء إلى تطوير آليات العمل المشترك ورفع كفاءة الخدمات",
+                     *             "matches": [
+                     *               {
+                     *                 "start": 31,
+                     *                 "end": 38
+                     *               },
+                     *               {
+                     *                 "start": 39,
+                     *                 "end": 45
+                     *               }
+                     *             ],
+                     *             "html": "…أمس الأربعاء لمناقشة سبل تعزيز <mark>التعاون</mark> <mark>الأمني</mark> وتبادل الخبرات في المجالات الإدارية والتقنية. يهدف هذا اللقاء إلى تطوير آليات العمل المشترك ورفع كفاءة الخدمات…"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "meta": {
+                     *         "limit": 20,
+                     *         "next_cursor": null
+                     *       },
+                     *       "links": {
+                     *         "self": "/v1/search?q=%D8%A7%D9%84%D8%AA%D8%B9%D8%A7%D9%88%D9%86%20%D8%A7%D9%84%D8%A3%D9%85%D9%86%D9%8A",
+                     *         "next": null
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SearchResults"];
+                };
+            };
+            /** @description Not modified: the copy the client holds is current */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is not valid; The request body cannot be read */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description None of the accepted media types is offered */
+            406: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;

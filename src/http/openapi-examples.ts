@@ -1,10 +1,13 @@
 import { openDatabase } from '../db/database.js';
 import { problemCodes, type FieldError, type ProblemCode } from '../errors.js';
 import { entityTypeOfResource } from '../facts/entities.js';
-import { encodeCursor } from '../list/cursor.js';
+import { decodeCursor, encodeCursor } from '../list/cursor.js';
 import { mapContext, type Kind, type MapContext } from '../representations/context.js';
 import { formats, jsonMediaType, mappedRecordName } from '../representations/index.js';
 import { createRepositories, resourceKinds, type Repositories } from '../resources/index.js';
+import { searchText } from '../search/query.js';
+import { createSearch, type Search } from '../search/search.js';
+import { searchTypes } from '../search/sources.js';
 import { seedDatabase } from '../seed/seed.js';
 import { operations } from './openapi-tidy.js';
 import { problem, problemMediaType } from './problem.js';
@@ -13,6 +16,7 @@ type Json = Record<string, any>;
 type Rec = Json & { id: string; slug: string; created_at: string; updated_at: string };
 
 const schemaRef = '#/components/schemas/';
+const exampleQuery = searchText.meta()?.example as string;
 /** Seeding stamps records with the time it ran; the document shows one fixed time so it does not drift. */
 const exampleTime = '2026-11-26T09:00:00.000Z';
 
@@ -90,6 +94,7 @@ class ExampleBuilder {
     private readonly document: Json,
     private readonly records: Record<Kind, Rec[]>,
     private readonly repositories: Repositories,
+    private readonly search: Search,
   ) {
     this.ctx = mapContext(document.servers?.[0]?.url ?? '', repositories);
     // Every record shape the resource routes answer with (the record, and its view with embedded relations).
@@ -134,10 +139,19 @@ class ExampleBuilder {
       : format.one(map(envelope.rows[0], this.ctx));
   }
 
-  /** Mentions and provenance, as the seed recorded them for its first record of the path's kind. */
+  private searchPage(limit: number) {
+    return this.search.search({ q: exampleQuery, types: searchTypes, limit });
+  }
+
+  /** Search results, mentions and provenance, as the seed gives them for its first record of the path's kind. */
   private factsExample(path: string): unknown {
+    if (path === '/v1/search') {
+      // One page holds every match in the seed, so the example has no cursor to keep stable.
+      const { results } = this.searchPage(20);
+      return { data: results, meta: { limit: 20, next_cursor: null }, links: { self: `/v1/search?q=${encodeURIComponent(exampleQuery)}`, next: null } };
+    }
     const kind = kindOfPath(path);
-    const first = kind ? this.records[kind][0] : undefined;
+    const first = kind ? this.records[kind]?.[0] : undefined;
     if (!kind || !first) return undefined;
     const sample = <T>(rows: T[]) => rows.slice(0, 3);
     if (path === '/v1/articles/import') return { data: first, mentions: sample(this.repositories.mentions.list(first.id)) };
@@ -174,6 +188,11 @@ class ExampleBuilder {
 
   parameter(path: string, parameter: Json, stableId: (raw: string) => string): unknown {
     const first = this.records[kindOfPath(path)!]?.[0];
+    if (path === '/v1/search' && parameter.name === 'cursor') {
+      // The cursor of "page two" with one result a page, with the stable stand-in for the id it holds.
+      const [rank, type, id, query] = decodeCursor(this.searchPage(1).nextCursor!) as [number, string, string, string];
+      return encodeCursor([rank, type, stableId(id), query]);
+    }
     if (parameter.in === 'path' && parameter.name === 'id') return first?.slug;
     // A cursor that continues after the first record: "page two".
     if (parameter.in === 'query' && parameter.name === 'cursor' && first) return encodeCursor(stableId(first.id));
@@ -205,7 +224,7 @@ export function attachExamples(document: Json): Json {
   const { database, repositories, records } = seededRecords();
   try {
     const stable = stabiliser(records);
-    const builder = new ExampleBuilder(document, records, repositories);
+    const builder = new ExampleBuilder(document, records, repositories, createSearch(database.db));
     const paths = structuredClone(document.paths) as Json;
     for (const { path, operation } of operations({ paths })) attachOperationExamples(builder, path, operation, stable.id);
     return { ...document, paths: stable.apply(paths) };

@@ -21,6 +21,7 @@ const tags = [
   { name: 'people', description: 'People named in the news, with their affiliations' },
   { name: 'organisations', description: 'Ministries, agencies, governments and committees' },
   { name: 'meetings', description: 'Meetings with their host, participants, topics and outcomes' },
+  { name: 'search', description: 'Arabic-aware full-text search across all resources' },
   { name: 'meta', description: 'Health and the API contract' },
 ];
 

@@ -12,3 +12,10 @@ export function decodeCursor(cursor: string): unknown {
     throw new KhabarError('validation_failed', 'cursor is not one this API issued', [{ path: 'querystring.cursor', message: 'malformed cursor' }]);
   }
 }
+
+/** The URL of the next page: the request's own URL with the cursor set (relative, as `links` are). */
+export function nextPageLink(requestUrl: string, cursor: string): string {
+  const url = new URL(requestUrl, 'http://khabar.invalid');
+  url.searchParams.set('cursor', cursor);
+  return `${url.pathname}${url.search}`;
+}

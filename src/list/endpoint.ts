@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { Db } from '../db/database.js';
 import { dataEnvelope, listEnvelope } from '../resources/shared/schemas.js';
+import { nextPageLink } from './cursor.js';
 import { createEmbedder, type Sources } from './embed.js';
 import { getParams, listParams, toListQuery, toShaping } from './params.js';
 import type { ListPage, ListQuery } from './query.js';
@@ -12,12 +13,6 @@ type Row = Record<string, unknown>;
 
 interface Lister {
   list(query: ListQuery): ListPage<{ id: string }>;
-}
-
-function nextLink(request: FastifyRequest, cursor: string): string {
-  const url = new URL(request.url, 'http://khabar.invalid');
-  url.searchParams.set('cursor', cursor);
-  return `${url.pathname}${url.search}`;
 }
 
 /**
@@ -46,7 +41,7 @@ export function listEndpoint(name: string, record: z.ZodObject, spec: ListSpec, 
         list(request: FastifyRequest, reply: FastifyReply) {
           const params = request.query as Row;
           const page = repository.list(toListQuery(params, spec));
-          const next = page.nextCursor === null ? null : nextLink(request, page.nextCursor);
+          const next = page.nextCursor === null ? null : nextPageLink(request.url, page.nextCursor);
           if (next) reply.header('Link', `<${next}>; rel="next"`);
           return {
             data: embed(page.rows, toShaping(params)),

@@ -1,5 +1,6 @@
 import type { Db } from '../db/database.js';
 import { createFacts } from '../facts/index.js';
+import { searchIndexer } from '../search/indexer.js';
 import { articleRepository } from './articles/repository.js';
 import { meetingRepository } from './meetings/repository.js';
 import { organisationRepository } from './organisations/repository.js';
@@ -13,6 +14,9 @@ export function createRepositories(db: Db) {
     organisations: organisationRepository(db),
     meetings: meetingRepository(db),
   };
+  // Wired here, where repositories are made, so no write path (API, seed, CLI) can bypass the index.
+  const index = searchIndexer(db);
+  for (const [type, repository] of Object.entries(resources)) repository.onWrite(index.follow(type as keyof typeof resources));
   return { ...resources, ...createFacts(db, resources) };
 }
 

@@ -35,8 +35,8 @@ t.test('every operation is documented, tagged, exemplified and secured as it beh
   );
   t.equal(
     operations.length,
-    30,
-    'four resources × six operations (list, get, create, replace, update, delete), health, article mentions and import, and three provenance lists',
+    31,
+    'four resources × six operations (list, get, create, replace, update, delete), health, search, article mentions and import, and three provenance lists',
   );
   for (const { path, method, operation } of operations) {
     const name = `${method.toUpperCase()} ${path}`;

@@ -280,7 +280,7 @@ t.test('list parameters: pages, count, links, and every way to get one wrong', a
   t.equal(link, `<${page.links.next}>; rel="next"`);
 
   const cases: Array<[string, string, RegExp]> = [
-    ['/v1/people?colour=blue', 'querystring', /unknown parameter colour; allowed: limit, cursor, sort, filter, count, fields/],
+    ['/v1/people?colour=blue', 'querystring', /unknown parameter colour; allowed: limit, cursor, sort, filter, count, q, fields/],
     ['/v1/people?filter[nme]=x', 'querystring.filter', /unknown filter nme; allowed: id, slug, updated_at, name, country, organisation/],
     ['/v1/people?filter[name][like]=x', 'querystring.filter.name', /unknown operator like; allowed: eq, ne, lt, lte, gt, gte, in, nin, contains, startswith/],
     ['/v1/people?filter[name][null]=true', 'querystring.filter.name', /unknown operator null/],

@@ -1,4 +1,5 @@
 import { columnFilter, defineList, embedMany, linkFilter, recordFilters } from '../../list/spec.js';
+import { searchListExtension } from '../../search/list-extension.js';
 import { articleMeetings, articleOrganisations, articlePeople, articles } from './table.js';
 
 export const articleList = defineList({
@@ -17,5 +18,6 @@ export const articleList = defineList({
     organisations: embedMany('organisation_ids', 'organisations'),
     meetings: embedMany('meeting_ids', 'meetings'),
   },
+  extensions: [searchListExtension('articles')],
   examples: { sort: '-published_at,title', filter: { language: { eq: 'ar' }, published_at: { gte: '2026-01-01' } }, fields: 'id,slug,title,person_ids', include: 'people,organisations' },
 });

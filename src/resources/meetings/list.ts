@@ -1,4 +1,5 @@
 import { columnFilter, defineList, embedMany, embedNested, embedOne, linkFilter, recordFilters } from '../../list/spec.js';
+import { searchListExtension } from '../../search/list-extension.js';
 import { meetingOrganisations, meetingParticipants, meetings } from './table.js';
 
 export const meetingList = defineList({
@@ -19,5 +20,6 @@ export const meetingList = defineList({
     organisations: embedMany('organisation_ids', 'organisations'),
     articles: embedMany('article_ids', 'articles'),
   },
+  extensions: [searchListExtension('meetings')],
   examples: { sort: '-starts_at', filter: { status: { eq: 'held' } }, fields: 'id,slug,title,participants', include: 'host,participants.person' },
 });

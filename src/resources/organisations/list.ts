@@ -1,4 +1,5 @@
 import { columnFilter, defineList, embedNested, embedOne, embedReverse, recordFilters } from '../../list/spec.js';
+import { searchListExtension } from '../../search/list-extension.js';
 import { articleOrganisations } from '../articles/table.js';
 import { meetingOrganisations } from '../meetings/table.js';
 import { organisations } from './table.js';
@@ -19,5 +20,6 @@ export const organisationList = defineList({
     meetings: embedReverse(meetingOrganisations, meetingOrganisations.organisation_id, meetingOrganisations.meeting_id, 'meetings'),
     articles: embedReverse(articleOrganisations, articleOrganisations.subject_id, articleOrganisations.article_id, 'articles'),
   },
+  extensions: [searchListExtension('organisations')],
   examples: { sort: 'name', filter: { kind: { in: 'ministry,agency' }, country: { eq: 'KW' } }, fields: 'id,slug,name,kind', include: 'parent,members.person' },
 });

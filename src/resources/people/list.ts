@@ -1,4 +1,5 @@
 import { columnFilter, defineList, embedNested, embedReverse, linkFilter, recordFilters } from '../../list/spec.js';
+import { searchListExtension } from '../../search/list-extension.js';
 import { articlePeople } from '../articles/table.js';
 import { meetingParticipants } from '../meetings/table.js';
 import { affiliations, people } from './table.js';
@@ -16,5 +17,6 @@ export const personList = defineList({
     meetings: embedReverse(meetingParticipants, meetingParticipants.person_id, meetingParticipants.meeting_id, 'meetings'),
     articles: embedReverse(articlePeople, articlePeople.subject_id, articlePeople.article_id, 'articles'),
   },
+  extensions: [searchListExtension('people')],
   examples: { sort: 'name', filter: { country: { eq: 'KW' } }, fields: 'id,slug,name,honorific', include: 'affiliations.organisation' },
 });

@@ -1,0 +1,15 @@
+import { loadConfig } from '../config.js';
+import { openDatabase } from '../db/database.js';
+import { searchIndexer } from '../search/indexer.js';
+
+/** `npm run search:reindex`: rebuilds the full-text index from the records (after an upgrade, or to repair it). */
+try {
+  const database = openDatabase(loadConfig().databaseUrl);
+  const counts = searchIndexer(database.db).rebuild();
+  database.close();
+  const summary = Object.entries(counts).map(([type, n]) => `${n} ${type}`);
+  process.stdout.write(`search index rebuilt: ${summary.join(', ')}\n`);
+} catch (error) {
+  process.stderr.write(`khabar search:reindex: ${(error as Error).message}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,91 @@
+import { and, eq, sql } from 'drizzle-orm';
+import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
+import type { Db } from '../db/database.js';
+import type { WriteEvent } from '../resources/shared/repository.js';
+import { normaliseArabic } from '../text/arabic.js';
+import { stemArabic, words } from '../text/stem.js';
+import { readFields, searchSources, searchTypes, type SearchField, type SearchType } from './sources.js';
+import { searchDocuments, searchIndex } from './table.js';
+
+/** The words and the stems of some texts, each as one space-separated string (what FTS5 indexes). */
+export function analyse(fields: SearchField[]): { words: string; stems: string } {
+  const all = fields.flatMap((field) => words(normaliseArabic(field.text)).map((word) => word.text));
+  return { words: all.join(' '), stems: all.map(stemArabic).join(' ') };
+}
+
+type Row = Record<string, unknown>;
+
+/** Writes and removes index entries; every call runs inside the caller's transaction. */
+export function searchIndexer(db: Db) {
+  const placeholder = sql.placeholder;
+  const findDocument = db
+    .select({ doc_id: searchDocuments.doc_id })
+    .from(searchDocuments)
+    .where(and(eq(searchDocuments.record_id, placeholder('id')), eq(searchDocuments.type, placeholder('type'))))
+    .prepare();
+  const insertDocument = db
+    .insert(searchDocuments)
+    .values({ type: placeholder('type'), record_id: placeholder('id') })
+    .returning({ doc_id: searchDocuments.doc_id })
+    .prepare();
+  const deleteDocument = db.delete(searchDocuments).where(eq(searchDocuments.doc_id, placeholder('doc'))).prepare();
+  const insertEntry = db
+    .insert(searchIndex)
+    .values({
+      rowid: placeholder('doc'),
+      type: placeholder('type'),
+      title: placeholder('title'),
+      title_stem: placeholder('title_stem'),
+      body: placeholder('body'),
+      body_stem: placeholder('body_stem'),
+    })
+    .prepare();
+  const deleteEntry = db.delete(searchIndex).where(eq(searchIndex.rowid, placeholder('doc'))).prepare();
+
+  const documentOf = (type: SearchType, id: string) => (findDocument.get({ id, type }) as { doc_id: number } | undefined)?.doc_id;
+
+  function remove(type: SearchType, id: string) {
+    const doc = documentOf(type, id);
+    if (doc === undefined) return;
+    deleteEntry.run({ doc });
+    deleteDocument.run({ doc });
+  }
+
+  function put(type: SearchType, row: Row) {
+    const source = searchSources[type];
+    const title = analyse(readFields(source.title, row));
+    const body = analyse(readFields(source.body, row));
+    let doc = documentOf(type, row.id as string);
+    if (doc === undefined) doc = (insertDocument.all({ type, id: row.id }) as Array<{ doc_id: number }>)[0]!.doc_id;
+    else deleteEntry.run({ doc });
+    insertEntry.run({ doc, type, title: title.words, title_stem: title.stems, body: body.words, body_stem: body.stems });
+  }
+
+  return {
+    put,
+    remove,
+    /** Keeps the index in step with one resource's writes. */
+    follow(type: SearchType) {
+      return (event: WriteEvent<{ id: string }>) => {
+        if (event.kind === 'delete') remove(type, event.id);
+        else put(type, event.record);
+      };
+    },
+    /** Empties the index and indexes every record again, in one transaction. */
+    rebuild(): Record<SearchType, number> {
+      return db.transaction(() => {
+        db.delete(searchDocuments).run();
+        db.run(sql`insert into search_index (search_index) values ('delete-all')`);
+        const counts = {} as Record<SearchType, number>;
+        for (const type of searchTypes) {
+          const rows = db.select().from(searchSources[type].table as SQLiteTable).all() as Row[];
+          for (const row of rows) put(type, row);
+          counts[type] = rows.length;
+        }
+        return counts;
+      });
+    },
+  };
+}
+
+export type SearchIndexer = ReturnType<typeof searchIndexer>;

@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import { KhabarError } from '../errors.js';
+import { normaliseArabic } from '../text/arabic.js';
+import { stemArabic, stripArabicPrefix, words } from '../text/stem.js';
+import { searchTypes, type SearchType } from './sources.js';
+
+/** One part of a query: a word, a word with a trailing `*`, or a quoted phrase. All words are normalised. */
+export type Term = { kind: 'word'; word: string } | { kind: 'prefix'; word: string } | { kind: 'phrase'; words: string[] };
+
+/** The query text, the same on /v1/search and as `q=` on every list. */
+export const searchText = z
+  .string()
+  .min(1)
+  .max(500)
+  .meta({
+    description:
+      'Words to find, all of which must match. Arabic is normalised (diacritics, tatweel, hamza forms of alef, ى/ي, ة/ه) and ' +
+      'lightly stemmed (ال، و، بال… and common suffixes), so الداخليه finds الداخلية. `"…"` matches a phrase; a trailing `*` a prefix. ' +
+      'Other punctuation and FTS operators are treated as separators.',
+    example: 'التعاون الأمني',
+  });
+
+/** More terms than this is not a search anyone types; the bound keeps every MATCH expression small. */
+export const maxTerms = 32;
+
+/** Shorter prefixes would match most of the index. */
+const minPrefixLength = 2;
+
+const wordsOf = (text: string) => words(normaliseArabic(text)).map((w) => w.text);
+
+function unquotedTerms(text: string): Term[] {
+  return text
+    .split(/\s+/u)
+    .flatMap((chunk): Term[] => {
+      const found = wordsOf(chunk);
+      const last = found.at(-1);
+      if (last === undefined || !chunk.endsWith('*') || last.length < minPrefixLength) return found.map((word) => ({ kind: 'word', word }));
+      return [...found.slice(0, -1).map((word): Term => ({ kind: 'word', word })), { kind: 'prefix', word: last }];
+    });
+}
+
+function quotedTerm(text: string): Term[] {
+  const found = wordsOf(text);
+  if (found.length === 0) return [];
+  return found.length === 1 ? [{ kind: 'word', word: found[0]! }] : [{ kind: 'phrase', words: found }];
+}
+
+/**
+ * Reads a query as the user typed it: `"..."` is a phrase (an unclosed quote runs to the end), a
+ * trailing `*` makes a prefix, everything else is words that must all match. Punctuation and FTS5
+ * syntax are never operators here: they separate words or are dropped.
+ */
+export function parseQuery(q: string): Term[] {
+  const terms = q.split('"').flatMap((segment, i) => (i % 2 === 1 ? quotedTerm(segment) : unquotedTerms(segment)));
+  if (terms.length > maxTerms) {
+    throw new KhabarError('validation_failed', `the query has ${terms.length} terms; at most ${maxTerms} are searched`, [
+      { path: 'query.q', message: `at most ${maxTerms} words or phrases` },
+    ]);
+  }
+  return terms;
+}
+
+/** An FTS5 string: our words never contain a double quote, but quoting is what makes any input data. */
+const quote = (text: string) => `"${text.replaceAll('"', '""')}"`;
+
+const exactColumns = '{title body}';
+const stemColumns = '{title_stem body_stem}';
+
+function termExpression(term: Term): string {
+  switch (term.kind) {
+    case 'word':
+      return `(${exactColumns} : ${quote(term.word)} OR ${stemColumns} : ${quote(stemArabic(term.word))})`;
+    case 'prefix':
+      return `(${exactColumns} : ${quote(term.word)} * OR ${stemColumns} : ${quote(stripArabicPrefix(term.word))} *)`;
+    case 'phrase':
+      return `(${exactColumns} : ${quote(term.words.join(' '))} OR ${stemColumns} : ${quote(term.words.map(stemArabic).join(' '))})`;
+  }
+}
+
+/**
+ * The FTS5 MATCH expression for some terms within some types, built only from quoted words of our
+ * own tokenizer; null when the query has no word to search for.
+ */
+export function matchExpression(terms: Term[], types: readonly SearchType[]): string | null {
+  if (terms.length === 0) return null;
+  // All types need no filter, and skipping it spares FTS5 a posting list as long as the index.
+  const typeFilter = new Set(types).size < searchTypes.length ? [`type : (${types.map(quote).join(' OR ')})`] : [];
+  return [...typeFilter, ...terms.map(termExpression)].join(' AND ');
+}

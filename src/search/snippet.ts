@@ -1,0 +1,133 @@
+import { normaliseWithOffsets, originalSpan } from '../text/arabic.js';
+import { stemArabic, stripArabicPrefix, words, type Word } from '../text/stem.js';
+import type { Term } from './query.js';
+import type { SearchField } from './sources.js';
+
+/** Longest snippet, in UTF-16 code units of the original text. */
+export const snippetLength = 160;
+/** How much text before the first match a snippet keeps, when it can. */
+const leadLength = 40;
+
+export interface Span {
+  start: number;
+  end: number;
+}
+
+export interface Snippet {
+  field: string;
+  /** Where `text` lies in the field's original text. */
+  start: number;
+  end: number;
+  text: string;
+  /** Matches, as offsets into `text`. */
+  matches: Span[];
+  /** `text` HTML-escaped, matches wrapped in `<mark>`, `…` where the field goes on. */
+  html: string;
+}
+
+type IndexedWord = Word & { stem: string };
+interface Hit extends Span {
+  term: number;
+}
+
+/** Word positions (in the normalised text) where a term matches, by the same rules as the index. */
+function termHits(term: Term, found: IndexedWord[]): Span[] {
+  if (term.kind === 'phrase') {
+    const stems = term.words.map(stemArabic);
+    const hits: Span[] = [];
+    for (let i = 0; i + stems.length <= found.length; i++) {
+      if (stems.every((stem, k) => found[i + k]!.stem === stem)) hits.push({ start: found[i]!.start, end: found[i + stems.length - 1]!.end });
+    }
+    return hits;
+  }
+  const matches =
+    term.kind === 'word'
+      ? (w: IndexedWord) => w.text === term.word || w.stem === stemArabic(term.word)
+      : (w: IndexedWord) => w.text.startsWith(term.word) || w.stem.startsWith(stripArabicPrefix(term.word));
+  return found.filter(matches);
+}
+
+/** Matches of the terms in one field, as spans of the original text, in text order. */
+function fieldHits(field: SearchField, terms: Term[]): Hit[] {
+  const normalised = normaliseWithOffsets(field.text);
+  const found = words(normalised.text).map((w) => ({ ...w, stem: stemArabic(w.text) }));
+  return terms
+    .flatMap((term, i) =>
+      termHits(term, found).map((span) => {
+        const [start, end] = originalSpan(normalised, span.start, span.end, field.text);
+        return { start, end, term: i };
+      }),
+    )
+    .sort((a, b) => a.start - b.start || b.end - a.end);
+}
+
+/** The window of at most snippetLength around the hit that sees the most distinct terms, cut at spaces. */
+function chooseWindow(text: string, hits: Hit[]): { window: Span; terms: number } {
+  if (hits.length === 0) return { window: { start: 0, end: Math.min(text.length, snippetLength) }, terms: 0 };
+  let best = { anchor: hits[0]!, terms: 0 };
+  for (const anchor of hits) {
+    const reach = anchor.start + snippetLength - leadLength;
+    const terms = new Set(hits.filter((h) => h.start >= anchor.start && h.end <= reach).map((h) => h.term)).size;
+    if (terms > best.terms) best = { anchor, terms };
+  }
+  const { anchor } = best;
+  let start = Math.max(0, Math.min(anchor.start - leadLength, text.length - snippetLength));
+  if (start > 0) start = Math.min(anchor.start, nextSpace(text, start));
+  let end = Math.min(text.length, start + snippetLength);
+  if (end < text.length) end = Math.max(anchor.end, text.lastIndexOf(' ', end));
+  return { window: { start, end }, terms: best.terms };
+}
+
+function nextSpace(text: string, from: number): number {
+  const at = text.indexOf(' ', from);
+  return at === -1 ? from : at + 1;
+}
+
+const escapes: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => escapes[c]!);
+
+/** Overlapping hits (a word inside a matched phrase) become one span. */
+function merge(spans: Span[]): Span[] {
+  const merged: Span[] = [];
+  for (const span of spans) {
+    const last = merged.at(-1);
+    if (last && span.start <= last.end) last.end = Math.max(last.end, span.end);
+    else merged.push({ ...span });
+  }
+  return merged;
+}
+
+function highlight(text: string, matches: Span[], cutBefore: boolean, cutAfter: boolean): string {
+  let html = cutBefore ? '…' : '';
+  let at = 0;
+  for (const m of matches) {
+    html += `${escapeHtml(text.slice(at, m.start))}<mark>${escapeHtml(text.slice(m.start, m.end))}</mark>`;
+    at = m.end;
+  }
+  return html + escapeHtml(text.slice(at)) + (cutAfter ? '…' : '');
+}
+
+/**
+ * A short window of a record's original text around its best match. Fields are tried in the order
+ * given; a later field wins only with strictly more distinct terms, so list body fields first to
+ * prefer context over a bare title. `fields` is never empty: every record has a title or a name.
+ */
+export function makeSnippet(fields: SearchField[], terms: Term[]): Snippet {
+  const { field, hits, window } = fields
+    .map((field) => {
+      const hits = fieldHits(field, terms);
+      return { field, hits, ...chooseWindow(field.text, hits) };
+    })
+    .reduce((best, next) => (next.terms > best.terms ? next : best));
+  const inside = hits.filter((h) => h.start >= window.start && h.end <= window.end);
+  const matches = merge(inside.map((h) => ({ start: h.start - window.start, end: h.end - window.start })));
+  const text = field.text.slice(window.start, window.end);
+  return {
+    field: field.path,
+    start: window.start,
+    end: window.end,
+    text,
+    matches,
+    html: highlight(text, matches, window.start > 0, window.end < field.text.length),
+  };
+}

@@ -1,0 +1,262 @@
+import { sql } from 'drizzle-orm';
+import t from 'tap';
+import { articles } from '../../src/resources/articles/table.js';
+import { searchIndexer } from '../../src/search/indexer.js';
+import { createSearch, matchingRecords } from '../../src/search/search.js';
+import { auth, body, build } from '../helper.js';
+import { resourceCases } from '../resources/fixtures.js';
+
+const json = { ...auth, 'content-type': 'application/json' };
+const searchUrl = (q: string, extra = '') => `/v1/search?q=${encodeURIComponent(q)}${extra}`;
+
+t.test('the seed is indexed, and results carry the original text around the match', async (t) => {
+  const app = await build(t);
+  const response = await app.inject({ url: searchUrl('العدوانى') });
+  t.equal(response.statusCode, 200);
+  const { data, meta, links } = body(response);
+  t.same(
+    data.map((r: { type: string }) => r.type).sort(),
+    ['articles', 'meetings', 'people'],
+    'the person, and the article and meeting that name him',
+  );
+  t.same(meta, { limit: 20, next_cursor: null });
+  t.same(links, { self: searchUrl('العدوانى'), next: null });
+  const person = data.find((r: { type: string }) => r.type === 'people');
+  t.match(person, { slug: 'علي-العدواني', title_or_name: 'علي العدواني', snippet: { field: 'name', text: 'علي العدواني', matches: [{ start: 4, end: 12 }] } });
+  t.equal(person.score, Math.max(...data.map((r: { score: number }) => r.score)), 'a name match ranks first');
+
+  const article = data.find((r: { type: string }) => r.type === 'articles');
+  const stored = app.repositories.articles.find(article.id)!;
+  const { snippet } = article;
+  t.equal(snippet.field, 'body_text');
+  t.equal(stored.body_text.slice(snippet.start, snippet.end), snippet.text, 'the snippet is the original text at its offsets');
+  t.ok(snippet.text.length <= 170, 'the snippet is short');
+  t.ok(snippet.matches.length >= 1);
+  for (const m of snippet.matches) t.equal(snippet.text.slice(m.start, m.end), 'العدواني', 'each match is the word as written');
+  t.match(snippet.html, /^….*<mark>العدواني<\/mark>.*…$/su, 'html marks the match and shows the cuts');
+});
+
+t.test('diacritics in the text are kept in the snippet and included in the match', async (t) => {
+  const app = await build(t);
+  const created = await app.inject({
+    method: 'POST',
+    url: '/v1/articles',
+    headers: json,
+    payload: { slug: 'مشكول', title: 'نص مشكول', language: 'ar', body: [{ type: 'paragraph', text: 'قالت وِزارَةُ الدّاخِلِيّةِ <b>"إنّ" & أنّ</b> شيئًا' }] },
+  });
+  t.equal(created.statusCode, 201);
+  const { data } = body(await app.inject({ url: searchUrl('الداخليه', '&type=articles') }));
+  const result = data.find((r: { id: string }) => r.id === body(created).data.id);
+  t.same(result.snippet.matches.map((m: { start: number; end: number }) => result.snippet.text.slice(m.start, m.end)), ['الدّاخِلِيّةِ']);
+  t.equal(result.snippet.html, 'قالت وِزارَةُ <mark>الدّاخِلِيّةِ</mark> &lt;b&gt;&quot;إنّ&quot; &amp; أنّ&lt;/b&gt; شيئًا', 'the html is escaped');
+});
+
+t.test('phrases match as phrases, a trailing * is a prefix, all words must match', async (t) => {
+  const app = await build(t);
+  const types = async (q: string) => body(await app.inject({ url: searchUrl(q) })).data.map((r: { type: string }) => r.type).sort();
+  t.same(await types('"التعاون الأمني"'), ['articles', 'meetings']);
+  t.same(await types('"الأمني التعاون"'), [], 'the words in another order are not the phrase');
+  t.same(await types('الأمني التعاون'), ['articles', 'meetings'], 'as words, order does not matter');
+  t.same(await types('"الإرهاب"'), ['articles', 'meetings'], 'a quoted word is a word');
+  t.same(await types('"التعاون الأمني'), ['articles', 'meetings'], 'an unclosed quote runs to the end');
+  t.same(await types('المرب*'), ['articles', 'people'], 'prefix of the written form');
+  t.same(await types('والمرب*'), ['articles', 'people'], 'prefix after a stripped article');
+  t.same(await types('ا*'), [], 'a one-letter prefix is a word, not a prefix');
+  t.same(await types('المربع زلزال'), [], 'every word must match');
+  const prefix = body(await app.inject({ url: searchUrl('المرب*', '&type=people') })).data[0];
+  t.equal(prefix.snippet.html, 'صالح <mark>المربع</mark>');
+});
+
+t.test('type, limit and cursor: every result exactly once, in rank order', async (t) => {
+  const app = await build(t);
+  for (let i = 0; i < 23; i++) {
+    const paragraph = `تقرير رقم ${i} عن التعاون ${'الأمني '.repeat(1 + (i % 4))}في المنطقة`;
+    app.repositories.articles.create({ slug: `تقرير-${i}`, title: `تقرير ${i}`, language: 'ar', body: [{ type: 'paragraph', text: paragraph }] });
+  }
+  const all = body(await app.inject({ url: searchUrl('الامني', '&type=articles&limit=100') })).data;
+  t.equal(all.length, 24, 'the seed article and the 23 new ones');
+  const scores = all.map((r: { score: number }) => r.score);
+  t.same(scores, [...scores].sort((a, b) => b - a), 'best first');
+
+  const seen: string[] = [];
+  let url: string | null = searchUrl('الامني', '&type=articles&limit=5');
+  while (url) {
+    const page: { data: Array<{ id: string }>; meta: { next_cursor: string | null }; links: { next: string | null } } = body(await app.inject({ url }));
+    t.ok(page.data.length <= 5);
+    seen.push(...page.data.map((r) => r.id));
+    url = page.links.next;
+    t.equal(page.meta.next_cursor === null, url === null);
+  }
+  t.same(seen, all.map((r: { id: string }) => r.id), 'pages concatenate to the single ranked list');
+
+  const people = body(await app.inject({ url: searchUrl('الداخلية', '&type=people,organisations,people') })).data;
+  t.same(new Set(people.map((r: { type: string }) => r.type)), new Set(['people', 'organisations']), 'type restricts, duplicates are harmless');
+
+  const firstPage = body(await app.inject({ url: searchUrl('الامني', '&type=articles&limit=5') }));
+  const reused = await app.inject({ url: searchUrl('التعاون', `&type=articles&limit=5&cursor=${firstPage.meta.next_cursor}`) });
+  t.equal(reused.statusCode, 400, "a cursor from another query is refused");
+  t.equal(reused.headers['content-type'], 'application/problem+json; charset=utf-8');
+  for (const cursor of ['%%%', 'bm90IGpzb24', Buffer.from('[1,"x","y","z"]').toString('base64url')]) {
+    t.equal((await app.inject({ url: searchUrl('الامني', `&cursor=${cursor}`) })).statusCode, 400, `cursor ${cursor}`);
+  }
+});
+
+t.test('hostile and degenerate queries answer 200 empty or 400, never 500', async (t) => {
+  const app = await build(t);
+  const emptyOk = [
+    'AND', 'OR', 'NOT', 'AND OR NOT', 'NEAR(', 'NEAR(a b, 2)', '"', '""', '"""', '*', '***', '^', ':', '()', '(', ')', '-', '--',
+    'title:x', '{title}: x', 'a:b', '^الداخلية*', '-الداخلية', "'; drop table articles; --", '\u0000', '\u200f\u200d', 'ـــ', 'ًٌٍَُِّْ',
+    '؟،؛', 'x* OR y*', 'NEAR("a" "b")',
+  ];
+  const rawUrls = ['/v1/search?q=%ED%A0%80', '/v1/search?q=%FF%FE', '/v1/search?q=%', '/v1/search?q=a&q=b'];
+  for (const url of [...emptyOk.map((q) => searchUrl(q)), ...rawUrls]) {
+    const response = await app.inject({ url });
+    t.not(response.statusCode, 500, url);
+    if (response.statusCode === 200) t.ok(Array.isArray(body(response).data), url);
+    else t.equal(response.statusCode, 400, url);
+  }
+  t.same(body(await app.inject({ url: searchUrl('AND OR NOT NEAR') })).data, [], 'operators are plain words, found nowhere');
+  t.same(body(await app.inject({ url: searchUrl('-الداخلية') })).data.length > 0, true, 'a leading minus is punctuation');
+
+  const problems: Array<[string, string]> = [
+    [`/v1/search?q=${'ا'.repeat(10_000)}`, 'q'],
+    [searchUrl('الداخلية '.repeat(40)), 'q'],
+    ['/v1/search', 'q'],
+    ['/v1/search?q=', 'q'],
+    [searchUrl('x', '&type=articles,users'), 'type'],
+    [searchUrl('x', '&limit=0'), 'limit'],
+    [searchUrl('x', '&filter=1'), 'filter'],
+  ];
+  for (const [url, parameter] of problems) {
+    const response = await app.inject({ url });
+    t.equal(response.statusCode, 400, url.slice(0, 60));
+    t.equal(response.headers['content-type'], 'application/problem+json; charset=utf-8');
+    t.match(JSON.stringify(body(response)), parameter);
+  }
+});
+
+t.test('the index follows every create, update and delete of every resource', async (t) => {
+  const app = await build(t);
+  const { sqlite } = app.database;
+  const indexed = () => (sqlite.prepare('select count(*) n from search_documents').get() as { n: number }).n;
+  const records = () =>
+    (sqlite.prepare('select (select count(*) from articles) + (select count(*) from people) + (select count(*) from organisations) + (select count(*) from meetings) n').get() as { n: number }).n;
+  t.equal(indexed(), records(), 'the seed went through the index');
+  const ids = async (q: string, type: string) => body(await app.inject({ url: searchUrl(q, `&type=${type}`) })).data.map((r: { id: string }) => r.id);
+
+  for (const c of resourceCases(app)) {
+    await t.test(c.path, async (t) => {
+      const created = body(await app.inject({ method: 'POST', url: `/v1/${c.path}`, headers: json, payload: c.create })).data;
+      const label = 'title' in c.create ? 'title' : 'name';
+      const oldWord = ((c.create as Record<string, unknown>)[label] as string).split(' ')[0]!;
+      t.ok((await ids(oldWord, c.path)).includes(created.id), 'found after create');
+
+      const patched = await app.inject({ method: 'PATCH', url: `/v1/${c.path}/${created.id}`, headers: json, payload: { [label]: 'سجل معدّل' } });
+      t.equal(patched.statusCode, 200);
+      t.notOk((await ids(oldWord, c.path)).includes(created.id), 'the old words are gone after an update');
+      t.same(await ids('معدل', c.path), [created.id], 'the new words are found');
+
+      const refused = await app.inject({ method: 'POST', url: `/v1/${c.path}`, headers: json, payload: { ...c.create, slug: `${c.create.slug}-x`, ...c.reference } });
+      t.equal(refused.statusCode, 422);
+      t.equal(indexed(), records(), 'a refused write indexes nothing');
+
+      t.equal((await app.inject({ method: 'DELETE', url: `/v1/${c.path}/${created.id}`, headers: auth })).statusCode, 204);
+      t.same(await ids('معدل', c.path), [], 'gone after delete');
+      t.equal(indexed(), records());
+    });
+  }
+});
+
+t.test('a failing listener rolls the write back with the index entry', async (t) => {
+  const app = await build(t);
+  const before = app.repositories.people.list({ limit: 100 }).total;
+  app.repositories.people.onWrite(() => {
+    throw new Error('listener failed');
+  });
+  t.throws(() => app.repositories.people.create({ slug: 'منسي', name: 'شخص منسي', honorific: null, position: null, country: null }));
+  t.equal(app.repositories.people.list({ limit: 100 }).total, before);
+  t.same(body(await app.inject({ url: searchUrl('منسي') })).data, [], 'no index entry survives the rollback');
+});
+
+t.test('rebuild indexes a database whose records were never indexed', async (t) => {
+  const app = await build(t);
+  const { sqlite, db } = app.database;
+  sqlite.exec(`delete from search_documents; insert into search_index (search_index) values ('delete-all');`);
+  t.same(body(await app.inject({ url: searchUrl('العدواني') })).data, [], 'an unindexed database finds nothing');
+  t.same(searchIndexer(db).rebuild(), { articles: 1, people: 2, organisations: 3, meetings: 1 });
+  t.equal(body(await app.inject({ url: searchUrl('العدواني') })).data.length, 3);
+  t.same(searchIndexer(db).rebuild(), { articles: 1, people: 2, organisations: 3, meetings: 1 }, 'a second rebuild replaces, not duplicates');
+  t.equal(body(await app.inject({ url: searchUrl('العدواني') })).data.length, 3);
+});
+
+t.test('matchingRecords restricts any query on a resource, combined with other conditions', async (t) => {
+  const app = await build(t);
+  const { db } = app.database;
+  app.repositories.articles.create({ slug: 'english', title: 'Interior ministers meet', language: 'en', body: [{ type: 'paragraph', text: 'Security cooperation.' }] });
+  const titles = (q: string, language?: string) =>
+    db
+      .select({ title: articles.title })
+      .from(articles)
+      .where(sql`${matchingRecords('articles', articles.id, q)}${language ? sql` and ${articles.language} = ${language}` : sql``}`)
+      .all()
+      .map((row) => row.title);
+  t.same(titles('INTERIOR'), ['Interior ministers meet'], 'Latin text is case-folded');
+  t.same(titles('الإرهاب'), [app.repositories.articles.list({ limit: 100 }).rows.find((a) => a.language === 'ar')!.title]);
+  t.same(titles('الإرهاب', 'en'), [], 'combined with a filter');
+  t.same(titles('المربع'), titles('"صالح المربع"'));
+  t.same(titles('علي العدواني'), titles('العدواني'));
+  t.same(titles('"ملف غير موجود"'), []);
+  t.same(titles('*** ()'), [], 'a query without words matches nothing');
+  t.equal(titles('الداخلية').length, 1, 'only articles: the people and organisations named الداخلية are not');
+});
+
+t.test('the search path reads the FTS index and primary keys only', async (t) => {
+  const app = await build(t);
+  const { sqlite, db } = app.database;
+  const prepared: string[] = [];
+  const prepare = sqlite.prepare.bind(sqlite);
+  sqlite.prepare = ((source: string) => {
+    prepared.push(source);
+    return prepare(source);
+  }) as typeof sqlite.prepare;
+  createSearch(db);
+  prepared.push(db.select({ id: articles.id }).from(articles).where(matchingRecords('articles', articles.id, 'الداخلية')).toSQL().sql);
+  sqlite.prepare = prepare as typeof sqlite.prepare;
+
+  t.equal(prepared.length, 6, 'the ranked query, one row query per type, and matchingRecords');
+  for (const statement of prepared) {
+    const nulls = Array.from(statement.matchAll(/\?/g), () => null);
+    const plan = (sqlite.prepare(`explain query plan ${statement}`).all(...nulls) as Array<{ detail: string }>).map((row) => row.detail);
+    const name = statement.slice(0, 80);
+    for (const step of plan.filter((s) => s.startsWith('SCAN'))) {
+      t.match(step, /^SCAN (search_index VIRTUAL TABLE INDEX \d+:M|json_each VIRTUAL TABLE)/, `${name}: only the FTS index or the id list is scanned (${step})`);
+    }
+    for (const step of plan.filter((s) => s.startsWith('SEARCH'))) {
+      t.match(step, /USING (INTEGER PRIMARY KEY|(COVERING )?INDEX sqlite_autoindex_\w+_1) \((rowid|id)=\?\)/, `${name}: rows by primary key (${step})`);
+    }
+    t.ok(plan.some((s) => /search_index|json_each/.test(s)), `${name}: ${plan.join(' | ')}`);
+  }
+});
+
+t.test('q= on every list keeps the matching records, with filters, sort and pages', async (t) => {
+  const app = await build(t);
+  const list = async (url: string) => {
+    const response = await app.inject({ url });
+    t.equal(response.statusCode, 200, url);
+    return body(response) as { data: Array<{ slug: string }>; meta: { total: number; next_cursor: string | null } };
+  };
+  const articles = await list(`/v1/articles?q=${encodeURIComponent('الداخليه')}&filter[language]=ar`);
+  t.same(articles.data.map((a) => a.slug), ['العدواني-بحث-مع-وفد-من-الداخلية-السعودية-تعزيز'], 'normalised words find the article');
+  t.equal(articles.meta.total, 1);
+  t.equal((await list(`/v1/articles?q=${encodeURIComponent('الداخليه')}&filter[language]=en`)).meta.total, 0, 'combined with a filter');
+  t.same((await list(`/v1/people?q=${encodeURIComponent('العدوانى')}`)).data.map((p) => p.slug), ['علي-العدواني']);
+  const organisations = await list(`/v1/organisations?q=${encodeURIComponent('الداخلية')}&sort=name&limit=1`);
+  t.equal(organisations.meta.total, 3, 'every organisation named with الداخلية');
+  t.ok(organisations.meta.next_cursor, 'and it pages');
+  t.same((await list(`/v1/meetings?q=${encodeURIComponent('"مكافحة الإرهاب"')}`)).data.length, 1, 'a phrase in the topics');
+  t.equal((await list(`/v1/people?q=${encodeURIComponent('الإرهاب')}`)).meta.total, 0, 'only the listed type');
+  t.equal((await list(`/v1/articles?q=${encodeURIComponent('" * OR NEAR( ^ :')}`)).meta.total, 0, 'operators alone match nothing');
+  const tooLong = await app.inject({ url: `/v1/articles?q=${'ا'.repeat(501)}` });
+  t.equal(tooLong.statusCode, 400);
+  t.match(body(tooLong).errors, [{ path: /q/ }]);
+});

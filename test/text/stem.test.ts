@@ -1,0 +1,71 @@
+import t from 'tap';
+import { normaliseArabic } from '../../src/text/arabic.js';
+import { stemArabic, stripArabicPrefix, words } from '../../src/text/stem.js';
+
+const stem = (word: string) => stemArabic(normaliseArabic(word));
+
+t.test('strips the light10 prefixes when enough of the word remains', async (t) => {
+  const cases: Array<[string, string]> = [
+    ['الإرهاب', 'ارهاب'],
+    ['والإرهاب', 'ارهاب'],
+    ['بالتنسيق', 'تنسيق'],
+    ['كالعادة', 'عاد'],
+    ['فالتبادل', 'تبادل'],
+    ['للأحوال', 'احوال'],
+    ['وتبادل', 'تبادل'],
+    // Too short to lose a prefix: و needs three letters after it, the others two.
+    ['ولد', 'ولد'],
+    ['الم', 'الم'],
+    ['لله', 'لل'], // لل needs two letters after it, but ه still goes
+  ];
+  for (const [word, expected] of cases) t.equal(stem(word), expected, word);
+  t.equal(stripArabicPrefix('والداخليه'), 'داخليه', 'stripArabicPrefix leaves the suffixes');
+  t.equal(stripArabicPrefix('دول'), 'دول');
+});
+
+t.test('strips the common suffixes in turn, in their normalised spelling', async (t) => {
+  const cases: Array<[string, string]> = [
+    ['الداخلية', 'داخل'],
+    ['الداخليه', 'داخل'],
+    ['الدَّاخِلِيَّةِ', 'داخل'],
+    ['داخلية', 'داخل'],
+    ['العدواني', 'عدوان'],
+    ['العدوانى', 'عدوان'],
+    ['حرصها', 'حرص'],
+    ['البلدان', 'بلد'],
+    ['التفاهمات', 'تفاهم'],
+    ['المواطنون', 'مواطن'],
+    ['المواطنين', 'مواطن'],
+    ['مكافحة', 'مكافح'],
+    // Every suffix needs two letters before it.
+    ['فيه', 'في'],
+    ['يه', 'يه'],
+    ['بها', 'بها'],
+  ];
+  for (const [word, expected] of cases) t.equal(stem(word), expected, word);
+});
+
+t.test('spelling variants of one word share a stem, so either finds the other', async (t) => {
+  const variants = [
+    ['الداخلية', 'الداخليه', 'والداخلية', 'بالداخلية', 'الدَّاخِلِيَّة', 'داخلية'],
+    ['الإرهاب', 'الارهاب', 'والإرهاب', 'إرهاب', 'الإِرْهَاب'],
+    ['العدواني', 'العدوانى', 'العَدْوانيّ', 'والعدواني'],
+  ];
+  for (const group of variants) t.same(new Set(group.map(stem)).size, 1, group.join(' / '));
+});
+
+t.test('Latin words pass through the stemmer unchanged', async (t) => {
+  t.equal(stem('Interior'), 'interior');
+  t.equal(stem('ministries'), 'ministries');
+});
+
+t.test('words splits on everything that is not a letter, digit or mark, with offsets', async (t) => {
+  const text = normaliseArabic('«الداخلية» السعودية، 2026-11 (test)…');
+  const found = words(text);
+  t.same(
+    found.map((w) => w.text),
+    ['الداخليه', 'السعوديه', '2026', '11', 'test'],
+  );
+  for (const w of found) t.equal(text.slice(w.start, w.end), w.text);
+  t.same(words(' ،.؟!*"()'), [], 'punctuation alone has no words');
+});
