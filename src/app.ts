@@ -5,7 +5,9 @@ import { openDatabase, type Database } from './db/database.js';
 import bearerAuth from './http/auth.js';
 import errorHandler from './http/error-handler.js';
 import { healthRoutes } from './http/health.js';
+import jsonBody from './http/json-body.js';
 import openApi from './http/openapi.js';
+import overload from './http/overload.js';
 import { serializerCompiler } from './http/serializer.js';
 import { articleRoutes } from './resources/articles/routes.js';
 import { createRepositories, type Repositories } from './resources/index.js';
@@ -23,24 +25,28 @@ declare module 'fastify' {
 
 export const mergePatchMediaType = 'application/merge-patch+json';
 
-function loggerOptions(config: Config): FastifyServerOptions['logger'] {
+function loggerOptions(config: Config, stream?: NodeJS.WritableStream): FastifyServerOptions['logger'] {
   return {
     level: config.logLevel,
+    ...(stream ? { stream } : {}),
     redact: { paths: ['req.headers.authorization', 'headers.authorization'], censor: '[redacted]' },
   };
 }
 
 /** Builds the application on the configured database: migrated, seeded when empty, routes registered. */
-export async function buildApp(config: Config, options: { logger?: FastifyServerOptions['logger'] } = {}) {
+export async function buildApp(
+  config: Config,
+  options: { logger?: FastifyServerOptions['logger']; logStream?: NodeJS.WritableStream } = {},
+) {
   const database = openDatabase(config.databaseUrl);
   const app = Fastify({
-    logger: options.logger ?? loggerOptions(config),
+    logger: options.logger ?? loggerOptions(config, options.logStream),
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  app.addContentTypeParser(mergePatchMediaType, { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+  await app.register(jsonBody, { mediaTypes: ['application/json', mergePatchMediaType] });
 
   const repositories = createRepositories(database.db);
   app.decorate('database', database);
@@ -49,6 +55,7 @@ export async function buildApp(config: Config, options: { logger?: FastifyServer
   if (config.seed === 'auto' && isEmpty(repositories)) seedDatabase(repositories);
 
   await app.register(errorHandler);
+  await app.register(overload, config.overload);
   await app.register(bearerAuth, { tokens: config.apiTokens });
   await app.register(openApi);
   await app.register(healthRoutes(database));

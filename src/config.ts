@@ -42,6 +42,12 @@ const environment = z.object({
   SEED: optional(z.enum(['auto', 'never']).default('auto')),
   BODY_LIMIT: optional(z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(1024 * 1024)),
   TRUST_PROXY: optional(booleanFlag.default(false)),
+  // Reliability: overload thresholds (0 turns a check off) and the graceful-shutdown budget.
+  OVERLOAD_EVENT_LOOP_DELAY_MS: optional(z.coerce.number().int().min(0).default(1000)),
+  OVERLOAD_HEAP_USED_BYTES: optional(z.coerce.number().int().min(0).default(0)),
+  OVERLOAD_RSS_BYTES: optional(z.coerce.number().int().min(0).default(0)),
+  OVERLOAD_RETRY_AFTER_S: optional(z.coerce.number().int().min(1).max(3600).default(10)),
+  SHUTDOWN_TIMEOUT_MS: optional(z.coerce.number().int().min(0).max(600_000).default(10_000)),
 });
 
 export interface Config {
@@ -53,6 +59,16 @@ export interface Config {
   seed: 'auto' | 'never';
   bodyLimit: number;
   trustProxy: boolean;
+  overload: OverloadLimits;
+  shutdownTimeoutMs: number;
+}
+
+/** When the server answers 503 instead of taking more work; a zero turns that check off. */
+export interface OverloadLimits {
+  maxEventLoopDelayMs: number;
+  maxHeapUsedBytes: number;
+  maxRssBytes: number;
+  retryAfterSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -77,5 +93,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     seed: e.SEED,
     bodyLimit: e.BODY_LIMIT,
     trustProxy: e.TRUST_PROXY,
+    overload: {
+      maxEventLoopDelayMs: e.OVERLOAD_EVENT_LOOP_DELAY_MS,
+      maxHeapUsedBytes: e.OVERLOAD_HEAP_USED_BYTES,
+      maxRssBytes: e.OVERLOAD_RSS_BYTES,
+      retryAfterSeconds: e.OVERLOAD_RETRY_AFTER_S,
+    },
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   };
 }

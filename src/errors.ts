@@ -16,6 +16,7 @@ export const problemCodes = {
   invalid_reference: { status: 422, title: 'A reference is not allowed' },
   too_many_requests: { status: 429, title: 'Too many requests' },
   internal_error: { status: 500, title: 'Internal server error' },
+  overloaded: { status: 503, title: 'The server is overloaded; retry later' },
 } as const;
 
 export type ProblemCode = keyof typeof problemCodes;
