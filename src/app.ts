@@ -3,7 +3,7 @@ import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-z
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
 import bearerAuth from './http/auth.js';
-import errorHandler from './http/error-handler.js';
+import errorHandler, { frameworkErrors } from './http/error-handler.js';
 import { healthRoutes } from './http/health.js';
 import jsonBody from './http/json-body.js';
 import openApi from './http/openapi.js';
@@ -25,6 +25,9 @@ declare module 'fastify' {
 
 export const mergePatchMediaType = 'application/merge-patch+json';
 
+// A path parameter of 200 characters (the longest slug) percent-encoded from four-byte UTF-8.
+const maxParamLength = 200 * 12;
+
 function loggerOptions(config: Config, stream?: NodeJS.WritableStream): FastifyServerOptions['logger'] {
   return {
     level: config.logLevel,
@@ -43,6 +46,8 @@ export async function buildApp(
     logger: options.logger ?? loggerOptions(config, options.logStream),
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
+    routerOptions: { maxParamLength },
+    frameworkErrors,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

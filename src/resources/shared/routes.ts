@@ -149,7 +149,7 @@ export function resourceRoutes<Rec extends { id: string }, Input>(def: ResourceD
         summary: `Delete a ${noun}`,
         security: bearerSecurity,
         params,
-        response: { 204: z.null().meta({ description: 'Deleted' }), ...problemResponses(401, 404, 409) },
+        response: { 204: z.null().meta({ description: 'Deleted' }), ...problemResponses(400, 401, 404, 409, 413, 415) },
       },
       handler: async (request, reply) => {
         if (!repository.remove(request.params.id, { writer: request.writer! })) throwNotFound(request.params.id);
