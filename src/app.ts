@@ -8,6 +8,7 @@ import { healthRoutes } from './http/health.js';
 import jsonBody from './http/json-body.js';
 import openApi from './http/openapi.js';
 import overload from './http/overload.js';
+import shutdown from './http/shutdown.js';
 import { serializerCompiler } from './http/serializer.js';
 import { articleRoutes } from './resources/articles/routes.js';
 import { createRepositories, type Repositories } from './resources/index.js';
@@ -61,6 +62,7 @@ export async function buildApp(
 
   await app.register(errorHandler);
   await app.register(overload, config.overload);
+  await app.register(shutdown);
   await app.register(bearerAuth, { tokens: config.apiTokens });
   await app.register(openApi);
   await app.register(healthRoutes(database));
