@@ -8,16 +8,19 @@ import compression from './http/compression.js';
 import conditionalGet from './http/conditional-get.js';
 import cors from './http/cors.js';
 import { demoRoutes } from './http/demo.js';
-import errorHandler from './http/error-handler.js';
+import errorHandler, { frameworkErrors } from './http/error-handler.js';
 import { healthRoutes } from './http/health.js';
 import idempotency from './http/idempotency.js';
-import mediaTypes from './http/media-types.js';
+import jsonBody from './http/json-body.js';
+import mediaTypes, { jsonMediaType, mergePatchMediaType } from './http/media-types.js';
 import allowedMethods from './http/methods.js';
 import openApi from './http/openapi.js';
+import overload from './http/overload.js';
 import preconditions from './http/preconditions.js';
 import rateLimit from './http/rate-limit.js';
 import requestIds, { requestId } from './http/request-id.js';
 import securityHeaders from './http/security-headers.js';
+import shutdown from './http/shutdown.js';
 import { serializerCompiler } from './http/serializer.js';
 import { factRoutes } from './facts/routes.js';
 import { articleImportRoutes } from './resources/articles/import-routes.js';
@@ -40,6 +43,9 @@ declare module 'fastify' {
 }
 
 const day = 24 * 60 * 60 * 1000;
+
+// A path parameter of 200 characters (the longest slug) percent-encoded from four-byte UTF-8.
+const maxParamLength = 200 * 12;
 
 type LoggerOptions = Exclude<FastifyServerOptions['logger'], boolean | undefined>;
 
@@ -66,11 +72,16 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
     genReqId: requestId,
-    // Gathers `filter[field][op]=value` into an object; Fastify's default parser leaves brackets alone.
-    routerOptions: { querystringParser: parseQueryString },
+    routerOptions: {
+      // Gathers `filter[field][op]=value` into an object; Fastify's default parser leaves brackets alone.
+      querystringParser: parseQueryString,
+      maxParamLength,
+    },
+    frameworkErrors,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+  await app.register(jsonBody, { mediaTypes: [jsonMediaType, mergePatchMediaType] });
 
   const repositories = createRepositories(database.db);
   app.decorate('database', database);
@@ -82,6 +93,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   // compression) must be registered before the routes.
   await app.register(requestIds);
   await app.register(errorHandler);
+  await app.register(overload, config.overload);
+  await app.register(shutdown);
   await app.register(securityHeaders);
   await app.register(cors, { origins: config.corsOrigins });
   await app.register(bearerAuth, { tokens: config.apiTokens });

@@ -59,6 +59,12 @@ const environment = z.object({
   RATE_LIMIT_MAX: optional(requestCount.default(300)),
   RATE_LIMIT_WRITE_MAX: optional(requestCount.default(60)),
   RATE_LIMIT_WINDOW: optional(seconds.min(1).default(60)),
+  // Reliability: overload thresholds (0 turns a check off) and the graceful-shutdown budget.
+  OVERLOAD_EVENT_LOOP_DELAY_MS: optional(z.coerce.number().int().min(0).default(1000)),
+  OVERLOAD_HEAP_USED_BYTES: optional(z.coerce.number().int().min(0).default(0)),
+  OVERLOAD_RSS_BYTES: optional(z.coerce.number().int().min(0).default(0)),
+  OVERLOAD_RETRY_AFTER_S: optional(z.coerce.number().int().min(1).max(3600).default(10)),
+  SHUTDOWN_TIMEOUT_MS: optional(z.coerce.number().int().min(0).max(600_000).default(10_000)),
 });
 
 export interface Config {
@@ -81,6 +87,16 @@ export interface Config {
   /** Writes per token per window; 0 turns the limit off. */
   rateLimitWriteMax: number;
   rateLimitWindowSeconds: number;
+  overload: OverloadLimits;
+  shutdownTimeoutMs: number;
+}
+
+/** When the server answers 503 instead of taking more work; a zero turns that check off. */
+export interface OverloadLimits {
+  maxEventLoopDelayMs: number;
+  maxHeapUsedBytes: number;
+  maxRssBytes: number;
+  retryAfterSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -112,5 +128,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitMax: e.RATE_LIMIT_MAX,
     rateLimitWriteMax: e.RATE_LIMIT_WRITE_MAX,
     rateLimitWindowSeconds: e.RATE_LIMIT_WINDOW,
+    overload: {
+      maxEventLoopDelayMs: e.OVERLOAD_EVENT_LOOP_DELAY_MS,
+      maxHeapUsedBytes: e.OVERLOAD_HEAP_USED_BYTES,
+      maxRssBytes: e.OVERLOAD_RSS_BYTES,
+      retryAfterSeconds: e.OVERLOAD_RETRY_AFTER_S,
+    },
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   };
 }

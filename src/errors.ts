@@ -22,6 +22,7 @@ export const problemCodes = {
   precondition_required: { status: 428, title: 'An If-Match header is required' },
   too_many_requests: { status: 429, title: 'Too many requests' },
   internal_error: { status: 500, title: 'Internal server error' },
+  overloaded: { status: 503, title: 'The server is overloaded; retry later' },
 } as const;
 
 export type ProblemCode = keyof typeof problemCodes;

@@ -5,7 +5,10 @@ import { loadConfig, type Config } from '../src/config.js';
 export const writerToken = 'test-token-0123456789';
 export const auth = { authorization: `Bearer ${writerToken}` };
 
-/** The configuration tests start from: an in-memory database, seeded, one writer token. */
+/** Overload checks off: a busy test process must not see 503s (test/http/overload.test.ts turns them on). */
+export const noOverloadLimits = { maxEventLoopDelayMs: 0, maxHeapUsedBytes: 0, maxRssBytes: 0, retryAfterSeconds: 10 };
+
+/** The configuration tests start from: an in-memory database, seeded, one writer token, no overload limits. */
 export function testConfig(overrides: Partial<Config> = {}): Config {
   return {
     ...loadConfig({}),
@@ -15,6 +18,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     // Limits are set explicitly by the tests that exercise them.
     rateLimitMax: 0,
     rateLimitWriteMax: 0,
+    overload: noOverloadLimits,
     ...overrides,
   };
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { loadConfig } from '../src/config.js';
-import { serverScript, serverToken as token, startServer } from './real-server.js';
+import { processToken as token, serverScript, startServer } from './server-process.js';
 
 // Real processes, started several times, alongside the other suites that start servers and a browser.
 t.setTimeout(120_000);

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import Sqlite from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { readMigrationFiles } from 'drizzle-orm/migrator';
 import * as schema from './schema.js';
 
 export type Db = BetterSQLite3Database<typeof schema>;
@@ -29,9 +30,32 @@ function sqlitePath(url: string): string {
   return path;
 }
 
+/**
+ * Refuses a database migrated by a newer (or different) khabar: its tables may not be what this code reads
+ * and writes, and drizzle's migrator would silently carry on.
+ */
+function refuseUnknownMigrations(sqlite: Sqlite.Database) {
+  const tracked = sqlite.prepare("select 1 from sqlite_master where type = 'table' and name = '__drizzle_migrations'").get();
+  if (!tracked) return;
+  const known = new Set(readMigrationFiles({ migrationsFolder }).map((migration) => migration.folderMillis));
+  const applied = sqlite.prepare('select created_at from __drizzle_migrations order by created_at desc').pluck().all() as number[];
+  const unknown = applied.find((createdAt) => !known.has(Number(createdAt)));
+  if (unknown !== undefined) {
+    throw new Error(`its schema has a migration this code does not know (created ${new Date(Number(unknown)).toISOString()}): run the khabar version that wrote it, or restore a backup`);
+  }
+}
+
+function connect(url: string): Sqlite.Database {
+  try {
+    return new Sqlite(sqlitePath(url));
+  } catch (error) {
+    throw new DatabaseError(`cannot open database ${url}: ${(error as Error).message}`);
+  }
+}
+
 /** Opens the database, sets the pragmas khabar relies on and applies pending migrations. */
 export function openDatabase(url: string): Database {
-  const sqlite = new Sqlite(sqlitePath(url));
+  const sqlite = connect(url);
   try {
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
@@ -40,6 +64,7 @@ export function openDatabase(url: string): Database {
     // Bounds the WAL file after checkpoints, so a burst of writes does not leave it at its peak size.
     sqlite.pragma('journal_size_limit = 67108864');
     const db = drizzle(sqlite, { schema });
+    refuseUnknownMigrations(sqlite);
     migrate(db, { migrationsFolder });
     return { db, sqlite, close: () => sqlite.close() };
   } catch (error) {

@@ -13,6 +13,8 @@ const fastifyCodes: Record<string, ProblemCode> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'malformed_body',
   FST_ERR_CTP_EMPTY_TYPE: 'unsupported_media_type',
   FST_ERR_CTP_INVALID_TYPE: 'unsupported_media_type',
+  FST_ERR_BAD_URL: 'validation_failed',
+  FST_ERR_MAX_PARAM_LENGTH: 'validation_failed',
 };
 
 function validationProblem(error: FastifyError): Problem {
@@ -41,13 +43,18 @@ export function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {
   return reply.code(body.status).type(problemMediaType).send(body);
 }
 
+function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply) {
+  const body = toProblem(error);
+  if (body.status >= 500) request.log.error({ err: error }, 'request failed');
+  body.instance = request.url;
+  return sendProblem(reply, body);
+}
+
+/** For Fastify's `frameworkErrors` option: URLs the router cannot read (bad escapes, overlong parameters). */
+export const frameworkErrors = handleError;
+
 async function errorHandlers(app: FastifyInstance) {
-  app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
-    const body = toProblem(error);
-    if (body.status >= 500) request.log.error({ err: error }, 'request failed');
-    body.instance = request.url;
-    return sendProblem(reply, body);
-  });
+  app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) =>
     sendProblem(reply, { ...problem('route_not_found', `no route ${request.method} ${request.url}`), instance: request.url }),
   );

@@ -13,7 +13,6 @@ export const patchMediaTypes = [mergePatchMediaType, jsonMediaType];
  * (and, on PATCH, the Accept-Patch header of RFC 5789). Runs before the body is read.
  */
 async function mediaTypes(app: FastifyInstance) {
-  app.addContentTypeParser(mergePatchMediaType, { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
   app.addHook('onRequest', async (request, reply) => {
     const accepted = request.routeOptions.schema?.consumes;
     const sent = request.headers['content-type'];

@@ -50,6 +50,7 @@ const problemDetails: Record<ProblemCode, (slug: string) => { detail: string; er
   invalid_reference: () => ({ detail: 'an organisation cannot be its own ancestor', errors: [{ path: 'body.parent_id', message: 'cycle' }] }),
   too_many_requests: () => ({ detail: 'Rate limit exceeded, retry in 1 minute' }),
   internal_error: () => ({ detail: 'an unexpected error occurred; it has been logged' }),
+  overloaded: () => ({ detail: 'the server is over its eventLoopDelay limit; retry in 10 s' }),
 };
 
 /** The seed in a throwaway database: the records every example is drawn from. */

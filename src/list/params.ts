@@ -36,6 +36,7 @@ const isoDate = /^\d{4}-\d{2}-\d{2}$/;
  */
 const dateValue = z
   .string()
+  .max(40)
   .refine((value) => (isoDate.test(value) ? z.iso.date() : z.iso.datetime({ offset: true })).safeParse(value).success, 'must be an ISO 8601 date or date-time')
   .transform((value) => {
     if (isoDate.test(value) || value.endsWith('Z')) return value;
@@ -69,6 +70,7 @@ function operatorSchema(op: Operator, value: z.ZodType<string, string>): z.ZodTy
   if (op === 'in' || op === 'nin') {
     return z
       .string()
+      .max(100 * 501)
       .transform((v) => v.split(','))
       .pipe(z.array(value).min(1).max(100));
   }

@@ -152,7 +152,8 @@ async function representations(app: FastifyInstance) {
     const content: Record<string, { schema: unknown }> = { [jsonMediaType]: { schema: json } };
     for (const f of offered) content[f.mediaType] = { schema: f.schema(record!.many) };
     response[200] = { description: (response[200] as JsonResponse).description ?? 'OK', content };
-    Object.assign(response, problemResponses(406));
+    // `format` joins the querystring, so every GET can now answer 400 (a bad format) as well as 406.
+    for (const [status, problem] of Object.entries(problemResponses(400, 406))) response[status] ??= problem;
     route.schema!.querystring = withFormat(route.schema!.querystring);
     route.preHandler = [
       ...asArray(route.preHandler),

@@ -14,6 +14,7 @@ const searchQuery = z.strictObject({
   q: searchText,
   type: z
     .string()
+    .max(200)
     .regex(typeList, `must be a comma-separated list of: ${searchTypes.join(', ')}`)
     .optional()
     .meta({ description: 'restrict to these resource types (default: all)', example: 'articles,meetings' }),

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import t, { type Test } from 'tap';
-import { startServer } from '../real-server.js';
+import { startServer } from '../server-process.js';
 
 // Debian's chromium, driven by playwright-core: no browser download. `.ci/run` installs it when missing.
 const executablePath = '/usr/bin/chromium';

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { startServer } from '../real-server.js';
+import { startServer } from '../server-process.js';
 
 t.setTimeout(120_000);
 

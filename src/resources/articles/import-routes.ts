@@ -69,7 +69,7 @@ export const articleImportRoutes =
         security: bearerSecurity,
         consumes: ['text/plain'],
         querystring: importQuery,
-        body: z.string().meta({ description: 'the report as plain text', example: 'عنوان الخبر\nنص الفقرة الأولى.' }),
+        body: z.string().max(100 * 1024 * 1024).meta({ description: 'the report as plain text (also bounded by BODY_LIMIT)', example: 'عنوان الخبر\nنص الفقرة الأولى.' }),
         response: { 201: jsonResponse('The created article and its mentions', importResponse), ...problemResponses(400, 401, 413, 415) },
       },
       handler: async (request, reply) => {

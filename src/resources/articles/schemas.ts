@@ -4,8 +4,11 @@ import { idList, isoDateTime, languageTag, nullableText, slug, text } from '../s
 import { columnFields, ignored, systemColumns, writable } from '../shared/schemas.js';
 import { articles, blockTypes } from './table.js';
 
+const maxBlocks = 1000;
+const maxBlockText = 20_000;
+
 export const block = z
-  .strictObject({ type: z.enum(blockTypes), text: text(20_000) })
+  .strictObject({ type: z.enum(blockTypes), text: text(maxBlockText) })
   .meta({ id: 'Block', example: { type: 'paragraph', text: 'عقد وكيل وزارة الداخلية الكويتي المؤقت اللواء علي العدواني اجتماعًا…' } });
 
 const columns = {
@@ -13,7 +16,7 @@ const columns = {
   title: text(500),
   language: languageTag,
   summary: nullableText(2000),
-  body: z.array(block).min(1).max(1000),
+  body: z.array(block).min(1).max(maxBlocks),
   source: nullableText(500).meta({ description: 'attribution: who the facts come from' }),
   published_at: isoDateTime.nullable(),
 };
@@ -24,7 +27,7 @@ const relations = {
   meeting_ids: idList.meta({ description: 'meetings the article reports' }),
 };
 const derived = {
-  body_text: z.string().meta({ description: 'the body as plain text: blocks joined by blank lines' }),
+  body_text: z.string().max(maxBlocks * (maxBlockText + 2)).meta({ description: 'the body as plain text: blocks joined by blank lines' }),
 };
 
 export const article = createSelectSchema(articles, columns).extend(relations).meta({ id: 'Article' });

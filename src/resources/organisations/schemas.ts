@@ -25,7 +25,7 @@ export const organisationInput = z
   .strictObject({
     ...columnFields(createInsertSchema(organisations, columns).omit(systemColumns).shape),
     aliases: columns.aliases.optional(),
-    ...ignored(derived),
+    ...ignored({ members: derived.members.max(10_000) }),
   })
   .meta({ id: 'OrganisationWrite' });
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 const uuidShape = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export const recordId = z.string().regex(uuidShape, 'must be a record id').meta({ example: '019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d' });
+export const recordId = z.string().max(36).regex(uuidShape, 'must be a record id').meta({ example: '019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d' });
 
 /** Letters and digits of any script joined by hyphens; never shaped like an id, so id-or-slug lookups cannot collide. */
 export const slug = z
@@ -17,17 +17,20 @@ export const slug = z
 export const text = (max: number) => z.string().trim().min(1).max(max);
 export const nullableText = (max: number) => text(max).nullable();
 
-export const isoDateTime = z.iso.datetime({ offset: true }).meta({ example: '2026-11-25T09:00:00Z' });
-export const isoDateOrDateTime = z.union([z.iso.date(), isoDateTime]);
+// Bounded like every request string, so no field can carry an oversized value past validation.
+export const isoDateTime = z.iso.datetime({ offset: true }).max(40).meta({ example: '2026-11-25T09:00:00Z' });
+export const isoDateOrDateTime = z.union([z.iso.date().max(10), isoDateTime]);
 
 export const countryCode = z
   .string()
+  .max(2)
   .regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code')
   .nullable()
   .meta({ example: 'KW' });
 
 export const languageTag = z
   .string()
+  .max(35)
   .regex(/^[a-zA-Z]{2,3}(?:-[a-zA-Z0-9]{2,8})*$/, 'must be a BCP 47 language tag')
   .meta({ example: 'ar' });
 

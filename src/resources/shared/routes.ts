@@ -142,7 +142,7 @@ export function resourceRoutes<Rec extends { id: string; version: number }, Inpu
         description: 'Links to the record go with it; a record others depend on structurally is refused with 409 `in_use`.',
         security: bearerSecurity,
         params,
-        response: { 204: z.null().meta({ description: 'Deleted' }), ...problemResponses(401, 404, 409) },
+        response: { 204: z.null().meta({ description: 'Deleted' }), ...problemResponses(400, 401, 404, 409, 413, 415) },
       },
       handler: async (request, reply) => {
         const { id } = request.params;

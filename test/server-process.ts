@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 
 // The production entry point, as `npm start` runs it (npm test builds it first).
 export const serverScript = new URL('../dist/server.js', import.meta.url).pathname;
-export const serverToken = 'smoke-test-token-0123456789';
+export const processToken = 'smoke-test-token-0123456789';
 
 export async function freePort(): Promise<number> {
   const probe = createServer();
@@ -13,11 +13,13 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** Starts the real server process and resolves once it logs that it listens. */
+export type ServerProcess = Awaited<ReturnType<typeof startServer>>;
+
+/** Starts the real server process on 127.0.0.1 and resolves once it logs that it listens. */
 export async function startServer(env: Record<string, string>) {
   const port = await freePort();
   const child = spawn(process.execPath, [serverScript], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', API_TOKENS: `editor:${serverToken}`, ...env },
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', API_TOKENS: `editor:${processToken}`, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';
@@ -33,5 +35,5 @@ export async function startServer(env: Record<string, string>) {
     });
     child.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
   });
-  return { url: `http://127.0.0.1:${port}`, child, exited, log: () => log };
+  return { url: `http://127.0.0.1:${port}`, port, child, exited, log: () => log };
 }
