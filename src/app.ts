@@ -12,7 +12,7 @@ import { createRepositories, type Repositories } from './resources/index.js';
 import { meetingRoutes } from './resources/meetings/routes.js';
 import { organisationRoutes } from './resources/organisations/routes.js';
 import { personRoutes } from './resources/people/routes.js';
-import { isEmpty, seedDatabase } from './seed/seed.js';
+import { seedIfEmpty } from './seed/seed.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -46,7 +46,7 @@ export async function buildApp(config: Config, options: { logger?: FastifyServer
   app.decorate('database', database);
   app.decorate('repositories', repositories);
   app.addHook('onClose', async () => database.close());
-  if (config.seed === 'auto' && isEmpty(repositories)) seedDatabase(repositories);
+  seedIfEmpty(repositories, config.seed);
 
   await app.register(errorHandler);
   await app.register(bearerAuth, { tokens: config.apiTokens });

@@ -42,6 +42,7 @@ const environment = z.object({
   SEED: optional(z.enum(['auto', 'never']).default('auto')),
   BODY_LIMIT: optional(z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(1024 * 1024)),
   TRUST_PROXY: optional(booleanFlag.default(false)),
+  WORKERS: optional(z.coerce.number().int().min(1).max(64).default(1)),
 });
 
 export interface Config {
@@ -53,6 +54,8 @@ export interface Config {
   seed: 'auto' | 'never';
   bodyLimit: number;
   trustProxy: boolean;
+  /** Server processes sharing the port and the database file (node:cluster); 1 runs no cluster. */
+  workers: number;
 }
 
 export class ConfigError extends Error {
@@ -77,5 +80,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     seed: e.SEED,
     bodyLimit: e.BODY_LIMIT,
     trustProxy: e.TRUST_PROXY,
+    workers: e.WORKERS,
   };
 }

@@ -1,44 +1,9 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-
-// The production entry point, as `npm start` runs it (npm test builds it first).
-const serverScript = new URL('../dist/server.js', import.meta.url).pathname;
-const token = 'smoke-test-token-0123456789';
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
-
-/** Starts the real server process and resolves once it logs that it listens. */
-async function startServer(env: Record<string, string>) {
-  const port = await freePort();
-  const child = spawn(process.execPath, [serverScript], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', API_TOKENS: `editor:${token}`, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let log = '';
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${log}`)), 15_000);
-    child.stdout.on('data', (chunk: Buffer) => {
-      log += chunk.toString();
-      if (log.includes('Server listening')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
-  });
-  return { url: `http://127.0.0.1:${port}`, child, exited, log: () => log };
-}
+import { serverScript, startServer, token } from './server-process.js';
 
 t.test('the real server: start, serve, write, stop on SIGTERM, restart with the data kept', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'khabar-smoke-'));

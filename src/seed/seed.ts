@@ -84,6 +84,11 @@ export function seedDatabase(repositories: Repositories, sourceText = readSource
   return { article, meeting, ids };
 }
 
+/** SEED=auto: loads the source document's records into a database that has none. */
+export function seedIfEmpty(repositories: Repositories, seed: 'auto' | 'never') {
+  if (seed === 'auto' && isEmpty(repositories)) seedDatabase(repositories);
+}
+
 /** True when no resource has any record: SEED=auto seeds only then. */
 export function isEmpty(repositories: Repositories): boolean {
   return Object.values(repositories).every((repository) => repository.list({ limit: 1 }).rows.length === 0);
