@@ -7,7 +7,7 @@
  */
 import { spawnSync, fork, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Sqlite from 'better-sqlite3';
@@ -41,6 +41,8 @@ const khabarEnv = {
 };
 const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+/** The machine's 1-minute load average when the run began: on a shared machine, figures taken under load are provisional. */
+const loadAtStart = loadavg()[0]!;
 
 /** The data set: a copy of BENCH_DB when given, else generated with the seed:synthetic command (timed). */
 function prepareDatabase(dir: string): { file: string; seedSeconds: number | null } {
@@ -296,6 +298,7 @@ ${machineLines().join('\n')}
 - Load: autocannon in its own process, ${settings.connections} connections (1 for the page-depth comparison), slices of ${slice},
   ${settings.rounds} interleaved rounds (A B A B …) after a warm-up, medians reported. Latencies are per response, in ms.
 - Pinning: ${canPin ? 'khabar on core 0, the baseline on core 1, the load generator on the other core of whichever is under load; the 2-worker server and its load share both cores' : 'taskset not available: nothing pinned'}.
+- Load average (1 min) at the start and the end of the run: ${loadAtStart.toFixed(1)}, ${loadavg()[0]!.toFixed(1)} (on ${cpus().length} cores: well above that, the figures measure contention more than khabar)
 - Cold starts (ms): ${r.coldStarts.map((ms) => ms.toFixed(0)).join(', ')}; baseline peak RSS ${r.baselineRss?.toFixed(1) ?? '–'} MB.
 
 ## Scenarios

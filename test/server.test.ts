@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import t from 'tap';
 import { serverScript, startServer, token } from './server-process.js';
 
+// Each case starts real server processes: more than tap's default 30 s per file on a busy 2-core machine.
+t.setTimeout(120_000);
+
 t.test('the real server: start, serve, write, stop on SIGTERM, restart with the data kept', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'khabar-smoke-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
