@@ -15,7 +15,8 @@ import ts from 'typescript';
 import { openDatabase } from '../src/db/database.js';
 import { createRepositories } from '../src/resources/index.js';
 import type { Slice, SliceResult } from './load.js';
-import { canPin, freePort, peakRssMb, pin, startServer, type ServerProcess } from './processes.js';
+import { freePort } from './free-port.js';
+import { canPin, peakRssMb, pin, startServer, type ServerProcess } from './processes.js';
 import { checkTable, machineLines, markdownTable, scenarioTable, textTable, type Check, type ScenarioRow, type Stats } from './report.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));

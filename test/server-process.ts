@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { freePort } from '../bench/processes.js';
+import { freePort } from '../bench/free-port.js';
 
 // The production entry point, as `npm start` runs it (npm test builds it first).
 export const serverScript = new URL('../dist/server.js', import.meta.url).pathname;
