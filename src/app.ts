@@ -33,7 +33,7 @@ import { organisationRoutes } from './resources/organisations/routes.js';
 import { personRoutes } from './resources/people/routes.js';
 import { searchRoutes } from './search/routes.js';
 import { createSearch } from './search/search.js';
-import { isEmpty, seedDatabase } from './seed/seed.js';
+import { seedIfEmpty } from './seed/seed.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -87,7 +87,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   app.decorate('database', database);
   app.decorate('repositories', repositories);
   app.addHook('onClose', async () => database.close());
-  if (config.seed === 'auto' && isEmpty(repositories)) seedDatabase(repositories);
+  seedIfEmpty(repositories, config.seed);
 
   // Order matters: hooks run in registration order, and the plugins that hook into routes (rate limit,
   // compression) must be registered before the routes.

@@ -65,6 +65,7 @@ const environment = z.object({
   OVERLOAD_RSS_BYTES: optional(z.coerce.number().int().min(0).default(0)),
   OVERLOAD_RETRY_AFTER_S: optional(z.coerce.number().int().min(1).max(3600).default(10)),
   SHUTDOWN_TIMEOUT_MS: optional(z.coerce.number().int().min(0).max(600_000).default(10_000)),
+  WORKERS: optional(z.coerce.number().int().min(1).max(64).default(1)),
 });
 
 export interface Config {
@@ -89,6 +90,8 @@ export interface Config {
   rateLimitWindowSeconds: number;
   overload: OverloadLimits;
   shutdownTimeoutMs: number;
+  /** Server processes sharing the port and the database file (node:cluster); 1 runs no cluster. */
+  workers: number;
 }
 
 /** When the server answers 503 instead of taking more work; a zero turns that check off. */
@@ -135,5 +138,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retryAfterSeconds: e.OVERLOAD_RETRY_AFTER_S,
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    workers: e.WORKERS,
   };
 }

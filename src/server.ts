@@ -1,10 +1,12 @@
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
+import { isClusterPrimary, superviseWorkers } from './cluster.js';
 import { loadConfig } from './config.js';
 
-/** Loads the configuration, builds the app, listens, and closes cleanly on SIGTERM/SIGINT. */
+/** Loads the configuration, builds the app, listens, and closes cleanly on SIGTERM/SIGINT. With WORKERS > 1 each worker does this. */
 async function main() {
   const config = loadConfig();
+  if (isClusterPrimary(config)) return superviseWorkers(config);
   const app = await buildApp(config);
   closeWithGrace({ delay: config.shutdownTimeoutMs }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'closing after an uncaught error');

@@ -1,17 +1,9 @@
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePort } from '../bench/free-port.js';
 
 // The production entry point, as `npm start` runs it (npm test builds it first).
 export const serverScript = new URL('../dist/server.js', import.meta.url).pathname;
 export const processToken = 'smoke-test-token-0123456789';
-
-export async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 export type ServerProcess = Awaited<ReturnType<typeof startServer>>;
 

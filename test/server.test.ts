@@ -6,7 +6,7 @@ import t from 'tap';
 import { loadConfig } from '../src/config.js';
 import { processToken as token, serverScript, startServer } from './server-process.js';
 
-// Real processes, started several times, alongside the other suites that start servers and a browser.
+// Each case starts real server processes: more than tap's default 30 s per file on a busy 2-core machine.
 t.setTimeout(120_000);
 
 t.test('the real server: start, serve, write, stop on SIGTERM, restart with the data kept', async (t) => {

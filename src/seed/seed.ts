@@ -114,6 +114,11 @@ function recordSourceFacts(repositories: Repositories, article: Article, meeting
   repositories.provenance.setQuotes({ type: 'meeting', id: meetingId }, source, meetingProvenance(article.title, idOf));
 }
 
+/** SEED=auto: loads the source document's records into a database that has none. */
+export function seedIfEmpty(repositories: Repositories, seed: 'auto' | 'never') {
+  if (seed === 'auto' && isEmpty(repositories)) seedDatabase(repositories);
+}
+
 /** True when no resource has any record: SEED=auto seeds only then. */
 export function isEmpty(repositories: Repositories): boolean {
   return resourceKinds.every((kind) => repositories[kind].list({ limit: 1 }).rows.length === 0);

@@ -150,10 +150,14 @@ export function createRepository<Rec extends { id: string; version: number }, In
     for (const relation of spec.relations) relation.save?.(id, (values[relation.key] as unknown[] | undefined) ?? []);
   }
 
-  /** Runs a write in one transaction and turns constraint failures into problems that name the field. */
+  /**
+   * Runs a write in one transaction and turns constraint failures into problems that name the field.
+   * IMMEDIATE takes the write lock at the start: a deferred transaction that reads first cannot wait for a
+   * writer in another process (WORKERS > 1) and fails with SQLITE_BUSY instead.
+   */
   function write<T>(action: () => T): T {
     try {
-      return db.transaction(action);
+      return db.transaction(action, { behavior: 'immediate' });
     } catch (error) {
       if (sqliteCode(error) === 'SQLITE_CONSTRAINT_UNIQUE') {
         throw new KhabarError('slug_taken', `another ${spec.noun} already has this slug`, [{ path: 'slug', message: 'already in use' }]);

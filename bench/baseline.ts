@@ -1,0 +1,123 @@
+/**
+ * The raw baseline: node:http and better-sqlite3 prepared statements, no framework, no validation. It answers
+ * the benchmark's requests with the bytes khabar sends (same keys in the same order, same envelope), so the
+ * ratio between the two is what khabar's layers cost. Run as `node baseline.js <database file> <port>`.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import Sqlite from 'better-sqlite3';
+import { uuidv7 } from 'uuidv7';
+
+type Row = Record<string, unknown>;
+
+const [file, port] = process.argv.slice(2) as [string, string];
+const db = new Sqlite(file);
+db.pragma('journal_mode = WAL');
+db.pragma('synchronous = NORMAL');
+db.pragma('busy_timeout = 5000');
+
+const byIdOrSlug = db.prepare('select * from articles where id = ? or slug = ? limit 1');
+const page = db.prepare('select * from articles where id < ? order by id desc limit ?');
+const count = db.prepare('select count(*) from articles').pluck();
+const links = (table: string) =>
+  db.prepare(`select article_id, subject_id from ${table} where article_id in (select value from json_each(?)) order by article_id, position`);
+const subjects = [
+  ['person_ids', links('article_people')],
+  ['organisation_ids', links('article_organisations')],
+  ['meeting_ids', links('article_meetings')],
+] as const;
+const people = db.prepare('select * from people where id in (select value from json_each(?))');
+const organisations = db.prepare('select * from organisations where id in (select value from json_each(?))');
+const insertArticle = db.prepare(
+  'insert into articles (id, slug, version, created_at, updated_at, title, language, summary, body, body_text, source, published_at) values (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+);
+const insertLink = Object.fromEntries(
+  ['article_people', 'article_organisations', 'article_meetings'].map((table) => [table, db.prepare(`insert into ${table} (article_id, position, subject_id) values (?, ?, ?)`)]),
+);
+
+/** The article rows with their subject id lists, keys in the order of khabar's Article schema. */
+function withSubjects(rows: Row[]): Row[] {
+  const ids = JSON.stringify(rows.map((row) => row.id));
+  const lists = subjects.map(([key, statement]) => {
+    const byArticle = new Map<unknown, unknown[]>();
+    for (const link of statement.all(ids) as Row[]) {
+      const list = byArticle.get(link.article_id) ?? [];
+      list.push(link.subject_id);
+      byArticle.set(link.article_id, list);
+    }
+    return [key, byArticle] as const;
+  });
+  return rows.map((row) => {
+    const record: Row = { ...row, body: JSON.parse(row.body as string) };
+    for (const [key, byArticle] of lists) record[key] = byArticle.get(row.id) ?? [];
+    return record;
+  });
+}
+
+const json = (res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}) => {
+  const text = JSON.stringify(value);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+};
+
+function list(req: IncomingMessage, res: ServerResponse, url: URL) {
+  const limit = Number(url.searchParams.get('limit') ?? 20);
+  const cursor = url.searchParams.get('cursor');
+  // khabar's keyset cursor for the default sort (newest first): { s: '-id', k: [last id] }.
+  const after = cursor ? (JSON.parse(Buffer.from(cursor, 'base64url').toString()) as { k: [string] }).k[0] : '\uffff';
+  const rows = page.all(after, limit + 1) as Row[];
+  const pageRows = rows.slice(0, limit);
+  const next = rows.length > limit ? Buffer.from(JSON.stringify({ s: '-id', k: [pageRows.at(-1)!.id] })).toString('base64url') : null;
+  const data = withSubjects(pageRows);
+  const envelope: Row = {
+    data,
+    meta: { limit, next_cursor: next, total: count.get() },
+    links: { self: req.url, next: next === null ? null : (url.searchParams.set('cursor', next), `${url.pathname}${url.search}`) },
+  };
+  if (url.searchParams.has('include')) {
+    // The hand-written version of include=people,organisations: one more query per included kind.
+    envelope.included = {
+      people: people.all(JSON.stringify(data.flatMap((a) => a.person_ids as string[]))),
+      organisations: organisations.all(JSON.stringify(data.flatMap((a) => a.organisation_ids as string[]))),
+    };
+  }
+  json(res, 200, envelope);
+}
+
+const create = db.transaction((input: Row) => {
+  const id = uuidv7();
+  const at = new Date().toISOString();
+  const body = input.body as Array<{ text: string }>;
+  const bodyText = body.map((block) => block.text).join('\n\n');
+  insertArticle.run(id, input.slug, at, at, input.title, input.language, input.summary ?? null, JSON.stringify(body), bodyText, input.source ?? null, input.published_at ?? null);
+  const lists = [
+    ['article_people', (input.person_ids ?? []) as string[]],
+    ['article_organisations', (input.organisation_ids ?? []) as string[]],
+    ['article_meetings', (input.meeting_ids ?? []) as string[]],
+  ] as const;
+  for (const [table, ids] of lists) ids.forEach((subject, position) => insertLink[table]!.run(id, position, subject));
+  return {
+    id, slug: input.slug, version: 1, created_at: at, updated_at: at, title: input.title, language: input.language,
+    summary: input.summary ?? null, body, body_text: bodyText, source: input.source ?? null, published_at: input.published_at ?? null,
+    person_ids: lists[0][1], organisation_ids: lists[1][1], meeting_ids: lists[2][1],
+  };
+});
+
+function post(req: IncomingMessage, res: ServerResponse) {
+  const chunks: Buffer[] = [];
+  req.on('data', (chunk: Buffer) => chunks.push(chunk));
+  req.on('end', () => {
+    const record = create(JSON.parse(Buffer.concat(chunks).toString()) as Row);
+    json(res, 201, { data: record }, { location: `/v1/articles/${record.id}` });
+  });
+}
+
+createServer((req, res) => {
+  const url = new URL(req.url!, 'http://baseline.invalid');
+  if (url.pathname === '/v1/articles') return req.method === 'POST' ? post(req, res) : list(req, res, url);
+  if (url.pathname.startsWith('/v1/articles/')) {
+    const key = decodeURIComponent(url.pathname.slice('/v1/articles/'.length));
+    const row = byIdOrSlug.get(key, key) as Row | undefined;
+    return row ? json(res, 200, { data: withSubjects([row])[0] }) : json(res, 404, { status: 404 });
+  }
+  json(res, 404, { status: 404 });
+}).listen(Number(port), '127.0.0.1', () => process.stdout.write('listening\n'));

@@ -1,0 +1,247 @@
+import type { Database } from '../db/database.js';
+import { bulkInserter } from '../db/bulk.js';
+import { articleMeetings, articleOrganisations, articlePeople, articles, type Block } from '../resources/articles/table.js';
+import { plainText } from '../resources/articles/repository.js';
+import { meetingOrganisations, meetingParticipants, meetings, meetingStatuses } from '../resources/meetings/table.js';
+import { organisations } from '../resources/organisations/table.js';
+import { affiliations, people } from '../resources/people/table.js';
+import { searchIndexer } from '../search/indexer.js';
+import { slugify } from './parse-source.js';
+import { seededRandom, seededUuidv7, type Random } from './random.js';
+import { readSourceDocument } from './seed.js';
+import {
+  agencyPurposes, countries, dateTexts, documentNames, familyNames, givenNames, honorifics, ministryDomains, roles,
+  vocabularyOf, type Vocabulary,
+} from './vocabulary.js';
+
+export interface SyntheticSize {
+  articles: number;
+  people: number;
+  organisations: number;
+  meetings: number;
+}
+
+export interface SyntheticOptions extends SyntheticSize {
+  seed: number;
+  sourceText?: string;
+}
+
+/**
+ * Derived data that other modules keep up to date on every write through the repositories is not written
+ * by a bulk load: each module that maintains such data registers a rebuild here, and `loadSyntheticData`
+ * runs them all after the rows are in. The search index is rebuilt; entity linking is not run over the
+ * generated articles (it would cost more than the whole load at 100,000 articles), so they have no mentions.
+ */
+export interface PostLoadStep {
+  name: string;
+  run(database: Database): void;
+}
+
+export const postLoadSteps: PostLoadStep[] = [{ name: 'search index', run: (database) => searchIndexer(database.db).rebuild() }];
+
+type Country = (typeof countries)[number];
+interface OrgRef { id: string; name: string; domain: string; country: Country }
+interface PersonRef { id: string; name: string; family: string; honorific: string | null; organisationId: string | null }
+interface MeetingRef { id: string; people: PersonRef[]; organisationIds: string[] }
+
+const batchSize = 5000;
+const start = Date.UTC(2024, 0, 1);
+
+/** Runs `insert(i)` for i in [0, count) in transactions of `batchSize` rows. */
+function inBatches(database: Database, count: number, insert: (i: number) => void) {
+  const batch = database.sqlite.transaction((from: number, to: number) => {
+    for (let i = from; i < to; i++) insert(i);
+  });
+  for (let from = 0; from < count; from += batchSize) batch(from, Math.min(count, from + batchSize));
+}
+
+/** Builds records one after another on one clock, so ids (UUIDv7) and timestamps grow together. */
+function recordMaker(random: Random) {
+  let millis = start;
+  return (text: string, index: number) => {
+    millis += random.int(1_000, 400_000);
+    const at = new Date(millis).toISOString();
+    return { id: seededUuidv7(random, millis), slug: `${slugify(text, 6)}-${index + 1}`, version: 1, created_at: at, updated_at: at };
+  };
+}
+
+function composer(random: Random, vocabulary: Vocabulary) {
+  const names = new RegExp([...documentNames, ...documentNames.map((name) => name.split(' ').at(-1)!)].join('|'), 'gu');
+  /** A sentence of the document with its two people replaced by `cast`. */
+  const sentence = (cast: PersonRef[]) =>
+    random.pick(vocabulary.sentences).replace(names, (found) => {
+      const index = documentNames.findIndex((name) => name === found || name.endsWith(` ${found}`));
+      const person = cast[index % cast.length]!;
+      return found.includes(' ') ? person.name : person.family;
+    });
+  const paragraph = (cast: PersonRef[]) => Array.from({ length: random.int(1, 3) }, () => sentence(cast)).join(' ');
+  const title = (lead: PersonRef, org: OrgRef, other: Country) => {
+    const topic = random.pick(vocabulary.topics);
+    switch (random.int(0, 3)) {
+      case 0: return `${lead.family} بحث مع وفد من «${org.domain}» ${org.country.feminine} ${topic}`;
+      case 1: return `${topic} بين ${org.country.name} و${other.name}`;
+      case 2: return `${lead.honorific ?? ''} ${lead.name} يستقبل وفدًا من ${other.name} لبحث ${topic}`.trim();
+      default: return `${org.name}: ${topic}`;
+    }
+  };
+  const body = (cast: PersonRef[]): Block[] => {
+    const blocks: Block[] = [{ type: 'paragraph', text: paragraph(cast) }, { type: 'paragraph', text: paragraph(cast) }];
+    for (let sections = random.int(0, 2); sections > 0; sections--) {
+      blocks.push({ type: 'heading', text: random.pick(vocabulary.headings.slice(1)) }, { type: 'paragraph', text: paragraph(cast) });
+    }
+    return blocks;
+  };
+  return { sentence, title, body };
+}
+
+function loadOrganisations(database: Database, random: Random, make: ReturnType<typeof recordMaker>, count: number): OrgRef[] {
+  const insert = bulkInserter(database.sqlite, organisations);
+  const refs: OrgRef[] = [];
+  const ministries: OrgRef[] = [];
+  inBatches(database, count, (i) => {
+    let ref: OrgRef;
+    let row: { kind: (typeof organisations.$inferInsert)['kind']; parent_id: string | null; aliases: string[] };
+    if (i < countries.length) {
+      const country = countries[i]!;
+      ref = { id: '', name: `حكومة ${country.name}`, domain: 'الداخلية', country };
+      row = { kind: 'government', parent_id: null, aliases: [] };
+    } else if (i < countries.length * (ministryDomains.length + 1)) {
+      const n = i - countries.length;
+      const country = countries[n % countries.length]!;
+      const domain = ministryDomains[Math.floor(n / countries.length)]!;
+      ref = { id: '', name: `وزارة ${domain} ${country.feminine}`, domain, country };
+      row = { kind: 'ministry', parent_id: null, aliases: [domain] };
+    } else {
+      const parent = random.pick(ministries);
+      const purpose = random.pick(agencyPurposes);
+      const kind = random.pick(['agency', 'agency', 'committee', 'other'] as const);
+      const names = {
+        agency: `وكالة وزارة ${parent.domain} ${purpose} ${parent.country.feminine}`,
+        committee: `اللجنة المشتركة ${purpose}`,
+        other: `الإدارة العامة ${purpose}`,
+      };
+      ref = { id: '', name: names[kind], domain: parent.domain, country: parent.country };
+      row = { kind, parent_id: parent.id, aliases: [] };
+    }
+    const record = make(ref.name, i);
+    ref.id = record.id;
+    insert({ ...record, name: ref.name, country: ref.country.code, ...row });
+    refs.push(ref);
+    if (row.kind === 'ministry') ministries.push(ref);
+  });
+  return refs;
+}
+
+function loadPeople(database: Database, random: Random, make: ReturnType<typeof recordMaker>, count: number, orgs: OrgRef[]): PersonRef[] {
+  const insertPerson = bulkInserter(database.sqlite, people);
+  const insertAffiliation = bulkInserter(database.sqlite, affiliations);
+  const refs: PersonRef[] = [];
+  inBatches(database, count, (i) => {
+    const family = random.pick(familyNames);
+    const name = `${random.pick(givenNames)} ${random.pick(givenNames)} ${family}`;
+    const honorific = random.chance(0.7) ? random.pick(honorifics) : null;
+    const memberOf = orgs.length > 0 ? random.sample(orgs, random.int(0, 2)) : [];
+    const role = random.pick(roles);
+    const record = make(name, i);
+    insertPerson({
+      ...record,
+      name,
+      honorific,
+      position: memberOf[0] ? `${role} في ${memberOf[0].name}` : null,
+      country: (memberOf[0]?.country ?? random.pick(countries)).code,
+      aliases: random.chance(0.5) ? [`${honorific ?? ''} ${family}`.trim()] : [],
+    });
+    memberOf.forEach((org, position) =>
+      insertAffiliation({ person_id: record.id, position, organisation_id: org.id, role: position === 0 ? role : random.pick(roles), acting: random.chance(0.2) ? true : random.chance(0.5) ? false : null }),
+    );
+    refs.push({ id: record.id, name, family, honorific, organisationId: memberOf[0]?.id ?? null });
+  });
+  return refs;
+}
+
+function loadMeetings(database: Database, random: Random, make: ReturnType<typeof recordMaker>, count: number, cast: { orgs: OrgRef[]; people: PersonRef[]; vocabulary: Vocabulary }): MeetingRef[] {
+  const insertMeeting = bulkInserter(database.sqlite, meetings);
+  const insertParticipant = bulkInserter(database.sqlite, meetingParticipants);
+  const insertOrganisation = bulkInserter(database.sqlite, meetingOrganisations);
+  const compose = composer(random, cast.vocabulary);
+  const refs: MeetingRef[] = [];
+  inBatches(database, count, (i) => {
+    const host = random.pick(cast.orgs);
+    const taking = random.sample(cast.people, random.int(2, 5));
+    const organisationIds = [...new Set([host.id, ...taking.map((p) => p.organisationId).filter((id) => id !== null)])].slice(0, 3);
+    const title = compose.title(taking[0]!, host, random.pick(countries));
+    const record = make(title, i);
+    const status = random.chance(0.8) ? 'held' : random.pick(meetingStatuses);
+    insertMeeting({
+      ...record,
+      title,
+      status,
+      starts_at: random.chance(0.7) ? record.created_at.slice(0, 10) : null,
+      date_text: random.chance(0.5) ? random.pick(dateTexts) : null,
+      location: `مقر ${host.name}`,
+      summary: compose.sentence(taking),
+      topics: random.sample(cast.vocabulary.topics, random.int(1, 4)),
+      outcomes: status === 'held' ? random.sample(cast.vocabulary.outcomes, random.int(0, 3)) : [],
+      host_organisation_id: host.id,
+    });
+    taking.forEach((person, position) =>
+      insertParticipant({ meeting_id: record.id, position, person_id: person.id, organisation_id: position === 0 ? host.id : person.organisationId, role: position === 0 ? 'host' : random.pick(['guest', 'delegate'] as const) }),
+    );
+    organisationIds.forEach((organisation_id, position) => insertOrganisation({ meeting_id: record.id, position, organisation_id }));
+    refs.push({ id: record.id, people: taking, organisationIds });
+  });
+  return refs;
+}
+
+function loadArticles(database: Database, random: Random, make: ReturnType<typeof recordMaker>, count: number, cast: { orgs: OrgRef[]; people: PersonRef[]; meetings: MeetingRef[]; vocabulary: Vocabulary }) {
+  const insertArticle = bulkInserter(database.sqlite, articles);
+  const links = { person: bulkInserter(database.sqlite, articlePeople), organisation: bulkInserter(database.sqlite, articleOrganisations), meeting: bulkInserter(database.sqlite, articleMeetings) };
+  const compose = composer(random, cast.vocabulary);
+  const orgById = new Map(cast.orgs.map((org) => [org.id, org]));
+  inBatches(database, count, (i) => {
+    const meeting = cast.meetings.length > 0 && random.chance(0.7) ? random.pick(cast.meetings) : null;
+    const subjects = meeting ? meeting.people.slice(0, 3) : random.sample(cast.people, random.int(1, 2));
+    const organisationIds = meeting ? meeting.organisationIds : random.sample(cast.orgs, random.int(1, 2)).map((org) => org.id);
+    const lead = orgById.get(organisationIds[0]!)!;
+    const title = compose.title(subjects[0]!, lead, random.pick(countries));
+    const body = compose.body(subjects);
+    const record = make(title, i);
+    insertArticle({
+      ...record,
+      title,
+      language: 'ar',
+      summary: random.chance(0.4) ? compose.sentence(subjects) : null,
+      body,
+      body_text: plainText(body),
+      source: random.chance(0.8) ? `بيان صادر عن ${lead.name}` : null,
+      published_at: random.chance(0.85) ? record.created_at : null,
+    });
+    const write = (insert: (row: { article_id: string; position: number; subject_id: string }) => void, ids: string[]) =>
+      ids.forEach((subject_id, position) => insert({ article_id: record.id, position, subject_id }));
+    write(links.person, subjects.map((p) => p.id));
+    write(links.organisation, organisationIds);
+    write(links.meeting, meeting ? [meeting.id] : []);
+  });
+}
+
+/**
+ * Loads a reproducible Arabic data set of the given size into an empty database, composed from the source
+ * document's sentences, headings, topics and names, with every relation the API has. Rows go straight into
+ * the tables with prepared statements in large transactions (no HTTP, no per-row validation), then the
+ * post-load steps rebuild what other modules derive from them.
+ */
+export function loadSyntheticData(database: Database, options: SyntheticOptions, steps: PostLoadStep[] = postLoadSteps): SyntheticSize {
+  const random = seededRandom(options.seed);
+  // A bulk load is all or nothing from the caller's view (rerun it on a crash), so skip the syncs for its duration.
+  database.sqlite.pragma('synchronous = OFF');
+  database.sqlite.pragma('cache_size = -262144');
+  const make = recordMaker(random);
+  const vocabulary = vocabularyOf(options.sourceText ?? readSourceDocument());
+  const orgs = loadOrganisations(database, random, make, Math.max(1, options.organisations));
+  const cast = { orgs, vocabulary, people: loadPeople(database, random, make, Math.max(2, options.people), orgs) };
+  const meetingRefs = loadMeetings(database, random, make, options.meetings, cast);
+  loadArticles(database, random, make, options.articles, { ...cast, meetings: meetingRefs });
+  for (const step of steps) step.run(database);
+  database.sqlite.pragma('synchronous = NORMAL');
+  return { organisations: orgs.length, people: cast.people.length, meetings: meetingRefs.length, articles: options.articles };
+}
