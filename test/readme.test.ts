@@ -1,9 +1,9 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import t from 'tap';
+import { freePort } from '../bench/free-port.js';
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 const token = 'change-me-to-a-long-secret';
@@ -31,10 +31,7 @@ t.test('every curl example in the README works as pasted against a fresh server'
   const dir = mkdtempSync(join(tmpdir(), 'khabar-readme-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
+  const port = await freePort();
 
   const server = spawn(process.execPath, [new URL('../dist/server.js', import.meta.url).pathname], {
     env: { ...process.env, PORT: String(port), API_TOKENS: `editor:${token}`, DATABASE_URL: `file:${join(dir, 'khabar.db')}`, LOG_LEVEL: 'warn' },
