@@ -35,8 +35,8 @@ function requiresToken(request: FastifyRequest): boolean {
 async function bearerAuth(app: FastifyInstance, options: { tokens: ApiToken[] }) {
   const match = tokenMatcher(options.tokens);
   app.decorateRequest('writer', null);
-  app.addHook('onRequest', async (request, reply) => {
-    if (!requiresToken(request)) return;
+  app.addHook('onRequest', (request, reply, done) => {
+    if (!requiresToken(request)) return done();
     const header = request.headers.authorization ?? '';
     const presented = /^Bearer (\S+)$/i.exec(header)?.[1];
     const writer = presented ? match(presented) : null;
@@ -46,6 +46,7 @@ async function bearerAuth(app: FastifyInstance, options: { tokens: ApiToken[] })
       throw new KhabarError('unauthorized', reason);
     }
     request.writer = writer;
+    done();
   });
 }
 

@@ -27,7 +27,8 @@ function newestUpdate(data: unknown): string | undefined {
 function stampRecords(reply: FastifyReply, payload: unknown) {
   if (reply.statusCode >= 300 || !isObject(payload)) return;
   const { data } = payload;
-  if (isObject(data) && typeof data.id === 'string') reply.header('etag', recordEtag(data));
+  const etag = isObject(data) ? recordEtag(data) : undefined;
+  if (etag !== undefined) reply.header('etag', etag);
   const updated = newestUpdate(data);
   if (updated !== undefined) reply.header('last-modified', new Date(updated).toUTCString());
 }
@@ -50,11 +51,13 @@ function notModified(request: FastifyRequest, reply: FastifyReply): boolean {
  */
 async function conditionalGet(app: FastifyInstance, options: ConditionalGetOptions) {
   const publicCache = `public, max-age=${options.maxAge}, stale-while-revalidate=${options.staleWhileRevalidate}`;
-  app.addHook('preSerialization', async (_request, reply, payload) => {
+  app.addHook('preSerialization', (_request, reply, payload, done) => {
     stampRecords(reply, payload);
-    return payload;
+    done(null, payload);
   });
-  app.addHook('onSend', async (request, reply, payload) => {
+  app.addHook('onSend', (request, reply, payload, done) => done(null, conditionalResponse(request, reply, payload)));
+
+  function conditionalResponse(request: FastifyRequest, reply: FastifyReply, payload: unknown): unknown {
     if (!isRead(request) || reply.statusCode !== 200 || reply.getHeader('cache-control') === 'no-store') return payload;
     if (!reply.hasHeader('etag') && (typeof payload === 'string' || Buffer.isBuffer(payload))) {
       reply.header('etag', entityTag(payload));
@@ -67,7 +70,7 @@ async function conditionalGet(app: FastifyInstance, options: ConditionalGetOptio
     // HEAD: Fastify's HEAD handler measures the payload for Content-Length and then drops it; a 304 may carry
     // the length the 200 would have had, so it gets the payload. GET: no body at all.
     return request.method === 'HEAD' ? payload : null;
-  });
+  }
 }
 
 export default fp(conditionalGet, { name: 'conditional-get' });

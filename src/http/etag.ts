@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { revisionOf } from '../resources/shared/revision.js';
 
 /** A strong entity tag: a digest of the bytes it stands for. */
 export const entityTag = (value: string | Buffer): string =>
@@ -14,12 +15,14 @@ export function canonicalJson(value: unknown): string {
 }
 
 /**
- * A record's ETag, computed from the record as the data layer loads it (its columns and its relation lists,
- * reverse ones included). A write can therefore compare an If-Match with the stored record without rendering
- * a response, and the tag still changes when only a reverse relation (an organisation's members) changes,
- * which the version alone would miss.
+ * A stored record's ETag, from its revision (id, version and relation lists, reverse ones included): a write
+ * can compare an If-Match with the stored record without rendering a response, and a GET does not hash the
+ * record. Undefined for anything else (a projection, a page), whose tag comes from the bytes sent.
  */
-export const recordEtag = (record: object): string => entityTag(canonicalJson(record));
+export function recordEtag(record: object): string | undefined {
+  const revision = revisionOf(record);
+  return revision === undefined ? undefined : entityTag(revision);
+}
 
 /** The entity tags of an If-Match / If-None-Match field value; `*` stays `*`. */
 function listedTags(header: string): string[] {

@@ -49,26 +49,29 @@ async function idempotency(app: FastifyInstance, options: { store: IdempotencySt
   const { store } = options;
   app.decorateRequest('idempotencyKey', null);
 
-  app.addHook('preHandler', async (request, reply) => {
-    if (request.method !== 'POST' || request.writer === null) return;
+  app.addHook('preHandler', (request, reply, done) => {
+    if (request.method !== 'POST' || request.writer === null) return done();
     const key = keyOf(request);
-    if (key === undefined) return;
+    if (key === undefined) return done();
     const claim = store.claim(request.writer, key, fingerprint(request));
     switch (claim.outcome) {
       case 'claimed':
         request.idempotencyKey = key;
-        return;
+        return done();
       case 'reused':
         throw new KhabarError('idempotency_key_reused', 'this Idempotency-Key was used for a different request; use a new key');
       case 'in_flight':
         reply.header('retry-after', '1');
         throw new KhabarError('idempotency_key_in_flight', 'a request with this Idempotency-Key is still being processed');
       case 'replay':
-        return replay(reply, claim.response);
+        // Answered here: the chain stops without done().
+        replay(reply, claim.response);
     }
   });
 
-  app.addHook('onSend', async (request, reply, payload) => {
+  app.addHook('onSend', (request, reply, payload, done) => done(null, recordResponse(request, reply, payload)));
+
+  function recordResponse(request: FastifyRequest, reply: FastifyReply, payload: unknown): unknown {
     const key = request.idempotencyKey;
     if (key === null) return payload;
     request.idempotencyKey = null;
@@ -80,7 +83,7 @@ async function idempotency(app: FastifyInstance, options: { store: IdempotencySt
     for (const name of replayedHeaders) if (reply.hasHeader(name)) headers[name] = String(reply.getHeader(name));
     store.complete(request.writer!, key, { status: reply.statusCode, headers, body: payload });
     return payload;
-  });
+  }
 }
 
 export default fp(idempotency, { name: 'idempotency' });

@@ -13,12 +13,12 @@ export const patchMediaTypes = [mergePatchMediaType, jsonMediaType];
  * (and, on PATCH, the Accept-Patch header of RFC 5789). Runs before the body is read.
  */
 async function mediaTypes(app: FastifyInstance) {
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     const accepted = request.routeOptions.schema?.consumes;
     const sent = request.headers['content-type'];
-    if (!accepted || sent === undefined) return;
+    if (!accepted || sent === undefined) return done();
     const mediaType = sent.split(';')[0]!.trim().toLowerCase();
-    if (accepted.includes(mediaType)) return;
+    if (accepted.includes(mediaType)) return done();
     if (request.method === 'PATCH') reply.header('accept-patch', accepted.join(', '));
     throw new KhabarError('unsupported_media_type', `${request.method} takes ${accepted.join(' or ')}, not ${mediaType || 'an empty type'}`);
   });

@@ -37,16 +37,17 @@ async function allowedMethods(app: FastifyInstance) {
     return methods.size === 0 ? null : [...methods].join(', ');
   };
 
-  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    if (request.method !== 'OPTIONS' && !request.is404) return;
+  app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+    if (request.method !== 'OPTIONS' && !request.is404) return done();
     const allow = allowFor(request.url);
     if (allow === null) {
       if (request.method === 'OPTIONS') throw new KhabarError('route_not_found', `no route ${request.url}`);
-      return;
+      return done();
     }
     reply.header('allow', allow);
     if (request.method !== 'OPTIONS') throw new KhabarError('method_not_allowed', `${request.method} is not allowed here; use ${allow}`);
-    return reply.code(204).send();
+    // Answered here: the chain stops without done().
+    reply.code(204).send();
   });
 }
 

@@ -15,7 +15,7 @@ export function writeCondition(request: FastifyRequest, reply: FastifyReply, loa
   const ifMatch = request.headers['if-match'];
   if (ifMatch === undefined) return {};
   const current = load();
-  const etag = recordEtag(current);
+  const etag = recordEtag(current)!;
   if (!strongMatch(ifMatch, etag)) {
     reply.header('etag', etag);
     throw new KhabarError('precondition_failed', `the record has changed: its current ETag is ${etag}`);
@@ -26,8 +26,8 @@ export function writeCondition(request: FastifyRequest, reply: FastifyReply, loa
 /** With REQUIRE_IF_MATCH, a PUT, PATCH or DELETE without If-Match is refused (428) before anything is read. */
 async function requireIfMatch(app: FastifyInstance, options: { required: boolean }) {
   if (!options.required) return;
-  app.addHook('preValidation', async (request) => {
-    if (request.is404 || !conditionalMethods.has(request.method) || request.headers['if-match'] !== undefined) return;
+  app.addHook('preValidation', (request, _reply, done) => {
+    if (request.is404 || !conditionalMethods.has(request.method) || request.headers['if-match'] !== undefined) return done();
     throw new KhabarError('precondition_required', 'send If-Match with the ETag of the record you are changing (GET it first)');
   });
 }

@@ -16,8 +16,9 @@ export function requestId(request: IncomingMessage): string {
 
 /** Every response names its request id, the one every log line of the request carries. */
 async function echoRequestId(app: FastifyInstance) {
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header(requestIdHeader, request.id);
+    done();
   });
 }
 

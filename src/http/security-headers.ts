@@ -1,4 +1,4 @@
-import helmet from '@fastify/helmet';
+import helmet, { type HelmetOptions } from 'helmet';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 
@@ -21,13 +21,33 @@ export const contentSecurityPolicy = {
   'style-src': ["'self'", "'unsafe-inline'"],
 };
 
+const helmetOptions: HelmetOptions = {
+  contentSecurityPolicy: { useDefaults: false, directives: contentSecurityPolicy },
+  // The API's reads are public and meant for other origins' pages; CORS decides who may read them.
+  crossOriginResourcePolicy: { policy: 'cross-origin' },
+  // As frame-ancestors 'none' says, for browsers that only know X-Frame-Options.
+  frameguard: { action: 'deny' },
+};
+
+/**
+ * The headers helmet sets, collected once: the policy is the same for every request (no nonces), and
+ * running helmet's middleware per request (as @fastify/helmet does) builds and validates it each time.
+ */
+export function helmetHeaders(options: HelmetOptions): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const response = {
+    setHeader: (name: string, value: string) => (headers[name.toLowerCase()] = value),
+    removeHeader: (name: string) => delete headers[name.toLowerCase()],
+  };
+  helmet(options)({} as never, response as never, () => {});
+  return headers;
+}
+
 async function securityHeaders(app: FastifyInstance) {
-  await app.register(helmet, {
-    contentSecurityPolicy: { useDefaults: false, directives: contentSecurityPolicy },
-    // The API's reads are public and meant for other origins' pages; CORS decides who may read them.
-    crossOriginResourcePolicy: { policy: 'cross-origin' },
-    // As frame-ancestors 'none' says, for browsers that only know X-Frame-Options.
-    frameguard: { action: 'deny' },
+  const headers = helmetHeaders(helmetOptions);
+  app.addHook('onRequest', (_request, reply, done) => {
+    reply.headers(headers);
+    done();
   });
 }
 

@@ -84,7 +84,8 @@ export function createEmbedder(db: Db, spec: ListSpec, sources: Sources) {
     const baseKeys = includes.flatMap(([, include]) => (include.kind === 'nested' ? [include.list] : []));
     const fields = shaping.fields ? new Set([...shaping.fields, ...baseKeys]) : undefined;
     return records.map((record) => {
-      const shown = project(record, fields);
+      // A copy when anything is embedded: the stored record, and the ETag its revision gives, stay as stored.
+      const shown = fields ? project(record, fields) : includes.length > 0 ? { ...record } : record;
       for (const [path, include] of includes) {
         const ids = referenced.get(path)!.get(record.id as string)!;
         if (include.kind === 'one') shown[path] = ids.length ? (lookup(include.target, ids[0]) ?? null) : null;

@@ -96,10 +96,10 @@ function decodeKeyset(cursor: string, signature: string, length: number): Cursor
 }
 
 /**
- * Lists the rows of `table` a query selects, in keyset pages. Each query shape (sort, filter fields and
+ * Lists the rows of `table` a query selects (as `selection`, its columns by default), in keyset pages. Each query shape (sort, filter fields and
  * operators, cursor NULL pattern, extensions) is prepared once and reused with new values.
  */
-export function createListing(db: Db, table: Table, spec: ListSpec) {
+export function createListing(db: Db, table: Table, spec: ListSpec, selection: Record<string, SQLiteColumn | SQL> = getTableColumns(table)) {
   const columns = getTableColumns(table) as Record<string, SQLiteColumn>;
   const sortColumn = (field: string) => (field === 'id' ? table.id : spec.sort[field]!);
   const propertyOf = new Map(Object.entries(columns).map(([key, column]) => [column, key]));
@@ -152,7 +152,7 @@ export function createListing(db: Db, table: Table, spec: ListSpec) {
         const where = [...conditions];
         if (after) where.push(afterCursor(keyColumns, keys, after)!, ...[leadingBound(keyColumns[0]!, keys[0]!, after[0]!)].filter((c) => c !== undefined));
         return db
-          .select()
+          .select(selection)
           .from(table as SQLiteTable)
           .where(and(...where))
           .orderBy(...keys.map((key, i) => (key.descending ? desc(keyColumns[i]!) : asc(keyColumns[i]!))))

@@ -136,7 +136,8 @@ async function representations(app: FastifyInstance) {
     const map = format.mappers[record.name]!;
     const envelope = payload as ListEnvelope & { data: unknown };
     if (record.many && envelope.links?.next) reply.header('link', `<${envelope.links.next}>; rel="next"`);
-    reply.type(`${format.mediaType}; charset=utf-8`).serializer(JSON.stringify);
+    // Another format is another entity: its tag comes from the bytes it is sent as, not the record's revision.
+    reply.type(`${format.mediaType}; charset=utf-8`).serializer(JSON.stringify).removeHeader('etag');
     return record.many
       ? format.list((envelope.data as unknown[]).map((r) => map(r, ctx)), envelope, ctx)
       : format.one(map(envelope.data, ctx));
@@ -157,13 +158,18 @@ async function representations(app: FastifyInstance) {
     route.schema!.querystring = withFormat(route.schema!.querystring);
     route.preHandler = [
       ...asArray(route.preHandler),
-      async (request, reply) => {
+      (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
         appendVary(reply, 'Accept');
         request.representation = chooseFormat(request, offered);
+        done();
       },
     ];
     if (record && offered.length > 0) {
-      route.preSerialization = [...asArray(route.preSerialization), async (request, reply, payload) => mapPayload(request, reply, payload, record)];
+      route.preSerialization = [
+        ...asArray(route.preSerialization),
+        (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: null, payload: unknown) => void) =>
+          done(null, mapPayload(request, reply, payload, record)),
+      ];
     }
   });
 }

@@ -69,6 +69,25 @@ t.test('conditional reads: ETag, Last-Modified, 304 and Cache-Control on records
   t.ok(body(members).data.members.some((m: { person_id: string }) => m.person_id === created.data.id), 'it lists the new member');
   t.equal(body(members).data.version, body(org).data.version);
 
+  t.test('each representation of a record has its own ETag', async (t) => {
+    const plain = await app.inject({ url: adwani });
+    const variants = { 'include=affiliations.organisation': `${adwani}?include=affiliations.organisation`, 'fields=name': `${adwani}?fields=name` };
+    for (const [name, url] of Object.entries(variants)) t.not((await app.inject({ url })).headers.etag, plain.headers.etag, name);
+    const jsonLd = await app.inject({ url: adwani, headers: { accept: 'application/ld+json' } });
+    t.equal(jsonLd.statusCode, 200);
+    t.not(jsonLd.headers.etag, plain.headers.etag, 'JSON-LD');
+
+    const embedding = await app.inject({ url: variants['include=affiliations.organisation'] });
+    const organisationId = body(embedding).data.affiliations[0].organisation_id as string;
+    const current = body(await app.inject({ url: `/v1/organisations/${organisationId}` })).data;
+    const { id, version, created_at, updated_at, members, ...fields } = current;
+    const renamed = await app.inject({ method: 'PUT', url: `/v1/organisations/${id}`, headers: json, payload: { ...fields, name: `${current.name} (تعديل)` } });
+    t.equal(renamed.statusCode, 200);
+    const after = await app.inject({ url: variants['include=affiliations.organisation'], headers: { 'if-none-match': embedding.headers.etag as string } });
+    t.equal(after.statusCode, 200, 'an embedded record that changed makes the embedding ETag stale, though the person did not change');
+    t.equal((await app.inject({ url: adwani, headers: { 'if-none-match': plain.headers.etag as string } })).statusCode, 304, 'the plain record is still current');
+  });
+
   const health = await app.inject({ url: '/health' });
   t.equal(health.headers['cache-control'], 'no-store', 'health is never cached');
   t.notOk(health.headers.etag);
@@ -80,7 +99,7 @@ t.test('optimistic concurrency: If-Match on PUT, PATCH and DELETE', async (t) =>
   const created = await app.inject({ method: 'POST', url: '/v1/organisations', headers: json, payload: { slug: 'لجنة', name: 'لجنة', kind: 'committee' } });
   const url = created.headers.location as string;
   const record = body(created).data;
-  t.equal(created.headers.etag, recordEtag(record), 'a write answers with the ETag of what it stored');
+  t.equal(created.headers.etag, recordEtag(app.repositories.organisations.find(record.id)!), 'a write answers with the ETag of what it stored');
   const read = await app.inject({ url });
   t.equal(read.headers.etag, created.headers.etag, 'the same ETag a GET gives');
 

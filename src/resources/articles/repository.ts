@@ -33,7 +33,7 @@ export function articleRepository(db: Db) {
         key,
         table,
         parent: 'article_id',
-        toItem: (row) => row.subject_id,
+        item: table.subject_id,
         toRow: (subject_id: string, article_id, position) => ({ article_id, position, subject_id }),
       }),
     ),

@@ -35,7 +35,7 @@ export function meetingRepository(db: Db) {
         key: 'participants',
         table: meetingParticipants,
         parent: 'meeting_id',
-        toItem: (row) => ({ person_id: row.person_id, organisation_id: row.organisation_id, role: row.role }),
+        item: { person_id: meetingParticipants.person_id, organisation_id: meetingParticipants.organisation_id, role: meetingParticipants.role },
         toRow: (item: ParticipantInput, meeting_id, position) => ({
           meeting_id,
           position,
@@ -48,7 +48,7 @@ export function meetingRepository(db: Db) {
         key: 'organisation_ids',
         table: meetingOrganisations,
         parent: 'meeting_id',
-        toItem: (row) => row.organisation_id,
+        item: meetingOrganisations.organisation_id,
         toRow: (organisation_id: string, meeting_id, position) => ({ meeting_id, position, organisation_id }),
       }),
       listRelation(db, {
@@ -56,7 +56,7 @@ export function meetingRepository(db: Db) {
         table: articleMeetings,
         parent: 'subject_id',
         orderBy: articleMeetings.article_id,
-        toItem: (row) => row.article_id,
+        item: articleMeetings.article_id,
       }),
     ],
     references: meetingReferences,

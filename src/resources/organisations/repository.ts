@@ -41,7 +41,7 @@ export function organisationRepository(db: Db) {
         table: affiliations,
         parent: 'organisation_id',
         orderBy: affiliations.person_id,
-        toItem: (row) => ({ person_id: row.person_id, role: row.role, acting: row.acting }),
+        item: { person_id: affiliations.person_id, role: affiliations.role, acting: affiliations.acting },
       }),
     ],
     references: (input) => (input.parent_id ? [{ path: 'parent_id', table: organisations, id: input.parent_id }] : []),

@@ -18,7 +18,7 @@ export function personRepository(db: Db) {
         key: 'affiliations',
         table: affiliations,
         parent: 'person_id',
-        toItem: (row) => ({ organisation_id: row.organisation_id, role: row.role, acting: row.acting }),
+        item: { organisation_id: affiliations.organisation_id, role: affiliations.role, acting: affiliations.acting },
         toRow: (item: AffiliationInput, person_id, position) => ({
           person_id,
           position,

@@ -1,12 +1,15 @@
-import { eq, getTableColumns, sql } from 'drizzle-orm';
+import { eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../../db/database.js';
 
 /** A list-valued property of a record, kept in its own table. */
 export interface Relation {
   key: string;
-  /** Loads the lists of many records with one statement, whatever their number. */
-  load(parentIds: string[]): Map<string, unknown[]>;
+  /**
+   * The list of the parent row as a column of the parent's own select (a correlated subquery aggregating
+   * to JSON): a record and all its lists come back from one statement, and a page of records from one.
+   */
+  column(parentId: SQLiteColumn): SQL<unknown[]>;
   /** Replaces a record's list; absent on reverse relations, which are read-only. */
   save?(parentId: string, items: unknown[]): void;
 }
@@ -15,40 +18,58 @@ export interface Relation {
 export const inIdList = (column: SQLiteColumn, placeholder = 'ids') =>
   sql`${column} in (select value from json_each(${sql.placeholder(placeholder)}))`;
 
-type Row = Record<string, unknown>;
+/** What one item of a list is: a column's value, or an object of columns' values. */
+type ItemShape = SQLiteColumn | Record<string, SQLiteColumn>;
 
 interface ListRelationOptions<T extends SQLiteTable> {
   key: string;
   table: T;
   /** The property of the table's rows that holds the parent's id. */
   parent: keyof T['$inferSelect'] & string;
-  toItem(row: T['$inferSelect']): unknown;
+  item: ItemShape;
   /** How an item is stored; leave it out for a read-only (reverse) relation. */
   toRow?(item: never, parentId: string, position: number): T['$inferInsert'];
   /** Order within one parent; defaults to the `position` column. */
   orderBy?: SQLiteColumn;
 }
 
+const isColumn = (shape: ItemShape): shape is SQLiteColumn => typeof (shape as SQLiteColumn).mapFromDriverValue === 'function';
+
+/** Column types whose JSON value is already what the record holds; others (booleans stored as 0/1) are decoded. */
+const asStored = new Set(['SQLiteText', 'SQLiteInteger', 'SQLiteReal']);
+const decodeValue = (column: SQLiteColumn, value: unknown) => (value === null ? null : column.mapFromDriverValue(value));
+
+/** SQL for one item, and how an item of the JSON SQLite builds becomes the value the record holds (null: as it is). */
+function itemCodec(shape: ItemShape): { sql: SQL; decode: ((item: unknown) => unknown) | null } {
+  if (isColumn(shape)) return { sql: sql`${shape}`, decode: asStored.has(shape.columnType) ? null : (value) => decodeValue(shape, value) };
+  const entries = Object.entries(shape);
+  const decoded = entries.filter(([, column]) => !asStored.has(column.columnType));
+  // The keys are property names written in this code, never input: inlined as literals.
+  const pairs = sql.join(entries.map(([name, column]) => sql`${sql.raw(`'${name}'`)}, ${column}`), sql`, `);
+  return {
+    sql: sql`json_object(${pairs})`,
+    decode: decoded.length === 0 ? null : (item) => {
+      const values = item as Record<string, unknown>;
+      for (const [name, column] of decoded) values[name] = decodeValue(column, values[name]);
+      return values;
+    },
+  };
+}
+
 export function listRelation<T extends SQLiteTable>(db: Db, options: ListRelationOptions<T>): Relation {
   const columns = getTableColumns(options.table) as Record<string, SQLiteColumn>;
   const parentColumn = columns[options.parent]!;
   const order = options.orderBy ?? columns.position!;
-  const select = db
-    .select()
-    .from(options.table as SQLiteTable)
-    .where(inIdList(parentColumn))
-    .orderBy(parentColumn, order)
-    .prepare();
+  const item = itemCodec(options.item);
+  const { decode } = item;
+  const decodeList = decode ? (text: unknown) => (JSON.parse(text as string) as unknown[]).map(decode) : (text: unknown) => JSON.parse(text as string) as unknown[];
 
   const relation: Relation = {
     key: options.key,
-    load(parentIds) {
-      const lists = new Map<string, unknown[]>(parentIds.map((id) => [id, []]));
-      for (const row of select.all({ ids: JSON.stringify(parentIds) }) as Row[]) {
-        lists.get(row[options.parent] as string)?.push(options.toItem(row as T['$inferSelect']));
-      }
-      return lists;
-    },
+    column: (parentId) =>
+      sql<unknown[]>`(select json_group_array(${item.sql} order by ${order}) from ${options.table} where ${parentColumn} = ${parentId})`.mapWith(
+        decodeList,
+      ),
   };
   const toRow = options.toRow;
   if (toRow) {
@@ -57,7 +78,7 @@ export function listRelation<T extends SQLiteTable>(db: Db, options: ListRelatio
       remove.run({ id: parentId });
       if (items.length === 0) return;
       db.insert(options.table)
-        .values(items.map((item, position) => toRow(item as never, parentId, position)))
+        .values(items.map((value, position) => toRow(value as never, parentId, position)))
         .run();
     };
   }

@@ -7,6 +7,7 @@ import type { ListPage, ListQuery } from '../../list/query.js';
 import type { ListSpec } from '../../list/spec.js';
 import { createListing } from '../../list/sql.js';
 import { inIdList, type Relation } from './relations.js';
+import { setRevision } from './revision.js';
 
 /** The columns every resource table has (see db/columns.ts). */
 export type ResourceTable = SQLiteTable & {
@@ -59,7 +60,7 @@ export interface Repository<Rec, Input> {
   /** A keyset page of the records a query selects (see src/list). */
   list(query: ListQuery): ListPage<Rec>;
   find(idOrSlug: string): Rec | null;
-  /** The records with these ids, relations loaded with one statement each, whatever the number of ids. */
+  /** The records with these ids, relations loaded, with one statement whatever the number of ids. */
   findMany(ids: string[]): Rec[];
   create(input: Input, context?: WriteContext): Rec;
   /** Null when there is no such record; throws precondition_failed when `guard` names another version. */
@@ -93,18 +94,23 @@ function sqliteCode(error: unknown): string | undefined {
 
 export function createRepository<Rec extends { id: string; version: number }, Input>(db: Db, spec: ResourceSpec<Input>): Repository<Rec, Input> {
   const { table } = spec;
+  // Each record's relation lists come back as columns of the same statement (see Relation.column).
+  const selection = {
+    ...getTableColumns(table),
+    ...Object.fromEntries(spec.relations.map((relation) => [relation.key, relation.column(table.id)])),
+  };
   const findOne = db
-    .select()
+    .select(selection)
     .from(table as SQLiteTable)
+    // No LIMIT: id and slug are unique, and a bound LIMIT makes SQLite's multi-index OR plan slower.
     .where(or(eq(table.id, sql.placeholder('key')), eq(table.slug, sql.placeholder('key'))))
-    .limit(1)
     .prepare();
   const byIds = db
-    .select()
+    .select(selection)
     .from(table as SQLiteTable)
     .where(inIdList(table.id))
     .prepare();
-  const listing = createListing(db, table, spec.list);
+  const listing = createListing(db, table, spec.list, selection);
   const listeners: Array<(event: WriteEvent<Rec>) => void> = [];
   const emit = (event: WriteEvent<Rec>) => {
     for (const listener of listeners) listener(event);
@@ -121,14 +127,9 @@ export function createRepository<Rec extends { id: string; version: number }, In
     return check(id);
   }
 
-  function withRelations(rows: Record<string, unknown>[]): Rec[] {
-    const ids = rows.map((row) => row.id as string);
-    const loaded = spec.relations.map((relation) => [relation.key, relation.load(ids)] as const);
-    return rows.map((row) => {
-      const record: Record<string, unknown> = { ...row };
-      for (const [key, lists] of loaded) record[key] = lists.get(row.id as string) ?? [];
-      return record as Rec;
-    });
+  function asRecords(rows: Record<string, unknown>[]): Rec[] {
+    for (const row of rows) setRevision(row as Rec, spec.relations.map((relation) => row[relation.key]));
+    return rows as Rec[];
   }
 
   function checkReferences(input: Input, id: string | null) {
@@ -168,7 +169,7 @@ export function createRepository<Rec extends { id: string; version: number }, In
 
   const find = (idOrSlug: string): Rec | null => {
     const row = findOne.get({ key: idOrSlug }) as Record<string, unknown> | undefined;
-    return row ? withRelations([row])[0]! : null;
+    return row ? asRecords([row])[0]! : null;
   };
 
   /** The stored record a guarded write may change: read inside the write's transaction, so no other write slips in between. */
@@ -183,12 +184,12 @@ export function createRepository<Rec extends { id: string; version: number }, In
   return {
     list(query) {
       const page = listing.page(query);
-      return { ...page, rows: withRelations(page.rows) };
+      return { ...page, rows: asRecords(page.rows) };
     },
     find,
     findMany(ids) {
       // Runs even for no ids, so that what a request costs does not depend on the data.
-      return withRelations(byIds.all({ ids: JSON.stringify(ids) }) as Record<string, unknown>[]);
+      return asRecords(byIds.all({ ids: JSON.stringify(ids) }) as Record<string, unknown>[]);
     },
     create(input, context = systemWriter) {
       return write(() => {

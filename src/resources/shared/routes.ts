@@ -56,7 +56,7 @@ export function resourceRoutes<Rec extends { id: string; version: number }, Inpu
         querystring: listing.listQuery,
         response: { 200: jsonResponse(`A page of ${path}`, listing.listResponse), ...problemResponses(400) },
       },
-      handler: async (request, reply) => handlers.list(request, reply) as never,
+      handler: (request, reply) => handlers.list(request, reply) as never,
     });
 
     app.get(`/v1/${path}/:id`, {
@@ -69,7 +69,7 @@ export function resourceRoutes<Rec extends { id: string; version: number }, Inpu
         querystring: listing.getQuery,
         response: { 200: jsonResponse(`The ${noun}`, listing.getResponse), ...problemResponses(400, 404) },
       },
-      handler: async (request) => handlers.one(repository.find(request.params.id) ?? throwNotFound(request.params.id), request) as never,
+      handler: (request) => handlers.one(repository.find(request.params.id) ?? throwNotFound(request.params.id), request) as never,
     });
 
     app.post(`/v1/${path}`, {
