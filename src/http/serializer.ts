@@ -31,10 +31,21 @@ export function responseJsonSchema(schema: z.ZodType): JsonSchema {
 }
 
 /**
+ * One serializer per schema, shared by every route and status that answers with it (the problem document
+ * is the same for every error of every route): compiling them is most of what start-up costs.
+ */
+const compiled = new WeakMap<z.ZodType, (data: unknown) => string>();
+
+/**
  * Responses are written by fast-json-stringify, compiled once per route from the JSON Schema that the
  * route's zod schema produces: zod describes the shape, but running it per response costs most of the throughput.
  */
 export const serializerCompiler: FastifySerializerCompiler<z.ZodType | { properties: z.ZodType }> = ({ schema }) => {
   const zodSchema = schema instanceof z.ZodType ? schema : schema.properties;
-  return fastJson(responseJsonSchema(zodSchema));
+  let serialize = compiled.get(zodSchema);
+  if (!serialize) {
+    serialize = fastJson(responseJsonSchema(zodSchema));
+    compiled.set(zodSchema, serialize);
+  }
+  return serialize;
 };
