@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { problemResponses } from '../http/problem.js';
 import { nextPageLink } from '../list/cursor.js';
 import { listLinks, listMeta } from '../resources/shared/schemas.js';
-import type { Search } from './search.js';
+import { rankedMatchesLimit, type Search } from './search.js';
 import { snippetLength } from './snippet.js';
 import { searchText } from './query.js';
 import { searchTypes, type SearchType } from './sources.js';
@@ -41,7 +41,12 @@ export const searchResult = z
     id: z.string(),
     slug: z.string(),
     title_or_name: z.string().meta({ description: 'the title (articles, meetings) or name (people, organisations)' }),
-    score: z.number().meta({ description: 'relevance (BM25, higher is better); comparable only within one query' }),
+    score: z
+      .number()
+      .nullable()
+      .meta({
+        description: `relevance (BM25, higher is better), comparable only within one query; null when the query matches more than ${rankedMatchesLimit.toLocaleString('en')} records, which come newest first instead`,
+      }),
     snippet,
   })
   .meta({ id: 'SearchResult' });
@@ -58,7 +63,8 @@ export function searchRoutes(search: Search): FastifyPluginAsyncZod {
         summary: 'Search all resources',
         description:
           'Full-text search with BM25 ranking (titles and names weigh more than body text; exact word forms more than stems), ' +
-          'Arabic-aware normalisation and light stemming. Each result carries a snippet of the original text with match offsets.',
+          'Arabic-aware normalisation and light stemming. Each result carries a snippet of the original text with match offsets. ' +
+          `A query matching more than ${rankedMatchesLimit.toLocaleString('en')} records is too broad to rank: its results come newest first, with a null score.`,
         querystring: searchQuery,
         response: { 200: searchResponse, ...problemResponses(400) },
       },

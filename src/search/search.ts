@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { eq, sql, type Placeholder, type SQL } from 'drizzle-orm';
+import { desc, eq, sql, type Placeholder, type SQL } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { z } from 'zod';
 import type { Db } from '../db/database.js';
@@ -18,12 +18,21 @@ import { searchDocuments, searchIndex } from './table.js';
  */
 const rank = sql<number>`bm25(${searchIndex}, 0, 10, 4, 2, 1)`;
 
+/**
+ * A query matching more records than this is not ranked. BM25 first counts, for every word, the records that
+ * hold it (a walk of the word's whole posting list) and then scores every match: for a word nearly every
+ * record holds, that is tens of milliseconds per query and tells the matches almost nothing apart (BM25 gives
+ * a word in more than half the records no weight). Such a query answers newest first, as news search does.
+ */
+export const rankedMatchesLimit = 5000;
+
 export interface SearchResult {
   type: SearchType;
   id: string;
   slug: string;
   title_or_name: string;
-  score: number;
+  /** BM25, higher is better; null when the query matched too many records to rank (newest first). */
+  score: number | null;
   snippet: Snippet;
 }
 
@@ -34,30 +43,42 @@ export interface SearchRequest {
   cursor?: string | undefined;
 }
 
-/** Where the previous page ended, in the ranked order (rank, type, id), tied to the query that made it. */
-const cursorShape = z.tuple([z.number(), z.enum(searchTypes), z.string(), z.string()]);
+/**
+ * Where the previous page ended, tied to the query that made it: in the ranked order (rank, type, id), or
+ * in the newest-first order of a query too broad to rank (index entry).
+ */
+const rankedCursor = z.tuple([z.number(), z.enum(searchTypes), z.string(), z.string()]);
+const newestCursor = z.tuple([z.literal('newest'), z.number().int(), z.string()]);
 
 const fingerprint = (match: string) => createHash('sha256').update(match).digest('base64url').slice(0, 16);
 
-function pageStart(cursor: string | undefined, match: string) {
-  if (cursor === undefined) return { after_rank: null, after_type: null, after_id: null };
-  const parsed = cursorShape.safeParse(decodeCursor(cursor));
-  if (!parsed.success || parsed.data[3] !== fingerprint(match)) {
-    throw new KhabarError('validation_failed', 'cursor is not one this API issued for this query', [
-      { path: 'query.cursor', message: 'use meta.next_cursor of the same query' },
-    ]);
+type PageStart =
+  | { order: 'ranked'; after_rank: number | null; after_type: string | null; after_id: string | null }
+  | { order: 'newest'; after_doc: number };
+
+function pageStart(cursor: string, match: string): PageStart {
+  const decoded = decodeCursor(cursor);
+  const ranked = rankedCursor.safeParse(decoded);
+  if (ranked.success && ranked.data[3] === fingerprint(match)) {
+    const [after_rank, after_type, after_id] = ranked.data;
+    return { order: 'ranked', after_rank, after_type, after_id };
   }
-  const [after_rank, after_type, after_id] = parsed.data;
-  return { after_rank, after_type, after_id };
+  const newest = newestCursor.safeParse(decoded);
+  if (newest.success && newest.data[2] === fingerprint(match)) return { order: 'newest', after_doc: newest.data[1] };
+  throw new KhabarError('validation_failed', 'cursor is not one this API issued for this query', [
+    { path: 'query.cursor', message: 'use meta.next_cursor of the same query' },
+  ]);
 }
+
+type Hit = { type: SearchType; id: string; rank: number | null; doc: number };
 
 type Row = Record<string, unknown>;
 
 /** Search over every resource: ranked ids with one FTS5 statement, then each type's rows by primary key. */
-export function createSearch(db: Db) {
+export function createSearch(db: Db, { rankLimit = rankedMatchesLimit } = {}) {
   const placeholder = sql.placeholder;
   const ranked = db
-    .select({ type: searchDocuments.type, id: searchDocuments.record_id, rank })
+    .select({ type: searchDocuments.type, id: searchDocuments.record_id, rank, doc: searchDocuments.doc_id })
     .from(searchIndex)
     .innerJoin(searchDocuments, eq(searchDocuments.doc_id, searchIndex.rowid))
     .where(
@@ -66,13 +87,31 @@ export function createSearch(db: Db) {
     .orderBy(rank, searchDocuments.type, searchDocuments.record_id)
     .limit(placeholder('limit'))
     .prepare();
+  const matches = sql`${searchIndex} match ${placeholder('match')}`;
+  /** The index entry of the query's match number `rankLimit`, newest first: none for a query narrow enough to rank. */
+  const broadMatch = db
+    .select({ doc: searchIndex.rowid })
+    .from(searchIndex)
+    .where(matches)
+    .orderBy(desc(searchIndex.rowid))
+    .limit(1)
+    .offset(rankLimit - 1)
+    .prepare();
+  const newest = db
+    .select({ type: searchDocuments.type, id: searchDocuments.record_id, doc: searchDocuments.doc_id })
+    .from(searchIndex)
+    .innerJoin(searchDocuments, eq(searchDocuments.doc_id, searchIndex.rowid))
+    .where(sql`${matches} and ${searchIndex.rowid} < ${placeholder('after_doc')}`)
+    .orderBy(desc(searchIndex.rowid))
+    .limit(placeholder('limit'))
+    .prepare();
   const rowsById = (type: SearchType) => {
     const table = searchSources[type].table;
     return db.select().from(table as SQLiteTable).where(inIdList(table.id)).prepare();
   };
   const rowsOf = Object.fromEntries(searchTypes.map((type) => [type, rowsById(type)])) as Record<SearchType, ReturnType<typeof rowsById>>;
 
-  function withContent(hits: Array<{ type: SearchType; id: string; rank: number }>, terms: Term[]): SearchResult[] {
+  function withContent(hits: Hit[], terms: Term[]): SearchResult[] {
     const rows = new Map<string, Row>();
     for (const type of new Set(hits.map((hit) => hit.type))) {
       const ids = hits.filter((hit) => hit.type === type).map((hit) => hit.id);
@@ -86,10 +125,15 @@ export function createSearch(db: Db) {
         id,
         slug: row.slug as string,
         title_or_name: row[source.label] as string,
-        score: -r,
+        score: r === null ? null : -r,
         snippet: makeSnippet([...readFields(source.body, row), ...readFields(source.title, row)], terms),
       };
     });
+  }
+
+  function firstPage(match: string): PageStart {
+    const broad = broadMatch.get({ match }) !== undefined;
+    return broad ? { order: 'newest', after_doc: Number.MAX_SAFE_INTEGER } : { order: 'ranked', after_rank: null, after_type: null, after_id: null };
   }
 
   return {
@@ -97,12 +141,17 @@ export function createSearch(db: Db) {
       const terms = parseQuery(q);
       const match = matchExpression(terms, types);
       if (match === null) return { results: [], nextCursor: null };
-      const hits = ranked.all({ match, limit: limit + 1, ...pageStart(cursor, match) }) as Array<{ type: SearchType; id: string; rank: number }>;
+      const start = cursor === undefined ? firstPage(match) : pageStart(cursor, match);
+      const hits =
+        start.order === 'ranked'
+          ? (ranked.all({ match, limit: limit + 1, ...start }) as Hit[])
+          : (newest.all({ match, limit: limit + 1, after_doc: start.after_doc }) as Omit<Hit, 'rank'>[]).map((hit) => ({ ...hit, rank: null }));
       const page = hits.slice(0, limit);
       const last = page.at(-1);
+      const resume = (hit: Hit) => (hit.rank === null ? ['newest', hit.doc] : [hit.rank, hit.type, hit.id]);
       return {
         results: withContent(page, terms),
-        nextCursor: hits.length > limit && last ? encodeCursor([last.rank, last.type, last.id, fingerprint(match)]) : null,
+        nextCursor: hits.length > limit && last ? encodeCursor([...resume(last), fingerprint(match)]) : null,
       };
     },
   };

@@ -210,6 +210,40 @@ t.test('matchingRecords restricts any query on a resource, combined with other c
   t.equal(titles('الداخلية').length, 1, 'only articles: the people and organisations named الداخلية are not');
 });
 
+t.test('a query matching more records than it ranks comes newest first, unscored, every record once', async (t) => {
+  const app = await build(t);
+  for (let i = 0; i < 12; i++) {
+    app.repositories.articles.create({ slug: `خبر-${i}`, title: `خبر ${i}`, language: 'ar', body: [{ type: 'paragraph', text: `التعاون ${'الأمني '.repeat(1 + (i % 3))}` }] });
+  }
+  const search = createSearch(app.database.db, { rankLimit: 5 });
+  const all = ['articles', 'people', 'organisations', 'meetings'] as const;
+  const pages = (q: string, limit: number) => {
+    const results = [];
+    let cursor: string | undefined;
+    do {
+      const page = search.search({ q, types: all, limit, cursor });
+      results.push(...page.results);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    return results;
+  };
+
+  const broad = pages('الأمني', 4);
+  const ranked = createSearch(app.database.db).search({ q: 'الأمني', types: all, limit: 100 }).results;
+  t.ok(ranked.length > 12 && ranked.every((r) => typeof r.score === 'number'), 'ranked under the default limit');
+  t.same(new Set(broad.map((r) => r.id)), new Set(ranked.map((r) => r.id)), 'the same records as the ranked search');
+  t.equal(broad.length, ranked.length, 'each once');
+  t.ok(broad.every((r) => r.score === null), 'no score: BM25 was not computed');
+  t.same(broad.slice(0, 12).map((r) => r.slug), Array.from({ length: 12 }, (_, i) => `خبر-${11 - i}`), 'newest first');
+
+  const narrow = pages('العدواني', 4);
+  t.ok(narrow.length > 0 && narrow.length < 5);
+  t.ok(narrow.every((r) => typeof r.score === 'number'), 'a query within the limit is ranked');
+
+  const first = search.search({ q: 'الأمني', types: all, limit: 4 });
+  t.throws(() => search.search({ q: 'التعاون', types: all, limit: 4, cursor: first.nextCursor! }), { code: 'validation_failed' }, 'a newest-first cursor is tied to its query too');
+});
+
 t.test('the search path reads the FTS index and primary keys only', async (t) => {
   const app = await build(t);
   const { sqlite, db } = app.database;
@@ -223,7 +257,7 @@ t.test('the search path reads the FTS index and primary keys only', async (t) =>
   prepared.push(db.select({ id: articles.id }).from(articles).where(matchingRecords('articles', articles.id, 'الداخلية')).toSQL().sql);
   sqlite.prepare = prepare as typeof sqlite.prepare;
 
-  t.equal(prepared.length, 6, 'the ranked query, one row query per type, and matchingRecords');
+  t.equal(prepared.length, 8, 'the ranked query, the broad-query probe, the newest-first query, one row query per type, and matchingRecords');
   for (const statement of prepared) {
     const nulls = Array.from(statement.matchAll(/\?/g), () => null);
     const plan = (sqlite.prepare(`explain query plan ${statement}`).all(...nulls) as Array<{ detail: string }>).map((row) => row.detail);
