@@ -145,7 +145,9 @@ const mutations: Mutation[] = [
   // a property the resource does not have, prototype keys included
   (value) =>
     fc.tuple(fc.oneof(fc.constantFrom('__proto__', 'constructor', 'prototype', 'id', 'created_at', 'unknown'), fc.string({ maxLength: 8 })), anyJson).map(
-      ([key, extra]) => JSON.parse(JSON.stringify(value).replace(/^\{/, `{${JSON.stringify(key)}:${JSON.stringify(extra) ?? 'null'},`).replace(/,\}$/, '}')) as unknown,
+      // A replacer function, not a replacement string: a generated key may hold `$'` or `$&`, which a string expands.
+      ([key, extra]) =>
+        JSON.parse(JSON.stringify(value).replace(/^\{/, () => `{${JSON.stringify(key)}:${JSON.stringify(extra) ?? 'null'},`).replace(/,\}$/, '}')) as unknown,
     ),
   // a string past its limit
   (value) => fc.tuple(pickKey(value), fc.integer({ min: 1, max: 70_000 })).map(([key, length]) => ({ ...value, [key]: 'x'.repeat(length) })),
