@@ -38,7 +38,9 @@ function notModified(request: FastifyRequest, reply: FastifyReply): boolean {
   const ifNoneMatch = request.headers['if-none-match'];
   const etag = reply.getHeader('etag');
   if (ifNoneMatch !== undefined) return typeof etag === 'string' && noneMatch(ifNoneMatch, etag);
-  const since = Date.parse(request.headers['if-modified-since'] ?? '');
+  const ifModifiedSince = request.headers['if-modified-since'];
+  if (ifModifiedSince === undefined) return false;
+  const since = Date.parse(ifModifiedSince);
   const modified = Date.parse(String(reply.getHeader('last-modified') ?? ''));
   return !Number.isNaN(since) && !Number.isNaN(modified) && modified <= since;
 }

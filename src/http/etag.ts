@@ -1,18 +1,8 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { revisionOf } from '../resources/shared/revision.js';
 
 /** A strong entity tag: a digest of the bytes it stands for. */
-export const entityTag = (value: string | Buffer): string =>
-  `"${createHash('sha256').update(value).digest('base64url').slice(0, 27)}"`;
-
-/** JSON with object keys sorted, so equal values give equal text whatever order their keys were built in. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, item: unknown) =>
-    typeof item === 'object' && item !== null && !Array.isArray(item)
-      ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : item,
-  );
-}
+export const entityTag = (value: string | Buffer): string => `"${hash('sha256', value, 'base64url').slice(0, 27)}"`;
 
 /**
  * A stored record's ETag, from its revision (id, version and relation lists, reverse ones included): a write

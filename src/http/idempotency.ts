@@ -3,7 +3,15 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { IdempotencyStore } from '../db/idempotency.js';
 import { KhabarError } from '../errors.js';
-import { canonicalJson } from './etag.js';
+
+/** JSON with object keys sorted, so equal values give equal text whatever order their keys were built in. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) =>
+    typeof item === 'object' && item !== null && !Array.isArray(item)
+      ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : item,
+  );
+}
 
 declare module 'fastify' {
   interface FastifyRequest {

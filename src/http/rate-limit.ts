@@ -1,5 +1,5 @@
 import rateLimit from '@fastify/rate-limit';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import { KhabarError } from '../errors.js';
 
@@ -18,10 +18,8 @@ const reads = new Set(['GET', 'HEAD', 'OPTIONS']);
 const isWrite = (request: FastifyRequest) => !reads.has(request.method);
 
 /** Health checks, the contract and the docs page are never limited. */
-const isExempt = (request: FastifyRequest) => {
-  const route = request.routeOptions.url ?? '';
-  return request.method === 'OPTIONS' || route === '/health' || route === '/openapi.json' || route.startsWith('/docs');
-};
+const isExemptRoute = (url: string) => url === '/health' || url === '/openapi.json' || url.startsWith('/docs');
+const isExempt = (request: FastifyRequest) => request.method === 'OPTIONS' || isExemptRoute(request.routeOptions.url ?? '');
 
 /**
  * Reads are counted per client address, writes per token (the check runs after authentication, so an
@@ -29,6 +27,11 @@ const isExempt = (request: FastifyRequest) => {
  */
 async function rateLimits(app: FastifyInstance, options: RateLimitOptions) {
   const maxFor = (request: FastifyRequest) => (isWrite(request) ? options.writeMax : options.readMax);
+  // A route no limit applies to gets no rate-limit hook at all, rather than one that lets every request pass.
+  app.addHook('onRoute', (route: RouteOptions) => {
+    const limited = [route.method].flat().some((method) => method !== 'OPTIONS' && (reads.has(method) ? options.readMax : options.writeMax) > 0);
+    if (!limited || isExemptRoute(route.url)) route.config = { ...route.config, rateLimit: false };
+  });
   await app.register(rateLimit, {
     global: true,
     hook: 'preValidation',

@@ -7,7 +7,7 @@ import fp from 'fastify-plugin';
  * styles from its own files, inline style attributes, data: images) runs under. No inline scripts, nothing
  * from other hosts. Not upgrade-insecure-requests: khabar itself serves plain HTTP on 127.0.0.1 by default.
  */
-export const contentSecurityPolicy = {
+const contentSecurityPolicy = {
   'default-src': ["'self'"],
   'base-uri': ["'self'"],
   'connect-src': ["'self'"],
@@ -21,13 +21,33 @@ export const contentSecurityPolicy = {
   'style-src': ["'self'", "'unsafe-inline'"],
 };
 
-const helmetOptions: HelmetOptions = {
-  contentSecurityPolicy: { useDefaults: false, directives: contentSecurityPolicy },
+const shared = {
   // The API's reads are public and meant for other origins' pages; CORS decides who may read them.
-  crossOriginResourcePolicy: { policy: 'cross-origin' },
+  crossOriginResourcePolicy: { policy: 'cross-origin' as const },
   // As frame-ancestors 'none' says, for browsers that only know X-Frame-Options.
-  frameguard: { action: 'deny' },
+  frameguard: { action: 'deny' as const },
 };
+
+/** For the HTML pages (docs, demo) and their assets: all of helmet's headers. */
+const pageOptions: HelmetOptions = { ...shared, contentSecurityPolicy: { useDefaults: false, directives: contentSecurityPolicy } };
+
+/**
+ * For JSON: the headers OWASP's REST Security Cheat Sheet lists for API responses (nosniff, no framing, HSTS,
+ * a policy that lets a response load nothing), without the ones that only matter to a rendered document
+ * (opener and agent-cluster isolation, DNS prefetch, download options, legacy XSS filter).
+ */
+const apiOptions: HelmetOptions = {
+  ...shared,
+  contentSecurityPolicy: { useDefaults: false, directives: { 'default-src': ["'none'"], 'frame-ancestors': ["'none'"] } },
+  crossOriginOpenerPolicy: false,
+  originAgentCluster: false,
+  xDnsPrefetchControl: false,
+  xDownloadOptions: false,
+  xPermittedCrossDomainPolicies: false,
+  xXssProtection: false,
+};
+
+const pagePrefixes = ['/docs', '/demo'];
 
 /**
  * The headers helmet sets, collected once: the policy is the same for every request (no nonces), and
@@ -44,9 +64,11 @@ export function helmetHeaders(options: HelmetOptions): Record<string, string> {
 }
 
 async function securityHeaders(app: FastifyInstance) {
-  const headers = helmetHeaders(helmetOptions);
-  app.addHook('onRequest', (_request, reply, done) => {
-    reply.headers(headers);
+  const page = helmetHeaders(pageOptions);
+  const api = helmetHeaders(apiOptions);
+  app.addHook('onRequest', (request, reply, done) => {
+    const route = request.routeOptions.url;
+    reply.headers(route !== undefined && pagePrefixes.some((prefix) => route.startsWith(prefix)) ? page : api);
     done();
   });
 }

@@ -153,7 +153,14 @@ t.test('security headers, with a policy under which the docs page and its assets
   t.equal(api.headers['x-content-type-options'], 'nosniff');
   t.equal(api.headers['x-frame-options'], 'DENY');
   t.ok(api.headers['strict-transport-security']);
+  t.equal(api.headers['content-security-policy'], "default-src 'none';frame-ancestors 'none'", 'JSON may load nothing and be framed by nobody');
+  for (const documentOnly of ['cross-origin-opener-policy', 'origin-agent-cluster', 'x-dns-prefetch-control', 'x-xss-protection']) {
+    t.notOk(api.headers[documentOnly], `${documentOnly} only on pages`);
+  }
+  const missing = await app.inject({ url: '/v1/nothing-here' });
+  t.equal(missing.headers['content-security-policy'], api.headers['content-security-policy'], 'a 404 has the API headers too');
   const docs = await app.inject({ url: '/docs/' });
+  t.equal(docs.headers['cross-origin-opener-policy'], 'same-origin', 'pages get every header helmet sets');
   t.equal(docs.statusCode, 200);
   const csp = String(docs.headers['content-security-policy']);
   const directive = (name: string) => csp.split(';').find((d) => d.trim().startsWith(`${name} `))?.trim().split(/\s+/).slice(1) ?? [];
