@@ -80,16 +80,23 @@ function readings(token: string): Reading[] {
   return found;
 }
 
-function addForm<T>(index: Map<string, Form<T>[]>, tokens: string[], source: NameSource<T>) {
+/** Forms by the core of their first word, then by the words after it. */
+type FormsByCore<T> = Map<string, Map<string, Form<T>>>;
+
+function addForm<T>(index: FormsByCore<T>, tokens: string[], source: NameSource<T>) {
   const [first, ...rest] = tokens;
   if (first === undefined || tokens.join('').length < minimumCore) return;
   const core = withoutArticle(first);
-  const forms = index.get(core) ?? [];
-  const same = forms.find((form) => form.rest.join(' ') === rest.join(' '));
-  if (!same) forms.push({ rest, key: source.key, target: source.target });
+  const forms = index.get(core) ?? new Map<string, Form<T>>();
+  const same = forms.get(rest.join(' '));
+  if (!same) forms.set(rest.join(' '), { rest, key: source.key, target: source.target });
   else if (same.key !== source.key) same.target = null;
-  forms.sort((a, b) => b.rest.length - a.rest.length);
   index.set(core, forms);
+}
+
+/** Each core's forms, longest first: the first form that continues in the text is the longest match. */
+function longestFirst<T>(index: FormsByCore<T>): Map<string, Form<T>[]> {
+  return new Map([...index].map(([core, forms]) => [core, [...forms.values()].sort((a, b) => b.rest.length - a.rest.length)]));
 }
 
 interface Token {
@@ -129,8 +136,9 @@ function longestAt<T>(index: Map<string, Form<T>[]>, normalised: string, tokens:
 
 /** Indexes the names of the given entities for linking. */
 export function nameIndex<T>(sources: Iterable<NameSource<T>>): NameIndex<T> {
-  const index = new Map<string, Form<T>[]>();
-  for (const source of sources) for (const name of source.names) addForm(index, words(name), source);
+  const forms: FormsByCore<T> = new Map();
+  for (const source of sources) for (const name of source.names) addForm(forms, words(name), source);
+  const index = longestFirst(forms);
 
   return {
     find(text) {
