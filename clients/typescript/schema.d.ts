@@ -357,7 +357,7 @@ export interface paths {
         };
         /**
          * Search all resources
-         * @description Full-text search with BM25 ranking (titles and names weigh more than body text; exact word forms more than stems), Arabic-aware normalisation and light stemming. Each result carries a snippet of the original text with match offsets. A query matching more than 5,000 records is too broad to rank: its results come newest first, with a null score.
+         * @description Full-text search with BM25 ranking (titles and names weigh more than body text; exact word forms more than stems), Arabic-aware normalisation and light stemming. Each result carries a snippet of the original text with match offsets. A query matching more than 2,000 records is too broad to rank: its results come newest first, with a null score.
          */
         get: operations["search"];
         put?: never;
@@ -853,7 +853,7 @@ export interface components {
             slug: string;
             /** @description the title (articles, meetings) or name (people, organisations) */
             title_or_name: string;
-            /** @description relevance (BM25, higher is better), comparable only within one query; null when the query matches more than 5,000 records, which come newest first instead */
+            /** @description relevance (BM25, higher is better), comparable only within one query; null when the query matches more than 2,000 records, which come newest first instead */
             score: number | null;
             snippet: components["schemas"]["SearchSnippet"];
         };

@@ -24,7 +24,7 @@ const rank = sql<number>`bm25(${searchIndex}, 0, 10, 4, 2, 1)`;
  * record holds, that is tens of milliseconds per query and tells the matches almost nothing apart (BM25 gives
  * a word in more than half the records no weight). Such a query answers newest first, as news search does.
  */
-export const rankedMatchesLimit = 5000;
+export const rankedMatchesLimit = 2000;
 
 export interface SearchResult {
   type: SearchType;

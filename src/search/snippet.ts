@@ -1,5 +1,5 @@
 import { normaliseWithOffsets, originalSpan } from '../text/arabic.js';
-import { stemArabic, stripArabicPrefix, words, type Word } from '../text/stem.js';
+import { stemArabic, stripArabicPrefix, words } from '../text/stem.js';
 import type { Term } from './query.js';
 import type { SearchField } from './sources.js';
 
@@ -25,35 +25,50 @@ export interface Snippet {
   html: string;
 }
 
-type IndexedWord = Word & { stem: string };
 interface Hit extends Span {
   term: number;
 }
 
+/**
+ * The words of a field with their stems, computed only for a word that could have the stem asked for: a
+ * light stem is a part of its word, so a word that does not contain it cannot have it.
+ */
+function stemmedWords(text: string) {
+  const found = words(text);
+  const stems = new Map<number, string>();
+  const stemAt = (i: number) => {
+    let stem = stems.get(i);
+    if (stem === undefined) stems.set(i, (stem = stemArabic(found[i]!.text)));
+    return stem;
+  };
+  return { found, hasStem: (i: number, stem: string) => found[i]!.text.includes(stem) && stemAt(i) === stem };
+}
+
 /** Word positions (in the normalised text) where a term matches, by the same rules as the index. */
-function termHits(term: Term, found: IndexedWord[]): Span[] {
+function termHits(term: Term, { found, hasStem }: ReturnType<typeof stemmedWords>): Span[] {
   if (term.kind === 'phrase') {
     const stems = term.words.map(stemArabic);
     const hits: Span[] = [];
     for (let i = 0; i + stems.length <= found.length; i++) {
-      if (stems.every((stem, k) => found[i + k]!.stem === stem)) hits.push({ start: found[i]!.start, end: found[i + stems.length - 1]!.end });
+      if (stems.every((stem, k) => hasStem(i + k, stem))) hits.push({ start: found[i]!.start, end: found[i + stems.length - 1]!.end });
     }
     return hits;
   }
-  const matches =
-    term.kind === 'word'
-      ? (w: IndexedWord) => w.text === term.word || w.stem === stemArabic(term.word)
-      : (w: IndexedWord) => w.text.startsWith(term.word) || w.stem.startsWith(stripArabicPrefix(term.word));
-  return found.filter(matches);
+  if (term.kind === 'word') {
+    const stem = stemArabic(term.word);
+    return found.filter((w, i) => w.text === term.word || hasStem(i, stem));
+  }
+  const stemPrefix = stripArabicPrefix(term.word);
+  return found.filter((w, i) => w.text.startsWith(term.word) || (w.text.includes(stemPrefix) && stemArabic(w.text).startsWith(stemPrefix)));
 }
 
 /** Matches of the terms in one field, as spans of the original text, in text order. */
 function fieldHits(field: SearchField, terms: Term[]): Hit[] {
   const normalised = normaliseWithOffsets(field.text);
-  const found = words(normalised.text).map((w) => ({ ...w, stem: stemArabic(w.text) }));
+  const stemmed = stemmedWords(normalised.text);
   return terms
     .flatMap((term, i) =>
-      termHits(term, found).map((span) => {
+      termHits(term, stemmed).map((span) => {
         const [start, end] = originalSpan(normalised, span.start, span.end, field.text);
         return { start, end, term: i };
       }),

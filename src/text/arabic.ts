@@ -43,10 +43,54 @@ function foldCodePoint(codePoint: string): string {
   return folded;
 }
 
+/** Per UTF-16 code unit outside the surrogates: 1 when the character folds to itself, 2 when not, 0 not yet known. */
+const foldsToItself = new Uint8Array(0x10000);
+
+const isSurrogate = (code: number) => code >= 0xd800 && code <= 0xdfff;
+/** A high surrogate followed by a low one: one code point in two units (a lone surrogate is one unit, as `for…of` reads it). */
+const isPair = (text: string, i: number) => {
+  const high = text.charCodeAt(i);
+  const low = text.charCodeAt(i + 1);
+  return high >= 0xd800 && high <= 0xdbff && low >= 0xdc00 && low <= 0xdfff;
+};
+
+/** Whether the character at `i` is one code unit that folds to itself (most letters, digits and spaces). */
+function unchangedAt(text: string, i: number): boolean {
+  const code = text.charCodeAt(i);
+  if (isSurrogate(code)) return false;
+  let known = foldsToItself[code]!;
+  if (known === 0) foldsToItself[code] = known = foldCodePoint(text[i]!) === text[i] ? 1 : 2;
+  return known === 1;
+}
+
+/**
+ * Walks a text as runs of characters that fold to themselves (copied as they are) and the code points
+ * between them (folded one by one): most of a text is such runs.
+ */
+function foldRuns(text: string, onRun: (start: number, end: number) => void, onFolded: (at: number, width: number, folded: string) => void) {
+  let run = 0;
+  for (let i = 0; i < text.length; ) {
+    if (unchangedAt(text, i)) {
+      i++;
+      continue;
+    }
+    if (i > run) onRun(run, i);
+    const width = isPair(text, i) ? 2 : 1;
+    onFolded(i, width, foldCodePoint(text.slice(i, i + width)));
+    i += width;
+    run = i;
+  }
+  if (text.length > run) onRun(run, text.length);
+}
+
 /** The normalised form of a text. */
 export function normaliseArabic(text: string): string {
   let out = '';
-  for (const codePoint of text) out += foldCodePoint(codePoint);
+  foldRuns(
+    text,
+    (start, end) => (out += text.slice(start, end)),
+    (_at, _width, folded) => (out += folded),
+  );
   return out;
 }
 
@@ -64,14 +108,18 @@ export interface NormalisedText {
 export function normaliseWithOffsets(original: string): NormalisedText {
   let text = '';
   const offsets: number[] = [];
-  let at = 0;
-  for (const codePoint of original) {
-    const folded = foldCodePoint(codePoint);
-    for (let k = 0; k < folded.length; k++) offsets.push(at);
-    text += folded;
-    at += codePoint.length;
-  }
-  offsets.push(at);
+  foldRuns(
+    original,
+    (start, end) => {
+      text += original.slice(start, end);
+      for (let at = start; at < end; at++) offsets.push(at);
+    },
+    (at, _width, folded) => {
+      text += folded;
+      for (let k = 0; k < folded.length; k++) offsets.push(at);
+    },
+  );
+  offsets.push(original.length);
   return { text, offsets };
 }
 

@@ -23,6 +23,22 @@ t.test('folds the spelling variants a reader types', async (t) => {
   for (const [input, expected] of cases) t.equal(normaliseArabic(input), expected, input);
 });
 
+t.test('a text folds as its code points fold one by one, astral characters and lone surrogates included', async (t) => {
+  const unit = fc.oneof(
+    fc.constantFrom(...'ابتةىأإآـًٌٍَُِّْ٣ﻻx Y\u200D'.split('')),
+    fc.constantFrom('\uD83D', '\uDE00', '\uD83D\uDE00', '\uD835\uDC00', '\uFEFF'),
+    fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
+  );
+  fc.assert(
+    fc.property(fc.array(unit, { maxLength: 30 }), (units) => {
+      const text = units.join('');
+      const oneByOne = Array.from(text, (codePoint) => normaliseArabic(codePoint)).join('');
+      return normaliseArabic(text) === oneByOne && normaliseWithOffsets(text).text === oneByOne;
+    }),
+  );
+  t.equal(normaliseArabic('مرحبا\uD83D\uDE00 ﻻ'), 'مرحبا\uD83D\uDE00 لا', 'an emoji kept whole, a ligature unfolded');
+});
+
 t.test('offsets map every normalised character back to the original text', async (t) => {
   const original = 'اللواءُ عليّ العَدْوانيّ';
   const normalised = normaliseWithOffsets(original);
