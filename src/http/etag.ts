@@ -1,5 +1,9 @@
 import { hash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { revisionOf } from '../resources/shared/revision.js';
+
+/** Tags made from revisions name the release: one that changes a representation must not answer 304 to a copy of the old. */
+const release = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** A strong entity tag: a digest of the bytes it stands for. */
 export const entityTag = (value: string | Buffer): string => `"${hash('sha256', value, 'base64url').slice(0, 27)}"`;
@@ -11,7 +15,18 @@ export const entityTag = (value: string | Buffer): string => `"${hash('sha256', 
  */
 export function recordEtag(record: object): string | undefined {
   const revision = revisionOf(record);
-  return revision === undefined ? undefined : entityTag(revision);
+  return revision === undefined ? undefined : entityTag(`${release}\n${revision}`);
+}
+
+/**
+ * The ETag of a page of stored records sent as they are (no `include`): its bytes follow from the request
+ * (path, fields, sort, cursor, limit), the records' revisions, the count and the next cursor. Undefined
+ * when a record has no revision.
+ */
+export function pageEtag(url: string, records: object[], page: { total?: number | undefined; nextCursor: string | null }): string | undefined {
+  const revisions = records.map(revisionOf);
+  if (revisions.includes(undefined)) return undefined;
+  return entityTag(JSON.stringify([release, url, page.total ?? null, page.nextCursor, revisions]));
 }
 
 /** The entity tags of an If-Match / If-None-Match field value; `*` stays `*`. */

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { Db } from '../db/database.js';
 import { dataEnvelope, listEnvelope } from '../resources/shared/schemas.js';
+import { pageEtag } from '../http/etag.js';
 import { nextPageLink } from './cursor.js';
 import { createEmbedder, type Sources } from './embed.js';
 import { getParams, listParams, toListQuery, toShaping } from './params.js';
@@ -43,8 +44,12 @@ export function listEndpoint(name: string, record: z.ZodObject, spec: ListSpec, 
           const page = repository.list(toListQuery(params, spec));
           const next = page.nextCursor === null ? null : nextPageLink(request.url, page.nextCursor);
           if (next) reply.header('Link', `<${next}>; rel="next"`);
+          const shaping = toShaping(params);
+          // Embedded records change on their own; a page that embeds gets a tag from its bytes.
+          const etag = shaping.include.length === 0 ? pageEtag(request.url, page.rows, page) : undefined;
+          if (etag !== undefined) reply.header('etag', etag);
           return {
-            data: embed(page.rows, toShaping(params)),
+            data: embed(page.rows, shaping),
             meta: { limit: params.limit as number, next_cursor: page.nextCursor, total: page.total },
             links: { self: request.url, next },
           };

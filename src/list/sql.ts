@@ -1,5 +1,6 @@
 import { and, asc, desc, getTableColumns, not, or, sql, type SQL } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
+import { changeStamp } from '../db/change-stamp.js';
 import type { Db } from '../db/database.js';
 import { KhabarError } from '../errors.js';
 import { inIdList } from '../resources/shared/relations.js';
@@ -134,6 +135,36 @@ export function createListing(db: Db, table: Table, spec: ListSpec, selection: R
     return { conditions, values, shape };
   }
 
+  const totals = new Map<string, number>();
+  const changed = changeStamp(db);
+  let totalsAt = '';
+
+  /**
+   * How many records the restrictions select. Counting walks an index of the whole selection on every page,
+   * so the number is kept until the database changes.
+   */
+  function total(shape: unknown[], conditions: SQL[], values: Row): number {
+    const now = changed();
+    if (now !== totalsAt || totals.size >= maxCachedShapes) {
+      totals.clear();
+      totalsAt = now;
+    }
+    const key = JSON.stringify([shape, values]);
+    let n = totals.get(key);
+    if (n === undefined) {
+      const count = prepared(JSON.stringify(['count', shape]), () =>
+        db
+          .select({ n: sql<number>`count(*)` })
+          .from(table as SQLiteTable)
+          .where(and(...conditions))
+          .prepare() as unknown as Prepared,
+      );
+      n = (count.get(values) as { n: number }).n;
+      totals.set(key, n);
+    }
+    return n;
+  }
+
   /** The sort keys with the id tie-break, which runs in the direction of the last key (newest first by default). */
   function orderOf(sort: SortKey[] = []): SortKey[] {
     if (sort.at(-1)?.field === 'id') return sort;
@@ -166,14 +197,7 @@ export function createListing(db: Db, table: Table, spec: ListSpec, selection: R
       const last = pageRows.at(-1);
       const nextCursor = more && last ? encodeCursor({ s: signature, k: keyColumns.map((c) => last[propertyOf.get(c)!] ?? null) }) : null;
       if (query.count === false) return { rows: pageRows, nextCursor };
-      const count = prepared(JSON.stringify(['count', shape]), () =>
-        db
-          .select({ n: sql<number>`count(*)` })
-          .from(table as SQLiteTable)
-          .where(and(...conditions))
-          .prepare() as unknown as Prepared,
-      );
-      return { rows: pageRows, nextCursor, total: (count.get(values) as { n: number }).n };
+      return { rows: pageRows, nextCursor, total: total(shape, conditions, values) };
     },
   };
 }

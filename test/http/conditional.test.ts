@@ -88,6 +88,22 @@ t.test('conditional reads: ETag, Last-Modified, 304 and Cache-Control on records
     t.equal((await app.inject({ url: adwani, headers: { 'if-none-match': plain.headers.etag as string } })).statusCode, 304, 'the plain record is still current');
   });
 
+  t.test('a page\'s ETag follows the records on it, and the records an include embeds', async (t) => {
+    const page = '/v1/organisations?limit=3&fields=name';
+    const embedding = '/v1/people?include=affiliations.organisation&limit=50';
+    const before = { page: await app.inject({ url: page }), embedding: await app.inject({ url: embedding }) };
+    const stale = async (url: string, etag: string) => (await app.inject({ url, headers: { 'if-none-match': etag } })).statusCode === 200;
+    t.notOk(await stale(page, before.page.headers.etag as string), 'unchanged: 304');
+
+    const listed = body(before.page).data[0] as { id: string };
+    const { id, version, created_at, updated_at, members, ...fields } = body(await app.inject({ url: `/v1/organisations/${listed.id}` })).data;
+    t.equal((await app.inject({ method: 'PUT', url: `/v1/organisations/${id}`, headers: json, payload: { ...fields, aliases: [...fields.aliases, 'اسم آخر'] } })).statusCode, 200);
+    const after = await app.inject({ url: page });
+    t.equal(after.body, before.page.body, 'a change outside the fields shown leaves the bytes as they were ...');
+    t.ok(await stale(page, before.page.headers.etag as string), '... but the record changed, and the page is revalidated');
+    t.ok(await stale(embedding, before.embedding.headers.etag as string), 'a page embedding a changed record is stale');
+  });
+
   const health = await app.inject({ url: '/health' });
   t.equal(health.headers['cache-control'], 'no-store', 'health is never cached');
   t.notOk(health.headers.etag);

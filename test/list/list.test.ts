@@ -1,6 +1,10 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { getTableName, sql } from 'drizzle-orm';
 import t, { type Test } from 'tap';
 import type { App } from '../../src/app.js';
+import { openDatabase } from '../../src/db/database.js';
 import { listParams, operatorsOf, toListQuery } from '../../src/list/params.js';
 import type { Operator } from '../../src/list/query.js';
 import type { FilterSpec, ListSpec } from '../../src/list/spec.js';
@@ -9,6 +13,7 @@ import { articleList } from '../../src/resources/articles/list.js';
 import { articles } from '../../src/resources/articles/table.js';
 import { meetingList } from '../../src/resources/meetings/list.js';
 import { organisationList } from '../../src/resources/organisations/list.js';
+import { createRepositories } from '../../src/resources/index.js';
 import { personList } from '../../src/resources/people/list.js';
 import { auth, body, build } from '../helper.js';
 import { generateDataset, recordStatements, rowsPerResource } from './dataset.js';
@@ -314,4 +319,25 @@ t.test('list parameters: pages, count, links, and every way to get one wrong', a
     t.equal(problem.errors[0].path, path, `${url}: names ${path}`);
     t.match(problem.errors[0].message, message, `${url}: says what is allowed`);
   }
+});
+
+t.test('meta.total is kept until the database changes, whichever connection changes it', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'khabar-total-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const databaseUrl = `file:${join(dir, 'khabar.db')}`;
+  const app = await build(t, { databaseUrl });
+  const total = async (url: string) => (body(await app.inject({ url })) as Page).meta.total;
+  const before = await total('/v1/articles?limit=1');
+  const arabic = await total('/v1/articles?limit=1&filter[language][eq]=ar');
+
+  const created = await app.inject({ method: 'POST', url: '/v1/articles', headers: { ...auth, 'content-type': 'application/json' }, payload: { slug: 'عدد-1', title: 'عدد', language: 'ar', body: [{ type: 'paragraph', text: 'نص' }] } });
+  t.equal(created.statusCode, 201);
+  t.equal(await total('/v1/articles?limit=1'), before! + 1, 'a write through the API');
+  t.equal(await total('/v1/articles?limit=1&filter[language][eq]=ar'), arabic! + 1, 'every filtered total too');
+
+  // Another connection to the same file, as another worker process would be.
+  const other = openDatabase(databaseUrl);
+  createRepositories(other.db).articles.create({ slug: 'عدد-2', title: 'عدد', language: 'ar', body: [{ type: 'paragraph', text: 'نص' }] });
+  other.close();
+  t.equal(await total('/v1/articles?limit=1'), before! + 2, 'a commit by another connection');
 });
