@@ -31,7 +31,8 @@ export interface Check {
 const fixed = (n: number | null | undefined, digits = 2) => (n === null || n === undefined ? '–' : n.toFixed(digits));
 
 export function scenarioTable(rows: ScenarioRow[]): string[][] {
-  const header = ['scenario', 'sides', 'req/s', 'p50 ms', 'p99 ms', 'req/s (2nd)', 'p50 (2nd)', 'p99 (2nd)', 'ratio', 'same bytes'];
+  const header = ['scenario', 'sides', 'req/s', 'p50 ms', 'p99 ms', 'req/s (2nd)', 'p50 (2nd)', 'p99 (2nd)', 'ratio', 'same bytes', 'not 2xx'];
+  const failed = (s: Stats | null) => (s ? String(s.non2xx + s.errors) : '–');
   const body = rows.map((row) => [
     row.name,
     row.sides.filter(Boolean).join(' / '),
@@ -43,6 +44,7 @@ export function scenarioTable(rows: ScenarioRow[]): string[][] {
     fixed(row.b?.p99, 3),
     row.a && row.b ? fixed(row.a.rps / row.b.rps) : '–',
     row.sameBytes,
+    [row.a, row.b].filter(Boolean).map((s) => failed(s)).join(' / ') || '–',
   ]);
   return [header, ...body];
 }

@@ -21,5 +21,6 @@ t.test('npm run bench in quick mode produces the table with every scenario and t
   const targets = ['req/s vs baseline', 'p99 vs baseline', 'vs two-query baseline', 'p50 latency', 'search p99', 'vs raw insert', 'peak RSS', 'cold start', 'WAL peak', 'seed:synthetic', '2 workers vs 1'];
   for (const target of targets) t.match(run.stdout, target);
   t.match(run.stdout, /get by id\s+khabar \/ baseline\s+\d+/, 'get by id measured');
-  t.match(run.stdout, /list of 20\s+khabar \/ baseline\s+\d+.*\byes\s*$/m, 'the baseline list sends the same bytes');
+  t.match(run.stdout, /list of 20\s+khabar \/ baseline\s+\d+.*\byes\s+0 \/ 0\s*$/m, 'the baseline list sends the same bytes, and every answer was a 2xx');
+  t.match(run.stdout, /POST \/v1\/articles with relations\s+khabar \/ baseline\s+\d+.*\s0 \/ 0\s*$/m, 'writes are measured, not refused (no rate limit, no 429)');
 });
