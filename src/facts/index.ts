@@ -1,4 +1,6 @@
+import { gt, sql } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
+import { articles } from '../resources/articles/table.js';
 import type { Article } from '../resources/articles/schemas.js';
 import type { Repository, WriteEvent } from '../resources/shared/repository.js';
 import { people } from '../resources/people/table.js';
@@ -90,7 +92,30 @@ export function createFacts(db: Db, resources: Resources) {
     });
   }
 
-  return { mentions, provenance };
+  const articlesAfter = db
+    .select({ id: articles.id, title: articles.title, body_text: articles.body_text })
+    .from(articles)
+    .where(gt(articles.id, sql.placeholder('after')))
+    .orderBy(articles.id)
+    .limit(sql.placeholder('limit'))
+    .prepare();
+
+  /**
+   * Links every article anew, a batch per transaction: for articles written around the repositories (a bulk
+   * load), which the linking on every write never saw.
+   */
+  function relinkArticles(batchSize = 2000) {
+    for (let after = ''; ; ) {
+      const batch = articlesAfter.all({ after, limit: batchSize });
+      if (batch.length === 0) return;
+      db.transaction(() => {
+        for (const article of batch) mentions.setAuto(article.id, link(articleTexts(article)));
+      });
+      after = batch.at(-1)!.id;
+    }
+  }
+
+  return { mentions, provenance, relinkArticles };
 }
 
 export type Facts = ReturnType<typeof createFacts>;

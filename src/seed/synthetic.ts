@@ -5,6 +5,7 @@ import { plainText } from '../resources/articles/repository.js';
 import { meetingOrganisations, meetingParticipants, meetings, meetingStatuses } from '../resources/meetings/table.js';
 import { organisations } from '../resources/organisations/table.js';
 import { affiliations, people } from '../resources/people/table.js';
+import { createRepositories } from '../resources/index.js';
 import { searchIndexer } from '../search/indexer.js';
 import { slugify } from './parse-source.js';
 import { seededRandom, seededUuidv7, type Random } from './random.js';
@@ -29,15 +30,18 @@ export interface SyntheticOptions extends SyntheticSize {
 /**
  * Derived data that other modules keep up to date on every write through the repositories is not written
  * by a bulk load: each module that maintains such data registers a rebuild here, and `loadSyntheticData`
- * runs them all after the rows are in. The search index is rebuilt; entity linking is not run over the
- * generated articles (it would cost more than the whole load at 100,000 articles), so they have no mentions.
+ * runs them all after the rows are in: the search index is rebuilt, and every article is linked to the
+ * people and organisations it names.
  */
 export interface PostLoadStep {
   name: string;
   run(database: Database): void;
 }
 
-export const postLoadSteps: PostLoadStep[] = [{ name: 'search index', run: (database) => searchIndexer(database.db).rebuild() }];
+export const postLoadSteps: PostLoadStep[] = [
+  { name: 'search index', run: (database) => searchIndexer(database.db).rebuild() },
+  { name: 'mentions', run: (database) => createRepositories(database.db).relinkArticles() },
+];
 
 type Country = (typeof countries)[number];
 interface OrgRef { id: string; name: string; domain: string; country: Country }

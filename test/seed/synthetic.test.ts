@@ -63,6 +63,23 @@ t.test('synthetic records are valid API records, Arabic, linked, and in id order
   t.ok(articles.every((a, i) => i === 0 || a.created_at <= articles[i - 1]!.created_at), 'timestamps follow the ids');
 });
 
+t.test('the post-load steps index and link the generated articles', async (t) => {
+  const database = openDatabase('file::memory:');
+  t.teardown(() => database.close());
+  loadSyntheticData(database, { ...size, seed: 3 });
+  const repositories = createRepositories(database.db);
+  const generated = repositories.articles.list({ limit: 100 }).rows;
+  const linked = generated.filter((a) => repositories.mentions.list(a.id).length > 0);
+  t.ok(linked.length > generated.length / 2, `${linked.length} of ${generated.length} articles have mentions`);
+  for (const a of linked.slice(0, 20)) {
+    for (const m of repositories.mentions.list(a.id)) {
+      t.equal((m.part === 'title' ? a.title : a.body_text).slice(m.start, m.end), m.text, 'each mention points at its text');
+    }
+  }
+  const indexed = database.sqlite.prepare("select count(*) from search_documents where type = 'articles'").pluck().get();
+  t.equal(indexed, size.articles, 'and the search index holds every article');
+});
+
 t.test('post-load steps run after the rows are in', async (t) => {
   const database = openDatabase('file::memory:');
   t.teardown(() => database.close());
