@@ -5,8 +5,8 @@ import type Sqlite from 'better-sqlite3';
 /**
  * One prepared single-row INSERT for a Drizzle table, taking rows keyed by the table's property names.
  * Values go through each column's own driver mapping (JSON columns stringified, booleans as 0/1), so a
- * bulk-loaded row is stored exactly as a row written through Drizzle. For loaders that write many rows in
- * one transaction; request paths use the repositories.
+ * bulk-loaded row is stored exactly as a row written through Drizzle. For loaders, and for the link rows a
+ * write replaces: a statement prepared once, where Drizzle's multi-row insert builds and prepares one per call.
  */
 export function bulkInserter<T extends SQLiteTable>(sqlite: Sqlite.Database, table: T): (row: T['$inferInsert']) => void {
   const columns = Object.entries(getTableColumns(table));

@@ -1,4 +1,5 @@
 import { and, eq, sql } from 'drizzle-orm';
+import { bulkInserter } from '../db/bulk.js';
 import type { Db } from '../db/database.js';
 import { meetings } from '../resources/meetings/table.js';
 import { organisations } from '../resources/organisations/table.js';
@@ -57,13 +58,9 @@ export function mentionStore(db: Db) {
 
   const list = (articleId: string) => listQuery.all({ article: articleId });
 
+  const insertRow = bulkInserter(db.$client, mentions);
   function insert(articleId: string, origin: MentionOrigin, items: NewMention[]) {
-    if (items.length === 0) return;
-    db.insert(mentions)
-      .values(
-        items.map(({ part, start, end, text, entity }) => ({ article_id: articleId, origin, part, start, end, text, ...entityColumnValues(entity) })),
-      )
-      .run();
+    for (const { part, start, end, text, entity } of items) insertRow({ article_id: articleId, origin, part, start, end, text, ...entityColumnValues(entity) });
   }
 
   const curatedOf = (articleId: string) => list(articleId).filter((row) => row.origin === 'curated');

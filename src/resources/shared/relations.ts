@@ -1,5 +1,6 @@
 import { eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
+import { bulkInserter } from '../../db/bulk.js';
 import type { Db } from '../../db/database.js';
 
 /** A list-valued property of a record, kept in its own table. */
@@ -74,12 +75,10 @@ export function listRelation<T extends SQLiteTable>(db: Db, options: ListRelatio
   const toRow = options.toRow;
   if (toRow) {
     const remove = db.delete(options.table).where(eq(parentColumn, sql.placeholder('id'))).prepare();
+    const insert = bulkInserter(db.$client, options.table);
     relation.save = (parentId, items) => {
       remove.run({ id: parentId });
-      if (items.length === 0) return;
-      db.insert(options.table)
-        .values(items.map((value, position) => toRow(value as never, parentId, position)))
-        .run();
+      items.forEach((value, position) => insert(toRow(value as never, parentId, position)));
     };
   }
   return relation;

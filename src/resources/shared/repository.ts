@@ -1,5 +1,6 @@
 import { eq, getTableColumns, or, sql } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
+import { bulkInserter } from '../../db/bulk.js';
 import type { Db } from '../../db/database.js';
 import { newId, now } from '../../db/ids.js';
 import { KhabarError } from '../../errors.js';
@@ -111,6 +112,7 @@ export function createRepository<Rec extends { id: string; version: number }, In
     .where(inIdList(table.id))
     .prepare();
   const listing = createListing(db, table, spec.list, selection);
+  const insertRow = bulkInserter(db.$client, table);
   const listeners: Array<(event: WriteEvent<Rec>) => void> = [];
   const emit = (event: WriteEvent<Rec>) => {
     for (const listener of listeners) listener(event);
@@ -196,7 +198,7 @@ export function createRepository<Rec extends { id: string; version: number }, In
         checkReferences(input, null);
         const id = newId();
         const at = now();
-        db.insert(table).values({ ...rowFrom(input), id, version: 1, created_at: at, updated_at: at }).run();
+        insertRow({ ...rowFrom(input), id, version: 1, created_at: at, updated_at: at });
         saveRelations(id, input);
         const record = find(id)!;
         emit({ kind: 'create', record, context });
