@@ -19,17 +19,17 @@ const isWrite = (request: FastifyRequest) => !reads.has(request.method);
 
 /** Health checks, the contract and the docs page are never limited. */
 const isExemptRoute = (url: string) => url === '/health' || url === '/openapi.json' || url.startsWith('/docs');
-const isExempt = (request: FastifyRequest) => request.method === 'OPTIONS' || isExemptRoute(request.routeOptions.url ?? '');
 
 /**
  * Reads are counted per client address, writes per token (the check runs after authentication, so an
  * unauthenticated write is refused with 401 before it counts). Over the limit: 429 problem+json with Retry-After.
  */
 async function rateLimits(app: FastifyInstance, options: RateLimitOptions) {
-  const maxFor = (request: FastifyRequest) => (isWrite(request) ? options.writeMax : options.readMax);
-  // A route no limit applies to gets no rate-limit hook at all, rather than one that lets every request pass.
+  const maxOf = (method: string) => (reads.has(method) ? options.readMax : options.writeMax);
+  const maxFor = (request: FastifyRequest) => maxOf(request.method);
+  // A route no limit applies to (exempt, or of methods whose limit is 0) gets no rate-limit hook at all.
   app.addHook('onRoute', (route: RouteOptions) => {
-    const limited = [route.method].flat().some((method) => method !== 'OPTIONS' && (reads.has(method) ? options.readMax : options.writeMax) > 0);
+    const limited = [route.method].flat().some((method) => method !== 'OPTIONS' && maxOf(method) > 0);
     if (!limited || isExemptRoute(route.url)) route.config = { ...route.config, rateLimit: false };
   });
   await app.register(rateLimit, {
@@ -39,7 +39,8 @@ async function rateLimits(app: FastifyInstance, options: RateLimitOptions) {
     timeWindow: options.windowSeconds * 1000,
     keyGenerator: (request) => (isWrite(request) ? `write:${request.writer}` : `read:${request.ip}`),
     max: (request) => maxFor(request),
-    allowList: (request) => isExempt(request) || maxFor(request) === 0,
+    // A route of several methods may mix a limited one with an unlimited one; OPTIONS is never counted.
+    allowList: (request) => request.method === 'OPTIONS' || maxFor(request) === 0,
     errorResponseBuilder: (_request, context) =>
       new KhabarError('too_many_requests', `more than ${context.max} requests in ${options.windowSeconds} s; retry in ${context.after}`),
   });

@@ -53,7 +53,7 @@ const pagePrefixes = ['/docs', '/demo'];
  * The headers helmet sets, collected once: the policy is the same for every request (no nonces), and
  * running helmet's middleware per request (as @fastify/helmet does) builds and validates it each time.
  */
-export function helmetHeaders(options: HelmetOptions): Record<string, string> {
+function helmetHeaders(options: HelmetOptions): Record<string, string> {
   const headers: Record<string, string> = {};
   const response = {
     setHeader: (name: string, value: string) => (headers[name.toLowerCase()] = value),

@@ -97,8 +97,9 @@ function decodeKeyset(cursor: string, signature: string, length: number): Cursor
 }
 
 /**
- * Lists the rows of `table` a query selects (as `selection`, its columns by default), in keyset pages. Each query shape (sort, filter fields and
- * operators, cursor NULL pattern, extensions) is prepared once and reused with new values.
+ * Lists the rows of `table` a query selects (as `selection`, its columns by default), in keyset pages. Each
+ * query shape (sort, filter fields and operators, cursor NULL pattern, extensions) is prepared once and
+ * reused with new values.
  */
 export function createListing(db: Db, table: Table, spec: ListSpec, selection: Record<string, SQLiteColumn | SQL> = getTableColumns(table)) {
   const columns = getTableColumns(table) as Record<string, SQLiteColumn>;

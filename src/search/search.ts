@@ -77,17 +77,17 @@ type Row = Record<string, unknown>;
 /** Search over every resource: ranked ids with one FTS5 statement, then each type's rows by primary key. */
 export function createSearch(db: Db, { rankLimit = rankedMatchesLimit } = {}) {
   const placeholder = sql.placeholder;
+  const matches = sql`${searchIndex} match ${placeholder('match')}`;
   const ranked = db
     .select({ type: searchDocuments.type, id: searchDocuments.record_id, rank, doc: searchDocuments.doc_id })
     .from(searchIndex)
     .innerJoin(searchDocuments, eq(searchDocuments.doc_id, searchIndex.rowid))
     .where(
-      sql`${searchIndex} match ${placeholder('match')} and (${placeholder('after_rank')} is null or (${rank}, ${searchDocuments.type}, ${searchDocuments.record_id}) > (${placeholder('after_rank')}, ${placeholder('after_type')}, ${placeholder('after_id')}))`,
+      sql`${matches} and (${placeholder('after_rank')} is null or (${rank}, ${searchDocuments.type}, ${searchDocuments.record_id}) > (${placeholder('after_rank')}, ${placeholder('after_type')}, ${placeholder('after_id')}))`,
     )
     .orderBy(rank, searchDocuments.type, searchDocuments.record_id)
     .limit(placeholder('limit'))
     .prepare();
-  const matches = sql`${searchIndex} match ${placeholder('match')}`;
   /** The index entry of the query's match number `rankLimit`, newest first: none for a query narrow enough to rank. */
   const broadMatch = db
     .select({ doc: searchIndex.rowid })
