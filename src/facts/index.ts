@@ -37,17 +37,44 @@ function changedFields(event: WriteEvent<{ id: string }>): FieldChange[] {
     .map(([field, value]) => ({ field, value }));
 }
 
-/** Every form a person or organisation may be named by: name, aliases, and for a person rank plus each. */
-function nameSources(db: Db): NameSource<EntityRef>[] {
-  const persons = db.select({ id: people.id, name: people.name, honorific: people.honorific, aliases: people.aliases }).from(people).all();
-  const orgs = db.select({ id: organisations.id, name: organisations.name, aliases: organisations.aliases }).from(organisations).all();
-  return [
-    ...persons.map((p) => {
+const nameSourcePage = 1000;
+
+/**
+ * Every form a person or organisation may be named by: name, aliases, and for a person rank plus each.
+ * Read a page at a time, so that building the index never holds every row at once.
+ */
+function nameSources(db: Db): () => Iterable<NameSource<EntityRef>> {
+  const after = sql.placeholder('after');
+  const personPage = db
+    .select({ id: people.id, name: people.name, honorific: people.honorific, aliases: people.aliases })
+    .from(people)
+    .where(gt(people.id, after))
+    .orderBy(people.id)
+    .limit(nameSourcePage)
+    .prepare();
+  const organisationPage = db
+    .select({ id: organisations.id, name: organisations.name, aliases: organisations.aliases })
+    .from(organisations)
+    .where(gt(organisations.id, after))
+    .orderBy(organisations.id)
+    .limit(nameSourcePage)
+    .prepare();
+
+  function* pages<Row extends { id: string }>(statement: { all(values: { after: string }): Row[] }) {
+    for (let page = statement.all({ after: '' }); page.length > 0; page = page.length < nameSourcePage ? [] : statement.all({ after: page.at(-1)!.id })) {
+      yield* page;
+    }
+  }
+
+  return function* () {
+    for (const p of pages(personPage)) {
       const names = [p.name, ...p.aliases];
-      return { key: `person:${p.id}`, target: { type: 'person' as const, id: p.id }, names: p.honorific ? [...names, ...names.map((n) => `${p.honorific} ${n}`)] : names };
-    }),
-    ...orgs.map((o) => ({ key: `organisation:${o.id}`, target: { type: 'organisation' as const, id: o.id }, names: [o.name, ...o.aliases] })),
-  ];
+      yield { key: p.id, target: { type: 'person' as const, id: p.id }, names: p.honorific ? [...names, ...names.map((n) => `${p.honorific} ${n}`)] : names };
+    }
+    for (const o of pages(organisationPage)) {
+      yield { key: o.id, target: { type: 'organisation' as const, id: o.id }, names: [o.name, ...o.aliases] };
+    }
+  };
 }
 
 /**
@@ -58,8 +85,9 @@ function nameSources(db: Db): NameSource<EntityRef>[] {
 export function createFacts(db: Db, resources: Resources) {
   const mentions = mentionStore(db);
   const provenance = provenanceStore(db);
+  const sources = nameSources(db);
   let names: NameIndex<EntityRef> | null = null;
-  const linker = () => (names ??= nameIndex(nameSources(db)));
+  const linker = () => (names ??= nameIndex(sources()));
   const forgetNames = () => {
     names = null;
   };

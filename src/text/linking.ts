@@ -33,12 +33,17 @@ export interface NameIndex<T> {
   find(text: string): Link<T>[];
 }
 
+/** One way of naming an entity; null target when several entities share it. */
 interface Form<T> {
-  /** The words after the first. */
-  rest: string[];
   key: string;
-  /** null when several entities share this form. */
   target: T | null;
+}
+
+/** The forms whose first word has one core, by the words after the first joined with spaces. */
+interface CoreForms<T> {
+  byRest: Map<string, Form<T>>;
+  /** The most words any of these forms has after its first. */
+  longestRest: number;
 }
 
 interface Reading {
@@ -49,7 +54,7 @@ interface Reading {
 }
 
 const word = /[\p{L}\p{N}]+/gu;
-const joiner = /^[\s«»"'“”„‹›]+$/u;
+const joiner = /[\s«»"'“”„‹›]+/uy;
 const conjunctions = ['', 'و', 'ف'];
 const prepositions = ['', 'ب', 'ك', 'ل'];
 const article = 'ال';
@@ -80,23 +85,19 @@ function readings(token: string): Reading[] {
   return found;
 }
 
-/** Forms by the core of their first word, then by the words after it. */
-type FormsByCore<T> = Map<string, Map<string, Form<T>>>;
+type FormsByCore<T> = Map<string, CoreForms<T>>;
 
 function addForm<T>(index: FormsByCore<T>, tokens: string[], source: NameSource<T>) {
-  const [first, ...rest] = tokens;
-  if (first === undefined || tokens.join('').length < minimumCore) return;
+  const first = tokens[0];
+  if (first === undefined || (tokens.length === 1 && first.length < minimumCore)) return;
   const core = withoutArticle(first);
-  const forms = index.get(core) ?? new Map<string, Form<T>>();
-  const same = forms.get(rest.join(' '));
-  if (!same) forms.set(rest.join(' '), { rest, key: source.key, target: source.target });
+  let forms = index.get(core);
+  if (!forms) index.set(core, (forms = { byRest: new Map(), longestRest: 0 }));
+  const rest = tokens.slice(1).join(' ');
+  const same = forms.byRest.get(rest);
+  if (!same) forms.byRest.set(rest, { key: source.key, target: source.target });
   else if (same.key !== source.key) same.target = null;
-  index.set(core, forms);
-}
-
-/** Each core's forms, longest first: the first form that continues in the text is the longest match. */
-function longestFirst<T>(index: FormsByCore<T>): Map<string, Form<T>[]> {
-  return new Map([...index].map(([core, forms]) => [core, [...forms.values()].sort((a, b) => b.rest.length - a.rest.length)]));
+  forms.longestRest = Math.max(forms.longestRest, tokens.length - 1);
 }
 
 interface Token {
@@ -109,26 +110,46 @@ function tokenise(text: string): Token[] {
   return [...text.matchAll(word)].map((m) => ({ value: m[0], start: m.index, end: m.index + m[0].length }));
 }
 
-/** Whether the words after `at` continue the form: same words, joined only by spaces or quotation marks. */
-function continues(normalised: string, tokens: Token[], at: number, rest: string[]): boolean {
-  return rest.every((value, k) => {
-    const token = tokens[at + 1 + k];
-    return token !== undefined && token.value === value && joiner.test(normalised.slice(tokens[at + k]!.end, token.start));
-  });
+/** Whether only spaces or quotation marks stand between two words. */
+function joined(text: string, from: Token, to: Token): boolean {
+  joiner.lastIndex = from.end;
+  return joiner.test(text) && joiner.lastIndex === to.start;
 }
+
+/** How many words after `at`, up to `most`, follow it joined only by spaces or quotation marks. */
+function joinedRun(text: string, tokens: Token[], at: number, most: number): number {
+  let run = 0;
+  while (run < most && at + run + 1 < tokens.length && joined(text, tokens[at + run]!, tokens[at + run + 1]!)) run++;
+  return run;
+}
+
+const restOf = (tokens: Token[], at: number, count: number): string =>
+  tokens
+    .slice(at + 1, at + 1 + count)
+    .map((token) => token.value)
+    .join(' ');
 
 interface Match<T> {
   form: Form<T>;
   skip: number;
+  /** The words of the match after its first. */
+  rest: number;
 }
 
 /** The longest form that starts at word `at`, over every reading of its prefixes. */
-function longestAt<T>(index: Map<string, Form<T>[]>, normalised: string, tokens: Token[], at: number): Match<T> | null {
+function longestAt<T>(index: FormsByCore<T>, longestRest: number, normalised: string, tokens: Token[], at: number): Match<T> | null {
   let best: Match<T> | null = null;
+  let run: number | null = null;
   for (const reading of readings(tokens[at]!.value)) {
-    for (const form of index.get(reading.core) ?? []) {
-      if (best && form.rest.length <= best.form.rest.length) break;
-      if (continues(normalised, tokens, at, form.rest)) best = { form, skip: reading.skip };
+    const forms = index.get(reading.core);
+    if (!forms) continue;
+    run ??= joinedRun(normalised, tokens, at, longestRest);
+    for (let rest = Math.min(forms.longestRest, run); rest > (best?.rest ?? -1); rest--) {
+      const form = forms.byRest.get(restOf(tokens, at, rest));
+      if (form) {
+        best = { form, skip: reading.skip, rest };
+        break;
+      }
     }
   }
   return best;
@@ -136,9 +157,10 @@ function longestAt<T>(index: Map<string, Form<T>[]>, normalised: string, tokens:
 
 /** Indexes the names of the given entities for linking. */
 export function nameIndex<T>(sources: Iterable<NameSource<T>>): NameIndex<T> {
-  const forms: FormsByCore<T> = new Map();
-  for (const source of sources) for (const name of source.names) addForm(forms, words(name), source);
-  const index = longestFirst(forms);
+  const index: FormsByCore<T> = new Map();
+  for (const source of sources) for (const name of source.names) addForm(index, words(name), source);
+  let longestRest = 0;
+  for (const forms of index.values()) longestRest = Math.max(longestRest, forms.longestRest);
 
   return {
     find(text) {
@@ -146,9 +168,9 @@ export function nameIndex<T>(sources: Iterable<NameSource<T>>): NameIndex<T> {
       const tokens = tokenise(normalised.text);
       const links: Link<T>[] = [];
       for (let at = 0; at < tokens.length; at++) {
-        const match = longestAt(index, normalised.text, tokens, at);
+        const match = longestAt(index, longestRest, normalised.text, tokens, at);
         if (!match) continue;
-        const last = at + match.form.rest.length;
+        const last = at + match.rest;
         const [start, end] = originalSpan(normalised, tokens[at]!.start + match.skip, tokens[last]!.end, text);
         if (match.form.target !== null) links.push({ start, end, text: text.slice(start, end), target: match.form.target });
         at = last;

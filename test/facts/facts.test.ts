@@ -197,3 +197,29 @@ t.test('new articles are linked to known names and aliases; deleting an entity r
   const left = (await get(app, `/v1/articles/${article.id}/mentions`)).data;
   t.same(left.map((m: any) => m.entity.type), ['organisation'], "the person's mentions went with the person");
 });
+
+t.test('names are linked however many entities there are (the name index is read a page at a time)', async (t) => {
+  const app = await build(t);
+  const { people } = app.repositories;
+  const created = app.database.db.transaction(() =>
+    Array.from({ length: 1_050 }, (_, i) => people.create({ slug: `شخص-${i}`, name: `شخص${i} الاسم${i}`, aliases: [] } as never)),
+  );
+  const last = created.reduce((a, b) => (a.id > b.id ? a : b));
+  const article = await app.inject({
+    method: 'POST',
+    url: '/v1/articles',
+    headers: json,
+    payload: { slug: 'خبر-الأسماء', title: 'خبر', language: 'ar', body: [{ type: 'paragraph', text: `التقى ${last.name} بالعدواني.` }] },
+  });
+  t.equal(article.statusCode, 201);
+  const adwani = (await get(app, '/v1/people/علي-العدواني')).data;
+  const mentions = (await get(app, `/v1/articles/${body(article).data.id}/mentions`)).data;
+  t.same(
+    mentions.map((m: any) => [m.text, m.entity.id]),
+    [
+      [last.name, last.id],
+      ['العدواني', adwani.id],
+    ],
+    'the entity read last and a seeded one are both found',
+  );
+});
