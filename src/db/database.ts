@@ -5,14 +5,16 @@ import Sqlite from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
+import { groupCommit, type GroupCommit } from './group-commit.js';
 import * as schema from './schema.js';
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Sqlite.Database };
 
-/** The one handle to storage: the query builder, and the raw connection for pragmas and backups. */
+/** The one handle to storage: the query builder, the raw connection for pragmas and backups, and group commit for concurrent writes. */
 export interface Database {
   db: Db;
   sqlite: Sqlite.Database;
+  writes: GroupCommit;
   close(): void;
 }
 
@@ -66,7 +68,7 @@ export function openDatabase(url: string): Database {
     const db = drizzle(sqlite, { schema });
     refuseUnknownMigrations(sqlite);
     migrate(db, { migrationsFolder });
-    return { db, sqlite, close: () => sqlite.close() };
+    return { db, sqlite, writes: groupCommit(sqlite), close: () => sqlite.close() };
   } catch (error) {
     sqlite.close();
     throw new DatabaseError(`cannot open database ${url}: ${(error as Error).message}`);

@@ -51,3 +51,10 @@ t.test('the WAL stays bounded under sustained writes', async (t) => {
   const walBytes = statSync(`${file}-wal`).size;
   t.ok(walBytes < 16 * 1024 * 1024, `WAL is ${(walBytes / 1024 / 1024).toFixed(1)} MB after 3,000 creates`);
 });
+
+t.test('the full-text index merges its segments eight at a time, so writes share less merge work', async (t) => {
+  const database = openDatabase('file::memory:');
+  t.teardown(() => database.close());
+  const automerge = database.sqlite.prepare("select v from search_index_config where k = 'automerge'").pluck().get();
+  t.equal(automerge, 8);
+});

@@ -74,14 +74,18 @@ export const articleImportRoutes =
       },
       handler: async (request, reply) => {
         const report = parseSourceDocument(request.body);
-        const input = articleInput.safeParse({ slug: freeSlug(report.title), title: report.title, language: request.query.language, body: report.body });
-        if (!input.success) {
-          const errors = fieldErrors(input.error.issues, 'body');
-          throw new KhabarError('validation_failed', `the report cannot be an article: ${errors[0]!.path} ${errors[0]!.message}`, errors);
-        }
-        const record = articles.create(input.data, { writer: request.writer! });
-        reply.code(201).header('Location', `/v1/articles/${record.id}`);
-        return { data: record, mentions: mentions.list(record.id) };
+        // The free slug is chosen in the same step of the group commit as the write that takes it.
+        const created = await app.database.writes.run(() => {
+          const input = articleInput.safeParse({ slug: freeSlug(report.title), title: report.title, language: request.query.language, body: report.body });
+          if (!input.success) {
+            const errors = fieldErrors(input.error.issues, 'body');
+            throw new KhabarError('validation_failed', `the report cannot be an article: ${errors[0]!.path} ${errors[0]!.message}`, errors);
+          }
+          const record = articles.create(input.data, { writer: request.writer! });
+          return { data: record, mentions: mentions.list(record.id) };
+        });
+        reply.code(201).header('Location', `/v1/articles/${created.data.id}`);
+        return created;
       },
     });
   };

@@ -45,6 +45,7 @@ export function resourceRoutes<Rec extends { id: string; version: number }, Inpu
 
   return async (app) => {
     const handlers = listing.handlers(app.database.db, repository, app.repositories);
+    const { writes } = app.database;
     app.get(`/v1/${path}`, {
       schema: {
         tags,
@@ -84,7 +85,7 @@ export function resourceRoutes<Rec extends { id: string; version: number }, Inpu
         response: { 201: jsonResponse(`The created ${noun}`, single), ...writeErrors },
       },
       handler: async (request, reply) => {
-        const record = repository.create(request.body as Input, { writer: request.writer! });
+        const record = await writes.run(() => repository.create(request.body as Input, { writer: request.writer! }));
         reply.code(201).header('Location', `/v1/${path}/${record.id}`);
         return { data: record };
       },
@@ -104,8 +105,11 @@ export function resourceRoutes<Rec extends { id: string; version: number }, Inpu
       },
       handler: async (request, reply) => {
         const { id } = request.params;
-        const guard = writeCondition(request, reply, stored(id));
-        return { data: repository.replace(id, request.body as Input, { writer: request.writer! }, guard) ?? throwNotFound(id) };
+        const record = await writes.run(() => {
+          const guard = writeCondition(request, reply, stored(id));
+          return repository.replace(id, request.body as Input, { writer: request.writer! }, guard) ?? throwNotFound(id);
+        });
+        return { data: record };
       },
     });
 
@@ -122,15 +126,19 @@ export function resourceRoutes<Rec extends { id: string; version: number }, Inpu
         response: { 200: jsonResponse(`The ${noun} as stored`, single), ...writeErrors, ...problemResponses(404) },
       },
       handler: async (request, reply) => {
-        const current = stored(request.params.id)();
-        const guard = writeCondition(request, reply, () => current);
-        const { id, created_at, updated_at, ...fields } = current as Record<string, unknown>;
-        const merged = def.input.safeParse(mergePatch(fields, request.body));
-        if (!merged.success) {
-          const errors = fieldErrors(merged.error.issues, 'body');
-          throw new KhabarError('validation_failed', `the patched ${noun} is not valid: ${errors[0]!.path}`, errors);
-        }
-        return { data: repository.replace(id as string, merged.data, { writer: request.writer! }, guard) ?? throwNotFound(request.params.id) };
+        // Read, merge and write in one step of the group commit, so no other write comes in between.
+        const record = await writes.run(() => {
+          const current = stored(request.params.id)();
+          const guard = writeCondition(request, reply, () => current);
+          const { id, created_at, updated_at, ...fields } = current as Record<string, unknown>;
+          const merged = def.input.safeParse(mergePatch(fields, request.body));
+          if (!merged.success) {
+            const errors = fieldErrors(merged.error.issues, 'body');
+            throw new KhabarError('validation_failed', `the patched ${noun} is not valid: ${errors[0]!.path}`, errors);
+          }
+          return repository.replace(id as string, merged.data, { writer: request.writer! }, guard) ?? throwNotFound(request.params.id);
+        });
+        return { data: record };
       },
     });
 
@@ -146,8 +154,10 @@ export function resourceRoutes<Rec extends { id: string; version: number }, Inpu
       },
       handler: async (request, reply) => {
         const { id } = request.params;
-        const guard = writeCondition(request, reply, stored(id));
-        if (!repository.remove(id, { writer: request.writer! }, guard)) throwNotFound(id);
+        await writes.run(() => {
+          const guard = writeCondition(request, reply, stored(id));
+          if (!repository.remove(id, { writer: request.writer! }, guard)) throwNotFound(id);
+        });
         return reply.code(204).send(null);
       },
     });

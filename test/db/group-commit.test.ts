@@ -1,0 +1,86 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Test } from 'tap';
+import t from 'tap';
+import { openDatabase } from '../../src/db/database.js';
+import { auth, body, build } from '../helper.js';
+
+/** The same database file opened twice: the second connection sees only what the first has committed. */
+function twoConnections(t: Test) {
+  const dir = mkdtempSync(join(tmpdir(), 'khabar-commit-'));
+  const writer = openDatabase(`file:${join(dir, 'khabar.db')}`);
+  const reader = openDatabase(`file:${join(dir, 'khabar.db')}`);
+  t.teardown(() => {
+    writer.close();
+    reader.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  writer.sqlite.exec('create table notes (text text not null)');
+  const insert = writer.sqlite.prepare('insert into notes (text) values (?)');
+  const stored = () => reader.sqlite.prepare('select text from notes order by rowid').pluck().all();
+  return { writer, insert, stored };
+}
+
+t.test('writes queued in one turn of the event loop commit together, each seeing the ones before it', async (t) => {
+  const { writer, insert, stored } = twoConnections(t);
+  const seenDuringSecond: unknown[] = [];
+  const first = writer.writes.run(() => insert.run('first').changes);
+  const second = writer.writes.run(() => {
+    seenDuringSecond.push(writer.sqlite.prepare('select count(*) from notes').pluck().get(), stored().length);
+    return insert.run('second').changes;
+  });
+  t.same(stored(), [], 'nothing is written before the turn ends');
+  t.same(await Promise.all([first, second]), [1, 1], 'each write resolves with its own result');
+  t.same(seenDuringSecond, [1, 0], 'the second write saw the first, another connection did not: one transaction');
+  t.same(stored(), ['first', 'second'], 'both are stored once the promises settle');
+});
+
+t.test('a write that throws rolls back only itself and rejects only its own promise', async (t) => {
+  const { writer, insert, stored } = twoConnections(t);
+  const results = await Promise.allSettled([
+    writer.writes.run(() => insert.run('kept')),
+    writer.writes.run(() => {
+      insert.run('undone');
+      throw new Error('refused');
+    }),
+    writer.writes.run(() => insert.run('also kept')),
+  ]);
+  t.same(
+    results.map((result) => result.status),
+    ['fulfilled', 'rejected', 'fulfilled'],
+  );
+  t.equal((results[1] as PromiseRejectedResult).reason.message, 'refused');
+  t.same(stored(), ['kept', 'also kept'], "the failed write's row is gone, the others are stored");
+});
+
+t.test('when the transaction itself fails, every write of the batch is rejected and nothing is stored', async (t) => {
+  const { writer, insert, stored } = twoConnections(t);
+  const results = await Promise.allSettled([
+    writer.writes.run(() => insert.run('lost with the batch')),
+    writer.writes.run(() => writer.sqlite.exec('rollback')),
+    writer.writes.run(() => insert.run('never run')),
+  ]);
+  t.same(
+    results.map((result) => result.status),
+    ['rejected', 'rejected', 'rejected'],
+  );
+  t.same(stored(), []);
+  t.equal(writer.sqlite.inTransaction, false, 'the connection is usable again');
+  t.same(await writer.writes.run(() => insert.run('later').changes), 1);
+  t.same(stored(), ['later']);
+});
+
+t.test('concurrent API writes: a failing one does not take the others with it', async (t) => {
+  const app = await build(t);
+  const json = { ...auth, 'content-type': 'application/json' };
+  const post = (slug: string) => app.inject({ method: 'POST', url: '/v1/organisations', headers: json, payload: { slug, name: `منظمة ${slug}`, kind: 'agency' } });
+  const responses = await Promise.all([post('منظمة-أ'), post('منظمة-ب'), post('منظمة-أ'), post('منظمة-ج')]);
+  t.same(
+    responses.map((response) => response.statusCode),
+    [201, 201, 409, 201],
+  );
+  t.equal(body(responses[2]!).code, 'slug_taken');
+  const slugs = app.database.sqlite.prepare("select slug from organisations where slug like 'منظمة-%' order by slug").pluck().all();
+  t.same(slugs, ['منظمة-أ', 'منظمة-ب', 'منظمة-ج']);
+});
