@@ -3,14 +3,31 @@ import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../db/database.js';
 import type { WriteEvent } from '../resources/shared/repository.js';
 import { normaliseArabic } from '../text/arabic.js';
-import { stemArabic, words } from '../text/stem.js';
+import { stemArabic, wordTexts } from '../text/stem.js';
 import { readFields, searchSources, searchTypes, type SearchField, type SearchType } from './sources.js';
 import { searchDocuments, searchIndex } from './table.js';
 
+/**
+ * Stems of the words seen so far: an archive's vocabulary is small next to its text, so most words of a new
+ * record were stemmed before. Bounded: emptied when full.
+ */
+const stemOf = new Map<string, string>();
+const maxRememberedStems = 20_000;
+
+function rememberedStem(word: string): string {
+  let stem = stemOf.get(word);
+  if (stem === undefined) {
+    if (stemOf.size >= maxRememberedStems) stemOf.clear();
+    stem = stemArabic(word);
+    stemOf.set(word, stem);
+  }
+  return stem;
+}
+
 /** The words and the stems of some texts, each as one space-separated string (what FTS5 indexes). */
 export function analyse(fields: SearchField[]): { words: string; stems: string } {
-  const all = fields.flatMap((field) => words(normaliseArabic(field.text)).map((word) => word.text));
-  return { words: all.join(' '), stems: all.map(stemArabic).join(' ') };
+  const all = fields.flatMap((field) => wordTexts(normaliseArabic(field.text)));
+  return { words: all.join(' '), stems: all.map(rememberedStem).join(' ') };
 }
 
 type Row = Record<string, unknown>;
@@ -51,23 +68,27 @@ export function searchIndexer(db: Db) {
     deleteDocument.run({ doc });
   }
 
-  function put(type: SearchType, row: Row) {
+  /** Indexes a record that has no entry yet. */
+  function add(type: SearchType, row: Row) {
     const source = searchSources[type];
     const title = analyse(readFields(source.title, row));
     const body = analyse(readFields(source.body, row));
-    let doc = documentOf(type, row.id as string);
-    if (doc === undefined) doc = (insertDocument.all({ type, id: row.id }) as Array<{ doc_id: number }>)[0]!.doc_id;
-    else deleteEntry.run({ doc });
+    const doc = (insertDocument.all({ type, id: row.id }) as Array<{ doc_id: number }>)[0]!.doc_id;
     insertEntry.run({ doc, type, title: title.words, title_stem: title.stems, body: body.words, body_stem: body.stems });
   }
 
+  /** Indexes a record anew, whether or not it has an entry. */
+  function put(type: SearchType, row: Row) {
+    remove(type, row.id as string);
+    add(type, row);
+  }
+
   return {
-    put,
-    remove,
     /** Keeps the index in step with one resource's writes. */
     follow(type: SearchType) {
       return (event: WriteEvent<{ id: string }>) => {
         if (event.kind === 'delete') remove(type, event.id);
+        else if (event.kind === 'create') add(type, event.record);
         else put(type, event.record);
       };
     },
@@ -79,7 +100,7 @@ export function searchIndexer(db: Db) {
         const counts = {} as Record<SearchType, number>;
         for (const type of searchTypes) {
           const rows = db.select().from(searchSources[type].table as SQLiteTable).all() as Row[];
-          for (const row of rows) put(type, row);
+          for (const row of rows) add(type, row);
           counts[type] = rows.length;
         }
         return counts;

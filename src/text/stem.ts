@@ -48,3 +48,6 @@ const wordPattern = /[\p{L}\p{N}\p{M}]+/gu;
 export function words(normalised: string): Word[] {
   return Array.from(normalised.matchAll(wordPattern), (m) => ({ text: m[0], start: m.index, end: m.index + m[0].length }));
 }
+
+/** The words of a normalised text as strings, for callers that need no offsets. */
+export const wordTexts = (normalised: string): string[] => normalised.match(wordPattern) ?? [];

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import t from 'tap';
 import { articles } from '../../src/resources/articles/table.js';
-import { searchIndexer } from '../../src/search/indexer.js';
+import { analyse, searchIndexer } from '../../src/search/indexer.js';
 import { createSearch, matchingRecords } from '../../src/search/search.js';
 import { auth, body, build } from '../helper.js';
 import { resourceCases } from '../resources/fixtures.js';
@@ -293,4 +293,13 @@ t.test('q= on every list keeps the matching records, with filters, sort and page
   const tooLong = await app.inject({ url: `/v1/articles?q=${'ا'.repeat(501)}` });
   t.equal(tooLong.statusCode, 400);
   t.match(body(tooLong).errors, [{ path: /q/ }]);
+});
+
+t.test('analysis gives the same words and stems however many distinct words came before (the stem memory is bounded)', async (t) => {
+  const text = 'والداخليه السعوديه تعاونت مع الكويتيين';
+  const first = analyse([{ path: 'body', text }]);
+  t.same(first, { words: 'والداخليه السعوديه تعاونت مع الكويتيين', stems: 'داخل سعود تعاونت مع كويت' });
+  const many = Array.from({ length: 25_000 }, (_, i) => `كلمه${i}`).join(' ');
+  analyse([{ path: 'body', text: many }]);
+  t.same(analyse([{ path: 'body', text }]), first);
 });
