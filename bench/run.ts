@@ -40,6 +40,14 @@ const token = 'bench-token-0123456789abcdef';
 const khabarEnv = {
   NODE_ENV: 'production', LOG_LEVEL: 'warn', SEED: 'never', RATE_LIMIT_MAX: '0', RATE_LIMIT_WRITE_MAX: '0', API_TOKENS: `bench:${token}`, HOST: '127.0.0.1',
 };
+/** The node flags `npm start` runs the server with: the server is measured as it is deployed. */
+function startFlags(): string[] {
+  const { start } = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts;
+  const command = /\bnode((?:\s+--\S+)*)\s+dist\/server\.js/.exec(start);
+  if (!command) throw new Error(`npm start does not run node dist/server.js: ${start}`);
+  return command[1]!.split(/\s+/).filter(Boolean);
+}
+const serverFlags = startFlags();
 const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 /** The machine's 1-minute load average when the run began: on a shared machine, figures taken under load are provisional. */
@@ -181,7 +189,7 @@ async function main() {
     const readyPath = sample.articlePaths[0]!;
     const khabar = async (core: number | null, extra: Record<string, string> = {}) => {
       const port = await freePort();
-      return track(await startServer({ name: 'khabar', args: [join(root, 'dist/server.js')], env: { ...khabarEnv, DATABASE_URL: `file:${file}`, PORT: String(port), ...extra }, port, core, readyPath }));
+      return track(await startServer({ name: 'khabar', args: [...serverFlags, join(root, 'dist/server.js')], env: { ...khabarEnv, DATABASE_URL: `file:${file}`, PORT: String(port), ...extra }, port, core, readyPath }));
     };
 
     log('cold starts');
@@ -294,7 +302,7 @@ function markdown(r: { scenarios: string[][]; targets: string[][]; dbMb: number;
   return `# Benchmarks
 
 Produced by \`npm run bench\` (${new Date().toISOString().slice(0, 10)}). khabar is the compiled production server
-(\`node dist/server.js\`, \`NODE_ENV=production\`, \`LOG_LEVEL=warn\`, rate limit off); the baseline is
+(\`${['node', ...serverFlags, 'dist/server.js'].join(' ')}\` as \`npm start\` runs it, \`NODE_ENV=production\`, \`LOG_LEVEL=warn\`, rate limit off); the baseline is
 \`bench/baseline.ts\`: \`node:http\` and better-sqlite3 prepared statements answering with the same bytes.
 
 ## Machine and versions

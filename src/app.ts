@@ -12,6 +12,7 @@ import errorHandler, { frameworkErrors } from './http/error-handler.js';
 import { healthRoutes } from './http/health.js';
 import idempotency from './http/idempotency.js';
 import jsonBody from './http/json-body.js';
+import largeBodies from './http/large-bodies.js';
 import mediaTypes, { jsonMediaType, mergePatchMediaType } from './http/media-types.js';
 import allowedMethods from './http/methods.js';
 import openApi from './http/openapi.js';
@@ -108,6 +109,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   });
   await app.register(conditionalGet, { maxAge: config.cacheMaxAge, staleWhileRevalidate: config.cacheStaleWhileRevalidate });
   await app.register(idempotency, { store: idempotencyStore(database.db, { ttlMs: day, inFlightMs: 60_000 }) });
+  await app.register(largeBodies);
   await app.register(compression);
   await app.register(openApi);
   await app.register(representations);
