@@ -37,6 +37,21 @@ function changedFields(event: WriteEvent<{ id: string }>): FieldChange[] {
     .map(([field, value]) => ({ field, value }));
 }
 
+/** A prepared `id > :after order by id limit :limit` statement. */
+interface RowsAfter<Row extends { id: string }> {
+  all(values: { after: string; limit: number }): Row[];
+}
+
+/** Every row of a table in id order, a page of `limit` rows at a time. */
+function* keysetPages<Row extends { id: string }>(statement: RowsAfter<Row>, limit: number): Generator<Row[]> {
+  for (let after = ''; ; ) {
+    const page = statement.all({ after, limit });
+    if (page.length > 0) yield page;
+    if (page.length < limit) return;
+    after = page.at(-1)!.id;
+  }
+}
+
 const nameSourcePage = 1000;
 
 /**
@@ -45,34 +60,31 @@ const nameSourcePage = 1000;
  */
 function nameSources(db: Db): () => Iterable<NameSource<EntityRef>> {
   const after = sql.placeholder('after');
+  const limit = sql.placeholder('limit');
   const personPage = db
     .select({ id: people.id, name: people.name, honorific: people.honorific, aliases: people.aliases })
     .from(people)
     .where(gt(people.id, after))
     .orderBy(people.id)
-    .limit(nameSourcePage)
+    .limit(limit)
     .prepare();
   const organisationPage = db
     .select({ id: organisations.id, name: organisations.name, aliases: organisations.aliases })
     .from(organisations)
     .where(gt(organisations.id, after))
     .orderBy(organisations.id)
-    .limit(nameSourcePage)
+    .limit(limit)
     .prepare();
 
-  function* pages<Row extends { id: string }>(statement: { all(values: { after: string }): Row[] }) {
-    for (let page = statement.all({ after: '' }); page.length > 0; page = page.length < nameSourcePage ? [] : statement.all({ after: page.at(-1)!.id })) {
-      yield* page;
-    }
-  }
-
   return function* () {
-    for (const p of pages(personPage)) {
-      const names = [p.name, ...p.aliases];
-      yield { key: p.id, target: { type: 'person' as const, id: p.id }, names: p.honorific ? [...names, ...names.map((n) => `${p.honorific} ${n}`)] : names };
+    for (const page of keysetPages(personPage, nameSourcePage)) {
+      for (const p of page) {
+        const names = [p.name, ...p.aliases];
+        yield { key: p.id, target: { type: 'person' as const, id: p.id }, names: p.honorific ? [...names, ...names.map((n) => `${p.honorific} ${n}`)] : names };
+      }
     }
-    for (const o of pages(organisationPage)) {
-      yield { key: o.id, target: { type: 'organisation' as const, id: o.id }, names: [o.name, ...o.aliases] };
+    for (const page of keysetPages(organisationPage, nameSourcePage)) {
+      for (const o of page) yield { key: o.id, target: { type: 'organisation' as const, id: o.id }, names: [o.name, ...o.aliases] };
     }
   };
 }
@@ -133,13 +145,10 @@ export function createFacts(db: Db, resources: Resources) {
    * load), which the linking on every write never saw.
    */
   function relinkArticles(batchSize = 2000) {
-    for (let after = ''; ; ) {
-      const batch = articlesAfter.all({ after, limit: batchSize });
-      if (batch.length === 0) return;
+    for (const batch of keysetPages(articlesAfter, batchSize)) {
       db.transaction(() => {
         for (const article of batch) mentions.setAuto(article.id, link(articleTexts(article)));
       });
-      after = batch.at(-1)!.id;
     }
   }
 
