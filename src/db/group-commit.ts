@@ -6,8 +6,9 @@ import type Sqlite from 'better-sqlite3';
  * index's flush of its pending terms) costs about the same for one write as for twenty, so under
  * concurrent writes most of that cost is shared; a lone write waits one turn of the loop.
  *
- * Each write sees the ones before it, exactly as if they had run one by one. A write that throws rolls
- * back only its savepoint and rejects only its own promise. Every promise settles after the commit, so a
+ * Each write sees the ones before it, exactly as if they had run one by one. A batch holds at most
+ * `maxBatch` writes, so no transaction holds the loop for long; the rest wait for the next turn. A write that
+ * throws rolls back only its savepoint and rejects only its own promise. Every promise settles after the commit, so a
  * response never reports a write that is not stored; when the commit itself fails, every write of the
  * batch is rejected with its error.
  */
@@ -23,8 +24,8 @@ interface Pending {
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
-export function groupCommit(sqlite: Sqlite.Database): GroupCommit {
-  let queue: Pending[] = [];
+export function groupCommit(sqlite: Sqlite.Database, maxBatch = 64): GroupCommit {
+  const queue: Pending[] = [];
   // A transaction function called inside another runs in a savepoint (better-sqlite3).
   const inSavepoint = sqlite.transaction((write: () => unknown) => write());
   const runBatch = sqlite.transaction((batch: Pending[]) =>
@@ -40,8 +41,8 @@ export function groupCommit(sqlite: Sqlite.Database): GroupCommit {
   );
 
   function commitQueued() {
-    const batch = queue;
-    queue = [];
+    const batch = queue.splice(0, maxBatch);
+    if (queue.length > 0) setImmediate(commitQueued);
     let outcomes: Outcome[];
     try {
       outcomes = runBatch.immediate(batch);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Test } from 'tap';
 import t from 'tap';
 import { openDatabase } from '../../src/db/database.js';
+import { groupCommit } from '../../src/db/group-commit.js';
 import { auth, body, build } from '../helper.js';
 
 /** The same database file opened twice: the second connection sees only what the first has committed. */
@@ -34,6 +35,20 @@ t.test('writes queued in one turn of the event loop commit together, each seeing
   t.same(await Promise.all([first, second]), [1, 1], 'each write resolves with its own result');
   t.same(seenDuringSecond, [1, 0], 'the second write saw the first, another connection did not: one transaction');
   t.same(stored(), ['first', 'second'], 'both are stored once the promises settle');
+});
+
+t.test('a batch holds at most maxBatch writes; the rest commit in the next turn', async (t) => {
+  const { writer, insert, stored } = twoConnections(t);
+  const writes = groupCommit(writer.sqlite, 2);
+  const committedBefore: number[] = [];
+  const write = (text: string) =>
+    writes.run(() => {
+      committedBefore.push(stored().length);
+      return insert.run(text).changes;
+    });
+  t.same(await Promise.all([write('a'), write('b'), write('c')]), [1, 1, 1]);
+  t.same(committedBefore, [0, 0, 2], 'the third write ran after the first two had committed');
+  t.same(stored(), ['a', 'b', 'c']);
 });
 
 t.test('a write that throws rolls back only itself and rejects only its own promise', async (t) => {
