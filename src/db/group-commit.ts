@@ -7,10 +7,10 @@ import type Sqlite from 'better-sqlite3';
  * concurrent writes most of that cost is shared; a lone write waits one turn of the loop.
  *
  * Each write sees the ones before it, exactly as if they had run one by one. A batch holds at most
- * `maxBatch` writes, so no transaction holds the loop for long; the rest wait for the next turn. A write that
- * throws rolls back only its savepoint and rejects only its own promise. Every promise settles after the commit, so a
- * response never reports a write that is not stored; when the commit itself fails, every write of the
- * batch is rejected with its error.
+ * `maxBatch` writes, so no transaction holds the loop for long; the rest wait for the next turn. A write
+ * that throws rolls back only its savepoint and rejects only its own promise. Every promise settles after
+ * the commit, so a response never reports a write that is not stored; when the commit itself fails, every
+ * write of the batch is rejected with its error.
  */
 export interface GroupCommit {
   run<T>(write: () => T): Promise<T>;

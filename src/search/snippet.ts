@@ -30,8 +30,8 @@ interface Hit extends Span {
 }
 
 /**
- * The words of a field with their stems, computed only for a word that could have the stem asked for: a
- * light stem is a part of its word, so a word that does not contain it cannot have it.
+ * The words of a field with their stems, computed only for a word that could have the stem (or the start of
+ * a stem) asked for: a light stem is a part of its word, so a word that does not contain it cannot have it.
  */
 function stemmedWords(text: string) {
   const found = words(text);
@@ -41,11 +41,16 @@ function stemmedWords(text: string) {
     if (stem === undefined) stems.set(i, (stem = stemArabic(found[i]!.text)));
     return stem;
   };
-  return { found, hasStem: (i: number, stem: string) => found[i]!.text.includes(stem) && stemAt(i) === stem };
+  const contains = (i: number, part: string) => found[i]!.text.includes(part);
+  return {
+    found,
+    hasStem: (i: number, stem: string) => contains(i, stem) && stemAt(i) === stem,
+    hasStemStarting: (i: number, start: string) => contains(i, start) && stemAt(i).startsWith(start),
+  };
 }
 
 /** Word positions (in the normalised text) where a term matches, by the same rules as the index. */
-function termHits(term: Term, { found, hasStem }: ReturnType<typeof stemmedWords>): Span[] {
+function termHits(term: Term, { found, hasStem, hasStemStarting }: ReturnType<typeof stemmedWords>): Span[] {
   if (term.kind === 'phrase') {
     const stems = term.words.map(stemArabic);
     const hits: Span[] = [];
@@ -59,7 +64,7 @@ function termHits(term: Term, { found, hasStem }: ReturnType<typeof stemmedWords
     return found.filter((w, i) => w.text === term.word || hasStem(i, stem));
   }
   const stemPrefix = stripArabicPrefix(term.word);
-  return found.filter((w, i) => w.text.startsWith(term.word) || (w.text.includes(stemPrefix) && stemArabic(w.text).startsWith(stemPrefix)));
+  return found.filter((w, i) => w.text.startsWith(term.word) || hasStemStarting(i, stemPrefix));
 }
 
 /** Matches of the terms in one field, as spans of the original text, in text order. */
