@@ -441,7 +441,7 @@ export interface components {
             title: string;
             /** @enum {string} */
             status: "planned" | "held" | "cancelled";
-            /** @description ISO 8601 date or date-time; null when the source gives no calendar date */
+            /** @description ISO 8601 date, or date-time stored and returned in UTC with milliseconds; null when the source gives no calendar date */
             starts_at?: (string) | null;
             /**
              * @description the date as the source wrote it
@@ -468,7 +468,7 @@ export interface components {
             title?: string;
             /** @enum {string} */
             status?: "planned" | "held" | "cancelled";
-            /** @description ISO 8601 date or date-time; null when the source gives no calendar date */
+            /** @description ISO 8601 date, or date-time stored and returned in UTC with milliseconds; null when the source gives no calendar date */
             starts_at?: (string) | null;
             /**
              * @description the date as the source wrote it
@@ -697,7 +697,7 @@ export interface components {
             title: string;
             /** @enum {string} */
             status: "planned" | "held" | "cancelled";
-            /** @description ISO 8601 date or date-time; null when the source gives no calendar date */
+            /** @description ISO 8601 date, or date-time stored and returned in UTC with milliseconds; null when the source gives no calendar date */
             starts_at: (string) | null;
             /**
              * @description the date as the source wrote it
@@ -929,7 +929,7 @@ export interface components {
             title?: string;
             /** @enum {string} */
             status?: "planned" | "held" | "cancelled";
-            /** @description ISO 8601 date or date-time; null when the source gives no calendar date */
+            /** @description ISO 8601 date, or date-time stored and returned in UTC with milliseconds; null when the source gives no calendar date */
             starts_at?: (string) | null;
             /**
              * @description the date as the source wrote it
@@ -1117,7 +1117,7 @@ export interface components {
             title?: string;
             /** @enum {string} */
             status?: "planned" | "held" | "cancelled";
-            /** @description ISO 8601 date or date-time; null when the source gives no calendar date */
+            /** @description ISO 8601 date, or date-time stored and returned in UTC with milliseconds; null when the source gives no calendar date */
             starts_at?: (string) | null;
             /**
              * @description the date as the source wrote it

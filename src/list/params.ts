@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { recordId } from '../resources/shared/fields.js';
+import { isoDateOrDateTime, recordId } from '../resources/shared/fields.js';
 import { operators, type Condition, type ListQuery, type Operator, type Shaping, type SortKey } from './query.js';
 import type { FilterSpec, ListSpec, ResourceName } from './spec.js';
 
@@ -27,28 +27,13 @@ function csvOf(allowed: readonly string[], what: string) {
     });
 }
 
-const isoDate = /^\d{4}-\d{2}-\d{2}$/;
-
-/**
- * Dates and date-times compare as ISO 8601 text, so a date (`gte` a day includes the day) and a UTC
- * date-time match stored values as written. A date-time with another offset is turned into UTC, keeping
- * the precision it was given with.
- */
-const dateValue = z
-  .string()
-  .max(40)
-  .refine((value) => (isoDate.test(value) ? z.iso.date() : z.iso.datetime({ offset: true })).safeParse(value).success, 'must be an ISO 8601 date or date-time')
-  .transform((value) => {
-    if (isoDate.test(value) || value.endsWith('Z')) return value;
-    const utc = new Date(value).toISOString();
-    return value.includes('.') ? utc : utc.replace('.000Z', 'Z');
-  });
-
 function valueSchema(filter: FilterSpec): z.ZodType<string, string> {
   if (filter.kind === 'link') return recordId;
   if (filter.type === 'enum') return z.enum(filter.values as [string, ...string[]]);
   if (filter.type === 'id') return recordId;
-  if (filter.type === 'date') return dateValue;
+  // A date-time is brought to the form the column stores (shared/fields.ts), so it compares in UTC as text;
+  // a date stays a date, so `gte` a day includes the day's times.
+  if (filter.type === 'date') return isoDateOrDateTime;
   return z.string().min(1).max(500);
 }
 

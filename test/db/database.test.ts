@@ -1,9 +1,12 @@
 import type { Test } from 'tap';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Sqlite from 'better-sqlite3';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import t from 'tap';
-import { openDatabase } from '../../src/db/database.js';
+import { migrationsFolder, openDatabase } from '../../src/db/database.js';
 import { createRepositories } from '../../src/resources/index.js';
 
 const tempDir = (t: Test) => {
@@ -57,4 +60,59 @@ t.test('the full-text index merges its segments eight at a time, so writes share
   t.teardown(() => database.close());
   const automerge = database.sqlite.prepare("select v from search_index_config where k = 'automerge'").pluck().get();
   t.equal(automerge, 8);
+});
+
+/** A database file migrated only up to (not including) the migration tagged `before`. */
+function migratedUpTo(dir: string, before: string): string {
+  const folder = join(dir, 'migrations');
+  cpSync(migrationsFolder, folder, { recursive: true });
+  const journalFile = join(folder, 'meta', '_journal.json');
+  const journal = JSON.parse(readFileSync(journalFile, 'utf8')) as { entries: Array<{ tag: string }> };
+  journal.entries = journal.entries.slice(0, journal.entries.findIndex((entry) => entry.tag === before));
+  writeFileSync(journalFile, JSON.stringify(journal));
+  const file = join(dir, 'old.db');
+  const sqlite = new Sqlite(file);
+  migrate(drizzle(sqlite), { migrationsFolder: folder });
+  return file;
+}
+
+t.test('the date-time migration rewrites stored date-times in UTC with milliseconds, and gives each rewritten row a new version', async (t) => {
+  const dir = tempDir(t);
+  const file = migratedUpTo(dir, '0006_canonical_date_times');
+  const old = new Sqlite(file);
+  const insertArticle = old.prepare(
+    "insert into articles (id, slug, version, created_at, updated_at, title, language, body, body_text, published_at) values (?, ?, 3, 'c', 'u', 't', 'ar', '[]', '', ?)",
+  );
+  const articles: Array<[string, string | null, string | null]> = [
+    ['offset', '2026-11-25T12:00:00+03:00', '2026-11-25T09:00:00.000Z'],
+    ['seconds', '2026-11-25T09:00:01Z', '2026-11-25T09:00:01.000Z'],
+    ['fraction', '2026-11-25T09:00:00.5Z', '2026-11-25T09:00:00.500Z'],
+    ['canonical', '2026-11-25T08:00:00.000Z', '2026-11-25T08:00:00.000Z'],
+    ['none', null, null],
+  ];
+  articles.forEach(([slug, value], i) => insertArticle.run(`a${i}`, slug, value));
+  const insertMeeting = old.prepare("insert into meetings (id, slug, version, created_at, updated_at, title, status, starts_at) values (?, ?, 1, 'c', 'u', 't', 'held', ?)");
+  insertMeeting.run('m0', 'date', '2026-11-25');
+  insertMeeting.run('m1', 'time', '2026-11-25T23:30:00-05:30');
+  old.close();
+
+  const database = openDatabase(`file:${file}`);
+  t.teardown(() => database.close());
+  const stored = database.sqlite.prepare('select slug, published_at, version from articles order by published_at, id').all();
+  t.same(
+    stored,
+    [
+      { slug: 'none', published_at: null, version: 3 },
+      { slug: 'canonical', published_at: '2026-11-25T08:00:00.000Z', version: 3 },
+      { slug: 'offset', published_at: '2026-11-25T09:00:00.000Z', version: 4 },
+      { slug: 'fraction', published_at: '2026-11-25T09:00:00.500Z', version: 4 },
+      { slug: 'seconds', published_at: '2026-11-25T09:00:01.000Z', version: 4 },
+    ],
+    'rewritten values sort in time order; unchanged rows keep their version',
+  );
+  const meetings = database.sqlite.prepare('select slug, starts_at, version from meetings order by id').all();
+  t.same(meetings, [
+    { slug: 'date', starts_at: '2026-11-25', version: 1 },
+    { slug: 'time', starts_at: '2026-11-26T05:00:00.000Z', version: 2 },
+  ]);
 });

@@ -9,7 +9,7 @@ const countries = ['KW', 'SA', null, 'AE'];
 const languages = ['ar', 'en', 'fr'];
 
 /** A moment `step` hours into 2026, as the API writes date-times without milliseconds. */
-const hoursIn = (step: number) => new Date(Date.UTC(2026, 0, 1) + step * 3_600_000).toISOString().replace('.000Z', 'Z');
+const hoursIn = (step: number) => new Date(Date.UTC(2026, 0, 1) + step * 3_600_000).toISOString();
 /** Repeating values (duplicates and NULLs), so that sort tie-breaks and NULL keys are exercised. */
 const pick = <T>(values: readonly T[], i: number): T => values[i % values.length]!;
 

@@ -23,7 +23,7 @@ export function resourceCases(app: App) {
           { type: 'paragraph', text: 'فقرة أولى.' },
         ],
         source: null,
-        published_at: '2026-11-25T09:00:00Z',
+        published_at: '2026-11-25T09:00:00.000Z',
         person_ids: [adwani.id],
         organisation_ids: [ministry.id],
         meeting_ids: [meeting.id],

@@ -8,7 +8,7 @@ const columns = {
   slug,
   title: text(500),
   status: z.enum(meetingStatuses),
-  starts_at: isoDateOrDateTime.nullable().meta({ description: 'ISO 8601 date or date-time; null when the source gives no calendar date' }),
+  starts_at: isoDateOrDateTime.nullable().meta({ description: 'ISO 8601 date, or date-time stored and returned in UTC with milliseconds; null when the source gives no calendar date' }),
   date_text: nullableText(200).meta({ description: 'the date as the source wrote it', example: 'أمس الأربعاء' }),
   location: nullableText(300).meta({ example: 'مقر وزارة الداخلية' }),
   summary: nullableText(5000),

@@ -17,9 +17,26 @@ export const slug = z
 export const text = (max: number) => z.string().trim().min(1).max(max);
 export const nullableText = (max: number) => text(max).nullable();
 
-// Bounded like every request string, so no field can carry an oversized value past validation.
-export const isoDateTime = z.iso.datetime({ offset: true }).max(40).meta({ example: '2026-11-25T09:00:00Z' });
-export const isoDateOrDateTime = z.union([z.iso.date().max(10), isoDateTime]);
+/**
+ * The one stored form of a date-time: UTC with milliseconds, fixed width (`Date#toISOString`). Stored
+ * date-times are compared and sorted as text, which is time order only when they all share one form.
+ */
+export const canonicalDateTime = (value: string): string => new Date(value).toISOString();
+
+// Bounded like every request string, so no field can carry an oversized value past validation. Finer than
+// milliseconds is refused rather than cut, so a write never loses part of what it was given.
+export const isoDateTime = z.iso
+  .datetime({ offset: true, abort: true })
+  .max(40)
+  .refine((value) => !/\.\d{4}/.test(value), 'must have at most millisecond precision')
+  .overwrite(canonicalDateTime)
+  .meta({
+    description: 'ISO 8601 date-time with Z or an offset, to at most milliseconds; stored and returned in UTC with milliseconds',
+    example: '2026-11-25T09:00:00.000Z',
+  });
+const dateOrDateTimeMessage = 'must be an ISO 8601 date, or a date-time with Z or an offset to at most milliseconds';
+/** A calendar date as given, or a date-time in its stored form: as text, a date sorts just before the times of its day. */
+export const isoDateOrDateTime = z.union([z.iso.date({ error: dateOrDateTimeMessage }).max(10), isoDateTime], { error: dateOrDateTimeMessage });
 
 export const countryCode = z
   .string()
