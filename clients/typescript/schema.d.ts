@@ -1193,7 +1193,7 @@ export interface components {
     headers: {
         /** @description Strong entity tag of the representation; send it back in If-None-Match (reads) or If-Match (writes) */
         ETag: string;
-        /** @description The record's updated_at (for a page: the newest on the page), as an HTTP date */
+        /** @description On a read: when the data last changed, as the server saw it (moves with any write; never older than the representation). On a write: the written record's updated_at. An HTTP date */
         "Last-Modified": string;
         /** @description `public, max-age=…, stale-while-revalidate=…` for anonymous reads; `private, no-store` when an Authorization header was sent */
         "Cache-Control": string;

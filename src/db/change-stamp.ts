@@ -13,3 +13,22 @@ export function changeStamp(db: Db): () => string {
     .prepare();
   return () => (statement.get() as { stamp: string }).stamp;
 }
+
+/**
+ * When the database last changed, as this process saw it: the time it first read the current change stamp
+ * (the process start before any). Never earlier than the change itself, so a Last-Modified built from it
+ * cannot make a client keep a stale copy; it moves on every write, so it is coarse, and ETags stay the
+ * exact validator.
+ */
+export function changeClock(stamp: () => string, now: () => number = Date.now): () => number {
+  let seen = stamp();
+  let since = now();
+  return () => {
+    const current = stamp();
+    if (current !== seen) {
+      seen = current;
+      since = now();
+    }
+    return since;
+  };
+}

@@ -6,6 +6,15 @@ export interface ConditionalGetOptions {
   /** Cache-Control max-age of a public read, in seconds. */
   maxAge: number;
   staleWhileRevalidate: number;
+  /** When the data last changed, in epoch milliseconds, never earlier than the change (db/change-stamp.ts). */
+  lastChange(): number;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** lastChange() as a read began: what it reads is at least this new. */
+    dataAsOf: number;
+  }
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -13,24 +22,28 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
 
 const isRead = (request: FastifyRequest) => request.method === 'GET' || request.method === 'HEAD';
 
-/** The newest `updated_at` among the records a response carries: the record's own, or a page's maximum. */
-function newestUpdate(data: unknown): string | undefined {
-  let newest: string | undefined;
+/** The newest `updated_at` among the records a write response carries. */
+function newestUpdate(data: unknown): number {
+  let newest = NaN;
   for (const record of Array.isArray(data) ? data : [data]) {
-    const at = isObject(record) ? record.updated_at : undefined;
-    if (typeof at === 'string' && (newest === undefined || at > newest)) newest = at;
+    const at = isObject(record) && typeof record.updated_at === 'string' ? Date.parse(record.updated_at) : NaN;
+    if (at > newest || Number.isNaN(newest)) newest = at;
   }
   return newest;
 }
 
-/** ETag (from the record) and Last-Modified (from updated_at) of a `{ data }` response, read or write. */
-function stampRecords(reply: FastifyReply, payload: unknown) {
-  if (reply.statusCode >= 300 || !isObject(payload)) return;
+/**
+ * ETag (from the record) and Last-Modified of a `{ data }` response. A write's Last-Modified is the written
+ * records' updated_at. A read's is when the data last changed: a record's representation also changes
+ * without its updated_at (a new member, a linked record deleted), and a page's when a record leaves it.
+ */
+function stampRecords(request: FastifyRequest, reply: FastifyReply, payload: unknown) {
+  if (reply.statusCode >= 300 || !isObject(payload) || payload.data === undefined) return;
   const { data } = payload;
   const etag = isObject(data) ? recordEtag(data) : undefined;
   if (etag !== undefined) reply.header('etag', etag);
-  const updated = newestUpdate(data);
-  if (updated !== undefined) reply.header('last-modified', new Date(updated).toUTCString());
+  const updated = isRead(request) ? request.dataAsOf : newestUpdate(data);
+  if (!Number.isNaN(updated)) reply.header('last-modified', new Date(updated).toUTCString());
 }
 
 /** RFC 9110 §13.2.2: If-None-Match decides when present; If-Modified-Since only without it. */
@@ -53,8 +66,15 @@ function notModified(request: FastifyRequest, reply: FastifyReply): boolean {
  */
 async function conditionalGet(app: FastifyInstance, options: ConditionalGetOptions) {
   const publicCache = `public, max-age=${options.maxAge}, stale-while-revalidate=${options.staleWhileRevalidate}`;
-  app.addHook('preSerialization', (_request, reply, payload, done) => {
-    stampRecords(reply, payload);
+  app.decorateRequest('dataAsOf', 0);
+  // Read before the handler reads any data, so a write in between can only make the stamp too old (a
+  // needless 200 later), never too new (a stale copy kept).
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (isRead(request)) request.dataAsOf = options.lastChange();
+    done();
+  });
+  app.addHook('preSerialization', (request, reply, payload, done) => {
+    stampRecords(request, reply, payload);
     done(null, payload);
   });
   app.addHook('onSend', (request, reply, payload, done) => done(null, conditionalResponse(request, reply, payload)));

@@ -22,7 +22,9 @@ const ref = (kind: 'headers' | 'parameters', name: string) => ({ $ref: `#/compon
 
 const headers: Json = {
   ETag: header('Strong entity tag of the representation; send it back in If-None-Match (reads) or If-Match (writes)', { type: 'string', example: '"JQBRFk_Bv6tN5HocJuZ-PReZ_TS"' }),
-  'Last-Modified': header("The record's updated_at (for a page: the newest on the page), as an HTTP date"),
+  'Last-Modified': header(
+    'On a read: when the data last changed, as the server saw it (moves with any write; never older than the representation). On a write: the written record\'s updated_at. An HTTP date',
+  ),
   'Cache-Control': header('`public, max-age=…, stale-while-revalidate=…` for anonymous reads; `private, no-store` when an Authorization header was sent'),
   Location: header('URL of the created record'),
   Link: header('RFC 8288 links, such as the next page (`rel="next"`)'),

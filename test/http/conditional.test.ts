@@ -15,8 +15,9 @@ t.test('conditional reads: ETag, Last-Modified, 304 and Cache-Control on records
     t.match(etag, /^"[\w-]{27}"$/, `${url}: a strong ETag`);
     t.equal(first.headers['cache-control'], 'public, max-age=45, stale-while-revalidate=90', 'configurable public caching');
     const records = ([] as { updated_at: string }[]).concat(body(first).data);
-    const newest = records.map((r) => r.updated_at).sort().at(-1)!;
-    t.equal(lastModified, new Date(newest).toUTCString(), `${url}: Last-Modified is the newest updated_at`);
+    const newest = Date.parse(records.map((r) => r.updated_at).sort().at(-1)!);
+    t.ok(Date.parse(lastModified) >= Math.floor(newest / 1000) * 1000, `${url}: Last-Modified is not older than the newest updated_at`);
+    t.ok(Date.parse(lastModified) <= Date.now(), `${url}: nor later than the response`);
 
     const again = await app.inject({ url });
     t.equal(again.headers.etag, etag, 'the same bytes give the same ETag');
@@ -108,6 +109,27 @@ t.test('conditional reads: ETag, Last-Modified, 304 and Cache-Control on records
   t.equal(health.headers['cache-control'], 'no-store', 'health is never cached');
   t.notOk(health.headers.etag);
   t.equal((await app.inject({ url: '/v1/people/nobody' })).headers.etag, undefined, 'errors carry no ETag');
+});
+
+t.test('If-Modified-Since: a delete that changes a page or a record makes the old date stale', async (t) => {
+  const app = await build(t);
+  const ministry = `/v1/organisations/${encodeURIComponent('وزارة-الداخلية-الكويتية')}`;
+  const organisationId = body(await app.inject({ url: ministry })).data.id;
+  const member = body(await app.inject({ method: 'POST', url: '/v1/people', headers: json, payload: { slug: 'عضو-مؤقت', name: 'عضو مؤقت', affiliations: [{ organisation_id: organisationId }] } }));
+  const urls = ['/v1/people?sort=-updated_at&limit=1', ministry];
+  const before = await Promise.all(urls.map((url) => app.inject({ url })));
+  // HTTP dates count whole seconds: the delete must fall in a later second than the dates a client holds.
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  t.equal((await app.inject({ method: 'DELETE', url: `/v1/people/${member.data.id}`, headers: auth })).statusCode, 204);
+  for (const [i, url] of urls.entries()) {
+    const since = before[i]!.headers['last-modified'] as string;
+    const after = await app.inject({ url, headers: { 'if-modified-since': since } });
+    t.equal(after.statusCode, 200, `${url}: changed by the delete, so not a 304`);
+    t.ok(Date.parse(after.headers['last-modified'] as string) > Date.parse(since), `${url}: Last-Modified moved`);
+    t.notOk(after.body.includes(member.data.id), `${url}: without the deleted person`);
+    const again = await app.inject({ url, headers: { 'if-modified-since': after.headers['last-modified'] as string } });
+    t.equal(again.statusCode, 304, `${url}: and is stable until the next write`);
+  }
 });
 
 t.test('optimistic concurrency: If-Match on PUT, PATCH and DELETE', async (t) => {
