@@ -5,6 +5,9 @@ import type { Article } from '../resources/articles/schemas.js';
 import type { Repository, WriteEvent } from '../resources/shared/repository.js';
 import { people } from '../resources/people/table.js';
 import { organisations } from '../resources/organisations/table.js';
+import { inIdList } from '../resources/shared/relations.js';
+import { matchAnyExpression } from '../search/query.js';
+import { matchingIds } from '../search/search.js';
 import { nameIndex, type NameIndex, type NameSource } from '../text/linking.js';
 import type { EntityRef } from './entities.js';
 import { mentionStore, type ArticleTexts, type NewMention } from './mentions.js';
@@ -53,11 +56,9 @@ function* keysetPages<Row extends { id: string }>(statement: RowsAfter<Row>, lim
 }
 
 const nameSourcePage = 1000;
+const relinkBatch = 500;
 
-/**
- * Every form a person or organisation may be named by: name, aliases, and for a person rank plus each.
- * Read a page at a time, so that building the index never holds every row at once.
- */
+/** Every person and organisation with its name forms, read a page at a time, so the index never holds every row at once. */
 function nameSources(db: Db): () => Iterable<NameSource<EntityRef>> {
   const after = sql.placeholder('after');
   const limit = sql.placeholder('limit');
@@ -78,15 +79,24 @@ function nameSources(db: Db): () => Iterable<NameSource<EntityRef>> {
 
   return function* () {
     for (const page of keysetPages(personPage, nameSourcePage)) {
-      for (const p of page) {
-        const names = [p.name, ...p.aliases];
-        yield { key: p.id, target: { type: 'person' as const, id: p.id }, names: p.honorific ? [...names, ...names.map((n) => `${p.honorific} ${n}`)] : names };
-      }
+      for (const p of page) yield { key: p.id, target: { type: 'person' as const, id: p.id }, names: nameForms(p) };
     }
     for (const page of keysetPages(organisationPage, nameSourcePage)) {
-      for (const o of page) yield { key: o.id, target: { type: 'organisation' as const, id: o.id }, names: [o.name, ...o.aliases] };
+      for (const o of page) yield { key: o.id, target: { type: 'organisation' as const, id: o.id }, names: nameForms(o) };
     }
   };
+}
+
+interface Named {
+  name: string;
+  aliases: string[];
+  honorific?: string | null;
+}
+
+/** The forms a person or organisation may be named by: name, aliases, and for a person rank plus each. */
+function nameForms({ name, aliases, honorific }: Named): string[] {
+  const names = [name, ...aliases];
+  return honorific ? [...names, ...names.map((n) => `${honorific} ${n}`)] : names;
 }
 
 /**
@@ -128,8 +138,45 @@ export function createFacts(db: Db, resources: Resources) {
     repository.onWrite((event) => {
       if (type !== 'meeting') forgetNames();
       if (event.kind === 'delete') return;
+      if (type !== 'meeting') relinkForNames(type, event);
       provenance.recordWrite({ type, id: event.record.id }, changedFields(event), event.context.writer);
     });
+  }
+
+  const articlesMatching = db
+    .select({ id: articles.id })
+    .from(articles)
+    .where(matchingIds(articles.id, sql.placeholder('match')))
+    .prepare();
+  const articlesContaining = (texts: string[]): string[] => {
+    const match = matchAnyExpression(texts, ['articles']);
+    return match === null ? [] : articlesMatching.all({ match }).map((row) => row.id);
+  };
+  const articleTextsByIds = db
+    .select({ id: articles.id, title: articles.title, body_text: articles.body_text })
+    .from(articles)
+    .where(inIdList(articles.id))
+    .prepare();
+
+  /** Relinks some articles, a bounded number of texts in memory at a time. */
+  function relink(articleIds: string[]) {
+    for (let at = 0; at < articleIds.length; at += relinkBatch) {
+      const batch = articleTextsByIds.all({ ids: JSON.stringify(articleIds.slice(at, at + relinkBatch)) });
+      for (const article of batch) mentions.setAuto(article.id, link(articleTexts(article)));
+    }
+  }
+
+  /**
+   * A person or organisation whose name forms changed (or a new one) may be named in articles written
+   * before: the articles that contain one of its forms (found through the search index) and those linked
+   * to it now are linked again. Deleting one removes its mentions (foreign key cascade).
+   */
+  function relinkForNames(type: 'person' | 'organisation', event: Exclude<WriteEvent<{ id: string }>, { kind: 'delete' }>) {
+    const forms = nameForms(event.record as unknown as Named);
+    const before = event.kind === 'replace' ? nameForms(event.previous as unknown as Named) : [];
+    if (JSON.stringify(forms) === JSON.stringify(before)) return;
+    const candidates = new Set([...mentions.articlesLinkedTo({ type, id: event.record.id }), ...articlesContaining(forms)]);
+    relink([...candidates]);
   }
 
   const articlesAfter = db

@@ -1,4 +1,5 @@
 import { and, eq, sql } from 'drizzle-orm';
+import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { bulkInserter } from '../db/bulk.js';
 import type { Db } from '../db/database.js';
 import { meetings } from '../resources/meetings/table.js';
@@ -57,6 +58,13 @@ export function mentionStore(db: Db) {
     .prepare();
 
   const list = (articleId: string) => listQuery.all({ article: articleId });
+  const autoLinkedTo = (column: SQLiteColumn) =>
+    db
+      .selectDistinct({ article_id: mentions.article_id })
+      .from(mentions)
+      .where(and(eq(column, sql.placeholder('id')), eq(mentions.origin, 'auto')))
+      .prepare();
+  const autoLinked = { person: autoLinkedTo(mentions.person_id), organisation: autoLinkedTo(mentions.organisation_id), meeting: autoLinkedTo(mentions.meeting_id) };
 
   const insertRow = bulkInserter(db.$client, mentions);
   function insert(articleId: string, origin: MentionOrigin, items: NewMention[]) {
@@ -72,6 +80,11 @@ export function mentionStore(db: Db) {
         ...mention,
         entity: { ...entityOf({ person_id, organisation_id, meeting_id }), slug, name },
       }));
+    },
+
+    /** The articles an entity is linked to automatically. */
+    articlesLinkedTo(entity: EntityRef): string[] {
+      return autoLinked[entity.type].all({ id: entity.id }).map((row) => row.article_id);
     },
 
     /** Replaces the article's curated mentions; automatic ones they overlap are dropped. */

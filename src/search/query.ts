@@ -77,13 +77,21 @@ function termExpression(term: Term): string {
   }
 }
 
+// All types need no filter, and skipping it spares FTS5 a posting list as long as the index.
+const typeFilter = (types: readonly SearchType[]) => (new Set(types).size < searchTypes.length ? [`type : (${types.map(quote).join(' OR ')})`] : []);
+
 /**
  * The FTS5 MATCH expression for some terms within some types, built only from quoted words of our
  * own tokenizer; null when the query has no word to search for.
  */
 export function matchExpression(terms: Term[], types: readonly SearchType[]): string | null {
   if (terms.length === 0) return null;
-  // All types need no filter, and skipping it spares FTS5 a posting list as long as the index.
-  const typeFilter = new Set(types).size < searchTypes.length ? [`type : (${types.map(quote).join(' OR ')})`] : [];
-  return [...typeFilter, ...terms.map(termExpression)].join(' AND ');
+  return [...typeFilter(types), ...terms.map(termExpression)].join(' AND ');
+}
+
+/** The FTS5 MATCH expression for records of some types that contain any of some texts, each as a phrase. */
+export function matchAnyExpression(texts: string[], types: readonly SearchType[]): string | null {
+  const alternatives = texts.flatMap(quotedTerm).map(termExpression);
+  if (alternatives.length === 0) return null;
+  return [...typeFilter(types), `(${alternatives.join(' OR ')})`].join(' AND ');
 }

@@ -198,6 +198,32 @@ t.test('new articles are linked to known names and aliases; deleting an entity r
   t.same(left.map((m: any) => m.entity.type), ['organisation'], "the person's mentions went with the person");
 });
 
+t.test('articles written before a name is known are linked when it becomes known, and again when it changes', async (t) => {
+  const app = await build(t);
+  const post = async (slug: string, text: string) => {
+    const response = await app.inject({ method: 'POST', url: '/v1/articles', headers: json, payload: { slug, title: slug, language: 'ar', body: [{ type: 'paragraph', text }] } });
+    t.equal(response.statusCode, 201);
+    return body(response).data.id as string;
+  };
+  const first = await post('خبر-أول', 'التقى العقيد سالم المطيري بالوفد، وقال أبو خالد إن التعاون مستمر.');
+  const second = await post('خبر-ثان', 'وصل سالم العتيبي إلى الرياض.');
+  const linked = async (article: string) =>
+    (await get(app, `/v1/articles/${article}/mentions`)).data.filter((m: any) => m.entity.type === 'person').map((m: any) => [m.text, m.entity.slug]);
+  t.same(await linked(first), [], 'nobody is known by these names yet');
+
+  const created = await app.inject({ method: 'POST', url: '/v1/people', headers: json, payload: { slug: 'سالم', name: 'سالم المطيري', honorific: 'العقيد', aliases: [] } });
+  const person = body(created).data;
+  t.same(await linked(first), [['العقيد سالم المطيري', 'سالم']], 'a new person is linked where the articles name them');
+
+  const patch = (payload: object) => app.inject({ method: 'PATCH', url: `/v1/people/${person.id}`, headers: { ...auth, 'content-type': 'application/merge-patch+json' }, payload });
+  await patch({ aliases: ['أبو خالد'] });
+  t.same(await linked(first), [['العقيد سالم المطيري', 'سالم'], ['أبو خالد', 'سالم']], 'a new alias is linked');
+
+  await patch({ name: 'سالم العتيبي', aliases: [] });
+  t.same(await linked(first), [], 'forms the person no longer has are unlinked');
+  t.same(await linked(second), [['سالم العتيبي', 'سالم']], 'and the new name is linked where it occurs');
+});
+
 t.test('names are linked however many entities there are (the name index is read a page at a time)', async (t) => {
   const app = await build(t);
   const { people } = app.repositories;
