@@ -1191,9 +1191,9 @@ export interface components {
     };
     requestBodies: never;
     headers: {
-        /** @description Strong entity tag of the representation; send it back in If-None-Match (reads) or If-Match (writes) */
+        /** @description Strong entity tag of the representation (a compressed one ends in .br or .gzip); send it back in If-None-Match (reads) or If-Match (writes) */
         ETag: string;
-        /** @description On a read: when the data last changed, as the server saw it (moves with any write; never older than the representation). On a write: the written record's updated_at. An HTTP date */
+        /** @description On a read: the second after the data last changed, as the server saw it, sent once that second has come (moves with any write; never older than the representation). On a write: the written record's updated_at. An HTTP date */
         "Last-Modified": string;
         /** @description `public, max-age=…, stale-while-revalidate=…` for anonymous reads; `private, no-store` when an Authorization header was sent */
         "Cache-Control": string;

@@ -1,21 +1,15 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { entityTag, noneMatch, recordEtag } from './etag.js';
+import { entityTag, heldTag, noneMatch, recordEtag } from './etag.js';
 
 export interface ConditionalGetOptions {
   /** Cache-Control max-age of a public read, in seconds. */
   maxAge: number;
   staleWhileRevalidate: number;
-  /** When the data last changed, in epoch milliseconds, never earlier than the change (db/change-stamp.ts). */
-  lastChange(): number;
+  /** When the data last changed, in epoch milliseconds, never earlier than the change; `fresh` to decide a 304 on (db/change-stamp.ts). */
+  lastChange(fresh?: boolean): number;
 }
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** lastChange() as a read began: what it reads is at least this new. */
-    dataAsOf: number;
-  }
-}
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -33,17 +27,34 @@ function newestUpdate(data: unknown): number {
 }
 
 /**
- * ETag (from the record) and Last-Modified of a `{ data }` response. A write's Last-Modified is the written
- * records' updated_at. A read's is when the data last changed: a record's representation also changes
- * without its updated_at (a new member, a linked record deleted), and a page's when a record leaves it.
+ * A read's Last-Modified: the second after the data last changed, and none until that second has come. An
+ * HTTP date counts whole seconds, so a change in the same second as a date a client holds would otherwise
+ * carry the same date and be answered 304; the next second is later than any copy of the older data, and
+ * only sent once it is not in the future. It also needs no care about when it is read: data read just
+ * before another process's write is stamped at that write, whose next second has not come yet.
  */
-function stampRecords(request: FastifyRequest, reply: FastifyReply, payload: unknown) {
+function readLastModified(lastChange: number): number {
+  const nextSecond = Math.floor(lastChange / 1000) * 1000 + 1000;
+  return Date.now() >= nextSecond ? nextSecond : NaN;
+}
+
+/**
+ * ETag (from the record) and Last-Modified of a `{ data }` response. A write's Last-Modified is the written
+ * records' updated_at. A read's follows when the data last changed (readLastModified), not updated_at: a
+ * record's representation also changes without it (a new member, a linked record deleted), and a page's
+ * when a record leaves it.
+ */
+function stampRecords(request: FastifyRequest, reply: FastifyReply, payload: unknown, lastChange: ConditionalGetOptions['lastChange']) {
   if (reply.statusCode >= 300 || !isObject(payload) || payload.data === undefined) return;
   const { data } = payload;
   const etag = isObject(data) ? recordEtag(data) : undefined;
   if (etag !== undefined) reply.header('etag', etag);
-  const updated = isRead(request) ? request.dataAsOf : newestUpdate(data);
-  if (!Number.isNaN(updated)) reply.header('last-modified', new Date(updated).toUTCString());
+  setLastModified(reply, isRead(request) ? readLastModified(lastChange()) : newestUpdate(data));
+}
+
+function setLastModified(reply: FastifyReply, modified: number) {
+  if (Number.isNaN(modified)) reply.removeHeader('last-modified');
+  else reply.header('last-modified', new Date(modified).toUTCString());
 }
 
 /** RFC 9110 §13.2.2: If-None-Match decides when present; If-Modified-Since only without it. */
@@ -66,15 +77,8 @@ function notModified(request: FastifyRequest, reply: FastifyReply): boolean {
  */
 async function conditionalGet(app: FastifyInstance, options: ConditionalGetOptions) {
   const publicCache = `public, max-age=${options.maxAge}, stale-while-revalidate=${options.staleWhileRevalidate}`;
-  app.decorateRequest('dataAsOf', 0);
-  // Read before the handler reads any data, so a write in between can only make the stamp too old (a
-  // needless 200 later), never too new (a stale copy kept).
-  app.addHook('onRequest', (request, _reply, done) => {
-    if (isRead(request)) request.dataAsOf = options.lastChange();
-    done();
-  });
   app.addHook('preSerialization', (request, reply, payload, done) => {
-    stampRecords(request, reply, payload);
+    stampRecords(request, reply, payload, options.lastChange);
     done(null, payload);
   });
   app.addHook('onSend', (request, reply, payload, done) => done(null, conditionalResponse(request, reply, payload)));
@@ -87,7 +91,12 @@ async function conditionalGet(app: FastifyInstance, options: ConditionalGetOptio
     if (!reply.hasHeader('cache-control')) {
       reply.header('cache-control', request.headers.authorization === undefined ? publicCache : 'private, no-store');
     }
+    const { 'if-modified-since': ifModifiedSince, 'if-none-match': ifNoneMatch } = request.headers;
+    if (ifModifiedSince !== undefined && ifNoneMatch === undefined && reply.hasHeader('last-modified')) {
+      setLastModified(reply, readLastModified(options.lastChange(true)));
+    }
     if (!notModified(request, reply)) return payload;
+    if (ifNoneMatch !== undefined) reply.header('etag', heldTag(ifNoneMatch, reply.getHeader('etag') as string));
     reply.code(304).removeHeader('content-type').removeHeader('content-length');
     // HEAD: Fastify's HEAD handler measures the payload for Content-Length and then drops it; a 304 may carry
     // the length the 200 would have had, so it gets the payload. GET: no body at all.

@@ -29,6 +29,15 @@ export function pageEtag(url: string, records: object[], page: { total?: number 
   return entityTag(JSON.stringify([release, url, page.total ?? null, page.nextCursor, revisions]));
 }
 
+/**
+ * A compressed response's tag: its identity tag with the content-coding appended (`"x.br"`), because each
+ * content-coding of a representation is a representation of its own (RFC 9110 §8.8.3). Tags are compared
+ * by their identity form, so a copy held in any coding is current.
+ */
+export const codedTag = (etag: string, coding: string): string => etag.replace(/"$/, `.${coding}"`);
+const identityTag = (tag: string) => tag.replace(/\.(?:br|gzip)"$/, '"');
+const opaque = (tag: string) => tag.replace(/^W\//, '');
+
 /** The entity tags of an If-Match / If-None-Match field value; `*` stays `*`. */
 function listedTags(header: string): string[] {
   return header.match(/(?:W\/)?"[^"]*"|\*/g) ?? [];
@@ -36,11 +45,15 @@ function listedTags(header: string): string[] {
 
 /** If-None-Match uses the weak comparison: `W/"x"` and `"x"` are the same tag. */
 export function noneMatch(header: string, etag: string): boolean {
-  const opaque = (tag: string) => tag.replace(/^W\//, '');
-  return listedTags(header).some((tag) => tag === '*' || opaque(tag) === opaque(etag));
+  return listedTags(header).some((tag) => tag === '*' || identityTag(opaque(tag)) === opaque(etag));
+}
+
+/** The tag a 304 names: the coded form of `etag` the client holds, if it sent one, else `etag`. */
+export function heldTag(header: string, etag: string): string {
+  return listedTags(header).map(opaque).find((tag) => tag !== etag && identityTag(tag) === etag) ?? etag;
 }
 
 /** If-Match uses the strong comparison: a weak tag never matches. */
 export function strongMatch(header: string, etag: string): boolean {
-  return listedTags(header).some((tag) => tag === '*' || tag === etag);
+  return listedTags(header).some((tag) => tag === '*' || identityTag(tag) === etag);
 }

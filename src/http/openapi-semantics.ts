@@ -21,9 +21,9 @@ const headerParameter = (name: string, description: string, example: string, sch
 const ref = (kind: 'headers' | 'parameters', name: string) => ({ $ref: `#/components/${kind}/${name}` });
 
 const headers: Json = {
-  ETag: header('Strong entity tag of the representation; send it back in If-None-Match (reads) or If-Match (writes)', { type: 'string', example: '"JQBRFk_Bv6tN5HocJuZ-PReZ_TS"' }),
+  ETag: header('Strong entity tag of the representation (a compressed one ends in .br or .gzip); send it back in If-None-Match (reads) or If-Match (writes)', { type: 'string', example: '"JQBRFk_Bv6tN5HocJuZ-PReZ_TS"' }),
   'Last-Modified': header(
-    'On a read: when the data last changed, as the server saw it (moves with any write; never older than the representation). On a write: the written record\'s updated_at. An HTTP date',
+    'On a read: the second after the data last changed, as the server saw it, sent once that second has come (moves with any write; never older than the representation). On a write: the written record\'s updated_at. An HTTP date',
   ),
   'Cache-Control': header('`public, max-age=…, stale-while-revalidate=…` for anonymous reads; `private, no-store` when an Authorization header was sent'),
   Location: header('URL of the created record'),

@@ -16,3 +16,17 @@ t.test('the change clock keeps the time it first saw the current data', async (t
   now = 4_000;
   t.equal(lastChange(), 3_000, 'and kept while nothing changes');
 });
+
+t.test('the change clock reads the stamp at most every 50 ms', async (t) => {
+  let now = 0;
+  let reads = 0;
+  let stamp = 'a';
+  const lastChange = changeClock(() => (reads++, stamp), () => now);
+  stamp = 'b';
+  now = 49;
+  t.equal(lastChange(), 0, 'within 50 ms of the last read: the time it holds');
+  t.equal(reads, 1, 'and no read of the stamp');
+  now = 50;
+  t.equal(lastChange(), 50, 'then the change is seen');
+  t.equal(reads, 2);
+});

@@ -100,8 +100,25 @@ t.test('compression: br or gzip as asked, for bodies over 1 KB', async (t) => {
     t.equal(response.headers['content-encoding'], encoding);
     t.match(response.headers.vary, /accept-encoding/i);
     t.equal(decode(response.rawPayload).toString(), plain.body, `${encoding} decodes to the same body`);
-    t.equal(response.headers.etag, plain.headers.etag, 'the ETag is computed on the identity body, so If-None-Match works whatever the coding');
+    t.equal(response.headers.etag, (plain.headers.etag as string).replace(/"$/, `.${encoding}"`), 'each coding has its own ETag: the identity tag and the coding');
+    const held = await app.inject({ url: '/v1/articles', headers: { 'accept-encoding': encoding, 'if-none-match': response.headers.etag as string } });
+    t.equal(held.statusCode, 304, `${encoding}: the coded tag is current`);
+    t.equal(held.headers.etag, response.headers.etag, `${encoding}: the 304 names the tag the client holds`);
+    const other = await app.inject({ url: '/v1/articles', headers: { 'if-none-match': response.headers.etag as string } });
+    t.equal(other.statusCode, 304, `${encoding}: a copy in another coding is current too`);
   }
+  const seeded = `/v1/articles/${encodeURIComponent('العدواني-بحث-مع-وفد-من-الداخلية-السعودية-تعزيز')}`;
+  const read = await app.inject({ url: seeded, headers: { 'accept-encoding': 'gzip' } });
+  t.match(read.headers.etag, /\.gzip"$/, 'a compressed record');
+  const patched = await app.inject({
+    method: 'PATCH',
+    url: seeded,
+    headers: { ...auth, 'content-type': 'application/merge-patch+json', 'if-match': read.headers.etag as string },
+    payload: { summary: 'ملخص' },
+  });
+  t.equal(patched.statusCode, 200, 'If-Match takes the ETag of a compressed read');
+  const stale = await app.inject({ method: 'PATCH', url: seeded, headers: { ...auth, 'content-type': 'application/merge-patch+json', 'if-match': read.headers.etag as string }, payload: {} });
+  t.equal(stale.statusCode, 412, 'and refuses it once the record has changed');
   t.equal((await app.inject({ url: '/v1/articles', headers: { 'accept-encoding': 'br;q=0.5, gzip;q=1' } })).headers['content-encoding'], 'gzip', 'q-values honoured');
   const small = await app.inject({ url: '/health', headers: { 'accept-encoding': 'br, gzip' } });
   t.notOk(small.headers['content-encoding'], 'a small body is sent as is');
