@@ -40,11 +40,9 @@ export function searchIndexer(db: Db) {
     .from(searchDocuments)
     .where(and(eq(searchDocuments.record_id, placeholder('id')), eq(searchDocuments.type, placeholder('type'))))
     .prepare();
-  const insertDocument = db
-    .insert(searchDocuments)
-    .values({ type: placeholder('type'), record_id: placeholder('id') })
-    .returning({ doc_id: searchDocuments.doc_id })
-    .prepare();
+  // No RETURNING: a statement with it takes a statement savepoint, and FTS5 flushes its pending terms to a
+  // new segment at every savepoint, so each record written in a batch would get a segment of its own.
+  const insertDocument = db.insert(searchDocuments).values({ type: placeholder('type'), record_id: placeholder('id') }).prepare();
   const deleteDocument = db.delete(searchDocuments).where(eq(searchDocuments.doc_id, placeholder('doc'))).prepare();
   const insertEntry = db
     .insert(searchIndex)
@@ -73,7 +71,7 @@ export function searchIndexer(db: Db) {
     const source = searchSources[type];
     const title = analyse(readFields(source.title, row));
     const body = analyse(readFields(source.body, row));
-    const doc = (insertDocument.all({ type, id: row.id }) as Array<{ doc_id: number }>)[0]!.doc_id;
+    const doc = Number(insertDocument.run({ type, id: row.id }).lastInsertRowid);
     insertEntry.run({ doc, type, title: title.words, title_stem: title.stems, body: body.words, body_stem: body.stems });
   }
 

@@ -156,11 +156,13 @@ export function createRepository<Rec extends { id: string; version: number }, In
   /**
    * Runs a write in one transaction and turns constraint failures into problems that name the field.
    * IMMEDIATE takes the write lock at the start: a deferred transaction that reads first cannot wait for a
-   * writer in another process (WORKERS > 1) and fails with SQLITE_BUSY instead.
+   * writer in another process (WORKERS > 1) and fails with SQLITE_BUSY instead. Inside a caller's
+   * transaction (group commit, a loader) the write joins it, without a savepoint of its own: undoing a
+   * failed write is the caller's choice (see db/group-commit.ts for why savepoints are avoided).
    */
   function write<T>(action: () => T): T {
     try {
-      return db.transaction(action, { behavior: 'immediate' });
+      return db.$client.inTransaction ? action() : db.transaction(action, { behavior: 'immediate' });
     } catch (error) {
       if (sqliteCode(error) === 'SQLITE_CONSTRAINT_UNIQUE') {
         throw new KhabarError('slug_taken', `another ${spec.noun} already has this slug`, [{ path: 'slug', message: 'already in use' }]);
