@@ -28,7 +28,9 @@ const size = quick
 const settings = {
   rounds: env('BENCH_ROUNDS', quick ? 1 : 3),
   slice: quick ? { amount: 100 } : { duration: env('BENCH_DURATION', 5) },
-  warmup: quick ? null : { duration: 2 },
+  // POST takes about 5 s to reach its steady rate on a fresh server (measured in 3 s slices at 100,000
+  // articles: 600, 860, then 950 to 980 a second). Each side warms up for the same time.
+  warmup: quick ? null : { duration: 6 },
   connections: 10,
   walInserts: quick ? 500 : 100_000,
   coldRuns: quick ? 1 : 3,
@@ -310,7 +312,7 @@ Produced by \`npm run bench\` (${new Date().toISOString().slice(0, 10)}). khabar
 ${machineLines().join('\n')}
 - Data: ${Object.entries(size).map(([k, n]) => `${n.toLocaleString('en')} ${k}`).join(', ')} (\`seed:synthetic --seed 42\`), database file ${r.dbMb.toFixed(0)} MB
 - Load: autocannon in its own process, ${settings.connections} connections (1 for the page-depth comparison), slices of ${slice},
-  ${settings.rounds} interleaved rounds (A B A B …) after a warm-up, medians reported. Latencies are per response, in ms.
+  ${settings.rounds} interleaved rounds (A B A B …) after a warm-up of ${settings.warmup?.duration ?? 0} s per side, medians reported. Latencies are per response, in ms.
 - Pinning: ${canPin ? 'khabar on core 0, the baseline on core 1, the load generator on the other core of whichever is under load; the 2-worker server and its load share both cores' : 'taskset not available: nothing pinned'}.
 - Load average (1 min) at the start and the end of the run: ${loadAtStart.toFixed(1)}, ${loadavg()[0]!.toFixed(1)} (on ${cpus().length} cores: well above that, the figures measure contention more than khabar)
 - Cold starts (ms): ${r.coldStarts.map((ms) => ms.toFixed(0)).join(', ')}; baseline peak RSS ${r.baselineRss?.toFixed(1) ?? '–'} MB.
