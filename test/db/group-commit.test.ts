@@ -99,3 +99,47 @@ t.test('concurrent API writes: a failing one does not take the others with it', 
   const slugs = app.database.sqlite.prepare("select slug from organisations where slug like 'منظمة-%' order by slug").pluck().all();
   t.same(slugs, ['منظمة-أ', 'منظمة-ب', 'منظمة-ج']);
 });
+
+/** The SQL of every statement run while `action` runs (better-sqlite3 runs each through its Statement class). */
+async function statementsDuring(sqlite: { prepare(source: string): object }, action: () => Promise<unknown>): Promise<string[]> {
+  const prototype = Object.getPrototypeOf(sqlite.prepare('select 1')) as Record<string, (...args: unknown[]) => unknown>;
+  const methods = ['all', 'get', 'run', 'iterate'] as const;
+  const originals = methods.map((method) => prototype[method]!);
+  const sources: string[] = [];
+  methods.forEach((method, i) => {
+    prototype[method] = function (this: { source: string }, ...args: unknown[]) {
+      sources.push(this.source);
+      return originals[i]!.apply(this, args);
+    };
+  });
+  try {
+    await action();
+  } finally {
+    methods.forEach((method, i) => (prototype[method] = originals[i]!));
+  }
+  return sources;
+}
+
+t.test('concurrent article writes share one transaction with no savepoint, so the search index flushes once', async (t) => {
+  // FTS5 writes its pending terms out as a new segment at every savepoint, a statement's own included (one
+  // with RETURNING takes one): a savepoint per write cost each article an index segment of its own.
+  const app = await build(t);
+  const json = { ...auth, 'content-type': 'application/json' };
+  const post = (slug: string) =>
+    app.inject({ method: 'POST', url: '/v1/articles', headers: json, payload: { slug, title: `خبر ${slug}`, language: 'ar', body: [{ type: 'paragraph', text: 'التقى العدواني بالوفد.' }] } });
+  const sources = await statementsDuring(app.database.sqlite, async () => {
+    const responses = await Promise.all(['أ', 'ب', 'ج'].map((slug) => post(`خبر-${slug}`)));
+    t.same(responses.map((response) => response.statusCode), [201, 201, 201]);
+  });
+  t.equal(sources.filter((source) => /^BEGIN/i.test(source)).length, 1, 'one transaction');
+  t.same(sources.filter((source) => /^(SAVEPOINT|RELEASE)\b/i.test(source)), [], 'no savepoint');
+  t.same(sources.filter((source) => /\breturning\b/i.test(source)), [], 'no statement with RETURNING');
+
+  const failing = await statementsDuring(app.database.sqlite, async () => {
+    const responses = await Promise.all([post('خبر-د'), post('خبر-أ'), post('خبر-ه')]);
+    t.same(responses.map((response) => response.statusCode), [201, 409, 201], 'a failed write answers alone');
+  });
+  t.ok(failing.some((source) => /^SAVEPOINT\b/i.test(source)), 'a batch with a failed write runs again with savepoints');
+  const stored = app.database.sqlite.prepare("select count(*) from articles where slug in ('خبر-د', 'خبر-ه')").pluck().get();
+  t.equal(stored, 2, 'its other writes are stored once');
+});
