@@ -33,3 +33,29 @@ export async function build(t: Test, overrides: Partial<Config> = {}): Promise<A
 
 /** The parsed JSON body of an inject() response. */
 export const body = <T = any>(response: { body: string }): T => JSON.parse(response.body) as T;
+
+/** A statement the database ran: its SQL and the values bound. */
+export interface StatementCall {
+  source: string;
+  args: unknown[];
+}
+
+/** Every statement the database runs while `action` does (better-sqlite3 runs each through all/get/run/iterate of its Statement class). */
+export async function recordStatements(app: App, action: () => Promise<unknown>): Promise<StatementCall[]> {
+  const prototype = Object.getPrototypeOf(app.database.sqlite.prepare('select 1')) as Record<string, (...args: unknown[]) => unknown>;
+  const calls: StatementCall[] = [];
+  const methods = ['all', 'get', 'run', 'iterate'] as const;
+  const originals = methods.map((method) => prototype[method]!);
+  methods.forEach((method, i) => {
+    prototype[method] = function (this: { source: string }, ...args: unknown[]) {
+      calls.push({ source: this.source, args });
+      return originals[i]!.apply(this, args);
+    };
+  });
+  try {
+    await action();
+  } finally {
+    methods.forEach((method, i) => (prototype[method] = originals[i]!));
+  }
+  return calls;
+}

@@ -5,7 +5,7 @@ import type { Test } from 'tap';
 import t from 'tap';
 import { openDatabase } from '../../src/db/database.js';
 import { groupCommit } from '../../src/db/group-commit.js';
-import { auth, body, build } from '../helper.js';
+import { auth, body, build, recordStatements } from '../helper.js';
 
 /** The same database file opened twice: the second connection sees only what the first has committed. */
 function twoConnections(t: Test) {
@@ -100,26 +100,6 @@ t.test('concurrent API writes: a failing one does not take the others with it', 
   t.same(slugs, ['منظمة-أ', 'منظمة-ب', 'منظمة-ج']);
 });
 
-/** The SQL of every statement run while `action` runs (better-sqlite3 runs each through its Statement class). */
-async function statementsDuring(sqlite: { prepare(source: string): object }, action: () => Promise<unknown>): Promise<string[]> {
-  const prototype = Object.getPrototypeOf(sqlite.prepare('select 1')) as Record<string, (...args: unknown[]) => unknown>;
-  const methods = ['all', 'get', 'run', 'iterate'] as const;
-  const originals = methods.map((method) => prototype[method]!);
-  const sources: string[] = [];
-  methods.forEach((method, i) => {
-    prototype[method] = function (this: { source: string }, ...args: unknown[]) {
-      sources.push(this.source);
-      return originals[i]!.apply(this, args);
-    };
-  });
-  try {
-    await action();
-  } finally {
-    methods.forEach((method, i) => (prototype[method] = originals[i]!));
-  }
-  return sources;
-}
-
 t.test('concurrent article writes share one transaction with no savepoint, so the search index flushes once', async (t) => {
   // FTS5 writes its pending terms out as a new segment at every savepoint, a statement's own included (one
   // with RETURNING takes one): a savepoint per write cost each article an index segment of its own.
@@ -127,7 +107,8 @@ t.test('concurrent article writes share one transaction with no savepoint, so th
   const json = { ...auth, 'content-type': 'application/json' };
   const post = (slug: string) =>
     app.inject({ method: 'POST', url: '/v1/articles', headers: json, payload: { slug, title: `خبر ${slug}`, language: 'ar', body: [{ type: 'paragraph', text: 'التقى العدواني بالوفد.' }] } });
-  const sources = await statementsDuring(app.database.sqlite, async () => {
+  const sourcesDuring = async (action: () => Promise<void>) => (await recordStatements(app, action)).map((call) => call.source);
+  const sources = await sourcesDuring(async () => {
     const responses = await Promise.all(['أ', 'ب', 'ج'].map((slug) => post(`خبر-${slug}`)));
     t.same(responses.map((response) => response.statusCode), [201, 201, 201]);
   });
@@ -135,7 +116,7 @@ t.test('concurrent article writes share one transaction with no savepoint, so th
   t.same(sources.filter((source) => /^(SAVEPOINT|RELEASE)\b/i.test(source)), [], 'no savepoint');
   t.same(sources.filter((source) => /\breturning\b/i.test(source)), [], 'no statement with RETURNING');
 
-  const failing = await statementsDuring(app.database.sqlite, async () => {
+  const failing = await sourcesDuring(async () => {
     const responses = await Promise.all([post('خبر-د'), post('خبر-أ'), post('خبر-ه')]);
     t.same(responses.map((response) => response.statusCode), [201, 409, 201], 'a failed write answers alone');
   });

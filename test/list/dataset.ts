@@ -1,5 +1,6 @@
 import type { App } from '../../src/app.js';
 import { newId } from '../../src/db/ids.js';
+import { recordStatements, type StatementCall } from '../helper.js';
 
 export const rowsPerResource = 1000;
 
@@ -63,32 +64,10 @@ export function generateDataset(app: App) {
   })();
 }
 
-interface Call {
-  source: string;
-  args: unknown[];
-}
-
 /**
- * Records every statement the database runs while `action` does (better-sqlite3 runs each through
- * all/get/run/iterate of its Statement class), but the change stamp: Last-Modified's clock reads it at
- * most every 50 ms (src/db/change-stamp.ts), so whether a request runs it depends on the time, not on
- * the request.
+ * The statements a request runs, but the change stamp: Last-Modified's clock reads it at most every 50 ms
+ * (src/db/change-stamp.ts), so whether a request runs it depends on the time, not on the request.
  */
-export async function recordStatements(app: App, action: () => Promise<unknown>): Promise<Call[]> {
-  const prototype = Object.getPrototypeOf(app.database.sqlite.prepare('select 1')) as Record<string, (...args: unknown[]) => unknown>;
-  const calls: Call[] = [];
-  const methods = ['all', 'get', 'run', 'iterate'] as const;
-  const originals = methods.map((method) => prototype[method]!);
-  methods.forEach((method, i) => {
-    prototype[method] = function (this: { source: string }, ...args: unknown[]) {
-      if (!this.source.includes('pragma_data_version')) calls.push({ source: this.source, args });
-      return originals[i]!.apply(this, args);
-    };
-  });
-  try {
-    await action();
-  } finally {
-    methods.forEach((method, i) => (prototype[method] = originals[i]!));
-  }
-  return calls;
+export async function requestStatements(app: App, action: () => Promise<unknown>): Promise<StatementCall[]> {
+  return (await recordStatements(app, action)).filter((call) => !call.source.includes('pragma_data_version'));
 }

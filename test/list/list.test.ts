@@ -16,7 +16,7 @@ import { organisationList } from '../../src/resources/organisations/list.js';
 import { createRepositories } from '../../src/resources/index.js';
 import { personList } from '../../src/resources/people/list.js';
 import { auth, body, build } from '../helper.js';
-import { generateDataset, recordStatements, rowsPerResource } from './dataset.js';
+import { generateDataset, requestStatements, rowsPerResource } from './dataset.js';
 
 type Row = Record<string, any>;
 type Page = { data: Row[]; meta: { limit: number; next_cursor: string | null; total?: number }; links: { self: string; next: string | null } };
@@ -192,7 +192,7 @@ t.test('on 1,000 generated records per resource', async (t) => {
     for (const { path, includes } of resources) {
       const url = (limit: number) => `/v1/${path}?${query({ include: includes, limit: String(limit), sort: '-updated_at', 'filter[updated_at][gte]': '2026-01-02' })}`;
       await get(app, url(1));
-      const [one, hundred] = [await recordStatements(app, () => get(app, url(1))), await recordStatements(app, () => get(app, url(100)))];
+      const [one, hundred] = [await requestStatements(app, () => get(app, url(1))), await requestStatements(app, () => get(app, url(100)))];
       t.equal(hundred.length, one.length, `${path}: ${one.length} statements whatever the page size`);
       t.ok(one.length <= 20, `${path}: bounded`);
     }
@@ -209,7 +209,7 @@ t.test('on 1,000 generated records per resource', async (t) => {
       `/v1/${path}?${query({ include: includes, limit: '5' })}`,
       ...['id', ...Object.keys(spec.sort)].flatMap((field) => [field, `-${field}`]).map((sort) => `/v1/${path}?${query({ sort, limit: '5' })}`),
     ]);
-    const calls = await recordStatements(app, async () => {
+    const calls = await requestStatements(app, async () => {
       for (const url of urls) {
         const { page } = await get(app, url);
         if (page.links.next) await get(app, page.links.next);
