@@ -1,7 +1,7 @@
 import compress from '@fastify/compress';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { codedTag } from './etag.js';
 import fp from 'fastify-plugin';
+import { codedTag } from './etag.js';
 
 /** A compressed response names its coding in its ETag (see codedTag). */
 function tagCoding(_request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: null, payload: unknown) => void) {

@@ -10,7 +10,6 @@ export interface ConditionalGetOptions {
   lastChange(fresh?: boolean): number;
 }
 
-
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -30,8 +29,7 @@ function newestUpdate(data: unknown): number {
  * A read's Last-Modified: the second after the data last changed, and none until that second has come. An
  * HTTP date counts whole seconds, so a change in the same second as a date a client holds would otherwise
  * carry the same date and be answered 304; the next second is later than any copy of the older data, and
- * only sent once it is not in the future. It also needs no care about when it is read: data read just
- * before another process's write is stamped at that write, whose next second has not come yet.
+ * only sent once it is not in the future.
  */
 function readLastModified(lastChange: number): number {
   const nextSecond = Math.floor(lastChange / 1000) * 1000 + 1000;

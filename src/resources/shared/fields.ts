@@ -21,7 +21,7 @@ export const nullableText = (max: number) => text(max).nullable();
  * The one stored form of a date-time: UTC with milliseconds, fixed width (`Date#toISOString`). Stored
  * date-times are compared and sorted as text, which is time order only when they all share one form.
  */
-export const canonicalDateTime = (value: string): string => new Date(value).toISOString();
+const canonicalDateTime = (value: string): string => new Date(value).toISOString();
 
 // Bounded like every request string, so no field can carry an oversized value past validation. Finer than
 // milliseconds is refused rather than cut, so a write never loses part of what it was given.
