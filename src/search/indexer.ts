@@ -90,19 +90,25 @@ export function searchIndexer(db: Db) {
         else put(type, event.record);
       };
     },
-    /** Empties the index and indexes every record again, in one transaction. */
+    /**
+     * Empties the index and indexes every record again, in one transaction, then merges the index into one
+     * segment. Left as the load wrote it (some twenty segments at 100,000 articles), the first writes after a
+     * rebuild merged the large ones: a single write took half a second and grew the WAL to 46 MB.
+     */
     rebuild(): Record<SearchType, number> {
-      return db.transaction(() => {
+      const counts = db.transaction(() => {
         db.delete(searchDocuments).run();
         db.run(sql`insert into search_index (search_index) values ('delete-all')`);
-        const counts = {} as Record<SearchType, number>;
+        const indexed = {} as Record<SearchType, number>;
         for (const type of searchTypes) {
           const rows = db.select().from(searchSources[type].table as SQLiteTable).all() as Row[];
           for (const row of rows) add(type, row);
-          counts[type] = rows.length;
+          indexed[type] = rows.length;
         }
-        return counts;
+        return indexed;
       });
+      db.run(sql`insert into search_index (search_index) values ('optimize')`);
+      return counts;
     },
   };
 }
