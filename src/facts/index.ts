@@ -152,17 +152,14 @@ export function createFacts(db: Db, resources: Resources) {
     const match = matchAnyExpression(texts, ['articles']);
     return match === null ? [] : articlesMatching.all({ match }).map((row) => row.id);
   };
-  const articleTextsByIds = db
-    .select({ id: articles.id, title: articles.title, body_text: articles.body_text })
-    .from(articles)
-    .where(inIdList(articles.id))
-    .prepare();
+  const articleTextColumns = { id: articles.id, title: articles.title, body_text: articles.body_text };
+  const articleTextsByIds = db.select(articleTextColumns).from(articles).where(inIdList(articles.id)).prepare();
+  const relinkArticle = (article: { id: string; title: string; body_text: string }) => mentions.setAuto(article.id, link(articleTexts(article)));
 
   /** Relinks some articles, a bounded number of texts in memory at a time. */
   function relink(articleIds: string[]) {
     for (let at = 0; at < articleIds.length; at += relinkBatch) {
-      const batch = articleTextsByIds.all({ ids: JSON.stringify(articleIds.slice(at, at + relinkBatch)) });
-      for (const article of batch) mentions.setAuto(article.id, link(articleTexts(article)));
+      articleTextsByIds.all({ ids: JSON.stringify(articleIds.slice(at, at + relinkBatch)) }).forEach(relinkArticle);
     }
   }
 
@@ -180,7 +177,7 @@ export function createFacts(db: Db, resources: Resources) {
   }
 
   const articlesAfter = db
-    .select({ id: articles.id, title: articles.title, body_text: articles.body_text })
+    .select(articleTextColumns)
     .from(articles)
     .where(gt(articles.id, sql.placeholder('after')))
     .orderBy(articles.id)
@@ -193,9 +190,7 @@ export function createFacts(db: Db, resources: Resources) {
    */
   function relinkArticles(batchSize = 2000) {
     for (const batch of keysetPages(articlesAfter, batchSize)) {
-      db.transaction(() => {
-        for (const article of batch) mentions.setAuto(article.id, link(articleTexts(article)));
-      });
+      db.transaction(() => batch.forEach(relinkArticle));
     }
   }
 
