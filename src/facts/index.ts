@@ -12,7 +12,7 @@ import { nameIndex, type NameIndex, type NameSource } from '../text/linking.js';
 import type { EntityRef } from './entities.js';
 import { mentionStore, type ArticleTexts, type NewMention } from './mentions.js';
 import { provenanceStore, type FieldChange } from './provenance.js';
-import { articleParts, type EntityType } from './table.js';
+import { articleParts, nameFormsRevision, type EntityType } from './table.js';
 
 type AnyRepository = Repository<{ id: string }, unknown>;
 
@@ -78,25 +78,64 @@ function nameSources(db: Db): () => Iterable<NameSource<EntityRef>> {
     .prepare();
 
   return function* () {
-    for (const page of keysetPages(personPage, nameSourcePage)) {
-      for (const p of page) yield { key: p.id, target: { type: 'person' as const, id: p.id }, names: nameForms(p) };
-    }
-    for (const page of keysetPages(organisationPage, nameSourcePage)) {
-      for (const o of page) yield { key: o.id, target: { type: 'organisation' as const, id: o.id }, names: nameForms(o) };
-    }
+    for (const page of keysetPages(personPage, nameSourcePage)) for (const p of page) yield nameSource('person', p);
+    for (const page of keysetPages(organisationPage, nameSourcePage)) for (const o of page) yield nameSource('organisation', o);
   };
 }
 
 interface Named {
+  id: string;
   name: string;
   aliases: string[];
   honorific?: string | null;
 }
 
+type NamedType = 'person' | 'organisation';
+
+/** A person or organisation record of a write event (typed as any record there). */
+const named = (record: unknown) => record as Named;
+
+const nameSource = (type: NamedType, entity: Named): NameSource<EntityRef> => ({ key: entity.id, target: { type, id: entity.id }, names: nameForms(entity) });
+
 /** The forms a person or organisation may be named by: name, aliases, and for a person rank plus each. */
-function nameForms({ name, aliases, honorific }: Named): string[] {
+function nameForms({ name, aliases, honorific }: Omit<Named, 'id'>): string[] {
   const names = [name, ...aliases];
   return honorific ? [...names, ...names.map((n) => `${honorific} ${n}`)] : names;
+}
+
+/**
+ * The name index of every person and organisation, kept current: it is built again when the names changed
+ * in a way this process did not follow (another worker, a bulk load, a rolled-back write: see
+ * name_forms_revision), and brought forward one entity at a time for the writes this process makes.
+ */
+function nameIndexFollowing(db: Db) {
+  const sources = nameSources(db);
+  const readRevision = db
+    .select({ revision: nameFormsRevision.revision, previous: nameFormsRevision.previous })
+    .from(nameFormsRevision)
+    .prepare();
+  let built: { index: NameIndex<EntityRef>; revision: string } | null = null;
+
+  return {
+    current(): NameIndex<EntityRef> {
+      // The migration that creates the row inserts it, and nothing deletes it.
+      const { revision } = readRevision.get()!;
+      if (built?.revision !== revision) built = { index: nameIndex(sources()), revision };
+      return built.index;
+    },
+    /** After a write to a person or organisation, inside its transaction. */
+    follow(type: NamedType, event: WriteEvent<{ id: string }>) {
+      const now = readRevision.get()!;
+      if (!built || now.revision === built.revision) return;
+      if (now.previous !== built.revision) {
+        built = null;
+        return;
+      }
+      if (event.kind === 'delete') built.index.remove(event.id, nameForms(named(event.previous)));
+      else built.index.put(nameSource(type, named(event.record)), event.kind === 'replace' ? nameForms(named(event.previous)) : []);
+      built.revision = now.revision;
+    },
+  };
 }
 
 /**
@@ -107,15 +146,12 @@ function nameForms({ name, aliases, honorific }: Named): string[] {
 export function createFacts(db: Db, resources: Resources) {
   const mentions = mentionStore(db);
   const provenance = provenanceStore(db);
-  const sources = nameSources(db);
-  let names: NameIndex<EntityRef> | null = null;
-  const linker = () => (names ??= nameIndex(sources()));
-  const forgetNames = () => {
-    names = null;
-  };
+  const names = nameIndexFollowing(db);
 
-  const link = (texts: ArticleTexts): NewMention[] =>
-    articleParts.flatMap((part) => linker().find(texts[part]).map(({ target, ...span }) => ({ part, ...span, entity: target })));
+  const link = (texts: ArticleTexts): NewMention[] => {
+    const index = names.current();
+    return articleParts.flatMap((part) => index.find(texts[part]).map(({ target, ...span }) => ({ part, ...span, entity: target })));
+  };
 
   resources.articles.onWrite((event) => {
     if (event.kind === 'delete') return;
@@ -136,7 +172,7 @@ export function createFacts(db: Db, resources: Resources) {
   ];
   for (const [type, repository] of entities) {
     repository.onWrite((event) => {
-      if (type !== 'meeting') forgetNames();
+      if (type !== 'meeting') names.follow(type, event);
       if (event.kind === 'delete') return;
       if (type !== 'meeting') relinkForNames(type, event);
       provenance.recordWrite({ type, id: event.record.id }, changedFields(event), event.context.writer);
@@ -168,9 +204,9 @@ export function createFacts(db: Db, resources: Resources) {
    * before: the articles that contain one of its forms (found through the search index) and those linked
    * to it now are linked again. Deleting one removes its mentions (foreign key cascade).
    */
-  function relinkForNames(type: 'person' | 'organisation', event: Exclude<WriteEvent<{ id: string }>, { kind: 'delete' }>) {
-    const forms = nameForms(event.record as unknown as Named);
-    const before = event.kind === 'replace' ? nameForms(event.previous as unknown as Named) : [];
+  function relinkForNames(type: NamedType, event: Exclude<WriteEvent<{ id: string }>, { kind: 'delete' }>) {
+    const forms = nameForms(named(event.record));
+    const before = event.kind === 'replace' ? nameForms(named(event.previous)) : [];
     if (JSON.stringify(forms) === JSON.stringify(before)) return;
     const candidates = new Set([...mentions.articlesLinkedTo({ type, id: event.record.id }), ...articlesContaining(forms)]);
     relink([...candidates]);

@@ -81,3 +81,19 @@ export const provenance = sqliteTable(
     check('provenance_source', sql`(${t.quote} is not null and ${t.article_id} is not null) or ${t.writer} is not null`),
   ],
 );
+
+/**
+ * One row, changed by triggers (migration 0007) whenever a person's or an organisation's name forms change,
+ * whoever writes: a repository, a bulk load, another worker process. `revision` is random, so a name index
+ * built at one revision is current exactly while the row still holds it; `previous` is the revision before
+ * the latest change, so the process that made it can bring its index forward instead of building it again.
+ */
+export const nameFormsRevision = sqliteTable(
+  'name_forms_revision',
+  {
+    id: integer().primaryKey(),
+    revision: text().notNull(),
+    previous: text(),
+  },
+  (t) => [check('name_forms_revision_one_row', sql`${t.id} = 1`)],
+);

@@ -9,7 +9,8 @@
  * whole words, so a name is never found inside a longer word.
  *
  * Names are indexed by the core of their first word: a text costs one map look-up per word and reading of
- * its prefixes, whatever the number of names.
+ * its prefixes, whatever the number of names. The index can follow changes to one entity's names (`put`,
+ * `remove`) without being built again.
  */
 import { normaliseArabic, normaliseWithOffsets, originalSpan } from './arabic.js';
 
@@ -31,17 +32,24 @@ export interface Link<T> {
 
 export interface NameIndex<T> {
   find(text: string): Link<T>[];
+  /** Indexes an entity's names, after forgetting the names it had (`previousNames`), if any. */
+  put(source: NameSource<T>, previousNames?: string[]): void;
+  /** Forgets the names an entity had. */
+  remove(key: string, names: string[]): void;
 }
 
-/** One way of naming an entity; null target when several entities share it. */
-interface Form<T> {
+/** An entity, one object shared by all its forms. */
+interface Entity<T> {
   key: string;
-  target: T | null;
+  target: T;
 }
+
+/** Who a form names: one entity, or several (then it is ambiguous and never linked). */
+type Holders<T> = Entity<T> | Entity<T>[];
 
 /** The forms whose first word has one core, by the words after the first joined with spaces. */
 interface CoreForms<T> {
-  byRest: Map<string, Form<T>>;
+  byRest: Map<string, Holders<T>>;
   /** The most words any of these forms has after its first. */
   longestRest: number;
 }
@@ -87,17 +95,39 @@ function readings(token: string): Reading[] {
 
 type FormsByCore<T> = Map<string, CoreForms<T>>;
 
-function addForm<T>(index: FormsByCore<T>, tokens: string[], source: NameSource<T>) {
+/** Where a form is indexed: the core of its first word and its other words; null for a form too short to link. */
+function placeOf(name: string): { core: string; rest: string; restWords: number } | null {
+  const tokens = words(name);
   const first = tokens[0];
-  if (first === undefined || (tokens.length === 1 && first.length < minimumCore)) return;
-  const core = withoutArticle(first);
-  let forms = index.get(core);
-  if (!forms) index.set(core, (forms = { byRest: new Map(), longestRest: 0 }));
-  const rest = tokens.slice(1).join(' ');
-  const same = forms.byRest.get(rest);
-  if (!same) forms.byRest.set(rest, { key: source.key, target: source.target });
-  else if (same.key !== source.key) same.target = null;
-  forms.longestRest = Math.max(forms.longestRest, tokens.length - 1);
+  if (first === undefined || (tokens.length === 1 && first.length < minimumCore)) return null;
+  return { core: withoutArticle(first), rest: tokens.slice(1).join(' '), restWords: tokens.length - 1 };
+}
+
+const holds = <T>(holders: Holders<T>, key: string) => (Array.isArray(holders) ? holders.some((h) => h.key === key) : holders.key === key);
+
+function addForm<T>(index: FormsByCore<T>, name: string, entity: Entity<T>): number {
+  const place = placeOf(name);
+  if (!place) return 0;
+  let forms = index.get(place.core);
+  if (!forms) index.set(place.core, (forms = { byRest: new Map(), longestRest: 0 }));
+  const holders = forms.byRest.get(place.rest);
+  if (!holders) forms.byRest.set(place.rest, entity);
+  else if (!holds(holders, entity.key)) forms.byRest.set(place.rest, [...(Array.isArray(holders) ? holders : [holders]), entity]);
+  forms.longestRest = Math.max(forms.longestRest, place.restWords);
+  return place.restWords;
+}
+
+/** Takes an entity off a form. A core's longest rest is left as it was: it only bounds how far a match looks. */
+function removeForm<T>(index: FormsByCore<T>, name: string, key: string) {
+  const place = placeOf(name);
+  if (!place) return;
+  const forms = index.get(place.core);
+  const holders = forms?.byRest.get(place.rest);
+  if (!forms || !holders || !holds(holders, key)) return;
+  const left = Array.isArray(holders) ? holders.filter((h) => h.key !== key) : [];
+  if (left.length === 0) forms.byRest.delete(place.rest);
+  else forms.byRest.set(place.rest, left.length === 1 ? left[0]! : left);
+  if (forms.byRest.size === 0) index.delete(place.core);
 }
 
 interface Token {
@@ -130,7 +160,7 @@ const restOf = (tokens: Token[], at: number, count: number): string =>
     .join(' ');
 
 interface Match<T> {
-  form: Form<T>;
+  holders: Holders<T>;
   skip: number;
   /** The words of the match after its first. */
   rest: number;
@@ -145,9 +175,9 @@ function longestAt<T>(index: FormsByCore<T>, longestRest: number, normalised: st
     if (!forms) continue;
     run ??= joinedRun(normalised, tokens, at, longestRest);
     for (let rest = Math.min(forms.longestRest, run); rest > (best?.rest ?? -1); rest--) {
-      const form = forms.byRest.get(restOf(tokens, at, rest));
-      if (form) {
-        best = { form, skip: reading.skip, rest };
+      const holders = forms.byRest.get(restOf(tokens, at, rest));
+      if (holders) {
+        best = { holders, skip: reading.skip, rest };
         break;
       }
     }
@@ -158,11 +188,22 @@ function longestAt<T>(index: FormsByCore<T>, longestRest: number, normalised: st
 /** Indexes the names of the given entities for linking. */
 export function nameIndex<T>(sources: Iterable<NameSource<T>>): NameIndex<T> {
   const index: FormsByCore<T> = new Map();
-  for (const source of sources) for (const name of source.names) addForm(index, words(name), source);
   let longestRest = 0;
-  for (const forms of index.values()) longestRest = Math.max(longestRest, forms.longestRest);
+  const add = (source: NameSource<T>) => {
+    const entity: Entity<T> = { key: source.key, target: source.target };
+    for (const name of source.names) longestRest = Math.max(longestRest, addForm(index, name, entity));
+  };
+  const remove = (key: string, names: string[]) => {
+    for (const name of names) removeForm(index, name, key);
+  };
+  for (const source of sources) add(source);
 
   return {
+    put(source, previousNames = []) {
+      remove(source.key, previousNames);
+      add(source);
+    },
+    remove,
     find(text) {
       const normalised = normaliseWithOffsets(text);
       const tokens = tokenise(normalised.text);
@@ -172,7 +213,7 @@ export function nameIndex<T>(sources: Iterable<NameSource<T>>): NameIndex<T> {
         if (!match) continue;
         const last = at + match.rest;
         const [start, end] = originalSpan(normalised, tokens[at]!.start + match.skip, tokens[last]!.end, text);
-        if (match.form.target !== null) links.push({ start, end, text: text.slice(start, end), target: match.form.target });
+        if (!Array.isArray(match.holders)) links.push({ start, end, text: text.slice(start, end), target: match.holders.target });
         at = last;
       }
       return links;

@@ -1,7 +1,7 @@
 import type { Test } from 'tap';
 import t from 'tap';
 import type { App } from '../../src/app.js';
-import { auth, body, build } from '../helper.js';
+import { auth, body, build, recordStatements } from '../helper.js';
 
 const json = { ...auth, 'content-type': 'application/json' };
 const seededSlug = 'العدواني-بحث-مع-وفد-من-الداخلية-السعودية-تعزيز';
@@ -247,5 +247,60 @@ t.test('names are linked however many entities there are (the name index is read
       ['العدواني', adwani.id],
     ],
     'the entity read last and a seeded one are both found',
+  );
+});
+
+/** Posts an article and returns the slugs of the people it was linked to. */
+async function peopleLinked(t: Test, app: App, slug: string, text: string): Promise<string[]> {
+  const response = await app.inject({ method: 'POST', url: '/v1/articles', headers: json, payload: { slug, title: slug, language: 'ar', body: [{ type: 'paragraph', text }] } });
+  t.equal(response.statusCode, 201);
+  const mentions = (await get(app, `/v1/articles/${body(response).data.id}/mentions`)).data;
+  return mentions.filter((m: any) => m.entity.type === 'person').map((m: any) => m.entity.slug);
+}
+
+const newPerson = (app: App, slug: string, name: string) =>
+  app.inject({ method: 'POST', url: '/v1/people', headers: json, payload: { slug, name, aliases: [] } });
+
+t.test('names written by another process are linked (two workers on one file)', async (t) => {
+  const url = `file:${t.testdir()}/khabar.db`;
+  const first = await build(t, { databaseUrl: url });
+  const second = await build(t, { databaseUrl: url });
+  t.same(await peopleLinked(t, first, 'خبر-قبل', 'التقى العدواني بالوفد.'), ['علي-العدواني'], "the first worker's index is built");
+
+  t.equal((await newPerson(second, 'نايف', 'نايف الشمري')).statusCode, 201);
+  t.same(await peopleLinked(t, first, 'خبر-بعد', 'التقى نايف الشمري بالعدواني.'), ['نايف', 'علي-العدواني'], 'the first sees the name the second added');
+
+  second.database.sqlite.prepare("update people set aliases = json_array('أبو فهد') where slug = 'نايف'").run();
+  t.same(await peopleLinked(t, first, 'خبر-ثالث', 'وقال أبو فهد إن التعاون مستمر.'), ['نايف'], 'and a name changed around the API');
+});
+
+t.test('a rolled-back write leaves no name in the index', async (t) => {
+  const app = await build(t);
+  t.same(await peopleLinked(t, app, 'خبر-قبل', 'التقى العدواني بالوفد.'), ['علي-العدواني']);
+  t.throws(
+    () =>
+      app.database.db.transaction(() => {
+        app.repositories.people.create({ slug: 'نايف', name: 'نايف الشمري', aliases: [] } as never);
+        throw new Error('undo');
+      }),
+    { message: 'undo' },
+  );
+  t.same(await peopleLinked(t, app, 'خبر-بعد', 'التقى نايف الشمري بالعدواني.'), ['علي-العدواني'], 'the name of the person never stored is not linked');
+});
+
+t.test("this process's writes to names bring the index forward instead of building it again", async (t) => {
+  const app = await build(t);
+  await peopleLinked(t, app, 'خبر-قبل', 'التقى العدواني بالوفد.');
+  const created = await newPerson(app, 'نايف', 'نايف الشمري');
+  const renamed = await app.inject({ method: 'PATCH', url: `/v1/people/${body(created).data.id}`, headers: { ...auth, 'content-type': 'application/merge-patch+json' }, payload: { name: 'نايف العنزي' } });
+  t.equal(renamed.statusCode, 200);
+  let linked: string[] = [];
+  const statements = await recordStatements(app, async () => {
+    linked = await peopleLinked(t, app, 'خبر-بعد', 'التقى نايف العنزي بالعدواني، لا نايف الشمري.');
+  });
+  t.same(linked, ['نايف', 'علي-العدواني'], 'the new name is linked, the old one is not');
+  t.notOk(
+    statements.some((s) => /from "people"/.test(s.source) && /order by "people"."id"/.test(s.source)),
+    'no page of people was read to link the article',
   );
 });

@@ -68,6 +68,30 @@ t.test('linking costs one look-up per word, whatever the number of names', async
   t.same(new Set(links.map((l) => l.target)), new Set(['adwani', 'p19999']));
 });
 
+t.test('the index follows one entity\'s names changing, without being built again', async (t) => {
+  const names = nameIndex([
+    { key: 'ali-1', target: 'ali-1', names: ['علي'] },
+    { key: 'ali-2', target: 'ali-2', names: ['علي', 'علي الصالح'] },
+  ]);
+  const targets = (text: string) => names.find(text).map((link) => [link.text, link.target]);
+  t.same(targets('قال علي'), [], 'shared: not linked');
+
+  names.remove('ali-1', ['علي']);
+  t.same(targets('قال علي'), [['علي', 'ali-2']], 'once one of them gives the name up, it names the other');
+
+  names.put({ key: 'ali-1', target: 'ali-1', names: ['علي'] });
+  names.put({ key: 'ali-1', target: 'ali-1', names: ['علي'] }, ['علي']);
+  t.same(targets('قال علي'), [], 'shared again, however often the same names are put');
+
+  names.put({ key: 'ali-2', target: 'ali-2', names: ['أبو صالح علي الكبير'] }, ['علي', 'علي الصالح']);
+  t.same(targets('قال علي الصالح'), [['علي', 'ali-1']], 'a renamed entity loses its old forms');
+  t.same(targets('وقال أبو صالح علي الكبير'), [['أبو صالح علي الكبير', 'ali-2']], 'and is found by its new one, longer than any before');
+
+  names.remove('ali-2', ['أبو صالح علي الكبير']);
+  names.remove('nobody', ['علي', 'اسم لم يفهرس']);
+  t.same(targets('قال أبو صالح علي الكبير'), [['علي', 'ali-1']], 'a removed entity is not found; removing unknown names changes nothing');
+});
+
 t.test('spans follow their text through an edit', async (t) => {
   const before = 'قال العدواني ثم قال العدواني';
   const spans = [

@@ -50,7 +50,7 @@ export interface WriteContext {
 export type WriteEvent<Rec> =
   | { kind: 'create'; record: Rec; context: WriteContext }
   | { kind: 'replace'; record: Rec; previous: Rec; context: WriteContext }
-  | { kind: 'delete'; id: string; context: WriteContext };
+  | { kind: 'delete'; id: string; previous: Rec; context: WriteContext };
 
 /** Optimistic concurrency: the write goes ahead only if the record is still at this version. */
 export interface WriteGuard {
@@ -229,7 +229,7 @@ export function createRepository<Rec extends { id: string; version: number }, In
         const reason = spec.inUse?.(current.id);
         if (reason) throw new KhabarError('in_use', `this ${spec.noun} cannot be deleted: ${reason}`);
         db.delete(table).where(eq(table.id, current.id)).run();
-        emit({ kind: 'delete', id: current.id, context });
+        emit({ kind: 'delete', id: current.id, previous: current, context });
         return true;
       });
     },
