@@ -50,17 +50,28 @@ function stampRecords(request: FastifyRequest, reply: FastifyReply, payload: unk
   setLastModified(reply, isRead(request) ? readLastModified(lastChange()) : newestUpdate(data));
 }
 
+/** The HTTP date of the last time asked for: a read's Last-Modified is the same whole second for many responses. */
+let lastDate = { at: NaN, text: '' };
+
+function httpDate(at: number): string {
+  if (at !== lastDate.at) lastDate = { at, text: new Date(at).toUTCString() };
+  return lastDate.text;
+}
+
 function setLastModified(reply: FastifyReply, modified: number) {
   if (Number.isNaN(modified)) reply.removeHeader('last-modified');
-  else reply.header('last-modified', new Date(modified).toUTCString());
+  else reply.header('last-modified', httpDate(modified));
+}
+
+interface Preconditions {
+  ifNoneMatch: string | undefined;
+  ifModifiedSince: string | undefined;
 }
 
 /** RFC 9110 §13.2.2: If-None-Match decides when present; If-Modified-Since only without it. */
-function notModified(request: FastifyRequest, reply: FastifyReply): boolean {
-  const ifNoneMatch = request.headers['if-none-match'];
+function notModified(reply: FastifyReply, { ifNoneMatch, ifModifiedSince }: Preconditions): boolean {
   const etag = reply.getHeader('etag');
   if (ifNoneMatch !== undefined) return typeof etag === 'string' && noneMatch(ifNoneMatch, etag);
-  const ifModifiedSince = request.headers['if-modified-since'];
   if (ifModifiedSince === undefined) return false;
   const since = Date.parse(ifModifiedSince);
   const modified = Date.parse(String(reply.getHeader('last-modified') ?? ''));
@@ -89,11 +100,12 @@ async function conditionalGet(app: FastifyInstance, options: ConditionalGetOptio
     if (!reply.hasHeader('cache-control')) {
       reply.header('cache-control', request.headers.authorization === undefined ? publicCache : 'private, no-store');
     }
-    const { 'if-modified-since': ifModifiedSince, 'if-none-match': ifNoneMatch } = request.headers;
+    const preconditions = { ifNoneMatch: request.headers['if-none-match'], ifModifiedSince: request.headers['if-modified-since'] };
+    const { ifNoneMatch, ifModifiedSince } = preconditions;
     if (ifModifiedSince !== undefined && ifNoneMatch === undefined && reply.hasHeader('last-modified')) {
       setLastModified(reply, readLastModified(options.lastChange(true)));
     }
-    if (!notModified(request, reply)) return payload;
+    if (!notModified(reply, preconditions)) return payload;
     if (ifNoneMatch !== undefined) reply.header('etag', heldTag(ifNoneMatch, reply.getHeader('etag') as string));
     reply.code(304).removeHeader('content-type').removeHeader('content-length');
     // HEAD: Fastify's HEAD handler measures the payload for Content-Length and then drops it; a 304 may carry
