@@ -3,26 +3,12 @@ import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../db/database.js';
 import type { WriteEvent } from '../resources/shared/repository.js';
 import { normaliseArabic } from '../text/arabic.js';
+import { rememberedPerWord } from '../text/remembered.js';
 import { stemArabic, wordTexts } from '../text/stem.js';
 import { readFields, searchSources, searchTypes, type SearchField, type SearchType } from './sources.js';
 import { searchDocuments, searchIndex } from './table.js';
 
-/**
- * Stems of the words seen so far: an archive's vocabulary is small next to its text, so most words of a new
- * record were stemmed before. Bounded: emptied when full.
- */
-const stemOf = new Map<string, string>();
-const maxRememberedStems = 20_000;
-
-function rememberedStem(word: string): string {
-  let stem = stemOf.get(word);
-  if (stem === undefined) {
-    if (stemOf.size >= maxRememberedStems) stemOf.clear();
-    stem = stemArabic(word);
-    stemOf.set(word, stem);
-  }
-  return stem;
-}
+const rememberedStem = rememberedPerWord(stemArabic);
 
 /** The words and the stems of some texts, each as one space-separated string (what FTS5 indexes). */
 export function analyse(fields: SearchField[]): { words: string; stems: string } {

@@ -13,6 +13,7 @@
  * `remove`) without being built again.
  */
 import { normaliseArabic, normaliseWithOffsets, originalSpan } from './arabic.js';
+import { rememberedPerWord } from './remembered.js';
 
 export interface NameSource<T> {
   /** Identifies the entity: two entities sharing a name make that name ambiguous, and it is not linked. */
@@ -76,7 +77,7 @@ function withoutArticle(token: string): string {
 }
 
 /** Every way to read a word of the text as prefixes plus a core, fewest prefixes first. */
-function readings(token: string): Reading[] {
+function readingsOf(token: string): Reading[] {
   const found: Reading[] = [];
   for (const conjunction of conjunctions) {
     for (const preposition of prepositions) {
@@ -92,6 +93,9 @@ function readings(token: string): Reading[] {
   }
   return found;
 }
+
+/** Readings do not depend on the names indexed, so they are kept across texts. */
+const readings = rememberedPerWord(readingsOf);
 
 type FormsByCore<T> = Map<string, CoreForms<T>>;
 
@@ -136,8 +140,37 @@ interface Token {
   end: number;
 }
 
+/** Per UTF-16 code unit outside the surrogates: 1 when it is a letter or a digit (`word`), 2 when not, 0 not yet known. */
+const wordUnit = new Uint8Array(0x10000);
+const oneWordCharacter = new RegExp(`^${word.source}$`, 'u');
+
+/** How many code units the letter or digit at `i` takes (2 for a surrogate pair), or 0 when there is none. */
+function wordCharacterAt(text: string, i: number): number {
+  const code = text.charCodeAt(i);
+  if (code < 0xd800 || code > 0xdfff) {
+    let known = wordUnit[code]!;
+    if (known === 0) wordUnit[code] = known = oneWordCharacter.test(text[i]!) ? 1 : 2;
+    return known === 1 ? 1 : 0;
+  }
+  const width = text.codePointAt(i)! > 0xffff ? 2 : 1;
+  return oneWordCharacter.test(text.slice(i, i + width)) ? width : 0;
+}
+
+/** The words of a text with their offsets: what `word` matches, found without a match object per word. */
 function tokenise(text: string): Token[] {
-  return [...text.matchAll(word)].map((m) => ({ value: m[0], start: m.index, end: m.index + m[0].length }));
+  const tokens: Token[] = [];
+  let start = -1;
+  for (let i = 0; i < text.length; ) {
+    const width = wordCharacterAt(text, i);
+    if (width > 0 && start < 0) start = i;
+    if (width === 0 && start >= 0) {
+      tokens.push({ value: text.slice(start, i), start, end: i });
+      start = -1;
+    }
+    i += width || 1;
+  }
+  if (start >= 0) tokens.push({ value: text.slice(start), start, end: text.length });
+  return tokens;
 }
 
 /** Whether only spaces or quotation marks stand between two words. */

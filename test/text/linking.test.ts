@@ -55,6 +55,8 @@ t.test('does not link inside longer words, across sentences, or ambiguous names'
   t.same(found(t, 'وزارة الداخلية'), [], 'part of a name');
   t.same(found(t, 'قال علي'), [], 'a name two entities share is not linked');
   t.same(found(t, 'عليها'), [], 'the shared name inside a word');
+  t.same(found(t, 'قال العدواني😀 ثم'), [['العدواني', 'adwani']], 'a symbol after a name ends the word');
+  t.same(found(t, 'العدواني𠀀 و\ud800العدواني'), [['العدواني', 'adwani']], 'a letter outside the BMP continues the word; a lone surrogate does not');
   t.same(found(t, 'ب ب'), [], 'names shorter than two letters are not indexed');
   t.same(words('«الداخلية» السعودية'), ['الداخليه', 'السعوديه']);
 });
