@@ -8,7 +8,7 @@ import { organisations } from '../resources/organisations/table.js';
 import { inIdList } from '../resources/shared/relations.js';
 import { matchAnyExpression } from '../search/query.js';
 import { matchingIds } from '../search/search.js';
-import { nameIndex, type NameIndex, type NameSource } from '../text/linking.js';
+import { nameIndex, spellingsOf, type NameIndex, type NameSource } from '../text/linking.js';
 import type { EntityRef } from './entities.js';
 import { mentionStore, type ArticleTexts, type NewMention } from './mentions.js';
 import { provenanceStore, type FieldChange } from './provenance.js';
@@ -201,14 +201,14 @@ export function createFacts(db: Db, resources: Resources) {
 
   /**
    * A person or organisation whose name forms changed (or a new one) may be named in articles written
-   * before: the articles that contain one of its forms (found through the search index) and those linked
-   * to it now are linked again. Deleting one removes its mentions (foreign key cascade).
+   * before: the articles that contain one of its forms, in any spelling linking accepts (found through the
+   * search index), and those linked to it now are linked again. Deleting one removes its mentions (foreign key cascade).
    */
   function relinkForNames(type: NamedType, event: Exclude<WriteEvent<{ id: string }>, { kind: 'delete' }>) {
     const forms = nameForms(named(event.record));
     const before = event.kind === 'replace' ? nameForms(named(event.previous)) : [];
     if (JSON.stringify(forms) === JSON.stringify(before)) return;
-    const candidates = new Set([...mentions.articlesLinkedTo({ type, id: event.record.id }), ...articlesContaining(forms)]);
+    const candidates = new Set([...mentions.articlesLinkedTo({ type, id: event.record.id }), ...articlesContaining(forms.flatMap(spellingsOf))]);
     relink([...candidates]);
   }
 

@@ -89,9 +89,12 @@ export function matchExpression(terms: Term[], types: readonly SearchType[]): st
   return [...typeFilter(types), ...terms.map(termExpression)].join(' AND ');
 }
 
-/** The FTS5 MATCH expression for records of some types that contain any of some texts, each as a phrase. */
+/**
+ * The FTS5 MATCH expression for records of some types that contain any of some texts, each as a phrase of
+ * its words as written (normalised, not stemmed).
+ */
 export function matchAnyExpression(texts: string[], types: readonly SearchType[]): string | null {
-  const alternatives = texts.flatMap(quotedTerm).map(termExpression);
+  const alternatives = [...new Set(texts.map((text) => wordsOf(text).join(' ')))].filter(Boolean).map((phrase) => `${exactColumns} : ${quote(phrase)}`);
   if (alternatives.length === 0) return null;
   return [...typeFilter(types), `(${alternatives.join(' OR ')})`].join(' AND ');
 }

@@ -107,6 +107,25 @@ function placeOf(name: string): { core: string; rest: string; restWords: number 
   return { core: withoutArticle(first), rest: tokens.slice(1).join(' '), restWords: tokens.length - 1 };
 }
 
+/**
+ * Every way a text may write a name that `find` links to it: its first word's core with any prefixes and
+ * with or without the article, its other words as they are. Each is a sequence of normalised words
+ * joined by spaces; empty for a name too short to link.
+ */
+export function spellingsOf(name: string): string[] {
+  const place = placeOf(name);
+  if (!place) return [];
+  const firstWords = new Set<string>();
+  for (const conjunction of conjunctions) {
+    for (const preposition of prepositions) {
+      firstWords.add(conjunction + preposition + place.core);
+      firstWords.add(conjunction + preposition + article + place.core);
+    }
+    firstWords.add(`${conjunction}لل${place.core}`);
+  }
+  return [...firstWords].map((first) => (place.rest ? `${first} ${place.rest}` : first));
+}
+
 const holds = <T>(holders: Holders<T>, key: string) => (Array.isArray(holders) ? holders.some((h) => h.key === key) : holders.key === key);
 
 function addForm<T>(index: FormsByCore<T>, name: string, entity: Entity<T>): number {

@@ -207,6 +207,7 @@ t.test('articles written before a name is known are linked when it becomes known
   };
   const first = await post('خبر-أول', 'التقى العقيد سالم المطيري بالوفد، وقال أبو خالد إن التعاون مستمر.');
   const second = await post('خبر-ثان', 'وصل سالم العتيبي إلى الرياض.');
+  const third = await post('خبر-ثالث', 'وقال مصدر لسالم المطيري إن الوفد وصل.');
   const linked = async (article: string) =>
     (await get(app, `/v1/articles/${article}/mentions`)).data.filter((m: any) => m.entity.type === 'person').map((m: any) => [m.text, m.entity.slug]);
   t.same(await linked(first), [], 'nobody is known by these names yet');
@@ -214,6 +215,7 @@ t.test('articles written before a name is known are linked when it becomes known
   const created = await app.inject({ method: 'POST', url: '/v1/people', headers: json, payload: { slug: 'سالم', name: 'سالم المطيري', honorific: 'العقيد', aliases: [] } });
   const person = body(created).data;
   t.same(await linked(first), [['العقيد سالم المطيري', 'سالم']], 'a new person is linked where the articles name them');
+  t.same(await linked(third), [['سالم المطيري', 'سالم']], 'also where a prefix the stemmer keeps is glued to the name (لسالم)');
 
   const patch = (payload: object) => app.inject({ method: 'PATCH', url: `/v1/people/${person.id}`, headers: { ...auth, 'content-type': 'application/merge-patch+json' }, payload });
   await patch({ aliases: ['أبو خالد'] });

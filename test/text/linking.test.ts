@@ -1,6 +1,6 @@
 import type { Test } from 'tap';
 import t from 'tap';
-import { nameIndex, words } from '../../src/text/linking.js';
+import { nameIndex, spellingsOf, words } from '../../src/text/linking.js';
 import { relocateSpans } from '../../src/text/spans.js';
 
 const index = nameIndex([
@@ -92,6 +92,22 @@ t.test('the index follows one entity\'s names changing, without being built agai
   names.remove('ali-2', ['أبو صالح علي الكبير']);
   names.remove('nobody', ['علي', 'اسم لم يفهرس']);
   t.same(targets('قال أبو صالح علي الكبير'), [['علي', 'ali-1']], 'a removed entity is not found; removing unknown names changes nothing');
+});
+
+t.test('the spellings of a name are the ways a text may write it that linking finds', async (t) => {
+  for (const name of ['سالم المطيري', 'العدواني', 'وزارة الداخلية']) {
+    const spellings = spellingsOf(name);
+    const names = nameIndex([{ key: name, target: name, names: [name] }]);
+    t.ok(spellings.length >= 24, `${name}: ${spellings.length} spellings`);
+    t.same(
+      spellings.filter((spelling) => names.find(`قال ${spelling} أمس`).length !== 1),
+      [],
+      `${name}: every spelling is linked`,
+    );
+  }
+  t.ok(spellingsOf('سالم المطيري').includes('لسالم المطيري'), 'a prefix the stemmer keeps');
+  t.ok(spellingsOf('سالم المطيري').includes('فللسالم المطيري'));
+  t.same(spellingsOf('ب'), [], 'a name too short to link has none');
 });
 
 t.test('spans follow their text through an edit', async (t) => {
