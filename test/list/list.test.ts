@@ -217,8 +217,13 @@ t.test('on 1,000 generated records per resource', async (t) => {
     });
     const plans = new Map(calls.map((call) => [call.source, call.args]));
     for (const [source, args] of plans) {
-      const plan = app.database.sqlite.prepare(`explain query plan ${source}`).all(...args) as Array<{ detail: string }>;
-      const scans = plan.map((step) => step.detail).filter((detail) => /^SCAN \w+$/.test(detail));
+      const plan = app.database.sqlite.prepare(`explain query plan ${source}`).all(...args) as Array<{ parent: number; detail: string }>;
+      // A relation list reads its rows from an ordered subquery named as its table: the query around it scans
+      // that subquery's output (a co-routine step with the same parent), which holds what the subquery's own
+      // step found. A SCAN inside the co-routine would be a table scan, and is counted.
+      const isSubquery = (step: { parent: number; detail: string }) =>
+        plan.some((other) => other.parent === step.parent && other.detail === `CO-ROUTINE ${step.detail.slice('SCAN '.length)}`);
+      const scans = plan.filter((step) => /^SCAN \w+$/.test(step.detail) && !isSubquery(step)).map((step) => step.detail);
       t.same(scans, [], `no full scan: ${source.slice(0, 160)}`);
     }
     t.ok(plans.size > 50, `${plans.size} distinct statements explained`);

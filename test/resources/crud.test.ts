@@ -192,3 +192,31 @@ t.test('write listeners run inside the write transaction, with the writer named'
   t.equal(app.repositories.organisations.list({ limit: 100 }).total, before, 'a failing listener rolls the write back');
   t.equal(events.at(-1), 'create:system', 'writes outside HTTP are named system');
 });
+
+t.test('relation lists keep the order they were written in', async (t) => {
+  const app = await build(t);
+  const create = async (path: string, payload: object) => body(await app.inject({ method: 'POST', url: `/v1/${path}`, headers: json, payload })).data.id as string;
+  const people: string[] = [];
+  const organisations: string[] = [];
+  for (const n of ['أول', 'ثان', 'ثالث']) {
+    people.push(await create('people', { slug: `شخص-${n}`, name: `شخص ${n}`, aliases: [] }));
+    organisations.push(await create('organisations', { slug: `جهة-${n}`, name: `جهة ${n}`, kind: 'ministry', aliases: [] }));
+  }
+  // Neither the id order nor its reverse: the order given is the only way to get it back.
+  const order = (list: string[]) => [list[1]!, list[0]!, list[2]!];
+  const write = async (method: 'POST' | 'PUT', url: string, subjects: { people: string[]; organisations: string[] }) => {
+    const payload = { slug: 'ترتيب', title: 'ترتيب', language: 'ar', body: [{ type: 'paragraph', text: 'نص' }], person_ids: subjects.people, organisation_ids: subjects.organisations };
+    const response = await app.inject({ method, url, headers: json, payload });
+    t.ok(response.statusCode < 300, `${method} answers ${response.statusCode}`);
+    return body(response).data as { id: string; person_ids: string[]; organisation_ids: string[] };
+  };
+  const given = { people: order(people), organisations: order(organisations) };
+  const created = await write('POST', '/v1/articles', given);
+  const read = async () => body(await app.inject({ url: `/v1/articles/${created.id}` })).data;
+  t.same([created.person_ids, created.organisation_ids], [given.people, given.organisations], 'as written, in the write response');
+  t.same([(await read()).person_ids, (await read()).organisation_ids], [given.people, given.organisations], 'and when read');
+
+  const reversed = { people: [...given.people].reverse(), organisations: [...given.organisations].reverse() };
+  await write('PUT', `/v1/articles/${created.id}`, reversed);
+  t.same([(await read()).person_ids, (await read()).organisation_ids], [reversed.people, reversed.organisations], 'a new order replaces the old');
+});

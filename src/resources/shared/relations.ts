@@ -67,8 +67,12 @@ export function listRelation<T extends SQLiteTable>(db: Db, options: ListRelatio
 
   const relation: Relation = {
     key: options.key,
+    // The rows come ordered from a subquery named as the table (so the item's column references read it),
+    // not from `json_group_array(… order by …)`: an aggregate's ORDER BY always sorts in a temporary b-tree,
+    // while the subquery's order is the index's (parent, position) and costs nothing. An aggregate over a
+    // subquery with ORDER BY is never flattened, so it takes the rows in that order; tests check the order.
     column: (parentId) =>
-      sql<unknown[]>`(select json_group_array(${item.sql} order by ${order}) from ${options.table} where ${parentColumn} = ${parentId})`.mapWith(
+      sql<unknown[]>`(select json_group_array(${item.sql}) from (select * from ${options.table} where ${parentColumn} = ${parentId} order by ${order}) as ${options.table})`.mapWith(
         decodeList,
       ),
   };
