@@ -29,7 +29,9 @@ const settings = {
   rounds: env('BENCH_ROUNDS', quick ? 1 : 3),
   slice: quick ? { amount: 100 } : { duration: env('BENCH_DURATION', 5) },
   // POST takes about 5 s to reach its steady rate on a fresh server (measured in 3 s slices at 100,000
-  // articles: 600, 860, then 950 to 980 a second). Each side warms up for the same time.
+  // articles: 540, 860, then 1,030 a second). That is V8 warming up on the one pinned core: its compiler and
+  // GC threads took 20%, 9%, then 2% of the core's time in those slices, and the main thread's cost per
+  // request fell by a third as code was optimised. Each side warms up for the same time.
   warmup: quick ? null : { duration: 6 },
   connections: 10,
   walInserts: quick ? 500 : 100_000,
