@@ -107,7 +107,7 @@ function chooseFormat(request: FastifyRequest, offered: Format[]): Format | null
   const asked = (request.query as { format?: string } | undefined)?.format;
   const chosen = asked === undefined ? negotiate(request.headers.accept, mediaTypes) : asked === 'json' ? jsonMediaType : offered.find((f) => f.name === asked)?.mediaType;
   if (!chosen) {
-    const path = asked === undefined ? 'headers.accept' : 'query.format';
+    const path = asked === undefined ? 'headers.accept' : 'querystring.format';
     const list = mediaTypes.join(', ');
     throw new KhabarError('not_acceptable', `this resource is offered as ${list}`, [{ path, message: `offered: ${list}` }]);
   }
@@ -116,7 +116,7 @@ function chooseFormat(request: FastifyRequest, offered: Format[]): Format | null
   const narrowed = Object.keys((request.query as object | undefined) ?? {}).find((key) => key === 'fields' || key.startsWith('fields['));
   if (format && narrowed) {
     throw new KhabarError('validation_failed', `${narrowed} narrows JSON responses; it cannot be combined with ${format.mediaType}`, [
-      { path: `query.${narrowed}`, message: `not available with ${format.mediaType}` },
+      { path: `querystring.${narrowed}`, message: `not available with ${format.mediaType}` },
     ]);
   }
   return format;

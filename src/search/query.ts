@@ -54,7 +54,7 @@ export function parseQuery(q: string): Term[] {
   const terms = q.split('"').flatMap((segment, i) => (i % 2 === 1 ? quotedTerm(segment) : unquotedTerms(segment)));
   if (terms.length > maxTerms) {
     throw new KhabarError('validation_failed', `the query has ${terms.length} terms; at most ${maxTerms} are searched`, [
-      { path: 'query.q', message: `at most ${maxTerms} words or phrases` },
+      { path: 'querystring.q', message: `at most ${maxTerms} words or phrases` },
     ]);
   }
   return terms;

@@ -66,7 +66,7 @@ function pageStart(cursor: string, match: string): PageStart {
   const newest = newestCursor.safeParse(decoded);
   if (newest.success && newest.data[2] === fingerprint(match)) return { order: 'newest', after_doc: newest.data[1] };
   throw new KhabarError('validation_failed', 'cursor is not one this API issued for this query', [
-    { path: 'query.cursor', message: 'use meta.next_cursor of the same query' },
+    { path: 'querystring.cursor', message: 'use meta.next_cursor of the same query' },
   ]);
 }
 

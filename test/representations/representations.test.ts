@@ -125,7 +125,7 @@ t.test('what is not offered is 406 problem+json listing what is; errors stay pro
   const app = await build(t);
   const refused = [
     { url: '/v1/people', headers: { accept: 'text/html' }, offered: [json, jsonLd], path: 'headers.accept' },
-    { url: '/v1/people?format=ninjs', headers: {}, offered: [json, jsonLd], path: 'query.format' },
+    { url: '/v1/people?format=ninjs', headers: {}, offered: [json, jsonLd], path: 'querystring.format' },
     { url: '/v1/articles', headers: { accept: 'application/xml' }, offered: [json, jsonLd, ninjs], path: 'headers.accept' },
   ];
   for (const { url, headers, offered, path } of refused) {
@@ -157,7 +157,7 @@ t.test('the standard formats map whole records: include is welcome, fields is re
   for (const url of ['/v1/articles?fields=id,title&format=ninjs', '/v1/meetings?fields[people]=name&include=participants.person&format=jsonld']) {
     const refused = await app.inject({ url });
     t.equal(refused.statusCode, 400, url);
-    t.match(body(refused), { code: 'validation_failed', errors: [{ path: /^query\.fields/ }] });
+    t.match(body(refused), { code: 'validation_failed', errors: [{ path: /^querystring\.fields/ }] });
   }
   t.equal((await app.inject({ url: '/v1/articles?fields=id,title' })).statusCode, 200, 'fields still narrows JSON');
 });

@@ -118,19 +118,22 @@ t.test('hostile and degenerate queries answer 200 empty or 400, never 500', asyn
   t.same(body(await app.inject({ url: searchUrl('AND OR NOT NEAR') })).data, [], 'operators are plain words, found nowhere');
   t.same(body(await app.inject({ url: searchUrl('-الداخلية') })).data.length > 0, true, 'a leading minus is punctuation');
 
-  const problems: Array<[string, string]> = [
-    [`/v1/search?q=${'ا'.repeat(10_000)}`, 'q'],
-    [searchUrl('الداخلية '.repeat(40)), 'q'],
-    ['/v1/search', 'q'],
-    ['/v1/search?q=', 'q'],
-    [searchUrl('x', '&type=articles,users'), 'type'],
-    [searchUrl('x', '&limit=0'), 'limit'],
-    [searchUrl('x', '&filter=1'), 'filter'],
+  const problems: Array<[string, string, string]> = [
+    [`/v1/search?q=${'ا'.repeat(10_000)}`, 'querystring.q', 'q'],
+    [searchUrl('الداخلية '.repeat(40)), 'querystring.q', 'q'],
+    ['/v1/search', 'querystring.q', 'q'],
+    ['/v1/search?q=', 'querystring.q', 'q'],
+    ['/v1/search?q=a&q=b', 'querystring.q', 'q'],
+    [searchUrl('x', '&type=articles,users'), 'querystring.type', 'type'],
+    [searchUrl('x', '&limit=0'), 'querystring.limit', 'limit'],
+    [searchUrl('x', '&cursor=bm90IGpzb24'), 'querystring.cursor', 'cursor'],
+    [searchUrl('x', '&filter=1'), 'querystring', 'filter'],
   ];
-  for (const [url, parameter] of problems) {
+  for (const [url, path, parameter] of problems) {
     const response = await app.inject({ url });
     t.equal(response.statusCode, 400, url.slice(0, 60));
     t.equal(response.headers['content-type'], 'application/problem+json; charset=utf-8');
+    t.equal(body(response).errors?.[0]?.path, path, `${url.slice(0, 60)}: names ${path}`);
     t.match(JSON.stringify(body(response)), parameter);
   }
 });
