@@ -20,6 +20,7 @@ import openApi from './http/openapi.js';
 import overload from './http/overload.js';
 import preconditions from './http/preconditions.js';
 import rateLimit from './http/rate-limit.js';
+import repeatedParameters from './http/repeated-parameters.js';
 import requestIds, { requestId } from './http/request-id.js';
 import securityHeaders from './http/security-headers.js';
 import shutdown from './http/shutdown.js';
@@ -108,6 +109,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
     writeMax: config.rateLimitWriteMax,
     windowSeconds: config.rateLimitWindowSeconds,
   });
+  await app.register(repeatedParameters);
   await app.register(conditionalGet, {
     maxAge: config.cacheMaxAge,
     staleWhileRevalidate: config.cacheStaleWhileRevalidate,

@@ -300,7 +300,12 @@ t.test('list parameters: pages, count, links, and every way to get one wrong', a
     ['/v1/articles?filter[person]=x', 'querystring.filter.person.eq', /record id/],
     ['/v1/articles?filter[language][in]=', 'querystring.filter.language.in.0', /.+/],
     ['/v1/articles?filter[published_at][null]=maybe', 'querystring.filter.published_at.null', /true|false/],
-    ['/v1/articles?filter[language]=ar&filter[language]=en', 'querystring.filter.language.eq', /string/],
+    ['/v1/articles?filter[language]=ar&filter[language]=en', 'querystring.filter.language.eq', /given more than once/],
+    ['/v1/articles?filter[language]=ar&filter[language][eq]=en', 'querystring.filter.language.eq', /given more than once/],
+    ['/v1/articles?filter[title][in]=a&filter[title][in]=b', 'querystring.filter.title.in', /given more than once/],
+    ['/v1/articles?limit=10&limit=20', 'querystring.limit', /given more than once/],
+    ['/v1/articles?sort=title&sort=-title', 'querystring.sort', /given more than once/],
+    ['/v1/articles/x?fields=id&fields=title', 'querystring.fields', /given more than once/],
     ['/v1/articles?filter=ar', 'querystring.filter', /object/],
     ['/v1/articles?sort=-colour', 'querystring.sort', /unknown sort key "-colour"; allowed: id, -id, published_at, -published_at, title/],
     ['/v1/articles?sort=title,title', 'querystring.sort', /given twice/],
@@ -324,6 +329,8 @@ t.test('list parameters: pages, count, links, and every way to get one wrong', a
     t.equal(problem.errors[0].path, path, `${url}: names ${path}`);
     t.match(problem.errors[0].message, message, `${url}: says what is allowed`);
   }
+  const repeated = body(await app.inject({ url: '/v1/articles?filter%5Btitle%5D=a&filter%5Btitle%5D%5Beq%5D=b' }));
+  t.equal(repeated.detail, 'filter[title][eq] is given more than once; give each parameter once', 'the detail names the parameter as written');
 });
 
 t.test('meta.total is kept until the database changes, whichever connection changes it', async (t) => {
