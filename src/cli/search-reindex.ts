@@ -2,7 +2,7 @@ import { loadConfig } from '../config.js';
 import { openDatabase } from '../db/database.js';
 import { searchIndexer } from '../search/indexer.js';
 
-/** `npm run search:reindex`: rebuilds the full-text index from the records (after an upgrade, or to repair it). */
+/** `npm run search:reindex`: rebuilds the full-text and substring indices from the records (after an upgrade, or to repair them). */
 try {
   const database = openDatabase(loadConfig().databaseUrl);
   const counts = searchIndexer(database.db).rebuild();

@@ -14,6 +14,8 @@ export interface ListSpec {
   include: Record<string, IncludeSpec>;
   /** Extra query parameters that restrict the listed ids (see ListExtension). */
   extensions?: ListExtension[];
+  /** An index that answers `contains` (see SubstringIndex); without one, `contains` tests every row. */
+  substrings?: SubstringIndex;
   /** Parameter examples for the OpenAPI document, taken from the seed. */
   examples: { sort: string; filter: Record<string, unknown>; fields: string; include: string };
 }
@@ -70,6 +72,18 @@ export interface ListExtension<T = unknown> {
   schema: z.ZodType<T>;
   condition(table: SQLiteTable & { id: SQLiteColumn }): SQL;
   bind(value: T): Record<string, unknown>;
+}
+
+/**
+ * Extension point for `contains`: an index of the substrings of text columns (full-text search's trigram
+ * index), so that an exact substring match need not read every row. `finds` says whether it can answer
+ * for a column and value (a value too short for it cannot be looked up); `condition` restricts the rows of
+ * `table` to those whose column holds the value, bound as `name` to what `bind` gives.
+ */
+export interface SubstringIndex {
+  finds(column: SQLiteColumn, value: string): boolean;
+  condition(table: SQLiteTable & { id: SQLiteColumn }, name: string): SQL;
+  bind(column: SQLiteColumn, value: string): string;
 }
 
 export const defineList = (spec: ListSpec): ListSpec => spec;

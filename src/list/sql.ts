@@ -6,7 +6,7 @@ import { KhabarError } from '../errors.js';
 import { inIdList } from '../resources/shared/relations.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import type { Condition, ListPage, ListQuery, SortKey } from './query.js';
-import type { FilterSpec, ListSpec } from './spec.js';
+import type { FilterSpec, ListSpec, SubstringIndex } from './spec.js';
 
 type Table = SQLiteTable & { id: SQLiteColumn };
 type Row = Record<string, unknown>;
@@ -16,8 +16,18 @@ type CursorValue = string | number | null;
 const placeholder = (name: string) => sql.placeholder(name);
 const maxCachedShapes = 500;
 
-/** The condition one filter puts on the listed rows; every value is a placeholder named `name`. */
-function filterCondition(table: Table, filter: FilterSpec, { op, value }: Condition, name: string): SQL {
+/** The substring index and the value to bind, when the list has an index that answers this condition. */
+function substringLookup(spec: ListSpec, filter: FilterSpec, { op, value }: Condition): { index: SubstringIndex; match: string } | undefined {
+  const index = spec.substrings;
+  if (op !== 'contains' || filter.kind !== 'column' || !index?.finds(filter.column, value as string)) return undefined;
+  return { index, match: index.bind(filter.column, value as string) };
+}
+
+/**
+ * The condition one filter puts on the listed rows; every value is a placeholder named `name`. A `contains`
+ * the substring index answers is looked up there; any other tests each row.
+ */
+function filterCondition(table: Table, filter: FilterSpec, { op, value }: Condition, name: string, substrings?: SubstringIndex): SQL {
   if (filter.kind === 'link') {
     const owners = (where: SQL) => sql`${table.id} in (select ${filter.owner} from ${filter.owner.table} where ${where})`;
     const match = op === 'in' || op === 'nin' ? inIdList(filter.value, name) : sql`${filter.value} = ${placeholder(name)}`;
@@ -43,7 +53,7 @@ function filterCondition(table: Table, filter: FilterSpec, { op, value }: Condit
     case 'nin':
       return sql`(${not(inIdList(column, name))} or ${column} is null)`;
     case 'contains':
-      return sql`instr(${column}, ${p}) > 0`;
+      return substrings ? substrings.condition(table, name) : sql`instr(${column}, ${p}) > 0`;
     case 'startswith':
       // A range rather than LIKE, so the column's index serves it.
       return sql`${column} >= ${p} and ${column} < ${placeholder(`${name}_end`)}`;
@@ -122,9 +132,11 @@ export function createListing(db: Db, table: Table, spec: ListSpec, selection: R
     const values: Row = {};
     const shape: unknown[] = [];
     (query.filters ?? []).forEach((condition, i) => {
-      conditions.push(filterCondition(table, spec.filters[condition.field]!, condition, `f${i}`));
-      Object.assign(values, filterValues(condition, `f${i}`));
-      shape.push([condition.field, condition.op, condition.op === 'null' ? condition.value : 0]);
+      const filter = spec.filters[condition.field]!;
+      const lookup = substringLookup(spec, filter, condition);
+      conditions.push(filterCondition(table, filter, condition, `f${i}`, lookup?.index));
+      Object.assign(values, lookup ? { [`f${i}`]: lookup.match } : filterValues(condition, `f${i}`));
+      shape.push([condition.field, condition.op, condition.op === 'null' ? condition.value : lookup ? 'indexed' : 0]);
     });
     for (const extension of spec.extensions ?? []) {
       const value = query.extensions?.[extension.name];

@@ -6,7 +6,8 @@ import { normaliseArabic } from '../text/arabic.js';
 import { rememberedPerWord } from '../text/remembered.js';
 import { stemArabic, wordTexts } from '../text/stem.js';
 import { readFields, searchSources, searchTypes, type SearchField, type SearchType } from './sources.js';
-import { searchDocuments, searchIndex } from './table.js';
+import { substringColumns } from './substrings.js';
+import { searchDocuments, searchIndex, substringIndex } from './table.js';
 
 const rememberedStem = rememberedPerWord(stemArabic);
 
@@ -45,6 +46,11 @@ export function searchIndexer(db: Db) {
     })
     .prepare();
   const deleteEntry = db.delete(searchIndex).where(eq(searchIndex.rowid, placeholder('doc'))).prepare();
+  const insertSubstrings = db
+    .insert(substringIndex)
+    .values({ rowid: placeholder('doc'), ...Object.fromEntries(substringColumns.map((name) => [name, placeholder(name)])) })
+    .prepare();
+  const deleteSubstrings = db.delete(substringIndex).where(eq(substringIndex.rowid, placeholder('doc'))).prepare();
 
   const documentOf = (type: SearchType, id: string) => (findDocument.get({ id, type }) as { doc_id: number } | undefined)?.doc_id;
 
@@ -52,16 +58,17 @@ export function searchIndexer(db: Db) {
     const doc = documentOf(type, id);
     if (doc === undefined) return;
     deleteEntry.run({ doc });
+    deleteSubstrings.run({ doc });
     deleteDocument.run({ doc });
   }
 
   const totalChanges = () => db.get<{ n: number }>(sql`select total_changes() as n`).n;
 
   /** Runs FTS5 merge steps of up to 500 pages, each in its own transaction, until one finds nothing left to do. */
-  function finishMerges() {
+  function finishMerges(index: typeof searchIndex | typeof substringIndex) {
     for (let step = 0; step < maxMergeSteps; step++) {
       const before = totalChanges();
-      db.run(sql`insert into search_index (search_index, rank) values ('merge', 500)`);
+      db.run(sql`insert into ${index} (${index}, rank) values ('merge', 500)`);
       // FTS5's documented test for "no work done": the change count moved by less than two.
       if (totalChanges() - before < 2) return;
     }
@@ -74,6 +81,7 @@ export function searchIndexer(db: Db) {
     const body = analyse(readFields(source.body, row));
     const doc = Number(insertDocument.run({ type, id: row.id }).lastInsertRowid);
     insertEntry.run({ doc, type, title: title.words, title_stem: title.stems, body: body.words, body_stem: body.stems });
+    insertSubstrings.run({ doc, ...Object.fromEntries(substringColumns.map((name) => [name, row[name] ?? null])) });
   }
 
   /** Indexes a record anew, whether or not it has an entry. */
@@ -92,7 +100,7 @@ export function searchIndexer(db: Db) {
       };
     },
     /**
-     * Empties the index and indexes every record again, in one transaction, then finishes the merges the load
+     * Empties both indices and indexes every record again, in one transaction, then finishes the merges the load
      * left in progress. Left to the next writes, those merges made the first writes after a rebuild at 100,000
      * articles take half a second each and grow the WAL to 46 MB. Merging everything into one segment
      * (`optimize`) would also do, but one segment's long doclists cost search about 12 MB more memory.
@@ -101,6 +109,7 @@ export function searchIndexer(db: Db) {
       const counts = db.transaction(() => {
         db.delete(searchDocuments).run();
         db.run(sql`insert into search_index (search_index) values ('delete-all')`);
+        db.run(sql`insert into substring_index (substring_index) values ('delete-all')`);
         const indexed = {} as Record<SearchType, number>;
         for (const type of searchTypes) {
           const rows = db.select().from(searchSources[type].table as SQLiteTable).all() as Row[];
@@ -109,7 +118,8 @@ export function searchIndexer(db: Db) {
         }
         return indexed;
       });
-      finishMerges();
+      finishMerges(searchIndex);
+      finishMerges(substringIndex);
       return counts;
     },
   };

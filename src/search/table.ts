@@ -1,8 +1,8 @@
 import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
 /*
- * Query-builder handles for the search tables. They are created by the custom migration
- * 0001_search_index.sql (drizzle-kit cannot express an FTS5 table), so they are deliberately not
+ * Query-builder handles for the search tables. They are created by the custom migrations
+ * 0004_search_index.sql and 0008_substring_index.sql (drizzle-kit cannot express an FTS5 table), so they are deliberately not
  * exported from db/schema.ts: drizzle-kit must not try to create them a second time.
  */
 
@@ -21,4 +21,17 @@ export const searchIndex = sqliteTable('search_index', {
   title_stem: text().notNull(),
   body: text().notNull(),
   body_stem: text().notNull(),
+});
+
+/**
+ * The FTS5 trigram table behind the list filter `contains` (migration 0008), keyed like the full-text index
+ * by `search_documents`: one column for each text column a list filters, null where a record has none.
+ */
+export const substringIndex = sqliteTable('substring_index', {
+  rowid: integer().primaryKey(),
+  slug: text(),
+  title: text(),
+  name: text(),
+  language: text(),
+  country: text(),
 });

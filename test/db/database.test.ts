@@ -116,3 +116,30 @@ t.test('the date-time migration rewrites stored date-times in UTC with milliseco
     { slug: 'time', starts_at: '2026-11-26T05:00:00.000Z', version: 2 },
   ]);
 });
+
+t.test('the substring-index migration indexes the records written before it', async (t) => {
+  const dir = tempDir(t);
+  const file = migratedUpTo(dir, '0008_substring_index');
+  const old = new Sqlite(file);
+  old.exec(`
+    insert into articles (id, slug, version, created_at, updated_at, title, language, body, body_text) values ('a1', 'مقال-قديم', 1, 'c', 'u', 'اجتماع وزارتي الداخلية', 'ar', '[]', '');
+    insert into people (id, slug, version, created_at, updated_at, name, aliases, country) values ('p1', 'سالم', 1, 'c', 'u', 'سالم المطيري', '[]', 'KW');
+    insert into organisations (id, slug, version, created_at, updated_at, name, kind, aliases) values ('o1', 'وزارة', 1, 'c', 'u', 'وزارة الداخلية', 'ministry', '[]');
+    insert into meetings (id, slug, version, created_at, updated_at, title, status) values ('m1', 'لقاء', 1, 'c', 'u', 'لقاء تنسيقي', 'held');
+    insert into search_documents (doc_id, type, record_id) values (1, 'articles', 'a1'), (2, 'people', 'p1'), (3, 'organisations', 'o1'), (4, 'meetings', 'm1');
+  `);
+  old.close();
+
+  const database = openDatabase(`file:${file}`);
+  t.teardown(() => database.close());
+  const found = database.sqlite.prepare(
+    'select d.record_id from substring_index s join search_documents d on d.doc_id = s.rowid where substring_index match ? order by d.record_id',
+  );
+  t.same(found.pluck().all('title : "ارتي الد"'), ['a1'], 'an article title, across a space');
+  t.same(found.pluck().all('name : "الداخل"'), ['o1'], 'an organisation name');
+  t.same(found.pluck().all('name : "م المطي"'), ['p1'], 'a person name');
+  t.same(found.pluck().all('country : "KW"'), [], 'two characters hold no trigram');
+  t.same(found.pluck().all('title : "تنسيق"'), ['m1'], 'a meeting title');
+  t.same(found.pluck().all('slug : "مقال-قد"'), ['a1'], 'a slug');
+  t.equal(database.sqlite.prepare("select v from substring_index_config where k = 'automerge'").pluck().get(), 8);
+});

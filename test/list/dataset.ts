@@ -1,5 +1,6 @@
 import type { App } from '../../src/app.js';
 import { newId } from '../../src/db/ids.js';
+import { searchIndexer } from '../../src/search/indexer.js';
 import { recordStatements, type StatementCall } from '../helper.js';
 
 export const rowsPerResource = 1000;
@@ -16,7 +17,8 @@ const pick = <T>(values: readonly T[], i: number): T => values[i % values.length
 
 /**
  * Adds `rowsPerResource` records of each kind to the app's database with direct inserts in one transaction,
- * with links between them, duplicate and NULL sort keys, and updated_at values that repeat.
+ * with links between them, duplicate and NULL sort keys, and updated_at values that repeat. Direct inserts
+ * bypass the search indexer, so the index is rebuilt after them, as the synthetic seed does.
  */
 export function generateDataset(app: App) {
   const { sqlite } = app.database;
@@ -62,6 +64,7 @@ export function generateDataset(app: App) {
       insert('article_meetings', { article_id: row.id, position: 0, subject_id: meetings[i % 60]! });
     }
   })();
+  searchIndexer(app.database.db).rebuild();
 }
 
 /**

@@ -1,5 +1,6 @@
 import { columnFilter, defineList, embedMany, linkFilter, recordFilters } from '../../list/spec.js';
 import { searchListExtension } from '../../search/list-extension.js';
+import { substringSearch } from '../../search/substrings.js';
 import { articleMeetings, articleOrganisations, articlePeople, articles } from './table.js';
 
 export const articleList = defineList({
@@ -19,5 +20,6 @@ export const articleList = defineList({
     meetings: embedMany('meeting_ids', 'meetings'),
   },
   extensions: [searchListExtension('articles')],
+  substrings: substringSearch,
   examples: { sort: '-published_at,title', filter: { language: { eq: 'ar' }, published_at: { gte: '2026-01-01' } }, fields: 'id,slug,title,person_ids', include: 'people,organisations' },
 });

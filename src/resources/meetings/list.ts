@@ -1,5 +1,6 @@
 import { columnFilter, defineList, embedMany, embedNested, embedOne, linkFilter, recordFilters } from '../../list/spec.js';
 import { searchListExtension } from '../../search/list-extension.js';
+import { substringSearch } from '../../search/substrings.js';
 import { meetingOrganisations, meetingParticipants, meetings } from './table.js';
 
 export const meetingList = defineList({
@@ -21,5 +22,6 @@ export const meetingList = defineList({
     articles: embedMany('article_ids', 'articles'),
   },
   extensions: [searchListExtension('meetings')],
+  substrings: substringSearch,
   examples: { sort: '-starts_at', filter: { status: { eq: 'held' } }, fields: 'id,slug,title,participants', include: 'host,participants.person' },
 });

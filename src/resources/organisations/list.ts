@@ -1,5 +1,6 @@
 import { columnFilter, defineList, embedNested, embedOne, embedReverse, recordFilters } from '../../list/spec.js';
 import { searchListExtension } from '../../search/list-extension.js';
+import { substringSearch } from '../../search/substrings.js';
 import { articleOrganisations } from '../articles/table.js';
 import { meetingOrganisations } from '../meetings/table.js';
 import { organisations } from './table.js';
@@ -21,5 +22,6 @@ export const organisationList = defineList({
     articles: embedReverse(articleOrganisations, articleOrganisations.subject_id, articleOrganisations.article_id, 'articles'),
   },
   extensions: [searchListExtension('organisations')],
+  substrings: substringSearch,
   examples: { sort: 'name', filter: { kind: { in: 'ministry,agency' }, country: { eq: 'KW' } }, fields: 'id,slug,name,kind', include: 'parent,members.person' },
 });

@@ -1,5 +1,6 @@
 import { columnFilter, defineList, embedNested, embedReverse, linkFilter, recordFilters } from '../../list/spec.js';
 import { searchListExtension } from '../../search/list-extension.js';
+import { substringSearch } from '../../search/substrings.js';
 import { articlePeople } from '../articles/table.js';
 import { meetingParticipants } from '../meetings/table.js';
 import { affiliations, people } from './table.js';
@@ -18,5 +19,6 @@ export const personList = defineList({
     articles: embedReverse(articlePeople, articlePeople.subject_id, articlePeople.article_id, 'articles'),
   },
   extensions: [searchListExtension('people')],
+  substrings: substringSearch,
   examples: { sort: 'name', filter: { country: { eq: 'KW' } }, fields: 'id,slug,name,honorific', include: 'affiliations.organisation' },
 });

@@ -1,0 +1,20 @@
+import { getTableColumns, sql } from 'drizzle-orm';
+import type { SubstringIndex } from '../list/spec.js';
+import { searchDocuments, substringIndex } from './table.js';
+
+/** The text columns the substring index holds, by name (all of its columns but the rowid). */
+export const substringColumns = Object.keys(getTableColumns(substringIndex)).filter((name) => name !== 'rowid');
+
+/**
+ * Trigrams: a value of fewer characters has none to look up. A NUL would end the MATCH string early, and
+ * with it the value, so such a value is tested row by row like a short one.
+ */
+const findable = (value: string) => [...value].length >= 3 && !value.includes('\0');
+
+/** `contains` from the trigram index: the records whose column holds the value, as one phrase of its trigrams. */
+export const substringSearch: SubstringIndex = {
+  finds: (column, value) => substringColumns.includes(column.name) && findable(value),
+  condition: (table, name) =>
+    sql`${table.id} in (select ${searchDocuments.record_id} from ${substringIndex} join ${searchDocuments} on ${searchDocuments.doc_id} = ${substringIndex.rowid} where ${substringIndex} match ${sql.placeholder(name)})`,
+  bind: (column, value) => `${column.name} : "${value.replaceAll('"', '""')}"`,
+};

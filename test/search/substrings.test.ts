@@ -1,0 +1,96 @@
+import fc from 'fast-check';
+import t from 'tap';
+import { operatorsOf } from '../../src/list/params.js';
+import { articleList } from '../../src/resources/articles/list.js';
+import { meetingList } from '../../src/resources/meetings/list.js';
+import { organisationList } from '../../src/resources/organisations/list.js';
+import { personList } from '../../src/resources/people/list.js';
+import { substringColumns, substringSearch } from '../../src/search/substrings.js';
+import { auth, body, build, recordStatements } from '../helper.js';
+
+const json = { ...auth, 'content-type': 'application/json' };
+const containing = (path: string, field: string, value: string) =>
+  `/v1/${path}?filter%5B${field}%5D%5Bcontains%5D=${encodeURIComponent(value)}&fields=id&limit=100`;
+
+/** Titles that share letters, marks, spaces and quotes, so that needles cut from one are often in others too. */
+const alphabet = [...'ابتثجحعلمنيةىأإآـًٌَُِّْ٣'.split(''), ' ', '"', "'", 'a', 'A', 'é', '👍', '*', ':'];
+const titleArbitrary = fc.string({ unit: fc.constantFrom(...alphabet), minLength: 3, maxLength: 24 });
+
+t.test('contains finds exactly the titles that hold the value, from the trigram index or row by row', async (t) => {
+  const app = await build(t);
+  const titles = fc.sample(titleArbitrary, { numRuns: 60, seed: 8 });
+  for (const [i, title] of titles.entries()) {
+    const created = await app.inject({ method: 'POST', url: '/v1/articles', headers: json, payload: { slug: `مقطع-${i}`, title, language: 'ar', body: [{ type: 'paragraph', text: 'نص' }] } });
+    t.equal(created.statusCode, 201, title);
+  }
+  const stored = app.database.sqlite.prepare('select id, title from articles').all() as Array<{ id: string; title: string }>;
+
+  const cutFromTitle = fc
+    .tuple(fc.constantFrom(...titles), fc.nat(), fc.integer({ min: 1, max: 8 }))
+    .map(([title, start, length]) => {
+      const chars = [...title];
+      const from = start % chars.length;
+      return chars.slice(from, from + length).join('');
+    });
+  await fc.assert(
+    fc.asyncProperty(fc.oneof(cutFromTitle, titleArbitrary), async (needle) => {
+      const response = await app.inject({ url: containing('articles', 'title', needle) });
+      if (response.statusCode !== 200) return false;
+      const found = body(response).data.map((r: { id: string }) => r.id).sort();
+      const expected = stored.filter((a) => a.title.includes(needle)).map((a) => a.id).sort();
+      return JSON.stringify(found) === JSON.stringify(expected) && body(response).meta.total === expected.length;
+    }),
+    { numRuns: 300, seed: 29 },
+  );
+  t.pass('300 values agree with String.prototype.includes');
+
+  const caseFolded = await app.inject({ url: containing('articles', 'language', 'AR') });
+  t.same(body(caseFolded).data, [], 'exact: letter case counts, as with instr');
+  const withNul = await app.inject({ url: containing('articles', 'title', 'اب\u0000ت') });
+  t.equal(withNul.statusCode, 200, 'a NUL is tested row by row, not cut short');
+});
+
+t.test('every filter that takes contains has a column in the substring index', async (t) => {
+  for (const spec of [articleList, personList, organisationList, meetingList]) {
+    t.equal(spec.substrings, substringSearch);
+    for (const [name, filter] of Object.entries(spec.filters)) {
+      if (filter.kind !== 'column' || !operatorsOf(filter).includes('contains')) continue;
+      t.ok(substringColumns.includes(filter.column.name), `${name}: ${filter.column.name} is indexed`);
+    }
+  }
+});
+
+t.test('contains of three characters or more reads the trigram index, not every row', async (t) => {
+  const app = await build(t);
+  const plans = async (url: string) => {
+    const calls = await recordStatements(app, () => app.inject({ url }));
+    return calls.flatMap((call) =>
+      (app.database.sqlite.prepare(`explain query plan ${call.source}`).all(...call.args) as Array<{ detail: string }>).map((step) => step.detail),
+    );
+  };
+  for (const [path, field] of [['articles', 'title'], ['articles', 'slug'], ['people', 'name'], ['organisations', 'name'], ['meetings', 'title']]) {
+    const long = await plans(containing(path!, field!, 'الداخلية'));
+    t.ok(long.some((detail) => detail.startsWith('SCAN substring_index VIRTUAL TABLE')), `${path} ${field}: the index answers`);
+    t.notOk(long.some((detail) => detail.includes('instr')), `${path} ${field}: no row by row test`);
+  }
+  const short = await app.inject({ url: containing('articles', 'title', 'ال') });
+  t.ok(body(short).meta.total > 0, 'two characters are tested row by row, and still found');
+});
+
+t.test('the substring index follows every write, and npm run search:reindex rebuilds it', async (t) => {
+  const app = await build(t);
+  const ids = async (value: string) => body(await app.inject({ url: containing('people', 'name', value) })).data.map((r: { id: string }) => r.id);
+  const created = body(await app.inject({ method: 'POST', url: '/v1/people', headers: json, payload: { slug: 'سالم-المطيري', name: 'سالم المطيري' } })).data;
+  t.same(await ids('م المط'), [created.id], 'found after create, across the space');
+
+  await app.inject({ method: 'PATCH', url: `/v1/people/${created.id}`, headers: json, payload: { name: 'سالم العنزي' } });
+  t.same(await ids('م المط'), [], 'the old name is gone after an update');
+  t.same(await ids('العنزي'), [created.id], 'the new name is found');
+
+  const { searchIndexer } = await import('../../src/search/indexer.js');
+  searchIndexer(app.database.db).rebuild();
+  t.same(await ids('العنزي'), [created.id], 'and again after a rebuild');
+
+  t.equal((await app.inject({ method: 'DELETE', url: `/v1/people/${created.id}`, headers: auth })).statusCode, 204);
+  t.same(await ids('العنزي'), [], 'gone after delete');
+});
