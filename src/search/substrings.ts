@@ -1,5 +1,6 @@
 import { getTableColumns, sql } from 'drizzle-orm';
 import type { SubstringIndex } from '../list/spec.js';
+import type { SearchType } from './sources.js';
 import { searchDocuments, substringIndex } from './table.js';
 
 /** The text columns the substring index holds, by name (all of its columns but the rowid). */
@@ -11,10 +12,15 @@ export const substringColumns = Object.keys(getTableColumns(substringIndex)).fil
  */
 const findable = (value: string) => [...value].length >= 3 && !value.includes('\0');
 
-/** `contains` from the trigram index: the records whose column holds the value, as one phrase of its trigrams. */
-export const substringSearch: SubstringIndex = {
-  finds: (column, value) => substringColumns.includes(column.name) && findable(value),
-  condition: (table, name) =>
-    sql`${table.id} in (select ${searchDocuments.record_id} from ${substringIndex} join ${searchDocuments} on ${searchDocuments.doc_id} = ${substringIndex.rowid} where ${substringIndex} match ${sql.placeholder(name)})`,
-  bind: (column, value) => `${column.name} : "${value.replaceAll('"', '""')}"`,
-};
+/**
+ * `contains` on a list of this type, from the trigram index: the records of the type whose column holds the
+ * value, matched as one phrase of its trigrams.
+ */
+export function substringSearch(type: SearchType): SubstringIndex {
+  return {
+    finds: (column, value) => substringColumns.includes(column.name) && findable(value),
+    condition: (table, name) =>
+      sql`${table.id} in (select ${searchDocuments.record_id} from ${substringIndex} join ${searchDocuments} on ${searchDocuments.doc_id} = ${substringIndex.rowid} where ${substringIndex} match ${sql.placeholder(name)} and ${searchDocuments.type} = ${type})`,
+    bind: (column, value) => `${column.name} : "${value.replaceAll('"', '""')}"`,
+  };
+}

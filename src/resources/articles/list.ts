@@ -20,6 +20,6 @@ export const articleList = defineList({
     meetings: embedMany('meeting_ids', 'meetings'),
   },
   extensions: [searchListExtension('articles')],
-  substrings: substringSearch,
+  substrings: substringSearch('articles'),
   examples: { sort: '-published_at,title', filter: { language: { eq: 'ar' }, published_at: { gte: '2026-01-01' } }, fields: 'id,slug,title,person_ids', include: 'people,organisations' },
 });

@@ -22,6 +22,6 @@ export const meetingList = defineList({
     articles: embedMany('article_ids', 'articles'),
   },
   extensions: [searchListExtension('meetings')],
-  substrings: substringSearch,
+  substrings: substringSearch('meetings'),
   examples: { sort: '-starts_at', filter: { status: { eq: 'held' } }, fields: 'id,slug,title,participants', include: 'host,participants.person' },
 });

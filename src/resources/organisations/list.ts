@@ -22,6 +22,6 @@ export const organisationList = defineList({
     articles: embedReverse(articleOrganisations, articleOrganisations.subject_id, articleOrganisations.article_id, 'articles'),
   },
   extensions: [searchListExtension('organisations')],
-  substrings: substringSearch,
+  substrings: substringSearch('organisations'),
   examples: { sort: 'name', filter: { kind: { in: 'ministry,agency' }, country: { eq: 'KW' } }, fields: 'id,slug,name,kind', include: 'parent,members.person' },
 });

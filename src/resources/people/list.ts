@@ -19,6 +19,6 @@ export const personList = defineList({
     articles: embedReverse(articlePeople, articlePeople.subject_id, articlePeople.article_id, 'articles'),
   },
   extensions: [searchListExtension('people')],
-  substrings: substringSearch,
+  substrings: substringSearch('people'),
   examples: { sort: 'name', filter: { country: { eq: 'KW' } }, fields: 'id,slug,name,honorific', include: 'affiliations.organisation' },
 });
