@@ -130,6 +130,7 @@ export function listParams(options: ListParamsOptions) {
         .meta({
           description:
             '`filter[field]=value` (equality) or `filter[field][op]=value`. `in`/`nin` take a comma list, `null` takes true/false; ' +
+            '`contains` is an exact substring match and `startswith` a prefix (letter case and marks count); ' +
             `dates are ISO 8601 (a date, or a date-time). Filters: ${filterDoc}`,
           example: examples.filter,
           style: 'deepObject',
