@@ -19,7 +19,7 @@ export function analyse(fields: SearchField[]): { words: string; stems: string }
 
 type Row = Record<string, unknown>;
 
-/** A bound on the merge steps after a rebuild: 13 finish the work at 100,000 articles. */
+/** A bound on the merge steps after a rebuild: at 100,000 articles the full-text index needs 13, the substring index 28. */
 const maxMergeSteps = 10_000;
 
 /** Writes and removes index entries; every call runs inside the caller's transaction. */
@@ -64,8 +64,11 @@ export function searchIndexer(db: Db) {
 
   const totalChanges = () => db.get<{ n: number }>(sql`select total_changes() as n`).n;
 
+  /** The FTS5 tables this indexer writes: the full-text index and the substring index behind `contains`. */
+  const ftsTables = [searchIndex, substringIndex] as const;
+
   /** Runs FTS5 merge steps of up to 500 pages, each in its own transaction, until one finds nothing left to do. */
-  function finishMerges(index: typeof searchIndex | typeof substringIndex) {
+  function finishMerges(index: (typeof ftsTables)[number]) {
     for (let step = 0; step < maxMergeSteps; step++) {
       const before = totalChanges();
       db.run(sql`insert into ${index} (${index}, rank) values ('merge', 500)`);
@@ -108,8 +111,7 @@ export function searchIndexer(db: Db) {
     rebuild(): Record<SearchType, number> {
       const counts = db.transaction(() => {
         db.delete(searchDocuments).run();
-        db.run(sql`insert into search_index (search_index) values ('delete-all')`);
-        db.run(sql`insert into substring_index (substring_index) values ('delete-all')`);
+        for (const index of ftsTables) db.run(sql`insert into ${index} (${index}) values ('delete-all')`);
         const indexed = {} as Record<SearchType, number>;
         for (const type of searchTypes) {
           const rows = db.select().from(searchSources[type].table as SQLiteTable).all() as Row[];
@@ -118,8 +120,7 @@ export function searchIndexer(db: Db) {
         }
         return indexed;
       });
-      finishMerges(searchIndex);
-      finishMerges(substringIndex);
+      ftsTables.forEach(finishMerges);
       return counts;
     },
   };
