@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseDatabaseUrl } from './db/url.js';
 
 /** A bearer token allowed to write, with the name that provenance records carry. */
 export interface ApiToken {
@@ -45,7 +46,10 @@ const environment = z.object({
   DATABASE_URL: optional(
     z
       .string()
-      .regex(/^file:.+/, 'must start with file: (the only engine so far is SQLite)')
+      .superRefine((url, ctx) => {
+        const location = parseDatabaseUrl(url);
+        if ('problem' in location) ctx.addIssue({ code: 'custom', message: location.problem });
+      })
       .default('file:./data/khabar.db'),
   ),
   API_TOKENS: optional(z.string().default('').transform(parseTokens)),

@@ -7,6 +7,7 @@ import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { groupCommit, type GroupCommit } from './group-commit.js';
 import * as schema from './schema.js';
+import { inMemory, parseDatabaseUrl } from './url.js';
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Sqlite.Database };
 
@@ -24,11 +25,16 @@ export class DatabaseError extends Error {
   override name = 'DatabaseError';
 }
 
-/** `file:path` or `file::memory:`; the scheme is where a PostgreSQL engine will plug in. */
-function sqlitePath(url: string): string {
-  const path = url.replace(/^file:/, '');
-  if (path === ':memory:') return path;
-  mkdirSync(dirname(path), { recursive: true });
+/** The SQLite file (or `:memory:`) a `DATABASE_URL` names; the scheme is where a PostgreSQL engine will plug in. */
+export function sqlitePath(url: string): string {
+  const location = parseDatabaseUrl(url);
+  if ('problem' in location) throw new DatabaseError(`invalid DATABASE_URL: ${location.problem}`);
+  return location.path;
+}
+
+/** Its folder is created, so a fresh deployment needs no set-up step. */
+function creatingFolder(path: string): string {
+  if (path !== inMemory) mkdirSync(dirname(path), { recursive: true });
   return path;
 }
 
@@ -49,7 +55,7 @@ function refuseUnknownMigrations(sqlite: Sqlite.Database) {
 
 function connect(url: string): Sqlite.Database {
   try {
-    return new Sqlite(sqlitePath(url));
+    return new Sqlite(creatingFolder(sqlitePath(url)));
   } catch (error) {
     throw new DatabaseError(`cannot open database ${url}: ${(error as Error).message}`);
   }

@@ -1,0 +1,30 @@
+/** Where a `DATABASE_URL` keeps the database: a file path as written, or SQLite's `:memory:`. */
+export type DatabaseLocation = { path: string } | { problem: string };
+
+export const inMemory = ':memory:';
+
+/**
+ * Reads `file:<path>`, `file:///<absolute path>` or `file::memory:`. The path is taken literally, so
+ * every form that SQLite or a shell would read differently is refused rather than guessed at: a query
+ * string or fragment (SQLite's URI parameters), a leading `~` (no shell expands it here), a second
+ * scheme, a host, whitespace around the value or the path, control characters, an empty path.
+ */
+export function parseDatabaseUrl(url: string): DatabaseLocation {
+  if (url !== url.trim()) return { problem: 'has whitespace around it' };
+  if (!url.startsWith('file:')) return { problem: 'must start with file: (the only engine so far is SQLite)' };
+  let path = url.slice('file:'.length);
+  if (path === inMemory) return { path };
+  if (path.startsWith('//')) {
+    if (!path.startsWith('///')) return { problem: 'names a host (file://host/…): write file:/path or file:///path' };
+    path = path.slice(2);
+  }
+  if (path === '') return { problem: 'has no path: write file:<path> or file::memory:' };
+  if (path !== path.trim()) return { problem: 'its path has whitespace around it' };
+  if (/[?#]/.test(path)) return { problem: 'query strings and fragments are not supported: the path is taken literally' };
+  if (path.startsWith(':')) return { problem: `only ${inMemory} may start with a colon` };
+  if (/^[a-z][a-z0-9+.-]*:/i.test(path)) return { problem: `has a second scheme (${path.slice(0, path.indexOf(':') + 1)}): write file:<path>` };
+  if (path.startsWith('~')) return { problem: '~ is not expanded: write the home folder out, or a path relative to the working folder' };
+  if (/[\u0000-\u001f\u007f]/.test(path)) return { problem: 'its path has a control character' };
+  if (path.length > 4096) return { problem: 'its path is longer than 4096 characters' };
+  return { path };
+}

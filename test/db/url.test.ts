@@ -1,0 +1,70 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { loadConfig } from '../../src/config.js';
+import { openDatabase } from '../../src/db/database.js';
+import { parseDatabaseUrl } from '../../src/db/url.js';
+import { serverScript } from '../server-process.js';
+
+t.setTimeout(120_000);
+
+t.test('DATABASE_URL: the documented forms name a path taken literally', async (t) => {
+  const cases: Array<[string, string]> = [
+    ['file:./data/khabar.db', './data/khabar.db'],
+    ['file:data/khabar.db', 'data/khabar.db'],
+    ['file:/var/lib/khabar/khabar.db', '/var/lib/khabar/khabar.db'],
+    ['file:///var/lib/khabar/khabar.db', '/var/lib/khabar/khabar.db'],
+    ['file::memory:', ':memory:'],
+    ['file:أخبار/خبر ١.db', 'أخبار/خبر ١.db'],
+    ['file:/srv/a~b/x.db', '/srv/a~b/x.db'],
+  ];
+  for (const [url, path] of cases) {
+    t.same(parseDatabaseUrl(url), { path }, url);
+    t.equal(loadConfig({ DATABASE_URL: url }).databaseUrl, url, `${url} is accepted`);
+  }
+  t.equal(loadConfig({}).databaseUrl, 'file:./data/khabar.db', 'the default');
+  t.equal(loadConfig({ DATABASE_URL: '' }).databaseUrl, 'file:./data/khabar.db', 'empty means not set');
+});
+
+const refused: Array<[string, RegExp]> = [
+  ['file:/x/q.db?mode=ro', /query strings and fragments are not supported/],
+  ['file:/x/q.db#main', /query strings and fragments are not supported/],
+  ['file:file:/x/q.db', /second scheme \(file:\)/],
+  ['file:FILE:/x/q.db', /second scheme/],
+  ['file:sqlite:q.db', /second scheme \(sqlite:\)/],
+  ['file:~/x.db', /~ is not expanded/],
+  ['file: /x/q.db', /its path has whitespace around it/],
+  ['file:/x/q.db ', /has whitespace around it/],
+  [' file:/x/q.db', /has whitespace around it/],
+  ['file:', /has no path/],
+  ['file://server/share/q.db', /names a host/],
+  ['file::memory:?cache=shared', /query strings and fragments are not supported/],
+  ['file::memory:x', /only :memory: may start with a colon/],
+  ['file:/x/q\u0000.db', /control character/],
+  [`file:/${'x'.repeat(5000)}`, /longer than 4096/],
+  ['postgres://localhost/khabar', /must start with file:/],
+  ['/x/q.db', /must start with file:/],
+];
+
+t.test('DATABASE_URL: every form read another way elsewhere is a one-line error naming it', async (t) => {
+  for (const [url, message] of refused) {
+    t.throws(() => loadConfig({ DATABASE_URL: url }), { name: 'ConfigError', message: /^invalid DATABASE_URL: / }, JSON.stringify(url));
+    t.throws(() => loadConfig({ DATABASE_URL: url }), { message }, `${JSON.stringify(url)}: says why`);
+    t.throws(() => openDatabase(url), { name: 'DatabaseError', message: /invalid DATABASE_URL: / }, `${JSON.stringify(url)}: openDatabase refuses it too`);
+  }
+});
+
+t.test('the server refuses them at start-up and creates no database anywhere', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'khabar-url-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  // Relative to the working folder, so a database created by mistake would appear in it.
+  for (const url of ['file:data/q.db?mode=ro', 'file:file:data/q.db', 'file:~/q.db', 'file: data/q.db']) {
+    const result = spawnSync(process.execPath, [serverScript], { cwd: dir, env: { ...process.env, DATABASE_URL: url, PORT: '0' }, encoding: 'utf8', timeout: 15_000 });
+    t.equal(result.status, 1, `${url}: exit 1`);
+    t.match(result.stderr, /^khabar: invalid DATABASE_URL: /, url);
+    t.equal(result.stderr.trim().split('\n').length, 1, 'one line');
+    t.same(readdirSync(dir), [], 'nothing was created');
+  }
+});
