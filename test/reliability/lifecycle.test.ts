@@ -131,7 +131,8 @@ t.test('npm run backup takes a consistent online copy while the server writes', 
   writing = false;
   await Promise.all(writers);
   t.equal(code, 0, output);
-  t.match(output, /^backed up \d+ pages to /);
+  t.match(output, new RegExp(`^backed up \\d+ pages of ${file} to ${copy}\n$`));
+  t.notOk(existsSync(`${copy}-wal`) || existsSync(`${copy}-shm`), 'the copy stands alone: no -wal or -shm beside it');
 
   const restored = new Sqlite(copy, { readonly: true });
   const live = new Sqlite(file, { readonly: true });
