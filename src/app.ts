@@ -9,7 +9,7 @@ import compression from './http/compression.js';
 import conditionalGet from './http/conditional-get.js';
 import cors from './http/cors.js';
 import { demoRoutes } from './http/demo.js';
-import errorHandler, { frameworkErrors } from './http/error-handler.js';
+import errorHandler, { clientErrorHandler, frameworkErrors } from './http/error-handler.js';
 import { healthRoutes } from './http/health.js';
 import idempotency from './http/idempotency.js';
 import jsonBody from './http/json-body.js';
@@ -23,6 +23,7 @@ import rateLimit from './http/rate-limit.js';
 import repeatedParameters from './http/repeated-parameters.js';
 import requestIds, { requestId } from './http/request-id.js';
 import securityHeaders from './http/security-headers.js';
+import { trustProxyOption } from './http/trust-proxy.js';
 import shutdown from './http/shutdown.js';
 import { serializerCompiler } from './http/serializer.js';
 import { factRoutes } from './facts/routes.js';
@@ -73,7 +74,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   const app = Fastify({
     logger: options.logger ?? loggerOptions(config, options.logStream),
     bodyLimit: config.bodyLimit,
-    trustProxy: config.trustProxy,
+    trustProxy: trustProxyOption(config.trustProxy),
+    // Slow clients: 408 when the request is not in within requestTimeout (headers within headersTimeout).
+    requestTimeout: config.timeouts.requestMs,
+    keepAliveTimeout: config.timeouts.keepAliveMs,
+    // node:http checks those deadlines every connectionsCheckingInterval (30 s by default): once a second instead.
+    http: { headersTimeout: config.timeouts.headersMs, requestTimeout: config.timeouts.requestMs, connectionsCheckingInterval: 1000 },
+    clientErrorHandler,
     genReqId: requestId,
     routerOptions: {
       // Gathers `filter[field][op]=value` into an object; Fastify's default parser leaves brackets alone.
