@@ -107,7 +107,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(shutdown);
   await app.register(securityHeaders);
   await app.register(cors, { origins: config.corsOrigins });
-  await app.register(bearerAuth, { tokens: config.apiTokens });
+  await app.register(bearerAuth, {
+    tokens: config.apiTokens,
+    maxFailures: config.authFailureRateLimitMax,
+    windowSeconds: config.rateLimitWindowSeconds,
+  });
   await app.register(allowedMethods);
   await app.register(mediaTypes);
   await app.register(preconditions, { required: config.requireIfMatch });
