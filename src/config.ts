@@ -84,7 +84,7 @@ const trustProxy = z
 /** Where clients reach khabar: the origin of every absolute URL in a response, never the request's Host. */
 const publicUrl = z
   .url({ protocol: /^https?$/ })
-  .regex(/^[^/]+\/\/[^/]+\/?$/, 'an origin such as https://news.example, without a path')
+  .regex(/^[^/]+\/\/[^/?#@]+\/?$/, 'an origin such as https://news.example, without a path, query or credentials')
   .transform((url) => url.replace(/\/$/, ''));
 
 /** `*` (any origin) or a comma-separated list of origins such as `https://news.example`. */
