@@ -129,8 +129,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(idempotency, { store: idempotencyStore(database.db, { ttlMs: day, inFlightMs: 60_000 }) });
   await app.register(largeBodies);
   await app.register(compression);
-  await app.register(openApi);
-  await app.register(representations);
+  await app.register(openApi, { publicUrl: config.publicUrl });
+  await app.register(representations, { publicUrl: config.publicUrl });
   await app.register(healthRoutes(database));
   await app.register(articleRoutes(repositories));
   await app.register(personRoutes(repositories));
