@@ -32,7 +32,7 @@ function parseResponse(text: string) {
   return { status: Number(statusLine.split(' ')[1]), headers, body: JSON.parse(body) as { code: string; status: number } };
 }
 
-t.test('a request line with raw non-ASCII bytes is answered with a 400 problem+json and the socket closed', async (t) => {
+t.test('a request line with raw non-ASCII bytes, or oversized headers, get a problem+json and the socket closed', async (t) => {
   const app = await build(t);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as { port: number };
@@ -43,6 +43,10 @@ t.test('a request line with raw non-ASCII bytes is answered with a 400 problem+j
   t.match(response.headers['content-type'], /^application\/problem\+json/);
   t.match(response.body, { code: 'malformed_request', status: 400 });
   t.equal(response.headers['content-length'], String(Buffer.byteLength(text.split('\r\n\r\n')[1]!)), 'Content-Length is the body in bytes');
+
+  const oversized = parseResponse((await rawExchange(port, [`GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`])).text);
+  t.equal(oversized.status, 431, 'headers over 16 KB');
+  t.match(oversized.body, { code: 'headers_too_large', status: 431 });
 });
 
 t.test('a body slower than REQUEST_TIMEOUT_MS gets 408 problem+json and its socket closed; the server goes on serving', async (t) => {
