@@ -76,9 +76,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
     bodyLimit: config.bodyLimit,
     trustProxy: trustProxyOption(config.trustProxy),
     // Slow clients: 408 when the request is not in within requestTimeout (headers within headersTimeout).
+    // Both places need requestTimeout: node:http checks headersTimeout against it when it creates the server,
+    // and Fastify sets it afterwards (to 0, no limit, unless told). node:http checks the deadlines every
+    // connectionsCheckingInterval, 30 s by default: once a second instead.
     requestTimeout: config.timeouts.requestMs,
     keepAliveTimeout: config.timeouts.keepAliveMs,
-    // node:http checks those deadlines every connectionsCheckingInterval (30 s by default): once a second instead.
     http: { headersTimeout: config.timeouts.headersMs, requestTimeout: config.timeouts.requestMs, connectionsCheckingInterval: 1000 },
     clientErrorHandler,
     genReqId: requestId,

@@ -144,7 +144,7 @@ export interface Config {
   apiTokens: ApiToken[];
   seed: 'auto' | 'never';
   bodyLimit: number;
-  /** false, a number of proxy hops, or the proxies' addresses and ranges (Fastify's trustProxy). */
+  /** false, a number of proxy hops, or the proxies' addresses and ranges (src/http/trust-proxy.ts passes it to Fastify). */
   trustProxy: false | number | string[];
   /** The origin of absolute URLs in responses (no trailing slash). */
   publicUrl: string;
