@@ -9,7 +9,7 @@ import compression from './http/compression.js';
 import conditionalGet from './http/conditional-get.js';
 import cors from './http/cors.js';
 import { demoRoutes } from './http/demo.js';
-import errorHandler, { frameworkErrors } from './http/error-handler.js';
+import errorHandler, { clientErrorHandler, frameworkErrors } from './http/error-handler.js';
 import { healthRoutes } from './http/health.js';
 import idempotency from './http/idempotency.js';
 import jsonBody from './http/json-body.js';
@@ -23,6 +23,7 @@ import rateLimit from './http/rate-limit.js';
 import repeatedParameters from './http/repeated-parameters.js';
 import requestIds, { requestId } from './http/request-id.js';
 import securityHeaders from './http/security-headers.js';
+import { trustProxyOption } from './http/trust-proxy.js';
 import shutdown from './http/shutdown.js';
 import { serializerCompiler } from './http/serializer.js';
 import { factRoutes } from './facts/routes.js';
@@ -73,7 +74,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   const app = Fastify({
     logger: options.logger ?? loggerOptions(config, options.logStream),
     bodyLimit: config.bodyLimit,
-    trustProxy: config.trustProxy,
+    trustProxy: trustProxyOption(config.trustProxy),
+    // Slow clients: 408 when the request is not in within requestTimeout (headers within headersTimeout).
+    // Both places need requestTimeout: node:http checks headersTimeout against it when it creates the server,
+    // and Fastify sets it afterwards (to 0, no limit, unless told). node:http checks the deadlines every
+    // connectionsCheckingInterval, 30 s by default: once a second instead.
+    requestTimeout: config.timeouts.requestMs,
+    keepAliveTimeout: config.timeouts.keepAliveMs,
+    http: { headersTimeout: config.timeouts.headersMs, requestTimeout: config.timeouts.requestMs, connectionsCheckingInterval: 1000 },
+    clientErrorHandler,
     genReqId: requestId,
     routerOptions: {
       // Gathers `filter[field][op]=value` into an object; Fastify's default parser leaves brackets alone.
@@ -100,7 +109,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(shutdown);
   await app.register(securityHeaders);
   await app.register(cors, { origins: config.corsOrigins });
-  await app.register(bearerAuth, { tokens: config.apiTokens });
+  await app.register(bearerAuth, {
+    tokens: config.apiTokens,
+    maxFailures: config.authFailureRateLimitMax,
+    windowSeconds: config.rateLimitWindowSeconds,
+  });
   await app.register(allowedMethods);
   await app.register(mediaTypes);
   await app.register(preconditions, { required: config.requireIfMatch });
@@ -118,8 +131,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(idempotency, { store: idempotencyStore(database.db, { ttlMs: day, inFlightMs: 60_000 }) });
   await app.register(largeBodies);
   await app.register(compression);
-  await app.register(openApi);
-  await app.register(representations);
+  await app.register(openApi, { publicUrl: config.publicUrl });
+  await app.register(representations, { publicUrl: config.publicUrl });
   await app.register(healthRoutes(database));
   await app.register(articleRoutes(repositories));
   await app.register(personRoutes(repositories));

@@ -18,6 +18,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     // Limits are set explicitly by the tests that exercise them.
     rateLimitMax: 0,
     rateLimitWriteMax: 0,
+    authFailureRateLimitMax: 0,
     overload: noOverloadLimits,
     ...overrides,
   };

@@ -61,6 +61,9 @@ t.test('a bad setting stops start-up with one line naming it', async (t) => {
     [{ API_TOKENS: 'editor:short' }, /^khabar: invalid API_TOKENS: token editor is shorter/],
     [{ SEED: 'sometimes' }, /^khabar: invalid SEED: /],
     [{ BODY_LIMIT: '-1' }, /^khabar: invalid BODY_LIMIT: /],
+    [{ TRUST_PROXY: 'true' }, /^khabar: invalid TRUST_PROXY: true trusts every hop.*write the number of proxies/],
+    [{ API_TOKENS: 'editor:secret-0123456789abcdef,editor:other-0123456789abcdef' }, /^khabar: invalid API_TOKENS: token name editor is used twice/],
+    [{ HEADERS_TIMEOUT_MS: '60000' }, /^khabar: invalid HEADERS_TIMEOUT_MS: /],
   ];
   for (const [env, message] of cases) {
     const result = spawnSync(process.execPath, [serverScript], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 15_000 });

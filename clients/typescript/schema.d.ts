@@ -575,7 +575,7 @@ export interface components {
             status: number;
             detail: string;
             /** @enum {string} */
-            code: "validation_failed" | "malformed_body" | "unauthorized" | "not_found" | "route_not_found" | "method_not_allowed" | "not_acceptable" | "slug_taken" | "in_use" | "idempotency_key_in_flight" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "unknown_reference" | "invalid_reference" | "idempotency_key_reused" | "precondition_required" | "too_many_requests" | "internal_error" | "overloaded";
+            code: "validation_failed" | "malformed_body" | "malformed_request" | "unauthorized" | "not_found" | "route_not_found" | "method_not_allowed" | "not_acceptable" | "slug_taken" | "in_use" | "idempotency_key_in_flight" | "request_timeout" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "unknown_reference" | "invalid_reference" | "idempotency_key_reused" | "precondition_required" | "too_many_requests" | "headers_too_large" | "internal_error" | "overloaded";
             instance?: string;
             errors?: {
                 path: string;
@@ -1254,7 +1254,7 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
-            /** @description The request is not valid; The request body cannot be read */
+            /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1777,7 +1777,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is not valid; The request body cannot be read */
+            /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2023,7 +2023,7 @@ export interface operations {
                     "application/json": components["schemas"]["ArticleResponse"];
                 };
             };
-            /** @description The request is not valid; The request body cannot be read */
+            /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2446,7 +2446,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is not valid; The request body cannot be read */
+            /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2706,7 +2706,7 @@ export interface operations {
                     "application/json": components["schemas"]["ArticleResponse"];
                 };
             };
-            /** @description The request is not valid; The request body cannot be read */
+            /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2860,7 +2860,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is not valid; The request body cannot be read */
+            /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3101,7 +3101,7 @@ export interface operations {
                     "application/json": components["schemas"]["ArticleResponse"];
                 };
             };
-            /** @description The request is not valid; The request body cannot be read */
+            /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3520,7 +3520,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is not valid; The request body cannot be read */
+            /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3647,7 +3647,7 @@ export interface operations {
                     "application/json": components["schemas"]["PersonResponse"];
                 };
             };
-            /** @description The request is not valid; The request body cannot be read */
+            /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3871,7 +3871,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is not valid; The request body cannot be read */
+            /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -4012,7 +4012,7 @@ export interface operations {
                     "application/json": components["schemas"]["PersonResponse"];
                 };
             };
-            /** @description The request is not valid; The request body cannot be read */
+            /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -4166,7 +4166,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is not valid; The request body cannot be read */
+            /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -4347,7 +4347,7 @@ export interface operations {
                     "application/json": components["schemas"]["PersonResponse"];
                 };
             };
-            /** @description The request is not valid; The request body cannot be read */
+            /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -4818,7 +4818,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is not valid; The request body cannot be read */
+            /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -4938,7 +4938,7 @@ export interface operations {
                     "application/json": components["schemas"]["OrganisationResponse"];
                 };
             };
-            /** @description The request is not valid; The request body cannot be read */
+            /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -5171,7 +5171,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is not valid; The request body cannot be read */
+            /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -5305,7 +5305,7 @@ export interface operations {
                     "application/json": components["schemas"]["OrganisationResponse"];
                 };
             };
-            /** @description The request is not valid; The request body cannot be read */
+            /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -5459,7 +5459,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is not valid; The request body cannot be read */
+            /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -5640,7 +5640,7 @@ export interface operations {
                     "application/json": components["schemas"]["OrganisationResponse"];
                 };
             };
-            /** @description The request is not valid; The request body cannot be read */
+            /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -6127,7 +6127,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is not valid; The request body cannot be read */
+            /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -6311,7 +6311,7 @@ export interface operations {
                     "application/json": components["schemas"]["MeetingResponse"];
                 };
             };
-            /** @description The request is not valid; The request body cannot be read */
+            /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -6631,7 +6631,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is not valid; The request body cannot be read */
+            /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -6829,7 +6829,7 @@ export interface operations {
                     "application/json": components["schemas"]["MeetingResponse"];
                 };
             };
-            /** @description The request is not valid; The request body cannot be read */
+            /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -6983,7 +6983,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is not valid; The request body cannot be read */
+            /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -7194,7 +7194,7 @@ export interface operations {
                     "application/json": components["schemas"]["MeetingResponse"];
                 };
             };
-            /** @description The request is not valid; The request body cannot be read */
+            /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -7420,7 +7420,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is not valid; The request body cannot be read */
+            /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -7579,7 +7579,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is not valid; The request body cannot be read */
+            /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -7738,7 +7738,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is not valid; The request body cannot be read */
+            /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -7897,7 +7897,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is not valid; The request body cannot be read */
+            /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -8125,7 +8125,7 @@ export interface operations {
                     "application/json": components["schemas"]["ArticleImportResponse"];
                 };
             };
-            /** @description The request is not valid; The request body cannot be read */
+            /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -8352,7 +8352,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is not valid; The request body cannot be read */
+            /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { ApiToken } from '../config.js';
 import { KhabarError } from '../errors.js';
+import { failureBudget } from './failure-budget.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -32,16 +33,40 @@ function requiresToken(request: FastifyRequest): boolean {
   return Array.isArray(security) && security.length > 0;
 }
 
-async function bearerAuth(app: FastifyInstance, options: { tokens: ApiToken[] }) {
+export interface BearerAuthOptions {
+  tokens: ApiToken[];
+  /** Requests refused with 401 per client address per window, before the next one is refused with 429; 0: no limit. */
+  maxFailures: number;
+  windowSeconds: number;
+}
+
+/**
+ * The challenge of a 401 (RFC 6750 section 3): no error code without bearer credentials (none, or another
+ * scheme), invalid_request for a malformed bearer header, invalid_token when the token was refused.
+ */
+function challenge(header: string, presented: string | undefined): string {
+  const error = !/^Bearer(\s|$)/i.test(header) ? null : presented === undefined ? 'invalid_request' : 'invalid_token';
+  return `Bearer realm="khabar"${error ? `, error="${error}"` : ''}`;
+}
+
+async function bearerAuth(app: FastifyInstance, options: BearerAuthOptions) {
   const match = tokenMatcher(options.tokens);
+  // Failed attempts count per client address: without it, online token guessing would be unlimited.
+  const failures = failureBudget({ max: options.maxFailures, windowMs: options.windowSeconds * 1000 });
   app.decorateRequest('writer', null);
   app.addHook('onRequest', (request, reply, done) => {
     if (!requiresToken(request)) return done();
+    const retryAfter = failures.retryAfterSeconds(request.ip);
+    if (retryAfter > 0) {
+      reply.header('Retry-After', String(retryAfter));
+      throw new KhabarError('too_many_requests', `more than ${options.maxFailures} failed authentications from this address in ${options.windowSeconds} s; retry in ${retryAfter} s`);
+    }
     const header = request.headers.authorization ?? '';
     const presented = /^Bearer (\S+)$/i.exec(header)?.[1];
     const writer = presented ? match(presented) : null;
     if (!writer) {
-      reply.header('WWW-Authenticate', 'Bearer realm="khabar"');
+      failures.charge(request.ip);
+      reply.header('WWW-Authenticate', challenge(header, presented));
       const reason = options.tokens.length === 0 ? 'writes are disabled: no API_TOKENS configured' : 'missing or invalid bearer token';
       throw new KhabarError('unauthorized', reason);
     }

@@ -1,4 +1,6 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { KhabarError, type FieldError, type ProblemCode } from '../errors.js';
@@ -52,6 +54,31 @@ function handleError(error: unknown, request: FastifyRequest, reply: FastifyRepl
 
 /** For Fastify's `frameworkErrors` option: URLs the router cannot read (bad escapes, overlong parameters). */
 export const frameworkErrors = handleError;
+
+/** What node:http reports before a request exists (unparsable request lines and headers, timeouts), by its code. */
+function clientProblem(error: ConnectionError): Problem {
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return problem('request_timeout', 'the request was not complete within the request timeout');
+  if (error.code === 'HPE_HEADER_OVERFLOW') return problem('headers_too_large', 'the request headers are larger than the server accepts');
+  return problem('malformed_request', `the request line or headers cannot be parsed (${error.code})`);
+}
+
+/**
+ * For Fastify's `clientErrorHandler` option: the problem document written straight to the socket, which is
+ * then closed (Fastify's default answers plain JSON). The raw packet is never logged: it may hold a token.
+ */
+export function clientErrorHandler(this: FastifyInstance, error: ConnectionError, socket: Socket) {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const answer = clientProblem(error);
+  const { status } = answer;
+  const body = JSON.stringify(answer);
+  this.log.debug({ code: error.code }, 'client error');
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${problemMediaType}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
+}
 
 async function errorHandlers(app: FastifyInstance) {
   app.setErrorHandler(handleError);

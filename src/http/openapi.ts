@@ -58,12 +58,13 @@ const transformObject = (input: TransformObjectInput) =>
   );
 
 /** The OpenAPI 3.1 document, built from the routes' zod schemas, at /openapi.json; a docs page at /docs. */
-async function openApi(app: FastifyInstance) {
+async function openApi(app: FastifyInstance, options: { publicUrl: string }) {
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
       info: { title: 'khabar', version: '1.0.0', description: apiDescription, license: { name: 'MIT', identifier: 'MIT' } },
-      servers: [{ url: 'http://127.0.0.1:3000', description: 'local' }],
+      // PUBLIC_URL, not the request's host: "try it out" on the docs page calls it, and the document is cached.
+      servers: [{ url: options.publicUrl, description: 'this server (PUBLIC_URL)' }],
       tags,
       components: {
         securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'A token from API_TOKENS' } },
@@ -77,11 +78,6 @@ async function openApi(app: FastifyInstance) {
     // No validator badge: the page asks nothing of any other host.
     uiConfig: { deepLinking: true, validatorUrl: null, displayRequestDuration: true },
     theme: { title: 'khabar API', css: [{ filename: 'khabar.css', content: readFileSync(docsCss, 'utf8') }] },
-    // "Try it out" calls the server that serves the page, whatever its host and port.
-    transformSpecification: (document, request) => ({
-      ...document,
-      servers: [{ url: `${request.protocol}://${request.host}`, description: 'this server' }],
-    }),
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 }

@@ -5,7 +5,7 @@ export type RecordOf<K extends Kind> = NonNullable<ReturnType<Repositories[K]['f
 
 /** What a mapper may ask while it turns a record into another representation. */
 export interface MapContext {
-  /** Scheme, host and port of the request: links in the mapped body are absolute. */
+  /** PUBLIC_URL: links in the mapped body are absolute. */
   origin: string;
   /** The absolute URL of a record: the identifier the news standards want. */
   url(kind: Kind, id: string): string;

@@ -126,13 +126,14 @@ function chooseFormat(request: FastifyRequest, offered: Format[]): Format | null
  * Content negotiation for every GET: plain JSON, and for the records a format can map, schema.org JSON-LD
  * and IPTC ninjs. Routes need no code of their own: the representations are read off the 200 response schema.
  */
-async function representations(app: FastifyInstance) {
+async function representations(app: FastifyInstance, options: { publicUrl: string }) {
   app.decorateRequest('representation', null);
 
   function mapPayload(request: FastifyRequest, reply: FastifyReply, payload: unknown, record: { name: string; many: boolean }) {
     const format = request.representation;
     if (format === null || reply.statusCode !== 200) return payload;
-    const ctx = mapContext(`${request.protocol}://${request.host}`, app.repositories);
+    // Links come from PUBLIC_URL, never from Host or X-Forwarded-Host: these bodies are publicly cached.
+    const ctx = mapContext(options.publicUrl, app.repositories);
     const map = format.mappers[record.name]!;
     const envelope = payload as ListEnvelope & { data: unknown };
     if (record.many && envelope.links?.next) reply.header('link', `<${envelope.links.next}>; rel="next"`);

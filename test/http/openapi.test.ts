@@ -79,7 +79,7 @@ t.test('the docs page and the demo are served from the package', async (t) => {
   const initializer = await app.inject({ url: '/docs/static/swagger-initializer.js' });
   t.match(initializer.body, 'validatorUrl: null', 'no validator badge');
   const served = body(await app.inject({ url: '/docs/json', headers: { host: '127.0.0.1:4321' } }));
-  t.same(served.servers, [{ url: 'http://127.0.0.1:4321', description: 'this server' }], '"try it out" calls the serving host');
+  t.same(served.servers, [{ url: 'http://127.0.0.1:3000', description: 'this server (PUBLIC_URL)' }], '"try it out" calls PUBLIC_URL, whatever the Host header says');
 
   const files = [
     ['/demo', /^text\/html/, 'dir="rtl"'],

@@ -118,10 +118,15 @@ t.test('every write route answers 401 without a valid token', async (t) => {
     ['DELETE', `/v1/${c.path}/x`],
   ]);
   for (const [method, url] of routes) {
-    for (const headers of [{}, { authorization: 'Bearer wrong-token-0123456789' }, { authorization: 'Basic dXNlcjpwYXNz' }]) {
+    const challenges = [
+      [{}, 'Bearer realm="khabar"'],
+      [{ authorization: 'Bearer wrong-token-0123456789' }, 'Bearer realm="khabar", error="invalid_token"'],
+      [{ authorization: 'Basic dXNlcjpwYXNz' }, 'Bearer realm="khabar"'],
+    ] as const;
+    for (const [headers, challenge] of challenges) {
       const response = await app.inject({ method: method as 'POST', url, headers: { ...headers, 'content-type': 'application/json' }, payload: {} });
       t.equal(response.statusCode, 401, `${method} ${url} ${JSON.stringify(headers)}`);
-      t.equal(response.headers['www-authenticate'], 'Bearer realm="khabar"');
+      t.equal(response.headers['www-authenticate'], challenge);
     }
   }
   const disabled = await build(t, { apiTokens: [] });

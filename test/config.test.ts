@@ -1,0 +1,53 @@
+import t from 'tap';
+import { loadConfig } from '../src/config.js';
+
+const secret = (n: number) => `secret-${n}-0123456789abcdef`;
+
+t.test('TRUST_PROXY: false, a hop count, or proxy addresses; true is refused with what to write instead', async (t) => {
+  t.equal(loadConfig({}).trustProxy, false, 'off by default');
+  t.equal(loadConfig({ TRUST_PROXY: 'false' }).trustProxy, false);
+  t.equal(loadConfig({ TRUST_PROXY: '1' }).trustProxy, 1);
+  t.same(loadConfig({ TRUST_PROXY: '127.0.0.1, 10.0.0.0/8,::1,fd00::/8,loopback,uniquelocal' }).trustProxy, ['127.0.0.1', '10.0.0.0/8', '::1', 'fd00::/8', 'loopback', 'uniquelocal']);
+  t.throws(() => loadConfig({ TRUST_PROXY: 'true' }), { name: 'ConfigError', message: /^invalid TRUST_PROXY: true trusts every hop.*write the number of proxies.*or their addresses/ });
+  for (const value of ['0', '17', 'nginx', '10.0.0.0/33', '::1/129', '10.0.0.1/8/8', '300.1.1.1', ',']) {
+    t.throws(() => loadConfig({ TRUST_PROXY: value }), { name: 'ConfigError', message: /^invalid TRUST_PROXY: / }, value);
+  }
+});
+
+t.test('API_TOKENS: entries that would collide or could never match stop start-up', async (t) => {
+  t.same(loadConfig({ API_TOKENS: `editor:${secret(1)}, ${secret(2)}` }).apiTokens, [
+    { name: 'editor', secret: secret(1) },
+    { name: 'token-2', secret: secret(2) },
+  ]);
+  const cases: Array<[string, RegExp]> = [
+    [`a:${secret(1)},a:${secret(2)}`, /^invalid API_TOKENS: token name a is used twice$/],
+    [`a:${secret(1)},b:${secret(1)}`, /^invalid API_TOKENS: token b repeats the secret of an earlier token$/],
+    [`${secret(1)},${secret(1)}`, /^invalid API_TOKENS: token token-2 repeats the secret/],
+    [`token-2:${secret(1)},${secret(2)}`, /^invalid API_TOKENS: token token-2 is both a bare secret's generated name and an explicit one/],
+    [`${secret(1)},token-1:${secret(2)}`, /^invalid API_TOKENS: token token-1 is both/],
+    [`a:secret with spaces 0123456789`, /^invalid API_TOKENS: token a has whitespace in its secret$/],
+    [`a:short`, /^invalid API_TOKENS: token a is shorter than 16 characters$/],
+  ];
+  for (const [value, message] of cases) t.throws(() => loadConfig({ API_TOKENS: value }), { name: 'ConfigError', message }, value);
+});
+
+t.test('PUBLIC_URL: an origin, else the listening address', async (t) => {
+  t.equal(loadConfig({}).publicUrl, 'http://127.0.0.1:3000');
+  t.equal(loadConfig({ HOST: '::1', PORT: '8080' }).publicUrl, 'http://[::1]:8080', 'IPv6 in brackets');
+  t.equal(loadConfig({ PUBLIC_URL: 'https://news.example/' }).publicUrl, 'https://news.example', 'no trailing slash');
+  for (const value of ['news.example', 'ftp://news.example', 'https://news.example/api', 'https://news.example?x=1', 'https://user:pass@news.example']) {
+    t.throws(() => loadConfig({ PUBLIC_URL: value }), { name: 'ConfigError', message: /^invalid PUBLIC_URL: / }, value);
+  }
+});
+
+t.test('timeouts and the failure budget: defaults, and bad values named', async (t) => {
+  t.match(loadConfig({}), { authFailureRateLimitMax: 10, timeouts: { requestMs: 30_000, headersMs: 10_000, keepAliveMs: 5_000 } });
+  t.match(loadConfig({ REQUEST_TIMEOUT_MS: '5000', HEADERS_TIMEOUT_MS: '5000', KEEP_ALIVE_TIMEOUT_MS: '65000' }).timeouts, { requestMs: 5000, headersMs: 5000, keepAliveMs: 65_000 });
+  const cases: Array<[Record<string, string>, RegExp]> = [
+    [{ HEADERS_TIMEOUT_MS: '40000' }, /^invalid HEADERS_TIMEOUT_MS: 40000 is longer than REQUEST_TIMEOUT_MS \(30000\)$/],
+    [{ REQUEST_TIMEOUT_MS: '0' }, /^invalid REQUEST_TIMEOUT_MS: /],
+    [{ KEEP_ALIVE_TIMEOUT_MS: 'long' }, /^invalid KEEP_ALIVE_TIMEOUT_MS: /],
+    [{ AUTH_FAILURE_RATE_LIMIT_MAX: '-1' }, /^invalid AUTH_FAILURE_RATE_LIMIT_MAX: /],
+  ];
+  for (const [env, message] of cases) t.throws(() => loadConfig(env), { name: 'ConfigError', message }, JSON.stringify(env));
+});
