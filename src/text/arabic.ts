@@ -43,7 +43,7 @@ function fold(codePoint: string): string {
  * Remembered for the code points that do not fold to themselves, a few hundred in real text; bounded, because
  * a query can hold any code point and all of Unicode would otherwise stay in every process.
  */
-export const foldMemoCapacity = 4096;
+const foldMemoCapacity = 4096;
 const foldCodePoint = rememberedPerWord(fold, foldMemoCapacity);
 
 /** Per UTF-16 code unit outside the surrogates: 1 when the character folds to itself, 2 when not, 0 not yet known. */
