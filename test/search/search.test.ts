@@ -303,6 +303,9 @@ t.test('the search path reads the FTS index and primary keys only', async (t) =>
   sqlite.prepare = prepare as typeof sqlite.prepare;
 
   t.equal(prepared.length, 8, 'the ranked query, the broad-query probe, the newest-first query, one row query per type, and matchingRecords');
+  const articleRows = prepared.filter((statement) => /from "articles" where .* json_each/.test(statement));
+  t.equal(articleRows.length, 1, 'one row query for articles');
+  t.notMatch(articleRows[0], /"body"/, 'it leaves out the body, as large as the text, which no snippet reads');
   for (const statement of prepared) {
     const nulls = Array.from(statement.matchAll(/\?/g), () => null);
     const plan = (sqlite.prepare(`explain query plan ${statement}`).all(...nulls) as Array<{ detail: string }>).map((row) => row.detail);
