@@ -20,7 +20,14 @@ function project(record: Row, fields: Iterable<string> | undefined): Row {
   return shown;
 }
 
-/** Loads, for many records at once, the ids of the records that point at them through a link table. */
+/**
+ * The most records a reverse relation embeds per record, the newest: a ministry is the subject of thousands of
+ * articles, and a page of ministries with all of theirs would cost the server seconds. The full list is a
+ * filtered list away (`/v1/articles?filter[organisation]=…`).
+ */
+export const maxReverseEmbedded = 20;
+
+/** Loads, for many records at once, the ids of the newest records that point at them through a link table. */
 function reverseLoader(db: Db, include: Extract<IncludeSpec, { kind: 'reverse' }>) {
   const select = db
     .select({ owner: include.owner, item: include.item })
@@ -32,7 +39,7 @@ function reverseLoader(db: Db, include: Extract<IncludeSpec, { kind: 'reverse' }
     const lists = new Map<string, string[]>(ownerIds.map((id) => [id, []]));
     for (const { owner, item } of select.all({ ids: JSON.stringify(ownerIds) }) as Array<{ owner: string; item: string }>) {
       const list = lists.get(owner)!;
-      if (!list.includes(item)) list.push(item);
+      if (list.length < maxReverseEmbedded && !list.includes(item)) list.push(item);
     }
     return lists;
   };

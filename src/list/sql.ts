@@ -14,7 +14,11 @@ type Prepared = { all(values: Row): unknown[]; get(values: Row): unknown };
 type CursorValue = string | number | null;
 
 const placeholder = (name: string) => sql.placeholder(name);
-const maxCachedShapes = 500;
+/**
+ * The most prepared statements, and the most remembered totals, a listing keeps: query shapes and filter values
+ * come from clients, so both memories are bounded (statements by evicting the oldest, totals by starting over).
+ */
+export const maxCachedShapes = 500;
 
 /** The substring index and the value to bind, when the list has an index that answers this condition. */
 function substringLookup(spec: ListSpec, filter: FilterSpec, { op, value }: Condition): { index: SubstringIndex; match: string } | undefined {

@@ -23,10 +23,26 @@ export const searchText = z
 /** More terms than this is not a search anyone types; the bound keeps every MATCH expression small. */
 export const maxTerms = 32;
 
-/** Shorter prefixes would match most of the index. */
-const minPrefixLength = 2;
+/**
+ * A prefix needs three letters, two of them after a leading article (ال، وال، بال، لل…): a shorter one matches
+ * most words of the index, and scanning that many words costs every request that asks.
+ */
+const minPrefixLength = 3;
+const minPrefixCore = 2;
+const leadingArticle = /^[وف]?(?:[بكل]?ال|لل)/u;
 
 const wordsOf = (text: string) => words(normaliseArabic(text)).map((w) => w.text);
+
+const tooBroad = (prefix: string) => prefix.length < minPrefixLength || prefix.replace(leadingArticle, '').length < minPrefixCore;
+
+function prefixTerm(word: string): Term {
+  if (tooBroad(word)) {
+    throw new KhabarError('validation_failed', `the prefix ${word}* is too short to search: it would match most words`, [
+      { path: 'querystring.q', message: `a prefix needs ${minPrefixLength} letters, ${minPrefixCore} of them after a leading article or conjunction` },
+    ]);
+  }
+  return { kind: 'prefix', word };
+}
 
 function unquotedTerms(text: string): Term[] {
   return text
@@ -34,8 +50,8 @@ function unquotedTerms(text: string): Term[] {
     .flatMap((chunk): Term[] => {
       const found = wordsOf(chunk);
       const last = found.at(-1);
-      if (last === undefined || !chunk.endsWith('*') || last.length < minPrefixLength) return found.map((word) => ({ kind: 'word', word }));
-      return [...found.slice(0, -1).map((word): Term => ({ kind: 'word', word })), { kind: 'prefix', word: last }];
+      if (last === undefined || !chunk.endsWith('*')) return found.map((word) => ({ kind: 'word', word }));
+      return [...found.slice(0, -1).map((word): Term => ({ kind: 'word', word })), prefixTerm(last)];
     });
 }
 
@@ -46,9 +62,9 @@ function quotedTerm(text: string): Term[] {
 }
 
 /**
- * Reads a query as the user typed it: `"..."` is a phrase (an unclosed quote runs to the end), a
- * trailing `*` makes a prefix, everything else is words that must all match. Punctuation and FTS5
- * syntax are never operators here: they separate words or are dropped.
+ * Reads a query as the user typed it: `"..."` is a phrase (an unclosed quote runs to the end), a trailing
+ * `*` makes a prefix (of at least three letters), everything else is words that must all match; a term given
+ * twice counts once. Punctuation and FTS5 syntax are never operators here: they separate words or are dropped.
  */
 export function parseQuery(q: string): Term[] {
   const terms = q.split('"').flatMap((segment, i) => (i % 2 === 1 ? quotedTerm(segment) : unquotedTerms(segment)));
@@ -57,7 +73,9 @@ export function parseQuery(q: string): Term[] {
       { path: 'querystring.q', message: `at most ${maxTerms} words or phrases` },
     ]);
   }
-  return terms;
+  // A repeated term matches nothing more, and each term costs a scan of every snippet's text.
+  const distinct = new Map(terms.map((term) => [JSON.stringify(term), term]));
+  return [...distinct.values()];
 }
 
 /** An FTS5 string: our words never contain a double quote, but quoting is what makes any input data. */

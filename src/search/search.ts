@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { desc, eq, sql, type Placeholder, type SQL } from 'drizzle-orm';
+import { desc, eq, getTableColumns, sql, type Placeholder, type SQL } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { z } from 'zod';
 import type { Db } from '../db/database.js';
@@ -105,9 +105,16 @@ export function createSearch(db: Db, { rankLimit = rankedMatchesLimit } = {}) {
     .orderBy(desc(searchIndex.rowid))
     .limit(placeholder('limit'))
     .prepare();
+  // Only the columns a result shows: an article's body, as large as its text, is not read to cut a snippet.
   const rowsById = (type: SearchType) => {
-    const table = searchSources[type].table;
-    return db.select().from(table as SQLiteTable).where(inIdList(table.id)).prepare();
+    const { table, label, title, body } = searchSources[type];
+    const columns = getTableColumns(table as SQLiteTable);
+    const shown = ['id', 'slug', label, ...[...title, ...body].map((read) => read.column)];
+    return db
+      .select(Object.fromEntries(shown.map((key) => [key, columns[key]!])))
+      .from(table as SQLiteTable)
+      .where(inIdList(table.id))
+      .prepare();
   };
   const rowsOf = Object.fromEntries(searchTypes.map((type) => [type, rowsById(type)])) as Record<SearchType, ReturnType<typeof rowsById>>;
 

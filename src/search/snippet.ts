@@ -67,29 +67,72 @@ function termHits(term: Term, { found, hasStem, hasStemStarting }: ReturnType<ty
   return found.filter((w, i) => w.text.startsWith(term.word) || hasStemStarting(i, stemPrefix));
 }
 
-/** Matches of the terms in one field, as spans of the original text, in text order. */
+/**
+ * How much of a field a snippet reads, in UTF-16 code units: news paragraphs put their matches early, and
+ * reading a whole imported book for every result would let one query hold the server.
+ */
+export const scannedLength = 20_000;
+/** Matches of one term a snippet considers: the first ones in the text, enough to find a dense window. */
+export const hitsPerTerm = 64;
+
+/** The start of a text up to scannedLength, cut at a space so that no word is read in part. */
+function scannedPart(text: string): string {
+  if (text.length <= scannedLength) return text;
+  const space = text.lastIndexOf(' ', scannedLength);
+  return text.slice(0, space > 0 ? space : scannedLength);
+}
+
+/** Matches of the terms in the scanned part of one field, as spans of the original text, in text order. */
 function fieldHits(field: SearchField, terms: Term[]): Hit[] {
-  const normalised = normaliseWithOffsets(field.text);
+  const original = scannedPart(field.text);
+  const normalised = normaliseWithOffsets(original);
   const stemmed = stemmedWords(normalised.text);
   return terms
     .flatMap((term, i) =>
-      termHits(term, stemmed).map((span) => {
-        const [start, end] = originalSpan(normalised, span.start, span.end, field.text);
-        return { start, end, term: i };
-      }),
+      termHits(term, stemmed)
+        .slice(0, hitsPerTerm)
+        .map((span) => {
+          const [start, end] = originalSpan(normalised, span.start, span.end, original);
+          return { start, end, term: i };
+        }),
     )
     .sort((a, b) => a.start - b.start || b.end - a.end);
+}
+
+/**
+ * The anchor hit whose window [anchor.start, anchor.start + reach) holds the most distinct terms. One pass:
+ * hits enter the window in order of their end and leave it in order of their start, so each is counted once.
+ */
+function bestAnchor(hits: Hit[], reach: number): { anchor: Hit; terms: number } {
+  const byEnd = [...hits].sort((a, b) => a.end - b.end);
+  const inWindow = new Set<Hit>();
+  const perTerm = new Map<number, number>();
+  const count = (term: number, delta: number) => perTerm.set(term, (perTerm.get(term) ?? 0) + delta).get(term)!;
+  let distinct = 0;
+  let entering = 0;
+  let leaving = 0;
+  let best = { anchor: hits[0]!, terms: 0 };
+  for (const anchor of hits) {
+    for (; hits[leaving]!.start < anchor.start; leaving++) {
+      const hit = hits[leaving]!;
+      if (inWindow.delete(hit) && count(hit.term, -1) === 0) distinct--;
+    }
+    for (; entering < byEnd.length && byEnd[entering]!.end <= anchor.start + reach; entering++) {
+      const hit = byEnd[entering]!;
+      // A hit longer than the reach ends in a window only after its start has passed.
+      if (hit.start < anchor.start) continue;
+      inWindow.add(hit);
+      if (count(hit.term, 1) === 1) distinct++;
+    }
+    if (distinct > best.terms) best = { anchor, terms: distinct };
+  }
+  return best;
 }
 
 /** The window of at most snippetLength around the hit that sees the most distinct terms, cut at spaces. */
 function chooseWindow(text: string, hits: Hit[]): { window: Span; terms: number } {
   if (hits.length === 0) return { window: { start: 0, end: Math.min(text.length, snippetLength) }, terms: 0 };
-  let best = { anchor: hits[0]!, terms: 0 };
-  for (const anchor of hits) {
-    const reach = anchor.start + snippetLength - leadLength;
-    const terms = new Set(hits.filter((h) => h.start >= anchor.start && h.end <= reach).map((h) => h.term)).size;
-    if (terms > best.terms) best = { anchor, terms };
-  }
+  const best = bestAnchor(hits, snippetLength - leadLength);
   const { anchor } = best;
   let start = Math.max(0, Math.min(anchor.start - leadLength, text.length - snippetLength));
   if (start > 0) start = Math.min(anchor.start, nextSpace(text, start));

@@ -15,17 +15,14 @@ export interface SearchField {
   text: string;
 }
 
-type FieldReader = (row: Row) => SearchField[];
+/** Reads the searchable texts of one column of a row. */
+type FieldReader = ((row: Row) => SearchField[]) & { column: string };
 
-const single =
-  (key: string): FieldReader =>
-  (row) =>
-    typeof row[key] === 'string' ? [{ path: key, text: row[key] }] : [];
+const single = (key: string): FieldReader =>
+  Object.assign((row: Row) => (typeof row[key] === 'string' ? [{ path: key, text: row[key] }] : []), { column: key });
 
-const list =
-  (key: string): FieldReader =>
-  (row) =>
-    ((row[key] as string[] | undefined) ?? []).map((text, i) => ({ path: `${key}.${i}`, text }));
+const list = (key: string): FieldReader =>
+  Object.assign((row: Row) => ((row[key] as string[] | undefined) ?? []).map((text, i) => ({ path: `${key}.${i}`, text })), { column: key });
 
 /** What search reads from one resource: title fields rank above body fields. */
 export interface SearchSource {

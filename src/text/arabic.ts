@@ -10,6 +10,8 @@
  * - Latin and other cased letters are lower-cased.
  */
 
+import { rememberedPerWord } from './remembered.js';
+
 const removed = /[\u0610-\u061A\u061C\u064B-\u065F\u0670\u06D6-\u06DC\u06DF-\u06E8\u06EA-\u06ED\u0640\u200B-\u200F\u202A-\u202E\u2066-\u2069\uFEFF]/u;
 
 const letterMap: Record<string, string> = {
@@ -27,21 +29,22 @@ for (let d = 0; d < 10; d++) {
   letterMap[String.fromCharCode(0x06f0 + d)] = String(d);
 }
 
-const cache = new Map<string, string>();
-
 /** What one code point of the input becomes (possibly nothing, possibly several characters). */
-function foldCodePoint(codePoint: string): string {
-  let folded = cache.get(codePoint);
-  if (folded === undefined) {
-    folded = '';
-    for (const c of codePoint.normalize('NFKC')) {
-      if (removed.test(c)) continue;
-      folded += (letterMap[c] ?? c).toLowerCase();
-    }
-    cache.set(codePoint, folded);
+function fold(codePoint: string): string {
+  let folded = '';
+  for (const c of codePoint.normalize('NFKC')) {
+    if (removed.test(c)) continue;
+    folded += (letterMap[c] ?? c).toLowerCase();
   }
   return folded;
 }
+
+/**
+ * Remembered for the code points that do not fold to themselves, a few hundred in real text; bounded, because
+ * a query can hold any code point and all of Unicode would otherwise stay in every process.
+ */
+const foldMemoCapacity = 4096;
+const foldCodePoint = rememberedPerWord(fold, foldMemoCapacity);
 
 /** Per UTF-16 code unit outside the surrogates: 1 when the character folds to itself, 2 when not, 0 not yet known. */
 const foldsToItself = new Uint8Array(0x10000);

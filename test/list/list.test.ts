@@ -8,6 +8,7 @@ import { openDatabase } from '../../src/db/database.js';
 import { listParams, operatorsOf, toListQuery } from '../../src/list/params.js';
 import type { Operator } from '../../src/list/query.js';
 import type { FilterSpec, ListSpec } from '../../src/list/spec.js';
+import { maxReverseEmbedded } from '../../src/list/embed.js';
 import { createListing } from '../../src/list/sql.js';
 import { articleList } from '../../src/resources/articles/list.js';
 import { articles } from '../../src/resources/articles/table.js';
@@ -352,4 +353,17 @@ t.test('meta.total is kept until the database changes, whichever connection chan
   createRepositories(other.db).articles.create({ slug: 'عدد-2', title: 'عدد', language: 'ar', body: [{ type: 'paragraph', text: 'نص' }] });
   other.close();
   t.equal(await total('/v1/articles?limit=1'), before! + 2, 'a commit by another connection');
+});
+
+t.test('a reverse include embeds the newest records up to its bound, and the filtered list has them all', async (t) => {
+  const app = await build(t);
+  const ministry = app.repositories.organisations.list({ limit: 1 }).rows[0]!;
+  const created = Array.from({ length: maxReverseEmbedded + 5 }, (_, i) =>
+    app.repositories.articles.create({ slug: `عن-الوزارة-${i}`, title: `عن الوزارة ${i}`, language: 'ar', body: [], organisation_ids: [ministry.id] }).id,
+  );
+  const { page } = await get(app, `/v1/organisations/${ministry.id}?include=articles&fields[articles]=id`);
+  const embedded = (page.data as unknown as { articles: Row[] }).articles.map((a) => a.id);
+  t.same(embedded, [...created].reverse().slice(0, maxReverseEmbedded), 'the newest, newest first');
+  const listed = await walk(t, app, `/v1/articles?filter[organisation]=${ministry.id}&limit=100&fields=id`);
+  t.ok(created.every((id) => listed.some((a) => a.id === id)), 'the list filtered by the organisation holds every one');
 });

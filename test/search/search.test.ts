@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import t from 'tap';
 import { articles } from '../../src/resources/articles/table.js';
 import { analyse, searchIndexer } from '../../src/search/indexer.js';
+import { parseQuery } from '../../src/search/query.js';
 import { createSearch, matchingRecords } from '../../src/search/search.js';
 import { auth, body, build } from '../helper.js';
 import { resourceCases } from '../resources/fixtures.js';
@@ -61,10 +62,34 @@ t.test('phrases match as phrases, a trailing * is a prefix, all words must match
   t.same(await types('"التعاون الأمني'), ['articles', 'meetings'], 'an unclosed quote runs to the end');
   t.same(await types('المرب*'), ['articles', 'people'], 'prefix of the written form');
   t.same(await types('والمرب*'), ['articles', 'people'], 'prefix after a stripped article');
-  t.same(await types('ا*'), [], 'a one-letter prefix is a word, not a prefix');
   t.same(await types('المربع زلزال'), [], 'every word must match');
   const prefix = body(await app.inject({ url: searchUrl('المرب*', '&type=people') })).data[0];
   t.equal(prefix.snippet.html, 'صالح <mark>المربع</mark>');
+});
+
+t.test('a prefix needs three letters, two past a leading article, or the query is refused with why', async (t) => {
+  const app = await build(t);
+  for (const q of ['ا*', 'ab*', 'ال*', 'وال*', 'بال*', 'لل*', 'الم*', 'فالم*', 'التعاون ال*']) {
+    for (const url of [searchUrl(q), `/v1/articles?q=${encodeURIComponent(q)}`]) {
+      const response = await app.inject({ url });
+      t.equal(response.statusCode, 400, url);
+      t.match(response.headers['content-type'], /^application\/problem\+json/, url);
+      t.match(body(response), { code: 'validation_failed', detail: /prefix .* too short/, errors: [{ path: 'querystring.q', message: /3 letters, 2 of them after a leading article/ }] }, url);
+    }
+  }
+  for (const q of ['المرب*', 'مرب*', 'العد*', 'abc*']) t.equal((await app.inject({ url: searchUrl(q) })).statusCode, 200, q);
+});
+
+t.test('a term given twice counts once: the same results and snippets', async (t) => {
+  const app = await build(t);
+  t.same(parseQuery('الأمني الامني "التعاون الأمني" "التعاون الامني" مرب* مرب*'), [
+    { kind: 'word', word: 'الامني' },
+    { kind: 'phrase', words: ['التعاون', 'الامني'] },
+    { kind: 'prefix', word: 'مرب' },
+  ]);
+  const once = body(await app.inject({ url: searchUrl('العدواني') })).data;
+  t.ok(once.length > 0);
+  t.same(body(await app.inject({ url: searchUrl('العدواني '.repeat(32)) })).data, once);
 });
 
 t.test('type, limit and cursor: every result exactly once, in rank order', async (t) => {
@@ -278,6 +303,9 @@ t.test('the search path reads the FTS index and primary keys only', async (t) =>
   sqlite.prepare = prepare as typeof sqlite.prepare;
 
   t.equal(prepared.length, 8, 'the ranked query, the broad-query probe, the newest-first query, one row query per type, and matchingRecords');
+  const articleRows = prepared.filter((statement) => /from "articles" where .* json_each/.test(statement));
+  t.equal(articleRows.length, 1, 'one row query for articles');
+  t.notMatch(articleRows[0], /"body"/, 'it leaves out the body, as large as the text, which no snippet reads');
   for (const statement of prepared) {
     const nulls = Array.from(statement.matchAll(/\?/g), () => null);
     const plan = (sqlite.prepare(`explain query plan ${statement}`).all(...nulls) as Array<{ detail: string }>).map((row) => row.detail);

@@ -1,0 +1,47 @@
+import t from 'tap';
+import { maxCachedShapes } from '../../src/list/sql.js';
+import { body, build, recordStatements } from '../helper.js';
+
+/** Every order of up to four of the article sort keys, each either way: more query shapes than the listing keeps. */
+function sorts(): string[] {
+  const keys = ['published_at', 'title', 'updated_at', 'id'];
+  const orders = (left: string[]): string[][] => left.flatMap((key) => [[key], ...orders(left.filter((k) => k !== key)).map((rest) => [key, ...rest])]);
+  const signs = (order: string[]): string[] =>
+    order.reduce<string[]>((all, key) => all.flatMap((prefix) => [`${prefix}${prefix ? ',' : ''}${key}`, `${prefix}${prefix ? ',' : ''}-${key}`]), ['']);
+  return orders(keys).flatMap(signs);
+}
+
+t.test('a listing prepares a statement per query shape, and forgets the oldest past its bound', async (t) => {
+  const app = await build(t);
+  const { sqlite } = app.database;
+  const prepare = sqlite.prepare.bind(sqlite);
+  let prepared = 0;
+  sqlite.prepare = ((source: string) => (prepared++, prepare(source))) as typeof sqlite.prepare;
+  const list = async (sort: string) => t.equal((await app.inject({ url: `/v1/articles?sort=${sort}` })).statusCode, 200, sort);
+  const shapes = sorts();
+  t.ok(shapes.length > maxCachedShapes, `${shapes.length} shapes`);
+  await list(shapes[0]!);
+  const afterFirst = prepared;
+  t.ok(afterFirst > 0, 'a new shape is prepared');
+  await list(shapes[0]!);
+  t.equal(prepared, afterFirst, 'a shape seen before reuses its statement');
+  for (const sort of shapes.slice(1)) await list(sort);
+  prepared = 0;
+  await list(shapes[0]!);
+  t.ok(prepared > 0, 'the first shape was forgotten and is prepared again');
+});
+
+t.test('a listing remembers totals per filter value, and starts over past its bound', async (t) => {
+  const app = await build(t);
+  const counts = async (title: string) => {
+    const statements = await recordStatements(app, async () => {
+      const response = await app.inject({ url: `/v1/articles?filter[title][eq]=${encodeURIComponent(title)}` });
+      t.equal(body(response).meta.total, 0, title);
+    });
+    return statements.filter((s) => /count\(\*\)/.test(s.source)).length;
+  };
+  t.equal(await counts('t0'), 1, 'a new filter value is counted');
+  t.equal(await counts('t0'), 0, 'then remembered');
+  for (let i = 1; i <= maxCachedShapes; i++) await counts(`t${i}`);
+  t.equal(await counts('t0'), 1, 'past the bound the totals start over, so it is counted again');
+});
