@@ -357,7 +357,7 @@ export interface paths {
         };
         /**
          * Search all resources
-         * @description Full-text search with BM25 ranking (titles and names weigh more than body text; exact word forms more than stems), Arabic-aware normalisation and light stemming. Each result carries a snippet of the original text with match offsets. A query matching more than 2,000 records is too broad to rank: its results come newest first, with a null score.
+         * @description Full-text search with BM25 ranking: a record holding a query word as written ranks above one holding only another word of the same light stem (وكيل above «الكيل»), and titles and names weigh more than body text. Arabic-aware normalisation and light stemming. Each result carries a snippet of the original text with match offsets. A query matching more than 2,000 records is too broad to rank: its results come newest first, with a null score.
          */
         get: operations["search"];
         put?: never;
@@ -1409,7 +1409,7 @@ export interface operations {
                  */
                 count?: "true" | "false";
                 /**
-                 * @description Words to find, all of which must match. Arabic is normalised (diacritics, tatweel, hamza forms of alef, ى/ي, ة/ه) and lightly stemmed (ال، و، بال… and common suffixes), so الداخليه finds الداخلية. `"…"` matches a phrase; a trailing `*` a prefix. Other punctuation and FTS operators are treated as separators.
+                 * @description Words to find, all of which must match, except common function words (في، من، الى، عن، ان، التي، الذي…): beside other words they are neither required nor ranked; a query of them alone searches them all. Arabic is normalised (diacritics, tatweel, hamza forms of alef, ى/ي, ة/ه) and lightly stemmed (ال، و، بال… and common suffixes), so الداخليه finds الداخلية; a record holding a word as written (with or without ال، وال، بال، كال، فال، لل) ranks above one holding only another word of its stem. `"…"` matches a phrase; a trailing `*` a prefix. Other punctuation and FTS operators are treated as separators.
                  * @example التعاون الأمني
                  */
                 q?: string;
@@ -3314,7 +3314,7 @@ export interface operations {
                  */
                 count?: "true" | "false";
                 /**
-                 * @description Words to find, all of which must match. Arabic is normalised (diacritics, tatweel, hamza forms of alef, ى/ي, ة/ه) and lightly stemmed (ال، و، بال… and common suffixes), so الداخليه finds الداخلية. `"…"` matches a phrase; a trailing `*` a prefix. Other punctuation and FTS operators are treated as separators.
+                 * @description Words to find, all of which must match, except common function words (في، من، الى، عن، ان، التي، الذي…): beside other words they are neither required nor ranked; a query of them alone searches them all. Arabic is normalised (diacritics, tatweel, hamza forms of alef, ى/ي, ة/ه) and lightly stemmed (ال، و، بال… and common suffixes), so الداخليه finds الداخلية; a record holding a word as written (with or without ال، وال، بال، كال، فال، لل) ranks above one holding only another word of its stem. `"…"` matches a phrase; a trailing `*` a prefix. Other punctuation and FTS operators are treated as separators.
                  * @example التعاون الأمني
                  */
                 q?: string;
@@ -4573,7 +4573,7 @@ export interface operations {
                  */
                 count?: "true" | "false";
                 /**
-                 * @description Words to find, all of which must match. Arabic is normalised (diacritics, tatweel, hamza forms of alef, ى/ي, ة/ه) and lightly stemmed (ال، و، بال… and common suffixes), so الداخليه finds الداخلية. `"…"` matches a phrase; a trailing `*` a prefix. Other punctuation and FTS operators are treated as separators.
+                 * @description Words to find, all of which must match, except common function words (في، من، الى، عن، ان، التي، الذي…): beside other words they are neither required nor ranked; a query of them alone searches them all. Arabic is normalised (diacritics, tatweel, hamza forms of alef, ى/ي, ة/ه) and lightly stemmed (ال، و، بال… and common suffixes), so الداخليه finds الداخلية; a record holding a word as written (with or without ال، وال، بال، كال، فال، لل) ranks above one holding only another word of its stem. `"…"` matches a phrase; a trailing `*` a prefix. Other punctuation and FTS operators are treated as separators.
                  * @example التعاون الأمني
                  */
                 q?: string;
@@ -5875,7 +5875,7 @@ export interface operations {
                  */
                 count?: "true" | "false";
                 /**
-                 * @description Words to find, all of which must match. Arabic is normalised (diacritics, tatweel, hamza forms of alef, ى/ي, ة/ه) and lightly stemmed (ال، و، بال… and common suffixes), so الداخليه finds الداخلية. `"…"` matches a phrase; a trailing `*` a prefix. Other punctuation and FTS operators are treated as separators.
+                 * @description Words to find, all of which must match, except common function words (في، من، الى، عن، ان، التي، الذي…): beside other words they are neither required nor ranked; a query of them alone searches them all. Arabic is normalised (diacritics, tatweel, hamza forms of alef, ى/ي, ة/ه) and lightly stemmed (ال، و، بال… and common suffixes), so الداخليه finds الداخلية; a record holding a word as written (with or without ال، وال، بال، كال، فال، لل) ranks above one holding only another word of its stem. `"…"` matches a phrase; a trailing `*` a prefix. Other punctuation and FTS operators are treated as separators.
                  * @example التعاون الأمني
                  */
                 q?: string;
@@ -8215,7 +8215,7 @@ export interface operations {
         parameters: {
             query: {
                 /**
-                 * @description Words to find, all of which must match. Arabic is normalised (diacritics, tatweel, hamza forms of alef, ى/ي, ة/ه) and lightly stemmed (ال، و، بال… and common suffixes), so الداخليه finds الداخلية. `"…"` matches a phrase; a trailing `*` a prefix. Other punctuation and FTS operators are treated as separators.
+                 * @description Words to find, all of which must match, except common function words (في، من، الى، عن، ان، التي، الذي…): beside other words they are neither required nor ranked; a query of them alone searches them all. Arabic is normalised (diacritics, tatweel, hamza forms of alef, ى/ي, ة/ه) and lightly stemmed (ال، و، بال… and common suffixes), so الداخليه finds الداخلية; a record holding a word as written (with or without ال، وال، بال، كال، فال، لل) ranks above one holding only another word of its stem. `"…"` matches a phrase; a trailing `*` a prefix. Other punctuation and FTS operators are treated as separators.
                  * @example التعاون الأمني
                  */
                 q: string;
@@ -8231,7 +8231,7 @@ export interface operations {
                 limit?: number;
                 /**
                  * @description opaque cursor from meta.next_cursor of the same query
-                 * @example Wy02LjA1NDQ4MzMxMTE5MDk4MzUsIm1lZXRpbmdzIiwiMDE5NmIyYTAtN2MwMC03MDAwLTgwMDAtMDAwMDAwMDAwMDA3IiwiY2tLUTN0SlVIVW9qdldTViJd
+                 * @example Wy05LjI2NDE5ODk1MTE0MzA2MiwiYXJ0aWNsZXMiLCIwMTk2YjJhMC03YzAwLTcwMDAtODAwMC0wMDAwMDAwMDAwMDEiLCJkS3g3eC1FRWJ3a2psZFk3Il0
                  */
                 cursor?: string;
                 /**
@@ -8280,35 +8280,11 @@ export interface operations {
                      * @example {
                      *       "data": [
                      *         {
-                     *           "type": "meetings",
-                     *           "id": "0196b2a0-7c00-7000-8000-000000000007",
-                     *           "slug": "العدواني-بحث-مع-وفد-من-الداخلية-السعودية-تعزيز",
-                     *           "title_or_name": "العدواني بحث مع وفد من «الداخلية» السعودية تعزيز التعاون الأمني وتبادل الخبرات",
-                     *           "score": 6.0544833111909835,
-                     *           "snippet": {
-                     *             "field": "summary",
-                     *             "start": 50,
-                     *             "end": 206,
-                     *             "text": "العدواني اجتماعًا مع وفد رفيع المستوى من وزارة الداخلية السعودية أمس الأربعاء لمناقشة سبل تعزيز التعاون الأمني وتبادل الخبرات في المجالات الإدارية والتقنية.",
-                     *             "matches": [
-                     *               {
-                     *                 "start": 96,
-                     *                 "end": 103
-                     *               },
-                     *               {
-                     *                 "start": 104,
-                     *                 "end": 110
-                     *               }
-                     *             ],
-                     *             "html": "…العدواني اجتماعًا مع وفد رفيع المستوى من وزارة الداخلية السعودية أمس الأربعاء لمناقشة سبل تعزيز <mark>التعاون</mark> <mark>الأمني</mark> وتبادل الخبرات في المجالات الإدارية والتقنية."
-                     *           }
-                     *         },
-                     *         {
                      *           "type": "articles",
                      *           "id": "0196b2a0-7c00-7000-8000-000000000001",
                      *           "slug": "العدواني-بحث-مع-وفد-من-الداخلية-السعودية-تعزيز",
                      *           "title_or_name": "العدواني بحث مع وفد من «الداخلية» السعودية تعزيز التعاون الأمني وتبادل الخبرات",
-                     *           "score": 5.407921768212522,
+                     *           "score": 9.264198951143062,
                      *           "snippet": {
                      *             "field": "body_text",
                      *             "start": 115,
@@ -8325,6 +8301,30 @@ export interface operations {
                      *               }
                      *             ],
                      *             "html": "…أمس الأربعاء لمناقشة سبل تعزيز <mark>التعاون</mark> <mark>الأمني</mark> وتبادل الخبرات في المجالات الإدارية والتقنية. يهدف هذا اللقاء إلى تطوير آليات العمل المشترك ورفع كفاءة الخدمات…"
+                     *           }
+                     *         },
+                     *         {
+                     *           "type": "meetings",
+                     *           "id": "0196b2a0-7c00-7000-8000-000000000007",
+                     *           "slug": "العدواني-بحث-مع-وفد-من-الداخلية-السعودية-تعزيز",
+                     *           "title_or_name": "العدواني بحث مع وفد من «الداخلية» السعودية تعزيز التعاون الأمني وتبادل الخبرات",
+                     *           "score": 6.356742189490959,
+                     *           "snippet": {
+                     *             "field": "summary",
+                     *             "start": 50,
+                     *             "end": 206,
+                     *             "text": "العدواني اجتماعًا مع وفد رفيع المستوى من وزارة الداخلية السعودية أمس الأربعاء لمناقشة سبل تعزيز التعاون الأمني وتبادل الخبرات في المجالات الإدارية والتقنية.",
+                     *             "matches": [
+                     *               {
+                     *                 "start": 96,
+                     *                 "end": 103
+                     *               },
+                     *               {
+                     *                 "start": 104,
+                     *                 "end": 110
+                     *               }
+                     *             ],
+                     *             "html": "…العدواني اجتماعًا مع وفد رفيع المستوى من وزارة الداخلية السعودية أمس الأربعاء لمناقشة سبل تعزيز <mark>التعاون</mark> <mark>الأمني</mark> وتبادل الخبرات في المجالات الإدارية والتقنية."
                      *           }
                      *         }
                      *       ],

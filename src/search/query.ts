@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { KhabarError } from '../errors.js';
 import { normaliseArabic } from '../text/arabic.js';
 import { stemArabic, stripArabicPrefix, words } from '../text/stem.js';
+import { isFunctionWord } from './function-words.js';
 import { searchTypes, type SearchType } from './sources.js';
+import { wordForms } from './word-forms.js';
 
 /** One part of a query: a word, a word with a trailing `*`, or a quoted phrase. All words are normalised. */
 export type Term = { kind: 'word'; word: string } | { kind: 'prefix'; word: string } | { kind: 'phrase'; words: string[] };
@@ -14,9 +16,11 @@ export const searchText = z
   .max(500)
   .meta({
     description:
-      'Words to find, all of which must match. Arabic is normalised (diacritics, tatweel, hamza forms of alef, ى/ي, ة/ه) and ' +
-      'lightly stemmed (ال، و، بال… and common suffixes), so الداخليه finds الداخلية. `"…"` matches a phrase; a trailing `*` a prefix. ' +
-      'Other punctuation and FTS operators are treated as separators.',
+      'Words to find, all of which must match, except common function words (في، من، الى، عن، ان، التي، الذي…): beside other words ' +
+      'they are neither required nor ranked; a query of them alone searches them all. Arabic is normalised (diacritics, tatweel, ' +
+      'hamza forms of alef, ى/ي, ة/ه) and lightly stemmed (ال، و، بال… and common suffixes), so الداخليه finds الداخلية; a record ' +
+      'holding a word as written (with or without ال، وال، بال، كال، فال، لل) ranks above one holding only another word of its stem. ' +
+      '`"…"` matches a phrase; a trailing `*` a prefix. Other punctuation and FTS operators are treated as separators.',
     example: 'التعاون الأمني',
   });
 
@@ -87,7 +91,7 @@ const stemColumns = '{title_stem body_stem}';
 function termExpression(term: Term): string {
   switch (term.kind) {
     case 'word':
-      return `(${exactColumns} : ${quote(term.word)} OR ${stemColumns} : ${quote(stemArabic(term.word))})`;
+      return `(${exactColumns} : (${wordForms(term.word).map(quote).join(' OR ')}) OR ${stemColumns} : ${quote(stemArabic(term.word))})`;
     case 'prefix':
       return `(${exactColumns} : ${quote(term.word)} * OR ${stemColumns} : ${quote(stripArabicPrefix(term.word))} *)`;
     case 'phrase':
@@ -98,13 +102,24 @@ function termExpression(term: Term): string {
 // All types need no filter, and skipping it spares FTS5 a posting list as long as the index.
 const typeFilter = (types: readonly SearchType[]) => (new Set(types).size < searchTypes.length ? [`type : (${types.map(quote).join(' OR ')})`] : []);
 
+const isFunctionWordTerm = (term: Term) => term.kind === 'word' && isFunctionWord(term.word);
+
+/**
+ * The terms a query is searched and ranked by: function words (في، من، التي…) are left out when the query has
+ * other terms, since nearly every record holds them; a query of function words alone keeps them all.
+ */
+export function searchedTerms(terms: Term[]): Term[] {
+  const content = terms.filter((term) => !isFunctionWordTerm(term));
+  return content.length > 0 ? content : terms;
+}
+
 /**
  * The FTS5 MATCH expression for some terms within some types, built only from quoted words of our
  * own tokenizer; null when the query has no word to search for.
  */
 export function matchExpression(terms: Term[], types: readonly SearchType[]): string | null {
   if (terms.length === 0) return null;
-  return [...typeFilter(types), ...terms.map(termExpression)].join(' AND ');
+  return [...typeFilter(types), ...searchedTerms(terms).map(termExpression)].join(' AND ');
 }
 
 /**

@@ -62,7 +62,8 @@ export function searchRoutes(search: Search): FastifyPluginAsyncZod {
         operationId: 'search',
         summary: 'Search all resources',
         description:
-          'Full-text search with BM25 ranking (titles and names weigh more than body text; exact word forms more than stems), ' +
+          'Full-text search with BM25 ranking: a record holding a query word as written ranks above one holding only another word of ' +
+          'the same light stem (وكيل above «الكيل»), and titles and names weigh more than body text. ' +
           'Arabic-aware normalisation and light stemming. Each result carries a snippet of the original text with match offsets. ' +
           `A query matching more than ${rankedMatchesLimit.toLocaleString('en')} records is too broad to rank: its results come newest first, with a null score.`,
         querystring: searchQuery,

@@ -6,17 +6,21 @@ import type { Db } from '../db/database.js';
 import { KhabarError } from '../errors.js';
 import { decodeCursor, encodeCursor } from '../list/cursor.js';
 import { inIdList } from '../resources/shared/relations.js';
-import { matchExpression, parseQuery, type Term } from './query.js';
+import { matchExpression, parseQuery, searchedTerms, type Term } from './query.js';
 import { makeSnippet, type Snippet } from './snippet.js';
 import { readFields, searchSources, searchTypes, type SearchType } from './sources.js';
 import { searchDocuments, searchIndex } from './table.js';
 
 /**
- * BM25 weights per column of search_index (type, title, title_stem, body, body_stem): titles and names
- * above body text, and the exact word above its stem. A record matching the exact form also matches
- * its stem, so exact forms always score higher than stem-only matches.
+ * BM25 weights per column of search_index (type, title, title_stem, body, body_stem). A record holding a
+ * query word as written (`wordForms`) ranks above one holding only another word of its light stem (وكيل
+ * above «الكيل», فنية above «الفنان»): the written-form columns weigh 1e9, so that one occurrence takes BM25's
+ * term frequency to its ceiling and the term scores its full IDF, which no stem-only record can reach (every
+ * record holding a written form holds its stem, so the stem's IDF is at most the form's). That holds for records
+ * up to ten thousand times the average length. Among such records, titles and names weigh more than body text
+ * through their stems (4 and 1).
  */
-const rank = sql<number>`bm25(${searchIndex}, 0, 10, 4, 2, 1)`;
+const rank = sql<number>`bm25(${searchIndex}, 0, 1e9, 4, 1e9, 1)`;
 
 /**
  * A query matching more records than this is not ranked. BM25 first counts, for every word, the records that
@@ -145,7 +149,7 @@ export function createSearch(db: Db, { rankLimit = rankedMatchesLimit } = {}) {
 
   return {
     search({ q, types, limit, cursor }: SearchRequest): { results: SearchResult[]; nextCursor: string | null } {
-      const terms = parseQuery(q);
+      const terms = searchedTerms(parseQuery(q));
       const match = matchExpression(terms, types);
       if (match === null) return { results: [], nextCursor: null };
       const start = cursor === undefined ? firstPage(match) : pageStart(cursor, match);

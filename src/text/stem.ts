@@ -5,8 +5,11 @@
  * normalised spelling.
  */
 
-/** Checked in this order; the first that fits is removed. */
-const prefixes = ['ال', 'وال', 'بال', 'كال', 'فال', 'لل', 'و'];
+/** The prefixes that carry the definite article: taking one off never takes a letter of the word itself. */
+export const articlePrefixes = ['ال', 'وال', 'بال', 'كال', 'فال', 'لل'] as const;
+
+/** Checked in this order; the first that fits is removed. A bare و may also be a word's own first letter (وكيل). */
+const prefixes = [...articlePrefixes, 'و'];
 
 /** Checked in this order; each that fits is removed in turn. */
 const suffixes = ['ها', 'ان', 'ات', 'ون', 'ين', 'يه', 'ه', 'ي'];
@@ -20,11 +23,11 @@ function prefixFits(word: string, prefix: string): boolean {
 /** Every suffix needs two letters left before it. */
 const suffixFits = (word: string, suffix: string): boolean => word.length >= suffix.length + 2 && word.endsWith(suffix);
 
+/** The leading article or conjunction the stemmer takes off a normalised word ('' when none fits). */
+export const arabicPrefixOf = (word: string): string => prefixes.find((p) => prefixFits(word, p)) ?? '';
+
 /** The word without its leading article or conjunction (وال، بال، كال، فال، لل، ال، و), when enough remains. */
-export function stripArabicPrefix(word: string): string {
-  const prefix = prefixes.find((p) => prefixFits(word, p));
-  return prefix ? word.slice(prefix.length) : word;
-}
+export const stripArabicPrefix = (word: string): string => word.slice(arabicPrefixOf(word).length);
 
 /** The light stem of a normalised word: prefix removed, then the common suffixes. Latin words pass unchanged. */
 export function stemArabic(word: string): string {

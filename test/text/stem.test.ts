@@ -69,3 +69,36 @@ t.test('words splits on everything that is not a letter, digit or mark, with off
   for (const w of found) t.equal(text.slice(w.start, w.end), w.text);
   t.same(words(' ،.؟!*"()'), [], 'punctuation alone has no words');
 });
+
+t.test('distinct words stay apart where a light stem can tell them', async (t) => {
+  const pairs: Array<[string, string, string, string, string]> = [
+    ['الوزير', 'وزير', 'الوزارة', 'وزار', 'the minister, the ministry'],
+    ['الدخل', 'دخل', 'الداخلية', 'داخل', 'income, the interior'],
+    ['التعاون', 'تعا', 'التعاونية', 'تعاون', 'cooperation, a cooperative'],
+    ['الوفد', 'وفد', 'الوفاة', 'وفا', 'the delegation, the death'],
+    ['الأمن', 'امن', 'الأمم', 'امم', 'security, the nations'],
+    ['وفد', 'وفد', 'فد', 'فد', 'و is kept when only two letters would remain'],
+  ];
+  for (const [a, stemA, b, stemB, what] of pairs) {
+    t.equal(stem(a), stemA, `${what}: ${a}`);
+    t.equal(stem(b), stemB, `${what}: ${b}`);
+    t.not(stem(a), stem(b), `${what}: apart`);
+  }
+});
+
+t.test('distinct words light stemming folds by design (quality.test.ts checks that ranking separates them)', async (t) => {
+  const folded: Array<[string, string, string]> = [
+    ['وكيل', 'الكيل', 'كيل'],
+    ['فنية', 'الفنان', 'فن'],
+    ['الاجتماعات', 'الاجتماعية', 'اجتماع'],
+    ['الرياضيات', 'الرياضة', 'رياض'],
+    ['العمليات', 'العمل', 'عمل'],
+    ['المدن', 'المدنية', 'مدن'],
+    ['الداخل', 'الداخلية', 'داخل'],
+    ['الرئيسية', 'الرئيس', 'رئيس'],
+    ['الدول', 'الدولية', 'دول'],
+    ['واصل', 'الأصل', 'اصل'],
+    ['زار', 'وزارة', 'زار'],
+  ];
+  for (const [query, other, shared] of folded) t.same([stem(query), stem(other)], [shared, shared], `${query} and ${other} share the stem ${shared}`);
+});
