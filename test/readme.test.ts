@@ -13,21 +13,72 @@ function exampleBlocks(markdown: string): string[] {
   return [...markdown.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!).filter((block) => !/\bnpm |API_TOKENS=/.test(block));
 }
 
-// Each curl must get an answer that is neither a server error nor a 404: a 404 is how a README rots
-// (a renamed route, a slug that changed). Other 4xx are allowed, for examples that show an error.
+/** An HTTP status the README states in a comment: a whole word from 200 to 599. */
+const statedStatus = /\b[2-5]\d\d\b/;
+const startsCurl = /^(\s*)curl /;
+
+/**
+ * Marks each curl whose status the README states. A comment line that names a status ("# create: 201 with a
+ * Location header") states it for the next command that starts with curl; a comment after a command
+ * ("…    # 304") for the command it ends, which starts on the nearest line above that starts with curl.
+ * The marked curl runs as `EXPECT=<status> curl …`; a curl inside it, such as `$(etag_of …)`, is expanded
+ * before that assignment and keeps the default rule.
+ */
+function markStatedStatuses(block: string): { script: string; stated: number[] } {
+  const lines = block.split('\n');
+  const stated: number[] = [];
+  const mark = (index: number | undefined, status: number, comment: string) => {
+    if (index === undefined || !startsCurl.test(lines[index]!)) throw new Error(`no curl command for the status in: ${comment}`);
+    lines[index] = lines[index]!.replace(startsCurl, `$1EXPECT=${status} curl `);
+    stated.push(status);
+  };
+  lines.forEach((line, i) => {
+    const ownComment = /^\s*#\s*(.*)$/.exec(line);
+    const trailing = ownComment ? null : /\s#\s(.*)$/.exec(line);
+    const comment = ownComment?.[1] ?? trailing?.[1];
+    const status = comment && statedStatus.exec(comment);
+    if (!status) return;
+    const curlLines = lines.map((text, k) => (startsCurl.test(text) ? k : -1)).filter((k) => k >= 0);
+    const target = ownComment ? curlLines.find((k) => k > i) : curlLines.filter((k) => k <= i).at(-1);
+    mark(target, Number(status[0]), comment);
+  });
+  return { script: lines.join('\n'), stated };
+}
+
+// Each curl must get the status its example states, or else a success or redirect (below 400): a 404 is how
+// a README rots (a renamed route, a slug that changed), a 401 how an auth change would break every write.
+// Failures go to a file as well as stderr, so a curl in a pipeline (`curl … | head -n 1`) cannot hide one.
 const curlGuard = `
 curl() {
-  local out status
-  out=$(command curl -sS -w '\\n%{http_code}' "$@") || { echo "curl failed: $*" >&2; return 1; }
+  local out status want="\${EXPECT:-}"
+  out=$(command curl -sS "$@" -w '\\n%{http_code}') || { echo "curl failed: $*" | tee -a "$FAILURES" >&2; return 1; }
   status=\${out##*$'\\n'}
   printf '%s\\n' "\${out%$'\\n'*}"
-  if [ "$status" -ge 500 ] || [ "$status" = 404 ]; then echo "HTTP $status from: curl $*" >&2; return 1; fi
+  if [ -n "$want" ]; then
+    echo "$want" >> "$CHECKED"
+    if [ "$status" != "$want" ]; then echo "HTTP $status, the README says $want: curl $*" | tee -a "$FAILURES" >&2; return 1; fi
+  elif [ "$status" -ge 400 ]; then echo "HTTP $status from: curl $*" | tee -a "$FAILURES" >&2; return 1; fi
 }
 `;
 
+t.test('the stated statuses are found where the README puts them', async (t) => {
+  const { script, stated } = markStatedStatuses(
+    ['# create: 201 with a Location header', 'curl -s -X POST http://x \\', "  -d '{}'", 'curl -s http://x/y \\', '  -H "If-None-Match: $(etag_of http://x/y)"    # 304', '# list (limit 1–100)', 'curl -s http://x'].join('\n'),
+  );
+  t.same(stated, [201, 304]);
+  t.equal(
+    script,
+    ['# create: 201 with a Location header', 'EXPECT=201 curl -s -X POST http://x \\', "  -d '{}'", 'EXPECT=304 curl -s http://x/y \\', '  -H "If-None-Match: $(etag_of http://x/y)"    # 304', '# list (limit 1–100)', 'curl -s http://x'].join('\n'),
+  );
+  t.throws(() => markStatedStatuses('# delete: 204\necho nothing'), /no curl command for the status in: delete: 204/);
+});
+
 t.test('every curl example in the README works as pasted against a fresh server', async (t) => {
-  const blocks = exampleBlocks(readme);
+  const blocks = exampleBlocks(readme).map(markStatedStatuses);
   t.ok(blocks.length >= 5, `${blocks.length} example blocks`);
+  const stated = blocks.flatMap((block) => block.stated);
+  // The statuses the README's examples print beside them: each must be among those checked.
+  for (const status of [201, 204, 304, 400, 405, 406, 412]) t.ok(stated.includes(status), `the README states a ${status}`);
   const dir = mkdtempSync(join(tmpdir(), 'khabar-readme-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -44,11 +95,16 @@ t.test('every curl example in the README works as pasted against a fresh server'
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 
-  const script = `set -e\n${curlGuard}\n${blocks.join('\n').replaceAll('http://127.0.0.1:3000', `http://127.0.0.1:${port}`)}`;
-  const run = spawnSync('bash', ['-c', script], {
+  const examples = blocks.map((block) => block.script).join('\n');
+  const script = `set -e\n${curlGuard}\n${examples.replaceAll('http://127.0.0.1:3000', `http://127.0.0.1:${port}`)}`;
+  const failures = join(dir, 'failures');
+  const checked = join(dir, 'checked');
+  const run = spawnSync('bash', ['-c', `: > "$FAILURES"; : > "$CHECKED"; ${script}`], {
     encoding: 'utf8',
     timeout: 60_000,
-    env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH}` },
+    env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH}`, FAILURES: failures, CHECKED: checked },
   });
   t.equal(run.status, 0, run.stderr || 'all examples ran');
+  t.equal(readFileSync(failures, 'utf8'), '', 'no curl answered other than as the README says');
+  t.same(readFileSync(checked, 'utf8').split('\n').filter(Boolean).map(Number), stated, 'every stated status was checked, in order');
 });

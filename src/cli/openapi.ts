@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { openApiYaml } from '../openapi-document.js';
 
-/** `npm run openapi`: writes openapi.yaml from the routes, as the server serves it. */
-writeFileSync(new URL('../../openapi.yaml', import.meta.url), await openApiYaml());
-process.stdout.write('wrote openapi.yaml\n');
+/** `npm run openapi [-- <file>]`: writes the document the server serves, as YAML, to openapi.yaml or the file given. */
+const target = process.argv[2] ?? 'openapi.yaml';
+writeFileSync(target, await openApiYaml());
+process.stdout.write(`wrote ${target}\n`);

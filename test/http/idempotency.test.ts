@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import t from 'tap';
 import { auth, body, build } from '../helper.js';
 
@@ -82,4 +83,49 @@ t.test('keys expire after 24 hours; a key still in flight is refused with 409', 
   sqlite.prepare("update idempotency_keys set created_at = ? where key = 'busy'").run(Date.now() - 61_000);
   const taken = await app.inject({ method: 'POST', url: '/v1/organisations', headers: { ...json, 'idempotency-key': 'busy' }, payload: organisation('و') });
   t.equal(taken.statusCode, 201, 'a key held by a request that never finished is freed after a minute');
+});
+
+interface Answer {
+  status: number;
+  replayed: string | undefined;
+  body: { code?: string; data?: { id: string } };
+}
+
+/** Sends the same POST on several connections at once: every request's headers first, then every body in one go. */
+async function postTogether(port: number, path: string, headers: Record<string, string>, payload: string, copies: number): Promise<Answer[]> {
+  const requests = Array.from({ length: copies }, () => {
+    const req = request({ host: '127.0.0.1', port, path, method: 'POST', agent: false, headers: { ...headers, 'content-length': Buffer.byteLength(payload) } });
+    const answer = new Promise<Answer>((resolve, reject) => {
+      req.on('response', (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode!, replayed: res.headers['idempotent-replayed'] as string | undefined, body: JSON.parse(text) }));
+      });
+      req.on('error', reject);
+    });
+    req.flushHeaders();
+    return { req, answer, connected: new Promise((resolve) => req.on('socket', (socket) => socket.once('connect', resolve))) };
+  });
+  await Promise.all(requests.map((r) => r.connected));
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  for (const { req } of requests) req.end(payload);
+  return Promise.all(requests.map((r) => r.answer));
+}
+
+t.test('concurrent POSTs with one Idempotency-Key over real sockets: one creates, the others wait or replay', async (t) => {
+  const app = await build(t);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.address() as { port: number };
+  // An import makes a new slug when the title's is taken (-2, -3…), so without the key each request would store an article.
+  const copies = 6;
+  const answers = await postTogether(port, '/v1/articles/import', { ...auth, 'content-type': 'text/plain; charset=utf-8', 'idempotency-key': 'concurrent-import' }, 'خبر متزامن\nوصل الوفد إلى الكويت صباح اليوم.\n', copies);
+  const created = answers.filter((a) => a.status === 201 && a.replayed === undefined);
+  t.equal(created.length, 1, 'exactly one request created the article');
+  const others = answers.filter((a) => a !== created[0]);
+  const waited = others.filter((a) => a.status === 409);
+  t.same(waited.map((a) => a.body.code), waited.map(() => 'idempotency_key_in_flight'), `${waited.length} answered 409 while the first ran`);
+  const replays = others.filter((a) => a.status !== 409);
+  t.same(replays, replays.map(() => ({ ...created[0], replayed: 'true' })), `${replays.length} replayed the first response`);
+  const stored = app.database.sqlite.prepare("select id from articles where title = 'خبر متزامن'").all() as Array<{ id: string }>;
+  t.same(stored.map((row) => row.id), [created[0]?.body.data?.id], `one article stored for ${copies} requests, the one the 201 names`);
 });

@@ -65,6 +65,39 @@ t.test('SIGTERM: stop accepting, finish the request in flight, close the databas
   await again.exited;
 });
 
+t.test('SHUTDOWN_TIMEOUT_MS: a request that never finishes is cut off at the timeout, and the process exits 1', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'khabar.db');
+  const timeoutMs = 1000;
+  const server = await startServer({ DATABASE_URL: `file:${file}`, SHUTDOWN_TIMEOUT_MS: String(timeoutMs) });
+  t.teardown(() => server.child.kill('SIGKILL'));
+
+  // An upload that stalls: the headers and half the body are sent, the rest never is.
+  const payload = Buffer.from(JSON.stringify({ slug: 'لن-يصل', name: 'لن يصل', kind: 'other' }));
+  const req = request(`${server.url}/v1/organisations`, { method: 'POST', headers: { ...authorised, 'content-length': payload.length } });
+  const fate = new Promise<string>((resolve) => {
+    req.on('response', (res) => resolve(`answered ${res.statusCode}`));
+    req.on('error', (error) => resolve(`cut off: ${(error as NodeJS.ErrnoException).code}`));
+  });
+  req.write(payload.subarray(0, payload.length / 2));
+  await new Promise((resolve) => setTimeout(resolve, 300));
+
+  const signalled = performance.now();
+  server.child.kill('SIGTERM');
+  const exited = await Promise.race([server.exited, new Promise<'still running'>((resolve) => setTimeout(() => resolve('still running'), timeoutMs + 4000))]);
+  const waited = performance.now() - signalled;
+  t.equal(exited, 1, 'exit 1: the shutdown did not finish in time');
+  t.ok(waited >= timeoutMs - 50 && waited < timeoutMs + 4000, `it waited for the request, then gave up: exited ${Math.round(waited)} ms after SIGTERM`);
+  t.match(server.log(), `killed by timeout (${timeoutMs}ms)`);
+  t.equal(await fate, 'cut off: ECONNRESET', 'the stalled request gets no answer: its connection is closed');
+
+  const again = await startServer({ DATABASE_URL: `file:${file}` });
+  t.teardown(() => again.child.kill('SIGKILL'));
+  t.equal((await fetch(`${again.url}/v1/organisations/${encodeURIComponent('لن-يصل')}`)).status, 404, 'and nothing of it was written');
+  again.child.kill('SIGTERM');
+  t.equal(await again.exited, 0);
+});
+
 t.test('bad storage stops start-up with one line and exit 1, never a half-started server', async (t) => {
   const dir = tempDir(t);
   writeFileSync(join(dir, 'a-file'), 'not a folder');
