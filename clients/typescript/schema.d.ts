@@ -1434,7 +1434,7 @@ export interface operations {
                  */
                 "fields[meetings]"?: string;
                 /**
-                 * @description Comma list of related records to embed. One of: people, organisations, meetings
+                 * @description Comma list of related records to embed. One of: people, organisations, meetings. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all.
                  * @example people,organisations
                  */
                 include?: string;
@@ -2133,7 +2133,7 @@ export interface operations {
                  */
                 "fields[meetings]"?: string;
                 /**
-                 * @description Comma list of related records to embed. One of: people, organisations, meetings
+                 * @description Comma list of related records to embed. One of: people, organisations, meetings. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all.
                  * @example people,organisations
                  */
                 include?: string;
@@ -3339,7 +3339,7 @@ export interface operations {
                  */
                 "fields[articles]"?: string;
                 /**
-                 * @description Comma list of related records to embed. One of: affiliations.organisation, meetings, articles
+                 * @description Comma list of related records to embed. One of: affiliations.organisation, meetings, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all.
                  * @example affiliations.organisation
                  */
                 include?: string;
@@ -3757,7 +3757,7 @@ export interface operations {
                  */
                 "fields[articles]"?: string;
                 /**
-                 * @description Comma list of related records to embed. One of: affiliations.organisation, meetings, articles
+                 * @description Comma list of related records to embed. One of: affiliations.organisation, meetings, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all.
                  * @example affiliations.organisation
                  */
                 include?: string;
@@ -4603,7 +4603,7 @@ export interface operations {
                  */
                 "fields[articles]"?: string;
                 /**
-                 * @description Comma list of related records to embed. One of: parent, children, members.person, meetings, articles
+                 * @description Comma list of related records to embed. One of: parent, children, members.person, meetings, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all.
                  * @example parent,members.person
                  */
                 include?: string;
@@ -5053,7 +5053,7 @@ export interface operations {
                  */
                 "fields[articles]"?: string;
                 /**
-                 * @description Comma list of related records to embed. One of: parent, children, members.person, meetings, articles
+                 * @description Comma list of related records to embed. One of: parent, children, members.person, meetings, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all.
                  * @example parent,members.person
                  */
                 include?: string;
@@ -5900,7 +5900,7 @@ export interface operations {
                  */
                 "fields[articles]"?: string;
                 /**
-                 * @description Comma list of related records to embed. One of: host, participants.person, participants.organisation, organisations, articles
+                 * @description Comma list of related records to embed. One of: host, participants.person, participants.organisation, organisations, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all.
                  * @example host,participants.person
                  */
                 include?: string;
@@ -6421,7 +6421,7 @@ export interface operations {
                  */
                 "fields[articles]"?: string;
                 /**
-                 * @description Comma list of related records to embed. One of: host, participants.person, participants.organisation, organisations, articles
+                 * @description Comma list of related records to embed. One of: host, participants.person, participants.organisation, organisations, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all.
                  * @example host,participants.person
                  */
                 include?: string;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isoDateOrDateTime, recordId } from '../resources/shared/fields.js';
+import { maxReverseEmbedded } from './embed.js';
 import { operators, type Condition, type ListQuery, type Operator, type Shaping, type SortKey } from './query.js';
 import type { FilterSpec, ListSpec, ResourceName } from './spec.js';
 
@@ -95,7 +96,7 @@ function shapingParams({ spec, fields, targetFields }: ListParamsOptions) {
     ...embeddedFields,
     include: csvOf(includes, 'include path')
       .optional()
-      .meta({ description: `Comma list of related records to embed. One of: ${allowedList(includes)}`, example: examples.include }),
+      .meta({ description: `Comma list of related records to embed. One of: ${allowedList(includes)}. A list of records that point at this one (such as an organisation's articles) embeds at most the ${maxReverseEmbedded} newest; a filtered list gives them all.`, example: examples.include }),
   };
 }
 
