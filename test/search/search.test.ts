@@ -105,6 +105,19 @@ t.test('a term given twice counts once: the same results and snippets', async (t
   }
 });
 
+t.test('a record whose row is gone but whose index entry is not (deleted between the two reads) is left out, not a 500', async (t) => {
+  const app = await build(t);
+  const create = (slug: string) =>
+    app.repositories.articles.create({ slug, title: `زرافة ${slug}`, language: 'ar', body: [{ type: 'paragraph', text: 'زرافة في الحديقة' }] }).id;
+  const [kept, gone] = [create('باقية'), create('محذوفة')];
+  app.database.sqlite.prepare('delete from articles where id = ?').run(gone);
+  const indexed = app.database.sqlite.prepare('select count(*) from search_documents where record_id = ?').pluck().get(gone);
+  t.equal(indexed, 1, 'the index entry is still there');
+  const response = await app.inject({ url: searchUrl('زرافة') });
+  t.equal(response.statusCode, 200);
+  t.same(body(response).data.map((r: { id: string }) => r.id), [kept]);
+});
+
 t.test('type, limit and cursor: every result exactly once, in rank order', async (t) => {
   const app = await build(t);
   for (let i = 0; i < 23; i++) {
