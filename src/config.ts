@@ -85,8 +85,17 @@ const trustProxy = z
 /** Where clients reach khabar: the origin of every absolute URL in a response, never the request's Host. */
 const publicUrl = z
   .url({ protocol: /^https?$/ })
-  .regex(/^[^/]+\/\/[^/?#@]+\/?$/, 'an origin such as https://news.example, without a path, query or credentials')
-  .transform((url) => url.replace(/\/$/, ''));
+  .transform((url) => url.replace(/\/$/, ''))
+  .superRefine((url, ctx) => {
+    // Links are this text followed by a path: a spelling the URL parser would rewrite (a backslash, spaces,
+    // upper case, a default port) would make links other than the origin it names.
+    const { origin, username, password, pathname, search, hash } = new URL(url);
+    if (username || password || pathname !== '/' || search || hash || url.includes('\\')) {
+      ctx.addIssue({ code: 'custom', message: 'an origin such as https://news.example, without credentials, a path, query, fragment or backslash' });
+    } else if (origin !== url) {
+      ctx.addIssue({ code: 'custom', message: `write the origin as a URL parser does: ${origin}` });
+    }
+  });
 
 /** `*` (any origin) or a comma-separated list of origins such as `https://news.example`. */
 const corsOrigins = z

@@ -35,8 +35,28 @@ t.test('PUBLIC_URL: an origin, else the listening address', async (t) => {
   t.equal(loadConfig({}).publicUrl, 'http://127.0.0.1:3000');
   t.equal(loadConfig({ HOST: '::1', PORT: '8080' }).publicUrl, 'http://[::1]:8080', 'IPv6 in brackets');
   t.equal(loadConfig({ PUBLIC_URL: 'https://news.example/' }).publicUrl, 'https://news.example', 'no trailing slash');
-  for (const value of ['news.example', 'ftp://news.example', 'https://news.example/api', 'https://news.example?x=1', 'https://user:pass@news.example']) {
+  t.equal(loadConfig({ PUBLIC_URL: 'http://[::1]:8080' }).publicUrl, 'http://[::1]:8080');
+  t.equal(loadConfig({ PUBLIC_URL: 'https://news.example:8443/' }).publicUrl, 'https://news.example:8443');
+  for (const value of ['news.example', 'ftp://news.example', 'https://news.example/api', 'https://news.example?x=1', 'https://user:pass@news.example', 'https:\\\\news.example']) {
     t.throws(() => loadConfig({ PUBLIC_URL: value }), { name: 'ConfigError', message: /^invalid PUBLIC_URL: / }, value);
+  }
+  const notAnOrigin = /^invalid PUBLIC_URL: an origin such as https:\/\/news\.example, without credentials, a path, query, fragment or backslash$/;
+  for (const value of ['https://news.example\\', 'https://news.example\\@evil.example', 'https://news.example#top', 'https://news.example?q', 'https://user@news.example', 'https://news.example/\\']) {
+    t.throws(() => loadConfig({ PUBLIC_URL: value }), { name: 'ConfigError', message: notAnOrigin }, value);
+  }
+  // What the URL parser would rewrite: the links would not start with what was written.
+  const rewritten: Array<[string, string]> = [
+    ['HTTPS://News.Example', 'https://news.example'],
+    ['https://news.example:443', 'https://news.example'],
+    ['https://1.2.3', 'https://1.2.0.3'],
+    ['https://news.example#', 'https://news.example'],
+    ['https://news.example?', 'https://news.example'],
+  ];
+  for (const [value, origin] of rewritten) {
+    t.throws(() => loadConfig({ PUBLIC_URL: value }), { name: 'ConfigError', message: `invalid PUBLIC_URL: write the origin as a URL parser does: ${origin}` }, JSON.stringify(value));
+  }
+  for (const value of [' https://news.example\n', 'https://news.ex\tample']) {
+    t.equal(loadConfig({ PUBLIC_URL: value }).publicUrl, 'https://news.example', `${JSON.stringify(value)}: surrounding spaces, tabs and newlines are dropped before the check, as a URL parser drops them`);
   }
 });
 

@@ -64,6 +64,7 @@ t.test('a bad setting stops start-up with one line naming it', async (t) => {
     [{ TRUST_PROXY: 'true' }, /^khabar: invalid TRUST_PROXY: true trusts every hop.*write the number of proxies/],
     [{ API_TOKENS: 'editor:secret-0123456789abcdef,editor:other-0123456789abcdef' }, /^khabar: invalid API_TOKENS: token name editor is used twice/],
     [{ HEADERS_TIMEOUT_MS: '60000' }, /^khabar: invalid HEADERS_TIMEOUT_MS: /],
+    [{ PUBLIC_URL: 'https://news.example\\' }, /^khabar: invalid PUBLIC_URL: an origin such as https:\/\/news\.example, without credentials, a path, query, fragment or backslash\n$/],
   ];
   for (const [env, message] of cases) {
     const result = spawnSync(process.execPath, [serverScript], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 15_000 });

@@ -9,7 +9,7 @@ self-contained SQLite file. <file> is relative to the folder you run the command
 refused unless --force is given; the live database and its -wal, -shm and -journal files always are.
 A file whose name starts with - is written ./-name.
 
-  --force    replace <file> if it exists
+  --force    replace <file> if it exists, and remove the -wal, -shm and -journal beside it
   --help     print this and exit
 `;
 

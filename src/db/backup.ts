@@ -65,6 +65,12 @@ function linkWithoutReplacing(partial: string, file: string) {
   }
 }
 
+/** Puts the copy in place of `file` and its -wal, -shm and -journal, which SQLite would otherwise replay onto the copy. */
+function replace(partial: string, file: string) {
+  for (const suffix of companions) rmSync(file + suffix, { force: true });
+  renameSync(partial, file);
+}
+
 /**
  * Copies the database at `url` to `destination` with SQLite's online backup API: a consistent snapshot even
  * while a server writes to it (the copy restarts when a write lands mid-way). The copy is written beside
@@ -86,7 +92,7 @@ export async function backupDatabase(url: string, destination: string, options: 
     database.pragma('busy_timeout = 5000');
     const { totalPages } = await database.backup(partial);
     finishCopy(partial);
-    if (options.force) renameSync(partial, file);
+    if (options.force) replace(partial, file);
     else linkWithoutReplacing(partial, file);
     return { source, file, pages: totalPages };
   } finally {

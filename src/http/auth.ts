@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { ApiToken } from '../config.js';
 import { KhabarError } from '../errors.js';
+import { clientKey } from './client-key.js';
 import { failureBudget } from './failure-budget.js';
 
 declare module 'fastify' {
@@ -51,21 +52,26 @@ function challenge(header: string, presented: string | undefined): string {
 
 async function bearerAuth(app: FastifyInstance, options: BearerAuthOptions) {
   const match = tokenMatcher(options.tokens);
-  // Failed attempts count per client address: without it, online token guessing would be unlimited.
+  // Failed attempts count per client (an address, an IPv6 /64): without it, online token guessing would be unlimited.
   const failures = failureBudget({ max: options.maxFailures, windowMs: options.windowSeconds * 1000 });
   app.decorateRequest('writer', null);
   app.addHook('onRequest', (request, reply, done) => {
     if (!requiresToken(request)) return done();
-    const retryAfter = failures.retryAfterSeconds(request.ip);
-    if (retryAfter > 0) {
-      reply.header('Retry-After', String(retryAfter));
-      throw new KhabarError('too_many_requests', `more than ${options.maxFailures} failed authentications from this address in ${options.windowSeconds} s; retry in ${retryAfter} s`);
+    const client = clientKey(request.ip);
+    const refusal = failures.refusal(client);
+    if (refusal) {
+      const { retryAfterSeconds, tableFull } = refusal;
+      reply.header('Retry-After', String(retryAfterSeconds));
+      const reason = tableFull
+        ? 'too many addresses are blocked for failed authentications to count another'
+        : `${options.maxFailures} failed authentications from this address within ${options.windowSeconds} s`;
+      throw new KhabarError('too_many_requests', `${reason}; retry in ${retryAfterSeconds} s`);
     }
     const header = request.headers.authorization ?? '';
     const presented = /^Bearer (\S+)$/i.exec(header)?.[1];
     const writer = presented ? match(presented) : null;
     if (!writer) {
-      failures.charge(request.ip);
+      failures.charge(client);
       reply.header('WWW-Authenticate', challenge(header, presented));
       const reason = options.tokens.length === 0 ? 'writes are disabled: no API_TOKENS configured' : 'missing or invalid bearer token';
       throw new KhabarError('unauthorized', reason);

@@ -1,4 +1,4 @@
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
@@ -62,17 +62,22 @@ function clientProblem(error: ConnectionError): Problem {
   return problem('malformed_request', `the request line or headers cannot be parsed (${error.code})`);
 }
 
+/** The socket node:http hands a client error, with the response it is writing, if any (Node's own handler reads it). */
+type ClientSocket = Socket & { _httpMessage?: ServerResponse | null };
+
 /**
  * For Fastify's `clientErrorHandler` option: the problem document written straight to the socket, which is
  * then closed (Fastify's default answers plain JSON). The raw packet is never logged: it may hold a token.
+ * Like Node's default, nothing is written once a response has begun (a pipelined request after it): the
+ * bytes would land inside that response.
  */
-export function clientErrorHandler(this: FastifyInstance, error: ConnectionError, socket: Socket) {
+export function clientErrorHandler(this: FastifyInstance, error: ConnectionError, socket: ClientSocket) {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   const answer = clientProblem(error);
   const { status } = answer;
   const body = JSON.stringify(answer);
   this.log.debug({ code: error.code }, 'client error');
-  if (socket.writable) {
+  if (socket.writable && !socket._httpMessage?.headersSent) {
     socket.write(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${problemMediaType}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     );

@@ -6,7 +6,7 @@ import { isFunctionWord } from './function-words.js';
 import { searchTypes, type SearchType } from './sources.js';
 import { wordForms } from './word-forms.js';
 
-/** One part of a query: a word, a word with a trailing `*`, or a quoted phrase. All words are normalised. */
+/** One part of a query: a word, a word with a trailing `*`, or a quoted phrase (of one word or more). All words are normalised. */
 export type Term = { kind: 'word'; word: string } | { kind: 'prefix'; word: string } | { kind: 'phrase'; words: string[] };
 
 /** The query text, the same on /v1/search and as `q=` on every list. */
@@ -17,7 +17,7 @@ export const searchText = z
   .meta({
     description:
       'Words to find, all of which must match, except common function words (في، من، الى، عن، ان، التي، الذي…): beside other words ' +
-      'they are neither required nor ranked; a query of them alone searches them all. Arabic is normalised (diacritics, tatweel, ' +
+      'they are neither required nor ranked unless quoted; a query of them alone searches them all. Arabic is normalised (diacritics, tatweel, ' +
       'hamza forms of alef, ى/ي, ة/ه) and lightly stemmed (ال، و، بال… and common suffixes), so الداخليه finds الداخلية; a record ' +
       'holding a word as written (with or without ال، وال، بال، كال، فال، لل) ranks above one holding only another word of its stem. ' +
       '`"…"` matches a phrase; a trailing `*` a prefix. Other punctuation and FTS operators are treated as separators.',
@@ -59,10 +59,10 @@ function unquotedTerms(text: string): Term[] {
     });
 }
 
+/** A quoted text is a phrase even of one word, so that a quoted function word is searched as written. */
 function quotedTerm(text: string): Term[] {
   const found = wordsOf(text);
-  if (found.length === 0) return [];
-  return found.length === 1 ? [{ kind: 'word', word: found[0]! }] : [{ kind: 'phrase', words: found }];
+  return found.length === 0 ? [] : [{ kind: 'phrase', words: found }];
 }
 
 /**
@@ -72,14 +72,14 @@ function quotedTerm(text: string): Term[] {
  */
 export function parseQuery(q: string): Term[] {
   const terms = q.split('"').flatMap((segment, i) => (i % 2 === 1 ? quotedTerm(segment) : unquotedTerms(segment)));
-  if (terms.length > maxTerms) {
-    throw new KhabarError('validation_failed', `the query has ${terms.length} terms; at most ${maxTerms} are searched`, [
-      { path: 'querystring.q', message: `at most ${maxTerms} words or phrases` },
+  // A repeated term matches nothing more, and each term costs a scan of every snippet's text.
+  const distinct = [...new Map(terms.map((term) => [JSON.stringify(term), term])).values()];
+  if (distinct.length > maxTerms) {
+    throw new KhabarError('validation_failed', `the query has ${distinct.length} distinct terms; at most ${maxTerms} are searched`, [
+      { path: 'querystring.q', message: `at most ${maxTerms} distinct words or phrases` },
     ]);
   }
-  // A repeated term matches nothing more, and each term costs a scan of every snippet's text.
-  const distinct = new Map(terms.map((term) => [JSON.stringify(term), term]));
-  return [...distinct.values()];
+  return distinct;
 }
 
 /** An FTS5 string: our words never contain a double quote, but quoting is what makes any input data. */

@@ -128,8 +128,10 @@ export function createSearch(db: Db, { rankLimit = rankedMatchesLimit } = {}) {
       const ids = hits.filter((hit) => hit.type === type).map((hit) => hit.id);
       for (const row of rowsOf[type].all({ ids: JSON.stringify(ids) }) as Row[]) rows.set(row.id as string, row);
     }
-    return hits.map(({ type, id, rank: r }) => {
-      const row = rows.get(id)!;
+    // A record deleted between the index query and this read has no row: its hit is left out.
+    return hits.flatMap(({ type, id, rank: r }) => {
+      const row = rows.get(id);
+      if (!row) return [];
       const source = searchSources[type];
       return {
         type,

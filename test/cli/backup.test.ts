@@ -97,6 +97,33 @@ t.test('an existing destination is kept unless --force is given', async (t) => {
   t.same(readdirSync(dir).filter((name) => !name.startsWith('live.db')), ['notes.db'], 'no temporary file is left');
 });
 
+/** An old database at `file` whose last write is only in the -wal beside it, as a crashed process leaves it. */
+function oldDatabaseWithWal(file: string) {
+  const old = new Sqlite(file);
+  old.pragma('journal_mode = WAL');
+  old.pragma('wal_autocheckpoint = 0');
+  old.exec("create table people (slug text); insert into people values ('stale-person')");
+  const wal = readFileSync(`${file}-wal`);
+  old.close(); // closing checkpoints the write into the file and deletes the -wal: put it back
+  writeFileSync(`${file}-wal`, wal);
+}
+
+t.test('--force over an old database removes its -wal, -journal and -shm: the copy opens to the new content', async (t) => {
+  const { dir, live, env } = setUp(t);
+  const file = join(dir, 'old.db');
+  oldDatabaseWithWal(file);
+  t.same(people(file), ['stale-person'], 'the old database reads through its -wal');
+  writeFileSync(`${file}-journal`, 'an old journal');
+  const forced = backup(['--force', 'old.db'], { cwd: dir, env });
+  t.equal(forced.status, 0, forced.stderr);
+  t.same(readdirSync(dir).filter((name) => name.startsWith('old.db')), ['old.db'], 'nothing of the old database is left beside the copy');
+  // Opened for writing, as a restore would: SQLite would replay a -wal or roll back a -journal it found.
+  const copy = new Sqlite(file, { fileMustExist: true });
+  t.equal(copy.pragma('integrity_check', { simple: true }), 'ok');
+  t.same(copy.prepare('select slug from people order by slug').pluck().all(), people(live), 'the copy holds the live data, not the old -wal replayed onto it');
+  copy.close();
+});
+
 t.test('the live database is refused, however it is spelled or linked', async (t) => {
   const { dir, live, env } = setUp(t);
   mkdirSync(join(dir, 'sub'));

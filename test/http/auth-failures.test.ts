@@ -63,22 +63,52 @@ t.test('WWW-Authenticate says invalid_token when a sent token was refused (RFC 6
   }
 });
 
-t.test('the failure budget: charged per key, forgotten after its window, bounded in keys', async (t) => {
+t.test('IPv6 clients are counted by their /64: rotating the rest of the address does not make a new client', async (t) => {
+  const app = await build(t, { authFailureRateLimitMax: 2 });
+  t.equal((await app.inject(post(wrong, 'a', '2001:db8:1:2::1'))).statusCode, 401);
+  t.equal((await app.inject(post(wrong, 'b', '2001:DB8:1:2:ffff:ffff:ffff:fffe'))).statusCode, 401, 'another spelling, the same /64');
+  t.equal((await app.inject(post(auth, 'c', '2001:db8:1:2:1234::9'))).statusCode, 429, 'a third address in the /64 is refused');
+  t.equal((await app.inject(post(auth, 'd', '2001:db8:1:3::1'))).statusCode, 201, 'the next /64 is another client');
+  t.equal((await app.inject(post(wrong, 'e', '::ffff:10.0.0.1'))).statusCode, 401, 'an IPv4-mapped address is its IPv4 address...');
+  t.equal((await app.inject(post(wrong, 'f', '::ffff:10.0.0.1'))).statusCode, 401);
+  t.equal((await app.inject(post(wrong, 'g', '10.0.0.1'))).statusCode, 429, '...and the same client as that address');
+  t.equal((await app.inject(post(auth, 'h', '::ffff:10.0.0.2'))).statusCode, 201, 'not one /64 for every IPv4 client');
+});
+
+t.test('the failure budget: charged per key, forgotten after its window', async (t) => {
   let clock = 0;
-  const budget = failureBudget({ max: 2, windowMs: 10_000, maxKeys: 2, now: () => clock });
+  const budget = failureBudget({ max: 2, windowMs: 10_000, now: () => clock });
   budget.charge('a');
-  t.equal(budget.retryAfterSeconds('a'), 0, 'one failure of two');
+  t.equal(budget.refusal('a'), null, 'one failure of two');
   budget.charge('a');
-  t.equal(budget.retryAfterSeconds('a'), 10, 'two: wait for the window');
+  t.same(budget.refusal('a'), { retryAfterSeconds: 10, tableFull: false }, 'two: wait for the window');
   clock = 9_001;
-  t.equal(budget.retryAfterSeconds('a'), 1, 'rounded up to whole seconds');
+  t.same(budget.refusal('a'), { retryAfterSeconds: 1, tableFull: false }, 'rounded up to whole seconds');
   clock = 10_000;
-  t.equal(budget.retryAfterSeconds('a'), 0, 'the window is over');
+  t.equal(budget.refusal('a'), null, 'the window is over');
   budget.charge('a');
+  clock = 15_000;
   budget.charge('a');
-  budget.charge('b');
-  budget.charge('c');
-  t.equal(budget.retryAfterSeconds('a'), 0, 'a third key pushed out the oldest');
-  budget.charge('c');
-  t.equal(budget.retryAfterSeconds('c'), 10);
+  t.same(budget.refusal('a'), { retryAfterSeconds: 10, tableFull: false }, 'blocked for a whole window from the failure that reached the limit');
+});
+
+t.test('the failure budget is bounded in keys, and a blocked key is never forgotten to make room', async (t) => {
+  let clock = 0;
+  const budget = failureBudget({ max: 2, windowMs: 10_000, maxKeys: 3, now: () => clock });
+  budget.charge('blocked');
+  budget.charge('blocked');
+  for (const key of ['a', 'b', 'c', 'd']) budget.charge(key);
+  t.same(budget.refusal('blocked'), { retryAfterSeconds: 10, tableFull: false }, 'four new keys did not flush the blocked one');
+  clock = 2_000;
+  budget.charge('a');
+  t.equal(budget.refusal('a'), null, 'the oldest counting key was forgotten instead: its failure starts a new count');
+  budget.charge('d');
+  t.same(budget.refusal('d'), { retryAfterSeconds: 10, tableFull: false }, 'a counting key still in the table keeps its count');
+  budget.charge('a');
+  t.same(budget.refusal('a'), { retryAfterSeconds: 10, tableFull: false });
+  clock = 3_000;
+  t.same(budget.refusal('new'), { retryAfterSeconds: 7, tableFull: true }, 'every slot blocked: a new key is refused until the first block ends');
+  clock = 10_000;
+  t.equal(budget.refusal('new'), null, 'the first block ended: room for a new key');
+  t.same(budget.refusal('d'), { retryAfterSeconds: 2, tableFull: false }, 'the other blocks go on');
 });

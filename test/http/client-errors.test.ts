@@ -1,6 +1,8 @@
 import { connect } from 'node:net';
+import { Readable } from 'node:stream';
 import t from 'tap';
-import { auth, build } from '../helper.js';
+import { buildApp } from '../../src/app.js';
+import { auth, build, testConfig } from '../helper.js';
 
 /** Writes `chunks` to a raw connection (a function: a pause), and resolves with all it received and when the server closed it (gives up after 5 s). */
 async function rawExchange(port: number, chunks: Array<string | Buffer | (() => Promise<void>)>) {
@@ -68,4 +70,26 @@ t.test('a body slower than REQUEST_TIMEOUT_MS gets 408 problem+json and its sock
   t.ok(slowHeaders.seconds < 2, `closed after ${slowHeaders.seconds} s`);
 
   t.equal((await fetch(`http://127.0.0.1:${port}/health`)).status, 200, 'other clients are served');
+});
+
+t.test('an unparsable request while a response is being written: the socket is closed, nothing is written into that response', async (t) => {
+  const app = await buildApp(testConfig());
+  t.teardown(() => app.close());
+  // A response whose body takes a while: its headers are on the wire before its end.
+  app.get('/slow', (_request, reply) => {
+    const chunks = ['first part;', 'second part'];
+    reply.type('text/plain').send(Readable.from((async function* () {
+      for (const chunk of chunks) {
+        yield chunk;
+        await pause(300)();
+      }
+    })()));
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.address() as { port: number };
+  // A second, pipelined request with a raw non-ASCII byte arrives while the first response is in progress.
+  const { text } = await rawExchange(port, ['GET /slow HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n', pause(100), Buffer.from('GET /\xff HTTP/1.1\r\n\r\n', 'latin1')]);
+  t.match(text, /^HTTP\/1\.1 200 OK\r\n/, 'the first response had begun');
+  t.match(text, /first part;/);
+  t.notMatch(text, /HTTP\/1\.1 400|malformed_request/, 'no status line or problem written into the middle of its body');
 });

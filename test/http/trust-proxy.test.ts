@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import t from 'tap';
+import t, { type Test } from 'tap';
+import { buildApp } from '../../src/app.js';
 import type { Config } from '../../src/config.js';
-import { build } from '../helper.js';
+import { build, testConfig } from '../helper.js';
 
 const proxy = '10.0.0.1';
 const randomAddress = () => [...randomBytes(4)].join('.');
@@ -25,6 +26,45 @@ for (const [label, trustProxy] of trusts) {
     t.same(await read(app, proxy), { status: 200, remaining: '1' }, 'without the header, the proxy itself is the client');
   });
 }
+
+/** The client address the app settles on (request.ip, which every per-client budget is keyed by) for each request. */
+async function clientAddresses(t: Test, trustProxy: Config['trustProxy'], requests: Array<[string, string | undefined]>) {
+  const app = await buildApp(testConfig({ trustProxy }));
+  t.teardown(() => app.close());
+  app.get('/client-address', async (request) => request.ip);
+  const seen: string[] = [];
+  for (const [remoteAddress, forwardedFor] of requests) {
+    const headers = forwardedFor === undefined ? {} : { 'x-forwarded-for': forwardedFor };
+    seen.push((await app.inject({ url: '/client-address', remoteAddress, headers })).body);
+  }
+  return seen;
+}
+
+t.test('TRUST_PROXY=1: the right-most X-Forwarded-For entry, the one the proxy wrote; a direct client is trusted like the proxy', async (t) => {
+  const seen = await clientAddresses(t, 1, [
+    [proxy, 'forged, 203.0.113.5'],
+    [proxy, '198.51.100.1, 203.0.113.5'],
+    [proxy, '203.0.113.5'],
+    [proxy, undefined],
+    ['198.51.100.7', '203.0.113.9'],
+  ]);
+  t.same(seen, [
+    '203.0.113.5', // what nginx appended: the address it saw
+    '203.0.113.5',
+    '203.0.113.5',
+    proxy, // no header: the proxy itself
+    '203.0.113.9', // a client that reaches the port directly is believed as if it were the proxy
+  ]);
+});
+
+t.test('TRUST_PROXY=2 and an address list: the address the outermost trusted proxy saw', async (t) => {
+  t.same(await clientAddresses(t, 2, [[proxy, 'forged, 203.0.113.5, 10.0.0.2']]), ['203.0.113.5']);
+  const listed = await clientAddresses(t, [proxy], [
+    [proxy, 'forged, 203.0.113.5'],
+    ['198.51.100.7', '203.0.113.9'],
+  ]);
+  t.same(listed, ['203.0.113.5', '198.51.100.7'], 'with a list, a direct client is its socket address');
+});
 
 t.test('TRUST_PROXY as an address list: a client that is not a listed proxy is counted by its own address', async (t) => {
   const app = await build(t, limited([proxy]));

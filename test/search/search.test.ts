@@ -10,6 +10,9 @@ import { resourceCases } from '../resources/fixtures.js';
 const json = { ...auth, 'content-type': 'application/json' };
 const searchUrl = (q: string, extra = '') => `/v1/search?q=${encodeURIComponent(q)}${extra}`;
 
+/** `count` distinct three-letter words, none of them a function word. */
+const manyWords = (count: number) => Array.from({ length: count }, (_, i) => `س${'بتثجحخدذرزطظعغفقك'[i % 17]}${'رم'[Math.floor(i / 17)]}`);
+
 t.test('the seed is indexed, and results carry the original text around the match', async (t) => {
   const app = await build(t);
   const response = await app.inject({ url: searchUrl('العدوانى') });
@@ -90,6 +93,29 @@ t.test('a term given twice counts once: the same results and snippets', async (t
   const once = body(await app.inject({ url: searchUrl('العدواني') })).data;
   t.ok(once.length > 0);
   t.same(body(await app.inject({ url: searchUrl('العدواني '.repeat(32)) })).data, once);
+  const forty = await app.inject({ url: searchUrl('العدواني '.repeat(40)) });
+  t.equal(forty.statusCode, 200, '40 copies of one word are one term, within the cap of 32');
+  t.same(body(forty).data, once);
+  t.equal((await app.inject({ url: `/v1/articles?q=${encodeURIComponent('العدواني '.repeat(40))}` })).statusCode, 200, 'on a list too');
+  const distinct = manyWords(33);
+  for (const url of [searchUrl(`${distinct.join(' ')} ${distinct[0]}`), `/v1/articles?q=${encodeURIComponent(distinct.join(' '))}`]) {
+    const refused = await app.inject({ url });
+    t.equal(refused.statusCode, 400, `33 distinct terms are too many: ${url.slice(0, 12)}`);
+    t.match(body(refused), { detail: 'the query has 33 distinct terms; at most 32 are searched', errors: [{ path: 'querystring.q' }] });
+  }
+});
+
+t.test('a record whose row is gone but whose index entry is not (deleted between the two reads) is left out, not a 500', async (t) => {
+  const app = await build(t);
+  const create = (slug: string) =>
+    app.repositories.articles.create({ slug, title: `زرافة ${slug}`, language: 'ar', body: [{ type: 'paragraph', text: 'زرافة في الحديقة' }] }).id;
+  const [kept, gone] = [create('باقية'), create('محذوفة')];
+  app.database.sqlite.prepare('delete from articles where id = ?').run(gone);
+  const indexed = app.database.sqlite.prepare('select count(*) from search_documents where record_id = ?').pluck().get(gone);
+  t.equal(indexed, 1, 'the index entry is still there');
+  const response = await app.inject({ url: searchUrl('زرافة') });
+  t.equal(response.statusCode, 200);
+  t.same(body(response).data.map((r: { id: string }) => r.id), [kept]);
 });
 
 t.test('type, limit and cursor: every result exactly once, in rank order', async (t) => {
@@ -145,7 +171,7 @@ t.test('hostile and degenerate queries answer 200 empty or 400, never 500', asyn
 
   const problems: Array<[string, string, string]> = [
     [`/v1/search?q=${'ا'.repeat(10_000)}`, 'querystring.q', 'q'],
-    [searchUrl('الداخلية '.repeat(40)), 'querystring.q', 'q'],
+    [searchUrl(manyWords(33).join(' ')), 'querystring.q', 'q'],
     ['/v1/search', 'querystring.q', 'q'],
     ['/v1/search?q=', 'querystring.q', 'q'],
     ['/v1/search?q=a&q=b', 'querystring.q', 'q'],
@@ -365,6 +391,10 @@ t.test('function words are neither required nor ranked beside other words, and a
   const listed = body(await app.inject({ url: `/v1/articles?q=${encodeURIComponent('في المحميات')}` }));
   t.same(listed.data.map((a: { id: string }) => a.id).sort(), [titled, crowded].sort(), 'q= on a list keeps the same records');
 
+  t.same(await ids('"من" المحميات'), [crowded], 'a quoted function word is required, as written');
+  t.same(await ids('"في" المحميات "من"'), [crowded]);
+  const quotedListed = body(await app.inject({ url: `/v1/articles?q=${encodeURIComponent('"من" المحميات')}` }));
+  t.same(quotedListed.data.map((a: { id: string }) => a.id), [crowded], 'on a list too');
   const alone = await ids('في من');
   t.ok(alone.includes(crowded), 'a query of function words alone searches them');
   t.notOk(alone.includes(titled), 'all of them, as written');

@@ -77,7 +77,7 @@ t.test('contains of three characters or more reads the trigram index, not every 
   t.ok(body(short).meta.total > 0, 'two characters are tested row by row, and still found');
 });
 
-t.test('the substring index follows every write, and the indexer rebuilds it (the CLI: test/cli.test.ts)', async (t) => {
+t.test('the substring index follows every write, and the indexer rebuilds it (the CLI: test/cli/commands.test.ts)', async (t) => {
   const app = await build(t);
   const ids = async (value: string) => body(await app.inject({ url: containing('people', 'name', value) })).data.map((r: { id: string }) => r.id);
   const created = body(await app.inject({ method: 'POST', url: '/v1/people', headers: json, payload: { slug: 'سالم-المطيري', name: 'سالم المطيري' } })).data;

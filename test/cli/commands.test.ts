@@ -6,10 +6,11 @@ import Sqlite from 'better-sqlite3';
 import t, { type Test } from 'tap';
 import { parse } from 'yaml';
 
-// The command-line scripts as `npm run …` runs them: the compiled build, in a process of its own.
+// The command-line scripts as `npm run …` runs them: the compiled build, in a process of its own (backup has
+// backup.test.ts).
 t.setTimeout(120_000);
 
-const cli = (name: string) => new URL(`../dist/cli/${name}.js`, import.meta.url).pathname;
+const cli = (name: string) => new URL(`../../dist/cli/${name}.js`, import.meta.url).pathname;
 
 function run(name: string, args: string[], env: Record<string, string> = {}) {
   const result = spawnSync(process.execPath, [cli(name), ...args], { env: { ...process.env, LOG_LEVEL: 'silent', ...env }, encoding: 'utf8', timeout: 60_000 });
@@ -77,7 +78,7 @@ t.test('npm run openapi writes the document the server serves', async (t) => {
   t.equal(written.status, 0, written.stderr);
   t.equal(written.stdout, `wrote ${file}\n`);
   // openapi.yaml is compared with the served document in test/http/openapi.test.ts.
-  t.same(parse(readFileSync(file, 'utf8')), parse(readFileSync(new URL('../openapi.yaml', import.meta.url), 'utf8')));
+  t.same(parse(readFileSync(file, 'utf8')), parse(readFileSync(new URL('../../openapi.yaml', import.meta.url), 'utf8')));
 });
 
 t.test('npm run seed:synthetic loads the sizes asked for into an empty database, and only there', async (t) => {
