@@ -89,7 +89,9 @@ export function provenanceStore(db: Db) {
           .filter((row) => row.part === part)
           .map((row) => ({ id: row.id, start: row.start ?? 0, end: row.end ?? 0, text: row.quote! }));
         const places = relocateSpans(spans, before[part], after[part], false);
-        spans.forEach((span, i) => move.run({ id: span.id, start: places[i]?.start ?? null, end: places[i]?.end ?? null }));
+        spans.forEach((span, i) => {
+          move.run({ id: span.id, start: places[i]?.start ?? null, end: places[i]?.end ?? null });
+        });
       }
     },
   };

@@ -18,6 +18,7 @@ declare module 'fastify' {
 
 export const jsonMediaType = 'application/json';
 
+// biome-ignore lint/suspicious/noExplicitAny: each mapper takes its own record type; the caller picks it by the record's schema id
 type Mapper = (record: any, ctx: MapContext) => object;
 interface ListEnvelope {
   data: unknown[];

@@ -37,8 +37,10 @@ function stemmedWords(text: string) {
   const found = words(text);
   const stems = new Map<number, string>();
   const stemAt = (i: number) => {
-    let stem = stems.get(i);
-    if (stem === undefined) stems.set(i, (stem = stemArabic(found[i]!.text)));
+    const known = stems.get(i);
+    if (known !== undefined) return known;
+    const stem = stemArabic(found[i]!.text);
+    stems.set(i, stem);
     return stem;
   };
   const contains = (i: number, part: string) => found[i]!.text.includes(part);
