@@ -23,7 +23,7 @@ export interface SourceArticle extends ArticleTexts {
 }
 
 /** Where a quote is in an article: its first occurrence in the body, else in the title. */
-export function locateQuote(article: ArticleTexts, quote: string): { part: ArticlePart; start: number; end: number } | null {
+function locateQuote(article: ArticleTexts, quote: string): { part: ArticlePart; start: number; end: number } | null {
   for (const part of ['body', 'title'] as const) {
     const start = article[part].indexOf(quote);
     if (start !== -1) return { part, start, end: start + quote.length };
@@ -96,5 +96,3 @@ export function provenanceStore(db: Db) {
     },
   };
 }
-
-export type ProvenanceStore = ReturnType<typeof provenanceStore>;

@@ -2,7 +2,7 @@
 export type Json = Record<string, any>;
 
 const schemaRef = '#/components/schemas/';
-export const httpMethods = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
+const httpMethods = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 
 /** Every operation of the document, with its path and method. */
 export function operations(document: Json): Array<{ path: string; method: string; operation: Json }> {

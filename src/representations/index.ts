@@ -71,7 +71,7 @@ const formatParam = z
 /** A view (the record narrowed by `fields`, with what `include` embeds) maps as its record. */
 export const mappedRecordName = (schemaId: string): string => schemaId.replace(/View$/, '');
 
-export function recordOf(schema: unknown): { name: string; many: boolean } | null {
+function recordOf(schema: unknown): { name: string; many: boolean } | null {
   if (!(schema instanceof z.ZodObject)) return null;
   const data: unknown = schema.shape.data;
   const many = data instanceof z.ZodArray;

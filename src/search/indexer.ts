@@ -125,5 +125,3 @@ export function searchIndexer(db: Db) {
     },
   };
 }
-
-export type SearchIndexer = ReturnType<typeof searchIndexer>;

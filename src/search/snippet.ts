@@ -8,7 +8,7 @@ export const snippetLength = 160;
 /** How much text before the first match a snippet keeps, when it can. */
 const leadLength = 40;
 
-export interface Span {
+interface Span {
   start: number;
   end: number;
 }
@@ -75,7 +75,7 @@ function termHits(term: Term, { found, hasStem, hasStemStarting }: ReturnType<ty
  */
 export const scannedLength = 20_000;
 /** Matches of one term a snippet considers: the first ones in the text, enough to find a dense window. */
-export const hitsPerTerm = 64;
+const hitsPerTerm = 64;
 
 /** The start of a text up to scannedLength, cut at a space so that no word is read in part. */
 function scannedPart(text: string): string {

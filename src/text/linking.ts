@@ -23,7 +23,7 @@ export interface NameSource<T> {
   names: string[];
 }
 
-export interface Link<T> {
+interface Link<T> {
   /** Offsets into the original text, in UTF-16 code units: `text.slice(start, end)` is the mention. */
   start: number;
   end: number;

@@ -12,7 +12,7 @@ export interface Pool {
 export const collectionOf = (path: string) => path.replace(/\/\{.*$/, '');
 
 /** Strings that have broken text handling elsewhere: bidi controls, joiners, lone surrogates, NUL, combining marks. */
-export const unicodeEdgeCases = [
+const unicodeEdgeCases = [
   '\u200f\u202eمرحبا\u202c',
   'ع\u200dل\u200cي',
   '👨\u200d👩\u200d👧',
@@ -55,7 +55,7 @@ const oddString = fc.oneof(
 );
 
 /** Any JSON value, for putting where it does not belong. */
-export const anyJson: fc.Arbitrary<unknown> = fc.oneof(
+const anyJson: fc.Arbitrary<unknown> = fc.oneof(
   fc.constant(null),
   fc.boolean(),
   fc.integer(),
