@@ -81,6 +81,12 @@ const json = (res: ServerResponse, status: number, value: unknown, headers: Reco
   res.end(text);
 };
 
+/** The page URL with its cursor set (the request's URL, changed in place). */
+function withCursor(url: URL, cursor: string): string {
+  url.searchParams.set('cursor', cursor);
+  return `${url.pathname}${url.search}`;
+}
+
 function list(req: IncomingMessage, res: ServerResponse, url: URL) {
   const limit = Number(url.searchParams.get('limit') ?? 20);
   const cursor = url.searchParams.get('cursor');
@@ -93,7 +99,7 @@ function list(req: IncomingMessage, res: ServerResponse, url: URL) {
   const envelope: Row = {
     data,
     meta: { limit, next_cursor: next, total: count.get() },
-    links: { self: req.url, next: next === null ? null : (url.searchParams.set('cursor', next), `${url.pathname}${url.search}`) },
+    links: { self: req.url, next: next === null ? null : withCursor(url, next) },
   };
   json(res, 200, envelope);
 }
@@ -109,7 +115,11 @@ const create = db.transaction((input: Row) => {
     ['article_organisations', (input.organisation_ids ?? []) as string[]],
     ['article_meetings', (input.meeting_ids ?? []) as string[]],
   ] as const;
-  for (const [table, ids] of lists) ids.forEach((subject, position) => insertLink[table]!.run(id, position, subject));
+  for (const [table, ids] of lists) {
+    ids.forEach((subject, position) => {
+      insertLink[table]!.run(id, position, subject);
+    });
+  }
   return {
     id, slug: input.slug, version: 1, created_at: at, updated_at: at, title: input.title, language: input.language,
     summary: input.summary ?? null, body, body_text: bodyText, source: input.source ?? null, published_at: input.published_at ?? null,

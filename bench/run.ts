@@ -184,7 +184,10 @@ function walCheck(file: string, inserts: number, body: Record<string, unknown>):
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'khabar-bench-'));
   const started: ServerProcess[] = [];
-  const track = (server: ServerProcess) => (started.push(server), server);
+  const track = (server: ServerProcess) => {
+    started.push(server);
+    return server;
+  };
   try {
     log(`data set ${JSON.stringify(size)}${quick ? ' (quick)' : ''}`);
     const { file, seedSeconds } = prepareDatabase(dir);

@@ -182,7 +182,7 @@ export interface Config {
 }
 
 /** How long a client may take: node:http's requestTimeout, headersTimeout and keepAliveTimeout. */
-export interface Timeouts {
+interface Timeouts {
   requestMs: number;
   headersMs: number;
   keepAliveMs: number;

@@ -56,7 +56,9 @@ export async function recordStatements(app: App, action: () => Promise<unknown>)
   try {
     await action();
   } finally {
-    methods.forEach((method, i) => (prototype[method] = originals[i]!));
+    methods.forEach((method, i) => {
+      prototype[method] = originals[i]!;
+    });
   }
   return calls;
 }

@@ -80,7 +80,10 @@ export function groupCommit(sqlite: Sqlite.Database, maxBatch = 64): GroupCommit
       for (const pending of batch) pending.reject(error);
       return;
     }
-    outcomes.forEach((outcome, i) => (outcome.ok ? batch[i]!.resolve(outcome.value) : batch[i]!.reject(outcome.error)));
+    outcomes.forEach((outcome, i) => {
+      if (outcome.ok) batch[i]!.resolve(outcome.value);
+      else batch[i]!.reject(outcome.error);
+    });
   }
 
   return {

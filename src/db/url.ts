@@ -24,6 +24,7 @@ export function parseDatabaseUrl(url: string): DatabaseLocation {
   if (path.startsWith(':')) return { problem: `only ${inMemory} may start with a colon` };
   if (/^[a-z][a-z0-9+.-]*:/i.test(path)) return { problem: `has a second scheme (${path.slice(0, path.indexOf(':') + 1)}): write file:<path>` };
   if (path.startsWith('~')) return { problem: '~ is not expanded: write the home folder out, or a path relative to the working folder' };
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is this check's job
   if (/[\u0000-\u001f\u007f]/.test(path)) return { problem: 'its path has a control character' };
   if (path.length > 4096) return { problem: 'its path is longer than 4096 characters' };
   return { path };

@@ -232,5 +232,3 @@ export function createFacts(db: Db, resources: Resources) {
 
   return { mentions, provenance, relinkArticles };
 }
-
-export type Facts = ReturnType<typeof createFacts>;

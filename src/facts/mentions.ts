@@ -119,5 +119,3 @@ export function mentionStore(db: Db) {
     },
   };
 }
-
-export type MentionStore = ReturnType<typeof mentionStore>;

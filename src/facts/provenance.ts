@@ -23,7 +23,7 @@ export interface SourceArticle extends ArticleTexts {
 }
 
 /** Where a quote is in an article: its first occurrence in the body, else in the title. */
-export function locateQuote(article: ArticleTexts, quote: string): { part: ArticlePart; start: number; end: number } | null {
+function locateQuote(article: ArticleTexts, quote: string): { part: ArticlePart; start: number; end: number } | null {
   for (const part of ['body', 'title'] as const) {
     const start = article[part].indexOf(quote);
     if (start !== -1) return { part, start, end: start + quote.length };
@@ -89,10 +89,10 @@ export function provenanceStore(db: Db) {
           .filter((row) => row.part === part)
           .map((row) => ({ id: row.id, start: row.start ?? 0, end: row.end ?? 0, text: row.quote! }));
         const places = relocateSpans(spans, before[part], after[part], false);
-        spans.forEach((span, i) => move.run({ id: span.id, start: places[i]?.start ?? null, end: places[i]?.end ?? null }));
+        spans.forEach((span, i) => {
+          move.run({ id: span.id, start: places[i]?.start ?? null, end: places[i]?.end ?? null });
+        });
       }
     },
   };
 }
-
-export type ProvenanceStore = ReturnType<typeof provenanceStore>;

@@ -9,7 +9,7 @@ const offsets = {
 };
 const part = z.enum(['title', 'body']).meta({ description: 'what the offsets index: the article `title`, or its plain-text body `body_text`' });
 
-export const mentionEntity = z
+const mentionEntity = z
   .object({ type: z.enum(entityTypes), id: recordId, slug: z.string(), name: z.string().meta({ description: "the entity's name (a meeting's title)" }) })
   .meta({ id: 'MentionEntity' });
 
@@ -23,7 +23,7 @@ export const mention = createSelectSchema(mentions, { part, ...offsets })
 
 export const mentionList = z.object({ data: z.array(mention) }).meta({ id: 'MentionList' });
 
-export const provenanceRecord = createSelectSchema(provenance, {
+const provenanceRecord = createSelectSchema(provenance, {
   part: part.nullable(),
   start: offsets.start.nullable(),
   end: offsets.end.nullable(),

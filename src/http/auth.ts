@@ -34,7 +34,7 @@ function requiresToken(request: FastifyRequest): boolean {
   return Array.isArray(security) && security.length > 0;
 }
 
-export interface BearerAuthOptions {
+interface BearerAuthOptions {
   tokens: ApiToken[];
   /** Requests refused with 401 per client address per window, before the next one is refused with 429; 0: no limit. */
   maxFailures: number;

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { entityTag, heldTag, noneMatch, recordEtag } from './etag.js';
 
-export interface ConditionalGetOptions {
+interface ConditionalGetOptions {
   /** Cache-Control max-age of a public read, in seconds. */
   maxAge: number;
   staleWhileRevalidate: number;

@@ -4,7 +4,7 @@ import fp from 'fastify-plugin';
 import { rateLimitHeaders } from './rate-limit.js';
 
 /** Headers a browser script may read from a response. */
-export const exposedHeaders = ['ETag', 'Last-Modified', 'Location', 'Link', ...rateLimitHeaders, 'Retry-After', 'X-Request-Id', 'Idempotent-Replayed'];
+const exposedHeaders = ['ETag', 'Last-Modified', 'Location', 'Link', ...rateLimitHeaders, 'Retry-After', 'X-Request-Id', 'Idempotent-Replayed'];
 
 /** Request headers a browser script may send. */
 const allowedHeaders = ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match', 'If-Modified-Since', 'Idempotency-Key', 'X-Request-Id'];

@@ -29,7 +29,7 @@ function validationProblem(error: FastifyError): Problem {
 }
 
 /** Turns anything thrown into a problem document; only a fault of ours is a 5xx. */
-export function toProblem(error: unknown): Problem {
+function toProblem(error: unknown): Problem {
   if (error instanceof KhabarError) return problem(error.code, error.message, error.errors);
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) return validationProblem(fastifyError);
@@ -41,7 +41,7 @@ export function toProblem(error: unknown): Problem {
   return problem('internal_error', 'an unexpected error occurred; it has been logged');
 }
 
-export function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {
+function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {
   return reply.code(body.status).type(problemMediaType).send(body);
 }
 

@@ -20,8 +20,8 @@ declare module 'fastify' {
   }
 }
 
-export const idempotencyKeyHeader = 'idempotency-key';
-export const replayedHeader = 'idempotent-replayed';
+const idempotencyKeyHeader = 'idempotency-key';
+const replayedHeader = 'idempotent-replayed';
 
 /** Visible ASCII, as the draft's sf-string allows, and bounded. */
 const keyShape = /^[\x21-\x7e]{1,255}$/;

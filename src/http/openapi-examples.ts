@@ -9,10 +9,9 @@ import { searchText } from '../search/query.js';
 import { createSearch, type Search } from '../search/search.js';
 import { searchTypes } from '../search/sources.js';
 import { seedDatabase } from '../seed/seed.js';
-import { operations } from './openapi-tidy.js';
+import { type Json, operations } from './openapi-tidy.js';
 import { problem, problemMediaType } from './problem.js';
 
-type Json = Record<string, any>;
 type Rec = Json & { id: string; slug: string; created_at: string; updated_at: string };
 
 const schemaRef = '#/components/schemas/';

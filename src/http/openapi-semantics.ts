@@ -1,4 +1,5 @@
 import { problemCodes } from '../errors.js';
+import type { Json } from './openapi-tidy.js';
 import { rateLimitHeaders } from './rate-limit.js';
 
 /**
@@ -6,8 +7,6 @@ import { rateLimitHeaders } from './rate-limit.js';
  * parameters, response headers, and the 304 / 412 / 428 / 429 responses. Done once here, from the method and
  * path, so routes (including ones added later) are documented the way the plugins treat them.
  */
-
-type Json = Record<string, any>;
 
 const header = (description: string, schema: Json = { type: 'string' }) => ({ description, schema });
 const headerParameter = (name: string, description: string, example: string, schema: Json = { type: 'string' }) => ({

@@ -1,7 +1,8 @@
-type Json = Record<string, any>;
+// biome-ignore lint/suspicious/noExplicitAny: the OpenAPI document is walked as untyped JSON; redocly lint and the contract tests check its shape
+export type Json = Record<string, any>;
 
 const schemaRef = '#/components/schemas/';
-export const httpMethods = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
+const httpMethods = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 
 /** Every operation of the document, with its path and method. */
 export function operations(document: Json): Array<{ path: string; method: string; operation: Json }> {
@@ -34,7 +35,11 @@ export function pruneUnusedSchemas(document: Json): Json {
   while (pending.length > 0) {
     const found = new Set<string>();
     collectRefs(schemas[pending.pop()!], found);
-    for (const name of found) if (!used.has(name)) (used.add(name), pending.push(name));
+    for (const name of found) {
+      if (used.has(name)) continue;
+      used.add(name);
+      pending.push(name);
+    }
   }
   const kept = Object.fromEntries(Object.entries(schemas).filter(([name]) => used.has(name)));
   return { ...document, components: { ...document.components, schemas: kept } };

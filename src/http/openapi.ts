@@ -6,9 +6,9 @@ import fp from 'fastify-plugin';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
 import { documentHttpSemantics } from './openapi-semantics.js';
 import { attachExamples } from './openapi-examples.js';
-import { declarePublicReads, plainSchemaNames, pruneUnusedSchemas } from './openapi-tidy.js';
+import { declarePublicReads, type Json, plainSchemaNames, pruneUnusedSchemas } from './openapi-tidy.js';
 
-export const apiDescription = `khabar (خبر, "news item") serves structured news content — articles, people,
+const apiDescription = `khabar (خبر, "news item") serves structured news content — articles, people,
 organisations and meetings, and the relations between them — as JSON. Reads are public; writes need a bearer token.
 Every error is an RFC 9457 problem document (\`application/problem+json\`) with a stable \`code\`.
 
@@ -54,7 +54,7 @@ type TransformObjectInput = Parameters<typeof jsonSchemaTransformObject>[0];
 /** The document as zod describes it, with the HTTP semantics every route shares, tidied for linters and readers: only used schemas, explicit security, examples. */
 const transformObject = (input: TransformObjectInput) =>
   attachExamples(
-    declarePublicReads(plainSchemaNames(pruneUnusedSchemas(documentHttpSemantics(liftParameterStyles(jsonSchemaTransformObject(input)) as Record<string, any>)))),
+    declarePublicReads(plainSchemaNames(pruneUnusedSchemas(documentHttpSemantics(liftParameterStyles(jsonSchemaTransformObject(input)) as Json)))),
   );
 
 /** The OpenAPI 3.1 document, built from the routes' zod schemas, at /openapi.json; a docs page at /docs. */

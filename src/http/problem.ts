@@ -4,7 +4,7 @@ import { problemCodes, type FieldError, type ProblemCode } from '../errors.js';
 export const problemMediaType = 'application/problem+json';
 
 /** RFC 9457 problem details, the one error envelope of the API. */
-export const problemSchema = z
+const problemSchema = z
   .object({
     type: z.string().meta({ example: 'urn:khabar:problem:not_found' }),
     title: z.string(),

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import { KhabarError } from '../errors.js';
 
-export interface RateLimitOptions {
+interface RateLimitOptions {
   /** Reads per client address per window; 0: no limit. */
   readMax: number;
   /** Writes per token per window; 0: no limit. */

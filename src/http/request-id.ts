@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 
-export const requestIdHeader = 'x-request-id';
+const requestIdHeader = 'x-request-id';
 
 /** Short and made of characters that cannot forge a log line or a header: letters, digits and `-_.:+/=`. */
 const safeRequestId = /^[A-Za-z0-9\-_.:+/=]{1,128}$/;

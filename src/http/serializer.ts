@@ -54,5 +54,8 @@ function serializerFor(schema: z.ZodType): (data: unknown) => string {
 export const serializerCompiler: FastifySerializerCompiler<z.ZodType | { properties: z.ZodType }> = ({ schema }) => {
   const zodSchema = schema instanceof z.ZodType ? schema : schema.properties;
   let serialize: ((data: unknown) => string) | undefined;
-  return (data) => (serialize ??= serializerFor(zodSchema))(data);
+  return (data) => {
+    serialize ??= serializerFor(zodSchema);
+    return serialize(data);
+  };
 };

@@ -82,7 +82,7 @@ export function createEmbedder(db: Db, spec: ListSpec, sources: Sources) {
     const wanted = new Map<ResourceName, Set<string>>();
     for (const [path, include] of includes) {
       const ids = wanted.get(include.target) ?? new Set<string>();
-      for (const list of referenced.get(path)!.values()) list.forEach((id) => ids.add(id));
+      for (const list of referenced.get(path)!.values()) for (const id of list) ids.add(id);
       wanted.set(include.target, ids);
     }
     const found = loadTargets(wanted, shaping);

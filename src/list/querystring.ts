@@ -18,9 +18,11 @@ export function parseQueryString(text: string): Query {
       query[key] = value;
       continue;
     }
-    const filter = (query.filter ??= Object.create(null)) as Query;
+    query.filter ??= Object.create(null);
+    const filter = query.filter as Query;
     if (typeof filter !== 'object' || Array.isArray(filter)) continue;
-    const ops = (filter[match[1]!] ??= Object.create(null)) as Query;
+    filter[match[1]!] ??= Object.create(null);
+    const ops = filter[match[1]!] as Query;
     const op = match[2] ?? 'eq';
     ops[op] = op in ops ? [ops[op], value].flat() : value;
   }

@@ -1,7 +1,7 @@
 import type { Repositories, ResourceKind } from '../resources/index.js';
 
 export type Kind = ResourceKind;
-export type RecordOf<K extends Kind> = NonNullable<ReturnType<Repositories[K]['find']>>;
+type RecordOf<K extends Kind> = NonNullable<ReturnType<Repositories[K]['find']>>;
 
 /** What a mapper may ask while it turns a record into another representation. */
 export interface MapContext {

@@ -18,6 +18,7 @@ declare module 'fastify' {
 
 export const jsonMediaType = 'application/json';
 
+// biome-ignore lint/suspicious/noExplicitAny: each mapper takes its own record type; the caller picks it by the record's schema id
 type Mapper = (record: any, ctx: MapContext) => object;
 interface ListEnvelope {
   data: unknown[];
@@ -70,7 +71,7 @@ const formatParam = z
 /** A view (the record narrowed by `fields`, with what `include` embeds) maps as its record. */
 export const mappedRecordName = (schemaId: string): string => schemaId.replace(/View$/, '');
 
-export function recordOf(schema: unknown): { name: string; many: boolean } | null {
+function recordOf(schema: unknown): { name: string; many: boolean } | null {
   if (!(schema instanceof z.ZodObject)) return null;
   const data: unknown = schema.shape.data;
   const many = data instanceof z.ZodArray;

@@ -14,7 +14,7 @@ function parseRange(part: string): MediaRange | null {
   return { type, subtype, q: Number.isFinite(q) ? Math.min(Math.max(q, 0), 1) : 0 };
 }
 
-export function parseAccept(header: string): MediaRange[] {
+function parseAccept(header: string): MediaRange[] {
   return header.split(',').flatMap((part) => parseRange(part) ?? []);
 }
 

@@ -124,5 +124,3 @@ export function searchIndexer(db: Db) {
     },
   };
 }
-
-export type SearchIndexer = ReturnType<typeof searchIndexer>;

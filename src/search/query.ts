@@ -25,7 +25,7 @@ export const searchText = z
   });
 
 /** More terms than this is not a search anyone types; the bound keeps every MATCH expression small. */
-export const maxTerms = 32;
+const maxTerms = 32;
 
 /**
  * A prefix needs three letters, two of them after a leading article (ال، وال، بال، لل…): a shorter one matches

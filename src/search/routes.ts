@@ -35,7 +35,7 @@ const snippet = z
   })
   .meta({ id: 'SearchSnippet' });
 
-export const searchResult = z
+const searchResult = z
   .object({
     type: z.enum(searchTypes),
     id: z.string(),

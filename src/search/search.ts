@@ -178,12 +178,3 @@ export const matchingIds = (id: SQLiteColumn, match: string | Placeholder): SQL 
 
 /** A MATCH string no record satisfies (no record has this type): for a query without a word to search for. */
 export const matchNothing = 'type : "none"';
-
-/**
- * A condition restricting a resource list to the records that match `q`: `id IN (records of this type
- * whose index entry matches)`. A query without a word to search for matches nothing, as on /v1/search.
- * The MATCH expression is a bound parameter.
- */
-export function matchingRecords(type: SearchType, id: SQLiteColumn, q: string): SQL {
-  return matchingIds(id, matchExpression(parseQuery(q), [type]) ?? matchNothing);
-}

@@ -8,7 +8,7 @@ export const snippetLength = 160;
 /** How much text before the first match a snippet keeps, when it can. */
 const leadLength = 40;
 
-export interface Span {
+interface Span {
   start: number;
   end: number;
 }
@@ -37,8 +37,10 @@ function stemmedWords(text: string) {
   const found = words(text);
   const stems = new Map<number, string>();
   const stemAt = (i: number) => {
-    let stem = stems.get(i);
-    if (stem === undefined) stems.set(i, (stem = stemArabic(found[i]!.text)));
+    const known = stems.get(i);
+    if (known !== undefined) return known;
+    const stem = stemArabic(found[i]!.text);
+    stems.set(i, stem);
     return stem;
   };
   const contains = (i: number, part: string) => found[i]!.text.includes(part);
@@ -73,7 +75,7 @@ function termHits(term: Term, { found, hasStem, hasStemStarting }: ReturnType<ty
  */
 export const scannedLength = 20_000;
 /** Matches of one term a snippet considers: the first ones in the text, enough to find a dense window. */
-export const hitsPerTerm = 64;
+const hitsPerTerm = 64;
 
 /** The start of a text up to scannedLength, cut at a space so that no word is read in part. */
 function scannedPart(text: string): string {

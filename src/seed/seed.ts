@@ -8,7 +8,7 @@ import { sourceArticle, sourceMeeting, sourceOrganisations, sourcePeople } from 
 import { locateMention, sourceMentions } from './source-mentions.js';
 import { meetingProvenance, organisationProvenance, personProvenance } from './source-provenance.js';
 
-export const sourceDocumentPath = fileURLToPath(new URL('../../seed/kuwait-saudi-interior-meeting.ar.txt', import.meta.url));
+const sourceDocumentPath = fileURLToPath(new URL('../../seed/kuwait-saudi-interior-meeting.ar.txt', import.meta.url));
 
 export const readSourceDocument = (): string => readFileSync(sourceDocumentPath, 'utf8');
 

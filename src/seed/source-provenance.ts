@@ -3,7 +3,7 @@
  * source document that states it (from source-facts.ts). The seed locates each quote in the article.
  */
 import type { QuotedValue } from '../facts/provenance.js';
-import { sourceMeeting, sourceOrganisations, sourcePeople, type Fact } from './source-facts.js';
+import { sourceMeeting, type sourceOrganisations, type sourcePeople, type Fact } from './source-facts.js';
 
 type IdOf = (slug: string) => string;
 

@@ -155,9 +155,9 @@ function loadPeople(database: Database, random: Random, make: ReturnType<typeof 
       country: (memberOf[0]?.country ?? random.pick(countries)).code,
       aliases: random.chance(0.5) ? [`${honorific ?? ''} ${family}`.trim()] : [],
     });
-    memberOf.forEach((org, position) =>
-      insertAffiliation({ person_id: record.id, position, organisation_id: org.id, role: position === 0 ? role : random.pick(roles), acting: random.chance(0.2) ? true : random.chance(0.5) ? false : null }),
-    );
+    memberOf.forEach((org, position) => {
+      insertAffiliation({ person_id: record.id, position, organisation_id: org.id, role: position === 0 ? role : random.pick(roles), acting: random.chance(0.2) ? true : random.chance(0.5) ? false : null });
+    });
     refs.push({ id: record.id, name, family, honorific, organisationId: memberOf[0]?.id ?? null });
   });
   return refs;
@@ -188,10 +188,12 @@ function loadMeetings(database: Database, random: Random, make: ReturnType<typeo
       outcomes: status === 'held' ? random.sample(cast.vocabulary.outcomes, random.int(0, 3)) : [],
       host_organisation_id: host.id,
     });
-    taking.forEach((person, position) =>
-      insertParticipant({ meeting_id: record.id, position, person_id: person.id, organisation_id: position === 0 ? host.id : person.organisationId, role: position === 0 ? 'host' : random.pick(['guest', 'delegate'] as const) }),
-    );
-    organisationIds.forEach((organisation_id, position) => insertOrganisation({ meeting_id: record.id, position, organisation_id }));
+    taking.forEach((person, position) => {
+      insertParticipant({ meeting_id: record.id, position, person_id: person.id, organisation_id: position === 0 ? host.id : person.organisationId, role: position === 0 ? 'host' : random.pick(['guest', 'delegate'] as const) });
+    });
+    organisationIds.forEach((organisation_id, position) => {
+      insertOrganisation({ meeting_id: record.id, position, organisation_id });
+    });
     refs.push({ id: record.id, people: taking, organisationIds });
   });
   return refs;
@@ -221,7 +223,9 @@ function loadArticles(database: Database, random: Random, make: ReturnType<typeo
       published_at: random.chance(0.85) ? record.created_at : null,
     });
     const write = (insert: (row: { article_id: string; position: number; subject_id: string }) => void, ids: string[]) =>
-      ids.forEach((subject_id, position) => insert({ article_id: record.id, position, subject_id }));
+      ids.forEach((subject_id, position) => {
+        insert({ article_id: record.id, position, subject_id });
+      });
     write(links.person, subjects.map((p) => p.id));
     write(links.organisation, organisationIds);
     write(links.meeting, meeting ? [meeting.id] : []);

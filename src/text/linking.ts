@@ -23,7 +23,7 @@ export interface NameSource<T> {
   names: string[];
 }
 
-export interface Link<T> {
+interface Link<T> {
   /** Offsets into the original text, in UTF-16 code units: `text.slice(start, end)` is the mention. */
   start: number;
   end: number;
@@ -132,7 +132,10 @@ function addForm<T>(index: FormsByCore<T>, name: string, entity: Entity<T>): num
   const place = placeOf(name);
   if (!place) return 0;
   let forms = index.get(place.core);
-  if (!forms) index.set(place.core, (forms = { byRest: new Map(), longestRest: 0 }));
+  if (!forms) {
+    forms = { byRest: new Map(), longestRest: 0 };
+    index.set(place.core, forms);
+  }
   const holders = forms.byRest.get(place.rest);
   if (!holders) forms.byRest.set(place.rest, entity);
   else if (!holds(holders, entity.key)) forms.byRest.set(place.rest, [...(Array.isArray(holders) ? holders : [holders]), entity]);

@@ -12,7 +12,7 @@ export interface Pool {
 export const collectionOf = (path: string) => path.replace(/\/\{.*$/, '');
 
 /** Strings that have broken text handling elsewhere: bidi controls, joiners, lone surrogates, NUL, combining marks. */
-export const unicodeEdgeCases = [
+const unicodeEdgeCases = [
   '\u200f\u202eمرحبا\u202c',
   'ع\u200dل\u200cي',
   '👨\u200d👩\u200d👧',
@@ -55,7 +55,7 @@ const oddString = fc.oneof(
 );
 
 /** Any JSON value, for putting where it does not belong. */
-export const anyJson: fc.Arbitrary<unknown> = fc.oneof(
+const anyJson: fc.Arbitrary<unknown> = fc.oneof(
   fc.constant(null),
   fc.boolean(),
   fc.integer(),
@@ -176,7 +176,7 @@ export const notJson: fc.Arbitrary<string | Buffer> = fc.oneof(
   fc.constant(Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xc3, 0x28, 0x22, 0x7d])), // {"a":"\xc3("}: invalid UTF-8
   fc.constant(Buffer.from([0xff, 0xfe, 0x7b, 0x00, 0x7d, 0x00])), // UTF-16 with a BOM
   fc.integer({ min: 1, max: 5_000 }).map((depth) => '['.repeat(depth) + ']'.repeat(depth)),
-  fc.integer({ min: 1, max: 5_000 }).map((depth) => '{"a":'.repeat(depth) + '1' + '}'.repeat(depth)),
+  fc.integer({ min: 1, max: 5_000 }).map((depth) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`),
 );
 
 export const contentTypes = fc.oneof(
@@ -219,7 +219,7 @@ export function parameterValue(document: Document, schema: JsonSchema, pool: Poo
 }
 
 /** Query-string fragments no client should send: stray separators, bracket syntax, bad percent-escapes. */
-export const oddQuery = fc.constantFrom('&&', '=', '&=&', 'a[b]=c', 'a[]=1&a[]=2', '%zz', '%', 'a=%E0%A4%A', ';', '?', 'x=' + 'y'.repeat(5000), '__proto__[x]=1', 'constructor[prototype][x]=1');
+export const oddQuery = fc.constantFrom('&&', '=', '&=&', 'a[b]=c', 'a[]=1&a[]=2', '%zz', '%', 'a=%E0%A4%A', ';', '?', `x=${'y'.repeat(5000)}`, '__proto__[x]=1', 'constructor[prototype][x]=1');
 
 /** Percent-encodes like encodeURIComponent, but sends a lone surrogate as its (invalid) three UTF-8-style bytes instead of throwing. */
 export function encodeComponent(value: string): string {

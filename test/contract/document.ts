@@ -6,7 +6,7 @@ import type { App } from '../../src/app.js';
 export type Document = { paths: Record<string, Record<string, any>>; components: { schemas: Record<string, any> } };
 export type JsonSchema = Record<string, any>;
 
-export interface Parameter {
+interface Parameter {
   name: string;
   in: 'path' | 'query' | 'header';
   required: boolean;

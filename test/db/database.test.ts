@@ -90,7 +90,9 @@ t.test('the date-time migration rewrites stored date-times in UTC with milliseco
     ['canonical', '2026-11-25T08:00:00.000Z', '2026-11-25T08:00:00.000Z'],
     ['none', null, null],
   ];
-  articles.forEach(([slug, value], i) => insertArticle.run(`a${i}`, slug, value));
+  articles.forEach(([slug, value], i) => {
+    insertArticle.run(`a${i}`, slug, value);
+  });
   const insertMeeting = old.prepare("insert into meetings (id, slug, version, created_at, updated_at, title, status, starts_at) values (?, ?, 1, 'c', 'u', 't', 'held', ?)");
   insertMeeting.run('m0', 'date', '2026-11-25');
   insertMeeting.run('m1', 'time', '2026-11-25T23:30:00-05:30');

@@ -21,6 +21,7 @@ t.test('a large body is handed on as a Buffer, a small one as the string it was'
   const small = await app.inject({ url: `/${largeBodyLength}` });
   t.same(seen, ['buffer', 'string']);
   t.equal(large.body, 'ب'.repeat(largeBodyLength + 1), 'the bytes are the UTF-8 of the string');
+  t.equal(small.body, 'ب'.repeat(largeBodyLength));
   t.equal(Number(large.headers['content-length']), Buffer.byteLength(large.body));
 });
 

@@ -52,7 +52,7 @@ t.test('bodies over BODY_LIMIT, nested too deep or not UTF-8 are refused and sto
   t.equal(body(large).code, 'payload_too_large');
   t.match(large.headers['content-type'], /^application\/problem\+json/);
 
-  const deep = '{"a":'.repeat(100_000) + '1' + '}'.repeat(100_000);
+  const deep = `${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`;
   const nested = await app.inject({ method: 'POST', url: '/v1/organisations', headers: json, payload: deep });
   t.equal(nested.statusCode, 400, 'a 100,000-level body is a 400, not a stack overflow');
   t.match(body(nested), { code: 'malformed_body', detail: /deeper than 32/ });

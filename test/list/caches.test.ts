@@ -16,7 +16,10 @@ t.test('a listing prepares a statement per query shape, and forgets the oldest p
   const { sqlite } = app.database;
   const prepare = sqlite.prepare.bind(sqlite);
   let prepared = 0;
-  sqlite.prepare = ((source: string) => (prepared++, prepare(source))) as typeof sqlite.prepare;
+  sqlite.prepare = ((source: string) => {
+    prepared++;
+    return prepare(source);
+  }) as typeof sqlite.prepare;
   const list = async (sort: string) => t.equal((await app.inject({ url: `/v1/articles?sort=${sort}` })).statusCode, 200, sort);
   const shapes = sorts();
   t.ok(shapes.length > maxCachedShapes, `${shapes.length} shapes`);

@@ -87,8 +87,8 @@ function expectedIds(app: App, rows: Row[], filter: FilterSpec, op: Operator, va
     gte: (v) => v !== null && v >= (value as string),
     in: (v) => (value as string[]).includes(v),
     nin: (v) => v === null || !(value as string[]).includes(v),
-    contains: (v) => v !== null && v.includes(value),
-    startswith: (v) => v !== null && v.startsWith(value),
+    contains: (v) => v?.includes(value) === true,
+    startswith: (v) => v?.startsWith(value) === true,
     null: (v) => (v === null) === value,
   };
   return new Set(rows.filter((r) => test[op](r[filter.column.name])).map((r) => r.id));

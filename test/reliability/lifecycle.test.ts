@@ -23,7 +23,10 @@ function tempDir(t: Test) {
 const refused = (port: number) =>
   new Promise<boolean>((resolve) => {
     const socket = connect(port, '127.0.0.1');
-    socket.on('connect', () => (socket.destroy(), resolve(false)));
+    socket.on('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
     socket.on('error', () => resolve(true));
   });
 
@@ -169,7 +172,10 @@ t.test('npm run backup takes a consistent online copy while the server writes', 
 
   const restored = new Sqlite(copy, { readonly: true });
   const live = new Sqlite(file, { readonly: true });
-  t.teardown(() => (restored.close(), live.close()));
+  t.teardown(() => {
+    restored.close();
+    live.close();
+  });
   t.equal(restored.pragma('integrity_check', { simple: true }), 'ok');
   t.same(restored.pragma('foreign_key_check'), []);
   const rows = (db: Sqlite.Database, where = '') => db.prepare(`select * from people ${where} order by id`).all();

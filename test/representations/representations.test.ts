@@ -18,7 +18,7 @@ const validateNinjs = ajv.compile(ninjsSchema);
 const json = 'application/json';
 const jsonLd = 'application/ld+json';
 const ninjs = 'application/vnd.iptc.ninjs+json';
-const article = '/v1/articles/' + encodeURIComponent('العدواني-بحث-مع-وفد-من-الداخلية-السعودية-تعزيز');
+const article = `/v1/articles/${encodeURIComponent('العدواني-بحث-مع-وفد-من-الداخلية-السعودية-تعزيز')}`;
 
 t.test('negotiate: the most specific range decides, q=0 refuses, the server order breaks ties', async (t) => {
   const offered = [json, jsonLd, ninjs];
@@ -95,11 +95,11 @@ t.test('every record as schema.org JSON-LD, with the types and properties the st
   t.ok(news.mentions.every((m: any) => m['@id'].startsWith('http') && m.name), 'mentions name their records');
   t.match(news.about, [{ '@type': 'Event', name: /العدواني/ }]);
 
-  const person = await get('/v1/people/' + encodeURIComponent('علي-العدواني'));
+  const person = await get(`/v1/people/${encodeURIComponent('علي-العدواني')}`);
   t.match(person, { '@type': 'Person', name: 'علي العدواني', honorificPrefix: 'اللواء', jobTitle: 'وكيل وزارة الداخلية الكويتي المؤقت' });
   t.match(person.affiliation, [{ '@type': 'Organization', name: 'وزارة الداخلية الكويتية' }]);
 
-  const agency = await get('/v1/organisations/' + encodeURIComponent('وكالة-وزارة-الداخلية-للأحوال-المدنية'));
+  const agency = await get(`/v1/organisations/${encodeURIComponent('وكالة-وزارة-الداخلية-للأحوال-المدنية')}`);
   t.match(agency, {
     '@type': 'Organization',
     parentOrganization: { '@type': 'Organization', name: 'وزارة الداخلية السعودية' },

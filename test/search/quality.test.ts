@@ -165,7 +165,9 @@ function addDistractors(app: App, count: number) {
     });
   }
   const otherWords = collisions.flatMap(({ others }) => others).filter((word) => !holdsQueriedWord(word));
-  otherWords.forEach((word, i) => app.repositories.articles.create(otherWordArticle(word, `كلمة-أخرى-${i}`)));
+  otherWords.forEach((word, i) => {
+    app.repositories.articles.create(otherWordArticle(word, `كلمة-أخرى-${i}`));
+  });
   return { vocabulary: vocabulary.length, otherWords: otherWords.length };
 }
 

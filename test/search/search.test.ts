@@ -3,7 +3,7 @@ import t from 'tap';
 import { articles } from '../../src/resources/articles/table.js';
 import { analyse, searchIndexer } from '../../src/search/indexer.js';
 import { parseQuery } from '../../src/search/query.js';
-import { createSearch, matchingRecords } from '../../src/search/search.js';
+import { createSearch, matchingIds } from '../../src/search/search.js';
 import { auth, body, build } from '../helper.js';
 import { resourceCases } from '../resources/fixtures.js';
 
@@ -260,25 +260,22 @@ t.test('rebuild finishes the index merges it starts, so the writes after it have
   t.equal(body(await app.inject({ url: searchUrl('العدواني') })).data.length, 3, 'and search still finds what it did');
 });
 
-t.test('matchingRecords restricts any query on a resource, combined with other conditions', async (t) => {
+t.test('q= restricts a resource list to its matching records, combined with other filters', async (t) => {
   const app = await build(t);
-  const { db } = app.database;
   app.repositories.articles.create({ slug: 'english', title: 'Interior ministers meet', language: 'en', body: [{ type: 'paragraph', text: 'Security cooperation.' }] });
-  const titles = (q: string, language?: string) =>
-    db
-      .select({ title: articles.title })
-      .from(articles)
-      .where(sql`${matchingRecords('articles', articles.id, q)}${language ? sql` and ${articles.language} = ${language}` : sql``}`)
-      .all()
-      .map((row) => row.title);
-  t.same(titles('INTERIOR'), ['Interior ministers meet'], 'Latin text is case-folded');
-  t.same(titles('الإرهاب'), [app.repositories.articles.list({ limit: 100 }).rows.find((a) => a.language === 'ar')!.title]);
-  t.same(titles('الإرهاب', 'en'), [], 'combined with a filter');
-  t.same(titles('المربع'), titles('"صالح المربع"'));
-  t.same(titles('علي العدواني'), titles('العدواني'));
-  t.same(titles('"ملف غير موجود"'), []);
-  t.same(titles('*** ()'), [], 'a query without words matches nothing');
-  t.equal(titles('الداخلية').length, 1, 'only articles: the people and organisations named الداخلية are not');
+  const titles = async (q: string, language?: string) => {
+    const response = await app.inject({ url: `/v1/articles?q=${encodeURIComponent(q)}&limit=100${language ? `&filter[language]=${language}` : ''}` });
+    t.equal(response.statusCode, 200, q);
+    return body(response).data.map((row: { title: string }) => row.title);
+  };
+  t.same(await titles('INTERIOR'), ['Interior ministers meet'], 'Latin text is case-folded');
+  t.same(await titles('الإرهاب'), [app.repositories.articles.list({ limit: 100 }).rows.find((a) => a.language === 'ar')!.title]);
+  t.same(await titles('الإرهاب', 'en'), [], 'combined with a filter');
+  t.same(await titles('المربع'), await titles('"صالح المربع"'));
+  t.same(await titles('علي العدواني'), await titles('العدواني'));
+  t.same(await titles('"ملف غير موجود"'), []);
+  t.same(await titles('*** ()'), [], 'a query without words matches nothing');
+  t.equal((await titles('الداخلية')).length, 1, 'only articles: the people and organisations named الداخلية are not');
 });
 
 t.test('a query matching more records than it ranks comes newest first, unscored, every record once', async (t) => {
@@ -325,10 +322,10 @@ t.test('the search path reads the FTS index and primary keys only', async (t) =>
     return prepare(source);
   }) as typeof sqlite.prepare;
   createSearch(db);
-  prepared.push(db.select({ id: articles.id }).from(articles).where(matchingRecords('articles', articles.id, 'الداخلية')).toSQL().sql);
+  prepared.push(db.select({ id: articles.id }).from(articles).where(matchingIds(articles.id, sql.placeholder('q_match'))).toSQL().sql);
   sqlite.prepare = prepare as typeof sqlite.prepare;
 
-  t.equal(prepared.length, 8, 'the ranked query, the broad-query probe, the newest-first query, one row query per type, and matchingRecords');
+  t.equal(prepared.length, 8, 'the ranked query, the broad-query probe, the newest-first query, one row query per type, and the q= condition of resource lists');
   const articleRows = prepared.filter((statement) => /from "articles" where .* json_each/.test(statement));
   t.equal(articleRows.length, 1, 'one row query for articles');
   t.notMatch(articleRows[0], /"body"/, 'it leaves out the body, as large as the text, which no snippet reads');

@@ -10,7 +10,10 @@ const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 /** Where each paragraph of `texts` starts once they are joined by blank lines. */
 const startsOf = (texts: string[]) => {
   const starts: number[] = [];
-  texts.reduce((at, text) => (starts.push(at), at + text.length + 2), 0);
+  texts.reduce((at, text) => {
+    starts.push(at);
+    return at + text.length + 2;
+  }, 0);
   return starts;
 };
 

@@ -7,7 +7,7 @@ import { articles, blockTypes } from './table.js';
 const maxBlocks = 1000;
 const maxBlockText = 20_000;
 
-export const block = z
+const block = z
   .strictObject({ type: z.enum(blockTypes), text: text(maxBlockText) })
   .meta({ id: 'Block', example: { type: 'paragraph', text: 'عقد وكيل وزارة الداخلية الكويتي المؤقت اللواء علي العدواني اجتماعًا…' } });
 

@@ -21,7 +21,9 @@ function meetingReferences(input: MeetingInput): Reference[] {
       references.push({ path: `participants.${i}.organisation_id`, table: organisations, id: participant.organisation_id });
     }
   });
-  (input.organisation_ids ?? []).forEach((id, i) => references.push({ path: `organisation_ids.${i}`, table: organisations, id }));
+  (input.organisation_ids ?? []).forEach((id, i) => {
+    references.push({ path: `organisation_ids.${i}`, table: organisations, id });
+  });
   return references;
 }
 

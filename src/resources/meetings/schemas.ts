@@ -17,7 +17,7 @@ const columns = {
   host_organisation_id: recordId.nullable(),
 };
 
-export const participant = z
+const participant = z
   .strictObject({
     person_id: recordId,
     organisation_id: recordId.nullable().optional().meta({ description: 'the organisation the person represented' }),

@@ -13,7 +13,7 @@ const columns = {
   aliases: textList(300),
 };
 
-export const member = z
+const member = z
   .object({ person_id: recordId, role: nullableText(300), acting: z.boolean().nullable() })
   .meta({ id: 'Member' });
 

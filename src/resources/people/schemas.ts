@@ -13,7 +13,7 @@ const columns = {
   aliases: textList(300),
 };
 
-export const affiliation = z
+const affiliation = z
   .strictObject({
     organisation_id: recordId,
     role: nullableText(300).optional().meta({ example: 'وكيل وزارة الداخلية' }),

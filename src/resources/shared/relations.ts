@@ -82,7 +82,9 @@ export function listRelation<T extends SQLiteTable>(db: Db, options: ListRelatio
     const insert = bulkInserter(db.$client, options.table);
     relation.save = (parentId, items) => {
       remove.run({ id: parentId });
-      items.forEach((value, position) => insert(toRow(value as never, parentId, position)));
+      items.forEach((value, position) => {
+        insert(toRow(value as never, parentId, position));
+      });
     };
   }
   return relation;

@@ -43,7 +43,7 @@ export interface ResourceSpec<Input> {
 }
 
 /** Who is writing: the name of the API token, or a tool such as the seed. */
-export interface WriteContext {
+interface WriteContext {
   writer: string;
 }
 
