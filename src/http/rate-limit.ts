@@ -2,6 +2,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import { KhabarError } from '../errors.js';
+import { clientKey } from './client-key.js';
 
 interface RateLimitOptions {
   /** Reads per client address per window; 0: no limit. */
@@ -37,7 +38,7 @@ async function rateLimits(app: FastifyInstance, options: RateLimitOptions) {
     hook: 'preValidation',
     enableDraftSpec: true,
     timeWindow: options.windowSeconds * 1000,
-    keyGenerator: (request) => (isWrite(request) ? `write:${request.writer}` : `read:${request.ip}`),
+    keyGenerator: (request) => (isWrite(request) ? `write:${request.writer}` : `read:${clientKey(request.ip)}`),
     max: (request) => maxFor(request),
     // A route of several methods may mix a limited one with an unlimited one; OPTIONS is never counted.
     allowList: (request) => request.method === 'OPTIONS' || maxFor(request) === 0,

@@ -147,6 +147,10 @@ t.test('rate limits: reads per client address, writes per token, 429 problem+jso
   t.ok(Number(limited.headers['retry-after']) > 0, 'Retry-After');
   t.equal(limited.headers['ratelimit-remaining'], '0');
   t.equal((await app.inject({ url: '/v1/people', remoteAddress: '10.0.0.2' })).statusCode, 200, 'another client has its own budget');
+  const v6 = (address: string) => app.inject({ url: '/v1/people', remoteAddress: address });
+  for (let i = 0; i < 3; i++) t.equal((await v6(`2001:db8:1:2::${i + 1}`)).statusCode, 200, 'an IPv6 client');
+  t.equal((await v6('2001:db8:1:2:ffff:eeee:dddd:cccc')).statusCode, 429, 'another address of the same /64 is the same client');
+  t.equal((await v6('2001:db8:1:3::1')).statusCode, 200, 'another /64 is another client');
   for (const url of ['/health', '/openapi.json', '/docs/']) t.equal((await app.inject({ url })).statusCode, 200, `${url} is exempt`);
 
   const write = (token: string, slug: string) =>
