@@ -289,6 +289,26 @@ t.test('a query matching more records than it ranks comes newest first, unscored
   t.throws(() => search.search({ q: 'التعاون', types: all, limit: 4, cursor: first.nextCursor! }), { code: 'validation_failed' }, 'a newest-first cursor is tied to its query too');
 });
 
+t.test('a query whose terms more records hold than ranking may read comes newest first, however few hold them all', async (t) => {
+  const app = await build(t);
+  const create = (slug: string, text: string) =>
+    app.repositories.articles.create({ slug, title: slug, language: 'ar', body: [{ type: 'paragraph', text }] }).id;
+  for (let i = 0; i < 5; i++) create(`زمرد-${i}`, 'زمرد');
+  for (let i = 0; i < 5; i++) create(`ياقوت-${i}`, 'ياقوت');
+  const older = create('كلاهما-1', 'زمرد و ياقوت');
+  const newer = create('كلاهما-2', 'ياقوت ثم زمرد ثم ياقوت');
+  // Seven records hold each word: fourteen postings for BM25 to read.
+  const results = (rankPostings: number, q: string) => createSearch(app.database.db, { rankPostings }).search({ q, types: ['articles'], limit: 10 }).results;
+
+  const over = results(13, 'زمرد ياقوت');
+  t.same(over.map((r) => r.id), [newer, older], 'over the budget: both records, newest first');
+  t.ok(over.every((r) => r.score === null), 'unscored');
+  const within = results(14, 'زمرد ياقوت');
+  t.same(new Set(within.map((r) => r.id)), new Set([newer, older]), 'within the budget: the same records');
+  t.ok(within.every((r) => typeof r.score === 'number'), 'ranked');
+  t.ok(results(13, 'زمرد').every((r) => typeof r.score === 'number'), 'one of the words alone is within it');
+});
+
 t.test('the search path reads the FTS index and primary keys only', async (t) => {
   const app = await build(t);
   const { sqlite, db } = app.database;
@@ -302,7 +322,7 @@ t.test('the search path reads the FTS index and primary keys only', async (t) =>
   prepared.push(db.select({ id: articles.id }).from(articles).where(matchingRecords('articles', articles.id, 'الداخلية')).toSQL().sql);
   sqlite.prepare = prepare as typeof sqlite.prepare;
 
-  t.equal(prepared.length, 8, 'the ranked query, the broad-query probe, the newest-first query, one row query per type, and matchingRecords');
+  t.equal(prepared.length, 9, 'the ranked query, the broad-query probe, the per-term count, the newest-first query, one row query per type, and matchingRecords');
   const articleRows = prepared.filter((statement) => /from "articles" where .* json_each/.test(statement));
   t.equal(articleRows.length, 1, 'one row query for articles');
   t.notMatch(articleRows[0], /"body"/, 'it leaves out the body, as large as the text, which no snippet reads');
@@ -311,7 +331,8 @@ t.test('the search path reads the FTS index and primary keys only', async (t) =>
     const plan = (sqlite.prepare(`explain query plan ${statement}`).all(...nulls) as Array<{ detail: string }>).map((row) => row.detail);
     const name = statement.slice(0, 80);
     for (const step of plan.filter((s) => s.startsWith('SCAN'))) {
-      t.match(step, /^SCAN (search_index VIRTUAL TABLE INDEX \d+:M|json_each VIRTUAL TABLE)/, `${name}: only the FTS index or the id list is scanned (${step})`);
+      // `holding`: the per-term count's subquery, rows of the FTS index up to its limit.
+      t.match(step, /^SCAN (search_index VIRTUAL TABLE INDEX \d+:M|json_each VIRTUAL TABLE|holding$)/, `${name}: only the FTS index or the id list is scanned (${step})`);
     }
     for (const step of plan.filter((s) => s.startsWith('SEARCH'))) {
       t.match(step, /USING (INTEGER PRIMARY KEY|(COVERING )?INDEX sqlite_autoindex_\w+_1) \((rowid|id)=\?\)/, `${name}: rows by primary key (${step})`);
