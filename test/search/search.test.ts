@@ -4,6 +4,7 @@ import { articles } from '../../src/resources/articles/table.js';
 import { analyse, searchIndexer } from '../../src/search/indexer.js';
 import { parseQuery } from '../../src/search/query.js';
 import { createSearch, matchingRecords } from '../../src/search/search.js';
+import { makeSnippet, scannedLength } from '../../src/search/snippet.js';
 import { auth, body, build } from '../helper.js';
 import { resourceCases } from '../resources/fixtures.js';
 
@@ -307,6 +308,27 @@ t.test('a query whose terms more records hold than ranking may read comes newest
   t.same(new Set(within.map((r) => r.id)), new Set([newer, older]), 'within the budget: the same records');
   t.ok(within.every((r) => typeof r.score === 'number'), 'ranked');
   t.ok(results(13, 'زمرد').every((r) => typeof r.score === 'number'), 'one of the words alone is within it');
+});
+
+t.test('the snippet of a long body is the one its whole text gives, though only its start is read', async (t) => {
+  const app = await build(t);
+  // The match ends just before the part a snippet scans, so its window reaches past that part.
+  const before = 'كلمة '.repeat(Math.floor((scannedLength - 10) / 5));
+  const text = `${before}زبرجد ${'تتمة '.repeat(5_000)}`;
+  const { id } = app.repositories.articles.create({ slug: 'طويل', title: 'طويل', language: 'ar', body: [{ type: 'paragraph', text }] });
+  const response = await app.inject({ url: searchUrl('زبرجد') });
+  const [result] = body(response).data;
+  const row = app.database.sqlite.prepare('select title, body_text from articles where id = ?').get(id) as { title: string; body_text: string };
+  const whole = makeSnippet(
+    [
+      { path: 'body_text', text: row.body_text },
+      { path: 'title', text: row.title },
+    ],
+    parseQuery('زبرجد'),
+  );
+  t.ok(row.body_text.length > 4 * scannedLength, 'a body far longer than the part scanned');
+  t.ok(whole.end > scannedLength && whole.html.endsWith('…'), 'a window past the scanned part, the body going on');
+  t.same(result.snippet, whole);
 });
 
 t.test('the search path reads the FTS index and primary keys only', async (t) => {
