@@ -357,7 +357,7 @@ export interface paths {
         };
         /**
          * Search all resources
-         * @description Full-text search with BM25 ranking: a record holding a query word as written ranks above one holding only another word of the same light stem (وكيل above «الكيل»), and titles and names weigh more than body text. Arabic-aware normalisation and light stemming. Each result carries a snippet of the original text with match offsets. A query matching more than 2,000 records is too broad to rank: its results come newest first, with a null score.
+         * @description Full-text search with BM25 ranking: a record holding a query word as written ranks above one holding only another word of the same light stem (وكيل above «الكيل»), and titles and names weigh more than body text. Arabic-aware normalisation and light stemming. Each result carries a snippet of the original text with match offsets. A query matching more than 2,000 records is too broad to rank: its results come newest first, with a null score. So is a query whose terms more than 50,000 records hold, counting a record once per term (BM25 reads each term's every record), however few hold them all.
          */
         get: operations["search"];
         put?: never;
@@ -853,7 +853,7 @@ export interface components {
             slug: string;
             /** @description the title (articles, meetings) or name (people, organisations) */
             title_or_name: string;
-            /** @description relevance (BM25, higher is better), comparable only within one query; null when the query matches more than 2,000 records, which come newest first instead */
+            /** @description relevance (BM25, higher is better), comparable only within one query; null when the query is too broad to rank (more than 2,000 matches, or its terms held by more than 50,000 records together), whose results come newest first instead */
             score: number | null;
             snippet: components["schemas"]["SearchSnippet"];
         };
@@ -8142,7 +8142,7 @@ export interface operations {
                 limit?: number;
                 /**
                  * @description opaque cursor from meta.next_cursor of the same query
-                 * @example Wy05LjI2NDE5ODk1MTE0MzA2MiwiYXJ0aWNsZXMiLCIwMTk2YjJhMC03YzAwLTcwMDAtODAwMC0wMDAwMDAwMDAwMDEiLCJkS3g3eC1FRWJ3a2psZFk3Il0
+                 * @example Wy05LjI2NDE5ODk1MTE0MzA2MiwiYXJ0aWNsZXMiLCIwMTk2YjJhMC03YzAwLTcwMDAtODAwMC0wMDAwMDAwMDAwMDEiLCJSenhhanhXWVRvY0poRjlPIl0
                  */
                 cursor?: string;
                 /**

@@ -99,6 +99,23 @@ function termExpression(term: Term): string {
   }
 }
 
+/**
+ * What a term requires of a record. The stem columns decide it alone for a word or a phrase: `wordForms` keeps
+ * only forms of the word's stem, and the stem columns hold every word's stem at its position, so a record
+ * holding a form holds the stem there too. The written forms are searched only to rank (`rankExpression`):
+ * matching on them as well cost FTS5 eight more posting lists per word.
+ */
+function termFilter(term: Term): string {
+  switch (term.kind) {
+    case 'word':
+      return `${stemColumns} : ${quote(stemArabic(term.word))}`;
+    case 'phrase':
+      return `${stemColumns} : ${quote(term.words.map(stemArabic).join(' '))}`;
+    case 'prefix':
+      return termExpression(term);
+  }
+}
+
 // All types need no filter, and skipping it spares FTS5 a posting list as long as the index.
 const typeFilter = (types: readonly SearchType[]) => (new Set(types).size < searchTypes.length ? [`type : (${types.map(quote).join(' OR ')})`] : []);
 
@@ -119,7 +136,19 @@ export function searchedTerms(terms: Term[]): Term[] {
  */
 export function matchExpression(terms: Term[], types: readonly SearchType[]): string | null {
   if (terms.length === 0) return null;
-  return [...typeFilter(types), ...searchedTerms(terms).map(termExpression)].join(' AND ');
+  return [...typeFilter(types), ...searchedTerms(terms).map(termFilter)].join(' AND ');
+}
+
+/** One MATCH expression for each term a query is searched by, all types: what each term alone requires. */
+export const termExpressions = (terms: Term[]): string[] => searchedTerms(terms).map(termFilter);
+
+/**
+ * The MATCH expression BM25 ranks by (for terms `matchExpression` made one of): the same records as that without its type filter, with
+ * every written form of a word as a phrase of its own. BM25 reads the whole posting list of every phrase, and
+ * the type's is as long as the type has records, so the ranked query filters the type outside FTS5.
+ */
+export function rankExpression(terms: Term[]): string {
+  return searchedTerms(terms).map(termExpression).join(' AND ');
 }
 
 /**

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { problemResponses } from '../http/problem.js';
 import { nextPageLink } from '../list/cursor.js';
 import { listLinks, listMeta } from '../resources/shared/schemas.js';
-import { rankedMatchesLimit, type Search } from './search.js';
+import { rankedMatchesLimit, rankedPostingsLimit, type Search } from './search.js';
 import { snippetLength } from './snippet.js';
 import { searchText } from './query.js';
 import { searchTypes, type SearchType } from './sources.js';
@@ -45,7 +45,7 @@ const searchResult = z
       .number()
       .nullable()
       .meta({
-        description: `relevance (BM25, higher is better), comparable only within one query; null when the query matches more than ${rankedMatchesLimit.toLocaleString('en')} records, which come newest first instead`,
+        description: `relevance (BM25, higher is better), comparable only within one query; null when the query is too broad to rank (more than ${rankedMatchesLimit.toLocaleString('en')} matches, or its terms held by more than ${rankedPostingsLimit.toLocaleString('en')} records together), whose results come newest first instead`,
       }),
     snippet,
   })
@@ -65,7 +65,8 @@ export function searchRoutes(search: Search): FastifyPluginAsyncZod {
           'Full-text search with BM25 ranking: a record holding a query word as written ranks above one holding only another word of ' +
           'the same light stem (وكيل above «الكيل»), and titles and names weigh more than body text. ' +
           'Arabic-aware normalisation and light stemming. Each result carries a snippet of the original text with match offsets. ' +
-          `A query matching more than ${rankedMatchesLimit.toLocaleString('en')} records is too broad to rank: its results come newest first, with a null score.`,
+          `A query matching more than ${rankedMatchesLimit.toLocaleString('en')} records is too broad to rank: its results come newest first, with a null score. ` +
+          `So is a query whose terms more than ${rankedPostingsLimit.toLocaleString('en')} records hold, counting a record once per term (BM25 reads each term's every record), however few hold them all.`,
         querystring: searchQuery,
         response: { 200: searchResponse, ...problemResponses(400) },
       },

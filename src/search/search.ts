@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
-import { desc, eq, getTableColumns, sql, type Placeholder, type SQL } from 'drizzle-orm';
+import { count, desc, eq, getTableColumns, sql, type Placeholder, type SQL } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { z } from 'zod';
 import type { Db } from '../db/database.js';
 import { KhabarError } from '../errors.js';
 import { decodeCursor, encodeCursor } from '../list/cursor.js';
 import { inIdList } from '../resources/shared/relations.js';
-import { matchExpression, parseQuery, searchedTerms, type Term } from './query.js';
-import { makeSnippet, type Snippet } from './snippet.js';
+import { matchExpression, parseQuery, rankExpression, searchedTerms, termExpressions, type Term } from './query.js';
+import { makeSnippet, snippetSourceLength, type Snippet } from './snippet.js';
 import { readFields, searchSources, searchTypes, type SearchType } from './sources.js';
 import { searchDocuments, searchIndex } from './table.js';
 
@@ -29,6 +29,13 @@ const rank = sql<number>`bm25(${searchIndex}, 0, 1e9, 4, 1e9, 1)`;
  * a word in more than half the records no weight). Such a query answers newest first, as news search does.
  */
 export const rankedMatchesLimit = 2000;
+
+/**
+ * A query is ranked only while the records holding each of its terms add up to at most this. BM25 reads the
+ * whole posting list of every term (and of each written form) to weigh it: 32 words each in nearly every record
+ * of 100,000 took 280 ms to rank, though few records held them all. Such a query answers newest first too.
+ */
+export const rankedPostingsLimit = 50_000;
 
 export interface SearchResult {
   type: SearchType;
@@ -79,7 +86,7 @@ type Hit = { type: SearchType; id: string; rank: number | null; doc: number };
 type Row = Record<string, unknown>;
 
 /** Search over every resource: ranked ids with one FTS5 statement, then each type's rows by primary key. */
-export function createSearch(db: Db, { rankLimit = rankedMatchesLimit } = {}) {
+export function createSearch(db: Db, { rankLimit = rankedMatchesLimit, rankPostings = rankedPostingsLimit } = {}) {
   const placeholder = sql.placeholder;
   const matches = sql`${searchIndex} match ${placeholder('match')}`;
   const ranked = db
@@ -87,7 +94,7 @@ export function createSearch(db: Db, { rankLimit = rankedMatchesLimit } = {}) {
     .from(searchIndex)
     .innerJoin(searchDocuments, eq(searchDocuments.doc_id, searchIndex.rowid))
     .where(
-      sql`${matches} and (${placeholder('after_rank')} is null or (${rank}, ${searchDocuments.type}, ${searchDocuments.record_id}) > (${placeholder('after_rank')}, ${placeholder('after_type')}, ${placeholder('after_id')}))`,
+      sql`${searchIndex} match ${placeholder('rank_match')} and ${inIdList(searchDocuments.type, 'types')} and (${placeholder('after_rank')} is null or (${rank}, ${searchDocuments.type}, ${searchDocuments.record_id}) > (${placeholder('after_rank')}, ${placeholder('after_type')}, ${placeholder('after_id')}))`,
     )
     .orderBy(rank, searchDocuments.type, searchDocuments.record_id)
     .limit(placeholder('limit'))
@@ -101,6 +108,11 @@ export function createSearch(db: Db, { rankLimit = rankedMatchesLimit } = {}) {
     .limit(1)
     .offset(rankLimit - 1)
     .prepare();
+  /** How many records hold one term, counted up to `most`: the count stops where the budget is spent. */
+  const termRecords = db
+    .select({ records: count() })
+    .from(db.select({ doc: searchIndex.rowid }).from(searchIndex).where(sql`${searchIndex} match ${placeholder('term')}`).limit(placeholder('most')).as('holding'))
+    .prepare();
   const newest = db
     .select({ type: searchDocuments.type, id: searchDocuments.record_id, doc: searchDocuments.doc_id })
     .from(searchIndex)
@@ -109,13 +121,15 @@ export function createSearch(db: Db, { rankLimit = rankedMatchesLimit } = {}) {
     .orderBy(desc(searchIndex.rowid))
     .limit(placeholder('limit'))
     .prepare();
-  // Only the columns a result shows: an article's body, as large as its text, is not read to cut a snippet.
+  // Only the columns a result shows, and of a body text only the start a snippet can show: reading five
+  // imported reports of 800 KB whole cost a page of results more than all its other work.
   const rowsById = (type: SearchType) => {
     const { table, label, title, body } = searchSources[type];
     const columns = getTableColumns(table as SQLiteTable);
-    const shown = ['id', 'slug', label, ...[...title, ...body].map((read) => read.column)];
+    const shown = ['id', 'slug', label, ...title.map((read) => read.column)].map((key) => [key, columns[key]!] as const);
+    const bodies = body.map((read) => [read.column, read.text ? sql`substr(${columns[read.column]!}, 1, ${snippetSourceLength})` : columns[read.column]!] as const);
     return db
-      .select(Object.fromEntries(shown.map((key) => [key, columns[key]!])))
+      .select(Object.fromEntries([...shown, ...bodies]))
       .from(table as SQLiteTable)
       .where(inIdList(table.id))
       .prepare();
@@ -144,8 +158,18 @@ export function createSearch(db: Db, { rankLimit = rankedMatchesLimit } = {}) {
     });
   }
 
-  function firstPage(match: string): PageStart {
-    const broad = broadMatch.get({ match }) !== undefined;
+  /** Whether the posting lists BM25 would read add up to at most `rankPostings`, read term by term until they do not. */
+  function cheapToRank(terms: Term[]): boolean {
+    let left = rankPostings;
+    for (const term of termExpressions(terms)) {
+      left -= termRecords.get({ term, most: left + 1 })!.records;
+      if (left < 0) return false;
+    }
+    return true;
+  }
+
+  function firstPage(match: string, terms: Term[]): PageStart {
+    const broad = !cheapToRank(terms) || broadMatch.get({ match }) !== undefined;
     return broad ? { order: 'newest', after_doc: Number.MAX_SAFE_INTEGER } : { order: 'ranked', after_rank: null, after_type: null, after_id: null };
   }
 
@@ -154,10 +178,10 @@ export function createSearch(db: Db, { rankLimit = rankedMatchesLimit } = {}) {
       const terms = searchedTerms(parseQuery(q));
       const match = matchExpression(terms, types);
       if (match === null) return { results: [], nextCursor: null };
-      const start = cursor === undefined ? firstPage(match) : pageStart(cursor, match);
+      const start = cursor === undefined ? firstPage(match, terms) : pageStart(cursor, match);
       const hits =
         start.order === 'ranked'
-          ? (ranked.all({ match, limit: limit + 1, ...start }) as Hit[])
+          ? (ranked.all({ rank_match: rankExpression(terms), types: JSON.stringify(types), limit: limit + 1, ...start }) as Hit[])
           : (newest.all({ match, limit: limit + 1, after_doc: start.after_doc }) as Omit<Hit, 'rank'>[]).map((hit) => ({ ...hit, rank: null }));
       const page = hits.slice(0, limit);
       const last = page.at(-1);

@@ -73,7 +73,13 @@ function termHits(term: Term, { found, hasStem, hasStemStarting }: ReturnType<ty
  * How much of a field a snippet reads, in UTF-16 code units: news paragraphs put their matches early, and
  * reading a whole imported book for every result would let one query hold the server.
  */
-export const scannedLength = 20_000;
+export const scannedLength = 5_000;
+/**
+ * The start of a field a snippet can show, in code points: the scanned part plus a window reaching past its
+ * end, and one more so that a longer field still reads as going on (`…`). A code point is one or two UTF-16
+ * units, so this many code points are at least as many units.
+ */
+export const snippetSourceLength = scannedLength + snippetLength + 1;
 /** Matches of one term a snippet considers: the first ones in the text, enough to find a dense window. */
 const hitsPerTerm = 64;
 

@@ -15,14 +15,14 @@ export interface SearchField {
   text: string;
 }
 
-/** Reads the searchable texts of one column of a row. */
-type FieldReader = ((row: Row) => SearchField[]) & { column: string };
+/** Reads the searchable texts of one column of a row; `text`: the column holds one plain text (not a JSON list). */
+type FieldReader = ((row: Row) => SearchField[]) & { column: string; text: boolean };
 
 const single = (key: string): FieldReader =>
-  Object.assign((row: Row) => (typeof row[key] === 'string' ? [{ path: key, text: row[key] }] : []), { column: key });
+  Object.assign((row: Row) => (typeof row[key] === 'string' ? [{ path: key, text: row[key] }] : []), { column: key, text: true });
 
 const list = (key: string): FieldReader =>
-  Object.assign((row: Row) => ((row[key] as string[] | undefined) ?? []).map((text, i) => ({ path: `${key}.${i}`, text })), { column: key });
+  Object.assign((row: Row) => ((row[key] as string[] | undefined) ?? []).map((text, i) => ({ path: `${key}.${i}`, text })), { column: key, text: false });
 
 /** What search reads from one resource: title fields rank above body fields. */
 export interface SearchSource {

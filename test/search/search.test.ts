@@ -4,6 +4,7 @@ import { articles } from '../../src/resources/articles/table.js';
 import { analyse, searchIndexer } from '../../src/search/indexer.js';
 import { parseQuery } from '../../src/search/query.js';
 import { createSearch, matchingIds } from '../../src/search/search.js';
+import { makeSnippet, scannedLength } from '../../src/search/snippet.js';
 import { auth, body, build } from '../helper.js';
 import { resourceCases } from '../resources/fixtures.js';
 
@@ -312,6 +313,47 @@ t.test('a query matching more records than it ranks comes newest first, unscored
   t.throws(() => search.search({ q: 'التعاون', types: all, limit: 4, cursor: first.nextCursor! }), { code: 'validation_failed' }, 'a newest-first cursor is tied to its query too');
 });
 
+t.test('a query whose terms more records hold than ranking may read comes newest first, however few hold them all', async (t) => {
+  const app = await build(t);
+  const create = (slug: string, text: string) =>
+    app.repositories.articles.create({ slug, title: slug, language: 'ar', body: [{ type: 'paragraph', text }] }).id;
+  for (let i = 0; i < 5; i++) create(`زمرد-${i}`, 'زمرد');
+  for (let i = 0; i < 5; i++) create(`ياقوت-${i}`, 'ياقوت');
+  const older = create('كلاهما-1', 'زمرد و ياقوت');
+  const newer = create('كلاهما-2', 'ياقوت ثم زمرد ثم ياقوت');
+  // Seven records hold each word: fourteen postings for BM25 to read.
+  const results = (rankPostings: number, q: string) => createSearch(app.database.db, { rankPostings }).search({ q, types: ['articles'], limit: 10 }).results;
+
+  const over = results(13, 'زمرد ياقوت');
+  t.same(over.map((r) => r.id), [newer, older], 'over the budget: both records, newest first');
+  t.ok(over.every((r) => r.score === null), 'unscored');
+  const within = results(14, 'زمرد ياقوت');
+  t.same(new Set(within.map((r) => r.id)), new Set([newer, older]), 'within the budget: the same records');
+  t.ok(within.every((r) => typeof r.score === 'number'), 'ranked');
+  t.ok(results(13, 'زمرد').every((r) => typeof r.score === 'number'), 'one of the words alone is within it');
+});
+
+t.test('the snippet of a long body is the one its whole text gives, though only its start is read', async (t) => {
+  const app = await build(t);
+  // The match ends just before the part a snippet scans, so its window reaches past that part.
+  const before = 'كلمة '.repeat(Math.floor((scannedLength - 10) / 5));
+  const text = `${before}زبرجد ${'تتمة '.repeat(5_000)}`;
+  const { id } = app.repositories.articles.create({ slug: 'طويل', title: 'طويل', language: 'ar', body: [{ type: 'paragraph', text }] });
+  const response = await app.inject({ url: searchUrl('زبرجد') });
+  const [result] = body(response).data;
+  const row = app.database.sqlite.prepare('select title, body_text from articles where id = ?').get(id) as { title: string; body_text: string };
+  const whole = makeSnippet(
+    [
+      { path: 'body_text', text: row.body_text },
+      { path: 'title', text: row.title },
+    ],
+    parseQuery('زبرجد'),
+  );
+  t.ok(row.body_text.length > 4 * scannedLength, 'a body far longer than the part scanned');
+  t.ok(whole.end > scannedLength && whole.html.endsWith('…'), 'a window past the scanned part, the body going on');
+  t.same(result.snippet, whole);
+});
+
 t.test('the search path reads the FTS index and primary keys only', async (t) => {
   const app = await build(t);
   const { sqlite, db } = app.database;
@@ -325,7 +367,7 @@ t.test('the search path reads the FTS index and primary keys only', async (t) =>
   prepared.push(db.select({ id: articles.id }).from(articles).where(matchingIds(articles.id, sql.placeholder('q_match'))).toSQL().sql);
   sqlite.prepare = prepare as typeof sqlite.prepare;
 
-  t.equal(prepared.length, 8, 'the ranked query, the broad-query probe, the newest-first query, one row query per type, and the q= condition of resource lists');
+  t.equal(prepared.length, 9, 'the ranked query, the broad-query probe, the per-term count, the newest-first query, one row query per type, and the q= condition of resource lists');
   const articleRows = prepared.filter((statement) => /from "articles" where .* json_each/.test(statement));
   t.equal(articleRows.length, 1, 'one row query for articles');
   t.notMatch(articleRows[0], /"body"/, 'it leaves out the body, as large as the text, which no snippet reads');
@@ -334,7 +376,8 @@ t.test('the search path reads the FTS index and primary keys only', async (t) =>
     const plan = (sqlite.prepare(`explain query plan ${statement}`).all(...nulls) as Array<{ detail: string }>).map((row) => row.detail);
     const name = statement.slice(0, 80);
     for (const step of plan.filter((s) => s.startsWith('SCAN'))) {
-      t.match(step, /^SCAN (search_index VIRTUAL TABLE INDEX \d+:M|json_each VIRTUAL TABLE)/, `${name}: only the FTS index or the id list is scanned (${step})`);
+      // `holding`: the per-term count's subquery, rows of the FTS index up to its limit.
+      t.match(step, /^SCAN (search_index VIRTUAL TABLE INDEX \d+:M|json_each VIRTUAL TABLE|holding$)/, `${name}: only the FTS index or the id list is scanned (${step})`);
     }
     for (const step of plan.filter((s) => s.startsWith('SEARCH'))) {
       t.match(step, /USING (INTEGER PRIMARY KEY|(COVERING )?INDEX sqlite_autoindex_\w+_1) \((rowid|id)=\?\)/, `${name}: rows by primary key (${step})`);
