@@ -11,7 +11,10 @@ const recorded = JSON.parse(readFileSync(new URL('../fixtures/openapi-inventory.
 const current = inventory(parse(readFileSync(new URL('../../openapi.yaml', import.meta.url), 'utf8')));
 
 /** Names given up on purpose, with the name that replaces each and why. */
-const renamedSchemas: Record<string, string> = {};
+const renamedSchemas: Record<string, string> = {
+  // The written twin was the read schema word for word: requests now refer to Block itself.
+  BlockInput: 'Block',
+};
 const rewordedDescriptions: Record<string, string> = {};
 
 const missing = (before: string[], after: string[]) => before.filter((item) => !after.includes(item));

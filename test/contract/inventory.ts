@@ -15,7 +15,7 @@ const methods = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'tr
 function resolve(document: Json, value: Json): Json {
   if (typeof value.$ref !== 'string') return value;
   const [, , kind, name] = value.$ref.split('/');
-  return document.components[kind][name];
+  return document.components[kind!][name!];
 }
 
 export function inventory(document: Json): Inventory {
