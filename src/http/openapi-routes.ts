@@ -3,7 +3,7 @@ import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-pro
 import { documentHttpSemantics } from './openapi-semantics.js';
 import { declarePublicReads, plainSchemaNames, pruneUnusedSchemas } from './openapi-tidy.js';
 
-export const apiDescription = `khabar (خبر, "news item") serves structured news content — articles, people,
+const apiDescription = `khabar (خبر, "news item") serves structured news content — articles, people,
 organisations and meetings, and the relations between them — as JSON. Reads are public; writes need a bearer token.
 Every error is an RFC 9457 problem document (\`application/problem+json\`) with a stable \`code\`.
 

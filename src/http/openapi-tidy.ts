@@ -104,9 +104,9 @@ const sharedResponseName = (status: string): string | undefined =>
  */
 export function shareResponses(document: Json): Json {
   const shared: Json = { ...document.components?.responses };
-  const paths = structuredClone(document.paths) as Json;
+  const paths: Json = structuredClone(document.paths);
   for (const { operation } of operations({ paths })) {
-    for (const [status, response] of Object.entries((operation.responses ?? {}) as Json)) {
+    for (const [status, response] of Object.entries<Json>(operation.responses ?? {})) {
       const name = sharedResponseName(status);
       if (!name || response.$ref) continue;
       shared[name] ??= response;
@@ -126,12 +126,13 @@ const keyOf = (name: string) => name.replace(/\[([^\]]*)\]/g, '.$1');
  * one of a single resource is named for it (`people.id`).
  */
 export function shareParameters(document: Json): Json {
-  const paths = structuredClone(document.paths) as Json;
-  const inline = operations({ paths }).flatMap(({ path, operation }) =>
-    ((operation.parameters ?? []) as Json[])
+  const paths: Json = structuredClone(document.paths);
+  const inline = operations({ paths }).flatMap(({ path, operation }) => {
+    const parameters: Json[] = operation.parameters ?? [];
+    return parameters
       .map((parameter, index) => ({ operation, parameter, index, key: JSON.stringify(parameter), kind: /^\/v1\/([^/]+)/.exec(path)?.[1] ?? 'meta' }))
-      .filter(({ parameter }) => !parameter.$ref),
-  );
+      .filter(({ parameter }) => !parameter.$ref);
+  });
   const uses = new Map<string, { count: number; kinds: Set<string> }>();
   for (const { key, kind } of inline) {
     const use = uses.get(key) ?? { count: 0, kinds: new Set<string>() };
