@@ -33,5 +33,18 @@ export async function openApiYaml(): Promise<string> {
     const value = isMap(example) ? example.get('value', true) : undefined;
     if (isCollection(value)) value.flow = true;
   }
+  // Strings on those lines in double quotes, as in JSON: plain scalars holding `?` or `:` inside flow
+  // collections are read differently, or refused, by YAML 1.1 parsers such as PyYAML.
+  visit(yaml, {
+    Collection(_, collection) {
+      if (!collection.flow) return undefined;
+      visit(collection, {
+        Scalar(_, scalar) {
+          if (typeof scalar.value === 'string') scalar.type = 'QUOTE_DOUBLE';
+        },
+      });
+      return visit.SKIP;
+    },
+  });
   return yaml.toString({ lineWidth: 0, indentSeq: false });
 }
