@@ -15,7 +15,7 @@ import jsonBody from './http/json-body.js';
 import largeBodies from './http/large-bodies.js';
 import mediaTypes, { jsonMediaType, mergePatchMediaType } from './http/media-types.js';
 import allowedMethods from './http/methods.js';
-import openApi from './http/openapi.js';
+import openApi, { committedContract } from './http/openapi.js';
 import overload from './http/overload.js';
 import preconditions from './http/preconditions.js';
 import rateLimit from './http/rate-limit.js';
@@ -65,6 +65,8 @@ export interface BuildOptions {
   logger?: FastifyServerOptions['logger'];
   /** Where the configured logger writes (stdout when left out). */
   logStream?: LoggerOptions['stream'];
+  /** Describe the routes from their schemas instead of serving the committed openapi.yaml (how `npm run openapi` builds it). */
+  openApiFromRoutes?: boolean;
 }
 
 /** Builds the application on the configured database: migrated, seeded when empty, routes registered. */
@@ -129,7 +131,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(idempotency, { store: idempotencyStore(database.db, { ttlMs: day, inFlightMs: 60_000 }) });
   await app.register(largeBodies);
   await app.register(compression);
-  await app.register(openApi, { publicUrl: config.publicUrl });
+  await app.register(openApi, { publicUrl: config.publicUrl, source: options.openApiFromRoutes ? 'routes' : { file: committedContract } });
   await app.register(representations, { publicUrl: config.publicUrl });
   await app.register(healthRoutes(database));
   await app.register(articleRoutes(repositories));

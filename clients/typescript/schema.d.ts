@@ -372,77 +372,62 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /**
-         * @example {
-         *       "type": "paragraph",
-         *       "text": "عقد وكيل وزارة الداخلية الكويتي المؤقت اللواء علي العدواني اجتماعًا…"
-         *     }
-         */
-        BlockInput: {
-            /** @enum {string} */
-            type: "heading" | "paragraph";
-            text: string;
-        };
         ArticleWrite: {
-            /** @example علي-العدواني */
-            slug: string;
+            slug: components["schemas"]["Slug"];
             title: string;
             /** @example ar */
             language: string;
             summary?: string | null;
-            body: components["schemas"]["BlockInput"][];
+            body: components["schemas"]["Block"][];
             /** @description attribution: who the facts come from */
             source?: string | null;
-            published_at?: string | null;
+            published_at?: components["schemas"]["DateTime"] | null;
             /** @description people the article is about */
-            person_ids?: string[];
+            person_ids?: components["schemas"]["RecordId"][];
             /** @description organisations the article is about */
-            organisation_ids?: string[];
+            organisation_ids?: components["schemas"]["RecordId"][];
             /** @description meetings the article reports */
-            meeting_ids?: string[];
+            meeting_ids?: components["schemas"]["RecordId"][];
             /** @description read-only: ignored on write */
             readonly body_text?: string;
             /** @description read-only: ignored on write */
             readonly version?: number;
         };
         ArticlePatch: {
-            /** @example علي-العدواني */
-            slug?: string;
+            slug?: components["schemas"]["Slug"];
             title?: string;
             /** @example ar */
             language?: string;
             summary?: string | null;
-            body?: components["schemas"]["BlockInput"][];
+            body?: components["schemas"]["Block"][];
             /** @description attribution: who the facts come from */
             source?: string | null;
-            published_at?: string | null;
+            published_at?: components["schemas"]["DateTime"] | null;
             /** @description people the article is about */
-            person_ids?: string[];
+            person_ids?: components["schemas"]["RecordId"][];
             /** @description organisations the article is about */
-            organisation_ids?: string[];
+            organisation_ids?: components["schemas"]["RecordId"][];
             /** @description meetings the article reports */
-            meeting_ids?: string[];
+            meeting_ids?: components["schemas"]["RecordId"][];
             /** @description read-only: ignored on write */
             readonly body_text?: string;
             /** @description read-only: ignored on write */
             readonly version?: number;
         };
         Participant: {
-            /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
-            person_id: string;
+            person_id: components["schemas"]["RecordId"];
             /** @description the organisation the person represented */
-            organisation_id?: string | null;
+            organisation_id?: components["schemas"]["RecordId"] | null;
             /** @enum {string} */
             role: "host" | "guest" | "delegate";
         };
         MeetingWrite: {
-            /** @example علي-العدواني */
-            slug: string;
+            slug: components["schemas"]["Slug"];
             title: string;
             /** @enum {string} */
             status: "planned" | "held" | "cancelled";
             /** @description ISO 8601 date, or date-time stored and returned in UTC with milliseconds; null when the source gives no calendar date */
-            starts_at?: (string) | null;
+            starts_at?: components["schemas"]["DateOrDateTime"] | null;
             /**
              * @description the date as the source wrote it
              * @example أمس الأربعاء
@@ -453,23 +438,22 @@ export interface components {
             summary?: string | null;
             topics?: string[];
             outcomes?: string[];
-            host_organisation_id?: string | null;
+            host_organisation_id?: components["schemas"]["RecordId"] | null;
             participants?: components["schemas"]["Participant"][];
             /** @description participating organisations */
-            organisation_ids?: string[];
+            organisation_ids?: components["schemas"]["RecordId"][];
             /** @description read-only: ignored on write */
-            readonly article_ids?: string[];
+            readonly article_ids?: components["schemas"]["RecordId"][];
             /** @description read-only: ignored on write */
             readonly version?: number;
         };
         MeetingPatch: {
-            /** @example علي-العدواني */
-            slug?: string;
+            slug?: components["schemas"]["Slug"];
             title?: string;
             /** @enum {string} */
             status?: "planned" | "held" | "cancelled";
             /** @description ISO 8601 date, or date-time stored and returned in UTC with milliseconds; null when the source gives no calendar date */
-            starts_at?: (string) | null;
+            starts_at?: components["schemas"]["DateOrDateTime"] | null;
             /**
              * @description the date as the source wrote it
              * @example أمس الأربعاء
@@ -480,31 +464,29 @@ export interface components {
             summary?: string | null;
             topics?: string[];
             outcomes?: string[];
-            host_organisation_id?: string | null;
+            host_organisation_id?: components["schemas"]["RecordId"] | null;
             participants?: components["schemas"]["Participant"][];
             /** @description participating organisations */
-            organisation_ids?: string[];
+            organisation_ids?: components["schemas"]["RecordId"][];
             /** @description read-only: ignored on write */
-            readonly article_ids?: string[];
+            readonly article_ids?: components["schemas"]["RecordId"][];
             /** @description read-only: ignored on write */
             readonly version?: number;
         };
         MemberInput: {
-            /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
-            person_id: string;
+            person_id: components["schemas"]["RecordId"];
             role: string | null;
             acting: boolean | null;
         };
         OrganisationWrite: {
-            /** @example علي-العدواني */
-            slug: string;
+            slug: components["schemas"]["Slug"];
             /** @example وزارة الداخلية الكويتية */
             name: string;
             /** @enum {string} */
             kind: "ministry" | "agency" | "government" | "committee" | "other";
             /** @example KW */
             country?: string | null;
-            parent_id?: string | null;
+            parent_id?: components["schemas"]["RecordId"] | null;
             aliases?: string[];
             /** @description read-only: ignored on write */
             readonly members?: components["schemas"]["MemberInput"][];
@@ -512,15 +494,14 @@ export interface components {
             readonly version?: number;
         };
         OrganisationPatch: {
-            /** @example علي-العدواني */
-            slug?: string;
+            slug?: components["schemas"]["Slug"];
             /** @example وزارة الداخلية الكويتية */
             name?: string;
             /** @enum {string} */
             kind?: "ministry" | "agency" | "government" | "committee" | "other";
             /** @example KW */
             country?: string | null;
-            parent_id?: string | null;
+            parent_id?: components["schemas"]["RecordId"] | null;
             aliases?: string[];
             /** @description read-only: ignored on write */
             readonly members?: components["schemas"]["MemberInput"][];
@@ -528,16 +509,14 @@ export interface components {
             readonly version?: number;
         };
         Affiliation: {
-            /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
-            organisation_id: string;
+            organisation_id: components["schemas"]["RecordId"];
             /** @example وكيل وزارة الداخلية */
             role?: string | null;
             /** @description true when the role is held in an acting or interim capacity */
             acting?: boolean | null;
         };
         PersonWrite: {
-            /** @example علي-العدواني */
-            slug: string;
+            slug: components["schemas"]["Slug"];
             /** @example علي العدواني */
             name: string;
             /** @example اللواء */
@@ -552,8 +531,7 @@ export interface components {
             readonly version?: number;
         };
         PersonPatch: {
-            /** @example علي-العدواني */
-            slug?: string;
+            slug?: components["schemas"]["Slug"];
             /** @example علي العدواني */
             name?: string;
             /** @example اللواء */
@@ -582,6 +560,17 @@ export interface components {
                 message: string;
             }[];
         };
+        /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
+        RecordId: string;
+        /** @example علي-العدواني */
+        Slug: string;
+        /**
+         * Format: date-time
+         * @description ISO 8601 date-time with Z or an offset, to at most milliseconds; stored and returned in UTC with milliseconds
+         * @example 2026-11-25T09:00:00.000Z
+         */
+        DateTime: string;
+        DateOrDateTime: string | components["schemas"]["DateTime"];
         ListMeta: {
             limit: number;
             next_cursor: string | null;
@@ -590,6 +579,170 @@ export interface components {
         ListLinks: {
             self: string;
             next: string | null;
+        };
+        /**
+         * @example {
+         *       "type": "paragraph",
+         *       "text": "عقد وكيل وزارة الداخلية الكويتي المؤقت اللواء علي العدواني اجتماعًا…"
+         *     }
+         */
+        Block: {
+            /** @enum {string} */
+            type: "heading" | "paragraph";
+            text: string;
+        };
+        Article: {
+            id: string;
+            slug: components["schemas"]["Slug"];
+            version: number;
+            created_at: string;
+            updated_at: string;
+            title: string;
+            /** @example ar */
+            language: string;
+            summary: string | null;
+            body: components["schemas"]["Block"][];
+            body_text: string;
+            /** @description attribution: who the facts come from */
+            source: string | null;
+            published_at: components["schemas"]["DateTime"] | null;
+            /** @description people the article is about */
+            person_ids: components["schemas"]["RecordId"][];
+            /** @description organisations the article is about */
+            organisation_ids: components["schemas"]["RecordId"][];
+            /** @description meetings the article reports */
+            meeting_ids: components["schemas"]["RecordId"][];
+        };
+        Meeting: {
+            id: string;
+            slug: components["schemas"]["Slug"];
+            version: number;
+            created_at: string;
+            updated_at: string;
+            title: string;
+            /** @enum {string} */
+            status: "planned" | "held" | "cancelled";
+            /** @description ISO 8601 date, or date-time stored and returned in UTC with milliseconds; null when the source gives no calendar date */
+            starts_at: components["schemas"]["DateOrDateTime"] | null;
+            /**
+             * @description the date as the source wrote it
+             * @example أمس الأربعاء
+             */
+            date_text: string | null;
+            /** @example مقر وزارة الداخلية */
+            location: string | null;
+            summary: string | null;
+            topics: string[];
+            outcomes: string[];
+            host_organisation_id: components["schemas"]["RecordId"] | null;
+            participants: {
+                person_id: components["schemas"]["RecordId"];
+                /** @description the organisation the person represented */
+                organisation_id: components["schemas"]["RecordId"] | null;
+                /** @enum {string} */
+                role: "host" | "guest" | "delegate";
+            }[];
+            organisation_ids: components["schemas"]["RecordId"][];
+            /** @description articles that report the meeting */
+            article_ids: components["schemas"]["RecordId"][];
+        };
+        Member: {
+            person_id: components["schemas"]["RecordId"];
+            role: string | null;
+            acting: boolean | null;
+        };
+        Organisation: {
+            id: string;
+            slug: components["schemas"]["Slug"];
+            version: number;
+            created_at: string;
+            updated_at: string;
+            /** @example وزارة الداخلية الكويتية */
+            name: string;
+            /** @enum {string} */
+            kind: "ministry" | "agency" | "government" | "committee" | "other";
+            /** @example KW */
+            country: string | null;
+            parent_id: components["schemas"]["RecordId"] | null;
+            aliases: string[];
+            members: components["schemas"]["Member"][];
+        };
+        Person: {
+            id: string;
+            slug: components["schemas"]["Slug"];
+            version: number;
+            created_at: string;
+            updated_at: string;
+            /** @example علي العدواني */
+            name: string;
+            /** @example اللواء */
+            honorific: string | null;
+            /** @example وكيل وزارة الداخلية الكويتي المؤقت */
+            position: string | null;
+            /** @example KW */
+            country: string | null;
+            aliases: string[];
+            affiliations: {
+                organisation_id: components["schemas"]["RecordId"];
+                /** @example وكيل وزارة الداخلية */
+                role: string | null;
+                /** @description true when the role is held in an acting or interim capacity */
+                acting: boolean | null;
+            }[];
+        };
+        MentionEntity: {
+            /** @enum {string} */
+            type: "person" | "organisation" | "meeting";
+            id: components["schemas"]["RecordId"];
+            slug: string;
+            /** @description the entity's name (a meeting's title) */
+            name: string;
+        };
+        /** @description A span of an article that names a person, an organisation or a meeting; `origin` is `curated` (declared by an editor or the seed) or `auto` (found by entity linking) */
+        Mention: {
+            /**
+             * @description what the offsets index: the article `title`, or its plain-text body `body_text`
+             * @enum {string}
+             */
+            part: "title" | "body";
+            /** @description offset of the first character, in UTF-16 code units (JavaScript string index) */
+            start: number;
+            /** @description offset after the last character: text === article[part].slice(start, end) */
+            end: number;
+            text: string;
+            /** @enum {string} */
+            origin: "curated" | "auto";
+            entity: components["schemas"]["MentionEntity"];
+        };
+        MentionList: {
+            data: components["schemas"]["Mention"][];
+        };
+        /** @description Where a field value came from: a quote of an article (`article_id`, `part`, `start`, `end`, `quote`; the offsets are null when the quote is no longer in the edited article), or a write through the API (`writer`, `recorded_at`) */
+        Provenance: {
+            /**
+             * @description path of the value in the record: `name`, `topics.2`, `affiliations.0.role`
+             * @example honorific
+             */
+            field: string;
+            /** @description the value this record supports, as it was recorded */
+            value: unknown;
+            article_id: string | null;
+            part: ("title" | "body") | null;
+            start: number | null;
+            end: number | null;
+            /** @description the words of the article that state the value; null for a value written through the API */
+            quote: string | null;
+            /** @description the name of the API token that wrote the value; null for a quoted value */
+            writer: string | null;
+            recorded_at: string;
+        };
+        ProvenanceList: {
+            data: components["schemas"]["Provenance"][];
+        };
+        /** @description The created article and the mentions entity linking found in it */
+        ArticleImportResponse: {
+            data: components["schemas"]["Article"];
+            mentions: components["schemas"]["Mention"][];
         };
         /** @description schema.org JSON-LD: a NewsArticle, Person, Organization or Event; a list is an ItemList of them. Related records are nodes with their `@id` (the record URL) and name. */
         JsonLd: {
@@ -653,178 +806,6 @@ export interface components {
             meta: components["schemas"]["ListMeta"];
             links: components["schemas"]["ListLinks"];
         };
-        /**
-         * @example {
-         *       "type": "paragraph",
-         *       "text": "عقد وكيل وزارة الداخلية الكويتي المؤقت اللواء علي العدواني اجتماعًا…"
-         *     }
-         */
-        Block: {
-            /** @enum {string} */
-            type: "heading" | "paragraph";
-            text: string;
-        };
-        Article: {
-            id: string;
-            /** @example علي-العدواني */
-            slug: string;
-            version: number;
-            created_at: string;
-            updated_at: string;
-            title: string;
-            /** @example ar */
-            language: string;
-            summary: string | null;
-            body: components["schemas"]["Block"][];
-            body_text: string;
-            /** @description attribution: who the facts come from */
-            source: string | null;
-            published_at: string | null;
-            /** @description people the article is about */
-            person_ids: string[];
-            /** @description organisations the article is about */
-            organisation_ids: string[];
-            /** @description meetings the article reports */
-            meeting_ids: string[];
-        };
-        Meeting: {
-            id: string;
-            /** @example علي-العدواني */
-            slug: string;
-            version: number;
-            created_at: string;
-            updated_at: string;
-            title: string;
-            /** @enum {string} */
-            status: "planned" | "held" | "cancelled";
-            /** @description ISO 8601 date, or date-time stored and returned in UTC with milliseconds; null when the source gives no calendar date */
-            starts_at: (string) | null;
-            /**
-             * @description the date as the source wrote it
-             * @example أمس الأربعاء
-             */
-            date_text: string | null;
-            /** @example مقر وزارة الداخلية */
-            location: string | null;
-            summary: string | null;
-            topics: string[];
-            outcomes: string[];
-            host_organisation_id: string | null;
-            participants: {
-                /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
-                person_id: string;
-                /** @description the organisation the person represented */
-                organisation_id: string | null;
-                /** @enum {string} */
-                role: "host" | "guest" | "delegate";
-            }[];
-            organisation_ids: string[];
-            /** @description articles that report the meeting */
-            article_ids: string[];
-        };
-        Member: {
-            /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
-            person_id: string;
-            role: string | null;
-            acting: boolean | null;
-        };
-        Organisation: {
-            id: string;
-            /** @example علي-العدواني */
-            slug: string;
-            version: number;
-            created_at: string;
-            updated_at: string;
-            /** @example وزارة الداخلية الكويتية */
-            name: string;
-            /** @enum {string} */
-            kind: "ministry" | "agency" | "government" | "committee" | "other";
-            /** @example KW */
-            country: string | null;
-            parent_id: string | null;
-            aliases: string[];
-            members: components["schemas"]["Member"][];
-        };
-        Person: {
-            id: string;
-            /** @example علي-العدواني */
-            slug: string;
-            version: number;
-            created_at: string;
-            updated_at: string;
-            /** @example علي العدواني */
-            name: string;
-            /** @example اللواء */
-            honorific: string | null;
-            /** @example وكيل وزارة الداخلية الكويتي المؤقت */
-            position: string | null;
-            /** @example KW */
-            country: string | null;
-            aliases: string[];
-            affiliations: {
-                /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
-                organisation_id: string;
-                /** @example وكيل وزارة الداخلية */
-                role: string | null;
-                /** @description true when the role is held in an acting or interim capacity */
-                acting: boolean | null;
-            }[];
-        };
-        MentionEntity: {
-            /** @enum {string} */
-            type: "person" | "organisation" | "meeting";
-            /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
-            id: string;
-            slug: string;
-            /** @description the entity's name (a meeting's title) */
-            name: string;
-        };
-        /** @description A span of an article that names a person, an organisation or a meeting; `origin` is `curated` (declared by an editor or the seed) or `auto` (found by entity linking) */
-        Mention: {
-            /**
-             * @description what the offsets index: the article `title`, or its plain-text body `body_text`
-             * @enum {string}
-             */
-            part: "title" | "body";
-            /** @description offset of the first character, in UTF-16 code units (JavaScript string index) */
-            start: number;
-            /** @description offset after the last character: text === article[part].slice(start, end) */
-            end: number;
-            text: string;
-            /** @enum {string} */
-            origin: "curated" | "auto";
-            entity: components["schemas"]["MentionEntity"];
-        };
-        MentionList: {
-            data: components["schemas"]["Mention"][];
-        };
-        /** @description Where a field value came from: a quote of an article (`article_id`, `part`, `start`, `end`, `quote`; the offsets are null when the quote is no longer in the edited article), or a write through the API (`writer`, `recorded_at`) */
-        Provenance: {
-            /**
-             * @description path of the value in the record: `name`, `topics.2`, `affiliations.0.role`
-             * @example honorific
-             */
-            field: string;
-            /** @description the value this record supports, as it was recorded */
-            value: unknown;
-            article_id: string | null;
-            part: ("title" | "body") | null;
-            start: number | null;
-            end: number | null;
-            /** @description the words of the article that state the value; null for a value written through the API */
-            quote: string | null;
-            /** @description the name of the API token that wrote the value; null for a quoted value */
-            writer: string | null;
-            recorded_at: string;
-        };
-        ProvenanceList: {
-            data: components["schemas"]["Provenance"][];
-        };
-        /** @description The created article and the mentions entity linking found in it */
-        ArticleImportResponse: {
-            data: components["schemas"]["Article"];
-            mentions: components["schemas"]["Mention"][];
-        };
         TextSpan: {
             start: number;
             end: number;
@@ -877,8 +858,7 @@ export interface components {
         /** @description a person embedded by include, narrowed by fields[people] */
         PersonEmbedded: {
             id: string;
-            /** @example علي-العدواني */
-            slug?: string;
+            slug?: components["schemas"]["Slug"];
             version?: number;
             created_at?: string;
             updated_at?: string;
@@ -892,8 +872,7 @@ export interface components {
             country?: string | null;
             aliases?: string[];
             affiliations?: {
-                /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
-                organisation_id: string;
+                organisation_id: components["schemas"]["RecordId"];
                 /** @example وكيل وزارة الداخلية */
                 role: string | null;
                 /** @description true when the role is held in an acting or interim capacity */
@@ -903,8 +882,7 @@ export interface components {
         /** @description a organisation embedded by include, narrowed by fields[organisations] */
         OrganisationEmbedded: {
             id: string;
-            /** @example علي-العدواني */
-            slug?: string;
+            slug?: components["schemas"]["Slug"];
             version?: number;
             created_at?: string;
             updated_at?: string;
@@ -914,15 +892,14 @@ export interface components {
             kind?: "ministry" | "agency" | "government" | "committee" | "other";
             /** @example KW */
             country?: string | null;
-            parent_id?: string | null;
+            parent_id?: components["schemas"]["RecordId"] | null;
             aliases?: string[];
             members?: components["schemas"]["Member"][];
         };
         /** @description a meeting embedded by include, narrowed by fields[meetings] */
         MeetingEmbedded: {
             id: string;
-            /** @example علي-العدواني */
-            slug?: string;
+            slug?: components["schemas"]["Slug"];
             version?: number;
             created_at?: string;
             updated_at?: string;
@@ -930,7 +907,7 @@ export interface components {
             /** @enum {string} */
             status?: "planned" | "held" | "cancelled";
             /** @description ISO 8601 date, or date-time stored and returned in UTC with milliseconds; null when the source gives no calendar date */
-            starts_at?: (string) | null;
+            starts_at?: components["schemas"]["DateOrDateTime"] | null;
             /**
              * @description the date as the source wrote it
              * @example أمس الأربعاء
@@ -941,24 +918,22 @@ export interface components {
             summary?: string | null;
             topics?: string[];
             outcomes?: string[];
-            host_organisation_id?: string | null;
+            host_organisation_id?: components["schemas"]["RecordId"] | null;
             participants?: {
-                /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
-                person_id: string;
+                person_id: components["schemas"]["RecordId"];
                 /** @description the organisation the person represented */
-                organisation_id: string | null;
+                organisation_id: components["schemas"]["RecordId"] | null;
                 /** @enum {string} */
                 role: "host" | "guest" | "delegate";
             }[];
-            organisation_ids?: string[];
+            organisation_ids?: components["schemas"]["RecordId"][];
             /** @description articles that report the meeting */
-            article_ids?: string[];
+            article_ids?: components["schemas"]["RecordId"][];
         };
         /** @description a article, narrowed by fields and with what include embeds */
         ArticleView: {
             id: string;
-            /** @example علي-العدواني */
-            slug?: string;
+            slug?: components["schemas"]["Slug"];
             version?: number;
             created_at?: string;
             updated_at?: string;
@@ -970,13 +945,13 @@ export interface components {
             body_text?: string;
             /** @description attribution: who the facts come from */
             source?: string | null;
-            published_at?: string | null;
+            published_at?: components["schemas"]["DateTime"] | null;
             /** @description people the article is about */
-            person_ids?: string[];
+            person_ids?: components["schemas"]["RecordId"][];
             /** @description organisations the article is about */
-            organisation_ids?: string[];
+            organisation_ids?: components["schemas"]["RecordId"][];
             /** @description meetings the article reports */
-            meeting_ids?: string[];
+            meeting_ids?: components["schemas"]["RecordId"][];
             /** @description embedded by include=people */
             people?: components["schemas"]["PersonEmbedded"][];
             /** @description embedded by include=organisations */
@@ -998,8 +973,7 @@ export interface components {
         /** @description a article embedded by include, narrowed by fields[articles] */
         ArticleEmbedded: {
             id: string;
-            /** @example علي-العدواني */
-            slug?: string;
+            slug?: components["schemas"]["Slug"];
             version?: number;
             created_at?: string;
             updated_at?: string;
@@ -1011,19 +985,18 @@ export interface components {
             body_text?: string;
             /** @description attribution: who the facts come from */
             source?: string | null;
-            published_at?: string | null;
+            published_at?: components["schemas"]["DateTime"] | null;
             /** @description people the article is about */
-            person_ids?: string[];
+            person_ids?: components["schemas"]["RecordId"][];
             /** @description organisations the article is about */
-            organisation_ids?: string[];
+            organisation_ids?: components["schemas"]["RecordId"][];
             /** @description meetings the article reports */
-            meeting_ids?: string[];
+            meeting_ids?: components["schemas"]["RecordId"][];
         };
         /** @description a person, narrowed by fields and with what include embeds */
         PersonView: {
             id: string;
-            /** @example علي-العدواني */
-            slug?: string;
+            slug?: components["schemas"]["Slug"];
             version?: number;
             created_at?: string;
             updated_at?: string;
@@ -1037,8 +1010,7 @@ export interface components {
             country?: string | null;
             aliases?: string[];
             affiliations?: {
-                /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
-                organisation_id: string;
+                organisation_id: components["schemas"]["RecordId"];
                 /** @example وكيل وزارة الداخلية */
                 role: string | null;
                 /** @description true when the role is held in an acting or interim capacity */
@@ -1065,8 +1037,7 @@ export interface components {
         /** @description a organisation, narrowed by fields and with what include embeds */
         OrganisationView: {
             id: string;
-            /** @example علي-العدواني */
-            slug?: string;
+            slug?: components["schemas"]["Slug"];
             version?: number;
             created_at?: string;
             updated_at?: string;
@@ -1076,11 +1047,10 @@ export interface components {
             kind?: "ministry" | "agency" | "government" | "committee" | "other";
             /** @example KW */
             country?: string | null;
-            parent_id?: string | null;
+            parent_id?: components["schemas"]["RecordId"] | null;
             aliases?: string[];
             members?: {
-                /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
-                person_id: string;
+                person_id: components["schemas"]["RecordId"];
                 role: string | null;
                 acting: boolean | null;
                 /** @description embedded by include=members.person */
@@ -1109,8 +1079,7 @@ export interface components {
         /** @description a meeting, narrowed by fields and with what include embeds */
         MeetingView: {
             id: string;
-            /** @example علي-العدواني */
-            slug?: string;
+            slug?: components["schemas"]["Slug"];
             version?: number;
             created_at?: string;
             updated_at?: string;
@@ -1118,7 +1087,7 @@ export interface components {
             /** @enum {string} */
             status?: "planned" | "held" | "cancelled";
             /** @description ISO 8601 date, or date-time stored and returned in UTC with milliseconds; null when the source gives no calendar date */
-            starts_at?: (string) | null;
+            starts_at?: components["schemas"]["DateOrDateTime"] | null;
             /**
              * @description the date as the source wrote it
              * @example أمس الأربعاء
@@ -1129,12 +1098,11 @@ export interface components {
             summary?: string | null;
             topics?: string[];
             outcomes?: string[];
-            host_organisation_id?: string | null;
+            host_organisation_id?: components["schemas"]["RecordId"] | null;
             participants?: {
-                /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
-                person_id: string;
+                person_id: components["schemas"]["RecordId"];
                 /** @description the organisation the person represented */
-                organisation_id: string | null;
+                organisation_id: components["schemas"]["RecordId"] | null;
                 /** @enum {string} */
                 role: "host" | "guest" | "delegate";
                 /** @description embedded by include=participants.person */
@@ -1142,9 +1110,9 @@ export interface components {
                 /** @description embedded by include=participants.organisation */
                 organisation?: components["schemas"]["OrganisationEmbedded"] | null;
             }[];
-            organisation_ids?: string[];
+            organisation_ids?: components["schemas"]["RecordId"][];
             /** @description articles that report the meeting */
-            article_ids?: string[];
+            article_ids?: components["schemas"]["RecordId"][];
             /** @description embedded by include=host */
             host?: components["schemas"]["OrganisationEmbedded"] | null;
             /** @description embedded by include=organisations */
@@ -1161,7 +1129,143 @@ export interface components {
             data: components["schemas"]["MeetingView"];
         };
     };
-    responses: never;
+    responses: {
+        /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
+        Problem400: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description None of the accepted media types is offered */
+        Problem406: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The server is overloaded; retry later */
+        Problem503: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Not modified: the copy the client holds is current */
+        NotModified: {
+            headers: {
+                ETag: components["headers"]["ETag"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /** @description Too many requests */
+        Problem429: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "Retry-After": components["headers"]["Retry-After"];
+                "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description A valid bearer token is required */
+        Problem401: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The slug is already in use; The record is still referenced; A request with this idempotency key is still being processed */
+        Problem409: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The request body is too large */
+        Problem413: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Unsupported content type */
+        Problem415: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description A referenced record does not exist; A reference is not allowed; The idempotency key was used for a different request */
+        Problem422: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description No such record; No such route */
+        Problem404: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The record has changed since the given ETag */
+        Problem412: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                ETag: components["headers"]["ETag"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description An If-Match header is required */
+        Problem428: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+    };
     parameters: {
         /**
          * @description ETags the client holds: 304 without a body when one is current
@@ -1183,6 +1287,48 @@ export interface components {
          * @example checkout-7f3a
          */
         RequestId: string;
+        /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
+        format: "json" | "jsonld" | "ninjs";
+        /** @description Page size, 1–100 */
+        limit: number;
+        /** @description `false` skips `meta.total`, the count of matching rows */
+        count: "true" | "false";
+        /** @description Words to find, all of which must match, except common function words (في، من، الى، عن، ان، التي، الذي…): beside other words they are neither required nor ranked unless quoted; a query of them alone searches them all. Arabic is normalised (diacritics, tatweel, hamza forms of alef, ى/ي, ة/ه) and lightly stemmed (ال، و، بال… and common suffixes), so الداخليه finds الداخلية; a record holding a word as written (with or without ال، وال، بال، كال، فال، لل) ranks above one holding only another word of its stem. `"…"` matches a phrase; a trailing `*` a prefix. Other punctuation and FTS operators are treated as separators. */
+        q: string;
+        /** @description Comma list of the fields to return (`id` is always there). One of: id, slug, version, created_at, updated_at, title, language, summary, body, body_text, source, published_at, person_ids, organisation_ids, meeting_ids */
+        "articles.fields": string;
+        /** @description Comma list of the fields of embedded people (`id` is always there) */
+        "fields.people": string;
+        /** @description Comma list of the fields of embedded organisations (`id` is always there) */
+        "fields.organisations": string;
+        /** @description Comma list of the fields of embedded meetings (`id` is always there) */
+        "fields.meetings": string;
+        /** @description Comma list of related records to embed. One of: people, organisations, meetings. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. */
+        "articles.include": string;
+        /** @description record id or slug */
+        "articles.id": string;
+        /** @description Comma list of sort keys, `-` for descending; `id` breaks ties. Default: newest first (`-id`). One of: id, name, updated_at */
+        sort: string;
+        /** @description Comma list of the fields to return (`id` is always there). One of: id, slug, version, created_at, updated_at, name, honorific, position, country, aliases, affiliations */
+        "people.fields": string;
+        /** @description Comma list of the fields of embedded articles (`id` is always there) */
+        "fields.articles": string;
+        /** @description Comma list of related records to embed. One of: affiliations.organisation, meetings, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. */
+        "people.include": string;
+        /** @description record id or slug */
+        "people.id": string;
+        /** @description Comma list of the fields to return (`id` is always there). One of: id, slug, version, created_at, updated_at, name, kind, country, parent_id, aliases, members */
+        "organisations.fields": string;
+        /** @description Comma list of related records to embed. One of: parent, children, members.person, meetings, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. */
+        "organisations.include": string;
+        /** @description record id or slug */
+        "organisations.id": string;
+        /** @description Comma list of the fields to return (`id` is always there). One of: id, slug, version, created_at, updated_at, title, status, starts_at, date_text, location, summary, topics, outcomes, host_organisation_id, participants, organisation_ids, article_ids */
+        "meetings.fields": string;
+        /** @description Comma list of related records to embed. One of: host, participants.person, participants.organisation, organisations, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. */
+        "meetings.include": string;
+        /** @description record id or slug */
+        "meetings.id": string;
     };
     requestBodies: never;
     headers: {
@@ -1216,11 +1362,8 @@ export interface operations {
     health: {
         parameters: {
             query?: {
-                /**
-                 * @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it
-                 * @example json
-                 */
-                format?: "json" | "jsonld" | "ninjs";
+                /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
+                format?: components["parameters"]["format"];
             };
             header?: {
                 /**
@@ -1241,81 +1384,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "status": "ok"
-                     *     }
-                     */
                     "application/json": components["schemas"]["Health"];
                 };
             };
-            /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
-            400: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description None of the accepted media types is offered */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The server is overloaded; retry later */
-            503: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["Problem400"];
+            406: components["responses"]["Problem406"];
+            503: components["responses"]["Problem503"];
         };
     };
     list_articles: {
         parameters: {
             query?: {
-                /**
-                 * @description Page size, 1–100
-                 * @example 20
-                 */
-                limit?: number;
-                /**
-                 * @description Opaque cursor from `meta.next_cursor`; only valid with the same sort
-                 * @example IjAxOTZiMmEwLTdjMDAtNzAwMC04MDAwLTAwMDAwMDAwMDAwMSI
-                 */
+                /** @description Page size, 1–100 */
+                limit?: components["parameters"]["limit"];
+                /** @description Opaque cursor from `meta.next_cursor`; only valid with the same sort */
                 cursor?: string;
-                /**
-                 * @description Comma list of sort keys, `-` for descending; `id` breaks ties. Default: newest first (`-id`). One of: id, published_at, title, updated_at
-                 * @example -published_at,title
-                 */
+                /** @description Comma list of sort keys, `-` for descending; `id` breaks ties. Default: newest first (`-id`). One of: id, published_at, title, updated_at */
                 sort?: string;
-                /**
-                 * @description `filter[field]=value` (equality) or `filter[field][op]=value`. `in`/`nin` take a comma list, `null` takes true/false; `contains` is an exact substring match and `startswith` a prefix (letter case and marks count); dates are ISO 8601 (a date, or a date-time). Filters: `id` (eq ne in nin), `slug` (eq ne lt lte gt gte in nin contains startswith), `updated_at` (eq ne lt lte gt gte), `title` (eq ne lt lte gt gte in nin contains startswith), `language` (eq ne lt lte gt gte in nin contains startswith), `published_at` (eq ne lt lte gt gte null), `person` (eq ne in nin), `organisation` (eq ne in nin), `meeting` (eq ne in nin)
-                 * @example {
-                 *       "language": {
-                 *         "eq": "ar"
-                 *       },
-                 *       "published_at": {
-                 *         "gte": "2026-01-01"
-                 *       }
-                 *     }
-                 */
+                /** @description `filter[field]=value` (equality) or `filter[field][op]=value`. `in`/`nin` take a comma list, `null` takes true/false; `contains` is an exact substring match and `startswith` a prefix (letter case and marks count); dates are ISO 8601 (a date, or a date-time). Filters: `id` (eq ne in nin), `slug` (eq ne lt lte gt gte in nin contains startswith), `updated_at` (eq ne lt lte gt gte), `title` (eq ne lt lte gt gte in nin contains startswith), `language` (eq ne lt lte gt gte in nin contains startswith), `published_at` (eq ne lt lte gt gte null), `person` (eq ne in nin), `organisation` (eq ne in nin), `meeting` (eq ne in nin) */
                 filter?: {
                     id?: {
-                        /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
-                        eq?: string;
-                        /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
-                        ne?: string;
+                        eq?: components["schemas"]["RecordId"];
+                        ne?: components["schemas"]["RecordId"];
                         in?: string;
                         nin?: string;
                     };
@@ -1332,12 +1422,12 @@ export interface operations {
                         startswith?: string;
                     };
                     updated_at?: {
-                        eq?: string;
-                        ne?: string;
-                        lt?: string;
-                        lte?: string;
-                        gt?: string;
-                        gte?: string;
+                        eq?: components["schemas"]["DateOrDateTime"];
+                        ne?: components["schemas"]["DateOrDateTime"];
+                        lt?: components["schemas"]["DateOrDateTime"];
+                        lte?: components["schemas"]["DateOrDateTime"];
+                        gt?: components["schemas"]["DateOrDateTime"];
+                        gte?: components["schemas"]["DateOrDateTime"];
                     };
                     title?: {
                         eq?: string;
@@ -1364,80 +1454,50 @@ export interface operations {
                         startswith?: string;
                     };
                     published_at?: {
-                        eq?: string;
-                        ne?: string;
-                        lt?: string;
-                        lte?: string;
-                        gt?: string;
-                        gte?: string;
+                        eq?: components["schemas"]["DateOrDateTime"];
+                        ne?: components["schemas"]["DateOrDateTime"];
+                        lt?: components["schemas"]["DateOrDateTime"];
+                        lte?: components["schemas"]["DateOrDateTime"];
+                        gt?: components["schemas"]["DateOrDateTime"];
+                        gte?: components["schemas"]["DateOrDateTime"];
                         /** @enum {string} */
                         null?: "true" | "false";
                     };
                     person?: {
-                        /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
-                        eq?: string;
-                        /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
-                        ne?: string;
+                        eq?: components["schemas"]["RecordId"];
+                        ne?: components["schemas"]["RecordId"];
                         in?: string;
                         nin?: string;
                     };
                     organisation?: {
-                        /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
-                        eq?: string;
-                        /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
-                        ne?: string;
+                        eq?: components["schemas"]["RecordId"];
+                        ne?: components["schemas"]["RecordId"];
                         in?: string;
                         nin?: string;
                     };
                     meeting?: {
-                        /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
-                        eq?: string;
-                        /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
-                        ne?: string;
+                        eq?: components["schemas"]["RecordId"];
+                        ne?: components["schemas"]["RecordId"];
                         in?: string;
                         nin?: string;
                     };
                 };
-                /**
-                 * @description `false` skips `meta.total`, the count of matching rows
-                 * @example false
-                 */
-                count?: "true" | "false";
-                /**
-                 * @description Words to find, all of which must match, except common function words (في، من، الى، عن، ان، التي، الذي…): beside other words they are neither required nor ranked unless quoted; a query of them alone searches them all. Arabic is normalised (diacritics, tatweel, hamza forms of alef, ى/ي, ة/ه) and lightly stemmed (ال، و، بال… and common suffixes), so الداخليه finds الداخلية; a record holding a word as written (with or without ال، وال، بال، كال، فال، لل) ranks above one holding only another word of its stem. `"…"` matches a phrase; a trailing `*` a prefix. Other punctuation and FTS operators are treated as separators.
-                 * @example التعاون الأمني
-                 */
-                q?: string;
-                /**
-                 * @description Comma list of the fields to return (`id` is always there). One of: id, slug, version, created_at, updated_at, title, language, summary, body, body_text, source, published_at, person_ids, organisation_ids, meeting_ids
-                 * @example id,slug,title,person_ids
-                 */
-                fields?: string;
-                /**
-                 * @description Comma list of the fields of embedded people (`id` is always there)
-                 * @example id,slug,version
-                 */
-                "fields[people]"?: string;
-                /**
-                 * @description Comma list of the fields of embedded organisations (`id` is always there)
-                 * @example id,slug,version
-                 */
-                "fields[organisations]"?: string;
-                /**
-                 * @description Comma list of the fields of embedded meetings (`id` is always there)
-                 * @example id,slug,version
-                 */
-                "fields[meetings]"?: string;
-                /**
-                 * @description Comma list of related records to embed. One of: people, organisations, meetings. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all.
-                 * @example people,organisations
-                 */
-                include?: string;
-                /**
-                 * @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it
-                 * @example json
-                 */
-                format?: "json" | "jsonld" | "ninjs";
+                /** @description `false` skips `meta.total`, the count of matching rows */
+                count?: components["parameters"]["count"];
+                /** @description Words to find, all of which must match, except common function words (في، من، الى، عن، ان، التي، الذي…): beside other words they are neither required nor ranked unless quoted; a query of them alone searches them all. Arabic is normalised (diacritics, tatweel, hamza forms of alef, ى/ي, ة/ه) and lightly stemmed (ال، و، بال… and common suffixes), so الداخليه finds الداخلية; a record holding a word as written (with or without ال، وال، بال، كال، فال، لل) ranks above one holding only another word of its stem. `"…"` matches a phrase; a trailing `*` a prefix. Other punctuation and FTS operators are treated as separators. */
+                q?: components["parameters"]["q"];
+                /** @description Comma list of the fields to return (`id` is always there). One of: id, slug, version, created_at, updated_at, title, language, summary, body, body_text, source, published_at, person_ids, organisation_ids, meeting_ids */
+                fields?: components["parameters"]["articles.fields"];
+                /** @description Comma list of the fields of embedded people (`id` is always there) */
+                "fields[people]"?: components["parameters"]["fields.people"];
+                /** @description Comma list of the fields of embedded organisations (`id` is always there) */
+                "fields[organisations]"?: components["parameters"]["fields.organisations"];
+                /** @description Comma list of the fields of embedded meetings (`id` is always there) */
+                "fields[meetings]"?: components["parameters"]["fields.meetings"];
+                /** @description Comma list of related records to embed. One of: people, organisations, meetings. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. */
+                include?: components["parameters"]["articles.include"];
+                /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
+                format?: components["parameters"]["format"];
             };
             header?: {
                 /**
@@ -1469,346 +1529,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "data": [
-                     *         {
-                     *           "id": "0196b2a0-7c00-7000-8000-000000000001",
-                     *           "slug": "العدواني-بحث-مع-وفد-من-الداخلية-السعودية-تعزيز",
-                     *           "version": 1,
-                     *           "created_at": "2026-11-26T09:00:00.000Z",
-                     *           "updated_at": "2026-11-26T09:00:00.000Z",
-                     *           "title": "العدواني بحث مع وفد من «الداخلية» السعودية تعزيز التعاون الأمني وتبادل الخبرات",
-                     *           "language": "ar",
-                     *           "summary": null,
-                     *           "body": [
-                     *             {
-                     *               "type": "paragraph",
-                     *               "text": "عقد وكيل وزارة الداخلية الكويتي المؤقت اللواء علي العدواني اجتماعًا مع وفد رفيع المستوى من وزارة الداخلية السعودية أمس الأربعاء لمناقشة سبل تعزيز التعاون الأمني وتبادل الخبرات في المجالات الإدارية والتقنية. يهدف هذا اللقاء إلى تطوير آليات العمل المشترك ورفع كفاءة الخدمات المقدمة للمواطنين في كلا البلدين. وتأتي هذه الخطوة في إطار العلاقات الوطيدة بين الكويت والمملكة العربية السعودية."
-                     *             },
-                     *             {
-                     *               "type": "paragraph",
-                     *               "text": "استقبل اللواء العدواني، في مقر وزارة الداخلية، المشرف على وكالة وزارة الداخلية للأحوال المدنية السعودية اللواء صالح المربع والوفد المرافق له. وتعد هذه الزيارة جزءًا من سلسلة تبادل الزيارات والاجتماعات بين الجانبين، بهدف تحقيق التكامل الأمني والإداري، بحسب بيان صادر عن وزارة الداخلية الكويتية."
-                     *             },
-                     *             {
-                     *               "type": "heading",
-                     *               "text": "تعزيز التعاون الأمني بين الكويت والسعودية"
-                     *             },
-                     *             {
-                     *               "type": "paragraph",
-                     *               "text": "ركز الاجتماع على استعراض أوجه التعاون الأمني القائم، والبحث عن آفاق جديدة لتطويره بما يتماشى مع التحديات الإقليمية والدولية المتزايدة. وتناول الحديث أفضل الممارسات المتبعة في كل من البلدين في مجالات العمل الإداري والتقني، بهدف الاستفادة من التجارب الناجحة وتحسين الأداء. كما تم البحث في الإجراءات المتعلقة بتقديم الخدمات للمواطنين، بما يضمن تسهيلها وتسريعها."
-                     *             },
-                     *             {
-                     *               "type": "heading",
-                     *               "text": "أهم المحاور التي تمت مناقشتها"
-                     *             },
-                     *             {
-                     *               "type": "paragraph",
-                     *               "text": "شملت المناقشات جوانب متعددة تتعلق بالتنسيق الأمني، بما في ذلك مكافحة الإرهاب، والجريمة المنظمة، والتهريب. بالإضافة إلى ذلك، تم التطرق إلى تبادل المعلومات والخبرات في مجال تطوير الأنظمة الإدارية والتقنية المستخدمة في عمل وزارة الداخلية. كما ناقش الطرفان سبل تفعيل مسارات التعاون الخليجي المشترك في المجالات الأمنية والإدارية."
-                     *             },
-                     *             {
-                     *               "type": "paragraph",
-                     *               "text": "وأكدت وزارة الداخلية الكويتية، في بيانها، على حرصها الدائم على توطيد العلاقات مع الأشقاء في المملكة العربية السعودية. وتعتبر الكويت والسعودية شريكين أساسيين في حفظ الأمن والاستقرار في منطقة الخليج. ويشمل ذلك تنسيق الجهود لمواجهة التحديات الأمنية المشتركة، وتعزيز التعاون في المجالات الاقتصادية والاجتماعية."
-                     *             },
-                     *             {
-                     *               "type": "paragraph",
-                     *               "text": "وصفت الزيارة بأنها ناجحة، حيث تم خلالها التوصل إلى عدد من التفاهمات التي ستساهم في تعزيز التعاون الثنائي بين البلدين. ومع ذلك، لم يتم الكشف عن تفاصيل هذه التفاهمات بشكل كامل في البيان الرسمي."
-                     *             },
-                     *             {
-                     *               "type": "paragraph",
-                     *               "text": "وتأتي هذه الجهود في سياق التطورات الإقليمية المتلاحقة، والتي تتطلب تنسيقًا أمنيًا وثيقًا بين دول المنطقة. التهديدات الأمنية المستجدة، مثل التحديات السيبرانية والإرهاب العابر للحدود، تتطلب استجابة جماعية وتضافرًا للجهود. كما أن تبادل الخبرات في مجال تطوير الأنظمة الإدارية والتقنية يمكن أن يساعد في تحسين كفاءة الأجهزة الأمنية."
-                     *             },
-                     *             {
-                     *               "type": "paragraph",
-                     *               "text": "وتشير التقارير إلى أن كلا البلدين يواجهان تحديات مماثلة في مجال إدارة الهوية المدنية، مما يجعل التعاون في مجال الأحوال المدنية محور اهتمام خاص. فالتبادل الوثيق للخبرات في هذا المجال يضمن تطوير أنظمة فعالة وآمنة لحماية حقوق المواطنين."
-                     *             },
-                     *             {
-                     *               "type": "paragraph",
-                     *               "text": "في سياق منفصل، استقبل وكيل وزارة الداخلية الكويتي أيضًا وفودًا أخرى من دول خليجية مختلفة خلال الأسابيع القليلة الماضية. ويعكس هذا النشاط الدبلوماطي حرص الكويت على تعزيز العلاقات مع جميع دول المنطقة، وتفعيل دورها القيادي في حفظ الأمن والاستقرار."
-                     *             },
-                     *             {
-                     *               "type": "paragraph",
-                     *               "text": "من المتوقع أن يتم تشكيل لجان فنية مشتركة بين الكويت والسعودية لمتابعة تنفيذ التفاهمات التي تم التوصل إليها خلال الاجتماع. وستعمل هذه اللجان على وضع خطط عمل تفصيلية، وتحديد المسؤوليات، ووضع جداول زمنية لإنجاز المهام المطلوبة. في الوقت الحالي، لم يتم الإعلان عن موعد محدد لانعقاد اجتماعات هذه اللجان، ولكن من المتوقع أن يتم ذلك في أقرب وقت ممكن."
-                     *             },
-                     *             {
-                     *               "type": "paragraph",
-                     *               "text": "كما سيتم التركيز على تطوير برامج تدريبية مشتركة للعاملين في وزارة الداخلية في كلا البلدين. تهدف هذه البرامج إلى تزويدهم بالمهارات والمعارف اللازمة لمواجهة التحديات الأمنية المتجددة، وتبني أفضل الممارسات في مجال العمل الأمني والإداري. وسيتم بذل جهود لتوحيد الإجراءات والأنظمة المستخدمة في عمل وزارة الداخلية، بما يسهل تبادل المعلومات والتعاون بين الجانبين."
-                     *             }
-                     *           ],
-                     *           "body_text": "عقد وكيل وزارة الداخلية الكويتي المؤقت اللواء علي العدواني اجتماعًا مع وفد رفيع المستوى من وزارة الداخلية السعودية أمس الأربعاء لمناقشة سبل تعزيز التعاون الأمني وتبادل الخبرات في المجالات الإدارية والتقنية. يهدف هذا اللقاء إلى تطوير آليات العمل المشترك ورفع كفاءة الخدمات المقدمة للمواطنين في كلا البلدين. وتأتي هذه الخطوة في إطار العلاقات الوطيدة بين الكويت والمملكة العربية السعودية.\n\nاستقبل اللواء العدواني، في مقر وزارة الداخلية، المشرف على وكالة وزارة الداخلية للأحوال المدنية السعودية اللواء صالح المربع والوفد المرافق له. وتعد هذه الزيارة جزءًا من سلسلة تبادل الزيارات والاجتماعات بين الجانبين، بهدف تحقيق التكامل الأمني والإداري، بحسب بيان صادر عن وزارة الداخلية الكويتية.\n\nتعزيز التعاون الأمني بين الكويت والسعودية\n\nركز الاجتماع على استعراض أوجه التعاون الأمني القائم، والبحث عن آفاق جديدة لتطويره بما يتماشى مع التحديات الإقليمية والدولية المتزايدة. وتناول الحديث أفضل الممارسات المتبعة في كل من البلدين في مجالات العمل الإداري والتقني، بهدف الاستفادة من التجارب الناجحة وتحسين الأداء. كما تم البحث في الإجراءات المتعلقة بتقديم الخدمات للمواطنين، بما يضمن تسهيلها وتسريعها.\n\nأهم المحاور التي تمت مناقشتها\n\nشملت المناقشات جوانب متعددة تتعلق بالتنسيق الأمني، بما في ذلك مكافحة الإرهاب، والجريمة المنظمة، والتهريب. بالإضافة إلى ذلك، تم التطرق إلى تبادل المعلومات والخبرات في مجال تطوير الأنظمة الإدارية والتقنية المستخدمة في عمل وزارة الداخلية. كما ناقش الطرفان سبل تفعيل مسارات التعاون الخليجي المشترك في المجالات الأمنية والإدارية.\n\nوأكدت وزارة الداخلية الكويتية، في بيانها، على حرصها الدائم على توطيد العلاقات مع الأشقاء في المملكة العربية السعودية. وتعتبر الكويت والسعودية شريكين أساسيين في حفظ الأمن والاستقرار في منطقة الخليج. ويشمل ذلك تنسيق الجهود لمواجهة التحديات الأمنية المشتركة، وتعزيز التعاون في المجالات الاقتصادية والاجتماعية.\n\nوصفت الزيارة بأنها ناجحة، حيث تم خلالها التوصل إلى عدد من التفاهمات التي ستساهم في تعزيز التعاون الثنائي بين البلدين. ومع ذلك، لم يتم الكشف عن تفاصيل هذه التفاهمات بشكل كامل في البيان الرسمي.\n\nوتأتي هذه الجهود في سياق التطورات الإقليمية المتلاحقة، والتي تتطلب تنسيقًا أمنيًا وثيقًا بين دول المنطقة. التهديدات الأمنية المستجدة، مثل التحديات السيبرانية والإرهاب العابر للحدود، تتطلب استجابة جماعية وتضافرًا للجهود. كما أن تبادل الخبرات في مجال تطوير الأنظمة الإدارية والتقنية يمكن أن يساعد في تحسين كفاءة الأجهزة الأمنية.\n\nوتشير التقارير إلى أن كلا البلدين يواجهان تحديات مماثلة في مجال إدارة الهوية المدنية، مما يجعل التعاون في مجال الأحوال المدنية محور اهتمام خاص. فالتبادل الوثيق للخبرات في هذا المجال يضمن تطوير أنظمة فعالة وآمنة لحماية حقوق المواطنين.\n\nفي سياق منفصل، استقبل وكيل وزارة الداخلية الكويتي أيضًا وفودًا أخرى من دول خليجية مختلفة خلال الأسابيع القليلة الماضية. ويعكس هذا النشاط الدبلوماطي حرص الكويت على تعزيز العلاقات مع جميع دول المنطقة، وتفعيل دورها القيادي في حفظ الأمن والاستقرار.\n\nمن المتوقع أن يتم تشكيل لجان فنية مشتركة بين الكويت والسعودية لمتابعة تنفيذ التفاهمات التي تم التوصل إليها خلال الاجتماع. وستعمل هذه اللجان على وضع خطط عمل تفصيلية، وتحديد المسؤوليات، ووضع جداول زمنية لإنجاز المهام المطلوبة. في الوقت الحالي، لم يتم الإعلان عن موعد محدد لانعقاد اجتماعات هذه اللجان، ولكن من المتوقع أن يتم ذلك في أقرب وقت ممكن.\n\nكما سيتم التركيز على تطوير برامج تدريبية مشتركة للعاملين في وزارة الداخلية في كلا البلدين. تهدف هذه البرامج إلى تزويدهم بالمهارات والمعارف اللازمة لمواجهة التحديات الأمنية المتجددة، وتبني أفضل الممارسات في مجال العمل الأمني والإداري. وسيتم بذل جهود لتوحيد الإجراءات والأنظمة المستخدمة في عمل وزارة الداخلية، بما يسهل تبادل المعلومات والتعاون بين الجانبين.",
-                     *           "source": "بيان صادر عن وزارة الداخلية الكويتية",
-                     *           "published_at": null,
-                     *           "person_ids": [
-                     *             "0196b2a0-7c00-7000-8000-000000000003",
-                     *             "0196b2a0-7c00-7000-8000-000000000002"
-                     *           ],
-                     *           "organisation_ids": [
-                     *             "0196b2a0-7c00-7000-8000-000000000006",
-                     *             "0196b2a0-7c00-7000-8000-000000000005",
-                     *             "0196b2a0-7c00-7000-8000-000000000004"
-                     *           ],
-                     *           "meeting_ids": [
-                     *             "0196b2a0-7c00-7000-8000-000000000007"
-                     *           ]
-                     *         }
-                     *       ],
-                     *       "meta": {
-                     *         "limit": 20,
-                     *         "next_cursor": null,
-                     *         "total": 1
-                     *       },
-                     *       "links": {
-                     *         "self": "/v1/articles",
-                     *         "next": null
-                     *       }
-                     *     }
-                     */
                     "application/json": components["schemas"]["ArticleList"];
-                    /**
-                     * @example {
-                     *       "@context": "https://schema.org",
-                     *       "@type": "ItemList",
-                     *       "url": "http://127.0.0.1:3000/v1/articles",
-                     *       "numberOfItems": 1,
-                     *       "itemListElement": [
-                     *         {
-                     *           "@type": "ListItem",
-                     *           "position": 1,
-                     *           "item": {
-                     *             "@type": "NewsArticle",
-                     *             "@id": "http://127.0.0.1:3000/v1/articles/0196b2a0-7c00-7000-8000-000000000001",
-                     *             "url": "http://127.0.0.1:3000/v1/articles/0196b2a0-7c00-7000-8000-000000000001",
-                     *             "identifier": "العدواني-بحث-مع-وفد-من-الداخلية-السعودية-تعزيز",
-                     *             "dateCreated": "2026-11-26T09:00:00.000Z",
-                     *             "dateModified": "2026-11-26T09:00:00.000Z",
-                     *             "headline": "العدواني بحث مع وفد من «الداخلية» السعودية تعزيز التعاون الأمني وتبادل الخبرات",
-                     *             "articleBody": "عقد وكيل وزارة الداخلية الكويتي المؤقت اللواء علي العدواني اجتماعًا مع وفد رفيع المستوى من وزارة الداخلية السعودية أمس الأربعاء لمناقشة سبل تعزيز التعاون الأمني وتبادل الخبرات في المجالات الإدارية والتقنية. يهدف هذا اللقاء إلى تطوير آليات العمل المشترك ورفع كفاءة الخدمات المقدمة للمواطنين في كلا البلدين. وتأتي هذه الخطوة في إطار العلاقات الوطيدة بين الكويت والمملكة العربية السعودية.\n\nاستقبل اللواء العدواني، في مقر وزارة الداخلية، المشرف على وكالة وزارة الداخلية للأحوال المدنية السعودية اللواء صالح المربع والوفد المرافق له. وتعد هذه الزيارة جزءًا من سلسلة تبادل الزيارات والاجتماعات بين الجانبين، بهدف تحقيق التكامل الأمني والإداري، بحسب بيان صادر عن وزارة الداخلية الكويتية.\n\nتعزيز التعاون الأمني بين الكويت والسعودية\n\nركز الاجتماع على استعراض أوجه التعاون الأمني القائم، والبحث عن آفاق جديدة لتطويره بما يتماشى مع التحديات الإقليمية والدولية المتزايدة. وتناول الحديث أفضل الممارسات المتبعة في كل من البلدين في مجالات العمل الإداري والتقني، بهدف الاستفادة من التجارب الناجحة وتحسين الأداء. كما تم البحث في الإجراءات المتعلقة بتقديم الخدمات للمواطنين، بما يضمن تسهيلها وتسريعها.\n\nأهم المحاور التي تمت مناقشتها\n\nشملت المناقشات جوانب متعددة تتعلق بالتنسيق الأمني، بما في ذلك مكافحة الإرهاب، والجريمة المنظمة، والتهريب. بالإضافة إلى ذلك، تم التطرق إلى تبادل المعلومات والخبرات في مجال تطوير الأنظمة الإدارية والتقنية المستخدمة في عمل وزارة الداخلية. كما ناقش الطرفان سبل تفعيل مسارات التعاون الخليجي المشترك في المجالات الأمنية والإدارية.\n\nوأكدت وزارة الداخلية الكويتية، في بيانها، على حرصها الدائم على توطيد العلاقات مع الأشقاء في المملكة العربية السعودية. وتعتبر الكويت والسعودية شريكين أساسيين في حفظ الأمن والاستقرار في منطقة الخليج. ويشمل ذلك تنسيق الجهود لمواجهة التحديات الأمنية المشتركة، وتعزيز التعاون في المجالات الاقتصادية والاجتماعية.\n\nوصفت الزيارة بأنها ناجحة، حيث تم خلالها التوصل إلى عدد من التفاهمات التي ستساهم في تعزيز التعاون الثنائي بين البلدين. ومع ذلك، لم يتم الكشف عن تفاصيل هذه التفاهمات بشكل كامل في البيان الرسمي.\n\nوتأتي هذه الجهود في سياق التطورات الإقليمية المتلاحقة، والتي تتطلب تنسيقًا أمنيًا وثيقًا بين دول المنطقة. التهديدات الأمنية المستجدة، مثل التحديات السيبرانية والإرهاب العابر للحدود، تتطلب استجابة جماعية وتضافرًا للجهود. كما أن تبادل الخبرات في مجال تطوير الأنظمة الإدارية والتقنية يمكن أن يساعد في تحسين كفاءة الأجهزة الأمنية.\n\nوتشير التقارير إلى أن كلا البلدين يواجهان تحديات مماثلة في مجال إدارة الهوية المدنية، مما يجعل التعاون في مجال الأحوال المدنية محور اهتمام خاص. فالتبادل الوثيق للخبرات في هذا المجال يضمن تطوير أنظمة فعالة وآمنة لحماية حقوق المواطنين.\n\nفي سياق منفصل، استقبل وكيل وزارة الداخلية الكويتي أيضًا وفودًا أخرى من دول خليجية مختلفة خلال الأسابيع القليلة الماضية. ويعكس هذا النشاط الدبلوماطي حرص الكويت على تعزيز العلاقات مع جميع دول المنطقة، وتفعيل دورها القيادي في حفظ الأمن والاستقرار.\n\nمن المتوقع أن يتم تشكيل لجان فنية مشتركة بين الكويت والسعودية لمتابعة تنفيذ التفاهمات التي تم التوصل إليها خلال الاجتماع. وستعمل هذه اللجان على وضع خطط عمل تفصيلية، وتحديد المسؤوليات، ووضع جداول زمنية لإنجاز المهام المطلوبة. في الوقت الحالي، لم يتم الإعلان عن موعد محدد لانعقاد اجتماعات هذه اللجان، ولكن من المتوقع أن يتم ذلك في أقرب وقت ممكن.\n\nكما سيتم التركيز على تطوير برامج تدريبية مشتركة للعاملين في وزارة الداخلية في كلا البلدين. تهدف هذه البرامج إلى تزويدهم بالمهارات والمعارف اللازمة لمواجهة التحديات الأمنية المتجددة، وتبني أفضل الممارسات في مجال العمل الأمني والإداري. وسيتم بذل جهود لتوحيد الإجراءات والأنظمة المستخدمة في عمل وزارة الداخلية، بما يسهل تبادل المعلومات والتعاون بين الجانبين.",
-                     *             "inLanguage": "ar",
-                     *             "citation": "بيان صادر عن وزارة الداخلية الكويتية",
-                     *             "mentions": [
-                     *               {
-                     *                 "@type": "Person",
-                     *                 "@id": "http://127.0.0.1:3000/v1/people/0196b2a0-7c00-7000-8000-000000000003",
-                     *                 "name": "علي العدواني"
-                     *               },
-                     *               {
-                     *                 "@type": "Person",
-                     *                 "@id": "http://127.0.0.1:3000/v1/people/0196b2a0-7c00-7000-8000-000000000002",
-                     *                 "name": "صالح المربع"
-                     *               },
-                     *               {
-                     *                 "@type": "Organization",
-                     *                 "@id": "http://127.0.0.1:3000/v1/organisations/0196b2a0-7c00-7000-8000-000000000006",
-                     *                 "name": "وزارة الداخلية الكويتية"
-                     *               },
-                     *               {
-                     *                 "@type": "Organization",
-                     *                 "@id": "http://127.0.0.1:3000/v1/organisations/0196b2a0-7c00-7000-8000-000000000005",
-                     *                 "name": "وزارة الداخلية السعودية"
-                     *               },
-                     *               {
-                     *                 "@type": "Organization",
-                     *                 "@id": "http://127.0.0.1:3000/v1/organisations/0196b2a0-7c00-7000-8000-000000000004",
-                     *                 "name": "وكالة وزارة الداخلية للأحوال المدنية"
-                     *               }
-                     *             ],
-                     *             "about": [
-                     *               {
-                     *                 "@type": "Event",
-                     *                 "@id": "http://127.0.0.1:3000/v1/meetings/0196b2a0-7c00-7000-8000-000000000007",
-                     *                 "name": "العدواني بحث مع وفد من «الداخلية» السعودية تعزيز التعاون الأمني وتبادل الخبرات"
-                     *               }
-                     *             ]
-                     *           }
-                     *         }
-                     *       ]
-                     *     }
-                     */
                     "application/ld+json": components["schemas"]["JsonLd"];
-                    /**
-                     * @example {
-                     *       "data": [
-                     *         {
-                     *           "uri": "http://127.0.0.1:3000/v1/articles/0196b2a0-7c00-7000-8000-000000000001",
-                     *           "standard": {
-                     *             "name": "ninjs",
-                     *             "version": "2.2",
-                     *             "schema": "http://www.iptc.org/std/ninjs/ninjs-schema_2.2.json"
-                     *           },
-                     *           "type": "text",
-                     *           "representationtype": "full",
-                     *           "version": "1",
-                     *           "firstcreated": "2026-11-26T09:00:00.000Z",
-                     *           "versioncreated": "2026-11-26T09:00:00.000Z",
-                     *           "pubstatus": "usable",
-                     *           "language": "ar",
-                     *           "slugline": "العدواني-بحث-مع-وفد-من-الداخلية-السعودية-تعزيز",
-                     *           "headlines": [
-                     *             {
-                     *               "role": "main",
-                     *               "value": "العدواني بحث مع وفد من «الداخلية» السعودية تعزيز التعاون الأمني وتبادل الخبرات"
-                     *             }
-                     *           ],
-                     *           "bodies": [
-                     *             {
-                     *               "role": "main",
-                     *               "contenttype": "text/plain",
-                     *               "value": "عقد وكيل وزارة الداخلية الكويتي المؤقت اللواء علي العدواني اجتماعًا مع وفد رفيع المستوى من وزارة الداخلية السعودية أمس الأربعاء لمناقشة سبل تعزيز التعاون الأمني وتبادل الخبرات في المجالات الإدارية والتقنية. يهدف هذا اللقاء إلى تطوير آليات العمل المشترك ورفع كفاءة الخدمات المقدمة للمواطنين في كلا البلدين. وتأتي هذه الخطوة في إطار العلاقات الوطيدة بين الكويت والمملكة العربية السعودية.\n\nاستقبل اللواء العدواني، في مقر وزارة الداخلية، المشرف على وكالة وزارة الداخلية للأحوال المدنية السعودية اللواء صالح المربع والوفد المرافق له. وتعد هذه الزيارة جزءًا من سلسلة تبادل الزيارات والاجتماعات بين الجانبين، بهدف تحقيق التكامل الأمني والإداري، بحسب بيان صادر عن وزارة الداخلية الكويتية.\n\nتعزيز التعاون الأمني بين الكويت والسعودية\n\nركز الاجتماع على استعراض أوجه التعاون الأمني القائم، والبحث عن آفاق جديدة لتطويره بما يتماشى مع التحديات الإقليمية والدولية المتزايدة. وتناول الحديث أفضل الممارسات المتبعة في كل من البلدين في مجالات العمل الإداري والتقني، بهدف الاستفادة من التجارب الناجحة وتحسين الأداء. كما تم البحث في الإجراءات المتعلقة بتقديم الخدمات للمواطنين، بما يضمن تسهيلها وتسريعها.\n\nأهم المحاور التي تمت مناقشتها\n\nشملت المناقشات جوانب متعددة تتعلق بالتنسيق الأمني، بما في ذلك مكافحة الإرهاب، والجريمة المنظمة، والتهريب. بالإضافة إلى ذلك، تم التطرق إلى تبادل المعلومات والخبرات في مجال تطوير الأنظمة الإدارية والتقنية المستخدمة في عمل وزارة الداخلية. كما ناقش الطرفان سبل تفعيل مسارات التعاون الخليجي المشترك في المجالات الأمنية والإدارية.\n\nوأكدت وزارة الداخلية الكويتية، في بيانها، على حرصها الدائم على توطيد العلاقات مع الأشقاء في المملكة العربية السعودية. وتعتبر الكويت والسعودية شريكين أساسيين في حفظ الأمن والاستقرار في منطقة الخليج. ويشمل ذلك تنسيق الجهود لمواجهة التحديات الأمنية المشتركة، وتعزيز التعاون في المجالات الاقتصادية والاجتماعية.\n\nوصفت الزيارة بأنها ناجحة، حيث تم خلالها التوصل إلى عدد من التفاهمات التي ستساهم في تعزيز التعاون الثنائي بين البلدين. ومع ذلك، لم يتم الكشف عن تفاصيل هذه التفاهمات بشكل كامل في البيان الرسمي.\n\nوتأتي هذه الجهود في سياق التطورات الإقليمية المتلاحقة، والتي تتطلب تنسيقًا أمنيًا وثيقًا بين دول المنطقة. التهديدات الأمنية المستجدة، مثل التحديات السيبرانية والإرهاب العابر للحدود، تتطلب استجابة جماعية وتضافرًا للجهود. كما أن تبادل الخبرات في مجال تطوير الأنظمة الإدارية والتقنية يمكن أن يساعد في تحسين كفاءة الأجهزة الأمنية.\n\nوتشير التقارير إلى أن كلا البلدين يواجهان تحديات مماثلة في مجال إدارة الهوية المدنية، مما يجعل التعاون في مجال الأحوال المدنية محور اهتمام خاص. فالتبادل الوثيق للخبرات في هذا المجال يضمن تطوير أنظمة فعالة وآمنة لحماية حقوق المواطنين.\n\nفي سياق منفصل، استقبل وكيل وزارة الداخلية الكويتي أيضًا وفودًا أخرى من دول خليجية مختلفة خلال الأسابيع القليلة الماضية. ويعكس هذا النشاط الدبلوماطي حرص الكويت على تعزيز العلاقات مع جميع دول المنطقة، وتفعيل دورها القيادي في حفظ الأمن والاستقرار.\n\nمن المتوقع أن يتم تشكيل لجان فنية مشتركة بين الكويت والسعودية لمتابعة تنفيذ التفاهمات التي تم التوصل إليها خلال الاجتماع. وستعمل هذه اللجان على وضع خطط عمل تفصيلية، وتحديد المسؤوليات، ووضع جداول زمنية لإنجاز المهام المطلوبة. في الوقت الحالي، لم يتم الإعلان عن موعد محدد لانعقاد اجتماعات هذه اللجان، ولكن من المتوقع أن يتم ذلك في أقرب وقت ممكن.\n\nكما سيتم التركيز على تطوير برامج تدريبية مشتركة للعاملين في وزارة الداخلية في كلا البلدين. تهدف هذه البرامج إلى تزويدهم بالمهارات والمعارف اللازمة لمواجهة التحديات الأمنية المتجددة، وتبني أفضل الممارسات في مجال العمل الأمني والإداري. وسيتم بذل جهود لتوحيد الإجراءات والأنظمة المستخدمة في عمل وزارة الداخلية، بما يسهل تبادل المعلومات والتعاون بين الجانبين.",
-                     *               "charcount": 3452,
-                     *               "wordcount": 531
-                     *             },
-                     *             {
-                     *               "role": "main",
-                     *               "contenttype": "text/html",
-                     *               "value": "<p>عقد وكيل وزارة الداخلية الكويتي المؤقت اللواء علي العدواني اجتماعًا مع وفد رفيع المستوى من وزارة الداخلية السعودية أمس الأربعاء لمناقشة سبل تعزيز التعاون الأمني وتبادل الخبرات في المجالات الإدارية والتقنية. يهدف هذا اللقاء إلى تطوير آليات العمل المشترك ورفع كفاءة الخدمات المقدمة للمواطنين في كلا البلدين. وتأتي هذه الخطوة في إطار العلاقات الوطيدة بين الكويت والمملكة العربية السعودية.</p>\n<p>استقبل اللواء العدواني، في مقر وزارة الداخلية، المشرف على وكالة وزارة الداخلية للأحوال المدنية السعودية اللواء صالح المربع والوفد المرافق له. وتعد هذه الزيارة جزءًا من سلسلة تبادل الزيارات والاجتماعات بين الجانبين، بهدف تحقيق التكامل الأمني والإداري، بحسب بيان صادر عن وزارة الداخلية الكويتية.</p>\n<h2>تعزيز التعاون الأمني بين الكويت والسعودية</h2>\n<p>ركز الاجتماع على استعراض أوجه التعاون الأمني القائم، والبحث عن آفاق جديدة لتطويره بما يتماشى مع التحديات الإقليمية والدولية المتزايدة. وتناول الحديث أفضل الممارسات المتبعة في كل من البلدين في مجالات العمل الإداري والتقني، بهدف الاستفادة من التجارب الناجحة وتحسين الأداء. كما تم البحث في الإجراءات المتعلقة بتقديم الخدمات للمواطنين، بما يضمن تسهيلها وتسريعها.</p>\n<h2>أهم المحاور التي تمت مناقشتها</h2>\n<p>شملت المناقشات جوانب متعددة تتعلق بالتنسيق الأمني، بما في ذلك مكافحة الإرهاب، والجريمة المنظمة، والتهريب. بالإضافة إلى ذلك، تم التطرق إلى تبادل المعلومات والخبرات في مجال تطوير الأنظمة الإدارية والتقنية المستخدمة في عمل وزارة الداخلية. كما ناقش الطرفان سبل تفعيل مسارات التعاون الخليجي المشترك في المجالات الأمنية والإدارية.</p>\n<p>وأكدت وزارة الداخلية الكويتية، في بيانها، على حرصها الدائم على توطيد العلاقات مع الأشقاء في المملكة العربية السعودية. وتعتبر الكويت والسعودية شريكين أساسيين في حفظ الأمن والاستقرار في منطقة الخليج. ويشمل ذلك تنسيق الجهود لمواجهة التحديات الأمنية المشتركة، وتعزيز التعاون في المجالات الاقتصادية والاجتماعية.</p>\n<p>وصفت الزيارة بأنها ناجحة، حيث تم خلالها التوصل إلى عدد من التفاهمات التي ستساهم في تعزيز التعاون الثنائي بين البلدين. ومع ذلك، لم يتم الكشف عن تفاصيل هذه التفاهمات بشكل كامل في البيان الرسمي.</p>\n<p>وتأتي هذه الجهود في سياق التطورات الإقليمية المتلاحقة، والتي تتطلب تنسيقًا أمنيًا وثيقًا بين دول المنطقة. التهديدات الأمنية المستجدة، مثل التحديات السيبرانية والإرهاب العابر للحدود، تتطلب استجابة جماعية وتضافرًا للجهود. كما أن تبادل الخبرات في مجال تطوير الأنظمة الإدارية والتقنية يمكن أن يساعد في تحسين كفاءة الأجهزة الأمنية.</p>\n<p>وتشير التقارير إلى أن كلا البلدين يواجهان تحديات مماثلة في مجال إدارة الهوية المدنية، مما يجعل التعاون في مجال الأحوال المدنية محور اهتمام خاص. فالتبادل الوثيق للخبرات في هذا المجال يضمن تطوير أنظمة فعالة وآمنة لحماية حقوق المواطنين.</p>\n<p>في سياق منفصل، استقبل وكيل وزارة الداخلية الكويتي أيضًا وفودًا أخرى من دول خليجية مختلفة خلال الأسابيع القليلة الماضية. ويعكس هذا النشاط الدبلوماطي حرص الكويت على تعزيز العلاقات مع جميع دول المنطقة، وتفعيل دورها القيادي في حفظ الأمن والاستقرار.</p>\n<p>من المتوقع أن يتم تشكيل لجان فنية مشتركة بين الكويت والسعودية لمتابعة تنفيذ التفاهمات التي تم التوصل إليها خلال الاجتماع. وستعمل هذه اللجان على وضع خطط عمل تفصيلية، وتحديد المسؤوليات، ووضع جداول زمنية لإنجاز المهام المطلوبة. في الوقت الحالي، لم يتم الإعلان عن موعد محدد لانعقاد اجتماعات هذه اللجان، ولكن من المتوقع أن يتم ذلك في أقرب وقت ممكن.</p>\n<p>كما سيتم التركيز على تطوير برامج تدريبية مشتركة للعاملين في وزارة الداخلية في كلا البلدين. تهدف هذه البرامج إلى تزويدهم بالمهارات والمعارف اللازمة لمواجهة التحديات الأمنية المتجددة، وتبني أفضل الممارسات في مجال العمل الأمني والإداري. وسيتم بذل جهود لتوحيد الإجراءات والأنظمة المستخدمة في عمل وزارة الداخلية، بما يسهل تبادل المعلومات والتعاون بين الجانبين.</p>"
-                     *             }
-                     *           ],
-                     *           "infosources": [
-                     *             {
-                     *               "name": "بيان صادر عن وزارة الداخلية الكويتية",
-                     *               "role": "source"
-                     *             }
-                     *           ],
-                     *           "people": [
-                     *             {
-                     *               "name": "علي العدواني",
-                     *               "rel": "mentioned",
-                     *               "uri": "http://127.0.0.1:3000/v1/people/0196b2a0-7c00-7000-8000-000000000003"
-                     *             },
-                     *             {
-                     *               "name": "صالح المربع",
-                     *               "rel": "mentioned",
-                     *               "uri": "http://127.0.0.1:3000/v1/people/0196b2a0-7c00-7000-8000-000000000002"
-                     *             }
-                     *           ],
-                     *           "organisations": [
-                     *             {
-                     *               "name": "وزارة الداخلية الكويتية",
-                     *               "rel": "mentioned",
-                     *               "uri": "http://127.0.0.1:3000/v1/organisations/0196b2a0-7c00-7000-8000-000000000006"
-                     *             },
-                     *             {
-                     *               "name": "وزارة الداخلية السعودية",
-                     *               "rel": "mentioned",
-                     *               "uri": "http://127.0.0.1:3000/v1/organisations/0196b2a0-7c00-7000-8000-000000000005"
-                     *             },
-                     *             {
-                     *               "name": "وكالة وزارة الداخلية للأحوال المدنية",
-                     *               "rel": "mentioned",
-                     *               "uri": "http://127.0.0.1:3000/v1/organisations/0196b2a0-7c00-7000-8000-000000000004"
-                     *             }
-                     *           ],
-                     *           "events": [
-                     *             {
-                     *               "name": "العدواني بحث مع وفد من «الداخلية» السعودية تعزيز التعاون الأمني وتبادل الخبرات",
-                     *               "rel": "about",
-                     *               "uri": "http://127.0.0.1:3000/v1/meetings/0196b2a0-7c00-7000-8000-000000000007"
-                     *             }
-                     *           ],
-                     *           "subjects": [
-                     *             {
-                     *               "name": "تعزيز التعاون الأمني",
-                     *               "rel": "about"
-                     *             },
-                     *             {
-                     *               "name": "تبادل الخبرات في المجالات الإدارية والتقنية",
-                     *               "rel": "about"
-                     *             },
-                     *             {
-                     *               "name": "الإجراءات المتعلقة بتقديم الخدمات للمواطنين",
-                     *               "rel": "about"
-                     *             },
-                     *             {
-                     *               "name": "مكافحة الإرهاب",
-                     *               "rel": "about"
-                     *             },
-                     *             {
-                     *               "name": "الجريمة المنظمة",
-                     *               "rel": "about"
-                     *             },
-                     *             {
-                     *               "name": "التهريب",
-                     *               "rel": "about"
-                     *             },
-                     *             {
-                     *               "name": "تبادل المعلومات والخبرات في مجال تطوير الأنظمة الإدارية والتقنية المستخدمة في عمل وزارة الداخلية",
-                     *               "rel": "about"
-                     *             },
-                     *             {
-                     *               "name": "سبل تفعيل مسارات التعاون الخليجي المشترك في المجالات الأمنية والإدارية",
-                     *               "rel": "about"
-                     *             }
-                     *           ]
-                     *         }
-                     *       ],
-                     *       "meta": {
-                     *         "limit": 20,
-                     *         "next_cursor": null,
-                     *         "total": 1
-                     *       },
-                     *       "links": {
-                     *         "self": "/v1/articles",
-                     *         "next": null
-                     *       }
-                     *     }
-                     */
                     "application/vnd.iptc.ninjs+json": components["schemas"]["NinjsItemList"];
                 };
             };
-            /** @description Not modified: the copy the client holds is current */
-            304: {
-                headers: {
-                    ETag: components["headers"]["ETag"];
-                    "Cache-Control": components["headers"]["Cache-Control"];
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
-            400: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description None of the accepted media types is offered */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests */
-            429: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": components["headers"]["Retry-After"];
-                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The server is overloaded; retry later */
-            503: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["Problem400"];
+            406: components["responses"]["Problem406"];
+            429: components["responses"]["Problem429"];
+            503: components["responses"]["Problem503"];
         };
     };
     create_article: {
@@ -1831,82 +1561,6 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "slug": "العدواني-بحث-مع-وفد-من-الداخلية-السعودية-تعزيز",
-                 *       "title": "العدواني بحث مع وفد من «الداخلية» السعودية تعزيز التعاون الأمني وتبادل الخبرات",
-                 *       "language": "ar",
-                 *       "summary": null,
-                 *       "body": [
-                 *         {
-                 *           "type": "paragraph",
-                 *           "text": "عقد وكيل وزارة الداخلية الكويتي المؤقت اللواء علي العدواني اجتماعًا مع وفد رفيع المستوى من وزارة الداخلية السعودية أمس الأربعاء لمناقشة سبل تعزيز التعاون الأمني وتبادل الخبرات في المجالات الإدارية والتقنية. يهدف هذا اللقاء إلى تطوير آليات العمل المشترك ورفع كفاءة الخدمات المقدمة للمواطنين في كلا البلدين. وتأتي هذه الخطوة في إطار العلاقات الوطيدة بين الكويت والمملكة العربية السعودية."
-                 *         },
-                 *         {
-                 *           "type": "paragraph",
-                 *           "text": "استقبل اللواء العدواني، في مقر وزارة الداخلية، المشرف على وكالة وزارة الداخلية للأحوال المدنية السعودية اللواء صالح المربع والوفد المرافق له. وتعد هذه الزيارة جزءًا من سلسلة تبادل الزيارات والاجتماعات بين الجانبين، بهدف تحقيق التكامل الأمني والإداري، بحسب بيان صادر عن وزارة الداخلية الكويتية."
-                 *         },
-                 *         {
-                 *           "type": "heading",
-                 *           "text": "تعزيز التعاون الأمني بين الكويت والسعودية"
-                 *         },
-                 *         {
-                 *           "type": "paragraph",
-                 *           "text": "ركز الاجتماع على استعراض أوجه التعاون الأمني القائم، والبحث عن آفاق جديدة لتطويره بما يتماشى مع التحديات الإقليمية والدولية المتزايدة. وتناول الحديث أفضل الممارسات المتبعة في كل من البلدين في مجالات العمل الإداري والتقني، بهدف الاستفادة من التجارب الناجحة وتحسين الأداء. كما تم البحث في الإجراءات المتعلقة بتقديم الخدمات للمواطنين، بما يضمن تسهيلها وتسريعها."
-                 *         },
-                 *         {
-                 *           "type": "heading",
-                 *           "text": "أهم المحاور التي تمت مناقشتها"
-                 *         },
-                 *         {
-                 *           "type": "paragraph",
-                 *           "text": "شملت المناقشات جوانب متعددة تتعلق بالتنسيق الأمني، بما في ذلك مكافحة الإرهاب، والجريمة المنظمة، والتهريب. بالإضافة إلى ذلك، تم التطرق إلى تبادل المعلومات والخبرات في مجال تطوير الأنظمة الإدارية والتقنية المستخدمة في عمل وزارة الداخلية. كما ناقش الطرفان سبل تفعيل مسارات التعاون الخليجي المشترك في المجالات الأمنية والإدارية."
-                 *         },
-                 *         {
-                 *           "type": "paragraph",
-                 *           "text": "وأكدت وزارة الداخلية الكويتية، في بيانها، على حرصها الدائم على توطيد العلاقات مع الأشقاء في المملكة العربية السعودية. وتعتبر الكويت والسعودية شريكين أساسيين في حفظ الأمن والاستقرار في منطقة الخليج. ويشمل ذلك تنسيق الجهود لمواجهة التحديات الأمنية المشتركة، وتعزيز التعاون في المجالات الاقتصادية والاجتماعية."
-                 *         },
-                 *         {
-                 *           "type": "paragraph",
-                 *           "text": "وصفت الزيارة بأنها ناجحة، حيث تم خلالها التوصل إلى عدد من التفاهمات التي ستساهم في تعزيز التعاون الثنائي بين البلدين. ومع ذلك، لم يتم الكشف عن تفاصيل هذه التفاهمات بشكل كامل في البيان الرسمي."
-                 *         },
-                 *         {
-                 *           "type": "paragraph",
-                 *           "text": "وتأتي هذه الجهود في سياق التطورات الإقليمية المتلاحقة، والتي تتطلب تنسيقًا أمنيًا وثيقًا بين دول المنطقة. التهديدات الأمنية المستجدة، مثل التحديات السيبرانية والإرهاب العابر للحدود، تتطلب استجابة جماعية وتضافرًا للجهود. كما أن تبادل الخبرات في مجال تطوير الأنظمة الإدارية والتقنية يمكن أن يساعد في تحسين كفاءة الأجهزة الأمنية."
-                 *         },
-                 *         {
-                 *           "type": "paragraph",
-                 *           "text": "وتشير التقارير إلى أن كلا البلدين يواجهان تحديات مماثلة في مجال إدارة الهوية المدنية، مما يجعل التعاون في مجال الأحوال المدنية محور اهتمام خاص. فالتبادل الوثيق للخبرات في هذا المجال يضمن تطوير أنظمة فعالة وآمنة لحماية حقوق المواطنين."
-                 *         },
-                 *         {
-                 *           "type": "paragraph",
-                 *           "text": "في سياق منفصل، استقبل وكيل وزارة الداخلية الكويتي أيضًا وفودًا أخرى من دول خليجية مختلفة خلال الأسابيع القليلة الماضية. ويعكس هذا النشاط الدبلوماطي حرص الكويت على تعزيز العلاقات مع جميع دول المنطقة، وتفعيل دورها القيادي في حفظ الأمن والاستقرار."
-                 *         },
-                 *         {
-                 *           "type": "paragraph",
-                 *           "text": "من المتوقع أن يتم تشكيل لجان فنية مشتركة بين الكويت والسعودية لمتابعة تنفيذ التفاهمات التي تم التوصل إليها خلال الاجتماع. وستعمل هذه اللجان على وضع خطط عمل تفصيلية، وتحديد المسؤوليات، ووضع جداول زمنية لإنجاز المهام المطلوبة. في الوقت الحالي، لم يتم الإعلان عن موعد محدد لانعقاد اجتماعات هذه اللجان، ولكن من المتوقع أن يتم ذلك في أقرب وقت ممكن."
-                 *         },
-                 *         {
-                 *           "type": "paragraph",
-                 *           "text": "كما سيتم التركيز على تطوير برامج تدريبية مشتركة للعاملين في وزارة الداخلية في كلا البلدين. تهدف هذه البرامج إلى تزويدهم بالمهارات والمعارف اللازمة لمواجهة التحديات الأمنية المتجددة، وتبني أفضل الممارسات في مجال العمل الأمني والإداري. وسيتم بذل جهود لتوحيد الإجراءات والأنظمة المستخدمة في عمل وزارة الداخلية، بما يسهل تبادل المعلومات والتعاون بين الجانبين."
-                 *         }
-                 *       ],
-                 *       "source": "بيان صادر عن وزارة الداخلية الكويتية",
-                 *       "published_at": null,
-                 *       "person_ids": [
-                 *         "0196b2a0-7c00-7000-8000-000000000003",
-                 *         "0196b2a0-7c00-7000-8000-000000000002"
-                 *       ],
-                 *       "organisation_ids": [
-                 *         "0196b2a0-7c00-7000-8000-000000000006",
-                 *         "0196b2a0-7c00-7000-8000-000000000005",
-                 *         "0196b2a0-7c00-7000-8000-000000000004"
-                 *       ],
-                 *       "meeting_ids": [
-                 *         "0196b2a0-7c00-7000-8000-000000000007"
-                 *       ]
-                 *     }
-                 */
                 "application/json": components["schemas"]["ArticleWrite"];
             };
         };
@@ -1925,211 +1579,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "data": {
-                     *         "id": "0196b2a0-7c00-7000-8000-000000000001",
-                     *         "slug": "العدواني-بحث-مع-وفد-من-الداخلية-السعودية-تعزيز",
-                     *         "version": 1,
-                     *         "created_at": "2026-11-26T09:00:00.000Z",
-                     *         "updated_at": "2026-11-26T09:00:00.000Z",
-                     *         "title": "العدواني بحث مع وفد من «الداخلية» السعودية تعزيز التعاون الأمني وتبادل الخبرات",
-                     *         "language": "ar",
-                     *         "summary": null,
-                     *         "body": [
-                     *           {
-                     *             "type": "paragraph",
-                     *             "text": "عقد وكيل وزارة الداخلية الكويتي المؤقت اللواء علي العدواني اجتماعًا مع وفد رفيع المستوى من وزارة الداخلية السعودية أمس الأربعاء لمناقشة سبل تعزيز التعاون الأمني وتبادل الخبرات في المجالات الإدارية والتقنية. يهدف هذا اللقاء إلى تطوير آليات العمل المشترك ورفع كفاءة الخدمات المقدمة للمواطنين في كلا البلدين. وتأتي هذه الخطوة في إطار العلاقات الوطيدة بين الكويت والمملكة العربية السعودية."
-                     *           },
-                     *           {
-                     *             "type": "paragraph",
-                     *             "text": "استقبل اللواء العدواني، في مقر وزارة الداخلية، المشرف على وكالة وزارة الداخلية للأحوال المدنية السعودية اللواء صالح المربع والوفد المرافق له. وتعد هذه الزيارة جزءًا من سلسلة تبادل الزيارات والاجتماعات بين الجانبين، بهدف تحقيق التكامل الأمني والإداري، بحسب بيان صادر عن وزارة الداخلية الكويتية."
-                     *           },
-                     *           {
-                     *             "type": "heading",
-                     *             "text": "تعزيز التعاون الأمني بين الكويت والسعودية"
-                     *           },
-                     *           {
-                     *             "type": "paragraph",
-                     *             "text": "ركز الاجتماع على استعراض أوجه التعاون الأمني القائم، والبحث عن آفاق جديدة لتطويره بما يتماشى مع التحديات الإقليمية والدولية المتزايدة. وتناول الحديث أفضل الممارسات المتبعة في كل من البلدين في مجالات العمل الإداري والتقني، بهدف الاستفادة من التجارب الناجحة وتحسين الأداء. كما تم البحث في الإجراءات المتعلقة بتقديم الخدمات للمواطنين، بما يضمن تسهيلها وتسريعها."
-                     *           },
-                     *           {
-                     *             "type": "heading",
-                     *             "text": "أهم المحاور التي تمت مناقشتها"
-                     *           },
-                     *           {
-                     *             "type": "paragraph",
-                     *             "text": "شملت المناقشات جوانب متعددة تتعلق بالتنسيق الأمني، بما في ذلك مكافحة الإرهاب، والجريمة المنظمة، والتهريب. بالإضافة إلى ذلك، تم التطرق إلى تبادل المعلومات والخبرات في مجال تطوير الأنظمة الإدارية والتقنية المستخدمة في عمل وزارة الداخلية. كما ناقش الطرفان سبل تفعيل مسارات التعاون الخليجي المشترك في المجالات الأمنية والإدارية."
-                     *           },
-                     *           {
-                     *             "type": "paragraph",
-                     *             "text": "وأكدت وزارة الداخلية الكويتية، في بيانها، على حرصها الدائم على توطيد العلاقات مع الأشقاء في المملكة العربية السعودية. وتعتبر الكويت والسعودية شريكين أساسيين في حفظ الأمن والاستقرار في منطقة الخليج. ويشمل ذلك تنسيق الجهود لمواجهة التحديات الأمنية المشتركة، وتعزيز التعاون في المجالات الاقتصادية والاجتماعية."
-                     *           },
-                     *           {
-                     *             "type": "paragraph",
-                     *             "text": "وصفت الزيارة بأنها ناجحة، حيث تم خلالها التوصل إلى عدد من التفاهمات التي ستساهم في تعزيز التعاون الثنائي بين البلدين. ومع ذلك، لم يتم الكشف عن تفاصيل هذه التفاهمات بشكل كامل في البيان الرسمي."
-                     *           },
-                     *           {
-                     *             "type": "paragraph",
-                     *             "text": "وتأتي هذه الجهود في سياق التطورات الإقليمية المتلاحقة، والتي تتطلب تنسيقًا أمنيًا وثيقًا بين دول المنطقة. التهديدات الأمنية المستجدة، مثل التحديات السيبرانية والإرهاب العابر للحدود، تتطلب استجابة جماعية وتضافرًا للجهود. كما أن تبادل الخبرات في مجال تطوير الأنظمة الإدارية والتقنية يمكن أن يساعد في تحسين كفاءة الأجهزة الأمنية."
-                     *           },
-                     *           {
-                     *             "type": "paragraph",
-                     *             "text": "وتشير التقارير إلى أن كلا البلدين يواجهان تحديات مماثلة في مجال إدارة الهوية المدنية، مما يجعل التعاون في مجال الأحوال المدنية محور اهتمام خاص. فالتبادل الوثيق للخبرات في هذا المجال يضمن تطوير أنظمة فعالة وآمنة لحماية حقوق المواطنين."
-                     *           },
-                     *           {
-                     *             "type": "paragraph",
-                     *             "text": "في سياق منفصل، استقبل وكيل وزارة الداخلية الكويتي أيضًا وفودًا أخرى من دول خليجية مختلفة خلال الأسابيع القليلة الماضية. ويعكس هذا النشاط الدبلوماطي حرص الكويت على تعزيز العلاقات مع جميع دول المنطقة، وتفعيل دورها القيادي في حفظ الأمن والاستقرار."
-                     *           },
-                     *           {
-                     *             "type": "paragraph",
-                     *             "text": "من المتوقع أن يتم تشكيل لجان فنية مشتركة بين الكويت والسعودية لمتابعة تنفيذ التفاهمات التي تم التوصل إليها خلال الاجتماع. وستعمل هذه اللجان على وضع خطط عمل تفصيلية، وتحديد المسؤوليات، ووضع جداول زمنية لإنجاز المهام المطلوبة. في الوقت الحالي، لم يتم الإعلان عن موعد محدد لانعقاد اجتماعات هذه اللجان، ولكن من المتوقع أن يتم ذلك في أقرب وقت ممكن."
-                     *           },
-                     *           {
-                     *             "type": "paragraph",
-                     *             "text": "كما سيتم التركيز على تطوير برامج تدريبية مشتركة للعاملين في وزارة الداخلية في كلا البلدين. تهدف هذه البرامج إلى تزويدهم بالمهارات والمعارف اللازمة لمواجهة التحديات الأمنية المتجددة، وتبني أفضل الممارسات في مجال العمل الأمني والإداري. وسيتم بذل جهود لتوحيد الإجراءات والأنظمة المستخدمة في عمل وزارة الداخلية، بما يسهل تبادل المعلومات والتعاون بين الجانبين."
-                     *           }
-                     *         ],
-                     *         "body_text": "عقد وكيل وزارة الداخلية الكويتي المؤقت اللواء علي العدواني اجتماعًا مع وفد رفيع المستوى من وزارة الداخلية السعودية أمس الأربعاء لمناقشة سبل تعزيز التعاون الأمني وتبادل الخبرات في المجالات الإدارية والتقنية. يهدف هذا اللقاء إلى تطوير آليات العمل المشترك ورفع كفاءة الخدمات المقدمة للمواطنين في كلا البلدين. وتأتي هذه الخطوة في إطار العلاقات الوطيدة بين الكويت والمملكة العربية السعودية.\n\nاستقبل اللواء العدواني، في مقر وزارة الداخلية، المشرف على وكالة وزارة الداخلية للأحوال المدنية السعودية اللواء صالح المربع والوفد المرافق له. وتعد هذه الزيارة جزءًا من سلسلة تبادل الزيارات والاجتماعات بين الجانبين، بهدف تحقيق التكامل الأمني والإداري، بحسب بيان صادر عن وزارة الداخلية الكويتية.\n\nتعزيز التعاون الأمني بين الكويت والسعودية\n\nركز الاجتماع على استعراض أوجه التعاون الأمني القائم، والبحث عن آفاق جديدة لتطويره بما يتماشى مع التحديات الإقليمية والدولية المتزايدة. وتناول الحديث أفضل الممارسات المتبعة في كل من البلدين في مجالات العمل الإداري والتقني، بهدف الاستفادة من التجارب الناجحة وتحسين الأداء. كما تم البحث في الإجراءات المتعلقة بتقديم الخدمات للمواطنين، بما يضمن تسهيلها وتسريعها.\n\nأهم المحاور التي تمت مناقشتها\n\nشملت المناقشات جوانب متعددة تتعلق بالتنسيق الأمني، بما في ذلك مكافحة الإرهاب، والجريمة المنظمة، والتهريب. بالإضافة إلى ذلك، تم التطرق إلى تبادل المعلومات والخبرات في مجال تطوير الأنظمة الإدارية والتقنية المستخدمة في عمل وزارة الداخلية. كما ناقش الطرفان سبل تفعيل مسارات التعاون الخليجي المشترك في المجالات الأمنية والإدارية.\n\nوأكدت وزارة الداخلية الكويتية، في بيانها، على حرصها الدائم على توطيد العلاقات مع الأشقاء في المملكة العربية السعودية. وتعتبر الكويت والسعودية شريكين أساسيين في حفظ الأمن والاستقرار في منطقة الخليج. ويشمل ذلك تنسيق الجهود لمواجهة التحديات الأمنية المشتركة، وتعزيز التعاون في المجالات الاقتصادية والاجتماعية.\n\nوصفت الزيارة بأنها ناجحة، حيث تم خلالها التوصل إلى عدد من التفاهمات التي ستساهم في تعزيز التعاون الثنائي بين البلدين. ومع ذلك، لم يتم الكشف عن تفاصيل هذه التفاهمات بشكل كامل في البيان الرسمي.\n\nوتأتي هذه الجهود في سياق التطورات الإقليمية المتلاحقة، والتي تتطلب تنسيقًا أمنيًا وثيقًا بين دول المنطقة. التهديدات الأمنية المستجدة، مثل التحديات السيبرانية والإرهاب العابر للحدود، تتطلب استجابة جماعية وتضافرًا للجهود. كما أن تبادل الخبرات في مجال تطوير الأنظمة الإدارية والتقنية يمكن أن يساعد في تحسين كفاءة الأجهزة الأمنية.\n\nوتشير التقارير إلى أن كلا البلدين يواجهان تحديات مماثلة في مجال إدارة الهوية المدنية، مما يجعل التعاون في مجال الأحوال المدنية محور اهتمام خاص. فالتبادل الوثيق للخبرات في هذا المجال يضمن تطوير أنظمة فعالة وآمنة لحماية حقوق المواطنين.\n\nفي سياق منفصل، استقبل وكيل وزارة الداخلية الكويتي أيضًا وفودًا أخرى من دول خليجية مختلفة خلال الأسابيع القليلة الماضية. ويعكس هذا النشاط الدبلوماطي حرص الكويت على تعزيز العلاقات مع جميع دول المنطقة، وتفعيل دورها القيادي في حفظ الأمن والاستقرار.\n\nمن المتوقع أن يتم تشكيل لجان فنية مشتركة بين الكويت والسعودية لمتابعة تنفيذ التفاهمات التي تم التوصل إليها خلال الاجتماع. وستعمل هذه اللجان على وضع خطط عمل تفصيلية، وتحديد المسؤوليات، ووضع جداول زمنية لإنجاز المهام المطلوبة. في الوقت الحالي، لم يتم الإعلان عن موعد محدد لانعقاد اجتماعات هذه اللجان، ولكن من المتوقع أن يتم ذلك في أقرب وقت ممكن.\n\nكما سيتم التركيز على تطوير برامج تدريبية مشتركة للعاملين في وزارة الداخلية في كلا البلدين. تهدف هذه البرامج إلى تزويدهم بالمهارات والمعارف اللازمة لمواجهة التحديات الأمنية المتجددة، وتبني أفضل الممارسات في مجال العمل الأمني والإداري. وسيتم بذل جهود لتوحيد الإجراءات والأنظمة المستخدمة في عمل وزارة الداخلية، بما يسهل تبادل المعلومات والتعاون بين الجانبين.",
-                     *         "source": "بيان صادر عن وزارة الداخلية الكويتية",
-                     *         "published_at": null,
-                     *         "person_ids": [
-                     *           "0196b2a0-7c00-7000-8000-000000000003",
-                     *           "0196b2a0-7c00-7000-8000-000000000002"
-                     *         ],
-                     *         "organisation_ids": [
-                     *           "0196b2a0-7c00-7000-8000-000000000006",
-                     *           "0196b2a0-7c00-7000-8000-000000000005",
-                     *           "0196b2a0-7c00-7000-8000-000000000004"
-                     *         ],
-                     *         "meeting_ids": [
-                     *           "0196b2a0-7c00-7000-8000-000000000007"
-                     *         ]
-                     *       }
-                     *     }
-                     */
                     "application/json": components["schemas"]["ArticleResponse"];
                 };
             };
-            /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
-            400: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A valid bearer token is required */
-            401: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The slug is already in use; The record is still referenced; A request with this idempotency key is still being processed */
-            409: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The request body is too large */
-            413: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unsupported content type */
-            415: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A referenced record does not exist; A reference is not allowed; The idempotency key was used for a different request */
-            422: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests */
-            429: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": components["headers"]["Retry-After"];
-                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The server is overloaded; retry later */
-            503: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            503: components["responses"]["Problem503"];
         };
     };
     get_article: {
         parameters: {
             query?: {
-                /**
-                 * @description Comma list of the fields to return (`id` is always there). One of: id, slug, version, created_at, updated_at, title, language, summary, body, body_text, source, published_at, person_ids, organisation_ids, meeting_ids
-                 * @example id,slug,title,person_ids
-                 */
-                fields?: string;
-                /**
-                 * @description Comma list of the fields of embedded people (`id` is always there)
-                 * @example id,slug,version
-                 */
-                "fields[people]"?: string;
-                /**
-                 * @description Comma list of the fields of embedded organisations (`id` is always there)
-                 * @example id,slug,version
-                 */
-                "fields[organisations]"?: string;
-                /**
-                 * @description Comma list of the fields of embedded meetings (`id` is always there)
-                 * @example id,slug,version
-                 */
-                "fields[meetings]"?: string;
-                /**
-                 * @description Comma list of related records to embed. One of: people, organisations, meetings. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all.
-                 * @example people,organisations
-                 */
-                include?: string;
-                /**
-                 * @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it
-                 * @example json
-                 */
-                format?: "json" | "jsonld" | "ninjs";
+                /** @description Comma list of the fields to return (`id` is always there). One of: id, slug, version, created_at, updated_at, title, language, summary, body, body_text, source, published_at, person_ids, organisation_ids, meeting_ids */
+                fields?: components["parameters"]["articles.fields"];
+                /** @description Comma list of the fields of embedded people (`id` is always there) */
+                "fields[people]"?: components["parameters"]["fields.people"];
+                /** @description Comma list of the fields of embedded organisations (`id` is always there) */
+                "fields[organisations]"?: components["parameters"]["fields.organisations"];
+                /** @description Comma list of the fields of embedded meetings (`id` is always there) */
+                "fields[meetings]"?: components["parameters"]["fields.meetings"];
+                /** @description Comma list of related records to embed. One of: people, organisations, meetings. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. */
+                include?: components["parameters"]["articles.include"];
+                /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
+                format?: components["parameters"]["format"];
             };
             header?: {
                 /**
@@ -2144,11 +1621,8 @@ export interface operations {
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path: {
-                /**
-                 * @description record id or slug
-                 * @example العدواني-بحث-مع-وفد-من-الداخلية-السعودية-تعزيز
-                 */
-                id: string;
+                /** @description record id or slug */
+                id: components["parameters"]["articles.id"];
             };
             cookie?: never;
         };
@@ -2166,321 +1640,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "data": {
-                     *         "id": "0196b2a0-7c00-7000-8000-000000000001",
-                     *         "slug": "العدواني-بحث-مع-وفد-من-الداخلية-السعودية-تعزيز",
-                     *         "version": 1,
-                     *         "created_at": "2026-11-26T09:00:00.000Z",
-                     *         "updated_at": "2026-11-26T09:00:00.000Z",
-                     *         "title": "العدواني بحث مع وفد من «الداخلية» السعودية تعزيز التعاون الأمني وتبادل الخبرات",
-                     *         "language": "ar",
-                     *         "summary": null,
-                     *         "body": [
-                     *           {
-                     *             "type": "paragraph",
-                     *             "text": "عقد وكيل وزارة الداخلية الكويتي المؤقت اللواء علي العدواني اجتماعًا مع وفد رفيع المستوى من وزارة الداخلية السعودية أمس الأربعاء لمناقشة سبل تعزيز التعاون الأمني وتبادل الخبرات في المجالات الإدارية والتقنية. يهدف هذا اللقاء إلى تطوير آليات العمل المشترك ورفع كفاءة الخدمات المقدمة للمواطنين في كلا البلدين. وتأتي هذه الخطوة في إطار العلاقات الوطيدة بين الكويت والمملكة العربية السعودية."
-                     *           },
-                     *           {
-                     *             "type": "paragraph",
-                     *             "text": "استقبل اللواء العدواني، في مقر وزارة الداخلية، المشرف على وكالة وزارة الداخلية للأحوال المدنية السعودية اللواء صالح المربع والوفد المرافق له. وتعد هذه الزيارة جزءًا من سلسلة تبادل الزيارات والاجتماعات بين الجانبين، بهدف تحقيق التكامل الأمني والإداري، بحسب بيان صادر عن وزارة الداخلية الكويتية."
-                     *           },
-                     *           {
-                     *             "type": "heading",
-                     *             "text": "تعزيز التعاون الأمني بين الكويت والسعودية"
-                     *           },
-                     *           {
-                     *             "type": "paragraph",
-                     *             "text": "ركز الاجتماع على استعراض أوجه التعاون الأمني القائم، والبحث عن آفاق جديدة لتطويره بما يتماشى مع التحديات الإقليمية والدولية المتزايدة. وتناول الحديث أفضل الممارسات المتبعة في كل من البلدين في مجالات العمل الإداري والتقني، بهدف الاستفادة من التجارب الناجحة وتحسين الأداء. كما تم البحث في الإجراءات المتعلقة بتقديم الخدمات للمواطنين، بما يضمن تسهيلها وتسريعها."
-                     *           },
-                     *           {
-                     *             "type": "heading",
-                     *             "text": "أهم المحاور التي تمت مناقشتها"
-                     *           },
-                     *           {
-                     *             "type": "paragraph",
-                     *             "text": "شملت المناقشات جوانب متعددة تتعلق بالتنسيق الأمني، بما في ذلك مكافحة الإرهاب، والجريمة المنظمة، والتهريب. بالإضافة إلى ذلك، تم التطرق إلى تبادل المعلومات والخبرات في مجال تطوير الأنظمة الإدارية والتقنية المستخدمة في عمل وزارة الداخلية. كما ناقش الطرفان سبل تفعيل مسارات التعاون الخليجي المشترك في المجالات الأمنية والإدارية."
-                     *           },
-                     *           {
-                     *             "type": "paragraph",
-                     *             "text": "وأكدت وزارة الداخلية الكويتية، في بيانها، على حرصها الدائم على توطيد العلاقات مع الأشقاء في المملكة العربية السعودية. وتعتبر الكويت والسعودية شريكين أساسيين في حفظ الأمن والاستقرار في منطقة الخليج. ويشمل ذلك تنسيق الجهود لمواجهة التحديات الأمنية المشتركة، وتعزيز التعاون في المجالات الاقتصادية والاجتماعية."
-                     *           },
-                     *           {
-                     *             "type": "paragraph",
-                     *             "text": "وصفت الزيارة بأنها ناجحة، حيث تم خلالها التوصل إلى عدد من التفاهمات التي ستساهم في تعزيز التعاون الثنائي بين البلدين. ومع ذلك، لم يتم الكشف عن تفاصيل هذه التفاهمات بشكل كامل في البيان الرسمي."
-                     *           },
-                     *           {
-                     *             "type": "paragraph",
-                     *             "text": "وتأتي هذه الجهود في سياق التطورات الإقليمية المتلاحقة، والتي تتطلب تنسيقًا أمنيًا وثيقًا بين دول المنطقة. التهديدات الأمنية المستجدة، مثل التحديات السيبرانية والإرهاب العابر للحدود، تتطلب استجابة جماعية وتضافرًا للجهود. كما أن تبادل الخبرات في مجال تطوير الأنظمة الإدارية والتقنية يمكن أن يساعد في تحسين كفاءة الأجهزة الأمنية."
-                     *           },
-                     *           {
-                     *             "type": "paragraph",
-                     *             "text": "وتشير التقارير إلى أن كلا البلدين يواجهان تحديات مماثلة في مجال إدارة الهوية المدنية، مما يجعل التعاون في مجال الأحوال المدنية محور اهتمام خاص. فالتبادل الوثيق للخبرات في هذا المجال يضمن تطوير أنظمة فعالة وآمنة لحماية حقوق المواطنين."
-                     *           },
-                     *           {
-                     *             "type": "paragraph",
-                     *             "text": "في سياق منفصل، استقبل وكيل وزارة الداخلية الكويتي أيضًا وفودًا أخرى من دول خليجية مختلفة خلال الأسابيع القليلة الماضية. ويعكس هذا النشاط الدبلوماطي حرص الكويت على تعزيز العلاقات مع جميع دول المنطقة، وتفعيل دورها القيادي في حفظ الأمن والاستقرار."
-                     *           },
-                     *           {
-                     *             "type": "paragraph",
-                     *             "text": "من المتوقع أن يتم تشكيل لجان فنية مشتركة بين الكويت والسعودية لمتابعة تنفيذ التفاهمات التي تم التوصل إليها خلال الاجتماع. وستعمل هذه اللجان على وضع خطط عمل تفصيلية، وتحديد المسؤوليات، ووضع جداول زمنية لإنجاز المهام المطلوبة. في الوقت الحالي، لم يتم الإعلان عن موعد محدد لانعقاد اجتماعات هذه اللجان، ولكن من المتوقع أن يتم ذلك في أقرب وقت ممكن."
-                     *           },
-                     *           {
-                     *             "type": "paragraph",
-                     *             "text": "كما سيتم التركيز على تطوير برامج تدريبية مشتركة للعاملين في وزارة الداخلية في كلا البلدين. تهدف هذه البرامج إلى تزويدهم بالمهارات والمعارف اللازمة لمواجهة التحديات الأمنية المتجددة، وتبني أفضل الممارسات في مجال العمل الأمني والإداري. وسيتم بذل جهود لتوحيد الإجراءات والأنظمة المستخدمة في عمل وزارة الداخلية، بما يسهل تبادل المعلومات والتعاون بين الجانبين."
-                     *           }
-                     *         ],
-                     *         "body_text": "عقد وكيل وزارة الداخلية الكويتي المؤقت اللواء علي العدواني اجتماعًا مع وفد رفيع المستوى من وزارة الداخلية السعودية أمس الأربعاء لمناقشة سبل تعزيز التعاون الأمني وتبادل الخبرات في المجالات الإدارية والتقنية. يهدف هذا اللقاء إلى تطوير آليات العمل المشترك ورفع كفاءة الخدمات المقدمة للمواطنين في كلا البلدين. وتأتي هذه الخطوة في إطار العلاقات الوطيدة بين الكويت والمملكة العربية السعودية.\n\nاستقبل اللواء العدواني، في مقر وزارة الداخلية، المشرف على وكالة وزارة الداخلية للأحوال المدنية السعودية اللواء صالح المربع والوفد المرافق له. وتعد هذه الزيارة جزءًا من سلسلة تبادل الزيارات والاجتماعات بين الجانبين، بهدف تحقيق التكامل الأمني والإداري، بحسب بيان صادر عن وزارة الداخلية الكويتية.\n\nتعزيز التعاون الأمني بين الكويت والسعودية\n\nركز الاجتماع على استعراض أوجه التعاون الأمني القائم، والبحث عن آفاق جديدة لتطويره بما يتماشى مع التحديات الإقليمية والدولية المتزايدة. وتناول الحديث أفضل الممارسات المتبعة في كل من البلدين في مجالات العمل الإداري والتقني، بهدف الاستفادة من التجارب الناجحة وتحسين الأداء. كما تم البحث في الإجراءات المتعلقة بتقديم الخدمات للمواطنين، بما يضمن تسهيلها وتسريعها.\n\nأهم المحاور التي تمت مناقشتها\n\nشملت المناقشات جوانب متعددة تتعلق بالتنسيق الأمني، بما في ذلك مكافحة الإرهاب، والجريمة المنظمة، والتهريب. بالإضافة إلى ذلك، تم التطرق إلى تبادل المعلومات والخبرات في مجال تطوير الأنظمة الإدارية والتقنية المستخدمة في عمل وزارة الداخلية. كما ناقش الطرفان سبل تفعيل مسارات التعاون الخليجي المشترك في المجالات الأمنية والإدارية.\n\nوأكدت وزارة الداخلية الكويتية، في بيانها، على حرصها الدائم على توطيد العلاقات مع الأشقاء في المملكة العربية السعودية. وتعتبر الكويت والسعودية شريكين أساسيين في حفظ الأمن والاستقرار في منطقة الخليج. ويشمل ذلك تنسيق الجهود لمواجهة التحديات الأمنية المشتركة، وتعزيز التعاون في المجالات الاقتصادية والاجتماعية.\n\nوصفت الزيارة بأنها ناجحة، حيث تم خلالها التوصل إلى عدد من التفاهمات التي ستساهم في تعزيز التعاون الثنائي بين البلدين. ومع ذلك، لم يتم الكشف عن تفاصيل هذه التفاهمات بشكل كامل في البيان الرسمي.\n\nوتأتي هذه الجهود في سياق التطورات الإقليمية المتلاحقة، والتي تتطلب تنسيقًا أمنيًا وثيقًا بين دول المنطقة. التهديدات الأمنية المستجدة، مثل التحديات السيبرانية والإرهاب العابر للحدود، تتطلب استجابة جماعية وتضافرًا للجهود. كما أن تبادل الخبرات في مجال تطوير الأنظمة الإدارية والتقنية يمكن أن يساعد في تحسين كفاءة الأجهزة الأمنية.\n\nوتشير التقارير إلى أن كلا البلدين يواجهان تحديات مماثلة في مجال إدارة الهوية المدنية، مما يجعل التعاون في مجال الأحوال المدنية محور اهتمام خاص. فالتبادل الوثيق للخبرات في هذا المجال يضمن تطوير أنظمة فعالة وآمنة لحماية حقوق المواطنين.\n\nفي سياق منفصل، استقبل وكيل وزارة الداخلية الكويتي أيضًا وفودًا أخرى من دول خليجية مختلفة خلال الأسابيع القليلة الماضية. ويعكس هذا النشاط الدبلوماطي حرص الكويت على تعزيز العلاقات مع جميع دول المنطقة، وتفعيل دورها القيادي في حفظ الأمن والاستقرار.\n\nمن المتوقع أن يتم تشكيل لجان فنية مشتركة بين الكويت والسعودية لمتابعة تنفيذ التفاهمات التي تم التوصل إليها خلال الاجتماع. وستعمل هذه اللجان على وضع خطط عمل تفصيلية، وتحديد المسؤوليات، ووضع جداول زمنية لإنجاز المهام المطلوبة. في الوقت الحالي، لم يتم الإعلان عن موعد محدد لانعقاد اجتماعات هذه اللجان، ولكن من المتوقع أن يتم ذلك في أقرب وقت ممكن.\n\nكما سيتم التركيز على تطوير برامج تدريبية مشتركة للعاملين في وزارة الداخلية في كلا البلدين. تهدف هذه البرامج إلى تزويدهم بالمهارات والمعارف اللازمة لمواجهة التحديات الأمنية المتجددة، وتبني أفضل الممارسات في مجال العمل الأمني والإداري. وسيتم بذل جهود لتوحيد الإجراءات والأنظمة المستخدمة في عمل وزارة الداخلية، بما يسهل تبادل المعلومات والتعاون بين الجانبين.",
-                     *         "source": "بيان صادر عن وزارة الداخلية الكويتية",
-                     *         "published_at": null,
-                     *         "person_ids": [
-                     *           "0196b2a0-7c00-7000-8000-000000000003",
-                     *           "0196b2a0-7c00-7000-8000-000000000002"
-                     *         ],
-                     *         "organisation_ids": [
-                     *           "0196b2a0-7c00-7000-8000-000000000006",
-                     *           "0196b2a0-7c00-7000-8000-000000000005",
-                     *           "0196b2a0-7c00-7000-8000-000000000004"
-                     *         ],
-                     *         "meeting_ids": [
-                     *           "0196b2a0-7c00-7000-8000-000000000007"
-                     *         ]
-                     *       }
-                     *     }
-                     */
                     "application/json": components["schemas"]["ArticleViewResponse"];
-                    /**
-                     * @example {
-                     *       "@context": "https://schema.org",
-                     *       "@type": "NewsArticle",
-                     *       "@id": "http://127.0.0.1:3000/v1/articles/0196b2a0-7c00-7000-8000-000000000001",
-                     *       "url": "http://127.0.0.1:3000/v1/articles/0196b2a0-7c00-7000-8000-000000000001",
-                     *       "identifier": "العدواني-بحث-مع-وفد-من-الداخلية-السعودية-تعزيز",
-                     *       "dateCreated": "2026-11-26T09:00:00.000Z",
-                     *       "dateModified": "2026-11-26T09:00:00.000Z",
-                     *       "headline": "العدواني بحث مع وفد من «الداخلية» السعودية تعزيز التعاون الأمني وتبادل الخبرات",
-                     *       "articleBody": "عقد وكيل وزارة الداخلية الكويتي المؤقت اللواء علي العدواني اجتماعًا مع وفد رفيع المستوى من وزارة الداخلية السعودية أمس الأربعاء لمناقشة سبل تعزيز التعاون الأمني وتبادل الخبرات في المجالات الإدارية والتقنية. يهدف هذا اللقاء إلى تطوير آليات العمل المشترك ورفع كفاءة الخدمات المقدمة للمواطنين في كلا البلدين. وتأتي هذه الخطوة في إطار العلاقات الوطيدة بين الكويت والمملكة العربية السعودية.\n\nاستقبل اللواء العدواني، في مقر وزارة الداخلية، المشرف على وكالة وزارة الداخلية للأحوال المدنية السعودية اللواء صالح المربع والوفد المرافق له. وتعد هذه الزيارة جزءًا من سلسلة تبادل الزيارات والاجتماعات بين الجانبين، بهدف تحقيق التكامل الأمني والإداري، بحسب بيان صادر عن وزارة الداخلية الكويتية.\n\nتعزيز التعاون الأمني بين الكويت والسعودية\n\nركز الاجتماع على استعراض أوجه التعاون الأمني القائم، والبحث عن آفاق جديدة لتطويره بما يتماشى مع التحديات الإقليمية والدولية المتزايدة. وتناول الحديث أفضل الممارسات المتبعة في كل من البلدين في مجالات العمل الإداري والتقني، بهدف الاستفادة من التجارب الناجحة وتحسين الأداء. كما تم البحث في الإجراءات المتعلقة بتقديم الخدمات للمواطنين، بما يضمن تسهيلها وتسريعها.\n\nأهم المحاور التي تمت مناقشتها\n\nشملت المناقشات جوانب متعددة تتعلق بالتنسيق الأمني، بما في ذلك مكافحة الإرهاب، والجريمة المنظمة، والتهريب. بالإضافة إلى ذلك، تم التطرق إلى تبادل المعلومات والخبرات في مجال تطوير الأنظمة الإدارية والتقنية المستخدمة في عمل وزارة الداخلية. كما ناقش الطرفان سبل تفعيل مسارات التعاون الخليجي المشترك في المجالات الأمنية والإدارية.\n\nوأكدت وزارة الداخلية الكويتية، في بيانها، على حرصها الدائم على توطيد العلاقات مع الأشقاء في المملكة العربية السعودية. وتعتبر الكويت والسعودية شريكين أساسيين في حفظ الأمن والاستقرار في منطقة الخليج. ويشمل ذلك تنسيق الجهود لمواجهة التحديات الأمنية المشتركة، وتعزيز التعاون في المجالات الاقتصادية والاجتماعية.\n\nوصفت الزيارة بأنها ناجحة، حيث تم خلالها التوصل إلى عدد من التفاهمات التي ستساهم في تعزيز التعاون الثنائي بين البلدين. ومع ذلك، لم يتم الكشف عن تفاصيل هذه التفاهمات بشكل كامل في البيان الرسمي.\n\nوتأتي هذه الجهود في سياق التطورات الإقليمية المتلاحقة، والتي تتطلب تنسيقًا أمنيًا وثيقًا بين دول المنطقة. التهديدات الأمنية المستجدة، مثل التحديات السيبرانية والإرهاب العابر للحدود، تتطلب استجابة جماعية وتضافرًا للجهود. كما أن تبادل الخبرات في مجال تطوير الأنظمة الإدارية والتقنية يمكن أن يساعد في تحسين كفاءة الأجهزة الأمنية.\n\nوتشير التقارير إلى أن كلا البلدين يواجهان تحديات مماثلة في مجال إدارة الهوية المدنية، مما يجعل التعاون في مجال الأحوال المدنية محور اهتمام خاص. فالتبادل الوثيق للخبرات في هذا المجال يضمن تطوير أنظمة فعالة وآمنة لحماية حقوق المواطنين.\n\nفي سياق منفصل، استقبل وكيل وزارة الداخلية الكويتي أيضًا وفودًا أخرى من دول خليجية مختلفة خلال الأسابيع القليلة الماضية. ويعكس هذا النشاط الدبلوماطي حرص الكويت على تعزيز العلاقات مع جميع دول المنطقة، وتفعيل دورها القيادي في حفظ الأمن والاستقرار.\n\nمن المتوقع أن يتم تشكيل لجان فنية مشتركة بين الكويت والسعودية لمتابعة تنفيذ التفاهمات التي تم التوصل إليها خلال الاجتماع. وستعمل هذه اللجان على وضع خطط عمل تفصيلية، وتحديد المسؤوليات، ووضع جداول زمنية لإنجاز المهام المطلوبة. في الوقت الحالي، لم يتم الإعلان عن موعد محدد لانعقاد اجتماعات هذه اللجان، ولكن من المتوقع أن يتم ذلك في أقرب وقت ممكن.\n\nكما سيتم التركيز على تطوير برامج تدريبية مشتركة للعاملين في وزارة الداخلية في كلا البلدين. تهدف هذه البرامج إلى تزويدهم بالمهارات والمعارف اللازمة لمواجهة التحديات الأمنية المتجددة، وتبني أفضل الممارسات في مجال العمل الأمني والإداري. وسيتم بذل جهود لتوحيد الإجراءات والأنظمة المستخدمة في عمل وزارة الداخلية، بما يسهل تبادل المعلومات والتعاون بين الجانبين.",
-                     *       "inLanguage": "ar",
-                     *       "citation": "بيان صادر عن وزارة الداخلية الكويتية",
-                     *       "mentions": [
-                     *         {
-                     *           "@type": "Person",
-                     *           "@id": "http://127.0.0.1:3000/v1/people/0196b2a0-7c00-7000-8000-000000000003",
-                     *           "name": "علي العدواني"
-                     *         },
-                     *         {
-                     *           "@type": "Person",
-                     *           "@id": "http://127.0.0.1:3000/v1/people/0196b2a0-7c00-7000-8000-000000000002",
-                     *           "name": "صالح المربع"
-                     *         },
-                     *         {
-                     *           "@type": "Organization",
-                     *           "@id": "http://127.0.0.1:3000/v1/organisations/0196b2a0-7c00-7000-8000-000000000006",
-                     *           "name": "وزارة الداخلية الكويتية"
-                     *         },
-                     *         {
-                     *           "@type": "Organization",
-                     *           "@id": "http://127.0.0.1:3000/v1/organisations/0196b2a0-7c00-7000-8000-000000000005",
-                     *           "name": "وزارة الداخلية السعودية"
-                     *         },
-                     *         {
-                     *           "@type": "Organization",
-                     *           "@id": "http://127.0.0.1:3000/v1/organisations/0196b2a0-7c00-7000-8000-000000000004",
-                     *           "name": "وكالة وزارة الداخلية للأحوال المدنية"
-                     *         }
-                     *       ],
-                     *       "about": [
-                     *         {
-                     *           "@type": "Event",
-                     *           "@id": "http://127.0.0.1:3000/v1/meetings/0196b2a0-7c00-7000-8000-000000000007",
-                     *           "name": "العدواني بحث مع وفد من «الداخلية» السعودية تعزيز التعاون الأمني وتبادل الخبرات"
-                     *         }
-                     *       ]
-                     *     }
-                     */
                     "application/ld+json": components["schemas"]["JsonLd"];
-                    /**
-                     * @example {
-                     *       "uri": "http://127.0.0.1:3000/v1/articles/0196b2a0-7c00-7000-8000-000000000001",
-                     *       "standard": {
-                     *         "name": "ninjs",
-                     *         "version": "2.2",
-                     *         "schema": "http://www.iptc.org/std/ninjs/ninjs-schema_2.2.json"
-                     *       },
-                     *       "type": "text",
-                     *       "representationtype": "full",
-                     *       "version": "1",
-                     *       "firstcreated": "2026-11-26T09:00:00.000Z",
-                     *       "versioncreated": "2026-11-26T09:00:00.000Z",
-                     *       "pubstatus": "usable",
-                     *       "language": "ar",
-                     *       "slugline": "العدواني-بحث-مع-وفد-من-الداخلية-السعودية-تعزيز",
-                     *       "headlines": [
-                     *         {
-                     *           "role": "main",
-                     *           "value": "العدواني بحث مع وفد من «الداخلية» السعودية تعزيز التعاون الأمني وتبادل الخبرات"
-                     *         }
-                     *       ],
-                     *       "bodies": [
-                     *         {
-                     *           "role": "main",
-                     *           "contenttype": "text/plain",
-                     *           "value": "عقد وكيل وزارة الداخلية الكويتي المؤقت اللواء علي العدواني اجتماعًا مع وفد رفيع المستوى من وزارة الداخلية السعودية أمس الأربعاء لمناقشة سبل تعزيز التعاون الأمني وتبادل الخبرات في المجالات الإدارية والتقنية. يهدف هذا اللقاء إلى تطوير آليات العمل المشترك ورفع كفاءة الخدمات المقدمة للمواطنين في كلا البلدين. وتأتي هذه الخطوة في إطار العلاقات الوطيدة بين الكويت والمملكة العربية السعودية.\n\nاستقبل اللواء العدواني، في مقر وزارة الداخلية، المشرف على وكالة وزارة الداخلية للأحوال المدنية السعودية اللواء صالح المربع والوفد المرافق له. وتعد هذه الزيارة جزءًا من سلسلة تبادل الزيارات والاجتماعات بين الجانبين، بهدف تحقيق التكامل الأمني والإداري، بحسب بيان صادر عن وزارة الداخلية الكويتية.\n\nتعزيز التعاون الأمني بين الكويت والسعودية\n\nركز الاجتماع على استعراض أوجه التعاون الأمني القائم، والبحث عن آفاق جديدة لتطويره بما يتماشى مع التحديات الإقليمية والدولية المتزايدة. وتناول الحديث أفضل الممارسات المتبعة في كل من البلدين في مجالات العمل الإداري والتقني، بهدف الاستفادة من التجارب الناجحة وتحسين الأداء. كما تم البحث في الإجراءات المتعلقة بتقديم الخدمات للمواطنين، بما يضمن تسهيلها وتسريعها.\n\nأهم المحاور التي تمت مناقشتها\n\nشملت المناقشات جوانب متعددة تتعلق بالتنسيق الأمني، بما في ذلك مكافحة الإرهاب، والجريمة المنظمة، والتهريب. بالإضافة إلى ذلك، تم التطرق إلى تبادل المعلومات والخبرات في مجال تطوير الأنظمة الإدارية والتقنية المستخدمة في عمل وزارة الداخلية. كما ناقش الطرفان سبل تفعيل مسارات التعاون الخليجي المشترك في المجالات الأمنية والإدارية.\n\nوأكدت وزارة الداخلية الكويتية، في بيانها، على حرصها الدائم على توطيد العلاقات مع الأشقاء في المملكة العربية السعودية. وتعتبر الكويت والسعودية شريكين أساسيين في حفظ الأمن والاستقرار في منطقة الخليج. ويشمل ذلك تنسيق الجهود لمواجهة التحديات الأمنية المشتركة، وتعزيز التعاون في المجالات الاقتصادية والاجتماعية.\n\nوصفت الزيارة بأنها ناجحة، حيث تم خلالها التوصل إلى عدد من التفاهمات التي ستساهم في تعزيز التعاون الثنائي بين البلدين. ومع ذلك، لم يتم الكشف عن تفاصيل هذه التفاهمات بشكل كامل في البيان الرسمي.\n\nوتأتي هذه الجهود في سياق التطورات الإقليمية المتلاحقة، والتي تتطلب تنسيقًا أمنيًا وثيقًا بين دول المنطقة. التهديدات الأمنية المستجدة، مثل التحديات السيبرانية والإرهاب العابر للحدود، تتطلب استجابة جماعية وتضافرًا للجهود. كما أن تبادل الخبرات في مجال تطوير الأنظمة الإدارية والتقنية يمكن أن يساعد في تحسين كفاءة الأجهزة الأمنية.\n\nوتشير التقارير إلى أن كلا البلدين يواجهان تحديات مماثلة في مجال إدارة الهوية المدنية، مما يجعل التعاون في مجال الأحوال المدنية محور اهتمام خاص. فالتبادل الوثيق للخبرات في هذا المجال يضمن تطوير أنظمة فعالة وآمنة لحماية حقوق المواطنين.\n\nفي سياق منفصل، استقبل وكيل وزارة الداخلية الكويتي أيضًا وفودًا أخرى من دول خليجية مختلفة خلال الأسابيع القليلة الماضية. ويعكس هذا النشاط الدبلوماطي حرص الكويت على تعزيز العلاقات مع جميع دول المنطقة، وتفعيل دورها القيادي في حفظ الأمن والاستقرار.\n\nمن المتوقع أن يتم تشكيل لجان فنية مشتركة بين الكويت والسعودية لمتابعة تنفيذ التفاهمات التي تم التوصل إليها خلال الاجتماع. وستعمل هذه اللجان على وضع خطط عمل تفصيلية، وتحديد المسؤوليات، ووضع جداول زمنية لإنجاز المهام المطلوبة. في الوقت الحالي، لم يتم الإعلان عن موعد محدد لانعقاد اجتماعات هذه اللجان، ولكن من المتوقع أن يتم ذلك في أقرب وقت ممكن.\n\nكما سيتم التركيز على تطوير برامج تدريبية مشتركة للعاملين في وزارة الداخلية في كلا البلدين. تهدف هذه البرامج إلى تزويدهم بالمهارات والمعارف اللازمة لمواجهة التحديات الأمنية المتجددة، وتبني أفضل الممارسات في مجال العمل الأمني والإداري. وسيتم بذل جهود لتوحيد الإجراءات والأنظمة المستخدمة في عمل وزارة الداخلية، بما يسهل تبادل المعلومات والتعاون بين الجانبين.",
-                     *           "charcount": 3452,
-                     *           "wordcount": 531
-                     *         },
-                     *         {
-                     *           "role": "main",
-                     *           "contenttype": "text/html",
-                     *           "value": "<p>عقد وكيل وزارة الداخلية الكويتي المؤقت اللواء علي العدواني اجتماعًا مع وفد رفيع المستوى من وزارة الداخلية السعودية أمس الأربعاء لمناقشة سبل تعزيز التعاون الأمني وتبادل الخبرات في المجالات الإدارية والتقنية. يهدف هذا اللقاء إلى تطوير آليات العمل المشترك ورفع كفاءة الخدمات المقدمة للمواطنين في كلا البلدين. وتأتي هذه الخطوة في إطار العلاقات الوطيدة بين الكويت والمملكة العربية السعودية.</p>\n<p>استقبل اللواء العدواني، في مقر وزارة الداخلية، المشرف على وكالة وزارة الداخلية للأحوال المدنية السعودية اللواء صالح المربع والوفد المرافق له. وتعد هذه الزيارة جزءًا من سلسلة تبادل الزيارات والاجتماعات بين الجانبين، بهدف تحقيق التكامل الأمني والإداري، بحسب بيان صادر عن وزارة الداخلية الكويتية.</p>\n<h2>تعزيز التعاون الأمني بين الكويت والسعودية</h2>\n<p>ركز الاجتماع على استعراض أوجه التعاون الأمني القائم، والبحث عن آفاق جديدة لتطويره بما يتماشى مع التحديات الإقليمية والدولية المتزايدة. وتناول الحديث أفضل الممارسات المتبعة في كل من البلدين في مجالات العمل الإداري والتقني، بهدف الاستفادة من التجارب الناجحة وتحسين الأداء. كما تم البحث في الإجراءات المتعلقة بتقديم الخدمات للمواطنين، بما يضمن تسهيلها وتسريعها.</p>\n<h2>أهم المحاور التي تمت مناقشتها</h2>\n<p>شملت المناقشات جوانب متعددة تتعلق بالتنسيق الأمني، بما في ذلك مكافحة الإرهاب، والجريمة المنظمة، والتهريب. بالإضافة إلى ذلك، تم التطرق إلى تبادل المعلومات والخبرات في مجال تطوير الأنظمة الإدارية والتقنية المستخدمة في عمل وزارة الداخلية. كما ناقش الطرفان سبل تفعيل مسارات التعاون الخليجي المشترك في المجالات الأمنية والإدارية.</p>\n<p>وأكدت وزارة الداخلية الكويتية، في بيانها، على حرصها الدائم على توطيد العلاقات مع الأشقاء في المملكة العربية السعودية. وتعتبر الكويت والسعودية شريكين أساسيين في حفظ الأمن والاستقرار في منطقة الخليج. ويشمل ذلك تنسيق الجهود لمواجهة التحديات الأمنية المشتركة، وتعزيز التعاون في المجالات الاقتصادية والاجتماعية.</p>\n<p>وصفت الزيارة بأنها ناجحة، حيث تم خلالها التوصل إلى عدد من التفاهمات التي ستساهم في تعزيز التعاون الثنائي بين البلدين. ومع ذلك، لم يتم الكشف عن تفاصيل هذه التفاهمات بشكل كامل في البيان الرسمي.</p>\n<p>وتأتي هذه الجهود في سياق التطورات الإقليمية المتلاحقة، والتي تتطلب تنسيقًا أمنيًا وثيقًا بين دول المنطقة. التهديدات الأمنية المستجدة، مثل التحديات السيبرانية والإرهاب العابر للحدود، تتطلب استجابة جماعية وتضافرًا للجهود. كما أن تبادل الخبرات في مجال تطوير الأنظمة الإدارية والتقنية يمكن أن يساعد في تحسين كفاءة الأجهزة الأمنية.</p>\n<p>وتشير التقارير إلى أن كلا البلدين يواجهان تحديات مماثلة في مجال إدارة الهوية المدنية، مما يجعل التعاون في مجال الأحوال المدنية محور اهتمام خاص. فالتبادل الوثيق للخبرات في هذا المجال يضمن تطوير أنظمة فعالة وآمنة لحماية حقوق المواطنين.</p>\n<p>في سياق منفصل، استقبل وكيل وزارة الداخلية الكويتي أيضًا وفودًا أخرى من دول خليجية مختلفة خلال الأسابيع القليلة الماضية. ويعكس هذا النشاط الدبلوماطي حرص الكويت على تعزيز العلاقات مع جميع دول المنطقة، وتفعيل دورها القيادي في حفظ الأمن والاستقرار.</p>\n<p>من المتوقع أن يتم تشكيل لجان فنية مشتركة بين الكويت والسعودية لمتابعة تنفيذ التفاهمات التي تم التوصل إليها خلال الاجتماع. وستعمل هذه اللجان على وضع خطط عمل تفصيلية، وتحديد المسؤوليات، ووضع جداول زمنية لإنجاز المهام المطلوبة. في الوقت الحالي، لم يتم الإعلان عن موعد محدد لانعقاد اجتماعات هذه اللجان، ولكن من المتوقع أن يتم ذلك في أقرب وقت ممكن.</p>\n<p>كما سيتم التركيز على تطوير برامج تدريبية مشتركة للعاملين في وزارة الداخلية في كلا البلدين. تهدف هذه البرامج إلى تزويدهم بالمهارات والمعارف اللازمة لمواجهة التحديات الأمنية المتجددة، وتبني أفضل الممارسات في مجال العمل الأمني والإداري. وسيتم بذل جهود لتوحيد الإجراءات والأنظمة المستخدمة في عمل وزارة الداخلية، بما يسهل تبادل المعلومات والتعاون بين الجانبين.</p>"
-                     *         }
-                     *       ],
-                     *       "infosources": [
-                     *         {
-                     *           "name": "بيان صادر عن وزارة الداخلية الكويتية",
-                     *           "role": "source"
-                     *         }
-                     *       ],
-                     *       "people": [
-                     *         {
-                     *           "name": "علي العدواني",
-                     *           "rel": "mentioned",
-                     *           "uri": "http://127.0.0.1:3000/v1/people/0196b2a0-7c00-7000-8000-000000000003"
-                     *         },
-                     *         {
-                     *           "name": "صالح المربع",
-                     *           "rel": "mentioned",
-                     *           "uri": "http://127.0.0.1:3000/v1/people/0196b2a0-7c00-7000-8000-000000000002"
-                     *         }
-                     *       ],
-                     *       "organisations": [
-                     *         {
-                     *           "name": "وزارة الداخلية الكويتية",
-                     *           "rel": "mentioned",
-                     *           "uri": "http://127.0.0.1:3000/v1/organisations/0196b2a0-7c00-7000-8000-000000000006"
-                     *         },
-                     *         {
-                     *           "name": "وزارة الداخلية السعودية",
-                     *           "rel": "mentioned",
-                     *           "uri": "http://127.0.0.1:3000/v1/organisations/0196b2a0-7c00-7000-8000-000000000005"
-                     *         },
-                     *         {
-                     *           "name": "وكالة وزارة الداخلية للأحوال المدنية",
-                     *           "rel": "mentioned",
-                     *           "uri": "http://127.0.0.1:3000/v1/organisations/0196b2a0-7c00-7000-8000-000000000004"
-                     *         }
-                     *       ],
-                     *       "events": [
-                     *         {
-                     *           "name": "العدواني بحث مع وفد من «الداخلية» السعودية تعزيز التعاون الأمني وتبادل الخبرات",
-                     *           "rel": "about",
-                     *           "uri": "http://127.0.0.1:3000/v1/meetings/0196b2a0-7c00-7000-8000-000000000007"
-                     *         }
-                     *       ],
-                     *       "subjects": [
-                     *         {
-                     *           "name": "تعزيز التعاون الأمني",
-                     *           "rel": "about"
-                     *         },
-                     *         {
-                     *           "name": "تبادل الخبرات في المجالات الإدارية والتقنية",
-                     *           "rel": "about"
-                     *         },
-                     *         {
-                     *           "name": "الإجراءات المتعلقة بتقديم الخدمات للمواطنين",
-                     *           "rel": "about"
-                     *         },
-                     *         {
-                     *           "name": "مكافحة الإرهاب",
-                     *           "rel": "about"
-                     *         },
-                     *         {
-                     *           "name": "الجريمة المنظمة",
-                     *           "rel": "about"
-                     *         },
-                     *         {
-                     *           "name": "التهريب",
-                     *           "rel": "about"
-                     *         },
-                     *         {
-                     *           "name": "تبادل المعلومات والخبرات في مجال تطوير الأنظمة الإدارية والتقنية المستخدمة في عمل وزارة الداخلية",
-                     *           "rel": "about"
-                     *         },
-                     *         {
-                     *           "name": "سبل تفعيل مسارات التعاون الخليجي المشترك في المجالات الأمنية والإدارية",
-                     *           "rel": "about"
-                     *         }
-                     *       ]
-                     *     }
-                     */
                     "application/vnd.iptc.ninjs+json": components["schemas"]["NinjsItem"];
                 };
             };
-            /** @description Not modified: the copy the client holds is current */
-            304: {
-                headers: {
-                    ETag: components["headers"]["ETag"];
-                    "Cache-Control": components["headers"]["Cache-Control"];
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
-            400: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such record; No such route */
-            404: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description None of the accepted media types is offered */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests */
-            429: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": components["headers"]["Retry-After"];
-                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The server is overloaded; retry later */
-            503: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["Problem400"];
+            404: components["responses"]["Problem404"];
+            406: components["responses"]["Problem406"];
+            429: components["responses"]["Problem429"];
+            503: components["responses"]["Problem503"];
         };
     };
     replace_article: {
@@ -2499,92 +1669,13 @@ export interface operations {
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
-                /**
-                 * @description record id or slug
-                 * @example العدواني-بحث-مع-وفد-من-الداخلية-السعودية-تعزيز
-                 */
-                id: string;
+                /** @description record id or slug */
+                id: components["parameters"]["articles.id"];
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "slug": "العدواني-بحث-مع-وفد-من-الداخلية-السعودية-تعزيز",
-                 *       "title": "العدواني بحث مع وفد من «الداخلية» السعودية تعزيز التعاون الأمني وتبادل الخبرات",
-                 *       "language": "ar",
-                 *       "summary": null,
-                 *       "body": [
-                 *         {
-                 *           "type": "paragraph",
-                 *           "text": "عقد وكيل وزارة الداخلية الكويتي المؤقت اللواء علي العدواني اجتماعًا مع وفد رفيع المستوى من وزارة الداخلية السعودية أمس الأربعاء لمناقشة سبل تعزيز التعاون الأمني وتبادل الخبرات في المجالات الإدارية والتقنية. يهدف هذا اللقاء إلى تطوير آليات العمل المشترك ورفع كفاءة الخدمات المقدمة للمواطنين في كلا البلدين. وتأتي هذه الخطوة في إطار العلاقات الوطيدة بين الكويت والمملكة العربية السعودية."
-                 *         },
-                 *         {
-                 *           "type": "paragraph",
-                 *           "text": "استقبل اللواء العدواني، في مقر وزارة الداخلية، المشرف على وكالة وزارة الداخلية للأحوال المدنية السعودية اللواء صالح المربع والوفد المرافق له. وتعد هذه الزيارة جزءًا من سلسلة تبادل الزيارات والاجتماعات بين الجانبين، بهدف تحقيق التكامل الأمني والإداري، بحسب بيان صادر عن وزارة الداخلية الكويتية."
-                 *         },
-                 *         {
-                 *           "type": "heading",
-                 *           "text": "تعزيز التعاون الأمني بين الكويت والسعودية"
-                 *         },
-                 *         {
-                 *           "type": "paragraph",
-                 *           "text": "ركز الاجتماع على استعراض أوجه التعاون الأمني القائم، والبحث عن آفاق جديدة لتطويره بما يتماشى مع التحديات الإقليمية والدولية المتزايدة. وتناول الحديث أفضل الممارسات المتبعة في كل من البلدين في مجالات العمل الإداري والتقني، بهدف الاستفادة من التجارب الناجحة وتحسين الأداء. كما تم البحث في الإجراءات المتعلقة بتقديم الخدمات للمواطنين، بما يضمن تسهيلها وتسريعها."
-                 *         },
-                 *         {
-                 *           "type": "heading",
-                 *           "text": "أهم المحاور التي تمت مناقشتها"
-                 *         },
-                 *         {
-                 *           "type": "paragraph",
-                 *           "text": "شملت المناقشات جوانب متعددة تتعلق بالتنسيق الأمني، بما في ذلك مكافحة الإرهاب، والجريمة المنظمة، والتهريب. بالإضافة إلى ذلك، تم التطرق إلى تبادل المعلومات والخبرات في مجال تطوير الأنظمة الإدارية والتقنية المستخدمة في عمل وزارة الداخلية. كما ناقش الطرفان سبل تفعيل مسارات التعاون الخليجي المشترك في المجالات الأمنية والإدارية."
-                 *         },
-                 *         {
-                 *           "type": "paragraph",
-                 *           "text": "وأكدت وزارة الداخلية الكويتية، في بيانها، على حرصها الدائم على توطيد العلاقات مع الأشقاء في المملكة العربية السعودية. وتعتبر الكويت والسعودية شريكين أساسيين في حفظ الأمن والاستقرار في منطقة الخليج. ويشمل ذلك تنسيق الجهود لمواجهة التحديات الأمنية المشتركة، وتعزيز التعاون في المجالات الاقتصادية والاجتماعية."
-                 *         },
-                 *         {
-                 *           "type": "paragraph",
-                 *           "text": "وصفت الزيارة بأنها ناجحة، حيث تم خلالها التوصل إلى عدد من التفاهمات التي ستساهم في تعزيز التعاون الثنائي بين البلدين. ومع ذلك، لم يتم الكشف عن تفاصيل هذه التفاهمات بشكل كامل في البيان الرسمي."
-                 *         },
-                 *         {
-                 *           "type": "paragraph",
-                 *           "text": "وتأتي هذه الجهود في سياق التطورات الإقليمية المتلاحقة، والتي تتطلب تنسيقًا أمنيًا وثيقًا بين دول المنطقة. التهديدات الأمنية المستجدة، مثل التحديات السيبرانية والإرهاب العابر للحدود، تتطلب استجابة جماعية وتضافرًا للجهود. كما أن تبادل الخبرات في مجال تطوير الأنظمة الإدارية والتقنية يمكن أن يساعد في تحسين كفاءة الأجهزة الأمنية."
-                 *         },
-                 *         {
-                 *           "type": "paragraph",
-                 *           "text": "وتشير التقارير إلى أن كلا البلدين يواجهان تحديات مماثلة في مجال إدارة الهوية المدنية، مما يجعل التعاون في مجال الأحوال المدنية محور اهتمام خاص. فالتبادل الوثيق للخبرات في هذا المجال يضمن تطوير أنظمة فعالة وآمنة لحماية حقوق المواطنين."
-                 *         },
-                 *         {
-                 *           "type": "paragraph",
-                 *           "text": "في سياق منفصل، استقبل وكيل وزارة الداخلية الكويتي أيضًا وفودًا أخرى من دول خليجية مختلفة خلال الأسابيع القليلة الماضية. ويعكس هذا النشاط الدبلوماطي حرص الكويت على تعزيز العلاقات مع جميع دول المنطقة، وتفعيل دورها القيادي في حفظ الأمن والاستقرار."
-                 *         },
-                 *         {
-                 *           "type": "paragraph",
-                 *           "text": "من المتوقع أن يتم تشكيل لجان فنية مشتركة بين الكويت والسعودية لمتابعة تنفيذ التفاهمات التي تم التوصل إليها خلال الاجتماع. وستعمل هذه اللجان على وضع خطط عمل تفصيلية، وتحديد المسؤوليات، ووضع جداول زمنية لإنجاز المهام المطلوبة. في الوقت الحالي، لم يتم الإعلان عن موعد محدد لانعقاد اجتماعات هذه اللجان، ولكن من المتوقع أن يتم ذلك في أقرب وقت ممكن."
-                 *         },
-                 *         {
-                 *           "type": "paragraph",
-                 *           "text": "كما سيتم التركيز على تطوير برامج تدريبية مشتركة للعاملين في وزارة الداخلية في كلا البلدين. تهدف هذه البرامج إلى تزويدهم بالمهارات والمعارف اللازمة لمواجهة التحديات الأمنية المتجددة، وتبني أفضل الممارسات في مجال العمل الأمني والإداري. وسيتم بذل جهود لتوحيد الإجراءات والأنظمة المستخدمة في عمل وزارة الداخلية، بما يسهل تبادل المعلومات والتعاون بين الجانبين."
-                 *         }
-                 *       ],
-                 *       "source": "بيان صادر عن وزارة الداخلية الكويتية",
-                 *       "published_at": null,
-                 *       "person_ids": [
-                 *         "0196b2a0-7c00-7000-8000-000000000003",
-                 *         "0196b2a0-7c00-7000-8000-000000000002"
-                 *       ],
-                 *       "organisation_ids": [
-                 *         "0196b2a0-7c00-7000-8000-000000000006",
-                 *         "0196b2a0-7c00-7000-8000-000000000005",
-                 *         "0196b2a0-7c00-7000-8000-000000000004"
-                 *       ],
-                 *       "meeting_ids": [
-                 *         "0196b2a0-7c00-7000-8000-000000000007"
-                 *       ]
-                 *     }
-                 */
                 "application/json": components["schemas"]["ArticleWrite"];
             };
         };
@@ -2601,207 +1692,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "data": {
-                     *         "id": "0196b2a0-7c00-7000-8000-000000000001",
-                     *         "slug": "العدواني-بحث-مع-وفد-من-الداخلية-السعودية-تعزيز",
-                     *         "version": 1,
-                     *         "created_at": "2026-11-26T09:00:00.000Z",
-                     *         "updated_at": "2026-11-26T09:00:00.000Z",
-                     *         "title": "العدواني بحث مع وفد من «الداخلية» السعودية تعزيز التعاون الأمني وتبادل الخبرات",
-                     *         "language": "ar",
-                     *         "summary": null,
-                     *         "body": [
-                     *           {
-                     *             "type": "paragraph",
-                     *             "text": "عقد وكيل وزارة الداخلية الكويتي المؤقت اللواء علي العدواني اجتماعًا مع وفد رفيع المستوى من وزارة الداخلية السعودية أمس الأربعاء لمناقشة سبل تعزيز التعاون الأمني وتبادل الخبرات في المجالات الإدارية والتقنية. يهدف هذا اللقاء إلى تطوير آليات العمل المشترك ورفع كفاءة الخدمات المقدمة للمواطنين في كلا البلدين. وتأتي هذه الخطوة في إطار العلاقات الوطيدة بين الكويت والمملكة العربية السعودية."
-                     *           },
-                     *           {
-                     *             "type": "paragraph",
-                     *             "text": "استقبل اللواء العدواني، في مقر وزارة الداخلية، المشرف على وكالة وزارة الداخلية للأحوال المدنية السعودية اللواء صالح المربع والوفد المرافق له. وتعد هذه الزيارة جزءًا من سلسلة تبادل الزيارات والاجتماعات بين الجانبين، بهدف تحقيق التكامل الأمني والإداري، بحسب بيان صادر عن وزارة الداخلية الكويتية."
-                     *           },
-                     *           {
-                     *             "type": "heading",
-                     *             "text": "تعزيز التعاون الأمني بين الكويت والسعودية"
-                     *           },
-                     *           {
-                     *             "type": "paragraph",
-                     *             "text": "ركز الاجتماع على استعراض أوجه التعاون الأمني القائم، والبحث عن آفاق جديدة لتطويره بما يتماشى مع التحديات الإقليمية والدولية المتزايدة. وتناول الحديث أفضل الممارسات المتبعة في كل من البلدين في مجالات العمل الإداري والتقني، بهدف الاستفادة من التجارب الناجحة وتحسين الأداء. كما تم البحث في الإجراءات المتعلقة بتقديم الخدمات للمواطنين، بما يضمن تسهيلها وتسريعها."
-                     *           },
-                     *           {
-                     *             "type": "heading",
-                     *             "text": "أهم المحاور التي تمت مناقشتها"
-                     *           },
-                     *           {
-                     *             "type": "paragraph",
-                     *             "text": "شملت المناقشات جوانب متعددة تتعلق بالتنسيق الأمني، بما في ذلك مكافحة الإرهاب، والجريمة المنظمة، والتهريب. بالإضافة إلى ذلك، تم التطرق إلى تبادل المعلومات والخبرات في مجال تطوير الأنظمة الإدارية والتقنية المستخدمة في عمل وزارة الداخلية. كما ناقش الطرفان سبل تفعيل مسارات التعاون الخليجي المشترك في المجالات الأمنية والإدارية."
-                     *           },
-                     *           {
-                     *             "type": "paragraph",
-                     *             "text": "وأكدت وزارة الداخلية الكويتية، في بيانها، على حرصها الدائم على توطيد العلاقات مع الأشقاء في المملكة العربية السعودية. وتعتبر الكويت والسعودية شريكين أساسيين في حفظ الأمن والاستقرار في منطقة الخليج. ويشمل ذلك تنسيق الجهود لمواجهة التحديات الأمنية المشتركة، وتعزيز التعاون في المجالات الاقتصادية والاجتماعية."
-                     *           },
-                     *           {
-                     *             "type": "paragraph",
-                     *             "text": "وصفت الزيارة بأنها ناجحة، حيث تم خلالها التوصل إلى عدد من التفاهمات التي ستساهم في تعزيز التعاون الثنائي بين البلدين. ومع ذلك، لم يتم الكشف عن تفاصيل هذه التفاهمات بشكل كامل في البيان الرسمي."
-                     *           },
-                     *           {
-                     *             "type": "paragraph",
-                     *             "text": "وتأتي هذه الجهود في سياق التطورات الإقليمية المتلاحقة، والتي تتطلب تنسيقًا أمنيًا وثيقًا بين دول المنطقة. التهديدات الأمنية المستجدة، مثل التحديات السيبرانية والإرهاب العابر للحدود، تتطلب استجابة جماعية وتضافرًا للجهود. كما أن تبادل الخبرات في مجال تطوير الأنظمة الإدارية والتقنية يمكن أن يساعد في تحسين كفاءة الأجهزة الأمنية."
-                     *           },
-                     *           {
-                     *             "type": "paragraph",
-                     *             "text": "وتشير التقارير إلى أن كلا البلدين يواجهان تحديات مماثلة في مجال إدارة الهوية المدنية، مما يجعل التعاون في مجال الأحوال المدنية محور اهتمام خاص. فالتبادل الوثيق للخبرات في هذا المجال يضمن تطوير أنظمة فعالة وآمنة لحماية حقوق المواطنين."
-                     *           },
-                     *           {
-                     *             "type": "paragraph",
-                     *             "text": "في سياق منفصل، استقبل وكيل وزارة الداخلية الكويتي أيضًا وفودًا أخرى من دول خليجية مختلفة خلال الأسابيع القليلة الماضية. ويعكس هذا النشاط الدبلوماطي حرص الكويت على تعزيز العلاقات مع جميع دول المنطقة، وتفعيل دورها القيادي في حفظ الأمن والاستقرار."
-                     *           },
-                     *           {
-                     *             "type": "paragraph",
-                     *             "text": "من المتوقع أن يتم تشكيل لجان فنية مشتركة بين الكويت والسعودية لمتابعة تنفيذ التفاهمات التي تم التوصل إليها خلال الاجتماع. وستعمل هذه اللجان على وضع خطط عمل تفصيلية، وتحديد المسؤوليات، ووضع جداول زمنية لإنجاز المهام المطلوبة. في الوقت الحالي، لم يتم الإعلان عن موعد محدد لانعقاد اجتماعات هذه اللجان، ولكن من المتوقع أن يتم ذلك في أقرب وقت ممكن."
-                     *           },
-                     *           {
-                     *             "type": "paragraph",
-                     *             "text": "كما سيتم التركيز على تطوير برامج تدريبية مشتركة للعاملين في وزارة الداخلية في كلا البلدين. تهدف هذه البرامج إلى تزويدهم بالمهارات والمعارف اللازمة لمواجهة التحديات الأمنية المتجددة، وتبني أفضل الممارسات في مجال العمل الأمني والإداري. وسيتم بذل جهود لتوحيد الإجراءات والأنظمة المستخدمة في عمل وزارة الداخلية، بما يسهل تبادل المعلومات والتعاون بين الجانبين."
-                     *           }
-                     *         ],
-                     *         "body_text": "عقد وكيل وزارة الداخلية الكويتي المؤقت اللواء علي العدواني اجتماعًا مع وفد رفيع المستوى من وزارة الداخلية السعودية أمس الأربعاء لمناقشة سبل تعزيز التعاون الأمني وتبادل الخبرات في المجالات الإدارية والتقنية. يهدف هذا اللقاء إلى تطوير آليات العمل المشترك ورفع كفاءة الخدمات المقدمة للمواطنين في كلا البلدين. وتأتي هذه الخطوة في إطار العلاقات الوطيدة بين الكويت والمملكة العربية السعودية.\n\nاستقبل اللواء العدواني، في مقر وزارة الداخلية، المشرف على وكالة وزارة الداخلية للأحوال المدنية السعودية اللواء صالح المربع والوفد المرافق له. وتعد هذه الزيارة جزءًا من سلسلة تبادل الزيارات والاجتماعات بين الجانبين، بهدف تحقيق التكامل الأمني والإداري، بحسب بيان صادر عن وزارة الداخلية الكويتية.\n\nتعزيز التعاون الأمني بين الكويت والسعودية\n\nركز الاجتماع على استعراض أوجه التعاون الأمني القائم، والبحث عن آفاق جديدة لتطويره بما يتماشى مع التحديات الإقليمية والدولية المتزايدة. وتناول الحديث أفضل الممارسات المتبعة في كل من البلدين في مجالات العمل الإداري والتقني، بهدف الاستفادة من التجارب الناجحة وتحسين الأداء. كما تم البحث في الإجراءات المتعلقة بتقديم الخدمات للمواطنين، بما يضمن تسهيلها وتسريعها.\n\nأهم المحاور التي تمت مناقشتها\n\nشملت المناقشات جوانب متعددة تتعلق بالتنسيق الأمني، بما في ذلك مكافحة الإرهاب، والجريمة المنظمة، والتهريب. بالإضافة إلى ذلك، تم التطرق إلى تبادل المعلومات والخبرات في مجال تطوير الأنظمة الإدارية والتقنية المستخدمة في عمل وزارة الداخلية. كما ناقش الطرفان سبل تفعيل مسارات التعاون الخليجي المشترك في المجالات الأمنية والإدارية.\n\nوأكدت وزارة الداخلية الكويتية، في بيانها، على حرصها الدائم على توطيد العلاقات مع الأشقاء في المملكة العربية السعودية. وتعتبر الكويت والسعودية شريكين أساسيين في حفظ الأمن والاستقرار في منطقة الخليج. ويشمل ذلك تنسيق الجهود لمواجهة التحديات الأمنية المشتركة، وتعزيز التعاون في المجالات الاقتصادية والاجتماعية.\n\nوصفت الزيارة بأنها ناجحة، حيث تم خلالها التوصل إلى عدد من التفاهمات التي ستساهم في تعزيز التعاون الثنائي بين البلدين. ومع ذلك، لم يتم الكشف عن تفاصيل هذه التفاهمات بشكل كامل في البيان الرسمي.\n\nوتأتي هذه الجهود في سياق التطورات الإقليمية المتلاحقة، والتي تتطلب تنسيقًا أمنيًا وثيقًا بين دول المنطقة. التهديدات الأمنية المستجدة، مثل التحديات السيبرانية والإرهاب العابر للحدود، تتطلب استجابة جماعية وتضافرًا للجهود. كما أن تبادل الخبرات في مجال تطوير الأنظمة الإدارية والتقنية يمكن أن يساعد في تحسين كفاءة الأجهزة الأمنية.\n\nوتشير التقارير إلى أن كلا البلدين يواجهان تحديات مماثلة في مجال إدارة الهوية المدنية، مما يجعل التعاون في مجال الأحوال المدنية محور اهتمام خاص. فالتبادل الوثيق للخبرات في هذا المجال يضمن تطوير أنظمة فعالة وآمنة لحماية حقوق المواطنين.\n\nفي سياق منفصل، استقبل وكيل وزارة الداخلية الكويتي أيضًا وفودًا أخرى من دول خليجية مختلفة خلال الأسابيع القليلة الماضية. ويعكس هذا النشاط الدبلوماطي حرص الكويت على تعزيز العلاقات مع جميع دول المنطقة، وتفعيل دورها القيادي في حفظ الأمن والاستقرار.\n\nمن المتوقع أن يتم تشكيل لجان فنية مشتركة بين الكويت والسعودية لمتابعة تنفيذ التفاهمات التي تم التوصل إليها خلال الاجتماع. وستعمل هذه اللجان على وضع خطط عمل تفصيلية، وتحديد المسؤوليات، ووضع جداول زمنية لإنجاز المهام المطلوبة. في الوقت الحالي، لم يتم الإعلان عن موعد محدد لانعقاد اجتماعات هذه اللجان، ولكن من المتوقع أن يتم ذلك في أقرب وقت ممكن.\n\nكما سيتم التركيز على تطوير برامج تدريبية مشتركة للعاملين في وزارة الداخلية في كلا البلدين. تهدف هذه البرامج إلى تزويدهم بالمهارات والمعارف اللازمة لمواجهة التحديات الأمنية المتجددة، وتبني أفضل الممارسات في مجال العمل الأمني والإداري. وسيتم بذل جهود لتوحيد الإجراءات والأنظمة المستخدمة في عمل وزارة الداخلية، بما يسهل تبادل المعلومات والتعاون بين الجانبين.",
-                     *         "source": "بيان صادر عن وزارة الداخلية الكويتية",
-                     *         "published_at": null,
-                     *         "person_ids": [
-                     *           "0196b2a0-7c00-7000-8000-000000000003",
-                     *           "0196b2a0-7c00-7000-8000-000000000002"
-                     *         ],
-                     *         "organisation_ids": [
-                     *           "0196b2a0-7c00-7000-8000-000000000006",
-                     *           "0196b2a0-7c00-7000-8000-000000000005",
-                     *           "0196b2a0-7c00-7000-8000-000000000004"
-                     *         ],
-                     *         "meeting_ids": [
-                     *           "0196b2a0-7c00-7000-8000-000000000007"
-                     *         ]
-                     *       }
-                     *     }
-                     */
                     "application/json": components["schemas"]["ArticleResponse"];
                 };
             };
-            /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
-            400: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A valid bearer token is required */
-            401: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such record; No such route */
-            404: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The slug is already in use; The record is still referenced; A request with this idempotency key is still being processed */
-            409: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The record has changed since the given ETag */
-            412: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    ETag: components["headers"]["ETag"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The request body is too large */
-            413: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unsupported content type */
-            415: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A referenced record does not exist; A reference is not allowed; The idempotency key was used for a different request */
-            422: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description An If-Match header is required */
-            428: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests */
-            429: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": components["headers"]["Retry-After"];
-                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The server is overloaded; retry later */
-            503: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            412: components["responses"]["Problem412"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            428: components["responses"]["Problem428"];
+            429: components["responses"]["Problem429"];
+            503: components["responses"]["Problem503"];
         };
     };
     delete_article: {
@@ -2820,11 +1724,8 @@ export interface operations {
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
-                /**
-                 * @description record id or slug
-                 * @example العدواني-بحث-مع-وفد-من-الداخلية-السعودية-تعزيز
-                 */
-                id: string;
+                /** @description record id or slug */
+                id: components["parameters"]["articles.id"];
             };
             cookie?: never;
         };
@@ -2841,111 +1742,16 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
-            400: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A valid bearer token is required */
-            401: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such record; No such route */
-            404: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The slug is already in use; The record is still referenced; A request with this idempotency key is still being processed */
-            409: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The record has changed since the given ETag */
-            412: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    ETag: components["headers"]["ETag"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The request body is too large */
-            413: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unsupported content type */
-            415: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description An If-Match header is required */
-            428: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests */
-            429: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": components["headers"]["Retry-After"];
-                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The server is overloaded; retry later */
-            503: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            412: components["responses"]["Problem412"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            428: components["responses"]["Problem428"];
+            429: components["responses"]["Problem429"];
+            503: components["responses"]["Problem503"];
         };
     };
     update_article: {
@@ -2964,22 +1770,14 @@ export interface operations {
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
-                /**
-                 * @description record id or slug
-                 * @example العدواني-بحث-مع-وفد-من-الداخلية-السعودية-تعزيز
-                 */
-                id: string;
+                /** @description record id or slug */
+                id: components["parameters"]["articles.id"];
             };
             cookie?: never;
         };
         requestBody: {
             content: {
                 "application/merge-patch+json": components["schemas"]["ArticlePatch"];
-                /**
-                 * @example {
-                 *       "title": "العدواني بحث مع وفد من «الداخلية» السعودية تعزيز التعاون الأمني وتبادل الخبرات"
-                 *     }
-                 */
                 "application/json": components["schemas"]["ArticlePatch"];
             };
         };
@@ -2996,241 +1794,36 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "data": {
-                     *         "id": "0196b2a0-7c00-7000-8000-000000000001",
-                     *         "slug": "العدواني-بحث-مع-وفد-من-الداخلية-السعودية-تعزيز",
-                     *         "version": 1,
-                     *         "created_at": "2026-11-26T09:00:00.000Z",
-                     *         "updated_at": "2026-11-26T09:00:00.000Z",
-                     *         "title": "العدواني بحث مع وفد من «الداخلية» السعودية تعزيز التعاون الأمني وتبادل الخبرات",
-                     *         "language": "ar",
-                     *         "summary": null,
-                     *         "body": [
-                     *           {
-                     *             "type": "paragraph",
-                     *             "text": "عقد وكيل وزارة الداخلية الكويتي المؤقت اللواء علي العدواني اجتماعًا مع وفد رفيع المستوى من وزارة الداخلية السعودية أمس الأربعاء لمناقشة سبل تعزيز التعاون الأمني وتبادل الخبرات في المجالات الإدارية والتقنية. يهدف هذا اللقاء إلى تطوير آليات العمل المشترك ورفع كفاءة الخدمات المقدمة للمواطنين في كلا البلدين. وتأتي هذه الخطوة في إطار العلاقات الوطيدة بين الكويت والمملكة العربية السعودية."
-                     *           },
-                     *           {
-                     *             "type": "paragraph",
-                     *             "text": "استقبل اللواء العدواني، في مقر وزارة الداخلية، المشرف على وكالة وزارة الداخلية للأحوال المدنية السعودية اللواء صالح المربع والوفد المرافق له. وتعد هذه الزيارة جزءًا من سلسلة تبادل الزيارات والاجتماعات بين الجانبين، بهدف تحقيق التكامل الأمني والإداري، بحسب بيان صادر عن وزارة الداخلية الكويتية."
-                     *           },
-                     *           {
-                     *             "type": "heading",
-                     *             "text": "تعزيز التعاون الأمني بين الكويت والسعودية"
-                     *           },
-                     *           {
-                     *             "type": "paragraph",
-                     *             "text": "ركز الاجتماع على استعراض أوجه التعاون الأمني القائم، والبحث عن آفاق جديدة لتطويره بما يتماشى مع التحديات الإقليمية والدولية المتزايدة. وتناول الحديث أفضل الممارسات المتبعة في كل من البلدين في مجالات العمل الإداري والتقني، بهدف الاستفادة من التجارب الناجحة وتحسين الأداء. كما تم البحث في الإجراءات المتعلقة بتقديم الخدمات للمواطنين، بما يضمن تسهيلها وتسريعها."
-                     *           },
-                     *           {
-                     *             "type": "heading",
-                     *             "text": "أهم المحاور التي تمت مناقشتها"
-                     *           },
-                     *           {
-                     *             "type": "paragraph",
-                     *             "text": "شملت المناقشات جوانب متعددة تتعلق بالتنسيق الأمني، بما في ذلك مكافحة الإرهاب، والجريمة المنظمة، والتهريب. بالإضافة إلى ذلك، تم التطرق إلى تبادل المعلومات والخبرات في مجال تطوير الأنظمة الإدارية والتقنية المستخدمة في عمل وزارة الداخلية. كما ناقش الطرفان سبل تفعيل مسارات التعاون الخليجي المشترك في المجالات الأمنية والإدارية."
-                     *           },
-                     *           {
-                     *             "type": "paragraph",
-                     *             "text": "وأكدت وزارة الداخلية الكويتية، في بيانها، على حرصها الدائم على توطيد العلاقات مع الأشقاء في المملكة العربية السعودية. وتعتبر الكويت والسعودية شريكين أساسيين في حفظ الأمن والاستقرار في منطقة الخليج. ويشمل ذلك تنسيق الجهود لمواجهة التحديات الأمنية المشتركة، وتعزيز التعاون في المجالات الاقتصادية والاجتماعية."
-                     *           },
-                     *           {
-                     *             "type": "paragraph",
-                     *             "text": "وصفت الزيارة بأنها ناجحة، حيث تم خلالها التوصل إلى عدد من التفاهمات التي ستساهم في تعزيز التعاون الثنائي بين البلدين. ومع ذلك، لم يتم الكشف عن تفاصيل هذه التفاهمات بشكل كامل في البيان الرسمي."
-                     *           },
-                     *           {
-                     *             "type": "paragraph",
-                     *             "text": "وتأتي هذه الجهود في سياق التطورات الإقليمية المتلاحقة، والتي تتطلب تنسيقًا أمنيًا وثيقًا بين دول المنطقة. التهديدات الأمنية المستجدة، مثل التحديات السيبرانية والإرهاب العابر للحدود، تتطلب استجابة جماعية وتضافرًا للجهود. كما أن تبادل الخبرات في مجال تطوير الأنظمة الإدارية والتقنية يمكن أن يساعد في تحسين كفاءة الأجهزة الأمنية."
-                     *           },
-                     *           {
-                     *             "type": "paragraph",
-                     *             "text": "وتشير التقارير إلى أن كلا البلدين يواجهان تحديات مماثلة في مجال إدارة الهوية المدنية، مما يجعل التعاون في مجال الأحوال المدنية محور اهتمام خاص. فالتبادل الوثيق للخبرات في هذا المجال يضمن تطوير أنظمة فعالة وآمنة لحماية حقوق المواطنين."
-                     *           },
-                     *           {
-                     *             "type": "paragraph",
-                     *             "text": "في سياق منفصل، استقبل وكيل وزارة الداخلية الكويتي أيضًا وفودًا أخرى من دول خليجية مختلفة خلال الأسابيع القليلة الماضية. ويعكس هذا النشاط الدبلوماطي حرص الكويت على تعزيز العلاقات مع جميع دول المنطقة، وتفعيل دورها القيادي في حفظ الأمن والاستقرار."
-                     *           },
-                     *           {
-                     *             "type": "paragraph",
-                     *             "text": "من المتوقع أن يتم تشكيل لجان فنية مشتركة بين الكويت والسعودية لمتابعة تنفيذ التفاهمات التي تم التوصل إليها خلال الاجتماع. وستعمل هذه اللجان على وضع خطط عمل تفصيلية، وتحديد المسؤوليات، ووضع جداول زمنية لإنجاز المهام المطلوبة. في الوقت الحالي، لم يتم الإعلان عن موعد محدد لانعقاد اجتماعات هذه اللجان، ولكن من المتوقع أن يتم ذلك في أقرب وقت ممكن."
-                     *           },
-                     *           {
-                     *             "type": "paragraph",
-                     *             "text": "كما سيتم التركيز على تطوير برامج تدريبية مشتركة للعاملين في وزارة الداخلية في كلا البلدين. تهدف هذه البرامج إلى تزويدهم بالمهارات والمعارف اللازمة لمواجهة التحديات الأمنية المتجددة، وتبني أفضل الممارسات في مجال العمل الأمني والإداري. وسيتم بذل جهود لتوحيد الإجراءات والأنظمة المستخدمة في عمل وزارة الداخلية، بما يسهل تبادل المعلومات والتعاون بين الجانبين."
-                     *           }
-                     *         ],
-                     *         "body_text": "عقد وكيل وزارة الداخلية الكويتي المؤقت اللواء علي العدواني اجتماعًا مع وفد رفيع المستوى من وزارة الداخلية السعودية أمس الأربعاء لمناقشة سبل تعزيز التعاون الأمني وتبادل الخبرات في المجالات الإدارية والتقنية. يهدف هذا اللقاء إلى تطوير آليات العمل المشترك ورفع كفاءة الخدمات المقدمة للمواطنين في كلا البلدين. وتأتي هذه الخطوة في إطار العلاقات الوطيدة بين الكويت والمملكة العربية السعودية.\n\nاستقبل اللواء العدواني، في مقر وزارة الداخلية، المشرف على وكالة وزارة الداخلية للأحوال المدنية السعودية اللواء صالح المربع والوفد المرافق له. وتعد هذه الزيارة جزءًا من سلسلة تبادل الزيارات والاجتماعات بين الجانبين، بهدف تحقيق التكامل الأمني والإداري، بحسب بيان صادر عن وزارة الداخلية الكويتية.\n\nتعزيز التعاون الأمني بين الكويت والسعودية\n\nركز الاجتماع على استعراض أوجه التعاون الأمني القائم، والبحث عن آفاق جديدة لتطويره بما يتماشى مع التحديات الإقليمية والدولية المتزايدة. وتناول الحديث أفضل الممارسات المتبعة في كل من البلدين في مجالات العمل الإداري والتقني، بهدف الاستفادة من التجارب الناجحة وتحسين الأداء. كما تم البحث في الإجراءات المتعلقة بتقديم الخدمات للمواطنين، بما يضمن تسهيلها وتسريعها.\n\nأهم المحاور التي تمت مناقشتها\n\nشملت المناقشات جوانب متعددة تتعلق بالتنسيق الأمني، بما في ذلك مكافحة الإرهاب، والجريمة المنظمة، والتهريب. بالإضافة إلى ذلك، تم التطرق إلى تبادل المعلومات والخبرات في مجال تطوير الأنظمة الإدارية والتقنية المستخدمة في عمل وزارة الداخلية. كما ناقش الطرفان سبل تفعيل مسارات التعاون الخليجي المشترك في المجالات الأمنية والإدارية.\n\nوأكدت وزارة الداخلية الكويتية، في بيانها، على حرصها الدائم على توطيد العلاقات مع الأشقاء في المملكة العربية السعودية. وتعتبر الكويت والسعودية شريكين أساسيين في حفظ الأمن والاستقرار في منطقة الخليج. ويشمل ذلك تنسيق الجهود لمواجهة التحديات الأمنية المشتركة، وتعزيز التعاون في المجالات الاقتصادية والاجتماعية.\n\nوصفت الزيارة بأنها ناجحة، حيث تم خلالها التوصل إلى عدد من التفاهمات التي ستساهم في تعزيز التعاون الثنائي بين البلدين. ومع ذلك، لم يتم الكشف عن تفاصيل هذه التفاهمات بشكل كامل في البيان الرسمي.\n\nوتأتي هذه الجهود في سياق التطورات الإقليمية المتلاحقة، والتي تتطلب تنسيقًا أمنيًا وثيقًا بين دول المنطقة. التهديدات الأمنية المستجدة، مثل التحديات السيبرانية والإرهاب العابر للحدود، تتطلب استجابة جماعية وتضافرًا للجهود. كما أن تبادل الخبرات في مجال تطوير الأنظمة الإدارية والتقنية يمكن أن يساعد في تحسين كفاءة الأجهزة الأمنية.\n\nوتشير التقارير إلى أن كلا البلدين يواجهان تحديات مماثلة في مجال إدارة الهوية المدنية، مما يجعل التعاون في مجال الأحوال المدنية محور اهتمام خاص. فالتبادل الوثيق للخبرات في هذا المجال يضمن تطوير أنظمة فعالة وآمنة لحماية حقوق المواطنين.\n\nفي سياق منفصل، استقبل وكيل وزارة الداخلية الكويتي أيضًا وفودًا أخرى من دول خليجية مختلفة خلال الأسابيع القليلة الماضية. ويعكس هذا النشاط الدبلوماطي حرص الكويت على تعزيز العلاقات مع جميع دول المنطقة، وتفعيل دورها القيادي في حفظ الأمن والاستقرار.\n\nمن المتوقع أن يتم تشكيل لجان فنية مشتركة بين الكويت والسعودية لمتابعة تنفيذ التفاهمات التي تم التوصل إليها خلال الاجتماع. وستعمل هذه اللجان على وضع خطط عمل تفصيلية، وتحديد المسؤوليات، ووضع جداول زمنية لإنجاز المهام المطلوبة. في الوقت الحالي، لم يتم الإعلان عن موعد محدد لانعقاد اجتماعات هذه اللجان، ولكن من المتوقع أن يتم ذلك في أقرب وقت ممكن.\n\nكما سيتم التركيز على تطوير برامج تدريبية مشتركة للعاملين في وزارة الداخلية في كلا البلدين. تهدف هذه البرامج إلى تزويدهم بالمهارات والمعارف اللازمة لمواجهة التحديات الأمنية المتجددة، وتبني أفضل الممارسات في مجال العمل الأمني والإداري. وسيتم بذل جهود لتوحيد الإجراءات والأنظمة المستخدمة في عمل وزارة الداخلية، بما يسهل تبادل المعلومات والتعاون بين الجانبين.",
-                     *         "source": "بيان صادر عن وزارة الداخلية الكويتية",
-                     *         "published_at": null,
-                     *         "person_ids": [
-                     *           "0196b2a0-7c00-7000-8000-000000000003",
-                     *           "0196b2a0-7c00-7000-8000-000000000002"
-                     *         ],
-                     *         "organisation_ids": [
-                     *           "0196b2a0-7c00-7000-8000-000000000006",
-                     *           "0196b2a0-7c00-7000-8000-000000000005",
-                     *           "0196b2a0-7c00-7000-8000-000000000004"
-                     *         ],
-                     *         "meeting_ids": [
-                     *           "0196b2a0-7c00-7000-8000-000000000007"
-                     *         ]
-                     *       }
-                     *     }
-                     */
                     "application/json": components["schemas"]["ArticleResponse"];
                 };
             };
-            /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
-            400: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A valid bearer token is required */
-            401: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such record; No such route */
-            404: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The slug is already in use; The record is still referenced; A request with this idempotency key is still being processed */
-            409: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The record has changed since the given ETag */
-            412: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    ETag: components["headers"]["ETag"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The request body is too large */
-            413: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unsupported content type */
-            415: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A referenced record does not exist; A reference is not allowed; The idempotency key was used for a different request */
-            422: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description An If-Match header is required */
-            428: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests */
-            429: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": components["headers"]["Retry-After"];
-                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The server is overloaded; retry later */
-            503: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            412: components["responses"]["Problem412"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            428: components["responses"]["Problem428"];
+            429: components["responses"]["Problem429"];
+            503: components["responses"]["Problem503"];
         };
     };
     list_people: {
         parameters: {
             query?: {
-                /**
-                 * @description Page size, 1–100
-                 * @example 20
-                 */
-                limit?: number;
-                /**
-                 * @description Opaque cursor from `meta.next_cursor`; only valid with the same sort
-                 * @example IjAxOTZiMmEwLTdjMDAtNzAwMC04MDAwLTAwMDAwMDAwMDAwMiI
-                 */
+                /** @description Page size, 1–100 */
+                limit?: components["parameters"]["limit"];
+                /** @description Opaque cursor from `meta.next_cursor`; only valid with the same sort */
                 cursor?: string;
-                /**
-                 * @description Comma list of sort keys, `-` for descending; `id` breaks ties. Default: newest first (`-id`). One of: id, name, updated_at
-                 * @example name
-                 */
-                sort?: string;
-                /**
-                 * @description `filter[field]=value` (equality) or `filter[field][op]=value`. `in`/`nin` take a comma list, `null` takes true/false; `contains` is an exact substring match and `startswith` a prefix (letter case and marks count); dates are ISO 8601 (a date, or a date-time). Filters: `id` (eq ne in nin), `slug` (eq ne lt lte gt gte in nin contains startswith), `updated_at` (eq ne lt lte gt gte), `name` (eq ne lt lte gt gte in nin contains startswith), `country` (eq ne lt lte gt gte in nin contains startswith null), `organisation` (eq ne in nin)
-                 * @example {
-                 *       "country": {
-                 *         "eq": "KW"
-                 *       }
-                 *     }
-                 */
+                /** @description Comma list of sort keys, `-` for descending; `id` breaks ties. Default: newest first (`-id`). One of: id, name, updated_at */
+                sort?: components["parameters"]["sort"];
+                /** @description `filter[field]=value` (equality) or `filter[field][op]=value`. `in`/`nin` take a comma list, `null` takes true/false; `contains` is an exact substring match and `startswith` a prefix (letter case and marks count); dates are ISO 8601 (a date, or a date-time). Filters: `id` (eq ne in nin), `slug` (eq ne lt lte gt gte in nin contains startswith), `updated_at` (eq ne lt lte gt gte), `name` (eq ne lt lte gt gte in nin contains startswith), `country` (eq ne lt lte gt gte in nin contains startswith null), `organisation` (eq ne in nin) */
                 filter?: {
                     id?: {
-                        /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
-                        eq?: string;
-                        /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
-                        ne?: string;
+                        eq?: components["schemas"]["RecordId"];
+                        ne?: components["schemas"]["RecordId"];
                         in?: string;
                         nin?: string;
                     };
@@ -3247,12 +1840,12 @@ export interface operations {
                         startswith?: string;
                     };
                     updated_at?: {
-                        eq?: string;
-                        ne?: string;
-                        lt?: string;
-                        lte?: string;
-                        gt?: string;
-                        gte?: string;
+                        eq?: components["schemas"]["DateOrDateTime"];
+                        ne?: components["schemas"]["DateOrDateTime"];
+                        lt?: components["schemas"]["DateOrDateTime"];
+                        lte?: components["schemas"]["DateOrDateTime"];
+                        gt?: components["schemas"]["DateOrDateTime"];
+                        gte?: components["schemas"]["DateOrDateTime"];
                     };
                     name?: {
                         eq?: string;
@@ -3281,54 +1874,28 @@ export interface operations {
                         null?: "true" | "false";
                     };
                     organisation?: {
-                        /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
-                        eq?: string;
-                        /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
-                        ne?: string;
+                        eq?: components["schemas"]["RecordId"];
+                        ne?: components["schemas"]["RecordId"];
                         in?: string;
                         nin?: string;
                     };
                 };
-                /**
-                 * @description `false` skips `meta.total`, the count of matching rows
-                 * @example false
-                 */
-                count?: "true" | "false";
-                /**
-                 * @description Words to find, all of which must match, except common function words (في، من، الى، عن، ان، التي، الذي…): beside other words they are neither required nor ranked unless quoted; a query of them alone searches them all. Arabic is normalised (diacritics, tatweel, hamza forms of alef, ى/ي, ة/ه) and lightly stemmed (ال، و، بال… and common suffixes), so الداخليه finds الداخلية; a record holding a word as written (with or without ال، وال، بال، كال، فال، لل) ranks above one holding only another word of its stem. `"…"` matches a phrase; a trailing `*` a prefix. Other punctuation and FTS operators are treated as separators.
-                 * @example التعاون الأمني
-                 */
-                q?: string;
-                /**
-                 * @description Comma list of the fields to return (`id` is always there). One of: id, slug, version, created_at, updated_at, name, honorific, position, country, aliases, affiliations
-                 * @example id,slug,name,honorific
-                 */
-                fields?: string;
-                /**
-                 * @description Comma list of the fields of embedded organisations (`id` is always there)
-                 * @example id,slug,version
-                 */
-                "fields[organisations]"?: string;
-                /**
-                 * @description Comma list of the fields of embedded meetings (`id` is always there)
-                 * @example id,slug,version
-                 */
-                "fields[meetings]"?: string;
-                /**
-                 * @description Comma list of the fields of embedded articles (`id` is always there)
-                 * @example id,slug,version
-                 */
-                "fields[articles]"?: string;
-                /**
-                 * @description Comma list of related records to embed. One of: affiliations.organisation, meetings, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all.
-                 * @example affiliations.organisation
-                 */
-                include?: string;
-                /**
-                 * @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it
-                 * @example json
-                 */
-                format?: "json" | "jsonld" | "ninjs";
+                /** @description `false` skips `meta.total`, the count of matching rows */
+                count?: components["parameters"]["count"];
+                /** @description Words to find, all of which must match, except common function words (في، من، الى، عن، ان، التي، الذي…): beside other words they are neither required nor ranked unless quoted; a query of them alone searches them all. Arabic is normalised (diacritics, tatweel, hamza forms of alef, ى/ي, ة/ه) and lightly stemmed (ال، و، بال… and common suffixes), so الداخليه finds الداخلية; a record holding a word as written (with or without ال، وال، بال، كال، فال، لل) ranks above one holding only another word of its stem. `"…"` matches a phrase; a trailing `*` a prefix. Other punctuation and FTS operators are treated as separators. */
+                q?: components["parameters"]["q"];
+                /** @description Comma list of the fields to return (`id` is always there). One of: id, slug, version, created_at, updated_at, name, honorific, position, country, aliases, affiliations */
+                fields?: components["parameters"]["people.fields"];
+                /** @description Comma list of the fields of embedded organisations (`id` is always there) */
+                "fields[organisations]"?: components["parameters"]["fields.organisations"];
+                /** @description Comma list of the fields of embedded meetings (`id` is always there) */
+                "fields[meetings]"?: components["parameters"]["fields.meetings"];
+                /** @description Comma list of the fields of embedded articles (`id` is always there) */
+                "fields[articles]"?: components["parameters"]["fields.articles"];
+                /** @description Comma list of related records to embed. One of: affiliations.organisation, meetings, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. */
+                include?: components["parameters"]["people.include"];
+                /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
+                format?: components["parameters"]["format"];
             };
             header?: {
                 /**
@@ -3360,184 +1927,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "data": [
-                     *         {
-                     *           "id": "0196b2a0-7c00-7000-8000-000000000002",
-                     *           "slug": "صالح-المربع",
-                     *           "version": 1,
-                     *           "created_at": "2026-11-26T09:00:00.000Z",
-                     *           "updated_at": "2026-11-26T09:00:00.000Z",
-                     *           "name": "صالح المربع",
-                     *           "honorific": "اللواء",
-                     *           "position": "المشرف على وكالة وزارة الداخلية للأحوال المدنية السعودية",
-                     *           "country": "SA",
-                     *           "aliases": [],
-                     *           "affiliations": [
-                     *             {
-                     *               "organisation_id": "0196b2a0-7c00-7000-8000-000000000004",
-                     *               "role": "المشرف على وكالة وزارة الداخلية للأحوال المدنية",
-                     *               "acting": null
-                     *             }
-                     *           ]
-                     *         },
-                     *         {
-                     *           "id": "0196b2a0-7c00-7000-8000-000000000003",
-                     *           "slug": "علي-العدواني",
-                     *           "version": 1,
-                     *           "created_at": "2026-11-26T09:00:00.000Z",
-                     *           "updated_at": "2026-11-26T09:00:00.000Z",
-                     *           "name": "علي العدواني",
-                     *           "honorific": "اللواء",
-                     *           "position": "وكيل وزارة الداخلية الكويتي المؤقت",
-                     *           "country": "KW",
-                     *           "aliases": [
-                     *             "العدواني"
-                     *           ],
-                     *           "affiliations": [
-                     *             {
-                     *               "organisation_id": "0196b2a0-7c00-7000-8000-000000000006",
-                     *               "role": "وكيل وزارة الداخلية",
-                     *               "acting": true
-                     *             }
-                     *           ]
-                     *         }
-                     *       ],
-                     *       "meta": {
-                     *         "limit": 20,
-                     *         "next_cursor": null,
-                     *         "total": 2
-                     *       },
-                     *       "links": {
-                     *         "self": "/v1/people",
-                     *         "next": null
-                     *       }
-                     *     }
-                     */
                     "application/json": components["schemas"]["PersonList"];
-                    /**
-                     * @example {
-                     *       "@context": "https://schema.org",
-                     *       "@type": "ItemList",
-                     *       "url": "http://127.0.0.1:3000/v1/people",
-                     *       "numberOfItems": 2,
-                     *       "itemListElement": [
-                     *         {
-                     *           "@type": "ListItem",
-                     *           "position": 1,
-                     *           "item": {
-                     *             "@type": "Person",
-                     *             "@id": "http://127.0.0.1:3000/v1/people/0196b2a0-7c00-7000-8000-000000000002",
-                     *             "url": "http://127.0.0.1:3000/v1/people/0196b2a0-7c00-7000-8000-000000000002",
-                     *             "identifier": "صالح-المربع",
-                     *             "dateCreated": "2026-11-26T09:00:00.000Z",
-                     *             "dateModified": "2026-11-26T09:00:00.000Z",
-                     *             "name": "صالح المربع",
-                     *             "honorificPrefix": "اللواء",
-                     *             "jobTitle": "المشرف على وكالة وزارة الداخلية للأحوال المدنية السعودية",
-                     *             "nationality": {
-                     *               "@type": "Country",
-                     *               "identifier": "SA"
-                     *             },
-                     *             "affiliation": [
-                     *               {
-                     *                 "@type": "Organization",
-                     *                 "@id": "http://127.0.0.1:3000/v1/organisations/0196b2a0-7c00-7000-8000-000000000004",
-                     *                 "name": "وكالة وزارة الداخلية للأحوال المدنية"
-                     *               }
-                     *             ]
-                     *           }
-                     *         },
-                     *         {
-                     *           "@type": "ListItem",
-                     *           "position": 2,
-                     *           "item": {
-                     *             "@type": "Person",
-                     *             "@id": "http://127.0.0.1:3000/v1/people/0196b2a0-7c00-7000-8000-000000000003",
-                     *             "url": "http://127.0.0.1:3000/v1/people/0196b2a0-7c00-7000-8000-000000000003",
-                     *             "identifier": "علي-العدواني",
-                     *             "dateCreated": "2026-11-26T09:00:00.000Z",
-                     *             "dateModified": "2026-11-26T09:00:00.000Z",
-                     *             "name": "علي العدواني",
-                     *             "honorificPrefix": "اللواء",
-                     *             "jobTitle": "وكيل وزارة الداخلية الكويتي المؤقت",
-                     *             "alternateName": [
-                     *               "العدواني"
-                     *             ],
-                     *             "nationality": {
-                     *               "@type": "Country",
-                     *               "identifier": "KW"
-                     *             },
-                     *             "affiliation": [
-                     *               {
-                     *                 "@type": "Organization",
-                     *                 "@id": "http://127.0.0.1:3000/v1/organisations/0196b2a0-7c00-7000-8000-000000000006",
-                     *                 "name": "وزارة الداخلية الكويتية"
-                     *               }
-                     *             ]
-                     *           }
-                     *         }
-                     *       ]
-                     *     }
-                     */
                     "application/ld+json": components["schemas"]["JsonLd"];
                 };
             };
-            /** @description Not modified: the copy the client holds is current */
-            304: {
-                headers: {
-                    ETag: components["headers"]["ETag"];
-                    "Cache-Control": components["headers"]["Cache-Control"];
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
-            400: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description None of the accepted media types is offered */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests */
-            429: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": components["headers"]["Retry-After"];
-                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The server is overloaded; retry later */
-            503: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["Problem400"];
+            406: components["responses"]["Problem406"];
+            429: components["responses"]["Problem429"];
+            503: components["responses"]["Problem503"];
         };
     };
     create_person: {
@@ -3560,23 +1958,6 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "slug": "صالح-المربع",
-                 *       "name": "صالح المربع",
-                 *       "honorific": "اللواء",
-                 *       "position": "المشرف على وكالة وزارة الداخلية للأحوال المدنية السعودية",
-                 *       "country": "SA",
-                 *       "aliases": [],
-                 *       "affiliations": [
-                 *         {
-                 *           "organisation_id": "0196b2a0-7c00-7000-8000-000000000004",
-                 *           "role": "المشرف على وكالة وزارة الداخلية للأحوال المدنية",
-                 *           "acting": null
-                 *         }
-                 *       ]
-                 *     }
-                 */
                 "application/json": components["schemas"]["PersonWrite"];
             };
         };
@@ -3595,151 +1976,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "data": {
-                     *         "id": "0196b2a0-7c00-7000-8000-000000000002",
-                     *         "slug": "صالح-المربع",
-                     *         "version": 1,
-                     *         "created_at": "2026-11-26T09:00:00.000Z",
-                     *         "updated_at": "2026-11-26T09:00:00.000Z",
-                     *         "name": "صالح المربع",
-                     *         "honorific": "اللواء",
-                     *         "position": "المشرف على وكالة وزارة الداخلية للأحوال المدنية السعودية",
-                     *         "country": "SA",
-                     *         "aliases": [],
-                     *         "affiliations": [
-                     *           {
-                     *             "organisation_id": "0196b2a0-7c00-7000-8000-000000000004",
-                     *             "role": "المشرف على وكالة وزارة الداخلية للأحوال المدنية",
-                     *             "acting": null
-                     *           }
-                     *         ]
-                     *       }
-                     *     }
-                     */
                     "application/json": components["schemas"]["PersonResponse"];
                 };
             };
-            /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
-            400: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A valid bearer token is required */
-            401: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The slug is already in use; The record is still referenced; A request with this idempotency key is still being processed */
-            409: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The request body is too large */
-            413: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unsupported content type */
-            415: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A referenced record does not exist; A reference is not allowed; The idempotency key was used for a different request */
-            422: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests */
-            429: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": components["headers"]["Retry-After"];
-                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The server is overloaded; retry later */
-            503: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            503: components["responses"]["Problem503"];
         };
     };
     get_person: {
         parameters: {
             query?: {
-                /**
-                 * @description Comma list of the fields to return (`id` is always there). One of: id, slug, version, created_at, updated_at, name, honorific, position, country, aliases, affiliations
-                 * @example id,slug,name,honorific
-                 */
-                fields?: string;
-                /**
-                 * @description Comma list of the fields of embedded organisations (`id` is always there)
-                 * @example id,slug,version
-                 */
-                "fields[organisations]"?: string;
-                /**
-                 * @description Comma list of the fields of embedded meetings (`id` is always there)
-                 * @example id,slug,version
-                 */
-                "fields[meetings]"?: string;
-                /**
-                 * @description Comma list of the fields of embedded articles (`id` is always there)
-                 * @example id,slug,version
-                 */
-                "fields[articles]"?: string;
-                /**
-                 * @description Comma list of related records to embed. One of: affiliations.organisation, meetings, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all.
-                 * @example affiliations.organisation
-                 */
-                include?: string;
-                /**
-                 * @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it
-                 * @example json
-                 */
-                format?: "json" | "jsonld" | "ninjs";
+                /** @description Comma list of the fields to return (`id` is always there). One of: id, slug, version, created_at, updated_at, name, honorific, position, country, aliases, affiliations */
+                fields?: components["parameters"]["people.fields"];
+                /** @description Comma list of the fields of embedded organisations (`id` is always there) */
+                "fields[organisations]"?: components["parameters"]["fields.organisations"];
+                /** @description Comma list of the fields of embedded meetings (`id` is always there) */
+                "fields[meetings]"?: components["parameters"]["fields.meetings"];
+                /** @description Comma list of the fields of embedded articles (`id` is always there) */
+                "fields[articles]"?: components["parameters"]["fields.articles"];
+                /** @description Comma list of related records to embed. One of: affiliations.organisation, meetings, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. */
+                include?: components["parameters"]["people.include"];
+                /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
+                format?: components["parameters"]["format"];
             };
             header?: {
                 /**
@@ -3754,11 +2018,8 @@ export interface operations {
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path: {
-                /**
-                 * @description record id or slug
-                 * @example صالح-المربع
-                 */
-                id: string;
+                /** @description record id or slug */
+                id: components["parameters"]["people.id"];
             };
             cookie?: never;
         };
@@ -3776,122 +2037,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "data": {
-                     *         "id": "0196b2a0-7c00-7000-8000-000000000002",
-                     *         "slug": "صالح-المربع",
-                     *         "version": 1,
-                     *         "created_at": "2026-11-26T09:00:00.000Z",
-                     *         "updated_at": "2026-11-26T09:00:00.000Z",
-                     *         "name": "صالح المربع",
-                     *         "honorific": "اللواء",
-                     *         "position": "المشرف على وكالة وزارة الداخلية للأحوال المدنية السعودية",
-                     *         "country": "SA",
-                     *         "aliases": [],
-                     *         "affiliations": [
-                     *           {
-                     *             "organisation_id": "0196b2a0-7c00-7000-8000-000000000004",
-                     *             "role": "المشرف على وكالة وزارة الداخلية للأحوال المدنية",
-                     *             "acting": null
-                     *           }
-                     *         ]
-                     *       }
-                     *     }
-                     */
                     "application/json": components["schemas"]["PersonViewResponse"];
-                    /**
-                     * @example {
-                     *       "@context": "https://schema.org",
-                     *       "@type": "Person",
-                     *       "@id": "http://127.0.0.1:3000/v1/people/0196b2a0-7c00-7000-8000-000000000002",
-                     *       "url": "http://127.0.0.1:3000/v1/people/0196b2a0-7c00-7000-8000-000000000002",
-                     *       "identifier": "صالح-المربع",
-                     *       "dateCreated": "2026-11-26T09:00:00.000Z",
-                     *       "dateModified": "2026-11-26T09:00:00.000Z",
-                     *       "name": "صالح المربع",
-                     *       "honorificPrefix": "اللواء",
-                     *       "jobTitle": "المشرف على وكالة وزارة الداخلية للأحوال المدنية السعودية",
-                     *       "nationality": {
-                     *         "@type": "Country",
-                     *         "identifier": "SA"
-                     *       },
-                     *       "affiliation": [
-                     *         {
-                     *           "@type": "Organization",
-                     *           "@id": "http://127.0.0.1:3000/v1/organisations/0196b2a0-7c00-7000-8000-000000000004",
-                     *           "name": "وكالة وزارة الداخلية للأحوال المدنية"
-                     *         }
-                     *       ]
-                     *     }
-                     */
                     "application/ld+json": components["schemas"]["JsonLd"];
                 };
             };
-            /** @description Not modified: the copy the client holds is current */
-            304: {
-                headers: {
-                    ETag: components["headers"]["ETag"];
-                    "Cache-Control": components["headers"]["Cache-Control"];
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
-            400: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such record; No such route */
-            404: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description None of the accepted media types is offered */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests */
-            429: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": components["headers"]["Retry-After"];
-                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The server is overloaded; retry later */
-            503: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["Problem400"];
+            404: components["responses"]["Problem404"];
+            406: components["responses"]["Problem406"];
+            429: components["responses"]["Problem429"];
+            503: components["responses"]["Problem503"];
         };
     };
     replace_person: {
@@ -3910,33 +2065,13 @@ export interface operations {
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
-                /**
-                 * @description record id or slug
-                 * @example صالح-المربع
-                 */
-                id: string;
+                /** @description record id or slug */
+                id: components["parameters"]["people.id"];
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "slug": "صالح-المربع",
-                 *       "name": "صالح المربع",
-                 *       "honorific": "اللواء",
-                 *       "position": "المشرف على وكالة وزارة الداخلية للأحوال المدنية السعودية",
-                 *       "country": "SA",
-                 *       "aliases": [],
-                 *       "affiliations": [
-                 *         {
-                 *           "organisation_id": "0196b2a0-7c00-7000-8000-000000000004",
-                 *           "role": "المشرف على وكالة وزارة الداخلية للأحوال المدنية",
-                 *           "acting": null
-                 *         }
-                 *       ]
-                 *     }
-                 */
                 "application/json": components["schemas"]["PersonWrite"];
             };
         };
@@ -3953,147 +2088,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "data": {
-                     *         "id": "0196b2a0-7c00-7000-8000-000000000002",
-                     *         "slug": "صالح-المربع",
-                     *         "version": 1,
-                     *         "created_at": "2026-11-26T09:00:00.000Z",
-                     *         "updated_at": "2026-11-26T09:00:00.000Z",
-                     *         "name": "صالح المربع",
-                     *         "honorific": "اللواء",
-                     *         "position": "المشرف على وكالة وزارة الداخلية للأحوال المدنية السعودية",
-                     *         "country": "SA",
-                     *         "aliases": [],
-                     *         "affiliations": [
-                     *           {
-                     *             "organisation_id": "0196b2a0-7c00-7000-8000-000000000004",
-                     *             "role": "المشرف على وكالة وزارة الداخلية للأحوال المدنية",
-                     *             "acting": null
-                     *           }
-                     *         ]
-                     *       }
-                     *     }
-                     */
                     "application/json": components["schemas"]["PersonResponse"];
                 };
             };
-            /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
-            400: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A valid bearer token is required */
-            401: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such record; No such route */
-            404: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The slug is already in use; The record is still referenced; A request with this idempotency key is still being processed */
-            409: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The record has changed since the given ETag */
-            412: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    ETag: components["headers"]["ETag"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The request body is too large */
-            413: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unsupported content type */
-            415: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A referenced record does not exist; A reference is not allowed; The idempotency key was used for a different request */
-            422: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description An If-Match header is required */
-            428: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests */
-            429: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": components["headers"]["Retry-After"];
-                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The server is overloaded; retry later */
-            503: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            412: components["responses"]["Problem412"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            428: components["responses"]["Problem428"];
+            429: components["responses"]["Problem429"];
+            503: components["responses"]["Problem503"];
         };
     };
     delete_person: {
@@ -4112,11 +2120,8 @@ export interface operations {
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
-                /**
-                 * @description record id or slug
-                 * @example صالح-المربع
-                 */
-                id: string;
+                /** @description record id or slug */
+                id: components["parameters"]["people.id"];
             };
             cookie?: never;
         };
@@ -4133,111 +2138,16 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
-            400: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A valid bearer token is required */
-            401: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such record; No such route */
-            404: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The slug is already in use; The record is still referenced; A request with this idempotency key is still being processed */
-            409: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The record has changed since the given ETag */
-            412: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    ETag: components["headers"]["ETag"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The request body is too large */
-            413: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unsupported content type */
-            415: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description An If-Match header is required */
-            428: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests */
-            429: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": components["headers"]["Retry-After"];
-                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The server is overloaded; retry later */
-            503: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            412: components["responses"]["Problem412"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            428: components["responses"]["Problem428"];
+            429: components["responses"]["Problem429"];
+            503: components["responses"]["Problem503"];
         };
     };
     update_person: {
@@ -4256,22 +2166,14 @@ export interface operations {
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
-                /**
-                 * @description record id or slug
-                 * @example صالح-المربع
-                 */
-                id: string;
+                /** @description record id or slug */
+                id: components["parameters"]["people.id"];
             };
             cookie?: never;
         };
         requestBody: {
             content: {
                 "application/merge-patch+json": components["schemas"]["PersonPatch"];
-                /**
-                 * @example {
-                 *       "name": "صالح المربع"
-                 *     }
-                 */
                 "application/json": components["schemas"]["PersonPatch"];
             };
         };
@@ -4288,184 +2190,36 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "data": {
-                     *         "id": "0196b2a0-7c00-7000-8000-000000000002",
-                     *         "slug": "صالح-المربع",
-                     *         "version": 1,
-                     *         "created_at": "2026-11-26T09:00:00.000Z",
-                     *         "updated_at": "2026-11-26T09:00:00.000Z",
-                     *         "name": "صالح المربع",
-                     *         "honorific": "اللواء",
-                     *         "position": "المشرف على وكالة وزارة الداخلية للأحوال المدنية السعودية",
-                     *         "country": "SA",
-                     *         "aliases": [],
-                     *         "affiliations": [
-                     *           {
-                     *             "organisation_id": "0196b2a0-7c00-7000-8000-000000000004",
-                     *             "role": "المشرف على وكالة وزارة الداخلية للأحوال المدنية",
-                     *             "acting": null
-                     *           }
-                     *         ]
-                     *       }
-                     *     }
-                     */
                     "application/json": components["schemas"]["PersonResponse"];
                 };
             };
-            /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
-            400: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A valid bearer token is required */
-            401: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such record; No such route */
-            404: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The slug is already in use; The record is still referenced; A request with this idempotency key is still being processed */
-            409: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The record has changed since the given ETag */
-            412: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    ETag: components["headers"]["ETag"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The request body is too large */
-            413: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unsupported content type */
-            415: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A referenced record does not exist; A reference is not allowed; The idempotency key was used for a different request */
-            422: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description An If-Match header is required */
-            428: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests */
-            429: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": components["headers"]["Retry-After"];
-                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The server is overloaded; retry later */
-            503: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            412: components["responses"]["Problem412"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            428: components["responses"]["Problem428"];
+            429: components["responses"]["Problem429"];
+            503: components["responses"]["Problem503"];
         };
     };
     list_organisations: {
         parameters: {
             query?: {
-                /**
-                 * @description Page size, 1–100
-                 * @example 20
-                 */
-                limit?: number;
-                /**
-                 * @description Opaque cursor from `meta.next_cursor`; only valid with the same sort
-                 * @example IjAxOTZiMmEwLTdjMDAtNzAwMC04MDAwLTAwMDAwMDAwMDAwNCI
-                 */
+                /** @description Page size, 1–100 */
+                limit?: components["parameters"]["limit"];
+                /** @description Opaque cursor from `meta.next_cursor`; only valid with the same sort */
                 cursor?: string;
-                /**
-                 * @description Comma list of sort keys, `-` for descending; `id` breaks ties. Default: newest first (`-id`). One of: id, name, updated_at
-                 * @example name
-                 */
-                sort?: string;
-                /**
-                 * @description `filter[field]=value` (equality) or `filter[field][op]=value`. `in`/`nin` take a comma list, `null` takes true/false; `contains` is an exact substring match and `startswith` a prefix (letter case and marks count); dates are ISO 8601 (a date, or a date-time). Filters: `id` (eq ne in nin), `slug` (eq ne lt lte gt gte in nin contains startswith), `updated_at` (eq ne lt lte gt gte), `name` (eq ne lt lte gt gte in nin contains startswith), `kind` (eq ne in nin), `country` (eq ne lt lte gt gte in nin contains startswith null), `parent` (eq ne in nin null)
-                 * @example {
-                 *       "kind": {
-                 *         "in": "ministry,agency"
-                 *       },
-                 *       "country": {
-                 *         "eq": "KW"
-                 *       }
-                 *     }
-                 */
+                /** @description Comma list of sort keys, `-` for descending; `id` breaks ties. Default: newest first (`-id`). One of: id, name, updated_at */
+                sort?: components["parameters"]["sort"];
+                /** @description `filter[field]=value` (equality) or `filter[field][op]=value`. `in`/`nin` take a comma list, `null` takes true/false; `contains` is an exact substring match and `startswith` a prefix (letter case and marks count); dates are ISO 8601 (a date, or a date-time). Filters: `id` (eq ne in nin), `slug` (eq ne lt lte gt gte in nin contains startswith), `updated_at` (eq ne lt lte gt gte), `name` (eq ne lt lte gt gte in nin contains startswith), `kind` (eq ne in nin), `country` (eq ne lt lte gt gte in nin contains startswith null), `parent` (eq ne in nin null) */
                 filter?: {
                     id?: {
-                        /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
-                        eq?: string;
-                        /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
-                        ne?: string;
+                        eq?: components["schemas"]["RecordId"];
+                        ne?: components["schemas"]["RecordId"];
                         in?: string;
                         nin?: string;
                     };
@@ -4482,12 +2236,12 @@ export interface operations {
                         startswith?: string;
                     };
                     updated_at?: {
-                        eq?: string;
-                        ne?: string;
-                        lt?: string;
-                        lte?: string;
-                        gt?: string;
-                        gte?: string;
+                        eq?: components["schemas"]["DateOrDateTime"];
+                        ne?: components["schemas"]["DateOrDateTime"];
+                        lt?: components["schemas"]["DateOrDateTime"];
+                        lte?: components["schemas"]["DateOrDateTime"];
+                        gt?: components["schemas"]["DateOrDateTime"];
+                        gte?: components["schemas"]["DateOrDateTime"];
                     };
                     name?: {
                         eq?: string;
@@ -4524,61 +2278,32 @@ export interface operations {
                         null?: "true" | "false";
                     };
                     parent?: {
-                        /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
-                        eq?: string;
-                        /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
-                        ne?: string;
+                        eq?: components["schemas"]["RecordId"];
+                        ne?: components["schemas"]["RecordId"];
                         in?: string;
                         nin?: string;
                         /** @enum {string} */
                         null?: "true" | "false";
                     };
                 };
-                /**
-                 * @description `false` skips `meta.total`, the count of matching rows
-                 * @example false
-                 */
-                count?: "true" | "false";
-                /**
-                 * @description Words to find, all of which must match, except common function words (في، من، الى، عن، ان، التي، الذي…): beside other words they are neither required nor ranked unless quoted; a query of them alone searches them all. Arabic is normalised (diacritics, tatweel, hamza forms of alef, ى/ي, ة/ه) and lightly stemmed (ال، و، بال… and common suffixes), so الداخليه finds الداخلية; a record holding a word as written (with or without ال، وال، بال، كال، فال، لل) ranks above one holding only another word of its stem. `"…"` matches a phrase; a trailing `*` a prefix. Other punctuation and FTS operators are treated as separators.
-                 * @example التعاون الأمني
-                 */
-                q?: string;
-                /**
-                 * @description Comma list of the fields to return (`id` is always there). One of: id, slug, version, created_at, updated_at, name, kind, country, parent_id, aliases, members
-                 * @example id,slug,name,kind
-                 */
-                fields?: string;
-                /**
-                 * @description Comma list of the fields of embedded organisations (`id` is always there)
-                 * @example id,slug,version
-                 */
-                "fields[organisations]"?: string;
-                /**
-                 * @description Comma list of the fields of embedded people (`id` is always there)
-                 * @example id,slug,version
-                 */
-                "fields[people]"?: string;
-                /**
-                 * @description Comma list of the fields of embedded meetings (`id` is always there)
-                 * @example id,slug,version
-                 */
-                "fields[meetings]"?: string;
-                /**
-                 * @description Comma list of the fields of embedded articles (`id` is always there)
-                 * @example id,slug,version
-                 */
-                "fields[articles]"?: string;
-                /**
-                 * @description Comma list of related records to embed. One of: parent, children, members.person, meetings, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all.
-                 * @example parent,members.person
-                 */
-                include?: string;
-                /**
-                 * @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it
-                 * @example json
-                 */
-                format?: "json" | "jsonld" | "ninjs";
+                /** @description `false` skips `meta.total`, the count of matching rows */
+                count?: components["parameters"]["count"];
+                /** @description Words to find, all of which must match, except common function words (في، من، الى، عن، ان، التي، الذي…): beside other words they are neither required nor ranked unless quoted; a query of them alone searches them all. Arabic is normalised (diacritics, tatweel, hamza forms of alef, ى/ي, ة/ه) and lightly stemmed (ال، و، بال… and common suffixes), so الداخليه finds الداخلية; a record holding a word as written (with or without ال، وال، بال، كال، فال، لل) ranks above one holding only another word of its stem. `"…"` matches a phrase; a trailing `*` a prefix. Other punctuation and FTS operators are treated as separators. */
+                q?: components["parameters"]["q"];
+                /** @description Comma list of the fields to return (`id` is always there). One of: id, slug, version, created_at, updated_at, name, kind, country, parent_id, aliases, members */
+                fields?: components["parameters"]["organisations.fields"];
+                /** @description Comma list of the fields of embedded organisations (`id` is always there) */
+                "fields[organisations]"?: components["parameters"]["fields.organisations"];
+                /** @description Comma list of the fields of embedded people (`id` is always there) */
+                "fields[people]"?: components["parameters"]["fields.people"];
+                /** @description Comma list of the fields of embedded meetings (`id` is always there) */
+                "fields[meetings]"?: components["parameters"]["fields.meetings"];
+                /** @description Comma list of the fields of embedded articles (`id` is always there) */
+                "fields[articles]"?: components["parameters"]["fields.articles"];
+                /** @description Comma list of related records to embed. One of: parent, children, members.person, meetings, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. */
+                include?: components["parameters"]["organisations.include"];
+                /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
+                format?: components["parameters"]["format"];
             };
             header?: {
                 /**
@@ -4610,218 +2335,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "data": [
-                     *         {
-                     *           "id": "0196b2a0-7c00-7000-8000-000000000004",
-                     *           "slug": "وكالة-وزارة-الداخلية-للأحوال-المدنية",
-                     *           "version": 1,
-                     *           "created_at": "2026-11-26T09:00:00.000Z",
-                     *           "updated_at": "2026-11-26T09:00:00.000Z",
-                     *           "name": "وكالة وزارة الداخلية للأحوال المدنية",
-                     *           "kind": "agency",
-                     *           "country": "SA",
-                     *           "parent_id": "0196b2a0-7c00-7000-8000-000000000005",
-                     *           "aliases": [],
-                     *           "members": [
-                     *             {
-                     *               "person_id": "0196b2a0-7c00-7000-8000-000000000002",
-                     *               "role": "المشرف على وكالة وزارة الداخلية للأحوال المدنية",
-                     *               "acting": null
-                     *             }
-                     *           ]
-                     *         },
-                     *         {
-                     *           "id": "0196b2a0-7c00-7000-8000-000000000005",
-                     *           "slug": "وزارة-الداخلية-السعودية",
-                     *           "version": 1,
-                     *           "created_at": "2026-11-26T09:00:00.000Z",
-                     *           "updated_at": "2026-11-26T09:00:00.000Z",
-                     *           "name": "وزارة الداخلية السعودية",
-                     *           "kind": "ministry",
-                     *           "country": "SA",
-                     *           "parent_id": null,
-                     *           "aliases": [
-                     *             "«الداخلية» السعودية"
-                     *           ],
-                     *           "members": []
-                     *         },
-                     *         {
-                     *           "id": "0196b2a0-7c00-7000-8000-000000000006",
-                     *           "slug": "وزارة-الداخلية-الكويتية",
-                     *           "version": 1,
-                     *           "created_at": "2026-11-26T09:00:00.000Z",
-                     *           "updated_at": "2026-11-26T09:00:00.000Z",
-                     *           "name": "وزارة الداخلية الكويتية",
-                     *           "kind": "ministry",
-                     *           "country": "KW",
-                     *           "parent_id": null,
-                     *           "aliases": [],
-                     *           "members": [
-                     *             {
-                     *               "person_id": "0196b2a0-7c00-7000-8000-000000000003",
-                     *               "role": "وكيل وزارة الداخلية",
-                     *               "acting": true
-                     *             }
-                     *           ]
-                     *         }
-                     *       ],
-                     *       "meta": {
-                     *         "limit": 20,
-                     *         "next_cursor": null,
-                     *         "total": 3
-                     *       },
-                     *       "links": {
-                     *         "self": "/v1/organisations",
-                     *         "next": null
-                     *       }
-                     *     }
-                     */
                     "application/json": components["schemas"]["OrganisationList"];
-                    /**
-                     * @example {
-                     *       "@context": "https://schema.org",
-                     *       "@type": "ItemList",
-                     *       "url": "http://127.0.0.1:3000/v1/organisations",
-                     *       "numberOfItems": 3,
-                     *       "itemListElement": [
-                     *         {
-                     *           "@type": "ListItem",
-                     *           "position": 1,
-                     *           "item": {
-                     *             "@type": "Organization",
-                     *             "@id": "http://127.0.0.1:3000/v1/organisations/0196b2a0-7c00-7000-8000-000000000004",
-                     *             "url": "http://127.0.0.1:3000/v1/organisations/0196b2a0-7c00-7000-8000-000000000004",
-                     *             "identifier": "وكالة-وزارة-الداخلية-للأحوال-المدنية",
-                     *             "dateCreated": "2026-11-26T09:00:00.000Z",
-                     *             "dateModified": "2026-11-26T09:00:00.000Z",
-                     *             "name": "وكالة وزارة الداخلية للأحوال المدنية",
-                     *             "additionalType": "agency",
-                     *             "parentOrganization": {
-                     *               "@type": "Organization",
-                     *               "@id": "http://127.0.0.1:3000/v1/organisations/0196b2a0-7c00-7000-8000-000000000005",
-                     *               "name": "وزارة الداخلية السعودية"
-                     *             },
-                     *             "address": {
-                     *               "@type": "PostalAddress",
-                     *               "addressCountry": "SA"
-                     *             },
-                     *             "member": [
-                     *               {
-                     *                 "@type": "Person",
-                     *                 "@id": "http://127.0.0.1:3000/v1/people/0196b2a0-7c00-7000-8000-000000000002",
-                     *                 "name": "صالح المربع"
-                     *               }
-                     *             ]
-                     *           }
-                     *         },
-                     *         {
-                     *           "@type": "ListItem",
-                     *           "position": 2,
-                     *           "item": {
-                     *             "@type": "Organization",
-                     *             "@id": "http://127.0.0.1:3000/v1/organisations/0196b2a0-7c00-7000-8000-000000000005",
-                     *             "url": "http://127.0.0.1:3000/v1/organisations/0196b2a0-7c00-7000-8000-000000000005",
-                     *             "identifier": "وزارة-الداخلية-السعودية",
-                     *             "dateCreated": "2026-11-26T09:00:00.000Z",
-                     *             "dateModified": "2026-11-26T09:00:00.000Z",
-                     *             "name": "وزارة الداخلية السعودية",
-                     *             "alternateName": [
-                     *               "«الداخلية» السعودية"
-                     *             ],
-                     *             "additionalType": "ministry",
-                     *             "address": {
-                     *               "@type": "PostalAddress",
-                     *               "addressCountry": "SA"
-                     *             }
-                     *           }
-                     *         },
-                     *         {
-                     *           "@type": "ListItem",
-                     *           "position": 3,
-                     *           "item": {
-                     *             "@type": "Organization",
-                     *             "@id": "http://127.0.0.1:3000/v1/organisations/0196b2a0-7c00-7000-8000-000000000006",
-                     *             "url": "http://127.0.0.1:3000/v1/organisations/0196b2a0-7c00-7000-8000-000000000006",
-                     *             "identifier": "وزارة-الداخلية-الكويتية",
-                     *             "dateCreated": "2026-11-26T09:00:00.000Z",
-                     *             "dateModified": "2026-11-26T09:00:00.000Z",
-                     *             "name": "وزارة الداخلية الكويتية",
-                     *             "additionalType": "ministry",
-                     *             "address": {
-                     *               "@type": "PostalAddress",
-                     *               "addressCountry": "KW"
-                     *             },
-                     *             "member": [
-                     *               {
-                     *                 "@type": "Person",
-                     *                 "@id": "http://127.0.0.1:3000/v1/people/0196b2a0-7c00-7000-8000-000000000003",
-                     *                 "name": "علي العدواني"
-                     *               }
-                     *             ]
-                     *           }
-                     *         }
-                     *       ]
-                     *     }
-                     */
                     "application/ld+json": components["schemas"]["JsonLd"];
                 };
             };
-            /** @description Not modified: the copy the client holds is current */
-            304: {
-                headers: {
-                    ETag: components["headers"]["ETag"];
-                    "Cache-Control": components["headers"]["Cache-Control"];
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
-            400: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description None of the accepted media types is offered */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests */
-            429: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": components["headers"]["Retry-After"];
-                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The server is overloaded; retry later */
-            503: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["Problem400"];
+            406: components["responses"]["Problem406"];
+            429: components["responses"]["Problem429"];
+            503: components["responses"]["Problem503"];
         };
     };
     create_organisation: {
@@ -4844,16 +2366,6 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "slug": "وكالة-وزارة-الداخلية-للأحوال-المدنية",
-                 *       "name": "وكالة وزارة الداخلية للأحوال المدنية",
-                 *       "kind": "agency",
-                 *       "country": "SA",
-                 *       "parent_id": "0196b2a0-7c00-7000-8000-000000000005",
-                 *       "aliases": []
-                 *     }
-                 */
                 "application/json": components["schemas"]["OrganisationWrite"];
             };
         };
@@ -4872,156 +2384,36 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "data": {
-                     *         "id": "0196b2a0-7c00-7000-8000-000000000004",
-                     *         "slug": "وكالة-وزارة-الداخلية-للأحوال-المدنية",
-                     *         "version": 1,
-                     *         "created_at": "2026-11-26T09:00:00.000Z",
-                     *         "updated_at": "2026-11-26T09:00:00.000Z",
-                     *         "name": "وكالة وزارة الداخلية للأحوال المدنية",
-                     *         "kind": "agency",
-                     *         "country": "SA",
-                     *         "parent_id": "0196b2a0-7c00-7000-8000-000000000005",
-                     *         "aliases": [],
-                     *         "members": [
-                     *           {
-                     *             "person_id": "0196b2a0-7c00-7000-8000-000000000002",
-                     *             "role": "المشرف على وكالة وزارة الداخلية للأحوال المدنية",
-                     *             "acting": null
-                     *           }
-                     *         ]
-                     *       }
-                     *     }
-                     */
                     "application/json": components["schemas"]["OrganisationResponse"];
                 };
             };
-            /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
-            400: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A valid bearer token is required */
-            401: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The slug is already in use; The record is still referenced; A request with this idempotency key is still being processed */
-            409: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The request body is too large */
-            413: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unsupported content type */
-            415: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A referenced record does not exist; A reference is not allowed; The idempotency key was used for a different request */
-            422: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests */
-            429: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": components["headers"]["Retry-After"];
-                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The server is overloaded; retry later */
-            503: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            503: components["responses"]["Problem503"];
         };
     };
     get_organisation: {
         parameters: {
             query?: {
-                /**
-                 * @description Comma list of the fields to return (`id` is always there). One of: id, slug, version, created_at, updated_at, name, kind, country, parent_id, aliases, members
-                 * @example id,slug,name,kind
-                 */
-                fields?: string;
-                /**
-                 * @description Comma list of the fields of embedded organisations (`id` is always there)
-                 * @example id,slug,version
-                 */
-                "fields[organisations]"?: string;
-                /**
-                 * @description Comma list of the fields of embedded people (`id` is always there)
-                 * @example id,slug,version
-                 */
-                "fields[people]"?: string;
-                /**
-                 * @description Comma list of the fields of embedded meetings (`id` is always there)
-                 * @example id,slug,version
-                 */
-                "fields[meetings]"?: string;
-                /**
-                 * @description Comma list of the fields of embedded articles (`id` is always there)
-                 * @example id,slug,version
-                 */
-                "fields[articles]"?: string;
-                /**
-                 * @description Comma list of related records to embed. One of: parent, children, members.person, meetings, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all.
-                 * @example parent,members.person
-                 */
-                include?: string;
-                /**
-                 * @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it
-                 * @example json
-                 */
-                format?: "json" | "jsonld" | "ninjs";
+                /** @description Comma list of the fields to return (`id` is always there). One of: id, slug, version, created_at, updated_at, name, kind, country, parent_id, aliases, members */
+                fields?: components["parameters"]["organisations.fields"];
+                /** @description Comma list of the fields of embedded organisations (`id` is always there) */
+                "fields[organisations]"?: components["parameters"]["fields.organisations"];
+                /** @description Comma list of the fields of embedded people (`id` is always there) */
+                "fields[people]"?: components["parameters"]["fields.people"];
+                /** @description Comma list of the fields of embedded meetings (`id` is always there) */
+                "fields[meetings]"?: components["parameters"]["fields.meetings"];
+                /** @description Comma list of the fields of embedded articles (`id` is always there) */
+                "fields[articles]"?: components["parameters"]["fields.articles"];
+                /** @description Comma list of related records to embed. One of: parent, children, members.person, meetings, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. */
+                include?: components["parameters"]["organisations.include"];
+                /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
+                format?: components["parameters"]["format"];
             };
             header?: {
                 /**
@@ -5036,11 +2428,8 @@ export interface operations {
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path: {
-                /**
-                 * @description record id or slug
-                 * @example وكالة-وزارة-الداخلية-للأحوال-المدنية
-                 */
-                id: string;
+                /** @description record id or slug */
+                id: components["parameters"]["organisations.id"];
             };
             cookie?: never;
         };
@@ -5058,126 +2447,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "data": {
-                     *         "id": "0196b2a0-7c00-7000-8000-000000000004",
-                     *         "slug": "وكالة-وزارة-الداخلية-للأحوال-المدنية",
-                     *         "version": 1,
-                     *         "created_at": "2026-11-26T09:00:00.000Z",
-                     *         "updated_at": "2026-11-26T09:00:00.000Z",
-                     *         "name": "وكالة وزارة الداخلية للأحوال المدنية",
-                     *         "kind": "agency",
-                     *         "country": "SA",
-                     *         "parent_id": "0196b2a0-7c00-7000-8000-000000000005",
-                     *         "aliases": [],
-                     *         "members": [
-                     *           {
-                     *             "person_id": "0196b2a0-7c00-7000-8000-000000000002",
-                     *             "role": "المشرف على وكالة وزارة الداخلية للأحوال المدنية",
-                     *             "acting": null
-                     *           }
-                     *         ]
-                     *       }
-                     *     }
-                     */
                     "application/json": components["schemas"]["OrganisationViewResponse"];
-                    /**
-                     * @example {
-                     *       "@context": "https://schema.org",
-                     *       "@type": "Organization",
-                     *       "@id": "http://127.0.0.1:3000/v1/organisations/0196b2a0-7c00-7000-8000-000000000004",
-                     *       "url": "http://127.0.0.1:3000/v1/organisations/0196b2a0-7c00-7000-8000-000000000004",
-                     *       "identifier": "وكالة-وزارة-الداخلية-للأحوال-المدنية",
-                     *       "dateCreated": "2026-11-26T09:00:00.000Z",
-                     *       "dateModified": "2026-11-26T09:00:00.000Z",
-                     *       "name": "وكالة وزارة الداخلية للأحوال المدنية",
-                     *       "additionalType": "agency",
-                     *       "parentOrganization": {
-                     *         "@type": "Organization",
-                     *         "@id": "http://127.0.0.1:3000/v1/organisations/0196b2a0-7c00-7000-8000-000000000005",
-                     *         "name": "وزارة الداخلية السعودية"
-                     *       },
-                     *       "address": {
-                     *         "@type": "PostalAddress",
-                     *         "addressCountry": "SA"
-                     *       },
-                     *       "member": [
-                     *         {
-                     *           "@type": "Person",
-                     *           "@id": "http://127.0.0.1:3000/v1/people/0196b2a0-7c00-7000-8000-000000000002",
-                     *           "name": "صالح المربع"
-                     *         }
-                     *       ]
-                     *     }
-                     */
                     "application/ld+json": components["schemas"]["JsonLd"];
                 };
             };
-            /** @description Not modified: the copy the client holds is current */
-            304: {
-                headers: {
-                    ETag: components["headers"]["ETag"];
-                    "Cache-Control": components["headers"]["Cache-Control"];
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
-            400: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such record; No such route */
-            404: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description None of the accepted media types is offered */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests */
-            429: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": components["headers"]["Retry-After"];
-                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The server is overloaded; retry later */
-            503: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["Problem400"];
+            404: components["responses"]["Problem404"];
+            406: components["responses"]["Problem406"];
+            429: components["responses"]["Problem429"];
+            503: components["responses"]["Problem503"];
         };
     };
     replace_organisation: {
@@ -5196,26 +2475,13 @@ export interface operations {
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
-                /**
-                 * @description record id or slug
-                 * @example وكالة-وزارة-الداخلية-للأحوال-المدنية
-                 */
-                id: string;
+                /** @description record id or slug */
+                id: components["parameters"]["organisations.id"];
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "slug": "وكالة-وزارة-الداخلية-للأحوال-المدنية",
-                 *       "name": "وكالة وزارة الداخلية للأحوال المدنية",
-                 *       "kind": "agency",
-                 *       "country": "SA",
-                 *       "parent_id": "0196b2a0-7c00-7000-8000-000000000005",
-                 *       "aliases": []
-                 *     }
-                 */
                 "application/json": components["schemas"]["OrganisationWrite"];
             };
         };
@@ -5232,147 +2498,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "data": {
-                     *         "id": "0196b2a0-7c00-7000-8000-000000000004",
-                     *         "slug": "وكالة-وزارة-الداخلية-للأحوال-المدنية",
-                     *         "version": 1,
-                     *         "created_at": "2026-11-26T09:00:00.000Z",
-                     *         "updated_at": "2026-11-26T09:00:00.000Z",
-                     *         "name": "وكالة وزارة الداخلية للأحوال المدنية",
-                     *         "kind": "agency",
-                     *         "country": "SA",
-                     *         "parent_id": "0196b2a0-7c00-7000-8000-000000000005",
-                     *         "aliases": [],
-                     *         "members": [
-                     *           {
-                     *             "person_id": "0196b2a0-7c00-7000-8000-000000000002",
-                     *             "role": "المشرف على وكالة وزارة الداخلية للأحوال المدنية",
-                     *             "acting": null
-                     *           }
-                     *         ]
-                     *       }
-                     *     }
-                     */
                     "application/json": components["schemas"]["OrganisationResponse"];
                 };
             };
-            /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
-            400: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A valid bearer token is required */
-            401: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such record; No such route */
-            404: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The slug is already in use; The record is still referenced; A request with this idempotency key is still being processed */
-            409: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The record has changed since the given ETag */
-            412: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    ETag: components["headers"]["ETag"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The request body is too large */
-            413: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unsupported content type */
-            415: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A referenced record does not exist; A reference is not allowed; The idempotency key was used for a different request */
-            422: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description An If-Match header is required */
-            428: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests */
-            429: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": components["headers"]["Retry-After"];
-                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The server is overloaded; retry later */
-            503: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            412: components["responses"]["Problem412"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            428: components["responses"]["Problem428"];
+            429: components["responses"]["Problem429"];
+            503: components["responses"]["Problem503"];
         };
     };
     delete_organisation: {
@@ -5391,11 +2530,8 @@ export interface operations {
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
-                /**
-                 * @description record id or slug
-                 * @example وكالة-وزارة-الداخلية-للأحوال-المدنية
-                 */
-                id: string;
+                /** @description record id or slug */
+                id: components["parameters"]["organisations.id"];
             };
             cookie?: never;
         };
@@ -5412,111 +2548,16 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
-            400: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A valid bearer token is required */
-            401: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such record; No such route */
-            404: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The slug is already in use; The record is still referenced; A request with this idempotency key is still being processed */
-            409: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The record has changed since the given ETag */
-            412: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    ETag: components["headers"]["ETag"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The request body is too large */
-            413: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unsupported content type */
-            415: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description An If-Match header is required */
-            428: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests */
-            429: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": components["headers"]["Retry-After"];
-                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The server is overloaded; retry later */
-            503: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            412: components["responses"]["Problem412"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            428: components["responses"]["Problem428"];
+            429: components["responses"]["Problem429"];
+            503: components["responses"]["Problem503"];
         };
     };
     update_organisation: {
@@ -5535,22 +2576,14 @@ export interface operations {
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
-                /**
-                 * @description record id or slug
-                 * @example وكالة-وزارة-الداخلية-للأحوال-المدنية
-                 */
-                id: string;
+                /** @description record id or slug */
+                id: components["parameters"]["organisations.id"];
             };
             cookie?: never;
         };
         requestBody: {
             content: {
                 "application/merge-patch+json": components["schemas"]["OrganisationPatch"];
-                /**
-                 * @example {
-                 *       "name": "وكالة وزارة الداخلية للأحوال المدنية"
-                 *     }
-                 */
                 "application/json": components["schemas"]["OrganisationPatch"];
             };
         };
@@ -5567,181 +2600,36 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "data": {
-                     *         "id": "0196b2a0-7c00-7000-8000-000000000004",
-                     *         "slug": "وكالة-وزارة-الداخلية-للأحوال-المدنية",
-                     *         "version": 1,
-                     *         "created_at": "2026-11-26T09:00:00.000Z",
-                     *         "updated_at": "2026-11-26T09:00:00.000Z",
-                     *         "name": "وكالة وزارة الداخلية للأحوال المدنية",
-                     *         "kind": "agency",
-                     *         "country": "SA",
-                     *         "parent_id": "0196b2a0-7c00-7000-8000-000000000005",
-                     *         "aliases": [],
-                     *         "members": [
-                     *           {
-                     *             "person_id": "0196b2a0-7c00-7000-8000-000000000002",
-                     *             "role": "المشرف على وكالة وزارة الداخلية للأحوال المدنية",
-                     *             "acting": null
-                     *           }
-                     *         ]
-                     *       }
-                     *     }
-                     */
                     "application/json": components["schemas"]["OrganisationResponse"];
                 };
             };
-            /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
-            400: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A valid bearer token is required */
-            401: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such record; No such route */
-            404: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The slug is already in use; The record is still referenced; A request with this idempotency key is still being processed */
-            409: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The record has changed since the given ETag */
-            412: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    ETag: components["headers"]["ETag"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The request body is too large */
-            413: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unsupported content type */
-            415: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A referenced record does not exist; A reference is not allowed; The idempotency key was used for a different request */
-            422: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description An If-Match header is required */
-            428: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests */
-            429: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": components["headers"]["Retry-After"];
-                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The server is overloaded; retry later */
-            503: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            412: components["responses"]["Problem412"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            428: components["responses"]["Problem428"];
+            429: components["responses"]["Problem429"];
+            503: components["responses"]["Problem503"];
         };
     };
     list_meetings: {
         parameters: {
             query?: {
-                /**
-                 * @description Page size, 1–100
-                 * @example 20
-                 */
-                limit?: number;
-                /**
-                 * @description Opaque cursor from `meta.next_cursor`; only valid with the same sort
-                 * @example IjAxOTZiMmEwLTdjMDAtNzAwMC04MDAwLTAwMDAwMDAwMDAwNyI
-                 */
+                /** @description Page size, 1–100 */
+                limit?: components["parameters"]["limit"];
+                /** @description Opaque cursor from `meta.next_cursor`; only valid with the same sort */
                 cursor?: string;
-                /**
-                 * @description Comma list of sort keys, `-` for descending; `id` breaks ties. Default: newest first (`-id`). One of: id, starts_at, title, updated_at
-                 * @example -starts_at
-                 */
+                /** @description Comma list of sort keys, `-` for descending; `id` breaks ties. Default: newest first (`-id`). One of: id, starts_at, title, updated_at */
                 sort?: string;
-                /**
-                 * @description `filter[field]=value` (equality) or `filter[field][op]=value`. `in`/`nin` take a comma list, `null` takes true/false; `contains` is an exact substring match and `startswith` a prefix (letter case and marks count); dates are ISO 8601 (a date, or a date-time). Filters: `id` (eq ne in nin), `slug` (eq ne lt lte gt gte in nin contains startswith), `updated_at` (eq ne lt lte gt gte), `title` (eq ne lt lte gt gte in nin contains startswith), `status` (eq ne in nin), `starts_at` (eq ne lt lte gt gte null), `host` (eq ne in nin null), `participant` (eq ne in nin), `organisation` (eq ne in nin)
-                 * @example {
-                 *       "status": {
-                 *         "eq": "held"
-                 *       }
-                 *     }
-                 */
+                /** @description `filter[field]=value` (equality) or `filter[field][op]=value`. `in`/`nin` take a comma list, `null` takes true/false; `contains` is an exact substring match and `startswith` a prefix (letter case and marks count); dates are ISO 8601 (a date, or a date-time). Filters: `id` (eq ne in nin), `slug` (eq ne lt lte gt gte in nin contains startswith), `updated_at` (eq ne lt lte gt gte), `title` (eq ne lt lte gt gte in nin contains startswith), `status` (eq ne in nin), `starts_at` (eq ne lt lte gt gte null), `host` (eq ne in nin null), `participant` (eq ne in nin), `organisation` (eq ne in nin) */
                 filter?: {
                     id?: {
-                        /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
-                        eq?: string;
-                        /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
-                        ne?: string;
+                        eq?: components["schemas"]["RecordId"];
+                        ne?: components["schemas"]["RecordId"];
                         in?: string;
                         nin?: string;
                     };
@@ -5758,12 +2646,12 @@ export interface operations {
                         startswith?: string;
                     };
                     updated_at?: {
-                        eq?: string;
-                        ne?: string;
-                        lt?: string;
-                        lte?: string;
-                        gt?: string;
-                        gte?: string;
+                        eq?: components["schemas"]["DateOrDateTime"];
+                        ne?: components["schemas"]["DateOrDateTime"];
+                        lt?: components["schemas"]["DateOrDateTime"];
+                        lte?: components["schemas"]["DateOrDateTime"];
+                        gt?: components["schemas"]["DateOrDateTime"];
+                        gte?: components["schemas"]["DateOrDateTime"];
                     };
                     title?: {
                         eq?: string;
@@ -5786,82 +2674,52 @@ export interface operations {
                         nin?: string;
                     };
                     starts_at?: {
-                        eq?: string;
-                        ne?: string;
-                        lt?: string;
-                        lte?: string;
-                        gt?: string;
-                        gte?: string;
+                        eq?: components["schemas"]["DateOrDateTime"];
+                        ne?: components["schemas"]["DateOrDateTime"];
+                        lt?: components["schemas"]["DateOrDateTime"];
+                        lte?: components["schemas"]["DateOrDateTime"];
+                        gt?: components["schemas"]["DateOrDateTime"];
+                        gte?: components["schemas"]["DateOrDateTime"];
                         /** @enum {string} */
                         null?: "true" | "false";
                     };
                     host?: {
-                        /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
-                        eq?: string;
-                        /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
-                        ne?: string;
+                        eq?: components["schemas"]["RecordId"];
+                        ne?: components["schemas"]["RecordId"];
                         in?: string;
                         nin?: string;
                         /** @enum {string} */
                         null?: "true" | "false";
                     };
                     participant?: {
-                        /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
-                        eq?: string;
-                        /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
-                        ne?: string;
+                        eq?: components["schemas"]["RecordId"];
+                        ne?: components["schemas"]["RecordId"];
                         in?: string;
                         nin?: string;
                     };
                     organisation?: {
-                        /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
-                        eq?: string;
-                        /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
-                        ne?: string;
+                        eq?: components["schemas"]["RecordId"];
+                        ne?: components["schemas"]["RecordId"];
                         in?: string;
                         nin?: string;
                     };
                 };
-                /**
-                 * @description `false` skips `meta.total`, the count of matching rows
-                 * @example false
-                 */
-                count?: "true" | "false";
-                /**
-                 * @description Words to find, all of which must match, except common function words (في، من، الى، عن، ان، التي، الذي…): beside other words they are neither required nor ranked unless quoted; a query of them alone searches them all. Arabic is normalised (diacritics, tatweel, hamza forms of alef, ى/ي, ة/ه) and lightly stemmed (ال، و، بال… and common suffixes), so الداخليه finds الداخلية; a record holding a word as written (with or without ال، وال، بال، كال، فال، لل) ranks above one holding only another word of its stem. `"…"` matches a phrase; a trailing `*` a prefix. Other punctuation and FTS operators are treated as separators.
-                 * @example التعاون الأمني
-                 */
-                q?: string;
-                /**
-                 * @description Comma list of the fields to return (`id` is always there). One of: id, slug, version, created_at, updated_at, title, status, starts_at, date_text, location, summary, topics, outcomes, host_organisation_id, participants, organisation_ids, article_ids
-                 * @example id,slug,title,participants
-                 */
-                fields?: string;
-                /**
-                 * @description Comma list of the fields of embedded organisations (`id` is always there)
-                 * @example id,slug,version
-                 */
-                "fields[organisations]"?: string;
-                /**
-                 * @description Comma list of the fields of embedded people (`id` is always there)
-                 * @example id,slug,version
-                 */
-                "fields[people]"?: string;
-                /**
-                 * @description Comma list of the fields of embedded articles (`id` is always there)
-                 * @example id,slug,version
-                 */
-                "fields[articles]"?: string;
-                /**
-                 * @description Comma list of related records to embed. One of: host, participants.person, participants.organisation, organisations, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all.
-                 * @example host,participants.person
-                 */
-                include?: string;
-                /**
-                 * @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it
-                 * @example json
-                 */
-                format?: "json" | "jsonld" | "ninjs";
+                /** @description `false` skips `meta.total`, the count of matching rows */
+                count?: components["parameters"]["count"];
+                /** @description Words to find, all of which must match, except common function words (في، من، الى، عن، ان، التي، الذي…): beside other words they are neither required nor ranked unless quoted; a query of them alone searches them all. Arabic is normalised (diacritics, tatweel, hamza forms of alef, ى/ي, ة/ه) and lightly stemmed (ال، و، بال… and common suffixes), so الداخليه finds الداخلية; a record holding a word as written (with or without ال، وال، بال، كال، فال، لل) ranks above one holding only another word of its stem. `"…"` matches a phrase; a trailing `*` a prefix. Other punctuation and FTS operators are treated as separators. */
+                q?: components["parameters"]["q"];
+                /** @description Comma list of the fields to return (`id` is always there). One of: id, slug, version, created_at, updated_at, title, status, starts_at, date_text, location, summary, topics, outcomes, host_organisation_id, participants, organisation_ids, article_ids */
+                fields?: components["parameters"]["meetings.fields"];
+                /** @description Comma list of the fields of embedded organisations (`id` is always there) */
+                "fields[organisations]"?: components["parameters"]["fields.organisations"];
+                /** @description Comma list of the fields of embedded people (`id` is always there) */
+                "fields[people]"?: components["parameters"]["fields.people"];
+                /** @description Comma list of the fields of embedded articles (`id` is always there) */
+                "fields[articles]"?: components["parameters"]["fields.articles"];
+                /** @description Comma list of related records to embed. One of: host, participants.person, participants.organisation, organisations, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. */
+                include?: components["parameters"]["meetings.include"];
+                /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
+                format?: components["parameters"]["format"];
             };
             header?: {
                 /**
@@ -5893,230 +2751,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "data": [
-                     *         {
-                     *           "id": "0196b2a0-7c00-7000-8000-000000000007",
-                     *           "slug": "العدواني-بحث-مع-وفد-من-الداخلية-السعودية-تعزيز",
-                     *           "version": 1,
-                     *           "created_at": "2026-11-26T09:00:00.000Z",
-                     *           "updated_at": "2026-11-26T09:00:00.000Z",
-                     *           "title": "العدواني بحث مع وفد من «الداخلية» السعودية تعزيز التعاون الأمني وتبادل الخبرات",
-                     *           "status": "held",
-                     *           "starts_at": null,
-                     *           "date_text": "أمس الأربعاء",
-                     *           "location": "مقر وزارة الداخلية",
-                     *           "summary": "عقد وكيل وزارة الداخلية الكويتي المؤقت اللواء علي العدواني اجتماعًا مع وفد رفيع المستوى من وزارة الداخلية السعودية أمس الأربعاء لمناقشة سبل تعزيز التعاون الأمني وتبادل الخبرات في المجالات الإدارية والتقنية.",
-                     *           "topics": [
-                     *             "تعزيز التعاون الأمني",
-                     *             "تبادل الخبرات في المجالات الإدارية والتقنية",
-                     *             "الإجراءات المتعلقة بتقديم الخدمات للمواطنين",
-                     *             "مكافحة الإرهاب",
-                     *             "الجريمة المنظمة",
-                     *             "التهريب",
-                     *             "تبادل المعلومات والخبرات في مجال تطوير الأنظمة الإدارية والتقنية المستخدمة في عمل وزارة الداخلية",
-                     *             "سبل تفعيل مسارات التعاون الخليجي المشترك في المجالات الأمنية والإدارية"
-                     *           ],
-                     *           "outcomes": [
-                     *             "التوصل إلى عدد من التفاهمات التي ستساهم في تعزيز التعاون الثنائي بين البلدين",
-                     *             "من المتوقع أن يتم تشكيل لجان فنية مشتركة بين الكويت والسعودية لمتابعة تنفيذ التفاهمات التي تم التوصل إليها خلال الاجتماع",
-                     *             "سيتم التركيز على تطوير برامج تدريبية مشتركة للعاملين في وزارة الداخلية في كلا البلدين"
-                     *           ],
-                     *           "host_organisation_id": "0196b2a0-7c00-7000-8000-000000000006",
-                     *           "participants": [
-                     *             {
-                     *               "person_id": "0196b2a0-7c00-7000-8000-000000000003",
-                     *               "organisation_id": "0196b2a0-7c00-7000-8000-000000000006",
-                     *               "role": "host"
-                     *             },
-                     *             {
-                     *               "person_id": "0196b2a0-7c00-7000-8000-000000000002",
-                     *               "organisation_id": "0196b2a0-7c00-7000-8000-000000000005",
-                     *               "role": "guest"
-                     *             }
-                     *           ],
-                     *           "organisation_ids": [
-                     *             "0196b2a0-7c00-7000-8000-000000000006",
-                     *             "0196b2a0-7c00-7000-8000-000000000005",
-                     *             "0196b2a0-7c00-7000-8000-000000000004"
-                     *           ],
-                     *           "article_ids": [
-                     *             "0196b2a0-7c00-7000-8000-000000000001"
-                     *           ]
-                     *         }
-                     *       ],
-                     *       "meta": {
-                     *         "limit": 20,
-                     *         "next_cursor": null,
-                     *         "total": 1
-                     *       },
-                     *       "links": {
-                     *         "self": "/v1/meetings",
-                     *         "next": null
-                     *       }
-                     *     }
-                     */
                     "application/json": components["schemas"]["MeetingList"];
-                    /**
-                     * @example {
-                     *       "@context": "https://schema.org",
-                     *       "@type": "ItemList",
-                     *       "url": "http://127.0.0.1:3000/v1/meetings",
-                     *       "numberOfItems": 1,
-                     *       "itemListElement": [
-                     *         {
-                     *           "@type": "ListItem",
-                     *           "position": 1,
-                     *           "item": {
-                     *             "@type": "Event",
-                     *             "@id": "http://127.0.0.1:3000/v1/meetings/0196b2a0-7c00-7000-8000-000000000007",
-                     *             "url": "http://127.0.0.1:3000/v1/meetings/0196b2a0-7c00-7000-8000-000000000007",
-                     *             "identifier": "العدواني-بحث-مع-وفد-من-الداخلية-السعودية-تعزيز",
-                     *             "dateCreated": "2026-11-26T09:00:00.000Z",
-                     *             "dateModified": "2026-11-26T09:00:00.000Z",
-                     *             "name": "العدواني بحث مع وفد من «الداخلية» السعودية تعزيز التعاون الأمني وتبادل الخبرات",
-                     *             "description": "عقد وكيل وزارة الداخلية الكويتي المؤقت اللواء علي العدواني اجتماعًا مع وفد رفيع المستوى من وزارة الداخلية السعودية أمس الأربعاء لمناقشة سبل تعزيز التعاون الأمني وتبادل الخبرات في المجالات الإدارية والتقنية.",
-                     *             "eventStatus": "https://schema.org/EventScheduled",
-                     *             "location": {
-                     *               "@type": "Place",
-                     *               "name": "مقر وزارة الداخلية"
-                     *             },
-                     *             "organizer": {
-                     *               "@type": "Organization",
-                     *               "@id": "http://127.0.0.1:3000/v1/organisations/0196b2a0-7c00-7000-8000-000000000006",
-                     *               "name": "وزارة الداخلية الكويتية"
-                     *             },
-                     *             "attendee": [
-                     *               {
-                     *                 "@type": "Person",
-                     *                 "@id": "http://127.0.0.1:3000/v1/people/0196b2a0-7c00-7000-8000-000000000003",
-                     *                 "name": "علي العدواني"
-                     *               },
-                     *               {
-                     *                 "@type": "Person",
-                     *                 "@id": "http://127.0.0.1:3000/v1/people/0196b2a0-7c00-7000-8000-000000000002",
-                     *                 "name": "صالح المربع"
-                     *               },
-                     *               {
-                     *                 "@type": "Organization",
-                     *                 "@id": "http://127.0.0.1:3000/v1/organisations/0196b2a0-7c00-7000-8000-000000000006",
-                     *                 "name": "وزارة الداخلية الكويتية"
-                     *               },
-                     *               {
-                     *                 "@type": "Organization",
-                     *                 "@id": "http://127.0.0.1:3000/v1/organisations/0196b2a0-7c00-7000-8000-000000000005",
-                     *                 "name": "وزارة الداخلية السعودية"
-                     *               },
-                     *               {
-                     *                 "@type": "Organization",
-                     *                 "@id": "http://127.0.0.1:3000/v1/organisations/0196b2a0-7c00-7000-8000-000000000004",
-                     *                 "name": "وكالة وزارة الداخلية للأحوال المدنية"
-                     *               }
-                     *             ],
-                     *             "about": [
-                     *               {
-                     *                 "@type": "Thing",
-                     *                 "name": "تعزيز التعاون الأمني"
-                     *               },
-                     *               {
-                     *                 "@type": "Thing",
-                     *                 "name": "تبادل الخبرات في المجالات الإدارية والتقنية"
-                     *               },
-                     *               {
-                     *                 "@type": "Thing",
-                     *                 "name": "الإجراءات المتعلقة بتقديم الخدمات للمواطنين"
-                     *               },
-                     *               {
-                     *                 "@type": "Thing",
-                     *                 "name": "مكافحة الإرهاب"
-                     *               },
-                     *               {
-                     *                 "@type": "Thing",
-                     *                 "name": "الجريمة المنظمة"
-                     *               },
-                     *               {
-                     *                 "@type": "Thing",
-                     *                 "name": "التهريب"
-                     *               },
-                     *               {
-                     *                 "@type": "Thing",
-                     *                 "name": "تبادل المعلومات والخبرات في مجال تطوير الأنظمة الإدارية والتقنية المستخدمة في عمل وزارة الداخلية"
-                     *               },
-                     *               {
-                     *                 "@type": "Thing",
-                     *                 "name": "سبل تفعيل مسارات التعاون الخليجي المشترك في المجالات الأمنية والإدارية"
-                     *               }
-                     *             ],
-                     *             "subjectOf": [
-                     *               {
-                     *                 "@type": "NewsArticle",
-                     *                 "@id": "http://127.0.0.1:3000/v1/articles/0196b2a0-7c00-7000-8000-000000000001",
-                     *                 "name": "العدواني بحث مع وفد من «الداخلية» السعودية تعزيز التعاون الأمني وتبادل الخبرات"
-                     *               }
-                     *             ]
-                     *           }
-                     *         }
-                     *       ]
-                     *     }
-                     */
                     "application/ld+json": components["schemas"]["JsonLd"];
                 };
             };
-            /** @description Not modified: the copy the client holds is current */
-            304: {
-                headers: {
-                    ETag: components["headers"]["ETag"];
-                    "Cache-Control": components["headers"]["Cache-Control"];
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
-            400: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description None of the accepted media types is offered */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests */
-            429: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": components["headers"]["Retry-After"];
-                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The server is overloaded; retry later */
-            503: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["Problem400"];
+            406: components["responses"]["Problem406"];
+            429: components["responses"]["Problem429"];
+            503: components["responses"]["Problem503"];
         };
     };
     create_meeting: {
@@ -6139,50 +2782,6 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "slug": "العدواني-بحث-مع-وفد-من-الداخلية-السعودية-تعزيز",
-                 *       "title": "العدواني بحث مع وفد من «الداخلية» السعودية تعزيز التعاون الأمني وتبادل الخبرات",
-                 *       "status": "held",
-                 *       "starts_at": null,
-                 *       "date_text": "أمس الأربعاء",
-                 *       "location": "مقر وزارة الداخلية",
-                 *       "summary": "عقد وكيل وزارة الداخلية الكويتي المؤقت اللواء علي العدواني اجتماعًا مع وفد رفيع المستوى من وزارة الداخلية السعودية أمس الأربعاء لمناقشة سبل تعزيز التعاون الأمني وتبادل الخبرات في المجالات الإدارية والتقنية.",
-                 *       "topics": [
-                 *         "تعزيز التعاون الأمني",
-                 *         "تبادل الخبرات في المجالات الإدارية والتقنية",
-                 *         "الإجراءات المتعلقة بتقديم الخدمات للمواطنين",
-                 *         "مكافحة الإرهاب",
-                 *         "الجريمة المنظمة",
-                 *         "التهريب",
-                 *         "تبادل المعلومات والخبرات في مجال تطوير الأنظمة الإدارية والتقنية المستخدمة في عمل وزارة الداخلية",
-                 *         "سبل تفعيل مسارات التعاون الخليجي المشترك في المجالات الأمنية والإدارية"
-                 *       ],
-                 *       "outcomes": [
-                 *         "التوصل إلى عدد من التفاهمات التي ستساهم في تعزيز التعاون الثنائي بين البلدين",
-                 *         "من المتوقع أن يتم تشكيل لجان فنية مشتركة بين الكويت والسعودية لمتابعة تنفيذ التفاهمات التي تم التوصل إليها خلال الاجتماع",
-                 *         "سيتم التركيز على تطوير برامج تدريبية مشتركة للعاملين في وزارة الداخلية في كلا البلدين"
-                 *       ],
-                 *       "host_organisation_id": "0196b2a0-7c00-7000-8000-000000000006",
-                 *       "participants": [
-                 *         {
-                 *           "person_id": "0196b2a0-7c00-7000-8000-000000000003",
-                 *           "organisation_id": "0196b2a0-7c00-7000-8000-000000000006",
-                 *           "role": "host"
-                 *         },
-                 *         {
-                 *           "person_id": "0196b2a0-7c00-7000-8000-000000000002",
-                 *           "organisation_id": "0196b2a0-7c00-7000-8000-000000000005",
-                 *           "role": "guest"
-                 *         }
-                 *       ],
-                 *       "organisation_ids": [
-                 *         "0196b2a0-7c00-7000-8000-000000000006",
-                 *         "0196b2a0-7c00-7000-8000-000000000005",
-                 *         "0196b2a0-7c00-7000-8000-000000000004"
-                 *       ]
-                 *     }
-                 */
                 "application/json": components["schemas"]["MeetingWrite"];
             };
         };
@@ -6201,181 +2800,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "data": {
-                     *         "id": "0196b2a0-7c00-7000-8000-000000000007",
-                     *         "slug": "العدواني-بحث-مع-وفد-من-الداخلية-السعودية-تعزيز",
-                     *         "version": 1,
-                     *         "created_at": "2026-11-26T09:00:00.000Z",
-                     *         "updated_at": "2026-11-26T09:00:00.000Z",
-                     *         "title": "العدواني بحث مع وفد من «الداخلية» السعودية تعزيز التعاون الأمني وتبادل الخبرات",
-                     *         "status": "held",
-                     *         "starts_at": null,
-                     *         "date_text": "أمس الأربعاء",
-                     *         "location": "مقر وزارة الداخلية",
-                     *         "summary": "عقد وكيل وزارة الداخلية الكويتي المؤقت اللواء علي العدواني اجتماعًا مع وفد رفيع المستوى من وزارة الداخلية السعودية أمس الأربعاء لمناقشة سبل تعزيز التعاون الأمني وتبادل الخبرات في المجالات الإدارية والتقنية.",
-                     *         "topics": [
-                     *           "تعزيز التعاون الأمني",
-                     *           "تبادل الخبرات في المجالات الإدارية والتقنية",
-                     *           "الإجراءات المتعلقة بتقديم الخدمات للمواطنين",
-                     *           "مكافحة الإرهاب",
-                     *           "الجريمة المنظمة",
-                     *           "التهريب",
-                     *           "تبادل المعلومات والخبرات في مجال تطوير الأنظمة الإدارية والتقنية المستخدمة في عمل وزارة الداخلية",
-                     *           "سبل تفعيل مسارات التعاون الخليجي المشترك في المجالات الأمنية والإدارية"
-                     *         ],
-                     *         "outcomes": [
-                     *           "التوصل إلى عدد من التفاهمات التي ستساهم في تعزيز التعاون الثنائي بين البلدين",
-                     *           "من المتوقع أن يتم تشكيل لجان فنية مشتركة بين الكويت والسعودية لمتابعة تنفيذ التفاهمات التي تم التوصل إليها خلال الاجتماع",
-                     *           "سيتم التركيز على تطوير برامج تدريبية مشتركة للعاملين في وزارة الداخلية في كلا البلدين"
-                     *         ],
-                     *         "host_organisation_id": "0196b2a0-7c00-7000-8000-000000000006",
-                     *         "participants": [
-                     *           {
-                     *             "person_id": "0196b2a0-7c00-7000-8000-000000000003",
-                     *             "organisation_id": "0196b2a0-7c00-7000-8000-000000000006",
-                     *             "role": "host"
-                     *           },
-                     *           {
-                     *             "person_id": "0196b2a0-7c00-7000-8000-000000000002",
-                     *             "organisation_id": "0196b2a0-7c00-7000-8000-000000000005",
-                     *             "role": "guest"
-                     *           }
-                     *         ],
-                     *         "organisation_ids": [
-                     *           "0196b2a0-7c00-7000-8000-000000000006",
-                     *           "0196b2a0-7c00-7000-8000-000000000005",
-                     *           "0196b2a0-7c00-7000-8000-000000000004"
-                     *         ],
-                     *         "article_ids": [
-                     *           "0196b2a0-7c00-7000-8000-000000000001"
-                     *         ]
-                     *       }
-                     *     }
-                     */
                     "application/json": components["schemas"]["MeetingResponse"];
                 };
             };
-            /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
-            400: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A valid bearer token is required */
-            401: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The slug is already in use; The record is still referenced; A request with this idempotency key is still being processed */
-            409: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The request body is too large */
-            413: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unsupported content type */
-            415: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A referenced record does not exist; A reference is not allowed; The idempotency key was used for a different request */
-            422: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests */
-            429: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": components["headers"]["Retry-After"];
-                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The server is overloaded; retry later */
-            503: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            503: components["responses"]["Problem503"];
         };
     };
     get_meeting: {
         parameters: {
             query?: {
-                /**
-                 * @description Comma list of the fields to return (`id` is always there). One of: id, slug, version, created_at, updated_at, title, status, starts_at, date_text, location, summary, topics, outcomes, host_organisation_id, participants, organisation_ids, article_ids
-                 * @example id,slug,title,participants
-                 */
-                fields?: string;
-                /**
-                 * @description Comma list of the fields of embedded organisations (`id` is always there)
-                 * @example id,slug,version
-                 */
-                "fields[organisations]"?: string;
-                /**
-                 * @description Comma list of the fields of embedded people (`id` is always there)
-                 * @example id,slug,version
-                 */
-                "fields[people]"?: string;
-                /**
-                 * @description Comma list of the fields of embedded articles (`id` is always there)
-                 * @example id,slug,version
-                 */
-                "fields[articles]"?: string;
-                /**
-                 * @description Comma list of related records to embed. One of: host, participants.person, participants.organisation, organisations, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all.
-                 * @example host,participants.person
-                 */
-                include?: string;
-                /**
-                 * @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it
-                 * @example json
-                 */
-                format?: "json" | "jsonld" | "ninjs";
+                /** @description Comma list of the fields to return (`id` is always there). One of: id, slug, version, created_at, updated_at, title, status, starts_at, date_text, location, summary, topics, outcomes, host_organisation_id, participants, organisation_ids, article_ids */
+                fields?: components["parameters"]["meetings.fields"];
+                /** @description Comma list of the fields of embedded organisations (`id` is always there) */
+                "fields[organisations]"?: components["parameters"]["fields.organisations"];
+                /** @description Comma list of the fields of embedded people (`id` is always there) */
+                "fields[people]"?: components["parameters"]["fields.people"];
+                /** @description Comma list of the fields of embedded articles (`id` is always there) */
+                "fields[articles]"?: components["parameters"]["fields.articles"];
+                /** @description Comma list of related records to embed. One of: host, participants.person, participants.organisation, organisations, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. */
+                include?: components["parameters"]["meetings.include"];
+                /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
+                format?: components["parameters"]["format"];
             };
             header?: {
                 /**
@@ -6390,11 +2842,8 @@ export interface operations {
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path: {
-                /**
-                 * @description record id or slug
-                 * @example العدواني-بحث-مع-وفد-من-الداخلية-السعودية-تعزيز
-                 */
-                id: string;
+                /** @description record id or slug */
+                id: components["parameters"]["meetings.id"];
             };
             cookie?: never;
         };
@@ -6412,218 +2861,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "data": {
-                     *         "id": "0196b2a0-7c00-7000-8000-000000000007",
-                     *         "slug": "العدواني-بحث-مع-وفد-من-الداخلية-السعودية-تعزيز",
-                     *         "version": 1,
-                     *         "created_at": "2026-11-26T09:00:00.000Z",
-                     *         "updated_at": "2026-11-26T09:00:00.000Z",
-                     *         "title": "العدواني بحث مع وفد من «الداخلية» السعودية تعزيز التعاون الأمني وتبادل الخبرات",
-                     *         "status": "held",
-                     *         "starts_at": null,
-                     *         "date_text": "أمس الأربعاء",
-                     *         "location": "مقر وزارة الداخلية",
-                     *         "summary": "عقد وكيل وزارة الداخلية الكويتي المؤقت اللواء علي العدواني اجتماعًا مع وفد رفيع المستوى من وزارة الداخلية السعودية أمس الأربعاء لمناقشة سبل تعزيز التعاون الأمني وتبادل الخبرات في المجالات الإدارية والتقنية.",
-                     *         "topics": [
-                     *           "تعزيز التعاون الأمني",
-                     *           "تبادل الخبرات في المجالات الإدارية والتقنية",
-                     *           "الإجراءات المتعلقة بتقديم الخدمات للمواطنين",
-                     *           "مكافحة الإرهاب",
-                     *           "الجريمة المنظمة",
-                     *           "التهريب",
-                     *           "تبادل المعلومات والخبرات في مجال تطوير الأنظمة الإدارية والتقنية المستخدمة في عمل وزارة الداخلية",
-                     *           "سبل تفعيل مسارات التعاون الخليجي المشترك في المجالات الأمنية والإدارية"
-                     *         ],
-                     *         "outcomes": [
-                     *           "التوصل إلى عدد من التفاهمات التي ستساهم في تعزيز التعاون الثنائي بين البلدين",
-                     *           "من المتوقع أن يتم تشكيل لجان فنية مشتركة بين الكويت والسعودية لمتابعة تنفيذ التفاهمات التي تم التوصل إليها خلال الاجتماع",
-                     *           "سيتم التركيز على تطوير برامج تدريبية مشتركة للعاملين في وزارة الداخلية في كلا البلدين"
-                     *         ],
-                     *         "host_organisation_id": "0196b2a0-7c00-7000-8000-000000000006",
-                     *         "participants": [
-                     *           {
-                     *             "person_id": "0196b2a0-7c00-7000-8000-000000000003",
-                     *             "organisation_id": "0196b2a0-7c00-7000-8000-000000000006",
-                     *             "role": "host"
-                     *           },
-                     *           {
-                     *             "person_id": "0196b2a0-7c00-7000-8000-000000000002",
-                     *             "organisation_id": "0196b2a0-7c00-7000-8000-000000000005",
-                     *             "role": "guest"
-                     *           }
-                     *         ],
-                     *         "organisation_ids": [
-                     *           "0196b2a0-7c00-7000-8000-000000000006",
-                     *           "0196b2a0-7c00-7000-8000-000000000005",
-                     *           "0196b2a0-7c00-7000-8000-000000000004"
-                     *         ],
-                     *         "article_ids": [
-                     *           "0196b2a0-7c00-7000-8000-000000000001"
-                     *         ]
-                     *       }
-                     *     }
-                     */
                     "application/json": components["schemas"]["MeetingViewResponse"];
-                    /**
-                     * @example {
-                     *       "@context": "https://schema.org",
-                     *       "@type": "Event",
-                     *       "@id": "http://127.0.0.1:3000/v1/meetings/0196b2a0-7c00-7000-8000-000000000007",
-                     *       "url": "http://127.0.0.1:3000/v1/meetings/0196b2a0-7c00-7000-8000-000000000007",
-                     *       "identifier": "العدواني-بحث-مع-وفد-من-الداخلية-السعودية-تعزيز",
-                     *       "dateCreated": "2026-11-26T09:00:00.000Z",
-                     *       "dateModified": "2026-11-26T09:00:00.000Z",
-                     *       "name": "العدواني بحث مع وفد من «الداخلية» السعودية تعزيز التعاون الأمني وتبادل الخبرات",
-                     *       "description": "عقد وكيل وزارة الداخلية الكويتي المؤقت اللواء علي العدواني اجتماعًا مع وفد رفيع المستوى من وزارة الداخلية السعودية أمس الأربعاء لمناقشة سبل تعزيز التعاون الأمني وتبادل الخبرات في المجالات الإدارية والتقنية.",
-                     *       "eventStatus": "https://schema.org/EventScheduled",
-                     *       "location": {
-                     *         "@type": "Place",
-                     *         "name": "مقر وزارة الداخلية"
-                     *       },
-                     *       "organizer": {
-                     *         "@type": "Organization",
-                     *         "@id": "http://127.0.0.1:3000/v1/organisations/0196b2a0-7c00-7000-8000-000000000006",
-                     *         "name": "وزارة الداخلية الكويتية"
-                     *       },
-                     *       "attendee": [
-                     *         {
-                     *           "@type": "Person",
-                     *           "@id": "http://127.0.0.1:3000/v1/people/0196b2a0-7c00-7000-8000-000000000003",
-                     *           "name": "علي العدواني"
-                     *         },
-                     *         {
-                     *           "@type": "Person",
-                     *           "@id": "http://127.0.0.1:3000/v1/people/0196b2a0-7c00-7000-8000-000000000002",
-                     *           "name": "صالح المربع"
-                     *         },
-                     *         {
-                     *           "@type": "Organization",
-                     *           "@id": "http://127.0.0.1:3000/v1/organisations/0196b2a0-7c00-7000-8000-000000000006",
-                     *           "name": "وزارة الداخلية الكويتية"
-                     *         },
-                     *         {
-                     *           "@type": "Organization",
-                     *           "@id": "http://127.0.0.1:3000/v1/organisations/0196b2a0-7c00-7000-8000-000000000005",
-                     *           "name": "وزارة الداخلية السعودية"
-                     *         },
-                     *         {
-                     *           "@type": "Organization",
-                     *           "@id": "http://127.0.0.1:3000/v1/organisations/0196b2a0-7c00-7000-8000-000000000004",
-                     *           "name": "وكالة وزارة الداخلية للأحوال المدنية"
-                     *         }
-                     *       ],
-                     *       "about": [
-                     *         {
-                     *           "@type": "Thing",
-                     *           "name": "تعزيز التعاون الأمني"
-                     *         },
-                     *         {
-                     *           "@type": "Thing",
-                     *           "name": "تبادل الخبرات في المجالات الإدارية والتقنية"
-                     *         },
-                     *         {
-                     *           "@type": "Thing",
-                     *           "name": "الإجراءات المتعلقة بتقديم الخدمات للمواطنين"
-                     *         },
-                     *         {
-                     *           "@type": "Thing",
-                     *           "name": "مكافحة الإرهاب"
-                     *         },
-                     *         {
-                     *           "@type": "Thing",
-                     *           "name": "الجريمة المنظمة"
-                     *         },
-                     *         {
-                     *           "@type": "Thing",
-                     *           "name": "التهريب"
-                     *         },
-                     *         {
-                     *           "@type": "Thing",
-                     *           "name": "تبادل المعلومات والخبرات في مجال تطوير الأنظمة الإدارية والتقنية المستخدمة في عمل وزارة الداخلية"
-                     *         },
-                     *         {
-                     *           "@type": "Thing",
-                     *           "name": "سبل تفعيل مسارات التعاون الخليجي المشترك في المجالات الأمنية والإدارية"
-                     *         }
-                     *       ],
-                     *       "subjectOf": [
-                     *         {
-                     *           "@type": "NewsArticle",
-                     *           "@id": "http://127.0.0.1:3000/v1/articles/0196b2a0-7c00-7000-8000-000000000001",
-                     *           "name": "العدواني بحث مع وفد من «الداخلية» السعودية تعزيز التعاون الأمني وتبادل الخبرات"
-                     *         }
-                     *       ]
-                     *     }
-                     */
                     "application/ld+json": components["schemas"]["JsonLd"];
                 };
             };
-            /** @description Not modified: the copy the client holds is current */
-            304: {
-                headers: {
-                    ETag: components["headers"]["ETag"];
-                    "Cache-Control": components["headers"]["Cache-Control"];
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
-            400: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such record; No such route */
-            404: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description None of the accepted media types is offered */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests */
-            429: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": components["headers"]["Retry-After"];
-                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The server is overloaded; retry later */
-            503: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["Problem400"];
+            404: components["responses"]["Problem404"];
+            406: components["responses"]["Problem406"];
+            429: components["responses"]["Problem429"];
+            503: components["responses"]["Problem503"];
         };
     };
     replace_meeting: {
@@ -6642,60 +2889,13 @@ export interface operations {
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
-                /**
-                 * @description record id or slug
-                 * @example العدواني-بحث-مع-وفد-من-الداخلية-السعودية-تعزيز
-                 */
-                id: string;
+                /** @description record id or slug */
+                id: components["parameters"]["meetings.id"];
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "slug": "العدواني-بحث-مع-وفد-من-الداخلية-السعودية-تعزيز",
-                 *       "title": "العدواني بحث مع وفد من «الداخلية» السعودية تعزيز التعاون الأمني وتبادل الخبرات",
-                 *       "status": "held",
-                 *       "starts_at": null,
-                 *       "date_text": "أمس الأربعاء",
-                 *       "location": "مقر وزارة الداخلية",
-                 *       "summary": "عقد وكيل وزارة الداخلية الكويتي المؤقت اللواء علي العدواني اجتماعًا مع وفد رفيع المستوى من وزارة الداخلية السعودية أمس الأربعاء لمناقشة سبل تعزيز التعاون الأمني وتبادل الخبرات في المجالات الإدارية والتقنية.",
-                 *       "topics": [
-                 *         "تعزيز التعاون الأمني",
-                 *         "تبادل الخبرات في المجالات الإدارية والتقنية",
-                 *         "الإجراءات المتعلقة بتقديم الخدمات للمواطنين",
-                 *         "مكافحة الإرهاب",
-                 *         "الجريمة المنظمة",
-                 *         "التهريب",
-                 *         "تبادل المعلومات والخبرات في مجال تطوير الأنظمة الإدارية والتقنية المستخدمة في عمل وزارة الداخلية",
-                 *         "سبل تفعيل مسارات التعاون الخليجي المشترك في المجالات الأمنية والإدارية"
-                 *       ],
-                 *       "outcomes": [
-                 *         "التوصل إلى عدد من التفاهمات التي ستساهم في تعزيز التعاون الثنائي بين البلدين",
-                 *         "من المتوقع أن يتم تشكيل لجان فنية مشتركة بين الكويت والسعودية لمتابعة تنفيذ التفاهمات التي تم التوصل إليها خلال الاجتماع",
-                 *         "سيتم التركيز على تطوير برامج تدريبية مشتركة للعاملين في وزارة الداخلية في كلا البلدين"
-                 *       ],
-                 *       "host_organisation_id": "0196b2a0-7c00-7000-8000-000000000006",
-                 *       "participants": [
-                 *         {
-                 *           "person_id": "0196b2a0-7c00-7000-8000-000000000003",
-                 *           "organisation_id": "0196b2a0-7c00-7000-8000-000000000006",
-                 *           "role": "host"
-                 *         },
-                 *         {
-                 *           "person_id": "0196b2a0-7c00-7000-8000-000000000002",
-                 *           "organisation_id": "0196b2a0-7c00-7000-8000-000000000005",
-                 *           "role": "guest"
-                 *         }
-                 *       ],
-                 *       "organisation_ids": [
-                 *         "0196b2a0-7c00-7000-8000-000000000006",
-                 *         "0196b2a0-7c00-7000-8000-000000000005",
-                 *         "0196b2a0-7c00-7000-8000-000000000004"
-                 *       ]
-                 *     }
-                 */
                 "application/json": components["schemas"]["MeetingWrite"];
             };
         };
@@ -6712,177 +2912,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "data": {
-                     *         "id": "0196b2a0-7c00-7000-8000-000000000007",
-                     *         "slug": "العدواني-بحث-مع-وفد-من-الداخلية-السعودية-تعزيز",
-                     *         "version": 1,
-                     *         "created_at": "2026-11-26T09:00:00.000Z",
-                     *         "updated_at": "2026-11-26T09:00:00.000Z",
-                     *         "title": "العدواني بحث مع وفد من «الداخلية» السعودية تعزيز التعاون الأمني وتبادل الخبرات",
-                     *         "status": "held",
-                     *         "starts_at": null,
-                     *         "date_text": "أمس الأربعاء",
-                     *         "location": "مقر وزارة الداخلية",
-                     *         "summary": "عقد وكيل وزارة الداخلية الكويتي المؤقت اللواء علي العدواني اجتماعًا مع وفد رفيع المستوى من وزارة الداخلية السعودية أمس الأربعاء لمناقشة سبل تعزيز التعاون الأمني وتبادل الخبرات في المجالات الإدارية والتقنية.",
-                     *         "topics": [
-                     *           "تعزيز التعاون الأمني",
-                     *           "تبادل الخبرات في المجالات الإدارية والتقنية",
-                     *           "الإجراءات المتعلقة بتقديم الخدمات للمواطنين",
-                     *           "مكافحة الإرهاب",
-                     *           "الجريمة المنظمة",
-                     *           "التهريب",
-                     *           "تبادل المعلومات والخبرات في مجال تطوير الأنظمة الإدارية والتقنية المستخدمة في عمل وزارة الداخلية",
-                     *           "سبل تفعيل مسارات التعاون الخليجي المشترك في المجالات الأمنية والإدارية"
-                     *         ],
-                     *         "outcomes": [
-                     *           "التوصل إلى عدد من التفاهمات التي ستساهم في تعزيز التعاون الثنائي بين البلدين",
-                     *           "من المتوقع أن يتم تشكيل لجان فنية مشتركة بين الكويت والسعودية لمتابعة تنفيذ التفاهمات التي تم التوصل إليها خلال الاجتماع",
-                     *           "سيتم التركيز على تطوير برامج تدريبية مشتركة للعاملين في وزارة الداخلية في كلا البلدين"
-                     *         ],
-                     *         "host_organisation_id": "0196b2a0-7c00-7000-8000-000000000006",
-                     *         "participants": [
-                     *           {
-                     *             "person_id": "0196b2a0-7c00-7000-8000-000000000003",
-                     *             "organisation_id": "0196b2a0-7c00-7000-8000-000000000006",
-                     *             "role": "host"
-                     *           },
-                     *           {
-                     *             "person_id": "0196b2a0-7c00-7000-8000-000000000002",
-                     *             "organisation_id": "0196b2a0-7c00-7000-8000-000000000005",
-                     *             "role": "guest"
-                     *           }
-                     *         ],
-                     *         "organisation_ids": [
-                     *           "0196b2a0-7c00-7000-8000-000000000006",
-                     *           "0196b2a0-7c00-7000-8000-000000000005",
-                     *           "0196b2a0-7c00-7000-8000-000000000004"
-                     *         ],
-                     *         "article_ids": [
-                     *           "0196b2a0-7c00-7000-8000-000000000001"
-                     *         ]
-                     *       }
-                     *     }
-                     */
                     "application/json": components["schemas"]["MeetingResponse"];
                 };
             };
-            /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
-            400: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A valid bearer token is required */
-            401: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such record; No such route */
-            404: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The slug is already in use; The record is still referenced; A request with this idempotency key is still being processed */
-            409: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The record has changed since the given ETag */
-            412: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    ETag: components["headers"]["ETag"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The request body is too large */
-            413: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unsupported content type */
-            415: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A referenced record does not exist; A reference is not allowed; The idempotency key was used for a different request */
-            422: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description An If-Match header is required */
-            428: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests */
-            429: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": components["headers"]["Retry-After"];
-                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The server is overloaded; retry later */
-            503: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            412: components["responses"]["Problem412"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            428: components["responses"]["Problem428"];
+            429: components["responses"]["Problem429"];
+            503: components["responses"]["Problem503"];
         };
     };
     delete_meeting: {
@@ -6901,11 +2944,8 @@ export interface operations {
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
-                /**
-                 * @description record id or slug
-                 * @example العدواني-بحث-مع-وفد-من-الداخلية-السعودية-تعزيز
-                 */
-                id: string;
+                /** @description record id or slug */
+                id: components["parameters"]["meetings.id"];
             };
             cookie?: never;
         };
@@ -6922,111 +2962,16 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
-            400: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A valid bearer token is required */
-            401: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such record; No such route */
-            404: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The slug is already in use; The record is still referenced; A request with this idempotency key is still being processed */
-            409: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The record has changed since the given ETag */
-            412: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    ETag: components["headers"]["ETag"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The request body is too large */
-            413: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unsupported content type */
-            415: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description An If-Match header is required */
-            428: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests */
-            429: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": components["headers"]["Retry-After"];
-                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The server is overloaded; retry later */
-            503: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            412: components["responses"]["Problem412"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            428: components["responses"]["Problem428"];
+            429: components["responses"]["Problem429"];
+            503: components["responses"]["Problem503"];
         };
     };
     update_meeting: {
@@ -7045,22 +2990,14 @@ export interface operations {
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
-                /**
-                 * @description record id or slug
-                 * @example العدواني-بحث-مع-وفد-من-الداخلية-السعودية-تعزيز
-                 */
-                id: string;
+                /** @description record id or slug */
+                id: components["parameters"]["meetings.id"];
             };
             cookie?: never;
         };
         requestBody: {
             content: {
                 "application/merge-patch+json": components["schemas"]["MeetingPatch"];
-                /**
-                 * @example {
-                 *       "title": "العدواني بحث مع وفد من «الداخلية» السعودية تعزيز التعاون الأمني وتبادل الخبرات"
-                 *     }
-                 */
                 "application/json": components["schemas"]["MeetingPatch"];
             };
         };
@@ -7077,187 +3014,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "data": {
-                     *         "id": "0196b2a0-7c00-7000-8000-000000000007",
-                     *         "slug": "العدواني-بحث-مع-وفد-من-الداخلية-السعودية-تعزيز",
-                     *         "version": 1,
-                     *         "created_at": "2026-11-26T09:00:00.000Z",
-                     *         "updated_at": "2026-11-26T09:00:00.000Z",
-                     *         "title": "العدواني بحث مع وفد من «الداخلية» السعودية تعزيز التعاون الأمني وتبادل الخبرات",
-                     *         "status": "held",
-                     *         "starts_at": null,
-                     *         "date_text": "أمس الأربعاء",
-                     *         "location": "مقر وزارة الداخلية",
-                     *         "summary": "عقد وكيل وزارة الداخلية الكويتي المؤقت اللواء علي العدواني اجتماعًا مع وفد رفيع المستوى من وزارة الداخلية السعودية أمس الأربعاء لمناقشة سبل تعزيز التعاون الأمني وتبادل الخبرات في المجالات الإدارية والتقنية.",
-                     *         "topics": [
-                     *           "تعزيز التعاون الأمني",
-                     *           "تبادل الخبرات في المجالات الإدارية والتقنية",
-                     *           "الإجراءات المتعلقة بتقديم الخدمات للمواطنين",
-                     *           "مكافحة الإرهاب",
-                     *           "الجريمة المنظمة",
-                     *           "التهريب",
-                     *           "تبادل المعلومات والخبرات في مجال تطوير الأنظمة الإدارية والتقنية المستخدمة في عمل وزارة الداخلية",
-                     *           "سبل تفعيل مسارات التعاون الخليجي المشترك في المجالات الأمنية والإدارية"
-                     *         ],
-                     *         "outcomes": [
-                     *           "التوصل إلى عدد من التفاهمات التي ستساهم في تعزيز التعاون الثنائي بين البلدين",
-                     *           "من المتوقع أن يتم تشكيل لجان فنية مشتركة بين الكويت والسعودية لمتابعة تنفيذ التفاهمات التي تم التوصل إليها خلال الاجتماع",
-                     *           "سيتم التركيز على تطوير برامج تدريبية مشتركة للعاملين في وزارة الداخلية في كلا البلدين"
-                     *         ],
-                     *         "host_organisation_id": "0196b2a0-7c00-7000-8000-000000000006",
-                     *         "participants": [
-                     *           {
-                     *             "person_id": "0196b2a0-7c00-7000-8000-000000000003",
-                     *             "organisation_id": "0196b2a0-7c00-7000-8000-000000000006",
-                     *             "role": "host"
-                     *           },
-                     *           {
-                     *             "person_id": "0196b2a0-7c00-7000-8000-000000000002",
-                     *             "organisation_id": "0196b2a0-7c00-7000-8000-000000000005",
-                     *             "role": "guest"
-                     *           }
-                     *         ],
-                     *         "organisation_ids": [
-                     *           "0196b2a0-7c00-7000-8000-000000000006",
-                     *           "0196b2a0-7c00-7000-8000-000000000005",
-                     *           "0196b2a0-7c00-7000-8000-000000000004"
-                     *         ],
-                     *         "article_ids": [
-                     *           "0196b2a0-7c00-7000-8000-000000000001"
-                     *         ]
-                     *       }
-                     *     }
-                     */
                     "application/json": components["schemas"]["MeetingResponse"];
                 };
             };
-            /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
-            400: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A valid bearer token is required */
-            401: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such record; No such route */
-            404: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The slug is already in use; The record is still referenced; A request with this idempotency key is still being processed */
-            409: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The record has changed since the given ETag */
-            412: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    ETag: components["headers"]["ETag"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The request body is too large */
-            413: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unsupported content type */
-            415: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A referenced record does not exist; A reference is not allowed; The idempotency key was used for a different request */
-            422: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description An If-Match header is required */
-            428: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests */
-            429: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": components["headers"]["Retry-After"];
-                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The server is overloaded; retry later */
-            503: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            412: components["responses"]["Problem412"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            428: components["responses"]["Problem428"];
+            429: components["responses"]["Problem429"];
+            503: components["responses"]["Problem503"];
         };
     };
     list_article_mentions: {
         parameters: {
             query?: {
-                /**
-                 * @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it
-                 * @example json
-                 */
-                format?: "json" | "jsonld" | "ninjs";
+                /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
+                format?: components["parameters"]["format"];
             };
             header?: {
                 /**
@@ -7272,11 +3049,8 @@ export interface operations {
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path: {
-                /**
-                 * @description record id or slug
-                 * @example العدواني-بحث-مع-وفد-من-الداخلية-السعودية-تعزيز
-                 */
-                id: string;
+                /** @description record id or slug */
+                id: components["parameters"]["articles.id"];
             };
             cookie?: never;
         };
@@ -7294,128 +3068,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "data": [
-                     *         {
-                     *           "part": "title",
-                     *           "start": 0,
-                     *           "end": 8,
-                     *           "text": "العدواني",
-                     *           "origin": "curated",
-                     *           "entity": {
-                     *             "type": "person",
-                     *             "id": "0196b2a0-7c00-7000-8000-000000000003",
-                     *             "slug": "علي-العدواني",
-                     *             "name": "علي العدواني"
-                     *           }
-                     *         },
-                     *         {
-                     *           "part": "title",
-                     *           "start": 23,
-                     *           "end": 42,
-                     *           "text": "«الداخلية» السعودية",
-                     *           "origin": "curated",
-                     *           "entity": {
-                     *             "type": "organisation",
-                     *             "id": "0196b2a0-7c00-7000-8000-000000000005",
-                     *             "slug": "وزارة-الداخلية-السعودية",
-                     *             "name": "وزارة الداخلية السعودية"
-                     *           }
-                     *         },
-                     *         {
-                     *           "part": "body",
-                     *           "start": 9,
-                     *           "end": 23,
-                     *           "text": "وزارة الداخلية",
-                     *           "origin": "curated",
-                     *           "entity": {
-                     *             "type": "organisation",
-                     *             "id": "0196b2a0-7c00-7000-8000-000000000006",
-                     *             "slug": "وزارة-الداخلية-الكويتية",
-                     *             "name": "وزارة الداخلية الكويتية"
-                     *           }
-                     *         }
-                     *       ]
-                     *     }
-                     */
                     "application/json": components["schemas"]["MentionList"];
                 };
             };
-            /** @description Not modified: the copy the client holds is current */
-            304: {
-                headers: {
-                    ETag: components["headers"]["ETag"];
-                    "Cache-Control": components["headers"]["Cache-Control"];
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
-            400: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such record; No such route */
-            404: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description None of the accepted media types is offered */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests */
-            429: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": components["headers"]["Retry-After"];
-                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The server is overloaded; retry later */
-            503: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["Problem400"];
+            404: components["responses"]["Problem404"];
+            406: components["responses"]["Problem406"];
+            429: components["responses"]["Problem429"];
+            503: components["responses"]["Problem503"];
         };
     };
     list_person_provenance: {
         parameters: {
             query?: {
-                /**
-                 * @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it
-                 * @example json
-                 */
-                format?: "json" | "jsonld" | "ninjs";
+                /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
+                format?: components["parameters"]["format"];
             };
             header?: {
                 /**
@@ -7430,11 +3098,8 @@ export interface operations {
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path: {
-                /**
-                 * @description record id or slug
-                 * @example صالح-المربع
-                 */
-                id: string;
+                /** @description record id or slug */
+                id: components["parameters"]["people.id"];
             };
             cookie?: never;
         };
@@ -7452,122 +3117,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "data": [
-                     *         {
-                     *           "field": "name",
-                     *           "value": "صالح المربع",
-                     *           "article_id": "0196b2a0-7c00-7000-8000-000000000001",
-                     *           "part": "body",
-                     *           "start": 491,
-                     *           "end": 509,
-                     *           "quote": "اللواء صالح المربع",
-                     *           "writer": null,
-                     *           "recorded_at": "2026-11-26T09:00:00.000Z"
-                     *         },
-                     *         {
-                     *           "field": "honorific",
-                     *           "value": "اللواء",
-                     *           "article_id": "0196b2a0-7c00-7000-8000-000000000001",
-                     *           "part": "body",
-                     *           "start": 491,
-                     *           "end": 509,
-                     *           "quote": "اللواء صالح المربع",
-                     *           "writer": null,
-                     *           "recorded_at": "2026-11-26T09:00:00.000Z"
-                     *         },
-                     *         {
-                     *           "field": "position",
-                     *           "value": "المشرف على وكالة وزارة الداخلية للأحوال المدنية السعودية",
-                     *           "article_id": "0196b2a0-7c00-7000-8000-000000000001",
-                     *           "part": "body",
-                     *           "start": 434,
-                     *           "end": 509,
-                     *           "quote": "المشرف على وكالة وزارة الداخلية للأحوال المدنية السعودية اللواء صالح المربع",
-                     *           "writer": null,
-                     *           "recorded_at": "2026-11-26T09:00:00.000Z"
-                     *         }
-                     *       ]
-                     *     }
-                     */
                     "application/json": components["schemas"]["ProvenanceList"];
                 };
             };
-            /** @description Not modified: the copy the client holds is current */
-            304: {
-                headers: {
-                    ETag: components["headers"]["ETag"];
-                    "Cache-Control": components["headers"]["Cache-Control"];
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
-            400: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such record; No such route */
-            404: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description None of the accepted media types is offered */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests */
-            429: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": components["headers"]["Retry-After"];
-                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The server is overloaded; retry later */
-            503: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["Problem400"];
+            404: components["responses"]["Problem404"];
+            406: components["responses"]["Problem406"];
+            429: components["responses"]["Problem429"];
+            503: components["responses"]["Problem503"];
         };
     };
     list_organisation_provenance: {
         parameters: {
             query?: {
-                /**
-                 * @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it
-                 * @example json
-                 */
-                format?: "json" | "jsonld" | "ninjs";
+                /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
+                format?: components["parameters"]["format"];
             };
             header?: {
                 /**
@@ -7582,11 +3147,8 @@ export interface operations {
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path: {
-                /**
-                 * @description record id or slug
-                 * @example وكالة-وزارة-الداخلية-للأحوال-المدنية
-                 */
-                id: string;
+                /** @description record id or slug */
+                id: components["parameters"]["organisations.id"];
             };
             cookie?: never;
         };
@@ -7604,122 +3166,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "data": [
-                     *         {
-                     *           "field": "name",
-                     *           "value": "وكالة وزارة الداخلية للأحوال المدنية",
-                     *           "article_id": "0196b2a0-7c00-7000-8000-000000000001",
-                     *           "part": "body",
-                     *           "start": 434,
-                     *           "end": 490,
-                     *           "quote": "المشرف على وكالة وزارة الداخلية للأحوال المدنية السعودية",
-                     *           "writer": null,
-                     *           "recorded_at": "2026-11-26T09:00:00.000Z"
-                     *         },
-                     *         {
-                     *           "field": "kind",
-                     *           "value": "agency",
-                     *           "article_id": "0196b2a0-7c00-7000-8000-000000000001",
-                     *           "part": "body",
-                     *           "start": 445,
-                     *           "end": 481,
-                     *           "quote": "وكالة وزارة الداخلية للأحوال المدنية",
-                     *           "writer": null,
-                     *           "recorded_at": "2026-11-26T09:00:00.000Z"
-                     *         },
-                     *         {
-                     *           "field": "country",
-                     *           "value": "SA",
-                     *           "article_id": "0196b2a0-7c00-7000-8000-000000000001",
-                     *           "part": "body",
-                     *           "start": 445,
-                     *           "end": 490,
-                     *           "quote": "وكالة وزارة الداخلية للأحوال المدنية السعودية",
-                     *           "writer": null,
-                     *           "recorded_at": "2026-11-26T09:00:00.000Z"
-                     *         }
-                     *       ]
-                     *     }
-                     */
                     "application/json": components["schemas"]["ProvenanceList"];
                 };
             };
-            /** @description Not modified: the copy the client holds is current */
-            304: {
-                headers: {
-                    ETag: components["headers"]["ETag"];
-                    "Cache-Control": components["headers"]["Cache-Control"];
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
-            400: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such record; No such route */
-            404: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description None of the accepted media types is offered */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests */
-            429: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": components["headers"]["Retry-After"];
-                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The server is overloaded; retry later */
-            503: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["Problem400"];
+            404: components["responses"]["Problem404"];
+            406: components["responses"]["Problem406"];
+            429: components["responses"]["Problem429"];
+            503: components["responses"]["Problem503"];
         };
     };
     list_meeting_provenance: {
         parameters: {
             query?: {
-                /**
-                 * @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it
-                 * @example json
-                 */
-                format?: "json" | "jsonld" | "ninjs";
+                /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
+                format?: components["parameters"]["format"];
             };
             header?: {
                 /**
@@ -7734,11 +3196,8 @@ export interface operations {
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path: {
-                /**
-                 * @description record id or slug
-                 * @example العدواني-بحث-مع-وفد-من-الداخلية-السعودية-تعزيز
-                 */
-                id: string;
+                /** @description record id or slug */
+                id: components["parameters"]["meetings.id"];
             };
             cookie?: never;
         };
@@ -7756,121 +3215,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "data": [
-                     *         {
-                     *           "field": "title",
-                     *           "value": "العدواني بحث مع وفد من «الداخلية» السعودية تعزيز التعاون الأمني وتبادل الخبرات",
-                     *           "article_id": "0196b2a0-7c00-7000-8000-000000000001",
-                     *           "part": "title",
-                     *           "start": 0,
-                     *           "end": 78,
-                     *           "quote": "العدواني بحث مع وفد من «الداخلية» السعودية تعزيز التعاون الأمني وتبادل الخبرات",
-                     *           "writer": null,
-                     *           "recorded_at": "2026-11-26T09:00:00.000Z"
-                     *         },
-                     *         {
-                     *           "field": "status",
-                     *           "value": "held",
-                     *           "article_id": "0196b2a0-7c00-7000-8000-000000000001",
-                     *           "part": "body",
-                     *           "start": 0,
-                     *           "end": 67,
-                     *           "quote": "عقد وكيل وزارة الداخلية الكويتي المؤقت اللواء علي العدواني اجتماعًا",
-                     *           "writer": null,
-                     *           "recorded_at": "2026-11-26T09:00:00.000Z"
-                     *         },
-                     *         {
-                     *           "field": "date_text",
-                     *           "value": "أمس الأربعاء",
-                     *           "article_id": "0196b2a0-7c00-7000-8000-000000000001",
-                     *           "part": "body",
-                     *           "start": 59,
-                     *           "end": 127,
-                     *           "quote": "اجتماعًا مع وفد رفيع المستوى من وزارة الداخلية السعودية أمس الأربعاء",
-                     *           "writer": null,
-                     *           "recorded_at": "2026-11-26T09:00:00.000Z"
-                     *         }
-                     *       ]
-                     *     }
-                     */
                     "application/json": components["schemas"]["ProvenanceList"];
                 };
             };
-            /** @description Not modified: the copy the client holds is current */
-            304: {
-                headers: {
-                    ETag: components["headers"]["ETag"];
-                    "Cache-Control": components["headers"]["Cache-Control"];
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
-            400: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such record; No such route */
-            404: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description None of the accepted media types is offered */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests */
-            429: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": components["headers"]["Retry-After"];
-                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The server is overloaded; retry later */
-            503: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["Problem400"];
+            404: components["responses"]["Problem404"];
+            406: components["responses"]["Problem406"];
+            429: components["responses"]["Problem429"];
+            503: components["responses"]["Problem503"];
         };
     };
     import_article: {
         parameters: {
             query?: {
-                /**
-                 * @description BCP 47 language of the report
-                 * @example ar
-                 */
+                /** @description BCP 47 language of the report */
                 language?: string;
             };
             header?: {
@@ -7909,153 +3268,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "data": {
-                     *         "id": "0196b2a0-7c00-7000-8000-000000000001",
-                     *         "slug": "العدواني-بحث-مع-وفد-من-الداخلية-السعودية-تعزيز",
-                     *         "version": 1,
-                     *         "created_at": "2026-11-26T09:00:00.000Z",
-                     *         "updated_at": "2026-11-26T09:00:00.000Z",
-                     *         "title": "العدواني بحث مع وفد من «الداخلية» السعودية تعزيز التعاون الأمني وتبادل الخبرات",
-                     *         "language": "ar",
-                     *         "summary": null,
-                     *         "body": [
-                     *           {
-                     *             "type": "paragraph",
-                     *             "text": "عقد وكيل وزارة الداخلية الكويتي المؤقت اللواء علي العدواني اجتماعًا مع وفد رفيع المستوى من وزارة الداخلية السعودية أمس الأربعاء لمناقشة سبل تعزيز التعاون الأمني وتبادل الخبرات في المجالات الإدارية والتقنية. يهدف هذا اللقاء إلى تطوير آليات العمل المشترك ورفع كفاءة الخدمات المقدمة للمواطنين في كلا البلدين. وتأتي هذه الخطوة في إطار العلاقات الوطيدة بين الكويت والمملكة العربية السعودية."
-                     *           },
-                     *           {
-                     *             "type": "paragraph",
-                     *             "text": "استقبل اللواء العدواني، في مقر وزارة الداخلية، المشرف على وكالة وزارة الداخلية للأحوال المدنية السعودية اللواء صالح المربع والوفد المرافق له. وتعد هذه الزيارة جزءًا من سلسلة تبادل الزيارات والاجتماعات بين الجانبين، بهدف تحقيق التكامل الأمني والإداري، بحسب بيان صادر عن وزارة الداخلية الكويتية."
-                     *           },
-                     *           {
-                     *             "type": "heading",
-                     *             "text": "تعزيز التعاون الأمني بين الكويت والسعودية"
-                     *           },
-                     *           {
-                     *             "type": "paragraph",
-                     *             "text": "ركز الاجتماع على استعراض أوجه التعاون الأمني القائم، والبحث عن آفاق جديدة لتطويره بما يتماشى مع التحديات الإقليمية والدولية المتزايدة. وتناول الحديث أفضل الممارسات المتبعة في كل من البلدين في مجالات العمل الإداري والتقني، بهدف الاستفادة من التجارب الناجحة وتحسين الأداء. كما تم البحث في الإجراءات المتعلقة بتقديم الخدمات للمواطنين، بما يضمن تسهيلها وتسريعها."
-                     *           },
-                     *           {
-                     *             "type": "heading",
-                     *             "text": "أهم المحاور التي تمت مناقشتها"
-                     *           },
-                     *           {
-                     *             "type": "paragraph",
-                     *             "text": "شملت المناقشات جوانب متعددة تتعلق بالتنسيق الأمني، بما في ذلك مكافحة الإرهاب، والجريمة المنظمة، والتهريب. بالإضافة إلى ذلك، تم التطرق إلى تبادل المعلومات والخبرات في مجال تطوير الأنظمة الإدارية والتقنية المستخدمة في عمل وزارة الداخلية. كما ناقش الطرفان سبل تفعيل مسارات التعاون الخليجي المشترك في المجالات الأمنية والإدارية."
-                     *           },
-                     *           {
-                     *             "type": "paragraph",
-                     *             "text": "وأكدت وزارة الداخلية الكويتية، في بيانها، على حرصها الدائم على توطيد العلاقات مع الأشقاء في المملكة العربية السعودية. وتعتبر الكويت والسعودية شريكين أساسيين في حفظ الأمن والاستقرار في منطقة الخليج. ويشمل ذلك تنسيق الجهود لمواجهة التحديات الأمنية المشتركة، وتعزيز التعاون في المجالات الاقتصادية والاجتماعية."
-                     *           },
-                     *           {
-                     *             "type": "paragraph",
-                     *             "text": "وصفت الزيارة بأنها ناجحة، حيث تم خلالها التوصل إلى عدد من التفاهمات التي ستساهم في تعزيز التعاون الثنائي بين البلدين. ومع ذلك، لم يتم الكشف عن تفاصيل هذه التفاهمات بشكل كامل في البيان الرسمي."
-                     *           },
-                     *           {
-                     *             "type": "paragraph",
-                     *             "text": "وتأتي هذه الجهود في سياق التطورات الإقليمية المتلاحقة، والتي تتطلب تنسيقًا أمنيًا وثيقًا بين دول المنطقة. التهديدات الأمنية المستجدة، مثل التحديات السيبرانية والإرهاب العابر للحدود، تتطلب استجابة جماعية وتضافرًا للجهود. كما أن تبادل الخبرات في مجال تطوير الأنظمة الإدارية والتقنية يمكن أن يساعد في تحسين كفاءة الأجهزة الأمنية."
-                     *           },
-                     *           {
-                     *             "type": "paragraph",
-                     *             "text": "وتشير التقارير إلى أن كلا البلدين يواجهان تحديات مماثلة في مجال إدارة الهوية المدنية، مما يجعل التعاون في مجال الأحوال المدنية محور اهتمام خاص. فالتبادل الوثيق للخبرات في هذا المجال يضمن تطوير أنظمة فعالة وآمنة لحماية حقوق المواطنين."
-                     *           },
-                     *           {
-                     *             "type": "paragraph",
-                     *             "text": "في سياق منفصل، استقبل وكيل وزارة الداخلية الكويتي أيضًا وفودًا أخرى من دول خليجية مختلفة خلال الأسابيع القليلة الماضية. ويعكس هذا النشاط الدبلوماطي حرص الكويت على تعزيز العلاقات مع جميع دول المنطقة، وتفعيل دورها القيادي في حفظ الأمن والاستقرار."
-                     *           },
-                     *           {
-                     *             "type": "paragraph",
-                     *             "text": "من المتوقع أن يتم تشكيل لجان فنية مشتركة بين الكويت والسعودية لمتابعة تنفيذ التفاهمات التي تم التوصل إليها خلال الاجتماع. وستعمل هذه اللجان على وضع خطط عمل تفصيلية، وتحديد المسؤوليات، ووضع جداول زمنية لإنجاز المهام المطلوبة. في الوقت الحالي، لم يتم الإعلان عن موعد محدد لانعقاد اجتماعات هذه اللجان، ولكن من المتوقع أن يتم ذلك في أقرب وقت ممكن."
-                     *           },
-                     *           {
-                     *             "type": "paragraph",
-                     *             "text": "كما سيتم التركيز على تطوير برامج تدريبية مشتركة للعاملين في وزارة الداخلية في كلا البلدين. تهدف هذه البرامج إلى تزويدهم بالمهارات والمعارف اللازمة لمواجهة التحديات الأمنية المتجددة، وتبني أفضل الممارسات في مجال العمل الأمني والإداري. وسيتم بذل جهود لتوحيد الإجراءات والأنظمة المستخدمة في عمل وزارة الداخلية، بما يسهل تبادل المعلومات والتعاون بين الجانبين."
-                     *           }
-                     *         ],
-                     *         "body_text": "عقد وكيل وزارة الداخلية الكويتي المؤقت اللواء علي العدواني اجتماعًا مع وفد رفيع المستوى من وزارة الداخلية السعودية أمس الأربعاء لمناقشة سبل تعزيز التعاون الأمني وتبادل الخبرات في المجالات الإدارية والتقنية. يهدف هذا اللقاء إلى تطوير آليات العمل المشترك ورفع كفاءة الخدمات المقدمة للمواطنين في كلا البلدين. وتأتي هذه الخطوة في إطار العلاقات الوطيدة بين الكويت والمملكة العربية السعودية.\n\nاستقبل اللواء العدواني، في مقر وزارة الداخلية، المشرف على وكالة وزارة الداخلية للأحوال المدنية السعودية اللواء صالح المربع والوفد المرافق له. وتعد هذه الزيارة جزءًا من سلسلة تبادل الزيارات والاجتماعات بين الجانبين، بهدف تحقيق التكامل الأمني والإداري، بحسب بيان صادر عن وزارة الداخلية الكويتية.\n\nتعزيز التعاون الأمني بين الكويت والسعودية\n\nركز الاجتماع على استعراض أوجه التعاون الأمني القائم، والبحث عن آفاق جديدة لتطويره بما يتماشى مع التحديات الإقليمية والدولية المتزايدة. وتناول الحديث أفضل الممارسات المتبعة في كل من البلدين في مجالات العمل الإداري والتقني، بهدف الاستفادة من التجارب الناجحة وتحسين الأداء. كما تم البحث في الإجراءات المتعلقة بتقديم الخدمات للمواطنين، بما يضمن تسهيلها وتسريعها.\n\nأهم المحاور التي تمت مناقشتها\n\nشملت المناقشات جوانب متعددة تتعلق بالتنسيق الأمني، بما في ذلك مكافحة الإرهاب، والجريمة المنظمة، والتهريب. بالإضافة إلى ذلك، تم التطرق إلى تبادل المعلومات والخبرات في مجال تطوير الأنظمة الإدارية والتقنية المستخدمة في عمل وزارة الداخلية. كما ناقش الطرفان سبل تفعيل مسارات التعاون الخليجي المشترك في المجالات الأمنية والإدارية.\n\nوأكدت وزارة الداخلية الكويتية، في بيانها، على حرصها الدائم على توطيد العلاقات مع الأشقاء في المملكة العربية السعودية. وتعتبر الكويت والسعودية شريكين أساسيين في حفظ الأمن والاستقرار في منطقة الخليج. ويشمل ذلك تنسيق الجهود لمواجهة التحديات الأمنية المشتركة، وتعزيز التعاون في المجالات الاقتصادية والاجتماعية.\n\nوصفت الزيارة بأنها ناجحة، حيث تم خلالها التوصل إلى عدد من التفاهمات التي ستساهم في تعزيز التعاون الثنائي بين البلدين. ومع ذلك، لم يتم الكشف عن تفاصيل هذه التفاهمات بشكل كامل في البيان الرسمي.\n\nوتأتي هذه الجهود في سياق التطورات الإقليمية المتلاحقة، والتي تتطلب تنسيقًا أمنيًا وثيقًا بين دول المنطقة. التهديدات الأمنية المستجدة، مثل التحديات السيبرانية والإرهاب العابر للحدود، تتطلب استجابة جماعية وتضافرًا للجهود. كما أن تبادل الخبرات في مجال تطوير الأنظمة الإدارية والتقنية يمكن أن يساعد في تحسين كفاءة الأجهزة الأمنية.\n\nوتشير التقارير إلى أن كلا البلدين يواجهان تحديات مماثلة في مجال إدارة الهوية المدنية، مما يجعل التعاون في مجال الأحوال المدنية محور اهتمام خاص. فالتبادل الوثيق للخبرات في هذا المجال يضمن تطوير أنظمة فعالة وآمنة لحماية حقوق المواطنين.\n\nفي سياق منفصل، استقبل وكيل وزارة الداخلية الكويتي أيضًا وفودًا أخرى من دول خليجية مختلفة خلال الأسابيع القليلة الماضية. ويعكس هذا النشاط الدبلوماطي حرص الكويت على تعزيز العلاقات مع جميع دول المنطقة، وتفعيل دورها القيادي في حفظ الأمن والاستقرار.\n\nمن المتوقع أن يتم تشكيل لجان فنية مشتركة بين الكويت والسعودية لمتابعة تنفيذ التفاهمات التي تم التوصل إليها خلال الاجتماع. وستعمل هذه اللجان على وضع خطط عمل تفصيلية، وتحديد المسؤوليات، ووضع جداول زمنية لإنجاز المهام المطلوبة. في الوقت الحالي، لم يتم الإعلان عن موعد محدد لانعقاد اجتماعات هذه اللجان، ولكن من المتوقع أن يتم ذلك في أقرب وقت ممكن.\n\nكما سيتم التركيز على تطوير برامج تدريبية مشتركة للعاملين في وزارة الداخلية في كلا البلدين. تهدف هذه البرامج إلى تزويدهم بالمهارات والمعارف اللازمة لمواجهة التحديات الأمنية المتجددة، وتبني أفضل الممارسات في مجال العمل الأمني والإداري. وسيتم بذل جهود لتوحيد الإجراءات والأنظمة المستخدمة في عمل وزارة الداخلية، بما يسهل تبادل المعلومات والتعاون بين الجانبين.",
-                     *         "source": "بيان صادر عن وزارة الداخلية الكويتية",
-                     *         "published_at": null,
-                     *         "person_ids": [
-                     *           "0196b2a0-7c00-7000-8000-000000000003",
-                     *           "0196b2a0-7c00-7000-8000-000000000002"
-                     *         ],
-                     *         "organisation_ids": [
-                     *           "0196b2a0-7c00-7000-8000-000000000006",
-                     *           "0196b2a0-7c00-7000-8000-000000000005",
-                     *           "0196b2a0-7c00-7000-8000-000000000004"
-                     *         ],
-                     *         "meeting_ids": [
-                     *           "0196b2a0-7c00-7000-8000-000000000007"
-                     *         ]
-                     *       },
-                     *       "mentions": [
-                     *         {
-                     *           "part": "title",
-                     *           "start": 0,
-                     *           "end": 8,
-                     *           "text": "العدواني",
-                     *           "origin": "curated",
-                     *           "entity": {
-                     *             "type": "person",
-                     *             "id": "0196b2a0-7c00-7000-8000-000000000003",
-                     *             "slug": "علي-العدواني",
-                     *             "name": "علي العدواني"
-                     *           }
-                     *         },
-                     *         {
-                     *           "part": "title",
-                     *           "start": 23,
-                     *           "end": 42,
-                     *           "text": "«الداخلية» السعودية",
-                     *           "origin": "curated",
-                     *           "entity": {
-                     *             "type": "organisation",
-                     *             "id": "0196b2a0-7c00-7000-8000-000000000005",
-                     *             "slug": "وزارة-الداخلية-السعودية",
-                     *             "name": "وزارة الداخلية السعودية"
-                     *           }
-                     *         },
-                     *         {
-                     *           "part": "body",
-                     *           "start": 9,
-                     *           "end": 23,
-                     *           "text": "وزارة الداخلية",
-                     *           "origin": "curated",
-                     *           "entity": {
-                     *             "type": "organisation",
-                     *             "id": "0196b2a0-7c00-7000-8000-000000000006",
-                     *             "slug": "وزارة-الداخلية-الكويتية",
-                     *             "name": "وزارة الداخلية الكويتية"
-                     *           }
-                     *         }
-                     *       ]
-                     *     }
-                     */
                     "application/json": components["schemas"]["ArticleImportResponse"];
                 };
             };
-            /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
-            400: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A valid bearer token is required */
-            401: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
             /** @description The slug is already in use; The record is still referenced; A request with this idempotency key is still being processed */
             409: {
                 headers: {
@@ -8066,26 +3283,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is too large */
-            413: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unsupported content type */
-            415: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
             /** @description A referenced record does not exist; A reference is not allowed; The idempotency key was used for a different request */
             422: {
                 headers: {
@@ -8096,60 +3295,23 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests */
-            429: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": components["headers"]["Retry-After"];
-                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The server is overloaded; retry later */
-            503: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            429: components["responses"]["Problem429"];
+            503: components["responses"]["Problem503"];
         };
     };
     search: {
         parameters: {
             query: {
-                /**
-                 * @description Words to find, all of which must match, except common function words (في، من، الى، عن، ان، التي، الذي…): beside other words they are neither required nor ranked unless quoted; a query of them alone searches them all. Arabic is normalised (diacritics, tatweel, hamza forms of alef, ى/ي, ة/ه) and lightly stemmed (ال، و، بال… and common suffixes), so الداخليه finds الداخلية; a record holding a word as written (with or without ال، وال، بال، كال، فال، لل) ranks above one holding only another word of its stem. `"…"` matches a phrase; a trailing `*` a prefix. Other punctuation and FTS operators are treated as separators.
-                 * @example التعاون الأمني
-                 */
+                /** @description Words to find, all of which must match, except common function words (في، من، الى، عن، ان، التي، الذي…): beside other words they are neither required nor ranked unless quoted; a query of them alone searches them all. Arabic is normalised (diacritics, tatweel, hamza forms of alef, ى/ي, ة/ه) and lightly stemmed (ال، و، بال… and common suffixes), so الداخليه finds الداخلية; a record holding a word as written (with or without ال، وال، بال، كال، فال، لل) ranks above one holding only another word of its stem. `"…"` matches a phrase; a trailing `*` a prefix. Other punctuation and FTS operators are treated as separators. */
                 q: string;
-                /**
-                 * @description restrict to these resource types (default: all)
-                 * @example articles,meetings
-                 */
+                /** @description restrict to these resource types (default: all) */
                 type?: string;
-                /**
-                 * @description page size
-                 * @example 20
-                 */
+                /** @description page size */
                 limit?: number;
-                /**
-                 * @description opaque cursor from meta.next_cursor of the same query
-                 * @example Wy05LjI2NDE5ODk1MTE0MzA2MiwiYXJ0aWNsZXMiLCIwMTk2YjJhMC03YzAwLTcwMDAtODAwMC0wMDAwMDAwMDAwMDEiLCJSenhhanhXWVRvY0poRjlPIl0
-                 */
+                /** @description opaque cursor from meta.next_cursor of the same query */
                 cursor?: string;
-                /**
-                 * @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it
-                 * @example json
-                 */
-                format?: "json" | "jsonld" | "ninjs";
+                /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
+                format?: components["parameters"]["format"];
             };
             header?: {
                 /**
@@ -8181,125 +3343,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "data": [
-                     *         {
-                     *           "type": "articles",
-                     *           "id": "0196b2a0-7c00-7000-8000-000000000001",
-                     *           "slug": "العدواني-بحث-مع-وفد-من-الداخلية-السعودية-تعزيز",
-                     *           "title_or_name": "العدواني بحث مع وفد من «الداخلية» السعودية تعزيز التعاون الأمني وتبادل الخبرات",
-                     *           "score": 9.264198951143062,
-                     *           "snippet": {
-                     *             "field": "body_text",
-                     *             "start": 115,
-                     *             "end": 271,
-                     *             "text": "أمس الأربعاء لمناقشة سبل تعزيز التعاون الأمني وتبادل الخبرات في المجالات الإدارية والتقنية. يهدف هذا اللقاء إلى تطوير آليات العمل المشترك ورفع كفاءة الخدمات",
-                     *             "matches": [
-                     *               {
-                     *                 "start": 31,
-                     *                 "end": 38
-                     *               },
-                     *               {
-                     *                 "start": 39,
-                     *                 "end": 45
-                     *               }
-                     *             ],
-                     *             "html": "…أمس الأربعاء لمناقشة سبل تعزيز <mark>التعاون</mark> <mark>الأمني</mark> وتبادل الخبرات في المجالات الإدارية والتقنية. يهدف هذا اللقاء إلى تطوير آليات العمل المشترك ورفع كفاءة الخدمات…"
-                     *           }
-                     *         },
-                     *         {
-                     *           "type": "meetings",
-                     *           "id": "0196b2a0-7c00-7000-8000-000000000007",
-                     *           "slug": "العدواني-بحث-مع-وفد-من-الداخلية-السعودية-تعزيز",
-                     *           "title_or_name": "العدواني بحث مع وفد من «الداخلية» السعودية تعزيز التعاون الأمني وتبادل الخبرات",
-                     *           "score": 6.356742189490959,
-                     *           "snippet": {
-                     *             "field": "summary",
-                     *             "start": 50,
-                     *             "end": 206,
-                     *             "text": "العدواني اجتماعًا مع وفد رفيع المستوى من وزارة الداخلية السعودية أمس الأربعاء لمناقشة سبل تعزيز التعاون الأمني وتبادل الخبرات في المجالات الإدارية والتقنية.",
-                     *             "matches": [
-                     *               {
-                     *                 "start": 96,
-                     *                 "end": 103
-                     *               },
-                     *               {
-                     *                 "start": 104,
-                     *                 "end": 110
-                     *               }
-                     *             ],
-                     *             "html": "…العدواني اجتماعًا مع وفد رفيع المستوى من وزارة الداخلية السعودية أمس الأربعاء لمناقشة سبل تعزيز <mark>التعاون</mark> <mark>الأمني</mark> وتبادل الخبرات في المجالات الإدارية والتقنية."
-                     *           }
-                     *         }
-                     *       ],
-                     *       "meta": {
-                     *         "limit": 20,
-                     *         "next_cursor": null
-                     *       },
-                     *       "links": {
-                     *         "self": "/v1/search?q=%D8%A7%D9%84%D8%AA%D8%B9%D8%A7%D9%88%D9%86%20%D8%A7%D9%84%D8%A3%D9%85%D9%86%D9%8A",
-                     *         "next": null
-                     *       }
-                     *     }
-                     */
                     "application/json": components["schemas"]["SearchResults"];
                 };
             };
-            /** @description Not modified: the copy the client holds is current */
-            304: {
-                headers: {
-                    ETag: components["headers"]["ETag"];
-                    "Cache-Control": components["headers"]["Cache-Control"];
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
-            400: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description None of the accepted media types is offered */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests */
-            429: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": components["headers"]["Retry-After"];
-                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The server is overloaded; retry later */
-            503: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["Problem400"];
+            406: components["responses"]["Problem406"];
+            429: components["responses"]["Problem429"];
+            503: components["responses"]["Problem503"];
         };
     };
 }

@@ -9,50 +9,65 @@ import { searchText } from '../search/query.js';
 import { createSearch, type Search } from '../search/search.js';
 import { searchTypes } from '../search/sources.js';
 import { seedDatabase } from '../seed/seed.js';
+import { plainText } from '../resources/articles/repository.js';
+import type { Block } from '../resources/articles/table.js';
 import { type Json, operations } from './openapi-tidy.js';
 import { problem, problemMediaType } from './problem.js';
 
 type Rec = Json & { id: string; slug: string; created_at: string; updated_at: string };
 
 const schemaRef = '#/components/schemas/';
+const exampleRef = '#/components/examples/';
 const exampleQuery = searchText.meta()?.example as string;
 /** Seeding stamps records with the time it ran; the document shows one fixed time so it does not drift. */
 const exampleTime = '2026-11-26T09:00:00.000Z';
+const exampleBlocks = 2;
 
-/** What a problem of each code typically says, with a seeded slug where a record is named. */
-const problemDetails: Record<ProblemCode, (slug: string) => { detail: string; errors?: FieldError[] }> = {
-  validation_failed: () => ({
+/** What a problem of each code typically says, on a request that would get it. */
+const problemDetails: Record<ProblemCode, { instance: string; detail: string; errors?: FieldError[] }> = {
+  validation_failed: {
+    instance: '/v1/articles',
     detail: 'invalid querystring: Too big: expected number to be <=100',
     errors: [{ path: 'querystring.limit', message: 'Too big: expected number to be <=100' }],
-  }),
-  malformed_body: () => ({ detail: "Body is not valid JSON but content-type is set to 'application/json'" }),
-  malformed_request: () => ({ detail: 'the request line or headers cannot be parsed (HPE_INVALID_METHOD)' }),
-  unauthorized: () => ({ detail: 'missing or invalid bearer token' }),
-  not_found: (slug) => ({ detail: `no record with id or slug ${slug}` }),
-  route_not_found: () => ({ detail: 'no route GET /v1/unknown' }),
-  method_not_allowed: () => ({ detail: 'POST is not allowed here; use DELETE, GET, HEAD, OPTIONS, PATCH, PUT' }),
-  idempotency_key_in_flight: () => ({ detail: 'a request with this Idempotency-Key is still being processed' }),
-  request_timeout: () => ({ detail: 'the request was not complete within the request timeout' }),
-  precondition_failed: () => ({ detail: 'the record has changed: its current ETag is "2f8c1e0a9b7d6c5e"' }),
-  idempotency_key_reused: () => ({ detail: 'this Idempotency-Key was used for a different request; use a new key' }),
-  precondition_required: () => ({ detail: 'send If-Match with the ETag of the record you are changing (GET it first)' }),
-  not_acceptable: () => ({
+  },
+  malformed_body: { instance: '/v1/articles', detail: "Body is not valid JSON but content-type is set to 'application/json'" },
+  malformed_request: { instance: '/v1/articles', detail: 'the request line or headers cannot be parsed (HPE_INVALID_METHOD)' },
+  unauthorized: { instance: '/v1/articles', detail: 'missing or invalid bearer token' },
+  not_found: { instance: '/v1/people/no-such-person', detail: 'no record with id or slug no-such-person' },
+  route_not_found: { instance: '/v1/unknown', detail: 'no route GET /v1/unknown' },
+  method_not_allowed: { instance: '/v1/people/علي-العدواني', detail: 'POST is not allowed here; use DELETE, GET, HEAD, OPTIONS, PATCH, PUT' },
+  idempotency_key_in_flight: { instance: '/v1/articles', detail: 'a request with this Idempotency-Key is still being processed' },
+  request_timeout: { instance: '/v1/articles', detail: 'the request was not complete within the request timeout' },
+  precondition_failed: { instance: '/v1/people/علي-العدواني', detail: 'the record has changed: its current ETag is "2f8c1e0a9b7d6c5e"' },
+  idempotency_key_reused: { instance: '/v1/articles', detail: 'this Idempotency-Key was used for a different request; use a new key' },
+  precondition_required: { instance: '/v1/people/علي-العدواني', detail: 'send If-Match with the ETag of the record you are changing (GET it first)' },
+  not_acceptable: {
+    instance: '/v1/people/علي-العدواني',
     detail: 'this resource is offered as application/json, application/ld+json',
     errors: [{ path: 'headers.accept', message: 'offered: application/json, application/ld+json' }],
-  }),
-  slug_taken: (slug) => ({ detail: `the slug ${slug} is already in use`, errors: [{ path: 'body.slug', message: 'already in use' }] }),
-  in_use: () => ({ detail: 'the organisation hosts meetings; delete or move them first' }),
-  payload_too_large: () => ({ detail: 'Request body is too large' }),
-  unsupported_media_type: () => ({ detail: 'Unsupported Media Type: text/plain' }),
-  unknown_reference: () => ({
+  },
+  slug_taken: {
+    instance: '/v1/people',
+    detail: 'the slug علي-العدواني is already in use',
+    errors: [{ path: 'body.slug', message: 'already in use' }],
+  },
+  in_use: { instance: '/v1/organisations/وزارة-الداخلية-الكويتية', detail: 'the organisation hosts meetings; delete or move them first' },
+  payload_too_large: { instance: '/v1/articles', detail: 'Request body is too large' },
+  unsupported_media_type: { instance: '/v1/articles', detail: 'Unsupported Media Type: text/plain' },
+  unknown_reference: {
+    instance: '/v1/articles',
     detail: 'person_ids.0 refers to a record that does not exist',
     errors: [{ path: 'body.person_ids.0', message: 'no such record' }],
-  }),
-  invalid_reference: () => ({ detail: 'an organisation cannot be its own ancestor', errors: [{ path: 'body.parent_id', message: 'cycle' }] }),
-  too_many_requests: () => ({ detail: 'Rate limit exceeded, retry in 1 minute' }),
-  headers_too_large: () => ({ detail: 'the request headers are larger than the server accepts' }),
-  internal_error: () => ({ detail: 'an unexpected error occurred; it has been logged' }),
-  overloaded: () => ({ detail: 'the server is over its eventLoopDelay limit; retry in 10 s' }),
+  },
+  invalid_reference: {
+    instance: '/v1/organisations/وزارة-الداخلية-الكويتية',
+    detail: 'an organisation cannot be its own ancestor',
+    errors: [{ path: 'body.parent_id', message: 'cycle' }],
+  },
+  too_many_requests: { instance: '/v1/articles', detail: 'Rate limit exceeded, retry in 1 minute' },
+  headers_too_large: { instance: '/v1/articles', detail: 'the request headers are larger than the server accepts' },
+  internal_error: { instance: '/v1/articles', detail: 'an unexpected error occurred; it has been logged' },
+  overloaded: { instance: '/v1/articles', detail: 'the server is over its eventLoopDelay limit; retry in 10 s' },
 };
 
 /** The seed in a throwaway database: the records every example is drawn from. */
@@ -63,7 +78,17 @@ function seededRecords() {
   const records = Object.fromEntries(
     resourceKinds.map((kind) => [kind, repositories[kind].list({ limit: 100 }).rows as Rec[]]),
   ) as Record<Kind, Rec[]>;
+  records.articles = records.articles.map(opening);
   return { database, repositories, records };
+}
+
+/**
+ * An article cut to its first blocks, its plain text to match: the examples show the shape, and the whole
+ * report would be repeated in every example of every format.
+ */
+function opening(article: Rec): Rec {
+  const body: Block[] = article.body.slice(0, exampleBlocks);
+  return { ...article, body, body_text: plainText(body) };
 }
 
 /** Stable stand-ins for the ids and timestamps a seed run generates, so the committed document does not drift. */
@@ -178,17 +203,6 @@ class ExampleBuilder {
     return Object.fromEntries(keys.map((key) => [key, sample[key]]));
   }
 
-  problems(path: string, status: number): Record<string, { summary: string; value: unknown }> {
-    const slug = this.records[kindOfPath(path)!]?.[0]?.slug ?? 'علي-العدواني';
-    const codes = (Object.keys(problemCodes) as ProblemCode[]).filter((code) => problemCodes[code].status === status);
-    return Object.fromEntries(
-      codes.map((code) => {
-        const { detail, errors } = problemDetails[code](slug);
-        return [code, { summary: problemCodes[code].title, value: { ...problem(code, detail, errors), instance: path.replace('{id}', slug) } }];
-      }),
-    );
-  }
-
   parameter(path: string, parameter: Json, stableId: (raw: string) => string): unknown {
     const first = this.records[kindOfPath(path)!]?.[0];
     if (path === '/v1/search' && parameter.name === 'cursor') {
@@ -203,34 +217,89 @@ class ExampleBuilder {
   }
 }
 
-function attachOperationExamples(builder: ExampleBuilder, path: string, operation: Json, stableId: (raw: string) => string) {
+/** Names of the example components; the same value proposed twice is stored once, under the first name it got. */
+class ExampleComponents {
+  readonly examples: Record<string, { summary?: string; value: unknown }> = {};
+  private readonly nameOfValue = new Map<string, string>();
+
+  /**
+   * A reference to `value` under the first of `names` not taken by another value. A scope keeps apart equal
+   * values that name different things (a meeting whose slug is also an article's).
+   */
+  ref(names: string[], value: unknown, { summary, scope = '' }: { summary?: string; scope?: string } = {}): Json {
+    const key = `${scope} ${JSON.stringify(value)}`;
+    let name = this.nameOfValue.get(key);
+    if (!name) {
+      name = names.find((candidate) => !(candidate in this.examples)) ?? `${names.at(-1)}_${this.nameOfValue.size}`;
+      this.examples[name] = summary ? { summary, value } : { value };
+      this.nameOfValue.set(key, name);
+    }
+    return { $ref: `${exampleRef}${name}` };
+  }
+}
+
+/** Format suffix of an example's name: none for JSON, the format's name (`jsonld`, `ninjs`) otherwise. */
+const formatSuffix = (mediaType: string) => {
+  const format = formats.find((f) => f.mediaType === mediaType);
+  return format ? `_${format.name}` : '';
+};
+
+/** One problem example per code, referenced by every response whose status can carry that code. */
+function problemExampleRefs(components: ExampleComponents, status: number): Json {
+  const codes = (Object.keys(problemCodes) as ProblemCode[]).filter((code) => problemCodes[code].status === status);
+  return Object.fromEntries(
+    codes.map((code) => {
+      const { instance, detail, errors } = problemDetails[code];
+      return [code, components.ref([`problem_${code}`], { ...problem(code, detail, errors), instance }, { summary: problemCodes[code].title })];
+    }),
+  );
+}
+
+function attachOperationExamples(builder: ExampleBuilder, components: ExampleComponents, path: string, operation: Json, stableId: (raw: string) => string) {
+  const kind = kindOfPath(path) ?? 'meta';
+  const names = (base: string | undefined, suffix = '') => [
+    ...(base ? [`${base}${suffix}`, `${base}_${kind}${suffix}`] : []),
+    `${operation.operationId}${suffix}`,
+  ];
   for (const parameter of (operation.parameters ?? []) as Json[]) {
-    parameter.example ??= builder.parameter(path, parameter, stableId) ?? parameter.schema?.example;
-    if (parameter.schema?.example !== undefined) parameter.schema.example = parameter.example;
+    const example = builder.parameter(path, parameter, stableId);
+    if (example === undefined) continue;
+    // The seeded value replaces the schema's generic example: one example, which names a real record.
+    delete parameter.schema?.example;
+    parameter.examples = { seed: components.ref([`${parameter.name}_${kind}`], example, { scope: kind }) };
   }
   const body = operation.requestBody?.content?.[jsonMediaType];
-  if (body) body.example ??= builder.requestBody(path, body.schema);
+  if (body) body.examples = { seed: components.ref(names(refName(body.schema), '_body'), builder.requestBody(path, body.schema), { scope: kind }) };
   for (const [status, response] of Object.entries((operation.responses ?? {}) as Record<string, Json>)) {
-    for (const [mediaType, content] of Object.entries((response.content ?? {}) as Record<string, Json>)) {
-      if (mediaType === problemMediaType) content.examples ??= builder.problems(path, Number(status));
-      // Other formats map the JSON body, so their example comes from the JSON schema's records.
-      else content.example ??= builder.success(path, mediaType, response.content[jsonMediaType]?.schema ?? content.schema);
-    }
+    if (!response.content) continue;
+    // A fresh media type object each: the HTTP semantics share one content object between statuses.
+    response.content = Object.fromEntries(
+      Object.entries<Json>(response.content).map(([mediaType, content]) => {
+        if (mediaType === problemMediaType) return [mediaType, { ...content, examples: problemExampleRefs(components, Number(status)) }];
+        // Other formats map the JSON body, so their example comes from the JSON schema's records.
+        const jsonSchema = response.content[jsonMediaType]?.schema ?? content.schema;
+        const value = builder.success(path, mediaType, jsonSchema);
+        if (value === undefined) return [mediaType, content];
+        return [mediaType, { ...content, examples: { seed: components.ref(names(refName(jsonSchema), formatSuffix(mediaType)), value, { scope: kind }) } }];
+      }),
+    );
   }
 }
 
 /**
  * Gives every parameter, request body and response of the document an example drawn from the seed: the
  * records the source document yields, each format's mapping of them, and the problems each status can carry.
+ * Each distinct example is written once, under components/examples, and referenced.
  */
 export function attachExamples(document: Json): Json {
   const { database, repositories, records } = seededRecords();
   try {
     const stable = stabiliser(records);
     const builder = new ExampleBuilder(document, records, repositories, createSearch(database.db));
+    const components = new ExampleComponents();
     const paths = structuredClone(document.paths) as Json;
-    for (const { path, operation } of operations({ paths })) attachOperationExamples(builder, path, operation, stable.id);
-    return { ...document, paths: stable.apply(paths) };
+    for (const { path, operation } of operations({ paths })) attachOperationExamples(builder, components, path, operation, stable.id);
+    return { ...document, paths, components: { ...document.components, examples: stable.apply(components.examples) } };
   } finally {
     database.close();
   }

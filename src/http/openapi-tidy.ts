@@ -45,24 +45,117 @@ export function pruneUnusedSchemas(document: Json): Json {
   return { ...document, components: { ...document.components, schemas: kept } };
 }
 
+/** Renames schemas, in place: their keys under components/schemas and every `$ref` to them (`to` undefined: merged away). */
+function renameSchemas(document: Json, renames: Map<string, string>) {
+  const walk = (value: unknown) => {
+    if (value === null || typeof value !== 'object') return;
+    for (const [key, child] of Object.entries(value)) {
+      const target = key === '$ref' && typeof child === 'string' && child.startsWith(schemaRef) ? renames.get(child.slice(schemaRef.length)) : undefined;
+      if (target) Reflect.set(value, key, `${schemaRef}${target}`);
+      else walk(child);
+    }
+  };
+  walk(document);
+  const schemas: Json = document.components?.schemas ?? {};
+  document.components.schemas = Object.fromEntries(
+    Object.entries(schemas)
+      .filter(([name]) => !(renames.has(name) && renames.get(name)! in schemas))
+      .map(([name, schema]) => [renames.get(name) ?? name, schema]),
+  );
+}
+
+/** `XInput` → `X` in the `$ref`s of a schema, for the names merged so far. */
+const asMerged = (schema: unknown, merged: Set<string>) =>
+  JSON.stringify(schema).replace(/"#\/components\/schemas\/([^"]+)Input"/g, (ref, name: string) => (merged.has(`${name}Input`) ? `"${schemaRef}${name}"` : ref));
+
 /**
- * Gives a request schema its plain name (`ArticleWrite`, not `ArticleWriteInput`) when no response schema
- * claims that name, so that generated clients read naturally.
+ * The zod type provider writes a schema once as read and once as written (`X`, `XInput`). Where the two are
+ * the same, operations refer to `X` and the twin goes; a request schema with no twin gets the plain name
+ * (`ArticleWrite`, not `ArticleWriteInput`), so generated clients read naturally.
  */
 export function plainSchemaNames(document: Json): Json {
   const schemas: Json = document.components?.schemas ?? {};
-  let text = JSON.stringify(document);
-  for (const name of Object.keys(schemas)) {
-    const plain = name.replace(/Input$/, '');
-    if (plain !== name && !(plain in schemas)) {
-      text = text.replaceAll(`"${schemaRef}${name}"`, `"${schemaRef}${plain}"`).replace(`"${name}":{`, `"${plain}":{`);
+  const twins = Object.keys(schemas).filter((name) => name.endsWith('Input'));
+  const merged = new Set<string>();
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const name of twins.filter((twin) => !merged.has(twin) && twin.slice(0, -'Input'.length) in schemas)) {
+      if (asMerged(schemas[name], new Set([...merged, name])) === asMerged(schemas[name.slice(0, -'Input'.length)], merged)) {
+        merged.add(name);
+        grew = true;
+      }
     }
   }
-  return JSON.parse(text) as Json;
+  const renames = new Map(
+    twins.filter((name) => merged.has(name) || !(name.slice(0, -'Input'.length) in schemas)).map((name) => [name, name.slice(0, -'Input'.length)]),
+  );
+  renameSchemas(document, renames);
+  return document;
 }
 
 /** Reads say outright that they need no credentials (`security: []`); writes already name the bearer scheme. */
 export function declarePublicReads(document: Json): Json {
   for (const { operation } of operations(document)) operation.security ??= [];
   return document;
+}
+
+/** The name a shared response of this status gets under components/responses, if responses of it are shared. */
+const sharedResponseName = (status: string): string | undefined =>
+  status === '304' ? 'NotModified' : Number(status) >= 400 ? `Problem${status}` : undefined;
+
+/**
+ * Writes each error (and 304) response once under components/responses and refers to it: the plugins answer a
+ * status the same way on every route, so the operations would otherwise repeat it word for word.
+ */
+export function shareResponses(document: Json): Json {
+  const shared: Json = { ...document.components?.responses };
+  const paths: Json = structuredClone(document.paths);
+  for (const { operation } of operations({ paths })) {
+    for (const [status, response] of Object.entries<Json>(operation.responses ?? {})) {
+      const name = sharedResponseName(status);
+      if (!name || response.$ref) continue;
+      shared[name] ??= response;
+      // A response that says something of its own for this status stays where it is.
+      if (JSON.stringify(shared[name]) === JSON.stringify(response)) operation.responses[status] = { $ref: `#/components/responses/${name}` };
+    }
+  }
+  return { ...document, paths, components: { ...document.components, responses: shared } };
+}
+
+/** `fields[people]` → `fields.people`: a parameter's name as a component key. */
+const keyOf = (name: string) => name.replace(/\[([^\]]*)\]/g, '.$1');
+
+/**
+ * Writes each parameter that several operations declare word for word (`format`, `fields`, a path's `id`)
+ * once under components/parameters and refers to it. One used by several resources keeps its name (`format`);
+ * one of a single resource is named for it (`people.id`).
+ */
+export function shareParameters(document: Json): Json {
+  const paths: Json = structuredClone(document.paths);
+  const inline = operations({ paths }).flatMap(({ path, operation }) => {
+    const parameters: Json[] = operation.parameters ?? [];
+    return parameters
+      .map((parameter, index) => ({ operation, parameter, index, key: JSON.stringify(parameter), kind: /^\/v1\/([^/]+)/.exec(path)?.[1] ?? 'meta' }))
+      .filter(({ parameter }) => !parameter.$ref);
+  });
+  const uses = new Map<string, { count: number; kinds: Set<string> }>();
+  for (const { key, kind } of inline) {
+    const use = uses.get(key) ?? { count: 0, kinds: new Set<string>() };
+    uses.set(key, { count: use.count + 1, kinds: use.kinds.add(kind) });
+  }
+  const shared: Json = { ...document.components?.parameters };
+  const nameOf = new Map<string, string>();
+  for (const { operation, parameter, index, key, kind } of inline) {
+    const { count, kinds } = uses.get(key)!;
+    if (count < 2) continue;
+    let name = nameOf.get(key);
+    if (!name) {
+      const base = keyOf(parameter.name);
+      name = [kinds.size > 1 ? base : `${kind}.${base}`, `${operation.operationId}.${base}`].find((candidate) => !(candidate in shared))!;
+      shared[name] = parameter;
+      nameOf.set(key, name);
+    }
+    operation.parameters[index] = { $ref: `#/components/parameters/${name}` };
+  }
+  return { ...document, paths, components: { ...document.components, parameters: shared } };
 }

@@ -1,78 +1,34 @@
 import { readFileSync } from 'node:fs';
-import swagger from '@fastify/swagger';
+import swagger, { type SwaggerOptions } from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
-import { documentHttpSemantics } from './openapi-semantics.js';
-import { attachExamples } from './openapi-examples.js';
-import { declarePublicReads, type Json, plainSchemaNames, pruneUnusedSchemas } from './openapi-tidy.js';
+import { parse } from 'yaml';
+import { documentFromRoutes } from './openapi-routes.js';
 
-const apiDescription = `khabar (خبر, "news item") serves structured news content — articles, people,
-organisations and meetings, and the relations between them — as JSON. Reads are public; writes need a bearer token.
-Every error is an RFC 9457 problem document (\`application/problem+json\`) with a stable \`code\`.
-
-Every GET also answers in news standards, by content negotiation (\`Accept\`) or \`?format=\`: schema.org JSON-LD
-(\`application/ld+json\`) for every record, and IPTC ninjs 2.2 (\`application/vnd.iptc.ninjs+json\`) for articles.
-An \`Accept\` header that allows none of what a route offers gets 406 \`not_acceptable\`, listing what is offered.`;
-
-const tags = [
-  { name: 'articles', description: 'News reports: title, body blocks, and what they are about' },
-  { name: 'people', description: 'People named in the news, with their affiliations' },
-  { name: 'organisations', description: 'Ministries, agencies, governments and committees' },
-  { name: 'meetings', description: 'Meetings with their host, participants, topics and outcomes' },
-  { name: 'search', description: 'Arabic-aware full-text search across all resources' },
-  { name: 'meta', description: 'Health and the API contract' },
-];
-
-type Parameter = { schema?: Record<string, unknown> } & Record<string, unknown>;
-type Document = ReturnType<typeof jsonSchemaTransformObject>;
-
-/**
- * zod can only carry a parameter's serialisation (`style: deepObject` for `filter[field][op]`) inside its
- * schema; OpenAPI wants it on the parameter itself.
- */
-function liftParameterStyles(document: Document): Document {
-  const paths = (document as { paths?: Record<string, Record<string, { parameters?: Parameter[] }>> }).paths ?? {};
-  for (const operation of Object.values(paths).flatMap((item) => Object.values(item))) {
-    for (const parameter of operation.parameters ?? []) {
-      for (const key of ['style', 'explode']) {
-        if (parameter.schema && key in parameter.schema) {
-          parameter[key] = parameter.schema[key];
-          delete parameter.schema[key];
-        }
-      }
-    }
-  }
-  return document;
-}
+/** The contract `npm run openapi` builds and the repository commits. */
+export const committedContract = new URL('../../openapi.yaml', import.meta.url);
 
 const docsCss = new URL('../../public/docs/khabar.css', import.meta.url);
 
-type TransformObjectInput = Parameters<typeof jsonSchemaTransformObject>[0];
+export interface OpenApiOptions {
+  publicUrl: string;
+  /** The committed document (what the server serves), or the routes' schemas (how `npm run openapi` builds it). */
+  source: { file: URL } | 'routes';
+}
 
-/** The document as zod describes it, with the HTTP semantics every route shares, tidied for linters and readers: only used schemas, explicit security, examples. */
-const transformObject = (input: TransformObjectInput) =>
-  attachExamples(
-    declarePublicReads(plainSchemaNames(pruneUnusedSchemas(documentHttpSemantics(liftParameterStyles(jsonSchemaTransformObject(input)) as Json)))),
-  );
+/** @fastify/swagger in static mode: the document as built, parsed once at start, naming PUBLIC_URL as its server. */
+function committedDocument(file: URL, publicUrl: string): SwaggerOptions {
+  const document = parse(readFileSync(file, 'utf8'));
+  // PUBLIC_URL, not the request's host: "try it out" on the docs page calls it.
+  document.servers = [{ url: publicUrl, description: 'this server (PUBLIC_URL)' }];
+  return { mode: 'static', specification: { document } };
+}
 
-/** The OpenAPI 3.1 document, built from the routes' zod schemas, at /openapi.json; a docs page at /docs. */
-async function openApi(app: FastifyInstance, options: { publicUrl: string }) {
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: { title: 'khabar', version: '1.0.0', description: apiDescription, license: { name: 'MIT', identifier: 'MIT' } },
-      // PUBLIC_URL, not the request's host: "try it out" on the docs page calls it, and the document is cached.
-      servers: [{ url: options.publicUrl, description: 'this server (PUBLIC_URL)' }],
-      tags,
-      components: {
-        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'A token from API_TOKENS' } },
-      },
-    },
-    transform: jsonSchemaTransform,
-    transformObject,
-  });
+/** The OpenAPI 3.1 document at /openapi.json; a docs page at /docs. */
+async function openApi(app: FastifyInstance, options: OpenApiOptions) {
+  const { publicUrl, source } = options;
+  await app.register(swagger, source === 'routes' ? documentFromRoutes(publicUrl) : committedDocument(source.file, publicUrl));
   await app.register(swaggerUi, {
     routePrefix: '/docs',
     // No validator badge: the page asks nothing of any other host.

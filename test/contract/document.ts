@@ -3,7 +3,10 @@ import formatsModule from 'ajv-formats';
 import type { App } from '../../src/app.js';
 
 /** The served OpenAPI document, loosely typed: tests read it as data. */
-export type Document = { paths: Record<string, Record<string, any>>; components: { schemas: Record<string, any> } };
+export type Document = {
+  paths: Record<string, Record<string, any>>;
+  components: { schemas: Record<string, any>; parameters?: Record<string, any>; responses?: Record<string, any> };
+};
 export type JsonSchema = Record<string, any>;
 
 interface Parameter {
@@ -17,6 +20,7 @@ export interface Operation {
   id: string;
   method: string;
   path: string;
+  /** Path and query parameters (the header ones are the HTTP plugins', the same on every route). */
   parameters: Parameter[];
   /** Request body schemas by media type; empty when the operation takes no body. */
   body: Record<string, JsonSchema>;
@@ -29,6 +33,13 @@ export async function servedDocument(app: App): Promise<Document> {
   return JSON.parse(response.body) as Document;
 }
 
+/** A parameter or response as written, or the one under components/parameters or components/responses it refers to. */
+function shared<T>(document: Document, value: T | { $ref: string }): T {
+  if (!(typeof value === 'object' && value !== null && '$ref' in value)) return value;
+  const [, , kind, name] = value.$ref.split('/');
+  return (kind === 'parameters' ? document.components.parameters : document.components.responses)?.[name!];
+}
+
 /** Every operation of the document, whatever routes exist: new ones are picked up without edits. */
 export function operations(document: Document): Operation[] {
   return Object.entries(document.paths).flatMap(([path, item]) =>
@@ -38,12 +49,14 @@ export function operations(document: Document): Operation[] {
         id: operation.operationId as string,
         method: method.toUpperCase(),
         path,
-        parameters: (operation.parameters ?? []) as Parameter[],
+        parameters: ((operation.parameters ?? []) as Array<Parameter | { $ref: string }>)
+          .map((parameter) => shared(document, parameter))
+          .filter((parameter) => parameter.in !== 'header'),
         body: Object.fromEntries(
           Object.entries((operation.requestBody?.content ?? {}) as Record<string, { schema: JsonSchema }>).map(([type, media]) => [type, media.schema]),
         ),
         secured: Array.isArray(operation.security) && operation.security.length > 0,
-        responses: operation.responses ?? {},
+        responses: Object.fromEntries(Object.entries((operation.responses ?? {}) as Operation['responses']).map(([status, response]) => [status, shared(document, response)])),
       })),
   );
 }

@@ -1,16 +1,50 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import Fastify from 'fastify';
 import t from 'tap';
 import { parse } from 'yaml';
-import { body, build } from '../helper.js';
+import openApi from '../../src/http/openapi.js';
+import { openApiYaml } from '../../src/openapi-document.js';
+import { body, build, recordStatements } from '../helper.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 
-t.test('openapi.yaml is what the server serves (run `npm run openapi` after changing a route)', async (t) => {
-  const app = await build(t);
+const committedText = readFileSync(new URL('../../openapi.yaml', import.meta.url), 'utf8');
+const committed = parse(committedText);
+
+t.test('openapi.yaml is what `npm run openapi` builds from the routes (run it after changing a route)', async (t) => {
+  t.equal(committedText, await openApiYaml());
+});
+
+t.test('the server serves openapi.yaml as committed, naming PUBLIC_URL as its server, and runs no query to do so', async (t) => {
+  const app = await build(t, { publicUrl: 'https://news.example' });
+  let served: any;
+  let docs: any;
+  const statements = await recordStatements(app, async () => {
+    served = body(await app.inject({ url: '/openapi.json' }));
+    docs = body(await app.inject({ url: '/docs/json' }));
+  });
+  t.same(statements, [], 'no database is opened, migrated, seeded or searched to describe the API');
+  t.same(served.servers, [{ url: 'https://news.example', description: 'this server (PUBLIC_URL)' }]);
+  t.same({ ...served, servers: committed.servers }, committed, 'the rest is the committed file');
+  t.same(docs, served, 'the docs page reads the same document');
+});
+
+t.test('the document served is the file given, parsed at start, on an app with no database', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'khabar-openapi-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'openapi.yaml');
+  writeFileSync(file, committedText.replace(/^  title: khabar$/m, '  title: khabar (edited copy)'));
+  const app = Fastify();
+  t.teardown(() => app.close());
+  await app.register(openApi, { publicUrl: 'http://127.0.0.1:3000', source: { file: pathToFileURL(file) } });
+  writeFileSync(file, 'not: [the document');
   const served = body(await app.inject({ url: '/openapi.json' }));
-  const committed = parse(readFileSync(new URL('../../openapi.yaml', import.meta.url), 'utf8'));
-  t.same(committed, served);
+  t.equal(served.info.title, 'khabar (edited copy)', 'read when the plugin registered, not when asked');
+  t.same(served.paths, committed.paths);
 });
 
 t.test('openapi.yaml passes redocly lint, recommended rules, with no warning (offline)', async (t) => {
@@ -38,38 +72,52 @@ t.test('every operation is documented, tagged, exemplified and secured as it beh
     31,
     'four resources × six operations (list, get, create, replace, update, delete), health, search, article mentions and import, and three provenance lists',
   );
+  // Parameters, responses and examples written once under components and referred to.
+  const shared = (value: any) => (value.$ref ? document.components[value.$ref.split('/').at(-2)][value.$ref.split('/').at(-1)] : value);
   for (const { path, method, operation } of operations) {
     const name = `${method.toUpperCase()} ${path}`;
     t.ok(operation.operationId && operation.summary && operation.description && operation.tags?.length, `${name}: id, summary, description, tag`);
     const writes = method !== 'get';
     t.same(operation.security, writes ? [{ bearerAuth: [] }] : [], `${name}: bearer security exactly on writes`);
     if (writes) t.ok(operation.responses['401'], `${name}: documents 401`);
-    for (const reference of operation.parameters ?? []) {
-      const parameter = reference.$ref ? document.components.parameters[reference.$ref.split('/').at(-1)] : reference;
-      t.not(parameter.example, undefined, `${name} ${parameter.name}: example`);
+    for (const parameter of (operation.parameters ?? []).map(shared)) {
+      t.ok(parameter.examples ?? parameter.example ?? parameter.schema.example, `${name} ${parameter.name}: example`);
     }
     const requestBody = operation.requestBody?.content?.['application/json'];
-    if (requestBody) t.ok(requestBody.example, `${name}: request body example`);
-    for (const [status, response] of Object.entries(operation.responses as Record<string, any>)) {
+    if (requestBody) t.ok(requestBody.examples, `${name}: request body example`);
+    for (const [status, response] of Object.entries(operation.responses as Record<string, any>).map(([status, response]) => [status, shared(response)])) {
       t.not(response.description, 'Default Response', `${name} ${status}: described`);
       if (Number(status) >= 400) t.ok(response.content['application/problem+json'].examples, `${name} ${status}: problem+json examples`);
       for (const [mediaType, content] of Object.entries((response.content ?? {}) as Record<string, any>)) {
         t.ok(content.schema, `${name} ${status} ${mediaType}: schema`);
-        t.ok(content.example ?? content.examples, `${name} ${status} ${mediaType}: example`);
+        t.ok(content.examples, `${name} ${status} ${mediaType}: example`);
+        t.same(Object.values(content.examples).filter((example: any) => !example.$ref), [], `${name} ${status} ${mediaType}: examples are referenced, not repeated`);
       }
     }
   }
   const schemas = Object.keys(document.components.schemas);
-  // The schemas the operations reach, following $refs from the paths through the schemas they name.
+  // The schemas the operations reach, following $refs from the paths (and the parameters and responses they share) through the schemas they name.
   const refsIn = (value: unknown) => [...JSON.stringify(value).matchAll(/"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1]!);
-  const reached = new Set(refsIn(document.paths));
+  const reached = new Set(refsIn([document.paths, document.components.parameters, document.components.responses]));
   for (const name of reached) for (const ref of refsIn(document.components.schemas[name])) reached.add(ref);
   t.same(schemas.filter((name) => !reached.has(name)), [], 'every schema is reached from an operation: the unused twins are pruned');
   t.same(schemas.filter((name) => name.endsWith('Input') && !schemas.includes(name.slice(0, -'Input'.length))), [], 'an XInput schema keeps that name only when X is taken');
-  const seededArticle = document.paths['/v1/articles/{id}'].get.parameters.find((p: any) => p.name === 'id').example;
-  t.equal((await app.inject({ url: `/v1/articles/${encodeURIComponent(seededArticle)}` })).statusCode, 200, 'the id example names a seeded record');
-
+  for (const kind of ['articles', 'people', 'organisations', 'meetings']) {
+    const id = document.paths[`/v1/${kind}/{id}`].get.parameters.map(shared).find((p: any) => p.name === 'id');
+    const seeded = shared(id.examples.seed).value;
+    t.equal((await app.inject({ url: `/v1/${kind}/${encodeURIComponent(seeded)}` })).statusCode, 200, `the ${kind} id example names a seeded record`);
+  }
 });
+
+t.test(
+  'the contract is small: openapi.yaml and the TypeScript client types are at most 150 KB each',
+  { todo: 'not reached yet: the list filters and the record schemas still repeat their fields inline' },
+  async (t) => {
+    for (const file of ['openapi.yaml', 'clients/typescript/schema.d.ts']) {
+      t.ok(statSync(join(root, file)).size <= 150 * 1024, `${file}: ${statSync(join(root, file)).size} bytes`);
+    }
+  },
+);
 
 t.test('the docs page and the demo are served from the package', async (t) => {
   const app = await build(t);

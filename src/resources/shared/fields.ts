@@ -2,7 +2,11 @@ import { z } from 'zod';
 
 const uuidShape = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export const recordId = z.string().max(36).regex(uuidShape, 'must be a record id').meta({ example: '019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d' });
+export const recordId = z
+  .string()
+  .max(36)
+  .regex(uuidShape, 'must be a record id')
+  .meta({ id: 'RecordId', example: '019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d' });
 
 /** Letters and digits of any script joined by hyphens; never shaped like an id, so id-or-slug lookups cannot collide. */
 export const slug = z
@@ -11,7 +15,7 @@ export const slug = z
   .max(200)
   .regex(/^[\p{L}\p{N}]+(?:-[\p{L}\p{N}]+)*$/u, 'must be letters and digits joined by single hyphens')
   .refine((value) => !uuidShape.test(value), 'must not look like a record id')
-  .meta({ example: 'علي-العدواني' });
+  .meta({ id: 'Slug', example: 'علي-العدواني' });
 
 /** Trimmed, non-empty text of bounded length. */
 export const text = (max: number) => z.string().trim().min(1).max(max);
@@ -31,12 +35,16 @@ export const isoDateTime = z.iso
   .refine((value) => !/\.\d{4}/.test(value), 'must have at most millisecond precision')
   .overwrite(canonicalDateTime)
   .meta({
+    // Named, so the contract states its long pattern once and every date-time field refers to it.
+    id: 'DateTime',
     description: 'ISO 8601 date-time with Z or an offset, to at most milliseconds; stored and returned in UTC with milliseconds',
     example: '2026-11-25T09:00:00.000Z',
   });
 const dateOrDateTimeMessage = 'must be an ISO 8601 date, or a date-time with Z or an offset to at most milliseconds';
 /** A calendar date as given, or a date-time in its stored form: as text, a date sorts just before the times of its day. */
-export const isoDateOrDateTime = z.union([z.iso.date({ error: dateOrDateTimeMessage }).max(10), isoDateTime], { error: dateOrDateTimeMessage });
+export const isoDateOrDateTime = z
+  .union([z.iso.date({ error: dateOrDateTimeMessage }).max(10), isoDateTime], { error: dateOrDateTimeMessage })
+  .meta({ id: 'DateOrDateTime' });
 
 export const countryCode = z
   .string()
