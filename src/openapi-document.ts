@@ -3,13 +3,13 @@ import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
 import { attachExamples } from './http/openapi-examples.js';
 import { portablePatterns } from './http/openapi-patterns.js';
-import { shareParameters, shareResponses } from './http/openapi-tidy.js';
+import { type Json, shareParameters, shareResponses } from './http/openapi-tidy.js';
 
 /**
  * The OpenAPI document as the routes describe it, with examples from the seed: built by `npm run openapi`,
  * committed as openapi.yaml, and served as is (the server opens no database to describe itself).
  */
-export async function openApiDocument(): Promise<Record<string, any>> {
+async function openApiDocument(): Promise<Json> {
   const app = await buildApp({ ...loadConfig({}), databaseUrl: 'file::memory:', seed: 'never', logLevel: 'silent' }, { openApiFromRoutes: true });
   await app.ready();
   const document = app.swagger();

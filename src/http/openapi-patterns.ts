@@ -8,12 +8,12 @@ import type { Json } from './openapi-tidy.js';
 
 const propertyClass = /\[((?:[^\]\\]|\\.)*\\[pP]\{[^}]+\}(?:[^\]\\]|\\.)*)\]/g;
 
-const escape = (codePoint: number) =>
+const codePointEscape = (codePoint: number) =>
   // BMP as \uXXXX (ECMAScript, Python, Java alike); beyond it the character itself, as \u{…} is ECMAScript-only.
   codePoint < 0x10000 ? `\\u${codePoint.toString(16).toUpperCase().padStart(4, '0')}` : String.fromCodePoint(codePoint);
 
 /** `[\p{L}\p{N}]` → `[\u0030-\u0039\u0041-\u005A…]`: the same set of code points, as ranges. */
-export function explicitClass(body: string): string {
+function explicitClass(body: string): string {
   const member = new RegExp(`^[${body}]$`, 'u');
   const ranges: string[] = [];
   let start = -1;
@@ -22,7 +22,7 @@ export function explicitClass(body: string): string {
     if (inside && start < 0) start = codePoint;
     if (!inside && start >= 0) {
       const end = codePoint - 1;
-      ranges.push(start === end ? escape(start) : `${escape(start)}-${escape(end)}`);
+      ranges.push(start === end ? codePointEscape(start) : `${codePointEscape(start)}-${codePointEscape(end)}`);
       start = -1;
     }
   }

@@ -1,7 +1,7 @@
 import type { SwaggerOptions } from '@fastify/swagger';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
 import { documentHttpSemantics } from './openapi-semantics.js';
-import { declarePublicReads, plainSchemaNames, pruneUnusedSchemas } from './openapi-tidy.js';
+import { declarePublicReads, type Json, plainSchemaNames, pruneUnusedSchemas } from './openapi-tidy.js';
 
 const apiDescription = `khabar (خبر, "news item") serves structured news content — articles, people,
 organisations and meetings, and the relations between them — as JSON. Reads are public; writes need a bearer token.
@@ -46,7 +46,7 @@ type TransformObjectInput = Parameters<typeof jsonSchemaTransformObject>[0];
 
 /** The document as zod describes it, with the HTTP semantics every route shares, tidied for linters and readers: only used schemas, explicit security. */
 const transformObject = (input: TransformObjectInput) =>
-  declarePublicReads(plainSchemaNames(pruneUnusedSchemas(documentHttpSemantics(liftParameterStyles(jsonSchemaTransformObject(input)) as Record<string, any>))));
+  declarePublicReads(plainSchemaNames(pruneUnusedSchemas(documentHttpSemantics(liftParameterStyles(jsonSchemaTransformObject(input)) as Json))));
 
 /** @fastify/swagger in dynamic mode: the OpenAPI 3.1 document as the routes' zod schemas describe it (used by `npm run openapi`). */
 export function documentFromRoutes(publicUrl: string): SwaggerOptions {

@@ -11,7 +11,7 @@ export const committedContract = new URL('../../openapi.yaml', import.meta.url);
 
 const docsCss = new URL('../../public/docs/khabar.css', import.meta.url);
 
-export interface OpenApiOptions {
+interface OpenApiOptions {
   publicUrl: string;
   /** The committed document (what the server serves), or the routes' schemas (how `npm run openapi` builds it). */
   source: { file: URL } | 'routes';

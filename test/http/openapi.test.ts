@@ -37,7 +37,7 @@ t.test('the document served is the file given, parsed at start, on an app with n
   const dir = mkdtempSync(join(tmpdir(), 'khabar-openapi-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'openapi.yaml');
-  writeFileSync(file, committedText.replace(/^  title: khabar$/m, '  title: khabar (edited copy)'));
+  writeFileSync(file, committedText.replace(/^ {2}title: khabar$/m, '  title: khabar (edited copy)'));
   const app = Fastify();
   t.teardown(() => app.close());
   await app.register(openApi, { publicUrl: 'http://127.0.0.1:3000', source: { file: pathToFileURL(file) } });
