@@ -7,8 +7,8 @@ import type { IncludeSpec, ListSpec, ResourceName } from './spec.js';
 
 type Row = Record<string, unknown>;
 
-/** What the embedder needs of each resource: its records by id, relations loaded, in one bounded batch. */
-export type Sources = Record<ResourceName, { findMany(ids: string[]): Array<{ id: string }> }>;
+/** What the embedder needs of each resource: its records by id as embedded, relations loaded, in one bounded batch. */
+export type Sources = Record<ResourceName, { findEmbedded(ids: string[]): Array<{ id: string }> }>;
 
 const idsIn = (value: unknown): string[] => (Array.isArray(value) ? value : value ? [value] : []).filter((id): id is string => typeof id === 'string');
 
@@ -71,7 +71,7 @@ export function createEmbedder(db: Db, spec: ListSpec, sources: Sources) {
   function loadTargets(wanted: Map<ResourceName, Set<string>>, shaping: Shaping): Map<string, Row> {
     const found = new Map<string, Row>();
     for (const [target, ids] of wanted) {
-      for (const record of sources[target].findMany([...ids])) found.set(`${target}:${record.id}`, project(record, shaping.embeddedFields[target]));
+      for (const record of sources[target].findEmbedded([...ids])) found.set(`${target}:${record.id}`, project(record, shaping.embeddedFields[target]));
     }
     return found;
   }

@@ -8,7 +8,7 @@ import { createEmbedder, type Sources } from './embed.js';
 import { getParams, listParams, toListQuery, toShaping } from './params.js';
 import type { ListPage, ListQuery } from './query.js';
 import type { ListSpec, ResourceName } from './spec.js';
-import { viewSchema, type Catalog } from './view.js';
+import { embeddedFields, viewSchema, type Catalog } from './view.js';
 
 type Row = Record<string, unknown>;
 
@@ -25,7 +25,7 @@ export function listEndpoint(name: string, record: z.ZodObject, spec: ListSpec, 
   const options = {
     spec,
     fields: Object.keys(record.shape),
-    targetFields: Object.fromEntries(targets.map((target) => [target, Object.keys(catalog[target].record.shape)])) as Partial<Record<ResourceName, string[]>>,
+    targetFields: Object.fromEntries(targets.map((target) => [target, embeddedFields(catalog[target])])) as Partial<Record<ResourceName, string[]>>,
   };
   const view = viewSchema(name, record, spec, catalog);
 

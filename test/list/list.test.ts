@@ -157,7 +157,7 @@ t.test('on 1,000 generated records per resource', async (t) => {
     for (const a of articlePage.data) {
       t.same(Object.keys(a).sort(), ['id', 'meetings', 'organisations', 'people', 'person_ids', 'title'], 'fields narrows the record; includes are added');
       t.same(a.people, a.person_ids.map((id: string) => ({ id, name: people.find(id)!.name, slug: people.find(id)!.slug })), 'people in person_ids order');
-      t.same(a.organisations[0], organisations.findMany([a.organisations[0].id])[0], 'an embedded record is its full representation');
+      t.same(a.organisations[0], JSON.parse(JSON.stringify(organisations.find(a.organisations[0].id))), 'an embedded organisation is its full representation');
     }
     const { page: meetingPage } = await get(app, '/v1/meetings?include=host,participants.person,participants.organisation,articles&fields[people]=name&fields[organisations]=name&limit=100');
     for (const m of meetingPage.data) {
@@ -167,6 +167,14 @@ t.test('on 1,000 generated records per resource', async (t) => {
         t.equal(p.organisation?.id ?? null, p.organisation_id, 'a participant without organisation embeds null');
       }
       t.same(m.articles.map((a: Row) => a.id), m.article_ids);
+    }
+    const { page: oldestMeetings } = await get(app, '/v1/meetings?include=articles&sort=id&limit=5');
+    const embeddedArticles = oldestMeetings.data.flatMap((m: Row) => m.articles as Row[]);
+    t.ok(embeddedArticles.length >= 5, 'the oldest meetings have articles');
+    for (const embedded of embeddedArticles) {
+      const { body, body_text, ...summary } = JSON.parse(JSON.stringify(app.repositories.articles.find(embedded.id as string)));
+      t.ok(body.length > 0 && body_text.length > 0, 'the stored article has its text');
+      t.strictSame(embedded, summary, 'an embedded article is its full representation without body and body_text');
     }
     const participations = tableRows(app, 'meeting_participants');
     const { page: personPage } = await get(app, '/v1/people?include=affiliations.organisation,meetings&fields[meetings]=slug&limit=100');
