@@ -50,7 +50,7 @@ export function listEndpoint(name: string, record: z.ZodObject, spec: ListSpec, 
           if (etag !== undefined) reply.header('etag', etag);
           return {
             data: embed(page.rows, shaping),
-            meta: { limit: params.limit as number, next_cursor: page.nextCursor, total: page.total },
+            meta: { limit: params.limit as number, next_cursor: page.nextCursor, total: page.total?.value, total_relation: page.total?.relation },
             links: { self: request.url, next },
           };
         },

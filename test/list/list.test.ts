@@ -20,7 +20,7 @@ import { auth, body, build } from '../helper.js';
 import { generateDataset, requestStatements, rowsPerResource } from './dataset.js';
 
 type Row = Record<string, any>;
-type Page = { data: Row[]; meta: { limit: number; next_cursor: string | null; total?: number }; links: { self: string; next: string | null } };
+type Page = { data: Row[]; meta: { limit: number; next_cursor: string | null; total?: number; total_relation?: 'eq' | 'gte' }; links: { self: string; next: string | null } };
 
 // Walks 1,000 records per resource many times over: more than tap's default 30 s under coverage on 2 cores.
 t.setTimeout(180_000);
@@ -258,9 +258,24 @@ t.test('on 1,000 generated records per resource', async (t) => {
     const params = listParams({ spec, fields: [], targetFields: {} }).parse({ q: 'مقال 5', limit: '3' });
     const listing = createListing(app.database.db, articles, spec);
     const result = listing.page(toListQuery(params, spec));
-    t.equal(result.total, tableRows(app, 'articles').filter((a) => a.title === 'مقال 5').length);
+    const matching = tableRows(app, 'articles').filter((a) => a.title === 'مقال 5').length;
+    t.same(result.total, { value: matching, relation: 'eq' });
     t.ok(result.rows.every((row) => row.title === 'مقال 5'), 'the extension condition restricts the rows');
     t.ok(result.nextCursor, 'and pages as usual');
+  });
+
+  await t.test('meta.total is exact below the count cap, and past it says it is a lower bound', async (t) => {
+    const arabic = tableRows(app, 'articles').filter((a) => a.language === 'ar').length;
+    t.ok(arabic > 10, `${arabic} Arabic articles`);
+    const query = { limit: 5, filters: [{ field: 'language', op: 'eq' as const, value: 'ar' }] };
+    const capped = (countCap: number) => createListing(app.database.db, articles, articleList, undefined, { countCap }).page(query).total;
+    t.same(capped(arabic + 1), { value: arabic, relation: 'eq' }, 'exact under the cap');
+    t.same(capped(arabic), { value: arabic, relation: 'gte' }, 'at the cap: at least that many');
+    t.same(capped(10), { value: 10, relation: 'gte' }, 'past the cap: the cap, as a lower bound');
+    const { page } = await get(app, '/v1/articles?filter[language]=ar&limit=5');
+    t.same([page.meta.total, page.meta.total_relation], [arabic, 'eq'], 'the API says which, under the default cap');
+    const { page: uncounted } = await get(app, '/v1/articles?filter[language]=ar&limit=5&count=false');
+    t.same([uncounted.meta.total, uncounted.meta.total_relation], [undefined, undefined], 'count=false: neither');
   });
 });
 

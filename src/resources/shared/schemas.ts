@@ -36,6 +36,7 @@ export const listMeta = z
     limit: z.number().int(),
     next_cursor: z.string().nullable(),
     total: z.number().int().optional(),
+    total_relation: z.enum(['eq', 'gte']).optional(),
   })
   .meta({ id: 'ListMeta' });
 
