@@ -1,5 +1,5 @@
-import { desc } from 'drizzle-orm';
-import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
+import { sql } from 'drizzle-orm';
+import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../db/database.js';
 import { inIdList } from '../resources/shared/relations.js';
 import type { Shaping } from './query.js';
@@ -29,18 +29,25 @@ export const maxReverseEmbedded = 20;
 
 /** Loads, for many records at once, the ids of the newest records that point at them through a link table. */
 function reverseLoader(db: Db, include: Extract<IncludeSpec, { kind: 'reverse' }>) {
-  const select = db
-    .select({ owner: include.owner, item: include.item })
+  // The cap is applied in SQL, so a ministry with thousands of articles costs its 20 rows, not thousands.
+  const links = db
+    .selectDistinct({ owner: sql<string>`${include.owner}`.as('owner'), item: sql<string>`${include.item}`.as('item') })
     .from(include.table as SQLiteTable)
     .where(inIdList(include.owner))
-    .orderBy(include.owner as SQLiteColumn, desc(include.item))
+    .as('links');
+  const ranked = db
+    .select({ owner: links.owner, item: links.item, rank: sql<number>`row_number() over (partition by ${links.owner} order by ${links.item} desc)`.as('rank') })
+    .from(links)
+    .as('ranked');
+  const select = db
+    .select({ owner: ranked.owner, item: ranked.item })
+    .from(ranked)
+    .where(sql`${ranked.rank} <= ${maxReverseEmbedded}`)
+    .orderBy(sql`${ranked.owner}`, sql`${ranked.item} desc`)
     .prepare();
   return (ownerIds: string[]): Map<string, string[]> => {
     const lists = new Map<string, string[]>(ownerIds.map((id) => [id, []]));
-    for (const { owner, item } of select.all({ ids: JSON.stringify(ownerIds) }) as Array<{ owner: string; item: string }>) {
-      const list = lists.get(owner)!;
-      if (list.length < maxReverseEmbedded && !list.includes(item)) list.push(item);
-    }
+    for (const { owner, item } of select.all({ ids: JSON.stringify(ownerIds) })) lists.get(owner)!.push(item);
     return lists;
   };
 }

@@ -27,7 +27,7 @@ export const maxCachedShapes = 500;
 export const pageByteBudget = 1024 * 1024;
 
 /** Counting stops here: `meta.total` is exact below it, and past it says "at least this many". */
-export const maxCounted = 10_000;
+export const maxCounted = 1_000;
 
 /** The bytes of a row's stored values; octet_length reads a value's size without loading it. */
 const storedBytes = (columns: SQLiteColumn[]) => sql.join(columns.map((column) => sql`coalesce(octet_length(${column}), 0)`), sql` + `);
