@@ -584,8 +584,15 @@ export interface components {
         };
         ListMeta: {
             limit: number;
+            /** @description the cursor of the next page, null on the last; a page may end before `limit` at the byte budget (see `limit`) */
             next_cursor: string | null;
+            /** @description how many records match: exact when `total_relation` is `eq`, a lower bound when it is `gte` */
             total?: number;
+            /**
+             * @description `eq`: `total` is exact; `gte`: counting stopped at 1,000, and at least that many match
+             * @enum {string}
+             */
+            total_relation?: "eq" | "gte";
         };
         ListLinks: {
             self: string;
@@ -995,7 +1002,7 @@ export interface components {
         PersonResponse: {
             data: components["schemas"]["Person"];
         };
-        /** @description a article embedded by include, narrowed by fields[articles] */
+        /** @description a article embedded by include, narrowed by fields[articles]; without body and body_text (GET the article for them) */
         ArticleEmbedded: {
             id: string;
             /** @example علي-العدواني */
@@ -1007,8 +1014,6 @@ export interface components {
             /** @example ar */
             language?: string;
             summary?: string | null;
-            body?: components["schemas"]["Block"][];
-            body_text?: string;
             /** @description attribution: who the facts come from */
             source?: string | null;
             published_at?: string | null;
@@ -1290,7 +1295,7 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description Page size, 1–100
+                 * @description Page size, 1–100. A page also ends early, with `meta.next_cursor` set, once its records would pass 1 MiB of stored text (at least one record a page)
                  * @example 20
                  */
                 limit?: number;
@@ -1404,7 +1409,7 @@ export interface operations {
                     };
                 };
                 /**
-                 * @description `false` skips `meta.total`, the count of matching rows
+                 * @description `false` skips `meta.total`, the count of matching rows (exact up to 1,000)
                  * @example false
                  */
                 count?: "true" | "false";
@@ -1566,7 +1571,8 @@ export interface operations {
                      *       "meta": {
                      *         "limit": 20,
                      *         "next_cursor": null,
-                     *         "total": 1
+                     *         "total": 1,
+                     *         "total_relation": "eq"
                      *       },
                      *       "links": {
                      *         "self": "/v1/articles",
@@ -1755,7 +1761,8 @@ export interface operations {
                      *       "meta": {
                      *         "limit": 20,
                      *         "next_cursor": null,
-                     *         "total": 1
+                     *         "total": 1,
+                     *         "total_relation": "eq"
                      *       },
                      *       "links": {
                      *         "self": "/v1/articles",
@@ -3222,7 +3229,7 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description Page size, 1–100
+                 * @description Page size, 1–100. A page also ends early, with `meta.next_cursor` set, once its records would pass 1 MiB of stored text (at least one record a page)
                  * @example 20
                  */
                 limit?: number;
@@ -3309,7 +3316,7 @@ export interface operations {
                     };
                 };
                 /**
-                 * @description `false` skips `meta.total`, the count of matching rows
+                 * @description `false` skips `meta.total`, the count of matching rows (exact up to 1,000)
                  * @example false
                  */
                 count?: "true" | "false";
@@ -3432,7 +3439,8 @@ export interface operations {
                      *       "meta": {
                      *         "limit": 20,
                      *         "next_cursor": null,
-                     *         "total": 2
+                     *         "total": 2,
+                     *         "total_relation": "eq"
                      *       },
                      *       "links": {
                      *         "self": "/v1/people",
@@ -4468,7 +4476,7 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description Page size, 1–100
+                 * @description Page size, 1–100. A page also ends early, with `meta.next_cursor` set, once its records would pass 1 MiB of stored text (at least one record a page)
                  * @example 20
                  */
                 limit?: number;
@@ -4568,7 +4576,7 @@ export interface operations {
                     };
                 };
                 /**
-                 * @description `false` skips `meta.total`, the count of matching rows
+                 * @description `false` skips `meta.total`, the count of matching rows (exact up to 1,000)
                  * @example false
                  */
                 count?: "true" | "false";
@@ -4709,7 +4717,8 @@ export interface operations {
                      *       "meta": {
                      *         "limit": 20,
                      *         "next_cursor": null,
-                     *         "total": 3
+                     *         "total": 3,
+                     *         "total_relation": "eq"
                      *       },
                      *       "links": {
                      *         "self": "/v1/organisations",
@@ -5761,7 +5770,7 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description Page size, 1–100
+                 * @description Page size, 1–100. A page also ends early, with `meta.next_cursor` set, once its records would pass 1 MiB of stored text (at least one record a page)
                  * @example 20
                  */
                 limit?: number;
@@ -5870,7 +5879,7 @@ export interface operations {
                     };
                 };
                 /**
-                 * @description `false` skips `meta.total`, the count of matching rows
+                 * @description `false` skips `meta.total`, the count of matching rows (exact up to 1,000)
                  * @example false
                  */
                 count?: "true" | "false";
@@ -6002,7 +6011,8 @@ export interface operations {
                      *       "meta": {
                      *         "limit": 20,
                      *         "next_cursor": null,
-                     *         "total": 1
+                     *         "total": 1,
+                     *         "total_relation": "eq"
                      *       },
                      *       "links": {
                      *         "self": "/v1/meetings",

@@ -179,6 +179,8 @@ t.test('on 1,000 generated records per resource', async (t) => {
       t.ok(body.length > 0 && body_text.length > 0, 'the stored article has its text');
       t.strictSame(embedded, summary, 'an embedded article is its full representation without body and body_text');
     }
+    const unembeddable = await app.inject({ url: '/v1/meetings?include=articles&fields[articles]=title,body' });
+    t.equal(unembeddable.statusCode, 400, 'fields[articles] cannot ask for an embedded body');
     const participations = tableRows(app, 'meeting_participants');
     const { page: personPage } = await get(app, '/v1/people?include=affiliations.organisation,meetings&fields[meetings]=slug&limit=100');
     for (const p of personPage.data) {
