@@ -27,29 +27,22 @@ function project(record: Row, fields: Iterable<string> | undefined): Row {
  */
 export const maxReverseEmbedded = 20;
 
+/**
+ * The most records a page embeds: a list page with includes ends early, with a cursor, once its records refer
+ * to more (a page always holds one record). Each embedded record is a row read at random and serialized.
+ */
+export const maxEmbeddedPerPage = 500;
+
 /** Loads, for many records at once, the ids of the newest records that point at them through a link table. */
 function reverseLoader(db: Db, include: Extract<IncludeSpec, { kind: 'reverse' }>) {
-  // The cap is applied in SQL, so a ministry with thousands of articles costs its 20 rows, not thousands.
-  const links = db
-    .selectDistinct({ owner: sql<string>`${include.owner}`.as('owner'), item: sql<string>`${include.item}`.as('item') })
-    .from(include.table as SQLiteTable)
-    .where(inIdList(include.owner))
-    .as('links');
-  const ranked = db
-    .select({ owner: links.owner, item: links.item, rank: sql<number>`row_number() over (partition by ${links.owner} order by ${links.item} desc)`.as('rank') })
-    .from(links)
-    .as('ranked');
+  // Per owner, its newest links straight off the (owner, item) index: a ministry with thousands of articles costs its 20.
+  const newest = sql`select distinct ${include.item} as item from ${include.table} where ${include.owner} = owners.value order by ${include.item} desc limit ${sql.raw(String(maxReverseEmbedded))}`;
   const select = db
-    .select({ owner: ranked.owner, item: ranked.item })
-    .from(ranked)
-    .where(sql`${ranked.rank} <= ${maxReverseEmbedded}`)
-    .orderBy(sql`${ranked.owner}`, sql`${ranked.item} desc`)
+    .select({ owner: sql<string>`owners.value`, items: sql<string>`(select json_group_array(item) from (${newest}))` })
+    .from(sql`json_each(${sql.placeholder('ids')}) as owners`)
     .prepare();
-  return (ownerIds: string[]): Map<string, string[]> => {
-    const lists = new Map<string, string[]>(ownerIds.map((id) => [id, []]));
-    for (const { owner, item } of select.all({ ids: JSON.stringify(ownerIds) })) lists.get(owner)!.push(item);
-    return lists;
-  };
+  return (ownerIds: string[]): Map<string, string[]> =>
+    new Map(select.all({ ids: JSON.stringify(ownerIds) }).map(({ owner, items }) => [owner, JSON.parse(items)]));
 }
 
 /**
@@ -83,15 +76,34 @@ export function createEmbedder(db: Db, spec: ListSpec, sources: Sources) {
     return found;
   }
 
-  return (records: Row[], shaping: Shaping): Row[] => {
-    const includes = shaping.include.map((path) => [path, spec.include[path]!] as const);
-    const referenced = new Map(includes.map(([path, include]) => [path, referencedIds(records, path, include)]));
+  /** The leading records whose embedded records, counted once each, stay within the page's bound; at least one. */
+  function recordsWithinBound(records: Row[], includes: Array<readonly [string, IncludeSpec]>, referenced: Map<string, Map<string, string[]>>) {
     const wanted = new Map<ResourceName, Set<string>>();
-    for (const [path, include] of includes) {
-      const ids = wanted.get(include.target) ?? new Set<string>();
-      for (const list of referenced.get(path)!.values()) list.forEach((id) => ids.add(id));
-      wanted.set(include.target, ids);
+    let embedded = 0;
+    let kept = 0;
+    for (const record of records) {
+      const fresh = new Map<ResourceName, Set<string>>();
+      for (const [path, include] of includes) {
+        const seen = wanted.get(include.target);
+        const ids = fresh.get(include.target) ?? new Set<string>();
+        for (const id of referenced.get(path)!.get(record.id as string)!) if (!seen?.has(id)) ids.add(id);
+        fresh.set(include.target, ids);
+      }
+      const count = [...fresh.values()].reduce((n, ids) => n + ids.size, 0);
+      if (kept > 0 && embedded + count > maxEmbeddedPerPage) break;
+      for (const [target, ids] of fresh) wanted.set(target, new Set([...(wanted.get(target) ?? []), ...ids]));
+      embedded += count;
+      kept++;
     }
+    return { kept, wanted };
+  }
+
+  /** The page's leading records that fit the bound on embedded records (all of them without includes), shaped. */
+  return (page: Row[], shaping: Shaping): Row[] => {
+    const includes = shaping.include.map((path) => [path, spec.include[path]!] as const);
+    const referenced = new Map(includes.map(([path, include]) => [path, referencedIds(page, path, include)]));
+    const { kept, wanted } = recordsWithinBound(page, includes, referenced);
+    const records = page.slice(0, kept);
     const found = loadTargets(wanted, shaping);
     const lookup = (target: ResourceName, id: unknown) => found.get(`${target}:${String(id)}`);
 

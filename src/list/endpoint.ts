@@ -42,15 +42,17 @@ export function listEndpoint(name: string, record: z.ZodObject, spec: ListSpec, 
         list(request: FastifyRequest, reply: FastifyReply) {
           const params = request.query as Row;
           const page = repository.list(toListQuery(params, spec));
-          const next = page.nextCursor === null ? null : nextPageLink(request.url, page.nextCursor);
-          if (next) reply.header('Link', `<${next}>; rel="next"`);
           const shaping = toShaping(params);
+          const data = embed(page.rows, shaping);
+          const nextCursor = data.length < page.rows.length ? page.cursorAfter(data.length - 1) : page.nextCursor;
+          const next = nextCursor === null ? null : nextPageLink(request.url, nextCursor);
+          if (next) reply.header('Link', `<${next}>; rel="next"`);
           // Embedded records change on their own; a page that embeds gets a tag from its bytes.
           const etag = shaping.include.length === 0 ? pageEtag(request.url, page.rows, page) : undefined;
           if (etag !== undefined) reply.header('etag', etag);
           return {
-            data: embed(page.rows, shaping),
-            meta: { limit: params.limit as number, next_cursor: page.nextCursor, total: page.total?.value, total_relation: page.total?.relation },
+            data,
+            meta: { limit: params.limit as number, next_cursor: nextCursor, total: page.total?.value, total_relation: page.total?.relation },
             links: { self: request.url, next },
           };
         },

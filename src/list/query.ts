@@ -37,6 +37,8 @@ export interface ListPage<Row> {
   rows: Row[];
   nextCursor: string | null;
   total?: Total;
+  /** The cursor that continues after `rows[index]`: for a page cut shorter after it was read (see list/embed.ts). */
+  cursorAfter(index: number): string;
 }
 
 /** What to show of each record: `fields` of the listed type, `fields[type]` of embedded ones, and the includes. */

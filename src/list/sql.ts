@@ -250,11 +250,14 @@ export function createListing(
       const kept = candidates.slice(0, rowsWithinBudget(candidates.slice(0, query.limit).map((row) => row.bytes)));
       const byId = new Map((byIds.all({ ids: JSON.stringify(kept.map((row) => row.id)) }) as Row[]).map((row) => [row.id, row]));
       // A record deleted between the two reads is left out, as if the page had been read a moment later.
-      const pageRows = kept.map((row) => byId.get(row.id)).filter((row): row is Row => row !== undefined);
-      const last = kept.at(-1);
-      const nextCursor = kept.length < candidates.length && last ? encodeCursor({ s: signature, k: keyColumns.map((_, i) => last[`k${i}`] ?? null) }) : null;
-      if (query.count === false) return { rows: pageRows, nextCursor };
-      return { rows: pageRows, nextCursor, total: total(shape, conditions, values) };
+      const found = kept.filter((row) => byId.has(row.id));
+      const cursorOf = (row: Row) => encodeCursor({ s: signature, k: keyColumns.map((_, i) => row[`k${i}`] ?? null) });
+      const page = {
+        rows: found.map((row) => byId.get(row.id)!),
+        nextCursor: kept.length < candidates.length ? cursorOf(kept.at(-1)!) : null,
+        cursorAfter: (index: number) => cursorOf(found[index]!),
+      };
+      return query.count === false ? page : { ...page, total: total(shape, conditions, values) };
     },
   };
 }

@@ -1,6 +1,8 @@
 import t from 'tap';
+import { maxEmbeddedPerPage } from '../../src/list/embed.js';
 import { pageByteBudget } from '../../src/list/sql.js';
 import { auth, body, build } from '../helper.js';
+import { generateDataset } from './dataset.js';
 
 /** An article of `blocks` paragraphs of 10,000 Arabic letters: about 40 KB stored per paragraph (the blocks and the plain text). */
 const article = (n: number, blocks: number) => ({
@@ -43,4 +45,34 @@ t.test('a list page ends early at its byte budget, and the cursor continues from
     t.ok(cut >= 3, `sort=${sort}: ${cut} pages ended at the budget rather than the limit`);
     t.same(seen, expected.map((row) => row.id), `sort=${sort}: every record exactly once, in order`);
   }
+});
+
+t.test('a list page with includes ends early at its bound on embedded records, and the cursor continues from there', async (t) => {
+  const app = await build(t);
+  generateDataset(app);
+  const all = app.database.sqlite.prepare('select id from organisations order by id').pluck().all() as string[];
+  type Embedded = { id: string };
+  type Organisation = { id: string; articles: Embedded[]; meetings: Embedded[]; children: Embedded[]; members: Array<{ person: Embedded | null }> };
+  const seen: string[] = [];
+  let cut = 0;
+  let url: string | null = '/v1/organisations?sort=id&limit=100&count=false&include=articles,meetings,children,members.person';
+  while (url) {
+    const response: { statusCode: number; body: string } = await app.inject({ url });
+    t.equal(response.statusCode, 200);
+    const page = body<{ data: Organisation[]; links: { next: string | null } }>(response);
+    const embedded = new Set(
+      page.data.flatMap((o) => [
+        ...o.articles.map((a) => `articles:${a.id}`),
+        ...o.meetings.map((m) => `meetings:${m.id}`),
+        ...o.children.map((c) => `organisations:${c.id}`),
+        ...o.members.flatMap((m) => (m.person ? [`people:${m.person.id}`] : [])),
+      ]),
+    );
+    if (page.data.length > 1) t.ok(embedded.size <= maxEmbeddedPerPage, `a page of ${page.data.length} records embeds ${embedded.size} distinct records, within the bound`);
+    if (page.links.next !== null && page.data.length < 100) cut++;
+    seen.push(...page.data.map((o) => o.id));
+    url = page.links.next;
+  }
+  t.ok(cut >= 2, `${cut} pages ended at the bound rather than the limit`);
+  t.same(seen, all, 'every record exactly once, in order');
 });
