@@ -1439,7 +1439,7 @@ export interface operations {
                  */
                 "fields[meetings]"?: string;
                 /**
-                 * @description Comma list of related records to embed. One of: people, organisations, meetings. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all.
+                 * @description Comma list of related records to embed. One of: people, organisations, meetings. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. A list page ends early, with `meta.next_cursor` set, once it would embed more than 200 records. An embedded article has no `body` or `body_text`.
                  * @example people,organisations
                  */
                 include?: string;
@@ -2140,7 +2140,7 @@ export interface operations {
                  */
                 "fields[meetings]"?: string;
                 /**
-                 * @description Comma list of related records to embed. One of: people, organisations, meetings. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all.
+                 * @description Comma list of related records to embed. One of: people, organisations, meetings. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. A list page ends early, with `meta.next_cursor` set, once it would embed more than 200 records. An embedded article has no `body` or `body_text`.
                  * @example people,organisations
                  */
                 include?: string;
@@ -3346,7 +3346,7 @@ export interface operations {
                  */
                 "fields[articles]"?: string;
                 /**
-                 * @description Comma list of related records to embed. One of: affiliations.organisation, meetings, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all.
+                 * @description Comma list of related records to embed. One of: affiliations.organisation, meetings, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. A list page ends early, with `meta.next_cursor` set, once it would embed more than 200 records. An embedded article has no `body` or `body_text`.
                  * @example affiliations.organisation
                  */
                 include?: string;
@@ -3765,7 +3765,7 @@ export interface operations {
                  */
                 "fields[articles]"?: string;
                 /**
-                 * @description Comma list of related records to embed. One of: affiliations.organisation, meetings, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all.
+                 * @description Comma list of related records to embed. One of: affiliations.organisation, meetings, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. A list page ends early, with `meta.next_cursor` set, once it would embed more than 200 records. An embedded article has no `body` or `body_text`.
                  * @example affiliations.organisation
                  */
                 include?: string;
@@ -4611,7 +4611,7 @@ export interface operations {
                  */
                 "fields[articles]"?: string;
                 /**
-                 * @description Comma list of related records to embed. One of: parent, children, members.person, meetings, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all.
+                 * @description Comma list of related records to embed. One of: parent, children, members.person, meetings, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. A list page ends early, with `meta.next_cursor` set, once it would embed more than 200 records. An embedded article has no `body` or `body_text`.
                  * @example parent,members.person
                  */
                 include?: string;
@@ -5062,7 +5062,7 @@ export interface operations {
                  */
                 "fields[articles]"?: string;
                 /**
-                 * @description Comma list of related records to embed. One of: parent, children, members.person, meetings, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all.
+                 * @description Comma list of related records to embed. One of: parent, children, members.person, meetings, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. A list page ends early, with `meta.next_cursor` set, once it would embed more than 200 records. An embedded article has no `body` or `body_text`.
                  * @example parent,members.person
                  */
                 include?: string;
@@ -5909,7 +5909,7 @@ export interface operations {
                  */
                 "fields[articles]"?: string;
                 /**
-                 * @description Comma list of related records to embed. One of: host, participants.person, participants.organisation, organisations, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all.
+                 * @description Comma list of related records to embed. One of: host, participants.person, participants.organisation, organisations, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. A list page ends early, with `meta.next_cursor` set, once it would embed more than 200 records. An embedded article has no `body` or `body_text`.
                  * @example host,participants.person
                  */
                 include?: string;
@@ -6431,7 +6431,7 @@ export interface operations {
                  */
                 "fields[articles]"?: string;
                 /**
-                 * @description Comma list of related records to embed. One of: host, participants.person, participants.organisation, organisations, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all.
+                 * @description Comma list of related records to embed. One of: host, participants.person, participants.organisation, organisations, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. A list page ends early, with `meta.next_cursor` set, once it would embed more than 200 records. An embedded article has no `body` or `body_text`.
                  * @example host,participants.person
                  */
                 include?: string;

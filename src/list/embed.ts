@@ -31,7 +31,7 @@ export const maxReverseEmbedded = 20;
  * The most records a page embeds: a list page with includes ends early, with a cursor, once its records refer
  * to more (a page always holds one record). Each embedded record is a row read at random and serialized.
  */
-export const maxEmbeddedPerPage = 500;
+export const maxEmbeddedPerPage = 200;
 
 /** Loads, for many records at once, the ids of the newest records that point at them through a link table. */
 function reverseLoader(db: Db, include: Extract<IncludeSpec, { kind: 'reverse' }>) {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isoDateOrDateTime, recordId } from '../resources/shared/fields.js';
-import { maxReverseEmbedded } from './embed.js';
+import { maxEmbeddedPerPage, maxReverseEmbedded } from './embed.js';
 import { maxCounted, pageByteBudget } from './sql.js';
 import { operators, type Condition, type ListQuery, type Operator, type Shaping, type SortKey } from './query.js';
 import type { FilterSpec, ListSpec, ResourceName } from './spec.js';
@@ -97,7 +97,7 @@ function shapingParams({ spec, fields, targetFields }: ListParamsOptions) {
     ...embeddedFields,
     include: csvOf(includes, 'include path')
       .optional()
-      .meta({ description: `Comma list of related records to embed. One of: ${allowedList(includes)}. A list of records that point at this one (such as an organisation's articles) embeds at most the ${maxReverseEmbedded} newest; a filtered list gives them all.`, example: examples.include }),
+      .meta({ description: `Comma list of related records to embed. One of: ${allowedList(includes)}. A list of records that point at this one (such as an organisation's articles) embeds at most the ${maxReverseEmbedded} newest; a filtered list gives them all. A list page ends early, with \`meta.next_cursor\` set, once it would embed more than ${maxEmbeddedPerPage} records. An embedded article has no \`body\` or \`body_text\`.`, example: examples.include }),
   };
 }
 
