@@ -573,8 +573,15 @@ export interface components {
         DateOrDateTime: string | components["schemas"]["DateTime"];
         ListMeta: {
             limit: number;
+            /** @description the cursor of the next page, null on the last; a page may end before `limit` at the byte budget (see `limit`) */
             next_cursor: string | null;
+            /** @description how many records match: exact when `total_relation` is `eq`, a lower bound when it is `gte` */
             total?: number;
+            /**
+             * @description `eq`: `total` is exact; `gte`: counting stopped at 1,000, and at least that many match
+             * @enum {string}
+             */
+            total_relation?: "eq" | "gte";
         };
         ListLinks: {
             self: string;
@@ -970,7 +977,7 @@ export interface components {
         PersonResponse: {
             data: components["schemas"]["Person"];
         };
-        /** @description a article embedded by include, narrowed by fields[articles] */
+        /** @description a article embedded by include, narrowed by fields[articles]; without body and body_text (GET the article for them) */
         ArticleEmbedded: {
             id: string;
             slug?: components["schemas"]["Slug"];
@@ -981,8 +988,6 @@ export interface components {
             /** @example ar */
             language?: string;
             summary?: string | null;
-            body?: components["schemas"]["Block"][];
-            body_text?: string;
             /** @description attribution: who the facts come from */
             source?: string | null;
             published_at?: components["schemas"]["DateTime"] | null;
@@ -1289,9 +1294,9 @@ export interface components {
         RequestId: string;
         /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
         format: "json" | "jsonld" | "ninjs";
-        /** @description Page size, 1–100 */
+        /** @description Page size, 1–100. A page also ends early, with `meta.next_cursor` set, once its records would pass 1 MiB of stored text (at least one record a page) */
         limit: number;
-        /** @description `false` skips `meta.total`, the count of matching rows */
+        /** @description `false` skips `meta.total`, the count of matching rows (exact up to 1,000) */
         count: "true" | "false";
         /** @description Words to find, all of which must match, except common function words (في، من، الى، عن، ان، التي، الذي…): beside other words they are neither required nor ranked unless quoted; a query of them alone searches them all. Arabic is normalised (diacritics, tatweel, hamza forms of alef, ى/ي, ة/ه) and lightly stemmed (ال، و، بال… and common suffixes), so الداخليه finds الداخلية; a record holding a word as written (with or without ال، وال، بال، كال، فال، لل) ranks above one holding only another word of its stem. `"…"` matches a phrase; a trailing `*` a prefix. Other punctuation and FTS operators are treated as separators. */
         q: string;
@@ -1303,7 +1308,7 @@ export interface components {
         "fields.organisations": string;
         /** @description Comma list of the fields of embedded meetings (`id` is always there) */
         "fields.meetings": string;
-        /** @description Comma list of related records to embed. One of: people, organisations, meetings. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. */
+        /** @description Comma list of related records to embed. One of: people, organisations, meetings. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. A list page ends early, with `meta.next_cursor` set, once it would embed more than 200 records. An embedded article has no `body` or `body_text`. */
         "articles.include": string;
         /** @description record id or slug */
         "articles.id": string;
@@ -1313,19 +1318,19 @@ export interface components {
         "people.fields": string;
         /** @description Comma list of the fields of embedded articles (`id` is always there) */
         "fields.articles": string;
-        /** @description Comma list of related records to embed. One of: affiliations.organisation, meetings, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. */
+        /** @description Comma list of related records to embed. One of: affiliations.organisation, meetings, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. A list page ends early, with `meta.next_cursor` set, once it would embed more than 200 records. An embedded article has no `body` or `body_text`. */
         "people.include": string;
         /** @description record id or slug */
         "people.id": string;
         /** @description Comma list of the fields to return (`id` is always there). One of: id, slug, version, created_at, updated_at, name, kind, country, parent_id, aliases, members */
         "organisations.fields": string;
-        /** @description Comma list of related records to embed. One of: parent, children, members.person, meetings, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. */
+        /** @description Comma list of related records to embed. One of: parent, children, members.person, meetings, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. A list page ends early, with `meta.next_cursor` set, once it would embed more than 200 records. An embedded article has no `body` or `body_text`. */
         "organisations.include": string;
         /** @description record id or slug */
         "organisations.id": string;
         /** @description Comma list of the fields to return (`id` is always there). One of: id, slug, version, created_at, updated_at, title, status, starts_at, date_text, location, summary, topics, outcomes, host_organisation_id, participants, organisation_ids, article_ids */
         "meetings.fields": string;
-        /** @description Comma list of related records to embed. One of: host, participants.person, participants.organisation, organisations, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. */
+        /** @description Comma list of related records to embed. One of: host, participants.person, participants.organisation, organisations, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. A list page ends early, with `meta.next_cursor` set, once it would embed more than 200 records. An embedded article has no `body` or `body_text`. */
         "meetings.include": string;
         /** @description record id or slug */
         "meetings.id": string;
@@ -1395,7 +1400,7 @@ export interface operations {
     list_articles: {
         parameters: {
             query?: {
-                /** @description Page size, 1–100 */
+                /** @description Page size, 1–100. A page also ends early, with `meta.next_cursor` set, once its records would pass 1 MiB of stored text (at least one record a page) */
                 limit?: components["parameters"]["limit"];
                 /** @description Opaque cursor from `meta.next_cursor`; only valid with the same sort */
                 cursor?: string;
@@ -1482,7 +1487,7 @@ export interface operations {
                         nin?: string;
                     };
                 };
-                /** @description `false` skips `meta.total`, the count of matching rows */
+                /** @description `false` skips `meta.total`, the count of matching rows (exact up to 1,000) */
                 count?: components["parameters"]["count"];
                 /** @description Words to find, all of which must match, except common function words (في، من، الى، عن، ان، التي، الذي…): beside other words they are neither required nor ranked unless quoted; a query of them alone searches them all. Arabic is normalised (diacritics, tatweel, hamza forms of alef, ى/ي, ة/ه) and lightly stemmed (ال، و، بال… and common suffixes), so الداخليه finds الداخلية; a record holding a word as written (with or without ال، وال، بال، كال، فال، لل) ranks above one holding only another word of its stem. `"…"` matches a phrase; a trailing `*` a prefix. Other punctuation and FTS operators are treated as separators. */
                 q?: components["parameters"]["q"];
@@ -1494,7 +1499,7 @@ export interface operations {
                 "fields[organisations]"?: components["parameters"]["fields.organisations"];
                 /** @description Comma list of the fields of embedded meetings (`id` is always there) */
                 "fields[meetings]"?: components["parameters"]["fields.meetings"];
-                /** @description Comma list of related records to embed. One of: people, organisations, meetings. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. */
+                /** @description Comma list of related records to embed. One of: people, organisations, meetings. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. A list page ends early, with `meta.next_cursor` set, once it would embed more than 200 records. An embedded article has no `body` or `body_text`. */
                 include?: components["parameters"]["articles.include"];
                 /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
                 format?: components["parameters"]["format"];
@@ -1603,7 +1608,7 @@ export interface operations {
                 "fields[organisations]"?: components["parameters"]["fields.organisations"];
                 /** @description Comma list of the fields of embedded meetings (`id` is always there) */
                 "fields[meetings]"?: components["parameters"]["fields.meetings"];
-                /** @description Comma list of related records to embed. One of: people, organisations, meetings. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. */
+                /** @description Comma list of related records to embed. One of: people, organisations, meetings. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. A list page ends early, with `meta.next_cursor` set, once it would embed more than 200 records. An embedded article has no `body` or `body_text`. */
                 include?: components["parameters"]["articles.include"];
                 /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
                 format?: components["parameters"]["format"];
@@ -1813,7 +1818,7 @@ export interface operations {
     list_people: {
         parameters: {
             query?: {
-                /** @description Page size, 1–100 */
+                /** @description Page size, 1–100. A page also ends early, with `meta.next_cursor` set, once its records would pass 1 MiB of stored text (at least one record a page) */
                 limit?: components["parameters"]["limit"];
                 /** @description Opaque cursor from `meta.next_cursor`; only valid with the same sort */
                 cursor?: string;
@@ -1880,7 +1885,7 @@ export interface operations {
                         nin?: string;
                     };
                 };
-                /** @description `false` skips `meta.total`, the count of matching rows */
+                /** @description `false` skips `meta.total`, the count of matching rows (exact up to 1,000) */
                 count?: components["parameters"]["count"];
                 /** @description Words to find, all of which must match, except common function words (في، من، الى، عن، ان، التي، الذي…): beside other words they are neither required nor ranked unless quoted; a query of them alone searches them all. Arabic is normalised (diacritics, tatweel, hamza forms of alef, ى/ي, ة/ه) and lightly stemmed (ال، و، بال… and common suffixes), so الداخليه finds الداخلية; a record holding a word as written (with or without ال، وال، بال، كال، فال، لل) ranks above one holding only another word of its stem. `"…"` matches a phrase; a trailing `*` a prefix. Other punctuation and FTS operators are treated as separators. */
                 q?: components["parameters"]["q"];
@@ -1892,7 +1897,7 @@ export interface operations {
                 "fields[meetings]"?: components["parameters"]["fields.meetings"];
                 /** @description Comma list of the fields of embedded articles (`id` is always there) */
                 "fields[articles]"?: components["parameters"]["fields.articles"];
-                /** @description Comma list of related records to embed. One of: affiliations.organisation, meetings, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. */
+                /** @description Comma list of related records to embed. One of: affiliations.organisation, meetings, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. A list page ends early, with `meta.next_cursor` set, once it would embed more than 200 records. An embedded article has no `body` or `body_text`. */
                 include?: components["parameters"]["people.include"];
                 /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
                 format?: components["parameters"]["format"];
@@ -2000,7 +2005,7 @@ export interface operations {
                 "fields[meetings]"?: components["parameters"]["fields.meetings"];
                 /** @description Comma list of the fields of embedded articles (`id` is always there) */
                 "fields[articles]"?: components["parameters"]["fields.articles"];
-                /** @description Comma list of related records to embed. One of: affiliations.organisation, meetings, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. */
+                /** @description Comma list of related records to embed. One of: affiliations.organisation, meetings, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. A list page ends early, with `meta.next_cursor` set, once it would embed more than 200 records. An embedded article has no `body` or `body_text`. */
                 include?: components["parameters"]["people.include"];
                 /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
                 format?: components["parameters"]["format"];
@@ -2209,7 +2214,7 @@ export interface operations {
     list_organisations: {
         parameters: {
             query?: {
-                /** @description Page size, 1–100 */
+                /** @description Page size, 1–100. A page also ends early, with `meta.next_cursor` set, once its records would pass 1 MiB of stored text (at least one record a page) */
                 limit?: components["parameters"]["limit"];
                 /** @description Opaque cursor from `meta.next_cursor`; only valid with the same sort */
                 cursor?: string;
@@ -2286,7 +2291,7 @@ export interface operations {
                         null?: "true" | "false";
                     };
                 };
-                /** @description `false` skips `meta.total`, the count of matching rows */
+                /** @description `false` skips `meta.total`, the count of matching rows (exact up to 1,000) */
                 count?: components["parameters"]["count"];
                 /** @description Words to find, all of which must match, except common function words (في، من، الى، عن، ان، التي، الذي…): beside other words they are neither required nor ranked unless quoted; a query of them alone searches them all. Arabic is normalised (diacritics, tatweel, hamza forms of alef, ى/ي, ة/ه) and lightly stemmed (ال، و، بال… and common suffixes), so الداخليه finds الداخلية; a record holding a word as written (with or without ال، وال، بال، كال، فال، لل) ranks above one holding only another word of its stem. `"…"` matches a phrase; a trailing `*` a prefix. Other punctuation and FTS operators are treated as separators. */
                 q?: components["parameters"]["q"];
@@ -2300,7 +2305,7 @@ export interface operations {
                 "fields[meetings]"?: components["parameters"]["fields.meetings"];
                 /** @description Comma list of the fields of embedded articles (`id` is always there) */
                 "fields[articles]"?: components["parameters"]["fields.articles"];
-                /** @description Comma list of related records to embed. One of: parent, children, members.person, meetings, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. */
+                /** @description Comma list of related records to embed. One of: parent, children, members.person, meetings, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. A list page ends early, with `meta.next_cursor` set, once it would embed more than 200 records. An embedded article has no `body` or `body_text`. */
                 include?: components["parameters"]["organisations.include"];
                 /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
                 format?: components["parameters"]["format"];
@@ -2410,7 +2415,7 @@ export interface operations {
                 "fields[meetings]"?: components["parameters"]["fields.meetings"];
                 /** @description Comma list of the fields of embedded articles (`id` is always there) */
                 "fields[articles]"?: components["parameters"]["fields.articles"];
-                /** @description Comma list of related records to embed. One of: parent, children, members.person, meetings, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. */
+                /** @description Comma list of related records to embed. One of: parent, children, members.person, meetings, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. A list page ends early, with `meta.next_cursor` set, once it would embed more than 200 records. An embedded article has no `body` or `body_text`. */
                 include?: components["parameters"]["organisations.include"];
                 /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
                 format?: components["parameters"]["format"];
@@ -2619,7 +2624,7 @@ export interface operations {
     list_meetings: {
         parameters: {
             query?: {
-                /** @description Page size, 1–100 */
+                /** @description Page size, 1–100. A page also ends early, with `meta.next_cursor` set, once its records would pass 1 MiB of stored text (at least one record a page) */
                 limit?: components["parameters"]["limit"];
                 /** @description Opaque cursor from `meta.next_cursor`; only valid with the same sort */
                 cursor?: string;
@@ -2704,7 +2709,7 @@ export interface operations {
                         nin?: string;
                     };
                 };
-                /** @description `false` skips `meta.total`, the count of matching rows */
+                /** @description `false` skips `meta.total`, the count of matching rows (exact up to 1,000) */
                 count?: components["parameters"]["count"];
                 /** @description Words to find, all of which must match, except common function words (في، من، الى، عن، ان، التي، الذي…): beside other words they are neither required nor ranked unless quoted; a query of them alone searches them all. Arabic is normalised (diacritics, tatweel, hamza forms of alef, ى/ي, ة/ه) and lightly stemmed (ال، و، بال… and common suffixes), so الداخليه finds الداخلية; a record holding a word as written (with or without ال، وال، بال، كال، فال، لل) ranks above one holding only another word of its stem. `"…"` matches a phrase; a trailing `*` a prefix. Other punctuation and FTS operators are treated as separators. */
                 q?: components["parameters"]["q"];
@@ -2716,7 +2721,7 @@ export interface operations {
                 "fields[people]"?: components["parameters"]["fields.people"];
                 /** @description Comma list of the fields of embedded articles (`id` is always there) */
                 "fields[articles]"?: components["parameters"]["fields.articles"];
-                /** @description Comma list of related records to embed. One of: host, participants.person, participants.organisation, organisations, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. */
+                /** @description Comma list of related records to embed. One of: host, participants.person, participants.organisation, organisations, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. A list page ends early, with `meta.next_cursor` set, once it would embed more than 200 records. An embedded article has no `body` or `body_text`. */
                 include?: components["parameters"]["meetings.include"];
                 /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
                 format?: components["parameters"]["format"];
@@ -2824,7 +2829,7 @@ export interface operations {
                 "fields[people]"?: components["parameters"]["fields.people"];
                 /** @description Comma list of the fields of embedded articles (`id` is always there) */
                 "fields[articles]"?: components["parameters"]["fields.articles"];
-                /** @description Comma list of related records to embed. One of: host, participants.person, participants.organisation, organisations, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. */
+                /** @description Comma list of related records to embed. One of: host, participants.person, participants.organisation, organisations, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. A list page ends early, with `meta.next_cursor` set, once it would embed more than 200 records. An embedded article has no `body` or `body_text`. */
                 include?: components["parameters"]["meetings.include"];
                 /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
                 format?: components["parameters"]["format"];

@@ -1,5 +1,6 @@
 import { hash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import type { Total } from '../list/query.js';
 import { revisionOf } from '../resources/shared/revision.js';
 
 /** Tags made from revisions name the release: one that changes a representation must not answer 304 to a copy of the old. */
@@ -23,7 +24,7 @@ export function recordEtag(record: object): string | undefined {
  * (path, fields, sort, cursor, limit), the records' revisions, the count and the next cursor. Undefined
  * when a record has no revision.
  */
-export function pageEtag(url: string, records: object[], page: { total?: number | undefined; nextCursor: string | null }): string | undefined {
+export function pageEtag(url: string, records: object[], page: { total?: Total | undefined; nextCursor: string | null }): string | undefined {
   const revisions = records.map(revisionOf);
   if (revisions.includes(undefined)) return undefined;
   return entityTag(JSON.stringify([release, url, page.total ?? null, page.nextCursor, revisions]));

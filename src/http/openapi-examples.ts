@@ -157,7 +157,7 @@ class ExampleBuilder {
     const envelope = this.envelopeRecords(schema);
     if (!envelope) return this.component(schema)?.examples?.[0];
     const json = envelope.many
-      ? { data: envelope.rows, meta: { limit: 20, next_cursor: null, total: envelope.rows.length }, links: { self: path, next: null } }
+      ? { data: envelope.rows, meta: { limit: 20, next_cursor: null, total: envelope.rows.length, total_relation: 'eq' }, links: { self: path, next: null } }
       : { data: envelope.rows[0] };
     const format = formats.find((f) => f.mediaType === mediaType);
     if (!format) return json;

@@ -1,5 +1,5 @@
-import { desc } from 'drizzle-orm';
-import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
+import { sql } from 'drizzle-orm';
+import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../db/database.js';
 import { inIdList } from '../resources/shared/relations.js';
 import type { Shaping } from './query.js';
@@ -7,8 +7,8 @@ import type { IncludeSpec, ListSpec, ResourceName } from './spec.js';
 
 type Row = Record<string, unknown>;
 
-/** What the embedder needs of each resource: its records by id, relations loaded, in one bounded batch. */
-export type Sources = Record<ResourceName, { findMany(ids: string[]): Array<{ id: string }> }>;
+/** What the embedder needs of each resource: its records by id as embedded, relations loaded, in one bounded batch. */
+export type Sources = Record<ResourceName, { findEmbedded(ids: string[]): Array<{ id: string }> }>;
 
 const idsIn = (value: unknown): string[] => (Array.isArray(value) ? value : value ? [value] : []).filter((id): id is string => typeof id === 'string');
 
@@ -27,22 +27,22 @@ function project(record: Row, fields: Iterable<string> | undefined): Row {
  */
 export const maxReverseEmbedded = 20;
 
+/**
+ * The most records a page embeds: a list page with includes ends early, with a cursor, once its records refer
+ * to more (a page always holds one record). Each embedded record is a row read at random and serialized.
+ */
+export const maxEmbeddedPerPage = 200;
+
 /** Loads, for many records at once, the ids of the newest records that point at them through a link table. */
 function reverseLoader(db: Db, include: Extract<IncludeSpec, { kind: 'reverse' }>) {
+  // Per owner, its newest links straight off the (owner, item) index: a ministry with thousands of articles costs its 20.
+  const newest = sql`select distinct ${include.item} as item from ${include.table} where ${include.owner} = owners.value order by ${include.item} desc limit ${sql.raw(String(maxReverseEmbedded))}`;
   const select = db
-    .select({ owner: include.owner, item: include.item })
-    .from(include.table as SQLiteTable)
-    .where(inIdList(include.owner))
-    .orderBy(include.owner as SQLiteColumn, desc(include.item))
+    .select({ owner: sql<string>`owners.value`, items: sql<string>`(select json_group_array(item) from (${newest}))` })
+    .from(sql`json_each(${sql.placeholder('ids')}) as owners`)
     .prepare();
-  return (ownerIds: string[]): Map<string, string[]> => {
-    const lists = new Map<string, string[]>(ownerIds.map((id) => [id, []]));
-    for (const { owner, item } of select.all({ ids: JSON.stringify(ownerIds) }) as Array<{ owner: string; item: string }>) {
-      const list = lists.get(owner)!;
-      if (list.length < maxReverseEmbedded && !list.includes(item)) list.push(item);
-    }
-    return lists;
-  };
+  return (ownerIds: string[]): Map<string, string[]> =>
+    new Map(select.all({ ids: JSON.stringify(ownerIds) }).map(({ owner, items }) => [owner, JSON.parse(items)]));
 }
 
 /**
@@ -71,20 +71,39 @@ export function createEmbedder(db: Db, spec: ListSpec, sources: Sources) {
   function loadTargets(wanted: Map<ResourceName, Set<string>>, shaping: Shaping): Map<string, Row> {
     const found = new Map<string, Row>();
     for (const [target, ids] of wanted) {
-      for (const record of sources[target].findMany([...ids])) found.set(`${target}:${record.id}`, project(record, shaping.embeddedFields[target]));
+      for (const record of sources[target].findEmbedded([...ids])) found.set(`${target}:${record.id}`, project(record, shaping.embeddedFields[target]));
     }
     return found;
   }
 
-  return (records: Row[], shaping: Shaping): Row[] => {
-    const includes = shaping.include.map((path) => [path, spec.include[path]!] as const);
-    const referenced = new Map(includes.map(([path, include]) => [path, referencedIds(records, path, include)]));
+  /** The leading records whose embedded records, counted once each, stay within the page's bound; at least one. */
+  function recordsWithinBound(records: Row[], includes: Array<readonly [string, IncludeSpec]>, referenced: Map<string, Map<string, string[]>>) {
     const wanted = new Map<ResourceName, Set<string>>();
-    for (const [path, include] of includes) {
-      const ids = wanted.get(include.target) ?? new Set<string>();
-      for (const list of referenced.get(path)!.values()) for (const id of list) ids.add(id);
-      wanted.set(include.target, ids);
+    let embedded = 0;
+    let kept = 0;
+    for (const record of records) {
+      const fresh = new Map<ResourceName, Set<string>>();
+      for (const [path, include] of includes) {
+        const seen = wanted.get(include.target);
+        const ids = fresh.get(include.target) ?? new Set<string>();
+        for (const id of referenced.get(path)!.get(record.id as string)!) if (!seen?.has(id)) ids.add(id);
+        fresh.set(include.target, ids);
+      }
+      const count = [...fresh.values()].reduce((n, ids) => n + ids.size, 0);
+      if (kept > 0 && embedded + count > maxEmbeddedPerPage) break;
+      for (const [target, ids] of fresh) wanted.set(target, new Set([...(wanted.get(target) ?? []), ...ids]));
+      embedded += count;
+      kept++;
     }
+    return { kept, wanted };
+  }
+
+  /** The page's leading records that fit the bound on embedded records (all of them without includes), shaped. */
+  return (page: Row[], shaping: Shaping): Row[] => {
+    const includes = shaping.include.map((path) => [path, spec.include[path]!] as const);
+    const referenced = new Map(includes.map(([path, include]) => [path, referencedIds(page, path, include)]));
+    const { kept, wanted } = recordsWithinBound(page, includes, referenced);
+    const records = page.slice(0, kept);
     const found = loadTargets(wanted, shaping);
     const lookup = (target: ResourceName, id: unknown) => found.get(`${target}:${String(id)}`);
 

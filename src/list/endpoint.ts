@@ -8,7 +8,7 @@ import { createEmbedder, type Sources } from './embed.js';
 import { getParams, listParams, toListQuery, toShaping } from './params.js';
 import type { ListPage, ListQuery } from './query.js';
 import type { ListSpec, ResourceName } from './spec.js';
-import { viewSchema, type Catalog } from './view.js';
+import { embeddedFields, viewSchema, type Catalog } from './view.js';
 
 type Row = Record<string, unknown>;
 
@@ -25,7 +25,7 @@ export function listEndpoint(name: string, record: z.ZodObject, spec: ListSpec, 
   const options = {
     spec,
     fields: Object.keys(record.shape),
-    targetFields: Object.fromEntries(targets.map((target) => [target, Object.keys(catalog[target].record.shape)])) as Partial<Record<ResourceName, string[]>>,
+    targetFields: Object.fromEntries(targets.map((target) => [target, embeddedFields(catalog[target])])) as Partial<Record<ResourceName, string[]>>,
   };
   const view = viewSchema(name, record, spec, catalog);
 
@@ -42,15 +42,17 @@ export function listEndpoint(name: string, record: z.ZodObject, spec: ListSpec, 
         list(request: FastifyRequest, reply: FastifyReply) {
           const params = request.query as Row;
           const page = repository.list(toListQuery(params, spec));
-          const next = page.nextCursor === null ? null : nextPageLink(request.url, page.nextCursor);
-          if (next) reply.header('Link', `<${next}>; rel="next"`);
           const shaping = toShaping(params);
+          const data = embed(page.rows, shaping);
+          const nextCursor = data.length < page.rows.length ? page.cursorAfter(data.length - 1) : page.nextCursor;
+          const next = nextCursor === null ? null : nextPageLink(request.url, nextCursor);
+          if (next) reply.header('Link', `<${next}>; rel="next"`);
           // Embedded records change on their own; a page that embeds gets a tag from its bytes.
           const etag = shaping.include.length === 0 ? pageEtag(request.url, page.rows, page) : undefined;
           if (etag !== undefined) reply.header('etag', etag);
           return {
-            data: embed(page.rows, shaping),
-            meta: { limit: params.limit as number, next_cursor: page.nextCursor, total: page.total },
+            data,
+            meta: { limit: params.limit as number, next_cursor: nextCursor, total: page.total?.value, total_relation: page.total?.relation },
             links: { self: request.url, next },
           };
         },

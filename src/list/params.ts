@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isoDateOrDateTime, recordId } from '../resources/shared/fields.js';
-import { maxReverseEmbedded } from './embed.js';
+import { maxEmbeddedPerPage, maxReverseEmbedded } from './embed.js';
+import { maxCounted, pageByteBudget } from './sql.js';
 import { operators, type Condition, type ListQuery, type Operator, type Shaping, type SortKey } from './query.js';
 import type { FilterSpec, ListSpec, ResourceName } from './spec.js';
 
@@ -96,7 +97,7 @@ function shapingParams({ spec, fields, targetFields }: ListParamsOptions) {
     ...embeddedFields,
     include: csvOf(includes, 'include path')
       .optional()
-      .meta({ description: `Comma list of related records to embed. One of: ${allowedList(includes)}. A list of records that point at this one (such as an organisation's articles) embeds at most the ${maxReverseEmbedded} newest; a filtered list gives them all.`, example: examples.include }),
+      .meta({ description: `Comma list of related records to embed. One of: ${allowedList(includes)}. A list of records that point at this one (such as an organisation's articles) embeds at most the ${maxReverseEmbedded} newest; a filtered list gives them all. A list page ends early, with \`meta.next_cursor\` set, once it would embed more than ${maxEmbeddedPerPage} records. An embedded article has no \`body\` or \`body_text\`.`, example: examples.include }),
   };
 }
 
@@ -114,7 +115,16 @@ export function listParams(options: ListParamsOptions) {
   const extensions = Object.fromEntries((spec.extensions ?? []).map((extension) => [extension.name, extension.schema.optional()]));
   return strict(
     {
-      limit: z.coerce.number().int().min(1).max(100).default(20).meta({ description: 'Page size, 1–100', example: 20 }),
+      limit: z.coerce
+        .number()
+        .int()
+        .min(1)
+        .max(100)
+        .default(20)
+        .meta({
+          description: `Page size, 1–100. A page also ends early, with \`meta.next_cursor\` set, once its records would pass ${pageByteBudget / 1024 / 1024} MiB of stored text (at least one record a page)`,
+          example: 20,
+        }),
       cursor: z
         .string()
         .max(2000)
@@ -141,7 +151,7 @@ export function listParams(options: ListParamsOptions) {
         .enum(['true', 'false'])
         .default('true')
         .transform((v) => v === 'true')
-        .meta({ description: '`false` skips `meta.total`, the count of matching rows', example: 'false' }),
+        .meta({ description: `\`false\` skips \`meta.total\`, the count of matching rows (exact up to ${maxCounted.toLocaleString('en')})`, example: 'false' }),
       ...extensions,
       ...shapingParams(options),
     },

@@ -27,10 +27,18 @@ export interface ListQuery {
   extensions?: Record<string, unknown>;
 }
 
+/** How many records a query selects: exactly `value` (`eq`), or at least `value` when counting stopped at the cap (`gte`). */
+export interface Total {
+  value: number;
+  relation: 'eq' | 'gte';
+}
+
 export interface ListPage<Row> {
   rows: Row[];
   nextCursor: string | null;
-  total?: number;
+  total?: Total;
+  /** The cursor that continues after `rows[index]`: for a page cut shorter after it was read (see list/embed.ts). */
+  cursorAfter(index: number): string;
 }
 
 /** What to show of each record: `fields` of the listed type, `fields[type]` of embedded ones, and the includes. */

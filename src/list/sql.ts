@@ -5,7 +5,7 @@ import type { Db } from '../db/database.js';
 import { KhabarError } from '../errors.js';
 import { inIdList } from '../resources/shared/relations.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import type { Condition, ListPage, ListQuery, SortKey } from './query.js';
+import type { Condition, ListPage, ListQuery, SortKey, Total } from './query.js';
 import type { FilterSpec, ListSpec, SubstringIndex } from './spec.js';
 
 type Table = SQLiteTable & { id: SQLiteColumn };
@@ -19,6 +19,26 @@ const placeholder = (name: string) => sql.placeholder(name);
  * come from clients, so both memories are bounded (statements by evicting the oldest, totals by starting over).
  */
 export const maxCachedShapes = 500;
+
+/**
+ * The most bytes of stored text a page holds: a page ends early, with a cursor, once its records would pass
+ * it, so a page of megabyte reports costs what one does. A page always holds at least one record.
+ */
+export const pageByteBudget = 1024 * 1024;
+
+/** Counting stops here: `meta.total` is exact below it, and past it says "at least this many". */
+export const maxCounted = 1_000;
+
+/** The bytes of a row's stored values; octet_length reads a value's size without loading it. */
+const storedBytes = (columns: SQLiteColumn[]) => sql.join(columns.map((column) => sql`coalesce(octet_length(${column}), 0)`), sql` + `);
+
+/** How many of the leading rows fit the byte budget, and at least one. */
+function rowsWithinBudget(sizes: number[]): number {
+  let bytes = 0;
+  let n = 0;
+  while (n < sizes.length && (n === 0 || bytes + sizes[n]! <= pageByteBudget)) bytes += sizes[n++]!;
+  return n;
+}
 
 /** The substring index and the value to bind, when the list has an index that answers this condition. */
 function substringLookup(spec: ListSpec, filter: FilterSpec, { op, value }: Condition): { index: SubstringIndex; match: string } | undefined {
@@ -113,13 +133,24 @@ function decodeKeyset(cursor: string, signature: string, length: number): Cursor
 /**
  * Lists the rows of `table` a query selects (as `selection`, its columns by default), in keyset pages. Each
  * query shape (sort, filter fields and operators, cursor NULL pattern, extensions) is prepared once and
- * reused with new values.
+ * reused with new values. `meta.total` is counted up to `countCap`.
  */
-export function createListing(db: Db, table: Table, spec: ListSpec, selection: Record<string, SQLiteColumn | SQL> = getTableColumns(table)) {
+export function createListing(
+  db: Db,
+  table: Table,
+  spec: ListSpec,
+  selection: Record<string, SQLiteColumn | SQL> = getTableColumns(table),
+  { countCap = maxCounted } = {},
+) {
   const columns = getTableColumns(table) as Record<string, SQLiteColumn>;
   const sortColumn = (field: string) => (field === 'id' ? table.id : spec.sort[field]!);
-  const propertyOf = new Map(Object.entries(columns).map(([key, column]) => [column, key]));
   const cache = new Map<string, Prepared>();
+  const byIds = db
+    .select(selection)
+    .from(table as SQLiteTable)
+    .where(inIdList(table.id))
+    .prepare() as unknown as Prepared;
+  const rowBytes = storedBytes(Object.values(columns));
 
   function prepared(shape: string, build: () => Prepared): Prepared {
     let statement = cache.get(shape);
@@ -152,15 +183,15 @@ export function createListing(db: Db, table: Table, spec: ListSpec, selection: R
     return { conditions, values, shape };
   }
 
-  const totals = new Map<string, number>();
+  const totals = new Map<string, Total>();
   const changed = changeStamp(db);
   let totalsAt = '';
 
   /**
-   * How many records the restrictions select. Counting walks an index of the whole selection on every page,
-   * so the number is kept until the database changes.
+   * How many records the restrictions select, counted up to the cap. Counting walks an index of the
+   * selection on every page, so the number is kept until the database changes.
    */
-  function total(shape: unknown[], conditions: SQL[], values: Row): number {
+  function total(shape: unknown[], conditions: SQL[], values: Row): Total {
     const now = changed();
     if (now !== totalsAt || totals.size >= maxCachedShapes) {
       totals.clear();
@@ -169,14 +200,20 @@ export function createListing(db: Db, table: Table, spec: ListSpec, selection: R
     const key = JSON.stringify([shape, values]);
     let n = totals.get(key);
     if (n === undefined) {
-      const count = prepared(JSON.stringify(['count', shape]), () =>
-        db
-          .select({ n: sql<number>`count(*)` })
+      const count = prepared(JSON.stringify(['count', shape]), () => {
+        const counted = db
+          .select({ one: sql`1` })
           .from(table as SQLiteTable)
           .where(and(...conditions))
-          .prepare() as unknown as Prepared,
-      );
-      n = (count.get(values) as { n: number }).n;
+          .limit(countCap)
+          .as('counted');
+        return db
+          .select({ n: sql<number>`count(*)` })
+          .from(counted)
+          .prepare() as unknown as Prepared;
+      });
+      const { n: counted } = count.get(values) as { n: number };
+      n = { value: counted, relation: counted < countCap ? 'eq' : 'gte' };
       totals.set(key, n);
     }
     return n;
@@ -199,8 +236,9 @@ export function createListing(db: Db, table: Table, spec: ListSpec, selection: R
       const statement = prepared(JSON.stringify(['page', signature, shape, nullPattern]), () => {
         const where = [...conditions];
         if (after) where.push(afterCursor(keyColumns, keys, after)!, ...[leadingBound(keyColumns[0]!, keys[0]!, after[0]!)].filter((c) => c !== undefined));
+        // The page's keys and sizes first; its records are read once the byte budget has said how many.
         return db
-          .select(selection)
+          .select({ id: table.id, bytes: rowBytes, ...Object.fromEntries(keyColumns.map((column, i) => [`k${i}`, column])) })
           .from(table as SQLiteTable)
           .where(and(...where))
           .orderBy(...keys.map((key, i) => (key.descending ? desc(keyColumns[i]!) : asc(keyColumns[i]!))))
@@ -208,13 +246,18 @@ export function createListing(db: Db, table: Table, spec: ListSpec, selection: R
           .prepare() as unknown as Prepared;
       });
       const cursorValues = Object.fromEntries((after ?? []).map((v, i) => [`c${i}`, v]));
-      const rows = statement.all({ ...values, ...cursorValues, limit: query.limit + 1 }) as Row[];
-      const more = rows.length > query.limit;
-      const pageRows = more ? rows.slice(0, query.limit) : rows;
-      const last = pageRows.at(-1);
-      const nextCursor = more && last ? encodeCursor({ s: signature, k: keyColumns.map((c) => last[propertyOf.get(c)!] ?? null) }) : null;
-      if (query.count === false) return { rows: pageRows, nextCursor };
-      return { rows: pageRows, nextCursor, total: total(shape, conditions, values) };
+      const candidates = statement.all({ ...values, ...cursorValues, limit: query.limit + 1 }) as Array<{ id: string; bytes: number } & Row>;
+      const kept = candidates.slice(0, rowsWithinBudget(candidates.slice(0, query.limit).map((row) => row.bytes)));
+      const byId = new Map((byIds.all({ ids: JSON.stringify(kept.map((row) => row.id)) }) as Row[]).map((row) => [row.id, row]));
+      // A record deleted between the two reads is left out, as if the page had been read a moment later.
+      const found = kept.filter((row) => byId.has(row.id));
+      const cursorOf = (row: Row) => encodeCursor({ s: signature, k: keyColumns.map((_, i) => row[`k${i}`] ?? null) });
+      const page = {
+        rows: found.map((row) => byId.get(row.id)!),
+        nextCursor: kept.length < candidates.length ? cursorOf(kept.at(-1)!) : null,
+        cursorAfter: (index: number) => cursorOf(found[index]!),
+      };
+      return query.count === false ? page : { ...page, total: total(shape, conditions, values) };
     },
   };
 }

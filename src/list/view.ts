@@ -1,19 +1,34 @@
 import { z } from 'zod';
 import type { ListSpec, ResourceName } from './spec.js';
 
-export type Catalog = Record<ResourceName, { name: string; record: z.ZodObject }>;
+export interface CatalogEntry {
+  name: string;
+  record: z.ZodObject;
+  /** Fields an embedded record leaves out: text without a useful bound, which a page of embedded records cannot afford. */
+  unembedded?: readonly string[];
+}
+export type Catalog = Record<ResourceName, CatalogEntry>;
+
+/** The fields of a record as `include` embeds it. */
+export const embeddedFields = ({ record, unembedded = [] }: CatalogEntry): string[] => Object.keys(record.shape).filter((key) => !unembedded.includes(key));
 
 /** Every field optional but `id`: what `fields=` may leave of a record. */
 const sparse = (record: z.ZodObject) => record.partial(Object.fromEntries(Object.keys(record.shape).filter((key) => key !== 'id').map((key) => [key, true])) as never);
 
 const embeddedSchemas = new Map<string, z.ZodType>();
 
-/** An embedded record: the target's representation, narrowed by `fields[type]`. One schema per type. */
+/** An embedded record: the target's representation without its unembedded fields, narrowed by `fields[type]`. One schema per type. */
 function embedded(catalog: Catalog, target: ResourceName): z.ZodType {
-  const { name, record } = catalog[target];
+  const entry = catalog[target];
+  const { name, record, unembedded = [] } = entry;
   let schema = embeddedSchemas.get(name);
   if (!schema) {
-    schema = sparse(record).meta({ id: `${name}Embedded`, description: `a ${name.toLowerCase()} embedded by include, narrowed by fields[${target}]` });
+    const shown = embeddedFields(entry);
+    const without = unembedded.length ? `; without ${unembedded.join(' and ')} (GET the ${name.toLowerCase()} for them)` : '';
+    schema = sparse(z.object(Object.fromEntries(shown.map((key) => [key, record.shape[key]!])))).meta({
+      id: `${name}Embedded`,
+      description: `a ${name.toLowerCase()} embedded by include, narrowed by fields[${target}]${without}`,
+    });
     embeddedSchemas.set(name, schema);
   }
   return schema;

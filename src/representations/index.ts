@@ -22,7 +22,7 @@ export const jsonMediaType = 'application/json';
 type Mapper = (record: any, ctx: MapContext) => object;
 interface ListEnvelope {
   data: unknown[];
-  meta?: { total?: number };
+  meta?: { total?: number; total_relation?: 'eq' | 'gte' };
   links?: { self?: string; next?: string | null };
 }
 
@@ -46,7 +46,7 @@ export const formats: Format[] = [
     mappers: jsonLdMappers,
     schema: () => jsonLdSchema,
     one: (node) => jsonLdDocument(node as Record<string, unknown>),
-    list: (nodes, envelope, ctx) => jsonLdList(nodes as Record<string, unknown>[], envelope.meta?.total, `${ctx.origin}${envelope.links?.self ?? ''}`),
+    list: (nodes, envelope, ctx) => jsonLdList(nodes as Record<string, unknown>[], envelope.meta?.total_relation === 'eq' ? envelope.meta.total : undefined, `${ctx.origin}${envelope.links?.self ?? ''}`),
   },
   {
     name: 'ninjs',

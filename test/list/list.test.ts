@@ -9,7 +9,7 @@ import { listParams, operatorsOf, toListQuery } from '../../src/list/params.js';
 import type { Operator } from '../../src/list/query.js';
 import type { FilterSpec, ListSpec } from '../../src/list/spec.js';
 import { maxReverseEmbedded } from '../../src/list/embed.js';
-import { createListing } from '../../src/list/sql.js';
+import { createListing, maxCounted } from '../../src/list/sql.js';
 import { articleList } from '../../src/resources/articles/list.js';
 import { articles } from '../../src/resources/articles/table.js';
 import { meetingList } from '../../src/resources/meetings/list.js';
@@ -20,7 +20,10 @@ import { auth, body, build } from '../helper.js';
 import { generateDataset, requestStatements, rowsPerResource } from './dataset.js';
 
 type Row = Record<string, any>;
-type Page = { data: Row[]; meta: { limit: number; next_cursor: string | null; total?: number }; links: { self: string; next: string | null } };
+/** What meta.total and meta.total_relation say of `n` matching records: exact under the count cap, else the cap as a lower bound. */
+const counted = (n: number) => (n < maxCounted ? [n, 'eq'] : [maxCounted, 'gte']);
+
+type Page = { data: Row[]; meta: { limit: number; next_cursor: string | null; total?: number; total_relation?: 'eq' | 'gte' }; links: { self: string; next: string | null } };
 
 // Walks 1,000 records per resource many times over: more than tap's default 30 s under coverage on 2 cores.
 t.setTimeout(180_000);
@@ -138,7 +141,7 @@ t.test('on 1,000 generated records per resource', async (t) => {
           const { value, text } = sampleValue(app, rows, filter, op);
           const expected = expectedIds(app, rows, filter, op, value);
           const { page } = await get(app, `/v1/${path}?${query({ [`filter[${name}][${op}]`]: text, limit: '100', fields: 'id' })}`);
-          t.equal(page.meta.total, expected.size, `${path} filter[${name}][${op}]=${text}: total`);
+          t.same([page.meta.total, page.meta.total_relation], counted(expected.size), `${path} filter[${name}][${op}]=${text}: total`);
           t.same(page.data.map((r) => r.id), newestFirst.filter((r) => expected.has(r.id)).slice(0, 100).map((r) => r.id), `${path} filter[${name}][${op}]: rows`);
         }
       }
@@ -157,7 +160,7 @@ t.test('on 1,000 generated records per resource', async (t) => {
     for (const a of articlePage.data) {
       t.same(Object.keys(a).sort(), ['id', 'meetings', 'organisations', 'people', 'person_ids', 'title'], 'fields narrows the record; includes are added');
       t.same(a.people, a.person_ids.map((id: string) => ({ id, name: people.find(id)!.name, slug: people.find(id)!.slug })), 'people in person_ids order');
-      t.same(a.organisations[0], organisations.findMany([a.organisations[0].id])[0], 'an embedded record is its full representation');
+      t.same(a.organisations[0], JSON.parse(JSON.stringify(organisations.find(a.organisations[0].id))), 'an embedded organisation is its full representation');
     }
     const { page: meetingPage } = await get(app, '/v1/meetings?include=host,participants.person,participants.organisation,articles&fields[people]=name&fields[organisations]=name&limit=100');
     for (const m of meetingPage.data) {
@@ -168,6 +171,16 @@ t.test('on 1,000 generated records per resource', async (t) => {
       }
       t.same(m.articles.map((a: Row) => a.id), m.article_ids);
     }
+    const { page: oldestMeetings } = await get(app, '/v1/meetings?include=articles&sort=id&limit=5');
+    const embeddedArticles = oldestMeetings.data.flatMap((m: Row) => m.articles as Row[]);
+    t.ok(embeddedArticles.length >= 5, 'the oldest meetings have articles');
+    for (const embedded of embeddedArticles) {
+      const { body, body_text, ...summary } = JSON.parse(JSON.stringify(app.repositories.articles.find(embedded.id as string)));
+      t.ok(body.length > 0 && body_text.length > 0, 'the stored article has its text');
+      t.strictSame(embedded, summary, 'an embedded article is its full representation without body and body_text');
+    }
+    const unembeddable = await app.inject({ url: '/v1/meetings?include=articles&fields[articles]=title,body' });
+    t.equal(unembeddable.statusCode, 400, 'fields[articles] cannot ask for an embedded body');
     const participations = tableRows(app, 'meeting_participants');
     const { page: personPage } = await get(app, '/v1/people?include=affiliations.organisation,meetings&fields[meetings]=slug&limit=100');
     for (const p of personPage.data) {
@@ -250,9 +263,24 @@ t.test('on 1,000 generated records per resource', async (t) => {
     const params = listParams({ spec, fields: [], targetFields: {} }).parse({ q: 'مقال 5', limit: '3' });
     const listing = createListing(app.database.db, articles, spec);
     const result = listing.page(toListQuery(params, spec));
-    t.equal(result.total, tableRows(app, 'articles').filter((a) => a.title === 'مقال 5').length);
+    const matching = tableRows(app, 'articles').filter((a) => a.title === 'مقال 5').length;
+    t.same(result.total, { value: matching, relation: 'eq' });
     t.ok(result.rows.every((row) => row.title === 'مقال 5'), 'the extension condition restricts the rows');
     t.ok(result.nextCursor, 'and pages as usual');
+  });
+
+  await t.test('meta.total is exact below the count cap, and past it says it is a lower bound', async (t) => {
+    const arabic = tableRows(app, 'articles').filter((a) => a.language === 'ar').length;
+    t.ok(arabic > 10, `${arabic} Arabic articles`);
+    const query = { limit: 5, filters: [{ field: 'language', op: 'eq' as const, value: 'ar' }] };
+    const capped = (countCap: number) => createListing(app.database.db, articles, articleList, undefined, { countCap }).page(query).total;
+    t.same(capped(arabic + 1), { value: arabic, relation: 'eq' }, 'exact under the cap');
+    t.same(capped(arabic), { value: arabic, relation: 'gte' }, 'at the cap: at least that many');
+    t.same(capped(10), { value: 10, relation: 'gte' }, 'past the cap: the cap, as a lower bound');
+    const { page } = await get(app, '/v1/articles?filter[language]=ar&limit=5');
+    t.same([page.meta.total, page.meta.total_relation], [arabic, 'eq'], 'the API says which, under the default cap');
+    const { page: uncounted } = await get(app, '/v1/articles?filter[language]=ar&limit=5&count=false');
+    t.same([uncounted.meta.total, uncounted.meta.total_relation], [undefined, undefined], 'count=false: neither');
   });
 });
 

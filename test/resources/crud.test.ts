@@ -194,7 +194,7 @@ t.test('write listeners run inside the write transaction, with the writer named'
   t.same(events, ['create:test-editor'], 'the token name reaches the listener');
   const before = app.repositories.organisations.list({ limit: 100 }).total;
   t.throws(() => app.repositories.organisations.create({ slug: 'x-y', name: 'يفشل', kind: 'other', country: null, parent_id: null }));
-  t.equal(app.repositories.organisations.list({ limit: 100 }).total, before, 'a failing listener rolls the write back');
+  t.same(app.repositories.organisations.list({ limit: 100 }).total, before, 'a failing listener rolls the write back');
   t.equal(events.at(-1), 'create:system', 'writes outside HTTP are named system');
 });
 

@@ -229,7 +229,7 @@ t.test('a failing listener rolls the write back with the index entry', async (t)
     throw new Error('listener failed');
   });
   t.throws(() => app.repositories.people.create({ slug: 'منسي', name: 'شخص منسي', honorific: null, position: null, country: null }));
-  t.equal(app.repositories.people.list({ limit: 100 }).total, before);
+  t.same(app.repositories.people.list({ limit: 100 }).total, before);
   t.same(body(await app.inject({ url: searchUrl('منسي') })).data, [], 'no index entry survives the rollback');
 });
 

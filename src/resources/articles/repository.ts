@@ -4,7 +4,7 @@ import { organisations } from '../organisations/table.js';
 import { people } from '../people/table.js';
 import { listRelation } from '../shared/relations.js';
 import { createRepository, type Reference, type ResourceTable } from '../shared/repository.js';
-import type { Article, ArticleInput } from './schemas.js';
+import { unembeddedArticleFields, type Article, type ArticleInput } from './schemas.js';
 import { articleMeetings, articleOrganisations, articlePeople, articles, type Block } from './table.js';
 import { articleList } from './list.js';
 
@@ -37,6 +37,7 @@ export function articleRepository(db: Db) {
         toRow: (subject_id: string, article_id, position) => ({ article_id, position, subject_id }),
       }),
     ),
+    unembedded: unembeddedArticleFields,
     derive: (input) => ({ body_text: plainText(input.body) }),
     references: subjectReferences,
   });

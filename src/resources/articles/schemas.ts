@@ -30,6 +30,9 @@ const derived = {
   body_text: z.string().max(maxBlocks * (maxBlockText + 2)).meta({ description: 'the body as plain text: blocks joined by blank lines' }),
 };
 
+/** What an article embedded by `include` leaves out: its text, up to megabytes a record; the full article is a GET away. */
+export const unembeddedArticleFields = ['body', 'body_text'] as const;
+
 export const article = createSelectSchema(articles, columns).extend(relations).meta({ id: 'Article' });
 
 export const articleInput = z

@@ -33,6 +33,8 @@ export interface ResourceSpec<Input> {
   relations: Relation[];
   /** What lists of this resource may be sorted and filtered by. */
   list: ListSpec;
+  /** Columns a record embedded by `include` leaves out (see list/view.ts). */
+  unembedded?: readonly string[];
   /** Columns computed from the write body rather than copied from it. */
   derive?(input: Input): Record<string, unknown>;
   references(input: Input): Reference[];
@@ -61,8 +63,11 @@ export interface Repository<Rec, Input> {
   /** A keyset page of the records a query selects (see src/list). */
   list(query: ListQuery): ListPage<Rec>;
   find(idOrSlug: string): Rec | null;
-  /** The records with these ids, relations loaded, with one statement whatever the number of ids. */
-  findMany(ids: string[]): Rec[];
+  /**
+   * The records with these ids as `include` embeds them (without the spec's `unembedded` columns), relations
+   * loaded, with one statement whatever the number of ids.
+   */
+  findEmbedded(ids: string[]): Array<Partial<Rec> & { id: string }>;
   create(input: Input, context?: WriteContext): Rec;
   /** Null when there is no such record; throws precondition_failed when `guard` names another version. */
   replace(idOrSlug: string, input: Input, context?: WriteContext, guard?: WriteGuard): Rec | null;
@@ -106,8 +111,9 @@ export function createRepository<Rec extends { id: string; version: number }, In
     // No LIMIT: id and slug are unique, and a bound LIMIT makes SQLite's multi-index OR plan slower.
     .where(or(eq(table.id, sql.placeholder('key')), eq(table.slug, sql.placeholder('key'))))
     .prepare();
+  const unembedded = new Set(spec.unembedded);
   const byIds = db
-    .select(selection)
+    .select(Object.fromEntries(Object.entries(selection).filter(([key]) => !unembedded.has(key))))
     .from(table as SQLiteTable)
     .where(inIdList(table.id))
     .prepare();
@@ -191,7 +197,7 @@ export function createRepository<Rec extends { id: string; version: number }, In
       return { ...page, rows: asRecords(page.rows) };
     },
     find,
-    findMany(ids) {
+    findEmbedded(ids) {
       // Runs even for no ids, so that what a request costs does not depend on the data.
       return asRecords(byIds.all({ ids: JSON.stringify(ids) }) as Record<string, unknown>[]);
     },

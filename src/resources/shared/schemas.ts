@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { maxCounted } from '../../list/sql.js';
 import { readOnly } from './fields.js';
 
 type Shape = Record<string, z.ZodType>;
@@ -34,8 +35,12 @@ export const dataEnvelope = <T extends z.ZodType>(name: string, record: T) => z.
 export const listMeta = z
   .object({
     limit: z.number().int(),
-    next_cursor: z.string().nullable(),
-    total: z.number().int().optional(),
+    next_cursor: z.string().nullable().meta({ description: 'the cursor of the next page, null on the last; a page may end before `limit` at the byte budget (see `limit`)' }),
+    total: z.number().int().optional().meta({ description: 'how many records match: exact when `total_relation` is `eq`, a lower bound when it is `gte`' }),
+    total_relation: z
+      .enum(['eq', 'gte'])
+      .optional()
+      .meta({ description: `\`eq\`: \`total\` is exact; \`gte\`: counting stopped at ${maxCounted.toLocaleString('en')}, and at least that many match` }),
   })
   .meta({ id: 'ListMeta' });
 
