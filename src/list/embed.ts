@@ -1,7 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../db/database.js';
-import { inIdList } from '../resources/shared/relations.js';
 import type { Shaping } from './query.js';
 import type { IncludeSpec, ListSpec, ResourceName } from './spec.js';
 
