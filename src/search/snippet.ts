@@ -1,5 +1,6 @@
 import { normaliseWithOffsets, originalSpan } from '../text/arabic.js';
-import { stemArabic, stripArabicPrefix, words } from '../text/stem.js';
+import { stemArabic, stripArabicPrefix } from '../text/stem.js';
+import { words } from '../text/words.js';
 import type { Term } from './query.js';
 import type { SearchField } from './sources.js';
 
