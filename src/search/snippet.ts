@@ -1,4 +1,5 @@
 import { normaliseWithOffsets, originalSpan } from '../text/arabic.js';
+import { escapeHtml } from '../text/html.js';
 import { stemArabic, stripArabicPrefix } from '../text/stem.js';
 import { words } from '../text/words.js';
 import type { Term } from './query.js';
@@ -146,9 +147,6 @@ function nextSpace(text: string, from: number): number {
   const at = text.indexOf(' ', from);
   return at === -1 ? from : at + 1;
 }
-
-const escapes: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => escapes[c]!);
 
 /** Overlapping hits (a word inside a matched phrase) become one span. */
 function merge(spans: Span[]): Span[] {
