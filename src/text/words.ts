@@ -51,6 +51,27 @@ export function words(text: string): Word[] {
   return found;
 }
 
+const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;
+const isLowSurrogate = (code: number) => code >= 0xdc00 && code <= 0xdfff;
+
+/** Where the character that ends just before `at` starts (two units back for a surrogate pair). */
+const characterBefore = (text: string, at: number) =>
+  at >= 2 && isLowSurrogate(text.charCodeAt(at - 1)) && isHighSurrogate(text.charCodeAt(at - 2)) ? at - 2 : at - 1;
+
+/** Whether a cut at `at` would split a word (or a surrogate pair). */
+function insideWord(text: string, at: number): boolean {
+  if (at <= 0 || at >= text.length) return false;
+  if (isHighSurrogate(text.charCodeAt(at - 1)) && isLowSurrogate(text.charCodeAt(at))) return true;
+  return wordCharacterAt(text, at) > 0 && wordCharacterAt(text, characterBefore(text, at)) > 0;
+}
+
+/** The last offset at or before `at` where a cut splits no word: 0 when `at` lies in the text's first word. */
+export function wordBoundaryAtOrBefore(text: string, at: number): number {
+  let boundary = at;
+  while (insideWord(text, boundary)) boundary--;
+  return boundary;
+}
+
 /** The words of a text as strings, for callers that need no offsets. */
 export const wordTexts = (text: string): string[] => words(text).map((word) => word.text);
 
