@@ -57,20 +57,10 @@ interface CoreForms<T> {
   longestRest: number;
 }
 
-interface Reading {
-  /** The first word without its prefixes and article. */
-  core: string;
-  /** How many leading characters of the word are prefixes that the mention leaves out. */
-  skip: number;
-}
-
 const joiner = /[\s«»"'“”„‹›]+/uy;
 
-/** Every way to read a word of the text as prefixes plus a core; a mention leaves out the detached prefix. */
-const readingsFor = (token: string): Reading[] => readingsOf(token).map(({ core, prefix }) => ({ core, skip: prefix?.detached ?? 0 }));
-
 /** Readings do not depend on the names indexed, so they are kept across texts. */
-const readings = rememberedPerWord(readingsFor);
+const readings = rememberedPerWord(readingsOf);
 
 type FormsByCore<T> = Map<string, CoreForms<T>>;
 
@@ -145,6 +135,7 @@ const restOf = (tokens: Word[], at: number, count: number): string =>
 
 interface Match<T> {
   holders: Holders<T>;
+  /** How many leading characters of the first word the mention leaves out: its detached prefix. */
   skip: number;
   /** The words of the match after its first. */
   rest: number;
@@ -161,7 +152,7 @@ function longestAt<T>(index: FormsByCore<T>, longestRest: number, normalised: st
     for (let rest = Math.min(forms.longestRest, run); rest > (best?.rest ?? -1); rest--) {
       const holders = forms.byRest.get(restOf(tokens, at, rest));
       if (holders) {
-        best = { holders, skip: reading.skip, rest };
+        best = { holders, skip: reading.prefix?.detached ?? 0, rest };
         break;
       }
     }
