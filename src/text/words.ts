@@ -4,6 +4,8 @@
  * normaliseArabic (./arabic.ts) first.
  */
 
+import { isPairAt, isSurrogate, widthAt } from './utf16.js';
+
 /**
  * A word is a run of letters, digits and combining marks. A mark belongs to the letter before it (as in
  * Unicode's word boundaries): normalisation removes the Arabic harakat, but an original text still has them
@@ -18,12 +20,12 @@ const wordUnit = new Uint8Array(0x10000);
 /** How many code units the word character at `i` takes (2 for a surrogate pair), or 0 when there is none. */
 function wordCharacterAt(text: string, i: number): number {
   const code = text.charCodeAt(i);
-  if (code < 0xd800 || code > 0xdfff) {
+  if (!isSurrogate(code)) {
     let known = wordUnit[code]!;
     if (known === 0) wordUnit[code] = known = wordCharacter.test(text[i]!) ? 1 : 2;
     return known === 1 ? 1 : 0;
   }
-  const width = text.codePointAt(i)! > 0xffff ? 2 : 1;
+  const width = widthAt(text, i);
   return wordCharacter.test(text.slice(i, i + width)) ? width : 0;
 }
 
@@ -51,17 +53,13 @@ export function words(text: string): Word[] {
   return found;
 }
 
-const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;
-const isLowSurrogate = (code: number) => code >= 0xdc00 && code <= 0xdfff;
-
 /** Where the character that ends just before `at` starts (two units back for a surrogate pair). */
-const characterBefore = (text: string, at: number) =>
-  at >= 2 && isLowSurrogate(text.charCodeAt(at - 1)) && isHighSurrogate(text.charCodeAt(at - 2)) ? at - 2 : at - 1;
+const characterBefore = (text: string, at: number) => (at >= 2 && isPairAt(text, at - 2) ? at - 2 : at - 1);
 
 /** Whether a cut at `at` would split a word (or a surrogate pair). */
 function insideWord(text: string, at: number): boolean {
   if (at <= 0 || at >= text.length) return false;
-  if (isHighSurrogate(text.charCodeAt(at - 1)) && isLowSurrogate(text.charCodeAt(at))) return true;
+  if (isPairAt(text, at - 1)) return true;
   return wordCharacterAt(text, at) > 0 && wordCharacterAt(text, characterBefore(text, at)) > 0;
 }
 
