@@ -5,8 +5,11 @@
  */
 import { attachedPrefixes, shortestCore, type AttachedPrefix } from './words.js';
 
-/** The prefixes that carry the article with at most one particle before it: ال، وال، فال، بال، كال، لل. */
-export const articlePrefixes = attachedPrefixes.filter((p) => p.article && p.particles <= 1).map((p) => p.text);
+/**
+ * The prefixes of ./words.ts that carry the article with at most one particle before it, in light10's order:
+ * a query word's written forms are listed in it, and a search cursor is tied to the query's expression.
+ */
+export const articlePrefixes = ['ال', 'وال', 'بال', 'كال', 'فال', 'لل'];
 
 /**
  * Stemming has no dictionary to confirm a reading, so it takes off only the prefixes that almost never begin a

@@ -4,7 +4,7 @@ import { parseQuery, type Term } from '../../src/search/query.js';
 import { makeSnippet } from '../../src/search/snippet.js';
 import { normaliseArabic } from '../../src/text/arabic.js';
 import { nameIndex, spellingsOf } from '../../src/text/linking.js';
-import { arabicPrefixOf } from '../../src/text/stem.js';
+import { arabicPrefixOf, articlePrefixes } from '../../src/text/stem.js';
 import { attachedPrefixes, readingsOf, words } from '../../src/text/words.js';
 
 /** Sentences of the seed, as the seed spells them, and their words in normalised spelling, read by hand. */
@@ -109,6 +109,11 @@ t.test('the prefix stemming takes off is always one linking reads; stemming take
     const read = readingsOf(normalised).map((reading) => reading.prefix?.text ?? '');
     t.ok(read.includes(prefix), `linking reads ${word} as ${prefix || 'itself'} too (${read.join(' ')})`);
   }
+  t.same(
+    new Set(articlePrefixes),
+    new Set(attachedPrefixes.filter((p) => p.article && p.particles <= 1).map((p) => p.text)),
+    'the article prefixes the stemmer takes off are the attached ones with at most one particle',
+  );
   t.same(
     readingsOf(normaliseArabic('وكالة')).map((r) => [r.prefix?.text ?? '', r.core]),
     [['', 'وكاله'], ['وك', 'اله'], ['و', 'كاله']],
