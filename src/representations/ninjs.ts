@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Article } from '../resources/articles/schemas.js';
 import type { Block } from '../resources/articles/table.js';
+import { escapeHtml } from '../text/html.js';
 import { compact, type Kind, type MapContext } from './context.js';
 
 export const ninjsMediaType = 'application/vnd.iptc.ninjs+json';
@@ -29,8 +30,6 @@ export const ninjsSchema = z
     id: 'NinjsItem',
     description: `An article as an IPTC ninjs 2.2 news item (${ninjsSchemaUri}).`,
   });
-
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** The body blocks as HTML: headings as h2, paragraphs as p; the text is escaped. */
 const bodyHtml = (blocks: Block[]) =>

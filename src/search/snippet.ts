@@ -1,5 +1,7 @@
 import { normaliseWithOffsets, originalSpan } from '../text/arabic.js';
-import { stemArabic, stripArabicPrefix, words } from '../text/stem.js';
+import { escapeHtml } from '../text/html.js';
+import { stemArabic, stripArabicPrefix } from '../text/stem.js';
+import { wordBoundaryAtOrBefore, words } from '../text/words.js';
 import type { Term } from './query.js';
 import type { SearchField } from './sources.js';
 
@@ -83,11 +85,11 @@ export const snippetSourceLength = scannedLength + snippetLength + 1;
 /** Matches of one term a snippet considers: the first ones in the text, enough to find a dense window. */
 const hitsPerTerm = 64;
 
-/** The start of a text up to scannedLength, cut at a space so that no word is read in part. */
+/** The start of a text up to scannedLength, cut between words so that no word is read in part (unless one word is all of it). */
 function scannedPart(text: string): string {
   if (text.length <= scannedLength) return text;
-  const space = text.lastIndexOf(' ', scannedLength);
-  return text.slice(0, space > 0 ? space : scannedLength);
+  const boundary = wordBoundaryAtOrBefore(text, scannedLength);
+  return text.slice(0, boundary > 0 ? boundary : scannedLength);
 }
 
 /** Matches of the terms in the scanned part of one field, as spans of the original text, in text order. */
@@ -153,9 +155,6 @@ function nextSpace(text: string, from: number): number {
   const at = text.indexOf(' ', from);
   return at === -1 ? from : at + 1;
 }
-
-const escapes: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => escapes[c]!);
 
 /** Overlapping hits (a word inside a matched phrase) become one span. */
 function merge(spans: Span[]): Span[] {

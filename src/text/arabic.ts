@@ -11,6 +11,7 @@
  */
 
 import { rememberedPerWord } from './remembered.js';
+import { isSurrogate, widthAt } from './utf16.js';
 
 const removed = /[\u0610-\u061A\u061C\u064B-\u065F\u0670\u06D6-\u06DC\u06DF-\u06E8\u06EA-\u06ED\u0640\u200B-\u200F\u202A-\u202E\u2066-\u2069\uFEFF]/u;
 
@@ -49,13 +50,6 @@ const foldCodePoint = rememberedPerWord(fold, foldMemoCapacity);
 /** Per UTF-16 code unit outside the surrogates: 1 when the character folds to itself, 2 when not, 0 not yet known. */
 const foldsToItself = new Uint8Array(0x10000);
 
-const isSurrogate = (code: number) => code >= 0xd800 && code <= 0xdfff;
-/** A high surrogate followed by a low one: one code point in two units (a lone surrogate is one unit, as `for…of` reads it). */
-const isPair = (text: string, i: number) => {
-  const high = text.charCodeAt(i);
-  const low = text.charCodeAt(i + 1);
-  return high >= 0xd800 && high <= 0xdbff && low >= 0xdc00 && low <= 0xdfff;
-};
 
 /** Whether the character at `i` is one code unit that folds to itself (most letters, digits and spaces). */
 function unchangedAt(text: string, i: number): boolean {
@@ -78,7 +72,7 @@ function foldRuns(text: string, onRun: (start: number, end: number) => void, onF
       continue;
     }
     if (i > run) onRun(run, i);
-    const width = isPair(text, i) ? 2 : 1;
+    const width = widthAt(text, i);
     onFolded(i, width, foldCodePoint(text.slice(i, i + width)));
     i += width;
     run = i;
@@ -130,8 +124,7 @@ export function normaliseWithOffsets(original: string): NormalisedText {
 export function originalSpan(normalised: NormalisedText, start: number, end: number, original: string): [number, number] {
   const from = normalised.offsets[start]!;
   const lastChar = normalised.offsets[end - 1]!;
-  const lastWidth = original.codePointAt(lastChar)! > 0xffff ? 2 : 1;
-  let to = lastChar + lastWidth;
+  let to = lastChar + widthAt(original, lastChar);
   // Marks that follow the last letter (harakat, shadda) belong to the matched word.
   while (to < original.length && removed.test(original[to]!)) to++;
   return [from, to];

@@ -2,9 +2,10 @@
  * Entity linking: finds the names of known entities in a text, tolerant to Arabic spelling variation
  * (through the shared normalisation in ./arabic.ts) and to the prefixes Arabic attaches to a word.
  *
- * A name is a sequence of words. Its first word may carry attached prefixes in the text: a conjunction
- * (و ف), then a preposition (ب ك ل), then the article ال (fused with ل as لل); the article is optional on
- * both sides, so «العدواني», «والعدواني», «للعدواني» and «عدواني» all name العدواني. The other words must match
+ * A name is a sequence of words (./words.ts). Its first word may carry any prefix Arabic attaches in the
+ * text: a conjunction (و ف), then a preposition (ب ك ل), then the article ال (fused with ل as لل); each
+ * reading is confirmed against the names, so all are tried. The article is optional on both sides, so
+ * «العدواني», «والعدواني», «للعدواني» and «عدواني» all name العدواني. The other words must match
  * whole words exactly (after normalisation), separated only by spaces or quotation marks. Matching is on
  * whole words, so a name is never found inside a longer word.
  *
@@ -14,6 +15,7 @@
  */
 import { normaliseArabic, normaliseWithOffsets, originalSpan } from './arabic.js';
 import { rememberedPerWord } from './remembered.js';
+import { attachedPrefixes, readingsOf, shortestCore, withoutArticle, wordTexts, words, type Word } from './words.js';
 
 export interface NameSource<T> {
   /** Identifies the entity: two entities sharing a name make that name ambiguous, and it is not linked. */
@@ -55,44 +57,7 @@ interface CoreForms<T> {
   longestRest: number;
 }
 
-interface Reading {
-  /** The first word without its prefixes and article. */
-  core: string;
-  /** How many leading characters of the word are prefixes that the mention leaves out. */
-  skip: number;
-}
-
-const word = /[\p{L}\p{N}]+/gu;
 const joiner = /[\s«»"'“”„‹›]+/uy;
-const conjunctions = ['', 'و', 'ف'];
-const prepositions = ['', 'ب', 'ك', 'ل'];
-const article = 'ال';
-const minimumCore = 2;
-
-export const words = (text: string): string[] => normaliseArabic(text).match(word) ?? [];
-
-/** The word without a leading article, when enough of it remains. */
-function withoutArticle(token: string): string {
-  return token.startsWith(article) && token.length - article.length >= minimumCore ? token.slice(article.length) : token;
-}
-
-/** Every way to read a word of the text as prefixes plus a core, fewest prefixes first. */
-function readingsOf(token: string): Reading[] {
-  const found: Reading[] = [];
-  for (const conjunction of conjunctions) {
-    for (const preposition of prepositions) {
-      const prefix = conjunction + preposition;
-      if (!token.startsWith(prefix)) continue;
-      const stem = token.slice(prefix.length);
-      if (stem.length >= minimumCore) found.push({ core: withoutArticle(stem), skip: prefix.length });
-      // لل: the preposition ل before the article drops the article's alef, and the mention keeps both.
-      if (preposition === 'ل' && stem.startsWith('ل') && stem.length - 1 >= minimumCore) {
-        found.push({ core: stem.slice(1), skip: conjunction.length });
-      }
-    }
-  }
-  return found;
-}
 
 /** Readings do not depend on the names indexed, so they are kept across texts. */
 const readings = rememberedPerWord(readingsOf);
@@ -101,9 +66,9 @@ type FormsByCore<T> = Map<string, CoreForms<T>>;
 
 /** Where a form is indexed: the core of its first word and its other words; null for a form too short to link. */
 function placeOf(name: string): { core: string; rest: string; restWords: number } | null {
-  const tokens = words(name);
+  const tokens = wordTexts(normaliseArabic(name));
   const first = tokens[0];
-  if (first === undefined || (tokens.length === 1 && first.length < minimumCore)) return null;
+  if (first === undefined || (tokens.length === 1 && first.length < shortestCore)) return null;
   return { core: withoutArticle(first), rest: tokens.slice(1).join(' '), restWords: tokens.length - 1 };
 }
 
@@ -115,13 +80,9 @@ function placeOf(name: string): { core: string; rest: string; restWords: number 
 export function spellingsOf(name: string): string[] {
   const place = placeOf(name);
   if (!place) return [];
-  const firstWords = new Set<string>();
-  for (const conjunction of conjunctions) {
-    for (const preposition of prepositions) {
-      firstWords.add(conjunction + preposition + place.core);
-      firstWords.add(conjunction + preposition + article + place.core);
-    }
-    firstWords.add(`${conjunction}لل${place.core}`);
+  const firstWords = new Set([place.core]);
+  for (const prefix of attachedPrefixes) {
+    if (readingsOf(prefix.text + place.core).some((reading) => reading.core === place.core)) firstWords.add(prefix.text + place.core);
   }
   return [...firstWords].map((first) => (place.rest ? `${first} ${place.rest}` : first));
 }
@@ -156,83 +117,45 @@ function removeForm<T>(index: FormsByCore<T>, name: string, key: string) {
   if (forms.byRest.size === 0) index.delete(place.core);
 }
 
-interface Token {
-  value: string;
-  start: number;
-  end: number;
-}
-
-/** Per UTF-16 code unit outside the surrogates: 1 when it is a letter or a digit (`word`), 2 when not, 0 not yet known. */
-const wordUnit = new Uint8Array(0x10000);
-const oneWordCharacter = new RegExp(`^${word.source}$`, 'u');
-
-/** How many code units the letter or digit at `i` takes (2 for a surrogate pair), or 0 when there is none. */
-function wordCharacterAt(text: string, i: number): number {
-  const code = text.charCodeAt(i);
-  if (code < 0xd800 || code > 0xdfff) {
-    let known = wordUnit[code]!;
-    if (known === 0) wordUnit[code] = known = oneWordCharacter.test(text[i]!) ? 1 : 2;
-    return known === 1 ? 1 : 0;
-  }
-  const width = text.codePointAt(i)! > 0xffff ? 2 : 1;
-  return oneWordCharacter.test(text.slice(i, i + width)) ? width : 0;
-}
-
-/** The words of a text with their offsets: what `word` matches, found without a match object per word. */
-function tokenise(text: string): Token[] {
-  const tokens: Token[] = [];
-  let start = -1;
-  for (let i = 0; i < text.length; ) {
-    const width = wordCharacterAt(text, i);
-    if (width > 0 && start < 0) start = i;
-    if (width === 0 && start >= 0) {
-      tokens.push({ value: text.slice(start, i), start, end: i });
-      start = -1;
-    }
-    i += width || 1;
-  }
-  if (start >= 0) tokens.push({ value: text.slice(start), start, end: text.length });
-  return tokens;
-}
-
 /** Whether only spaces or quotation marks stand between two words. */
-function joined(text: string, from: Token, to: Token): boolean {
+function joined(text: string, from: Word, to: Word): boolean {
   joiner.lastIndex = from.end;
   return joiner.test(text) && joiner.lastIndex === to.start;
 }
 
 /** How many words after `at`, up to `most`, follow it joined only by spaces or quotation marks. */
-function joinedRun(text: string, tokens: Token[], at: number, most: number): number {
+function joinedRun(text: string, tokens: Word[], at: number, most: number): number {
   let run = 0;
   while (run < most && at + run + 1 < tokens.length && joined(text, tokens[at + run]!, tokens[at + run + 1]!)) run++;
   return run;
 }
 
-const restOf = (tokens: Token[], at: number, count: number): string =>
+const restOf = (tokens: Word[], at: number, count: number): string =>
   tokens
     .slice(at + 1, at + 1 + count)
-    .map((token) => token.value)
+    .map((token) => token.text)
     .join(' ');
 
 interface Match<T> {
   holders: Holders<T>;
+  /** How many leading characters of the first word the mention leaves out: its detached prefix. */
   skip: number;
   /** The words of the match after its first. */
   rest: number;
 }
 
 /** The longest form that starts at word `at`, over every reading of its prefixes. */
-function longestAt<T>(index: FormsByCore<T>, longestRest: number, normalised: string, tokens: Token[], at: number): Match<T> | null {
+function longestAt<T>(index: FormsByCore<T>, longestRest: number, normalised: string, tokens: Word[], at: number): Match<T> | null {
   let best: Match<T> | null = null;
   let run: number | null = null;
-  for (const reading of readings(tokens[at]!.value)) {
+  for (const reading of readings(tokens[at]!.text)) {
     const forms = index.get(reading.core);
     if (!forms) continue;
     run ??= joinedRun(normalised, tokens, at, longestRest);
     for (let rest = Math.min(forms.longestRest, run); rest > (best?.rest ?? -1); rest--) {
       const holders = forms.byRest.get(restOf(tokens, at, rest));
       if (holders) {
-        best = { holders, skip: reading.skip, rest };
+        best = { holders, skip: reading.prefix?.detached ?? 0, rest };
         break;
       }
     }
@@ -261,7 +184,7 @@ export function nameIndex<T>(sources: Iterable<NameSource<T>>): NameIndex<T> {
     remove,
     find(text) {
       const normalised = normaliseWithOffsets(text);
-      const tokens = tokenise(normalised.text);
+      const tokens = words(normalised.text);
       const links: Link<T>[] = [];
       for (let at = 0; at < tokens.length; at++) {
         const match = longestAt(index, longestRest, normalised.text, tokens, at);

@@ -1,30 +1,37 @@
 /**
- * Light Arabic stemming (the light10 family, as Lucene's ArabicStemFilter does it) and the word
- * tokenizer that search indexes and queries with. Both work on text already passed through
- * normaliseArabic, so ة has become ه and ية has become يه: the suffix list below is Lucene's in its
- * normalised spelling.
+ * Light Arabic stemming (the light10 family, as Lucene's ArabicStemFilter does it), on the words of
+ * ./words.ts. It works on text already passed through normaliseArabic, so ة has become ه and ية has
+ * become يه: the suffix list below is Lucene's in its normalised spelling.
  */
+import { attachedPrefixes, shortestCore, type AttachedPrefix } from './words.js';
 
-/** The prefixes that carry the definite article: taking one off never takes a letter of the word itself. */
-export const articlePrefixes = ['ال', 'وال', 'بال', 'كال', 'فال', 'لل'] as const;
+/**
+ * The prefixes of ./words.ts that carry the article with at most one particle before it, in light10's order:
+ * a query word's written forms are listed in it, and a search cursor is tied to the query's expression.
+ */
+export const articlePrefixes = ['ال', 'وال', 'بال', 'كال', 'فال', 'لل'];
 
-/** Checked in this order; the first that fits is removed. A bare و may also be a word's own first letter (وكيل). */
-const prefixes = [...articlePrefixes, 'و'];
+/**
+ * Stemming has no dictionary to confirm a reading, so it takes off only the prefixes that almost never begin a
+ * word: the article ones, and the bare و. Two particles before the article begin words (the seed's وكالة;
+ * فلل, villas) and so do bare ف ب ك ل (في، فنية، بين، بحث، كل، لجان). Longest first; the first that fits is removed.
+ */
+const prefixes = attachedPrefixes.filter((p) => articlePrefixes.includes(p.text) || p.text === 'و');
 
 /** Checked in this order; each that fits is removed in turn. */
 const suffixes = ['ها', 'ان', 'ات', 'ون', 'ين', 'يه', 'ه', 'ي'];
 
-/** A one-letter prefix (و) needs three letters left after it; longer prefixes need two. */
-function prefixFits(word: string, prefix: string): boolean {
-  const minimumLength = prefix.length === 1 ? 4 : prefix.length + 2;
-  return word.length >= minimumLength && word.startsWith(prefix);
+/** The bare و needs a letter more left after it: before two letters it is more often the word's own (وفد، ولد). */
+function prefixFits(word: string, prefix: AttachedPrefix): boolean {
+  const lettersLeft = prefix.article ? shortestCore : shortestCore + 1;
+  return word.length - prefix.text.length >= lettersLeft && word.startsWith(prefix.text);
 }
 
 /** Every suffix needs two letters left before it. */
-const suffixFits = (word: string, suffix: string): boolean => word.length >= suffix.length + 2 && word.endsWith(suffix);
+const suffixFits = (word: string, suffix: string): boolean => word.length - suffix.length >= shortestCore && word.endsWith(suffix);
 
 /** The leading article or conjunction the stemmer takes off a normalised word ('' when none fits). */
-export const arabicPrefixOf = (word: string): string => prefixes.find((p) => prefixFits(word, p)) ?? '';
+export const arabicPrefixOf = (word: string): string => prefixes.find((p) => prefixFits(word, p))?.text ?? '';
 
 /** The word without its leading article or conjunction (وال، بال، كال، فال، لل، ال، و), when enough remains. */
 export const stripArabicPrefix = (word: string): string => word.slice(arabicPrefixOf(word).length);
@@ -38,19 +45,5 @@ export function stemArabic(word: string): string {
   return stem;
 }
 
-export interface Word {
-  text: string;
-  /** Offsets of the word in the text it was read from: [start, end). */
-  start: number;
-  end: number;
-}
-
-const wordPattern = /[\p{L}\p{N}\p{M}]+/gu;
-
-/** The words of a normalised text: runs of letters, digits and marks; everything else separates. */
-export function words(normalised: string): Word[] {
-  return Array.from(normalised.matchAll(wordPattern), (m) => ({ text: m[0], start: m.index, end: m.index + m[0].length }));
-}
-
-/** The words of a normalised text as strings, for callers that need no offsets. */
-export const wordTexts = (normalised: string): string[] => normalised.match(wordPattern) ?? [];
+/** Search's query parser reads its words from here; they are the word model's. */
+export { words } from './words.js';

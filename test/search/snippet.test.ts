@@ -44,4 +44,11 @@ t.test('a snippet reads only the start of a very long field', async (t) => {
   t.same([late.start, late.matches], [0, []], 'a match past the part read is not shown');
   const early = makeSnippet([{ path: 'body_text', text: `alpha ${text}` }], [wordTerm('alpha')]);
   t.same(early.matches, [{ start: 0, end: 5 }], 'a match in it is');
+
+  // No space near the end of the part read: words separated by line breaks, and «alphabet» straddles the end.
+  const lines = `${'beta\n'.repeat(scannedLength / 5 - 1)}alphabet\nomega`;
+  t.equal(lines.slice(0, scannedLength).slice(-5), 'alpha', 'the part read ends inside alphabet');
+  t.same(makeSnippet([{ path: 'body_text', text: lines }], [wordTerm('alpha')]).matches, [], 'the part of a word is not a match');
+  const astral = `${'beta\n'.repeat(scannedLength / 5 - 1)}alph𝒶bet`;
+  t.same(makeSnippet([{ path: 'body_text', text: astral }], [wordTerm('alph')]).matches, [], 'nor is a word cut inside a surrogate pair');
 });
