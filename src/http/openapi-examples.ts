@@ -1,5 +1,5 @@
 import { openDatabase } from '../db/database.js';
-import { problemCodes, type FieldError, type ProblemCode } from '../errors.js';
+import type { FieldError, ProblemCode } from '../errors.js';
 import { entityTypeOfResource } from '../facts/entities.js';
 import { decodeCursor, encodeCursor } from '../list/cursor.js';
 import { mapContext, type Kind, type MapContext } from '../representations/context.js';
@@ -10,7 +10,7 @@ import { createSearch, type Search } from '../search/search.js';
 import { searchTypes } from '../search/sources.js';
 import { seedDatabase } from '../seed/seed.js';
 import { operations } from './openapi-tidy.js';
-import { problem, problemMediaType } from './problem.js';
+import { problem, problemCodes, problemMediaType } from './problem.js';
 
 type Json = Record<string, any>;
 type Rec = Json & { id: string; slug: string; created_at: string; updated_at: string };

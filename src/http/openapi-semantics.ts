@@ -1,4 +1,4 @@
-import { problemCodes } from '../errors.js';
+import { problemCodes } from './problem.js';
 import { rateLimitHeaders } from './rate-limit.js';
 
 /**
