@@ -1,7 +1,6 @@
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from './config.js';
-import { changeClock, changeStamp } from './db/change-stamp.js';
 import { openDatabase, type Database } from './db/database.js';
 import { idempotencyStore } from './db/idempotency.js';
 import bearerAuth from './http/auth.js';
@@ -126,7 +125,6 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(conditionalGet, {
     maxAge: config.cacheMaxAge,
     staleWhileRevalidate: config.cacheStaleWhileRevalidate,
-    lastChange: changeClock(changeStamp(database.db)),
   });
   await app.register(idempotency, { store: idempotencyStore(database.db, { ttlMs: day, inFlightMs: 60_000 }) });
   await app.register(largeBodies);

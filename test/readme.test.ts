@@ -5,20 +5,21 @@ import { dirname, join } from 'node:path';
 import t from 'tap';
 import { freePort } from '../bench/free-port.js';
 
-const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+// The README's tour runs first, then every example of the API guide, in one shell against one server.
+const documents = ['README.md', 'docs/api.md'].map((path) => ({ path, markdown: readFileSync(new URL(`../${path}`, import.meta.url), 'utf8') }));
 const token = 'change-me-to-a-long-secret';
 
-/** The README's shell examples: every ```sh block except the install, start and test commands. */
+/** A document's shell examples: every ```sh block except the install, start and test commands. */
 function exampleBlocks(markdown: string): string[] {
   return [...markdown.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!).filter((block) => !/\bnpm |API_TOKENS=/.test(block));
 }
 
-/** An HTTP status the README states in a comment: a whole word from 200 to 599. */
+/** An HTTP status an example states in a comment: a whole word from 200 to 599. */
 const statedStatus = /\b[2-5]\d\d\b/;
 const startsCurl = /^(\s*)curl /;
 
 /**
- * Marks each curl whose status the README states. A comment line that names a status ("# create: 201 with a
+ * Marks each curl whose status its example states. A comment line that names a status ("# create: 201 with a
  * Location header") states it for the next command that starts with curl; a comment after a command
  * ("…    # 304") for the command it ends, which starts on the nearest line above that starts with curl.
  * The marked curl runs as `EXPECT=<status> curl …`; a curl inside it, such as `$(etag_of …)`, is expanded
@@ -56,7 +57,7 @@ curl() {
   printf '%s\\n' "\${out%$'\\n'*}"
   if [ -n "$want" ]; then
     echo "$want" >> "$CHECKED"
-    if [ "$status" != "$want" ]; then echo "HTTP $status, the README says $want: curl $*" | tee -a "$FAILURES" >&2; return 1; fi
+    if [ "$status" != "$want" ]; then echo "HTTP $status, the example says $want: curl $*" | tee -a "$FAILURES" >&2; return 1; fi
   elif [ "$status" -ge 400 ]; then echo "HTTP $status from: curl $*" | tee -a "$FAILURES" >&2; return 1; fi
 }
 `;
@@ -73,12 +74,13 @@ t.test('the stated statuses are found where the README puts them', async (t) => 
   t.throws(() => markStatedStatuses('# delete: 204\necho nothing'), /no curl command for the status in: delete: 204/);
 });
 
-t.test('every curl example in the README works as pasted against a fresh server', async (t) => {
-  const blocks = exampleBlocks(readme).map(markStatedStatuses);
+t.test('every curl example in the README and docs/api.md works as pasted against a fresh server', async (t) => {
+  for (const { path, markdown } of documents) t.ok(exampleBlocks(markdown).length > 0, `${path} has examples`);
+  const blocks = documents.flatMap(({ markdown }) => exampleBlocks(markdown)).map(markStatedStatuses);
   t.ok(blocks.length >= 5, `${blocks.length} example blocks`);
   const stated = blocks.flatMap((block) => block.stated);
-  // The statuses the README's examples print beside them: each must be among those checked.
-  for (const status of [201, 204, 304, 400, 405, 406, 412]) t.ok(stated.includes(status), `the README states a ${status}`);
+  // The statuses the examples print beside them: each must be among those checked.
+  for (const status of [201, 204, 304, 400, 405, 406, 412]) t.ok(stated.includes(status), `the examples state a ${status}`);
   const dir = mkdtempSync(join(tmpdir(), 'khabar-readme-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -105,6 +107,6 @@ t.test('every curl example in the README works as pasted against a fresh server'
     env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH}`, FAILURES: failures, CHECKED: checked },
   });
   t.equal(run.status, 0, run.stderr || 'all examples ran');
-  t.equal(readFileSync(failures, 'utf8'), '', 'no curl answered other than as the README says');
+  t.equal(readFileSync(failures, 'utf8'), '', 'no curl answered other than as its example says');
   t.same(readFileSync(checked, 'utf8').split('\n').filter(Boolean).map(Number), stated, 'every stated status was checked, in order');
 });

@@ -1169,11 +1169,6 @@ export interface components {
          */
         IfNoneMatch: string;
         /**
-         * @description HTTP date: 304 when nothing changed since (ignored when If-None-Match is sent)
-         * @example Thu, 26 Nov 2026 09:00:00 GMT
-         */
-        IfModifiedSince: string;
-        /**
          * @description The ETag of the record as the client last saw it: 412 when the record has changed since. Required (428) when the server runs with REQUIRE_IF_MATCH=true
          * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
          */
@@ -1193,7 +1188,7 @@ export interface components {
     headers: {
         /** @description Strong entity tag of the representation (a compressed one ends in .br or .gzip); send it back in If-None-Match (reads) or If-Match (writes) */
         ETag: string;
-        /** @description On a read: the second after the data last changed, as the server saw it, sent once that second has come (moves with any write; never older than the representation). On a write: the written record's updated_at. An HTTP date */
+        /** @description On a write: the written record's updated_at, an HTTP date. Reads carry none (a representation also changes when what it embeds or lists changes, which no date of the record follows): their ETag is the validator */
         "Last-Modified": string;
         /** @description `public, max-age=…, stale-while-revalidate=…` for anonymous reads; `private, no-store` when an Authorization header was sent */
         "Cache-Control": string;
@@ -1455,11 +1450,6 @@ export interface operations {
                  * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
                  */
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
-                /**
-                 * @description HTTP date: 304 when nothing changed since (ignored when If-None-Match is sent)
-                 * @example Thu, 26 Nov 2026 09:00:00 GMT
-                 */
-                "If-Modified-Since"?: components["parameters"]["IfModifiedSince"];
             };
             path?: never;
             cookie?: never;
@@ -1474,7 +1464,6 @@ export interface operations {
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     ETag: components["headers"]["ETag"];
-                    "Last-Modified": components["headers"]["Last-Modified"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     Link: components["headers"]["Link"];
                     [name: string]: unknown;
@@ -1770,7 +1759,6 @@ export interface operations {
             304: {
                 headers: {
                     ETag: components["headers"]["ETag"];
-                    "Last-Modified": components["headers"]["Last-Modified"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
@@ -2154,11 +2142,6 @@ export interface operations {
                  * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
                  */
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
-                /**
-                 * @description HTTP date: 304 when nothing changed since (ignored when If-None-Match is sent)
-                 * @example Thu, 26 Nov 2026 09:00:00 GMT
-                 */
-                "If-Modified-Since"?: components["parameters"]["IfModifiedSince"];
             };
             path: {
                 /**
@@ -2179,7 +2162,6 @@ export interface operations {
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     ETag: components["headers"]["ETag"];
-                    "Last-Modified": components["headers"]["Last-Modified"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
@@ -2439,7 +2421,6 @@ export interface operations {
             304: {
                 headers: {
                     ETag: components["headers"]["ETag"];
-                    "Last-Modified": components["headers"]["Last-Modified"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
@@ -3360,11 +3341,6 @@ export interface operations {
                  * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
                  */
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
-                /**
-                 * @description HTTP date: 304 when nothing changed since (ignored when If-None-Match is sent)
-                 * @example Thu, 26 Nov 2026 09:00:00 GMT
-                 */
-                "If-Modified-Since"?: components["parameters"]["IfModifiedSince"];
             };
             path?: never;
             cookie?: never;
@@ -3379,7 +3355,6 @@ export interface operations {
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     ETag: components["headers"]["ETag"];
-                    "Last-Modified": components["headers"]["Last-Modified"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     Link: components["headers"]["Link"];
                     [name: string]: unknown;
@@ -3513,7 +3488,6 @@ export interface operations {
             304: {
                 headers: {
                     ETag: components["headers"]["ETag"];
-                    "Last-Modified": components["headers"]["Last-Modified"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
@@ -3778,11 +3752,6 @@ export interface operations {
                  * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
                  */
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
-                /**
-                 * @description HTTP date: 304 when nothing changed since (ignored when If-None-Match is sent)
-                 * @example Thu, 26 Nov 2026 09:00:00 GMT
-                 */
-                "If-Modified-Since"?: components["parameters"]["IfModifiedSince"];
             };
             path: {
                 /**
@@ -3803,7 +3772,6 @@ export interface operations {
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     ETag: components["headers"]["ETag"];
-                    "Last-Modified": components["headers"]["Last-Modified"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
@@ -3864,7 +3832,6 @@ export interface operations {
             304: {
                 headers: {
                     ETag: components["headers"]["ETag"];
-                    "Last-Modified": components["headers"]["Last-Modified"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
@@ -4624,11 +4591,6 @@ export interface operations {
                  * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
                  */
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
-                /**
-                 * @description HTTP date: 304 when nothing changed since (ignored when If-None-Match is sent)
-                 * @example Thu, 26 Nov 2026 09:00:00 GMT
-                 */
-                "If-Modified-Since"?: components["parameters"]["IfModifiedSince"];
             };
             path?: never;
             cookie?: never;
@@ -4643,7 +4605,6 @@ export interface operations {
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     ETag: components["headers"]["ETag"];
-                    "Last-Modified": components["headers"]["Last-Modified"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     Link: components["headers"]["Link"];
                     [name: string]: unknown;
@@ -4811,7 +4772,6 @@ export interface operations {
             304: {
                 headers: {
                     ETag: components["headers"]["ETag"];
-                    "Last-Modified": components["headers"]["Last-Modified"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
@@ -5074,11 +5034,6 @@ export interface operations {
                  * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
                  */
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
-                /**
-                 * @description HTTP date: 304 when nothing changed since (ignored when If-None-Match is sent)
-                 * @example Thu, 26 Nov 2026 09:00:00 GMT
-                 */
-                "If-Modified-Since"?: components["parameters"]["IfModifiedSince"];
             };
             path: {
                 /**
@@ -5099,7 +5054,6 @@ export interface operations {
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     ETag: components["headers"]["ETag"];
-                    "Last-Modified": components["headers"]["Last-Modified"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
@@ -5164,7 +5118,6 @@ export interface operations {
             304: {
                 headers: {
                     ETag: components["headers"]["ETag"];
-                    "Last-Modified": components["headers"]["Last-Modified"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
@@ -5921,11 +5874,6 @@ export interface operations {
                  * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
                  */
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
-                /**
-                 * @description HTTP date: 304 when nothing changed since (ignored when If-None-Match is sent)
-                 * @example Thu, 26 Nov 2026 09:00:00 GMT
-                 */
-                "If-Modified-Since"?: components["parameters"]["IfModifiedSince"];
             };
             path?: never;
             cookie?: never;
@@ -5940,7 +5888,6 @@ export interface operations {
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     ETag: components["headers"]["ETag"];
-                    "Last-Modified": components["headers"]["Last-Modified"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     Link: components["headers"]["Link"];
                     [name: string]: unknown;
@@ -6120,7 +6067,6 @@ export interface operations {
             304: {
                 headers: {
                     ETag: components["headers"]["ETag"];
-                    "Last-Modified": components["headers"]["Last-Modified"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
@@ -6442,11 +6388,6 @@ export interface operations {
                  * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
                  */
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
-                /**
-                 * @description HTTP date: 304 when nothing changed since (ignored when If-None-Match is sent)
-                 * @example Thu, 26 Nov 2026 09:00:00 GMT
-                 */
-                "If-Modified-Since"?: components["parameters"]["IfModifiedSince"];
             };
             path: {
                 /**
@@ -6467,7 +6408,6 @@ export interface operations {
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     ETag: components["headers"]["ETag"];
-                    "Last-Modified": components["headers"]["Last-Modified"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
@@ -6624,7 +6564,6 @@ export interface operations {
             304: {
                 headers: {
                     ETag: components["headers"]["ETag"];
-                    "Last-Modified": components["headers"]["Last-Modified"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
@@ -7331,11 +7270,6 @@ export interface operations {
                  * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
                  */
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
-                /**
-                 * @description HTTP date: 304 when nothing changed since (ignored when If-None-Match is sent)
-                 * @example Thu, 26 Nov 2026 09:00:00 GMT
-                 */
-                "If-Modified-Since"?: components["parameters"]["IfModifiedSince"];
             };
             path: {
                 /**
@@ -7356,7 +7290,6 @@ export interface operations {
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     ETag: components["headers"]["ETag"];
-                    "Last-Modified": components["headers"]["Last-Modified"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
@@ -7413,7 +7346,6 @@ export interface operations {
             304: {
                 headers: {
                     ETag: components["headers"]["ETag"];
-                    "Last-Modified": components["headers"]["Last-Modified"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
@@ -7496,11 +7428,6 @@ export interface operations {
                  * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
                  */
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
-                /**
-                 * @description HTTP date: 304 when nothing changed since (ignored when If-None-Match is sent)
-                 * @example Thu, 26 Nov 2026 09:00:00 GMT
-                 */
-                "If-Modified-Since"?: components["parameters"]["IfModifiedSince"];
             };
             path: {
                 /**
@@ -7521,7 +7448,6 @@ export interface operations {
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     ETag: components["headers"]["ETag"];
-                    "Last-Modified": components["headers"]["Last-Modified"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
@@ -7572,7 +7498,6 @@ export interface operations {
             304: {
                 headers: {
                     ETag: components["headers"]["ETag"];
-                    "Last-Modified": components["headers"]["Last-Modified"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
@@ -7655,11 +7580,6 @@ export interface operations {
                  * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
                  */
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
-                /**
-                 * @description HTTP date: 304 when nothing changed since (ignored when If-None-Match is sent)
-                 * @example Thu, 26 Nov 2026 09:00:00 GMT
-                 */
-                "If-Modified-Since"?: components["parameters"]["IfModifiedSince"];
             };
             path: {
                 /**
@@ -7680,7 +7600,6 @@ export interface operations {
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     ETag: components["headers"]["ETag"];
-                    "Last-Modified": components["headers"]["Last-Modified"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
@@ -7731,7 +7650,6 @@ export interface operations {
             304: {
                 headers: {
                     ETag: components["headers"]["ETag"];
-                    "Last-Modified": components["headers"]["Last-Modified"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
@@ -7814,11 +7732,6 @@ export interface operations {
                  * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
                  */
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
-                /**
-                 * @description HTTP date: 304 when nothing changed since (ignored when If-None-Match is sent)
-                 * @example Thu, 26 Nov 2026 09:00:00 GMT
-                 */
-                "If-Modified-Since"?: components["parameters"]["IfModifiedSince"];
             };
             path: {
                 /**
@@ -7839,7 +7752,6 @@ export interface operations {
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     ETag: components["headers"]["ETag"];
-                    "Last-Modified": components["headers"]["Last-Modified"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
@@ -7890,7 +7802,6 @@ export interface operations {
             304: {
                 headers: {
                     ETag: components["headers"]["ETag"];
-                    "Last-Modified": components["headers"]["Last-Modified"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
@@ -8251,11 +8162,6 @@ export interface operations {
                  * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
                  */
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
-                /**
-                 * @description HTTP date: 304 when nothing changed since (ignored when If-None-Match is sent)
-                 * @example Thu, 26 Nov 2026 09:00:00 GMT
-                 */
-                "If-Modified-Since"?: components["parameters"]["IfModifiedSince"];
             };
             path?: never;
             cookie?: never;
@@ -8270,7 +8176,6 @@ export interface operations {
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     ETag: components["headers"]["ETag"];
-                    "Last-Modified": components["headers"]["Last-Modified"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     Link: components["headers"]["Link"];
                     [name: string]: unknown;
@@ -8345,7 +8250,6 @@ export interface operations {
             304: {
                 headers: {
                     ETag: components["headers"]["ETag"];
-                    "Last-Modified": components["headers"]["Last-Modified"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;

@@ -6,8 +6,6 @@ export interface ConditionalGetOptions {
   /** Cache-Control max-age of a public read, in seconds. */
   maxAge: number;
   staleWhileRevalidate: number;
-  /** When the data last changed, in epoch milliseconds, never earlier than the change; `fresh` to decide a 304 on (db/change-stamp.ts). */
-  lastChange(fresh?: boolean): number;
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -26,41 +24,19 @@ function newestUpdate(data: unknown): number {
 }
 
 /**
- * A read's Last-Modified: the second after the data last changed, and none until that second has come. An
- * HTTP date counts whole seconds, so a change in the same second as a date a client holds would otherwise
- * carry the same date and be answered 304; the next second is later than any copy of the older data, and
- * only sent once it is not in the future.
+ * ETag (from the record) of a `{ data }` response, and a write's Last-Modified: the written records'
+ * updated_at, which is when they changed. A read carries no Last-Modified: its representation also changes
+ * without the record's updated_at moving (a new member, a linked record renamed or deleted), so no date
+ * the server holds is the representation's own; the ETag is its exact validator.
  */
-function readLastModified(lastChange: number): number {
-  const nextSecond = Math.floor(lastChange / 1000) * 1000 + 1000;
-  return Date.now() >= nextSecond ? nextSecond : NaN;
-}
-
-/**
- * ETag (from the record) and Last-Modified of a `{ data }` response. A write's Last-Modified is the written
- * records' updated_at. A read's follows when the data last changed (readLastModified), not updated_at: a
- * record's representation also changes without it (a new member, a linked record deleted), and a page's
- * when a record leaves it.
- */
-function stampRecords(request: FastifyRequest, reply: FastifyReply, payload: unknown, lastChange: ConditionalGetOptions['lastChange']) {
+function stampRecords(request: FastifyRequest, reply: FastifyReply, payload: unknown) {
   if (reply.statusCode >= 300 || !isObject(payload) || payload.data === undefined) return;
   const { data } = payload;
   const etag = isObject(data) ? recordEtag(data) : undefined;
   if (etag !== undefined) reply.header('etag', etag);
-  setLastModified(reply, isRead(request) ? readLastModified(lastChange()) : newestUpdate(data));
-}
-
-/** The HTTP date of the last time asked for: a read's Last-Modified is the same whole second for many responses. */
-let lastDate = { at: NaN, text: '' };
-
-function httpDate(at: number): string {
-  if (at !== lastDate.at) lastDate = { at, text: new Date(at).toUTCString() };
-  return lastDate.text;
-}
-
-function setLastModified(reply: FastifyReply, modified: number) {
-  if (Number.isNaN(modified)) reply.removeHeader('last-modified');
-  else reply.header('last-modified', httpDate(modified));
+  if (isRead(request)) return;
+  const modified = newestUpdate(data);
+  if (!Number.isNaN(modified)) reply.header('last-modified', new Date(modified).toUTCString());
 }
 
 interface Preconditions {
@@ -68,7 +44,10 @@ interface Preconditions {
   ifModifiedSince: string | undefined;
 }
 
-/** RFC 9110 §13.2.2: If-None-Match decides when present; If-Modified-Since only without it. */
+/**
+ * RFC 9110 §13.2.2: If-None-Match decides when present; If-Modified-Since only without it, and only for a
+ * response that has a Last-Modified (none of the API's reads do).
+ */
 function notModified(reply: FastifyReply, { ifNoneMatch, ifModifiedSince }: Preconditions): boolean {
   const etag = reply.getHeader('etag');
   if (ifNoneMatch !== undefined) return typeof etag === 'string' && noneMatch(ifNoneMatch, etag);
@@ -79,7 +58,7 @@ function notModified(reply: FastifyReply, { ifNoneMatch, ifModifiedSince }: Prec
 }
 
 /**
- * Conditional reads for every GET route, present and future: a strong ETag and Last-Modified on each 200,
+ * Conditional reads for every GET route, present and future: a strong ETag on each 200,
  * 304 without a body when the client's copy is current, and Cache-Control (public and short, or private
  * when a token was sent). Routes that set their own ETag or Cache-Control keep them; a `no-store` route
  * (health) is left alone.
@@ -87,7 +66,7 @@ function notModified(reply: FastifyReply, { ifNoneMatch, ifModifiedSince }: Prec
 async function conditionalGet(app: FastifyInstance, options: ConditionalGetOptions) {
   const publicCache = `public, max-age=${options.maxAge}, stale-while-revalidate=${options.staleWhileRevalidate}`;
   app.addHook('preSerialization', (request, reply, payload, done) => {
-    stampRecords(request, reply, payload, options.lastChange);
+    stampRecords(request, reply, payload);
     done(null, payload);
   });
   app.addHook('onSend', (request, reply, payload, done) => done(null, conditionalResponse(request, reply, payload)));
@@ -101,11 +80,8 @@ async function conditionalGet(app: FastifyInstance, options: ConditionalGetOptio
       reply.header('cache-control', request.headers.authorization === undefined ? publicCache : 'private, no-store');
     }
     const preconditions = { ifNoneMatch: request.headers['if-none-match'], ifModifiedSince: request.headers['if-modified-since'] };
-    const { ifNoneMatch, ifModifiedSince } = preconditions;
-    if (ifModifiedSince !== undefined && ifNoneMatch === undefined && reply.hasHeader('last-modified')) {
-      setLastModified(reply, readLastModified(options.lastChange(true)));
-    }
     if (!notModified(reply, preconditions)) return payload;
+    const { ifNoneMatch } = preconditions;
     if (ifNoneMatch !== undefined) reply.header('etag', heldTag(ifNoneMatch, reply.getHeader('etag') as string));
     reply.code(304).removeHeader('content-type').removeHeader('content-length');
     // HEAD: Fastify's HEAD handler measures the payload for Content-Length and then drops it; a 304 may carry

@@ -48,8 +48,8 @@ function serializerFor(schema: z.ZodType): (data: unknown) => string {
 /**
  * Responses are written by fast-json-stringify, compiled from the JSON Schema that the route's zod schema
  * produces: zod describes the shape, but running it per response costs most of the throughput. Each
- * serializer is compiled by the first response that needs it: compiling all of them when the routes are
- * registered was about 200 ms of the server's cold start.
+ * serializer is compiled by the first response that needs it, because compiling all of them when the
+ * routes are registered delays the server's cold start (docs/performance.md).
  */
 export const serializerCompiler: FastifySerializerCompiler<z.ZodType | { properties: z.ZodType }> = ({ schema }) => {
   const zodSchema = schema instanceof z.ZodType ? schema : schema.properties;

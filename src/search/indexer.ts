@@ -19,7 +19,7 @@ export function analyse(fields: SearchField[]): { words: string; stems: string }
 
 type Row = Record<string, unknown>;
 
-/** A bound on the merge steps after a rebuild: at 100,000 articles the full-text index needs 13, the substring index 28. */
+/** A bound on the merge steps after a rebuild, far above what a large database needs (docs/performance.md). */
 const maxMergeSteps = 10_000;
 
 /** Writes and removes index entries; every call runs inside the caller's transaction. */
@@ -104,9 +104,8 @@ export function searchIndexer(db: Db) {
     },
     /**
      * Empties both indices and indexes every record again, in one transaction, then finishes the merges the load
-     * left in progress. Left to the next writes, those merges made the first writes after a rebuild at 100,000
-     * articles take half a second each and grow the WAL to 46 MB. Merging everything into one segment
-     * (`optimize`) would also do, but one segment's long doclists cost search about 12 MB more memory.
+     * left in progress, so the next writes need not: left to them, the merges make those writes slow and the
+     * WAL large. `optimize` (one segment) would also do, but its long doclists cost search memory (docs/performance.md).
      */
     rebuild(): Record<SearchType, number> {
       const counts = db.transaction(() => {

@@ -68,8 +68,8 @@ export function generateDataset(app: App) {
 }
 
 /**
- * The statements a request runs, but the change stamp: Last-Modified's clock reads it at most every 50 ms
- * (src/db/change-stamp.ts), so whether a request runs it depends on the time, not on the request.
+ * The statements a request runs, but the change stamp (src/db/change-stamp.ts), which the remembered totals
+ * read to know whether the data changed: bookkeeping, not the request's own query.
  */
 export async function requestStatements(app: App, action: () => Promise<unknown>): Promise<StatementCall[]> {
   return (await recordStatements(app, action)).filter((call) => !call.source.includes('pragma_data_version'));
