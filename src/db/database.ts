@@ -6,10 +6,9 @@ import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { groupCommit, type GroupCommit } from './group-commit.js';
-import * as schema from './schema.js';
 import { inMemory, parseDatabaseUrl } from './url.js';
 
-export type Db = BetterSQLite3Database<typeof schema> & { $client: Sqlite.Database };
+export type Db = BetterSQLite3Database & { $client: Sqlite.Database };
 
 /** The one handle to storage: the query builder, the raw connection for pragmas and backups, and group commit for concurrent writes. */
 export interface Database {
@@ -71,7 +70,7 @@ export function openDatabase(url: string): Database {
     sqlite.pragma('busy_timeout = 5000');
     // Bounds the WAL file after checkpoints, so a burst of writes does not leave it at its peak size.
     sqlite.pragma('journal_size_limit = 67108864');
-    const db = drizzle(sqlite, { schema });
+    const db = drizzle(sqlite);
     refuseUnknownMigrations(sqlite);
     migrate(db, { migrationsFolder });
     return { db, sqlite, writes: groupCommit(sqlite), close: () => sqlite.close() };

@@ -1,5 +1,5 @@
 import { openDatabase } from '../db/database.js';
-import { problemCodes, type FieldError, type ProblemCode } from '../errors.js';
+import type { FieldError, ProblemCode } from '../errors.js';
 import { entityTypeOfResource } from '../facts/entities.js';
 import { decodeCursor, encodeCursor } from '../list/cursor.js';
 import { mapContext, type Kind, type MapContext } from '../representations/context.js';
@@ -12,7 +12,7 @@ import { seedDatabase } from '../seed/seed.js';
 import { plainText } from '../resources/articles/repository.js';
 import type { Block } from '../resources/articles/table.js';
 import { type Json, operations } from './openapi-tidy.js';
-import { problem, problemMediaType } from './problem.js';
+import { problem, problemCodes, problemMediaType } from './problem.js';
 
 type Rec = Json & { id: string; slug: string; created_at: string; updated_at: string };
 

@@ -1,5 +1,5 @@
-import { problemCodes } from '../errors.js';
 import type { Json } from './openapi-tidy.js';
+import { problemCodes } from './problem.js';
 import { rateLimitHeaders } from './rate-limit.js';
 
 /**

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { articleTexts } from '../facts/index.js';
 import type { Article } from '../resources/articles/schemas.js';
 import { resourceKinds, type Repositories } from '../resources/index.js';
-import { parseSourceDocument, slugify } from './parse-source.js';
+import { parseSourceDocument, slugify } from '../resources/articles/source-document.js';
 import { sourceArticle, sourceMeeting, sourceOrganisations, sourcePeople } from './source-facts.js';
 import { locateMention, sourceMentions } from './source-mentions.js';
 import { meetingProvenance, organisationProvenance, personProvenance } from './source-provenance.js';

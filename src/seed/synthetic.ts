@@ -7,7 +7,7 @@ import { organisations } from '../resources/organisations/table.js';
 import { affiliations, people } from '../resources/people/table.js';
 import { createRepositories } from '../resources/index.js';
 import { searchIndexer } from '../search/indexer.js';
-import { slugify } from './parse-source.js';
+import { slugify } from '../resources/articles/source-document.js';
 import { seededRandom, seededUuidv7, type Random } from './random.js';
 import { readSourceDocument } from './seed.js';
 import {

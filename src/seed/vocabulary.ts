@@ -1,4 +1,4 @@
-import { parseSourceDocument } from './parse-source.js';
+import { parseSourceDocument } from '../resources/articles/source-document.js';
 import { sourceMeeting, sourcePeople } from './source-facts.js';
 
 /**

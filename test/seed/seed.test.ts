@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { plainText } from '../../src/resources/articles/repository.js';
-import { parseSourceDocument, slugify } from '../../src/seed/parse-source.js';
+import { parseSourceDocument, slugify } from '../../src/resources/articles/source-document.js';
 import { readSourceDocument, seedDatabase } from '../../src/seed/seed.js';
 import { sourceArticle, sourceMeeting, sourceOrganisations, sourcePeople, type Fact } from '../../src/seed/source-facts.js';
 import { body, build } from '../helper.js';

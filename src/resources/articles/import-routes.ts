@@ -6,7 +6,7 @@ import { mention } from '../../facts/schemas.js';
 import { bearerSecurity } from '../../http/auth.js';
 import { problemResponses } from '../../http/problem.js';
 import { jsonResponse } from '../../http/responses.js';
-import { parseSourceDocument, slugify } from '../../seed/parse-source.js';
+import { parseSourceDocument, slugify } from './source-document.js';
 import type { Repositories } from '../index.js';
 import { languageTag } from '../shared/fields.js';
 import { article, articleInput } from './schemas.js';

@@ -1,5 +1,5 @@
-import { KhabarError } from '../errors.js';
-import type { Block } from '../resources/articles/table.js';
+import { KhabarError } from '../../errors.js';
+import type { Block } from './table.js';
 
 export interface ParsedReport {
   title: string;
