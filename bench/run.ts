@@ -12,8 +12,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Sqlite from 'better-sqlite3';
 import ts from 'typescript';
-import { openDatabase } from '../src/db/database.js';
-import { createRepositories } from '../src/resources/index.js';
+import { openDatabase } from '../src/core/db/database.js';
+import { createRepositories } from '../src/core/resources/index.js';
 import type { Slice, SliceResult } from './load.js';
 import { freePort } from './free-port.js';
 import { canPin, peakRssMb, pin, startServer, type ServerProcess } from './processes.js';
@@ -48,7 +48,7 @@ const khabarEnv = {
 function startFlags(): string[] {
   const { start } = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts;
   const command = /\bnode((?:\s+--\S+)*)\s+dist\/server\.js/.exec(start);
-  if (!command) throw new Error(`npm start does not run node dist/server.js: ${start}`);
+  if (!command) throw new Error(`npm start does not run node dist/web/server.js: ${start}`);
   return command[1]!.split(/\s+/).filter(Boolean);
 }
 const serverFlags = startFlags();
@@ -66,7 +66,7 @@ function prepareDatabase(dir: string): { file: string; seedSeconds: number | nul
   }
   const args = Object.entries(size).flatMap(([key, n]) => [`--${key}`, String(n)]);
   const started = performance.now();
-  const result = spawnSync(process.execPath, [join(root, 'dist/cli/seed-synthetic.js'), ...args, '--seed', '42'], { env: { ...process.env, DATABASE_URL: `file:${file}` }, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [join(root, 'dist/core/cli/seed-synthetic.js'), ...args, '--seed', '42'], { env: { ...process.env, DATABASE_URL: `file:${file}` }, encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`seed:synthetic failed: ${result.stderr}`);
   return { file, seedSeconds: (performance.now() - started) / 1000 };
 }
@@ -196,7 +196,7 @@ async function main() {
     const readyPath = sample.articlePaths[0]!;
     const khabar = async (core: number | null, extra: Record<string, string> = {}) => {
       const port = await freePort();
-      return track(await startServer({ name: 'khabar', args: [...serverFlags, join(root, 'dist/server.js')], env: { ...khabarEnv, DATABASE_URL: `file:${file}`, PORT: String(port), ...extra }, port, core, readyPath }));
+      return track(await startServer({ name: 'khabar', args: [...serverFlags, join(root, 'dist/web/server.js')], env: { ...khabarEnv, DATABASE_URL: `file:${file}`, PORT: String(port), ...extra }, port, core, readyPath }));
     };
 
     log('cold starts');
@@ -309,7 +309,7 @@ function markdown(r: { scenarios: string[][]; targets: string[][]; dbMb: number;
   return `# Benchmarks
 
 Produced by \`npm run bench\` (${new Date().toISOString().slice(0, 10)}). khabar is the compiled production server
-(\`${['node', ...serverFlags, 'dist/server.js'].join(' ')}\` as \`npm start\` runs it, \`NODE_ENV=production\`, \`LOG_LEVEL=warn\`, rate limit off); the baseline is
+(\`${['node', ...serverFlags, 'dist/web/server.js'].join(' ')}\` as \`npm start\` runs it, \`NODE_ENV=production\`, \`LOG_LEVEL=warn\`, rate limit off); the baseline is
 \`bench/baseline.ts\`: \`node:http\` and better-sqlite3 prepared statements answering with the same bytes.
 
 ## Machine and versions

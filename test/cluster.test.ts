@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/core/config.js';
 import { processToken as token, serverScript, startServer } from './server-process.js';
 
 t.test('WORKERS=2: two processes serve one database file and stop together on SIGTERM', async (t) => {

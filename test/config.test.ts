@@ -1,5 +1,5 @@
 import t from 'tap';
-import { loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/core/config.js';
 
 const secret = (n: number) => `secret-${n}-0123456789abcdef`;
 

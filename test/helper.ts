@@ -1,6 +1,6 @@
 import type { Test } from 'tap';
-import { buildApp, type App } from '../src/app.js';
-import { loadConfig, type Config } from '../src/config.js';
+import { buildApp, type App } from '../src/web/app.js';
+import { loadConfig, type Config } from '../src/core/config.js';
 
 export const writerToken = 'test-token-0123456789';
 export const auth = { authorization: `Bearer ${writerToken}` };

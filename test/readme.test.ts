@@ -86,7 +86,7 @@ t.test('every curl example in the README and docs/api.md works as pasted against
 
   const port = await freePort();
 
-  const server = spawn(process.execPath, [new URL('../dist/server.js', import.meta.url).pathname], {
+  const server = spawn(process.execPath, [new URL('../dist/web/server.js', import.meta.url).pathname], {
     env: { ...process.env, PORT: String(port), API_TOKENS: `editor:${token}`, DATABASE_URL: `file:${join(dir, 'khabar.db')}`, LOG_LEVEL: 'warn' },
     stdio: 'ignore',
   });

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { freePort } from '../bench/free-port.js';
 
 // The production entry point, as `npm start` runs it (npm test builds it first).
-export const serverScript = new URL('../dist/server.js', import.meta.url).pathname;
+export const serverScript = new URL('../dist/web/server.js', import.meta.url).pathname;
 export const processToken = 'smoke-test-token-0123456789';
 
 export type ServerProcess = Awaited<ReturnType<typeof startServer>>;

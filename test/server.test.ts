@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/core/config.js';
 import { processToken as token, serverScript, startServer } from './server-process.js';
 
 // Each case starts real server processes: more than tap's default 30 s per file on a busy 2-core machine.

@@ -9,8 +9,8 @@ import t from 'tap';
 t.setTimeout(120_000);
 
 // The built scripts, as npm runs them (npm test builds first).
-const backupScript = new URL('../../dist/cli/backup.js', import.meta.url).pathname;
-const seedScript = new URL('../../dist/cli/seed.js', import.meta.url).pathname;
+const backupScript = new URL('../../dist/core/cli/backup.js', import.meta.url).pathname;
+const seedScript = new URL('../../dist/core/cli/seed.js', import.meta.url).pathname;
 const packageRoot = new URL('../..', import.meta.url).pathname;
 
 /** A folder holding a seeded database, live.db, and the environment that names it. */

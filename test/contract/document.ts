@@ -1,6 +1,6 @@
 import AjvModule from 'ajv/dist/2020.js';
 import formatsModule from 'ajv-formats';
-import type { App } from '../../src/app.js';
+import type { App } from '../../src/web/app.js';
 
 /** The served OpenAPI document, loosely typed: tests read it as data. */
 export type Document = {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import t from 'tap';
-import { problemMediaType } from '../../src/http/problem.js';
+import { problemMediaType } from '../../src/web/http/problem.js';
 import { auth, build, writerToken } from '../helper.js';
 import { bodyFor, collectionOf, contentTypes, encodeComponent, knownKey, notJson, oddQuery, parameterValue, valueFor, type Pool } from './arbitraries.js';
 import { operations, servedDocument, validator, type Operation } from './document.js';

@@ -2,9 +2,9 @@ import t from 'tap';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { changeStamp } from '../../src/db/change-stamp.js';
-import { openDatabase } from '../../src/db/database.js';
-import { createRepositories } from '../../src/resources/index.js';
+import { changeStamp } from '../../src/core/db/change-stamp.js';
+import { openDatabase } from '../../src/core/db/database.js';
+import { createRepositories } from '../../src/core/resources/index.js';
 
 t.test('the change stamp moves on a write by this connection and on a commit by another', async (t) => {
   const directory = mkdtempSync(join(tmpdir(), 'khabar-stamp-'));

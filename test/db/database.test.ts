@@ -6,8 +6,8 @@ import Sqlite from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import t from 'tap';
-import { migrationsFolder, openDatabase } from '../../src/db/database.js';
-import { createRepositories } from '../../src/resources/index.js';
+import { migrationsFolder, openDatabase } from '../../src/core/db/database.js';
+import { createRepositories } from '../../src/core/resources/index.js';
 
 const tempDir = (t: Test) => {
   const dir = mkdtempSync(join(tmpdir(), 'khabar-db-'));

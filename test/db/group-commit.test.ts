@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Test } from 'tap';
 import t from 'tap';
-import { openDatabase } from '../../src/db/database.js';
-import { groupCommit } from '../../src/db/group-commit.js';
+import { openDatabase } from '../../src/core/db/database.js';
+import { groupCommit } from '../../src/core/db/group-commit.js';
 import { auth, body, build, recordStatements } from '../helper.js';
 
 /** The same database file opened twice: the second connection sees only what the first has committed. */

@@ -3,9 +3,9 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { loadConfig } from '../../src/config.js';
-import { openDatabase } from '../../src/db/database.js';
-import { parseDatabaseUrl } from '../../src/db/url.js';
+import { loadConfig } from '../../src/core/config.js';
+import { openDatabase } from '../../src/core/db/database.js';
+import { parseDatabaseUrl } from '../../src/core/db/url.js';
 import { serverScript } from '../server-process.js';
 
 t.setTimeout(120_000);

@@ -1,6 +1,6 @@
 import type { Test } from 'tap';
 import t from 'tap';
-import type { App } from '../../src/app.js';
+import type { App } from '../../src/web/app.js';
 import { auth, body, build, recordStatements } from '../helper.js';
 
 const json = { ...auth, 'content-type': 'application/json' };

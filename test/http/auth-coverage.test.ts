@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import t from 'tap';
-import { buildApp } from '../../src/app.js';
+import { buildApp } from '../../src/web/app.js';
 import { operations, servedDocument } from '../contract/document.js';
 import { body, testConfig, writerToken } from '../helper.js';
 

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { failureBudget } from '../../src/http/failure-budget.js';
+import { failureBudget } from '../../src/web/http/failure-budget.js';
 import { auth, body, build } from '../helper.js';
 
 const organisation = (slug: string) => ({ slug, name: slug, kind: 'other' });

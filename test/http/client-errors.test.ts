@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import { Readable } from 'node:stream';
 import t from 'tap';
-import { buildApp } from '../../src/app.js';
+import { buildApp } from '../../src/web/app.js';
 import { auth, build, testConfig } from '../helper.js';
 
 /** Writes `chunks` to a raw connection (a function: a pause), and resolves with all it received and when the server closed it (gives up after 5 s). */

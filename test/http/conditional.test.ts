@@ -1,5 +1,5 @@
 import t from 'tap';
-import { recordEtag } from '../../src/http/etag.js';
+import { recordEtag } from '../../src/web/http/etag.js';
 import { auth, body, build } from '../helper.js';
 
 const json = { ...auth, 'content-type': 'application/json' };

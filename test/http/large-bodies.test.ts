@@ -1,7 +1,7 @@
 import { gunzipSync } from 'node:zlib';
 import Fastify from 'fastify';
 import t from 'tap';
-import largeBodies, { largeBodyLength } from '../../src/http/large-bodies.js';
+import largeBodies, { largeBodyLength } from '../../src/web/http/large-bodies.js';
 import { auth, body, build } from '../helper.js';
 
 const json = { ...auth, 'content-type': 'application/json' };

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { jsonDepthExceeds, maxJsonDepth } from '../../src/http/json-body.js';
+import { jsonDepthExceeds, maxJsonDepth } from '../../src/web/http/json-body.js';
 import { metacharacters } from '../contract/arbitraries.js';
 import { operations, servedDocument, type Document, type JsonSchema } from '../contract/document.js';
 import { resourceCases } from '../resources/fixtures.js';

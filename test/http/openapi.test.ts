@@ -6,8 +6,8 @@ import { pathToFileURL } from 'node:url';
 import Fastify from 'fastify';
 import t from 'tap';
 import { parse } from 'yaml';
-import openApi from '../../src/http/openapi.js';
-import { openApiYaml } from '../../src/openapi-document.js';
+import openApi from '../../src/web/openapi/plugin.js';
+import { openApiYaml } from '../../src/web/openapi/document.js';
 import { body, build, recordStatements } from '../helper.js';
 
 const root = new URL('../../', import.meta.url).pathname;

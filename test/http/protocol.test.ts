@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import t from 'tap';
-import { buildApp } from '../../src/app.js';
+import { buildApp } from '../../src/web/app.js';
 import { auth, body, build, testConfig, writerToken } from '../helper.js';
 
 const json = { ...auth, 'content-type': 'application/json' };
@@ -62,7 +62,7 @@ t.test('HEAD on every GET route; OPTIONS with Allow; 405 with Allow for a wrong 
 });
 
 t.test('CORS: any origin by default, the configured ones otherwise; preflight cached; headers exposed', async (t) => {
-  // What the README's CORS paragraph promises, written out here rather than read from src/http/cors.ts.
+  // What the README's CORS paragraph promises, written out here rather than read from src/web/http/cors.ts.
   const mayRead = ['ETag', 'Last-Modified', 'Location', 'Link', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Retry-After', 'X-Request-Id', 'Idempotent-Replayed'];
   const maySend = ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match', 'If-Modified-Since', 'Idempotency-Key', 'X-Request-Id'];
   const names = (header: unknown) => String(header).split(/,\s*/).map((name) => name.toLowerCase()).sort();

@@ -1,8 +1,8 @@
 import t from 'tap';
 import { z } from 'zod';
-import { nullableAsTypeArrays, responseJsonSchema, serializerCompiler } from '../../src/http/serializer.js';
-import { article } from '../../src/resources/articles/schemas.js';
-import { dataEnvelope } from '../../src/resources/shared/schemas.js';
+import { nullableAsTypeArrays, responseJsonSchema, serializerCompiler } from '../../src/web/http/serializer.js';
+import { article } from '../../src/core/resources/articles/schemas.js';
+import { dataEnvelope } from '../../src/core/resources/shared/schemas.js';
 
 t.test('nullable primitives become type arrays; other unions stay as they are', async (t) => {
   t.same(nullableAsTypeArrays({ anyOf: [{ type: 'string', maxLength: 5 }, { type: 'null' }], description: 'd' }), {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import t, { type Test } from 'tap';
-import { buildApp } from '../../src/app.js';
-import type { Config } from '../../src/config.js';
+import { buildApp } from '../../src/web/app.js';
+import type { Config } from '../../src/core/config.js';
 import { build, testConfig } from '../helper.js';
 
 const proxy = '10.0.0.1';

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { maxCachedShapes } from '../../src/list/sql.js';
+import { maxCachedShapes } from '../../src/core/list/sql.js';
 import { body, build, recordStatements } from '../helper.js';
 
 /** Every order of up to four of the article sort keys, each either way: more query shapes than the listing keeps. */

@@ -1,6 +1,6 @@
-import type { App } from '../../src/app.js';
-import { newId } from '../../src/db/ids.js';
-import { searchIndexer } from '../../src/search/indexer.js';
+import type { App } from '../../src/web/app.js';
+import { newId } from '../../src/core/db/ids.js';
+import { searchIndexer } from '../../src/core/search/indexer.js';
 import { recordStatements, type StatementCall } from '../helper.js';
 
 export const rowsPerResource = 1000;
@@ -68,7 +68,7 @@ export function generateDataset(app: App) {
 }
 
 /**
- * The statements a request runs, but the change stamp (src/db/change-stamp.ts), which the remembered totals
+ * The statements a request runs, but the change stamp (src/core/db/change-stamp.ts), which the remembered totals
  * read to know whether the data changed: bookkeeping, not the request's own query.
  */
 export async function requestStatements(app: App, action: () => Promise<unknown>): Promise<StatementCall[]> {

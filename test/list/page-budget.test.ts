@@ -1,6 +1,6 @@
 import t from 'tap';
-import { maxEmbeddedPerPage } from '../../src/list/embed.js';
-import { pageByteBudget } from '../../src/list/sql.js';
+import { maxEmbeddedPerPage } from '../../src/core/list/embed.js';
+import { pageByteBudget } from '../../src/core/list/sql.js';
 import { auth, body, build } from '../helper.js';
 import { generateDataset } from './dataset.js';
 

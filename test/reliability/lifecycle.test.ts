@@ -11,7 +11,7 @@ import { processToken, serverScript, startServer } from '../server-process.js';
 
 t.setTimeout(120_000);
 
-const backupScript = new URL('../../dist/cli/backup.js', import.meta.url).pathname;
+const backupScript = new URL('../../dist/core/cli/backup.js', import.meta.url).pathname;
 const authorised = { authorization: `Bearer ${processToken}`, 'content-type': 'application/json' };
 
 function tempDir(t: Test) {

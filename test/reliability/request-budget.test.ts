@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { openDatabase } from '../../src/db/database.js';
-import { loadSyntheticData } from '../../src/seed/synthetic.js';
+import { openDatabase } from '../../src/core/db/database.js';
+import { loadSyntheticData } from '../../src/core/seed/synthetic.js';
 import { auth, build } from '../helper.js';
 import { cost } from '../budget.js';
 

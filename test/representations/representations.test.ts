@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import t from 'tap';
-import { negotiate } from '../../src/representations/negotiate.js';
+import { negotiate } from '../../src/web/representations/negotiate.js';
 import { auth, body, build } from '../helper.js';
 
 // ajv-formats is CommonJS: its default export arrives as the module object.

@@ -1,4 +1,4 @@
-import type { App } from '../../src/app.js';
+import type { App } from '../../src/web/app.js';
 
 /**
  * For each resource: a valid create body (built from the seeded records it refers to),

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { readSourceDocument } from '../../src/seed/seed.js';
+import { readSourceDocument } from '../../src/core/seed/seed.js';
 import { auth, body, build } from '../helper.js';
 
 const plain = { ...auth, 'content-type': 'text/plain; charset=utf-8' };

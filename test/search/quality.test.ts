@@ -1,8 +1,8 @@
 import t from 'tap';
-import type { App } from '../../src/app.js';
-import { readSourceDocument, seedDatabase } from '../../src/seed/seed.js';
-import { alAdwani, alMurabba, civilAffairsAgency, kuwaitInterior, saudiInterior } from '../../src/seed/source-facts.js';
-import { normaliseArabic } from '../../src/text/arabic.js';
+import type { App } from '../../src/web/app.js';
+import { readSourceDocument, seedDatabase } from '../../src/core/seed/seed.js';
+import { alAdwani, alMurabba, civilAffairsAgency, kuwaitInterior, saudiInterior } from '../../src/core/seed/source-facts.js';
+import { normaliseArabic } from '../../src/core/text/arabic.js';
 import { body, build } from '../helper.js';
 
 /**

@@ -1,10 +1,10 @@
 import { sql } from 'drizzle-orm';
 import t from 'tap';
-import { articles } from '../../src/resources/articles/table.js';
-import { analyse, searchIndexer } from '../../src/search/indexer.js';
-import { parseQuery } from '../../src/search/query.js';
-import { createSearch, matchingIds } from '../../src/search/search.js';
-import { makeSnippet, scannedLength } from '../../src/search/snippet.js';
+import { articles } from '../../src/core/resources/articles/table.js';
+import { analyse, searchIndexer } from '../../src/core/search/indexer.js';
+import { parseQuery } from '../../src/core/search/query.js';
+import { createSearch, matchingIds } from '../../src/core/search/search.js';
+import { makeSnippet, scannedLength } from '../../src/core/search/snippet.js';
 import { auth, body, build } from '../helper.js';
 import { resourceCases } from '../resources/fixtures.js';
 

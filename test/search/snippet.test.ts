@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import t from 'tap';
-import type { Term } from '../../src/search/query.js';
-import { makeSnippet, scannedLength, snippetLength } from '../../src/search/snippet.js';
+import type { Term } from '../../src/core/search/query.js';
+import { makeSnippet, scannedLength, snippetLength } from '../../src/core/search/snippet.js';
 
 /** Latin words are their own stems, so a term matches exactly the words equal to it. */
 const vocabulary = ['alpha', 'beta', 'gamma', 'delta', 'omega'];

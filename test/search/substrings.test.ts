@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import t from 'tap';
-import { operatorsOf } from '../../src/list/params.js';
-import { articleList } from '../../src/resources/articles/list.js';
-import { meetingList } from '../../src/resources/meetings/list.js';
-import { organisationList } from '../../src/resources/organisations/list.js';
-import { personList } from '../../src/resources/people/list.js';
-import { substringColumns } from '../../src/search/substrings.js';
+import { operatorsOf } from '../../src/web/list/params.js';
+import { articleList } from '../../src/core/resources/articles/list.js';
+import { meetingList } from '../../src/core/resources/meetings/list.js';
+import { organisationList } from '../../src/core/resources/organisations/list.js';
+import { personList } from '../../src/core/resources/people/list.js';
+import { substringColumns } from '../../src/core/search/substrings.js';
 import { auth, body, build, recordStatements } from '../helper.js';
 
 const json = { ...auth, 'content-type': 'application/json' };
@@ -87,7 +87,7 @@ t.test('the substring index follows every write, and the indexer rebuilds it (th
   t.same(await ids('م المط'), [], 'the old name is gone after an update');
   t.same(await ids('العنزي'), [created.id], 'the new name is found');
 
-  const { searchIndexer } = await import('../../src/search/indexer.js');
+  const { searchIndexer } = await import('../../src/core/search/indexer.js');
   searchIndexer(app.database.db).rebuild();
   t.same(await ids('العنزي'), [created.id], 'and again after a rebuild');
 

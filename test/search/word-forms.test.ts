@@ -1,6 +1,6 @@
 import t from 'tap';
-import { wordForms } from '../../src/search/word-forms.js';
-import { normaliseArabic } from '../../src/text/arabic.js';
+import { wordForms } from '../../src/core/search/word-forms.js';
+import { normaliseArabic } from '../../src/core/text/arabic.js';
 
 const forms = (word: string) => new Set(wordForms(normaliseArabic(word)));
 

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
-import { plainText } from '../../src/resources/articles/repository.js';
-import { parseSourceDocument, slugify } from '../../src/resources/articles/source-document.js';
-import { readSourceDocument, seedDatabase } from '../../src/seed/seed.js';
-import { sourceArticle, sourceMeeting, sourceOrganisations, sourcePeople, type Fact } from '../../src/seed/source-facts.js';
+import { plainText } from '../../src/core/resources/articles/repository.js';
+import { parseSourceDocument, slugify } from '../../src/core/resources/articles/source-document.js';
+import { readSourceDocument, seedDatabase } from '../../src/core/seed/seed.js';
+import { sourceArticle, sourceMeeting, sourceOrganisations, sourcePeople, type Fact } from '../../src/core/seed/source-facts.js';
 import { body, build } from '../helper.js';
 
 const source = readSourceDocument();

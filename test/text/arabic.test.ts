@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import t from 'tap';
-import { normaliseArabic, normaliseWithOffsets, originalSpan } from '../../src/text/arabic.js';
+import { normaliseArabic, normaliseWithOffsets, originalSpan } from '../../src/core/text/arabic.js';
 
 t.test('folds the spelling variants a reader types', async (t) => {
   const cases: Array<[string, string]> = [

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import t from 'tap';
-import { escapeHtml } from '../../src/text/html.js';
+import { escapeHtml } from '../../src/core/text/html.js';
 
 /** What a browser reads back from the five entities (written out here, independently of the escaper). */
 const decode = (html: string) =>

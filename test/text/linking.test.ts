@@ -1,7 +1,7 @@
 import type { Test } from 'tap';
 import t from 'tap';
-import { nameIndex, spellingsOf } from '../../src/text/linking.js';
-import { relocateSpans } from '../../src/text/spans.js';
+import { nameIndex, spellingsOf } from '../../src/core/text/linking.js';
+import { relocateSpans } from '../../src/core/text/spans.js';
 
 const index = nameIndex([
   { key: 'adwani', target: 'adwani', names: ['علي العدواني', 'العدواني', 'اللواء علي العدواني'] },

@@ -1,9 +1,9 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import t from 'tap';
-import { analyse } from '../../src/search/indexer.js';
-import { normaliseArabic } from '../../src/text/arabic.js';
-import { nameIndex } from '../../src/text/linking.js';
+import { analyse } from '../../src/core/search/indexer.js';
+import { normaliseArabic } from '../../src/core/text/arabic.js';
+import { nameIndex } from '../../src/core/text/linking.js';
 
 /**
  * The per-process memos of text analysis, fed far more distinct keys than they hold: the heap they leave

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { rememberedPerWord } from '../../src/text/remembered.js';
+import { rememberedPerWord } from '../../src/core/text/remembered.js';
 
 t.test('a word is computed once while remembered, and the memory is bounded', async (t) => {
   const computed: string[] = [];

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { relocateSpans, type Placed, type Span } from '../../src/text/spans.js';
+import { relocateSpans, type Placed, type Span } from '../../src/core/text/spans.js';
 import { cost } from '../budget.js';
 
 const paragraphCount = 200_000;

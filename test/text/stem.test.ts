@@ -1,6 +1,6 @@
 import t from 'tap';
-import { normaliseArabic } from '../../src/text/arabic.js';
-import { stemArabic, stripArabicPrefix } from '../../src/text/stem.js';
+import { normaliseArabic } from '../../src/core/text/arabic.js';
+import { stemArabic, stripArabicPrefix } from '../../src/core/text/stem.js';
 
 const stem = (word: string) => stemArabic(normaliseArabic(word));
 

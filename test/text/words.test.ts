@@ -1,11 +1,11 @@
 import t from 'tap';
-import { analyse } from '../../src/search/indexer.js';
-import { parseQuery, type Term } from '../../src/search/query.js';
-import { makeSnippet } from '../../src/search/snippet.js';
-import { normaliseArabic } from '../../src/text/arabic.js';
-import { nameIndex, spellingsOf } from '../../src/text/linking.js';
-import { arabicPrefixOf, articlePrefixes } from '../../src/text/stem.js';
-import { attachedPrefixes, readingsOf, words } from '../../src/text/words.js';
+import { analyse } from '../../src/core/search/indexer.js';
+import { parseQuery, type Term } from '../../src/core/search/query.js';
+import { makeSnippet } from '../../src/core/search/snippet.js';
+import { normaliseArabic } from '../../src/core/text/arabic.js';
+import { nameIndex, spellingsOf } from '../../src/core/text/linking.js';
+import { arabicPrefixOf, articlePrefixes } from '../../src/core/text/stem.js';
+import { attachedPrefixes, readingsOf, words } from '../../src/core/text/words.js';
 
 /** Sentences of the seed, as the seed spells them, and their words in normalised spelling, read by hand. */
 const seedSentences: Array<[string, string[]]> = [

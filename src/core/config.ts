@@ -1,0 +1,246 @@
+import { z } from 'zod';
+import { parseDatabaseUrl } from './db/url.js';
+
+/** A bearer token allowed to write, with the name that provenance records carry. */
+export interface ApiToken {
+  name: string;
+  secret: string;
+}
+
+// An empty variable means "not set": `PORT= npm start` must not become port 0.
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => (value === '' ? undefined : value), schema);
+
+const booleanFlag = z.enum(['true', 'false']).transform((value) => value === 'true');
+
+/**
+ * `name:secret` or a bare secret (named token-1, token-2, … by position). Entries that would collide are
+ * refused: two tokens of one name would share idempotency keys, rate budgets and provenance.
+ */
+function parseTokens(list: string, ctx: z.RefinementCtx): ApiToken[] {
+  const entries = list.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const tokens = entries.map((entry, index) => {
+    const colon = entry.indexOf(':');
+    const name = colon > 0 ? entry.slice(0, colon) : `token-${index + 1}`;
+    const secret = colon > 0 ? entry.slice(colon + 1) : entry;
+    return { name, secret, generated: colon <= 0 };
+  });
+  const problems = tokens.flatMap(({ name, secret, generated }, index) => {
+    const earlier = tokens.slice(0, index);
+    const clash = earlier.find((other) => other.name === name);
+    return [
+      // A Bearer credential has no whitespace: such a secret could never be presented.
+      /\s/.test(secret) ? `token ${name} has whitespace in its secret` : null,
+      secret.length < 16 ? `token ${name} is shorter than 16 characters` : null,
+      earlier.some((other) => other.secret === secret) ? `token ${name} repeats the secret of an earlier token` : null,
+      clash && (generated || clash.generated)
+        ? `token ${name} is both a bare secret's generated name and an explicit one; name every token name:secret`
+        : clash
+          ? `token name ${name} is used twice`
+          : null,
+    ];
+  });
+  const first = problems.find((problem) => problem !== null);
+  if (first) ctx.addIssue({ code: 'custom', message: first });
+  return tokens.map(({ name, secret }) => ({ name, secret }));
+}
+
+const ipv4 = z.ipv4();
+const ipv6 = z.ipv6();
+/** An address, a CIDR range, or one of proxy-addr's names for the private ranges. */
+function isTrustedAddress(entry: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) return true;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const bits = ipv4.safeParse(address).success ? 32 : ipv6.safeParse(address).success ? 128 : 0;
+  if (bits === 0 || rest.length > 0) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits);
+}
+
+/**
+ * Whom to believe about the client address: `false` (no one: the socket's address), a number of proxy hops
+ * in front of khabar, or the proxies' addresses. `true` would take the left-most X-Forwarded-For entry,
+ * which the client writes.
+ */
+const trustProxy = z
+  .string()
+  .transform((value, ctx): false | number | string[] => {
+    if (value === 'false') return false;
+    if (value === 'true') {
+      ctx.addIssue({ code: 'custom', message: 'true trusts every hop, so a client can forge its address; write the number of proxies in front of khabar (1 for one nginx) or their addresses (127.0.0.1,10.0.0.0/8)' });
+      return z.NEVER;
+    }
+    if (/^\d+$/.test(value)) {
+      const hops = Number(value);
+      if (hops < 1 || hops > 16) ctx.addIssue({ code: 'custom', message: 'a hop count is 1 to 16 (false: no proxy)' });
+      return hops;
+    }
+    const entries = value.split(',').map((entry) => entry.trim()).filter(Boolean);
+    const bad = entries.find((entry) => !isTrustedAddress(entry));
+    if (bad !== undefined || entries.length === 0) {
+      ctx.addIssue({ code: 'custom', message: `${bad ?? value} is not a hop count, an IP address, a CIDR range, loopback, linklocal or uniquelocal` });
+    }
+    return entries;
+  });
+
+/** Where clients reach khabar: the origin of every absolute URL in a response, never the request's Host. */
+const publicUrl = z
+  .url({ protocol: /^https?$/ })
+  .transform((url) => url.replace(/\/$/, ''))
+  .superRefine((url, ctx) => {
+    // Links are this text followed by a path: a spelling the URL parser would rewrite (a backslash, spaces,
+    // upper case, a default port) would make links other than the origin it names.
+    const { origin, username, password, pathname, search, hash } = new URL(url);
+    if (username || password || pathname !== '/' || search || hash || url.includes('\\')) {
+      ctx.addIssue({ code: 'custom', message: 'an origin such as https://news.example, without credentials, a path, query, fragment or backslash' });
+    } else if (origin !== url) {
+      ctx.addIssue({ code: 'custom', message: `write the origin as a URL parser does: ${origin}` });
+    }
+  });
+
+/** `*` (any origin) or a comma-separated list of origins such as `https://news.example`. */
+const corsOrigins = z
+  .string()
+  .transform((list) => list.split(',').map((entry) => entry.trim()).filter(Boolean))
+  .pipe(z.array(z.union([z.literal('*'), z.url({ protocol: /^https?$/ }).regex(/^[^/]+\/\/[^/]+$/, 'an origin has no path')])).min(1, 'needs at least one origin'))
+  .transform((origins): '*' | string[] => (origins.includes('*') ? '*' : origins));
+
+const seconds = z.coerce.number().int().min(0).max(31_536_000);
+const requestCount = z.coerce.number().int().min(0).max(1_000_000);
+const timeoutMs = z.coerce.number().int().min(100).max(3_600_000);
+
+const environment = z.object({
+  PORT: optional(z.coerce.number().int().min(0).max(65535).default(3000)),
+  HOST: optional(z.string().min(1).default('127.0.0.1')),
+  LOG_LEVEL: optional(
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ),
+  DATABASE_URL: optional(
+    z
+      .string()
+      .superRefine((url, ctx) => {
+        const location = parseDatabaseUrl(url);
+        if ('problem' in location) ctx.addIssue({ code: 'custom', message: location.problem });
+      })
+      .default('file:./data/khabar.db'),
+  ),
+  API_TOKENS: optional(z.string().default('').transform(parseTokens)),
+  SEED: optional(z.enum(['auto', 'never']).default('auto')),
+  BODY_LIMIT: optional(z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(1024 * 1024)),
+  TRUST_PROXY: optional(trustProxy.default(false)),
+  PUBLIC_URL: optional(publicUrl.optional()),
+  CACHE_MAX_AGE: optional(seconds.default(30)),
+  CACHE_STALE_WHILE_REVALIDATE: optional(seconds.default(60)),
+  REQUIRE_IF_MATCH: optional(booleanFlag.default(false)),
+  CORS_ORIGINS: optional(corsOrigins.default('*')),
+  RATE_LIMIT_MAX: optional(requestCount.default(300)),
+  RATE_LIMIT_WRITE_MAX: optional(requestCount.default(60)),
+  RATE_LIMIT_WINDOW: optional(seconds.min(1).default(60)),
+  AUTH_FAILURE_RATE_LIMIT_MAX: optional(requestCount.default(10)),
+  // Slow clients: the whole request, its headers, and an idle keep-alive connection.
+  REQUEST_TIMEOUT_MS: optional(timeoutMs.default(30_000)),
+  HEADERS_TIMEOUT_MS: optional(timeoutMs.default(10_000)),
+  KEEP_ALIVE_TIMEOUT_MS: optional(timeoutMs.default(5_000)),
+  // Reliability: overload thresholds (0 turns a check off) and the graceful-shutdown budget.
+  OVERLOAD_EVENT_LOOP_DELAY_MS: optional(z.coerce.number().int().min(0).default(1000)),
+  OVERLOAD_HEAP_USED_BYTES: optional(z.coerce.number().int().min(0).default(0)),
+  OVERLOAD_RSS_BYTES: optional(z.coerce.number().int().min(0).default(0)),
+  OVERLOAD_RETRY_AFTER_S: optional(z.coerce.number().int().min(1).max(3600).default(10)),
+  SHUTDOWN_TIMEOUT_MS: optional(z.coerce.number().int().min(0).max(600_000).default(10_000)),
+  WORKERS: optional(z.coerce.number().int().min(1).max(64).default(1)),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  logLevel: z.infer<typeof environment>['LOG_LEVEL'];
+  databaseUrl: string;
+  apiTokens: ApiToken[];
+  seed: 'auto' | 'never';
+  bodyLimit: number;
+  /** false, a number of proxy hops, or the proxies' addresses and ranges (src/web/http/trust-proxy.ts passes it to Fastify). */
+  trustProxy: false | number | string[];
+  /** The origin of absolute URLs in responses (no trailing slash). */
+  publicUrl: string;
+  /** Cache-Control for public reads, in seconds. */
+  cacheMaxAge: number;
+  cacheStaleWhileRevalidate: number;
+  /** Refuse PUT, PATCH and DELETE without If-Match (428). */
+  requireIfMatch: boolean;
+  corsOrigins: '*' | string[];
+  /** Reads per client address per window; 0 turns the limit off. */
+  rateLimitMax: number;
+  /** Writes per token per window; 0 turns the limit off. */
+  rateLimitWriteMax: number;
+  rateLimitWindowSeconds: number;
+  /** Requests refused with 401 per client address per window before the next is refused with 429; 0: no limit. */
+  authFailureRateLimitMax: number;
+  timeouts: Timeouts;
+  overload: OverloadLimits;
+  shutdownTimeoutMs: number;
+  /** Server processes sharing the port and the database file (node:cluster); 1 runs no cluster. */
+  workers: number;
+}
+
+/** How long a client may take: node:http's requestTimeout, headersTimeout and keepAliveTimeout. */
+interface Timeouts {
+  requestMs: number;
+  headersMs: number;
+  keepAliveMs: number;
+}
+
+/** When the server answers 503 instead of taking more work; a zero turns that check off. */
+export interface OverloadLimits {
+  maxEventLoopDelayMs: number;
+  maxHeapUsedBytes: number;
+  maxRssBytes: number;
+  retryAfterSeconds: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** The URL of the listening address, for when PUBLIC_URL is not set. */
+const originOf = (host: string, port: number) => `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+/** Reads the configuration from environment variables; throws ConfigError naming the first bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = environment.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const variable = String(issue.path[0] ?? 'environment');
+    throw new ConfigError(`invalid ${variable}: ${issue.message}`);
+  }
+  const e = parsed.data;
+  if (e.HEADERS_TIMEOUT_MS > e.REQUEST_TIMEOUT_MS) {
+    throw new ConfigError(`invalid HEADERS_TIMEOUT_MS: ${e.HEADERS_TIMEOUT_MS} is longer than REQUEST_TIMEOUT_MS (${e.REQUEST_TIMEOUT_MS})`);
+  }
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    logLevel: e.LOG_LEVEL,
+    databaseUrl: e.DATABASE_URL,
+    apiTokens: e.API_TOKENS,
+    seed: e.SEED,
+    bodyLimit: e.BODY_LIMIT,
+    trustProxy: e.TRUST_PROXY,
+    publicUrl: e.PUBLIC_URL ?? originOf(e.HOST, e.PORT),
+    cacheMaxAge: e.CACHE_MAX_AGE,
+    cacheStaleWhileRevalidate: e.CACHE_STALE_WHILE_REVALIDATE,
+    requireIfMatch: e.REQUIRE_IF_MATCH,
+    corsOrigins: e.CORS_ORIGINS,
+    rateLimitMax: e.RATE_LIMIT_MAX,
+    rateLimitWriteMax: e.RATE_LIMIT_WRITE_MAX,
+    rateLimitWindowSeconds: e.RATE_LIMIT_WINDOW,
+    authFailureRateLimitMax: e.AUTH_FAILURE_RATE_LIMIT_MAX,
+    timeouts: { requestMs: e.REQUEST_TIMEOUT_MS, headersMs: e.HEADERS_TIMEOUT_MS, keepAliveMs: e.KEEP_ALIVE_TIMEOUT_MS },
+    overload: {
+      maxEventLoopDelayMs: e.OVERLOAD_EVENT_LOOP_DELAY_MS,
+      maxHeapUsedBytes: e.OVERLOAD_HEAP_USED_BYTES,
+      maxRssBytes: e.OVERLOAD_RSS_BYTES,
+      retryAfterSeconds: e.OVERLOAD_RETRY_AFTER_S,
+    },
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    workers: e.WORKERS,
+  };
+}

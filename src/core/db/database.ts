@@ -1,0 +1,81 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Sqlite from 'better-sqlite3';
+import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { readMigrationFiles } from 'drizzle-orm/migrator';
+import { groupCommit, type GroupCommit } from './group-commit.js';
+import { inMemory, parseDatabaseUrl } from './url.js';
+
+export type Db = BetterSQLite3Database & { $client: Sqlite.Database };
+
+/** The one handle to storage: the query builder, the raw connection for pragmas and backups, and group commit for concurrent writes. */
+export interface Database {
+  db: Db;
+  sqlite: Sqlite.Database;
+  writes: GroupCommit;
+  close(): void;
+}
+
+export const migrationsFolder = fileURLToPath(new URL('../../../migrations', import.meta.url));
+
+export class DatabaseError extends Error {
+  override name = 'DatabaseError';
+}
+
+/** The SQLite file (or `:memory:`) a `DATABASE_URL` names; the scheme is where a PostgreSQL engine will plug in. */
+export function sqlitePath(url: string): string {
+  const location = parseDatabaseUrl(url);
+  if ('problem' in location) throw new DatabaseError(`invalid DATABASE_URL: ${location.problem}`);
+  return location.path;
+}
+
+/** Its folder is created, so a fresh deployment needs no set-up step. */
+function creatingFolder(path: string): string {
+  if (path !== inMemory) mkdirSync(dirname(path), { recursive: true });
+  return path;
+}
+
+/**
+ * Refuses a database migrated by a newer (or different) khabar: its tables may not be what this code reads
+ * and writes, and drizzle's migrator would silently carry on.
+ */
+function refuseUnknownMigrations(sqlite: Sqlite.Database) {
+  const tracked = sqlite.prepare("select 1 from sqlite_master where type = 'table' and name = '__drizzle_migrations'").get();
+  if (!tracked) return;
+  const known = new Set(readMigrationFiles({ migrationsFolder }).map((migration) => migration.folderMillis));
+  const applied = sqlite.prepare('select created_at from __drizzle_migrations order by created_at desc').pluck().all() as number[];
+  const unknown = applied.find((createdAt) => !known.has(Number(createdAt)));
+  if (unknown !== undefined) {
+    throw new Error(`its schema has a migration this code does not know (created ${new Date(Number(unknown)).toISOString()}): run the khabar version that wrote it, or restore a backup`);
+  }
+}
+
+function connect(url: string): Sqlite.Database {
+  try {
+    return new Sqlite(creatingFolder(sqlitePath(url)));
+  } catch (error) {
+    throw new DatabaseError(`cannot open database ${url}: ${(error as Error).message}`);
+  }
+}
+
+/** Opens the database, sets the pragmas khabar relies on and applies pending migrations. */
+export function openDatabase(url: string): Database {
+  const sqlite = connect(url);
+  try {
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 5000');
+    // Bounds the WAL file after checkpoints, so a burst of writes does not leave it at its peak size.
+    sqlite.pragma('journal_size_limit = 67108864');
+    const db = drizzle(sqlite);
+    refuseUnknownMigrations(sqlite);
+    migrate(db, { migrationsFolder });
+    return { db, sqlite, writes: groupCommit(sqlite), close: () => sqlite.close() };
+  } catch (error) {
+    sqlite.close();
+    throw new DatabaseError(`cannot open database ${url}: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,125 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { articleTexts } from '../facts/index.js';
+import type { Article } from '../resources/articles/schemas.js';
+import { resourceKinds, type Repositories } from '../resources/index.js';
+import { parseSourceDocument, slugify } from '../resources/articles/source-document.js';
+import { sourceArticle, sourceMeeting, sourceOrganisations, sourcePeople } from './source-facts.js';
+import { locateMention, sourceMentions } from './source-mentions.js';
+import { meetingProvenance, organisationProvenance, personProvenance } from './source-provenance.js';
+
+const sourceDocumentPath = fileURLToPath(new URL('../../../seed/kuwait-saudi-interior-meeting.ar.txt', import.meta.url));
+
+export const readSourceDocument = (): string => readFileSync(sourceDocumentPath, 'utf8');
+
+type Slugged = { id: string };
+
+/** Finds the record with this slug, or creates it: seeding twice leaves one copy. */
+function ensure<T extends Slugged, I>(repository: { find(slug: string): T | null; create(input: I): T }, slug: string, input: () => I) {
+  const existing = repository.find(slug);
+  return existing ?? repository.create(input());
+}
+
+/** Loads the records the source document names, linked as it links them. */
+export function seedDatabase(repositories: Repositories, sourceText = readSourceDocument()) {
+  const report = parseSourceDocument(sourceText);
+  const ids = new Map<string, string>();
+  const idOf = (slug: string) => ids.get(slug)!;
+
+  for (const org of sourceOrganisations) {
+    const record = ensure(repositories.organisations, org.slug, () => ({
+      slug: org.slug,
+      name: org.name.value,
+      kind: org.kind.value,
+      country: org.country.value,
+      parent_id: org.parent ? idOf(org.parent.value) : null,
+      aliases: org.aliases.map((alias) => alias.value),
+    }));
+    ids.set(org.slug, record.id);
+  }
+
+  for (const person of sourcePeople) {
+    const record = ensure(repositories.people, person.slug, () => ({
+      slug: person.slug,
+      name: person.name.value,
+      honorific: person.honorific.value,
+      position: person.position.value,
+      country: person.country.value,
+      aliases: person.aliases.map((alias) => alias.value),
+      affiliations: person.affiliations.map((a) => ({
+        organisation_id: idOf(a.organisation.value),
+        role: a.role.value,
+        acting: a.acting?.value ?? null,
+      })),
+    }));
+    ids.set(person.slug, record.id);
+  }
+
+  const slug = slugify(report.title);
+  const meeting = ensure(repositories.meetings, slug, () => ({
+    slug,
+    title: report.title,
+    status: sourceMeeting.status.value,
+    starts_at: sourceMeeting.starts_at,
+    date_text: sourceMeeting.date_text.value,
+    location: sourceMeeting.location.value,
+    summary: sourceMeeting.summary.value,
+    topics: sourceMeeting.topics,
+    outcomes: sourceMeeting.outcomes,
+    host_organisation_id: idOf(sourceMeeting.host.value),
+    participants: sourceMeeting.participants.map((p) => ({
+      person_id: idOf(p.person),
+      organisation_id: idOf(p.organisation),
+      role: p.role,
+    })),
+    organisation_ids: sourceMeeting.organisations.map((o) => idOf(o.value)),
+  }));
+
+  const fresh = repositories.articles.find(slug) === null;
+  const article = ensure(repositories.articles, slug, () => ({
+    slug,
+    title: report.title,
+    language: sourceArticle.language,
+    summary: null,
+    body: report.body,
+    source: sourceArticle.source.value,
+    published_at: null,
+    person_ids: sourcePeople.map((p) => idOf(p.slug)),
+    organisation_ids: sourceOrganisations.map((o) => idOf(o.slug)),
+    meeting_ids: [meeting.id],
+  }));
+  if (fresh) recordSourceFacts(repositories, article, meeting.id, idOf);
+  return { article, meeting, ids };
+}
+
+/** The curated mentions of the seeded article, and the quote behind every seeded value. */
+function recordSourceFacts(repositories: Repositories, article: Article, meetingId: string, idOf: (slug: string) => string) {
+  const texts = articleTexts(article);
+  repositories.mentions.setCurated(
+    article.id,
+    sourceMentions.map((declared) => ({
+      part: declared.part,
+      ...locateMention(declared, texts[declared.part]),
+      text: declared.text,
+      entity: { type: declared.type, id: declared.slug === null ? meetingId : idOf(declared.slug) },
+    })),
+  );
+  const source = { id: article.id, ...texts };
+  for (const org of sourceOrganisations) {
+    repositories.provenance.setQuotes({ type: 'organisation', id: idOf(org.slug) }, source, organisationProvenance(org, idOf));
+  }
+  for (const person of sourcePeople) {
+    repositories.provenance.setQuotes({ type: 'person', id: idOf(person.slug) }, source, personProvenance(person, idOf));
+  }
+  repositories.provenance.setQuotes({ type: 'meeting', id: meetingId }, source, meetingProvenance(article.title, idOf));
+}
+
+/** SEED=auto: loads the source document's records into a database that has none. */
+export function seedIfEmpty(repositories: Repositories, seed: 'auto' | 'never') {
+  if (seed === 'auto' && isEmpty(repositories)) seedDatabase(repositories);
+}
+
+/** True when no resource has any record: SEED=auto seeds only then. */
+export function isEmpty(repositories: Repositories): boolean {
+  return resourceKinds.every((kind) => repositories[kind].list({ limit: 1 }).rows.length === 0);
+}

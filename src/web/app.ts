@@ -1,0 +1,148 @@
+import Fastify, { type FastifyServerOptions } from 'fastify';
+import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Config } from '../core/config.js';
+import { openDatabase, type Database } from '../core/db/database.js';
+import { idempotencyStore } from '../core/db/idempotency.js';
+import bearerAuth from './http/auth.js';
+import compression from './http/compression.js';
+import conditionalGet from './http/conditional-get.js';
+import cors from './http/cors.js';
+import { demoRoutes } from './http/demo.js';
+import errorHandler, { clientErrorHandler, frameworkErrors } from './http/error-handler.js';
+import { healthRoutes } from './http/health.js';
+import idempotency from './http/idempotency.js';
+import jsonBody from './http/json-body.js';
+import largeBodies from './http/large-bodies.js';
+import mediaTypes, { jsonMediaType, mergePatchMediaType } from './http/media-types.js';
+import allowedMethods from './http/methods.js';
+import openApi, { committedContract } from './openapi/plugin.js';
+import overload from './http/overload.js';
+import preconditions from './http/preconditions.js';
+import rateLimit from './http/rate-limit.js';
+import repeatedParameters from './http/repeated-parameters.js';
+import requestIds, { requestId } from './http/request-id.js';
+import securityHeaders from './http/security-headers.js';
+import { trustProxyOption } from './http/trust-proxy.js';
+import shutdown from './http/shutdown.js';
+import { serializerCompiler } from './http/serializer.js';
+import { factRoutes } from './facts/routes.js';
+import { articleImportRoutes } from './resources/articles/import-routes.js';
+import { parseQueryString } from './list/querystring.js';
+import { articleRoutes } from './resources/articles/routes.js';
+import representations from './representations/index.js';
+import { createRepositories, type Repositories } from '../core/resources/index.js';
+import { meetingRoutes } from './resources/meetings/routes.js';
+import { organisationRoutes } from './resources/organisations/routes.js';
+import { personRoutes } from './resources/people/routes.js';
+import { searchRoutes } from './search/routes.js';
+import { createSearch } from '../core/search/search.js';
+import { seedIfEmpty } from '../core/seed/seed.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    database: Database;
+    repositories: Repositories;
+  }
+}
+
+const day = 24 * 60 * 60 * 1000;
+
+// A path parameter of 200 characters (the longest slug) percent-encoded from four-byte UTF-8.
+const maxParamLength = 200 * 12;
+
+type LoggerOptions = Exclude<FastifyServerOptions['logger'], boolean | undefined>;
+
+function loggerOptions(config: Config, stream?: LoggerOptions['stream']): FastifyServerOptions['logger'] {
+  return {
+    level: config.logLevel,
+    redact: { paths: ['req.headers.authorization', 'headers.authorization', 'authorization'], censor: '[redacted]' },
+    ...(stream ? { stream } : {}),
+  };
+}
+
+export interface BuildOptions {
+  /** Replaces the logger configuration entirely. */
+  logger?: FastifyServerOptions['logger'];
+  /** Where the configured logger writes (stdout when left out). */
+  logStream?: LoggerOptions['stream'];
+  /** Describe the routes from their schemas instead of serving the committed openapi.yaml (how `npm run openapi` builds it). */
+  openApiFromRoutes?: boolean;
+}
+
+/** Builds the application on the configured database: migrated, seeded when empty, routes registered. */
+export async function buildApp(config: Config, options: BuildOptions = {}) {
+  const database = openDatabase(config.databaseUrl);
+  const app = Fastify({
+    logger: options.logger ?? loggerOptions(config, options.logStream),
+    bodyLimit: config.bodyLimit,
+    trustProxy: trustProxyOption(config.trustProxy),
+    // Slow clients: 408 when the request is not in within requestTimeout (headers within headersTimeout).
+    // Both places need requestTimeout: node:http checks headersTimeout against it when it creates the server,
+    // and Fastify sets it afterwards (to 0, no limit, unless told). node:http checks the deadlines every
+    // connectionsCheckingInterval, 30 s by default: once a second instead.
+    requestTimeout: config.timeouts.requestMs,
+    keepAliveTimeout: config.timeouts.keepAliveMs,
+    http: { headersTimeout: config.timeouts.headersMs, requestTimeout: config.timeouts.requestMs, connectionsCheckingInterval: 1000 },
+    clientErrorHandler,
+    genReqId: requestId,
+    routerOptions: {
+      // Gathers `filter[field][op]=value` into an object; Fastify's default parser leaves brackets alone.
+      querystringParser: parseQueryString,
+      maxParamLength,
+    },
+    frameworkErrors,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  await app.register(jsonBody, { mediaTypes: [jsonMediaType, mergePatchMediaType] });
+
+  const repositories = createRepositories(database.db);
+  app.decorate('database', database);
+  app.decorate('repositories', repositories);
+  app.addHook('onClose', async () => database.close());
+  seedIfEmpty(repositories, config.seed);
+
+  // Order matters: hooks run in registration order, and the plugins that hook into routes (rate limit,
+  // compression) must be registered before the routes.
+  await app.register(requestIds);
+  await app.register(errorHandler);
+  await app.register(overload, config.overload);
+  await app.register(shutdown);
+  await app.register(securityHeaders);
+  await app.register(cors, { origins: config.corsOrigins });
+  await app.register(bearerAuth, {
+    tokens: config.apiTokens,
+    maxFailures: config.authFailureRateLimitMax,
+    windowSeconds: config.rateLimitWindowSeconds,
+  });
+  await app.register(allowedMethods);
+  await app.register(mediaTypes);
+  await app.register(preconditions, { required: config.requireIfMatch });
+  await app.register(rateLimit, {
+    readMax: config.rateLimitMax,
+    writeMax: config.rateLimitWriteMax,
+    windowSeconds: config.rateLimitWindowSeconds,
+  });
+  await app.register(repeatedParameters);
+  await app.register(conditionalGet, {
+    maxAge: config.cacheMaxAge,
+    staleWhileRevalidate: config.cacheStaleWhileRevalidate,
+  });
+  await app.register(idempotency, { store: idempotencyStore(database.db, { ttlMs: day, inFlightMs: 60_000 }) });
+  await app.register(largeBodies);
+  await app.register(compression);
+  await app.register(openApi, { publicUrl: config.publicUrl, source: options.openApiFromRoutes ? 'routes' : { file: committedContract } });
+  await app.register(representations, { publicUrl: config.publicUrl });
+  await app.register(healthRoutes(database));
+  await app.register(articleRoutes(repositories));
+  await app.register(personRoutes(repositories));
+  await app.register(organisationRoutes(repositories));
+  await app.register(meetingRoutes(repositories));
+  await app.register(factRoutes(repositories));
+  await app.register(articleImportRoutes(repositories));
+  await app.register(demoRoutes);
+  await app.register(searchRoutes(createSearch(database.db)));
+  return app;
+}
+
+export type App = Awaited<ReturnType<typeof buildApp>>;

@@ -1,0 +1,47 @@
+import cluster, { type Worker } from 'node:cluster';
+import type { Config } from '../core/config.js';
+import { ConfigError } from '../core/config.js';
+import { openDatabase } from '../core/db/database.js';
+import { createRepositories } from '../core/resources/index.js';
+import { seedIfEmpty } from '../core/seed/seed.js';
+
+/** The primary of `WORKERS=N`: true in the process that should supervise rather than serve. */
+export const isClusterPrimary = (config: Config) => config.workers > 1 && cluster.isPrimary;
+
+/** Migrates and seeds once, before any worker opens the file, so workers never race to do it. */
+function prepareDatabase(config: Config) {
+  if (config.databaseUrl === 'file::memory:') throw new ConfigError('invalid WORKERS: more than one worker needs a database file');
+  const database = openDatabase(config.databaseUrl);
+  seedIfEmpty(createRepositories(database.db), config.seed);
+  database.close();
+}
+
+/**
+ * Forks `config.workers` processes that each build the app and listen on the shared port (node:cluster
+ * hands connections out), all on one SQLite file in WAL mode. SIGTERM/SIGINT are passed on to every worker,
+ * each closes gracefully, and the primary exits 0 when they have. A worker that dies on its own takes the
+ * others down and the primary exits with its code, so a supervisor restarts the whole set.
+ */
+export function superviseWorkers(config: Config) {
+  prepareDatabase(config);
+  const workers: Worker[] = Array.from({ length: config.workers }, () => cluster.fork());
+  let stopping = false;
+  const stopAll = () => {
+    for (const worker of workers) if (!worker.isDead()) worker.process.kill('SIGTERM');
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      stopping = true;
+      stopAll();
+    });
+  }
+  cluster.on('exit', (worker, code) => {
+    if (!stopping) {
+      process.stderr.write(`khabar: worker ${worker.process.pid} exited with code ${code}; stopping the others\n`);
+      stopping = true;
+      process.exitCode = code || 1;
+      stopAll();
+    }
+    if (workers.every((w) => w.isDead())) process.exit();
+  });
+}

@@ -1,0 +1,55 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { KhabarError } from '../../core/errors.js';
+import { problemResponses } from '../http/problem.js';
+import type { Repositories } from '../../core/resources/index.js';
+import { params } from '../resources/shared/routes.js';
+import { mentionList, provenanceList } from '../../core/facts/schemas.js';
+import type { EntityType } from '../../core/facts/table.js';
+
+const notFound = (noun: string, id: string): never => {
+  throw new KhabarError('not_found', `no ${noun} with id or slug ${id}`);
+};
+
+/** GET /v1/articles/{id}/mentions and GET /v1/{people|organisations|meetings}/{id}/provenance. */
+export const factRoutes =
+  (repositories: Repositories): FastifyPluginAsyncZod =>
+  async (app) => {
+    app.get('/v1/articles/:id/mentions', {
+      schema: {
+        tags: ['articles'],
+        operationId: 'list_article_mentions',
+        summary: "List the mentions in an article's text",
+        description:
+          'The spans of the title and of the plain-text body (`body_text`) that name a person, an organisation or a meeting, in text order (title first). Offsets are UTF-16 code units: `text === article[part === "title" ? "title" : "body_text"].slice(start, end)`.',
+        params,
+        response: { 200: mentionList, ...problemResponses(400, 404) },
+      },
+      handler: async (request) => {
+        const article = repositories.articles.find(request.params.id) ?? notFound('article', request.params.id);
+        return { data: repositories.mentions.list(article.id) };
+      },
+    });
+
+    const entities: Array<[path: string, type: EntityType, repository: { find(id: string): { id: string } | null }]> = [
+      ['people', 'person', repositories.people],
+      ['organisations', 'organisation', repositories.organisations],
+      ['meetings', 'meeting', repositories.meetings],
+    ];
+    for (const [path, type, repository] of entities) {
+      app.get(`/v1/${path}/:id/provenance`, {
+        schema: {
+          tags: [path],
+          operationId: `list_${type}_provenance`,
+          summary: `List where a ${type}'s values came from`,
+          description:
+            'One record per field value: the quote of the article that states it, or the API token that wrote it and when. A value changed through the API replaces the records of that field.',
+          params,
+          response: { 200: provenanceList, ...problemResponses(400, 404) },
+        },
+        handler: async (request) => {
+          const record = repository.find(request.params.id) ?? notFound(type, request.params.id);
+          return { data: repositories.provenance.list({ type, id: record.id }) };
+        },
+      });
+    }
+  };

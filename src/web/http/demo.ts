@@ -1,0 +1,29 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+
+const demoFolder = new URL('../../../public/demo/', import.meta.url);
+const contentTypes: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+};
+
+/**
+ * The demo frontend at /demo: the files of public/demo, read once at start-up and served from memory.
+ * Only those files exist; any other name is the usual 404 problem.
+ */
+export async function demoRoutes(app: FastifyInstance) {
+  const files = new Map(
+    readdirSync(demoFolder)
+      .filter((name) => contentTypes[extname(name)])
+      .map((name) => [name, { type: contentTypes[extname(name)]!, content: readFileSync(new URL(name, demoFolder)) }]),
+  );
+  const index = files.get('index.html')!;
+  for (const url of ['/demo', '/demo/']) {
+    app.get(url, { schema: { hide: true } }, async (_request, reply) => reply.type(index.type).send(index.content));
+  }
+  for (const [name, file] of files) {
+    app.get(`/demo/${name}`, { schema: { hide: true } }, async (_request, reply) => reply.type(file.type).send(file.content));
+  }
+}

@@ -1,0 +1,60 @@
+import { hash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Total } from '../../core/list/query.js';
+import { revisionOf } from '../../core/resources/shared/revision.js';
+
+/** Tags made from revisions name the release: one that changes a representation must not answer 304 to a copy of the old. */
+const release = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** A strong entity tag: a digest of the bytes it stands for. */
+export const entityTag = (value: string | Buffer): string => `"${hash('sha256', value, 'base64url').slice(0, 27)}"`;
+
+/**
+ * A stored record's ETag, from its revision (id, version and relation lists, reverse ones included): a write
+ * can compare an If-Match with the stored record without rendering a response, and a GET does not hash the
+ * record. Undefined for anything else (a projection, a page), whose tag comes from the bytes sent.
+ */
+export function recordEtag(record: object): string | undefined {
+  const revision = revisionOf(record);
+  return revision === undefined ? undefined : entityTag(`${release}\n${revision}`);
+}
+
+/**
+ * The ETag of a page of stored records sent as they are (no `include`): its bytes follow from the request
+ * (path, fields, sort, cursor, limit), the records' revisions, the count and the next cursor. Undefined
+ * when a record has no revision.
+ */
+export function pageEtag(url: string, records: object[], page: { total?: Total | undefined; nextCursor: string | null }): string | undefined {
+  const revisions = records.map(revisionOf);
+  if (revisions.includes(undefined)) return undefined;
+  return entityTag(JSON.stringify([release, url, page.total ?? null, page.nextCursor, revisions]));
+}
+
+/**
+ * A compressed response's tag: its identity tag with the content-coding appended (`"x.br"`), because each
+ * content-coding of a representation is a representation of its own (RFC 9110 §8.8.3). Tags are compared
+ * by their identity form, so a copy held in any coding is current.
+ */
+export const codedTag = (etag: string, coding: string): string => etag.replace(/"$/, `.${coding}"`);
+const identityTag = (tag: string) => tag.replace(/\.(?:br|gzip)"$/, '"');
+const opaque = (tag: string) => tag.replace(/^W\//, '');
+
+/** The entity tags of an If-Match / If-None-Match field value; `*` stays `*`. */
+function listedTags(header: string): string[] {
+  return header.match(/(?:W\/)?"[^"]*"|\*/g) ?? [];
+}
+
+/** If-None-Match uses the weak comparison: `W/"x"` and `"x"` are the same tag. */
+export function noneMatch(header: string, etag: string): boolean {
+  return listedTags(header).some((tag) => tag === '*' || identityTag(opaque(tag)) === opaque(etag));
+}
+
+/** The tag a 304 names: the coded form of `etag` the client holds, if it sent one, else `etag`. */
+export function heldTag(header: string, etag: string): string {
+  return listedTags(header).map(opaque).find((tag) => tag !== etag && identityTag(tag) === etag) ?? etag;
+}
+
+/** If-Match uses the strong comparison: a weak tag never matches. */
+export function strongMatch(header: string, etag: string): boolean {
+  return listedTags(header).some((tag) => tag === '*' || identityTag(tag) === etag);
+}

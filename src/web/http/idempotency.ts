@@ -1,0 +1,97 @@
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { IdempotencyStore } from '../../core/db/idempotency.js';
+import { KhabarError } from '../../core/errors.js';
+
+/** JSON with object keys sorted, so equal values give equal text whatever order their keys were built in. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) =>
+    typeof item === 'object' && item !== null && !Array.isArray(item)
+      ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : item,
+  );
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The Idempotency-Key this request holds until its response is stored. */
+    idempotencyKey: string | null;
+  }
+}
+
+const idempotencyKeyHeader = 'idempotency-key';
+const replayedHeader = 'idempotent-replayed';
+
+/** Visible ASCII, as the draft's sf-string allows, and bounded. */
+const keyShape = /^[\x21-\x7e]{1,255}$/;
+
+/** Response headers a replay repeats along with the status and body. */
+const replayedHeaders = ['content-type', 'location', 'etag', 'last-modified'];
+
+/** What was asked: the same key with a different method, path or body is a different request. */
+const fingerprint = (request: FastifyRequest) =>
+  createHash('sha256').update(`${request.method} ${request.url}\n${canonicalJson(request.body)}`).digest('base64url');
+
+function keyOf(request: FastifyRequest): string | undefined {
+  const key = request.headers[idempotencyKeyHeader];
+  if (key === undefined) return undefined;
+  if (typeof key !== 'string' || !keyShape.test(key)) {
+    throw new KhabarError('validation_failed', 'Idempotency-Key must be 1 to 255 visible ASCII characters', [
+      { path: 'headers.idempotency-key', message: 'invalid' },
+    ]);
+  }
+  return key;
+}
+
+function replay(reply: FastifyReply, stored: { status: number; headers: Record<string, string>; body: string }) {
+  return reply.code(stored.status).headers({ ...stored.headers, [replayedHeader]: 'true' }).send(stored.body);
+}
+
+/**
+ * Idempotency-Key on POST (IETF httpapi draft), scoped to the writer's token: the first request's 2xx response
+ * is stored and replayed for the same key and body; the same key with another body gets 422, and while the
+ * first request is still running 409. A failed request releases its key, so it can be retried.
+ */
+async function idempotency(app: FastifyInstance, options: { store: IdempotencyStore }) {
+  const { store } = options;
+  app.decorateRequest('idempotencyKey', null);
+
+  app.addHook('preHandler', (request, reply, done) => {
+    if (request.method !== 'POST' || request.writer === null) return done();
+    const key = keyOf(request);
+    if (key === undefined) return done();
+    const claim = store.claim(request.writer, key, fingerprint(request));
+    switch (claim.outcome) {
+      case 'claimed':
+        request.idempotencyKey = key;
+        return done();
+      case 'reused':
+        throw new KhabarError('idempotency_key_reused', 'this Idempotency-Key was used for a different request; use a new key');
+      case 'in_flight':
+        reply.header('retry-after', '1');
+        throw new KhabarError('idempotency_key_in_flight', 'a request with this Idempotency-Key is still being processed');
+      case 'replay':
+        // Answered here: the chain stops without done().
+        replay(reply, claim.response);
+    }
+  });
+
+  app.addHook('onSend', (request, reply, payload, done) => done(null, recordResponse(request, reply, payload)));
+
+  function recordResponse(request: FastifyRequest, reply: FastifyReply, payload: unknown): unknown {
+    const key = request.idempotencyKey;
+    if (key === null) return payload;
+    request.idempotencyKey = null;
+    if (reply.statusCode >= 300 || typeof payload !== 'string') {
+      store.release(request.writer!, key);
+      return payload;
+    }
+    const headers: Record<string, string> = {};
+    for (const name of replayedHeaders) if (reply.hasHeader(name)) headers[name] = String(reply.getHeader(name));
+    store.complete(request.writer!, key, { status: reply.statusCode, headers, body: payload });
+    return payload;
+  }
+}
+
+export default fp(idempotency, { name: 'idempotency' });

@@ -1,0 +1,35 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { KhabarError } from '../../core/errors.js';
+import type { WriteGuard } from '../../core/resources/shared/repository.js';
+import { recordEtag, strongMatch } from './etag.js';
+
+const conditionalMethods = new Set(['PUT', 'PATCH', 'DELETE']);
+
+/**
+ * Checks a write's If-Match against the stored record (412 with the current ETag when it is stale) and
+ * returns the version the write must still find inside its transaction, so that of several writes made
+ * with the same ETag exactly one succeeds. No If-Match: an unconditional write.
+ */
+export function writeCondition(request: FastifyRequest, reply: FastifyReply, load: () => { version: number }): WriteGuard {
+  const ifMatch = request.headers['if-match'];
+  if (ifMatch === undefined) return {};
+  const current = load();
+  const etag = recordEtag(current)!;
+  if (!strongMatch(ifMatch, etag)) {
+    reply.header('etag', etag);
+    throw new KhabarError('precondition_failed', `the record has changed: its current ETag is ${etag}`);
+  }
+  return { expectedVersion: current.version };
+}
+
+/** With REQUIRE_IF_MATCH, a PUT, PATCH or DELETE without If-Match is refused (428) before anything is read. */
+async function requireIfMatch(app: FastifyInstance, options: { required: boolean }) {
+  if (!options.required) return;
+  app.addHook('preValidation', (request, _reply, done) => {
+    if (request.is404 || !conditionalMethods.has(request.method) || request.headers['if-match'] !== undefined) return done();
+    throw new KhabarError('precondition_required', 'send If-Match with the ETag of the record you are changing (GET it first)');
+  });
+}
+
+export default fp(requireIfMatch, { name: 'preconditions' });

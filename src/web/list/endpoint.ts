@@ -1,0 +1,65 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import type { Db } from '../../core/db/database.js';
+import { dataEnvelope, listEnvelope } from '../../core/resources/shared/schemas.js';
+import { pageEtag } from '../http/etag.js';
+import { nextPageLink } from '../../core/list/cursor.js';
+import { createEmbedder, type Sources } from '../../core/list/embed.js';
+import { getParams, listParams, toListQuery, toShaping } from './params.js';
+import type { ListPage, ListQuery } from '../../core/list/query.js';
+import type { ListSpec, ResourceName } from '../../core/list/spec.js';
+import { embeddedFields, viewSchema, type Catalog } from './view.js';
+
+type Row = Record<string, unknown>;
+
+interface Lister {
+  list(query: ListQuery): ListPage<{ id: string }>;
+}
+
+/**
+ * The schemas and handlers of a resource's list and GET-one, made from its ListSpec: the query parameters
+ * (validated by zod, documented in OpenAPI), the response representation, and the request → page → body path.
+ */
+export function listEndpoint(name: string, record: z.ZodObject, spec: ListSpec, catalog: Catalog) {
+  const targets = [...new Set(Object.values(spec.include).map((include) => include.target))];
+  const options = {
+    spec,
+    fields: Object.keys(record.shape),
+    targetFields: Object.fromEntries(targets.map((target) => [target, embeddedFields(catalog[target])])) as Partial<Record<ResourceName, string[]>>,
+  };
+  const view = viewSchema(name, record, spec, catalog);
+
+  return {
+    listQuery: listParams(options),
+    getQuery: getParams(options),
+    listResponse: listEnvelope(name, view),
+    getResponse: dataEnvelope(`${name}View`, view),
+
+    /** Binds the handlers to the data: the resource's repository and every resource an include can embed. */
+    handlers(db: Db, repository: Lister, sources: Sources) {
+      const embed = createEmbedder(db, spec, sources);
+      return {
+        list(request: FastifyRequest, reply: FastifyReply) {
+          const params = request.query as Row;
+          const page = repository.list(toListQuery(params, spec));
+          const shaping = toShaping(params);
+          const data = embed(page.rows, shaping);
+          const nextCursor = data.length < page.rows.length ? page.cursorAfter(data.length - 1) : page.nextCursor;
+          const next = nextCursor === null ? null : nextPageLink(request.url, nextCursor);
+          if (next) reply.header('Link', `<${next}>; rel="next"`);
+          // Embedded records change on their own; a page that embeds gets a tag from its bytes.
+          const etag = shaping.include.length === 0 ? pageEtag(request.url, page.rows, page) : undefined;
+          if (etag !== undefined) reply.header('etag', etag);
+          return {
+            data,
+            meta: { limit: params.limit as number, next_cursor: nextCursor, total: page.total?.value, total_relation: page.total?.relation },
+            links: { self: request.url, next },
+          };
+        },
+        one(record: { id: string }, request: FastifyRequest) {
+          return { data: embed([record], toShaping(request.query as Row))[0]! };
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,191 @@
+import { z } from 'zod';
+import { isoDateOrDateTime, recordId } from '../../core/resources/shared/fields.js';
+import { maxEmbeddedPerPage, maxReverseEmbedded } from '../../core/list/embed.js';
+import { maxCounted, pageByteBudget } from '../../core/list/sql.js';
+import { operators, type Condition, type ListQuery, type Operator, type Shaping, type SortKey } from '../../core/list/query.js';
+import type { FilterSpec, ListSpec, ResourceName } from '../../core/list/spec.js';
+
+/** Unknown keys of an object named in one message, with what is allowed instead. */
+const strict = <S extends z.ZodRawShape>(shape: S, what: string) =>
+  z.strictObject(shape, {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys' ? `unknown ${what} ${issue.keys.join(', ')}; allowed: ${Object.keys(shape).join(', ')}` : undefined,
+  });
+
+const allowedList = (allowed: readonly string[]) => allowed.join(', ');
+
+/** A comma list whose every item is one of `allowed`, without repeats. */
+function csvOf(allowed: readonly string[], what: string) {
+  return z
+    .string()
+    .max(1000)
+    .transform((value, ctx) => {
+      const items = value.split(',').map((item) => item.trim());
+      for (const item of items) {
+        if (!allowed.includes(item)) ctx.addIssue({ code: 'custom', message: `unknown ${what} "${item}"; allowed: ${allowedList(allowed)}` });
+      }
+      if (new Set(items).size !== items.length) ctx.addIssue({ code: 'custom', message: `a ${what} is given twice` });
+      return items;
+    });
+}
+
+function valueSchema(filter: FilterSpec): z.ZodType<string, string> {
+  if (filter.kind === 'link') return recordId;
+  if (filter.type === 'enum') return z.enum(filter.values as [string, ...string[]]);
+  if (filter.type === 'id') return recordId;
+  // A date-time is brought to the form the column stores (shared/fields.ts), so it compares in UTC as text;
+  // a date stays a date, so `gte` a day includes the day's times.
+  if (filter.type === 'date') return isoDateOrDateTime;
+  return z.string().min(1).max(500);
+}
+
+/** The operators a filter takes: by value type, `null` only on a nullable column. */
+export function operatorsOf(filter: FilterSpec): Operator[] {
+  if (filter.kind === 'link') return ['eq', 'ne', 'in', 'nin'];
+  const byType: Record<string, Operator[]> = {
+    text: ['eq', 'ne', 'lt', 'lte', 'gt', 'gte', 'in', 'nin', 'contains', 'startswith'],
+    date: ['eq', 'ne', 'lt', 'lte', 'gt', 'gte'],
+    id: ['eq', 'ne', 'in', 'nin'],
+    enum: ['eq', 'ne', 'in', 'nin'],
+  };
+  const ops = byType[filter.type]!;
+  return filter.column.notNull ? ops : [...ops, 'null'];
+}
+
+function operatorSchema(op: Operator, value: z.ZodType<string, string>): z.ZodType {
+  if (op === 'null') return z.enum(['true', 'false']).transform((v) => v === 'true');
+  if (op === 'in' || op === 'nin') {
+    return z
+      .string()
+      .max(100 * 501)
+      .transform((v) => v.split(','))
+      .pipe(z.array(value).min(1).max(100));
+  }
+  return value;
+}
+
+function filterSchema(filter: FilterSpec) {
+  const value = valueSchema(filter);
+  const shape = Object.fromEntries(operatorsOf(filter).map((op) => [op, operatorSchema(op, value).optional()]));
+  return strict(shape, 'operator').optional();
+}
+
+export interface ListParamsOptions {
+  spec: ListSpec;
+  /** The listed resource's fields, for `fields`. */
+  fields: string[];
+  /** The fields of each resource an include can embed, for `fields[type]`. */
+  targetFields: Partial<Record<ResourceName, string[]>>;
+}
+
+/** `fields`, `fields[type]` and `include`: what GET one and the list share. */
+function shapingParams({ spec, fields, targetFields }: ListParamsOptions) {
+  const { examples } = spec;
+  const includes = Object.keys(spec.include);
+  const embeddedFields = Object.fromEntries(
+    Object.entries(targetFields).map(([type, keys]) => [
+      `fields[${type}]`,
+      csvOf(keys, `field of ${type}`)
+        .optional()
+        .meta({ description: `Comma list of the fields of embedded ${type} (\`id\` is always there)`, example: keys.slice(0, 3).join(',') }),
+    ]),
+  );
+  return {
+    fields: csvOf(fields, 'field')
+      .optional()
+      .meta({ description: `Comma list of the fields to return (\`id\` is always there). One of: ${allowedList(fields)}`, example: examples.fields }),
+    ...embeddedFields,
+    include: csvOf(includes, 'include path')
+      .optional()
+      .meta({ description: `Comma list of related records to embed. One of: ${allowedList(includes)}. A list of records that point at this one (such as an organisation's articles) embeds at most the ${maxReverseEmbedded} newest; a filtered list gives them all. A list page ends early, with \`meta.next_cursor\` set, once it would embed more than ${maxEmbeddedPerPage} records. An embedded article has no \`body\` or \`body_text\`.`, example: examples.include }),
+  };
+}
+
+export function getParams(options: ListParamsOptions) {
+  return strict(shapingParams(options), 'parameter');
+}
+
+export function listParams(options: ListParamsOptions) {
+  const { spec } = options;
+  const { examples } = spec;
+  const sortable = ['id', ...Object.keys(spec.sort)];
+  const sortKeys = sortable.flatMap((field) => [field, `-${field}`]);
+  const filters = Object.entries(spec.filters);
+  const filterDoc = filters.map(([name, filter]) => `\`${name}\` (${operatorsOf(filter).join(' ')})`).join(', ');
+  const extensions = Object.fromEntries((spec.extensions ?? []).map((extension) => [extension.name, extension.schema.optional()]));
+  return strict(
+    {
+      limit: z.coerce
+        .number()
+        .int()
+        .min(1)
+        .max(100)
+        .default(20)
+        .meta({
+          description: `Page size, 1–100. A page also ends early, with \`meta.next_cursor\` set, once its records would pass ${pageByteBudget / 1024 / 1024} MiB of stored text (at least one record a page)`,
+          example: 20,
+        }),
+      cursor: z
+        .string()
+        .max(2000)
+        .optional()
+        .meta({ description: 'Opaque cursor from `meta.next_cursor`; only valid with the same sort', example: 'eyJzIjoiLWlkIiwiayI6WyIwMTlhYzlkMC01YzFlLTdjNGEtOWYzYi0yZDFlOGE3YjZjNWQiXX0' }),
+      sort: csvOf(sortKeys, 'sort key')
+        .optional()
+        .meta({
+          description: `Comma list of sort keys, \`-\` for descending; \`id\` breaks ties. Default: newest first (\`-id\`). One of: ${allowedList(sortable)}`,
+          example: examples.sort,
+        }),
+      filter: strict(Object.fromEntries(filters.map(([name, filter]) => [name, filterSchema(filter)])), 'filter')
+        .optional()
+        .meta({
+          description:
+            '`filter[field]=value` (equality) or `filter[field][op]=value`. `in`/`nin` take a comma list, `null` takes true/false; ' +
+            '`contains` is an exact substring match and `startswith` a prefix (letter case and marks count); ' +
+            `dates are ISO 8601 (a date, or a date-time). Filters: ${filterDoc}`,
+          example: examples.filter,
+          style: 'deepObject',
+          explode: true,
+        }),
+      count: z
+        .enum(['true', 'false'])
+        .default('true')
+        .transform((v) => v === 'true')
+        .meta({ description: `\`false\` skips \`meta.total\`, the count of matching rows (exact up to ${maxCounted.toLocaleString('en')})`, example: 'false' }),
+      ...extensions,
+      ...shapingParams(options),
+    },
+    'parameter',
+  );
+}
+
+type Parsed = Record<string, unknown>;
+
+/** The list request of validated parameters. */
+export function toListQuery(params: Parsed, spec: ListSpec): ListQuery {
+  const sort: SortKey[] | undefined = (params.sort as string[] | undefined)?.map((key) => ({
+    field: key.replace(/^-/, ''),
+    descending: key.startsWith('-'),
+  }));
+  const filters: Condition[] = Object.entries((params.filter as Record<string, Record<Operator, Condition['value']>> | undefined) ?? {}).flatMap(
+    ([field, ops]) => operators.filter((op) => ops[op] !== undefined).map((op) => ({ field, op, value: ops[op] })),
+  );
+  const extensions = Object.fromEntries((spec.extensions ?? []).map((e) => [e.name, params[e.name]]).filter(([, v]) => v !== undefined));
+  return {
+    limit: params.limit as number,
+    sort,
+    filters,
+    cursor: params.cursor as string | undefined,
+    count: params.count as boolean,
+    extensions,
+  };
+}
+
+export function toShaping(params: Parsed): Shaping {
+  const embeddedFields: Record<string, string[]> = {};
+  for (const [key, value] of Object.entries(params)) {
+    const type = /^fields\[(.+)\]$/.exec(key)?.[1];
+    if (type && value) embeddedFields[type] = value as string[];
+  }
+  return { fields: params.fields as string[] | undefined, embeddedFields, include: (params.include as string[] | undefined) ?? [] };
+}

@@ -1,0 +1,50 @@
+import { Document, isCollection, isMap, isScalar, visit } from 'yaml';
+import { buildApp } from '../app.js';
+import { loadConfig } from '../../core/config.js';
+import { attachExamples } from './examples.js';
+import { portablePatterns } from './patterns.js';
+import { type Json, shareParameters, shareResponses } from './tidy.js';
+
+/**
+ * The OpenAPI document as the routes describe it, with examples from the seed: built by `npm run openapi`,
+ * committed as openapi.yaml, and served as is (the server opens no database to describe itself).
+ */
+async function openApiDocument(): Promise<Json> {
+  const app = await buildApp({ ...loadConfig({}), databaseUrl: 'file::memory:', seed: 'never', logLevel: 'silent' }, { openApiFromRoutes: true });
+  await app.ready();
+  const document = app.swagger();
+  await app.close();
+  return portablePatterns(shareParameters(shareResponses(attachExamples(document))));
+}
+
+/**
+ * As YAML; each example's value, and each list of plain values (`required`, `enum`), on one line as JSON reads:
+ * indented, they would be half the file.
+ */
+export async function openApiYaml(): Promise<string> {
+  const yaml = new Document(await openApiDocument(), { aliasDuplicateObjects: false });
+  visit(yaml, {
+    Seq(_, seq) {
+      if (seq.items.every(isScalar)) seq.flow = true;
+    },
+  });
+  const examples = yaml.getIn(['components', 'examples'], true);
+  for (const { value: example } of isMap(examples) ? examples.items : []) {
+    const value = isMap(example) ? example.get('value', true) : undefined;
+    if (isCollection(value)) value.flow = true;
+  }
+  // Strings on those lines in double quotes, as in JSON: plain scalars holding `?` or `:` inside flow
+  // collections are read differently, or refused, by YAML 1.1 parsers such as PyYAML.
+  visit(yaml, {
+    Collection(_, collection) {
+      if (!collection.flow) return undefined;
+      visit(collection, {
+        Scalar(_, scalar) {
+          if (typeof scalar.value === 'string') scalar.type = 'QUOTE_DOUBLE';
+        },
+      });
+      return visit.SKIP;
+    },
+  });
+  return yaml.toString({ lineWidth: 0, indentSeq: false });
+}

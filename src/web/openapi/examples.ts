@@ -1,0 +1,306 @@
+import { openDatabase } from '../../core/db/database.js';
+import type { FieldError, ProblemCode } from '../../core/errors.js';
+import { entityTypeOfResource } from '../../core/facts/entities.js';
+import { decodeCursor, encodeCursor } from '../../core/list/cursor.js';
+import { mapContext, type Kind, type MapContext } from '../representations/context.js';
+import { formats, jsonMediaType, mappedRecordName } from '../representations/index.js';
+import { createRepositories, resourceKinds, type Repositories } from '../../core/resources/index.js';
+import { searchText } from '../../core/search/query.js';
+import { createSearch, type Search } from '../../core/search/search.js';
+import { searchTypes } from '../../core/search/sources.js';
+import { seedDatabase } from '../../core/seed/seed.js';
+import { plainText } from '../../core/resources/articles/repository.js';
+import type { Block } from '../../core/resources/articles/table.js';
+import { type Json, operations } from './tidy.js';
+import { problem, problemCodes, problemMediaType } from '../http/problem.js';
+
+type Rec = Json & { id: string; slug: string; created_at: string; updated_at: string };
+
+const schemaRef = '#/components/schemas/';
+const exampleRef = '#/components/examples/';
+const exampleQuery = searchText.meta()?.example as string;
+/** Seeding stamps records with the time it ran; the document shows one fixed time so it does not drift. */
+const exampleTime = '2026-11-26T09:00:00.000Z';
+const exampleBlocks = 2;
+
+/** What a problem of each code typically says, on a request that would get it. */
+const problemDetails: Record<ProblemCode, { instance: string; detail: string; errors?: FieldError[] }> = {
+  validation_failed: {
+    instance: '/v1/articles',
+    detail: 'invalid querystring: Too big: expected number to be <=100',
+    errors: [{ path: 'querystring.limit', message: 'Too big: expected number to be <=100' }],
+  },
+  malformed_body: { instance: '/v1/articles', detail: "Body is not valid JSON but content-type is set to 'application/json'" },
+  malformed_request: { instance: '/v1/articles', detail: 'the request line or headers cannot be parsed (HPE_INVALID_METHOD)' },
+  unauthorized: { instance: '/v1/articles', detail: 'missing or invalid bearer token' },
+  not_found: { instance: '/v1/people/no-such-person', detail: 'no record with id or slug no-such-person' },
+  route_not_found: { instance: '/v1/unknown', detail: 'no route GET /v1/unknown' },
+  method_not_allowed: { instance: '/v1/people/علي-العدواني', detail: 'POST is not allowed here; use DELETE, GET, HEAD, OPTIONS, PATCH, PUT' },
+  idempotency_key_in_flight: { instance: '/v1/articles', detail: 'a request with this Idempotency-Key is still being processed' },
+  request_timeout: { instance: '/v1/articles', detail: 'the request was not complete within the request timeout' },
+  precondition_failed: { instance: '/v1/people/علي-العدواني', detail: 'the record has changed: its current ETag is "2f8c1e0a9b7d6c5e"' },
+  idempotency_key_reused: { instance: '/v1/articles', detail: 'this Idempotency-Key was used for a different request; use a new key' },
+  precondition_required: { instance: '/v1/people/علي-العدواني', detail: 'send If-Match with the ETag of the record you are changing (GET it first)' },
+  not_acceptable: {
+    instance: '/v1/people/علي-العدواني',
+    detail: 'this resource is offered as application/json, application/ld+json',
+    errors: [{ path: 'headers.accept', message: 'offered: application/json, application/ld+json' }],
+  },
+  slug_taken: {
+    instance: '/v1/people',
+    detail: 'the slug علي-العدواني is already in use',
+    errors: [{ path: 'body.slug', message: 'already in use' }],
+  },
+  in_use: { instance: '/v1/organisations/وزارة-الداخلية-الكويتية', detail: 'the organisation hosts meetings; delete or move them first' },
+  payload_too_large: { instance: '/v1/articles', detail: 'Request body is too large' },
+  unsupported_media_type: { instance: '/v1/articles', detail: 'Unsupported Media Type: text/plain' },
+  unknown_reference: {
+    instance: '/v1/articles',
+    detail: 'person_ids.0 refers to a record that does not exist',
+    errors: [{ path: 'body.person_ids.0', message: 'no such record' }],
+  },
+  invalid_reference: {
+    instance: '/v1/organisations/وزارة-الداخلية-الكويتية',
+    detail: 'an organisation cannot be its own ancestor',
+    errors: [{ path: 'body.parent_id', message: 'cycle' }],
+  },
+  too_many_requests: { instance: '/v1/articles', detail: 'Rate limit exceeded, retry in 1 minute' },
+  headers_too_large: { instance: '/v1/articles', detail: 'the request headers are larger than the server accepts' },
+  internal_error: { instance: '/v1/articles', detail: 'an unexpected error occurred; it has been logged' },
+  overloaded: { instance: '/v1/articles', detail: 'the server is over its eventLoopDelay limit; retry in 10 s' },
+};
+
+/** The seed in a throwaway database: the records every example is drawn from. */
+function seededRecords() {
+  const database = openDatabase('file::memory:');
+  const repositories = createRepositories(database.db);
+  seedDatabase(repositories);
+  const records = Object.fromEntries(
+    resourceKinds.map((kind) => [kind, repositories[kind].list({ limit: 100 }).rows as Rec[]]),
+  ) as Record<Kind, Rec[]>;
+  records.articles = records.articles.map(opening);
+  return { database, repositories, records };
+}
+
+/**
+ * An article cut to its first blocks, its plain text to match: the examples show the shape, and the whole
+ * report would be repeated in every example of every format.
+ */
+function opening(article: Rec): Rec {
+  const body: Block[] = article.body.slice(0, exampleBlocks);
+  return { ...article, body, body_text: plainText(body) };
+}
+
+/** Stable stand-ins for the ids and timestamps a seed run generates, so the committed document does not drift. */
+function stabiliser(records: Record<Kind, Rec[]>) {
+  const replacements = new Map<string, string>();
+  Object.values(records)
+    .flat()
+    .forEach((record, index) => {
+      replacements.set(record.id, `0196b2a0-7c00-7000-8000-${String(index + 1).padStart(12, '0')}`);
+      replacements.set(record.created_at, exampleTime);
+      replacements.set(record.updated_at, exampleTime);
+    });
+  const pattern = new RegExp([...replacements.keys()].map((key) => key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
+  return {
+    id: (raw: string) => replacements.get(raw)!,
+    apply: <T>(value: T): T => JSON.parse(JSON.stringify(value).replace(pattern, (match) => replacements.get(match)!)) as T,
+  };
+}
+
+const refName = (schema: Json | undefined): string | undefined =>
+  typeof schema?.$ref === 'string' && schema.$ref.startsWith(schemaRef) ? schema.$ref.slice(schemaRef.length) : undefined;
+
+const kindOfPath = (path: string): Kind | undefined => /^\/v1\/([^/]+)/.exec(path)?.[1] as Kind | undefined;
+
+class ExampleBuilder {
+  /** Record schema name (`Article`) → kind of record (`articles`), read off the `GET /v1/{kind}/{id}` responses. */
+  private readonly kindOfRecord = new Map<string, Kind>();
+  private readonly ctx: MapContext;
+
+  constructor(
+    private readonly document: Json,
+    private readonly records: Record<Kind, Rec[]>,
+    private readonly repositories: Repositories,
+    private readonly search: Search,
+  ) {
+    this.ctx = mapContext(document.servers?.[0]?.url ?? '', repositories);
+    // Every record shape the resource routes answer with (the record, and its view with embedded relations).
+    for (const { path, operation } of operations(document)) {
+      const kind = kindOfPath(path);
+      if (!kind || !/^\/v1\/[^/]+(\/\{id\})?$/.test(path)) continue;
+      for (const status of ['200', '201']) {
+        const data = this.component(operation.responses?.[status]?.content?.[jsonMediaType]?.schema)?.properties?.data;
+        const name = refName(data) ?? refName(data?.items);
+        if (name) this.kindOfRecord.set(name, kind);
+      }
+    }
+  }
+
+  private component(schema: Json | undefined): Json | undefined {
+    const name = refName(schema);
+    return name ? this.document.components?.schemas?.[name] : schema;
+  }
+
+  /** The record an envelope schema (`{ data: Record }` or `{ data: Record[] }`) carries, with its samples. */
+  private envelopeRecords(schema: Json | undefined): { name: string; many: boolean; rows: Rec[] } | undefined {
+    const data = this.component(schema)?.properties?.data;
+    const name = refName(data) ?? refName(data?.items);
+    const kind = name ? this.kindOfRecord.get(name) : undefined;
+    return kind ? { name: name!, many: refName(data) === undefined, rows: this.records[kind] } : undefined;
+  }
+
+  /** The example of a 2xx body: an envelope of sample records, in JSON or mapped to another format. */
+  success(path: string, mediaType: string, schema: Json | undefined): unknown {
+    const facts = this.factsExample(path);
+    if (facts !== undefined) return facts;
+    const envelope = this.envelopeRecords(schema);
+    if (!envelope) return this.component(schema)?.examples?.[0];
+    const json = envelope.many
+      ? { data: envelope.rows, meta: { limit: 20, next_cursor: null, total: envelope.rows.length, total_relation: 'eq' }, links: { self: path, next: null } }
+      : { data: envelope.rows[0] };
+    const format = formats.find((f) => f.mediaType === mediaType);
+    if (!format) return json;
+    const map = format.mappers[mappedRecordName(envelope.name)]!;
+    return envelope.many
+      ? format.list(envelope.rows.map((row) => map(row, this.ctx)), json as { data: Rec[] }, this.ctx)
+      : format.one(map(envelope.rows[0], this.ctx));
+  }
+
+  private searchPage(limit: number) {
+    return this.search.search({ q: exampleQuery, types: searchTypes, limit });
+  }
+
+  /** Search results, mentions and provenance, as the seed gives them for its first record of the path's kind. */
+  private factsExample(path: string): unknown {
+    if (path === '/v1/search') {
+      // One page holds every match in the seed, so the example has no cursor to keep stable.
+      const { results } = this.searchPage(20);
+      return { data: results, meta: { limit: 20, next_cursor: null }, links: { self: `/v1/search?q=${encodeURIComponent(exampleQuery)}`, next: null } };
+    }
+    const kind = kindOfPath(path);
+    const first = kind ? this.records[kind]?.[0] : undefined;
+    if (!kind || !first) return undefined;
+    const sample = <T>(rows: T[]) => rows.slice(0, 3);
+    if (path === '/v1/articles/import') return { data: first, mentions: sample(this.repositories.mentions.list(first.id)) };
+    if (path.endsWith('/mentions')) return { data: sample(this.repositories.mentions.list(first.id)) };
+    if (path.endsWith('/provenance') && kind !== 'articles') {
+      const rows = sample(this.repositories.provenance.list({ type: entityTypeOfResource[kind], id: first.id }));
+      return { data: rows.map((row) => ({ ...row, recorded_at: exampleTime })) };
+    }
+    return undefined;
+  }
+
+  /** A write body from the first sample of the path's kind: the fields the body takes, less read-only ones. */
+  requestBody(path: string, schema: Json | undefined): unknown {
+    const properties: Json = this.component(schema)?.properties ?? {};
+    const sample = this.records[kindOfPath(path)!]?.[0];
+    if (!sample) return undefined;
+    const writable = Object.keys(properties).filter((key) => key in sample && !properties[key].readOnly);
+    const required: string[] = this.component(schema)?.required ?? [];
+    // A merge patch (nothing required) shows one change: the first field after the slug.
+    const keys = required.length > 0 ? writable : writable.filter((key) => key !== 'slug').slice(0, 1);
+    return Object.fromEntries(keys.map((key) => [key, sample[key]]));
+  }
+
+  parameter(path: string, parameter: Json, stableId: (raw: string) => string): unknown {
+    const first = this.records[kindOfPath(path)!]?.[0];
+    if (path === '/v1/search' && parameter.name === 'cursor') {
+      // The cursor of "page two" with one result a page, with the stable stand-in for the id it holds.
+      const [rank, type, id, query] = decodeCursor(this.searchPage(1).nextCursor!) as [number, string, string, string];
+      return encodeCursor([rank, type, stableId(id), query]);
+    }
+    if (parameter.in === 'path' && parameter.name === 'id') return first?.slug;
+    // A cursor that continues after the first record: "page two".
+    if (parameter.in === 'query' && parameter.name === 'cursor' && first) return encodeCursor(stableId(first.id));
+    return undefined;
+  }
+}
+
+/** Names of the example components; the same value proposed twice is stored once, under the first name it got. */
+class ExampleComponents {
+  readonly examples: Record<string, { summary?: string; value: unknown }> = {};
+  private readonly nameOfValue = new Map<string, string>();
+
+  /**
+   * A reference to `value` under the first of `names` not taken by another value. A scope keeps apart equal
+   * values that name different things (a meeting whose slug is also an article's).
+   */
+  ref(names: string[], value: unknown, { summary, scope = '' }: { summary?: string; scope?: string } = {}): Json {
+    const key = `${scope} ${JSON.stringify(value)}`;
+    let name = this.nameOfValue.get(key);
+    if (!name) {
+      name = names.find((candidate) => !(candidate in this.examples)) ?? `${names.at(-1)}_${this.nameOfValue.size}`;
+      this.examples[name] = summary ? { summary, value } : { value };
+      this.nameOfValue.set(key, name);
+    }
+    return { $ref: `${exampleRef}${name}` };
+  }
+}
+
+/** Format suffix of an example's name: none for JSON, the format's name (`jsonld`, `ninjs`) otherwise. */
+const formatSuffix = (mediaType: string) => {
+  const format = formats.find((f) => f.mediaType === mediaType);
+  return format ? `_${format.name}` : '';
+};
+
+/** One problem example per code, referenced by every response whose status can carry that code. */
+function problemExampleRefs(components: ExampleComponents, status: number): Json {
+  const codes = (Object.keys(problemCodes) as ProblemCode[]).filter((code) => problemCodes[code].status === status);
+  return Object.fromEntries(
+    codes.map((code) => {
+      const { instance, detail, errors } = problemDetails[code];
+      return [code, components.ref([`problem_${code}`], { ...problem(code, detail, errors), instance }, { summary: problemCodes[code].title })];
+    }),
+  );
+}
+
+function attachOperationExamples(builder: ExampleBuilder, components: ExampleComponents, path: string, operation: Json, stableId: (raw: string) => string) {
+  const kind = kindOfPath(path) ?? 'meta';
+  const names = (base: string | undefined, suffix = '') => [
+    ...(base ? [`${base}${suffix}`, `${base}_${kind}${suffix}`] : []),
+    `${operation.operationId}${suffix}`,
+  ];
+  for (const parameter of (operation.parameters ?? []) as Json[]) {
+    const example = builder.parameter(path, parameter, stableId);
+    if (example === undefined) continue;
+    // The seeded value replaces the schema's generic example: one example, which names a real record.
+    delete parameter.schema?.example;
+    parameter.examples = { seed: components.ref([`${parameter.name}_${kind}`], example, { scope: kind }) };
+  }
+  const body = operation.requestBody?.content?.[jsonMediaType];
+  if (body) body.examples = { seed: components.ref(names(refName(body.schema), '_body'), builder.requestBody(path, body.schema), { scope: kind }) };
+  for (const [status, response] of Object.entries((operation.responses ?? {}) as Record<string, Json>)) {
+    if (!response.content) continue;
+    // A fresh media type object each: the HTTP semantics share one content object between statuses.
+    response.content = Object.fromEntries(
+      Object.entries<Json>(response.content).map(([mediaType, content]) => {
+        if (mediaType === problemMediaType) return [mediaType, { ...content, examples: problemExampleRefs(components, Number(status)) }];
+        // Other formats map the JSON body, so their example comes from the JSON schema's records.
+        const jsonSchema = response.content[jsonMediaType]?.schema ?? content.schema;
+        const value = builder.success(path, mediaType, jsonSchema);
+        if (value === undefined) return [mediaType, content];
+        return [mediaType, { ...content, examples: { seed: components.ref(names(refName(jsonSchema), formatSuffix(mediaType)), value, { scope: kind }) } }];
+      }),
+    );
+  }
+}
+
+/**
+ * Gives every parameter, request body and response of the document an example drawn from the seed: the
+ * records the source document yields, each format's mapping of them, and the problems each status can carry.
+ * Each distinct example is written once, under components/examples, and referenced.
+ */
+export function attachExamples(document: Json): Json {
+  const { database, repositories, records } = seededRecords();
+  try {
+    const stable = stabiliser(records);
+    const builder = new ExampleBuilder(document, records, repositories, createSearch(database.db));
+    const components = new ExampleComponents();
+    const paths = structuredClone(document.paths) as Json;
+    for (const { path, operation } of operations({ paths })) attachOperationExamples(builder, components, path, operation, stable.id);
+    return { ...document, paths, components: { ...document.components, examples: stable.apply(components.examples) } };
+  } finally {
+    database.close();
+  }
+}

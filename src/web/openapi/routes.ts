@@ -1,0 +1,66 @@
+import type { SwaggerOptions } from '@fastify/swagger';
+import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import { documentHttpSemantics } from './semantics.js';
+import { declarePublicReads, type Json, plainSchemaNames, pruneUnusedSchemas } from './tidy.js';
+
+const apiDescription = `khabar (خبر, "news item") serves structured news content — articles, people,
+organisations and meetings, and the relations between them — as JSON. Reads are public; writes need a bearer token.
+Every error is an RFC 9457 problem document (\`application/problem+json\`) with a stable \`code\`.
+
+Every GET also answers in news standards, by content negotiation (\`Accept\`) or \`?format=\`: schema.org JSON-LD
+(\`application/ld+json\`) for every record, and IPTC ninjs 2.2 (\`application/vnd.iptc.ninjs+json\`) for articles.
+An \`Accept\` header that allows none of what a route offers gets 406 \`not_acceptable\`, listing what is offered.`;
+
+const tags = [
+  { name: 'articles', description: 'News reports: title, body blocks, and what they are about' },
+  { name: 'people', description: 'People named in the news, with their affiliations' },
+  { name: 'organisations', description: 'Ministries, agencies, governments and committees' },
+  { name: 'meetings', description: 'Meetings with their host, participants, topics and outcomes' },
+  { name: 'search', description: 'Arabic-aware full-text search across all resources' },
+  { name: 'meta', description: 'Health and the API contract' },
+];
+
+type Parameter = { schema?: Record<string, unknown> } & Record<string, unknown>;
+type Document = ReturnType<typeof jsonSchemaTransformObject>;
+
+/**
+ * zod can only carry a parameter's serialisation (`style: deepObject` for `filter[field][op]`) inside its
+ * schema; OpenAPI wants it on the parameter itself.
+ */
+function liftParameterStyles(document: Document): Document {
+  const paths = (document as { paths?: Record<string, Record<string, { parameters?: Parameter[] }>> }).paths ?? {};
+  for (const operation of Object.values(paths).flatMap((item) => Object.values(item))) {
+    for (const parameter of operation.parameters ?? []) {
+      for (const key of ['style', 'explode']) {
+        if (parameter.schema && key in parameter.schema) {
+          parameter[key] = parameter.schema[key];
+          delete parameter.schema[key];
+        }
+      }
+    }
+  }
+  return document;
+}
+
+type TransformObjectInput = Parameters<typeof jsonSchemaTransformObject>[0];
+
+/** The document as zod describes it, with the HTTP semantics every route shares, tidied for linters and readers: only used schemas, explicit security. */
+const transformObject = (input: TransformObjectInput) =>
+  declarePublicReads(plainSchemaNames(pruneUnusedSchemas(documentHttpSemantics(liftParameterStyles(jsonSchemaTransformObject(input)) as Json))));
+
+/** @fastify/swagger in dynamic mode: the OpenAPI 3.1 document as the routes' zod schemas describe it (used by `npm run openapi`). */
+export function documentFromRoutes(publicUrl: string): SwaggerOptions {
+  return {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'khabar', version: '1.0.0', description: apiDescription, license: { name: 'MIT', identifier: 'MIT' } },
+      servers: [{ url: publicUrl, description: 'this server (PUBLIC_URL)' }],
+      tags,
+      components: {
+        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'A token from API_TOKENS' } },
+      },
+    },
+    transform: jsonSchemaTransform,
+    transformObject,
+  };
+}

@@ -1,0 +1,107 @@
+import type { Json } from './tidy.js';
+import { problemCodes } from '../http/problem.js';
+import { rateLimitHeaders } from '../http/rate-limit.js';
+
+/**
+ * Adds what the HTTP plugins do to every operation of the generated OpenAPI document: request headers as
+ * parameters, response headers, and the 304 / 412 / 428 / 429 responses. Done once here, from the method and
+ * path, so routes (including ones added later) are documented the way the plugins treat them.
+ */
+
+const header = (description: string, schema: Json = { type: 'string' }) => ({ description, schema });
+const headerParameter = (name: string, description: string, example: string, schema: Json = { type: 'string' }) => ({
+  in: 'header',
+  name,
+  required: false,
+  description,
+  schema,
+  example,
+});
+const ref = (kind: 'headers' | 'parameters', name: string) => ({ $ref: `#/components/${kind}/${name}` });
+
+const headers: Json = {
+  ETag: header('Strong entity tag of the representation (a compressed one ends in .br or .gzip); send it back in If-None-Match (reads) or If-Match (writes)', { type: 'string', example: '"JQBRFk_Bv6tN5HocJuZ-PReZ_TS"' }),
+  'Last-Modified': header(
+    'On a write: the written record\'s updated_at, an HTTP date. Reads carry none (a representation also changes when what it embeds or lists changes, which no date of the record follows): their ETag is the validator',
+  ),
+  'Cache-Control': header('`public, max-age=…, stale-while-revalidate=…` for anonymous reads; `private, no-store` when an Authorization header was sent'),
+  Location: header('URL of the created record'),
+  Link: header('RFC 8288 links, such as the next page (`rel="next"`)'),
+  'Idempotent-Replayed': header('`true` when this is the stored response to an earlier request with the same Idempotency-Key', { type: 'string', enum: ['true'] }),
+  'X-Request-Id': header('The request id (the one sent, when it was valid, else a generated one); every log line of the request carries it'),
+  'Retry-After': header('Seconds to wait before trying again', { type: 'integer' }),
+  ...Object.fromEntries(
+    [
+      ['RateLimit-Limit', 'Requests allowed per window (reads per client address, writes per token)'],
+      ['RateLimit-Remaining', 'Requests left in the current window'],
+      ['RateLimit-Reset', 'Seconds until the window resets'],
+    ].map(([name, description]) => [name, header(description!, { type: 'integer' })]),
+  ),
+};
+
+const parameters: Json = {
+  IfNoneMatch: headerParameter('If-None-Match', 'ETags the client holds: 304 without a body when one is current', '"JQBRFk_Bv6tN5HocJuZ-PReZ_TS"'),
+  IfMatch: headerParameter('If-Match', 'The ETag of the record as the client last saw it: 412 when the record has changed since. Required (428) when the server runs with REQUIRE_IF_MATCH=true', '"JQBRFk_Bv6tN5HocJuZ-PReZ_TS"'),
+  IdempotencyKey: headerParameter('Idempotency-Key', 'A unique key for this create: a retry with the same key and body gets the first response again (marked Idempotent-Replayed) instead of a second record; the same key with another body gets 422. Keys are kept 24 hours, per token', 'create-article-7f3a2c', { type: 'string', minLength: 1, maxLength: 255 }),
+  RequestId: headerParameter('X-Request-Id', 'A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated', 'checkout-7f3a', { type: 'string', maxLength: 128, pattern: '^[A-Za-z0-9\\-_.:+/=]{1,128}$' }),
+};
+
+const problemContent = { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } };
+const titleOf = (status: number) => Object.values(problemCodes).filter((code) => code.status === status).map((code) => code.title).join('; ');
+const problemResponse = (status: number, extraHeaders: string[] = []) => ({
+  description: titleOf(status),
+  headers: Object.fromEntries(['X-Request-Id', ...extraHeaders].map((name) => [name, ref('headers', name)])),
+  content: problemContent,
+});
+
+const exempt = new Set(['/health']);
+const methods = ['get', 'post', 'put', 'patch', 'delete'];
+
+function isList(document: Json, response: Json | undefined): boolean {
+  const target: string | undefined = response?.content?.['application/json']?.schema?.$ref;
+  const name = target?.split('/').at(-1);
+  return name !== undefined && document.components?.schemas?.[name]?.properties?.links !== undefined;
+}
+
+function addHeaders(response: Json, names: string[]) {
+  response.headers = { ...response.headers, ...Object.fromEntries(names.map((name) => [name, ref('headers', name)])) };
+}
+
+function describeOperation(document: Json, path: string, method: string, operation: Json) {
+  const limited = !exempt.has(path);
+  const read = method === 'get';
+  const requestParameters = ['RequestId'];
+  const success = ['X-Request-Id', ...(limited ? rateLimitHeaders : [])];
+  if (read && limited) {
+    requestParameters.push('IfNoneMatch');
+    success.push('ETag', 'Cache-Control', ...(isList(document, operation.responses['200']) ? ['Link'] : []));
+    operation.responses['304'] = { description: 'Not modified: the copy the client holds is current', headers: Object.fromEntries(['ETag', 'Cache-Control', 'X-Request-Id'].map((name) => [name, ref('headers', name)])) };
+  }
+  if (method === 'post') {
+    requestParameters.push('IdempotencyKey');
+    success.push('Location', 'ETag', 'Last-Modified', 'Idempotent-Replayed');
+    operation.responses['409'] ??= problemResponse(409);
+    operation.responses['422'] ??= problemResponse(422);
+  }
+  if (method === 'put' || method === 'patch' || method === 'delete') {
+    requestParameters.push('IfMatch');
+    if (method !== 'delete') success.push('ETag', 'Last-Modified');
+    operation.responses['412'] = problemResponse(412, ['ETag']);
+    operation.responses['428'] = problemResponse(428);
+  }
+  if (limited) operation.responses['429'] = problemResponse(429, ['Retry-After', ...rateLimitHeaders]);
+  operation.parameters = [...(operation.parameters ?? []), ...requestParameters.map((name) => ref('parameters', name))];
+  for (const [status, response] of Object.entries(operation.responses as Record<string, Json>)) {
+    if (status.startsWith('2')) addHeaders(response, success);
+    else if (!response.headers) addHeaders(response, ['X-Request-Id']);
+  }
+}
+
+export function documentHttpSemantics<T>(generated: T): T {
+  const document = generated as Json;
+  document.components = { ...document.components, headers, parameters };
+  for (const [path, item] of Object.entries(document.paths ?? {}) as [string, Json][]) {
+    for (const method of methods) if (item[method]) describeOperation(document, path, method, item[method]);
+  }
+  return generated;
+}

@@ -1,0 +1,35 @@
+import type { Repositories, ResourceKind } from '../../core/resources/index.js';
+
+export type Kind = ResourceKind;
+type RecordOf<K extends Kind> = NonNullable<ReturnType<Repositories[K]['find']>>;
+
+/** What a mapper may ask while it turns a record into another representation. */
+export interface MapContext {
+  /** PUBLIC_URL: links in the mapped body are absolute. */
+  origin: string;
+  /** The absolute URL of a record: the identifier the news standards want. */
+  url(kind: Kind, id: string): string;
+  /** A record the mapped one refers to, or null when it is gone. */
+  find<K extends Kind>(kind: K, id: string): RecordOf<K> | null;
+}
+
+/** A context for one response: each referenced record is read once, however often a page refers to it. */
+export function mapContext(origin: string, repositories: Repositories): MapContext {
+  const cache = new Map<string, unknown>();
+  return {
+    origin,
+    url: (kind, id) => `${origin}/v1/${kind}/${id}`,
+    find<K extends Kind>(kind: K, id: string) {
+      const key = `${kind}/${id}`;
+      if (!cache.has(key)) cache.set(key, repositories[kind].find(id));
+      return cache.get(key) as RecordOf<K> | null;
+    },
+  };
+}
+
+/** The object without its null and undefined properties and empty lists: the standards leave absent what is unknown. */
+export function compact<T extends Record<string, unknown>>(object: T): Partial<T> {
+  return Object.fromEntries(
+    Object.entries(object).filter(([, value]) => value !== null && value !== undefined && !(Array.isArray(value) && value.length === 0)),
+  ) as Partial<T>;
+}

@@ -1,0 +1,91 @@
+import type { FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { fieldErrors, KhabarError } from '../../../core/errors.js';
+import { mention } from '../../../core/facts/schemas.js';
+import { bearerSecurity } from '../../http/auth.js';
+import { problemResponses } from '../../http/problem.js';
+import { jsonResponse } from '../../http/responses.js';
+import { parseSourceDocument, slugify } from '../../../core/resources/articles/source-document.js';
+import type { Repositories } from '../../../core/resources/index.js';
+import { languageTag } from '../../../core/resources/shared/fields.js';
+import { article, articleInput } from '../../../core/resources/articles/schemas.js';
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const slugMaxLength = 180;
+
+/** The body as text: only UTF-8 is accepted, and bytes that are not valid UTF-8 are refused, not replaced. */
+function decodeUtf8(request: FastifyRequest, bytes: Buffer): string {
+  const charset = /;\s*charset="?([^";\s]+)/i.exec(request.headers['content-type'] ?? '')?.[1]?.toLowerCase();
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+    throw new KhabarError('unsupported_media_type', `charset ${charset} is not supported: send UTF-8`);
+  }
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new KhabarError('malformed_body', 'the text is not valid UTF-8');
+  }
+}
+
+const importQuery = z.strictObject({
+  language: languageTag.default('ar').meta({ description: 'BCP 47 language of the report', example: 'ar' }),
+});
+
+const importResponse = z
+  .object({ data: article, mentions: z.array(mention) })
+  .meta({ id: 'ArticleImportResponse', description: 'The created article and the mentions entity linking found in it' });
+
+/** POST /v1/articles/import: a report in plain text becomes an article, parsed as the seed parses its source. */
+export const articleImportRoutes =
+  (repositories: Repositories): FastifyPluginAsyncZod =>
+  async (app) => {
+    const { articles, mentions } = repositories;
+
+    /** The title's slug, with -2, -3… when another article has it. */
+    function freeSlug(title: string): string {
+      const base = slugify(title).slice(0, slugMaxLength).replace(/-+$/, '') || 'article';
+      let slug = base;
+      for (let n = 2; articles.find(slug) !== null; n++) slug = `${base}-${n}`;
+      return slug;
+    }
+
+    // This plugin's routes read plain text only: any other content type gets 415.
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser('text/plain', { parseAs: 'buffer' }, (request, bytes, done) => {
+      try {
+        done(null, decodeUtf8(request, bytes as Buffer));
+      } catch (error) {
+        done(error as Error, undefined);
+      }
+    });
+
+    app.post('/v1/articles/import', {
+      schema: {
+        tags: ['articles'],
+        operationId: 'import_article',
+        summary: 'Import a plain-text report as an article',
+        description:
+          'The body is a report in plain text (UTF-8), in the form of the seed document: the first line is the title, short lines without sentence-final punctuation are headings, every other line is a paragraph. The slug comes from the title (with -2, -3… when taken). Entity linking runs on the new article; the response holds the article and its mentions.',
+        security: bearerSecurity,
+        consumes: ['text/plain'],
+        querystring: importQuery,
+        body: z.string().max(100 * 1024 * 1024).meta({ description: 'the report as plain text (also bounded by BODY_LIMIT)', example: 'عنوان الخبر\nنص الفقرة الأولى.' }),
+        response: { 201: jsonResponse('The created article and its mentions', importResponse), ...problemResponses(400, 401, 413, 415) },
+      },
+      handler: async (request, reply) => {
+        const report = parseSourceDocument(request.body);
+        // The free slug is chosen in the same step of the group commit as the write that takes it.
+        const created = await app.database.writes.run(() => {
+          const input = articleInput.safeParse({ slug: freeSlug(report.title), title: report.title, language: request.query.language, body: report.body });
+          if (!input.success) {
+            const errors = fieldErrors(input.error.issues, 'body');
+            throw new KhabarError('validation_failed', `the report cannot be an article: ${errors[0]!.path} ${errors[0]!.message}`, errors);
+          }
+          const record = articles.create(input.data, { writer: request.writer! });
+          return { data: record, mentions: mentions.list(record.id) };
+        });
+        reply.code(201).header('Location', `/v1/articles/${created.data.id}`);
+        return created;
+      },
+    });
+  };

@@ -1,0 +1,16 @@
+import type { Repositories } from '../../../core/resources/index.js';
+import { resourceRoutes } from '../shared/routes.js';
+import { meetingList } from '../../../core/resources/meetings/list.js';
+import { meeting, meetingInput, meetingPatch } from '../../../core/resources/meetings/schemas.js';
+
+export const meetingRoutes = (repositories: Repositories) =>
+  resourceRoutes({
+    path: 'meetings',
+    name: 'Meeting',
+    noun: 'meeting',
+    record: meeting,
+    input: meetingInput,
+    patch: meetingPatch,
+    list: meetingList,
+    repository: repositories.meetings,
+  });

@@ -1,0 +1,165 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { fieldErrors, KhabarError } from '../../../core/errors.js';
+import { bearerSecurity } from '../../http/auth.js';
+import { jsonMediaType, patchMediaTypes } from '../../http/media-types.js';
+import { mergePatch } from '../../http/merge-patch.js';
+import { writeCondition } from '../../http/preconditions.js';
+import { problemResponses } from '../../http/problem.js';
+import { jsonResponse } from '../../http/responses.js';
+import { listEndpoint } from '../../list/endpoint.js';
+import type { ListSpec } from '../../../core/list/spec.js';
+import { catalog } from '../catalog.js';
+import type { Repository } from '../../../core/resources/shared/repository.js';
+import { dataEnvelope } from '../../../core/resources/shared/schemas.js';
+
+export interface ResourceDefinition<Rec, Input> {
+  /** URL segment and OpenAPI tag: `articles`. */
+  path: string;
+  /** Schema name: `Article`. */
+  name: string;
+  noun: string;
+  record: z.ZodType<Rec>;
+  input: z.ZodType<Input>;
+  patch: z.ZodType;
+  repository: Repository<Rec, Input>;
+  /** Sort keys, filters and includes its lists allow. */
+  list: ListSpec;
+}
+
+export const params = z.strictObject({
+  id: z.string().min(1).max(200).meta({ description: 'record id or slug', example: 'علي-العدواني' }),
+});
+
+/** The five CRUD operations of a resource, the same for all four. */
+export function resourceRoutes<Rec extends { id: string; version: number }, Input>(def: ResourceDefinition<Rec, Input>): FastifyPluginAsyncZod {
+  const { path, name, noun, repository } = def;
+  const single = dataEnvelope(name, def.record);
+  const tags = [path];
+  const throwNotFound = (id: string): never => {
+    throw new KhabarError('not_found', `no ${noun} with id or slug ${id}`);
+  };
+  const writeErrors = problemResponses(400, 401, 409, 413, 415, 422);
+  const stored = (id: string) => () => repository.find(id) ?? throwNotFound(id);
+  const listing = listEndpoint(name, def.record as unknown as z.ZodObject, def.list, catalog);
+
+  return async (app) => {
+    const handlers = listing.handlers(app.database.db, repository, app.repositories);
+    const { writes } = app.database;
+    app.get(`/v1/${path}`, {
+      schema: {
+        tags,
+        operationId: `list_${path}`,
+        summary: `List ${path}`,
+        description:
+          'Newest first unless `sort` says otherwise, in keyset pages of `limit`: follow `links.next` (also the `Link: rel="next"` header) ' +
+          'until it is null. `filter`, `sort`, `fields` and `include` make up the list query language (see the README).',
+        querystring: listing.listQuery,
+        response: { 200: jsonResponse(`A page of ${path}`, listing.listResponse), ...problemResponses(400) },
+      },
+      handler: (request, reply) => handlers.list(request, reply) as never,
+    });
+
+    app.get(`/v1/${path}/:id`, {
+      schema: {
+        tags,
+        operationId: `get_${noun}`,
+        summary: `Get one ${noun}`,
+        description: 'By id or slug; `fields` and `include` as on the list.',
+        params,
+        querystring: listing.getQuery,
+        response: { 200: jsonResponse(`The ${noun}`, listing.getResponse), ...problemResponses(400, 404) },
+      },
+      handler: (request) => handlers.one(repository.find(request.params.id) ?? throwNotFound(request.params.id), request) as never,
+    });
+
+    app.post(`/v1/${path}`, {
+      schema: {
+        tags,
+        operationId: `create_${noun}`,
+        summary: `Create a ${noun}`,
+        description: `The ${noun} gets a new id; the \`Location\` header is its URL. References to other records must exist.`,
+        security: bearerSecurity,
+        consumes: [jsonMediaType],
+        body: def.input,
+        response: { 201: jsonResponse(`The created ${noun}`, single), ...writeErrors },
+      },
+      handler: async (request, reply) => {
+        const record = await writes.run(() => repository.create(request.body as Input, { writer: request.writer! }));
+        reply.code(201).header('Location', `/v1/${path}/${record.id}`);
+        return { data: record };
+      },
+    });
+
+    app.put(`/v1/${path}/:id`, {
+      schema: {
+        tags,
+        operationId: `replace_${noun}`,
+        summary: `Replace a ${noun}`,
+        description: 'The body is the whole record: a left-out nullable field becomes null and a left-out list becomes empty.',
+        security: bearerSecurity,
+        consumes: [jsonMediaType],
+        params,
+        body: def.input,
+        response: { 200: jsonResponse(`The ${noun} as stored`, single), ...writeErrors, ...problemResponses(404) },
+      },
+      handler: async (request, reply) => {
+        const { id } = request.params;
+        const record = await writes.run(() => {
+          const guard = writeCondition(request, reply, stored(id));
+          return repository.replace(id, request.body as Input, { writer: request.writer! }, guard) ?? throwNotFound(id);
+        });
+        return { data: record };
+      },
+    });
+
+    app.patch(`/v1/${path}/:id`, {
+      schema: {
+        tags,
+        operationId: `update_${noun}`,
+        summary: `Update part of a ${noun}`,
+        description: 'JSON merge patch (RFC 7396): the fields given replace the stored ones; `null` clears a nullable field.',
+        security: bearerSecurity,
+        consumes: patchMediaTypes,
+        params,
+        body: def.patch,
+        response: { 200: jsonResponse(`The ${noun} as stored`, single), ...writeErrors, ...problemResponses(404) },
+      },
+      handler: async (request, reply) => {
+        // Read, merge and write in one step of the group commit, so no other write comes in between.
+        const record = await writes.run(() => {
+          const current = stored(request.params.id)();
+          const guard = writeCondition(request, reply, () => current);
+          const { id, created_at, updated_at, ...fields } = current as Record<string, unknown>;
+          const merged = def.input.safeParse(mergePatch(fields, request.body));
+          if (!merged.success) {
+            const errors = fieldErrors(merged.error.issues, 'body');
+            throw new KhabarError('validation_failed', `the patched ${noun} is not valid: ${errors[0]!.path}`, errors);
+          }
+          return repository.replace(id as string, merged.data, { writer: request.writer! }, guard) ?? throwNotFound(request.params.id);
+        });
+        return { data: record };
+      },
+    });
+
+    app.delete(`/v1/${path}/:id`, {
+      schema: {
+        tags,
+        operationId: `delete_${noun}`,
+        summary: `Delete a ${noun}`,
+        description: 'Links to the record go with it; a record others depend on structurally is refused with 409 `in_use`.',
+        security: bearerSecurity,
+        params,
+        response: { 204: z.null().meta({ description: 'Deleted' }), ...problemResponses(400, 401, 404, 409, 413, 415) },
+      },
+      handler: async (request, reply) => {
+        const { id } = request.params;
+        await writes.run(() => {
+          const guard = writeCondition(request, reply, stored(id));
+          if (!repository.remove(id, { writer: request.writer! }, guard)) throwNotFound(id);
+        });
+        return reply.code(204).send(null);
+      },
+    });
+  };
+}
