@@ -10,10 +10,11 @@ import { parse } from 'yaml';
 // backup.test.ts).
 t.setTimeout(120_000);
 
-const cli = (name: string) => new URL(`../../dist/cli/${name}.js`, import.meta.url).pathname;
+/** A compiled command line program, by its path under dist/ without the extension. */
+const cli = (path: string) => new URL(`../../dist/${path}.js`, import.meta.url).pathname;
 
-function run(name: string, args: string[], env: Record<string, string> = {}) {
-  const result = spawnSync(process.execPath, [cli(name), ...args], { env: { ...process.env, LOG_LEVEL: 'silent', ...env }, encoding: 'utf8', timeout: 60_000 });
+function run(program: string, args: string[], env: Record<string, string> = {}) {
+  const result = spawnSync(process.execPath, [cli(program), ...args], { env: { ...process.env, LOG_LEVEL: 'silent', ...env }, encoding: 'utf8', timeout: 60_000 });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -29,7 +30,7 @@ const resourceTables = ['articles', 'people', 'organisations', 'meetings'];
 t.test('npm run seed loads the source document once, however often it runs', async (t) => {
   const file = tempFile(t, 'khabar.db');
   const env = { DATABASE_URL: `file:${file}` };
-  const first = run('seed', [], env);
+  const first = run('core/cli/seed', [], env);
   t.equal(first.status, 0, first.stderr);
   t.match(first.stdout, /^seeded: article العدواني-بحث-مع-وفد-من-الداخلية-السعودية-تعزيز\n$/);
   const db = new Sqlite(file, { readonly: true });
@@ -38,10 +39,10 @@ t.test('npm run seed loads the source document once, however often it runs', asy
   const once = counts();
   t.equal(once[0], 1, 'the one article of the report');
   t.ok(once.every((n) => n > 0), 'and the people, organisations and meeting it names');
-  t.equal(run('seed', [], env).status, 0, 'a second run succeeds');
+  t.equal(run('core/cli/seed', [], env).status, 0, 'a second run succeeds');
   t.same(counts(), once, 'and leaves one copy');
 
-  const broken = run('seed', [], { DATABASE_URL: 'postgres://localhost/khabar' });
+  const broken = run('core/cli/seed', [], { DATABASE_URL: 'postgres://localhost/khabar' });
   t.equal(broken.status, 1);
   t.match(broken.stderr, /^khabar seed: invalid DATABASE_URL/);
 });
@@ -49,7 +50,7 @@ t.test('npm run seed loads the source document once, however often it runs', asy
 t.test('npm run search:reindex rebuilds emptied search and substring indices', async (t) => {
   const file = tempFile(t, 'khabar.db');
   const env = { DATABASE_URL: `file:${file}` };
-  t.equal(run('seed', [], env).status, 0);
+  t.equal(run('core/cli/seed', [], env).status, 0);
   const db = new Sqlite(file);
   t.teardown(() => db.close());
   const found = () => ({
@@ -60,21 +61,21 @@ t.test('npm run search:reindex rebuilds emptied search and substring indices', a
   db.exec("delete from search_documents; insert into search_index (search_index) values ('delete-all'); insert into substring_index (substring_index) values ('delete-all')");
   t.same(found(), { words: 0, trigrams: 0 }, 'the indices are empty');
 
-  const rebuilt = run('search-reindex', [], env);
+  const rebuilt = run('core/cli/search-reindex', [], env);
   t.equal(rebuilt.status, 0, rebuilt.stderr);
   const expected = resourceTables.map((table) => `${countRows(db, table)} ${table}`).join(', ');
   t.equal(rebuilt.stdout, `search index rebuilt: ${expected}\n`, 'it names how many records of each kind it indexed');
   t.equal(countRows(db, 'search_documents'), resourceTables.reduce((sum, table) => sum + countRows(db, table), 0), 'every record has an entry');
   t.ok(found().words > 0 && found().trigrams > 0, 'and the seeded names are found again');
 
-  const broken = run('search-reindex', [], { DATABASE_URL: 'postgres://localhost/khabar' });
+  const broken = run('core/cli/search-reindex', [], { DATABASE_URL: 'postgres://localhost/khabar' });
   t.equal(broken.status, 1);
   t.match(broken.stderr, /^khabar search:reindex: invalid DATABASE_URL/);
 });
 
 t.test('npm run openapi writes the document the server serves', async (t) => {
   const file = tempFile(t, 'openapi.yaml');
-  const written = run('openapi', [file]);
+  const written = run('web/cli/openapi', [file]);
   t.equal(written.status, 0, written.stderr);
   t.equal(written.stdout, `wrote ${file}\n`);
   // openapi.yaml is compared with the served document in test/http/openapi.test.ts.
@@ -84,7 +85,7 @@ t.test('npm run openapi writes the document the server serves', async (t) => {
 t.test('npm run seed:synthetic loads the sizes asked for into an empty database, and only there', async (t) => {
   const file = tempFile(t, 'synthetic.db');
   const env = { DATABASE_URL: `file:${file}` };
-  const loaded = run('seed-synthetic', ['--articles', '30', '--people', '12', '--organisations', '5', '--meetings', '7', '--seed', '3'], env);
+  const loaded = run('core/cli/seed-synthetic', ['--articles', '30', '--people', '12', '--organisations', '5', '--meetings', '7', '--seed', '3'], env);
   t.equal(loaded.status, 0, loaded.stderr);
   t.match(loaded.stdout, /^synthetic data \(seed 3\) in [\d.]+ s: .*; post-load steps: /);
   const db = new Sqlite(file, { readonly: true });
@@ -92,11 +93,11 @@ t.test('npm run seed:synthetic loads the sizes asked for into an empty database,
   t.same(resourceTables.map((table) => countRows(db, table)), [30, 12, 5, 7], 'as many records of each kind as asked');
   t.equal(countRows(db, 'search_documents'), 54, 'and all of them indexed');
 
-  const again = run('seed-synthetic', ['--articles', '1'], env);
+  const again = run('core/cli/seed-synthetic', ['--articles', '1'], env);
   t.equal(again.status, 1, 'a database with records is refused');
   t.match(again.stderr, /^khabar seed:synthetic: the database already has records/);
   t.equal(countRows(db, 'articles'), 30, 'and left as it was');
-  const bad = run('seed-synthetic', ['--articles', '2.5'], { DATABASE_URL: `file:${tempFile(t, 'other.db')}` });
+  const bad = run('core/cli/seed-synthetic', ['--articles', '2.5'], { DATABASE_URL: `file:${tempFile(t, 'other.db')}` });
   t.equal(bad.status, 1);
   t.match(bad.stderr, /^khabar seed:synthetic: --articles must be a whole number, not 2.5/);
 });

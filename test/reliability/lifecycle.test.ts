@@ -12,6 +12,7 @@ import { processToken, serverScript, startServer } from '../server-process.js';
 t.setTimeout(120_000);
 
 const backupScript = new URL('../../dist/core/cli/backup.js', import.meta.url).pathname;
+const seedScript = new URL('../../dist/core/cli/seed.js', import.meta.url).pathname;
 const authorised = { authorization: `Bearer ${processToken}`, 'content-type': 'application/json' };
 
 function tempDir(t: Test) {
@@ -107,13 +108,13 @@ t.test('bad storage stops start-up with one line and exit 1, never a half-starte
   const corrupt = join(dir, 'corrupt.db');
   writeFileSync(corrupt, Buffer.alloc(8192, 0x5a));
   const newer = join(dir, 'newer.db');
-  const seeded = spawnSync(process.execPath, [join(serverScript, '../cli/seed.js')], { env: { ...process.env, DATABASE_URL: `file:${newer}` }, encoding: 'utf8' });
+  const seeded = spawnSync(process.execPath, [seedScript], { env: { ...process.env, DATABASE_URL: `file:${newer}` }, encoding: 'utf8' });
   t.equal(seeded.status, 0, 'a database from this code');
   const db = new Sqlite(newer);
   db.prepare('insert into __drizzle_migrations (hash, created_at) values (?, ?)').run('f'.repeat(64), Date.parse('2099-01-01'));
   db.close();
   const damaged = join(dir, 'damaged.db');
-  spawnSync(process.execPath, [join(serverScript, '../cli/seed.js')], { env: { ...process.env, DATABASE_URL: `file:${damaged}` } });
+  spawnSync(process.execPath, [seedScript], { env: { ...process.env, DATABASE_URL: `file:${damaged}` } });
   const pages = new Sqlite(damaged);
   pages.pragma('wal_checkpoint(TRUNCATE)');
   pages.close();

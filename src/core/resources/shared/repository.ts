@@ -60,7 +60,7 @@ export interface WriteGuard {
 }
 
 export interface Repository<Rec, Input> {
-  /** A keyset page of the records a query selects (see src/list). */
+  /** A keyset page of the records a query selects (see src/core/list). */
   list(query: ListQuery): ListPage<Rec>;
   find(idOrSlug: string): Rec | null;
   /**
