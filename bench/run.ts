@@ -47,7 +47,7 @@ const khabarEnv = {
 /** The node flags `npm start` runs the server with: the server is measured as it is deployed. */
 function startFlags(): string[] {
   const { start } = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts;
-  const command = /\bnode((?:\s+--\S+)*)\s+dist\/server\.js/.exec(start);
+  const command = /\bnode((?:\s+--\S+)*)\s+dist\/web\/server\.js/.exec(start);
   if (!command) throw new Error(`npm start does not run node dist/web/server.js: ${start}`);
   return command[1]!.split(/\s+/).filter(Boolean);
 }
