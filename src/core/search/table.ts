@@ -2,8 +2,8 @@ import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
 /*
  * Query-builder handles for the search tables. They are created by the custom migrations
- * 0004_search_index.sql and 0008_substring_index.sql (drizzle-kit cannot express an FTS5 table), so they are deliberately not
- * exported from db/schema.ts: drizzle-kit must not try to create them a second time.
+ * 0004_search_index.sql and 0008_substring_index.sql (drizzle-kit cannot express an FTS5 table), so drizzle.config.ts
+ * deliberately does not list this file: drizzle-kit must not try to create them a second time.
  */
 
 /** Which record each row of the full-text index stands for. */
