@@ -18,8 +18,7 @@ db.pragma('busy_timeout = 5000');
 const byIdOrSlug = db.prepare('select * from articles where id = ? or slug = ? limit 1');
 const page = db.prepare('select * from articles where id < ? order by id desc limit ?');
 const count = db.prepare('select count(*) from articles').pluck();
-const links = (table: string) =>
-  db.prepare(`select article_id, subject_id from ${table} where article_id in (select value from json_each(?)) order by article_id, position`);
+const links = (table: string) => db.prepare(`select article_id, subject_id from ${table} where article_id in (select value from json_each(?)) order by article_id, position`);
 const subjects = [
   ['person_ids', links('article_people')],
   ['organisation_ids', links('article_organisations')],
@@ -44,8 +43,16 @@ function recordsById(statement: Sqlite.Statement, ids: unknown[], list: string):
 
 /** The hand-written version of include=people,organisations: one more query per included kind, embedded as khabar embeds. */
 function withIncluded(data: Row[]): Row[] {
-  const foundPeople = recordsById(peopleByIds, data.flatMap((a) => a.person_ids as string[]), 'affiliations');
-  const foundOrganisations = recordsById(organisationsByIds, data.flatMap((a) => a.organisation_ids as string[]), 'members');
+  const foundPeople = recordsById(
+    peopleByIds,
+    data.flatMap((a) => a.person_ids as string[]),
+    'affiliations',
+  );
+  const foundOrganisations = recordsById(
+    organisationsByIds,
+    data.flatMap((a) => a.organisation_ids as string[]),
+    'members',
+  );
   const pick = (found: Map<unknown, Row>, ids: unknown) => (ids as string[]).map((id) => found.get(id)).filter((record) => record !== undefined);
   return data.map((article) => ({ ...article, people: pick(foundPeople, article.person_ids), organisations: pick(foundOrganisations, article.organisation_ids) }));
 }
@@ -121,9 +128,21 @@ const create = db.transaction((input: Row) => {
     });
   }
   return {
-    id, slug: input.slug, version: 1, created_at: at, updated_at: at, title: input.title, language: input.language,
-    summary: input.summary ?? null, body, body_text: bodyText, source: input.source ?? null, published_at: input.published_at ?? null,
-    person_ids: lists[0][1], organisation_ids: lists[1][1], meeting_ids: lists[2][1],
+    id,
+    slug: input.slug,
+    version: 1,
+    created_at: at,
+    updated_at: at,
+    title: input.title,
+    language: input.language,
+    summary: input.summary ?? null,
+    body,
+    body_text: bodyText,
+    source: input.source ?? null,
+    published_at: input.published_at ?? null,
+    person_ids: lists[0][1],
+    organisation_ids: lists[1][1],
+    meeting_ids: lists[2][1],
   };
 });
 

@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 /** taskset from util-linux, when the machine has it and more than one core to pin to. */
@@ -42,7 +42,10 @@ export async function startServer(options: { name: string; args: string[]; env?:
   const url = `http://127.0.0.1:${port}`;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${name} exited at start: ${stderr}`);
-    const status = await fetch(url + options.readyPath).then((r) => r.arrayBuffer().then(() => r.status), () => 0);
+    const status = await fetch(url + options.readyPath).then(
+      (r) => r.arrayBuffer().then(() => r.status),
+      () => 0,
+    );
     if (status === 200) break;
     if (performance.now() - started > 60_000) child.kill();
     if (child.killed) throw new Error(`${name} did not answer 200 on ${options.readyPath}: ${stderr}`);

@@ -36,7 +36,7 @@ export function scenarioTable(rows: ScenarioRow[]): string[][] {
   const body = rows.map((row) => [
     row.name,
     row.sides.filter(Boolean).join(' / '),
-    row.a ? fixed(row.a.rps, 0) : row.note ?? 'not available',
+    row.a ? fixed(row.a.rps, 0) : (row.note ?? 'not available'),
     fixed(row.a?.p50, 3),
     fixed(row.a?.p99, 3),
     row.b ? fixed(row.b.rps, 0) : '–',
@@ -44,13 +44,16 @@ export function scenarioTable(rows: ScenarioRow[]): string[][] {
     fixed(row.b?.p99, 3),
     row.a && row.b ? fixed(row.a.rps / row.b.rps) : '–',
     row.sameBytes,
-    [row.a, row.b].filter(Boolean).map((s) => failed(s)).join(' / ') || '–',
+    [row.a, row.b]
+      .filter(Boolean)
+      .map((s) => failed(s))
+      .join(' / ') || '–',
   ]);
   return [header, ...body];
 }
 
 export function checkTable(checks: Check[]): string[][] {
-  const verdict = (check: Check) => (check.pass === null ? check.note ?? 'not available' : check.pass ? 'met' : 'MISSED');
+  const verdict = (check: Check) => (check.pass === null ? (check.note ?? 'not available') : check.pass ? 'met' : 'MISSED');
   return [['target', 'measured', 'goal', 'result'], ...checks.map((c) => [c.name, c.value === null ? '–' : `${fixed(c.value)} ${c.unit}`.trim(), c.target, verdict(c)])];
 }
 

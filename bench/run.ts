@@ -5,7 +5,7 @@
  * cores where taskset allows. Prints a table and writes docs/benchmarks.md. BENCH_QUICK=1 runs a tiny version
  * (the smoke test in npm test).
  */
-import { spawnSync, fork, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, fork, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -14,17 +14,15 @@ import Sqlite from 'better-sqlite3';
 import ts from 'typescript';
 import { openDatabase } from '../src/core/db/database.js';
 import { createRepositories } from '../src/core/resources/index.js';
-import type { Slice, SliceResult } from './load.js';
 import { freePort } from './free-port.js';
-import { canPin, peakRssMb, pin, startServer, type ServerProcess } from './processes.js';
-import { checkTable, machineLines, markdownTable, scenarioTable, textTable, type Check, type ScenarioRow, type Stats } from './report.js';
+import type { Slice, SliceResult } from './load.js';
+import { canPin, peakRssMb, pin, type ServerProcess, startServer } from './processes.js';
+import { type Check, checkTable, machineLines, markdownTable, type ScenarioRow, type Stats, scenarioTable, textTable } from './report.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const quick = process.env.BENCH_QUICK === '1';
 const env = (name: string, fallback: number) => (process.env[name] ? Number(process.env[name]) : fallback);
-const size = quick
-  ? { articles: 300, people: 60, organisations: 90, meetings: 40 }
-  : { articles: 100_000, people: 20_000, organisations: 2_000, meetings: 20_000 };
+const size = quick ? { articles: 300, people: 60, organisations: 90, meetings: 40 } : { articles: 100_000, people: 20_000, organisations: 2_000, meetings: 20_000 };
 const settings = {
   rounds: env('BENCH_ROUNDS', quick ? 1 : 3),
   slice: quick ? { amount: 100 } : { duration: env('BENCH_DURATION', 5) },
@@ -42,7 +40,13 @@ const settings = {
 const reportPath = process.env.BENCH_REPORT ?? (quick ? '' : join(root, 'docs', 'benchmarks.md'));
 const token = 'bench-token-0123456789abcdef';
 const khabarEnv = {
-  NODE_ENV: 'production', LOG_LEVEL: 'warn', SEED: 'never', RATE_LIMIT_MAX: '0', RATE_LIMIT_WRITE_MAX: '0', API_TOKENS: `bench:${token}`, HOST: '127.0.0.1',
+  NODE_ENV: 'production',
+  LOG_LEVEL: 'warn',
+  SEED: 'never',
+  RATE_LIMIT_MAX: '0',
+  RATE_LIMIT_WRITE_MAX: '0',
+  API_TOKENS: `bench:${token}`,
+  HOST: '127.0.0.1',
 };
 /** The node flags `npm start` runs the server with: the server is measured as it is deployed. */
 function startFlags(): string[] {
@@ -93,8 +97,15 @@ function sampleData(file: string): Sample {
   const pick = (table: string, n: number) => db.prepare(`select id from ${table} limit ?`).pluck().all(n) as string[];
   const article = db.prepare('select title, body, source from articles limit 1').get() as { title: string; body: string; source: string | null };
   const postBody = {
-    title: article.title, language: 'ar', summary: null, body: JSON.parse(article.body), source: article.source, published_at: null,
-    person_ids: pick('people', 2), organisation_ids: pick('organisations', 2), meeting_ids: pick('meetings', 1),
+    title: article.title,
+    language: 'ar',
+    summary: null,
+    body: JSON.parse(article.body),
+    source: article.source,
+    published_at: null,
+    person_ids: pick('people', 2),
+    organisation_ids: pick('organisations', 2),
+    meeting_ids: pick('meetings', 1),
   };
   db.close();
   return { articlePaths: ids.map((id) => `/v1/articles/${id}`), postBody };
@@ -131,13 +142,15 @@ async function compare(loader: Loader, sides: [Side, Side | null], connections: 
   for (let round = 0; round < settings.rounds; round++) {
     for (const [i, side] of present.entries()) results[i]!.push(await loader.run(side.server, { ...side.slice, connections, ...settings.slice }));
   }
-  const stats = results.map((slices): Stats => ({
-    rps: median(slices.map((s) => s.rps)),
-    p50: median(slices.map((s) => s.p50)),
-    p99: median(slices.map((s) => s.p99)),
-    non2xx: slices.reduce((n, s) => n + s.non2xx, 0),
-    errors: slices.reduce((n, s) => n + s.errors, 0),
-  }));
+  const stats = results.map(
+    (slices): Stats => ({
+      rps: median(slices.map((s) => s.rps)),
+      p50: median(slices.map((s) => s.p50)),
+      p99: median(slices.map((s) => s.p99)),
+      non2xx: slices.reduce((n, s) => n + s.non2xx, 0),
+      errors: slices.reduce((n, s) => n + s.errors, 0),
+    }),
+  );
   return [stats[0]!, stats[1] ?? null];
 }
 
@@ -196,7 +209,16 @@ async function main() {
     const readyPath = sample.articlePaths[0]!;
     const khabar = async (core: number | null, extra: Record<string, string> = {}) => {
       const port = await freePort();
-      return track(await startServer({ name: 'khabar', args: [...serverFlags, join(root, 'dist/web/server.js')], env: { ...khabarEnv, DATABASE_URL: `file:${file}`, PORT: String(port), ...extra }, port, core, readyPath }));
+      return track(
+        await startServer({
+          name: 'khabar',
+          args: [...serverFlags, join(root, 'dist/web/server.js')],
+          env: { ...khabarEnv, DATABASE_URL: `file:${file}`, PORT: String(port), ...extra },
+          port,
+          core,
+          readyPath,
+        }),
+      );
     };
 
     log('cold starts');
@@ -222,7 +244,14 @@ async function main() {
         return null;
       }
       log(name);
-      const [a, b] = await compare(loader, [{ server, slice }, { server: baseline, slice }], settings.connections);
+      const [a, b] = await compare(
+        loader,
+        [
+          { server, slice },
+          { server: baseline, slice },
+        ],
+        settings.connections,
+      );
       const bytes = options.sameBytes ?? (await sameBytes(server, baseline, slice.paths[0]!));
       rows.push({ name, sides: ['khabar', 'baseline'], a, b, sameBytes: bytes });
       return [a, b!] as const;
@@ -236,7 +265,14 @@ async function main() {
     const total = (JSON.parse((await request(server, '/v1/articles?limit=1')).text) as { meta: { total: number } }).meta.total;
     const deepPage = Math.min(settings.deepPage, Math.floor(total / settings.pageSize));
     const deepPath = await pageAt(server, (deepPage - 1) * settings.pageSize);
-    const [page1, deep] = await compare(loader, [{ server, slice: { method: 'GET', paths: [`/v1/articles?limit=${settings.pageSize}`] } }, { server, slice: { method: 'GET', paths: [deepPath] } }], 1);
+    const [page1, deep] = await compare(
+      loader,
+      [
+        { server, slice: { method: 'GET', paths: [`/v1/articles?limit=${settings.pageSize}`] } },
+        { server, slice: { method: 'GET', paths: [deepPath] } },
+      ],
+      1,
+    );
     rows.push({ name: `page 1 vs page ${deepPage} (1 connection)`, sides: ['page 1', `page ${deepPage}`], a: page1, b: deep, sameBytes: await sameBytes(server, baseline, deepPath) });
 
     const searchPaths = ['التعاون الأمني', 'الداخلية', 'تبادل الخبرات', 'مكافحة الإرهاب', 'الأحوال المدنية'].map((q) => `/v1/search?q=${encodeURIComponent(q)}`);
@@ -250,7 +286,13 @@ async function main() {
 
     const masked = (text: string) => text.replace(/"(id|created_at|updated_at|slug)":"[^"]*"/g, '"$1":""');
     const postSlice = { method: 'POST' as const, paths: ['/v1/articles'], headers: auth, body: sample.postBody };
-    const postBytes = await sameBytes(server, baseline, '/v1/articles', () => ({ method: 'POST', headers: auth, body: JSON.stringify({ ...sample.postBody, slug: `قياس-مقارنة-${Math.random().toString(36).slice(2)}` }) }), masked);
+    const postBytes = await sameBytes(
+      server,
+      baseline,
+      '/v1/articles',
+      () => ({ method: 'POST', headers: auth, body: JSON.stringify({ ...sample.postBody, slug: `قياس-مقارنة-${Math.random().toString(36).slice(2)}` }) }),
+      masked,
+    );
     const post = await pair('POST /v1/articles with relations', postSlice, { sameBytes: `${postBytes} (ids, times, slugs aside)` });
 
     const rss = { khabar: peakRssMb(server.child.pid!), baseline: peakRssMb(baseline.child.pid!) };
@@ -258,7 +300,14 @@ async function main() {
 
     log('1 vs 2 workers');
     const cluster = await khabar(null, { WORKERS: '2' });
-    const [one, two] = await compare(loader, [{ server, slice: { method: 'GET', paths: sample.articlePaths } }, { server: cluster, slice: { method: 'GET', paths: sample.articlePaths } }], settings.connections);
+    const [one, two] = await compare(
+      loader,
+      [
+        { server, slice: { method: 'GET', paths: sample.articlePaths } },
+        { server: cluster, slice: { method: 'GET', paths: sample.articlePaths } },
+      ],
+      settings.connections,
+    );
     rows.push({ name: 'get by id: 1 vs 2 workers', sides: ['1 worker', '2 workers'], a: one, b: two, sameBytes: '–' });
     await cluster.stop();
     await server.stop();
@@ -315,7 +364,9 @@ Produced by \`npm run bench\` (${new Date().toISOString().slice(0, 10)}). khabar
 ## Machine and versions
 
 ${machineLines().join('\n')}
-- Data: ${Object.entries(size).map(([k, n]) => `${n.toLocaleString('en')} ${k}`).join(', ')} (\`seed:synthetic --seed 42\`), database file ${r.dbMb.toFixed(0)} MB
+- Data: ${Object.entries(size)
+    .map(([k, n]) => `${n.toLocaleString('en')} ${k}`)
+    .join(', ')} (\`seed:synthetic --seed 42\`), database file ${r.dbMb.toFixed(0)} MB
 - Load: autocannon in its own process, ${settings.connections} connections (1 for the page-depth comparison), slices of ${slice},
   ${settings.rounds} interleaved rounds (A B A B …) after a warm-up of ${settings.warmup?.duration ?? 0} s per side, medians reported. Latencies are per response, in ms.
 - Pinning: ${canPin ? 'khabar on core 0, the baseline on core 1, the load generator on the other core of whichever is under load; the 2-worker server and its load share both cores' : 'taskset not available: nothing pinned'}.

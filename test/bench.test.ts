@@ -18,7 +18,19 @@ t.test('npm run bench in quick mode produces the table with every scenario and t
   t.equal(run.status, 0, run.stderr);
   const scenarios = ['get by id', 'list of 20', 'include=people,organisations', 'page 1 vs page', 'search', 'POST /v1/articles with relations', '1 vs 2 workers'];
   for (const scenario of scenarios) t.match(run.stdout, scenario);
-  const targets = ['req/s vs baseline', 'p99 vs baseline', 'vs two-query baseline', 'p50 latency', 'search p99', 'vs raw insert', 'peak RSS', 'cold start', 'WAL peak', 'seed:synthetic', '2 workers vs 1'];
+  const targets = [
+    'req/s vs baseline',
+    'p99 vs baseline',
+    'vs two-query baseline',
+    'p50 latency',
+    'search p99',
+    'vs raw insert',
+    'peak RSS',
+    'cold start',
+    'WAL peak',
+    'seed:synthetic',
+    '2 workers vs 1',
+  ];
   for (const target of targets) t.match(run.stdout, target);
   t.match(run.stdout, /get by id\s+khabar \/ baseline\s+\d+/, 'get by id measured');
   t.match(run.stdout, /list of 20\s+khabar \/ baseline\s+\d+.*\byes\s+0 \/ 0\s*$/m, 'the baseline list sends the same bytes, and every answer was a 2xx');

@@ -7,8 +7,7 @@ import t from 'tap';
 const script = new URL('../.ci/summary', import.meta.url).pathname;
 
 // The closing lines of real tap 21 runs (a coverage table is printed when coverage is not full).
-const table = (row: string) =>
-  ['----------|---------|----------|---------|---------|-------------------', 'File      | % Stmts | % Branch | % Funcs | % Lines | Uncovered Line #s ', row].join('\n');
+const table = (row: string) => ['----------|---------|----------|---------|---------|-------------------', 'File      | % Stmts | % Branch | % Funcs | % Lines | Uncovered Line #s ', row].join('\n');
 
 t.test('.ci/summary: one line with passes, failures and skips, and why tap failed', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'khabar-ci-'));
@@ -27,10 +26,10 @@ t.test('.ci/summary: one line with passes, failures and skips, and why tap faile
     { line: '2 passed, 0 failed, 0 skipped; coverage below threshold: branches 71.4% < 80%', status: 1 },
     'the thresholds of package.json: branches 80',
   );
-  t.same(
-    summarise(`${table('All files |      40 |      100 |      50 |      40 |                   ')}\n# { total: 2, pass: 2 }\n`, 1),
-    { line: '2 passed, 0 failed, 0 skipped; coverage below threshold: statements 40% < 90%, functions 50% < 90%, lines 40% < 90%', status: 1 },
-  );
+  t.same(summarise(`${table('All files |      40 |      100 |      50 |      40 |                   ')}\n# { total: 2, pass: 2 }\n`, 1), {
+    line: '2 passed, 0 failed, 0 skipped; coverage below threshold: statements 40% < 90%, functions 50% < 90%, lines 40% < 90%',
+    status: 1,
+  });
   t.same(summarise('# No coverage generated\n# { total: 2, pass: 2 }\n', 1), { line: '2 passed, 0 failed, 0 skipped; no coverage generated', status: 1 });
   t.same(summarise('error TS2345: …\n', 2), { line: '0 passed, 1 failed, 0 skipped', status: 1 }, 'no tap summary: the run did not complete');
 });

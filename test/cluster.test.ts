@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { loadConfig } from '../src/core/config.js';
-import { processToken as token, serverScript, startServer } from './server-process.js';
+import { serverScript, startServer, processToken as token } from './server-process.js';
 
 t.test('WORKERS=2: two processes serve one database file and stop together on SIGTERM', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'khabar-cluster-'));
@@ -17,9 +17,7 @@ t.test('WORKERS=2: two processes serve one database file and stop together on SI
     body: JSON.stringify({ slug: 'لجنة-العاملين', name: 'لجنة العاملين', kind: 'committee' }),
   });
   t.equal(created.status, 201);
-  const totals = await Promise.all(
-    Array.from({ length: 8 }, async () => ((await (await fetch(`${server.url}/v1/organisations`)).json()) as { meta: { total: number } }).meta.total),
-  );
+  const totals = await Promise.all(Array.from({ length: 8 }, async () => ((await (await fetch(`${server.url}/v1/organisations`)).json()) as { meta: { total: number } }).meta.total));
   t.same(new Set(totals), new Set([4]), 'every worker sees the one seed and the write');
   const listening = async () => new Set([...server.log().matchAll(/"pid":(\d+)[^\n]*Server listening/g)].map((m) => m[1])).size;
   for (let i = 0; i < 100 && (await listening()) < 2; i++) await new Promise((resolve) => setTimeout(resolve, 100));

@@ -56,7 +56,11 @@ t.test('PUBLIC_URL: an origin, else the listening address', async (t) => {
     t.throws(() => loadConfig({ PUBLIC_URL: value }), { name: 'ConfigError', message: `invalid PUBLIC_URL: write the origin as a URL parser does: ${origin}` }, JSON.stringify(value));
   }
   for (const value of [' https://news.example\n', 'https://news.ex\tample']) {
-    t.equal(loadConfig({ PUBLIC_URL: value }).publicUrl, 'https://news.example', `${JSON.stringify(value)}: surrounding spaces, tabs and newlines are dropped before the check, as a URL parser drops them`);
+    t.equal(
+      loadConfig({ PUBLIC_URL: value }).publicUrl,
+      'https://news.example',
+      `${JSON.stringify(value)}: surrounding spaces, tabs and newlines are dropped before the check, as a URL parser drops them`,
+    );
   }
 });
 

@@ -1,6 +1,6 @@
 import type { Test } from 'tap';
-import { buildApp, type App } from '../src/web/app.js';
-import { loadConfig, type Config } from '../src/core/config.js';
+import { type Config, loadConfig } from '../src/core/config.js';
+import { type App, buildApp } from '../src/web/app.js';
 
 export const writerToken = 'test-token-0123456789';
 export const auth = { authorization: `Bearer ${writerToken}` };

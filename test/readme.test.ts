@@ -64,12 +64,28 @@ curl() {
 
 t.test('the stated statuses are found where the README puts them', async (t) => {
   const { script, stated } = markStatedStatuses(
-    ['# create: 201 with a Location header', 'curl -s -X POST http://x \\', "  -d '{}'", 'curl -s http://x/y \\', '  -H "If-None-Match: $(etag_of http://x/y)"    # 304', '# list (limit 1–100)', 'curl -s http://x'].join('\n'),
+    [
+      '# create: 201 with a Location header',
+      'curl -s -X POST http://x \\',
+      "  -d '{}'",
+      'curl -s http://x/y \\',
+      '  -H "If-None-Match: $(etag_of http://x/y)"    # 304',
+      '# list (limit 1–100)',
+      'curl -s http://x',
+    ].join('\n'),
   );
   t.same(stated, [201, 304]);
   t.equal(
     script,
-    ['# create: 201 with a Location header', 'EXPECT=201 curl -s -X POST http://x \\', "  -d '{}'", 'EXPECT=304 curl -s http://x/y \\', '  -H "If-None-Match: $(etag_of http://x/y)"    # 304', '# list (limit 1–100)', 'curl -s http://x'].join('\n'),
+    [
+      '# create: 201 with a Location header',
+      'EXPECT=201 curl -s -X POST http://x \\',
+      "  -d '{}'",
+      'EXPECT=304 curl -s http://x/y \\',
+      '  -H "If-None-Match: $(etag_of http://x/y)"    # 304',
+      '# list (limit 1–100)',
+      'curl -s http://x',
+    ].join('\n'),
   );
   t.throws(() => markStatedStatuses('# delete: 204\necho nothing'), /no curl command for the status in: delete: 204/);
 });
@@ -92,7 +108,10 @@ t.test('every curl example in the README and docs/api.md works as pasted against
   });
   t.teardown(() => server.kill('SIGKILL'));
   for (let i = 0; i < 100; i++) {
-    const up = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false);
+    const up = await fetch(`http://127.0.0.1:${port}/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (up) break;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { loadConfig } from '../src/core/config.js';
-import { processToken as token, serverScript, startServer } from './server-process.js';
+import { serverScript, startServer, processToken as token } from './server-process.js';
 
 // Each case starts real server processes: more than tap's default 30 s per file on a busy 2-core machine.
 t.setTimeout(120_000);

@@ -128,10 +128,7 @@ async function main() {
     Promise.all(article.organisation_ids.map((id) => get('organisations', id))),
     Promise.all(article.meeting_ids.map((id) => get('meetings', id))),
   ]);
-  const entities = [
-    ...people.map((record) => ({ type: 'person', record })),
-    ...organisations.map((record) => ({ type: 'organisation', record })),
-  ];
+  const entities = [...people.map((record) => ({ type: 'person', record })), ...organisations.map((record) => ({ type: 'organisation', record }))];
 
   const node = document.getElementById('article');
   node.lang = article.language;

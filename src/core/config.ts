@@ -8,8 +8,7 @@ export interface ApiToken {
 }
 
 // An empty variable means "not set": `PORT= npm start` must not become port 0.
-const optional = <T extends z.ZodType>(schema: T) =>
-  z.preprocess((value) => (value === '' ? undefined : value), schema);
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (value === '' ? undefined : value), schema);
 
 const booleanFlag = z.enum(['true', 'false']).transform((value) => value === 'true');
 
@@ -18,7 +17,10 @@ const booleanFlag = z.enum(['true', 'false']).transform((value) => value === 'tr
  * refused: two tokens of one name would share idempotency keys, rate budgets and provenance.
  */
 function parseTokens(list: string, ctx: z.RefinementCtx): ApiToken[] {
-  const entries = list.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const entries = list
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
   const tokens = entries.map((entry, index) => {
     const colon = entry.indexOf(':');
     const name = colon > 0 ? entry.slice(0, colon) : `token-${index + 1}`;
@@ -61,26 +63,30 @@ function isTrustedAddress(entry: string): boolean {
  * in front of khabar, or the proxies' addresses. `true` would take the left-most X-Forwarded-For entry,
  * which the client writes.
  */
-const trustProxy = z
-  .string()
-  .transform((value, ctx): false | number | string[] => {
-    if (value === 'false') return false;
-    if (value === 'true') {
-      ctx.addIssue({ code: 'custom', message: 'true trusts every hop, so a client can forge its address; write the number of proxies in front of khabar (1 for one nginx) or their addresses (127.0.0.1,10.0.0.0/8)' });
-      return z.NEVER;
-    }
-    if (/^\d+$/.test(value)) {
-      const hops = Number(value);
-      if (hops < 1 || hops > 16) ctx.addIssue({ code: 'custom', message: 'a hop count is 1 to 16 (false: no proxy)' });
-      return hops;
-    }
-    const entries = value.split(',').map((entry) => entry.trim()).filter(Boolean);
-    const bad = entries.find((entry) => !isTrustedAddress(entry));
-    if (bad !== undefined || entries.length === 0) {
-      ctx.addIssue({ code: 'custom', message: `${bad ?? value} is not a hop count, an IP address, a CIDR range, loopback, linklocal or uniquelocal` });
-    }
-    return entries;
-  });
+const trustProxy = z.string().transform((value, ctx): false | number | string[] => {
+  if (value === 'false') return false;
+  if (value === 'true') {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'true trusts every hop, so a client can forge its address; write the number of proxies in front of khabar (1 for one nginx) or their addresses (127.0.0.1,10.0.0.0/8)',
+    });
+    return z.NEVER;
+  }
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    if (hops < 1 || hops > 16) ctx.addIssue({ code: 'custom', message: 'a hop count is 1 to 16 (false: no proxy)' });
+    return hops;
+  }
+  const entries = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  const bad = entries.find((entry) => !isTrustedAddress(entry));
+  if (bad !== undefined || entries.length === 0) {
+    ctx.addIssue({ code: 'custom', message: `${bad ?? value} is not a hop count, an IP address, a CIDR range, loopback, linklocal or uniquelocal` });
+  }
+  return entries;
+});
 
 /** Where clients reach khabar: the origin of every absolute URL in a response, never the request's Host. */
 const publicUrl = z
@@ -100,7 +106,12 @@ const publicUrl = z
 /** `*` (any origin) or a comma-separated list of origins such as `https://news.example`. */
 const corsOrigins = z
   .string()
-  .transform((list) => list.split(',').map((entry) => entry.trim()).filter(Boolean))
+  .transform((list) =>
+    list
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean),
+  )
   .pipe(z.array(z.union([z.literal('*'), z.url({ protocol: /^https?$/ }).regex(/^[^/]+\/\/[^/]+$/, 'an origin has no path')])).min(1, 'needs at least one origin'))
   .transform((origins): '*' | string[] => (origins.includes('*') ? '*' : origins));
 
@@ -111,9 +122,7 @@ const timeoutMs = z.coerce.number().int().min(100).max(3_600_000);
 const environment = z.object({
   PORT: optional(z.coerce.number().int().min(0).max(65535).default(3000)),
   HOST: optional(z.string().min(1).default('127.0.0.1')),
-  LOG_LEVEL: optional(
-    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  ),
+  LOG_LEVEL: optional(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
   DATABASE_URL: optional(
     z
       .string()
@@ -125,7 +134,14 @@ const environment = z.object({
   ),
   API_TOKENS: optional(z.string().default('').transform(parseTokens)),
   SEED: optional(z.enum(['auto', 'never']).default('auto')),
-  BODY_LIMIT: optional(z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(1024 * 1024)),
+  BODY_LIMIT: optional(
+    z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(100 * 1024 * 1024)
+      .default(1024 * 1024),
+  ),
   TRUST_PROXY: optional(trustProxy.default(false)),
   PUBLIC_URL: optional(publicUrl.optional()),
   CACHE_MAX_AGE: optional(seconds.default(30)),

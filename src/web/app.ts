@@ -1,8 +1,12 @@
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from '../core/config.js';
-import { openDatabase, type Database } from '../core/db/database.js';
+import { type Database, openDatabase } from '../core/db/database.js';
 import { idempotencyStore } from '../core/db/idempotency.js';
+import { createRepositories, type Repositories } from '../core/resources/index.js';
+import { createSearch } from '../core/search/search.js';
+import { seedIfEmpty } from '../core/seed/seed.js';
+import { factRoutes } from './facts/routes.js';
 import bearerAuth from './http/auth.js';
 import compression from './http/compression.js';
 import conditionalGet from './http/conditional-get.js';
@@ -15,28 +19,24 @@ import jsonBody from './http/json-body.js';
 import largeBodies from './http/large-bodies.js';
 import mediaTypes, { jsonMediaType, mergePatchMediaType } from './http/media-types.js';
 import allowedMethods from './http/methods.js';
-import openApi, { committedContract } from './openapi/plugin.js';
 import overload from './http/overload.js';
 import preconditions from './http/preconditions.js';
 import rateLimit from './http/rate-limit.js';
 import repeatedParameters from './http/repeated-parameters.js';
 import requestIds, { requestId } from './http/request-id.js';
 import securityHeaders from './http/security-headers.js';
-import { trustProxyOption } from './http/trust-proxy.js';
-import shutdown from './http/shutdown.js';
 import { serializerCompiler } from './http/serializer.js';
-import { factRoutes } from './facts/routes.js';
-import { articleImportRoutes } from './resources/articles/import-routes.js';
+import shutdown from './http/shutdown.js';
+import { trustProxyOption } from './http/trust-proxy.js';
 import { parseQueryString } from './list/querystring.js';
-import { articleRoutes } from './resources/articles/routes.js';
+import openApi, { committedContract } from './openapi/plugin.js';
 import representations from './representations/index.js';
-import { createRepositories, type Repositories } from '../core/resources/index.js';
+import { articleImportRoutes } from './resources/articles/import-routes.js';
+import { articleRoutes } from './resources/articles/routes.js';
 import { meetingRoutes } from './resources/meetings/routes.js';
 import { organisationRoutes } from './resources/organisations/routes.js';
 import { personRoutes } from './resources/people/routes.js';
 import { searchRoutes } from './search/routes.js';
-import { createSearch } from '../core/search/search.js';
-import { seedIfEmpty } from '../core/seed/seed.js';
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -1,7 +1,7 @@
 import closeWithGrace from 'close-with-grace';
+import { loadConfig } from '../core/config.js';
 import { buildApp } from './app.js';
 import { isClusterPrimary, superviseWorkers } from './cluster.js';
-import { loadConfig } from '../core/config.js';
 
 /** Loads the configuration, builds the app, listens, and closes cleanly on SIGTERM/SIGINT. With WORKERS > 1 each worker does this. */
 async function main() {

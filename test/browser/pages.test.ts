@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import t, { type Test } from 'tap';
 import { startServer } from '../server-process.js';
 
@@ -33,7 +33,11 @@ async function watchedPage(context: BrowserContext): Promise<Watched> {
 function assertSelfContained(t: Test, watched: Watched, origin: string) {
   t.same(watched.errors, [], 'no console errors');
   t.ok(watched.requests.length > 0, `${watched.requests.length} requests recorded`);
-  t.same(watched.requests.filter((url) => !url.startsWith(`${origin}/`)), [], 'no request outside 127.0.0.1');
+  t.same(
+    watched.requests.filter((url) => !url.startsWith(`${origin}/`)),
+    [],
+    'no request outside 127.0.0.1',
+  );
 }
 
 t.test('the docs page and the demo in a real browser', { skip: existsSync(executablePath) ? false : `${executablePath} is missing: apt-get install chromium` }, async (t) => {
@@ -50,7 +54,9 @@ t.test('the docs page and the demo in a real browser', { skip: existsSync(execut
     const { page } = docs;
     await page.goto(`${server.url}/docs/`);
     await page.locator('.opblock').first().waitFor();
-    const expected = Object.values(contract.paths).flatMap((item) => Object.values(item).map((op) => op.operationId)).sort();
+    const expected = Object.values(contract.paths)
+      .flatMap((item) => Object.values(item).map((op) => op.operationId))
+      .sort();
     const listed = await page.locator('.opblock').evaluateAll((blocks) => blocks.map((b) => b.id.replace(/^operations-[^-]+-/, '')));
     t.same(listed.sort(), expected, `all ${expected.length} operations are listed`);
 
@@ -63,8 +69,20 @@ t.test('the docs page and the demo in a real browser', { skip: existsSync(execut
     await status.first().waitFor();
     t.equal((await status.first().textContent())?.trim(), '200', 'the request succeeds');
     t.match(await operation.locator('.live-responses-table .microlight').first().textContent(), /"headline"|"title": "العدواني/);
-    t.equal(await page.locator('.swagger-ui .microlight').first().evaluate((node) => getComputedStyle(node).unicodeBidi), 'plaintext');
-    t.equal(await page.locator('.swagger-ui .renderedMarkdown p').first().evaluate((node) => getComputedStyle(node).unicodeBidi), 'plaintext');
+    t.equal(
+      await page
+        .locator('.swagger-ui .microlight')
+        .first()
+        .evaluate((node) => getComputedStyle(node).unicodeBidi),
+      'plaintext',
+    );
+    t.equal(
+      await page
+        .locator('.swagger-ui .renderedMarkdown p')
+        .first()
+        .evaluate((node) => getComputedStyle(node).unicodeBidi),
+      'plaintext',
+    );
     assertSelfContained(t, docs, server.url);
   });
 
@@ -73,7 +91,7 @@ t.test('the docs page and the demo in a real browser', { skip: existsSync(execut
     const { page } = demo;
     await page.goto(`${server.url}/demo`);
     await page.waitForSelector('body[data-ready]');
-    t.equal(await page.getAttribute('body', 'data-ready'), 'true', await page.locator('#status').textContent() ?? '');
+    t.equal(await page.getAttribute('body', 'data-ready'), 'true', (await page.locator('#status').textContent()) ?? '');
 
     const article = page.locator('article#article');
     t.equal(await article.getAttribute('dir'), 'rtl');
@@ -86,7 +104,7 @@ t.test('the docs page and the demo in a real browser', { skip: existsSync(execut
     for (const target of ['person-علي-العدواني', 'person-صالح-المربع', 'organisation-وزارة-الداخلية-الكويتية', 'organisation-وزارة-الداخلية-السعودية']) {
       t.ok((await page.locator(`a.mention[href="#${target}"]`).count()) > 0, `${target} is linked`);
     }
-    t.ok((await page.locator('#headline a.mention').count()) >= 2, 'the title\'s mentions are links too');
+    t.ok((await page.locator('#headline a.mention').count()) >= 2, "the title's mentions are links too");
     const targets = await mentions.evaluateAll((links) => links.map((a) => Boolean(document.getElementById(decodeURIComponent(new URL((a as HTMLAnchorElement).href).hash.slice(1))))));
     t.ok(targets.every(Boolean), `all ${targets.length} mention links lead to a card`);
     await mentions.filter({ hasText: 'صالح المربع' }).first().click();

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { linkSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
@@ -70,7 +70,11 @@ t.test('a relative file is relative to the caller, and both paths are printed ab
   const nested = backup(['nested.db'], { cwd: caller, env: { ...env, npm_lifecycle_event: 'test', INIT_CWD: packageRoot } });
   t.equal(nested.status, 0, nested.stderr);
   t.same(readdirSync(caller).sort(), ['direct.db', 'nested.db', 'via-npm.db'], 'every copy is in the caller folder, with no -wal or -shm beside it');
-  t.same(readdirSync(packageRoot).filter((name) => name.endsWith('.db')), [], 'none in the package root');
+  t.same(
+    readdirSync(packageRoot).filter((name) => name.endsWith('.db')),
+    [],
+    'none in the package root',
+  );
   for (const copy of readdirSync(caller)) t.same(people(join(caller, copy)), people(live), `${copy} holds the live data`);
 });
 
@@ -81,7 +85,10 @@ t.test('the copy is one self-contained file: not in WAL mode, and opening it lea
   t.equal(copy.pragma('journal_mode', { simple: true }), 'delete');
   t.equal(copy.pragma('integrity_check', { simple: true }), 'ok');
   copy.close();
-  t.same(readdirSync(dir).filter((name) => name.startsWith('copy')), ['copy.db']);
+  t.same(
+    readdirSync(dir).filter((name) => name.startsWith('copy')),
+    ['copy.db'],
+  );
 });
 
 t.test('an existing destination is kept unless --force is given', async (t) => {
@@ -94,7 +101,11 @@ t.test('an existing destination is kept unless --force is given', async (t) => {
   t.equal(forced.status, 0, forced.stderr);
   t.same(people(existing), people(live), 'with --force it is replaced by the copy');
   // (Reading live.db above opened it in WAL mode, which keeps its -wal and -shm.)
-  t.same(readdirSync(dir).filter((name) => !name.startsWith('live.db')), ['notes.db'], 'no temporary file is left');
+  t.same(
+    readdirSync(dir).filter((name) => !name.startsWith('live.db')),
+    ['notes.db'],
+    'no temporary file is left',
+  );
 });
 
 /** An old database at `file` whose last write is only in the -wal beside it, as a crashed process leaves it. */
@@ -116,7 +127,11 @@ t.test('--force over an old database removes its -wal, -journal and -shm: the co
   writeFileSync(`${file}-journal`, 'an old journal');
   const forced = backup(['--force', 'old.db'], { cwd: dir, env });
   t.equal(forced.status, 0, forced.stderr);
-  t.same(readdirSync(dir).filter((name) => name.startsWith('old.db')), ['old.db'], 'nothing of the old database is left beside the copy');
+  t.same(
+    readdirSync(dir).filter((name) => name.startsWith('old.db')),
+    ['old.db'],
+    'nothing of the old database is left beside the copy',
+  );
   // Opened for writing, as a restore would: SQLite would replay a -wal or roll back a -journal it found.
   const copy = new Sqlite(file, { fileMustExist: true });
   t.equal(copy.pragma('integrity_check', { simple: true }), 'ok');

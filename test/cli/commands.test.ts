@@ -38,7 +38,10 @@ t.test('npm run seed loads the source document once, however often it runs', asy
   const counts = () => resourceTables.map((table) => countRows(db, table));
   const once = counts();
   t.equal(once[0], 1, 'the one article of the report');
-  t.ok(once.every((n) => n > 0), 'and the people, organisations and meeting it names');
+  t.ok(
+    once.every((n) => n > 0),
+    'and the people, organisations and meeting it names',
+  );
   t.equal(run('core/cli/seed', [], env).status, 0, 'a second run succeeds');
   t.same(counts(), once, 'and leaves one copy');
 
@@ -65,7 +68,11 @@ t.test('npm run search:reindex rebuilds emptied search and substring indices', a
   t.equal(rebuilt.status, 0, rebuilt.stderr);
   const expected = resourceTables.map((table) => `${countRows(db, table)} ${table}`).join(', ');
   t.equal(rebuilt.stdout, `search index rebuilt: ${expected}\n`, 'it names how many records of each kind it indexed');
-  t.equal(countRows(db, 'search_documents'), resourceTables.reduce((sum, table) => sum + countRows(db, table), 0), 'every record has an entry');
+  t.equal(
+    countRows(db, 'search_documents'),
+    resourceTables.reduce((sum, table) => sum + countRows(db, table), 0),
+    'every record has an entry',
+  );
   t.ok(found().words > 0 && found().trigrams > 0, 'and the seeded names are found again');
 
   const broken = run('core/cli/search-reindex', [], { DATABASE_URL: 'postgres://localhost/khabar' });
@@ -90,7 +97,11 @@ t.test('npm run seed:synthetic loads the sizes asked for into an empty database,
   t.match(loaded.stdout, /^synthetic data \(seed 3\) in [\d.]+ s: .*; post-load steps: /);
   const db = new Sqlite(file, { readonly: true });
   t.teardown(() => db.close());
-  t.same(resourceTables.map((table) => countRows(db, table)), [30, 12, 5, 7], 'as many records of each kind as asked');
+  t.same(
+    resourceTables.map((table) => countRows(db, table)),
+    [30, 12, 5, 7],
+    'as many records of each kind as asked',
+  );
   t.equal(countRows(db, 'search_documents'), 54, 'and all of them indexed');
 
   const again = run('core/cli/seed-synthetic', ['--articles', '1'], env);

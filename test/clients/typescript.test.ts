@@ -31,8 +31,5 @@ t.test('the example lists the articles and the people they mention, against the 
   t.equal(result.status, 0, result.stderr);
   const lines = result.stdout.trim().split('\n');
   t.match(lines[0], /^العدواني بحث مع وفد من «الداخلية» السعودية/);
-  t.same(lines.slice(1).sort(), [
-    '  - اللواء صالح المربع (المشرف على وكالة وزارة الداخلية للأحوال المدنية السعودية)',
-    '  - اللواء علي العدواني (وكيل وزارة الداخلية الكويتي المؤقت)',
-  ]);
+  t.same(lines.slice(1).sort(), ['  - اللواء صالح المربع (المشرف على وكالة وزارة الداخلية للأحوال المدنية السعودية)', '  - اللواء علي العدواني (وكيل وزارة الداخلية الكويتي المؤقت)']);
 });

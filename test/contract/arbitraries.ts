@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { dereference, type Document, type JsonSchema } from './document.js';
+import { type Document, dereference, type JsonSchema } from './document.js';
 
 /** Values the fuzzer has seen the API return (ids, slugs), so generated references and lookups can hit real rows. */
 export interface Pool {
@@ -48,11 +48,7 @@ export const metacharacters = [
   '%00',
 ];
 
-const oddString = fc.oneof(
-  fc.constantFrom(...unicodeEdgeCases, ...metacharacters),
-  fc.string({ unit: 'binary', maxLength: 30 }),
-  fc.string({ unit: 'grapheme', maxLength: 30 }),
-);
+const oddString = fc.oneof(fc.constantFrom(...unicodeEdgeCases, ...metacharacters), fc.string({ unit: 'binary', maxLength: 30 }), fc.string({ unit: 'grapheme', maxLength: 30 }));
 
 /** Any JSON value, for putting where it does not belong. */
 const anyJson: fc.Arbitrary<unknown> = fc.oneof(
@@ -140,14 +136,17 @@ const mutations: Mutation[] = [
   // a property of the wrong type
   (value) => fc.tuple(pickKey(value), anyJson).map(([key, wrong]) => ({ ...value, [key]: wrong })),
   // a required property left out
-  (value, schema) =>
-    fc.constantFrom(...((schema.required as string[] | undefined) ?? ['x'])).map((key) => Object.fromEntries(Object.entries(value).filter(([k]) => k !== key))),
+  (value, schema) => fc.constantFrom(...((schema.required as string[] | undefined) ?? ['x'])).map((key) => Object.fromEntries(Object.entries(value).filter(([k]) => k !== key))),
   // a property the resource does not have, prototype keys included
   (value) =>
     fc.tuple(fc.oneof(fc.constantFrom('__proto__', 'constructor', 'prototype', 'id', 'created_at', 'unknown'), fc.string({ maxLength: 8 })), anyJson).map(
       // A replacer function, not a replacement string: a generated key may hold `$'` or `$&`, which a string expands.
       ([key, extra]) =>
-        JSON.parse(JSON.stringify(value).replace(/^\{/, () => `{${JSON.stringify(key)}:${JSON.stringify(extra) ?? 'null'},`).replace(/,\}$/, '}')) as unknown,
+        JSON.parse(
+          JSON.stringify(value)
+            .replace(/^\{/, () => `{${JSON.stringify(key)}:${JSON.stringify(extra) ?? 'null'},`)
+            .replace(/,\}$/, '}'),
+        ) as unknown,
     ),
   // a string past its limit
   (value) => fc.tuple(pickKey(value), fc.integer({ min: 1, max: 70_000 })).map(([key, length]) => ({ ...value, [key]: 'x'.repeat(length) })),
@@ -162,9 +161,7 @@ export function bodyFor(document: Document, input: JsonSchema, pool: Pool): fc.A
   const schema = dereference(document, input);
   const valid = valueFor(document, schema, pool);
   const invalid = valid.chain((value) =>
-    value !== null && typeof value === 'object' && !Array.isArray(value)
-      ? fc.oneof(...mutations.map((mutate) => mutate(value as Record<string, unknown>, schema)))
-      : anyJson,
+    value !== null && typeof value === 'object' && !Array.isArray(value) ? fc.oneof(...mutations.map((mutate) => mutate(value as Record<string, unknown>, schema))) : anyJson,
   );
   return fc.oneof({ weight: 3, arbitrary: valid }, { weight: 2, arbitrary: invalid });
 }
@@ -210,7 +207,7 @@ export const knownKey = (pool: Pool, collection?: string) =>
 /** A query or path value: from the schema, or any odd string. */
 export function parameterValue(document: Document, schema: JsonSchema, pool: Pool): fc.Arbitrary<string> {
   return fc.oneof(
-    { weight: 3, arbitrary: valueFor(document, schema, pool).map((value) => (typeof value === 'string' ? value : JSON.stringify(value) ?? '')) },
+    { weight: 3, arbitrary: valueFor(document, schema, pool).map((value) => (typeof value === 'string' ? value : (JSON.stringify(value) ?? ''))) },
     { weight: 1, arbitrary: oddString },
     { weight: 1, arbitrary: fc.integer({ min: -1, max: 1_000 }).map(String) },
     { weight: 1, arbitrary: fc.integer({ min: 1, max: 5_000 }).map((length) => 'x'.repeat(length)) },

@@ -49,12 +49,8 @@ export function operations(document: Document): Operation[] {
         id: operation.operationId as string,
         method: method.toUpperCase(),
         path,
-        parameters: ((operation.parameters ?? []) as Array<Parameter | { $ref: string }>)
-          .map((parameter) => shared(document, parameter))
-          .filter((parameter) => parameter.in !== 'header'),
-        body: Object.fromEntries(
-          Object.entries((operation.requestBody?.content ?? {}) as Record<string, { schema: JsonSchema }>).map(([type, media]) => [type, media.schema]),
-        ),
+        parameters: ((operation.parameters ?? []) as Array<Parameter | { $ref: string }>).map((parameter) => shared(document, parameter)).filter((parameter) => parameter.in !== 'header'),
+        body: Object.fromEntries(Object.entries((operation.requestBody?.content ?? {}) as Record<string, { schema: JsonSchema }>).map(([type, media]) => [type, media.schema])),
         secured: Array.isArray(operation.security) && operation.security.length > 0,
         responses: Object.fromEntries(Object.entries((operation.responses ?? {}) as Operation['responses']).map(([status, response]) => [status, shared(document, response)])),
       })),
@@ -77,9 +73,7 @@ const documentId = 'khabar:openapi';
 function anchored(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(anchored);
   if (schema === null || typeof schema !== 'object') return schema;
-  return Object.fromEntries(
-    Object.entries(schema).map(([key, value]) => [key, key === '$ref' && typeof value === 'string' && value.startsWith('#') ? `${documentId}${value}` : anchored(value)]),
-  );
+  return Object.fromEntries(Object.entries(schema).map(([key, value]) => [key, key === '$ref' && typeof value === 'string' && value.startsWith('#') ? `${documentId}${value}` : anchored(value)]));
 }
 
 export type Validate = (schema: JsonSchema, value: unknown) => string | null;

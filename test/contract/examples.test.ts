@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { parse } from 'yaml';
-import { validator, type Document, type JsonSchema } from './document.js';
+import { type Document, type JsonSchema, validator } from './document.js';
 
 const document = parse(readFileSync(new URL('../../openapi.yaml', import.meta.url), 'utf8')) as Document & { components: Record<string, any> };
 const validate = validator(document);
@@ -59,7 +59,10 @@ t.test('every example under components/examples is referenced, so the test above
   const referenced = new Set(exemplified().map(({ ref }) => ref));
   const defined = Object.keys(document.components.examples ?? {}).map((name) => `#/components/examples/${name}`);
   t.ok(defined.length > 40, `${defined.length} examples defined once`);
-  t.same(defined.filter((ref) => !referenced.has(ref)), []);
+  t.same(
+    defined.filter((ref) => !referenced.has(ref)),
+    [],
+  );
 });
 
 t.test('one problem example per error code, whatever statuses and routes share it', async (t) => {

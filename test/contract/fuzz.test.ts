@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import t from 'tap';
 import { problemMediaType } from '../../src/web/http/problem.js';
 import { auth, build, writerToken } from '../helper.js';
-import { bodyFor, collectionOf, contentTypes, encodeComponent, knownKey, notJson, oddQuery, parameterValue, valueFor, type Pool } from './arbitraries.js';
-import { operations, servedDocument, validator, type Operation } from './document.js';
+import { bodyFor, collectionOf, contentTypes, encodeComponent, knownKey, notJson, oddQuery, type Pool, parameterValue, valueFor } from './arbitraries.js';
+import { type Operation, operations, servedDocument, validator } from './document.js';
 
 // FUZZ_RUNS=50000 for a long run; the default keeps CI under two minutes on two cores.
 const runs = Number(process.env.FUZZ_RUNS ?? 5_000);
@@ -56,9 +56,7 @@ t.test(`fuzzing every operation of the served contract (${runs} requests)`, asyn
 
   /** A query parameter's value as name=value pairs; an object (deepObject style: `filter`) as `name[key]=…`. */
   const queryPairs = (name: string, value: unknown): Array<[string, string]> =>
-    value !== null && typeof value === 'object' && !Array.isArray(value)
-      ? Object.entries(value).flatMap(([key, inner]) => queryPairs(`${name}[${key}]`, inner))
-      : [[name, String(value)]];
+    value !== null && typeof value === 'object' && !Array.isArray(value) ? Object.entries(value).flatMap(([key, inner]) => queryPairs(`${name}[${key}]`, inner)) : [[name, String(value)]];
 
   /** A request a correct client could send: declared parameters, known ids, a body from the schema, a valid token. */
   const wellFormed = (operation: Operation): fc.Arbitrary<FuzzRequest> => {
@@ -67,7 +65,16 @@ t.test(`fuzzing every operation of the served contract (${runs} requests)`, asyn
       operation: fc.constant(operation.id),
       path: fc.record(Object.fromEntries(operation.parameters.filter((p) => p.in === 'path').map((p) => [p.name, knownKey(pool, collectionOf(operation.path))]))),
       query: fc
-        .tuple(...operation.parameters.filter((p) => p.in === 'query').map((p) => fc.option(valueFor(document, p.schema, pool).map((v) => queryPairs(p.name, v)), { freq: 2 })))
+        .tuple(
+          ...operation.parameters
+            .filter((p) => p.in === 'query')
+            .map((p) =>
+              fc.option(
+                valueFor(document, p.schema, pool).map((v) => queryPairs(p.name, v)),
+                { freq: 2 },
+              ),
+            ),
+        )
         .map((parts) => parts.flatMap((part) => part ?? [])),
       rawQuery: fc.constant(null),
       body: bodySchema ? valueFor(document, bodySchema, pool) : fc.constant(undefined),
@@ -150,7 +157,12 @@ t.test(`fuzzing every operation of the served contract (${runs} requests)`, asyn
   );
   t.pass(`${runs} requests, no 5xx, every response as documented`);
   t.comment(`slowest: ${slowest.label} in ${slowest.ms.toFixed(0)} ms`);
-  t.comment([...statuses].sort().map(([label, n]) => `${label}: ${n}`).join('\n'));
+  t.comment(
+    [...statuses]
+      .sort()
+      .map(([label, n]) => `${label}: ${n}`)
+      .join('\n'),
+  );
 
   const health = await app.inject({ url: '/health' });
   t.equal(health.statusCode, 200, 'still healthy afterwards');

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { parse } from 'yaml';
-import { inventory, type Inventory } from './inventory.js';
+import { type Inventory, inventory } from './inventory.js';
 
 /**
  * The contract as it stood before the document was built at build time (recorded from that openapi.yaml):

@@ -24,11 +24,12 @@ export function inventory(document: Json): Inventory {
     for (const [method, operation] of Object.entries(item).filter(([key]) => methods.includes(key))) {
       operations[`${method.toUpperCase()} ${path}`] = {
         operationId: operation.operationId,
-        parameters: ((operation.parameters ?? []) as Json[]).map((p) => resolve(document, p)).map((p) => `${p.in} ${p.name}`).sort(),
+        parameters: ((operation.parameters ?? []) as Json[])
+          .map((p) => resolve(document, p))
+          .map((p) => `${p.in} ${p.name}`)
+          .sort(),
         requestBody: Object.keys(operation.requestBody?.content ?? {}).sort(),
-        responses: Object.fromEntries(
-          Object.entries(operation.responses as Record<string, Json>).map(([status, response]) => [status, Object.keys(resolve(document, response).content ?? {}).sort()]),
-        ),
+        responses: Object.fromEntries(Object.entries(operation.responses as Record<string, Json>).map(([status, response]) => [status, Object.keys(resolve(document, response).content ?? {}).sort()])),
       };
     }
   }

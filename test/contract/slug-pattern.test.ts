@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import t from 'tap';
 import { parse } from 'yaml';
-import { slug } from '../../src/core/resources/shared/fields.js';
 import { resourceKinds } from '../../src/core/resources/index.js';
+import { slug } from '../../src/core/resources/shared/fields.js';
 import { build } from '../helper.js';
 
 const contract = parse(readFileSync(new URL('../../openapi.yaml', import.meta.url), 'utf8'));

@@ -1,7 +1,7 @@
-import t from 'tap';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import t from 'tap';
 import { changeStamp } from '../../src/core/db/change-stamp.js';
 import { openDatabase } from '../../src/core/db/database.js';
 import { createRepositories } from '../../src/core/resources/index.js';

@@ -1,10 +1,10 @@
-import type { Test } from 'tap';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import type { Test } from 'tap';
 import t from 'tap';
 import { migrationsFolder, openDatabase } from '../../src/core/db/database.js';
 import { createRepositories } from '../../src/core/resources/index.js';
@@ -22,7 +22,18 @@ t.test('migrations build the schema on an empty database file', async (t) => {
   t.teardown(() => database.close());
   t.ok(existsSync(file), 'the missing folder is created');
   const tables = database.sqlite.prepare("select name from sqlite_master where type = 'table' order by name").pluck().all();
-  for (const table of ['affiliations', 'article_meetings', 'article_organisations', 'article_people', 'articles', 'meeting_organisations', 'meeting_participants', 'meetings', 'organisations', 'people']) {
+  for (const table of [
+    'affiliations',
+    'article_meetings',
+    'article_organisations',
+    'article_people',
+    'articles',
+    'meeting_organisations',
+    'meeting_participants',
+    'meetings',
+    'organisations',
+    'people',
+  ]) {
     t.ok(tables.includes(table), `table ${table}`);
   }
   t.equal(database.sqlite.pragma('journal_mode', { simple: true }), 'wal');
@@ -68,7 +79,10 @@ function migratedUpTo(dir: string, before: string): string {
   cpSync(migrationsFolder, folder, { recursive: true });
   const journalFile = join(folder, 'meta', '_journal.json');
   const journal = JSON.parse(readFileSync(journalFile, 'utf8')) as { entries: Array<{ tag: string }> };
-  journal.entries = journal.entries.slice(0, journal.entries.findIndex((entry) => entry.tag === before));
+  journal.entries = journal.entries.slice(
+    0,
+    journal.entries.findIndex((entry) => entry.tag === before),
+  );
   writeFileSync(journalFile, JSON.stringify(journal));
   const file = join(dir, 'old.db');
   const sqlite = new Sqlite(file);
@@ -134,9 +148,7 @@ t.test('the substring-index migration indexes the records written before it', as
 
   const database = openDatabase(`file:${file}`);
   t.teardown(() => database.close());
-  const found = database.sqlite.prepare(
-    'select d.record_id from substring_index s join search_documents d on d.doc_id = s.rowid where substring_index match ? order by d.record_id',
-  );
+  const found = database.sqlite.prepare('select d.record_id from substring_index s join search_documents d on d.doc_id = s.rowid where substring_index match ? order by d.record_id');
   t.same(found.pluck().all('title : "ارتي الد"'), ['a1'], 'an article title, across a space');
   t.same(found.pluck().all('name : "الداخل"'), ['o1'], 'an organisation name');
   t.same(found.pluck().all('name : "م المطي"'), ['p1'], 'a person name');

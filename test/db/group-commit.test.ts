@@ -110,17 +110,35 @@ t.test('concurrent article writes share one transaction with no savepoint, so th
   const sourcesDuring = async (action: () => Promise<void>) => (await recordStatements(app, action)).map((call) => call.source);
   const sources = await sourcesDuring(async () => {
     const responses = await Promise.all(['أ', 'ب', 'ج'].map((slug) => post(`خبر-${slug}`)));
-    t.same(responses.map((response) => response.statusCode), [201, 201, 201]);
+    t.same(
+      responses.map((response) => response.statusCode),
+      [201, 201, 201],
+    );
   });
   t.equal(sources.filter((source) => /^BEGIN/i.test(source)).length, 1, 'one transaction');
-  t.same(sources.filter((source) => /^(SAVEPOINT|RELEASE)\b/i.test(source)), [], 'no savepoint');
-  t.same(sources.filter((source) => /\breturning\b/i.test(source)), [], 'no statement with RETURNING');
+  t.same(
+    sources.filter((source) => /^(SAVEPOINT|RELEASE)\b/i.test(source)),
+    [],
+    'no savepoint',
+  );
+  t.same(
+    sources.filter((source) => /\breturning\b/i.test(source)),
+    [],
+    'no statement with RETURNING',
+  );
 
   const failing = await sourcesDuring(async () => {
     const responses = await Promise.all([post('خبر-د'), post('خبر-أ'), post('خبر-ه')]);
-    t.same(responses.map((response) => response.statusCode), [201, 409, 201], 'a failed write answers alone');
+    t.same(
+      responses.map((response) => response.statusCode),
+      [201, 409, 201],
+      'a failed write answers alone',
+    );
   });
-  t.ok(failing.some((source) => /^SAVEPOINT\b/i.test(source)), 'a batch with a failed write runs again with savepoints');
+  t.ok(
+    failing.some((source) => /^SAVEPOINT\b/i.test(source)),
+    'a batch with a failed write runs again with savepoints',
+  );
   const stored = app.database.sqlite.prepare("select count(*) from articles where slug in ('خبر-د', 'خبر-ه')").pluck().get();
   t.equal(stored, 2, 'its other writes are stored once');
 });

@@ -39,16 +39,27 @@ t.test('the seed records every mention of every seeded entity, with offsets into
   const article = (await get(app, `/v1/articles/${seededSlug}`)).data;
   const mentions = checkSpans(t, article, (await get(app, `/v1/articles/${seededSlug}/mentions`)).data, 'text');
 
-  t.ok(mentions.every((m: any) => m.origin === 'curated'), 'all curated');
+  t.ok(
+    mentions.every((m: any) => m.origin === 'curated'),
+    'all curated',
+  );
   const order = mentions.map((m: any) => [m.part === 'title' ? 0 : 1, m.start]);
-  t.same(order, [...order].sort((a, b) => a[0] - b[0] || a[1] - b[1]), 'in text order, title first');
+  t.same(
+    order,
+    [...order].sort((a, b) => a[0] - b[0] || a[1] - b[1]),
+    'in text order, title first',
+  );
   const bySlug = (slug: string) => mentions.filter((m: any) => m.entity.slug === slug).map((m: any) => `${m.part}:${m.text}`);
   t.same(bySlug('علي-العدواني'), ['title:العدواني', 'body:اللواء علي العدواني', 'body:اللواء العدواني', 'body:وكيل وزارة الداخلية الكويتي']);
   t.same(bySlug('صالح-المربع'), ['body:اللواء صالح المربع']);
   t.same(bySlug('وزارة-الداخلية-السعودية'), ['title:«الداخلية» السعودية', 'body:وزارة الداخلية السعودية']);
   t.same(bySlug('وزارة-الداخلية-الكويتية'), ['body:وزارة الداخلية', 'body:وزارة الداخلية', 'body:وزارة الداخلية الكويتية', 'body:وزارة الداخلية الكويتية']);
   t.same(bySlug('وكالة-وزارة-الداخلية-للأحوال-المدنية'), ['body:وكالة وزارة الداخلية للأحوال المدنية السعودية']);
-  t.same(bySlug(seededSlug), ['اجتماعًا', 'اللقاء', 'الزيارة', 'الاجتماع', 'الزيارة', 'الاجتماع'].map((w) => `body:${w}`), 'the meeting');
+  t.same(
+    bySlug(seededSlug),
+    ['اجتماعًا', 'اللقاء', 'الزيارة', 'الاجتماع', 'الزيارة', 'الاجتماع'].map((w) => `body:${w}`),
+    'the meeting',
+  );
   t.equal(mentions.length, 18);
   const meeting = mentions.find((m: any) => m.entity.type === 'meeting').entity;
   t.equal(meeting.name, article.title, "a meeting's name is its title");
@@ -113,15 +124,20 @@ t.test('values written through the API carry the writer and the time instead of 
   t.same(of(after, 'name'), of(before, 'name'), 'unchanged fields keep their quotes');
   t.ok(of(after, 'honorific')[0].recorded_at >= of(before, 'name')[0].recorded_at);
 
-  const created = body(
-    await app.inject({ method: 'POST', url: '/v1/organisations', headers: json, payload: { slug: 'مجلس-التعاون', name: 'مجلس التعاون', kind: 'other', country: null } }),
-  ).data;
+  const created = body(await app.inject({ method: 'POST', url: '/v1/organisations', headers: json, payload: { slug: 'مجلس-التعاون', name: 'مجلس التعاون', kind: 'other', country: null } })).data;
   const provenance = (await get(app, `/v1/organisations/${created.id}/provenance`)).data;
-  t.same(provenance.map((p: any) => [p.field, p.value, p.writer]), [['name', 'مجلس التعاون', 'test-editor'], ['kind', 'other', 'test-editor']], 'a create records its non-empty fields');
+  t.same(
+    provenance.map((p: any) => [p.field, p.value, p.writer]),
+    [
+      ['name', 'مجلس التعاون', 'test-editor'],
+      ['kind', 'other', 'test-editor'],
+    ],
+    'a create records its non-empty fields',
+  );
 
   await app.inject({ method: 'DELETE', url: `/v1/organisations/${created.id}`, headers: auth });
   const left = app.database.sqlite.prepare('select count(*) as n from provenance where organisation_id = ?').get(created.id) as { n: number };
-  t.equal(left.n, 0, "deleting the record deletes its provenance");
+  t.equal(left.n, 0, 'deleting the record deletes its provenance');
 });
 
 t.test('mentions and quotes stay on their text when the article changes', async (t) => {
@@ -129,10 +145,7 @@ t.test('mentions and quotes stay on their text when the article changes', async 
   const article = (await get(app, `/v1/articles/${seededSlug}`)).data;
   const before = (await get(app, `/v1/articles/${seededSlug}/mentions`)).data;
   const body0 = article.body;
-  const edited = [
-    { type: 'paragraph', text: 'مقدمة جديدة: التقى والعدواني بوفد من وزارة الداخليه السعوديه.' },
-    ...body0.filter((block: any) => !block.text.includes('صالح المربع')),
-  ];
+  const edited = [{ type: 'paragraph', text: 'مقدمة جديدة: التقى والعدواني بوفد من وزارة الداخليه السعوديه.' }, ...body0.filter((block: any) => !block.text.includes('صالح المربع'))];
   const patched = await app.inject({ method: 'PATCH', url: url(`/v1/articles/${seededSlug}`), headers: json, payload: { body: edited } });
   t.equal(patched.statusCode, 200);
   const updated = body(patched).data;
@@ -150,7 +163,10 @@ t.test('mentions and quotes stay on their text when the article changes', async 
   );
   t.same(
     after.filter((m: any) => m.origin === 'auto').map((m: any) => [m.text, m.entity.slug]),
-    [['العدواني', 'علي-العدواني'], ['وزارة الداخليه السعوديه', 'وزارة-الداخلية-السعودية']],
+    [
+      ['العدواني', 'علي-العدواني'],
+      ['وزارة الداخليه السعوديه', 'وزارة-الداخلية-السعودية'],
+    ],
     'the new paragraph is linked automatically',
   );
   t.equal(after.filter((m: any) => m.part === 'title').length, 2, 'the title did not change: its mentions stay');
@@ -158,7 +174,10 @@ t.test('mentions and quotes stay on their text when the article changes', async 
   const provenance = (await get(app, '/v1/people/علي-العدواني/provenance')).data;
   checkSpans(t, updated, provenance, 'quote');
   const murabba = (await get(app, '/v1/people/صالح-المربع/provenance')).data;
-  t.ok(murabba.some((p: any) => p.quote === 'اللواء صالح المربع' && p.start === null && p.article_id === updated.id), 'a quote whose text is gone keeps null offsets');
+  t.ok(
+    murabba.some((p: any) => p.quote === 'اللواء صالح المربع' && p.start === null && p.article_id === updated.id),
+    'a quote whose text is gone keeps null offsets',
+  );
 
   const retitled = await app.inject({ method: 'PATCH', url: url(`/v1/articles/${seededSlug}`), headers: json, payload: { title: 'اجتماع أمني' } });
   t.equal(retitled.statusCode, 200);
@@ -195,7 +214,11 @@ t.test('new articles are linked to known names and aliases; deleting an entity r
   );
   await app.inject({ method: 'DELETE', url: `/v1/people/${murabba.id}`, headers: auth });
   const left = (await get(app, `/v1/articles/${article.id}/mentions`)).data;
-  t.same(left.map((m: any) => m.entity.type), ['organisation'], "the person's mentions went with the person");
+  t.same(
+    left.map((m: any) => m.entity.type),
+    ['organisation'],
+    "the person's mentions went with the person",
+  );
 });
 
 t.test('articles written before a name is known are linked when it becomes known, and again when it changes', async (t) => {
@@ -208,8 +231,7 @@ t.test('articles written before a name is known are linked when it becomes known
   const first = await post('خبر-أول', 'التقى العقيد سالم المطيري بالوفد، وقال أبو خالد إن التعاون مستمر.');
   const second = await post('خبر-ثان', 'وصل سالم العتيبي إلى الرياض.');
   const third = await post('خبر-ثالث', 'وقال مصدر لسالم المطيري إن الوفد وصل.');
-  const linked = async (article: string) =>
-    (await get(app, `/v1/articles/${article}/mentions`)).data.filter((m: any) => m.entity.type === 'person').map((m: any) => [m.text, m.entity.slug]);
+  const linked = async (article: string) => (await get(app, `/v1/articles/${article}/mentions`)).data.filter((m: any) => m.entity.type === 'person').map((m: any) => [m.text, m.entity.slug]);
   t.same(await linked(first), [], 'nobody is known by these names yet');
 
   const created = await app.inject({ method: 'POST', url: '/v1/people', headers: json, payload: { slug: 'سالم', name: 'سالم المطيري', honorific: 'العقيد', aliases: [] } });
@@ -219,7 +241,14 @@ t.test('articles written before a name is known are linked when it becomes known
 
   const patch = (payload: object) => app.inject({ method: 'PATCH', url: `/v1/people/${person.id}`, headers: { ...auth, 'content-type': 'application/merge-patch+json' }, payload });
   await patch({ aliases: ['أبو خالد'] });
-  t.same(await linked(first), [['العقيد سالم المطيري', 'سالم'], ['أبو خالد', 'سالم']], 'a new alias is linked');
+  t.same(
+    await linked(first),
+    [
+      ['العقيد سالم المطيري', 'سالم'],
+      ['أبو خالد', 'سالم'],
+    ],
+    'a new alias is linked',
+  );
 
   await patch({ name: 'سالم العتيبي', aliases: [] });
   t.same(await linked(first), [], 'forms the person no longer has are unlinked');
@@ -229,9 +258,7 @@ t.test('articles written before a name is known are linked when it becomes known
 t.test('names are linked however many entities there are (the name index is read a page at a time)', async (t) => {
   const app = await build(t);
   const { people } = app.repositories;
-  const created = app.database.db.transaction(() =>
-    Array.from({ length: 1_050 }, (_, i) => people.create({ slug: `شخص-${i}`, name: `شخص${i} الاسم${i}`, aliases: [] } as never)),
-  );
+  const created = app.database.db.transaction(() => Array.from({ length: 1_050 }, (_, i) => people.create({ slug: `شخص-${i}`, name: `شخص${i} الاسم${i}`, aliases: [] } as never)));
   const last = created.reduce((a, b) => (a.id > b.id ? a : b));
   const article = await app.inject({
     method: 'POST',
@@ -260,8 +287,7 @@ async function peopleLinked(t: Test, app: App, slug: string, text: string): Prom
   return mentions.filter((m: any) => m.entity.type === 'person').map((m: any) => m.entity.slug);
 }
 
-const newPerson = (app: App, slug: string, name: string) =>
-  app.inject({ method: 'POST', url: '/v1/people', headers: json, payload: { slug, name, aliases: [] } });
+const newPerson = (app: App, slug: string, name: string) => app.inject({ method: 'POST', url: '/v1/people', headers: json, payload: { slug, name, aliases: [] } });
 
 t.test('names written by another process are linked (two workers on one file)', async (t) => {
   const url = `file:${t.testdir()}/khabar.db`;
@@ -294,7 +320,12 @@ t.test("this process's writes to names bring the index forward instead of buildi
   const app = await build(t);
   await peopleLinked(t, app, 'خبر-قبل', 'التقى العدواني بالوفد.');
   const created = await newPerson(app, 'نايف', 'نايف الشمري');
-  const renamed = await app.inject({ method: 'PATCH', url: `/v1/people/${body(created).data.id}`, headers: { ...auth, 'content-type': 'application/merge-patch+json' }, payload: { name: 'نايف العنزي' } });
+  const renamed = await app.inject({
+    method: 'PATCH',
+    url: `/v1/people/${body(created).data.id}`,
+    headers: { ...auth, 'content-type': 'application/merge-patch+json' },
+    payload: { name: 'نايف العنزي' },
+  });
   t.equal(renamed.statusCode, 200);
   let linked: string[] = [];
   const statements = await recordStatements(app, async () => {

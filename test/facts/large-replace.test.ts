@@ -20,7 +20,12 @@ t.test('replacing a 1 MiB body of 200,000 paragraphs takes under a second and 50
   const large = JSON.stringify({ ...fields, body: blocks });
   t.equal((await put(large)).statusCode, 200, 'the large body is stored');
   const quotesOf = () =>
-    app.database.sqlite.prepare('select part, start, end, quote from provenance where article_id = ? order by id').all(id) as Array<{ part: string; start: number | null; end: number | null; quote: string }>;
+    app.database.sqlite.prepare('select part, start, end, quote from provenance where article_id = ? order by id').all(id) as Array<{
+      part: string;
+      start: number | null;
+      end: number | null;
+      quote: string;
+    }>;
   const mentionsOf = async () => body(await app.inject({ url: `/v1/articles/${id}/mentions` })).data as Array<{ part: string; start: number; end: number; text: string }>;
   const mentionsBefore = await mentionsOf();
   const quotesBefore = quotesOf();
@@ -38,7 +43,11 @@ t.test('replacing a 1 MiB body of 200,000 paragraphs takes under a second and 50
   const shift = <S extends { part: string; start: number | null; end: number | null }>(span: S): S =>
     span.part === 'body' && span.start !== null ? { ...span, start: span.start + introduction.length + 2, end: span.end! + introduction.length + 2 } : span;
   const mentionsAfter = await mentionsOf();
-  t.same(mentionsAfter.map(({ part, start, end, text }) => ({ part, start, end, text })), mentionsBefore.map(({ part, start, end, text }) => shift({ part, start, end, text })), 'the mentions moved with their paragraphs');
+  t.same(
+    mentionsAfter.map(({ part, start, end, text }) => ({ part, start, end, text })),
+    mentionsBefore.map(({ part, start, end, text }) => shift({ part, start, end, text })),
+    'the mentions moved with their paragraphs',
+  );
   t.same(quotesOf(), quotesBefore.map(shift), 'and so did the quotes');
   const stored = body(replaced).data;
   for (const mention of mentionsAfter) t.equal((mention.part === 'title' ? stored.title : stored.body_text).slice(mention.start, mention.end), mention.text);

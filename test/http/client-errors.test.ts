@@ -78,12 +78,16 @@ t.test('an unparsable request while a response is being written: the socket is c
   // A response whose body takes a while: its headers are on the wire before its end.
   app.get('/slow', (_request, reply) => {
     const chunks = ['first part;', 'second part'];
-    reply.type('text/plain').send(Readable.from((async function* () {
-      for (const chunk of chunks) {
-        yield chunk;
-        await pause(300)();
-      }
-    })()));
+    reply.type('text/plain').send(
+      Readable.from(
+        (async function* () {
+          for (const chunk of chunks) {
+            yield chunk;
+            await pause(300)();
+          }
+        })(),
+      ),
+    );
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as { port: number };

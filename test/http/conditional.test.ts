@@ -62,8 +62,11 @@ t.test('conditional reads: ETag, 304 and Cache-Control on records and pages', as
   const org = await app.inject({ url: ministry });
   const created = body(await app.inject({ method: 'POST', url: '/v1/people', headers: json, payload: { slug: 'عضو', name: 'عضو', affiliations: [{ organisation_id: body(org).data.id }] } }));
   const members = await app.inject({ url: ministry, headers: { 'if-none-match': org.headers.etag as string } });
-  t.equal(members.statusCode, 200, 'a new member changes the organisation\'s ETag although its version did not move');
-  t.ok(body(members).data.members.some((m: { person_id: string }) => m.person_id === created.data.id), 'it lists the new member');
+  t.equal(members.statusCode, 200, "a new member changes the organisation's ETag although its version did not move");
+  t.ok(
+    body(members).data.members.some((m: { person_id: string }) => m.person_id === created.data.id),
+    'it lists the new member',
+  );
   t.equal(body(members).data.version, body(org).data.version);
 
   t.test('each representation of a record has its own ETag', async (t) => {
@@ -85,7 +88,7 @@ t.test('conditional reads: ETag, 304 and Cache-Control on records and pages', as
     t.equal((await app.inject({ url: adwani, headers: { 'if-none-match': plain.headers.etag as string } })).statusCode, 304, 'the plain record is still current');
   });
 
-  t.test('a page\'s ETag follows the records on it, and the records an include embeds', async (t) => {
+  t.test("a page's ETag follows the records on it, and the records an include embeds", async (t) => {
     const page = '/v1/organisations?limit=3&fields=name';
     const embedding = '/v1/people?include=affiliations.organisation&limit=50';
     const before = { page: await app.inject({ url: page }), embedding: await app.inject({ url: embedding }) };
@@ -107,12 +110,12 @@ t.test('conditional reads: ETag, 304 and Cache-Control on records and pages', as
   t.equal((await app.inject({ url: '/v1/people/nobody' })).headers.etag, undefined, 'errors carry no ETag');
 });
 
-t.test('Last-Modified: a write carries the written record\'s updated_at; no read carries one', async (t) => {
+t.test("Last-Modified: a write carries the written record's updated_at; no read carries one", async (t) => {
   const app = await build(t);
   const created = await app.inject({ method: 'POST', url: '/v1/people', headers: json, payload: { slug: 'كاتب', name: 'كاتب' } });
   t.equal(created.statusCode, 201);
   const stored = body(created).data as { id: string; updated_at: string };
-  t.equal(created.headers['last-modified'], new Date(stored.updated_at).toUTCString(), 'POST: the created record\'s updated_at');
+  t.equal(created.headers['last-modified'], new Date(stored.updated_at).toUTCString(), "POST: the created record's updated_at");
   const url = `/v1/people/${stored.id}`;
   await new Promise((resolve) => setTimeout(resolve, 1100));
   const patched = await app.inject({ method: 'PATCH', url, headers: json, payload: { position: 'محرر' } });
@@ -142,7 +145,11 @@ t.test('optimistic concurrency: If-Match on PUT, PATCH and DELETE', async (t) =>
   const current = patched.headers.etag as string;
   t.not(current, stale);
 
-  for (const [method, payload] of [['PATCH', { name: 'x' }], ['PUT', { slug: 'لجنة', name: 'x', kind: 'other' }], ['DELETE', undefined]] as const) {
+  for (const [method, payload] of [
+    ['PATCH', { name: 'x' }],
+    ['PUT', { slug: 'لجنة', name: 'x', kind: 'other' }],
+    ['DELETE', undefined],
+  ] as const) {
     const refused = await app.inject({ method, url, headers: { ...(payload ? json : auth), 'if-match': stale }, ...(payload ? { payload } : {}) });
     t.equal(refused.statusCode, 412, `${method} with a stale ETag: 412`);
     t.match(refused.headers['content-type'], /^application\/problem\+json/);
@@ -164,11 +171,7 @@ t.test('optimistic concurrency: If-Match on PUT, PATCH and DELETE', async (t) =>
 t.test('N concurrent PATCHes with the same If-Match: exactly one succeeds', async (t) => {
   const app = await build(t);
   const etag = (await app.inject({ url: adwani })).headers.etag as string;
-  const attempts = await Promise.all(
-    Array.from({ length: 8 }, (_, i) =>
-      app.inject({ method: 'PATCH', url: adwani, headers: { ...json, 'if-match': etag }, payload: { position: `منصب ${i}` } }),
-    ),
-  );
+  const attempts = await Promise.all(Array.from({ length: 8 }, (_, i) => app.inject({ method: 'PATCH', url: adwani, headers: { ...json, 'if-match': etag }, payload: { position: `منصب ${i}` } })));
   const statuses = attempts.map((r) => r.statusCode).sort();
   t.same(statuses, [200, 412, 412, 412, 412, 412, 412, 412]);
   const winner = body(attempts.find((r) => r.statusCode === 200)!).data;

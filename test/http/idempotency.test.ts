@@ -7,7 +7,12 @@ const organisation = (slug: string) => ({ slug, name: `منظمة ${slug}`, kind
 const total = async (app: Awaited<ReturnType<typeof build>>) => body(await app.inject({ url: '/v1/organisations' })).meta.total as number;
 
 t.test('Idempotency-Key: a retry replays the first response and creates nothing', async (t) => {
-  const app = await build(t, { apiTokens: [{ name: 'test-editor', secret: auth.authorization.slice(7) }, { name: 'other', secret: 'other-token-0123456789' }] });
+  const app = await build(t, {
+    apiTokens: [
+      { name: 'test-editor', secret: auth.authorization.slice(7) },
+      { name: 'other', secret: 'other-token-0123456789' },
+    ],
+  });
   const before = await total(app);
   const post = (key: string, payload: object, headers: Record<string, string> = json) =>
     app.inject({ method: 'POST', url: '/v1/organisations', headers: { ...headers, 'idempotency-key': key }, payload });
@@ -55,8 +60,7 @@ t.test('Idempotency-Key: a retry replays the first response and creates nothing'
 
 t.test('keys expire after 24 hours; a key still in flight is refused with 409', async (t) => {
   const app = await build(t);
-  const post = (payload: object) =>
-    app.inject({ method: 'POST', url: '/v1/organisations', headers: { ...json, 'idempotency-key': 'daily' }, payload });
+  const post = (payload: object) => app.inject({ method: 'POST', url: '/v1/organisations', headers: { ...json, 'idempotency-key': 'daily' }, payload });
   t.equal((await post(organisation('أ'))).statusCode, 201);
   const sqlite = app.database.sqlite;
   const one = <T>(query: string) => sqlite.prepare(query).get() as T;
@@ -73,9 +77,7 @@ t.test('keys expire after 24 hours; a key still in flight is refused with 409', 
   sqlite.prepare("insert into idempotency_keys (writer, key, fingerprint, created_at) values ('test-editor', 'busy', 'x', ?)").run(Date.now());
   const busy = await app.inject({ method: 'POST', url: '/v1/organisations', headers: { ...json, 'idempotency-key': 'busy' }, payload: organisation('ج') });
   t.equal(busy.statusCode, 422, 'a different request on a key in flight: 422');
-  sqlite.prepare("update idempotency_keys set fingerprint = ? where key = 'busy'").run(
-    one<{ fingerprint: string }>("select fingerprint from idempotency_keys where key = 'daily'").fingerprint,
-  );
+  sqlite.prepare("update idempotency_keys set fingerprint = ? where key = 'busy'").run(one<{ fingerprint: string }>("select fingerprint from idempotency_keys where key = 'daily'").fingerprint);
   const inFlight = await app.inject({ method: 'POST', url: '/v1/organisations', headers: { ...json, 'idempotency-key': 'busy' }, payload: organisation('ب') });
   t.equal(inFlight.statusCode, 409, 'the same request while the first is still running: 409');
   t.equal(body(inFlight).code, 'idempotency_key_in_flight');
@@ -118,14 +120,32 @@ t.test('concurrent POSTs with one Idempotency-Key over real sockets: one creates
   const { port } = app.server.address() as { port: number };
   // An import makes a new slug when the title's is taken (-2, -3…), so without the key each request would store an article.
   const copies = 6;
-  const answers = await postTogether(port, '/v1/articles/import', { ...auth, 'content-type': 'text/plain; charset=utf-8', 'idempotency-key': 'concurrent-import' }, 'خبر متزامن\nوصل الوفد إلى الكويت صباح اليوم.\n', copies);
+  const answers = await postTogether(
+    port,
+    '/v1/articles/import',
+    { ...auth, 'content-type': 'text/plain; charset=utf-8', 'idempotency-key': 'concurrent-import' },
+    'خبر متزامن\nوصل الوفد إلى الكويت صباح اليوم.\n',
+    copies,
+  );
   const created = answers.filter((a) => a.status === 201 && a.replayed === undefined);
   t.equal(created.length, 1, 'exactly one request created the article');
   const others = answers.filter((a) => a !== created[0]);
   const waited = others.filter((a) => a.status === 409);
-  t.same(waited.map((a) => a.body.code), waited.map(() => 'idempotency_key_in_flight'), `${waited.length} answered 409 while the first ran`);
+  t.same(
+    waited.map((a) => a.body.code),
+    waited.map(() => 'idempotency_key_in_flight'),
+    `${waited.length} answered 409 while the first ran`,
+  );
   const replays = others.filter((a) => a.status !== 409);
-  t.same(replays, replays.map(() => ({ ...created[0], replayed: 'true' })), `${replays.length} replayed the first response`);
+  t.same(
+    replays,
+    replays.map(() => ({ ...created[0], replayed: 'true' })),
+    `${replays.length} replayed the first response`,
+  );
   const stored = app.database.sqlite.prepare("select id from articles where title = 'خبر متزامن'").all() as Array<{ id: string }>;
-  t.same(stored.map((row) => row.id), [created[0]?.body.data?.id], `one article stored for ${copies} requests, the one the 201 names`);
+  t.same(
+    stored.map((row) => row.id),
+    [created[0]?.body.data?.id],
+    `one article stored for ${copies} requests, the one the 201 names`,
+  );
 });

@@ -32,7 +32,12 @@ t.test('a large page: the same JSON, length, ETag, compression and idempotent re
       method: 'POST',
       url: '/v1/articles',
       headers: key ? { ...json, 'idempotency-key': key } : json,
-      payload: { slug: `خبر-طويل-${i}`, title: `خبر طويل ${i}`, language: 'ar', body: Array.from({ length: i === 0 ? 3 : 1 }, () => ({ type: 'paragraph', text: i === 0 ? paragraph.repeat(5) : paragraph })) },
+      payload: {
+        slug: `خبر-طويل-${i}`,
+        title: `خبر طويل ${i}`,
+        language: 'ar',
+        body: Array.from({ length: i === 0 ? 3 : 1 }, () => ({ type: 'paragraph', text: i === 0 ? paragraph.repeat(5) : paragraph })),
+      },
     });
   const first = await create(0, 'large-article');
   t.ok(first.body.length > largeBodyLength, 'a created article larger than the threshold');

@@ -1,9 +1,9 @@
 import t from 'tap';
 import { jsonDepthExceeds, maxJsonDepth } from '../../src/web/http/json-body.js';
 import { metacharacters } from '../contract/arbitraries.js';
-import { operations, servedDocument, type Document, type JsonSchema } from '../contract/document.js';
-import { resourceCases } from '../resources/fixtures.js';
+import { type Document, type JsonSchema, operations, servedDocument } from '../contract/document.js';
 import { auth, body, build } from '../helper.js';
+import { resourceCases } from '../resources/fixtures.js';
 
 const json = { ...auth, 'content-type': 'application/json' };
 
@@ -83,12 +83,7 @@ t.test('__proto__, constructor and prototype keys change no prototype, in POST, 
   const app = await build(t);
   const before = counts(app);
   const cases = resourceCases(app);
-  const payloads = [
-    '{"__proto__":{"polluted":true}}',
-    '{"constructor":{"prototype":{"polluted":true}}}',
-    '{"prototype":{"polluted":true}}',
-    '{"name":"x","__proto__":{"isAdmin":true}}',
-  ];
+  const payloads = ['{"__proto__":{"polluted":true}}', '{"constructor":{"prototype":{"polluted":true}}}', '{"prototype":{"polluted":true}}', '{"name":"x","__proto__":{"isAdmin":true}}'];
   for (const { path, create } of cases) {
     const record = body(await app.inject({ url: `/v1/${path}?limit=1` })).data[0];
     const bodyWith = (payload: string) => payload.replace(/^\{/, `{"slug":${JSON.stringify(create.slug)},`);

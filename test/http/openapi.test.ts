@@ -6,8 +6,8 @@ import { pathToFileURL } from 'node:url';
 import Fastify from 'fastify';
 import t from 'tap';
 import { parse } from 'yaml';
-import openApi from '../../src/web/openapi/plugin.js';
 import { openApiYaml } from '../../src/web/openapi/document.js';
+import openApi from '../../src/web/openapi/plugin.js';
 import { body, build, recordStatements } from '../helper.js';
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -64,14 +64,8 @@ t.test('every operation is documented, tagged, exemplified and secured as it beh
   const app = await build(t);
   const document = body(await app.inject({ url: '/openapi.json' }));
   t.equal(document.openapi, '3.1.0');
-  const operations = Object.entries(document.paths as Record<string, Record<string, any>>).flatMap(([path, item]) =>
-    Object.entries(item).map(([method, operation]) => ({ path, method, operation })),
-  );
-  t.equal(
-    operations.length,
-    31,
-    'four resources × six operations (list, get, create, replace, update, delete), health, search, article mentions and import, and three provenance lists',
-  );
+  const operations = Object.entries(document.paths as Record<string, Record<string, any>>).flatMap(([path, item]) => Object.entries(item).map(([method, operation]) => ({ path, method, operation })));
+  t.equal(operations.length, 31, 'four resources × six operations (list, get, create, replace, update, delete), health, search, article mentions and import, and three provenance lists');
   // Parameters, responses and examples written once under components and referred to.
   const shared = (value: any) => (value.$ref ? document.components[value.$ref.split('/').at(-2)][value.$ref.split('/').at(-1)] : value);
   for (const { path, method, operation } of operations) {
@@ -91,7 +85,11 @@ t.test('every operation is documented, tagged, exemplified and secured as it beh
       for (const [mediaType, content] of Object.entries((response.content ?? {}) as Record<string, any>)) {
         t.ok(content.schema, `${name} ${status} ${mediaType}: schema`);
         t.ok(content.examples, `${name} ${status} ${mediaType}: example`);
-        t.same(Object.values(content.examples).filter((example: any) => !example.$ref), [], `${name} ${status} ${mediaType}: examples are referenced, not repeated`);
+        t.same(
+          Object.values(content.examples).filter((example: any) => !example.$ref),
+          [],
+          `${name} ${status} ${mediaType}: examples are referenced, not repeated`,
+        );
       }
     }
   }
@@ -100,8 +98,16 @@ t.test('every operation is documented, tagged, exemplified and secured as it beh
   const refsIn = (value: unknown) => [...JSON.stringify(value).matchAll(/"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1]!);
   const reached = new Set(refsIn([document.paths, document.components.parameters, document.components.responses]));
   for (const name of reached) for (const ref of refsIn(document.components.schemas[name])) reached.add(ref);
-  t.same(schemas.filter((name) => !reached.has(name)), [], 'every schema is reached from an operation: the unused twins are pruned');
-  t.same(schemas.filter((name) => name.endsWith('Input') && !schemas.includes(name.slice(0, -'Input'.length))), [], 'an XInput schema keeps that name only when X is taken');
+  t.same(
+    schemas.filter((name) => !reached.has(name)),
+    [],
+    'every schema is reached from an operation: the unused twins are pruned',
+  );
+  t.same(
+    schemas.filter((name) => name.endsWith('Input') && !schemas.includes(name.slice(0, -'Input'.length))),
+    [],
+    'an XInput schema keeps that name only when X is taken',
+  );
   for (const kind of ['articles', 'people', 'organisations', 'meetings']) {
     const id = document.paths[`/v1/${kind}/{id}`].get.parameters.map(shared).find((p: any) => p.name === 'id');
     const seeded = shared(id.examples.seed).value;

@@ -65,7 +65,11 @@ t.test('CORS: any origin by default, the configured ones otherwise; preflight ca
   // What the README's CORS paragraph promises, written out here rather than read from src/web/http/cors.ts.
   const mayRead = ['ETag', 'Last-Modified', 'Location', 'Link', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Retry-After', 'X-Request-Id', 'Idempotent-Replayed'];
   const maySend = ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match', 'If-Modified-Since', 'Idempotency-Key', 'X-Request-Id'];
-  const names = (header: unknown) => String(header).split(/,\s*/).map((name) => name.toLowerCase()).sort();
+  const names = (header: unknown) =>
+    String(header)
+      .split(/,\s*/)
+      .map((name) => name.toLowerCase())
+      .sort();
   const lower = (list: string[]) => list.map((name) => name.toLowerCase()).sort();
 
   const open = await build(t);
@@ -76,7 +80,10 @@ t.test('CORS: any origin by default, the configured ones otherwise; preflight ca
   });
   t.equal(preflight.statusCode, 204);
   t.equal(preflight.headers['access-control-allow-origin'], '*');
-  t.same(names(preflight.headers['access-control-allow-methods']), ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'].map((m) => m.toLowerCase()));
+  t.same(
+    names(preflight.headers['access-control-allow-methods']),
+    ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'].map((m) => m.toLowerCase()),
+  );
   t.same(names(preflight.headers['access-control-allow-headers']), lower(maySend), 'a script may send exactly the request headers the README lists');
   t.equal(preflight.headers['access-control-max-age'], '86400', 'browsers cache the preflight for a day');
   const read = await open.inject({ url: '/v1/people', headers: { origin: 'https://news.example' } });
@@ -97,7 +104,10 @@ t.test('compression: br or gzip as asked, for bodies over 1 KB', async (t) => {
   const plain = await app.inject({ url: '/v1/articles' });
   t.ok(Buffer.byteLength(plain.body) > 1024, 'the article list is over 1 KB');
   t.notOk(plain.headers['content-encoding'], 'no Accept-Encoding: identity');
-  for (const [encoding, decode] of [['br', brotliDecompressSync], ['gzip', gunzipSync]] as const) {
+  for (const [encoding, decode] of [
+    ['br', brotliDecompressSync],
+    ['gzip', gunzipSync],
+  ] as const) {
     const response = await app.inject({ url: '/v1/articles', headers: { 'accept-encoding': encoding } });
     t.equal(response.headers['content-encoding'], encoding);
     t.match(response.headers.vary, /accept-encoding/i);
@@ -131,7 +141,10 @@ t.test('rate limits: reads per client address, writes per token, 429 problem+jso
     rateLimitMax: 3,
     rateLimitWriteMax: 2,
     rateLimitWindowSeconds: 60,
-    apiTokens: [{ name: 'test-editor', secret: writerToken }, { name: 'second', secret: 'second-token-0123456789' }],
+    apiTokens: [
+      { name: 'test-editor', secret: writerToken },
+      { name: 'second', secret: 'second-token-0123456789' },
+    ],
   });
   for (let i = 0; i < 3; i++) {
     const read = await app.inject({ url: '/v1/people' });
@@ -186,7 +199,13 @@ t.test('security headers, with a policy under which the docs page and its assets
   t.equal(docs.headers['cross-origin-opener-policy'], 'same-origin', 'pages get every header helmet sets');
   t.equal(docs.statusCode, 200);
   const csp = String(docs.headers['content-security-policy']);
-  const directive = (name: string) => csp.split(';').find((d) => d.trim().startsWith(`${name} `))?.trim().split(/\s+/).slice(1) ?? [];
+  const directive = (name: string) =>
+    csp
+      .split(';')
+      .find((d) => d.trim().startsWith(`${name} `))
+      ?.trim()
+      .split(/\s+/)
+      .slice(1) ?? [];
   t.same(directive('script-src'), ["'self'"], 'scripts only from this server, none inline');
   t.ok(directive('style-src').includes("'self'"));
   t.ok(directive('img-src').includes('data:'), 'the inline SVG icons of the UI');

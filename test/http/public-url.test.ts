@@ -24,8 +24,15 @@ t.test('absolute URLs in responses come from PUBLIC_URL, never from Host or X-Fo
     t.equal(response.statusCode, 200, `${url} as ${accept}`);
     t.notMatch(response.body, /evil|gopher/, 'no trace of the request headers');
     const urls = absoluteUrls(response.body);
-    t.ok(urls.some((u) => u.startsWith('https://news.example/')), `links under PUBLIC_URL: ${urls.find((u) => u.startsWith('https://news.example'))}`);
-    t.same(urls.filter((u) => !expected(u) && u !== 'https://news.example'), [], 'and no other origin');
+    t.ok(
+      urls.some((u) => u.startsWith('https://news.example/')),
+      `links under PUBLIC_URL: ${urls.find((u) => u.startsWith('https://news.example'))}`,
+    );
+    t.same(
+      urls.filter((u) => !expected(u) && u !== 'https://news.example'),
+      [],
+      'and no other origin',
+    );
   }
   const ld = body(await app.inject({ url: `/v1/articles/${article.id}`, headers: { ...foreign, accept: 'application/ld+json' } }));
   t.equal(ld['@id'], `https://news.example/v1/articles/${article.id}`);

@@ -1,8 +1,8 @@
 import t from 'tap';
 import { z } from 'zod';
-import { nullableAsTypeArrays, responseJsonSchema, serializerCompiler } from '../../src/web/http/serializer.js';
 import { article } from '../../src/core/resources/articles/schemas.js';
 import { dataEnvelope } from '../../src/core/resources/shared/schemas.js';
+import { nullableAsTypeArrays, responseJsonSchema, serializerCompiler } from '../../src/web/http/serializer.js';
 
 t.test('nullable primitives become type arrays; other unions stay as they are', async (t) => {
   t.same(nullableAsTypeArrays({ anyOf: [{ type: 'string', maxLength: 5 }, { type: 'null' }], description: 'd' }), {
@@ -25,9 +25,21 @@ t.test('nullable primitives become type arrays; other unions stay as they are', 
 t.test('the compiled serializer writes what JSON.stringify writes, nulls and values alike', async (t) => {
   const serialize = serializerCompiler({ schema: dataEnvelope('Article', article), method: 'GET', url: '/', httpStatus: '200' }) as (value: unknown) => string;
   const record = {
-    id: '019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d', slug: 'مقال', version: 2, created_at: '2026-11-25T09:00:00.000Z', updated_at: '2026-11-25T09:00:00.000Z',
-    title: 'عنوان "مقتبس"', language: 'ar', summary: null, body: [{ type: 'paragraph', text: 'نص\nبسطرين' }], body_text: 'نص\nبسطرين',
-    source: 'بيان', published_at: null, person_ids: [], organisation_ids: [], meeting_ids: [],
+    id: '019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d',
+    slug: 'مقال',
+    version: 2,
+    created_at: '2026-11-25T09:00:00.000Z',
+    updated_at: '2026-11-25T09:00:00.000Z',
+    title: 'عنوان "مقتبس"',
+    language: 'ar',
+    summary: null,
+    body: [{ type: 'paragraph', text: 'نص\nبسطرين' }],
+    body_text: 'نص\nبسطرين',
+    source: 'بيان',
+    published_at: null,
+    person_ids: [],
+    organisation_ids: [],
+    meeting_ids: [],
   };
   t.equal(serialize({ data: record }), JSON.stringify({ data: record }));
   const withValues = { ...record, summary: 'ملخص', published_at: '2026-11-25T09:00:00Z', source: null };

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import t, { type Test } from 'tap';
-import { buildApp } from '../../src/web/app.js';
 import type { Config } from '../../src/core/config.js';
+import { buildApp } from '../../src/web/app.js';
 import { build, testConfig } from '../helper.js';
 
 const proxy = '10.0.0.1';
@@ -15,7 +15,10 @@ async function read(app: Awaited<ReturnType<typeof build>>, remoteAddress: strin
 
 const limited = (trustProxy: Config['trustProxy']) => ({ trustProxy, rateLimitMax: 2, rateLimitWindowSeconds: 60 });
 
-const trusts: Array<[string, Config['trustProxy']]> = [['a hop count (1)', 1], ['an address list', ['192.0.2.0/24', proxy]]];
+const trusts: Array<[string, Config['trustProxy']]> = [
+  ['a hop count (1)', 1],
+  ['an address list', ['192.0.2.0/24', proxy]],
+];
 for (const [label, trustProxy] of trusts) {
   t.test(`TRUST_PROXY as ${label}: the read limit counts the address the proxy saw, not a forged left-most entry`, async (t) => {
     const app = await build(t, limited(trustProxy));
@@ -59,10 +62,14 @@ t.test('TRUST_PROXY=1: the right-most X-Forwarded-For entry, the one the proxy w
 
 t.test('TRUST_PROXY=2 and an address list: the address the outermost trusted proxy saw', async (t) => {
   t.same(await clientAddresses(t, 2, [[proxy, 'forged, 203.0.113.5, 10.0.0.2']]), ['203.0.113.5']);
-  const listed = await clientAddresses(t, [proxy], [
-    [proxy, 'forged, 203.0.113.5'],
-    ['198.51.100.7', '203.0.113.9'],
-  ]);
+  const listed = await clientAddresses(
+    t,
+    [proxy],
+    [
+      [proxy, 'forged, 203.0.113.5'],
+      ['198.51.100.7', '203.0.113.9'],
+    ],
+  );
   t.same(listed, ['203.0.113.5', '198.51.100.7'], 'with a list, a direct client is its socket address');
 });
 

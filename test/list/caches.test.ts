@@ -6,8 +6,7 @@ import { body, build, recordStatements } from '../helper.js';
 function sorts(): string[] {
   const keys = ['published_at', 'title', 'updated_at', 'id'];
   const orders = (left: string[]): string[][] => left.flatMap((key) => [[key], ...orders(left.filter((k) => k !== key)).map((rest) => [key, ...rest])]);
-  const signs = (order: string[]): string[] =>
-    order.reduce<string[]>((all, key) => all.flatMap((prefix) => [`${prefix}${prefix ? ',' : ''}${key}`, `${prefix}${prefix ? ',' : ''}-${key}`]), ['']);
+  const signs = (order: string[]): string[] => order.reduce<string[]>((all, key) => all.flatMap((prefix) => [`${prefix}${prefix ? ',' : ''}${key}`, `${prefix}${prefix ? ',' : ''}-${key}`]), ['']);
   return orders(keys).flatMap(signs);
 }
 

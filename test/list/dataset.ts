@@ -1,6 +1,6 @@
-import type { App } from '../../src/web/app.js';
 import { newId } from '../../src/core/db/ids.js';
 import { searchIndexer } from '../../src/core/search/indexer.js';
+import type { App } from '../../src/web/app.js';
 import { recordStatements, type StatementCall } from '../helper.js';
 
 export const rowsPerResource = 1000;
@@ -47,7 +47,18 @@ export function generateDataset(app: App) {
     const meetings: string[] = [];
     for (let i = 0; i < rowsPerResource; i++) {
       const startsAt = pick([null, hoursIn(i % 500), hoursIn(i % 500).slice(0, 10)], i);
-      const row = { ...record(i, 'meeting'), title: `اجتماع ${i % 300}`, status: pick(statuses, i), starts_at: startsAt, date_text: null, location: null, summary: null, topics: '[]', outcomes: '[]', host_organisation_id: i % 4 ? organisations[i % 20]! : null };
+      const row = {
+        ...record(i, 'meeting'),
+        title: `اجتماع ${i % 300}`,
+        status: pick(statuses, i),
+        starts_at: startsAt,
+        date_text: null,
+        location: null,
+        summary: null,
+        topics: '[]',
+        outcomes: '[]',
+        host_organisation_id: i % 4 ? organisations[i % 20]! : null,
+      };
       insert('meetings', row);
       meetings.push(row.id);
       insert('meeting_participants', { meeting_id: row.id, position: 0, person_id: people[i % 100]!, organisation_id: organisations[i % 50]!, role: 'host' });
@@ -56,7 +67,16 @@ export function generateDataset(app: App) {
     }
     for (let i = 0; i < rowsPerResource; i++) {
       const body = [{ type: 'paragraph', text: `نص ${i}` }];
-      const row = { ...record(i, 'article'), title: `مقال ${i % 200}`, language: pick(languages, i), summary: null, body: JSON.stringify(body), body_text: body[0]!.text, source: null, published_at: i % 7 ? hoursIn(i % 250) : null };
+      const row = {
+        ...record(i, 'article'),
+        title: `مقال ${i % 200}`,
+        language: pick(languages, i),
+        summary: null,
+        body: JSON.stringify(body),
+        body_text: body[0]!.text,
+        source: null,
+        published_at: i % 7 ? hoursIn(i % 250) : null,
+      };
       insert('articles', row);
       insert('article_people', { article_id: row.id, position: 0, subject_id: people[i % 100]! });
       insert('article_people', { article_id: row.id, position: 1, subject_id: people[(i + 1) % 100]! });

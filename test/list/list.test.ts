@@ -3,19 +3,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getTableName, sql } from 'drizzle-orm';
 import t, { type Test } from 'tap';
-import type { App } from '../../src/web/app.js';
 import { openDatabase } from '../../src/core/db/database.js';
-import { listParams, operatorsOf, toListQuery } from '../../src/web/list/params.js';
+import { maxReverseEmbedded } from '../../src/core/list/embed.js';
 import type { Operator } from '../../src/core/list/query.js';
 import type { FilterSpec, ListSpec } from '../../src/core/list/spec.js';
-import { maxReverseEmbedded } from '../../src/core/list/embed.js';
 import { createListing, maxCounted } from '../../src/core/list/sql.js';
 import { articleList } from '../../src/core/resources/articles/list.js';
 import { articles } from '../../src/core/resources/articles/table.js';
+import { createRepositories } from '../../src/core/resources/index.js';
 import { meetingList } from '../../src/core/resources/meetings/list.js';
 import { organisationList } from '../../src/core/resources/organisations/list.js';
-import { createRepositories } from '../../src/core/resources/index.js';
 import { personList } from '../../src/core/resources/people/list.js';
+import type { App } from '../../src/web/app.js';
+import { listParams, operatorsOf, toListQuery } from '../../src/web/list/params.js';
 import { auth, body, build } from '../helper.js';
 import { generateDataset, requestStatements, rowsPerResource } from './dataset.js';
 
@@ -100,9 +100,7 @@ function expectedIds(app: App, rows: Row[], filter: FilterSpec, op: Operator, va
 /** A value for an operator, taken from the data (a link filter's from its link table). */
 function sampleValue(app: App, rows: Row[], filter: FilterSpec, op: Operator): { value: unknown; text: string } {
   const values: string[] =
-    filter.kind === 'link'
-      ? tableRows(app, getTableName(filter.owner.table)).map((l) => l[filter.value.name])
-      : rows.map((r) => r[filter.column.name]).filter((v) => v !== null);
+    filter.kind === 'link' ? tableRows(app, getTableName(filter.owner.table)).map((l) => l[filter.value.name]) : rows.map((r) => r[filter.column.name]).filter((v) => v !== null);
   const [a, b] = [values[123 % values.length]!, values.find((v) => v !== values[123 % values.length])!];
   if (op === 'in' || op === 'nin') return { value: [a, b], text: `${a},${b}` };
   if (op === 'null') return { value: true, text: 'true' };
@@ -124,12 +122,20 @@ t.test('on 1,000 generated records per resource', async (t) => {
           const seen = await walk(t, app, `/v1/${path}?${query({ limit: '100', count: 'false', fields: 'id', ...(sort ? { sort } : {}) })}`);
           const ids = seen.map((r) => r.id);
           t.equal(new Set(ids).size, rows.length, `${path} sort=${sort}: every row once`);
-          t.same(ids, expectedOrder(rows, sort).map((r) => r.id), `${path} sort=${sort}: in order, ties broken by id`);
+          t.same(
+            ids,
+            expectedOrder(rows, sort).map((r) => r.id),
+            `${path} sort=${sort}: in order, ties broken by id`,
+          );
         }
       }
     }
     const multi = await walk(t, app, `/v1/articles?${query({ sort: '-published_at,title', limit: '100', fields: 'id' })}`);
-    t.same(multi.map((r) => r.id), expectedOrder(tableRows(app, 'articles'), '-published_at,title').map((r) => r.id), 'a sort on two keys');
+    t.same(
+      multi.map((r) => r.id),
+      expectedOrder(tableRows(app, 'articles'), '-published_at,title').map((r) => r.id),
+      'a sort on two keys',
+    );
   });
 
   await t.test('every filter with every operator it takes', async (t) => {
@@ -142,7 +148,14 @@ t.test('on 1,000 generated records per resource', async (t) => {
           const expected = expectedIds(app, rows, filter, op, value);
           const { page } = await get(app, `/v1/${path}?${query({ [`filter[${name}][${op}]`]: text, limit: '100', fields: 'id' })}`);
           t.same([page.meta.total, page.meta.total_relation], counted(expected.size), `${path} filter[${name}][${op}]=${text}: total`);
-          t.same(page.data.map((r) => r.id), newestFirst.filter((r) => expected.has(r.id)).slice(0, 100).map((r) => r.id), `${path} filter[${name}][${op}]: rows`);
+          t.same(
+            page.data.map((r) => r.id),
+            newestFirst
+              .filter((r) => expected.has(r.id))
+              .slice(0, 100)
+              .map((r) => r.id),
+            `${path} filter[${name}][${op}]: rows`,
+          );
         }
       }
     }
@@ -159,7 +172,11 @@ t.test('on 1,000 generated records per resource', async (t) => {
     const { page: articlePage } = await get(app, '/v1/articles?include=people,organisations,meetings&fields=title,person_ids&fields[people]=name,slug&limit=50');
     for (const a of articlePage.data) {
       t.same(Object.keys(a).sort(), ['id', 'meetings', 'organisations', 'people', 'person_ids', 'title'], 'fields narrows the record; includes are added');
-      t.same(a.people, a.person_ids.map((id: string) => ({ id, name: people.find(id)!.name, slug: people.find(id)!.slug })), 'people in person_ids order');
+      t.same(
+        a.people,
+        a.person_ids.map((id: string) => ({ id, name: people.find(id)!.name, slug: people.find(id)!.slug })),
+        'people in person_ids order',
+      );
       t.same(a.organisations[0], JSON.parse(JSON.stringify(organisations.find(a.organisations[0].id))), 'an embedded organisation is its full representation');
     }
     const { page: meetingPage } = await get(app, '/v1/meetings?include=host,participants.person,participants.organisation,articles&fields[people]=name&fields[organisations]=name&limit=100');
@@ -169,7 +186,10 @@ t.test('on 1,000 generated records per resource', async (t) => {
         t.same(p.person, { id: p.person_id, name: people.find(p.person_id)!.name });
         t.equal(p.organisation?.id ?? null, p.organisation_id, 'a participant without organisation embeds null');
       }
-      t.same(m.articles.map((a: Row) => a.id), m.article_ids);
+      t.same(
+        m.articles.map((a: Row) => a.id),
+        m.article_ids,
+      );
     }
     const { page: oldestMeetings } = await get(app, '/v1/meetings?include=articles&sort=id&limit=5');
     const embeddedArticles = oldestMeetings.data.flatMap((m: Row) => m.articles as Row[]);
@@ -184,16 +204,33 @@ t.test('on 1,000 generated records per resource', async (t) => {
     const participations = tableRows(app, 'meeting_participants');
     const { page: personPage } = await get(app, '/v1/people?include=affiliations.organisation,meetings&fields[meetings]=slug&limit=100');
     for (const p of personPage.data) {
-      t.same(p.affiliations.map((a: Row) => a.organisation.id), p.affiliations.map((a: Row) => a.organisation_id));
+      t.same(
+        p.affiliations.map((a: Row) => a.organisation.id),
+        p.affiliations.map((a: Row) => a.organisation_id),
+      );
       const expected = [...new Set(participations.filter((r) => r.person_id === p.id).map((r) => r.meeting_id as string))].sort().reverse();
-      t.same(p.meetings.map((m: Row) => m.id), expected, 'reverse relation: the meetings the person took part in, newest first');
+      t.same(
+        p.meetings.map((m: Row) => m.id),
+        expected,
+        'reverse relation: the meetings the person took part in, newest first',
+      );
     }
     const { page: orgPage } = await get(app, '/v1/organisations?include=parent,children,members.person&fields[organisations]=name&filter[kind]=ministry&limit=100');
     const all = tableRows(app, 'organisations');
     for (const o of orgPage.data) {
       t.equal(o.parent?.id ?? null, o.parent_id);
-      t.same(o.children.map((c: Row) => c.id).sort(), all.filter((c) => c.parent_id === o.id).map((c) => c.id).sort(), 'children');
-      t.ok(o.members.every((m: Row) => m.person.id === m.person_id), 'members.person');
+      t.same(
+        o.children.map((c: Row) => c.id).sort(),
+        all
+          .filter((c) => c.parent_id === o.id)
+          .map((c) => c.id)
+          .sort(),
+        'children',
+      );
+      t.ok(
+        o.members.every((m: Row) => m.person.id === m.person_id),
+        'members.person',
+      );
     }
     const one = await app.inject({ url: `/v1/meetings/${meetingPage.data[0]!.slug}?include=host,participants.person&fields=title,participants&fields[organisations]=name` });
     t.equal(one.statusCode, 200, 'GET one takes include and fields');
@@ -235,8 +272,7 @@ t.test('on 1,000 generated records per resource', async (t) => {
       // A relation list reads its rows from an ordered subquery named as its table: the query around it scans
       // that subquery's output (a co-routine step with the same parent), which holds what the subquery's own
       // step found. A SCAN inside the co-routine would be a table scan, and is counted.
-      const isSubquery = (step: { parent: number; detail: string }) =>
-        plan.some((other) => other.parent === step.parent && other.detail === `CO-ROUTINE ${step.detail.slice('SCAN '.length)}`);
+      const isSubquery = (step: { parent: number; detail: string }) => plan.some((other) => other.parent === step.parent && other.detail === `CO-ROUTINE ${step.detail.slice('SCAN '.length)}`);
       const scans = plan.filter((step) => /^SCAN \w+$/.test(step.detail) && !isSubquery(step)).map((step) => step.detail);
       t.same(scans, [], `no full scan: ${source.slice(0, 160)}`);
     }
@@ -265,7 +301,10 @@ t.test('on 1,000 generated records per resource', async (t) => {
     const result = listing.page(toListQuery(params, spec));
     const matching = tableRows(app, 'articles').filter((a) => a.title === 'مقال 5').length;
     t.same(result.total, { value: matching, relation: 'eq' });
-    t.ok(result.rows.every((row) => row.title === 'مقال 5'), 'the extension condition restricts the rows');
+    t.ok(
+      result.rows.every((row) => row.title === 'مقال 5'),
+      'the extension condition restricts the rows',
+    );
     t.ok(result.nextCursor, 'and pages as usual');
   });
 
@@ -306,7 +345,10 @@ t.test('paging while records are inserted returns every original row exactly onc
       next = page.links.next;
     }
     t.equal(new Set(seen).size, seen.length, `sort=${sort}: no row twice`);
-    t.ok([...original].every((id) => seen.includes(id)), `sort=${sort}: every row that was there is seen`);
+    t.ok(
+      [...original].every((id) => seen.includes(id)),
+      `sort=${sort}: every row that was there is seen`,
+    );
   }
 });
 
@@ -371,7 +413,12 @@ t.test('meta.total is kept until the database changes, whichever connection chan
   const before = await total('/v1/articles?limit=1');
   const arabic = await total('/v1/articles?limit=1&filter[language][eq]=ar');
 
-  const created = await app.inject({ method: 'POST', url: '/v1/articles', headers: { ...auth, 'content-type': 'application/json' }, payload: { slug: 'عدد-1', title: 'عدد', language: 'ar', body: [{ type: 'paragraph', text: 'نص' }] } });
+  const created = await app.inject({
+    method: 'POST',
+    url: '/v1/articles',
+    headers: { ...auth, 'content-type': 'application/json' },
+    payload: { slug: 'عدد-1', title: 'عدد', language: 'ar', body: [{ type: 'paragraph', text: 'نص' }] },
+  });
   t.equal(created.statusCode, 201);
   t.equal(await total('/v1/articles?limit=1'), before! + 1, 'a write through the API');
   t.equal(await total('/v1/articles?limit=1&filter[language][eq]=ar'), arabic! + 1, 'every filtered total too');
@@ -386,12 +433,16 @@ t.test('meta.total is kept until the database changes, whichever connection chan
 t.test('a reverse include embeds the newest records up to its bound, and the filtered list has them all', async (t) => {
   const app = await build(t);
   const ministry = app.repositories.organisations.list({ limit: 1 }).rows[0]!;
-  const created = Array.from({ length: maxReverseEmbedded + 5 }, (_, i) =>
-    app.repositories.articles.create({ slug: `عن-الوزارة-${i}`, title: `عن الوزارة ${i}`, language: 'ar', body: [], organisation_ids: [ministry.id] }).id,
+  const created = Array.from(
+    { length: maxReverseEmbedded + 5 },
+    (_, i) => app.repositories.articles.create({ slug: `عن-الوزارة-${i}`, title: `عن الوزارة ${i}`, language: 'ar', body: [], organisation_ids: [ministry.id] }).id,
   );
   const { page } = await get(app, `/v1/organisations/${ministry.id}?include=articles&fields[articles]=id`);
   const embedded = (page.data as unknown as { articles: Row[] }).articles.map((a) => a.id);
   t.same(embedded, [...created].reverse().slice(0, maxReverseEmbedded), 'the newest, newest first');
   const listed = await walk(t, app, `/v1/articles?filter[organisation]=${ministry.id}&limit=100&fields=id`);
-  t.ok(created.every((id) => listed.some((a) => a.id === id)), 'the list filtered by the organisation holds every one');
+  t.ok(
+    created.every((id) => listed.some((a) => a.id === id)),
+    'the list filtered by the organisation holds every one',
+  );
 });

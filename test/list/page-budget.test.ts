@@ -43,7 +43,11 @@ t.test('a list page ends early at its byte budget, and the cursor continues from
       url = page.links.next;
     }
     t.ok(cut >= 3, `sort=${sort}: ${cut} pages ended at the budget rather than the limit`);
-    t.same(seen, expected.map((row) => row.id), `sort=${sort}: every record exactly once, in order`);
+    t.same(
+      seen,
+      expected.map((row) => row.id),
+      `sort=${sort}: every record exactly once, in order`,
+    );
   }
 });
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import t from 'tap';
-import { processToken, startServer, type ServerProcess } from '../server-process.js';
+import { processToken, type ServerProcess, startServer } from '../server-process.js';
 
 // CRASH_CYCLES=20 for a long run; each cycle starts the server, loads it, and SIGKILLs it mid-load.
 const cycles = Number(process.env.CRASH_CYCLES ?? 3);

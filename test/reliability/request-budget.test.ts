@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import t from 'tap';
 import { openDatabase } from '../../src/core/db/database.js';
 import { loadSyntheticData } from '../../src/core/seed/synthetic.js';
-import { auth, build } from '../helper.js';
 import { cost } from '../budget.js';
+import { auth, build } from '../helper.js';
 
 /**
  * The time budget of a request without a token: at the benchmark's data set (100,000 articles) plus five
@@ -37,7 +37,9 @@ t.test('no request without a token costs more than the budget at 100,000 article
   /** A report of about 800 KB in the seed document's form: its title line, then paragraphs of its sentences again and again. */
   const [title, ...lines] = readFileSync(new URL('../../seed/kuwait-saudi-interior-meeting.ar.txt', import.meta.url), 'utf8').split('\n');
   const paragraphs = lines.filter((line) => line.trim().length > 40);
-  const longParagraph = Array.from({ length: 30 }, () => paragraphs.join(' ')).join(' ').slice(0, 15_000);
+  const longParagraph = Array.from({ length: 30 }, () => paragraphs.join(' '))
+    .join(' ')
+    .slice(0, 15_000);
   const report = (n: number) => [`${title} ${n}`, ...Array.from({ length: Math.ceil(800_000 / Buffer.byteLength(longParagraph)) }, () => longParagraph)].join('\n');
   const longIds: string[] = [];
   for (let n = 0; n < 5; n++) {
@@ -52,7 +54,16 @@ t.test('no request without a token costs more than the budget at 100,000 article
   const organisation = busiest('article_organisations');
   const q = (text: string) => encodeURIComponent(text);
   /** 32 distinct words of the report that nearly every generated article holds. */
-  const commonWords = [...new Set(paragraphs.join(' ').split(/[^\p{L}]+/u).filter((w) => w.length >= 5))].slice(0, 32).join(' ');
+  const commonWords = [
+    ...new Set(
+      paragraphs
+        .join(' ')
+        .split(/[^\p{L}]+/u)
+        .filter((w) => w.length >= 5),
+    ),
+  ]
+    .slice(0, 32)
+    .join(' ');
 
   /** The worst requests, by what each makes the server do. `over`: measured above the budget, why, and what would fix it. */
   const cases: Array<{ url: string; over?: string }> = [
@@ -73,15 +84,36 @@ t.test('no request without a token costs more than the budget at 100,000 article
     { url: '/v1/people?limit=100&include=affiliations.organisation,meetings,articles' },
     // Known over the budget at this size (figures in the message of each).
     { url: `/v1/search?q=${q('التعاون الأمني')}&limit=100`, over: 'measured 27-50 ms on a loaded machine, too near the budget to assert: 100 snippets tokenise ~300,000 characters' },
-    { url: `/v1/search?q=${q('العدوا* المرب* الداخ*')}&type=articles&limit=5`, over: 'الداخ* expands to words 99,000 records hold, merged twice (35-47 ms); a prefix index of 4 and 5 letters gives 35' },
-    { url: `/v1/search?q=${q('الدا*')}&limit=100`, over: 'a 4-letter prefix matching 99,000 records: FTS5 merges the posting lists of every word it starts, twice (~70-80 ms); a prefix index of 4 and 5 letters gives ~50' },
-    { url: `/v1/search?q=${q(commonWords)}&limit=100`, over: '32 words most records hold, 19 records all: unranked now, but the newest-first walk still reads 32 posting lists of ~100,000 entries (~80-95 ms)' },
+    {
+      url: `/v1/search?q=${q('العدوا* المرب* الداخ*')}&type=articles&limit=5`,
+      over: 'الداخ* expands to words 99,000 records hold, merged twice (35-47 ms); a prefix index of 4 and 5 letters gives 35',
+    },
+    {
+      url: `/v1/search?q=${q('الدا*')}&limit=100`,
+      over: 'a 4-letter prefix matching 99,000 records: FTS5 merges the posting lists of every word it starts, twice (~70-80 ms); a prefix index of 4 and 5 letters gives ~50',
+    },
+    {
+      url: `/v1/search?q=${q(commonWords)}&limit=100`,
+      over: '32 words most records hold, 19 records all: unranked now, but the newest-first walk still reads 32 posting lists of ~100,000 entries (~80-95 ms)',
+    },
     { url: '/v1/articles?limit=100', over: 'the byte budget ends the page at the first 1.65 MB report (was 8 MB, 114-173 ms): 27-37 ms, what one report costs, too near the budget to assert' },
     { url: '/v1/articles?limit=100&include=people,organisations,meetings', over: 'as above, plus embedding: 26-44 ms' },
-    { url: `/v1/articles?q=${q('الدا*')}&limit=100`, over: 'one report a page and a count capped at 1,000, but the FTS5 match behind q= is read whole for the page and the count (65-84 ms); needs the prefix index' },
-    { url: `/v1/articles?filter[title][contains]=${q('ال')}&filter[language][eq]=ar&filter[published_at][gte]=2000-01-01&filter[person][ne]=${person}&sort=title&limit=100`, over: 'the count is capped at 1,000, but SQLite takes the language index and sorts 84,000 rows by title for the page (200-290 ms); needs a plan that walks the title index' },
-    { url: '/v1/organisations?limit=100&include=parent,children,members.person,meetings,articles', over: 'bodiless embedded articles and at most 200 embedded records a page (was 8.4 MB, 600 ms): 0.2 MB, ~27 ms, too near the budget to assert' },
-    { url: '/v1/meetings?limit=100&include=host,participants.person,participants.organisation,organisations,articles', over: 'at most 200 embedded records a page (was 1.9 MB, 108 ms): ~39 ms; the page still reads its 100 meetings and their links before the bound cuts it' },
+    {
+      url: `/v1/articles?q=${q('الدا*')}&limit=100`,
+      over: 'one report a page and a count capped at 1,000, but the FTS5 match behind q= is read whole for the page and the count (65-84 ms); needs the prefix index',
+    },
+    {
+      url: `/v1/articles?filter[title][contains]=${q('ال')}&filter[language][eq]=ar&filter[published_at][gte]=2000-01-01&filter[person][ne]=${person}&sort=title&limit=100`,
+      over: 'the count is capped at 1,000, but SQLite takes the language index and sorts 84,000 rows by title for the page (200-290 ms); needs a plan that walks the title index',
+    },
+    {
+      url: '/v1/organisations?limit=100&include=parent,children,members.person,meetings,articles',
+      over: 'bodiless embedded articles and at most 200 embedded records a page (was 8.4 MB, 600 ms): 0.2 MB, ~27 ms, too near the budget to assert',
+    },
+    {
+      url: '/v1/meetings?limit=100&include=host,participants.person,participants.organisation,organisations,articles',
+      over: 'at most 200 embedded records a page (was 1.9 MB, 108 ms): ~39 ms; the page still reads its 100 meetings and their links before the bound cuts it',
+    },
   ];
 
   /** The CPU time of one request, in milliseconds, and its status. */

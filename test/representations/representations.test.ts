@@ -52,12 +52,18 @@ t.test('articles as IPTC ninjs 2.2 items, valid against the published schema', a
     t.ok(validateNinjs(item), JSON.stringify(validateNinjs.errors));
     t.equal(item.language, 'ar');
     t.match(item.headlines[0].value, /العدواني/);
-    t.same(item.bodies.map((b: any) => b.contenttype), ['text/plain', 'text/html']);
+    t.same(
+      item.bodies.map((b: any) => b.contenttype),
+      ['text/plain', 'text/html'],
+    );
     t.match(item.bodies[1].value, /^<p>عقد وكيل/);
     t.same(item.people.map((p: any) => p.name).sort(), ['صالح المربع', 'علي العدواني']);
     t.equal(item.organisations.length, 3);
     t.match(item.events[0], { rel: 'about', name: /العدواني/ });
-    t.ok(item.subjects.some((s: any) => s.name === 'مكافحة الإرهاب'), 'the meeting topics are subjects');
+    t.ok(
+      item.subjects.some((s: any) => s.name === 'مكافحة الإرهاب'),
+      'the meeting topics are subjects',
+    );
     t.match(item.uri, /^http:\/\/127\.0\.0\.1:3000\/v1\/articles\/[0-9a-f-]{36}$/, 'under PUBLIC_URL (here the listening address)');
   }
 
@@ -92,7 +98,10 @@ t.test('every record as schema.org JSON-LD, with the types and properties the st
   const news = await get(article);
   t.match(news, { '@type': 'NewsArticle', headline: /العدواني/, articleBody: /^عقد وكيل/, inLanguage: 'ar' });
   t.same(new Set(news.mentions.map((m: any) => m['@type'])), new Set(['Person', 'Organization']));
-  t.ok(news.mentions.every((m: any) => m['@id'].startsWith('http') && m.name), 'mentions name their records');
+  t.ok(
+    news.mentions.every((m: any) => m['@id'].startsWith('http') && m.name),
+    'mentions name their records',
+  );
   t.match(news.about, [{ '@type': 'Event', name: /العدواني/ }]);
 
   const person = await get(`/v1/people/${encodeURIComponent('علي-العدواني')}`);
@@ -115,7 +124,10 @@ t.test('every record as schema.org JSON-LD, with the types and properties the st
     location: { '@type': 'Place', name: 'مقر وزارة الداخلية' },
     organizer: { '@type': 'Organization', name: 'وزارة الداخلية الكويتية' },
   });
-  t.same(event.attendee.filter((a: any) => a['@type'] === 'Person').map((a: any) => a.name), ['علي العدواني', 'صالح المربع']);
+  t.same(
+    event.attendee.filter((a: any) => a['@type'] === 'Person').map((a: any) => a.name),
+    ['علي العدواني', 'صالح المربع'],
+  );
 
   const people = await app.inject({ url: '/v1/people?format=jsonld' });
   t.match(body(people), { '@type': 'ItemList', numberOfItems: 2 });

@@ -51,7 +51,11 @@ t.test('each resource: create, read, list, replace, patch, delete', async (t) =>
       t.equal(patched.statusCode, 200, 'PATCH with merge-patch+json');
       t.match(body(patched).data, c.patch, 'PATCH changes the given fields');
       t.equal(body(patched).data[c.nullable], null, 'null clears a nullable field');
-      t.same(serverFields({ ...body(patched).data, ...c.create, [c.nullable]: c.create[c.nullable as keyof typeof c.create], version: 0 }), serverFields({ ...record, version: 0 }), 'PATCH keeps the other fields');
+      t.same(
+        serverFields({ ...body(patched).data, ...c.create, [c.nullable]: c.create[c.nullable as keyof typeof c.create], version: 0 }),
+        serverFields({ ...record, version: 0 }),
+        'PATCH keeps the other fields',
+      );
 
       const viaJson = await app.inject({ method: 'PATCH', url: `/v1/${c.path}/${record.slug}`.replace(record.slug, encodeURIComponent(record.slug)), headers: json, payload: {} });
       t.equal(viaJson.statusCode, 200, 'PATCH also takes application/json, by slug');
@@ -170,7 +174,10 @@ t.test('deleting a referenced record: cascade for links, 409 for structure', asy
   const murabba = people.find('صالح-المربع')!;
   t.equal((await app.inject({ method: 'DELETE', url: `/v1/people/${murabba.id}`, headers: auth })).statusCode, 204);
   const meeting = meetings.list({ limit: 1 }).rows[0]!;
-  t.notOk(meeting.participants.some((p) => p.person_id === murabba.id), 'participation goes with the person');
+  t.notOk(
+    meeting.participants.some((p) => p.person_id === murabba.id),
+    'participation goes with the person',
+  );
   t.notOk(articles.list({ limit: 1 }).rows[0]!.person_ids.includes(murabba.id), 'article links go with the person');
 
   const agency = organisations.find('وكالة-وزارة-الداخلية-للأحوال-المدنية')!;
@@ -188,8 +195,7 @@ t.test('write listeners run inside the write transaction, with the writer named'
     events.push(`${event.kind}:${event.context.writer}`);
     if (event.kind !== 'delete' && event.record.name === 'يفشل') throw new Error('listener failed');
   });
-  const create = (name: string) =>
-    app.inject({ method: 'POST', url: '/v1/organisations', headers: json, payload: { slug: `s-${events.length}`, name, kind: 'other' } });
+  const create = (name: string) => app.inject({ method: 'POST', url: '/v1/organisations', headers: json, payload: { slug: `s-${events.length}`, name, kind: 'other' } });
   t.equal((await create('ينجح')).statusCode, 201);
   t.same(events, ['create:test-editor'], 'the token name reaches the listener');
   const before = app.repositories.organisations.list({ limit: 100 }).total;

@@ -14,8 +14,7 @@ t.test('date-times are stored and returned in UTC with milliseconds, whatever of
   t.equal(stored, '2026-11-25T09:00:00.000Z', 'the row holds the same form');
 
   const meeting = app.repositories.meetings.list({ limit: 1 }).rows[0]!;
-  const patch = (starts_at: string) =>
-    app.inject({ method: 'PATCH', url: `/v1/meetings/${meeting.id}`, headers: { ...auth, 'content-type': 'application/merge-patch+json' }, payload: { starts_at } });
+  const patch = (starts_at: string) => app.inject({ method: 'PATCH', url: `/v1/meetings/${meeting.id}`, headers: { ...auth, 'content-type': 'application/merge-patch+json' }, payload: { starts_at } });
   t.equal(body(await patch('2026-11-25T23:30:00.25-05:30')).data.starts_at, '2026-11-26T05:00:00.250Z', 'a meeting time is converted across the day boundary');
   t.equal(body(await patch('2026-11-25')).data.starts_at, '2026-11-25', 'a calendar date stays a date');
 });
@@ -36,7 +35,11 @@ t.test('a date-time finer than milliseconds is refused, and nothing is stored', 
 t.test('values sent with different offsets and precisions sort and filter in time order', async (t) => {
   const app = await build(t);
   // Sent in this order; in time: 08:00 (as 11:00+03:00), 09:00, 09:00:00.5.
-  for (const [slug, at] of [['nine', '2026-11-25T09:00:00Z'], ['nine-and-a-half-second', '2026-11-25T09:00:00.5Z'], ['eight', '2026-11-25T11:00:00+03:00']] as const) {
+  for (const [slug, at] of [
+    ['nine', '2026-11-25T09:00:00Z'],
+    ['nine-and-a-half-second', '2026-11-25T09:00:00.5Z'],
+    ['eight', '2026-11-25T11:00:00+03:00'],
+  ] as const) {
     t.equal((await app.inject({ method: 'POST', url: '/v1/articles', headers: json, payload: article(slug, at) })).statusCode, 201);
   }
   const slugs = async (query: string) => body(await app.inject(`/v1/articles?fields=slug&${query}`)).data.map((a: { slug: string }) => a.slug);

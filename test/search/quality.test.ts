@@ -1,8 +1,8 @@
 import t from 'tap';
-import type { App } from '../../src/web/app.js';
 import { readSourceDocument, seedDatabase } from '../../src/core/seed/seed.js';
 import { alAdwani, alMurabba, civilAffairsAgency, kuwaitInterior, saudiInterior } from '../../src/core/seed/source-facts.js';
 import { normaliseArabic } from '../../src/core/text/arabic.js';
+import type { App } from '../../src/web/app.js';
 import { body, build } from '../helper.js';
 
 /**
@@ -83,7 +83,12 @@ const negatives = [
 const collisions: Array<{ query: string; forms: string[]; others: string[]; what: string }> = [
   { query: 'وكيل', forms: ['وكيل', 'وكيل', 'وكيل', 'وكيل', 'وكيل'], others: ['الكيل', 'كيل', 'والكيل', 'بالكيل', 'للكيل'], what: 'an agent, not the measure: و is its first letter' },
   { query: 'فنية', forms: ['فنية', 'الفنية', 'والفنية', 'بالفنية', 'للفنية'], others: ['الفنان', 'فنان', 'والفنان', 'بالفنان', 'للفنان'], what: 'technical, not the artist' },
-  { query: 'الاجتماعات', forms: ['الاجتماعات', 'والاجتماعات', 'اجتماعات', 'بالاجتماعات', 'للاجتماعات'], others: ['الاجتماعية', 'الاجتماعي', 'والاجتماعية', 'اجتماعية', 'بالاجتماعية'], what: 'the meetings, not social' },
+  {
+    query: 'الاجتماعات',
+    forms: ['الاجتماعات', 'والاجتماعات', 'اجتماعات', 'بالاجتماعات', 'للاجتماعات'],
+    others: ['الاجتماعية', 'الاجتماعي', 'والاجتماعية', 'اجتماعية', 'بالاجتماعية'],
+    what: 'the meetings, not social',
+  },
   { query: 'الرياضيات', forms: ['الرياضيات', 'والرياضيات', 'رياضيات', 'بالرياضيات', 'للرياضيات'], others: ['الرياضة', 'الرياضي', 'والرياضة', 'رياضية', 'بالرياضة'], what: 'mathematics, not sport' },
   { query: 'العمليات', forms: ['العمليات', 'والعمليات', 'عمليات', 'بالعمليات', 'للعمليات'], others: ['العمل', 'والعمل', 'عمل', 'بالعمل', 'للعمل'], what: 'operations, not work' },
   { query: 'المدن', forms: ['المدن', 'والمدن', 'مدن', 'بالمدن', 'للمدن'], others: ['المدنية', 'المدني', 'والمدنية', 'مدنية', 'بالمدنية'], what: 'cities, not civil' },
@@ -139,9 +144,36 @@ function random(seed: number) {
  * shares a stem with one stays in («الداخل» for الداخلية, «الاجتماعية» for الاجتماعات).
  */
 const queriedCores = [
-  'عدوان', 'داخلي', 'ارهاب', 'تهريب', 'جريم', 'منظم', 'مربع', 'صالح', 'تعاون', 'امني', 'وزار', 'كويت', 'سعود', 'احوال',
-  'مدني', 'وكيل', 'مؤقت', 'مشرف', 'مقر', 'تبادل', 'خبر', 'تفاهم', 'لجان', 'فني', 'مشترك', 'برامج', 'تدريب', 'اجتماعات',
-  'اجتماعا', 'مكافح',
+  'عدوان',
+  'داخلي',
+  'ارهاب',
+  'تهريب',
+  'جريم',
+  'منظم',
+  'مربع',
+  'صالح',
+  'تعاون',
+  'امني',
+  'وزار',
+  'كويت',
+  'سعود',
+  'احوال',
+  'مدني',
+  'وكيل',
+  'مؤقت',
+  'مشرف',
+  'مقر',
+  'تبادل',
+  'خبر',
+  'تفاهم',
+  'لجان',
+  'فني',
+  'مشترك',
+  'برامج',
+  'تدريب',
+  'اجتماعات',
+  'اجتماعا',
+  'مكافح',
 ];
 
 const holdsQueriedWord = (word: string) => queriedCores.some((core) => normaliseArabic(word).includes(core));

@@ -19,11 +19,7 @@ t.test('the seed is indexed, and results carry the original text around the matc
   const response = await app.inject({ url: searchUrl('العدوانى') });
   t.equal(response.statusCode, 200);
   const { data, meta, links } = body(response);
-  t.same(
-    data.map((r: { type: string }) => r.type).sort(),
-    ['articles', 'meetings', 'people'],
-    'the person, and the article and meeting that name him',
-  );
+  t.same(data.map((r: { type: string }) => r.type).sort(), ['articles', 'meetings', 'people'], 'the person, and the article and meeting that name him');
   t.same(meta, { limit: 20, next_cursor: null });
   t.same(links, { self: searchUrl('العدوانى'), next: null });
   const person = data.find((r: { type: string }) => r.type === 'people');
@@ -52,13 +48,19 @@ t.test('diacritics in the text are kept in the snippet and included in the match
   t.equal(created.statusCode, 201);
   const { data } = body(await app.inject({ url: searchUrl('الداخليه', '&type=articles') }));
   const result = data.find((r: { id: string }) => r.id === body(created).data.id);
-  t.same(result.snippet.matches.map((m: { start: number; end: number }) => result.snippet.text.slice(m.start, m.end)), ['الدّاخِلِيّةِ']);
+  t.same(
+    result.snippet.matches.map((m: { start: number; end: number }) => result.snippet.text.slice(m.start, m.end)),
+    ['الدّاخِلِيّةِ'],
+  );
   t.equal(result.snippet.html, 'قالت وِزارَةُ <mark>الدّاخِلِيّةِ</mark> &lt;b&gt;&quot;إنّ&quot; &amp; أنّ&lt;/b&gt; شيئًا', 'the html is escaped');
 });
 
 t.test('phrases match as phrases, a trailing * is a prefix, all words must match', async (t) => {
   const app = await build(t);
-  const types = async (q: string) => body(await app.inject({ url: searchUrl(q) })).data.map((r: { type: string }) => r.type).sort();
+  const types = async (q: string) =>
+    body(await app.inject({ url: searchUrl(q) }))
+      .data.map((r: { type: string }) => r.type)
+      .sort();
   t.same(await types('"التعاون الأمني"'), ['articles', 'meetings']);
   t.same(await types('"الأمني التعاون"'), [], 'the words in another order are not the phrase');
   t.same(await types('الأمني التعاون'), ['articles', 'meetings'], 'as words, order does not matter');
@@ -108,15 +110,17 @@ t.test('a term given twice counts once: the same results and snippets', async (t
 
 t.test('a record whose row is gone but whose index entry is not (deleted between the two reads) is left out, not a 500', async (t) => {
   const app = await build(t);
-  const create = (slug: string) =>
-    app.repositories.articles.create({ slug, title: `زرافة ${slug}`, language: 'ar', body: [{ type: 'paragraph', text: 'زرافة في الحديقة' }] }).id;
+  const create = (slug: string) => app.repositories.articles.create({ slug, title: `زرافة ${slug}`, language: 'ar', body: [{ type: 'paragraph', text: 'زرافة في الحديقة' }] }).id;
   const [kept, gone] = [create('باقية'), create('محذوفة')];
   app.database.sqlite.prepare('delete from articles where id = ?').run(gone);
   const indexed = app.database.sqlite.prepare('select count(*) from search_documents where record_id = ?').pluck().get(gone);
   t.equal(indexed, 1, 'the index entry is still there');
   const response = await app.inject({ url: searchUrl('زرافة') });
   t.equal(response.statusCode, 200);
-  t.same(body(response).data.map((r: { id: string }) => r.id), [kept]);
+  t.same(
+    body(response).data.map((r: { id: string }) => r.id),
+    [kept],
+  );
 });
 
 t.test('type, limit and cursor: every result exactly once, in rank order', async (t) => {
@@ -128,7 +132,11 @@ t.test('type, limit and cursor: every result exactly once, in rank order', async
   const all = body(await app.inject({ url: searchUrl('الامني', '&type=articles&limit=100') })).data;
   t.equal(all.length, 24, 'the seed article and the 23 new ones');
   const scores = all.map((r: { score: number }) => r.score);
-  t.same(scores, [...scores].sort((a, b) => b - a), 'best first');
+  t.same(
+    scores,
+    [...scores].sort((a, b) => b - a),
+    'best first',
+  );
 
   const seen: string[] = [];
   let url: string | null = searchUrl('الامني', '&type=articles&limit=5');
@@ -139,14 +147,18 @@ t.test('type, limit and cursor: every result exactly once, in rank order', async
     url = page.links.next;
     t.equal(page.meta.next_cursor === null, url === null);
   }
-  t.same(seen, all.map((r: { id: string }) => r.id), 'pages concatenate to the single ranked list');
+  t.same(
+    seen,
+    all.map((r: { id: string }) => r.id),
+    'pages concatenate to the single ranked list',
+  );
 
   const people = body(await app.inject({ url: searchUrl('الداخلية', '&type=people,organisations,people') })).data;
   t.same(new Set(people.map((r: { type: string }) => r.type)), new Set(['people', 'organisations']), 'type restricts, duplicates are harmless');
 
   const firstPage = body(await app.inject({ url: searchUrl('الامني', '&type=articles&limit=5') }));
   const reused = await app.inject({ url: searchUrl('التعاون', `&type=articles&limit=5&cursor=${firstPage.meta.next_cursor}`) });
-  t.equal(reused.statusCode, 400, "a cursor from another query is refused");
+  t.equal(reused.statusCode, 400, 'a cursor from another query is refused');
   t.equal(reused.headers['content-type'], 'application/problem+json; charset=utf-8');
   for (const cursor of ['%%%', 'bm90IGpzb24', Buffer.from('[1,"x","y","z"]').toString('base64url')]) {
     t.equal((await app.inject({ url: searchUrl('الامني', `&cursor=${cursor}`) })).statusCode, 400, `cursor ${cursor}`);
@@ -156,9 +168,37 @@ t.test('type, limit and cursor: every result exactly once, in rank order', async
 t.test('hostile and degenerate queries answer 200 empty or 400, never 500', async (t) => {
   const app = await build(t);
   const emptyOk = [
-    'AND', 'OR', 'NOT', 'AND OR NOT', 'NEAR(', 'NEAR(a b, 2)', '"', '""', '"""', '*', '***', '^', ':', '()', '(', ')', '-', '--',
-    'title:x', '{title}: x', 'a:b', '^الداخلية*', '-الداخلية', "'; drop table articles; --", '\u0000', '\u200f\u200d', 'ـــ', 'ًٌٍَُِّْ',
-    '؟،؛', 'x* OR y*', 'NEAR("a" "b")',
+    'AND',
+    'OR',
+    'NOT',
+    'AND OR NOT',
+    'NEAR(',
+    'NEAR(a b, 2)',
+    '"',
+    '""',
+    '"""',
+    '*',
+    '***',
+    '^',
+    ':',
+    '()',
+    '(',
+    ')',
+    '-',
+    '--',
+    'title:x',
+    '{title}: x',
+    'a:b',
+    '^الداخلية*',
+    '-الداخلية',
+    "'; drop table articles; --",
+    '\u0000',
+    '\u200f\u200d',
+    'ـــ',
+    'ًٌٍَُِّْ',
+    '؟،؛',
+    'x* OR y*',
+    'NEAR("a" "b")',
   ];
   const rawUrls = ['/v1/search?q=%ED%A0%80', '/v1/search?q=%FF%FE', '/v1/search?q=%', '/v1/search?q=a&q=b'];
   for (const url of [...emptyOk.map((q) => searchUrl(q)), ...rawUrls]) {
@@ -302,12 +342,22 @@ t.test('a query matching more records than it ranks comes newest first, unscored
   t.ok(ranked.length > 12 && ranked.every((r) => typeof r.score === 'number'), 'ranked under the default limit');
   t.same(new Set(broad.map((r) => r.id)), new Set(ranked.map((r) => r.id)), 'the same records as the ranked search');
   t.equal(broad.length, ranked.length, 'each once');
-  t.ok(broad.every((r) => r.score === null), 'no score: BM25 was not computed');
-  t.same(broad.slice(0, 12).map((r) => r.slug), Array.from({ length: 12 }, (_, i) => `خبر-${11 - i}`), 'newest first');
+  t.ok(
+    broad.every((r) => r.score === null),
+    'no score: BM25 was not computed',
+  );
+  t.same(
+    broad.slice(0, 12).map((r) => r.slug),
+    Array.from({ length: 12 }, (_, i) => `خبر-${11 - i}`),
+    'newest first',
+  );
 
   const narrow = pages('العدواني', 4);
   t.ok(narrow.length > 0 && narrow.length < 5);
-  t.ok(narrow.every((r) => typeof r.score === 'number'), 'a query within the limit is ranked');
+  t.ok(
+    narrow.every((r) => typeof r.score === 'number'),
+    'a query within the limit is ranked',
+  );
 
   const first = search.search({ q: 'الأمني', types: all, limit: 4 });
   t.throws(() => search.search({ q: 'التعاون', types: all, limit: 4, cursor: first.nextCursor! }), { code: 'validation_failed' }, 'a newest-first cursor is tied to its query too');
@@ -315,8 +365,7 @@ t.test('a query matching more records than it ranks comes newest first, unscored
 
 t.test('a query whose terms more records hold than ranking may read comes newest first, however few hold them all', async (t) => {
   const app = await build(t);
-  const create = (slug: string, text: string) =>
-    app.repositories.articles.create({ slug, title: slug, language: 'ar', body: [{ type: 'paragraph', text }] }).id;
+  const create = (slug: string, text: string) => app.repositories.articles.create({ slug, title: slug, language: 'ar', body: [{ type: 'paragraph', text }] }).id;
   for (let i = 0; i < 5; i++) create(`زمرد-${i}`, 'زمرد');
   for (let i = 0; i < 5; i++) create(`ياقوت-${i}`, 'ياقوت');
   const older = create('كلاهما-1', 'زمرد و ياقوت');
@@ -325,12 +374,25 @@ t.test('a query whose terms more records hold than ranking may read comes newest
   const results = (rankPostings: number, q: string) => createSearch(app.database.db, { rankPostings }).search({ q, types: ['articles'], limit: 10 }).results;
 
   const over = results(13, 'زمرد ياقوت');
-  t.same(over.map((r) => r.id), [newer, older], 'over the budget: both records, newest first');
-  t.ok(over.every((r) => r.score === null), 'unscored');
+  t.same(
+    over.map((r) => r.id),
+    [newer, older],
+    'over the budget: both records, newest first',
+  );
+  t.ok(
+    over.every((r) => r.score === null),
+    'unscored',
+  );
   const within = results(14, 'زمرد ياقوت');
   t.same(new Set(within.map((r) => r.id)), new Set([newer, older]), 'within the budget: the same records');
-  t.ok(within.every((r) => typeof r.score === 'number'), 'ranked');
-  t.ok(results(13, 'زمرد').every((r) => typeof r.score === 'number'), 'one of the words alone is within it');
+  t.ok(
+    within.every((r) => typeof r.score === 'number'),
+    'ranked',
+  );
+  t.ok(
+    results(13, 'زمرد').every((r) => typeof r.score === 'number'),
+    'one of the words alone is within it',
+  );
 });
 
 t.test('the snippet of a long body is the one its whole text gives, though only its start is read', async (t) => {
@@ -364,7 +426,13 @@ t.test('the search path reads the FTS index and primary keys only', async (t) =>
     return prepare(source);
   }) as typeof sqlite.prepare;
   createSearch(db);
-  prepared.push(db.select({ id: articles.id }).from(articles).where(matchingIds(articles.id, sql.placeholder('q_match'))).toSQL().sql);
+  prepared.push(
+    db
+      .select({ id: articles.id })
+      .from(articles)
+      .where(matchingIds(articles.id, sql.placeholder('q_match')))
+      .toSQL().sql,
+  );
   sqlite.prepare = prepare as typeof sqlite.prepare;
 
   t.equal(prepared.length, 9, 'the ranked query, the broad-query probe, the per-term count, the newest-first query, one row query per type, and the q= condition of resource lists');
@@ -382,7 +450,10 @@ t.test('the search path reads the FTS index and primary keys only', async (t) =>
     for (const step of plan.filter((s) => s.startsWith('SEARCH'))) {
       t.match(step, /USING (INTEGER PRIMARY KEY|(COVERING )?INDEX sqlite_autoindex_\w+_1) \((rowid|id)=\?\)/, `${name}: rows by primary key (${step})`);
     }
-    t.ok(plan.some((s) => /search_index|json_each/.test(s)), `${name}: ${plan.join(' | ')}`);
+    t.ok(
+      plan.some((s) => /search_index|json_each/.test(s)),
+      `${name}: ${plan.join(' | ')}`,
+    );
   }
 });
 
@@ -394,10 +465,17 @@ t.test('q= on every list keeps the matching records, with filters, sort and page
     return body(response) as { data: Array<{ slug: string }>; meta: { total: number; next_cursor: string | null } };
   };
   const articles = await list(`/v1/articles?q=${encodeURIComponent('الداخليه')}&filter[language]=ar`);
-  t.same(articles.data.map((a) => a.slug), ['العدواني-بحث-مع-وفد-من-الداخلية-السعودية-تعزيز'], 'normalised words find the article');
+  t.same(
+    articles.data.map((a) => a.slug),
+    ['العدواني-بحث-مع-وفد-من-الداخلية-السعودية-تعزيز'],
+    'normalised words find the article',
+  );
   t.equal(articles.meta.total, 1);
   t.equal((await list(`/v1/articles?q=${encodeURIComponent('الداخليه')}&filter[language]=en`)).meta.total, 0, 'combined with a filter');
-  t.same((await list(`/v1/people?q=${encodeURIComponent('العدوانى')}`)).data.map((p) => p.slug), ['علي-العدواني']);
+  t.same(
+    (await list(`/v1/people?q=${encodeURIComponent('العدوانى')}`)).data.map((p) => p.slug),
+    ['علي-العدواني'],
+  );
   const organisations = await list(`/v1/organisations?q=${encodeURIComponent('الداخلية')}&sort=name&limit=1`);
   t.equal(organisations.meta.total, 3, 'every organisation named with الداخلية');
   t.ok(organisations.meta.next_cursor, 'and it pages');
@@ -420,8 +498,7 @@ t.test('analysis gives the same words and stems however many distinct words came
 
 t.test('function words are neither required nor ranked beside other words, and a query of them alone still answers', async (t) => {
   const app = await build(t);
-  const create = (slug: string, title: string, text: string) =>
-    app.repositories.articles.create({ slug, title, language: 'ar', body: [{ type: 'paragraph', text }] }).id;
+  const create = (slug: string, title: string, text: string) => app.repositories.articles.create({ slug, title, language: 'ar', body: [{ type: 'paragraph', text }] }).id;
   const titled = create('محميات-العنوان', 'المحميات الطبيعية', 'تقرير قصير بلا أدوات.');
   const crowded = create('محميات-المتن', 'تقرير عام', 'في في في من من التي التي الذي إلى عن أن المحميات.');
   const ids = async (q: string, extra = '') => body(await app.inject({ url: searchUrl(q, `&type=articles${extra}`) })).data.map((r: { id: string }) => r.id);
@@ -434,7 +511,11 @@ t.test('function words are neither required nor ranked beside other words, and a
   t.same(await ids('"من" المحميات'), [crowded], 'a quoted function word is required, as written');
   t.same(await ids('"في" المحميات "من"'), [crowded]);
   const quotedListed = body(await app.inject({ url: `/v1/articles?q=${encodeURIComponent('"من" المحميات')}` }));
-  t.same(quotedListed.data.map((a: { id: string }) => a.id), [crowded], 'on a list too');
+  t.same(
+    quotedListed.data.map((a: { id: string }) => a.id),
+    [crowded],
+    'on a list too',
+  );
   const alone = await ids('في من');
   t.ok(alone.includes(crowded), 'a query of function words alone searches them');
   t.notOk(alone.includes(titled), 'all of them, as written');

@@ -1,16 +1,15 @@
 import fc from 'fast-check';
 import t from 'tap';
-import { operatorsOf } from '../../src/web/list/params.js';
 import { articleList } from '../../src/core/resources/articles/list.js';
 import { meetingList } from '../../src/core/resources/meetings/list.js';
 import { organisationList } from '../../src/core/resources/organisations/list.js';
 import { personList } from '../../src/core/resources/people/list.js';
 import { substringColumns } from '../../src/core/search/substrings.js';
+import { operatorsOf } from '../../src/web/list/params.js';
 import { auth, body, build, recordStatements } from '../helper.js';
 
 const json = { ...auth, 'content-type': 'application/json' };
-const containing = (path: string, field: string, value: string) =>
-  `/v1/${path}?filter%5B${field}%5D%5Bcontains%5D=${encodeURIComponent(value)}&fields=id&limit=100`;
+const containing = (path: string, field: string, value: string) => `/v1/${path}?filter%5B${field}%5D%5Bcontains%5D=${encodeURIComponent(value)}&fields=id&limit=100`;
 
 /** Titles that share letters, marks, spaces and quotes, so that needles cut from one are often in others too. */
 const alphabet = [...'ابتثجحعلمنيةىأإآـًٌَُِّْ٣'.split(''), ' ', '"', "'", 'a', 'A', 'é', '👍', '*', ':'];
@@ -25,19 +24,22 @@ t.test('contains finds exactly the titles that hold the value, from the trigram 
   }
   const stored = app.database.sqlite.prepare('select id, title from articles').all() as Array<{ id: string; title: string }>;
 
-  const cutFromTitle = fc
-    .tuple(fc.constantFrom(...titles), fc.nat(), fc.integer({ min: 1, max: 8 }))
-    .map(([title, start, length]) => {
-      const chars = [...title];
-      const from = start % chars.length;
-      return chars.slice(from, from + length).join('');
-    });
+  const cutFromTitle = fc.tuple(fc.constantFrom(...titles), fc.nat(), fc.integer({ min: 1, max: 8 })).map(([title, start, length]) => {
+    const chars = [...title];
+    const from = start % chars.length;
+    return chars.slice(from, from + length).join('');
+  });
   await fc.assert(
     fc.asyncProperty(fc.oneof(cutFromTitle, titleArbitrary), async (needle) => {
       const response = await app.inject({ url: containing('articles', 'title', needle) });
       if (response.statusCode !== 200) return false;
-      const found = body(response).data.map((r: { id: string }) => r.id).sort();
-      const expected = stored.filter((a) => a.title.includes(needle)).map((a) => a.id).sort();
+      const found = body(response)
+        .data.map((r: { id: string }) => r.id)
+        .sort();
+      const expected = stored
+        .filter((a) => a.title.includes(needle))
+        .map((a) => a.id)
+        .sort();
       return JSON.stringify(found) === JSON.stringify(expected) && body(response).meta.total === expected.length;
     }),
     { numRuns: 300, seed: 29 },
@@ -64,14 +66,24 @@ t.test('contains of three characters or more reads the trigram index, not every 
   const app = await build(t);
   const plans = async (url: string) => {
     const calls = await recordStatements(app, () => app.inject({ url }));
-    return calls.flatMap((call) =>
-      (app.database.sqlite.prepare(`explain query plan ${call.source}`).all(...call.args) as Array<{ detail: string }>).map((step) => step.detail),
-    );
+    return calls.flatMap((call) => (app.database.sqlite.prepare(`explain query plan ${call.source}`).all(...call.args) as Array<{ detail: string }>).map((step) => step.detail));
   };
-  for (const [path, field] of [['articles', 'title'], ['articles', 'slug'], ['people', 'name'], ['organisations', 'name'], ['meetings', 'title']]) {
+  for (const [path, field] of [
+    ['articles', 'title'],
+    ['articles', 'slug'],
+    ['people', 'name'],
+    ['organisations', 'name'],
+    ['meetings', 'title'],
+  ]) {
     const long = await plans(containing(path!, field!, 'الداخلية'));
-    t.ok(long.some((detail) => detail.startsWith('SCAN substring_index VIRTUAL TABLE')), `${path} ${field}: the index answers`);
-    t.notOk(long.some((detail) => detail.includes('instr')), `${path} ${field}: no row by row test`);
+    t.ok(
+      long.some((detail) => detail.startsWith('SCAN substring_index VIRTUAL TABLE')),
+      `${path} ${field}: the index answers`,
+    );
+    t.notOk(
+      long.some((detail) => detail.includes('instr')),
+      `${path} ${field}: no row by row test`,
+    );
   }
   const short = await app.inject({ url: containing('articles', 'title', 'ال') });
   t.ok(body(short).meta.total > 0, 'two characters are tested row by row, and still found');

@@ -3,7 +3,7 @@ import t from 'tap';
 import { plainText } from '../../src/core/resources/articles/repository.js';
 import { parseSourceDocument, slugify } from '../../src/core/resources/articles/source-document.js';
 import { readSourceDocument, seedDatabase } from '../../src/core/seed/seed.js';
-import { sourceArticle, sourceMeeting, sourceOrganisations, sourcePeople, type Fact } from '../../src/core/seed/source-facts.js';
+import { type Fact, sourceArticle, sourceMeeting, sourceOrganisations, sourcePeople } from '../../src/core/seed/source-facts.js';
 import { body, build } from '../helper.js';
 
 const source = readSourceDocument();
@@ -18,7 +18,10 @@ t.test('the parser turns the plain-text report into title, headings and paragrap
     ['تعزيز التعاون الأمني بين الكويت والسعودية', 'أهم المحاور التي تمت مناقشتها'],
   );
   t.equal(report.body.filter((b) => b.type === 'paragraph').length, 11);
-  const nonEmptyLines = source.split('\n').map((l) => l.trim()).filter(Boolean);
+  const nonEmptyLines = source
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   t.same([report.title, ...report.body.map((b) => b.text)], nonEmptyLines, 'every line kept, in order, unchanged');
   t.same(parseSourceDocument('\uFEFFعنوان\r\nنص الفقرة.\r\n').body, [{ type: 'paragraph', text: 'نص الفقرة.' }], 'BOM and CRLF');
   t.throws(() => parseSourceDocument(' \n\n'), { code: 'validation_failed' }, 'no title line');

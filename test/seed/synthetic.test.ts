@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { openDatabase, type Database } from '../../src/core/db/database.js';
+import { type Database, openDatabase } from '../../src/core/db/database.js';
 import { article } from '../../src/core/resources/articles/schemas.js';
 import { createRepositories } from '../../src/core/resources/index.js';
 import { meeting } from '../../src/core/resources/meetings/schemas.js';
@@ -52,15 +52,36 @@ t.test('synthetic records are valid API records, Arabic, linked, and in id order
     t.same(invalid, [], `${name}: every row passes the response schema`);
   }
   const articles = pages.articles[0].rows;
-  t.ok(articles.every((a) => /[\u0600-\u06ff]/.test(a.title) && a.body_text.length > 100), 'Arabic titles and bodies');
-  t.ok(articles.every((a) => a.person_ids.length > 0 && a.organisation_ids.length > 0), 'every article has subjects');
-  t.ok(articles.some((a) => a.meeting_ids.length > 0), 'some report a meeting');
-  t.ok(pages.people[0].rows.some((p) => p.affiliations.length > 0), 'people have affiliations');
-  t.ok(pages.organisations[0].rows.some((o) => o.parent_id !== null), 'organisations have parents');
-  t.ok(pages.meetings[0].rows.every((m) => m.participants.length >= 2 && m.host_organisation_id !== null), 'meetings have hosts and participants');
+  t.ok(
+    articles.every((a) => /[\u0600-\u06ff]/.test(a.title) && a.body_text.length > 100),
+    'Arabic titles and bodies',
+  );
+  t.ok(
+    articles.every((a) => a.person_ids.length > 0 && a.organisation_ids.length > 0),
+    'every article has subjects',
+  );
+  t.ok(
+    articles.some((a) => a.meeting_ids.length > 0),
+    'some report a meeting',
+  );
+  t.ok(
+    pages.people[0].rows.some((p) => p.affiliations.length > 0),
+    'people have affiliations',
+  );
+  t.ok(
+    pages.organisations[0].rows.some((o) => o.parent_id !== null),
+    'organisations have parents',
+  );
+  t.ok(
+    pages.meetings[0].rows.every((m) => m.participants.length >= 2 && m.host_organisation_id !== null),
+    'meetings have hosts and participants',
+  );
   const ids = articles.map((a) => a.id);
   t.same(ids, [...ids].sort().reverse(), 'ids are UUIDv7 in creation order');
-  t.ok(articles.every((a, i) => i === 0 || a.created_at <= articles[i - 1]!.created_at), 'timestamps follow the ids');
+  t.ok(
+    articles.every((a, i) => i === 0 || a.created_at <= articles[i - 1]!.created_at),
+    'timestamps follow the ids',
+  );
 });
 
 t.test('the post-load steps index and link the generated articles', async (t) => {
@@ -93,7 +114,10 @@ t.test('the PRNG: reproducible draws in range, distinct samples', async (t) => {
   const a = seededRandom(3);
   const b = seededRandom(3);
   const draws = Array.from({ length: 1000 }, () => a.int(1, 6));
-  t.same(draws, Array.from({ length: 1000 }, () => b.int(1, 6)));
+  t.same(
+    draws,
+    Array.from({ length: 1000 }, () => b.int(1, 6)),
+  );
   t.ok(draws.every((n) => n >= 1 && n <= 6) && new Set(draws).size === 6);
   t.same(new Set(a.sample([1, 2, 3], 3)), new Set([1, 2, 3]));
   t.same(a.sample([1, 2], 5).length, 2, 'never more than there are');

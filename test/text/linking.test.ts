@@ -26,7 +26,14 @@ t.test('finds names written with spelling variants, diacritics and tatweel', asy
   t.same(found(t, 'وِزارَةُ الدّاخِلِيّةِ الكُوَيتيّةِ.'), [['وِزارَةُ الدّاخِلِيّةِ الكُوَيتيّةِ', 'kuwait']], 'harakat, the span keeps its marks');
   t.same(found(t, 'اللواء عـلـي العدوانــي'), [['اللواء عـلـي العدوانــي', 'adwani']], 'tatweel; the longest form wins');
   t.same(found(t, 'إلى «الداخلية» السعودية'), [['الداخلية» السعودية', 'saudi']], 'words joined by quotation marks');
-  t.same(found(t, 'ٱلعدواني وأُلعدواني'), [['ٱلعدواني', 'adwani'], ['أُلعدواني', 'adwani']], 'alef wasla and hamza forms fold to alef');
+  t.same(
+    found(t, 'ٱلعدواني وأُلعدواني'),
+    [
+      ['ٱلعدواني', 'adwani'],
+      ['أُلعدواني', 'adwani'],
+    ],
+    'alef wasla and hamza forms fold to alef',
+  );
   t.same(found(t, 'آلعدواني'), [['آلعدواني', 'adwani']], 'alef madda folds to alef');
 });
 
@@ -45,7 +52,11 @@ t.test('finds names behind attached prefixes, and leaves the prefix out of the m
   for (const [text, mention] of cases) t.same(found(t, `التقى ${text} أمس`), [[mention, 'adwani']], text);
   t.same(found(t, 'وبوزارة الداخلية الكويتية'), [['وزارة الداخلية الكويتية', 'kuwait']], 'a name that starts with و keeps it');
   const twice = 'قال العدواني إن العدواني';
-  t.same(index.find(twice).map((l) => l.start), [4, 16], 'every occurrence');
+  t.same(
+    index.find(twice).map((l) => l.start),
+    [4, 16],
+    'every occurrence',
+  );
 });
 
 t.test('does not link inside longer words, across sentences, or ambiguous names', async (t) => {
@@ -69,7 +80,7 @@ t.test('linking costs one look-up per word, whatever the number of names', async
   t.same(new Set(links.map((l) => l.target)), new Set(['adwani', 'p19999']));
 });
 
-t.test('the index follows one entity\'s names changing, without being built again', async (t) => {
+t.test("the index follows one entity's names changing, without being built again", async (t) => {
   const names = nameIndex([
     { key: 'ali-1', target: 'ali-1', names: ['علي'] },
     { key: 'ali-2', target: 'ali-2', names: ['علي', 'علي الصالح'] },
@@ -115,16 +126,40 @@ t.test('spans follow their text through an edit', async (t) => {
     { start: 4, end: 12, text: 'العدواني' },
     { start: 20, end: 28, text: 'العدواني' },
   ];
-  t.same(relocateSpans(spans, before, `مقدمة. ${before}`, true), [{ start: 11, end: 19 }, { start: 27, end: 35 }], 'an insertion before shifts both');
+  t.same(
+    relocateSpans(spans, before, `مقدمة. ${before}`, true),
+    [
+      { start: 11, end: 19 },
+      { start: 27, end: 35 },
+    ],
+    'an insertion before shifts both',
+  );
   t.same(relocateSpans(spans, before, 'قال العدواني ثم قال', true), [{ start: 4, end: 12 }, null], 'a removed mention is gone');
   t.same(
     relocateSpans(spans, before, 'العدواني قال العدواني ثم', true),
-    [{ start: 0, end: 8 }, { start: 13, end: 21 }],
+    [
+      { start: 0, end: 8 },
+      { start: 13, end: 21 },
+    ],
     'rewritten text: each moves to the nearest free occurrence',
   );
   t.same(relocateSpans(spans, before, 'العدواني', true), [{ start: 0, end: 8 }, null], 'exclusive spans do not share an occurrence');
-  t.same(relocateSpans(spans, before, 'العدواني', false), [{ start: 0, end: 8 }, { start: 0, end: 8 }], 'quotes may share one');
-  t.same(relocateSpans(spans, before, before, true), [{ start: 4, end: 12 }, { start: 20, end: 28 }], 'no change');
+  t.same(
+    relocateSpans(spans, before, 'العدواني', false),
+    [
+      { start: 0, end: 8 },
+      { start: 0, end: 8 },
+    ],
+    'quotes may share one',
+  );
+  t.same(
+    relocateSpans(spans, before, before, true),
+    [
+      { start: 4, end: 12 },
+      { start: 20, end: 28 },
+    ],
+    'no change',
+  );
 
   const paragraphs = 'أولى: العدواني\n\nثانية: العدواني\n\nثالثة';
   const inParagraphs = [
@@ -138,7 +173,10 @@ t.test('spans follow their text through an edit', async (t) => {
   );
   t.same(
     relocateSpans(inParagraphs, paragraphs, 'أولى: قال العدواني\n\nثانية: العدواني\n\nثالثة', true),
-    [{ start: 10, end: 18 }, { start: 27, end: 35 }],
+    [
+      { start: 10, end: 18 },
+      { start: 27, end: 35 },
+    ],
     'a mention of an edited paragraph moves within what replaced it',
   );
 });

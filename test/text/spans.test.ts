@@ -1,5 +1,5 @@
 import t from 'tap';
-import { relocateSpans, type Placed, type Span } from '../../src/core/text/spans.js';
+import { type Placed, relocateSpans, type Span } from '../../src/core/text/spans.js';
 import { cost } from '../budget.js';
 
 const paragraphCount = 200_000;
@@ -63,7 +63,11 @@ t.test('a body no paragraph of which can be matched still takes linear time and 
       `exclusive ${exclusive}: every placed span names its text`,
     );
     const placed = result.filter((place): place is Placed => place !== null).sort((a, b) => a.start - b.start);
-    if (exclusive) t.ok(placed.every((place, k) => k === 0 || placed[k - 1]!.end <= place.start), 'no two spans overlap');
+    if (exclusive)
+      t.ok(
+        placed.every((place, k) => k === 0 || placed[k - 1]!.end <= place.start),
+        'no two spans overlap',
+      );
     t.ok(placed.length > 1900, `${placed.length} of ${manySpans.length} spans kept`);
     t.ok(cpuMs < second, `exclusive ${exclusive}: ${cpuMs.toFixed(0)} ms of CPU`);
     t.ok(extraBytes < budgetBytes, `exclusive ${exclusive}: ${megabytes(extraBytes)} of memory at most`);
@@ -80,7 +84,11 @@ t.test('exclusive spans crowding into one stretch step over each other at once',
   const afterText = `بعد ${'ب'.repeat(count * (length + 1))}${word.repeat(count)}`;
   const runStart = afterText.indexOf(word);
   const { result, cpuMs } = await cost(() => relocateSpans(crowd, beforeText, afterText, true));
-  t.same(result, crowd.map((_, k) => ({ start: runStart + k * length, end: runStart + (k + 1) * length })), 'each in the next free slot of the run');
+  t.same(
+    result,
+    crowd.map((_, k) => ({ start: runStart + k * length, end: runStart + (k + 1) * length })),
+    'each in the next free slot of the run',
+  );
   t.ok(cpuMs < second, `${cpuMs.toFixed(0)} ms of CPU`);
 });
 

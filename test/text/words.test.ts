@@ -9,10 +9,7 @@ import { attachedPrefixes, readingsOf, words } from '../../src/core/text/words.j
 
 /** Sentences of the seed, as the seed spells them, and their words in normalised spelling, read by hand. */
 const seedSentences: Array<[string, string[]]> = [
-  [
-    'العدواني بحث مع وفد من «الداخلية» السعودية تعزيز التعاون الأمني وتبادل الخبرات',
-    ['العدواني', 'بحث', 'مع', 'وفد', 'من', 'الداخليه', 'السعوديه', 'تعزيز', 'التعاون', 'الامني', 'وتبادل', 'الخبرات'],
-  ],
+  ['العدواني بحث مع وفد من «الداخلية» السعودية تعزيز التعاون الأمني وتبادل الخبرات', ['العدواني', 'بحث', 'مع', 'وفد', 'من', 'الداخليه', 'السعوديه', 'تعزيز', 'التعاون', 'الامني', 'وتبادل', 'الخبرات']],
   [
     'عقد وكيل وزارة الداخلية الكويتي المؤقت اللواء علي العدواني اجتماعًا مع وفد رفيع المستوى',
     ['عقد', 'وكيل', 'وزاره', 'الداخليه', 'الكويتي', 'المؤقت', 'اللواء', 'علي', 'العدواني', 'اجتماعا', 'مع', 'وفد', 'رفيع', 'المستوي'],
@@ -29,7 +26,10 @@ const field = (text: string) => [{ path: 'body', text }];
 function wordsSeenBy(text: string) {
   const asWords = (terms: Term[]) => terms.flatMap((term) => (term.kind === 'phrase' ? term.words : [term.word]));
   const query = asWords(parseQuery(`"${text}"`));
-  const snippet = makeSnippet(field(text), query.map((word) => ({ kind: 'word', word })));
+  const snippet = makeSnippet(
+    field(text),
+    query.map((word) => ({ kind: 'word', word })),
+  );
   return {
     index: analyse(field(text)).words.split(' '),
     query,
@@ -49,14 +49,33 @@ t.test('search, its queries, linking and snippets read the same words in the see
 t.test('a word is a run of letters, digits and marks, before normalisation as after it', async (t) => {
   for (const [text, expected] of seedSentences) {
     const original = words(text);
-    t.same(original.map((w) => normaliseArabic(w.text)), expected, `the original's words: ${text}`);
-    t.same(words(normaliseArabic(text)).map((w) => w.text), expected, `the normalised words: ${text}`);
+    t.same(
+      original.map((w) => normaliseArabic(w.text)),
+      expected,
+      `the original's words: ${text}`,
+    );
+    t.same(
+      words(normaliseArabic(text)).map((w) => w.text),
+      expected,
+      `the normalised words: ${text}`,
+    );
     for (const w of original) t.equal(text.slice(w.start, w.end), w.text, `offsets of ${w.text}`);
   }
-  t.same(words('اجتماعًا').map((w) => w.text), ['اجتماعًا'], 'the tanwin stays in its word');
-  t.same(words('«الداخلية» السعودية، 2026-11 (test)…').map((w) => w.text), ['الداخلية', 'السعودية', '2026', '11', 'test']);
+  t.same(
+    words('اجتماعًا').map((w) => w.text),
+    ['اجتماعًا'],
+    'the tanwin stays in its word',
+  );
+  t.same(
+    words('«الداخلية» السعودية، 2026-11 (test)…').map((w) => w.text),
+    ['الداخلية', 'السعودية', '2026', '11', 'test'],
+  );
   t.same(words(' ،.؟!*"()😀\ud800'), [], 'punctuation, symbols and a lone surrogate are no words');
-  t.same(words('العدواني𠀀 x').map((w) => w.text), ['العدواني𠀀', 'x'], 'a letter outside the BMP continues a word');
+  t.same(
+    words('العدواني𠀀 x').map((w) => w.text),
+    ['العدواني𠀀', 'x'],
+    'a letter outside the BMP continues a word',
+  );
 });
 
 t.test('a mark that normalisation keeps does not split a word, for linking as for search', async (t) => {
@@ -116,7 +135,11 @@ t.test('the prefix stemming takes off is always one linking reads; stemming take
   );
   t.same(
     readingsOf(normaliseArabic('وكالة')).map((r) => [r.prefix?.text ?? '', r.core]),
-    [['', 'وكاله'], ['وك', 'اله'], ['و', 'كاله']],
+    [
+      ['', 'وكاله'],
+      ['وك', 'اله'],
+      ['و', 'كاله'],
+    ],
     'وكالة: وكال would leave one letter, so it is no reading',
   );
 });

@@ -1,6 +1,6 @@
+import type Sqlite from 'better-sqlite3';
 import { getTableColumns, getTableName } from 'drizzle-orm';
 import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
-import type Sqlite from 'better-sqlite3';
 
 /**
  * One prepared single-row INSERT for a Drizzle table, taking rows keyed by the table's property names.

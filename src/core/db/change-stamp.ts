@@ -7,9 +7,6 @@ import type { Db } from './database.js';
  * data may be kept while it stays the same.
  */
 export function changeStamp(db: Db): () => string {
-  const statement = db
-    .select({ stamp: sql<string>`total_changes() || '.' || data_version` })
-    .from(sql`pragma_data_version`)
-    .prepare();
+  const statement = db.select({ stamp: sql<string>`total_changes() || '.' || data_version` }).from(sql`pragma_data_version`).prepare();
   return () => (statement.get() as { stamp: string }).stamp;
 }

@@ -2,10 +2,10 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Sqlite from 'better-sqlite3';
-import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
-import { groupCommit, type GroupCommit } from './group-commit.js';
+import { type GroupCommit, groupCommit } from './group-commit.js';
 import { inMemory, parseDatabaseUrl } from './url.js';
 
 export type Db = BetterSQLite3Database & { $client: Sqlite.Database };

@@ -26,11 +26,7 @@ export interface StoredResponse {
   body: string;
 }
 
-export type Claim =
-  | { outcome: 'claimed' }
-  | { outcome: 'in_flight' }
-  | { outcome: 'reused' }
-  | { outcome: 'replay'; response: StoredResponse };
+export type Claim = { outcome: 'claimed' } | { outcome: 'in_flight' } | { outcome: 'reused' } | { outcome: 'replay'; response: StoredResponse };
 
 export interface IdempotencyOptions {
   /** How long a key is remembered. */

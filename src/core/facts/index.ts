@@ -1,18 +1,18 @@
 import { gt, sql } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
-import { articles } from '../resources/articles/table.js';
 import type { Article } from '../resources/articles/schemas.js';
-import type { Repository, WriteEvent } from '../resources/shared/repository.js';
-import { people } from '../resources/people/table.js';
+import { articles } from '../resources/articles/table.js';
 import { organisations } from '../resources/organisations/table.js';
+import { people } from '../resources/people/table.js';
 import { inIdList } from '../resources/shared/relations.js';
+import type { Repository, WriteEvent } from '../resources/shared/repository.js';
 import { matchAnyExpression } from '../search/query.js';
 import { matchingIds } from '../search/search.js';
-import { nameIndex, spellingsOf, type NameIndex, type NameSource } from '../text/linking.js';
+import { type NameIndex, type NameSource, nameIndex, spellingsOf } from '../text/linking.js';
 import type { EntityRef } from './entities.js';
-import { mentionStore, type ArticleTexts, type NewMention } from './mentions.js';
-import { provenanceStore, type FieldChange } from './provenance.js';
-import { articleParts, nameFormsRevision, type EntityType } from './table.js';
+import { type ArticleTexts, mentionStore, type NewMention } from './mentions.js';
+import { type FieldChange, provenanceStore } from './provenance.js';
+import { articleParts, type EntityType, nameFormsRevision } from './table.js';
 
 type AnyRepository = Repository<{ id: string }, unknown>;
 
@@ -110,10 +110,7 @@ function nameForms({ name, aliases, honorific }: Omit<Named, 'id'>): string[] {
  */
 function nameIndexFollowing(db: Db) {
   const sources = nameSources(db);
-  const readRevision = db
-    .select({ revision: nameFormsRevision.revision, previous: nameFormsRevision.previous })
-    .from(nameFormsRevision)
-    .prepare();
+  const readRevision = db.select({ revision: nameFormsRevision.revision, previous: nameFormsRevision.previous }).from(nameFormsRevision).prepare();
   let built: { index: NameIndex<EntityRef>; revision: string } | null = null;
 
   return {

@@ -5,9 +5,9 @@ import type { Db } from '../db/database.js';
 import { meetings } from '../resources/meetings/table.js';
 import { organisations } from '../resources/organisations/table.js';
 import { people } from '../resources/people/table.js';
-import { relocateSpans, type Placed } from '../text/spans.js';
-import { entityColumnValues, entityJoins, entityLabel, entityOf, type EntityRef } from './entities.js';
-import { articleParts, mentions, type ArticlePart } from './table.js';
+import { type Placed, relocateSpans } from '../text/spans.js';
+import { type EntityRef, entityColumnValues, entityJoins, entityLabel, entityOf } from './entities.js';
+import { type ArticlePart, articleParts, mentions } from './table.js';
 
 export type MentionOrigin = 'curated' | 'auto';
 
@@ -93,14 +93,22 @@ export function mentionStore(db: Db) {
       insert(articleId, 'curated', items);
       const kept = list(articleId).filter((row) => row.origin === 'auto' && !items.some((c) => c.part === row.part && overlaps(c, row)));
       removeOrigin.run({ article: articleId, origin: 'auto' });
-      insert(articleId, 'auto', kept.map((row) => ({ ...row, entity: entityOf(row) })));
+      insert(
+        articleId,
+        'auto',
+        kept.map((row) => ({ ...row, entity: entityOf(row) })),
+      );
     },
 
     /** Replaces the article's automatic mentions, leaving out any that overlaps a curated one. */
     setAuto(articleId: string, items: NewMention[]) {
       const curated = curatedOf(articleId);
       removeOrigin.run({ article: articleId, origin: 'auto' });
-      insert(articleId, 'auto', items.filter((item) => !curated.some((c) => c.part === item.part && overlaps(c, item))));
+      insert(
+        articleId,
+        'auto',
+        items.filter((item) => !curated.some((c) => c.part === item.part && overlaps(c, item))),
+      );
     },
 
     /**

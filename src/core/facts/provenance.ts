@@ -2,9 +2,9 @@ import { and, eq, getTableColumns, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
 import { now } from '../db/ids.js';
 import { relocateSpans } from '../text/spans.js';
-import { entityColumn, entityColumnValues, type EntityRef } from './entities.js';
+import { type EntityRef, entityColumn, entityColumnValues } from './entities.js';
 import type { ArticleTexts } from './mentions.js';
-import { articleParts, provenance, type ArticlePart, type EntityType } from './table.js';
+import { type ArticlePart, articleParts, type EntityType, provenance } from './table.js';
 
 /** A seeded value and the quote of the article that supports it. */
 export interface QuotedValue {
@@ -41,7 +41,8 @@ export function provenanceStore(db: Db) {
       .orderBy(provenance.id)
       .prepare();
   const lists = { person: listFor('person'), organisation: listFor('organisation'), meeting: listFor('meeting') };
-  const quotesOf = db.select({ id, part: provenance.part, start: provenance.start, end: provenance.end, quote: provenance.quote })
+  const quotesOf = db
+    .select({ id, part: provenance.part, start: provenance.start, end: provenance.end, quote: provenance.quote })
     .from(provenance)
     .where(eq(provenance.article_id, sql.placeholder('article')))
     .orderBy(provenance.id)
@@ -74,7 +75,10 @@ export function provenanceStore(db: Db) {
     /** Records a write through the API: each changed field now comes from the writer, not its earlier sources. */
     recordWrite(entity: EntityRef, changes: FieldChange[], writer: string) {
       if (changes.length === 0) return;
-      for (const { field } of changes) db.delete(provenance).where(and(ofEntity(entity), ofField(field))).run();
+      for (const { field } of changes)
+        db.delete(provenance)
+          .where(and(ofEntity(entity), ofField(field)))
+          .run();
       const at = now();
       db.insert(provenance)
         .values(changes.map(({ field, value }) => ({ ...entityColumnValues(entity), field, value, writer, recorded_at: at })))
@@ -85,9 +89,7 @@ export function provenanceStore(db: Db) {
     relocateQuotes(articleId: string, before: ArticleTexts, after: ArticleTexts) {
       const rows = quotesOf.all({ article: articleId });
       for (const part of articleParts) {
-        const spans = rows
-          .filter((row) => row.part === part)
-          .map((row) => ({ id: row.id, start: row.start ?? 0, end: row.end ?? 0, text: row.quote! }));
+        const spans = rows.filter((row) => row.part === part).map((row) => ({ id: row.id, start: row.start ?? 0, end: row.end ?? 0, text: row.quote! }));
         const places = relocateSpans(spans, before[part], after[part], false);
         spans.forEach((span, i) => {
           move.run({ id: span.id, start: places[i]?.start ?? null, end: places[i]?.end ?? null });

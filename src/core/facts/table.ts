@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, index, integer, sqliteTable, text, type SQLiteColumn } from 'drizzle-orm/sqlite-core';
+import { check, index, integer, type SQLiteColumn, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import { articles } from '../resources/articles/table.js';
 import { meetings } from '../resources/meetings/table.js';
 import { organisations } from '../resources/organisations/table.js';

@@ -39,8 +39,7 @@ function reverseLoader(db: Db, include: Extract<IncludeSpec, { kind: 'reverse' }
     .select({ owner: sql<string>`owners.value`, items: sql<string>`(select json_group_array(item) from (${newest}))` })
     .from(sql`json_each(${sql.placeholder('ids')}) as owners`)
     .prepare();
-  return (ownerIds: string[]): Map<string, string[]> =>
-    new Map(select.all({ ids: JSON.stringify(ownerIds) }).map(({ owner, items }) => [owner, JSON.parse(items)]));
+  return (ownerIds: string[]): Map<string, string[]> => new Map(select.all({ ids: JSON.stringify(ownerIds) }).map(({ owner, items }) => [owner, JSON.parse(items)]));
 }
 
 /**
@@ -49,9 +48,7 @@ function reverseLoader(db: Db, include: Extract<IncludeSpec, { kind: 'reverse' }
  * one per relation of that type), whatever the number of records.
  */
 export function createEmbedder(db: Db, spec: ListSpec, sources: Sources) {
-  const reverse = new Map(
-    Object.entries(spec.include).flatMap(([path, include]) => (include.kind === 'reverse' ? [[path, reverseLoader(db, include)] as const] : [])),
-  );
+  const reverse = new Map(Object.entries(spec.include).flatMap(([path, include]) => (include.kind === 'reverse' ? [[path, reverseLoader(db, include)] as const] : [])));
 
   /** The ids each include refers to, per record. */
   function referencedIds(records: Row[], path: string, include: IncludeSpec): Map<string, string[]> {

@@ -1,4 +1,4 @@
-import { and, asc, desc, getTableColumns, not, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, getTableColumns, not, or, type SQL, sql } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { changeStamp } from '../db/change-stamp.js';
 import type { Db } from '../db/database.js';
@@ -30,7 +30,11 @@ export const pageByteBudget = 1024 * 1024;
 export const maxCounted = 1_000;
 
 /** The bytes of a row's stored values; octet_length reads a value's size without loading it. */
-const storedBytes = (columns: SQLiteColumn[]) => sql.join(columns.map((column) => sql`coalesce(octet_length(${column}), 0)`), sql` + `);
+const storedBytes = (columns: SQLiteColumn[]) =>
+  sql.join(
+    columns.map((column) => sql`coalesce(octet_length(${column}), 0)`),
+    sql` + `,
+  );
 
 /** How many of the leading rows fit the byte budget, and at least one. */
 function rowsWithinBudget(sizes: number[]): number {
@@ -135,13 +139,7 @@ function decodeKeyset(cursor: string, signature: string, length: number): Cursor
  * query shape (sort, filter fields and operators, cursor NULL pattern, extensions) is prepared once and
  * reused with new values. `meta.total` is counted up to `countCap`.
  */
-export function createListing(
-  db: Db,
-  table: Table,
-  spec: ListSpec,
-  selection: Record<string, SQLiteColumn | SQL> = getTableColumns(table),
-  { countCap = maxCounted } = {},
-) {
+export function createListing(db: Db, table: Table, spec: ListSpec, selection: Record<string, SQLiteColumn | SQL> = getTableColumns(table), { countCap = maxCounted } = {}) {
   const columns = getTableColumns(table) as Record<string, SQLiteColumn>;
   const sortColumn = (field: string) => (field === 'id' ? table.id : spec.sort[field]!);
   const cache = new Map<string, Prepared>();
@@ -207,10 +205,7 @@ export function createListing(
           .where(and(...conditions))
           .limit(countCap)
           .as('counted');
-        return db
-          .select({ n: sql<number>`count(*)` })
-          .from(counted)
-          .prepare() as unknown as Prepared;
+        return db.select({ n: sql<number>`count(*)` }).from(counted).prepare() as unknown as Prepared;
       });
       const { n: counted } = count.get(values) as { n: number };
       n = { value: counted, relation: counted < countCap ? 'eq' : 'gte' };

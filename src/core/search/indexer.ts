@@ -6,7 +6,7 @@ import { normaliseArabic } from '../text/arabic.js';
 import { rememberedPerWord } from '../text/remembered.js';
 import { stemArabic } from '../text/stem.js';
 import { wordTexts } from '../text/words.js';
-import { readFields, searchSources, searchTypes, type SearchField, type SearchType } from './sources.js';
+import { readFields, type SearchField, type SearchType, searchSources, searchTypes } from './sources.js';
 import { substringColumns } from './substrings.js';
 import { searchDocuments, searchIndex, substringIndex } from './table.js';
 
@@ -33,8 +33,14 @@ export function searchIndexer(db: Db) {
     .prepare();
   // No RETURNING: a statement with it takes a statement savepoint, and FTS5 flushes its pending terms to a
   // new segment at every savepoint, so each record written in a batch would get a segment of its own.
-  const insertDocument = db.insert(searchDocuments).values({ type: placeholder('type'), record_id: placeholder('id') }).prepare();
-  const deleteDocument = db.delete(searchDocuments).where(eq(searchDocuments.doc_id, placeholder('doc'))).prepare();
+  const insertDocument = db
+    .insert(searchDocuments)
+    .values({ type: placeholder('type'), record_id: placeholder('id') })
+    .prepare();
+  const deleteDocument = db
+    .delete(searchDocuments)
+    .where(eq(searchDocuments.doc_id, placeholder('doc')))
+    .prepare();
   const insertEntry = db
     .insert(searchIndex)
     .values({
@@ -46,12 +52,18 @@ export function searchIndexer(db: Db) {
       body_stem: placeholder('body_stem'),
     })
     .prepare();
-  const deleteEntry = db.delete(searchIndex).where(eq(searchIndex.rowid, placeholder('doc'))).prepare();
+  const deleteEntry = db
+    .delete(searchIndex)
+    .where(eq(searchIndex.rowid, placeholder('doc')))
+    .prepare();
   const insertSubstrings = db
     .insert(substringIndex)
     .values({ rowid: placeholder('doc'), ...Object.fromEntries(substringColumns.map((name) => [name, placeholder(name)])) })
     .prepare();
-  const deleteSubstrings = db.delete(substringIndex).where(eq(substringIndex.rowid, placeholder('doc'))).prepare();
+  const deleteSubstrings = db
+    .delete(substringIndex)
+    .where(eq(substringIndex.rowid, placeholder('doc')))
+    .prepare();
 
   const documentOf = (type: SearchType, id: string) => (findDocument.get({ id, type }) as { doc_id: number } | undefined)?.doc_id;
 
@@ -114,7 +126,10 @@ export function searchIndexer(db: Db) {
         for (const index of ftsTables) db.run(sql`insert into ${index} (${index}) values ('delete-all')`);
         const indexed = {} as Record<SearchType, number>;
         for (const type of searchTypes) {
-          const rows = db.select().from(searchSources[type].table as SQLiteTable).all() as Row[];
+          const rows = db
+            .select()
+            .from(searchSources[type].table as SQLiteTable)
+            .all() as Row[];
           for (const row of rows) add(type, row);
           indexed[type] = rows.length;
         }

@@ -3,7 +3,7 @@ import { KhabarError } from '../errors.js';
 import { normaliseArabic } from '../text/arabic.js';
 import { stemArabic, stripArabicPrefix, words } from '../text/stem.js';
 import { isFunctionWord } from './function-words.js';
-import { searchTypes, type SearchType } from './sources.js';
+import { type SearchType, searchTypes } from './sources.js';
 import { wordForms } from './word-forms.js';
 
 /** One part of a query: a word, a word with a trailing `*`, or a quoted phrase (of one word or more). All words are normalised. */
@@ -49,14 +49,12 @@ function prefixTerm(word: string): Term {
 }
 
 function unquotedTerms(text: string): Term[] {
-  return text
-    .split(/\s+/u)
-    .flatMap((chunk): Term[] => {
-      const found = wordsOf(chunk);
-      const last = found.at(-1);
-      if (last === undefined || !chunk.endsWith('*')) return found.map((word) => ({ kind: 'word', word }));
-      return [...found.slice(0, -1).map((word): Term => ({ kind: 'word', word })), prefixTerm(last)];
-    });
+  return text.split(/\s+/u).flatMap((chunk): Term[] => {
+    const found = wordsOf(chunk);
+    const last = found.at(-1);
+    if (last === undefined || !chunk.endsWith('*')) return found.map((word) => ({ kind: 'word', word }));
+    return [...found.slice(0, -1).map((word): Term => ({ kind: 'word', word })), prefixTerm(last)];
+  });
 }
 
 /** A quoted text is a phrase even of one word, so that a quoted function word is searched as written. */

@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
-import { count, desc, eq, getTableColumns, sql, type Placeholder, type SQL } from 'drizzle-orm';
+import { count, desc, eq, getTableColumns, type Placeholder, type SQL, sql } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { z } from 'zod';
 import type { Db } from '../db/database.js';
 import { KhabarError } from '../errors.js';
 import { decodeCursor, encodeCursor } from '../list/cursor.js';
 import { inIdList } from '../resources/shared/relations.js';
-import { matchExpression, parseQuery, rankExpression, searchedTerms, termExpressions, type Term } from './query.js';
-import { makeSnippet, snippetSourceLength, type Snippet } from './snippet.js';
-import { readFields, searchSources, searchTypes, type SearchType } from './sources.js';
+import { matchExpression, parseQuery, rankExpression, searchedTerms, type Term, termExpressions } from './query.js';
+import { makeSnippet, type Snippet, snippetSourceLength } from './snippet.js';
+import { readFields, type SearchType, searchSources, searchTypes } from './sources.js';
 import { searchDocuments, searchIndex } from './table.js';
 
 /**
@@ -63,9 +63,7 @@ const newestCursor = z.tuple([z.literal('newest'), z.number().int(), z.string()]
 
 const fingerprint = (match: string) => createHash('sha256').update(match).digest('base64url').slice(0, 16);
 
-type PageStart =
-  | { order: 'ranked'; after_rank: number | null; after_type: string | null; after_id: string | null }
-  | { order: 'newest'; after_doc: number };
+type PageStart = { order: 'ranked'; after_rank: number | null; after_type: string | null; after_id: string | null } | { order: 'newest'; after_doc: number };
 
 function pageStart(cursor: string, match: string): PageStart {
   const decoded = decodeCursor(cursor);
@@ -76,9 +74,7 @@ function pageStart(cursor: string, match: string): PageStart {
   }
   const newest = newestCursor.safeParse(decoded);
   if (newest.success && newest.data[2] === fingerprint(match)) return { order: 'newest', after_doc: newest.data[1] };
-  throw new KhabarError('validation_failed', 'cursor is not one this API issued for this query', [
-    { path: 'querystring.cursor', message: 'use meta.next_cursor of the same query' },
-  ]);
+  throw new KhabarError('validation_failed', 'cursor is not one this API issued for this query', [{ path: 'querystring.cursor', message: 'use meta.next_cursor of the same query' }]);
 }
 
 type Hit = { type: SearchType; id: string; rank: number | null; doc: number };
@@ -111,7 +107,14 @@ export function createSearch(db: Db, { rankLimit = rankedMatchesLimit, rankPosti
   /** How many records hold one term, counted up to `most`: the count stops where the budget is spent. */
   const termRecords = db
     .select({ records: count() })
-    .from(db.select({ doc: searchIndex.rowid }).from(searchIndex).where(sql`${searchIndex} match ${placeholder('term')}`).limit(placeholder('most')).as('holding'))
+    .from(
+      db
+        .select({ doc: searchIndex.rowid })
+        .from(searchIndex)
+        .where(sql`${searchIndex} match ${placeholder('term')}`)
+        .limit(placeholder('most'))
+        .as('holding'),
+    )
     .prepare();
   const newest = db
     .select({ type: searchDocuments.type, id: searchDocuments.record_id, doc: searchDocuments.doc_id })

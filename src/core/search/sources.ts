@@ -18,11 +18,9 @@ export interface SearchField {
 /** Reads the searchable texts of one column of a row; `text`: the column holds one plain text (not a JSON list). */
 type FieldReader = ((row: Row) => SearchField[]) & { column: string; text: boolean };
 
-const single = (key: string): FieldReader =>
-  Object.assign((row: Row) => (typeof row[key] === 'string' ? [{ path: key, text: row[key] }] : []), { column: key, text: true });
+const single = (key: string): FieldReader => Object.assign((row: Row) => (typeof row[key] === 'string' ? [{ path: key, text: row[key] }] : []), { column: key, text: true });
 
-const list = (key: string): FieldReader =>
-  Object.assign((row: Row) => ((row[key] as string[] | undefined) ?? []).map((text, i) => ({ path: `${key}.${i}`, text })), { column: key, text: false });
+const list = (key: string): FieldReader => Object.assign((row: Row) => ((row[key] as string[] | undefined) ?? []).map((text, i) => ({ path: `${key}.${i}`, text })), { column: key, text: false });
 
 /** What search reads from one resource: title fields rank above body fields. */
 export interface SearchSource {

@@ -3,15 +3,13 @@
  * source document that states it (from source-facts.ts). The seed locates each quote in the article.
  */
 import type { QuotedValue } from '../facts/provenance.js';
-import { sourceMeeting, type sourceOrganisations, type sourcePeople, type Fact } from './source-facts.js';
+import { type Fact, sourceMeeting, type sourceOrganisations, type sourcePeople } from './source-facts.js';
 
 type IdOf = (slug: string) => string;
 
-const quoted = (field: string, fact: Fact<unknown> | null, value: unknown = fact?.value): QuotedValue[] =>
-  fact === null ? [] : [{ field, value, quote: fact.quote }];
+const quoted = (field: string, fact: Fact<unknown> | null, value: unknown = fact?.value): QuotedValue[] => (fact === null ? [] : [{ field, value, quote: fact.quote }]);
 
-const listed = (field: string, facts: Array<Fact<unknown>>, value: (fact: Fact<unknown>) => unknown = (f) => f.value) =>
-  facts.flatMap((fact, i) => quoted(`${field}.${i}`, fact, value(fact)));
+const listed = (field: string, facts: Array<Fact<unknown>>, value: (fact: Fact<unknown>) => unknown = (f) => f.value) => facts.flatMap((fact, i) => quoted(`${field}.${i}`, fact, value(fact)));
 
 export function organisationProvenance(org: (typeof sourceOrganisations)[number], idOf: IdOf): QuotedValue[] {
   return [
@@ -51,9 +49,7 @@ export function meetingProvenance(title: string, idOf: IdOf): QuotedValue[] {
     ...listed('topics', phrases(m.topics)),
     ...listed('outcomes', phrases(m.outcomes)),
     ...quoted('host_organisation_id', m.host, idOf(m.host.value)),
-    ...m.participants.flatMap((p, i) =>
-      quoted(`participants.${i}`, { value: null, quote: p.quote }, { person_id: idOf(p.person), organisation_id: idOf(p.organisation), role: p.role }),
-    ),
+    ...m.participants.flatMap((p, i) => quoted(`participants.${i}`, { value: null, quote: p.quote }, { person_id: idOf(p.person), organisation_id: idOf(p.organisation), role: p.role })),
     ...listed('organisation_ids', m.organisations, (fact) => idOf(fact.value as string)),
   ];
 }

@@ -1,19 +1,16 @@
-import type { Database } from '../db/database.js';
 import { bulkInserter } from '../db/bulk.js';
-import { articleMeetings, articleOrganisations, articlePeople, articles, type Block } from '../resources/articles/table.js';
+import type { Database } from '../db/database.js';
 import { plainText } from '../resources/articles/repository.js';
-import { meetingOrganisations, meetingParticipants, meetings, meetingStatuses } from '../resources/meetings/table.js';
+import { slugify } from '../resources/articles/source-document.js';
+import { articleMeetings, articleOrganisations, articlePeople, articles, type Block } from '../resources/articles/table.js';
+import { createRepositories } from '../resources/index.js';
+import { meetingOrganisations, meetingParticipants, meetingStatuses, meetings } from '../resources/meetings/table.js';
 import { organisations } from '../resources/organisations/table.js';
 import { affiliations, people } from '../resources/people/table.js';
-import { createRepositories } from '../resources/index.js';
 import { searchIndexer } from '../search/indexer.js';
-import { slugify } from '../resources/articles/source-document.js';
-import { seededRandom, seededUuidv7, type Random } from './random.js';
+import { type Random, seededRandom, seededUuidv7 } from './random.js';
 import { readSourceDocument } from './seed.js';
-import {
-  agencyPurposes, countries, dateTexts, documentNames, familyNames, givenNames, honorifics, ministryDomains, roles,
-  vocabularyOf, type Vocabulary,
-} from './vocabulary.js';
+import { agencyPurposes, countries, dateTexts, documentNames, familyNames, givenNames, honorifics, ministryDomains, roles, type Vocabulary, vocabularyOf } from './vocabulary.js';
 
 export interface SyntheticSize {
   articles: number;
@@ -44,9 +41,24 @@ export const postLoadSteps: PostLoadStep[] = [
 ];
 
 type Country = (typeof countries)[number];
-interface OrgRef { id: string; name: string; domain: string; country: Country }
-interface PersonRef { id: string; name: string; family: string; honorific: string | null; organisationId: string | null }
-interface MeetingRef { id: string; people: PersonRef[]; organisationIds: string[] }
+interface OrgRef {
+  id: string;
+  name: string;
+  domain: string;
+  country: Country;
+}
+interface PersonRef {
+  id: string;
+  name: string;
+  family: string;
+  honorific: string | null;
+  organisationId: string | null;
+}
+interface MeetingRef {
+  id: string;
+  people: PersonRef[];
+  organisationIds: string[];
+}
 
 const batchSize = 5000;
 const start = Date.UTC(2024, 0, 1);
@@ -82,14 +94,21 @@ function composer(random: Random, vocabulary: Vocabulary) {
   const title = (lead: PersonRef, org: OrgRef, other: Country) => {
     const topic = random.pick(vocabulary.topics);
     switch (random.int(0, 3)) {
-      case 0: return `${lead.family} بحث مع وفد من «${org.domain}» ${org.country.feminine} ${topic}`;
-      case 1: return `${topic} بين ${org.country.name} و${other.name}`;
-      case 2: return `${lead.honorific ?? ''} ${lead.name} يستقبل وفدًا من ${other.name} لبحث ${topic}`.trim();
-      default: return `${org.name}: ${topic}`;
+      case 0:
+        return `${lead.family} بحث مع وفد من «${org.domain}» ${org.country.feminine} ${topic}`;
+      case 1:
+        return `${topic} بين ${org.country.name} و${other.name}`;
+      case 2:
+        return `${lead.honorific ?? ''} ${lead.name} يستقبل وفدًا من ${other.name} لبحث ${topic}`.trim();
+      default:
+        return `${org.name}: ${topic}`;
     }
   };
   const body = (cast: PersonRef[]): Block[] => {
-    const blocks: Block[] = [{ type: 'paragraph', text: paragraph(cast) }, { type: 'paragraph', text: paragraph(cast) }];
+    const blocks: Block[] = [
+      { type: 'paragraph', text: paragraph(cast) },
+      { type: 'paragraph', text: paragraph(cast) },
+    ];
     for (let sections = random.int(0, 2); sections > 0; sections--) {
       blocks.push({ type: 'heading', text: random.pick(vocabulary.headings.slice(1)) }, { type: 'paragraph', text: paragraph(cast) });
     }
@@ -156,7 +175,13 @@ function loadPeople(database: Database, random: Random, make: ReturnType<typeof 
       aliases: random.chance(0.5) ? [`${honorific ?? ''} ${family}`.trim()] : [],
     });
     memberOf.forEach((org, position) => {
-      insertAffiliation({ person_id: record.id, position, organisation_id: org.id, role: position === 0 ? role : random.pick(roles), acting: random.chance(0.2) ? true : random.chance(0.5) ? false : null });
+      insertAffiliation({
+        person_id: record.id,
+        position,
+        organisation_id: org.id,
+        role: position === 0 ? role : random.pick(roles),
+        acting: random.chance(0.2) ? true : random.chance(0.5) ? false : null,
+      });
     });
     refs.push({ id: record.id, name, family, honorific, organisationId: memberOf[0]?.id ?? null });
   });
@@ -189,7 +214,13 @@ function loadMeetings(database: Database, random: Random, make: ReturnType<typeo
       host_organisation_id: host.id,
     });
     taking.forEach((person, position) => {
-      insertParticipant({ meeting_id: record.id, position, person_id: person.id, organisation_id: position === 0 ? host.id : person.organisationId, role: position === 0 ? 'host' : random.pick(['guest', 'delegate'] as const) });
+      insertParticipant({
+        meeting_id: record.id,
+        position,
+        person_id: person.id,
+        organisation_id: position === 0 ? host.id : person.organisationId,
+        role: position === 0 ? 'host' : random.pick(['guest', 'delegate'] as const),
+      });
     });
     organisationIds.forEach((organisation_id, position) => {
       insertOrganisation({ meeting_id: record.id, position, organisation_id });
@@ -199,7 +230,13 @@ function loadMeetings(database: Database, random: Random, make: ReturnType<typeo
   return refs;
 }
 
-function loadArticles(database: Database, random: Random, make: ReturnType<typeof recordMaker>, count: number, cast: { orgs: OrgRef[]; people: PersonRef[]; meetings: MeetingRef[]; vocabulary: Vocabulary }) {
+function loadArticles(
+  database: Database,
+  random: Random,
+  make: ReturnType<typeof recordMaker>,
+  count: number,
+  cast: { orgs: OrgRef[]; people: PersonRef[]; meetings: MeetingRef[]; vocabulary: Vocabulary },
+) {
   const insertArticle = bulkInserter(database.sqlite, articles);
   const links = { person: bulkInserter(database.sqlite, articlePeople), organisation: bulkInserter(database.sqlite, articleOrganisations), meeting: bulkInserter(database.sqlite, articleMeetings) };
   const compose = composer(random, cast.vocabulary);
@@ -226,7 +263,10 @@ function loadArticles(database: Database, random: Random, make: ReturnType<typeo
       ids.forEach((subject_id, position) => {
         insert({ article_id: record.id, position, subject_id });
       });
-    write(links.person, subjects.map((p) => p.id));
+    write(
+      links.person,
+      subjects.map((p) => p.id),
+    );
     write(links.organisation, organisationIds);
     write(links.meeting, meeting ? [meeting.id] : []);
   });

@@ -16,14 +16,14 @@ import { isSurrogate, widthAt } from './utf16.js';
 const removed = /[\u0610-\u061A\u061C\u064B-\u065F\u0670\u06D6-\u06DC\u06DF-\u06E8\u06EA-\u06ED\u0640\u200B-\u200F\u202A-\u202E\u2066-\u2069\uFEFF]/u;
 
 const letterMap: Record<string, string> = {
-  'أ': 'ا',
-  'إ': 'ا',
-  'آ': 'ا',
-  'ٱ': 'ا',
-  'ى': 'ي',
-  'ة': 'ه',
-  'ک': 'ك',
-  'ی': 'ي',
+  أ: 'ا',
+  إ: 'ا',
+  آ: 'ا',
+  ٱ: 'ا',
+  ى: 'ي',
+  ة: 'ه',
+  ک: 'ك',
+  ی: 'ي',
 };
 for (let d = 0; d < 10; d++) {
   letterMap[String.fromCharCode(0x0660 + d)] = String(d);
@@ -49,7 +49,6 @@ const foldCodePoint = rememberedPerWord(fold, foldMemoCapacity);
 
 /** Per UTF-16 code unit outside the surrogates: 1 when the character folds to itself, 2 when not, 0 not yet known. */
 const foldsToItself = new Uint8Array(0x10000);
-
 
 /** Whether the character at `i` is one code unit that folds to itself (most letters, digits and spaces). */
 function unchangedAt(text: string, i: number): boolean {

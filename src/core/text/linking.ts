@@ -15,7 +15,7 @@
  */
 import { normaliseArabic, normaliseWithOffsets, originalSpan } from './arabic.js';
 import { rememberedPerWord } from './remembered.js';
-import { attachedPrefixes, readingsOf, shortestCore, withoutArticle, wordTexts, words, type Word } from './words.js';
+import { attachedPrefixes, readingsOf, shortestCore, type Word, withoutArticle, words, wordTexts } from './words.js';
 
 export interface NameSource<T> {
   /** Identifies the entity: two entities sharing a name make that name ambiguous, and it is not linked. */

@@ -3,7 +3,7 @@
  * ./words.ts. It works on text already passed through normaliseArabic, so ة has become ه and ية has
  * become يه: the suffix list below is Lucene's in its normalised spelling.
  */
-import { attachedPrefixes, shortestCore, type AttachedPrefix } from './words.js';
+import { type AttachedPrefix, attachedPrefixes, shortestCore } from './words.js';
 
 /**
  * The prefixes of ./words.ts that carry the article with at most one particle before it, in light10's order:

@@ -126,5 +126,4 @@ export function readingsOf(word: string): Reading[] {
 }
 
 /** The word without a leading article, when shortestCore letters remain. */
-export const withoutArticle = (word: string): string =>
-  word.startsWith(article) && word.length - article.length >= shortestCore ? word.slice(article.length) : word;
+export const withoutArticle = (word: string): string => (word.startsWith(article) && word.length - article.length >= shortestCore ? word.slice(article.length) : word);

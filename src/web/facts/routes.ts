@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { KhabarError } from '../../core/errors.js';
-import { problemResponses } from '../http/problem.js';
-import type { Repositories } from '../../core/resources/index.js';
-import { params } from '../resources/shared/routes.js';
 import { mentionList, provenanceList } from '../../core/facts/schemas.js';
 import type { EntityType } from '../../core/facts/table.js';
+import type { Repositories } from '../../core/resources/index.js';
+import { problemResponses } from '../http/problem.js';
+import { params } from '../resources/shared/routes.js';
 
 const notFound = (noun: string, id: string): never => {
   throw new KhabarError('not_found', `no ${noun} with id or slug ${id}`);

@@ -1,10 +1,10 @@
-import { STATUS_CODES, type ServerResponse } from 'node:http';
+import { type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { KhabarError, type FieldError, type ProblemCode } from '../../core/errors.js';
-import { problem, problemMediaType, type Problem } from './problem.js';
+import { type FieldError, KhabarError, type ProblemCode } from '../../core/errors.js';
+import { type Problem, problem, problemMediaType } from './problem.js';
 
 /** Fastify's own client-error codes, mapped to ours. */
 const fastifyCodes: Record<string, ProblemCode> = {
@@ -78,18 +78,14 @@ export function clientErrorHandler(this: FastifyInstance, error: ConnectionError
   const body = JSON.stringify(answer);
   this.log.debug({ code: error.code }, 'client error');
   if (socket.writable && !socket._httpMessage?.headersSent) {
-    socket.write(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${problemMediaType}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-    );
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${problemMediaType}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
   }
   socket.destroy();
 }
 
 async function errorHandlers(app: FastifyInstance) {
   app.setErrorHandler(handleError);
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, { ...problem('route_not_found', `no route ${request.method} ${request.url}`), instance: request.url }),
-  );
+  app.setNotFoundHandler((request, reply) => sendProblem(reply, { ...problem('route_not_found', `no route ${request.method} ${request.url}`), instance: request.url }));
 }
 
 export default fp(errorHandlers, { name: 'error-handler' });

@@ -51,7 +51,11 @@ export function noneMatch(header: string, etag: string): boolean {
 
 /** The tag a 304 names: the coded form of `etag` the client holds, if it sent one, else `etag`. */
 export function heldTag(header: string, etag: string): string {
-  return listedTags(header).map(opaque).find((tag) => tag !== etag && identityTag(tag) === etag) ?? etag;
+  return (
+    listedTags(header)
+      .map(opaque)
+      .find((tag) => tag !== etag && identityTag(tag) === etag) ?? etag
+  );
 }
 
 /** If-Match uses the strong comparison: a weak tag never matches. */

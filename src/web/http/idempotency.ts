@@ -7,9 +7,7 @@ import { KhabarError } from '../../core/errors.js';
 /** JSON with object keys sorted, so equal values give equal text whatever order their keys were built in. */
 function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, item: unknown) =>
-    typeof item === 'object' && item !== null && !Array.isArray(item)
-      ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : item,
+    typeof item === 'object' && item !== null && !Array.isArray(item) ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : item,
   );
 }
 
@@ -31,21 +29,24 @@ const replayedHeaders = ['content-type', 'location', 'etag', 'last-modified'];
 
 /** What was asked: the same key with a different method, path or body is a different request. */
 const fingerprint = (request: FastifyRequest) =>
-  createHash('sha256').update(`${request.method} ${request.url}\n${canonicalJson(request.body)}`).digest('base64url');
+  createHash('sha256')
+    .update(`${request.method} ${request.url}\n${canonicalJson(request.body)}`)
+    .digest('base64url');
 
 function keyOf(request: FastifyRequest): string | undefined {
   const key = request.headers[idempotencyKeyHeader];
   if (key === undefined) return undefined;
   if (typeof key !== 'string' || !keyShape.test(key)) {
-    throw new KhabarError('validation_failed', 'Idempotency-Key must be 1 to 255 visible ASCII characters', [
-      { path: 'headers.idempotency-key', message: 'invalid' },
-    ]);
+    throw new KhabarError('validation_failed', 'Idempotency-Key must be 1 to 255 visible ASCII characters', [{ path: 'headers.idempotency-key', message: 'invalid' }]);
   }
   return key;
 }
 
 function replay(reply: FastifyReply, stored: { status: number; headers: Record<string, string>; body: string }) {
-  return reply.code(stored.status).headers({ ...stored.headers, [replayedHeader]: 'true' }).send(stored.body);
+  return reply
+    .code(stored.status)
+    .headers({ ...stored.headers, [replayedHeader]: 'true' })
+    .send(stored.body);
 }
 
 /**

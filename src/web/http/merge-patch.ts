@@ -1,5 +1,4 @@
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** RFC 7396 JSON merge patch: objects merge key by key, null removes a key, anything else replaces. */
 export function mergePatch(target: unknown, patch: unknown): unknown {

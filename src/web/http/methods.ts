@@ -13,7 +13,12 @@ const escapeRegExp = (segment: string) => segment.replace(/[.*+?^${}()|[\]\\]/g,
 
 /** `/v1/articles/:id` → a pattern matching concrete paths of that route. */
 const routePattern = (url: string) =>
-  new RegExp(`^${url.split('/').map((segment) => (segment.startsWith(':') ? '[^/]+' : escapeRegExp(segment))).join('/')}/?$`);
+  new RegExp(
+    `^${url
+      .split('/')
+      .map((segment) => (segment.startsWith(':') ? '[^/]+' : escapeRegExp(segment)))
+      .join('/')}/?$`,
+  );
 
 /**
  * Knows every route's methods by path, to answer `OPTIONS` with Allow (204) and a wrong method on a known

@@ -17,8 +17,7 @@ async function overload(app: FastifyInstance, limits: OverloadLimits) {
   app.addHook('onReady', async () => {
     warmUntil = Date.now() + 2 * sampleIntervalMs;
   });
-  const isOneOffStall = (type: string, value: number | undefined) =>
-    type === 'eventLoopDelay' && (value === Infinity || Date.now() < warmUntil);
+  const isOneOffStall = (type: string, value: number | undefined) => type === 'eventLoopDelay' && (value === Infinity || Date.now() < warmUntil);
   app.addHook('onRoute', (route) => {
     if (!route.schema || route.schema.hide) return;
     route.schema.response = { ...problemResponses(503), ...(route.schema.response as object | undefined) };

@@ -55,7 +55,9 @@ export function problemResponses<S extends number>(...statuses: S[]) {
   const content = { [problemMediaType]: { schema: problemSchema } };
   return Object.fromEntries(
     statuses.map((status) => {
-      const titles = Object.values(problemCodes).filter((c) => c.status === status).map((c) => c.title);
+      const titles = Object.values(problemCodes)
+        .filter((c) => c.status === status)
+        .map((c) => c.title);
       return [status, { description: titles.join('; '), content }];
     }),
   ) as Record<S, { description: string; content: typeof content }>;

@@ -42,8 +42,7 @@ async function rateLimits(app: FastifyInstance, options: RateLimitOptions) {
     max: (request) => maxFor(request),
     // A route of several methods may mix a limited one with an unlimited one; OPTIONS is never counted.
     allowList: (request) => request.method === 'OPTIONS' || maxFor(request) === 0,
-    errorResponseBuilder: (_request, context) =>
-      new KhabarError('too_many_requests', `more than ${context.max} requests in ${options.windowSeconds} s; retry in ${context.after}`),
+    errorResponseBuilder: (_request, context) => new KhabarError('too_many_requests', `more than ${context.max} requests in ${options.windowSeconds} s; retry in ${context.after}`),
   });
 }
 

@@ -11,9 +11,7 @@ async function repeatedParameters(app: FastifyInstance) {
   app.addHook('preValidation', (request, _reply, done) => {
     const repeated = repeatedParameter(request.query as Record<string, unknown>);
     if (repeated) {
-      throw new KhabarError('validation_failed', `${repeated.name} is given more than once; give each parameter once`, [
-        { path: `querystring.${repeated.path}`, message: 'given more than once' },
-      ]);
+      throw new KhabarError('validation_failed', `${repeated.name} is given more than once; give each parameter once`, [{ path: `querystring.${repeated.path}`, message: 'given more than once' }]);
     }
     done();
   });

@@ -1,6 +1,6 @@
-import helmet, { type HelmetOptions } from 'helmet';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import helmet, { type HelmetOptions } from 'helmet';
 
 /**
  * Helmet's headers with a content security policy that the docs page (@fastify/swagger-ui: scripts and

@@ -1,14 +1,14 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { Db } from '../../core/db/database.js';
-import { dataEnvelope, listEnvelope } from '../../core/resources/shared/schemas.js';
-import { pageEtag } from '../http/etag.js';
 import { nextPageLink } from '../../core/list/cursor.js';
 import { createEmbedder, type Sources } from '../../core/list/embed.js';
-import { getParams, listParams, toListQuery, toShaping } from './params.js';
 import type { ListPage, ListQuery } from '../../core/list/query.js';
 import type { ListSpec, ResourceName } from '../../core/list/spec.js';
-import { embeddedFields, viewSchema, type Catalog } from './view.js';
+import { dataEnvelope, listEnvelope } from '../../core/resources/shared/schemas.js';
+import { pageEtag } from '../http/etag.js';
+import { getParams, listParams, toListQuery, toShaping } from './params.js';
+import { type Catalog, embeddedFields, viewSchema } from './view.js';
 
 type Row = Record<string, unknown>;
 

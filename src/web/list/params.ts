@@ -1,15 +1,14 @@
 import { z } from 'zod';
-import { isoDateOrDateTime, recordId } from '../../core/resources/shared/fields.js';
 import { maxEmbeddedPerPage, maxReverseEmbedded } from '../../core/list/embed.js';
-import { maxCounted, pageByteBudget } from '../../core/list/sql.js';
-import { operators, type Condition, type ListQuery, type Operator, type Shaping, type SortKey } from '../../core/list/query.js';
+import { type Condition, type ListQuery, type Operator, operators, type Shaping, type SortKey } from '../../core/list/query.js';
 import type { FilterSpec, ListSpec, ResourceName } from '../../core/list/spec.js';
+import { maxCounted, pageByteBudget } from '../../core/list/sql.js';
+import { isoDateOrDateTime, recordId } from '../../core/resources/shared/fields.js';
 
 /** Unknown keys of an object named in one message, with what is allowed instead. */
 const strict = <S extends z.ZodRawShape>(shape: S, what: string) =>
   z.strictObject(shape, {
-    error: (issue) =>
-      issue.code === 'unrecognized_keys' ? `unknown ${what} ${issue.keys.join(', ')}; allowed: ${Object.keys(shape).join(', ')}` : undefined,
+    error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown ${what} ${issue.keys.join(', ')}; allowed: ${Object.keys(shape).join(', ')}` : undefined),
   });
 
 const allowedList = (allowed: readonly string[]) => allowed.join(', ');
@@ -97,7 +96,10 @@ function shapingParams({ spec, fields, targetFields }: ListParamsOptions) {
     ...embeddedFields,
     include: csvOf(includes, 'include path')
       .optional()
-      .meta({ description: `Comma list of related records to embed. One of: ${allowedList(includes)}. A list of records that point at this one (such as an organisation's articles) embeds at most the ${maxReverseEmbedded} newest; a filtered list gives them all. A list page ends early, with \`meta.next_cursor\` set, once it would embed more than ${maxEmbeddedPerPage} records. An embedded article has no \`body\` or \`body_text\`.`, example: examples.include }),
+      .meta({
+        description: `Comma list of related records to embed. One of: ${allowedList(includes)}. A list of records that point at this one (such as an organisation's articles) embeds at most the ${maxReverseEmbedded} newest; a filtered list gives them all. A list page ends early, with \`meta.next_cursor\` set, once it would embed more than ${maxEmbeddedPerPage} records. An embedded article has no \`body\` or \`body_text\`.`,
+        example: examples.include,
+      }),
   };
 }
 
@@ -167,8 +169,8 @@ export function toListQuery(params: Parsed, spec: ListSpec): ListQuery {
     field: key.replace(/^-/, ''),
     descending: key.startsWith('-'),
   }));
-  const filters: Condition[] = Object.entries((params.filter as Record<string, Record<Operator, Condition['value']>> | undefined) ?? {}).flatMap(
-    ([field, ops]) => operators.filter((op) => ops[op] !== undefined).map((op) => ({ field, op, value: ops[op] })),
+  const filters: Condition[] = Object.entries((params.filter as Record<string, Record<Operator, Condition['value']>> | undefined) ?? {}).flatMap(([field, ops]) =>
+    operators.filter((op) => ops[op] !== undefined).map((op) => ({ field, op, value: ops[op] })),
   );
   const extensions = Object.fromEntries((spec.extensions ?? []).map((e) => [e.name, params[e.name]]).filter(([, v]) => v !== undefined));
   return {

@@ -13,7 +13,14 @@ export type Catalog = Record<ResourceName, CatalogEntry>;
 export const embeddedFields = ({ record, unembedded = [] }: CatalogEntry): string[] => Object.keys(record.shape).filter((key) => !unembedded.includes(key));
 
 /** Every field optional but `id`: what `fields=` may leave of a record. */
-const sparse = (record: z.ZodObject) => record.partial(Object.fromEntries(Object.keys(record.shape).filter((key) => key !== 'id').map((key) => [key, true])) as never);
+const sparse = (record: z.ZodObject) =>
+  record.partial(
+    Object.fromEntries(
+      Object.keys(record.shape)
+        .filter((key) => key !== 'id')
+        .map((key) => [key, true]),
+    ) as never,
+  );
 
 const embeddedSchemas = new Map<string, z.ZodType>();
 
@@ -45,12 +52,23 @@ export function viewSchema(name: string, record: z.ZodObject, spec: ListSpec, ca
   const nested = new Map<string, Record<string, z.ZodType>>();
   for (const [path, include] of Object.entries(spec.include)) {
     const target = embedded(catalog, include.target);
-    if (include.kind === 'one') shape[path] = target.nullable().optional().meta({ description: `embedded by include=${path}` });
+    if (include.kind === 'one')
+      shape[path] = target
+        .nullable()
+        .optional()
+        .meta({ description: `embedded by include=${path}` });
     else if (include.kind === 'nested') {
       const items = nested.get(include.list) ?? {};
-      items[path.split('.').at(-1)!] = target.nullable().optional().meta({ description: `embedded by include=${path}` });
+      items[path.split('.').at(-1)!] = target
+        .nullable()
+        .optional()
+        .meta({ description: `embedded by include=${path}` });
       nested.set(include.list, items);
-    } else shape[path] = z.array(target).optional().meta({ description: `embedded by include=${path}` });
+    } else
+      shape[path] = z
+        .array(target)
+        .optional()
+        .meta({ description: `embedded by include=${path}` });
   }
   for (const [list, items] of nested) {
     const element = (record.shape[list] as z.ZodArray<z.ZodObject>).element;

@@ -1,6 +1,6 @@
 import { Document, isCollection, isMap, isScalar, visit } from 'yaml';
-import { buildApp } from '../app.js';
 import { loadConfig } from '../../core/config.js';
+import { buildApp } from '../app.js';
 import { attachExamples } from './examples.js';
 import { portablePatterns } from './patterns.js';
 import { type Json, shareParameters, shareResponses } from './tidy.js';

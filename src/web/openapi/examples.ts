@@ -2,17 +2,17 @@ import { openDatabase } from '../../core/db/database.js';
 import type { FieldError, ProblemCode } from '../../core/errors.js';
 import { entityTypeOfResource } from '../../core/facts/entities.js';
 import { decodeCursor, encodeCursor } from '../../core/list/cursor.js';
-import { mapContext, type Kind, type MapContext } from '../representations/context.js';
-import { formats, jsonMediaType, mappedRecordName } from '../representations/index.js';
-import { createRepositories, resourceKinds, type Repositories } from '../../core/resources/index.js';
+import { plainText } from '../../core/resources/articles/repository.js';
+import type { Block } from '../../core/resources/articles/table.js';
+import { createRepositories, type Repositories, resourceKinds } from '../../core/resources/index.js';
 import { searchText } from '../../core/search/query.js';
 import { createSearch, type Search } from '../../core/search/search.js';
 import { searchTypes } from '../../core/search/sources.js';
 import { seedDatabase } from '../../core/seed/seed.js';
-import { plainText } from '../../core/resources/articles/repository.js';
-import type { Block } from '../../core/resources/articles/table.js';
-import { type Json, operations } from './tidy.js';
 import { problem, problemCodes, problemMediaType } from '../http/problem.js';
+import { type Kind, type MapContext, mapContext } from '../representations/context.js';
+import { formats, jsonMediaType, mappedRecordName } from '../representations/index.js';
+import { type Json, operations } from './tidy.js';
 
 type Rec = Json & { id: string; slug: string; created_at: string; updated_at: string };
 
@@ -75,9 +75,7 @@ function seededRecords() {
   const database = openDatabase('file::memory:');
   const repositories = createRepositories(database.db);
   seedDatabase(repositories);
-  const records = Object.fromEntries(
-    resourceKinds.map((kind) => [kind, repositories[kind].list({ limit: 100 }).rows as Rec[]]),
-  ) as Record<Kind, Rec[]>;
+  const records = Object.fromEntries(resourceKinds.map((kind) => [kind, repositories[kind].list({ limit: 100 }).rows as Rec[]])) as Record<Kind, Rec[]>;
   records.articles = records.articles.map(opening);
   return { database, repositories, records };
 }
@@ -108,8 +106,7 @@ function stabiliser(records: Record<Kind, Rec[]>) {
   };
 }
 
-const refName = (schema: Json | undefined): string | undefined =>
-  typeof schema?.$ref === 'string' && schema.$ref.startsWith(schemaRef) ? schema.$ref.slice(schemaRef.length) : undefined;
+const refName = (schema: Json | undefined): string | undefined => (typeof schema?.$ref === 'string' && schema.$ref.startsWith(schemaRef) ? schema.$ref.slice(schemaRef.length) : undefined);
 
 const kindOfPath = (path: string): Kind | undefined => /^\/v1\/([^/]+)/.exec(path)?.[1] as Kind | undefined;
 
@@ -163,7 +160,11 @@ class ExampleBuilder {
     if (!format) return json;
     const map = format.mappers[mappedRecordName(envelope.name)]!;
     return envelope.many
-      ? format.list(envelope.rows.map((row) => map(row, this.ctx)), json as { data: Rec[] }, this.ctx)
+      ? format.list(
+          envelope.rows.map((row) => map(row, this.ctx)),
+          json as { data: Rec[] },
+          this.ctx,
+        )
       : format.one(map(envelope.rows[0], this.ctx));
   }
 
@@ -257,10 +258,7 @@ function problemExampleRefs(components: ExampleComponents, status: number): Json
 
 function attachOperationExamples(builder: ExampleBuilder, components: ExampleComponents, path: string, operation: Json, stableId: (raw: string) => string) {
   const kind = kindOfPath(path) ?? 'meta';
-  const names = (base: string | undefined, suffix = '') => [
-    ...(base ? [`${base}${suffix}`, `${base}_${kind}${suffix}`] : []),
-    `${operation.operationId}${suffix}`,
-  ];
+  const names = (base: string | undefined, suffix = '') => [...(base ? [`${base}${suffix}`, `${base}_${kind}${suffix}`] : []), `${operation.operationId}${suffix}`];
   for (const parameter of (operation.parameters ?? []) as Json[]) {
     const example = builder.parameter(path, parameter, stableId);
     if (example === undefined) continue;

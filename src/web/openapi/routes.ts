@@ -45,8 +45,7 @@ function liftParameterStyles(document: Document): Document {
 type TransformObjectInput = Parameters<typeof jsonSchemaTransformObject>[0];
 
 /** The document as zod describes it, with the HTTP semantics every route shares, tidied for linters and readers: only used schemas, explicit security. */
-const transformObject = (input: TransformObjectInput) =>
-  declarePublicReads(plainSchemaNames(pruneUnusedSchemas(documentHttpSemantics(liftParameterStyles(jsonSchemaTransformObject(input)) as Json))));
+const transformObject = (input: TransformObjectInput) => declarePublicReads(plainSchemaNames(pruneUnusedSchemas(documentHttpSemantics(liftParameterStyles(jsonSchemaTransformObject(input)) as Json))));
 
 /** @fastify/swagger in dynamic mode: the OpenAPI 3.1 document as the routes' zod schemas describe it (used by `npm run openapi`). */
 export function documentFromRoutes(publicUrl: string): SwaggerOptions {

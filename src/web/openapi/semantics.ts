@@ -1,6 +1,6 @@
-import type { Json } from './tidy.js';
 import { problemCodes } from '../http/problem.js';
 import { rateLimitHeaders } from '../http/rate-limit.js';
+import type { Json } from './tidy.js';
 
 /**
  * Adds what the HTTP plugins do to every operation of the generated OpenAPI document: request headers as
@@ -20,9 +20,12 @@ const headerParameter = (name: string, description: string, example: string, sch
 const ref = (kind: 'headers' | 'parameters', name: string) => ({ $ref: `#/components/${kind}/${name}` });
 
 const headers: Json = {
-  ETag: header('Strong entity tag of the representation (a compressed one ends in .br or .gzip); send it back in If-None-Match (reads) or If-Match (writes)', { type: 'string', example: '"JQBRFk_Bv6tN5HocJuZ-PReZ_TS"' }),
+  ETag: header('Strong entity tag of the representation (a compressed one ends in .br or .gzip); send it back in If-None-Match (reads) or If-Match (writes)', {
+    type: 'string',
+    example: '"JQBRFk_Bv6tN5HocJuZ-PReZ_TS"',
+  }),
   'Last-Modified': header(
-    'On a write: the written record\'s updated_at, an HTTP date. Reads carry none (a representation also changes when what it embeds or lists changes, which no date of the record follows): their ETag is the validator',
+    "On a write: the written record's updated_at, an HTTP date. Reads carry none (a representation also changes when what it embeds or lists changes, which no date of the record follows): their ETag is the validator",
   ),
   'Cache-Control': header('`public, max-age=…, stale-while-revalidate=…` for anonymous reads; `private, no-store` when an Authorization header was sent'),
   Location: header('URL of the created record'),
@@ -41,13 +44,30 @@ const headers: Json = {
 
 const parameters: Json = {
   IfNoneMatch: headerParameter('If-None-Match', 'ETags the client holds: 304 without a body when one is current', '"JQBRFk_Bv6tN5HocJuZ-PReZ_TS"'),
-  IfMatch: headerParameter('If-Match', 'The ETag of the record as the client last saw it: 412 when the record has changed since. Required (428) when the server runs with REQUIRE_IF_MATCH=true', '"JQBRFk_Bv6tN5HocJuZ-PReZ_TS"'),
-  IdempotencyKey: headerParameter('Idempotency-Key', 'A unique key for this create: a retry with the same key and body gets the first response again (marked Idempotent-Replayed) instead of a second record; the same key with another body gets 422. Keys are kept 24 hours, per token', 'create-article-7f3a2c', { type: 'string', minLength: 1, maxLength: 255 }),
-  RequestId: headerParameter('X-Request-Id', 'A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated', 'checkout-7f3a', { type: 'string', maxLength: 128, pattern: '^[A-Za-z0-9\\-_.:+/=]{1,128}$' }),
+  IfMatch: headerParameter(
+    'If-Match',
+    'The ETag of the record as the client last saw it: 412 when the record has changed since. Required (428) when the server runs with REQUIRE_IF_MATCH=true',
+    '"JQBRFk_Bv6tN5HocJuZ-PReZ_TS"',
+  ),
+  IdempotencyKey: headerParameter(
+    'Idempotency-Key',
+    'A unique key for this create: a retry with the same key and body gets the first response again (marked Idempotent-Replayed) instead of a second record; the same key with another body gets 422. Keys are kept 24 hours, per token',
+    'create-article-7f3a2c',
+    { type: 'string', minLength: 1, maxLength: 255 },
+  ),
+  RequestId: headerParameter('X-Request-Id', 'A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated', 'checkout-7f3a', {
+    type: 'string',
+    maxLength: 128,
+    pattern: '^[A-Za-z0-9\\-_.:+/=]{1,128}$',
+  }),
 };
 
 const problemContent = { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } };
-const titleOf = (status: number) => Object.values(problemCodes).filter((code) => code.status === status).map((code) => code.title).join('; ');
+const titleOf = (status: number) =>
+  Object.values(problemCodes)
+    .filter((code) => code.status === status)
+    .map((code) => code.title)
+    .join('; ');
 const problemResponse = (status: number, extraHeaders: string[] = []) => ({
   description: titleOf(status),
   headers: Object.fromEntries(['X-Request-Id', ...extraHeaders].map((name) => [name, ref('headers', name)])),
@@ -75,7 +95,10 @@ function describeOperation(document: Json, path: string, method: string, operati
   if (read && limited) {
     requestParameters.push('IfNoneMatch');
     success.push('ETag', 'Cache-Control', ...(isList(document, operation.responses['200']) ? ['Link'] : []));
-    operation.responses['304'] = { description: 'Not modified: the copy the client holds is current', headers: Object.fromEntries(['ETag', 'Cache-Control', 'X-Request-Id'].map((name) => [name, ref('headers', name)])) };
+    operation.responses['304'] = {
+      description: 'Not modified: the copy the client holds is current',
+      headers: Object.fromEntries(['ETag', 'Cache-Control', 'X-Request-Id'].map((name) => [name, ref('headers', name)])),
+    };
   }
   if (method === 'post') {
     requestParameters.push('IdempotencyKey');

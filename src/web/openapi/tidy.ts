@@ -86,9 +86,7 @@ export function plainSchemaNames(document: Json): Json {
       }
     }
   }
-  const renames = new Map(
-    twins.filter((name) => merged.has(name) || !(name.slice(0, -'Input'.length) in schemas)).map((name) => [name, name.slice(0, -'Input'.length)]),
-  );
+  const renames = new Map(twins.filter((name) => merged.has(name) || !(name.slice(0, -'Input'.length) in schemas)).map((name) => [name, name.slice(0, -'Input'.length)]));
   renameSchemas(document, renames);
   return document;
 }
@@ -100,8 +98,7 @@ export function declarePublicReads(document: Json): Json {
 }
 
 /** The name a shared response of this status gets under components/responses, if responses of it are shared. */
-const sharedResponseName = (status: string): string | undefined =>
-  status === '304' ? 'NotModified' : Number(status) >= 400 ? `Problem${status}` : undefined;
+const sharedResponseName = (status: string): string | undefined => (status === '304' ? 'NotModified' : Number(status) >= 400 ? `Problem${status}` : undefined);
 
 /**
  * Writes each error (and 304) response once under components/responses and refers to it: the plugins answer a

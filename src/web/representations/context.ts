@@ -29,7 +29,5 @@ export function mapContext(origin: string, repositories: Repositories): MapConte
 
 /** The object without its null and undefined properties and empty lists: the standards leave absent what is unknown. */
 export function compact<T extends Record<string, unknown>>(object: T): Partial<T> {
-  return Object.fromEntries(
-    Object.entries(object).filter(([, value]) => value !== null && value !== undefined && !(Array.isArray(value) && value.length === 0)),
-  ) as Partial<T>;
+  return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== null && value !== undefined && !(Array.isArray(value) && value.length === 0))) as Partial<T>;
 }

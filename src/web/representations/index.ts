@@ -2,9 +2,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from
 import fp from 'fastify-plugin';
 import { z } from 'zod';
 import { KhabarError } from '../../core/errors.js';
-import { problemResponses } from '../http/problem.js';
 import { listEnvelope } from '../../core/resources/shared/schemas.js';
-import { mapContext, type MapContext } from './context.js';
+import { problemResponses } from '../http/problem.js';
+import { type MapContext, mapContext } from './context.js';
 import { jsonLdDocument, jsonLdList, jsonLdMappers, jsonLdMediaType, jsonLdSchema } from './jsonld.js';
 import { negotiate } from './negotiate.js';
 import { articleToNinjs, ninjsMediaType, ninjsSchema } from './ninjs.js';
@@ -46,7 +46,8 @@ export const formats: Format[] = [
     mappers: jsonLdMappers,
     schema: () => jsonLdSchema,
     one: (node) => jsonLdDocument(node as Record<string, unknown>),
-    list: (nodes, envelope, ctx) => jsonLdList(nodes as Record<string, unknown>[], envelope.meta?.total_relation === 'eq' ? envelope.meta.total : undefined, `${ctx.origin}${envelope.links?.self ?? ''}`),
+    list: (nodes, envelope, ctx) =>
+      jsonLdList(nodes as Record<string, unknown>[], envelope.meta?.total_relation === 'eq' ? envelope.meta.total : undefined, `${ctx.origin}${envelope.links?.self ?? ''}`),
   },
   {
     name: 'ninjs',
@@ -85,8 +86,7 @@ interface JsonResponse {
   content?: Record<string, { schema: unknown }>;
 }
 
-const jsonSchemaOf = (response: unknown): unknown =>
-  (response as JsonResponse).content?.[jsonMediaType]?.schema ?? response;
+const jsonSchemaOf = (response: unknown): unknown => (response as JsonResponse).content?.[jsonMediaType]?.schema ?? response;
 
 function withFormat(querystring: unknown): unknown {
   if (querystring === undefined) return z.strictObject({ format: formatParam });
@@ -99,7 +99,10 @@ const asArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [
 
 function appendVary(reply: FastifyReply, field: string) {
   const current = String(reply.getHeader('vary') ?? '');
-  const fields = current.split(',').map((f) => f.trim()).filter(Boolean);
+  const fields = current
+    .split(',')
+    .map((f) => f.trim())
+    .filter(Boolean);
   if (!fields.some((f) => f.toLowerCase() === field.toLowerCase())) reply.header('vary', [...fields, field].join(', '));
 }
 
@@ -141,7 +144,11 @@ async function representations(app: FastifyInstance, options: { publicUrl: strin
     // Another format is another entity: its tag comes from the bytes it is sent as, not the record's revision.
     reply.type(`${format.mediaType}; charset=utf-8`).serializer(JSON.stringify).removeHeader('etag');
     return record.many
-      ? format.list((envelope.data as unknown[]).map((r) => map(r, ctx)), envelope, ctx)
+      ? format.list(
+          (envelope.data as unknown[]).map((r) => map(r, ctx)),
+          envelope,
+          ctx,
+        )
       : format.one(map(envelope.data, ctx));
   }
 
@@ -169,8 +176,7 @@ async function representations(app: FastifyInstance, options: { publicUrl: strin
     if (record && offered.length > 0) {
       route.preSerialization = [
         ...asArray(route.preSerialization),
-        (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: null, payload: unknown) => void) =>
-          done(null, mapPayload(request, reply, payload, record)),
+        (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: null, payload: unknown) => void) => done(null, mapPayload(request, reply, payload, record)),
       ];
     }
   });

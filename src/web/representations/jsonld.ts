@@ -10,13 +10,10 @@ const context = 'https://schema.org';
 
 type Node = Record<string, unknown>;
 
-export const jsonLdSchema = z
-  .looseObject({ '@context': z.literal(context), '@type': z.string(), '@id': z.string().optional() })
-  .meta({
-    id: 'JsonLd',
-    description:
-      'schema.org JSON-LD: a NewsArticle, Person, Organization or Event; a list is an ItemList of them. Related records are nodes with their `@id` (the record URL) and name.',
-  });
+export const jsonLdSchema = z.looseObject({ '@context': z.literal(context), '@type': z.string(), '@id': z.string().optional() }).meta({
+  id: 'JsonLd',
+  description: 'schema.org JSON-LD: a NewsArticle, Person, Organization or Event; a list is an ItemList of them. Related records are nodes with their `@id` (the record URL) and name.',
+});
 
 /** A node naming another record: its URL as `@id`, and its name when it still exists. */
 function reference(ctx: MapContext, kind: Kind, type: string, id: string): Node {
@@ -43,10 +40,7 @@ const article = (a: Article, ctx: MapContext): Node =>
     inLanguage: a.language,
     datePublished: a.published_at,
     citation: a.source,
-    mentions: [
-      ...a.person_ids.map((id) => reference(ctx, 'people', 'Person', id)),
-      ...a.organisation_ids.map((id) => reference(ctx, 'organisations', 'Organization', id)),
-    ],
+    mentions: [...a.person_ids.map((id) => reference(ctx, 'people', 'Person', id)), ...a.organisation_ids.map((id) => reference(ctx, 'organisations', 'Organization', id))],
     about: a.meeting_ids.map((id) => reference(ctx, 'meetings', 'Event', id)),
   });
 
@@ -86,10 +80,7 @@ const meeting = (m: Meeting, ctx: MapContext): Node =>
     eventStatus: `${context}/${eventStatus[m.status]}`,
     location: m.location === null ? null : { '@type': 'Place', name: m.location },
     organizer: m.host_organisation_id === null ? null : reference(ctx, 'organisations', 'Organization', m.host_organisation_id),
-    attendee: [
-      ...m.participants.map((p) => reference(ctx, 'people', 'Person', p.person_id)),
-      ...m.organisation_ids.map((id) => reference(ctx, 'organisations', 'Organization', id)),
-    ],
+    attendee: [...m.participants.map((p) => reference(ctx, 'people', 'Person', p.person_id)), ...m.organisation_ids.map((id) => reference(ctx, 'organisations', 'Organization', id))],
     about: m.topics.map((topic) => ({ '@type': 'Thing', name: topic })),
     subjectOf: m.article_ids.map((id) => reference(ctx, 'articles', 'NewsArticle', id)),
   });

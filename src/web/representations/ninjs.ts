@@ -32,8 +32,7 @@ export const ninjsSchema = z
   });
 
 /** The body blocks as HTML: headings as h2, paragraphs as p; the text is escaped. */
-const bodyHtml = (blocks: Block[]) =>
-  blocks.map((b) => (b.type === 'heading' ? `<h2>${escapeHtml(b.text)}</h2>` : `<p>${escapeHtml(b.text)}</p>`)).join('\n');
+const bodyHtml = (blocks: Block[]) => blocks.map((b) => (b.type === 'heading' ? `<h2>${escapeHtml(b.text)}</h2>` : `<p>${escapeHtml(b.text)}</p>`)).join('\n');
 
 const words = (text: string) => text.split(/\s+/u).filter(Boolean).length;
 

@@ -1,8 +1,8 @@
-import type { Catalog } from '../list/view.js';
 import { article, unembeddedArticleFields } from '../../core/resources/articles/schemas.js';
 import { meeting } from '../../core/resources/meetings/schemas.js';
 import { organisation } from '../../core/resources/organisations/schemas.js';
 import { person } from '../../core/resources/people/schemas.js';
+import type { Catalog } from '../list/view.js';
 
 /** The representation of each resource, for what an include embeds. */
 export const catalog: Catalog = {

@@ -1,12 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { problemResponses } from '../http/problem.js';
 import { nextPageLink } from '../../core/list/cursor.js';
 import { listLinks, listMeta } from '../../core/resources/shared/schemas.js';
+import { searchText } from '../../core/search/query.js';
 import { rankedMatchesLimit, rankedPostingsLimit, type Search } from '../../core/search/search.js';
 import { snippetLength } from '../../core/search/snippet.js';
-import { searchText } from '../../core/search/query.js';
-import { searchTypes, type SearchType } from '../../core/search/sources.js';
+import { type SearchType, searchTypes } from '../../core/search/sources.js';
+import { problemResponses } from '../http/problem.js';
 
 const typeList = new RegExp(`^(${searchTypes.join('|')})(,(${searchTypes.join('|')}))*$`);
 

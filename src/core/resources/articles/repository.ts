@@ -4,9 +4,9 @@ import { organisations } from '../organisations/table.js';
 import { people } from '../people/table.js';
 import { listRelation } from '../shared/relations.js';
 import { createRepository, type Reference, type ResourceTable } from '../shared/repository.js';
-import { unembeddedArticleFields, type Article, type ArticleInput } from './schemas.js';
-import { articleMeetings, articleOrganisations, articlePeople, articles, type Block } from './table.js';
 import { articleList } from './list.js';
+import { type Article, type ArticleInput, unembeddedArticleFields } from './schemas.js';
+import { articleMeetings, articleOrganisations, articlePeople, articles, type Block } from './table.js';
 
 /** The plain-text body: block texts joined by blank lines. Mention offsets index into this string. */
 export const plainText = (body: Block[]): string => body.map((block) => block.text).join('\n\n');
@@ -18,9 +18,7 @@ const subjects = [
 ] as const;
 
 function subjectReferences(input: ArticleInput): Reference[] {
-  return subjects.flatMap(({ key, target }) =>
-    (input[key] ?? []).map((id, i): Reference => ({ path: `${key}.${i}`, table: target as ResourceTable, id })),
-  );
+  return subjects.flatMap(({ key, target }) => (input[key] ?? []).map((id, i): Reference => ({ path: `${key}.${i}`, table: target as ResourceTable, id })));
 }
 
 export function articleRepository(db: Db) {

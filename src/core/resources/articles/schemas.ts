@@ -27,7 +27,10 @@ const relations = {
   meeting_ids: idList.meta({ description: 'meetings the article reports' }),
 };
 const derived = {
-  body_text: z.string().max(maxBlocks * (maxBlockText + 2)).meta({ description: 'the body as plain text: blocks joined by blank lines' }),
+  body_text: z
+    .string()
+    .max(maxBlocks * (maxBlockText + 2))
+    .meta({ description: 'the body as plain text: blocks joined by blank lines' }),
 };
 
 /** What an article embedded by `include` leaves out: its text, up to megabytes a record; the full article is a GET away. */

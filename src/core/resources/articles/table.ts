@@ -1,4 +1,4 @@
-import { index, integer, primaryKey, sqliteTable, text, type SQLiteColumn } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, type SQLiteColumn, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import { recordColumns } from '../../db/columns.js';
 import { meetings } from '../meetings/table.js';
 import { organisations } from '../organisations/table.js';
@@ -39,9 +39,7 @@ const subjectLinks = (name: string, subject: () => SQLiteColumn) =>
         .notNull()
         .references(() => articles.id, { onDelete: 'cascade' }),
       position: integer().notNull(),
-      subject_id: text()
-        .notNull()
-        .references(subject, { onDelete: 'cascade' }),
+      subject_id: text().notNull().references(subject, { onDelete: 'cascade' }),
     },
     (t) => [primaryKey({ columns: [t.article_id, t.position] }), index(`${name}_subject_idx`).on(t.subject_id, t.article_id)],
   );

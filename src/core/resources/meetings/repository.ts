@@ -4,9 +4,9 @@ import { organisations } from '../organisations/table.js';
 import { people } from '../people/table.js';
 import { listRelation } from '../shared/relations.js';
 import { createRepository, type Reference } from '../shared/repository.js';
+import { meetingList } from './list.js';
 import type { Meeting, MeetingInput } from './schemas.js';
 import { meetingOrganisations, meetingParticipants, meetings } from './table.js';
-import { meetingList } from './list.js';
 
 type ParticipantInput = NonNullable<MeetingInput['participants']>[number];
 

@@ -2,7 +2,7 @@ import { createInsertSchema, createSelectSchema } from 'drizzle-zod';
 import { z } from 'zod';
 import { idList, isoDateOrDateTime, nullableText, recordId, slug, text, textList } from '../shared/fields.js';
 import { columnFields, ignored, systemColumns, writable } from '../shared/schemas.js';
-import { meetings, meetingStatuses, participantRoles } from './table.js';
+import { meetingStatuses, meetings, participantRoles } from './table.js';
 
 const columns = {
   slug,

@@ -62,8 +62,5 @@ export const meetingOrganisations = sqliteTable(
       .notNull()
       .references(() => organisations.id, { onDelete: 'cascade' }),
   },
-  (t) => [
-    primaryKey({ columns: [t.meeting_id, t.position] }),
-    index('meeting_organisations_organisation_idx').on(t.organisation_id, t.meeting_id),
-  ],
+  (t) => [primaryKey({ columns: [t.meeting_id, t.position] }), index('meeting_organisations_organisation_idx').on(t.organisation_id, t.meeting_id)],
 );

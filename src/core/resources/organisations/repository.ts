@@ -5,9 +5,9 @@ import { meetings } from '../meetings/table.js';
 import { affiliations } from '../people/table.js';
 import { listRelation } from '../shared/relations.js';
 import { createRepository } from '../shared/repository.js';
+import { organisationList } from './list.js';
 import type { Organisation, OrganisationInput } from './schemas.js';
 import { organisations } from './table.js';
-import { organisationList } from './list.js';
 
 export function organisationRepository(db: Db) {
   const parentOf = db
@@ -15,17 +15,25 @@ export function organisationRepository(db: Db) {
     .from(organisations)
     .where(eq(organisations.id, sql.placeholder('id')))
     .prepare();
-  const firstChild = db.select({ id: organisations.id }).from(organisations).where(eq(organisations.parent_id, sql.placeholder('id'))).limit(1).prepare();
-  const firstHosted = db.select({ id: meetings.id }).from(meetings).where(eq(meetings.host_organisation_id, sql.placeholder('id'))).limit(1).prepare();
+  const firstChild = db
+    .select({ id: organisations.id })
+    .from(organisations)
+    .where(eq(organisations.parent_id, sql.placeholder('id')))
+    .limit(1)
+    .prepare();
+  const firstHosted = db
+    .select({ id: meetings.id })
+    .from(meetings)
+    .where(eq(meetings.host_organisation_id, sql.placeholder('id')))
+    .limit(1)
+    .prepare();
 
   /** An organisation may not become its own ancestor. */
   function assertNoCycle(input: OrganisationInput, id: string | null) {
     const seen = new Set<string>();
     for (let at = input.parent_id ?? null; at && id; at = parentOf.get({ id: at })?.parent_id ?? null) {
       if (at === id || seen.has(at)) {
-        throw new KhabarError('invalid_reference', 'an organisation cannot be its own ancestor', [
-          { path: 'parent_id', message: 'would make a cycle of parent organisations' },
-        ]);
+        throw new KhabarError('invalid_reference', 'an organisation cannot be its own ancestor', [{ path: 'parent_id', message: 'would make a cycle of parent organisations' }]);
       }
       seen.add(at);
     }

@@ -13,9 +13,7 @@ const columns = {
   aliases: textList(300),
 };
 
-const member = z
-  .object({ person_id: recordId, role: nullableText(300), acting: z.boolean().nullable() })
-  .meta({ id: 'Member' });
+const member = z.object({ person_id: recordId, role: nullableText(300), acting: z.boolean().nullable() }).meta({ id: 'Member' });
 
 const derived = { members: z.array(member) };
 

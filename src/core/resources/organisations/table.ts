@@ -1,4 +1,4 @@
-import { index, sqliteTable, text, type AnySQLiteColumn } from 'drizzle-orm/sqlite-core';
+import { type AnySQLiteColumn, index, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import { recordColumns } from '../../db/columns.js';
 
 export const organisationKinds = ['ministry', 'agency', 'government', 'committee', 'other'] as const;

@@ -2,9 +2,9 @@ import type { Db } from '../../db/database.js';
 import { organisations } from '../organisations/table.js';
 import { listRelation } from '../shared/relations.js';
 import { createRepository } from '../shared/repository.js';
+import { personList } from './list.js';
 import type { Person, PersonInput } from './schemas.js';
 import { affiliations, people } from './table.js';
-import { personList } from './list.js';
 
 type AffiliationInput = NonNullable<PersonInput['affiliations']>[number];
 

@@ -29,8 +29,5 @@ export const affiliations = sqliteTable(
     role: text(),
     acting: integer({ mode: 'boolean' }),
   },
-  (t) => [
-    primaryKey({ columns: [t.person_id, t.position] }),
-    index('affiliations_organisation_idx').on(t.organisation_id, t.person_id),
-  ],
+  (t) => [primaryKey({ columns: [t.person_id, t.position] }), index('affiliations_organisation_idx').on(t.organisation_id, t.person_id)],
 );

@@ -2,11 +2,7 @@ import { z } from 'zod';
 
 const uuidShape = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export const recordId = z
-  .string()
-  .max(36)
-  .regex(uuidShape, 'must be a record id')
-  .meta({ id: 'RecordId', example: '019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d' });
+export const recordId = z.string().max(36).regex(uuidShape, 'must be a record id').meta({ id: 'RecordId', example: '019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d' });
 
 /** Letters and digits of any script joined by hyphens; never shaped like an id, so id-or-slug lookups cannot collide. */
 export const slug = z
@@ -42,9 +38,7 @@ export const isoDateTime = z.iso
   });
 const dateOrDateTimeMessage = 'must be an ISO 8601 date, or a date-time with Z or an offset to at most milliseconds';
 /** A calendar date as given, or a date-time in its stored form: as text, a date sorts just before the times of its day. */
-export const isoDateOrDateTime = z
-  .union([z.iso.date({ error: dateOrDateTimeMessage }).max(10), isoDateTime], { error: dateOrDateTimeMessage })
-  .meta({ id: 'DateOrDateTime' });
+export const isoDateOrDateTime = z.union([z.iso.date({ error: dateOrDateTimeMessage }).max(10), isoDateTime], { error: dateOrDateTimeMessage }).meta({ id: 'DateOrDateTime' });
 
 export const countryCode = z
   .string()

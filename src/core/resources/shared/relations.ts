@@ -1,4 +1,4 @@
-import { eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
+import { eq, getTableColumns, type SQL, sql } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { bulkInserter } from '../../db/bulk.js';
 import type { Db } from '../../db/database.js';
@@ -16,8 +16,7 @@ export interface Relation {
 }
 
 /** `column IN (the ids)` as one bound JSON array, so the statement can be prepared once for any number of ids. */
-export const inIdList = (column: SQLiteColumn, placeholder = 'ids') =>
-  sql`${column} in (select value from json_each(${sql.placeholder(placeholder)}))`;
+export const inIdList = (column: SQLiteColumn, placeholder = 'ids') => sql`${column} in (select value from json_each(${sql.placeholder(placeholder)}))`;
 
 /** What one item of a list is: a column's value, or an object of columns' values. */
 type ItemShape = SQLiteColumn | Record<string, SQLiteColumn>;
@@ -46,14 +45,20 @@ function itemCodec(shape: ItemShape): { sql: SQL; decode: ((item: unknown) => un
   const entries = Object.entries(shape);
   const decoded = entries.filter(([, column]) => !asStored.has(column.columnType));
   // The keys are property names written in this code, never input: inlined as literals.
-  const pairs = sql.join(entries.map(([name, column]) => sql`${sql.raw(`'${name}'`)}, ${column}`), sql`, `);
+  const pairs = sql.join(
+    entries.map(([name, column]) => sql`${sql.raw(`'${name}'`)}, ${column}`),
+    sql`, `,
+  );
   return {
     sql: sql`json_object(${pairs})`,
-    decode: decoded.length === 0 ? null : (item) => {
-      const values = item as Record<string, unknown>;
-      for (const [name, column] of decoded) values[name] = decodeValue(column, values[name]);
-      return values;
-    },
+    decode:
+      decoded.length === 0
+        ? null
+        : (item) => {
+            const values = item as Record<string, unknown>;
+            for (const [name, column] of decoded) values[name] = decodeValue(column, values[name]);
+            return values;
+          },
   };
 }
 
@@ -72,13 +77,14 @@ export function listRelation<T extends SQLiteTable>(db: Db, options: ListRelatio
     // while the subquery's order is the index's (parent, position) and costs nothing. An aggregate over a
     // subquery with ORDER BY is never flattened, so it takes the rows in that order; tests check the order.
     column: (parentId) =>
-      sql<unknown[]>`(select json_group_array(${item.sql}) from (select * from ${options.table} where ${parentColumn} = ${parentId} order by ${order}) as ${options.table})`.mapWith(
-        decodeList,
-      ),
+      sql<unknown[]>`(select json_group_array(${item.sql}) from (select * from ${options.table} where ${parentColumn} = ${parentId} order by ${order}) as ${options.table})`.mapWith(decodeList),
   };
   const toRow = options.toRow;
   if (toRow) {
-    const remove = db.delete(options.table).where(eq(parentColumn, sql.placeholder('id'))).prepare();
+    const remove = db
+      .delete(options.table)
+      .where(eq(parentColumn, sql.placeholder('id')))
+      .prepare();
     const insert = bulkInserter(db.$client, options.table);
     relation.save = (parentId, items) => {
       remove.run({ id: parentId });

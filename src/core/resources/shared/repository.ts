@@ -128,7 +128,11 @@ export function createRepository<Rec extends { id: string; version: number }, In
   function exists(target: ResourceTable, id: string): boolean {
     let check = existsIn.get(target);
     if (!check) {
-      const statement = db.select({ id: target.id }).from(target as SQLiteTable).where(eq(target.id, sql.placeholder('id'))).prepare();
+      const statement = db
+        .select({ id: target.id })
+        .from(target as SQLiteTable)
+        .where(eq(target.id, sql.placeholder('id')))
+        .prepare();
       check = (value) => statement.get({ id: value }) !== undefined;
       existsIn.set(target, check);
     }
@@ -136,7 +140,11 @@ export function createRepository<Rec extends { id: string; version: number }, In
   }
 
   function asRecords(rows: Record<string, unknown>[]): Rec[] {
-    for (const row of rows) setRevision(row as Rec, spec.relations.map((relation) => row[relation.key]));
+    for (const row of rows)
+      setRevision(
+        row as Rec,
+        spec.relations.map((relation) => row[relation.key]),
+      );
     return rows as Rec[];
   }
 

@@ -47,5 +47,4 @@ export const listMeta = z
 export const listLinks = z.object({ self: z.string(), next: z.string().nullable() }).meta({ id: 'ListLinks' });
 
 /** `{ data: [...], meta, links }`, the envelope of every list. */
-export const listEnvelope = <T extends z.ZodType>(name: string, record: T) =>
-  z.object({ data: z.array(record), meta: listMeta, links: listLinks }).meta({ id: `${name}List` });
+export const listEnvelope = <T extends z.ZodType>(name: string, record: T) => z.object({ data: z.array(record), meta: listMeta, links: listLinks }).meta({ id: `${name}List` });

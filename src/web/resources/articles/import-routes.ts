@@ -3,13 +3,13 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { fieldErrors, KhabarError } from '../../../core/errors.js';
 import { mention } from '../../../core/facts/schemas.js';
-import { bearerSecurity } from '../../http/auth.js';
-import { problemResponses } from '../../http/problem.js';
-import { jsonResponse } from '../../http/responses.js';
+import { article, articleInput } from '../../../core/resources/articles/schemas.js';
 import { parseSourceDocument, slugify } from '../../../core/resources/articles/source-document.js';
 import type { Repositories } from '../../../core/resources/index.js';
 import { languageTag } from '../../../core/resources/shared/fields.js';
-import { article, articleInput } from '../../../core/resources/articles/schemas.js';
+import { bearerSecurity } from '../../http/auth.js';
+import { problemResponses } from '../../http/problem.js';
+import { jsonResponse } from '../../http/responses.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const slugMaxLength = 180;
@@ -31,9 +31,7 @@ const importQuery = z.strictObject({
   language: languageTag.default('ar').meta({ description: 'BCP 47 language of the report', example: 'ar' }),
 });
 
-const importResponse = z
-  .object({ data: article, mentions: z.array(mention) })
-  .meta({ id: 'ArticleImportResponse', description: 'The created article and the mentions entity linking found in it' });
+const importResponse = z.object({ data: article, mentions: z.array(mention) }).meta({ id: 'ArticleImportResponse', description: 'The created article and the mentions entity linking found in it' });
 
 /** POST /v1/articles/import: a report in plain text becomes an article, parsed as the seed parses its source. */
 export const articleImportRoutes =
@@ -69,7 +67,10 @@ export const articleImportRoutes =
         security: bearerSecurity,
         consumes: ['text/plain'],
         querystring: importQuery,
-        body: z.string().max(100 * 1024 * 1024).meta({ description: 'the report as plain text (also bounded by BODY_LIMIT)', example: 'عنوان الخبر\nنص الفقرة الأولى.' }),
+        body: z
+          .string()
+          .max(100 * 1024 * 1024)
+          .meta({ description: 'the report as plain text (also bounded by BODY_LIMIT)', example: 'عنوان الخبر\nنص الفقرة الأولى.' }),
         response: { 201: jsonResponse('The created article and its mentions', importResponse), ...problemResponses(400, 401, 413, 415) },
       },
       handler: async (request, reply) => {

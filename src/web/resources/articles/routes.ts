@@ -1,7 +1,7 @@
-import type { Repositories } from '../../../core/resources/index.js';
-import { resourceRoutes } from '../shared/routes.js';
 import { articleList } from '../../../core/resources/articles/list.js';
 import { article, articleInput, articlePatch } from '../../../core/resources/articles/schemas.js';
+import type { Repositories } from '../../../core/resources/index.js';
+import { resourceRoutes } from '../shared/routes.js';
 
 export const articleRoutes = (repositories: Repositories) =>
   resourceRoutes({

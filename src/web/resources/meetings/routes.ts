@@ -1,7 +1,7 @@
 import type { Repositories } from '../../../core/resources/index.js';
-import { resourceRoutes } from '../shared/routes.js';
 import { meetingList } from '../../../core/resources/meetings/list.js';
 import { meeting, meetingInput, meetingPatch } from '../../../core/resources/meetings/schemas.js';
+import { resourceRoutes } from '../shared/routes.js';
 
 export const meetingRoutes = (repositories: Repositories) =>
   resourceRoutes({

@@ -1,7 +1,7 @@
 import type { Repositories } from '../../../core/resources/index.js';
-import { resourceRoutes } from '../shared/routes.js';
 import { organisationList } from '../../../core/resources/organisations/list.js';
 import { organisation, organisationInput, organisationPatch } from '../../../core/resources/organisations/schemas.js';
+import { resourceRoutes } from '../shared/routes.js';
 
 export const organisationRoutes = (repositories: Repositories) =>
   resourceRoutes({

@@ -1,7 +1,7 @@
 import type { Repositories } from '../../../core/resources/index.js';
-import { resourceRoutes } from '../shared/routes.js';
 import { personList } from '../../../core/resources/people/list.js';
 import { person, personInput, personPatch } from '../../../core/resources/people/schemas.js';
+import { resourceRoutes } from '../shared/routes.js';
 
 export const personRoutes = (repositories: Repositories) =>
   resourceRoutes({

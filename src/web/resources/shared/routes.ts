@@ -1,6 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { fieldErrors, KhabarError } from '../../../core/errors.js';
+import type { ListSpec } from '../../../core/list/spec.js';
+import type { Repository } from '../../../core/resources/shared/repository.js';
+import { dataEnvelope } from '../../../core/resources/shared/schemas.js';
 import { bearerSecurity } from '../../http/auth.js';
 import { jsonMediaType, patchMediaTypes } from '../../http/media-types.js';
 import { mergePatch } from '../../http/merge-patch.js';
@@ -8,10 +11,7 @@ import { writeCondition } from '../../http/preconditions.js';
 import { problemResponses } from '../../http/problem.js';
 import { jsonResponse } from '../../http/responses.js';
 import { listEndpoint } from '../../list/endpoint.js';
-import type { ListSpec } from '../../../core/list/spec.js';
 import { catalog } from '../catalog.js';
-import type { Repository } from '../../../core/resources/shared/repository.js';
-import { dataEnvelope } from '../../../core/resources/shared/schemas.js';
 
 export interface ResourceDefinition<Rec, Input> {
   /** URL segment and OpenAPI tag: `articles`. */
