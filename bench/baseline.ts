@@ -17,7 +17,9 @@ db.pragma('busy_timeout = 5000');
 
 const byIdOrSlug = db.prepare('select * from articles where id = ? or slug = ? limit 1');
 const page = db.prepare('select * from articles where id < ? order by id desc limit ?');
-const count = db.prepare('select count(*) from articles').pluck();
+// khabar counts a list up to 1,000 records and then says `gte` (src/core/list/sql.ts).
+const countCap = 1_000;
+const count = db.prepare(`select count(*) from (select 1 from articles limit ${countCap})`).pluck();
 const links = (table: string) => db.prepare(`select article_id, subject_id from ${table} where article_id in (select value from json_each(?)) order by article_id, position`);
 const subjects = [
   ['person_ids', links('article_people')],
@@ -103,9 +105,10 @@ function list(req: IncomingMessage, res: ServerResponse, url: URL) {
   const pageRows = rows.slice(0, limit);
   const next = rows.length > limit ? Buffer.from(JSON.stringify({ s: '-id', k: [pageRows.at(-1)!.id] })).toString('base64url') : null;
   const data = url.searchParams.has('include') ? withIncluded(withSubjects(pageRows)) : withSubjects(pageRows);
+  const total = count.get() as number;
   const envelope: Row = {
     data,
-    meta: { limit, next_cursor: next, total: count.get() },
+    meta: { limit, next_cursor: next, total, total_relation: total < countCap ? 'eq' : 'gte' },
     links: { self: req.url, next: next === null ? null : withCursor(url, next) },
   };
   json(res, 200, envelope);

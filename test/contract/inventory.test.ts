@@ -15,7 +15,17 @@ const renamedSchemas: Record<string, string> = {
   // The written twin was the read schema word for word: requests now refer to Block itself.
   BlockInput: 'Block',
 };
-const rewordedDescriptions: Record<string, string> = {};
+/**
+ * Descriptions rewritten on purpose since the inventory was recorded, old text → new: a read's Last-Modified
+ * is no longer sent, lists have a byte budget and a capped count, embedded articles have no body, search
+ * ranks only what it can afford and counts distinct terms, a quoted word is searched as written.
+ */
+const rewordedDescriptions: Record<string, string> = JSON.parse(readFileSync(new URL('../fixtures/openapi-rewordings.json', import.meta.url), 'utf8'));
+
+/** Parameters withdrawn on purpose: reads carry no Last-Modified, so a date alone validates nothing. */
+const removedParameters = new Set(['header If-Modified-Since']);
+/** Their descriptions go with them. */
+const removedDescriptions = new Set(['HTTP date: 304 when nothing changed since (ignored when If-None-Match is sent)']);
 
 const missing = (before: string[], after: string[]) => before.filter((item) => !after.includes(item));
 
@@ -27,7 +37,14 @@ t.test('every operation keeps its id, parameters, request media types, statuses 
       continue;
     }
     t.equal(after.operationId, before.operationId, `${key}: operationId`);
-    t.same(missing(before.parameters, after.parameters), [], `${key}: parameters`);
+    t.same(
+      missing(
+        before.parameters.filter((parameter) => !removedParameters.has(parameter)),
+        after.parameters,
+      ),
+      [],
+      `${key}: parameters`,
+    );
     t.same(missing(before.requestBody, after.requestBody), [], `${key}: request body media types`);
     for (const [status, types] of Object.entries(before.responses)) {
       t.ok(after.responses[status], `${key} ${status}: still documented`);
@@ -42,6 +59,6 @@ t.test('every component schema keeps its name (or the listed new one)', async (t
 });
 
 t.test('every description is still there (or its listed rewording)', async (t) => {
-  const expected = recorded.descriptions.map((text) => rewordedDescriptions[text] ?? text);
+  const expected = recorded.descriptions.filter((text) => !removedDescriptions.has(text)).map((text) => rewordedDescriptions[text] ?? text);
   t.same(missing(expected, current.descriptions), []);
 });
