@@ -109,7 +109,7 @@ export const attachedPrefixes: readonly AttachedPrefix[] = conjunctions
   .filter((prefix) => prefix.text !== '')
   .sort((a, b) => b.text.length - a.text.length);
 
-export interface Reading {
+interface Reading {
   /** The word without the prefix. */
   core: string;
   /** The prefix read off, or null for the word as it is. */
