@@ -18,6 +18,11 @@ t.test('nullable primitives become type arrays; other unions stay as they are', 
     { anyOf: [{ $ref: '#/definitions/X' }, { type: 'null' }] },
   ];
   for (const schema of kept) t.same(nullableAsTypeArrays(schema), schema);
+  t.same(
+    nullableAsTypeArrays({ anyOf: [{ $ref: '#/definitions/D' }, { type: 'null' }] }, { D: { type: 'string', format: 'date-time' } }),
+    { type: ['string', 'null'], format: 'date-time' },
+    'a named primitive schema is read through its definition',
+  );
   t.same(nullableAsTypeArrays({ items: [{ anyOf: [{ type: 'boolean' }, { type: 'null' }] }] }), { items: [{ type: ['boolean', 'null'] }] }, 'nested');
   t.notMatch(JSON.stringify(responseJsonSchema(article)), /"type":"null"/, 'no anyOf-null left in the Article schema');
 });

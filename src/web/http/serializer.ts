@@ -10,14 +10,16 @@ const primitives = new Set(['string', 'number', 'integer', 'boolean']);
  * `anyOf: [{ type: 'string', … }, { type: 'null' }]` (how zod writes `.nullable()`) becomes
  * `{ type: ['string', 'null'], … }`: the same values, but fast-json-stringify writes a type array inline
  * where it tries each branch of an anyOf in turn, which is slower on every nullable field of every record.
+ * A branch that refers to a named primitive schema (`DateTime`) is read through `definitions`.
  */
-export function nullableAsTypeArrays(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(nullableAsTypeArrays);
+export function nullableAsTypeArrays(node: unknown, definitions: Record<string, JsonSchema> = {}): unknown {
+  if (Array.isArray(node)) return node.map((item) => nullableAsTypeArrays(item, definitions));
   if (node === null || typeof node !== 'object') return node;
-  const schema = Object.fromEntries(Object.entries(node).map(([key, value]) => [key, nullableAsTypeArrays(value)])) as JsonSchema;
+  const schema = Object.fromEntries(Object.entries(node).map(([key, value]) => [key, nullableAsTypeArrays(value, definitions)])) as JsonSchema;
   const branches = schema.anyOf as JsonSchema[] | undefined;
   if (branches?.length !== 2) return schema;
-  const value = branches.find((branch) => branch.type !== 'null');
+  const named = (branch: JsonSchema) => (typeof branch.$ref === 'string' ? definitions[branch.$ref.replace('#/definitions/', '')] : undefined) ?? branch;
+  const value = branches.map(named).find((branch) => branch.type !== 'null');
   if (!value || !branches.some((branch) => branch.type === 'null') || !primitives.has(value.type as string)) return schema;
   const { anyOf, ...rest } = schema;
   return { ...rest, ...value, type: [value.type, 'null'] };
@@ -27,7 +29,7 @@ export function nullableAsTypeArrays(node: unknown): unknown {
 export function responseJsonSchema(schema: z.ZodType): JsonSchema {
   const json = z.toJSONSchema(schema, { target: 'draft-7', io: 'output', unrepresentable: 'any' }) as JsonSchema;
   delete json.$schema;
-  return nullableAsTypeArrays(json) as JsonSchema;
+  return nullableAsTypeArrays(json, (json.definitions ?? {}) as Record<string, JsonSchema>) as JsonSchema;
 }
 
 /**

@@ -6,11 +6,17 @@ import { portablePatterns } from './patterns.js';
 import { type Json, shareParameters, shareResponses } from './tidy.js';
 
 /**
+ * The origin of the absolute links in the contract's examples (JSON-LD `@id`, ninjs `uri`): a reserved example
+ * domain, since the document is built once and served by servers at any PUBLIC_URL.
+ */
+export const exampleOrigin = 'https://khabar.example';
+
+/**
  * The OpenAPI document as the routes describe it, with examples from the seed: built by `npm run openapi`,
  * committed as openapi.yaml, and served as is (the server opens no database to describe itself).
  */
 async function openApiDocument(): Promise<Json> {
-  const app = await buildApp({ ...loadConfig({}), databaseUrl: 'file::memory:', seed: 'never', logLevel: 'silent' }, { openApiFromRoutes: true });
+  const app = await buildApp({ ...loadConfig({}), publicUrl: exampleOrigin, databaseUrl: 'file::memory:', seed: 'never', logLevel: 'silent' }, { openApiFromRoutes: true });
   await app.ready();
   const document = app.swagger();
   await app.close();
