@@ -47,7 +47,7 @@ t.test('synthetic records are valid API records, Arabic, linked, and in id order
     meetings: [repositories.meetings.list({ limit: 100 }), meeting],
   } as const;
   for (const [name, [page, schema]] of Object.entries(pages)) {
-    t.equal(page.total, size[name as keyof typeof size], `${name}: the asked-for number`);
+    t.same(page.total, { value: size[name as keyof typeof size], relation: 'eq' }, `${name}: the asked-for number, exactly`);
     const invalid = page.rows.map((row) => schema.safeParse(row)).filter((result) => !result.success);
     t.same(invalid, [], `${name}: every row passes the response schema`);
   }
