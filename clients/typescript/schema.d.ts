@@ -545,21 +545,6 @@ export interface components {
             /** @description read-only: ignored on write */
             readonly version?: number;
         };
-        /** @description RFC 9457 problem details */
-        Problem: {
-            /** @example urn:khabar:problem:not_found */
-            type: string;
-            title: string;
-            status: number;
-            detail: string;
-            /** @enum {string} */
-            code: "validation_failed" | "malformed_body" | "malformed_request" | "unauthorized" | "not_found" | "route_not_found" | "method_not_allowed" | "not_acceptable" | "slug_taken" | "in_use" | "idempotency_key_in_flight" | "request_timeout" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "unknown_reference" | "invalid_reference" | "idempotency_key_reused" | "precondition_required" | "too_many_requests" | "headers_too_large" | "internal_error" | "overloaded";
-            instance?: string;
-            errors?: {
-                path: string;
-                message: string;
-            }[];
-        };
         /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
         RecordId: string;
         /** @example علي-العدواني */
@@ -746,10 +731,20 @@ export interface components {
         ProvenanceList: {
             data: components["schemas"]["Provenance"][];
         };
-        /** @description The created article and the mentions entity linking found in it */
-        ArticleImportResponse: {
-            data: components["schemas"]["Article"];
-            mentions: components["schemas"]["Mention"][];
+        /** @description RFC 9457 problem details */
+        Problem: {
+            /** @example urn:khabar:problem:not_found */
+            type: string;
+            title: string;
+            status: number;
+            detail: string;
+            /** @enum {string} */
+            code: "validation_failed" | "malformed_body" | "malformed_request" | "unauthorized" | "not_found" | "route_not_found" | "method_not_allowed" | "not_acceptable" | "slug_taken" | "in_use" | "idempotency_key_in_flight" | "request_timeout" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "unknown_reference" | "invalid_reference" | "idempotency_key_reused" | "precondition_required" | "too_many_requests" | "headers_too_large" | "internal_error" | "overloaded";
+            instance?: string;
+            errors?: {
+                path: string;
+                message: string;
+            }[];
         };
         /** @description schema.org JSON-LD: a NewsArticle, Person, Organization or Event; a list is an ItemList of them. Related records are nodes with their `@id` (the record URL) and name. */
         JsonLd: {
@@ -812,6 +807,11 @@ export interface components {
             data: components["schemas"]["NinjsItem"][];
             meta: components["schemas"]["ListMeta"];
             links: components["schemas"]["ListLinks"];
+        };
+        /** @description The created article and the mentions entity linking found in it */
+        ArticleImportResponse: {
+            data: components["schemas"]["Article"];
+            mentions: components["schemas"]["Mention"][];
         };
         TextSpan: {
             start: number;
