@@ -605,70 +605,6 @@ export interface components {
             /** @description meetings the article reports */
             meeting_ids: components["schemas"]["RecordId"][];
         };
-        MentionEntity: {
-            /** @enum {string} */
-            type: "person" | "organisation" | "meeting";
-            id: components["schemas"]["RecordId"];
-            slug: string;
-            /** @description the entity's name (a meeting's title) */
-            name: string;
-        };
-        /** @description A span of an article that names a person, an organisation or a meeting; `origin` is `curated` (declared by an editor or the seed) or `auto` (found by entity linking) */
-        Mention: {
-            /**
-             * @description what the offsets index: the article `title`, or its plain-text body `body_text`
-             * @enum {string}
-             */
-            part: "title" | "body";
-            /** @description offset of the first character, in UTF-16 code units (JavaScript string index) */
-            start: number;
-            /** @description offset after the last character: text === article[part].slice(start, end) */
-            end: number;
-            text: string;
-            /** @enum {string} */
-            origin: "curated" | "auto";
-            entity: components["schemas"]["MentionEntity"];
-        };
-        MentionList: {
-            data: components["schemas"]["Mention"][];
-        };
-        /** @description Where a field value came from: a quote of an article (`article_id`, `part`, `start`, `end`, `quote`; the offsets are null when the quote is no longer in the edited article), or a write through the API (`writer`, `recorded_at`) */
-        Provenance: {
-            /**
-             * @description path of the value in the record: `name`, `topics.2`, `affiliations.0.role`
-             * @example honorific
-             */
-            field: string;
-            /** @description the value this record supports, as it was recorded */
-            value: unknown;
-            article_id: string | null;
-            part: ("title" | "body") | null;
-            start: number | null;
-            end: number | null;
-            /** @description the words of the article that state the value; null for a value written through the API */
-            quote: string | null;
-            /** @description the name of the API token that wrote the value; null for a quoted value */
-            writer: string | null;
-            recorded_at: string;
-        };
-        ProvenanceList: {
-            data: components["schemas"]["Provenance"][];
-        };
-        /** @description RFC 9457 problem details */
-        Problem: {
-            /** @example urn:khabar:problem:not_found */
-            type: string;
-            title: string;
-            status: number;
-            detail: string;
-            /** @enum {string} */
-            code: "validation_failed" | "malformed_body" | "malformed_request" | "unauthorized" | "not_found" | "route_not_found" | "method_not_allowed" | "not_acceptable" | "slug_taken" | "in_use" | "idempotency_key_in_flight" | "request_timeout" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "unknown_reference" | "invalid_reference" | "idempotency_key_reused" | "precondition_required" | "too_many_requests" | "headers_too_large" | "internal_error" | "overloaded";
-            instance?: string;
-            errors?: {
-                path: string;
-                message: string;
-            }[];
-        };
         Meeting: {
             id: string;
             slug: components["schemas"]["Slug"];
@@ -744,6 +680,70 @@ export interface components {
                 role: string | null;
                 /** @description true when the role is held in an acting or interim capacity */
                 acting: boolean | null;
+            }[];
+        };
+        MentionEntity: {
+            /** @enum {string} */
+            type: "person" | "organisation" | "meeting";
+            id: components["schemas"]["RecordId"];
+            slug: string;
+            /** @description the entity's name (a meeting's title) */
+            name: string;
+        };
+        /** @description A span of an article that names a person, an organisation or a meeting; `origin` is `curated` (declared by an editor or the seed) or `auto` (found by entity linking) */
+        Mention: {
+            /**
+             * @description what the offsets index: the article `title`, or its plain-text body `body_text`
+             * @enum {string}
+             */
+            part: "title" | "body";
+            /** @description offset of the first character, in UTF-16 code units (JavaScript string index) */
+            start: number;
+            /** @description offset after the last character: text === article[part].slice(start, end) */
+            end: number;
+            text: string;
+            /** @enum {string} */
+            origin: "curated" | "auto";
+            entity: components["schemas"]["MentionEntity"];
+        };
+        MentionList: {
+            data: components["schemas"]["Mention"][];
+        };
+        /** @description Where a field value came from: a quote of an article (`article_id`, `part`, `start`, `end`, `quote`; the offsets are null when the quote is no longer in the edited article), or a write through the API (`writer`, `recorded_at`) */
+        Provenance: {
+            /**
+             * @description path of the value in the record: `name`, `topics.2`, `affiliations.0.role`
+             * @example honorific
+             */
+            field: string;
+            /** @description the value this record supports, as it was recorded */
+            value: unknown;
+            article_id: string | null;
+            part: ("title" | "body") | null;
+            start: number | null;
+            end: number | null;
+            /** @description the words of the article that state the value; null for a value written through the API */
+            quote: string | null;
+            /** @description the name of the API token that wrote the value; null for a quoted value */
+            writer: string | null;
+            recorded_at: string;
+        };
+        ProvenanceList: {
+            data: components["schemas"]["Provenance"][];
+        };
+        /** @description RFC 9457 problem details */
+        Problem: {
+            /** @example urn:khabar:problem:not_found */
+            type: string;
+            title: string;
+            status: number;
+            detail: string;
+            /** @enum {string} */
+            code: "validation_failed" | "malformed_body" | "malformed_request" | "unauthorized" | "not_found" | "route_not_found" | "method_not_allowed" | "not_acceptable" | "slug_taken" | "in_use" | "idempotency_key_in_flight" | "request_timeout" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "unknown_reference" | "invalid_reference" | "idempotency_key_reused" | "precondition_required" | "too_many_requests" | "headers_too_large" | "internal_error" | "overloaded";
+            instance?: string;
+            errors?: {
+                path: string;
+                message: string;
             }[];
         };
         /** @description schema.org JSON-LD: a NewsArticle, Person, Organization or Event; a list is an ItemList of them. Related records are nodes with their `@id` (the record URL) and name. */

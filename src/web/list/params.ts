@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { maxEmbeddedPerPage, maxReverseEmbedded } from '../../core/list/embed.js';
 import { type Condition, type ListQuery, type Operator, operators, type Shaping, type SortKey } from '../../core/list/query.js';
-import type { FilterSpec, ListSpec, ResourceName } from '../../core/list/spec.js';
+import type { FilterSpec, ListSpec } from '../../core/list/spec.js';
 import { maxCounted, pageByteBudget } from '../../core/list/sql.js';
+import type { ResourceName } from '../../core/resources/registry.js';
 import { isoDateOrDateTime, recordId } from '../../core/resources/shared/fields.js';
 
 /** Unknown keys of an object named in one message, with what is allowed instead. */
