@@ -545,6 +545,64 @@ export interface components {
             /** @description read-only: ignored on write */
             readonly version?: number;
         };
+        IdFilter: {
+            eq?: components["schemas"]["RecordId"];
+            ne?: components["schemas"]["RecordId"];
+            in?: string;
+            nin?: string;
+        };
+        TextFilter: {
+            eq?: string;
+            ne?: string;
+            lt?: string;
+            lte?: string;
+            gt?: string;
+            gte?: string;
+            in?: string;
+            nin?: string;
+            contains?: string;
+            startswith?: string;
+        };
+        DateFilter: {
+            eq?: components["schemas"]["DateOrDateTime"];
+            ne?: components["schemas"]["DateOrDateTime"];
+            lt?: components["schemas"]["DateOrDateTime"];
+            lte?: components["schemas"]["DateOrDateTime"];
+            gt?: components["schemas"]["DateOrDateTime"];
+            gte?: components["schemas"]["DateOrDateTime"];
+        };
+        NullableDateFilter: {
+            eq?: components["schemas"]["DateOrDateTime"];
+            ne?: components["schemas"]["DateOrDateTime"];
+            lt?: components["schemas"]["DateOrDateTime"];
+            lte?: components["schemas"]["DateOrDateTime"];
+            gt?: components["schemas"]["DateOrDateTime"];
+            gte?: components["schemas"]["DateOrDateTime"];
+            /** @enum {string} */
+            null?: "true" | "false";
+        };
+        NullableTextFilter: {
+            eq?: string;
+            ne?: string;
+            lt?: string;
+            lte?: string;
+            gt?: string;
+            gte?: string;
+            in?: string;
+            nin?: string;
+            contains?: string;
+            startswith?: string;
+            /** @enum {string} */
+            null?: "true" | "false";
+        };
+        NullableIdFilter: {
+            eq?: components["schemas"]["RecordId"];
+            ne?: components["schemas"]["RecordId"];
+            in?: string;
+            nin?: string;
+            /** @enum {string} */
+            null?: "true" | "false";
+        };
         /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
         RecordId: string;
         /** @example علي-العدواني */
@@ -1408,84 +1466,15 @@ export interface operations {
                 sort?: string;
                 /** @description `filter[field]=value` (equality) or `filter[field][op]=value`. `in`/`nin` take a comma list, `null` takes true/false; `contains` is an exact substring match and `startswith` a prefix (letter case and marks count); dates are ISO 8601 (a date, or a date-time). Filters: `id` (eq ne in nin), `slug` (eq ne lt lte gt gte in nin contains startswith), `updated_at` (eq ne lt lte gt gte), `title` (eq ne lt lte gt gte in nin contains startswith), `language` (eq ne lt lte gt gte in nin contains startswith), `published_at` (eq ne lt lte gt gte null), `person` (eq ne in nin), `organisation` (eq ne in nin), `meeting` (eq ne in nin) */
                 filter?: {
-                    id?: {
-                        eq?: components["schemas"]["RecordId"];
-                        ne?: components["schemas"]["RecordId"];
-                        in?: string;
-                        nin?: string;
-                    };
-                    slug?: {
-                        eq?: string;
-                        ne?: string;
-                        lt?: string;
-                        lte?: string;
-                        gt?: string;
-                        gte?: string;
-                        in?: string;
-                        nin?: string;
-                        contains?: string;
-                        startswith?: string;
-                    };
-                    updated_at?: {
-                        eq?: components["schemas"]["DateOrDateTime"];
-                        ne?: components["schemas"]["DateOrDateTime"];
-                        lt?: components["schemas"]["DateOrDateTime"];
-                        lte?: components["schemas"]["DateOrDateTime"];
-                        gt?: components["schemas"]["DateOrDateTime"];
-                        gte?: components["schemas"]["DateOrDateTime"];
-                    };
-                    title?: {
-                        eq?: string;
-                        ne?: string;
-                        lt?: string;
-                        lte?: string;
-                        gt?: string;
-                        gte?: string;
-                        in?: string;
-                        nin?: string;
-                        contains?: string;
-                        startswith?: string;
-                    };
-                    language?: {
-                        eq?: string;
-                        ne?: string;
-                        lt?: string;
-                        lte?: string;
-                        gt?: string;
-                        gte?: string;
-                        in?: string;
-                        nin?: string;
-                        contains?: string;
-                        startswith?: string;
-                    };
-                    published_at?: {
-                        eq?: components["schemas"]["DateOrDateTime"];
-                        ne?: components["schemas"]["DateOrDateTime"];
-                        lt?: components["schemas"]["DateOrDateTime"];
-                        lte?: components["schemas"]["DateOrDateTime"];
-                        gt?: components["schemas"]["DateOrDateTime"];
-                        gte?: components["schemas"]["DateOrDateTime"];
-                        /** @enum {string} */
-                        null?: "true" | "false";
-                    };
-                    person?: {
-                        eq?: components["schemas"]["RecordId"];
-                        ne?: components["schemas"]["RecordId"];
-                        in?: string;
-                        nin?: string;
-                    };
-                    organisation?: {
-                        eq?: components["schemas"]["RecordId"];
-                        ne?: components["schemas"]["RecordId"];
-                        in?: string;
-                        nin?: string;
-                    };
-                    meeting?: {
-                        eq?: components["schemas"]["RecordId"];
-                        ne?: components["schemas"]["RecordId"];
-                        in?: string;
-                        nin?: string;
-                    };
+                    id?: components["schemas"]["IdFilter"];
+                    slug?: components["schemas"]["TextFilter"];
+                    updated_at?: components["schemas"]["DateFilter"];
+                    title?: components["schemas"]["TextFilter"];
+                    language?: components["schemas"]["TextFilter"];
+                    published_at?: components["schemas"]["NullableDateFilter"];
+                    person?: components["schemas"]["IdFilter"];
+                    organisation?: components["schemas"]["IdFilter"];
+                    meeting?: components["schemas"]["IdFilter"];
                 };
                 /** @description `false` skips `meta.total`, the count of matching rows (exact up to 1,000) */
                 count?: components["parameters"]["count"];
@@ -1826,64 +1815,12 @@ export interface operations {
                 sort?: components["parameters"]["sort"];
                 /** @description `filter[field]=value` (equality) or `filter[field][op]=value`. `in`/`nin` take a comma list, `null` takes true/false; `contains` is an exact substring match and `startswith` a prefix (letter case and marks count); dates are ISO 8601 (a date, or a date-time). Filters: `id` (eq ne in nin), `slug` (eq ne lt lte gt gte in nin contains startswith), `updated_at` (eq ne lt lte gt gte), `name` (eq ne lt lte gt gte in nin contains startswith), `country` (eq ne lt lte gt gte in nin contains startswith null), `organisation` (eq ne in nin) */
                 filter?: {
-                    id?: {
-                        eq?: components["schemas"]["RecordId"];
-                        ne?: components["schemas"]["RecordId"];
-                        in?: string;
-                        nin?: string;
-                    };
-                    slug?: {
-                        eq?: string;
-                        ne?: string;
-                        lt?: string;
-                        lte?: string;
-                        gt?: string;
-                        gte?: string;
-                        in?: string;
-                        nin?: string;
-                        contains?: string;
-                        startswith?: string;
-                    };
-                    updated_at?: {
-                        eq?: components["schemas"]["DateOrDateTime"];
-                        ne?: components["schemas"]["DateOrDateTime"];
-                        lt?: components["schemas"]["DateOrDateTime"];
-                        lte?: components["schemas"]["DateOrDateTime"];
-                        gt?: components["schemas"]["DateOrDateTime"];
-                        gte?: components["schemas"]["DateOrDateTime"];
-                    };
-                    name?: {
-                        eq?: string;
-                        ne?: string;
-                        lt?: string;
-                        lte?: string;
-                        gt?: string;
-                        gte?: string;
-                        in?: string;
-                        nin?: string;
-                        contains?: string;
-                        startswith?: string;
-                    };
-                    country?: {
-                        eq?: string;
-                        ne?: string;
-                        lt?: string;
-                        lte?: string;
-                        gt?: string;
-                        gte?: string;
-                        in?: string;
-                        nin?: string;
-                        contains?: string;
-                        startswith?: string;
-                        /** @enum {string} */
-                        null?: "true" | "false";
-                    };
-                    organisation?: {
-                        eq?: components["schemas"]["RecordId"];
-                        ne?: components["schemas"]["RecordId"];
-                        in?: string;
-                        nin?: string;
-                    };
+                    id?: components["schemas"]["IdFilter"];
+                    slug?: components["schemas"]["TextFilter"];
+                    updated_at?: components["schemas"]["DateFilter"];
+                    name?: components["schemas"]["TextFilter"];
+                    country?: components["schemas"]["NullableTextFilter"];
+                    organisation?: components["schemas"]["IdFilter"];
                 };
                 /** @description `false` skips `meta.total`, the count of matching rows (exact up to 1,000) */
                 count?: components["parameters"]["count"];
@@ -2222,44 +2159,10 @@ export interface operations {
                 sort?: components["parameters"]["sort"];
                 /** @description `filter[field]=value` (equality) or `filter[field][op]=value`. `in`/`nin` take a comma list, `null` takes true/false; `contains` is an exact substring match and `startswith` a prefix (letter case and marks count); dates are ISO 8601 (a date, or a date-time). Filters: `id` (eq ne in nin), `slug` (eq ne lt lte gt gte in nin contains startswith), `updated_at` (eq ne lt lte gt gte), `name` (eq ne lt lte gt gte in nin contains startswith), `kind` (eq ne in nin), `country` (eq ne lt lte gt gte in nin contains startswith null), `parent` (eq ne in nin null) */
                 filter?: {
-                    id?: {
-                        eq?: components["schemas"]["RecordId"];
-                        ne?: components["schemas"]["RecordId"];
-                        in?: string;
-                        nin?: string;
-                    };
-                    slug?: {
-                        eq?: string;
-                        ne?: string;
-                        lt?: string;
-                        lte?: string;
-                        gt?: string;
-                        gte?: string;
-                        in?: string;
-                        nin?: string;
-                        contains?: string;
-                        startswith?: string;
-                    };
-                    updated_at?: {
-                        eq?: components["schemas"]["DateOrDateTime"];
-                        ne?: components["schemas"]["DateOrDateTime"];
-                        lt?: components["schemas"]["DateOrDateTime"];
-                        lte?: components["schemas"]["DateOrDateTime"];
-                        gt?: components["schemas"]["DateOrDateTime"];
-                        gte?: components["schemas"]["DateOrDateTime"];
-                    };
-                    name?: {
-                        eq?: string;
-                        ne?: string;
-                        lt?: string;
-                        lte?: string;
-                        gt?: string;
-                        gte?: string;
-                        in?: string;
-                        nin?: string;
-                        contains?: string;
-                        startswith?: string;
-                    };
+                    id?: components["schemas"]["IdFilter"];
+                    slug?: components["schemas"]["TextFilter"];
+                    updated_at?: components["schemas"]["DateFilter"];
+                    name?: components["schemas"]["TextFilter"];
                     kind?: {
                         /** @enum {string} */
                         eq?: "ministry" | "agency" | "government" | "committee" | "other";
@@ -2268,28 +2171,8 @@ export interface operations {
                         in?: string;
                         nin?: string;
                     };
-                    country?: {
-                        eq?: string;
-                        ne?: string;
-                        lt?: string;
-                        lte?: string;
-                        gt?: string;
-                        gte?: string;
-                        in?: string;
-                        nin?: string;
-                        contains?: string;
-                        startswith?: string;
-                        /** @enum {string} */
-                        null?: "true" | "false";
-                    };
-                    parent?: {
-                        eq?: components["schemas"]["RecordId"];
-                        ne?: components["schemas"]["RecordId"];
-                        in?: string;
-                        nin?: string;
-                        /** @enum {string} */
-                        null?: "true" | "false";
-                    };
+                    country?: components["schemas"]["NullableTextFilter"];
+                    parent?: components["schemas"]["NullableIdFilter"];
                 };
                 /** @description `false` skips `meta.total`, the count of matching rows (exact up to 1,000) */
                 count?: components["parameters"]["count"];
@@ -2632,44 +2515,10 @@ export interface operations {
                 sort?: string;
                 /** @description `filter[field]=value` (equality) or `filter[field][op]=value`. `in`/`nin` take a comma list, `null` takes true/false; `contains` is an exact substring match and `startswith` a prefix (letter case and marks count); dates are ISO 8601 (a date, or a date-time). Filters: `id` (eq ne in nin), `slug` (eq ne lt lte gt gte in nin contains startswith), `updated_at` (eq ne lt lte gt gte), `title` (eq ne lt lte gt gte in nin contains startswith), `status` (eq ne in nin), `starts_at` (eq ne lt lte gt gte null), `host` (eq ne in nin null), `participant` (eq ne in nin), `organisation` (eq ne in nin) */
                 filter?: {
-                    id?: {
-                        eq?: components["schemas"]["RecordId"];
-                        ne?: components["schemas"]["RecordId"];
-                        in?: string;
-                        nin?: string;
-                    };
-                    slug?: {
-                        eq?: string;
-                        ne?: string;
-                        lt?: string;
-                        lte?: string;
-                        gt?: string;
-                        gte?: string;
-                        in?: string;
-                        nin?: string;
-                        contains?: string;
-                        startswith?: string;
-                    };
-                    updated_at?: {
-                        eq?: components["schemas"]["DateOrDateTime"];
-                        ne?: components["schemas"]["DateOrDateTime"];
-                        lt?: components["schemas"]["DateOrDateTime"];
-                        lte?: components["schemas"]["DateOrDateTime"];
-                        gt?: components["schemas"]["DateOrDateTime"];
-                        gte?: components["schemas"]["DateOrDateTime"];
-                    };
-                    title?: {
-                        eq?: string;
-                        ne?: string;
-                        lt?: string;
-                        lte?: string;
-                        gt?: string;
-                        gte?: string;
-                        in?: string;
-                        nin?: string;
-                        contains?: string;
-                        startswith?: string;
-                    };
+                    id?: components["schemas"]["IdFilter"];
+                    slug?: components["schemas"]["TextFilter"];
+                    updated_at?: components["schemas"]["DateFilter"];
+                    title?: components["schemas"]["TextFilter"];
                     status?: {
                         /** @enum {string} */
                         eq?: "planned" | "held" | "cancelled";
@@ -2678,36 +2527,10 @@ export interface operations {
                         in?: string;
                         nin?: string;
                     };
-                    starts_at?: {
-                        eq?: components["schemas"]["DateOrDateTime"];
-                        ne?: components["schemas"]["DateOrDateTime"];
-                        lt?: components["schemas"]["DateOrDateTime"];
-                        lte?: components["schemas"]["DateOrDateTime"];
-                        gt?: components["schemas"]["DateOrDateTime"];
-                        gte?: components["schemas"]["DateOrDateTime"];
-                        /** @enum {string} */
-                        null?: "true" | "false";
-                    };
-                    host?: {
-                        eq?: components["schemas"]["RecordId"];
-                        ne?: components["schemas"]["RecordId"];
-                        in?: string;
-                        nin?: string;
-                        /** @enum {string} */
-                        null?: "true" | "false";
-                    };
-                    participant?: {
-                        eq?: components["schemas"]["RecordId"];
-                        ne?: components["schemas"]["RecordId"];
-                        in?: string;
-                        nin?: string;
-                    };
-                    organisation?: {
-                        eq?: components["schemas"]["RecordId"];
-                        ne?: components["schemas"]["RecordId"];
-                        in?: string;
-                        nin?: string;
-                    };
+                    starts_at?: components["schemas"]["NullableDateFilter"];
+                    host?: components["schemas"]["NullableIdFilter"];
+                    participant?: components["schemas"]["IdFilter"];
+                    organisation?: components["schemas"]["IdFilter"];
                 };
                 /** @description `false` skips `meta.total`, the count of matching rows (exact up to 1,000) */
                 count?: components["parameters"]["count"];

@@ -22,7 +22,7 @@ const exampleRef = '#/components/examples/';
 const exampleQuery = searchText.meta()?.example as string;
 /** Seeding stamps records with the time it ran; the document shows one fixed time so it does not drift. */
 const exampleTime = '2026-11-26T09:00:00.000Z';
-const exampleBlocks = 2;
+const exampleBlocks = 1;
 
 /** What a problem of each code typically says, on a request that would get it. */
 const problemDetails: Record<ProblemCode, { instance: string; detail: string; errors?: FieldError[] }> = {
