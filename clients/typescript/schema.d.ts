@@ -545,6 +545,64 @@ export interface components {
             /** @description read-only: ignored on write */
             readonly version?: number;
         };
+        IdFilter: {
+            eq?: components["schemas"]["RecordId"];
+            ne?: components["schemas"]["RecordId"];
+            in?: string;
+            nin?: string;
+        };
+        TextFilter: {
+            eq?: string;
+            ne?: string;
+            lt?: string;
+            lte?: string;
+            gt?: string;
+            gte?: string;
+            in?: string;
+            nin?: string;
+            contains?: string;
+            startswith?: string;
+        };
+        DateFilter: {
+            eq?: components["schemas"]["DateOrDateTime"];
+            ne?: components["schemas"]["DateOrDateTime"];
+            lt?: components["schemas"]["DateOrDateTime"];
+            lte?: components["schemas"]["DateOrDateTime"];
+            gt?: components["schemas"]["DateOrDateTime"];
+            gte?: components["schemas"]["DateOrDateTime"];
+        };
+        NullableDateFilter: {
+            eq?: components["schemas"]["DateOrDateTime"];
+            ne?: components["schemas"]["DateOrDateTime"];
+            lt?: components["schemas"]["DateOrDateTime"];
+            lte?: components["schemas"]["DateOrDateTime"];
+            gt?: components["schemas"]["DateOrDateTime"];
+            gte?: components["schemas"]["DateOrDateTime"];
+            /** @enum {string} */
+            null?: "true" | "false";
+        };
+        NullableTextFilter: {
+            eq?: string;
+            ne?: string;
+            lt?: string;
+            lte?: string;
+            gt?: string;
+            gte?: string;
+            in?: string;
+            nin?: string;
+            contains?: string;
+            startswith?: string;
+            /** @enum {string} */
+            null?: "true" | "false";
+        };
+        NullableIdFilter: {
+            eq?: components["schemas"]["RecordId"];
+            ne?: components["schemas"]["RecordId"];
+            in?: string;
+            nin?: string;
+            /** @enum {string} */
+            null?: "true" | "false";
+        };
         /** @example 019ac9d0-5c1e-7c4a-9f3b-2d1e8a7b6c5d */
         RecordId: string;
         /** @example علي-العدواني */
@@ -604,70 +662,6 @@ export interface components {
             organisation_ids: components["schemas"]["RecordId"][];
             /** @description meetings the article reports */
             meeting_ids: components["schemas"]["RecordId"][];
-        };
-        MentionEntity: {
-            /** @enum {string} */
-            type: "person" | "organisation" | "meeting";
-            id: components["schemas"]["RecordId"];
-            slug: string;
-            /** @description the entity's name (a meeting's title) */
-            name: string;
-        };
-        /** @description A span of an article that names a person, an organisation or a meeting; `origin` is `curated` (declared by an editor or the seed) or `auto` (found by entity linking) */
-        Mention: {
-            /**
-             * @description what the offsets index: the article `title`, or its plain-text body `body_text`
-             * @enum {string}
-             */
-            part: "title" | "body";
-            /** @description offset of the first character, in UTF-16 code units (JavaScript string index) */
-            start: number;
-            /** @description offset after the last character: text === article[part].slice(start, end) */
-            end: number;
-            text: string;
-            /** @enum {string} */
-            origin: "curated" | "auto";
-            entity: components["schemas"]["MentionEntity"];
-        };
-        MentionList: {
-            data: components["schemas"]["Mention"][];
-        };
-        /** @description Where a field value came from: a quote of an article (`article_id`, `part`, `start`, `end`, `quote`; the offsets are null when the quote is no longer in the edited article), or a write through the API (`writer`, `recorded_at`) */
-        Provenance: {
-            /**
-             * @description path of the value in the record: `name`, `topics.2`, `affiliations.0.role`
-             * @example honorific
-             */
-            field: string;
-            /** @description the value this record supports, as it was recorded */
-            value: unknown;
-            article_id: string | null;
-            part: ("title" | "body") | null;
-            start: number | null;
-            end: number | null;
-            /** @description the words of the article that state the value; null for a value written through the API */
-            quote: string | null;
-            /** @description the name of the API token that wrote the value; null for a quoted value */
-            writer: string | null;
-            recorded_at: string;
-        };
-        ProvenanceList: {
-            data: components["schemas"]["Provenance"][];
-        };
-        /** @description RFC 9457 problem details */
-        Problem: {
-            /** @example urn:khabar:problem:not_found */
-            type: string;
-            title: string;
-            status: number;
-            detail: string;
-            /** @enum {string} */
-            code: "validation_failed" | "malformed_body" | "malformed_request" | "unauthorized" | "not_found" | "route_not_found" | "method_not_allowed" | "not_acceptable" | "slug_taken" | "in_use" | "idempotency_key_in_flight" | "request_timeout" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "unknown_reference" | "invalid_reference" | "idempotency_key_reused" | "precondition_required" | "too_many_requests" | "headers_too_large" | "internal_error" | "overloaded";
-            instance?: string;
-            errors?: {
-                path: string;
-                message: string;
-            }[];
         };
         Meeting: {
             id: string;
@@ -744,6 +738,70 @@ export interface components {
                 role: string | null;
                 /** @description true when the role is held in an acting or interim capacity */
                 acting: boolean | null;
+            }[];
+        };
+        MentionEntity: {
+            /** @enum {string} */
+            type: "person" | "organisation" | "meeting";
+            id: components["schemas"]["RecordId"];
+            slug: string;
+            /** @description the entity's name (a meeting's title) */
+            name: string;
+        };
+        /** @description A span of an article that names a person, an organisation or a meeting; `origin` is `curated` (declared by an editor or the seed) or `auto` (found by entity linking) */
+        Mention: {
+            /**
+             * @description what the offsets index: the article `title`, or its plain-text body `body_text`
+             * @enum {string}
+             */
+            part: "title" | "body";
+            /** @description offset of the first character, in UTF-16 code units (JavaScript string index) */
+            start: number;
+            /** @description offset after the last character: text === article[part].slice(start, end) */
+            end: number;
+            text: string;
+            /** @enum {string} */
+            origin: "curated" | "auto";
+            entity: components["schemas"]["MentionEntity"];
+        };
+        MentionList: {
+            data: components["schemas"]["Mention"][];
+        };
+        /** @description Where a field value came from: a quote of an article (`article_id`, `part`, `start`, `end`, `quote`; the offsets are null when the quote is no longer in the edited article), or a write through the API (`writer`, `recorded_at`) */
+        Provenance: {
+            /**
+             * @description path of the value in the record: `name`, `topics.2`, `affiliations.0.role`
+             * @example honorific
+             */
+            field: string;
+            /** @description the value this record supports, as it was recorded */
+            value: unknown;
+            article_id: string | null;
+            part: ("title" | "body") | null;
+            start: number | null;
+            end: number | null;
+            /** @description the words of the article that state the value; null for a value written through the API */
+            quote: string | null;
+            /** @description the name of the API token that wrote the value; null for a quoted value */
+            writer: string | null;
+            recorded_at: string;
+        };
+        ProvenanceList: {
+            data: components["schemas"]["Provenance"][];
+        };
+        /** @description RFC 9457 problem details */
+        Problem: {
+            /** @example urn:khabar:problem:not_found */
+            type: string;
+            title: string;
+            status: number;
+            detail: string;
+            /** @enum {string} */
+            code: "validation_failed" | "malformed_body" | "malformed_request" | "unauthorized" | "not_found" | "route_not_found" | "method_not_allowed" | "not_acceptable" | "slug_taken" | "in_use" | "idempotency_key_in_flight" | "request_timeout" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "unknown_reference" | "invalid_reference" | "idempotency_key_reused" | "precondition_required" | "too_many_requests" | "headers_too_large" | "internal_error" | "overloaded";
+            instance?: string;
+            errors?: {
+                path: string;
+                message: string;
             }[];
         };
         /** @description schema.org JSON-LD: a NewsArticle, Person, Organization or Event; a list is an ItemList of them. Related records are nodes with their `@id` (the record URL) and name. */
@@ -1408,84 +1466,15 @@ export interface operations {
                 sort?: string;
                 /** @description `filter[field]=value` (equality) or `filter[field][op]=value`. `in`/`nin` take a comma list, `null` takes true/false; `contains` is an exact substring match and `startswith` a prefix (letter case and marks count); dates are ISO 8601 (a date, or a date-time). Filters: `id` (eq ne in nin), `slug` (eq ne lt lte gt gte in nin contains startswith), `updated_at` (eq ne lt lte gt gte), `title` (eq ne lt lte gt gte in nin contains startswith), `language` (eq ne lt lte gt gte in nin contains startswith), `published_at` (eq ne lt lte gt gte null), `person` (eq ne in nin), `organisation` (eq ne in nin), `meeting` (eq ne in nin) */
                 filter?: {
-                    id?: {
-                        eq?: components["schemas"]["RecordId"];
-                        ne?: components["schemas"]["RecordId"];
-                        in?: string;
-                        nin?: string;
-                    };
-                    slug?: {
-                        eq?: string;
-                        ne?: string;
-                        lt?: string;
-                        lte?: string;
-                        gt?: string;
-                        gte?: string;
-                        in?: string;
-                        nin?: string;
-                        contains?: string;
-                        startswith?: string;
-                    };
-                    updated_at?: {
-                        eq?: components["schemas"]["DateOrDateTime"];
-                        ne?: components["schemas"]["DateOrDateTime"];
-                        lt?: components["schemas"]["DateOrDateTime"];
-                        lte?: components["schemas"]["DateOrDateTime"];
-                        gt?: components["schemas"]["DateOrDateTime"];
-                        gte?: components["schemas"]["DateOrDateTime"];
-                    };
-                    title?: {
-                        eq?: string;
-                        ne?: string;
-                        lt?: string;
-                        lte?: string;
-                        gt?: string;
-                        gte?: string;
-                        in?: string;
-                        nin?: string;
-                        contains?: string;
-                        startswith?: string;
-                    };
-                    language?: {
-                        eq?: string;
-                        ne?: string;
-                        lt?: string;
-                        lte?: string;
-                        gt?: string;
-                        gte?: string;
-                        in?: string;
-                        nin?: string;
-                        contains?: string;
-                        startswith?: string;
-                    };
-                    published_at?: {
-                        eq?: components["schemas"]["DateOrDateTime"];
-                        ne?: components["schemas"]["DateOrDateTime"];
-                        lt?: components["schemas"]["DateOrDateTime"];
-                        lte?: components["schemas"]["DateOrDateTime"];
-                        gt?: components["schemas"]["DateOrDateTime"];
-                        gte?: components["schemas"]["DateOrDateTime"];
-                        /** @enum {string} */
-                        null?: "true" | "false";
-                    };
-                    person?: {
-                        eq?: components["schemas"]["RecordId"];
-                        ne?: components["schemas"]["RecordId"];
-                        in?: string;
-                        nin?: string;
-                    };
-                    organisation?: {
-                        eq?: components["schemas"]["RecordId"];
-                        ne?: components["schemas"]["RecordId"];
-                        in?: string;
-                        nin?: string;
-                    };
-                    meeting?: {
-                        eq?: components["schemas"]["RecordId"];
-                        ne?: components["schemas"]["RecordId"];
-                        in?: string;
-                        nin?: string;
-                    };
+                    id?: components["schemas"]["IdFilter"];
+                    slug?: components["schemas"]["TextFilter"];
+                    updated_at?: components["schemas"]["DateFilter"];
+                    title?: components["schemas"]["TextFilter"];
+                    language?: components["schemas"]["TextFilter"];
+                    published_at?: components["schemas"]["NullableDateFilter"];
+                    person?: components["schemas"]["IdFilter"];
+                    organisation?: components["schemas"]["IdFilter"];
+                    meeting?: components["schemas"]["IdFilter"];
                 };
                 /** @description `false` skips `meta.total`, the count of matching rows (exact up to 1,000) */
                 count?: components["parameters"]["count"];
@@ -1826,64 +1815,12 @@ export interface operations {
                 sort?: components["parameters"]["sort"];
                 /** @description `filter[field]=value` (equality) or `filter[field][op]=value`. `in`/`nin` take a comma list, `null` takes true/false; `contains` is an exact substring match and `startswith` a prefix (letter case and marks count); dates are ISO 8601 (a date, or a date-time). Filters: `id` (eq ne in nin), `slug` (eq ne lt lte gt gte in nin contains startswith), `updated_at` (eq ne lt lte gt gte), `name` (eq ne lt lte gt gte in nin contains startswith), `country` (eq ne lt lte gt gte in nin contains startswith null), `organisation` (eq ne in nin) */
                 filter?: {
-                    id?: {
-                        eq?: components["schemas"]["RecordId"];
-                        ne?: components["schemas"]["RecordId"];
-                        in?: string;
-                        nin?: string;
-                    };
-                    slug?: {
-                        eq?: string;
-                        ne?: string;
-                        lt?: string;
-                        lte?: string;
-                        gt?: string;
-                        gte?: string;
-                        in?: string;
-                        nin?: string;
-                        contains?: string;
-                        startswith?: string;
-                    };
-                    updated_at?: {
-                        eq?: components["schemas"]["DateOrDateTime"];
-                        ne?: components["schemas"]["DateOrDateTime"];
-                        lt?: components["schemas"]["DateOrDateTime"];
-                        lte?: components["schemas"]["DateOrDateTime"];
-                        gt?: components["schemas"]["DateOrDateTime"];
-                        gte?: components["schemas"]["DateOrDateTime"];
-                    };
-                    name?: {
-                        eq?: string;
-                        ne?: string;
-                        lt?: string;
-                        lte?: string;
-                        gt?: string;
-                        gte?: string;
-                        in?: string;
-                        nin?: string;
-                        contains?: string;
-                        startswith?: string;
-                    };
-                    country?: {
-                        eq?: string;
-                        ne?: string;
-                        lt?: string;
-                        lte?: string;
-                        gt?: string;
-                        gte?: string;
-                        in?: string;
-                        nin?: string;
-                        contains?: string;
-                        startswith?: string;
-                        /** @enum {string} */
-                        null?: "true" | "false";
-                    };
-                    organisation?: {
-                        eq?: components["schemas"]["RecordId"];
-                        ne?: components["schemas"]["RecordId"];
-                        in?: string;
-                        nin?: string;
-                    };
+                    id?: components["schemas"]["IdFilter"];
+                    slug?: components["schemas"]["TextFilter"];
+                    updated_at?: components["schemas"]["DateFilter"];
+                    name?: components["schemas"]["TextFilter"];
+                    country?: components["schemas"]["NullableTextFilter"];
+                    organisation?: components["schemas"]["IdFilter"];
                 };
                 /** @description `false` skips `meta.total`, the count of matching rows (exact up to 1,000) */
                 count?: components["parameters"]["count"];
@@ -2222,44 +2159,10 @@ export interface operations {
                 sort?: components["parameters"]["sort"];
                 /** @description `filter[field]=value` (equality) or `filter[field][op]=value`. `in`/`nin` take a comma list, `null` takes true/false; `contains` is an exact substring match and `startswith` a prefix (letter case and marks count); dates are ISO 8601 (a date, or a date-time). Filters: `id` (eq ne in nin), `slug` (eq ne lt lte gt gte in nin contains startswith), `updated_at` (eq ne lt lte gt gte), `name` (eq ne lt lte gt gte in nin contains startswith), `kind` (eq ne in nin), `country` (eq ne lt lte gt gte in nin contains startswith null), `parent` (eq ne in nin null) */
                 filter?: {
-                    id?: {
-                        eq?: components["schemas"]["RecordId"];
-                        ne?: components["schemas"]["RecordId"];
-                        in?: string;
-                        nin?: string;
-                    };
-                    slug?: {
-                        eq?: string;
-                        ne?: string;
-                        lt?: string;
-                        lte?: string;
-                        gt?: string;
-                        gte?: string;
-                        in?: string;
-                        nin?: string;
-                        contains?: string;
-                        startswith?: string;
-                    };
-                    updated_at?: {
-                        eq?: components["schemas"]["DateOrDateTime"];
-                        ne?: components["schemas"]["DateOrDateTime"];
-                        lt?: components["schemas"]["DateOrDateTime"];
-                        lte?: components["schemas"]["DateOrDateTime"];
-                        gt?: components["schemas"]["DateOrDateTime"];
-                        gte?: components["schemas"]["DateOrDateTime"];
-                    };
-                    name?: {
-                        eq?: string;
-                        ne?: string;
-                        lt?: string;
-                        lte?: string;
-                        gt?: string;
-                        gte?: string;
-                        in?: string;
-                        nin?: string;
-                        contains?: string;
-                        startswith?: string;
-                    };
+                    id?: components["schemas"]["IdFilter"];
+                    slug?: components["schemas"]["TextFilter"];
+                    updated_at?: components["schemas"]["DateFilter"];
+                    name?: components["schemas"]["TextFilter"];
                     kind?: {
                         /** @enum {string} */
                         eq?: "ministry" | "agency" | "government" | "committee" | "other";
@@ -2268,28 +2171,8 @@ export interface operations {
                         in?: string;
                         nin?: string;
                     };
-                    country?: {
-                        eq?: string;
-                        ne?: string;
-                        lt?: string;
-                        lte?: string;
-                        gt?: string;
-                        gte?: string;
-                        in?: string;
-                        nin?: string;
-                        contains?: string;
-                        startswith?: string;
-                        /** @enum {string} */
-                        null?: "true" | "false";
-                    };
-                    parent?: {
-                        eq?: components["schemas"]["RecordId"];
-                        ne?: components["schemas"]["RecordId"];
-                        in?: string;
-                        nin?: string;
-                        /** @enum {string} */
-                        null?: "true" | "false";
-                    };
+                    country?: components["schemas"]["NullableTextFilter"];
+                    parent?: components["schemas"]["NullableIdFilter"];
                 };
                 /** @description `false` skips `meta.total`, the count of matching rows (exact up to 1,000) */
                 count?: components["parameters"]["count"];
@@ -2632,44 +2515,10 @@ export interface operations {
                 sort?: string;
                 /** @description `filter[field]=value` (equality) or `filter[field][op]=value`. `in`/`nin` take a comma list, `null` takes true/false; `contains` is an exact substring match and `startswith` a prefix (letter case and marks count); dates are ISO 8601 (a date, or a date-time). Filters: `id` (eq ne in nin), `slug` (eq ne lt lte gt gte in nin contains startswith), `updated_at` (eq ne lt lte gt gte), `title` (eq ne lt lte gt gte in nin contains startswith), `status` (eq ne in nin), `starts_at` (eq ne lt lte gt gte null), `host` (eq ne in nin null), `participant` (eq ne in nin), `organisation` (eq ne in nin) */
                 filter?: {
-                    id?: {
-                        eq?: components["schemas"]["RecordId"];
-                        ne?: components["schemas"]["RecordId"];
-                        in?: string;
-                        nin?: string;
-                    };
-                    slug?: {
-                        eq?: string;
-                        ne?: string;
-                        lt?: string;
-                        lte?: string;
-                        gt?: string;
-                        gte?: string;
-                        in?: string;
-                        nin?: string;
-                        contains?: string;
-                        startswith?: string;
-                    };
-                    updated_at?: {
-                        eq?: components["schemas"]["DateOrDateTime"];
-                        ne?: components["schemas"]["DateOrDateTime"];
-                        lt?: components["schemas"]["DateOrDateTime"];
-                        lte?: components["schemas"]["DateOrDateTime"];
-                        gt?: components["schemas"]["DateOrDateTime"];
-                        gte?: components["schemas"]["DateOrDateTime"];
-                    };
-                    title?: {
-                        eq?: string;
-                        ne?: string;
-                        lt?: string;
-                        lte?: string;
-                        gt?: string;
-                        gte?: string;
-                        in?: string;
-                        nin?: string;
-                        contains?: string;
-                        startswith?: string;
-                    };
+                    id?: components["schemas"]["IdFilter"];
+                    slug?: components["schemas"]["TextFilter"];
+                    updated_at?: components["schemas"]["DateFilter"];
+                    title?: components["schemas"]["TextFilter"];
                     status?: {
                         /** @enum {string} */
                         eq?: "planned" | "held" | "cancelled";
@@ -2678,36 +2527,10 @@ export interface operations {
                         in?: string;
                         nin?: string;
                     };
-                    starts_at?: {
-                        eq?: components["schemas"]["DateOrDateTime"];
-                        ne?: components["schemas"]["DateOrDateTime"];
-                        lt?: components["schemas"]["DateOrDateTime"];
-                        lte?: components["schemas"]["DateOrDateTime"];
-                        gt?: components["schemas"]["DateOrDateTime"];
-                        gte?: components["schemas"]["DateOrDateTime"];
-                        /** @enum {string} */
-                        null?: "true" | "false";
-                    };
-                    host?: {
-                        eq?: components["schemas"]["RecordId"];
-                        ne?: components["schemas"]["RecordId"];
-                        in?: string;
-                        nin?: string;
-                        /** @enum {string} */
-                        null?: "true" | "false";
-                    };
-                    participant?: {
-                        eq?: components["schemas"]["RecordId"];
-                        ne?: components["schemas"]["RecordId"];
-                        in?: string;
-                        nin?: string;
-                    };
-                    organisation?: {
-                        eq?: components["schemas"]["RecordId"];
-                        ne?: components["schemas"]["RecordId"];
-                        in?: string;
-                        nin?: string;
-                    };
+                    starts_at?: components["schemas"]["NullableDateFilter"];
+                    host?: components["schemas"]["NullableIdFilter"];
+                    participant?: components["schemas"]["IdFilter"];
+                    organisation?: components["schemas"]["IdFilter"];
                 };
                 /** @description `false` skips `meta.total`, the count of matching rows (exact up to 1,000) */
                 count?: components["parameters"]["count"];

@@ -4,6 +4,7 @@ import type { Config } from '../core/config.js';
 import { type Database, openDatabase } from '../core/db/database.js';
 import { idempotencyStore } from '../core/db/idempotency.js';
 import { createRepositories, type Repositories } from '../core/resources/index.js';
+import { resources } from '../core/resources/registry.js';
 import { createSearch } from '../core/search/search.js';
 import { seedIfEmpty } from '../core/seed/seed.js';
 import { factRoutes } from './facts/routes.js';
@@ -32,10 +33,7 @@ import { parseQueryString } from './list/querystring.js';
 import openApi, { committedContract } from './openapi/plugin.js';
 import representations from './representations/index.js';
 import { articleImportRoutes } from './resources/articles/import-routes.js';
-import { articleRoutes } from './resources/articles/routes.js';
-import { meetingRoutes } from './resources/meetings/routes.js';
-import { organisationRoutes } from './resources/organisations/routes.js';
-import { personRoutes } from './resources/people/routes.js';
+import { resourceRoutes } from './resources/shared/routes.js';
 import { searchRoutes } from './search/routes.js';
 
 declare module 'fastify' {
@@ -134,10 +132,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(openApi, { publicUrl: config.publicUrl, source: options.openApiFromRoutes ? 'routes' : { file: committedContract } });
   await app.register(representations, { publicUrl: config.publicUrl });
   await app.register(healthRoutes(database));
-  await app.register(articleRoutes(repositories));
-  await app.register(personRoutes(repositories));
-  await app.register(organisationRoutes(repositories));
-  await app.register(meetingRoutes(repositories));
+  for (const resource of resources) await app.register(resourceRoutes(resource, repositories[resource.name]));
   await app.register(factRoutes(repositories));
   await app.register(articleImportRoutes(repositories));
   await app.register(demoRoutes);

@@ -115,9 +115,30 @@ t.test('every operation is documented, tagged, exemplified and secured as it beh
   }
 });
 
+t.test('the slug pattern and the filter operators are written once and referred to', async (t) => {
+  // Its letter-and-digit class, spelt as thousands of code point ranges, stands once in the whole file.
+  const classes: string[] = committed.components.schemas.Slug.pattern.match(/\[(?:[^\]\\]|\\.)*\]/g);
+  t.equal(classes.length, 1, 'one character class in the slug pattern');
+  t.equal(committedText.split(classes[0]!).length - 1, 1, 'spelt once in the document: every slug refers to the Slug schema');
+  const shared = (value: any) => (value.$ref ? committed.components.parameters[value.$ref.split('/').at(-1)] : value);
+  const filters = Object.values(committed.paths as Record<string, any>).flatMap((item) => (item.get?.parameters ?? []).map(shared).filter((p: any) => p.name === 'filter'));
+  t.equal(filters.length, 4, 'a filter parameter on each resource list');
+  for (const filter of filters) {
+    for (const [field, operators] of Object.entries<any>(filter.schema.properties)) {
+      // An enum's operators take its own values; every other field's operators are a shared schema.
+      if (operators.$ref) t.match(operators.$ref, /^#\/components\/schemas\/(Nullable)?(Text|Date|Id)Filter$/, field);
+      else
+        t.ok(
+          Object.values<any>(operators.properties).some((schema) => schema.enum),
+          `${field}: inline only as an enum`,
+        );
+    }
+  }
+});
+
 t.test(
   'the contract is small: openapi.yaml and the TypeScript client types are at most 150 KB each',
-  { todo: 'not reached yet: the list filters and the record schemas still repeat their fields inline' },
+  { todo: 'not reached yet (openapi.yaml 230 KB, schema.d.ts 160 KB): the record schemas repeat their fields across Record, Embedded, View, Write and Patch, and the examples are 70 KB' },
   async (t) => {
     for (const file of ['openapi.yaml', 'clients/typescript/schema.d.ts']) {
       t.ok(statSync(join(root, file)).size <= 150 * 1024, `${file}: ${statSync(join(root, file)).size} bytes`);

@@ -3,6 +3,7 @@ import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { meetings } from '../resources/meetings/table.js';
 import { organisations } from '../resources/organisations/table.js';
 import { people } from '../resources/people/table.js';
+import { resources } from '../resources/registry.js';
 import type { EntityType } from './table.js';
 
 export interface EntityRef {
@@ -12,8 +13,8 @@ export interface EntityRef {
 
 type EntityColumns = { person_id: string | null; organisation_id: string | null; meeting_id: string | null };
 
-/** The entity type of the records of each resource that has provenance. */
-export const entityTypeOfResource = { people: 'person', organisations: 'organisation', meetings: 'meeting' } as const;
+/** The resources whose records articles can mention and whose values have provenance, with their entity type. */
+export const entityResources = resources.flatMap(({ name, noun, entity }) => (entity ? [{ name, noun, type: entity }] : []));
 
 export const entityColumn = { person: 'person_id', organisation: 'organisation_id', meeting: 'meeting_id' } as const;
 

@@ -4,24 +4,21 @@ import type { Article } from '../resources/articles/schemas.js';
 import { articles } from '../resources/articles/table.js';
 import { organisations } from '../resources/organisations/table.js';
 import { people } from '../resources/people/table.js';
+import type { ResourceName } from '../resources/registry.js';
 import { inIdList } from '../resources/shared/relations.js';
 import type { Repository, WriteEvent } from '../resources/shared/repository.js';
+import { matchingIds } from '../search/matching.js';
 import { matchAnyExpression } from '../search/query.js';
-import { matchingIds } from '../search/search.js';
 import { type NameIndex, type NameSource, nameIndex, spellingsOf } from '../text/linking.js';
-import type { EntityRef } from './entities.js';
+import { type EntityRef, entityResources } from './entities.js';
 import { type ArticleTexts, mentionStore, type NewMention } from './mentions.js';
 import { type FieldChange, provenanceStore } from './provenance.js';
-import { articleParts, type EntityType, nameFormsRevision } from './table.js';
+import { articleParts, nameFormsRevision } from './table.js';
 
 type AnyRepository = Repository<{ id: string }, unknown>;
 
-interface Resources {
-  articles: Repository<Article, unknown>;
-  people: AnyRepository;
-  organisations: AnyRepository;
-  meetings: AnyRepository;
-}
+/** Every resource's repository; the articles' are read as articles, the others as any record. */
+type Resources = Record<Exclude<ResourceName, 'articles'>, AnyRepository> & { articles: Repository<Article, unknown> };
 
 export const articleTexts = (article: Pick<Article, 'title' | 'body_text'>): ArticleTexts => ({ title: article.title, body: article.body_text });
 
@@ -162,13 +159,8 @@ export function createFacts(db: Db, resources: Resources) {
     mentions.setAuto(id, link(after));
   });
 
-  const entities: Array<[EntityType, AnyRepository]> = [
-    ['person', resources.people],
-    ['organisation', resources.organisations],
-    ['meeting', resources.meetings],
-  ];
-  for (const [type, repository] of entities) {
-    repository.onWrite((event) => {
+  for (const { name, type } of entityResources) {
+    resources[name].onWrite((event) => {
       if (type !== 'meeting') names.follow(type, event);
       if (event.kind === 'delete') return;
       if (type !== 'meeting') relinkForNames(type, event);

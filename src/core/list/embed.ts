@@ -1,12 +1,12 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
 import type { Shaping } from './query.js';
-import type { IncludeSpec, ListSpec, ResourceName } from './spec.js';
+import type { IncludeSpec, ListSpec } from './spec.js';
 
 type Row = Record<string, unknown>;
 
 /** What the embedder needs of each resource: its records by id as embedded, relations loaded, in one bounded batch. */
-export type Sources = Record<ResourceName, { findEmbedded(ids: string[]): Array<{ id: string }> }>;
+export type Sources = Record<string, { findEmbedded(ids: string[]): Array<{ id: string }> }>;
 
 const idsIn = (value: unknown): string[] => (Array.isArray(value) ? value : value ? [value] : []).filter((id): id is string => typeof id === 'string');
 
@@ -63,21 +63,21 @@ export function createEmbedder(db: Db, spec: ListSpec, sources: Sources) {
   }
 
   /** Each embedded type loaded once, for all the records and paths that need it, narrowed by `fields[type]`. */
-  function loadTargets(wanted: Map<ResourceName, Set<string>>, shaping: Shaping): Map<string, Row> {
+  function loadTargets(wanted: Map<string, Set<string>>, shaping: Shaping): Map<string, Row> {
     const found = new Map<string, Row>();
     for (const [target, ids] of wanted) {
-      for (const record of sources[target].findEmbedded([...ids])) found.set(`${target}:${record.id}`, project(record, shaping.embeddedFields[target]));
+      for (const record of sources[target]!.findEmbedded([...ids])) found.set(`${target}:${record.id}`, project(record, shaping.embeddedFields[target]));
     }
     return found;
   }
 
   /** The leading records whose embedded records, counted once each, stay within the page's bound; at least one. */
   function recordsWithinBound(records: Row[], includes: Array<readonly [string, IncludeSpec]>, referenced: Map<string, Map<string, string[]>>) {
-    const wanted = new Map<ResourceName, Set<string>>();
+    const wanted = new Map<string, Set<string>>();
     let embedded = 0;
     let kept = 0;
     for (const record of records) {
-      const fresh = new Map<ResourceName, Set<string>>();
+      const fresh = new Map<string, Set<string>>();
       for (const [path, include] of includes) {
         const seen = wanted.get(include.target);
         const ids = fresh.get(include.target) ?? new Set<string>();
@@ -100,7 +100,7 @@ export function createEmbedder(db: Db, spec: ListSpec, sources: Sources) {
     const { kept, wanted } = recordsWithinBound(page, includes, referenced);
     const records = page.slice(0, kept);
     const found = loadTargets(wanted, shaping);
-    const lookup = (target: ResourceName, id: unknown) => found.get(`${target}:${String(id)}`);
+    const lookup = (target: string, id: unknown) => found.get(`${target}:${String(id)}`);
 
     const baseKeys = includes.flatMap(([, include]) => (include.kind === 'nested' ? [include.list] : []));
     const fields = shaping.fields ? new Set([...shaping.fields, ...baseKeys]) : undefined;

@@ -36,23 +36,21 @@ export const columnFilter = (column: SQLiteColumn, type: ValueType = 'text'): Fi
 
 export const linkFilter = (value: SQLiteColumn, owner: SQLiteColumn): FilterSpec => ({ kind: 'link', value, owner });
 
-/** The resources an include can embed, by URL segment. */
-export type ResourceName = 'articles' | 'people' | 'organisations' | 'meetings';
-
+/** `target` names the embedded resource (`people`); the registry checks at start that it is one of its names. */
 export type IncludeSpec =
   /** A column holding one id: `host_organisation_id` embedded as `host`. */
-  | { kind: 'one'; from: string; target: ResourceName }
+  | { kind: 'one'; from: string; target: string }
   /** A list of ids: `person_ids` embedded as `people`. */
-  | { kind: 'many'; from: string; target: ResourceName }
+  | { kind: 'many'; from: string; target: string }
   /** An id inside each item of a list: `participants[].person_id` embedded as `participants[].person`. */
-  | { kind: 'nested'; list: string; from: string; target: ResourceName }
+  | { kind: 'nested'; list: string; from: string; target: string }
   /** Records that point at this one through a link table: the meetings a person took part in. */
-  | { kind: 'reverse'; table: SQLiteTable; owner: SQLiteColumn; item: SQLiteColumn; target: ResourceName };
+  | { kind: 'reverse'; table: SQLiteTable; owner: SQLiteColumn; item: SQLiteColumn; target: string };
 
-export const embedOne = (from: string, target: ResourceName): IncludeSpec => ({ kind: 'one', from, target });
-export const embedMany = (from: string, target: ResourceName): IncludeSpec => ({ kind: 'many', from, target });
-export const embedNested = (list: string, from: string, target: ResourceName): IncludeSpec => ({ kind: 'nested', list, from, target });
-export const embedReverse = (table: SQLiteTable, owner: SQLiteColumn, item: SQLiteColumn, target: ResourceName): IncludeSpec => ({
+export const embedOne = (from: string, target: string): IncludeSpec => ({ kind: 'one', from, target });
+export const embedMany = (from: string, target: string): IncludeSpec => ({ kind: 'many', from, target });
+export const embedNested = (list: string, from: string, target: string): IncludeSpec => ({ kind: 'nested', list, from, target });
+export const embedReverse = (table: SQLiteTable, owner: SQLiteColumn, item: SQLiteColumn, target: string): IncludeSpec => ({
   kind: 'reverse',
   table,
   owner,

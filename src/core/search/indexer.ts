@@ -6,7 +6,8 @@ import { normaliseArabic } from '../text/arabic.js';
 import { rememberedPerWord } from '../text/remembered.js';
 import { stemArabic } from '../text/stem.js';
 import { wordTexts } from '../text/words.js';
-import { readFields, type SearchField, type SearchType, searchSources, searchTypes } from './sources.js';
+import { readFields, type SearchField } from './fields.js';
+import { type SearchType, searchSources, searchTypes } from './sources.js';
 import { substringColumns } from './substrings.js';
 import { searchDocuments, searchIndex, substringIndex } from './table.js';
 

@@ -1,14 +1,13 @@
 import { sql } from 'drizzle-orm';
 import type { ListExtension } from '../list/spec.js';
+import { matchingIds, matchNothing } from './matching.js';
 import { matchExpression, parseQuery, searchText } from './query.js';
-import { matchingIds, matchNothing } from './search.js';
-import type { SearchType } from './sources.js';
 
 /**
  * `q=` on a list: keeps the records of this type that match the query (same syntax as /v1/search),
  * combined with the list's filters and sort. The condition is prepared once; the MATCH string is bound.
  */
-export function searchListExtension(type: SearchType): ListExtension<string> {
+export function searchListExtension(type: string): ListExtension<string> {
   return {
     name: 'q',
     schema: searchText,

@@ -3,7 +3,6 @@ import { KhabarError } from '../errors.js';
 import { normaliseArabic } from '../text/arabic.js';
 import { stemArabic, stripArabicPrefix, words } from '../text/stem.js';
 import { isFunctionWord } from './function-words.js';
-import { type SearchType, searchTypes } from './sources.js';
 import { wordForms } from './word-forms.js';
 
 /** One part of a query: a word, a word with a trailing `*`, or a quoted phrase (of one word or more). All words are normalised. */
@@ -114,8 +113,13 @@ function termFilter(term: Term): string {
   }
 }
 
-// All types need no filter, and skipping it spares FTS5 a posting list as long as the index.
-const typeFilter = (types: readonly SearchType[]) => (new Set(types).size < searchTypes.length ? [`type : (${types.map(quote).join(' OR ')})`] : []);
+/**
+ * The types a query is restricted to; null for every type, which needs no filter: skipping it spares FTS5 a
+ * posting list as long as the index.
+ */
+type Types = readonly string[] | null;
+
+const typeFilter = (types: Types) => (types === null ? [] : [`type : (${types.map(quote).join(' OR ')})`]);
 
 const isFunctionWordTerm = (term: Term) => term.kind === 'word' && isFunctionWord(term.word);
 
@@ -132,7 +136,7 @@ export function searchedTerms(terms: Term[]): Term[] {
  * The FTS5 MATCH expression for some terms within some types, built only from quoted words of our
  * own tokenizer; null when the query has no word to search for.
  */
-export function matchExpression(terms: Term[], types: readonly SearchType[]): string | null {
+export function matchExpression(terms: Term[], types: Types): string | null {
   if (terms.length === 0) return null;
   return [...typeFilter(types), ...searchedTerms(terms).map(termFilter)].join(' AND ');
 }
@@ -153,7 +157,7 @@ export function rankExpression(terms: Term[]): string {
  * The FTS5 MATCH expression for records of some types that contain any of some texts, each as a phrase of
  * its words as written (normalised, not stemmed).
  */
-export function matchAnyExpression(texts: string[], types: readonly SearchType[]): string | null {
+export function matchAnyExpression(texts: string[], types: Types): string | null {
   const alternatives = [...new Set(texts.map((text) => wordsOf(text).join(' ')))].filter(Boolean).map((phrase) => `${exactColumns} : ${quote(phrase)}`);
   if (alternatives.length === 0) return null;
   return [...typeFilter(types), `(${alternatives.join(' OR ')})`].join(' AND ');

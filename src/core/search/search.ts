@@ -1,14 +1,15 @@
 import { createHash } from 'node:crypto';
-import { count, desc, eq, getTableColumns, type Placeholder, type SQL, sql } from 'drizzle-orm';
-import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
+import { count, desc, eq, getTableColumns, sql } from 'drizzle-orm';
+import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { z } from 'zod';
 import type { Db } from '../db/database.js';
 import { KhabarError } from '../errors.js';
 import { decodeCursor, encodeCursor } from '../list/cursor.js';
 import { inIdList } from '../resources/shared/relations.js';
+import { readFields } from './fields.js';
 import { matchExpression, parseQuery, rankExpression, searchedTerms, type Term, termExpressions } from './query.js';
 import { makeSnippet, type Snippet, snippetSourceLength } from './snippet.js';
-import { readFields, type SearchType, searchSources, searchTypes } from './sources.js';
+import { type SearchType, searchSources, searchTypes } from './sources.js';
 import { searchDocuments, searchIndex } from './table.js';
 
 /**
@@ -179,7 +180,7 @@ export function createSearch(db: Db, { rankLimit = rankedMatchesLimit, rankPosti
   return {
     search({ q, types, limit, cursor }: SearchRequest): { results: SearchResult[]; nextCursor: string | null } {
       const terms = searchedTerms(parseQuery(q));
-      const match = matchExpression(terms, types);
+      const match = matchExpression(terms, new Set(types).size < searchTypes.length ? types : null);
       if (match === null) return { results: [], nextCursor: null };
       const start = cursor === undefined ? firstPage(match, terms) : pageStart(cursor, match);
       const hits =
@@ -198,10 +199,3 @@ export function createSearch(db: Db, { rankLimit = rankedMatchesLimit, rankPosti
 }
 
 export type Search = ReturnType<typeof createSearch>;
-
-/** `id IN (the records whose index entry matches)`, for a bound MATCH string or a placeholder for one. */
-export const matchingIds = (id: SQLiteColumn, match: string | Placeholder): SQL =>
-  sql`${id} in (select ${searchDocuments.record_id} from ${searchIndex} join ${searchDocuments} on ${searchDocuments.doc_id} = ${searchIndex.rowid} where ${searchIndex} match ${match})`;
-
-/** A MATCH string no record satisfies (no record has this type): for a query without a word to search for. */
-export const matchNothing = 'type : "none"';

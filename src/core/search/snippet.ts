@@ -2,8 +2,8 @@ import { normaliseWithOffsets, originalSpan } from '../text/arabic.js';
 import { escapeHtml } from '../text/html.js';
 import { stemArabic, stripArabicPrefix } from '../text/stem.js';
 import { wordBoundaryAtOrBefore, words } from '../text/words.js';
+import type { SearchField } from './fields.js';
 import type { Term } from './query.js';
-import type { SearchField } from './sources.js';
 
 /** Longest snippet, in UTF-16 code units of the original text. */
 export const snippetLength = 160;

@@ -1,6 +1,5 @@
 import { getTableColumns, sql } from 'drizzle-orm';
 import type { SubstringIndex } from '../list/spec.js';
-import type { SearchType } from './sources.js';
 import { searchDocuments, substringIndex } from './table.js';
 
 /** The text columns the substring index holds, by name (all of its columns but the rowid). */
@@ -16,7 +15,7 @@ const findable = (value: string) => [...value].length >= 3 && !value.includes('\
  * `contains` on a list of this type, from the trigram index: the records of the type whose column holds the
  * value, matched as one phrase of its trigrams.
  */
-export function substringSearch(type: SearchType): SubstringIndex {
+export function substringSearch(type: string): SubstringIndex {
   return {
     finds: (column, value) => substringColumns.includes(column.name) && findable(value),
     condition: (table, name) =>

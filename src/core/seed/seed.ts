@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { articleTexts } from '../facts/index.js';
 import type { Article } from '../resources/articles/schemas.js';
 import { parseSourceDocument, slugify } from '../resources/articles/source-document.js';
-import { type Repositories, resourceKinds } from '../resources/index.js';
+import type { Repositories } from '../resources/index.js';
+import { resourceNames } from '../resources/registry.js';
 import { sourceArticle, sourceMeeting, sourceOrganisations, sourcePeople } from './source-facts.js';
 import { locateMention, sourceMentions } from './source-mentions.js';
 import { meetingProvenance, organisationProvenance, personProvenance } from './source-provenance.js';
@@ -121,5 +122,5 @@ export function seedIfEmpty(repositories: Repositories, seed: 'auto' | 'never') 
 
 /** True when no resource has any record: SEED=auto seeds only then. */
 export function isEmpty(repositories: Repositories): boolean {
-  return resourceKinds.every((kind) => repositories[kind].list({ limit: 1 }).rows.length === 0);
+  return resourceNames.every((name) => repositories[name].list({ limit: 1 }).rows.length === 0);
 }

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { KhabarError } from '../../core/errors.js';
+import { entityResources } from '../../core/facts/entities.js';
 import { mentionList, provenanceList } from '../../core/facts/schemas.js';
-import type { EntityType } from '../../core/facts/table.js';
 import type { Repositories } from '../../core/resources/index.js';
 import { problemResponses } from '../http/problem.js';
 import { params } from '../resources/shared/routes.js';
@@ -10,7 +10,7 @@ const notFound = (noun: string, id: string): never => {
   throw new KhabarError('not_found', `no ${noun} with id or slug ${id}`);
 };
 
-/** GET /v1/articles/{id}/mentions and GET /v1/{people|organisations|meetings}/{id}/provenance. */
+/** GET /v1/articles/{id}/mentions, and GET /v1/{name}/{id}/provenance for each resource articles can mention. */
 export const factRoutes =
   (repositories: Repositories): FastifyPluginAsyncZod =>
   async (app) => {
@@ -30,12 +30,8 @@ export const factRoutes =
       },
     });
 
-    const entities: Array<[path: string, type: EntityType, repository: { find(id: string): { id: string } | null }]> = [
-      ['people', 'person', repositories.people],
-      ['organisations', 'organisation', repositories.organisations],
-      ['meetings', 'meeting', repositories.meetings],
-    ];
-    for (const [path, type, repository] of entities) {
+    for (const { name: path, type } of entityResources) {
+      const repository = repositories[path];
       app.get(`/v1/${path}/:id/provenance`, {
         schema: {
           tags: [path],

@@ -4,7 +4,8 @@ import type { Db } from '../../core/db/database.js';
 import { nextPageLink } from '../../core/list/cursor.js';
 import { createEmbedder, type Sources } from '../../core/list/embed.js';
 import type { ListPage, ListQuery } from '../../core/list/query.js';
-import type { ListSpec, ResourceName } from '../../core/list/spec.js';
+import type { ListSpec } from '../../core/list/spec.js';
+import type { ResourceName } from '../../core/resources/registry.js';
 import { dataEnvelope, listEnvelope } from '../../core/resources/shared/schemas.js';
 import { pageEtag } from '../http/etag.js';
 import { getParams, listParams, toListQuery, toShaping } from './params.js';
@@ -25,7 +26,7 @@ export function listEndpoint(name: string, record: z.ZodObject, spec: ListSpec, 
   const options = {
     spec,
     fields: Object.keys(record.shape),
-    targetFields: Object.fromEntries(targets.map((target) => [target, embeddedFields(catalog[target])])) as Partial<Record<ResourceName, string[]>>,
+    targetFields: Object.fromEntries(targets.map((target) => [target, embeddedFields(catalog[target]!)])) as Partial<Record<ResourceName, string[]>>,
   };
   const view = viewSchema(name, record, spec, catalog);
 

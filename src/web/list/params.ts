@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { maxEmbeddedPerPage, maxReverseEmbedded } from '../../core/list/embed.js';
 import { type Condition, type ListQuery, type Operator, operators, type Shaping, type SortKey } from '../../core/list/query.js';
-import type { FilterSpec, ListSpec, ResourceName } from '../../core/list/spec.js';
+import type { FilterSpec, ListSpec, ValueType } from '../../core/list/spec.js';
 import { maxCounted, pageByteBudget } from '../../core/list/sql.js';
+import type { ResourceName } from '../../core/resources/registry.js';
 import { isoDateOrDateTime, recordId } from '../../core/resources/shared/fields.js';
 
 /** Unknown keys of an object named in one message, with what is allowed instead. */
@@ -63,10 +64,30 @@ function operatorSchema(op: Operator, value: z.ZodType<string, string>): z.ZodTy
   return value;
 }
 
-function filterSchema(filter: FilterSpec) {
+function operatorObject(filter: FilterSpec) {
   const value = valueSchema(filter);
-  const shape = Object.fromEntries(operatorsOf(filter).map((op) => [op, operatorSchema(op, value).optional()]));
-  return strict(shape, 'operator').optional();
+  return strict(Object.fromEntries(operatorsOf(filter).map((op) => [op, operatorSchema(op, value).optional()])), 'operator');
+}
+
+/** The contract's name for the operators of a value type, nullable or not: `TextFilter`, `NullableDateFilter`. */
+const sharedFilterName = (type: Exclude<ValueType, 'enum'>, nullable: boolean) => `${nullable ? 'Nullable' : ''}${type[0]!.toUpperCase()}${type.slice(1)}Filter`;
+
+/**
+ * Filters of one value type and nullability take the same operators on every list, so each is one named schema
+ * that every list refers to, built once (at most six); an enum's values are its own, so it stays inline.
+ */
+const sharedFilters = new Map<string, z.ZodType>();
+
+function filterSchema(filter: FilterSpec) {
+  const type = filter.kind === 'link' ? 'id' : filter.type;
+  if (type === 'enum') return operatorObject(filter).optional();
+  const name = sharedFilterName(type, filter.kind === 'column' && !filter.column.notNull);
+  let schema = sharedFilters.get(name);
+  if (!schema) {
+    schema = operatorObject(filter).meta({ id: name });
+    sharedFilters.set(name, schema);
+  }
+  return schema.optional();
 }
 
 export interface ListParamsOptions {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ListSpec, ResourceName } from '../../core/list/spec.js';
+import type { ListSpec } from '../../core/list/spec.js';
 
 export interface CatalogEntry {
   name: string;
@@ -7,7 +7,8 @@ export interface CatalogEntry {
   /** Fields an embedded record leaves out: text without a useful bound, which a page of embedded records cannot afford. */
   unembedded?: readonly string[];
 }
-export type Catalog = Record<ResourceName, CatalogEntry>;
+/** The entries by resource name, the names an include's target gives. */
+export type Catalog = Record<string, CatalogEntry>;
 
 /** The fields of a record as `include` embeds it. */
 export const embeddedFields = ({ record, unembedded = [] }: CatalogEntry): string[] => Object.keys(record.shape).filter((key) => !unembedded.includes(key));
@@ -25,8 +26,8 @@ const sparse = (record: z.ZodObject) =>
 const embeddedSchemas = new Map<string, z.ZodType>();
 
 /** An embedded record: the target's representation without its unembedded fields, narrowed by `fields[type]`. One schema per type. */
-function embedded(catalog: Catalog, target: ResourceName): z.ZodType {
-  const entry = catalog[target];
+function embedded(catalog: Catalog, target: string): z.ZodType {
+  const entry = catalog[target]!;
   const { name, record, unembedded = [] } = entry;
   let schema = embeddedSchemas.get(name);
   if (!schema) {

@@ -24,7 +24,7 @@ async function openApiDocument(): Promise<Json> {
 }
 
 /**
- * As YAML; each example's value, and each list of plain values (`required`, `enum`), on one line as JSON reads:
+ * As YAML; each example's value, each list of plain values (`required`, `enum`) and each `$ref` on one line as JSON reads:
  * indented, they would be half the file.
  */
 export async function openApiYaml(): Promise<string> {
@@ -32,6 +32,10 @@ export async function openApiYaml(): Promise<string> {
   visit(yaml, {
     Seq(_, seq) {
       if (seq.items.every(isScalar)) seq.flow = true;
+    },
+    // A reference on its key's line, `schema: { $ref: … }`: a third of the document's lines were references alone.
+    Map(_, map) {
+      if (map.items.length === 1 && isScalar(map.items[0]?.key) && map.items[0].key.value === '$ref') map.flow = true;
     },
   });
   const examples = yaml.getIn(['components', 'examples'], true);

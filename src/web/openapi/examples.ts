@@ -1,17 +1,18 @@
 import { openDatabase } from '../../core/db/database.js';
 import type { FieldError, ProblemCode } from '../../core/errors.js';
-import { entityTypeOfResource } from '../../core/facts/entities.js';
+import { entityResources } from '../../core/facts/entities.js';
 import { decodeCursor, encodeCursor } from '../../core/list/cursor.js';
 import { plainText } from '../../core/resources/articles/repository.js';
 import type { Block } from '../../core/resources/articles/table.js';
-import { createRepositories, type Repositories, resourceKinds } from '../../core/resources/index.js';
+import { createRepositories, type Repositories } from '../../core/resources/index.js';
+import { resourceNames } from '../../core/resources/registry.js';
 import { searchText } from '../../core/search/query.js';
 import { createSearch, type Search } from '../../core/search/search.js';
 import { searchTypes } from '../../core/search/sources.js';
 import { seedDatabase } from '../../core/seed/seed.js';
 import { problem, problemCodes, problemMediaType } from '../http/problem.js';
 import { type Kind, type MapContext, mapContext } from '../representations/context.js';
-import { formats, jsonMediaType, mappedRecordName } from '../representations/index.js';
+import { formats, jsonMediaType } from '../representations/index.js';
 import { type Json, operations } from './tidy.js';
 
 type Rec = Json & { id: string; slug: string; created_at: string; updated_at: string };
@@ -21,7 +22,7 @@ const exampleRef = '#/components/examples/';
 const exampleQuery = searchText.meta()?.example as string;
 /** Seeding stamps records with the time it ran; the document shows one fixed time so it does not drift. */
 const exampleTime = '2026-11-26T09:00:00.000Z';
-const exampleBlocks = 2;
+const exampleBlocks = 1;
 
 /** What a problem of each code typically says, on a request that would get it. */
 const problemDetails: Record<ProblemCode, { instance: string; detail: string; errors?: FieldError[] }> = {
@@ -75,7 +76,7 @@ function seededRecords() {
   const database = openDatabase('file::memory:');
   const repositories = createRepositories(database.db);
   seedDatabase(repositories);
-  const records = Object.fromEntries(resourceKinds.map((kind) => [kind, repositories[kind].list({ limit: 100 }).rows as Rec[]])) as Record<Kind, Rec[]>;
+  const records = Object.fromEntries(resourceNames.map((kind) => [kind, repositories[kind].list({ limit: 100 }).rows as Rec[]])) as Record<Kind, Rec[]>;
   records.articles = records.articles.map(opening);
   return { database, repositories, records };
 }
@@ -140,11 +141,11 @@ class ExampleBuilder {
   }
 
   /** The record an envelope schema (`{ data: Record }` or `{ data: Record[] }`) carries, with its samples. */
-  private envelopeRecords(schema: Json | undefined): { name: string; many: boolean; rows: Rec[] } | undefined {
+  private envelopeRecords(schema: Json | undefined): { kind: Kind; many: boolean; rows: Rec[] } | undefined {
     const data = this.component(schema)?.properties?.data;
     const name = refName(data) ?? refName(data?.items);
     const kind = name ? this.kindOfRecord.get(name) : undefined;
-    return kind ? { name: name!, many: refName(data) === undefined, rows: this.records[kind] } : undefined;
+    return kind ? { kind, many: refName(data) === undefined, rows: this.records[kind] } : undefined;
   }
 
   /** The example of a 2xx body: an envelope of sample records, in JSON or mapped to another format. */
@@ -158,7 +159,7 @@ class ExampleBuilder {
       : { data: envelope.rows[0] };
     const format = formats.find((f) => f.mediaType === mediaType);
     if (!format) return json;
-    const map = format.mappers[mappedRecordName(envelope.name)]!;
+    const map = format.mappers[envelope.kind]!;
     return envelope.many
       ? format.list(
           envelope.rows.map((row) => map(row, this.ctx)),
@@ -185,8 +186,9 @@ class ExampleBuilder {
     const sample = <T>(rows: T[]) => rows.slice(0, 3);
     if (path === '/v1/articles/import') return { data: first, mentions: sample(this.repositories.mentions.list(first.id)) };
     if (path.endsWith('/mentions')) return { data: sample(this.repositories.mentions.list(first.id)) };
-    if (path.endsWith('/provenance') && kind !== 'articles') {
-      const rows = sample(this.repositories.provenance.list({ type: entityTypeOfResource[kind], id: first.id }));
+    const entity = entityResources.find(({ name }) => name === kind);
+    if (path.endsWith('/provenance') && entity) {
+      const rows = sample(this.repositories.provenance.list({ type: entity.type, id: first.id }));
       return { data: rows.map((row) => ({ ...row, recorded_at: exampleTime })) };
     }
     return undefined;

@@ -1,5 +1,6 @@
 import type { SwaggerOptions } from '@fastify/swagger';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import { resources } from '../../core/resources/registry.js';
 import { documentHttpSemantics } from './semantics.js';
 import { declarePublicReads, type Json, plainSchemaNames, pruneUnusedSchemas } from './tidy.js';
 
@@ -12,10 +13,7 @@ Every GET also answers in news standards, by content negotiation (\`Accept\`) or
 An \`Accept\` header that allows none of what a route offers gets 406 \`not_acceptable\`, listing what is offered.`;
 
 const tags = [
-  { name: 'articles', description: 'News reports: title, body blocks, and what they are about' },
-  { name: 'people', description: 'People named in the news, with their affiliations' },
-  { name: 'organisations', description: 'Ministries, agencies, governments and committees' },
-  { name: 'meetings', description: 'Meetings with their host, participants, topics and outcomes' },
+  ...resources.map(({ name, description }) => ({ name, description })),
   { name: 'search', description: 'Arabic-aware full-text search across all resources' },
   { name: 'meta', description: 'Health and the API contract' },
 ];

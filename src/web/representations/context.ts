@@ -1,6 +1,7 @@
-import type { Repositories, ResourceKind } from '../../core/resources/index.js';
+import type { Repositories } from '../../core/resources/index.js';
+import type { ResourceName } from '../../core/resources/registry.js';
 
-export type Kind = ResourceKind;
+export type Kind = ResourceName;
 type RecordOf<K extends Kind> = NonNullable<ReturnType<Repositories[K]['find']>>;
 
 /** What a mapper may ask while it turns a record into another representation. */

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from
 import fp from 'fastify-plugin';
 import { z } from 'zod';
 import { KhabarError } from '../../core/errors.js';
+import type { ResourceName } from '../../core/resources/registry.js';
 import { listEnvelope } from '../../core/resources/shared/schemas.js';
 import { problemResponses } from '../http/problem.js';
 import { type MapContext, mapContext } from './context.js';
@@ -14,11 +15,15 @@ declare module 'fastify' {
     /** The negotiated representation when it is not plain JSON. */
     representation: Format | null;
   }
+  interface FastifyContextConfig {
+    /** The resource whose records a GET answers with: the other formats map them by it. */
+    resource?: ResourceName;
+  }
 }
 
 export const jsonMediaType = 'application/json';
 
-// biome-ignore lint/suspicious/noExplicitAny: each mapper takes its own record type; the caller picks it by the record's schema id
+// biome-ignore lint/suspicious/noExplicitAny: each mapper takes its own record type; the caller picks it by the route's resource
 type Mapper = (record: any, ctx: MapContext) => object;
 interface ListEnvelope {
   data: unknown[];
@@ -30,8 +35,8 @@ interface ListEnvelope {
 export interface Format {
   name: string;
   mediaType: string;
-  /** Mappers by record schema id (`Article`); a record without one is not offered in this format. */
-  mappers: Record<string, Mapper>;
+  /** Mappers by resource name (`articles`); a resource without one is not offered in this format. */
+  mappers: Partial<Record<ResourceName, Mapper>>;
   schema(many: boolean): z.ZodType;
   one(node: object): unknown;
   list(nodes: object[], envelope: ListEnvelope, ctx: MapContext): unknown;
@@ -52,7 +57,7 @@ export const formats: Format[] = [
   {
     name: 'ninjs',
     mediaType: ninjsMediaType,
-    mappers: { Article: articleToNinjs },
+    mappers: { articles: articleToNinjs },
     schema: (many) => (many ? ninjsList : ninjsSchema),
     one: (node) => node,
     list: (nodes, envelope) => ({ ...envelope, data: nodes }),
@@ -68,18 +73,8 @@ const formatParam = z
     example: 'json',
   });
 
-/** The record a GET's 200 response carries (`{ data: Record }` or `{ data: Record[] }`), by its schema id. */
-/** A view (the record narrowed by `fields`, with what `include` embeds) maps as its record. */
-export const mappedRecordName = (schemaId: string): string => schemaId.replace(/View$/, '');
-
-function recordOf(schema: unknown): { name: string; many: boolean } | null {
-  if (!(schema instanceof z.ZodObject)) return null;
-  const data: unknown = schema.shape.data;
-  const many = data instanceof z.ZodArray;
-  const record = many ? data.element : data;
-  const id = record instanceof z.ZodType ? z.globalRegistry.get(record)?.id : undefined;
-  return id ? { name: mappedRecordName(id), many } : null;
-}
+/** Whether a GET's 200 response carries a page of records (`{ data: Record[] }`) rather than one (`{ data: Record }`). */
+const carriesPage = (schema: unknown): boolean => schema instanceof z.ZodObject && schema.shape.data instanceof z.ZodArray;
 
 interface JsonResponse {
   description?: string;
@@ -133,12 +128,12 @@ function chooseFormat(request: FastifyRequest, offered: Format[]): Format | null
 async function representations(app: FastifyInstance, options: { publicUrl: string }) {
   app.decorateRequest('representation', null);
 
-  function mapPayload(request: FastifyRequest, reply: FastifyReply, payload: unknown, record: { name: string; many: boolean }) {
+  function mapPayload(request: FastifyRequest, reply: FastifyReply, payload: unknown, record: { resource: ResourceName; many: boolean }) {
     const format = request.representation;
     if (format === null || reply.statusCode !== 200) return payload;
     // Links come from PUBLIC_URL, never from Host or X-Forwarded-Host: these bodies are publicly cached.
     const ctx = mapContext(options.publicUrl, app.repositories);
-    const map = format.mappers[record.name]!;
+    const map = format.mappers[record.resource]!;
     const envelope = payload as ListEnvelope & { data: unknown };
     if (record.many && envelope.links?.next) reply.header('link', `<${envelope.links.next}>; rel="next"`);
     // Another format is another entity: its tag comes from the bytes it is sent as, not the record's revision.
@@ -157,8 +152,9 @@ async function representations(app: FastifyInstance, options: { publicUrl: strin
     const methods = asArray(route.method);
     if (!methods.some((m) => m === 'GET' || m === 'HEAD') || route.schema?.hide || !response?.[200]) return;
     const json = jsonSchemaOf(response[200]);
-    const record = recordOf(json);
-    const offered = record ? formats.filter((f) => f.mappers[record.name]) : [];
+    const resource = route.config?.resource;
+    const record = resource ? { resource, many: carriesPage(json) } : null;
+    const offered = record ? formats.filter((f) => f.mappers[record.resource]) : [];
     const content: Record<string, { schema: unknown }> = { [jsonMediaType]: { schema: json } };
     for (const f of offered) content[f.mediaType] = { schema: f.schema(record!.many) };
     response[200] = { description: (response[200] as JsonResponse).description ?? 'OK', content };

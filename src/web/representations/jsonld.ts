@@ -85,7 +85,8 @@ const meeting = (m: Meeting, ctx: MapContext): Node =>
     subjectOf: m.article_ids.map((id) => reference(ctx, 'articles', 'NewsArticle', id)),
   });
 
-export const jsonLdMappers = { Article: article, Person: person, Organisation: organisation, Meeting: meeting };
+/** The JSON-LD node of a record, by the name of its resource. */
+export const jsonLdMappers = { articles: article, people: person, organisations: organisation, meetings: meeting };
 
 export const jsonLdDocument = (node: Node): Node => ({ '@context': context, ...node });
 

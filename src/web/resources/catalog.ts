@@ -1,13 +1,6 @@
-import { article, unembeddedArticleFields } from '../../core/resources/articles/schemas.js';
-import { meeting } from '../../core/resources/meetings/schemas.js';
-import { organisation } from '../../core/resources/organisations/schemas.js';
-import { person } from '../../core/resources/people/schemas.js';
+import { byResource } from '../../core/resources/registry.js';
+import { recordName } from '../../core/resources/shared/declaration.js';
 import type { Catalog } from '../list/view.js';
 
 /** The representation of each resource, for what an include embeds. */
-export const catalog: Catalog = {
-  articles: { name: 'Article', record: article, unembedded: unembeddedArticleFields },
-  people: { name: 'Person', record: person },
-  organisations: { name: 'Organisation', record: organisation },
-  meetings: { name: 'Meeting', record: meeting },
-};
+export const catalog: Catalog = byResource((resource) => ({ name: recordName(resource), record: resource.record, unembedded: resource.unembedded }));

@@ -9,7 +9,8 @@ export const slug = z
   .string()
   .min(1)
   .max(200)
-  .regex(/^[\p{L}\p{N}]+(?:-[\p{L}\p{N}]+)*$/u, 'must be letters and digits joined by single hyphens')
+  // The class written once (each letter or digit may follow one hyphen, none leads), so the contract spells its code point ranges once.
+  .regex(/^(?!-)(?:-?[\p{L}\p{N}])+$/u, 'must be letters and digits joined by single hyphens')
   .refine((value) => !uuidShape.test(value), 'must not look like a record id')
   .meta({ id: 'Slug', example: 'علي-العدواني' });
 

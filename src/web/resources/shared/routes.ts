@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { fieldErrors, KhabarError } from '../../../core/errors.js';
-import type { ListSpec } from '../../../core/list/spec.js';
+import { byResource, type ResourceName } from '../../../core/resources/registry.js';
+import { type Resource, recordName } from '../../../core/resources/shared/declaration.js';
 import type { Repository } from '../../../core/resources/shared/repository.js';
 import { dataEnvelope } from '../../../core/resources/shared/schemas.js';
 import { bearerSecurity } from '../../http/auth.js';
@@ -13,40 +14,34 @@ import { jsonResponse } from '../../http/responses.js';
 import { listEndpoint } from '../../list/endpoint.js';
 import { catalog } from '../catalog.js';
 
-export interface ResourceDefinition<Rec, Input> {
-  /** URL segment and OpenAPI tag: `articles`. */
-  path: string;
-  /** Schema name: `Article`. */
-  name: string;
-  noun: string;
-  record: z.ZodType<Rec>;
-  input: z.ZodType<Input>;
-  patch: z.ZodType;
-  repository: Repository<Rec, Input>;
-  /** Sort keys, filters and includes its lists allow. */
-  list: ListSpec;
-}
-
 export const params = z.strictObject({
   id: z.string().min(1).max(200).meta({ description: 'record id or slug', example: 'علي-العدواني' }),
 });
 
-/** The five CRUD operations of a resource, the same for all four. */
-export function resourceRoutes<Rec extends { id: string; version: number }, Input>(def: ResourceDefinition<Rec, Input>): FastifyPluginAsyncZod {
-  const { path, name, noun, repository } = def;
-  const single = dataEnvelope(name, def.record);
+/** The five CRUD operations of a resource, made from its declaration: the same for every resource. */
+export function resourceRoutes(resource: Resource<ResourceName>, repository: Repository<{ id: string; version: number }, unknown>): FastifyPluginAsyncZod {
+  const { name: path, noun } = resource;
+  const name = recordName(resource);
+  const single = dataEnvelope(name, resource.record);
   const tags = [path];
   const throwNotFound = (id: string): never => {
     throw new KhabarError('not_found', `no ${noun} with id or slug ${id}`);
   };
   const writeErrors = problemResponses(400, 401, 409, 413, 415, 422);
   const stored = (id: string) => () => repository.find(id) ?? throwNotFound(id);
-  const listing = listEndpoint(name, def.record as unknown as z.ZodObject, def.list, catalog);
+  const listing = listEndpoint(name, resource.record, resource.list, catalog);
 
   return async (app) => {
-    const handlers = listing.handlers(app.database.db, repository, app.repositories);
+    const handlers = listing.handlers(
+      app.database.db,
+      repository,
+      byResource(({ name }) => app.repositories[name]),
+    );
     const { writes } = app.database;
+    // The resource tells the representations which mapper turns its records into JSON-LD or ninjs.
+    const config = { resource: path };
     app.get(`/v1/${path}`, {
+      config,
       schema: {
         tags,
         operationId: `list_${path}`,
@@ -61,6 +56,7 @@ export function resourceRoutes<Rec extends { id: string; version: number }, Inpu
     });
 
     app.get(`/v1/${path}/:id`, {
+      config,
       schema: {
         tags,
         operationId: `get_${noun}`,
@@ -81,11 +77,11 @@ export function resourceRoutes<Rec extends { id: string; version: number }, Inpu
         description: `The ${noun} gets a new id; the \`Location\` header is its URL. References to other records must exist.`,
         security: bearerSecurity,
         consumes: [jsonMediaType],
-        body: def.input,
+        body: resource.input,
         response: { 201: jsonResponse(`The created ${noun}`, single), ...writeErrors },
       },
       handler: async (request, reply) => {
-        const record = await writes.run(() => repository.create(request.body as Input, { writer: request.writer! }));
+        const record = await writes.run(() => repository.create(request.body, { writer: request.writer! }));
         reply.code(201).header('Location', `/v1/${path}/${record.id}`);
         return { data: record };
       },
@@ -100,14 +96,14 @@ export function resourceRoutes<Rec extends { id: string; version: number }, Inpu
         security: bearerSecurity,
         consumes: [jsonMediaType],
         params,
-        body: def.input,
+        body: resource.input,
         response: { 200: jsonResponse(`The ${noun} as stored`, single), ...writeErrors, ...problemResponses(404) },
       },
       handler: async (request, reply) => {
         const { id } = request.params;
         const record = await writes.run(() => {
           const guard = writeCondition(request, reply, stored(id));
-          return repository.replace(id, request.body as Input, { writer: request.writer! }, guard) ?? throwNotFound(id);
+          return repository.replace(id, request.body, { writer: request.writer! }, guard) ?? throwNotFound(id);
         });
         return { data: record };
       },
@@ -122,7 +118,7 @@ export function resourceRoutes<Rec extends { id: string; version: number }, Inpu
         security: bearerSecurity,
         consumes: patchMediaTypes,
         params,
-        body: def.patch,
+        body: resource.patch,
         response: { 200: jsonResponse(`The ${noun} as stored`, single), ...writeErrors, ...problemResponses(404) },
       },
       handler: async (request, reply) => {
@@ -131,7 +127,7 @@ export function resourceRoutes<Rec extends { id: string; version: number }, Inpu
           const current = stored(request.params.id)();
           const guard = writeCondition(request, reply, () => current);
           const { id, created_at, updated_at, ...fields } = current as Record<string, unknown>;
-          const merged = def.input.safeParse(mergePatch(fields, request.body));
+          const merged = resource.input.safeParse(mergePatch(fields, request.body));
           if (!merged.success) {
             const errors = fieldErrors(merged.error.issues, 'body');
             throw new KhabarError('validation_failed', `the patched ${noun} is not valid: ${errors[0]!.path}`, errors);

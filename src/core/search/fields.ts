@@ -1,0 +1,34 @@
+import type { ResourceTable } from '../resources/shared/repository.js';
+
+type Row = Record<string, unknown>;
+
+/** One searchable text of a record; `path` names it in snippets (`aliases.1`). */
+export interface SearchField {
+  path: string;
+  text: string;
+}
+
+/** Reads the searchable texts of one column of a row; `text`: the column holds one plain text (not a JSON list). */
+type FieldReader = ((row: Row) => SearchField[]) & { column: string; text: boolean };
+
+/** A column holding one plain text. */
+export const single = (key: string): FieldReader => Object.assign((row: Row) => (typeof row[key] === 'string' ? [{ path: key, text: row[key] }] : []), { column: key, text: true });
+
+/** A column holding a JSON list of texts. */
+export const list = (key: string): FieldReader =>
+  Object.assign((row: Row) => ((row[key] as string[] | undefined) ?? []).map((text, i) => ({ path: `${key}.${i}`, text })), { column: key, text: false });
+
+/** What a resource declares searchable: title fields rank above body fields. */
+export interface SearchFields {
+  /** The column shown as the result's label: a title or a name. */
+  label: 'title' | 'name';
+  title: FieldReader[];
+  body: FieldReader[];
+}
+
+/** What search reads from one resource: its table and its searchable fields. */
+export interface SearchSource extends SearchFields {
+  table: ResourceTable;
+}
+
+export const readFields = (readers: FieldReader[], row: Row): SearchField[] => readers.flatMap((read) => read(row));
