@@ -25,8 +25,8 @@ export const factRoutes =
         response: { 200: mentionList, ...problemResponses(400, 404) },
       },
       handler: async (request) => {
-        const article = repositories.articles.find(request.params.id) ?? notFound('article', request.params.id);
-        return { data: repositories.mentions.list(article.id) };
+        const articleId = repositories.articles.idOf(request.params.id) ?? notFound('article', request.params.id);
+        return { data: repositories.mentions.list(articleId) };
       },
     });
 
@@ -43,8 +43,8 @@ export const factRoutes =
           response: { 200: provenanceList, ...problemResponses(400, 404) },
         },
         handler: async (request) => {
-          const record = repository.find(request.params.id) ?? notFound(type, request.params.id);
-          return { data: repositories.provenance.list({ type, id: record.id }) };
+          const id = repository.idOf(request.params.id) ?? notFound(type, request.params.id);
+          return { data: repositories.provenance.list({ type, id }) };
         },
       });
     }

@@ -63,6 +63,8 @@ export interface Repository<Rec, Input> {
   /** A keyset page of the records a query selects (see src/core/list). */
   list(query: ListQuery): ListPage<Rec>;
   find(idOrSlug: string): Rec | null;
+  /** The id of the record with this id or slug, without reading the record: for routes about a record's facts. */
+  idOf(idOrSlug: string): string | null;
   /**
    * The records with these ids as `include` embeds them (without the spec's `unembedded` columns), relations
    * loaded, with one statement whatever the number of ids.
@@ -109,6 +111,11 @@ export function createRepository<Rec extends { id: string; version: number }, In
     .select(selection)
     .from(table as SQLiteTable)
     // No LIMIT: id and slug are unique, and a bound LIMIT makes SQLite's multi-index OR plan slower.
+    .where(or(eq(table.id, sql.placeholder('key')), eq(table.slug, sql.placeholder('key'))))
+    .prepare();
+  const idOne = db
+    .select({ id: sql<string>`${table.id}` })
+    .from(table as SQLiteTable)
     .where(or(eq(table.id, sql.placeholder('key')), eq(table.slug, sql.placeholder('key'))))
     .prepare();
   const unembedded = new Set(spec.unembedded);
@@ -205,6 +212,9 @@ export function createRepository<Rec extends { id: string; version: number }, In
       return { ...page, rows: asRecords(page.rows) };
     },
     find,
+    idOf(idOrSlug) {
+      return idOne.get({ key: idOrSlug })?.id ?? null;
+    },
     findEmbedded(ids) {
       // Runs even for no ids, so that what a request costs does not depend on the data.
       return asRecords(byIds.all({ ids: JSON.stringify(ids) }) as Record<string, unknown>[]);
