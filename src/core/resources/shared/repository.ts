@@ -107,16 +107,17 @@ export function createRepository<Rec extends { id: string; version: number }, In
     ...getTableColumns(table),
     ...Object.fromEntries(spec.relations.map((relation) => [relation.key, relation.column(table.id)])),
   };
+  // No LIMIT: id and slug are unique, and a bound LIMIT makes SQLite's multi-index OR plan slower.
+  const byIdOrSlug = or(eq(table.id, sql.placeholder('key')), eq(table.slug, sql.placeholder('key')));
   const findOne = db
     .select(selection)
     .from(table as SQLiteTable)
-    // No LIMIT: id and slug are unique, and a bound LIMIT makes SQLite's multi-index OR plan slower.
-    .where(or(eq(table.id, sql.placeholder('key')), eq(table.slug, sql.placeholder('key'))))
+    .where(byIdOrSlug)
     .prepare();
   const idOne = db
     .select({ id: sql<string>`${table.id}` })
     .from(table as SQLiteTable)
-    .where(or(eq(table.id, sql.placeholder('key')), eq(table.slug, sql.placeholder('key'))))
+    .where(byIdOrSlug)
     .prepare();
   const unembedded = new Set(spec.unembedded);
   const byIds = db
