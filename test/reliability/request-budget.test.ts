@@ -91,20 +91,15 @@ t.test('no request without a token costs more than the budget at 100,000 article
       url: `/v1/search?q=${q('العدوا* المرب* الداخ*')}&type=articles&limit=5`,
       over: 'الداخ* expands to words 99,000 records hold, merged twice (35-47 ms); a prefix index of 4 and 5 letters gives 35',
     },
-    {
-      url: `/v1/search?q=${q('الدا*')}&limit=100`,
-      over: 'a 4-letter prefix matching 99,000 records: FTS5 merges the posting lists of every word it starts, twice (~70-80 ms); a prefix index of 4 and 5 letters gives ~50',
-    },
+    // Two letters after the article start the words of 99,000 records: refused (was 73-96 ms).
+    { url: `/v1/search?q=${q('الدا*')}&limit=100` },
     {
       url: `/v1/search?q=${q(commonWords)}&limit=100`,
       over: '32 words most records hold, 19 records all: unranked now, but the newest-first walk still reads 32 posting lists of ~100,000 entries (~80-95 ms)',
     },
     { url: '/v1/articles?limit=100', over: 'the byte budget ends the page at the first 1.65 MB report (was 8 MB, 114-173 ms): 27-37 ms, what one report costs, too near the budget to assert' },
     { url: '/v1/articles?limit=100&include=people,organisations,meetings', over: 'as above, plus embedding: 26-44 ms' },
-    {
-      url: `/v1/articles?q=${q('الدا*')}&limit=100`,
-      over: 'one report a page and a count capped at 1,000, but the FTS5 match behind q= is read whole for the page and the count (65-84 ms); needs the prefix index',
-    },
+    { url: `/v1/articles?q=${q('الدا*')}&limit=100` },
     {
       url: `/v1/articles?filter[title][contains]=${q('ال')}&filter[language][eq]=ar&filter[published_at][gte]=2000-01-01&filter[person][ne]=${person}&sort=title&limit=100`,
       over: 'the count is capped at 1,000, but SQLite takes the language index and sorts 84,000 rows by title for the page (200-290 ms); needs a plan that walks the title index',
