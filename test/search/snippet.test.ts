@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import t from 'tap';
+import { analyse } from '../../src/core/search/indexer.js';
 import type { Term } from '../../src/core/search/query.js';
 import { makeSnippet, scannedLength, snippetLength } from '../../src/core/search/snippet.js';
+import { stemArabic, stripArabicPrefix } from '../../src/core/text/stem.js';
 
 /** Latin words are their own stems, so a term matches exactly the words equal to it. */
 const vocabulary = ['alpha', 'beta', 'gamma', 'delta', 'omega'];
@@ -52,3 +54,49 @@ t.test('a snippet reads only the start of a very long field', async (t) => {
   const astral = `${'beta\n'.repeat(scannedLength / 5 - 1)}alph𝒶bet`;
   t.same(makeSnippet([{ path: 'body_text', text: astral }], [wordTerm('alph')]).matches, [], 'nor is a word cut inside a surrogate pair');
 });
+
+t.test('a snippet marks exactly the words the index matches, for words, prefixes and phrases', async (t) => {
+  // Words of a few stems, with and without attached prefixes and suffixes, and words that merely contain a stem.
+  const vocabulary = ['المربع', 'مربع', 'والمربعات', 'بالمربع', 'عدوان', 'العدواني', 'عدوانه', 'الداخليه', 'داخل', 'مداخل', 'امن', 'الامني', 'امانه', 'x'];
+  const word = fc.constantFrom(...vocabulary);
+  const term = fc.oneof(
+    word.map((w): Term => ({ kind: 'word', word: w })),
+    fc.constantFrom('المرب', 'مرب', 'العدو', 'عدوا', 'الداخ', 'داخل', 'والمرب').map((w): Term => ({ kind: 'prefix', word: w })),
+    fc.array(word, { minLength: 2, maxLength: 3 }).map((words): Term => ({ kind: 'phrase', words })),
+  );
+  // Short enough for the snippet to show it whole; already normalised, so offsets are the same in both.
+  const text = fc.array(word, { minLength: 1, maxLength: 12 }).map((words) => words.join(' '));
+  const property = fc.property(text, fc.uniqueArray(term, { minLength: 1, maxLength: 3, selector: (x) => JSON.stringify(x) }), (text, terms) => {
+    const expected = indexMatches(text, terms);
+    const snippet = makeSnippet([{ path: 'body_text', text }], terms);
+    return JSON.stringify(snippet.matches) === JSON.stringify(expected);
+  });
+  t.doesNotThrow(() => fc.assert(property, { numRuns: 500 }), 'for 500 random texts and queries');
+});
+
+/** The oracle: the spans of a text's words (one space apart) that match a term by the index's words and stems (`analyse`), merged where they touch. */
+function indexMatches(text: string, terms: Term[]) {
+  const { words, stems } = analyse([{ path: 'body_text', text }]);
+  const written = words.split(' ');
+  const stemmed = stems.split(' ');
+  const starts = written.map((_, i) => written.slice(0, i).join(' ').length + (i > 0 ? 1 : 0));
+  const matchAt = (term: Term, i: number): number => {
+    if (term.kind === 'word') return written[i] === term.word || stemmed[i] === stemArabic(term.word) ? 1 : 0;
+    if (term.kind === 'prefix') return written[i]!.startsWith(term.word) || stemmed[i]!.startsWith(stripArabicPrefix(term.word)) ? 1 : 0;
+    return term.words.every((w, k) => stemmed[i + k] === stemArabic(w)) ? term.words.length : 0;
+  };
+  const spans = written.flatMap((_, i) =>
+    terms
+      .map((term) => matchAt(term, i))
+      .filter((n) => n > 0)
+      .map((n) => ({ start: starts[i]!, end: starts[i + n - 1]! + written[i + n - 1]!.length })),
+  );
+  spans.sort((a, b) => a.start - b.start || b.end - a.end);
+  const merged: Array<{ start: number; end: number }> = [];
+  for (const span of spans) {
+    const last = merged.at(-1);
+    if (last && span.start <= last.end) last.end = Math.max(last.end, span.end);
+    else merged.push({ ...span });
+  }
+  return merged;
+}

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import t from 'tap';
 import { analyse } from '../../src/core/search/indexer.js';
 import { parseQuery, type Term } from '../../src/core/search/query.js';
@@ -5,7 +6,7 @@ import { makeSnippet } from '../../src/core/search/snippet.js';
 import { normaliseArabic } from '../../src/core/text/arabic.js';
 import { nameIndex, spellingsOf } from '../../src/core/text/linking.js';
 import { arabicPrefixOf, articlePrefixes } from '../../src/core/text/stem.js';
-import { attachedPrefixes, readingsOf, words } from '../../src/core/text/words.js';
+import { attachedPrefixes, readingsOf, wordAround, wordFrom, words } from '../../src/core/text/words.js';
 
 /** Sentences of the seed, as the seed spells them, and their words in normalised spelling, read by hand. */
 const seedSentences: Array<[string, string[]]> = [
@@ -76,6 +77,21 @@ t.test('a word is a run of letters, digits and marks, before normalisation as af
     ['العدواني𠀀', 'x'],
     'a letter outside the BMP continues a word',
   );
+});
+
+t.test('a word read outward from one of its characters, or found from a word end, is the word `words` reads there', async (t) => {
+  // Letters, a mark, digits, separators, a letter and a symbol outside the BMP, and a lone surrogate.
+  const text = fc.array(fc.constantFrom('ا', 'ل', 'ب', 'ً', '3', 'x', ' ', '،', '«', '\n', '𠀀', '😀', '\ud800'), { maxLength: 40 }).map((parts) => parts.join(''));
+  const property = fc.property(text, (text) => {
+    const found = words(text);
+    const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+    // Every offset of a word's characters (a surrogate pair's first unit).
+    const starts = (w: { start: number; end: number }) => Array.from({ length: w.end - w.start }, (_, k) => w.start + k).filter((at) => !/[\udc00-\udfff]/.test(text[at]!));
+    const around = found.every((w) => starts(w).every((at) => same(wordAround(text, at), w)));
+    const next = [0, ...found.map((w) => w.end)].every((from, i) => same(wordFrom(text, from), found[i]));
+    return around && next;
+  });
+  t.doesNotThrow(() => fc.assert(property, { numRuns: 500 }), 'for 500 random texts');
 });
 
 t.test('a mark that normalisation keeps does not split a word, for linking as for search', async (t) => {

@@ -1,7 +1,7 @@
 import { normaliseWithOffsets, originalSpan } from '../text/arabic.js';
 import { escapeHtml } from '../text/html.js';
 import { stemArabic, stripArabicPrefix } from '../text/stem.js';
-import { wordBoundaryAtOrBefore, words } from '../text/words.js';
+import { type Word, wordAround, wordBoundaryAtOrBefore, wordFrom } from '../text/words.js';
 import type { SearchField } from './fields.js';
 import type { Term } from './query.js';
 
@@ -32,43 +32,47 @@ interface Hit extends Span {
 }
 
 /**
- * The words of a field with their stems, computed only for a word that could have the stem (or the start of
- * a stem) asked for: a light stem is a part of its word, so a word that does not contain it cannot have it.
+ * What a term's every match holds as a substring, and whether a word (or the words from it, for a phrase)
+ * match it, by the same rules as the index. A light stem is part of its word, so a word holding the term's stem
+ * (or the start of a stem, for a prefix) holds that text: only where it occurs need a word be read and stemmed.
  */
-function stemmedWords(text: string) {
-  const found = words(text);
-  const stems = new Map<number, string>();
-  const stemAt = (i: number) => {
-    const known = stems.get(i);
-    if (known !== undefined) return known;
-    const stem = stemArabic(found[i]!.text);
-    stems.set(i, stem);
-    return stem;
-  };
-  const contains = (i: number, part: string) => found[i]!.text.includes(part);
+function termMatcher(term: Term): { needle: string; matchesFrom: (text: string, word: Word) => Span | null } {
+  if (term.kind === 'word') {
+    const stem = stemArabic(term.word);
+    return { needle: stem, matchesFrom: (_text, w) => (w.text === term.word || stemArabic(w.text) === stem ? w : null) };
+  }
+  if (term.kind === 'prefix') {
+    const stemPrefix = stripArabicPrefix(term.word);
+    return { needle: stemPrefix, matchesFrom: (_text, w) => (w.text.startsWith(term.word) || stemArabic(w.text).startsWith(stemPrefix) ? w : null) };
+  }
+  const stems = term.words.map(stemArabic);
   return {
-    found,
-    hasStem: (i: number, stem: string) => contains(i, stem) && stemAt(i) === stem,
-    hasStemStarting: (i: number, start: string) => contains(i, start) && stemAt(i).startsWith(start),
+    needle: stems[0]!,
+    matchesFrom(text, first) {
+      let w: Word | undefined = first;
+      for (const [k, stem] of stems.entries()) {
+        if (k > 0) w = wordFrom(text, w.end);
+        if (w === undefined || !w.text.includes(stem) || stemArabic(w.text) !== stem) return null;
+      }
+      return { start: first.start, end: w.end };
+    },
   };
 }
 
-/** Word positions (in the normalised text) where a term matches, by the same rules as the index. */
-function termHits(term: Term, { found, hasStem, hasStemStarting }: ReturnType<typeof stemmedWords>): Span[] {
-  if (term.kind === 'phrase') {
-    const stems = term.words.map(stemArabic);
-    const hits: Span[] = [];
-    for (let i = 0; i + stems.length <= found.length; i++) {
-      if (stems.every((stem, k) => hasStem(i + k, stem))) hits.push({ start: found[i]!.start, end: found[i + stems.length - 1]!.end });
-    }
-    return hits;
+/**
+ * The first `most` matches of a term in a normalised text, in text order. Only the words where the term's needle
+ * occurs are read, each once: a text is searched natively rather than split into all its words.
+ */
+function termHits(term: Term, text: string, most: number): Span[] {
+  const { needle, matchesFrom } = termMatcher(term);
+  const hits: Span[] = [];
+  for (let at = text.indexOf(needle); at !== -1 && hits.length < most; ) {
+    const word = wordAround(text, at);
+    const hit = matchesFrom(text, word);
+    if (hit) hits.push(hit);
+    at = text.indexOf(needle, word.end);
   }
-  if (term.kind === 'word') {
-    const stem = stemArabic(term.word);
-    return found.filter((w, i) => w.text === term.word || hasStem(i, stem));
-  }
-  const stemPrefix = stripArabicPrefix(term.word);
-  return found.filter((w, i) => w.text.startsWith(term.word) || hasStemStarting(i, stemPrefix));
+  return hits;
 }
 
 /**
@@ -96,15 +100,12 @@ function scannedPart(text: string): string {
 function fieldHits(field: SearchField, terms: Term[]): Hit[] {
   const original = scannedPart(field.text);
   const normalised = normaliseWithOffsets(original);
-  const stemmed = stemmedWords(normalised.text);
   return terms
     .flatMap((term, i) =>
-      termHits(term, stemmed)
-        .slice(0, hitsPerTerm)
-        .map((span) => {
-          const [start, end] = originalSpan(normalised, span.start, span.end, original);
-          return { start, end, term: i };
-        }),
+      termHits(term, normalised.text, hitsPerTerm).map((span) => {
+        const [start, end] = originalSpan(normalised, span.start, span.end, original);
+        return { start, end, term: i };
+      }),
     )
     .sort((a, b) => a.start - b.start || b.end - a.end);
 }

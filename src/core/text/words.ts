@@ -56,6 +56,26 @@ export function words(text: string): Word[] {
 /** Where the character that ends just before `at` starts (two units back for a surrogate pair). */
 const characterBefore = (text: string, at: number) => (at >= 2 && isPairAt(text, at - 2) ? at - 2 : at - 1);
 
+/**
+ * The word of `text` that holds the word character at `at`, read outward from it: the same word `words` finds
+ * there, for a caller that looks only where a string it searched for occurs.
+ */
+export function wordAround(text: string, at: number): Word {
+  let start = at;
+  while (start > 0 && wordCharacterAt(text, characterBefore(text, start)) > 0) start = characterBefore(text, start);
+  return wordFrom(text, start)!;
+}
+
+/** The first word that starts at or after `from` (an offset outside any word, or a word's first), as `words` reads it. */
+export function wordFrom(text: string, from: number): Word | undefined {
+  let start = from;
+  while (start < text.length && wordCharacterAt(text, start) === 0) start++;
+  if (start >= text.length) return undefined;
+  let end = start;
+  for (let width = wordCharacterAt(text, end); width > 0; width = wordCharacterAt(text, end)) end += width;
+  return { text: text.slice(start, end), start, end };
+}
+
 /** Whether a cut at `at` would split a word (or a surrogate pair). */
 function insideWord(text: string, at: number): boolean {
   if (at <= 0 || at >= text.length) return false;
