@@ -6,7 +6,7 @@ import { matchingIds } from '../../src/core/search/matching.js';
 import { parseQuery } from '../../src/core/search/query.js';
 import { createSearch } from '../../src/core/search/search.js';
 import { makeSnippet, scannedLength } from '../../src/core/search/snippet.js';
-import { auth, body, build } from '../helper.js';
+import { auth, body, build, recordStatements } from '../helper.js';
 import { resourceCases } from '../resources/fixtures.js';
 
 const json = { ...auth, 'content-type': 'application/json' };
@@ -394,6 +394,29 @@ t.test('a query whose terms more records hold than ranking may read comes newest
     results(13, 'زمرد').every((r) => typeof r.score === 'number'),
     'one of the words alone is within it',
   );
+});
+
+t.test('a prefix counts toward the ranking budget with its written forms, though its stems are counted first', async (t) => {
+  const app = await build(t);
+  const create = (slug: string, text: string) => app.repositories.articles.create({ slug, title: slug, language: 'ar', body: [{ type: 'paragraph', text }] }).id;
+  // الزمردان starts with the prefix as written, but its stem زمرد does not start with the prefix's زمردا: five records
+  // only the written side finds; الزمرداني (stem زمردان) is found by both.
+  for (let i = 0; i < 5; i++) create(`زمردان-${i}`, 'الزمردان');
+  for (let i = 0; i < 2; i++) create(`زمرداني-${i}`, 'الزمرداني');
+  const search = (rankPostings: number, q: string) => createSearch(app.database.db, { rankPostings }).search({ q, types: ['articles'], limit: 10 });
+  t.equal(search(6, 'الزمردا*').results.length, 7, 'the prefix finds all seven');
+  t.ok(
+    search(6, 'الزمردا*').results.every((r) => r.score === null),
+    'seven records over a budget of six: newest first, though its stems are in two',
+  );
+  t.ok(
+    search(7, 'الزمردا*').results.every((r) => typeof r.score === 'number'),
+    'within a budget of seven: ranked',
+  );
+
+  // Stems over the budget: the written side is never counted.
+  const counted = (await recordStatements(app, async () => search(1, 'الزمردا*'))).filter((call) => call.source.includes('"holding"')).map((call) => call.args[0]);
+  t.same(counted, ['{title_stem body_stem} : "زمردا" *'], 'one count, of the stems');
 });
 
 t.test('the snippet of a long body is the one its whole text gives, though only its start is read', async (t) => {

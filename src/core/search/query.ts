@@ -147,6 +147,15 @@ export function matchExpression(terms: Term[], types: Types): string | null {
 export const termExpressions = (terms: Term[]): string[] => searchedTerms(terms).map(termFilter);
 
 /**
+ * For each term a query is searched by, a MATCH expression that some of the records `termExpressions` gives hold,
+ * cheaper to read: a prefix's stems alone. Its written side is a prefix of four letters or more (the article's two
+ * and at least two more), which FTS5 answers by merging every word it starts, while the stem side of three
+ * letters or fewer is one list of the prefix index.
+ */
+export const termLowerBounds = (terms: Term[]): string[] =>
+  searchedTerms(terms).map((term) => (term.kind === 'prefix' ? `${stemColumns} : ${quote(stripArabicPrefix(term.word))} *` : termFilter(term)));
+
+/**
  * The MATCH expression BM25 ranks by (for terms `matchExpression` made one of): the same records as that without its type filter, with
  * every written form of a word as a phrase of its own. BM25 reads the whole posting list of every phrase, and
  * the type's is as long as the type has records, so the ranked query filters the type outside FTS5.

@@ -7,7 +7,7 @@ import { KhabarError } from '../errors.js';
 import { decodeCursor, encodeCursor } from '../list/cursor.js';
 import { inIdList } from '../resources/shared/relations.js';
 import { readFields } from './fields.js';
-import { matchExpression, parseQuery, rankExpression, searchedTerms, type Term, termExpressions } from './query.js';
+import { matchExpression, parseQuery, rankExpression, searchedTerms, type Term, termExpressions, termLowerBounds } from './query.js';
 import { makeSnippet, type Snippet, snippetSourceLength } from './snippet.js';
 import { type SearchType, searchSources, searchTypes } from './sources.js';
 import { searchDocuments, searchIndex } from './table.js';
@@ -162,14 +162,24 @@ export function createSearch(db: Db, { rankLimit = rankedMatchesLimit, rankPosti
     });
   }
 
-  /** Whether the posting lists BM25 would read add up to at most `rankPostings`, read term by term until they do not. */
-  function cheapToRank(terms: Term[]): boolean {
+  /** Whether the records holding each expression add up to at most `rankPostings`, counted one by one until they do not. */
+  function withinPostings(expressions: string[]): boolean {
     let left = rankPostings;
-    for (const term of termExpressions(terms)) {
+    for (const term of expressions) {
       left -= termRecords.get({ term, most: left + 1 })!.records;
       if (left < 0) return false;
     }
     return true;
+  }
+
+  /**
+   * Whether the posting lists BM25 would read add up to at most `rankPostings`. Cheaper lower bounds are counted
+   * first: a query with a broad prefix is found too broad without FTS5 merging the words its written side starts.
+   */
+  function cheapToRank(terms: Term[]): boolean {
+    const lower = termLowerBounds(terms);
+    const exact = termExpressions(terms);
+    return withinPostings(lower) && (lower.every((expression, i) => expression === exact[i]) || withinPostings(exact));
   }
 
   function firstPage(match: string, terms: Term[]): PageStart {
