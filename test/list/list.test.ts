@@ -167,6 +167,36 @@ t.test('on 1,000 generated records per resource', async (t) => {
     t.equal(offset.page.meta.total, tableRows(app, 'articles').filter((a) => a.published_at === '2026-01-01T00:00:00.000Z').length, 'a date-time with an offset compares in UTC');
   });
 
+  await t.test('a filtered, sorted list pages through every match once, in order, found near the head of the sort order or not', async (t) => {
+    const rows = tableRows(app, 'articles');
+    const links = tableRows(app, 'article_people');
+    const person = links[0]!.subject_id as string;
+    const linked = new Set(links.filter((link) => link.subject_id === person).map((link) => link.article_id));
+    const middle = expectedOrder(rows, 'published_at')[Math.floor(rows.length / 2)]!.published_at as string;
+    // A third of the rows (every page near the head), 2% (never), and a half that the newest-first order meets only midway.
+    const filters: Array<[Record<string, string>, (row: Row) => boolean]> = [
+      [{ 'filter[language][eq]': 'ar' }, (row) => row.language === 'ar'],
+      [{ 'filter[person][eq]': person }, (row) => linked.has(row.id)],
+      [{ 'filter[published_at][lt]': middle, 'filter[language][ne]': 'fr' }, (row) => row.published_at !== null && row.published_at < middle && row.language !== 'fr'],
+    ];
+    for (const [filter, keep] of filters) {
+      for (const sort of ['title', '-published_at', '']) {
+        const seen = await walk(t, app, `/v1/articles?${query({ ...filter, limit: '7', count: 'false', fields: 'id', ...(sort ? { sort } : {}) })}`);
+        t.same(
+          seen.map((r) => r.id),
+          expectedOrder(rows.filter(keep), sort).map((r) => r.id),
+          `${query(filter)} sort=${sort}: every match once, in order`,
+        );
+      }
+    }
+    const calls = await requestStatements(app, () => get(app, `/v1/articles?${query({ 'filter[language][eq]': 'ar', sort: 'title', limit: '7' })}`));
+    const plan = app.database.sqlite.prepare(`explain query plan ${calls[0]!.source}`).all(...calls[0]!.args) as Array<{ detail: string }>;
+    t.ok(
+      plan.some((step) => step.detail.includes('articles_title_idx')) && !plan.some((step) => step.detail.includes('articles_language_idx')),
+      'a broad filter’s page walks the sort’s index, not the filter’s',
+    );
+  });
+
   await t.test('include embeds next to the references, narrowed by fields[type]', async (t) => {
     const { people, organisations, meetings } = app.repositories;
     const { page: articlePage } = await get(app, '/v1/articles?include=people,organisations,meetings&fields=title,person_ids&fields[people]=name,slug&limit=50');

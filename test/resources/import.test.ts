@@ -18,6 +18,11 @@ t.test('a plain-text report becomes an article, linked to the entities it names'
 
   const stored = body(await app.inject({ url: response.headers.location as string }));
   t.same(stored.data, article, 'stored as answered');
+  // A read derives body_text from the blocks again rather than reading it: it must be the text stored for search and mentions.
+  const storedText = app.database.sqlite.prepare('select body_text from articles where id = ?').pluck().get(article.id);
+  t.equal(stored.data.body_text, storedText, 'body_text as answered is the stored plain text');
+  const listed = body(await app.inject({ url: `/v1/articles?filter[id][eq]=${article.id}` })).data[0];
+  t.equal(listed.body_text, storedText, 'and so is a listed one’s');
   t.same(body(await app.inject({ url: `/v1/articles/${article.id}/mentions` })).data, mentions, 'the mentions are stored');
   for (const m of mentions) {
     t.equal((m.part === 'title' ? article.title : article.body_text).slice(m.start, m.end), m.text);

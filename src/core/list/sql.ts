@@ -26,6 +26,12 @@ export const maxCachedShapes = 500;
  */
 export const pageByteBudget = 1024 * 1024;
 
+/**
+ * How many rows of the sort order, per record of the page, a filtered page walks before it leaves the plan
+ * to SQLite: a filter that passes one row in ten finds its page there (see `page`).
+ */
+const headRows = 10;
+
 /** Counting stops here: `meta.total` is exact below it, and past it says "at least this many". */
 export const maxCounted = 1_000;
 
@@ -227,21 +233,50 @@ export function createListing(db: Db, table: Table, spec: ListSpec, selection: R
       const signature = keys.map((key) => `${key.descending ? '-' : ''}${key.field}`).join(',');
       const { conditions, values, shape } = restrictions(query);
       const after = query.cursor === undefined ? undefined : decodeKeyset(query.cursor, signature, keys.length);
-      const nullPattern = after?.map((v) => v === null);
-      const statement = prepared(JSON.stringify(['page', signature, shape, nullPattern]), () => {
-        const where = [...conditions];
-        if (after) where.push(afterCursor(keyColumns, keys, after)!, ...[leadingBound(keyColumns[0]!, keys[0]!, after[0]!)].filter((c) => c !== undefined));
-        // The page's keys and sizes first; its records are read once the byte budget has said how many.
-        return db
-          .select({ id: table.id, bytes: rowBytes, ...Object.fromEntries(keyColumns.map((column, i) => [`k${i}`, column])) })
-          .from(table as SQLiteTable)
-          .where(and(...where))
-          .orderBy(...keys.map((key, i) => (key.descending ? desc(keyColumns[i]!) : asc(keyColumns[i]!))))
-          .limit(placeholder('limit'))
-          .prepare() as unknown as Prepared;
-      });
-      const cursorValues = Object.fromEntries((after ?? []).map((v, i) => [`c${i}`, v]));
-      const candidates = statement.all({ ...values, ...cursorValues, limit: query.limit + 1 }) as Array<{ id: string; bytes: number } & Row>;
+      const position = after ? [afterCursor(keyColumns, keys, after)!, ...[leadingBound(keyColumns[0]!, keys[0]!, after[0]!)].filter((c) => c !== undefined)] : [];
+      const order = keys.map((key, i) => (key.descending ? desc(keyColumns[i]!) : asc(keyColumns[i]!)));
+      // The page's keys and sizes first; its records are read once the byte budget has said how many.
+      const output = { id: table.id, bytes: rowBytes, ...Object.fromEntries(keyColumns.map((column, i) => [`k${i}`, column])) };
+      const key = JSON.stringify([signature, shape, after?.map((v) => v === null)]);
+      const bound = { ...values, ...Object.fromEntries((after ?? []).map((v, i) => [`c${i}`, v])), limit: query.limit + 1 };
+      type Candidate = { id: string; bytes: number } & Row;
+      let candidates: Candidate[] | undefined;
+      if (conditions.length > 0) {
+        // SQLite plans a filtered page by a filter's index and then sorts every match, all of a broad filter's.
+        // The head of the sort order, walked on its index with the filters tested on each row, holds a broad
+        // filter's page; a narrow filter's few matches are left to SQLite's plan to sort.
+        const walk = prepared(`walk ${key}`, () => {
+          const head = db
+            .select({ row: sql<number>`${table}.rowid`.as('row') })
+            .from(table as SQLiteTable)
+            .where(and(...position))
+            .orderBy(...order)
+            .limit(placeholder('head'))
+            .as('head');
+          return db
+            .select(output)
+            .from(head)
+            .crossJoin(table as SQLiteTable)
+            .where(and(sql`${table}.rowid = ${head.row}`, ...conditions))
+            .orderBy(...order)
+            .limit(placeholder('limit'))
+            .prepare() as unknown as Prepared;
+        });
+        const walked = walk.all({ ...bound, head: headRows * bound.limit }) as Candidate[];
+        if (walked.length === bound.limit) candidates = walked;
+      }
+      const statement = prepared(
+        `page ${key}`,
+        () =>
+          db
+            .select(output)
+            .from(table as SQLiteTable)
+            .where(and(...conditions, ...position))
+            .orderBy(...order)
+            .limit(placeholder('limit'))
+            .prepare() as unknown as Prepared,
+      );
+      candidates ??= statement.all(bound) as Candidate[];
       const kept = candidates.slice(0, rowsWithinBudget(candidates.slice(0, query.limit).map((row) => row.bytes)));
       const byId = new Map((byIds.all({ ids: JSON.stringify(kept.map((row) => row.id)) }) as Row[]).map((row) => [row.id, row]));
       // A record deleted between the two reads is left out, as if the page had been read a moment later.

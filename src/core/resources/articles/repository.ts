@@ -37,6 +37,12 @@ export function articleRepository(db: Db) {
     ),
     unembedded: unembeddedArticleFields,
     derive: (input) => ({ body_text: plainText(input.body) }),
+    rederived: {
+      columns: ['body_text'],
+      compute: (article) => {
+        article.body_text = plainText(article.body);
+      },
+    },
     references: subjectReferences,
   });
 }

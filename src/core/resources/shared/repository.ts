@@ -26,7 +26,7 @@ export interface Reference {
   id: string;
 }
 
-export interface ResourceSpec<Input> {
+export interface ResourceSpec<Input, Rec = unknown> {
   table: ResourceTable;
   /** Singular noun used in messages: "person". */
   noun: string;
@@ -37,6 +37,11 @@ export interface ResourceSpec<Input> {
   unembedded?: readonly string[];
   /** Columns computed from the write body rather than copied from it. */
   derive?(input: Input): Record<string, unknown>;
+  /**
+   * Derived columns a read computes again rather than reads: they are stored for SQL (search, mentions), but
+   * decoding a long text from storage costs more than deriving it (figures in docs/performance.md).
+   */
+  rederived?: { columns: readonly string[]; compute(record: Rec): void };
   references(input: Input): Reference[];
   /** Extra rules a write must satisfy, given the id being written (null on create). */
   validate?(input: Input, id: string | null): void;
@@ -100,11 +105,12 @@ function sqliteCode(error: unknown): string | undefined {
   return e.code ?? e.cause?.code;
 }
 
-export function createRepository<Rec extends { id: string; version: number }, Input>(db: Db, spec: ResourceSpec<Input>): Repository<Rec, Input> {
+export function createRepository<Rec extends { id: string; version: number }, Input>(db: Db, spec: ResourceSpec<Input, Rec>): Repository<Rec, Input> {
   const { table } = spec;
+  const rederived = new Set(spec.rederived?.columns);
   // Each record's relation lists come back as columns of the same statement (see Relation.column).
   const selection = {
-    ...getTableColumns(table),
+    ...Object.fromEntries(Object.entries(getTableColumns(table)).filter(([key]) => !rederived.has(key))),
     ...Object.fromEntries(spec.relations.map((relation) => [relation.key, relation.column(table.id)])),
   };
   // No LIMIT: id and slug are unique, and a bound LIMIT makes SQLite's multi-index OR plan slower.
@@ -156,6 +162,13 @@ export function createRepository<Rec extends { id: string; version: number }, In
     return rows as Rec[];
   }
 
+  /** Whole records, with the columns not read computed again. */
+  function asWholeRecords(rows: Record<string, unknown>[]): Rec[] {
+    const records = asRecords(rows);
+    if (spec.rederived) for (const record of records) spec.rederived.compute(record);
+    return records;
+  }
+
   function checkReferences(input: Input, id: string | null) {
     const missing = spec.references(input).filter((ref) => !exists(ref.table, ref.id));
     if (missing.length > 0) {
@@ -195,7 +208,7 @@ export function createRepository<Rec extends { id: string; version: number }, In
 
   const find = (idOrSlug: string): Rec | null => {
     const row = findOne.get({ key: idOrSlug }) as Record<string, unknown> | undefined;
-    return row ? asRecords([row])[0]! : null;
+    return row ? asWholeRecords([row])[0]! : null;
   };
 
   /** The stored record a guarded write may change: read inside the write's transaction, so no other write slips in between. */
@@ -210,7 +223,7 @@ export function createRepository<Rec extends { id: string; version: number }, In
   return {
     list(query) {
       const page = listing.page(query);
-      return { ...page, rows: asRecords(page.rows) };
+      return { ...page, rows: asWholeRecords(page.rows) };
     },
     find,
     idOf(idOrSlug) {
