@@ -13,7 +13,8 @@ import { auth, build } from '../helper.js';
  *
  * Why CPU time: a request served in process (`inject`) runs on the event loop from start to end, so its CPU
  * time bounds how long it blocks the loop, and unlike wall-clock time (or the loop's measured delay) it does
- * not grow when the 2-core machine also runs other test files. Each request runs once to warm up (statements
+ * not grow when the 2-core machine also runs other processes. It still grows by about half when other test files
+ * compete for the cores' caches, so tap runs this file alone (`serial` in package.json's tap settings). Each request runs once to warm up (statements
  * prepared, code compiled, which a client cannot repeat) and then five times; the least of the five is its
  * cost, since other work only ever adds to it.
  */
