@@ -30,6 +30,11 @@ t.test('.ci/summary: one line with passes, failures and skips, and why tap faile
     line: '2 passed, 0 failed, 0 skipped; coverage below threshold: statements 40% < 90%, functions 50% < 90%, lines 40% < 90%',
     status: 1,
   });
+  t.same(
+    summarise(`${table('All files |      90 |       80 |      90 |      90 |                   ')}\n# { total: 2, pass: 2 }\n`, 1),
+    { line: '2 passed, 0 failed, 0 skipped; tap exited 1', status: 1 },
+    'coverage exactly at every threshold is not why tap failed',
+  );
   t.same(summarise('# No coverage generated\n# { total: 2, pass: 2 }\n', 1), { line: '2 passed, 0 failed, 0 skipped; no coverage generated', status: 1 });
   t.same(summarise('error TS2345: …\n', 2), { line: '0 passed, 1 failed, 0 skipped', status: 1 }, 'no tap summary: the run did not complete');
 });

@@ -62,7 +62,7 @@ t.test('HEAD on every GET route; OPTIONS with Allow; 405 with Allow for a wrong 
 });
 
 t.test('CORS: any origin by default, the configured ones otherwise; preflight cached; headers exposed', async (t) => {
-  // What the README's CORS paragraph promises, written out here rather than read from src/web/http/cors.ts.
+  // What the CORS paragraph of docs/http.md promises, written out here rather than read from src/web/http/cors.ts.
   const mayRead = ['ETag', 'Last-Modified', 'Location', 'Link', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Retry-After', 'X-Request-Id', 'Idempotent-Replayed'];
   const maySend = ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match', 'If-Modified-Since', 'Idempotency-Key', 'X-Request-Id'];
   const names = (header: unknown) =>
@@ -84,11 +84,11 @@ t.test('CORS: any origin by default, the configured ones otherwise; preflight ca
     names(preflight.headers['access-control-allow-methods']),
     ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'].map((m) => m.toLowerCase()),
   );
-  t.same(names(preflight.headers['access-control-allow-headers']), lower(maySend), 'a script may send exactly the request headers the README lists');
+  t.same(names(preflight.headers['access-control-allow-headers']), lower(maySend), 'a script may send exactly the request headers docs/http.md lists');
   t.equal(preflight.headers['access-control-max-age'], '86400', 'browsers cache the preflight for a day');
   const read = await open.inject({ url: '/v1/people', headers: { origin: 'https://news.example' } });
   t.equal(read.headers['access-control-allow-origin'], '*');
-  t.same(names(read.headers['access-control-expose-headers']), lower(mayRead), 'a script may read exactly the response headers the README lists');
+  t.same(names(read.headers['access-control-expose-headers']), lower(mayRead), 'a script may read exactly the response headers docs/http.md lists');
 
   const listed = await build(t, { corsOrigins: ['https://news.example'] });
   const allowed = await listed.inject({ url: '/v1/people', headers: { origin: 'https://news.example' } });

@@ -524,11 +524,14 @@ t.test('function words are neither required nor ranked beside other words, and a
   const app = await build(t);
   const create = (slug: string, title: string, text: string) => app.repositories.articles.create({ slug, title, language: 'ar', body: [{ type: 'paragraph', text }] }).id;
   const titled = create('محميات-العنوان', 'المحميات الطبيعية', 'تقرير قصير بلا أدوات.');
-  const crowded = create('محميات-المتن', 'تقرير عام', 'في في في من من التي التي الذي إلى عن أن المحميات.');
+  const crowded = create('محميات-المتن', 'تقرير عام', 'في في في من من التي التي الذي إلى عن أن على علي المحميات.');
   const ids = async (q: string, extra = '') => body(await app.inject({ url: searchUrl(q, `&type=articles${extra}`) })).data.map((r: { id: string }) => r.id);
 
   t.same(await ids('في المحميات من'), [titled, crowded], 'the record without في and من is found, and ranks by المحميات (its title) first');
   t.same(await ids('التي المحميات الذي إلى'), [titled, crowded], 'relatives and prepositions alike');
+  t.same(await ids('على المحميات'), [titled, crowded], 'على typed with ى is the preposition');
+  t.same(await ids('وعلى المحميات'), [titled, crowded], 'with و in front too');
+  t.same(await ids('علي المحميات'), [crowded], 'علي typed with ي is the given name, which a query requires');
   const listed = body(await app.inject({ url: `/v1/articles?q=${encodeURIComponent('في المحميات')}` }));
   t.same(listed.data.map((a: { id: string }) => a.id).sort(), [titled, crowded].sort(), 'q= on a list keeps the same records');
 
@@ -543,9 +546,11 @@ t.test('function words are neither required nor ranked beside other words, and a
   const alone = await ids('في من');
   t.ok(alone.includes(crowded), 'a query of function words alone searches them');
   t.notOk(alone.includes(titled), 'all of them, as written');
-  create('خبر-آخر', 'خبر آخر', 'اجتمع الوفدان في الرياض.');
+  create('خبر-آخر', 'خبر آخر', 'اجتمع الوفدان في الرياض على الغداء.');
   const search = createSearch(app.database.db, { rankLimit: 3 });
   const scores = (q: string) => search.search({ q, types: ['articles'], limit: 10 }).results.map((r) => r.score);
   t.ok(scores('في').length >= 3 && scores('في').every((score) => score === null), 'في alone matches more than this search ranks');
   t.ok(scores('في المحميات').length === 2 && scores('في المحميات').every((score) => typeof score === 'number'), 'beside المحميات it does not make the query too broad to rank');
+  t.ok(scores('على').length >= 3 && scores('على').every((score) => score === null), 'على alone matches more than this search ranks');
+  t.ok(scores('على المحميات').length === 2 && scores('على المحميات').every((score) => typeof score === 'number'), 'beside المحميات على does not either');
 });

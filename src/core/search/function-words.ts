@@ -2,7 +2,7 @@
  * Common Arabic function words (prepositions, conjunctions, particles, pronouns, relatives, demonstratives),
  * in normalised spelling, alone and with the و or ف they are often written with. Nearly every text holds
  * them, so a query that also has other words neither requires nor ranks them (see `searchedTerms`).
- * على is not among them: normalised it is the given name علي, which a query for a person must be able to require.
+ * على is not among them: normalised it is the given name علي; the query parser tells it apart as typed.
  */
 const functionWords = new Set([
   'في',

@@ -6,8 +6,11 @@ import { attachedPrefixes } from '../text/words.js';
 import { isFunctionWord } from './function-words.js';
 import { wordForms } from './word-forms.js';
 
-/** One part of a query: a word, a word with a trailing `*`, or a quoted phrase (of one word or more). All words are normalised. */
-export type Term = { kind: 'word'; word: string } | { kind: 'prefix'; word: string } | { kind: 'phrase'; words: string[] };
+/**
+ * One part of a query: a word, a word with a trailing `*`, or a quoted phrase (of one word or more). All words are
+ * normalised; `functionWord` marks a word typed as a function word that normalises to another word (على, علي).
+ */
+export type Term = { kind: 'word'; word: string; functionWord?: true } | { kind: 'prefix'; word: string } | { kind: 'phrase'; words: string[] };
 
 /** The query text, the same on /v1/search and as `q=` on every list. */
 export const searchText = z
@@ -49,9 +52,16 @@ function prefixTerm(word: string): Term {
   return { kind: 'prefix', word };
 }
 
+/**
+ * على typed with ى (alone or after و or ف) is the preposition. Normalised it is the given name علي, which a
+ * query for a person must be able to require, so it is told apart before normalisation, by its letters.
+ */
+const typedPreposition = /^[وف]?على$/u;
+
 function unquotedTerms(text: string): Term[] {
   return text.split(/\s+/u).flatMap((chunk): Term[] => {
     const found = wordsOf(chunk);
+    if (found.length === 1 && typedPreposition.test(chunk.replace(/\P{L}/gu, ''))) return [{ kind: 'word', word: found[0]!, functionWord: true }];
     const last = found.at(-1);
     if (last === undefined || !chunk.endsWith('*')) return found.map((word) => ({ kind: 'word', word }));
     return [...found.slice(0, -1).map((word): Term => ({ kind: 'word', word })), prefixTerm(last)];
@@ -123,7 +133,7 @@ type Types = readonly string[] | null;
 
 const typeFilter = (types: Types) => (types === null ? [] : [`type : (${types.map(quote).join(' OR ')})`]);
 
-const isFunctionWordTerm = (term: Term) => term.kind === 'word' && isFunctionWord(term.word);
+const isFunctionWordTerm = (term: Term) => term.kind === 'word' && (term.functionWord === true || isFunctionWord(term.word));
 
 /**
  * The terms a query is searched and ranked by: function words (في، من، التي…) are left out when the query has

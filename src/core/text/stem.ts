@@ -36,9 +36,15 @@ export const arabicPrefixOf = (word: string): string => prefixes.find((p) => pre
 /** The word without its leading article or conjunction (وال، بال، كال، فال، لل، ال، و), when enough remains. */
 export const stripArabicPrefix = (word: string): string => word.slice(arabicPrefixOf(word).length);
 
-/** The light stem of a normalised word: prefix removed, then the common suffixes. Latin words pass unchanged. */
+/**
+ * The light stem of a normalised word: prefix removed, then the common suffixes. Latin words pass unchanged.
+ * A word behind the article stems as it does alone, so a first letter taken for و goes with the article too:
+ * otherwise وكيل (كيل) would not find الوكيل, nor وزير الوزير.
+ */
 export function stemArabic(word: string): string {
-  let stem = stripArabicPrefix(word);
+  const prefix = arabicPrefixOf(word);
+  let stem = word.slice(prefix.length);
+  if (prefix !== 'و' && arabicPrefixOf(stem) === 'و') stem = stem.slice(1);
   for (const suffix of suffixes) {
     if (suffixFits(stem, suffix)) stem = stem.slice(0, -suffix.length);
   }
