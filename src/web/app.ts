@@ -5,6 +5,7 @@ import { type Database, openDatabase } from '../core/db/database.js';
 import { idempotencyStore } from '../core/db/idempotency.js';
 import { createRepositories, type Repositories } from '../core/resources/index.js';
 import { resources } from '../core/resources/registry.js';
+import { refreshStaleSearchIndex } from '../core/search/analyser-version.js';
 import { createSearch } from '../core/search/search.js';
 import { seedIfEmpty } from '../core/seed/seed.js';
 import { factRoutes } from './facts/routes.js';
@@ -98,6 +99,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   app.decorate('database', database);
   app.decorate('repositories', repositories);
   app.addHook('onClose', async () => database.close());
+  const reindexed = refreshStaleSearchIndex(database);
+  if (reindexed) app.log.info({ reindexed }, 'search index rebuilt: an older analyser wrote it');
   seedIfEmpty(repositories, config.seed);
 
   // Order matters: hooks run in registration order, and the plugins that hook into routes (rate limit,

@@ -1,11 +1,11 @@
 import { loadConfig } from '../config.js';
 import { openDatabase } from '../db/database.js';
-import { searchIndexer } from '../search/indexer.js';
+import { rebuildSearchIndex } from '../search/analyser-version.js';
 
 /** `npm run search:reindex`: rebuilds the full-text and substring indices from the records (after an upgrade, or to repair them). */
 try {
   const database = openDatabase(loadConfig().databaseUrl);
-  const counts = searchIndexer(database.db).rebuild();
+  const counts = rebuildSearchIndex(database);
   database.close();
   const summary = Object.entries(counts).map(([type, n]) => `${n} ${type}`);
   process.stdout.write(`search index rebuilt: ${summary.join(', ')}\n`);

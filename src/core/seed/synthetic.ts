@@ -7,7 +7,7 @@ import { createRepositories } from '../resources/index.js';
 import { meetingOrganisations, meetingParticipants, meetingStatuses, meetings } from '../resources/meetings/table.js';
 import { organisations } from '../resources/organisations/table.js';
 import { affiliations, people } from '../resources/people/table.js';
-import { searchIndexer } from '../search/indexer.js';
+import { rebuildSearchIndex } from '../search/analyser-version.js';
 import { type Random, seededRandom, seededUuidv7 } from './random.js';
 import { readSourceDocument } from './seed.js';
 import { agencyPurposes, countries, dateTexts, documentNames, familyNames, givenNames, honorifics, ministryDomains, roles, type Vocabulary, vocabularyOf } from './vocabulary.js';
@@ -36,7 +36,7 @@ export interface PostLoadStep {
 }
 
 export const postLoadSteps: PostLoadStep[] = [
-  { name: 'search index', run: (database) => searchIndexer(database.db).rebuild() },
+  { name: 'search index', run: rebuildSearchIndex },
   { name: 'mentions', run: (database) => createRepositories(database.db).relinkArticles() },
 ];
 

@@ -1,0 +1,26 @@
+import type { Database } from '../db/database.js';
+import { searchIndexer } from './indexer.js';
+import type { SearchType } from './sources.js';
+
+/**
+ * The version of what `analyse` writes into the index. Bump it whenever normalisation, the word model or
+ * stemming changes how a text indexes: a database whose index an older version wrote is rebuilt at start,
+ * so an upgrade never leaves queries matching stale stems. test/search/analyser-version.test.ts holds a
+ * digest of the analyser's output and fails when it changes without a bump.
+ */
+export const analyserVersion = 2;
+
+/** SQLite's `user_version` slot, which drizzle's migrator leaves alone, records the analyser that wrote the index. */
+export const indexedAnalyserVersion = (database: Database) => Number(database.sqlite.pragma('user_version', { simple: true }));
+
+/** Rebuilds the search index and records this analyser as its writer. */
+export function rebuildSearchIndex(database: Database): Record<SearchType, number> {
+  const counts = searchIndexer(database.db).rebuild();
+  database.sqlite.pragma(`user_version = ${analyserVersion}`);
+  return counts;
+}
+
+/** Rebuilds the search index when another analyser version wrote it; null when it is current. */
+export function refreshStaleSearchIndex(database: Database): Record<SearchType, number> | null {
+  return indexedAnalyserVersion(database) === analyserVersion ? null : rebuildSearchIndex(database);
+}
