@@ -66,7 +66,7 @@ export function createEmbedder(db: Db, spec: ListSpec, sources: Sources) {
   function loadTargets(wanted: Map<string, Set<string>>, shaping: Shaping): Map<string, Row> {
     const found = new Map<string, Row>();
     for (const [target, ids] of wanted) {
-      for (const record of sources[target]!.findEmbedded([...ids])) found.set(`${target}:${record.id}`, project(record, shaping.embeddedFields[target]));
+      for (const record of sources[target]!.findEmbedded([...ids])) found.set(`${target}:${record.id}`, project(record, shaping.embeddedFields?.[target]));
     }
     return found;
   }
@@ -95,7 +95,7 @@ export function createEmbedder(db: Db, spec: ListSpec, sources: Sources) {
 
   /** The page's leading records that fit the bound on embedded records (all of them without includes), shaped. */
   return (page: Row[], shaping: Shaping): Row[] => {
-    const includes = shaping.include.map((path) => [path, spec.include[path]!] as const);
+    const includes = (shaping.include ?? []).map((path) => [path, spec.include[path]!] as const);
     const referenced = new Map(includes.map(([path, include]) => [path, referencedIds(page, path, include)]));
     const { kept, wanted } = recordsWithinBound(page, includes, referenced);
     const records = page.slice(0, kept);
