@@ -140,14 +140,10 @@ function decodeKeyset(cursor: string, signature: string, length: number): Cursor
  * reused with new values. `meta.total` is counted up to `countCap`.
  */
 export function createListing(db: Db, table: Table, spec: ListSpec, selection: Record<string, SQLiteColumn | SQL> = getTableColumns(table), { countCap = maxCounted } = {}) {
-  const columns = getTableColumns(table) as Record<string, SQLiteColumn>;
+  const columns = getTableColumns(table);
   const sortColumn = (field: string) => (field === 'id' ? table.id : spec.sort[field]!);
   const cache = new Map<string, Prepared>();
-  const byIds = db
-    .select(selection)
-    .from(table as SQLiteTable)
-    .where(inIdList(table.id))
-    .prepare() as unknown as Prepared;
+  const byIds = db.select(selection).from(table).where(inIdList(table.id)).prepare();
   const rowBytes = storedBytes(Object.values(columns));
 
   function prepared(shape: string, build: () => Prepared): Prepared {
@@ -201,11 +197,11 @@ export function createListing(db: Db, table: Table, spec: ListSpec, selection: R
       const count = prepared(JSON.stringify(['count', shape]), () => {
         const counted = db
           .select({ one: sql`1` })
-          .from(table as SQLiteTable)
+          .from(table)
           .where(and(...conditions))
           .limit(countCap)
           .as('counted');
-        return db.select({ n: sql<number>`count(*)` }).from(counted).prepare() as unknown as Prepared;
+        return db.select({ n: sql<number>`count(*)` }).from(counted).prepare();
       });
       const { n: counted } = count.get(values) as { n: number };
       n = { value: counted, relation: counted < countCap ? 'eq' : 'gte' };
@@ -234,16 +230,16 @@ export function createListing(db: Db, table: Table, spec: ListSpec, selection: R
         // The page's keys and sizes first; its records are read once the byte budget has said how many.
         return db
           .select({ id: table.id, bytes: rowBytes, ...Object.fromEntries(keyColumns.map((column, i) => [`k${i}`, column])) })
-          .from(table as SQLiteTable)
+          .from(table)
           .where(and(...where))
           .orderBy(...keys.map((key, i) => (key.descending ? desc(keyColumns[i]!) : asc(keyColumns[i]!))))
           .limit(placeholder('limit'))
-          .prepare() as unknown as Prepared;
+          .prepare();
       });
       const cursorValues = Object.fromEntries((after ?? []).map((v, i) => [`c${i}`, v]));
       const candidates = statement.all({ ...values, ...cursorValues, limit: query.limit + 1 }) as Array<{ id: string; bytes: number } & Row>;
       const kept = candidates.slice(0, rowsWithinBudget(candidates.slice(0, query.limit).map((row) => row.bytes)));
-      const byId = new Map((byIds.all({ ids: JSON.stringify(kept.map((row) => row.id)) }) as Row[]).map((row) => [row.id, row]));
+      const byId = new Map(byIds.all({ ids: JSON.stringify(kept.map((row) => row.id)) }).map((row) => [row.id, row]));
       // A record deleted between the two reads is left out, as if the page had been read a moment later.
       const found = kept.filter((row) => byId.has(row.id));
       const cursorOf = (row: Row) => encodeCursor({ s: signature, k: keyColumns.map((_, i) => row[`k${i}`] ?? null) });
