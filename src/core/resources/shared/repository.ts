@@ -30,7 +30,7 @@ export interface ResourceSpec<Input> {
   table: ResourceTable;
   /** Singular noun used in messages: "person". */
   noun: string;
-  relations: Relation[];
+  relations: Relation<Input>[];
   /** What lists of this resource may be sorted and filtered by. */
   list: ListSpec;
   /** Columns a record embedded by `include` leaves out (see list/view.ts). */
@@ -167,8 +167,7 @@ export function createRepository<Rec extends { id: string; version: number }, In
   });
 
   function saveRelations(id: string, input: Input) {
-    const values = input as Record<string, unknown>;
-    for (const relation of spec.relations) relation.save?.(id, (values[relation.key] as unknown[] | undefined) ?? []);
+    for (const relation of spec.relations) relation.save?.(id, input);
   }
 
   /**
