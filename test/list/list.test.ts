@@ -378,6 +378,9 @@ t.test('list parameters: pages, count, links, and every way to get one wrong', a
     ['/v1/articles?sort=title&sort=-title', 'querystring.sort', /given more than once/],
     ['/v1/articles/x?fields=id&fields=title', 'querystring.fields', /given more than once/],
     ['/v1/articles?filter=ar', 'querystring.filter', /object/],
+    // A plain `filter` is refused by name whether it comes before or after bracketed filters, which cannot hide it.
+    ['/v1/articles?filter=ar&filter[language]=ar', 'querystring.filter', /object/],
+    ['/v1/articles?filter[language]=ar&filter=ar', 'querystring.filter', /object/],
     ['/v1/articles?sort=-colour', 'querystring.sort', /unknown sort key "-colour"; allowed: id, -id, published_at, -published_at, title/],
     ['/v1/articles?sort=title,title', 'querystring.sort', /given twice/],
     ['/v1/articles?fields=id,colour', 'querystring.fields', /unknown field "colour"; allowed: id, slug/],
