@@ -5,7 +5,6 @@ import { nextPageLink } from '../../core/list/cursor.js';
 import { createEmbedder, type Sources } from '../../core/list/embed.js';
 import type { ListPage, ListQuery, Shaping } from '../../core/list/query.js';
 import type { ListSpec } from '../../core/list/spec.js';
-import type { ResourceName } from '../../core/resources/registry.js';
 import { dataEnvelope, listEnvelope } from '../../core/resources/shared/schemas.js';
 import { pageEtag } from '../http/etag.js';
 import { getParams, listParams } from './params.js';
@@ -24,7 +23,7 @@ export function listEndpoint(name: string, record: z.ZodObject, spec: ListSpec, 
   const options = {
     spec,
     fields: Object.keys(record.shape),
-    targetFields: Object.fromEntries(targets.map((target) => [target, embeddedFields(catalog[target]!)])) as Partial<Record<ResourceName, string[]>>,
+    targetFields: Object.fromEntries(targets.map((target) => [target, embeddedFields(catalog[target]!)])),
   };
   const view = viewSchema(name, record, spec, catalog);
 

@@ -95,7 +95,7 @@ export interface ListParamsOptions {
   /** The listed resource's fields, for `fields`. */
   fields: string[];
   /** The fields of each resource an include can embed, for `fields[type]`. */
-  targetFields: Partial<Record<ResourceName, string[]>>;
+  targetFields: Record<string, string[]>;
 }
 
 /** `fields`, `fields[type]` and `include`: what GET one and the list share. */
