@@ -50,3 +50,6 @@ export function fieldErrors(issues: ReadonlyArray<{ path: ReadonlyArray<Property
     message: issue.message,
   }));
 }
+
+/** What a caught value says went wrong: an Error's message, or the value itself written out. */
+export const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));

@@ -1,5 +1,6 @@
 import closeWithGrace from 'close-with-grace';
 import { loadConfig } from '../core/config.js';
+import { messageOf } from '../core/errors.js';
 import { buildApp } from './app.js';
 import { isClusterPrimary, superviseWorkers } from './cluster.js';
 
@@ -19,6 +20,6 @@ async function main() {
 
 main().catch((error: unknown) => {
   // One line, naming what is wrong (ConfigError names the variable), and a non-zero exit.
-  process.stderr.write(`khabar: ${(error as Error).message}\n`);
+  process.stderr.write(`khabar: ${messageOf(error)}\n`);
   process.exit(1);
 });

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { loadConfig } from '../config.js';
 import { backupDatabase } from '../db/backup.js';
+import { messageOf } from '../errors.js';
 
 const usage = `usage: npm run backup -- [--force] <file>
 
@@ -38,6 +39,6 @@ try {
     process.stdout.write(`backed up ${pages} pages of ${source} to ${file}\n`);
   }
 } catch (error) {
-  process.stderr.write(`khabar backup: ${(error as Error).message}${error instanceof UsageError ? ' (see --help)' : ''}\n`);
+  process.stderr.write(`khabar backup: ${messageOf(error)}${error instanceof UsageError ? ' (see --help)' : ''}\n`);
   process.exit(1);
 }

@@ -1,5 +1,6 @@
 import { loadConfig } from '../config.js';
 import { openDatabase } from '../db/database.js';
+import { messageOf } from '../errors.js';
 import { rebuildSearchIndex } from '../search/analyser-version.js';
 
 /** `npm run search:reindex`: rebuilds the full-text and substring indices from the records (after an upgrade, or to repair them). */
@@ -10,6 +11,6 @@ try {
   const summary = Object.entries(counts).map(([type, n]) => `${n} ${type}`);
   process.stdout.write(`search index rebuilt: ${summary.join(', ')}\n`);
 } catch (error) {
-  process.stderr.write(`khabar search:reindex: ${(error as Error).message}\n`);
+  process.stderr.write(`khabar search:reindex: ${messageOf(error)}\n`);
   process.exit(1);
 }

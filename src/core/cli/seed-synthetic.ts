@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
 import { openDatabase } from '../db/database.js';
+import { messageOf } from '../errors.js';
 import { createRepositories } from '../resources/index.js';
 import { isEmpty } from '../seed/seed.js';
 import { loadSyntheticData, postLoadSteps } from '../seed/synthetic.js';
@@ -43,6 +44,6 @@ try {
   const steps = postLoadSteps.map((step) => step.name).join(', ') || 'none';
   process.stdout.write(`synthetic data (seed ${options.seed}) in ${seconds} s: ${JSON.stringify(loaded)}; post-load steps: ${steps}\n`);
 } catch (error) {
-  process.stderr.write(`khabar seed:synthetic: ${(error as Error).message}\n`);
+  process.stderr.write(`khabar seed:synthetic: ${messageOf(error)}\n`);
   process.exit(1);
 }

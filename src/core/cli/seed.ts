@@ -1,5 +1,6 @@
 import { loadConfig } from '../config.js';
 import { openDatabase } from '../db/database.js';
+import { messageOf } from '../errors.js';
 import { createRepositories } from '../resources/index.js';
 import { seedDatabase } from '../seed/seed.js';
 
@@ -10,6 +11,6 @@ try {
   database.close();
   process.stdout.write(`seeded: article ${article.slug}\n`);
 } catch (error) {
-  process.stderr.write(`khabar seed: ${(error as Error).message}\n`);
+  process.stderr.write(`khabar seed: ${messageOf(error)}\n`);
   process.exit(1);
 }

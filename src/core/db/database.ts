@@ -5,6 +5,7 @@ import Sqlite from 'better-sqlite3';
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
+import { messageOf } from '../errors.js';
 import { type GroupCommit, groupCommit } from './group-commit.js';
 import { inMemory, parseDatabaseUrl } from './url.js';
 
@@ -56,7 +57,7 @@ function connect(url: string): Sqlite.Database {
   try {
     return new Sqlite(creatingFolder(sqlitePath(url)));
   } catch (error) {
-    throw new DatabaseError(`cannot open database ${url}: ${(error as Error).message}`);
+    throw new DatabaseError(`cannot open database ${url}: ${messageOf(error)}`);
   }
 }
 
@@ -76,6 +77,6 @@ export function openDatabase(url: string): Database {
     return { db, sqlite, writes: groupCommit(sqlite), close: () => sqlite.close() };
   } catch (error) {
     sqlite.close();
-    throw new DatabaseError(`cannot open database ${url}: ${(error as Error).message}`);
+    throw new DatabaseError(`cannot open database ${url}: ${messageOf(error)}`);
   }
 }

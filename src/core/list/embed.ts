@@ -3,7 +3,9 @@ import type { Db } from '../db/database.js';
 import type { Shaping } from './query.js';
 import type { IncludeSpec, ListSpec } from './spec.js';
 
-type Row = Record<string, unknown>;
+type Item = Record<string, unknown>;
+/** A record as stored: every record has its id. */
+type Row = Item & { id: string };
 
 /** What the embedder needs of each resource: its records by id as embedded, relations loaded, in one bounded batch. */
 export type Sources = Record<string, { findEmbedded(ids: string[]): Array<{ id: string }> }>;
@@ -52,12 +54,12 @@ export function createEmbedder(db: Db, spec: ListSpec, sources: Sources) {
 
   /** The ids each include refers to, per record. */
   function referencedIds(records: Row[], path: string, include: IncludeSpec): Map<string, string[]> {
-    if (include.kind === 'reverse') return reverse.get(path)!(records.map((record) => record.id as string));
+    if (include.kind === 'reverse') return reverse.get(path)!(records.map((record) => record.id));
     return new Map(
       records.map((record) => {
-        if (include.kind !== 'nested') return [record.id as string, idsIn(record[include.from])];
-        const items = (record[include.list] as Row[] | undefined) ?? [];
-        return [record.id as string, items.flatMap((item) => idsIn(item[include.from]))];
+        if (include.kind !== 'nested') return [record.id, idsIn(record[include.from])];
+        const items = (record[include.list] as Item[] | undefined) ?? [];
+        return [record.id, items.flatMap((item) => idsIn(item[include.from]))];
       }),
     );
   }
@@ -66,7 +68,7 @@ export function createEmbedder(db: Db, spec: ListSpec, sources: Sources) {
   function loadTargets(wanted: Map<string, Set<string>>, shaping: Shaping): Map<string, Row> {
     const found = new Map<string, Row>();
     for (const [target, ids] of wanted) {
-      for (const record of sources[target]!.findEmbedded([...ids])) found.set(`${target}:${record.id}`, project(record, shaping.embeddedFields[target]));
+      for (const record of sources[target]!.findEmbedded([...ids])) found.set(`${target}:${record.id}`, project(record, shaping.embeddedFields?.[target]));
     }
     return found;
   }
@@ -81,7 +83,7 @@ export function createEmbedder(db: Db, spec: ListSpec, sources: Sources) {
       for (const [path, include] of includes) {
         const seen = wanted.get(include.target);
         const ids = fresh.get(include.target) ?? new Set<string>();
-        for (const id of referenced.get(path)!.get(record.id as string)!) if (!seen?.has(id)) ids.add(id);
+        for (const id of referenced.get(path)!.get(record.id)!) if (!seen?.has(id)) ids.add(id);
         fresh.set(include.target, ids);
       }
       const count = [...fresh.values()].reduce((n, ids) => n + ids.size, 0);
@@ -95,7 +97,7 @@ export function createEmbedder(db: Db, spec: ListSpec, sources: Sources) {
 
   /** The page's leading records that fit the bound on embedded records (all of them without includes), shaped. */
   return (page: Row[], shaping: Shaping): Row[] => {
-    const includes = shaping.include.map((path) => [path, spec.include[path]!] as const);
+    const includes = (shaping.include ?? []).map((path) => [path, spec.include[path]!] as const);
     const referenced = new Map(includes.map(([path, include]) => [path, referencedIds(page, path, include)]));
     const { kept, wanted } = recordsWithinBound(page, includes, referenced);
     const records = page.slice(0, kept);
@@ -108,11 +110,11 @@ export function createEmbedder(db: Db, spec: ListSpec, sources: Sources) {
       // A copy when anything is embedded: the stored record, and the ETag its revision gives, stay as stored.
       const shown = fields ? project(record, fields) : includes.length > 0 ? { ...record } : record;
       for (const [path, include] of includes) {
-        const ids = referenced.get(path)!.get(record.id as string)!;
+        const ids = referenced.get(path)!.get(record.id)!;
         if (include.kind === 'one') shown[path] = ids.length ? (lookup(include.target, ids[0]) ?? null) : null;
         else if (include.kind === 'nested') {
           const key = path.split('.').at(-1)!;
-          shown[include.list] = (shown[include.list] as Row[]).map((item) => ({ ...item, [key]: lookup(include.target, item[include.from]) ?? null }));
+          shown[include.list] = (shown[include.list] as Item[]).map((item) => ({ ...item, [key]: lookup(include.target, item[include.from]) ?? null }));
         } else shown[path] = ids.map((id) => lookup(include.target, id)).filter((item) => item !== undefined);
       }
       return shown;

@@ -1,4 +1,4 @@
-/** A list request once validated: what the SQL builder and the embedder work from. */
+/** A list request once validated: the rows it selects (the SQL builder's part) and how each is shown (the embedder's). */
 
 export const operators = ['eq', 'ne', 'lt', 'lte', 'gt', 'gte', 'in', 'nin', 'contains', 'startswith', 'null'] as const;
 export type Operator = (typeof operators)[number];
@@ -15,7 +15,7 @@ export interface Condition {
   value: string | string[] | boolean;
 }
 
-export interface ListQuery {
+export interface ListQuery extends Shaping {
   limit: number;
   /** Without it: newest first (id descending). */
   sort?: SortKey[];
@@ -41,9 +41,9 @@ export interface ListPage<Row> {
   cursorAfter(index: number): string;
 }
 
-/** What to show of each record: `fields` of the listed type, `fields[type]` of embedded ones, and the includes. */
+/** What to show of each record: `fields` of the listed type, `fields[type]` of embedded ones, and the includes (none when left out). */
 export interface Shaping {
   fields?: string[] | undefined;
-  embeddedFields: Record<string, string[]>;
-  include: string[];
+  embeddedFields?: Record<string, string[]>;
+  include?: string[];
 }

@@ -146,14 +146,10 @@ function decodeKeyset(cursor: string, signature: string, length: number): Cursor
  * reused with new values. `meta.total` is counted up to `countCap`.
  */
 export function createListing(db: Db, table: Table, spec: ListSpec, selection: Record<string, SQLiteColumn | SQL> = getTableColumns(table), { countCap = maxCounted } = {}) {
-  const columns = getTableColumns(table) as Record<string, SQLiteColumn>;
+  const columns = getTableColumns(table);
   const sortColumn = (field: string) => (field === 'id' ? table.id : spec.sort[field]!);
   const cache = new Map<string, Prepared>();
-  const byIds = db
-    .select(selection)
-    .from(table as SQLiteTable)
-    .where(inIdList(table.id))
-    .prepare() as unknown as Prepared;
+  const byIds = db.select(selection).from(table).where(inIdList(table.id)).prepare();
   const rowBytes = storedBytes(Object.values(columns));
 
   function prepared(shape: string, build: () => Prepared): Prepared {
@@ -207,11 +203,11 @@ export function createListing(db: Db, table: Table, spec: ListSpec, selection: R
       const count = prepared(JSON.stringify(['count', shape]), () => {
         const counted = db
           .select({ one: sql`1` })
-          .from(table as SQLiteTable)
+          .from(table)
           .where(and(...conditions))
           .limit(countCap)
           .as('counted');
-        return db.select({ n: sql<number>`count(*)` }).from(counted).prepare() as unknown as Prepared;
+        return db.select({ n: sql<number>`count(*)` }).from(counted).prepare();
       });
       const { n: counted } = count.get(values) as { n: number };
       n = { value: counted, relation: counted < countCap ? 'eq' : 'gte' };
@@ -248,7 +244,7 @@ export function createListing(db: Db, table: Table, spec: ListSpec, selection: R
         const walk = prepared(`walk ${key}`, () => {
           const head = db
             .select({ row: sql<number>`${table}.rowid`.as('row') })
-            .from(table as SQLiteTable)
+            .from(table)
             .where(and(...position))
             .orderBy(...order)
             .limit(placeholder('head'))
@@ -256,29 +252,27 @@ export function createListing(db: Db, table: Table, spec: ListSpec, selection: R
           return db
             .select(output)
             .from(head)
-            .crossJoin(table as SQLiteTable)
+            .crossJoin(table)
             .where(and(sql`${table}.rowid = ${head.row}`, ...conditions))
             .orderBy(...order)
             .limit(placeholder('limit'))
-            .prepare() as unknown as Prepared;
+            .prepare();
         });
         const walked = walk.all({ ...bound, head: headRows * bound.limit }) as Candidate[];
         if (walked.length === bound.limit) candidates = walked;
       }
-      const statement = prepared(
-        `page ${key}`,
-        () =>
-          db
-            .select(output)
-            .from(table as SQLiteTable)
-            .where(and(...conditions, ...position))
-            .orderBy(...order)
-            .limit(placeholder('limit'))
-            .prepare() as unknown as Prepared,
+      const statement = prepared(`page ${key}`, () =>
+        db
+          .select(output)
+          .from(table)
+          .where(and(...conditions, ...position))
+          .orderBy(...order)
+          .limit(placeholder('limit'))
+          .prepare(),
       );
       candidates ??= statement.all(bound) as Candidate[];
       const kept = candidates.slice(0, rowsWithinBudget(candidates.slice(0, query.limit).map((row) => row.bytes)));
-      const byId = new Map((byIds.all({ ids: JSON.stringify(kept.map((row) => row.id)) }) as Row[]).map((row) => [row.id, row]));
+      const byId = new Map(byIds.all({ ids: JSON.stringify(kept.map((row) => row.id)) }).map((row) => [row.id, row]));
       // A record deleted between the two reads is left out, as if the page had been read a moment later.
       const found = kept.filter((row) => byId.has(row.id));
       const cursorOf = (row: Row) => encodeCursor({ s: signature, k: keyColumns.map((_, i) => row[`k${i}`] ?? null) });

@@ -1,5 +1,4 @@
 import { and, eq, sql } from 'drizzle-orm';
-import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../db/database.js';
 import type { WriteEvent } from '../resources/shared/repository.js';
 import { normaliseArabic } from '../text/arabic.js';
@@ -66,7 +65,7 @@ export function searchIndexer(db: Db) {
     .where(eq(substringIndex.rowid, placeholder('doc')))
     .prepare();
 
-  const documentOf = (type: SearchType, id: string) => (findDocument.get({ id, type }) as { doc_id: number } | undefined)?.doc_id;
+  const documentOf = (type: SearchType, id: string) => findDocument.get({ id, type })?.doc_id;
 
   function remove(type: SearchType, id: string) {
     const doc = documentOf(type, id);
@@ -127,10 +126,7 @@ export function searchIndexer(db: Db) {
         for (const index of ftsTables) db.run(sql`insert into ${index} (${index}) values ('delete-all')`);
         const indexed = {} as Record<SearchType, number>;
         for (const type of searchTypes) {
-          const rows = db
-            .select()
-            .from(searchSources[type].table as SQLiteTable)
-            .all() as Row[];
+          const rows = db.select().from(searchSources[type].table).all();
           for (const row of rows) add(type, row);
           indexed[type] = rows.length;
         }

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { count, desc, eq, getTableColumns, sql } from 'drizzle-orm';
-import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { z } from 'zod';
 import type { Db } from '../db/database.js';
 import { KhabarError } from '../errors.js';
@@ -129,12 +128,12 @@ export function createSearch(db: Db, { rankLimit = rankedMatchesLimit, rankPosti
   // imported reports of 800 KB whole cost a page of results more than all its other work.
   const rowsById = (type: SearchType) => {
     const { table, label, title, body } = searchSources[type];
-    const columns = getTableColumns(table as SQLiteTable);
+    const columns = getTableColumns(table);
     const shown = ['id', 'slug', label, ...title.map((read) => read.column)].map((key) => [key, columns[key]!] as const);
     const bodies = body.map((read) => [read.column, read.text ? sql`substr(${columns[read.column]!}, 1, ${snippetSourceLength})` : columns[read.column]!] as const);
     return db
       .select(Object.fromEntries([...shown, ...bodies]))
-      .from(table as SQLiteTable)
+      .from(table)
       .where(inIdList(table.id))
       .prepare();
   };

@@ -1,17 +1,14 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
 import type { Db } from '../../core/db/database.js';
 import { nextPageLink } from '../../core/list/cursor.js';
 import { createEmbedder, type Sources } from '../../core/list/embed.js';
-import type { ListPage, ListQuery } from '../../core/list/query.js';
+import type { ListPage, ListQuery, Shaping } from '../../core/list/query.js';
 import type { ListSpec } from '../../core/list/spec.js';
-import type { ResourceName } from '../../core/resources/registry.js';
 import { dataEnvelope, listEnvelope } from '../../core/resources/shared/schemas.js';
 import { pageEtag } from '../http/etag.js';
-import { getParams, listParams, toListQuery, toShaping } from './params.js';
+import { getParams, listParams } from './params.js';
 import { type Catalog, embeddedFields, viewSchema } from './view.js';
-
-type Row = Record<string, unknown>;
 
 interface Lister {
   list(query: ListQuery): ListPage<{ id: string }>;
@@ -26,7 +23,7 @@ export function listEndpoint(name: string, record: z.ZodObject, spec: ListSpec, 
   const options = {
     spec,
     fields: Object.keys(record.shape),
-    targetFields: Object.fromEntries(targets.map((target) => [target, embeddedFields(catalog[target]!)])) as Partial<Record<ResourceName, string[]>>,
+    targetFields: Object.fromEntries(targets.map((target) => [target, embeddedFields(catalog[target]!)])),
   };
   const view = viewSchema(name, record, spec, catalog);
 
@@ -40,25 +37,25 @@ export function listEndpoint(name: string, record: z.ZodObject, spec: ListSpec, 
     handlers(db: Db, repository: Lister, sources: Sources) {
       const embed = createEmbedder(db, spec, sources);
       return {
-        list(request: FastifyRequest, reply: FastifyReply) {
-          const params = request.query as Row;
-          const page = repository.list(toListQuery(params, spec));
-          const shaping = toShaping(params);
-          const data = embed(page.rows, shaping);
+        /** A page of the list: `request` is the route's, its query parsed by `listQuery`. */
+        list(request: { query: ListQuery; url: string }, reply: FastifyReply) {
+          const { query } = request;
+          const page = repository.list(query);
+          const data = embed(page.rows, query);
           const nextCursor = data.length < page.rows.length ? page.cursorAfter(data.length - 1) : page.nextCursor;
           const next = nextCursor === null ? null : nextPageLink(request.url, nextCursor);
           if (next) reply.header('Link', `<${next}>; rel="next"`);
           // Embedded records change on their own; a page that embeds gets a tag from its bytes.
-          const etag = shaping.include.length === 0 ? pageEtag(request.url, page.rows, page) : undefined;
+          const etag = query.include?.length ? undefined : pageEtag(request.url, page.rows, page);
           if (etag !== undefined) reply.header('etag', etag);
           return {
             data,
-            meta: { limit: params.limit as number, next_cursor: nextCursor, total: page.total?.value, total_relation: page.total?.relation },
+            meta: { limit: query.limit, next_cursor: nextCursor, total: page.total?.value, total_relation: page.total?.relation },
             links: { self: request.url, next },
           };
         },
-        one(record: { id: string }, request: FastifyRequest) {
-          return { data: embed([record], toShaping(request.query as Row))[0]! };
+        one(record: { id: string }, shaping: Shaping) {
+          return { data: embed([record], shaping)[0]! };
         },
       };
     },

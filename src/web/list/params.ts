@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { maxEmbeddedPerPage, maxReverseEmbedded } from '../../core/list/embed.js';
-import { type Condition, type ListQuery, type Operator, operators, type Shaping, type SortKey } from '../../core/list/query.js';
+import { type Condition, type ListQuery, type Operator, operators, type Shaping } from '../../core/list/query.js';
 import type { FilterSpec, ListSpec, ValueType } from '../../core/list/spec.js';
 import { maxCounted, pageByteBudget } from '../../core/list/sql.js';
-import type { ResourceName } from '../../core/resources/registry.js';
+import { type ResourceName, resourceNames } from '../../core/resources/registry.js';
 import { isoDateOrDateTime, recordId } from '../../core/resources/shared/fields.js';
 
 /** Unknown keys of an object named in one message, with what is allowed instead. */
@@ -52,7 +52,7 @@ export function operatorsOf(filter: FilterSpec): Operator[] {
   return filter.column.notNull ? ops : [...ops, 'null'];
 }
 
-function operatorSchema(op: Operator, value: z.ZodType<string, string>): z.ZodType {
+function operatorSchema(op: Operator, value: z.ZodType<string, string>): z.ZodType<Condition['value'], string> {
   if (op === 'null') return z.enum(['true', 'false']).transform((v) => v === 'true');
   if (op === 'in' || op === 'nin') {
     return z
@@ -76,7 +76,7 @@ const sharedFilterName = (type: Exclude<ValueType, 'enum'>, nullable: boolean) =
  * Filters of one value type and nullability take the same operators on every list, so each is one named schema
  * that every list refers to, built once (at most six); an enum's values are its own, so it stays inline.
  */
-const sharedFilters = new Map<string, z.ZodType>();
+const sharedFilters = new Map<string, ReturnType<typeof operatorObject>>();
 
 function filterSchema(filter: FilterSpec) {
   const type = filter.kind === 'link' ? 'id' : filter.type;
@@ -95,7 +95,7 @@ export interface ListParamsOptions {
   /** The listed resource's fields, for `fields`. */
   fields: string[];
   /** The fields of each resource an include can embed, for `fields[type]`. */
-  targetFields: Partial<Record<ResourceName, string[]>>;
+  targetFields: Record<string, string[]>;
 }
 
 /** `fields`, `fields[type]` and `include`: what GET one and the list share. */
@@ -124,11 +124,28 @@ function shapingParams({ spec, fields, targetFields }: ListParamsOptions) {
   };
 }
 
-export function getParams(options: ListParamsOptions) {
-  return strict(shapingParams(options), 'parameter');
+/**
+ * The validated shaping parameters. `fields[type]` are named at run time, so their type is written here
+ * (each a `csvOf` list); the others' comes from their schemas.
+ */
+type ShapingParams = z.output<z.ZodObject<ReturnType<typeof shapingParams>>> & { [type in ResourceName as `fields[${type}]`]?: string[] };
+
+/** What to show of each record, from the validated `fields`, `fields[type]` and `include`. */
+function toShaping(params: ShapingParams): Shaping {
+  const embeddedFields: Record<string, string[]> = {};
+  for (const type of resourceNames) {
+    const fields = params[`fields[${type}]`];
+    if (fields) embeddedFields[type] = fields;
+  }
+  return { fields: params.fields, embeddedFields, include: params.include ?? [] };
 }
 
-export function listParams(options: ListParamsOptions) {
+/** GET one's query parameters, parsed into the shaping of the record. */
+export function getParams(options: ListParamsOptions) {
+  return strict(shapingParams(options), 'parameter').transform(toShaping);
+}
+
+function listObject(options: ListParamsOptions) {
   const { spec } = options;
   const { examples } = spec;
   const sortable = ['id', ...Object.keys(spec.sort)];
@@ -182,33 +199,24 @@ export function listParams(options: ListParamsOptions) {
   );
 }
 
-type Parsed = Record<string, unknown>;
+type ListParams = z.output<ReturnType<typeof listObject>>;
 
 /** The list request of validated parameters. */
-export function toListQuery(params: Parsed, spec: ListSpec): ListQuery {
-  const sort: SortKey[] | undefined = (params.sort as string[] | undefined)?.map((key) => ({
-    field: key.replace(/^-/, ''),
-    descending: key.startsWith('-'),
-  }));
-  const filters: Condition[] = Object.entries((params.filter as Record<string, Record<Operator, Condition['value']>> | undefined) ?? {}).flatMap(([field, ops]) =>
-    operators.filter((op) => ops[op] !== undefined).map((op) => ({ field, op, value: ops[op] })),
+function toListQuery(params: ListParams, spec: ListSpec): ListQuery {
+  const sort = params.sort?.map((key) => ({ field: key.replace(/^-/, ''), descending: key.startsWith('-') }));
+  const filters = Object.entries(params.filter ?? {}).flatMap(([field, ops]) =>
+    operators.flatMap((op) => {
+      const value = ops?.[op];
+      return value === undefined ? [] : [{ field, op, value }];
+    }),
   );
-  const extensions = Object.fromEntries((spec.extensions ?? []).map((e) => [e.name, params[e.name]]).filter(([, v]) => v !== undefined));
-  return {
-    limit: params.limit as number,
-    sort,
-    filters,
-    cursor: params.cursor as string | undefined,
-    count: params.count as boolean,
-    extensions,
-  };
+  // Extensions add parameters of their own (`q`), which the parameters' type does not name.
+  const extensionNames = new Set((spec.extensions ?? []).map((extension) => extension.name));
+  const extensions = Object.fromEntries(Object.entries(params).filter(([name, value]) => extensionNames.has(name) && value !== undefined));
+  return { limit: params.limit, sort, filters, cursor: params.cursor, count: params.count, extensions, ...toShaping(params) };
 }
 
-export function toShaping(params: Parsed): Shaping {
-  const embeddedFields: Record<string, string[]> = {};
-  for (const [key, value] of Object.entries(params)) {
-    const type = /^fields\[(.+)\]$/.exec(key)?.[1];
-    if (type && value) embeddedFields[type] = value as string[];
-  }
-  return { fields: params.fields as string[] | undefined, embeddedFields, include: (params.include as string[] | undefined) ?? [] };
+/** The list's query parameters, parsed into the one typed value the list engine takes. */
+export function listParams(options: ListParamsOptions) {
+  return listObject(options).transform((params) => toListQuery(params, options.spec));
 }

@@ -1,6 +1,11 @@
 import { parse } from 'node:querystring';
 
-type Query = Record<string, unknown>;
+/** A parameter's value: an array when it is given more than once, as node:querystring gives it. */
+type Value = string | string[];
+/** `filter[field][op]` values, by field and operator. */
+type Filters = Record<string, Record<string, Value>>;
+/** The query as `parseQueryString` gives it, before a route's schema validates it. */
+export type ParsedQuery = Record<string, Value | Filters>;
 
 const filterKey = /^filter\[([^\][]+)\](?:\[([^\][]+)\])?$/;
 
@@ -8,24 +13,25 @@ const filterKey = /^filter\[([^\][]+)\](?:\[([^\][]+)\])?$/;
  * The query string, with `filter[field]=v` and `filter[field][op]=v` gathered into
  * `filter: { field: { op: v } }` (a bare `filter[field]` is `eq`) so one zod schema validates them.
  * Other bracketed names (`fields[people]`) stay as they are: they are parameters of their own.
- * A parameter given more than once holds an array of its values, as node:querystring gives it.
+ * A plain `filter=` parameter wins over bracketed ones, so that the schema refuses it by name.
  */
-export function parseQueryString(text: string): Query {
-  const query: Query = Object.create(null);
-  for (const [key, value] of Object.entries(parse(text))) {
+export function parseQueryString(text: string): ParsedQuery {
+  const query: ParsedQuery = Object.create(null);
+  const filters: Filters = Object.create(null);
+  let filtered = false;
+  for (const [key, value = ''] of Object.entries(parse(text))) {
     const match = filterKey.exec(key);
     if (!match) {
       query[key] = value;
       continue;
     }
-    query.filter ??= Object.create(null);
-    const filter = query.filter as Query;
-    if (typeof filter !== 'object' || Array.isArray(filter)) continue;
-    filter[match[1]!] ??= Object.create(null);
-    const ops = filter[match[1]!] as Query;
+    filtered = true;
+    filters[match[1]!] ??= Object.create(null);
+    const ops = filters[match[1]!]!;
     const op = match[2] ?? 'eq';
-    ops[op] = op in ops ? [ops[op], value].flat() : value;
+    ops[op] = op in ops ? [ops[op]!, value].flat() : value;
   }
+  if (filtered && !('filter' in query)) query.filter = filters;
   return query;
 }
 
@@ -36,11 +42,11 @@ export interface RepeatedParameter {
 }
 
 /** The first parameter of a parsed query that was given more than once, or null. */
-export function repeatedParameter(query: Query): RepeatedParameter | null {
+export function repeatedParameter(query: ParsedQuery): RepeatedParameter | null {
   for (const [key, value] of Object.entries(query)) {
     if (Array.isArray(value)) return { name: key, path: key };
-    if (key !== 'filter' || typeof value !== 'object' || value === null) continue;
-    for (const [field, ops] of Object.entries(value as Record<string, Query>)) {
+    if (key !== 'filter' || typeof value !== 'object') continue;
+    for (const [field, ops] of Object.entries(value)) {
       const op = Object.keys(ops).find((name) => Array.isArray(ops[name]));
       if (op !== undefined) return { name: `filter[${field}][${op}]`, path: `filter.${field}.${op}` };
     }

@@ -14,14 +14,7 @@ export type Catalog = Record<string, CatalogEntry>;
 export const embeddedFields = ({ record, unembedded = [] }: CatalogEntry): string[] => Object.keys(record.shape).filter((key) => !unembedded.includes(key));
 
 /** Every field optional but `id`: what `fields=` may leave of a record. */
-const sparse = (record: z.ZodObject) =>
-  record.partial(
-    Object.fromEntries(
-      Object.keys(record.shape)
-        .filter((key) => key !== 'id')
-        .map((key) => [key, true]),
-    ) as never,
-  );
+const sparse = (record: z.ZodObject) => record.partial().safeExtend({ id: record.shape.id! });
 
 const embeddedSchemas = new Map<string, z.ZodType>();
 

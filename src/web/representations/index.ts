@@ -14,6 +14,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The negotiated representation when it is not plain JSON. */
     representation: Format | null;
+    /** What the query as sent asks of the representation, kept before the route's schema parses the query into a value of its own. */
+    askedRepresentation: AskedRepresentation | null;
   }
   interface FastifyContextConfig {
     /** The resource whose records a GET answers with: the other formats map them by it. */
@@ -85,9 +87,24 @@ const jsonSchemaOf = (response: unknown): unknown => (response as JsonResponse).
 
 function withFormat(querystring: unknown): unknown {
   if (querystring === undefined) return z.strictObject({ format: formatParam });
-  // safeExtend keeps any refinements the route's querystring has.
+  // safeExtend keeps any refinements the route's querystring has; a parsed query (a pipe) takes `format` in its object.
   if (querystring instanceof z.ZodObject) return querystring.safeExtend({ format: formatParam });
+  if (querystring instanceof z.ZodPipe && querystring.in instanceof z.ZodObject) return new z.ZodPipe({ type: 'pipe', in: querystring.in.safeExtend({ format: formatParam }), out: querystring.out });
   return querystring;
+}
+
+interface AskedRepresentation {
+  format: string | undefined;
+  /** The first parameter that narrows the fields (`fields`, `fields[type]`). */
+  narrowedBy: string | undefined;
+}
+
+function askedRepresentation(query: unknown): AskedRepresentation {
+  if (typeof query !== 'object' || query === null) return { format: undefined, narrowedBy: undefined };
+  return {
+    format: 'format' in query && typeof query.format === 'string' ? query.format : undefined,
+    narrowedBy: Object.keys(query).find((key) => key === 'fields' || key.startsWith('fields[')),
+  };
 }
 
 const asArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
@@ -103,7 +120,7 @@ function appendVary(reply: FastifyReply, field: string) {
 
 function chooseFormat(request: FastifyRequest, offered: Format[]): Format | null {
   const mediaTypes = [jsonMediaType, ...offered.map((f) => f.mediaType)];
-  const asked = (request.query as { format?: string } | undefined)?.format;
+  const { format: asked, narrowedBy: narrowed } = request.askedRepresentation ?? askedRepresentation(request.query);
   const chosen = asked === undefined ? negotiate(request.headers.accept, mediaTypes) : asked === 'json' ? jsonMediaType : offered.find((f) => f.name === asked)?.mediaType;
   if (!chosen) {
     const path = asked === undefined ? 'headers.accept' : 'querystring.format';
@@ -112,7 +129,6 @@ function chooseFormat(request: FastifyRequest, offered: Format[]): Format | null
   }
   const format = offered.find((f) => f.mediaType === chosen) ?? null;
   // The standards' shapes are whole records: `fields` narrows JSON only.
-  const narrowed = Object.keys((request.query as object | undefined) ?? {}).find((key) => key === 'fields' || key.startsWith('fields['));
   if (format && narrowed) {
     throw new KhabarError('validation_failed', `${narrowed} narrows JSON responses; it cannot be combined with ${format.mediaType}`, [
       { path: `querystring.${narrowed}`, message: `not available with ${format.mediaType}` },
@@ -127,6 +143,7 @@ function chooseFormat(request: FastifyRequest, offered: Format[]): Format | null
  */
 async function representations(app: FastifyInstance, options: { publicUrl: string }) {
   app.decorateRequest('representation', null);
+  app.decorateRequest('askedRepresentation', null);
 
   function mapPayload(request: FastifyRequest, reply: FastifyReply, payload: unknown, record: { resource: ResourceName; many: boolean }) {
     const format = request.representation;
@@ -161,6 +178,13 @@ async function representations(app: FastifyInstance, options: { publicUrl: strin
     // `format` joins the querystring, so every GET can now answer 400 (a bad format) as well as 406.
     for (const [status, problem] of Object.entries(problemResponses(400, 406))) response[status] ??= problem;
     route.schema!.querystring = withFormat(route.schema!.querystring);
+    route.preValidation = [
+      ...asArray(route.preValidation),
+      (request: FastifyRequest, _reply: FastifyReply, done: () => void) => {
+        request.askedRepresentation = askedRepresentation(request.query);
+        done();
+      },
+    ];
     route.preHandler = [
       ...asArray(route.preHandler),
       (request: FastifyRequest, reply: FastifyReply, done: () => void) => {

@@ -3,16 +3,16 @@ import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { bulkInserter } from '../../db/bulk.js';
 import type { Db } from '../../db/database.js';
 
-/** A list-valued property of a record, kept in its own table. */
-export interface Relation {
+/** A list-valued property of a record, kept in its own table; `Input` is what a write body holds of it. */
+export interface Relation<Input = unknown> {
   key: string;
   /**
    * The list of the parent row as a column of the parent's own select (a correlated subquery aggregating
    * to JSON): a record and all its lists come back from one statement, and a page of records from one.
    */
   column(parentId: SQLiteColumn): SQL<unknown[]>;
-  /** Replaces a record's list; absent on reverse relations, which are read-only. */
-  save?(parentId: string, items: unknown[]): void;
+  /** Replaces a record's list with the write body's; absent on reverse relations, which are read-only. */
+  save?: (parentId: string, input: Input) => void;
 }
 
 /** `column IN (the ids)` as one bound JSON array, so the statement can be prepared once for any number of ids. */
@@ -21,17 +21,23 @@ export const inIdList = (column: SQLiteColumn, placeholder = 'ids') => sql`${col
 /** What one item of a list is: a column's value, or an object of columns' values. */
 type ItemShape = SQLiteColumn | Record<string, SQLiteColumn>;
 
-interface ListRelationOptions<T extends SQLiteTable> {
-  key: string;
+interface ListRelationOptions<T extends SQLiteTable, K extends string = string> {
+  key: K;
   table: T;
   /** The property of the table's rows that holds the parent's id. */
   parent: keyof T['$inferSelect'] & string;
   item: ItemShape;
-  /** How an item is stored; leave it out for a read-only (reverse) relation. */
-  toRow?(item: never, parentId: string, position: number): T['$inferInsert'];
   /** Order within one parent; defaults to the `position` column. */
   orderBy?: SQLiteColumn;
 }
+
+interface WritableListOptions<T extends SQLiteTable, K extends string, Item> extends ListRelationOptions<T, K> {
+  /** How an item of the write body's list (its property `key`) is stored. */
+  toRow(item: Item, parentId: string, position: number): T['$inferInsert'];
+}
+
+/** What a write body holds of a writable relation: its list under the relation's key. */
+type ListInput<K extends string, Item> = { [key in K]?: readonly Item[] | null };
 
 const isColumn = (shape: ItemShape): shape is SQLiteColumn => typeof (shape as SQLiteColumn).mapFromDriverValue === 'function';
 
@@ -62,7 +68,10 @@ function itemCodec(shape: ItemShape): { sql: SQL; decode: ((item: unknown) => un
   };
 }
 
-export function listRelation<T extends SQLiteTable>(db: Db, options: ListRelationOptions<T>): Relation {
+/** A relation stored from the write body's list, when `toRow` says how; a read-only (reverse) one without it. */
+export function listRelation<T extends SQLiteTable, K extends string, Item>(db: Db, options: WritableListOptions<T, K, Item>): Relation<ListInput<K, Item>>;
+export function listRelation<T extends SQLiteTable>(db: Db, options: ListRelationOptions<T>): Relation;
+export function listRelation<T extends SQLiteTable, K extends string, Item>(db: Db, options: ListRelationOptions<T, K> & Partial<WritableListOptions<T, K, Item>>): Relation<ListInput<K, Item>> {
   const columns = getTableColumns(options.table) as Record<string, SQLiteColumn>;
   const parentColumn = columns[options.parent]!;
   const order = options.orderBy ?? columns.position!;
@@ -70,7 +79,7 @@ export function listRelation<T extends SQLiteTable>(db: Db, options: ListRelatio
   const { decode } = item;
   const decodeList = decode ? (text: unknown) => (JSON.parse(text as string) as unknown[]).map(decode) : (text: unknown) => JSON.parse(text as string) as unknown[];
 
-  const relation: Relation = {
+  const relation: Relation<ListInput<K, Item>> = {
     key: options.key,
     // The rows come ordered from a subquery named as the table (so the item's column references read it),
     // not from `json_group_array(… order by …)`: an aggregate's ORDER BY always sorts in a temporary b-tree,
@@ -86,10 +95,10 @@ export function listRelation<T extends SQLiteTable>(db: Db, options: ListRelatio
       .where(eq(parentColumn, sql.placeholder('id')))
       .prepare();
     const insert = bulkInserter(db.$client, options.table);
-    relation.save = (parentId, items) => {
+    relation.save = (parentId, input) => {
       remove.run({ id: parentId });
-      items.forEach((value, position) => {
-        insert(toRow(value as never, parentId, position));
+      (input[options.key] ?? []).forEach((value, position) => {
+        insert(toRow(value, parentId, position));
       });
     };
   }

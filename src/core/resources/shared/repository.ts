@@ -30,7 +30,7 @@ export interface ResourceSpec<Input, Rec = unknown> {
   table: ResourceTable;
   /** Singular noun used in messages: "person". */
   noun: string;
-  relations: Relation[];
+  relations: Relation<Input>[];
   /** What lists of this resource may be sorted and filtered by. */
   list: ListSpec;
   /** Columns a record embedded by `include` leaves out (see list/view.ts). */
@@ -115,20 +115,16 @@ export function createRepository<Rec extends { id: string; version: number }, In
   };
   // No LIMIT: id and slug are unique, and a bound LIMIT makes SQLite's multi-index OR plan slower.
   const byIdOrSlug = or(eq(table.id, sql.placeholder('key')), eq(table.slug, sql.placeholder('key')));
-  const findOne = db
-    .select(selection)
-    .from(table as SQLiteTable)
-    .where(byIdOrSlug)
-    .prepare();
+  const findOne = db.select(selection).from(table).where(byIdOrSlug).prepare();
   const idOne = db
     .select({ id: sql<string>`${table.id}` })
-    .from(table as SQLiteTable)
+    .from(table)
     .where(byIdOrSlug)
     .prepare();
   const unembedded = new Set(spec.unembedded);
   const byIds = db
     .select(Object.fromEntries(Object.entries(selection).filter(([key]) => !unembedded.has(key))))
-    .from(table as SQLiteTable)
+    .from(table)
     .where(inIdList(table.id))
     .prepare();
   const listing = createListing(db, table, spec.list, selection);
@@ -144,7 +140,7 @@ export function createRepository<Rec extends { id: string; version: number }, In
     if (!check) {
       const statement = db
         .select({ id: target.id })
-        .from(target as SQLiteTable)
+        .from(target)
         .where(eq(target.id, sql.placeholder('id')))
         .prepare();
       check = (value) => statement.get({ id: value }) !== undefined;
@@ -184,8 +180,7 @@ export function createRepository<Rec extends { id: string; version: number }, In
   });
 
   function saveRelations(id: string, input: Input) {
-    const values = input as Record<string, unknown>;
-    for (const relation of spec.relations) relation.save?.(id, (values[relation.key] as unknown[] | undefined) ?? []);
+    for (const relation of spec.relations) relation.save?.(id, input);
   }
 
   /**
@@ -207,7 +202,7 @@ export function createRepository<Rec extends { id: string; version: number }, In
   }
 
   const find = (idOrSlug: string): Rec | null => {
-    const row = findOne.get({ key: idOrSlug }) as Record<string, unknown> | undefined;
+    const row = findOne.get({ key: idOrSlug });
     return row ? asWholeRecords([row])[0]! : null;
   };
 
@@ -231,7 +226,7 @@ export function createRepository<Rec extends { id: string; version: number }, In
     },
     findEmbedded(ids) {
       // Runs even for no ids, so that what a request costs does not depend on the data.
-      return asRecords(byIds.all({ ids: JSON.stringify(ids) }) as Record<string, unknown>[]);
+      return asRecords(byIds.all({ ids: JSON.stringify(ids) }));
     },
     create(input, context = systemWriter) {
       return write(() => {

@@ -52,7 +52,7 @@ export function resourceRoutes(resource: Resource<ResourceName>, repository: Rep
         querystring: listing.listQuery,
         response: { 200: jsonResponse(`A page of ${path}`, listing.listResponse), ...problemResponses(400) },
       },
-      handler: (request, reply) => handlers.list(request, reply) as never,
+      handler: (request, reply) => handlers.list(request, reply),
     });
 
     app.get(`/v1/${path}/:id`, {
@@ -66,7 +66,7 @@ export function resourceRoutes(resource: Resource<ResourceName>, repository: Rep
         querystring: listing.getQuery,
         response: { 200: jsonResponse(`The ${noun}`, listing.getResponse), ...problemResponses(400, 404) },
       },
-      handler: (request) => handlers.one(repository.find(request.params.id) ?? throwNotFound(request.params.id), request) as never,
+      handler: (request) => handlers.one(repository.find(request.params.id) ?? throwNotFound(request.params.id), request.query),
     });
 
     app.post(`/v1/${path}`, {
