@@ -155,15 +155,15 @@ t.test('no response is written out twice: one that several operations give alike
   t.match(shared(committed.paths['/v1/people/{id}'].put, '200'), /^#\/components\/responses\//);
 });
 
-t.test(
-  'the contract is small: openapi.yaml and the TypeScript client types are at most 150 KB each',
-  { todo: 'not reached yet (openapi.yaml 230 KB, schema.d.ts 160 KB): the record schemas repeat their fields across Record, Embedded, View, Write and Patch, and the examples are 70 KB' },
-  async (t) => {
-    for (const file of ['openapi.yaml', 'clients/typescript/schema.d.ts']) {
-      t.ok(statSync(join(root, file)).size <= 150 * 1024, `${file}: ${statSync(join(root, file)).size} bytes`);
-    }
-  },
-);
+const sizeOf = (file: string) => statSync(join(root, file)).size;
+
+t.test('the TypeScript client types are at most 150 KB', async (t) => {
+  t.ok(sizeOf('clients/typescript/schema.d.ts') <= 150 * 1024, `${sizeOf('clients/typescript/schema.d.ts')} bytes`);
+});
+
+t.test('openapi.yaml is at most 150 KB', { todo: 'not reached (211 KB): the seed examples are 64 KB of it, and what is left repeats nothing word for word (docs/performance.md)' }, async (t) => {
+  t.ok(sizeOf('openapi.yaml') <= 150 * 1024, `${sizeOf('openapi.yaml')} bytes`);
+});
 
 t.test('the docs page and the demo are served from the package', async (t) => {
   const app = await build(t);
