@@ -46,7 +46,8 @@ export function shareRecordFields(document: Json): Json {
   const familyOfMember = new Map<string, Family>();
   for (const name of Object.keys(schemas)) {
     const family = familyOf(schemas, name);
-    for (const member of family?.members ?? []) familyOfMember.set(member, family!);
+    if (!family) continue;
+    for (const member of family.members) familyOfMember.set(member, family);
   }
   const composed: Json = {};
   for (const [name, schema] of Object.entries<Json>(schemas)) {

@@ -122,7 +122,7 @@ export function shareResponses(document: Json): Json {
   const inline = operations({ paths }).flatMap(({ operation }) =>
     Object.entries<Json>(operation.responses ?? {})
       .filter(([, response]) => !response.$ref)
-      .map(([status, response]) => ({ responses: operation.responses as Json, status, response, key: JSON.stringify(response) })),
+      .map(([status, response]) => ({ responses: operation.responses, status, response, key: JSON.stringify(response) })),
   );
   const uses = new Map<string, number>();
   for (const { key } of inline) uses.set(key, (uses.get(key) ?? 0) + 1);
