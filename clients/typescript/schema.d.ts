@@ -372,34 +372,13 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        ArticleWrite: {
-            slug: components["schemas"]["Slug"];
-            title: string;
-            /** @example ar */
-            language: string;
-            summary?: string | null;
-            body: components["schemas"]["Block"][];
-            /** @description attribution: who the facts come from */
-            source?: string | null;
-            published_at?: components["schemas"]["DateTime"] | null;
-            /** @description people the article is about */
-            person_ids?: components["schemas"]["RecordId"][];
-            /** @description organisations the article is about */
-            organisation_ids?: components["schemas"]["RecordId"][];
-            /** @description meetings the article reports */
-            meeting_ids?: components["schemas"]["RecordId"][];
-            /** @description read-only: ignored on write */
-            readonly body_text?: string;
-            /** @description read-only: ignored on write */
-            readonly version?: number;
-        };
-        ArticlePatch: {
+        /** @description The fields Article, ArticleView, ArticleEmbedded, ArticleWrite, ArticlePatch all have, written once */
+        ArticleFields: {
             slug?: components["schemas"]["Slug"];
             title?: string;
             /** @example ar */
             language?: string;
             summary?: string | null;
-            body?: components["schemas"]["Block"][];
             /** @description attribution: who the facts come from */
             source?: string | null;
             published_at?: components["schemas"]["DateTime"] | null;
@@ -409,11 +388,21 @@ export interface components {
             organisation_ids?: components["schemas"]["RecordId"][];
             /** @description meetings the article reports */
             meeting_ids?: components["schemas"]["RecordId"][];
+        };
+        ArticleWrite: {
+            body: components["schemas"]["Block"][];
             /** @description read-only: ignored on write */
             readonly body_text?: string;
             /** @description read-only: ignored on write */
             readonly version?: number;
-        };
+        } & WithRequired<components["schemas"]["ArticleFields"], "slug" | "title" | "language">;
+        ArticlePatch: {
+            body?: components["schemas"]["Block"][];
+            /** @description read-only: ignored on write */
+            readonly body_text?: string;
+            /** @description read-only: ignored on write */
+            readonly version?: number;
+        } & components["schemas"]["ArticleFields"];
         Participant: {
             person_id: components["schemas"]["RecordId"];
             /** @description the organisation the person represented */
@@ -421,33 +410,8 @@ export interface components {
             /** @enum {string} */
             role: "host" | "guest" | "delegate";
         };
-        MeetingWrite: {
-            slug: components["schemas"]["Slug"];
-            title: string;
-            /** @enum {string} */
-            status: "planned" | "held" | "cancelled";
-            /** @description ISO 8601 date, or date-time stored and returned in UTC with milliseconds; null when the source gives no calendar date */
-            starts_at?: components["schemas"]["DateOrDateTime"] | null;
-            /**
-             * @description the date as the source wrote it
-             * @example أمس الأربعاء
-             */
-            date_text?: string | null;
-            /** @example مقر وزارة الداخلية */
-            location?: string | null;
-            summary?: string | null;
-            topics?: string[];
-            outcomes?: string[];
-            host_organisation_id?: components["schemas"]["RecordId"] | null;
-            participants?: components["schemas"]["Participant"][];
-            /** @description participating organisations */
-            organisation_ids?: components["schemas"]["RecordId"][];
-            /** @description read-only: ignored on write */
-            readonly article_ids?: components["schemas"]["RecordId"][];
-            /** @description read-only: ignored on write */
-            readonly version?: number;
-        };
-        MeetingPatch: {
+        /** @description The fields Meeting, MeetingView, MeetingEmbedded, MeetingWrite, MeetingPatch all have, written once */
+        MeetingFields: {
             slug?: components["schemas"]["Slug"];
             title?: string;
             /** @enum {string} */
@@ -465,6 +429,8 @@ export interface components {
             topics?: string[];
             outcomes?: string[];
             host_organisation_id?: components["schemas"]["RecordId"] | null;
+        };
+        MeetingWrite: {
             participants?: components["schemas"]["Participant"][];
             /** @description participating organisations */
             organisation_ids?: components["schemas"]["RecordId"][];
@@ -472,28 +438,23 @@ export interface components {
             readonly article_ids?: components["schemas"]["RecordId"][];
             /** @description read-only: ignored on write */
             readonly version?: number;
-        };
+        } & WithRequired<components["schemas"]["MeetingFields"], "slug" | "title" | "status">;
+        MeetingPatch: {
+            participants?: components["schemas"]["Participant"][];
+            /** @description participating organisations */
+            organisation_ids?: components["schemas"]["RecordId"][];
+            /** @description read-only: ignored on write */
+            readonly article_ids?: components["schemas"]["RecordId"][];
+            /** @description read-only: ignored on write */
+            readonly version?: number;
+        } & components["schemas"]["MeetingFields"];
         MemberInput: {
             person_id: components["schemas"]["RecordId"];
             role: string | null;
             acting: boolean | null;
         };
-        OrganisationWrite: {
-            slug: components["schemas"]["Slug"];
-            /** @example وزارة الداخلية الكويتية */
-            name: string;
-            /** @enum {string} */
-            kind: "ministry" | "agency" | "government" | "committee" | "other";
-            /** @example KW */
-            country?: string | null;
-            parent_id?: components["schemas"]["RecordId"] | null;
-            aliases?: string[];
-            /** @description read-only: ignored on write */
-            readonly members?: components["schemas"]["MemberInput"][];
-            /** @description read-only: ignored on write */
-            readonly version?: number;
-        };
-        OrganisationPatch: {
+        /** @description The fields Organisation, OrganisationView, OrganisationEmbedded, OrganisationWrite, OrganisationPatch all have, written once */
+        OrganisationFields: {
             slug?: components["schemas"]["Slug"];
             /** @example وزارة الداخلية الكويتية */
             name?: string;
@@ -503,11 +464,19 @@ export interface components {
             country?: string | null;
             parent_id?: components["schemas"]["RecordId"] | null;
             aliases?: string[];
+        };
+        OrganisationWrite: {
             /** @description read-only: ignored on write */
             readonly members?: components["schemas"]["MemberInput"][];
             /** @description read-only: ignored on write */
             readonly version?: number;
-        };
+        } & WithRequired<components["schemas"]["OrganisationFields"], "slug" | "name" | "kind">;
+        OrganisationPatch: {
+            /** @description read-only: ignored on write */
+            readonly members?: components["schemas"]["MemberInput"][];
+            /** @description read-only: ignored on write */
+            readonly version?: number;
+        } & components["schemas"]["OrganisationFields"];
         Affiliation: {
             organisation_id: components["schemas"]["RecordId"];
             /** @example وكيل وزارة الداخلية */
@@ -515,22 +484,8 @@ export interface components {
             /** @description true when the role is held in an acting or interim capacity */
             acting?: boolean | null;
         };
-        PersonWrite: {
-            slug: components["schemas"]["Slug"];
-            /** @example علي العدواني */
-            name: string;
-            /** @example اللواء */
-            honorific?: string | null;
-            /** @example وكيل وزارة الداخلية الكويتي المؤقت */
-            position?: string | null;
-            /** @example KW */
-            country?: string | null;
-            aliases?: string[];
-            affiliations?: components["schemas"]["Affiliation"][];
-            /** @description read-only: ignored on write */
-            readonly version?: number;
-        };
-        PersonPatch: {
+        /** @description The fields Person, PersonView, PersonEmbedded, PersonWrite, PersonPatch all have, written once */
+        PersonFields: {
             slug?: components["schemas"]["Slug"];
             /** @example علي العدواني */
             name?: string;
@@ -541,10 +496,17 @@ export interface components {
             /** @example KW */
             country?: string | null;
             aliases?: string[];
+        };
+        PersonWrite: {
             affiliations?: components["schemas"]["Affiliation"][];
             /** @description read-only: ignored on write */
             readonly version?: number;
-        };
+        } & WithRequired<components["schemas"]["PersonFields"], "slug" | "name">;
+        PersonPatch: {
+            affiliations?: components["schemas"]["Affiliation"][];
+            /** @description read-only: ignored on write */
+            readonly version?: number;
+        } & components["schemas"]["PersonFields"];
         IdFilter: {
             eq?: components["schemas"]["RecordId"];
             ne?: components["schemas"]["RecordId"];
@@ -643,48 +605,17 @@ export interface components {
         };
         Article: {
             id: string;
-            slug: components["schemas"]["Slug"];
             version: number;
             created_at: string;
             updated_at: string;
-            title: string;
-            /** @example ar */
-            language: string;
-            summary: string | null;
             body: components["schemas"]["Block"][];
             body_text: string;
-            /** @description attribution: who the facts come from */
-            source: string | null;
-            published_at: components["schemas"]["DateTime"] | null;
-            /** @description people the article is about */
-            person_ids: components["schemas"]["RecordId"][];
-            /** @description organisations the article is about */
-            organisation_ids: components["schemas"]["RecordId"][];
-            /** @description meetings the article reports */
-            meeting_ids: components["schemas"]["RecordId"][];
-        };
+        } & WithRequired<components["schemas"]["ArticleFields"], "slug" | "title" | "language" | "summary" | "source" | "published_at" | "person_ids" | "organisation_ids" | "meeting_ids">;
         Meeting: {
             id: string;
-            slug: components["schemas"]["Slug"];
             version: number;
             created_at: string;
             updated_at: string;
-            title: string;
-            /** @enum {string} */
-            status: "planned" | "held" | "cancelled";
-            /** @description ISO 8601 date, or date-time stored and returned in UTC with milliseconds; null when the source gives no calendar date */
-            starts_at: components["schemas"]["DateOrDateTime"] | null;
-            /**
-             * @description the date as the source wrote it
-             * @example أمس الأربعاء
-             */
-            date_text: string | null;
-            /** @example مقر وزارة الداخلية */
-            location: string | null;
-            summary: string | null;
-            topics: string[];
-            outcomes: string[];
-            host_organisation_id: components["schemas"]["RecordId"] | null;
             participants: {
                 person_id: components["schemas"]["RecordId"];
                 /** @description the organisation the person represented */
@@ -695,7 +626,7 @@ export interface components {
             organisation_ids: components["schemas"]["RecordId"][];
             /** @description articles that report the meeting */
             article_ids: components["schemas"]["RecordId"][];
-        };
+        } & WithRequired<components["schemas"]["MeetingFields"], "slug" | "title" | "status" | "starts_at" | "date_text" | "location" | "summary" | "topics" | "outcomes" | "host_organisation_id">;
         Member: {
             person_id: components["schemas"]["RecordId"];
             role: string | null;
@@ -703,35 +634,16 @@ export interface components {
         };
         Organisation: {
             id: string;
-            slug: components["schemas"]["Slug"];
             version: number;
             created_at: string;
             updated_at: string;
-            /** @example وزارة الداخلية الكويتية */
-            name: string;
-            /** @enum {string} */
-            kind: "ministry" | "agency" | "government" | "committee" | "other";
-            /** @example KW */
-            country: string | null;
-            parent_id: components["schemas"]["RecordId"] | null;
-            aliases: string[];
             members: components["schemas"]["Member"][];
-        };
+        } & WithRequired<components["schemas"]["OrganisationFields"], "slug" | "name" | "kind" | "country" | "parent_id" | "aliases">;
         Person: {
             id: string;
-            slug: components["schemas"]["Slug"];
             version: number;
             created_at: string;
             updated_at: string;
-            /** @example علي العدواني */
-            name: string;
-            /** @example اللواء */
-            honorific: string | null;
-            /** @example وكيل وزارة الداخلية الكويتي المؤقت */
-            position: string | null;
-            /** @example KW */
-            country: string | null;
-            aliases: string[];
             affiliations: {
                 organisation_id: components["schemas"]["RecordId"];
                 /** @example وكيل وزارة الداخلية */
@@ -739,7 +651,7 @@ export interface components {
                 /** @description true when the role is held in an acting or interim capacity */
                 acting: boolean | null;
             }[];
-        };
+        } & WithRequired<components["schemas"]["PersonFields"], "slug" | "name" | "honorific" | "position" | "country" | "aliases">;
         MentionEntity: {
             /** @enum {string} */
             type: "person" | "organisation" | "meeting";
@@ -923,19 +835,9 @@ export interface components {
         /** @description a person embedded by include, narrowed by fields[people] */
         PersonEmbedded: {
             id: string;
-            slug?: components["schemas"]["Slug"];
             version?: number;
             created_at?: string;
             updated_at?: string;
-            /** @example علي العدواني */
-            name?: string;
-            /** @example اللواء */
-            honorific?: string | null;
-            /** @example وكيل وزارة الداخلية الكويتي المؤقت */
-            position?: string | null;
-            /** @example KW */
-            country?: string | null;
-            aliases?: string[];
             affiliations?: {
                 organisation_id: components["schemas"]["RecordId"];
                 /** @example وكيل وزارة الداخلية */
@@ -943,47 +845,21 @@ export interface components {
                 /** @description true when the role is held in an acting or interim capacity */
                 acting: boolean | null;
             }[];
-        };
+        } & components["schemas"]["PersonFields"];
         /** @description a organisation embedded by include, narrowed by fields[organisations] */
         OrganisationEmbedded: {
             id: string;
-            slug?: components["schemas"]["Slug"];
             version?: number;
             created_at?: string;
             updated_at?: string;
-            /** @example وزارة الداخلية الكويتية */
-            name?: string;
-            /** @enum {string} */
-            kind?: "ministry" | "agency" | "government" | "committee" | "other";
-            /** @example KW */
-            country?: string | null;
-            parent_id?: components["schemas"]["RecordId"] | null;
-            aliases?: string[];
             members?: components["schemas"]["Member"][];
-        };
+        } & components["schemas"]["OrganisationFields"];
         /** @description a meeting embedded by include, narrowed by fields[meetings] */
         MeetingEmbedded: {
             id: string;
-            slug?: components["schemas"]["Slug"];
             version?: number;
             created_at?: string;
             updated_at?: string;
-            title?: string;
-            /** @enum {string} */
-            status?: "planned" | "held" | "cancelled";
-            /** @description ISO 8601 date, or date-time stored and returned in UTC with milliseconds; null when the source gives no calendar date */
-            starts_at?: components["schemas"]["DateOrDateTime"] | null;
-            /**
-             * @description the date as the source wrote it
-             * @example أمس الأربعاء
-             */
-            date_text?: string | null;
-            /** @example مقر وزارة الداخلية */
-            location?: string | null;
-            summary?: string | null;
-            topics?: string[];
-            outcomes?: string[];
-            host_organisation_id?: components["schemas"]["RecordId"] | null;
             participants?: {
                 person_id: components["schemas"]["RecordId"];
                 /** @description the organisation the person represented */
@@ -994,36 +870,22 @@ export interface components {
             organisation_ids?: components["schemas"]["RecordId"][];
             /** @description articles that report the meeting */
             article_ids?: components["schemas"]["RecordId"][];
-        };
+        } & components["schemas"]["MeetingFields"];
         /** @description a article, narrowed by fields and with what include embeds */
         ArticleView: {
             id: string;
-            slug?: components["schemas"]["Slug"];
             version?: number;
             created_at?: string;
             updated_at?: string;
-            title?: string;
-            /** @example ar */
-            language?: string;
-            summary?: string | null;
             body?: components["schemas"]["Block"][];
             body_text?: string;
-            /** @description attribution: who the facts come from */
-            source?: string | null;
-            published_at?: components["schemas"]["DateTime"] | null;
-            /** @description people the article is about */
-            person_ids?: components["schemas"]["RecordId"][];
-            /** @description organisations the article is about */
-            organisation_ids?: components["schemas"]["RecordId"][];
-            /** @description meetings the article reports */
-            meeting_ids?: components["schemas"]["RecordId"][];
             /** @description embedded by include=people */
             people?: components["schemas"]["PersonEmbedded"][];
             /** @description embedded by include=organisations */
             organisations?: components["schemas"]["OrganisationEmbedded"][];
             /** @description embedded by include=meetings */
             meetings?: components["schemas"]["MeetingEmbedded"][];
-        };
+        } & components["schemas"]["ArticleFields"];
         ArticleList: {
             data: components["schemas"]["ArticleView"][];
             meta: components["schemas"]["ListMeta"];
@@ -1038,40 +900,16 @@ export interface components {
         /** @description a article embedded by include, narrowed by fields[articles]; without body and body_text (GET the article for them) */
         ArticleEmbedded: {
             id: string;
-            slug?: components["schemas"]["Slug"];
             version?: number;
             created_at?: string;
             updated_at?: string;
-            title?: string;
-            /** @example ar */
-            language?: string;
-            summary?: string | null;
-            /** @description attribution: who the facts come from */
-            source?: string | null;
-            published_at?: components["schemas"]["DateTime"] | null;
-            /** @description people the article is about */
-            person_ids?: components["schemas"]["RecordId"][];
-            /** @description organisations the article is about */
-            organisation_ids?: components["schemas"]["RecordId"][];
-            /** @description meetings the article reports */
-            meeting_ids?: components["schemas"]["RecordId"][];
-        };
+        } & components["schemas"]["ArticleFields"];
         /** @description a person, narrowed by fields and with what include embeds */
         PersonView: {
             id: string;
-            slug?: components["schemas"]["Slug"];
             version?: number;
             created_at?: string;
             updated_at?: string;
-            /** @example علي العدواني */
-            name?: string;
-            /** @example اللواء */
-            honorific?: string | null;
-            /** @example وكيل وزارة الداخلية الكويتي المؤقت */
-            position?: string | null;
-            /** @example KW */
-            country?: string | null;
-            aliases?: string[];
             affiliations?: {
                 organisation_id: components["schemas"]["RecordId"];
                 /** @example وكيل وزارة الداخلية */
@@ -1085,7 +923,7 @@ export interface components {
             meetings?: components["schemas"]["MeetingEmbedded"][];
             /** @description embedded by include=articles */
             articles?: components["schemas"]["ArticleEmbedded"][];
-        };
+        } & components["schemas"]["PersonFields"];
         PersonList: {
             data: components["schemas"]["PersonView"][];
             meta: components["schemas"]["ListMeta"];
@@ -1100,18 +938,9 @@ export interface components {
         /** @description a organisation, narrowed by fields and with what include embeds */
         OrganisationView: {
             id: string;
-            slug?: components["schemas"]["Slug"];
             version?: number;
             created_at?: string;
             updated_at?: string;
-            /** @example وزارة الداخلية الكويتية */
-            name?: string;
-            /** @enum {string} */
-            kind?: "ministry" | "agency" | "government" | "committee" | "other";
-            /** @example KW */
-            country?: string | null;
-            parent_id?: components["schemas"]["RecordId"] | null;
-            aliases?: string[];
             members?: {
                 person_id: components["schemas"]["RecordId"];
                 role: string | null;
@@ -1127,7 +956,7 @@ export interface components {
             meetings?: components["schemas"]["MeetingEmbedded"][];
             /** @description embedded by include=articles */
             articles?: components["schemas"]["ArticleEmbedded"][];
-        };
+        } & components["schemas"]["OrganisationFields"];
         OrganisationList: {
             data: components["schemas"]["OrganisationView"][];
             meta: components["schemas"]["ListMeta"];
@@ -1142,26 +971,9 @@ export interface components {
         /** @description a meeting, narrowed by fields and with what include embeds */
         MeetingView: {
             id: string;
-            slug?: components["schemas"]["Slug"];
             version?: number;
             created_at?: string;
             updated_at?: string;
-            title?: string;
-            /** @enum {string} */
-            status?: "planned" | "held" | "cancelled";
-            /** @description ISO 8601 date, or date-time stored and returned in UTC with milliseconds; null when the source gives no calendar date */
-            starts_at?: components["schemas"]["DateOrDateTime"] | null;
-            /**
-             * @description the date as the source wrote it
-             * @example أمس الأربعاء
-             */
-            date_text?: string | null;
-            /** @example مقر وزارة الداخلية */
-            location?: string | null;
-            summary?: string | null;
-            topics?: string[];
-            outcomes?: string[];
-            host_organisation_id?: components["schemas"]["RecordId"] | null;
             participants?: {
                 person_id: components["schemas"]["RecordId"];
                 /** @description the organisation the person represented */
@@ -1182,7 +994,7 @@ export interface components {
             organisations?: components["schemas"]["OrganisationEmbedded"][];
             /** @description embedded by include=articles */
             articles?: components["schemas"]["ArticleEmbedded"][];
-        };
+        } & components["schemas"]["MeetingFields"];
         MeetingList: {
             data: components["schemas"]["MeetingView"][];
             meta: components["schemas"]["ListMeta"];
@@ -1307,6 +1119,21 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description The article as stored */
+        ArticleResponse: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                ETag: components["headers"]["ETag"];
+                "Last-Modified": components["headers"]["Last-Modified"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ArticleResponse"];
+            };
+        };
         /** @description The record has changed since the given ETag */
         Problem412: {
             headers: {
@@ -1326,6 +1153,62 @@ export interface components {
             };
             content: {
                 "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Deleted */
+        NoContent: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /** @description The person as stored */
+        PersonResponse: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                ETag: components["headers"]["ETag"];
+                "Last-Modified": components["headers"]["Last-Modified"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["PersonResponse"];
+            };
+        };
+        /** @description The organisation as stored */
+        OrganisationResponse: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                ETag: components["headers"]["ETag"];
+                "Last-Modified": components["headers"]["Last-Modified"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["OrganisationResponse"];
+            };
+        };
+        /** @description The meeting as stored */
+        MeetingResponse: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                ETag: components["headers"]["ETag"];
+                "Last-Modified": components["headers"]["Last-Modified"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["MeetingResponse"];
             };
         };
     };
@@ -1674,21 +1557,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The article as stored */
-            200: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                    ETag: components["headers"]["ETag"];
-                    "Last-Modified": components["headers"]["Last-Modified"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ArticleResponse"];
-                };
-            };
+            200: components["responses"]["ArticleResponse"];
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
             404: components["responses"]["Problem404"];
@@ -1725,17 +1594,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Deleted */
-            204: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
+            204: components["responses"]["NoContent"];
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
             404: components["responses"]["Problem404"];
@@ -1776,21 +1635,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The article as stored */
-            200: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                    ETag: components["headers"]["ETag"];
-                    "Last-Modified": components["headers"]["Last-Modified"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ArticleResponse"];
-                };
-            };
+            200: components["responses"]["ArticleResponse"];
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
             404: components["responses"]["Problem404"];
@@ -2018,21 +1863,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The person as stored */
-            200: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                    ETag: components["headers"]["ETag"];
-                    "Last-Modified": components["headers"]["Last-Modified"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PersonResponse"];
-                };
-            };
+            200: components["responses"]["PersonResponse"];
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
             404: components["responses"]["Problem404"];
@@ -2069,17 +1900,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Deleted */
-            204: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
+            204: components["responses"]["NoContent"];
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
             404: components["responses"]["Problem404"];
@@ -2120,21 +1941,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The person as stored */
-            200: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                    ETag: components["headers"]["ETag"];
-                    "Last-Modified": components["headers"]["Last-Modified"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PersonResponse"];
-                };
-            };
+            200: components["responses"]["PersonResponse"];
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
             404: components["responses"]["Problem404"];
@@ -2374,21 +2181,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The organisation as stored */
-            200: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                    ETag: components["headers"]["ETag"];
-                    "Last-Modified": components["headers"]["Last-Modified"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["OrganisationResponse"];
-                };
-            };
+            200: components["responses"]["OrganisationResponse"];
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
             404: components["responses"]["Problem404"];
@@ -2425,17 +2218,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Deleted */
-            204: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
+            204: components["responses"]["NoContent"];
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
             404: components["responses"]["Problem404"];
@@ -2476,21 +2259,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The organisation as stored */
-            200: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                    ETag: components["headers"]["ETag"];
-                    "Last-Modified": components["headers"]["Last-Modified"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["OrganisationResponse"];
-                };
-            };
+            200: components["responses"]["OrganisationResponse"];
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
             404: components["responses"]["Problem404"];
@@ -2728,21 +2497,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The meeting as stored */
-            200: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                    ETag: components["headers"]["ETag"];
-                    "Last-Modified": components["headers"]["Last-Modified"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["MeetingResponse"];
-                };
-            };
+            200: components["responses"]["MeetingResponse"];
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
             404: components["responses"]["Problem404"];
@@ -2779,17 +2534,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Deleted */
-            204: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
+            204: components["responses"]["NoContent"];
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
             404: components["responses"]["Problem404"];
@@ -2830,21 +2575,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The meeting as stored */
-            200: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                    ETag: components["headers"]["ETag"];
-                    "Last-Modified": components["headers"]["Last-Modified"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["MeetingResponse"];
-                };
-            };
+            200: components["responses"]["MeetingResponse"];
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
             404: components["responses"]["Problem404"];
@@ -3182,3 +2913,6 @@ export interface operations {
         };
     };
 }
+type WithRequired<T, K extends keyof T> = T & {
+    [P in K]-?: T[P];
+};

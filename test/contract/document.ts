@@ -57,14 +57,21 @@ export function operations(document: Document): Operation[] {
   );
 }
 
-/** Follows `$ref`s to `#/components/schemas/…` until a schema with content is reached. */
+/**
+ * Follows `$ref`s to `#/components/schemas/…` until a schema with content is reached. An `allOf` (a record's
+ * shapes share their fields so) comes back as one schema: its members' properties and required together.
+ */
 export function dereference(document: Document, schema: JsonSchema): JsonSchema {
   let current = schema;
   while (typeof current.$ref === 'string') {
     const name = current.$ref.replace('#/components/schemas/', '');
     current = document.components.schemas[name]!;
   }
-  return current;
+  if (!Array.isArray(current.allOf)) return current;
+  const { allOf, ...own } = current;
+  const parts = [...(allOf as JsonSchema[]).map((member) => dereference(document, member)), own];
+  const required = [...new Set(parts.flatMap((part) => (part.required ?? []) as string[]))];
+  return { ...own, type: 'object', properties: Object.assign({}, ...parts.map((part) => part.properties)), ...(required.length > 0 ? { required } : {}) };
 }
 
 const documentId = 'khabar:openapi';

@@ -22,7 +22,7 @@ function requestSchemas(document: Document): Array<{ where: string; schema: Json
     if (typeof schema.$ref === 'string') return walk(document.components.schemas[schema.$ref.replace('#/components/schemas/', '')], `${where}→${schema.$ref.split('/').pop()}`);
     found.push({ where, schema });
     for (const [key, property] of Object.entries((schema.properties ?? {}) as Record<string, JsonSchema>)) walk(property, `${where}.${key}`);
-    for (const option of [...(schema.anyOf ?? []), ...(schema.oneOf ?? [])]) walk(option, where);
+    for (const option of [...(schema.allOf ?? []), ...(schema.anyOf ?? []), ...(schema.oneOf ?? [])]) walk(option, where);
     walk(schema.items, `${where}[]`);
   };
   for (const operation of operations(document)) {

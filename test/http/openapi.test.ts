@@ -136,15 +136,34 @@ t.test('the slug pattern and the filter operators are written once and referred 
   }
 });
 
-t.test(
-  'the contract is small: openapi.yaml and the TypeScript client types are at most 150 KB each',
-  { todo: 'not reached yet (openapi.yaml 230 KB, schema.d.ts 160 KB): the record schemas repeat their fields across Record, Embedded, View, Write and Patch, and the examples are 70 KB' },
-  async (t) => {
-    for (const file of ['openapi.yaml', 'clients/typescript/schema.d.ts']) {
-      t.ok(statSync(join(root, file)).size <= 150 * 1024, `${file}: ${statSync(join(root, file)).size} bytes`);
-    }
-  },
-);
+t.test('no response is written out twice: one that several operations give alike is shared and referred to', async (t) => {
+  const inline = Object.entries(committed.paths as Record<string, Record<string, any>>).flatMap(([path, item]) =>
+    Object.entries(item).flatMap(([method, operation]) =>
+      Object.entries<any>(operation.responses)
+        .filter(([, response]) => !response.$ref)
+        .map(([status, response]) => ({ where: `${method.toUpperCase()} ${path} ${status}`, text: JSON.stringify(response) })),
+    ),
+  );
+  t.ok(inline.length > 10, `${inline.length} responses written in place`);
+  const first = new Map<string, string>();
+  for (const { where, text } of inline) {
+    t.notOk(first.has(text), `${where}${first.has(text) ? `: as ${first.get(text)}` : ''}`);
+    first.set(text, first.get(text) ?? where);
+  }
+  const shared = (operation: any, status: string) => operation.responses[status].$ref;
+  t.equal(shared(committed.paths['/v1/people/{id}'].put, '200'), shared(committed.paths['/v1/people/{id}'].patch, '200'), 'PUT and PATCH answer with the record as stored');
+  t.match(shared(committed.paths['/v1/people/{id}'].put, '200'), /^#\/components\/responses\//);
+});
+
+const sizeOf = (file: string) => statSync(join(root, file)).size;
+
+t.test('the TypeScript client types are at most 150 KB', async (t) => {
+  t.ok(sizeOf('clients/typescript/schema.d.ts') <= 150 * 1024, `${sizeOf('clients/typescript/schema.d.ts')} bytes`);
+});
+
+t.test('openapi.yaml is at most 150 KB', { todo: 'not reached (211 KB): the seed examples are 64 KB of it, and what is left repeats nothing word for word (docs/performance.md)' }, async (t) => {
+  t.ok(sizeOf('openapi.yaml') <= 150 * 1024, `${sizeOf('openapi.yaml')} bytes`);
+});
 
 t.test('the docs page and the demo are served from the package', async (t) => {
   const app = await build(t);

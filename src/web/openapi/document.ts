@@ -2,6 +2,7 @@ import { Document, isCollection, isMap, isScalar, visit } from 'yaml';
 import { loadConfig } from '../../core/config.js';
 import { buildApp } from '../app.js';
 import { attachExamples } from './examples.js';
+import { shareRecordFields } from './fields.js';
 import { portablePatterns } from './patterns.js';
 import { type Json, shareParameters, shareResponses } from './tidy.js';
 
@@ -20,7 +21,7 @@ async function openApiDocument(): Promise<Json> {
   await app.ready();
   const document = app.swagger();
   await app.close();
-  return portablePatterns(shareParameters(shareResponses(attachExamples(document))));
+  return portablePatterns(shareRecordFields(shareParameters(shareResponses(attachExamples(document)))));
 }
 
 /**

@@ -97,24 +97,49 @@ export function declarePublicReads(document: Json): Json {
   return document;
 }
 
-/** The name a shared response of this status gets under components/responses, if responses of it are shared. */
-const sharedResponseName = (status: string): string | undefined => (status === '304' ? 'NotModified' : Number(status) >= 400 ? `Problem${status}` : undefined);
+/**
+ * The names a shared response may take under components/responses, best first: an error or a 304 by its
+ * status; a success by the schema it carries (`PersonResponse`), or `NoContent`.
+ */
+function sharedResponseNames(status: string, response: Json): string[] {
+  if (status === '304') return ['NotModified'];
+  if (Number(status) >= 400) return [`Problem${status}`];
+  const schema: string | undefined = Object.values<Json>(response.content ?? {})[0]
+    ?.schema?.$ref?.split('/')
+    .at(-1);
+  const name = schema ?? 'NoContent';
+  return [name, `${name}${status}`];
+}
 
 /**
  * Writes each error (and 304) response once under components/responses and refers to it: the plugins answer a
- * status the same way on every route, so the operations would otherwise repeat it word for word.
+ * status the same way on every route, so the operations would otherwise repeat it word for word. A success
+ * response that several operations give word for word (PUT and PATCH of a record, every DELETE) is shared too.
  */
 export function shareResponses(document: Json): Json {
   const shared: Json = { ...document.components?.responses };
   const paths: Json = structuredClone(document.paths);
-  for (const { operation } of operations({ paths })) {
-    for (const [status, response] of Object.entries<Json>(operation.responses ?? {})) {
-      const name = sharedResponseName(status);
-      if (!name || response.$ref) continue;
+  const inline = operations({ paths }).flatMap(({ operation }) =>
+    Object.entries<Json>(operation.responses ?? {})
+      .filter(([, response]) => !response.$ref)
+      .map(([status, response]) => ({ responses: operation.responses, status, response, key: JSON.stringify(response) })),
+  );
+  const uses = new Map<string, number>();
+  for (const { key } of inline) uses.set(key, (uses.get(key) ?? 0) + 1);
+  const nameOf = new Map<string, string>();
+  for (const { responses, status, response, key } of inline) {
+    const success = Number(status) < 300;
+    if (success && uses.get(key)! < 2) continue;
+    let name = nameOf.get(key);
+    if (!name) {
+      const names = sharedResponseNames(status, response);
+      // An error response that says something of its own for its status stays where it is.
+      name = success ? names.find((candidate) => !(candidate in shared)) : names.find((candidate) => !(candidate in shared) || JSON.stringify(shared[candidate]) === key);
+      if (!name) continue;
       shared[name] ??= response;
-      // A response that says something of its own for this status stays where it is.
-      if (JSON.stringify(shared[name]) === JSON.stringify(response)) operation.responses[status] = { $ref: `#/components/responses/${name}` };
+      nameOf.set(key, name);
     }
+    responses[status] = { $ref: `#/components/responses/${name}` };
   }
   return { ...document, paths, components: { ...document.components, responses: shared } };
 }
