@@ -1,0 +1,26 @@
+/** The prose of docs/benchmarks.md that says how the figures above it are made and how to read them. */
+export const method = `
+## How the benchmark works
+
+- **Like for like.** The baseline answers every request with the bytes khabar sends; the report checks it
+  ("same bytes"). For \`POST /v1/articles\` it also writes the rows khabar writes for the article: the article,
+  its link rows, its search document and full-text row (normalised words and light stems), its substring-index
+  row (trigrams) and its mention rows, computed with khabar's own core functions (the search indexer's
+  \`searchEntry\` and \`substringValues\`, entity linking's name index), in one transaction per request, with
+  foreign keys checked as khabar checks them. Its "same rows" check compares what the two writes leave behind:
+  link rows, mention rows, and the token counts of both full-text indices (which are contentless: their text
+  cannot be read back). \`POST /v1/articles?raw\` writes the article and its links alone: the old comparison,
+  reported as information.
+- **Interleaved, on swapped cores.** The two servers take turns under the same load (A B A B …), each on its
+  own core, and take each other's core in every second round, so a core another process keeps busy slows
+  both sides alike (the default number of rounds, 6, is even). \`BENCH_ROUNDS\` sets more rounds, \`BENCH_DURATION\` longer slices.
+- **Spread.** A ratio is the median of the per-round ratios of requests per second, reported beside their
+  spread (min–max); a spread wider than 0.1 is flagged: such a ratio did not hold still, and one run does not
+  judge its target.
+- **Derived structures.** The cost of each structure khabar derives from an article is measured in process
+  (\`bench/derived-cost.ts\`), not over HTTP: articles of the data set are written again with the baseline's
+  like-for-like writer, one transaction each, and each part is timed on its own, in µs per article.
+- **Storage.** After the run (and its writes: the POST slices, the WAL check's inserts and the derived-cost
+  articles) the size of every table and index comes from SQLite's \`dbstat\` virtual table, divided by the
+  number of articles, beside the articles' own text for scale.
+`;
