@@ -23,4 +23,9 @@ export const method = `
 - **Storage.** After the run (and its writes: the POST slices, the WAL check's inserts and the derived-cost
   articles) the size of every table and index comes from SQLite's \`dbstat\` virtual table, divided by the
   number of articles, beside the articles' own text for scale.
+- **Before and after.** \`npm run bench -- --against <git ref>\` compares this build with another instead of
+  with the baseline: the ref is built in a temporary git worktree (with this checkout's \`node_modules\`) and
+  started as its own \`npm start\` would; its \`seed:synthetic\` makes the data set, of which each server gets
+  a copy. Get by id, list of 20 and POST run interleaved on swapped cores; the table gives this build over the
+  ref, with the spread. \`BENCH_QUICK=1\` makes it a smoke run.
 `;

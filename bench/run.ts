@@ -4,14 +4,16 @@
  * turns (A B A B …) and medians are reported with the spread of the per-round ratios; each server and the load
  * generator are pinned to separate cores where taskset allows, the servers trading cores between rounds.
  * Prints a table and writes docs/benchmarks.md. BENCH_QUICK=1 runs a tiny version (the smoke test in npm
- * test).
+ * test). `npm run bench -- --against <git ref>` compares this build with another instead (bench/against.ts).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import ts from 'typescript';
 import { openDatabase } from '../src/core/db/database.js';
 import { createRepositories } from '../src/core/resources/index.js';
+import { beforeAfter } from './against.js';
 import { type Comparison, compare, Loader, type Side } from './compare.js';
 import { prepareDatabase, sampleData } from './data.js';
 import { derivedCosts, derivedCostTable } from './derived-cost.js';
@@ -305,4 +307,5 @@ ${markdownTable(r.stored)}
 ${method}`;
 }
 
-await main();
+const { values } = parseArgs({ options: { against: { type: 'string' } } });
+await (values.against ? beforeAfter(values.against) : main());
