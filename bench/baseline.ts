@@ -1,11 +1,13 @@
 /**
  * The raw baseline: node:http and better-sqlite3 prepared statements, no framework, no validation. It answers
  * the benchmark's requests with the bytes khabar sends (same keys in the same order, same envelope), so the
- * ratio between the two is what khabar's layers cost. Run as `node baseline.js <database file> <port>`.
+ * ratio between the two is what khabar's layers cost. A new article is written with every row khabar writes for
+ * it (bench/article-writer.ts). Run as `node baseline.js <database file> <port>`.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import Sqlite from 'better-sqlite3';
-import { uuidv7 } from 'uuidv7';
+import type { ArticleInput } from '../src/core/resources/articles/schemas.js';
+import { articleWriter } from './article-writer.js';
 
 type Row = Record<string, unknown>;
 
@@ -13,6 +15,8 @@ const [file, port] = process.argv.slice(2) as [string, string];
 const db = new Sqlite(file);
 db.pragma('journal_mode = WAL');
 db.pragma('synchronous = NORMAL');
+// As khabar: the link and mention rows' foreign keys are checked on every write.
+db.pragma('foreign_keys = ON');
 db.pragma('busy_timeout = 5000');
 
 const byIdOrSlug = db.prepare('select * from articles where id = ? or slug = ? limit 1');
@@ -58,13 +62,6 @@ function withIncluded(data: Row[]): Row[] {
   const pick = (found: Map<unknown, Row>, ids: unknown) => (ids as string[]).map((id) => found.get(id)).filter((record) => record !== undefined);
   return data.map((article) => ({ ...article, people: pick(foundPeople, article.person_ids), organisations: pick(foundOrganisations, article.organisation_ids) }));
 }
-const insertArticle = db.prepare(
-  'insert into articles (id, slug, version, created_at, updated_at, title, language, summary, body, body_text, source, published_at) values (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-);
-const insertLink = Object.fromEntries(
-  ['article_people', 'article_organisations', 'article_meetings'].map((table) => [table, db.prepare(`insert into ${table} (article_id, position, subject_id) values (?, ?, ?)`)]),
-);
-
 /** The article rows with their subject id lists, keys in the order of khabar's Article schema. */
 function withSubjects(rows: Row[]): Row[] {
   const ids = JSON.stringify(rows.map((row) => row.id));
@@ -114,53 +111,22 @@ function list(req: IncomingMessage, res: ServerResponse, url: URL) {
   json(res, 200, envelope);
 }
 
-const create = db.transaction((input: Row) => {
-  const id = uuidv7();
-  const at = new Date().toISOString();
-  const body = input.body as Array<{ text: string }>;
-  const bodyText = body.map((block) => block.text).join('\n\n');
-  insertArticle.run(id, input.slug, at, at, input.title, input.language, input.summary ?? null, JSON.stringify(body), bodyText, input.source ?? null, input.published_at ?? null);
-  const lists = [
-    ['article_people', (input.person_ids ?? []) as string[]],
-    ['article_organisations', (input.organisation_ids ?? []) as string[]],
-    ['article_meetings', (input.meeting_ids ?? []) as string[]],
-  ] as const;
-  for (const [table, ids] of lists) {
-    ids.forEach((subject, position) => {
-      insertLink[table]!.run(id, position, subject);
-    });
-  }
-  return {
-    id,
-    slug: input.slug,
-    version: 1,
-    created_at: at,
-    updated_at: at,
-    title: input.title,
-    language: input.language,
-    summary: input.summary ?? null,
-    body,
-    body_text: bodyText,
-    source: input.source ?? null,
-    published_at: input.published_at ?? null,
-    person_ids: lists[0][1],
-    organisation_ids: lists[1][1],
-    meeting_ids: lists[2][1],
-  };
-});
+const writer = articleWriter(db);
 
-function post(req: IncomingMessage, res: ServerResponse) {
+/** `?raw` writes the article and its link rows only: the old comparison, kept as information. */
+function post(req: IncomingMessage, res: ServerResponse, url: URL) {
+  const write = url.searchParams.has('raw') ? writer.raw : writer.likeForLike;
   const chunks: Buffer[] = [];
   req.on('data', (chunk: Buffer) => chunks.push(chunk));
   req.on('end', () => {
-    const record = create(JSON.parse(Buffer.concat(chunks).toString()) as Row);
+    const record = write(JSON.parse(Buffer.concat(chunks).toString()) as ArticleInput);
     json(res, 201, { data: record }, { location: `/v1/articles/${record.id}` });
   });
 }
 
 createServer((req, res) => {
   const url = new URL(req.url!, 'http://baseline.invalid');
-  if (url.pathname === '/v1/articles') return req.method === 'POST' ? post(req, res) : list(req, res, url);
+  if (url.pathname === '/v1/articles') return req.method === 'POST' ? post(req, res, url) : list(req, res, url);
   if (url.pathname.startsWith('/v1/articles/')) {
     const key = decodeURIComponent(url.pathname.slice('/v1/articles/'.length));
     const row = byIdOrSlug.get(key, key) as Row | undefined;

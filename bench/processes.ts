@@ -10,6 +10,8 @@ export interface ServerProcess {
   child: ChildProcess;
   /** The core it is pinned to, or null. */
   core: number | null;
+  /** Pins it (every thread) to another core. */
+  moveTo(core: number): void;
   /** Milliseconds from spawn to the first 200 on `readyPath`. */
   startMs: number;
   stop(): Promise<void>;
@@ -51,15 +53,21 @@ export async function startServer(options: { name: string; args: string[]; env?:
     if (child.killed) throw new Error(`${name} did not answer 200 on ${options.readyPath}: ${stderr}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
-  return {
+  const server: ServerProcess = {
     name,
     url,
     child,
     core,
     startMs: performance.now() - started,
+    moveTo(core) {
+      if (core === server.core) return;
+      pin(child.pid!, core);
+      server.core = core;
+    },
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;
     },
   };
+  return server;
 }

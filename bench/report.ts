@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
+import { median } from './settings.js';
 
 export interface Stats {
   rps: number;
@@ -15,9 +16,32 @@ export interface ScenarioRow {
   sides: [string, string | null];
   a: Stats | null;
   b: Stats | null;
+  /** Each round's a/b ratio of requests per second. */
+  ratios: number[];
   sameBytes: string;
   note?: string;
 }
+
+/** A spread of per-round ratios wider than this says the ratio did not hold still. */
+const steady = 0.1;
+
+/** The least and the greatest of some ratios, and whether they lie further apart than a steady ratio's. */
+function spreadOf(ratios: number[]): { min: number; max: number; wide: boolean } | null {
+  if (ratios.length < 2) return null;
+  const min = Math.min(...ratios);
+  const max = Math.max(...ratios);
+  return { min, max, wide: max - min > steady };
+}
+
+/** A ratio as reported: the median of the per-round ratios, beside their spread. */
+export function ratioOf(ratios: number[]): number | null {
+  return ratios.length > 0 ? median(ratios) : null;
+}
+
+const spreadText = (ratios: number[]) => {
+  const spread = spreadOf(ratios);
+  return spread ? `${spread.min.toFixed(2)}–${spread.max.toFixed(2)}${spread.wide ? ` (wider than ${steady})` : ''}` : '–';
+};
 
 export interface Check {
   name: string;
@@ -26,12 +50,14 @@ export interface Check {
   target: string;
   pass: boolean | null;
   note?: string;
+  /** The per-round ratios behind a ratio's value. */
+  ratios?: number[];
 }
 
 const fixed = (n: number | null | undefined, digits = 2) => (n === null || n === undefined ? '–' : n.toFixed(digits));
 
 export function scenarioTable(rows: ScenarioRow[]): string[][] {
-  const header = ['scenario', 'sides', 'req/s', 'p50 ms', 'p99 ms', 'req/s (2nd)', 'p50 (2nd)', 'p99 (2nd)', 'ratio', 'same bytes', 'not 2xx'];
+  const header = ['scenario', 'sides', 'req/s', 'p50 ms', 'p99 ms', 'req/s (2nd)', 'p50 (2nd)', 'p99 (2nd)', 'ratio', 'ratio min–max', 'same bytes', 'not 2xx'];
   const failed = (s: Stats | null) => (s ? String(s.non2xx + s.errors) : '–');
   const body = rows.map((row) => [
     row.name,
@@ -42,7 +68,8 @@ export function scenarioTable(rows: ScenarioRow[]): string[][] {
     row.b ? fixed(row.b.rps, 0) : '–',
     fixed(row.b?.p50, 3),
     fixed(row.b?.p99, 3),
-    row.a && row.b ? fixed(row.a.rps / row.b.rps) : '–',
+    fixed(ratioOf(row.ratios)),
+    spreadText(row.ratios),
     row.sameBytes,
     [row.a, row.b]
       .filter(Boolean)
@@ -52,9 +79,19 @@ export function scenarioTable(rows: ScenarioRow[]): string[][] {
   return [header, ...body];
 }
 
+/** Which scenarios' per-round ratios spread wider than a steady ratio's, in a sentence. */
+export function unsteadyLine(rows: ScenarioRow[]): string {
+  const wide = rows.filter((row) => spreadOf(row.ratios)?.wide).map((row) => row.name);
+  return wide.length === 0 ? `Every spread of per-round ratios is within ${steady}.` : `Per-round ratios spread wider than ${steady} (not steady): ${wide.join('; ')}.`;
+}
+
 export function checkTable(checks: Check[]): string[][] {
   const verdict = (check: Check) => (check.pass === null ? (check.note ?? 'not available') : check.pass ? 'met' : 'MISSED');
-  return [['target', 'measured', 'goal', 'result'], ...checks.map((c) => [c.name, c.value === null ? '–' : `${fixed(c.value)} ${c.unit}`.trim(), c.target, verdict(c)])];
+  const unsteady = (check: Check) => (spreadOf(check.ratios ?? [])?.wide ? ', but the ratio did not hold still' : '');
+  return [
+    ['target', 'measured', 'per-round min–max', 'goal', 'result'],
+    ...checks.map((c) => [c.name, c.value === null ? '–' : `${fixed(c.value)} ${c.unit}`.trim(), spreadText(c.ratios ?? []), c.target, verdict(c) + unsteady(c)]),
+  ];
 }
 
 /** A fixed-width table for the terminal. */

@@ -22,6 +22,10 @@ type Resources = Record<Exclude<ResourceName, 'articles'>, AnyRepository> & { ar
 
 export const articleTexts = (article: Pick<Article, 'title' | 'body_text'>): ArticleTexts => ({ title: article.title, body: article.body_text });
 
+/** The mentions linking finds in an article's texts: each part's spans that name an entity of the index. */
+export const linkMentions = (index: NameIndex<EntityRef>, texts: ArticleTexts): NewMention[] =>
+  articleParts.flatMap((part) => index.find(texts[part]).map(({ target, ...span }) => ({ part, ...span, entity: target })));
+
 /** Properties of a record that are not facts about the entity: server columns, the slug, reverse relations. */
 const notFacts = new Set(['id', 'slug', 'version', 'created_at', 'updated_at', 'members', 'article_ids']);
 
@@ -56,7 +60,7 @@ const nameSourcePage = 1000;
 const relinkBatch = 500;
 
 /** Every person and organisation with its name forms, read a page at a time, so the index never holds every row at once. */
-function nameSources(db: Db): () => Iterable<NameSource<EntityRef>> {
+export function nameSources(db: Db): () => Iterable<NameSource<EntityRef>> {
   const after = sql.placeholder('after');
   const limit = sql.placeholder('limit');
   const personPage = db
@@ -142,10 +146,7 @@ export function createFacts(db: Db, resources: Resources) {
   const provenance = provenanceStore(db);
   const names = nameIndexFollowing(db);
 
-  const link = (texts: ArticleTexts): NewMention[] => {
-    const index = names.current();
-    return articleParts.flatMap((part) => index.find(texts[part]).map(({ target, ...span }) => ({ part, ...span, entity: target })));
-  };
+  const link = (texts: ArticleTexts): NewMention[] => linkMentions(names.current(), texts);
 
   resources.articles.onWrite((event) => {
     if (event.kind === 'delete') return;

@@ -12,13 +12,30 @@ import { searchDocuments, searchIndex, substringIndex } from './table.js';
 
 const rememberedStem = rememberedPerWord(stemArabic);
 
+/** The normalised words of some texts, in order. */
+export const searchWords = (fields: SearchField[]): string[] => fields.flatMap((field) => wordTexts(normaliseArabic(field.text)));
+
+/** The light stem of each word, in the same order. */
+export const stemsOf = (words: string[]): string[] => words.map(rememberedStem);
+
 /** The words and the stems of some texts, each as one space-separated string (what FTS5 indexes). */
 export function analyse(fields: SearchField[]): { words: string; stems: string } {
-  const all = fields.flatMap((field) => wordTexts(normaliseArabic(field.text)));
-  return { words: all.join(' '), stems: all.map(rememberedStem).join(' ') };
+  const all = searchWords(fields);
+  return { words: all.join(' '), stems: stemsOf(all).join(' ') };
 }
 
 type Row = Record<string, unknown>;
+
+/** A record's row of the full-text index, but its rowid: title fields and body fields as words and as stems. */
+export function searchEntry(type: SearchType, row: Row) {
+  const source = searchSources[type];
+  const title = analyse(readFields(source.title, row));
+  const body = analyse(readFields(source.body, row));
+  return { type, title: title.words, title_stem: title.stems, body: body.words, body_stem: body.stems };
+}
+
+/** A record's row of the substring index, but its rowid: null for a column its type does not have. */
+export const substringValues = (row: Row): Record<string, unknown> => Object.fromEntries(substringColumns.map((name) => [name, row[name] ?? null]));
 
 /** A bound on the merge steps after a rebuild, far above what a large database needs (docs/performance.md). */
 const maxMergeSteps = 10_000;
@@ -92,12 +109,9 @@ export function searchIndexer(db: Db) {
 
   /** Indexes a record that has no entry yet. */
   function add(type: SearchType, row: Row) {
-    const source = searchSources[type];
-    const title = analyse(readFields(source.title, row));
-    const body = analyse(readFields(source.body, row));
     const doc = Number(insertDocument.run({ type, id: row.id }).lastInsertRowid);
-    insertEntry.run({ doc, type, title: title.words, title_stem: title.stems, body: body.words, body_stem: body.stems });
-    insertSubstrings.run({ doc, ...Object.fromEntries(substringColumns.map((name) => [name, row[name] ?? null])) });
+    insertEntry.run({ doc, ...searchEntry(type, row) });
+    insertSubstrings.run({ doc, ...substringValues(row) });
   }
 
   /** Indexes a record anew, whether or not it has an entry. */

@@ -1,0 +1,79 @@
+/**
+ * Interleaved comparisons: two servers take turns under the same load (A B A B …), the load generator in its
+ * own process on the core neither server under load is pinned to.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { join } from 'node:path';
+import type { Slice, SliceResult } from './load.js';
+import { pin, type ServerProcess } from './processes.js';
+import type { Stats } from './report.js';
+import { median, root, settings } from './settings.js';
+
+export class Loader {
+  private child: ChildProcess;
+  constructor() {
+    this.child = fork(join(root, 'bench', 'load.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  }
+  /** Runs one slice, the load generator pinned away from the server's core. */
+  run(server: ServerProcess, slice: Omit<Slice, 'url'>): Promise<SliceResult> {
+    pin(this.child.pid!, server.core === null ? null : 1 - server.core);
+    return new Promise((resolve, reject) => {
+      this.child.once('message', (message: { result?: SliceResult; error?: string }) => (message.result ? resolve(message.result) : reject(new Error(message.error))));
+      this.child.send({ ...slice, url: server.url });
+    });
+  }
+  stop() {
+    this.child.kill();
+  }
+}
+
+export interface Side {
+  server: ServerProcess;
+  slice: Omit<Slice, 'url' | 'connections'>;
+}
+
+export interface Comparison {
+  a: Stats;
+  b: Stats | null;
+  /** Each round's a/b ratio of requests per second (empty with one side). */
+  ratios: number[];
+}
+
+/**
+ * Two servers pinned to different cores take each other's core in odd rounds, so a core another process keeps
+ * busy slows both sides alike; round 0 (and the warm-up before it) has each on its own core.
+ */
+function coreSwapper([a, b]: Side[]): (round: number) => void {
+  const x = a?.server.core;
+  const y = b?.server.core;
+  if (!a || !b || a.server === b.server || typeof x !== 'number' || typeof y !== 'number' || x === y) return () => {};
+  return (round) => {
+    const swapped = round % 2 === 1;
+    a.server.moveTo(swapped ? y : x);
+    b.server.moveTo(swapped ? x : y);
+  };
+}
+
+/** Interleaved slices of two sides (A B A B …, or A A … alone): medians of each, and each round's ratio. */
+export async function compare(loader: Loader, sides: [Side, Side | null], connections: number): Promise<Comparison> {
+  const present = sides.filter((side): side is Side => side !== null);
+  const results = present.map(() => [] as SliceResult[]);
+  const place = coreSwapper(present);
+  if (settings.warmup) for (const side of present) await loader.run(side.server, { ...side.slice, connections, ...settings.warmup });
+  for (let round = 0; round < settings.rounds; round++) {
+    place(round);
+    for (const [i, side] of present.entries()) results[i]!.push(await loader.run(side.server, { ...side.slice, connections, ...settings.slice }));
+  }
+  place(0);
+  const stats = results.map(
+    (slices): Stats => ({
+      rps: median(slices.map((s) => s.rps)),
+      p50: median(slices.map((s) => s.p50)),
+      p99: median(slices.map((s) => s.p99)),
+      non2xx: slices.reduce((n, s) => n + s.non2xx, 0),
+      errors: slices.reduce((n, s) => n + s.errors, 0),
+    }),
+  );
+  const [first, second] = results;
+  return { a: stats[0]!, b: stats[1] ?? null, ratios: second ? first!.map((slice, round) => slice.rps / second[round]!.rps) : [] };
+}

@@ -1,0 +1,34 @@
+/** The prose of docs/benchmarks.md that says how the figures above it are made and how to read them. */
+export const method = `
+## How the benchmark works
+
+- **Like for like.** The baseline answers every request with the bytes khabar sends; the report checks it
+  ("same bytes"). For \`POST /v1/articles\` it also writes the rows khabar writes for the article: the article,
+  its link rows, its search document and full-text row (normalised words and light stems), its substring-index
+  row (trigrams) and its mention rows, computed with khabar's own core functions (the search indexer's
+  \`searchEntry\` and \`substringValues\`, entity linking's name index), in one transaction per request, with
+  foreign keys checked as khabar checks them. Its "same rows" check compares what the two writes leave behind:
+  link rows, mention rows, and the token counts of both full-text indices (which are contentless: their text
+  cannot be read back). \`POST /v1/articles?raw\` writes the article and its links alone: the old comparison,
+  reported as information. To derive those rows the baseline loads khabar's core modules and builds the
+  name index of every person and organisation at start (on a 2,000-article data set its resident memory
+  after start went from 63 to 87 MB), so "peak RSS over baseline" is measured against a larger baseline
+  than before issue 20; "peak RSS under load" is khabar's alone.
+- **Interleaved, on swapped cores.** The two servers take turns under the same load (A B A B …), each on its
+  own core, and take each other's core in every second round, so a core another process keeps busy slows
+  both sides alike (the default number of rounds, 6, is even). \`BENCH_ROUNDS\` sets more rounds, \`BENCH_DURATION\` longer slices.
+- **Spread.** A ratio is the median of the per-round ratios of requests per second, reported beside their
+  spread (min–max); a spread wider than 0.1 is flagged: such a ratio did not hold still, and one run does not
+  judge its target.
+- **Derived structures.** The cost of each structure khabar derives from an article is measured in process
+  (\`bench/derived-cost.ts\`), not over HTTP: articles of the data set are written again with the baseline's
+  like-for-like writer, one transaction each, and each part is timed on its own, in µs per article.
+- **Storage.** After the run (and its writes: the POST slices, the WAL check's inserts and the derived-cost
+  articles) the size of every table and index comes from SQLite's \`dbstat\` virtual table, divided by the
+  number of articles, beside the articles' own text for scale.
+- **Before and after.** \`npm run bench -- --against <git ref>\` compares this build with another instead of
+  with the baseline: the ref is built in a temporary git worktree (with this checkout's \`node_modules\`) and
+  started as its own \`npm start\` would; its \`seed:synthetic\` makes the data set, of which each server gets
+  a copy. Get by id, list of 20 and POST run interleaved on swapped cores; the table gives this build over the
+  ref, with the spread. \`BENCH_QUICK=1\` makes it a smoke run.
+`;
