@@ -116,12 +116,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(allowedMethods);
   await app.register(mediaTypes);
   await app.register(preconditions, { required: config.requireIfMatch });
+  await app.register(repeatedParameters);
   await app.register(rateLimit, {
     readMax: config.rateLimitMax,
     writeMax: config.rateLimitWriteMax,
     windowSeconds: config.rateLimitWindowSeconds,
   });
-  await app.register(repeatedParameters);
   await app.register(conditionalGet, {
     maxAge: config.cacheMaxAge,
     staleWhileRevalidate: config.cacheStaleWhileRevalidate,

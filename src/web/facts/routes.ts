@@ -1,3 +1,4 @@
+import type { FastifyContextConfig } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { KhabarError } from '../../core/errors.js';
 import { entityResources } from '../../core/facts/entities.js';
@@ -10,11 +11,14 @@ const notFound = (noun: string, id: string): never => {
   throw new KhabarError('not_found', `no ${noun} with id or slug ${id}`);
 };
 
+const config: FastifyContextConfig = { traits: { rateLimit: 'read' } };
+
 /** GET /v1/articles/{id}/mentions, and GET /v1/{name}/{id}/provenance for each resource articles can mention. */
 export const factRoutes =
   (repositories: Repositories): FastifyPluginAsyncZod =>
   async (app) => {
     app.get('/v1/articles/:id/mentions', {
+      config,
       schema: {
         tags: ['articles'],
         operationId: 'list_article_mentions',
@@ -33,6 +37,7 @@ export const factRoutes =
     for (const { name: path, type } of entityResources) {
       const repository = repositories[path];
       app.get(`/v1/${path}/:id/provenance`, {
+        config,
         schema: {
           tags: [path],
           operationId: `list_${type}_provenance`,

@@ -1,12 +1,16 @@
 import { problemCodes } from '../http/problem.js';
 import { rateLimitHeaders } from '../http/rate-limit.js';
+import type { Traits } from '../http/traits.js';
 import type { Json } from './tidy.js';
 
 /**
  * Adds what the HTTP plugins do to every operation of the generated OpenAPI document: request headers as
- * parameters, response headers, and the 304 / 412 / 428 / 429 responses. Done once here, from the method and
- * path, so routes (including ones added later) are documented the way the plugins treat them.
+ * parameters, response headers, and the 304 / 412 / 428 / 429 responses. Done once here, from the traits each
+ * route declares (the same declaration the plugins act on), so the contract says what the routes do.
  */
+
+/** The extension under which each operation brings its route's traits here (removed once described). */
+export const traitsKey = 'x-traits';
 
 const header = (description: string, schema: Json = { type: 'string' }) => ({ description, schema });
 const headerParameter = (name: string, description: string, example: string, schema: Json = { type: 'string' }) => ({
@@ -74,7 +78,6 @@ const problemResponse = (status: number, extraHeaders: string[] = []) => ({
   content: problemContent,
 });
 
-const exempt = new Set(['/health']);
 const methods = ['get', 'post', 'put', 'patch', 'delete'];
 
 function isList(document: Json, response: Json | undefined): boolean {
@@ -87,8 +90,10 @@ function addHeaders(response: Json, names: string[]) {
   response.headers = { ...response.headers, ...Object.fromEntries(names.map((name) => [name, ref('headers', name)])) };
 }
 
-function describeOperation(document: Json, path: string, method: string, operation: Json) {
-  const limited = !exempt.has(path);
+function describeOperation(document: Json, method: string, operation: Json) {
+  const traits: Traits = operation[traitsKey];
+  delete operation[traitsKey];
+  const limited = traits.rateLimit !== undefined;
   const read = method === 'get';
   const requestParameters = ['RequestId'];
   const success = ['X-Request-Id', ...(limited ? rateLimitHeaders : [])];
@@ -123,8 +128,8 @@ function describeOperation(document: Json, path: string, method: string, operati
 export function documentHttpSemantics<T>(generated: T): T {
   const document = generated as Json;
   document.components = { ...document.components, headers, parameters };
-  for (const [path, item] of Object.entries(document.paths ?? {}) as [string, Json][]) {
-    for (const method of methods) if (item[method]) describeOperation(document, path, method, item[method]);
+  for (const item of Object.values(document.paths ?? {}) as Json[]) {
+    for (const method of methods) if (item[method]) describeOperation(document, method, item[method]);
   }
   return generated;
 }

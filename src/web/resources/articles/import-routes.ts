@@ -58,6 +58,7 @@ export const articleImportRoutes =
     });
 
     app.post('/v1/articles/import', {
+      config: { traits: { rateLimit: 'write' } },
       schema: {
         tags: ['articles'],
         operationId: 'import_article',

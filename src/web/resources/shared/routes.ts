@@ -1,3 +1,4 @@
+import type { FastifyContextConfig } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { fieldErrors, KhabarError } from '../../../core/errors.js';
@@ -39,9 +40,10 @@ export function resourceRoutes(resource: Resource<ResourceName>, repository: Rep
     );
     const { writes } = app.database;
     // The resource tells the representations which mapper turns its records into JSON-LD or ninjs.
-    const config = { resource: path };
+    const read: FastifyContextConfig = { resource: path, traits: { rateLimit: 'read' } };
+    const write: FastifyContextConfig = { traits: { rateLimit: 'write' } };
     app.get(`/v1/${path}`, {
-      config,
+      config: read,
       schema: {
         tags,
         operationId: `list_${path}`,
@@ -56,7 +58,7 @@ export function resourceRoutes(resource: Resource<ResourceName>, repository: Rep
     });
 
     app.get(`/v1/${path}/:id`, {
-      config,
+      config: read,
       schema: {
         tags,
         operationId: `get_${noun}`,
@@ -70,6 +72,7 @@ export function resourceRoutes(resource: Resource<ResourceName>, repository: Rep
     });
 
     app.post(`/v1/${path}`, {
+      config: write,
       schema: {
         tags,
         operationId: `create_${noun}`,
@@ -88,6 +91,7 @@ export function resourceRoutes(resource: Resource<ResourceName>, repository: Rep
     });
 
     app.put(`/v1/${path}/:id`, {
+      config: write,
       schema: {
         tags,
         operationId: `replace_${noun}`,
@@ -110,6 +114,7 @@ export function resourceRoutes(resource: Resource<ResourceName>, repository: Rep
     });
 
     app.patch(`/v1/${path}/:id`, {
+      config: write,
       schema: {
         tags,
         operationId: `update_${noun}`,
@@ -139,6 +144,7 @@ export function resourceRoutes(resource: Resource<ResourceName>, repository: Rep
     });
 
     app.delete(`/v1/${path}/:id`, {
+      config: write,
       schema: {
         tags,
         operationId: `delete_${noun}`,

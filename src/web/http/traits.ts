@@ -1,0 +1,22 @@
+import type { FastifyRequest } from 'fastify';
+
+/**
+ * What a route promises beyond its schema, declared as data in its `config.traits`. The plugins act on the
+ * declaration at request time, and the contract describes it (openapi/semantics.ts): one declaration, so
+ * the behaviour and its description cannot drift apart.
+ */
+export interface Traits {
+  /** Counted against a rate limit: reads per client address, writes per token. Left out: never limited. */
+  rateLimit?: 'read' | 'write';
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    traits?: Traits;
+  }
+}
+
+const none: Traits = {};
+
+/** The traits of the route a request matched; none for a 404 or a route that declares none. */
+export const traitsOf = (request: FastifyRequest): Traits => request.routeOptions.config.traits ?? none;
