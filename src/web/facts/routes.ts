@@ -11,7 +11,7 @@ const notFound = (noun: string, id: string): never => {
   throw new KhabarError('not_found', `no ${noun} with id or slug ${id}`);
 };
 
-const config: FastifyContextConfig = { traits: { rateLimit: 'read' } };
+const config: FastifyContextConfig = { traits: { rateLimit: 'read', cacheable: true } };
 
 /** GET /v1/articles/{id}/mentions, and GET /v1/{name}/{id}/provenance for each resource articles can mention. */
 export const factRoutes =

@@ -20,7 +20,7 @@ export async function demoRoutes(app: FastifyInstance) {
       .map((name) => [name, { type: contentTypes[extname(name)]!, content: readFileSync(new URL(name, demoFolder)) }]),
   );
   const index = files.get('index.html')!;
-  const config: FastifyContextConfig = { traits: { rateLimit: 'read' } };
+  const config: FastifyContextConfig = { traits: { rateLimit: 'read', cacheable: true } };
   const options = { schema: { hide: true }, config };
   for (const url of ['/demo', '/demo/']) {
     app.get(url, options, async (_request, reply) => reply.type(index.type).send(index.content));

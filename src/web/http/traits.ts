@@ -6,6 +6,8 @@ import type { FastifyRequest } from 'fastify';
  * the behaviour and its description cannot drift apart.
  */
 export interface Traits {
+  /** A read whose 200 carries an ETag and Cache-Control, answered 304 when the client's copy is current. */
+  cacheable?: boolean;
   /** Counted against a rate limit: reads per client address, writes per token. Left out: never limited. */
   rateLimit?: 'read' | 'write';
 }

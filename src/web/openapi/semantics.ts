@@ -94,10 +94,9 @@ function describeOperation(document: Json, method: string, operation: Json) {
   const traits: Traits = operation[traitsKey];
   delete operation[traitsKey];
   const limited = traits.rateLimit !== undefined;
-  const read = method === 'get';
   const requestParameters = ['RequestId'];
   const success = ['X-Request-Id', ...(limited ? rateLimitHeaders : [])];
-  if (read && limited) {
+  if (traits.cacheable) {
     requestParameters.push('IfNoneMatch');
     success.push('ETag', 'Cache-Control', ...(isList(document, operation.responses['200']) ? ['Link'] : []));
     operation.responses['304'] = {

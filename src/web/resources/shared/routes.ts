@@ -40,7 +40,7 @@ export function resourceRoutes(resource: Resource<ResourceName>, repository: Rep
     );
     const { writes } = app.database;
     // The resource tells the representations which mapper turns its records into JSON-LD or ninjs.
-    const read: FastifyContextConfig = { resource: path, traits: { rateLimit: 'read' } };
+    const read: FastifyContextConfig = { resource: path, traits: { rateLimit: 'read', cacheable: true } };
     const write: FastifyContextConfig = { traits: { rateLimit: 'write' } };
     app.get(`/v1/${path}`, {
       config: read,
