@@ -8,6 +8,8 @@ import type { FastifyRequest } from 'fastify';
 export interface Traits {
   /** A read whose 200 carries an ETag and Cache-Control, answered 304 when the client's copy is current. */
   cacheable?: boolean;
+  /** A write of a stored record that If-Match guards: 412 when stale, 428 without it under REQUIRE_IF_MATCH. */
+  conditionalWrite?: boolean;
   /** Counted against a rate limit: reads per client address, writes per token. Left out: never limited. */
   rateLimit?: 'read' | 'write';
 }

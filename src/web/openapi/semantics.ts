@@ -86,6 +86,9 @@ function isList(document: Json, response: Json | undefined): boolean {
   return name !== undefined && document.components?.schemas?.[name]?.properties?.links !== undefined;
 }
 
+/** Whether a success of the operation has a body (a written record), not only a status (a delete's 204). */
+const returnsRecord = (operation: Json) => Object.entries(operation.responses as Record<string, Json>).some(([status, response]) => status.startsWith('2') && response.content !== undefined);
+
 function addHeaders(response: Json, names: string[]) {
   response.headers = { ...response.headers, ...Object.fromEntries(names.map((name) => [name, ref('headers', name)])) };
 }
@@ -110,9 +113,9 @@ function describeOperation(document: Json, method: string, operation: Json) {
     operation.responses['409'] ??= problemResponse(409);
     operation.responses['422'] ??= problemResponse(422);
   }
-  if (method === 'put' || method === 'patch' || method === 'delete') {
+  if (traits.conditionalWrite) {
     requestParameters.push('IfMatch');
-    if (method !== 'delete') success.push('ETag', 'Last-Modified');
+    if (returnsRecord(operation)) success.push('ETag', 'Last-Modified');
     operation.responses['412'] = problemResponse(412, ['ETag']);
     operation.responses['428'] = problemResponse(428);
   }

@@ -41,7 +41,8 @@ export function resourceRoutes(resource: Resource<ResourceName>, repository: Rep
     const { writes } = app.database;
     // The resource tells the representations which mapper turns its records into JSON-LD or ninjs.
     const read: FastifyContextConfig = { resource: path, traits: { rateLimit: 'read', cacheable: true } };
-    const write: FastifyContextConfig = { traits: { rateLimit: 'write' } };
+    const create: FastifyContextConfig = { traits: { rateLimit: 'write' } };
+    const change: FastifyContextConfig = { traits: { rateLimit: 'write', conditionalWrite: true } };
     app.get(`/v1/${path}`, {
       config: read,
       schema: {
@@ -72,7 +73,7 @@ export function resourceRoutes(resource: Resource<ResourceName>, repository: Rep
     });
 
     app.post(`/v1/${path}`, {
-      config: write,
+      config: create,
       schema: {
         tags,
         operationId: `create_${noun}`,
@@ -91,7 +92,7 @@ export function resourceRoutes(resource: Resource<ResourceName>, repository: Rep
     });
 
     app.put(`/v1/${path}/:id`, {
-      config: write,
+      config: change,
       schema: {
         tags,
         operationId: `replace_${noun}`,
@@ -114,7 +115,7 @@ export function resourceRoutes(resource: Resource<ResourceName>, repository: Rep
     });
 
     app.patch(`/v1/${path}/:id`, {
-      config: write,
+      config: change,
       schema: {
         tags,
         operationId: `update_${noun}`,
@@ -144,7 +145,7 @@ export function resourceRoutes(resource: Resource<ResourceName>, repository: Rep
     });
 
     app.delete(`/v1/${path}/:id`, {
-      config: write,
+      config: change,
       schema: {
         tags,
         operationId: `delete_${noun}`,
