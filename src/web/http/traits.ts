@@ -10,6 +10,8 @@ export interface Traits {
   cacheable?: boolean;
   /** A write of a stored record that If-Match guards: 412 when stale, 428 without it under REQUIRE_IF_MATCH. */
   conditionalWrite?: boolean;
+  /** A create that a retry with the same Idempotency-Key gets the stored response of, instead of a second record. */
+  idempotent?: boolean;
   /** Counted against a rate limit: reads per client address, writes per token. Left out: never limited. */
   rateLimit?: 'read' | 'write';
 }

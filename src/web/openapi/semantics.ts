@@ -93,7 +93,7 @@ function addHeaders(response: Json, names: string[]) {
   response.headers = { ...response.headers, ...Object.fromEntries(names.map((name) => [name, ref('headers', name)])) };
 }
 
-function describeOperation(document: Json, method: string, operation: Json) {
+function describeOperation(document: Json, operation: Json) {
   const traits: Traits = operation[traitsKey];
   delete operation[traitsKey];
   const limited = traits.rateLimit !== undefined;
@@ -107,8 +107,9 @@ function describeOperation(document: Json, method: string, operation: Json) {
       headers: Object.fromEntries(['ETag', 'Cache-Control', 'X-Request-Id'].map((name) => [name, ref('headers', name)])),
     };
   }
-  if (method === 'post') {
+  if (traits.idempotent) {
     requestParameters.push('IdempotencyKey');
+    // A replay repeats these headers of the stored response (replayedHeaders in http/idempotency.ts).
     success.push('Location', 'ETag', 'Last-Modified', 'Idempotent-Replayed');
     operation.responses['409'] ??= problemResponse(409);
     operation.responses['422'] ??= problemResponse(422);
@@ -131,7 +132,7 @@ export function documentHttpSemantics<T>(generated: T): T {
   const document = generated as Json;
   document.components = { ...document.components, headers, parameters };
   for (const item of Object.values(document.paths ?? {}) as Json[]) {
-    for (const method of methods) if (item[method]) describeOperation(document, method, item[method]);
+    for (const method of methods) if (item[method]) describeOperation(document, item[method]);
   }
   return generated;
 }

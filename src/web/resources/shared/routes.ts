@@ -41,7 +41,7 @@ export function resourceRoutes(resource: Resource<ResourceName>, repository: Rep
     const { writes } = app.database;
     // The resource tells the representations which mapper turns its records into JSON-LD or ninjs.
     const read: FastifyContextConfig = { resource: path, traits: { rateLimit: 'read', cacheable: true } };
-    const create: FastifyContextConfig = { traits: { rateLimit: 'write' } };
+    const create: FastifyContextConfig = { traits: { rateLimit: 'write', idempotent: true } };
     const change: FastifyContextConfig = { traits: { rateLimit: 'write', conditionalWrite: true } };
     app.get(`/v1/${path}`, {
       config: read,
