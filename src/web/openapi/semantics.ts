@@ -120,6 +120,8 @@ function describeOperation(document: Json, operation: Json) {
     operation.responses['412'] = problemResponse(412, ['ETag']);
     operation.responses['428'] = problemResponse(428);
   }
+  // Every route answers 503 when the server is over a load limit (http/overload.ts).
+  operation.responses['503'] = problemResponse(503);
   if (limited) operation.responses['429'] = problemResponse(429, ['Retry-After', ...rateLimitHeaders]);
   operation.parameters = [...(operation.parameters ?? []), ...requestParameters.map((name) => ref('parameters', name))];
   for (const [status, response] of Object.entries(operation.responses as Record<string, Json>)) {
