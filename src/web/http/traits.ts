@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import type { ResourceName } from '../../core/resources/registry.js';
 
 /**
  * What a route promises beyond its schema, declared as data in its `config.traits`. The plugins act on the
@@ -12,6 +13,11 @@ export interface Traits {
   conditionalWrite?: boolean;
   /** A create that a retry with the same Idempotency-Key gets the stored response of, instead of a second record. */
   idempotent?: boolean;
+  /**
+   * A read whose 200 is negotiated (Accept, or `?format=`): JSON only, or also each format that maps the
+   * named resource's records (JSON-LD, ninjs). Anything else asked for is a 406.
+   */
+  formats?: 'json' | ResourceName;
   /** Counted against a rate limit: reads per client address, writes per token. Left out: never limited. */
   rateLimit?: 'read' | 'write';
 }

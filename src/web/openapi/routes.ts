@@ -1,6 +1,7 @@
 import type { SwaggerOptions, SwaggerTransform } from '@fastify/swagger';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
 import { resources } from '../../core/resources/registry.js';
+import { describeFormats } from '../representations/index.js';
 import { documentHttpSemantics, traitsKey } from './semantics.js';
 import { declarePublicReads, type Json, plainSchemaNames, pruneUnusedSchemas } from './tidy.js';
 
@@ -42,7 +43,8 @@ function liftParameterStyles(document: Document): Document {
 
 /** Each operation carries its route's declared traits to documentHttpSemantics, which describes and removes them. */
 const transform: SwaggerTransform = (input) => {
-  const schema = { ...input.schema, [traitsKey]: input.route.config?.traits ?? {} };
+  const traits = input.route.config?.traits ?? {};
+  const schema = { ...describeFormats(input.schema, traits.formats), [traitsKey]: traits };
   return jsonSchemaTransform({ ...input, schema });
 };
 

@@ -39,8 +39,8 @@ export function resourceRoutes(resource: Resource<ResourceName>, repository: Rep
       byResource(({ name }) => app.repositories[name]),
     );
     const { writes } = app.database;
-    // The resource tells the representations which mapper turns its records into JSON-LD or ninjs.
-    const read: FastifyContextConfig = { resource: path, traits: { rateLimit: 'read', cacheable: true } };
+    // The resource names the mappers that turn its records into JSON-LD or ninjs.
+    const read: FastifyContextConfig = { traits: { rateLimit: 'read', cacheable: true, formats: path } };
     const create: FastifyContextConfig = { traits: { rateLimit: 'write', idempotent: true } };
     const change: FastifyContextConfig = { traits: { rateLimit: 'write', conditionalWrite: true } };
     app.get(`/v1/${path}`, {
