@@ -100,8 +100,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   app.addHook('onClose', async () => database.close());
   seedIfEmpty(repositories, config.seed);
 
-  // Order matters: hooks run in registration order, and the plugins that hook into routes (rate limit,
-  // compression) must be registered before the routes.
+  // Hooks run in registration order: a plugin whose hooks must follow another's names it in its
+  // `dependencies`, so a wrong order fails at start. Routes come last: they get the hooks registered before them.
   await app.register(requestIds);
   await app.register(errorHandler);
   await app.register(overload, config.overload);

@@ -96,4 +96,4 @@ async function idempotency(app: FastifyInstance, options: { store: IdempotencySt
   }
 }
 
-export default fp(idempotency, { name: 'idempotency' });
+export default fp(idempotency, { name: 'idempotency', dependencies: ['bearer-auth', 'conditional-get'] });

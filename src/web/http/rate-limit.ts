@@ -41,4 +41,4 @@ async function rateLimits(app: FastifyInstance, options: RateLimitOptions) {
   });
 }
 
-export default fp(rateLimits, { name: 'rate-limit' });
+export default fp(rateLimits, { name: 'rate-limit', dependencies: ['bearer-auth', 'repeated-parameters'] });

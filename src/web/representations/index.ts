@@ -202,4 +202,4 @@ async function representations(app: FastifyInstance, options: { publicUrl: strin
   });
 }
 
-export default fp(representations, { name: 'representations', decorators: { fastify: ['repositories'] } });
+export default fp(representations, { name: 'representations', dependencies: ['rate-limit', 'conditional-get'], decorators: { fastify: ['repositories'] } });
