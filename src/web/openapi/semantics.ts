@@ -5,7 +5,7 @@ import type { Json } from './tidy.js';
 
 /**
  * Adds what the HTTP plugins do to every operation of the generated OpenAPI document: request headers as
- * parameters, response headers, and the 304 / 412 / 428 / 429 responses. Done once here, from the traits each
+ * parameters, response headers, and the 304 / 412 / 428 / 429 / 503 responses. Done once here, from the traits each
  * route declares (the same declaration the plugins act on), so the contract says what the routes do.
  */
 
