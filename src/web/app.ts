@@ -103,8 +103,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   if (reindexed) app.log.info({ reindexed }, 'search index rebuilt: an older analyser wrote it');
   seedIfEmpty(repositories, config.seed);
 
-  // Order matters: hooks run in registration order, and the plugins that hook into routes (rate limit,
-  // compression) must be registered before the routes.
+  // Hooks run in registration order: a plugin whose hooks must follow another's names it in its
+  // `dependencies`, so a wrong order fails at start. Routes come last: they get the hooks registered before them.
   await app.register(requestIds);
   await app.register(errorHandler);
   await app.register(overload, config.overload);
@@ -119,12 +119,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(allowedMethods);
   await app.register(mediaTypes);
   await app.register(preconditions, { required: config.requireIfMatch });
+  await app.register(repeatedParameters);
   await app.register(rateLimit, {
     readMax: config.rateLimitMax,
     writeMax: config.rateLimitWriteMax,
     windowSeconds: config.rateLimitWindowSeconds,
   });
-  await app.register(repeatedParameters);
   await app.register(conditionalGet, {
     maxAge: config.cacheMaxAge,
     staleWhileRevalidate: config.cacheStaleWhileRevalidate,

@@ -21,4 +21,4 @@ async function compression(app: FastifyInstance) {
   });
 }
 
-export default fp(compression, { name: 'compression' });
+export default fp(compression, { name: 'compression', dependencies: ['conditional-get'] });

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { entityTag, heldTag, noneMatch, recordEtag } from './etag.js';
+import { traitsOf } from './traits.js';
 
 interface ConditionalGetOptions {
   /** Cache-Control max-age of a public read, in seconds. */
@@ -57,10 +58,9 @@ function notModified(reply: FastifyReply, { ifNoneMatch, ifModifiedSince }: Prec
 }
 
 /**
- * Conditional reads for every GET route, present and future: a strong ETag on each 200,
- * 304 without a body when the client's copy is current, and Cache-Control (public and short, or private
- * when a token was sent). Routes that set their own ETag or Cache-Control keep them; a `no-store` route
- * (health) is left alone.
+ * Conditional reads for the routes that declare `traits.cacheable`: a strong ETag on each 200, 304 without
+ * a body when the client's copy is current, and Cache-Control (public and short, or private when a token
+ * was sent). Routes that set their own ETag or Cache-Control keep them.
  */
 async function conditionalGet(app: FastifyInstance, options: ConditionalGetOptions) {
   const publicCache = `public, max-age=${options.maxAge}, stale-while-revalidate=${options.staleWhileRevalidate}`;
@@ -71,7 +71,7 @@ async function conditionalGet(app: FastifyInstance, options: ConditionalGetOptio
   app.addHook('onSend', (request, reply, payload, done) => done(null, conditionalResponse(request, reply, payload)));
 
   function conditionalResponse(request: FastifyRequest, reply: FastifyReply, payload: unknown): unknown {
-    if (!isRead(request) || reply.statusCode !== 200 || reply.getHeader('cache-control') === 'no-store') return payload;
+    if (!traitsOf(request).cacheable || reply.statusCode !== 200) return payload;
     if (!reply.hasHeader('etag') && (typeof payload === 'string' || Buffer.isBuffer(payload))) {
       reply.header('etag', entityTag(payload));
     }

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { extname } from 'node:path';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyContextConfig, FastifyInstance } from 'fastify';
 
 const demoFolder = new URL('../../../public/demo/', import.meta.url);
 const contentTypes: Record<string, string> = {
@@ -20,10 +20,12 @@ export async function demoRoutes(app: FastifyInstance) {
       .map((name) => [name, { type: contentTypes[extname(name)]!, content: readFileSync(new URL(name, demoFolder)) }]),
   );
   const index = files.get('index.html')!;
+  const config: FastifyContextConfig = { traits: { rateLimit: 'read', cacheable: true } };
+  const options = { schema: { hide: true }, config };
   for (const url of ['/demo', '/demo/']) {
-    app.get(url, { schema: { hide: true } }, async (_request, reply) => reply.type(index.type).send(index.content));
+    app.get(url, options, async (_request, reply) => reply.type(index.type).send(index.content));
   }
   for (const [name, file] of files) {
-    app.get(`/demo/${name}`, { schema: { hide: true } }, async (_request, reply) => reply.type(file.type).send(file.content));
+    app.get(`/demo/${name}`, options, async (_request, reply) => reply.type(file.type).send(file.content));
   }
 }

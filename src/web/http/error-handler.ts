@@ -46,10 +46,10 @@ function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {
 }
 
 function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply) {
-  const body = toProblem(error);
+  const { errors, ...body } = toProblem(error);
   if (body.status >= 500) request.log.error({ err: error }, 'request failed');
-  body.instance = request.url;
-  return sendProblem(reply, body);
+  // Keys in the Problem schema's order, whether a route's response schema or plain JSON writes the body.
+  return sendProblem(reply, { ...body, instance: request.url, ...(errors ? { errors } : {}) });
 }
 
 /** For Fastify's `frameworkErrors` option: URLs the router cannot read (bad escapes, overlong parameters). */

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Database } from '../../core/db/database.js';
+import { noQuery } from './no-query.js';
 import { jsonResponse } from './responses.js';
 
 /** GET /health: 200 once the database answers a query. */
@@ -8,8 +9,10 @@ export function healthRoutes(database: Database): FastifyPluginAsyncZod {
   const ping = database.sqlite.prepare('select 1');
   return async (app) => {
     app.get('/health', {
+      config: { traits: { formats: 'json' } },
       schema: {
         tags: ['meta'],
+        querystring: noQuery,
         operationId: 'health',
         summary: 'Health check',
         description: 'Answers 200 once the database answers a query: for load balancers and orchestrators.',

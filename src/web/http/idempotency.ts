@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { IdempotencyStore } from '../../core/db/idempotency.js';
 import { KhabarError } from '../../core/errors.js';
+import { traitsOf } from './traits.js';
 
 /** JSON with object keys sorted, so equal values give equal text whatever order their keys were built in. */
 function canonicalJson(value: unknown): string {
@@ -50,7 +51,7 @@ function replay(reply: FastifyReply, stored: { status: number; headers: Record<s
 }
 
 /**
- * Idempotency-Key on POST (IETF httpapi draft), scoped to the writer's token: the first request's 2xx response
+ * Idempotency-Key on the routes that declare `traits.idempotent` (IETF httpapi draft), scoped to the writer's token: the first request's 2xx response
  * is stored and replayed for the same key and body; the same key with another body gets 422, and while the
  * first request is still running 409. A failed request releases its key, so it can be retried.
  */
@@ -59,7 +60,7 @@ async function idempotency(app: FastifyInstance, options: { store: IdempotencySt
   app.decorateRequest('idempotencyKey', null);
 
   app.addHook('preHandler', (request, reply, done) => {
-    if (request.method !== 'POST' || request.writer === null) return done();
+    if (!traitsOf(request).idempotent || request.writer === null) return done();
     const key = keyOf(request);
     if (key === undefined) return done();
     const claim = store.claim(request.writer, key, fingerprint(request));
@@ -95,4 +96,4 @@ async function idempotency(app: FastifyInstance, options: { store: IdempotencySt
   }
 }
 
-export default fp(idempotency, { name: 'idempotency' });
+export default fp(idempotency, { name: 'idempotency', dependencies: ['bearer-auth', 'conditional-get'] });

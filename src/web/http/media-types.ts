@@ -24,4 +24,4 @@ async function mediaTypes(app: FastifyInstance) {
   });
 }
 
-export default fp(mediaTypes, { name: 'media-types' });
+export default fp(mediaTypes, { name: 'media-types', dependencies: ['bearer-auth'] });

@@ -56,4 +56,4 @@ async function allowedMethods(app: FastifyInstance) {
   });
 }
 
-export default fp(allowedMethods, { name: 'allowed-methods' });
+export default fp(allowedMethods, { name: 'allowed-methods', dependencies: ['cors'] });

@@ -3,7 +3,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { OverloadLimits } from '../../core/config.js';
 import { KhabarError } from '../../core/errors.js';
-import { problemResponses } from './problem.js';
 
 const sampleIntervalMs = 500;
 
@@ -18,10 +17,6 @@ async function overload(app: FastifyInstance, limits: OverloadLimits) {
     warmUntil = Date.now() + 2 * sampleIntervalMs;
   });
   const isOneOffStall = (type: string, value: number | undefined) => type === 'eventLoopDelay' && (value === Infinity || Date.now() < warmUntil);
-  app.addHook('onRoute', (route) => {
-    if (!route.schema || route.schema.hide) return;
-    route.schema.response = { ...problemResponses(503), ...(route.schema.response as object | undefined) };
-  });
   await app.register(underPressure, {
     maxEventLoopDelay: limits.maxEventLoopDelayMs,
     maxHeapUsedBytes: limits.maxHeapUsedBytes,

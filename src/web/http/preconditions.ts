@@ -3,8 +3,7 @@ import fp from 'fastify-plugin';
 import { KhabarError } from '../../core/errors.js';
 import type { WriteGuard } from '../../core/resources/shared/repository.js';
 import { recordEtag, strongMatch } from './etag.js';
-
-const conditionalMethods = new Set(['PUT', 'PATCH', 'DELETE']);
+import { traitsOf } from './traits.js';
 
 /**
  * Checks a write's If-Match against the stored record (412 with the current ETag when it is stale) and
@@ -23,11 +22,11 @@ export function writeCondition(request: FastifyRequest, reply: FastifyReply, loa
   return { expectedVersion: current.version };
 }
 
-/** With REQUIRE_IF_MATCH, a PUT, PATCH or DELETE without If-Match is refused (428) before anything is read. */
+/** With REQUIRE_IF_MATCH, a write that declares `traits.conditionalWrite` without If-Match is refused (428) before anything is read. */
 async function requireIfMatch(app: FastifyInstance, options: { required: boolean }) {
   if (!options.required) return;
   app.addHook('preValidation', (request, _reply, done) => {
-    if (request.is404 || !conditionalMethods.has(request.method) || request.headers['if-match'] !== undefined) return done();
+    if (!traitsOf(request).conditionalWrite || request.headers['if-match'] !== undefined) return done();
     throw new KhabarError('precondition_required', 'send If-Match with the ETag of the record you are changing (GET it first)');
   });
 }

@@ -1,8 +1,9 @@
 import rateLimit from '@fastify/rate-limit';
-import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { KhabarError } from '../../core/errors.js';
 import { clientKey } from './client-key.js';
+import { type Traits, traitsOf } from './traits.js';
 
 interface RateLimitOptions {
   /** Reads per client address per window; 0: no limit. */
@@ -15,35 +16,29 @@ interface RateLimitOptions {
 /** The draft-7 ("RateLimit header fields for HTTP") names @fastify/rate-limit sends with enableDraftSpec. */
 export const rateLimitHeaders = ['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'];
 
-const reads = new Set(['GET', 'HEAD', 'OPTIONS']);
-const isWrite = (request: FastifyRequest) => !reads.has(request.method);
-
-/** Health checks, the contract and the docs page are never limited. */
-const isExemptRoute = (url: string) => url === '/health' || url === '/openapi.json' || url.startsWith('/docs');
+type RateLimitClass = NonNullable<Traits['rateLimit']>;
 
 /**
- * Reads are counted per client address, writes per token (the check runs after authentication, so an
- * unauthenticated write is refused with 401 before it counts). Over the limit: 429 problem+json with Retry-After.
+ * Routes declare the limit they count against (`traits.rateLimit`): reads per client address, writes per
+ * token (the check runs after authentication, so an unauthenticated write is refused with 401 before it
+ * counts). Over the limit: 429 problem+json with Retry-After. OPTIONS is never counted.
  */
 async function rateLimits(app: FastifyInstance, options: RateLimitOptions) {
-  const maxOf = (method: string) => (reads.has(method) ? options.readMax : options.writeMax);
-  const maxFor = (request: FastifyRequest) => maxOf(request.method);
-  // A route no limit applies to (exempt, or of methods whose limit is 0) gets no rate-limit hook at all.
-  app.addHook('onRoute', (route: RouteOptions) => {
-    const limited = [route.method].flat().some((method) => method !== 'OPTIONS' && maxOf(method) > 0);
-    if (!limited || isExemptRoute(route.url)) route.config = { ...route.config, rateLimit: false };
-  });
+  const maxOf: Record<RateLimitClass, number> = { read: options.readMax, write: options.writeMax };
+  const classOf = (request: FastifyRequest) => (request.method === 'OPTIONS' ? undefined : traitsOf(request).rateLimit);
   await app.register(rateLimit, {
-    global: true,
-    hook: 'preValidation',
+    global: false,
     enableDraftSpec: true,
     timeWindow: options.windowSeconds * 1000,
-    keyGenerator: (request) => (isWrite(request) ? `write:${request.writer}` : `read:${clientKey(request.ip)}`),
-    max: (request) => maxFor(request),
-    // A route of several methods may mix a limited one with an unlimited one; OPTIONS is never counted.
-    allowList: (request) => request.method === 'OPTIONS' || maxFor(request) === 0,
+    keyGenerator: (request) => (classOf(request) === 'write' ? `write:${request.writer}` : `read:${clientKey(request.ip)}`),
+    max: (request) => maxOf[classOf(request) ?? 'read'],
     errorResponseBuilder: (_request, context) => new KhabarError('too_many_requests', `more than ${context.max} requests in ${options.windowSeconds} s; retry in ${context.after}`),
+  });
+  const limit = app.rateLimit();
+  app.addHook('preValidation', async (request, reply) => {
+    const limitClass = classOf(request);
+    if (limitClass !== undefined && maxOf[limitClass] > 0) await limit.call(app, request, reply);
   });
 }
 
-export default fp(rateLimits, { name: 'rate-limit' });
+export default fp(rateLimits, { name: 'rate-limit', dependencies: ['bearer-auth', 'repeated-parameters'] });

@@ -35,7 +35,7 @@ async function openApi(app: FastifyInstance, options: OpenApiOptions) {
     uiConfig: { deepLinking: true, validatorUrl: null, displayRequestDuration: true },
     theme: { title: 'khabar API', css: [{ filename: 'khabar.css', content: readFileSync(docsCss, 'utf8') }] },
   });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/openapi.json', { schema: { hide: true }, config: { traits: { cacheable: true } } }, async () => app.swagger());
 }
 
 export default fp(openApi, { name: 'openapi' });

@@ -1,7 +1,8 @@
-import type { SwaggerOptions } from '@fastify/swagger';
+import type { SwaggerOptions, SwaggerTransform } from '@fastify/swagger';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
 import { resources } from '../../core/resources/registry.js';
-import { documentHttpSemantics } from './semantics.js';
+import { describeFormats } from '../representations/index.js';
+import { documentHttpSemantics, traitsKey } from './semantics.js';
 import { declarePublicReads, type Json, plainSchemaNames, pruneUnusedSchemas } from './tidy.js';
 
 const apiDescription = `khabar (خبر, "news item") serves structured news content — articles, people,
@@ -40,6 +41,13 @@ function liftParameterStyles(document: Document): Document {
   return document;
 }
 
+/** Each operation carries its route's declared traits to documentHttpSemantics, which describes and removes them. */
+const transform: SwaggerTransform = (input) => {
+  const traits = input.route.config?.traits ?? {};
+  const schema = { ...describeFormats(input.schema, traits.formats), [traitsKey]: traits };
+  return jsonSchemaTransform({ ...input, schema });
+};
+
 type TransformObjectInput = Parameters<typeof jsonSchemaTransformObject>[0];
 
 /** The document as zod describes it, with the HTTP semantics every route shares, tidied for linters and readers: only used schemas, explicit security. */
@@ -57,7 +65,7 @@ export function documentFromRoutes(publicUrl: string): SwaggerOptions {
         securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'A token from API_TOKENS' } },
       },
     },
-    transform: jsonSchemaTransform,
+    transform,
     transformObject,
   };
 }

@@ -1,12 +1,16 @@
 import { problemCodes } from '../http/problem.js';
 import { rateLimitHeaders } from '../http/rate-limit.js';
+import type { Traits } from '../http/traits.js';
 import type { Json } from './tidy.js';
 
 /**
  * Adds what the HTTP plugins do to every operation of the generated OpenAPI document: request headers as
- * parameters, response headers, and the 304 / 412 / 428 / 429 responses. Done once here, from the method and
- * path, so routes (including ones added later) are documented the way the plugins treat them.
+ * parameters, response headers, and the 304 / 412 / 428 / 429 / 503 responses. Done once here, from the traits each
+ * route declares (the same declaration the plugins act on), so the contract says what the routes do.
  */
+
+/** The extension under which each operation brings its route's traits here (removed once described). */
+export const traitsKey = 'x-traits';
 
 const header = (description: string, schema: Json = { type: 'string' }) => ({ description, schema });
 const headerParameter = (name: string, description: string, example: string, schema: Json = { type: 'string' }) => ({
@@ -74,7 +78,6 @@ const problemResponse = (status: number, extraHeaders: string[] = []) => ({
   content: problemContent,
 });
 
-const exempt = new Set(['/health']);
 const methods = ['get', 'post', 'put', 'patch', 'delete'];
 
 function isList(document: Json, response: Json | undefined): boolean {
@@ -83,16 +86,20 @@ function isList(document: Json, response: Json | undefined): boolean {
   return name !== undefined && document.components?.schemas?.[name]?.properties?.links !== undefined;
 }
 
+/** Whether a success of the operation has a body (a written record), not only a status (a delete's 204). */
+const returnsRecord = (operation: Json) => Object.entries(operation.responses as Record<string, Json>).some(([status, response]) => status.startsWith('2') && response.content !== undefined);
+
 function addHeaders(response: Json, names: string[]) {
   response.headers = { ...response.headers, ...Object.fromEntries(names.map((name) => [name, ref('headers', name)])) };
 }
 
-function describeOperation(document: Json, path: string, method: string, operation: Json) {
-  const limited = !exempt.has(path);
-  const read = method === 'get';
+function describeOperation(document: Json, operation: Json) {
+  const traits: Traits = operation[traitsKey];
+  delete operation[traitsKey];
+  const limited = traits.rateLimit !== undefined;
   const requestParameters = ['RequestId'];
   const success = ['X-Request-Id', ...(limited ? rateLimitHeaders : [])];
-  if (read && limited) {
+  if (traits.cacheable) {
     requestParameters.push('IfNoneMatch');
     success.push('ETag', 'Cache-Control', ...(isList(document, operation.responses['200']) ? ['Link'] : []));
     operation.responses['304'] = {
@@ -100,18 +107,21 @@ function describeOperation(document: Json, path: string, method: string, operati
       headers: Object.fromEntries(['ETag', 'Cache-Control', 'X-Request-Id'].map((name) => [name, ref('headers', name)])),
     };
   }
-  if (method === 'post') {
+  if (traits.idempotent) {
     requestParameters.push('IdempotencyKey');
+    // A replay repeats these headers of the stored response (replayedHeaders in http/idempotency.ts).
     success.push('Location', 'ETag', 'Last-Modified', 'Idempotent-Replayed');
     operation.responses['409'] ??= problemResponse(409);
     operation.responses['422'] ??= problemResponse(422);
   }
-  if (method === 'put' || method === 'patch' || method === 'delete') {
+  if (traits.conditionalWrite) {
     requestParameters.push('IfMatch');
-    if (method !== 'delete') success.push('ETag', 'Last-Modified');
+    if (returnsRecord(operation)) success.push('ETag', 'Last-Modified');
     operation.responses['412'] = problemResponse(412, ['ETag']);
     operation.responses['428'] = problemResponse(428);
   }
+  // Every route answers 503 when the server is over a load limit (http/overload.ts).
+  operation.responses['503'] = problemResponse(503);
   if (limited) operation.responses['429'] = problemResponse(429, ['Retry-After', ...rateLimitHeaders]);
   operation.parameters = [...(operation.parameters ?? []), ...requestParameters.map((name) => ref('parameters', name))];
   for (const [status, response] of Object.entries(operation.responses as Record<string, Json>)) {
@@ -123,8 +133,8 @@ function describeOperation(document: Json, path: string, method: string, operati
 export function documentHttpSemantics<T>(generated: T): T {
   const document = generated as Json;
   document.components = { ...document.components, headers, parameters };
-  for (const [path, item] of Object.entries(document.paths ?? {}) as [string, Json][]) {
-    for (const method of methods) if (item[method]) describeOperation(document, path, method, item[method]);
+  for (const item of Object.values(document.paths ?? {}) as Json[]) {
+    for (const method of methods) if (item[method]) describeOperation(document, item[method]);
   }
   return generated;
 }

@@ -1,10 +1,11 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from 'fastify';
 import fp from 'fastify-plugin';
 import { z } from 'zod';
-import { KhabarError } from '../../core/errors.js';
+import { fieldErrors, KhabarError } from '../../core/errors.js';
 import type { ResourceName } from '../../core/resources/registry.js';
 import { listEnvelope } from '../../core/resources/shared/schemas.js';
 import { problemResponses } from '../http/problem.js';
+import { type Traits, traitsOf } from '../http/traits.js';
 import { type MapContext, mapContext } from './context.js';
 import { jsonLdDocument, jsonLdList, jsonLdMappers, jsonLdMediaType, jsonLdSchema } from './jsonld.js';
 import { negotiate } from './negotiate.js';
@@ -14,12 +15,10 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The negotiated representation when it is not plain JSON. */
     representation: Format | null;
-    /** What the query as sent asks of the representation, kept before the route's schema parses the query into a value of its own. */
-    askedRepresentation: AskedRepresentation | null;
-  }
-  interface FastifyContextConfig {
-    /** The resource whose records a GET answers with: the other formats map them by it. */
-    resource?: ResourceName;
+    /** The `format` parameter, taken out of the query before the route's schema validates it. */
+    askedFormat: unknown;
+    /** The first parameter of the query as sent that narrows the fields (`fields`, `fields[type]`): the route's schema parses them into a value of its own. */
+    narrowedBy: string | undefined;
   }
 }
 
@@ -75,6 +74,8 @@ const formatParam = z
     example: 'json',
   });
 
+const formatQuery = z.object({ format: formatParam });
+
 /** Whether a GET's 200 response carries a page of records (`{ data: Record[] }`) rather than one (`{ data: Record }`). */
 const carriesPage = (schema: unknown): boolean => schema instanceof z.ZodObject && schema.shape.data instanceof z.ZodArray;
 
@@ -82,6 +83,8 @@ interface JsonResponse {
   description?: string;
   content?: Record<string, { schema: unknown }>;
 }
+
+const responsesOf = (schema: FastifySchema | undefined) => schema?.response as Record<string, unknown> | undefined;
 
 const jsonSchemaOf = (response: unknown): unknown => (response as JsonResponse).content?.[jsonMediaType]?.schema ?? response;
 
@@ -93,22 +96,6 @@ function withFormat(querystring: unknown): unknown {
   return querystring;
 }
 
-interface AskedRepresentation {
-  format: string | undefined;
-  /** The first parameter that narrows the fields (`fields`, `fields[type]`). */
-  narrowedBy: string | undefined;
-}
-
-function askedRepresentation(query: unknown): AskedRepresentation {
-  if (typeof query !== 'object' || query === null) return { format: undefined, narrowedBy: undefined };
-  return {
-    format: 'format' in query && typeof query.format === 'string' ? query.format : undefined,
-    narrowedBy: Object.keys(query).find((key) => key === 'fields' || key.startsWith('fields[')),
-  };
-}
-
-const asArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
-
 function appendVary(reply: FastifyReply, field: string) {
   const current = String(reply.getHeader('vary') ?? '');
   const fields = current
@@ -118,9 +105,17 @@ function appendVary(reply: FastifyReply, field: string) {
   if (!fields.some((f) => f.toLowerCase() === field.toLowerCase())) reply.header('vary', [...fields, field].join(', '));
 }
 
+/** `?format=` as the route's querystring would have validated it: a 400 naming the parameter when it is not a format. */
+function askedFormat(request: FastifyRequest): string | undefined {
+  const parsed = formatQuery.safeParse({ format: request.askedFormat });
+  if (parsed.success) return parsed.data.format;
+  const errors = fieldErrors(parsed.error.issues, 'querystring');
+  throw new KhabarError('validation_failed', `invalid querystring: ${errors[0]!.message}`, errors);
+}
+
 function chooseFormat(request: FastifyRequest, offered: Format[]): Format | null {
   const mediaTypes = [jsonMediaType, ...offered.map((f) => f.mediaType)];
-  const { format: asked, narrowedBy: narrowed } = request.askedRepresentation ?? askedRepresentation(request.query);
+  const asked = askedFormat(request);
   const chosen = asked === undefined ? negotiate(request.headers.accept, mediaTypes) : asked === 'json' ? jsonMediaType : offered.find((f) => f.name === asked)?.mediaType;
   if (!chosen) {
     const path = asked === undefined ? 'headers.accept' : 'querystring.format';
@@ -129,6 +124,7 @@ function chooseFormat(request: FastifyRequest, offered: Format[]): Format | null
   }
   const format = offered.find((f) => f.mediaType === chosen) ?? null;
   // The standards' shapes are whole records: `fields` narrows JSON only.
+  const narrowed = request.narrowedBy;
   if (format && narrowed) {
     throw new KhabarError('validation_failed', `${narrowed} narrows JSON responses; it cannot be combined with ${format.mediaType}`, [
       { path: `querystring.${narrowed}`, message: `not available with ${format.mediaType}` },
@@ -137,13 +133,35 @@ function chooseFormat(request: FastifyRequest, offered: Format[]): Format | null
   return format;
 }
 
+/** The formats besides JSON that a route declaring `traits.formats` offers. */
+const offeredFor = (declared: NonNullable<Traits['formats']>): Format[] => (declared === 'json' ? [] : formats.filter((f) => f.mappers[declared]));
+
 /**
- * Content negotiation for every GET: plain JSON, and for the records a format can map, schema.org JSON-LD
- * and IPTC ninjs. Routes need no code of their own: the representations are read off the 200 response schema.
+ * What `traits.formats` adds to a route's schema in the contract: the `format` parameter, each offered media
+ * type of the 200, and the 400 (a bad format) and 406 that negotiation can answer.
+ */
+export function describeFormats(schema: FastifySchema, declared: Traits['formats']): FastifySchema {
+  const response = responsesOf(schema);
+  if (declared === undefined || !response?.[200]) return schema;
+  const json = jsonSchemaOf(response[200]);
+  const many = carriesPage(json);
+  const content: Record<string, { schema: unknown }> = { [jsonMediaType]: { schema: json } };
+  for (const f of offeredFor(declared)) content[f.mediaType] = { schema: f.schema(many) };
+  return {
+    ...schema,
+    querystring: withFormat(schema.querystring),
+    response: { ...problemResponses(400, 406), ...response, 200: { description: (response[200] as JsonResponse).description ?? 'OK', content } },
+  };
+}
+
+/**
+ * Content negotiation for the routes that declare `traits.formats`: plain JSON, and for the records a format
+ * can map, schema.org JSON-LD and IPTC ninjs. The handler answers JSON; the mapping happens here.
  */
 async function representations(app: FastifyInstance, options: { publicUrl: string }) {
   app.decorateRequest('representation', null);
-  app.decorateRequest('askedRepresentation', null);
+  app.decorateRequest('askedFormat', undefined);
+  app.decorateRequest('narrowedBy', undefined);
 
   function mapPayload(request: FastifyRequest, reply: FastifyReply, payload: unknown, record: { resource: ResourceName; many: boolean }) {
     const format = request.representation;
@@ -164,42 +182,30 @@ async function representations(app: FastifyInstance, options: { publicUrl: strin
       : format.one(map(envelope.data, ctx));
   }
 
-  app.addHook('onRoute', (route: RouteOptions) => {
-    const response = route.schema?.response as Record<string, unknown> | undefined;
-    const methods = asArray(route.method);
-    if (!methods.some((m) => m === 'GET' || m === 'HEAD') || route.schema?.hide || !response?.[200]) return;
-    const json = jsonSchemaOf(response[200]);
-    const resource = route.config?.resource;
-    const record = resource ? { resource, many: carriesPage(json) } : null;
-    const offered = record ? formats.filter((f) => f.mappers[record.resource]) : [];
-    const content: Record<string, { schema: unknown }> = { [jsonMediaType]: { schema: json } };
-    for (const f of offered) content[f.mediaType] = { schema: f.schema(record!.many) };
-    response[200] = { description: (response[200] as JsonResponse).description ?? 'OK', content };
-    // `format` joins the querystring, so every GET can now answer 400 (a bad format) as well as 406.
-    for (const [status, problem] of Object.entries(problemResponses(400, 406))) response[status] ??= problem;
-    route.schema!.querystring = withFormat(route.schema!.querystring);
-    route.preValidation = [
-      ...asArray(route.preValidation),
-      (request: FastifyRequest, _reply: FastifyReply, done: () => void) => {
-        request.askedRepresentation = askedRepresentation(request.query);
-        done();
-      },
-    ];
-    route.preHandler = [
-      ...asArray(route.preHandler),
-      (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
-        appendVary(reply, 'Accept');
-        request.representation = chooseFormat(request, offered);
-        done();
-      },
-    ];
-    if (record && offered.length > 0) {
-      route.preSerialization = [
-        ...asArray(route.preSerialization),
-        (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: null, payload: unknown) => void) => done(null, mapPayload(request, reply, payload, record)),
-      ];
+  app.addHook('preValidation', (request, _reply, done) => {
+    // The route's querystring schema does not name `format`: the declaration adds it (describeFormats).
+    const query = request.query as Record<string, unknown>;
+    if (traitsOf(request).formats === undefined) return done();
+    request.narrowedBy = Object.keys(query ?? {}).find((key) => key === 'fields' || key.startsWith('fields['));
+    if (query.format !== undefined) {
+      request.askedFormat = query.format;
+      delete query.format;
     }
+    done();
+  });
+  app.addHook('preHandler', (request, reply, done) => {
+    const { formats } = traitsOf(request);
+    if (formats === undefined) return done();
+    appendVary(reply, 'Accept');
+    request.representation = chooseFormat(request, offeredFor(formats));
+    done();
+  });
+  app.addHook('preSerialization', (request, reply, payload, done) => {
+    const { formats } = traitsOf(request);
+    if (formats === undefined || formats === 'json' || request.representation === null) return done(null, payload);
+    const many = carriesPage(jsonSchemaOf(responsesOf(request.routeOptions.schema)?.[200]));
+    done(null, mapPayload(request, reply, payload, { resource: formats, many }));
   });
 }
 
-export default fp(representations, { name: 'representations', decorators: { fastify: ['repositories'] } });
+export default fp(representations, { name: 'representations', dependencies: ['rate-limit', 'conditional-get'], decorators: { fastify: ['repositories'] } });

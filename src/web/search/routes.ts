@@ -57,6 +57,7 @@ const searchResponse = z.object({ data: z.array(searchResult), meta: listMeta, l
 export function searchRoutes(search: Search): FastifyPluginAsyncZod {
   return async (app) => {
     app.get('/v1/search', {
+      config: { traits: { rateLimit: 'read', cacheable: true, formats: 'json' } },
       schema: {
         tags: ['search'],
         operationId: 'search',

@@ -58,6 +58,7 @@ export const articleImportRoutes =
     });
 
     app.post('/v1/articles/import', {
+      config: { traits: { rateLimit: 'write', idempotent: true } },
       schema: {
         tags: ['articles'],
         operationId: 'import_article',

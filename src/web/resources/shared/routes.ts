@@ -1,3 +1,4 @@
+import type { FastifyContextConfig } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { fieldErrors, KhabarError } from '../../../core/errors.js';
@@ -38,10 +39,12 @@ export function resourceRoutes(resource: Resource<ResourceName>, repository: Rep
       byResource(({ name }) => app.repositories[name]),
     );
     const { writes } = app.database;
-    // The resource tells the representations which mapper turns its records into JSON-LD or ninjs.
-    const config = { resource: path };
+    // The resource names the mappers that turn its records into JSON-LD or ninjs.
+    const read: FastifyContextConfig = { traits: { rateLimit: 'read', cacheable: true, formats: path } };
+    const create: FastifyContextConfig = { traits: { rateLimit: 'write', idempotent: true } };
+    const change: FastifyContextConfig = { traits: { rateLimit: 'write', conditionalWrite: true } };
     app.get(`/v1/${path}`, {
-      config,
+      config: read,
       schema: {
         tags,
         operationId: `list_${path}`,
@@ -56,7 +59,7 @@ export function resourceRoutes(resource: Resource<ResourceName>, repository: Rep
     });
 
     app.get(`/v1/${path}/:id`, {
-      config,
+      config: read,
       schema: {
         tags,
         operationId: `get_${noun}`,
@@ -70,6 +73,7 @@ export function resourceRoutes(resource: Resource<ResourceName>, repository: Rep
     });
 
     app.post(`/v1/${path}`, {
+      config: create,
       schema: {
         tags,
         operationId: `create_${noun}`,
@@ -88,6 +92,7 @@ export function resourceRoutes(resource: Resource<ResourceName>, repository: Rep
     });
 
     app.put(`/v1/${path}/:id`, {
+      config: change,
       schema: {
         tags,
         operationId: `replace_${noun}`,
@@ -110,6 +115,7 @@ export function resourceRoutes(resource: Resource<ResourceName>, repository: Rep
     });
 
     app.patch(`/v1/${path}/:id`, {
+      config: change,
       schema: {
         tags,
         operationId: `update_${noun}`,
@@ -139,6 +145,7 @@ export function resourceRoutes(resource: Resource<ResourceName>, repository: Rep
     });
 
     app.delete(`/v1/${path}/:id`, {
+      config: change,
       schema: {
         tags,
         operationId: `delete_${noun}`,

@@ -1,0 +1,34 @@
+import type { FastifyRequest } from 'fastify';
+import type { ResourceName } from '../../core/resources/registry.js';
+
+/**
+ * What a route promises beyond its schema, declared as data in its `config.traits`. The plugins act on the
+ * declaration at request time, and the contract describes it (openapi/semantics.ts): one declaration, so
+ * the behaviour and its description cannot drift apart.
+ */
+export interface Traits {
+  /** A read whose 200 carries an ETag and Cache-Control, answered 304 when the client's copy is current. */
+  cacheable?: boolean;
+  /** A write of a stored record that If-Match guards: 412 when stale, 428 without it under REQUIRE_IF_MATCH. */
+  conditionalWrite?: boolean;
+  /** A create that a retry with the same Idempotency-Key gets the stored response of, instead of a second record. */
+  idempotent?: boolean;
+  /**
+   * A read whose 200 is negotiated (Accept, or `?format=`): JSON only, or also each format that maps the
+   * named resource's records (JSON-LD, ninjs). Anything else asked for is a 406.
+   */
+  formats?: 'json' | ResourceName;
+  /** Counted against a rate limit: reads per client address, writes per token. Left out: never limited. */
+  rateLimit?: 'read' | 'write';
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    traits?: Traits;
+  }
+}
+
+const none: Traits = {};
+
+/** The traits of the route a request matched; none for a 404 or a route that declares none. */
+export const traitsOf = (request: FastifyRequest): Traits => request.routeOptions.config.traits ?? none;
