@@ -187,7 +187,11 @@ export function createSearch(db: Db, { rankLimit = rankedMatchesLimit, rankPosti
   }
 
   function firstPage(match: string, terms: Term[]): PageStart {
-    const broad = !cheapToRank(terms) || broadMatch.get({ match }) !== undefined;
+    const tooMany = () => broadMatch.get({ match }) !== undefined;
+    const tooLong = () => !cheapToRank(terms);
+    // Either makes a query too broad to rank, so the cheaper is asked first: the 2,000th-match probe stops where a
+    // common word's count would read on, unless a prefix makes it merge every word the prefix starts.
+    const broad = terms.some((term) => term.kind === 'prefix') ? tooLong() || tooMany() : tooMany() || tooLong();
     return broad ? { order: 'newest', after_doc: Number.MAX_SAFE_INTEGER } : { order: 'ranked', after_rank: null, after_type: null, after_id: null };
   }
 
