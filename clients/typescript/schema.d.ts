@@ -357,7 +357,7 @@ export interface paths {
         };
         /**
          * Search all resources
-         * @description Full-text search with BM25 ranking: a record holding a query word as written ranks above one holding only another word of the same light stem (وكيل above «الكيل»), and titles and names weigh more than body text. Arabic-aware normalisation and light stemming. Each result carries a snippet of the original text with match offsets. A query matching more than 2,000 records is too broad to rank: its results come newest first, with a null score. So is a query whose terms more than 50,000 records hold, counting a record once per term (BM25 reads each term's every record), however few hold them all.
+         * @description Full-text search with BM25 ranking: a record holding a query word as written ranks above one holding only another word of the same light stem (وكيل above «الكيل»), and titles and names weigh more than body text. Arabic-aware normalisation and light stemming. Each result carries a snippet of the original text with match offsets. A query matching more than 2,000 records is too broad to rank: its results come newest first, with a null score. So is a query whose terms more than 50,000 records hold, counting a record once per term (BM25 reads each term's every record), however few hold them all. Of the words, phrases and prefixes more than 200 records hold (common terms), a query requires at most 4, the rarest (estimated from how densely their newest records hold them); it requires all its other terms, and the common terms left out are neither ranked nor marked in snippets, as function words beside other words are.
          */
         get: operations["search"];
         put?: never;

@@ -459,7 +459,11 @@ t.test('the search path reads the FTS index and primary keys only', async (t) =>
   );
   sqlite.prepare = prepare as typeof sqlite.prepare;
 
-  t.equal(prepared.length, 9, 'the ranked query, the broad-query probe, the per-term count, the newest-first query, one row query per type, and the q= condition of resource lists');
+  t.equal(
+    prepared.length,
+    11,
+    'the ranked query, the broad-query probe, the per-term count, the newest-first query, one row query per type, the q= condition of resource lists, and the newest entry and the sample of a term that choose the required terms',
+  );
   const articleRows = prepared.filter((statement) => /from "articles" where .* json_each/.test(statement));
   t.equal(articleRows.length, 1, 'one row query for articles');
   t.notMatch(articleRows[0], /"body"/, 'it leaves out the body, as large as the text, which no snippet reads');
@@ -468,14 +472,15 @@ t.test('the search path reads the FTS index and primary keys only', async (t) =>
     const plan = (sqlite.prepare(`explain query plan ${statement}`).all(...nulls) as Array<{ detail: string }>).map((row) => row.detail);
     const name = statement.slice(0, 80);
     for (const step of plan.filter((s) => s.startsWith('SCAN'))) {
-      // `holding`: the per-term count's subquery, rows of the FTS index up to its limit.
-      t.match(step, /^SCAN (search_index VIRTUAL TABLE INDEX \d+:M|json_each VIRTUAL TABLE|holding$)/, `${name}: only the FTS index or the id list is scanned (${step})`);
+      // `holding`, `newest_holding`: the per-term count's and the term sample's subqueries, rows of the FTS index up to their limit.
+      t.match(step, /^SCAN (search_index VIRTUAL TABLE INDEX \d+:M|json_each VIRTUAL TABLE|(newest_)?holding$)/, `${name}: only the FTS index or the id list is scanned (${step})`);
     }
     for (const step of plan.filter((s) => s.startsWith('SEARCH'))) {
-      t.match(step, /USING (INTEGER PRIMARY KEY|(COVERING )?INDEX sqlite_autoindex_\w+_1) \((rowid|id)=\?\)/, `${name}: rows by primary key (${step})`);
+      // A bare `SEARCH search_documents` is max(doc_id): the last entry of its primary key.
+      t.match(step, /USING (INTEGER PRIMARY KEY|(COVERING )?INDEX sqlite_autoindex_\w+_1) \((rowid|id)=\?\)|^SEARCH search_documents$/, `${name}: rows by primary key (${step})`);
     }
     t.ok(
-      plan.some((s) => /search_index|json_each/.test(s)),
+      plan.some((s) => /search_index|json_each|search_documents/.test(s)),
       `${name}: ${plan.join(' | ')}`,
     );
   }
@@ -553,4 +558,35 @@ t.test('function words are neither required nor ranked beside other words, and a
   t.ok(scores('في المحميات').length === 2 && scores('في المحميات').every((score) => typeof score === 'number'), 'beside المحميات it does not make the query too broad to rank');
   t.ok(scores('على').length >= 3 && scores('على').every((score) => score === null), 'على alone matches more than this search ranks');
   t.ok(scores('على المحميات').length === 2 && scores('على المحميات').every((score) => typeof score === 'number'), 'beside المحميات على does not either');
+});
+
+t.test('of its common words a query requires only the rarest few; its rare words it always requires', async (t) => {
+  const app = await build(t);
+  const [a, b, c, d] = manyWords(4);
+  /** Which words record i holds: c is in all but the first, b in every other, a in every fourth, d (rare) in two. */
+  const holds = {
+    [a!]: (i: number) => i % 4 === 0,
+    [b!]: (i: number) => i % 2 === 0,
+    [c!]: (i: number) => i > 0,
+    [d!]: (i: number) => i === 0 || i === 5,
+  };
+  const ids = Array.from({ length: 12 }, (_, i) => {
+    const text = ['تقرير', ...Object.keys(holds).filter((word) => holds[word]!(i))].join(' ');
+    return app.repositories.articles.create({ slug: `شائع-${i}`, title: `شائع ${i}`, language: 'ar', body: [{ type: 'paragraph', text }] }).id;
+  });
+  /** The oracle: the records holding every one of some words. */
+  const holding = (...words: string[]) => ids.filter((_, i) => words.every((word) => holds[word]!(i))).sort();
+  const found = (q: string, options: Parameters<typeof createSearch>[1]) =>
+    createSearch(app.database.db, options)
+      .search({ q, types: ['articles'], limit: 100 })
+      .results.map((r) => r.id)
+      .sort();
+
+  // Over two records a word is common here; a, b and c are, and only the two rarest are required.
+  const commonOverTwo = { commonRecords: 2, commonRequired: 2 };
+  t.same(found(`${a} ${b} ${c}`, commonOverTwo), holding(a!, b!), 'c, the most common, is not required');
+  t.ok(holding(a!, b!).length > holding(a!, b!, c!).length, 'which finds a record without c');
+  t.same(found(`${c} ${d} ${b} ${a}`, commonOverTwo), holding(a!, b!, d!), 'd, held by two records, is required beside the two rarest common words');
+  t.same(found(`${a} ${b} ${c}`, { commonRecords: 2, commonRequired: 3 }), holding(a!, b!, c!), 'as many common words as are required: all of them');
+  t.same(found(`${a} ${b} ${c}`, { commonRecords: 6, commonRequired: 2 }), holding(a!, b!, c!), 'no word is common: all are required');
 });

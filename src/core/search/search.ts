@@ -7,6 +7,7 @@ import { decodeCursor, encodeCursor } from '../list/cursor.js';
 import { inIdList } from '../resources/shared/relations.js';
 import { readFields } from './fields.js';
 import { matchExpression, parseQuery, rankExpression, searchedTerms, type Term, termExpressions, termLowerBounds } from './query.js';
+import { createRequiredTerms } from './required-terms.js';
 import { makeSnippet, type Snippet, snippetSourceLength } from './snippet.js';
 import { type SearchType, searchSources, searchTypes } from './sources.js';
 import { searchDocuments, searchIndex } from './table.js';
@@ -81,9 +82,12 @@ type Hit = { type: SearchType; id: string; rank: number | null; doc: number };
 
 type Row = Record<string, unknown>;
 
+type SearchOptions = { rankLimit?: number; rankPostings?: number } & Parameters<typeof createRequiredTerms>[1];
+
 /** Search over every resource: ranked ids with one FTS5 statement, then each type's rows by primary key. */
-export function createSearch(db: Db, { rankLimit = rankedMatchesLimit, rankPostings = rankedPostingsLimit } = {}) {
+export function createSearch(db: Db, { rankLimit = rankedMatchesLimit, rankPostings = rankedPostingsLimit, ...required }: SearchOptions = {}) {
   const placeholder = sql.placeholder;
+  const requiredTerms = createRequiredTerms(db, required);
   const matches = sql`${searchIndex} match ${placeholder('match')}`;
   const ranked = db
     .select({ type: searchDocuments.type, id: searchDocuments.record_id, rank, doc: searchDocuments.doc_id })
@@ -182,26 +186,34 @@ export function createSearch(db: Db, { rankLimit = rankedMatchesLimit, rankPosti
   }
 
   function firstPage(match: string, terms: Term[]): PageStart {
-    const broad = !cheapToRank(terms) || broadMatch.get({ match }) !== undefined;
+    const tooMany = () => broadMatch.get({ match }) !== undefined;
+    const tooLong = () => !cheapToRank(terms);
+    // Either makes a query too broad to rank, so the cheaper is asked first: the 2,000th-match probe stops where a
+    // common word's count would read on, unless a prefix makes it merge every word the prefix starts.
+    const broad = terms.some((term) => term.kind === 'prefix') ? tooLong() || tooMany() : tooMany() || tooLong();
     return broad ? { order: 'newest', after_doc: Number.MAX_SAFE_INTEGER } : { order: 'ranked', after_rank: null, after_type: null, after_id: null };
   }
 
   return {
     search({ q, types, limit, cursor }: SearchRequest): { results: SearchResult[]; nextCursor: string | null } {
       const terms = searchedTerms(parseQuery(q));
-      const match = matchExpression(terms, new Set(types).size < searchTypes.length ? types : null);
-      if (match === null) return { results: [], nextCursor: null };
-      const start = cursor === undefined ? firstPage(match, terms) : pageStart(cursor, match);
+      const typed = new Set(types).size < searchTypes.length ? types : null;
+      // The cursor is tied to the query, not to which of its terms it requires: that may change as records are written.
+      const query = matchExpression(terms, typed);
+      if (query === null) return { results: [], nextCursor: null };
+      const required = requiredTerms(terms);
+      const match = matchExpression(required, typed)!;
+      const start = cursor === undefined ? firstPage(match, required) : pageStart(cursor, query);
       const hits =
         start.order === 'ranked'
-          ? (ranked.all({ rank_match: rankExpression(terms), types: JSON.stringify(types), limit: limit + 1, ...start }) as Hit[])
+          ? (ranked.all({ rank_match: rankExpression(required), types: JSON.stringify(types), limit: limit + 1, ...start }) as Hit[])
           : (newest.all({ match, limit: limit + 1, after_doc: start.after_doc }) as Omit<Hit, 'rank'>[]).map((hit) => ({ ...hit, rank: null }));
       const page = hits.slice(0, limit);
       const last = page.at(-1);
       const resume = (hit: Hit) => (hit.rank === null ? ['newest', hit.doc] : [hit.rank, hit.type, hit.id]);
       return {
-        results: withContent(page, terms),
-        nextCursor: hits.length > limit && last ? encodeCursor([...resume(last), fingerprint(match)]) : null,
+        results: withContent(page, required),
+        nextCursor: hits.length > limit && last ? encodeCursor([...resume(last), fingerprint(query)]) : null,
       };
     },
   };

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { nextPageLink } from '../../core/list/cursor.js';
 import { listLinks, listMeta } from '../../core/resources/shared/schemas.js';
 import { searchText } from '../../core/search/query.js';
+import { commonTermRecords, commonTermsRequired } from '../../core/search/required-terms.js';
 import { rankedMatchesLimit, rankedPostingsLimit, type Search } from '../../core/search/search.js';
 import { snippetLength } from '../../core/search/snippet.js';
 import { type SearchType, searchTypes } from '../../core/search/sources.js';
@@ -67,7 +68,9 @@ export function searchRoutes(search: Search): FastifyPluginAsyncZod {
           'the same light stem (وكيل above «الكيل»), and titles and names weigh more than body text. ' +
           'Arabic-aware normalisation and light stemming. Each result carries a snippet of the original text with match offsets. ' +
           `A query matching more than ${rankedMatchesLimit.toLocaleString('en')} records is too broad to rank: its results come newest first, with a null score. ` +
-          `So is a query whose terms more than ${rankedPostingsLimit.toLocaleString('en')} records hold, counting a record once per term (BM25 reads each term's every record), however few hold them all.`,
+          `So is a query whose terms more than ${rankedPostingsLimit.toLocaleString('en')} records hold, counting a record once per term (BM25 reads each term's every record), however few hold them all. ` +
+          `Of the words, phrases and prefixes more than ${commonTermRecords.toLocaleString('en')} records hold (common terms), a query requires at most ${commonTermsRequired}, the rarest (estimated from how densely their newest records hold them); ` +
+          'it requires all its other terms, and the common terms left out are neither ranked nor marked in snippets, as function words beside other words are.',
         querystring: searchQuery,
         response: { 200: searchResponse, ...problemResponses(400) },
       },
