@@ -578,12 +578,12 @@ export interface components {
         DateOrDateTime: string | components["schemas"]["DateTime"];
         ListMeta: {
             limit: number;
-            /** @description the cursor of the next page, null on the last; a page may end before `limit` at the byte budget (see `limit`) */
+            /** @description the cursor of the next page, null on the last; a page may end before `limit` at the byte budget (see `limit`), or, when no filter's index narrows the matches to fewer than 2,000, after reading that many rows (even with no record) */
             next_cursor: string | null;
             /** @description how many records match: exact when `total_relation` is `eq`, a lower bound when it is `gte` */
             total?: number;
             /**
-             * @description `eq`: `total` is exact; `gte`: counting stopped at 1,000, and at least that many match
+             * @description `eq`: `total` is exact; `gte`: at least that many match: counting stopped at 1,000, or after reading 2,000 candidate rows
              * @enum {string}
              */
             total_relation?: "eq" | "gte";

@@ -40,7 +40,8 @@ t.test('a listing remembers totals per filter value, and starts over past its bo
       const response = await app.inject({ url: `/v1/articles?filter[title][eq]=${encodeURIComponent(title)}` });
       t.equal(body(response).meta.total, 0, title);
     });
-    return statements.filter((s) => /count\(\*\)/.test(s.source)).length;
+    // The total is counted from the subquery named counted (candidate counts of the filters are named listed).
+    return statements.filter((s) => /"counted"/.test(s.source)).length;
   };
   t.equal(await counts('t0'), 1, 'a new filter value is counted');
   t.equal(await counts('t0'), 0, 'then remembered');

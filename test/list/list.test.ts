@@ -338,6 +338,47 @@ t.test('on 1,000 generated records per resource', async (t) => {
     t.ok(result.nextCursor, 'and pages as usual');
   });
 
+  await t.test('a page reads a bounded number of rows: short of matches there it ends early with a cursor, and the count says at least', async (t) => {
+    const rows = tableRows(app, 'articles');
+    const middle = expectedOrder(rows, 'published_at')[Math.floor(rows.length / 2)]!.published_at as string;
+    const examined = 30;
+    t.ok(rows.length > 10 * examined, `${rows.length} articles, far more than the ${examined} a page may read`);
+    const listing = createListing(app.database.db, articles, articleList, undefined, { examined });
+    // The first filter's index lists more than `examined` candidates, the second seeks no index, and few rows pass both.
+    const languages = [...new Set(rows.map((row) => row.language as string))];
+    const share = (language: string) => rows.filter((row) => row.language === language).length;
+    const rarest = languages.sort((a, b) => share(a) - share(b))[0]!;
+    const filters = [
+      { field: 'published_at', op: 'lt' as const, value: middle },
+      { field: 'language', op: 'nin' as const, value: languages.filter((language) => language !== rarest) },
+    ];
+    const keep = (row: Row) => row.published_at !== null && (row.published_at as string) < middle && row.language === rarest;
+    t.ok(rows.filter(keep).length * 5 < rows.length, `${rows.filter(keep).length} matches, fewer than one row in five`);
+    const seen: unknown[] = [];
+    const sizes: number[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = listing.page({ limit: 5, sort: [{ field: 'title', descending: false }], filters, cursor, count: false });
+      seen.push(...page.rows.map((row) => row.id));
+      sizes.push(page.rows.length);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor && sizes.length < rows.length);
+    t.same(
+      seen,
+      expectedOrder(rows.filter(keep), 'title').map((r) => r.id),
+      'every match once, in order',
+    );
+    t.ok(
+      sizes.some((n) => n < 5),
+      `some pages end short of the limit, with a cursor (${sizes.length} pages)`,
+    );
+    const { total } = listing.page({ limit: 5, filters });
+    t.equal(total?.relation, 'gte', 'a count that read only some candidates is a lower bound');
+    t.ok(total!.value <= rows.filter(keep).length, `and not above the true count (${total!.value})`);
+    const narrow = listing.page({ limit: 5, sort: [{ field: 'title', descending: false }], filters: [...filters, { field: 'published_at', op: 'lt', value: '2000-01-01' }] });
+    t.same([narrow.rows, narrow.nextCursor, narrow.total], [[], null, { value: 0, relation: 'eq' }], 'a filter whose index lists no row: an empty last page, counted exactly');
+  });
+
   await t.test('meta.total is exact below the count cap, and past it says it is a lower bound', async (t) => {
     const arabic = tableRows(app, 'articles').filter((a) => a.language === 'ar').length;
     t.ok(arabic > 10, `${arabic} Arabic articles`);

@@ -5,13 +5,27 @@ import type { Db } from '../db/database.js';
 import { KhabarError } from '../errors.js';
 import { inIdList } from '../resources/shared/relations.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import type { Condition, ListPage, ListQuery, SortKey, Total } from './query.js';
+import type { Condition, ListPage, ListQuery, Operator, SortKey, Total } from './query.js';
 import type { FilterSpec, ListSpec, SubstringIndex } from './spec.js';
 
 type Table = SQLiteTable & { id: SQLiteColumn };
 type Row = Record<string, unknown>;
 type Prepared = { all(values: Row): unknown[]; get(values: Row): unknown };
 type CursorValue = string | number | null;
+interface Restrictions {
+  conditions: SQL[];
+  /** Whether each condition is answered by an index rather than by testing rows. */
+  seeks: boolean[];
+  /** The column each condition bounds on its index, when it is a column filter's. */
+  bounds: Array<SQLiteColumn | undefined>;
+  values: Row;
+  shape: unknown[];
+}
+/** Where a bounded read takes its rows: the rows conditions `at` together list (every row when none), and how many, up to maxExamined. */
+interface Source {
+  at: number[];
+  candidates: number;
+}
 
 const placeholder = (name: string) => sql.placeholder(name);
 /**
@@ -31,6 +45,16 @@ export const pageByteBudget = 1024 * 1024;
  * to SQLite: a filter that passes one row in ten finds its page there (see `page`).
  */
 const headRows = 10;
+
+/**
+ * The most rows a page or a count reads once the head of the sort order has not held the page: a page takes
+ * the matches of a filter whose index lists fewer candidates, or else walks this far in the sort order and
+ * may end short (even empty) with a cursor; a count that stops here says "at least" what it found.
+ */
+export const maxExamined = 2_000;
+
+/** Operators a filtered column's index answers by seeking, so its candidates are counted without reading rows. */
+const seekingOperators = new Set<Operator>(['eq', 'lt', 'lte', 'gt', 'gte', 'in', 'startswith', 'null']);
 
 /** Counting stops here: `meta.total` is exact below it, and past it says "at least this many". */
 export const maxCounted = 1_000;
@@ -143,9 +167,9 @@ function decodeKeyset(cursor: string, signature: string, length: number): Cursor
 /**
  * Lists the rows of `table` a query selects (as `selection`, its columns by default), in keyset pages. Each
  * query shape (sort, filter fields and operators, cursor NULL pattern, extensions) is prepared once and
- * reused with new values. `meta.total` is counted up to `countCap`.
+ * reused with new values. `meta.total` is counted up to `countCap`; a bounded page or count reads at most `examined` rows.
  */
-export function createListing(db: Db, table: Table, spec: ListSpec, selection: Record<string, SQLiteColumn | SQL> = getTableColumns(table), { countCap = maxCounted } = {}) {
+export function createListing(db: Db, table: Table, spec: ListSpec, selection: Record<string, SQLiteColumn | SQL> = getTableColumns(table), { countCap = maxCounted, examined = maxExamined } = {}) {
   const columns = getTableColumns(table);
   const sortColumn = (field: string) => (field === 'id' ? table.id : spec.sort[field]!);
   const cache = new Map<string, Prepared>();
@@ -162,14 +186,19 @@ export function createListing(db: Db, table: Table, spec: ListSpec, selection: R
     return statement;
   }
 
-  function restrictions(query: ListQuery): { conditions: SQL[]; values: Row; shape: unknown[] } {
+  /** The query's conditions, their values and shape, and which of them an index answers (`seeks`). */
+  function restrictions(query: ListQuery): Restrictions {
     const conditions: SQL[] = [];
+    const seeks: boolean[] = [];
+    const bounds: Array<SQLiteColumn | undefined> = [];
     const values: Row = {};
     const shape: unknown[] = [];
     (query.filters ?? []).forEach((condition, i) => {
       const filter = spec.filters[condition.field]!;
       const lookup = substringLookup(spec, filter, condition);
       conditions.push(filterCondition(table, filter, condition, `f${i}`, lookup?.index));
+      seeks.push(lookup !== undefined || (filter.kind === 'link' ? ['eq', 'in'].includes(condition.op) : seekingOperators.has(condition.op)));
+      bounds.push(filter.kind === 'column' && !lookup && seekingOperators.has(condition.op) ? filter.column : undefined);
       Object.assign(values, lookup ? { [`f${i}`]: lookup.match } : filterValues(condition, `f${i}`));
       shape.push([condition.field, condition.op, condition.op === 'null' ? condition.value : lookup ? 'indexed' : 0]);
     });
@@ -177,11 +206,51 @@ export function createListing(db: Db, table: Table, spec: ListSpec, selection: R
       const value = query.extensions?.[extension.name];
       if (value === undefined) continue;
       conditions.push(extension.condition(table));
+      // An extension restricts the ids through its own index (full-text search's).
+      seeks.push(true);
+      bounds.push(undefined);
       Object.assign(values, extension.bind(value));
       shape.push(extension.name);
     }
-    return { conditions, values, shape };
+    return { conditions, seeks, bounds, values, shape };
   }
+
+  /**
+   * Where a bounded page or count reads: the seeking condition with the fewest candidates in its index
+   * (`at`), or every row when none seeks; its candidates are counted up to `examined` without reading a row.
+   */
+  function narrowest({ conditions, seeks, bounds, values, shape }: Restrictions): Source {
+    // Conditions on one column together are one range of its index (published_at from one date to another).
+    const groups = new Map<unknown, number[]>();
+    seeks.forEach((seeking, at) => {
+      if (seeking) groups.set(bounds[at] ?? at, [...(groups.get(bounds[at] ?? at) ?? []), at]);
+    });
+    let best: Source | undefined;
+    for (const at of groups.size > 0 ? groups.values() : [[]]) {
+      const count = prepared(JSON.stringify(['candidates', at.map((i) => shape[i]), at]), () => {
+        const listed = db
+          .select({ one: sql`1` })
+          .from(table)
+          .where(and(...at.map((i) => conditions[i]!)))
+          .limit(examined)
+          .as('listed');
+        return db.select({ n: sql<number>`count(*)` }).from(listed).prepare();
+      });
+      const { n } = count.get(values) as { n: number };
+      if (!best || n < best.candidates) best = { at, candidates: n };
+      if (n === 0) break;
+    }
+    return best!;
+  }
+
+  /** The rowids of the rows a source's conditions list, at most `examined`: where a bounded page or count reads. */
+  const candidatesOf = (conditions: SQL[], { at }: Source) =>
+    db
+      .select({ row: sql<number>`${table}.rowid`.as('row') })
+      .from(table)
+      .where(and(...at.map((i) => conditions[i]!)))
+      .limit(examined)
+      .as('head');
 
   const totals = new Map<string, Total>();
   const changed = changeStamp(db);
@@ -191,26 +260,32 @@ export function createListing(db: Db, table: Table, spec: ListSpec, selection: R
    * How many records the restrictions select, counted up to the cap. Counting walks an index of the
    * selection on every page, so the number is kept until the database changes.
    */
-  function total(shape: unknown[], conditions: SQL[], values: Row): Total {
+  function total(restricted: Restrictions): Total {
     const now = changed();
     if (now !== totalsAt || totals.size >= maxCachedShapes) {
       totals.clear();
       totalsAt = now;
     }
+    const { conditions, values, shape } = restricted;
     const key = JSON.stringify([shape, values]);
     let n = totals.get(key);
     if (n === undefined) {
-      const count = prepared(JSON.stringify(['count', shape]), () => {
+      // The rows counted are the narrowest candidates: all of them when fewer than examined.
+      const source = narrowest(restricted);
+      const count = prepared(JSON.stringify(['count', shape, source.at]), () => {
+        const head = candidatesOf(conditions, source);
         const counted = db
           .select({ one: sql`1` })
-          .from(table)
-          .where(and(...conditions))
+          .from(head)
+          .crossJoin(table)
+          .where(and(sql`${table}.rowid = ${head.row}`, ...conditions))
           .limit(countCap)
           .as('counted');
         return db.select({ n: sql<number>`count(*)` }).from(counted).prepare();
       });
       const { n: counted } = count.get(values) as { n: number };
-      n = { value: counted, relation: counted < countCap ? 'eq' : 'gte' };
+      const allExamined = source.candidates < examined;
+      n = { value: counted, relation: counted < countCap && allExamined ? 'eq' : 'gte' };
       totals.set(key, n);
     }
     return n;
@@ -227,50 +302,71 @@ export function createListing(db: Db, table: Table, spec: ListSpec, selection: R
       const keys = orderOf(query.sort);
       const keyColumns = keys.map((key) => sortColumn(key.field));
       const signature = keys.map((key) => `${key.descending ? '-' : ''}${key.field}`).join(',');
-      const { conditions, values, shape } = restrictions(query);
+      const restricted = restrictions(query);
+      const { conditions, values, shape } = restricted;
       const after = query.cursor === undefined ? undefined : decodeKeyset(query.cursor, signature, keys.length);
       const position = after ? [afterCursor(keyColumns, keys, after)!, ...[leadingBound(keyColumns[0]!, keys[0]!, after[0]!)].filter((c) => c !== undefined)] : [];
       const order = keys.map((key, i) => (key.descending ? desc(keyColumns[i]!) : asc(keyColumns[i]!)));
       // The page's keys and sizes first; its records are read once the byte budget has said how many.
-      const output = { id: table.id, bytes: rowBytes, ...Object.fromEntries(keyColumns.map((column, i) => [`k${i}`, column])) };
+      const sortKeys = Object.fromEntries(keyColumns.map((column, i) => [`k${i}`, column]));
+      const output = { id: table.id, bytes: rowBytes, ...sortKeys };
       const key = JSON.stringify([signature, shape, after?.map((v) => v === null)]);
       const bound = { ...values, ...Object.fromEntries((after ?? []).map((v, i) => [`c${i}`, v])), limit: query.limit + 1 };
       type Candidate = { id: string; bytes: number } & Row;
-      let candidates: Candidate[] | undefined;
-      if (conditions.length > 0) {
-        // SQLite plans a filtered page by a filter's index and then sorts every match, all of a broad filter's.
-        // The head of the sort order, walked on its index with the filters tested on each row, holds a broad
-        // filter's page; a narrow filter's few matches are left to SQLite's plan to sort.
-        const walk = prepared(`walk ${key}`, () => {
-          const head = db
-            .select({ row: sql<number>`${table}.rowid`.as('row') })
-            .from(table)
-            .where(and(...position))
-            .orderBy(...order)
-            .limit(placeholder('head'))
-            .as('head');
-          return db
-            .select(output)
-            .from(head)
-            .crossJoin(table)
-            .where(and(sql`${table}.rowid = ${head.row}`, ...conditions))
-            .orderBy(...order)
-            .limit(placeholder('limit'))
-            .prepare();
-        });
-        const walked = walk.all({ ...bound, head: headRows * bound.limit }) as Candidate[];
-        if (walked.length === bound.limit) candidates = walked;
-      }
-      const statement = prepared(`page ${key}`, () =>
+      /** The matches among the rows `head` lists, in the page's order. */
+      const matchesIn = (head: ReturnType<typeof candidatesOf>) =>
         db
           .select(output)
-          .from(table)
-          .where(and(...conditions, ...position))
+          .from(head)
+          .crossJoin(table)
+          .where(and(sql`${table}.rowid = ${head.row}`, ...conditions, ...position))
           .orderBy(...order)
           .limit(placeholder('limit'))
-          .prepare(),
-      );
-      candidates ??= statement.all(bound) as Candidate[];
+          .prepare();
+      // A filter on the leading sort column bounds the walk on the sort's index, so the walk starts at its matches.
+      const onSortIndex = conditions.filter((_, i) => restricted.bounds[i] === keyColumns[0]);
+      /** `limit` rows from the page's position in the sort order (after `offset`), on the sort's index, as the walk reads them. */
+      const inOrder = (selection: Record<string, SQLiteColumn | SQL>, limit: number | ReturnType<typeof placeholder>, offset = 0) =>
+        db
+          .select(selection)
+          .from(table)
+          .where(and(...position, ...onSortIndex))
+          .orderBy(...order)
+          .limit(limit)
+          .offset(offset);
+      let candidates: Candidate[];
+      let resumeAt: Row | undefined;
+      if (conditions.length === 0) {
+        const statement = prepared(`page ${key}`, () => inOrder(output, placeholder('limit')).prepare());
+        candidates = statement.all(bound) as Candidate[];
+      } else {
+        // SQLite plans a filtered page by a filter's index and then sorts every match, all of a broad filter's,
+        // or walks the sort's index reading every row a narrow filter rejects. The head of the sort order holds
+        // a broad filter's page; a narrow filter's few candidates are sorted; otherwise the page walks a bounded
+        // stretch of the sort order and, short of matches there, ends early with a cursor where it stopped.
+        const walk = prepared(`walk ${key}`, () =>
+          matchesIn(
+            db
+              .select({ row: sql<number>`${table}.rowid`.as('row') })
+              .from(table)
+              .where(and(...position, ...onSortIndex))
+              .orderBy(...order)
+              .limit(placeholder('head'))
+              .as('head'),
+          ),
+        );
+        candidates = walk.all({ ...bound, head: headRows * bound.limit }) as Candidate[];
+        if (candidates.length < bound.limit) {
+          const source = narrowest(restricted);
+          if (source.at.length > 0 && source.candidates < examined) {
+            candidates = prepared(`narrow ${key} ${source.at}`, () => matchesIn(candidatesOf(conditions, source))).all(bound) as Candidate[];
+          } else {
+            candidates = walk.all({ ...bound, head: examined }) as Candidate[];
+            const stop = prepared(`stop ${key}`, () => inOrder(sortKeys, 1, examined - 1).prepare());
+            if (candidates.length < bound.limit) resumeAt = stop.get(bound) as Row | undefined;
+          }
+        }
+      }
       const kept = candidates.slice(0, rowsWithinBudget(candidates.slice(0, query.limit).map((row) => row.bytes)));
       const byId = new Map(byIds.all({ ids: JSON.stringify(kept.map((row) => row.id)) }).map((row) => [row.id, row]));
       // A record deleted between the two reads is left out, as if the page had been read a moment later.
@@ -278,10 +374,10 @@ export function createListing(db: Db, table: Table, spec: ListSpec, selection: R
       const cursorOf = (row: Row) => encodeCursor({ s: signature, k: keyColumns.map((_, i) => row[`k${i}`] ?? null) });
       const page = {
         rows: found.map((row) => byId.get(row.id)!),
-        nextCursor: kept.length < candidates.length ? cursorOf(kept.at(-1)!) : null,
+        nextCursor: kept.length < candidates.length ? cursorOf(kept.at(-1)!) : resumeAt ? cursorOf(resumeAt) : null,
         cursorAfter: (index: number) => cursorOf(found[index]!),
       };
-      return query.count === false ? page : { ...page, total: total(shape, conditions, values) };
+      return query.count === false ? page : { ...page, total: total(restricted) };
     },
   };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { maxCounted } from '../../list/sql.js';
+import { maxCounted, maxExamined } from '../../list/sql.js';
 import { readOnly } from './fields.js';
 
 type Shape = Record<string, z.ZodType>;
@@ -35,12 +35,19 @@ export const dataEnvelope = <T extends z.ZodType>(name: string, record: T) => z.
 export const listMeta = z
   .object({
     limit: z.number().int(),
-    next_cursor: z.string().nullable().meta({ description: 'the cursor of the next page, null on the last; a page may end before `limit` at the byte budget (see `limit`)' }),
+    next_cursor: z
+      .string()
+      .nullable()
+      .meta({
+        description: `the cursor of the next page, null on the last; a page may end before \`limit\` at the byte budget (see \`limit\`), or, when no filter's index narrows the matches to fewer than ${maxExamined.toLocaleString('en')}, after reading that many rows (even with no record)`,
+      }),
     total: z.number().int().optional().meta({ description: 'how many records match: exact when `total_relation` is `eq`, a lower bound when it is `gte`' }),
     total_relation: z
       .enum(['eq', 'gte'])
       .optional()
-      .meta({ description: `\`eq\`: \`total\` is exact; \`gte\`: counting stopped at ${maxCounted.toLocaleString('en')}, and at least that many match` }),
+      .meta({
+        description: `\`eq\`: \`total\` is exact; \`gte\`: at least that many match: counting stopped at ${maxCounted.toLocaleString('en')}, or after reading ${maxExamined.toLocaleString('en')} candidate rows`,
+      }),
   })
   .meta({ id: 'ListMeta' });
 
