@@ -377,7 +377,10 @@ export function createListing(db: Db, table: Table, spec: ListSpec, selection: R
         nextCursor: kept.length < candidates.length ? cursorOf(kept.at(-1)!) : resumeAt ? cursorOf(resumeAt) : null,
         cursorAfter: (index: number) => cursorOf(found[index]!),
       };
-      return query.count === false ? page : { ...page, total: total(restricted) };
+      if (query.count === false) return page;
+      // A count that read only some candidates is a lower bound, and so are the matches this page found.
+      const counted = total(restricted);
+      return { ...page, total: counted.relation === 'gte' && counted.value < candidates.length ? { ...counted, value: candidates.length } : counted };
     },
   };
 }
