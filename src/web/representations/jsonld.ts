@@ -88,10 +88,10 @@ const meeting = (m: Meeting, ctx: MapContext): Node =>
 /** The JSON-LD node of a record, by the name of its resource. */
 export const jsonLdMappers = { articles: article, people: person, organisations: organisation, meetings: meeting };
 
-export const jsonLdDocument = (node: Node): Node => ({ '@context': context, ...node });
+export const jsonLdDocument = (node: object): Node => ({ '@context': context, ...node });
 
 /** A page of records as an ItemList: positions count from 1 within the page. */
-export const jsonLdList = (nodes: Node[], total: number | undefined, self: string): Node => ({
+export const jsonLdList = (nodes: object[], total: number | undefined, self: string): Node => ({
   '@context': context,
   '@type': 'ItemList',
   url: self,
