@@ -17,8 +17,7 @@ export const jsonLdSchema = z.looseObject({ '@context': z.literal(context), '@ty
 
 /** A node naming another record: its URL as `@id`, and its name when it still exists. */
 function reference(ctx: MapContext, kind: Kind, type: string, id: string): Node {
-  const record = ctx.find(kind, id) as { name?: string; title?: string } | null;
-  return compact({ '@type': type, '@id': ctx.url(kind, id), name: record?.name ?? record?.title });
+  return compact({ '@type': type, '@id': ctx.url(kind, id), name: ctx.label(kind, id) });
 }
 
 /** What every record's node has: its type, its URL as `@id`, its slug, and when it was written. */
