@@ -1,4 +1,4 @@
-import { eq, type SQL, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { meetings } from '../resources/meetings/table.js';
 import { organisations } from '../resources/organisations/table.js';
@@ -38,6 +38,6 @@ export const entityJoins = (table: { person_id: SQLiteColumn; organisation_id: S
 });
 
 export const entityLabel = {
-  slug: sql<string>`coalesce(${people.slug}, ${organisations.slug}, ${meetings.slug})` as SQL<string>,
-  name: sql<string>`coalesce(${people.name}, ${organisations.name}, ${meetings.title})` as SQL<string>,
+  slug: sql<string>`coalesce(${people.slug}, ${organisations.slug}, ${meetings.slug})`,
+  name: sql<string>`coalesce(${people.name}, ${organisations.name}, ${meetings.title})`,
 };

@@ -1,12 +1,13 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
+import { byResource } from '../resources/registry.js';
 import type { WriteEvent } from '../resources/shared/repository.js';
 import { normaliseArabic } from '../text/arabic.js';
 import { rememberedPerWord } from '../text/remembered.js';
 import { stemArabic } from '../text/stem.js';
 import { wordTexts } from '../text/words.js';
 import { readFields, type SearchField } from './fields.js';
-import { type SearchType, searchSources, searchTypes } from './sources.js';
+import { type SearchType, searchSources } from './sources.js';
 import { substringColumns } from './substrings.js';
 import { searchDocuments, searchIndex, substringIndex } from './table.js';
 
@@ -138,13 +139,11 @@ export function searchIndexer(db: Db) {
       const counts = db.transaction(() => {
         db.delete(searchDocuments).run();
         for (const index of ftsTables) db.run(sql`insert into ${index} (${index}) values ('delete-all')`);
-        const indexed = {} as Record<SearchType, number>;
-        for (const type of searchTypes) {
-          const rows = db.select().from(searchSources[type].table).all();
-          for (const row of rows) add(type, row);
-          indexed[type] = rows.length;
-        }
-        return indexed;
+        return byResource(({ name }) => {
+          const rows = db.select().from(searchSources[name].table).all();
+          for (const row of rows) add(name, row);
+          return rows.length;
+        });
       });
       ftsTables.forEach(finishMerges);
       return counts;

@@ -4,12 +4,13 @@ import { z } from 'zod';
 import type { Db } from '../db/database.js';
 import { KhabarError } from '../errors.js';
 import { decodeCursor, encodeCursor } from '../list/cursor.js';
+import { byResource } from '../resources/registry.js';
 import { inIdList } from '../resources/shared/relations.js';
 import { readFields } from './fields.js';
 import { matchExpression, parseQuery, rankExpression, searchedTerms, type Term, termExpressions, termLowerBounds } from './query.js';
 import { createRequiredTerms } from './required-terms.js';
 import { makeSnippet, type Snippet, snippetSourceLength } from './snippet.js';
-import { type SearchType, searchSources, searchTypes } from './sources.js';
+import { isSearchType, type SearchType, searchSources, searchTypes } from './sources.js';
 import { searchDocuments, searchIndex } from './table.js';
 
 /**
@@ -80,7 +81,21 @@ function pageStart(cursor: string, match: string): PageStart {
 
 type Hit = { type: SearchType; id: string; rank: number | null; doc: number };
 
+/** The hits of a type this server serves: the indexer writes only resource names, so in practice none is left out. */
+const servedHits = <T extends { type: string }>(rows: T[]) =>
+  rows.flatMap((row) => {
+    const { type } = row;
+    return isSearchType(type) ? [{ ...row, type }] : [];
+  });
+
 type Row = Record<string, unknown>;
+
+/** A text column of a result's row (id, slug, its label): checked, as the row's columns are chosen by name. */
+function textOf(row: Row, column: string): string {
+  const value = row[column];
+  if (typeof value !== 'string') throw new TypeError(`search read a ${typeof value} ${column}, not a text`);
+  return value;
+}
 
 type SearchOptions = { rankLimit?: number; rankPostings?: number } & Parameters<typeof createRequiredTerms>[1];
 
@@ -141,13 +156,13 @@ export function createSearch(db: Db, { rankLimit = rankedMatchesLimit, rankPosti
       .where(inIdList(table.id))
       .prepare();
   };
-  const rowsOf = Object.fromEntries(searchTypes.map((type) => [type, rowsById(type)])) as Record<SearchType, ReturnType<typeof rowsById>>;
+  const rowsOf = byResource((resource) => rowsById(resource.name));
 
   function withContent(hits: Hit[], terms: Term[]): SearchResult[] {
     const rows = new Map<string, Row>();
     for (const type of new Set(hits.map((hit) => hit.type))) {
       const ids = hits.filter((hit) => hit.type === type).map((hit) => hit.id);
-      for (const row of rowsOf[type].all({ ids: JSON.stringify(ids) }) as Row[]) rows.set(row.id as string, row);
+      for (const row of rowsOf[type].all({ ids: JSON.stringify(ids) })) rows.set(textOf(row, 'id'), row);
     }
     // A record deleted between the index query and this read has no row: its hit is left out.
     return hits.flatMap(({ type, id, rank: r }) => {
@@ -157,8 +172,8 @@ export function createSearch(db: Db, { rankLimit = rankedMatchesLimit, rankPosti
       return {
         type,
         id,
-        slug: row.slug as string,
-        title_or_name: row[source.label] as string,
+        slug: textOf(row, 'slug'),
+        title_or_name: textOf(row, source.label),
         score: r === null ? null : -r,
         snippet: makeSnippet([...readFields(source.body, row), ...readFields(source.title, row)], terms),
       };
@@ -206,8 +221,8 @@ export function createSearch(db: Db, { rankLimit = rankedMatchesLimit, rankPosti
       const start = cursor === undefined ? firstPage(match, required) : pageStart(cursor, query);
       const hits =
         start.order === 'ranked'
-          ? (ranked.all({ rank_match: rankExpression(required), types: JSON.stringify(types), limit: limit + 1, ...start }) as Hit[])
-          : (newest.all({ match, limit: limit + 1, after_doc: start.after_doc }) as Omit<Hit, 'rank'>[]).map((hit) => ({ ...hit, rank: null }));
+          ? servedHits(ranked.all({ rank_match: rankExpression(required), types: JSON.stringify(types), limit: limit + 1, ...start }))
+          : servedHits(newest.all({ match, limit: limit + 1, after_doc: start.after_doc })).map((hit) => ({ ...hit, rank: null }));
       const page = hits.slice(0, limit);
       const last = page.at(-1);
       const resume = (hit: Hit) => (hit.rank === null ? ['newest', hit.doc] : [hit.rank, hit.type, hit.id]);

@@ -40,13 +40,16 @@ function paragraphAt(p: Paragraphs, offset: number): number {
   return low < p.texts.length ? low : -1;
 }
 
+/** A half-open range of paragraph indices. */
+type Range = [low: number, high: number];
+
 /** Pairs equal paragraphs from both ends of the ranges `b` of before and `a` of after inwards; returns what is left between. */
-function matchEnds(before: string[], after: string[], matched: Int32Array, b: [number, number], a: [number, number]) {
+function matchEnds(before: string[], after: string[], matched: Int32Array, b: Range, a: Range): { b: Range; a: Range } {
   let [lowB, highB] = b;
   let [lowA, highA] = a;
   while (lowB < highB && lowA < highA && before[lowB] === after[lowA]) matched[lowB++] = lowA++;
   while (lowB < highB && lowA < highA && before[highB - 1] === after[highA - 1]) matched[--highB] = --highA;
-  return { b: [lowB, highB] as [number, number], a: [lowA, highA] as [number, number] };
+  return { b: [lowB, highB], a: [lowA, highA] };
 }
 
 /** The indices of a longest strictly increasing subsequence of `values` (patience sorting, O(k log k)). */
@@ -77,7 +80,7 @@ function longestIncreasing(values: number[]): number[] {
 const tableBudget = 1 << 20;
 
 /** Pairs the paragraphs of a longest common subsequence of the ranges `b` of before and `a` of after. */
-function matchLongestCommon(before: string[], after: string[], matched: Int32Array, [lowB, highB]: [number, number], [lowA, highA]: [number, number]) {
+function matchLongestCommon(before: string[], after: string[], matched: Int32Array, [lowB, highB]: Range, [lowA, highA]: Range) {
   const n = highB - lowB;
   const width = highA - lowA + 1;
   const lengths = new Uint32Array((n + 1) * width);
@@ -104,7 +107,7 @@ function matchLongestCommon(before: string[], after: string[], matched: Int32Arr
 function matchParagraphs(before: string[], after: string[]): Int32Array {
   const matched = new Int32Array(before.length).fill(-1);
   let budget = tableBudget;
-  const matchStretch = (b: [number, number], a: [number, number]) => {
+  const matchStretch = (b: Range, a: Range) => {
     const left = matchEnds(before, after, matched, b, a);
     const cells = (left.b[1] - left.b[0] + 1) * (left.a[1] - left.a[0] + 1);
     if (left.b[0] === left.b[1] || left.a[0] === left.a[1] || cells > budget) return;

@@ -261,7 +261,8 @@ function problemExampleRefs(components: ExampleComponents, status: number): Json
 function attachOperationExamples(builder: ExampleBuilder, components: ExampleComponents, path: string, operation: Json, stableId: (raw: string) => string) {
   const kind = kindOfPath(path) ?? 'meta';
   const names = (base: string | undefined, suffix = '') => [...(base ? [`${base}${suffix}`, `${base}_${kind}${suffix}`] : []), `${operation.operationId}${suffix}`];
-  for (const parameter of (operation.parameters ?? []) as Json[]) {
+  const parameters: Json[] = operation.parameters ?? [];
+  for (const parameter of parameters) {
     const example = builder.parameter(path, parameter, stableId);
     if (example === undefined) continue;
     // The seeded value replaces the schema's generic example: one example, which names a real record.
@@ -270,7 +271,7 @@ function attachOperationExamples(builder: ExampleBuilder, components: ExampleCom
   }
   const body = operation.requestBody?.content?.[jsonMediaType];
   if (body) body.examples = { seed: components.ref(names(refName(body.schema), '_body'), builder.requestBody(path, body.schema), { scope: kind }) };
-  for (const [status, response] of Object.entries((operation.responses ?? {}) as Record<string, Json>)) {
+  for (const [status, response] of Object.entries<Json>(operation.responses ?? {})) {
     if (!response.content) continue;
     // A fresh media type object each: the HTTP semantics share one content object between statuses.
     response.content = Object.fromEntries(
@@ -297,7 +298,7 @@ export function attachExamples(document: Json): Json {
     const stable = stabiliser(records);
     const builder = new ExampleBuilder(document, records, repositories, createSearch(database.db));
     const components = new ExampleComponents();
-    const paths = structuredClone(document.paths) as Json;
+    const paths: Json = structuredClone(document.paths);
     for (const { path, operation } of operations({ paths })) attachOperationExamples(builder, components, path, operation, stable.id);
     return { ...document, paths, components: { ...document.components, examples: stable.apply(components.examples) } };
   } finally {

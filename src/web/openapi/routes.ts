@@ -20,14 +20,12 @@ const tags = [
 ];
 
 type Parameter = { schema?: Record<string, unknown> } & Record<string, unknown>;
-type Document = ReturnType<typeof jsonSchemaTransformObject>;
-
 /**
  * zod can only carry a parameter's serialisation (`style: deepObject` for `filter[field][op]`) inside its
  * schema; OpenAPI wants it on the parameter itself.
  */
-function liftParameterStyles(document: Document): Document {
-  const paths = (document as { paths?: Record<string, Record<string, { parameters?: Parameter[] }>> }).paths ?? {};
+function liftParameterStyles(document: Json): Json {
+  const paths: Record<string, Record<string, { parameters?: Parameter[] }>> = document.paths ?? {};
   for (const operation of Object.values(paths).flatMap((item) => Object.values(item))) {
     for (const parameter of operation.parameters ?? []) {
       for (const key of ['style', 'explode']) {
@@ -51,7 +49,7 @@ const transform: SwaggerTransform = (input) => {
 type TransformObjectInput = Parameters<typeof jsonSchemaTransformObject>[0];
 
 /** The document as zod describes it, with the HTTP semantics every route shares, tidied for linters and readers: only used schemas, explicit security. */
-const transformObject = (input: TransformObjectInput) => declarePublicReads(plainSchemaNames(pruneUnusedSchemas(documentHttpSemantics(liftParameterStyles(jsonSchemaTransformObject(input)) as Json))));
+const transformObject = (input: TransformObjectInput) => declarePublicReads(plainSchemaNames(pruneUnusedSchemas(documentHttpSemantics(liftParameterStyles(jsonSchemaTransformObject(input))))));
 
 /** @fastify/swagger in dynamic mode: the OpenAPI 3.1 document as the routes' zod schemas describe it (used by `npm run openapi`). */
 export function documentFromRoutes(publicUrl: string): SwaggerOptions {

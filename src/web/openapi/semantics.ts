@@ -87,7 +87,7 @@ function isList(document: Json, response: Json | undefined): boolean {
 }
 
 /** Whether a success of the operation has a body (a written record), not only a status (a delete's 204). */
-const returnsRecord = (operation: Json) => Object.entries(operation.responses as Record<string, Json>).some(([status, response]) => status.startsWith('2') && response.content !== undefined);
+const returnsRecord = (operation: Json) => Object.entries<Json>(operation.responses).some(([status, response]) => status.startsWith('2') && response.content !== undefined);
 
 function addHeaders(response: Json, names: string[]) {
   response.headers = { ...response.headers, ...Object.fromEntries(names.map((name) => [name, ref('headers', name)])) };
@@ -124,17 +124,16 @@ function describeOperation(document: Json, operation: Json) {
   operation.responses['503'] = problemResponse(503);
   if (limited) operation.responses['429'] = problemResponse(429, ['Retry-After', ...rateLimitHeaders]);
   operation.parameters = [...(operation.parameters ?? []), ...requestParameters.map((name) => ref('parameters', name))];
-  for (const [status, response] of Object.entries(operation.responses as Record<string, Json>)) {
+  for (const [status, response] of Object.entries<Json>(operation.responses)) {
     if (status.startsWith('2')) addHeaders(response, success);
     else if (!response.headers) addHeaders(response, ['X-Request-Id']);
   }
 }
 
-export function documentHttpSemantics<T>(generated: T): T {
-  const document = generated as Json;
+export function documentHttpSemantics(document: Json): Json {
   document.components = { ...document.components, headers, parameters };
-  for (const item of Object.values(document.paths ?? {}) as Json[]) {
+  for (const item of Object.values<Json>(document.paths ?? {})) {
     for (const method of methods) if (item[method]) describeOperation(document, item[method]);
   }
-  return generated;
+  return document;
 }

@@ -6,10 +6,10 @@ const httpMethods = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch',
 
 /** Every operation of the document, with its path and method. */
 export function operations(document: Json): Array<{ path: string; method: string; operation: Json }> {
-  return Object.entries((document.paths ?? {}) as Record<string, Json>).flatMap(([path, item]) =>
-    Object.entries(item)
+  return Object.entries<Json>(document.paths ?? {}).flatMap(([path, item]) =>
+    Object.entries<Json>(item)
       .filter(([method]) => httpMethods.includes(method))
-      .map(([method, operation]) => ({ path, method, operation: operation as Json })),
+      .map(([method, operation]) => ({ path, method, operation })),
   );
 }
 

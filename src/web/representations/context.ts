@@ -12,12 +12,14 @@ export interface MapContext {
   url(kind: Kind, id: string): string;
   /** A record the mapped one refers to, or null when it is gone. */
   find<K extends Kind>(kind: K, id: string): RecordOf<K> | null;
+  /** The name (people, organisations) or title (articles, meetings) of a record referred to, unless it is gone. */
+  label(kind: Kind, id: string): string | undefined;
 }
 
 /** A context for one response: each referenced record is read once, however often a page refers to it. */
 export function mapContext(origin: string, repositories: Repositories): MapContext {
   const cache = new Map<string, unknown>();
-  return {
+  const context: MapContext = {
     origin,
     url: (kind, id) => `${origin}/v1/${kind}/${id}`,
     find<K extends Kind>(kind: K, id: string) {
@@ -25,7 +27,13 @@ export function mapContext(origin: string, repositories: Repositories): MapConte
       if (!cache.has(key)) cache.set(key, repositories[kind].find(id));
       return cache.get(key) as RecordOf<K> | null;
     },
+    label(kind, id) {
+      const record = context.find(kind, id);
+      if (record === null) return undefined;
+      return 'name' in record ? record.name : record.title;
+    },
   };
+  return context;
 }
 
 /** The object without its null and undefined properties and empty lists: the standards leave absent what is unknown. */

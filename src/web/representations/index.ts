@@ -51,9 +51,8 @@ export const formats: Format[] = [
     mediaType: jsonLdMediaType,
     mappers: jsonLdMappers,
     schema: () => jsonLdSchema,
-    one: (node) => jsonLdDocument(node as Record<string, unknown>),
-    list: (nodes, envelope, ctx) =>
-      jsonLdList(nodes as Record<string, unknown>[], envelope.meta?.total_relation === 'eq' ? envelope.meta.total : undefined, `${ctx.origin}${envelope.links?.self ?? ''}`),
+    one: jsonLdDocument,
+    list: (nodes, envelope, ctx) => jsonLdList(nodes, envelope.meta?.total_relation === 'eq' ? envelope.meta.total : undefined, `${ctx.origin}${envelope.links?.self ?? ''}`),
   },
   {
     name: 'ninjs',
@@ -67,7 +66,7 @@ export const formats: Format[] = [
 
 /** `?format=`: the same choice as an Accept header, for links and clients that cannot set headers. */
 const formatParam = z
-  .enum(['json', ...formats.map((f) => f.name)] as [string, ...string[]])
+  .enum(['json', ...formats.map((f) => f.name)])
   .optional()
   .meta({
     description: `the representation, instead of an Accept header: json, ${formats.map((f) => `${f.name} (${f.mediaType})`).join(', ')}; 406 when the resource is not offered in it`,

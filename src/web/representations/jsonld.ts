@@ -17,8 +17,7 @@ export const jsonLdSchema = z.looseObject({ '@context': z.literal(context), '@ty
 
 /** A node naming another record: its URL as `@id`, and its name when it still exists. */
 function reference(ctx: MapContext, kind: Kind, type: string, id: string): Node {
-  const record = ctx.find(kind, id) as { name?: string; title?: string } | null;
-  return compact({ '@type': type, '@id': ctx.url(kind, id), name: record?.name ?? record?.title });
+  return compact({ '@type': type, '@id': ctx.url(kind, id), name: ctx.label(kind, id) });
 }
 
 /** What every record's node has: its type, its URL as `@id`, its slug, and when it was written. */
@@ -88,10 +87,10 @@ const meeting = (m: Meeting, ctx: MapContext): Node =>
 /** The JSON-LD node of a record, by the name of its resource. */
 export const jsonLdMappers = { articles: article, people: person, organisations: organisation, meetings: meeting };
 
-export const jsonLdDocument = (node: Node): Node => ({ '@context': context, ...node });
+export const jsonLdDocument = (node: object): Node => ({ '@context': context, ...node });
 
 /** A page of records as an ItemList: positions count from 1 within the page. */
-export const jsonLdList = (nodes: Node[], total: number | undefined, self: string): Node => ({
+export const jsonLdList = (nodes: object[], total: number | undefined, self: string): Node => ({
   '@context': context,
   '@type': 'ItemList',
   url: self,

@@ -37,8 +37,7 @@ const bodyHtml = (blocks: Block[]) => blocks.map((b) => (b.type === 'heading' ? 
 const words = (text: string) => text.split(/\s+/u).filter(Boolean).length;
 
 function named(ctx: MapContext, kind: Kind, id: string, rel: string) {
-  const record = ctx.find(kind, id) as { name?: string; title?: string } | null;
-  return compact({ name: record?.name ?? record?.title, rel, uri: ctx.url(kind, id) });
+  return compact({ name: ctx.label(kind, id), rel, uri: ctx.url(kind, id) });
 }
 
 /** What the article's meetings were about: their topics, once each. */

@@ -6,7 +6,7 @@ import { searchText } from '../../core/search/query.js';
 import { commonTermRecords, commonTermsRequired } from '../../core/search/required-terms.js';
 import { rankedMatchesLimit, rankedPostingsLimit, type Search } from '../../core/search/search.js';
 import { snippetLength } from '../../core/search/snippet.js';
-import { type SearchType, searchTypes } from '../../core/search/sources.js';
+import { isSearchType, searchTypes } from '../../core/search/sources.js';
 import { problemResponses } from '../http/problem.js';
 
 const typeList = new RegExp(`^(${searchTypes.join('|')})(,(${searchTypes.join('|')}))*$`);
@@ -76,7 +76,8 @@ export function searchRoutes(search: Search): FastifyPluginAsyncZod {
       },
       handler: async (request) => {
         const { q, type, limit, cursor } = request.query;
-        const types = type ? ([...new Set(type.split(','))] as SearchType[]) : searchTypes;
+        // The schema's pattern lets through only resource names; the filter narrows them to their type.
+        const types = type ? [...new Set(type.split(',').filter(isSearchType))] : searchTypes;
         const { results, nextCursor } = search.search({ q, types, limit, cursor });
         return {
           data: results,

@@ -68,6 +68,13 @@ function itemCodec(shape: ItemShape): { sql: SQL; decode: ((item: unknown) => un
   };
 }
 
+/** A `json_group_array` column: always a JSON array; the check costs one test per relation of a record. */
+function parseList(text: string): unknown[] {
+  const list: unknown = JSON.parse(text);
+  if (!Array.isArray(list)) throw new TypeError(`a list relation read ${typeof list}, not an array`);
+  return list;
+}
+
 /** A relation stored from the write body's list, when `toRow` says how; a read-only (reverse) one without it. */
 export function listRelation<T extends SQLiteTable, K extends string, Item>(db: Db, options: WritableListOptions<T, K, Item>): Relation<ListInput<K, Item>>;
 export function listRelation<T extends SQLiteTable>(db: Db, options: ListRelationOptions<T>): Relation;
@@ -77,7 +84,7 @@ export function listRelation<T extends SQLiteTable, K extends string, Item>(db: 
   const order = options.orderBy ?? columns.position!;
   const item = itemCodec(options.item);
   const { decode } = item;
-  const decodeList = decode ? (text: unknown) => (JSON.parse(text as string) as unknown[]).map(decode) : (text: unknown) => JSON.parse(text as string) as unknown[];
+  const decodeList = decode ? (text: string) => parseList(text).map(decode) : parseList;
 
   const relation: Relation<ListInput<K, Item>> = {
     key: options.key,
