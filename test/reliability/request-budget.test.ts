@@ -112,7 +112,10 @@ t.test('no request without a token costs more than the budget at 100,000 article
     { url: '/v1/articles?filter[language][ne]=ar&sort=title&limit=100' },
     { url: '/v1/meetings?filter[status][eq]=held&filter[starts_at][lt]=2000-01-01&sort=title&limit=100' },
     { url: '/v1/articles?filter[published_at][gte]=2024-11-01&filter[updated_at][gte]=2000-01-01&filter[language][nin]=en,fr&filter[slug][ne]=x&sort=-title&limit=100' },
-    { url: '/v1/organisations?limit=100&include=parent,children,members.person,meetings,articles' },
+    {
+      url: '/v1/organisations?limit=100&include=parent,children,members.person,meetings,articles',
+      over: '27, 30 and 43 ms alone in three runs: 100 organisations, their members, meetings and 20 newest articles each, cut at 200 embedded records after the links are read; within the budget, but one run left no margin for slower cores',
+    },
     {
       url: '/v1/meetings?limit=100&include=host,participants.person,participants.organisation,organisations,articles',
       over: '36 ms alone (was 1.9 MB, 108 ms): at most 200 embedded records a page, but the page still reads its 100 meetings and their links before that bound cuts it; within the budget here, without the margin slower cores on CI need',
