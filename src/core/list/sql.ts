@@ -260,7 +260,7 @@ export function createListing(db: Db, table: Table, spec: ListSpec, selection: R
    * How many records the restrictions select, counted up to the cap. Counting walks an index of the
    * selection on every page, so the number is kept until the database changes.
    */
-  function total(restricted: Restrictions): Total {
+  function total(restricted: Restrictions, known?: Source): Total {
     const now = changed();
     if (now !== totalsAt || totals.size >= maxCachedShapes) {
       totals.clear();
@@ -271,7 +271,7 @@ export function createListing(db: Db, table: Table, spec: ListSpec, selection: R
     let n = totals.get(key);
     if (n === undefined) {
       // The rows counted are the narrowest candidates: all of them when fewer than examined.
-      const source = narrowest(restricted);
+      const source = known ?? narrowest(restricted);
       const count = prepared(JSON.stringify(['count', shape, source.at]), () => {
         const head = candidatesOf(conditions, source);
         const counted = db
@@ -335,6 +335,8 @@ export function createListing(db: Db, table: Table, spec: ListSpec, selection: R
           .limit(limit)
           .offset(offset);
       let candidates: Candidate[];
+      // The narrowest filter's candidates, once counted for the page, serve its total too.
+      let source: Source | undefined;
       let resumeAt: Row | undefined;
       if (conditions.length === 0) {
         const statement = prepared(`page ${key}`, () => inOrder(output, placeholder('limit')).prepare());
@@ -357,9 +359,10 @@ export function createListing(db: Db, table: Table, spec: ListSpec, selection: R
         );
         candidates = walk.all({ ...bound, head: headRows * bound.limit }) as Candidate[];
         if (candidates.length < bound.limit) {
-          const source = narrowest(restricted);
-          if (source.at.length > 0 && source.candidates < examined) {
-            candidates = prepared(`narrow ${key} ${source.at}`, () => matchesIn(candidatesOf(conditions, source))).all(bound) as Candidate[];
+          const narrow = narrowest(restricted);
+          source = narrow;
+          if (narrow.at.length > 0 && narrow.candidates < examined) {
+            candidates = prepared(`narrow ${key} ${narrow.at}`, () => matchesIn(candidatesOf(conditions, narrow))).all(bound) as Candidate[];
           } else {
             candidates = walk.all({ ...bound, head: examined }) as Candidate[];
             const stop = prepared(`stop ${key}`, () => inOrder(sortKeys, 1, examined - 1).prepare());
@@ -379,7 +382,7 @@ export function createListing(db: Db, table: Table, spec: ListSpec, selection: R
       };
       if (query.count === false) return page;
       // A count that read only some candidates is a lower bound, and so are the matches this page found.
-      const counted = total(restricted);
+      const counted = total(restricted, source);
       return { ...page, total: counted.relation === 'gte' && counted.value < candidates.length ? { ...counted, value: candidates.length } : counted };
     },
   };
