@@ -12,6 +12,7 @@ import bearerAuth from './http/auth.js';
 import compression from './http/compression.js';
 import conditionalGet from './http/conditional-get.js';
 import cors from './http/cors.js';
+import decompression from './http/decompression.js';
 import { demoRoutes } from './http/demo.js';
 import errorHandler, { clientErrorHandler, frameworkErrors } from './http/error-handler.js';
 import { healthRoutes } from './http/health.js';
@@ -130,6 +131,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(idempotency, { store: idempotencyStore(database.db, { ttlMs: day, inFlightMs: 60_000 }) });
   await app.register(largeBodies);
   await app.register(compression);
+  await app.register(decompression);
   await app.register(openApi, { publicUrl: config.publicUrl, source: options.openApiFromRoutes ? 'routes' : { file: committedContract } });
   await app.register(representations, { publicUrl: config.publicUrl });
   await app.register(healthRoutes(database));
