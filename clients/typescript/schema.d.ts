@@ -38,7 +38,7 @@ export interface paths {
         get: operations["list_articles"];
         put?: never;
         /**
-         * Create a article
+         * Create an article
          * @description The article gets a new id; the `Location` header is its URL. References to other records must exist.
          */
         post: operations["create_article"];
@@ -61,20 +61,20 @@ export interface paths {
          */
         get: operations["get_article"];
         /**
-         * Replace a article
+         * Replace an article
          * @description The body is the whole record: a left-out nullable field becomes null and a left-out list becomes empty.
          */
         put: operations["replace_article"];
         post?: never;
         /**
-         * Delete a article
+         * Delete an article
          * @description Links to the record go with it; a record others depend on structurally is refused with 409 `in_use`.
          */
         delete: operations["delete_article"];
         options?: never;
         head?: never;
         /**
-         * Update part of a article
+         * Update part of an article
          * @description JSON merge patch (RFC 7396): the fields given replace the stored ones; `null` clears a nullable field.
          */
         patch: operations["update_article"];
@@ -150,7 +150,7 @@ export interface paths {
         get: operations["list_organisations"];
         put?: never;
         /**
-         * Create a organisation
+         * Create an organisation
          * @description The organisation gets a new id; the `Location` header is its URL. References to other records must exist.
          */
         post: operations["create_organisation"];
@@ -173,20 +173,20 @@ export interface paths {
          */
         get: operations["get_organisation"];
         /**
-         * Replace a organisation
+         * Replace an organisation
          * @description The body is the whole record: a left-out nullable field becomes null and a left-out list becomes empty.
          */
         put: operations["replace_organisation"];
         post?: never;
         /**
-         * Delete a organisation
+         * Delete an organisation
          * @description Links to the record go with it; a record others depend on structurally is refused with 409 `in_use`.
          */
         delete: operations["delete_organisation"];
         options?: never;
         head?: never;
         /**
-         * Update part of a organisation
+         * Update part of an organisation
          * @description JSON merge patch (RFC 7396): the fields given replace the stored ones; `null` clears a nullable field.
          */
         patch: operations["update_organisation"];
@@ -296,7 +296,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List where a organisation's values came from
+         * List where an organisation's values came from
          * @description One record per field value: the quote of the article that states it, or the API token that wrote it and when. A value changed through the API replaces the records of that field.
          */
         get: operations["list_organisation_provenance"];
@@ -846,7 +846,7 @@ export interface components {
                 acting: boolean | null;
             }[];
         } & components["schemas"]["PersonFields"];
-        /** @description a organisation embedded by include, narrowed by fields[organisations] */
+        /** @description an organisation embedded by include, narrowed by fields[organisations] */
         OrganisationEmbedded: {
             id: string;
             version?: number;
@@ -871,7 +871,7 @@ export interface components {
             /** @description articles that report the meeting */
             article_ids?: components["schemas"]["RecordId"][];
         } & components["schemas"]["MeetingFields"];
-        /** @description a article, narrowed by fields and with what include embeds */
+        /** @description an article, narrowed by fields and with what include embeds */
         ArticleView: {
             id: string;
             version?: number;
@@ -897,7 +897,7 @@ export interface components {
         PersonResponse: {
             data: components["schemas"]["Person"];
         };
-        /** @description a article embedded by include, narrowed by fields[articles]; without body and body_text (GET the article for them) */
+        /** @description an article embedded by include, narrowed by fields[articles]; without body and body_text (GET the article for them) */
         ArticleEmbedded: {
             id: string;
             version?: number;
@@ -935,7 +935,7 @@ export interface components {
         OrganisationResponse: {
             data: components["schemas"]["Organisation"];
         };
-        /** @description a organisation, narrowed by fields and with what include embeds */
+        /** @description an organisation, narrowed by fields and with what include embeds */
         OrganisationView: {
             id: string;
             version?: number;

@@ -5,14 +5,14 @@ import { type Database, openDatabase } from '../core/db/database.js';
 import { idempotencyStore } from '../core/db/idempotency.js';
 import { createRepositories, type Repositories } from '../core/resources/index.js';
 import { resources } from '../core/resources/registry.js';
-import { refreshStaleSearchIndex } from '../core/search/analyser-version.js';
 import { createSearch } from '../core/search/search.js';
-import { seedIfEmpty } from '../core/seed/seed.js';
+import { prepareForServing } from '../core/serving.js';
 import { factRoutes } from './facts/routes.js';
 import bearerAuth from './http/auth.js';
 import compression from './http/compression.js';
 import conditionalGet from './http/conditional-get.js';
 import cors from './http/cors.js';
+import decompression from './http/decompression.js';
 import { demoRoutes } from './http/demo.js';
 import errorHandler, { clientErrorHandler, frameworkErrors } from './http/error-handler.js';
 import { healthRoutes } from './http/health.js';
@@ -99,9 +99,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   app.decorate('database', database);
   app.decorate('repositories', repositories);
   app.addHook('onClose', async () => database.close());
-  const reindexed = refreshStaleSearchIndex(database);
+  const reindexed = prepareForServing(database, repositories, config.seed);
   if (reindexed) app.log.info({ reindexed }, 'search index rebuilt: an older analyser wrote it');
-  seedIfEmpty(repositories, config.seed);
 
   // Hooks run in registration order: a plugin whose hooks must follow another's names it in its
   // `dependencies`, so a wrong order fails at start. Routes come last: they get the hooks registered before them.
@@ -132,6 +131,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(idempotency, { store: idempotencyStore(database.db, { ttlMs: day, inFlightMs: 60_000 }) });
   await app.register(largeBodies);
   await app.register(compression);
+  await app.register(decompression);
   await app.register(openApi, { publicUrl: config.publicUrl, source: options.openApiFromRoutes ? 'routes' : { file: committedContract } });
   await app.register(representations, { publicUrl: config.publicUrl });
   await app.register(healthRoutes(database));

@@ -3,8 +3,7 @@ import type { Config } from '../core/config.js';
 import { ConfigError } from '../core/config.js';
 import { openDatabase } from '../core/db/database.js';
 import { createRepositories } from '../core/resources/index.js';
-import { refreshStaleSearchIndex } from '../core/search/analyser-version.js';
-import { seedIfEmpty } from '../core/seed/seed.js';
+import { prepareForServing } from '../core/serving.js';
 
 /** The primary of `WORKERS=N`: true in the process that should supervise rather than serve. */
 export const isClusterPrimary = (config: Config) => config.workers > 1 && cluster.isPrimary;
@@ -13,8 +12,7 @@ export const isClusterPrimary = (config: Config) => config.workers > 1 && cluste
 function prepareDatabase(config: Config) {
   if (config.databaseUrl === 'file::memory:') throw new ConfigError('invalid WORKERS: more than one worker needs a database file');
   const database = openDatabase(config.databaseUrl);
-  refreshStaleSearchIndex(database);
-  seedIfEmpty(createRepositories(database.db), config.seed);
+  prepareForServing(database, createRepositories(database.db), config.seed);
   database.close();
 }
 

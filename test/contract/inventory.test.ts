@@ -18,7 +18,8 @@ const renamedSchemas: Record<string, string> = {
 /**
  * Descriptions rewritten on purpose since the inventory was recorded, old text → new: a read's Last-Modified
  * is no longer sent, lists have a byte budget and a capped count, embedded articles have no body, search
- * ranks only what it can afford and counts distinct terms, a quoted word is searched as written.
+ * ranks only what it can afford and counts distinct terms, a quoted word is searched as written, "a article"
+ * and "a organisation" take "an".
  */
 const rewordedDescriptions: Record<string, string> = JSON.parse(readFileSync(new URL('../fixtures/openapi-rewordings.json', import.meta.url), 'utf8'));
 

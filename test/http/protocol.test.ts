@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { brotliCompressSync, brotliDecompressSync, deflateSync, gunzipSync, gzipSync } from 'node:zlib';
 import t from 'tap';
 import { buildApp } from '../../src/web/app.js';
 import { auth, body, build, testConfig, writerToken } from '../helper.js';
@@ -134,6 +134,55 @@ t.test('compression: br or gzip as asked, for bodies over 1 KB', async (t) => {
   t.equal((await app.inject({ url: '/v1/articles', headers: { 'accept-encoding': 'br;q=0.5, gzip;q=1' } })).headers['content-encoding'], 'gzip', 'q-values honoured');
   const small = await app.inject({ url: '/health', headers: { 'accept-encoding': 'br, gzip' } });
   t.notOk(small.headers['content-encoding'], 'a small body is sent as is');
+});
+
+t.test('compression: Accept-Encoding edge cases, streamed files, and ranges sent as they are', async (t) => {
+  const app = await build(t);
+  const codingFor = async (acceptEncoding: string) => (await app.inject({ url: '/v1/articles', headers: { 'accept-encoding': acceptEncoding } })).headers['content-encoding'];
+  t.equal(await codingFor('*'), 'gzip', '`*` is gzip');
+  t.equal(await codingFor('x-gzip'), 'gzip', 'x-gzip is gzip');
+  t.equal(await codingFor('gzip;q=0.5, BR;q=0.5'), 'br', 'br on a tie, whatever the case');
+  t.equal(await codingFor('br;q=0, gzip;q=0'), undefined, 'q=0 refuses a coding');
+  t.equal(await codingFor('deflate, identity'), undefined, 'neither br nor gzip: identity');
+  const css = '/docs/static/swagger-ui.css';
+  const plain = await app.inject({ url: css });
+  const streamed = await app.inject({ url: css, headers: { 'accept-encoding': 'br' } });
+  t.equal(streamed.headers['content-encoding'], 'br', 'a static file, streamed, is compressed as it flows');
+  t.notOk(streamed.headers['content-length'], 'with no length, unknown until the end');
+  t.equal(brotliDecompressSync(streamed.rawPayload).toString(), plain.body);
+  const range = await app.inject({ url: css, headers: { 'accept-encoding': 'gzip', range: 'bytes=0-1999' } });
+  t.equal(range.statusCode, 206);
+  t.notOk(range.headers['content-encoding'], 'a range counts bytes of the uncompressed file: sent as is');
+  t.equal(range.body, plain.body.slice(0, 2000));
+  const head = await app.inject({ method: 'HEAD', url: '/v1/articles', headers: { 'accept-encoding': 'gzip' } });
+  t.notOk(head.headers['content-encoding'], 'HEAD: no body, nothing compressed');
+});
+
+t.test('request bodies in br, gzip or deflate are read; another coding or a broken one is a 400, one inflating past the body limit a 413', async (t) => {
+  const app = await build(t, { bodyLimit: 64 * 1024 });
+  const create = (encoding: string, payload: Buffer) => app.inject({ method: 'POST', url: '/v1/people', headers: { ...json, 'content-encoding': encoding }, payload });
+  for (const [encoding, encode] of [
+    ['br', brotliCompressSync],
+    ['gzip', gzipSync],
+    ['deflate', deflateSync],
+  ] as const) {
+    const slug = `مضغوط-${encoding}`;
+    const created = await create(encoding, encode(JSON.stringify({ name: `شخص ${encoding}`, slug })));
+    t.equal(created.statusCode, 201, encoding);
+    const stored = body(await app.inject({ url: `/v1/people/${encodeURIComponent(slug)}` }));
+    t.equal(stored.data.name, `شخص ${encoding}`, `${encoding}: the decoded body is what was stored`);
+  }
+  const unknown = await create('compress', Buffer.from('{}'));
+  t.equal(unknown.statusCode, 400);
+  t.match(body(unknown), { code: 'malformed_body', detail: 'Unsupported Content-Encoding: compress' });
+  const broken = await create('gzip', Buffer.from('not gzip at all'));
+  t.equal(broken.statusCode, 400);
+  t.match(body(broken), { code: 'malformed_body', detail: /decompress/ });
+  const inflating = gzipSync(Buffer.alloc(1024 * 1024, ' '));
+  t.ok(inflating.length < 64 * 1024, 'what is sent is under the limit');
+  const bomb = await create('gzip', inflating);
+  t.equal(bomb.statusCode, 413, 'the limit counts the decompressed bytes');
+  t.match(body(bomb), { code: 'payload_too_large' });
 });
 
 t.test('rate limits: reads per client address, writes per token, 429 problem+json with Retry-After', async (t) => {

@@ -4,6 +4,7 @@ import { KhabarError } from '../../core/errors.js';
 import { entityResources } from '../../core/facts/entities.js';
 import { mentionList, provenanceList } from '../../core/facts/schemas.js';
 import type { Repositories } from '../../core/resources/index.js';
+import { withArticle } from '../../core/text/english.js';
 import { noQuery } from '../http/no-query.js';
 import { problemResponses } from '../http/problem.js';
 import { params } from '../resources/shared/routes.js';
@@ -43,7 +44,7 @@ export const factRoutes =
         schema: {
           tags: [path],
           operationId: `list_${type}_provenance`,
-          summary: `List where a ${type}'s values came from`,
+          summary: `List where ${withArticle(type)}'s values came from`,
           description:
             'One record per field value: the quote of the article that states it, or the API token that wrote it and when. A value changed through the API replaces the records of that field.',
           params,

@@ -1,24 +1,95 @@
-import compress from '@fastify/compress';
+import { pipeline, type Readable } from 'node:stream';
+import { brotliCompress, brotliCompressSync, constants, createBrotliCompress, createGzip, gzip, gzipSync, type InputType } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { codedTag } from './etag.js';
 
-/** A compressed response names its coding in its ETag (see codedTag). */
-function tagCoding(_request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: null, payload: unknown) => void) {
-  const coding = reply.getHeader('content-encoding');
-  const etag = reply.getHeader('etag');
-  if ((coding === 'br' || coding === 'gzip') && typeof etag === 'string' && etag.startsWith('"')) reply.header('etag', codedTag(etag, coding));
-  done(null, payload);
+type Coding = 'br' | 'gzip';
+
+/** Smaller bodies are not worth the CPU. */
+const threshold = 1024;
+/** Bodies up to this size are compressed on the event loop; larger ones on libuv's threadpool, so the loop keeps serving. */
+const syncLimit = 8 * 1024;
+/** Brotli at quality 4: zlib's default of 11 costs many times the CPU for a few percent. */
+const brotliOptions = { params: { [constants.BROTLI_PARAM_QUALITY]: 4 } };
+
+const compressSync: Record<Coding, (body: InputType) => Buffer> = {
+  br: (body) => brotliCompressSync(body, brotliOptions),
+  gzip: (body) => gzipSync(body),
+};
+const compressAsync: Record<Coding, (body: InputType, done: (error: Error | null, result: Buffer) => void) => void> = {
+  br: (body, done) => brotliCompress(body, brotliOptions, done),
+  gzip: (body, done) => gzip(body, done),
+};
+const compressStream: Record<Coding, () => NodeJS.ReadWriteStream> = { br: () => createBrotliCompress(brotliOptions), gzip: () => createGzip() };
+
+/** The types khabar sends that compress well: JSON (problem, JSON-LD, ninjs), text, scripts and SVG; not images. */
+const compressible = /^text\/(?!event-stream)|[+/](?:json|xml|javascript)(?:;|$)/;
+
+/**
+ * The coding Accept-Encoding prefers among br and gzip: the higher q (1 when left out), br on a tie; `*` and
+ * `x-gzip` count as gzip. Undefined when it accepts neither.
+ */
+function negotiateCoding(header: string | undefined): Coding | undefined {
+  let best: { coding: Coding; q: number } | undefined;
+  for (const element of header?.toLowerCase().split(',') ?? []) {
+    const [name = '', ...parameters] = element.split(';').map((part) => part.trim());
+    const coding = name === 'br' ? 'br' : name === 'gzip' || name === 'x-gzip' || name === '*' ? 'gzip' : undefined;
+    const qParameter = parameters.find((parameter) => /^q\s*=/.test(parameter));
+    const q = qParameter === undefined ? 1 : Number.parseFloat(qParameter.replace(/^q\s*=\s*/, '')) || 0;
+    if (coding && q > 0 && (!best || q > best.q || (q === best.q && coding === 'br'))) best = { coding, q };
+  }
+  return best?.coding;
 }
 
-/** br or gzip, as Accept-Encoding asks, for bodies of 1 KB and more; smaller ones are not worth the CPU. */
+const isStream = (payload: unknown): payload is Readable => typeof (payload as Readable | null)?.pipe === 'function';
+const isBody = (payload: unknown): payload is string | Buffer => typeof payload === 'string' || Buffer.isBuffer(payload);
+
+/** The coding to send the response's body in; undefined to send it as it is. */
+function codingFor(request: FastifyRequest, reply: FastifyReply): Coding | undefined {
+  // HEAD sends no body to compress; a range (206) counts bytes of the uncompressed body.
+  if (request.method === 'HEAD' || reply.statusCode === 206 || reply.hasHeader('content-range')) return undefined;
+  const encoding = reply.getHeader('content-encoding');
+  if (encoding !== undefined && encoding !== 'identity') return undefined;
+  if (!compressible.test(String(reply.getHeader('content-type') ?? 'application/json'))) return undefined;
+  return negotiateCoding(request.headers['accept-encoding']);
+}
+
+/** Names the coding in the headers; a strong ETag gains it too, since each coding is a representation of its own (see codedTag). */
+function describeCoding(reply: FastifyReply, coding: Coding) {
+  const vary = reply.getHeader('vary');
+  const varies = [vary ?? []].flat().map(String);
+  if (!varies.some((value) => /accept-encoding/i.test(value))) reply.header('vary', [...varies, 'accept-encoding'].join(', '));
+  reply.header('content-encoding', coding);
+  const etag = reply.getHeader('etag');
+  if (typeof etag === 'string' && etag.startsWith('"')) reply.header('etag', codedTag(etag, coding));
+}
+
+/** A streamed body (a static file), compressed as it flows; its length is unknown until the end. */
+function compressedStream(request: FastifyRequest, reply: FastifyReply, payload: Readable, coding: Coding) {
+  reply.removeHeader('content-length');
+  const coded = compressStream[coding]();
+  pipeline(payload, coded, (error) => {
+    // A client that leaves mid-response is no fault of ours.
+    if (error && error.code !== 'ERR_STREAM_PREMATURE_CLOSE') request.log.error({ err: error }, 'compressing a stream failed');
+  });
+  return coded;
+}
+
+/**
+ * br or gzip, as Accept-Encoding asks, for bodies of 1 KB and more, in one onSend hook that follows every
+ * other (the ETag, 304s, the stored idempotent response and large bodies as Buffers see the identity body).
+ */
 async function compression(app: FastifyInstance) {
-  await app.register(compress, { global: true, threshold: 1024, encodings: ['br', 'gzip'] });
-  // @fastify/compress compresses in a route-level onSend hook that it adds as each route is declared; this
-  // one is added after it, so it sees the coding.
-  app.addHook('onRoute', (route) => {
-    route.onSend = [...(route.onSend === undefined ? [] : [route.onSend].flat()), tagCoding];
+  app.addHook('onSend', (request, reply, payload, done) => {
+    const compressed = isStream(payload) || (isBody(payload) && Buffer.byteLength(payload) >= threshold);
+    const coding = compressed ? codingFor(request, reply) : undefined;
+    if (coding === undefined || !(isStream(payload) || isBody(payload))) return done(null, payload);
+    describeCoding(reply, coding);
+    if (isStream(payload)) return done(null, compressedStream(request, reply, payload, coding));
+    if (Buffer.byteLength(payload) <= syncLimit) return done(null, compressSync[coding](payload));
+    compressAsync[coding](payload, (error, coded) => (error ? done(error) : done(null, coded)));
   });
 }
 
-export default fp(compression, { name: 'compression', dependencies: ['conditional-get'] });
+export default fp(compression, { name: 'compression', dependencies: ['conditional-get', 'idempotency', 'large-bodies'] });

@@ -5,6 +5,7 @@ import type { FilterSpec, ListSpec, ValueType } from '../../core/list/spec.js';
 import { maxCounted, pageByteBudget } from '../../core/list/sql.js';
 import { type ResourceName, resourceNames } from '../../core/resources/registry.js';
 import { isoDateOrDateTime, recordId } from '../../core/resources/shared/fields.js';
+import { withArticle } from '../../core/text/english.js';
 
 /** Unknown keys of an object named in one message, with what is allowed instead. */
 const strict = <S extends z.ZodRawShape>(shape: S, what: string) =>
@@ -24,7 +25,7 @@ function csvOf(allowed: readonly string[], what: string) {
       for (const item of items) {
         if (!allowed.includes(item)) ctx.addIssue({ code: 'custom', message: `unknown ${what} "${item}"; allowed: ${allowedList(allowed)}` });
       }
-      if (new Set(items).size !== items.length) ctx.addIssue({ code: 'custom', message: `a ${what} is given twice` });
+      if (new Set(items).size !== items.length) ctx.addIssue({ code: 'custom', message: `${withArticle(what)} is given twice` });
       return items;
     });
 }

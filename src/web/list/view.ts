@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ListSpec } from '../../core/list/spec.js';
+import { withArticle } from '../../core/text/english.js';
 
 export interface CatalogEntry {
   name: string;
@@ -28,7 +29,7 @@ function embedded(catalog: Catalog, target: string): z.ZodType {
     const without = unembedded.length ? `; without ${unembedded.join(' and ')} (GET the ${name.toLowerCase()} for them)` : '';
     schema = sparse(z.object(Object.fromEntries(shown.map((key) => [key, record.shape[key]!])))).meta({
       id: `${name}Embedded`,
-      description: `a ${name.toLowerCase()} embedded by include, narrowed by fields[${target}]${without}`,
+      description: `${withArticle(name.toLowerCase())} embedded by include, narrowed by fields[${target}]${without}`,
     });
     embeddedSchemas.set(name, schema);
   }
@@ -68,5 +69,5 @@ export function viewSchema(name: string, record: z.ZodObject, spec: ListSpec, ca
     const element = (record.shape[list] as z.ZodArray<z.ZodObject>).element;
     shape[list] = z.array(element.extend(items)).optional();
   }
-  return z.object(shape).meta({ id: `${name}View`, description: `a ${name.toLowerCase()}, narrowed by fields and with what include embeds` });
+  return z.object(shape).meta({ id: `${name}View`, description: `${withArticle(name.toLowerCase())}, narrowed by fields and with what include embeds` });
 }

@@ -24,12 +24,25 @@ async function openApiDocument(): Promise<Json> {
   return portablePatterns(shareRecordFields(shareParameters(shareResponses(attachExamples(document)))));
 }
 
+/** A name YAML 1.1 and 1.2 both read as that string: not a number, and not a word 1.1 reads as a boolean or null. */
+const isPlainName = (key: string) => /^[A-Za-z_$][\w$-]*$/.test(key) && !/^(?:y|yes|n|no|true|false|on|off|null)$/i.test(key);
+
+/** A collection this short as JSON reads as well on one line as indented, in a fraction of the lines. */
+const shortCollection = 100;
+
 /**
- * As YAML; each example's value, each list of plain values (`required`, `enum`) and each `$ref` on one line as JSON reads:
- * indented, they would be half the file.
+ * As YAML; each example's value, each list of plain values (`required`, `enum`), each `$ref` and each short
+ * collection on one line as JSON reads: indented, they would be half the file.
  */
 export async function openApiYaml(): Promise<string> {
   const yaml = new Document(await openApiDocument(), { aliasDuplicateObjects: false });
+  visit(yaml, {
+    Collection(_, collection) {
+      if (JSON.stringify(collection.toJSON()).length > shortCollection) return undefined;
+      collection.flow = true;
+      return visit.SKIP;
+    },
+  });
   visit(yaml, {
     Seq(_, seq) {
       if (seq.items.every(isScalar)) seq.flow = true;
@@ -45,17 +58,18 @@ export async function openApiYaml(): Promise<string> {
     if (isCollection(value)) value.flow = true;
   }
   // Strings on those lines in double quotes, as in JSON: plain scalars holding `?` or `:` inside flow
-  // collections are read differently, or refused, by YAML 1.1 parsers such as PyYAML.
+  // collections are read differently, or refused, by YAML 1.1 parsers such as PyYAML. Keys that are plain
+  // names (`$ref`, `created_at`) read the same in every YAML: they stay plain.
   visit(yaml, {
     Collection(_, collection) {
       if (!collection.flow) return undefined;
       visit(collection, {
-        Scalar(_, scalar) {
-          if (typeof scalar.value === 'string') scalar.type = 'QUOTE_DOUBLE';
+        Scalar(key, scalar) {
+          if (typeof scalar.value === 'string') scalar.type = key === 'key' && isPlainName(scalar.value) ? 'PLAIN' : 'QUOTE_DOUBLE';
         },
       });
       return visit.SKIP;
     },
   });
-  return yaml.toString({ lineWidth: 0, indentSeq: false });
+  return yaml.toString({ lineWidth: 0, indentSeq: false, flowCollectionPadding: false });
 }

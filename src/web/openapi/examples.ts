@@ -22,7 +22,8 @@ const exampleRef = '#/components/examples/';
 const exampleQuery = searchText.meta()?.example as string;
 /** Seeding stamps records with the time it ran; the document shows one fixed time so it does not drift. */
 const exampleTime = '2026-11-26T09:00:00.000Z';
-const exampleBlocks = 1;
+/** How many items of a list an example shows: the shape, not the seed's whole content. */
+const exampleItems = 2;
 
 /** What a problem of each code typically says, on a request that would get it. */
 const problemDetails: Record<ProblemCode, { instance: string; detail: string; errors?: FieldError[] }> = {
@@ -82,13 +83,17 @@ function seededRecords() {
 }
 
 /**
- * An article cut to its first blocks, its plain text to match: the examples show the shape, and the whole
- * report would be repeated in every example of every format.
+ * An article cut to the first sentence of its first block, its plain text to match: the examples show the
+ * shape, and the whole report would be repeated in every example of every format.
  */
 function opening(article: Rec): Rec {
-  const body: Block[] = article.body.slice(0, exampleBlocks);
+  const [first]: Block[] = article.body;
+  const body: Block[] = first ? [{ ...first, text: firstSentence(first.text) }] : [];
   return { ...article, body, body_text: plainText(body) };
 }
+
+/** Text up to its first full stop (Latin or Arabic), or all of it. */
+const firstSentence = (text: string) => /^.*?[.؟!](?=\s|$)/su.exec(text)?.[0] ?? text;
 
 /** Stable stand-ins for the ids and timestamps a seed run generates, so the committed document does not drift. */
 function stabiliser(records: Record<Kind, Rec[]>) {
@@ -121,6 +126,7 @@ class ExampleBuilder {
     private readonly records: Record<Kind, Rec[]>,
     private readonly repositories: Repositories,
     private readonly search: Search,
+    private readonly stableId: (raw: string) => string,
   ) {
     this.ctx = mapContext(document.servers?.[0]?.url ?? '', repositories);
     // Every record shape the resource routes answer with (the record, and its view with embedded relations).
@@ -154,41 +160,45 @@ class ExampleBuilder {
     if (facts !== undefined) return facts;
     const envelope = this.envelopeRecords(schema);
     if (!envelope) return this.component(schema)?.examples?.[0];
+    const [first] = envelope.rows;
+    if (!first) return undefined;
+    // A list shows its first page of one record, and the cursor to the next: the shape of a page, not the whole seed.
+    const cursor = envelope.rows.length > 1 ? encodeCursor(this.stableId(first.id)) : null;
     const json = envelope.many
-      ? { data: envelope.rows, meta: { limit: 20, next_cursor: null, total: envelope.rows.length, total_relation: 'eq' }, links: { self: path, next: null } }
-      : { data: envelope.rows[0] };
+      ? {
+          data: [first],
+          meta: { limit: 1, next_cursor: cursor, total: envelope.rows.length, total_relation: 'eq' },
+          links: { self: `${path}?limit=1`, next: cursor && `${path}?limit=1&cursor=${cursor}` },
+        }
+      : { data: first };
     const format = formats.find((f) => f.mediaType === mediaType);
     if (!format) return json;
     const map = format.mappers[envelope.kind]!;
-    return envelope.many
-      ? format.list(
-          envelope.rows.map((row) => map(row, this.ctx)),
-          json as { data: Rec[] },
-          this.ctx,
-        )
-      : format.one(map(envelope.rows[0], this.ctx));
+    return envelope.many ? format.list([map(first, this.ctx)], json as { data: Rec[] }, this.ctx) : format.one(map(first, this.ctx));
   }
 
-  private searchPage(limit: number) {
-    return this.search.search({ q: exampleQuery, types: searchTypes, limit });
+  /** The first page of one search result, and the cursor of page two with the stable stand-in for the id it holds. */
+  private searchPage() {
+    const { results, nextCursor } = this.search.search({ q: exampleQuery, types: searchTypes, limit: 1 });
+    const [rank, type, id, query] = decodeCursor(nextCursor!) as [number, string, string, string];
+    return { results, cursor: encodeCursor([rank, type, this.stableId(id), query]) };
   }
 
   /** Search results, mentions and provenance, as the seed gives them for its first record of the path's kind. */
   private factsExample(path: string): unknown {
     if (path === '/v1/search') {
-      // One page holds every match in the seed, so the example has no cursor to keep stable.
-      const { results } = this.searchPage(20);
-      return { data: results, meta: { limit: 20, next_cursor: null }, links: { self: `/v1/search?q=${encodeURIComponent(exampleQuery)}`, next: null } };
+      const { results, cursor } = this.searchPage();
+      const self = `/v1/search?q=${encodeURIComponent(exampleQuery)}&limit=1`;
+      return { data: results, meta: { limit: 1, next_cursor: cursor }, links: { self, next: `${self}&cursor=${cursor}` } };
     }
     const kind = kindOfPath(path);
     const first = kind ? this.records[kind]?.[0] : undefined;
     if (!kind || !first) return undefined;
-    const sample = <T>(rows: T[]) => rows.slice(0, 3);
-    if (path === '/v1/articles/import') return { data: first, mentions: sample(this.repositories.mentions.list(first.id)) };
-    if (path.endsWith('/mentions')) return { data: sample(this.repositories.mentions.list(first.id)) };
+    if (path === '/v1/articles/import') return { data: first, mentions: this.repositories.mentions.list(first.id) };
+    if (path.endsWith('/mentions')) return { data: this.repositories.mentions.list(first.id) };
     const entity = entityResources.find(({ name }) => name === kind);
     if (path.endsWith('/provenance') && entity) {
-      const rows = sample(this.repositories.provenance.list({ type: entity.type, id: first.id }));
+      const rows = this.repositories.provenance.list({ type: entity.type, id: first.id });
       return { data: rows.map((row) => ({ ...row, recorded_at: exampleTime })) };
     }
     return undefined;
@@ -206,18 +216,21 @@ class ExampleBuilder {
     return Object.fromEntries(keys.map((key) => [key, sample[key]]));
   }
 
-  parameter(path: string, parameter: Json, stableId: (raw: string) => string): unknown {
+  parameter(path: string, parameter: Json): unknown {
     const first = this.records[kindOfPath(path)!]?.[0];
-    if (path === '/v1/search' && parameter.name === 'cursor') {
-      // The cursor of "page two" with one result a page, with the stable stand-in for the id it holds.
-      const [rank, type, id, query] = decodeCursor(this.searchPage(1).nextCursor!) as [number, string, string, string];
-      return encodeCursor([rank, type, stableId(id), query]);
-    }
+    if (path === '/v1/search' && parameter.name === 'cursor') return this.searchPage().cursor;
     if (parameter.in === 'path' && parameter.name === 'id') return first?.slug;
     // A cursor that continues after the first record: "page two".
-    if (parameter.in === 'query' && parameter.name === 'cursor' && first) return encodeCursor(stableId(first.id));
+    if (parameter.in === 'query' && parameter.name === 'cursor' && first) return encodeCursor(this.stableId(first.id));
     return undefined;
   }
+}
+
+/** Every list in an example cut to its first items: two show the shape, and the seed's long lists (a meeting's eight topics) would fill the document. */
+function abridged(value: unknown): unknown {
+  if (Array.isArray(value)) return value.slice(0, exampleItems).map(abridged);
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, abridged(item)]));
+  return value;
 }
 
 /** Names of the example components; the same value proposed twice is stored once, under the first name it got. */
@@ -258,19 +271,19 @@ function problemExampleRefs(components: ExampleComponents, status: number): Json
   );
 }
 
-function attachOperationExamples(builder: ExampleBuilder, components: ExampleComponents, path: string, operation: Json, stableId: (raw: string) => string) {
+function attachOperationExamples(builder: ExampleBuilder, components: ExampleComponents, path: string, operation: Json) {
   const kind = kindOfPath(path) ?? 'meta';
   const names = (base: string | undefined, suffix = '') => [...(base ? [`${base}${suffix}`, `${base}_${kind}${suffix}`] : []), `${operation.operationId}${suffix}`];
   const parameters: Json[] = operation.parameters ?? [];
   for (const parameter of parameters) {
-    const example = builder.parameter(path, parameter, stableId);
+    const example = builder.parameter(path, parameter);
     if (example === undefined) continue;
     // The seeded value replaces the schema's generic example: one example, which names a real record.
     delete parameter.schema?.example;
     parameter.examples = { seed: components.ref([`${parameter.name}_${kind}`], example, { scope: kind }) };
   }
   const body = operation.requestBody?.content?.[jsonMediaType];
-  if (body) body.examples = { seed: components.ref(names(refName(body.schema), '_body'), builder.requestBody(path, body.schema), { scope: kind }) };
+  if (body) body.examples = { seed: components.ref(names(refName(body.schema), '_body'), abridged(builder.requestBody(path, body.schema)), { scope: kind }) };
   for (const [status, response] of Object.entries<Json>(operation.responses ?? {})) {
     if (!response.content) continue;
     // A fresh media type object each: the HTTP semantics share one content object between statuses.
@@ -279,7 +292,7 @@ function attachOperationExamples(builder: ExampleBuilder, components: ExampleCom
         if (mediaType === problemMediaType) return [mediaType, { ...content, examples: problemExampleRefs(components, Number(status)) }];
         // Other formats map the JSON body, so their example comes from the JSON schema's records.
         const jsonSchema = response.content[jsonMediaType]?.schema ?? content.schema;
-        const value = builder.success(path, mediaType, jsonSchema);
+        const value = abridged(builder.success(path, mediaType, jsonSchema));
         if (value === undefined) return [mediaType, content];
         return [mediaType, { ...content, examples: { seed: components.ref(names(refName(jsonSchema), formatSuffix(mediaType)), value, { scope: kind }) } }];
       }),
@@ -296,10 +309,10 @@ export function attachExamples(document: Json): Json {
   const { database, repositories, records } = seededRecords();
   try {
     const stable = stabiliser(records);
-    const builder = new ExampleBuilder(document, records, repositories, createSearch(database.db));
+    const builder = new ExampleBuilder(document, records, repositories, createSearch(database.db), stable.id);
     const components = new ExampleComponents();
     const paths: Json = structuredClone(document.paths);
-    for (const { path, operation } of operations({ paths })) attachOperationExamples(builder, components, path, operation, stable.id);
+    for (const { path, operation } of operations({ paths })) attachOperationExamples(builder, components, path, operation);
     return { ...document, paths, components: { ...document.components, examples: stable.apply(components.examples) } };
   } finally {
     database.close();

@@ -6,6 +6,7 @@ import { byResource, type ResourceName } from '../../../core/resources/registry.
 import { type Resource, recordName } from '../../../core/resources/shared/declaration.js';
 import type { Repository } from '../../../core/resources/shared/repository.js';
 import { dataEnvelope } from '../../../core/resources/shared/schemas.js';
+import { withArticle } from '../../../core/text/english.js';
 import { bearerSecurity } from '../../http/auth.js';
 import { jsonMediaType, patchMediaTypes } from '../../http/media-types.js';
 import { mergePatch } from '../../http/merge-patch.js';
@@ -77,7 +78,7 @@ export function resourceRoutes(resource: Resource<ResourceName>, repository: Rep
       schema: {
         tags,
         operationId: `create_${noun}`,
-        summary: `Create a ${noun}`,
+        summary: `Create ${withArticle(noun)}`,
         description: `The ${noun} gets a new id; the \`Location\` header is its URL. References to other records must exist.`,
         security: bearerSecurity,
         consumes: [jsonMediaType],
@@ -96,7 +97,7 @@ export function resourceRoutes(resource: Resource<ResourceName>, repository: Rep
       schema: {
         tags,
         operationId: `replace_${noun}`,
-        summary: `Replace a ${noun}`,
+        summary: `Replace ${withArticle(noun)}`,
         description: 'The body is the whole record: a left-out nullable field becomes null and a left-out list becomes empty.',
         security: bearerSecurity,
         consumes: [jsonMediaType],
@@ -119,7 +120,7 @@ export function resourceRoutes(resource: Resource<ResourceName>, repository: Rep
       schema: {
         tags,
         operationId: `update_${noun}`,
-        summary: `Update part of a ${noun}`,
+        summary: `Update part of ${withArticle(noun)}`,
         description: 'JSON merge patch (RFC 7396): the fields given replace the stored ones; `null` clears a nullable field.',
         security: bearerSecurity,
         consumes: patchMediaTypes,
@@ -149,7 +150,7 @@ export function resourceRoutes(resource: Resource<ResourceName>, repository: Rep
       schema: {
         tags,
         operationId: `delete_${noun}`,
-        summary: `Delete a ${noun}`,
+        summary: `Delete ${withArticle(noun)}`,
         description: 'Links to the record go with it; a record others depend on structurally is refused with 409 `in_use`.',
         security: bearerSecurity,
         params,
