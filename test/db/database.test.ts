@@ -8,6 +8,9 @@ import type { Test } from 'tap';
 import t from 'tap';
 import { migrationsFolder, openDatabase } from '../../src/core/db/database.js';
 import { createRepositories } from '../../src/core/resources/index.js';
+import { analyserVersion, refreshStaleSearchIndex } from '../../src/core/search/analyser-version.js';
+import { createSearch } from '../../src/core/search/search.js';
+import { searchTypes } from '../../src/core/search/sources.js';
 
 const tempDir = (t: Test) => {
   const dir = mkdtempSync(join(tmpdir(), 'khabar-db-'));
@@ -156,4 +159,28 @@ t.test('the substring-index migration indexes the records written before it', as
   t.same(found.pluck().all('title : "تنسيق"'), ['m1'], 'a meeting title');
   t.same(found.pluck().all('slug : "مقال-قد"'), ['a1'], 'a slug');
   t.equal(database.sqlite.prepare("select v from substring_index_config where k = 'automerge'").pluck().get(), 8);
+});
+
+t.test('the prefix-lengths migration recreates the search index, and the next start refills it from the records', async (t) => {
+  const dir = tempDir(t);
+  const file = migratedUpTo(dir, '0009_search_prefix_lengths');
+  const old = new Sqlite(file);
+  old.exec(`
+    insert into articles (id, slug, version, created_at, updated_at, title, language, body, body_text) values ('a1', 'مقال-قديم', 1, 'c', 'u', 'المربع يستقبل وفدا', 'ar', '[]', '');
+    insert into search_documents (doc_id, type, record_id) values (1, 'articles', 'a1');
+    insert into search_index (rowid, type, title, title_stem, body, body_stem) values (1, 'articles', 'المربع يستقبل وفدا', 'مربع يستقبل وفد', '', '');
+    pragma user_version = ${analyserVersion};
+  `);
+  old.close();
+
+  const database = openDatabase(`file:${file}`);
+  t.teardown(() => database.close());
+  t.ok(refreshStaleSearchIndex(database), 'the emptied index is rebuilt at start');
+  const search = createSearch(database.db);
+  t.same(
+    search.search({ q: 'المرب*', types: searchTypes, limit: 5 }).results.map((result) => result.id),
+    ['a1'],
+    'a record written before the upgrade is found by a prefix of five letters',
+  );
+  t.equal(database.sqlite.prepare("select v from search_index_config where k = 'automerge'").pluck().get(), 8);
 });
