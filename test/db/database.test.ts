@@ -8,6 +8,9 @@ import type { Test } from 'tap';
 import t from 'tap';
 import { migrationsFolder, openDatabase } from '../../src/core/db/database.js';
 import { createRepositories } from '../../src/core/resources/index.js';
+import { analyserVersion, refreshStaleSearchIndex } from '../../src/core/search/analyser-version.js';
+import { createSearch } from '../../src/core/search/search.js';
+import { searchTypes } from '../../src/core/search/sources.js';
 
 const tempDir = (t: Test) => {
   const dir = mkdtempSync(join(tmpdir(), 'khabar-db-'));
@@ -90,6 +93,17 @@ function migratedUpTo(dir: string, before: string): string {
   return file;
 }
 
+/** A database written before the migration tagged `before` by `written` (SQL), then opened by this code. */
+function upgraded(t: Test, before: string, written: string) {
+  const file = migratedUpTo(tempDir(t), before);
+  const old = new Sqlite(file);
+  old.exec(written);
+  old.close();
+  const database = openDatabase(`file:${file}`);
+  t.teardown(() => database.close());
+  return database;
+}
+
 t.test('the date-time migration rewrites stored date-times in UTC with milliseconds, and gives each rewritten row a new version', async (t) => {
   const dir = tempDir(t);
   const file = migratedUpTo(dir, '0006_canonical_date_times');
@@ -134,20 +148,17 @@ t.test('the date-time migration rewrites stored date-times in UTC with milliseco
 });
 
 t.test('the substring-index migration indexes the records written before it', async (t) => {
-  const dir = tempDir(t);
-  const file = migratedUpTo(dir, '0008_substring_index');
-  const old = new Sqlite(file);
-  old.exec(`
+  const database = upgraded(
+    t,
+    '0008_substring_index',
+    `
     insert into articles (id, slug, version, created_at, updated_at, title, language, body, body_text) values ('a1', 'مقال-قديم', 1, 'c', 'u', 'اجتماع وزارتي الداخلية', 'ar', '[]', '');
     insert into people (id, slug, version, created_at, updated_at, name, aliases, country) values ('p1', 'سالم', 1, 'c', 'u', 'سالم المطيري', '[]', 'KW');
     insert into organisations (id, slug, version, created_at, updated_at, name, kind, aliases) values ('o1', 'وزارة', 1, 'c', 'u', 'وزارة الداخلية', 'ministry', '[]');
     insert into meetings (id, slug, version, created_at, updated_at, title, status) values ('m1', 'لقاء', 1, 'c', 'u', 'لقاء تنسيقي', 'held');
     insert into search_documents (doc_id, type, record_id) values (1, 'articles', 'a1'), (2, 'people', 'p1'), (3, 'organisations', 'o1'), (4, 'meetings', 'm1');
-  `);
-  old.close();
-
-  const database = openDatabase(`file:${file}`);
-  t.teardown(() => database.close());
+  `,
+  );
   const found = database.sqlite.prepare('select d.record_id from substring_index s join search_documents d on d.doc_id = s.rowid where substring_index match ? order by d.record_id');
   t.same(found.pluck().all('title : "ارتي الد"'), ['a1'], 'an article title, across a space');
   t.same(found.pluck().all('name : "الداخل"'), ['o1'], 'an organisation name');
@@ -156,4 +167,25 @@ t.test('the substring-index migration indexes the records written before it', as
   t.same(found.pluck().all('title : "تنسيق"'), ['m1'], 'a meeting title');
   t.same(found.pluck().all('slug : "مقال-قد"'), ['a1'], 'a slug');
   t.equal(database.sqlite.prepare("select v from substring_index_config where k = 'automerge'").pluck().get(), 8);
+});
+
+t.test('the prefix-lengths migration recreates the search index, and the next start refills it from the records', async (t) => {
+  const database = upgraded(
+    t,
+    '0009_search_prefix_lengths',
+    `
+    insert into articles (id, slug, version, created_at, updated_at, title, language, body, body_text) values ('a1', 'مقال-قديم', 1, 'c', 'u', 'المربع يستقبل وفدا', 'ar', '[]', '');
+    insert into search_documents (doc_id, type, record_id) values (1, 'articles', 'a1');
+    insert into search_index (rowid, type, title, title_stem, body, body_stem) values (1, 'articles', 'المربع يستقبل وفدا', 'مربع يستقبل وفد', '', '');
+    pragma user_version = ${analyserVersion};
+  `,
+  );
+  t.ok(refreshStaleSearchIndex(database), 'the emptied index is rebuilt at start');
+  const search = createSearch(database.db);
+  t.same(
+    search.search({ q: 'المرب*', types: searchTypes, limit: 5 }).results.map((result) => result.id),
+    ['a1'],
+    'a record written before the upgrade is found by a prefix of five letters',
+  );
+  t.equal(database.sqlite.prepare("select v from search_index_config where k = 'automerge'").pluck().get(), 8);
 });

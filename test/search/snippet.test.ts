@@ -38,6 +38,17 @@ t.test('the snippet shows at least as many distinct terms as any window of the t
   t.doesNotThrow(() => fc.assert(property, { numRuns: 300 }), 'for 300 random texts and sets of terms');
 });
 
+t.test('the snippet comes from the first field whose best window holds the most distinct terms', async (t) => {
+  const text = fc.array(fc.constantFrom(...vocabulary, 'filler'), { maxLength: 12 }).map((words) => words.join(' '));
+  const terms = fc.uniqueArray(fc.constantFrom(...vocabulary), { minLength: 1, maxLength: 4 });
+  const property = fc.property(fc.array(text, { minLength: 1, maxLength: 3 }), terms, (texts, terms) => {
+    const fields = texts.map((text, i) => ({ path: `field.${i}`, text }));
+    const most = texts.map((text) => mostDistinctTerms(text, terms));
+    return makeSnippet(fields, terms.map(wordTerm)).field === `field.${most.indexOf(Math.max(...most))}`;
+  });
+  t.doesNotThrow(() => fc.assert(property, { numRuns: 300 }), 'for 300 random sets of fields and terms');
+});
+
 t.test('a snippet reads only the start of a very long field', async (t) => {
   const filler = 'omega '.repeat(Math.ceil(scannedLength / 6));
   const text = `${filler}alpha ${filler}`;

@@ -158,9 +158,8 @@ export const termExpressions = (terms: Term[]): string[] => searchedTerms(terms)
 
 /**
  * For each term a query is searched by, a MATCH expression that some of the records `termExpressions` gives hold,
- * cheaper to read: a prefix's stems alone. Its written side is a prefix of four letters or more (the article's two
- * and at least two more), which FTS5 answers by merging every word it starts, while the stem side of three
- * letters or fewer is one list of the prefix index.
+ * cheaper to read: a prefix's stems alone, one list of the prefix index, where its written side adds a second (or,
+ * longer than the index's 6 letters, a merge of every word it starts).
  */
 export const termLowerBounds = (terms: Term[]): string[] =>
   searchedTerms(terms).map((term) => (term.kind === 'prefix' ? `${stemColumns} : ${quote(stripArabicPrefix(term.word))} *` : termFilter(term)));

@@ -204,7 +204,7 @@ export function createSearch(db: Db, { rankLimit = rankedMatchesLimit, rankPosti
     const tooMany = () => broadMatch.get({ match }) !== undefined;
     const tooLong = () => !cheapToRank(terms);
     // Either makes a query too broad to rank, so the cheaper is asked first: the 2,000th-match probe stops where a
-    // common word's count would read on, unless a prefix makes it merge every word the prefix starts.
+    // common word's count would read on, unless a prefix makes it read each prefix's written and stem sides together.
     const broad = terms.some((term) => term.kind === 'prefix') ? tooLong() || tooMany() : tooMany() || tooLong();
     return broad ? { order: 'newest', after_doc: Number.MAX_SAFE_INTEGER } : { order: 'ranked', after_rank: null, after_type: null, after_id: null };
   }

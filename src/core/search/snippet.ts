@@ -184,12 +184,15 @@ function highlight(text: string, matches: Span[], cutBefore: boolean, cutAfter: 
  * prefer context over a bare title. `fields` is never empty: every record has a title or a name.
  */
 export function makeSnippet(fields: SearchField[], terms: Term[]): Snippet {
-  const { field, hits, window } = fields
-    .map((field) => {
-      const hits = fieldHits(field, terms);
-      return { field, hits, ...chooseWindow(field.text, hits) };
-    })
-    .reduce((best, next) => (next.terms > best.terms ? next : best));
+  let best: { field: SearchField; hits: Hit[]; window: Span; terms: number } | undefined;
+  for (const field of fields) {
+    const hits = fieldHits(field, terms);
+    const next = { field, hits, ...chooseWindow(field.text, hits) };
+    if (!best || next.terms > best.terms) best = next;
+    // A window with every term cannot be beaten: the fields after it are not read (a body's title, mostly).
+    if (best.terms === terms.length) break;
+  }
+  const { field, hits, window } = best!;
   const inside = hits.filter((h) => h.start >= window.start && h.end <= window.end);
   const matches = merge(inside.map((h) => ({ start: h.start - window.start, end: h.end - window.start })));
   const text = field.text.slice(window.start, window.end);

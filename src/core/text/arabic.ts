@@ -93,36 +93,55 @@ export function normaliseArabic(text: string): string {
 export interface NormalisedText {
   text: string;
   /**
-   * `offsets[i]` is the index in the original string (UTF-16 code units) of the character that produced
-   * `text[i]`; `offsets[text.length]` is the original length. A match at [s, e) in the normalised text
-   * is the original span [offsets[s], offsets[e - 1] + width of that character).
+   * The index in the original string (UTF-16 code units) of the character that produced `text[i]`; the original
+   * length at `text.length`. A match at [s, e) in the normalised text is the original span [originalAt(s),
+   * originalAt(e - 1) + width of that character).
    */
-  offsets: number[];
+  originalAt(i: number): number;
 }
 
-/** The normalised text with a map back to the original, so matches can be reported on the original text. */
+/**
+ * The normalised text with a map back to the original, so matches can be reported on the original text. The map
+ * holds one entry per run copied and per code point folded, not one per character: most of a text is runs.
+ */
 export function normaliseWithOffsets(original: string): NormalisedText {
   let text = '';
-  const offsets: number[] = [];
+  // Where each piece starts in the normalised text and in the original; a copied piece maps one to one, the
+  // characters a code point folded into all map to that code point.
+  const starts: number[] = [];
+  const origins: number[] = [];
+  const copied: boolean[] = [];
+  const piece = (origin: number, isCopy: boolean, added: string) => {
+    starts.push(text.length);
+    origins.push(origin);
+    copied.push(isCopy);
+    text += added;
+  };
   foldRuns(
     original,
-    (start, end) => {
-      text += original.slice(start, end);
-      for (let at = start; at < end; at++) offsets.push(at);
-    },
-    (at, _width, folded) => {
-      text += folded;
-      for (let k = 0; k < folded.length; k++) offsets.push(at);
-    },
+    (start, end) => piece(start, true, original.slice(start, end)),
+    (at, _width, folded) => folded && piece(at, false, folded),
   );
-  offsets.push(original.length);
-  return { text, offsets };
+  return {
+    text,
+    originalAt(i) {
+      if (i >= text.length) return original.length;
+      let low = 0;
+      let high = starts.length - 1;
+      while (low < high) {
+        const middle = (low + high + 1) >> 1;
+        if (starts[middle]! <= i) low = middle;
+        else high = middle - 1;
+      }
+      return copied[low] ? origins[low]! + i - starts[low]! : origins[low]!;
+    },
+  };
 }
 
 /** The original span [start, end) of the normalised span [start, end). */
 export function originalSpan(normalised: NormalisedText, start: number, end: number, original: string): [number, number] {
-  const from = normalised.offsets[start]!;
-  const lastChar = normalised.offsets[end - 1]!;
+  const from = normalised.originalAt(start);
+  const lastChar = normalised.originalAt(end - 1);
   let to = lastChar + widthAt(original, lastChar);
   // Marks that follow the last letter (harakat, shadda) belong to the matched word.
   while (to < original.length && removed.test(original[to]!)) to++;
