@@ -79,4 +79,12 @@ t.test('a list page with includes ends early at its bound on embedded records, a
   }
   t.ok(cut >= 2, `${cut} pages ended at the bound rather than the limit`);
   t.same(seen, all, 'every record exactly once, in order');
+  // A page cut by the bound stops reading its reverse relations part-way: the connection must be left free for writes.
+  const written = await app.inject({
+    method: 'POST',
+    url: '/v1/organisations',
+    headers: auth,
+    payload: { slug: 'after-the-pages', name: 'إدارة بعد الصفحات', kind: 'agency', country: 'SA', aliases: [] },
+  });
+  t.equal(written.statusCode, 201, 'a write after the pages cut short by the bound succeeds');
 });

@@ -33,15 +33,33 @@ export const maxReverseEmbedded = 20;
  */
 export const maxEmbeddedPerPage = 200;
 
-/** Loads, for many records at once, the ids of the newest records that point at them through a link table. */
-function reverseLoader(db: Db, include: Extract<IncludeSpec, { kind: 'reverse' }>) {
+/**
+ * Reads, for the records of a page in their order, the ids of the newest records that point at each through a
+ * link table: one statement for the page, stepped one record at a time, so that the records past the page's bound
+ * on embedded records are never looked up. A reading left early must be closed, or the connection stays busy.
+ */
+function reverseReader(db: Db, include: Extract<IncludeSpec, { kind: 'reverse' }>) {
   // Per owner, its newest links straight off the (owner, item) index: a ministry with thousands of articles costs its 20.
   const newest = sql`select distinct ${include.item} as item from ${include.table} where ${include.owner} = owners.value order by ${include.item} desc limit ${sql.raw(String(maxReverseEmbedded))}`;
-  const select = db
+  // json_each yields the owners in the array's order; an ORDER BY would make SQLite read every owner to sort them.
+  const query = db
     .select({ owner: sql<string>`owners.value`, items: sql<string>`(select json_group_array(item) from (${newest}))` })
     .from(sql`json_each(${sql.placeholder('ids')}) as owners`)
-    .prepare();
-  return (ownerIds: string[]): Map<string, string[]> => new Map(select.all({ ids: JSON.stringify(ownerIds) }).map(({ owner, items }) => [owner, JSON.parse(items)]));
+    .toSQL();
+  // Rows as [owner, items]: the columns of the built select carry no names.
+  const statement = db.$client.prepare<[string], [string, string]>(query.sql).raw();
+  return (ownerIds: string[]) => {
+    const rows = statement.iterate(JSON.stringify(ownerIds));
+    return {
+      /** The ids of the newest records pointing at the next owner, which must be `ownerId`. */
+      next(ownerId: string): string[] {
+        const { value: row } = rows.next();
+        if (row?.[0] !== ownerId) throw new Error(`a reverse include read ${row?.[0]} where ${ownerId} was due`);
+        return JSON.parse(row[1]);
+      },
+      close: () => rows.return?.(),
+    };
+  };
 }
 
 /**
@@ -50,18 +68,12 @@ function reverseLoader(db: Db, include: Extract<IncludeSpec, { kind: 'reverse' }
  * one per relation of that type), whatever the number of records.
  */
 export function createEmbedder(db: Db, spec: ListSpec, sources: Sources) {
-  const reverse = new Map(Object.entries(spec.include).flatMap(([path, include]) => (include.kind === 'reverse' ? [[path, reverseLoader(db, include)] as const] : [])));
+  const reverse = new Map(Object.entries(spec.include).flatMap(([path, include]) => (include.kind === 'reverse' ? [[path, reverseReader(db, include)] as const] : [])));
 
-  /** The ids each include refers to, per record. */
-  function referencedIds(records: Row[], path: string, include: IncludeSpec): Map<string, string[]> {
-    if (include.kind === 'reverse') return reverse.get(path)!(records.map((record) => record.id));
-    return new Map(
-      records.map((record) => {
-        if (include.kind !== 'nested') return [record.id, idsIn(record[include.from])];
-        const items = (record[include.list] as Item[] | undefined) ?? [];
-        return [record.id, items.flatMap((item) => idsIn(item[include.from]))];
-      }),
-    );
+  /** The ids an include other than a reverse one refers to: the record holds them. */
+  function heldIds(record: Row, include: IncludeSpec): string[] {
+    if (include.kind === 'nested') return ((record[include.list] as Item[] | undefined) ?? []).flatMap((item) => idsIn(item[include.from]));
+    return include.kind === 'reverse' ? [] : idsIn(record[include.from]);
   }
 
   /** Each embedded type loaded once, for all the records and paths that need it, narrowed by `fields[type]`. */
@@ -73,33 +85,46 @@ export function createEmbedder(db: Db, spec: ListSpec, sources: Sources) {
     return found;
   }
 
-  /** The leading records whose embedded records, counted once each, stay within the page's bound; at least one. */
-  function recordsWithinBound(records: Row[], includes: Array<readonly [string, IncludeSpec]>, referenced: Map<string, Map<string, string[]>>) {
+  /**
+   * The leading records whose embedded records, counted once each, stay within the page's bound (at least one),
+   * and the ids each include refers to per record. Reverse relations are read alongside, record by record, so
+   * the records past the bound cost no reading.
+   */
+  function recordsWithinBound(page: Row[], includes: Array<readonly [string, IncludeSpec]>) {
+    const readers = new Map(includes.flatMap(([path]) => (reverse.has(path) ? [[path, reverse.get(path)!(page.map((record) => record.id))] as const] : [])));
+    const referenced = new Map(includes.map(([path]) => [path, new Map<string, string[]>()]));
     const wanted = new Map<string, Set<string>>();
     let embedded = 0;
     let kept = 0;
-    for (const record of records) {
-      const fresh = new Map<string, Set<string>>();
-      for (const [path, include] of includes) {
-        const seen = wanted.get(include.target);
-        const ids = fresh.get(include.target) ?? new Set<string>();
-        for (const id of referenced.get(path)!.get(record.id)!) if (!seen?.has(id)) ids.add(id);
-        fresh.set(include.target, ids);
+    try {
+      for (const record of page) {
+        const ids = includes.map(([path, include]) => readers.get(path)?.next(record.id) ?? heldIds(record, include));
+        const fresh = new Map<string, Set<string>>();
+        includes.forEach(([, include], i) => {
+          const seen = wanted.get(include.target);
+          const targetIds = fresh.get(include.target) ?? new Set<string>();
+          for (const id of ids[i]!) if (!seen?.has(id)) targetIds.add(id);
+          fresh.set(include.target, targetIds);
+        });
+        const count = [...fresh.values()].reduce((n, targetIds) => n + targetIds.size, 0);
+        if (kept > 0 && embedded + count > maxEmbeddedPerPage) break;
+        for (const [target, targetIds] of fresh) wanted.set(target, new Set([...(wanted.get(target) ?? []), ...targetIds]));
+        includes.forEach(([path], i) => {
+          referenced.get(path)!.set(record.id, ids[i]!);
+        });
+        embedded += count;
+        kept++;
       }
-      const count = [...fresh.values()].reduce((n, ids) => n + ids.size, 0);
-      if (kept > 0 && embedded + count > maxEmbeddedPerPage) break;
-      for (const [target, ids] of fresh) wanted.set(target, new Set([...(wanted.get(target) ?? []), ...ids]));
-      embedded += count;
-      kept++;
+    } finally {
+      for (const reader of readers.values()) reader.close();
     }
-    return { kept, wanted };
+    return { kept, wanted, referenced };
   }
 
   /** The page's leading records that fit the bound on embedded records (all of them without includes), shaped. */
   return (page: Row[], shaping: Shaping): Row[] => {
     const includes = (shaping.include ?? []).map((path) => [path, spec.include[path]!] as const);
-    const referenced = new Map(includes.map(([path, include]) => [path, referencedIds(page, path, include)]));
-    const { kept, wanted } = recordsWithinBound(page, includes, referenced);
+    const { kept, wanted, referenced } = recordsWithinBound(page, includes);
     const records = page.slice(0, kept);
     const found = loadTargets(wanted, shaping);
     const lookup = (target: string, id: unknown) => found.get(`${target}:${String(id)}`);
