@@ -146,6 +146,7 @@ const environment = z.object({
   PUBLIC_URL: optional(publicUrl.optional()),
   CACHE_MAX_AGE: optional(seconds.default(30)),
   CACHE_STALE_WHILE_REVALIDATE: optional(seconds.default(60)),
+  RESPONSE_CACHE_MB: optional(z.coerce.number().int().min(0).max(4096).default(32)),
   REQUIRE_IF_MATCH: optional(booleanFlag.default(false)),
   CORS_ORIGINS: optional(corsOrigins.default('*')),
   RATE_LIMIT_MAX: optional(requestCount.default(300)),
@@ -180,6 +181,8 @@ export interface Config {
   /** Cache-Control for public reads, in seconds. */
   cacheMaxAge: number;
   cacheStaleWhileRevalidate: number;
+  /** Bytes of serialised read responses kept per process (web/http/response-cache.ts); 0 keeps none. */
+  responseCacheBytes: number;
   /** Refuse PUT, PATCH and DELETE without If-Match (428). */
   requireIfMatch: boolean;
   corsOrigins: '*' | string[];
@@ -243,6 +246,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: e.PUBLIC_URL ?? originOf(e.HOST, e.PORT),
     cacheMaxAge: e.CACHE_MAX_AGE,
     cacheStaleWhileRevalidate: e.CACHE_STALE_WHILE_REVALIDATE,
+    responseCacheBytes: e.RESPONSE_CACHE_MB * 2 ** 20,
     requireIfMatch: e.REQUIRE_IF_MATCH,
     corsOrigins: e.CORS_ORIGINS,
     rateLimitMax: e.RATE_LIMIT_MAX,

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from '../core/config.js';
+import { changeStamp } from '../core/db/change-stamp.js';
 import { type Database, openDatabase } from '../core/db/database.js';
 import { idempotencyStore } from '../core/db/idempotency.js';
 import { createRepositories, type Repositories } from '../core/resources/index.js';
@@ -26,6 +27,7 @@ import preconditions from './http/preconditions.js';
 import rateLimit from './http/rate-limit.js';
 import repeatedParameters from './http/repeated-parameters.js';
 import requestIds, { requestId } from './http/request-id.js';
+import responseCache from './http/response-cache.js';
 import securityHeaders from './http/security-headers.js';
 import { serializerCompiler } from './http/serializer.js';
 import shutdown from './http/shutdown.js';
@@ -130,10 +132,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   });
   await app.register(idempotency, { store: idempotencyStore(database.db, { ttlMs: day, inFlightMs: 60_000 }) });
   await app.register(largeBodies);
-  await app.register(compression);
   await app.register(decompression);
   await app.register(openApi, { publicUrl: config.publicUrl, source: options.openApiFromRoutes ? 'routes' : { file: committedContract } });
   await app.register(representations, { publicUrl: config.publicUrl });
+  // After conditional-get and representations: a hit needs the negotiated format, and a miss keeps the bytes and ETag they made.
+  if (config.responseCacheBytes > 0) await app.register(responseCache, { maxBytes: config.responseCacheBytes, stamp: changeStamp(database.db) });
+  // Last of the onSend steps: the cache above keeps the identity bytes, and every coding is made from them.
+  await app.register(compression);
   await app.register(healthRoutes(database));
   for (const resource of resources) await app.register(resourceRoutes(resource, repositories[resource.name]));
   await app.register(factRoutes(repositories));

@@ -10,8 +10,11 @@ function sorts(): string[] {
   return orders(keys).flatMap(signs);
 }
 
+// Without the response cache: a repeated request must reach the listing whose own caches these tests watch.
+const uncached = { responseCacheBytes: 0 };
+
 t.test('a listing prepares a statement per query shape, and forgets the oldest past its bound', async (t) => {
-  const app = await build(t);
+  const app = await build(t, uncached);
   const { sqlite } = app.database;
   const prepare = sqlite.prepare.bind(sqlite);
   let prepared = 0;
@@ -34,7 +37,7 @@ t.test('a listing prepares a statement per query shape, and forgets the oldest p
 });
 
 t.test('a listing remembers totals per filter value, and starts over past its bound', async (t) => {
-  const app = await build(t);
+  const app = await build(t, uncached);
   const counts = async (title: string) => {
     const statements = await recordStatements(app, async () => {
       const response = await app.inject({ url: `/v1/articles?filter[title][eq]=${encodeURIComponent(title)}` });

@@ -1,0 +1,95 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { LRUCache } from 'lru-cache';
+import { traitsOf } from './traits.js';
+
+/**
+ * The headers of a 200 that its handler and serialisation set from the data. Every other header (request
+ * id, rate limit, Vary, Cache-Control, CORS, security) is set per request by hooks that run on a hit too.
+ */
+const representationHeaders = ['content-type', 'etag', 'link'];
+
+interface Entry {
+  /** The database's change stamp read before the handler read the data these bytes were made from. */
+  stamp: string;
+  headers: Array<[string, string]>;
+  body: Buffer;
+}
+
+/** What a miss remembers until its response is sent: where to keep it, and the stamp it was read at. */
+interface Pending {
+  key: string;
+  stamp: string;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The bytes and entries the response cache holds (absent when RESPONSE_CACHE_MB=0). */
+    responseCache?: { readonly bytes: number; readonly entries: number };
+  }
+}
+
+interface ResponseCacheOptions {
+  maxBytes: number;
+  /** A value that changes whenever the database may have changed, this process's writes and others' (db/change-stamp.ts). */
+  stamp: () => string;
+}
+
+// A key and its entry's bookkeeping, beside the bytes: counted so that many small entries stay bounded too.
+const entryOverhead = 200;
+
+/** Data reads only: a route that declares formats answers from the database, by its URL and representation. */
+const cachedRoute = (request: FastifyRequest) => (request.method === 'GET' || request.method === 'HEAD') && traitsOf(request).cacheable === true && traitsOf(request).formats !== undefined;
+
+/**
+ * A bounded LRU of the serialised 200s of data reads, keyed by the URL as sent (path and query: what the
+ * body, its ETag and its Link follow from) and the negotiated representation. An entry is served only while
+ * the database's change stamp is the one read before its data was: any committed write, by this process or
+ * another, makes every older entry a miss. The hit replaces the handler alone; every hook still runs, so
+ * rate limits, request ids, 304s and compression are as without the cache.
+ */
+async function responseCache(app: FastifyInstance, options: ResponseCacheOptions) {
+  const cache = new LRUCache<string, Entry>({
+    maxSize: options.maxBytes,
+    sizeCalculation: (entry, key) => entry.body.length + key.length * 2 + entryOverhead,
+  });
+  app.decorate('responseCache', {
+    get bytes() {
+      return cache.calculatedSize;
+    },
+    get entries() {
+      return cache.size;
+    },
+  });
+  // Not a request decoration: the routes of contexts made before this plugin (the docs page) would lack it.
+  const misses = new WeakMap<FastifyRequest, Pending>();
+
+  app.addHook('preHandler', (request, reply, done) => {
+    if (!cachedRoute(request)) return done();
+    const key = `${request.representation?.name ?? 'json'} ${request.url}`;
+    const stamp = options.stamp();
+    const entry = cache.get(key);
+    if (entry?.stamp !== stamp) {
+      misses.set(request, { key, stamp });
+      return done();
+    }
+    for (const [name, value] of entry.headers) reply.header(name, value);
+    reply.send(entry.body);
+  });
+
+  app.addHook('onSend', (request, reply, payload, done) => {
+    const miss = misses.get(request);
+    if (miss !== undefined && reply.statusCode === 200 && !reply.hasHeader('content-encoding') && (typeof payload === 'string' || Buffer.isBuffer(payload))) keep(miss, reply, payload);
+    done(null, payload);
+  });
+
+  function keep({ key, stamp }: Pending, reply: FastifyReply, payload: string | Buffer) {
+    const headers = representationHeaders.flatMap((name): Array<[string, string]> => {
+      const value = reply.getHeader(name);
+      return value === undefined ? [] : [[name, String(value)]];
+    });
+    cache.set(key, { stamp, headers, body: Buffer.from(payload) });
+  }
+}
+
+export default fp(responseCache, { name: 'response-cache', dependencies: ['conditional-get', 'representations'] });

@@ -1,0 +1,208 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { auth, body, build, recordStatements } from '../helper.js';
+import { startServer, processToken as token } from '../server-process.js';
+
+// Each case starts real server processes: more than tap's default 30 s per file on a busy 2-core machine.
+t.setTimeout(180_000);
+
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+/** One request on a connection of its own (so a cluster's primary hands each to either worker), the body as sent, undecoded. */
+function send(base: string, path: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${base}${path}`, { method: options.method ?? 'GET', headers: options.headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
+    });
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+const json = <T>(answer: Answer): T => JSON.parse(answer.body.toString('utf8')) as T;
+
+/** Adds articles beside the seed's one, so that lists have pages. */
+async function addArticles(base: string, count: number) {
+  for (let n = 0; n < count; n++) {
+    const article = {
+      slug: `تقرير-${n}`,
+      title: `تقرير ${n}`,
+      language: 'ar',
+      summary: null,
+      body: [{ type: 'paragraph', text: `فقرة ${n}.` }],
+      source: null,
+      published_at: '2026-11-25T09:00:00.000Z',
+      person_ids: [],
+      organisation_ids: [],
+      meeting_ids: [],
+    };
+    const answer = await send(base, '/v1/articles', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(article) });
+    if (answer.status !== 201) throw new Error(`POST answered ${answer.status}: ${answer.body}`);
+  }
+}
+
+/** The headers that differ between any two answers, cached or not: the clock and the connection. */
+const perAnswer = new Set(['date', 'connection', 'keep-alive', 'ratelimit-reset']);
+const comparable = (headers: Answer['headers']) => Object.fromEntries(Object.entries(headers).filter(([name]) => !perAnswer.has(name)));
+
+t.test('a cached answer is the uncached answer, byte for byte and header for header', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'khabar-response-cache-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const env = { DATABASE_URL: `file:${join(dir, 'khabar.db')}`, RATE_LIMIT_MAX: '1000', PUBLIC_URL: 'https://news.example' };
+  const cached = await startServer(env);
+  t.teardown(() => cached.child.kill('SIGKILL'));
+  const uncached = await startServer({ ...env, RESPONSE_CACHE_MB: '0' });
+  t.teardown(() => uncached.child.kill('SIGKILL'));
+
+  await addArticles(cached.url, 4);
+  // Both servers are asked the same requests in the same order, so their rate-limit counts agree.
+  const both = async (path: string) => (await Promise.all([cached, uncached].map((server) => send(server.url, path))))[0]!;
+  const first = json<{ data: Array<{ id: string; slug: string }>; links: { next: string } }>(await both('/v1/articles?limit=2'));
+  const [{ id, slug }] = first.data as [{ id: string; slug: string }];
+  const itemTag = (await both(`/v1/articles/${id}`)).headers.etag as string;
+  const pageTag = (await both('/v1/articles?limit=2')).headers.etag as string;
+  const seeded = encodeURIComponent('العدواني-بحث-مع-وفد-من-الداخلية-السعودية-تعزيز');
+  const cases: Array<[string, { method?: string; headers?: Record<string, string> }]> = [
+    [`/v1/articles/${id}`, {}],
+    [`/v1/articles/${encodeURIComponent(slug)}`, {}],
+    [`/v1/articles/${id}?fields=title,slug`, {}],
+    [`/v1/articles/${id}?include=people,organisations`, {}],
+    [`/v1/articles/${id}`, { headers: { accept: 'application/ld+json' } }],
+    [`/v1/articles/${id}?format=ninjs`, {}],
+    // The seeded report is over the 1 KB compression threshold: a coded answer is not kept for the next request's coding.
+    [`/v1/articles/${seeded}`, { headers: { 'accept-encoding': 'gzip' } }],
+    [`/v1/articles/${seeded}`, {}],
+    [`/v1/articles/${seeded}`, { headers: { 'accept-encoding': 'br' } }],
+    [`/v1/articles/${seeded}`, { headers: { 'accept-encoding': 'gzip' } }],
+    [`/v1/articles/${id}`, { headers: { 'if-none-match': itemTag } }],
+    [`/v1/articles/${id}`, { headers: { 'if-none-match': '"stale"' } }],
+    [`/v1/articles/${id}`, { method: 'HEAD' }],
+    [`/v1/articles/${id}`, { headers: { authorization: `Bearer ${token}` } }],
+    ['/v1/articles?limit=2', {}],
+    ['/v1/articles?limit=2', { headers: { 'if-none-match': pageTag } }],
+    [first.links.next, {}],
+    ['/v1/articles?limit=2&include=people,organisations', {}],
+    ['/v1/articles?limit=2&fields=title', { headers: { origin: 'https://news.example' } }],
+    ['/v1/articles?limit=2', { headers: { accept: 'application/ld+json' } }],
+    ['/v1/people?sort=name', {}],
+    [`/v1/articles/${id}/mentions`, {}],
+    [`/v1/search?q=${encodeURIComponent('الداخلية')}`, {}],
+    ['/v1/articles/no-such-article', {}],
+    ['/v1/articles?limit=0', {}],
+  ];
+  const seen = new Set<number>();
+  for (const [n, [path, options]] of cases.entries()) {
+    const answers: Answer[] = [];
+    // Twice to each: the cached server answers the second from the cache; both have counted as many reads.
+    for (const round of [1, 2]) {
+      for (const server of [cached, uncached]) {
+        const headers = { ...options.headers, 'x-request-id': `case-${n}-${round}-${server.port}` };
+        answers.push(await send(server.url, path, { ...options, headers }));
+      }
+    }
+    const [, , hit, fresh] = answers as [Answer, Answer, Answer, Answer];
+    const label = `${options.method ?? 'GET'} ${path} ${JSON.stringify(options.headers ?? {})}`;
+    seen.add(hit.status);
+    t.equal(hit.status, fresh.status, `${label}: status`);
+    t.ok(hit.body.equals(fresh.body), `${label}: body`);
+    t.equal(hit.headers['x-request-id'], `case-${n}-2-${cached.port}`, `${label}: the request's own id`);
+    t.same({ ...comparable(hit.headers), 'x-request-id': '' }, { ...comparable(fresh.headers), 'x-request-id': '' }, `${label}: headers`);
+  }
+  t.same([...seen].sort(), [200, 304, 400, 404], 'the table has 200s, 304s and errors');
+});
+
+t.test('no read returns bytes older than a write acknowledged before it was sent, across two workers', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'khabar-response-cache-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const server = await startServer({ DATABASE_URL: `file:${join(dir, 'khabar.db')}`, WORKERS: '2', RATE_LIMIT_MAX: '0', RATE_LIMIT_WRITE_MAX: '0' });
+  t.teardown(() => server.child.kill('SIGKILL'));
+  await addArticles(server.url, 2);
+  const page = json<{ data: Array<{ id: string; version: number }> }>(await send(server.url, '/v1/articles?limit=20'));
+  const articles = page.data.slice(0, 2);
+  t.equal(articles.length, 2, 'two articles on the first page');
+  /** Per article: the version of the latest write acknowledged so far. */
+  const acknowledged = new Map(articles.map((a) => [a.id, a.version]));
+  const until = Date.now() + 4_000;
+  let writes = 0;
+  let reads = 0;
+  const stale: string[] = [];
+
+  const writer = async (id: string) => {
+    for (let n = 0; Date.now() < until; n++) {
+      const answer = await send(server.url, `/v1/articles/${id}`, {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/merge-patch+json' },
+        body: JSON.stringify({ title: `عنوان ${n}` }),
+      });
+      if (answer.status !== 200) throw new Error(`PATCH answered ${answer.status}: ${answer.body}`);
+      const { version } = json<{ data: { version: number } }>(answer).data;
+      acknowledged.set(id, Math.max(acknowledged.get(id)!, version));
+      writes++;
+    }
+  };
+  const reader = async (kind: 'item' | 'page') => {
+    while (Date.now() < until) {
+      const floor = new Map(acknowledged);
+      const answer = await send(server.url, kind === 'item' ? `/v1/articles/${articles[reads % 2]!.id}` : '/v1/articles?limit=20');
+      const records = kind === 'item' ? [json<{ data: { id: string; version: number } }>(answer).data] : json<{ data: Array<{ id: string; version: number }> }>(answer).data;
+      for (const record of records) {
+        const least = floor.get(record.id);
+        if (least !== undefined && record.version < least) stale.push(`${kind} ${record.id}: version ${record.version} after ${least} was acknowledged`);
+      }
+      reads++;
+    }
+  };
+  await Promise.all([...articles.map((a) => writer(a.id)), reader('item'), reader('item'), reader('page'), reader('page')]);
+  t.ok(writes > 20, `writes ran (${writes})`);
+  t.ok(reads > 50, `reads ran (${reads})`);
+  t.same(stale.slice(0, 5), [], `no stale read in ${reads} reads beside ${writes} writes`);
+});
+
+t.test('the cache holds at most RESPONSE_CACHE_MB, serves a repeat without reading the data, and sees the writer its write', async (t) => {
+  const maxBytes = 64 * 1024;
+  const app = await build(t, { responseCacheBytes: maxBytes });
+  const cache = app.responseCache!;
+  let fed = 0;
+  for (let limit = 1; limit <= 60; limit++) {
+    for (const url of [`/v1/articles?limit=${limit}`, `/v1/articles?limit=${limit}&include=people,organisations`]) {
+      const answer = await app.inject({ url });
+      t.equal(answer.statusCode, 200);
+      fed += answer.rawPayload.length;
+      if (cache.bytes > maxBytes) t.fail(`${cache.bytes} bytes held after ${url}`);
+    }
+  }
+  t.ok(fed > 4 * maxBytes, `fed ${fed} bytes, more than four times the bound`);
+  t.ok(cache.bytes <= maxBytes && cache.bytes > maxBytes / 2, `holds ${cache.bytes} bytes in ${cache.entries} entries`);
+
+  const url = '/v1/articles?limit=3';
+  const miss = await app.inject({ url });
+  const statements = await recordStatements(app, () => app.inject({ url }));
+  t.same(
+    statements.map((s) => s.source),
+    [statements[0]?.source],
+    'a repeat reads only the change stamp',
+  );
+  t.match(statements[0]?.source, /data_version/);
+  const errorEntries = cache.entries;
+  await app.inject({ url: '/v1/articles/no-such-article' });
+  t.equal(cache.entries, errorEntries, 'an error is not kept');
+
+  const { id } = body<{ data: Array<{ id: string }> }>(miss).data[0]!;
+  const patched = await app.inject({
+    method: 'PATCH',
+    url: `/v1/articles/${id}`,
+    headers: { ...auth, 'content-type': 'application/merge-patch+json' },
+    payload: { title: 'عنوان جديد' },
+  });
+  t.equal(patched.statusCode, 200);
+  t.equal(body<{ data: Array<{ title: string }> }>(await app.inject({ url })).data[0]!.title, 'عنوان جديد', 'the next read sees the write');
+});
