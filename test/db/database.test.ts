@@ -22,6 +22,7 @@ t.test('migrations build the schema on an empty database file', async (t) => {
   const database = openDatabase(`file:${file}`);
   t.teardown(() => database.close());
   t.ok(existsSync(file), 'the missing folder is created');
+  t.equal(database.sqlite.pragma('page_size', { simple: true }), 8192, 'pages of 8 KB, which article rows fill better than 4 KB');
   const tables = database.sqlite.prepare("select name from sqlite_master where type = 'table' order by name").pluck().all();
   for (const table of [
     'affiliations',
