@@ -16,6 +16,8 @@ export interface Storage {
   /** The articles' text as UTF-8 (title and plain-text body). */
   textBytes: number;
   objects: StoredObject[];
+  /** Levels of the articles table's b-tree: what a read by key walks. */
+  depth: number;
 }
 
 export function storage(file: string): Storage {
@@ -34,7 +36,8 @@ export function storage(file: string): Storage {
       .select({ articles: count(), textBytes: sql<number>`coalesce(sum(length(cast(${articles.title} as blob)) + length(cast(${articleBodyText} as blob))), 0)` })
       .from(articles)
       .get()!;
-    return { ...text, objects };
+    const depth = db.prepare<[], number>("select max(length(path) - length(replace(path, '/', ''))) from dbstat where name = 'articles' and pagetype <> 'overflow'").pluck().get()!;
+    return { ...text, objects, depth };
   } finally {
     db.close();
   }
