@@ -366,7 +366,8 @@ function curveMarkdown(points: CurvePoint[]): string {
 \`npm run bench -- --articles ${points.map((point) => point.size.articles).join(',')}\`: each size is a run of its own (generated with
 the default set's proportions: a person and a meeting for every five articles, an organisation for every fifty);
 the report above is the run at ${reportedSize(points).articles.toLocaleString('en')} articles. khabar's figures only (its ratios to the
-baseline are in each run's own report); latencies in ms.
+baseline are in each run's own report); latencies in ms. What grows faster than the b-tree's depth, and why:
+[performance.md](performance.md#scale).
 
 ${markdownTable(curveTable(points))}
 `;
