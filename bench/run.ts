@@ -327,19 +327,7 @@ const fixed = (value: number | undefined, digits = 0) => (value === undefined ? 
 /** The scale curve: each size's khabar figures (req/s and latencies in ms), the database and its articles table's depth. */
 function curveTable(points: CurvePoint[]): string[][] {
   return [
-    [
-      'articles',
-      'get by id req/s',
-      'get by id p99',
-      'list of 20 req/s',
-      'deep page p50',
-      'search p99',
-      'POST req/s',
-      'database MB',
-      'bytes per article',
-      '× the text',
-      'articles b-tree depth',
-    ],
+    ['articles', 'get by id req/s', 'get by id p99', 'list of 20 req/s', 'deep page p50', 'search p99', 'POST req/s', 'database MB', 'bytes per article', '× the text', 'articles b-tree depth'],
     ...points.map(({ size, get, list, deep, search, post, dbMb, stored }) => {
       const total = stored.objects.reduce((sum, object) => sum + object.bytes, 0);
       return [
