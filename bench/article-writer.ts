@@ -26,7 +26,7 @@ export function articleWriter(sqlite: Sqlite.Database) {
   // Built once: the benchmark writes no people or organisations, so the names never change under it.
   const names = nameIndex(nameSources(drizzle(sqlite))());
   const insertArticle = sqlite.prepare(
-    'insert into articles (id, slug, version, created_at, updated_at, title, language, summary, body, body_text, source, published_at) values (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    'insert into articles (id, slug, version, created_at, updated_at, title, language, summary, body, source, published_at) values (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?)',
   );
   const insertLink = Object.fromEntries(linkTables.map(([table]) => [table, sqlite.prepare(`insert into ${table} (article_id, position, subject_id) values (?, ?, ?)`)]));
   const insertDocument = sqlite.prepare("insert into search_documents (type, record_id) values ('articles', ?)");
@@ -41,7 +41,7 @@ export function articleWriter(sqlite: Sqlite.Database) {
     const id = uuidv7();
     const at = new Date().toISOString();
     const bodyText = plainText(input.body);
-    insertArticle.run(id, input.slug, at, at, input.title, input.language, input.summary ?? null, JSON.stringify(input.body), bodyText, input.source ?? null, input.published_at ?? null);
+    insertArticle.run(id, input.slug, at, at, input.title, input.language, input.summary ?? null, JSON.stringify(input.body), input.source ?? null, input.published_at ?? null);
     for (const [table, key] of linkTables) {
       (input[key] ?? []).forEach((subject, position) => {
         insertLink[table]!.run(id, position, subject);

@@ -6,7 +6,9 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import Sqlite from 'better-sqlite3';
+import { plainText } from '../src/core/resources/articles/repository.js';
 import type { ArticleInput } from '../src/core/resources/articles/schemas.js';
+import type { Block } from '../src/core/resources/articles/table.js';
 import { articleWriter } from './article-writer.js';
 
 type Row = Record<string, unknown>;
@@ -75,7 +77,10 @@ function withSubjects(rows: Row[]): Row[] {
     return [key, byArticle] as const;
   });
   return rows.map((row) => {
-    const record: Row = { ...row, body: JSON.parse(row.body as string) };
+    // The plain text is not stored (migration 0010): derived as khabar derives it, in its place among the keys.
+    const { source, published_at, ...stored } = row;
+    const body = JSON.parse(row.body as string) as Block[];
+    const record: Row = { ...stored, body, body_text: plainText(body), source, published_at };
     for (const [key, byArticle] of lists) record[key] = byArticle.get(row.id) ?? [];
     return record;
   });

@@ -6,7 +6,10 @@ import { fileURLToPath } from 'node:url';
 export const root = fileURLToPath(new URL('..', import.meta.url));
 export const quick = process.env.BENCH_QUICK === '1';
 const env = (name: string, fallback: number) => (process.env[name] ? Number(process.env[name]) : fallback);
-export const size = quick ? { articles: 300, people: 60, organisations: 90, meetings: 40 } : { articles: 100_000, people: 20_000, organisations: 2_000, meetings: 20_000 };
+export type DataSize = Record<'articles' | 'people' | 'organisations' | 'meetings', number>;
+/** A data set of this many articles, with the default set's proportions of people, organisations and meetings. */
+export const sizeFor = (articles: number): DataSize => ({ articles, people: Math.round(articles / 5), organisations: Math.max(1, Math.round(articles / 50)), meetings: Math.round(articles / 5) });
+export const size: DataSize = quick ? { articles: 300, people: 60, organisations: 90, meetings: 40 } : sizeFor(100_000);
 export const settings = {
   // Even by default: each side spends as many rounds on each core (see compare.ts).
   rounds: env('BENCH_ROUNDS', quick ? 2 : 6),

@@ -1,5 +1,8 @@
 /** What the database holds after the run, by table and index, from SQLite's dbstat virtual table. */
 import Sqlite from 'better-sqlite3';
+import { count, sql } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
+import { articleBodyText, articles } from '../src/core/resources/articles/table.js';
 
 interface StoredObject {
   name: string;
@@ -13,6 +16,8 @@ export interface Storage {
   /** The articles' text as UTF-8 (title and plain-text body). */
   textBytes: number;
   objects: StoredObject[];
+  /** Levels of the articles table's b-tree: what a read by key walks. */
+  depth: number;
 }
 
 export function storage(file: string): Storage {
@@ -27,10 +32,12 @@ export function storage(file: string): Storage {
          where d.aggregate = true order by d.pgsize desc, d.name`,
       )
       .all();
-    const text = db
-      .prepare<[], { articles: number; textBytes: number }>('select count(*) as articles, coalesce(sum(length(cast(title as blob)) + length(cast(body_text as blob))), 0) as textBytes from articles')
+    const text = drizzle(db)
+      .select({ articles: count(), textBytes: sql<number>`coalesce(sum(length(cast(${articles.title} as blob)) + length(cast(${articleBodyText} as blob))), 0)` })
+      .from(articles)
       .get()!;
-    return { ...text, objects };
+    const depth = db.prepare<[], number>("select max(length(path) - length(replace(path, '/', ''))) from dbstat where name = 'articles' and pagetype <> 'overflow'").pluck().get()!;
+    return { ...text, objects, depth };
   } finally {
     db.close();
   }

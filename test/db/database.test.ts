@@ -7,6 +7,7 @@ import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import type { Test } from 'tap';
 import t from 'tap';
 import { migrationsFolder, openDatabase } from '../../src/core/db/database.js';
+import { articleBodyText, articles } from '../../src/core/resources/articles/table.js';
 import { createRepositories } from '../../src/core/resources/index.js';
 import { analyserVersion, refreshStaleSearchIndex } from '../../src/core/search/analyser-version.js';
 import { createSearch } from '../../src/core/search/search.js';
@@ -24,6 +25,7 @@ t.test('migrations build the schema on an empty database file', async (t) => {
   const database = openDatabase(`file:${file}`);
   t.teardown(() => database.close());
   t.ok(existsSync(file), 'the missing folder is created');
+  t.equal(database.sqlite.pragma('page_size', { simple: true }), 8192, 'pages of 8 KB, which article rows fill better than 4 KB');
   const tables = database.sqlite.prepare("select name from sqlite_master where type = 'table' order by name").pluck().all();
   for (const table of [
     'affiliations',
@@ -145,6 +147,46 @@ t.test('the date-time migration rewrites stored date-times in UTC with milliseco
     { slug: 'date', starts_at: '2026-11-25', version: 1 },
     { slug: 'time', starts_at: '2026-11-26T05:00:00.000Z', version: 2 },
   ]);
+});
+
+t.test('the storage migration keeps the body once and the links clustered by article, every record read as before', async (t) => {
+  const dir = tempDir(t);
+  const file = migratedUpTo(dir, '0010_storage');
+  const old = new Sqlite(file);
+  // Blocks with what a naive join could lose: a blank line and a quote inside a text, a letter outside the BMP, eleven blocks (order by key, not as text).
+  const blocks = [
+    { type: 'heading', text: 'عنوان "مقتبس"' },
+    { type: 'paragraph', text: 'سطر\n\nبعد سطر فارغ 😀 \\ نهاية' },
+    ...Array.from({ length: 9 }, (_, i) => ({ type: 'paragraph', text: `فقرة ${i + 3}` })),
+  ];
+  const bodyText = blocks.map((block) => block.text).join('\n\n');
+  old
+    .prepare("insert into articles (id, slug, version, created_at, updated_at, title, language, body, body_text) values ('a1', 'مقال-قديم', 1, 'c', 'u', 'اجتماع', 'ar', ?, ?)")
+    .run(JSON.stringify(blocks), bodyText);
+  old.exec(`
+    insert into people (id, slug, version, created_at, updated_at, name, aliases) values ('p1', 'سالم', 1, 'c', 'u', 'سالم المطيري', '[]'), ('p2', 'ناصر', 1, 'c', 'u', 'ناصر', '[]');
+    insert into organisations (id, slug, version, created_at, updated_at, name, kind, aliases) values ('o1', 'وزارة', 1, 'c', 'u', 'وزارة الداخلية', 'ministry', '[]');
+    insert into meetings (id, slug, version, created_at, updated_at, title, status) values ('m1', 'لقاء', 1, 'c', 'u', 'لقاء تنسيقي', 'held');
+    insert into article_people (article_id, position, subject_id) values ('a1', 1, 'p1'), ('a1', 0, 'p2');
+    insert into article_organisations (article_id, position, subject_id) values ('a1', 0, 'o1');
+    insert into article_meetings (article_id, position, subject_id) values ('a1', 0, 'm1');
+  `);
+  old.close();
+
+  const database = openDatabase(`file:${file}`);
+  t.teardown(() => database.close());
+  const columns = database.sqlite.prepare("select name from pragma_table_info('articles')").pluck().all();
+  t.notOk(columns.includes('body_text'), 'the plain text is no longer stored');
+  const article = createRepositories(database.db).articles.find('a1')!;
+  t.same(article.body, blocks, 'the blocks as written');
+  t.equal(article.body_text, bodyText, 'the plain text as it was stored');
+  t.equal(database.db.select({ text: articleBodyText }).from(articles).get()?.text, bodyText, 'and as SQL derives it for search and mentions');
+  t.same([article.person_ids, article.organisation_ids, article.meeting_ids], [['p2', 'p1'], ['o1'], ['m1']], 'every link, in its order');
+  for (const table of ['article_people', 'article_organisations', 'article_meetings']) {
+    const sql = database.sqlite.prepare('select sql from sqlite_master where name = ?').pluck().get(table) as string;
+    t.match(sql, /WITHOUT ROWID\s*$/, `${table} has no rowid`);
+  }
+  t.same(database.sqlite.pragma('foreign_key_check'), [], 'the links still refer to records that exist');
 });
 
 t.test('the substring-index migration indexes the records written before it', async (t) => {

@@ -73,7 +73,6 @@ export function generateDataset(app: App) {
         language: pick(languages, i),
         summary: null,
         body: JSON.stringify(body),
-        body_text: body[0]!.text,
         source: null,
         published_at: i % 7 ? hoursIn(i % 250) : null,
       };

@@ -1,4 +1,6 @@
+import { eq } from 'drizzle-orm';
 import t from 'tap';
+import { articleBodyText, articles } from '../../src/core/resources/articles/table.js';
 import { readSourceDocument } from '../../src/core/seed/seed.js';
 import { auth, body, build } from '../helper.js';
 
@@ -18,9 +20,9 @@ t.test('a plain-text report becomes an article, linked to the entities it names'
 
   const stored = body(await app.inject({ url: response.headers.location as string }));
   t.same(stored.data, article, 'stored as answered');
-  // A read derives body_text from the blocks again rather than reading it: it must be the text stored for search and mentions.
-  const storedText = app.database.sqlite.prepare('select body_text from articles where id = ?').pluck().get(article.id);
-  t.equal(stored.data.body_text, storedText, 'body_text as answered is the stored plain text');
+  // body_text is derived twice: by a read in JS, and in SQL for search and mentions; the two must be the same text.
+  const storedText = app.database.db.select({ text: articleBodyText }).from(articles).where(eq(articles.id, article.id)).get()?.text;
+  t.equal(stored.data.body_text, storedText, 'body_text as answered is the plain text SQL derives');
   const listed = body(await app.inject({ url: `/v1/articles?filter[id][eq]=${article.id}` })).data[0];
   t.equal(listed.body_text, storedText, 'and so is a listed one’s');
   t.same(body(await app.inject({ url: `/v1/articles/${article.id}/mentions` })).data, mentions, 'the mentions are stored');

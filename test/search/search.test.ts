@@ -427,7 +427,7 @@ t.test('the snippet of a long body is the one its whole text gives, though only 
   const { id } = app.repositories.articles.create({ slug: 'طويل', title: 'طويل', language: 'ar', body: [{ type: 'paragraph', text }] });
   const response = await app.inject({ url: searchUrl('زبرجد') });
   const [result] = body(response).data;
-  const row = app.database.sqlite.prepare('select title, body_text from articles where id = ?').get(id) as { title: string; body_text: string };
+  const row = app.repositories.articles.find(id)!;
   const whole = makeSnippet(
     [
       { path: 'body_text', text: row.body_text },
@@ -466,7 +466,12 @@ t.test('the search path reads the FTS index and primary keys only', async (t) =>
   );
   const articleRows = prepared.filter((statement) => /from "articles" where .* json_each/.test(statement));
   t.equal(articleRows.length, 1, 'one row query for articles');
-  t.notMatch(articleRows[0], /"body"/, 'it leaves out the body, as large as the text, which no snippet reads');
+  // The plain text is not stored (migration 0010): the body is read only for the start of the text it gives a snippet.
+  t.match(
+    articleRows[0],
+    /^select "id", "slug", "title", substr\(\(select group_concat\(.*\) from json_each\("articles"\."body"\)\), 1, \?\) from "articles" where/,
+    'it reads the body only for the start of its plain text',
+  );
   for (const statement of prepared) {
     const nulls = Array.from(statement.matchAll(/\?/g), () => null);
     const plan = (sqlite.prepare(`explain query plan ${statement}`).all(...nulls) as Array<{ detail: string }>).map((row) => row.detail);

@@ -22,9 +22,12 @@ function load(t: Test, options: SyntheticOptions, url = 'file::memory:'): Databa
   return database;
 }
 
-/** Every row of every table in a stable order, as one digest (comparing the rows themselves is slow in tap). */
+/**
+ * Every row of every table in a stable order, as one digest (comparing the rows themselves is slow in tap). Each
+ * table's first two columns are unique together (an id, or a parent and a position); link tables have no rowid.
+ */
 function digest(database: Database): string {
-  const rows = tables.map((table) => database.sqlite.prepare(`select * from ${table} order by rowid`).all());
+  const rows = tables.map((table) => database.sqlite.prepare(`select * from ${table} order by 1, 2`).all());
   return createHash('sha256').update(JSON.stringify(rows)).digest('hex');
 }
 

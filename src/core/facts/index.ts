@@ -1,7 +1,7 @@
 import { gt, sql } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
 import type { Article } from '../resources/articles/schemas.js';
-import { articles } from '../resources/articles/table.js';
+import { articleBodyText, articles } from '../resources/articles/table.js';
 import { organisations } from '../resources/organisations/table.js';
 import { people } from '../resources/people/table.js';
 import type { ResourceName } from '../resources/registry.js';
@@ -178,7 +178,7 @@ export function createFacts(db: Db, resources: Resources) {
     const match = matchAnyExpression(texts, ['articles']);
     return match === null ? [] : articlesMatching.all({ match }).map((row) => row.id);
   };
-  const articleTextColumns = { id: articles.id, title: articles.title, body_text: articles.body_text };
+  const articleTextColumns = { id: articles.id, title: articles.title, body_text: articleBodyText };
   const articleTextsByIds = db.select(articleTextColumns).from(articles).where(inIdList(articles.id)).prepare();
   const relinkArticle = (article: { id: string; title: string; body_text: string }) => mentions.setAuto(article.id, link(articleTexts(article)));
 

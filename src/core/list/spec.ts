@@ -16,6 +16,11 @@ export interface ListSpec {
   extensions?: ListExtension[];
   /** An index that answers `contains` (see SubstringIndex); without one, `contains` tests every row. */
   substrings?: SubstringIndex;
+  /**
+   * Columns a read derives a field of about their size from (an article's blocks give its plain text): counted
+   * twice against a page's byte budget, since the page holds them twice.
+   */
+  derivedFrom?: SQLiteColumn[];
   /** Parameter examples for the OpenAPI document, taken from the seed. */
   examples: { sort: string; filter: Record<string, unknown>; fields: string; include: string };
 }

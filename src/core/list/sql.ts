@@ -35,7 +35,7 @@ const placeholder = (name: string) => sql.placeholder(name);
 export const maxCachedShapes = 500;
 
 /**
- * The most bytes of stored text a page holds: a page ends early, with a cursor, once its records would pass
+ * The most bytes of text a page holds (stored, and derived: see ListSpec.derivedFrom): a page ends early, with a cursor, once its records would pass
  * it, so a page of megabyte reports costs what one does. A page always holds at least one record.
  */
 export const pageByteBudget = 1024 * 1024;
@@ -174,7 +174,7 @@ export function createListing(db: Db, table: Table, spec: ListSpec, selection: R
   const sortColumn = (field: string) => (field === 'id' ? table.id : spec.sort[field]!);
   const cache = new Map<string, Prepared>();
   const byIds = db.select(selection).from(table).where(inIdList(table.id)).prepare();
-  const rowBytes = storedBytes(Object.values(columns));
+  const rowBytes = storedBytes([...Object.values(columns), ...(spec.derivedFrom ?? [])]);
 
   function prepared(shape: string, build: () => Prepared): Prepared {
     let statement = cache.get(shape);

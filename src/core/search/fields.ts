@@ -1,3 +1,4 @@
+import { getTableColumns, type SQL } from 'drizzle-orm';
 import type { ResourceTable } from '../resources/shared/repository.js';
 
 type Row = Record<string, unknown>;
@@ -8,11 +9,15 @@ export interface SearchField {
   text: string;
 }
 
-/** Reads the searchable texts of one column of a row; `text`: the column holds one plain text (not a JSON list). */
-type FieldReader = ((row: Row) => SearchField[]) & { column: string; text: boolean };
+/**
+ * Reads the searchable texts of one column of a row; `text`: the column holds one plain text (not a JSON list);
+ * `derived`: how SQL computes a field that is not stored (it is read under the field's name).
+ */
+type FieldReader = ((row: Row) => SearchField[]) & { column: string; text: boolean; derived?: SQL };
 
-/** A column holding one plain text. */
-export const single = (key: string): FieldReader => Object.assign((row: Row) => (typeof row[key] === 'string' ? [{ path: key, text: row[key] }] : []), { column: key, text: true });
+/** A column holding one plain text, or a plain text SQL derives from stored columns. */
+export const single = (key: string, derived?: SQL): FieldReader =>
+  Object.assign((row: Row) => (typeof row[key] === 'string' ? [{ path: key, text: row[key] }] : []), { column: key, text: true, ...(derived ? { derived } : {}) });
 
 /** A column holding a JSON list of texts. */
 export const list = (key: string): FieldReader =>
@@ -32,3 +37,12 @@ export interface SearchSource extends SearchFields {
 }
 
 export const readFields = (readers: FieldReader[], row: Row): SearchField[] => readers.flatMap((read) => read(row));
+
+/** What SQL reads for a field: its column, or the expression of a derived field. */
+export const fieldColumn = (source: SearchSource, read: FieldReader) => read.derived ?? getTableColumns(source.table)[read.column]!;
+
+/** Every stored column of a source's table, and its derived fields: a whole row as the indexer reads it. */
+export const sourceColumns = (source: SearchSource) => ({
+  ...getTableColumns(source.table),
+  ...Object.fromEntries([...source.title, ...source.body].flatMap((read) => (read.derived ? [[read.column, read.derived]] : []))),
+});

@@ -6,7 +6,7 @@ import { normaliseArabic } from '../text/arabic.js';
 import { rememberedPerWord } from '../text/remembered.js';
 import { stemArabic } from '../text/stem.js';
 import { wordTexts } from '../text/words.js';
-import { readFields, type SearchField } from './fields.js';
+import { readFields, type SearchField, sourceColumns } from './fields.js';
 import { type SearchType, searchSources } from './sources.js';
 import { substringColumns } from './substrings.js';
 import { searchDocuments, searchIndex, substringIndex } from './table.js';
@@ -140,7 +140,7 @@ export function searchIndexer(db: Db) {
         db.delete(searchDocuments).run();
         for (const index of ftsTables) db.run(sql`insert into ${index} (${index}) values ('delete-all')`);
         return byResource(({ name }) => {
-          const rows = db.select().from(searchSources[name].table).all();
+          const rows = db.select(sourceColumns(searchSources[name])).from(searchSources[name].table).all();
           for (const row of rows) add(name, row);
           return rows.length;
         });

@@ -6,7 +6,7 @@ import { KhabarError } from '../errors.js';
 import { decodeCursor, encodeCursor } from '../list/cursor.js';
 import { byResource } from '../resources/registry.js';
 import { inIdList } from '../resources/shared/relations.js';
-import { readFields } from './fields.js';
+import { fieldColumn, readFields } from './fields.js';
 import { matchExpression, parseQuery, rankExpression, searchedTerms, type Term, termExpressions, termLowerBounds } from './query.js';
 import { createRequiredTerms } from './required-terms.js';
 import { makeSnippet, type Snippet, snippetSourceLength } from './snippet.js';
@@ -146,10 +146,11 @@ export function createSearch(db: Db, { rankLimit = rankedMatchesLimit, rankPosti
   // Only the columns a result shows, and of a body text only the start a snippet can show: reading five
   // imported reports of 800 KB whole cost a page of results more than all its other work.
   const rowsById = (type: SearchType) => {
-    const { table, label, title, body } = searchSources[type];
+    const source = searchSources[type];
+    const { table, label, title, body } = source;
     const columns = getTableColumns(table);
-    const shown = ['id', 'slug', label, ...title.map((read) => read.column)].map((key) => [key, columns[key]!] as const);
-    const bodies = body.map((read) => [read.column, read.text ? sql`substr(${columns[read.column]!}, 1, ${snippetSourceLength})` : columns[read.column]!] as const);
+    const shown = [...['id', 'slug', label].map((key) => [key, columns[key]!] as const), ...title.map((read) => [read.column, fieldColumn(source, read)] as const)];
+    const bodies = body.map((read) => [read.column, read.text ? sql`substr(${fieldColumn(source, read)}, 1, ${snippetSourceLength})` : fieldColumn(source, read)] as const);
     return db
       .select(Object.fromEntries([...shown, ...bodies]))
       .from(table)

@@ -1,6 +1,5 @@
 import { bulkInserter } from '../db/bulk.js';
 import type { Database } from '../db/database.js';
-import { plainText } from '../resources/articles/repository.js';
 import { slugify } from '../resources/articles/source-document.js';
 import { articleMeetings, articleOrganisations, articlePeople, articles, type Block } from '../resources/articles/table.js';
 import { createRepositories } from '../resources/index.js';
@@ -255,7 +254,6 @@ function loadArticles(
       language: 'ar',
       summary: random.chance(0.4) ? compose.sentence(subjects) : null,
       body,
-      body_text: plainText(body),
       source: random.chance(0.8) ? `بيان صادر عن ${lead.name}` : null,
       published_at: random.chance(0.85) ? record.created_at : null,
     });

@@ -21,5 +21,6 @@ export const articleList = defineList({
   },
   extensions: [searchListExtension('articles')],
   substrings: substringSearch('articles'),
+  derivedFrom: [articles.body],
   examples: { sort: '-published_at,title', filter: { language: { eq: 'ar' }, published_at: { gte: '2026-01-01' } }, fields: 'id,slug,title,person_ids', include: 'people,organisations' },
 });

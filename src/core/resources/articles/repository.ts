@@ -36,12 +36,8 @@ export function articleRepository(db: Db) {
       }),
     ),
     unembedded: unembeddedArticleFields,
-    derive: (input) => ({ body_text: plainText(input.body) }),
-    rederived: {
-      columns: ['body_text'],
-      compute: (article) => {
-        article.body_text = plainText(article.body);
-      },
+    computed: (article) => {
+      article.body_text = plainText(article.body);
     },
     references: subjectReferences,
   });

@@ -3,7 +3,7 @@ import { defineResource } from '../shared/declaration.js';
 import { articleList } from './list.js';
 import { articleRepository } from './repository.js';
 import { article, articleInput, articlePatch, unembeddedArticleFields } from './schemas.js';
-import { articles } from './table.js';
+import { articleBodyText, articles } from './table.js';
 
 export const articleResource = defineResource({
   name: 'articles',
@@ -15,6 +15,6 @@ export const articleResource = defineResource({
   patch: articlePatch,
   list: articleList,
   repository: articleRepository,
-  search: { label: 'title', title: [single('title')], body: [single('body_text')] },
+  search: { label: 'title', title: [single('title')], body: [single('body_text', articleBodyText)] },
   unembedded: unembeddedArticleFields,
 });

@@ -36,11 +36,18 @@ const derived = {
 /** What an article embedded by `include` leaves out: its text, up to megabytes a record; the full article is a GET away. */
 export const unembeddedArticleFields = ['body', 'body_text'] as const;
 
-export const article = createSelectSchema(articles, columns).extend(relations).meta({ id: 'Article' });
+const stored = createSelectSchema(articles, columns);
+const { source, published_at } = stored.shape;
+
+/** The stored columns with the plain text (not stored: migration 0010) right after the blocks it is made of. */
+export const article = stored
+  .omit({ source: true, published_at: true })
+  .extend({ body_text: z.string(), source, published_at, ...relations })
+  .meta({ id: 'Article' });
 
 export const articleInput = z
   .strictObject({
-    ...columnFields(createInsertSchema(articles, columns).omit({ ...systemColumns, body_text: true }).shape),
+    ...columnFields(createInsertSchema(articles, columns).omit(systemColumns).shape),
     ...writable(relations),
     ...ignored(derived),
   })

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, type SQLiteColumn, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import { recordColumns } from '../../db/columns.js';
 import { meetings } from '../meetings/table.js';
@@ -18,7 +19,6 @@ export const articles = sqliteTable(
     language: text().notNull(),
     summary: text(),
     body: text({ mode: 'json' }).$type<Block[]>().notNull(),
-    body_text: text().notNull(),
     source: text(),
     published_at: text(),
   },
@@ -29,6 +29,12 @@ export const articles = sqliteTable(
     index('articles_updated_at_idx').on(t.updated_at, t.id),
   ],
 );
+
+/**
+ * The plain-text body in SQL, for what reads it there (search snippets and rebuilds, entity linking): the
+ * body is stored once, as its blocks, and this joins their texts as `plainText` does (migration 0010).
+ */
+export const articleBodyText = sql<string>`(select group_concat(value ->> 'text', char(10, 10) order by key) from json_each(${articles.body}))`;
 
 /** What an article is about: one link table per kind of subject, so each has a real foreign key. */
 const subjectLinks = (name: string, subject: () => SQLiteColumn) =>

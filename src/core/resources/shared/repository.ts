@@ -35,13 +35,8 @@ export interface ResourceSpec<Input, Rec = unknown> {
   list: ListSpec;
   /** Columns a record embedded by `include` leaves out (see list/view.ts). */
   unembedded?: readonly string[];
-  /** Columns computed from the write body rather than copied from it. */
-  derive?(input: Input): Record<string, unknown>;
-  /**
-   * Derived columns a read computes again rather than reads: they are stored for SQL (search, mentions), but
-   * decoding a long text from storage costs more than deriving it (figures in docs/performance.md).
-   */
-  rederived?: { columns: readonly string[]; compute(record: Rec): void };
+  /** Fields a read derives from the stored columns (not stored: an article's plain text, migration 0010). */
+  computed?(record: Rec): void;
   references(input: Input): Reference[];
   /** Extra rules a write must satisfy, given the id being written (null on create). */
   validate?(input: Input, id: string | null): void;
@@ -107,10 +102,9 @@ function sqliteCode(error: unknown): string | undefined {
 
 export function createRepository<Rec extends { id: string; version: number }, Input>(db: Db, spec: ResourceSpec<Input, Rec>): Repository<Rec, Input> {
   const { table } = spec;
-  const rederived = new Set(spec.rederived?.columns);
   // Each record's relation lists come back as columns of the same statement (see Relation.column).
   const selection = {
-    ...Object.fromEntries(Object.entries(getTableColumns(table)).filter(([key]) => !rederived.has(key))),
+    ...getTableColumns(table),
     ...Object.fromEntries(spec.relations.map((relation) => [relation.key, relation.column(table.id)])),
   };
   // No LIMIT: id and slug are unique, and a bound LIMIT makes SQLite's multi-index OR plan slower.
@@ -158,10 +152,10 @@ export function createRepository<Rec extends { id: string; version: number }, In
     return rows as Rec[];
   }
 
-  /** Whole records, with the columns not read computed again. */
+  /** Whole records, with the fields that are not stored computed. */
   function asWholeRecords(rows: Record<string, unknown>[]): Rec[] {
     const records = asRecords(rows);
-    if (spec.rederived) for (const record of records) spec.rederived.compute(record);
+    if (spec.computed) for (const record of records) spec.computed(record);
     return records;
   }
 
@@ -174,10 +168,7 @@ export function createRepository<Rec extends { id: string; version: number }, In
     spec.validate?.(input, id);
   }
 
-  const rowFrom = (input: Input) => ({
-    ...columnValues(table, input as Record<string, unknown>),
-    ...spec.derive?.(input),
-  });
+  const rowFrom = (input: Input) => columnValues(table, input as Record<string, unknown>);
 
   function saveRelations(id: string, input: Input) {
     for (const relation of spec.relations) relation.save?.(id, input);
