@@ -4,7 +4,8 @@
  * turns (A B A B …) and medians are reported with the spread of the per-round ratios; each server and the load
  * generator are pinned to separate cores where taskset allows, the servers trading cores between rounds.
  * Prints a table and writes docs/benchmarks.md. BENCH_QUICK=1 runs a tiny version (the smoke test in npm
- * test). `npm run bench -- --against <git ref>` compares this build with another instead (bench/against.ts).
+ * test). `npm run bench -- --against <git ref>` compares this build with another instead (bench/against.ts);
+ * `npm run bench -- --soak <minutes>` runs the mixed load that long and samples memory and the WAL (bench/soak.ts).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -19,11 +20,13 @@ import { prepareDatabase, sampleData } from './data.js';
 import { derivedCosts, derivedCostTable } from './derived-cost.js';
 import { freePort } from './free-port.js';
 import { method } from './method.js';
+import { mixed, writeTimeTable } from './mixed.js';
 import { canPin, peakRssMb, type ServerProcess, startServer } from './processes.js';
 import { type Check, checkTable, machineLines, markdownTable, ratioOf, type ScenarioRow, type Stats, scenarioTable, textTable, unsteadyLine } from './report.js';
 import { request, sameBytes } from './requests.js';
 import { sameWrite } from './same-write.js';
 import { auth, khabarEnv, log, median, nodeScript, quick, root, settings, size } from './settings.js';
+import { soak } from './soak.js';
 import { storage, storageTable } from './storage.js';
 
 const reportPath = process.env.BENCH_REPORT ?? (quick ? '' : join(root, 'docs', 'benchmarks.md'));
@@ -164,6 +167,11 @@ async function main() {
     }
     rows.push({ name: 'search', sides: ['khabar', null], a: search, b: null, ratios: [], sameBytes: '–', note: `not available (${searchProbe.status})` });
 
+    log(`mixed: readers at ${settings.mixed.readRate}/s, with and without ${settings.mixed.writeRate} writes/s`);
+    const mixedLoad = await mixed(loader, server, sample);
+    rows.push({ name: 'mixed: readers without / with writes', sides: ['no writes', 'writes'], a: mixedLoad.quiet, b: mixedLoad.busy, ratios: mixedLoad.rpsRatios, sameBytes: '–' });
+    const writeTimes = writeTimeTable(mixedLoad.writes);
+
     const postSlice = { method: 'POST' as const, paths: ['/v1/articles'], headers: auth, body: sample.postBody };
     const rawSlice = { ...postSlice, paths: ['/v1/articles?raw'] };
     const likeForLike = await sameWrite([server, baseline], [file, file], ['/v1/articles', '/v1/articles'], sample.postBody);
@@ -214,6 +222,10 @@ async function main() {
       ratioCheck('list of 20: req/s vs baseline', list, '≥ 0.85', (v) => v >= 0.85),
       ratioCheck('include=people,organisations: req/s vs two-query baseline', include, '≥ 0.5', (v) => v >= 0.5),
       check(`page ${deepPage} vs page 1: p50 latency`, depth.b!.p50 / depth.a.p50, '×', '≤ 1.5', (v) => v <= 1.5, answered(depth.a, depth.b)),
+      {
+        ...check('mixed: reader p99 with writes vs without', ratioOf(mixedLoad.p99Ratios), '×', '≤ 2', (v) => v <= 2, answered(mixedLoad.quiet, mixedLoad.busy) && mixedLoad.writes.failed === 0),
+        ratios: mixedLoad.p99Ratios,
+      },
       check('search p99 vs get-by-id p99', ratio(search?.p99, get?.a.p99), '×', '≤ 25', (v) => v <= 25, answered(search, get?.a)),
       ratioCheck('POST with relations: req/s vs like-for-like baseline', post, '≥ 0.75', (v) => v >= 0.75),
       ratioCheck('POST with relations: req/s vs raw insert', rawPost, 'reported', () => true),
@@ -234,10 +246,10 @@ async function main() {
     const scenarios = scenarioTable(rows);
     const targets = checkTable(checks);
     const unsteady = unsteadyLine(rows);
-    process.stdout.write(`\n${textTable(scenarios)}\n${unsteady}\n\n${textTable(targets)}\n\n${textTable(costs)}\n\n${textTable(stored)}\n`);
+    process.stdout.write(`\n${textTable(scenarios)}\n${unsteady}\n\n${textTable(targets)}\n\n${textTable(writeTimes)}\n\n${textTable(costs)}\n\n${textTable(stored)}\n`);
     if (reportPath) {
       const dbMb = statSync(file).size / 2 ** 20;
-      writeFileSync(reportPath, markdown({ scenarios, unsteady, targets, costs, stored, dbMb, baselineRss: rss.baseline, coldStarts }));
+      writeFileSync(reportPath, markdown({ scenarios, unsteady, targets, writeTimes, costs, stored, dbMb, baselineRss: rss.baseline, coldStarts }));
       log(`wrote ${reportPath}`);
     }
   } finally {
@@ -250,6 +262,7 @@ interface Report {
   scenarios: string[][];
   unsteady: string;
   targets: string[][];
+  writeTimes: string[][];
   costs: string[][];
   stored: string[][];
   dbMb: number;
@@ -293,6 +306,13 @@ ${markdownTable(r.targets)}
 
 "not available" marks a scenario whose endpoint does not exist yet in this build (it answered 4xx).
 
+## Where a write's time goes
+
+The writes of the mixed scenario (${settings.mixed.writeRate} a second, POST and PATCH in turn, beside readers at ${settings.mixed.readRate} a second), from
+outside and from each answer's \`Server-Timing\` header:
+
+${markdownTable(r.writeTimes)}
+
 ## What an article's derived structures cost
 
 In process, over ${settings.derivedCostArticles.toLocaleString('en')} articles of the data set written again with the baseline's like-for-like writer, one transaction each (\`bench/derived-cost.ts\`):
@@ -307,5 +327,6 @@ ${markdownTable(r.stored)}
 ${method}`;
 }
 
-const { values } = parseArgs({ options: { against: { type: 'string' } } });
-await (values.against ? beforeAfter(values.against) : main());
+const { values } = parseArgs({ options: { against: { type: 'string' }, soak: { type: 'string' } } });
+if (values.soak !== undefined && !(Number(values.soak) > 0)) throw new Error(`--soak takes a number of minutes, not ${values.soak}`);
+await (values.against ? beforeAfter(values.against) : values.soak ? soak(Number(values.soak)) : main());
