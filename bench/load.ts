@@ -17,6 +17,8 @@ export interface Slice {
   /** Seconds, or a number of requests when `amount` is set. */
   duration?: number;
   amount?: number;
+  /** Requests per second offered in all, whatever the answers' pace (for the mixed scenario); flat out when left out. */
+  overallRate?: number;
 }
 
 export interface SliceResult {
@@ -44,6 +46,7 @@ async function run(slice: Slice): Promise<SliceResult> {
     url: slice.url,
     connections: slice.connections,
     ...(slice.amount ? { amount: slice.amount } : { duration: slice.duration ?? 5 }),
+    ...(slice.overallRate ? { overallRate: slice.overallRate } : {}),
     headers: slice.headers ?? {},
     requests: [
       {

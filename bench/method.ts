@@ -26,6 +26,18 @@ export const method = `
 - **Storage.** After the run (and its writes: the POST slices, the WAL check's inserts and the derived-cost
   articles) the size of every table and index comes from SQLite's \`dbstat\` virtual table, divided by the
   number of articles, beside the articles' own text for scale.
+- **Writes beside reads.** The mixed scenario offers readers a fixed rate (\`BENCH_MIXED_READ_RATE\`, 400 a
+  second by default: get by id and the first list page in turn, autocannon's \`overallRate\`, 10 connections)
+  in slices of 10 s, alone and then beside writers at a fixed 50 a second (a POST of an article and a PATCH of
+  another in turn, open loop: sent by the clock, whatever the answers' pace), A B A B. The target compares the
+  readers' p99 with writes to their p99 without, round by round (median and spread of the per-round ratios).
+  Each write's answer carries a \`Server-Timing\` header (its wait for the group commit, its batch's
+  transaction, the commit), which the report summarises as "where a write's time goes".
+- **Soak.** \`npm run bench -- --soak <minutes>\` runs the mixed load (readers and writers together) on one
+  server for that long and samples its resident memory (\`VmRSS\`) and the WAL file's size every 5 s. After a
+  warm-up of the first fifth of the run, the rest is cut in two halves: each is flat when the second half
+  peaks no higher than the first, give or take 5% plus 5 MB (RSS) or 4 MB (WAL: one automatic checkpoint's
+  1,000 pages). It prints its own report (the samples, both verdicts, where the writes' time went).
 - **Before and after.** \`npm run bench -- --against <git ref>\` compares this build with another instead of
   with the baseline: the ref is built in a temporary git worktree (with this checkout's \`node_modules\`) and
   started as its own \`npm start\` would; its \`seed:synthetic\` makes the data set, of which each server gets

@@ -4,7 +4,8 @@
  * turns (A B A B …) and medians are reported with the spread of the per-round ratios; each server and the load
  * generator are pinned to separate cores where taskset allows, the servers trading cores between rounds.
  * Prints a table and writes docs/benchmarks.md. BENCH_QUICK=1 runs a tiny version (the smoke test in npm
- * test). `npm run bench -- --against <git ref>` compares this build with another instead (bench/against.ts).
+ * test). `npm run bench -- --against <git ref>` compares this build with another instead (bench/against.ts);
+ * `npm run bench -- --soak <minutes>` runs the mixed load that long and samples memory and the WAL (bench/soak.ts).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -19,11 +20,13 @@ import { prepareDatabase, sampleData } from './data.js';
 import { derivedCosts, derivedCostTable } from './derived-cost.js';
 import { freePort } from './free-port.js';
 import { method } from './method.js';
+import { mixed, writeTimeTable } from './mixed.js';
 import { canPin, peakRssMb, type ServerProcess, startServer } from './processes.js';
 import { type Check, checkTable, machineLines, markdownTable, ratioOf, type ScenarioRow, type Stats, scenarioTable, textTable, unsteadyLine } from './report.js';
 import { request, sameBytes } from './requests.js';
 import { sameWrite } from './same-write.js';
 import { auth, type DataSize, size as defaultSize, khabarEnv, log, median, nodeScript, quick, root, settings, sizeFor } from './settings.js';
+import { soak } from './soak.js';
 import { type Storage, storage, storageTable } from './storage.js';
 
 const reportPath = process.env.BENCH_REPORT ?? (quick ? '' : join(root, 'docs', 'benchmarks.md'));
@@ -177,6 +180,11 @@ async function main(size: DataSize): Promise<{ markdown: string; point: CurvePoi
     }
     rows.push({ name: 'search', sides: ['khabar', null], a: search, b: null, ratios: [], sameBytes: '–', note: `not available (${searchProbe.status})` });
 
+    log(`mixed: readers at ${settings.mixed.readRate}/s, with and without ${settings.mixed.writeRate} writes/s`);
+    const mixedLoad = await mixed(loader, server, sample);
+    rows.push({ name: 'mixed: readers without / with writes', sides: ['no writes', 'writes'], a: mixedLoad.quiet, b: mixedLoad.busy, ratios: mixedLoad.rpsRatios, sameBytes: '–' });
+    const writeTimes = writeTimeTable(mixedLoad.writes);
+
     const postSlice = { method: 'POST' as const, paths: ['/v1/articles'], headers: auth, body: sample.postBody };
     const rawSlice = { ...postSlice, paths: ['/v1/articles?raw'] };
     const likeForLike = await sameWrite([server, baseline], [file, file], ['/v1/articles', '/v1/articles'], sample.postBody);
@@ -228,6 +236,10 @@ async function main(size: DataSize): Promise<{ markdown: string; point: CurvePoi
       ratioCheck('list of 20: req/s vs baseline', list, '≥ 0.85', (v) => v >= 0.85),
       ratioCheck('include=people,organisations: req/s vs two-query baseline', include, '≥ 0.5', (v) => v >= 0.5),
       check(`page ${deepPage} vs page 1: p50 latency`, depth.b!.p50 / depth.a.p50, '×', '≤ 1.5', (v) => v <= 1.5, answered(depth.a, depth.b)),
+      {
+        ...check('mixed: reader p99 with writes vs without', ratioOf(mixedLoad.p99Ratios), '×', '≤ 2', (v) => v <= 2, answered(mixedLoad.quiet, mixedLoad.busy) && mixedLoad.writes.failed === 0),
+        ratios: mixedLoad.p99Ratios,
+      },
       check('search p99 vs get-by-id p99', ratio(search?.p99, get?.a.p99), '×', '≤ 25', (v) => v <= 25, answered(search, get?.a)),
       ratioCheck('POST with relations: req/s vs like-for-like baseline', post, '≥ 0.75', (v) => v >= 0.75),
       ratioCheck('POST with relations: req/s vs raw insert', rawPost, 'reported', () => true),
@@ -248,10 +260,10 @@ async function main(size: DataSize): Promise<{ markdown: string; point: CurvePoi
     const scenarios = scenarioTable(rows);
     const targets = checkTable(checks);
     const unsteady = unsteadyLine(rows);
-    process.stdout.write(`\n${textTable(scenarios)}\n${unsteady}\n\n${textTable(targets)}\n\n${textTable(costs)}\n\n${textTable(stored)}\n`);
+    process.stdout.write(`\n${textTable(scenarios)}\n${unsteady}\n\n${textTable(targets)}\n\n${textTable(writeTimes)}\n\n${textTable(costs)}\n\n${textTable(stored)}\n`);
     const dbMb = statSync(file).size / 2 ** 20;
     return {
-      markdown: markdown({ size, scenarios, unsteady, targets, costs, stored, dbMb, baselineRss: rss.baseline, coldStarts }),
+      markdown: markdown({ size, scenarios, unsteady, targets, writeTimes, costs, stored, dbMb, baselineRss: rss.baseline, coldStarts }),
       point: { size, get: get?.a ?? null, list: list?.a ?? null, deep: depth.b, search, post: post?.a ?? null, dbMb, stored: measured },
     };
   } finally {
@@ -265,6 +277,7 @@ interface Report {
   scenarios: string[][];
   unsteady: string;
   targets: string[][];
+  writeTimes: string[][];
   costs: string[][];
   stored: string[][];
   dbMb: number;
@@ -307,6 +320,13 @@ The ratio is the median of the per-round ratios of requests per second; min–ma
 ${markdownTable(r.targets)}
 
 "not available" marks a scenario whose endpoint does not exist yet in this build (it answered 4xx).
+
+## Where a write's time goes
+
+The writes of the mixed scenario (${settings.mixed.writeRate} a second, POST and PATCH in turn, beside readers at ${settings.mixed.readRate} a second), from
+outside and from each answer's \`Server-Timing\` header:
+
+${markdownTable(r.writeTimes)}
 
 ## What an article's derived structures cost
 
@@ -376,7 +396,8 @@ async function curve(sizes: DataSize[]) {
   }
 }
 
-const { values } = parseArgs({ options: { against: { type: 'string' }, articles: { type: 'string' } } });
+const { values } = parseArgs({ options: { against: { type: 'string' }, articles: { type: 'string' }, soak: { type: 'string' } } });
+if (values.soak !== undefined && !(Number(values.soak) > 0)) throw new Error(`--soak takes a number of minutes, not ${values.soak}`);
 const sizes = values.articles === undefined ? [defaultSize] : values.articles.split(',').map((n) => sizeFor(Number(n)));
 if (sizes.some((s) => !Number.isInteger(s.articles) || s.articles < 1)) throw new Error(`--articles takes whole numbers, comma-separated: ${values.articles}`);
-await (values.against ? beforeAfter(values.against) : curve(sizes));
+await (values.against ? beforeAfter(values.against) : values.soak ? soak(Number(values.soak)) : curve(sizes));

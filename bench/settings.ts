@@ -24,6 +24,13 @@ export const settings = {
   coldRuns: quick ? 1 : 3,
   deepPage: 5_000,
   pageSize: 20,
+  /**
+   * The mixed scenario: readers at a fixed offered rate (well below what one core serves, so that their
+   * latency shows stalls rather than saturation) beside writers at a fixed 50 a second; seconds per slice.
+   */
+  mixed: { readRate: env('BENCH_MIXED_READ_RATE', quick ? 100 : 400), writeRate: 50, seconds: quick ? 1 : env('BENCH_MIXED_DURATION', 10) },
+  /** Seconds between samples of the soak (`--soak <minutes>`). */
+  soakSampleSeconds: quick ? 1 : 5,
   /** Articles the in-process micro-benchmark of derived structures writes. */
   derivedCostArticles: quick ? 100 : 3_000,
 };

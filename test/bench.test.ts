@@ -16,7 +16,7 @@ t.test('npm run bench in quick mode produces the table with every scenario and t
     timeout: 230_000,
   });
   t.equal(run.status, 0, run.stderr);
-  const scenarios = ['get by id', 'list of 20', 'include=people,organisations', 'page 1 vs page', 'search', 'POST /v1/articles with relations', '1 vs 2 workers'];
+  const scenarios = ['get by id', 'list of 20', 'include=people,organisations', 'page 1 vs page', 'search', 'mixed: readers', 'POST /v1/articles with relations', '1 vs 2 workers'];
   for (const scenario of scenarios) t.match(run.stdout, scenario);
   const targets = [
     'req/s vs baseline',
@@ -45,6 +45,14 @@ t.test('npm run bench in quick mode produces the table with every scenario and t
   t.match(run.stdout, /POST \/v1\/articles vs raw insert \(information\)\s+khabar \/ baseline\s+\d+.*\byes \(ids, times, slugs aside\)\s+0 \/ 0\s*$/m, 'the raw insert is still measured');
   t.match(run.stdout, /get by id\s+khabar \/ baseline(\s+[\d.]+){7}\s+\d+\.\d\d–\d+\.\d\d/, 'two rounds give a spread of per-round ratios beside the median');
   t.match(run.stdout, /^(Every spread of per-round ratios is within 0\.1\.|Per-round ratios spread wider than 0\.1 \(not steady\): .+\.)$/m, 'the report says whether a spread is wider than 0.1');
+  t.match(run.stdout, /^mixed: readers without \/ with writes\s+no writes \/ writes\s+\d+.*\s0 \/ 0\s*$/m, 'readers at a fixed rate, with and without writes, every answer a 2xx');
+  t.match(run.stdout, /^mixed: reader p99 with writes vs without\s+\d+\.\d\d ×/m, 'the reader p99 with writes over without');
+  const writes = /^writes sent \/ failed\s+(\d+)\s+(\d+)\s*$/m.exec(run.stdout);
+  t.ok(Number(writes?.[1]) > 0, `the mixed scenario's writers wrote (${writes?.[1]})`);
+  t.equal(writes?.[2], '0', 'and none failed');
+  for (const part of ['waiting for its group commit', "its batch's transaction", 'commit']) {
+    t.match(run.stdout, new RegExp(`^${part}\\s+\\d+\\.\\d\\d\\s+\\d+\\.\\d\\d\\s*$`, 'm'), `a write's time ${part}, from its Server-Timing`);
+  }
   for (const part of ['article and link rows', 'search words', 'stems', 'search index rows', 'trigrams', 'linking', 'mention rows']) {
     t.match(run.stdout, new RegExp(`^${part}.*\\s\\d+\\s*$`, 'm'), `the cost of ${part} in µs per article`);
   }

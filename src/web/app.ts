@@ -4,6 +4,7 @@ import type { Config } from '../core/config.js';
 import { changeStamp } from '../core/db/change-stamp.js';
 import { type Database, openDatabase } from '../core/db/database.js';
 import { idempotencyStore } from '../core/db/idempotency.js';
+import { runRelinkLoop } from '../core/facts/relink-loop.js';
 import { createRepositories, type Repositories } from '../core/resources/index.js';
 import { resources } from '../core/resources/registry.js';
 import { createSearch } from '../core/search/search.js';
@@ -100,9 +101,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   const repositories = createRepositories(database.db);
   app.decorate('database', database);
   app.decorate('repositories', repositories);
-  app.addHook('onClose', async () => database.close());
   const reindexed = prepareForServing(database, repositories, config.seed);
   if (reindexed) app.log.info({ reindexed }, 'search index rebuilt: an older analyser wrote it');
+  // Relinks articles after name changes, in the background (core/facts/relink-jobs.ts).
+  const relinking = runRelinkLoop(repositories.relinkJobs.worker(), { onError: (err) => app.log.error({ err }, 'relinking failed; retrying') });
+  app.addHook('onClose', async () => {
+    relinking.stop();
+    database.close();
+  });
 
   // Hooks run in registration order: a plugin whose hooks must follow another's names it in its
   // `dependencies`, so a wrong order fails at start. Routes come last: they get the hooks registered before them.

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Test } from 'tap';
 import t from 'tap';
 import { openDatabase } from '../../src/core/db/database.js';
-import { groupCommit } from '../../src/core/db/group-commit.js';
+import { groupCommit, type WriteTiming } from '../../src/core/db/group-commit.js';
 import { auth, body, build, recordStatements } from '../helper.js';
 
 /** The same database file opened twice: the second connection sees only what the first has committed. */
@@ -141,4 +141,36 @@ t.test('concurrent article writes share one transaction with no savepoint, so th
   );
   const stored = app.database.sqlite.prepare("select count(*) from articles where slug in ('خبر-د', 'خبر-ه')").pluck().get();
   t.equal(stored, 2, 'its other writes are stored once');
+});
+
+t.test("each write learns where its time went: its wait, its batch's transaction, the commit; the API says it in Server-Timing", async (t) => {
+  const { writer, insert } = twoConnections(t);
+  const timings: WriteTiming[] = [];
+  const busy = (ms: number) => {
+    for (const until = performance.now() + ms; performance.now() < until; );
+  };
+  await Promise.all([
+    writer.writes.run(
+      () => {
+        busy(30);
+        return insert.run('slow');
+      },
+      (timing) => timings.push(timing),
+    ),
+    writer.writes.run(
+      () => insert.run('quick'),
+      (timing) => timings.push(timing),
+    ),
+  ]);
+  t.equal(timings.length, 2);
+  for (const timing of timings) {
+    t.equal(timing.batch, 2, 'both in one batch');
+    t.ok(timing.transaction >= 30, `the batch's transaction took the slow write's 30 ms and more (${timing.transaction.toFixed(1)})`);
+    t.ok(timing.queue >= 0 && timing.commit >= 0 && timing.transaction + timing.commit < 1000, 'no negative or absurd figure');
+  }
+
+  const app = await build(t);
+  const created = await app.inject({ method: 'POST', url: '/v1/organisations', headers: { ...auth, 'content-type': 'application/json' }, payload: { slug: 'لجنة', name: 'لجنة', kind: 'committee' } });
+  t.equal(created.statusCode, 201);
+  t.match(created.headers['server-timing'], /^queue;dur=\d+\.\d\d, transaction;dur=\d+\.\d\d;desc="1 writes", commit;dur=\d+\.\d\d$/);
 });

@@ -15,13 +15,25 @@ import type Sqlite from 'better-sqlite3';
  * reports a write that is not stored; when the commit itself fails, every write of the batch is rejected.
  */
 export interface GroupCommit {
-  run<T>(write: () => T): Promise<T>;
+  /** `observe` learns where the write's time went once it has committed. */
+  run<T>(write: () => T, observe?: (timing: WriteTiming) => void): Promise<T>;
+}
+
+/** Milliseconds a write spent waiting for its batch, in the batch's transaction (its own and the writes before it), and committing. */
+export interface WriteTiming {
+  queue: number;
+  transaction: number;
+  commit: number;
+  /** Writes in its batch. */
+  batch: number;
 }
 
 interface Pending {
   write: () => unknown;
   resolve(value: unknown): void;
   reject(error: unknown): void;
+  queuedAt: number;
+  observe: ((timing: WriteTiming) => void) | undefined;
 }
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
@@ -39,26 +51,36 @@ export function groupCommit(sqlite: Sqlite.Database, maxBatch = 64): GroupCommit
     if (!sqlite.inTransaction) throw new Error('a write ended its transaction');
     return value;
   };
+  /** When the batch's last write returned, just before the commit. */
+  let writtenAt = 0;
+  const written = (outcomes: Outcome[]) => {
+    writtenAt = performance.now();
+    return outcomes;
+  };
   const runTogether = sqlite.transaction((batch: Pending[]) =>
-    batch.map((pending): Outcome => {
-      try {
-        return { ok: true, value: runWrite(pending.write) };
-      } catch (error) {
-        throw sqlite.inTransaction ? new WriteFailed(error) : error;
-      }
-    }),
+    written(
+      batch.map((pending): Outcome => {
+        try {
+          return { ok: true, value: runWrite(pending.write) };
+        } catch (error) {
+          throw sqlite.inTransaction ? new WriteFailed(error) : error;
+        }
+      }),
+    ),
   );
   // A transaction function called inside another runs in a savepoint (better-sqlite3).
   const inSavepoint = sqlite.transaction(runWrite);
   const runEachInSavepoint = sqlite.transaction((batch: Pending[]) =>
-    batch.map((pending): Outcome => {
-      try {
-        return { ok: true, value: inSavepoint(pending.write) };
-      } catch (error) {
-        if (!sqlite.inTransaction) throw error;
-        return { ok: false, error };
-      }
-    }),
+    written(
+      batch.map((pending): Outcome => {
+        try {
+          return { ok: true, value: inSavepoint(pending.write) };
+        } catch (error) {
+          if (!sqlite.inTransaction) throw error;
+          return { ok: false, error };
+        }
+      }),
+    ),
   );
 
   function run(batch: Pending[]): Outcome[] {
@@ -74,11 +96,17 @@ export function groupCommit(sqlite: Sqlite.Database, maxBatch = 64): GroupCommit
     const batch = queue.splice(0, maxBatch);
     if (queue.length > 0) setImmediate(commitQueued);
     let outcomes: Outcome[];
+    const startedAt = performance.now();
+    writtenAt = startedAt;
     try {
       outcomes = run(batch);
     } catch (error) {
       for (const pending of batch) pending.reject(error);
       return;
+    }
+    const committedAt = performance.now();
+    for (const pending of batch) {
+      pending.observe?.({ queue: startedAt - pending.queuedAt, transaction: writtenAt - startedAt, commit: committedAt - writtenAt, batch: batch.length });
     }
     outcomes.forEach((outcome, i) => {
       if (outcome.ok) batch[i]!.resolve(outcome.value);
@@ -87,10 +115,10 @@ export function groupCommit(sqlite: Sqlite.Database, maxBatch = 64): GroupCommit
   }
 
   return {
-    run<T>(write: () => T): Promise<T> {
+    run<T>(write: () => T, observe?: (timing: WriteTiming) => void): Promise<T> {
       return new Promise<T>((resolve, reject) => {
         if (queue.length === 0) setImmediate(commitQueued);
-        queue.push({ write, resolve: resolve as (value: unknown) => void, reject });
+        queue.push({ write, resolve: resolve as (value: unknown) => void, reject, queuedAt: performance.now(), observe });
       });
     },
   };

@@ -7,12 +7,11 @@ import { people } from '../resources/people/table.js';
 import type { ResourceName } from '../resources/registry.js';
 import { inIdList } from '../resources/shared/relations.js';
 import type { Repository, WriteEvent } from '../resources/shared/repository.js';
-import { matchingIds } from '../search/matching.js';
-import { matchAnyExpression } from '../search/query.js';
-import { type NameIndex, type NameSource, nameIndex, spellingsOf } from '../text/linking.js';
+import { type NameIndex, type NameSource, nameIndex } from '../text/linking.js';
 import { type EntityRef, entityResources } from './entities.js';
 import { type ArticleTexts, mentionStore, type NewMention } from './mentions.js';
 import { type FieldChange, provenanceStore } from './provenance.js';
+import { relinkJobStore } from './relink-jobs.js';
 import { articleParts, nameFormsRevision } from './table.js';
 
 type AnyRepository = Repository<{ id: string }, unknown>;
@@ -57,7 +56,6 @@ function* keysetPages<Row extends { id: string }>(statement: RowsAfter<Row>, lim
 }
 
 const nameSourcePage = 1000;
-const relinkBatch = 500;
 
 /** Every person and organisation with its name forms, read a page at a time, so the index never holds every row at once. */
 export function nameSources(db: Db): () => Iterable<NameSource<EntityRef>> {
@@ -169,37 +167,25 @@ export function createFacts(db: Db, resources: Resources) {
     });
   }
 
-  const articlesMatching = db
-    .select({ id: articles.id })
-    .from(articles)
-    .where(matchingIds(articles.id, sql.placeholder('match')))
-    .prepare();
-  const articlesContaining = (texts: string[]): string[] => {
-    const match = matchAnyExpression(texts, ['articles']);
-    return match === null ? [] : articlesMatching.all({ match }).map((row) => row.id);
-  };
   const articleTextColumns = { id: articles.id, title: articles.title, body_text: articleBodyText };
   const articleTextsByIds = db.select(articleTextColumns).from(articles).where(inIdList(articles.id)).prepare();
   const relinkArticle = (article: { id: string; title: string; body_text: string }) => mentions.setAuto(article.id, link(articleTexts(article)));
-
-  /** Relinks some articles, a bounded number of texts in memory at a time. */
-  function relink(articleIds: string[]) {
-    for (let at = 0; at < articleIds.length; at += relinkBatch) {
-      articleTextsByIds.all({ ids: JSON.stringify(articleIds.slice(at, at + relinkBatch)) }).forEach(relinkArticle);
-    }
-  }
+  const relinkJobs = relinkJobStore(db, mentions, {
+    ready: () => names.current(),
+    relink: (articleIds) => articleTextsByIds.all({ ids: JSON.stringify(articleIds) }).forEach(relinkArticle),
+  });
 
   /**
    * A person or organisation whose name forms changed (or a new one) may be named in articles written
-   * before: the articles that contain one of its forms, in any spelling linking accepts (found through the
-   * search index), and those linked to it now are linked again. Deleting one removes its mentions (foreign key cascade).
+   * before: the write records the forms it added or removed, and the articles that contain one of them, in
+   * any spelling linking accepts, and those linked to the entity now are relinked after it (relink-jobs.ts).
+   * Deleting one removes its mentions (foreign key cascade).
    */
   function relinkForNames(type: NamedType, event: Exclude<WriteEvent<{ id: string }>, { kind: 'delete' }>) {
-    const forms = nameForms(named(event.record));
+    const after = nameForms(named(event.record));
     const before = event.kind === 'replace' ? nameForms(named(event.previous)) : [];
-    if (JSON.stringify(forms) === JSON.stringify(before)) return;
-    const candidates = new Set([...mentions.articlesLinkedTo({ type, id: event.record.id }), ...articlesContaining(forms.flatMap(spellingsOf))]);
-    relink([...candidates]);
+    const changed = [...new Set([...after.filter((form) => !before.includes(form)), ...before.filter((form) => !after.includes(form))])];
+    if (changed.length > 0) relinkJobs.record({ type, id: event.record.id }, changed);
   }
 
   const articlesAfter = db
@@ -220,5 +206,5 @@ export function createFacts(db: Db, resources: Resources) {
     }
   }
 
-  return { mentions, provenance, relinkArticles };
+  return { mentions, provenance, relinkArticles, relinkJobs };
 }

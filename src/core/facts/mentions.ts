@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, gt, sql } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { bulkInserter } from '../db/bulk.js';
 import type { Db } from '../db/database.js';
@@ -62,7 +62,9 @@ export function mentionStore(db: Db) {
     db
       .selectDistinct({ article_id: mentions.article_id })
       .from(mentions)
-      .where(and(eq(column, sql.placeholder('id')), eq(mentions.origin, 'auto')))
+      .where(and(eq(column, sql.placeholder('id')), eq(mentions.origin, 'auto'), gt(mentions.article_id, sql.placeholder('after'))))
+      .orderBy(mentions.article_id)
+      .limit(sql.placeholder('limit'))
       .prepare();
   const autoLinked = { person: autoLinkedTo(mentions.person_id), organisation: autoLinkedTo(mentions.organisation_id), meeting: autoLinkedTo(mentions.meeting_id) };
 
@@ -82,9 +84,9 @@ export function mentionStore(db: Db) {
       }));
     },
 
-    /** The articles an entity is linked to automatically. */
-    articlesLinkedTo(entity: EntityRef): string[] {
-      return autoLinked[entity.type].all({ id: entity.id }).map((row) => row.article_id);
+    /** The first `limit` articles after the id `after`, in id order, that an entity is linked to automatically. */
+    articlesLinkedTo(entity: EntityRef, after: string, limit: number): string[] {
+      return autoLinked[entity.type].all({ id: entity.id, after, limit }).map((row) => row.article_id);
     },
 
     /** Replaces the article's curated mentions; automatic ones they overlap are dropped. */

@@ -97,3 +97,23 @@ export const nameFormsRevision = sqliteTable(
   },
   (t) => [check('name_forms_revision_one_row', sql`${t.id} = 1`)],
 );
+
+/**
+ * Articles to link again because a person's or an organisation's name forms changed: the write that changed
+ * them records the forms it added or removed, and a worker (facts/relink-jobs.ts) relinks the articles that
+ * contain one of them, or are linked to the entity, in short transactions after the write. `after` is the
+ * last article id relinked; `owner` is the process working on the job, until `lease_until` (ms since the
+ * epoch) unless it renews the lease.
+ */
+export const relinkJobs = sqliteTable(
+  'relink_jobs',
+  {
+    id: integer().primaryKey({ autoIncrement: true }),
+    ...entityColumns(),
+    forms: text({ mode: 'json' }).$type<string[]>().notNull(),
+    after: text().notNull().default(''),
+    owner: text(),
+    lease_until: integer(),
+  },
+  (t) => [check('relink_jobs_one_entity', exactlyOneEntity(t))],
+);

@@ -90,6 +90,8 @@ export function seedDatabase(repositories: Repositories, sourceText = readSource
     meeting_ids: [meeting.id],
   }));
   if (fresh) recordSourceFacts(repositories, article, meeting.id, idOf);
+  // The names' relink jobs, done now rather than by whichever server starts next.
+  repositories.relinkJobs.runAll();
   return { article, meeting, ids };
 }
 

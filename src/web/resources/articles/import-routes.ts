@@ -10,6 +10,7 @@ import { languageTag } from '../../../core/resources/shared/fields.js';
 import { bearerSecurity } from '../../http/auth.js';
 import { problemResponses } from '../../http/problem.js';
 import { jsonResponse } from '../../http/responses.js';
+import { serverTiming } from '../../http/server-timing.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const slugMaxLength = 180;
@@ -85,7 +86,7 @@ export const articleImportRoutes =
           }
           const record = articles.create(input.data, { writer: request.writer! });
           return { data: record, mentions: mentions.list(record.id) };
-        });
+        }, serverTiming(reply));
         reply.code(201).header('Location', `/v1/articles/${created.data.id}`);
         return created;
       },

@@ -13,6 +13,7 @@ import { mergePatch } from '../../http/merge-patch.js';
 import { writeCondition } from '../../http/preconditions.js';
 import { problemResponses } from '../../http/problem.js';
 import { jsonResponse } from '../../http/responses.js';
+import { serverTiming } from '../../http/server-timing.js';
 import { listEndpoint } from '../../list/endpoint.js';
 import { catalog } from '../catalog.js';
 
@@ -86,7 +87,7 @@ export function resourceRoutes(resource: Resource<ResourceName>, repository: Rep
         response: { 201: jsonResponse(`The created ${noun}`, single), ...writeErrors },
       },
       handler: async (request, reply) => {
-        const record = await writes.run(() => repository.create(request.body, { writer: request.writer! }));
+        const record = await writes.run(() => repository.create(request.body, { writer: request.writer! }), serverTiming(reply));
         reply.code(201).header('Location', `/v1/${path}/${record.id}`);
         return { data: record };
       },
@@ -110,7 +111,7 @@ export function resourceRoutes(resource: Resource<ResourceName>, repository: Rep
         const record = await writes.run(() => {
           const guard = writeCondition(request, reply, stored(id));
           return repository.replace(id, request.body, { writer: request.writer! }, guard) ?? throwNotFound(id);
-        });
+        }, serverTiming(reply));
         return { data: record };
       },
     });
@@ -140,7 +141,7 @@ export function resourceRoutes(resource: Resource<ResourceName>, repository: Rep
             throw new KhabarError('validation_failed', `the patched ${noun} is not valid: ${errors[0]!.path}`, errors);
           }
           return repository.replace(id as string, merged.data, { writer: request.writer! }, guard) ?? throwNotFound(request.params.id);
-        });
+        }, serverTiming(reply));
         return { data: record };
       },
     });
@@ -161,7 +162,7 @@ export function resourceRoutes(resource: Resource<ResourceName>, repository: Rep
         await writes.run(() => {
           const guard = writeCondition(request, reply, stored(id));
           if (!repository.remove(id, { writer: request.writer! }, guard)) throwNotFound(id);
-        });
+        }, serverTiming(reply));
         return reply.code(204).send(null);
       },
     });

@@ -1,0 +1,146 @@
+/**
+ * Readers and writers at once: readers (get by id and the first list page, in turn) at a fixed offered rate from
+ * the load generator, writers (a POST of a new article and a PATCH of an existing one, in turn) at a fixed rate
+ * from this process, open loop (a slow answer does not slow the next request). Each write's answer says where
+ * its time went (the Server-Timing header: waiting for the group commit, its batch's transaction, the commit).
+ */
+import type { Loader } from './compare.js';
+import type { Sample } from './data.js';
+import type { ServerProcess } from './processes.js';
+import type { Stats } from './report.js';
+import { auth, median, settings } from './settings.js';
+
+/** Figures of the writes of a stretch of load, in ms (`batch` in writes). */
+export interface WriteStats {
+  sent: number;
+  failed: number;
+  latency: number[];
+  queue: number[];
+  transaction: number[];
+  commit: number[];
+  batch: number[];
+}
+
+const timingPattern = /queue;dur=([\d.]+), transaction;dur=([\d.]+);desc="(\d+) writes", commit;dur=([\d.]+)/;
+
+/** Starts writing at `rate` a second; `stop` waits for the answers still due and returns what they said. */
+export function startWriters(server: ServerProcess, sample: Sample, rate: number) {
+  const stats: WriteStats = { sent: 0, failed: 0, latency: [], queue: [], transaction: [], commit: [], batch: [] };
+  const inFlight = new Set<Promise<void>>();
+  const prefix = `قياس-مختلط-${process.pid}-${Date.now()}`;
+
+  async function write(turn: number) {
+    const patch = turn % 2 === 1;
+    const started = performance.now();
+    const response = await fetch(server.url + (patch ? sample.articlePaths[turn % sample.articlePaths.length]! : '/v1/articles'), {
+      method: patch ? 'PATCH' : 'POST',
+      headers: patch ? { ...auth, 'content-type': 'application/merge-patch+json' } : auth,
+      body: JSON.stringify(patch ? { summary: `تحديث ${turn}` } : { ...sample.postBody, slug: `${prefix}-${turn}` }),
+    }).catch(() => null);
+    await response?.arrayBuffer();
+    if (!response?.ok) {
+      stats.failed += 1;
+      return;
+    }
+    stats.latency.push(performance.now() - started);
+    const timing = timingPattern.exec(response.headers.get('server-timing') ?? '');
+    if (!timing) return;
+    stats.queue.push(Number(timing[1]));
+    stats.transaction.push(Number(timing[2]));
+    stats.batch.push(Number(timing[3]));
+    stats.commit.push(Number(timing[4]));
+  }
+
+  // Sends what is due by the clock, so a late timer on a busy machine does not lower the rate.
+  const began = performance.now();
+  const timer = setInterval(() => {
+    for (const due = Math.floor(((performance.now() - began) * rate) / 1000); stats.sent < due; ) {
+      const sending = write(stats.sent++).finally(() => inFlight.delete(sending));
+      inFlight.add(sending);
+    }
+  }, 5);
+
+  return {
+    async stop(): Promise<WriteStats> {
+      clearInterval(timer);
+      await Promise.all(inFlight);
+      return stats;
+    },
+  };
+}
+
+/** The readers' slice: get by id and the first page of a list, in turn, at the offered rate. */
+export const readerSlice = (sample: Sample, seconds: number) => ({
+  method: 'GET' as const,
+  paths: sample.articlePaths.flatMap((path) => [path, `/v1/articles?limit=${settings.pageSize}`]),
+  connections: settings.connections,
+  duration: seconds,
+  overallRate: settings.mixed.readRate,
+});
+
+export interface MixedResult {
+  quiet: Stats;
+  busy: Stats;
+  /** Each round's reader p99 with writes over without. */
+  p99Ratios: number[];
+  /** Each round's requests per second without writes over with (about 1 while the server keeps up with the offered rate). */
+  rpsRatios: number[];
+  writes: WriteStats;
+}
+
+const merged = (all: WriteStats[]): WriteStats => ({
+  sent: all.reduce((n, w) => n + w.sent, 0),
+  failed: all.reduce((n, w) => n + w.failed, 0),
+  latency: all.flatMap((w) => w.latency),
+  queue: all.flatMap((w) => w.queue),
+  transaction: all.flatMap((w) => w.transaction),
+  commit: all.flatMap((w) => w.commit),
+  batch: all.flatMap((w) => w.batch),
+});
+
+/** Rounds of readers alone, then readers with writers (A B A B …), on one server. */
+export async function mixed(loader: Loader, server: ServerProcess, sample: Sample): Promise<MixedResult> {
+  const { seconds, writeRate } = settings.mixed;
+  const quiet: Stats[] = [];
+  const busy: Stats[] = [];
+  const writes: WriteStats[] = [];
+  for (let round = 0; round < settings.rounds; round++) {
+    quiet.push(await loader.run(server, readerSlice(sample, seconds)));
+    const writers = startWriters(server, sample, writeRate);
+    busy.push(await loader.run(server, readerSlice(sample, seconds)));
+    writes.push(await writers.stop());
+  }
+  const summary = (slices: Stats[]): Stats => ({
+    rps: median(slices.map((s) => s.rps)),
+    p50: median(slices.map((s) => s.p50)),
+    p99: median(slices.map((s) => s.p99)),
+    non2xx: slices.reduce((n, s) => n + s.non2xx, 0),
+    errors: slices.reduce((n, s) => n + s.errors, 0),
+  });
+  return {
+    quiet: summary(quiet),
+    busy: summary(busy),
+    p99Ratios: busy.map((s, round) => s.p99 / quiet[round]!.p99),
+    rpsRatios: quiet.map((s, round) => s.rps / busy[round]!.rps),
+    writes: merged(writes),
+  };
+}
+
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((x, y) => x - y);
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))];
+};
+
+/** Where the writes' time went: each figure's median and 99th percentile. */
+export function writeTimeTable(writes: WriteStats): string[][] {
+  const row = (name: string, values: number[], digits = 2) => [name, percentile(values, 50)?.toFixed(digits) ?? '–', percentile(values, 99)?.toFixed(digits) ?? '–'];
+  return [
+    ['a write (ms, batch in writes)', 'p50', 'p99'],
+    row('answered, from outside', writes.latency),
+    row('waiting for its group commit', writes.queue),
+    row("its batch's transaction", writes.transaction),
+    row('commit', writes.commit),
+    row('writes in its batch', writes.batch, 0),
+    [`writes sent / failed`, String(writes.sent), String(writes.failed)],
+  ];
+}

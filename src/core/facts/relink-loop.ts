@@ -1,0 +1,37 @@
+import type { RelinkWorker } from './relink-jobs.js';
+
+export interface RelinkLoopOptions {
+  /** How often an idle worker looks for a job (another process may have recorded one). */
+  idleMs?: number;
+  /** A step that failed (a busy database, a full disk): the loop carries on after `idleMs`. */
+  onError(error: unknown): void;
+}
+
+/**
+ * Runs a relink worker in the background of a server: one step per turn of the event loop while it has work,
+ * so requests are served between batches, and a look for work every `idleMs` when it has none. `stop`
+ * gives its job back for whichever worker starts next.
+ */
+export function runRelinkLoop(worker: RelinkWorker, { idleMs = 250, onError }: RelinkLoopOptions) {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+
+  function turn() {
+    let worked = false;
+    try {
+      worked = worker.step() !== null;
+    } catch (error) {
+      onError(error);
+    }
+    if (!stopped) timer = setTimeout(turn, worked ? 0 : idleMs).unref();
+  }
+
+  timer = setTimeout(turn, 0).unref();
+  return {
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+      worker.release();
+    },
+  };
+}
