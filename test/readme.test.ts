@@ -48,17 +48,19 @@ function markStatedStatuses(block: string): { script: string; stated: number[] }
 
 // Each curl must get the status its example states, or else a success or redirect (below 400): a 404 is how
 // a README rots (a renamed route, a slug that changed), a 401 how an auth change would break every write.
-// Failures go to a file as well as stderr, so a curl in a pipeline (`curl … | head -n 1`) cannot hide one.
+// Failures go to a file as well as stderr, so a curl in a pipeline (`curl … | head -n 1`) cannot hide one; the
+// status is recorded before the body is printed, since \`head\` may close the pipe mid-body and end the function there.
 const curlGuard = `
 curl() {
-  local out status want="\${EXPECT:-}"
+  local out status want="\${EXPECT:-}" failed=0
   out=$(command curl -sS "$@" -w '\\n%{http_code}') || { echo "curl failed: $*" | tee -a "$FAILURES" >&2; return 1; }
   status=\${out##*$'\\n'}
-  printf '%s\\n' "\${out%$'\\n'*}"
   if [ -n "$want" ]; then
     echo "$want" >> "$CHECKED"
-    if [ "$status" != "$want" ]; then echo "HTTP $status, the example says $want: curl $*" | tee -a "$FAILURES" >&2; return 1; fi
-  elif [ "$status" -ge 400 ]; then echo "HTTP $status from: curl $*" | tee -a "$FAILURES" >&2; return 1; fi
+    if [ "$status" != "$want" ]; then echo "HTTP $status, the example says $want: curl $*" | tee -a "$FAILURES" >&2; failed=1; fi
+  elif [ "$status" -ge 400 ]; then echo "HTTP $status from: curl $*" | tee -a "$FAILURES" >&2; failed=1; fi
+  printf '%s\\n' "\${out%$'\\n'*}"
+  return $failed
 }
 `;
 
