@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import Fastify from 'fastify';
 import t from 'tap';
+import conditionalGet from '../../src/web/http/conditional-get.js';
 import largeBodies, { largeBodyLength } from '../../src/web/http/large-bodies.js';
 import { auth, body, build } from '../helper.js';
 
@@ -23,6 +25,27 @@ t.test('a large body is handed on as a Buffer, a small one as the string it was'
   t.equal(large.body, 'ب'.repeat(largeBodyLength + 1), 'the bytes are the UTF-8 of the string');
   t.equal(small.body, 'ب'.repeat(largeBodyLength));
   t.equal(Number(large.headers['content-length']), Buffer.byteLength(large.body));
+});
+
+t.test('a large body tagged from its bytes is encoded once: the tag is their digest, and the hooks after the tagging get the Buffer', async (t) => {
+  const app = Fastify();
+  t.teardown(() => app.close());
+  await app.register(conditionalGet, { maxAge: 1, staleWhileRevalidate: 1 });
+  const seen: string[] = [];
+  app.addHook('onSend', (_request, _reply, payload, done) => {
+    seen.push(Buffer.isBuffer(payload) ? 'buffer' : typeof payload);
+    done(null, payload);
+  });
+  await app.register(largeBodies);
+  app.get('/:length', { config: { traits: { cacheable: true } } }, (request, reply) => reply.type('text/plain').send('ب'.repeat(Number((request.params as { length: string }).length))));
+  const large = await app.inject({ url: `/${largeBodyLength + 1}` });
+  const small = await app.inject({ url: `/${largeBodyLength}` });
+  t.same(seen, ['buffer', 'string'], 'the large body leaves the tagging as the Buffer it hashed; the small one as its string');
+  for (const response of [large, small]) {
+    t.equal(response.headers.etag, `"${createHash('sha256').update(response.rawPayload).digest('base64url').slice(0, 27)}"`, 'the tag is the digest of the bytes sent');
+  }
+  t.equal(large.body, 'ب'.repeat(largeBodyLength + 1));
+  t.equal((await app.inject({ url: `/${largeBodyLength + 1}`, headers: { 'if-none-match': large.headers.etag as string } })).statusCode, 304);
 });
 
 t.test('a large page: the same JSON, length, ETag, compression and idempotent replay', async (t) => {

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { entityTag, heldTag, noneMatch, recordEtag } from './etag.js';
+import { sentForm } from './large-bodies.js';
 import { traitsOf } from './traits.js';
 
 interface ConditionalGetOptions {
@@ -70,10 +71,13 @@ async function conditionalGet(app: FastifyInstance, options: ConditionalGetOptio
   });
   app.addHook('onSend', (request, reply, payload, done) => done(null, conditionalResponse(request, reply, payload)));
 
-  function conditionalResponse(request: FastifyRequest, reply: FastifyReply, payload: unknown): unknown {
-    if (!traitsOf(request).cacheable || reply.statusCode !== 200) return payload;
-    if (!reply.hasHeader('etag') && (typeof payload === 'string' || Buffer.isBuffer(payload))) {
-      reply.header('etag', entityTag(payload));
+  function conditionalResponse(request: FastifyRequest, reply: FastifyReply, received: unknown): unknown {
+    if (!traitsOf(request).cacheable || reply.statusCode !== 200) return received;
+    let payload = received;
+    if (!reply.hasHeader('etag')) {
+      // Hashing a string encodes it, as sending it does again: a large body is encoded once, here.
+      payload = sentForm(received);
+      if (typeof payload === 'string' || Buffer.isBuffer(payload)) reply.header('etag', entityTag(payload));
     }
     if (!reply.hasHeader('cache-control')) {
       reply.header('cache-control', request.headers.authorization === undefined ? publicCache : 'private, no-store');
