@@ -1,4 +1,5 @@
 import { getTableColumns, type SQL } from 'drizzle-orm';
+import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import type { ResourceTable } from '../resources/shared/repository.js';
 
 type Row = Record<string, unknown>;
@@ -10,14 +11,30 @@ export interface SearchField {
 }
 
 /**
- * Reads the searchable texts of one column of a row; `text`: the column holds one plain text (not a JSON list);
- * `derived`: how SQL computes a field that is not stored (it is read under the field's name).
+ * How the start of a derived text is read from the start of the stored column it derives from, for less than
+ * deriving it whole costs: `text` gives at least `units` UTF-16 units of the derived text (or all of it) from the
+ * first `length` characters of `stored`, or null when they do not hold that much.
  */
-type FieldReader = ((row: Row) => SearchField[]) & { column: string; text: boolean; derived?: SQL };
+export interface DerivedStart {
+  stored: SQLiteColumn;
+  length: (units: number) => number;
+  text: (stored: string, units: number) => string | null;
+}
+
+/**
+ * Reads the searchable texts of one column of a row; `text`: the column holds one plain text (not a JSON list);
+ * `derived`: how SQL computes a field that is not stored (it is read under the field's name), and `start`, how its
+ * start is read.
+ */
+export type FieldReader = ((row: Row) => SearchField[]) & { column: string; text: boolean; derived?: SQL; start?: DerivedStart };
 
 /** A column holding one plain text, or a plain text SQL derives from stored columns. */
-export const single = (key: string, derived?: SQL): FieldReader =>
-  Object.assign((row: Row) => (typeof row[key] === 'string' ? [{ path: key, text: row[key] }] : []), { column: key, text: true, ...(derived ? { derived } : {}) });
+export const single = (key: string, derived?: { sql: SQL; start?: DerivedStart }): FieldReader =>
+  Object.assign((row: Row) => (typeof row[key] === 'string' ? [{ path: key, text: row[key] }] : []), {
+    column: key,
+    text: true,
+    ...(derived ? { derived: derived.sql, ...(derived.start ? { start: derived.start } : {}) } : {}),
+  });
 
 /** A column holding a JSON list of texts. */
 export const list = (key: string): FieldReader =>

@@ -6,7 +6,7 @@ import { KhabarError } from '../errors.js';
 import { decodeCursor, encodeCursor } from '../list/cursor.js';
 import { byResource } from '../resources/registry.js';
 import { inIdList } from '../resources/shared/relations.js';
-import { fieldColumn, readFields } from './fields.js';
+import { type FieldReader, fieldColumn, readFields } from './fields.js';
 import { matchExpression, parseQuery, rankExpression, searchedTerms, type Term, termExpressions, termLowerBounds } from './query.js';
 import { createRequiredTerms } from './required-terms.js';
 import { makeSnippet, type Snippet, snippetSourceLength } from './snippet.js';
@@ -144,26 +144,47 @@ export function createSearch(db: Db, { rankLimit = rankedMatchesLimit, rankPosti
     .limit(placeholder('limit'))
     .prepare();
   // Only the columns a result shows, and of a body text only the start a snippet can show: reading five
-  // imported reports of 800 KB whole cost a page of results more than all its other work.
-  const rowsById = (type: SearchType) => {
+  // imported reports of 800 KB whole cost a page of results more than all its other work. A derived body text is
+  // read from the start of what it derives from where it can (`whole` false), since deriving it whole costs as much.
+  const rowsById = (type: SearchType, whole: boolean) => {
     const source = searchSources[type];
     const { table, label, title, body } = source;
     const columns = getTableColumns(table);
     const shown = [...['id', 'slug', label].map((key) => [key, columns[key]!] as const), ...title.map((read) => [read.column, fieldColumn(source, read)] as const)];
-    const bodies = body.map((read) => [read.column, read.text ? sql`substr(${fieldColumn(source, read)}, 1, ${snippetSourceLength})` : fieldColumn(source, read)] as const);
+    const start = (read: FieldReader) =>
+      read.start && !whole ? sql`substr(${read.start.stored}, 1, ${read.start.length(snippetSourceLength)})` : sql`substr(${fieldColumn(source, read)}, 1, ${snippetSourceLength})`;
+    const bodies = body.map((read) => [read.column, read.text ? start(read) : fieldColumn(source, read)] as const);
     return db
       .select(Object.fromEntries([...shown, ...bodies]))
       .from(table)
       .where(inIdList(table.id))
       .prepare();
   };
-  const rowsOf = byResource((resource) => rowsById(resource.name));
+  const rowsOf = byResource((resource) => rowsById(resource.name, false));
+  /** Rows with their derived body texts read whole, for the types that read one from its start. */
+  const wholeRowsOf = byResource((resource) => (searchSources[resource.name].body.some((read) => read.start) ? rowsById(resource.name, true) : null));
+
+  /** A row with the start of each derived body text read from what it derives from; null where that holds too little. */
+  function withBodyStarts(type: SearchType, row: Row): Row | null {
+    const starts = searchSources[type].body.flatMap((read) =>
+      read.start && typeof row[read.column] === 'string' ? [[read.column, read.start.text(textOf(row, read.column), snippetSourceLength)] as const] : [],
+    );
+    return starts.some(([, text]) => text === null) ? null : { ...row, ...Object.fromEntries(starts) };
+  }
+
+  /** The rows of some records of one type, by id: from the starts of their stored texts, else (rarely) whole. */
+  function rowsOfType(type: SearchType, ids: string[]): Row[] {
+    const rows = rowsOf[type].all({ ids: JSON.stringify(ids) }).map((row) => ({ id: textOf(row, 'id'), row: withBodyStarts(type, row) }));
+    const unread = rows.filter(({ row }) => row === null).map(({ id }) => id);
+    const read = rows.flatMap(({ row }) => (row === null ? [] : [row]));
+    return unread.length === 0 ? read : [...read, ...(wholeRowsOf[type]?.all({ ids: JSON.stringify(unread) }) ?? [])];
+  }
 
   function withContent(hits: Hit[], terms: Term[]): SearchResult[] {
     const rows = new Map<string, Row>();
     for (const type of new Set(hits.map((hit) => hit.type))) {
       const ids = hits.filter((hit) => hit.type === type).map((hit) => hit.id);
-      for (const row of rowsOf[type].all({ ids: JSON.stringify(ids) })) rows.set(textOf(row, 'id'), row);
+      for (const row of rowsOfType(type, ids)) rows.set(textOf(row, 'id'), row);
     }
     // A record deleted between the index query and this read has no row: its hit is left out.
     return hits.flatMap(({ type, id, rank: r }) => {

@@ -1,5 +1,6 @@
 import { single } from '../../search/fields.js';
 import { defineResource } from '../shared/declaration.js';
+import { articleBodyStart } from './body-start.js';
 import { articleList } from './list.js';
 import { articleRepository } from './repository.js';
 import { article, articleInput, articlePatch, unembeddedArticleFields } from './schemas.js';
@@ -15,6 +16,6 @@ export const articleResource = defineResource({
   patch: articlePatch,
   list: articleList,
   repository: articleRepository,
-  search: { label: 'title', title: [single('title')], body: [single('body_text', articleBodyText)] },
+  search: { label: 'title', title: [single('title')], body: [single('body_text', { sql: articleBodyText, start: articleBodyStart })] },
   unembedded: unembeddedArticleFields,
 });
