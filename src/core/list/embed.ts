@@ -32,9 +32,10 @@ export const maxReverseEmbedded = 20;
 
 /**
  * The most records a page embeds: a list page with includes ends early, with a cursor, once its records refer
- * to more (a page always holds one record). Each embedded record is a row read at random and serialized.
+ * to more (a page always holds one record). Each embedded record is a row read at random and serialized: at
+ * 100, a page of every include stays well within the request budget (docs/security.md).
  */
-export const maxEmbeddedPerPage = 200;
+export const maxEmbeddedPerPage = 100;
 
 /**
  * How many of a page's records are read at a time when it embeds: a page that reaches its bound on embedded
