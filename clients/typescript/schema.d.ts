@@ -1249,7 +1249,7 @@ export interface components {
         "fields.organisations": string;
         /** @description Comma list of the fields of embedded meetings (`id` is always there) */
         "fields.meetings": string;
-        /** @description Comma list of related records to embed. One of: people, organisations, meetings. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. A list page ends early, with `meta.next_cursor` set, once it would embed more than 200 records. An embedded article has no `body` or `body_text`. */
+        /** @description Comma list of related records to embed. One of: people, organisations, meetings. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. A list page ends early, with `meta.next_cursor` set, once it would embed more than 100 records. An embedded article has no `body` or `body_text`. */
         "articles.include": string;
         /** @description record id or slug */
         "articles.id": string;
@@ -1259,19 +1259,19 @@ export interface components {
         "people.fields": string;
         /** @description Comma list of the fields of embedded articles (`id` is always there) */
         "fields.articles": string;
-        /** @description Comma list of related records to embed. One of: affiliations.organisation, meetings, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. A list page ends early, with `meta.next_cursor` set, once it would embed more than 200 records. An embedded article has no `body` or `body_text`. */
+        /** @description Comma list of related records to embed. One of: affiliations.organisation, meetings, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. A list page ends early, with `meta.next_cursor` set, once it would embed more than 100 records. An embedded article has no `body` or `body_text`. */
         "people.include": string;
         /** @description record id or slug */
         "people.id": string;
         /** @description Comma list of the fields to return (`id` is always there). One of: id, slug, version, created_at, updated_at, name, kind, country, parent_id, aliases, members */
         "organisations.fields": string;
-        /** @description Comma list of related records to embed. One of: parent, children, members.person, meetings, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. A list page ends early, with `meta.next_cursor` set, once it would embed more than 200 records. An embedded article has no `body` or `body_text`. */
+        /** @description Comma list of related records to embed. One of: parent, children, members.person, meetings, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. A list page ends early, with `meta.next_cursor` set, once it would embed more than 100 records. An embedded article has no `body` or `body_text`. */
         "organisations.include": string;
         /** @description record id or slug */
         "organisations.id": string;
         /** @description Comma list of the fields to return (`id` is always there). One of: id, slug, version, created_at, updated_at, title, status, starts_at, date_text, location, summary, topics, outcomes, host_organisation_id, participants, organisation_ids, article_ids */
         "meetings.fields": string;
-        /** @description Comma list of related records to embed. One of: host, participants.person, participants.organisation, organisations, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. A list page ends early, with `meta.next_cursor` set, once it would embed more than 200 records. An embedded article has no `body` or `body_text`. */
+        /** @description Comma list of related records to embed. One of: host, participants.person, participants.organisation, organisations, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. A list page ends early, with `meta.next_cursor` set, once it would embed more than 100 records. An embedded article has no `body` or `body_text`. */
         "meetings.include": string;
         /** @description record id or slug */
         "meetings.id": string;
@@ -1371,7 +1371,7 @@ export interface operations {
                 "fields[organisations]"?: components["parameters"]["fields.organisations"];
                 /** @description Comma list of the fields of embedded meetings (`id` is always there) */
                 "fields[meetings]"?: components["parameters"]["fields.meetings"];
-                /** @description Comma list of related records to embed. One of: people, organisations, meetings. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. A list page ends early, with `meta.next_cursor` set, once it would embed more than 200 records. An embedded article has no `body` or `body_text`. */
+                /** @description Comma list of related records to embed. One of: people, organisations, meetings. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. A list page ends early, with `meta.next_cursor` set, once it would embed more than 100 records. An embedded article has no `body` or `body_text`. */
                 include?: components["parameters"]["articles.include"];
                 /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
                 format?: components["parameters"]["format"];
@@ -1480,7 +1480,7 @@ export interface operations {
                 "fields[organisations]"?: components["parameters"]["fields.organisations"];
                 /** @description Comma list of the fields of embedded meetings (`id` is always there) */
                 "fields[meetings]"?: components["parameters"]["fields.meetings"];
-                /** @description Comma list of related records to embed. One of: people, organisations, meetings. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. A list page ends early, with `meta.next_cursor` set, once it would embed more than 200 records. An embedded article has no `body` or `body_text`. */
+                /** @description Comma list of related records to embed. One of: people, organisations, meetings. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. A list page ends early, with `meta.next_cursor` set, once it would embed more than 100 records. An embedded article has no `body` or `body_text`. */
                 include?: components["parameters"]["articles.include"];
                 /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
                 format?: components["parameters"]["format"];
@@ -1679,7 +1679,7 @@ export interface operations {
                 "fields[meetings]"?: components["parameters"]["fields.meetings"];
                 /** @description Comma list of the fields of embedded articles (`id` is always there) */
                 "fields[articles]"?: components["parameters"]["fields.articles"];
-                /** @description Comma list of related records to embed. One of: affiliations.organisation, meetings, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. A list page ends early, with `meta.next_cursor` set, once it would embed more than 200 records. An embedded article has no `body` or `body_text`. */
+                /** @description Comma list of related records to embed. One of: affiliations.organisation, meetings, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. A list page ends early, with `meta.next_cursor` set, once it would embed more than 100 records. An embedded article has no `body` or `body_text`. */
                 include?: components["parameters"]["people.include"];
                 /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
                 format?: components["parameters"]["format"];
@@ -1787,7 +1787,7 @@ export interface operations {
                 "fields[meetings]"?: components["parameters"]["fields.meetings"];
                 /** @description Comma list of the fields of embedded articles (`id` is always there) */
                 "fields[articles]"?: components["parameters"]["fields.articles"];
-                /** @description Comma list of related records to embed. One of: affiliations.organisation, meetings, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. A list page ends early, with `meta.next_cursor` set, once it would embed more than 200 records. An embedded article has no `body` or `body_text`. */
+                /** @description Comma list of related records to embed. One of: affiliations.organisation, meetings, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. A list page ends early, with `meta.next_cursor` set, once it would embed more than 100 records. An embedded article has no `body` or `body_text`. */
                 include?: components["parameters"]["people.include"];
                 /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
                 format?: components["parameters"]["format"];
@@ -1995,7 +1995,7 @@ export interface operations {
                 "fields[meetings]"?: components["parameters"]["fields.meetings"];
                 /** @description Comma list of the fields of embedded articles (`id` is always there) */
                 "fields[articles]"?: components["parameters"]["fields.articles"];
-                /** @description Comma list of related records to embed. One of: parent, children, members.person, meetings, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. A list page ends early, with `meta.next_cursor` set, once it would embed more than 200 records. An embedded article has no `body` or `body_text`. */
+                /** @description Comma list of related records to embed. One of: parent, children, members.person, meetings, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. A list page ends early, with `meta.next_cursor` set, once it would embed more than 100 records. An embedded article has no `body` or `body_text`. */
                 include?: components["parameters"]["organisations.include"];
                 /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
                 format?: components["parameters"]["format"];
@@ -2105,7 +2105,7 @@ export interface operations {
                 "fields[meetings]"?: components["parameters"]["fields.meetings"];
                 /** @description Comma list of the fields of embedded articles (`id` is always there) */
                 "fields[articles]"?: components["parameters"]["fields.articles"];
-                /** @description Comma list of related records to embed. One of: parent, children, members.person, meetings, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. A list page ends early, with `meta.next_cursor` set, once it would embed more than 200 records. An embedded article has no `body` or `body_text`. */
+                /** @description Comma list of related records to embed. One of: parent, children, members.person, meetings, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. A list page ends early, with `meta.next_cursor` set, once it would embed more than 100 records. An embedded article has no `body` or `body_text`. */
                 include?: components["parameters"]["organisations.include"];
                 /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
                 format?: components["parameters"]["format"];
@@ -2313,7 +2313,7 @@ export interface operations {
                 "fields[people]"?: components["parameters"]["fields.people"];
                 /** @description Comma list of the fields of embedded articles (`id` is always there) */
                 "fields[articles]"?: components["parameters"]["fields.articles"];
-                /** @description Comma list of related records to embed. One of: host, participants.person, participants.organisation, organisations, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. A list page ends early, with `meta.next_cursor` set, once it would embed more than 200 records. An embedded article has no `body` or `body_text`. */
+                /** @description Comma list of related records to embed. One of: host, participants.person, participants.organisation, organisations, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. A list page ends early, with `meta.next_cursor` set, once it would embed more than 100 records. An embedded article has no `body` or `body_text`. */
                 include?: components["parameters"]["meetings.include"];
                 /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
                 format?: components["parameters"]["format"];
@@ -2421,7 +2421,7 @@ export interface operations {
                 "fields[people]"?: components["parameters"]["fields.people"];
                 /** @description Comma list of the fields of embedded articles (`id` is always there) */
                 "fields[articles]"?: components["parameters"]["fields.articles"];
-                /** @description Comma list of related records to embed. One of: host, participants.person, participants.organisation, organisations, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. A list page ends early, with `meta.next_cursor` set, once it would embed more than 200 records. An embedded article has no `body` or `body_text`. */
+                /** @description Comma list of related records to embed. One of: host, participants.person, participants.organisation, organisations, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. A list page ends early, with `meta.next_cursor` set, once it would embed more than 100 records. An embedded article has no `body` or `body_text`. */
                 include?: components["parameters"]["meetings.include"];
                 /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
                 format?: components["parameters"]["format"];

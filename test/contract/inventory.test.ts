@@ -17,7 +17,7 @@ const renamedSchemas: Record<string, string> = {
 };
 /**
  * Descriptions rewritten on purpose since the inventory was recorded, old text → new: a read's Last-Modified
- * is no longer sent, lists have a byte budget and a capped count, embedded articles have no body, search
+ * is no longer sent, lists have a byte budget and a capped count, embedded articles have no body and a page embeds at most 100 records (was 200), search
  * ranks only what it can afford and counts distinct terms, a quoted word is searched as written, "a article"
  * and "a organisation" take "an".
  */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { getTableName, sql } from 'drizzle-orm';
 import t, { type Test } from 'tap';
 import { openDatabase } from '../../src/core/db/database.js';
-import { maxReverseEmbedded } from '../../src/core/list/embed.js';
+import { maxReverseEmbedded, readBatch } from '../../src/core/list/embed.js';
 import type { Operator } from '../../src/core/list/query.js';
 import type { FilterSpec, ListSpec } from '../../src/core/list/spec.js';
 import { createListing, maxCounted } from '../../src/core/list/sql.js';
@@ -270,12 +270,14 @@ t.test('on 1,000 generated records per resource', async (t) => {
     t.same(meetings.find(meetingPage.data[0]!.id)!.id, body(one).data.id);
   });
 
-  await t.test('a request costs the same number of statements for a page of 1 and of 100', async (t) => {
+  await t.test('a request costs the same number of statements for a page of 1 and of 100, but one per batch of records read', async (t) => {
     for (const { path, includes } of resources) {
       const url = (limit: number) => `/v1/${path}?${query({ include: includes, limit: String(limit), sort: '-updated_at', 'filter[updated_at][gte]': '2026-01-02' })}`;
       await get(app, url(1));
       const [one, hundred] = [await requestStatements(app, () => get(app, url(1))), await requestStatements(app, () => get(app, url(100)))];
-      t.equal(hundred.length, one.length, `${path}: ${one.length} statements whatever the page size`);
+      // A page that embeds reads its records a batch at a time, so that the records past its bound are not read.
+      const batches = Math.ceil(100 / readBatch);
+      t.ok(hundred.length <= one.length + batches - 1, `${path}: ${one.length} statements for a page of 1, ${hundred.length} for 100 (${batches} batches of records)`);
       t.ok(one.length <= 20, `${path}: bounded`);
     }
   });
@@ -333,7 +335,7 @@ t.test('on 1,000 generated records per resource', async (t) => {
     const matching = tableRows(app, 'articles').filter((a) => a.title === 'مقال 5').length;
     t.same(result.total, { value: matching, relation: 'eq' });
     t.ok(
-      result.rows.every((row) => row.title === 'مقال 5'),
+      [...result.records()].every((row) => row.title === 'مقال 5'),
       'the extension condition restricts the rows',
     );
     t.ok(result.nextCursor, 'and pages as usual');
@@ -360,8 +362,8 @@ t.test('on 1,000 generated records per resource', async (t) => {
     let cursor: string | undefined;
     do {
       const page = listing.page({ limit: 5, sort: [{ field: 'title', descending: false }], filters, cursor, count: false });
-      seen.push(...page.rows.map((row) => row.id));
-      sizes.push(page.rows.length);
+      seen.push(...page.ids);
+      sizes.push(page.ids.length);
       cursor = page.nextCursor ?? undefined;
     } while (cursor && sizes.length < rows.length);
     t.same(
@@ -376,10 +378,10 @@ t.test('on 1,000 generated records per resource', async (t) => {
     const first = listing.page({ limit: 25, sort: [{ field: 'updated_at', descending: true }], filters });
     const { total } = first;
     t.equal(total?.relation, 'gte', 'a count that read only some candidates is a lower bound');
-    t.ok(total!.value >= first.rows.length, `at least the matches the page holds (${total!.value} >= ${first.rows.length})`);
+    t.ok(total!.value >= [...first.records()].length, `at least the matches the page holds (${total!.value} >= ${[...first.records()].length})`);
     t.ok(total!.value <= rows.filter(keep).length, `and not above the true count (${total!.value})`);
     const narrow = listing.page({ limit: 5, sort: [{ field: 'title', descending: false }], filters: [...filters, { field: 'published_at', op: 'lt', value: '2000-01-01' }] });
-    t.same([narrow.rows, narrow.nextCursor, narrow.total], [[], null, { value: 0, relation: 'eq' }], 'a filter whose index lists no row: an empty last page, counted exactly');
+    t.same([[...narrow.records()], narrow.nextCursor, narrow.total], [[], null, { value: 0, relation: 'eq' }], 'a filter whose index lists no row: an empty last page, counted exactly');
   });
 
   await t.test('meta.total is exact below the count cap, and past it says it is a lower bound', async (t) => {
@@ -509,7 +511,7 @@ t.test('meta.total is kept until the database changes, whichever connection chan
 
 t.test('a reverse include embeds the newest records up to its bound, and the filtered list has them all', async (t) => {
   const app = await build(t);
-  const ministry = app.repositories.organisations.list({ limit: 1 }).rows[0]!;
+  const ministry = [...app.repositories.organisations.list({ limit: 1 }).records()][0]!;
   const created = Array.from(
     { length: maxReverseEmbedded + 5 },
     (_, i) => app.repositories.articles.create({ slug: `عن-الوزارة-${i}`, title: `عن الوزارة ${i}`, language: 'ar', body: [], organisation_ids: [ministry.id] }).id,

@@ -173,12 +173,12 @@ t.test('deleting a referenced record: cascade for links, 409 for structure', asy
 
   const murabba = people.find('صالح-المربع')!;
   t.equal((await app.inject({ method: 'DELETE', url: `/v1/people/${murabba.id}`, headers: auth })).statusCode, 204);
-  const meeting = meetings.list({ limit: 1 }).rows[0]!;
+  const meeting = [...meetings.list({ limit: 1 }).records()][0]!;
   t.notOk(
     meeting.participants.some((p) => p.person_id === murabba.id),
     'participation goes with the person',
   );
-  t.notOk(articles.list({ limit: 1 }).rows[0]!.person_ids.includes(murabba.id), 'article links go with the person');
+  t.notOk([...articles.list({ limit: 1 }).records()][0]!.person_ids.includes(murabba.id), 'article links go with the person');
 
   const agency = organisations.find('وكالة-وزارة-الداخلية-للأحوال-المدنية')!;
   t.equal((await app.inject({ method: 'DELETE', url: `/v1/organisations/${agency.id}`, headers: auth })).statusCode, 204);

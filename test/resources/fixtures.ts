@@ -9,7 +9,7 @@ export function resourceCases(app: App) {
   const ministry = organisations.find('وزارة-الداخلية-الكويتية')!;
   const agency = organisations.find('وكالة-وزارة-الداخلية-للأحوال-المدنية')!;
   const adwani = people.find('علي-العدواني')!;
-  const meeting = meetings.list({ limit: 1 }).rows[0]!;
+  const meeting = [...meetings.list({ limit: 1 }).records()][0]!;
   return [
     {
       path: 'articles',

@@ -51,10 +51,10 @@ t.test('synthetic records are valid API records, Arabic, linked, and in id order
   } as const;
   for (const [name, [page, schema]] of Object.entries(pages)) {
     t.same(page.total, { value: size[name as keyof typeof size], relation: 'eq' }, `${name}: the asked-for number, exactly`);
-    const invalid = page.rows.map((row) => schema.safeParse(row)).filter((result) => !result.success);
+    const invalid = [...page.records()].map((row) => schema.safeParse(row)).filter((result) => !result.success);
     t.same(invalid, [], `${name}: every row passes the response schema`);
   }
-  const articles = pages.articles[0].rows;
+  const articles = [...pages.articles[0].records()];
   t.ok(
     articles.every((a) => /[\u0600-\u06ff]/.test(a.title) && a.body_text.length > 100),
     'Arabic titles and bodies',
@@ -68,15 +68,15 @@ t.test('synthetic records are valid API records, Arabic, linked, and in id order
     'some report a meeting',
   );
   t.ok(
-    pages.people[0].rows.some((p) => p.affiliations.length > 0),
+    [...pages.people[0].records()].some((p) => p.affiliations.length > 0),
     'people have affiliations',
   );
   t.ok(
-    pages.organisations[0].rows.some((o) => o.parent_id !== null),
+    [...pages.organisations[0].records()].some((o) => o.parent_id !== null),
     'organisations have parents',
   );
   t.ok(
-    pages.meetings[0].rows.every((m) => m.participants.length >= 2 && m.host_organisation_id !== null),
+    [...pages.meetings[0].records()].every((m) => m.participants.length >= 2 && m.host_organisation_id !== null),
     'meetings have hosts and participants',
   );
   const ids = articles.map((a) => a.id);
@@ -92,7 +92,7 @@ t.test('the post-load steps index and link the generated articles', async (t) =>
   t.teardown(() => database.close());
   loadSyntheticData(database, { ...size, seed: 3 });
   const repositories = createRepositories(database.db);
-  const generated = repositories.articles.list({ limit: 100 }).rows;
+  const generated = [...repositories.articles.list({ limit: 100 }).records()];
   const linked = generated.filter((a) => repositories.mentions.list(a.id).length > 0);
   t.ok(linked.length > generated.length / 2, `${linked.length} of ${generated.length} articles have mentions`);
   for (const a of linked.slice(0, 20)) {
@@ -132,8 +132,8 @@ t.test('the WAL stays bounded while articles with subjects are created on a load
   const file = join(dir, 'khabar.db');
   const database = load(t, { ...size, seed: 5 }, `file:${file}`);
   const { articles, people, organisations } = createRepositories(database.db);
-  const personIds = people.list({ limit: 10 }).rows.map((p) => p.id);
-  const organisationIds = organisations.list({ limit: 10 }).rows.map((o) => o.id);
+  const personIds = [...people.list({ limit: 10 }).records()].map((p) => p.id);
+  const organisationIds = [...organisations.list({ limit: 10 }).records()].map((o) => o.id);
   const body = [{ type: 'paragraph' as const, text: 'شملت المناقشات جوانب متعددة تتعلق بالتنسيق الأمني. '.repeat(40) }];
   let largest = 0;
   for (let i = 0; i < 2000; i++) {

@@ -1,11 +1,14 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
-import type { Shaping } from './query.js';
+import type { ListPage, Shaping } from './query.js';
 import type { IncludeSpec, ListSpec } from './spec.js';
 
 type Item = Record<string, unknown>;
 /** A record as stored: every record has its id. */
 type Row = Item & { id: string };
+
+/** A page as the embedder reads it: its ids up front, its records read as it goes (see ListPage). */
+type Page = Pick<ListPage<Row>, 'ids' | 'records'>;
 
 /** What the embedder needs of each resource: its records by id as embedded, relations loaded, in one bounded batch. */
 export type Sources = Record<string, { findEmbedded(ids: string[]): Array<{ id: string }> }>;
@@ -29,9 +32,16 @@ export const maxReverseEmbedded = 20;
 
 /**
  * The most records a page embeds: a list page with includes ends early, with a cursor, once its records refer
- * to more (a page always holds one record). Each embedded record is a row read at random and serialized.
+ * to more (a page always holds one record). Each embedded record is a row read at random and serialized: at
+ * 100, a page of every include stays well within the request budget (docs/security.md).
  */
-export const maxEmbeddedPerPage = 200;
+export const maxEmbeddedPerPage = 100;
+
+/**
+ * How many of a page's records are read at a time when it embeds: a page that reaches its bound on embedded
+ * records after a few records reads about those, not the rest of its 100.
+ */
+export const readBatch = 10;
 
 /**
  * Reads, for the records of a page in their order, the ids of the newest records that point at each through a
@@ -51,11 +61,10 @@ function reverseReader(db: Db, include: Extract<IncludeSpec, { kind: 'reverse' }
   return (ownerIds: string[]) => {
     const rows = statement.iterate(JSON.stringify(ownerIds));
     return {
-      /** The ids of the newest records pointing at the next owner, which must be `ownerId`. */
+      /** The ids of the newest records pointing at `ownerId`, the next owner read: owners deleted since the page was listed are passed over. */
       next(ownerId: string): string[] {
-        const { value: row } = rows.next();
-        if (row?.[0] !== ownerId) throw new Error(`a reverse include read ${row?.[0]} where ${ownerId} was due`);
-        return JSON.parse(row[1]);
+        for (let step = rows.next(); !step.done; step = rows.next()) if (step.value[0] === ownerId) return JSON.parse(step.value[1]);
+        throw new Error(`a reverse include read no row for ${ownerId}`);
       },
       close: () => rows.return?.(),
     };
@@ -87,17 +96,18 @@ export function createEmbedder(db: Db, spec: ListSpec, sources: Sources) {
 
   /**
    * The leading records whose embedded records, counted once each, stay within the page's bound (at least one),
-   * and the ids each include refers to per record. Reverse relations are read alongside, record by record, so
-   * the records past the bound cost no reading.
+   * whether the bound cut the page, and the ids each include refers to per record. Records and their reverse
+   * relations are read as they are counted, so the records past the bound cost little or no reading.
    */
-  function recordsWithinBound(page: Row[], includes: Array<readonly [string, IncludeSpec]>) {
-    const readers = new Map(includes.flatMap(([path]) => (reverse.has(path) ? [[path, reverse.get(path)!(page.map((record) => record.id))] as const] : [])));
+  function recordsWithinBound(page: Page, includes: Array<readonly [string, IncludeSpec]>) {
+    const readers = new Map(includes.flatMap(([path]) => (reverse.has(path) ? [[path, reverse.get(path)!(page.ids)] as const] : [])));
+    const records: Row[] = [];
+    let cut = false;
     const referenced = new Map(includes.map(([path]) => [path, new Map<string, string[]>()]));
     const wanted = new Map<string, Set<string>>();
     let embedded = 0;
-    let kept = 0;
     try {
-      for (const record of page) {
+      for (const record of page.records(includes.length > 0 ? readBatch : undefined)) {
         const ids = includes.map(([path, include]) => readers.get(path)?.next(record.id) ?? heldIds(record, include));
         const fresh = new Map<string, Set<string>>();
         includes.forEach(([, include], i) => {
@@ -107,31 +117,34 @@ export function createEmbedder(db: Db, spec: ListSpec, sources: Sources) {
           fresh.set(include.target, targetIds);
         });
         const count = [...fresh.values()].reduce((n, targetIds) => n + targetIds.size, 0);
-        if (kept > 0 && embedded + count > maxEmbeddedPerPage) break;
+        cut = records.length > 0 && embedded + count > maxEmbeddedPerPage;
+        if (cut) break;
         for (const [target, targetIds] of fresh) wanted.set(target, new Set([...(wanted.get(target) ?? []), ...targetIds]));
         includes.forEach(([path], i) => {
           referenced.get(path)!.set(record.id, ids[i]!);
         });
         embedded += count;
-        kept++;
+        records.push(record);
       }
     } finally {
       for (const reader of readers.values()) reader.close();
     }
-    return { kept, wanted, referenced };
+    return { records, cut, wanted, referenced };
   }
 
-  /** The page's leading records that fit the bound on embedded records (all of them without includes), shaped. */
-  return (page: Row[], shaping: Shaping): Row[] => {
+  /**
+   * The page's leading records that fit the bound on embedded records (all of them without includes) as read
+   * (`records`), shaped (`data`), and whether the bound cut the page short.
+   */
+  return (page: Page, shaping: Shaping) => {
     const includes = (shaping.include ?? []).map((path) => [path, spec.include[path]!] as const);
-    const { kept, wanted, referenced } = recordsWithinBound(page, includes);
-    const records = page.slice(0, kept);
+    const { records, cut, wanted, referenced } = recordsWithinBound(page, includes);
     const found = loadTargets(wanted, shaping);
     const lookup = (target: string, id: unknown) => found.get(`${target}:${String(id)}`);
 
     const baseKeys = includes.flatMap(([, include]) => (include.kind === 'nested' ? [include.list] : []));
     const fields = shaping.fields ? new Set([...shaping.fields, ...baseKeys]) : undefined;
-    return records.map((record) => {
+    const data = records.map((record) => {
       // A copy when anything is embedded: the stored record, and the ETag its revision gives, stay as stored.
       const shown = fields ? project(record, fields) : includes.length > 0 ? { ...record } : record;
       for (const [path, include] of includes) {
@@ -144,5 +157,6 @@ export function createEmbedder(db: Db, spec: ListSpec, sources: Sources) {
       }
       return shown;
     });
+    return { records, data, cut };
   };
 }

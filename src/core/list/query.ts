@@ -34,10 +34,16 @@ export interface Total {
 }
 
 export interface ListPage<Row> {
-  rows: Row[];
+  /** The ids of the page's records, in order: known before any record is read. */
+  ids: string[];
+  /**
+   * The page's records in order, read `batch` at a time (all at once by default) as they are iterated: a reader
+   * that stops early (list/embed.ts) leaves the rest unread. A record deleted since the ids were listed is left out.
+   */
+  records(batch?: number): Generator<Row>;
   nextCursor: string | null;
   total?: Total;
-  /** The cursor that continues after `rows[index]`: for a page cut shorter after it was read (see list/embed.ts). */
+  /** The cursor that continues after the `index`th record `records` gave: for a page cut shorter as it was read (see list/embed.ts). */
   cursorAfter(index: number): string;
 }
 

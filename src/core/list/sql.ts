@@ -371,12 +371,25 @@ export function createListing(db: Db, table: Table, spec: ListSpec, selection: R
         }
       }
       const kept = candidates.slice(0, rowsWithinBudget(candidates.slice(0, query.limit).map((row) => row.bytes)));
-      const byId = new Map(byIds.all({ ids: JSON.stringify(kept.map((row) => row.id)) }).map((row) => [row.id, row]));
-      // A record deleted between the two reads is left out, as if the page had been read a moment later.
-      const found = kept.filter((row) => byId.has(row.id));
+      // The candidates whose records have been read, for the cursor after any of them.
+      const found: Candidate[] = [];
+      function* records(batch = kept.length) {
+        for (let at = 0; at < kept.length; at += batch) {
+          const slice = kept.slice(at, at + batch);
+          const byId = new Map(byIds.all({ ids: JSON.stringify(slice.map((row) => row.id)) }).map((row) => [row.id, row]));
+          for (const candidate of slice) {
+            const record = byId.get(candidate.id);
+            // A record deleted between the two reads is left out, as if the page had been read a moment later.
+            if (!record) continue;
+            found.push(candidate);
+            yield record;
+          }
+        }
+      }
       const cursorOf = (row: Row) => encodeCursor({ s: signature, k: keyColumns.map((_, i) => row[`k${i}`] ?? null) });
       const page = {
-        rows: found.map((row) => byId.get(row.id)!),
+        ids: kept.map((row) => row.id),
+        records,
         nextCursor: kept.length < candidates.length ? cursorOf(kept.at(-1)!) : resumeAt ? cursorOf(resumeAt) : null,
         cursorAfter: (index: number) => cursorOf(found[index]!),
       };

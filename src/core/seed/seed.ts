@@ -124,5 +124,5 @@ export function seedIfEmpty(repositories: Repositories, seed: 'auto' | 'never') 
 
 /** True when no resource has any record: SEED=auto seeds only then. */
 export function isEmpty(repositories: Repositories): boolean {
-  return resourceNames.every((name) => repositories[name].list({ limit: 1 }).rows.length === 0);
+  return resourceNames.every((name) => repositories[name].list({ limit: 1 }).ids.length === 0);
 }

@@ -41,12 +41,12 @@ export function listEndpoint(name: string, record: z.ZodObject, spec: ListSpec, 
         list(request: { query: ListQuery; url: string }, reply: FastifyReply) {
           const { query } = request;
           const page = repository.list(query);
-          const data = embed(page.rows, query);
-          const nextCursor = data.length < page.rows.length ? page.cursorAfter(data.length - 1) : page.nextCursor;
+          const { records, data, cut } = embed(page, query);
+          const nextCursor = cut ? page.cursorAfter(data.length - 1) : page.nextCursor;
           const next = nextCursor === null ? null : nextPageLink(request.url, nextCursor);
           if (next) reply.header('Link', `<${next}>; rel="next"`);
           // Embedded records change on their own; a page that embeds gets a tag from its bytes.
-          const etag = query.include?.length ? undefined : pageEtag(request.url, page.rows, page);
+          const etag = query.include?.length ? undefined : pageEtag(request.url, records, page);
           if (etag !== undefined) reply.header('etag', etag);
           return {
             data,
@@ -55,7 +55,17 @@ export function listEndpoint(name: string, record: z.ZodObject, spec: ListSpec, 
           };
         },
         one(record: { id: string }, shaping: Shaping) {
-          return { data: embed([record], shaping)[0]! };
+          return {
+            data: embed(
+              {
+                ids: [record.id],
+                *records() {
+                  yield record;
+                },
+              },
+              shaping,
+            ).data[0]!,
+          };
         },
       };
     },

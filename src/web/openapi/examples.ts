@@ -77,7 +77,7 @@ function seededRecords() {
   const database = openDatabase('file::memory:');
   const repositories = createRepositories(database.db);
   seedDatabase(repositories);
-  const records = Object.fromEntries(resourceNames.map((kind) => [kind, repositories[kind].list({ limit: 100 }).rows as Rec[]])) as Record<Kind, Rec[]>;
+  const records = Object.fromEntries(resourceNames.map((kind) => [kind, [...repositories[kind].list({ limit: 100 }).records()] as Rec[]])) as Record<Kind, Rec[]>;
   records.articles = records.articles.map(opening);
   return { database, repositories, records };
 }

@@ -209,7 +209,12 @@ export function createRepository<Rec extends { id: string; version: number }, In
   return {
     list(query) {
       const page = listing.page(query);
-      return { ...page, rows: asWholeRecords(page.rows) };
+      return {
+        ...page,
+        *records(batch) {
+          for (const row of page.records(batch)) yield asWholeRecords([row])[0]!;
+        },
+      };
     },
     find,
     idOf(idOrSlug) {
