@@ -118,3 +118,28 @@ t.test('revision reads need a token; unknown records and revisions are 404, bad 
   const restore = await app.inject({ method: 'POST', url: `/v1/${c!.path}/${id}/revisions/1/restore` });
   t.equal(restore.statusCode, 401, 'restore needs a token');
 });
+
+t.test('restore honours If-Match and Idempotency-Key as other writes do', async (t) => {
+  const app = await build(t);
+  const created = await app.inject({ method: 'POST', url: '/v1/organisations', headers: json, payload: { slug: 'لجنة', name: 'لجنة', kind: 'committee' } });
+  const { id } = body(created).data;
+  const staleTag = (await app.inject({ url: `/v1/organisations/${id}` })).headers.etag!;
+  await app.inject({ method: 'PATCH', url: `/v1/organisations/${id}`, headers: json, payload: { name: 'لجنة عليا' } });
+  const revisionCount = async () => body(await app.inject({ url: `/v1/organisations/${id}/revisions`, headers: auth })).data.length;
+
+  const stale = await app.inject({ method: 'POST', url: `/v1/organisations/${id}/revisions/1/restore`, headers: { ...auth, 'if-match': staleTag } });
+  t.equal(stale.statusCode, 412, 'a stale ETag is refused');
+  t.equal(await revisionCount(), 2, 'and writes nothing');
+  const currentTag = (await app.inject({ url: `/v1/organisations/${id}` })).headers.etag!;
+  const fresh = await app.inject({ method: 'POST', url: `/v1/organisations/${id}/revisions/1/restore`, headers: { ...auth, 'if-match': currentTag } });
+  t.equal(fresh.statusCode, 200, 'the current ETag lets it through');
+  t.equal(body(fresh).data.name, 'لجنة');
+
+  const key = { ...auth, 'idempotency-key': 'restore-once' };
+  const first = await app.inject({ method: 'POST', url: `/v1/organisations/${id}/revisions/2/restore`, headers: key });
+  const replay = await app.inject({ method: 'POST', url: `/v1/organisations/${id}/revisions/2/restore`, headers: key });
+  t.equal(replay.statusCode, 200);
+  t.equal(replay.headers['idempotent-replayed'], 'true', 'a retry with the same key is a replay');
+  t.same(body(replay), body(first));
+  t.equal(await revisionCount(), 4, 'one revision for the two requests');
+});
