@@ -37,6 +37,7 @@ import { parseQueryString } from './list/querystring.js';
 import openApi, { committedContract } from './openapi/plugin.js';
 import representations from './representations/index.js';
 import { articleImportRoutes } from './resources/articles/import-routes.js';
+import { revisionRoutes } from './resources/shared/revision-routes.js';
 import { resourceRoutes } from './resources/shared/routes.js';
 import { searchRoutes } from './search/routes.js';
 
@@ -146,7 +147,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   // Last of the onSend steps: the cache above keeps the identity bytes, and every coding is made from them.
   await app.register(compression);
   await app.register(healthRoutes(database));
-  for (const resource of resources) await app.register(resourceRoutes(resource, repositories[resource.name]));
+  for (const resource of resources) {
+    await app.register(resourceRoutes(resource, repositories[resource.name]));
+    await app.register(revisionRoutes(resource, repositories[resource.name], repositories.revisions));
+  }
   await app.register(factRoutes(repositories));
   await app.register(articleImportRoutes(repositories));
   await app.register(demoRoutes);

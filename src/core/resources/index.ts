@@ -1,5 +1,6 @@
 import type { Db } from '../db/database.js';
 import { createFacts } from '../facts/index.js';
+import { revisionStore } from '../revisions/store.js';
 import { searchIndexer } from '../search/indexer.js';
 import { type AnyResource, resources } from './registry.js';
 
@@ -10,8 +11,12 @@ export function createRepositories(db: Db) {
   const repositories = Object.fromEntries(resources.map((resource) => [resource.name, resource.repository(db)])) as ResourceRepositories;
   // Wired here, where repositories are made, so no write path (API, seed, CLI) can bypass the index.
   const index = searchIndexer(db);
-  for (const { name } of resources) repositories[name].onWrite(index.follow(name));
-  return { ...repositories, ...createFacts(db, repositories) };
+  const revisions = revisionStore(db);
+  for (const { name } of resources) {
+    repositories[name].onWrite(index.follow(name));
+    repositories[name].onWrite(revisions.follow(name));
+  }
+  return { ...repositories, ...createFacts(db, repositories), revisions };
 }
 
 export type Repositories = ReturnType<typeof createRepositories>;

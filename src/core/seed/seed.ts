@@ -5,6 +5,7 @@ import type { Article } from '../resources/articles/schemas.js';
 import { parseSourceDocument, slugify } from '../resources/articles/source-document.js';
 import type { Repositories } from '../resources/index.js';
 import { resourceNames } from '../resources/registry.js';
+import type { WriteContext } from '../resources/shared/repository.js';
 import { sourceArticle, sourceMeeting, sourceOrganisations, sourcePeople } from './source-facts.js';
 import { locateMention, sourceMentions } from './source-mentions.js';
 import { meetingProvenance, organisationProvenance, personProvenance } from './source-provenance.js';
@@ -15,10 +16,13 @@ export const readSourceDocument = (): string => readFileSync(sourceDocumentPath,
 
 type Slugged = { id: string };
 
+/** The writer of every seeded record's first revision. */
+export const seedWriter: WriteContext = { writer: 'seed' };
+
 /** Finds the record with this slug, or creates it: seeding twice leaves one copy. */
-function ensure<T extends Slugged, I>(repository: { find(slug: string): T | null; create(input: I): T }, slug: string, input: () => I) {
+function ensure<T extends Slugged, I>(repository: { find(slug: string): T | null; create(input: I, context: WriteContext): T }, slug: string, input: () => I) {
   const existing = repository.find(slug);
-  return existing ?? repository.create(input());
+  return existing ?? repository.create(input(), seedWriter);
 }
 
 /** Loads the records the source document names, linked as it links them. */

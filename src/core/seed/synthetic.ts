@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { bulkInserter } from '../db/bulk.js';
 import type { Database } from '../db/database.js';
 import { slugify } from '../resources/articles/source-document.js';
@@ -6,9 +7,10 @@ import { createRepositories } from '../resources/index.js';
 import { meetingOrganisations, meetingParticipants, meetingStatuses, meetings } from '../resources/meetings/table.js';
 import { organisations } from '../resources/organisations/table.js';
 import { affiliations, people } from '../resources/people/table.js';
+import { resources } from '../resources/registry.js';
 import { rebuildSearchIndex } from '../search/analyser-version.js';
 import { type Random, seededRandom, seededUuidv7 } from './random.js';
-import { readSourceDocument } from './seed.js';
+import { readSourceDocument, seedWriter } from './seed.js';
 import { agencyPurposes, countries, dateTexts, documentNames, familyNames, givenNames, honorifics, ministryDomains, roles, type Vocabulary, vocabularyOf } from './vocabulary.js';
 
 export interface SyntheticSize {
@@ -37,7 +39,20 @@ export interface PostLoadStep {
 export const postLoadSteps: PostLoadStep[] = [
   { name: 'search index', run: rebuildSearchIndex },
   { name: 'mentions', run: (database) => createRepositories(database.db).relinkArticles() },
+  { name: 'revisions', run: writeFirstRevisions },
 ];
+
+/** Revision 1 of every loaded record, as the repository reads it, with the seed as its writer. */
+function writeFirstRevisions(database: Database) {
+  const repositories = createRepositories(database.db);
+  for (const { name, table } of resources) {
+    const ids = database.db
+      .select({ id: sql<string>`${table.id}` })
+      .from(table)
+      .all();
+    inBatches(database, ids.length, (i) => repositories.revisions.append(name, repositories[name].find(ids[i]!.id)!, 'create', seedWriter.writer));
+  }
+}
 
 type Country = (typeof countries)[number];
 interface OrgRef {

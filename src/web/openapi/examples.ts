@@ -194,6 +194,7 @@ class ExampleBuilder {
     const kind = kindOfPath(path);
     const first = kind ? this.records[kind]?.[0] : undefined;
     if (!kind || !first) return undefined;
+    if (path.includes('/revisions')) return this.revisionsExample(path, kind, first);
     if (path === '/v1/articles/import') return { data: first, mentions: this.repositories.mentions.list(first.id) };
     if (path.endsWith('/mentions')) return { data: this.repositories.mentions.list(first.id) };
     const entity = entityResources.find(({ name }) => name === kind);
@@ -202,6 +203,16 @@ class ExampleBuilder {
       return { data: rows.map((row) => ({ ...row, recorded_at: exampleTime })) };
     }
     return undefined;
+  }
+
+  /** The seed's revision 1 of the first record: in a page, alone, and compared with a revision 2 that changed its version. */
+  private revisionsExample(path: string, kind: Kind, first: Rec): unknown {
+    if (path.endsWith('/restore')) return { data: first };
+    const revision = { ...this.repositories.revisions.find(kind, first.id, 1)!, at: exampleTime };
+    const { record, ...summary } = revision;
+    if (path.endsWith('/revisions')) return { data: [summary], meta: { limit: 20, next_cursor: null }, links: { self: path, next: null } };
+    if (path.endsWith('/diff')) return { data: { from: 1, to: 2, changes: [{ field: 'version', before: 1, after: 2 }] } };
+    return { data: { ...revision, record: first } };
   }
 
   /** A write body from the first sample of the path's kind: the fields the body takes, less read-only ones. */
@@ -220,8 +231,8 @@ class ExampleBuilder {
     const first = this.records[kindOfPath(path)!]?.[0];
     if (path === '/v1/search' && parameter.name === 'cursor') return this.searchPage().cursor;
     if (parameter.in === 'path' && parameter.name === 'id') return first?.slug;
-    // A cursor that continues after the first record: "page two".
-    if (parameter.in === 'query' && parameter.name === 'cursor' && first) return encodeCursor(this.stableId(first.id));
+    // A cursor that continues after the first record: "page two" (a revision's cursor is its number, exemplified by its schema).
+    if (parameter.in === 'query' && parameter.name === 'cursor' && first && !path.includes('/revisions')) return encodeCursor(this.stableId(first.id));
     return undefined;
   }
 }

@@ -45,8 +45,10 @@ export interface ResourceSpec<Input, Rec = unknown> {
 }
 
 /** Who is writing: the name of the API token, or a tool such as the seed. */
-interface WriteContext {
+export interface WriteContext {
   writer: string;
+  /** The revision whose content this write puts back (see core/revisions). */
+  restoring?: number;
 }
 
 export type WriteEvent<Rec> =
@@ -70,7 +72,8 @@ export interface Repository<Rec, Input> {
    * loaded, with one statement whatever the number of ids.
    */
   findEmbedded(ids: string[]): Array<Partial<Rec> & { id: string }>;
-  create(input: Input, context?: WriteContext): Rec;
+  /** `id` is given only to bring a deleted record back under its own id. */
+  create(input: Input, context?: WriteContext, id?: string): Rec;
   /** Null when there is no such record; throws precondition_failed when `guard` names another version. */
   replace(idOrSlug: string, input: Input, context?: WriteContext, guard?: WriteGuard): Rec | null;
   remove(idOrSlug: string, context?: WriteContext, guard?: WriteGuard): boolean;
@@ -224,10 +227,9 @@ export function createRepository<Rec extends { id: string; version: number }, In
       // Runs even for no ids, so that what a request costs does not depend on the data.
       return asRecords(byIds.all({ ids: JSON.stringify(ids) }));
     },
-    create(input, context = systemWriter) {
+    create(input, context = systemWriter, id = newId()) {
       return write(() => {
         checkReferences(input, null);
-        const id = newId();
         const at = now();
         insertRow({ ...rowFrom(input), id, version: 1, created_at: at, updated_at: at });
         saveRelations(id, input);

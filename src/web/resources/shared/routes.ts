@@ -1,7 +1,7 @@
 import type { FastifyContextConfig } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { fieldErrors, KhabarError } from '../../../core/errors.js';
+import { KhabarError } from '../../../core/errors.js';
 import { byResource, type ResourceName } from '../../../core/resources/registry.js';
 import { type Resource, recordName } from '../../../core/resources/shared/declaration.js';
 import type { Repository } from '../../../core/resources/shared/repository.js';
@@ -9,13 +9,13 @@ import { dataEnvelope } from '../../../core/resources/shared/schemas.js';
 import { withArticle } from '../../../core/text/english.js';
 import { bearerSecurity } from '../../http/auth.js';
 import { jsonMediaType, patchMediaTypes } from '../../http/media-types.js';
-import { mergePatch } from '../../http/merge-patch.js';
 import { writeCondition } from '../../http/preconditions.js';
 import { problemResponses } from '../../http/problem.js';
 import { jsonResponse } from '../../http/responses.js';
 import { serverTiming } from '../../http/server-timing.js';
 import { listEndpoint } from '../../list/endpoint.js';
 import { catalog } from '../catalog.js';
+import { writeBodyOf } from './write-body.js';
 
 export const params = z.strictObject({
   id: z.string().min(1).max(200).meta({ description: 'record id or slug', example: 'علي-العدواني' }),
@@ -134,13 +134,8 @@ export function resourceRoutes(resource: Resource<ResourceName>, repository: Rep
         const record = await writes.run(() => {
           const current = stored(request.params.id)();
           const guard = writeCondition(request, reply, () => current);
-          const { id, created_at, updated_at, ...fields } = current as Record<string, unknown>;
-          const merged = resource.input.safeParse(mergePatch(fields, request.body));
-          if (!merged.success) {
-            const errors = fieldErrors(merged.error.issues, 'body');
-            throw new KhabarError('validation_failed', `the patched ${noun} is not valid: ${errors[0]!.path}`, errors);
-          }
-          return repository.replace(id as string, merged.data, { writer: request.writer! }, guard) ?? throwNotFound(request.params.id);
+          const merged = writeBodyOf(resource, current, `the patched ${noun}`, request.body);
+          return repository.replace(current.id, merged, { writer: request.writer! }, guard) ?? throwNotFound(request.params.id);
         }, serverTiming(reply));
         return { data: record };
       },

@@ -1,0 +1,72 @@
+import { and, desc, eq, lt, sql } from 'drizzle-orm';
+import type { Db } from '../db/database.js';
+import { now } from '../db/ids.js';
+import type { WriteEvent } from '../resources/shared/repository.js';
+import { type RevisionAction, revisions } from './table.js';
+
+export interface Revision {
+  n: number;
+  action: RevisionAction;
+  writer: string;
+  at: string;
+  record: Record<string, unknown>;
+}
+
+type RevisionSummary = Omit<Revision, 'record'>;
+
+export interface RevisionPage {
+  rows: RevisionSummary[];
+  /** The n to continue below, null on the last page. */
+  next: number | null;
+}
+
+const actionOf = (event: WriteEvent<unknown>): RevisionAction =>
+  event.context.restoring !== undefined ? 'restore' : event.kind === 'create' ? 'create' : event.kind === 'delete' ? 'delete' : 'update';
+
+/** Every record's numbered revisions, written by each write's listener inside the write's transaction. */
+export function revisionStore(db: Db) {
+  const key = and(eq(revisions.resource, sql.placeholder('resource')), eq(revisions.record_id, sql.placeholder('id')));
+  // The number is taken inside the write's transaction, where no other writer can take it: SQLite has one writer.
+  const append = db.$client.prepare<{ resource: string; id: string; action: string; snapshot: string; writer: string; at: string }>(
+    `insert into revisions (resource, record_id, n, action, snapshot, writer, at)
+     select @resource, @id, coalesce(max(n), 0) + 1, @action, @snapshot, @writer, @at from revisions where resource = @resource and record_id = @id`,
+  );
+  const summary = { n: revisions.n, action: revisions.action, writer: revisions.writer, at: revisions.at };
+  const page = db
+    .select(summary)
+    .from(revisions)
+    .where(and(key, lt(revisions.n, sql.placeholder('before'))))
+    .orderBy(desc(revisions.n))
+    .limit(sql.placeholder('limit'))
+    .prepare();
+  const one = db
+    .select({ ...summary, record: revisions.snapshot })
+    .from(revisions)
+    .where(and(key, eq(revisions.n, sql.placeholder('n'))))
+    .prepare();
+
+  /** The record's next revision: call it inside the transaction that wrote the record. */
+  const appendRevision = (resource: string, record: { id: string }, action: RevisionAction, writer: string) => {
+    append.run({ resource, id: record.id, action, snapshot: JSON.stringify(record), writer, at: now() });
+  };
+
+  return {
+    append: appendRevision,
+    /** A listener for a resource's repository: the record after each write (before it, for a delete). */
+    follow(resource: string) {
+      return (event: WriteEvent<{ id: string }>) => {
+        appendRevision(resource, event.kind === 'delete' ? event.previous : event.record, actionOf(event), event.context.writer);
+      };
+    },
+    /** Newest first, below `before` (the n a previous page ended at). */
+    page(resource: string, id: string, limit: number, before = Number.MAX_SAFE_INTEGER): RevisionPage {
+      const rows = page.all({ resource, id, before, limit: limit + 1 });
+      return { rows: rows.slice(0, limit), next: rows.length > limit ? rows[limit - 1]!.n : null };
+    },
+    find(resource: string, id: string, n: number): Revision | null {
+      return one.get({ resource, id, n }) ?? null;
+    },
+  };
+}
+
+export type RevisionStore = ReturnType<typeof revisionStore>;

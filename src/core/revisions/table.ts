@@ -1,0 +1,23 @@
+import { integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+
+export const revisionActions = ['create', 'update', 'delete', 'restore'] as const;
+export type RevisionAction = (typeof revisionActions)[number];
+
+/**
+ * Every stored state of every record, numbered 1, 2, … per record. No foreign key: a deleted record's
+ * revisions stay, so that it can be read and restored.
+ */
+export const revisions = sqliteTable(
+  'revisions',
+  {
+    resource: text().notNull(),
+    record_id: text().notNull(),
+    n: integer().notNull(),
+    action: text({ enum: revisionActions }).notNull(),
+    /** The record as a GET answered it after the change (before it, for a delete). */
+    snapshot: text({ mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    writer: text().notNull(),
+    at: text().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.resource, t.record_id, t.n] })],
+);
