@@ -88,7 +88,8 @@ async function responseCache(app: FastifyInstance, options: ResponseCacheOptions
       const value = reply.getHeader(name);
       return value === undefined ? [] : [[name, String(value)]];
     });
-    cache.set(key, { stamp, headers, body: Buffer.from(payload) });
+    // A large body comes as the Buffer sent (see sentForm), kept as it is rather than copied.
+    cache.set(key, { stamp, headers, body: Buffer.isBuffer(payload) ? payload : Buffer.from(payload) });
   }
 }
 
