@@ -1,5 +1,5 @@
 import type { DerivedStart } from '../../search/fields.js';
-import { articles } from './table.js';
+import { articles, blockSeparator } from './table.js';
 
 /**
  * One block of a stored body as `JSON.stringify` writes it, its text still escaped: either it closes (`"}` and
@@ -20,7 +20,7 @@ const unescaped = (escaped: string): string => JSON.parse(`"${escaped}"`);
 export function bodyTextStart(stored: string, units: number): string | null {
   if (!stored.startsWith('[')) return null;
   let text = '';
-  for (let at = 1, separator = ''; ; separator = '\n\n') {
+  for (let at = 1, separator = ''; ; separator = blockSeparator) {
     storedBlock.lastIndex = at;
     const block = storedBlock.exec(stored);
     if (block === null) return text.length >= units ? text : null;

@@ -6,10 +6,10 @@ import { listRelation } from '../shared/relations.js';
 import { createRepository, type Reference, type ResourceTable } from '../shared/repository.js';
 import { articleList } from './list.js';
 import { type Article, type ArticleInput, unembeddedArticleFields } from './schemas.js';
-import { articleMeetings, articleOrganisations, articlePeople, articles, type Block } from './table.js';
+import { articleMeetings, articleOrganisations, articlePeople, articles, type Block, blockSeparator } from './table.js';
 
 /** The plain-text body: block texts joined by blank lines. Mention offsets index into this string. */
-export const plainText = (body: Block[]): string => body.map((block) => block.text).join('\n\n');
+export const plainText = (body: Block[]): string => body.map((block) => block.text).join(blockSeparator);
 
 const subjects = [
   { key: 'person_ids', table: articlePeople, target: people },

@@ -30,6 +30,9 @@ export const articles = sqliteTable(
   ],
 );
 
+/** What joins a body's block texts into its plain text (`char(10, 10)` in SQL below). */
+export const blockSeparator = '\n\n';
+
 /**
  * The plain-text body in SQL, for what reads it there (search snippets and rebuilds, entity linking): the
  * body is stored once, as its blocks, and this joins their texts as `plainText` does (migration 0010).
