@@ -80,86 +80,6 @@ export interface paths {
         patch: operations["update_article"];
         trace?: never;
     };
-    "/v1/articles/{id}/revisions": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * List the revisions of an article
-         * @description Newest first, in pages of `limit`: follow `links.next` until it is null. A deleted record’s revisions are found by its id.
-         */
-        get: operations["list_article_revisions"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/articles/{id}/revisions/{n}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Get a revision of the article
-         * @description The article as it was stored by this revision (as it was before a delete).
-         */
-        get: operations["get_article_revision"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/articles/{id}/revisions/{n}/diff": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Compare two revisions of the article
-         * @description The top-level fields that differ between revision `n` and revision `to`, with their values in each.
-         */
-        get: operations["diff_article_revisions"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/articles/{id}/revisions/{n}/restore": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Restore a revision of the article
-         * @description Writes revision `n`'s content as a new revision, validated as a PUT (or, for a deleted article, a create under its old id) is: a reference to a record that no longer exists is 422, a slug taken since is 409. A deleted record has no ETag: `If-Match` can only fail (412).
-         */
-        post: operations["restore_article_revision"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/v1/people": {
         parameters: {
             query?: never;
@@ -214,86 +134,6 @@ export interface paths {
          * @description JSON merge patch (RFC 7396): the fields given replace the stored ones; `null` clears a nullable field.
          */
         patch: operations["update_person"];
-        trace?: never;
-    };
-    "/v1/people/{id}/revisions": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * List the revisions of a person
-         * @description Newest first, in pages of `limit`: follow `links.next` until it is null. A deleted record’s revisions are found by its id.
-         */
-        get: operations["list_person_revisions"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/people/{id}/revisions/{n}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Get a revision of the person
-         * @description The person as it was stored by this revision (as it was before a delete).
-         */
-        get: operations["get_person_revision"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/people/{id}/revisions/{n}/diff": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Compare two revisions of the person
-         * @description The top-level fields that differ between revision `n` and revision `to`, with their values in each.
-         */
-        get: operations["diff_person_revisions"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/people/{id}/revisions/{n}/restore": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Restore a revision of the person
-         * @description Writes revision `n`'s content as a new revision, validated as a PUT (or, for a deleted person, a create under its old id) is: a reference to a record that no longer exists is 422, a slug taken since is 409. A deleted record has no ETag: `If-Match` can only fail (412).
-         */
-        post: operations["restore_person_revision"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
         trace?: never;
     };
     "/v1/organisations": {
@@ -352,86 +192,6 @@ export interface paths {
         patch: operations["update_organisation"];
         trace?: never;
     };
-    "/v1/organisations/{id}/revisions": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * List the revisions of an organisation
-         * @description Newest first, in pages of `limit`: follow `links.next` until it is null. A deleted record’s revisions are found by its id.
-         */
-        get: operations["list_organisation_revisions"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/organisations/{id}/revisions/{n}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Get a revision of the organisation
-         * @description The organisation as it was stored by this revision (as it was before a delete).
-         */
-        get: operations["get_organisation_revision"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/organisations/{id}/revisions/{n}/diff": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Compare two revisions of the organisation
-         * @description The top-level fields that differ between revision `n` and revision `to`, with their values in each.
-         */
-        get: operations["diff_organisation_revisions"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/organisations/{id}/revisions/{n}/restore": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Restore a revision of the organisation
-         * @description Writes revision `n`'s content as a new revision, validated as a PUT (or, for a deleted organisation, a create under its old id) is: a reference to a record that no longer exists is 422, a slug taken since is 409. A deleted record has no ETag: `If-Match` can only fail (412).
-         */
-        post: operations["restore_organisation_revision"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/v1/meetings": {
         parameters: {
             query?: never;
@@ -488,7 +248,7 @@ export interface paths {
         patch: operations["update_meeting"];
         trace?: never;
     };
-    "/v1/meetings/{id}/revisions": {
+    "/v1/{resource}/{id}/revisions": {
         parameters: {
             query?: never;
             header?: never;
@@ -496,10 +256,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List the revisions of a meeting
+         * List the revisions of a record
          * @description Newest first, in pages of `limit`: follow `links.next` until it is null. A deleted record’s revisions are found by its id.
          */
-        get: operations["list_meeting_revisions"];
+        get: operations["list_revisions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -508,7 +268,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/meetings/{id}/revisions/{n}": {
+    "/v1/{resource}/{id}/revisions/{n}": {
         parameters: {
             query?: never;
             header?: never;
@@ -516,10 +276,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get a revision of the meeting
-         * @description The meeting as it was stored by this revision (as it was before a delete).
+         * Get a revision of a record
+         * @description The record as it was stored by this revision (as it was before a delete).
          */
-        get: operations["get_meeting_revision"];
+        get: operations["get_revision"];
         put?: never;
         post?: never;
         delete?: never;
@@ -528,7 +288,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/meetings/{id}/revisions/{n}/diff": {
+    "/v1/{resource}/{id}/revisions/{n}/diff": {
         parameters: {
             query?: never;
             header?: never;
@@ -536,10 +296,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Compare two revisions of the meeting
+         * Compare two revisions of a record
          * @description The top-level fields that differ between revision `n` and revision `to`, with their values in each.
          */
-        get: operations["diff_meeting_revisions"];
+        get: operations["diff_revisions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -548,7 +308,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/meetings/{id}/revisions/{n}/restore": {
+    "/v1/{resource}/{id}/revisions/{n}/restore": {
         parameters: {
             query?: never;
             header?: never;
@@ -558,10 +318,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Restore a revision of the meeting
-         * @description Writes revision `n`'s content as a new revision, validated as a PUT (or, for a deleted meeting, a create under its old id) is: a reference to a record that no longer exists is 422, a slug taken since is 409. A deleted record has no ETag: `If-Match` can only fail (412).
+         * Restore a revision of a record
+         * @description Writes revision `n`'s content as a new revision, validated as a PUT (or, for a deleted record, a create under its old id) is: a reference to a record that no longer exists is 422, a slug taken since is 409. A deleted record has no ETag: `If-Match` can only fail (412).
          */
-        post: operations["restore_meeting_revision"];
+        post: operations["restore_revision"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1134,6 +894,70 @@ export interface components {
                 }[];
             };
         };
+        ArticleRevisionResponse: {
+            data: {
+                /** @description the revision number: 1, 2, … per record, without gaps */
+                n: number;
+                /** @enum {string} */
+                action: "create" | "update" | "delete" | "restore";
+                /** @description the name of the token that wrote it (`seed` for seeded records) */
+                writer: string;
+                /** @description when it was written (UTC) */
+                at: string;
+                record: components["schemas"]["Article"];
+            };
+        };
+        ArticleResponse: {
+            data: components["schemas"]["Article"];
+        };
+        PersonRevisionResponse: {
+            data: {
+                /** @description the revision number: 1, 2, … per record, without gaps */
+                n: number;
+                /** @enum {string} */
+                action: "create" | "update" | "delete" | "restore";
+                /** @description the name of the token that wrote it (`seed` for seeded records) */
+                writer: string;
+                /** @description when it was written (UTC) */
+                at: string;
+                record: components["schemas"]["Person"];
+            };
+        };
+        PersonResponse: {
+            data: components["schemas"]["Person"];
+        };
+        OrganisationRevisionResponse: {
+            data: {
+                /** @description the revision number: 1, 2, … per record, without gaps */
+                n: number;
+                /** @enum {string} */
+                action: "create" | "update" | "delete" | "restore";
+                /** @description the name of the token that wrote it (`seed` for seeded records) */
+                writer: string;
+                /** @description when it was written (UTC) */
+                at: string;
+                record: components["schemas"]["Organisation"];
+            };
+        };
+        OrganisationResponse: {
+            data: components["schemas"]["Organisation"];
+        };
+        MeetingRevisionResponse: {
+            data: {
+                /** @description the revision number: 1, 2, … per record, without gaps */
+                n: number;
+                /** @enum {string} */
+                action: "create" | "update" | "delete" | "restore";
+                /** @description the name of the token that wrote it (`seed` for seeded records) */
+                writer: string;
+                /** @description when it was written (UTC) */
+                at: string;
+                record: components["schemas"]["Meeting"];
+            };
+        };
+        MeetingResponse: {
+            data: components["schemas"]["Meeting"];
+        };
         TextSpan: {
             start: number;
             end: number;
@@ -1179,9 +1003,6 @@ export interface components {
         Health: {
             /** @constant */
             status: "ok";
-        };
-        ArticleResponse: {
-            data: components["schemas"]["Article"];
         };
         /** @description a person embedded by include, narrowed by fields[people] */
         PersonEmbedded: {
@@ -1245,22 +1066,6 @@ export interface components {
         ArticleViewResponse: {
             data: components["schemas"]["ArticleView"];
         };
-        ArticleRevisionResponse: {
-            data: {
-                /** @description the revision number: 1, 2, … per record, without gaps */
-                n: number;
-                /** @enum {string} */
-                action: "create" | "update" | "delete" | "restore";
-                /** @description the name of the token that wrote it (`seed` for seeded records) */
-                writer: string;
-                /** @description when it was written (UTC) */
-                at: string;
-                record: components["schemas"]["Article"];
-            };
-        };
-        PersonResponse: {
-            data: components["schemas"]["Person"];
-        };
         /** @description an article embedded by include, narrowed by fields[articles]; without body and body_text (GET the article for them) */
         ArticleEmbedded: {
             id: string;
@@ -1296,22 +1101,6 @@ export interface components {
         PersonViewResponse: {
             data: components["schemas"]["PersonView"];
         };
-        PersonRevisionResponse: {
-            data: {
-                /** @description the revision number: 1, 2, … per record, without gaps */
-                n: number;
-                /** @enum {string} */
-                action: "create" | "update" | "delete" | "restore";
-                /** @description the name of the token that wrote it (`seed` for seeded records) */
-                writer: string;
-                /** @description when it was written (UTC) */
-                at: string;
-                record: components["schemas"]["Person"];
-            };
-        };
-        OrganisationResponse: {
-            data: components["schemas"]["Organisation"];
-        };
         /** @description an organisation, narrowed by fields and with what include embeds */
         OrganisationView: {
             id: string;
@@ -1341,22 +1130,6 @@ export interface components {
         };
         OrganisationViewResponse: {
             data: components["schemas"]["OrganisationView"];
-        };
-        OrganisationRevisionResponse: {
-            data: {
-                /** @description the revision number: 1, 2, … per record, without gaps */
-                n: number;
-                /** @enum {string} */
-                action: "create" | "update" | "delete" | "restore";
-                /** @description the name of the token that wrote it (`seed` for seeded records) */
-                writer: string;
-                /** @description when it was written (UTC) */
-                at: string;
-                record: components["schemas"]["Organisation"];
-            };
-        };
-        MeetingResponse: {
-            data: components["schemas"]["Meeting"];
         };
         /** @description a meeting, narrowed by fields and with what include embeds */
         MeetingView: {
@@ -1392,19 +1165,6 @@ export interface components {
         };
         MeetingViewResponse: {
             data: components["schemas"]["MeetingView"];
-        };
-        MeetingRevisionResponse: {
-            data: {
-                /** @description the revision number: 1, 2, … per record, without gaps */
-                n: number;
-                /** @enum {string} */
-                action: "create" | "update" | "delete" | "restore";
-                /** @description the name of the token that wrote it (`seed` for seeded records) */
-                writer: string;
-                /** @description when it was written (UTC) */
-                at: string;
-                record: components["schemas"]["Meeting"];
-            };
         };
     };
     responses: {
@@ -1656,14 +1416,6 @@ export interface components {
         "articles.include": string;
         /** @description record id or slug */
         "articles.id": string;
-        /** @description Page size, 1–100 */
-        "list_article_revisions.limit": number;
-        /** @description `meta.next_cursor` of the previous page: the revisions below this number */
-        cursor: number;
-        /** @description revision number, from 1 */
-        n: number;
-        /** @description the revision to compare with */
-        to: number;
         /** @description Comma list of sort keys, `-` for descending; `id` breaks ties. Default: newest first (`-id`). One of: id, name, updated_at */
         sort: string;
         /** @description Comma list of the fields to return (`id` is always there). One of: id, slug, version, created_at, updated_at, name, honorific, position, country, aliases, affiliations */
@@ -1673,7 +1425,7 @@ export interface components {
         /** @description Comma list of related records to embed. One of: affiliations.organisation, meetings, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. A list page ends early, with `meta.next_cursor` set, once it would embed more than 100 records. An embedded article has no `body` or `body_text`. */
         "people.include": string;
         /** @description record id or slug */
-        "people.id": string;
+        id: string;
         /** @description Comma list of the fields to return (`id` is always there). One of: id, slug, version, created_at, updated_at, name, kind, country, parent_id, aliases, members */
         "organisations.fields": string;
         /** @description Comma list of related records to embed. One of: parent, children, members.person, meetings, articles. A list of records that point at this one (such as an organisation's articles) embeds at most the 20 newest; a filtered list gives them all. A list page ends early, with `meta.next_cursor` set, once it would embed more than 100 records. An embedded article has no `body` or `body_text`. */
@@ -1686,6 +1438,10 @@ export interface components {
         "meetings.include": string;
         /** @description record id or slug */
         "meetings.id": string;
+        /** @description the kind of record */
+        "resource.resource": "articles" | "people" | "organisations" | "meetings";
+        /** @description revision number, from 1 */
+        "resource.n": number;
     };
     requestBodies: never;
     headers: {
@@ -2060,204 +1816,6 @@ export interface operations {
             503: components["responses"]["Problem503"];
         };
     };
-    list_article_revisions: {
-        parameters: {
-            query?: {
-                /** @description Page size, 1–100 */
-                limit?: components["parameters"]["list_article_revisions.limit"];
-                /** @description `meta.next_cursor` of the previous page: the revisions below this number */
-                cursor?: components["parameters"]["cursor"];
-                /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
-                format?: components["parameters"]["format"];
-            };
-            header?: {
-                /**
-                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
-                 * @example checkout-7f3a
-                 */
-                "X-Request-Id"?: components["parameters"]["RequestId"];
-            };
-            path: {
-                /** @description record id or slug */
-                id: components["parameters"]["articles.id"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description A page of the article's revisions */
-            200: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["RevisionList"];
-                };
-            };
-            400: components["responses"]["Problem400"];
-            401: components["responses"]["Problem401"];
-            404: components["responses"]["Problem404"];
-            406: components["responses"]["Problem406"];
-            429: components["responses"]["Problem429"];
-            503: components["responses"]["Problem503"];
-        };
-    };
-    get_article_revision: {
-        parameters: {
-            query?: {
-                /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
-                format?: components["parameters"]["format"];
-            };
-            header?: {
-                /**
-                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
-                 * @example checkout-7f3a
-                 */
-                "X-Request-Id"?: components["parameters"]["RequestId"];
-            };
-            path: {
-                /** @description record id or slug */
-                id: components["parameters"]["articles.id"];
-                /** @description revision number, from 1 */
-                n: components["parameters"]["n"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The revision */
-            200: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ArticleRevisionResponse"];
-                };
-            };
-            400: components["responses"]["Problem400"];
-            401: components["responses"]["Problem401"];
-            404: components["responses"]["Problem404"];
-            406: components["responses"]["Problem406"];
-            429: components["responses"]["Problem429"];
-            503: components["responses"]["Problem503"];
-        };
-    };
-    diff_article_revisions: {
-        parameters: {
-            query: {
-                /** @description the revision to compare with */
-                to: components["parameters"]["to"];
-                /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
-                format?: components["parameters"]["format"];
-            };
-            header?: {
-                /**
-                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
-                 * @example checkout-7f3a
-                 */
-                "X-Request-Id"?: components["parameters"]["RequestId"];
-            };
-            path: {
-                /** @description record id or slug */
-                id: components["parameters"]["articles.id"];
-                /** @description revision number, from 1 */
-                n: components["parameters"]["n"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The changed fields */
-            200: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["RevisionDiffResponse"];
-                };
-            };
-            400: components["responses"]["Problem400"];
-            401: components["responses"]["Problem401"];
-            404: components["responses"]["Problem404"];
-            406: components["responses"]["Problem406"];
-            429: components["responses"]["Problem429"];
-            503: components["responses"]["Problem503"];
-        };
-    };
-    restore_article_revision: {
-        parameters: {
-            query?: never;
-            header?: {
-                /**
-                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
-                 * @example checkout-7f3a
-                 */
-                "X-Request-Id"?: components["parameters"]["RequestId"];
-                /**
-                 * @description A unique key for this create: a retry with the same key and body gets the first response again (marked Idempotent-Replayed) instead of a second record; the same key with another body gets 422. Keys are kept 24 hours, per token
-                 * @example create-article-7f3a2c
-                 */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-                /**
-                 * @description The ETag of the record as the client last saw it: 412 when the record has changed since. Required (428) when the server runs with REQUIRE_IF_MATCH=true
-                 * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
-                 */
-                "If-Match"?: components["parameters"]["IfMatch"];
-            };
-            path: {
-                /** @description record id or slug */
-                id: components["parameters"]["articles.id"];
-                /** @description revision number, from 1 */
-                n: components["parameters"]["n"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The article as stored */
-            200: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                    Location: components["headers"]["Location"];
-                    ETag: components["headers"]["ETag"];
-                    "Last-Modified": components["headers"]["Last-Modified"];
-                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        data: components["schemas"]["Article"];
-                    };
-                };
-            };
-            400: components["responses"]["Problem400"];
-            401: components["responses"]["Problem401"];
-            404: components["responses"]["Problem404"];
-            409: components["responses"]["Problem409"];
-            412: components["responses"]["Problem412"];
-            413: components["responses"]["Problem413"];
-            415: components["responses"]["Problem415"];
-            422: components["responses"]["Problem422"];
-            428: components["responses"]["Problem428"];
-            429: components["responses"]["Problem429"];
-            503: components["responses"]["Problem503"];
-        };
-    };
     list_people: {
         parameters: {
             query?: {
@@ -2415,7 +1973,7 @@ export interface operations {
             };
             path: {
                 /** @description record id or slug */
-                id: components["parameters"]["people.id"];
+                id: components["parameters"]["id"];
             };
             cookie?: never;
         };
@@ -2462,7 +2020,7 @@ export interface operations {
             };
             path: {
                 /** @description record id or slug */
-                id: components["parameters"]["people.id"];
+                id: components["parameters"]["id"];
             };
             cookie?: never;
         };
@@ -2503,7 +2061,7 @@ export interface operations {
             };
             path: {
                 /** @description record id or slug */
-                id: components["parameters"]["people.id"];
+                id: components["parameters"]["id"];
             };
             cookie?: never;
         };
@@ -2539,7 +2097,7 @@ export interface operations {
             };
             path: {
                 /** @description record id or slug */
-                id: components["parameters"]["people.id"];
+                id: components["parameters"]["id"];
             };
             cookie?: never;
         };
@@ -2551,204 +2109,6 @@ export interface operations {
         };
         responses: {
             200: components["responses"]["PersonResponse"];
-            400: components["responses"]["Problem400"];
-            401: components["responses"]["Problem401"];
-            404: components["responses"]["Problem404"];
-            409: components["responses"]["Problem409"];
-            412: components["responses"]["Problem412"];
-            413: components["responses"]["Problem413"];
-            415: components["responses"]["Problem415"];
-            422: components["responses"]["Problem422"];
-            428: components["responses"]["Problem428"];
-            429: components["responses"]["Problem429"];
-            503: components["responses"]["Problem503"];
-        };
-    };
-    list_person_revisions: {
-        parameters: {
-            query?: {
-                /** @description Page size, 1–100 */
-                limit?: components["parameters"]["list_article_revisions.limit"];
-                /** @description `meta.next_cursor` of the previous page: the revisions below this number */
-                cursor?: components["parameters"]["cursor"];
-                /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
-                format?: components["parameters"]["format"];
-            };
-            header?: {
-                /**
-                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
-                 * @example checkout-7f3a
-                 */
-                "X-Request-Id"?: components["parameters"]["RequestId"];
-            };
-            path: {
-                /** @description record id or slug */
-                id: components["parameters"]["people.id"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description A page of the person's revisions */
-            200: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["RevisionList"];
-                };
-            };
-            400: components["responses"]["Problem400"];
-            401: components["responses"]["Problem401"];
-            404: components["responses"]["Problem404"];
-            406: components["responses"]["Problem406"];
-            429: components["responses"]["Problem429"];
-            503: components["responses"]["Problem503"];
-        };
-    };
-    get_person_revision: {
-        parameters: {
-            query?: {
-                /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
-                format?: components["parameters"]["format"];
-            };
-            header?: {
-                /**
-                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
-                 * @example checkout-7f3a
-                 */
-                "X-Request-Id"?: components["parameters"]["RequestId"];
-            };
-            path: {
-                /** @description record id or slug */
-                id: components["parameters"]["people.id"];
-                /** @description revision number, from 1 */
-                n: components["parameters"]["n"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The revision */
-            200: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PersonRevisionResponse"];
-                };
-            };
-            400: components["responses"]["Problem400"];
-            401: components["responses"]["Problem401"];
-            404: components["responses"]["Problem404"];
-            406: components["responses"]["Problem406"];
-            429: components["responses"]["Problem429"];
-            503: components["responses"]["Problem503"];
-        };
-    };
-    diff_person_revisions: {
-        parameters: {
-            query: {
-                /** @description the revision to compare with */
-                to: components["parameters"]["to"];
-                /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
-                format?: components["parameters"]["format"];
-            };
-            header?: {
-                /**
-                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
-                 * @example checkout-7f3a
-                 */
-                "X-Request-Id"?: components["parameters"]["RequestId"];
-            };
-            path: {
-                /** @description record id or slug */
-                id: components["parameters"]["people.id"];
-                /** @description revision number, from 1 */
-                n: components["parameters"]["n"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The changed fields */
-            200: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["RevisionDiffResponse"];
-                };
-            };
-            400: components["responses"]["Problem400"];
-            401: components["responses"]["Problem401"];
-            404: components["responses"]["Problem404"];
-            406: components["responses"]["Problem406"];
-            429: components["responses"]["Problem429"];
-            503: components["responses"]["Problem503"];
-        };
-    };
-    restore_person_revision: {
-        parameters: {
-            query?: never;
-            header?: {
-                /**
-                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
-                 * @example checkout-7f3a
-                 */
-                "X-Request-Id"?: components["parameters"]["RequestId"];
-                /**
-                 * @description A unique key for this create: a retry with the same key and body gets the first response again (marked Idempotent-Replayed) instead of a second record; the same key with another body gets 422. Keys are kept 24 hours, per token
-                 * @example create-article-7f3a2c
-                 */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-                /**
-                 * @description The ETag of the record as the client last saw it: 412 when the record has changed since. Required (428) when the server runs with REQUIRE_IF_MATCH=true
-                 * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
-                 */
-                "If-Match"?: components["parameters"]["IfMatch"];
-            };
-            path: {
-                /** @description record id or slug */
-                id: components["parameters"]["people.id"];
-                /** @description revision number, from 1 */
-                n: components["parameters"]["n"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The person as stored */
-            200: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                    Location: components["headers"]["Location"];
-                    ETag: components["headers"]["ETag"];
-                    "Last-Modified": components["headers"]["Last-Modified"];
-                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        data: components["schemas"]["Person"];
-                    };
-                };
-            };
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
             404: components["responses"]["Problem404"];
@@ -3080,204 +2440,6 @@ export interface operations {
             503: components["responses"]["Problem503"];
         };
     };
-    list_organisation_revisions: {
-        parameters: {
-            query?: {
-                /** @description Page size, 1–100 */
-                limit?: components["parameters"]["list_article_revisions.limit"];
-                /** @description `meta.next_cursor` of the previous page: the revisions below this number */
-                cursor?: components["parameters"]["cursor"];
-                /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
-                format?: components["parameters"]["format"];
-            };
-            header?: {
-                /**
-                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
-                 * @example checkout-7f3a
-                 */
-                "X-Request-Id"?: components["parameters"]["RequestId"];
-            };
-            path: {
-                /** @description record id or slug */
-                id: components["parameters"]["organisations.id"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description A page of the organisation's revisions */
-            200: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["RevisionList"];
-                };
-            };
-            400: components["responses"]["Problem400"];
-            401: components["responses"]["Problem401"];
-            404: components["responses"]["Problem404"];
-            406: components["responses"]["Problem406"];
-            429: components["responses"]["Problem429"];
-            503: components["responses"]["Problem503"];
-        };
-    };
-    get_organisation_revision: {
-        parameters: {
-            query?: {
-                /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
-                format?: components["parameters"]["format"];
-            };
-            header?: {
-                /**
-                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
-                 * @example checkout-7f3a
-                 */
-                "X-Request-Id"?: components["parameters"]["RequestId"];
-            };
-            path: {
-                /** @description record id or slug */
-                id: components["parameters"]["organisations.id"];
-                /** @description revision number, from 1 */
-                n: components["parameters"]["n"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The revision */
-            200: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["OrganisationRevisionResponse"];
-                };
-            };
-            400: components["responses"]["Problem400"];
-            401: components["responses"]["Problem401"];
-            404: components["responses"]["Problem404"];
-            406: components["responses"]["Problem406"];
-            429: components["responses"]["Problem429"];
-            503: components["responses"]["Problem503"];
-        };
-    };
-    diff_organisation_revisions: {
-        parameters: {
-            query: {
-                /** @description the revision to compare with */
-                to: components["parameters"]["to"];
-                /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
-                format?: components["parameters"]["format"];
-            };
-            header?: {
-                /**
-                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
-                 * @example checkout-7f3a
-                 */
-                "X-Request-Id"?: components["parameters"]["RequestId"];
-            };
-            path: {
-                /** @description record id or slug */
-                id: components["parameters"]["organisations.id"];
-                /** @description revision number, from 1 */
-                n: components["parameters"]["n"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The changed fields */
-            200: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["RevisionDiffResponse"];
-                };
-            };
-            400: components["responses"]["Problem400"];
-            401: components["responses"]["Problem401"];
-            404: components["responses"]["Problem404"];
-            406: components["responses"]["Problem406"];
-            429: components["responses"]["Problem429"];
-            503: components["responses"]["Problem503"];
-        };
-    };
-    restore_organisation_revision: {
-        parameters: {
-            query?: never;
-            header?: {
-                /**
-                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
-                 * @example checkout-7f3a
-                 */
-                "X-Request-Id"?: components["parameters"]["RequestId"];
-                /**
-                 * @description A unique key for this create: a retry with the same key and body gets the first response again (marked Idempotent-Replayed) instead of a second record; the same key with another body gets 422. Keys are kept 24 hours, per token
-                 * @example create-article-7f3a2c
-                 */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-                /**
-                 * @description The ETag of the record as the client last saw it: 412 when the record has changed since. Required (428) when the server runs with REQUIRE_IF_MATCH=true
-                 * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
-                 */
-                "If-Match"?: components["parameters"]["IfMatch"];
-            };
-            path: {
-                /** @description record id or slug */
-                id: components["parameters"]["organisations.id"];
-                /** @description revision number, from 1 */
-                n: components["parameters"]["n"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The organisation as stored */
-            200: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                    Location: components["headers"]["Location"];
-                    ETag: components["headers"]["ETag"];
-                    "Last-Modified": components["headers"]["Last-Modified"];
-                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        data: components["schemas"]["Organisation"];
-                    };
-                };
-            };
-            400: components["responses"]["Problem400"];
-            401: components["responses"]["Problem401"];
-            404: components["responses"]["Problem404"];
-            409: components["responses"]["Problem409"];
-            412: components["responses"]["Problem412"];
-            413: components["responses"]["Problem413"];
-            415: components["responses"]["Problem415"];
-            422: components["responses"]["Problem422"];
-            428: components["responses"]["Problem428"];
-            429: components["responses"]["Problem429"];
-            503: components["responses"]["Problem503"];
-        };
-    };
     list_meetings: {
         parameters: {
             query?: {
@@ -3594,13 +2756,13 @@ export interface operations {
             503: components["responses"]["Problem503"];
         };
     };
-    list_meeting_revisions: {
+    list_revisions: {
         parameters: {
             query?: {
                 /** @description Page size, 1–100 */
-                limit?: components["parameters"]["list_article_revisions.limit"];
+                limit?: number;
                 /** @description `meta.next_cursor` of the previous page: the revisions below this number */
-                cursor?: components["parameters"]["cursor"];
+                cursor?: number;
                 /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
                 format?: components["parameters"]["format"];
             };
@@ -3613,13 +2775,15 @@ export interface operations {
             };
             path: {
                 /** @description record id or slug */
-                id: components["parameters"]["meetings.id"];
+                id: components["parameters"]["id"];
+                /** @description the kind of record */
+                resource: components["parameters"]["resource.resource"];
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description A page of the meeting's revisions */
+            /** @description A page of the record's revisions */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3640,7 +2804,7 @@ export interface operations {
             503: components["responses"]["Problem503"];
         };
     };
-    get_meeting_revision: {
+    get_revision: {
         parameters: {
             query?: {
                 /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
@@ -3655,9 +2819,11 @@ export interface operations {
             };
             path: {
                 /** @description record id or slug */
-                id: components["parameters"]["meetings.id"];
+                id: components["parameters"]["id"];
+                /** @description the kind of record */
+                resource: components["parameters"]["resource.resource"];
                 /** @description revision number, from 1 */
-                n: components["parameters"]["n"];
+                n: components["parameters"]["resource.n"];
             };
             cookie?: never;
         };
@@ -3673,7 +2839,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["MeetingRevisionResponse"];
+                    "application/json": components["schemas"]["ArticleRevisionResponse"] | components["schemas"]["PersonRevisionResponse"] | components["schemas"]["OrganisationRevisionResponse"] | components["schemas"]["MeetingRevisionResponse"];
                 };
             };
             400: components["responses"]["Problem400"];
@@ -3684,11 +2850,11 @@ export interface operations {
             503: components["responses"]["Problem503"];
         };
     };
-    diff_meeting_revisions: {
+    diff_revisions: {
         parameters: {
             query: {
                 /** @description the revision to compare with */
-                to: components["parameters"]["to"];
+                to: number;
                 /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
                 format?: components["parameters"]["format"];
             };
@@ -3701,9 +2867,11 @@ export interface operations {
             };
             path: {
                 /** @description record id or slug */
-                id: components["parameters"]["meetings.id"];
+                id: components["parameters"]["id"];
+                /** @description the kind of record */
+                resource: components["parameters"]["resource.resource"];
                 /** @description revision number, from 1 */
-                n: components["parameters"]["n"];
+                n: components["parameters"]["resource.n"];
             };
             cookie?: never;
         };
@@ -3730,7 +2898,7 @@ export interface operations {
             503: components["responses"]["Problem503"];
         };
     };
-    restore_meeting_revision: {
+    restore_revision: {
         parameters: {
             query?: never;
             header?: {
@@ -3752,15 +2920,17 @@ export interface operations {
             };
             path: {
                 /** @description record id or slug */
-                id: components["parameters"]["meetings.id"];
+                id: components["parameters"]["id"];
+                /** @description the kind of record */
+                resource: components["parameters"]["resource.resource"];
                 /** @description revision number, from 1 */
-                n: components["parameters"]["n"];
+                n: components["parameters"]["resource.n"];
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description The meeting as stored */
+            /** @description The record as stored */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3774,9 +2944,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data: components["schemas"]["Meeting"];
-                    };
+                    "application/json": components["schemas"]["ArticleResponse"] | components["schemas"]["PersonResponse"] | components["schemas"]["OrganisationResponse"] | components["schemas"]["MeetingResponse"];
                 };
             };
             400: components["responses"]["Problem400"];
@@ -3861,7 +3029,7 @@ export interface operations {
             };
             path: {
                 /** @description record id or slug */
-                id: components["parameters"]["people.id"];
+                id: components["parameters"]["id"];
             };
             cookie?: never;
         };

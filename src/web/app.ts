@@ -149,8 +149,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(healthRoutes(database));
   for (const resource of resources) {
     await app.register(resourceRoutes(resource, repositories[resource.name]));
-    await app.register(revisionRoutes(resource, repositories[resource.name], repositories.revisions));
   }
+  await app.register(revisionRoutes(repositories, repositories.revisions));
   await app.register(factRoutes(repositories));
   await app.register(articleImportRoutes(repositories));
   await app.register(demoRoutes);

@@ -63,7 +63,12 @@ t.test(`fuzzing every operation of the served contract (${runs} requests)`, asyn
     const bodySchema = Object.values(operation.body)[0];
     return fc.record({
       operation: fc.constant(operation.id),
-      path: fc.record(Object.fromEntries(operation.parameters.filter((p) => p.in === 'path').map((p) => [p.name, knownKey(pool, collectionOf(operation.path))]))),
+      // A path parameter with a few values (the `resource` of `/v1/{resource}/…`) takes one of them.
+      path: fc.record(
+        Object.fromEntries(
+          operation.parameters.filter((p) => p.in === 'path').map((p) => [p.name, p.schema.enum ? fc.constantFrom<string>(...p.schema.enum) : knownKey(pool, collectionOf(operation.path))]),
+        ),
+      ),
       query: fc
         .tuple(
           ...operation.parameters

@@ -1,14 +1,22 @@
 import { readFileSync } from 'node:fs';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { parse } from 'yaml';
-import { type Inventory, inventory } from './inventory.js';
+import { type Inventory, inventory, type Json, resolve } from './inventory.js';
+
+type Operation = Inventory['operations'][string];
 
 /**
  * The contract as it stood before the document was built at build time (recorded from that openapi.yaml):
  * the document may grow, but nothing a client relies on may go.
  */
 const recorded = JSON.parse(readFileSync(new URL('../fixtures/openapi-inventory.json', import.meta.url), 'utf8')) as Inventory;
-const current = inventory(parse(readFileSync(new URL('../../openapi.yaml', import.meta.url), 'utf8')));
+const document = parse(readFileSync(new URL('../../openapi.yaml', import.meta.url), 'utf8'));
+const current = inventory(document);
+/**
+ * The revision operations as each resource had them before they were served once for every resource
+ * (recorded from that openapi.yaml): each is now the operation of its family at `/v1/{resource}/…`.
+ */
+const recordedRevisions: Inventory['operations'] = JSON.parse(readFileSync(new URL('../fixtures/openapi-revision-operations.json', import.meta.url), 'utf8'));
 
 /** Names given up on purpose, with the name that replaces each and why. */
 const renamedSchemas: Record<string, string> = {
@@ -30,6 +38,23 @@ const removedDescriptions = new Set(['HTTP date: 304 when nothing changed since 
 
 const missing = (before: string[], after: string[]) => before.filter((item) => !after.includes(item));
 
+/** What `after` must keep of the operation `before` was: its parameters, request media types, statuses and response media types. */
+function keeps(t: Test, key: string, before: Operation, after: Operation) {
+  t.same(
+    missing(
+      before.parameters.filter((parameter) => !removedParameters.has(parameter)),
+      after.parameters,
+    ),
+    [],
+    `${key}: parameters`,
+  );
+  t.same(missing(before.requestBody, after.requestBody), [], `${key}: request body media types`);
+  for (const [status, types] of Object.entries(before.responses)) {
+    t.ok(after.responses[status], `${key} ${status}: still documented`);
+    t.same(missing(types, after.responses[status] ?? []), [], `${key} ${status}: media types`);
+  }
+}
+
 t.test('every operation keeps its id, parameters, request media types, statuses and response media types', async (t) => {
   for (const [key, before] of Object.entries(recorded.operations)) {
     const after = current.operations[key];
@@ -38,19 +63,24 @@ t.test('every operation keeps its id, parameters, request media types, statuses 
       continue;
     }
     t.equal(after.operationId, before.operationId, `${key}: operationId`);
-    t.same(
-      missing(
-        before.parameters.filter((parameter) => !removedParameters.has(parameter)),
-        after.parameters,
-      ),
-      [],
-      `${key}: parameters`,
-    );
-    t.same(missing(before.requestBody, after.requestBody), [], `${key}: request body media types`);
-    for (const [status, types] of Object.entries(before.responses)) {
-      t.ok(after.responses[status], `${key} ${status}: still documented`);
-      t.same(missing(types, after.responses[status] ?? []), [], `${key} ${status}: media types`);
+    keeps(t, key, before, after);
+  }
+});
+
+t.test("every resource's revision operations are served by their family, whose resource parameter names it", async (t) => {
+  t.equal(Object.keys(recordedRevisions).length, 16, 'four operations for each of four resources');
+  for (const [key, before] of Object.entries(recordedRevisions)) {
+    const [, method, resource, rest] = /^(\w+) \/v1\/([^/]+)(\/.*)$/.exec(key)!;
+    const family = `${method} /v1/{resource}${rest}`;
+    const after = current.operations[family];
+    if (!after) {
+      t.fail(`${key}: no ${family}`);
+      continue;
     }
+    const parameter = document.paths[`/v1/{resource}${rest}`][method!.toLowerCase()].parameters.map((p: Json) => resolve(document, p)).find((p: Json) => p.name === 'resource');
+    t.match(parameter, { in: 'path', required: true }, `${family}: resource is a path parameter`);
+    t.ok(parameter.schema.enum.includes(resource), `${key}: ${resource} is a value of ${family}'s resource parameter`);
+    keeps(t, key, before, after);
   }
 });
 

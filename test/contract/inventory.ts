@@ -1,6 +1,6 @@
 /** What the contract promises, reduced to names: operations, their parameters, bodies, statuses and media types, and schema names. */
 
-type Json = Record<string, any>;
+export type Json = Record<string, any>;
 
 export interface Inventory {
   operations: Record<string, { operationId: string; parameters: string[]; requestBody: string[]; responses: Record<string, string[]> }>;
@@ -12,7 +12,7 @@ export interface Inventory {
 const methods = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 
 /** Follows a `#/components/<kind>/<name>` reference, if the value is one. */
-function resolve(document: Json, value: Json): Json {
+export function resolve(document: Json, value: Json): Json {
   if (typeof value.$ref !== 'string') return value;
   const [, , kind, name] = value.$ref.split('/');
   return document.components[kind!][name!];

@@ -34,7 +34,8 @@ t.test('every write operation in the document refuses a missing or wrong token, 
   ];
   const record = body(await app.inject({ url: '/v1/people?limit=1' })).data[0];
   for (const operation of writes) {
-    const url = operation.path.replace(/\{\w+\}/g, record.id);
+    // The record is a person: a path of every resource (`/v1/{resource}/…`) is tried with theirs.
+    const url = operation.path.replace(/\{(\w+)\}/g, (_, name: string) => (name === 'resource' ? 'people' : record.id));
     for (const [what, headers] of attempts) {
       const response = await app.inject({ method: operation.method as 'POST', url, headers: { ...headers, 'content-type': 'application/json' }, payload: '{}' });
       t.equal(response.statusCode, 401, `${operation.method} ${operation.path} with ${what}: 401`);

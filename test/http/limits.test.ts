@@ -110,11 +110,13 @@ t.test('SQL, LIKE and FTS metacharacters in every parameter and field are data',
   const before = counts(app);
   const ops = operations(await servedDocument(app));
   for (const operation of ops) {
-    // A path parameter not under test names no record, in a value of its type (a revision number is an integer).
-    const isNumber = (name: string) => operation.parameters.find((p) => p.in === 'path' && p.name === name)?.schema.type === 'integer';
+    // A path parameter not under test names no record, in a value of its type (a revision number is an integer, a resource one of its names).
+    const pathSchema = (name: string) => operation.parameters.find((p) => p.in === 'path' && p.name === name)?.schema;
+    const isNumber = (name: string) => pathSchema(name)?.type === 'integer';
+    const untested = (name: string) => (isNumber(name) ? '1' : (pathSchema(name)?.enum?.[0] ?? 'no-such-record'));
     for (const parameter of operation.parameters) {
       for (const value of metacharacters) {
-        const path = operation.path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(name === parameter.name ? value : isNumber(name) ? '1' : 'no-such-record'));
+        const path = operation.path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(name === parameter.name ? value : untested(name)));
         // A required revision number in the query (diff's `to`) is given, so that the parameter under test decides the status.
         const numbers = operation.parameters.filter((p) => p.in === 'query' && p.required && p.schema.type === 'integer' && p.name !== parameter.name).map((p) => `${p.name}=1`);
         const tested = parameter.in === 'query' ? [`${parameter.name}=${encodeURIComponent(value)}`] : [];

@@ -67,8 +67,8 @@ t.test('every operation is documented, tagged, exemplified and secured as it beh
   const operations = Object.entries(document.paths as Record<string, Record<string, any>>).flatMap(([path, item]) => Object.entries(item).map(([method, operation]) => ({ path, method, operation })));
   t.equal(
     operations.length,
-    47,
-    'four resources × ten operations (list, get, create, replace, update, delete; list, get, diff and restore revisions), health, search, article mentions and import, and three provenance lists',
+    35,
+    'four resources × six operations (list, get, create, replace, update, delete), the four revision operations (list, get, diff, restore) served once for every resource, health, search, article mentions and import, and three provenance lists',
   );
   // Parameters, responses and examples written once under components and referred to.
   const shared = (value: any) => (value.$ref ? document.components[value.$ref.split('/').at(-2)][value.$ref.split('/').at(-1)] : value);
@@ -163,11 +163,15 @@ t.test('no response is written out twice: one that several operations give alike
 
 const sizeOf = (file: string) => statSync(join(root, file)).size;
 
-t.test('the TypeScript client types are at most 150 KB', { todo: 'not reached since the revision routes: 150 -> 202 KB with their sixteen operations (four per resource)' }, async (t) => {
-  t.ok(sizeOf('clients/typescript/schema.d.ts') <= 150 * 1024, `${sizeOf('clients/typescript/schema.d.ts')} bytes`);
-});
+t.test(
+  'the TypeScript client types are at most 150 KB',
+  { todo: 'not reached since the revision routes: 149 -> 202 KB with their sixteen operations, 166 KB since they are four served for every resource (docs/performance.md)' },
+  async (t) => {
+    t.ok(sizeOf('clients/typescript/schema.d.ts') <= 150 * 1024, `${sizeOf('clients/typescript/schema.d.ts')} bytes`);
+  },
+);
 
-t.test('openapi.yaml is at most 150 KB', { todo: 'not reached (180 KB): even as minified JSON it is 164 KB, of which 40 KB `$ref`s and 25 KB descriptions (docs/performance.md)' }, async (t) => {
+t.test('openapi.yaml is at most 150 KB', { todo: 'not reached (195 KB; 180 KB before the revision routes): as minified JSON it is 177 KB (docs/performance.md)' }, async (t) => {
   t.ok(sizeOf('openapi.yaml') <= 150 * 1024, `${sizeOf('openapi.yaml')} bytes`);
 });
 

@@ -143,3 +143,26 @@ t.test('restore honours If-Match and Idempotency-Key as other writes do', async 
   t.same(body(replay), body(first));
   t.equal(await revisionCount(), 4, 'one revision for the two requests');
 });
+
+t.test('one route serves every resource’s revisions: another name in its place is an unknown route, as anywhere', async (t) => {
+  const app = await build(t);
+  const id = body(await app.inject({ url: '/v1/people?limit=1' })).data[0].id;
+  for (const [method, url] of [
+    ['GET', `/v1/persons/${id}/revisions`],
+    ['GET', `/v1/search/${id}/revisions/1`],
+    ['GET', `/v1/people-x/${id}/revisions/1/diff?to=1`],
+    ['POST', `/v1/Persons/${id}/revisions/1/restore`],
+    ['OPTIONS', `/v1/persons/${id}/revisions`],
+  ] as const) {
+    const response = await app.inject({ method, url, headers: auth });
+    t.equal(response.statusCode, 404, `${method} ${url}`);
+    t.match(response.headers['content-type'], /^application\/problem\+json/);
+    t.equal(body(response).code, 'route_not_found');
+  }
+  const options = await app.inject({ method: 'OPTIONS', url: `/v1/people/${id}/revisions/1/restore` });
+  t.equal(options.statusCode, 204, 'a registered resource’s revision path is known');
+  t.equal(options.headers.allow, 'OPTIONS, POST');
+  const put = await app.inject({ method: 'PUT', url: `/v1/people/${id}/revisions`, headers: auth });
+  t.equal(put.statusCode, 405, 'a wrong method on it is 405, not 404');
+  t.equal(body(put).code, 'method_not_allowed');
+});

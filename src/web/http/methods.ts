@@ -11,14 +11,11 @@ interface PathMethods {
 
 const escapeRegExp = (segment: string) => segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+/** A parameter segment, `:id` or one the router restricts by a pattern, `:resource(articles|people)`. */
+const segmentPattern = (segment: string) => (segment.startsWith(':') ? `(?:${/^:\w+\((.*)\)$/.exec(segment)?.[1] ?? '[^/]+'})` : escapeRegExp(segment));
+
 /** `/v1/articles/:id` → a pattern matching concrete paths of that route. */
-const routePattern = (url: string) =>
-  new RegExp(
-    `^${url
-      .split('/')
-      .map((segment) => (segment.startsWith(':') ? '[^/]+' : escapeRegExp(segment)))
-      .join('/')}/?$`,
-  );
+const routePattern = (url: string) => new RegExp(`^${url.split('/').map(segmentPattern).join('/')}/?$`);
 
 /**
  * Knows every route's methods by path, to answer `OPTIONS` with Allow (204) and a wrong method on a known

@@ -38,7 +38,7 @@ export function responseJsonSchema(schema: z.ZodType): JsonSchema {
  */
 const compiled = new WeakMap<z.ZodType, (data: unknown) => string>();
 
-function serializerFor(schema: z.ZodType): (data: unknown) => string {
+export function serializerFor(schema: z.ZodType): (data: unknown) => string {
   let serialize = compiled.get(schema);
   if (!serialize) {
     serialize = fastJson(responseJsonSchema(schema));

@@ -282,7 +282,14 @@ function problemExampleRefs(components: ExampleComponents, status: number): Json
   );
 }
 
-function attachOperationExamples(builder: ExampleBuilder, components: ExampleComponents, path: string, operation: Json) {
+/** A path of every resource (`/v1/{resource}/…`) is exemplified with the resource its `resource` parameter's example names. */
+function examplePath(path: string, operation: Json): string {
+  const resource = (operation.parameters ?? []).find((parameter: Json) => parameter.in === 'path' && parameter.name === 'resource');
+  return resource ? path.replace('{resource}', resource.schema.example) : path;
+}
+
+function attachOperationExamples(builder: ExampleBuilder, components: ExampleComponents, documentPath: string, operation: Json) {
+  const path = examplePath(documentPath, operation);
   const kind = kindOfPath(path) ?? 'meta';
   const names = (base: string | undefined, suffix = '') => [...(base ? [`${base}${suffix}`, `${base}_${kind}${suffix}`] : []), `${operation.operationId}${suffix}`];
   const parameters: Json[] = operation.parameters ?? [];

@@ -150,14 +150,14 @@ const keyOf = (name: string) => name.replace(/\[([^\]]*)\]/g, '.$1');
 /**
  * Writes each parameter that several operations declare word for word (`format`, `fields`, a path's `id`)
  * once under components/parameters and refers to it. One used by several resources keeps its name (`format`);
- * one of a single resource is named for it (`people.id`).
+ * one of a single resource is named for it (`people.id`), one of the paths of every resource (`/v1/{resource}/…`) for that parameter (`resource.n`).
  */
 export function shareParameters(document: Json): Json {
   const paths: Json = structuredClone(document.paths);
   const inline = operations({ paths }).flatMap(({ path, operation }) => {
     const parameters: Json[] = operation.parameters ?? [];
     return parameters
-      .map((parameter, index) => ({ operation, parameter, index, key: JSON.stringify(parameter), kind: /^\/v1\/([^/]+)/.exec(path)?.[1] ?? 'meta' }))
+      .map((parameter, index) => ({ operation, parameter, index, key: JSON.stringify(parameter), kind: /^\/v1\/\{?(\w+)/.exec(path)?.[1] ?? 'meta' }))
       .filter(({ parameter }) => !parameter.$ref);
   });
   const uses = new Map<string, { count: number; kinds: Set<string> }>();

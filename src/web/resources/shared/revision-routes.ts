@@ -3,25 +3,23 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { KhabarError } from '../../../core/errors.js';
 import { nextPageLink } from '../../../core/list/cursor.js';
-import type { ResourceName } from '../../../core/resources/registry.js';
+import { byResource, type ResourceName, resourceNames } from '../../../core/resources/registry.js';
 import { type Resource, recordName } from '../../../core/resources/shared/declaration.js';
 import type { Repository } from '../../../core/resources/shared/repository.js';
-import { listLinks, listMeta } from '../../../core/resources/shared/schemas.js';
+import { dataEnvelope, listLinks, listMeta } from '../../../core/resources/shared/schemas.js';
 import { changedFields } from '../../../core/revisions/diff.js';
 import type { RevisionStore } from '../../../core/revisions/store.js';
 import { revisionActions } from '../../../core/revisions/table.js';
-import { withArticle } from '../../../core/text/english.js';
 import { bearerSecurity } from '../../http/auth.js';
 import { writeCondition } from '../../http/preconditions.js';
 import { problemResponses } from '../../http/problem.js';
 import { jsonResponse } from '../../http/responses.js';
+import { serializerFor } from '../../http/serializer.js';
 import { serverTiming } from '../../http/server-timing.js';
 import { params } from './routes.js';
 import { writeBodyOf } from './write-body.js';
 
 const revisionNumber = z.coerce.number().int().min(1).max(2_147_483_647);
-const revisionParams = params.extend({ n: revisionNumber.meta({ description: 'revision number, from 1', example: 1 }) });
-
 const revisionSummary = z
   .object({
     n: z.number().int().meta({ description: 'the revision number: 1, 2, … per record, without gaps' }),
@@ -48,63 +46,85 @@ const listQuery = z.strictObject({
   cursor: revisionNumber.optional().meta({ description: '`meta.next_cursor` of the previous page: the revisions below this number', example: 21 }),
 });
 
+/** The `resource` segment: the router matches only these names, so any other is a 404 like every unknown route. */
+const resourceSegment = `:resource(${resourceNames.join('|')})`;
+const recordParams = params.extend({ resource: z.enum(resourceNames).meta({ description: 'the kind of record', example: 'people' }) });
+const revisionParams = recordParams.extend({ n: revisionNumber.meta({ description: 'revision number, from 1', example: 1 }) });
+
+/** What a revision and a restore answer, per resource: the contract names their union, each reply is serialized by its own. */
+const answersOf = (resource: Resource) => ({
+  revision: z.object({ data: revisionSummary.extend({ record: resource.record }) }).meta({ id: `${recordName(resource)}RevisionResponse` }),
+  restored: dataEnvelope(recordName(resource), resource.record),
+});
+const answers = byResource(answersOf);
+const declarations = byResource((resource) => resource);
+
+type Repositories = Record<ResourceName, Repository<{ id: string; version: number }, unknown>>;
+
 /**
- * A record's revisions, for every resource: they may hold content since removed, so reading them takes a
- * token like a write (roles, issue 21, come later).
+ * Every record's revisions, served once for all resources at `/v1/{resource}/{id}/revisions…` (the URLs of
+ * each resource's records): they may hold content since removed, so reading them takes a token like a write
+ * (roles, issue 21, come later).
  */
-export function revisionRoutes(resource: Resource<ResourceName>, repository: Repository<{ id: string; version: number }, unknown>, revisions: RevisionStore): FastifyPluginAsyncZod {
-  const { name: path, noun } = resource;
-  const name = recordName(resource);
-  const revision = z.object({ data: revisionSummary.extend({ record: resource.record }) }).meta({ id: `${name}RevisionResponse` });
-  const tags = [path];
+export function revisionRoutes(repositories: Repositories, revisions: RevisionStore): FastifyPluginAsyncZod {
+  // Listed under each resource's tag, where its other operations are.
+  const tags = [...resourceNames];
   const read: FastifyContextConfig = { traits: { rateLimit: 'read', formats: 'json' } };
   // A deleted record has no slug any more: its id still finds its revisions.
-  const recordId = (idOrSlug: string) => repository.idOf(idOrSlug) ?? idOrSlug;
-  const revisionOf = (idOrSlug: string, n: number) => revisions.find(path, recordId(idOrSlug), n) ?? throwNotFound(`no revision ${n} of ${noun} ${idOrSlug}`);
+  const recordId = (resource: ResourceName, idOrSlug: string) => repositories[resource].idOf(idOrSlug) ?? idOrSlug;
+  const revisionOf = (resource: ResourceName, idOrSlug: string, n: number) =>
+    revisions.find(resource, recordId(resource, idOrSlug), n) ?? throwNotFound(`no revision ${n} of ${declarations[resource].noun} ${idOrSlug}`);
+  const path = `/v1/${resourceSegment}/:id/revisions`;
 
   return async (app) => {
-    app.get(`/v1/${path}/:id/revisions`, {
+    app.get(path, {
       config: read,
       schema: {
         tags,
-        operationId: `list_${noun}_revisions`,
-        summary: `List the revisions of ${withArticle(noun)}`,
+        operationId: 'list_revisions',
+        summary: 'List the revisions of a record',
         description: 'Newest first, in pages of `limit`: follow `links.next` until it is null. A deleted record’s revisions are found by its id.',
         security: bearerSecurity,
-        params,
+        params: recordParams,
         querystring: listQuery,
-        response: { 200: jsonResponse(`A page of the ${noun}'s revisions`, revisionList), ...problemResponses(400, 401, 404) },
+        response: { 200: jsonResponse("A page of the record's revisions", revisionList), ...problemResponses(400, 401, 404) },
       },
       handler: (request, reply) => {
+        const { resource, id } = request.params;
         const { limit, cursor } = request.query;
-        const page = revisions.page(path, recordId(request.params.id), limit, cursor);
-        if (page.rows.length === 0 && cursor === undefined) throwNotFound(`no ${noun} with id or slug ${request.params.id} has revisions`);
+        const page = revisions.page(resource, recordId(resource, id), limit, cursor);
+        if (page.rows.length === 0 && cursor === undefined) throwNotFound(`no ${declarations[resource].noun} with id or slug ${id} has revisions`);
         const next = page.next === null ? null : nextPageLink(request.url, String(page.next));
         if (next) reply.header('Link', `<${next}>; rel="next"`);
         return { data: page.rows, meta: { limit, next_cursor: page.next === null ? null : String(page.next) }, links: { self: request.url, next } };
       },
     });
 
-    app.get(`/v1/${path}/:id/revisions/:n`, {
+    app.get(`${path}/:n`, {
       config: read,
       schema: {
         tags,
-        operationId: `get_${noun}_revision`,
-        summary: `Get a revision of the ${noun}`,
-        description: `The ${noun} as it was stored by this revision (as it was before a delete).`,
+        operationId: 'get_revision',
+        summary: 'Get a revision of a record',
+        description: 'The record as it was stored by this revision (as it was before a delete).',
         security: bearerSecurity,
         params: revisionParams,
-        response: { 200: jsonResponse(`The revision`, revision), ...problemResponses(400, 401, 404) },
+        response: { 200: jsonResponse('The revision', z.union(resourceNames.map((name) => answers[name].revision))), ...problemResponses(400, 401, 404) },
       },
-      handler: (request) => ({ data: revisionOf(request.params.id, request.params.n) }),
+      handler: (request, reply) => {
+        const { resource, id, n } = request.params;
+        const data = revisionOf(resource, id, n);
+        reply.serializer(serializerFor(answers[resource].revision));
+        return { data };
+      },
     });
 
-    app.get(`/v1/${path}/:id/revisions/:n/diff`, {
+    app.get(`${path}/:n/diff`, {
       config: read,
       schema: {
         tags,
-        operationId: `diff_${noun}_revisions`,
-        summary: `Compare two revisions of the ${noun}`,
+        operationId: 'diff_revisions',
+        summary: 'Compare two revisions of a record',
         description: 'The top-level fields that differ between revision `n` and revision `to`, with their values in each.',
         security: bearerSecurity,
         params: revisionParams,
@@ -112,33 +132,34 @@ export function revisionRoutes(resource: Resource<ResourceName>, repository: Rep
         response: { 200: jsonResponse('The changed fields', revisionDiff), ...problemResponses(400, 401, 404) },
       },
       handler: (request) => {
-        const { id, n } = request.params;
+        const { resource, id, n } = request.params;
         const { to } = request.query;
-        const changes = changedFields(revisionOf(id, n).record, revisionOf(id, to).record);
+        const changes = changedFields(revisionOf(resource, id, n).record, revisionOf(resource, id, to).record);
         return { data: { from: n, to, changes } };
       },
     });
 
-    app.post(`/v1/${path}/:id/revisions/:n/restore`, {
+    app.post(`${path}/:n/restore`, {
       config: { traits: { rateLimit: 'write', idempotent: true, conditionalWrite: true } },
       schema: {
         tags,
-        operationId: `restore_${noun}_revision`,
-        summary: `Restore a revision of the ${noun}`,
+        operationId: 'restore_revision',
+        summary: 'Restore a revision of a record',
         description:
-          `Writes revision \`n\`'s content as a new revision, validated as a PUT (or, for a deleted ${noun}, a create under its old id) is: ` +
+          "Writes revision `n`'s content as a new revision, validated as a PUT (or, for a deleted record, a create under its old id) is: " +
           'a reference to a record that no longer exists is 422, a slug taken since is 409. A deleted record has no ETag: `If-Match` can only fail (412).',
         security: bearerSecurity,
         params: revisionParams,
-        response: { 200: jsonResponse(`The ${noun} as stored`, z.object({ data: resource.record })), ...problemResponses(400, 401, 404, 409, 413, 415, 422) },
+        response: { 200: jsonResponse('The record as stored', z.union(resourceNames.map((name) => answers[name].restored))), ...problemResponses(400, 401, 404, 409, 413, 415, 422) },
       },
       handler: async (request, reply) => {
-        const { id, n } = request.params;
+        const { resource, id, n } = request.params;
+        const repository = repositories[resource];
         const record = await app.database.writes.run(() => {
-          const { record: content } = revisionOf(id, n);
-          const body = writeBodyOf(resource, content, `revision ${n}`);
+          const { record: content } = revisionOf(resource, id, n);
+          const body = writeBodyOf(declarations[resource], content, `revision ${n}`);
           const context = { writer: request.writer!, restoring: n };
-          const current = repository.find(recordId(id));
+          const current = repository.find(recordId(resource, id));
           if (current)
             return repository.replace(
               current.id,
@@ -146,10 +167,11 @@ export function revisionRoutes(resource: Resource<ResourceName>, repository: Rep
               context,
               writeCondition(request, reply, () => current),
             )!;
-          if (request.headers['if-match'] !== undefined) throw new KhabarError('precondition_failed', `this ${noun} is deleted: no ETag matches it`);
-          return repository.create(body, context, recordId(id));
+          if (request.headers['if-match'] !== undefined) throw new KhabarError('precondition_failed', `this ${declarations[resource].noun} is deleted: no ETag matches it`);
+          return repository.create(body, context, recordId(resource, id));
         }, serverTiming(reply));
-        reply.header('Location', `/v1/${path}/${record.id}`);
+        reply.header('Location', `/v1/${resource}/${record.id}`);
+        reply.serializer(serializerFor(answers[resource].restored));
         return { data: record };
       },
     });
