@@ -76,10 +76,12 @@ t.test('every operation is documented, tagged, exemplified and secured as it beh
     const name = `${method.toUpperCase()} ${path}`;
     t.ok(operation.operationId && operation.summary && operation.description && operation.tags?.length, `${name}: id, summary, description, tag`);
     const writes = method !== 'get';
-    // Revisions may hold content since removed: reading them takes a token too.
-    const secured = writes || path.includes('/revisions');
-    t.same(operation.security, secured ? [{ bearerAuth: [] }] : [], `${name}: bearer security exactly on writes and revisions`);
-    if (writes) t.ok(operation.responses['401'], `${name}: documents 401`);
+    // Writes take an editor; revisions may hold content since removed, so reading them takes a token (a preview's will do).
+    const role = writes ? 'editor' : path.includes('/revisions') ? 'preview' : undefined;
+    t.equal(operation['x-required-role'], role, `${name}: required role`);
+    t.same(operation.security, role ? [{ bearerAuth: [] }] : [{}, { bearerAuth: [] }], `${name}: bearer security required exactly on writes and revisions, optional elsewhere`);
+    t.ok(operation.responses['401'], `${name}: documents 401 (a token sent is checked on every route)`);
+    t.equal(operation.responses['403'] !== undefined, role !== undefined, `${name}: documents 403 exactly where a role is required`);
     for (const parameter of (operation.parameters ?? []).map(shared)) {
       t.ok(parameter.examples ?? parameter.example ?? parameter.schema.example, `${name} ${parameter.name}: example`);
     }

@@ -11,7 +11,6 @@ import { changedFields } from '../../../core/revisions/diff.js';
 import type { RevisionStore } from '../../../core/revisions/store.js';
 import { revisionActions } from '../../../core/revisions/table.js';
 import { withArticle } from '../../../core/text/english.js';
-import { bearerSecurity } from '../../http/auth.js';
 import { writeCondition } from '../../http/preconditions.js';
 import { problemResponses } from '../../http/problem.js';
 import { jsonResponse } from '../../http/responses.js';
@@ -50,14 +49,14 @@ const listQuery = z.strictObject({
 
 /**
  * A record's revisions, for every resource: they may hold content since removed, so reading them takes a
- * token like a write (roles, issue 21, come later).
+ * token (any role: a preview token reads them); restoring one is a write.
  */
 export function revisionRoutes(resource: Resource<ResourceName>, repository: Repository<{ id: string; version: number }, unknown>, revisions: RevisionStore): FastifyPluginAsyncZod {
   const { name: path, noun } = resource;
   const name = recordName(resource);
   const revision = z.object({ data: revisionSummary.extend({ record: resource.record }) }).meta({ id: `${name}RevisionResponse` });
   const tags = [path];
-  const read: FastifyContextConfig = { traits: { rateLimit: 'read', formats: 'json' } };
+  const read: FastifyContextConfig = { traits: { role: 'preview', rateLimit: 'read', formats: 'json' } };
   // A deleted record has no slug any more: its id still finds its revisions.
   const recordId = (idOrSlug: string) => repository.idOf(idOrSlug) ?? idOrSlug;
   const revisionOf = (idOrSlug: string, n: number) => revisions.find(path, recordId(idOrSlug), n) ?? throwNotFound(`no revision ${n} of ${noun} ${idOrSlug}`);
@@ -70,10 +69,9 @@ export function revisionRoutes(resource: Resource<ResourceName>, repository: Rep
         operationId: `list_${noun}_revisions`,
         summary: `List the revisions of ${withArticle(noun)}`,
         description: 'Newest first, in pages of `limit`: follow `links.next` until it is null. A deleted record’s revisions are found by its id.',
-        security: bearerSecurity,
         params,
         querystring: listQuery,
-        response: { 200: jsonResponse(`A page of the ${noun}'s revisions`, revisionList), ...problemResponses(400, 401, 404) },
+        response: { 200: jsonResponse(`A page of the ${noun}'s revisions`, revisionList), ...problemResponses(400, 404) },
       },
       handler: (request, reply) => {
         const { limit, cursor } = request.query;
@@ -92,9 +90,8 @@ export function revisionRoutes(resource: Resource<ResourceName>, repository: Rep
         operationId: `get_${noun}_revision`,
         summary: `Get a revision of the ${noun}`,
         description: `The ${noun} as it was stored by this revision (as it was before a delete).`,
-        security: bearerSecurity,
         params: revisionParams,
-        response: { 200: jsonResponse(`The revision`, revision), ...problemResponses(400, 401, 404) },
+        response: { 200: jsonResponse(`The revision`, revision), ...problemResponses(400, 404) },
       },
       handler: (request) => ({ data: revisionOf(request.params.id, request.params.n) }),
     });
@@ -106,10 +103,9 @@ export function revisionRoutes(resource: Resource<ResourceName>, repository: Rep
         operationId: `diff_${noun}_revisions`,
         summary: `Compare two revisions of the ${noun}`,
         description: 'The top-level fields that differ between revision `n` and revision `to`, with their values in each.',
-        security: bearerSecurity,
         params: revisionParams,
         querystring: z.strictObject({ to: revisionNumber.meta({ description: 'the revision to compare with', example: 2 }) }),
-        response: { 200: jsonResponse('The changed fields', revisionDiff), ...problemResponses(400, 401, 404) },
+        response: { 200: jsonResponse('The changed fields', revisionDiff), ...problemResponses(400, 404) },
       },
       handler: (request) => {
         const { id, n } = request.params;
@@ -120,7 +116,7 @@ export function revisionRoutes(resource: Resource<ResourceName>, repository: Rep
     });
 
     app.post(`/v1/${path}/:id/revisions/:n/restore`, {
-      config: { traits: { rateLimit: 'write', idempotent: true, conditionalWrite: true } },
+      config: { traits: { role: 'editor', rateLimit: 'write', idempotent: true, conditionalWrite: true } },
       schema: {
         tags,
         operationId: `restore_${noun}_revision`,
@@ -128,16 +124,15 @@ export function revisionRoutes(resource: Resource<ResourceName>, repository: Rep
         description:
           `Writes revision \`n\`'s content as a new revision, validated as a PUT (or, for a deleted ${noun}, a create under its old id) is: ` +
           'a reference to a record that no longer exists is 422, a slug taken since is 409. A deleted record has no ETag: `If-Match` can only fail (412).',
-        security: bearerSecurity,
         params: revisionParams,
-        response: { 200: jsonResponse(`The ${noun} as stored`, z.object({ data: resource.record })), ...problemResponses(400, 401, 404, 409, 413, 415, 422) },
+        response: { 200: jsonResponse(`The ${noun} as stored`, z.object({ data: resource.record })), ...problemResponses(400, 404, 409, 413, 415, 422) },
       },
       handler: async (request, reply) => {
         const { id, n } = request.params;
         const record = await app.database.writes.run(() => {
           const { record: content } = revisionOf(id, n);
           const body = writeBodyOf(resource, content, `revision ${n}`);
-          const context = { writer: request.writer!, restoring: n };
+          const context = { writer: request.principal!.name, restoring: n };
           const current = repository.find(recordId(id));
           if (current)
             return repository.replace(
