@@ -1,3 +1,4 @@
+import { createRequire, syncBuiltinESMExports } from 'node:module';
 import t from 'tap';
 import { loadConfig } from '../../src/core/config.js';
 import { buildApp } from '../../src/web/app.js';
@@ -169,4 +170,30 @@ t.test('reads with a token are private: the response cache neither serves them n
   t.equal(tokenFirst.responseCache!.entries, 0, 'a read with a token keeps nothing');
   t.ok((await statements(tokenFirst, {})).calls > 0, 'so the anonymous read after it runs its queries');
   t.equal(tokenFirst.responseCache!.entries, 1, 'and is the one kept');
+});
+
+t.test('a read without a bearer header computes no digest; one with a token computes one, its own', async (t) => {
+  const app = await build(t, { apiTokens });
+  // node:crypto's createHash, counted: the ESM bindings follow the CommonJS module once synced.
+  const crypto = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
+  const original = crypto.createHash;
+  let digests = 0;
+  crypto.createHash = ((...args: Parameters<typeof original>) => {
+    digests++;
+    return original(...args);
+  }) as typeof original;
+  syncBuiltinESMExports();
+  t.teardown(() => {
+    crypto.createHash = original;
+    syncBuiltinESMExports();
+  });
+  const count = async (headers: Record<string, string>) => {
+    digests = 0;
+    t.equal((await app.inject({ url: '/v1/people/علي-العدواني/revisions?limit=1', headers })).statusCode, headers.authorization?.startsWith('Bearer') ? 200 : 401);
+    t.equal((await app.inject({ url: '/v1/people?limit=3', headers })).statusCode, 200);
+    return digests;
+  };
+  t.equal(await count({}), 0, 'anonymous: no digest (the revision list refuses before hashing anything)');
+  t.equal(await count({ authorization: 'Basic dXNlcjpwYXNz' }), 0, 'another scheme: none either');
+  t.equal(await count(headersOf('preview')), 2, 'a token: one digest per request');
 });
