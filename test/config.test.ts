@@ -16,8 +16,8 @@ t.test('TRUST_PROXY: false, a hop count, or proxy addresses; true is refused wit
 
 t.test('API_TOKENS: entries that would collide or could never match stop start-up', async (t) => {
   t.same(loadConfig({ API_TOKENS: `editor:${secret(1)}, ${secret(2)}` }).apiTokens, [
-    { name: 'editor', secret: secret(1) },
-    { name: 'token-2', secret: secret(2) },
+    { name: 'editor', secret: secret(1), role: 'editor' },
+    { name: 'token-2', secret: secret(2), role: 'editor' },
   ]);
   const cases: Array<[string, RegExp]> = [
     [`a:${secret(1)},a:${secret(2)}`, /^invalid API_TOKENS: token name a is used twice$/],
@@ -27,8 +27,25 @@ t.test('API_TOKENS: entries that would collide or could never match stop start-u
     [`${secret(1)},token-1:${secret(2)}`, /^invalid API_TOKENS: token token-1 is both/],
     [`a:secret with spaces 0123456789`, /^invalid API_TOKENS: token a has whitespace in its secret$/],
     [`a:short`, /^invalid API_TOKENS: token a is shorter than 16 characters$/],
+    [`a@editr:${secret(1)}`, /^invalid API_TOKENS: token a names the role editr; a role is preview, editor, admin$/],
+    [`a@:${secret(1)}`, /^invalid API_TOKENS: token a names the role \(none\); a role is preview, editor, admin$/],
+    [`ops@newsroom@admin:${secret(1)},b@Admin:${secret(2)}`, /^invalid API_TOKENS: token b names the role Admin/],
+    [`@preview:${secret(1)}`, /^invalid API_TOKENS: token token-1 has a role but no name: write name@role:secret$/],
+    [`a@preview:${secret(1)},a@admin:${secret(2)}`, /^invalid API_TOKENS: token name a is used twice$/],
+    [`a@preview:${secret(1)},b@admin:${secret(1)}`, /^invalid API_TOKENS: token b repeats the secret of an earlier token$/],
   ];
   for (const [value, message] of cases) t.throws(() => loadConfig({ API_TOKENS: value }), { name: 'ConfigError', message }, value);
+});
+
+t.test('API_TOKENS: name@role:secret gives a token a role; without one it is an editor, as before roles', async (t) => {
+  t.same(loadConfig({ API_TOKENS: `frontend@preview:${secret(1)}, desk:${secret(2)}, ops@admin:${secret(3)}, ${secret(4)}, mail@newsroom@editor:x@y:${secret(5)}` }).apiTokens, [
+    { name: 'frontend', secret: secret(1), role: 'preview' },
+    { name: 'desk', secret: secret(2), role: 'editor' },
+    { name: 'ops', secret: secret(3), role: 'admin' },
+    { name: 'token-4', secret: secret(4), role: 'editor' },
+    // The role follows the last @ before the first colon: a name may hold an @, a secret colons and @s.
+    { name: 'mail@newsroom', secret: `x@y:${secret(5)}`, role: 'editor' },
+  ]);
 });
 
 t.test('PUBLIC_URL: an origin, else the listening address', async (t) => {

@@ -14,7 +14,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     ...loadConfig({}),
     databaseUrl: 'file::memory:',
     logLevel: 'silent',
-    apiTokens: [{ name: 'test-editor', secret: writerToken }],
+    apiTokens: [{ name: 'test-editor', secret: writerToken, role: 'editor' }],
     // Limits are set explicitly by the tests that exercise them.
     rateLimitMax: 0,
     rateLimitWriteMax: 0,

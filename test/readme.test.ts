@@ -8,6 +8,7 @@ import { freePort } from '../bench/free-port.js';
 // The README's tour runs first, then every example of the API guide, in one shell against one server.
 const documents = ['README.md', 'docs/api.md'].map((path) => ({ path, markdown: readFileSync(new URL(`../${path}`, import.meta.url), 'utf8') }));
 const token = 'change-me-to-a-long-secret';
+const previewToken = 'change-me-to-another-secret';
 
 /** A document's shell examples: every ```sh block except the install, start and test commands. */
 function exampleBlocks(markdown: string): string[] {
@@ -105,7 +106,7 @@ t.test('every curl example in the README and docs/api.md works as pasted against
   const port = await freePort();
 
   const server = spawn(process.execPath, [new URL('../dist/web/server.js', import.meta.url).pathname], {
-    env: { ...process.env, PORT: String(port), API_TOKENS: `editor:${token}`, DATABASE_URL: `file:${join(dir, 'khabar.db')}`, LOG_LEVEL: 'warn' },
+    env: { ...process.env, PORT: String(port), API_TOKENS: `editor:${token},frontend@preview:${previewToken}`, DATABASE_URL: `file:${join(dir, 'khabar.db')}`, LOG_LEVEL: 'warn' },
     stdio: 'ignore',
   });
   t.teardown(() => server.kill('SIGKILL'));

@@ -13,7 +13,7 @@ export type Meeting = Schemas['Meeting'];
 export type Problem = Schemas['Problem'];
 
 export interface KhabarOptions {
-  /** A bearer token from the server's API_TOKENS; reads need none. */
+  /** A bearer token from the server's API_TOKENS, sent with every request: writes need an editor's, revisions any role's; reads need none, and a read that carries one is checked and private. */
   token?: string;
   fetch?: typeof fetch;
 }

@@ -789,7 +789,7 @@ export interface components {
             status: number;
             detail: string;
             /** @enum {string} */
-            code: "validation_failed" | "malformed_body" | "malformed_request" | "unauthorized" | "not_found" | "route_not_found" | "method_not_allowed" | "not_acceptable" | "slug_taken" | "in_use" | "idempotency_key_in_flight" | "request_timeout" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "unknown_reference" | "invalid_reference" | "idempotency_key_reused" | "precondition_required" | "too_many_requests" | "headers_too_large" | "internal_error" | "overloaded";
+            code: "validation_failed" | "malformed_body" | "malformed_request" | "unauthorized" | "forbidden" | "not_found" | "route_not_found" | "method_not_allowed" | "not_acceptable" | "slug_taken" | "in_use" | "idempotency_key_in_flight" | "request_timeout" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "unknown_reference" | "invalid_reference" | "idempotency_key_reused" | "precondition_required" | "too_many_requests" | "headers_too_large" | "internal_error" | "overloaded";
             instance?: string;
             errors?: {
                 path: string;
@@ -1178,10 +1178,35 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description A valid bearer token is required */
+        Problem401: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description None of the accepted media types is offered */
         Problem406: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Too many requests */
+        Problem429: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "Retry-After": components["headers"]["Retry-After"];
+                "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                 [name: string]: unknown;
             };
             content: {
@@ -1208,22 +1233,8 @@ export interface components {
             };
             content?: never;
         };
-        /** @description Too many requests */
-        Problem429: {
-            headers: {
-                "X-Request-Id": components["headers"]["X-Request-Id"];
-                "Retry-After": components["headers"]["Retry-After"];
-                "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                [name: string]: unknown;
-            };
-            content: {
-                "application/problem+json": components["schemas"]["Problem"];
-            };
-        };
-        /** @description A valid bearer token is required */
-        Problem401: {
+        /** @description The token's role is below this operation's x-required-role */
+        Problem403: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
                 [name: string]: unknown;
@@ -1453,6 +1464,8 @@ export interface components {
         "Cache-Control": string;
         /** @description URL of the created record */
         Location: string;
+        /** @description `Bearer realm="khabar"`, with `error="invalid_token"` when a sent token was refused (RFC 6750) */
+        "WWW-Authenticate": string;
         /** @description RFC 8288 links, such as the next page (`rel="next"`) */
         Link: string;
         /** @description `true` when this is the stored response to an earlier request with the same Idempotency-Key */
@@ -1501,7 +1514,9 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
             406: components["responses"]["Problem406"];
+            429: components["responses"]["Problem429"];
             503: components["responses"]["Problem503"];
         };
     };
@@ -1580,6 +1595,7 @@ export interface operations {
             };
             304: components["responses"]["NotModified"];
             400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
             406: components["responses"]["Problem406"];
             429: components["responses"]["Problem429"];
             503: components["responses"]["Problem503"];
@@ -1628,6 +1644,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             409: components["responses"]["Problem409"];
             413: components["responses"]["Problem413"];
             415: components["responses"]["Problem415"];
@@ -1691,6 +1708,7 @@ export interface operations {
             };
             304: components["responses"]["NotModified"];
             400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
             404: components["responses"]["Problem404"];
             406: components["responses"]["Problem406"];
             429: components["responses"]["Problem429"];
@@ -1727,6 +1745,7 @@ export interface operations {
             200: components["responses"]["ArticleResponse"];
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             409: components["responses"]["Problem409"];
             412: components["responses"]["Problem412"];
@@ -1764,6 +1783,7 @@ export interface operations {
             204: components["responses"]["NoContent"];
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             409: components["responses"]["Problem409"];
             412: components["responses"]["Problem412"];
@@ -1805,6 +1825,7 @@ export interface operations {
             200: components["responses"]["ArticleResponse"];
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             409: components["responses"]["Problem409"];
             412: components["responses"]["Problem412"];
@@ -1887,6 +1908,7 @@ export interface operations {
             };
             304: components["responses"]["NotModified"];
             400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
             406: components["responses"]["Problem406"];
             429: components["responses"]["Problem429"];
             503: components["responses"]["Problem503"];
@@ -1935,6 +1957,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             409: components["responses"]["Problem409"];
             413: components["responses"]["Problem413"];
             415: components["responses"]["Problem415"];
@@ -1997,6 +2020,7 @@ export interface operations {
             };
             304: components["responses"]["NotModified"];
             400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
             404: components["responses"]["Problem404"];
             406: components["responses"]["Problem406"];
             429: components["responses"]["Problem429"];
@@ -2033,6 +2057,7 @@ export interface operations {
             200: components["responses"]["PersonResponse"];
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             409: components["responses"]["Problem409"];
             412: components["responses"]["Problem412"];
@@ -2070,6 +2095,7 @@ export interface operations {
             204: components["responses"]["NoContent"];
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             409: components["responses"]["Problem409"];
             412: components["responses"]["Problem412"];
@@ -2111,6 +2137,7 @@ export interface operations {
             200: components["responses"]["PersonResponse"];
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             409: components["responses"]["Problem409"];
             412: components["responses"]["Problem412"];
@@ -2203,6 +2230,7 @@ export interface operations {
             };
             304: components["responses"]["NotModified"];
             400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
             406: components["responses"]["Problem406"];
             429: components["responses"]["Problem429"];
             503: components["responses"]["Problem503"];
@@ -2251,6 +2279,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             409: components["responses"]["Problem409"];
             413: components["responses"]["Problem413"];
             415: components["responses"]["Problem415"];
@@ -2315,6 +2344,7 @@ export interface operations {
             };
             304: components["responses"]["NotModified"];
             400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
             404: components["responses"]["Problem404"];
             406: components["responses"]["Problem406"];
             429: components["responses"]["Problem429"];
@@ -2351,6 +2381,7 @@ export interface operations {
             200: components["responses"]["OrganisationResponse"];
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             409: components["responses"]["Problem409"];
             412: components["responses"]["Problem412"];
@@ -2388,6 +2419,7 @@ export interface operations {
             204: components["responses"]["NoContent"];
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             409: components["responses"]["Problem409"];
             412: components["responses"]["Problem412"];
@@ -2429,6 +2461,7 @@ export interface operations {
             200: components["responses"]["OrganisationResponse"];
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             409: components["responses"]["Problem409"];
             412: components["responses"]["Problem412"];
@@ -2521,6 +2554,7 @@ export interface operations {
             };
             304: components["responses"]["NotModified"];
             400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
             406: components["responses"]["Problem406"];
             429: components["responses"]["Problem429"];
             503: components["responses"]["Problem503"];
@@ -2569,6 +2603,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             409: components["responses"]["Problem409"];
             413: components["responses"]["Problem413"];
             415: components["responses"]["Problem415"];
@@ -2631,6 +2666,7 @@ export interface operations {
             };
             304: components["responses"]["NotModified"];
             400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
             404: components["responses"]["Problem404"];
             406: components["responses"]["Problem406"];
             429: components["responses"]["Problem429"];
@@ -2667,6 +2703,7 @@ export interface operations {
             200: components["responses"]["MeetingResponse"];
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             409: components["responses"]["Problem409"];
             412: components["responses"]["Problem412"];
@@ -2704,6 +2741,7 @@ export interface operations {
             204: components["responses"]["NoContent"];
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             409: components["responses"]["Problem409"];
             412: components["responses"]["Problem412"];
@@ -2745,6 +2783,7 @@ export interface operations {
             200: components["responses"]["MeetingResponse"];
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             409: components["responses"]["Problem409"];
             412: components["responses"]["Problem412"];
@@ -2798,6 +2837,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             406: components["responses"]["Problem406"];
             429: components["responses"]["Problem429"];
@@ -2844,6 +2884,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             406: components["responses"]["Problem406"];
             429: components["responses"]["Problem429"];
@@ -2892,6 +2933,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             406: components["responses"]["Problem406"];
             429: components["responses"]["Problem429"];
@@ -2949,6 +2991,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             409: components["responses"]["Problem409"];
             412: components["responses"]["Problem412"];
@@ -3003,6 +3046,7 @@ export interface operations {
             };
             304: components["responses"]["NotModified"];
             400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
             404: components["responses"]["Problem404"];
             406: components["responses"]["Problem406"];
             429: components["responses"]["Problem429"];
@@ -3052,6 +3096,7 @@ export interface operations {
             };
             304: components["responses"]["NotModified"];
             400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
             404: components["responses"]["Problem404"];
             406: components["responses"]["Problem406"];
             429: components["responses"]["Problem429"];
@@ -3101,6 +3146,7 @@ export interface operations {
             };
             304: components["responses"]["NotModified"];
             400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
             404: components["responses"]["Problem404"];
             406: components["responses"]["Problem406"];
             429: components["responses"]["Problem429"];
@@ -3150,6 +3196,7 @@ export interface operations {
             };
             304: components["responses"]["NotModified"];
             400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
             404: components["responses"]["Problem404"];
             406: components["responses"]["Problem406"];
             429: components["responses"]["Problem429"];
@@ -3203,6 +3250,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             /** @description The slug is already in use; The record is still referenced; A request with this idempotency key is still being processed */
             409: {
                 headers: {
@@ -3278,6 +3326,7 @@ export interface operations {
             };
             304: components["responses"]["NotModified"];
             400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
             406: components["responses"]["Problem406"];
             429: components["responses"]["Problem429"];
             503: components["responses"]["Problem503"];

@@ -1,11 +1,20 @@
 import { z } from 'zod';
 import { parseDatabaseUrl } from './db/url.js';
 
-/** A bearer token allowed to write, with the name that provenance records carry. */
+/** What a token may do, least first: each role may do what the ones before it may. */
+export const roles = ['preview', 'editor', 'admin'] as const;
+export type Role = (typeof roles)[number];
+
+/** A bearer token: the name that revisions and provenance record, and the role that decides what it may call. */
 export interface ApiToken {
   name: string;
   secret: string;
+  role: Role;
 }
+
+/** An entry that names no role keeps the meaning every token had before roles: it writes. */
+const defaultRole: Role = 'editor';
+const isRole = (value: string): value is Role => (roles as readonly string[]).includes(value);
 
 // An empty variable means "not set": `PORT= npm start` must not become port 0.
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (value === '' ? undefined : value), schema);
@@ -13,8 +22,10 @@ const optional = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (va
 const booleanFlag = z.enum(['true', 'false']).transform((value) => value === 'true');
 
 /**
- * `name:secret` or a bare secret (named token-1, token-2, … by position). Entries that would collide are
- * refused: two tokens of one name would share idempotency keys, rate budgets and provenance.
+ * `name:secret`, `name@role:secret`, or a bare secret (named token-1, token-2, … by position); without a role
+ * a token is an editor. Entries that would collide are refused: two tokens of one name would share
+ * idempotency keys, rate budgets and provenance. A role is written before the colon because a secret may
+ * hold colons and `@`.
  */
 function parseTokens(list: string, ctx: z.RefinementCtx): ApiToken[] {
   const entries = list
@@ -23,14 +34,20 @@ function parseTokens(list: string, ctx: z.RefinementCtx): ApiToken[] {
     .filter(Boolean);
   const tokens = entries.map((entry, index) => {
     const colon = entry.indexOf(':');
-    const name = colon > 0 ? entry.slice(0, colon) : `token-${index + 1}`;
+    const label = colon > 0 ? entry.slice(0, colon) : '';
+    const at = label.lastIndexOf('@');
+    const name = (at >= 0 ? label.slice(0, at) : label) || `token-${index + 1}`;
+    const role = at >= 0 ? label.slice(at + 1) : defaultRole;
     const secret = colon > 0 ? entry.slice(colon + 1) : entry;
-    return { name, secret, generated: colon <= 0 };
+    return { name, secret, role, generated: colon <= 0, unnamed: at === 0 };
   });
-  const problems = tokens.flatMap(({ name, secret, generated }, index) => {
+  const problems = tokens.flatMap(({ name, secret, role, generated, unnamed }, index) => {
     const earlier = tokens.slice(0, index);
     const clash = earlier.find((other) => other.name === name);
     return [
+      // A mistyped role must not quietly become a name, nor a token of another role.
+      isRole(role) ? null : `token ${name} names the role ${role || '(none)'}; a role is ${roles.join(', ')}`,
+      unnamed ? `token ${name} has a role but no name: write name@role:secret` : null,
       // A Bearer credential has no whitespace: such a secret could never be presented.
       /\s/.test(secret) ? `token ${name} has whitespace in its secret` : null,
       secret.length < 16 ? `token ${name} is shorter than 16 characters` : null,
@@ -44,7 +61,7 @@ function parseTokens(list: string, ctx: z.RefinementCtx): ApiToken[] {
   });
   const first = problems.find((problem) => problem !== null);
   if (first) ctx.addIssue({ code: 'custom', message: first });
-  return tokens.map(({ name, secret }) => ({ name, secret }));
+  return tokens.flatMap(({ name, secret, role }) => (isRole(role) ? [{ name, secret, role }] : []));
 }
 
 const ipv4 = z.ipv4();

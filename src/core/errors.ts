@@ -7,6 +7,7 @@ export type ProblemCode =
   | 'malformed_body'
   | 'malformed_request'
   | 'unauthorized'
+  | 'forbidden'
   | 'not_found'
   | 'route_not_found'
   | 'method_not_allowed'

@@ -9,8 +9,8 @@ const total = async (app: Awaited<ReturnType<typeof build>>) => body(await app.i
 t.test('Idempotency-Key: a retry replays the first response and creates nothing', async (t) => {
   const app = await build(t, {
     apiTokens: [
-      { name: 'test-editor', secret: auth.authorization.slice(7) },
-      { name: 'other', secret: 'other-token-0123456789' },
+      { name: 'test-editor', secret: auth.authorization.slice(7), role: 'editor' },
+      { name: 'other', secret: 'other-token-0123456789', role: 'editor' },
     ],
   });
   const before = await total(app);

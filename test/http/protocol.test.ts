@@ -195,8 +195,8 @@ t.test('rate limits: reads per client address, writes per token, 429 problem+jso
     rateLimitWriteMax: 2,
     rateLimitWindowSeconds: 60,
     apiTokens: [
-      { name: 'test-editor', secret: writerToken },
-      { name: 'second', secret: 'second-token-0123456789' },
+      { name: 'test-editor', secret: writerToken, role: 'editor' },
+      { name: 'second', secret: 'second-token-0123456789', role: 'editor' },
     ],
   });
   for (let i = 0; i < 3; i++) {

@@ -1,38 +1,42 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import type { ApiToken } from '../../core/config.js';
+import { type ApiToken, type Role, roles } from '../../core/config.js';
 import { KhabarError } from '../../core/errors.js';
 import { clientKey } from './client-key.js';
 import { failureBudget } from './failure-budget.js';
+import { traitsOf } from './traits.js';
+
+/** Who sent a request: the token's name (what revisions and provenance record) and its role. */
+export interface Principal {
+  name: string;
+  role: Role;
+}
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The name of the token that authorised this write; null on reads. */
-    writer: string | null;
+    /** The holder of the valid bearer token the request carried; null when it carried none. */
+    principal: Principal | null;
   }
 }
 
-/** The security requirement a write route declares; the same declaration turns the check on. */
-export const bearerSecurity = [{ bearerAuth: [] }];
+/** Roles are ordered: a token may call what its role or any lesser one may. */
+const allows = (held: Role, needed: Role) => roles.indexOf(held) >= roles.indexOf(needed);
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
 /** Finds the token by comparing fixed-length digests in constant time, every token every time. */
 function tokenMatcher(tokens: ApiToken[]) {
-  const known = tokens.map((token) => ({ name: token.name, digest: digest(token.secret) }));
-  return (presented: string): string | null => {
+  const known = tokens.map(({ name, role, secret }) => ({ principal: { name, role }, digest: digest(secret) }));
+  return (presented: string): Principal | null => {
     const candidate = digest(presented);
-    let match: string | null = null;
-    for (const token of known) if (timingSafeEqual(candidate, token.digest)) match = token.name;
+    let match: Principal | null = null;
+    for (const token of known) if (timingSafeEqual(candidate, token.digest)) match = token.principal;
     return match;
   };
 }
 
-function requiresToken(request: FastifyRequest): boolean {
-  const security = request.routeOptions.schema?.security;
-  return Array.isArray(security) && security.length > 0;
-}
+const bearerScheme = /^Bearer(\s|$)/i;
 
 interface BearerAuthOptions {
   tokens: ApiToken[];
@@ -46,7 +50,7 @@ interface BearerAuthOptions {
  * scheme), invalid_request for a malformed bearer header, invalid_token when the token was refused.
  */
 function challenge(header: string, presented: string | undefined): string {
-  const error = !/^Bearer(\s|$)/i.test(header) ? null : presented === undefined ? 'invalid_request' : 'invalid_token';
+  const error = !bearerScheme.test(header) ? null : presented === undefined ? 'invalid_request' : 'invalid_token';
   return `Bearer realm="khabar"${error ? `, error="${error}"` : ''}`;
 }
 
@@ -54,9 +58,12 @@ async function bearerAuth(app: FastifyInstance, options: BearerAuthOptions) {
   const match = tokenMatcher(options.tokens);
   // Failed attempts count per client (an address, an IPv6 /64): without it, online token guessing would be unlimited.
   const failures = failureBudget({ max: options.maxFailures, windowMs: options.windowSeconds * 1000 });
-  app.decorateRequest('writer', null);
+  app.decorateRequest('principal', null);
   app.addHook('onRequest', (request, reply, done) => {
-    if (!requiresToken(request)) return done();
+    const needed = traitsOf(request).role;
+    const header = request.headers.authorization ?? '';
+    // A route open to anyone, asked without bearer credentials: anonymous, with no digest and no budget to look up.
+    if (needed === undefined && !bearerScheme.test(header)) return done();
     const client = clientKey(request.ip);
     const refusal = failures.refusal(client);
     if (refusal) {
@@ -67,16 +74,19 @@ async function bearerAuth(app: FastifyInstance, options: BearerAuthOptions) {
         : `${options.maxFailures} failed authentications from this address within ${options.windowSeconds} s`;
       throw new KhabarError('too_many_requests', `${reason}; retry in ${retryAfterSeconds} s`);
     }
-    const header = request.headers.authorization ?? '';
     const presented = /^Bearer (\S+)$/i.exec(header)?.[1];
-    const writer = presented ? match(presented) : null;
-    if (!writer) {
+    const principal = presented ? match(presented) : null;
+    if (!principal) {
       failures.charge(client);
       reply.header('WWW-Authenticate', challenge(header, presented));
-      const reason = options.tokens.length === 0 ? 'writes are disabled: no API_TOKENS configured' : 'missing or invalid bearer token';
+      const reason = options.tokens.length === 0 ? 'no API_TOKENS configured: writes are disabled and no token is accepted' : 'missing or invalid bearer token';
       throw new KhabarError('unauthorized', reason);
     }
-    request.writer = writer;
+    // A valid token of too small a role is not a guess: refused with 403, not charged to the budget.
+    if (needed !== undefined && !allows(principal.role, needed)) {
+      throw new KhabarError('forbidden', `this needs a token with the ${needed} role or above; the token ${principal.name} has the ${principal.role} role`);
+    }
+    request.principal = principal;
     done();
   });
 }

@@ -3,6 +3,7 @@ import fp from 'fastify-plugin';
 import { entityTag, heldTag, noneMatch, recordEtag } from './etag.js';
 import { sentForm } from './large-bodies.js';
 import { traitsOf } from './traits.js';
+import { appendVary } from './vary.js';
 
 interface ConditionalGetOptions {
   /** Cache-Control max-age of a public read, in seconds. */
@@ -82,6 +83,8 @@ async function conditionalGet(app: FastifyInstance, options: ConditionalGetOptio
     if (!reply.hasHeader('cache-control')) {
       reply.header('cache-control', request.headers.authorization === undefined ? publicCache : 'private, no-store');
     }
+    // A shared cache must not give an anonymous copy to a request with a token, which may be answered otherwise.
+    appendVary(reply, 'Authorization');
     const preconditions = { ifNoneMatch: request.headers['if-none-match'], ifModifiedSince: request.headers['if-modified-since'] };
     if (!notModified(reply, preconditions)) return payload;
     const { ifNoneMatch } = preconditions;

@@ -60,10 +60,10 @@ async function idempotency(app: FastifyInstance, options: { store: IdempotencySt
   app.decorateRequest('idempotencyKey', null);
 
   app.addHook('preHandler', (request, reply, done) => {
-    if (!traitsOf(request).idempotent || request.writer === null) return done();
+    if (!traitsOf(request).idempotent || request.principal === null) return done();
     const key = keyOf(request);
     if (key === undefined) return done();
-    const claim = store.claim(request.writer, key, fingerprint(request));
+    const claim = store.claim(request.principal.name, key, fingerprint(request));
     switch (claim.outcome) {
       case 'claimed':
         request.idempotencyKey = key;
@@ -86,12 +86,12 @@ async function idempotency(app: FastifyInstance, options: { store: IdempotencySt
     if (key === null) return payload;
     request.idempotencyKey = null;
     if (reply.statusCode >= 300 || typeof payload !== 'string') {
-      store.release(request.writer!, key);
+      store.release(request.principal!.name, key);
       return payload;
     }
     const headers: Record<string, string> = {};
     for (const name of replayedHeaders) if (reply.hasHeader(name)) headers[name] = String(reply.getHeader(name));
-    store.complete(request.writer!, key, { status: reply.statusCode, headers, body: payload });
+    store.complete(request.principal!.name, key, { status: reply.statusCode, headers, body: payload });
     return payload;
   }
 }

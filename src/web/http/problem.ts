@@ -9,6 +9,7 @@ export const problemCodes = {
   malformed_body: { status: 400, title: 'The request body cannot be read' },
   malformed_request: { status: 400, title: 'The request is not valid HTTP' },
   unauthorized: { status: 401, title: 'A valid bearer token is required' },
+  forbidden: { status: 403, title: "The token's role does not allow this request" },
   not_found: { status: 404, title: 'No such record' },
   route_not_found: { status: 404, title: 'No such route' },
   method_not_allowed: { status: 405, title: 'The method is not allowed on this resource' },

@@ -30,7 +30,7 @@ async function rateLimits(app: FastifyInstance, options: RateLimitOptions) {
     global: false,
     enableDraftSpec: true,
     timeWindow: options.windowSeconds * 1000,
-    keyGenerator: (request) => (classOf(request) === 'write' ? `write:${request.writer}` : `read:${clientKey(request.ip)}`),
+    keyGenerator: (request) => (classOf(request) === 'write' ? `write:${request.principal?.name}` : `read:${clientKey(request.ip)}`),
     max: (request) => maxOf[classOf(request) ?? 'read'],
     errorResponseBuilder: (_request, context) => new KhabarError('too_many_requests', `more than ${context.max} requests in ${options.windowSeconds} s; retry in ${context.after}`),
   });

@@ -38,8 +38,12 @@ interface ResponseCacheOptions {
 // A key and its entry's bookkeeping, beside the bytes: counted so that many small entries stay bounded too.
 const entryOverhead = 200;
 
-/** Data reads only: a route that declares formats answers from the database, by its URL and representation. */
-const cachedRoute = (request: FastifyRequest) => (request.method === 'GET' || request.method === 'HEAD') && traitsOf(request).cacheable === true && traitsOf(request).formats !== undefined;
+/**
+ * Anonymous data reads only: a route that declares formats answers from the database, by its URL and
+ * representation. A read with a token may be answered differently (drafts), so it neither uses nor fills the cache.
+ */
+const cachedRoute = (request: FastifyRequest) =>
+  (request.method === 'GET' || request.method === 'HEAD') && request.principal === null && traitsOf(request).cacheable === true && traitsOf(request).formats !== undefined;
 
 /**
  * A bounded LRU of the serialised 200s of data reads, keyed by the URL as sent (path and query: what the
@@ -93,4 +97,4 @@ async function responseCache(app: FastifyInstance, options: ResponseCacheOptions
   }
 }
 
-export default fp(responseCache, { name: 'response-cache', dependencies: ['conditional-get', 'representations'] });
+export default fp(responseCache, { name: 'response-cache', dependencies: ['bearer-auth', 'conditional-get', 'representations'] });

@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import type { Role } from '../../core/config.js';
 import type { ResourceName } from '../../core/resources/registry.js';
 
 /**
@@ -18,6 +19,11 @@ export interface Traits {
    * named resource's records (JSON-LD, ninjs). Anything else asked for is a 406.
    */
   formats?: 'json' | ResourceName;
+  /**
+   * The least role a bearer token must have (preview < editor < admin): 401 without a valid token, 403 with a
+   * lesser role. Left out: anyone may call it, and a bearer token sent anyway is checked (401) and names the principal.
+   */
+  role?: Role;
   /** Counted against a rate limit: reads per client address, writes per token. Left out: never limited. */
   rateLimit?: 'read' | 'write';
 }

@@ -35,6 +35,7 @@ const problemDetails: Record<ProblemCode, { instance: string; detail: string; er
   malformed_body: { instance: '/v1/articles', detail: "Body is not valid JSON but content-type is set to 'application/json'" },
   malformed_request: { instance: '/v1/articles', detail: 'the request line or headers cannot be parsed (HPE_INVALID_METHOD)' },
   unauthorized: { instance: '/v1/articles', detail: 'missing or invalid bearer token' },
+  forbidden: { instance: '/v1/articles', detail: 'this needs a token with the editor role or above; the token frontend has the preview role' },
   not_found: { instance: '/v1/people/no-such-person', detail: 'no record with id or slug no-such-person' },
   route_not_found: { instance: '/v1/unknown', detail: 'no route GET /v1/unknown' },
   method_not_allowed: { instance: '/v1/people/علي-العدواني', detail: 'POST is not allowed here; use DELETE, GET, HEAD, OPTIONS, PATCH, PUT' },

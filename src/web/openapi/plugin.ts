@@ -32,7 +32,8 @@ async function openApi(app: FastifyInstance, options: OpenApiOptions) {
   await app.register(swaggerUi, {
     routePrefix: '/docs',
     // No validator badge: the page asks nothing of any other host.
-    uiConfig: { deepLinking: true, validatorUrl: null, displayRequestDuration: true },
+    // showExtensions: each operation's x-required-role is shown with it.
+    uiConfig: { deepLinking: true, validatorUrl: null, displayRequestDuration: true, showExtensions: true },
     theme: { title: 'khabar API', css: [{ filename: 'khabar.css', content: readFileSync(docsCss, 'utf8') }] },
   });
   app.get('/openapi.json', { schema: { hide: true }, config: { traits: { cacheable: true } } }, async () => app.swagger());

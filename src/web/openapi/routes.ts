@@ -3,10 +3,12 @@ import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-pro
 import { resources } from '../../core/resources/registry.js';
 import { describeFormats } from '../representations/index.js';
 import { documentHttpSemantics, traitsKey } from './semantics.js';
-import { declarePublicReads, type Json, plainSchemaNames, pruneUnusedSchemas } from './tidy.js';
+import { type Json, plainSchemaNames, pruneUnusedSchemas } from './tidy.js';
 
 const apiDescription = `khabar (خبر, "news item") serves structured news content — articles, people,
 organisations and meetings, and the relations between them — as JSON. Reads are public; writes need a bearer token.
+A token has a role, preview < editor < admin: each operation that needs one names the least role in \`x-required-role\`
+(a lesser role gets 403 \`forbidden\`). A read may carry a token too: it is checked (401 when not valid).
 Every error is an RFC 9457 problem document (\`application/problem+json\`) with a stable \`code\`.
 
 Every GET also answers in news standards, by content negotiation (\`Accept\`) or \`?format=\`: schema.org JSON-LD
@@ -48,8 +50,8 @@ const transform: SwaggerTransform = (input) => {
 
 type TransformObjectInput = Parameters<typeof jsonSchemaTransformObject>[0];
 
-/** The document as zod describes it, with the HTTP semantics every route shares, tidied for linters and readers: only used schemas, explicit security. */
-const transformObject = (input: TransformObjectInput) => declarePublicReads(plainSchemaNames(pruneUnusedSchemas(documentHttpSemantics(liftParameterStyles(jsonSchemaTransformObject(input))))));
+/** The document as zod describes it, with the HTTP semantics every route shares, tidied for linters and readers: only used schemas. */
+const transformObject = (input: TransformObjectInput) => plainSchemaNames(pruneUnusedSchemas(documentHttpSemantics(liftParameterStyles(jsonSchemaTransformObject(input)))));
 
 /** @fastify/swagger in dynamic mode: the OpenAPI 3.1 document as the routes' zod schemas describe it (used by `npm run openapi`). */
 export function documentFromRoutes(publicUrl: string): SwaggerOptions {
@@ -60,7 +62,7 @@ export function documentFromRoutes(publicUrl: string): SwaggerOptions {
       servers: [{ url: publicUrl, description: 'this server (PUBLIC_URL)' }],
       tags,
       components: {
-        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'A token from API_TOKENS' } },
+        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'A token from API_TOKENS, with its role: preview (reads revisions), editor (also writes), admin (everything)' } },
       },
     },
     transform,

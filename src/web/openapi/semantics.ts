@@ -5,12 +5,15 @@ import type { Json } from './tidy.js';
 
 /**
  * Adds what the HTTP plugins do to every operation of the generated OpenAPI document: request headers as
- * parameters, response headers, and the 304 / 412 / 428 / 429 / 503 responses. Done once here, from the traits each
+ * parameters, response headers, the security requirement and required role, and the 304 / 401 / 403 / 412 /
+ * 428 / 429 / 503 responses. Done once here, from the traits each
  * route declares (the same declaration the plugins act on), so the contract says what the routes do.
  */
 
 /** The extension under which each operation brings its route's traits here (removed once described). */
 export const traitsKey = 'x-traits';
+/** The extension that names the least role a token must have to call an operation (preview < editor < admin). */
+const requiredRoleKey = 'x-required-role';
 
 const header = (description: string, schema: Json = { type: 'string' }) => ({ description, schema });
 const headerParameter = (name: string, description: string, example: string, schema: Json = { type: 'string' }) => ({
@@ -33,6 +36,7 @@ const headers: Json = {
   ),
   'Cache-Control': header('`public, max-age=…, stale-while-revalidate=…` for anonymous reads; `private, no-store` when an Authorization header was sent'),
   Location: header('URL of the created record'),
+  'WWW-Authenticate': header('`Bearer realm="khabar"`, with `error="invalid_token"` when a sent token was refused (RFC 6750)'),
   Link: header('RFC 8288 links, such as the next page (`rel="next"`)'),
   'Idempotent-Replayed': header('`true` when this is the stored response to an earlier request with the same Idempotency-Key', { type: 'string', enum: ['true'] }),
   'X-Request-Id': header('The request id (the one sent, when it was valid, else a generated one); every log line of the request carries it'),
@@ -120,9 +124,19 @@ function describeOperation(document: Json, operation: Json) {
     operation.responses['412'] = problemResponse(412, ['ETag']);
     operation.responses['428'] = problemResponse(428);
   }
-  // Every route answers 503 when the server is over a load limit (http/overload.ts).
+  // Every route checks a bearer token when one is sent (http/auth.ts); a route that declares a role requires one.
+  if (traits.role) {
+    operation.security = [{ bearerAuth: [] }];
+    operation[requiredRoleKey] = traits.role;
+    operation.responses['403'] = { ...problemResponse(403), description: `The token's role is below this operation's ${requiredRoleKey}` };
+  } else {
+    operation.security = [{}, { bearerAuth: [] }];
+  }
+  operation.responses['401'] = problemResponse(401, ['WWW-Authenticate']);
+  // Every route answers 503 when the server is over a load limit (http/overload.ts), and 429 to an address
+  // over its budget of refused tokens (its rate limit's headers only where it declares one).
   operation.responses['503'] = problemResponse(503);
-  if (limited) operation.responses['429'] = problemResponse(429, ['Retry-After', ...rateLimitHeaders]);
+  operation.responses['429'] = problemResponse(429, ['Retry-After', ...rateLimitHeaders]);
   operation.parameters = [...(operation.parameters ?? []), ...requestParameters.map((name) => ref('parameters', name))];
   for (const [status, response] of Object.entries<Json>(operation.responses)) {
     if (status.startsWith('2')) addHeaders(response, success);

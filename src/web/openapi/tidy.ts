@@ -91,12 +91,6 @@ export function plainSchemaNames(document: Json): Json {
   return document;
 }
 
-/** Reads say outright that they need no credentials (`security: []`); writes already name the bearer scheme. */
-export function declarePublicReads(document: Json): Json {
-  for (const { operation } of operations(document)) operation.security ??= [];
-  return document;
-}
-
 /**
  * The names a shared response may take under components/responses, best first: an error or a 304 by its
  * status; a success by the schema it carries (`PersonResponse`), or `NoContent`.

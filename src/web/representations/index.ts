@@ -6,6 +6,7 @@ import type { ResourceName } from '../../core/resources/registry.js';
 import { listEnvelope } from '../../core/resources/shared/schemas.js';
 import { problemResponses } from '../http/problem.js';
 import { type Traits, traitsOf } from '../http/traits.js';
+import { appendVary } from '../http/vary.js';
 import { type MapContext, mapContext } from './context.js';
 import { jsonLdDocument, jsonLdList, jsonLdMappers, jsonLdMediaType, jsonLdSchema } from './jsonld.js';
 import { negotiate } from './negotiate.js';
@@ -93,15 +94,6 @@ function withFormat(querystring: unknown): unknown {
   if (querystring instanceof z.ZodObject) return querystring.safeExtend({ format: formatParam });
   if (querystring instanceof z.ZodPipe && querystring.in instanceof z.ZodObject) return new z.ZodPipe({ type: 'pipe', in: querystring.in.safeExtend({ format: formatParam }), out: querystring.out });
   return querystring;
-}
-
-function appendVary(reply: FastifyReply, field: string) {
-  const current = String(reply.getHeader('vary') ?? '');
-  const fields = current
-    .split(',')
-    .map((f) => f.trim())
-    .filter(Boolean);
-  if (!fields.some((f) => f.toLowerCase() === field.toLowerCase())) reply.header('vary', [...fields, field].join(', '));
 }
 
 /** `?format=` as the route's querystring would have validated it: a 400 naming the parameter when it is not a format. */

@@ -7,7 +7,6 @@ import { article, articleInput } from '../../../core/resources/articles/schemas.
 import { parseSourceDocument, slugify } from '../../../core/resources/articles/source-document.js';
 import type { Repositories } from '../../../core/resources/index.js';
 import { languageTag } from '../../../core/resources/shared/fields.js';
-import { bearerSecurity } from '../../http/auth.js';
 import { problemResponses } from '../../http/problem.js';
 import { jsonResponse } from '../../http/responses.js';
 import { serverTiming } from '../../http/server-timing.js';
@@ -59,21 +58,20 @@ export const articleImportRoutes =
     });
 
     app.post('/v1/articles/import', {
-      config: { traits: { rateLimit: 'write', idempotent: true } },
+      config: { traits: { role: 'editor', rateLimit: 'write', idempotent: true } },
       schema: {
         tags: ['articles'],
         operationId: 'import_article',
         summary: 'Import a plain-text report as an article',
         description:
           'The body is a report in plain text (UTF-8), in the form of the seed document: the first line is the title, short lines without sentence-final punctuation are headings, every other line is a paragraph. The slug comes from the title (with -2, -3… when taken). Entity linking runs on the new article; the response holds the article and its mentions.',
-        security: bearerSecurity,
         consumes: ['text/plain'],
         querystring: importQuery,
         body: z
           .string()
           .max(100 * 1024 * 1024)
           .meta({ description: 'the report as plain text (also bounded by BODY_LIMIT)', example: 'عنوان الخبر\nنص الفقرة الأولى.' }),
-        response: { 201: jsonResponse('The created article and its mentions', importResponse), ...problemResponses(400, 401, 413, 415) },
+        response: { 201: jsonResponse('The created article and its mentions', importResponse), ...problemResponses(400, 413, 415) },
       },
       handler: async (request, reply) => {
         const report = parseSourceDocument(request.body);
@@ -84,7 +82,7 @@ export const articleImportRoutes =
             const errors = fieldErrors(input.error.issues, 'body');
             throw new KhabarError('validation_failed', `the report cannot be an article: ${errors[0]!.path} ${errors[0]!.message}`, errors);
           }
-          const record = articles.create(input.data, { writer: request.writer! });
+          const record = articles.create(input.data, { writer: request.principal!.name });
           return { data: record, mentions: mentions.list(record.id) };
         }, serverTiming(reply));
         reply.code(201).header('Location', `/v1/articles/${created.data.id}`);

@@ -10,7 +10,6 @@ import { dataEnvelope, listLinks, listMeta } from '../../../core/resources/share
 import { changedFields } from '../../../core/revisions/diff.js';
 import type { RevisionStore } from '../../../core/revisions/store.js';
 import { revisionActions } from '../../../core/revisions/table.js';
-import { bearerSecurity } from '../../http/auth.js';
 import { writeCondition } from '../../http/preconditions.js';
 import { problemResponses } from '../../http/problem.js';
 import { jsonResponse } from '../../http/responses.js';
@@ -63,13 +62,12 @@ type Repositories = Record<ResourceName, Repository<{ id: string; version: numbe
 
 /**
  * Every record's revisions, served once for all resources at `/v1/{resource}/{id}/revisions…` (the URLs of
- * each resource's records): they may hold content since removed, so reading them takes a token like a write
- * (roles, issue 21, come later).
+ * each resource's records): they may hold content since removed, so reading them takes a token (any role: a preview token reads them); restoring one is a write.
  */
 export function revisionRoutes(repositories: Repositories, revisions: RevisionStore): FastifyPluginAsyncZod {
   // Listed under each resource's tag, where its other operations are.
   const tags = [...resourceNames];
-  const read: FastifyContextConfig = { traits: { rateLimit: 'read', formats: 'json' } };
+  const read: FastifyContextConfig = { traits: { role: 'preview', rateLimit: 'read', formats: 'json' } };
   // A deleted record has no slug any more: its id still finds its revisions.
   const recordId = (resource: ResourceName, idOrSlug: string) => repositories[resource].idOf(idOrSlug) ?? idOrSlug;
   const revisionOf = (resource: ResourceName, idOrSlug: string, n: number) =>
@@ -84,10 +82,9 @@ export function revisionRoutes(repositories: Repositories, revisions: RevisionSt
         operationId: 'list_revisions',
         summary: 'List the revisions of a record',
         description: 'Newest first, in pages of `limit`: follow `links.next` until it is null. A deleted record’s revisions are found by its id.',
-        security: bearerSecurity,
         params: recordParams,
         querystring: listQuery,
-        response: { 200: jsonResponse("A page of the record's revisions", revisionList), ...problemResponses(400, 401, 404) },
+        response: { 200: jsonResponse("A page of the record's revisions", revisionList), ...problemResponses(400, 404) },
       },
       handler: (request, reply) => {
         const { resource, id } = request.params;
@@ -107,9 +104,8 @@ export function revisionRoutes(repositories: Repositories, revisions: RevisionSt
         operationId: 'get_revision',
         summary: 'Get a revision of a record',
         description: 'The record as it was stored by this revision (as it was before a delete).',
-        security: bearerSecurity,
         params: revisionParams,
-        response: { 200: jsonResponse('The revision', z.union(resourceNames.map((name) => answers[name].revision))), ...problemResponses(400, 401, 404) },
+        response: { 200: jsonResponse('The revision', z.union(resourceNames.map((name) => answers[name].revision))), ...problemResponses(400, 404) },
       },
       handler: (request, reply) => {
         const { resource, id, n } = request.params;
@@ -126,10 +122,9 @@ export function revisionRoutes(repositories: Repositories, revisions: RevisionSt
         operationId: 'diff_revisions',
         summary: 'Compare two revisions of a record',
         description: 'The top-level fields that differ between revision `n` and revision `to`, with their values in each.',
-        security: bearerSecurity,
         params: revisionParams,
         querystring: z.strictObject({ to: revisionNumber.meta({ description: 'the revision to compare with', example: 2 }) }),
-        response: { 200: jsonResponse('The changed fields', revisionDiff), ...problemResponses(400, 401, 404) },
+        response: { 200: jsonResponse('The changed fields', revisionDiff), ...problemResponses(400, 404) },
       },
       handler: (request) => {
         const { resource, id, n } = request.params;
@@ -140,7 +135,7 @@ export function revisionRoutes(repositories: Repositories, revisions: RevisionSt
     });
 
     app.post(`${path}/:n/restore`, {
-      config: { traits: { rateLimit: 'write', idempotent: true, conditionalWrite: true } },
+      config: { traits: { role: 'editor', rateLimit: 'write', idempotent: true, conditionalWrite: true } },
       schema: {
         tags,
         operationId: 'restore_revision',
@@ -148,9 +143,8 @@ export function revisionRoutes(repositories: Repositories, revisions: RevisionSt
         description:
           "Writes revision `n`'s content as a new revision, validated as a PUT (or, for a deleted record, a create under its old id) is: " +
           'a reference to a record that no longer exists is 422, a slug taken since is 409. A deleted record has no ETag: `If-Match` can only fail (412).',
-        security: bearerSecurity,
         params: revisionParams,
-        response: { 200: jsonResponse('The record as stored', z.union(resourceNames.map((name) => answers[name].restored))), ...problemResponses(400, 401, 404, 409, 413, 415, 422) },
+        response: { 200: jsonResponse('The record as stored', z.union(resourceNames.map((name) => answers[name].restored))), ...problemResponses(400, 404, 409, 413, 415, 422) },
       },
       handler: async (request, reply) => {
         const { resource, id, n } = request.params;
@@ -158,7 +152,7 @@ export function revisionRoutes(repositories: Repositories, revisions: RevisionSt
         const record = await app.database.writes.run(() => {
           const { record: content } = revisionOf(resource, id, n);
           const body = writeBodyOf(declarations[resource], content, `revision ${n}`);
-          const context = { writer: request.writer!, restoring: n };
+          const context = { writer: request.principal!.name, restoring: n };
           const current = repository.find(recordId(resource, id));
           if (current)
             return repository.replace(

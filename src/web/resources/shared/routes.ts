@@ -7,7 +7,6 @@ import { type Resource, recordName } from '../../../core/resources/shared/declar
 import type { Repository } from '../../../core/resources/shared/repository.js';
 import { dataEnvelope } from '../../../core/resources/shared/schemas.js';
 import { withArticle } from '../../../core/text/english.js';
-import { bearerSecurity } from '../../http/auth.js';
 import { jsonMediaType, patchMediaTypes } from '../../http/media-types.js';
 import { writeCondition } from '../../http/preconditions.js';
 import { problemResponses } from '../../http/problem.js';
@@ -30,7 +29,7 @@ export function resourceRoutes(resource: Resource<ResourceName>, repository: Rep
   const throwNotFound = (id: string): never => {
     throw new KhabarError('not_found', `no ${noun} with id or slug ${id}`);
   };
-  const writeErrors = problemResponses(400, 401, 409, 413, 415, 422);
+  const writeErrors = problemResponses(400, 409, 413, 415, 422);
   const stored = (id: string) => () => repository.find(id) ?? throwNotFound(id);
   const listing = listEndpoint(name, resource.record, resource.list, catalog);
 
@@ -43,8 +42,8 @@ export function resourceRoutes(resource: Resource<ResourceName>, repository: Rep
     const { writes } = app.database;
     // The resource names the mappers that turn its records into JSON-LD or ninjs.
     const read: FastifyContextConfig = { traits: { rateLimit: 'read', cacheable: true, formats: path } };
-    const create: FastifyContextConfig = { traits: { rateLimit: 'write', idempotent: true } };
-    const change: FastifyContextConfig = { traits: { rateLimit: 'write', conditionalWrite: true } };
+    const create: FastifyContextConfig = { traits: { role: 'editor', rateLimit: 'write', idempotent: true } };
+    const change: FastifyContextConfig = { traits: { role: 'editor', rateLimit: 'write', conditionalWrite: true } };
     app.get(`/v1/${path}`, {
       config: read,
       schema: {
@@ -81,13 +80,12 @@ export function resourceRoutes(resource: Resource<ResourceName>, repository: Rep
         operationId: `create_${noun}`,
         summary: `Create ${withArticle(noun)}`,
         description: `The ${noun} gets a new id; the \`Location\` header is its URL. References to other records must exist.`,
-        security: bearerSecurity,
         consumes: [jsonMediaType],
         body: resource.input,
         response: { 201: jsonResponse(`The created ${noun}`, single), ...writeErrors },
       },
       handler: async (request, reply) => {
-        const record = await writes.run(() => repository.create(request.body, { writer: request.writer! }), serverTiming(reply));
+        const record = await writes.run(() => repository.create(request.body, { writer: request.principal!.name }), serverTiming(reply));
         reply.code(201).header('Location', `/v1/${path}/${record.id}`);
         return { data: record };
       },
@@ -100,7 +98,6 @@ export function resourceRoutes(resource: Resource<ResourceName>, repository: Rep
         operationId: `replace_${noun}`,
         summary: `Replace ${withArticle(noun)}`,
         description: 'The body is the whole record: a left-out nullable field becomes null and a left-out list becomes empty.',
-        security: bearerSecurity,
         consumes: [jsonMediaType],
         params,
         body: resource.input,
@@ -110,7 +107,7 @@ export function resourceRoutes(resource: Resource<ResourceName>, repository: Rep
         const { id } = request.params;
         const record = await writes.run(() => {
           const guard = writeCondition(request, reply, stored(id));
-          return repository.replace(id, request.body, { writer: request.writer! }, guard) ?? throwNotFound(id);
+          return repository.replace(id, request.body, { writer: request.principal!.name }, guard) ?? throwNotFound(id);
         }, serverTiming(reply));
         return { data: record };
       },
@@ -123,7 +120,6 @@ export function resourceRoutes(resource: Resource<ResourceName>, repository: Rep
         operationId: `update_${noun}`,
         summary: `Update part of ${withArticle(noun)}`,
         description: 'JSON merge patch (RFC 7396): the fields given replace the stored ones; `null` clears a nullable field.',
-        security: bearerSecurity,
         consumes: patchMediaTypes,
         params,
         body: resource.patch,
@@ -135,7 +131,7 @@ export function resourceRoutes(resource: Resource<ResourceName>, repository: Rep
           const current = stored(request.params.id)();
           const guard = writeCondition(request, reply, () => current);
           const merged = writeBodyOf(resource, current, `the patched ${noun}`, request.body);
-          return repository.replace(current.id, merged, { writer: request.writer! }, guard) ?? throwNotFound(request.params.id);
+          return repository.replace(current.id, merged, { writer: request.principal!.name }, guard) ?? throwNotFound(request.params.id);
         }, serverTiming(reply));
         return { data: record };
       },
@@ -148,15 +144,14 @@ export function resourceRoutes(resource: Resource<ResourceName>, repository: Rep
         operationId: `delete_${noun}`,
         summary: `Delete ${withArticle(noun)}`,
         description: 'Links to the record go with it; a record others depend on structurally is refused with 409 `in_use`.',
-        security: bearerSecurity,
         params,
-        response: { 204: z.null().meta({ description: 'Deleted' }), ...problemResponses(400, 401, 404, 409, 413, 415) },
+        response: { 204: z.null().meta({ description: 'Deleted' }), ...problemResponses(400, 404, 409, 413, 415) },
       },
       handler: async (request, reply) => {
         const { id } = request.params;
         await writes.run(() => {
           const guard = writeCondition(request, reply, stored(id));
-          if (!repository.remove(id, { writer: request.writer! }, guard)) throwNotFound(id);
+          if (!repository.remove(id, { writer: request.principal!.name }, guard)) throwNotFound(id);
         }, serverTiming(reply));
         return reply.code(204).send(null);
       },
