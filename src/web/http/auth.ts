@@ -19,7 +19,7 @@ export const bearerSecurity = [{ bearerAuth: [] }];
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
 /** Finds the token by comparing fixed-length digests in constant time, every token every time. */
-function tokenMatcher(tokens: ApiToken[]) {
+export function tokenMatcher(tokens: ApiToken[]) {
   const known = tokens.map((token) => ({ name: token.name, digest: digest(token.secret) }));
   return (presented: string): string | null => {
     const candidate = digest(presented);
@@ -28,6 +28,9 @@ function tokenMatcher(tokens: ApiToken[]) {
     return match;
   };
 }
+
+/** The token of an `Authorization: Bearer <token>` header; undefined for another scheme or a malformed header. */
+export const bearerToken = (header: string): string | undefined => /^Bearer (\S+)$/i.exec(header)?.[1];
 
 function requiresToken(request: FastifyRequest): boolean {
   const security = request.routeOptions.schema?.security;
@@ -68,7 +71,7 @@ async function bearerAuth(app: FastifyInstance, options: BearerAuthOptions) {
       throw new KhabarError('too_many_requests', `${reason}; retry in ${retryAfterSeconds} s`);
     }
     const header = request.headers.authorization ?? '';
-    const presented = /^Bearer (\S+)$/i.exec(header)?.[1];
+    const presented = bearerToken(header);
     const writer = presented ? match(presented) : null;
     if (!writer) {
       failures.charge(client);
