@@ -60,6 +60,8 @@ export function articleWriter(sqlite: Sqlite.Database) {
       body_text: bodyText,
       source: input.source ?? null,
       published_at: input.published_at ?? null,
+      // The column's default: the insert above leaves it out.
+      status: 'published',
       person_ids: input.person_ids ?? [],
       organisation_ids: input.organisation_ids ?? [],
       meeting_ids: input.meeting_ids ?? [],

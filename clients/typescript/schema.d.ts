@@ -462,6 +462,12 @@ export interface components {
             /** @description attribution: who the facts come from */
             source?: string | null;
             published_at?: components["schemas"]["DateTime"] | null;
+            /**
+             * @description draft and archived articles, and published ones whose published_at is still ahead (scheduled), are seen only with a token
+             * @example published
+             * @enum {string}
+             */
+            status?: "draft" | "published" | "archived";
             /** @description people the article is about */
             person_ids?: components["schemas"]["RecordId"][];
             /** @description organisations the article is about */
@@ -690,7 +696,7 @@ export interface components {
             updated_at: string;
             body: components["schemas"]["Block"][];
             body_text: string;
-        } & WithRequired<components["schemas"]["ArticleFields"], "slug" | "title" | "language" | "summary" | "source" | "published_at" | "person_ids" | "organisation_ids" | "meeting_ids">;
+        } & WithRequired<components["schemas"]["ArticleFields"], "slug" | "title" | "language" | "summary" | "source" | "published_at" | "status" | "person_ids" | "organisation_ids" | "meeting_ids">;
         Meeting: {
             id: string;
             version: number;
@@ -1415,7 +1421,7 @@ export interface components {
         count: "true" | "false";
         /** @description Words to find, all of which must match, except common function words (في، من، الى، عن، ان، التي، الذي…): beside other words they are neither required nor ranked unless quoted; a query of them alone searches them all. Arabic is normalised (diacritics, tatweel, hamza forms of alef, ى/ي, ة/ه) and lightly stemmed (ال، و، بال… and common suffixes), so الداخليه finds الداخلية; a record holding a word as written (with or without ال، وال، بال، كال، فال، لل) ranks above one holding only another word of its stem. `"…"` matches a phrase; a trailing `*` a prefix of at least three letters after a leading article (المرب* is one, الدا* is refused with a 400). Other punctuation and FTS operators are treated as separators. */
         q: string;
-        /** @description Comma list of the fields to return (`id` is always there). One of: id, slug, version, created_at, updated_at, title, language, summary, body, body_text, source, published_at, person_ids, organisation_ids, meeting_ids */
+        /** @description Comma list of the fields to return (`id` is always there). One of: id, slug, version, created_at, updated_at, title, language, summary, body, body_text, source, published_at, status, person_ids, organisation_ids, meeting_ids */
         "articles.fields": string;
         /** @description Comma list of the fields of embedded people (`id` is always there) */
         "fields.people": string;
@@ -1529,13 +1535,21 @@ export interface operations {
                 cursor?: string;
                 /** @description Comma list of sort keys, `-` for descending; `id` breaks ties. Default: newest first (`-id`). One of: id, published_at, title, updated_at */
                 sort?: string;
-                /** @description `filter[field]=value` (equality) or `filter[field][op]=value`. `in`/`nin` take a comma list, `null` takes true/false; `contains` is an exact substring match and `startswith` a prefix (letter case and marks count); dates are ISO 8601 (a date, or a date-time). Filters: `id` (eq ne in nin), `slug` (eq ne lt lte gt gte in nin contains startswith), `updated_at` (eq ne lt lte gt gte), `title` (eq ne lt lte gt gte in nin contains startswith), `language` (eq ne lt lte gt gte in nin contains startswith), `published_at` (eq ne lt lte gt gte null), `person` (eq ne in nin), `organisation` (eq ne in nin), `meeting` (eq ne in nin) */
+                /** @description `filter[field]=value` (equality) or `filter[field][op]=value`. `in`/`nin` take a comma list, `null` takes true/false; `contains` is an exact substring match and `startswith` a prefix (letter case and marks count); dates are ISO 8601 (a date, or a date-time). Filters: `id` (eq ne in nin), `slug` (eq ne lt lte gt gte in nin contains startswith), `updated_at` (eq ne lt lte gt gte), `title` (eq ne lt lte gt gte in nin contains startswith), `language` (eq ne lt lte gt gte in nin contains startswith), `status` (eq ne in nin), `published_at` (eq ne lt lte gt gte null), `person` (eq ne in nin), `organisation` (eq ne in nin), `meeting` (eq ne in nin) */
                 filter?: {
                     id?: components["schemas"]["IdFilter"];
                     slug?: components["schemas"]["TextFilter"];
                     updated_at?: components["schemas"]["DateFilter"];
                     title?: components["schemas"]["TextFilter"];
                     language?: components["schemas"]["TextFilter"];
+                    status?: {
+                        /** @enum {string} */
+                        eq?: "draft" | "published" | "archived";
+                        /** @enum {string} */
+                        ne?: "draft" | "published" | "archived";
+                        in?: string;
+                        nin?: string;
+                    };
                     published_at?: components["schemas"]["NullableDateFilter"];
                     person?: components["schemas"]["IdFilter"];
                     organisation?: components["schemas"]["IdFilter"];
@@ -1545,7 +1559,7 @@ export interface operations {
                 count?: components["parameters"]["count"];
                 /** @description Words to find, all of which must match, except common function words (في، من، الى، عن، ان، التي، الذي…): beside other words they are neither required nor ranked unless quoted; a query of them alone searches them all. Arabic is normalised (diacritics, tatweel, hamza forms of alef, ى/ي, ة/ه) and lightly stemmed (ال، و، بال… and common suffixes), so الداخليه finds الداخلية; a record holding a word as written (with or without ال، وال، بال، كال، فال، لل) ranks above one holding only another word of its stem. `"…"` matches a phrase; a trailing `*` a prefix of at least three letters after a leading article (المرب* is one, الدا* is refused with a 400). Other punctuation and FTS operators are treated as separators. */
                 q?: components["parameters"]["q"];
-                /** @description Comma list of the fields to return (`id` is always there). One of: id, slug, version, created_at, updated_at, title, language, summary, body, body_text, source, published_at, person_ids, organisation_ids, meeting_ids */
+                /** @description Comma list of the fields to return (`id` is always there). One of: id, slug, version, created_at, updated_at, title, language, summary, body, body_text, source, published_at, status, person_ids, organisation_ids, meeting_ids */
                 fields?: components["parameters"]["articles.fields"];
                 /** @description Comma list of the fields of embedded people (`id` is always there) */
                 "fields[people]"?: components["parameters"]["fields.people"];
@@ -1656,7 +1670,7 @@ export interface operations {
     get_article: {
         parameters: {
             query?: {
-                /** @description Comma list of the fields to return (`id` is always there). One of: id, slug, version, created_at, updated_at, title, language, summary, body, body_text, source, published_at, person_ids, organisation_ids, meeting_ids */
+                /** @description Comma list of the fields to return (`id` is always there). One of: id, slug, version, created_at, updated_at, title, language, summary, body, body_text, source, published_at, status, person_ids, organisation_ids, meeting_ids */
                 fields?: components["parameters"]["articles.fields"];
                 /** @description Comma list of the fields of embedded people (`id` is always there) */
                 "fields[people]"?: components["parameters"]["fields.people"];

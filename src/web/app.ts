@@ -1,10 +1,10 @@
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from '../core/config.js';
-import { changeStamp } from '../core/db/change-stamp.js';
 import { type Database, openDatabase } from '../core/db/database.js';
 import { idempotencyStore } from '../core/db/idempotency.js';
 import { runRelinkLoop } from '../core/facts/relink-loop.js';
+import { publicationSchedule } from '../core/resources/articles/publication.js';
 import { createRepositories, type Repositories } from '../core/resources/index.js';
 import { resources } from '../core/resources/registry.js';
 import { createSearch } from '../core/search/search.js';
@@ -33,6 +33,7 @@ import securityHeaders from './http/security-headers.js';
 import { serializerCompiler } from './http/serializer.js';
 import shutdown from './http/shutdown.js';
 import { trustProxyOption } from './http/trust-proxy.js';
+import visibility from './http/visibility.js';
 import { parseQueryString } from './list/querystring.js';
 import openApi, { committedContract } from './openapi/plugin.js';
 import representations from './representations/index.js';
@@ -70,6 +71,8 @@ export interface BuildOptions {
   logStream?: LoggerOptions['stream'];
   /** Describe the routes from their schemas instead of serving the committed openapi.yaml (how `npm run openapi` builds it). */
   openApiFromRoutes?: boolean;
+  /** Milliseconds since the epoch, for what public reads see (scheduled articles): `Date.now` unless a test moves time. */
+  clock?: () => number;
 }
 
 /** Builds the application on the configured database: migrated, seeded when empty, routes registered. */
@@ -124,6 +127,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
     maxFailures: config.authFailureRateLimitMax,
     windowSeconds: config.rateLimitWindowSeconds,
   });
+  await app.register(visibility, { schedule: publicationSchedule(database.db), clock: options.clock ?? Date.now });
   await app.register(allowedMethods);
   await app.register(mediaTypes);
   await app.register(preconditions, { required: config.requireIfMatch });
@@ -143,7 +147,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(openApi, { publicUrl: config.publicUrl, source: options.openApiFromRoutes ? 'routes' : { file: committedContract } });
   await app.register(representations, { publicUrl: config.publicUrl });
   // After conditional-get and representations: a hit needs the negotiated format, and a miss keeps the bytes and ETag they made.
-  if (config.responseCacheBytes > 0) await app.register(responseCache, { maxBytes: config.responseCacheBytes, stamp: changeStamp(database.db) });
+  if (config.responseCacheBytes > 0) await app.register(responseCache, { maxBytes: config.responseCacheBytes });
   // Last of the onSend steps: the cache above keeps the identity bytes, and every coding is made from them.
   await app.register(compression);
   await app.register(healthRoutes(database));

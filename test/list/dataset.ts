@@ -75,6 +75,8 @@ export function generateDataset(app: App) {
         body: JSON.stringify(body),
         source: null,
         published_at: i % 7 ? hoursIn(i % 250) : null,
+        // Some of each state, so that filter[status] has values to sample; the list tests read with a token.
+        status: ['published', 'draft', 'published', 'archived', 'published'][i % 5],
       };
       insert('articles', row);
       insert('article_people', { article_id: row.id, position: 0, subject_id: people[i % 100]! });

@@ -461,8 +461,8 @@ t.test('the search path reads the FTS index and primary keys only', async (t) =>
 
   t.equal(
     prepared.length,
-    12,
-    'the ranked query, the broad-query probe, the per-term count, the newest-first query, one row query per type and one more for articles, the q= condition of resource lists, and the newest entry and the sample of a term that choose the required terms',
+    14,
+    "the ranked and the newest-first query, each in the public's variant and a token reader's, the broad-query probe, the per-term count, one row query per type and one more for articles, the q= condition of resource lists, and the newest entry and the sample of a term that choose the required terms",
   );
   const articleRows = prepared.filter((statement) => /from "articles" where .* json_each/.test(statement));
   // The plain text is not stored (migration 0010): a snippet's start of it is read from the start of the stored body,

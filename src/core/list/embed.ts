@@ -1,7 +1,8 @@
-import { sql } from 'drizzle-orm';
+import { fillPlaceholders, sql } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
 import type { ListPage, Shaping } from './query.js';
 import type { IncludeSpec, ListSpec } from './spec.js';
+import { type Audience, perAudience, type Visibility, visibilityValues } from './visibility.js';
 
 type Item = Record<string, unknown>;
 /** A record as stored: every record has its id. */
@@ -11,7 +12,7 @@ type Row = Item & { id: string };
 type Page = Pick<ListPage<Row>, 'ids' | 'records'>;
 
 /** What the embedder needs of each resource: its records by id as embedded, relations loaded, in one bounded batch. */
-export type Sources = Record<string, { findEmbedded(ids: string[]): Array<{ id: string }> }>;
+export type Sources = Record<string, { findEmbedded(ids: string[], visibility: Visibility): Array<{ id: string }> }>;
 
 const idsIn = (value: unknown): string[] => (Array.isArray(value) ? value : value ? [value] : []).filter((id): id is string => typeof id === 'string');
 
@@ -49,17 +50,23 @@ export const readBatch = 10;
  * on embedded records are never looked up. A reading left early must be closed, or the connection stays busy.
  */
 function reverseReader(db: Db, include: Extract<IncludeSpec, { kind: 'reverse' }>) {
-  // Per owner, its newest links straight off the (owner, item) index: a ministry with thousands of articles costs its 20.
-  const newest = sql`select distinct ${include.item} as item from ${include.table} where ${include.owner} = owners.value order by ${include.item} desc limit ${sql.raw(String(maxReverseEmbedded))}`;
-  // json_each yields the owners in the array's order; an ORDER BY would make SQLite read every owner to sort them.
-  const query = db
-    .select({ owner: sql<string>`owners.value`, items: sql<string>`(select json_group_array(item) from (${newest}))` })
-    .from(sql`json_each(${sql.placeholder('ids')}) as owners`)
-    .toSQL();
-  // Rows as [owner, items]: the columns of the built select carry no names.
-  const statement = db.$client.prepare<[string], [string, string]>(query.sql).raw();
-  return (ownerIds: string[]) => {
-    const rows = statement.iterate(JSON.stringify(ownerIds));
+  const prepare = (audience: Audience) => {
+    // The public's newest links name records it sees: the condition is tested on each link the index walk reads.
+    const visible = audience === 'public' && include.visibleItem ? sql` and ${include.visibleItem(include.item)}` : sql``;
+    // Per owner, its newest links straight off the (owner, item) index: a ministry with thousands of articles costs its 20.
+    const newest = sql`select distinct ${include.item} as item from ${include.table} where ${include.owner} = owners.value${visible} order by ${include.item} desc limit ${sql.raw(String(maxReverseEmbedded))}`;
+    // json_each yields the owners in the array's order; an ORDER BY would make SQLite read every owner to sort them.
+    const query = db
+      .select({ owner: sql<string>`owners.value`, items: sql<string>`(select json_group_array(item) from (${newest}))` })
+      .from(sql`json_each(${sql.placeholder('ids')}) as owners`)
+      .toSQL();
+    // Rows as [owner, items]: the columns of the built select carry no names.
+    const statement = db.$client.prepare<unknown[], [string, string]>(query.sql).raw();
+    return (values: Record<string, unknown>) => statement.iterate(...fillPlaceholders(query.params, values));
+  };
+  const statements = perAudience(prepare);
+  return (ownerIds: string[], visibility: Visibility) => {
+    const rows = statements[visibility.audience]({ ids: JSON.stringify(ownerIds), ...visibilityValues(visibility) });
     return {
       /** The ids of the newest records pointing at `ownerId`, the next owner read: owners deleted since the page was listed are passed over. */
       next(ownerId: string): string[] {
@@ -86,10 +93,10 @@ export function createEmbedder(db: Db, spec: ListSpec, sources: Sources) {
   }
 
   /** Each embedded type loaded once, for all the records and paths that need it, narrowed by `fields[type]`. */
-  function loadTargets(wanted: Map<string, Set<string>>, shaping: Shaping): Map<string, Row> {
+  function loadTargets(wanted: Map<string, Set<string>>, shaping: Shaping, visibility: Visibility): Map<string, Row> {
     const found = new Map<string, Row>();
     for (const [target, ids] of wanted) {
-      for (const record of sources[target]!.findEmbedded([...ids])) found.set(`${target}:${record.id}`, project(record, shaping.embeddedFields?.[target]));
+      for (const record of sources[target]!.findEmbedded([...ids], visibility)) found.set(`${target}:${record.id}`, project(record, shaping.embeddedFields?.[target]));
     }
     return found;
   }
@@ -99,8 +106,8 @@ export function createEmbedder(db: Db, spec: ListSpec, sources: Sources) {
    * whether the bound cut the page, and the ids each include refers to per record. Records and their reverse
    * relations are read as they are counted, so the records past the bound cost little or no reading.
    */
-  function recordsWithinBound(page: Page, includes: Array<readonly [string, IncludeSpec]>) {
-    const readers = new Map(includes.flatMap(([path]) => (reverse.has(path) ? [[path, reverse.get(path)!(page.ids)] as const] : [])));
+  function recordsWithinBound(page: Page, includes: Array<readonly [string, IncludeSpec]>, visibility: Visibility) {
+    const readers = new Map(includes.flatMap(([path]) => (reverse.has(path) ? [[path, reverse.get(path)!(page.ids, visibility)] as const] : [])));
     const records: Row[] = [];
     let cut = false;
     const referenced = new Map(includes.map(([path]) => [path, new Map<string, string[]>()]));
@@ -136,10 +143,10 @@ export function createEmbedder(db: Db, spec: ListSpec, sources: Sources) {
    * The page's leading records that fit the bound on embedded records (all of them without includes) as read
    * (`records`), shaped (`data`), and whether the bound cut the page short.
    */
-  return (page: Page, shaping: Shaping) => {
+  return (page: Page, shaping: Shaping, visibility: Visibility) => {
     const includes = (shaping.include ?? []).map((path) => [path, spec.include[path]!] as const);
-    const { records, cut, wanted, referenced } = recordsWithinBound(page, includes);
-    const found = loadTargets(wanted, shaping);
+    const { records, cut, wanted, referenced } = recordsWithinBound(page, includes, visibility);
+    const found = loadTargets(wanted, shaping, visibility);
     const lookup = (target: string, id: unknown) => found.get(`${target}:${String(id)}`);
 
     const baseKeys = includes.flatMap(([, include]) => (include.kind === 'nested' ? [include.list] : []));

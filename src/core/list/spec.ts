@@ -21,6 +21,11 @@ export interface ListSpec {
    * twice against a page's byte budget, since the page holds them twice.
    */
   derivedFrom?: SQLiteColumn[];
+  /**
+   * The rows the public sees, when not all (articles: published and due), as a condition on the row that binds
+   * `now` (list/visibility.ts): every public statement of the resource holds it, lists, counts, lookups and embeds.
+   */
+  visibleWhen?: SQL;
   /** Parameter examples for the OpenAPI document, taken from the seed. */
   examples: { sort: string; filter: Record<string, unknown>; fields: string; include: string };
 }
@@ -49,18 +54,22 @@ export type IncludeSpec =
   | { kind: 'many'; from: string; target: string }
   /** An id inside each item of a list: `participants[].person_id` embedded as `participants[].person`. */
   | { kind: 'nested'; list: string; from: string; target: string }
-  /** Records that point at this one through a link table: the meetings a person took part in. */
-  | { kind: 'reverse'; table: SQLiteTable; owner: SQLiteColumn; item: SQLiteColumn; target: string };
+  /**
+   * Records that point at this one through a link table: the meetings a person took part in; `visibleItem`, the
+   * condition on `item` under which the public sees the record it names (articles).
+   */
+  | { kind: 'reverse'; table: SQLiteTable; owner: SQLiteColumn; item: SQLiteColumn; target: string; visibleItem?: (item: SQLiteColumn) => SQL };
 
 export const embedOne = (from: string, target: string): IncludeSpec => ({ kind: 'one', from, target });
 export const embedMany = (from: string, target: string): IncludeSpec => ({ kind: 'many', from, target });
 export const embedNested = (list: string, from: string, target: string): IncludeSpec => ({ kind: 'nested', list, from, target });
-export const embedReverse = (table: SQLiteTable, owner: SQLiteColumn, item: SQLiteColumn, target: string): IncludeSpec => ({
+export const embedReverse = (table: SQLiteTable, owner: SQLiteColumn, item: SQLiteColumn, target: string, visibleItem?: (item: SQLiteColumn) => SQL): IncludeSpec => ({
   kind: 'reverse',
   table,
   owner,
   item,
   target,
+  visibleItem,
 });
 
 /**

@@ -7,6 +7,7 @@ import { inIdList } from '../resources/shared/relations.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import type { Condition, ListPage, ListQuery, Operator, SortKey, Total } from './query.js';
 import type { FilterSpec, ListSpec, SubstringIndex } from './spec.js';
+import { type Audience, everything, perAudience, type Visibility, visibilityValues } from './visibility.js';
 
 type Table = SQLiteTable & { id: SQLiteColumn };
 type Row = Record<string, unknown>;
@@ -18,7 +19,10 @@ interface Restrictions {
   seeks: boolean[];
   /** The column each condition bounds on its index, when it is a column filter's. */
   bounds: Array<SQLiteColumn | undefined>;
+  /** The filters' values: with the shape, what a remembered total is kept under. */
   values: Row;
+  /** What the statements bind: the values and the visibility's. */
+  bound: Row;
   shape: unknown[];
 }
 /** Where a bounded read takes its rows: the rows conditions `at` together list (every row when none), and how many, up to maxExamined. */
@@ -169,11 +173,17 @@ function decodeKeyset(cursor: string, signature: string, length: number): Cursor
  * query shape (sort, filter fields and operators, cursor NULL pattern, extensions) is prepared once and
  * reused with new values. `meta.total` is counted up to `countCap`; a bounded page or count reads at most `examined` rows.
  */
-export function createListing(db: Db, table: Table, spec: ListSpec, selection: Record<string, SQLiteColumn | SQL> = getTableColumns(table), { countCap = maxCounted, examined = maxExamined } = {}) {
+export function createListing(
+  db: Db,
+  table: Table,
+  spec: ListSpec,
+  selection: Record<Audience, Record<string, SQLiteColumn | SQL>> = { all: getTableColumns(table), public: getTableColumns(table) },
+  { countCap = maxCounted, examined = maxExamined } = {},
+) {
   const columns = getTableColumns(table);
   const sortColumn = (field: string) => (field === 'id' ? table.id : spec.sort[field]!);
   const cache = new Map<string, Prepared>();
-  const byIds = db.select(selection).from(table).where(inIdList(table.id)).prepare();
+  const byIds = perAudience((audience) => db.select(selection[audience]).from(table).where(inIdList(table.id)).prepare());
   const rowBytes = storedBytes([...Object.values(columns), ...(spec.derivedFrom ?? [])]);
 
   function prepared(shape: string, build: () => Prepared): Prepared {
@@ -186,8 +196,11 @@ export function createListing(db: Db, table: Table, spec: ListSpec, selection: R
     return statement;
   }
 
-  /** The query's conditions, their values and shape, and which of them an index answers (`seeks`). */
-  function restrictions(query: ListQuery): Restrictions {
+  /**
+   * The query's conditions, their values and shape, and which of them an index answers (`seeks`). The public's
+   * rule (ListSpec.visibleWhen) is one more condition, tested on the rows the walk or the narrowest filter reads.
+   */
+  function restrictions(query: ListQuery, visibility: Visibility): Restrictions {
     const conditions: SQL[] = [];
     const seeks: boolean[] = [];
     const bounds: Array<SQLiteColumn | undefined> = [];
@@ -212,14 +225,20 @@ export function createListing(db: Db, table: Table, spec: ListSpec, selection: R
       Object.assign(values, extension.bind(value));
       shape.push(extension.name);
     }
-    return { conditions, seeks, bounds, values, shape };
+    if (visibility.audience === 'public' && spec.visibleWhen) {
+      conditions.push(spec.visibleWhen);
+      seeks.push(false);
+      bounds.push(undefined);
+      shape.push('public');
+    }
+    return { conditions, seeks, bounds, values, bound: { ...values, ...visibilityValues(visibility) }, shape };
   }
 
   /**
    * Where a bounded page or count reads: the seeking condition with the fewest candidates in its index
    * (`at`), or every row when none seeks; its candidates are counted up to `examined` without reading a row.
    */
-  function narrowest({ conditions, seeks, bounds, values, shape }: Restrictions): Source {
+  function narrowest({ conditions, seeks, bounds, bound, shape }: Restrictions): Source {
     // Conditions on one column together are one range of its index (published_at from one date to another).
     const groups = new Map<unknown, number[]>();
     seeks.forEach((seeking, at) => {
@@ -236,7 +255,7 @@ export function createListing(db: Db, table: Table, spec: ListSpec, selection: R
           .as('listed');
         return db.select({ n: sql<number>`count(*)` }).from(listed).prepare();
       });
-      const { n } = count.get(values) as { n: number };
+      const { n } = count.get(bound) as { n: number };
       if (!best || n < best.candidates) best = { at, candidates: n };
       if (n === 0) break;
     }
@@ -258,16 +277,17 @@ export function createListing(db: Db, table: Table, spec: ListSpec, selection: R
 
   /**
    * How many records the restrictions select, counted up to the cap. Counting walks an index of the
-   * selection on every page, so the number is kept until the database changes.
+   * selection on every page, so the number is kept until the database changes, or for the public until the
+   * next scheduled publication (it is part of the key).
    */
-  function total(restricted: Restrictions, known?: Source): Total {
+  function total(restricted: Restrictions, visibility: Visibility, known?: Source): Total {
     const now = changed();
     if (now !== totalsAt || totals.size >= maxCachedShapes) {
       totals.clear();
       totalsAt = now;
     }
-    const { conditions, values, shape } = restricted;
-    const key = JSON.stringify([shape, values]);
+    const { conditions, values, bound, shape } = restricted;
+    const key = JSON.stringify([shape, values, visibility.audience === 'public' ? visibility.nextPublication : null]);
     let n = totals.get(key);
     if (n === undefined) {
       // The rows counted are the narrowest candidates: all of them when fewer than examined.
@@ -283,7 +303,7 @@ export function createListing(db: Db, table: Table, spec: ListSpec, selection: R
           .as('counted');
         return db.select({ n: sql<number>`count(*)` }).from(counted).prepare();
       });
-      const { n: counted } = count.get(values) as { n: number };
+      const { n: counted } = count.get(bound) as { n: number };
       const allExamined = source.candidates < examined;
       n = { value: counted, relation: counted < countCap && allExamined ? 'eq' : 'gte' };
       totals.set(key, n);
@@ -298,12 +318,12 @@ export function createListing(db: Db, table: Table, spec: ListSpec, selection: R
   }
 
   return {
-    page(query: ListQuery): ListPage<Row> {
+    page(query: ListQuery, visibility: Visibility = everything): ListPage<Row> {
       const keys = orderOf(query.sort);
       const keyColumns = keys.map((key) => sortColumn(key.field));
       const signature = keys.map((key) => `${key.descending ? '-' : ''}${key.field}`).join(',');
-      const restricted = restrictions(query);
-      const { conditions, values, shape } = restricted;
+      const restricted = restrictions(query, visibility);
+      const { conditions, bound: values, shape } = restricted;
       const after = query.cursor === undefined ? undefined : decodeKeyset(query.cursor, signature, keys.length);
       const position = after ? [afterCursor(keyColumns, keys, after)!, ...[leadingBound(keyColumns[0]!, keys[0]!, after[0]!)].filter((c) => c !== undefined)] : [];
       const order = keys.map((key, i) => (key.descending ? desc(keyColumns[i]!) : asc(keyColumns[i]!)));
@@ -376,7 +396,7 @@ export function createListing(db: Db, table: Table, spec: ListSpec, selection: R
       function* records(batch = kept.length) {
         for (let at = 0; at < kept.length; at += batch) {
           const slice = kept.slice(at, at + batch);
-          const byId = new Map(byIds.all({ ids: JSON.stringify(slice.map((row) => row.id)) }).map((row) => [row.id, row]));
+          const byId = new Map(byIds[visibility.audience].all({ ids: JSON.stringify(slice.map((row) => row.id)), ...visibilityValues(visibility) }).map((row) => [row.id, row]));
           for (const candidate of slice) {
             const record = byId.get(candidate.id);
             // A record deleted between the two reads is left out, as if the page had been read a moment later.
@@ -395,7 +415,7 @@ export function createListing(db: Db, table: Table, spec: ListSpec, selection: R
       };
       if (query.count === false) return page;
       // A count that read only some candidates is a lower bound, and so are the matches this page found.
-      const counted = total(restricted, source);
+      const counted = total(restricted, visibility, source);
       return { ...page, total: counted.relation === 'gte' && counted.value < candidates.length ? { ...counted, value: candidates.length } : counted };
     },
   };

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { count, desc, eq, getTableColumns, sql } from 'drizzle-orm';
+import { and, count, desc, eq, getTableColumns, type SQL, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../db/database.js';
 import { KhabarError } from '../errors.js';
 import { decodeCursor, encodeCursor } from '../list/cursor.js';
-import { byResource } from '../resources/registry.js';
+import { type Audience, everything, perAudience, type Visibility, visibilityValues } from '../list/visibility.js';
+import { byResource, resources } from '../resources/registry.js';
 import { inIdList } from '../resources/shared/relations.js';
 import { type FieldReader, fieldColumn, readFields } from './fields.js';
 import { matchExpression, parseQuery, rankExpression, searchedTerms, type Term, termExpressions, termLowerBounds } from './query.js';
@@ -54,6 +55,8 @@ export interface SearchRequest {
   types: readonly SearchType[];
   limit: number;
   cursor?: string | undefined;
+  /** Every record unless told: the web layer says what its reader sees. */
+  visibility?: Visibility;
 }
 
 /**
@@ -104,16 +107,28 @@ export function createSearch(db: Db, { rankLimit = rankedMatchesLimit, rankPosti
   const placeholder = sql.placeholder;
   const requiredTerms = createRequiredTerms(db, required);
   const matches = sql`${searchIndex} match ${placeholder('match')}`;
-  const ranked = db
-    .select({ type: searchDocuments.type, id: searchDocuments.record_id, rank, doc: searchDocuments.doc_id })
-    .from(searchIndex)
-    .innerJoin(searchDocuments, eq(searchDocuments.doc_id, searchIndex.rowid))
-    .where(
-      sql`${searchIndex} match ${placeholder('rank_match')} and ${inIdList(searchDocuments.type, 'types')} and (${placeholder('after_rank')} is null or (${rank}, ${searchDocuments.type}, ${searchDocuments.record_id}) > (${placeholder('after_rank')}, ${placeholder('after_type')}, ${placeholder('after_id')}))`,
-    )
-    .orderBy(rank, searchDocuments.type, searchDocuments.record_id)
-    .limit(placeholder('limit'))
-    .prepare();
+  // The public's hits are of records it sees: for a type with a rule (ListSpec.visibleWhen), one primary-key lookup per hit.
+  const publicHit = and(
+    ...resources.flatMap(({ name, table, list }) =>
+      list.visibleWhen ? [sql`(${searchDocuments.type} <> ${name} or exists (select 1 from ${table} where ${table.id} = ${searchDocuments.record_id} and ${list.visibleWhen}))`] : [],
+    ),
+  );
+  const visibleHit = (audience: Audience): SQL | undefined => (audience === 'public' ? publicHit : undefined);
+  const ranked = perAudience((audience) =>
+    db
+      .select({ type: searchDocuments.type, id: searchDocuments.record_id, rank, doc: searchDocuments.doc_id })
+      .from(searchIndex)
+      .innerJoin(searchDocuments, eq(searchDocuments.doc_id, searchIndex.rowid))
+      .where(
+        and(
+          sql`${searchIndex} match ${placeholder('rank_match')} and ${inIdList(searchDocuments.type, 'types')} and (${placeholder('after_rank')} is null or (${rank}, ${searchDocuments.type}, ${searchDocuments.record_id}) > (${placeholder('after_rank')}, ${placeholder('after_type')}, ${placeholder('after_id')}))`,
+          visibleHit(audience),
+        ),
+      )
+      .orderBy(rank, searchDocuments.type, searchDocuments.record_id)
+      .limit(placeholder('limit'))
+      .prepare(),
+  );
   /** The index entry of the query's match number `rankLimit`, newest first: none for a query narrow enough to rank. */
   const broadMatch = db
     .select({ doc: searchIndex.rowid })
@@ -135,14 +150,16 @@ export function createSearch(db: Db, { rankLimit = rankedMatchesLimit, rankPosti
         .as('holding'),
     )
     .prepare();
-  const newest = db
-    .select({ type: searchDocuments.type, id: searchDocuments.record_id, doc: searchDocuments.doc_id })
-    .from(searchIndex)
-    .innerJoin(searchDocuments, eq(searchDocuments.doc_id, searchIndex.rowid))
-    .where(sql`${matches} and ${searchIndex.rowid} < ${placeholder('after_doc')}`)
-    .orderBy(desc(searchIndex.rowid))
-    .limit(placeholder('limit'))
-    .prepare();
+  const newest = perAudience((audience) =>
+    db
+      .select({ type: searchDocuments.type, id: searchDocuments.record_id, doc: searchDocuments.doc_id })
+      .from(searchIndex)
+      .innerJoin(searchDocuments, eq(searchDocuments.doc_id, searchIndex.rowid))
+      .where(and(sql`${matches} and ${searchIndex.rowid} < ${placeholder('after_doc')}`, visibleHit(audience)))
+      .orderBy(desc(searchIndex.rowid))
+      .limit(placeholder('limit'))
+      .prepare(),
+  );
   // Only the columns a result shows, and of a body text only the start a snippet can show: reading five
   // imported reports of 800 KB whole cost a page of results more than all its other work. A derived body text is
   // read from the start of what it derives from where it can (`whole` false), since deriving it whole costs as much.
@@ -232,7 +249,7 @@ export function createSearch(db: Db, { rankLimit = rankedMatchesLimit, rankPosti
   }
 
   return {
-    search({ q, types, limit, cursor }: SearchRequest): { results: SearchResult[]; nextCursor: string | null } {
+    search({ q, types, limit, cursor, visibility = everything }: SearchRequest): { results: SearchResult[]; nextCursor: string | null } {
       const terms = searchedTerms(parseQuery(q));
       const typed = new Set(types).size < searchTypes.length ? types : null;
       // The cursor is tied to the query, not to which of its terms it requires: that may change as records are written.
@@ -243,8 +260,8 @@ export function createSearch(db: Db, { rankLimit = rankedMatchesLimit, rankPosti
       const start = cursor === undefined ? firstPage(match, required) : pageStart(cursor, query);
       const hits =
         start.order === 'ranked'
-          ? servedHits(ranked.all({ rank_match: rankExpression(required), types: JSON.stringify(types), limit: limit + 1, ...start }))
-          : servedHits(newest.all({ match, limit: limit + 1, after_doc: start.after_doc })).map((hit) => ({ ...hit, rank: null }));
+          ? servedHits(ranked[visibility.audience].all({ rank_match: rankExpression(required), types: JSON.stringify(types), limit: limit + 1, ...start, ...visibilityValues(visibility) }))
+          : servedHits(newest[visibility.audience].all({ match, limit: limit + 1, after_doc: start.after_doc, ...visibilityValues(visibility) })).map((hit) => ({ ...hit, rank: null }));
       const page = hits.slice(0, limit);
       const last = page.at(-1);
       const resume = (hit: Hit) => (hit.rank === null ? ['newest', hit.doc] : [hit.rank, hit.type, hit.id]);

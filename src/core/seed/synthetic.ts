@@ -271,6 +271,7 @@ function loadArticles(
       body,
       source: random.chance(0.8) ? `بيان صادر عن ${lead.name}` : null,
       published_at: random.chance(0.85) ? record.created_at : null,
+      status: 'published',
     });
     const write = (insert: (row: { article_id: string; position: number; subject_id: string }) => void, ids: string[]) =>
       ids.forEach((subject_id, position) => {

@@ -32,7 +32,7 @@ export const factRoutes =
         response: { 200: mentionList, ...problemResponses(400, 404) },
       },
       handler: async (request) => {
-        const articleId = repositories.articles.idOf(request.params.id) ?? notFound('article', request.params.id);
+        const articleId = repositories.articles.idOf(request.params.id, request.visibility) ?? notFound('article', request.params.id);
         return { data: repositories.mentions.list(articleId) };
       },
     });

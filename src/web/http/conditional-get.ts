@@ -66,6 +66,21 @@ function notModified(reply: FastifyReply, { ifNoneMatch, ifModifiedSince }: Prec
  */
 async function conditionalGet(app: FastifyInstance, options: ConditionalGetOptions) {
   const publicCache = `public, max-age=${options.maxAge}, stale-while-revalidate=${options.staleWhileRevalidate}`;
+
+  /**
+   * Public and short; no longer, stale or not, than until the next scheduled publication, when the answer may
+   * change with no write. Private when a token was sent, whether or not it sees unpublished articles.
+   */
+  function cacheControl(request: FastifyRequest): string {
+    if (request.headers.authorization !== undefined) return 'private, no-store';
+    // Only the data reads (the routes that declare formats) depend on what the public sees.
+    if (traitsOf(request).formats === undefined) return publicCache;
+    const { visibility } = request;
+    if (visibility.audience !== 'public' || visibility.nextPublication === null) return publicCache;
+    const fresh = Math.max(0, Math.floor((Date.parse(visibility.nextPublication) - Date.parse(visibility.now)) / 1000));
+    const maxAge = Math.min(options.maxAge, fresh);
+    return `public, max-age=${maxAge}, stale-while-revalidate=${Math.min(options.staleWhileRevalidate, fresh - maxAge)}`;
+  }
   app.addHook('preSerialization', (request, reply, payload, done) => {
     stampRecords(request, reply, payload);
     done(null, payload);
@@ -81,7 +96,7 @@ async function conditionalGet(app: FastifyInstance, options: ConditionalGetOptio
       if (typeof payload === 'string' || Buffer.isBuffer(payload)) reply.header('etag', entityTag(payload));
     }
     if (!reply.hasHeader('cache-control')) {
-      reply.header('cache-control', request.headers.authorization === undefined ? publicCache : 'private, no-store');
+      reply.header('cache-control', cacheControl(request));
     }
     // A shared cache must not give an anonymous copy to a request with a token, which may be answered otherwise.
     appendVary(reply, 'Authorization');
@@ -96,4 +111,4 @@ async function conditionalGet(app: FastifyInstance, options: ConditionalGetOptio
   }
 }
 
-export default fp(conditionalGet, { name: 'conditional-get' });
+export default fp(conditionalGet, { name: 'conditional-get', dependencies: ['visibility'] });

@@ -10,7 +10,7 @@ import { traitsOf } from './traits.js';
 const representationHeaders = ['content-type', 'etag', 'link'];
 
 interface Entry {
-  /** The database's change stamp read before the handler read the data these bytes were made from. */
+  /** The public view (request.publicView) read before the handler read the data these bytes were made from. */
   stamp: string;
   headers: Array<[string, string]>;
   body: Buffer;
@@ -31,8 +31,6 @@ declare module 'fastify' {
 
 interface ResponseCacheOptions {
   maxBytes: number;
-  /** A value that changes whenever the database may have changed, this process's writes and others' (db/change-stamp.ts). */
-  stamp: () => string;
 }
 
 // A key and its entry's bookkeeping, beside the bytes: counted so that many small entries stay bounded too.
@@ -46,10 +44,11 @@ const cachedRoute = (request: FastifyRequest) =>
   (request.method === 'GET' || request.method === 'HEAD') && request.principal === null && traitsOf(request).cacheable === true && traitsOf(request).formats !== undefined;
 
 /**
- * A bounded LRU of the serialised 200s of data reads, keyed by the URL as sent (path and query: what the
+ * A bounded LRU of the serialised 200s of public data reads, keyed by the URL as sent (path and query: what the
  * body, its ETag and its Link follow from) and the negotiated representation. An entry is served only while
- * the database's change stamp is the one read before its data was: any committed write, by this process or
- * another, makes every older entry a miss. The hit replaces the handler alone; every hook still runs, so
+ * the public view (the database's change stamp and the next scheduled publication) is the one read before its
+ * data was: any committed write, by this process or another, or a scheduled article coming due, makes every
+ * older entry a miss. A reader who sees unpublished articles is neither served nor kept. The hit replaces the handler alone; every hook still runs, so
  * rate limits, request ids, 304s and compression are as without the cache.
  */
 async function responseCache(app: FastifyInstance, options: ResponseCacheOptions) {
@@ -70,8 +69,11 @@ async function responseCache(app: FastifyInstance, options: ResponseCacheOptions
 
   app.addHook('preHandler', (request, reply, done) => {
     if (!cachedRoute(request)) return done();
+    // The public view holds the change stamp and the next scheduled publication: a write, or a scheduled article
+    // coming due, makes every older entry a miss.
+    const stamp = request.publicView;
+    if (stamp === null) return done();
     const key = `${request.representation?.name ?? 'json'} ${request.url}`;
-    const stamp = options.stamp();
     const entry = cache.get(key);
     if (entry?.stamp !== stamp) {
       misses.set(request, { key, stamp });
@@ -97,4 +99,4 @@ async function responseCache(app: FastifyInstance, options: ResponseCacheOptions
   }
 }
 
-export default fp(responseCache, { name: 'response-cache', dependencies: ['bearer-auth', 'conditional-get', 'representations'] });
+export default fp(responseCache, { name: 'response-cache', dependencies: ['bearer-auth', 'conditional-get', 'representations', 'visibility'] });

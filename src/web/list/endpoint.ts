@@ -5,13 +5,14 @@ import { nextPageLink } from '../../core/list/cursor.js';
 import { createEmbedder, type Sources } from '../../core/list/embed.js';
 import type { ListPage, ListQuery, Shaping } from '../../core/list/query.js';
 import type { ListSpec } from '../../core/list/spec.js';
+import type { Visibility } from '../../core/list/visibility.js';
 import { dataEnvelope, listEnvelope } from '../../core/resources/shared/schemas.js';
 import { pageEtag } from '../http/etag.js';
 import { getParams, listParams } from './params.js';
 import { type Catalog, embeddedFields, viewSchema } from './view.js';
 
 interface Lister {
-  list(query: ListQuery): ListPage<{ id: string }>;
+  list(query: ListQuery, visibility: Visibility): ListPage<{ id: string }>;
 }
 
 /**
@@ -38,10 +39,10 @@ export function listEndpoint(name: string, record: z.ZodObject, spec: ListSpec, 
       const embed = createEmbedder(db, spec, sources);
       return {
         /** A page of the list: `request` is the route's, its query parsed by `listQuery`. */
-        list(request: { query: ListQuery; url: string }, reply: FastifyReply) {
-          const { query } = request;
-          const page = repository.list(query);
-          const { records, data, cut } = embed(page, query);
+        list(request: { query: ListQuery; url: string; visibility: Visibility }, reply: FastifyReply) {
+          const { query, visibility } = request;
+          const page = repository.list(query, visibility);
+          const { records, data, cut } = embed(page, query, visibility);
           const nextCursor = cut ? page.cursorAfter(data.length - 1) : page.nextCursor;
           const next = nextCursor === null ? null : nextPageLink(request.url, nextCursor);
           if (next) reply.header('Link', `<${next}>; rel="next"`);
@@ -54,7 +55,7 @@ export function listEndpoint(name: string, record: z.ZodObject, spec: ListSpec, 
             links: { self: request.url, next },
           };
         },
-        one(record: { id: string }, shaping: Shaping) {
+        one(record: { id: string }, shaping: Shaping, visibility: Visibility) {
           return {
             data: embed(
               {
@@ -64,6 +65,7 @@ export function listEndpoint(name: string, record: z.ZodObject, spec: ListSpec, 
                 },
               },
               shaping,
+              visibility,
             ).data[0]!,
           };
         },

@@ -1,6 +1,7 @@
 import { columnFilter, defineList, embedMany, linkFilter, recordFilters } from '../../list/spec.js';
 import { searchListExtension } from '../../search/list-extension.js';
 import { substringSearch } from '../../search/substrings.js';
+import { publicArticle } from './publication.js';
 import { articleMeetings, articleOrganisations, articlePeople, articles } from './table.js';
 
 export const articleList = defineList({
@@ -9,6 +10,7 @@ export const articleList = defineList({
     ...recordFilters(articles),
     title: columnFilter(articles.title),
     language: columnFilter(articles.language),
+    status: columnFilter(articles.status),
     published_at: columnFilter(articles.published_at, 'date'),
     person: linkFilter(articlePeople.subject_id, articlePeople.article_id),
     organisation: linkFilter(articleOrganisations.subject_id, articleOrganisations.article_id),
@@ -22,5 +24,6 @@ export const articleList = defineList({
   extensions: [searchListExtension('articles')],
   substrings: substringSearch('articles'),
   derivedFrom: [articles.body],
+  visibleWhen: publicArticle,
   examples: { sort: '-published_at,title', filter: { language: { eq: 'ar' }, published_at: { gte: '2026-01-01' } }, fields: 'id,slug,title,person_ids', include: 'people,organisations' },
 });

@@ -5,6 +5,7 @@ import { people } from '../people/table.js';
 import { listRelation } from '../shared/relations.js';
 import { createRepository, type Reference, type ResourceTable } from '../shared/repository.js';
 import { articleList } from './list.js';
+import { withPublicationDate } from './publication.js';
 import { type Article, type ArticleInput, unembeddedArticleFields } from './schemas.js';
 import { articleMeetings, articleOrganisations, articlePeople, articles, type Block, blockSeparator } from './table.js';
 
@@ -40,5 +41,6 @@ export function articleRepository(db: Db) {
       article.body_text = plainText(article.body);
     },
     references: subjectReferences,
+    complete: withPublicationDate,
   });
 }

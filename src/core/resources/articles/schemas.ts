@@ -2,7 +2,7 @@ import { createInsertSchema, createSelectSchema } from 'drizzle-zod';
 import { z } from 'zod';
 import { idList, isoDateTime, languageTag, nullableText, slug, text } from '../shared/fields.js';
 import { columnFields, ignored, systemColumns, writable } from '../shared/schemas.js';
-import { articles, blockTypes } from './table.js';
+import { articleStatuses, articles, blockTypes } from './table.js';
 
 const maxBlocks = 1000;
 const maxBlockText = 20_000;
@@ -19,6 +19,10 @@ const columns = {
   body: z.array(block).min(1).max(maxBlocks),
   source: nullableText(500).meta({ description: 'attribution: who the facts come from' }),
   published_at: isoDateTime.nullable(),
+  status: z.enum(articleStatuses).meta({
+    description: 'draft and archived articles, and published ones whose published_at is still ahead (scheduled), are seen only with a token',
+    example: 'published',
+  }),
 };
 
 const relations = {
@@ -37,17 +41,19 @@ const derived = {
 export const unembeddedArticleFields = ['body', 'body_text'] as const;
 
 const stored = createSelectSchema(articles, columns);
-const { source, published_at } = stored.shape;
+const { source, published_at, status } = stored.shape;
 
 /** The stored columns with the plain text (not stored: migration 0010) right after the blocks it is made of. */
 export const article = stored
-  .omit({ source: true, published_at: true })
-  .extend({ body_text: z.string(), source, published_at, ...relations })
+  .omit({ source: true, published_at: true, status: true })
+  .extend({ body_text: z.string(), source, published_at, status, ...relations })
   .meta({ id: 'Article' });
 
 export const articleInput = z
   .strictObject({
     ...columnFields(createInsertSchema(articles, columns).omit(systemColumns).shape),
+    // Left out, the column's default: published, as every article was before drafts.
+    status: columns.status.optional(),
     ...writable(relations),
     ...ignored(derived),
   })

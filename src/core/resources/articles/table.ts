@@ -6,6 +6,9 @@ import { organisations } from '../organisations/table.js';
 import { people } from '../people/table.js';
 
 export const blockTypes = ['heading', 'paragraph'] as const;
+
+/** An article's publication state: only `published` ones are public, from their `published_at` on (see publication.ts). */
+export const articleStatuses = ['draft', 'published', 'archived'] as const;
 export interface Block {
   type: (typeof blockTypes)[number];
   text: string;
@@ -21,12 +24,15 @@ export const articles = sqliteTable(
     body: text({ mode: 'json' }).$type<Block[]>().notNull(),
     source: text(),
     published_at: text(),
+    // Existing rows, and writes that leave it out, are published: what every article was before drafts existed.
+    status: text({ enum: articleStatuses }).notNull().default('published'),
   },
   (t) => [
     index('articles_published_at_idx').on(t.published_at, t.id),
     index('articles_language_idx').on(t.language, t.id),
     index('articles_title_idx').on(t.title, t.id),
     index('articles_updated_at_idx').on(t.updated_at, t.id),
+    index('articles_status_idx').on(t.status, t.id),
   ],
 );
 

@@ -1,4 +1,5 @@
 import type { Db } from '../../db/database.js';
+import { publicArticleId } from '../articles/publication.js';
 import { articleMeetings } from '../articles/table.js';
 import { organisations } from '../organisations/table.js';
 import { people } from '../people/table.js';
@@ -59,6 +60,7 @@ export function meetingRepository(db: Db) {
         parent: 'subject_id',
         orderBy: articleMeetings.article_id,
         item: articleMeetings.article_id,
+        visibleItem: publicArticleId,
       }),
     ],
     references: meetingReferences,

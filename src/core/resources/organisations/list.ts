@@ -1,6 +1,7 @@
 import { columnFilter, defineList, embedNested, embedOne, embedReverse, recordFilters } from '../../list/spec.js';
 import { searchListExtension } from '../../search/list-extension.js';
 import { substringSearch } from '../../search/substrings.js';
+import { publicArticleId } from '../articles/publication.js';
 import { articleOrganisations } from '../articles/table.js';
 import { meetingOrganisations } from '../meetings/table.js';
 import { organisations } from './table.js';
@@ -19,7 +20,7 @@ export const organisationList = defineList({
     children: embedReverse(organisations, organisations.parent_id, organisations.id, 'organisations'),
     'members.person': embedNested('members', 'person_id', 'people'),
     meetings: embedReverse(meetingOrganisations, meetingOrganisations.organisation_id, meetingOrganisations.meeting_id, 'meetings'),
-    articles: embedReverse(articleOrganisations, articleOrganisations.subject_id, articleOrganisations.article_id, 'articles'),
+    articles: embedReverse(articleOrganisations, articleOrganisations.subject_id, articleOrganisations.article_id, 'articles', publicArticleId),
   },
   extensions: [searchListExtension('organisations')],
   substrings: substringSearch('organisations'),

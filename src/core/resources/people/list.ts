@@ -1,6 +1,7 @@
 import { columnFilter, defineList, embedNested, embedReverse, linkFilter, recordFilters } from '../../list/spec.js';
 import { searchListExtension } from '../../search/list-extension.js';
 import { substringSearch } from '../../search/substrings.js';
+import { publicArticleId } from '../articles/publication.js';
 import { articlePeople } from '../articles/table.js';
 import { meetingParticipants } from '../meetings/table.js';
 import { affiliations, people } from './table.js';
@@ -16,7 +17,7 @@ export const personList = defineList({
   include: {
     'affiliations.organisation': embedNested('affiliations', 'organisation_id', 'organisations'),
     meetings: embedReverse(meetingParticipants, meetingParticipants.person_id, meetingParticipants.meeting_id, 'meetings'),
-    articles: embedReverse(articlePeople, articlePeople.subject_id, articlePeople.article_id, 'articles'),
+    articles: embedReverse(articlePeople, articlePeople.subject_id, articlePeople.article_id, 'articles', publicArticleId),
   },
   extensions: [searchListExtension('people')],
   substrings: substringSearch('people'),

@@ -2,15 +2,17 @@ import { eq, getTableColumns, type SQL, sql } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { bulkInserter } from '../../db/bulk.js';
 import type { Db } from '../../db/database.js';
+import type { Audience } from '../../list/visibility.js';
 
 /** A list-valued property of a record, kept in its own table; `Input` is what a write body holds of it. */
 export interface Relation<Input = unknown> {
   key: string;
   /**
    * The list of the parent row as a column of the parent's own select (a correlated subquery aggregating
-   * to JSON): a record and all its lists come back from one statement, and a page of records from one.
+   * to JSON): a record and all its lists come back from one statement, and a page of records from one. The
+   * public's list leaves out the items it does not see (see `visibleItem`).
    */
-  column(parentId: SQLiteColumn): SQL<unknown[]>;
+  column(parentId: SQLiteColumn, audience: Audience): SQL<unknown[]>;
   /** Replaces a record's list with the write body's; absent on reverse relations, which are read-only. */
   save?: (parentId: string, input: Input) => void;
 }
@@ -29,6 +31,8 @@ interface ListRelationOptions<T extends SQLiteTable, K extends string = string> 
   item: ItemShape;
   /** Order within one parent; defaults to the `position` column. */
   orderBy?: SQLiteColumn;
+  /** For items that name records the public may not see (articles): the condition on the item's column under which it does. */
+  visibleItem?: (item: SQLiteColumn) => SQL;
 }
 
 interface WritableListOptions<T extends SQLiteTable, K extends string, Item> extends ListRelationOptions<T, K> {
@@ -92,8 +96,12 @@ export function listRelation<T extends SQLiteTable, K extends string, Item>(db: 
     // not from `json_group_array(… order by …)`: an aggregate's ORDER BY always sorts in a temporary b-tree,
     // while the subquery's order is the index's (parent, position) and costs nothing. An aggregate over a
     // subquery with ORDER BY is never flattened, so it takes the rows in that order; tests check the order.
-    column: (parentId) =>
-      sql<unknown[]>`(select json_group_array(${item.sql}) from (select * from ${options.table} where ${parentColumn} = ${parentId} order by ${order}) as ${options.table})`.mapWith(decodeList),
+    column: (parentId, audience) => {
+      const visible = audience === 'public' && options.visibleItem && isColumn(options.item) ? sql` and ${options.visibleItem(options.item)}` : sql``;
+      return sql<unknown[]>`(select json_group_array(${item.sql}) from (select * from ${options.table} where ${parentColumn} = ${parentId}${visible} order by ${order}) as ${options.table})`.mapWith(
+        decodeList,
+      );
+    },
   };
   const toRow = options.toRow;
   if (toRow) {

@@ -1,4 +1,4 @@
-import { eq, getTableColumns, or, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, or, sql } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { bulkInserter } from '../../db/bulk.js';
 import type { Db } from '../../db/database.js';
@@ -7,6 +7,7 @@ import { KhabarError } from '../../errors.js';
 import type { ListPage, ListQuery } from '../../list/query.js';
 import type { ListSpec } from '../../list/spec.js';
 import { createListing } from '../../list/sql.js';
+import { type Audience, everything, perAudience, type Visibility, visibilityValues } from '../../list/visibility.js';
 import { inIdList, type Relation } from './relations.js';
 import { setRevision } from './revision.js';
 
@@ -38,6 +39,8 @@ export interface ResourceSpec<Input, Rec = unknown> {
   /** Fields a read derives from the stored columns (not stored: an article's plain text, migration 0010). */
   computed?(record: Rec): void;
   references(input: Input): Reference[];
+  /** What the server fills in of a write body, given the stored record it replaces (null on create). */
+  complete?(input: Input, current: Rec | null): Input;
   /** Extra rules a write must satisfy, given the id being written (null on create). */
   validate?(input: Input, id: string | null): void;
   /** Why the record cannot be deleted, or null when it can. */
@@ -62,16 +65,17 @@ export interface WriteGuard {
 }
 
 export interface Repository<Rec, Input> {
-  /** A keyset page of the records a query selects (see src/core/list). */
-  list(query: ListQuery): ListPage<Rec>;
-  find(idOrSlug: string): Rec | null;
+  /** A keyset page of the records a query selects that the reader sees (see src/core/list). */
+  list(query: ListQuery, visibility?: Visibility): ListPage<Rec>;
+  /** Null also when the reader does not see it. Writes and tools read with the default: every record. */
+  find(idOrSlug: string, visibility?: Visibility): Rec | null;
   /** The id of the record with this id or slug, without reading the record: for routes about a record's facts. */
-  idOf(idOrSlug: string): string | null;
+  idOf(idOrSlug: string, visibility?: Visibility): string | null;
   /**
-   * The records with these ids as `include` embeds them (without the spec's `unembedded` columns), relations
-   * loaded, with one statement whatever the number of ids.
+   * The records with these ids that the reader sees, as `include` embeds them (without the spec's `unembedded`
+   * columns), relations loaded, with one statement whatever the number of ids.
    */
-  findEmbedded(ids: string[]): Array<Partial<Rec> & { id: string }>;
+  findEmbedded(ids: string[], visibility: Visibility): Array<Partial<Rec> & { id: string }>;
   /** `id` is given only to bring a deleted record back under its own id. */
   create(input: Input, context?: WriteContext, id?: string): Rec;
   /** Null when there is no such record; throws precondition_failed when `guard` names another version. */
@@ -106,24 +110,36 @@ function sqliteCode(error: unknown): string | undefined {
 export function createRepository<Rec extends { id: string; version: number }, Input>(db: Db, spec: ResourceSpec<Input, Rec>): Repository<Rec, Input> {
   const { table } = spec;
   // Each record's relation lists come back as columns of the same statement (see Relation.column).
-  const selection = {
+  const selection = perAudience((audience) => ({
     ...getTableColumns(table),
-    ...Object.fromEntries(spec.relations.map((relation) => [relation.key, relation.column(table.id)])),
-  };
+    ...Object.fromEntries(spec.relations.map((relation) => [relation.key, relation.column(table.id, audience)])),
+  }));
+  // The public's statements hold the rule on the rows themselves (ListSpec.visibleWhen), bound to the moment.
+  const visible = (audience: Audience) => (audience === 'public' ? spec.list.visibleWhen : undefined);
   // No LIMIT: id and slug are unique, and a bound LIMIT makes SQLite's multi-index OR plan slower.
   const byIdOrSlug = or(eq(table.id, sql.placeholder('key')), eq(table.slug, sql.placeholder('key')));
-  const findOne = db.select(selection).from(table).where(byIdOrSlug).prepare();
-  const idOne = db
-    .select({ id: sql<string>`${table.id}` })
-    .from(table)
-    .where(byIdOrSlug)
-    .prepare();
+  const findOne = perAudience((audience) =>
+    db
+      .select(selection[audience])
+      .from(table)
+      .where(and(byIdOrSlug, visible(audience)))
+      .prepare(),
+  );
+  const idOne = perAudience((audience) =>
+    db
+      .select({ id: sql<string>`${table.id}` })
+      .from(table)
+      .where(and(byIdOrSlug, visible(audience)))
+      .prepare(),
+  );
   const unembedded = new Set(spec.unembedded);
-  const byIds = db
-    .select(Object.fromEntries(Object.entries(selection).filter(([key]) => !unembedded.has(key))))
-    .from(table)
-    .where(inIdList(table.id))
-    .prepare();
+  const byIds = perAudience((audience) =>
+    db
+      .select(Object.fromEntries(Object.entries(selection[audience]).filter(([key]) => !unembedded.has(key))))
+      .from(table)
+      .where(and(inIdList(table.id), visible(audience)))
+      .prepare(),
+  );
   const listing = createListing(db, table, spec.list, selection);
   const insertRow = bulkInserter(db.$client, table);
   const listeners: Array<(event: WriteEvent<Rec>) => void> = [];
@@ -195,8 +211,8 @@ export function createRepository<Rec extends { id: string; version: number }, In
     }
   }
 
-  const find = (idOrSlug: string): Rec | null => {
-    const row = findOne.get({ key: idOrSlug });
+  const find = (idOrSlug: string, visibility: Visibility = everything): Rec | null => {
+    const row = findOne[visibility.audience].get({ key: idOrSlug, ...visibilityValues(visibility) });
     return row ? asWholeRecords([row])[0]! : null;
   };
 
@@ -210,8 +226,8 @@ export function createRepository<Rec extends { id: string; version: number }, In
   }
 
   return {
-    list(query) {
-      const page = listing.page(query);
+    list(query, visibility = everything) {
+      const page = listing.page(query, visibility);
       return {
         ...page,
         *records(batch) {
@@ -220,15 +236,16 @@ export function createRepository<Rec extends { id: string; version: number }, In
       };
     },
     find,
-    idOf(idOrSlug) {
-      return idOne.get({ key: idOrSlug })?.id ?? null;
+    idOf(idOrSlug, visibility = everything) {
+      return idOne[visibility.audience].get({ key: idOrSlug, ...visibilityValues(visibility) })?.id ?? null;
     },
-    findEmbedded(ids) {
+    findEmbedded(ids, visibility) {
       // Runs even for no ids, so that what a request costs does not depend on the data.
-      return asRecords(byIds.all({ ids: JSON.stringify(ids) }));
+      return asRecords(byIds[visibility.audience].all({ ids: JSON.stringify(ids), ...visibilityValues(visibility) }));
     },
-    create(input, context = systemWriter, id = newId()) {
+    create(given, context = systemWriter, id = newId()) {
       return write(() => {
+        const input = spec.complete?.(given, null) ?? given;
         checkReferences(input, null);
         const at = now();
         insertRow({ ...rowFrom(input), id, version: 1, created_at: at, updated_at: at });
@@ -238,10 +255,11 @@ export function createRepository<Rec extends { id: string; version: number }, In
         return record;
       });
     },
-    replace(idOrSlug, input, context = systemWriter, guard = {}) {
+    replace(idOrSlug, given, context = systemWriter, guard = {}) {
       return write(() => {
         const current = findCurrent(idOrSlug, guard);
         if (!current) return null;
+        const input = spec.complete?.(given, current) ?? given;
         checkReferences(input, current.id);
         db.update(table)
           .set({ ...rowFrom(input), version: sql`${table.version} + 1`, updated_at: now() })
