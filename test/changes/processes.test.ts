@@ -23,7 +23,7 @@ t.test('writers in two processes: the feed pages without gaps, and a stream on e
   const created = await Promise.all(
     Array.from({ length: writes }, async (_, i) => {
       const response = await fetch(`${server.url}/v1/organisations`, { method: 'POST', headers, body: JSON.stringify({ slug: `لجنة-${i}`, name: `لجنة ${i}`, kind: 'committee' }) });
-      t.equal(response.status, 201);
+      t.equal(response.status, 201, 'a write succeeds');
       return ((await response.json()) as { data: { id: string } }).data.id;
     }),
   );
