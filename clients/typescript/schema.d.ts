@@ -408,6 +408,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the changes
+         * @description Every committed create, update, delete and revision restore, oldest first, numbered by `seq` without gaps. Page with `after`: follow `links.next` while it is not null, then poll `?after=meta.next_after`.
+         */
+        get: operations["list_changes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/changes/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Stream the changes
+         * @description A Server-Sent Events stream (`text/event-stream`), one event per change in seq order: `id:` the seq, `event:` the action, `data:` the change as JSON (the `Change` schema). A comment line (`: heartbeat`) is sent when the stream has been idle for the heartbeat interval (CHANGES_HEARTBEAT_MS, 15 s by default). The stream ends when the server shuts down; reconnect with `Last-Event-ID` (EventSource does) to resume where it stopped. Without `Last-Event-ID` or `after` it starts with the next change. At most CHANGES_STREAMS_PER_CLIENT streams per client address (429) and CHANGES_STREAMS_MAX in all (503) are open at once, per server process.
+         */
+        get: operations["stream_changes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/articles/import": {
         parameters: {
             query?: never;
@@ -738,6 +778,52 @@ export interface components {
                 acting: boolean | null;
             }[];
         } & WithRequired<components["schemas"]["PersonFields"], "slug" | "name" | "honorific" | "position" | "country" | "aliases">;
+        Change: {
+            /** @description the event’s place in the feed: 1, 2, … in commit order, without gaps */
+            seq: number;
+            /**
+             * @description the resource of the record (`articles`, `people`, …): its path under /v1
+             * @example people
+             */
+            resource: string;
+            id: components["schemas"]["RecordId"];
+            /**
+             * @description `created`, `updated`, `trashed` (a DELETE) or `restored` (a revision restored); `published`, `unpublished` and `purged` are reserved for publication status and the trash
+             * @enum {string}
+             */
+            action: "created" | "updated" | "published" | "unpublished" | "trashed" | "restored" | "purged";
+            /** @description the record’s version after the change (the version it had, for `trashed`) */
+            version: number;
+            /** @description when the change was written (UTC), in its transaction */
+            at: string;
+        };
+        /** @description RFC 9457 problem details */
+        Problem: {
+            /** @example urn:khabar:problem:not_found */
+            type: string;
+            title: string;
+            status: number;
+            detail: string;
+            /** @enum {string} */
+            code: "validation_failed" | "malformed_body" | "malformed_request" | "unauthorized" | "forbidden" | "not_found" | "route_not_found" | "method_not_allowed" | "not_acceptable" | "slug_taken" | "in_use" | "idempotency_key_in_flight" | "request_timeout" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "unknown_reference" | "invalid_reference" | "idempotency_key_reused" | "precondition_required" | "too_many_requests" | "headers_too_large" | "internal_error" | "overloaded";
+            instance?: string;
+            errors?: {
+                path: string;
+                message: string;
+            }[];
+        };
+        ChangeList: {
+            data: components["schemas"]["Change"][];
+            meta: {
+                limit: number;
+                /** @description the seq this page starts after */
+                after: number;
+                /** @description the seq to ask for next (`?after=`): the page’s last event’s, or `after` for an empty page */
+                next_after: number;
+            };
+            /** @description `next` is null once the page reached the newest event: poll `?after=meta.next_after` later, or open the stream */
+            links: components["schemas"]["ListLinks"];
+        };
         MentionEntity: {
             /** @enum {string} */
             type: "person" | "organisation" | "meeting";
@@ -786,21 +872,6 @@ export interface components {
         };
         ProvenanceList: {
             data: components["schemas"]["Provenance"][];
-        };
-        /** @description RFC 9457 problem details */
-        Problem: {
-            /** @example urn:khabar:problem:not_found */
-            type: string;
-            title: string;
-            status: number;
-            detail: string;
-            /** @enum {string} */
-            code: "validation_failed" | "malformed_body" | "malformed_request" | "unauthorized" | "forbidden" | "not_found" | "route_not_found" | "method_not_allowed" | "not_acceptable" | "slug_taken" | "in_use" | "idempotency_key_in_flight" | "request_timeout" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "unknown_reference" | "invalid_reference" | "idempotency_key_reused" | "precondition_required" | "too_many_requests" | "headers_too_large" | "internal_error" | "overloaded";
-            instance?: string;
-            errors?: {
-                path: string;
-                message: string;
-            }[];
         };
         /** @description schema.org JSON-LD: a NewsArticle, Person, Organization or Event; a list is an ItemList of them. Related records are nodes with their `@id` (the record URL) and name. */
         JsonLd: {
@@ -3213,6 +3284,87 @@ export interface operations {
             401: components["responses"]["Problem401"];
             404: components["responses"]["Problem404"];
             406: components["responses"]["Problem406"];
+            429: components["responses"]["Problem429"];
+            503: components["responses"]["Problem503"];
+        };
+    };
+    list_changes: {
+        parameters: {
+            query?: {
+                /** @description the seq of the last event already seen: the page starts after it (0: from the first event) */
+                after?: number;
+                /** @description Page size, 1–1000 */
+                limit?: number;
+                /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
+                format?: components["parameters"]["format"];
+            };
+            header?: {
+                /**
+                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
+                 * @example checkout-7f3a
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of changes */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChangeList"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            406: components["responses"]["Problem406"];
+            429: components["responses"]["Problem429"];
+            503: components["responses"]["Problem503"];
+        };
+    };
+    stream_changes: {
+        parameters: {
+            query?: {
+                /** @description the seq of the last event already seen: the page starts after it (0: from the first event) */
+                after?: number;
+            };
+            header?: {
+                /** @description the `id` of the last event received: resumes after it (wins over `after`) */
+                "last-event-id"?: number;
+                /**
+                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
+                 * @example checkout-7f3a
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A Server-Sent Events stream (`text/event-stream`), one event per change in seq order: `id:` the seq, `event:` the action, `data:` the change as JSON (the `Change` schema). A comment line (`: heartbeat`) is sent when the stream has been idle for the heartbeat interval (CHANGES_HEARTBEAT_MS, 15 s by default). The stream ends when the server shuts down; reconnect with `Last-Event-ID` (EventSource does) to resume where it stopped. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
             429: components["responses"]["Problem429"];
             503: components["responses"]["Problem503"];
         };

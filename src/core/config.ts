@@ -181,6 +181,11 @@ const environment = z.object({
   OVERLOAD_RETRY_AFTER_S: optional(z.coerce.number().int().min(1).max(3600).default(10)),
   SHUTDOWN_TIMEOUT_MS: optional(z.coerce.number().int().min(0).max(600_000).default(10_000)),
   WORKERS: optional(z.coerce.number().int().min(1).max(64).default(1)),
+  // The change stream (web/changes/routes.ts): its heartbeat, how often it looks for new events, how many may be open.
+  CHANGES_HEARTBEAT_MS: optional(z.coerce.number().int().min(100).max(300_000).default(15_000)),
+  CHANGES_POLL_MS: optional(z.coerce.number().int().min(10).max(60_000).default(250)),
+  CHANGES_STREAMS_MAX: optional(z.coerce.number().int().min(1).max(100_000).default(1000)),
+  CHANGES_STREAMS_PER_CLIENT: optional(z.coerce.number().int().min(1).max(1000).default(4)),
 });
 
 export interface Config {
@@ -215,6 +220,15 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** Server processes sharing the port and the database file (node:cluster); 1 runs no cluster. */
   workers: number;
+  changeStream: ChangeStreamLimits;
+}
+
+/** The change stream's pace and bounds; the stream counts are per process. */
+export interface ChangeStreamLimits {
+  heartbeatMs: number;
+  pollMs: number;
+  maxStreams: number;
+  maxStreamsPerClient: number;
 }
 
 /** How long a client may take: node:http's requestTimeout, headersTimeout and keepAliveTimeout. */
@@ -279,5 +293,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     workers: e.WORKERS,
+    changeStream: {
+      heartbeatMs: e.CHANGES_HEARTBEAT_MS,
+      pollMs: e.CHANGES_POLL_MS,
+      maxStreams: e.CHANGES_STREAMS_MAX,
+      maxStreamsPerClient: e.CHANGES_STREAMS_PER_CLIENT,
+    },
   };
 }

@@ -9,6 +9,7 @@ import { createRepositories, type Repositories } from '../core/resources/index.j
 import { resources } from '../core/resources/registry.js';
 import { createSearch } from '../core/search/search.js';
 import { prepareForServing } from '../core/serving.js';
+import { changeRoutes } from './changes/routes.js';
 import { factRoutes } from './facts/routes.js';
 import bearerAuth from './http/auth.js';
 import compression from './http/compression.js';
@@ -156,6 +157,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   }
   await app.register(revisionRoutes(repositories, repositories.revisions));
   await app.register(factRoutes(repositories));
+  await app.register(changeRoutes(repositories.changes, config.changeStream));
   await app.register(articleImportRoutes(repositories));
   await app.register(demoRoutes);
   await app.register(searchRoutes(createSearch(database.db)));

@@ -57,6 +57,9 @@ export function operations(document: Document): Operation[] {
   );
 }
 
+/** An operation whose 200 is a stream that stays open (the change stream): no single request to it ends. */
+export const isEventStream = (operation: Operation): boolean => 'text/event-stream' in (operation.responses['200']?.content ?? {});
+
 /**
  * Follows `$ref`s to `#/components/schemas/…` until a schema with content is reached. An `allOf` (a record's
  * shapes share their fields so) comes back as one schema: its members' properties and required together.

@@ -14,8 +14,8 @@ export function decodeCursor(cursor: string): unknown {
 }
 
 /** The URL of the next page: the request's own URL with the cursor set (relative, as `links` are). */
-export function nextPageLink(requestUrl: string, cursor: string): string {
+export function nextPageLink(requestUrl: string, cursor: string, parameter = 'cursor'): string {
   const url = new URL(requestUrl, 'http://khabar.invalid');
-  url.searchParams.set('cursor', cursor);
+  url.searchParams.set(parameter, cursor);
   return `${url.pathname}${url.search}`;
 }

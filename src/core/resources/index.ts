@@ -1,3 +1,4 @@
+import { changeStore } from '../changes/store.js';
 import type { Db } from '../db/database.js';
 import { createFacts } from '../facts/index.js';
 import { revisionStore } from '../revisions/store.js';
@@ -12,11 +13,13 @@ export function createRepositories(db: Db) {
   // Wired here, where repositories are made, so no write path (API, seed, CLI) can bypass the index.
   const index = searchIndexer(db);
   const revisions = revisionStore(db);
+  const changes = changeStore(db);
   for (const { name } of resources) {
     repositories[name].onWrite(index.follow(name));
     repositories[name].onWrite(revisions.follow(name));
+    repositories[name].onWrite(changes.follow(name));
   }
-  return { ...repositories, ...createFacts(db, repositories), revisions };
+  return { ...repositories, ...createFacts(db, repositories), revisions, changes };
 }
 
 export type Repositories = ReturnType<typeof createRepositories>;

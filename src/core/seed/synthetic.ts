@@ -40,6 +40,7 @@ export const postLoadSteps: PostLoadStep[] = [
   { name: 'search index', run: rebuildSearchIndex },
   { name: 'mentions', run: (database) => createRepositories(database.db).relinkArticles() },
   { name: 'revisions', run: writeFirstRevisions },
+  { name: 'changes', run: writeCreatedEvents },
 ];
 
 /** Revision 1 of every loaded record, as the repository reads it, with the seed as its writer. */
@@ -52,6 +53,12 @@ function writeFirstRevisions(database: Database) {
       .all();
     inBatches(database, ids.length, (i) => repositories.revisions.append(name, repositories[name].find(ids[i]!.id)!, 'create', seedWriter.writer));
   }
+}
+
+/** A `created` event for every loaded record, as the seed's writes have. */
+function writeCreatedEvents(database: Database) {
+  const { changes } = createRepositories(database.db);
+  for (const { name, table } of resources) changes.appendLoaded(name, table);
 }
 
 type Country = (typeof countries)[number];

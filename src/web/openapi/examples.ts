@@ -133,7 +133,7 @@ class ExampleBuilder {
     // Every record shape the resource routes answer with (the record, and its view with embedded relations).
     for (const { path, operation } of operations(document)) {
       const kind = kindOfPath(path);
-      if (!kind || !/^\/v1\/[^/]+(\/\{id\})?$/.test(path)) continue;
+      if (!kind || !(kind in records) || !/^\/v1\/[^/]+(\/\{id\})?$/.test(path)) continue;
       for (const status of ['200', '201']) {
         const data = this.component(operation.responses?.[status]?.content?.[jsonMediaType]?.schema)?.properties?.data;
         const name = refName(data) ?? refName(data?.items);
@@ -192,6 +192,7 @@ class ExampleBuilder {
       const self = `/v1/search?q=${encodeURIComponent(exampleQuery)}&limit=1`;
       return { data: results, meta: { limit: 1, next_cursor: cursor }, links: { self, next: `${self}&cursor=${cursor}` } };
     }
+    if (path.startsWith('/v1/changes')) return this.changesExample(path);
     const kind = kindOfPath(path);
     const first = kind ? this.records[kind]?.[0] : undefined;
     if (!kind || !first) return undefined;
@@ -204,6 +205,13 @@ class ExampleBuilder {
       return { data: rows.map((row) => ({ ...row, recorded_at: exampleTime })) };
     }
     return undefined;
+  }
+
+  /** The seed's first event: a page of one, or the stream's frame of it. */
+  private changesExample(path: string): unknown {
+    const change = { ...this.repositories.changes.page(0, 1).events[0]!, at: exampleTime };
+    if (path.endsWith('/stream')) return `id: ${change.seq}\nevent: ${change.action}\ndata: ${JSON.stringify(change)}\n\n`;
+    return { data: [change], meta: { limit: 1, after: 0, next_after: change.seq }, links: { self: '/v1/changes?limit=1', next: `/v1/changes?limit=1&after=${change.seq}` } };
   }
 
   /** The seed's revision 1 of the first record: in a page, alone, and compared with a revision 2 that changed its version. */

@@ -18,6 +18,7 @@ An \`Accept\` header that allows none of what a route offers gets 406 \`not_acce
 const tags = [
   ...resources.map(({ name, description }) => ({ name, description })),
   { name: 'search', description: 'Arabic-aware full-text search across all resources' },
+  { name: 'changes', description: 'Every committed change, in order: a page after a seq, or a Server-Sent Events stream' },
   { name: 'meta', description: 'Health and the API contract' },
 ];
 

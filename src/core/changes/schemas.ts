@@ -1,0 +1,25 @@
+import { createSelectSchema } from 'drizzle-zod';
+import { z } from 'zod';
+import { recordId } from '../resources/shared/fields.js';
+import { changes } from './table.js';
+
+/** The largest seq a request may name: SQLite's integers and JSON's safe ones agree up to here. */
+const maxSeq = Number.MAX_SAFE_INTEGER;
+
+export const seq = z.coerce.number().int().min(0).max(maxSeq);
+
+const columns = createSelectSchema(changes, {
+  seq: z.number().int().meta({ description: 'the event’s place in the feed: 1, 2, … in commit order, without gaps' }),
+  resource: z.string().meta({ description: 'the resource of the record (`articles`, `people`, …): its path under /v1', example: 'people' }),
+  action: (schema) =>
+    schema.meta({
+      description: '`created`, `updated`, `trashed` (a DELETE) or `restored` (a revision restored); `published`, `unpublished` and `purged` are reserved for publication status and the trash',
+    }),
+  version: z.number().int().meta({ description: 'the record’s version after the change (the version it had, for `trashed`)' }),
+  at: z.string().meta({ description: 'when the change was written (UTC), in its transaction' }),
+}).shape;
+
+/** One event of the feed, as the list and the stream send it: the record's id is `id`. */
+export const changeEvent = z.object({ seq: columns.seq, resource: columns.resource, id: recordId, action: columns.action, version: columns.version, at: columns.at }).meta({ id: 'Change' });
+
+export type Change = z.infer<typeof changeEvent>;

@@ -1,0 +1,24 @@
+import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+
+/**
+ * What a change did to a record. A DELETE is `trashed`: it is what a DELETE emits once the trash exists
+ * (issue 21), and a deleted record can already come back (`restored`, from its revisions). `published`,
+ * `unpublished` and `purged` come with publication status and the trash.
+ */
+export const changeActions = ['created', 'updated', 'published', 'unpublished', 'trashed', 'restored', 'purged'] as const;
+export type ChangeAction = (typeof changeActions)[number];
+
+/**
+ * The change feed: one row per committed change, appended inside the change's transaction. AUTOINCREMENT:
+ * a seq is never given twice, even if old events are one day pruned; the counter rolls back with a failed
+ * write, so the committed seqs have no gaps.
+ */
+export const changes = sqliteTable('changes', {
+  seq: integer().primaryKey({ autoIncrement: true }),
+  resource: text().notNull(),
+  record_id: text().notNull(),
+  action: text({ enum: changeActions }).notNull(),
+  /** The record's version after the change (the version it had, for a delete). */
+  version: integer().notNull(),
+  at: text().notNull(),
+});

@@ -1,0 +1,111 @@
+import { Readable } from 'node:stream';
+import fastJson from 'fast-json-stringify';
+import { type Change, changeEvent } from '../../core/changes/schemas.js';
+import type { ChangeStore } from '../../core/changes/store.js';
+import { responseJsonSchema } from '../http/serializer.js';
+
+/** Events a stream reads from the table at a time; with the buffers' high-water marks, what a stream holds at most. */
+const streamPageSize = 100;
+
+const serialize = fastJson(responseJsonSchema(changeEvent));
+
+/** One Server-Sent Event: `id` resumes the stream (Last-Event-ID), `event` names the action. */
+const frame = (event: Change) => `id: ${event.seq}\nevent: ${event.action}\ndata: ${serialize(event)}\n\n`;
+
+type Wake = () => void;
+
+/**
+ * Tells the streams of this process that have read everything when the feed grows past where they stopped.
+ * It polls max(seq), one read of the rowid tree's last page, while any stream waits: the feed's events are
+ * committed by every worker, and SQLite's data_version would miss this connection's own commits and wake on
+ * every other table's.
+ */
+export function changeWatcher(store: ChangeStore, pollMs: number) {
+  const waiting = new Map<Wake, number>();
+  let timer: NodeJS.Timeout | undefined;
+  const poll = () => {
+    const last = store.lastSeq();
+    for (const [wake, after] of waiting)
+      if (after < last) {
+        waiting.delete(wake);
+        wake();
+      }
+    if (waiting.size === 0) stop();
+  };
+  const stop = () => {
+    clearInterval(timer);
+    timer = undefined;
+  };
+  return {
+    /** Calls `wake` once, when an event after seq `after` is committed. */
+    wait(after: number, wake: Wake) {
+      waiting.set(wake, after);
+      timer ??= setInterval(poll, pollMs);
+    },
+    cancel(wake: Wake) {
+      waiting.delete(wake);
+      if (waiting.size === 0) stop();
+    },
+  };
+}
+
+type ChangeWatcher = ReturnType<typeof changeWatcher>;
+
+/**
+ * The events after a seq as Server-Sent Events, read from the table a page at a time when the socket asks
+ * for more: a client that does not read stops the reading, so a slow client costs a page and the buffers'
+ * high-water marks, never its backlog, which stays in the table. A comment line every `heartbeatMs`
+ * keeps proxies from closing an idle connection.
+ */
+export class ChangeStream extends Readable {
+  #after: number;
+  #open = true;
+  readonly #heartbeat: NodeJS.Timeout;
+
+  constructor(
+    private readonly store: ChangeStore,
+    private readonly watcher: ChangeWatcher,
+    after: number,
+    heartbeatMs: number,
+  ) {
+    super();
+    this.#after = after;
+    // Sent at once, so the client has the headers before the first event or heartbeat.
+    this.push(': connected\n\n');
+    this.#heartbeat = setInterval(() => {
+      // A stream with bytes still buffered is not idle.
+      if (this.readableLength === 0) this.push(': heartbeat\n\n');
+    }, heartbeatMs);
+  }
+
+  override _read() {
+    this.#readPage();
+  }
+
+  readonly #readPage = () => {
+    if (!this.#open) return;
+    const page = this.store.page(this.#after, streamPageSize);
+    const last = page.events.at(-1);
+    if (!last) return this.watcher.wait(this.#after, this.#readPage);
+    this.#after = last.seq;
+    this.push(page.events.map(frame).join(''));
+  };
+
+  /** Ends the response cleanly (the server is closing): the client reconnects with its Last-Event-ID. */
+  finish() {
+    if (!this.#open) return;
+    this.#stop();
+    this.push(null);
+  }
+
+  override _destroy(error: Error | null, done: (error?: Error | null) => void) {
+    this.#stop();
+    done(error);
+  }
+
+  #stop() {
+    this.#open = false;
+    clearInterval(this.#heartbeat);
+    this.watcher.cancel(this.#readPage);
+  }
+}
