@@ -12,7 +12,7 @@ export function createRepositories(db: Db) {
   const repositories = Object.fromEntries(resources.map((resource) => [resource.name, resource.repository(db)])) as ResourceRepositories;
   // Wired here, where repositories are made, so no write path (API, seed, CLI) can bypass the index.
   const index = searchIndexer(db);
-  const revisions = revisionStore(db);
+  const revisions = revisionStore(db, repositories);
   const changes = changeStore(db);
   for (const { name } of resources) {
     repositories[name].onWrite(index.follow(name));

@@ -37,9 +37,7 @@ export function articleRepository(db: Db) {
       }),
     ),
     unembedded: unembeddedArticleFields,
-    computed: (article) => {
-      article.body_text = plainText(article.body);
-    },
+    computed: { body_text: (article) => plainText(article.body) },
     references: subjectReferences,
     complete: withPublicationDate,
   });

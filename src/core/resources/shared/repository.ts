@@ -36,8 +36,8 @@ export interface ResourceSpec<Input, Rec = unknown> {
   list: ListSpec;
   /** Columns a record embedded by `include` leaves out (see list/view.ts). */
   unembedded?: readonly string[];
-  /** Fields a read derives from the stored columns (not stored: an article's plain text, migration 0010). */
-  computed?(record: Rec): void;
+  /** Fields a read derives from the stored columns, each with its derivation (not stored: an article's plain text, migration 0010). */
+  computed?: { readonly [field: string]: (record: Rec) => unknown };
   references(input: Input): Reference[];
   /** What the server fills in of a write body, given the stored record it replaces (null on create). */
   complete?(input: Input, current: Rec | null): Input;
@@ -86,6 +86,10 @@ export interface Repository<Rec, Input> {
    * mentions, provenance) commits or rolls back with the record.
    */
   onWrite(listener: (event: WriteEvent<Rec>) => void): void;
+  /** The fields a read derives from the stored ones (the spec's `computed`), which a stored copy of a record leaves out. */
+  computedFields: readonly string[];
+  /** A stored copy of a record without its computed fields (a revision) made whole, as a read answers it. */
+  withComputed(stored: Rec): Rec;
 }
 
 const systemWriter: WriteContext = { writer: 'system' };
@@ -171,11 +175,17 @@ export function createRepository<Rec extends { id: string; version: number }, In
     return rows as Rec[];
   }
 
+  const computed = Object.entries(spec.computed ?? {});
+
+  /** Sets the fields that are not stored: last, as a read's record has them, or in place when a copy holds them. */
+  function withComputed(record: Rec): Rec {
+    for (const [field, derive] of computed) Object.assign(record, { [field]: derive(record) });
+    return record;
+  }
+
   /** Whole records, with the fields that are not stored computed. */
   function asWholeRecords(rows: Record<string, unknown>[]): Rec[] {
-    const records = asRecords(rows);
-    if (spec.computed) for (const record of records) spec.computed(record);
-    return records;
+    return asRecords(rows).map(withComputed);
   }
 
   function checkReferences(input: Input, id: string | null) {
@@ -285,5 +295,7 @@ export function createRepository<Rec extends { id: string; version: number }, In
     onWrite(listener) {
       listeners.push(listener);
     },
+    computedFields: computed.map(([field]) => field),
+    withComputed,
   };
 }
