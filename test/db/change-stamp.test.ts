@@ -1,12 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import t from 'tap';
-import { changeStamp } from '../../src/core/db/change-stamp.js';
+import t, { type Test } from 'tap';
+import { changeStamp, stampedMemo } from '../../src/core/db/change-stamp.js';
 import { openDatabase } from '../../src/core/db/database.js';
 import { createRepositories } from '../../src/core/resources/index.js';
 
-t.test('the change stamp moves on a write by this connection and on a commit by another', async (t) => {
+/** Two connections to one database file, as two worker processes have: closed, and the file removed, at the end. */
+function twoConnections(t: Test) {
   const directory = mkdtempSync(join(tmpdir(), 'khabar-stamp-'));
   t.teardown(() => rmSync(directory, { recursive: true, force: true }));
   const url = `file:${join(directory, 'stamp.db')}`;
@@ -16,6 +17,11 @@ t.test('the change stamp moves on a write by this connection and on a commit by 
     reader.close();
     writer.close();
   });
+  return { reader, writer };
+}
+
+t.test('the change stamp moves on a write by this connection and on a commit by another', async (t) => {
+  const { reader, writer } = twoConnections(t);
   const stamp = changeStamp(reader.db);
   const first = stamp();
   t.equal(stamp(), first, 'unchanged while nothing is written');
@@ -24,4 +30,18 @@ t.test('the change stamp moves on a write by this connection and on a commit by 
   t.not(afterOwn, first, 'a write by this connection');
   createRepositories(writer.db).organisations.create({ slug: 'org-2', name: 'منظمة ٢', kind: 'other', country: null, parent_id: null });
   t.not(stamp(), afterOwn, 'a commit by another connection (another worker)');
+});
+
+t.test('a stamped memo is emptied by a write, this connection’s or another’s, and holds at most its bound', async (t) => {
+  const { reader, writer } = twoConnections(t);
+  const memo = stampedMemo<number>(reader.db, 2);
+  memo().set('a', 1);
+  t.equal(memo().get('a'), 1, 'kept while nothing is written');
+  createRepositories(reader.db).organisations.create({ slug: 'org', name: 'منظمة', kind: 'other', country: null, parent_id: null });
+  t.equal(memo().get('a'), undefined, 'emptied by a write of this connection');
+  memo().set('a', 1);
+  createRepositories(writer.db).organisations.create({ slug: 'org-2', name: 'منظمة ٢', kind: 'other', country: null, parent_id: null });
+  t.equal(memo().get('a'), undefined, 'emptied by a commit of another');
+  for (const key of ['a', 'b', 'c']) memo().set(key, 1);
+  t.same([memo().size, memo().get('a')], [2, undefined], 'at most two, the least recently used gone');
 });

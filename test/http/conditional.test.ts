@@ -209,3 +209,47 @@ t.test('REQUIRE_IF_MATCH=true: writes without If-Match get 428', async (t) => {
   const created = await app.inject({ method: 'POST', url: '/v1/organisations', headers: json, payload: { slug: 'س', name: 'س', kind: 'other' } });
   t.equal(created.statusCode, 201, 'creation needs no If-Match');
 });
+
+t.test('a page that embeds keeps one ETag exactly while its bytes stay the same, though the tag is not hashed from them', async (t) => {
+  const app = await build(t);
+  const ministry = app.repositories.organisations.find('وزارة-الداخلية-الكويتية')!;
+  const adwani = app.repositories.people.find('علي-العدواني')!;
+  const [article] = [...app.repositories.articles.list({ limit: 1 }).records()];
+  const pages = [
+    '/v1/articles?limit=100&include=people,organisations,meetings',
+    '/v1/organisations?limit=100&include=parent,children,members.person,meetings,articles',
+    '/v1/people?limit=100&include=affiliations.organisation,meetings,articles',
+    '/v1/meetings?limit=100&include=host,participants.person,participants.organisation,organisations,articles',
+    '/v1/people?limit=100&include=articles&fields=name&fields[articles]=title',
+  ];
+  const read = async () => Promise.all(pages.map(async (url) => app.inject({ url })));
+  let before = await read();
+  /** After a write: the pages whose bytes changed, each of which must have a new tag; every page with the same tag must have the same bytes. */
+  async function changedBy(write: () => unknown): Promise<string[]> {
+    write();
+    const after = await read();
+    const changed = pages.filter((url, i) => {
+      const [old, now] = [before[i]!, after[i]!];
+      t.equal(now.statusCode, 200, url);
+      if (now.headers.etag === old.headers.etag) t.equal(now.body, old.body, `${url}: the same tag, the same bytes`);
+      else t.not(now.body, old.body, `${url}: a new tag for new bytes`);
+      return now.body !== old.body;
+    });
+    before = after;
+    return changed;
+  }
+  const { id, version, created_at, updated_at, ...person } = app.repositories.people.find(adwani.id)!;
+  t.ok((await changedBy(() => app.repositories.people.replace(adwani.id, { ...person, name: `${adwani.name} (تعديل)` }))).includes(pages[0]!), 'renaming an embedded person changes the articles page');
+  const about = await changedBy(() =>
+    app.repositories.articles.create({ slug: 'خبر-عن-الوزارة', title: 'خبر عن الوزارة', language: 'ar', body: [{ type: 'paragraph', text: 'نص' }], organisation_ids: [ministry.id] }),
+  );
+  t.ok(about.includes(pages[1]!), "a new article about the ministry changes the organisations page, though the ministry's own record did not change");
+  t.ok((await changedBy(() => app.repositories.articles.remove(article!.id))).length > 0, 'deleting an embedded article changes pages');
+  t.same(await changedBy(() => app.repositories.organisations.create({ slug: 'لجنة-منفصلة', name: 'لجنة منفصلة', kind: 'committee' })), [pages[1]], 'a new organisation changes its list only');
+  const unchanged = await Promise.all(pages.map((url, i) => app.inject({ url, headers: { 'if-none-match': before[i]!.headers.etag as string } })));
+  t.same(
+    unchanged.map((response) => response.statusCode),
+    pages.map(() => 304),
+    'unchanged pages answer 304',
+  );
+});

@@ -459,6 +459,10 @@ t.test('the search path reads the FTS index and primary keys only', async (t) =>
   );
   sqlite.prepare = prepare as typeof sqlite.prepare;
 
+  // The change stamp reads a pragma, no table: one for each memo of counts (per-term counts, probes, required terms).
+  const stamps = prepared.filter((statement) => statement.includes('from pragma_data_version'));
+  t.equal(stamps.length, 3, 'the change stamp, once for each memo of counts');
+  prepared.splice(0, prepared.length, ...prepared.filter((statement) => !stamps.includes(statement)));
   t.equal(
     prepared.length,
     14,
@@ -598,4 +602,53 @@ t.test('of its common words a query requires only the rarest few; its rare words
   t.same(found(`${c} ${d} ${b} ${a}`, commonOverTwo), holding(a!, b!, d!), 'd, held by two records, is required beside the two rarest common words');
   t.same(found(`${a} ${b} ${c}`, { commonRecords: 2, commonRequired: 3 }), holding(a!, b!, c!), 'as many common words as are required: all of them');
   t.same(found(`${a} ${b} ${c}`, { commonRecords: 6, commonRequired: 2 }), holding(a!, b!, c!), 'no word is common: all are required');
+});
+
+t.test('what search counts is remembered between requests only until the next write', async (t) => {
+  const app = await build(t);
+  const [x, y, z, p, q] = manyWords(5);
+  let made = 0;
+  const create = (...words: string[]) => app.repositories.articles.create({ slug: `محسوب-${made}`, title: `محسوب ${made++}`, language: 'ar', body: [{ type: 'paragraph', text: words.join(' ') }] }).id;
+  const ids = (results: Array<{ id: string }>) => results.map((r) => r.id).sort();
+  const countsRead = async (action: () => unknown) => (await recordStatements(app, async () => action())).filter((call) => call.source.includes('"holding"')).length;
+
+  // The ranking budget: six records hold each word, twelve postings within a budget of 13; two more make it 14.
+  const budgeted = createSearch(app.database.db, { rankPostings: 13 });
+  const both = () => budgeted.search({ q: `${x} ${y}`, types: ['articles'], limit: 10 }).results;
+  for (let i = 0; i < 5; i++) create(x!);
+  for (let i = 0; i < 5; i++) create(y!);
+  const holdingBoth = create(x!, y!);
+  t.ok(
+    both().every((r) => typeof r.score === 'number'),
+    'within the budget: ranked',
+  );
+  t.equal(await countsRead(both), 0, 'asked again, nothing is counted');
+  create(x!);
+  create(x!);
+  t.ok(await countsRead(both), 'after a write, the terms are counted again');
+  t.same(
+    both().map((r) => [r.id, r.score]),
+    [[holdingBoth, null]],
+    'over the budget now: unranked',
+  );
+
+  // The 2,000th-match probe, at a limit of 5: four matches are ranked, the fifth makes the query too broad.
+  const probed = createSearch(app.database.db, { rankLimit: 5 });
+  const zs = () => probed.search({ q: z!, types: ['articles'], limit: 10 }).results;
+  for (let i = 0; i < 4; i++) create(z!);
+  t.ok(
+    zs().every((r) => typeof r.score === 'number'),
+    'four matches: ranked',
+  );
+  create(z!);
+  t.ok(zs().length === 5 && zs().every((r) => r.score === null), 'five: newest first, unscored');
+
+  // Which common word is required: over two records a word is common, and only the rarest one is required.
+  const requiring = createSearch(app.database.db, { commonRecords: 2, commonRequired: 1 });
+  const found = () => ids(requiring.search({ q: `${p} ${q}`, types: ['articles'], limit: 10 }).results);
+  const holdingP = [create(p!), create(p!), create(p!, q!)];
+  const holdingQ = [holdingP[2]!, create(q!), create(q!), create(q!)];
+  t.same(found(), [...holdingP].sort(), `${p} in 3 records, ${q} in 4: the records holding ${p}`);
+  holdingP.push(create(p!), create(p!), create(p!));
+  t.same(found(), [...holdingQ].sort(), `${p} in 6 now: the records holding ${q}`);
 });

@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { LRUCache } from 'lru-cache';
 import type { Db } from './database.js';
 
 /**
@@ -9,4 +10,24 @@ import type { Db } from './database.js';
 export function changeStamp(db: Db): () => string {
   const statement = db.select({ stamp: sql<string>`total_changes() || '.' || data_version` }).from(sql`pragma_data_version`).prepare();
   return () => (statement.get() as { stamp: string }).stamp;
+}
+
+/**
+ * A per-process memo of values derived from the data, at most `max` of them (the least recently used go). Each
+ * call reads the change stamp and answers the memo emptied if the stamp moved: a value is only ever read at the
+ * stamp it was derived at, so a write never leaves a stale one to a reader that can see the write. Read it once
+ * per request, before the data.
+ */
+export function stampedMemo<V extends NonNullable<unknown>>(db: Db, max: number): () => LRUCache<string, V> {
+  const stamp = changeStamp(db);
+  const memo = new LRUCache<string, V>({ max });
+  let derivedAt = '';
+  return () => {
+    const now = stamp();
+    if (now !== derivedAt) {
+      memo.clear();
+      derivedAt = now;
+    }
+    return memo;
+  };
 }

@@ -92,13 +92,21 @@ export function createEmbedder(db: Db, spec: ListSpec, sources: Sources) {
     return include.kind === 'reverse' ? [] : idsIn(record[include.from]);
   }
 
-  /** Each embedded type loaded once, for all the records and paths that need it, narrowed by `fields[type]`. */
-  function loadTargets(wanted: Map<string, Set<string>>, shaping: Shaping, visibility: Visibility): Map<string, Row> {
+  /**
+   * Each embedded type loaded once, for all the records and paths that need it: as read (`embedded`, keyed by
+   * type and id) and narrowed by `fields[type]` (`found`).
+   */
+  function loadTargets(wanted: Map<string, Set<string>>, shaping: Shaping, visibility: Visibility) {
+    const embedded = new Map<string, Row>();
     const found = new Map<string, Row>();
     for (const [target, ids] of wanted) {
-      for (const record of sources[target]!.findEmbedded([...ids], visibility)) found.set(`${target}:${record.id}`, project(record, shaping.embeddedFields?.[target]));
+      for (const record of sources[target]!.findEmbedded([...ids], visibility)) {
+        const key = `${target}:${record.id}`;
+        embedded.set(key, record);
+        found.set(key, project(record, shaping.embeddedFields?.[target]));
+      }
     }
-    return found;
+    return { embedded, found };
   }
 
   /**
@@ -141,12 +149,14 @@ export function createEmbedder(db: Db, spec: ListSpec, sources: Sources) {
 
   /**
    * The page's leading records that fit the bound on embedded records (all of them without includes) as read
-   * (`records`), shaped (`data`), and whether the bound cut the page short.
+   * (`records`), shaped (`data`), and whether the bound cut the page short; and what the shaped records follow
+   * from besides the records and the shaping: the ids each include referred to per record (`referenced`, by path
+   * and record id) and the embedded records as read (`embedded`, by type and id).
    */
   return (page: Page, shaping: Shaping, visibility: Visibility) => {
     const includes = (shaping.include ?? []).map((path) => [path, spec.include[path]!] as const);
     const { records, cut, wanted, referenced } = recordsWithinBound(page, includes, visibility);
-    const found = loadTargets(wanted, shaping, visibility);
+    const { embedded, found } = loadTargets(wanted, shaping, visibility);
     const lookup = (target: string, id: unknown) => found.get(`${target}:${String(id)}`);
 
     const baseKeys = includes.flatMap(([, include]) => (include.kind === 'nested' ? [include.list] : []));
@@ -164,6 +174,6 @@ export function createEmbedder(db: Db, spec: ListSpec, sources: Sources) {
       }
       return shown;
     });
-    return { records, data, cut };
+    return { records, data, cut, referenced, embedded };
   };
 }

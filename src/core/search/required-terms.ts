@@ -1,4 +1,5 @@
 import { count, desc, max, min, sql } from 'drizzle-orm';
+import { stampedMemo } from '../db/change-stamp.js';
 import type { Db } from '../db/database.js';
 import { type Term, termLowerBounds } from './query.js';
 import { searchDocuments, searchIndex } from './table.js';
@@ -11,6 +12,14 @@ import { searchDocuments, searchIndex } from './table.js';
  */
 export const commonTermRecords = 200;
 export const commonTermsRequired = 4;
+
+/**
+ * How many counts of each kind search keeps per process (least recently used go), each until the database
+ * changes: a term's records here, and in search.ts the ranking budget's counts and the 2,000th-match probes. A
+ * query of common words costs several milliseconds of counting that no change in between can alter. Each key is
+ * one term's MATCH expression, bounded by the query's 500 characters.
+ */
+export const rememberedCounts = 4096;
 
 /**
  * Chooses the terms a query requires. A term's records are counted up to `commonRecords`; for a common term their
@@ -42,10 +51,21 @@ export function createRequiredTerms(db: Db, { commonRecords = commonTermRecords,
     return Math.max(records, (records * newest) / (newest - oldest + 1));
   }
 
+  const estimates = stampedMemo<number>(db, rememberedCounts);
+
   return (terms: Term[]): Term[] => {
     if (terms.length <= commonRequired) return terms;
-    const newest = newestEntry.get()?.doc ?? 0;
-    const held = termLowerBounds(terms).map((expression) => records(expression, newest));
+    const estimated = estimates();
+    let newest: number | undefined;
+    const held = termLowerBounds(terms).map((expression) => {
+      let count = estimated.get(expression);
+      if (count === undefined) {
+        newest ??= newestEntry.get()?.doc ?? 0;
+        count = records(expression, newest);
+        estimated.set(expression, count);
+      }
+      return count;
+    });
     const common = terms.map((_, i) => i).filter((i) => held[i]! > commonRecords);
     const dropped = new Set(common.sort((a, b) => held[a]! - held[b]!).slice(commonRequired));
     return terms.filter((_, i) => !dropped.has(i));

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { and, count, desc, eq, getTableColumns, type SQL, sql } from 'drizzle-orm';
 import { z } from 'zod';
+import { stampedMemo } from '../db/change-stamp.js';
 import type { Db } from '../db/database.js';
 import { KhabarError } from '../errors.js';
 import { decodeCursor, encodeCursor } from '../list/cursor.js';
@@ -9,7 +10,7 @@ import { byResource, resources } from '../resources/registry.js';
 import { inIdList } from '../resources/shared/relations.js';
 import { type FieldReader, fieldColumn, readFields } from './fields.js';
 import { matchExpression, parseQuery, rankExpression, searchedTerms, type Term, termExpressions, termLowerBounds } from './query.js';
-import { createRequiredTerms } from './required-terms.js';
+import { createRequiredTerms, rememberedCounts } from './required-terms.js';
 import { makeSnippet, type Snippet, snippetSourceLength } from './snippet.js';
 import { isSearchType, type SearchType, searchSources, searchTypes } from './sources.js';
 import { searchDocuments, searchIndex } from './table.js';
@@ -219,14 +220,38 @@ export function createSearch(db: Db, { rankLimit = rankedMatchesLimit, rankPosti
     });
   }
 
+  const termCounts = stampedMemo<{ records: number; most: number }>(db, rememberedCounts);
+  const broadMatches = stampedMemo<boolean>(db, rememberedCounts);
+
+  /** How many records hold a term, counted up to `most`: remembered with the bound it was counted to, which a count that stopped short of is exact. */
+  function recordsUpTo(counted: ReturnType<typeof termCounts>, term: string, most: number): number {
+    const known = counted.get(term);
+    if (known !== undefined && (known.records < known.most || most <= known.most)) return Math.min(known.records, most);
+    const { records } = termRecords.get({ term, most })!;
+    counted.set(term, { records, most });
+    return records;
+  }
+
   /** Whether the records holding each expression add up to at most `rankPostings`, counted one by one until they do not. */
   function withinPostings(expressions: string[]): boolean {
+    const counted = termCounts();
     let left = rankPostings;
     for (const term of expressions) {
-      left -= termRecords.get({ term, most: left + 1 })!.records;
+      left -= recordsUpTo(counted, term, left + 1);
       if (left < 0) return false;
     }
     return true;
+  }
+
+  /** Whether a match expression has a match number `rankLimit`: remembered until the database changes. */
+  function hasTooManyMatches(match: string): boolean {
+    const probed = broadMatches();
+    let broad = probed.get(match);
+    if (broad === undefined) {
+      broad = broadMatch.get({ match }) !== undefined;
+      probed.set(match, broad);
+    }
+    return broad;
   }
 
   /**
@@ -240,7 +265,7 @@ export function createSearch(db: Db, { rankLimit = rankedMatchesLimit, rankPosti
   }
 
   function firstPage(match: string, terms: Term[]): PageStart {
-    const tooMany = () => broadMatch.get({ match }) !== undefined;
+    const tooMany = () => hasTooManyMatches(match);
     const tooLong = () => !cheapToRank(terms);
     // Either makes a query too broad to rank, so the cheaper is asked first: the 2,000th-match probe stops where a
     // common word's count would read on, unless a prefix makes it read each prefix's written and stem sides together.

@@ -20,15 +20,26 @@ export function recordEtag(record: object): string | undefined {
   return revision === undefined ? undefined : entityTag(`${release}\n${revision}`);
 }
 
+/** A page's records and what they embed, as the embedder read them (core/list/embed.ts). */
+interface PageContent {
+  records: object[];
+  /** The ids each include referred to, by include path and record id: a reverse include reads them from link tables, not from the record. */
+  referenced: Map<string, Map<string, string[]>>;
+  /** The embedded records as read, by type and id. */
+  embedded: Map<string, object>;
+}
+
 /**
- * The ETag of a page of stored records sent as they are (no `include`): its bytes follow from the request
- * (path, fields, sort, cursor, limit), the records' revisions, the count and the next cursor. Undefined
- * when a record has no revision.
+ * The ETag of a page of stored records: its bytes follow from the request (path, fields, include, sort,
+ * cursor, limit), the revisions of its records and of every record it embeds, the ids each include referred
+ * to, the count and the next cursor. Exact without hashing the body, which for a page of long articles is
+ * megabytes. Undefined when a record has no revision.
  */
-export function pageEtag(url: string, records: object[], page: { total?: Total | undefined; nextCursor: string | null }): string | undefined {
-  const revisions = records.map(revisionOf);
+export function pageEtag(url: string, { records, referenced, embedded }: PageContent, page: { total?: Total | undefined; nextCursor: string | null }): string | undefined {
+  const revisions = [...records, ...embedded.values()].map(revisionOf);
   if (revisions.includes(undefined)) return undefined;
-  return entityTag(JSON.stringify([release, url, page.total ?? null, page.nextCursor, revisions]));
+  const references = [...referenced].map(([path, byRecord]) => [path, [...byRecord]]);
+  return entityTag(JSON.stringify([release, url, page.total ?? null, page.nextCursor, revisions, [...embedded.keys()], references]));
 }
 
 /**

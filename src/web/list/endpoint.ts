@@ -42,12 +42,12 @@ export function listEndpoint(name: string, record: z.ZodObject, spec: ListSpec, 
         list(request: { query: ListQuery; url: string; visibility: Visibility }, reply: FastifyReply) {
           const { query, visibility } = request;
           const page = repository.list(query, visibility);
-          const { records, data, cut } = embed(page, query, visibility);
+          const shown = embed(page, query, visibility);
+          const { data, cut } = shown;
           const nextCursor = cut ? page.cursorAfter(data.length - 1) : page.nextCursor;
           const next = nextCursor === null ? null : nextPageLink(request.url, nextCursor);
           if (next) reply.header('Link', `<${next}>; rel="next"`);
-          // Embedded records change on their own; a page that embeds gets a tag from its bytes.
-          const etag = query.include?.length ? undefined : pageEtag(request.url, records, page);
+          const etag = pageEtag(request.url, shown, { total: page.total, nextCursor });
           if (etag !== undefined) reply.header('etag', etag);
           return {
             data,
