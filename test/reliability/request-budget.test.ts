@@ -92,7 +92,7 @@ t.test('no request without a token costs more than the budget at 100,000 article
     { url: `/v1/search?q=${q('الدا*')}&limit=100` },
     {
       url: `/v1/search?q=${q(commonWords)}&limit=100`,
-      over: "38 and 47 ms in two runs of the file alone at load 16-22 and 7-16 (34, 44 before at load 6-10) once search remembers its counts until the database changes (40 statements of a repeat now 5; in a script 39.1 -> 26.8 ms, interleaved); what is left is 100 rows, their snippets and the response; within the budget, without the margin slower cores on CI need",
+      over: '38 and 47 ms in two runs of the file alone at load 16-22 and 7-16 (34, 44 before at load 6-10) once search remembers its counts until the database changes (40 statements of a repeat now 5; in a script 39.1 -> 26.8 ms, interleaved); what is left is 100 rows, their snippets and the response; within the budget, without the margin slower cores on CI need',
     },
     { url: '/v1/articles?limit=100' },
     {
