@@ -159,3 +159,26 @@ t.test('publishing a draft dates it now unless it is given a date; a write witho
   );
   t.same(body(await app.inject({ url: '/v1/articles?filter[status][eq]=archived' })).data, [], 'the public filter finds none');
 });
+
+t.test("provenance: the public sees the quotes of public articles only, a token reader every article's", async (t) => {
+  const app = await buildApp(testConfig());
+  t.teardown(() => app.close());
+  const quotes = async (headers: Record<string, string>) => {
+    const response = await app.inject({ url: '/v1/people/علي-العدواني/provenance', headers });
+    t.equal(response.statusCode, 200);
+    return (body(response).data as Array<{ article_id: string | null }>).filter((row) => row.article_id !== null).length;
+  };
+  // The seed's report states the person's values: quotes of it, while it is public.
+  const before = await quotes({});
+  t.ok(before > 0, `the seeded report's quotes are public (${before})`);
+  const seeded = body(await app.inject({ url: '/v1/articles?limit=1' })).data[0];
+  const unpublish = await app.inject({
+    method: 'PATCH',
+    url: `/v1/articles/${seeded.id}`,
+    headers: { ...auth, 'content-type': 'application/merge-patch+json' },
+    payload: { status: 'draft' },
+  });
+  t.equal(unpublish.statusCode, 200, 'the report back to draft');
+  t.equal(await quotes({}), 0, 'no quote of a draft to the public');
+  t.equal(await quotes(auth), before, 'a token reader still sees them');
+});

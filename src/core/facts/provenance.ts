@@ -1,6 +1,8 @@
-import { and, eq, getTableColumns, or, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, isNull, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
 import { now } from '../db/ids.js';
+import { type Audience, perAudience, type Visibility, visibilityValues } from '../list/visibility.js';
+import { publicArticleId } from '../resources/articles/publication.js';
 import { relocateSpans } from '../text/spans.js';
 import { type EntityRef, entityColumn, entityColumnValues } from './entities.js';
 import type { ArticleTexts } from './mentions.js';
@@ -33,14 +35,15 @@ function locateQuote(article: ArticleTexts, quote: string): { part: ArticlePart;
 
 export function provenanceStore(db: Db) {
   const { id, person_id, organisation_id, meeting_id, ...fields } = getTableColumns(provenance);
-  const listFor = (type: EntityType) =>
+  // The public sees the quotes of public articles only (a draft's text is not public) and every writer's record.
+  const listFor = (type: EntityType, audience: Audience) =>
     db
       .select(fields)
       .from(provenance)
-      .where(eq(provenance[entityColumn[type]], sql.placeholder('id')))
+      .where(and(eq(provenance[entityColumn[type]], sql.placeholder('id')), audience === 'public' ? or(isNull(provenance.article_id), publicArticleId(provenance.article_id)) : undefined))
       .orderBy(provenance.id)
       .prepare();
-  const lists = { person: listFor('person'), organisation: listFor('organisation'), meeting: listFor('meeting') };
+  const lists = perAudience((audience) => ({ person: listFor('person', audience), organisation: listFor('organisation', audience), meeting: listFor('meeting', audience) }));
   const quotesOf = db
     .select({ id, part: provenance.part, start: provenance.start, end: provenance.end, quote: provenance.quote })
     .from(provenance)
@@ -58,7 +61,7 @@ export function provenanceStore(db: Db) {
   const ofField = (field: string) => or(eq(provenance.field, field), sql`substr(${provenance.field}, 1, ${field.length + 1}) = ${`${field}.`}`);
 
   return {
-    list: (entity: EntityRef) => lists[entity.type].all({ id: entity.id }),
+    list: (entity: EntityRef, visibility: Visibility) => lists[visibility.audience][entity.type].all({ id: entity.id, ...visibilityValues(visibility) }),
 
     /** Replaces every record of the entity with the quotes that support its values. */
     setQuotes(entity: EntityRef, article: SourceArticle, quoted: QuotedValue[]) {

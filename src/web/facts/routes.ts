@@ -52,8 +52,8 @@ export const factRoutes =
           response: { 200: provenanceList, ...problemResponses(400, 404) },
         },
         handler: async (request) => {
-          const id = repository.idOf(request.params.id) ?? notFound(type, request.params.id);
-          return { data: repositories.provenance.list({ type, id }) };
+          const id = repository.idOf(request.params.id, request.visibility) ?? notFound(type, request.params.id);
+          return { data: repositories.provenance.list({ type, id }, request.visibility) };
         },
       });
     }

@@ -2,6 +2,7 @@ import { openDatabase } from '../../core/db/database.js';
 import type { FieldError, ProblemCode } from '../../core/errors.js';
 import { entityResources } from '../../core/facts/entities.js';
 import { decodeCursor, encodeCursor } from '../../core/list/cursor.js';
+import { everything } from '../../core/list/visibility.js';
 import { plainText } from '../../core/resources/articles/repository.js';
 import type { Block } from '../../core/resources/articles/table.js';
 import { createRepositories, type Repositories } from '../../core/resources/index.js';
@@ -201,7 +202,7 @@ class ExampleBuilder {
     if (path.endsWith('/mentions')) return { data: this.repositories.mentions.list(first.id) };
     const entity = entityResources.find(({ name }) => name === kind);
     if (path.endsWith('/provenance') && entity) {
-      const rows = this.repositories.provenance.list({ type: entity.type, id: first.id });
+      const rows = this.repositories.provenance.list({ type: entity.type, id: first.id }, everything);
       return { data: rows.map((row) => ({ ...row, recorded_at: exampleTime })) };
     }
     return undefined;
