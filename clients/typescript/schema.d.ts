@@ -788,7 +788,7 @@ export interface components {
             resource: string;
             id: components["schemas"]["RecordId"];
             /**
-             * @description `created`, `updated`, `trashed` (a DELETE) or `restored` (a revision restored); `published`, `unpublished` and `purged` are reserved for publication status and the trash
+             * @description `created`, `updated`, `trashed` (a DELETE) or `restored` (a revision restored); for an article, `published` when a write sets its status to `published` from another (a create is `created`), `unpublished` when it leaves `published`; `purged` is reserved for the trash
              * @enum {string}
              */
             action: "created" | "updated" | "published" | "unpublished" | "trashed" | "restored" | "purged";

@@ -69,6 +69,51 @@ t.test('every write appends one event, in order, with its action and version; a 
   );
 });
 
+t.test("an article's status changes are published and unpublished; a create is created, whatever its status", async (t) => {
+  const app = await build(t);
+  const before = (await allChanges(app, 1000)).length;
+  const article = (slug: string, status: string) => ({ slug, title: 'عنوان', language: 'ar', status, body: [{ type: 'paragraph', text: 'نص' }] });
+  const create = async (slug: string, status: string) => {
+    const response = await app.inject({ method: 'POST', url: '/v1/articles', headers: json, payload: article(slug, status) });
+    t.equal(response.statusCode, 201, `create ${slug} as ${status}`);
+    return body(response).data.id as string;
+  };
+  const patch = async (id: string, payload: object) => {
+    const response = await app.inject({ method: 'PATCH', url: `/v1/articles/${id}`, headers: { ...json, 'content-type': 'application/merge-patch+json' }, payload });
+    t.equal(response.statusCode, 200, `patch ${JSON.stringify(payload)}`);
+  };
+  const draft = await create('مسودة-الحالة', 'draft');
+  await patch(draft, { title: 'عنوان ٢' });
+  await patch(draft, { status: 'published' });
+  await patch(draft, { title: 'عنوان ٣' });
+  await patch(draft, { status: 'archived' });
+  await patch(draft, { status: 'draft' });
+  await patch(draft, { status: 'published' });
+  await patch(draft, { status: 'draft' });
+  const published = await create('منشور-الحالة', 'published');
+  await patch(published, { status: 'published', title: 'عنوان ٤' });
+  await patch(published, { status: 'archived' });
+
+  const events = (await allChanges(app, 1000)).slice(before);
+  t.same(
+    events.map(({ id, action, version }) => ({ id, action, version })),
+    [
+      { id: draft, action: 'created', version: 1 },
+      { id: draft, action: 'updated', version: 2 },
+      { id: draft, action: 'published', version: 3 },
+      { id: draft, action: 'updated', version: 4 },
+      { id: draft, action: 'unpublished', version: 5 },
+      { id: draft, action: 'updated', version: 6 },
+      { id: draft, action: 'published', version: 7 },
+      { id: draft, action: 'unpublished', version: 8 },
+      { id: published, action: 'created', version: 1 },
+      { id: published, action: 'updated', version: 2 },
+      { id: published, action: 'unpublished', version: 3 },
+    ],
+    'draft → published and archived → draft → published are published, published → archived or draft unpublished, archived → draft and edits updated',
+  );
+});
+
 t.test('pages: limit, after, next and Link; bad input is a 400 problem', async (t) => {
   const app = await build(t);
   const total = await seededCount(app);

@@ -11,15 +11,20 @@ export interface ChangePage {
   more: boolean;
 }
 
-type VersionedEvent = WriteEvent<{ id: string; version: number }>;
+/** A written record: every one has an id and a version; an article also has its publication `status`. */
+type VersionedEvent = WriteEvent<{ id: string; version: number; status?: string }>;
 
 /**
- * The one place a write's action is decided. An article's publication status (issue 21) adds its
- * `published` and `unpublished` here, from the event's record and previous record.
+ * The one place a write's action is decided. A restore is `restored` and a DELETE `trashed`, whatever they do
+ * to a status. A create is `created`, even of a published article: `published` and `unpublished` name a change
+ * of an existing article's status into or out of `published`; any other replace is `updated`.
  */
 function actionOf(event: VersionedEvent): ChangeAction {
   if (event.context.restoring !== undefined) return 'restored';
-  return event.kind === 'create' ? 'created' : event.kind === 'delete' ? 'trashed' : 'updated';
+  if (event.kind === 'create') return 'created';
+  if (event.kind === 'delete') return 'trashed';
+  const [was, is] = [event.previous.status === 'published', event.record.status === 'published'];
+  return was === is ? 'updated' : is ? 'published' : 'unpublished';
 }
 
 /** The change feed: events appended by each write's listener inside the write's transaction, read in seq order. */
