@@ -417,7 +417,7 @@ export interface paths {
         };
         /**
          * List the changes
-         * @description Every committed create, update, delete and revision restore, oldest first, numbered by `seq` without gaps. Page with `after`: follow `links.next` while it is not null, then poll `?after=meta.next_after`.
+         * @description Every committed create, update, delete and revision restore, oldest first, numbered by `seq` without gaps; without a token, only the events of records the public sees now (an article published and due). Page with `after`: follow `links.next` while it is not null, then poll `?after=meta.next_after`.
          */
         get: operations["list_changes"];
         put?: never;
@@ -437,7 +437,7 @@ export interface paths {
         };
         /**
          * Stream the changes
-         * @description A Server-Sent Events stream (`text/event-stream`), one event per change in seq order: `id:` the seq, `event:` the action, `data:` the change as JSON (the `Change` schema). A comment line (`: heartbeat`) is sent when the stream has been idle for the heartbeat interval (CHANGES_HEARTBEAT_MS, 15 s by default). The stream ends when the server shuts down; reconnect with `Last-Event-ID` (EventSource does) to resume where it stopped. Without `Last-Event-ID` or `after` it starts with the next change. At most CHANGES_STREAMS_PER_CLIENT streams per client address (429) and CHANGES_STREAMS_MAX in all (503) are open at once, per server process.
+         * @description A Server-Sent Events stream (`text/event-stream`), one event per change in seq order: `id:` the seq, `event:` the action, `data:` the change as JSON (the `Change` schema). A comment line (`: heartbeat`) is sent when the stream has been idle for the heartbeat interval (CHANGES_HEARTBEAT_MS, 15 s by default). The stream ends when the server shuts down; reconnect with `Last-Event-ID` (EventSource does) to resume where it stopped. Without a token, the events of records the public sees, as the list gives them. Without `Last-Event-ID` or `after` it starts with the next change. At most CHANGES_STREAMS_PER_CLIENT streams per client address (429) and CHANGES_STREAMS_MAX in all (503) are open at once, per server process.
          */
         get: operations["stream_changes"];
         put?: never;
@@ -788,7 +788,7 @@ export interface components {
             resource: string;
             id: components["schemas"]["RecordId"];
             /**
-             * @description `created`, `updated`, `trashed` (a DELETE) or `restored` (a revision restored); `published`, `unpublished` and `purged` are reserved for publication status and the trash
+             * @description `created`, `updated`, `trashed` (a DELETE) or `restored` (a revision restored); for an article, `published` when a write sets its status to `published` from another (a create is `created`), `unpublished` when it leaves `published`; `purged` is reserved for the trash
              * @enum {string}
              */
             action: "created" | "updated" | "published" | "unpublished" | "trashed" | "restored" | "purged";
@@ -818,7 +818,7 @@ export interface components {
                 limit: number;
                 /** @description the seq this page starts after */
                 after: number;
-                /** @description the seq to ask for next (`?after=`): the page’s last event’s, or `after` for an empty page */
+                /** @description the seq to ask for next (`?after=`): the page’s last event’s, or, on the last page, the newest seq read (past the events a reader without a token does not see), at least `after` */
                 next_after: number;
             };
             /** @description `next` is null once the page reached the newest event: poll `?after=meta.next_after` later, or open the stream */

@@ -10,11 +10,11 @@ const streamLimits: Config['changeStream'] = { heartbeatMs: 15_000, pollMs: 20, 
 type Event = { seq: number; resource: string; id: string; action: string; version: number; at: string };
 
 /** Every event, read by following links.next from the start. */
-async function allChanges(app: App, limit = 3): Promise<Event[]> {
+async function allChanges(app: App, limit = 3, headers: Record<string, string> = {}): Promise<Event[]> {
   const events: Event[] = [];
   let url: string | null = `/v1/changes?limit=${limit}`;
   while (url) {
-    const page: { data: Event[]; links: { next: string | null } } = body(await app.inject(url));
+    const page: { data: Event[]; links: { next: string | null } } = body(await app.inject({ url, headers }));
     events.push(...page.data);
     url = page.links.next;
   }
@@ -66,6 +66,114 @@ t.test('every write appends one event, in order, with its action and version; a 
   t.ok(
     events.every((event) => Math.abs(Date.parse(event.at) - Date.now()) < 60_000),
     'each at the time of its write',
+  );
+});
+
+t.test("an article's status changes are published and unpublished; a create is created, whatever its status", async (t) => {
+  const app = await build(t);
+  const before = (await allChanges(app, 1000, auth)).length;
+  const article = (slug: string, status: string) => ({ slug, title: 'عنوان', language: 'ar', status, body: [{ type: 'paragraph', text: 'نص' }] });
+  const create = async (slug: string, status: string) => {
+    const response = await app.inject({ method: 'POST', url: '/v1/articles', headers: json, payload: article(slug, status) });
+    t.equal(response.statusCode, 201, `create ${slug} as ${status}`);
+    return body(response).data.id as string;
+  };
+  const patch = async (id: string, payload: object) => {
+    const response = await app.inject({ method: 'PATCH', url: `/v1/articles/${id}`, headers: { ...json, 'content-type': 'application/merge-patch+json' }, payload });
+    t.equal(response.statusCode, 200, `patch ${JSON.stringify(payload)}`);
+  };
+  const draft = await create('مسودة-الحالة', 'draft');
+  await patch(draft, { title: 'عنوان ٢' });
+  await patch(draft, { status: 'published' });
+  await patch(draft, { title: 'عنوان ٣' });
+  await patch(draft, { status: 'archived' });
+  await patch(draft, { status: 'draft' });
+  await patch(draft, { status: 'published' });
+  await patch(draft, { status: 'draft' });
+  const published = await create('منشور-الحالة', 'published');
+  await patch(published, { status: 'published', title: 'عنوان ٤' });
+  await patch(published, { status: 'archived' });
+
+  const events = (await allChanges(app, 1000, auth)).slice(before);
+  t.same(
+    events.map(({ id, action, version }) => ({ id, action, version })),
+    [
+      { id: draft, action: 'created', version: 1 },
+      { id: draft, action: 'updated', version: 2 },
+      { id: draft, action: 'published', version: 3 },
+      { id: draft, action: 'updated', version: 4 },
+      { id: draft, action: 'unpublished', version: 5 },
+      { id: draft, action: 'updated', version: 6 },
+      { id: draft, action: 'published', version: 7 },
+      { id: draft, action: 'unpublished', version: 8 },
+      { id: published, action: 'created', version: 1 },
+      { id: published, action: 'updated', version: 2 },
+      { id: published, action: 'unpublished', version: 3 },
+    ],
+    'draft → published and archived → draft → published are published, published → archived or draft unpublished, archived → draft and edits updated',
+  );
+});
+
+t.test("without a token, the events of public records only: a draft's appear once it is published; paging passes the hidden ones", async (t) => {
+  const { app, url } = await listening(t);
+  const seeded = (await allChanges(app, 1000)).length;
+  t.equal((await allChanges(app, 1000, auth)).length, seeded, 'the seed is public: both readers see all its events');
+  const patchArticle = (id: string, payload: object) => app.inject({ method: 'PATCH', url: `/v1/articles/${id}`, headers: { ...json, 'content-type': 'application/merge-patch+json' }, payload });
+  const article = (slug: string, extra: object) => ({ slug, title: 'عنوان', language: 'ar', body: [{ type: 'paragraph', text: 'نص' }], ...extra });
+  const draft = body(await app.inject({ method: 'POST', url: '/v1/articles', headers: json, payload: article('مسودة-الخلاصة', { status: 'draft' }) })).data;
+  t.equal((await patchArticle(draft.id, { title: 'عنوان ٢' })).statusCode, 200);
+  const org = body(await app.inject({ method: 'POST', url: '/v1/organisations', headers: json, payload: { slug: 'لجنة-الخلاصة', name: 'لجنة', kind: 'committee' } })).data;
+  t.equal((await patchArticle(draft.id, { title: 'عنوان ٣' })).statusCode, 200);
+  const page = async (query: string, headers: Record<string, string> = {}) => {
+    const response = await app.inject({ url: `/v1/changes?${query}`, headers });
+    t.equal(response.statusCode, 200, query);
+    const { data, meta, links } = body(response);
+    return { seqs: data.map((event: Event) => [event.seq, event.action, event.id]), next_after: meta.next_after, next: links.next };
+  };
+  const [s1, s2, s3, s4, s5] = [1, 2, 3, 4, 5].map((n) => seeded + n);
+  t.same(await page(`after=${seeded}`), { seqs: [[s3, 'created', org.id]], next_after: s4, next: null }, 'no token: the organisation only, and next_after past the hidden edit');
+  t.same(await page(`after=${s3}`), { seqs: [], next_after: s4, next: null }, 'a page of hidden events only is empty and moves on past them');
+  t.same(await page(`after=${seeded}&limit=1`, auth), { seqs: [[s1, 'created', draft.id]], next_after: s1, next: `/v1/changes?after=${s1}&limit=1` }, "a token: the draft's created event first");
+  t.same(
+    (await page(`after=${seeded}`, auth)).seqs,
+    [
+      [s1, 'created', draft.id],
+      [s2, 'updated', draft.id],
+      [s3, 'created', org.id],
+      [s4, 'updated', draft.id],
+    ],
+    'a token: every event',
+  );
+
+  const publicStream = sseReader((await fetch(`${url}/v1/changes/stream?after=${s4}`)).body!);
+  const tokenStream = sseReader((await fetch(`${url}/v1/changes/stream?after=${s4}`, { headers: auth })).body!);
+  t.teardown(() => Promise.all([publicStream.cancel(), tokenStream.cancel()]));
+  const scheduled = body(
+    await app.inject({ method: 'POST', url: '/v1/articles', headers: json, payload: article('مجدولة-الخلاصة', { status: 'published', published_at: '2999-01-01T00:00:00.000Z' }) }),
+  ).data;
+  t.equal((await patchArticle(draft.id, { status: 'published' })).statusCode, 200);
+  const streamed = async (stream: ReturnType<typeof sseReader>) =>
+    changesOf(await stream.until((events) => changesOf(events).some((event) => event.change.seq === s6))).map((event) => [event.change.seq, event.event, event.change.id]);
+  const s6 = seeded + 6;
+  t.same(await streamed(publicStream), [[s6, 'published', draft.id]], 'the public stream: the publication, not the scheduled article');
+  t.same(
+    await streamed(tokenStream),
+    [
+      [s5, 'created', scheduled.id],
+      [s6, 'published', draft.id],
+    ],
+    "the token's stream: both",
+  );
+  t.same(
+    (await page(`after=${seeded}`)).seqs,
+    [
+      [s1, 'created', draft.id],
+      [s2, 'updated', draft.id],
+      [s3, 'created', org.id],
+      [s4, 'updated', draft.id],
+      [s6, 'published', draft.id],
+    ],
+    "no token, once published: the article's events, all of them, in seq order; the scheduled one's still not",
   );
 });
 

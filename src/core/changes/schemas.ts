@@ -13,7 +13,8 @@ const columns = createSelectSchema(changes, {
   resource: z.string().meta({ description: 'the resource of the record (`articles`, `people`, …): its path under /v1', example: 'people' }),
   action: (schema) =>
     schema.meta({
-      description: '`created`, `updated`, `trashed` (a DELETE) or `restored` (a revision restored); `published`, `unpublished` and `purged` are reserved for publication status and the trash',
+      description:
+        '`created`, `updated`, `trashed` (a DELETE) or `restored` (a revision restored); for an article, `published` when a write sets its status to `published` from another (a create is `created`), `unpublished` when it leaves `published`; `purged` is reserved for the trash',
     }),
   version: z.number().int().meta({ description: 'the record’s version after the change (the version it had, for `trashed`)' }),
   at: z.string().meta({ description: 'when the change was written (UTC), in its transaction' }),

@@ -1,25 +1,37 @@
-import { asc, gt, max, sql } from 'drizzle-orm';
+import { and, asc, gt, max, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
 import { now } from '../db/ids.js';
+import { type Audience, perAudience, type Visibility, visibilityValues } from '../list/visibility.js';
+import { resources } from '../resources/registry.js';
 import type { ResourceTable, WriteEvent } from '../resources/shared/repository.js';
 import type { Change } from './schemas.js';
 import { type ChangeAction, changes } from './table.js';
 
 export interface ChangePage {
   events: Change[];
-  /** Whether more events follow the page's last one. */
+  /** Whether more events the reader sees follow the page's last one. */
   more: boolean;
+  /**
+   * The seq the next page starts after: the last event's when more follow, else the newest seq read, so a
+   * reader who sees not every event passes the hidden ones once instead of reading them again on every poll.
+   */
+  through: number;
 }
 
-type VersionedEvent = WriteEvent<{ id: string; version: number }>;
+/** A written record: every one has an id and a version; an article also has its publication `status`. */
+type VersionedEvent = WriteEvent<{ id: string; version: number; status?: string }>;
 
 /**
- * The one place a write's action is decided. An article's publication status (issue 21) adds its
- * `published` and `unpublished` here, from the event's record and previous record.
+ * The one place a write's action is decided. A restore is `restored` and a DELETE `trashed`, whatever they do
+ * to a status. A create is `created`, even of a published article: `published` and `unpublished` name a change
+ * of an existing article's status into or out of `published`; any other replace is `updated`.
  */
 function actionOf(event: VersionedEvent): ChangeAction {
   if (event.context.restoring !== undefined) return 'restored';
-  return event.kind === 'create' ? 'created' : event.kind === 'delete' ? 'trashed' : 'updated';
+  if (event.kind === 'create') return 'created';
+  if (event.kind === 'delete') return 'trashed';
+  const [was, is] = [event.previous.status === 'published', event.record.status === 'published'];
+  return was === is ? 'updated' : is ? 'published' : 'unpublished';
 }
 
 /** The change feed: events appended by each write's listener inside the write's transaction, read in seq order. */
@@ -34,14 +46,23 @@ export function changeStore(db: Db) {
       at: sql.placeholder('at'),
     })
     .prepare();
-  // One statement for every page: the visibility of a public reader's events (issue 21) is a condition here.
-  const page = db
-    .select({ seq: changes.seq, resource: changes.resource, id: changes.record_id, action: changes.action, version: changes.version, at: changes.at })
-    .from(changes)
-    .where(gt(changes.seq, sql.placeholder('after')))
-    .orderBy(asc(changes.seq))
-    .limit(sql.placeholder('limit'))
-    .prepare();
+  // The public's events are those of records it sees now: for a resource with a rule (ListSpec.visibleWhen),
+  // one primary-key lookup per event. A record deleted since is not seen, nor are its events.
+  const publicEvent = and(
+    ...resources.flatMap(({ name, table, list }) =>
+      list.visibleWhen ? [sql`(${changes.resource} <> ${name} or exists (select 1 from ${table} where ${table.id} = ${changes.record_id} and ${list.visibleWhen}))`] : [],
+    ),
+  );
+  const visibleEvent = (audience: Audience): SQL | undefined => (audience === 'public' ? publicEvent : undefined);
+  const page = perAudience((audience) =>
+    db
+      .select({ seq: changes.seq, resource: changes.resource, id: changes.record_id, action: changes.action, version: changes.version, at: changes.at })
+      .from(changes)
+      .where(and(gt(changes.seq, sql.placeholder('after')), visibleEvent(audience)))
+      .orderBy(asc(changes.seq))
+      .limit(sql.placeholder('limit'))
+      .prepare(),
+  );
   // The last page of the rowid b-tree: what a stream checks for news, whichever process wrote them.
   const last = db
     .select({ seq: max(changes.seq) })
@@ -63,10 +84,16 @@ export function changeStore(db: Db) {
             select ${resource}, ${table.id}, 'created', ${table.version}, ${table.created_at} from ${table} order by ${table.created_at}, ${table.id}`,
       );
     },
-    /** The events after seq `after`, oldest first, at most `limit`. */
-    page(after: number, limit: number): ChangePage {
-      const rows = page.all({ after, limit: limit + 1 });
-      return { events: rows.slice(0, limit), more: rows.length > limit };
+    /** The events after seq `after` that the reader sees, oldest first, at most `limit`. */
+    page(after: number, limit: number, visibility: Visibility): ChangePage {
+      // Read first: every event up to it is committed (one writer, seqs in commit order), so a page that ends
+      // before `limit` has passed them all, seen or not.
+      const newest = last.get()?.seq ?? 0;
+      const rows = page[visibility.audience].all({ after, limit: limit + 1, ...visibilityValues(visibility) });
+      const events = rows.slice(0, limit);
+      const more = rows.length > limit;
+      const lastSeq = events.at(-1)?.seq ?? after;
+      return { events, more, through: more ? lastSeq : Math.max(lastSeq, newest) };
     },
     /** The newest event's seq, 0 when there is none. */
     lastSeq(): number {

@@ -2,8 +2,8 @@ import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
 /**
  * What a change did to a record. A DELETE is `trashed`: it is what a DELETE emits once the trash exists
- * (issue 21), and a deleted record can already come back (`restored`, from its revisions). `published`,
- * `unpublished` and `purged` come with publication status and the trash.
+ * (issue 21), and a deleted record can already come back (`restored`, from its revisions). `published`
+ * and `unpublished` are an article's status changes (changes/store.ts); `purged` comes with the trash.
  */
 export const changeActions = ['created', 'updated', 'published', 'unpublished', 'trashed', 'restored', 'purged'] as const;
 export type ChangeAction = (typeof changeActions)[number];

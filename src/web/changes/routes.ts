@@ -10,7 +10,7 @@ import { listLinks } from '../../core/resources/shared/schemas.js';
 import { clientKey } from '../http/client-key.js';
 import { problemResponses } from '../http/problem.js';
 import { jsonResponse } from '../http/responses.js';
-import { ChangeStream, changeWatcher } from './stream.js';
+import { ChangeStream, changeWatcher, streamVisibility } from './stream.js';
 
 const tags = ['changes'];
 
@@ -20,7 +20,10 @@ const changeList = z
     meta: z.object({
       limit: z.number().int(),
       after: z.number().int().meta({ description: 'the seq this page starts after' }),
-      next_after: z.number().int().meta({ description: 'the seq to ask for next (`?after=`): the page’s last event’s, or `after` for an empty page' }),
+      next_after: z.number().int().meta({
+        description:
+          'the seq to ask for next (`?after=`): the page’s last event’s, or, on the last page, the newest seq read (past the events a reader without a token does not see), at least `after`',
+      }),
     }),
     links: listLinks.meta({ description: '`next` is null once the page reached the newest event: poll `?after=meta.next_after` later, or open the stream' }),
   })
@@ -56,7 +59,7 @@ export function changeRoutes(store: ChangeStore, limits: ChangeStreamLimits): Fa
         operationId: 'list_changes',
         summary: 'List the changes',
         description:
-          'Every committed create, update, delete and revision restore, oldest first, numbered by `seq` without gaps. ' +
+          'Every committed create, update, delete and revision restore, oldest first, numbered by `seq` without gaps; without a token, only the events of records the public sees now (an article published and due). ' +
           'Page with `after`: follow `links.next` while it is not null, then poll `?after=meta.next_after`.',
         querystring: z.strictObject({
           after: after.default(0),
@@ -66,11 +69,10 @@ export function changeRoutes(store: ChangeStore, limits: ChangeStreamLimits): Fa
       },
       handler: (request, reply) => {
         const { after, limit } = request.query;
-        const page = store.page(after, limit);
-        const nextAfter = page.events.at(-1)?.seq ?? after;
-        const next = page.more ? nextPageLink(request.url, String(nextAfter), 'after') : null;
+        const page = store.page(after, limit, request.visibility);
+        const next = page.more ? nextPageLink(request.url, String(page.through), 'after') : null;
         if (next) reply.header('Link', `<${next}>; rel="next"`);
-        return { data: page.events, meta: { limit, after, next_after: nextAfter }, links: { self: request.url, next } };
+        return { data: page.events, meta: { limit, after, next_after: page.through }, links: { self: request.url, next } };
       },
     });
 
@@ -80,7 +82,7 @@ export function changeRoutes(store: ChangeStore, limits: ChangeStreamLimits): Fa
         tags,
         operationId: 'stream_changes',
         summary: 'Stream the changes',
-        description: `${streamFormat} Without \`Last-Event-ID\` or \`after\` it starts with the next change. At most CHANGES_STREAMS_PER_CLIENT streams per client address (429) and CHANGES_STREAMS_MAX in all (503) are open at once, per server process.`,
+        description: `${streamFormat} Without a token, the events of records the public sees, as the list gives them. Without \`Last-Event-ID\` or \`after\` it starts with the next change. At most CHANGES_STREAMS_PER_CLIENT streams per client address (429) and CHANGES_STREAMS_MAX in all (503) are open at once, per server process.`,
         querystring: z.strictObject({ after: after.optional() }),
         headers: z.object({ 'last-event-id': seq.optional().meta({ description: 'the `id` of the last event received: resumes after it (wins over `after`)', example: 42 }) }),
         response: {
@@ -97,7 +99,7 @@ export function changeRoutes(store: ChangeStore, limits: ChangeStreamLimits): Fa
         if (clientStreams >= limits.maxStreamsPerClient) throw new KhabarError('too_many_requests', `this client has ${clientStreams} change streams open, the most allowed`);
         if (open.size >= limits.maxStreams) throw new KhabarError('overloaded', `the server has ${open.size} change streams open, the most allowed`);
         const start = request.headers['last-event-id'] ?? request.query.after ?? store.lastSeq();
-        const stream = new ChangeStream(store, watcher, start, limits.heartbeatMs);
+        const stream = new ChangeStream(store, watcher, start, limits.heartbeatMs, streamVisibility(request.visibility));
         open.add(stream);
         perClient.set(client, clientStreams + 1);
         stream.once('close', () => {

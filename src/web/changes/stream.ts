@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import fastJson from 'fast-json-stringify';
 import { type Change, changeEvent } from '../../core/changes/schemas.js';
 import type { ChangeStore } from '../../core/changes/store.js';
+import type { Visibility } from '../../core/list/visibility.js';
 import { responseJsonSchema } from '../http/serializer.js';
 
 /** Events a stream reads from the table at a time; with the buffers' high-water marks, what a stream holds at most. */
@@ -13,6 +14,12 @@ const serialize = fastJson(responseJsonSchema(changeEvent));
 const frame = (event: Change) => `id: ${event.seq}\nevent: ${event.action}\ndata: ${serialize(event)}\n\n`;
 
 type Wake = () => void;
+
+/**
+ * What each page of a stream is read under: a public stream's moment is the page's, not the request's, so an
+ * article whose scheduled time passes while the stream is open has its later events sent.
+ */
+export const streamVisibility = (visibility: Visibility): (() => Visibility) => (visibility.audience === 'all' ? () => visibility : () => ({ ...visibility, now: new Date().toISOString() }));
 
 /**
  * Tells the streams of this process that have read everything when the feed grows past where they stopped.
@@ -67,6 +74,7 @@ export class ChangeStream extends Readable {
     private readonly watcher: ChangeWatcher,
     after: number,
     heartbeatMs: number,
+    private readonly visibility: () => Visibility,
   ) {
     super();
     this.#after = after;
@@ -84,10 +92,9 @@ export class ChangeStream extends Readable {
 
   readonly #readPage = () => {
     if (!this.#open) return;
-    const page = this.store.page(this.#after, streamPageSize);
-    const last = page.events.at(-1);
-    if (!last) return this.watcher.wait(this.#after, this.#readPage);
-    this.#after = last.seq;
+    const page = this.store.page(this.#after, streamPageSize, this.visibility());
+    this.#after = page.through;
+    if (page.events.length === 0) return this.watcher.wait(this.#after, this.#readPage);
     this.push(page.events.map(frame).join(''));
   };
 

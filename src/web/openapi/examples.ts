@@ -210,7 +210,7 @@ class ExampleBuilder {
 
   /** The seed's first event: a page of one, or the stream's frame of it. */
   private changesExample(path: string): unknown {
-    const change = { ...this.repositories.changes.page(0, 1).events[0]!, at: exampleTime };
+    const change = { ...this.repositories.changes.page(0, 1, everything).events[0]!, at: exampleTime };
     if (path.endsWith('/stream')) return `id: ${change.seq}\nevent: ${change.action}\ndata: ${JSON.stringify(change)}\n\n`;
     return { data: [change], meta: { limit: 1, after: 0, next_after: change.seq }, links: { self: '/v1/changes?limit=1', next: `/v1/changes?limit=1&after=${change.seq}` } };
   }
