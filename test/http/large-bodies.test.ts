@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
-import Fastify from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 import t from 'tap';
 import conditionalGet from '../../src/web/http/conditional-get.js';
 import largeBodies, { largeBodyLength } from '../../src/web/http/large-bodies.js';
@@ -30,6 +31,11 @@ t.test('a large body is handed on as a Buffer, a small one as the string it was'
 t.test('a large body tagged from its bytes is encoded once: the tag is their digest, and the hooks after the tagging get the Buffer', async (t) => {
   const app = Fastify();
   t.teardown(() => app.close());
+  // The tags and 304s under test do not depend on who reads: every request here is a public one with nothing scheduled.
+  const publicReads = async (instance: FastifyInstance) => {
+    instance.decorateRequest('visibility', { getter: () => ({ audience: 'public' as const, now: new Date().toISOString(), nextPublication: null }) });
+  };
+  await app.register(fp(publicReads, { name: 'visibility' }));
   await app.register(conditionalGet, { maxAge: 1, staleWhileRevalidate: 1 });
   const seen: string[] = [];
   app.addHook('onSend', (_request, _reply, payload, done) => {

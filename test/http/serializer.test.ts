@@ -42,6 +42,7 @@ t.test('the compiled serializer writes what JSON.stringify writes, nulls and val
     body_text: 'نص\nبسطرين',
     source: 'بيان',
     published_at: null,
+    status: 'published',
     person_ids: [],
     organisation_ids: [],
     meeting_ids: [],
