@@ -21,11 +21,14 @@ db.pragma('synchronous = NORMAL');
 db.pragma('foreign_keys = ON');
 db.pragma('busy_timeout = 5000');
 
-const byIdOrSlug = db.prepare('select * from articles where id = ? or slug = ? limit 1');
-const page = db.prepare('select * from articles where id < ? order by id desc limit ?');
+// The benchmark reads without a token, so it sees what khabar's public reader sees: published articles whose
+// publication date has come (src/core/resources/articles/publication.ts), at the moment bound as @now.
+const publicArticle = "status = 'published' and (published_at is null or published_at <= @now)";
+const byIdOrSlug = db.prepare(`select * from articles where (id = @key or slug = @key) and ${publicArticle} limit 1`);
+const page = db.prepare(`select * from articles where id < @after and ${publicArticle} order by id desc limit @limit`);
 // khabar counts a list up to 1,000 records and then says `gte` (src/core/list/sql.ts).
 const countCap = 1_000;
-const count = db.prepare(`select count(*) from (select 1 from articles limit ${countCap})`).pluck();
+const count = db.prepare(`select count(*) from (select 1 from articles where ${publicArticle} limit ${countCap})`).pluck();
 const links = (table: string) => db.prepare(`select article_id, subject_id from ${table} where article_id in (select value from json_each(?)) order by article_id, position`);
 const subjects = [
   ['person_ids', links('article_people')],
@@ -78,9 +81,9 @@ function withSubjects(rows: Row[]): Row[] {
   });
   return rows.map((row) => {
     // The plain text is not stored (migration 0010): derived as khabar derives it, in its place among the keys.
-    const { source, published_at, ...stored } = row;
+    const { source, published_at, status, ...stored } = row;
     const body = JSON.parse(row.body as string) as Block[];
-    const record: Row = { ...stored, body, body_text: plainText(body), source, published_at };
+    const record: Row = { ...stored, body, body_text: plainText(body), source, published_at, status };
     for (const [key, byArticle] of lists) record[key] = byArticle.get(row.id) ?? [];
     return record;
   });
@@ -103,11 +106,12 @@ function list(req: IncomingMessage, res: ServerResponse, url: URL) {
   const cursor = url.searchParams.get('cursor');
   // khabar's keyset cursor for the default sort (newest first): { s: '-id', k: [last id] }.
   const after = cursor ? (JSON.parse(Buffer.from(cursor, 'base64url').toString()) as { k: [string] }).k[0] : '\uffff';
-  const rows = page.all(after, limit + 1) as Row[];
+  const now = new Date().toISOString();
+  const rows = page.all({ after, limit: limit + 1, now }) as Row[];
   const pageRows = rows.slice(0, limit);
   const next = rows.length > limit ? Buffer.from(JSON.stringify({ s: '-id', k: [pageRows.at(-1)!.id] })).toString('base64url') : null;
   const data = url.searchParams.has('include') ? withIncluded(withSubjects(pageRows)) : withSubjects(pageRows);
-  const total = count.get() as number;
+  const total = count.get({ now }) as number;
   const envelope: Row = {
     data,
     meta: { limit, next_cursor: next, total, total_relation: total < countCap ? 'eq' : 'gte' },
@@ -134,7 +138,7 @@ createServer((req, res) => {
   if (url.pathname === '/v1/articles') return req.method === 'POST' ? post(req, res, url) : list(req, res, url);
   if (url.pathname.startsWith('/v1/articles/')) {
     const key = decodeURIComponent(url.pathname.slice('/v1/articles/'.length));
-    const row = byIdOrSlug.get(key, key) as Row | undefined;
+    const row = byIdOrSlug.get({ key, now: new Date().toISOString() }) as Row | undefined;
     return row ? json(res, 200, { data: withSubjects([row])[0] }) : json(res, 404, { status: 404 });
   }
   json(res, 404, { status: 404 });
