@@ -182,3 +182,25 @@ t.test("provenance: the public sees the quotes of public articles only, a token 
   t.equal(await quotes({}), 0, 'no quote of a draft to the public');
   t.equal(await quotes(auth), before, 'a token reader still sees them');
 });
+
+t.test('a public page past more drafts than a page examines still holds the published articles, and no cursor carries a draft', async (t) => {
+  // Asserted as todos (the tests run and report; a failure does not fail the suite) until the engine is fixed.
+  const todo =
+    'the list engine examines at most 2,000 rows in sort order with the public rule as a condition that does not seek: past 2,000 hidden articles a public page is empty and its resume cursor holds a hidden article’s sort keys (its title, its id)';
+  const app = await buildApp(testConfig());
+  t.teardown(() => app.close());
+  // Drafts sorted before the seeded report by title ('أ' < every word of it): a page by title meets them first.
+  for (let i = 0; i < 2_100; i++) {
+    const created = await app.inject({
+      method: 'POST',
+      url: '/v1/articles',
+      headers: auth,
+      payload: { slug: `مسودة-${i}`, title: `أ مسودة سرية ${i}`, language: 'ar', status: 'draft', body: [{ type: 'paragraph', text: 'نص' }] },
+    });
+    if (created.statusCode !== 201) t.fail(`draft ${i}: ${created.statusCode}`);
+  }
+  const page = body(await app.inject({ url: '/v1/articles?sort=title&limit=3' }));
+  t.equal(page.data.length, 1, 'the seeded report, the one public article', { todo });
+  const cursor = page.meta.next_cursor as string | null;
+  t.notOk(cursor !== null && Buffer.from(cursor, 'base64url').toString().includes('مسودة'), 'no draft title in the cursor', { todo });
+});
