@@ -36,7 +36,10 @@ t.test('every operation of the contract × every caller: 401, 403 or through, as
       const required: string | undefined = operation['x-required-role'];
       // The record is a person: a path of every resource (`/v1/{resource}/…`) is tried with theirs.
       const url = path.replace('{resource}', 'people').replace('{id}', person.id).replace('{n}', '1');
+      // An accepted request for the change stream never ends a response to inject: only its refusals are asked here.
+      const endless = operation.responses?.['200']?.content?.['text/event-stream'] !== undefined;
       for (const caller of callers) {
+        if (endless && expected(caller, required) === 'pass') continue;
         const response = await app.inject({
           method: method.toUpperCase() as 'GET',
           url,
