@@ -93,7 +93,7 @@ t.test('scheduled articles, on real time with two workers: published once each w
   const feed = async (auth = true) => ((await (await fetch(`${second.url}/v1/changes?limit=1000`, { headers: auth ? headers : {} })).json()) as { data: Event[] }).data;
   const published = (events: Event[], id: string) => events.filter((event) => event.id === id && event.action === 'published');
   const [announcedAtStart] = published(await feed(), whileDown);
-  t.ok(announcedAtStart, 'due while no server ran: published when one starts, before any write');
+  t.ok(announcedAtStart, 'due while no server ran: published when one starts, before any write', { log: second.log() });
   const freshDue = Date.now() + 3000;
   const fresh = await create(second.url, 'مجدول-جديد', freshDue);
   t.same(published(await feed(false), fresh), [], 'before its time the public feed has no event of a scheduled article');
