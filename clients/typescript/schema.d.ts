@@ -788,13 +788,13 @@ export interface components {
             resource: string;
             id: components["schemas"]["RecordId"];
             /**
-             * @description `created`, `updated`, `trashed` (a DELETE) or `restored` (a revision restored); for an article, `published` when a write sets its status to `published` from another (a create is `created`), `unpublished` when it leaves `published`; `purged` is reserved for the trash
+             * @description `created`, `updated`, `trashed` (a DELETE) or `restored` (a revision restored); for an article, `published` when a write sets its status to `published` from another (a create is `created`) and, with no write, once when a scheduled article’s `published_at` comes (with the version it has then), `unpublished` when it leaves `published`; `purged` is reserved for the trash
              * @enum {string}
              */
             action: "created" | "updated" | "published" | "unpublished" | "trashed" | "restored" | "purged";
             /** @description the record’s version after the change (the version it had, for `trashed`) */
             version: number;
-            /** @description when the change was written (UTC), in its transaction */
+            /** @description when the change was written (UTC), in its transaction; for a scheduled publication, its announcement: at its `published_at`, or when a server next starts */
             at: string;
         };
         /** @description RFC 9457 problem details */

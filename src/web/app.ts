@@ -1,5 +1,6 @@
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { runAnnounceLoop } from '../core/changes/announce-loop.js';
 import type { Config } from '../core/config.js';
 import { type Database, openDatabase } from '../core/db/database.js';
 import { idempotencyStore } from '../core/db/idempotency.js';
@@ -103,14 +104,18 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   app.setSerializerCompiler(serializerCompiler);
   await app.register(jsonBody, { mediaTypes: [jsonMediaType, mergePatchMediaType] });
 
-  const repositories = createRepositories(database.db);
+  const clock = options.clock ?? Date.now;
+  const repositories = createRepositories(database.db, clock);
   app.decorate('database', database);
   app.decorate('repositories', repositories);
   const reindexed = prepareForServing(database, repositories, config.seed);
   if (reindexed) app.log.info({ reindexed }, 'search index rebuilt: an older analyser wrote it');
   // Relinks articles after name changes, in the background (core/facts/relink-jobs.ts).
   const relinking = runRelinkLoop(repositories.relinkJobs.worker(), { onError: (err) => app.log.error({ err }, 'relinking failed; retrying') });
+  // Appends the `published` event of each scheduled article as it comes due (core/changes/publications.ts).
+  const announcing = runAnnounceLoop(repositories.publications, { clock, onError: (err) => app.log.error({ err }, 'announcing scheduled publications failed; retrying') });
   app.addHook('onClose', async () => {
+    announcing.stop();
     relinking.stop();
     database.close();
   });
@@ -128,7 +133,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
     maxFailures: config.authFailureRateLimitMax,
     windowSeconds: config.rateLimitWindowSeconds,
   });
-  await app.register(visibility, { schedule: publicationSchedule(database.db), clock: options.clock ?? Date.now });
+  await app.register(visibility, { schedule: publicationSchedule(database.db), clock });
   await app.register(allowedMethods);
   await app.register(mediaTypes);
   await app.register(preconditions, { required: config.requireIfMatch });

@@ -14,10 +14,10 @@ const columns = createSelectSchema(changes, {
   action: (schema) =>
     schema.meta({
       description:
-        '`created`, `updated`, `trashed` (a DELETE) or `restored` (a revision restored); for an article, `published` when a write sets its status to `published` from another (a create is `created`), `unpublished` when it leaves `published`; `purged` is reserved for the trash',
+        '`created`, `updated`, `trashed` (a DELETE) or `restored` (a revision restored); for an article, `published` when a write sets its status to `published` from another (a create is `created`) and, with no write, once when a scheduled article’s `published_at` comes (with the version it has then), `unpublished` when it leaves `published`; `purged` is reserved for the trash',
     }),
   version: z.number().int().meta({ description: 'the record’s version after the change (the version it had, for `trashed`)' }),
-  at: z.string().meta({ description: 'when the change was written (UTC), in its transaction' }),
+  at: z.string().meta({ description: 'when the change was written (UTC), in its transaction; for a scheduled publication, its announcement: at its `published_at`, or when a server next starts' }),
 }).shape;
 
 /** One event of the feed, as the list and the stream send it: the record's id is `id`. */

@@ -69,14 +69,18 @@ export function changeStore(db: Db) {
     .from(changes)
     .prepare();
 
+  /** Appends one event, inside the caller's transaction. */
+  const appendEvent = (resource: string, id: string, action: ChangeAction, version: number) => append.run({ resource, id, action, version, at: now() });
+
   return {
     /** A listener for a resource's repository: one event per write. */
     follow(resource: string) {
       return (event: VersionedEvent) => {
         const record = event.kind === 'delete' ? event.previous : event.record;
-        append.run({ resource, id: record.id, action: actionOf(event), version: record.version, at: now() });
+        appendEvent(resource, record.id, actionOf(event), record.version);
       };
     },
+    append: appendEvent,
     /** A `created` event for every row of a table loaded without its repository (the synthetic data), in creation order. */
     appendLoaded(resource: string, table: ResourceTable) {
       db.run(

@@ -1,4 +1,4 @@
-import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
 /**
  * What a change did to a record. A DELETE is `trashed`: it is what a DELETE emits once the trash exists
@@ -22,3 +22,18 @@ export const changes = sqliteTable('changes', {
   version: integer().notNull(),
   at: text().notNull(),
 });
+
+/**
+ * The scheduled publications not yet announced: an article that is `published` with its `published_at` ahead of
+ * the moment it was written, until that time comes and the feed gets its `published` event (changes/publications.ts).
+ * Its write's listener keeps the row in step with the article; no foreign key, so a delete's listener still finds
+ * the row of a publication that came due just before it and announces it first.
+ */
+export const scheduledPublications = sqliteTable(
+  'scheduled_publications',
+  {
+    article_id: text().primaryKey(),
+    due_at: text().notNull(),
+  },
+  (t) => [index('scheduled_publications_due_idx').on(t.due_at, t.article_id)],
+);

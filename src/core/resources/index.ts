@@ -1,3 +1,4 @@
+import { publicationAnnouncer } from '../changes/publications.js';
 import { changeStore } from '../changes/store.js';
 import type { Db } from '../db/database.js';
 import { createFacts } from '../facts/index.js';
@@ -7,19 +8,25 @@ import { type AnyResource, resources } from './registry.js';
 
 type ResourceRepositories = { [R in AnyResource as R['name']]: ReturnType<R['repository']> };
 
-/** The data layer: every query khabar runs goes through one of these. */
-export function createRepositories(db: Db) {
+/**
+ * The data layer: every query khabar runs goes through one of these. `clock` (milliseconds since the epoch) is
+ * the moment a write judges an article's `published_at` ahead or past by: the one public reads use.
+ */
+export function createRepositories(db: Db, clock: () => number = Date.now) {
   const repositories = Object.fromEntries(resources.map((resource) => [resource.name, resource.repository(db)])) as ResourceRepositories;
   // Wired here, where repositories are made, so no write path (API, seed, CLI) can bypass the index.
   const index = searchIndexer(db);
   const revisions = revisionStore(db, repositories);
   const changes = changeStore(db);
+  const publications = publicationAnnouncer(db, changes, clock);
+  // Before the feed's listener: a publication that came due before an article's write is announced before it.
+  repositories.articles.onWrite(publications.follow);
   for (const { name } of resources) {
     repositories[name].onWrite(index.follow(name));
     repositories[name].onWrite(revisions.follow(name));
     repositories[name].onWrite(changes.follow(name));
   }
-  return { ...repositories, ...createFacts(db, repositories), revisions, changes };
+  return { ...repositories, ...createFacts(db, repositories), revisions, changes, publications };
 }
 
 export type Repositories = ReturnType<typeof createRepositories>;
