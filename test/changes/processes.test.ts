@@ -77,10 +77,12 @@ t.test('scheduled articles, on real time with two workers: published once each w
   };
   const first = await startServer(env);
   t.teardown(() => first.child.kill('SIGKILL'));
-  const downDue = Date.now() + 1000;
+  // Far enough ahead that the write lands before it on a busy machine: an article written after its time is not scheduled at all.
+  const downDue = Date.now() + 2500;
   // Both workers of the second server find these at start: they race for them at their time, or at start if that is later.
   const racingDue = Date.now() + 8000;
   const whileDown = await create(first.url, 'مجدول-متوقف', downDue);
+  const writtenInTime = Date.now() < downDue;
   const racing = await Promise.all([1, 2, 3].map((n) => create(first.url, `مجدول-${n}`, racingDue)));
   first.child.kill('SIGTERM');
   t.equal(await first.exited, 0, 'the first server stopped before the first time came');
@@ -93,7 +95,8 @@ t.test('scheduled articles, on real time with two workers: published once each w
   const feed = async (auth = true) => ((await (await fetch(`${second.url}/v1/changes?limit=1000`, { headers: auth ? headers : {} })).json()) as { data: Event[] }).data;
   const published = (events: Event[], id: string) => events.filter((event) => event.id === id && event.action === 'published');
   const [announcedAtStart] = published(await feed(), whileDown);
-  t.ok(announcedAtStart, 'due while no server ran: published when one starts, before any write', { log: second.log() });
+  if (writtenInTime) t.ok(announcedAtStart, 'due while no server ran: published when one starts, before any write', { log: second.log() });
+  else t.skip('due while no server ran: the machine was too slow to write it before its time');
   const freshDue = Date.now() + 3000;
   const fresh = await create(second.url, 'مجدول-جديد', freshDue);
   t.same(published(await feed(false), fresh), [], 'before its time the public feed has no event of a scheduled article');
