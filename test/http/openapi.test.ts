@@ -67,8 +67,8 @@ t.test('every operation is documented, tagged, exemplified and secured as it beh
   const operations = Object.entries(document.paths as Record<string, Record<string, any>>).flatMap(([path, item]) => Object.entries(item).map(([method, operation]) => ({ path, method, operation })));
   t.equal(
     operations.length,
-    37,
-    'four resources × six operations (list, get, create, replace, update, delete), the four revision operations (list, get, diff, restore) served once for every resource, health, search, article mentions and import, three provenance lists, and the change feed’s page and stream',
+    35,
+    'four resources × six operations (list, get, create, replace, update, delete), the four revision operations (list, get, diff, restore) served once for every resource, health, search, article mentions and import, the provenance list served once for the three resources articles mention, and the change feed’s page and stream',
   );
   // Parameters, responses and examples written once under components and referred to.
   const shared = (value: any) => (value.$ref ? document.components[value.$ref.split('/').at(-2)][value.$ref.split('/').at(-1)] : value);
