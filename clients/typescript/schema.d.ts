@@ -1551,7 +1551,7 @@ export interface operations {
                 cursor?: string;
                 /** @description Comma list of sort keys, `-` for descending; `id` breaks ties. Default: newest first (`-id`). One of: id, published_at, title, updated_at */
                 sort?: string;
-                /** @description `filter[field]=value` (equality) or `filter[field][op]=value`. `in`/`nin` take a comma list, `null` takes true/false; `contains` is an exact substring match and `startswith` a prefix (letter case and marks count); dates are ISO 8601 (a date, or a date-time). Filters: `id` (eq ne in nin), `slug` (eq ne lt lte gt gte in nin contains startswith), `updated_at` (eq ne lt lte gt gte), `title` (eq ne lt lte gt gte in nin contains startswith), `language` (eq ne lt lte gt gte in nin contains startswith), `status` (eq ne in nin), `published_at` (eq ne lt lte gt gte null), `person` (eq ne in nin), `organisation` (eq ne in nin), `meeting` (eq ne in nin) */
+                /** @description `filter[field]=value` (equality) or `filter[field][op]=value`, with the operators the field's schema lists. `in`/`nin` take a comma list, `null` takes true/false; `contains` is an exact substring match and `startswith` a prefix (letter case and marks count); dates are ISO 8601 (a date, or a date-time). */
                 filter?: {
                     id?: components["schemas"]["IdFilter"];
                     slug?: components["schemas"]["TextFilter"];
@@ -1840,7 +1840,7 @@ export interface operations {
                 cursor?: string;
                 /** @description Comma list of sort keys, `-` for descending; `id` breaks ties. Default: newest first (`-id`). One of: id, name, updated_at */
                 sort?: components["parameters"]["sort"];
-                /** @description `filter[field]=value` (equality) or `filter[field][op]=value`. `in`/`nin` take a comma list, `null` takes true/false; `contains` is an exact substring match and `startswith` a prefix (letter case and marks count); dates are ISO 8601 (a date, or a date-time). Filters: `id` (eq ne in nin), `slug` (eq ne lt lte gt gte in nin contains startswith), `updated_at` (eq ne lt lte gt gte), `name` (eq ne lt lte gt gte in nin contains startswith), `country` (eq ne lt lte gt gte in nin contains startswith null), `organisation` (eq ne in nin) */
+                /** @description `filter[field]=value` (equality) or `filter[field][op]=value`, with the operators the field's schema lists. `in`/`nin` take a comma list, `null` takes true/false; `contains` is an exact substring match and `startswith` a prefix (letter case and marks count); dates are ISO 8601 (a date, or a date-time). */
                 filter?: {
                     id?: components["schemas"]["IdFilter"];
                     slug?: components["schemas"]["TextFilter"];
@@ -2116,7 +2116,7 @@ export interface operations {
                 cursor?: string;
                 /** @description Comma list of sort keys, `-` for descending; `id` breaks ties. Default: newest first (`-id`). One of: id, name, updated_at */
                 sort?: components["parameters"]["sort"];
-                /** @description `filter[field]=value` (equality) or `filter[field][op]=value`. `in`/`nin` take a comma list, `null` takes true/false; `contains` is an exact substring match and `startswith` a prefix (letter case and marks count); dates are ISO 8601 (a date, or a date-time). Filters: `id` (eq ne in nin), `slug` (eq ne lt lte gt gte in nin contains startswith), `updated_at` (eq ne lt lte gt gte), `name` (eq ne lt lte gt gte in nin contains startswith), `kind` (eq ne in nin), `country` (eq ne lt lte gt gte in nin contains startswith null), `parent` (eq ne in nin null) */
+                /** @description `filter[field]=value` (equality) or `filter[field][op]=value`, with the operators the field's schema lists. `in`/`nin` take a comma list, `null` takes true/false; `contains` is an exact substring match and `startswith` a prefix (letter case and marks count); dates are ISO 8601 (a date, or a date-time). */
                 filter?: {
                     id?: components["schemas"]["IdFilter"];
                     slug?: components["schemas"]["TextFilter"];
@@ -2404,7 +2404,7 @@ export interface operations {
                 cursor?: string;
                 /** @description Comma list of sort keys, `-` for descending; `id` breaks ties. Default: newest first (`-id`). One of: id, starts_at, title, updated_at */
                 sort?: string;
-                /** @description `filter[field]=value` (equality) or `filter[field][op]=value`. `in`/`nin` take a comma list, `null` takes true/false; `contains` is an exact substring match and `startswith` a prefix (letter case and marks count); dates are ISO 8601 (a date, or a date-time). Filters: `id` (eq ne in nin), `slug` (eq ne lt lte gt gte in nin contains startswith), `updated_at` (eq ne lt lte gt gte), `title` (eq ne lt lte gt gte in nin contains startswith), `status` (eq ne in nin), `starts_at` (eq ne lt lte gt gte null), `host` (eq ne in nin null), `participant` (eq ne in nin), `organisation` (eq ne in nin) */
+                /** @description `filter[field]=value` (equality) or `filter[field][op]=value`, with the operators the field's schema lists. `in`/`nin` take a comma list, `null` takes true/false; `contains` is an exact substring match and `startswith` a prefix (letter case and marks count); dates are ISO 8601 (a date, or a date-time). */
                 filter?: {
                     id?: components["schemas"]["IdFilter"];
                     slug?: components["schemas"]["TextFilter"];
