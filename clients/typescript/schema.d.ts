@@ -348,7 +348,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/people/{id}/provenance": {
+    "/v1/{resource}/{id}/provenance": {
         parameters: {
             query?: never;
             header?: never;
@@ -356,50 +356,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List where a person's values came from
+         * List where a record's values came from
          * @description One record per field value: the quote of the article that states it, or the API token that wrote it and when. A value changed through the API replaces the records of that field.
          */
-        get: operations["list_person_provenance"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/organisations/{id}/provenance": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * List where an organisation's values came from
-         * @description One record per field value: the quote of the article that states it, or the API token that wrote it and when. A value changed through the API replaces the records of that field.
-         */
-        get: operations["list_organisation_provenance"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/meetings/{id}/provenance": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * List where a meeting's values came from
-         * @description One record per field value: the quote of the article that states it, or the API token that wrote it and when. A value changed through the API replaces the records of that field.
-         */
-        get: operations["list_meeting_provenance"];
+        get: operations["list_provenance"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1464,25 +1424,13 @@ export interface components {
         };
     };
     parameters: {
-        /**
-         * @description ETags the client holds: 304 without a body when one is current
-         * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
-         */
+        /** @description ETags the client holds: 304 without a body when one is current */
         IfNoneMatch: string;
-        /**
-         * @description The ETag of the record as the client last saw it: 412 when the record has changed since. Required (428) when the server runs with REQUIRE_IF_MATCH=true
-         * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
-         */
+        /** @description The ETag of the record as the client last saw it: 412 when the record has changed since. Required (428) when the server runs with REQUIRE_IF_MATCH=true */
         IfMatch: string;
-        /**
-         * @description A unique key for this create: a retry with the same key and body gets the first response again (marked Idempotent-Replayed) instead of a second record; the same key with another body gets 422. Keys are kept 24 hours, per token
-         * @example create-article-7f3a2c
-         */
+        /** @description A unique key for this create: a retry with the same key and body gets the first response again (marked Idempotent-Replayed) instead of a second record; the same key with another body gets 422. Keys are kept 24 hours, per token */
         IdempotencyKey: string;
-        /**
-         * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
-         * @example checkout-7f3a
-         */
+        /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
         RequestId: string;
         /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
         format: "json" | "jsonld" | "ninjs";
@@ -1490,7 +1438,7 @@ export interface components {
         limit: number;
         /** @description `false` skips `meta.total`, the count of matching rows (exact up to 1,000) */
         count: "true" | "false";
-        /** @description Words to find, all of which must match, except common function words (في، من، الى، عن، ان، التي، الذي…): beside other words they are neither required nor ranked unless quoted; a query of them alone searches them all. Arabic is normalised (diacritics, tatweel, hamza forms of alef, ى/ي, ة/ه) and lightly stemmed (ال، و، بال… and common suffixes), so الداخليه finds الداخلية; a record holding a word as written (with or without ال، وال، بال، كال، فال، لل) ranks above one holding only another word of its stem. `"…"` matches a phrase; a trailing `*` a prefix of at least three letters after a leading article (المرب* is one, الدا* is refused with a 400). Other punctuation and FTS operators are treated as separators. */
+        /** @description Full-text search within the list: the syntax of `q` on /v1/search */
         q: string;
         /** @description Comma list of the fields to return (`id` is always there). One of: id, slug, version, created_at, updated_at, title, language, summary, body, body_text, source, published_at, status, person_ids, organisation_ids, meeting_ids */
         "articles.fields": string;
@@ -1569,10 +1517,7 @@ export interface operations {
                 format?: components["parameters"]["format"];
             };
             header?: {
-                /**
-                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
-                 * @example checkout-7f3a
-                 */
+                /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
             };
             path?: never;
@@ -1606,7 +1551,7 @@ export interface operations {
                 cursor?: string;
                 /** @description Comma list of sort keys, `-` for descending; `id` breaks ties. Default: newest first (`-id`). One of: id, published_at, title, updated_at */
                 sort?: string;
-                /** @description `filter[field]=value` (equality) or `filter[field][op]=value`. `in`/`nin` take a comma list, `null` takes true/false; `contains` is an exact substring match and `startswith` a prefix (letter case and marks count); dates are ISO 8601 (a date, or a date-time). Filters: `id` (eq ne in nin), `slug` (eq ne lt lte gt gte in nin contains startswith), `updated_at` (eq ne lt lte gt gte), `title` (eq ne lt lte gt gte in nin contains startswith), `language` (eq ne lt lte gt gte in nin contains startswith), `status` (eq ne in nin), `published_at` (eq ne lt lte gt gte null), `person` (eq ne in nin), `organisation` (eq ne in nin), `meeting` (eq ne in nin) */
+                /** @description `filter[field]=value` (equality) or `filter[field][op]=value`, with the operators the field's schema lists. `in`/`nin` take a comma list, `null` takes true/false; `contains` is an exact substring match and `startswith` a prefix (letter case and marks count); dates are ISO 8601 (a date, or a date-time). */
                 filter?: {
                     id?: components["schemas"]["IdFilter"];
                     slug?: components["schemas"]["TextFilter"];
@@ -1628,7 +1573,7 @@ export interface operations {
                 };
                 /** @description `false` skips `meta.total`, the count of matching rows (exact up to 1,000) */
                 count?: components["parameters"]["count"];
-                /** @description Words to find, all of which must match, except common function words (في، من، الى، عن، ان، التي، الذي…): beside other words they are neither required nor ranked unless quoted; a query of them alone searches them all. Arabic is normalised (diacritics, tatweel, hamza forms of alef, ى/ي, ة/ه) and lightly stemmed (ال، و، بال… and common suffixes), so الداخليه finds الداخلية; a record holding a word as written (with or without ال، وال، بال، كال، فال، لل) ranks above one holding only another word of its stem. `"…"` matches a phrase; a trailing `*` a prefix of at least three letters after a leading article (المرب* is one, الدا* is refused with a 400). Other punctuation and FTS operators are treated as separators. */
+                /** @description Full-text search within the list: the syntax of `q` on /v1/search */
                 q?: components["parameters"]["q"];
                 /** @description Comma list of the fields to return (`id` is always there). One of: id, slug, version, created_at, updated_at, title, language, summary, body, body_text, source, published_at, status, person_ids, organisation_ids, meeting_ids */
                 fields?: components["parameters"]["articles.fields"];
@@ -1644,15 +1589,9 @@ export interface operations {
                 format?: components["parameters"]["format"];
             };
             header?: {
-                /**
-                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
-                 * @example checkout-7f3a
-                 */
+                /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
-                /**
-                 * @description ETags the client holds: 304 without a body when one is current
-                 * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
-                 */
+                /** @description ETags the client holds: 304 without a body when one is current */
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path?: never;
@@ -1690,15 +1629,9 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
-                 * @example checkout-7f3a
-                 */
+                /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
-                /**
-                 * @description A unique key for this create: a retry with the same key and body gets the first response again (marked Idempotent-Replayed) instead of a second record; the same key with another body gets 422. Keys are kept 24 hours, per token
-                 * @example create-article-7f3a2c
-                 */
+                /** @description A unique key for this create: a retry with the same key and body gets the first response again (marked Idempotent-Replayed) instead of a second record; the same key with another body gets 422. Keys are kept 24 hours, per token */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path?: never;
@@ -1755,15 +1688,9 @@ export interface operations {
                 format?: components["parameters"]["format"];
             };
             header?: {
-                /**
-                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
-                 * @example checkout-7f3a
-                 */
+                /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
-                /**
-                 * @description ETags the client holds: 304 without a body when one is current
-                 * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
-                 */
+                /** @description ETags the client holds: 304 without a body when one is current */
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path: {
@@ -1804,15 +1731,9 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
-                 * @example checkout-7f3a
-                 */
+                /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
-                /**
-                 * @description The ETag of the record as the client last saw it: 412 when the record has changed since. Required (428) when the server runs with REQUIRE_IF_MATCH=true
-                 * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
-                 */
+                /** @description The ETag of the record as the client last saw it: 412 when the record has changed since. Required (428) when the server runs with REQUIRE_IF_MATCH=true */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
@@ -1846,15 +1767,9 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
-                 * @example checkout-7f3a
-                 */
+                /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
-                /**
-                 * @description The ETag of the record as the client last saw it: 412 when the record has changed since. Required (428) when the server runs with REQUIRE_IF_MATCH=true
-                 * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
-                 */
+                /** @description The ETag of the record as the client last saw it: 412 when the record has changed since. Required (428) when the server runs with REQUIRE_IF_MATCH=true */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
@@ -1883,15 +1798,9 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
-                 * @example checkout-7f3a
-                 */
+                /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
-                /**
-                 * @description The ETag of the record as the client last saw it: 412 when the record has changed since. Required (428) when the server runs with REQUIRE_IF_MATCH=true
-                 * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
-                 */
+                /** @description The ETag of the record as the client last saw it: 412 when the record has changed since. Required (428) when the server runs with REQUIRE_IF_MATCH=true */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
@@ -1931,7 +1840,7 @@ export interface operations {
                 cursor?: string;
                 /** @description Comma list of sort keys, `-` for descending; `id` breaks ties. Default: newest first (`-id`). One of: id, name, updated_at */
                 sort?: components["parameters"]["sort"];
-                /** @description `filter[field]=value` (equality) or `filter[field][op]=value`. `in`/`nin` take a comma list, `null` takes true/false; `contains` is an exact substring match and `startswith` a prefix (letter case and marks count); dates are ISO 8601 (a date, or a date-time). Filters: `id` (eq ne in nin), `slug` (eq ne lt lte gt gte in nin contains startswith), `updated_at` (eq ne lt lte gt gte), `name` (eq ne lt lte gt gte in nin contains startswith), `country` (eq ne lt lte gt gte in nin contains startswith null), `organisation` (eq ne in nin) */
+                /** @description `filter[field]=value` (equality) or `filter[field][op]=value`, with the operators the field's schema lists. `in`/`nin` take a comma list, `null` takes true/false; `contains` is an exact substring match and `startswith` a prefix (letter case and marks count); dates are ISO 8601 (a date, or a date-time). */
                 filter?: {
                     id?: components["schemas"]["IdFilter"];
                     slug?: components["schemas"]["TextFilter"];
@@ -1942,7 +1851,7 @@ export interface operations {
                 };
                 /** @description `false` skips `meta.total`, the count of matching rows (exact up to 1,000) */
                 count?: components["parameters"]["count"];
-                /** @description Words to find, all of which must match, except common function words (في، من، الى، عن، ان، التي، الذي…): beside other words they are neither required nor ranked unless quoted; a query of them alone searches them all. Arabic is normalised (diacritics, tatweel, hamza forms of alef, ى/ي, ة/ه) and lightly stemmed (ال، و، بال… and common suffixes), so الداخليه finds الداخلية; a record holding a word as written (with or without ال، وال، بال، كال، فال، لل) ranks above one holding only another word of its stem. `"…"` matches a phrase; a trailing `*` a prefix of at least three letters after a leading article (المرب* is one, الدا* is refused with a 400). Other punctuation and FTS operators are treated as separators. */
+                /** @description Full-text search within the list: the syntax of `q` on /v1/search */
                 q?: components["parameters"]["q"];
                 /** @description Comma list of the fields to return (`id` is always there). One of: id, slug, version, created_at, updated_at, name, honorific, position, country, aliases, affiliations */
                 fields?: components["parameters"]["people.fields"];
@@ -1958,15 +1867,9 @@ export interface operations {
                 format?: components["parameters"]["format"];
             };
             header?: {
-                /**
-                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
-                 * @example checkout-7f3a
-                 */
+                /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
-                /**
-                 * @description ETags the client holds: 304 without a body when one is current
-                 * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
-                 */
+                /** @description ETags the client holds: 304 without a body when one is current */
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path?: never;
@@ -2003,15 +1906,9 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
-                 * @example checkout-7f3a
-                 */
+                /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
-                /**
-                 * @description A unique key for this create: a retry with the same key and body gets the first response again (marked Idempotent-Replayed) instead of a second record; the same key with another body gets 422. Keys are kept 24 hours, per token
-                 * @example create-article-7f3a2c
-                 */
+                /** @description A unique key for this create: a retry with the same key and body gets the first response again (marked Idempotent-Replayed) instead of a second record; the same key with another body gets 422. Keys are kept 24 hours, per token */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path?: never;
@@ -2068,15 +1965,9 @@ export interface operations {
                 format?: components["parameters"]["format"];
             };
             header?: {
-                /**
-                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
-                 * @example checkout-7f3a
-                 */
+                /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
-                /**
-                 * @description ETags the client holds: 304 without a body when one is current
-                 * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
-                 */
+                /** @description ETags the client holds: 304 without a body when one is current */
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path: {
@@ -2116,15 +2007,9 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
-                 * @example checkout-7f3a
-                 */
+                /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
-                /**
-                 * @description The ETag of the record as the client last saw it: 412 when the record has changed since. Required (428) when the server runs with REQUIRE_IF_MATCH=true
-                 * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
-                 */
+                /** @description The ETag of the record as the client last saw it: 412 when the record has changed since. Required (428) when the server runs with REQUIRE_IF_MATCH=true */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
@@ -2158,15 +2043,9 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
-                 * @example checkout-7f3a
-                 */
+                /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
-                /**
-                 * @description The ETag of the record as the client last saw it: 412 when the record has changed since. Required (428) when the server runs with REQUIRE_IF_MATCH=true
-                 * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
-                 */
+                /** @description The ETag of the record as the client last saw it: 412 when the record has changed since. Required (428) when the server runs with REQUIRE_IF_MATCH=true */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
@@ -2195,15 +2074,9 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
-                 * @example checkout-7f3a
-                 */
+                /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
-                /**
-                 * @description The ETag of the record as the client last saw it: 412 when the record has changed since. Required (428) when the server runs with REQUIRE_IF_MATCH=true
-                 * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
-                 */
+                /** @description The ETag of the record as the client last saw it: 412 when the record has changed since. Required (428) when the server runs with REQUIRE_IF_MATCH=true */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
@@ -2243,7 +2116,7 @@ export interface operations {
                 cursor?: string;
                 /** @description Comma list of sort keys, `-` for descending; `id` breaks ties. Default: newest first (`-id`). One of: id, name, updated_at */
                 sort?: components["parameters"]["sort"];
-                /** @description `filter[field]=value` (equality) or `filter[field][op]=value`. `in`/`nin` take a comma list, `null` takes true/false; `contains` is an exact substring match and `startswith` a prefix (letter case and marks count); dates are ISO 8601 (a date, or a date-time). Filters: `id` (eq ne in nin), `slug` (eq ne lt lte gt gte in nin contains startswith), `updated_at` (eq ne lt lte gt gte), `name` (eq ne lt lte gt gte in nin contains startswith), `kind` (eq ne in nin), `country` (eq ne lt lte gt gte in nin contains startswith null), `parent` (eq ne in nin null) */
+                /** @description `filter[field]=value` (equality) or `filter[field][op]=value`, with the operators the field's schema lists. `in`/`nin` take a comma list, `null` takes true/false; `contains` is an exact substring match and `startswith` a prefix (letter case and marks count); dates are ISO 8601 (a date, or a date-time). */
                 filter?: {
                     id?: components["schemas"]["IdFilter"];
                     slug?: components["schemas"]["TextFilter"];
@@ -2262,7 +2135,7 @@ export interface operations {
                 };
                 /** @description `false` skips `meta.total`, the count of matching rows (exact up to 1,000) */
                 count?: components["parameters"]["count"];
-                /** @description Words to find, all of which must match, except common function words (في، من، الى، عن، ان، التي، الذي…): beside other words they are neither required nor ranked unless quoted; a query of them alone searches them all. Arabic is normalised (diacritics, tatweel, hamza forms of alef, ى/ي, ة/ه) and lightly stemmed (ال، و، بال… and common suffixes), so الداخليه finds الداخلية; a record holding a word as written (with or without ال، وال، بال، كال، فال، لل) ranks above one holding only another word of its stem. `"…"` matches a phrase; a trailing `*` a prefix of at least three letters after a leading article (المرب* is one, الدا* is refused with a 400). Other punctuation and FTS operators are treated as separators. */
+                /** @description Full-text search within the list: the syntax of `q` on /v1/search */
                 q?: components["parameters"]["q"];
                 /** @description Comma list of the fields to return (`id` is always there). One of: id, slug, version, created_at, updated_at, name, kind, country, parent_id, aliases, members */
                 fields?: components["parameters"]["organisations.fields"];
@@ -2280,15 +2153,9 @@ export interface operations {
                 format?: components["parameters"]["format"];
             };
             header?: {
-                /**
-                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
-                 * @example checkout-7f3a
-                 */
+                /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
-                /**
-                 * @description ETags the client holds: 304 without a body when one is current
-                 * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
-                 */
+                /** @description ETags the client holds: 304 without a body when one is current */
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path?: never;
@@ -2325,15 +2192,9 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
-                 * @example checkout-7f3a
-                 */
+                /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
-                /**
-                 * @description A unique key for this create: a retry with the same key and body gets the first response again (marked Idempotent-Replayed) instead of a second record; the same key with another body gets 422. Keys are kept 24 hours, per token
-                 * @example create-article-7f3a2c
-                 */
+                /** @description A unique key for this create: a retry with the same key and body gets the first response again (marked Idempotent-Replayed) instead of a second record; the same key with another body gets 422. Keys are kept 24 hours, per token */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path?: never;
@@ -2392,15 +2253,9 @@ export interface operations {
                 format?: components["parameters"]["format"];
             };
             header?: {
-                /**
-                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
-                 * @example checkout-7f3a
-                 */
+                /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
-                /**
-                 * @description ETags the client holds: 304 without a body when one is current
-                 * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
-                 */
+                /** @description ETags the client holds: 304 without a body when one is current */
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path: {
@@ -2440,15 +2295,9 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
-                 * @example checkout-7f3a
-                 */
+                /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
-                /**
-                 * @description The ETag of the record as the client last saw it: 412 when the record has changed since. Required (428) when the server runs with REQUIRE_IF_MATCH=true
-                 * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
-                 */
+                /** @description The ETag of the record as the client last saw it: 412 when the record has changed since. Required (428) when the server runs with REQUIRE_IF_MATCH=true */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
@@ -2482,15 +2331,9 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
-                 * @example checkout-7f3a
-                 */
+                /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
-                /**
-                 * @description The ETag of the record as the client last saw it: 412 when the record has changed since. Required (428) when the server runs with REQUIRE_IF_MATCH=true
-                 * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
-                 */
+                /** @description The ETag of the record as the client last saw it: 412 when the record has changed since. Required (428) when the server runs with REQUIRE_IF_MATCH=true */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
@@ -2519,15 +2362,9 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
-                 * @example checkout-7f3a
-                 */
+                /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
-                /**
-                 * @description The ETag of the record as the client last saw it: 412 when the record has changed since. Required (428) when the server runs with REQUIRE_IF_MATCH=true
-                 * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
-                 */
+                /** @description The ETag of the record as the client last saw it: 412 when the record has changed since. Required (428) when the server runs with REQUIRE_IF_MATCH=true */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
@@ -2567,7 +2404,7 @@ export interface operations {
                 cursor?: string;
                 /** @description Comma list of sort keys, `-` for descending; `id` breaks ties. Default: newest first (`-id`). One of: id, starts_at, title, updated_at */
                 sort?: string;
-                /** @description `filter[field]=value` (equality) or `filter[field][op]=value`. `in`/`nin` take a comma list, `null` takes true/false; `contains` is an exact substring match and `startswith` a prefix (letter case and marks count); dates are ISO 8601 (a date, or a date-time). Filters: `id` (eq ne in nin), `slug` (eq ne lt lte gt gte in nin contains startswith), `updated_at` (eq ne lt lte gt gte), `title` (eq ne lt lte gt gte in nin contains startswith), `status` (eq ne in nin), `starts_at` (eq ne lt lte gt gte null), `host` (eq ne in nin null), `participant` (eq ne in nin), `organisation` (eq ne in nin) */
+                /** @description `filter[field]=value` (equality) or `filter[field][op]=value`, with the operators the field's schema lists. `in`/`nin` take a comma list, `null` takes true/false; `contains` is an exact substring match and `startswith` a prefix (letter case and marks count); dates are ISO 8601 (a date, or a date-time). */
                 filter?: {
                     id?: components["schemas"]["IdFilter"];
                     slug?: components["schemas"]["TextFilter"];
@@ -2588,7 +2425,7 @@ export interface operations {
                 };
                 /** @description `false` skips `meta.total`, the count of matching rows (exact up to 1,000) */
                 count?: components["parameters"]["count"];
-                /** @description Words to find, all of which must match, except common function words (في، من، الى، عن، ان، التي، الذي…): beside other words they are neither required nor ranked unless quoted; a query of them alone searches them all. Arabic is normalised (diacritics, tatweel, hamza forms of alef, ى/ي, ة/ه) and lightly stemmed (ال، و، بال… and common suffixes), so الداخليه finds الداخلية; a record holding a word as written (with or without ال، وال، بال، كال، فال، لل) ranks above one holding only another word of its stem. `"…"` matches a phrase; a trailing `*` a prefix of at least three letters after a leading article (المرب* is one, الدا* is refused with a 400). Other punctuation and FTS operators are treated as separators. */
+                /** @description Full-text search within the list: the syntax of `q` on /v1/search */
                 q?: components["parameters"]["q"];
                 /** @description Comma list of the fields to return (`id` is always there). One of: id, slug, version, created_at, updated_at, title, status, starts_at, date_text, location, summary, topics, outcomes, host_organisation_id, participants, organisation_ids, article_ids */
                 fields?: components["parameters"]["meetings.fields"];
@@ -2604,15 +2441,9 @@ export interface operations {
                 format?: components["parameters"]["format"];
             };
             header?: {
-                /**
-                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
-                 * @example checkout-7f3a
-                 */
+                /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
-                /**
-                 * @description ETags the client holds: 304 without a body when one is current
-                 * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
-                 */
+                /** @description ETags the client holds: 304 without a body when one is current */
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path?: never;
@@ -2649,15 +2480,9 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
-                 * @example checkout-7f3a
-                 */
+                /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
-                /**
-                 * @description A unique key for this create: a retry with the same key and body gets the first response again (marked Idempotent-Replayed) instead of a second record; the same key with another body gets 422. Keys are kept 24 hours, per token
-                 * @example create-article-7f3a2c
-                 */
+                /** @description A unique key for this create: a retry with the same key and body gets the first response again (marked Idempotent-Replayed) instead of a second record; the same key with another body gets 422. Keys are kept 24 hours, per token */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path?: never;
@@ -2714,15 +2539,9 @@ export interface operations {
                 format?: components["parameters"]["format"];
             };
             header?: {
-                /**
-                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
-                 * @example checkout-7f3a
-                 */
+                /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
-                /**
-                 * @description ETags the client holds: 304 without a body when one is current
-                 * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
-                 */
+                /** @description ETags the client holds: 304 without a body when one is current */
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path: {
@@ -2762,15 +2581,9 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
-                 * @example checkout-7f3a
-                 */
+                /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
-                /**
-                 * @description The ETag of the record as the client last saw it: 412 when the record has changed since. Required (428) when the server runs with REQUIRE_IF_MATCH=true
-                 * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
-                 */
+                /** @description The ETag of the record as the client last saw it: 412 when the record has changed since. Required (428) when the server runs with REQUIRE_IF_MATCH=true */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
@@ -2804,15 +2617,9 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
-                 * @example checkout-7f3a
-                 */
+                /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
-                /**
-                 * @description The ETag of the record as the client last saw it: 412 when the record has changed since. Required (428) when the server runs with REQUIRE_IF_MATCH=true
-                 * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
-                 */
+                /** @description The ETag of the record as the client last saw it: 412 when the record has changed since. Required (428) when the server runs with REQUIRE_IF_MATCH=true */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
@@ -2841,15 +2648,9 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
-                 * @example checkout-7f3a
-                 */
+                /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
-                /**
-                 * @description The ETag of the record as the client last saw it: 412 when the record has changed since. Required (428) when the server runs with REQUIRE_IF_MATCH=true
-                 * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
-                 */
+                /** @description The ETag of the record as the client last saw it: 412 when the record has changed since. Required (428) when the server runs with REQUIRE_IF_MATCH=true */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
@@ -2891,10 +2692,7 @@ export interface operations {
                 format?: components["parameters"]["format"];
             };
             header?: {
-                /**
-                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
-                 * @example checkout-7f3a
-                 */
+                /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
             };
             path: {
@@ -2936,10 +2734,7 @@ export interface operations {
                 format?: components["parameters"]["format"];
             };
             header?: {
-                /**
-                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
-                 * @example checkout-7f3a
-                 */
+                /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
             };
             path: {
@@ -2985,10 +2780,7 @@ export interface operations {
                 format?: components["parameters"]["format"];
             };
             header?: {
-                /**
-                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
-                 * @example checkout-7f3a
-                 */
+                /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
             };
             path: {
@@ -3029,20 +2821,11 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
-                 * @example checkout-7f3a
-                 */
+                /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
-                /**
-                 * @description A unique key for this create: a retry with the same key and body gets the first response again (marked Idempotent-Replayed) instead of a second record; the same key with another body gets 422. Keys are kept 24 hours, per token
-                 * @example create-article-7f3a2c
-                 */
+                /** @description A unique key for this create: a retry with the same key and body gets the first response again (marked Idempotent-Replayed) instead of a second record; the same key with another body gets 422. Keys are kept 24 hours, per token */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-                /**
-                 * @description The ETag of the record as the client last saw it: 412 when the record has changed since. Required (428) when the server runs with REQUIRE_IF_MATCH=true
-                 * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
-                 */
+                /** @description The ETag of the record as the client last saw it: 412 when the record has changed since. Required (428) when the server runs with REQUIRE_IF_MATCH=true */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
@@ -3095,15 +2878,9 @@ export interface operations {
                 format?: components["parameters"]["format"];
             };
             header?: {
-                /**
-                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
-                 * @example checkout-7f3a
-                 */
+                /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
-                /**
-                 * @description ETags the client holds: 304 without a body when one is current
-                 * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
-                 */
+                /** @description ETags the client holds: 304 without a body when one is current */
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path: {
@@ -3138,127 +2915,23 @@ export interface operations {
             503: components["responses"]["Problem503"];
         };
     };
-    list_person_provenance: {
+    list_provenance: {
         parameters: {
             query?: {
                 /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
                 format?: components["parameters"]["format"];
             };
             header?: {
-                /**
-                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
-                 * @example checkout-7f3a
-                 */
+                /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
-                /**
-                 * @description ETags the client holds: 304 without a body when one is current
-                 * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
-                 */
+                /** @description ETags the client holds: 304 without a body when one is current */
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path: {
                 /** @description record id or slug */
                 id: components["parameters"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                    ETag: components["headers"]["ETag"];
-                    "Cache-Control": components["headers"]["Cache-Control"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ProvenanceList"];
-                };
-            };
-            304: components["responses"]["NotModified"];
-            400: components["responses"]["Problem400"];
-            401: components["responses"]["Problem401"];
-            404: components["responses"]["Problem404"];
-            406: components["responses"]["Problem406"];
-            429: components["responses"]["Problem429"];
-            503: components["responses"]["Problem503"];
-        };
-    };
-    list_organisation_provenance: {
-        parameters: {
-            query?: {
-                /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
-                format?: components["parameters"]["format"];
-            };
-            header?: {
-                /**
-                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
-                 * @example checkout-7f3a
-                 */
-                "X-Request-Id"?: components["parameters"]["RequestId"];
-                /**
-                 * @description ETags the client holds: 304 without a body when one is current
-                 * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
-                 */
-                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
-            };
-            path: {
-                /** @description record id or slug */
-                id: components["parameters"]["organisations.id"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                    ETag: components["headers"]["ETag"];
-                    "Cache-Control": components["headers"]["Cache-Control"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ProvenanceList"];
-                };
-            };
-            304: components["responses"]["NotModified"];
-            400: components["responses"]["Problem400"];
-            401: components["responses"]["Problem401"];
-            404: components["responses"]["Problem404"];
-            406: components["responses"]["Problem406"];
-            429: components["responses"]["Problem429"];
-            503: components["responses"]["Problem503"];
-        };
-    };
-    list_meeting_provenance: {
-        parameters: {
-            query?: {
-                /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
-                format?: components["parameters"]["format"];
-            };
-            header?: {
-                /**
-                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
-                 * @example checkout-7f3a
-                 */
-                "X-Request-Id"?: components["parameters"]["RequestId"];
-                /**
-                 * @description ETags the client holds: 304 without a body when one is current
-                 * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
-                 */
-                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
-            };
-            path: {
-                /** @description record id or slug */
-                id: components["parameters"]["meetings.id"];
+                /** @description the kind of record */
+                resource: "people" | "organisations" | "meetings";
             };
             cookie?: never;
         };
@@ -3299,10 +2972,7 @@ export interface operations {
                 format?: components["parameters"]["format"];
             };
             header?: {
-                /**
-                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
-                 * @example checkout-7f3a
-                 */
+                /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
             };
             path?: never;
@@ -3339,10 +3009,7 @@ export interface operations {
             header?: {
                 /** @description the `id` of the last event received: resumes after it (wins over `after`) */
                 "last-event-id"?: number;
-                /**
-                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
-                 * @example checkout-7f3a
-                 */
+                /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
             };
             path?: never;
@@ -3376,15 +3043,9 @@ export interface operations {
                 language?: string;
             };
             header?: {
-                /**
-                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
-                 * @example checkout-7f3a
-                 */
+                /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
-                /**
-                 * @description A unique key for this create: a retry with the same key and body gets the first response again (marked Idempotent-Replayed) instead of a second record; the same key with another body gets 422. Keys are kept 24 hours, per token
-                 * @example create-article-7f3a2c
-                 */
+                /** @description A unique key for this create: a retry with the same key and body gets the first response again (marked Idempotent-Replayed) instead of a second record; the same key with another body gets 422. Keys are kept 24 hours, per token */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path?: never;
@@ -3458,15 +3119,9 @@ export interface operations {
                 format?: components["parameters"]["format"];
             };
             header?: {
-                /**
-                 * @description A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated
-                 * @example checkout-7f3a
-                 */
+                /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
-                /**
-                 * @description ETags the client holds: 304 without a body when one is current
-                 * @example "JQBRFk_Bv6tN5HocJuZ-PReZ_TS"
-                 */
+                /** @description ETags the client holds: 304 without a body when one is current */
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path?: never;

@@ -105,6 +105,9 @@ t.test('every seeded value carries the quote that supports it', async (t) => {
     }
   }
   t.equal((await get(app, '/v1/meetings/no-such-meeting/provenance')).status, 404);
+  // One route serves the three: articles have mentions, not provenance, and are no route here, as before.
+  const articleProvenance = await get(app, `/v1/articles/${seededSlug}/provenance`);
+  t.same([articleProvenance.status, articleProvenance.code], [404, 'route_not_found'], 'an article has no provenance route');
 });
 
 t.test('values written through the API carry the writer and the time instead of a quote', async (t) => {

@@ -30,9 +30,15 @@ t.test('HEAD on every GET route; OPTIONS with Allow; 405 with Allow for a wrong 
   const document = body(await app.inject({ url: '/openapi.json' }));
   const seeded = { articles: 'articles', people: 'people', organisations: 'organisations', meetings: 'meetings' } as const;
   const idOf = async (resource: string) => body(await app.inject({ url: `/v1/${resource}?limit=1` })).data[0].id as string;
-  // A path of every resource (`/v1/{resource}/…`) is tried for each of them.
+  const shared = (value: any) => (value.$ref ? document.components[value.$ref.split('/').at(-2)][value.$ref.split('/').at(-1)] : value);
+  // A path of several resources (`/v1/{resource}/…`) is tried for each its `resource` parameter names.
+  const resourcesOf = (item: Record<string, any>): string[] =>
+    Object.values(item)
+      .flatMap((operation) => operation.parameters ?? [])
+      .map(shared)
+      .find((parameter) => parameter.name === 'resource').schema.enum;
   const paths = Object.entries(document.paths as Record<string, Record<string, unknown>>).flatMap(([path, item]) =>
-    path.includes('{resource}') ? Object.keys(seeded).map((name) => [path.replace('{resource}', name), item] as const) : [[path, item] as const],
+    path.includes('{resource}') ? resourcesOf(item).map((name) => [path.replace('{resource}', name), item] as const) : [[path, item] as const],
   );
   for (const [path, item] of paths) {
     const resource = path.split('/')[2] as keyof typeof seeded | undefined;

@@ -10,7 +10,8 @@ import { matchExpression, parseQuery, searchText } from './query.js';
 export function searchListExtension(type: string): ListExtension<string> {
   return {
     name: 'q',
-    schema: searchText,
+    // The syntax is described once, on /v1/search's `q`: a client generator repeats a parameter's description in every operation.
+    schema: searchText.meta({ description: 'Full-text search within the list: the syntax of `q` on /v1/search' }),
     condition: (table) => matchingIds(table.id, sql.placeholder('q_match')),
     bind: (q) => ({ q_match: matchExpression(parseQuery(q), [type]) ?? matchNothing }),
   };

@@ -4,10 +4,9 @@ import { KhabarError } from '../../core/errors.js';
 import { entityResources } from '../../core/facts/entities.js';
 import { mentionList, provenanceList } from '../../core/facts/schemas.js';
 import type { Repositories } from '../../core/resources/index.js';
-import { withArticle } from '../../core/text/english.js';
 import { noQuery } from '../http/no-query.js';
 import { problemResponses } from '../http/problem.js';
-import { params } from '../resources/shared/routes.js';
+import { anyOfResources, params } from '../resources/shared/routes.js';
 
 const notFound = (noun: string, id: string): never => {
   throw new KhabarError('not_found', `no ${noun} with id or slug ${id}`);
@@ -15,7 +14,7 @@ const notFound = (noun: string, id: string): never => {
 
 const config: FastifyContextConfig = { traits: { rateLimit: 'read', cacheable: true, formats: 'json' } };
 
-/** GET /v1/articles/{id}/mentions, and GET /v1/{name}/{id}/provenance for each resource articles can mention. */
+/** GET /v1/articles/{id}/mentions, and GET /v1/{resource}/{id}/provenance for the resources articles can mention. */
 export const factRoutes =
   (repositories: Repositories): FastifyPluginAsyncZod =>
   async (app) => {
@@ -37,24 +36,27 @@ export const factRoutes =
       },
     });
 
-    for (const { name: path, type } of entityResources) {
-      const repository = repositories[path];
-      app.get(`/v1/${path}/:id/provenance`, {
-        config,
-        schema: {
-          tags: [path],
-          operationId: `list_${type}_provenance`,
-          summary: `List where ${withArticle(type)}'s values came from`,
-          description:
-            'One record per field value: the quote of the article that states it, or the API token that wrote it and when. A value changed through the API replaces the records of that field.',
-          params,
-          querystring: noQuery,
-          response: { 200: provenanceList, ...problemResponses(400, 404) },
-        },
-        handler: async (request) => {
-          const id = repository.idOf(request.params.id, request.visibility) ?? notFound(type, request.params.id);
-          return { data: repositories.provenance.list({ type, id }, request.visibility) };
-        },
-      });
-    }
+    const entityNames = entityResources.map(({ name }) => name);
+    const { path, params: entityParams } = anyOfResources(entityNames, 'people');
+    // Served once for every resource articles can mention, like the revisions: the operation is the same for each.
+    app.get(`${path}/provenance`, {
+      config,
+      schema: {
+        tags: entityNames,
+        operationId: 'list_provenance',
+        summary: "List where a record's values came from",
+        description:
+          'One record per field value: the quote of the article that states it, or the API token that wrote it and when. A value changed through the API replaces the records of that field.',
+        params: entityParams,
+        querystring: noQuery,
+        response: { 200: provenanceList, ...problemResponses(400, 404) },
+      },
+      handler: async (request) => {
+        const { resource, id: idOrSlug } = request.params;
+        // The router matched one of entityNames, so the find always finds it.
+        const { type } = entityResources.find(({ name }) => name === resource) ?? notFound('record', idOrSlug);
+        const id = repositories[resource].idOf(idOrSlug, request.visibility) ?? notFound(type, idOrSlug);
+        return { data: repositories.provenance.list({ type, id }, request.visibility) };
+      },
+    });
   };

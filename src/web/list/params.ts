@@ -152,7 +152,6 @@ function listObject(options: ListParamsOptions) {
   const sortable = ['id', ...Object.keys(spec.sort)];
   const sortKeys = sortable.flatMap((field) => [field, `-${field}`]);
   const filters = Object.entries(spec.filters);
-  const filterDoc = filters.map(([name, filter]) => `\`${name}\` (${operatorsOf(filter).join(' ')})`).join(', ');
   const extensions = Object.fromEntries((spec.extensions ?? []).map((extension) => [extension.name, extension.schema.optional()]));
   return strict(
     {
@@ -180,10 +179,10 @@ function listObject(options: ListParamsOptions) {
       filter: strict(Object.fromEntries(filters.map(([name, filter]) => [name, filterSchema(filter)])), 'filter')
         .optional()
         .meta({
+          // Each field's operators are its schema's properties: listing them here too wrote them twice in the contract and in the client.
           description:
-            '`filter[field]=value` (equality) or `filter[field][op]=value`. `in`/`nin` take a comma list, `null` takes true/false; ' +
-            '`contains` is an exact substring match and `startswith` a prefix (letter case and marks count); ' +
-            `dates are ISO 8601 (a date, or a date-time). Filters: ${filterDoc}`,
+            "`filter[field]=value` (equality) or `filter[field][op]=value`, with the operators the field's schema lists. `in`/`nin` take a comma list, `null` takes true/false; " +
+            '`contains` is an exact substring match and `startswith` a prefix (letter case and marks count); dates are ISO 8601 (a date, or a date-time).',
           example: examples.filter,
           style: 'deepObject',
           explode: true,

@@ -16,13 +16,13 @@ export const traitsKey = 'x-traits';
 const requiredRoleKey = 'x-required-role';
 
 const header = (description: string, schema: Json = { type: 'string' }) => ({ description, schema });
+// The example stands in the schema: a client generator writes a parameter's own example into every operation that takes it, the schema's once.
 const headerParameter = (name: string, description: string, example: string, schema: Json = { type: 'string' }) => ({
   in: 'header',
   name,
   required: false,
   description,
-  schema,
-  example,
+  schema: { ...schema, example },
 });
 const ref = (kind: 'headers' | 'parameters', name: string) => ({ $ref: `#/components/${kind}/${name}` });
 
@@ -63,7 +63,7 @@ const parameters: Json = {
     'create-article-7f3a2c',
     { type: 'string', minLength: 1, maxLength: 255 },
   ),
-  RequestId: headerParameter('X-Request-Id', 'A request id to log and echo (up to 128 of `A-Z a-z 0-9 - _ . : + / =`); otherwise one is generated', 'checkout-7f3a', {
+  RequestId: headerParameter('X-Request-Id', 'A request id to log and echo (one its pattern allows); otherwise one is generated', 'checkout-7f3a', {
     type: 'string',
     maxLength: 128,
     pattern: '^[A-Za-z0-9\\-_.:+/=]{1,128}$',

@@ -15,7 +15,7 @@ import { problemResponses } from '../../http/problem.js';
 import { jsonResponse } from '../../http/responses.js';
 import { serializerFor } from '../../http/serializer.js';
 import { serverTiming } from '../../http/server-timing.js';
-import { params } from './routes.js';
+import { anyOfResources } from './routes.js';
 import { writeBodyOf } from './write-body.js';
 
 const revisionNumber = z.coerce.number().int().min(1).max(2_147_483_647);
@@ -45,9 +45,7 @@ const listQuery = z.strictObject({
   cursor: revisionNumber.optional().meta({ description: '`meta.next_cursor` of the previous page: the revisions below this number', example: 21 }),
 });
 
-/** The `resource` segment: the router matches only these names, so any other is a 404 like every unknown route. */
-const resourceSegment = `:resource(${resourceNames.join('|')})`;
-const recordParams = params.extend({ resource: z.enum(resourceNames).meta({ description: 'the kind of record', example: 'people' }) });
+const { path: recordPath, params: recordParams } = anyOfResources(resourceNames, 'people');
 const revisionParams = recordParams.extend({ n: revisionNumber.meta({ description: 'revision number, from 1', example: 1 }) });
 
 /** What a revision and a restore answer, per resource: the contract names their union, each reply is serialized by its own. */
@@ -72,7 +70,7 @@ export function revisionRoutes(repositories: Repositories, revisions: RevisionSt
   const recordId = (resource: ResourceName, idOrSlug: string) => repositories[resource].idOf(idOrSlug) ?? idOrSlug;
   const revisionOf = (resource: ResourceName, idOrSlug: string, n: number) =>
     revisions.find(resource, recordId(resource, idOrSlug), n) ?? throwNotFound(`no revision ${n} of ${declarations[resource].noun} ${idOrSlug}`);
-  const path = `/v1/${resourceSegment}/:id/revisions`;
+  const path = `${recordPath}/revisions`;
 
   return async (app) => {
     app.get(path, {

@@ -20,6 +20,17 @@ export const params = z.strictObject({
   id: z.string().min(1).max(200).meta({ description: 'record id or slug', example: 'علي-العدواني' }),
 });
 
+/**
+ * A route served once for several resources at `/v1/{resource}/{id}…`: its path's first segments and its path
+ * parameters. The router matches only these names in that segment, so any other is a 404 like every unknown route.
+ */
+export function anyOfResources<Name extends ResourceName>(names: readonly Name[], example: NoInfer<Name>) {
+  return {
+    path: `/v1/:resource(${names.join('|')})/:id`,
+    params: params.extend({ resource: z.enum(names).meta({ description: 'the kind of record', example }) }),
+  };
+}
+
 /** The five CRUD operations of a resource, made from its declaration: the same for every resource. */
 export function resourceRoutes(resource: Resource<ResourceName>, repository: Repository<{ id: string; version: number }, unknown>): FastifyPluginAsyncZod {
   const { name: path, noun } = resource;
