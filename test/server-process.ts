@@ -17,7 +17,11 @@ export async function startServer(env: Record<string, string>) {
   let log = '';
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${log}`)), 15_000);
+    // Generous for a busy machine (a test run beside others); a server that misses it is killed, not left running.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start: ${log}`));
+    }, 30_000);
     child.stdout.on('data', (chunk: Buffer) => {
       log += chunk.toString();
       if (log.includes('Server listening')) {
