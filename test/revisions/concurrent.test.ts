@@ -34,4 +34,21 @@ t.test('revision numbers stay gapless under concurrent writers in two processes'
   );
   const version = ((await (await fetch(`${server.url}/v1/organisations/${id}`)).json()) as { data: { version: number } }).data.version;
   t.equal(version, writes + 1, 'the newest revision number is the record’s version');
+  // Each write stores the revision it supersedes whole, from the record it replaces: in either process, that is the record the revision wrote.
+  const records = await Promise.all(
+    numbers.map(async (n) => ((await (await fetch(`${server.url}/v1/organisations/${id}/revisions/${n}`, { headers })).json()) as { data: { record: { name: string; version: number } } }).data.record),
+  );
+  t.same(
+    records.map((record) => record.version),
+    numbers,
+    'revision n holds the record at version n',
+  );
+  t.same(
+    records
+      .slice(0, writes)
+      .map((record) => record.name)
+      .sort(),
+    Array.from({ length: writes }, (_, i) => `لجنة ${i}`).sort(),
+    'and the revisions after the create hold each written name once',
+  );
 });

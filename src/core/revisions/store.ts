@@ -21,23 +21,29 @@ export interface RevisionPage {
   next: number | null;
 }
 
-/** What the store needs of a resource's repository: the fields a snapshot leaves out, and deriving them back. */
-export type ComputedFields = Pick<Repository<{ id: string; version: number }, unknown>, 'computedFields' | 'withComputed'>;
+/**
+ * What the store needs of a resource's repository: the fields a snapshot leaves out and deriving them back, the
+ * relation lists a newest revision keeps, and the record's row that holds the rest of it.
+ */
+export type SnapshotFields = Pick<Repository<{ id: string; version: number }, unknown>, 'computedFields' | 'withComputed' | 'relationFields' | 'find'>;
+
+type StoredRecord = Record<string, unknown> & { id: string; version: number };
 
 const actionOf = (event: WriteEvent<unknown>): RevisionAction =>
   event.context.restoring !== undefined ? 'restore' : event.kind === 'create' ? 'create' : event.kind === 'delete' ? 'delete' : 'update';
 
 /**
  * Every record's numbered revisions, written by each write's listener inside the write's transaction. A
- * snapshot is the record's JSON without its computed fields, deflated (migration 0015): a fifth of the bytes
- * of the whole record for an article of the synthetic set (docs/performance.md#storage).
+ * snapshot is the record's JSON without its computed fields, deflated (migration 0015). The newest revision of
+ * a record that exists keeps only its relation lists, and is read with the record's row (migration 0017): the
+ * row changes only by a write, which first stores that revision whole from the record it replaces.
  */
-export function revisionStore(db: Db, repositories: Readonly<Record<string, ComputedFields>>) {
+export function revisionStore(db: Db, repositories: Readonly<Record<string, SnapshotFields>>) {
   const key = and(eq(revisions.resource, sql.placeholder('resource')), eq(revisions.record_id, sql.placeholder('id')));
   // The number is taken inside the write's transaction, where no other writer can take it: SQLite has one writer.
-  const append = db.$client.prepare<{ resource: string; id: string; action: string; snapshot: Buffer; writer: string; at: string }>(
-    `insert into revisions (resource, record_id, n, action, snapshot, writer, at)
-     select @resource, @id, coalesce(max(n), 0) + 1, @action, @snapshot, @writer, @at from revisions where resource = @resource and record_id = @id`,
+  const append = db.$client.prepare<{ resource: string; id: string; action: string; snapshot: Buffer; relationsOnly: number; writer: string; at: string }>(
+    `insert into revisions (resource, record_id, n, action, snapshot, relations_only, writer, at)
+     select @resource, @id, coalesce(max(n), 0) + 1, @action, @snapshot, @relationsOnly, @writer, @at from revisions where resource = @resource and record_id = @id`,
   );
   const summary = { n: revisions.n, action: revisions.action, writer: revisions.writer, at: revisions.at };
   const page = db
@@ -47,33 +53,76 @@ export function revisionStore(db: Db, repositories: Readonly<Record<string, Comp
     .orderBy(desc(revisions.n))
     .limit(sql.placeholder('limit'))
     .prepare();
+  // As the driver reads it: a Buffer written since migration 0015, the JSON text of a row written before it.
+  const stored = { snapshot: sql<Buffer | string>`${revisions.snapshot}`, relationsOnly: revisions.relations_only };
   const one = db
-    // As the driver reads it: a Buffer written since migration 0015, the JSON text of a row written before it.
-    .select({ ...summary, snapshot: sql<Buffer | string>`${revisions.snapshot}` })
+    .select({ ...summary, ...stored })
     .from(revisions)
+    .where(and(key, eq(revisions.n, sql.placeholder('n'))))
+    .prepare();
+  const newest = db
+    .select({ n: revisions.n, ...stored })
+    .from(revisions)
+    .where(key)
+    .orderBy(desc(revisions.n))
+    .limit(1)
+    .prepare();
+  const storeWhole = db
+    .update(revisions)
+    .set({ snapshot: sql`${sql.placeholder('snapshot')}`, relations_only: false })
     .where(and(key, eq(revisions.n, sql.placeholder('n'))))
     .prepare();
 
   // Every resource of the registry has its repository there.
-  const computedOf = (resource: string) => repositories[resource]!;
-  const snapshotOf = (resource: string, record: { id: string }): Buffer => {
-    const left = new Set(computedOf(resource).computedFields);
-    return deflateRawSync(JSON.stringify(Object.fromEntries(Object.entries(record).filter(([field]) => !left.has(field)))));
+  const fieldsOf = (resource: string) => repositories[resource]!;
+  const deflated = (fields: Record<string, unknown>) => deflateRawSync(JSON.stringify(fields));
+  const wholeSnapshot = (resource: string, record: StoredRecord): Buffer => {
+    const left = new Set(fieldsOf(resource).computedFields);
+    return deflated(Object.fromEntries(Object.entries(record).filter(([field]) => !left.has(field))));
   };
-  const recordOf = (resource: string, snapshot: Buffer | string): Record<string, unknown> =>
-    computedOf(resource).withComputed(JSON.parse(typeof snapshot === 'string' ? snapshot : inflateRawSync(snapshot).toString()));
+  const relationsSnapshot = (resource: string, record: StoredRecord): Buffer => deflated(Object.fromEntries(fieldsOf(resource).relationFields.map((field) => [field, record[field]])));
+  const parsed = (snapshot: Buffer | string): StoredRecord => JSON.parse(typeof snapshot === 'string' ? snapshot : inflateRawSync(snapshot).toString());
+  /** The record's row as it is (`current`) with the relation lists as the revision stored them, in the record's order. */
+  const withRelations = (current: StoredRecord, relations: Buffer | string): StoredRecord => ({ ...current, ...parsed(relations) });
 
-  /** The record's next revision: call it inside the transaction that wrote the record. */
-  const appendRevision = (resource: string, record: { id: string }, action: RevisionAction, writer: string) => {
-    append.run({ resource, id: record.id, action, snapshot: snapshotOf(resource, record), writer, at: now() });
+  const recordOf = (resource: string, id: string, row: { n: number; snapshot: Buffer | string; relationsOnly: boolean }): Record<string, unknown> => {
+    if (!row.relationsOnly) return fieldsOf(resource).withComputed(parsed(row.snapshot));
+    const current = fieldsOf(resource).find(id);
+    if (!current) throw new Error(`revision ${row.n} of ${resource} ${id} keeps only its relations, but the record is gone`);
+    return fieldsOf(resource).withComputed(withRelations(current, row.snapshot));
+  };
+
+  // One read transaction: a write by another process between the revision and the row would pair them wrongly.
+  const readTogether = db.$client.transaction((resource: string, id: string, n: number): Revision | null => {
+    const row = one.get({ resource, id, n });
+    if (!row) return null;
+    const { snapshot, relationsOnly, ...revision } = row;
+    return { ...revision, record: recordOf(resource, id, { n, snapshot, relationsOnly }) };
+  });
+
+  /**
+   * The record's next revision: call it inside the transaction that wrote the record, with the record as it
+   * was before the write (null for a create), which the revision before this one may still be reading.
+   */
+  const appendRevision = (resource: string, record: StoredRecord, action: RevisionAction, writer: string, previous: StoredRecord | null) => {
+    const last = newest.get({ resource, id: record.id });
+    if (last?.relationsOnly) {
+      if (!previous) throw new Error(`revision ${last.n} of ${resource} ${record.id} keeps only its relations, and a write without the record it replaces cannot store it whole`);
+      storeWhole.run({ resource, id: record.id, n: last.n, snapshot: wholeSnapshot(resource, withRelations(previous, last.snapshot)) });
+    }
+    // A deleted record has no row to read the rest from.
+    const whole = action === 'delete';
+    const snapshot = whole ? wholeSnapshot(resource, record) : relationsSnapshot(resource, record);
+    append.run({ resource, id: record.id, action, snapshot, relationsOnly: whole ? 0 : 1, writer, at: now() });
   };
 
   return {
     append: appendRevision,
     /** A listener for a resource's repository: the record after each write (before it, for a delete). */
     follow(resource: string) {
-      return (event: WriteEvent<{ id: string }>) => {
-        appendRevision(resource, event.kind === 'delete' ? event.previous : event.record, actionOf(event), event.context.writer);
+      return (event: WriteEvent<StoredRecord>) => {
+        const previous = event.kind === 'create' ? null : event.previous;
+        appendRevision(resource, event.kind === 'delete' ? event.previous : event.record, actionOf(event), event.context.writer, previous);
       };
     },
     /** Newest first, below `before` (the n a previous page ended at). */
@@ -81,12 +130,7 @@ export function revisionStore(db: Db, repositories: Readonly<Record<string, Comp
       const rows = page.all({ resource, id, before, limit: limit + 1 });
       return { rows: rows.slice(0, limit), next: rows.length > limit ? rows[limit - 1]!.n : null };
     },
-    find(resource: string, id: string, n: number): Revision | null {
-      const row = one.get({ resource, id, n });
-      if (!row) return null;
-      const { snapshot, ...revision } = row;
-      return { ...revision, record: recordOf(resource, snapshot) };
-    },
+    find: readTogether,
   };
 }
 

@@ -20,6 +20,12 @@ export const revisions = sqliteTable(
      * before 0015 holds the whole record as JSON text, and is read as it is.
      */
     snapshot: blob({ mode: 'buffer' }).notNull(),
+    /**
+     * True on the newest revision of a record that exists: its snapshot holds only the record's relation lists
+     * (which other records' writes change), and the record's row holds the rest, as it was written, until the
+     * next write, which stores this snapshot whole (migration 0017).
+     */
+    relations_only: integer({ mode: 'boolean' }).notNull().default(false),
     writer: text().notNull(),
     at: text().notNull(),
   },

@@ -51,7 +51,7 @@ function writeFirstRevisions(database: Database) {
       .select({ id: sql<string>`${table.id}` })
       .from(table)
       .all();
-    inBatches(database, ids.length, (i) => repositories.revisions.append(name, repositories[name].find(ids[i]!.id)!, 'create', seedWriter.writer));
+    inBatches(database, ids.length, (i) => repositories.revisions.append(name, repositories[name].find(ids[i]!.id)!, 'create', seedWriter.writer, null));
   }
 }
 

@@ -90,6 +90,8 @@ export interface Repository<Rec, Input> {
   computedFields: readonly string[];
   /** A stored copy of a record without its computed fields (a revision) made whole, as a read answers it. */
   withComputed(stored: Rec): Rec;
+  /** The fields its relation lists fill: another record's write or delete can change them without a write of this one. */
+  relationFields: readonly string[];
 }
 
 const systemWriter: WriteContext = { writer: 'system' };
@@ -297,5 +299,6 @@ export function createRepository<Rec extends { id: string; version: number }, In
     },
     computedFields: computed.map(([field]) => field),
     withComputed,
+    relationFields: spec.relations.map((relation) => relation.key),
   };
 }
