@@ -40,7 +40,7 @@ export function bodyTextStart(stored: string, units: number): string | null {
  * How search reads the start of `body_text`: from twice as many characters of the stored JSON as the units it
  * needs, which holds them unless the body starts with blocks of a few words or with many escaped characters. A
  * long body's start is read from the copy kept of it (articleBodyStarts), since cutting the body's own start
- * makes SQLite read the whole value (3 ms for five 827 KB reports).
+ * makes SQLite read the whole value (figures in docs/performance.md).
  */
 export const articleBodyStart: DerivedStart = {
   // Qualified by hand: the select list renders a column without its table, which inside the subquery would be ambiguous.
