@@ -88,6 +88,17 @@ t.test('conditional reads: ETag, 304 and Cache-Control on records and pages', as
     t.equal((await app.inject({ url: adwani, headers: { 'if-none-match': plain.headers.etag as string } })).statusCode, 304, 'the plain record is still current');
   });
 
+  t.test("a shaped record's ETag follows its revision, not its bytes", async (t) => {
+    const shaped = `${adwani}?fields=name`;
+    const before = await app.inject({ url: shaped });
+    t.equal((await app.inject({ url: shaped, headers: { 'if-none-match': before.headers.etag as string } })).statusCode, 304, 'unchanged: 304');
+    t.equal((await app.inject({ method: 'PATCH', url: adwani, headers: json, payload: { position: 'مستشار' } })).statusCode, 200);
+    const after = await app.inject({ url: shaped, headers: { 'if-none-match': before.headers.etag as string } });
+    t.equal(after.body, before.body, 'a change outside the fields shown leaves the bytes as they were ...');
+    t.equal(after.statusCode, 200, '... but the record changed, and its shaped copies are revalidated');
+    t.not(after.headers.etag, before.headers.etag);
+  });
+
   t.test("a page's ETag follows the records on it, and the records an include embeds", async (t) => {
     const page = '/v1/organisations?limit=3&fields=name';
     const embedding = '/v1/people?include=affiliations.organisation&limit=50';
@@ -210,17 +221,30 @@ t.test('REQUIRE_IF_MATCH=true: writes without If-Match get 428', async (t) => {
   t.equal(created.statusCode, 201, 'creation needs no If-Match');
 });
 
-t.test('a page that embeds keeps one ETag exactly while its bytes stay the same, though the tag is not hashed from them', async (t) => {
+t.test('a page or a record that embeds keeps one ETag exactly while its bytes stay the same, though the tag is not hashed from them', async (t) => {
   const app = await build(t);
   const ministry = app.repositories.organisations.find('وزارة-الداخلية-الكويتية')!;
   const adwani = app.repositories.people.find('علي-العدواني')!;
   const [article] = [...app.repositories.articles.list({ limit: 1 }).records()];
+  // An article that stays, about the records the test changes: the listed one is deleted on the way.
+  const { id: aboutBoth } = app.repositories.articles.create({
+    slug: 'عن-العدواني-والوزارة',
+    title: 'عن العدواني والوزارة',
+    language: 'ar',
+    body: [{ type: 'paragraph', text: 'نص' }],
+    person_ids: [adwani.id],
+    organisation_ids: [ministry.id],
+  });
   const pages = [
     '/v1/articles?limit=100&include=people,organisations,meetings',
     '/v1/organisations?limit=100&include=parent,children,members.person,meetings,articles',
     '/v1/people?limit=100&include=affiliations.organisation,meetings,articles',
     '/v1/meetings?limit=100&include=host,participants.person,participants.organisation,organisations,articles',
     '/v1/people?limit=100&include=articles&fields=name&fields[articles]=title',
+    // One record shaped by include or fields is tagged the same way.
+    `/v1/articles/${aboutBoth}?include=people,organisations,meetings`,
+    `/v1/organisations/${ministry.id}?include=parent,children,members.person,meetings,articles`,
+    `/v1/people/${adwani.id}?include=affiliations.organisation,meetings,articles&fields=name&fields[articles]=title`,
   ];
   const read = async () => Promise.all(pages.map(async (url) => app.inject({ url })));
   let before = await read();

@@ -440,6 +440,35 @@ t.test('the snippet of a long body is the one its whole text gives, though only 
   t.same(result.snippet, whole);
 });
 
+t.test('a long body keeps a copy of its start, in step with its writes, and its snippet follows them', async (t) => {
+  const app = await build(t);
+  type Blocks = Array<{ type: 'paragraph'; text: string }>;
+  /** A body of about 30,000 characters that starts with `first`. */
+  const long = (first: string): Blocks => [{ type: 'paragraph', text: first }, ...Array.from({ length: 3 }, () => ({ type: 'paragraph' as const, text: 'تتمة '.repeat(2_000) }))];
+  const keptStart = (id: string) => app.database.sqlite.prepare('select start from article_body_starts where article_id = ?').pluck().get(id);
+  /** The first 10,322 code points of the body as stored (its JSON, as the write normalised it), cut in JS. */
+  const startOf = (id: string) => [...(app.database.sqlite.prepare('select body from articles where id = ?').pluck().get(id) as string)].slice(0, 10_322).join('');
+  const short = app.repositories.articles.create({ slug: 'قصير', title: 'قصير', language: 'ar', body: [{ type: 'paragraph', text: 'زبرجد قصير' }] });
+  t.equal(keptStart(short.id), undefined, 'a short body has none: its own start is read');
+  const { id } = app.repositories.articles.create({ slug: 'طويل', title: 'طويل', language: 'ar', body: long('زبرجد أول') });
+  t.equal(keptStart(id), startOf(id), 'a long body has the start of its JSON');
+  const snippetOf = async (q: string) => (body(await app.inject({ url: searchUrl(q) })).data as Array<{ id: string; snippet: { text: string } }>).find((r) => r.id === id)?.snippet.text;
+  t.match(await snippetOf('زبرجد'), /^زبرجد أول\s+تتمة/);
+
+  const patch = async (blocks: Blocks) =>
+    (await app.inject({ method: 'PATCH', url: `/v1/articles/${id}`, headers: { ...auth, 'content-type': 'application/merge-patch+json' }, payload: { body: blocks } })).statusCode;
+  t.equal(await patch(long('ياقوت ثان')), 200);
+  t.equal(keptStart(id), startOf(id), 'a new long body: its new start');
+  t.match(keptStart(id), /^\[\{"type":"paragraph","text":"ياقوت ثان"/);
+  t.match(await snippetOf('ياقوت'), /^ياقوت ثان\s+تتمة/, 'the snippet shows the new body');
+  t.equal(await patch([{ type: 'paragraph', text: 'ياقوت قصير' }]), 200);
+  t.equal(keptStart(id), undefined, 'a body made short: no copy left');
+  t.equal(await snippetOf('ياقوت'), 'ياقوت قصير', 'the snippet shows the short body');
+  t.equal(await patch(long('زبرجد ثالث')), 200);
+  app.repositories.articles.remove(id);
+  t.equal(keptStart(id), undefined, 'a deleted article leaves none');
+});
+
 t.test('the search path reads the FTS index and primary keys only', async (t) => {
   const app = await build(t);
   const { sqlite, db } = app.database;
@@ -469,12 +498,13 @@ t.test('the search path reads the FTS index and primary keys only', async (t) =>
     "the ranked and the newest-first query, each in the public's variant and a token reader's, the broad-query probe, the per-term count, one row query per type and one more for articles, the q= condition of resource lists, and the newest entry and the sample of a term that choose the required terms",
   );
   const articleRows = prepared.filter((statement) => /from "articles" where .* json_each/.test(statement));
-  // The plain text is not stored (migration 0010): a snippet's start of it is read from the start of the stored body,
-  // or, where that holds too little of it, derived from the whole body.
+  // The plain text is not stored (migration 0010): a snippet's start of it is read from the start of the stored body
+  // (a long body's from the copy of its start kept beside it, migration 0017), or, where that holds too little of
+  // it, derived from the whole body.
   t.match(
     articleRows,
     [
-      /^select "id", "slug", "title", substr\("body", 1, \?\) from "articles" where/,
+      /^select "id", "slug", "title", coalesce\(\(select "start" from "article_body_starts" where "article_body_starts"\."article_id" = "articles"\."id"\), substr\("articles"\."body", 1, \?\)\) from "articles" where/,
       /^select "id", "slug", "title", substr\(\(select group_concat\(.*\) from json_each\("articles"\."body"\)\), 1, \?\) from "articles" where/,
     ],
     'the body is read for the start of its plain text',
@@ -490,7 +520,7 @@ t.test('the search path reads the FTS index and primary keys only', async (t) =>
     }
     for (const step of plan.filter((s) => s.startsWith('SEARCH'))) {
       // A bare `SEARCH search_documents` is max(doc_id): the last entry of its primary key.
-      t.match(step, /USING (INTEGER PRIMARY KEY|(COVERING )?INDEX sqlite_autoindex_\w+_1) \((rowid|id)=\?\)|^SEARCH search_documents$/, `${name}: rows by primary key (${step})`);
+      t.match(step, /USING (INTEGER PRIMARY KEY|(COVERING )?INDEX sqlite_autoindex_\w+_1) \((rowid|id|article_id)=\?\)|^SEARCH search_documents$/, `${name}: rows by primary key (${step})`);
     }
     t.ok(
       plan.some((s) => /search_index|json_each|search_documents/.test(s)),

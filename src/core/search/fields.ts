@@ -1,5 +1,4 @@
 import { getTableColumns, type SQL } from 'drizzle-orm';
-import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import type { ResourceTable } from '../resources/shared/repository.js';
 
 type Row = Record<string, unknown>;
@@ -11,13 +10,12 @@ export interface SearchField {
 }
 
 /**
- * How the start of a derived text is read from the start of the stored column it derives from, for less than
- * deriving it whole costs: `text` gives at least `units` UTF-16 units of the derived text (or all of it) from the
- * first `length` characters of `stored`, or null when they do not hold that much.
+ * How the start of a derived text is read from the start of what it derives from, for less than deriving it
+ * whole costs: `stored` is the SQL of that start, enough for `units` UTF-16 units of the text, and `text` gives at
+ * least `units` units of the derived text (or all of it) from it, or null when it does not hold that much.
  */
 export interface DerivedStart {
-  stored: SQLiteColumn;
-  length: (units: number) => number;
+  stored: (units: number) => SQL;
   text: (stored: string, units: number) => string | null;
 }
 

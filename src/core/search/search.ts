@@ -169,8 +169,7 @@ export function createSearch(db: Db, { rankLimit = rankedMatchesLimit, rankPosti
     const { table, label, title, body } = source;
     const columns = getTableColumns(table);
     const shown = [...['id', 'slug', label].map((key) => [key, columns[key]!] as const), ...title.map((read) => [read.column, fieldColumn(source, read)] as const)];
-    const start = (read: FieldReader) =>
-      read.start && !whole ? sql`substr(${read.start.stored}, 1, ${read.start.length(snippetSourceLength)})` : sql`substr(${fieldColumn(source, read)}, 1, ${snippetSourceLength})`;
+    const start = (read: FieldReader) => (read.start && !whole ? read.start.stored(snippetSourceLength) : sql`substr(${fieldColumn(source, read)}, 1, ${snippetSourceLength})`);
     const bodies = body.map((read) => [read.column, read.text ? start(read) : fieldColumn(source, read)] as const);
     return db
       .select(Object.fromEntries([...shown, ...bodies]))

@@ -13,15 +13,16 @@ export const entityTag = (value: string | Buffer): string => `"${hash('sha256', 
 /**
  * A stored record's ETag, from its revision (id, version and relation lists, reverse ones included): a write
  * can compare an If-Match with the stored record without rendering a response, and a GET does not hash the
- * record. Undefined for anything else (a projection, a page), whose tag comes from the bytes sent.
+ * record. Undefined for a copy (a page, or a record shaped by `fields` or `include`), which `shapedEtag` tags,
+ * and for anything else, whose tag comes from the bytes sent.
  */
 export function recordEtag(record: object): string | undefined {
   const revision = revisionOf(record);
   return revision === undefined ? undefined : entityTag(`${release}\n${revision}`);
 }
 
-/** A page's records and what they embed, as the embedder read them (core/list/embed.ts). */
-interface PageContent {
+/** Records and what they embed, as the embedder read them (core/list/embed.ts). */
+interface ShapedContent {
   records: object[];
   /** The ids each include referred to, by include path and record id: a reverse include reads them from link tables, not from the record. */
   referenced: Map<string, Map<string, string[]>>;
@@ -30,12 +31,12 @@ interface PageContent {
 }
 
 /**
- * The ETag of a page of stored records: its bytes follow from the request (path, fields, include, sort,
- * cursor, limit), the revisions of its records and of every record it embeds, the ids each include referred
- * to, the count and the next cursor. Exact without hashing the body, which for a page of long articles is
- * megabytes. Undefined when a record has no revision.
+ * The ETag of stored records as a request shaped them (a page, or one record with `fields` or `include`): their
+ * bytes follow from the request (path, fields, include, sort, cursor, limit), the revisions of the records and of
+ * every record they embed, the ids each include referred to, and for a page its count and next cursor. Exact
+ * without hashing the body, which for a page of long articles is megabytes. Undefined when a record has no revision.
  */
-export function pageEtag(url: string, { records, referenced, embedded }: PageContent, page: { total?: Total | undefined; nextCursor: string | null }): string | undefined {
+export function shapedEtag(url: string, { records, referenced, embedded }: ShapedContent, page: { total?: Total | undefined; nextCursor: string | null } = { nextCursor: null }): string | undefined {
   const revisions = [...records, ...embedded.values()].map(revisionOf);
   if (revisions.includes(undefined)) return undefined;
   const references = [...referenced].map(([path, byRecord]) => [path, [...byRecord]]);

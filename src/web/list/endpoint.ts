@@ -7,7 +7,7 @@ import type { ListPage, ListQuery, Shaping } from '../../core/list/query.js';
 import type { ListSpec } from '../../core/list/spec.js';
 import type { Visibility } from '../../core/list/visibility.js';
 import { dataEnvelope, listEnvelope } from '../../core/resources/shared/schemas.js';
-import { pageEtag } from '../http/etag.js';
+import { shapedEtag } from '../http/etag.js';
 import { getParams, listParams } from './params.js';
 import { type Catalog, embeddedFields, viewSchema } from './view.js';
 
@@ -47,7 +47,7 @@ export function listEndpoint(name: string, record: z.ZodObject, spec: ListSpec, 
           const nextCursor = cut ? page.cursorAfter(data.length - 1) : page.nextCursor;
           const next = nextCursor === null ? null : nextPageLink(request.url, nextCursor);
           if (next) reply.header('Link', `<${next}>; rel="next"`);
-          const etag = pageEtag(request.url, shown, { total: page.total, nextCursor });
+          const etag = shapedEtag(request.url, shown, { total: page.total, nextCursor });
           if (etag !== undefined) reply.header('etag', etag);
           return {
             data,
@@ -55,19 +55,25 @@ export function listEndpoint(name: string, record: z.ZodObject, spec: ListSpec, 
             links: { self: request.url, next },
           };
         },
-        one(record: { id: string }, shaping: Shaping, visibility: Visibility) {
-          return {
-            data: embed(
-              {
-                ids: [record.id],
-                *records() {
-                  yield record;
-                },
+        /**
+         * One record, narrowed by `fields` and with what `include` embeds: shaped, it is a copy that carries no
+         * revision of its own, so it is tagged from the request and the revisions it follows from, as a page is.
+         */
+        one(record: { id: string }, request: { query: Shaping; url: string; visibility: Visibility }, reply: FastifyReply) {
+          const shown = embed(
+            {
+              ids: [record.id],
+              *records() {
+                yield record;
               },
-              shaping,
-              visibility,
-            ).data[0]!,
-          };
+            },
+            request.query,
+            request.visibility,
+          );
+          const data = shown.data[0]!;
+          const etag = data === record ? undefined : shapedEtag(request.url, shown);
+          if (etag !== undefined) reply.header('etag', etag);
+          return { data };
         },
       };
     },

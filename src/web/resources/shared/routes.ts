@@ -81,7 +81,7 @@ export function resourceRoutes(resource: Resource<ResourceName>, repository: Rep
         querystring: listing.getQuery,
         response: { 200: jsonResponse(`The ${noun}`, listing.getResponse), ...problemResponses(400, 404) },
       },
-      handler: (request) => handlers.one(repository.find(request.params.id, request.visibility) ?? throwNotFound(request.params.id), request.query, request.visibility),
+      handler: (request, reply) => handlers.one(repository.find(request.params.id, request.visibility) ?? throwNotFound(request.params.id), request, reply),
     });
 
     app.post(`/v1/${path}`, {
