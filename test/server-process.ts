@@ -7,8 +7,8 @@ export const processToken = 'smoke-test-token-0123456789';
 
 export type ServerProcess = Awaited<ReturnType<typeof startServer>>;
 
-/** Starts the real server process on 127.0.0.1 and resolves once it logs that it listens. */
-export async function startServer(env: Record<string, string>) {
+/** Starts the real server process on 127.0.0.1 and resolves once it logs that it listens (within `startMs`). */
+export async function startServer(env: Record<string, string>, startMs = 15_000) {
   const port = await freePort();
   const child = spawn(process.execPath, [serverScript], {
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', API_TOKENS: `editor:${processToken}`, ...env },
@@ -17,7 +17,7 @@ export async function startServer(env: Record<string, string>) {
   let log = '';
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${log}`)), 15_000);
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${log}`)), startMs);
     child.stdout.on('data', (chunk: Buffer) => {
       log += chunk.toString();
       if (log.includes('Server listening')) {

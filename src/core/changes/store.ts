@@ -69,13 +69,21 @@ export function changeStore(db: Db) {
     .from(changes)
     .prepare();
 
+  const appended: Array<(change: Change) => void> = [];
+
   return {
     /** A listener for a resource's repository: one event per write. */
     follow(resource: string) {
       return (event: VersionedEvent) => {
         const record = event.kind === 'delete' ? event.previous : event.record;
-        append.run({ resource, id: record.id, action: actionOf(event), version: record.version, at: now() });
+        const change = { resource, id: record.id, action: actionOf(event), version: record.version, at: now() };
+        const { lastInsertRowid } = append.run(change);
+        for (const listener of appended) listener({ seq: Number(lastInsertRowid), ...change });
       };
+    },
+    /** Runs `listener` on each event `follow` appends, in the same transaction (the webhooks' outbox). */
+    onAppend(listener: (change: Change) => void) {
+      appended.push(listener);
     },
     /** A `created` event for every row of a table loaded without its repository (the synthetic data), in creation order. */
     appendLoaded(resource: string, table: ResourceTable) {

@@ -3,6 +3,7 @@ import type { Db } from '../db/database.js';
 import { createFacts } from '../facts/index.js';
 import { revisionStore } from '../revisions/store.js';
 import { searchIndexer } from '../search/indexer.js';
+import { webhookStore } from '../webhooks/store.js';
 import { type AnyResource, resources } from './registry.js';
 
 type ResourceRepositories = { [R in AnyResource as R['name']]: ReturnType<R['repository']> };
@@ -14,12 +15,15 @@ export function createRepositories(db: Db) {
   const index = searchIndexer(db);
   const revisions = revisionStore(db, repositories);
   const changes = changeStore(db);
+  const webhooks = webhookStore(db);
+  // Deliveries are queued by the write that made the event (an outbox): a crash after the commit loses none.
+  changes.onAppend(webhooks.enqueue);
   for (const { name } of resources) {
     repositories[name].onWrite(index.follow(name));
     repositories[name].onWrite(revisions.follow(name));
     repositories[name].onWrite(changes.follow(name));
   }
-  return { ...repositories, ...createFacts(db, repositories), revisions, changes };
+  return { ...repositories, ...createFacts(db, repositories), revisions, changes, webhooks };
 }
 
 export type Repositories = ReturnType<typeof createRepositories>;

@@ -56,6 +56,7 @@ const problemDetails: Record<ProblemCode, { instance: string; detail: string; er
     errors: [{ path: 'body.slug', message: 'already in use' }],
   },
   in_use: { instance: '/v1/organisations/وزارة-الداخلية-الكويتية', detail: 'the organisation hosts meetings; delete or move them first' },
+  limit_reached: { instance: '/v1/webhooks', detail: '100 webhooks are stored, the most allowed; delete one first' },
   payload_too_large: { instance: '/v1/articles', detail: 'Request body is too large' },
   unsupported_media_type: { instance: '/v1/articles', detail: 'Unsupported Media Type: text/plain' },
   unknown_reference: {
@@ -228,8 +229,8 @@ class ExampleBuilder {
   /** A write body from the first sample of the path's kind: the fields the body takes, less read-only ones. */
   requestBody(path: string, schema: Json | undefined): unknown {
     const properties: Json = this.component(schema)?.properties ?? {};
-    const sample = this.records[kindOfPath(path)!]?.[0];
-    if (!sample) return undefined;
+    // A body of something the seed does not hold (a webhook) is made of its fields' own examples.
+    const sample = this.records[kindOfPath(path)!]?.[0] ?? Object.fromEntries(Object.entries(properties).map(([key, property]) => [key, property.examples?.[0] ?? property.example]));
     const writable = Object.keys(properties).filter((key) => key in sample && !properties[key].readOnly);
     const required: string[] = this.component(schema)?.required ?? [];
     // A merge patch (nothing required) shows one change: the first field after the slug.
