@@ -479,7 +479,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a webhook */
+        /**
+         * Get a webhook
+         * @description Its URL, resources and actions; never its secret.
+         */
         get: operations["get_webhook"];
         put?: never;
         post?: never;

@@ -77,6 +77,7 @@ export function webhookRoutes(store: WebhookStore, writes: GroupCommit, allowPri
         tags,
         operationId: 'get_webhook',
         summary: 'Get a webhook',
+        description: 'Its URL, resources and actions; never its secret.',
         params,
         response: { 200: jsonResponse('The webhook, without its secret', single), ...problemResponses(400, 404) },
       },
