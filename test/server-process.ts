@@ -7,8 +7,8 @@ export const processToken = 'smoke-test-token-0123456789';
 
 export type ServerProcess = Awaited<ReturnType<typeof startServer>>;
 
-/** Starts the real server process on 127.0.0.1 and resolves once it logs that it listens. */
-export async function startServer(env: Record<string, string>) {
+/** Starts the real server process on 127.0.0.1 and resolves once it logs that it listens (within `startMs`). */
+export async function startServer(env: Record<string, string>, startMs = 30_000) {
   const port = await freePort();
   const child = spawn(process.execPath, [serverScript], {
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', API_TOKENS: `editor:${processToken}`, ...env },
@@ -17,11 +17,11 @@ export async function startServer(env: Record<string, string>) {
   let log = '';
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {
-    // Generous for a busy machine (a test run beside others); a server that misses it is killed, not left running.
+    // A server that misses its start budget is killed, not left running with its workers.
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`server did not start: ${log}`));
-    }, 30_000);
+    }, startMs);
     child.stdout.on('data', (chunk: Buffer) => {
       log += chunk.toString();
       if (log.includes('Server listening')) {

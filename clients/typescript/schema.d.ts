@@ -408,6 +408,98 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the webhooks
+         * @description Every webhook (at most 100 are stored), oldest first, without their secrets.
+         */
+        get: operations["list_webhooks"];
+        put?: never;
+        /**
+         * Create a webhook
+         * @description Each change feed event of the named resources and actions is POSTed, signed, to `url`: an http(s) URL whose host is, and resolves to, public addresses only (no loopback, private or link-local). The response holds the signing `secret`, shown this once.
+         */
+        post: operations["create_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a webhook
+         * @description Its URL, resources and actions; never its secret.
+         */
+        get: operations["get_webhook"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a webhook
+         * @description Its deliveries go with it, sent or not.
+         */
+        delete: operations["delete_webhook"];
+        options?: never;
+        head?: never;
+        /**
+         * Update a webhook
+         * @description JSON merge patch (RFC 7396) of `url`, `resources` and `actions`; the secret stays. Deliveries already queued keep going to the webhook’s current URL.
+         */
+        patch: operations["update_webhook"];
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the deliveries of a webhook
+         * @description Newest first, in pages of `limit`: follow `links.next` until it is null. Pending, succeeded and failed deliveries, each with its last attempt.
+         */
+        get: operations["list_webhook_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a delivery again
+         * @description The delivery becomes pending and due now, its attempts counted from 0 again (a failed one gets WEBHOOK_MAX_ATTEMPTS more); it keeps its `Webhook-Id`, and goes to the webhook’s current URL with a new timestamp and signature.
+         */
+        post: operations["redeliver_webhook_delivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/articles/import": {
         parameters: {
             query?: never;
@@ -593,6 +685,32 @@ export interface components {
             /** @description read-only: ignored on write */
             readonly version?: number;
         } & components["schemas"]["PersonFields"];
+        /** @description The fields Webhook, WebhookWrite, WebhookPatch all have, written once */
+        WebhookFields: {
+            /**
+             * Format: uri
+             * @description where the deliveries are POSTed: http or https, at a public address unless WEBHOOK_ALLOW_PRIVATE
+             * @example https://hooks.news.example/khabar
+             */
+            url?: string;
+            /**
+             * @description the resources whose events it receives
+             * @example [
+             *       "articles"
+             *     ]
+             */
+            resources?: ("articles" | "people" | "organisations" | "meetings")[];
+            /**
+             * @description the change feed’s actions it receives
+             * @example [
+             *       "published",
+             *       "unpublished"
+             *     ]
+             */
+            actions?: ("created" | "updated" | "published" | "unpublished" | "trashed" | "restored" | "purged")[];
+        };
+        WebhookWrite: WithRequired<components["schemas"]["WebhookFields"], "url" | "resources" | "actions">;
+        WebhookPatch: components["schemas"]["WebhookFields"];
         IdFilter: {
             eq?: components["schemas"]["RecordId"];
             ne?: components["schemas"]["RecordId"];
@@ -738,6 +856,59 @@ export interface components {
                 acting: boolean | null;
             }[];
         } & WithRequired<components["schemas"]["PersonFields"], "slug" | "name" | "honorific" | "position" | "country" | "aliases">;
+        Webhook: {
+            id: components["schemas"]["RecordId"];
+            created_at: string;
+            updated_at: string;
+        } & WithRequired<components["schemas"]["WebhookFields"], "url" | "resources" | "actions">;
+        CreatedWebhook: {
+            id: components["schemas"]["RecordId"];
+            /**
+             * Format: uri
+             * @description where the deliveries are POSTed: http or https, at a public address unless WEBHOOK_ALLOW_PRIVATE
+             * @example https://hooks.news.example/khabar
+             */
+            url: string;
+            /**
+             * @description the resources whose events it receives
+             * @example [
+             *       "articles"
+             *     ]
+             */
+            resources: ("articles" | "people" | "organisations" | "meetings")[];
+            /**
+             * @description the change feed’s actions it receives
+             * @example [
+             *       "published",
+             *       "unpublished"
+             *     ]
+             */
+            actions: ("created" | "updated" | "published" | "unpublished" | "trashed" | "restored" | "purged")[];
+            created_at: string;
+            updated_at: string;
+            /** @description the signing secret (`whsec_` and base64): shown in this response only; keep it to verify the `Webhook-Signature` of each delivery */
+            secret: string;
+        };
+        WebhookDelivery: {
+            /** @description the delivery’s id, sent as `Webhook-Id` (the same on every attempt) */
+            id: number;
+            /** @description the change feed event it delivers */
+            seq: number;
+            /**
+             * @description `pending` (waiting for its next attempt), `succeeded` (a 2xx) or `failed` (given up after WEBHOOK_MAX_ATTEMPTS)
+             * @enum {string}
+             */
+            status: "pending" | "succeeded" | "failed";
+            /** @description attempts so far (a redelivery starts again from 0) */
+            attempts: number;
+            last_attempt_at: string | null;
+            /** @description the HTTP status of the last attempt; null when there was no answer */
+            response_status: number | null;
+            /** @description why the last attempt failed */
+            error: string | null;
+            /** @description when a pending delivery is due (UTC); null once it succeeded or failed */
+            next_attempt_at: string | null;
+        };
         Change: {
             /** @description the event’s place in the feed: 1, 2, … in commit order, without gaps */
             seq: number;
@@ -765,7 +936,7 @@ export interface components {
             status: number;
             detail: string;
             /** @enum {string} */
-            code: "validation_failed" | "malformed_body" | "malformed_request" | "unauthorized" | "forbidden" | "not_found" | "route_not_found" | "method_not_allowed" | "not_acceptable" | "slug_taken" | "in_use" | "idempotency_key_in_flight" | "request_timeout" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "unknown_reference" | "invalid_reference" | "idempotency_key_reused" | "precondition_required" | "too_many_requests" | "headers_too_large" | "internal_error" | "overloaded";
+            code: "validation_failed" | "malformed_body" | "malformed_request" | "unauthorized" | "forbidden" | "not_found" | "route_not_found" | "method_not_allowed" | "not_acceptable" | "slug_taken" | "in_use" | "limit_reached" | "idempotency_key_in_flight" | "request_timeout" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "unknown_reference" | "invalid_reference" | "idempotency_key_reused" | "precondition_required" | "too_many_requests" | "headers_too_large" | "internal_error" | "overloaded";
             instance?: string;
             errors?: {
                 path: string;
@@ -1032,6 +1203,17 @@ export interface components {
             meta: components["schemas"]["ListMeta"];
             links: components["schemas"]["ListLinks"];
         };
+        WebhookResponse: {
+            data: components["schemas"]["Webhook"];
+        };
+        WebhookDeliveryList: {
+            data: components["schemas"]["WebhookDelivery"][];
+            meta: {
+                limit: number;
+                next_cursor: string | null;
+            };
+            links: components["schemas"]["ListLinks"];
+        };
         /**
          * @example {
          *       "status": "ok"
@@ -1203,6 +1385,15 @@ export interface components {
         MeetingViewResponse: {
             data: components["schemas"]["MeetingView"];
         };
+        CreatedWebhookResponse: {
+            data: components["schemas"]["CreatedWebhook"];
+        };
+        WebhookList: {
+            data: components["schemas"]["Webhook"][];
+        };
+        WebhookDeliveryResponse: {
+            data: components["schemas"]["WebhookDelivery"];
+        };
     };
     responses: {
         /** @description The request is not valid; The request body cannot be read; The request is not valid HTTP */
@@ -1280,7 +1471,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The slug is already in use; The record is still referenced; A request with this idempotency key is still being processed */
+        /** @description The slug is already in use; The record is still referenced; The most records of this kind are stored; A request with this idempotency key is still being processed */
         Problem409: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1474,10 +1665,13 @@ export interface components {
         "meetings.include": string;
         /** @description record id or slug */
         "meetings.id": string;
+        /** @description Page size, 1–100 */
+        "list_revisions.limit": number;
         /** @description the kind of record */
         "resource.resource": "articles" | "people" | "organisations" | "meetings";
         /** @description revision number, from 1 */
         "resource.n": number;
+        "webhooks.id": components["schemas"]["RecordId"];
     };
     requestBodies: never;
     headers: {
@@ -2685,7 +2879,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Page size, 1–100 */
-                limit?: number;
+                limit?: components["parameters"]["list_revisions.limit"];
                 /** @description `meta.next_cursor` of the previous page: the revisions below this number */
                 cursor?: number;
                 /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
@@ -3036,6 +3230,265 @@ export interface operations {
             503: components["responses"]["Problem503"];
         };
     };
+    list_webhooks: {
+        parameters: {
+            query?: {
+                /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
+                format?: components["parameters"]["format"];
+            };
+            header?: {
+                /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The webhooks */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookList"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            406: components["responses"]["Problem406"];
+            429: components["responses"]["Problem429"];
+            503: components["responses"]["Problem503"];
+        };
+    };
+    create_webhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookWrite"];
+            };
+        };
+        responses: {
+            /** @description The webhook, with its secret */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedWebhookResponse"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            429: components["responses"]["Problem429"];
+            503: components["responses"]["Problem503"];
+        };
+    };
+    get_webhook: {
+        parameters: {
+            query?: {
+                /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
+                format?: components["parameters"]["format"];
+            };
+            header?: {
+                /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                id: components["parameters"]["webhooks.id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The webhook, without its secret */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookResponse"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            406: components["responses"]["Problem406"];
+            429: components["responses"]["Problem429"];
+            503: components["responses"]["Problem503"];
+        };
+    };
+    delete_webhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                id: components["parameters"]["webhooks.id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["NoContent"];
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            429: components["responses"]["Problem429"];
+            503: components["responses"]["Problem503"];
+        };
+    };
+    update_webhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                id: components["parameters"]["webhooks.id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/merge-patch+json": components["schemas"]["WebhookPatch"];
+                "application/json": components["schemas"]["WebhookPatch"];
+            };
+        };
+        responses: {
+            /** @description The webhook as stored */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookResponse"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            429: components["responses"]["Problem429"];
+            503: components["responses"]["Problem503"];
+        };
+    };
+    list_webhook_deliveries: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1–100 */
+                limit?: components["parameters"]["list_revisions.limit"];
+                /** @description `meta.next_cursor` of the previous page: the deliveries below this id */
+                cursor?: number;
+                /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
+                format?: components["parameters"]["format"];
+            };
+            header?: {
+                /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                id: components["parameters"]["webhooks.id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of deliveries */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryList"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            406: components["responses"]["Problem406"];
+            429: components["responses"]["Problem429"];
+            503: components["responses"]["Problem503"];
+        };
+    };
+    redeliver_webhook_delivery: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                id: components["parameters"]["webhooks.id"];
+                /** @description the delivery’s id (its `Webhook-Id`) */
+                delivery_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The delivery, queued */
+            202: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryResponse"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            429: components["responses"]["Problem429"];
+            503: components["responses"]["Problem503"];
+        };
+    };
     import_article: {
         parameters: {
             query?: {
@@ -3078,7 +3531,7 @@ export interface operations {
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
             403: components["responses"]["Problem403"];
-            /** @description The slug is already in use; The record is still referenced; A request with this idempotency key is still being processed */
+            /** @description The slug is already in use; The record is still referenced; The most records of this kind are stored; A request with this idempotency key is still being processed */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];

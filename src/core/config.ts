@@ -186,6 +186,21 @@ const environment = z.object({
   CHANGES_POLL_MS: optional(z.coerce.number().int().min(10).max(60_000).default(250)),
   CHANGES_STREAMS_MAX: optional(z.coerce.number().int().min(1).max(100_000).default(1000)),
   CHANGES_STREAMS_PER_CLIENT: optional(z.coerce.number().int().min(1).max(1000).default(4)),
+  // Webhook deliveries (core/webhooks/dispatcher.ts): where they may go, how long an attempt may take, how often and how many times one is retried.
+  WEBHOOK_ALLOW_PRIVATE: optional(booleanFlag.default(false)),
+  WEBHOOK_TIMEOUT_MS: optional(z.coerce.number().int().min(100).max(120_000).default(10_000)),
+  WEBHOOK_CONCURRENCY: optional(z.coerce.number().int().min(1).max(256).default(8)),
+  WEBHOOK_MAX_ATTEMPTS: optional(z.coerce.number().int().min(1).max(50).default(8)),
+  WEBHOOK_RETRY_BASE_MS: optional(z.coerce.number().int().min(10).max(3_600_000).default(30_000)),
+  WEBHOOK_RETRY_MAX_MS: optional(
+    z.coerce
+      .number()
+      .int()
+      .min(10)
+      .max(86_400_000)
+      .default(6 * 3_600_000),
+  ),
+  WEBHOOK_POLL_MS: optional(z.coerce.number().int().min(10).max(60_000).default(1000)),
 });
 
 export interface Config {
@@ -221,6 +236,24 @@ export interface Config {
   /** Server processes sharing the port and the database file (node:cluster); 1 runs no cluster. */
   workers: number;
   changeStream: ChangeStreamLimits;
+  webhooks: WebhookLimits;
+}
+
+/** How webhook deliveries are sent (per process) and retried. */
+export interface WebhookLimits {
+  /** Send to loopback, private and link-local addresses too (a receiver on the same host or network). */
+  allowPrivate: boolean;
+  /** One attempt: connecting, the response's headers and the bounded read of its body. */
+  timeoutMs: number;
+  /** Deliveries in flight at once. */
+  concurrency: number;
+  /** Attempts before a delivery is kept as failed. */
+  maxAttempts: number;
+  /** The wait after the first failed attempt, doubled after each one up to `retryMaxMs`, then jittered. */
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** How often an idle dispatcher looks for due deliveries (another process may have queued them). */
+  pollMs: number;
 }
 
 /** The change stream's pace and bounds; the stream counts are per process. */
@@ -265,6 +298,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.HEADERS_TIMEOUT_MS > e.REQUEST_TIMEOUT_MS) {
     throw new ConfigError(`invalid HEADERS_TIMEOUT_MS: ${e.HEADERS_TIMEOUT_MS} is longer than REQUEST_TIMEOUT_MS (${e.REQUEST_TIMEOUT_MS})`);
   }
+  if (e.WEBHOOK_RETRY_BASE_MS > e.WEBHOOK_RETRY_MAX_MS) {
+    throw new ConfigError(`invalid WEBHOOK_RETRY_MAX_MS: ${e.WEBHOOK_RETRY_MAX_MS} is shorter than WEBHOOK_RETRY_BASE_MS (${e.WEBHOOK_RETRY_BASE_MS})`);
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -298,6 +334,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       pollMs: e.CHANGES_POLL_MS,
       maxStreams: e.CHANGES_STREAMS_MAX,
       maxStreamsPerClient: e.CHANGES_STREAMS_PER_CLIENT,
+    },
+    webhooks: {
+      allowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      concurrency: e.WEBHOOK_CONCURRENCY,
+      maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+      retryBaseMs: e.WEBHOOK_RETRY_BASE_MS,
+      retryMaxMs: e.WEBHOOK_RETRY_MAX_MS,
+      pollMs: e.WEBHOOK_POLL_MS,
     },
   };
 }

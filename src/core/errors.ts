@@ -14,6 +14,7 @@ export type ProblemCode =
   | 'not_acceptable'
   | 'slug_taken'
   | 'in_use'
+  | 'limit_reached'
   | 'idempotency_key_in_flight'
   | 'request_timeout'
   | 'precondition_failed'

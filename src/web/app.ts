@@ -10,6 +10,8 @@ import { createRepositories, type Repositories } from '../core/resources/index.j
 import { resources } from '../core/resources/registry.js';
 import { createSearch } from '../core/search/search.js';
 import { prepareForServing } from '../core/serving.js';
+import { runDispatcher } from '../core/webhooks/dispatcher.js';
+import { httpSender } from '../core/webhooks/sender.js';
 import { changeRoutes } from './changes/routes.js';
 import { factRoutes } from './facts/routes.js';
 import bearerAuth from './http/auth.js';
@@ -43,6 +45,7 @@ import { articleImportRoutes } from './resources/articles/import-routes.js';
 import { revisionRoutes } from './resources/shared/revision-routes.js';
 import { resourceRoutes } from './resources/shared/routes.js';
 import { searchRoutes } from './search/routes.js';
+import { webhookRoutes } from './webhooks/routes.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -114,9 +117,18 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   const relinking = runRelinkLoop(repositories.relinkJobs.worker(), { onError: (err) => app.log.error({ err }, 'relinking failed; retrying') });
   // Appends the `published` event of each scheduled article as it comes due (core/changes/publications.ts).
   const announcing = runAnnounceLoop(repositories.publications, { clock, onError: (err) => app.log.error({ err }, 'announcing scheduled publications failed; retrying') });
+  // Sends the webhooks' queued deliveries, in the background and outside every write (core/webhooks/dispatcher.ts).
+  const { allowPrivate, ...deliveryLimits } = config.webhooks;
+  const dispatching = runDispatcher({
+    store: repositories.webhooks,
+    send: httpSender({ timeoutMs: deliveryLimits.timeoutMs, allowPrivate }),
+    limits: deliveryLimits,
+    onError: (err) => app.log.error({ err }, 'webhook dispatch failed; retrying'),
+  });
   app.addHook('onClose', async () => {
     announcing.stop();
     relinking.stop();
+    await dispatching.stop();
     database.close();
   });
 
@@ -163,6 +175,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(revisionRoutes(repositories, repositories.revisions));
   await app.register(factRoutes(repositories));
   await app.register(changeRoutes(repositories.changes, config.changeStream));
+  await app.register(webhookRoutes(repositories.webhooks, database.writes, allowPrivate));
   await app.register(articleImportRoutes(repositories));
   await app.register(demoRoutes);
   await app.register(searchRoutes(createSearch(database.db)));

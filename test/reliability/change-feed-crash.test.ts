@@ -167,7 +167,5 @@ t.test(`SIGKILL under writes, ${cycles} times: the change feed keeps every commi
   t.equal(await server.exited, 0);
 });
 
-// Webhooks (issue 21) add their half here: after each kill, every event the outbox should have queued a delivery
-// for (a subscription matching its resource and action) has exactly one delivery row, pending or done, and no
-// delivery names an event that is not in the feed.
-t.test('SIGKILL under writes: every event has its pending deliveries', { todo: 'webhook deliveries (the webhooks branch)' }, async () => {});
+// The webhooks' half (every committed matching event has its one delivery, and a restart sends them all) is in
+// test/webhooks/processes.test.ts.

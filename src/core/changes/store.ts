@@ -69,8 +69,13 @@ export function changeStore(db: Db) {
     .from(changes)
     .prepare();
 
-  /** Appends one event, inside the caller's transaction. */
-  const appendEvent = (resource: string, id: string, action: ChangeAction, version: number) => append.run({ resource, id, action, version, at: now() });
+  const appended: Array<(change: Change) => void> = [];
+  /** Appends one event, inside the caller's transaction, and runs the `onAppend` listeners on it (the webhooks' outbox). */
+  const appendEvent = (resource: string, id: string, action: ChangeAction, version: number) => {
+    const change = { resource, id, action, version, at: now() };
+    const { lastInsertRowid } = append.run(change);
+    for (const listener of appended) listener({ seq: Number(lastInsertRowid), ...change });
+  };
 
   return {
     /** A listener for a resource's repository: one event per write. */
@@ -81,6 +86,10 @@ export function changeStore(db: Db) {
       };
     },
     append: appendEvent,
+    /** Runs `listener` on each event appended (by `follow` or `append`), in the same transaction (the webhooks' outbox). */
+    onAppend(listener: (change: Change) => void) {
+      appended.push(listener);
+    },
     /** A `created` event for every row of a table loaded without its repository (the synthetic data), in creation order. */
     appendLoaded(resource: string, table: ResourceTable) {
       db.run(

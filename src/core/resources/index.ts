@@ -4,6 +4,7 @@ import type { Db } from '../db/database.js';
 import { createFacts } from '../facts/index.js';
 import { revisionStore } from '../revisions/store.js';
 import { searchIndexer } from '../search/indexer.js';
+import { webhookStore } from '../webhooks/store.js';
 import { type AnyResource, resources } from './registry.js';
 
 type ResourceRepositories = { [R in AnyResource as R['name']]: ReturnType<R['repository']> };
@@ -21,12 +22,15 @@ export function createRepositories(db: Db, clock: () => number = Date.now) {
   const publications = publicationAnnouncer(db, changes, clock);
   // Before the feed's listener: a publication that came due before an article's write is announced before it.
   repositories.articles.onWrite(publications.follow);
+  const webhooks = webhookStore(db);
+  // Deliveries are queued by the write that made the event (an outbox): a crash after the commit loses none.
+  changes.onAppend(webhooks.enqueue);
   for (const { name } of resources) {
     repositories[name].onWrite(index.follow(name));
     repositories[name].onWrite(revisions.follow(name));
     repositories[name].onWrite(changes.follow(name));
   }
-  return { ...repositories, ...createFacts(db, repositories), revisions, changes, publications };
+  return { ...repositories, ...createFacts(db, repositories), revisions, changes, publications, webhooks };
 }
 
 export type Repositories = ReturnType<typeof createRepositories>;

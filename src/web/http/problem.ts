@@ -16,6 +16,7 @@ export const problemCodes = {
   not_acceptable: { status: 406, title: 'None of the accepted media types is offered' },
   slug_taken: { status: 409, title: 'The slug is already in use' },
   in_use: { status: 409, title: 'The record is still referenced' },
+  limit_reached: { status: 409, title: 'The most records of this kind are stored' },
   idempotency_key_in_flight: { status: 409, title: 'A request with this idempotency key is still being processed' },
   request_timeout: { status: 408, title: 'The request was not received in time' },
   precondition_failed: { status: 412, title: 'The record has changed since the given ETag' },

@@ -56,6 +56,7 @@ const problemDetails: Record<ProblemCode, { instance: string; detail: string; er
     errors: [{ path: 'body.slug', message: 'already in use' }],
   },
   in_use: { instance: '/v1/organisations/وزارة-الداخلية-الكويتية', detail: 'the organisation hosts meetings; delete or move them first' },
+  limit_reached: { instance: '/v1/webhooks', detail: '100 webhooks are stored, the most allowed; delete one first' },
   payload_too_large: { instance: '/v1/articles', detail: 'Request body is too large' },
   unsupported_media_type: { instance: '/v1/articles', detail: 'Unsupported Media Type: text/plain' },
   unknown_reference: {
@@ -118,6 +119,24 @@ const refName = (schema: Json | undefined): string | undefined => (typeof schema
 
 const kindOfPath = (path: string): Kind | undefined => /^\/v1\/([^/]+)/.exec(path)?.[1] as Kind | undefined;
 
+/** Webhooks are not in the seed: one made-up webhook and delivery, by the response schema that carries them. */
+const exampleWebhook = {
+  id: '0196b2a0-7c00-7000-8000-0000000000ff',
+  url: 'https://hooks.news.example/khabar',
+  resources: ['articles'],
+  actions: ['published', 'unpublished'],
+  created_at: exampleTime,
+  updated_at: exampleTime,
+};
+const exampleDelivery = { id: 42, seq: 7, status: 'succeeded', attempts: 1, next_attempt_at: null, last_attempt_at: exampleTime, response_status: 200, error: null };
+const webhookExamples: Record<string, unknown> = {
+  CreatedWebhookResponse: { data: { ...exampleWebhook, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw2mQ6Di4w9H0=' } },
+  WebhookList: { data: [exampleWebhook] },
+  WebhookResponse: { data: exampleWebhook },
+  WebhookDeliveryList: { data: [exampleDelivery], meta: { limit: 20, next_cursor: null }, links: { self: `/v1/webhooks/${exampleWebhook.id}/deliveries`, next: null } },
+  WebhookDeliveryResponse: { data: { ...exampleDelivery, status: 'pending', attempts: 0, next_attempt_at: exampleTime } },
+};
+
 class ExampleBuilder {
   /** Record schema name (`Article`) → kind of record (`articles`), read off the `GET /v1/{kind}/{id}` responses. */
   private readonly kindOfRecord = new Map<string, Kind>();
@@ -158,6 +177,7 @@ class ExampleBuilder {
 
   /** The example of a 2xx body: an envelope of sample records, in JSON or mapped to another format. */
   success(path: string, mediaType: string, schema: Json | undefined): unknown {
+    if (path.startsWith('/v1/webhooks')) return webhookExamples[refName(schema) ?? ''];
     const facts = this.factsExample(path);
     if (facts !== undefined) return facts;
     const envelope = this.envelopeRecords(schema);
@@ -228,8 +248,8 @@ class ExampleBuilder {
   /** A write body from the first sample of the path's kind: the fields the body takes, less read-only ones. */
   requestBody(path: string, schema: Json | undefined): unknown {
     const properties: Json = this.component(schema)?.properties ?? {};
-    const sample = this.records[kindOfPath(path)!]?.[0];
-    if (!sample) return undefined;
+    // A body of something the seed does not hold (a webhook) is made of its fields' own examples.
+    const sample = this.records[kindOfPath(path)!]?.[0] ?? Object.fromEntries(Object.entries(properties).map(([key, property]) => [key, property.examples?.[0] ?? property.example]));
     const writable = Object.keys(properties).filter((key) => key in sample && !properties[key].readOnly);
     const required: string[] = this.component(schema)?.required ?? [];
     // A merge patch (nothing required) shows one change: the first field after the slug.
@@ -240,7 +260,7 @@ class ExampleBuilder {
   parameter(path: string, parameter: Json): unknown {
     const first = this.records[kindOfPath(path)!]?.[0];
     if (path === '/v1/search' && parameter.name === 'cursor') return this.searchPage().cursor;
-    if (parameter.in === 'path' && parameter.name === 'id') return first?.slug;
+    if (parameter.in === 'path' && parameter.name === 'id') return path.startsWith('/v1/webhooks') ? exampleWebhook.id : first?.slug;
     // A cursor that continues after the first record: "page two" (a revision's cursor is its number, exemplified by its schema).
     if (parameter.in === 'query' && parameter.name === 'cursor' && first && !path.includes('/revisions')) return encodeCursor(this.stableId(first.id));
     return undefined;

@@ -19,6 +19,7 @@ const tags = [
   ...resources.map(({ name, description }) => ({ name, description })),
   { name: 'search', description: 'Arabic-aware full-text search across all resources' },
   { name: 'changes', description: 'Every committed change, in order: a page after a seq, or a Server-Sent Events stream' },
+  { name: 'webhooks', description: 'Change feed events POSTed, signed, to URLs an admin subscribes: the subscriptions and their deliveries' },
   { name: 'meta', description: 'Health and the API contract' },
 ];
 

@@ -1,0 +1,108 @@
+import type { WebhookLimits } from '../config.js';
+import type { Sender } from './sender.js';
+import { signature } from './signing.js';
+import type { ClaimedDelivery, Settlement, WebhookStore } from './store.js';
+
+type RetryLimits = Pick<WebhookLimits, 'retryBaseMs' | 'retryMaxMs'>;
+
+/**
+ * The wait after failed attempt `attempt` (1, 2, …): the base doubled per attempt up to the cap, then scaled
+ * by a random factor in [0.5, 1) so that receivers coming back from an outage are not hit by every retry at once.
+ */
+export function retryDelay(attempt: number, { retryBaseMs, retryMaxMs }: RetryLimits, random: () => number): number {
+  const exponential = Math.min(retryMaxMs, retryBaseMs * 2 ** Math.min(attempt - 1, 40));
+  return Math.round(exponential * (0.5 + random() / 2));
+}
+
+/** The JSON a receiver gets: the event's type, when it happened, and the change feed's event. */
+const deliveryBody = (delivery: ClaimedDelivery): string => JSON.stringify({ type: `${delivery.event.resource}.${delivery.event.action}`, timestamp: delivery.event.at, data: delivery.event });
+
+interface DispatcherOptions {
+  store: WebhookStore;
+  send: Sender;
+  limits: Omit<WebhookLimits, 'allowPrivate'>;
+  onError(error: unknown): void;
+  /** Milliseconds since the epoch. */
+  clock?: () => number;
+  random?: () => number;
+}
+
+/**
+ * Sends due deliveries in the background of a server process, at most `concurrency` at once, outside any
+ * write's transaction: a write only inserts its deliveries, so a slow receiver slows no write. A claim's
+ * lease outlasts an attempt (its timeout), so no other process sends the delivery while it is in flight; a
+ * process that dies mid-send leaves it to be claimed again when the lease ends (a receiver may then see it
+ * twice, with one `Webhook-Id`). Each attempt is signed at its own time.
+ */
+export function runDispatcher({ store, send, limits, onError, clock = Date.now, random = Math.random }: DispatcherOptions) {
+  const leaseMs = 2 * limits.timeoutMs + 1000;
+  const inFlight = new Map<number, { abort: AbortController; done: Promise<void> }>();
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+
+  function schedule(ms: number) {
+    clearTimeout(timer);
+    if (!stopped) timer = setTimeout(turn, ms).unref();
+  }
+
+  function outcome(delivery: ClaimedDelivery, status: number | null, error: string | null, at: number): Settlement {
+    const attempts = delivery.attempts + 1;
+    if (error === null) return { status: 'succeeded', attempts, nextAttemptAt: null, responseStatus: status, error };
+    const givenUp = attempts >= limits.maxAttempts;
+    return { status: givenUp ? 'failed' : 'pending', attempts, nextAttemptAt: givenUp ? null : at + retryDelay(attempts, limits, random), responseStatus: status, error };
+  }
+
+  async function attempt(delivery: ClaimedDelivery, abort: AbortController) {
+    const id = String(delivery.id);
+    const timestamp = Math.floor(clock() / 1000);
+    const body = deliveryBody(delivery);
+    const headers = {
+      'content-type': 'application/json',
+      'user-agent': 'khabar-webhooks',
+      'webhook-id': id,
+      'webhook-timestamp': String(timestamp),
+      'webhook-signature': signature(delivery.secret, id, timestamp, body),
+    };
+    const result = await send({ url: delivery.url, headers, body }, abort.signal);
+    try {
+      // An attempt cut short by shutdown is no attempt: the delivery is given back, due now, for whichever process looks next.
+      if (abort.signal.aborted) store.release(delivery, clock());
+      else store.settle(delivery, outcome(delivery, result.status, result.error, clock()));
+    } catch (error) {
+      onError(error);
+    }
+    inFlight.delete(delivery.id);
+    schedule(0);
+  }
+
+  function start(delivery: ClaimedDelivery) {
+    const abort = new AbortController();
+    inFlight.set(delivery.id, { abort, done: attempt(delivery, abort) });
+  }
+
+  function turn() {
+    try {
+      const free = limits.concurrency - inFlight.size;
+      const at = clock();
+      const claimed = store.claim(free, at, at + leaseMs);
+      for (const delivery of claimed) start(delivery);
+      // A full claim may have left more due: look again at once; else when the poll comes round or a send ends.
+      schedule(claimed.length > 0 && claimed.length === free ? 0 : limits.pollMs);
+    } catch (error) {
+      onError(error);
+      schedule(limits.pollMs);
+    }
+  }
+
+  schedule(0);
+  return {
+    /** Stops claiming and aborts the attempts in flight; resolves when each has given its delivery back. */
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      const held = [...inFlight.values()];
+      for (const { abort } of held) abort.abort();
+      await Promise.all(held.map(({ done }) => done));
+    },
+  };
+}

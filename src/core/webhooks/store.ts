@@ -1,0 +1,239 @@
+import { randomUUID } from 'node:crypto';
+import { and, asc, count, desc, eq, inArray, lt, lte, sql } from 'drizzle-orm';
+import type { Change } from '../changes/schemas.js';
+import { changes } from '../changes/table.js';
+import type { Db } from '../db/database.js';
+import { newId, now } from '../db/ids.js';
+import { KhabarError } from '../errors.js';
+import { type Delivery, maxWebhooks, type Webhook, type WebhookInput } from './schemas.js';
+import { newSecret } from './signing.js';
+import { webhookDeliveries, webhooks } from './table.js';
+
+/** A delivery a dispatcher has claimed: what it sends, and the claim that lets it record the outcome. */
+export interface ClaimedDelivery {
+  id: number;
+  claim: string;
+  /** Attempts made before this one. */
+  attempts: number;
+  url: string;
+  secret: string;
+  event: Change;
+}
+
+/** What an attempt came to: the next state of the delivery. */
+export interface Settlement {
+  status: 'pending' | 'succeeded' | 'failed';
+  attempts: number;
+  /** When a pending delivery is due again (ms since the epoch); null once it is done. */
+  nextAttemptAt: number | null;
+  responseStatus: number | null;
+  error: string | null;
+}
+
+export interface DeliveryPage {
+  rows: Delivery[];
+  /** The id the next page starts below; null on the last page. */
+  next: number | null;
+}
+
+const publicColumns = { id: webhooks.id, url: webhooks.url, resources: webhooks.resources, actions: webhooks.actions, created_at: webhooks.created_at, updated_at: webhooks.updated_at };
+const deliveryColumns = {
+  id: webhookDeliveries.id,
+  seq: webhookDeliveries.seq,
+  status: webhookDeliveries.status,
+  attempts: webhookDeliveries.attempts,
+  next_attempt_at: webhookDeliveries.next_attempt_at,
+  last_attempt_at: webhookDeliveries.last_attempt_at,
+  response_status: webhookDeliveries.response_status,
+  error: webhookDeliveries.error,
+};
+
+type DeliveryRow = Omit<Delivery, 'next_attempt_at'> & { next_attempt_at: number | null };
+// Written out, not bound: SQLite uses the partial index of due deliveries only when the query states its condition.
+const isPending = sql`${webhookDeliveries.status} = 'pending'`;
+
+const deliveryOf = (row: DeliveryRow): Delivery => ({ ...row, next_attempt_at: row.next_attempt_at === null ? null : new Date(row.next_attempt_at).toISOString() });
+
+/**
+ * Webhooks and their outbox. `enqueue` runs inside each write's transaction (the change feed calls it for
+ * every event it appends), so a delivery commits with its change or not at all. Dispatchers, in any process,
+ * `claim` due deliveries with one UPDATE … RETURNING, which SQLite runs under its write lock: two never get
+ * the same delivery while its claim's lease lasts.
+ */
+export function webhookStore(db: Db, clock: () => number = Date.now) {
+  const insertDeliveries = db
+    .insert(webhookDeliveries)
+    .select(
+      db
+        .select({
+          id: sql`null`.as('id'),
+          webhook_id: webhooks.id,
+          seq: sql`${sql.placeholder('seq')}`.as('seq'),
+          status: sql`'pending'`.as('status'),
+          attempts: sql`0`.as('attempts'),
+          next_attempt_at: sql`${sql.placeholder('now')}`.as('next_attempt_at'),
+          claim: sql`null`.as('claim'),
+          last_attempt_at: sql`null`.as('last_attempt_at'),
+          response_status: sql`null`.as('response_status'),
+          error: sql`null`.as('error'),
+        })
+        .from(webhooks)
+        .where(
+          and(
+            sql`exists (select 1 from json_each(${webhooks.resources}) where value = ${sql.placeholder('resource')})`,
+            sql`exists (select 1 from json_each(${webhooks.actions}) where value = ${sql.placeholder('action')})`,
+          ),
+        ),
+    )
+    .prepare();
+  const all = db.select(publicColumns).from(webhooks).orderBy(asc(webhooks.id)).prepare();
+  const one = db
+    .select(publicColumns)
+    .from(webhooks)
+    .where(eq(webhooks.id, sql.placeholder('id')))
+    .prepare();
+  const total = db.select({ n: count() }).from(webhooks).prepare();
+  const firstDue = db
+    .select({ id: webhookDeliveries.id })
+    .from(webhookDeliveries)
+    .where(and(isPending, lte(webhookDeliveries.next_attempt_at, sql.placeholder('now'))))
+    .limit(1)
+    .prepare();
+  // A claim moves the delivery's due time to the end of its lease: a process that dies holding it leaves it due then.
+  const claimDue = db
+    .update(webhookDeliveries)
+    .set({ claim: sql`${sql.placeholder('claim')}`, next_attempt_at: sql`${sql.placeholder('until')}` })
+    .where(
+      inArray(
+        webhookDeliveries.id,
+        db
+          .select({ id: webhookDeliveries.id })
+          .from(webhookDeliveries)
+          .where(and(isPending, lte(webhookDeliveries.next_attempt_at, sql.placeholder('now'))))
+          .orderBy(asc(webhookDeliveries.next_attempt_at))
+          .limit(sql.placeholder('limit')),
+      ),
+    )
+    .returning({ id: webhookDeliveries.id })
+    .prepare();
+  const message = db
+    .select({
+      attempts: webhookDeliveries.attempts,
+      url: webhooks.url,
+      secret: webhooks.secret,
+      event: { seq: changes.seq, resource: changes.resource, id: changes.record_id, action: changes.action, version: changes.version, at: changes.at },
+    })
+    .from(webhookDeliveries)
+    .innerJoin(webhooks, eq(webhooks.id, webhookDeliveries.webhook_id))
+    .innerJoin(changes, eq(changes.seq, webhookDeliveries.seq))
+    .where(eq(webhookDeliveries.id, sql.placeholder('id')))
+    .prepare();
+  const claimed = and(eq(webhookDeliveries.id, sql.placeholder('id')), eq(webhookDeliveries.claim, sql.placeholder('claim')));
+  const settle = db
+    .update(webhookDeliveries)
+    .set({
+      status: sql`${sql.placeholder('status')}`,
+      attempts: sql`${sql.placeholder('attempts')}`,
+      next_attempt_at: sql`${sql.placeholder('next')}`,
+      claim: null,
+      last_attempt_at: sql`${sql.placeholder('at')}`,
+      response_status: sql`${sql.placeholder('response')}`,
+      error: sql`${sql.placeholder('error')}`,
+    })
+    .where(claimed)
+    .prepare();
+  const release = db
+    .update(webhookDeliveries)
+    .set({ claim: null, next_attempt_at: sql`${sql.placeholder('now')}` })
+    .where(claimed)
+    .prepare();
+  const deliveryPage = db
+    .select(deliveryColumns)
+    .from(webhookDeliveries)
+    .where(and(eq(webhookDeliveries.webhook_id, sql.placeholder('webhook')), lt(webhookDeliveries.id, sql.placeholder('below'))))
+    .orderBy(desc(webhookDeliveries.id))
+    .limit(sql.placeholder('limit'))
+    .prepare();
+  const redeliver = db
+    .update(webhookDeliveries)
+    .set({ status: 'pending', attempts: 0, next_attempt_at: sql`${sql.placeholder('now')}`, claim: null, error: null })
+    .where(and(eq(webhookDeliveries.id, sql.placeholder('id')), eq(webhookDeliveries.webhook_id, sql.placeholder('webhook'))))
+    .returning(deliveryColumns)
+    .prepare();
+
+  return {
+    /** Inside the transaction that appended `event` to the change feed: a pending delivery for each webhook it matches. */
+    enqueue(event: Change) {
+      insertDeliveries.run({ seq: event.seq, resource: event.resource, action: event.action, now: clock() });
+    },
+    list(): Webhook[] {
+      return all.all();
+    },
+    find(id: string): Webhook | null {
+      return one.get({ id }) ?? null;
+    },
+    /** A new webhook and its secret, the one time the secret leaves the store. */
+    create(input: WebhookInput): Webhook & { secret: string } {
+      const stored = total.get()?.n ?? 0;
+      if (stored >= maxWebhooks) throw new KhabarError('limit_reached', `${stored} webhooks are stored, the most allowed; delete one first`);
+      const at = now();
+      const row = { id: newId(), ...input, secret: newSecret(), created_at: at, updated_at: at };
+      db.insert(webhooks).values(row).run();
+      return row;
+    },
+    update(id: string, patch: Partial<WebhookInput>): Webhook | null {
+      const [row] = db
+        .update(webhooks)
+        .set({ ...patch, updated_at: now() })
+        .where(eq(webhooks.id, id))
+        .returning(publicColumns)
+        .all();
+      return row ?? null;
+    },
+    /** Deletes the webhook and its deliveries; false when there was none. */
+    remove(id: string): boolean {
+      return db.delete(webhooks).where(eq(webhooks.id, id)).run().changes > 0;
+    },
+    /** Up to `limit` due deliveries, each claimed until `leaseUntil`; reads first, so an idle dispatcher never takes the write lock. */
+    claim(limit: number, at: number, leaseUntil: number): ClaimedDelivery[] {
+      if (limit < 1 || !firstDue.get({ now: at })) return [];
+      const claim = randomUUID();
+      const ids = claimDue.all({ claim, until: leaseUntil, now: at, limit });
+      return ids.flatMap(({ id }) => {
+        const row = message.get({ id });
+        return row ? [{ id, claim, ...row }] : [];
+      });
+    },
+    /** Records an attempt's outcome, unless the claim was lost (its lease ran out, or it was redelivered). */
+    settle(delivery: ClaimedDelivery, outcome: Settlement): boolean {
+      const result = settle.run({
+        id: delivery.id,
+        claim: delivery.claim,
+        status: outcome.status,
+        attempts: outcome.attempts,
+        next: outcome.nextAttemptAt,
+        at: now(),
+        response: outcome.responseStatus,
+        error: outcome.error,
+      });
+      return result.changes > 0;
+    },
+    /** Gives a claimed delivery back, due at `at`, for whichever dispatcher looks next (at shutdown). */
+    release(delivery: ClaimedDelivery, at: number) {
+      release.run({ id: delivery.id, claim: delivery.claim, now: at });
+    },
+    /** A webhook's deliveries, newest first, below the id `below`. */
+    deliveries(webhookId: string, limit: number, below = Number.MAX_SAFE_INTEGER): DeliveryPage {
+      const rows = deliveryPage.all({ webhook: webhookId, below, limit: limit + 1 });
+      const page = rows.slice(0, limit).map(deliveryOf);
+      return { rows: page, next: rows.length > limit ? (page.at(-1)?.id ?? null) : null };
+    },
+    /** Makes a delivery pending and due now, with its attempts counted from 0 again; null when the webhook has no such delivery. */
+    redeliver(webhookId: string, id: number): Delivery | null {
+      const [row] = redeliver.all({ id, webhook: webhookId, now: clock() });
+      return row ? deliveryOf(row) : null;
+    },
+  };
+}
+
+export type WebhookStore = ReturnType<typeof webhookStore>;
