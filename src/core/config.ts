@@ -186,6 +186,8 @@ const environment = z.object({
   CHANGES_POLL_MS: optional(z.coerce.number().int().min(10).max(60_000).default(250)),
   CHANGES_STREAMS_MAX: optional(z.coerce.number().int().min(1).max(100_000).default(1000)),
   CHANGES_STREAMS_PER_CLIENT: optional(z.coerce.number().int().min(1).max(1000).default(4)),
+  // How long a DELETEd record stays restorable before a background job purges it (core/trash): up to ten years.
+  TRASH_RETENTION_DAYS: optional(z.coerce.number().int().min(1).max(3650).default(30)),
 });
 
 export interface Config {
@@ -221,6 +223,8 @@ export interface Config {
   /** Server processes sharing the port and the database file (node:cluster); 1 runs no cluster. */
   workers: number;
   changeStream: ChangeStreamLimits;
+  /** Days a trashed record is kept before it is purged. */
+  trashRetentionDays: number;
 }
 
 /** The change stream's pace and bounds; the stream counts are per process. */
@@ -299,5 +303,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxStreams: e.CHANGES_STREAMS_MAX,
       maxStreamsPerClient: e.CHANGES_STREAMS_PER_CLIENT,
     },
+    trashRetentionDays: e.TRASH_RETENTION_DAYS,
   };
 }

@@ -69,12 +69,18 @@ export function changeStore(db: Db) {
     .from(changes)
     .prepare();
 
+  /** Appends an event: call it inside the transaction of the change it records. */
+  const record = (resource: string, id: string, action: ChangeAction, version: number) => {
+    append.run({ resource, id, action, version, at: now() });
+  };
+
   return {
+    record,
     /** A listener for a resource's repository: one event per write. */
     follow(resource: string) {
       return (event: VersionedEvent) => {
-        const record = event.kind === 'delete' ? event.previous : event.record;
-        append.run({ resource, id: record.id, action: actionOf(event), version: record.version, at: now() });
+        const written = event.kind === 'delete' ? event.previous : event.record;
+        record(resource, written.id, actionOf(event), written.version);
       };
     },
     /** A `created` event for every row of a table loaded without its repository (the synthetic data), in creation order. */

@@ -3,6 +3,7 @@ import type { Db } from '../db/database.js';
 import { createFacts } from '../facts/index.js';
 import { revisionStore } from '../revisions/store.js';
 import { searchIndexer } from '../search/indexer.js';
+import { trashStore } from '../trash/store.js';
 import { type AnyResource, resources } from './registry.js';
 
 type ResourceRepositories = { [R in AnyResource as R['name']]: ReturnType<R['repository']> };
@@ -14,12 +15,20 @@ export function createRepositories(db: Db) {
   const index = searchIndexer(db);
   const revisions = revisionStore(db, repositories);
   const changes = changeStore(db);
+  const trash = trashStore(
+    db,
+    resources.flatMap(({ name }) => repositories[name].linkTables),
+    revisions,
+    changes,
+  );
   for (const { name } of resources) {
     repositories[name].onWrite(index.follow(name));
     repositories[name].onWrite(revisions.follow(name));
     repositories[name].onWrite(changes.follow(name));
+    repositories[name].onRemoving(trash.keep(name));
+    repositories[name].onInserted(trash.takeBack(name));
   }
-  return { ...repositories, ...createFacts(db, repositories), revisions, changes };
+  return { ...repositories, ...createFacts(db, repositories), revisions, changes, trash };
 }
 
 export type Repositories = ReturnType<typeof createRepositories>;
