@@ -908,11 +908,11 @@ export interface components {
             resource: string;
             id: components["schemas"]["RecordId"];
             /**
-             * @description `created`, `updated`, `trashed` (a DELETE) or `restored` (a revision restored); for an article, `published` when a write sets its status to `published` from another (a create is `created`), `unpublished` when it leaves `published`; `purged` is reserved for the trash
+             * @description `created`, `updated`, `trashed` (a DELETE, into the trash), `restored` (from the trash, or a revision restored) or `purged` (erased from the trash); for an article, `published` when a write sets its status to `published` from another (a create is `created`), `unpublished` when it leaves `published`
              * @enum {string}
              */
             action: "created" | "updated" | "published" | "unpublished" | "trashed" | "restored" | "purged";
-            /** @description the record’s version after the change (the version it had, for `trashed`) */
+            /** @description the record’s version after the change (the version it had, for `trashed` and `purged`) */
             version: number;
             /** @description when the change was written (UTC), in its transaction */
             at: string;
@@ -1601,6 +1601,23 @@ export interface components {
             };
             content: {
                 "application/json": components["schemas"]["MeetingResponse"];
+            };
+        };
+        /** @description The record as stored */
+        NoContent200: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                Location: components["headers"]["Location"];
+                ETag: components["headers"]["ETag"];
+                "Last-Modified": components["headers"]["Last-Modified"];
+                "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ArticleResponse"] | components["schemas"]["PersonResponse"] | components["schemas"]["OrganisationResponse"] | components["schemas"]["MeetingResponse"];
             };
         };
     };
@@ -3201,23 +3218,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The record as stored */
-            200: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                    Location: components["headers"]["Location"];
-                    ETag: components["headers"]["ETag"];
-                    "Last-Modified": components["headers"]["Last-Modified"];
-                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ArticleResponse"] | components["schemas"]["PersonResponse"] | components["schemas"]["OrganisationResponse"] | components["schemas"]["MeetingResponse"];
-                };
-            };
+            200: components["responses"]["NoContent200"];
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
             403: components["responses"]["Problem403"];
@@ -3428,23 +3429,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The record as stored */
-            200: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                    Location: components["headers"]["Location"];
-                    ETag: components["headers"]["ETag"];
-                    "Last-Modified": components["headers"]["Last-Modified"];
-                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ArticleResponse"] | components["schemas"]["PersonResponse"] | components["schemas"]["OrganisationResponse"] | components["schemas"]["MeetingResponse"];
-                };
-            };
+            200: components["responses"]["NoContent200"];
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
             403: components["responses"]["Problem403"];
