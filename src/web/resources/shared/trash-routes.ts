@@ -124,7 +124,7 @@ export function trashRoutes(repositories: Repositories, revisions: RevisionStore
         summary: 'Purge a record from the trash',
         description: 'Erases the record for good, with its revisions, and appends a `purged` event. Records are also purged `TRASH_RETENTION_DAYS` after their delete.',
         params: trashParams,
-        response: { 204: z.null().meta({ description: 'Purged' }), ...problemResponses(400, 404) },
+        response: { 204: z.null().meta({ description: 'Purged' }), ...problemResponses(400, 404, 413, 415) },
       },
       handler: async (request, reply) => {
         const { resource, id } = request.params;
