@@ -10,6 +10,7 @@ export default defineConfig({
     './src/core/revisions/table.ts',
     './src/core/changes/table.ts',
     './src/core/webhooks/table.ts',
+    './src/core/trash/table.ts',
   ],
   out: './migrations',
 });

@@ -328,6 +328,126 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/articles/trash": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the articles in the trash
+         * @description The most recently deleted first, in pages of `limit`: follow `links.next` until it is null. A record stays `TRASH_RETENTION_DAYS` days, then is purged.
+         */
+        get: operations["list_trashed_articles"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/people/trash": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the people in the trash
+         * @description The most recently deleted first, in pages of `limit`: follow `links.next` until it is null. A record stays `TRASH_RETENTION_DAYS` days, then is purged.
+         */
+        get: operations["list_trashed_people"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organisations/trash": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the organisations in the trash
+         * @description The most recently deleted first, in pages of `limit`: follow `links.next` until it is null. A record stays `TRASH_RETENTION_DAYS` days, then is purged.
+         */
+        get: operations["list_trashed_organisations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/meetings/trash": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the meetings in the trash
+         * @description The most recently deleted first, in pages of `limit`: follow `links.next` until it is null. A record stays `TRASH_RETENTION_DAYS` days, then is purged.
+         */
+        get: operations["list_trashed_meetings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/{resource}/{id}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Restore a record from the trash
+         * @description Puts the record back under its id as its last revision stored it, with the links other records held to it (those whose record still exists): a new revision, and a `restored` event. A slug taken since is 409, a reference to a record gone since is 422.
+         */
+        post: operations["restore_from_trash"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/{resource}/{id}/trash": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Purge a record from the trash
+         * @description Erases the record for good, with its revisions, and appends a `purged` event. Records are also purged `TRASH_RETENTION_DAYS` after their delete.
+         */
+        delete: operations["purge_from_trash"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/articles/{id}/mentions": {
         parameters: {
             query?: never;
@@ -919,11 +1039,11 @@ export interface components {
             resource: string;
             id: components["schemas"]["RecordId"];
             /**
-             * @description `created`, `updated`, `trashed` (a DELETE) or `restored` (a revision restored); for an article, `published` when a write sets its status to `published` from another (a create is `created`) and, with no write, once when a scheduled article’s `published_at` comes (with the version it has then), `unpublished` when it leaves `published`; `purged` is reserved for the trash
+             * @description `created`, `updated`, `trashed` (a DELETE, into the trash), `restored` (from the trash, or a revision restored) or `purged` (erased from the trash); for an article, `published` when a write sets its status to `published` from another (a create is `created`) and, with no write, once when a scheduled article’s `published_at` comes (with the version it has then), `unpublished` when it leaves `published`
              * @enum {string}
              */
             action: "created" | "updated" | "published" | "unpublished" | "trashed" | "restored" | "purged";
-            /** @description the record’s version after the change (the version it had, for `trashed`) */
+            /** @description the record’s version after the change (the version it had, for `trashed` and `purged`) */
             version: number;
             /** @description when the change was written (UTC), in its transaction; for a scheduled publication, its announcement: at its `published_at`, or when a server next starts */
             at: string;
@@ -1165,6 +1285,27 @@ export interface components {
         };
         MeetingResponse: {
             data: components["schemas"]["Meeting"];
+        };
+        /** @description A deleted record: its content is its last revision, at `/v1/{resource}/{id}/revisions` */
+        TrashedRecord: {
+            id: components["schemas"]["RecordId"];
+            /** @description the slug it had (free for another record while it is in the trash) */
+            slug: string;
+            /** @description the version it had */
+            version: number;
+            /** @description when it was deleted (UTC) */
+            trashed_at: string;
+            /** @description the name of the token that deleted it */
+            trashed_by: string;
+        };
+        TrashList: {
+            data: components["schemas"]["TrashedRecord"][];
+            meta: {
+                limit: number;
+                /** @description the cursor of the next page, null on the last; a page may end before `limit` at the byte budget (see `limit`), or, when no filter's index narrows the matches to fewer than 2,000, after reading that many rows (even with no record) */
+                next_cursor: string | null;
+            };
+            links: components["schemas"]["ListLinks"];
         };
         TextSpan: {
             start: number;
@@ -1613,6 +1754,23 @@ export interface components {
                 "application/json": components["schemas"]["MeetingResponse"];
             };
         };
+        /** @description The record as stored */
+        NoContent200: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                Location: components["headers"]["Location"];
+                ETag: components["headers"]["ETag"];
+                "Last-Modified": components["headers"]["Last-Modified"];
+                "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ArticleResponse"] | components["schemas"]["PersonResponse"] | components["schemas"]["OrganisationResponse"] | components["schemas"]["MeetingResponse"];
+            };
+        };
     };
     parameters: {
         /** @description ETags the client holds: 304 without a body when one is current */
@@ -1671,6 +1829,7 @@ export interface components {
         "resource.resource": "articles" | "people" | "organisations" | "meetings";
         /** @description revision number, from 1 */
         "resource.n": number;
+        "resource.id": components["schemas"]["RecordId"];
         "webhooks.id": components["schemas"]["RecordId"];
     };
     requestBodies: never;
@@ -3034,23 +3193,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The record as stored */
-            200: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                    Location: components["headers"]["Location"];
-                    ETag: components["headers"]["ETag"];
-                    "Last-Modified": components["headers"]["Last-Modified"];
-                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ArticleResponse"] | components["schemas"]["PersonResponse"] | components["schemas"]["OrganisationResponse"] | components["schemas"]["MeetingResponse"];
-                };
-            };
+            200: components["responses"]["NoContent200"];
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
             403: components["responses"]["Problem403"];
@@ -3061,6 +3204,234 @@ export interface operations {
             415: components["responses"]["Problem415"];
             422: components["responses"]["Problem422"];
             428: components["responses"]["Problem428"];
+            429: components["responses"]["Problem429"];
+            503: components["responses"]["Problem503"];
+        };
+    };
+    list_trashed_articles: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1–100 */
+                limit?: components["parameters"]["list_revisions.limit"];
+                /** @description `meta.next_cursor` of the previous page */
+                cursor?: string;
+                /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
+                format?: components["parameters"]["format"];
+            };
+            header?: {
+                /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the trashed articles */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrashList"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            406: components["responses"]["Problem406"];
+            429: components["responses"]["Problem429"];
+            503: components["responses"]["Problem503"];
+        };
+    };
+    list_trashed_people: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1–100 */
+                limit?: components["parameters"]["list_revisions.limit"];
+                /** @description `meta.next_cursor` of the previous page */
+                cursor?: string;
+                /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
+                format?: components["parameters"]["format"];
+            };
+            header?: {
+                /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the trashed people */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrashList"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            406: components["responses"]["Problem406"];
+            429: components["responses"]["Problem429"];
+            503: components["responses"]["Problem503"];
+        };
+    };
+    list_trashed_organisations: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1–100 */
+                limit?: components["parameters"]["list_revisions.limit"];
+                /** @description `meta.next_cursor` of the previous page */
+                cursor?: string;
+                /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
+                format?: components["parameters"]["format"];
+            };
+            header?: {
+                /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the trashed organisations */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrashList"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            406: components["responses"]["Problem406"];
+            429: components["responses"]["Problem429"];
+            503: components["responses"]["Problem503"];
+        };
+    };
+    list_trashed_meetings: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1–100 */
+                limit?: components["parameters"]["list_revisions.limit"];
+                /** @description `meta.next_cursor` of the previous page */
+                cursor?: string;
+                /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
+                format?: components["parameters"]["format"];
+            };
+            header?: {
+                /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the trashed meetings */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrashList"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            406: components["responses"]["Problem406"];
+            429: components["responses"]["Problem429"];
+            503: components["responses"]["Problem503"];
+        };
+    };
+    restore_from_trash: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+                /** @description A unique key for this create: a retry with the same key and body gets the first response again (marked Idempotent-Replayed) instead of a second record; the same key with another body gets 422. Keys are kept 24 hours, per token */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description the kind of record */
+                resource: components["parameters"]["resource.resource"];
+                id: components["parameters"]["resource.id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["NoContent200"];
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            503: components["responses"]["Problem503"];
+        };
+    };
+    purge_from_trash: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /** @description the kind of record */
+                resource: components["parameters"]["resource.resource"];
+                id: components["parameters"]["resource.id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Purged */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
             429: components["responses"]["Problem429"];
             503: components["responses"]["Problem503"];
         };

@@ -201,6 +201,8 @@ const environment = z.object({
       .default(6 * 3_600_000),
   ),
   WEBHOOK_POLL_MS: optional(z.coerce.number().int().min(10).max(60_000).default(1000)),
+  // How long a DELETEd record stays restorable before a background job purges it (core/trash): up to ten years.
+  TRASH_RETENTION_DAYS: optional(z.coerce.number().int().min(1).max(3650).default(30)),
 });
 
 export interface Config {
@@ -237,6 +239,8 @@ export interface Config {
   workers: number;
   changeStream: ChangeStreamLimits;
   webhooks: WebhookLimits;
+  /** Days a trashed record is kept before it is purged. */
+  trashRetentionDays: number;
 }
 
 /** How webhook deliveries are sent (per process) and retried. */
@@ -344,5 +348,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retryMaxMs: e.WEBHOOK_RETRY_MAX_MS,
       pollMs: e.WEBHOOK_POLL_MS,
     },
+    trashRetentionDays: e.TRASH_RETENTION_DAYS,
   };
 }

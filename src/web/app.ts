@@ -2,9 +2,9 @@ import Fastify, { type FastifyServerOptions } from 'fastify';
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { runAnnounceLoop } from '../core/changes/announce-loop.js';
 import type { Config } from '../core/config.js';
+import { runBackgroundLoop } from '../core/db/background-loop.js';
 import { type Database, openDatabase } from '../core/db/database.js';
 import { idempotencyStore } from '../core/db/idempotency.js';
-import { runRelinkLoop } from '../core/facts/relink-loop.js';
 import { publicationSchedule } from '../core/resources/articles/publication.js';
 import { createRepositories, type Repositories } from '../core/resources/index.js';
 import { resources } from '../core/resources/registry.js';
@@ -44,6 +44,7 @@ import representations from './representations/index.js';
 import { articleImportRoutes } from './resources/articles/import-routes.js';
 import { revisionRoutes } from './resources/shared/revision-routes.js';
 import { resourceRoutes } from './resources/shared/routes.js';
+import { trashRoutes } from './resources/shared/trash-routes.js';
 import { searchRoutes } from './search/routes.js';
 import { webhookRoutes } from './webhooks/routes.js';
 
@@ -55,6 +56,9 @@ declare module 'fastify' {
 }
 
 const day = 24 * 60 * 60 * 1000;
+/** Records purged per transaction, so the job never holds the write lock long; and how often an idle process looks again. */
+const trashPurgeBatch = 50;
+const trashPurgeIdleMs = 60_000;
 
 // A path parameter of 200 characters (the longest slug) percent-encoded from four-byte UTF-8.
 const maxParamLength = 200 * 12;
@@ -114,7 +118,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   const reindexed = prepareForServing(database, repositories, config.seed);
   if (reindexed) app.log.info({ reindexed }, 'search index rebuilt: an older analyser wrote it');
   // Relinks articles after name changes, in the background (core/facts/relink-jobs.ts).
-  const relinking = runRelinkLoop(repositories.relinkJobs.worker(), { onError: (err) => app.log.error({ err }, 'relinking failed; retrying') });
+  const relinking = runBackgroundLoop(repositories.relinkJobs.worker(), { onError: (err) => app.log.error({ err }, 'relinking failed; retrying') });
   // Appends the `published` event of each scheduled article as it comes due (core/changes/publications.ts).
   const announcing = runAnnounceLoop(repositories.publications, { clock, onError: (err) => app.log.error({ err }, 'announcing scheduled publications failed; retrying') });
   // Sends the webhooks' queued deliveries, in the background and outside every write (core/webhooks/dispatcher.ts).
@@ -125,10 +129,16 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
     limits: deliveryLimits,
     onError: (err) => app.log.error({ err }, 'webhook dispatch failed; retrying'),
   });
+  // Purges what has been in the trash longer than TRASH_RETENTION_DAYS, a batch per transaction (core/trash/store.ts).
+  const purging = runBackgroundLoop(
+    { step: () => repositories.trash.purgeExpired(clock(), config.trashRetentionDays, trashPurgeBatch) || null, release() {} },
+    { idleMs: trashPurgeIdleMs, onError: (err) => app.log.error({ err }, 'purging the trash failed; retrying') },
+  );
   app.addHook('onClose', async () => {
     announcing.stop();
     relinking.stop();
     await dispatching.stop();
+    purging.stop();
     database.close();
   });
 
@@ -173,6 +183,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
     await app.register(resourceRoutes(resource, repositories[resource.name]));
   }
   await app.register(revisionRoutes(repositories, repositories.revisions));
+  await app.register(trashRoutes(repositories, repositories.revisions, repositories.trash));
   await app.register(factRoutes(repositories));
   await app.register(changeRoutes(repositories.changes, config.changeStream));
   await app.register(webhookRoutes(repositories.webhooks, database.writes, allowPrivate));

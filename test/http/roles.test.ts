@@ -67,7 +67,10 @@ t.test('a few routes, by a hand-written table: the contract names their roles an
   const organisations = async () => body(await app.inject({ url: '/v1/organisations' })).meta.total as number;
   const before = await organisations();
   let created = 0;
-  const table: Array<{ method: 'GET' | 'POST'; path: string; url: () => string; payload?: () => Record<string, string>; role: string | undefined; statuses: Record<Caller, number> }> = [
+  const trashed = await app.inject({ method: 'POST', url: '/v1/organisations', headers: headersOf('editor'), payload: { slug: 'لجنة-للحذف', name: 'لجنة للحذف', kind: 'committee' } });
+  const trashedId: string = body(trashed).data.id;
+  await app.inject({ method: 'DELETE', url: `/v1/organisations/${trashedId}`, headers: headersOf('editor') });
+  const table: Array<{ method: 'GET' | 'POST' | 'DELETE'; path: string; url: () => string; payload?: () => Record<string, string>; role: string | undefined; statuses: Record<Caller, number> }> = [
     { method: 'GET', path: '/v1/organisations', url: () => '/v1/organisations', role: undefined, statuses: { none: 200, wrong: 401, preview: 200, editor: 200, admin: 200 } },
     {
       method: 'GET',
@@ -84,6 +87,15 @@ t.test('a few routes, by a hand-written table: the contract names their roles an
       role: 'editor',
       statuses: { none: 401, wrong: 401, preview: 403, editor: 201, admin: 201 },
     },
+    { method: 'GET', path: '/v1/organisations/trash', url: () => '/v1/organisations/trash', role: 'preview', statuses: { none: 401, wrong: 401, preview: 200, editor: 200, admin: 200 } },
+    // Only the admin's purge goes through: the record is gone for good.
+    {
+      method: 'DELETE',
+      path: '/v1/{resource}/{id}/trash',
+      url: () => `/v1/organisations/${trashedId}/trash`,
+      role: 'admin',
+      statuses: { none: 401, wrong: 401, preview: 403, editor: 403, admin: 204 },
+    },
   ];
   for (const { method, path, url, payload, role, statuses } of table) {
     t.equal(document.paths[path]![method.toLowerCase()]['x-required-role'], role, `${method} ${path}: the contract names ${role ?? 'no role'}`);
@@ -93,6 +105,7 @@ t.test('a few routes, by a hand-written table: the contract names their roles an
     }
   }
   t.equal(await organisations(), before + 2, 'only the editor and the admin created an organisation');
+  t.equal((await app.inject({ url: `/v1/organisations/${trashedId}/revisions`, headers: headersOf('admin') })).statusCode, 404, 'the purge erased its revisions');
 });
 
 t.test('403 is a problem naming the role needed, and is not charged to the failure budget', async (t) => {

@@ -14,9 +14,9 @@ const columns = createSelectSchema(changes, {
   action: (schema) =>
     schema.meta({
       description:
-        '`created`, `updated`, `trashed` (a DELETE) or `restored` (a revision restored); for an article, `published` when a write sets its status to `published` from another (a create is `created`) and, with no write, once when a scheduled article’s `published_at` comes (with the version it has then), `unpublished` when it leaves `published`; `purged` is reserved for the trash',
+        '`created`, `updated`, `trashed` (a DELETE, into the trash), `restored` (from the trash, or a revision restored) or `purged` (erased from the trash); for an article, `published` when a write sets its status to `published` from another (a create is `created`) and, with no write, once when a scheduled article’s `published_at` comes (with the version it has then), `unpublished` when it leaves `published`',
     }),
-  version: z.number().int().meta({ description: 'the record’s version after the change (the version it had, for `trashed`)' }),
+  version: z.number().int().meta({ description: 'the record’s version after the change (the version it had, for `trashed` and `purged`)' }),
   at: z.string().meta({ description: 'when the change was written (UTC), in its transaction; for a scheduled publication, its announcement: at its `published_at`, or when a server next starts' }),
 }).shape;
 

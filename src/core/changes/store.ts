@@ -22,7 +22,7 @@ export interface ChangePage {
 type VersionedEvent = WriteEvent<{ id: string; version: number; status?: string }>;
 
 /**
- * The one place a write's action is decided. A restore is `restored` and a DELETE `trashed`, whatever they do
+ * The one place a write's action is decided (a purge is no write of a repository: core/trash records its `purged`). A restore is `restored` and a DELETE `trashed`, whatever they do
  * to a status. A create is `created`, even of a published article: `published` and `unpublished` name a change
  * of an existing article's status into or out of `published`; any other replace is `updated`.
  */

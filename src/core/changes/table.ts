@@ -1,9 +1,9 @@
 import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
 /**
- * What a change did to a record. A DELETE is `trashed`: it is what a DELETE emits once the trash exists
- * (issue 21), and a deleted record can already come back (`restored`, from its revisions). `published`
- * and `unpublished` are an article's status changes (changes/store.ts); `purged` comes with the trash.
+ * What a change did to a record. A DELETE is `trashed` (it moves the record to the trash), a restore from
+ * the trash or of a revision `restored`, a purge from the trash `purged` (core/trash); `published` and
+ * `unpublished` are an article's status changes (changes/store.ts).
  */
 export const changeActions = ['created', 'updated', 'published', 'unpublished', 'trashed', 'restored', 'purged'] as const;
 export type ChangeAction = (typeof changeActions)[number];

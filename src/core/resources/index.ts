@@ -4,6 +4,7 @@ import type { Db } from '../db/database.js';
 import { createFacts } from '../facts/index.js';
 import { revisionStore } from '../revisions/store.js';
 import { searchIndexer } from '../search/indexer.js';
+import { trashStore } from '../trash/store.js';
 import { webhookStore } from '../webhooks/store.js';
 import { type AnyResource, resources } from './registry.js';
 
@@ -25,12 +26,20 @@ export function createRepositories(db: Db, clock: () => number = Date.now) {
   const webhooks = webhookStore(db);
   // Deliveries are queued by the write that made the event (an outbox): a crash after the commit loses none.
   changes.onAppend(webhooks.enqueue);
+  const trash = trashStore(
+    db,
+    resources.flatMap(({ name }) => repositories[name].linkTables),
+    revisions,
+    changes,
+  );
   for (const { name } of resources) {
     repositories[name].onWrite(index.follow(name));
     repositories[name].onWrite(revisions.follow(name));
     repositories[name].onWrite(changes.follow(name));
+    repositories[name].onRemoving(trash.keep(name));
+    repositories[name].onInserted(trash.takeBack(name));
   }
-  return { ...repositories, ...createFacts(db, repositories), revisions, changes, publications, webhooks };
+  return { ...repositories, ...createFacts(db, repositories), revisions, changes, publications, webhooks, trash };
 }
 
 export type Repositories = ReturnType<typeof createRepositories>;

@@ -73,6 +73,8 @@ export function revisionStore(db: Db, repositories: Readonly<Record<string, Snap
     .where(and(key, eq(revisions.n, sql.placeholder('n'))))
     .prepare();
 
+  const erase = db.delete(revisions).where(key).prepare();
+
   // Every resource of the registry has its repository there.
   const fieldsOf = (resource: string) => repositories[resource]!;
   const deflated = (fields: Record<string, unknown>) => deflateRawSync(JSON.stringify(fields));
@@ -129,6 +131,10 @@ export function revisionStore(db: Db, repositories: Readonly<Record<string, Snap
     page(resource: string, id: string, limit: number, before = Number.MAX_SAFE_INTEGER): RevisionPage {
       const rows = page.all({ resource, id, before, limit: limit + 1 });
       return { rows: rows.slice(0, limit), next: rows.length > limit ? rows[limit - 1]!.n : null };
+    },
+    /** Removes every revision of a record: what a purge from the trash erases (core/trash). */
+    erase(resource: string, id: string) {
+      erase.run({ resource, id });
     },
     find: readTogether,
   };

@@ -218,6 +218,12 @@ class ExampleBuilder {
     const first = kind ? this.records[kind]?.[0] : undefined;
     if (!kind || !first) return undefined;
     if (path.includes('/revisions')) return this.revisionsExample(path, kind, first);
+    if (path.endsWith('/restore')) return { data: first };
+    // The trash as it would list the first record once deleted.
+    if (path.endsWith('/trash')) {
+      const trashed = { id: first.id, slug: first.slug, version: first.version, trashed_at: exampleTime, trashed_by: 'desk' };
+      return { data: [trashed], meta: { limit: 20, next_cursor: null }, links: { self: path, next: null } };
+    }
     if (path === '/v1/articles/import') return { data: first, mentions: this.repositories.mentions.list(first.id) };
     if (path.endsWith('/mentions')) return { data: this.repositories.mentions.list(first.id) };
     const entity = entityResources.find(({ name }) => name === kind);
@@ -260,9 +266,16 @@ class ExampleBuilder {
   parameter(path: string, parameter: Json): unknown {
     const first = this.records[kindOfPath(path)!]?.[0];
     if (path === '/v1/search' && parameter.name === 'cursor') return this.searchPage().cursor;
-    if (parameter.in === 'path' && parameter.name === 'id') return path.startsWith('/v1/webhooks') ? exampleWebhook.id : first?.slug;
+    if (parameter.in === 'path' && parameter.name === 'id') {
+      if (path.startsWith('/v1/webhooks')) return exampleWebhook.id;
+      // The trash's routes take an id only (a trashed record's slug may be another's since).
+      return parameter.schema?.$ref?.endsWith('/RecordId') && first ? this.stableId(first.id) : first?.slug;
+    }
+    if (!first || parameter.in !== 'query' || parameter.name !== 'cursor') return undefined;
+    // The trash's pages continue after a time and an id.
+    if (path.endsWith('/trash')) return encodeCursor([exampleTime, this.stableId(first.id)]);
     // A cursor that continues after the first record: "page two" (a revision's cursor is its number, exemplified by its schema).
-    if (parameter.in === 'query' && parameter.name === 'cursor' && first && !path.includes('/revisions')) return encodeCursor(this.stableId(first.id));
+    if (!path.includes('/revisions')) return encodeCursor(this.stableId(first.id));
     return undefined;
   }
 }

@@ -12,6 +12,8 @@ export const slug = z
   // The class written once (each letter or digit may follow one hyphen, none leads), so the contract spells its code point ranges once.
   .regex(/^(?!-)(?:-?[\p{L}\p{N}])+$/u, 'must be letters and digits joined by single hyphens')
   .refine((value) => !uuidShape.test(value), 'must not look like a record id')
+  // `/v1/{resource}/trash` is the trash's listing: a record of that slug could not be read by it.
+  .refine((value) => value !== 'trash', 'must not be `trash`, which names the trash')
   .meta({ id: 'Slug', example: 'علي-العدواني' });
 
 /** Trimmed, non-empty text of bounded length. */

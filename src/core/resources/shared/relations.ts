@@ -15,6 +15,14 @@ export interface Relation<Input = unknown> {
   column(parentId: SQLiteColumn, audience: Audience): SQL<unknown[]>;
   /** Replaces a record's list with the write body's; absent on reverse relations, which are read-only. */
   save?: (parentId: string, input: Input) => void;
+  /** Where a writable relation keeps its list: rows of `table` whose `owner` column is the parent's id. */
+  links?: LinkTable;
+}
+
+/** A table of link rows, each owned by the record its `owner` column names (the record whose list holds it). */
+export interface LinkTable {
+  table: SQLiteTable;
+  owner: SQLiteColumn;
 }
 
 /** `column IN (the ids)` as one bound JSON array, so the statement can be prepared once for any number of ids. */
@@ -110,6 +118,7 @@ export function listRelation<T extends SQLiteTable, K extends string, Item>(db: 
       .where(eq(parentColumn, sql.placeholder('id')))
       .prepare();
     const insert = bulkInserter(db.$client, options.table);
+    relation.links = { table: options.table, owner: parentColumn };
     relation.save = (parentId, input) => {
       remove.run({ id: parentId });
       (input[options.key] ?? []).forEach((value, position) => {

@@ -8,7 +8,7 @@ import type { ListPage, ListQuery } from '../../list/query.js';
 import type { ListSpec } from '../../list/spec.js';
 import { createListing } from '../../list/sql.js';
 import { type Audience, everything, perAudience, type Visibility, visibilityValues } from '../../list/visibility.js';
-import { inIdList, type Relation } from './relations.js';
+import { inIdList, type LinkTable, type Relation } from './relations.js';
 import { setRevision } from './revision.js';
 
 /** The columns every resource table has (see db/columns.ts). */
@@ -86,6 +86,15 @@ export interface Repository<Rec, Input> {
    * mentions, provenance) commits or rolls back with the record.
    */
   onWrite(listener: (event: WriteEvent<Rec>) => void): void;
+  /**
+   * Runs `listener` inside a delete's transaction just before the row goes, while the link rows other records
+   * hold to it (which go with it) can still be read: what the trash keeps of them (core/trash).
+   */
+  onRemoving(listener: (record: Rec, context: WriteContext) => void): void;
+  /** Runs `listener` inside a create's transaction once the row and its lists are in, before the record is read back (and the write listeners run). */
+  onInserted(listener: (id: string) => void): void;
+  /** The tables that hold this resource's writable lists, each row owned by the record that lists it. */
+  linkTables: readonly LinkTable[];
   /** The fields a read derives from the stored ones (the spec's `computed`), which a stored copy of a record leaves out. */
   computedFields: readonly string[];
   /** A stored copy of a record without its computed fields (a revision) made whole, as a read answers it. */
@@ -152,6 +161,8 @@ export function createRepository<Rec extends { id: string; version: number }, In
   const emit = (event: WriteEvent<Rec>) => {
     for (const listener of listeners) listener(event);
   };
+  const removingListeners: Array<(record: Rec, context: WriteContext) => void> = [];
+  const insertedListeners: Array<(id: string) => void> = [];
   const existsIn = new Map<ResourceTable, (id: string) => boolean>();
 
   function exists(target: ResourceTable, id: string): boolean {
@@ -262,6 +273,7 @@ export function createRepository<Rec extends { id: string; version: number }, In
         const at = now();
         insertRow({ ...rowFrom(input), id, version: 1, created_at: at, updated_at: at });
         saveRelations(id, input);
+        for (const listener of insertedListeners) listener(id);
         const record = find(id)!;
         emit({ kind: 'create', record, context });
         return record;
@@ -289,6 +301,7 @@ export function createRepository<Rec extends { id: string; version: number }, In
         if (!current) return false;
         const reason = spec.inUse?.(current.id);
         if (reason) throw new KhabarError('in_use', `this ${spec.noun} cannot be deleted: ${reason}`);
+        for (const listener of removingListeners) listener(current, context);
         db.delete(table).where(eq(table.id, current.id)).run();
         emit({ kind: 'delete', id: current.id, previous: current, context });
         return true;
@@ -297,6 +310,13 @@ export function createRepository<Rec extends { id: string; version: number }, In
     onWrite(listener) {
       listeners.push(listener);
     },
+    onRemoving(listener) {
+      removingListeners.push(listener);
+    },
+    onInserted(listener) {
+      insertedListeners.push(listener);
+    },
+    linkTables: spec.relations.flatMap((relation) => (relation.links ? [relation.links] : [])),
     computedFields: computed.map(([field]) => field),
     withComputed,
     relationFields: spec.relations.map((relation) => relation.key),

@@ -54,6 +54,13 @@ const answersOf = (resource: Resource) => ({
   restored: dataEnvelope(recordName(resource), resource.record),
 });
 const answers = byResource(answersOf);
+/** What a restore answers: the record as stored, in its resource's envelope (each reply serialized by its own); the contract names their union. */
+export const restoredAnswer = (name: ResourceName) => answers[name].restored;
+/** What a restore may answer, as the contract states it: the record as stored, or why it could not be written. */
+export const restoreResponses = {
+  200: jsonResponse('The record as stored', z.union(resourceNames.map(restoredAnswer))),
+  ...problemResponses(400, 404, 409, 413, 415, 422),
+};
 const declarations = byResource((resource) => resource);
 
 type Repositories = Record<ResourceName, Repository<{ id: string; version: number }, unknown>>;
@@ -142,7 +149,7 @@ export function revisionRoutes(repositories: Repositories, revisions: RevisionSt
           "Writes revision `n`'s content as a new revision, validated as a PUT (or, for a deleted record, a create under its old id) is: " +
           'a reference to a record that no longer exists is 422, a slug taken since is 409. A deleted record has no ETag: `If-Match` can only fail (412).',
         params: revisionParams,
-        response: { 200: jsonResponse('The record as stored', z.union(resourceNames.map((name) => answers[name].restored))), ...problemResponses(400, 404, 409, 413, 415, 422) },
+        response: restoreResponses,
       },
       handler: async (request, reply) => {
         const { resource, id, n } = request.params;

@@ -1,6 +1,12 @@
-import type { RelinkWorker } from './relink-jobs.js';
+/** Work a server does in the background in short steps: relinking articles, purging the trash. */
+export interface BackgroundWorker {
+  /** Does the next bounded piece of work; null when there is nothing to do. */
+  step(): unknown;
+  /** Gives back what it holds, for another worker to resume at once (on shutdown). */
+  release(): void;
+}
 
-export interface RelinkLoopOptions {
+export interface BackgroundLoopOptions {
   /** How often an idle worker looks for a job (another process may have recorded one). */
   idleMs?: number;
   /** A step that failed (a busy database, a full disk): the loop carries on after `idleMs`. */
@@ -8,11 +14,11 @@ export interface RelinkLoopOptions {
 }
 
 /**
- * Runs a relink worker in the background of a server: one step per turn of the event loop while it has work,
+ * Runs a worker in the background of a server: one step per turn of the event loop while it has work,
  * so requests are served between batches, and a look for work every `idleMs` when it has none. `stop`
- * gives its job back for whichever worker starts next.
+ * gives its work back for whichever worker starts next.
  */
-export function runRelinkLoop(worker: RelinkWorker, { idleMs = 250, onError }: RelinkLoopOptions) {
+export function runBackgroundLoop(worker: BackgroundWorker, { idleMs = 250, onError }: BackgroundLoopOptions) {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
 

@@ -1,0 +1,112 @@
+import { and, asc, desc, eq, lt, sql } from 'drizzle-orm';
+import type { ChangeStore } from '../changes/store.js';
+import type { Db } from '../db/database.js';
+import { now } from '../db/ids.js';
+import { byResource, type ResourceName, resourceNames } from '../resources/registry.js';
+import type { LinkTable } from '../resources/shared/relations.js';
+import type { WriteContext } from '../resources/shared/repository.js';
+import type { RevisionStore } from '../revisions/store.js';
+import { linkKeeper } from './links.js';
+import { trash } from './table.js';
+
+/** A record in the trash, as its listing shows it. */
+export interface TrashedRecord {
+  id: string;
+  slug: string;
+  version: number;
+  trashed_at: string;
+  trashed_by: string;
+}
+
+/** Where a page of the trash ends: the last record's time and id, newest first. */
+export type TrashPosition = readonly [trashedAt: string, id: string];
+
+export interface TrashPage {
+  rows: TrashedRecord[];
+  /** Where the next page starts, null on the last page. */
+  next: TrashPosition | null;
+}
+
+const day = 24 * 60 * 60 * 1000;
+
+/**
+ * The trash: a DELETE moves a record there (its row goes, as before, with the links others held to it; this
+ * keeps those links, and the record's revisions keep its content), a create under its id (a restore) takes it
+ * back out with its links, and a purge erases it with its revisions and appends a `purged` event.
+ */
+export function trashStore(db: Db, linkTables: readonly LinkTable[], revisions: RevisionStore, changes: ChangeStore) {
+  const keepers = byResource((resource) => linkKeeper(db, resource.table, linkTables));
+  const key = and(eq(trash.resource, sql.placeholder('resource')), eq(trash.record_id, sql.placeholder('id')));
+  const entry = db.select().from(trash).where(key).prepare();
+  const remove = db.delete(trash).where(key).prepare();
+  const listed = { id: trash.record_id, slug: trash.slug, version: trash.version, trashed_at: trash.trashed_at, trashed_by: trash.writer };
+  const newest = (where: ReturnType<typeof and>) => db.select(listed).from(trash).where(where).orderBy(desc(trash.trashed_at), desc(trash.record_id)).limit(sql.placeholder('limit')).prepare();
+  const ofResource = eq(trash.resource, sql.placeholder('resource'));
+  const firstPage = newest(ofResource);
+  const nextPage = newest(and(ofResource, sql`(${trash.trashed_at}, ${trash.record_id}) < (${sql.placeholder('at')}, ${sql.placeholder('id')})`));
+  const expired = db
+    .select({ id: trash.record_id })
+    .from(trash)
+    .where(and(ofResource, lt(trash.trashed_at, sql.placeholder('before'))))
+    .orderBy(asc(trash.trashed_at), asc(trash.record_id))
+    .limit(sql.placeholder('limit'))
+    .prepare();
+
+  /** Erases a trashed record for good; false when it is not in the trash. Call it inside a write transaction. */
+  function purge(resource: ResourceName, id: string): boolean {
+    const found = entry.get({ resource, id });
+    if (!found) return false;
+    // Erasure means erasure: its revisions hold its content. Its change events hold only ids, and stay, so the feed keeps no gaps.
+    revisions.erase(resource, id);
+    remove.run({ resource, id });
+    changes.append(resource, id, 'purged', found.version);
+    return true;
+  }
+
+  return {
+    /** For a repository's onRemoving: the record goes into the trash with the links others hold to it. */
+    keep(resource: ResourceName) {
+      return (record: { id: string; slug: string; version: number }, context: WriteContext) => {
+        db.insert(trash)
+          .values({ resource, record_id: record.id, slug: record.slug, version: record.version, trashed_at: now(), writer: context.writer, links: keepers[resource].keep(record.id) })
+          .run();
+      };
+    },
+    /** For a repository's onInserted: a record created under a trashed id is restored; its links come back with it. */
+    takeBack(resource: ResourceName) {
+      return (id: string) => {
+        const found = entry.get({ resource, id });
+        if (!found) return;
+        keepers[resource].restore(id, found.links);
+        remove.run({ resource, id });
+      };
+    },
+    find(resource: ResourceName, id: string): TrashedRecord | null {
+      const found = entry.get({ resource, id });
+      return found ? { id: found.record_id, slug: found.slug, version: found.version, trashed_at: found.trashed_at, trashed_by: found.writer } : null;
+    },
+    /** The most recently trashed first, after `after` (where a previous page ended). */
+    page(resource: ResourceName, limit: number, after?: TrashPosition): TrashPage {
+      const rows = after ? nextPage.all({ resource, at: after[0], id: after[1], limit: limit + 1 }) : firstPage.all({ resource, limit: limit + 1 });
+      const last = rows.length > limit ? rows[limit - 1]! : null;
+      return { rows: rows.slice(0, limit), next: last ? [last.trashed_at, last.id] : null };
+    },
+    purge,
+    /**
+     * Purges at most `batch` records of one resource trashed more than `retentionDays` before `at`, in one short
+     * IMMEDIATE transaction; the number purged (0: nothing is due). Another process purging the same records at
+     * once finds them gone inside its own transaction, so each is purged, and its event written, once.
+     */
+    purgeExpired(at: number, retentionDays: number, batch: number): number {
+      const before = new Date(at - retentionDays * day).toISOString();
+      for (const resource of resourceNames) {
+        // Read first, so a process with nothing to purge never takes the write lock.
+        if (expired.all({ resource, before, limit: 1 }).length === 0) continue;
+        return db.transaction(() => expired.all({ resource, before, limit: batch }).filter(({ id }) => purge(resource, id)).length, { behavior: 'immediate' });
+      }
+      return 0;
+    },
+  };
+}
+
+export type TrashStore = ReturnType<typeof trashStore>;

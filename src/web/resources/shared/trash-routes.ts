@@ -1,0 +1,140 @@
+import type { FastifyContextConfig } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { KhabarError } from '../../../core/errors.js';
+import { decodeCursor, encodeCursor, nextPageLink } from '../../../core/list/cursor.js';
+import { byResource, type ResourceName, resourceNames } from '../../../core/resources/registry.js';
+import { isoDateTime, recordId } from '../../../core/resources/shared/fields.js';
+import type { Repository } from '../../../core/resources/shared/repository.js';
+import { listLinks, listMeta } from '../../../core/resources/shared/schemas.js';
+import type { RevisionStore } from '../../../core/revisions/store.js';
+import type { TrashPosition, TrashStore } from '../../../core/trash/store.js';
+import { problemResponses } from '../../http/problem.js';
+import { jsonResponse } from '../../http/responses.js';
+import { serializerFor } from '../../http/serializer.js';
+import { serverTiming } from '../../http/server-timing.js';
+import { restoredAnswer, restoreResponses } from './revision-routes.js';
+import { anyOfResources } from './routes.js';
+import { writeBodyOf } from './write-body.js';
+
+const trashedRecord = z
+  .object({
+    id: recordId,
+    slug: z.string().meta({ description: 'the slug it had (free for another record while it is in the trash)' }),
+    version: z.number().int().meta({ description: 'the version it had' }),
+    trashed_at: z.string().meta({ description: 'when it was deleted (UTC)' }),
+    trashed_by: z.string().meta({ description: 'the name of the token that deleted it' }),
+  })
+  .meta({ id: 'TrashedRecord', description: 'A deleted record: its content is its last revision, at `/v1/{resource}/{id}/revisions`' });
+
+const trashList = z.object({ data: z.array(trashedRecord), meta: listMeta.pick({ limit: true, next_cursor: true }), links: listLinks }).meta({ id: 'TrashList' });
+
+/** A page's end as its cursor carries it: the last record's time and id. */
+const position = z.tuple([isoDateTime, recordId]);
+
+const listQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(20).meta({ description: 'Page size, 1–100', example: 20 }),
+  cursor: z.string().max(200).optional().meta({ description: '`meta.next_cursor` of the previous page' }),
+});
+
+/** The path of one record of any resource; its parameters are `trashParams`, which take an id only. */
+const { path: recordPath } = anyOfResources(resourceNames, 'people');
+
+const trashParams = z.strictObject({
+  resource: z.enum(resourceNames).meta({ description: 'the kind of record', example: 'people' }),
+  id: recordId.meta({ description: 'the record’s id (a slug may be taken again by another record while it is in the trash)' }),
+});
+
+function positionOf(cursor: string): TrashPosition {
+  const parsed = position.safeParse(decodeCursor(cursor));
+  if (!parsed.success) throw new KhabarError('validation_failed', 'cursor is not one this API issued', [{ path: 'querystring.cursor', message: 'malformed cursor' }]);
+  return parsed.data;
+}
+
+type Repositories = Record<ResourceName, Repository<{ id: string; version: number }, unknown>>;
+
+/**
+ * The trash of every resource: its listing, at `/v1/{resource}/trash` for each resource (a static path, which the
+ * router prefers to `/v1/{resource}/{id}`), and the restore and the purge of one record, served once for all.
+ * Reading the trash reads content no longer public: a preview token may; restoring is an editor's write; a purge
+ * erases for good, and is an admin's.
+ */
+export function trashRoutes(repositories: Repositories, revisions: RevisionStore, trash: TrashStore): FastifyPluginAsyncZod {
+  const tags = [...resourceNames];
+  const nouns = byResource((resource) => resource.noun);
+  const notInTrash = (resource: ResourceName, id: string): never => {
+    throw new KhabarError('not_found', `no ${nouns[resource]} with id ${id} is in the trash`);
+  };
+  const declarations = byResource((resource) => resource);
+
+  return async (app) => {
+    const { writes } = app.database;
+    for (const resource of resourceNames) {
+      app.get(`/v1/${resource}/trash`, {
+        config: { traits: { role: 'preview', rateLimit: 'read', formats: 'json' } } satisfies FastifyContextConfig,
+        schema: {
+          tags: [resource],
+          operationId: `list_trashed_${resource}`,
+          summary: `List the ${resource} in the trash`,
+          description: `The most recently deleted first, in pages of \`limit\`: follow \`links.next\` until it is null. A record stays ${'`TRASH_RETENTION_DAYS`'} days, then is purged.`,
+          querystring: listQuery,
+          response: { 200: jsonResponse(`A page of the trashed ${resource}`, trashList), ...problemResponses(400) },
+        },
+        handler: (request, reply) => {
+          const { limit, cursor } = request.query;
+          const page = trash.page(resource, limit, cursor === undefined ? undefined : positionOf(cursor));
+          const nextCursor = page.next === null ? null : encodeCursor(page.next);
+          const next = nextCursor === null ? null : nextPageLink(request.url, nextCursor);
+          if (next) reply.header('Link', `<${next}>; rel="next"`);
+          return { data: page.rows, meta: { limit, next_cursor: nextCursor }, links: { self: request.url, next } };
+        },
+      });
+    }
+
+    app.post(`${recordPath}/restore`, {
+      config: { traits: { role: 'editor', rateLimit: 'write', idempotent: true } },
+      schema: {
+        tags,
+        operationId: 'restore_from_trash',
+        summary: 'Restore a record from the trash',
+        description:
+          'Puts the record back under its id as its last revision stored it, with the links other records held to it (those whose record still exists): ' +
+          'a new revision, and a `restored` event. A slug taken since is 409, a reference to a record gone since is 422.',
+        params: trashParams,
+        response: restoreResponses,
+      },
+      handler: async (request, reply) => {
+        const { resource, id } = request.params;
+        const record = await writes.run(() => {
+          if (!trash.find(resource, id)) notInTrash(resource, id);
+          // The delete wrote the record's last revision: nothing writes one after it while it is in the trash.
+          const [last] = revisions.page(resource, id, 1).rows;
+          const { n, record: content } = (last && revisions.find(resource, id, last.n)) ?? notInTrash(resource, id);
+          const body = writeBodyOf(declarations[resource], content, `the trashed ${nouns[resource]}`);
+          return repositories[resource].create(body, { writer: request.principal!.name, restoring: n }, id);
+        }, serverTiming(reply));
+        reply.header('Location', `/v1/${resource}/${record.id}`);
+        reply.serializer(serializerFor(restoredAnswer(resource)));
+        return { data: record };
+      },
+    });
+
+    // Not /v1/{resource}/trash/{id}: that path would be ambiguous with /v1/{resource}/{id}/revisions.
+    app.delete(`${recordPath}/trash`, {
+      config: { traits: { role: 'admin', rateLimit: 'write' } },
+      schema: {
+        tags,
+        operationId: 'purge_from_trash',
+        summary: 'Purge a record from the trash',
+        description: 'Erases the record for good, with its revisions, and appends a `purged` event. Records are also purged `TRASH_RETENTION_DAYS` after their delete.',
+        params: trashParams,
+        response: { 204: z.null().meta({ description: 'Purged' }), ...problemResponses(400, 404, 413, 415) },
+      },
+      handler: async (request, reply) => {
+        const { resource, id } = request.params;
+        await writes.run(() => trash.purge(resource, id) || notInTrash(resource, id), serverTiming(reply));
+        return reply.code(204).send(null);
+      },
+    });
+  };
+}

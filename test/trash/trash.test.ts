@@ -1,0 +1,311 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { buildApp } from '../../src/web/app.js';
+import { auth, body, build, testConfig, writerToken } from '../helper.js';
+
+const adminSecret = 'admin-secret-0123456789';
+const apiTokens = [
+  { name: 'test-editor', secret: writerToken, role: 'editor' as const },
+  { name: 'ops', secret: adminSecret, role: 'admin' as const },
+];
+const admin = { authorization: `Bearer ${adminSecret}` };
+const json = { ...auth, 'content-type': 'application/json' };
+const day = 24 * 60 * 60 * 1000;
+
+type App = Awaited<ReturnType<typeof build>>;
+
+/** A record of another resource whose list names the trashed one: what it reads with it there, and without. */
+interface Referrer {
+  url: string;
+  read(record: Record<string, any>): unknown;
+  with: unknown;
+  without: unknown;
+}
+
+/** Per resource: a record with a word no seeded record has (for search), and the records that link to it. */
+interface Case {
+  path: string;
+  word: string;
+  create(app: App): Promise<Record<string, unknown>>;
+  referrers(app: App, id: string): Promise<Referrer[]>;
+}
+
+const post = async (app: App, path: string, payload: Record<string, unknown>) => {
+  const response = await app.inject({ method: 'POST', url: `/v1/${path}`, headers: json, payload });
+  if (response.statusCode !== 201) throw new Error(`${path}: ${response.statusCode} ${response.body}`);
+  return body(response).data as { id: string; slug: string };
+};
+const get = (app: App, url: string, headers: Record<string, string> = {}) => app.inject({ url, headers });
+const article = (slug: string, links: Record<string, string[]>) => ({
+  slug,
+  title: `مقال ${slug}`,
+  language: 'ar',
+  body: [{ type: 'paragraph', text: 'نص' }],
+  ...links,
+});
+
+function seeded(app: App) {
+  const { people, organisations, meetings } = app.repositories;
+  return {
+    ministry: organisations.find('وزارة-الداخلية-الكويتية')!.id,
+    person: people.find('علي-العدواني')!.id,
+    otherPerson: people.find('صالح-المربع')!.id,
+    meeting: meetings.find('العدواني-بحث-مع-وفد-من-الداخلية-السعودية-تعزيز')!.id,
+  };
+}
+
+const cases: Case[] = [
+  {
+    path: 'articles',
+    word: 'زبرجدية',
+    // An article's lists are its own; a meeting's `article_ids` is their reverse.
+    async create(app) {
+      const meeting = await post(app, 'meetings', { slug: 'لقاء-المقال', title: 'لقاء', status: 'held' });
+      return { ...article('مقال-زبرجدي', { meeting_ids: [meeting.id] }), title: 'زبرجدية' };
+    },
+    async referrers(app, id) {
+      const meeting = app.repositories.meetings.find('لقاء-المقال')!.id;
+      return [{ url: `/v1/meetings/${meeting}`, read: (m) => m.article_ids, with: [id], without: [] }];
+    },
+  },
+  {
+    path: 'people',
+    word: 'زمردي',
+    create: async () => ({ slug: 'زمردي-الأول', name: 'زمردي الأول' }),
+    async referrers(app, id) {
+      const { person, otherPerson, ministry } = seeded(app);
+      const linking = await post(app, 'articles', article('مقال-عن-زمردي', { person_ids: [person, id, otherPerson] }));
+      const meeting = await post(app, 'meetings', { slug: 'لقاء-زمردي', title: 'لقاء', status: 'held', participants: [{ person_id: id, organisation_id: ministry, role: 'guest' }] });
+      return [
+        { url: `/v1/articles/${linking.id}`, read: (a) => a.person_ids, with: [person, id, otherPerson], without: [person, otherPerson] },
+        { url: `/v1/meetings/${meeting.id}`, read: (m) => m.participants, with: [{ person_id: id, organisation_id: ministry, role: 'guest' }], without: [] },
+      ];
+    },
+  },
+  {
+    path: 'organisations',
+    word: 'ياقوتية',
+    create: async () => ({ slug: 'هيئة-ياقوتية', name: 'هيئة ياقوتية', kind: 'agency' }),
+    async referrers(app, id) {
+      const { person, ministry } = seeded(app);
+      const member = await post(app, 'people', { slug: 'عضو-الهيئة', name: 'عضو الهيئة', affiliations: [{ organisation_id: id, role: 'رئيس' }] });
+      const meeting = await post(app, 'meetings', {
+        slug: 'لقاء-الهيئة',
+        title: 'لقاء',
+        status: 'held',
+        organisation_ids: [ministry, id],
+        participants: [{ person_id: person, organisation_id: id, role: 'delegate' }],
+      });
+      const linking = await post(app, 'articles', article('مقال-عن-الهيئة', { organisation_ids: [id] }));
+      return [
+        { url: `/v1/people/${member.id}`, read: (p) => p.affiliations, with: [{ organisation_id: id, role: 'رئيس', acting: null }], without: [] },
+        // A participant's organisation is set to null with it (it stays a participant), and comes back.
+        {
+          url: `/v1/meetings/${meeting.id}`,
+          read: (m) => [m.organisation_ids, m.participants],
+          with: [[ministry, id], [{ person_id: person, organisation_id: id, role: 'delegate' }]],
+          without: [[ministry], [{ person_id: person, organisation_id: null, role: 'delegate' }]],
+        },
+        { url: `/v1/articles/${linking.id}`, read: (a) => a.organisation_ids, with: [id], without: [] },
+      ];
+    },
+  },
+  {
+    path: 'meetings',
+    word: 'فيروزي',
+    create: async () => ({ slug: 'اجتماع-فيروزي', title: 'اجتماع فيروزي', status: 'planned' }),
+    async referrers(app, id) {
+      const { meeting } = seeded(app);
+      const linking = await post(app, 'articles', article('مقال-عن-الاجتماع', { meeting_ids: [meeting, id] }));
+      return [{ url: `/v1/articles/${linking.id}`, read: (a) => a.meeting_ids, with: [meeting, id], without: [meeting] }];
+    },
+  },
+];
+
+/** The events of one record, oldest first, as a token reads the feed. */
+async function actionsOf(app: App, id: string): Promise<string[]> {
+  const events = body(await get(app, '/v1/changes?after=0&limit=1000', auth)).data as Array<{ id: string; action: string }>;
+  return events.filter((event) => event.id === id).map((event) => event.action);
+}
+
+t.test('each resource: a DELETE moves it to the trash, a restore brings it back with its links, an admin purges it', async (t) => {
+  const app = await build(t, { apiTokens });
+  for (const c of cases) {
+    await t.test(c.path, async (t) => {
+      const created = await post(app, c.path, await c.create(app));
+      const id = created.id;
+      const referrers = await c.referrers(app, id);
+      const readAll = async () => Promise.all(referrers.map(async (r) => r.read(body(await get(app, r.url, auth)).data)));
+      t.same(
+        await readAll(),
+        referrers.map((r) => r.with),
+        'the other records link to it',
+      );
+      const before = body(await get(app, `/v1/${c.path}/${id}`, auth)).data;
+      const search = `/v1/search?q=${encodeURIComponent(c.word)}`;
+      const found = async (headers: Record<string, string>) => (body(await get(app, search, headers)).data as Array<{ id: string }>).some((hit) => hit.id === id);
+      t.ok(await found({}), 'search finds it before');
+
+      t.equal((await app.inject({ method: 'DELETE', url: `/v1/${c.path}/${id}`, headers: auth })).statusCode, 204);
+      for (const [who, headers] of [
+        ['public', {}],
+        ['token', auth],
+      ] as const) {
+        t.equal((await get(app, `/v1/${c.path}/${id}`, headers)).statusCode, 404, `${who}: a 404`);
+        t.equal((await get(app, `/v1/${c.path}/${encodeURIComponent(created.slug)}`, headers)).statusCode, 404, `${who}: by slug too`);
+        const list = body(await get(app, `/v1/${c.path}?limit=100`, headers));
+        t.equal(list.meta.next_cursor, null, `${who}: the list is one page`);
+        t.notOk(
+          list.data.some((record: { id: string }) => record.id === id),
+          `${who}: not listed`,
+        );
+        t.notOk(await found(headers), `${who}: not found by search`);
+      }
+      t.same(
+        await readAll(),
+        referrers.map((r) => r.without),
+        'the links to it are gone',
+      );
+      const trash = await get(app, `/v1/${c.path}/trash`, auth);
+      t.equal(trash.statusCode, 200);
+      t.match(body(trash).data, [{ id, slug: created.slug, version: 1, trashed_by: 'test-editor' }], 'the trash lists it');
+      t.equal((await get(app, `/v1/${c.path}/trash`)).statusCode, 401, 'the trash is not public');
+
+      const restored = await app.inject({ method: 'POST', url: `/v1/${c.path}/${id}/restore`, headers: auth });
+      t.equal(restored.statusCode, 200);
+      t.equal(restored.headers.location, `/v1/${c.path}/${id}`);
+      const after = body(await get(app, `/v1/${c.path}/${id}`, auth)).data;
+      const { created_at, updated_at, ...content } = before;
+      t.match(after, content, 'back under its id with its content');
+      t.same(body(restored).data, after, 'the restore answers the record');
+      t.same(
+        await readAll(),
+        referrers.map((r) => r.with),
+        'the links come back, in their places',
+      );
+      t.ok(await found({}), 'search finds it again');
+      t.same(body(await get(app, `/v1/${c.path}/trash`, auth)).data, [], 'the trash is empty again');
+      const revisions = body(await get(app, `/v1/${c.path}/${id}/revisions`, auth)).data.map((r: { action: string }) => r.action);
+      t.same(revisions, ['restore', 'delete', 'create'], 'a revision for the trash and one for the restore');
+      t.equal((await app.inject({ method: 'POST', url: `/v1/${c.path}/${id}/restore`, headers: auth })).statusCode, 404, 'a record not in the trash is not restored');
+
+      t.equal((await app.inject({ method: 'DELETE', url: `/v1/${c.path}/${id}`, headers: auth })).statusCode, 204);
+      const purge = (headers: Record<string, string>) => app.inject({ method: 'DELETE', url: `/v1/${c.path}/${id}/trash`, headers });
+      t.equal((await purge(auth)).statusCode, 403, 'an editor cannot purge');
+      t.equal((await purge(admin)).statusCode, 204, 'an admin purges');
+      t.equal((await purge(admin)).statusCode, 404, 'once');
+      t.same(body(await get(app, `/v1/${c.path}/trash`, auth)).data, [], 'gone from the trash');
+      t.equal((await get(app, `/v1/${c.path}/${id}/revisions`, auth)).statusCode, 404, 'its revisions are erased');
+      t.equal((await app.inject({ method: 'POST', url: `/v1/${c.path}/${id}/restore`, headers: auth })).statusCode, 404, 'nothing to restore');
+      t.same(await actionsOf(app, id), ['created', 'trashed', 'restored', 'trashed', 'purged'], 'the change feed');
+    });
+  }
+});
+
+t.test('a restore fails cleanly when its slug is taken or a record it references is gone, and leaves it in the trash', async (t) => {
+  const app = await build(t, { apiTokens });
+  const person = await post(app, 'people', { slug: 'شخص-عائد', name: 'شخص عائد' });
+  await app.inject({ method: 'DELETE', url: `/v1/people/${person.id}`, headers: auth });
+  const usurper = await post(app, 'people', { slug: 'شخص-عائد', name: 'آخر' });
+  const taken = await app.inject({ method: 'POST', url: `/v1/people/${person.id}/restore`, headers: auth });
+  t.equal(taken.statusCode, 409);
+  t.match(taken.headers['content-type'], /^application\/problem\+json/);
+  t.equal(body(taken).code, 'slug_taken');
+  t.match(body(await get(app, '/v1/people/trash', auth)).data, [{ id: person.id }], 'still in the trash');
+  await app.inject({ method: 'DELETE', url: `/v1/people/${usurper.id}`, headers: auth });
+  t.equal((await app.inject({ method: 'POST', url: `/v1/people/${person.id}/restore`, headers: auth })).statusCode, 200, 'restored once the slug is free');
+
+  const organisation = await post(app, 'organisations', { slug: 'هيئة-زائلة', name: 'هيئة زائلة', kind: 'agency' });
+  const member = await post(app, 'people', { slug: 'عضو-زائل', name: 'عضو', affiliations: [{ organisation_id: organisation.id }] });
+  await app.inject({ method: 'DELETE', url: `/v1/people/${member.id}`, headers: auth });
+  await app.inject({ method: 'DELETE', url: `/v1/organisations/${organisation.id}`, headers: auth });
+  await app.inject({ method: 'DELETE', url: `/v1/organisations/${organisation.id}/trash`, headers: admin });
+  const gone = await app.inject({ method: 'POST', url: `/v1/people/${member.id}/restore`, headers: auth });
+  t.equal(gone.statusCode, 422);
+  t.match(body(gone), { code: 'unknown_reference', errors: [{ path: 'affiliations.0.organisation_id' }] });
+  t.match(body(await get(app, '/v1/people/trash', auth)).data, [{ id: member.id }], 'still in the trash');
+});
+
+t.test('a link whose place in its list was taken since comes back at the end of the list', async (t) => {
+  const app = await build(t, { apiTokens });
+  const { person, otherPerson } = seeded(app);
+  const trashed = await post(app, 'people', { slug: 'شخص-متنقل', name: 'شخص' });
+  const linking = await post(app, 'articles', article('مقال-متغير', { person_ids: [person, trashed.id, otherPerson] }));
+  await app.inject({ method: 'DELETE', url: `/v1/people/${trashed.id}`, headers: auth });
+  // A PATCH writes the article's list again, [person, otherPerson] at places 0 and 1.
+  await app.inject({ method: 'PATCH', url: `/v1/articles/${linking.id}`, headers: { ...auth, 'content-type': 'application/merge-patch+json' }, payload: { title: 'عنوان آخر' } });
+  await app.inject({ method: 'POST', url: `/v1/people/${trashed.id}/restore`, headers: auth });
+  t.same(body(await get(app, `/v1/articles/${linking.id}`, auth)).data.person_ids, [person, otherPerson, trashed.id]);
+});
+
+t.test('the trash lists newest first in pages; a cursor it did not issue is a 400', async (t) => {
+  const app = await build(t, { apiTokens });
+  const ids: string[] = [];
+  for (const n of ['أولى', 'ثانية', 'ثالثة']) {
+    const { id } = await post(app, 'organisations', { slug: `هيئة-${n}`, name: `هيئة ${n}`, kind: 'agency' });
+    await app.inject({ method: 'DELETE', url: `/v1/organisations/${id}`, headers: auth });
+    ids.push(id);
+  }
+  const first = body(await get(app, '/v1/organisations/trash?limit=2', auth));
+  t.same(
+    first.data.map((r: { id: string }) => r.id),
+    [ids[2], ids[1]],
+  );
+  t.ok(first.links.next);
+  const second = body(await get(app, first.links.next, auth));
+  t.same(
+    second.data.map((r: { id: string }) => r.id),
+    [ids[0]],
+  );
+  t.equal(second.meta.next_cursor, null);
+  for (const cursor of ['nonsense', Buffer.from('["x","y"]').toString('base64url')]) {
+    const bad = await get(app, `/v1/organisations/trash?cursor=${cursor}`, auth);
+    t.equal(bad.statusCode, 400, cursor);
+    t.equal(body(bad).code, 'validation_failed');
+  }
+  const read = await get(app, `/v1/organisations/${ids[0]}/trash`, auth);
+  t.equal(read.statusCode, 405, 'one trashed record is purged, not read (its content is its last revision)');
+  t.equal(read.headers.allow, 'OPTIONS, DELETE');
+  const reserved = await app.inject({ method: 'POST', url: '/v1/organisations', headers: json, payload: { slug: 'trash', name: 'سلة', kind: 'agency' } });
+  t.equal(reserved.statusCode, 400, 'no record may take the slug `trash`');
+});
+
+t.test('retention: records trashed more than the retention before now are purged, a bounded batch per call', async (t) => {
+  const app = await build(t, { apiTokens });
+  const { trash } = app.repositories;
+  const ids: string[] = [];
+  for (const n of ['أ', 'ب', 'ج']) {
+    const { id } = await post(app, 'meetings', { slug: `لقاء-${n}`, title: 'لقاء', status: 'planned' });
+    await app.inject({ method: 'DELETE', url: `/v1/meetings/${id}`, headers: auth });
+    ids.push(id);
+  }
+  const now = Date.now();
+  t.equal(trash.purgeExpired(now + 29 * day, 30, 2), 0, 'nothing before its time');
+  t.equal(trash.purgeExpired(now + 31 * day, 30, 2), 2, 'a batch');
+  t.equal(trash.purgeExpired(now + 31 * day, 30, 2), 1, 'the rest');
+  t.equal(trash.purgeExpired(now + 31 * day, 30, 2), 0, 'then nothing');
+  for (const id of ids) t.same((await actionsOf(app, id)).slice(-1), ['purged'], 'one purged event each');
+  t.same(body(await get(app, '/v1/meetings/trash', auth)).data, []);
+});
+
+t.test('retention: the server purges in the background, by its clock and TRASH_RETENTION_DAYS', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'khabar-trash-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const config = testConfig({ apiTokens, databaseUrl: `file:${join(dir, 'khabar.db')}`, trashRetentionDays: 7 });
+  const first = await buildApp(config);
+  const { id } = await post(first, 'organisations', { slug: 'هيئة-قديمة', name: 'هيئة قديمة', kind: 'agency' });
+  await first.inject({ method: 'DELETE', url: `/v1/organisations/${id}`, headers: auth });
+  await first.close();
+
+  const later = await buildApp(config, { clock: () => Date.now() + 8 * day });
+  t.teardown(() => later.close());
+  let listed: unknown[] = [{}];
+  for (let tries = 0; tries < 100 && listed.length > 0; tries++) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    listed = body(await get(later, '/v1/organisations/trash', auth)).data;
+  }
+  t.same(listed, [], 'purged eight days on');
+  t.same((await actionsOf(later, id)).slice(-1), ['purged']);
+});
