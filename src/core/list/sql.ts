@@ -1,6 +1,6 @@
 import { and, asc, desc, getTableColumns, not, or, type SQL, sql } from 'drizzle-orm';
 import { getTableConfig, type SQLiteColumn, type SQLiteTable } from 'drizzle-orm/sqlite-core';
-import { changeStamp } from '../db/change-stamp.js';
+import { stampedMemo } from '../db/change-stamp.js';
 import type { Db } from '../db/database.js';
 import { KhabarError } from '../errors.js';
 import { inIdList } from '../resources/shared/relations.js';
@@ -38,7 +38,7 @@ interface Source {
 const placeholder = (name: string) => sql.placeholder(name);
 /**
  * The most prepared statements, and the most remembered totals, a listing keeps: query shapes and filter values
- * come from clients, so both memories are bounded (statements by evicting the oldest, totals by starting over).
+ * come from clients, so both memories are bounded (statements by evicting the oldest, totals the least recently used).
  */
 export const maxCachedShapes = 500;
 
@@ -293,9 +293,7 @@ export function createListing(
       .limit(examined)
       .as('head');
 
-  const totals = new Map<string, Total>();
-  const changed = changeStamp(db);
-  let totalsAt = '';
+  const totals = stampedMemo<Total>(db, maxCachedShapes);
 
   /**
    * How many records the restrictions select, counted up to the cap. Counting walks an index of the
@@ -303,14 +301,10 @@ export function createListing(
    * next scheduled publication (it is part of the key).
    */
   function total(restricted: Restrictions, visibility: Visibility, known?: Source): Total {
-    const now = changed();
-    if (now !== totalsAt || totals.size >= maxCachedShapes) {
-      totals.clear();
-      totalsAt = now;
-    }
+    const remembered = totals();
     const { conditions, values, bound, shape } = restricted;
     const key = JSON.stringify([shape, values, visibility.audience === 'public' ? visibility.nextPublication : null]);
-    let n = totals.get(key);
+    let n = remembered.get(key);
     if (n === undefined) {
       // The rows counted are the narrowest candidates: all of them when fewer than examined.
       const source = known ?? narrowest(restricted);
@@ -328,7 +322,7 @@ export function createListing(
       const { n: counted } = count.get(bound) as { n: number };
       const allExamined = source.candidates < examined;
       n = { value: counted, relation: counted < countCap && allExamined ? 'eq' : 'gte' };
-      totals.set(key, n);
+      remembered.set(key, n);
     }
     return n;
   }
