@@ -344,7 +344,8 @@ export function createListing(
       const position = after ? [afterCursor(keyColumns, keys, after)!, ...[leadingBound(keyColumns[0]!, keys[0]!, after[0]!)].filter((c) => c !== undefined)] : [];
       const order = keys.map((key, i) => (key.descending ? desc(keyColumns[i]!) : asc(keyColumns[i]!)));
       // The page's keys and sizes first; its records are read once the byte budget has said how many.
-      const sortKeys = Object.fromEntries(keyColumns.map((column, i) => [`k${i}`, column]));
+      // As SQL rather than columns: a public walk reads the table under an index's name, which the query builder does not take for the table.
+      const sortKeys = Object.fromEntries(keyColumns.map((column, i) => [`k${i}`, sql`${column}`]));
       const output = { id: table.id, bytes: rowBytes, ...sortKeys };
       const key = JSON.stringify([signature, shape, after?.map((v) => v === null)]);
       const bound = { ...values, ...Object.fromEntries((after ?? []).map((v, i) => [`c${i}`, v])), limit: query.limit + 1 };
