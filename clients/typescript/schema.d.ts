@@ -1586,6 +1586,7 @@ export interface components {
         Problem503: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
+                "Retry-After": components["headers"]["Retry-After"];
                 [name: string]: unknown;
             };
             content: {
@@ -3529,8 +3530,8 @@ export interface operations {
     list_changes: {
         parameters: {
             query?: {
-                /** @description the seq of the last event already seen: the page starts after it (0: from the first event) */
-                after?: number;
+                /** @description the seq of the last event already seen, in decimal digits: the page starts after it (0: from the first event) */
+                after?: string;
                 /** @description Page size, 1–1000 */
                 limit?: number;
                 /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
@@ -3568,12 +3569,12 @@ export interface operations {
     stream_changes: {
         parameters: {
             query?: {
-                /** @description the seq of the last event already seen: the page starts after it (0: from the first event) */
-                after?: number;
+                /** @description the seq of the last event already seen, in decimal digits: the page starts after it (0: from the first event) */
+                after?: string;
             };
             header?: {
-                /** @description the `id` of the last event received: resumes after it (wins over `after`) */
-                "last-event-id"?: number;
+                /** @description the `id` of the last event received, in decimal digits: resumes after it (wins over `after`); another value is a 400 */
+                "last-event-id"?: string;
                 /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
             };

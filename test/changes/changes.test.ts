@@ -204,14 +204,31 @@ t.test('pages: limit, after, next and Link; bad input is a 400 problem', async (
     Array.from({ length: total }, (_, i) => i + 1),
   );
 
-  for (const query of ['after=x', 'after=-1', 'after=1.5', 'after=99999999999999999999', 'limit=0', 'limit=1001', 'limit=x', 'since=1', 'after=1&after=2']) {
+  // A seq is decimal digits: not a number JavaScript would read (hexadecimal, an exponent, spaces, nothing at all).
+  const notDecimal = ['0x10', '1e3', '%201', '1%20', '', '+1', '0b1', '1_000', '١٢'];
+  for (const query of [
+    ...notDecimal.map((seq) => `after=${seq}`),
+    'after=x',
+    'after=-1',
+    'after=1.5',
+    'after=99999999999999999999',
+    'limit=0',
+    'limit=1001',
+    'limit=x',
+    'since=1',
+    'after=1&after=2',
+  ]) {
     const response = await app.inject(`/v1/changes?${query}`);
     t.equal(response.statusCode, 400, query);
     t.equal(response.headers['content-type'], 'application/problem+json; charset=utf-8', `${query}: a problem`);
   }
-  const badHeader = await app.inject({ url: '/v1/changes/stream', headers: { 'last-event-id': 'yesterday' } });
-  t.equal(badHeader.statusCode, 400, 'a Last-Event-ID that is no seq');
-  t.equal(body(badHeader).code, 'validation_failed');
+  t.same(body(await app.inject('/v1/changes?after=0001&limit=1')).data[0]?.seq, 2, 'leading zeros are still decimal');
+  // A Last-Event-ID that is no seq is refused rather than ignored: ignoring it would restart the stream at the next change and lose the events between.
+  for (const id of ['yesterday', '0x10', '1e3', ' 7', '']) {
+    const badHeader = await app.inject({ url: '/v1/changes/stream', headers: { 'last-event-id': id } });
+    t.equal(badHeader.statusCode, 400, `a Last-Event-ID that is no seq: ${JSON.stringify(id)}`);
+    t.equal(body(badHeader).code, 'validation_failed');
+  }
 });
 
 t.test('the stream: events as SSE, resumed from Last-Event-ID or after, live writes, heartbeats', async (t) => {
@@ -291,6 +308,8 @@ t.test('streams are bounded per client (429) and in all (503)', async (t) => {
   t.same([first.status, second.status, third.status], [200, 200, 429], 'the third stream of one client');
   t.equal(third.headers.get('content-type'), 'application/problem+json; charset=utf-8');
   t.equal(((await third.json()) as { code: string }).code, 'too_many_requests');
+  t.equal(third.headers.get('retry-after'), '5', 'when to try again');
+  t.equal(first.headers.get('retry-after'), null, 'an accepted stream has no Retry-After');
   await first.body!.cancel();
   // The server learns of the closed connection shortly after.
   let again = await open();
@@ -310,6 +329,7 @@ t.test('streams are bounded per client (429) and in all (503)', async (t) => {
     'the third stream of the server',
   );
   t.equal(((await streams[2]!.json()) as { code: string }).code, 'overloaded');
+  t.equal(streams[2]!.headers.get('retry-after'), '5', 'when to try again');
   for (const response of streams.slice(0, 2)) await response.body!.cancel();
 });
 

@@ -57,8 +57,8 @@ export function operations(document: Document): Operation[] {
   );
 }
 
-/** An operation whose 200 is a stream that stays open (the change stream): no single request to it ends. */
-export const isEventStream = (operation: Operation): boolean => 'text/event-stream' in (operation.responses['200']?.content ?? {});
+/** An operation (as `operations` gives it, or as the document holds it) whose 200 is a stream that stays open (the change stream): no single request to it ends. */
+export const isEventStream = (operation: { responses?: Operation['responses'] }): boolean => 'text/event-stream' in (operation.responses?.['200']?.content ?? {});
 
 /**
  * Follows `$ref`s to `#/components/schemas/…` until a schema with content is reached. An `allOf` (a record's

@@ -36,7 +36,7 @@ t.test('a listing prepares a statement per query shape, and forgets the oldest p
   t.ok(prepared > 0, 'the first shape was forgotten and is prepared again');
 });
 
-t.test('a listing remembers totals per filter value, and starts over past its bound', async (t) => {
+t.test('a listing remembers totals per filter value, and forgets the least recently used past its bound', async (t) => {
   const app = await build(t, uncached);
   const counts = async (title: string) => {
     const statements = await recordStatements(app, async () => {
@@ -49,5 +49,5 @@ t.test('a listing remembers totals per filter value, and starts over past its bo
   t.equal(await counts('t0'), 1, 'a new filter value is counted');
   t.equal(await counts('t0'), 0, 'then remembered');
   for (let i = 1; i <= maxCachedShapes; i++) await counts(`t${i}`);
-  t.equal(await counts('t0'), 1, 'past the bound the totals start over, so it is counted again');
+  t.equal(await counts('t0'), 1, 'past the bound the first value was forgotten, so it is counted again');
 });

@@ -378,6 +378,38 @@ t.test('on 1,000 generated records per resource', async (t) => {
       sizes.some((n) => n < 5),
       `some pages end short of the limit, with a cursor (${sizes.length} pages)`,
     );
+    // A reader without a token walks the public rows only (drafts and archived articles are among these): its
+    // pages hold the public matches, and each cursor, short pages' included, is made from a public row.
+    const publicly = { audience: 'public', now: '9999-01-01T00:00:00.000Z', nextPublication: null } as const;
+    const isPublic = (row: Row) => row.status === 'published';
+    t.ok(
+      rows.some((row) => !isPublic(row)),
+      'some articles are hidden from the public',
+    );
+    const publicSeen: unknown[] = [];
+    const cursorRows: unknown[] = [];
+    let publicCursor: string | undefined;
+    do {
+      const page = listing.page({ limit: 5, sort: [{ field: 'title', descending: false }], filters, cursor: publicCursor, count: false }, publicly);
+      publicSeen.push(...page.ids);
+      publicCursor = page.nextCursor ?? undefined;
+      if (publicCursor) cursorRows.push((JSON.parse(Buffer.from(publicCursor, 'base64url').toString()) as { k: unknown[] }).k.at(-1));
+    } while (publicCursor && cursorRows.length < rows.length);
+    t.same(
+      publicSeen,
+      expectedOrder(
+        rows.filter((row) => keep(row) && isPublic(row)),
+        'title',
+      ).map((r) => r.id),
+      'a public walk: every public match once, in order',
+    );
+    const publicIds = new Set(rows.filter(isPublic).map((row) => row.id));
+    t.ok(cursorRows.length > 0, `${cursorRows.length} cursors`);
+    t.same(
+      cursorRows.filter((id) => !publicIds.has(id as string)),
+      [],
+      'no cursor names a hidden row',
+    );
     const first = listing.page({ limit: 25, sort: [{ field: 'updated_at', descending: true }], filters });
     const { total } = first;
     t.equal(total?.relation, 'gte', 'a count that read only some candidates is a lower bound');

@@ -494,8 +494,8 @@ t.test('the search path reads the FTS index and primary keys only', async (t) =>
   prepared.splice(0, prepared.length, ...prepared.filter((statement) => !stamps.includes(statement)));
   t.equal(
     prepared.length,
-    14,
-    "the ranked and the newest-first query, each in the public's variant and a token reader's, the broad-query probe, the per-term count, one row query per type and one more for articles, the q= condition of resource lists, and the newest entry and the sample of a term that choose the required terms",
+    15,
+    "the ranked and the newest-first query, each in the public's variant and a token reader's, the broad-query probe and its public variant, the per-term count, one row query per type and one more for articles, the q= condition of resource lists, and the newest entry and the sample of a term that choose the required terms",
   );
   const articleRows = prepared.filter((statement) => /from "articles" where .* json_each/.test(statement));
   // The plain text is not stored (migration 0010): a snippet's start of it is read from the start of the stored body
@@ -681,4 +681,24 @@ t.test('what search counts is remembered between requests only until the next wr
   t.same(found(), [...holdingP].sort(), `${p} in 3 records, ${q} in 4: the records holding ${p}`);
   holdingP.push(create(p!), create(p!), create(p!));
   t.same(found(), [...holdingQ].sort(), `${p} in 6 now: the records holding ${q}`);
+});
+
+t.test("a public reader's 2,000th-match probe counts the articles it sees: drafts do not make its query too broad to rank", async (t) => {
+  const app = await build(t);
+  const [word] = manyWords(1);
+  const write = (slug: string, status: 'draft' | 'published') =>
+    app.repositories.articles.create({ slug, title: `خبر ${slug}`, language: 'ar', status, body: [{ type: 'paragraph', text: `تقرير ${word}` }] });
+  write('علني', 'published');
+  // Three matches are what this search ranks at most: the public article and two drafts stay within it, three drafts pass it.
+  const search = createSearch(app.database.db, { rankLimit: 3 });
+  const publicly = { audience: 'public', now: new Date().toISOString(), nextPublication: null } as const;
+  const scores = () => search.search({ q: word!, types: ['articles'], limit: 10, visibility: publicly }).results.map((r) => r.score === null);
+  t.same(scores(), [false], 'without drafts: the one public match, ranked');
+  for (const n of [1, 2, 3]) write(`مسودة-${n}`, 'draft');
+  t.same(scores(), [false], 'with drafts that pass the bound: the same one match, still ranked');
+  t.same(
+    search.search({ q: word!, types: ['articles'], limit: 10 }).results.map((r) => r.score === null),
+    [true, true, true, true],
+    'a reader who sees them all: four matches, more than this search ranks',
+  );
 });

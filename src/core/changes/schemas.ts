@@ -6,7 +6,15 @@ import { changes } from './table.js';
 /** The largest seq a request may name: SQLite's integers and JSON's safe ones agree up to here. */
 const maxSeq = Number.MAX_SAFE_INTEGER;
 
-export const seq = z.coerce.number().int().min(0).max(maxSeq);
+/**
+ * A seq as a request writes it (`?after=`, `Last-Event-ID`): decimal digits only, at most as many as `maxSeq` has.
+ * Coercing as JavaScript does would take `0x10`, `1e3`, ` 7 ` and the empty string (0) for seqs.
+ */
+export const seq = z
+  .string()
+  .regex(/^[0-9]{1,16}$/, 'a seq is written in decimal digits, at most 16')
+  .transform(Number)
+  .pipe(z.number().int().max(maxSeq));
 
 const columns = createSelectSchema(changes, {
   seq: z.number().int().meta({ description: 'the event’s place in the feed: 1, 2, … in commit order, without gaps' }),

@@ -24,6 +24,7 @@ export interface ListSpec {
   /**
    * The rows the public sees, when not all (articles: published and due), as a condition on the row that binds
    * `now` (list/visibility.ts): every public statement of the resource holds it, lists, counts, lookups and embeds.
+   * Its table declares partial indexes of the rows it selects, led by each sort column and the id: a public walk seeks them.
    */
   visibleWhen?: SQL;
   /** Parameter examples for the OpenAPI document, taken from the seed. */

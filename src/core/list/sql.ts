@@ -1,6 +1,6 @@
 import { and, asc, desc, getTableColumns, not, or, type SQL, sql } from 'drizzle-orm';
-import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
-import { changeStamp } from '../db/change-stamp.js';
+import { getTableConfig, type SQLiteColumn, type SQLiteTable } from 'drizzle-orm/sqlite-core';
+import { stampedMemo } from '../db/change-stamp.js';
 import type { Db } from '../db/database.js';
 import { KhabarError } from '../errors.js';
 import { inIdList } from '../resources/shared/relations.js';
@@ -24,17 +24,21 @@ interface Restrictions {
   /** What the statements bind: the values and the visibility's. */
   bound: Row;
   shape: unknown[];
+  /** The public's rule (ListSpec.visibleWhen), for a public reader of a resource that has one. */
+  visible?: SQL;
 }
 /** Where a bounded read takes its rows: the rows conditions `at` together list (every row when none), and how many, up to maxExamined. */
 interface Source {
   at: number[];
   candidates: number;
+  /** The column whose index lists them: for a public read, the partial index it leads (see `publicIndexes`). */
+  leading: SQLiteColumn | undefined;
 }
 
 const placeholder = (name: string) => sql.placeholder(name);
 /**
  * The most prepared statements, and the most remembered totals, a listing keeps: query shapes and filter values
- * come from clients, so both memories are bounded (statements by evicting the oldest, totals by starting over).
+ * come from clients, so both memories are bounded (statements by evicting the oldest, totals the least recently used).
  */
 export const maxCachedShapes = 500;
 
@@ -185,6 +189,21 @@ export function createListing(
   const cache = new Map<string, Prepared>();
   const byIds = perAudience((audience) => db.select(selection[audience]).from(table).where(inIdList(table.id)).prepare());
   const rowBytes = storedBytes([...Object.values(columns), ...(spec.derivedFrom ?? [])]);
+  /**
+   * The table's partial indexes (those of the public's rows, ListSpec.visibleWhen), by their leading column. A
+   * public statement names the one its walk or seek needs: SQLite's planner, knowing no row counts, would take
+   * the status index and sort every public row instead.
+   */
+  const publicIndexes = new Map(
+    getTableConfig(table)
+      .indexes.filter((index) => index.config.where !== undefined)
+      .map((index) => [index.config.columns[0], index.config.name] as const),
+  );
+  /** The table as a statement reads it: for a public reader, on the partial index led by `leading` when there is one. */
+  const readFrom = ({ visible }: Restrictions, leading: SQLiteColumn | undefined) => {
+    const index = visible && leading && publicIndexes.get(leading);
+    return index ? sql`${table} indexed by ${sql.identifier(index)}` : table;
+  };
 
   function prepared(shape: string, build: () => Prepared): Prepared {
     let statement = cache.get(shape);
@@ -198,7 +217,8 @@ export function createListing(
 
   /**
    * The query's conditions, their values and shape, and which of them an index answers (`seeks`). The public's
-   * rule (ListSpec.visibleWhen) is one more condition, tested on the rows the walk or the narrowest filter reads.
+   * rule (ListSpec.visibleWhen) is one more seeking condition (its resource's partial indexes hold the rows it
+   * selects), and part of every other seek, so a public page or count never examines a row the reader cannot see.
    */
   function restrictions(query: ListQuery, visibility: Visibility): Restrictions {
     const conditions: SQL[] = [];
@@ -225,55 +245,55 @@ export function createListing(
       Object.assign(values, extension.bind(value));
       shape.push(extension.name);
     }
-    if (visibility.audience === 'public' && spec.visibleWhen) {
-      conditions.push(spec.visibleWhen);
-      seeks.push(false);
-      bounds.push(undefined);
-      shape.push('public');
-    }
-    return { conditions, seeks, bounds, values, bound: { ...values, ...visibilityValues(visibility) }, shape };
+    const visible = visibility.audience === 'public' ? spec.visibleWhen : undefined;
+    if (visible) shape.push('public');
+    return { conditions: visible ? [...conditions, visible] : conditions, seeks, bounds, values, bound: { ...values, ...visibilityValues(visibility) }, shape, visible };
   }
 
   /**
    * Where a bounded page or count reads: the seeking condition with the fewest candidates in its index
    * (`at`), or every row when none seeks; its candidates are counted up to `examined` without reading a row.
    */
-  function narrowest({ conditions, seeks, bounds, bound, shape }: Restrictions): Source {
+  function narrowest(restricted: Restrictions): Source {
+    const { conditions, seeks, bounds, bound, shape, visible } = restricted;
     // Conditions on one column together are one range of its index (published_at from one date to another).
     const groups = new Map<unknown, number[]>();
     seeks.forEach((seeking, at) => {
       if (seeking) groups.set(bounds[at] ?? at, [...(groups.get(bounds[at] ?? at) ?? []), at]);
     });
+    // The public's candidates are public rows: its rule (the last condition) joins each seek.
+    const publicRule = visible ? [conditions.length - 1] : [];
     let best: Source | undefined;
-    for (const at of groups.size > 0 ? groups.values() : [[]]) {
+    for (const group of groups.size > 0 ? groups.values() : [[]]) {
+      const at = [...group, ...publicRule];
+      // The public's rows alone are listed on any of its partial indexes: the id's.
+      const leading = group.length > 0 ? bounds[group[0]!] : table.id;
       const count = prepared(JSON.stringify(['candidates', at.map((i) => shape[i]), at]), () => {
         const listed = db
           .select({ one: sql`1` })
-          .from(table)
+          .from(readFrom(restricted, leading))
           .where(and(...at.map((i) => conditions[i]!)))
           .limit(examined)
           .as('listed');
         return db.select({ n: sql<number>`count(*)` }).from(listed).prepare();
       });
       const { n } = count.get(bound) as { n: number };
-      if (!best || n < best.candidates) best = { at, candidates: n };
+      if (!best || n < best.candidates) best = { at, candidates: n, leading };
       if (n === 0) break;
     }
     return best!;
   }
 
   /** The rowids of the rows a source's conditions list, at most `examined`: where a bounded page or count reads. */
-  const candidatesOf = (conditions: SQL[], { at }: Source) =>
+  const candidatesOf = (restricted: Restrictions, { at, leading }: Source) =>
     db
       .select({ row: sql<number>`${table}.rowid`.as('row') })
-      .from(table)
-      .where(and(...at.map((i) => conditions[i]!)))
+      .from(readFrom(restricted, leading))
+      .where(and(...at.map((i) => restricted.conditions[i]!)))
       .limit(examined)
       .as('head');
 
-  const totals = new Map<string, Total>();
-  const changed = changeStamp(db);
-  let totalsAt = '';
+  const totals = stampedMemo<Total>(db, maxCachedShapes);
 
   /**
    * How many records the restrictions select, counted up to the cap. Counting walks an index of the
@@ -281,19 +301,15 @@ export function createListing(
    * next scheduled publication (it is part of the key).
    */
   function total(restricted: Restrictions, visibility: Visibility, known?: Source): Total {
-    const now = changed();
-    if (now !== totalsAt || totals.size >= maxCachedShapes) {
-      totals.clear();
-      totalsAt = now;
-    }
+    const remembered = totals();
     const { conditions, values, bound, shape } = restricted;
     const key = JSON.stringify([shape, values, visibility.audience === 'public' ? visibility.nextPublication : null]);
-    let n = totals.get(key);
+    let n = remembered.get(key);
     if (n === undefined) {
       // The rows counted are the narrowest candidates: all of them when fewer than examined.
       const source = known ?? narrowest(restricted);
       const count = prepared(JSON.stringify(['count', shape, source.at]), () => {
-        const head = candidatesOf(conditions, source);
+        const head = candidatesOf(restricted, source);
         const counted = db
           .select({ one: sql`1` })
           .from(head)
@@ -306,7 +322,7 @@ export function createListing(
       const { n: counted } = count.get(bound) as { n: number };
       const allExamined = source.candidates < examined;
       n = { value: counted, relation: counted < countCap && allExamined ? 'eq' : 'gte' };
-      totals.set(key, n);
+      remembered.set(key, n);
     }
     return n;
   }
@@ -328,7 +344,8 @@ export function createListing(
       const position = after ? [afterCursor(keyColumns, keys, after)!, ...[leadingBound(keyColumns[0]!, keys[0]!, after[0]!)].filter((c) => c !== undefined)] : [];
       const order = keys.map((key, i) => (key.descending ? desc(keyColumns[i]!) : asc(keyColumns[i]!)));
       // The page's keys and sizes first; its records are read once the byte budget has said how many.
-      const sortKeys = Object.fromEntries(keyColumns.map((column, i) => [`k${i}`, column]));
+      // As SQL rather than columns: a public walk reads the table under an index's name, which the query builder does not take for the table.
+      const sortKeys = Object.fromEntries(keyColumns.map((column, i) => [`k${i}`, sql`${column}`]));
       const output = { id: table.id, bytes: rowBytes, ...sortKeys };
       const key = JSON.stringify([signature, shape, after?.map((v) => v === null)]);
       const bound = { ...values, ...Object.fromEntries((after ?? []).map((v, i) => [`c${i}`, v])), limit: query.limit + 1 };
@@ -344,12 +361,13 @@ export function createListing(
           .limit(placeholder('limit'))
           .prepare();
       // A filter on the leading sort column bounds the walk on the sort's index, so the walk starts at its matches.
-      const onSortIndex = conditions.filter((_, i) => restricted.bounds[i] === keyColumns[0]);
+      // A public walk walks the public rows only (a partial index holds them), so its resume cursor is a public row's.
+      const onSortIndex = [...conditions.filter((_, i) => restricted.bounds[i] === keyColumns[0]), ...(restricted.visible ? [restricted.visible] : [])];
       /** `limit` rows from the page's position in the sort order (after `offset`), on the sort's index, as the walk reads them. */
       const inOrder = (selection: Record<string, SQLiteColumn | SQL>, limit: number | ReturnType<typeof placeholder>, offset = 0) =>
         db
           .select(selection)
-          .from(table)
+          .from(readFrom(restricted, keyColumns[0]))
           .where(and(...position, ...onSortIndex))
           .orderBy(...order)
           .limit(limit)
@@ -370,7 +388,7 @@ export function createListing(
           matchesIn(
             db
               .select({ row: sql<number>`${table}.rowid`.as('row') })
-              .from(table)
+              .from(readFrom(restricted, keyColumns[0]))
               .where(and(...position, ...onSortIndex))
               .orderBy(...order)
               .limit(placeholder('head'))
@@ -382,7 +400,7 @@ export function createListing(
           const narrow = narrowest(restricted);
           source = narrow;
           if (narrow.at.length > 0 && narrow.candidates < examined) {
-            candidates = prepared(`narrow ${key} ${narrow.at}`, () => matchesIn(candidatesOf(conditions, narrow))).all(bound) as Candidate[];
+            candidates = prepared(`narrow ${key} ${narrow.at}`, () => matchesIn(candidatesOf(restricted, narrow))).all(bound) as Candidate[];
           } else {
             candidates = walk.all({ ...bound, head: examined }) as Candidate[];
             const stop = prepared(`stop ${key}`, () => inOrder(sortKeys, 1, examined - 1).prepare());

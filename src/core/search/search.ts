@@ -139,6 +139,16 @@ export function createSearch(db: Db, { rankLimit = rankedMatchesLimit, rankPosti
     .limit(1)
     .offset(rankLimit - 1)
     .prepare();
+  /** The same among the records the public sees: asked only once the first has found one, since it reads every hit's record. */
+  const publicBroadMatch = db
+    .select({ doc: searchIndex.rowid })
+    .from(searchIndex)
+    .innerJoin(searchDocuments, eq(searchDocuments.doc_id, searchIndex.rowid))
+    .where(and(matches, publicHit))
+    .orderBy(desc(searchIndex.rowid))
+    .limit(1)
+    .offset(rankLimit - 1)
+    .prepare();
   /** How many records hold one term, counted up to `most`: the count stops where the budget is spent. */
   const termRecords = db
     .select({ records: count() })
@@ -242,13 +252,18 @@ export function createSearch(db: Db, { rankLimit = rankedMatchesLimit, rankPosti
     return true;
   }
 
-  /** Whether a match expression has a match number `rankLimit`: remembered until the database changes. */
-  function hasTooManyMatches(match: string): boolean {
+  /**
+   * Whether a match expression has a match number `rankLimit` among the records the reader sees (a public reader's
+   * decision must not tell it that hidden ones exist): remembered until the database changes, or for the public
+   * until the next scheduled publication (part of the key).
+   */
+  function hasTooManyMatches(match: string, visibility: Visibility): boolean {
     const probed = broadMatches();
-    let broad = probed.get(match);
+    const key = visibility.audience === 'public' ? `public ${visibility.nextPublication} ${match}` : `all ${match}`;
+    let broad = probed.get(key);
     if (broad === undefined) {
-      broad = broadMatch.get({ match }) !== undefined;
-      probed.set(match, broad);
+      broad = broadMatch.get({ match }) !== undefined && (visibility.audience === 'all' || publicBroadMatch.get({ match, ...visibilityValues(visibility) }) !== undefined);
+      probed.set(key, broad);
     }
     return broad;
   }
@@ -263,8 +278,8 @@ export function createSearch(db: Db, { rankLimit = rankedMatchesLimit, rankPosti
     return withinPostings(lower) && (lower.every((expression, i) => expression === exact[i]) || withinPostings(exact));
   }
 
-  function firstPage(match: string, terms: Term[]): PageStart {
-    const tooMany = () => hasTooManyMatches(match);
+  function firstPage(match: string, terms: Term[], visibility: Visibility): PageStart {
+    const tooMany = () => hasTooManyMatches(match, visibility);
     const tooLong = () => !cheapToRank(terms);
     // Either makes a query too broad to rank, so the cheaper is asked first: the 2,000th-match probe stops where a
     // common word's count would read on, unless a prefix makes it read each prefix's written and stem sides together.
@@ -281,7 +296,7 @@ export function createSearch(db: Db, { rankLimit = rankedMatchesLimit, rankPosti
       if (query === null) return { results: [], nextCursor: null };
       const required = requiredTerms(terms);
       const match = matchExpression(required, typed)!;
-      const start = cursor === undefined ? firstPage(match, required) : pageStart(cursor, query);
+      const start = cursor === undefined ? firstPage(match, required, visibility) : pageStart(cursor, query);
       const hits =
         start.order === 'ranked'
           ? servedHits(ranked[visibility.audience].all({ rank_match: rankExpression(required), types: JSON.stringify(types), limit: limit + 1, ...start, ...visibilityValues(visibility) }))

@@ -29,7 +29,13 @@ const changeList = z
   })
   .meta({ id: 'ChangeList' });
 
-const after = seq.meta({ description: 'the seq of the last event already seen: the page starts after it (0: from the first event)', example: 42 });
+const after = seq.meta({ description: 'the seq of the last event already seen, in decimal digits: the page starts after it (0: from the first event)', example: '42' });
+
+/**
+ * The Retry-After of a stream refused for the open streams' limits: a stream ends when its client leaves, which
+ * nothing predicts, so a few seconds spreads the retries without keeping a client away long.
+ */
+const streamRetryAfterSeconds = 5;
 
 /** The stream's body: a Readable to the handler, text to the contract. */
 const eventStream = z.custom<Readable>().meta({ type: 'string', description: 'Server-Sent Events' });
@@ -62,7 +68,7 @@ export function changeRoutes(store: ChangeStore, limits: ChangeStreamLimits): Fa
           'Every committed create, update, delete and revision restore, oldest first, numbered by `seq` without gaps; without a token, only the events of records the public sees now (an article published and due). ' +
           'Page with `after`: follow `links.next` while it is not null, then poll `?after=meta.next_after`.',
         querystring: z.strictObject({
-          after: after.default(0),
+          after: after.prefault('0'),
           limit: z.coerce.number().int().min(1).max(1000).default(100).meta({ description: 'Page size, 1–1000', example: 100 }),
         }),
         response: { 200: jsonResponse('A page of changes', changeList), ...problemResponses(400) },
@@ -84,7 +90,9 @@ export function changeRoutes(store: ChangeStore, limits: ChangeStreamLimits): Fa
         summary: 'Stream the changes',
         description: `${streamFormat} Without a token, the events of records the public sees, as the list gives them. Without \`Last-Event-ID\` or \`after\` it starts with the next change. At most CHANGES_STREAMS_PER_CLIENT streams per client address (429) and CHANGES_STREAMS_MAX in all (503) are open at once, per server process.`,
         querystring: z.strictObject({ after: after.optional() }),
-        headers: z.object({ 'last-event-id': seq.optional().meta({ description: 'the `id` of the last event received: resumes after it (wins over `after`)', example: 42 }) }),
+        headers: z.object({
+          'last-event-id': seq.optional().meta({ description: 'the `id` of the last event received, in decimal digits: resumes after it (wins over `after`); another value is a 400', example: '42' }),
+        }),
         response: {
           200: { description: streamFormat, content: { 'text/event-stream': { schema: eventStream } } },
           ...problemResponses(400, 429, 503),
@@ -96,6 +104,7 @@ export function changeRoutes(store: ChangeStore, limits: ChangeStreamLimits): Fa
         if (request.method === 'HEAD') return Readable.from([]);
         const client = clientKey(request.ip);
         const clientStreams = perClient.get(client) ?? 0;
+        if (clientStreams >= limits.maxStreamsPerClient || open.size >= limits.maxStreams) reply.header('Retry-After', String(streamRetryAfterSeconds));
         if (clientStreams >= limits.maxStreamsPerClient) throw new KhabarError('too_many_requests', `this client has ${clientStreams} change streams open, the most allowed`);
         if (open.size >= limits.maxStreams) throw new KhabarError('overloaded', `the server has ${open.size} change streams open, the most allowed`);
         const start = request.headers['last-event-id'] ?? request.query.after ?? store.lastSeq();

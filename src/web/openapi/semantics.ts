@@ -134,8 +134,8 @@ function describeOperation(document: Json, operation: Json) {
   }
   operation.responses['401'] = problemResponse(401, ['WWW-Authenticate']);
   // Every route answers 503 when the server is over a load limit (http/overload.ts), and 429 to an address
-  // over its budget of refused tokens (its rate limit's headers only where it declares one).
-  operation.responses['503'] = problemResponse(503);
+  // over its budget of refused tokens (its rate limit's headers only where it declares one); both say when to retry.
+  operation.responses['503'] = problemResponse(503, ['Retry-After']);
   operation.responses['429'] = problemResponse(429, ['Retry-After', ...rateLimitHeaders]);
   operation.parameters = [...(operation.parameters ?? []), ...requestParameters.map((name) => ref('parameters', name))];
   for (const [status, response] of Object.entries<Json>(operation.responses)) {

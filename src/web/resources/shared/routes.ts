@@ -31,7 +31,7 @@ export function anyOfResources<Name extends ResourceName>(names: readonly Name[]
   };
 }
 
-/** The five CRUD operations of a resource, made from its declaration: the same for every resource. */
+/** The six CRUD operations of a resource (list, read, create, replace, patch, delete), made from its declaration: the same for every resource. */
 export function resourceRoutes(resource: Resource<ResourceName>, repository: Repository<{ id: string; version: number }, unknown>): FastifyPluginAsyncZod {
   const { name: path, noun } = resource;
   const name = recordName(resource);
