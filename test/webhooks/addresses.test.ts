@@ -22,6 +22,14 @@ const refused = [
   'fd12:3456::1',
   '::ffff:127.0.0.1',
   '::ffff:8.8.8.8',
+  // Other IPv6 forms that carry an IPv4 address: IPv4-compatible, NAT64 (RFC 6052, RFC 8215) and 6to4 (RFC 3056); and the old site-local range.
+  '::127.0.0.1',
+  '::a00:5',
+  '64:ff9b::a00:5',
+  '64:ff9b::a9fe:a9fe',
+  '64:ff9b:1::a00:5',
+  '2002:a00:5::1',
+  'fec0::1',
   'ff02::1',
   'not an address',
 ];

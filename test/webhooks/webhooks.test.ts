@@ -270,6 +270,21 @@ t.test('a private address is refused without WEBHOOK_ALLOW_PRIVATE, when written
   t.equal(receiver.received.length, 0, 'nothing reached the receiver');
 });
 
+t.test('a redelivery asked for while an attempt is in flight does not send the delivery a second time beside it', async (t) => {
+  const server = await app(t);
+  const receiver = await startReceiver(t, (n) => (n === 0 ? 'hang' : 200));
+  const hook = body(await subscribe(server, { url: receiver.url, resources: ['organisations'], actions: ['created'] })).data;
+  await createOrganisation(server);
+  await receiver.until(1);
+  const [sending] = (await deliveriesOf(server, hook.id)).data;
+  const redelivered = await server.inject({ method: 'POST', url: `/v1/webhooks/${hook.id}/deliveries/${sending.id}/redeliver`, headers: admin });
+  t.equal(redelivered.statusCode, 202, 'accepted: the delivery is being sent');
+  t.match(body(redelivered).data, { id: sending.id, status: 'pending' });
+  // Many dispatcher turns (WEBHOOK_POLL_MS is 20 here): a redelivery that dropped the attempt's claim would be claimed and sent again.
+  await sleep(300);
+  t.equal(receiver.received.length, 1, 'one request while the first attempt hangs');
+});
+
 t.test('a receiver that never answers does not slow a write', async (t) => {
   const server = await app(t, { timeoutMs: 20_000, maxAttempts: 1 });
   const receiver = await startReceiver(t, () => 'hang');

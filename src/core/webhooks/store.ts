@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, count, desc, eq, inArray, lt, lte, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, isNull, lt, lte, sql } from 'drizzle-orm';
 import type { Change } from '../changes/schemas.js';
 import { changes } from '../changes/table.js';
 import type { Db } from '../db/database.js';
@@ -157,8 +157,14 @@ export function webhookStore(db: Db, clock: () => number = Date.now) {
   const redeliver = db
     .update(webhookDeliveries)
     .set({ status: 'pending', attempts: 0, next_attempt_at: sql`${sql.placeholder('now')}`, claim: null, error: null })
-    .where(and(eq(webhookDeliveries.id, sql.placeholder('id')), eq(webhookDeliveries.webhook_id, sql.placeholder('webhook'))))
+    // Not while an attempt is in flight: a second dispatcher would claim it and send it again beside the first.
+    .where(and(eq(webhookDeliveries.id, sql.placeholder('id')), eq(webhookDeliveries.webhook_id, sql.placeholder('webhook')), isNull(webhookDeliveries.claim)))
     .returning(deliveryColumns)
+    .prepare();
+  const oneDelivery = db
+    .select(deliveryColumns)
+    .from(webhookDeliveries)
+    .where(and(eq(webhookDeliveries.id, sql.placeholder('id')), eq(webhookDeliveries.webhook_id, sql.placeholder('webhook'))))
     .prepare();
 
   return {
@@ -228,10 +234,14 @@ export function webhookStore(db: Db, clock: () => number = Date.now) {
       const page = rows.slice(0, limit).map(deliveryOf);
       return { rows: page, next: rows.length > limit ? (page.at(-1)?.id ?? null) : null };
     },
-    /** Makes a delivery pending and due now, with its attempts counted from 0 again; null when the webhook has no such delivery. */
+    /**
+     * Makes a delivery pending and due now, with its attempts counted from 0 again; one being sent right now is left
+     * to that attempt, as it is. Null when the webhook has no such delivery.
+     */
     redeliver(webhookId: string, id: number): Delivery | null {
       const [row] = redeliver.all({ id, webhook: webhookId, now: clock() });
-      return row ? deliveryOf(row) : null;
+      const found = row ?? oneDelivery.get({ id, webhook: webhookId });
+      return found ? deliveryOf(found) : null;
     },
   };
 }
