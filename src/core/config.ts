@@ -201,6 +201,8 @@ const environment = z.object({
       .default(6 * 3_600_000),
   ),
   WEBHOOK_POLL_MS: optional(z.coerce.number().int().min(10).max(60_000).default(1000)),
+  // How long a settled delivery stays listed before a background job deletes it: the outbox would grow with every change.
+  WEBHOOK_DELIVERY_RETENTION_DAYS: optional(z.coerce.number().int().min(1).max(3650).default(30)),
   // How long a DELETEd record stays restorable before a background job purges it (core/trash): up to ten years.
   TRASH_RETENTION_DAYS: optional(z.coerce.number().int().min(1).max(3650).default(30)),
 });
@@ -258,6 +260,8 @@ export interface WebhookLimits {
   retryMaxMs: number;
   /** How often an idle dispatcher looks for due deliveries (another process may have queued them). */
   pollMs: number;
+  /** Days a succeeded or failed delivery stays listed before it is deleted. */
+  retentionDays: number;
 }
 
 /** The change stream's pace and bounds; the stream counts are per process. */
@@ -347,6 +351,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retryBaseMs: e.WEBHOOK_RETRY_BASE_MS,
       retryMaxMs: e.WEBHOOK_RETRY_MAX_MS,
       pollMs: e.WEBHOOK_POLL_MS,
+      retentionDays: e.WEBHOOK_DELIVERY_RETENTION_DAYS,
     },
     trashRetentionDays: e.TRASH_RETENTION_DAYS,
   };

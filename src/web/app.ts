@@ -56,9 +56,9 @@ declare module 'fastify' {
 }
 
 const day = 24 * 60 * 60 * 1000;
-/** Records purged per transaction, so the job never holds the write lock long; and how often an idle process looks again. */
-const trashPurgeBatch = 50;
-const trashPurgeIdleMs = 60_000;
+// The retention jobs (trash, settled webhook deliveries): rows per transaction, and how often an idle job looks.
+const retentionBatch = 50;
+const retentionIdleMs = 60_000;
 
 // A path parameter of 200 characters (the longest slug) percent-encoded from four-byte UTF-8.
 const maxParamLength = 200 * 12;
@@ -122,7 +122,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   // Appends the `published` event of each scheduled article as it comes due (core/changes/publications.ts).
   const announcing = runAnnounceLoop(repositories.publications, { clock, onError: (err) => app.log.error({ err }, 'announcing scheduled publications failed; retrying') });
   // Sends the webhooks' queued deliveries, in the background and outside every write (core/webhooks/dispatcher.ts).
-  const { allowPrivate, ...deliveryLimits } = config.webhooks;
+  const { allowPrivate, retentionDays, ...deliveryLimits } = config.webhooks;
   const dispatching = runDispatcher({
     store: repositories.webhooks,
     send: httpSender({ timeoutMs: deliveryLimits.timeoutMs, allowPrivate }),
@@ -131,14 +131,20 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   });
   // Purges what has been in the trash longer than TRASH_RETENTION_DAYS, a batch per transaction (core/trash/store.ts).
   const purging = runBackgroundLoop(
-    { step: () => repositories.trash.purgeExpired(clock(), config.trashRetentionDays, trashPurgeBatch) || null, release() {} },
-    { idleMs: trashPurgeIdleMs, onError: (err) => app.log.error({ err }, 'purging the trash failed; retrying') },
+    { step: () => repositories.trash.purgeExpired(clock(), config.trashRetentionDays, retentionBatch) || null, release() {} },
+    { idleMs: retentionIdleMs, onError: (err) => app.log.error({ err }, 'purging the trash failed; retrying') },
+  );
+  // Deletes deliveries settled more than WEBHOOK_DELIVERY_RETENTION_DAYS ago, a batch per statement.
+  const pruning = runBackgroundLoop(
+    { step: () => repositories.webhooks.pruneSettled(new Date(clock() - retentionDays * day).toISOString(), retentionBatch) || null, release() {} },
+    { idleMs: retentionIdleMs, onError: (err) => app.log.error({ err }, 'deleting old webhook deliveries failed; retrying') },
   );
   app.addHook('onClose', async () => {
     announcing.stop();
     relinking.stop();
     await dispatching.stop();
     purging.stop();
+    pruning.stop();
     database.close();
   });
 

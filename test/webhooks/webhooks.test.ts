@@ -10,7 +10,7 @@ const apiTokens: Config['apiTokens'] = [
   { name: 'desk', secret: 'editor-secret-0123456789', role: 'editor' },
 ];
 /** Fast retries, so a test sees a delivery through all its attempts in well under a second. */
-const limits: Config['webhooks'] = { allowPrivate: true, timeoutMs: 2000, concurrency: 4, maxAttempts: 3, retryBaseMs: 100, retryMaxMs: 400, pollMs: 20 };
+const limits: Config['webhooks'] = { allowPrivate: true, timeoutMs: 2000, concurrency: 4, maxAttempts: 3, retryBaseMs: 100, retryMaxMs: 400, pollMs: 20, retentionDays: 30 };
 
 const app = (t: Test, webhooks: Partial<Config['webhooks']> = {}) => build(t, { apiTokens, webhooks: { ...limits, ...webhooks } });
 type App = Awaited<ReturnType<typeof app>>;
@@ -283,6 +283,27 @@ t.test('a redelivery asked for while an attempt is in flight does not send the d
   // Many dispatcher turns (WEBHOOK_POLL_MS is 20 here): a redelivery that dropped the attempt's claim would be claimed and sent again.
   await sleep(300);
   t.equal(receiver.received.length, 1, 'one request while the first attempt hangs');
+});
+
+t.test('settled deliveries older than the retention are deleted in batches; pending ones stay', async (t) => {
+  const server = await app(t);
+  const answering = await startReceiver(t);
+  const hanging = await startReceiver(t, () => 'hang');
+  const settled = body(await subscribe(server, { url: answering.url, resources: ['organisations'], actions: ['created'] })).data;
+  const inFlight = body(await subscribe(server, { url: hanging.url, resources: ['organisations'], actions: ['created'] })).data;
+  await createOrganisation(server);
+  await createOrganisation(server);
+  await deliveriesUntil(server, settled.id, (rows) => rows.length === 2 && rows.every((row) => row.status === 'succeeded'));
+  await hanging.until(2);
+  const prune = (before: string, batch: number) => server.repositories.webhooks.pruneSettled(before, batch);
+  t.equal(prune('2000-01-01T00:00:00.000Z', 50), 0, 'none settled that long ago');
+  t.equal((await deliveriesOf(server, settled.id)).data.length, 2, 'both still listed');
+  const later = new Date(Date.now() + 60_000).toISOString();
+  t.equal(prune(later, 1), 1, 'one at a time with a batch of one');
+  t.equal(prune(later, 50), 1, 'then the other');
+  t.equal(prune(later, 50), 0, 'then nothing');
+  t.same((await deliveriesOf(server, settled.id)).data, [], 'the settled deliveries are gone');
+  t.match((await deliveriesOf(server, inFlight.id)).data, [{ status: 'pending' }, { status: 'pending' }], 'the ones being sent stay');
 });
 
 t.test('a receiver that never answers does not slow a write', async (t) => {

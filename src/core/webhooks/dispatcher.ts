@@ -20,7 +20,7 @@ const deliveryBody = (delivery: ClaimedDelivery): string => JSON.stringify({ typ
 interface DispatcherOptions {
   store: WebhookStore;
   send: Sender;
-  limits: Omit<WebhookLimits, 'allowPrivate'>;
+  limits: Omit<WebhookLimits, 'allowPrivate' | 'retentionDays'>;
   onError(error: unknown): void;
   /** Milliseconds since the epoch. */
   clock?: () => number;

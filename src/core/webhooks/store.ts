@@ -116,6 +116,15 @@ export function webhookStore(db: Db, clock: () => number = Date.now) {
     )
     .returning({ id: webhookDeliveries.id })
     .prepare();
+  const isSettled = sql`${webhookDeliveries.status} <> 'pending'`;
+  const settledBefore = db
+    .select({ id: webhookDeliveries.id })
+    .from(webhookDeliveries)
+    .where(and(isSettled, lt(webhookDeliveries.last_attempt_at, sql.placeholder('before'))))
+    .orderBy(asc(webhookDeliveries.last_attempt_at))
+    .limit(sql.placeholder('limit'));
+  const firstSettledBefore = settledBefore.prepare();
+  const deleteSettledBefore = db.delete(webhookDeliveries).where(inArray(webhookDeliveries.id, settledBefore)).prepare();
   const message = db
     .select({
       attempts: webhookDeliveries.attempts,
@@ -227,6 +236,14 @@ export function webhookStore(db: Db, clock: () => number = Date.now) {
     /** Gives a claimed delivery back, due at `at`, for whichever dispatcher looks next (at shutdown). */
     release(delivery: ClaimedDelivery, at: number) {
       release.run({ id: delivery.id, claim: delivery.claim, now: at });
+    },
+    /**
+     * Deletes at most `batch` deliveries settled (succeeded or failed) before `before`, oldest first; the number
+     * deleted (0: none is that old). Reads first, so a process with nothing to delete never takes the write lock.
+     */
+    pruneSettled(before: string, batch: number): number {
+      if (!firstSettledBefore.get({ before, limit: 1 })) return 0;
+      return deleteSettledBefore.run({ before, limit: batch }).changes;
     },
     /** A webhook's deliveries, newest first, below the id `below`. */
     deliveries(webhookId: string, limit: number, below = Number.MAX_SAFE_INTEGER): DeliveryPage {

@@ -1,0 +1,1 @@
+CREATE INDEX `webhook_deliveries_settled` ON `webhook_deliveries` (`last_attempt_at`) WHERE "webhook_deliveries"."status" <> 'pending';
