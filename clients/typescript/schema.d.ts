@@ -810,7 +810,7 @@ export interface components {
             /**
              * Format: uri
              * @description where the deliveries are POSTed: http or https, at a public address unless WEBHOOK_ALLOW_PRIVATE
-             * @example https://hooks.news.example/khabar
+             * @example https://khabar.example/webhook-receiver
              */
             url?: string;
             /**
@@ -986,7 +986,7 @@ export interface components {
             /**
              * Format: uri
              * @description where the deliveries are POSTed: http or https, at a public address unless WEBHOOK_ALLOW_PRIVATE
-             * @example https://hooks.news.example/khabar
+             * @example https://khabar.example/webhook-receiver
              */
             url: string;
             /**

@@ -12,6 +12,7 @@ const maxSeq = Number.MAX_SAFE_INTEGER;
  */
 export const seq = z
   .string()
+  .max(16)
   .regex(/^[0-9]{1,16}$/, 'a seq is written in decimal digits, at most 16')
   .transform(Number)
   .pipe(z.number().int().max(maxSeq));

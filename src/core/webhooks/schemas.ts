@@ -16,7 +16,7 @@ const webhookUrl = z
     const { username, password } = new URL(url);
     return !username && !password;
   }, 'must not hold a user name or password')
-  .meta({ description: 'where the deliveries are POSTed: http or https, at a public address unless WEBHOOK_ALLOW_PRIVATE', example: 'https://hooks.news.example/khabar' });
+  .meta({ description: 'where the deliveries are POSTed: http or https, at a public address unless WEBHOOK_ALLOW_PRIVATE', example: 'https://khabar.example/webhook-receiver' });
 
 // Every list the API lets a webhook name, each name at most once: the change feed's resources and actions.
 const distinct = <T extends z.ZodType<string>>(item: T, what: string) =>

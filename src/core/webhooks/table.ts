@@ -42,7 +42,9 @@ export const webhookDeliveries = sqliteTable(
     response_status: integer(),
     error: text(),
   },
-  (t) => [index('webhook_deliveries_webhook').on(t.webhook_id, t.id), index('webhook_deliveries_due').on(t.next_attempt_at).where(sql`${t.status} = 'pending'`),
+  (t) => [
+    index('webhook_deliveries_webhook').on(t.webhook_id, t.id),
+    index('webhook_deliveries_due').on(t.next_attempt_at).where(sql`${t.status} = 'pending'`),
     // Settled deliveries by age: what the retention job deletes, oldest first.
     index('webhook_deliveries_settled').on(t.last_attempt_at).where(sql`${t.status} <> 'pending'`),
   ],

@@ -122,7 +122,7 @@ const kindOfPath = (path: string): Kind | undefined => /^\/v1\/([^/]+)/.exec(pat
 /** Webhooks are not in the seed: one made-up webhook and delivery, by the response schema that carries them. */
 const exampleWebhook = {
   id: '0196b2a0-7c00-7000-8000-0000000000ff',
-  url: 'https://hooks.news.example/khabar',
+  url: 'https://khabar.example/webhook-receiver',
   resources: ['articles'],
   actions: ['published', 'unpublished'],
   created_at: exampleTime,
