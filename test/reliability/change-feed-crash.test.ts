@@ -92,12 +92,14 @@ function readFile(file: string) {
       action: string;
       version: number;
     }>;
-    const revisions = (db.prepare('select resource, record_id as id, snapshot from revisions').all() as Array<{ resource: string; id: string; snapshot: Buffer | string }>).map(
-      ({ resource, id, snapshot }) => {
-        const record = JSON.parse(typeof snapshot === 'string' ? snapshot : inflateRawSync(snapshot).toString()) as { version: number };
-        return keyOf(resource, id, record.version);
-      },
-    );
+    // A record's newest revision keeps only its relation lists (relations_only): its version is the row's.
+    const rowVersion = (resource: string, id: string) => (db.prepare(`select version from ${resource} where id = ?`).get(id) as { version: number } | undefined)?.version;
+    const revisions = (
+      db.prepare('select resource, record_id as id, snapshot, relations_only from revisions').all() as Array<{ resource: string; id: string; snapshot: Buffer | string; relations_only: number }>
+    ).map(({ resource, id, snapshot, relations_only }) => {
+      const version = relations_only ? rowVersion(resource, id) : (JSON.parse(typeof snapshot === 'string' ? snapshot : inflateRawSync(snapshot).toString()) as { version: number }).version;
+      return keyOf(resource, id, version ?? Number.NaN);
+    });
     const scheduled = db.prepare("select id, published_at from articles where status = 'published' and published_at > created_at").all() as Array<{ id: string; published_at: string }>;
     return { events, revisions, scheduled };
   } finally {
