@@ -10,6 +10,7 @@ import { createRepositories, type Repositories } from '../core/resources/index.j
 import { resources } from '../core/resources/registry.js';
 import { createSearch } from '../core/search/search.js';
 import { prepareForServing } from '../core/serving.js';
+import { trashPurgeBatch } from '../core/trash/store.js';
 import { runDispatcher } from '../core/webhooks/dispatcher.js';
 import { httpSender } from '../core/webhooks/sender.js';
 import { changeRoutes } from './changes/routes.js';
@@ -56,8 +57,7 @@ declare module 'fastify' {
 }
 
 const day = 24 * 60 * 60 * 1000;
-/** Records purged per transaction, so the job never holds the write lock long; and how often an idle process looks again. */
-const trashPurgeBatch = 50;
+/** How often a process with nothing due in the trash looks again. */
 const trashPurgeIdleMs = 60_000;
 
 // A path parameter of 200 characters (the longest slug) percent-encoded from four-byte UTF-8.
