@@ -342,7 +342,11 @@ export interface paths {
         get: operations["list_trashed_articles"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Empty the trash of articles
+         * @description Purges up to `limit` of the articles in the trash, those deleted longest ago first, each as its own purge does (its revisions erased, a `purged` event), in batches of short transactions. Repeat until `remaining` is 0.
+         */
+        delete: operations["empty_trashed_articles"];
         options?: never;
         head?: never;
         patch?: never;
@@ -362,7 +366,11 @@ export interface paths {
         get: operations["list_trashed_people"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Empty the trash of people
+         * @description Purges up to `limit` of the people in the trash, those deleted longest ago first, each as its own purge does (its revisions erased, a `purged` event), in batches of short transactions. Repeat until `remaining` is 0.
+         */
+        delete: operations["empty_trashed_people"];
         options?: never;
         head?: never;
         patch?: never;
@@ -382,7 +390,11 @@ export interface paths {
         get: operations["list_trashed_organisations"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Empty the trash of organisations
+         * @description Purges up to `limit` of the organisations in the trash, those deleted longest ago first, each as its own purge does (its revisions erased, a `purged` event), in batches of short transactions. Repeat until `remaining` is 0.
+         */
+        delete: operations["empty_trashed_organisations"];
         options?: never;
         head?: never;
         patch?: never;
@@ -402,7 +414,11 @@ export interface paths {
         get: operations["list_trashed_meetings"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Empty the trash of meetings
+         * @description Purges up to `limit` of the meetings in the trash, those deleted longest ago first, each as its own purge does (its revisions erased, a `purged` event), in batches of short transactions. Repeat until `remaining` is 0.
+         */
+        delete: operations["empty_trashed_meetings"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1307,6 +1323,22 @@ export interface components {
             };
             links: components["schemas"]["ListLinks"];
         };
+        /**
+         * @example {
+         *       "data": {
+         *         "purged": 2,
+         *         "remaining": 0
+         *       }
+         *     }
+         */
+        EmptiedTrash: {
+            data: {
+                /** @description records purged by this request, those longest in the trash first */
+                purged: number;
+                /** @description records still in the trash: repeat the request until it is 0 */
+                remaining: number;
+            };
+        };
         TextSpan: {
             start: number;
             end: number;
@@ -1830,6 +1862,8 @@ export interface components {
         "resource.resource": "articles" | "people" | "organisations" | "meetings";
         /** @description revision number, from 1 */
         "resource.n": number;
+        /** @description The most records to purge, 1–1000 */
+        "empty_trashed_articles.limit": number;
         "resource.id": components["schemas"]["RecordId"];
         "webhooks.id": components["schemas"]["RecordId"];
     };
@@ -3249,6 +3283,43 @@ export interface operations {
             503: components["responses"]["Problem503"];
         };
     };
+    empty_trashed_articles: {
+        parameters: {
+            query?: {
+                /** @description The most records to purge, 1–1000 */
+                limit?: components["parameters"]["empty_trashed_articles.limit"];
+            };
+            header?: {
+                /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description How many articles were purged and how many remain */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmptiedTrash"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            429: components["responses"]["Problem429"];
+            503: components["responses"]["Problem503"];
+        };
+    };
     list_trashed_people: {
         parameters: {
             query?: {
@@ -3285,6 +3356,43 @@ export interface operations {
             401: components["responses"]["Problem401"];
             403: components["responses"]["Problem403"];
             406: components["responses"]["Problem406"];
+            429: components["responses"]["Problem429"];
+            503: components["responses"]["Problem503"];
+        };
+    };
+    empty_trashed_people: {
+        parameters: {
+            query?: {
+                /** @description The most records to purge, 1–1000 */
+                limit?: components["parameters"]["empty_trashed_articles.limit"];
+            };
+            header?: {
+                /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description How many people were purged and how many remain */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmptiedTrash"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
             429: components["responses"]["Problem429"];
             503: components["responses"]["Problem503"];
         };
@@ -3329,6 +3437,43 @@ export interface operations {
             503: components["responses"]["Problem503"];
         };
     };
+    empty_trashed_organisations: {
+        parameters: {
+            query?: {
+                /** @description The most records to purge, 1–1000 */
+                limit?: components["parameters"]["empty_trashed_articles.limit"];
+            };
+            header?: {
+                /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description How many organisations were purged and how many remain */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmptiedTrash"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            429: components["responses"]["Problem429"];
+            503: components["responses"]["Problem503"];
+        };
+    };
     list_trashed_meetings: {
         parameters: {
             query?: {
@@ -3365,6 +3510,43 @@ export interface operations {
             401: components["responses"]["Problem401"];
             403: components["responses"]["Problem403"];
             406: components["responses"]["Problem406"];
+            429: components["responses"]["Problem429"];
+            503: components["responses"]["Problem503"];
+        };
+    };
+    empty_trashed_meetings: {
+        parameters: {
+            query?: {
+                /** @description The most records to purge, 1–1000 */
+                limit?: components["parameters"]["empty_trashed_articles.limit"];
+            };
+            header?: {
+                /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description How many meetings were purged and how many remain */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmptiedTrash"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
             429: components["responses"]["Problem429"];
             503: components["responses"]["Problem503"];
         };

@@ -10,6 +10,7 @@ import { createRepositories, type Repositories } from '../core/resources/index.j
 import { resources } from '../core/resources/registry.js';
 import { createSearch } from '../core/search/search.js';
 import { prepareForServing } from '../core/serving.js';
+import { trashPurgeBatch } from '../core/trash/store.js';
 import { runDispatcher } from '../core/webhooks/dispatcher.js';
 import { httpSender } from '../core/webhooks/sender.js';
 import { changeRoutes } from './changes/routes.js';
@@ -56,9 +57,9 @@ declare module 'fastify' {
 }
 
 const day = 24 * 60 * 60 * 1000;
-// The retention jobs (trash, settled webhook deliveries): rows per transaction, and how often an idle job looks.
-const retentionBatch = 50;
+// The retention jobs (trash, settled webhook deliveries): how often an idle job looks, and the deliveries deleted a statement.
 const retentionIdleMs = 60_000;
+const deliveryPruneBatch = 50;
 
 // A path parameter of 200 characters (the longest slug) percent-encoded from four-byte UTF-8.
 const maxParamLength = 200 * 12;
@@ -131,12 +132,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   });
   // Purges what has been in the trash longer than TRASH_RETENTION_DAYS, a batch per transaction (core/trash/store.ts).
   const purging = runBackgroundLoop(
-    { step: () => repositories.trash.purgeExpired(clock(), config.trashRetentionDays, retentionBatch) || null, release() {} },
+    { step: () => repositories.trash.purgeExpired(clock(), config.trashRetentionDays, trashPurgeBatch) || null, release() {} },
     { idleMs: retentionIdleMs, onError: (err) => app.log.error({ err }, 'purging the trash failed; retrying') },
   );
   // Deletes deliveries settled more than WEBHOOK_DELIVERY_RETENTION_DAYS ago, a batch per statement.
   const pruning = runBackgroundLoop(
-    { step: () => repositories.webhooks.pruneSettled(new Date(clock() - retentionDays * day).toISOString(), retentionBatch) || null, release() {} },
+    { step: () => repositories.webhooks.pruneSettled(new Date(clock() - retentionDays * day).toISOString(), deliveryPruneBatch) || null, release() {} },
     { idleMs: retentionIdleMs, onError: (err) => app.log.error({ err }, 'deleting old webhook deliveries failed; retrying') },
   );
   app.addHook('onClose', async () => {

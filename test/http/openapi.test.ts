@@ -67,8 +67,8 @@ t.test('every operation is documented, tagged, exemplified and secured as it beh
   const operations = Object.entries(document.paths as Record<string, Record<string, any>>).flatMap(([path, item]) => Object.entries(item).map(([method, operation]) => ({ path, method, operation })));
   t.equal(
     operations.length,
-    48,
-    'four resources × six operations (list, get, create, replace, update, delete), the four revision operations (list, get, diff, restore) served once for every resource, health, search, article mentions and import, the provenance list served once for the three resources articles mention, the change feed’s page and stream, each resource’s trash listing, the restore and the purge from the trash served once, and the seven webhook operations (list, get, create, update, delete, deliveries, redeliver)',
+    52,
+    'four resources × six operations (list, get, create, replace, update, delete), the four revision operations (list, get, diff, restore) served once for every resource, health, search, article mentions and import, the provenance list served once for the three resources articles mention, the change feed’s page and stream, each resource’s trash listing and emptying, the restore and the purge from the trash served once, and the seven webhook operations (list, get, create, update, delete, deliveries, redeliver)',
   );
   // Parameters, responses and examples written once under components and referred to.
   const shared = (value: any) => (value.$ref ? document.components[value.$ref.split('/').at(-2)][value.$ref.split('/').at(-1)] : value);
@@ -76,7 +76,7 @@ t.test('every operation is documented, tagged, exemplified and secured as it beh
     const name = `${method.toUpperCase()} ${path}`;
     t.ok(operation.operationId && operation.summary && operation.description && operation.tags?.length, `${name}: id, summary, description, tag`);
     const writes = method !== 'get';
-    // Writes take an editor, a purge from the trash and the webhooks an admin; revisions and the trash may hold content since removed, so reading them takes a token (a preview's will do).
+    // Writes take an editor, a purge or an emptying of the trash and the webhooks an admin; revisions and the trash may hold content since removed, so reading them takes a token (a preview's will do).
     const role =
       path.startsWith('/v1/webhooks') || (method === 'delete' && path.endsWith('/trash'))
         ? 'admin'

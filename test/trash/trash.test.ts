@@ -6,11 +6,14 @@ import { buildApp } from '../../src/web/app.js';
 import { auth, body, build, testConfig, writerToken } from '../helper.js';
 
 const adminSecret = 'admin-secret-0123456789';
+const previewSecret = 'preview-secret-0123456789';
 const apiTokens = [
   { name: 'test-editor', secret: writerToken, role: 'editor' as const },
   { name: 'ops', secret: adminSecret, role: 'admin' as const },
+  { name: 'frontend', secret: previewSecret, role: 'preview' as const },
 ];
 const admin = { authorization: `Bearer ${adminSecret}` };
+const preview = { authorization: `Bearer ${previewSecret}` };
 const json = { ...auth, 'content-type': 'application/json' };
 const day = 24 * 60 * 60 * 1000;
 
@@ -270,6 +273,63 @@ t.test('the trash lists newest first in pages; a cursor it did not issue is a 40
   t.equal(read.headers.allow, 'OPTIONS, DELETE');
   const reserved = await app.inject({ method: 'POST', url: '/v1/organisations', headers: json, payload: { slug: 'trash', name: 'سلة', kind: 'agency' } });
   t.equal(reserved.statusCode, 400, 'no record may take the slug `trash`');
+});
+
+t.test('an admin empties a resource’s trash, the longest trashed first, at most `limit` records a request', async (t) => {
+  const app = await build(t, { apiTokens });
+  const trashed = async (path: string, payload: Record<string, unknown>) => {
+    const { id } = await post(app, path, payload);
+    t.equal((await app.inject({ method: 'DELETE', url: `/v1/${path}/${id}`, headers: auth })).statusCode, 204);
+    return id;
+  };
+  const ids: string[] = [];
+  for (const n of ['أول', 'ثان', 'ثالث']) ids.push(await trashed('people', { slug: `شخص-${n}`, name: `شخص ${n}` }));
+  const organisation = await trashed('organisations', { slug: 'هيئة-باقية', name: 'هيئة باقية', kind: 'agency' });
+  const listed = async (path: string) => (body(await get(app, `/v1/${path}/trash?limit=100`, auth)).data as Array<{ id: string }>).map((r) => r.id);
+  const empty = (query: string, headers: Record<string, string>) => app.inject({ method: 'DELETE', url: `/v1/people/trash${query}`, headers });
+
+  for (const [who, headers] of [
+    ['an editor', auth],
+    ['a preview token', preview],
+  ] as const) {
+    const refused = await empty('', headers);
+    t.equal(refused.statusCode, 403, `${who} cannot empty it`);
+    t.match(refused.headers['content-type'], /^application\/problem\+json/);
+    t.equal(body(refused).code, 'forbidden');
+  }
+  t.equal((await empty('', {})).statusCode, 401, 'nor can the public');
+  t.same(await listed('people'), [...ids].reverse(), 'the refusals purged nothing');
+  for (const limit of ['0', '1001', 'all']) {
+    const bad = await empty(`?limit=${limit}`, admin);
+    t.equal(bad.statusCode, 400, `limit=${limit}`);
+    t.equal(body(bad).code, 'validation_failed');
+  }
+
+  const first = await empty('?limit=2', admin);
+  t.equal(first.statusCode, 200);
+  t.same(body(first), { data: { purged: 2, remaining: 1 } }, 'two purged, one left');
+  t.same(await listed('people'), [ids[2]], 'the two trashed first are gone');
+  t.same(body(await empty('', admin)), { data: { purged: 1, remaining: 0 } }, 'the rest');
+  t.same(await listed('people'), [], 'the trash is empty');
+  for (const id of ids) {
+    t.same(await actionsOf(app, id), ['created', 'trashed', 'purged'], 'a purged event each');
+    t.equal((await get(app, `/v1/people/${id}/revisions`, auth)).statusCode, 404, 'its revisions are erased');
+  }
+  t.same(await listed('organisations'), [organisation], 'another resource’s trash is left alone');
+  t.same(body(await empty('', admin)), { data: { purged: 0, remaining: 0 } }, 'an empty trash purges nothing');
+});
+
+t.test('an emptying purges its limit across batches of the retention job’s size', async (t) => {
+  const app = await build(t, { apiTokens });
+  // 120 records: one request of limit 110 takes three batches of at most 50 (50, 50, 10).
+  for (let n = 0; n < 120; n++) {
+    const { id } = await post(app, 'meetings', { slug: `لقاء-${n}`, title: 'لقاء', status: 'planned' });
+    await app.inject({ method: 'DELETE', url: `/v1/meetings/${id}`, headers: auth });
+  }
+  const empty = (query: string) => app.inject({ method: 'DELETE', url: `/v1/meetings/trash${query}`, headers: admin });
+  t.same(body(await empty('?limit=110')), { data: { purged: 110, remaining: 10 } });
+  t.same(body(await empty('')), { data: { purged: 10, remaining: 0 } });
+  t.same(body(await get(app, '/v1/meetings/trash', auth)).data, []);
 });
 
 t.test('retention: records trashed more than the retention before now are purged, a bounded batch per call', async (t) => {

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, lt, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, lt, sql } from 'drizzle-orm';
 import type { ChangeStore } from '../changes/store.js';
 import type { Db } from '../db/database.js';
 import { now } from '../db/ids.js';
@@ -29,6 +29,9 @@ export interface TrashPage {
 
 const day = 24 * 60 * 60 * 1000;
 
+/** Records purged per transaction, by the retention job and an emptying, so neither holds the write lock long. */
+export const trashPurgeBatch = 50;
+
 /**
  * The trash: a DELETE moves a record there (its row goes, as before, with the links others held to it; this
  * keeps those links, and the record's revisions keep its content), a create under its id (a restore) takes it
@@ -44,13 +47,11 @@ export function trashStore(db: Db, linkTables: readonly LinkTable[], revisions: 
   const ofResource = eq(trash.resource, sql.placeholder('resource'));
   const firstPage = newest(ofResource);
   const nextPage = newest(and(ofResource, sql`(${trash.trashed_at}, ${trash.record_id}) < (${sql.placeholder('at')}, ${sql.placeholder('id')})`));
-  const expired = db
-    .select({ id: trash.record_id })
-    .from(trash)
-    .where(and(ofResource, lt(trash.trashed_at, sql.placeholder('before'))))
-    .orderBy(asc(trash.trashed_at), asc(trash.record_id))
-    .limit(sql.placeholder('limit'))
-    .prepare();
+  const oldest = (where: ReturnType<typeof and>) =>
+    db.select({ id: trash.record_id }).from(trash).where(where).orderBy(asc(trash.trashed_at), asc(trash.record_id)).limit(sql.placeholder('limit')).prepare();
+  const expired = oldest(and(ofResource, lt(trash.trashed_at, sql.placeholder('before'))));
+  const longestTrashed = oldest(ofResource);
+  const held = db.select({ records: count() }).from(trash).where(ofResource).prepare();
 
   /** Erases a trashed record for good; false when it is not in the trash. Call it inside a write transaction. */
   function purge(resource: ResourceName, id: string): boolean {
@@ -92,6 +93,14 @@ export function trashStore(db: Db, linkTables: readonly LinkTable[], revisions: 
       return { rows: rows.slice(0, limit), next: last ? [last.trashed_at, last.id] : null };
     },
     purge,
+    /** Purges the `limit` records of `resource` longest in the trash; the number purged. Call it inside a write transaction. */
+    purgeOldest(resource: ResourceName, limit: number): number {
+      return longestTrashed.all({ resource, limit }).filter(({ id }) => purge(resource, id)).length;
+    },
+    /** How many records of `resource` are in the trash. */
+    count(resource: ResourceName): number {
+      return held.get({ resource })?.records ?? 0;
+    },
     /**
      * Purges at most `batch` records of one resource trashed more than `retentionDays` before `at`, in one short
      * IMMEDIATE transaction; the number purged (0: nothing is due). Another process purging the same records at

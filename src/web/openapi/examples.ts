@@ -178,7 +178,7 @@ class ExampleBuilder {
   /** The example of a 2xx body: an envelope of sample records, in JSON or mapped to another format. */
   success(path: string, mediaType: string, schema: Json | undefined): unknown {
     if (path.startsWith('/v1/webhooks')) return webhookExamples[refName(schema) ?? ''];
-    const facts = this.factsExample(path);
+    const facts = this.factsExample(path, schema);
     if (facts !== undefined) return facts;
     const envelope = this.envelopeRecords(schema);
     if (!envelope) return this.component(schema)?.examples?.[0];
@@ -207,7 +207,7 @@ class ExampleBuilder {
   }
 
   /** Search results, mentions and provenance, as the seed gives them for its first record of the path's kind. */
-  private factsExample(path: string): unknown {
+  private factsExample(path: string, schema: Json | undefined): unknown {
     if (path === '/v1/search') {
       const { results, cursor } = this.searchPage();
       const self = `/v1/search?q=${encodeURIComponent(exampleQuery)}&limit=1`;
@@ -219,8 +219,8 @@ class ExampleBuilder {
     if (!kind || !first) return undefined;
     if (path.includes('/revisions')) return this.revisionsExample(path, kind, first);
     if (path.endsWith('/restore')) return { data: first };
-    // The trash as it would list the first record once deleted.
-    if (path.endsWith('/trash')) {
+    // The trash as it would list the first record once deleted (an emptying's answer is its schema's example).
+    if (path.endsWith('/trash') && refName(schema) === 'TrashList') {
       const trashed = { id: first.id, slug: first.slug, version: first.version, trashed_at: exampleTime, trashed_by: 'desk' };
       return { data: [trashed], meta: { limit: 20, next_cursor: null }, links: { self: path, next: null } };
     }

@@ -8,7 +8,7 @@ import { isoDateTime, recordId } from '../../../core/resources/shared/fields.js'
 import type { Repository } from '../../../core/resources/shared/repository.js';
 import { listLinks, listMeta } from '../../../core/resources/shared/schemas.js';
 import type { RevisionStore } from '../../../core/revisions/store.js';
-import type { TrashPosition, TrashStore } from '../../../core/trash/store.js';
+import { type TrashPosition, type TrashStore, trashPurgeBatch } from '../../../core/trash/store.js';
 import { problemResponses } from '../../http/problem.js';
 import { jsonResponse } from '../../http/responses.js';
 import { serializerFor } from '../../http/serializer.js';
@@ -28,6 +28,28 @@ const trashedRecord = z
   .meta({ id: 'TrashedRecord', description: 'A deleted record: its content is its last revision, at `/v1/{resource}/{id}/revisions`' });
 
 const trashList = z.object({ data: z.array(trashedRecord), meta: listMeta.pick({ limit: true, next_cursor: true }), links: listLinks }).meta({ id: 'TrashList' });
+
+/** The most records one emptying purges: a bigger trash takes repeated requests, so no request runs long. */
+const emptyingLimit = 1000;
+
+const emptyQuery = z.strictObject({
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(emptyingLimit)
+    .default(emptyingLimit)
+    .meta({ description: `The most records to purge, 1–${emptyingLimit}`, example: emptyingLimit }),
+});
+
+const emptied = z
+  .object({
+    data: z.object({
+      purged: z.number().int().min(0).meta({ description: 'records purged by this request, those longest in the trash first' }),
+      remaining: z.number().int().min(0).meta({ description: 'records still in the trash: repeat the request until it is 0' }),
+    }),
+  })
+  .meta({ id: 'EmptiedTrash', examples: [{ data: { purged: 2, remaining: 0 } }] });
 
 /** A page's end as its cursor carries it: the last record's time and id. */
 const position = z.tuple([isoDateTime, recordId]);
@@ -55,9 +77,9 @@ type Repositories = Record<ResourceName, Repository<{ id: string; version: numbe
 
 /**
  * The trash of every resource: its listing, at `/v1/{resource}/trash` for each resource (a static path, which the
- * router prefers to `/v1/{resource}/{id}`), and the restore and the purge of one record, served once for all.
- * Reading the trash reads content no longer public: a preview token may; restoring is an editor's write; a purge
- * erases for good, and is an admin's.
+ * router prefers to `/v1/{resource}/{id}`) with its emptying at the same path, and the restore and the purge of one
+ * record, served once for all. Reading the trash reads content no longer public: a preview token may; restoring is
+ * an editor's write; a purge or an emptying erases for good, and is an admin's.
  */
 export function trashRoutes(repositories: Repositories, revisions: RevisionStore, trash: TrashStore): FastifyPluginAsyncZod {
   const tags = [...resourceNames];
@@ -87,6 +109,32 @@ export function trashRoutes(repositories: Repositories, revisions: RevisionStore
           const next = nextCursor === null ? null : nextPageLink(request.url, nextCursor);
           if (next) reply.header('Link', `<${next}>; rel="next"`);
           return { data: page.rows, meta: { limit, next_cursor: nextCursor }, links: { self: request.url, next } };
+        },
+      });
+
+      app.delete(`/v1/${resource}/trash`, {
+        config: { traits: { role: 'admin', rateLimit: 'write' } },
+        schema: {
+          tags: [resource],
+          operationId: `empty_trashed_${resource}`,
+          summary: `Empty the trash of ${resource}`,
+          description:
+            `Purges up to \`limit\` of the ${resource} in the trash, those deleted longest ago first, each as its own purge does (its revisions erased, a \`purged\` event), ` +
+            'in batches of short transactions. Repeat until `remaining` is 0.',
+          querystring: emptyQuery,
+          response: { 200: jsonResponse(`How many ${resource} were purged and how many remain`, emptied), ...problemResponses(400, 413, 415) },
+        },
+        handler: async (request, reply) => {
+          const { limit } = request.query;
+          let purged = 0;
+          // A transaction per batch, as the retention job's: each write waits for a turn of the event loop (setImmediate), so requests run between batches.
+          while (purged < limit) {
+            const batch = Math.min(trashPurgeBatch, limit - purged);
+            const batchPurged = await writes.run(() => trash.purgeOldest(resource, batch), serverTiming(reply));
+            purged += batchPurged;
+            if (batchPurged < batch) break;
+          }
+          return { data: { purged, remaining: trash.count(resource) } };
         },
       });
     }
