@@ -258,6 +258,24 @@ t.test('each resource: a restore puts back the mentions and provenance that refe
   }
 });
 
+t.test('a kept mention whose id was taken since comes back under a new id, the row holding it untouched', async (t) => {
+  const app = await build(t, { apiTokens });
+  const { sqlite } = app.database;
+  const { person, otherPerson } = seeded(app);
+  const kept = sqlite.prepare('select * from mentions where person_id = ? order by id limit 1').get(person) as Record<string, unknown>;
+  await app.inject({ method: 'DELETE', url: `/v1/people/${person}`, headers: auth });
+  // A row written with an explicit id (a bulk load may) holds the kept mention's id.
+  sqlite.prepare("insert into mentions (id, article_id, part, start, end, text, person_id, origin) values (?, ?, 'title', 0, 1, 'x', ?, 'curated')").run(kept.id, kept.article_id, otherPerson);
+  t.equal((await app.inject({ method: 'POST', url: `/v1/people/${person}/restore`, headers: auth })).statusCode, 200);
+  const { id, ...content } = kept;
+  t.match(sqlite.prepare('select * from mentions where id = ?').get(id), { person_id: otherPerson, text: 'x' }, 'the usurper keeps its id');
+  const back = sqlite.prepare('select * from mentions where person_id = ? and part = ? and start = ?').all(person, kept.part, kept.start) as Array<Record<string, unknown>>;
+  t.equal(back.length, 1);
+  const { id: newId, ...restored } = back[0]!;
+  t.not(newId, id, 'under a new id');
+  t.same(restored, content, 'otherwise as it was');
+});
+
 t.test('a restore fails cleanly when its slug is taken or a record it references is gone, and leaves it in the trash', async (t) => {
   const app = await build(t, { apiTokens });
   const person = await post(app, 'people', { slug: 'شخص-عائد', name: 'شخص عائد' });
