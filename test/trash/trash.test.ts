@@ -207,6 +207,78 @@ t.test('each resource: a DELETE moves it to the trash, a restore brings it back 
   }
 });
 
+/** Per resource, the column of the facts tables that names its records. */
+const factColumns = { articles: 'article_id', people: 'person_id', organisations: 'organisation_id', meetings: 'meeting_id' } as const;
+
+t.test('each resource: a restore puts back the mentions and provenance that referenced the record, as they were', async (t) => {
+  const app = await build(t, { apiTokens });
+  const { sqlite } = app.database;
+  const { person, meeting } = seeded(app);
+  const seedArticle = sqlite.prepare("select article_id from mentions where origin = 'curated' limit 1").pluck().get() as string;
+  // A seeded organisation with mentions and provenance that a DELETE may take: no organisation's parent, no meeting's host.
+  const organisation = sqlite
+    .prepare(
+      `select organisation_id from mentions where organisation_id in (select organisation_id from provenance)
+         and organisation_id not in (select parent_id from organisations where parent_id is not null)
+         and organisation_id not in (select host_organisation_id from meetings where host_organisation_id is not null)
+       limit 1`,
+    )
+    .pluck()
+    .get() as string;
+  const ids = { people: person, organisations: organisation, meetings: meeting };
+  // The seed's mentions are all curated: an article that names people gets automatic ones, which a relink writes again.
+  const naming = await post(app, 'articles', { ...article('مقال-يسمي', {}), body: [{ type: 'paragraph', text: 'التقى صالح المربع بالعدواني' }] });
+  t.ok(sqlite.prepare("select count(*) from mentions where article_id = ? and origin = 'auto'").pluck().get(naming.id), 'it has automatic mentions');
+  // The whole tables: the trashed record's own rows and the rows of other records that referenced it.
+  const rows = () => ({ mentions: sqlite.prepare('select * from mentions order by id').all(), provenance: sqlite.prepare('select * from provenance order by id').all() });
+  const reads = async () => ({
+    mentions: body(await get(app, `/v1/articles/${seedArticle}/mentions`, auth)).data,
+    provenance: await Promise.all((['people', 'organisations', 'meetings'] as const).map(async (path) => body(await get(app, `/v1/${path}/${ids[path]}/provenance`, auth)).data)),
+  });
+  const trashed: Array<[keyof typeof factColumns, string]> = [
+    ['articles', seedArticle],
+    ['people', person],
+    ['organisations', organisation],
+    ['meetings', meeting],
+    ['articles', naming.id],
+  ];
+  for (const [path, id] of trashed) {
+    await t.test(`${path} ${id}`, async (t) => {
+      const beforeRows = rows();
+      const beforeReads = await reads();
+      const referencing = (table: 'mentions' | 'provenance') => sqlite.prepare(`select count(*) from ${table} where ${factColumns[path]} = ?`).pluck().get(id) as number;
+      t.ok(referencing('mentions') + referencing('provenance') > 0, 'facts reference it');
+
+      t.equal((await app.inject({ method: 'DELETE', url: `/v1/${path}/${id}`, headers: auth })).statusCode, 204);
+      t.equal(referencing('mentions') + referencing('provenance'), 0, 'the delete takes them away');
+      t.equal((await app.inject({ method: 'POST', url: `/v1/${path}/${id}/restore`, headers: auth })).statusCode, 200);
+      // A restored person or organisation relinks the articles that name it: let that run, it must change nothing.
+      app.repositories.relinkJobs.runAll();
+
+      t.same(rows(), beforeRows, 'the facts tables hold what they held before, row for row');
+      t.same(await reads(), beforeReads, 'mentions and provenance read as before');
+    });
+  }
+});
+
+t.test('a kept mention whose id was taken since comes back under a new id, the row holding it untouched', async (t) => {
+  const app = await build(t, { apiTokens });
+  const { sqlite } = app.database;
+  const { person, otherPerson } = seeded(app);
+  const kept = sqlite.prepare('select * from mentions where person_id = ? order by id limit 1').get(person) as Record<string, unknown>;
+  await app.inject({ method: 'DELETE', url: `/v1/people/${person}`, headers: auth });
+  // A row written with an explicit id (a bulk load may) holds the kept mention's id.
+  sqlite.prepare("insert into mentions (id, article_id, part, start, end, text, person_id, origin) values (?, ?, 'title', 0, 1, 'x', ?, 'curated')").run(kept.id, kept.article_id, otherPerson);
+  t.equal((await app.inject({ method: 'POST', url: `/v1/people/${person}/restore`, headers: auth })).statusCode, 200);
+  const { id, ...content } = kept;
+  t.match(sqlite.prepare('select * from mentions where id = ?').get(id), { person_id: otherPerson, text: 'x' }, 'the usurper keeps its id');
+  const back = sqlite.prepare('select * from mentions where person_id = ? and part = ? and start = ?').all(person, kept.part, kept.start) as Array<Record<string, unknown>>;
+  t.equal(back.length, 1);
+  const { id: newId, ...restored } = back[0]!;
+  t.not(newId, id, 'under a new id');
+  t.same(restored, content, 'otherwise as it was');
+});
+
 t.test('a restore fails cleanly when its slug is taken or a record it references is gone, and leaves it in the trash', async (t) => {
   const app = await build(t, { apiTokens });
   const person = await post(app, 'people', { slug: 'شخص-عائد', name: 'شخص عائد' });

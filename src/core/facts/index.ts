@@ -163,7 +163,9 @@ export function createFacts(db: Db, resources: Resources) {
       if (type !== 'meeting') names.follow(type, event);
       if (event.kind === 'delete') return;
       if (type !== 'meeting') relinkForNames(type, event);
-      provenance.recordWrite({ type, id: event.record.id }, changedFields(event), event.context.writer);
+      const entity = { type, id: event.record.id };
+      const changes = changedFields(event);
+      provenance.recordWrite(entity, event.kind === 'create' ? provenance.unsourced(entity, changes) : changes, event.context.writer);
     });
   }
 

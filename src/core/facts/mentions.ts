@@ -30,6 +30,9 @@ export type ArticleTexts = Record<ArticlePart, string>;
 
 const overlaps = (a: Placed, b: Placed) => a.start < b.end && b.start < a.end;
 
+/** What makes two mentions the same: their span and the entity it names. */
+const mentionKey = ({ part, start, end, text, entity }: NewMention) => JSON.stringify([part, start, end, text, entity.type, entity.id]);
+
 export function mentionStore(db: Db) {
   const joins = entityJoins(mentions);
   const listQuery = db
@@ -55,6 +58,11 @@ export function mentionStore(db: Db) {
   const removeOrigin = db
     .delete(mentions)
     .where(and(eq(mentions.article_id, sql.placeholder('article')), eq(mentions.origin, sql.placeholder('origin'))))
+    .prepare();
+
+  const removeRow = db
+    .delete(mentions)
+    .where(eq(mentions.id, sql.placeholder('id')))
     .prepare();
 
   const list = (articleId: string) => listQuery.all({ article: articleId });
@@ -102,15 +110,26 @@ export function mentionStore(db: Db) {
       );
     },
 
-    /** Replaces the article's automatic mentions, leaving out any that overlaps a curated one. */
+    /**
+     * Replaces the article's automatic mentions, leaving out any that overlaps a curated one. A mention found
+     * again keeps its row (and id): a relink that finds what was there writes nothing, and a restore from the
+     * trash keeps the rows it put back.
+     */
     setAuto(articleId: string, items: NewMention[]) {
-      const curated = curatedOf(articleId);
-      removeOrigin.run({ article: articleId, origin: 'auto' });
-      insert(
-        articleId,
-        'auto',
-        items.filter((item) => !curated.some((c) => c.part === item.part && overlaps(c, item))),
-      );
+      const current = list(articleId);
+      const curated = current.filter((row) => row.origin === 'curated');
+      const stored = new Map<string, number[]>();
+      for (const row of current) {
+        if (row.origin !== 'auto') continue;
+        const key = mentionKey({ ...row, entity: entityOf(row) });
+        stored.set(key, [...(stored.get(key) ?? []), row.id]);
+      }
+      const added = items.filter((item) => {
+        if (curated.some((c) => c.part === item.part && overlaps(c, item))) return false;
+        return stored.get(mentionKey(item))?.pop() === undefined;
+      });
+      for (const id of [...stored.values()].flat()) removeRow.run({ id });
+      insert(articleId, 'auto', added);
     },
 
     /**

@@ -75,6 +75,19 @@ export function provenanceStore(db: Db) {
       if (rows.length > 0) db.insert(provenance).values(rows).run();
     },
 
+    /** The changes to fields with no record yet: a create under a trashed id (a restore) finds its records put back, and keeps them. */
+    unsourced(entity: EntityRef, changes: FieldChange[]): FieldChange[] {
+      return changes.filter(
+        ({ field }) =>
+          db
+            .select({ id })
+            .from(provenance)
+            .where(and(ofEntity(entity), ofField(field)))
+            .limit(1)
+            .get() === undefined,
+      );
+    },
+
     /** Records a write through the API: each changed field now comes from the writer, not its earlier sources. */
     recordWrite(entity: EntityRef, changes: FieldChange[], writer: string) {
       if (changes.length === 0) return;

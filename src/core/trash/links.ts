@@ -14,12 +14,19 @@ interface LinkKey {
   onDelete: string | undefined;
 }
 
+/**
+ * A table whose rows may reference a record: a resource's list table (its `owner` the record whose list holds
+ * a row), or a table of facts about records (mentions, provenance), whose rows no record owns.
+ */
+export type ReferringTable = Pick<LinkTable, 'table'> & Partial<Pick<LinkTable, 'owner'>>;
+
 interface Referrer {
-  links: LinkTable;
+  links: ReferringTable;
   name: string;
   /** The column that names the trashed record. */
   via: LinkKey;
   read: (id: string) => Record<string, unknown>[];
+  insert: (row: Record<string, unknown>) => void;
 }
 
 const keyOf = (table: SQLiteTable, column: SQLiteColumn): string => Object.entries(getTableColumns(table)).find(([, each]) => each === column)![0];
@@ -32,14 +39,20 @@ function linkKeys(table: SQLiteTable): LinkKey[] {
   });
 }
 
+/** A table's primary key: its declared composite key, or its primary key column. */
+function primaryKeyOf(table: SQLiteTable): SQLiteColumn[] {
+  const config = getTableConfig(table);
+  return config.primaryKeys[0]?.columns ?? config.columns.filter((column) => column.primary);
+}
+
 /**
- * The link rows that other records hold to a record of `table` and that its DELETE takes away (SQLite cascades
- * them, or sets their column to null), derived from the link tables' foreign keys: kept before the delete, put
- * back when the record comes back. A link table's own rows (its owner's list) are not kept here: the record's
- * revision holds them, and the restore writes them again.
+ * The rows that reference a record of `table` and that its DELETE takes away (SQLite cascades them, or sets
+ * their column to null), derived from the referring tables' foreign keys: kept before the delete, put back as
+ * they were (their key included) when the record comes back. A link table's own rows (its owner's list) are
+ * not kept here: the record's revision holds them, and the restore writes them again.
  */
-export function linkKeeper(db: Db, table: ResourceTable, linkTables: readonly LinkTable[]) {
-  const referrers: Referrer[] = linkTables.flatMap((links) =>
+export function linkKeeper(db: Db, table: ResourceTable, referringTables: readonly ReferringTable[]) {
+  const referrers: Referrer[] = referringTables.flatMap((links) =>
     linkKeys(links.table)
       .filter((key) => key.target === table && key.column !== links.owner && (key.onDelete === 'cascade' || key.onDelete === 'set null'))
       .map((via) => {
@@ -48,7 +61,7 @@ export function linkKeeper(db: Db, table: ResourceTable, linkTables: readonly Li
           .from(links.table)
           .where(eq(via.column, sql.placeholder('id')))
           .prepare();
-        return { links, name: getTableName(links.table), via, read: (id: string) => statement.all({ id }) };
+        return { links, name: getTableName(links.table), via, read: (id: string) => statement.all({ id }), insert: bulkInserter(db.$client, links.table) };
       }),
   );
   const byName = new Map(referrers.map((referrer) => [`${referrer.name}.${referrer.via.key}`, referrer]));
@@ -80,18 +93,21 @@ export function linkKeeper(db: Db, table: ResourceTable, linkTables: readonly Li
     return row;
   }
 
-  /** A cascaded row goes back at its place in its owner's list, or after the list's last item when that place is taken since. */
+  /**
+   * A cascaded row goes back as it was. When its key is taken since: a list's row goes after the list's last
+   * item (its key is its owner and its place), another row gets a new key (SQLite numbers an integer key).
+   */
   function reinsert(referrer: Referrer, row: Record<string, unknown>) {
     const { table, owner } = referrer.links;
-    // A link table's key is (owner, place in the owner's list).
-    const orderColumn = getTableConfig(table).primaryKeys[0]!.columns[1]!;
-    const [ownerKey, orderKey] = [keyOf(table, owner), keyOf(table, orderColumn)];
+    const key = primaryKeyOf(table);
     const taken = db
-      .select({ order: orderColumn })
+      .select({ found: sql`1` })
       .from(table)
-      .where(and(eq(owner, row[ownerKey]), eq(orderColumn, row[orderKey])))
+      .where(and(...key.map((column) => eq(column, row[keyOf(table, column)]))))
       .get();
-    if (taken)
+    if (taken && owner) {
+      const orderColumn = key.find((column) => column !== owner)!;
+      const [ownerKey, orderKey] = [keyOf(table, owner), keyOf(table, orderColumn)];
       row[orderKey] =
         Number(
           db
@@ -100,7 +116,8 @@ export function linkKeeper(db: Db, table: ResourceTable, linkTables: readonly Li
             .where(eq(owner, row[ownerKey]))
             .get()?.last,
         ) + 1;
-    bulkInserter(db.$client, table)(row);
+    } else if (taken) for (const column of key) delete row[keyOf(table, column)];
+    referrer.insert(row);
   }
 
   /** A row whose column was set to null gets the record back, if it is still the row it was. */

@@ -2,11 +2,12 @@ import { and, asc, count, desc, eq, lt, sql } from 'drizzle-orm';
 import type { ChangeStore } from '../changes/store.js';
 import type { Db } from '../db/database.js';
 import { now } from '../db/ids.js';
+import { mentions, provenance } from '../facts/table.js';
 import { byResource, type ResourceName, resourceNames } from '../resources/registry.js';
 import type { LinkTable } from '../resources/shared/relations.js';
 import type { WriteContext } from '../resources/shared/repository.js';
 import type { RevisionStore } from '../revisions/store.js';
-import { linkKeeper } from './links.js';
+import { linkKeeper, type ReferringTable } from './links.js';
 import { trash } from './table.js';
 
 /** A record in the trash, as its listing shows it. */
@@ -33,12 +34,19 @@ const day = 24 * 60 * 60 * 1000;
 export const trashPurgeBatch = 50;
 
 /**
- * The trash: a DELETE moves a record there (its row goes, as before, with the links others held to it; this
- * keeps those links, and the record's revisions keep its content), a create under its id (a restore) takes it
+ * The facts about records (who is named where, where a value came from) reference articles and entities and go
+ * with them; only the seed and a record's own writes make them, so they are kept like links. Relink jobs are
+ * not: they are work, which a restore's create records again.
+ */
+const factTables: readonly ReferringTable[] = [{ table: mentions }, { table: provenance }];
+
+/**
+ * The trash: a DELETE moves a record there (its row goes, as before, with the links others held to it and the
+ * mentions and provenance that reference it; this keeps those rows, and the record's revisions keep its content), a create under its id (a restore) takes it
  * back out with its links, and a purge erases it with its revisions and appends a `purged` event.
  */
 export function trashStore(db: Db, linkTables: readonly LinkTable[], revisions: RevisionStore, changes: ChangeStore) {
-  const keepers = byResource((resource) => linkKeeper(db, resource.table, linkTables));
+  const keepers = byResource((resource) => linkKeeper(db, resource.table, [...linkTables, ...factTables]));
   const key = and(eq(trash.resource, sql.placeholder('resource')), eq(trash.record_id, sql.placeholder('id')));
   const entry = db.select().from(trash).where(key).prepare();
   const remove = db.delete(trash).where(key).prepare();

@@ -1,6 +1,6 @@
 import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
-/** A link row another record held to a trashed one, as it was: the table's name, the referencing column, the row. */
+/** A row that referenced a trashed record (another record's link, a mention, a provenance record), as it was: the table's name, the referencing column, the row. */
 export interface KeptLink {
   table: string;
   column: string;
@@ -10,7 +10,7 @@ export interface KeptLink {
 /**
  * The records a DELETE moved out of their tables, until a restore puts them back or a purge erases them. The
  * record's content is its last revision (the delete's); this row keeps what a revision does not: the link rows
- * of other records that went with it (`links`), so that a restore can bring them back.
+ * of other records, the mentions and the provenance that went with it (`links`), so that a restore can bring them back.
  */
 export const trash = sqliteTable(
   'trash',
