@@ -50,6 +50,13 @@ export function provenanceStore(db: Db) {
     .where(eq(provenance.article_id, sql.placeholder('article')))
     .orderBy(provenance.id)
     .prepare();
+  const fieldsOf = (type: EntityType) =>
+    db
+      .select({ field: provenance.field })
+      .from(provenance)
+      .where(eq(provenance[entityColumn[type]], sql.placeholder('id')))
+      .prepare();
+  const sourcedFields = { person: fieldsOf('person'), organisation: fieldsOf('organisation'), meeting: fieldsOf('meeting') };
   const move = db
     .update(provenance)
     .set({ start: sql`${sql.placeholder('start')}`, end: sql`${sql.placeholder('end')}` })
@@ -77,15 +84,9 @@ export function provenanceStore(db: Db) {
 
     /** The changes to fields with no record yet: a create under a trashed id (a restore) finds its records put back, and keeps them. */
     unsourced(entity: EntityRef, changes: FieldChange[]): FieldChange[] {
-      return changes.filter(
-        ({ field }) =>
-          db
-            .select({ id })
-            .from(provenance)
-            .where(and(ofEntity(entity), ofField(field)))
-            .limit(1)
-            .get() === undefined,
-      );
+      // One prepared read of the entity's recorded fields, matched as ofField matches (a field and everything under it).
+      const sourced = sourcedFields[entity.type].all({ id: entity.id }).map(({ field }) => field);
+      return changes.filter(({ field }) => !sourced.some((recorded) => recorded === field || recorded.startsWith(`${field}.`)));
     },
 
     /** Records a write through the API: each changed field now comes from the writer, not its earlier sources. */

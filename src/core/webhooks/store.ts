@@ -163,18 +163,15 @@ export function webhookStore(db: Db, clock: () => number = Date.now) {
     .orderBy(desc(webhookDeliveries.id))
     .limit(sql.placeholder('limit'))
     .prepare();
+  const deliveryOfWebhook = and(eq(webhookDeliveries.id, sql.placeholder('id')), eq(webhookDeliveries.webhook_id, sql.placeholder('webhook')));
   const redeliver = db
     .update(webhookDeliveries)
     .set({ status: 'pending', attempts: 0, next_attempt_at: sql`${sql.placeholder('now')}`, claim: null, error: null })
     // Not while an attempt is in flight: a second dispatcher would claim it and send it again beside the first.
-    .where(and(eq(webhookDeliveries.id, sql.placeholder('id')), eq(webhookDeliveries.webhook_id, sql.placeholder('webhook')), isNull(webhookDeliveries.claim)))
+    .where(and(deliveryOfWebhook, isNull(webhookDeliveries.claim)))
     .returning(deliveryColumns)
     .prepare();
-  const oneDelivery = db
-    .select(deliveryColumns)
-    .from(webhookDeliveries)
-    .where(and(eq(webhookDeliveries.id, sql.placeholder('id')), eq(webhookDeliveries.webhook_id, sql.placeholder('webhook'))))
-    .prepare();
+  const oneDelivery = db.select(deliveryColumns).from(webhookDeliveries).where(deliveryOfWebhook).prepare();
 
   return {
     /** Inside the transaction that appended `event` to the change feed: a pending delivery for each webhook it matches. */
