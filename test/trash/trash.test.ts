@@ -178,6 +178,7 @@ t.test('each resource: a DELETE moves it to the trash, a restore brings it back 
 
       const restored = await app.inject({ method: 'POST', url: `/v1/${c.path}/${id}/restore`, headers: auth });
       t.equal(restored.statusCode, 200);
+      t.equal(restored.headers['content-type'], 'application/json; charset=utf-8', 'answered as JSON');
       t.equal(restored.headers.location, `/v1/${c.path}/${id}`);
       const after = body(await get(app, `/v1/${c.path}/${id}`, auth)).data;
       const { created_at, updated_at, ...content } = before;

@@ -1,6 +1,8 @@
 import fastJson from 'fast-json-stringify';
+import type { FastifyReply } from 'fastify';
 import type { FastifySerializerCompiler } from 'fastify/types/schema.js';
 import { z } from 'zod';
+import { jsonMediaType } from './media-types.js';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -38,7 +40,15 @@ export function responseJsonSchema(schema: z.ZodType): JsonSchema {
  */
 const compiled = new WeakMap<z.ZodType, (data: unknown) => string>();
 
-export function serializerFor(schema: z.ZodType): (data: unknown) => string {
+/**
+ * Answers this reply with `schema`'s serializer, as JSON: a serializer set on the reply replaces Fastify's default,
+ * which is what sets `Content-Type`, so it is set here.
+ */
+export function serializeAs(reply: FastifyReply, schema: z.ZodType) {
+  reply.type(`${jsonMediaType}; charset=utf-8`).serializer(serializerFor(schema));
+}
+
+function serializerFor(schema: z.ZodType): (data: unknown) => string {
   let serialize = compiled.get(schema);
   if (!serialize) {
     serialize = fastJson(responseJsonSchema(schema));

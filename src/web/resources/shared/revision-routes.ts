@@ -13,7 +13,7 @@ import { revisionActions } from '../../../core/revisions/table.js';
 import { writeCondition } from '../../http/preconditions.js';
 import { problemResponses } from '../../http/problem.js';
 import { jsonResponse } from '../../http/responses.js';
-import { serializerFor } from '../../http/serializer.js';
+import { serializeAs } from '../../http/serializer.js';
 import { serverTiming } from '../../http/server-timing.js';
 import { anyOfResources } from './routes.js';
 import { writeBodyOf } from './write-body.js';
@@ -115,7 +115,7 @@ export function revisionRoutes(repositories: Repositories, revisions: RevisionSt
       handler: (request, reply) => {
         const { resource, id, n } = request.params;
         const data = revisionOf(resource, id, n);
-        reply.serializer(serializerFor(answers[resource].revision));
+        serializeAs(reply, answers[resource].revision);
         return { data };
       },
     });
@@ -170,7 +170,7 @@ export function revisionRoutes(repositories: Repositories, revisions: RevisionSt
           return repository.create(body, context, recordId(resource, id));
         }, serverTiming(reply));
         reply.header('Location', `/v1/${resource}/${record.id}`);
-        reply.serializer(serializerFor(answers[resource].restored));
+        serializeAs(reply, answers[resource].restored);
         return { data: record };
       },
     });

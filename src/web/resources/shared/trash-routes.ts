@@ -11,7 +11,7 @@ import type { RevisionStore } from '../../../core/revisions/store.js';
 import { type TrashPosition, type TrashStore, trashPurgeBatch } from '../../../core/trash/store.js';
 import { problemResponses } from '../../http/problem.js';
 import { jsonResponse } from '../../http/responses.js';
-import { serializerFor } from '../../http/serializer.js';
+import { serializeAs } from '../../http/serializer.js';
 import { serverTiming } from '../../http/server-timing.js';
 import { restoredAnswer, restoreResponses } from './revision-routes.js';
 import { anyOfResources } from './routes.js';
@@ -162,7 +162,7 @@ export function trashRoutes(repositories: Repositories, revisions: RevisionStore
           return repositories[resource].create(body, { writer: request.principal!.name, restoring: n }, id);
         }, serverTiming(reply));
         reply.header('Location', `/v1/${resource}/${record.id}`);
-        reply.serializer(serializerFor(restoredAnswer(resource)));
+        serializeAs(reply, restoredAnswer(resource));
         return { data: record };
       },
     });
