@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import t from 'tap';
 import { openDatabase } from '../../src/core/db/database.js';
 import { loadSyntheticData } from '../../src/core/seed/synthetic.js';
-import { cost } from '../budget.js';
 import { auth, build } from '../helper.js';
 
 /**
@@ -16,7 +15,8 @@ import { auth, build } from '../helper.js';
  * not grow when the 2-core machine also runs other processes. It still grows by about half when other test files
  * compete for the cores' caches, so tap runs this file alone (`serial` in package.json's tap settings). Each request runs once to warm up (statements
  * prepared, code compiled, which a client cannot repeat) and then five times; the least of the five is its
- * cost, since other work only ever adds to it.
+ * cost, since other work only ever adds to it. The process's CPU time also counts V8's background threads
+ * (concurrent marking and sweeping), which do not hold the loop: the figure is an upper bound.
  */
 const budgetMs = 50;
 const size = { articles: 100_000, people: 20_000, organisations: 2_000, meetings: 20_000, seed: 42 };
@@ -67,8 +67,8 @@ t.test('no request without a token costs more than the budget at 100,000 article
     .slice(0, 32)
     .join(' ');
 
-  /** The worst requests, by what each makes the server do. `over`: within the budget alone but too near it to assert on CI's slower cores (over 30 ms here), with its figure and cause. */
-  const cases: Array<{ url: string; over?: string }> = [
+  /** The worst requests, by what each makes the server do. */
+  const cases: Array<{ url: string }> = [
     // Refused before any scan: prefixes of an article or clitic alone, repeated or not.
     { url: `/v1/search?q=${q('ال* '.repeat(32))}&limit=100` },
     { url: `/v1/search?q=${q('ال* ال*')}&type=articles&limit=100` },
@@ -87,18 +87,13 @@ t.test('no request without a token costs more than the budget at 100,000 article
     { url: `/v1/organisations/${organisation}?include=articles` },
     // A page of includes ends at 100 embedded records, and embedded articles have no bodies.
     { url: '/v1/people?limit=100&include=affiliations.organisation,meetings,articles' },
-    // Within the budget when measured alone here, but without the margin slower CI cores need: todos, figures in each message.
     // Two letters after the article start the words of 99,000 records: refused (was 73-96 ms).
     { url: `/v1/search?q=${q('الدا*')}&limit=100` },
-    {
-      url: `/v1/search?q=${q(commonWords)}&limit=100`,
-      over: '38 and 47 ms in two runs of the file alone at load 16-22 and 7-16 (34, 44 before at load 6-10) once search remembers its counts until the database changes (40 statements of a repeat now 5; in a script 39.1 -> 26.8 ms, interleaved); what is left is 100 rows, their snippets and the response; within the budget, without the margin slower cores on CI need',
-    },
+    // 32 common words: a page of 100 results with their snippets.
+    { url: `/v1/search?q=${q(commonWords)}&limit=100` },
     { url: '/v1/articles?limit=100' },
-    {
-      url: '/v1/articles?limit=100&include=people,organisations,meetings',
-      over: '43 and 49 ms in two runs of the file alone at load 16-22 and 7-16 (the plain page 40, 35): the page is the first 1.65 MB report, what its GET costs; it is now tagged from revisions, not hashed (~0.5 ms less); within the budget, without the margin slower cores on CI need',
-    },
+    // The page holds the first 1.65 MB report: what its GET costs, and the page's includes.
+    { url: '/v1/articles?limit=100&include=people,organisations,meetings' },
     { url: `/v1/articles?q=${q('الدا*')}&limit=100` },
     { url: `/v1/articles?filter[title][contains]=${q('ال')}&filter[language][eq]=ar&filter[published_at][gte]=2000-01-01&filter[person][ne]=${person}&sort=title&limit=100` },
     // Filters whose indexes list rows the other filters reject: a page or count reads at most 2,000 rows (was 340-375 ms).
@@ -114,22 +109,25 @@ t.test('no request without a token costs more than the budget at 100,000 article
     { url: '/v1/meetings?limit=100&include=host,participants.person,participants.organisation,organisations,articles' },
   ];
 
-  /** The CPU time of one request, in milliseconds, and its status. */
+  /**
+   * The CPU time of one request, in milliseconds, and its status. Measured as the server spends it: no
+   * collection forced before it and no GC profiler beside it (`cost` in test/budget.ts does both to measure
+   * memory, which adds 5-10 ms to a request that allocates megabytes); the collections the request itself causes count.
+   */
   async function requestCost(url: string): Promise<{ ms: number; status: number }> {
+    const before = process.cpuUsage();
+    const response = await app.inject({ url, payloadAsStream: true });
     // The body is drained, not decoded: turning a 1.7 MB answer back into a string is the client's work (about 6 ms), not the server's.
-    const { result, cpuMs } = await cost(async () => {
-      const response = await app.inject({ url, payloadAsStream: true });
-      for await (const _chunk of response.stream());
-      return response;
-    });
-    return { ms: cpuMs, status: result.statusCode };
+    for await (const _chunk of response.stream());
+    const { user, system } = process.cpuUsage(before);
+    return { ms: (user + system) / 1000, status: response.statusCode };
   }
 
-  for (const { url, over } of cases) {
+  for (const { url } of cases) {
     const warm = await requestCost(url);
     t.ok(warm.status === 200 || warm.status === 400, `${url}: answers ${warm.status}`);
     let least = Infinity;
     for (let i = 0; i < 5; i++) least = Math.min(least, (await requestCost(url)).ms);
-    t.ok(least < budgetMs, `${decodeURIComponent(url)}: ${least.toFixed(0)} ms of CPU`, over ? { todo: over } : {});
+    t.ok(least < budgetMs, `${decodeURIComponent(url)}: ${least.toFixed(0)} ms of CPU`);
   }
 });
