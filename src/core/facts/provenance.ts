@@ -57,6 +57,30 @@ export function provenanceStore(db: Db) {
       .where(eq(provenance[entityColumn[type]], sql.placeholder('id')))
       .prepare();
   const sourcedFields = { person: fieldsOf('person'), organisation: fieldsOf('organisation'), meeting: fieldsOf('meeting') };
+  // A field's records and everything under it (`affiliations` covers `affiliations.0.role`), as `unsourced` matches.
+  const forgetFieldOf = (type: EntityType) =>
+    db
+      .delete(provenance)
+      .where(
+        and(
+          eq(provenance[entityColumn[type]], sql.placeholder('id')),
+          or(eq(provenance.field, sql.placeholder('field')), sql`substr(${provenance.field}, 1, ${sql.placeholder('length')}) = ${sql.placeholder('prefix')}`),
+        ),
+      )
+      .prepare();
+  const forgetField = { person: forgetFieldOf('person'), organisation: forgetFieldOf('organisation'), meeting: forgetFieldOf('meeting') };
+  const recordWriter = db
+    .insert(provenance)
+    .values({
+      person_id: sql.placeholder('person_id'),
+      organisation_id: sql.placeholder('organisation_id'),
+      meeting_id: sql.placeholder('meeting_id'),
+      field: sql.placeholder('field'),
+      value: sql.placeholder('value'),
+      writer: sql.placeholder('writer'),
+      recorded_at: sql.placeholder('recorded_at'),
+    })
+    .prepare();
   const move = db
     .update(provenance)
     .set({ start: sql`${sql.placeholder('start')}`, end: sql`${sql.placeholder('end')}` })
@@ -64,8 +88,6 @@ export function provenanceStore(db: Db) {
     .prepare();
 
   const ofEntity = (entity: EntityRef) => eq(provenance[entityColumn[entity.type]], entity.id);
-  /** The records of a field and of everything under it (`affiliations` covers `affiliations.0.role`). */
-  const ofField = (field: string) => or(eq(provenance.field, field), sql`substr(${provenance.field}, 1, ${field.length + 1}) = ${`${field}.`}`);
 
   return {
     list: (entity: EntityRef, visibility: Visibility) => lists[visibility.audience][entity.type].all({ id: entity.id, ...visibilityValues(visibility) }),
@@ -91,15 +113,9 @@ export function provenanceStore(db: Db) {
 
     /** Records a write through the API: each changed field now comes from the writer, not its earlier sources. */
     recordWrite(entity: EntityRef, changes: FieldChange[], writer: string) {
-      if (changes.length === 0) return;
-      for (const { field } of changes)
-        db.delete(provenance)
-          .where(and(ofEntity(entity), ofField(field)))
-          .run();
       const at = now();
-      db.insert(provenance)
-        .values(changes.map(({ field, value }) => ({ ...entityColumnValues(entity), field, value, writer, recorded_at: at })))
-        .run();
+      for (const { field } of changes) forgetField[entity.type].run({ id: entity.id, field, length: field.length + 1, prefix: `${field}.` });
+      for (const { field, value } of changes) recordWriter.run({ ...entityColumnValues(entity), field, value, writer, recorded_at: at });
     },
 
     /** Keeps quotes pointing at their text after an article changes; a quote no longer in the text keeps null offsets. */
