@@ -94,7 +94,8 @@ export class ChangeStream extends Readable {
     if (!this.#open) return;
     const page = this.store.page(this.#after, streamPageSize, this.visibility());
     this.#after = page.through;
-    if (page.events.length === 0) return this.watcher.wait(this.#after, this.#readPage);
+    // A page of hidden events only that stopped at the public scan window: the next one is read on the next turn, not the next poll.
+    if (page.events.length === 0) return page.more ? setImmediate(this.#readPage) : this.watcher.wait(this.#after, this.#readPage);
     this.push(page.events.map(frame).join(''));
   };
 
