@@ -32,7 +32,8 @@ export function changeWatcher(store: ChangeStore, pollMs: number) {
   let timer: NodeJS.Timeout | undefined;
   const poll = () => {
     const last = store.lastSeq();
-    for (const [wake, after] of waiting)
+    // Over a copy: a woken stream that waits again (its page was all hidden events) is looked at by the next poll, not again by this one.
+    for (const [wake, after] of [...waiting])
       if (after < last) {
         waiting.delete(wake);
         wake();
@@ -94,8 +95,7 @@ export class ChangeStream extends Readable {
     if (!this.#open) return;
     const page = this.store.page(this.#after, streamPageSize, this.visibility());
     this.#after = page.through;
-    // A page of hidden events only that stopped at the public scan window: the next one is read on the next turn, not the next poll.
-    if (page.events.length === 0) return page.more ? setImmediate(this.#readPage) : this.watcher.wait(this.#after, this.#readPage);
+    if (page.events.length === 0) return this.watcher.wait(this.#after, this.#readPage);
     this.push(page.events.map(frame).join(''));
   };
 
