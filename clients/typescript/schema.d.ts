@@ -1085,7 +1085,7 @@ export interface components {
                 limit: number;
                 /** @description the seq this page starts after */
                 after: number;
-                /** @description the seq to ask for next (`?after=`): the page’s last event’s, or, on the last page, the newest seq read (past the events a reader without a token does not see), at least `after` */
+                /** @description the seq to ask for next (`?after=`): the page’s last event’s when the page is full, else the last seq it examined (past the events a reader without a token does not see; without a token a page examines at most 10,000 seqs, so it may be short or empty and still have a `next` link), at least `after` */
                 next_after: number;
             };
             /** @description `next` is null once the page reached the newest event: poll `?after=meta.next_after` later, or open the stream */

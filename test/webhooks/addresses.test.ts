@@ -29,6 +29,9 @@ const refused = [
   '64:ff9b::a9fe:a9fe',
   '64:ff9b:1::a00:5',
   '2002:a00:5::1',
+  '::ffff:0:7f00:1',
+  // Teredo (RFC 4380): the client's IPv4 address, obfuscated, in the last 32 bits.
+  '2001:0:4136:e378:8000:63bf:f5ff:fffe',
   'fec0::1',
   'ff02::1',
   'not an address',

@@ -176,6 +176,9 @@ t.test('a webhook is written with a valid URL, known resources and actions, each
     [{ ...valid, url: 'ftp://hooks.example/' }, 'url'],
     [{ ...valid, url: 'https://user:pass@hooks.example/' }, 'url'],
     [{ ...valid, url: `https://hooks.example/${'a'.repeat(2000)}` }, 'url'],
+    // Strings the URL parser refuses (a zone in an IPv6 host, Arabic-Indic digits in an IPv4 one): a 400, never a 500.
+    [{ ...valid, url: 'http://[fe80::1%25eth0]/' }, 'url'],
+    [{ ...valid, url: 'http://١٢٧.0.0.1/' }, 'url'],
     [{ ...valid, resources: ['trash'] }, 'resources.0'],
     [{ ...valid, resources: [] }, 'resources'],
     [{ ...valid, actions: ['published', 'published'] }, 'actions'],

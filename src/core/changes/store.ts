@@ -1,4 +1,4 @@
-import { and, asc, gt, max, type SQL, sql } from 'drizzle-orm';
+import { and, asc, gt, lte, max, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
 import { now } from '../db/ids.js';
 import { type Audience, perAudience, type Visibility, visibilityValues } from '../list/visibility.js';
@@ -9,14 +9,21 @@ import { type ChangeAction, changes } from './table.js';
 
 export interface ChangePage {
   events: Change[];
-  /** Whether more events the reader sees follow the page's last one. */
+  /** Whether to read on at once: events the reader sees follow the page's last one, or a public page stopped at its scan window. */
   more: boolean;
   /**
-   * The seq the next page starts after: the last event's when more follow, else the newest seq read, so a
+   * The seq the next page starts after: the last event's when the page is full, else the last seq examined, so a
    * reader who sees not every event passes the hidden ones once instead of reading them again on every poll.
    */
   through: number;
 }
+
+/**
+ * The most events a public page examines after `after`: each event of a record the public does not see (a
+ * draft's saves, a deleted article's) costs a lookup, and a page of them would read the feed to its end; it
+ * stops here instead, short or empty, with `through` past what it examined.
+ */
+const publicScanWindow = 10_000;
 
 /** A written record: every one has an id and a version; an article also has its publication `status`. */
 type VersionedEvent = WriteEvent<{ id: string; version: number; status?: string }>;
@@ -58,7 +65,7 @@ export function changeStore(db: Db) {
     db
       .select({ seq: changes.seq, resource: changes.resource, id: changes.record_id, action: changes.action, version: changes.version, at: changes.at })
       .from(changes)
-      .where(and(gt(changes.seq, sql.placeholder('after')), visibleEvent(audience)))
+      .where(and(gt(changes.seq, sql.placeholder('after')), lte(changes.seq, sql.placeholder('until')), visibleEvent(audience)))
       .orderBy(asc(changes.seq))
       .limit(sql.placeholder('limit'))
       .prepare(),
@@ -102,11 +109,11 @@ export function changeStore(db: Db) {
       // Read first: every event up to it is committed (one writer, seqs in commit order), so a page that ends
       // before `limit` has passed them all, seen or not.
       const newest = last.get()?.seq ?? 0;
-      const rows = page[visibility.audience].all({ after, limit: limit + 1, ...visibilityValues(visibility) });
+      const until = visibility.audience === 'public' ? Math.min(newest, after + publicScanWindow) : newest;
+      const rows = page[visibility.audience].all({ after, until, limit: limit + 1, ...visibilityValues(visibility) });
       const events = rows.slice(0, limit);
-      const more = rows.length > limit;
-      const lastSeq = events.at(-1)?.seq ?? after;
-      return { events, more, through: more ? lastSeq : Math.max(lastSeq, newest) };
+      const full = rows.length > limit;
+      return { events, more: full || until < newest, through: full ? events.at(-1)!.seq : Math.max(after, until) };
     },
     /** The newest event's seq, 0 when there is none. */
     lastSeq(): number {

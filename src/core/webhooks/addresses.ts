@@ -24,11 +24,13 @@ for (const [network, prefix] of [
   refused[4].addSubnet(network, prefix, 'ipv4');
 }
 for (const [network, prefix] of [
-  // IPv4-compatible (::a.b.c.d, with :: and ::1), IPv4-mapped, NAT64 (well-known and local-use) and 6to4 forms all reach an IPv4 address.
+  // IPv4-compatible (::a.b.c.d, with :: and ::1), IPv4-mapped, IPv4-translated (SIIT), NAT64 (well-known and local-use), Teredo and 6to4 forms all reach an IPv4 address.
   ['::', 96],
   ['::ffff:0:0', 96],
+  ['::ffff:0:0:0', 96],
   ['64:ff9b::', 96],
   ['64:ff9b:1::', 48],
+  ['2001::', 32],
   ['2002::', 16],
   ['fc00::', 7],
   ['fec0::', 10],

@@ -10,7 +10,8 @@ export const maxWebhooks = 100;
 
 /** An http(s) URL without credentials: a credential in it would be shown by every read of the webhook, and the signature already says who sent it. */
 const webhookUrl = z
-  .url({ protocol: /^https?$/ })
+  // abort: the refinement below parses the URL, which throws (a 500) on a string this check refused.
+  .url({ protocol: /^https?$/, abort: true })
   .max(2000)
   .refine((url) => {
     const { username, password } = new URL(url);

@@ -30,14 +30,27 @@ export const streamVisibility = (visibility: Visibility): (() => Visibility) => 
 export function changeWatcher(store: ChangeStore, pollMs: number) {
   const waiting = new Map<Wake, number>();
   let timer: NodeJS.Timeout | undefined;
+  // The streams due, woken one a turn of the event loop with requests served between: a public stream behind
+  // hidden events reads a window of them (~3 ms), and a poll that woke them all at once held the loop for all
+  // their reads. One queue for every poll, so polls that come while it drains do not wake streams side by side.
+  let due: Wake[] = [];
+  let next = 0;
+  const wakeNext = () => {
+    due[next++]?.();
+    if (next < due.length) setImmediate(wakeNext);
+    else [due, next] = [[], 0];
+  };
   const poll = () => {
     const last = store.lastSeq();
-    for (const [wake, after] of waiting)
+    const draining = next < due.length;
+    // A woken stream that waits again (its page was all hidden events) is found by the next poll, not this one.
+    for (const [wake, after] of [...waiting])
       if (after < last) {
         waiting.delete(wake);
-        wake();
+        due.push(wake);
       }
     if (waiting.size === 0) stop();
+    if (!draining && due.length > 0) setImmediate(wakeNext);
   };
   const stop = () => {
     clearInterval(timer);
