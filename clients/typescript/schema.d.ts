@@ -826,7 +826,7 @@ export interface components {
             /**
              * Format: uri
              * @description where the deliveries are POSTed: http or https, at a public address unless WEBHOOK_ALLOW_PRIVATE
-             * @example https://khabar.example/webhook-receiver
+             * @example https://hooks.news.example/khabar
              */
             url?: string;
             /**
@@ -1002,7 +1002,7 @@ export interface components {
             /**
              * Format: uri
              * @description where the deliveries are POSTed: http or https, at a public address unless WEBHOOK_ALLOW_PRIVATE
-             * @example https://khabar.example/webhook-receiver
+             * @example https://hooks.news.example/khabar
              */
             url: string;
             /**
