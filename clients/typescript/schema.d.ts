@@ -1860,8 +1860,8 @@ export interface components {
         "list_revisions.limit": number;
         /** @description the kind of record */
         "resource.resource": "articles" | "people" | "organisations" | "meetings";
-        /** @description revision number, from 1 */
-        "resource.n": number;
+        /** @description revision number, from 1, in decimal digits */
+        "resource.n": string;
         /** @description The most records to purge, 1–1000 */
         "empty_trashed_articles.limit": number;
         "resource.id": components["schemas"]["RecordId"];
@@ -3075,7 +3075,7 @@ export interface operations {
                 /** @description Page size, 1–100 */
                 limit?: components["parameters"]["list_revisions.limit"];
                 /** @description `meta.next_cursor` of the previous page: the revisions below this number */
-                cursor?: number;
+                cursor?: string;
                 /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
                 format?: components["parameters"]["format"];
             };
@@ -3130,7 +3130,7 @@ export interface operations {
                 id: components["parameters"]["id"];
                 /** @description the kind of record */
                 resource: components["parameters"]["resource.resource"];
-                /** @description revision number, from 1 */
+                /** @description revision number, from 1, in decimal digits */
                 n: components["parameters"]["resource.n"];
             };
             cookie?: never;
@@ -3162,8 +3162,8 @@ export interface operations {
     diff_revisions: {
         parameters: {
             query: {
-                /** @description the revision to compare with */
-                to: number;
+                /** @description the revision to compare with, in decimal digits */
+                to: string;
                 /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
                 format?: components["parameters"]["format"];
             };
@@ -3176,7 +3176,7 @@ export interface operations {
                 id: components["parameters"]["id"];
                 /** @description the kind of record */
                 resource: components["parameters"]["resource.resource"];
-                /** @description revision number, from 1 */
+                /** @description revision number, from 1, in decimal digits */
                 n: components["parameters"]["resource.n"];
             };
             cookie?: never;
@@ -3221,7 +3221,7 @@ export interface operations {
                 id: components["parameters"]["id"];
                 /** @description the kind of record */
                 resource: components["parameters"]["resource.resource"];
-                /** @description revision number, from 1 */
+                /** @description revision number, from 1, in decimal digits */
                 n: components["parameters"]["resource.n"];
             };
             cookie?: never;
