@@ -175,7 +175,8 @@ export function revisionRoutes(repositories: Repositories, revisions: RevisionSt
               writeCondition(request, reply, () => current),
             )!;
           if (request.headers['if-match'] !== undefined) throw new KhabarError('precondition_failed', `this ${declarations[resource].noun} is deleted: no ETag matches it`);
-          return repository.create(body, context, recordId(resource, id));
+          const deletedId = recordId(resource, id);
+          return repository.create(body, context, { id: deletedId, version: revisions.nextNumber(resource, deletedId) });
         }, serverTiming(reply));
         reply.header('Location', `/v1/${resource}/${record.id}`);
         serializeAs(reply, answers[resource].restored);

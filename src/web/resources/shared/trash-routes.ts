@@ -159,7 +159,7 @@ export function trashRoutes(repositories: Repositories, revisions: RevisionStore
           const [last] = revisions.page(resource, id, 1).rows;
           const { n, record: content } = (last && revisions.find(resource, id, last.n)) ?? notInTrash(resource, id);
           const body = writeBodyOf(declarations[resource], content, `the trashed ${nouns[resource]}`);
-          return repositories[resource].create(body, { writer: request.principal!.name, restoring: n }, id);
+          return repositories[resource].create(body, { writer: request.principal!.name, restoring: n }, { id, version: revisions.nextNumber(resource, id) });
         }, serverTiming(reply));
         reply.header('Location', `/v1/${resource}/${record.id}`);
         serializeAs(reply, restoredAnswer(resource));
