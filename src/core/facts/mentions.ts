@@ -97,17 +97,16 @@ export function mentionStore(db: Db) {
       return autoLinked[entity.type].all({ id: entity.id, after, limit }).map((row) => row.article_id);
     },
 
-    /** Replaces the article's curated mentions; automatic ones they overlap are dropped. */
+    /**
+     * Replaces the article's curated mentions; automatic ones they overlap are dropped, and the others keep
+     * their rows (and ids), as setAuto keeps a mention it finds again.
+     */
     setCurated(articleId: string, items: NewMention[]) {
       removeOrigin.run({ article: articleId, origin: 'curated' });
       insert(articleId, 'curated', items);
-      const kept = list(articleId).filter((row) => row.origin === 'auto' && !items.some((c) => c.part === row.part && overlaps(c, row)));
-      removeOrigin.run({ article: articleId, origin: 'auto' });
-      insert(
-        articleId,
-        'auto',
-        kept.map((row) => ({ ...row, entity: entityOf(row) })),
-      );
+      for (const row of list(articleId)) {
+        if (row.origin === 'auto' && items.some((c) => c.part === row.part && overlaps(c, row))) removeRow.run({ id: row.id });
+      }
     },
 
     /**
