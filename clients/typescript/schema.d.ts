@@ -319,7 +319,7 @@ export interface paths {
         put?: never;
         /**
          * Restore a revision of a record
-         * @description Writes revision `n`'s content as a new revision, validated as a PUT (or, for a deleted record, a create under its old id) is: a reference to a record that no longer exists is 422, a slug taken since is 409. A deleted record has no ETag: `If-Match` can only fail (412).
+         * @description Writes revision `n`'s content as a new revision, validated as a PUT (or, for a deleted record, a create under its old id, at the new revision's number as its `version`) is: a reference to a record that no longer exists is 422, a slug taken since is 409. A deleted record has no ETag: `If-Match` can only fail (412).
          */
         post: operations["restore_revision"];
         delete?: never;
@@ -435,7 +435,7 @@ export interface paths {
         put?: never;
         /**
          * Restore a record from the trash
-         * @description Puts the record back under its id as its last revision stored it, with the links other records held to it (those whose record still exists): a new revision, and a `restored` event. A slug taken since is 409, a reference to a record gone since is 422.
+         * @description Puts the record back under its id as its last revision stored it, with the links other records held to it (those whose record still exists): a new revision, and a `restored` event. It comes back at a new `version`, the number of that revision (past every version it had, so no earlier ETag matches it); the mentions and quotes of it are moved onto their articles’ text as it is now. A slug taken since is 409, a reference to a record gone since is 422.
          */
         post: operations["restore_from_trash"];
         delete?: never;

@@ -154,7 +154,7 @@ export function revisionRoutes(repositories: Repositories, revisions: RevisionSt
         operationId: 'restore_revision',
         summary: 'Restore a revision of a record',
         description:
-          "Writes revision `n`'s content as a new revision, validated as a PUT (or, for a deleted record, a create under its old id) is: " +
+          "Writes revision `n`'s content as a new revision, validated as a PUT (or, for a deleted record, a create under its old id, at the new revision's number as its `version`) is: " +
           'a reference to a record that no longer exists is 422, a slug taken since is 409. A deleted record has no ETag: `If-Match` can only fail (412).',
         params: revisionParams,
         response: restoreResponses,

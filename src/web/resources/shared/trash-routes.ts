@@ -147,7 +147,8 @@ export function trashRoutes(repositories: Repositories, revisions: RevisionStore
         summary: 'Restore a record from the trash',
         description:
           'Puts the record back under its id as its last revision stored it, with the links other records held to it (those whose record still exists): ' +
-          'a new revision, and a `restored` event. A slug taken since is 409, a reference to a record gone since is 422.',
+          'a new revision, and a `restored` event. It comes back at a new `version`, the number of that revision (past every version it had, so no earlier ETag matches it); ' +
+          'the mentions and quotes of it are moved onto their articles’ text as it is now. A slug taken since is 409, a reference to a record gone since is 422.',
         params: trashParams,
         response: restoreResponses,
       },
