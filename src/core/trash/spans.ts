@@ -37,16 +37,19 @@ export function keptSpans(db: Db, revisions: RevisionStore) {
     return typeof record?.title === 'string' && typeof record.body_text === 'string' ? { title: record.title, body: record.body_text } : null;
   };
 
-  /** The kept rows of one article, moved from the text `before` to the text `after`. */
+  /** The kept rows of one article, moved from the text `before` to the text `after`; a mention whose words went is left out. */
   function moved(links: KeptLink[], before: ArticleTexts, after: ArticleTexts): KeptLink[] {
-    const spans = links.map((link) => ({ link, mention: link.table === mentionsName ? mentionSpan.safeParse(link.row) : null, quote: quoteSpan.safeParse(link.row) }));
-    const mentionRows = spans.flatMap(({ link, mention }) => (mention?.success ? [{ ...mention.data, link }] : []));
-    const quoteRows = spans.flatMap(({ link, mention, quote }) => (!mention && quote.success && quote.data.part !== null && quote.data.quote !== null ? [{ ...quote.data, link }] : []));
-    const relocated = new Set([...mentionRows, ...quoteRows].map((row) => row.link));
-    return [
-      ...links.filter((link) => !relocated.has(link)),
-      ...[...relocatedMentions(mentionRows, before, after), ...relocatedQuotes(quoteRows, before, after)].map(({ link, start, end }) => ({ ...link, row: { ...link.row, start, end } })),
-    ];
+    const mentionRows = links.flatMap((link) => {
+      const parsed = link.table === mentionsName ? mentionSpan.safeParse(link.row) : null;
+      return parsed?.success ? [{ ...parsed.data, link }] : [];
+    });
+    const quoteRows = links.flatMap((link) => {
+      const parsed = link.table === provenanceName ? quoteSpan.safeParse(link.row) : null;
+      return parsed?.success && parsed.data.part !== null && parsed.data.quote !== null ? [{ ...parsed.data, link }] : [];
+    });
+    const spanned = new Set([...mentionRows, ...quoteRows].map((row) => row.link));
+    const placed = [...relocatedMentions(mentionRows, before, after), ...relocatedQuotes(quoteRows, before, after)];
+    return [...links.filter((link) => !spanned.has(link)), ...placed.map(({ link, start, end }) => ({ ...link, row: { ...link.row, start, end } }))];
   }
 
   return {
