@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import t from 'tap';
+import { parse } from 'yaml';
 import { freePort } from '../bench/free-port.js';
 
 // The README's tour runs first, then every example of the API guide, in one shell against one server.
@@ -132,4 +133,16 @@ t.test('every curl example in the README and docs/api.md works as pasted against
   t.equal(run.status, 0, run.stderr || 'all examples ran');
   t.equal(readFileSync(failures, 'utf8'), '', 'no curl answered other than as its example says');
   t.same(readFileSync(checked, 'utf8').split('\n').filter(Boolean).map(Number), stated, 'every stated status was checked, in order');
+});
+
+t.test('the webhook examples of the README and the docs subscribe the URL the contract’s examples do', async (t) => {
+  const contract = parse(readFileSync(new URL('../openapi.yaml', import.meta.url), 'utf8')) as { components: { examples: Record<string, { value: { url?: string } }> } };
+  const contractUrl = contract.components.examples.WebhookWrite_body?.value.url;
+  t.type(contractUrl, 'string', 'the contract has an example subscription');
+  for (const path of ['README.md', 'docs/webhooks.md']) {
+    const markdown = readFileSync(new URL(`../${path}`, import.meta.url), 'utf8');
+    const urls = [...markdown.matchAll(/"url":"([^"]+)"/g)].map((m) => m[1]);
+    t.ok(urls.length > 0, `${path} subscribes a webhook`);
+    t.same(new Set(urls), new Set([contractUrl]), `${path}: the contract’s example URL`);
+  }
 });

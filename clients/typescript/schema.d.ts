@@ -319,7 +319,7 @@ export interface paths {
         put?: never;
         /**
          * Restore a revision of a record
-         * @description Writes revision `n`'s content as a new revision, validated as a PUT (or, for a deleted record, a create under its old id) is: a reference to a record that no longer exists is 422, a slug taken since is 409. A deleted record has no ETag: `If-Match` can only fail (412).
+         * @description Writes revision `n`'s content as a new revision, validated as a PUT (or, for a deleted record, a create under its old id, at the new revision's number as its `version`) is: a reference to a record that no longer exists is 422, a slug taken since is 409. A deleted record has no ETag: `If-Match` can only fail (412).
          */
         post: operations["restore_revision"];
         delete?: never;
@@ -435,7 +435,7 @@ export interface paths {
         put?: never;
         /**
          * Restore a record from the trash
-         * @description Puts the record back under its id as its last revision stored it, with the links other records held to it (those whose record still exists): a new revision, and a `restored` event. A slug taken since is 409, a reference to a record gone since is 422.
+         * @description Puts the record back under its id as its last revision stored it, with the links other records held to it (those whose record still exists): a new revision, and a `restored` event. It comes back at a new `version`, the number of that revision (past every version it had, so no earlier ETag matches it); the mentions and quotes of it are moved onto their articles’ text as it is now. A slug taken since is 409, a reference to a record gone since is 422.
          */
         post: operations["restore_from_trash"];
         delete?: never;
@@ -826,7 +826,7 @@ export interface components {
             /**
              * Format: uri
              * @description where the deliveries are POSTed: http or https, at a public address unless WEBHOOK_ALLOW_PRIVATE
-             * @example https://khabar.example/webhook-receiver
+             * @example https://hooks.news.example/khabar
              */
             url?: string;
             /**
@@ -1002,7 +1002,7 @@ export interface components {
             /**
              * Format: uri
              * @description where the deliveries are POSTed: http or https, at a public address unless WEBHOOK_ALLOW_PRIVATE
-             * @example https://khabar.example/webhook-receiver
+             * @example https://hooks.news.example/khabar
              */
             url: string;
             /**
@@ -1860,8 +1860,8 @@ export interface components {
         "list_revisions.limit": number;
         /** @description the kind of record */
         "resource.resource": "articles" | "people" | "organisations" | "meetings";
-        /** @description revision number, from 1 */
-        "resource.n": number;
+        /** @description revision number, from 1, in decimal digits */
+        "resource.n": string;
         /** @description The most records to purge, 1–1000 */
         "empty_trashed_articles.limit": number;
         "resource.id": components["schemas"]["RecordId"];
@@ -3075,7 +3075,7 @@ export interface operations {
                 /** @description Page size, 1–100 */
                 limit?: components["parameters"]["list_revisions.limit"];
                 /** @description `meta.next_cursor` of the previous page: the revisions below this number */
-                cursor?: number;
+                cursor?: string;
                 /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
                 format?: components["parameters"]["format"];
             };
@@ -3130,7 +3130,7 @@ export interface operations {
                 id: components["parameters"]["id"];
                 /** @description the kind of record */
                 resource: components["parameters"]["resource.resource"];
-                /** @description revision number, from 1 */
+                /** @description revision number, from 1, in decimal digits */
                 n: components["parameters"]["resource.n"];
             };
             cookie?: never;
@@ -3162,8 +3162,8 @@ export interface operations {
     diff_revisions: {
         parameters: {
             query: {
-                /** @description the revision to compare with */
-                to: number;
+                /** @description the revision to compare with, in decimal digits */
+                to: string;
                 /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
                 format?: components["parameters"]["format"];
             };
@@ -3176,7 +3176,7 @@ export interface operations {
                 id: components["parameters"]["id"];
                 /** @description the kind of record */
                 resource: components["parameters"]["resource.resource"];
-                /** @description revision number, from 1 */
+                /** @description revision number, from 1, in decimal digits */
                 n: components["parameters"]["resource.n"];
             };
             cookie?: never;
@@ -3221,7 +3221,7 @@ export interface operations {
                 id: components["parameters"]["id"];
                 /** @description the kind of record */
                 resource: components["parameters"]["resource.resource"];
-                /** @description revision number, from 1 */
+                /** @description revision number, from 1, in decimal digits */
                 n: components["parameters"]["resource.n"];
             };
             cookie?: never;

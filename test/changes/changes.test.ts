@@ -59,9 +59,10 @@ t.test('every write appends one event, in order, with its action and version; a 
       { seq: seeded.length + 2, resource: 'organisations', id: org.id, action: 'updated', version: 2 },
       { seq: seeded.length + 3, resource: 'organisations', id: org.id, action: 'restored', version: 3 },
       { seq: seeded.length + 4, resource: 'organisations', id: org.id, action: 'trashed', version: 3 },
-      { seq: seeded.length + 5, resource: 'organisations', id: org.id, action: 'restored', version: 1 },
+      // Its fifth revision: back at a version past every one it had.
+      { seq: seeded.length + 5, resource: 'organisations', id: org.id, action: 'restored', version: 5 },
     ],
-    'create, update, restore, delete (trashed, at the version it had), restore of the deleted record; nothing for the 409',
+    'create, update, restore, delete (trashed, at the version it had), restore of the deleted record (at its revision’s number); nothing for the 409',
   );
   t.ok(
     events.every((event) => Math.abs(Date.parse(event.at) - Date.now()) < 60_000),

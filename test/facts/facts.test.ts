@@ -224,6 +224,38 @@ t.test('new articles are linked to known names and aliases; deleting an entity r
   );
 });
 
+t.test('curating mentions keeps the rows (and ids) of the automatic mentions it does not overlap, and drops those it does', async (t) => {
+  const app = await build(t);
+  const { sqlite } = app.database;
+  const text = 'التقى صالح المربع بالعدواني في الكويت';
+  const created = await app.inject({ method: 'POST', url: '/v1/articles', headers: json, payload: { slug: 'لقاء-منسق', title: 'لقاء', language: 'ar', body: [{ type: 'paragraph', text }] } });
+  const article = body(created).data;
+  type Row = { id: number; part: string; start: number; end: number; text: string; person_id: string | null; origin: string };
+  const rows = () => sqlite.prepare('select id, part, start, end, text, person_id, origin from mentions where article_id = ? order by id').all(article.id) as Row[];
+  const automatic = rows();
+  t.ok(automatic.length >= 2 && automatic.every((row) => row.origin === 'auto'), 'linking found automatic mentions');
+  // A curated mention over the first automatic one's span, naming the same person.
+  const [covered, ...others] = automatic;
+  const start = text.indexOf(covered!.text);
+  t.equal(covered!.start, start, 'the oracle finds the covered mention where it is');
+  const curated = { part: 'body' as const, start, end: start + covered!.text.length, text: covered!.text, entity: { type: 'person' as const, id: covered!.person_id! } };
+
+  for (const round of ['first', 'second']) {
+    sqlite.transaction(() => app.repositories.mentions.setCurated(article.id, [curated]))();
+    const after = rows();
+    t.same(
+      after.filter((row) => row.origin === 'auto'),
+      others,
+      `${round} curation: the automatic mentions it does not overlap keep their rows, ids included`,
+    );
+    t.same(
+      after.filter((row) => row.origin === 'curated').map(({ id, origin, ...span }) => span),
+      [{ part: 'body', start: curated.start, end: curated.end, text: curated.text, person_id: covered!.person_id }],
+      `${round} curation: the curated mention`,
+    );
+  }
+});
+
 /** Waits (at most 10 s) until no relink job is left: mentions lag a name change by that much at most here. */
 async function relinked(app: App) {
   const left = app.database.sqlite.prepare('select count(*) from relink_jobs').pluck();

@@ -119,6 +119,31 @@ t.test('revision reads need a token; unknown records and revisions are 404, bad 
   t.equal(restore.statusCode, 401, 'restore needs a token');
 });
 
+t.test('a revision number is decimal digits in the path, in `to` and in `cursor`: what JavaScript would read as a number is a 400', async (t) => {
+  const app = await build(t);
+  const created = await app.inject({ method: 'POST', url: '/v1/organisations', headers: json, payload: { slug: 'لجنة-الأرقام', name: 'لجنة', kind: 'committee' } });
+  const { id } = body(created).data;
+  // Sixteen revisions, so that 0x10 and 1e1 would name ones that exist.
+  for (let n = 2; n <= 16; n++) {
+    await app.inject({ method: 'PATCH', url: `/v1/organisations/${id}`, headers: { ...auth, 'content-type': 'application/merge-patch+json' }, payload: { name: `لجنة ${n}` } });
+  }
+  t.equal((await app.inject({ url: `/v1/organisations/${id}/revisions/16`, headers: auth })).statusCode, 200, 'revision 16 exists');
+  t.equal((await app.inject({ url: `/v1/organisations/${id}/revisions/10/diff?to=16`, headers: auth })).statusCode, 200, 'and 10');
+  t.equal((await app.inject({ url: `/v1/organisations/${id}/revisions?cursor=10`, headers: auth })).statusCode, 200, 'a decimal cursor');
+  const notDecimal = ['0x10', '1e1', '%201', '1%20', '+1', '0b1', '1_0', '١٠', '10.0'];
+  for (const n of notDecimal) {
+    for (const url of [`/v1/organisations/${id}/revisions/${n}`, `/v1/organisations/${id}/revisions/1/diff?to=${n}`, `/v1/organisations/${id}/revisions?cursor=${n}`]) {
+      const response = await app.inject({ url, headers: auth });
+      t.equal(response.statusCode, 400, url);
+      t.match(response.headers['content-type'], /^application\/problem\+json/, url);
+      t.equal(body(response).code, 'validation_failed', url);
+    }
+    const restore = await app.inject({ method: 'POST', url: `/v1/organisations/${id}/revisions/${n}/restore`, headers: auth });
+    t.equal(restore.statusCode, 400, `restore of revision ${n}`);
+  }
+  t.equal(body(await app.inject({ url: `/v1/organisations/${id}`, headers: auth })).data.version, 16, 'no refused restore wrote');
+});
+
 t.test('restore honours If-Match and Idempotency-Key as other writes do', async (t) => {
   const app = await build(t);
   const created = await app.inject({ method: 'POST', url: '/v1/organisations', headers: json, payload: { slug: 'لجنة', name: 'لجنة', kind: 'committee' } });

@@ -33,6 +33,8 @@ interface Case {
   word: string;
   create(app: App): Promise<Record<string, unknown>>;
   referrers(app: App, id: string): Promise<Referrer[]>;
+  /** A list of another resource that the links to the record count in: one record while they are there. */
+  counted?: (id: string) => string;
 }
 
 const post = async (app: App, path: string, payload: Record<string, unknown>) => {
@@ -75,6 +77,7 @@ const cases: Case[] = [
   },
   {
     path: 'people',
+    counted: (id) => `/v1/articles?filter[person]=${id}`,
     word: 'زمردي',
     create: async () => ({ slug: 'زمردي-الأول', name: 'زمردي الأول' }),
     async referrers(app, id) {
@@ -89,6 +92,7 @@ const cases: Case[] = [
   },
   {
     path: 'organisations',
+    counted: (id) => `/v1/people?filter[organisation]=${id}`,
     word: 'ياقوتية',
     create: async () => ({ slug: 'هيئة-ياقوتية', name: 'هيئة ياقوتية', kind: 'agency' }),
     async referrers(app, id) {
@@ -117,6 +121,7 @@ const cases: Case[] = [
   },
   {
     path: 'meetings',
+    counted: (id) => `/v1/articles?filter[meeting]=${id}`,
     word: 'فيروزي',
     create: async () => ({ slug: 'اجتماع-فيروزي', title: 'اجتماع فيروزي', status: 'planned' }),
     async referrers(app, id) {
@@ -181,8 +186,10 @@ t.test('each resource: a DELETE moves it to the trash, a restore brings it back 
       t.equal(restored.headers['content-type'], 'application/json; charset=utf-8', 'answered as JSON');
       t.equal(restored.headers.location, `/v1/${c.path}/${id}`);
       const after = body(await get(app, `/v1/${c.path}/${id}`, auth)).data;
-      const { created_at, updated_at, ...content } = before;
+      const { created_at, updated_at, version, ...content } = before;
       t.match(after, content, 'back under its id with its content');
+      // create, delete, restore: the restore's revision is the third, and its version past the one it had.
+      t.equal(after.version, 3, 'at the number of its restore’s revision');
       t.same(body(restored).data, after, 'the restore answers the record');
       t.same(
         await readAll(),
@@ -204,6 +211,141 @@ t.test('each resource: a DELETE moves it to the trash, a restore brings it back 
       t.equal((await get(app, `/v1/${c.path}/${id}/revisions`, auth)).statusCode, 404, 'its revisions are erased');
       t.equal((await app.inject({ method: 'POST', url: `/v1/${c.path}/${id}/restore`, headers: auth })).statusCode, 404, 'nothing to restore');
       t.same(await actionsOf(app, id), ['created', 'trashed', 'restored', 'trashed', 'purged'], 'the change feed');
+    });
+  }
+});
+
+/** The seq of the newest event, as a token reads the feed. */
+async function lastSeq(app: App): Promise<number> {
+  return (body(await get(app, '/v1/changes?after=0&limit=1000', auth)).data as Array<{ seq: number }>).at(-1)!.seq;
+}
+
+/** The events after `seq` about any of `ids`. */
+async function eventsAbout(app: App, ids: string[], seq: number): Promise<unknown[]> {
+  const events = body(await get(app, `/v1/changes?after=${seq}&limit=1000`, auth)).data as Array<{ id: string }>;
+  return events.filter((event) => ids.includes(event.id));
+}
+
+/** What a reader holds of a record: its ETag and version, as the public and a token read it. */
+async function heldCopies(app: App, url: string) {
+  const [open, token] = await Promise.all([get(app, url), get(app, url, auth)]);
+  return { public: open.headers.etag as string, token: token.headers.etag as string, version: body(token).data.version as number, body: token.body };
+}
+
+t.test('an ordinary write that changes the lists another record serves gives that record a new ETag, neither a version nor an event', async (t) => {
+  // The rule the trash follows for the records on the other side of the links it takes and puts back.
+  const app = await build(t, { apiTokens });
+  const organisation = await post(app, 'organisations', { slug: 'هيئة-الأعضاء', name: 'هيئة الأعضاء', kind: 'agency' });
+  const url = `/v1/organisations/${organisation.id}`;
+  const before = await heldCopies(app, url);
+  const seq = await lastSeq(app);
+  await post(app, 'people', { slug: 'عضو-جديد', name: 'عضو جديد', affiliations: [{ organisation_id: organisation.id }] });
+  const after = await heldCopies(app, url);
+  t.equal(after.version, before.version, 'its version stays');
+  t.not(after.token, before.token, 'a new ETag');
+  t.equal((await eventsAbout(app, [organisation.id], seq)).length, 0, 'no event of its own');
+  t.equal((await get(app, url, { ...auth, 'if-none-match': before.token })).statusCode, 200, 'the old ETag is not current');
+  t.equal((await get(app, url, { 'if-none-match': before.public })).statusCode, 200, 'nor the public’s');
+});
+
+t.test('each pair of resources: a trash, a restore and a purge treat the records on the other side of the links as an ordinary write does', async (t) => {
+  const app = await build(t, { apiTokens });
+  for (const c of cases) {
+    await t.test(c.path, async (t) => {
+      const { id } = await post(app, c.path, await c.create(app));
+      const referrers = await c.referrers(app, id);
+      const urls = referrers.map((r) => r.url);
+      const ids = urls.map((url) => url.split('/').at(-1)!);
+      const held = async () => Promise.all(urls.map((url) => heldCopies(app, url)));
+      const stale = async (copies: Awaited<ReturnType<typeof held>>, what: string) => {
+        for (const [i, url] of urls.entries()) {
+          t.equal((await get(app, url, { ...auth, 'if-none-match': copies[i]!.token })).statusCode, 200, `${url}: a token’s copy from ${what} is not current`);
+          t.equal((await get(app, url, { 'if-none-match': copies[i]!.public })).statusCode, 200, `${url}: nor the public’s`);
+        }
+      };
+      const newTags = (now: Awaited<ReturnType<typeof held>>, then: Awaited<ReturnType<typeof held>>, what: string) => {
+        for (const [i, url] of urls.entries()) t.not(now[i]!.token, then[i]!.token, `${url}: a new ETag once the link is ${what}`);
+      };
+      const sameVersions = (now: Awaited<ReturnType<typeof held>>, then: Awaited<ReturnType<typeof held>>, what: string) =>
+        t.same(
+          now.map((copy) => copy.version),
+          then.map((copy) => copy.version),
+          `${what}: their versions stay`,
+        );
+      // The public's totals are remembered until a write: one remembered across the change would count a link wrongly.
+      const total = async () => (c.counted ? body(await get(app, c.counted(id))).meta.total : 1);
+      // The public reads fill the response cache: a copy served from it after the change would answer 304 or the old body.
+      const linked = await held();
+      t.equal(await total(), 1, 'counted in the other resource’s list');
+      let seq = await lastSeq(app);
+
+      t.equal((await app.inject({ method: 'DELETE', url: `/v1/${c.path}/${id}`, headers: auth })).statusCode, 204);
+      const unlinked = await held();
+      sameVersions(unlinked, linked, 'trashed');
+      newTags(unlinked, linked, 'gone');
+      await stale(linked, 'before the trash');
+      t.same(await eventsAbout(app, ids, seq), [], 'no event of theirs');
+      if (c.counted) t.equal(await total(), 0, 'no longer counted');
+
+      seq = await lastSeq(app);
+      t.equal((await app.inject({ method: 'POST', url: `/v1/${c.path}/${id}/restore`, headers: auth })).statusCode, 200);
+      t.equal(await total(), 1, 'counted again');
+      const relinked = await held();
+      sameVersions(relinked, linked, 'restored');
+      newTags(relinked, unlinked, 'back');
+      await stale(unlinked, 'the trash');
+      t.same(
+        relinked.map((copy) => copy.body),
+        linked.map((copy) => copy.body),
+        'they serve what they served before the trash',
+      );
+      t.same(await eventsAbout(app, ids, seq), [], 'no event of theirs');
+
+      t.equal((await app.inject({ method: 'DELETE', url: `/v1/${c.path}/${id}`, headers: auth })).statusCode, 204);
+      const trashedAgain = await held();
+      seq = await lastSeq(app);
+      t.equal((await app.inject({ method: 'DELETE', url: `/v1/${c.path}/${id}/trash`, headers: admin })).statusCode, 204);
+      const purged = await held();
+      sameVersions(purged, linked, 'purged');
+      t.same(
+        purged.map((copy) => [copy.token, copy.public, copy.body]),
+        trashedAgain.map((copy) => [copy.token, copy.public, copy.body]),
+        'a purge changes nothing they serve: the links went with the trash',
+      );
+      for (const [i, url] of urls.entries()) t.equal((await get(app, url, { ...auth, 'if-none-match': purged[i]!.token })).statusCode, 304, `${url}: the current copy is current`);
+      t.same(await eventsAbout(app, ids, seq), [], 'no event of theirs');
+    });
+  }
+});
+
+/** Per resource, a change to its content that leaves its lists as they are. */
+const renames = { articles: { title: 'عنوان آخر' }, people: { name: 'اسم آخر' }, organisations: { name: 'اسم آخر' }, meetings: { title: 'عنوان آخر' } } as const;
+
+t.test('each resource: a restored record comes back at a version past every one it had, so no earlier ETag matches it', async (t) => {
+  const app = await build(t, { apiTokens });
+  for (const c of cases) {
+    await t.test(c.path, async (t) => {
+      const { id } = await post(app, c.path, await c.create(app));
+      const url = `/v1/${c.path}/${id}`;
+      const first = (await get(app, url, auth)).headers.etag as string;
+      const patched = await app.inject({ method: 'PATCH', url, headers: { ...auth, 'content-type': 'application/merge-patch+json' }, payload: renames[c.path as keyof typeof renames] });
+      t.equal(patched.statusCode, 200);
+      t.equal((await app.inject({ method: 'DELETE', url, headers: auth })).statusCode, 204);
+      t.equal((await app.inject({ method: 'POST', url: `${url}/restore`, headers: auth })).statusCode, 200);
+      const restored = await get(app, url, auth);
+      t.match(body(restored).data, renames[c.path as keyof typeof renames], 'back with its content as it was trashed');
+      // create, update, delete, restore: four revisions.
+      t.equal(body(restored).data.version, 4, 'at the number of its restore’s revision');
+      for (const [what, tag] of [
+        ['the first version', first],
+        ['the patched version', patched.headers.etag as string],
+      ] as const) {
+        t.not(restored.headers.etag, tag, `a new ETag, not ${what}’s`);
+        t.equal((await get(app, url, { ...auth, 'if-none-match': tag })).statusCode, 200, `a copy of ${what} is not current`);
+        const write = await app.inject({ method: 'PATCH', url, headers: { ...auth, 'if-match': tag, 'content-type': 'application/merge-patch+json' }, payload: { slug: `${c.path}-x` } });
+        t.equal(write.statusCode, 412, `a write conditional on ${what} fails`);
+      }
+      t.equal((await get(app, url, { ...auth, 'if-none-match': restored.headers.etag as string })).statusCode, 304, 'its own ETag is current');
     });
   }
 });
@@ -260,6 +402,107 @@ t.test('each resource: a restore puts back the mentions and provenance that refe
       t.same(await reads(), beforeReads, 'mentions and provenance read as before');
     });
   }
+});
+
+t.test('mentions and quotes kept in the trash come back onto the article’s text as it was edited meanwhile, or without the spans whose text went', async (t) => {
+  for (const noted of [true, false]) {
+    await t.test(noted ? 'kept on a noted revision of the text: moved as the edit moved the text' : 'kept without one (before revisions were noted): none served at other words', async (t) => {
+      const app = await build(t, { apiTokens });
+      const { person } = seeded(app);
+      const seedArticle = app.database.sqlite.prepare('select article_id from mentions where person_id = ? limit 1').pluck().get(person) as string;
+      const articleUrl = `/v1/articles/${seedArticle}`;
+      type Span = { part: 'title' | 'body'; start: number | null; end: number | null; text: string };
+      const article = async () => body(await get(app, articleUrl, auth)).data as { title: string; body_text: string; body: Array<{ type: string; text: string }> };
+      const theirs = async (): Promise<{ mentions: Span[]; quotes: Span[] }> => ({
+        mentions: (body(await get(app, `${articleUrl}/mentions`, auth)).data as Array<Span & { entity: { id: string } }>).filter((m) => m.entity.id === person),
+        quotes: (body(await get(app, `/v1/people/${person}/provenance`, auth)).data as Array<Omit<Span, 'text'> & { quote: string | null; article_id: string | null }>)
+          .filter((p) => p.article_id === seedArticle)
+          .map(({ part, start, end, quote }) => ({ part, start, end, text: quote! })),
+      });
+      // The oracle: the served text, sliced here.
+      const sliced = (texts: { title: string; body_text: string }, span: Span) => (span.part === 'title' ? texts.title : texts.body_text).slice(span.start!, span.end!);
+      const before = await article();
+      const kept = await theirs();
+      for (const span of [...kept.mentions, ...kept.quotes]) t.equal(sliced(before, span), span.text, `before: «${span.text}» is where it says`);
+
+      // The first paragraph gains words before the mentions in it, the second loses the name it held.
+      const prefix = 'في يوم الأربعاء، ';
+      const [first, second] = before.body;
+      t.ok(first!.text.includes('اللواء علي العدواني') && second!.text.includes('اللواء العدواني'), 'the paragraphs name him');
+      const replacement = 'استقبل الوكيل وفدا.';
+      const edited = [{ ...first, text: `${prefix}${first!.text}` }, { ...second, text: replacement }, ...before.body.slice(2)];
+      t.equal((await app.inject({ method: 'DELETE', url: `/v1/people/${person}`, headers: auth })).statusCode, 204);
+      if (!noted) {
+        const { sqlite } = app.database;
+        const links = JSON.parse(sqlite.prepare("select links from trash where resource = 'people' and record_id = ?").pluck().get(person) as string) as Array<{ textRevision?: number }>;
+        t.ok(
+          links.some((link) => link.textRevision !== undefined),
+          'the trash noted the revisions',
+        );
+        for (const link of links) delete link.textRevision;
+        sqlite.prepare("update trash set links = ? where resource = 'people' and record_id = ?").run(JSON.stringify(links), person);
+      }
+      const patched = await app.inject({ method: 'PATCH', url: articleUrl, headers: { ...auth, 'content-type': 'application/merge-patch+json' }, payload: { body: edited } });
+      t.equal(patched.statusCode, 200);
+      t.equal((await app.inject({ method: 'POST', url: `/v1/people/${person}/restore`, headers: auth })).statusCode, 200);
+
+      const after = await article();
+      const secondStart = first!.text.length + 2;
+      const secondEnd = secondStart + second!.text.length;
+      const inFirst = (span: Span) => span.part === 'body' && span.start! < first!.text.length;
+      const inSecond = (span: Span) => span.part === 'body' && span.start! >= secondStart && span.end! <= secondEnd;
+      t.ok(kept.mentions.some(inFirst) && kept.quotes.some(inFirst), 'the edit moves mentions and quotes');
+      t.ok(kept.mentions.some(inSecond) && kept.quotes.some(inSecond), 'and takes the words of some');
+      t.ok(
+        kept.mentions.some((span) => !inFirst(span) && !inSecond(span)),
+        'and some lie outside the edited paragraphs',
+      );
+      for (const check of ['restored', 'relinked'] as const) {
+        // The restore records relink jobs for his names: what linking finds again must not move them.
+        if (check === 'relinked') app.repositories.relinkJobs.runAll();
+        const back = await theirs();
+        for (const span of [...back.mentions, ...back.quotes.filter((quote) => quote.start !== null)])
+          t.equal(sliced(after, span), span.text, `${check}: «${span.text}» at [${span.start}, ${span.end}) is what the text holds there`);
+        // Without the revision the spans were kept on, a restore can only check them against the text as it is.
+        if (!noted) continue;
+        // The body's text after the first paragraph moved by the prefix, and after the second by what it lost too.
+        const shift = (span: Span) => (span.part === 'title' ? 0 : inFirst(span) ? prefix.length : prefix.length + replacement.length - second!.text.length);
+        const moved = (span: Span) => ({ ...span, start: span.start! + shift(span), end: span.end! + shift(span) });
+        t.same(back.mentions, kept.mentions.filter((span) => !inSecond(span)).map(moved), `${check}: the mentions moved with their words, those of the second paragraph are gone`);
+        t.same(
+          back.quotes,
+          kept.quotes.map((span) => (inSecond(span) ? { ...span, start: null, end: null } : moved(span))),
+          `${check}: the quotes moved with their words, those whose words went kept without a place`,
+        );
+      }
+    });
+  }
+});
+
+t.test('an article restored from an older revision gets back the mentions and quotes of it on that revision’s text', async (t) => {
+  const app = await build(t, { apiTokens });
+  const { sqlite } = app.database;
+  const seedArticle = sqlite.prepare("select article_id from mentions where origin = 'curated' limit 1").pluck().get() as string;
+  const articleUrl = `/v1/articles/${seedArticle}`;
+  const mentionsAndQuotes = () => ({
+    // An ordinary edit writes curated mentions again, under new ids: their content is what stays.
+    mentions: sqlite.prepare('select part, start, end, text, person_id, organisation_id, meeting_id, origin from mentions where article_id = ? order by part, start').all(seedArticle),
+    quotes: sqlite.prepare('select * from provenance where article_id = ? order by id').all(seedArticle),
+  });
+  const seededFacts = mentionsAndQuotes();
+  const { body: blocks } = body(await get(app, articleUrl, auth)).data as { body: Array<{ text: string }> };
+  // Revision 2 has words before everything: an ordinary edit moves every span of the body.
+  const patched = await app.inject({
+    method: 'PATCH',
+    url: articleUrl,
+    headers: { ...auth, 'content-type': 'application/merge-patch+json' },
+    payload: { body: [{ type: 'paragraph', text: 'تمهيد أول.' }, { type: 'paragraph', text: 'تمهيد ثان.' }, ...blocks] },
+  });
+  t.equal(patched.statusCode, 200);
+  t.not(JSON.stringify(mentionsAndQuotes()), JSON.stringify(seededFacts), 'the edit moved the spans');
+  t.equal((await app.inject({ method: 'DELETE', url: articleUrl, headers: auth })).statusCode, 204);
+  t.equal((await app.inject({ method: 'POST', url: `${articleUrl}/revisions/1/restore`, headers: auth })).statusCode, 200, 'revision 1 restored');
+  t.same(mentionsAndQuotes(), seededFacts, 'on revision 1’s text, the spans are where the seed put them');
 });
 
 t.test('a kept mention whose id was taken since comes back under a new id, the row holding it untouched', async (t) => {

@@ -33,6 +33,21 @@ const overlaps = (a: Placed, b: Placed) => a.start < b.end && b.start < a.end;
 /** What makes two mentions the same: their span and the entity it names. */
 const mentionKey = ({ part, start, end, text, entity }: NewMention) => JSON.stringify([part, start, end, text, entity.type, entity.id]);
 
+/** The part of a mention that says where it is: its span of a part of an article, and the text there. */
+type MentionSpan = Pick<NewMention, 'part' | 'start' | 'end' | 'text'>;
+
+/**
+ * Mentions moved to where their text is after an article changes from `before` to `after` (see relocateSpans);
+ * a mention whose text is gone from its part is left out, and no two of one part overlap.
+ */
+export function relocatedMentions<T extends MentionSpan>(rows: readonly T[], before: ArticleTexts, after: ArticleTexts): T[] {
+  return articleParts.flatMap((part) => {
+    const spans = rows.filter((row) => row.part === part);
+    const places = relocateSpans(spans, before[part], after[part], true);
+    return spans.flatMap((row, i) => (places[i] ? [{ ...row, ...places[i] }] : []));
+  });
+}
+
 export function mentionStore(db: Db) {
   const joins = entityJoins(mentions);
   const listQuery = db
@@ -97,17 +112,16 @@ export function mentionStore(db: Db) {
       return autoLinked[entity.type].all({ id: entity.id, after, limit }).map((row) => row.article_id);
     },
 
-    /** Replaces the article's curated mentions; automatic ones they overlap are dropped. */
+    /**
+     * Replaces the article's curated mentions; automatic ones they overlap are dropped, and the others keep
+     * their rows (and ids), as setAuto keeps a mention it finds again.
+     */
     setCurated(articleId: string, items: NewMention[]) {
       removeOrigin.run({ article: articleId, origin: 'curated' });
       insert(articleId, 'curated', items);
-      const kept = list(articleId).filter((row) => row.origin === 'auto' && !items.some((c) => c.part === row.part && overlaps(c, row)));
-      removeOrigin.run({ article: articleId, origin: 'auto' });
-      insert(
-        articleId,
-        'auto',
-        kept.map((row) => ({ ...row, entity: entityOf(row) })),
-      );
+      for (const row of list(articleId)) {
+        if (row.origin === 'auto' && items.some((c) => c.part === row.part && overlaps(c, row))) removeRow.run({ id: row.id });
+      }
     },
 
     /**
@@ -137,12 +151,7 @@ export function mentionStore(db: Db) {
      * a mention whose text is gone from its part is dropped.
      */
     relocateCurated(articleId: string, before: ArticleTexts, after: ArticleTexts) {
-      const curated = curatedOf(articleId);
-      const moved = articleParts.flatMap((part) => {
-        const spans = curated.filter((row) => row.part === part);
-        const places = relocateSpans(spans, before[part], after[part], true);
-        return spans.flatMap((row, i) => (places[i] ? [{ ...row, ...places[i], entity: entityOf(row) }] : []));
-      });
+      const moved = relocatedMentions(curatedOf(articleId), before, after).map((row) => ({ ...row, entity: entityOf(row) }));
       removeOrigin.run({ article: articleId, origin: 'curated' });
       insert(articleId, 'curated', moved);
     },

@@ -33,6 +33,31 @@ function locateQuote(article: ArticleTexts, quote: string): { part: ArticlePart;
   return null;
 }
 
+/** A provenance record's quote and where it is in its article (null offsets: not found there any more; no part or quote: a writer's record). */
+interface QuoteSpan {
+  part: ArticlePart | null;
+  start: number | null;
+  end: number | null;
+  quote: string | null;
+}
+
+/**
+ * The quoted records among `rows`, moved to where their quote is after an article changes from `before` to
+ * `after` (see relocateSpans); a quote no longer in the text keeps null offsets.
+ */
+export function relocatedQuotes<T extends QuoteSpan>(rows: readonly T[], before: ArticleTexts, after: ArticleTexts): T[] {
+  return articleParts.flatMap((part) => {
+    const quoted = rows.flatMap((row) => (row.part === part && row.quote !== null ? [{ row, quote: row.quote }] : []));
+    const places = relocateSpans(
+      quoted.map(({ row, quote }) => ({ start: row.start ?? 0, end: row.end ?? 0, text: quote })),
+      before[part],
+      after[part],
+      false,
+    );
+    return quoted.map(({ row }, i) => ({ ...row, start: places[i]?.start ?? null, end: places[i]?.end ?? null }));
+  });
+}
+
 export function provenanceStore(db: Db) {
   const { id, person_id, organisation_id, meeting_id, ...fields } = getTableColumns(provenance);
   // The public sees the quotes of public articles only (a draft's text is not public) and every writer's record.
@@ -120,14 +145,7 @@ export function provenanceStore(db: Db) {
 
     /** Keeps quotes pointing at their text after an article changes; a quote no longer in the text keeps null offsets. */
     relocateQuotes(articleId: string, before: ArticleTexts, after: ArticleTexts) {
-      const rows = quotesOf.all({ article: articleId });
-      for (const part of articleParts) {
-        const spans = rows.filter((row) => row.part === part).map((row) => ({ id: row.id, start: row.start ?? 0, end: row.end ?? 0, text: row.quote! }));
-        const places = relocateSpans(spans, before[part], after[part], false);
-        spans.forEach((span, i) => {
-          move.run({ id: span.id, start: places[i]?.start ?? null, end: places[i]?.end ?? null });
-        });
-      }
+      for (const { id, start, end } of relocatedQuotes(quotesOf.all({ article: articleId }), before, after)) move.run({ id, start, end });
     },
   };
 }

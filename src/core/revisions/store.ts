@@ -1,5 +1,5 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import { and, desc, eq, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, lt, max, sql } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
 import { now } from '../db/ids.js';
 import type { Repository, WriteEvent } from '../resources/shared/repository.js';
@@ -74,6 +74,11 @@ export function revisionStore(db: Db, repositories: Readonly<Record<string, Snap
     .prepare();
 
   const erase = db.delete(revisions).where(key).prepare();
+  const last = db
+    .select({ n: max(revisions.n) })
+    .from(revisions)
+    .where(key)
+    .prepare();
 
   // Every resource of the registry has its repository there.
   const fieldsOf = (resource: string) => repositories[resource]!;
@@ -131,6 +136,10 @@ export function revisionStore(db: Db, repositories: Readonly<Record<string, Snap
     page(resource: string, id: string, limit: number, before = Number.MAX_SAFE_INTEGER): RevisionPage {
       const rows = page.all({ resource, id, before, limit: limit + 1 });
       return { rows: rows.slice(0, limit), next: rows.length > limit ? rows[limit - 1]!.n : null };
+    },
+    /** The number the record's next revision takes (1 for a record without any): read it inside the write's transaction. */
+    nextNumber(resource: string, id: string): number {
+      return (last.get({ resource, id })?.n ?? 0) + 1;
     },
     /** Removes every revision of a record: what a purge from the trash erases (core/trash). */
     erase(resource: string, id: string) {

@@ -8,6 +8,7 @@ import type { LinkTable } from '../resources/shared/relations.js';
 import type { WriteContext } from '../resources/shared/repository.js';
 import type { RevisionStore } from '../revisions/store.js';
 import { linkKeeper, type ReferringTable } from './links.js';
+import { keptSpans } from './spans.js';
 import { trash } from './table.js';
 
 /** A record in the trash, as its listing shows it. */
@@ -47,6 +48,7 @@ const factTables: readonly ReferringTable[] = [{ table: mentions }, { table: pro
  */
 export function trashStore(db: Db, linkTables: readonly LinkTable[], revisions: RevisionStore, changes: ChangeStore) {
   const keepers = byResource((resource) => linkKeeper(db, resource.table, [...linkTables, ...factTables]));
+  const spans = keptSpans(db, revisions);
   const key = and(eq(trash.resource, sql.placeholder('resource')), eq(trash.record_id, sql.placeholder('id')));
   const entry = db.select().from(trash).where(key).prepare();
   const remove = db.delete(trash).where(key).prepare();
@@ -77,7 +79,7 @@ export function trashStore(db: Db, linkTables: readonly LinkTable[], revisions: 
     keep(resource: ResourceName) {
       return (record: { id: string; slug: string; version: number }, context: WriteContext) => {
         db.insert(trash)
-          .values({ resource, record_id: record.id, slug: record.slug, version: record.version, trashed_at: now(), writer: context.writer, links: keepers[resource].keep(record.id) })
+          .values({ resource, record_id: record.id, slug: record.slug, version: record.version, trashed_at: now(), writer: context.writer, links: spans.note(keepers[resource].keep(record.id)) })
           .run();
       };
     },
@@ -86,7 +88,7 @@ export function trashStore(db: Db, linkTables: readonly LinkTable[], revisions: 
       return (id: string) => {
         const found = entry.get({ resource, id });
         if (!found) return;
-        keepers[resource].restore(id, found.links);
+        keepers[resource].restore(id, spans.relocate(found.links));
         remove.run({ resource, id });
       };
     },

@@ -5,6 +5,8 @@ export interface KeptLink {
   table: string;
   column: string;
   row: Record<string, unknown>;
+  /** For a mention or a quote: the revision of the article whose text its span indexes (see spans.ts). */
+  textRevision?: number;
 }
 
 /**

@@ -8,6 +8,9 @@ import { webhookDeliveries, webhooks } from './table.js';
 /** The most webhooks stored at once: every write looks them over for the ones its event matches. */
 export const maxWebhooks = 100;
 
+/** The receiver the contract's and the docs' examples subscribe: a newsroom's host, not khabar's own. */
+export const exampleWebhookUrl = 'https://hooks.news.example/khabar';
+
 /** An http(s) URL without credentials: a credential in it would be shown by every read of the webhook, and the signature already says who sent it. */
 const webhookUrl = z
   // abort: the refinement below parses the URL, which throws (a 500) on a string this check refused.
@@ -17,7 +20,7 @@ const webhookUrl = z
     const { username, password } = new URL(url);
     return !username && !password;
   }, 'must not hold a user name or password')
-  .meta({ description: 'where the deliveries are POSTed: http or https, at a public address unless WEBHOOK_ALLOW_PRIVATE', example: 'https://khabar.example/webhook-receiver' });
+  .meta({ description: 'where the deliveries are POSTed: http or https, at a public address unless WEBHOOK_ALLOW_PRIVATE', example: exampleWebhookUrl });
 
 // Every list the API lets a webhook name, each name at most once: the change feed's resources and actions.
 const distinct = <T extends z.ZodType<string>>(item: T, what: string) =>

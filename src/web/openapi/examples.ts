@@ -11,6 +11,7 @@ import { searchText } from '../../core/search/query.js';
 import { createSearch, type Search } from '../../core/search/search.js';
 import { searchTypes } from '../../core/search/sources.js';
 import { seedDatabase } from '../../core/seed/seed.js';
+import { exampleWebhookUrl } from '../../core/webhooks/schemas.js';
 import { problem, problemCodes, problemMediaType } from '../http/problem.js';
 import { type Kind, type MapContext, mapContext } from '../representations/context.js';
 import { formats, jsonMediaType } from '../representations/index.js';
@@ -122,7 +123,7 @@ const kindOfPath = (path: string): Kind | undefined => /^\/v1\/([^/]+)/.exec(pat
 /** Webhooks are not in the seed: one made-up webhook and delivery, by the response schema that carries them. */
 const exampleWebhook = {
   id: '0196b2a0-7c00-7000-8000-0000000000ff',
-  url: 'https://khabar.example/webhook-receiver',
+  url: exampleWebhookUrl,
   resources: ['articles'],
   actions: ['published', 'unpublished'],
   created_at: exampleTime,

@@ -54,6 +54,15 @@ export interface WriteContext {
   restoring?: number;
 }
 
+/**
+ * A deleted record brought back under its id, at a version past every one it had (the number of the revision
+ * its restore writes): a version never repeats, so an ETag or If-Match of an earlier content cannot match it.
+ */
+interface ReturningRecord {
+  id: string;
+  version: number;
+}
+
 export type WriteEvent<Rec> =
   | { kind: 'create'; record: Rec; context: WriteContext }
   | { kind: 'replace'; record: Rec; previous: Rec; context: WriteContext }
@@ -76,8 +85,8 @@ export interface Repository<Rec, Input> {
    * columns), relations loaded, with one statement whatever the number of ids.
    */
   findEmbedded(ids: string[], visibility: Visibility): Array<Partial<Rec> & { id: string }>;
-  /** `id` is given only to bring a deleted record back under its own id. */
-  create(input: Input, context?: WriteContext, id?: string): Rec;
+  /** `returning` is given only to bring a deleted record back under its own id. */
+  create(input: Input, context?: WriteContext, returning?: ReturningRecord): Rec;
   /** Null when there is no such record; throws precondition_failed when `guard` names another version. */
   replace(idOrSlug: string, input: Input, context?: WriteContext, guard?: WriteGuard): Rec | null;
   remove(idOrSlug: string, context?: WriteContext, guard?: WriteGuard): boolean;
@@ -266,12 +275,13 @@ export function createRepository<Rec extends { id: string; version: number }, In
       // Runs even for no ids, so that what a request costs does not depend on the data.
       return asRecords(byIds[visibility.audience].all({ ids: JSON.stringify(ids), ...visibilityValues(visibility) }));
     },
-    create(given, context = systemWriter, id = newId()) {
+    create(given, context = systemWriter, returning) {
       return write(() => {
         const input = spec.complete?.(given, null) ?? given;
         checkReferences(input, null);
         const at = now();
-        insertRow({ ...rowFrom(input), id, version: 1, created_at: at, updated_at: at });
+        const id = returning?.id ?? newId();
+        insertRow({ ...rowFrom(input), id, version: returning?.version ?? 1, created_at: at, updated_at: at });
         saveRelations(id, input);
         for (const listener of insertedListeners) listener(id);
         const record = find(id)!;

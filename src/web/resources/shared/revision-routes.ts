@@ -18,7 +18,15 @@ import { serverTiming } from '../../http/server-timing.js';
 import { anyOfResources } from './routes.js';
 import { writeBodyOf } from './write-body.js';
 
-const revisionNumber = z.coerce.number().int().min(1).max(2_147_483_647);
+/**
+ * A revision number as a path or query writes it: decimal digits only, as a seq is (core/changes/schemas.ts).
+ * Coercing as JavaScript does would take `0x10`, `1e1`, ` 1` and `+1` for numbers.
+ */
+const revisionNumber = z
+  .string()
+  .regex(/^[1-9][0-9]{0,9}$/, 'a revision number is written in decimal digits, from 1, at most 10')
+  .transform(Number)
+  .pipe(z.number().max(2_147_483_647));
 const revisionSummary = z
   .object({
     n: z.number().int().meta({ description: 'the revision number: 1, 2, … per record, without gaps' }),
@@ -42,11 +50,11 @@ const revisionDiff = z
 
 const listQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20).meta({ description: 'Page size, 1–100', example: 20 }),
-  cursor: revisionNumber.optional().meta({ description: '`meta.next_cursor` of the previous page: the revisions below this number', example: 21 }),
+  cursor: revisionNumber.optional().meta({ description: '`meta.next_cursor` of the previous page: the revisions below this number', example: '21' }),
 });
 
 const { path: recordPath, params: recordParams } = anyOfResources(resourceNames, 'people');
-const revisionParams = recordParams.extend({ n: revisionNumber.meta({ description: 'revision number, from 1', example: 1 }) });
+const revisionParams = recordParams.extend({ n: revisionNumber.meta({ description: 'revision number, from 1, in decimal digits', example: '1' }) });
 
 /** What a revision and a restore answer, per resource: the contract names their union, each reply is serialized by its own. */
 const answersOf = (resource: Resource) => ({
@@ -128,7 +136,7 @@ export function revisionRoutes(repositories: Repositories, revisions: RevisionSt
         summary: 'Compare two revisions of a record',
         description: 'The top-level fields that differ between revision `n` and revision `to`, with their values in each.',
         params: revisionParams,
-        querystring: z.strictObject({ to: revisionNumber.meta({ description: 'the revision to compare with', example: 2 }) }),
+        querystring: z.strictObject({ to: revisionNumber.meta({ description: 'the revision to compare with, in decimal digits', example: '2' }) }),
         response: { 200: jsonResponse('The changed fields', revisionDiff), ...problemResponses(400, 404) },
       },
       handler: (request) => {
@@ -146,7 +154,7 @@ export function revisionRoutes(repositories: Repositories, revisions: RevisionSt
         operationId: 'restore_revision',
         summary: 'Restore a revision of a record',
         description:
-          "Writes revision `n`'s content as a new revision, validated as a PUT (or, for a deleted record, a create under its old id) is: " +
+          "Writes revision `n`'s content as a new revision, validated as a PUT (or, for a deleted record, a create under its old id, at the new revision's number as its `version`) is: " +
           'a reference to a record that no longer exists is 422, a slug taken since is 409. A deleted record has no ETag: `If-Match` can only fail (412).',
         params: revisionParams,
         response: restoreResponses,
@@ -167,7 +175,8 @@ export function revisionRoutes(repositories: Repositories, revisions: RevisionSt
               writeCondition(request, reply, () => current),
             )!;
           if (request.headers['if-match'] !== undefined) throw new KhabarError('precondition_failed', `this ${declarations[resource].noun} is deleted: no ETag matches it`);
-          return repository.create(body, context, recordId(resource, id));
+          const deletedId = recordId(resource, id);
+          return repository.create(body, context, { id: deletedId, version: revisions.nextNumber(resource, deletedId) });
         }, serverTiming(reply));
         reply.header('Location', `/v1/${resource}/${record.id}`);
         serializeAs(reply, answers[resource].restored);

@@ -147,7 +147,8 @@ export function trashRoutes(repositories: Repositories, revisions: RevisionStore
         summary: 'Restore a record from the trash',
         description:
           'Puts the record back under its id as its last revision stored it, with the links other records held to it (those whose record still exists): ' +
-          'a new revision, and a `restored` event. A slug taken since is 409, a reference to a record gone since is 422.',
+          'a new revision, and a `restored` event. It comes back at a new `version`, the number of that revision (past every version it had, so no earlier ETag matches it); ' +
+          'the mentions and quotes of it are moved onto their articles’ text as it is now. A slug taken since is 409, a reference to a record gone since is 422.',
         params: trashParams,
         response: restoreResponses,
       },
@@ -159,7 +160,7 @@ export function trashRoutes(repositories: Repositories, revisions: RevisionStore
           const [last] = revisions.page(resource, id, 1).rows;
           const { n, record: content } = (last && revisions.find(resource, id, last.n)) ?? notInTrash(resource, id);
           const body = writeBodyOf(declarations[resource], content, `the trashed ${nouns[resource]}`);
-          return repositories[resource].create(body, { writer: request.principal!.name, restoring: n }, id);
+          return repositories[resource].create(body, { writer: request.principal!.name, restoring: n }, { id, version: revisions.nextNumber(resource, id) });
         }, serverTiming(reply));
         reply.header('Location', `/v1/${resource}/${record.id}`);
         serializeAs(reply, restoredAnswer(resource));

@@ -1,0 +1,90 @@
+import { eq, getTableName, sql } from 'drizzle-orm';
+import { createSelectSchema } from 'drizzle-zod';
+import type { Db } from '../db/database.js';
+import { type ArticleTexts, relocatedMentions } from '../facts/mentions.js';
+import { relocatedQuotes } from '../facts/provenance.js';
+import { mentions, provenance } from '../facts/table.js';
+import { articleBodyText, articles } from '../resources/articles/table.js';
+import type { RevisionStore } from '../revisions/store.js';
+import type { KeptLink } from './table.js';
+
+const mentionSpan = createSelectSchema(mentions).pick({ article_id: true, part: true, start: true, end: true, text: true });
+const quoteSpan = createSelectSchema(provenance).pick({ article_id: true, part: true, start: true, end: true, quote: true });
+const [mentionsName, provenanceName] = [getTableName(mentions), getTableName(provenance)];
+
+/** The article whose text a kept row's span indexes: a mention's, a quote's; null for another row. */
+function spannedArticle(link: KeptLink): string | null {
+  if (link.table !== mentionsName && link.table !== provenanceName) return null;
+  const { article_id } = link.row;
+  return typeof article_id === 'string' ? article_id : null;
+}
+
+/**
+ * The spans the trash keeps (mentions, quotes) index an article's text as it was when they were kept, and the
+ * article may be edited, or restored from an older revision, before they come back. Each kept row notes the
+ * revision of its article's text; a restore moves it as an edit of the article moves the spans it finds there
+ * (core/facts: a mention whose text is gone is dropped, a quote keeps null offsets). A row that noted no
+ * revision (kept before this, or an article without revisions) is checked against the text as it is, the same way.
+ */
+export function keptSpans(db: Db, revisions: RevisionStore) {
+  const currentTexts = db
+    .select({ title: articles.title, body: articleBodyText })
+    .from(articles)
+    .where(eq(articles.id, sql.placeholder('id')))
+    .prepare();
+  const textsAt = (articleId: string, n: number): ArticleTexts | null => {
+    const record = revisions.find('articles', articleId, n)?.record;
+    return typeof record?.title === 'string' && typeof record.body_text === 'string' ? { title: record.title, body: record.body_text } : null;
+  };
+
+  /** The kept rows of one article, moved from the text `before` to the text `after`; a mention whose words went is left out. */
+  function moved(links: KeptLink[], before: ArticleTexts, after: ArticleTexts): KeptLink[] {
+    const mentionRows = links.flatMap((link) => {
+      const parsed = link.table === mentionsName ? mentionSpan.safeParse(link.row) : null;
+      return parsed?.success ? [{ ...parsed.data, link }] : [];
+    });
+    const quoteRows = links.flatMap((link) => {
+      const parsed = link.table === provenanceName ? quoteSpan.safeParse(link.row) : null;
+      return parsed?.success && parsed.data.part !== null && parsed.data.quote !== null ? [{ ...parsed.data, link }] : [];
+    });
+    const spanned = new Set([...mentionRows, ...quoteRows].map((row) => row.link));
+    const placed = [...relocatedMentions(mentionRows, before, after), ...relocatedQuotes(quoteRows, before, after)];
+    return [...links.filter((link) => !spanned.has(link)), ...placed.map(({ link, start, end }) => ({ ...link, row: { ...link.row, start, end } }))];
+  }
+
+  return {
+    /** The kept rows, those with a span noting the revision of the article text it indexes. Call it while the rows are read. */
+    note(links: KeptLink[]): KeptLink[] {
+      const newest = new Map<string, number>();
+      return links.map((link) => {
+        const articleId = spannedArticle(link);
+        if (articleId === null) return link;
+        if (!newest.has(articleId)) newest.set(articleId, revisions.nextNumber('articles', articleId) - 1);
+        const textRevision = newest.get(articleId)!;
+        return textRevision > 0 ? { ...link, textRevision } : link;
+      });
+    },
+    /** The kept rows with their spans moved onto their articles' texts as they are now; call it once the restored record is in. */
+    relocate(links: readonly KeptLink[]): KeptLink[] {
+      const byArticle = new Map<string, KeptLink[]>();
+      const unspanned: KeptLink[] = [];
+      for (const link of links) {
+        const articleId = spannedArticle(link);
+        if (articleId === null) unspanned.push(link);
+        else if (byArticle.has(articleId)) byArticle.get(articleId)!.push(link);
+        else byArticle.set(articleId, [link]);
+      }
+      return [
+        ...unspanned,
+        ...[...byArticle].flatMap(([articleId, kept]) => {
+          const after = currentTexts.get({ id: articleId });
+          // An article gone since: the restore drops the rows that need it.
+          if (!after) return kept;
+          const noted = kept[0]!.textRevision;
+          const before = (noted !== undefined && textsAt(articleId, noted)) || after;
+          return moved(kept, before, after);
+        }),
+      ];
+    },
+  };
+}
