@@ -7,11 +7,14 @@ import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import type { Test } from 'tap';
 import t from 'tap';
 import { migrationsFolder, openDatabase } from '../../src/core/db/database.js';
+import { groupCommit } from '../../src/core/db/group-commit.js';
 import { articleBodyText, articles } from '../../src/core/resources/articles/table.js';
 import { createRepositories } from '../../src/core/resources/index.js';
 import { analyserVersion, refreshStaleSearchIndex } from '../../src/core/search/analyser-version.js';
 import { createSearch } from '../../src/core/search/search.js';
 import { searchTypes } from '../../src/core/search/sources.js';
+import { loadSyntheticData } from '../../src/core/seed/synthetic.js';
+import { auth, build } from '../helper.js';
 
 const tempDir = (t: Test) => {
   const dir = mkdtempSync(join(tmpdir(), 'khabar-db-'));
@@ -209,6 +212,50 @@ t.test('the substring-index migration indexes the records written before it', as
   t.same(found.pluck().all('title : "تنسيق"'), ['m1'], 'a meeting title');
   t.same(found.pluck().all('slug : "مقال-قد"'), ['a1'], 'a slug');
   t.equal(database.sqlite.prepare("select v from substring_index_config where k = 'automerge'").pluck().get(), 8);
+});
+
+t.test('the storage2 migration clusters revisions, meeting links and affiliations on their keys, every row and read as before', async (t) => {
+  const file = migratedUpTo(tempDir(t), '0024_storage2');
+  const old = new Sqlite(file);
+  old.pragma('foreign_keys = ON');
+  loadSyntheticData({ db: drizzle(old), sqlite: old, writes: groupCommit(old), close: () => old.close() }, { articles: 40, people: 30, organisations: 12, meetings: 20, seed: 5 });
+  const clustered = ['revisions', 'meeting_participants', 'meeting_organisations', 'affiliations'];
+  const rowsOf = (sqlite: Sqlite.Database) => clustered.map((table) => sqlite.prepare(`select * from ${table} order by 1, 2, 3`).all());
+  const before = rowsOf(old);
+  const person = old.prepare('select person_id from affiliations group by person_id order by count(*) desc limit 1').pluck().get() as string;
+  const meeting = old.prepare('select meeting_id from meeting_participants group by meeting_id order by count(*) desc limit 1').pluck().get() as string;
+  const expected = {
+    organisations: old.prepare('select organisation_id from affiliations where person_id = ? order by position').pluck().all(person),
+    participants: old.prepare('select person_id from meeting_participants where meeting_id = ? order by position').pluck().all(meeting),
+    hosts: old.prepare('select organisation_id from meeting_organisations where meeting_id = ? order by position').pluck().all(meeting),
+    revisions: old.prepare<[string], number>("select count(*) from revisions where resource = 'meetings' and record_id = ?").pluck().get(meeting)!,
+  };
+  old.close();
+  t.ok(expected.organisations.length > 1 && expected.participants.length > 1, 'a person with affiliations and a meeting with participants to read');
+
+  const app = await build(t, { databaseUrl: `file:${file}`, seed: 'never' });
+  const sqlite = app.database.sqlite;
+  for (const table of clustered) t.match(sqlite.prepare('select sql from sqlite_master where name = ?').pluck().get(table), /WITHOUT ROWID\s*$/, `${table} has no rowid`);
+  t.same(rowsOf(sqlite), before, 'every row as it was');
+  t.same(sqlite.pragma('foreign_key_check'), [], 'the links still refer to records that exist');
+  const read = async (url: string) => JSON.parse((await app.inject({ url, headers: auth })).body);
+  const { data: readPerson } = await read(`/v1/people/${person}`);
+  t.same(
+    readPerson.affiliations.map((affiliation: { organisation_id: string }) => affiliation.organisation_id),
+    expected.organisations,
+    'a person reads their affiliations in order',
+  );
+  const { data: readMeeting } = await read(`/v1/meetings/${meeting}`);
+  t.same(
+    readMeeting.participants.map((participant: { person_id: string }) => participant.person_id),
+    expected.participants,
+    'a meeting reads its participants in order',
+  );
+  t.same(readMeeting.organisation_ids, expected.hosts, 'and its organisations');
+  t.equal((await read(`/v1/meetings/${meeting}/revisions`)).data.length, expected.revisions, 'and its revisions');
+  const updated = await app.inject({ method: 'PATCH', url: `/v1/meetings/${meeting}`, headers: { ...auth, 'content-type': 'application/merge-patch+json' }, payload: { title: 'لقاء بعد الترحيل' } });
+  t.equal(updated.statusCode, 200, 'a write after the upgrade');
+  t.equal((await read(`/v1/meetings/${meeting}/revisions`)).data.length, expected.revisions + 1, 'adds its revision');
 });
 
 t.test('the prefix-lengths migration recreates the search index, and the next start refills it from the records', async (t) => {

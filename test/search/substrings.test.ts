@@ -5,11 +5,15 @@ import { meetingList } from '../../src/core/resources/meetings/list.js';
 import { organisationList } from '../../src/core/resources/organisations/list.js';
 import { personList } from '../../src/core/resources/people/list.js';
 import { substringColumns } from '../../src/core/search/substrings.js';
+import type { App } from '../../src/web/app.js';
 import { operatorsOf } from '../../src/web/list/params.js';
 import { auth, body, build, recordStatements } from '../helper.js';
 
 const json = { ...auth, 'content-type': 'application/json' };
 const containing = (path: string, field: string, value: string) => `/v1/${path}?filter%5B${field}%5D%5Bcontains%5D=${encodeURIComponent(value)}&fields=id&limit=100`;
+
+const postArticle = (app: App, slug: string, title: string) =>
+  app.inject({ method: 'POST', url: '/v1/articles', headers: json, payload: { slug, title, language: 'ar', body: [{ type: 'paragraph', text: 'نص' }] } });
 
 /** Titles that share letters, marks, spaces and quotes, so that needles cut from one are often in others too. */
 const alphabet = [...'ابتثجحعلمنيةىأإآـًٌَُِّْ٣'.split(''), ' ', '"', "'", 'a', 'A', 'é', '👍', '*', ':'];
@@ -19,7 +23,7 @@ t.test('contains finds exactly the titles that hold the value, from the trigram 
   const app = await build(t);
   const titles = fc.sample(titleArbitrary, { numRuns: 60, seed: 8 });
   for (const [i, title] of titles.entries()) {
-    const created = await app.inject({ method: 'POST', url: '/v1/articles', headers: json, payload: { slug: `مقطع-${i}`, title, language: 'ar', body: [{ type: 'paragraph', text: 'نص' }] } });
+    const created = await postArticle(app, `مقطع-${i}`, title);
     t.equal(created.statusCode, 201, title);
   }
   const stored = app.database.sqlite.prepare('select id, title from articles').all() as Array<{ id: string; title: string }>;
@@ -52,6 +56,18 @@ t.test('contains finds exactly the titles that hold the value, from the trigram 
   t.equal(withNul.statusCode, 200, 'a NUL is tested row by row, not cut short');
 });
 
+t.test('contains does not find a record that holds every trigram of the value but not the value, in that column', async (t) => {
+  const app = await build(t);
+  const created = await postArticle(app, 'تاب-ابتاب', 'ابتا تاب');
+  t.equal(created.statusCode, 201);
+  const ids = async (field: string, value: string) => body(await app.inject({ url: containing('articles', field, value) })).data.map((r: { id: string }) => r.id);
+  const { id } = body(created).data;
+  t.same(await ids('title', 'ابتاب'), [], 'the title holds ابت، بتا and تاب, not ابتاب');
+  t.same(await ids('slug', 'ابتاب'), [id], 'the slug holds it');
+  t.same(await ids('title', 'تاب-'), [], 'a value of the slug is not in the title');
+  t.same(await ids('title', 'ابتا ت'), [id], 'a value of the title is');
+});
+
 t.test('every filter that takes contains has a column in the substring index', async (t) => {
   for (const spec of [articleList, personList, organisationList, meetingList]) {
     t.ok(spec.substrings, 'the list has the substring index');
@@ -79,10 +95,6 @@ t.test('contains of three characters or more reads the trigram index, not every 
     t.ok(
       long.some((detail) => detail.startsWith('SCAN substring_index VIRTUAL TABLE')),
       `${path} ${field}: the index answers`,
-    );
-    t.notOk(
-      long.some((detail) => detail.includes('instr')),
-      `${path} ${field}: no row by row test`,
     );
   }
   const short = await app.inject({ url: containing('articles', 'title', 'ال') });

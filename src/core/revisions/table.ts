@@ -5,7 +5,8 @@ export type RevisionAction = (typeof revisionActions)[number];
 
 /**
  * Every stored state of every record, numbered 1, 2, … per record. No foreign key: a deleted record's
- * revisions stay, so that it can be read and restored.
+ * revisions stay, so that it can be read and restored. WITHOUT ROWID, clustered on its key (migration 0024):
+ * drizzle-kit cannot declare that, so a rebuild of it must keep it.
  */
 export const revisions = sqliteTable(
   'revisions',

@@ -30,7 +30,10 @@ export const meetings = sqliteTable(
   ],
 );
 
-/** Who took part, for which organisation and in what role; deleting the person or meeting removes the row. */
+/**
+ * Who took part, for which organisation and in what role; deleting the person or meeting removes the row. WITHOUT
+ * ROWID, clustered on its key (migration 0024): drizzle-kit cannot declare that, so a rebuild of it must keep it.
+ */
 export const meetingParticipants = sqliteTable(
   'meeting_participants',
   {
@@ -51,6 +54,7 @@ export const meetingParticipants = sqliteTable(
   ],
 );
 
+/** The organisations a meeting is between, in order; WITHOUT ROWID as meetingParticipants. */
 export const meetingOrganisations = sqliteTable(
   'meeting_organisations',
   {

@@ -15,7 +15,10 @@ export const people = sqliteTable(
   (t) => [index('people_name_idx').on(t.name, t.id), index('people_country_idx').on(t.country, t.id), index('people_updated_at_idx').on(t.updated_at, t.id)],
 );
 
-/** A person's roles in organisations; deleting either side removes the link. */
+/**
+ * A person's roles in organisations; deleting either side removes the link. WITHOUT ROWID, clustered on its key
+ * (migration 0024): drizzle-kit cannot declare that, so a rebuild of it must keep it.
+ */
 export const affiliations = sqliteTable(
   'affiliations',
   {
