@@ -70,8 +70,22 @@ export async function startPostgres(t: Test): Promise<string> {
   });
   watchOver(process.pid, stop, folder);
 
-  // No fsync: a test cluster is thrown away, and flushing every commit would make the tests wait on the disk.
-  const initdb = asOwner(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C.UTF-8', '--no-sync', '--no-instructions']);
+  // No fsync: a test cluster is thrown away, and flushing every commit would make the tests wait on the disk. Its
+  // default collation is ICU's root locale, not code point order, as a managed database's may be: the tables
+  // must sort as SQLite does whatever the database's locale (postgres-tables.ts).
+  const initdb = asOwner(join(bin, 'initdb'), [
+    '-D',
+    data,
+    '-U',
+    'postgres',
+    '--auth=trust',
+    '--encoding=UTF8',
+    '--locale=C.UTF-8',
+    '--locale-provider=icu',
+    '--icu-locale=und',
+    '--no-sync',
+    '--no-instructions',
+  ]);
   await run(initdb[0], initdb[1], { timeout: stepMs });
   const port = await freePort();
   const options = `-k ${folder} -p ${port} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;

@@ -1,9 +1,14 @@
 import { fileURLToPath } from 'node:url';
+import { like } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import t from 'tap';
 import { openDatabase } from '../../src/core/db/database.js';
+import { idempotencyKeys } from '../../src/core/db/idempotency.js';
+import * as postgresTables from '../../src/core/db/postgres-tables.js';
+import { people } from '../../src/core/resources/people/table.js';
+import { revisions } from '../../src/core/revisions/table.js';
 import { startPostgres } from '../postgres.js';
 
 /*
@@ -12,6 +17,7 @@ import { startPostgres } from '../postgres.js';
  * PostgreSQL's catalogue), so that a table, column, key, index or check added on one side alone fails here.
  */
 
+const sqliteTables = { idempotencyKeys, people, revisions };
 const postgresMigrations = fileURLToPath(new URL('../../migrations/postgres', import.meta.url));
 
 /** The PostgreSQL types a SQLite storage class may become: JSON is TEXT in SQLite, a boolean an INTEGER 0 or 1. */
@@ -167,4 +173,53 @@ t.test('the check PostgreSQL words its own way refuses what SQLite refuses: a me
   await t.rejects(client.query(mention('person_id, organisation_id')), { message: /mentions_one_entity/ }, 'PostgreSQL refuses two entities');
   t.throws(() => database.sqlite.prepare(mention('person_id, organisation_id')).run(), { message: /mentions_one_entity/ }, 'as SQLite does');
   await t.rejects(client.query(`insert into mentions (article_id, part, start, "end", text, origin) values ('a1', 'title', 0, 1, 'A', 'auto')`), { message: /mentions_one_entity/ }, 'and none');
+});
+
+t.test("a row reads back through PostgreSQL's tables as through SQLite's: JSON as written, booleans, 64-bit integers, bytes, defaults, code point order", async (t) => {
+  const database = openDatabase('file::memory:');
+  t.teardown(() => database.close());
+  const postgres = drizzle(client);
+  // Keys out of order: jsonb would give them back sorted.
+  const key = { writer: 'editor', key: 'k1', fingerprint: 'f', status: 201, headers: { 'x-b': '1', 'x-a': '2' }, body: '{}', created_at: 1_764_000_000_123 };
+  database.db.insert(sqliteTables.idempotencyKeys).values(key).run();
+  await postgres.insert(postgresTables.idempotencyKeys).values(key);
+  const revision = { resource: 'people', record_id: 'p9', n: 1, action: 'create' as const, snapshot: Buffer.from([0, 255, 1]), relations_only: true, writer: 'editor', at: '2025-01-01' };
+  database.db.insert(sqliteTables.revisions).values(revision).run();
+  await postgres.insert(postgresTables.revisions).values(revision);
+  const slugs = ['b', 'B', 'a', 'ب', 'ا', '10', '9', 'é', 'e', 'ة'];
+  const records = slugs.map((slug, n) => ({ id: `sorted-${n}`, slug, created_at: '2025-01-01', updated_at: '2025-01-01', name: slug }));
+  database.db.insert(sqliteTables.people).values(records).run();
+  await postgres.insert(postgresTables.people).values(records);
+
+  const fromSqlite = {
+    key: database.db.select().from(sqliteTables.idempotencyKeys).all(),
+    revision: database.db.select().from(sqliteTables.revisions).all(),
+    people: database.db.select().from(sqliteTables.people).where(like(sqliteTables.people.id, 'sorted-%')).orderBy(sqliteTables.people.slug).all(),
+  };
+  const fromPostgres = {
+    key: await postgres.select().from(postgresTables.idempotencyKeys),
+    revision: await postgres.select().from(postgresTables.revisions),
+    people: await postgres.select().from(postgresTables.people).where(like(postgresTables.people.id, 'sorted-%')).orderBy(postgresTables.people.slug),
+  };
+  t.strictSame(fromSqlite.key, [key], 'SQLite gives the key back as written');
+  t.strictSame(fromPostgres.key, [key], 'so does PostgreSQL, the headers in their order');
+  t.same(Object.keys(fromPostgres.key[0]?.headers ?? {}), ['x-b', 'x-a'], 'the JSON keys in the order written');
+  t.strictSame(fromSqlite.revision, [revision], 'SQLite gives the revision back');
+  t.strictSame(fromPostgres.revision, [revision], 'so does PostgreSQL, bytes and boolean alike');
+  const byCodePoint = [...slugs].sort();
+  t.strictSame(
+    fromSqlite.people.map((person) => person.slug),
+    byCodePoint,
+    'SQLite sorts text by code point',
+  );
+  t.strictSame(
+    fromPostgres.people.map((person) => person.slug),
+    byCodePoint,
+    'so does PostgreSQL',
+  );
+  t.strictSame(
+    fromPostgres.people.map((person) => [person.version, person.aliases]),
+    slugs.map(() => [1, []]),
+    'with the same defaults',
+  );
 });

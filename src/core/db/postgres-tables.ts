@@ -1,5 +1,20 @@
 import { getTableColumns, is, SQL, sql } from 'drizzle-orm';
-import { bigint, boolean, check, customType, foreignKey, index, json, type PgColumn, type PgColumnBuilderBase, type PgTable, pgTable, primaryKey, uniqueIndex } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  boolean,
+  check,
+  customType,
+  foreignKey,
+  index,
+  json,
+  type PgColumn,
+  type PgColumnBuilderBase,
+  type PgTable,
+  type PgTableWithColumns,
+  pgTable,
+  primaryKey,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
 import { getTableConfig, type SQLiteColumn, SQLiteInteger, type SQLiteTable } from 'drizzle-orm/sqlite-core';
 import * as changesTables from '../changes/table.js';
 import * as factsTables from '../facts/table.js';
@@ -93,10 +108,40 @@ const postgresChecks: Record<string, SQL> = Object.fromEntries(
   ['mentions_one_entity', 'provenance_one_entity', 'relink_jobs_one_entity'].map((name) => [name, sql`num_nonnulls(person_id, organisation_id, meeting_id) = 1`]),
 );
 
+/**
+ * A SQLite table's PostgreSQL counterpart as TypeScript sees it: the same column names with the same JS values
+ * (the mapping above reads every value back as better-sqlite3 does, which the drift test checks row by row), so
+ * queries and rows are typed alike on both engines.
+ */
+type PostgresColumn<C extends SQLiteColumn, TableName extends string> = PgColumn<{
+  name: C['_']['name'];
+  tableName: TableName;
+  dataType: C['_']['dataType'];
+  columnType: string;
+  data: C['_']['data'];
+  driverParam: unknown;
+  notNull: C['_']['notNull'];
+  hasDefault: C['_']['hasDefault'];
+  isPrimaryKey: C['_']['isPrimaryKey'];
+  isAutoincrement: C['_']['isAutoincrement'];
+  hasRuntimeDefault: C['_']['hasRuntimeDefault'];
+  enumValues: C['_']['enumValues'];
+  baseColumn: never;
+  identity: undefined;
+  generated: undefined;
+}>;
+
+export type PostgresTable<T extends SQLiteTable> = PgTableWithColumns<{
+  name: T['_']['name'];
+  schema: undefined;
+  columns: { [K in keyof T['_']['columns']]: PostgresColumn<T['_']['columns'][K], T['_']['name']> };
+  dialect: 'pg';
+}>;
+
 /** The PostgreSQL table of each SQLite table built so far, for the foreign keys that reference it. */
 const built = new Map<SQLiteTable, PgTable>();
 
-function postgresTable(table: SQLiteTable) {
+function postgresTable<T extends SQLiteTable>(table: T): PostgresTable<T> {
   const config = getTableConfig(table);
   const columns = Object.fromEntries(config.columns.map((column) => [column.name, postgresColumn(column)]));
   // Called when drizzle-kit (or a query) first reads the table's keys, once every table is built.
@@ -129,7 +174,8 @@ function postgresTable(table: SQLiteTable) {
   };
   const result = pgTable(config.name, columns, keysAndIndexes);
   built.set(table, result);
-  return result;
+  // Built from the table's runtime description, the columns cannot carry their types through: this names them.
+  return result as PostgresTable<T>;
 }
 
 // Each table is exported on its own, under its SQLite name: drizzle-kit collects the tables a schema file exports.
