@@ -1,7 +1,8 @@
 import { fileURLToPath } from 'node:url';
-import { like } from 'drizzle-orm';
+import { is, like } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
+import { getTableConfig, PgTable } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import t from 'tap';
 import { openDatabase } from '../../src/core/db/database.js';
@@ -153,6 +154,33 @@ t.test('the PostgreSQL migrations build the tables of the SQLite ones, with thei
       t.strictSame(actual.foreignKeys, expected.foreignKeys, 'the same foreign keys, with the same action on delete');
       t.strictSame(actual.checks, expected.checks, 'the same checks, by name');
     });
+  }
+});
+
+t.test('the committed PostgreSQL migrations are current with the tables postgres-tables.ts builds', async (t) => {
+  const catalogue = await describePostgres(client);
+  const built = Object.values(postgresTables)
+    .filter((table) => is(table, PgTable))
+    .map((table) => getTableConfig(table));
+  t.strictSame(
+    built.map((table) => table.name).sort(),
+    catalogue.map((table) => table.table),
+    'the same tables',
+  );
+  for (const table of built) {
+    const migrated = catalogue.find((candidate) => candidate.table === table.name);
+    const uniqueColumns = table.columns.flatMap((column) => (column.isUnique && column.uniqueName ? [column.uniqueName] : []));
+    t.strictSame(
+      [...table.indexes.map((index) => index.config.name), ...uniqueColumns].sort(),
+      migrated?.indexes.map((index) => index.name),
+      `${table.name}: the same indexes`,
+    );
+    t.strictSame(table.checks.map((rule) => rule.name).sort(), migrated?.checks, `${table.name}: the same checks`);
+    t.strictSame(
+      table.foreignKeys.flatMap((key) => key.reference().columns.map((column) => column.name)).sort(),
+      migrated?.foreignKeys.map((key) => key.from),
+      `${table.name}: the same foreign keys`,
+    );
   }
 });
 
