@@ -1,4 +1,4 @@
-import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 /*
  * Query-builder handles for the search tables. They are created by the custom migrations
@@ -7,11 +7,16 @@ import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
  */
 
 /** Which record each row of the full-text index stands for. */
-export const searchDocuments = sqliteTable('search_documents', {
-  doc_id: integer().primaryKey(),
-  type: text().notNull(),
-  record_id: text().notNull(),
-});
+export const searchDocuments = sqliteTable(
+  'search_documents',
+  {
+    doc_id: integer().primaryKey(),
+    type: text().notNull(),
+    record_id: text().notNull(),
+  },
+  // As 0004 created it; declared so that PostgreSQL's table (db/postgres-tables.ts) has it too.
+  (t) => [uniqueIndex('search_documents_record_idx').on(t.record_id, t.type)],
+);
 
 /** The FTS5 table: `*_stem` columns hold light stems, the others the normalised words. */
 export const searchIndex = sqliteTable('search_index', {
