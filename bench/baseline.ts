@@ -6,6 +6,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import Sqlite from 'better-sqlite3';
+import { maxEmbeddedPerPage } from '../src/core/list/embed.js';
 import { plainText } from '../src/core/resources/articles/repository.js';
 import type { ArticleInput } from '../src/core/resources/articles/schemas.js';
 import type { Block } from '../src/core/resources/articles/table.js';
@@ -50,6 +51,25 @@ const organisationsByIds = recordsWithList('organisations', 'members', 'organisa
 function recordsById(statement: Sqlite.Statement, ids: unknown[], list: string): Map<unknown, Row> {
   const rows = statement.all(JSON.stringify(ids)) as Row[];
   return new Map(rows.map((row) => [row.id, { ...row, aliases: JSON.parse(row.aliases as string), [list]: JSON.parse(row[list] as string) }]));
+}
+
+/**
+ * The leading records whose people and organisations, counted once each, stay within khabar's bound on embedded
+ * records per page (at least one record), and whether the bound cut the page (src/core/list/embed.ts).
+ */
+function withinEmbedBound(data: Row[]): { kept: Row[]; cut: boolean } {
+  const seen = { people: new Set<unknown>(), organisations: new Set<unknown>() };
+  let embedded = 0;
+  for (const [index, article] of data.entries()) {
+    const freshPeople = new Set((article.person_ids as string[]).filter((id) => !seen.people.has(id)));
+    const freshOrganisations = new Set((article.organisation_ids as string[]).filter((id) => !seen.organisations.has(id)));
+    const count = freshPeople.size + freshOrganisations.size;
+    if (index > 0 && embedded + count > maxEmbeddedPerPage) return { kept: data.slice(0, index), cut: true };
+    for (const id of freshPeople) seen.people.add(id);
+    for (const id of freshOrganisations) seen.organisations.add(id);
+    embedded += count;
+  }
+  return { kept: data, cut: false };
 }
 
 /** The hand-written version of include=people,organisations: one more query per included kind, embedded as khabar embeds. */
@@ -108,9 +128,11 @@ function list(req: IncomingMessage, res: ServerResponse, url: URL) {
   const after = cursor ? (JSON.parse(Buffer.from(cursor, 'base64url').toString()) as { k: [string] }).k[0] : '\uffff';
   const now = new Date().toISOString();
   const rows = page.all({ after, limit: limit + 1, now }) as Row[];
-  const pageRows = rows.slice(0, limit);
-  const next = rows.length > limit ? Buffer.from(JSON.stringify({ s: '-id', k: [pageRows.at(-1)!.id] })).toString('base64url') : null;
-  const data = url.searchParams.has('include') ? withIncluded(withSubjects(pageRows)) : withSubjects(pageRows);
+  const listed = withSubjects(rows.slice(0, limit));
+  // As khabar: a page with includes ends at its bound on embedded records, its cursor after the last record kept.
+  const { kept, cut } = url.searchParams.has('include') ? withinEmbedBound(listed) : { kept: listed, cut: false };
+  const next = rows.length > limit || cut ? Buffer.from(JSON.stringify({ s: '-id', k: [kept.at(-1)!.id] })).toString('base64url') : null;
+  const data = url.searchParams.has('include') ? withIncluded(kept) : kept;
   const total = count.get({ now }) as number;
   const envelope: Row = {
     data,

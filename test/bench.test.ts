@@ -35,7 +35,11 @@ t.test('npm run bench in quick mode produces the table with every scenario and t
   for (const target of targets) t.match(run.stdout, target);
   t.match(run.stdout, /get by id\s+khabar \/ baseline\s+\d+/, 'get by id measured');
   t.match(run.stdout, /list of 20\s+khabar \/ baseline\s+\d+.*\byes\s+0 \/ 0\s*$/m, 'the baseline list sends the same bytes, and every answer was a 2xx');
-  t.match(run.stdout, /include=people,organisations\s+khabar \/ baseline\s+\d+.*\byes\s+0 \/ 0\s*$/m, 'the baseline embeds the same records: same bytes');
+  t.match(
+    run.stdout,
+    /include=people,organisations\s+khabar \/ baseline\s+\d+.*\byes\s+0 \/ 0\s*$/m,
+    "the baseline embeds the same records and ends a page where khabar's bound on embedded records does: same bytes",
+  );
   t.match(run.stdout, /POST \/v1\/articles with relations\s+khabar \/ baseline\s+\d+.*\s0 \/ 0\s*$/m, 'writes are measured, not refused (no rate limit, no 429)');
   t.match(
     run.stdout,

@@ -33,7 +33,17 @@ t.test('the server serves openapi.yaml as committed, naming PUBLIC_URL as its se
   t.same(docs, served, 'the docs page reads the same document');
 });
 
-t.test('the document served is the file given, parsed at start, on an app with no database', async (t) => {
+t.test('the docs page asked first, before /openapi.json, serves the whole committed document', async (t) => {
+  const app = await build(t, { publicUrl: 'https://news.example' });
+  const yamlResponse = await app.inject({ url: '/docs/yaml' });
+  t.equal(yamlResponse.statusCode, 200);
+  const fromYaml = parse(yamlResponse.body);
+  t.same({ ...fromYaml, servers: committed.servers }, committed, 'the YAML the docs page gives is the committed file');
+  t.same(fromYaml.servers, [{ url: 'https://news.example', description: 'this server (PUBLIC_URL)' }], 'naming PUBLIC_URL');
+  t.same(body(await app.inject({ url: '/docs/json' })), fromYaml, 'and its JSON the same');
+});
+
+t.test('the document served is the file given, read at start, on an app with no database', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'khabar-openapi-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'openapi.yaml');

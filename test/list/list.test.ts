@@ -16,7 +16,7 @@ import { organisationList } from '../../src/core/resources/organisations/list.js
 import { personList } from '../../src/core/resources/people/list.js';
 import type { App } from '../../src/web/app.js';
 import { listParams, operatorsOf } from '../../src/web/list/params.js';
-import { auth, body, build } from '../helper.js';
+import { auth, body, build, recordStatements } from '../helper.js';
 import { generateDataset, requestStatements, rowsPerResource } from './dataset.js';
 
 type Row = Record<string, any>;
@@ -516,6 +516,17 @@ t.test('list parameters: pages, count, links, and every way to get one wrong', a
   }
   const repeated = body(await app.inject({ url: '/v1/articles?filter%5Btitle%5D=a&filter%5Btitle%5D%5Beq%5D=b' }));
   t.equal(repeated.detail, 'filter[title][eq] is given more than once; give each parameter once', 'the detail names the parameter as written');
+});
+
+t.test('a public read finds the next scheduled publication by seeking past the moment, not by reading every published article', async (t) => {
+  const app = await build(t);
+  const calls = await recordStatements(app, async () => {
+    t.equal((await app.inject({ url: '/v1/articles?limit=1' })).statusCode, 200);
+  });
+  const schedule = calls.find((call) => /\bmin\(/.test(call.source) && call.source.includes('published_at'));
+  t.ok(schedule, 'the first public read asks when the next publication is due');
+  const plan = (app.database.sqlite.prepare(`explain query plan ${schedule!.source}`).all(...schedule!.args) as Array<{ detail: string }>).map((step) => step.detail);
+  t.match(plan.join('\n'), /^SEARCH articles USING (COVERING )?INDEX \w+ \(published_at>\?\)$/m, `a range seek on published_at: ${plan.join('; ')}`);
 });
 
 t.test('meta.total is kept until the database changes, whichever connection changes it', async (t) => {

@@ -1,4 +1,4 @@
-import { and, eq, gt, min, type SQL, sql } from 'drizzle-orm';
+import { and, gt, min, type SQL, sql } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { changeStamp } from '../../db/change-stamp.js';
 import type { Db } from '../../db/database.js';
@@ -34,7 +34,9 @@ export function publicationSchedule(db: Db) {
   const earliest = db
     .select({ at: min(articles.published_at) })
     .from(articles)
-    .where(and(eq(articles.status, 'published'), gt(articles.published_at, visibleAt)))
+    // `+status`: left to itself SQLite took the status index and read every published article (238 ms of CPU at
+    // 100,000 articles, on the first public read and the first after each write); this seeks past the moment.
+    .where(and(sql`+${articles.status} = 'published'`, gt(articles.published_at, visibleAt)))
     .prepare();
   let stamp: string | undefined;
   let next: string | null = null;
