@@ -112,15 +112,20 @@ t.test('SQL, LIKE and FTS metacharacters in every parameter and field are data',
   const document = await servedDocument(app);
   const ops = operations(document);
   for (const operation of ops) {
-    // A path parameter not under test names no record, in a value of its type (a revision number is an integer, a resource one of its names).
+    // A path parameter not under test names no record, in a value of its type (a revision number is decimal digits, a resource one of its names).
     const pathSchema = (name: string) => operation.parameters.find((p) => p.in === 'path' && p.name === name)?.schema;
     const isNumber = (name: string) => pathSchema(name)?.type === 'integer';
-    const untested = (name: string) => (isNumber(name) ? '1' : (pathSchema(name)?.enum?.[0] ?? 'no-such-record'));
+    /** A number, or digits as its pattern asks (a revision number): a schema that takes 1 and refuses a word. */
+    const takesDigits = (schema: any) => {
+      const pattern = schema && dereference(document, schema).pattern;
+      return schema?.type === 'integer' || (pattern !== undefined && new RegExp(pattern, 'u').test('1') && !new RegExp(pattern, 'u').test('no-such-record'));
+    };
+    const untested = (name: string) => (takesDigits(pathSchema(name)) ? '1' : (pathSchema(name)?.enum?.[0] ?? 'no-such-record'));
     for (const parameter of operation.parameters) {
       for (const value of metacharacters) {
         const path = operation.path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(name === parameter.name ? value : untested(name)));
         // A required revision number in the query (diff's `to`) is given, so that the parameter under test decides the status.
-        const numbers = operation.parameters.filter((p) => p.in === 'query' && p.required && p.schema.type === 'integer' && p.name !== parameter.name).map((p) => `${p.name}=1`);
+        const numbers = operation.parameters.filter((p) => p.in === 'query' && p.required && takesDigits(p.schema) && p.name !== parameter.name).map((p) => `${p.name}=1`);
         const tested = parameter.in === 'query' ? [`${parameter.name}=${encodeURIComponent(value)}`] : [];
         const query = numbers.length + tested.length > 0 ? `?${[...tested, ...numbers].join('&')}` : '';
         const response = await app.inject({ method: operation.method as 'GET', url: `${path}${query}`, headers: json, payload: operation.method === 'GET' ? undefined : '{}' });

@@ -24,6 +24,7 @@ import { writeBodyOf } from './write-body.js';
  */
 const revisionNumber = z
   .string()
+  .max(10)
   .regex(/^[1-9][0-9]{0,9}$/, 'a revision number is written in decimal digits, from 1, at most 10')
   .transform(Number)
   .pipe(z.number().max(2_147_483_647));
