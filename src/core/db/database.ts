@@ -4,9 +4,9 @@ import { fileURLToPath } from 'node:url';
 import Sqlite from 'better-sqlite3';
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
-import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { messageOf } from '../errors.js';
 import { type GroupCommit, groupCommit } from './group-commit.js';
+import { refuseUnknownMigrations } from './migrations.js';
 import { inMemory, parseDatabaseUrl } from './url.js';
 
 export type Db = BetterSQLite3Database & { $client: Sqlite.Database };
@@ -38,19 +38,11 @@ function creatingFolder(path: string): string {
   return path;
 }
 
-/**
- * Refuses a database migrated by a newer (or different) khabar: its tables may not be what this code reads
- * and writes, and drizzle's migrator would silently carry on.
- */
-function refuseUnknownMigrations(sqlite: Sqlite.Database) {
+/** The migrations the database records, when it records any (a new file has no table yet). */
+function appliedMigrations(sqlite: Sqlite.Database): number[] {
   const tracked = sqlite.prepare("select 1 from sqlite_master where type = 'table' and name = '__drizzle_migrations'").get();
-  if (!tracked) return;
-  const known = new Set(readMigrationFiles({ migrationsFolder }).map((migration) => migration.folderMillis));
-  const applied = sqlite.prepare('select created_at from __drizzle_migrations order by created_at desc').pluck().all() as number[];
-  const unknown = applied.find((createdAt) => !known.has(Number(createdAt)));
-  if (unknown !== undefined) {
-    throw new Error(`its schema has a migration this code does not know (created ${new Date(Number(unknown)).toISOString()}): run the khabar version that wrote it, or restore a backup`);
-  }
+  if (!tracked) return [];
+  return (sqlite.prepare('select created_at from __drizzle_migrations order by created_at desc').pluck().all() as number[]).map(Number);
 }
 
 function connect(url: string): Sqlite.Database {
@@ -75,7 +67,7 @@ export function openDatabase(url: string): Database {
     // Bounds the WAL file after checkpoints, so a burst of writes does not leave it at its peak size.
     sqlite.pragma('journal_size_limit = 67108864');
     const db = drizzle(sqlite);
-    refuseUnknownMigrations(sqlite);
+    refuseUnknownMigrations(migrationsFolder, appliedMigrations(sqlite));
     migrate(db, { migrationsFolder });
     return { db, sqlite, writes: groupCommit(sqlite), close: () => sqlite.close() };
   } catch (error) {

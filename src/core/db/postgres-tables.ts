@@ -43,6 +43,19 @@ const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () =>
  */
 const codePointText = customType<{ data: string; driverData: string }>({ dataType: () => 'text collate "C"' });
 
+/**
+ * A 64-bit integer as the JS number better-sqlite3 reads, refused past Number.MAX_SAFE_INTEGER rather than
+ * rounded. The pool reads int8 with it (postgres.ts); drizzle's driver brings its own parsers, which give the
+ * text, so the columns read it too.
+ */
+export function readInt8(text: string): number {
+  const value = Number(text);
+  if (!Number.isSafeInteger(value)) throw new RangeError(`PostgreSQL returned the 64-bit integer ${text}, which a JavaScript number cannot hold exactly`);
+  return value;
+}
+
+const int8 = customType<{ data: number; driverData: string | number }>({ dataType: () => 'bigint', fromDriver: (value) => readInt8(String(value)) });
+
 /** The column's default, when it has one of the type `fits` accepts (or is SQL); a default of another type is a mistake. */
 function defaultOf<Value>(column: SQLiteColumn, fits: (value: unknown) => value is Value): Value | SQL | undefined {
   if (!column.hasDefault) return undefined;
@@ -78,7 +91,7 @@ function postgresType(column: SQLiteColumn) {
     }
     case 'SQLiteInteger': {
       const value = defaultOf(column, isNumber);
-      return value === undefined ? bigint({ mode: 'number' }) : bigint({ mode: 'number' }).default(value);
+      return value === undefined ? int8() : int8().default(value);
     }
     case 'SQLiteBlobBuffer':
       defaultOf(column, noDefault);

@@ -1,0 +1,104 @@
+import { fileURLToPath } from 'node:url';
+import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
+import { migrate } from 'drizzle-orm/node-postgres/migrator';
+import pg from 'pg';
+import { messageOf } from '../errors.js';
+import { DatabaseError } from './database.js';
+import { refuseUnknownMigrations } from './migrations.js';
+import { readInt8 } from './postgres-tables.js';
+
+/*
+ * The PostgreSQL engine's connection and migrations (docs/postgresql.md). It serves no request yet: start-up still
+ * refuses a postgres:// DATABASE_URL until the data layer runs on either engine.
+ */
+
+const postgresMigrationsFolder = fileURLToPath(new URL('../../../migrations/postgres', import.meta.url));
+
+/**
+ * The session advisory lock nodes take to migrate, one at a time: the bytes of "khabar" read as a number. A node
+ * that finds the lock held waits, then finds the migrations applied and applies nothing.
+ */
+export const migrationLockKey = 118_096_054_608_242;
+
+export interface PostgresOptions {
+  /** The most connections the pool holds open (DATABASE_POOL_MAX, when the engine serves). */
+  max: number;
+  /** How long a statement may run, and wait for a lock, before PostgreSQL cancels it. */
+  statementTimeoutMs: number;
+  lockTimeoutMs: number;
+}
+
+export interface Postgres {
+  db: NodePgDatabase;
+  pool: pg.Pool;
+  /** Lets the queries under way finish, then closes every connection. */
+  close(): Promise<void>;
+}
+
+const postgresSchemes = ['postgres:', 'postgresql:'];
+
+/** The URL without its password or query, fit for an error message. */
+function shown(url: URL): string {
+  return `${url.protocol}//${url.username ? `${url.username}@` : ''}${url.host}${url.pathname}`;
+}
+
+function parsePostgresUrl(text: string): URL {
+  if (!URL.canParse(text)) throw new DatabaseError('invalid DATABASE_URL: not a URL');
+  const url = new URL(text);
+  if (!postgresSchemes.includes(url.protocol)) throw new DatabaseError(`invalid DATABASE_URL: ${url.protocol} is not postgres:`);
+  return url;
+}
+
+/**
+ * A pool on the URL's database. int8 is read by this pool's own parsers (pg.types.setTypeParser would change every
+ * pool and client in the process); the timeouts are sent with each connection's start-up, so every session has them.
+ */
+function connectPool(url: URL, options: PostgresOptions): pg.Pool {
+  const types = new pg.TypeOverrides();
+  types.setTypeParser(pg.types.builtins.INT8, readInt8);
+  return new pg.Pool({ connectionString: url.href, max: options.max, types, statement_timeout: options.statementTimeoutMs, lock_timeout: options.lockTimeoutMs });
+}
+
+/** The `created_at` of each migration the database records: none before its first migration. */
+async function appliedMigrations(client: pg.PoolClient): Promise<number[]> {
+  const { rows: tracked } = await client.query<{ found: boolean }>("select to_regclass('drizzle.__drizzle_migrations') is not null as found");
+  if (!tracked[0]?.found) return [];
+  const { rows } = await client.query<{ created_at: number }>('select created_at from drizzle.__drizzle_migrations order by created_at');
+  return rows.map((row) => row.created_at);
+}
+
+/**
+ * Applies the migrations the database lacks, holding the advisory lock so that nodes starting together apply each
+ * once (drizzle's migrator alone would race to create its own table, then run the same migrations twice). A
+ * database migrated by a newer khabar is refused, as on SQLite.
+ */
+async function migratePostgres(pool: pg.Pool): Promise<void> {
+  const client = await pool.connect();
+  try {
+    // Waiting for another node's migrations, or building an index on a large table, may outlast the pool's timeouts.
+    await client.query('set statement_timeout = 0; set lock_timeout = 0');
+    await client.query('select pg_advisory_lock($1)', [migrationLockKey]);
+    try {
+      refuseUnknownMigrations(postgresMigrationsFolder, await appliedMigrations(client));
+      await migrate(drizzle(client), { migrationsFolder: postgresMigrationsFolder });
+    } finally {
+      await client.query('select pg_advisory_unlock($1)', [migrationLockKey]);
+    }
+  } finally {
+    // Its settings are not the pool's any more: the connection is closed rather than reused.
+    client.release(true);
+  }
+}
+
+/** Opens a pool on a `postgres://` URL and applies pending migrations, as openDatabase does for SQLite. */
+export async function openPostgres(text: string, options: PostgresOptions): Promise<Postgres> {
+  const url = parsePostgresUrl(text);
+  const pool = connectPool(url, options);
+  try {
+    await migratePostgres(pool);
+  } catch (error) {
+    await pool.end();
+    throw new DatabaseError(`cannot open database ${shown(url)}: ${messageOf(error)}`);
+  }
+  return { db: drizzle(pool), pool, close: () => pool.end() };
+}
