@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { is, like } from 'drizzle-orm';
+import { getTableName, is, like } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import { getTableConfig, PgTable } from 'drizzle-orm/pg-core';
@@ -10,6 +10,7 @@ import { idempotencyKeys } from '../../src/core/db/idempotency.js';
 import * as postgresTables from '../../src/core/db/postgres-tables.js';
 import { people } from '../../src/core/resources/people/table.js';
 import { revisions } from '../../src/core/revisions/table.js';
+import { searchIndex, substringIndex } from '../../src/core/search/table.js';
 import { startPostgres } from '../postgres.js';
 
 /*
@@ -86,8 +87,14 @@ function describeSqlite() {
   }
 }
 
+/** SQLite's FTS5 tables, ordinary tables on PostgreSQL made by custom migrations (test/db/postgres-search.test.ts checks them). */
+const searchTables = [getTableName(searchIndex), getTableName(substringIndex)];
+
 async function describePostgres(client: pg.Client) {
-  const { rows: tables } = await client.query<{ name: string }>("select table_name as name from information_schema.tables where table_schema = 'public' order by table_name");
+  const { rows: tables } = await client.query<{ name: string }>(
+    "select table_name as name from information_schema.tables where table_schema = 'public' and table_name <> all($1) order by table_name",
+    [searchTables],
+  );
   const { rows: columns } = await client.query<Column & { table: string; identity: boolean }>(`
     select c.table_name as table, c.column_name as name, c.data_type as type, c.is_nullable = 'NO' as "notNull", c.column_default as default,
       c.collation_name as collation, c.is_identity = 'YES' as identity,

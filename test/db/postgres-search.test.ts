@@ -1,0 +1,158 @@
+import { getTableColumns } from 'drizzle-orm';
+import t from 'tap';
+import { openDatabase } from '../../src/core/db/database.js';
+import { openPostgres } from '../../src/core/db/postgres.js';
+import { searchEntry, substringValues } from '../../src/core/search/indexer.js';
+import { matchExpression, parseQuery, searchedTerms, type Term } from '../../src/core/search/query.js';
+import type { SearchType } from '../../src/core/search/sources.js';
+import { substringColumns } from '../../src/core/search/substrings.js';
+import { searchIndex } from '../../src/core/search/table.js';
+import { stemArabic, stripArabicPrefix } from '../../src/core/text/stem.js';
+import { startPostgres } from '../postgres.js';
+
+/*
+ * Search's schema on PostgreSQL (migrations/postgres/0001_pgengine_search.sql) against FTS5 on SQLite: the same
+ * records indexed on both through the core's analysis (searchEntry, substringValues, as the indexer writes them),
+ * then the same queries, with SQLite's answer as the oracle; and the plans PostgreSQL can choose.
+ */
+
+const records: [SearchType, Record<string, unknown>][] = [
+  ['articles', { id: 'a1', slug: 'لقاء-الوزيرين', title: 'وزير الداخلية الكويتي يلتقي نظيره السعودي', body_text: 'بحث الوزيران التعاون الأمني بين البلدين', language: 'ar' }],
+  ['articles', { id: 'a2', slug: 'خطة-المرور', title: 'الدَّاخِلِيَّة تعلن خطة المرور', body_text: 'أعلنت الوزارة خطة جديدة للطرق', language: 'ar' }],
+  ['articles', { id: 'a3', slug: 'interior-ministers', title: 'Interior ministers meet', body_text: 'Security cooperation between the two ministries', language: 'en' }],
+  ['people', { id: 'p1', slug: 'علي-العدواني', name: 'علي العدواني', aliases: ['الشيخ علي'], position: 'وزير الداخليه', country: 'KW' }],
+  ['organisations', { id: 'o1', slug: 'وزارة-الداخلية', name: 'وزارة الداخلية', aliases: ['الداخلية السعودية'], country: 'SA' }],
+  ['meetings', { id: 'm1', slug: 'اجتماع-الرياض', title: 'اجتماع التعاون الأمني', summary: 'لقاء في الرياض', topics: ['الأمن'], outcomes: [], location: 'الرياض' }],
+];
+
+const sqlite = openDatabase('file::memory:');
+t.teardown(() => sqlite.close());
+const postgres = await openPostgres(await startPostgres(t), { max: 2, statementTimeoutMs: 5000, lockTimeoutMs: 5000 });
+t.teardown(() => postgres.close());
+
+/** An insert of one row into either engine: `?` for SQLite, `$n` for PostgreSQL. */
+const insert = (table: string, row: Record<string, unknown>, placeholder: (n: number) => string) =>
+  `insert into ${table} (${Object.keys(row).join(', ')}) values (${Object.keys(row)
+    .map((_, n) => placeholder(n + 1))
+    .join(', ')})`;
+
+for (const [n, [type, row]] of records.entries()) {
+  const rows = {
+    search_documents: { doc_id: n + 1, type, record_id: row.id },
+    search_index: { rowid: n + 1, ...searchEntry(type, row) },
+    substring_index: { rowid: n + 1, ...substringValues(row) },
+  };
+  for (const [table, values] of Object.entries(rows)) {
+    sqlite.sqlite.prepare(insert(table, values, () => '?')).run(...Object.values(values));
+    await postgres.pool.query(
+      insert(table, values, (n) => `$${n}`),
+      Object.values(values),
+    );
+  }
+}
+
+/** A tsquery lexeme: the words are the core's, but quoting makes any text one lexeme. */
+const lexeme = (word: string) => `'${word.replaceAll("'", "''")}'`;
+
+/** What a term requires on PostgreSQL, as FTS5's filter asks it on SQLite (query.ts): stems decide a word or a phrase; a prefix either side. */
+function termCondition(term: Term, values: string[]): string {
+  const bound = (tsquery: string) => {
+    values.push(tsquery);
+    return `to_tsquery('simple', $${values.length})`;
+  };
+  const stems = (tsquery: string) => {
+    const query = bound(tsquery);
+    return `(title_stems @@ ${query} or body_stems @@ ${query})`;
+  };
+  switch (term.kind) {
+    case 'word':
+      return stems(lexeme(stemArabic(term.word)));
+    case 'phrase':
+      return stems(term.words.map((word) => lexeme(stemArabic(word))).join(' <-> '));
+    case 'prefix': {
+      const words = bound(`${lexeme(term.word)}:*`);
+      return `(title_words @@ ${words} or body_words @@ ${words} or ${stems(`${lexeme(stripArabicPrefix(term.word))}:*`)})`;
+    }
+  }
+}
+
+const sqliteFinds = (match: string) =>
+  sqlite.sqlite.prepare('select d.record_id from search_index join search_documents d on d.doc_id = search_index.rowid where search_index match ? order by d.record_id').pluck().all(match) as string[];
+
+async function postgresFinds(conditions: string, values: string[]): Promise<string[]> {
+  const { rows } = await postgres.pool.query<{ record_id: string }>(
+    `select d.record_id from search_index join search_documents d on d.doc_id = search_index.rowid where ${conditions} order by d.record_id`,
+    values,
+  );
+  return rows.map((row) => row.record_id);
+}
+
+t.test('the search table has the columns the indexer writes, and a vector of each', async (t) => {
+  const { rows } = await postgres.pool.query<{ table: string; column: string }>(
+    "select table_name as table, column_name as column from information_schema.columns where table_name in ('search_index', 'substring_index') order by table_name, ordinal_position",
+  );
+  const columnsOf = (table: string) => rows.filter((row) => row.table === table).map((row) => row.column);
+  t.strictSame(columnsOf('search_index'), [...Object.keys(getTableColumns(searchIndex)), 'title_words', 'title_stems', 'body_words', 'body_stems']);
+  t.strictSame(columnsOf('substring_index'), ['rowid', ...substringColumns]);
+});
+
+t.test('a word, a prefix, two words and a phrase find on PostgreSQL the records FTS5 finds on SQLite', async (t) => {
+  for (const q of ['الداخليه', 'الداخ*', 'وزير الداخلية', 'الداخلية التعاون', '"التعاون الامني"', 'interior', 'ministers', 'ministr*', 'between', 'مرور']) {
+    const terms = parseQuery(q);
+    const expected = sqliteFinds(matchExpression(terms, null)!);
+    t.ok(expected.length > 0 && expected.length < records.length, `${q}: SQLite finds some records, not all (${expected.join(' ')})`);
+    const values: string[] = [];
+    const conditions = searchedTerms(terms).map((term) => termCondition(term, values));
+    t.strictSame(await postgresFinds(conditions.join(' and '), values), expected, `${q}: PostgreSQL finds the same`);
+  }
+});
+
+t.test('deleting a document deletes its entries', async (t) => {
+  const client = await postgres.pool.connect();
+  t.teardown(() => client.release());
+  await client.query('begin');
+  t.teardown(() => client.query('rollback'));
+  await client.query("delete from search_documents where record_id = 'a1'");
+  const { rows } = await client.query('select (select count(*) from search_index) as words, (select count(*) from substring_index) as substrings');
+  t.strictSame(rows, [{ words: records.length - 1, substrings: records.length - 1 }]);
+});
+
+t.test('contains: like on the substring table finds what the trigram index finds on SQLite', async (t) => {
+  for (const [column, value] of [
+    ['name', 'داخلي'],
+    ['slug', 'العدوان'],
+    ['title', 'ministers'],
+    ['title', 'تعاون'],
+  ] as const) {
+    const expected = sqlite.sqlite
+      .prepare('select d.record_id from substring_index join search_documents d on d.doc_id = substring_index.rowid where substring_index match ? order by d.record_id')
+      .pluck()
+      .all(`${column} : "${value}"`);
+    t.ok(expected.length > 0, `${column} holding ${value}: SQLite finds ${expected.join(' ')}`);
+    const { rows } = await postgres.pool.query<{ record_id: string }>(
+      `select d.record_id from substring_index join search_documents d on d.doc_id = substring_index.rowid where ${column} like '%' || $1 || '%' order by d.record_id`,
+      [value],
+    );
+    t.strictSame(
+      rows.map((row) => row.record_id),
+      expected,
+      `${column} holding ${value}: PostgreSQL finds the same`,
+    );
+  }
+});
+
+t.test('PostgreSQL can answer a prefix and a substring from the GIN indexes', async (t) => {
+  const client = await postgres.pool.connect();
+  t.teardown(() => client.release(true));
+  // Six rows are read fastest without an index: forbidding the table scan shows whether the planner can use one.
+  await client.query('set enable_seqscan = off');
+  const plan = async (statement: string, values: string[]) => (await client.query<{ 'QUERY PLAN': string }>(`explain ${statement}`, values)).rows.map((row) => row['QUERY PLAN']).join('\n');
+  const prefix = await plan("select rowid from search_index where title_words @@ to_tsquery('simple', $1) or title_stems @@ to_tsquery('simple', $2)", [`${lexeme('الداخ')}:*`, `${lexeme('داخ')}:*`]);
+  t.match(prefix, /Bitmap Index Scan on search_index_vectors_idx/, 'a prefix');
+  t.notMatch(prefix, /Seq Scan/, 'without reading the table');
+  const substring = await plan("select rowid from substring_index where name like '%' || $1 || '%'", ['داخلي']);
+  t.match(substring, /Bitmap Index Scan on substring_index_trigrams_idx/, 'a substring');
+  // pg_trgm counts only letters and digits as parts of trigrams: Arabic letters must be among them, or every value would be read.
+  const { rows } = await client.query<{ trigrams: number }>("select array_length(show_trgm('داخلي'), 1) as trigrams");
+  t.ok((rows[0]?.trigrams ?? 0) >= 3, 'an Arabic value has trigrams to look up');
+});
