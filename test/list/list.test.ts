@@ -1,12 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { getTableName, sql } from 'drizzle-orm';
+import { eq, getTableName, sql } from 'drizzle-orm';
 import t, { type Test } from 'tap';
 import { openDatabase } from '../../src/core/db/database.js';
 import { maxReverseEmbedded, readBatch } from '../../src/core/list/embed.js';
 import type { Operator } from '../../src/core/list/query.js';
-import type { FilterSpec, ListSpec } from '../../src/core/list/spec.js';
+import type { FilterSpec, IndexLookup, ListSpec } from '../../src/core/list/spec.js';
 import { createListing, maxCounted } from '../../src/core/list/sql.js';
 import { articleList } from '../../src/core/resources/articles/list.js';
 import { articles } from '../../src/core/resources/articles/table.js';
@@ -321,27 +321,45 @@ t.test('on 1,000 generated records per resource', async (t) => {
     t.equal(reused.statusCode, 400);
     t.same(body(reused).errors, [{ path: 'querystring.cursor', message: 'not a cursor of this list and sort' }]);
 
+    // A lookup of the records titled exactly so: its matches listed (at most `examined`), or each row probed.
+    const byTitle: IndexLookup = {
+      prepareMatches(db) {
+        const matches = db
+          .select({ id: articles.id })
+          .from(articles)
+          .where(eq(articles.title, sql.placeholder('match')))
+          .limit(sql.placeholder('most'))
+          .prepare();
+        return (match, most) => matches.all({ match, most }).map((row) => row.id);
+      },
+      probe: (table, name) => sql`${table.id} in (select id from articles where title = ${sql.placeholder(name)})`,
+    };
     const spec: ListSpec = {
       ...articleList,
-      extensions: [
-        {
-          name: 'q',
-          schema: (await import('zod')).z.string(),
-          condition: (table) => sql`${table.id} in (select id from articles where title = ${sql.placeholder('q')})`,
-          bind: (value) => ({ q: value }),
-        },
-      ],
+      extensions: [{ name: 'q', schema: (await import('zod')).z.string(), lookup: byTitle, bind: (value) => ({ match: String(value), probe: String(value), cost: 1 }) }],
     };
     const query = listParams({ spec, fields: [], targetFields: {} }).parse({ q: 'مقال 5', limit: '3' });
-    const listing = createListing(app.database.db, articles, spec);
-    const result = listing.page(query);
-    const matching = tableRows(app, 'articles').filter((a) => a.title === 'مقال 5').length;
-    t.same(result.total, { value: matching, relation: 'eq' });
-    t.ok(
-      [...result.records()].every((row) => row.title === 'مقال 5'),
-      'the extension condition restricts the rows',
-    );
-    t.ok(result.nextCursor, 'and pages as usual');
+    const titled = expectedOrder(
+      tableRows(app, 'articles').filter((a) => a.title === 'مقال 5'),
+      '',
+    ).map((a) => a.id);
+    t.ok(titled.length > 3, `${titled.length} articles titled so`);
+    const listed = createListing(app.database.db, articles, spec).page(query);
+    t.same(listed.total, { value: titled.length, relation: 'eq' });
+    t.same(listed.ids, titled.slice(0, 3), 'the extension condition restricts the rows');
+    t.ok(listed.nextCursor, 'and pages as usual');
+
+    // More matches than a page may read: each row read is probed, and the cursor goes on where the page stopped.
+    const probing = createListing(app.database.db, articles, spec, undefined, { examined: 2 });
+    const seen: unknown[] = [];
+    let cursor: string | undefined;
+    for (let pages = 0; pages < 10_000 && (pages === 0 || cursor); pages++) {
+      const page = probing.page({ ...query, cursor });
+      t.ok(page.ids.length <= 3, 'a probing page stays within its limit');
+      seen.push(...page.ids);
+      cursor = page.nextCursor ?? undefined;
+    }
+    t.same(seen, titled, 'every match once, in order, when probed');
   });
 
   await t.test('a page reads a bounded number of rows: short of matches there it ends early with a cursor, and the count says at least', async (t) => {

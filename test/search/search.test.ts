@@ -1,11 +1,14 @@
-import { sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import t from 'tap';
+import { createListing } from '../../src/core/list/sql.js';
+import { articleList } from '../../src/core/resources/articles/list.js';
 import { articles } from '../../src/core/resources/articles/table.js';
 import { analyse, searchIndexer } from '../../src/core/search/indexer.js';
-import { matchingIds } from '../../src/core/search/matching.js';
+import { indexLookup } from '../../src/core/search/matching.js';
 import { parseQuery } from '../../src/core/search/query.js';
 import { createSearch } from '../../src/core/search/search.js';
 import { makeSnippet, scannedLength } from '../../src/core/search/snippet.js';
+import { searchIndex } from '../../src/core/search/table.js';
 import { auth, body, build, recordStatements } from '../helper.js';
 import { resourceCases } from '../resources/fixtures.js';
 
@@ -320,6 +323,29 @@ t.test('q= restricts a resource list to its matching records, combined with othe
   t.equal((await titles('الداخلية')).length, 1, 'only articles: the people and organisations named الداخلية are not');
 });
 
+t.test("a list's q that matches more than it lists probes each row read, and its pages hold every record /v1/search finds", async (t) => {
+  const app = await build(t);
+  for (let i = 0; i < 12; i++) {
+    const text = i % 3 === 0 ? 'زيارة رسمية للوفد' : 'التعاون الأمني بين البلدين';
+    app.repositories.articles.create({ slug: `خبر-${i}`, title: `خبر ${i}`, language: 'ar', body: [{ type: 'paragraph', text }] });
+  }
+  // Reading at most two rows a page, it lists at most two matches: more are probed row by row.
+  const probing = createListing(app.database.db, articles, articleList, undefined, { examined: 2 });
+  for (const q of ['التعاون', 'الأمن*', '"التعاون الأمني"', 'زيارة رسمية']) {
+    const found: string[] = body(await app.inject({ url: `/v1/search?q=${encodeURIComponent(q)}&type=articles&limit=100` })).data.map((hit: { id: string }) => hit.id);
+    t.ok(found.length > 2, `${q}: ${found.length} matches, more than a page lists`);
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = probing.page({ limit: 3, extensions: { q }, cursor, count: false });
+      seen.push(...page.ids);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor && seen.length < 100);
+    t.same([...seen].sort(), [...found].sort(), `${q}: every match once`);
+    t.same(seen, [...seen].sort().reverse(), `${q}: in the list's order, newest id first`);
+  }
+});
+
 t.test('a query matching more records than it ranks comes newest first, unscored, every record once', async (t) => {
   const app = await build(t);
   for (let i = 0; i < 12; i++) {
@@ -479,11 +505,14 @@ t.test('the search path reads the FTS index and primary keys only', async (t) =>
     return prepare(source);
   }) as typeof sqlite.prepare;
   createSearch(db);
+  // A resource list's q: the listing of its matches, and the probe of one row.
+  const lookup = indexLookup(searchIndex, 'articles');
+  lookup.prepareMatches(db);
   prepared.push(
     db
       .select({ id: articles.id })
       .from(articles)
-      .where(matchingIds(articles.id, sql.placeholder('q_match')))
+      .where(and(eq(articles.id, sql.placeholder('id')), lookup.probe(articles, 'probe')))
       .toSQL().sql,
   );
   sqlite.prepare = prepare as typeof sqlite.prepare;
@@ -494,8 +523,8 @@ t.test('the search path reads the FTS index and primary keys only', async (t) =>
   prepared.splice(0, prepared.length, ...prepared.filter((statement) => !stamps.includes(statement)));
   t.equal(
     prepared.length,
-    15,
-    "the ranked and the newest-first query, each in the public's variant and a token reader's, the broad-query probe and its public variant, the per-term count, one row query per type and one more for articles, the q= condition of resource lists, and the newest entry and the sample of a term that choose the required terms",
+    16,
+    "the ranked and the newest-first query, each in the public's variant and a token reader's, the broad-query probe and its public variant, the per-term count, one row query per type and one more for articles, the listing and the probe of resource lists' q=, and the newest entry and the sample of a term that choose the required terms",
   );
   const articleRows = prepared.filter((statement) => /from "articles" where .* json_each/.test(statement));
   // The plain text is not stored (migration 0010): a snippet's start of it is read from the start of the stored body
@@ -516,11 +545,17 @@ t.test('the search path reads the FTS index and primary keys only', async (t) =>
     const name = statement.slice(0, 80);
     for (const step of plan.filter((s) => s.startsWith('SCAN'))) {
       // `holding`, `newest_holding`: the per-term count's and the term sample's subqueries, rows of the FTS index up to their limit.
-      t.match(step, /^SCAN (search_index VIRTUAL TABLE INDEX \d+:M|json_each VIRTUAL TABLE|(newest_)?holding$)/, `${name}: only the FTS index or the id list is scanned (${step})`);
+      // `=M`: one entry of the index, by its rowid (a list's probe).
+      t.match(step, /^SCAN (search_index (EXISTS )?VIRTUAL TABLE INDEX \d+:=?M|json_each VIRTUAL TABLE|(newest_)?holding$)/, `${name}: only the FTS index or the id list is scanned (${step})`);
     }
     for (const step of plan.filter((s) => s.startsWith('SEARCH'))) {
       // A bare `SEARCH search_documents` is max(doc_id): the last entry of its primary key.
-      t.match(step, /USING (INTEGER PRIMARY KEY|(COVERING )?INDEX sqlite_autoindex_\w+_1) \((rowid|id|article_id)=\?\)|^SEARCH search_documents$/, `${name}: rows by primary key (${step})`);
+      // A probe finds its record's index entry by the record's key.
+      t.match(
+        step,
+        /USING (INTEGER PRIMARY KEY|(COVERING )?INDEX sqlite_autoindex_\w+_1) \((rowid|id|article_id)=\?\)|^SEARCH search_documents$|^SEARCH search_documents USING COVERING INDEX search_documents_record_idx \(record_id=\? AND type=\?\)$/,
+        `${name}: rows by primary key (${step})`,
+      );
     }
     t.ok(
       plan.some((s) => /search_index|json_each|search_documents/.test(s)),

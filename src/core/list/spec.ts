@@ -1,6 +1,7 @@
 import type { SQL } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { z } from 'zod';
+import type { Db } from '../db/database.js';
 
 /**
  * What a resource allows in its list queries. Each resource declares one of these in its `list.ts`;
@@ -74,29 +75,46 @@ export const embedReverse = (table: SQLiteTable, owner: SQLiteColumn, item: SQLi
 });
 
 /**
- * Extension point: another module (full-text search's `q=`) adds a query parameter that restricts the
- * listed records, without changing the list module. `schema` validates the parameter; `condition` is the
- * SQL restricting the rows of `table` (for example `id in (select … from the index where … match ?)`).
- * Values must be bound through `sql.placeholder(name)`: the statement is prepared once per query shape and
- * `bind(value)` supplies the placeholders' values on every run.
+ * A lookup in a full-text index (search's `q`, the trigram index's `contains`). Listing every match costs as many
+ * index entries as match, tens of thousands for a common word: the list engine lists at most a bounded number
+ * (the condition then seeks those ids) and, for a value that matches more, tests each row it reads against the
+ * index instead (`probe`), as many rows as its budget of index reads allows (`LookupValue.cost`).
+ */
+export interface IndexLookup {
+  /** Prepares, once per listing, the read of the ids of the records whose entry matches, at most `most`, in any order. */
+  prepareMatches(db: Db): (match: string, most: number) => string[];
+  /** That a row's index entry matches the probe expression bound as `name`: one read of the index per row. */
+  probe(table: SQLiteTable & { id: SQLiteColumn }, name: string): SQL;
+}
+
+/** A lookup's value as bound: the expression listing its matches, the one probing a row, and the index lists a probe reads. */
+export interface LookupValue {
+  match: string;
+  probe: string;
+  cost: number;
+}
+
+/**
+ * Extension point: another module (full-text search's `q=`) adds a query parameter that restricts the listed
+ * records to the matches of an index lookup, without changing the list module. `schema` validates the
+ * parameter; `bind(value)` gives what the lookup binds.
  */
 export interface ListExtension<T = unknown> {
   name: string;
   schema: z.ZodType<T>;
-  condition(table: SQLiteTable & { id: SQLiteColumn }): SQL;
-  bind(value: T): Record<string, unknown>;
+  lookup: IndexLookup;
+  bind(value: T): LookupValue;
 }
 
 /**
  * Extension point for `contains`: an index of the substrings of text columns (full-text search's trigram
  * index), so that an exact substring match need not read every row. `finds` says whether it can answer
- * for a column and value (a value too short for it cannot be looked up); `condition` restricts the rows of
- * `table` to those whose column holds the value, bound as `name` to what `bind` gives.
+ * for a column and value (a value too short for it cannot be looked up); `bind` gives what its lookup binds.
  */
 export interface SubstringIndex {
   finds(column: SQLiteColumn, value: string): boolean;
-  condition(table: SQLiteTable & { id: SQLiteColumn }, name: string): SQL;
-  bind(column: SQLiteColumn, value: string): string;
+  lookup: IndexLookup;
+  bind(column: SQLiteColumn, value: string): LookupValue;
 }
 
 export const defineList = (spec: ListSpec): ListSpec => spec;

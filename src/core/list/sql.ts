@@ -6,7 +6,7 @@ import { KhabarError } from '../errors.js';
 import { inIdList } from '../resources/shared/relations.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import type { Condition, ListPage, ListQuery, Operator, SortKey, Total } from './query.js';
-import type { FilterSpec, ListSpec, SubstringIndex } from './spec.js';
+import type { FilterSpec, IndexLookup, ListSpec, LookupValue } from './spec.js';
 import { type Audience, everything, perAudience, type Visibility, visibilityValues } from './visibility.js';
 
 type Table = SQLiteTable & { id: SQLiteColumn };
@@ -24,6 +24,8 @@ interface Restrictions {
   /** What the statements bind: the values and the visibility's. */
   bound: Row;
   shape: unknown[];
+  /** The most rows a bounded page or count reads: `maxExamined`, or fewer when a condition probes an index per row (see `lookupCondition`). */
+  examined: number;
   /** The public's rule (ListSpec.visibleWhen), for a public reader of a resource that has one. */
   visible?: SQL;
 }
@@ -61,6 +63,19 @@ const headRows = 10;
  */
 export const maxExamined = 2_000;
 
+/**
+ * What reading a lookup's matches may cost, in matches times the posting lists each reads (LookupValue.cost):
+ * FTS5 reads them lazily, well under a microsecond each, so a word's 2,000 matches cost a few milliseconds,
+ * and 32 words' 125.
+ */
+const listingBudget = 4_000;
+
+/**
+ * The same for probing each row a page or a count reads against a lookup that matched more than it lists:
+ * each probe seeks its lists afresh, about 10 µs each, so a walk of them costs a few milliseconds.
+ */
+const probeBudget = 500;
+
 /** Operators a filtered column's index answers by seeking, so its candidates are counted without reading rows. */
 const seekingOperators = new Set<Operator>(['eq', 'lt', 'lte', 'gt', 'gte', 'in', 'startswith', 'null']);
 
@@ -82,18 +97,18 @@ function rowsWithinBudget(sizes: number[]): number {
   return n;
 }
 
-/** The substring index and the value to bind, when the list has an index that answers this condition. */
-function substringLookup(spec: ListSpec, filter: FilterSpec, { op, value }: Condition): { index: SubstringIndex; match: string } | undefined {
+/** The substring index's lookup and what it binds, when the list has an index that answers this condition. */
+function substringLookup(spec: ListSpec, filter: FilterSpec, { op, value }: Condition): { lookup: IndexLookup; value: LookupValue } | undefined {
   const index = spec.substrings;
   if (op !== 'contains' || filter.kind !== 'column' || !index?.finds(filter.column, value as string)) return undefined;
-  return { index, match: index.bind(filter.column, value as string) };
+  return { lookup: index.lookup, value: index.bind(filter.column, value as string) };
 }
 
 /**
  * The condition one filter puts on the listed rows; every value is a placeholder named `name`. A `contains`
- * the substring index answers is looked up there; any other tests each row.
+ * the substring index answers is looked up there (`lookupCondition`); this one tests each row.
  */
-function filterCondition(table: Table, filter: FilterSpec, { op, value }: Condition, name: string, substrings?: SubstringIndex): SQL {
+function filterCondition(table: Table, filter: FilterSpec, { op, value }: Condition, name: string): SQL {
   if (filter.kind === 'link') {
     const owners = (where: SQL) => sql`${table.id} in (select ${filter.owner} from ${filter.owner.table} where ${where})`;
     const match = op === 'in' || op === 'nin' ? inIdList(filter.value, name) : sql`${filter.value} = ${placeholder(name)}`;
@@ -119,7 +134,7 @@ function filterCondition(table: Table, filter: FilterSpec, { op, value }: Condit
     case 'nin':
       return sql`(${not(inIdList(column, name))} or ${column} is null)`;
     case 'contains':
-      return substrings ? substrings.condition(table, name) : sql`instr(${column}, ${p}) > 0`;
+      return sql`instr(${column}, ${p}) > 0`;
     case 'startswith':
       // A range rather than LIKE, so the column's index serves it.
       return sql`${column} >= ${p} and ${column} < ${placeholder(`${name}_end`)}`;
@@ -205,6 +220,23 @@ export function createListing(
     return index ? sql`${table} indexed by ${sql.identifier(index)}` : table;
   };
 
+  const matchesOf = new Map(
+    [...(spec.extensions ?? []).map((extension) => extension.lookup), ...(spec.substrings ? [spec.substrings.lookup] : [])].map((lookup) => [lookup, lookup.prepareMatches(db)]),
+  );
+  /**
+   * A lookup's condition: the ids of its matches when they are few enough to read within `listingBudget` (read
+   * once, then bound, so the condition seeks them like any index), or else a probe of each row read, whose cost
+   * bounds how many rows are (see `restrictions`).
+   */
+  function lookupCondition(lookup: IndexLookup, value: LookupValue, name: string) {
+    const cost = Math.max(1, value.cost);
+    const most = Math.max(1, Math.min(examined, Math.floor(listingBudget / cost)));
+    const ids = matchesOf.get(lookup)!(value.match, most + 1);
+    return ids.length <= most
+      ? { condition: inIdList(table.id, name), seeks: true, bind: JSON.stringify(ids), shape: 'listed', cost: 0 }
+      : { condition: lookup.probe(table, name), seeks: false, bind: value.probe, shape: 'probed', cost };
+  }
+
   function prepared(shape: string, build: () => Prepared): Prepared {
     let statement = cache.get(shape);
     if (!statement) {
@@ -225,29 +257,52 @@ export function createListing(
     const seeks: boolean[] = [];
     const bounds: Array<SQLiteColumn | undefined> = [];
     const values: Row = {};
+    // What a lookup binds (its matches' ids, or its probe), beside the value a remembered total is kept under.
+    const lookups: Row = {};
     const shape: unknown[] = [];
+    let probeCost = 0;
+    const lookedUp = (lookup: IndexLookup, value: LookupValue, name: string) => {
+      const looked = lookupCondition(lookup, value, name);
+      conditions.push(looked.condition);
+      seeks.push(looked.seeks);
+      bounds.push(undefined);
+      values[name] = value.match;
+      lookups[name] = looked.bind;
+      probeCost += looked.cost;
+      return looked.shape;
+    };
     (query.filters ?? []).forEach((condition, i) => {
       const filter = spec.filters[condition.field]!;
       const lookup = substringLookup(spec, filter, condition);
-      conditions.push(filterCondition(table, filter, condition, `f${i}`, lookup?.index));
-      seeks.push(lookup !== undefined || (filter.kind === 'link' ? ['eq', 'in'].includes(condition.op) : seekingOperators.has(condition.op)));
-      bounds.push(filter.kind === 'column' && !lookup && seekingOperators.has(condition.op) ? filter.column : undefined);
-      Object.assign(values, lookup ? { [`f${i}`]: lookup.match } : filterValues(condition, `f${i}`));
-      shape.push([condition.field, condition.op, condition.op === 'null' ? condition.value : lookup ? 'indexed' : 0]);
+      if (lookup) {
+        shape.push([condition.field, condition.op, lookedUp(lookup.lookup, lookup.value, `f${i}`)]);
+        return;
+      }
+      conditions.push(filterCondition(table, filter, condition, `f${i}`));
+      seeks.push(filter.kind === 'link' ? ['eq', 'in'].includes(condition.op) : seekingOperators.has(condition.op));
+      bounds.push(filter.kind === 'column' && seekingOperators.has(condition.op) ? filter.column : undefined);
+      Object.assign(values, filterValues(condition, `f${i}`));
+      shape.push([condition.field, condition.op, condition.op === 'null' ? condition.value : 0]);
     });
     for (const extension of spec.extensions ?? []) {
       const value = query.extensions?.[extension.name];
       if (value === undefined) continue;
-      conditions.push(extension.condition(table));
-      // An extension restricts the ids through its own index (full-text search's).
-      seeks.push(true);
-      bounds.push(undefined);
-      Object.assign(values, extension.bind(value));
-      shape.push(extension.name);
+      shape.push([extension.name, lookedUp(extension.lookup, extension.bind(value), `e_${extension.name}`)]);
     }
     const visible = visibility.audience === 'public' ? spec.visibleWhen : undefined;
     if (visible) shape.push('public');
-    return { conditions: visible ? [...conditions, visible] : conditions, seeks, bounds, values, bound: { ...values, ...visibilityValues(visibility) }, shape, visible };
+    // Each row read is probed against every lookup that matched too much: the rows read are what the budget allows.
+    const rows = probeCost > 0 ? Math.max(1, Math.min(examined, Math.floor(probeBudget / probeCost))) : examined;
+    return {
+      conditions: visible ? [...conditions, visible] : conditions,
+      seeks,
+      bounds,
+      values,
+      bound: { ...values, ...lookups, ...visibilityValues(visibility), examined: rows },
+      shape,
+      examined: rows,
+      visible,
+    };
   }
 
   /**
@@ -273,7 +328,7 @@ export function createListing(
           .select({ one: sql`1` })
           .from(readFrom(restricted, leading))
           .where(and(...at.map((i) => conditions[i]!)))
-          .limit(examined)
+          .limit(placeholder('examined'))
           .as('listed');
         return db.select({ n: sql<number>`count(*)` }).from(listed).prepare();
       });
@@ -290,7 +345,7 @@ export function createListing(
       .select({ row: sql<number>`${table}.rowid`.as('row') })
       .from(readFrom(restricted, leading))
       .where(and(...at.map((i) => restricted.conditions[i]!)))
-      .limit(examined)
+      .limit(placeholder('examined'))
       .as('head');
 
   const totals = stampedMemo<Total>(db, maxCachedShapes);
@@ -320,7 +375,7 @@ export function createListing(
         return db.select({ n: sql<number>`count(*)` }).from(counted).prepare();
       });
       const { n: counted } = count.get(bound) as { n: number };
-      const allExamined = source.candidates < examined;
+      const allExamined = source.candidates < restricted.examined;
       n = { value: counted, relation: counted < countCap && allExamined ? 'eq' : 'gte' };
       remembered.set(key, n);
     }
@@ -364,7 +419,7 @@ export function createListing(
       // A public walk walks the public rows only (a partial index holds them), so its resume cursor is a public row's.
       const onSortIndex = [...conditions.filter((_, i) => restricted.bounds[i] === keyColumns[0]), ...(restricted.visible ? [restricted.visible] : [])];
       /** `limit` rows from the page's position in the sort order (after `offset`), on the sort's index, as the walk reads them. */
-      const inOrder = (selection: Record<string, SQLiteColumn | SQL>, limit: number | ReturnType<typeof placeholder>, offset = 0) =>
+      const inOrder = (selection: Record<string, SQLiteColumn | SQL>, limit: number | ReturnType<typeof placeholder>, offset: number | ReturnType<typeof placeholder> = 0) =>
         db
           .select(selection)
           .from(readFrom(restricted, keyColumns[0]))
@@ -395,16 +450,18 @@ export function createListing(
               .as('head'),
           ),
         );
-        candidates = walk.all({ ...bound, head: headRows * bound.limit }) as Candidate[];
+        const reach = restricted.examined;
+        const head = Math.min(headRows * bound.limit, reach);
+        candidates = walk.all({ ...bound, head }) as Candidate[];
         if (candidates.length < bound.limit) {
           const narrow = narrowest(restricted);
           source = narrow;
-          if (narrow.at.length > 0 && narrow.candidates < examined) {
+          if (narrow.at.length > 0 && narrow.candidates < reach) {
             candidates = prepared(`narrow ${key} ${narrow.at}`, () => matchesIn(candidatesOf(restricted, narrow))).all(bound) as Candidate[];
           } else {
-            candidates = walk.all({ ...bound, head: examined }) as Candidate[];
-            const stop = prepared(`stop ${key}`, () => inOrder(sortKeys, 1, examined - 1).prepare());
-            if (candidates.length < bound.limit) resumeAt = stop.get(bound) as Row | undefined;
+            if (head < reach) candidates = walk.all({ ...bound, head: reach }) as Candidate[];
+            const stop = prepared(`stop ${key}`, () => inOrder(sortKeys, 1, placeholder('stop')).prepare());
+            if (candidates.length < bound.limit) resumeAt = stop.get({ ...bound, stop: reach - 1 }) as Row | undefined;
           }
         }
       }

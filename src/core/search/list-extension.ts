@@ -1,18 +1,29 @@
-import { sql } from 'drizzle-orm';
 import type { ListExtension } from '../list/spec.js';
-import { matchingIds, matchNothing } from './matching.js';
-import { matchExpression, parseQuery, searchText } from './query.js';
+import { indexLookup, matchNothing } from './matching.js';
+import { matchExpression, parseQuery, searchedTerms, searchText, type Term } from './query.js';
+import { searchIndex } from './table.js';
+
+/** The posting lists FTS5 reads to test one record against a term's filter: a word's stem, each word of a phrase, a prefix's two sides. */
+const listsRead = (term: Term) => (term.kind === 'word' ? 1 : term.kind === 'phrase' ? term.words.length : 2);
 
 /**
  * `q=` on a list: keeps the records of this type that match the query (same syntax as /v1/search),
- * combined with the list's filters and sort. The condition is prepared once; the MATCH string is bound.
+ * combined with the list's filters and sort; the MATCH strings are bound. A record is probed without the type
+ * filter: the probe reads its own entry, whose type it knows, and the type's posting list is as long as the type has records.
  */
 export function searchListExtension(type: string): ListExtension<string> {
   return {
     name: 'q',
     // The syntax is described once, on /v1/search's `q`: a client generator repeats a parameter's description in every operation.
     schema: searchText.meta({ description: 'Full-text search within the list: the syntax of `q` on /v1/search' }),
-    condition: (table) => matchingIds(table.id, sql.placeholder('q_match')),
-    bind: (q) => ({ q_match: matchExpression(parseQuery(q), [type]) ?? matchNothing }),
+    lookup: indexLookup(searchIndex, type),
+    bind(q) {
+      const terms = parseQuery(q);
+      return {
+        match: matchExpression(terms, [type]) ?? matchNothing,
+        probe: matchExpression(terms, null) ?? matchNothing,
+        cost: searchedTerms(terms).reduce((lists, term) => lists + listsRead(term), 0),
+      };
+    },
   };
 }

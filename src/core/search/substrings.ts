@@ -1,6 +1,7 @@
-import { getTableColumns, sql } from 'drizzle-orm';
+import { getTableColumns } from 'drizzle-orm';
 import type { SubstringIndex } from '../list/spec.js';
-import { searchDocuments, substringIndex } from './table.js';
+import { indexLookup } from './matching.js';
+import { substringIndex } from './table.js';
 
 /** The text columns the substring index holds, by name (all of its columns but the rowid). */
 export const substringColumns = Object.keys(getTableColumns(substringIndex)).filter((name) => name !== 'rowid');
@@ -13,13 +14,15 @@ const findable = (value: string) => [...value].length >= 3 && !value.includes('\
 
 /**
  * `contains` on a list of this type, from the trigram index: the records of the type whose column holds the
- * value, matched as one phrase of its trigrams.
+ * value, matched as one phrase of its trigrams (a probe reads each trigram's posting list).
  */
 export function substringSearch(type: string): SubstringIndex {
   return {
     finds: (column, value) => substringColumns.includes(column.name) && findable(value),
-    condition: (table, name) =>
-      sql`${table.id} in (select ${searchDocuments.record_id} from ${substringIndex} join ${searchDocuments} on ${searchDocuments.doc_id} = ${substringIndex.rowid} where ${substringIndex} match ${sql.placeholder(name)} and ${searchDocuments.type} = ${type})`,
-    bind: (column, value) => `${column.name} : "${value.replaceAll('"', '""')}"`,
+    lookup: indexLookup(substringIndex, type),
+    bind(column, value) {
+      const match = `${column.name} : "${value.replaceAll('"', '""')}"`;
+      return { match, probe: match, cost: [...value].length - 2 };
+    },
   };
 }
