@@ -97,13 +97,13 @@ export interface LookupValue {
 /**
  * Extension point: another module (full-text search's `q=`) adds a query parameter that restricts the listed
  * records to the matches of an index lookup, without changing the list module. `schema` validates the
- * parameter; `bind(value)` gives what the lookup binds.
+ * parameter; `prepareBinding`, once per listing, gives what turns a value into what the lookup binds.
  */
 export interface ListExtension<T = unknown> {
   name: string;
   schema: z.ZodType<T>;
   lookup: IndexLookup;
-  bind(value: T): LookupValue;
+  prepareBinding(db: Db): { bind(value: T): LookupValue };
 }
 
 /**

@@ -220,6 +220,7 @@ export function createListing(
     return index ? sql`${table} indexed by ${sql.identifier(index)}` : table;
   };
 
+  const bindingOf = new Map((spec.extensions ?? []).map((extension) => [extension, extension.prepareBinding(db)]));
   const matchesOf = new Map(
     [...(spec.extensions ?? []).map((extension) => extension.lookup), ...(spec.substrings ? [spec.substrings.lookup] : [])].map((lookup) => [lookup, lookup.prepareMatches(db)]),
   );
@@ -287,7 +288,7 @@ export function createListing(
     for (const extension of spec.extensions ?? []) {
       const value = query.extensions?.[extension.name];
       if (value === undefined) continue;
-      shape.push([extension.name, lookedUp(extension.lookup, extension.bind(value), `e_${extension.name}`)]);
+      shape.push([extension.name, lookedUp(extension.lookup, bindingOf.get(extension)!.bind(value), `e_${extension.name}`)]);
     }
     const visible = visibility.audience === 'public' ? spec.visibleWhen : undefined;
     if (visible) shape.push('public');
