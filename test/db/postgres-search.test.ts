@@ -6,7 +6,8 @@ import { openPostgres } from '../../src/core/db/postgres.js';
 import { searchEntry, substringValues } from '../../src/core/search/indexer.js';
 import { postgresMatch, tsqueryLexeme } from '../../src/core/search/postgres-query.js';
 import { createPostgresSearch } from '../../src/core/search/postgres-search.js';
-import { matchExpression, parseQuery } from '../../src/core/search/query.js';
+import { matchExpression, parseQuery, searchedTerms } from '../../src/core/search/query.js';
+import { createRequiredTerms } from '../../src/core/search/required-terms.js';
 import { type SearchType, searchTypes } from '../../src/core/search/sources.js';
 import { substringColumns } from '../../src/core/search/substrings.js';
 import { searchIndex } from '../../src/core/search/table.js';
@@ -126,6 +127,17 @@ t.test('a query too broad to rank answers newest first, by the thresholds SQLite
   );
   t.strictSame(await found('الداخليه التعاون', { rankPostings: 5 }), [['a1', 'newest']], 'four records hold one term and two the other: more than 5');
   t.strictSame(await found('الداخليه التعاون', { rankPostings: 6 }), [['a1', 'ranked']], 'six at most: ranked');
+});
+
+t.test('a long query requires the terms SQLite requires: its rare ones and the rarest few of its common ones', async (t) => {
+  const q = 'الداخلية التعاون الامني وزير السعودي';
+  const terms = searchedTerms(parseQuery(q));
+  for (const options of [{}, { commonRecords: 1, commonRequired: 2 }, { commonRecords: 1, commonRequired: 4 }]) {
+    const required = createRequiredTerms(sqlite.db, options)(terms);
+    const expected = sqliteFinds(matchExpression(required, null)!);
+    const found = (await createPostgresSearch(postgres.db, options).search({ q, types: searchTypes, limit: 10 })).map(({ id }) => id).sort();
+    t.strictSame(found, expected, `${JSON.stringify(options)}: ${required.length} of ${terms.length} terms required on both, finding ${expected.join(' ') || 'nothing'}`);
+  }
 });
 
 t.test('deleting a document deletes its entries', async (t) => {
