@@ -1,13 +1,16 @@
-import { getTableColumns } from 'drizzle-orm';
+import { getTableColumns, type SQL, sql } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
 import t from 'tap';
 import { openDatabase } from '../../src/core/db/database.js';
 import { openPostgres } from '../../src/core/db/postgres.js';
 import { searchEntry, substringValues } from '../../src/core/search/indexer.js';
-import { matchExpression, parseQuery, searchedTerms, type Term } from '../../src/core/search/query.js';
-import type { SearchType } from '../../src/core/search/sources.js';
+import { postgresMatch, tsqueryLexeme } from '../../src/core/search/postgres-query.js';
+import { createPostgresSearch } from '../../src/core/search/postgres-search.js';
+import { matchExpression, parseQuery, searchedTerms } from '../../src/core/search/query.js';
+import { createRequiredTerms } from '../../src/core/search/required-terms.js';
+import { type SearchType, searchTypes } from '../../src/core/search/sources.js';
 import { substringColumns } from '../../src/core/search/substrings.js';
 import { searchIndex } from '../../src/core/search/table.js';
-import { stemArabic, stripArabicPrefix } from '../../src/core/text/stem.js';
 import { startPostgres } from '../postgres.js';
 
 /*
@@ -51,38 +54,12 @@ for (const [n, [type, row]] of records.entries()) {
   }
 }
 
-/** A tsquery lexeme: the words are the core's, but quoting makes any text one lexeme. */
-const lexeme = (word: string) => `'${word.replaceAll("'", "''")}'`;
-
-/** What a term requires on PostgreSQL, as FTS5's filter asks it on SQLite (query.ts): stems decide a word or a phrase; a prefix either side. */
-function termCondition(term: Term, values: string[]): string {
-  const bound = (tsquery: string) => {
-    values.push(tsquery);
-    return `to_tsquery('simple', $${values.length})`;
-  };
-  const stems = (tsquery: string) => {
-    const query = bound(tsquery);
-    return `(title_stems @@ ${query} or body_stems @@ ${query})`;
-  };
-  switch (term.kind) {
-    case 'word':
-      return stems(lexeme(stemArabic(term.word)));
-    case 'phrase':
-      return stems(term.words.map((word) => lexeme(stemArabic(word))).join(' <-> '));
-    case 'prefix': {
-      const words = bound(`${lexeme(term.word)}:*`);
-      return `(title_words @@ ${words} or body_words @@ ${words} or ${stems(`${lexeme(stripArabicPrefix(term.word))}:*`)})`;
-    }
-  }
-}
-
 const sqliteFinds = (match: string) =>
   sqlite.sqlite.prepare('select d.record_id from search_index join search_documents d on d.doc_id = search_index.rowid where search_index match ? order by d.record_id').pluck().all(match) as string[];
 
-async function postgresFinds(conditions: string, values: string[]): Promise<string[]> {
-  const { rows } = await postgres.pool.query<{ record_id: string }>(
-    `select d.record_id from search_index join search_documents d on d.doc_id = search_index.rowid where ${conditions} order by d.record_id`,
-    values,
+async function postgresFinds(match: SQL): Promise<string[]> {
+  const { rows } = await postgres.db.execute<{ record_id: string }>(
+    sql`select d.record_id from search_index join search_documents d on d.doc_id = search_index.rowid where ${match} order by d.record_id`,
   );
   return rows.map((row) => row.record_id);
 }
@@ -96,14 +73,70 @@ t.test('the search table has the columns the indexer writes, and a vector of eac
   t.strictSame(columnsOf('substring_index'), ['rowid', ...substringColumns]);
 });
 
-t.test('a word, a prefix, two words and a phrase find on PostgreSQL the records FTS5 finds on SQLite', async (t) => {
-  for (const q of ['الداخليه', 'الداخ*', 'وزير الداخلية', 'الداخلية التعاون', '"التعاون الامني"', 'interior', 'ministers', 'ministr*', 'between', 'مرور']) {
+t.test('a word, a prefix, two words and a phrase, within some types or all, find on PostgreSQL the records FTS5 finds on SQLite', async (t) => {
+  const queries: [string, SearchType[] | null][] = [
+    ['الداخليه', null],
+    ['الداخ*', null],
+    ['وزير الداخلية', null],
+    ['الداخلية التعاون', null],
+    ['"التعاون الامني"', null],
+    ['interior', null],
+    ['ministers', null],
+    ['ministr*', null],
+    ['between', null],
+    ['مرور', null],
+    ['الداخليه', ['people', 'organisations']],
+    ['"التعاون الامني"', ['meetings']],
+  ];
+  for (const [q, types] of queries) {
     const terms = parseQuery(q);
-    const expected = sqliteFinds(matchExpression(terms, null)!);
-    t.ok(expected.length > 0 && expected.length < records.length, `${q}: SQLite finds some records, not all (${expected.join(' ')})`);
-    const values: string[] = [];
-    const conditions = searchedTerms(terms).map((term) => termCondition(term, values));
-    t.strictSame(await postgresFinds(conditions.join(' and '), values), expected, `${q}: PostgreSQL finds the same`);
+    const expected = sqliteFinds(matchExpression(terms, types)!);
+    t.ok(expected.length > 0 && expected.length < records.length, `${q} in ${types ?? 'all types'}: SQLite finds some records, not all (${expected.join(' ')})`);
+    t.strictSame(await postgresFinds(postgresMatch(terms, types)!), expected, `${q} in ${types ?? 'all types'}: PostgreSQL finds the same`);
+  }
+});
+
+t.test('a quoted lexeme is text: what a word holds never becomes a tsquery operator', async (t) => {
+  for (const word of ["a' | 'b", 'a | b', 'a & !b', "a\\' | 'b", 'a:* <-> b']) {
+    const { rows } = await postgres.pool.query<{ itself: boolean; part: boolean }>(
+      "select to_tsvector('simple', $1) @@ to_tsquery('simple', $2) as itself, to_tsvector('simple', 'b') @@ to_tsquery('simple', $2) as part",
+      [word, tsqueryLexeme(word)],
+    );
+    t.strictSame(rows, [{ itself: true, part: false }], `${word}: matches its own text, not a text holding only part of it`);
+  }
+});
+
+t.test('a query too broad to rank answers newest first, by the thresholds SQLite uses', async (t) => {
+  const found = async (q: string, limits: Parameters<typeof createPostgresSearch>[1]) =>
+    (await createPostgresSearch(postgres.db, limits).search({ q, types: searchTypes, limit: 10 })).map(({ id, score }) => [id, score === null ? 'newest' : 'ranked']);
+  // الداخليه is in a1, a2, p1 and o1 (indexed in that order); with التعاون, only in a1, of the four records holding it.
+  t.strictSame(
+    await found('الداخليه', { rankLimit: 4 }),
+    [
+      ['o1', 'newest'],
+      ['p1', 'newest'],
+      ['a2', 'newest'],
+      ['a1', 'newest'],
+    ],
+    'a 4th match: newest first',
+  );
+  t.strictSame(
+    (await found('الداخليه', { rankLimit: 5 })).map(([, order]) => order),
+    ['ranked', 'ranked', 'ranked', 'ranked'],
+    'no 5th match: ranked',
+  );
+  t.strictSame(await found('الداخليه التعاون', { rankPostings: 5 }), [['a1', 'newest']], 'four records hold one term and two the other: more than 5');
+  t.strictSame(await found('الداخليه التعاون', { rankPostings: 6 }), [['a1', 'ranked']], 'six at most: ranked');
+});
+
+t.test('a long query requires the terms SQLite requires: its rare ones and the rarest few of its common ones', async (t) => {
+  const q = 'الداخلية التعاون الامني وزير السعودي';
+  const terms = searchedTerms(parseQuery(q));
+  for (const options of [{}, { commonRecords: 1, commonRequired: 2 }, { commonRecords: 1, commonRequired: 4 }]) {
+    const required = createRequiredTerms(sqlite.db, options)(terms);
+    const expected = sqliteFinds(matchExpression(required, null)!);
+    const found = (await createPostgresSearch(postgres.db, options).search({ q, types: searchTypes, limit: 10 })).map(({ id }) => id).sort();
+    t.strictSame(found, expected, `${JSON.stringify(options)}: ${required.length} of ${terms.length} terms required on both, finding ${expected.join(' ') || 'nothing'}`);
   }
 });
 
@@ -141,15 +174,22 @@ t.test('contains: like on the substring table finds what the trigram index finds
   }
 });
 
-t.test('PostgreSQL can answer a prefix and a substring from the GIN indexes', async (t) => {
+t.test('PostgreSQL can answer the built conditions and a substring from the GIN indexes', async (t) => {
   const client = await postgres.pool.connect();
   t.teardown(() => client.release(true));
   // Six rows are read fastest without an index: forbidding the table scan shows whether the planner can use one.
   await client.query('set enable_seqscan = off');
   const plan = async (statement: string, values: string[]) => (await client.query<{ 'QUERY PLAN': string }>(`explain ${statement}`, values)).rows.map((row) => row['QUERY PLAN']).join('\n');
-  const prefix = await plan("select rowid from search_index where title_words @@ to_tsquery('simple', $1) or title_stems @@ to_tsquery('simple', $2)", [`${lexeme('الداخ')}:*`, `${lexeme('داخ')}:*`]);
-  t.match(prefix, /Bitmap Index Scan on search_index_vectors_idx/, 'a prefix');
-  t.notMatch(prefix, /Seq Scan/, 'without reading the table');
+  for (const [q, types] of [
+    ['الداخ*', null],
+    ['وزير الداخلية', null],
+    ['"التعاون الامني"', ['meetings']],
+  ] as const) {
+    const { sql: statement, params } = new PgDialect().sqlToQuery(sql`select rowid from search_index where ${postgresMatch(parseQuery(q), types)}`);
+    const query = await plan(statement, params.map(String));
+    t.match(query, /Bitmap Index Scan on search_index_vectors_idx/, `${q}: from the full-text index`);
+    t.notMatch(query, /Seq Scan/, `${q}: without reading the table`);
+  }
   const substring = await plan("select rowid from substring_index where name like '%' || $1 || '%'", ['داخلي']);
   t.match(substring, /Bitmap Index Scan on substring_index_trigrams_idx/, 'a substring');
   // pg_trgm counts only letters and digits as parts of trigrams: Arabic letters must be among them, or every value would be read.

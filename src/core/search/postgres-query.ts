@@ -1,0 +1,88 @@
+import { inArray, type SQL, sql } from 'drizzle-orm';
+import { stemArabic, stripArabicPrefix } from '../text/stem.js';
+import { searchedTerms, type Term } from './query.js';
+import type { SearchType } from './sources.js';
+import { wordForms } from './word-forms.js';
+
+/*
+ * The queries of query.ts on PostgreSQL (migrations/postgres/0001_pgengine_search.sql): the same parsed terms,
+ * read against the stored `simple` tsvectors of the words and the stems the core writes. FTS5 filters columns
+ * inside one MATCH string; PostgreSQL has one tsvector per column, so a term holds where the title's or the
+ * body's vector holds it, which keeps a phrase within one column as FTS5's column filter does.
+ */
+
+/**
+ * A tsquery lexeme, quoted: whatever a word holds (`'`, `\`, `&`, `|`, `!`, `<->`, `:*`) is its text, never an
+ * operator. The quoted text still goes through the `simple` parser, as the stored vectors' text did.
+ */
+export const tsqueryLexeme = (word: string) => `'${word.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`;
+
+type Vectors = { title: SQL; body: SQL };
+const writtenVectors: Vectors = { title: sql`search_index.title_words`, body: sql`search_index.body_words` };
+const stemVectors: Vectors = { title: sql`search_index.title_stems`, body: sql`search_index.body_stems` };
+
+/** A term's two sides as tsquery text: its written forms (as `wordForms` gives them) and its light stems. */
+function termQueries(term: Term): { written: string; stems: string } {
+  switch (term.kind) {
+    case 'word':
+      return { written: wordForms(term.word).map(tsqueryLexeme).join(' | '), stems: tsqueryLexeme(stemArabic(term.word)) };
+    case 'phrase':
+      return { written: term.words.map(tsqueryLexeme).join(' <-> '), stems: term.words.map((word) => tsqueryLexeme(stemArabic(word))).join(' <-> ') };
+    case 'prefix':
+      return { written: `${tsqueryLexeme(term.word)}:*`, stems: `${tsqueryLexeme(stripArabicPrefix(term.word))}:*` };
+  }
+}
+
+/** The text is a bound value: only `to_tsquery` reads it, and the lexemes in it are quoted. */
+const tsquery = (text: string) => sql`to_tsquery('simple', ${text})`;
+
+function holds(vectors: Vectors, text: string): SQL {
+  const query = tsquery(text);
+  return sql`(${vectors.title} @@ ${query} or ${vectors.body} @@ ${query})`;
+}
+
+/**
+ * What a term requires of a record, as `termFilter` asks FTS5: the stems decide a word or a phrase (every written
+ * form of a word is a form of its stem, at the same position); a prefix either side.
+ */
+function termCondition(term: Term): SQL {
+  const { written, stems } = termQueries(term);
+  return term.kind === 'prefix' ? sql`(${holds(writtenVectors, written)} or ${holds(stemVectors, stems)})` : holds(stemVectors, stems);
+}
+
+/** The condition on `search_index` for some terms within some types (null: every type); null when there is no word to search for. */
+export function postgresMatch(terms: Term[], types: readonly SearchType[] | null): SQL | null {
+  if (terms.length === 0) return null;
+  const typeFilter = types === null ? [] : [inArray(sql`search_index.type`, [...types])];
+  return sql.join([...typeFilter, ...searchedTerms(terms).map(termCondition)], sql` and `);
+}
+
+/**
+ * For each term a query is searched by, a condition that some of the records `postgresTermConditions` gives hold,
+ * cheaper to read, as `termLowerBounds` on SQLite: a prefix's stems alone.
+ */
+export const postgresTermLowerBounds = (terms: Term[]): SQL[] => searchedTerms(terms).map((term) => (term.kind === 'prefix' ? holds(stemVectors, termQueries(term).stems) : termCondition(term)));
+
+/** What each term a query is searched by requires alone, all types: the ranking budget counts each one's records. */
+export const postgresTermConditions = (terms: Term[]): SQL[] => searchedTerms(terms).map(termCondition);
+
+/**
+ * Cover density of a term's stems in one column, divided by the column's length (normalisation 2, as BM25 favours
+ * short records: a person's name above a long article that mentions it) and scaled into [0, 1) (32: rank / (rank + 1)),
+ * so that the weights below bound what each column adds.
+ */
+const stemRank = (vector: SQL, text: string) => sql`ts_rank_cd(${vector}, ${tsquery(text)}, 2 | 32)::float8`;
+
+/**
+ * A term's score, with the intent of SQLite's BM25 weights (search.ts): holding a written form of the word in either
+ * column adds 1,000, more than any stem-only record can reach (the stems add less than 4 + 1), so a record holding a
+ * query word as written ranks above one holding only another word of its stem; as BM25's written-form weight
+ * saturates, how often does not count. Among such records, a title's stems weigh 4, a body's 1.
+ */
+function termRank(term: Term): SQL {
+  const { written, stems } = termQueries(term);
+  return sql`(1000 * ${holds(writtenVectors, written)}::int4 + 4 * ${stemRank(stemVectors.title, stems)} + ${stemRank(stemVectors.body, stems)})`;
+}
+
+/** A record's score for some terms, higher is better: the sum of each searched term's score, as BM25 sums its phrases'. */
+export const postgresRank = (terms: Term[]): SQL => sql.join(searchedTerms(terms).map(termRank), sql` + `);
