@@ -36,3 +36,19 @@ t.test('the docs page is loaded by its first request, not at start, and then ser
   t.equal(missing.headers['content-type'], 'application/problem+json; charset=utf-8', "a file it lacks is this app's 404");
   t.equal(body(missing).code, 'route_not_found');
 });
+
+t.test("another method on one of the docs page's routes is a 405 naming GET, before and after the page is loaded", async (t) => {
+  const app = await build(t);
+  // The page, what it links to and the document it reads: the routes @fastify/swagger-ui declares.
+  const routes = ['/docs', '/docs/', '/docs/json', '/docs/yaml', '/docs/static/index.html', '/docs/static/swagger-initializer.js', '/docs/static/theme/khabar.css'];
+  for (const round of ['before', 'after']) {
+    for (const url of routes) {
+      const post = await app.inject({ method: 'POST', url });
+      t.equal(post.statusCode, 405, `${round}: POST ${url}`);
+      t.equal(post.headers.allow, 'OPTIONS, GET, HEAD');
+      t.equal((await app.inject({ method: 'OPTIONS', url })).statusCode, 204, `${round}: OPTIONS ${url}`);
+    }
+    t.equal((await app.inject({ method: 'POST', url: '/docs/static/swagger-ui.css' })).statusCode, 404, `${round}: a static file's other methods are 404, as for every file`);
+    t.equal((await app.inject({ url: '/docs/' })).statusCode, 200);
+  }
+});

@@ -7,7 +7,7 @@ import { documentFromRoutes } from './routes.js';
 /** The contract `npm run openapi` builds and the repository commits. */
 export const committedContract = new URL('../../../openapi.yaml', import.meta.url);
 
-const docsCss = new URL('../../../public/docs/khabar.css', import.meta.url);
+const docsCss = { filename: 'khabar.css', file: new URL('../../../public/docs/khabar.css', import.meta.url) };
 
 type OpenApiDocument = StaticDocumentSpec['document'];
 
@@ -50,11 +50,18 @@ async function docsApp(document: OpenApiDocument): Promise<FastifyInstance> {
     // No validator badge: the page asks nothing of any other host.
     // showExtensions: each operation's x-required-role is shown with it.
     uiConfig: { deepLinking: true, validatorUrl: null, displayRequestDuration: true, showExtensions: true },
-    theme: { title: 'khabar API', css: [{ filename: 'khabar.css', content: readFileSync(docsCss, 'utf8') }] },
+    theme: { title: 'khabar API', css: [{ filename: docsCss.filename, content: readFileSync(docsCss.file, 'utf8') }] },
   });
   await docs.ready();
   return docs;
 }
+
+/**
+ * The docs app's routes (those @fastify/swagger-ui declares under /docs), each declared here as well so that
+ * another method on one is a 405 with Allow, as when they were this app's own; its files under static/ by a
+ * wildcard, as @fastify/static declares them, which the methods plugin leaves alone.
+ */
+const docsPaths = ['/docs', '/docs/', '/docs/json', '/docs/yaml', '/docs/static/index.html', '/docs/static/swagger-initializer.js', `/docs/static/theme/${docsCss.filename}`, '/docs/static/*'];
 
 /**
  * The docs page's routes, answered by the docs app: the request goes in as it came, and its answer (status,
@@ -71,7 +78,7 @@ function docsRoutes(app: FastifyInstance, document: () => Promise<OpenApiDocumen
     const headers = Object.entries(answer.headers).filter(([name]) => !hopHeaders.has(name));
     return reply.code(answer.statusCode).headers(Object.fromEntries(headers)).send(answer.stream());
   };
-  for (const url of ['/docs', '/docs/*']) app.get(url, { schema: { hide: true } }, handler);
+  for (const url of docsPaths) app.get(url, { schema: { hide: true } }, handler);
   app.addHook('onClose', async () => (await docs)?.close());
 }
 
