@@ -8,10 +8,14 @@ import { responseJsonSchema } from '../http/serializer.js';
 /** Events a stream reads from the table at a time; with the buffers' high-water marks, what a stream holds at most. */
 const streamPageSize = 100;
 
-const serialize = fastJson(responseJsonSchema(changeEvent));
+// Compiled by the first event a stream sends, not when the module loads: the start does not wait for it.
+let serialize: ((event: Change) => string) | undefined;
 
 /** One Server-Sent Event: `id` resumes the stream (Last-Event-ID), `event` names the action. */
-const frame = (event: Change) => `id: ${event.seq}\nevent: ${event.action}\ndata: ${serialize(event)}\n\n`;
+const frame = (event: Change) => {
+  serialize ??= fastJson(responseJsonSchema(changeEvent));
+  return `id: ${event.seq}\nevent: ${event.action}\ndata: ${serialize(event)}\n\n`;
+};
 
 type Wake = () => void;
 

@@ -1,15 +1,15 @@
 import { readFileSync } from 'node:fs';
-import swagger, { type StaticDocumentSpec, type SwaggerOptions } from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
-import type { FastifyInstance } from 'fastify';
+import type { StaticDocumentSpec } from '@fastify/swagger';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { parse } from 'yaml';
 import { documentFromRoutes } from './routes.js';
 
 /** The contract `npm run openapi` builds and the repository commits. */
 export const committedContract = new URL('../../../openapi.yaml', import.meta.url);
 
-const docsCss = new URL('../../../public/docs/khabar.css', import.meta.url);
+const docsCss = { filename: 'khabar.css', file: new URL('../../../public/docs/khabar.css', import.meta.url) };
+
+type OpenApiDocument = StaticDocumentSpec['document'];
 
 interface OpenApiOptions {
   publicUrl: string;
@@ -18,45 +18,85 @@ interface OpenApiOptions {
 }
 
 /**
- * @fastify/swagger in static mode, naming PUBLIC_URL as its server, on a document parsed from the committed file
- * on first use (`fill`): parsing its 200 KB of YAML at start was about a quarter of the CPU time from start to
- * the first 200 (docs/performance.md). The file is read at start, so a server without it does not start.
+ * The committed document, parsed on first use: parsing its 200 KB of YAML at start was about a quarter of the
+ * CPU time from start to the first 200 (docs/performance.md). The file is read at start, so a server without
+ * it does not start; the YAML parser is loaded with the first parse.
  */
-function committedDocument(file: URL, publicUrl: string) {
+function committedDocument(file: URL, publicUrl: string): () => Promise<OpenApiDocument> {
   const text = readFileSync(file, 'utf8');
-  // The object @fastify/swagger serves: it keeps this reference, so it is filled in place, before it is served.
-  const document: StaticDocumentSpec['document'] = { openapi: '3.1.0', info: { title: 'khabar', version: '' }, paths: {} };
-  let filled = false;
-  const fill = () => {
-    if (filled) return;
-    filled = true;
-    // PUBLIC_URL, not the request's host: "try it out" on the docs page calls it.
-    Object.assign(document, parse(text), { servers: [{ url: publicUrl, description: 'this server (PUBLIC_URL)' }] });
+  let parsed: Promise<OpenApiDocument> | undefined;
+  // PUBLIC_URL, not the request's host: "try it out" on the docs page calls it.
+  const parse = async () => ({ ...(await import('yaml')).parse(text), servers: [{ url: publicUrl, description: 'this server (PUBLIC_URL)' }] });
+  return () => {
+    parsed ??= parse();
+    return parsed;
   };
-  const options: SwaggerOptions = { mode: 'static', specification: { document } };
-  return { options, fill };
+}
+
+// What the docs app's answer says about its own connection, which the outer reply sets for itself.
+const hopHeaders = new Set(['connection', 'keep-alive', 'transfer-encoding', 'date']);
+
+/**
+ * @fastify/swagger-ui (with @fastify/static and a YAML writer) in an app of its own, built by the first request
+ * for the docs page: loading and registering them at start was about 0.13 s of CPU of every cold start
+ * (docs/performance.md), for a page few requests ask for.
+ */
+async function docsApp(document: OpenApiDocument): Promise<FastifyInstance> {
+  const [{ default: swagger }, { default: swaggerUi }] = await Promise.all([import('@fastify/swagger'), import('@fastify/swagger-ui')]);
+  const docs = Fastify();
+  await docs.register(swagger, { mode: 'static', specification: { document } });
+  await docs.register(swaggerUi, {
+    routePrefix: '/docs',
+    // No validator badge: the page asks nothing of any other host.
+    // showExtensions: each operation's x-required-role is shown with it.
+    uiConfig: { deepLinking: true, validatorUrl: null, displayRequestDuration: true, showExtensions: true },
+    theme: { title: 'khabar API', css: [{ filename: docsCss.filename, content: readFileSync(docsCss.file, 'utf8') }] },
+  });
+  await docs.ready();
+  return docs;
+}
+
+/**
+ * The docs app's routes (those @fastify/swagger-ui declares under /docs), each declared here as well so that
+ * another method on one is a 405 with Allow, as when they were this app's own; its files under static/ by a
+ * wildcard, as @fastify/static declares them, which the methods plugin leaves alone.
+ */
+const docsPaths = ['/docs', '/docs/', '/docs/json', '/docs/yaml', '/docs/static/index.html', '/docs/static/swagger-initializer.js', `/docs/static/theme/${docsCss.filename}`, '/docs/static/*'];
+
+/**
+ * The docs page's routes, answered by the docs app: the request goes in as it came, and its answer (status,
+ * headers, body as a stream, as @fastify/static streams a file) goes out through this app's hooks, so it gets
+ * the security headers, compression and rate limit of every page. What the docs app does not know is this
+ * app's 404.
+ */
+function docsRoutes(app: FastifyInstance, document: () => Promise<OpenApiDocument>) {
+  let docs: Promise<FastifyInstance> | undefined;
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    docs ??= document().then(docsApp);
+    const answer = await (await docs).inject({ method: request.method, url: request.url, headers: request.headers, payloadAsStream: true });
+    if (answer.statusCode === 404) return reply.callNotFound();
+    const headers = Object.entries(answer.headers).filter(([name]) => !hopHeaders.has(name));
+    return reply.code(answer.statusCode).headers(Object.fromEntries(headers)).send(answer.stream());
+  };
+  for (const url of docsPaths) app.get(url, { schema: { hide: true } }, handler);
+  app.addHook('onClose', async () => (await docs)?.close());
 }
 
 /** The OpenAPI 3.1 document at /openapi.json; a docs page at /docs. */
 async function openApi(app: FastifyInstance, options: OpenApiOptions) {
   const { publicUrl, source } = options;
-  const { options: swaggerOptions, fill } = source === 'routes' ? { options: documentFromRoutes(publicUrl), fill: () => {} } : committedDocument(source.file, publicUrl);
-  await app.register(swagger, swaggerOptions);
-  // The docs page's routes in a context of their own, whose hook fills the document before any of them reads it.
-  await app.register(async (docs) => {
-    docs.addHook('onRequest', async () => fill());
-    await docs.register(swaggerUi, {
-      routePrefix: '/docs',
-      // No validator badge: the page asks nothing of any other host.
-      // showExtensions: each operation's x-required-role is shown with it.
-      uiConfig: { deepLinking: true, validatorUrl: null, displayRequestDuration: true, showExtensions: true },
-      theme: { title: 'khabar API', css: [{ filename: 'khabar.css', content: readFileSync(docsCss, 'utf8') }] },
-    });
-  });
-  app.get('/openapi.json', { schema: { hide: true }, config: { traits: { cacheable: true } } }, async () => {
-    fill();
-    return app.swagger();
-  });
+  let document: () => Promise<unknown>;
+  if (source === 'routes') {
+    // Dynamic mode reads each route as it is registered, so it comes before them; describing them needs no docs page.
+    const { default: swagger } = await import('@fastify/swagger');
+    await app.register(swagger, documentFromRoutes(publicUrl));
+    document = async () => app.swagger();
+  } else {
+    const committed = committedDocument(source.file, publicUrl);
+    docsRoutes(app, committed);
+    document = committed;
+  }
+  app.get('/openapi.json', { schema: { hide: true }, config: { traits: { cacheable: true } } }, document);
 }
 
 export default fp(openApi, { name: 'openapi' });

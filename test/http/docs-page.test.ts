@@ -1,0 +1,54 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import t from 'tap';
+import { body, build } from '../helper.js';
+
+// Alone in its process (tap runs each file in its own), so what is loaded is what the app loaded.
+const require = createRequire(import.meta.url);
+const loaded = (name: string) => Object.keys(require.cache).some((path) => path.includes(`/node_modules/${name}/`));
+
+// What the docs page needs and nothing else does: loaded by its first request, not at start (docs/performance.md, "Cold start").
+// The YAML parser is lazy too, but tap has loaded it already.
+const docsModules = ['@fastify/swagger', '@fastify/swagger-ui', '@fastify/static'];
+
+t.test('the docs page is loaded by its first request, not at start, and then served', async (t) => {
+  const app = await build(t);
+  t.equal((await app.inject({ url: '/health' })).statusCode, 200);
+  for (const name of docsModules) t.notOk(loaded(name), `${name} is not loaded by start-up nor by a first request elsewhere`);
+
+  const contract = await app.inject({ url: '/openapi.json' });
+  t.equal(contract.statusCode, 200);
+  t.equal(body(contract).info.title, 'khabar');
+  for (const name of docsModules) t.notOk(loaded(name), `nor by the contract: ${name}`);
+
+  const page = await app.inject({ url: '/docs/' });
+  t.equal(page.statusCode, 200, 'the docs page');
+  t.match(page.headers['content-type'], /^text\/html/);
+  t.equal(page.headers['cross-origin-opener-policy'], 'same-origin', "with this app's page headers");
+  t.match(page.body, 'theme/khabar.css');
+  for (const name of docsModules) t.ok(loaded(name), `${name} is loaded now`);
+
+  const css = await app.inject({ url: '/docs/static/theme/khabar.css' });
+  t.equal(css.body, readFileSync(new URL('../../public/docs/khabar.css', import.meta.url), 'utf8'), 'its stylesheet is the one in public/');
+  t.same(body(await app.inject({ url: '/docs/json' })), body(contract), 'it reads the document /openapi.json serves');
+  const missing = await app.inject({ url: '/docs/static/no-such-file.js' });
+  t.equal(missing.statusCode, 404);
+  t.equal(missing.headers['content-type'], 'application/problem+json; charset=utf-8', "a file it lacks is this app's 404");
+  t.equal(body(missing).code, 'route_not_found');
+});
+
+t.test("another method on one of the docs page's routes is a 405 naming GET, before and after the page is loaded", async (t) => {
+  const app = await build(t);
+  // The page, what it links to and the document it reads: the routes @fastify/swagger-ui declares.
+  const routes = ['/docs', '/docs/', '/docs/json', '/docs/yaml', '/docs/static/index.html', '/docs/static/swagger-initializer.js', '/docs/static/theme/khabar.css'];
+  for (const round of ['before', 'after']) {
+    for (const url of routes) {
+      const post = await app.inject({ method: 'POST', url });
+      t.equal(post.statusCode, 405, `${round}: POST ${url}`);
+      t.equal(post.headers.allow, 'OPTIONS, GET, HEAD');
+      t.equal((await app.inject({ method: 'OPTIONS', url })).statusCode, 204, `${round}: OPTIONS ${url}`);
+    }
+    t.equal((await app.inject({ method: 'POST', url: '/docs/static/swagger-ui.css' })).statusCode, 404, `${round}: a static file's other methods are 404, as for every file`);
+    t.equal((await app.inject({ url: '/docs/' })).statusCode, 200);
+  }
+});
