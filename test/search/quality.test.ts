@@ -190,7 +190,7 @@ function addDistractors(app: App, count: number) {
   const next = random(2026);
   const pick = (n: number) => Array.from({ length: n }, () => vocabulary[Math.floor(next() * vocabulary.length)]!).join(' ');
   for (let i = 0; i < count; i++) {
-    app.repositories.articles.create({
+    app.services.stores.articles.create({
       slug: `مقال-مولد-${i}`,
       title: pick(5 + Math.floor(next() * 6)),
       language: 'ar',
@@ -199,7 +199,7 @@ function addDistractors(app: App, count: number) {
   }
   const otherWords = collisions.flatMap(({ others }) => others).filter((word) => !holdsQueriedWord(word));
   otherWords.forEach((word, i) => {
-    app.repositories.articles.create(otherWordArticle(word, `كلمة-أخرى-${i}`));
+    app.services.stores.articles.create(otherWordArticle(word, `كلمة-أخرى-${i}`));
   });
   return { vocabulary: vocabulary.length, otherWords: otherWords.length };
 }
@@ -214,7 +214,7 @@ const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.le
 
 t.test('labelled queries: recall@5 = 1 for every positive, nothing for every negative', async (t) => {
   const app = await build(t);
-  const seeded = seedDatabase(app.repositories);
+  const seeded = seedDatabase(app.services.stores);
   const idOf = (label: Label) => (label === article ? seeded.article.id : label === meeting ? seeded.meeting.id : seeded.ids.get(label)!);
   const distractors = addDistractors(app, 60);
   t.ok(positives.length + negatives.length >= 30, 'at least 30 labelled queries');
@@ -247,8 +247,8 @@ t.test('words light stemming folds together: the query word as written fills the
   const app = await build(t, { seed: 'never' });
   const precisions: number[] = [];
   for (const [g, { query, forms, others, what }] of collisions.entries()) {
-    const relevant = forms.map((word, i) => app.repositories.articles.create(queryWordArticle(word, i, `الكلمة-${g}-${i}`)).id);
-    const other = others.map((word, i) => app.repositories.articles.create(otherWordArticle(word, `كلمة-أخرى-${g}-${i}`)).id);
+    const relevant = forms.map((word, i) => app.services.stores.articles.create(queryWordArticle(word, i, `الكلمة-${g}-${i}`)).id);
+    const other = others.map((word, i) => app.services.stores.articles.create(otherWordArticle(word, `كلمة-أخرى-${g}-${i}`)).id);
     const ranked = await searchIds(app, query);
     t.ok(
       [...relevant, ...other].every((id) => ranked.includes(id)),

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import type { IdempotencyStore } from '../../core/db/idempotency.js';
 import { KhabarError } from '../../core/errors.js';
+import type { Services } from '../../core/services.js';
 import { traitsOf } from './traits.js';
 
 /** JSON with object keys sorted, so equal values give equal text whatever order their keys were built in. */
@@ -55,43 +55,43 @@ function replay(reply: FastifyReply, stored: { status: number; headers: Record<s
  * is stored and replayed for the same key and body; the same key with another body gets 422, and while the
  * first request is still running 409. A failed request releases its key, so it can be retried.
  */
-async function idempotency(app: FastifyInstance, options: { store: IdempotencyStore }) {
+async function idempotency(app: FastifyInstance, options: { store: Services['idempotency'] }) {
   const { store } = options;
   app.decorateRequest('idempotencyKey', null);
 
-  app.addHook('preHandler', (request, reply, done) => {
-    if (!traitsOf(request).idempotent || request.principal === null) return done();
+  app.addHook('preHandler', async (request, reply) => {
+    if (!traitsOf(request).idempotent || request.principal === null) return;
     const key = keyOf(request);
-    if (key === undefined) return done();
-    const claim = store.claim(request.principal.name, key, fingerprint(request));
+    if (key === undefined) return;
+    const claim = await store.claim(request.principal.name, key, fingerprint(request));
     switch (claim.outcome) {
       case 'claimed':
         request.idempotencyKey = key;
-        return done();
+        return;
       case 'reused':
         throw new KhabarError('idempotency_key_reused', 'this Idempotency-Key was used for a different request; use a new key');
       case 'in_flight':
         reply.header('retry-after', '1');
         throw new KhabarError('idempotency_key_in_flight', 'a request with this Idempotency-Key is still being processed');
       case 'replay':
-        // Answered here: the chain stops without done().
-        replay(reply, claim.response);
+        // Answered here: returning the reply stops the chain.
+        return replay(reply, claim.response);
     }
   });
 
-  app.addHook('onSend', (request, reply, payload, done) => done(null, recordResponse(request, reply, payload)));
+  app.addHook('onSend', (request, reply, payload) => recordResponse(request, reply, payload));
 
-  function recordResponse(request: FastifyRequest, reply: FastifyReply, payload: unknown): unknown {
+  async function recordResponse(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
     const key = request.idempotencyKey;
     if (key === null) return payload;
     request.idempotencyKey = null;
     if (reply.statusCode >= 300 || typeof payload !== 'string') {
-      store.release(request.principal!.name, key);
+      await store.release(request.principal!.name, key);
       return payload;
     }
     const headers: Record<string, string> = {};
     for (const name of replayedHeaders) if (reply.hasHeader(name)) headers[name] = String(reply.getHeader(name));
-    store.complete(request.principal!.name, key, { status: reply.statusCode, headers, body: payload });
+    await store.complete(request.principal!.name, key, { status: reply.statusCode, headers, body: payload });
     return payload;
   }
 }
