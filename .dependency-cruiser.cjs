@@ -17,6 +17,14 @@ module.exports = {
       to: { path: '(^|/)node_modules/(fastify|@fastify/[^/]+|fastify-[^/]+)/' },
     },
     {
+      name: 'web-not-engine',
+      severity: 'error',
+      comment:
+        'The web layer never learns which engine runs: it reaches the data through core/services.ts, never through the driver, Drizzle, the connection or its handle.',
+      from: { path: '^src/web/' },
+      to: { path: ['(^|/)node_modules/(better-sqlite3|drizzle-orm|pg)/', '^src/core/db/(database|handles|group-commit)\\.ts$'] },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       comment: 'A module that imports itself through others: split the part both sides need into its own module.',

@@ -1,5 +1,6 @@
 import type { Test } from 'tap';
 import { type Config, loadConfig } from '../src/core/config.js';
+import { databaseOf } from '../src/core/db/handles.js';
 import { type App, buildApp } from '../src/web/app.js';
 
 export const writerToken = 'test-token-0123456789';
@@ -43,7 +44,7 @@ export interface StatementCall {
 
 /** Every statement the database runs while `action` does (better-sqlite3 runs each through all/get/run/iterate of its Statement class). */
 export async function recordStatements(app: App, action: () => Promise<unknown>): Promise<StatementCall[]> {
-  const prototype = Object.getPrototypeOf(app.database.sqlite.prepare('select 1')) as Record<string, (...args: unknown[]) => unknown>;
+  const prototype = Object.getPrototypeOf(databaseOf(app.services).sqlite.prepare('select 1')) as Record<string, (...args: unknown[]) => unknown>;
   const calls: StatementCall[] = [];
   const methods = ['all', 'get', 'run', 'iterate'] as const;
   const originals = methods.map((method) => prototype[method]!);

@@ -3,13 +3,8 @@ import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-z
 import { runAnnounceLoop } from '../core/changes/announce-loop.js';
 import type { Config } from '../core/config.js';
 import { runBackgroundLoop } from '../core/db/background-loop.js';
-import { type Database, openDatabase } from '../core/db/database.js';
-import { idempotencyStore } from '../core/db/idempotency.js';
-import { publicationSchedule } from '../core/resources/articles/publication.js';
-import { createRepositories, type Repositories } from '../core/resources/index.js';
 import { resources } from '../core/resources/registry.js';
-import { createSearch } from '../core/search/search.js';
-import { prepareForServing } from '../core/serving.js';
+import { openServices, type Services } from '../core/services.js';
 import { trashPurgeBatch } from '../core/trash/store.js';
 import { runDispatcher } from '../core/webhooks/dispatcher.js';
 import { httpSender } from '../core/webhooks/sender.js';
@@ -51,8 +46,7 @@ import { webhookRoutes } from './webhooks/routes.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    database: Database;
-    repositories: Repositories;
+    services: Services;
   }
 }
 
@@ -87,7 +81,8 @@ export interface BuildOptions {
 
 /** Builds the application on the configured database: migrated, seeded when empty, routes registered. */
 export async function buildApp(config: Config, options: BuildOptions = {}) {
-  const database = openDatabase(config.databaseUrl);
+  const clock = options.clock ?? Date.now;
+  const services = openServices(config.databaseUrl, clock);
   const app = Fastify({
     logger: options.logger ?? loggerOptions(config, options.logStream),
     bodyLimit: config.bodyLimit,
@@ -112,32 +107,30 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   app.setSerializerCompiler(serializerCompiler);
   await app.register(jsonBody, { mediaTypes: [jsonMediaType, mergePatchMediaType] });
 
-  const clock = options.clock ?? Date.now;
-  const repositories = createRepositories(database.db, clock);
-  app.decorate('database', database);
-  app.decorate('repositories', repositories);
-  const reindexed = prepareForServing(database, repositories, config.seed);
+  const { stores } = services;
+  app.decorate('services', services);
+  const reindexed = services.prepare(config.seed);
   if (reindexed) app.log.info({ reindexed }, 'search index rebuilt: an older analyser wrote it');
   // Relinks articles after name changes, in the background (core/facts/relink-jobs.ts).
-  const relinking = runBackgroundLoop(repositories.relinkJobs.worker(), { onError: (err) => app.log.error({ err }, 'relinking failed; retrying') });
+  const relinking = runBackgroundLoop(stores.relinkJobs.worker(), { onError: (err) => app.log.error({ err }, 'relinking failed; retrying') });
   // Appends the `published` event of each scheduled article as it comes due (core/changes/publications.ts).
-  const announcing = runAnnounceLoop(repositories.publications, { clock, onError: (err) => app.log.error({ err }, 'announcing scheduled publications failed; retrying') });
+  const announcing = runAnnounceLoop(stores.publications, { clock, onError: (err) => app.log.error({ err }, 'announcing scheduled publications failed; retrying') });
   // Sends the webhooks' queued deliveries, in the background and outside every write (core/webhooks/dispatcher.ts).
   const { allowPrivate, retentionDays, ...deliveryLimits } = config.webhooks;
   const dispatching = runDispatcher({
-    store: repositories.webhooks,
+    store: stores.webhooks,
     send: httpSender({ timeoutMs: deliveryLimits.timeoutMs, allowPrivate }),
     limits: deliveryLimits,
     onError: (err) => app.log.error({ err }, 'webhook dispatch failed; retrying'),
   });
   // Purges what has been in the trash longer than TRASH_RETENTION_DAYS, a batch per transaction (core/trash/store.ts).
   const purging = runBackgroundLoop(
-    { step: () => repositories.trash.purgeExpired(clock(), config.trashRetentionDays, trashPurgeBatch) || null, release() {} },
+    { step: () => stores.trash.purgeExpired(clock(), config.trashRetentionDays, trashPurgeBatch) || null, release() {} },
     { idleMs: retentionIdleMs, onError: (err) => app.log.error({ err }, 'purging the trash failed; retrying') },
   );
   // Deletes deliveries settled more than WEBHOOK_DELIVERY_RETENTION_DAYS ago, a batch per statement.
   const pruning = runBackgroundLoop(
-    { step: () => repositories.webhooks.pruneSettled(new Date(clock() - retentionDays * day).toISOString(), deliveryPruneBatch) || null, release() {} },
+    { step: () => stores.webhooks.pruneSettled(new Date(clock() - retentionDays * day).toISOString(), deliveryPruneBatch) || null, release() {} },
     { idleMs: retentionIdleMs, onError: (err) => app.log.error({ err }, 'deleting old webhook deliveries failed; retrying') },
   );
   app.addHook('onClose', async () => {
@@ -146,7 +139,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
     await dispatching.stop();
     purging.stop();
     pruning.stop();
-    database.close();
+    services.close();
   });
 
   // Hooks run in registration order: a plugin whose hooks must follow another's names it in its
@@ -162,7 +155,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
     maxFailures: config.authFailureRateLimitMax,
     windowSeconds: config.rateLimitWindowSeconds,
   });
-  await app.register(visibility, { schedule: publicationSchedule(database.db), clock });
+  await app.register(visibility, { schedule: services.schedule, clock });
   await app.register(allowedMethods);
   await app.register(mediaTypes);
   await app.register(preconditions, { required: config.requireIfMatch });
@@ -176,7 +169,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
     maxAge: config.cacheMaxAge,
     staleWhileRevalidate: config.cacheStaleWhileRevalidate,
   });
-  await app.register(idempotency, { store: idempotencyStore(database.db, { ttlMs: day, inFlightMs: 60_000 }) });
+  await app.register(idempotency, { store: services.idempotency });
   await app.register(largeBodies);
   await app.register(decompression);
   await app.register(openApi, { publicUrl: config.publicUrl, source: options.openApiFromRoutes ? 'routes' : { file: committedContract } });
@@ -185,18 +178,18 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   if (config.responseCacheBytes > 0) await app.register(responseCache, { maxBytes: config.responseCacheBytes });
   // Last of the onSend steps: the cache above keeps the identity bytes, and every coding is made from them.
   await app.register(compression);
-  await app.register(healthRoutes(database));
+  await app.register(healthRoutes(services.ping));
   for (const resource of resources) {
-    await app.register(resourceRoutes(resource, repositories[resource.name]));
+    await app.register(resourceRoutes(resource, services.resources[resource.name]));
   }
-  await app.register(revisionRoutes(repositories, repositories.revisions));
-  await app.register(trashRoutes(repositories, repositories.revisions, repositories.trash));
-  await app.register(factRoutes(repositories));
-  await app.register(changeRoutes(repositories.changes, config.changeStream));
-  await app.register(webhookRoutes(repositories.webhooks, database.writes, allowPrivate));
-  await app.register(articleImportRoutes(repositories));
+  await app.register(revisionRoutes(services.revisions));
+  await app.register(trashRoutes(services.trash));
+  await app.register(factRoutes(services.facts));
+  await app.register(changeRoutes(services.changes, stores.changes, config.changeStream));
+  await app.register(webhookRoutes(services.webhooks, allowPrivate));
+  await app.register(articleImportRoutes(services.importArticle));
   await app.register(demoRoutes);
-  await app.register(searchRoutes(createSearch(database.db)));
+  await app.register(searchRoutes(services.search));
   return app;
 }
 

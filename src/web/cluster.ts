@@ -1,9 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Config } from '../core/config.js';
 import { ConfigError } from '../core/config.js';
-import { openDatabase } from '../core/db/database.js';
-import { createRepositories } from '../core/resources/index.js';
-import { prepareForServing } from '../core/serving.js';
+import { openServices } from '../core/services.js';
 
 /** The primary of `WORKERS=N`: true in the process that should supervise rather than serve. */
 export const isClusterPrimary = (config: Config) => config.workers > 1 && cluster.isPrimary;
@@ -11,9 +9,9 @@ export const isClusterPrimary = (config: Config) => config.workers > 1 && cluste
 /** Migrates and seeds once, before any worker opens the file, so workers never race to do it. */
 function prepareDatabase(config: Config) {
   if (config.databaseUrl === 'file::memory:') throw new ConfigError('invalid WORKERS: more than one worker needs a database file');
-  const database = openDatabase(config.databaseUrl);
-  prepareForServing(database, createRepositories(database.db), config.seed);
-  database.close();
+  const services = openServices(config.databaseUrl);
+  services.prepare(config.seed);
+  services.close();
 }
 
 /**

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
+import { databaseOf } from '../../src/core/db/handles.js';
 import type { App } from '../../src/web/app.js';
 import { cost } from '../budget.js';
 import { auth, body, build, recordStatements } from '../helper.js';
@@ -24,8 +25,8 @@ async function hideBehindDraft(app: App) {
     }),
   ).data;
   const seededThrough = body(await app.inject('/v1/changes?after=0&limit=1000')).data.at(-1).seq as number;
-  app.database.sqlite
-    .prepare(
+  databaseOf(app.services)
+    .sqlite.prepare(
       `with recursive n(i) as (select 1 union all select i + 1 from n where i < ?)
        insert into changes (resource, record_id, action, version, at) select 'articles', ?, 'updated', 2, '2026-01-01T00:00:00.000Z' from n`,
     )
@@ -84,7 +85,7 @@ t.test('many public streams behind hidden events: a poll wakes them one turn of 
   t.teardown(() => Promise.all(readers.map((reader) => reader.cancel())));
   // A statement run once a turn of the event loop marks the turns among the statements the streams run; the
   // count of pages read in one turn does not depend on how fast the machine is.
-  const marker = app.database.sqlite.prepare('select 1 as turn_marker');
+  const marker = databaseOf(app.services).sqlite.prepare('select 1 as turn_marker');
   let ticking = true;
   const tick = () => {
     if (!ticking) return;

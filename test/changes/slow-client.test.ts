@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import t from 'tap';
+import { databaseOf } from '../../src/core/db/handles.js';
 import { build, recordStatements } from '../helper.js';
 
 const backlog = 100_000;
@@ -10,10 +11,10 @@ t.test('a client that does not read holds a bounded buffer on the server, and th
   const app = await build(t, { changeStream: { heartbeatMs: 60_000, pollMs: 20, maxStreams: 10, maxStreamsPerClient: 10 } });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as { port: number };
-  const seeded = app.database.sqlite.prepare('select count(*) from changes').pluck().get() as number;
+  const seeded = databaseOf(app.services).sqlite.prepare('select count(*) from changes').pluck().get() as number;
   // The backlog written straight into the table: the stream reads it whoever wrote it.
-  app.database.sqlite
-    .prepare(
+  databaseOf(app.services)
+    .sqlite.prepare(
       `with recursive n(i) as (select 1 union all select i + 1 from n where i < ?)
        insert into changes (resource, record_id, action, version, at)
        select 'organisations', printf('%08d-0000-7000-8000-000000000000', i), 'updated', i, '2026-01-01T00:00:00.000Z' from n`,

@@ -53,7 +53,7 @@ t.test('every code point: a slug holding it is accepted by the contract exactly 
 
 t.test("the seed's slugs pass the server and the contract", async (t) => {
   const app = await build(t);
-  const slugs = resourceNames.flatMap((name) => [...app.repositories[name].list({ limit: 100 }).records()].map((row) => String(row.slug)));
+  const slugs = resourceNames.flatMap((name) => [...app.services.stores[name].list({ limit: 100 }).records()].map((row) => String(row.slug)));
   t.ok(slugs.length > 5, `${slugs.length} slugs`);
   for (const value of slugs) t.ok(serverAccepts(value) && contractAccepts(value), value);
 });

@@ -8,6 +8,7 @@ import type { Test } from 'tap';
 import t from 'tap';
 import { migrationsFolder, openDatabase } from '../../src/core/db/database.js';
 import { groupCommit } from '../../src/core/db/group-commit.js';
+import { databaseOf } from '../../src/core/db/handles.js';
 import { articleBodyText, articles } from '../../src/core/resources/articles/table.js';
 import { createRepositories } from '../../src/core/resources/index.js';
 import { analyserVersion, refreshStaleSearchIndex } from '../../src/core/search/analyser-version.js';
@@ -234,7 +235,7 @@ t.test('the storage2 migration clusters revisions, meeting links and affiliation
   t.ok(expected.organisations.length > 1 && expected.participants.length > 1, 'a person with affiliations and a meeting with participants to read');
 
   const app = await build(t, { databaseUrl: `file:${file}`, seed: 'never' });
-  const sqlite = app.database.sqlite;
+  const sqlite = databaseOf(app.services).sqlite;
   for (const table of clustered) t.match(sqlite.prepare('select sql from sqlite_master where name = ?').pluck().get(table), /WITHOUT ROWID\s*$/, `${table} has no rowid`);
   t.same(rowsOf(sqlite), before, 'every row as it was');
   t.same(sqlite.pragma('foreign_key_check'), [], 'the links still refer to records that exist');

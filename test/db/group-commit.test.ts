@@ -5,6 +5,7 @@ import type { Test } from 'tap';
 import t from 'tap';
 import { openDatabase } from '../../src/core/db/database.js';
 import { groupCommit, type WriteTiming } from '../../src/core/db/group-commit.js';
+import { databaseOf } from '../../src/core/db/handles.js';
 import { auth, body, build, recordStatements } from '../helper.js';
 
 /** The same database file opened twice: the second connection sees only what the first has committed. */
@@ -96,7 +97,7 @@ t.test('concurrent API writes: a failing one does not take the others with it', 
     [201, 201, 409, 201],
   );
   t.equal(body(responses[2]!).code, 'slug_taken');
-  const slugs = app.database.sqlite.prepare("select slug from organisations where slug like 'منظمة-%' order by slug").pluck().all();
+  const slugs = databaseOf(app.services).sqlite.prepare("select slug from organisations where slug like 'منظمة-%' order by slug").pluck().all();
   t.same(slugs, ['منظمة-أ', 'منظمة-ب', 'منظمة-ج']);
 });
 
@@ -139,7 +140,7 @@ t.test('concurrent article writes share one transaction with no savepoint, so th
     failing.some((source) => /^SAVEPOINT\b/i.test(source)),
     'a batch with a failed write runs again with savepoints',
   );
-  const stored = app.database.sqlite.prepare("select count(*) from articles where slug in ('خبر-د', 'خبر-ه')").pluck().get();
+  const stored = databaseOf(app.services).sqlite.prepare("select count(*) from articles where slug in ('خبر-د', 'خبر-ه')").pluck().get();
   t.equal(stored, 2, 'its other writes are stored once');
 });
 

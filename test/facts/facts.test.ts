@@ -1,5 +1,6 @@
 import type { Test } from 'tap';
 import t from 'tap';
+import { databaseOf } from '../../src/core/db/handles.js';
 import type { App } from '../../src/web/app.js';
 import { auth, body, build, recordStatements } from '../helper.js';
 
@@ -139,7 +140,7 @@ t.test('values written through the API carry the writer and the time instead of 
   );
 
   await app.inject({ method: 'DELETE', url: `/v1/organisations/${created.id}`, headers: auth });
-  const left = app.database.sqlite.prepare('select count(*) as n from provenance where organisation_id = ?').get(created.id) as { n: number };
+  const left = databaseOf(app.services).sqlite.prepare('select count(*) as n from provenance where organisation_id = ?').get(created.id) as { n: number };
   t.equal(left.n, 0, 'deleting the record deletes its provenance');
 });
 
@@ -226,7 +227,7 @@ t.test('new articles are linked to known names and aliases; deleting an entity r
 
 t.test('curating mentions keeps the rows (and ids) of the automatic mentions it does not overlap, and drops those it does', async (t) => {
   const app = await build(t);
-  const { sqlite } = app.database;
+  const { sqlite } = databaseOf(app.services);
   const text = 'التقى صالح المربع بالعدواني في الكويت';
   const created = await app.inject({ method: 'POST', url: '/v1/articles', headers: json, payload: { slug: 'لقاء-منسق', title: 'لقاء', language: 'ar', body: [{ type: 'paragraph', text }] } });
   const article = body(created).data;
@@ -241,7 +242,7 @@ t.test('curating mentions keeps the rows (and ids) of the automatic mentions it 
   const curated = { part: 'body' as const, start, end: start + covered!.text.length, text: covered!.text, entity: { type: 'person' as const, id: covered!.person_id! } };
 
   for (const round of ['first', 'second']) {
-    sqlite.transaction(() => app.repositories.mentions.setCurated(article.id, [curated]))();
+    sqlite.transaction(() => app.services.stores.mentions.setCurated(article.id, [curated]))();
     const after = rows();
     t.same(
       after.filter((row) => row.origin === 'auto'),
@@ -258,7 +259,7 @@ t.test('curating mentions keeps the rows (and ids) of the automatic mentions it 
 
 /** Waits (at most 10 s) until no relink job is left: mentions lag a name change by that much at most here. */
 async function relinked(app: App) {
-  const left = app.database.sqlite.prepare('select count(*) from relink_jobs').pluck();
+  const left = databaseOf(app.services).sqlite.prepare('select count(*) from relink_jobs').pluck();
   for (const deadline = Date.now() + 10_000; left.get() !== 0; ) {
     if (Date.now() > deadline) throw new Error('relink jobs still pending after 10 s');
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -304,8 +305,8 @@ t.test('articles written before a name is known are linked when it becomes known
 
 t.test('names are linked however many entities there are (the name index is read a page at a time)', async (t) => {
   const app = await build(t);
-  const { people } = app.repositories;
-  const created = app.database.db.transaction(() => Array.from({ length: 1_050 }, (_, i) => people.create({ slug: `شخص-${i}`, name: `شخص${i} الاسم${i}`, aliases: [] } as never)));
+  const { people } = app.services.stores;
+  const created = databaseOf(app.services).db.transaction(() => Array.from({ length: 1_050 }, (_, i) => people.create({ slug: `شخص-${i}`, name: `شخص${i} الاسم${i}`, aliases: [] } as never)));
   const last = created.reduce((a, b) => (a.id > b.id ? a : b));
   const article = await app.inject({
     method: 'POST',
@@ -345,7 +346,7 @@ t.test('names written by another process are linked (two workers on one file)', 
   t.equal((await newPerson(second, 'نايف', 'نايف الشمري')).statusCode, 201);
   t.same(await peopleLinked(t, first, 'خبر-بعد', 'التقى نايف الشمري بالعدواني.'), ['نايف', 'علي-العدواني'], 'the first sees the name the second added');
 
-  second.database.sqlite.prepare("update people set aliases = json_array('أبو فهد') where slug = 'نايف'").run();
+  databaseOf(second.services).sqlite.prepare("update people set aliases = json_array('أبو فهد') where slug = 'نايف'").run();
   t.same(await peopleLinked(t, first, 'خبر-ثالث', 'وقال أبو فهد إن التعاون مستمر.'), ['نايف'], 'and a name changed around the API');
 });
 
@@ -354,8 +355,8 @@ t.test('a rolled-back write leaves no name in the index', async (t) => {
   t.same(await peopleLinked(t, app, 'خبر-قبل', 'التقى العدواني بالوفد.'), ['علي-العدواني']);
   t.throws(
     () =>
-      app.database.db.transaction(() => {
-        app.repositories.people.create({ slug: 'نايف', name: 'نايف الشمري', aliases: [] } as never);
+      databaseOf(app.services).db.transaction(() => {
+        app.services.stores.people.create({ slug: 'نايف', name: 'نايف الشمري', aliases: [] } as never);
         throw new Error('undo');
       }),
     { message: 'undo' },

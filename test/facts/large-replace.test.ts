@@ -1,4 +1,5 @@
 import t from 'tap';
+import { databaseOf } from '../../src/core/db/handles.js';
 import { cost } from '../budget.js';
 import { auth, body, build } from '../helper.js';
 
@@ -20,7 +21,7 @@ t.test('replacing a 1 MiB body of 200,000 paragraphs takes under a second and 50
   const large = JSON.stringify({ ...fields, body: blocks });
   t.equal((await put(large)).statusCode, 200, 'the large body is stored');
   const quotesOf = () =>
-    app.database.sqlite.prepare('select part, start, end, quote from provenance where article_id = ? order by id').all(id) as Array<{
+    databaseOf(app.services).sqlite.prepare('select part, start, end, quote from provenance where article_id = ? order by id').all(id) as Array<{
       part: string;
       start: number | null;
       end: number | null;

@@ -146,7 +146,7 @@ t.test('optimistic concurrency: If-Match on PUT, PATCH and DELETE', async (t) =>
   const created = await app.inject({ method: 'POST', url: '/v1/organisations', headers: json, payload: { slug: 'لجنة', name: 'لجنة', kind: 'committee' } });
   const url = created.headers.location as string;
   const record = body(created).data;
-  t.equal(created.headers.etag, recordEtag(app.repositories.organisations.find(record.id)!), 'a write answers with the ETag of what it stored');
+  t.equal(created.headers.etag, recordEtag(app.services.stores.organisations.find(record.id)!), 'a write answers with the ETag of what it stored');
   const read = await app.inject({ url });
   t.equal(read.headers.etag, created.headers.etag, 'the same ETag a GET gives');
 
@@ -193,7 +193,7 @@ t.test('N concurrent PATCHes with the same If-Match: exactly one succeeds', asyn
 
 t.test('the version check runs inside the write transaction', async (t) => {
   const app = await build(t);
-  const { organisations } = app.repositories;
+  const { organisations } = app.services.stores;
   const org = organisations.create({ slug: 'جهة', name: 'جهة', kind: 'other' } as never);
   organisations.replace(org.id, { slug: 'جهة', name: 'جهة 2', kind: 'other' } as never, undefined, { expectedVersion: 1 });
   t.throws(
@@ -223,11 +223,11 @@ t.test('REQUIRE_IF_MATCH=true: writes without If-Match get 428', async (t) => {
 
 t.test('a page or a record that embeds keeps one ETag exactly while its bytes stay the same, though the tag is not hashed from them', async (t) => {
   const app = await build(t);
-  const ministry = app.repositories.organisations.find('وزارة-الداخلية-الكويتية')!;
-  const adwani = app.repositories.people.find('علي-العدواني')!;
-  const [article] = [...app.repositories.articles.list({ limit: 1 }).records()];
+  const ministry = app.services.stores.organisations.find('وزارة-الداخلية-الكويتية')!;
+  const adwani = app.services.stores.people.find('علي-العدواني')!;
+  const [article] = [...app.services.stores.articles.list({ limit: 1 }).records()];
   // An article that stays, about the records the test changes: the listed one is deleted on the way.
-  const { id: aboutBoth } = app.repositories.articles.create({
+  const { id: aboutBoth } = app.services.stores.articles.create({
     slug: 'عن-العدواني-والوزارة',
     title: 'عن العدواني والوزارة',
     language: 'ar',
@@ -262,14 +262,17 @@ t.test('a page or a record that embeds keeps one ETag exactly while its bytes st
     before = after;
     return changed;
   }
-  const { id, version, created_at, updated_at, ...person } = app.repositories.people.find(adwani.id)!;
-  t.ok((await changedBy(() => app.repositories.people.replace(adwani.id, { ...person, name: `${adwani.name} (تعديل)` }))).includes(pages[0]!), 'renaming an embedded person changes the articles page');
+  const { id, version, created_at, updated_at, ...person } = app.services.stores.people.find(adwani.id)!;
+  t.ok(
+    (await changedBy(() => app.services.stores.people.replace(adwani.id, { ...person, name: `${adwani.name} (تعديل)` }))).includes(pages[0]!),
+    'renaming an embedded person changes the articles page',
+  );
   const about = await changedBy(() =>
-    app.repositories.articles.create({ slug: 'خبر-عن-الوزارة', title: 'خبر عن الوزارة', language: 'ar', body: [{ type: 'paragraph', text: 'نص' }], organisation_ids: [ministry.id] }),
+    app.services.stores.articles.create({ slug: 'خبر-عن-الوزارة', title: 'خبر عن الوزارة', language: 'ar', body: [{ type: 'paragraph', text: 'نص' }], organisation_ids: [ministry.id] }),
   );
   t.ok(about.includes(pages[1]!), "a new article about the ministry changes the organisations page, though the ministry's own record did not change");
-  t.ok((await changedBy(() => app.repositories.articles.remove(article!.id))).length > 0, 'deleting an embedded article changes pages');
-  t.same(await changedBy(() => app.repositories.organisations.create({ slug: 'لجنة-منفصلة', name: 'لجنة منفصلة', kind: 'committee' })), [pages[1]], 'a new organisation changes its list only');
+  t.ok((await changedBy(() => app.services.stores.articles.remove(article!.id))).length > 0, 'deleting an embedded article changes pages');
+  t.same(await changedBy(() => app.services.stores.organisations.create({ slug: 'لجنة-منفصلة', name: 'لجنة منفصلة', kind: 'committee' })), [pages[1]], 'a new organisation changes its list only');
   const unchanged = await Promise.all(pages.map((url, i) => app.inject({ url, headers: { 'if-none-match': before[i]!.headers.etag as string } })));
   t.same(
     unchanged.map((response) => response.statusCode),

@@ -1,5 +1,6 @@
 import { request } from 'node:http';
 import t from 'tap';
+import { databaseOf } from '../../src/core/db/handles.js';
 import { auth, body, build } from '../helper.js';
 
 const json = { ...auth, 'content-type': 'application/json' };
@@ -62,7 +63,7 @@ t.test('keys expire after 24 hours; a key still in flight is refused with 409', 
   const app = await build(t);
   const post = (payload: object) => app.inject({ method: 'POST', url: '/v1/organisations', headers: { ...json, 'idempotency-key': 'daily' }, payload });
   t.equal((await post(organisation('أ'))).statusCode, 201);
-  const sqlite = app.database.sqlite;
+  const sqlite = databaseOf(app.services).sqlite;
   const one = <T>(query: string) => sqlite.prepare(query).get() as T;
   const age = (ms: number) => sqlite.prepare('update idempotency_keys set created_at = ? where key = ?').run(Date.now() - ms, 'daily');
 
@@ -142,7 +143,7 @@ t.test('concurrent POSTs with one Idempotency-Key over real sockets: one creates
     replays.map(() => ({ ...created[0], replayed: 'true' })),
     `${replays.length} replayed the first response`,
   );
-  const stored = app.database.sqlite.prepare("select id from articles where title = 'خبر متزامن'").all() as Array<{ id: string }>;
+  const stored = databaseOf(app.services).sqlite.prepare("select id from articles where title = 'خبر متزامن'").all() as Array<{ id: string }>;
   t.same(
     stored.map((row) => row.id),
     [created[0]?.body.data?.id],

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { databaseOf } from '../../src/core/db/handles.js';
 import { jsonDepthExceeds, maxJsonDepth } from '../../src/web/http/json-body.js';
 import { metacharacters } from '../contract/arbitraries.js';
 import { type Document, dereference, type JsonSchema, operations, servedDocument } from '../contract/document.js';
@@ -8,8 +9,11 @@ import { resourceCases } from '../resources/fixtures.js';
 const json = { ...auth, 'content-type': 'application/json' };
 
 function counts(app: Awaited<ReturnType<typeof build>>) {
-  const tables = app.database.sqlite.prepare("select name from sqlite_master where type = 'table' and name not like '\\_\\_%' escape '\\' and name not like 'sqlite%'").pluck().all() as string[];
-  return Object.fromEntries(tables.map((table) => [table, app.database.sqlite.prepare(`select count(*) from "${table}"`).pluck().get()]));
+  const tables = databaseOf(app.services)
+    .sqlite.prepare("select name from sqlite_master where type = 'table' and name not like '\\_\\_%' escape '\\' and name not like 'sqlite%'")
+    .pluck()
+    .all() as string[];
+  return Object.fromEntries(tables.map((table) => [table, databaseOf(app.services).sqlite.prepare(`select count(*) from "${table}"`).pluck().get()]));
 }
 
 /** Every schema reachable from the request side of the document (bodies and parameters), refs followed once. */

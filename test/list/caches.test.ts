@@ -1,4 +1,5 @@
 import t from 'tap';
+import { databaseOf } from '../../src/core/db/handles.js';
 import { maxCachedShapes } from '../../src/core/list/sql.js';
 import { body, build, recordStatements } from '../helper.js';
 
@@ -15,7 +16,7 @@ const uncached = { responseCacheBytes: 0 };
 
 t.test('a listing prepares a statement per query shape, and forgets the oldest past its bound', async (t) => {
   const app = await build(t, uncached);
-  const { sqlite } = app.database;
+  const { sqlite } = databaseOf(app.services);
   const prepare = sqlite.prepare.bind(sqlite);
   let prepared = 0;
   sqlite.prepare = ((source: string) => {

@@ -1,3 +1,4 @@
+import { databaseOf } from '../../src/core/db/handles.js';
 import { newId } from '../../src/core/db/ids.js';
 import { searchIndexer } from '../../src/core/search/indexer.js';
 import type { App } from '../../src/web/app.js';
@@ -21,7 +22,7 @@ const pick = <T>(values: readonly T[], i: number): T => values[i % values.length
  * bypass the search indexer, so the index is rebuilt after them, as the synthetic seed does.
  */
 export function generateDataset(app: App) {
-  const { sqlite } = app.database;
+  const { sqlite } = databaseOf(app.services);
   const insert = (table: string, row: Record<string, unknown>) => {
     const columns = Object.keys(row);
     sqlite.prepare(`insert into ${table} (${columns.join(', ')}) values (${columns.map((c) => `@${c}`).join(', ')})`).run(row);
@@ -85,7 +86,7 @@ export function generateDataset(app: App) {
       insert('article_meetings', { article_id: row.id, position: 0, subject_id: meetings[i % 60]! });
     }
   })();
-  searchIndexer(app.database.db).rebuild();
+  searchIndexer(databaseOf(app.services).db).rebuild();
 }
 
 /**

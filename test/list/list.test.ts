@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { eq, getTableName, sql } from 'drizzle-orm';
 import t, { type Test } from 'tap';
 import { openDatabase } from '../../src/core/db/database.js';
+import { databaseOf } from '../../src/core/db/handles.js';
 import { maxReverseEmbedded, readBatch } from '../../src/core/list/embed.js';
 import type { Operator } from '../../src/core/list/query.js';
 import type { FilterSpec, IndexLookup, ListSpec } from '../../src/core/list/spec.js';
@@ -71,7 +72,7 @@ function expectedOrder(rows: Row[], sort: string): Row[] {
   });
 }
 
-const tableRows = (app: App, table: string): Row[] => app.database.sqlite.prepare(`select * from ${table}`).all() as Row[];
+const tableRows = (app: App, table: string): Row[] => databaseOf(app.services).sqlite.prepare(`select * from ${table}`).all() as Row[];
 
 /** The ids a filter should select, computed from the rows themselves. */
 function expectedIds(app: App, rows: Row[], filter: FilterSpec, op: Operator, value: unknown): Set<string> {
@@ -192,7 +193,9 @@ t.test('on 1,000 generated records per resource', async (t) => {
       }
     }
     const calls = await requestStatements(app, () => get(app, `/v1/articles?${query({ 'filter[language][eq]': 'ar', sort: 'title', limit: '7' })}`));
-    const plan = app.database.sqlite.prepare(`explain query plan ${calls[0]!.source}`).all(...calls[0]!.args) as Array<{ detail: string }>;
+    const plan = databaseOf(app.services)
+      .sqlite.prepare(`explain query plan ${calls[0]!.source}`)
+      .all(...calls[0]!.args) as Array<{ detail: string }>;
     t.ok(
       plan.some((step) => step.detail.includes('articles_title_idx')) && !plan.some((step) => step.detail.includes('articles_language_idx')),
       'a broad filter’s page walks the sort’s index, not the filter’s',
@@ -200,7 +203,7 @@ t.test('on 1,000 generated records per resource', async (t) => {
   });
 
   await t.test('include embeds next to the references, narrowed by fields[type]', async (t) => {
-    const { people, organisations, meetings } = app.repositories;
+    const { people, organisations, meetings } = app.services.stores;
     const { page: articlePage } = await get(app, '/v1/articles?include=people,organisations,meetings&fields=title,person_ids&fields[people]=name,slug&limit=50');
     for (const a of articlePage.data) {
       t.same(Object.keys(a).sort(), ['id', 'meetings', 'organisations', 'people', 'person_ids', 'title'], 'fields narrows the record; includes are added');
@@ -227,7 +230,7 @@ t.test('on 1,000 generated records per resource', async (t) => {
     const embeddedArticles = oldestMeetings.data.flatMap((m: Row) => m.articles as Row[]);
     t.ok(embeddedArticles.length >= 5, 'the oldest meetings have articles');
     for (const embedded of embeddedArticles) {
-      const { body, body_text, ...summary } = JSON.parse(JSON.stringify(app.repositories.articles.find(embedded.id as string)));
+      const { body, body_text, ...summary } = JSON.parse(JSON.stringify(app.services.stores.articles.find(embedded.id as string)));
       t.ok(body.length > 0 && body_text.length > 0, 'the stored article has its text');
       t.strictSame(embedded, summary, 'an embedded article is its full representation without body and body_text');
     }
@@ -304,7 +307,9 @@ t.test('on 1,000 generated records per resource', async (t) => {
     });
     const plans = new Map(calls.map((call) => [call.source, call.args]));
     for (const [source, args] of plans) {
-      const plan = app.database.sqlite.prepare(`explain query plan ${source}`).all(...args) as Array<{ parent: number; detail: string }>;
+      const plan = databaseOf(app.services)
+        .sqlite.prepare(`explain query plan ${source}`)
+        .all(...args) as Array<{ parent: number; detail: string }>;
       // A relation list reads its rows from an ordered subquery named as its table: the query around it scans
       // that subquery's output (a co-routine step with the same parent), which holds what the subquery's own
       // step found. A SCAN inside the co-routine would be a table scan, and is counted.
@@ -344,13 +349,13 @@ t.test('on 1,000 generated records per resource', async (t) => {
       '',
     ).map((a) => a.id);
     t.ok(titled.length > 3, `${titled.length} articles titled so`);
-    const listed = createListing(app.database.db, articles, spec).page(query);
+    const listed = createListing(databaseOf(app.services).db, articles, spec).page(query);
     t.same(listed.total, { value: titled.length, relation: 'eq' });
     t.same(listed.ids, titled.slice(0, 3), 'the extension condition restricts the rows');
     t.ok(listed.nextCursor, 'and pages as usual');
 
     // More matches than a page may read: each row read is probed, and the cursor goes on where the page stopped.
-    const probing = createListing(app.database.db, articles, spec, undefined, { examined: 2 });
+    const probing = createListing(databaseOf(app.services).db, articles, spec, undefined, { examined: 2 });
     const seen: unknown[] = [];
     let cursor: string | undefined;
     for (let pages = 0; pages < 10_000 && (pages === 0 || cursor); pages++) {
@@ -367,7 +372,7 @@ t.test('on 1,000 generated records per resource', async (t) => {
     const middle = expectedOrder(rows, 'published_at')[Math.floor(rows.length / 2)]!.published_at as string;
     const examined = 30;
     t.ok(rows.length > 10 * examined, `${rows.length} articles, far more than the ${examined} a page may read`);
-    const listing = createListing(app.database.db, articles, articleList, undefined, { examined });
+    const listing = createListing(databaseOf(app.services).db, articles, articleList, undefined, { examined });
     // The first filter's index lists more than `examined` candidates, the second seeks no index, and few rows pass both.
     const languages = [...new Set(rows.map((row) => row.language as string))];
     const share = (language: string) => rows.filter((row) => row.language === language).length;
@@ -441,7 +446,7 @@ t.test('on 1,000 generated records per resource', async (t) => {
     const arabic = tableRows(app, 'articles').filter((a) => a.language === 'ar').length;
     t.ok(arabic > 10, `${arabic} Arabic articles`);
     const query = { limit: 5, filters: [{ field: 'language', op: 'eq' as const, value: 'ar' }] };
-    const capped = (countCap: number) => createListing(app.database.db, articles, articleList, undefined, { countCap }).page(query).total;
+    const capped = (countCap: number) => createListing(databaseOf(app.services).db, articles, articleList, undefined, { countCap }).page(query).total;
     t.same(capped(arabic + 1), { value: arabic, relation: 'eq' }, 'exact under the cap');
     t.same(capped(arabic), { value: arabic, relation: 'gte' }, 'at the cap: at least that many');
     t.same(capped(10), { value: 10, relation: 'gte' }, 'past the cap: the cap, as a lower bound');
@@ -543,7 +548,11 @@ t.test('a public read finds the next scheduled publication by seeking past the m
   });
   const schedule = calls.find((call) => /\bmin\(/.test(call.source) && call.source.includes('published_at'));
   t.ok(schedule, 'the first public read asks when the next publication is due');
-  const plan = (app.database.sqlite.prepare(`explain query plan ${schedule!.source}`).all(...schedule!.args) as Array<{ detail: string }>).map((step) => step.detail);
+  const plan = (
+    databaseOf(app.services)
+      .sqlite.prepare(`explain query plan ${schedule!.source}`)
+      .all(...schedule!.args) as Array<{ detail: string }>
+  ).map((step) => step.detail);
   t.match(plan.join('\n'), /^SEARCH articles USING (COVERING )?INDEX \w+ \(published_at>\?\)$/m, `a range seek on published_at: ${plan.join('; ')}`);
 });
 
@@ -575,10 +584,10 @@ t.test('meta.total is kept until the database changes, whichever connection chan
 
 t.test('a reverse include embeds the newest records up to its bound, and the filtered list has them all', async (t) => {
   const app = await build(t);
-  const ministry = [...app.repositories.organisations.list({ limit: 1 }).records()][0]!;
+  const ministry = [...app.services.stores.organisations.list({ limit: 1 }).records()][0]!;
   const created = Array.from(
     { length: maxReverseEmbedded + 5 },
-    (_, i) => app.repositories.articles.create({ slug: `عن-الوزارة-${i}`, title: `عن الوزارة ${i}`, language: 'ar', body: [], organisation_ids: [ministry.id] }).id,
+    (_, i) => app.services.stores.articles.create({ slug: `عن-الوزارة-${i}`, title: `عن الوزارة ${i}`, language: 'ar', body: [], organisation_ids: [ministry.id] }).id,
   );
   const { page } = await get(app, `/v1/organisations/${ministry.id}?include=articles&fields[articles]=id`);
   const embedded = (page.data as unknown as { articles: Row[] }).articles.map((a) => a.id);

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { databaseOf } from '../../src/core/db/handles.js';
 import { readBatch } from '../../src/core/list/embed.js';
 import { pageByteBudget } from '../../src/core/list/sql.js';
 import { auth, body, build } from '../helper.js';
@@ -22,7 +23,7 @@ t.test('a list page ends early at its byte budget, and the cursor continues from
     const created = await app.inject({ method: 'POST', url: '/v1/articles', headers: auth, payload: article(n, blocks) });
     t.equal(created.statusCode, 201, `article ${n} of ${blocks} blocks created`);
   }
-  const { sqlite } = app.database;
+  const { sqlite } = databaseOf(app.services);
   const all = sqlite.prepare('select id, title from articles order by id desc').all() as Array<{ id: string; title: string }>;
 
   for (const sort of ['', 'title']) {
@@ -54,7 +55,7 @@ t.test('a list page ends early at its byte budget, and the cursor continues from
 t.test('a list page with includes ends early at its bound on embedded records, and the cursor continues from there', async (t) => {
   const app = await build(t);
   generateDataset(app);
-  const all = app.database.sqlite.prepare('select id from organisations order by id').pluck().all() as string[];
+  const all = databaseOf(app.services).sqlite.prepare('select id from organisations order by id').pluck().all() as string[];
   type Embedded = { id: string };
   type Organisation = { id: string; articles: Embedded[]; meetings: Embedded[]; children: Embedded[]; members: Array<{ person: Embedded | null }> };
   const seen: string[] = [];

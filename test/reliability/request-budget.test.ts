@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { openDatabase } from '../../src/core/db/database.js';
+import { databaseOf } from '../../src/core/db/handles.js';
 import { loadSyntheticData } from '../../src/core/seed/synthetic.js';
 import { auth, build } from '../helper.js';
 
@@ -49,7 +50,7 @@ t.test('no request without a token costs more than the budget at 100,000 article
     longIds.push(JSON.parse(imported.body).data.id);
   }
 
-  const sqlite = app.database.sqlite;
+  const sqlite = databaseOf(app.services).sqlite;
   const busiest = (table: string) => sqlite.prepare(`select subject_id from ${table} group by subject_id order by count(*) desc limit 1`).pluck().get() as string;
   const person = busiest('article_people');
   const organisation = busiest('article_organisations');

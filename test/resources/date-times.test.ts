@@ -1,4 +1,5 @@
 import t from 'tap';
+import { databaseOf } from '../../src/core/db/handles.js';
 import { auth, body, build } from '../helper.js';
 
 const json = { ...auth, 'content-type': 'application/json' };
@@ -10,10 +11,10 @@ t.test('date-times are stored and returned in UTC with milliseconds, whatever of
   const created = await app.inject({ method: 'POST', url: '/v1/articles', headers: json, payload: article('offset', '2026-11-25T12:00:00+03:00') });
   t.equal(created.statusCode, 201);
   t.equal(body(created).data.published_at, '2026-11-25T09:00:00.000Z', 'the response carries the stored form');
-  const stored = app.database.sqlite.prepare("select published_at from articles where slug = 'offset'").pluck().get();
+  const stored = databaseOf(app.services).sqlite.prepare("select published_at from articles where slug = 'offset'").pluck().get();
   t.equal(stored, '2026-11-25T09:00:00.000Z', 'the row holds the same form');
 
-  const meeting = [...app.repositories.meetings.list({ limit: 1 }).records()][0]!;
+  const meeting = [...app.services.stores.meetings.list({ limit: 1 }).records()][0]!;
   const patch = (starts_at: string) => app.inject({ method: 'PATCH', url: `/v1/meetings/${meeting.id}`, headers: { ...auth, 'content-type': 'application/merge-patch+json' }, payload: { starts_at } });
   t.equal(body(await patch('2026-11-25T23:30:00.25-05:30')).data.starts_at, '2026-11-26T05:00:00.250Z', 'a meeting time is converted across the day boundary');
   t.equal(body(await patch('2026-11-25')).data.starts_at, '2026-11-25', 'a calendar date stays a date');
@@ -21,7 +22,7 @@ t.test('date-times are stored and returned in UTC with milliseconds, whatever of
 
 t.test('a date-time finer than milliseconds is refused, and nothing is stored', async (t) => {
   const app = await build(t);
-  const count = () => app.database.sqlite.prepare('select count(*) from articles').pluck().get();
+  const count = () => databaseOf(app.services).sqlite.prepare('select count(*) from articles').pluck().get();
   const before = count();
   const response = await app.inject({ method: 'POST', url: '/v1/articles', headers: json, payload: article('micro', '2026-11-25T09:00:00.123456Z') });
   t.equal(response.statusCode, 400);

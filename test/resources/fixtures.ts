@@ -5,7 +5,7 @@ import type { App } from '../../src/web/app.js';
  * a change for PATCH, and the nullable field a merge-patch null clears.
  */
 export function resourceCases(app: App) {
-  const { people, organisations, meetings } = app.repositories;
+  const { people, organisations, meetings } = app.services.stores;
   const ministry = organisations.find('وزارة-الداخلية-الكويتية')!;
   const agency = organisations.find('وكالة-وزارة-الداخلية-للأحوال-المدنية')!;
   const adwani = people.find('علي-العدواني')!;

@@ -55,7 +55,7 @@ t.test('every resource gets its repository, routes, representations and tag from
   const operationIds = Object.values(contract.paths as Record<string, Record<string, { operationId?: string }>>).flatMap((item) => Object.values(item).map((op) => op.operationId));
   for (const resource of resources) {
     const { name, noun } = resource;
-    t.equal([...app.repositories[name].list({ limit: 1 }).records()].length, 1, `${name}: a repository over the seeded table`);
+    t.equal([...app.services.stores[name].list({ limit: 1 }).records()].length, 1, `${name}: a repository over the seeded table`);
     for (const [method, url] of [
       ['GET', `/v1/${name}`],
       ['POST', `/v1/${name}`],
@@ -72,7 +72,7 @@ t.test('every resource gets its repository, routes, representations and tag from
       contract.tags.some((tag: { name: string; description: string }) => tag.name === name && tag.description === resource.description),
       `${name}: its tag, described as declared`,
     );
-    const first = [...app.repositories[name].list({ limit: 1 }).records()][0]!;
+    const first = [...app.services.stores[name].list({ limit: 1 }).records()][0]!;
     const jsonLd = await app.inject({ url: `/v1/${name}/${first.id}`, headers: { accept: 'application/ld+json' } });
     t.equal(jsonLd.statusCode, 200, `${name}: offered as JSON-LD`);
     t.ok(String(body(jsonLd)['@id']).endsWith(`/v1/${name}/${first.id}`), `${name}: mapped by its own mapper, as a record of ${name}`);

@@ -169,6 +169,21 @@ t.test('restore honours If-Match and Idempotency-Key as other writes do', async 
   t.equal(await revisionCount(), 4, 'one revision for the two requests');
 });
 
+t.test('a restore of a deleted record with If-Match is refused: a deleted record has no ETag', async (t) => {
+  const app = await build(t);
+  const created = await app.inject({ method: 'POST', url: '/v1/organisations', headers: json, payload: { slug: 'لجنة-محذوفة', name: 'لجنة', kind: 'committee' } });
+  const { id } = body(created).data;
+  const lastTag = (await app.inject({ url: `/v1/organisations/${id}` })).headers.etag!;
+  t.equal((await app.inject({ method: 'DELETE', url: `/v1/organisations/${id}`, headers: auth })).statusCode, 204);
+
+  const refused = await app.inject({ method: 'POST', url: `/v1/organisations/${id}/revisions/1/restore`, headers: { ...auth, 'if-match': lastTag } });
+  t.equal(refused.statusCode, 412, 'even the ETag it had when deleted');
+  t.equal(body(refused).code, 'precondition_failed');
+  t.equal((await app.inject({ url: `/v1/organisations/${id}` })).statusCode, 404, 'and it stays deleted');
+  t.equal(body(await app.inject({ url: `/v1/organisations/${id}/revisions`, headers: auth })).data.length, 2, 'with no revision written');
+  t.equal((await app.inject({ method: 'POST', url: `/v1/organisations/${id}/revisions/1/restore`, headers: auth })).statusCode, 200, 'without If-Match it is restored');
+});
+
 t.test('one route serves every resource’s revisions: another name in its place is an unknown route, as anywhere', async (t) => {
   const app = await build(t);
   const id = body(await app.inject({ url: '/v1/people?limit=1' })).data[0].id;

@@ -1,5 +1,6 @@
 import { inflateRawSync } from 'node:zlib';
 import t from 'tap';
+import { databaseOf } from '../../src/core/db/handles.js';
 import { auth, body, build } from '../helper.js';
 
 const json = { ...auth, 'content-type': 'application/json' };
@@ -20,8 +21,8 @@ const article = {
 };
 
 const storedRevision = (app: Awaited<ReturnType<typeof build>>, resource: string, id: string, n: number) =>
-  app.database.sqlite
-    .prepare<[string, string, number], { type: string; snapshot: Buffer; relations_only: number }>(
+  databaseOf(app.services)
+    .sqlite.prepare<[string, string, number], { type: string; snapshot: Buffer; relations_only: number }>(
       'select typeof(snapshot) as type, snapshot, relations_only from revisions where resource = ? and record_id = ? and n = ?',
     )
     .get(resource, id, n)!;
@@ -104,9 +105,9 @@ t.test('a revision stored before snapshots were deflated (the whole record as JS
   );
 
   // As migration 0012 wrote it: the record as a GET answered it, body_text included, as JSON text.
-  const asText = app.database.sqlite.prepare("update revisions set snapshot = ?, relations_only = 0 where resource = 'articles' and record_id = ? and n = ?");
+  const asText = databaseOf(app.services).sqlite.prepare("update revisions set snapshot = ?, relations_only = 0 where resource = 'articles' and record_id = ? and n = ?");
   for (const n of [1, 2]) asText.run(JSON.stringify(body(await app.inject({ url: `/v1/articles/${id}/revisions/${n}`, headers: auth })).data.record), id, n);
-  t.same(app.database.sqlite.prepare('select distinct typeof(snapshot) from revisions where record_id = ?').pluck().all(id), ['text']);
+  t.same(databaseOf(app.services).sqlite.prepare('select distinct typeof(snapshot) from revisions where record_id = ?').pluck().all(id), ['text']);
   t.same(await reads(), deflated, 'revisions and their diff answer the same bytes');
 
   const restored = await app.inject({ method: 'POST', url: `/v1/articles/${id}/revisions/1/restore`, headers: auth });

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
+import { databaseOf } from '../../src/core/db/handles.js';
 import { analyserVersion, indexedAnalyserVersion } from '../../src/core/search/analyser-version.js';
 import { analyse } from '../../src/core/search/indexer.js';
 import { body, build } from '../helper.js';
@@ -20,21 +21,21 @@ function databaseFile(t: Test) {
 t.test('a database whose index an older analyser wrote is reindexed at start', async (t) => {
   const databaseUrl = databaseFile(t);
   const first = await build(t, { databaseUrl });
-  t.equal(indexedAnalyserVersion(first.database), analyserVersion, 'a new database records the analyser that wrote its index');
+  t.equal(indexedAnalyserVersion(databaseOf(first.services)), analyserVersion, 'a new database records the analyser that wrote its index');
   // What an older khabar leaves behind: an index of other stems (here none) under an older version.
-  first.database.sqlite.exec(`delete from search_documents; insert into search_index (search_index) values ('delete-all'); pragma user_version = ${analyserVersion - 1}`);
+  databaseOf(first.services).sqlite.exec(`delete from search_documents; insert into search_index (search_index) values ('delete-all'); pragma user_version = ${analyserVersion - 1}`);
   t.same(body(await first.inject({ url: searchUrl('العدواني') })).data, [], 'the stale index finds nothing');
   await first.close();
 
   const second = await build(t, { databaseUrl });
   t.equal(body(await second.inject({ url: searchUrl('العدواني') })).data.length, seededMatches, 'the next start rebuilt it');
-  t.equal(indexedAnalyserVersion(second.database), analyserVersion, 'and recorded the analyser');
+  t.equal(indexedAnalyserVersion(databaseOf(second.services)), analyserVersion, 'and recorded the analyser');
 });
 
 t.test('a current index is not rebuilt at start', async (t) => {
   const databaseUrl = databaseFile(t);
   const first = await build(t, { databaseUrl });
-  first.database.sqlite.exec(`delete from search_documents; insert into search_index (search_index) values ('delete-all')`);
+  databaseOf(first.services).sqlite.exec(`delete from search_documents; insert into search_index (search_index) values ('delete-all')`);
   await first.close();
 
   const second = await build(t, { databaseUrl });

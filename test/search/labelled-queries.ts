@@ -190,7 +190,7 @@ function addDistractors(app: App, count: number) {
   const next = random(2026);
   const pick = (n: number) => Array.from({ length: n }, () => vocabulary[Math.floor(next() * vocabulary.length)]!).join(' ');
   for (let i = 0; i < count; i++) {
-    app.repositories.articles.create({
+    app.services.stores.articles.create({
       slug: `مقال-مولد-${i}`,
       title: pick(5 + Math.floor(next() * 6)),
       language: 'ar',
@@ -199,7 +199,7 @@ function addDistractors(app: App, count: number) {
   }
   const otherWords = collisions.flatMap(({ others }) => others).filter((word) => !holdsQueriedWord(word));
   otherWords.forEach((word, i) => {
-    app.repositories.articles.create(otherWordArticle(word, `كلمة-أخرى-${i}`));
+    app.services.stores.articles.create(otherWordArticle(word, `كلمة-أخرى-${i}`));
   });
   return { vocabulary: vocabulary.length, otherWords: otherWords.length };
 }
@@ -214,7 +214,7 @@ export const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / va
 
 /** The seed and 60 distractors written into an app, and the record id of each label. */
 export function labelledCorpus(app: App) {
-  const seeded = seedDatabase(app.repositories);
+  const seeded = seedDatabase(app.services.stores);
   const idOf = (label: Label) => (label === article ? seeded.article.id : label === meeting ? seeded.meeting.id : seeded.ids.get(label)!);
   return { idOf, distractors: addDistractors(app, 60) };
 }
@@ -231,8 +231,8 @@ export function scorePositive(ranked: string[], wanted: string[]) {
 export function writeCollisionGroup(app: App, g: number) {
   const { forms, others } = collisions[g]!;
   return {
-    relevant: forms.map((word, i) => app.repositories.articles.create(queryWordArticle(word, i, `الكلمة-${g}-${i}`)).id),
-    other: others.map((word, i) => app.repositories.articles.create(otherWordArticle(word, `كلمة-أخرى-${g}-${i}`)).id),
+    relevant: forms.map((word, i) => app.services.stores.articles.create(queryWordArticle(word, i, `الكلمة-${g}-${i}`)).id),
+    other: others.map((word, i) => app.services.stores.articles.create(otherWordArticle(word, `كلمة-أخرى-${g}-${i}`)).id),
   };
 }
 

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { databaseOf } from '../../src/core/db/handles.js';
 import { openPostgres, type Postgres } from '../../src/core/db/postgres.js';
 import { sourceColumns } from '../../src/core/search/fields.js';
 import { searchEntry, substringValues } from '../../src/core/search/indexer.js';
@@ -32,7 +33,7 @@ const insert = (pg: Postgres, table: string, row: Record<string, unknown>) =>
 
 /** PostgreSQL's index made to hold what SQLite's holds: each record SQLite indexed, analysed again by the core from its row. */
 async function indexOnPostgres(app: App) {
-  const db = app.database.db;
+  const db = databaseOf(app.services).db;
   await postgres.pool.query('delete from search_documents');
   const rowsById = new Map<string, Record<string, unknown>>(
     searchTypes.flatMap((type) =>

@@ -1,5 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import t from 'tap';
+import { databaseOf } from '../../src/core/db/handles.js';
 import { createListing } from '../../src/core/list/sql.js';
 import { articleList } from '../../src/core/resources/articles/list.js';
 import { articles } from '../../src/core/resources/articles/table.js';
@@ -31,7 +32,7 @@ t.test('the seed is indexed, and results carry the original text around the matc
   t.equal(person.score, Math.max(...data.map((r: { score: number }) => r.score)), 'a name match ranks first');
 
   const article = data.find((r: { type: string }) => r.type === 'articles');
-  const stored = app.repositories.articles.find(article.id)!;
+  const stored = app.services.stores.articles.find(article.id)!;
   const { snippet } = article;
   t.equal(snippet.field, 'body_text');
   t.equal(stored.body_text.slice(snippet.start, snippet.end), snippet.text, 'the snippet is the original text at its offsets');
@@ -114,10 +115,10 @@ t.test('a term given twice counts once: the same results and snippets', async (t
 
 t.test('a record whose row is gone but whose index entry is not (deleted between the two reads) is left out, not a 500', async (t) => {
   const app = await build(t);
-  const create = (slug: string) => app.repositories.articles.create({ slug, title: `زرافة ${slug}`, language: 'ar', body: [{ type: 'paragraph', text: 'زرافة في الحديقة' }] }).id;
+  const create = (slug: string) => app.services.stores.articles.create({ slug, title: `زرافة ${slug}`, language: 'ar', body: [{ type: 'paragraph', text: 'زرافة في الحديقة' }] }).id;
   const [kept, gone] = [create('باقية'), create('محذوفة')];
-  app.database.sqlite.prepare('delete from articles where id = ?').run(gone);
-  const indexed = app.database.sqlite.prepare('select count(*) from search_documents where record_id = ?').pluck().get(gone);
+  databaseOf(app.services).sqlite.prepare('delete from articles where id = ?').run(gone);
+  const indexed = databaseOf(app.services).sqlite.prepare('select count(*) from search_documents where record_id = ?').pluck().get(gone);
   t.equal(indexed, 1, 'the index entry is still there');
   const response = await app.inject({ url: searchUrl('زرافة') });
   t.equal(response.statusCode, 200);
@@ -131,7 +132,7 @@ t.test('type, limit and cursor: every result exactly once, in rank order', async
   const app = await build(t);
   for (let i = 0; i < 23; i++) {
     const paragraph = `تقرير رقم ${i} عن التعاون ${'الأمني '.repeat(1 + (i % 4))}في المنطقة`;
-    app.repositories.articles.create({ slug: `تقرير-${i}`, title: `تقرير ${i}`, language: 'ar', body: [{ type: 'paragraph', text: paragraph }] });
+    app.services.stores.articles.create({ slug: `تقرير-${i}`, title: `تقرير ${i}`, language: 'ar', body: [{ type: 'paragraph', text: paragraph }] });
   }
   const all = body(await app.inject({ url: searchUrl('الامني', '&type=articles&limit=100') })).data;
   t.equal(all.length, 24, 'the seed article and the 23 new ones');
@@ -236,7 +237,7 @@ t.test('hostile and degenerate queries answer 200 empty or 400, never 500', asyn
 
 t.test('the index follows every create, update and delete of every resource', async (t) => {
   const app = await build(t);
-  const { sqlite } = app.database;
+  const { sqlite } = databaseOf(app.services);
   const indexed = () => (sqlite.prepare('select count(*) n from search_documents').get() as { n: number }).n;
   const records = () =>
     (sqlite.prepare('select (select count(*) from articles) + (select count(*) from people) + (select count(*) from organisations) + (select count(*) from meetings) n').get() as { n: number }).n;
@@ -268,18 +269,18 @@ t.test('the index follows every create, update and delete of every resource', as
 
 t.test('a failing listener rolls the write back with the index entry', async (t) => {
   const app = await build(t);
-  const before = app.repositories.people.list({ limit: 100 }).total;
-  app.repositories.people.onWrite(() => {
+  const before = app.services.stores.people.list({ limit: 100 }).total;
+  app.services.stores.people.onWrite(() => {
     throw new Error('listener failed');
   });
-  t.throws(() => app.repositories.people.create({ slug: 'منسي', name: 'شخص منسي', honorific: null, position: null, country: null }));
-  t.same(app.repositories.people.list({ limit: 100 }).total, before);
+  t.throws(() => app.services.stores.people.create({ slug: 'منسي', name: 'شخص منسي', honorific: null, position: null, country: null }));
+  t.same(app.services.stores.people.list({ limit: 100 }).total, before);
   t.same(body(await app.inject({ url: searchUrl('منسي') })).data, [], 'no index entry survives the rollback');
 });
 
 t.test('rebuild indexes a database whose records were never indexed', async (t) => {
   const app = await build(t);
-  const { sqlite, db } = app.database;
+  const { sqlite, db } = databaseOf(app.services);
   sqlite.exec(`delete from search_documents; insert into search_index (search_index) values ('delete-all');`);
   t.same(body(await app.inject({ url: searchUrl('العدواني') })).data, [], 'an unindexed database finds nothing');
   t.same(searchIndexer(db).rebuild(), { articles: 1, people: 2, organisations: 3, meetings: 1 });
@@ -290,7 +291,7 @@ t.test('rebuild indexes a database whose records were never indexed', async (t) 
 
 t.test('rebuild finishes the index merges it starts, so the writes after it have no large merge to do', async (t) => {
   const app = await build(t);
-  const { sqlite, db } = app.database;
+  const { sqlite, db } = databaseOf(app.services);
   // A pending-terms buffer of 1 KB instead of 1 MB: the rebuild of a small database writes many segments and
   // starts merging them, as a large one does.
   sqlite.exec("insert into search_index (search_index, rank) values ('hashsize', 1024)");
@@ -307,14 +308,14 @@ t.test('rebuild finishes the index merges it starts, so the writes after it have
 
 t.test('q= restricts a resource list to its matching records, combined with other filters', async (t) => {
   const app = await build(t);
-  app.repositories.articles.create({ slug: 'english', title: 'Interior ministers meet', language: 'en', body: [{ type: 'paragraph', text: 'Security cooperation.' }] });
+  app.services.stores.articles.create({ slug: 'english', title: 'Interior ministers meet', language: 'en', body: [{ type: 'paragraph', text: 'Security cooperation.' }] });
   const titles = async (q: string, language?: string) => {
     const response = await app.inject({ url: `/v1/articles?q=${encodeURIComponent(q)}&limit=100${language ? `&filter[language]=${language}` : ''}` });
     t.equal(response.statusCode, 200, q);
     return body(response).data.map((row: { title: string }) => row.title);
   };
   t.same(await titles('INTERIOR'), ['Interior ministers meet'], 'Latin text is case-folded');
-  t.same(await titles('الإرهاب'), [[...app.repositories.articles.list({ limit: 100 }).records()].find((a) => a.language === 'ar')!.title]);
+  t.same(await titles('الإرهاب'), [[...app.services.stores.articles.list({ limit: 100 }).records()].find((a) => a.language === 'ar')!.title]);
   t.same(await titles('الإرهاب', 'en'), [], 'combined with a filter');
   t.same(await titles('المربع'), await titles('"صالح المربع"'));
   t.same(await titles('علي العدواني'), await titles('العدواني'));
@@ -327,10 +328,10 @@ t.test("a list's q that matches more than it lists probes each row read, and its
   const app = await build(t);
   for (let i = 0; i < 12; i++) {
     const text = i % 3 === 0 ? 'زيارة رسمية للوفد' : 'التعاون الأمني بين البلدين';
-    app.repositories.articles.create({ slug: `خبر-${i}`, title: `خبر ${i}`, language: 'ar', body: [{ type: 'paragraph', text }] });
+    app.services.stores.articles.create({ slug: `خبر-${i}`, title: `خبر ${i}`, language: 'ar', body: [{ type: 'paragraph', text }] });
   }
   // Reading at most two rows a page, it lists at most two matches: more are probed row by row.
-  const probing = createListing(app.database.db, articles, articleList, undefined, { examined: 2 });
+  const probing = createListing(databaseOf(app.services).db, articles, articleList, undefined, { examined: 2 });
   for (const q of ['التعاون', 'الأمن*', '"التعاون الأمني"', 'زيارة رسمية']) {
     const found: string[] = body(await app.inject({ url: `/v1/search?q=${encodeURIComponent(q)}&type=articles&limit=100` })).data.map((hit: { id: string }) => hit.id);
     t.ok(found.length > 2, `${q}: ${found.length} matches, more than a page lists`);
@@ -349,9 +350,9 @@ t.test("a list's q that matches more than it lists probes each row read, and its
 t.test('a query matching more records than it ranks comes newest first, unscored, every record once', async (t) => {
   const app = await build(t);
   for (let i = 0; i < 12; i++) {
-    app.repositories.articles.create({ slug: `خبر-${i}`, title: `خبر ${i}`, language: 'ar', body: [{ type: 'paragraph', text: `التعاون ${'الأمني '.repeat(1 + (i % 3))}` }] });
+    app.services.stores.articles.create({ slug: `خبر-${i}`, title: `خبر ${i}`, language: 'ar', body: [{ type: 'paragraph', text: `التعاون ${'الأمني '.repeat(1 + (i % 3))}` }] });
   }
-  const search = createSearch(app.database.db, { rankLimit: 5 });
+  const search = createSearch(databaseOf(app.services).db, { rankLimit: 5 });
   const all = ['articles', 'people', 'organisations', 'meetings'] as const;
   const pages = (q: string, limit: number) => {
     const results = [];
@@ -365,7 +366,7 @@ t.test('a query matching more records than it ranks comes newest first, unscored
   };
 
   const broad = pages('الأمني', 4);
-  const ranked = createSearch(app.database.db).search({ q: 'الأمني', types: all, limit: 100 }).results;
+  const ranked = createSearch(databaseOf(app.services).db).search({ q: 'الأمني', types: all, limit: 100 }).results;
   t.ok(ranked.length > 12 && ranked.every((r) => typeof r.score === 'number'), 'ranked under the default limit');
   t.same(new Set(broad.map((r) => r.id)), new Set(ranked.map((r) => r.id)), 'the same records as the ranked search');
   t.equal(broad.length, ranked.length, 'each once');
@@ -392,13 +393,13 @@ t.test('a query matching more records than it ranks comes newest first, unscored
 
 t.test('a query whose terms more records hold than ranking may read comes newest first, however few hold them all', async (t) => {
   const app = await build(t);
-  const create = (slug: string, text: string) => app.repositories.articles.create({ slug, title: slug, language: 'ar', body: [{ type: 'paragraph', text }] }).id;
+  const create = (slug: string, text: string) => app.services.stores.articles.create({ slug, title: slug, language: 'ar', body: [{ type: 'paragraph', text }] }).id;
   for (let i = 0; i < 5; i++) create(`زمرد-${i}`, 'زمرد');
   for (let i = 0; i < 5; i++) create(`ياقوت-${i}`, 'ياقوت');
   const older = create('كلاهما-1', 'زمرد و ياقوت');
   const newer = create('كلاهما-2', 'ياقوت ثم زمرد ثم ياقوت');
   // Seven records hold each word: fourteen postings for BM25 to read.
-  const results = (rankPostings: number, q: string) => createSearch(app.database.db, { rankPostings }).search({ q, types: ['articles'], limit: 10 }).results;
+  const results = (rankPostings: number, q: string) => createSearch(databaseOf(app.services).db, { rankPostings }).search({ q, types: ['articles'], limit: 10 }).results;
 
   const over = results(13, 'زمرد ياقوت');
   t.same(
@@ -424,12 +425,12 @@ t.test('a query whose terms more records hold than ranking may read comes newest
 
 t.test('a prefix counts toward the ranking budget with its written forms, though its stems are counted first', async (t) => {
   const app = await build(t);
-  const create = (slug: string, text: string) => app.repositories.articles.create({ slug, title: slug, language: 'ar', body: [{ type: 'paragraph', text }] }).id;
+  const create = (slug: string, text: string) => app.services.stores.articles.create({ slug, title: slug, language: 'ar', body: [{ type: 'paragraph', text }] }).id;
   // الزمردان starts with the prefix as written, but its stem زمرد does not start with the prefix's زمردا: five records
   // only the written side finds; الزمرداني (stem زمردان) is found by both.
   for (let i = 0; i < 5; i++) create(`زمردان-${i}`, 'الزمردان');
   for (let i = 0; i < 2; i++) create(`زمرداني-${i}`, 'الزمرداني');
-  const search = (rankPostings: number, q: string) => createSearch(app.database.db, { rankPostings }).search({ q, types: ['articles'], limit: 10 });
+  const search = (rankPostings: number, q: string) => createSearch(databaseOf(app.services).db, { rankPostings }).search({ q, types: ['articles'], limit: 10 });
   t.equal(search(6, 'الزمردا*').results.length, 7, 'the prefix finds all seven');
   t.ok(
     search(6, 'الزمردا*').results.every((r) => r.score === null),
@@ -450,10 +451,10 @@ t.test('the snippet of a long body is the one its whole text gives, though only 
   // The match ends just before the part a snippet scans, so its window reaches past that part.
   const before = 'كلمة '.repeat(Math.floor((scannedLength - 10) / 5));
   const text = `${before}زبرجد ${'تتمة '.repeat(5_000)}`;
-  const { id } = app.repositories.articles.create({ slug: 'طويل', title: 'طويل', language: 'ar', body: [{ type: 'paragraph', text }] });
+  const { id } = app.services.stores.articles.create({ slug: 'طويل', title: 'طويل', language: 'ar', body: [{ type: 'paragraph', text }] });
   const response = await app.inject({ url: searchUrl('زبرجد') });
   const [result] = body(response).data;
-  const row = app.repositories.articles.find(id)!;
+  const row = app.services.stores.articles.find(id)!;
   const whole = makeSnippet(
     [
       { path: 'body_text', text: row.body_text },
@@ -471,12 +472,12 @@ t.test('a long body keeps a copy of its start, in step with its writes, and its 
   type Blocks = Array<{ type: 'paragraph'; text: string }>;
   /** A body of about 30,000 characters that starts with `first`. */
   const long = (first: string): Blocks => [{ type: 'paragraph', text: first }, ...Array.from({ length: 3 }, () => ({ type: 'paragraph' as const, text: 'تتمة '.repeat(2_000) }))];
-  const keptStart = (id: string) => app.database.sqlite.prepare('select start from article_body_starts where article_id = ?').pluck().get(id);
+  const keptStart = (id: string) => databaseOf(app.services).sqlite.prepare('select start from article_body_starts where article_id = ?').pluck().get(id);
   /** The first 10,322 code points of the body as stored (its JSON, as the write normalised it), cut in JS. */
-  const startOf = (id: string) => [...(app.database.sqlite.prepare('select body from articles where id = ?').pluck().get(id) as string)].slice(0, 10_322).join('');
-  const short = app.repositories.articles.create({ slug: 'قصير', title: 'قصير', language: 'ar', body: [{ type: 'paragraph', text: 'زبرجد قصير' }] });
+  const startOf = (id: string) => [...(databaseOf(app.services).sqlite.prepare('select body from articles where id = ?').pluck().get(id) as string)].slice(0, 10_322).join('');
+  const short = app.services.stores.articles.create({ slug: 'قصير', title: 'قصير', language: 'ar', body: [{ type: 'paragraph', text: 'زبرجد قصير' }] });
   t.equal(keptStart(short.id), undefined, 'a short body has none: its own start is read');
-  const { id } = app.repositories.articles.create({ slug: 'طويل', title: 'طويل', language: 'ar', body: long('زبرجد أول') });
+  const { id } = app.services.stores.articles.create({ slug: 'طويل', title: 'طويل', language: 'ar', body: long('زبرجد أول') });
   t.equal(keptStart(id), startOf(id), 'a long body has the start of its JSON');
   const snippetOf = async (q: string) => (body(await app.inject({ url: searchUrl(q) })).data as Array<{ id: string; snippet: { text: string } }>).find((r) => r.id === id)?.snippet.text;
   t.match(await snippetOf('زبرجد'), /^زبرجد أول\s+تتمة/);
@@ -491,13 +492,13 @@ t.test('a long body keeps a copy of its start, in step with its writes, and its 
   t.equal(keptStart(id), undefined, 'a body made short: no copy left');
   t.equal(await snippetOf('ياقوت'), 'ياقوت قصير', 'the snippet shows the short body');
   t.equal(await patch(long('زبرجد ثالث')), 200);
-  app.repositories.articles.remove(id);
+  app.services.stores.articles.remove(id);
   t.equal(keptStart(id), undefined, 'a deleted article leaves none');
 });
 
 t.test('the search path reads the FTS index and primary keys only', async (t) => {
   const app = await build(t);
-  const { sqlite, db } = app.database;
+  const { sqlite, db } = databaseOf(app.services);
   const prepared: string[] = [];
   const prepare = sqlite.prepare.bind(sqlite);
   sqlite.prepare = ((source: string) => {
@@ -605,7 +606,7 @@ t.test('analysis gives the same words and stems however many distinct words came
 
 t.test('function words are neither required nor ranked beside other words, and a query of them alone still answers', async (t) => {
   const app = await build(t);
-  const create = (slug: string, title: string, text: string) => app.repositories.articles.create({ slug, title, language: 'ar', body: [{ type: 'paragraph', text }] }).id;
+  const create = (slug: string, title: string, text: string) => app.services.stores.articles.create({ slug, title, language: 'ar', body: [{ type: 'paragraph', text }] }).id;
   const titled = create('محميات-العنوان', 'المحميات الطبيعية', 'تقرير قصير بلا أدوات.');
   const crowded = create('محميات-المتن', 'تقرير عام', 'في في في من من التي التي الذي إلى عن أن على علي المحميات.');
   const ids = async (q: string, extra = '') => body(await app.inject({ url: searchUrl(q, `&type=articles${extra}`) })).data.map((r: { id: string }) => r.id);
@@ -630,7 +631,7 @@ t.test('function words are neither required nor ranked beside other words, and a
   t.ok(alone.includes(crowded), 'a query of function words alone searches them');
   t.notOk(alone.includes(titled), 'all of them, as written');
   create('خبر-آخر', 'خبر آخر', 'اجتمع الوفدان في الرياض على الغداء.');
-  const search = createSearch(app.database.db, { rankLimit: 3 });
+  const search = createSearch(databaseOf(app.services).db, { rankLimit: 3 });
   const scores = (q: string) => search.search({ q, types: ['articles'], limit: 10 }).results.map((r) => r.score);
   t.ok(scores('في').length >= 3 && scores('في').every((score) => score === null), 'في alone matches more than this search ranks');
   t.ok(scores('في المحميات').length === 2 && scores('في المحميات').every((score) => typeof score === 'number'), 'beside المحميات it does not make the query too broad to rank');
@@ -650,12 +651,12 @@ t.test('of its common words a query requires only the rarest few; its rare words
   };
   const ids = Array.from({ length: 12 }, (_, i) => {
     const text = ['تقرير', ...Object.keys(holds).filter((word) => holds[word]!(i))].join(' ');
-    return app.repositories.articles.create({ slug: `شائع-${i}`, title: `شائع ${i}`, language: 'ar', body: [{ type: 'paragraph', text }] }).id;
+    return app.services.stores.articles.create({ slug: `شائع-${i}`, title: `شائع ${i}`, language: 'ar', body: [{ type: 'paragraph', text }] }).id;
   });
   /** The oracle: the records holding every one of some words. */
   const holding = (...words: string[]) => ids.filter((_, i) => words.every((word) => holds[word]!(i))).sort();
   const found = (q: string, options: Parameters<typeof createSearch>[1]) =>
-    createSearch(app.database.db, options)
+    createSearch(databaseOf(app.services).db, options)
       .search({ q, types: ['articles'], limit: 100 })
       .results.map((r) => r.id)
       .sort();
@@ -673,12 +674,13 @@ t.test('what search counts is remembered between requests only until the next wr
   const app = await build(t);
   const [x, y, z, p, q] = manyWords(5);
   let made = 0;
-  const create = (...words: string[]) => app.repositories.articles.create({ slug: `محسوب-${made}`, title: `محسوب ${made++}`, language: 'ar', body: [{ type: 'paragraph', text: words.join(' ') }] }).id;
+  const create = (...words: string[]) =>
+    app.services.stores.articles.create({ slug: `محسوب-${made}`, title: `محسوب ${made++}`, language: 'ar', body: [{ type: 'paragraph', text: words.join(' ') }] }).id;
   const ids = (results: Array<{ id: string }>) => results.map((r) => r.id).sort();
   const countsRead = async (action: () => unknown) => (await recordStatements(app, async () => action())).filter((call) => call.source.includes('"holding"')).length;
 
   // The ranking budget: six records hold each word, twelve postings within a budget of 13; two more make it 14.
-  const budgeted = createSearch(app.database.db, { rankPostings: 13 });
+  const budgeted = createSearch(databaseOf(app.services).db, { rankPostings: 13 });
   const both = () => budgeted.search({ q: `${x} ${y}`, types: ['articles'], limit: 10 }).results;
   for (let i = 0; i < 5; i++) create(x!);
   for (let i = 0; i < 5; i++) create(y!);
@@ -698,7 +700,7 @@ t.test('what search counts is remembered between requests only until the next wr
   );
 
   // The 2,000th-match probe, at a limit of 5: four matches are ranked, the fifth makes the query too broad.
-  const probed = createSearch(app.database.db, { rankLimit: 5 });
+  const probed = createSearch(databaseOf(app.services).db, { rankLimit: 5 });
   const zs = () => probed.search({ q: z!, types: ['articles'], limit: 10 }).results;
   for (let i = 0; i < 4; i++) create(z!);
   t.ok(
@@ -709,7 +711,7 @@ t.test('what search counts is remembered between requests only until the next wr
   t.ok(zs().length === 5 && zs().every((r) => r.score === null), 'five: newest first, unscored');
 
   // Which common word is required: over two records a word is common, and only the rarest one is required.
-  const requiring = createSearch(app.database.db, { commonRecords: 2, commonRequired: 1 });
+  const requiring = createSearch(databaseOf(app.services).db, { commonRecords: 2, commonRequired: 1 });
   const found = () => ids(requiring.search({ q: `${p} ${q}`, types: ['articles'], limit: 10 }).results);
   const holdingP = [create(p!), create(p!), create(p!, q!)];
   const holdingQ = [holdingP[2]!, create(q!), create(q!), create(q!)];
@@ -722,10 +724,10 @@ t.test("a public reader's 2,000th-match probe counts the articles it sees: draft
   const app = await build(t);
   const [word] = manyWords(1);
   const write = (slug: string, status: 'draft' | 'published') =>
-    app.repositories.articles.create({ slug, title: `خبر ${slug}`, language: 'ar', status, body: [{ type: 'paragraph', text: `تقرير ${word}` }] });
+    app.services.stores.articles.create({ slug, title: `خبر ${slug}`, language: 'ar', status, body: [{ type: 'paragraph', text: `تقرير ${word}` }] });
   write('علني', 'published');
   // Three matches are what this search ranks at most: the public article and two drafts stay within it, three drafts pass it.
-  const search = createSearch(app.database.db, { rankLimit: 3 });
+  const search = createSearch(databaseOf(app.services).db, { rankLimit: 3 });
   const publicly = { audience: 'public', now: new Date().toISOString(), nextPublication: null } as const;
   const scores = () => search.search({ q: word!, types: ['articles'], limit: 10, visibility: publicly }).results.map((r) => r.score === null);
   t.same(scores(), [false], 'without drafts: the one public match, ranked');

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import t from 'tap';
+import { databaseOf } from '../../src/core/db/handles.js';
 import { articleList } from '../../src/core/resources/articles/list.js';
 import { meetingList } from '../../src/core/resources/meetings/list.js';
 import { organisationList } from '../../src/core/resources/organisations/list.js';
@@ -26,7 +27,7 @@ t.test('contains finds exactly the titles that hold the value, from the trigram 
     const created = await postArticle(app, `مقطع-${i}`, title);
     t.equal(created.statusCode, 201, title);
   }
-  const stored = app.database.sqlite.prepare('select id, title from articles').all() as Array<{ id: string; title: string }>;
+  const stored = databaseOf(app.services).sqlite.prepare('select id, title from articles').all() as Array<{ id: string; title: string }>;
 
   const cutFromTitle = fc.tuple(fc.constantFrom(...titles), fc.nat(), fc.integer({ min: 1, max: 8 })).map(([title, start, length]) => {
     const chars = [...title];
@@ -82,7 +83,13 @@ t.test('contains of three characters or more reads the trigram index, not every 
   const app = await build(t);
   const plans = async (url: string) => {
     const calls = await recordStatements(app, () => app.inject({ url }));
-    return calls.flatMap((call) => (app.database.sqlite.prepare(`explain query plan ${call.source}`).all(...call.args) as Array<{ detail: string }>).map((step) => step.detail));
+    return calls.flatMap((call) =>
+      (
+        databaseOf(app.services)
+          .sqlite.prepare(`explain query plan ${call.source}`)
+          .all(...call.args) as Array<{ detail: string }>
+      ).map((step) => step.detail),
+    );
   };
   for (const [path, field] of [
     ['articles', 'title'],
@@ -112,7 +119,7 @@ t.test('the substring index follows every write, and the indexer rebuilds it (th
   t.same(await ids('العنزي'), [created.id], 'the new name is found');
 
   const { searchIndexer } = await import('../../src/core/search/indexer.js');
-  searchIndexer(app.database.db).rebuild();
+  searchIndexer(databaseOf(app.services).db).rebuild();
   t.same(await ids('العنزي'), [created.id], 'and again after a rebuild');
 
   t.equal((await app.inject({ method: 'DELETE', url: `/v1/people/${created.id}`, headers: auth })).statusCode, 204);

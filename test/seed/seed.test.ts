@@ -107,8 +107,8 @@ t.test('the seeded API holds the names, ranks and relations the document gives',
 t.test('seeding is idempotent and the seed file is the source document', async (t) => {
   const app = await build(t);
   const before = body(await app.inject({ url: '/v1/people' })).meta.total;
-  seedDatabase(app.repositories);
-  seedDatabase(app.repositories);
+  seedDatabase(app.services.stores);
+  seedDatabase(app.services.stores);
   for (const path of ['people', 'organisations', 'meetings', 'articles']) {
     t.equal(body(await app.inject({ url: `/v1/${path}` })).meta.total, path === 'people' ? before : path === 'organisations' ? 3 : 1, `${path}: one copy`);
   }

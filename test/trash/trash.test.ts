@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
+import { databaseOf } from '../../src/core/db/handles.js';
 import { buildApp } from '../../src/web/app.js';
 import { auth, body, build, testConfig, writerToken } from '../helper.js';
 
@@ -52,7 +53,7 @@ const article = (slug: string, links: Record<string, string[]>) => ({
 });
 
 function seeded(app: App) {
-  const { people, organisations, meetings } = app.repositories;
+  const { people, organisations, meetings } = app.services.stores;
   return {
     ministry: organisations.find('وزارة-الداخلية-الكويتية')!.id,
     person: people.find('علي-العدواني')!.id,
@@ -71,7 +72,7 @@ const cases: Case[] = [
       return { ...article('مقال-زبرجدي', { meeting_ids: [meeting.id] }), title: 'زبرجدية' };
     },
     async referrers(app, id) {
-      const meeting = app.repositories.meetings.find('لقاء-المقال')!.id;
+      const meeting = app.services.stores.meetings.find('لقاء-المقال')!.id;
       return [{ url: `/v1/meetings/${meeting}`, read: (m) => m.article_ids, with: [id], without: [] }];
     },
   },
@@ -355,7 +356,7 @@ const factColumns = { articles: 'article_id', people: 'person_id', organisations
 
 t.test('each resource: a restore puts back the mentions and provenance that referenced the record, as they were', async (t) => {
   const app = await build(t, { apiTokens });
-  const { sqlite } = app.database;
+  const { sqlite } = databaseOf(app.services);
   const { person, meeting } = seeded(app);
   const seedArticle = sqlite.prepare("select article_id from mentions where origin = 'curated' limit 1").pluck().get() as string;
   // A seeded organisation with mentions and provenance that a DELETE may take: no organisation's parent, no meeting's host.
@@ -396,7 +397,7 @@ t.test('each resource: a restore puts back the mentions and provenance that refe
       t.equal(referencing('mentions') + referencing('provenance'), 0, 'the delete takes them away');
       t.equal((await app.inject({ method: 'POST', url: `/v1/${path}/${id}/restore`, headers: auth })).statusCode, 200);
       // A restored person or organisation relinks the articles that name it: let that run, it must change nothing.
-      app.repositories.relinkJobs.runAll();
+      app.services.stores.relinkJobs.runAll();
 
       t.same(rows(), beforeRows, 'the facts tables hold what they held before, row for row');
       t.same(await reads(), beforeReads, 'mentions and provenance read as before');
@@ -409,7 +410,7 @@ t.test('mentions and quotes kept in the trash come back onto the article’s tex
     await t.test(noted ? 'kept on a noted revision of the text: moved as the edit moved the text' : 'kept without one (before revisions were noted): none served at other words', async (t) => {
       const app = await build(t, { apiTokens });
       const { person } = seeded(app);
-      const seedArticle = app.database.sqlite.prepare('select article_id from mentions where person_id = ? limit 1').pluck().get(person) as string;
+      const seedArticle = databaseOf(app.services).sqlite.prepare('select article_id from mentions where person_id = ? limit 1').pluck().get(person) as string;
       const articleUrl = `/v1/articles/${seedArticle}`;
       type Span = { part: 'title' | 'body'; start: number | null; end: number | null; text: string };
       const article = async () => body(await get(app, articleUrl, auth)).data as { title: string; body_text: string; body: Array<{ type: string; text: string }> };
@@ -433,7 +434,7 @@ t.test('mentions and quotes kept in the trash come back onto the article’s tex
       const edited = [{ ...first, text: `${prefix}${first!.text}` }, { ...second, text: replacement }, ...before.body.slice(2)];
       t.equal((await app.inject({ method: 'DELETE', url: `/v1/people/${person}`, headers: auth })).statusCode, 204);
       if (!noted) {
-        const { sqlite } = app.database;
+        const { sqlite } = databaseOf(app.services);
         const links = JSON.parse(sqlite.prepare("select links from trash where resource = 'people' and record_id = ?").pluck().get(person) as string) as Array<{ textRevision?: number }>;
         t.ok(
           links.some((link) => link.textRevision !== undefined),
@@ -459,7 +460,7 @@ t.test('mentions and quotes kept in the trash come back onto the article’s tex
       );
       for (const check of ['restored', 'relinked'] as const) {
         // The restore records relink jobs for his names: what linking finds again must not move them.
-        if (check === 'relinked') app.repositories.relinkJobs.runAll();
+        if (check === 'relinked') app.services.stores.relinkJobs.runAll();
         const back = await theirs();
         for (const span of [...back.mentions, ...back.quotes.filter((quote) => quote.start !== null)])
           t.equal(sliced(after, span), span.text, `${check}: «${span.text}» at [${span.start}, ${span.end}) is what the text holds there`);
@@ -481,7 +482,7 @@ t.test('mentions and quotes kept in the trash come back onto the article’s tex
 
 t.test('an article restored from an older revision gets back the mentions and quotes of it on that revision’s text', async (t) => {
   const app = await build(t, { apiTokens });
-  const { sqlite } = app.database;
+  const { sqlite } = databaseOf(app.services);
   const seedArticle = sqlite.prepare("select article_id from mentions where origin = 'curated' limit 1").pluck().get() as string;
   const articleUrl = `/v1/articles/${seedArticle}`;
   const mentionsAndQuotes = () => ({
@@ -507,7 +508,7 @@ t.test('an article restored from an older revision gets back the mentions and qu
 
 t.test('a kept mention whose id was taken since comes back under a new id, the row holding it untouched', async (t) => {
   const app = await build(t, { apiTokens });
-  const { sqlite } = app.database;
+  const { sqlite } = databaseOf(app.services);
   const { person, otherPerson } = seeded(app);
   const kept = sqlite.prepare('select * from mentions where person_id = ? order by id limit 1').get(person) as Record<string, unknown>;
   await app.inject({ method: 'DELETE', url: `/v1/people/${person}`, headers: auth });
@@ -650,7 +651,7 @@ t.test('an emptying purges its limit across batches of the retention job’s siz
 
 t.test('retention: records trashed more than the retention before now are purged, a bounded batch per call', async (t) => {
   const app = await build(t, { apiTokens });
-  const { trash } = app.repositories;
+  const { trash } = app.services.stores;
   const ids: string[] = [];
   for (const n of ['أ', 'ب', 'ج']) {
     const { id } = await post(app, 'meetings', { slug: `لقاء-${n}`, title: 'لقاء', status: 'planned' });

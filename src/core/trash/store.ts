@@ -127,5 +127,3 @@ export function trashStore(db: Db, linkTables: readonly LinkTable[], revisions: 
     },
   };
 }
-
-export type TrashStore = ReturnType<typeof trashStore>;

@@ -7,6 +7,7 @@ import type { ChangeStreamLimits } from '../../core/config.js';
 import { KhabarError } from '../../core/errors.js';
 import { nextPageLink } from '../../core/list/cursor.js';
 import { listLinks } from '../../core/resources/shared/schemas.js';
+import type { Services } from '../../core/services.js';
 import { clientKey } from '../http/client-key.js';
 import { problemResponses } from '../http/problem.js';
 import { jsonResponse } from '../http/responses.js';
@@ -47,8 +48,11 @@ const streamFormat = [
   'The stream ends when the server shuts down; reconnect with `Last-Event-ID` (EventSource does) to resume where it stopped.',
 ].join(' ');
 
-/** The change feed: a page of events after a seq, and the same events as a stream that stays open. */
-export function changeRoutes(store: ChangeStore, limits: ChangeStreamLimits): FastifyPluginAsyncZod {
+/**
+ * The change feed: a page of events after a seq, and the same events as a stream that stays open. The stream
+ * still reads the synchronous `store` as the socket drains (not yet behind the seam).
+ */
+export function changeRoutes(feed: Services['changes'], store: ChangeStore, limits: ChangeStreamLimits): FastifyPluginAsyncZod {
   return async (app) => {
     const watcher = changeWatcher(store, limits.pollMs);
     const open = new Set<ChangeStream>();
@@ -73,9 +77,9 @@ export function changeRoutes(store: ChangeStore, limits: ChangeStreamLimits): Fa
         }),
         response: { 200: jsonResponse('A page of changes', changeList), ...problemResponses(400) },
       },
-      handler: (request, reply) => {
+      handler: async (request, reply) => {
         const { after, limit } = request.query;
-        const page = store.page(after, limit, request.visibility);
+        const page = await feed.page(after, limit, request.visibility);
         const next = page.more ? nextPageLink(request.url, String(page.through), 'after') : null;
         if (next) reply.header('Link', `<${next}>; rel="next"`);
         return { data: page.events, meta: { limit, after, next_after: page.through }, links: { self: request.url, next } };
@@ -98,16 +102,17 @@ export function changeRoutes(store: ChangeStore, limits: ChangeStreamLimits): Fa
           ...problemResponses(400, 429, 503),
         },
       },
-      handler: (request, reply) => {
+      handler: async (request, reply) => {
         reply.header('cache-control', 'no-store').header('x-accel-buffering', 'no').type('text/event-stream; charset=utf-8');
         // Fastify drains a HEAD's stream to its end, which this one never reaches: a HEAD gets the headers only.
         if (request.method === 'HEAD') return Readable.from([]);
+        // Read before the streams are counted, so that no await comes between the count and the stream's registration.
+        const start = request.headers['last-event-id'] ?? request.query.after ?? (await feed.lastSeq());
         const client = clientKey(request.ip);
         const clientStreams = perClient.get(client) ?? 0;
         if (clientStreams >= limits.maxStreamsPerClient || open.size >= limits.maxStreams) reply.header('Retry-After', String(streamRetryAfterSeconds));
         if (clientStreams >= limits.maxStreamsPerClient) throw new KhabarError('too_many_requests', `this client has ${clientStreams} change streams open, the most allowed`);
         if (open.size >= limits.maxStreams) throw new KhabarError('overloaded', `the server has ${open.size} change streams open, the most allowed`);
-        const start = request.headers['last-event-id'] ?? request.query.after ?? store.lastSeq();
         const stream = new ChangeStream(store, watcher, start, limits.heartbeatMs, streamVisibility(request.visibility));
         open.add(stream);
         perClient.set(client, clientStreams + 1);

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { KhabarError } from '../../core/errors.js';
 import { entityResources } from '../../core/facts/entities.js';
 import { mentionList, provenanceList } from '../../core/facts/schemas.js';
-import type { Repositories } from '../../core/resources/index.js';
+import type { Services } from '../../core/services.js';
 import { noQuery } from '../http/no-query.js';
 import { problemResponses } from '../http/problem.js';
 import { anyOfResources, params } from '../resources/shared/routes.js';
@@ -16,7 +16,7 @@ const config: FastifyContextConfig = { traits: { rateLimit: 'read', cacheable: t
 
 /** GET /v1/articles/{id}/mentions, and GET /v1/{resource}/{id}/provenance for the resources articles can mention. */
 export const factRoutes =
-  (repositories: Repositories): FastifyPluginAsyncZod =>
+  (facts: Services['facts']): FastifyPluginAsyncZod =>
   async (app) => {
     app.get('/v1/articles/:id/mentions', {
       config,
@@ -31,8 +31,8 @@ export const factRoutes =
         response: { 200: mentionList, ...problemResponses(400, 404) },
       },
       handler: async (request) => {
-        const articleId = repositories.articles.idOf(request.params.id, request.visibility) ?? notFound('article', request.params.id);
-        return { data: repositories.mentions.list(articleId) };
+        const mentions = await facts.mentions(request.params.id, request.visibility);
+        return { data: mentions ?? notFound('article', request.params.id) };
       },
     });
 
@@ -54,9 +54,9 @@ export const factRoutes =
       handler: async (request) => {
         const { resource, id: idOrSlug } = request.params;
         // The router matched one of entityNames, so the find always finds it.
-        const { type } = entityResources.find(({ name }) => name === resource) ?? notFound('record', idOrSlug);
-        const id = repositories[resource].idOf(idOrSlug, request.visibility) ?? notFound(type, idOrSlug);
-        return { data: repositories.provenance.list({ type, id }, request.visibility) };
+        const entity = entityResources.find(({ name }) => name === resource) ?? notFound('record', idOrSlug);
+        const provenance = await facts.provenance(entity, idOrSlug, request.visibility);
+        return { data: provenance ?? notFound(entity.type, idOrSlug) };
       },
     });
   };

@@ -1,12 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Database } from '../../core/db/database.js';
 import { noQuery } from './no-query.js';
 import { jsonResponse } from './responses.js';
 
 /** GET /health: 200 once the database answers a query. */
-export function healthRoutes(database: Database): FastifyPluginAsyncZod {
-  const ping = database.sqlite.prepare('select 1');
+export function healthRoutes(ping: () => Promise<void>): FastifyPluginAsyncZod {
   return async (app) => {
     app.get('/health', {
       config: { traits: { formats: 'json' } },
@@ -21,7 +19,7 @@ export function healthRoutes(database: Database): FastifyPluginAsyncZod {
         },
       },
       handler: async (_request, reply) => {
-        ping.get();
+        await ping();
         // A health check must reach the server, never a cache.
         reply.header('cache-control', 'no-store');
         return { status: 'ok' as const };

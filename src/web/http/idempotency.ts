@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import type { IdempotencyStore } from '../../core/db/idempotency.js';
 import { KhabarError } from '../../core/errors.js';
+import type { Services } from '../../core/services.js';
 import { traitsOf } from './traits.js';
 
 /** JSON with object keys sorted, so equal values give equal text whatever order their keys were built in. */
@@ -55,44 +55,45 @@ function replay(reply: FastifyReply, stored: { status: number; headers: Record<s
  * is stored and replayed for the same key and body; the same key with another body gets 422, and while the
  * first request is still running 409. A failed request releases its key, so it can be retried.
  */
-async function idempotency(app: FastifyInstance, options: { store: IdempotencyStore }) {
+async function idempotency(app: FastifyInstance, options: { store: Services['idempotency'] }) {
   const { store } = options;
   app.decorateRequest('idempotencyKey', null);
 
+  // Callback hooks that touch the store only for a request holding a key: every other request passes without a promise.
   app.addHook('preHandler', (request, reply, done) => {
     if (!traitsOf(request).idempotent || request.principal === null) return done();
     const key = keyOf(request);
     if (key === undefined) return done();
-    const claim = store.claim(request.principal.name, key, fingerprint(request));
-    switch (claim.outcome) {
-      case 'claimed':
-        request.idempotencyKey = key;
-        return done();
-      case 'reused':
-        throw new KhabarError('idempotency_key_reused', 'this Idempotency-Key was used for a different request; use a new key');
-      case 'in_flight':
-        reply.header('retry-after', '1');
-        throw new KhabarError('idempotency_key_in_flight', 'a request with this Idempotency-Key is still being processed');
-      case 'replay':
-        // Answered here: the chain stops without done().
-        replay(reply, claim.response);
-    }
+    store.claim(request.principal.name, key, fingerprint(request)).then((claim) => {
+      switch (claim.outcome) {
+        case 'claimed':
+          request.idempotencyKey = key;
+          return done();
+        case 'reused':
+          return done(new KhabarError('idempotency_key_reused', 'this Idempotency-Key was used for a different request; use a new key'));
+        case 'in_flight':
+          reply.header('retry-after', '1');
+          return done(new KhabarError('idempotency_key_in_flight', 'a request with this Idempotency-Key is still being processed'));
+        case 'replay':
+          // Answered here: the chain stops without done().
+          replay(reply, claim.response);
+      }
+    }, done);
   });
 
-  app.addHook('onSend', (request, reply, payload, done) => done(null, recordResponse(request, reply, payload)));
-
-  function recordResponse(request: FastifyRequest, reply: FastifyReply, payload: unknown): unknown {
+  app.addHook('onSend', (request, reply, payload, done) => {
     const key = request.idempotencyKey;
-    if (key === null) return payload;
+    if (key === null) return done(null, payload);
     request.idempotencyKey = null;
-    if (reply.statusCode >= 300 || typeof payload !== 'string') {
-      store.release(request.principal!.name, key);
-      return payload;
-    }
+    recordResponse(request.principal!.name, key, reply, payload).then(() => done(null, payload), done);
+  });
+
+  /** Keeps a 2xx response for its key; any other releases the key, so the request can be retried. */
+  async function recordResponse(writer: string, key: string, reply: FastifyReply, payload: unknown) {
+    if (reply.statusCode >= 300 || typeof payload !== 'string') return store.release(writer, key);
     const headers: Record<string, string> = {};
     for (const name of replayedHeaders) if (reply.hasHeader(name)) headers[name] = String(reply.getHeader(name));
-    store.complete(request.principal!.name, key, { status: reply.statusCode, headers, body: payload });
-    return payload;
+    return store.complete(writer, key, { status: reply.statusCode, headers, body: payload });
   }
 }
 

@@ -1,25 +1,33 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { KhabarError } from '../../core/errors.js';
-import type { WriteGuard } from '../../core/resources/shared/repository.js';
+import type { WriteOptions } from '../../core/resources/shared/record-service.js';
 import { recordEtag, strongMatch } from './etag.js';
+import { serverTiming } from './server-timing.js';
 import { traitsOf } from './traits.js';
 
 /**
- * Checks a write's If-Match against the stored record (412 with the current ETag when it is stale) and
- * returns the version the write must still find inside its transaction, so that of several writes made
- * with the same ETag exactly one succeeds. No If-Match: an unconditional write.
+ * A write's options: the token's name as its writer, its time in Server-Timing, and its If-Match as the
+ * condition the core checks against the stored record inside the write's transaction (412 with the current ETag
+ * when it is stale), which returns the version the write must still find, so that of several writes made with
+ * the same ETag exactly one succeeds. No If-Match: an unconditional write.
  */
-export function writeCondition(request: FastifyRequest, reply: FastifyReply, load: () => { version: number }): WriteGuard {
+export function writeOptions(request: FastifyRequest, reply: FastifyReply): WriteOptions {
   const ifMatch = request.headers['if-match'];
-  if (ifMatch === undefined) return {};
-  const current = load();
-  const etag = recordEtag(current)!;
-  if (!strongMatch(ifMatch, etag)) {
-    reply.header('etag', etag);
-    throw new KhabarError('precondition_failed', `the record has changed: its current ETag is ${etag}`);
-  }
-  return { expectedVersion: current.version };
+  const options = { writer: request.principal!.name, observe: serverTiming(reply) };
+  if (ifMatch === undefined) return options;
+  return {
+    ...options,
+    condition(load) {
+      const current = load();
+      const etag = recordEtag(current)!;
+      if (!strongMatch(ifMatch, etag)) {
+        reply.header('etag', etag);
+        throw new KhabarError('precondition_failed', `the record has changed: its current ETag is ${etag}`);
+      }
+      return { expectedVersion: current.version };
+    },
+  };
 }
 
 /** With REQUIRE_IF_MATCH, a write that declares `traits.conditionalWrite` without If-Match is refused (428) before anything is read. */

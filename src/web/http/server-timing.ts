@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import type { WriteTiming } from '../../core/db/group-commit.js';
+import type { WriteTiming } from '../../core/resources/shared/record-service.js';
 
 /**
  * Says in a `Server-Timing` header where a write's time went (see core/db/group-commit.ts): waiting for its

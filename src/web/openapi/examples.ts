@@ -1,16 +1,16 @@
-import { openDatabase } from '../../core/db/database.js';
 import type { FieldError, ProblemCode } from '../../core/errors.js';
 import { entityResources } from '../../core/facts/entities.js';
 import { decodeCursor, encodeCursor } from '../../core/list/cursor.js';
 import { everything } from '../../core/list/visibility.js';
 import { plainText } from '../../core/resources/articles/repository.js';
 import type { Block } from '../../core/resources/articles/table.js';
-import { createRepositories, type Repositories } from '../../core/resources/index.js';
+import type { Repositories } from '../../core/resources/index.js';
 import { resourceNames } from '../../core/resources/registry.js';
 import { searchText } from '../../core/search/query.js';
-import { createSearch, type Search } from '../../core/search/search.js';
+import type { Search } from '../../core/search/search.js';
 import { searchTypes } from '../../core/search/sources.js';
 import { seedDatabase } from '../../core/seed/seed.js';
+import { openServices } from '../../core/services.js';
 import { exampleWebhookUrl } from '../../core/webhooks/schemas.js';
 import { problem, problemCodes, problemMediaType } from '../http/problem.js';
 import { type Kind, type MapContext, mapContext } from '../representations/context.js';
@@ -76,14 +76,14 @@ const problemDetails: Record<ProblemCode, { instance: string; detail: string; er
   overloaded: { instance: '/v1/articles', detail: 'the server is over its eventLoopDelay limit; retry in 10 s' },
 };
 
-/** The seed in a throwaway database: the records every example is drawn from. */
+/** The seed in a throwaway database: the records every example is drawn from, read through its synchronous stores. */
 function seededRecords() {
-  const database = openDatabase('file::memory:');
-  const repositories = createRepositories(database.db);
+  const services = openServices('file::memory:');
+  const repositories = services.stores;
   seedDatabase(repositories);
   const records = Object.fromEntries(resourceNames.map((kind) => [kind, [...repositories[kind].list({ limit: 100 }).records()] as Rec[]])) as Record<Kind, Rec[]>;
   records.articles = records.articles.map(opening);
-  return { database, repositories, records };
+  return { services, repositories, records };
 }
 
 /**
@@ -368,15 +368,15 @@ function attachOperationExamples(builder: ExampleBuilder, components: ExampleCom
  * Each distinct example is written once, under components/examples, and referenced.
  */
 export function attachExamples(document: Json): Json {
-  const { database, repositories, records } = seededRecords();
+  const { services, repositories, records } = seededRecords();
   try {
     const stable = stabiliser(records);
-    const builder = new ExampleBuilder(document, records, repositories, createSearch(database.db), stable.id);
+    const builder = new ExampleBuilder(document, records, repositories, repositories.search, stable.id);
     const components = new ExampleComponents();
     const paths: Json = structuredClone(document.paths);
     for (const { path, operation } of operations({ paths })) attachOperationExamples(builder, components, path, operation);
     return { ...document, paths, components: { ...document.components, examples: stable.apply(components.examples) } };
   } finally {
-    database.close();
+    services.close();
   }
 }

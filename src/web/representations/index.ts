@@ -158,7 +158,7 @@ async function representations(app: FastifyInstance, options: { publicUrl: strin
     const format = request.representation;
     if (format === null || reply.statusCode !== 200) return payload;
     // Links come from PUBLIC_URL, never from Host or X-Forwarded-Host: these bodies are publicly cached.
-    const ctx = mapContext(options.publicUrl, app.repositories);
+    const ctx = mapContext(options.publicUrl, app.services.stores);
     const map = format.mappers[record.resource]!;
     const envelope = payload as ListEnvelope & { data: unknown };
     if (record.many && envelope.links?.next) reply.header('link', `<${envelope.links.next}>; rel="next"`);
@@ -199,4 +199,4 @@ async function representations(app: FastifyInstance, options: { publicUrl: strin
   });
 }
 
-export default fp(representations, { name: 'representations', dependencies: ['rate-limit', 'conditional-get'], decorators: { fastify: ['repositories'] } });
+export default fp(representations, { name: 'representations', dependencies: ['rate-limit', 'conditional-get'], decorators: { fastify: ['services'] } });

@@ -4,9 +4,10 @@ import { nextPageLink } from '../../core/list/cursor.js';
 import { listLinks, listMeta } from '../../core/resources/shared/schemas.js';
 import { searchText } from '../../core/search/query.js';
 import { commonTermRecords, commonTermsRequired } from '../../core/search/required-terms.js';
-import { rankedMatchesLimit, rankedPostingsLimit, type Search } from '../../core/search/search.js';
+import { rankedMatchesLimit, rankedPostingsLimit } from '../../core/search/search.js';
 import { snippetLength } from '../../core/search/snippet.js';
 import { isSearchType, searchTypes } from '../../core/search/sources.js';
+import type { Services } from '../../core/services.js';
 import { problemResponses } from '../http/problem.js';
 
 const typeList = new RegExp(`^(${searchTypes.join('|')})(,(${searchTypes.join('|')}))*$`);
@@ -55,7 +56,7 @@ const searchResult = z
 const searchResponse = z.object({ data: z.array(searchResult), meta: listMeta, links: listLinks }).meta({ id: 'SearchResults' });
 
 /** GET /v1/search: ranked full-text search across the four resources. */
-export function searchRoutes(search: Search): FastifyPluginAsyncZod {
+export function searchRoutes(search: Services['search']): FastifyPluginAsyncZod {
   return async (app) => {
     app.get('/v1/search', {
       config: { traits: { rateLimit: 'read', cacheable: true, formats: 'json' } },
@@ -78,7 +79,7 @@ export function searchRoutes(search: Search): FastifyPluginAsyncZod {
         const { q, type, limit, cursor } = request.query;
         // The schema's pattern lets through only resource names; the filter narrows them to their type.
         const types = type ? [...new Set(type.split(',').filter(isSearchType))] : searchTypes;
-        const { results, nextCursor } = search.search({ q, types, limit, cursor, visibility: request.visibility });
+        const { results, nextCursor } = await search.search({ q, types, limit, cursor, visibility: request.visibility });
         return {
           data: results,
           meta: { limit, next_cursor: nextCursor },

@@ -1,14 +1,13 @@
 import type { FastifyContextConfig } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { GroupCommit } from '../../core/db/group-commit.js';
 import { KhabarError } from '../../core/errors.js';
 import { nextPageLink } from '../../core/list/cursor.js';
 import { recordId } from '../../core/resources/shared/fields.js';
 import { listLinks } from '../../core/resources/shared/schemas.js';
+import type { Services } from '../../core/services.js';
 import { destinationProblem } from '../../core/webhooks/addresses.js';
 import { createdWebhook, delivery, deliveryId, webhook, webhookInput, webhookPatch } from '../../core/webhooks/schemas.js';
-import type { WebhookStore } from '../../core/webhooks/store.js';
 import { jsonMediaType, patchMediaTypes } from '../http/media-types.js';
 import { problemResponses } from '../http/problem.js';
 import { jsonResponse } from '../http/responses.js';
@@ -35,7 +34,7 @@ async function checkDestination(url: string | undefined, allowPrivate: boolean) 
 }
 
 /** Webhooks, managed by an admin token: the subscriptions, their deliveries, and a redelivery. */
-export function webhookRoutes(store: WebhookStore, writes: GroupCommit, allowPrivate: boolean): FastifyPluginAsyncZod {
+export function webhookRoutes(webhooks: Services['webhooks'], allowPrivate: boolean): FastifyPluginAsyncZod {
   const destination = allowPrivate
     ? 'any http(s) URL (WEBHOOK_ALLOW_PRIVATE is set on this server)'
     : 'an http(s) URL whose host is, and resolves to, public addresses only (no loopback, private or link-local)';
@@ -53,7 +52,7 @@ export function webhookRoutes(store: WebhookStore, writes: GroupCommit, allowPri
       },
       handler: async (request, reply) => {
         await checkDestination(request.body.url, allowPrivate);
-        const created = await writes.run(() => store.create(request.body));
+        const created = await webhooks.create(request.body);
         reply.code(201).header('Location', `/v1/webhooks/${created.id}`);
         return { data: created };
       },
@@ -68,7 +67,7 @@ export function webhookRoutes(store: WebhookStore, writes: GroupCommit, allowPri
         description: 'Every webhook (at most 100 are stored), oldest first, without their secrets.',
         response: { 200: jsonResponse('The webhooks', z.object({ data: z.array(webhook) }).meta({ id: 'WebhookList' })), ...problemResponses(400) },
       },
-      handler: () => ({ data: store.list() }),
+      handler: async () => ({ data: await webhooks.list() }),
     });
 
     app.get('/v1/webhooks/:id', {
@@ -81,7 +80,7 @@ export function webhookRoutes(store: WebhookStore, writes: GroupCommit, allowPri
         params,
         response: { 200: jsonResponse('The webhook, without its secret', single), ...problemResponses(400, 404) },
       },
-      handler: (request) => ({ data: store.find(request.params.id) ?? notFound(request.params.id) }),
+      handler: async (request) => ({ data: (await webhooks.find(request.params.id)) ?? notFound(request.params.id) }),
     });
 
     app.patch('/v1/webhooks/:id', {
@@ -98,7 +97,7 @@ export function webhookRoutes(store: WebhookStore, writes: GroupCommit, allowPri
       },
       handler: async (request) => {
         await checkDestination(request.body.url, allowPrivate);
-        const updated = await writes.run(() => store.update(request.params.id, request.body));
+        const updated = await webhooks.update(request.params.id, request.body);
         return { data: updated ?? notFound(request.params.id) };
       },
     });
@@ -114,7 +113,7 @@ export function webhookRoutes(store: WebhookStore, writes: GroupCommit, allowPri
         response: { 204: z.null().meta({ description: 'Deleted' }), ...problemResponses(400, 404) },
       },
       handler: async (request, reply) => {
-        if (!(await writes.run(() => store.remove(request.params.id)))) notFound(request.params.id);
+        if (!(await webhooks.remove(request.params.id))) notFound(request.params.id);
         return reply.code(204).send(null);
       },
     });
@@ -133,11 +132,11 @@ export function webhookRoutes(store: WebhookStore, writes: GroupCommit, allowPri
         }),
         response: { 200: jsonResponse('A page of deliveries', deliveryList), ...problemResponses(400, 404) },
       },
-      handler: (request, reply) => {
+      handler: async (request, reply) => {
         const { id } = request.params;
         const { limit, cursor } = request.query;
-        if (!store.find(id)) notFound(id);
-        const page = store.deliveries(id, limit, cursor);
+        if (!(await webhooks.find(id))) notFound(id);
+        const page = await webhooks.deliveries(id, limit, cursor);
         const next = page.next === null ? null : nextPageLink(request.url, String(page.next));
         if (next) reply.header('Link', `<${next}>; rel="next"`);
         return { data: page.rows, meta: { limit, next_cursor: page.next === null ? null : String(page.next) }, links: { self: request.url, next } };
@@ -157,7 +156,7 @@ export function webhookRoutes(store: WebhookStore, writes: GroupCommit, allowPri
       },
       handler: async (request, reply) => {
         const { id, delivery_id } = request.params;
-        const queued = await writes.run(() => store.redeliver(id, delivery_id));
+        const queued = await webhooks.redeliver(id, delivery_id);
         if (!queued) throw new KhabarError('not_found', `webhook ${id} has no delivery ${delivery_id}`);
         return reply.code(202).send({ data: queued });
       },

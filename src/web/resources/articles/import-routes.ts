@@ -1,18 +1,17 @@
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { fieldErrors, KhabarError } from '../../../core/errors.js';
+import { KhabarError } from '../../../core/errors.js';
 import { mention } from '../../../core/facts/schemas.js';
-import { article, articleInput } from '../../../core/resources/articles/schemas.js';
-import { parseSourceDocument, slugify } from '../../../core/resources/articles/source-document.js';
-import type { Repositories } from '../../../core/resources/index.js';
+import { article } from '../../../core/resources/articles/schemas.js';
+import { parseSourceDocument } from '../../../core/resources/articles/source-document.js';
 import { languageTag } from '../../../core/resources/shared/fields.js';
+import type { Services } from '../../../core/services.js';
+import { writeOptions } from '../../http/preconditions.js';
 import { problemResponses } from '../../http/problem.js';
 import { jsonResponse } from '../../http/responses.js';
-import { serverTiming } from '../../http/server-timing.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
-const slugMaxLength = 180;
 
 /** The body as text: only UTF-8 is accepted, and bytes that are not valid UTF-8 are refused, not replaced. */
 function decodeUtf8(request: FastifyRequest, bytes: Buffer): string {
@@ -35,18 +34,8 @@ const importResponse = z.object({ data: article, mentions: z.array(mention) }).m
 
 /** POST /v1/articles/import: a report in plain text becomes an article, parsed as the seed parses its source. */
 export const articleImportRoutes =
-  (repositories: Repositories): FastifyPluginAsyncZod =>
+  (importArticle: Services['importArticle']): FastifyPluginAsyncZod =>
   async (app) => {
-    const { articles, mentions } = repositories;
-
-    /** The title's slug, with -2, -3… when another article has it. */
-    function freeSlug(title: string): string {
-      const base = slugify(title).slice(0, slugMaxLength).replace(/-+$/, '') || 'article';
-      let slug = base;
-      for (let n = 2; articles.find(slug) !== null; n++) slug = `${base}-${n}`;
-      return slug;
-    }
-
     // This plugin's routes read plain text only: any other content type gets 415.
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('text/plain', { parseAs: 'buffer' }, (request, bytes, done) => {
@@ -75,16 +64,7 @@ export const articleImportRoutes =
       },
       handler: async (request, reply) => {
         const report = parseSourceDocument(request.body);
-        // The free slug is chosen in the same step of the group commit as the write that takes it.
-        const created = await app.database.writes.run(() => {
-          const input = articleInput.safeParse({ slug: freeSlug(report.title), title: report.title, language: request.query.language, body: report.body });
-          if (!input.success) {
-            const errors = fieldErrors(input.error.issues, 'body');
-            throw new KhabarError('validation_failed', `the report cannot be an article: ${errors[0]!.path} ${errors[0]!.message}`, errors);
-          }
-          const record = articles.create(input.data, { writer: request.principal!.name });
-          return { data: record, mentions: mentions.list(record.id) };
-        }, serverTiming(reply));
+        const created = await importArticle(report, { ...writeOptions(request, reply), language: request.query.language });
         reply.code(201).header('Location', `/v1/articles/${created.data.id}`);
         return created;
       },

@@ -5,18 +5,15 @@ import { KhabarError } from '../../../core/errors.js';
 import { nextPageLink } from '../../../core/list/cursor.js';
 import { byResource, type ResourceName, resourceNames } from '../../../core/resources/registry.js';
 import { type Resource, recordName } from '../../../core/resources/shared/declaration.js';
-import type { Repository } from '../../../core/resources/shared/repository.js';
 import { dataEnvelope, listLinks, listMeta } from '../../../core/resources/shared/schemas.js';
 import { changedFields } from '../../../core/revisions/diff.js';
-import type { RevisionStore } from '../../../core/revisions/store.js';
 import { revisionActions } from '../../../core/revisions/table.js';
-import { writeCondition } from '../../http/preconditions.js';
+import type { Services } from '../../../core/services.js';
+import { writeOptions } from '../../http/preconditions.js';
 import { problemResponses } from '../../http/problem.js';
 import { jsonResponse } from '../../http/responses.js';
 import { serializeAs } from '../../http/serializer.js';
-import { serverTiming } from '../../http/server-timing.js';
 import { anyOfResources } from './routes.js';
-import { writeBodyOf } from './write-body.js';
 
 /**
  * A revision number as a path or query writes it: decimal digits only, as a seq is (core/changes/schemas.ts).
@@ -72,20 +69,16 @@ export const restoreResponses = {
 };
 const declarations = byResource((resource) => resource);
 
-type Repositories = Record<ResourceName, Repository<{ id: string; version: number }, unknown>>;
-
 /**
  * Every record's revisions, served once for all resources at `/v1/{resource}/{id}/revisions…` (the URLs of
  * each resource's records): they may hold content since removed, so reading them takes a token (any role: a preview token reads them); restoring one is a write.
  */
-export function revisionRoutes(repositories: Repositories, revisions: RevisionStore): FastifyPluginAsyncZod {
+export function revisionRoutes(revisions: Services['revisions']): FastifyPluginAsyncZod {
   // Listed under each resource's tag, where its other operations are.
   const tags = [...resourceNames];
   const read: FastifyContextConfig = { traits: { role: 'preview', rateLimit: 'read', formats: 'json' } };
-  // A deleted record has no slug any more: its id still finds its revisions.
-  const recordId = (resource: ResourceName, idOrSlug: string) => repositories[resource].idOf(idOrSlug) ?? idOrSlug;
-  const revisionOf = (resource: ResourceName, idOrSlug: string, n: number) =>
-    revisions.find(resource, recordId(resource, idOrSlug), n) ?? throwNotFound(`no revision ${n} of ${declarations[resource].noun} ${idOrSlug}`);
+  const noRevision = (resource: ResourceName, idOrSlug: string, n: number) => throwNotFound(`no revision ${n} of ${declarations[resource].noun} ${idOrSlug}`);
+  const revisionOf = async (resource: ResourceName, idOrSlug: string, n: number) => (await revisions.find(resource, idOrSlug, n)) ?? noRevision(resource, idOrSlug, n);
   const path = `${recordPath}/revisions`;
 
   return async (app) => {
@@ -100,10 +93,10 @@ export function revisionRoutes(repositories: Repositories, revisions: RevisionSt
         querystring: listQuery,
         response: { 200: jsonResponse("A page of the record's revisions", revisionList), ...problemResponses(400, 404) },
       },
-      handler: (request, reply) => {
+      handler: async (request, reply) => {
         const { resource, id } = request.params;
         const { limit, cursor } = request.query;
-        const page = revisions.page(resource, recordId(resource, id), limit, cursor);
+        const page = await revisions.page(resource, id, limit, cursor);
         if (page.rows.length === 0 && cursor === undefined) throwNotFound(`no ${declarations[resource].noun} with id or slug ${id} has revisions`);
         const next = page.next === null ? null : nextPageLink(request.url, String(page.next));
         if (next) reply.header('Link', `<${next}>; rel="next"`);
@@ -121,9 +114,9 @@ export function revisionRoutes(repositories: Repositories, revisions: RevisionSt
         params: revisionParams,
         response: { 200: jsonResponse('The revision', z.union(resourceNames.map((name) => answers[name].revision))), ...problemResponses(400, 404) },
       },
-      handler: (request, reply) => {
+      handler: async (request, reply) => {
         const { resource, id, n } = request.params;
-        const data = revisionOf(resource, id, n);
+        const data = await revisionOf(resource, id, n);
         serializeAs(reply, answers[resource].revision);
         return { data };
       },
@@ -140,10 +133,10 @@ export function revisionRoutes(repositories: Repositories, revisions: RevisionSt
         querystring: z.strictObject({ to: revisionNumber.meta({ description: 'the revision to compare with, in decimal digits', example: '2' }) }),
         response: { 200: jsonResponse('The changed fields', revisionDiff), ...problemResponses(400, 404) },
       },
-      handler: (request) => {
+      handler: async (request) => {
         const { resource, id, n } = request.params;
         const { to } = request.query;
-        const changes = changedFields(revisionOf(resource, id, n).record, revisionOf(resource, id, to).record);
+        const changes = changedFields((await revisionOf(resource, id, n)).record, (await revisionOf(resource, id, to)).record);
         return { data: { from: n, to, changes } };
       },
     });
@@ -162,23 +155,7 @@ export function revisionRoutes(repositories: Repositories, revisions: RevisionSt
       },
       handler: async (request, reply) => {
         const { resource, id, n } = request.params;
-        const repository = repositories[resource];
-        const record = await app.database.writes.run(() => {
-          const { record: content } = revisionOf(resource, id, n);
-          const body = writeBodyOf(declarations[resource], content, `revision ${n}`);
-          const context = { writer: request.principal!.name, restoring: n };
-          const current = repository.find(recordId(resource, id));
-          if (current)
-            return repository.replace(
-              current.id,
-              body,
-              context,
-              writeCondition(request, reply, () => current),
-            )!;
-          if (request.headers['if-match'] !== undefined) throw new KhabarError('precondition_failed', `this ${declarations[resource].noun} is deleted: no ETag matches it`);
-          const deletedId = recordId(resource, id);
-          return repository.create(body, context, { id: deletedId, version: revisions.nextNumber(resource, deletedId) });
-        }, serverTiming(reply));
+        const record = (await revisions.restore(resource, id, n, writeOptions(request, reply))) ?? noRevision(resource, id, n);
         reply.header('Location', `/v1/${resource}/${record.id}`);
         serializeAs(reply, answers[resource].restored);
         return { data: record };

@@ -2,19 +2,17 @@ import type { FastifyContextConfig } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { KhabarError } from '../../../core/errors.js';
-import { byResource, type ResourceName } from '../../../core/resources/registry.js';
+import type { ResourceName } from '../../../core/resources/registry.js';
 import { type Resource, recordName } from '../../../core/resources/shared/declaration.js';
-import type { Repository } from '../../../core/resources/shared/repository.js';
+import type { RecordService } from '../../../core/resources/shared/record-service.js';
 import { dataEnvelope } from '../../../core/resources/shared/schemas.js';
 import { withArticle } from '../../../core/text/english.js';
 import { jsonMediaType, patchMediaTypes } from '../../http/media-types.js';
-import { writeCondition } from '../../http/preconditions.js';
+import { writeOptions } from '../../http/preconditions.js';
 import { problemResponses } from '../../http/problem.js';
 import { jsonResponse } from '../../http/responses.js';
-import { serverTiming } from '../../http/server-timing.js';
 import { listEndpoint } from '../../list/endpoint.js';
 import { catalog } from '../catalog.js';
-import { writeBodyOf } from './write-body.js';
 
 export const params = z.strictObject({
   id: z.string().min(1).max(200).meta({ description: 'record id or slug', example: 'علي-العدواني' }),
@@ -32,7 +30,7 @@ export function anyOfResources<Name extends ResourceName>(names: readonly Name[]
 }
 
 /** The six CRUD operations of a resource (list, read, create, replace, patch, delete), made from its declaration: the same for every resource. */
-export function resourceRoutes(resource: Resource<ResourceName>, repository: Repository<{ id: string; version: number }, unknown>): FastifyPluginAsyncZod {
+export function resourceRoutes(resource: Resource<ResourceName>, records: RecordService): FastifyPluginAsyncZod {
   const { name: path, noun } = resource;
   const name = recordName(resource);
   const single = dataEnvelope(name, resource.record);
@@ -41,16 +39,10 @@ export function resourceRoutes(resource: Resource<ResourceName>, repository: Rep
     throw new KhabarError('not_found', `no ${noun} with id or slug ${id}`);
   };
   const writeErrors = problemResponses(400, 409, 413, 415, 422);
-  const stored = (id: string) => () => repository.find(id) ?? throwNotFound(id);
   const listing = listEndpoint(name, resource.record, resource.list, catalog);
 
   return async (app) => {
-    const handlers = listing.handlers(
-      app.database.db,
-      repository,
-      byResource(({ name }) => app.repositories[name]),
-    );
-    const { writes } = app.database;
+    const handlers = listing.handlers(records, noun);
     // The resource names the mappers that turn its records into JSON-LD or ninjs.
     const read: FastifyContextConfig = { traits: { rateLimit: 'read', cacheable: true, formats: path } };
     const create: FastifyContextConfig = { traits: { role: 'editor', rateLimit: 'write', idempotent: true } };
@@ -81,7 +73,7 @@ export function resourceRoutes(resource: Resource<ResourceName>, repository: Rep
         querystring: listing.getQuery,
         response: { 200: jsonResponse(`The ${noun}`, listing.getResponse), ...problemResponses(400, 404) },
       },
-      handler: (request, reply) => handlers.one(repository.find(request.params.id, request.visibility) ?? throwNotFound(request.params.id), request, reply),
+      handler: (request, reply) => handlers.one(request, reply),
     });
 
     app.post(`/v1/${path}`, {
@@ -96,7 +88,7 @@ export function resourceRoutes(resource: Resource<ResourceName>, repository: Rep
         response: { 201: jsonResponse(`The created ${noun}`, single), ...writeErrors },
       },
       handler: async (request, reply) => {
-        const record = await writes.run(() => repository.create(request.body, { writer: request.principal!.name }), serverTiming(reply));
+        const record = await records.create(request.body, writeOptions(request, reply));
         reply.code(201).header('Location', `/v1/${path}/${record.id}`);
         return { data: record };
       },
@@ -116,11 +108,8 @@ export function resourceRoutes(resource: Resource<ResourceName>, repository: Rep
       },
       handler: async (request, reply) => {
         const { id } = request.params;
-        const record = await writes.run(() => {
-          const guard = writeCondition(request, reply, stored(id));
-          return repository.replace(id, request.body, { writer: request.principal!.name }, guard) ?? throwNotFound(id);
-        }, serverTiming(reply));
-        return { data: record };
+        const record = await records.replace(id, request.body, writeOptions(request, reply));
+        return { data: record ?? throwNotFound(id) };
       },
     });
 
@@ -137,14 +126,8 @@ export function resourceRoutes(resource: Resource<ResourceName>, repository: Rep
         response: { 200: jsonResponse(`The ${noun} as stored`, single), ...writeErrors, ...problemResponses(404) },
       },
       handler: async (request, reply) => {
-        // Read, merge and write in one step of the group commit, so no other write comes in between.
-        const record = await writes.run(() => {
-          const current = stored(request.params.id)();
-          const guard = writeCondition(request, reply, () => current);
-          const merged = writeBodyOf(resource, current, `the patched ${noun}`, request.body);
-          return repository.replace(current.id, merged, { writer: request.principal!.name }, guard) ?? throwNotFound(request.params.id);
-        }, serverTiming(reply));
-        return { data: record };
+        const record = await records.patch(request.params.id, request.body, writeOptions(request, reply));
+        return { data: record ?? throwNotFound(request.params.id) };
       },
     });
 
@@ -160,10 +143,7 @@ export function resourceRoutes(resource: Resource<ResourceName>, repository: Rep
       },
       handler: async (request, reply) => {
         const { id } = request.params;
-        await writes.run(() => {
-          const guard = writeCondition(request, reply, stored(id));
-          if (!repository.remove(id, { writer: request.principal!.name }, guard)) throwNotFound(id);
-        }, serverTiming(reply));
+        if (!(await records.remove(id, writeOptions(request, reply)))) throwNotFound(id);
         return reply.code(204).send(null);
       },
     });

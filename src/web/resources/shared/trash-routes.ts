@@ -5,17 +5,16 @@ import { KhabarError } from '../../../core/errors.js';
 import { decodeCursor, encodeCursor, nextPageLink } from '../../../core/list/cursor.js';
 import { byResource, type ResourceName, resourceNames } from '../../../core/resources/registry.js';
 import { isoDateTime, recordId } from '../../../core/resources/shared/fields.js';
-import type { Repository } from '../../../core/resources/shared/repository.js';
 import { listLinks, listMeta } from '../../../core/resources/shared/schemas.js';
-import type { RevisionStore } from '../../../core/revisions/store.js';
-import { type TrashPosition, type TrashStore, trashPurgeBatch } from '../../../core/trash/store.js';
+import type { Services } from '../../../core/services.js';
+import { type TrashPosition, trashPurgeBatch } from '../../../core/trash/store.js';
+import { writeOptions } from '../../http/preconditions.js';
 import { problemResponses } from '../../http/problem.js';
 import { jsonResponse } from '../../http/responses.js';
 import { serializeAs } from '../../http/serializer.js';
 import { serverTiming } from '../../http/server-timing.js';
 import { restoredAnswer, restoreResponses } from './revision-routes.js';
 import { anyOfResources } from './routes.js';
-import { writeBodyOf } from './write-body.js';
 
 const trashedRecord = z
   .object({
@@ -73,24 +72,20 @@ function positionOf(cursor: string): TrashPosition {
   return parsed.data;
 }
 
-type Repositories = Record<ResourceName, Repository<{ id: string; version: number }, unknown>>;
-
 /**
  * The trash of every resource: its listing, at `/v1/{resource}/trash` for each resource (a static path, which the
  * router prefers to `/v1/{resource}/{id}`) with its emptying at the same path, and the restore and the purge of one
  * record, served once for all. Reading the trash reads content no longer public: a preview token may; restoring is
  * an editor's write; a purge or an emptying erases for good, and is an admin's.
  */
-export function trashRoutes(repositories: Repositories, revisions: RevisionStore, trash: TrashStore): FastifyPluginAsyncZod {
+export function trashRoutes(trash: Services['trash']): FastifyPluginAsyncZod {
   const tags = [...resourceNames];
   const nouns = byResource((resource) => resource.noun);
   const notInTrash = (resource: ResourceName, id: string): never => {
     throw new KhabarError('not_found', `no ${nouns[resource]} with id ${id} is in the trash`);
   };
-  const declarations = byResource((resource) => resource);
 
   return async (app) => {
-    const { writes } = app.database;
     for (const resource of resourceNames) {
       app.get(`/v1/${resource}/trash`, {
         config: { traits: { role: 'preview', rateLimit: 'read', formats: 'json' } } satisfies FastifyContextConfig,
@@ -102,9 +97,9 @@ export function trashRoutes(repositories: Repositories, revisions: RevisionStore
           querystring: listQuery,
           response: { 200: jsonResponse(`A page of the trashed ${resource}`, trashList), ...problemResponses(400) },
         },
-        handler: (request, reply) => {
+        handler: async (request, reply) => {
           const { limit, cursor } = request.query;
-          const page = trash.page(resource, limit, cursor === undefined ? undefined : positionOf(cursor));
+          const page = await trash.page(resource, limit, cursor === undefined ? undefined : positionOf(cursor));
           const nextCursor = page.next === null ? null : encodeCursor(page.next);
           const next = nextCursor === null ? null : nextPageLink(request.url, nextCursor);
           if (next) reply.header('Link', `<${next}>; rel="next"`);
@@ -130,11 +125,11 @@ export function trashRoutes(repositories: Repositories, revisions: RevisionStore
           // A transaction per batch, as the retention job's: each write waits for a turn of the event loop (setImmediate), so requests run between batches.
           while (purged < limit) {
             const batch = Math.min(trashPurgeBatch, limit - purged);
-            const batchPurged = await writes.run(() => trash.purgeOldest(resource, batch), serverTiming(reply));
+            const batchPurged = await trash.purgeOldest(resource, batch, { observe: serverTiming(reply) });
             purged += batchPurged;
             if (batchPurged < batch) break;
           }
-          return { data: { purged, remaining: trash.count(resource) } };
+          return { data: { purged, remaining: await trash.count(resource) } };
         },
       });
     }
@@ -154,14 +149,7 @@ export function trashRoutes(repositories: Repositories, revisions: RevisionStore
       },
       handler: async (request, reply) => {
         const { resource, id } = request.params;
-        const record = await writes.run(() => {
-          if (!trash.find(resource, id)) notInTrash(resource, id);
-          // The delete wrote the record's last revision: nothing writes one after it while it is in the trash.
-          const [last] = revisions.page(resource, id, 1).rows;
-          const { n, record: content } = (last && revisions.find(resource, id, last.n)) ?? notInTrash(resource, id);
-          const body = writeBodyOf(declarations[resource], content, `the trashed ${nouns[resource]}`);
-          return repositories[resource].create(body, { writer: request.principal!.name, restoring: n }, { id, version: revisions.nextNumber(resource, id) });
-        }, serverTiming(reply));
+        const record = (await trash.restore(resource, id, writeOptions(request, reply))) ?? notInTrash(resource, id);
         reply.header('Location', `/v1/${resource}/${record.id}`);
         serializeAs(reply, restoredAnswer(resource));
         return { data: record };
@@ -181,7 +169,7 @@ export function trashRoutes(repositories: Repositories, revisions: RevisionStore
       },
       handler: async (request, reply) => {
         const { resource, id } = request.params;
-        await writes.run(() => trash.purge(resource, id) || notInTrash(resource, id), serverTiming(reply));
+        if (!(await trash.purge(resource, id, { observe: serverTiming(reply) }))) notInTrash(resource, id);
         return reply.code(204).send(null);
       },
     });

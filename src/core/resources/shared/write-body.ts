@@ -1,6 +1,6 @@
-import { fieldErrors, KhabarError } from '../../../core/errors.js';
-import type { Resource } from '../../../core/resources/shared/declaration.js';
-import { mergePatch } from '../../http/merge-patch.js';
+import { fieldErrors, KhabarError } from '../../errors.js';
+import type { Resource } from './declaration.js';
+import { mergePatch } from './merge-patch.js';
 
 /**
  * A record's fields, with a merge patch applied, as a write body validated as a POST's would be: for a PATCH,

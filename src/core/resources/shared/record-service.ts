@@ -1,0 +1,115 @@
+import type { GroupCommit, WriteTiming } from '../../db/group-commit.js';
+
+export type { WriteTiming };
+
+import type { Db } from '../../db/database.js';
+import { createEmbedder, type Sources } from '../../list/embed.js';
+import type { ListQuery, Shaping } from '../../list/query.js';
+import type { Visibility } from '../../list/visibility.js';
+import type { Resource } from './declaration.js';
+import type { Repository, WriteGuard } from './repository.js';
+import { writeBodyOf } from './write-body.js';
+
+/** What the web layer reads of any record: its id and the version its ETag is made from. */
+export type Versioned = { id: string; version: number };
+
+/** What a write needs besides its input: who writes, the caller's precondition, and where its time went. */
+export interface WriteOptions {
+  writer: string;
+  /**
+   * A precondition on the stored record (an If-Match): given a loader of the record, inside the write's
+   * transaction, it throws to refuse the write or returns the version the write must still find. Left out when
+   * the caller has none.
+   */
+  condition?: ((load: () => Versioned) => WriteGuard) | undefined;
+  /** Learns where the write's time went once it has committed (core/db/group-commit.ts). */
+  observe?: ((timing: WriteTiming) => void) | undefined;
+}
+
+/**
+ * The guard a write of `idOrSlug` runs under: none without a condition; else the condition checked against the
+ * stored record, or null when there is no record to check.
+ */
+function guardOf(options: WriteOptions, find: (idOrSlug: string) => Versioned | null, idOrSlug: string): WriteGuard | null {
+  if (!options.condition) return {};
+  const current = find(idOrSlug);
+  return current && options.condition(() => current);
+}
+
+/**
+ * A resource as the web layer uses it: each read and each write is one call that returns a promise, and each
+ * write runs in its own step of group commit, so what it reads and what it writes see no other write between.
+ * A missing record is null (false for a delete); a refused write rejects with the KhabarError it has always thrown.
+ */
+export function recordService(resource: Resource, repository: Repository<Versioned, unknown>, db: Db, writes: GroupCommit, sources: Sources) {
+  const embed = createEmbedder(db, resource.list, sources);
+  const write = <T>(options: WriteOptions, run: () => T) => writes.run(run, options.observe);
+
+  return {
+    /** The record by id or slug, as `visibility` sees it. */
+    async find(idOrSlug: string, visibility?: Visibility) {
+      return repository.find(idOrSlug, visibility);
+    },
+
+    /**
+     * The record narrowed by `fields` and with what `include` embeds (`shown`, core/list/embed.ts), and the
+     * record as stored: one call however many records it embeds.
+     */
+    async read(idOrSlug: string, shaping: Shaping, visibility: Visibility) {
+      const record = repository.find(idOrSlug, visibility);
+      if (record === null) return null;
+      const shown = embed(
+        {
+          ids: [record.id],
+          *records() {
+            yield record;
+          },
+        },
+        shaping,
+        visibility,
+      );
+      return { record, shown };
+    },
+
+    /** A page of the list with its includes embedded, and the cursor after the last record it shows. */
+    async list(query: ListQuery, visibility: Visibility) {
+      const page = repository.list(query, visibility);
+      const shown = embed(page, query, visibility);
+      const nextCursor = shown.cut ? page.cursorAfter(shown.data.length - 1) : page.nextCursor;
+      return { shown, nextCursor, total: page.total };
+    },
+
+    async create(input: unknown, options: WriteOptions) {
+      return write(options, () => repository.create(input, { writer: options.writer }));
+    },
+
+    /** The whole record replaced by `input`; null when there is none. */
+    async replace(idOrSlug: string, input: unknown, options: WriteOptions) {
+      return write(options, () => {
+        const guard = guardOf(options, repository.find, idOrSlug);
+        return guard && repository.replace(idOrSlug, input, { writer: options.writer }, guard);
+      });
+    },
+
+    /** A JSON merge patch read, merged, validated and written in one step of group commit; null when there is no record. */
+    async patch(idOrSlug: string, patch: unknown, options: WriteOptions) {
+      return write(options, () => {
+        const current = repository.find(idOrSlug);
+        if (current === null) return null;
+        const guard = options.condition ? options.condition(() => current) : {};
+        const merged = writeBodyOf(resource, current, `the patched ${resource.noun}`, patch);
+        return repository.replace(current.id, merged, { writer: options.writer }, guard);
+      });
+    },
+
+    /** Deletes the record (into the trash); false when there is none. */
+    async remove(idOrSlug: string, options: WriteOptions) {
+      return write(options, () => {
+        const guard = guardOf(options, repository.find, idOrSlug);
+        return guard !== null && repository.remove(idOrSlug, { writer: options.writer }, guard);
+      });
+    },
+  };
+}
+
+export type RecordService = ReturnType<typeof recordService>;

@@ -1,0 +1,175 @@
+import { awaitable } from './awaitable.js';
+import { type Database, openDatabase } from './db/database.js';
+import { holdDatabase } from './db/handles.js';
+import { idempotencyStore } from './db/idempotency.js';
+import { KhabarError } from './errors.js';
+import type { entityResources } from './facts/entities.js';
+import type { Visibility } from './list/visibility.js';
+import { type ImportOptions, importReport } from './resources/articles/import.js';
+import { publicationSchedule } from './resources/articles/publication.js';
+import type { ParsedReport } from './resources/articles/source-document.js';
+import { createRepositories } from './resources/index.js';
+import { byResource, type ResourceName } from './resources/registry.js';
+import { recordService, type Versioned, type WriteOptions } from './resources/shared/record-service.js';
+import type { Repository } from './resources/shared/repository.js';
+import { writeBodyOf } from './resources/shared/write-body.js';
+import { createSearch } from './search/search.js';
+import { prepareForServing } from './serving.js';
+import type { TrashPosition } from './trash/store.js';
+import type { WebhookInput } from './webhooks/schemas.js';
+
+const day = 24 * 60 * 60 * 1000;
+type EntityResource = (typeof entityResources)[number];
+const declarations = byResource((resource) => resource);
+
+/**
+ * The one entry point of the web layer into the core: everything a request reads or writes, built from the
+ * database `databaseUrl` names. Reads and writes return promises, and each write the API makes is one method
+ * that runs its own step of group commit; the web layer awaits them and never learns which engine answers.
+ * `clock` (milliseconds since the epoch) is the moment public reads and writes judge `published_at` by.
+ */
+export function openServices(databaseUrl: string, clock: () => number = Date.now) {
+  const database: Database = openDatabase(databaseUrl);
+  const { db, writes } = database;
+  const repositories = createRepositories(db, clock);
+  const { revisions, trash, changes, webhooks, mentions, provenance } = repositories;
+  // What an include can embed: every resource.
+  const sources = byResource(({ name }) => repositories[name]);
+  const search = createSearch(db);
+  const ping = database.sqlite.prepare('select 1');
+  const repositoryOf = (resource: ResourceName): Repository<Versioned, unknown> => repositories[resource];
+  const recordId = (resource: ResourceName, idOrSlug: string) => repositories[resource].idOf(idOrSlug) ?? idOrSlug;
+  const inTrash = (resource: ResourceName, id: string) => trash.find(resource, id) !== null;
+
+  const services = {
+    /** Each resource's reads and writes (core/resources/shared/record-service.ts). */
+    resources: byResource((resource) => recordService(resource, repositoryOf(resource.name), db, writes, sources)),
+
+    /** Every record's numbered revisions; a deleted record's are found by its id. */
+    revisions: {
+      async page(resource: ResourceName, idOrSlug: string, limit: number, before?: number) {
+        return revisions.page(resource, recordId(resource, idOrSlug), limit, before);
+      },
+      async find(resource: ResourceName, idOrSlug: string, n: number) {
+        return revisions.find(resource, recordId(resource, idOrSlug), n);
+      },
+      /**
+       * Writes revision `n`'s content as a new revision: a replace of the record, or, when it is deleted, a create
+       * under its id at the number its restore's revision will have. Null when there is no such revision.
+       */
+      async restore(resource: ResourceName, idOrSlug: string, n: number, options: WriteOptions) {
+        const repository = repositoryOf(resource);
+        return writes.run(() => {
+          const revision = revisions.find(resource, recordId(resource, idOrSlug), n);
+          if (revision === null) return null;
+          const body = writeBodyOf(declarations[resource], revision.record, `revision ${n}`);
+          const context = { writer: options.writer, restoring: n };
+          const current = repository.find(recordId(resource, idOrSlug));
+          if (current) return repository.replace(current.id, body, context, options.condition ? options.condition(() => current) : {});
+          if (options.condition) throw new KhabarError('precondition_failed', `this ${declarations[resource].noun} is deleted: no ETag matches it`);
+          const deletedId = recordId(resource, idOrSlug);
+          return repository.create(body, context, { id: deletedId, version: revisions.nextNumber(resource, deletedId) });
+        }, options.observe);
+      },
+    },
+
+    /** The trash: deleted records, listed, restored, purged. */
+    trash: {
+      async page(resource: ResourceName, limit: number, after?: TrashPosition) {
+        return trash.page(resource, limit, after);
+      },
+      async count(resource: ResourceName) {
+        return trash.count(resource);
+      },
+      /** Puts the record back as its last revision stored it, with the links kept; null when it is not in the trash. */
+      async restore(resource: ResourceName, id: string, options: WriteOptions) {
+        return writes.run(() => {
+          if (!inTrash(resource, id)) return null;
+          // The delete wrote the record's last revision: nothing writes one after it while it is in the trash.
+          const [last] = revisions.page(resource, id, 1).rows;
+          const revision = last && revisions.find(resource, id, last.n);
+          if (!revision) return null;
+          const body = writeBodyOf(declarations[resource], revision.record, `the trashed ${declarations[resource].noun}`);
+          return repositoryOf(resource).create(body, { writer: options.writer, restoring: revision.n }, { id, version: revisions.nextNumber(resource, id) });
+        }, options.observe);
+      },
+      /** Erases the record and its revisions for good; false when it is not in the trash. */
+      async purge(resource: ResourceName, id: string, options: Pick<WriteOptions, 'observe'> = {}) {
+        return writes.run(() => trash.purge(resource, id), options.observe);
+      },
+      /** Purges up to `limit` of the records longest in the trash, in one transaction; how many it purged. */
+      async purgeOldest(resource: ResourceName, limit: number, options: Pick<WriteOptions, 'observe'> = {}) {
+        return writes.run(() => trash.purgeOldest(resource, limit), options.observe);
+      },
+    },
+
+    /** The change feed's pages. */
+    changes: awaitable(changes, ['page', 'lastSeq']),
+
+    /** The webhooks: subscriptions and their deliveries (the admin's). */
+    webhooks: {
+      ...awaitable(webhooks, ['list', 'find', 'deliveries']),
+      async create(input: WebhookInput) {
+        return writes.run(() => webhooks.create(input));
+      },
+      async update(id: string, patch: Partial<WebhookInput>) {
+        return writes.run(() => webhooks.update(id, patch));
+      },
+      async remove(id: string) {
+        return writes.run(() => webhooks.remove(id));
+      },
+      async redeliver(webhookId: string, id: number) {
+        return writes.run(() => webhooks.redeliver(webhookId, id));
+      },
+    },
+
+    /** Mentions and provenance; null when the article or record is not there for `visibility`. */
+    facts: {
+      async mentions(articleIdOrSlug: string, visibility: Visibility) {
+        const id = repositories.articles.idOf(articleIdOrSlug, visibility);
+        return id === null ? null : mentions.list(id);
+      },
+      async provenance({ name, type }: EntityResource, idOrSlug: string, visibility: Visibility) {
+        const id = repositories[name].idOf(idOrSlug, visibility);
+        return id === null ? null : provenance.list({ type, id }, visibility);
+      },
+    },
+
+    search: awaitable(search, ['search']),
+
+    /** A report in plain text written as a new article, with the mentions linking found in it (core/resources/articles/import.ts). */
+    async importArticle(report: ParsedReport, options: ImportOptions) {
+      return writes.run(() => importReport(repositories, report, options), options.observe);
+    },
+
+    /** The Idempotency-Key store: a day's keys, a request's claim held a minute at most. */
+    idempotency: awaitable(idempotencyStore(db, { ttlMs: day, inFlightMs: 60_000 }), ['claim', 'complete', 'release']),
+
+    /** The earliest scheduled publication after a moment, and the change stamp read (core/resources/articles/publication.ts). */
+    schedule: publicationSchedule(db),
+
+    /** Resolves once the database answers a query. */
+    async ping() {
+      ping.get();
+    },
+
+    /**
+     * Still synchronous, and not yet behind the seam: the stores the background loops run on (relinking, the
+     * announcer, the dispatcher, the retention jobs), the lookups of the JSON-LD mapping and the change stream.
+     */
+    stores: { ...repositories, search },
+
+    /** Readies the database to be served: a stale search index rebuilt, the seed when empty (core/serving.ts). */
+    prepare(seed: 'auto' | 'never') {
+      return prepareForServing(database, repositories, seed);
+    },
+
+    close() {
+      database.close();
+    },
+  };
+  holdDatabase(services, database);
+  return services;
+}
+
+export type Services = ReturnType<typeof openServices>;
