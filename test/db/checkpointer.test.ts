@@ -6,7 +6,7 @@ import Sqlite from 'better-sqlite3';
 import type { Test } from 'tap';
 import t from 'tap';
 import { startCheckpointer } from '../../src/core/db/checkpointer.js';
-import { openDatabase, walBoundBytes } from '../../src/core/db/database.js';
+import { checkpointThreadDelayMs, openDatabase, walBoundBytes } from '../../src/core/db/database.js';
 
 const tempDir = (t: Test) => {
   const dir = mkdtempSync(join(tmpdir(), 'khabar-checkpoint-'));
@@ -24,6 +24,7 @@ t.test('the serving connection leaves checkpoints to the thread, and the WAL sta
   t.equal(database.sqlite.pragma('wal_autocheckpoint', { simple: true }), walBoundBytes / 8192, 'a commit checkpoints only past the bound (16 MB), not every 1,000 pages');
   database.sqlite.exec('create table bulk (n integer primary key, body text)');
   const insert = database.sqlite.prepare('insert into bulk (n, body) values (?, ?)');
+  await sleep(checkpointThreadDelayMs + 1000); // the thread starts after a server's start, and boots
   // 30 MB in steps of 1 MB, a pause after each: only the thread can have kept the WAL below the bound.
   const writes = 480;
   let largest = 0;

@@ -61,6 +61,11 @@ const automaticCheckpointPages = 1000;
  * overshoots it while the thread's checkpoint holds off the commit's (by up to 29 MB in test/db/checkpointer.test.ts).
  */
 export const walBoundBytes = 16 * 2 ** 20;
+/**
+ * The thread starts this long after the connection opens, clear of a server's start: its boot took 80 ms of CPU
+ * on the core the server starts on (docs/performance.md#checkpoints-off-the-event-loop). Until then the bound holds.
+ */
+export const checkpointThreadDelayMs = 5_000;
 
 /**
  * Hands a file's WAL checkpoints to a thread of their own (core/db/checkpointer.ts), so that a commit on this
@@ -71,9 +76,18 @@ function checkpointInThread(sqlite: Sqlite.Database): Checkpointer | null {
   if (sqlite.memory) return null;
   const boundPages = walBoundBytes / Number(sqlite.pragma('page_size', { simple: true }));
   sqlite.pragma(`wal_autocheckpoint = ${boundPages}`);
-  return startCheckpointer(sqlite.name, boundPages, () => {
-    if (sqlite.open) sqlite.pragma(`wal_autocheckpoint = ${automaticCheckpointPages}`);
-  });
+  let checkpointer: Checkpointer | undefined;
+  const starting = setTimeout(() => {
+    checkpointer = startCheckpointer(sqlite.name, boundPages, () => {
+      if (sqlite.open) sqlite.pragma(`wal_autocheckpoint = ${automaticCheckpointPages}`);
+    });
+  }, checkpointThreadDelayMs).unref();
+  return {
+    stop() {
+      clearTimeout(starting);
+      checkpointer?.stop();
+    },
+  };
 }
 
 /**
