@@ -21,13 +21,18 @@ export interface Slice {
   overallRate?: number;
 }
 
+/** How many answers had each status, and how many requests got none (`connection error`, `timeout`). */
+export type StatusCounts = Record<string, number>;
+
 export interface SliceResult {
   rps: number;
   p50: number;
   p99: number;
   requests: number;
   non2xx: number;
+  /** Requests without an answer: connection errors and timeouts. */
   errors: number;
+  statuses: StatusCounts;
 }
 
 const percentile = (sorted: Float64Array, p: number) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? 0;
@@ -76,7 +81,13 @@ async function run(slice: Slice): Promise<SliceResult> {
     p99: percentile(sorted, 99),
     requests: completed,
     non2xx: result.non2xx,
-    errors: result.errors + result.timeouts,
+    // autocannon counts a timeout among its errors too.
+    errors: result.errors,
+    statuses: {
+      ...Object.fromEntries(Object.entries(result.statusCodeStats).map(([status, { count }]) => [status, count])),
+      'connection error': result.errors - result.timeouts,
+      timeout: result.timeouts,
+    },
   };
 }
 

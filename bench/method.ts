@@ -1,3 +1,5 @@
+import { walBoundBytes } from '../src/core/db/database.js';
+
 /** The prose of docs/benchmarks.md that says how the figures above it are made and how to read them. */
 export const method = `
 ## How the benchmark works
@@ -39,8 +41,10 @@ export const method = `
 - **Soak.** \`npm run bench -- --soak <minutes>\` runs the mixed load (readers and writers together) on one
   server for that long and samples its resident memory (\`VmRSS\`) and the WAL file's size every 5 s. After a
   warm-up of the first fifth of the run, the rest is cut in two halves: each is flat when the second half
-  peaks no higher than the first, give or take 5% plus 5 MB (RSS) or 4 MB (WAL: one automatic checkpoint's
-  1,000 pages). It prints its own report (the samples, both verdicts, where the writes' time went).
+  peaks no higher than the first, give or take 5% plus 5 MB (RSS) or ${walBoundBytes / 2 ** 20} MB (WAL: the bound past which the
+  serving connection checkpoints itself). It prints its own report (the samples, both verdicts, the count of
+  each status the readers and the writers got, connection errors and timeouts among them, and where the
+  writes' time went).
 - **Before and after.** \`npm run bench -- --against <git ref>\` compares this build with another instead of
   with the baseline: the ref is built in a temporary git worktree (with this checkout's \`node_modules\`) and
   started as its own \`npm start\` would; its \`seed:synthetic\` makes the data set, of which each server gets

@@ -6,6 +6,7 @@
  */
 import type { Loader } from './compare.js';
 import type { Sample } from './data.js';
+import type { StatusCounts } from './load.js';
 import type { ServerProcess } from './processes.js';
 import type { Stats } from './report.js';
 import { auth, median, settings } from './settings.js';
@@ -14,6 +15,8 @@ import { auth, median, settings } from './settings.js';
 export interface WriteStats {
   sent: number;
   failed: number;
+  /** Answers by status, and writes that got none (`connection error`). */
+  statuses: StatusCounts;
   latency: number[];
   queue: number[];
   transaction: number[];
@@ -25,7 +28,7 @@ const timingPattern = /queue;dur=([\d.]+), transaction;dur=([\d.]+);desc="(\d+) 
 
 /** Starts writing at `rate` a second; `stop` waits for the answers still due and returns what they said. */
 export function startWriters(server: ServerProcess, sample: Sample, rate: number) {
-  const stats: WriteStats = { sent: 0, failed: 0, latency: [], queue: [], transaction: [], commit: [], batch: [] };
+  const stats: WriteStats = { sent: 0, failed: 0, statuses: {}, latency: [], queue: [], transaction: [], commit: [], batch: [] };
   const inFlight = new Set<Promise<void>>();
   const prefix = `قياس-مختلط-${process.pid}-${Date.now()}`;
 
@@ -38,6 +41,8 @@ export function startWriters(server: ServerProcess, sample: Sample, rate: number
       body: JSON.stringify(patch ? { summary: `تحديث ${turn}` } : { ...sample.postBody, slug: `${prefix}-${turn}` }),
     }).catch(() => null);
     await response?.arrayBuffer();
+    const status = response ? String(response.status) : 'connection error';
+    stats.statuses[status] = (stats.statuses[status] ?? 0) + 1;
     if (!response?.ok) {
       stats.failed += 1;
       return;
@@ -88,9 +93,24 @@ export interface MixedResult {
   writes: WriteStats;
 }
 
+/** The sum of some counts of statuses. */
+export const addedCounts = (all: StatusCounts[]): StatusCounts => {
+  const sum: StatusCounts = {};
+  for (const counts of all) for (const [status, n] of Object.entries(counts)) sum[status] = (sum[status] ?? 0) + n;
+  return sum;
+};
+
+/** Counts of statuses as a line: `200 × 1,234, 503 × 5`, leaving out what did not occur. */
+export const countsLine = (counts: StatusCounts): string =>
+  Object.entries(counts)
+    .filter(([, n]) => n > 0)
+    .map(([status, n]) => `${status} × ${n.toLocaleString('en')}`)
+    .join(', ') || 'none';
+
 const merged = (all: WriteStats[]): WriteStats => ({
   sent: all.reduce((n, w) => n + w.sent, 0),
   failed: all.reduce((n, w) => n + w.failed, 0),
+  statuses: addedCounts(all.map((w) => w.statuses)),
   latency: all.flatMap((w) => w.latency),
   queue: all.flatMap((w) => w.queue),
   transaction: all.flatMap((w) => w.transaction),

@@ -69,3 +69,19 @@ t.test('npm run bench in quick mode produces the table with every scenario and t
   const all = /^all\s+([\d.]+)\s+(\d+)\s*$/m.exec(run.stdout);
   t.ok(all && Number(all[2]) > Number(articles?.[2]), 'the whole database takes more per article than its articles table');
 });
+
+t.test('the soak counts each status its readers and writers got, so a share of failures has a cause', async (t) => {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', new URL('../bench/run.ts', import.meta.url).pathname, '--soak', '0.1'], {
+    env: { ...notCovered, BENCH_QUICK: '1', BENCH_REPORT: '' },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  t.equal(run.status, 0, run.stderr);
+  const summary = /^(\d+) reads \((\d+) not 2xx\), (\d+) writes \((\d+) failed\)/m.exec(run.stdout);
+  const reads = /^- reads by status: 200 × ([\d,]+)$/m.exec(run.stdout);
+  const writes = /^- writes by status: 200 × ([\d,]+), 201 × ([\d,]+)$/m.exec(run.stdout);
+  const count = (n: string | undefined) => Number(n?.replaceAll(',', ''));
+  t.ok(summary && count(summary[1]) > 0 && summary[2] === '0' && summary[4] === '0', 'reads and writes were answered, none failed');
+  t.equal(count(reads?.[1]), count(summary?.[1]), 'every read is counted under its status: 200');
+  t.equal(count(writes?.[1]) + count(writes?.[2]), count(summary?.[3]), "every write is counted under its status: a PATCH's 200, a POST's 201");
+});

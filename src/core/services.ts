@@ -29,7 +29,7 @@ const declarations = byResource((resource) => resource);
  * `clock` (milliseconds since the epoch) is the moment public reads and writes judge `published_at` by.
  */
 export function openServices(databaseUrl: string, clock: () => number = Date.now) {
-  const database: Database = openDatabase(databaseUrl);
+  const database: Database = openDatabase(databaseUrl, { serving: true });
   const { db, writes } = database;
   const repositories = createRepositories(db, clock);
   const { revisions, trash, changes, webhooks, mentions, provenance } = repositories;

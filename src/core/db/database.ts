@@ -5,6 +5,7 @@ import Sqlite from 'better-sqlite3';
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { messageOf } from '../errors.js';
+import { type Checkpointer, startCheckpointer } from './checkpointer.js';
 import { type GroupCommit, groupCommit } from './group-commit.js';
 import { refuseUnknownMigrations } from './migrations.js';
 import { inMemory, parseDatabaseUrl } from './url.js';
@@ -53,8 +54,48 @@ function connect(url: string): Sqlite.Database {
   }
 }
 
-/** Opens the database, sets the pragmas khabar relies on and applies pending migrations. */
-export function openDatabase(url: string): Database {
+/** SQLite's own threshold of the automatic checkpoint, for a connection whose checkpoint thread has failed. */
+const automaticCheckpointPages = 1000;
+/**
+ * The WAL's bound with a checkpoint thread, a quarter of `journal_size_limit`: a writer that never pauses
+ * overshoots it while the thread's checkpoint holds off the commit's (by up to 29 MB in test/db/checkpointer.test.ts).
+ */
+export const walBoundBytes = 16 * 2 ** 20;
+/**
+ * The thread starts this long after the connection opens, clear of a server's start: its boot took 80 ms of CPU
+ * on the core the server starts on (docs/performance.md#checkpoints-off-the-event-loop). Until then the bound holds.
+ */
+export const checkpointThreadDelayMs = 5_000;
+
+/**
+ * Hands a file's WAL checkpoints to a thread of their own (core/db/checkpointer.ts), so that a commit on this
+ * connection copies the WAL into the database only when the WAL passes its bound; if that thread fails, this
+ * connection checkpoints as SQLite does by default.
+ */
+function checkpointInThread(sqlite: Sqlite.Database): Checkpointer | null {
+  if (sqlite.memory) return null;
+  const boundPages = walBoundBytes / Number(sqlite.pragma('page_size', { simple: true }));
+  sqlite.pragma(`wal_autocheckpoint = ${boundPages}`);
+  let checkpointer: Checkpointer | undefined;
+  const starting = setTimeout(() => {
+    checkpointer = startCheckpointer(sqlite.name, boundPages, () => {
+      if (sqlite.open) sqlite.pragma(`wal_autocheckpoint = ${automaticCheckpointPages}`);
+    });
+  }, checkpointThreadDelayMs).unref();
+  return {
+    stop() {
+      clearTimeout(starting);
+      checkpointer?.stop();
+    },
+  };
+}
+
+/**
+ * Opens the database, sets the pragmas khabar relies on and applies pending migrations. A connection that serves
+ * requests checkpoints in a thread (`checkpointInThread`); the command line programs, whose commits no reader
+ * waits on, keep SQLite's automatic checkpoints.
+ */
+export function openDatabase(url: string, { serving = false } = {}): Database {
   const sqlite = connect(url);
   try {
     // Takes effect only in a new, empty file (before WAL is on): an article row of about 2 KB left a third of a
@@ -69,7 +110,13 @@ export function openDatabase(url: string): Database {
     const db = drizzle(sqlite);
     refuseUnknownMigrations(migrationsFolder, appliedMigrations(sqlite));
     migrate(db, { migrationsFolder });
-    return { db, sqlite, writes: groupCommit(sqlite), close: () => sqlite.close() };
+    const checkpointer = serving ? checkpointInThread(sqlite) : null;
+    const close = () => {
+      // The thread's connection closes first, so that this one is the last: it checkpoints and removes the WAL.
+      checkpointer?.stop();
+      sqlite.close();
+    };
+    return { db, sqlite, writes: groupCommit(sqlite), close };
   } catch (error) {
     sqlite.close();
     throw new DatabaseError(`cannot open database ${url}: ${messageOf(error)}`);
