@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { loadConfig } from '../src/core/config.js';
-import { serverScript, startServer, processToken as token } from './server-process.js';
+import { serverArgs, startServer, processToken as token } from './server-process.js';
 
 t.test('WORKERS=2: two processes serve one database file and stop together on SIGTERM', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'khabar-cluster-'));
@@ -30,7 +30,7 @@ t.test('WORKERS is 1 to 64, and more than one needs a database file', async (t) 
   t.equal(loadConfig({}).workers, 1);
   t.equal(loadConfig({ WORKERS: '4' }).workers, 4);
   t.throws(() => loadConfig({ WORKERS: '0' }), { message: /^invalid WORKERS: / });
-  const result = spawnSync(process.execPath, [serverScript], { env: { ...process.env, WORKERS: '2', DATABASE_URL: 'file::memory:' }, encoding: 'utf8', timeout: 15_000 });
+  const result = spawnSync(process.execPath, serverArgs, { env: { ...process.env, WORKERS: '2', DATABASE_URL: 'file::memory:' }, encoding: 'utf8', timeout: 15_000 });
   t.equal(result.status, 1);
   t.match(result.stderr, /^khabar: invalid WORKERS: /);
 });

@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import t from 'tap';
 import { parse } from 'yaml';
 import { freePort } from '../bench/free-port.js';
+import { serverArgs } from './server-process.js';
 
 // The README's tour runs first, then every example of the API guide, in one shell against one server.
 const documents = ['README.md', 'docs/api.md'].map((path) => ({ path, markdown: readFileSync(new URL(`../${path}`, import.meta.url), 'utf8') }));
@@ -107,7 +108,7 @@ t.test('every curl example in the README and docs/api.md works as pasted against
 
   const port = await freePort();
 
-  const server = spawn(process.execPath, [new URL('../dist/web/server.js', import.meta.url).pathname], {
+  const server = spawn(process.execPath, serverArgs, {
     env: { ...process.env, PORT: String(port), API_TOKENS: `editor:${token},frontend@preview:${previewToken}`, DATABASE_URL: `file:${join(dir, 'khabar.db')}`, LOG_LEVEL: 'warn' },
     stdio: 'ignore',
   });

@@ -1,8 +1,11 @@
 import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { freePort } from '../bench/free-port.js';
+import { nodeScript, root } from '../bench/settings.js';
 
-// The production entry point, as `npm start` runs it (npm test builds it first).
-export const serverScript = new URL('../dist/web/server.js', import.meta.url).pathname;
+const start = nodeScript(root, 'start');
+/** Node's arguments for the production server, as `npm start` runs it, flags and bundle (npm test builds it first). */
+export const serverArgs = [...start.flags, join(root, start.script)];
 export const processToken = 'smoke-test-token-0123456789';
 
 export type ServerProcess = Awaited<ReturnType<typeof startServer>>;
@@ -10,7 +13,7 @@ export type ServerProcess = Awaited<ReturnType<typeof startServer>>;
 /** Starts the real server process on 127.0.0.1 and resolves once it logs that it listens (within `startMs`). */
 export async function startServer(env: Record<string, string>, startMs = 30_000) {
   const port = await freePort();
-  const child = spawn(process.execPath, [serverScript], {
+  const child = spawn(process.execPath, serverArgs, {
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', API_TOKENS: `editor:${processToken}`, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { loadConfig } from '../src/core/config.js';
-import { serverScript, startServer, processToken as token } from './server-process.js';
+import { serverArgs, startServer, processToken as token } from './server-process.js';
 
 // Each case starts real server processes: more than tap's default 30 s per file on a busy 2-core machine.
 t.setTimeout(120_000);
@@ -67,7 +67,7 @@ t.test('a bad setting stops start-up with one line naming it', async (t) => {
     [{ PUBLIC_URL: 'https://news.example\\' }, /^khabar: invalid PUBLIC_URL: an origin such as https:\/\/news\.example, without credentials, a path, query, fragment or backslash\n$/],
   ];
   for (const [env, message] of cases) {
-    const result = spawnSync(process.execPath, [serverScript], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 15_000 });
+    const result = spawnSync(process.execPath, serverArgs, { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 15_000 });
     t.equal(result.status, 1, `${JSON.stringify(env)}: exit 1`);
     t.match(result.stderr, message);
     t.equal(result.stderr.trim().split('\n').length, 1, 'one line');

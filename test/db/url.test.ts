@@ -6,7 +6,7 @@ import t from 'tap';
 import { loadConfig } from '../../src/core/config.js';
 import { openDatabase } from '../../src/core/db/database.js';
 import { parseDatabaseUrl } from '../../src/core/db/url.js';
-import { serverScript } from '../server-process.js';
+import { serverArgs } from '../server-process.js';
 
 t.setTimeout(120_000);
 
@@ -61,7 +61,7 @@ t.test('the server refuses them at start-up and creates no database anywhere', a
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   // Relative to the working folder, so a database created by mistake would appear in it.
   for (const url of ['file:data/q.db?mode=ro', 'file:file:data/q.db', 'file:~/q.db', 'file: data/q.db']) {
-    const result = spawnSync(process.execPath, [serverScript], { cwd: dir, env: { ...process.env, DATABASE_URL: url, PORT: '0' }, encoding: 'utf8', timeout: 15_000 });
+    const result = spawnSync(process.execPath, serverArgs, { cwd: dir, env: { ...process.env, DATABASE_URL: url, PORT: '0' }, encoding: 'utf8', timeout: 15_000 });
     t.equal(result.status, 1, `${url}: exit 1`);
     t.match(result.stderr, /^khabar: invalid DATABASE_URL: /, url);
     t.equal(result.stderr.trim().split('\n').length, 1, 'one line');

@@ -2,7 +2,6 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import Fastify from 'fastify';
 import t from 'tap';
 import { parse } from 'yaml';
@@ -53,7 +52,7 @@ t.test('the document served is the file given, read at start, on an app with no 
   writeFileSync(file, committedText.replace(/^ {2}title: khabar$/m, '  title: khabar (edited copy)'));
   const app = Fastify();
   t.teardown(() => app.close());
-  await app.register(openApi, { publicUrl: 'http://127.0.0.1:3000', source: { file: pathToFileURL(file) } });
+  await app.register(openApi, { publicUrl: 'http://127.0.0.1:3000', source: { file } });
   writeFileSync(file, 'not: [the document');
   const served = body(await app.inject({ url: '/openapi.json' }));
   t.equal(served.info.title, 'khabar (edited copy)', 'read when the plugin registered, not when asked');

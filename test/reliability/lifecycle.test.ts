@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import type { Test } from 'tap';
 import t from 'tap';
-import { processToken, serverScript, startServer } from '../server-process.js';
+import { processToken, serverArgs, startServer } from '../server-process.js';
 
 t.setTimeout(120_000);
 
@@ -130,7 +130,7 @@ t.test('bad storage stops start-up with one line and exit 1, never a half-starte
     ['a database migrated by newer code', `file:${newer}`, /^khabar: cannot open database .*migration this code does not know \(created 2099-01-01/],
   ];
   for (const [what, url, message] of cases) {
-    const result = spawnSync(process.execPath, [serverScript], { env: { ...process.env, DATABASE_URL: url, PORT: '0' }, encoding: 'utf8', timeout: 15_000 });
+    const result = spawnSync(process.execPath, serverArgs, { env: { ...process.env, DATABASE_URL: url, PORT: '0' }, encoding: 'utf8', timeout: 15_000 });
     t.equal(result.status, 1, `${what}: exit 1`);
     t.match(result.stderr, message, what);
     t.equal(result.stderr.trim().split('\n').length, 1, 'one line');

@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Sqlite from 'better-sqlite3';
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { messageOf } from '../errors.js';
+import { projectFile } from '../project-root.js';
 import { type Checkpointer, startCheckpointer } from './checkpointer.js';
 import { type GroupCommit, groupCommit } from './group-commit.js';
 import { refuseUnknownMigrations } from './migrations.js';
@@ -20,7 +20,7 @@ export interface Database {
   close(): void;
 }
 
-export const migrationsFolder = fileURLToPath(new URL('../../../migrations', import.meta.url));
+export const migrationsFolder = projectFile('migrations');
 
 export class DatabaseError extends Error {
   override name = 'DatabaseError';

@@ -1,8 +1,8 @@
-import { fileURLToPath } from 'node:url';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import { messageOf } from '../errors.js';
+import { projectFile } from '../project-root.js';
 import { DatabaseError } from './database.js';
 import { refuseUnknownMigrations } from './migrations.js';
 import { readInt8 } from './postgres-tables.js';
@@ -12,7 +12,7 @@ import { readInt8 } from './postgres-tables.js';
  * refuses a postgres:// DATABASE_URL until the data layer runs on either engine.
  */
 
-const postgresMigrationsFolder = fileURLToPath(new URL('../../../migrations/postgres', import.meta.url));
+const postgresMigrationsFolder = projectFile('migrations/postgres');
 
 /**
  * The session advisory lock nodes take to migrate, one at a time: the bytes of "khabar" read as a number. A node

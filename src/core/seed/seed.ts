@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { articleTexts } from '../facts/index.js';
+import { projectFile } from '../project-root.js';
 import type { Article } from '../resources/articles/schemas.js';
 import { parseSourceDocument, slugify } from '../resources/articles/source-document.js';
 import type { Repositories } from '../resources/index.js';
@@ -10,7 +10,7 @@ import { sourceArticle, sourceMeeting, sourceOrganisations, sourcePeople } from 
 import { locateMention, sourceMentions } from './source-mentions.js';
 import { meetingProvenance, organisationProvenance, personProvenance } from './source-provenance.js';
 
-const sourceDocumentPath = fileURLToPath(new URL('../../../seed/kuwait-saudi-interior-meeting.ar.txt', import.meta.url));
+const sourceDocumentPath = projectFile('seed/kuwait-saudi-interior-meeting.ar.txt');
 
 export const readSourceDocument = (): string => readFileSync(sourceDocumentPath, 'utf8');
 

@@ -1,8 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { extname } from 'node:path';
+import { extname, join } from 'node:path';
 import type { FastifyContextConfig, FastifyInstance } from 'fastify';
+import { projectFile } from '../../core/project-root.js';
 
-const demoFolder = new URL('../../../public/demo/', import.meta.url);
+const demoFolder = projectFile('public/demo');
 const contentTypes: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -17,7 +18,7 @@ export async function demoRoutes(app: FastifyInstance) {
   const files = new Map(
     readdirSync(demoFolder)
       .filter((name) => contentTypes[extname(name)])
-      .map((name) => [name, { type: contentTypes[extname(name)]!, content: readFileSync(new URL(name, demoFolder)) }]),
+      .map((name) => [name, { type: contentTypes[extname(name)]!, content: readFileSync(join(demoFolder, name)) }]),
   );
   const index = files.get('index.html')!;
   const config: FastifyContextConfig = { traits: { rateLimit: 'read', cacheable: true } };

@@ -2,10 +2,11 @@ import { hash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { Total } from '../../core/list/query.js';
+import { projectFile } from '../../core/project-root.js';
 import { revisionOf } from '../../core/resources/shared/revision.js';
 
 /** Tags made from revisions name the release: one that changes a representation must not answer 304 to a copy of the old. */
-const release = z.object({ version: z.string() }).parse(JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'))).version;
+const release = z.object({ version: z.string() }).parse(JSON.parse(readFileSync(projectFile('package.json'), 'utf8'))).version;
 
 /** A strong entity tag: a digest of the bytes it stands for. */
 export const entityTag = (value: string | Buffer): string => `"${hash('sha256', value, 'base64url').slice(0, 27)}"`;

@@ -2,19 +2,20 @@ import { readFileSync } from 'node:fs';
 import type { StaticDocumentSpec } from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { projectFile } from '../../core/project-root.js';
 import { documentFromRoutes } from './routes.js';
 
 /** The contract `npm run openapi` builds and the repository commits. */
-export const committedContract = new URL('../../../openapi.yaml', import.meta.url);
+export const committedContract = projectFile('openapi.yaml');
 
-const docsCss = { filename: 'khabar.css', file: new URL('../../../public/docs/khabar.css', import.meta.url) };
+const docsCss = { filename: 'khabar.css', file: projectFile('public/docs/khabar.css') };
 
 type OpenApiDocument = StaticDocumentSpec['document'];
 
 interface OpenApiOptions {
   publicUrl: string;
   /** The committed document (what the server serves), or the routes' schemas (how `npm run openapi` builds it). */
-  source: { file: URL } | 'routes';
+  source: { file: string } | 'routes';
 }
 
 /**
@@ -22,7 +23,7 @@ interface OpenApiOptions {
  * CPU time from start to the first 200 (docs/performance.md). The file is read at start, so a server without
  * it does not start; the YAML parser is loaded with the first parse.
  */
-function committedDocument(file: URL, publicUrl: string): () => Promise<OpenApiDocument> {
+function committedDocument(file: string, publicUrl: string): () => Promise<OpenApiDocument> {
   const text = readFileSync(file, 'utf8');
   let parsed: Promise<OpenApiDocument> | undefined;
   // PUBLIC_URL, not the request's host: "try it out" on the docs page calls it.
