@@ -26,7 +26,8 @@ await build({
   // folders; the YAML parser, a CommonJS package imported lazily, whose split chunk would export only `default`.
   external: ['better-sqlite3', 'pg', '@fastify/swagger', '@fastify/swagger-ui', '@fastify/static', 'yaml'],
   // The CommonJS packages bundled require() Node's built-ins, which an ES module has no require() for. (Their
-  // __dirname is left undefined: only pino's transports use it, and the log goes to stdout without one.)
-  banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+  // __dirname is left undefined: only pino's transports use it, and the log goes to stdout without one.) The
+  // import is renamed so that it cannot collide with a bundled module's own `createRequire`.
+  banner: { js: "import { createRequire as bannerCreateRequire } from 'node:module'; const require = bannerCreateRequire(import.meta.url);" },
   logLevel: 'warning',
 });
