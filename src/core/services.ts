@@ -1,4 +1,5 @@
 import { awaitable } from './awaitable.js';
+import { type BackgroundOptions, startBackgroundWork } from './background.js';
 import { type Database, openDatabase } from './db/database.js';
 import { holdDatabase } from './db/handles.js';
 import { idempotencyStore } from './db/idempotency.js';
@@ -158,6 +159,11 @@ export function openServices(databaseUrl: string, clock: () => number = Date.now
      * announcer, the dispatcher, the retention jobs), the lookups of the JSON-LD mapping and the change stream.
      */
     stores: { ...repositories, search },
+
+    /** Starts the server's background jobs (core/background.ts); resolves once the first announcement has run. */
+    startBackground(options: BackgroundOptions) {
+      return startBackgroundWork(repositories, options);
+    },
 
     /** Readies the database to be served: a stale search index rebuilt, the seed when empty (core/serving.ts). */
     prepare(seed: 'auto' | 'never') {
