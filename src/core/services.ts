@@ -42,6 +42,8 @@ export function openServices(databaseUrl: string, clock: () => number = Date.now
   const recordId = (resource: ResourceName, idOrSlug: string) => repositories[resource].idOf(idOrSlug) ?? idOrSlug;
   const inTrash = (resource: ResourceName, id: string) => trash.find(resource, id) !== null;
 
+  const schedule = publicationSchedule(db);
+
   const services = {
     /** Each resource's reads and writes (core/resources/shared/record-service.ts). */
     resources: byResource((resource) => recordService(resource, repositoryOf(resource.name), db, writes, sources)),
@@ -147,7 +149,9 @@ export function openServices(databaseUrl: string, clock: () => number = Date.now
     idempotency: awaitable(idempotencyStore(db, { ttlMs: day, inFlightMs: 60_000 }), ['claim', 'complete', 'release']),
 
     /** The earliest scheduled publication after a moment, and the change stamp read (core/resources/articles/publication.ts). */
-    schedule: publicationSchedule(db),
+    async schedule(moment: string) {
+      return schedule(moment);
+    },
 
     /** Resolves once the database answers a query. */
     async ping() {

@@ -22,29 +22,39 @@ const readerSeesUnpublished = (request: FastifyRequest) => request.principal !==
 
 interface VisibilityOptions {
   /** The earliest scheduled publication after a moment, and the change stamp read (core/resources/articles/publication.ts). */
-  schedule: (now: string) => { changes: string; next: string | null };
+  schedule: (now: string) => Promise<{ changes: string; next: string | null }>;
   /** Milliseconds since the epoch: `Date.now`, or a test's clock. */
   clock: () => number;
 }
 
+interface Decision {
+  visibility: Visibility;
+  view: string | null;
+}
+
+const seesEverything: Decision = { visibility: everything, view: null };
+
 /**
  * `request.visibility`, which the routes pass to the core and the caches key and bound their answers by: decided
- * on first use and kept for the request, so a request that reads no data never decides it.
+ * before the first preHandler hook that may read it (the response cache) and kept for the request. The public's
+ * needs the schedule, read through the async seam; a token's needs no read.
  */
 async function visibility(app: FastifyInstance, options: VisibilityOptions) {
-  const decided = new WeakMap<FastifyRequest, { visibility: Visibility; view: string | null }>();
-  const decide = (request: FastifyRequest) => {
-    if (readerSeesUnpublished(request)) return { visibility: everything, view: null };
-    const now = new Date(options.clock()).toISOString();
-    const { changes, next } = options.schedule(now);
-    return { visibility: { audience: 'public', now, nextPublication: next } satisfies Visibility, view: `${changes} ${next ?? ''}` };
-  };
-  const decision = (request: FastifyRequest) => {
-    let seen = decided.get(request);
-    if (seen === undefined) {
-      seen = decide(request);
-      decided.set(request, seen);
+  const decided = new WeakMap<FastifyRequest, Decision>();
+  app.addHook('preHandler', (request, _reply, done) => {
+    if (readerSeesUnpublished(request)) {
+      decided.set(request, seesEverything);
+      return done();
     }
+    const now = new Date(options.clock()).toISOString();
+    options.schedule(now).then(({ changes, next }) => {
+      decided.set(request, { visibility: { audience: 'public', now, nextPublication: next }, view: `${changes} ${next ?? ''}` });
+      done();
+    }, done);
+  });
+  const decision = (request: FastifyRequest) => {
+    const seen = decided.get(request);
+    if (seen === undefined) throw new Error('request.visibility is decided by a preHandler hook: read it in a handler or a later hook');
     return seen;
   };
   app.decorateRequest('visibility', {
