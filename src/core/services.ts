@@ -140,6 +140,14 @@ export function openServices(databaseUrl: string, clock: () => number = Date.now
 
     search: awaitable(search, ['search']),
 
+    /**
+     * The records a representation refers to (JSON-LD's and ninjs's names of related records), in the order
+     * asked; null for one that is gone. Read as every reader sees them, drafts too, as the mappers always have.
+     */
+    async referenced(references: ReadonlyArray<readonly [ResourceName, string]>) {
+      return references.map(([resource, id]) => repositoryOf(resource).find(id));
+    },
+
     /** A report in plain text written as a new article, with the mentions linking found in it (core/resources/articles/import.ts). */
     async importArticle(report: ParsedReport, options: ImportOptions) {
       return writes.run(() => importReport(repositories, report, options), options.observe);

@@ -150,7 +150,7 @@ class ExampleBuilder {
     private readonly search: Search,
     private readonly stableId: (raw: string) => string,
   ) {
-    this.ctx = mapContext(document.servers?.[0]?.url ?? '', repositories);
+    this.ctx = mapContext(document.servers?.[0]?.url ?? '', (kind, id) => repositories[kind].find(id));
     // Every record shape the resource routes answer with (the record, and its view with embedded relations).
     for (const { path, operation } of operations(document)) {
       const kind = kindOfPath(path);
