@@ -166,12 +166,6 @@ export function openServices(databaseUrl: string, clock: () => number = Date.now
       ping.get();
     },
 
-    /**
-     * Still synchronous, and not yet behind the seam: the stores the background loops run on (relinking, the
-     * announcer, the dispatcher, the retention jobs), the lookups of the JSON-LD mapping and the change stream.
-     */
-    stores: { ...repositories, search },
-
     /** Starts the server's background jobs (core/background.ts); resolves once the first announcement has run. */
     startBackground(options: BackgroundOptions) {
       return startBackgroundWork(repositories, options);
@@ -186,7 +180,7 @@ export function openServices(databaseUrl: string, clock: () => number = Date.now
       database.close();
     },
   };
-  holdDatabase(services, database);
+  holdDatabase(services, database, { ...repositories, search });
   return services;
 }
 
