@@ -75,7 +75,7 @@ export function changeRoutes(feed: Services['changes'], limits: ChangeStreamLimi
       },
       handler: async (request, reply) => {
         const { after, limit } = request.query;
-        const page = await feed.page(after, limit, request.visibility);
+        const page = await feed.page(after, limit, await request.visibility);
         const next = page.more ? nextPageLink(request.url, String(page.through), 'after') : null;
         if (next) reply.header('Link', `<${next}>; rel="next"`);
         return { data: page.events, meta: { limit, after, next_after: page.through }, links: { self: request.url, next } };
@@ -104,12 +104,13 @@ export function changeRoutes(feed: Services['changes'], limits: ChangeStreamLimi
         if (request.method === 'HEAD') return Readable.from([]);
         // Read before the streams are counted, so that no await comes between the count and the stream's registration.
         const start = request.headers['last-event-id'] ?? request.query.after ?? (await feed.lastSeq());
+        const visibility = streamVisibility(await request.visibility);
         const client = clientKey(request.ip);
         const clientStreams = perClient.get(client) ?? 0;
         if (clientStreams >= limits.maxStreamsPerClient || open.size >= limits.maxStreams) reply.header('Retry-After', String(streamRetryAfterSeconds));
         if (clientStreams >= limits.maxStreamsPerClient) throw new KhabarError('too_many_requests', `this client has ${clientStreams} change streams open, the most allowed`);
         if (open.size >= limits.maxStreams) throw new KhabarError('overloaded', `the server has ${open.size} change streams open, the most allowed`);
-        const stream = new ChangeStream(feed, watcher, start, limits.heartbeatMs, streamVisibility(request.visibility));
+        const stream = new ChangeStream(feed, watcher, start, limits.heartbeatMs, visibility);
         open.add(stream);
         perClient.set(client, clientStreams + 1);
         stream.once('close', () => {

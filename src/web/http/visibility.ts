@@ -4,13 +4,16 @@ import { everything, type Visibility } from '../../core/list/visibility.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** What this request's reads see: every article, or the public's at the moment it arrived. */
-    visibility: Visibility;
+    /**
+     * What this request's reads see: every article, or the public's at the moment it was first asked for
+     * (awaited: the public's reads the publication schedule through the async seam).
+     */
+    visibility: Promise<Visibility>;
     /**
      * For a public read, what its answer follows from besides the URL: the database's change stamp read before
      * the data, and the next scheduled publication (the response cache's key); null for a reader who sees all.
      */
-    publicView: string | null;
+    publicView: Promise<string | null>;
   }
 }
 
@@ -36,35 +39,32 @@ const seesEverything: Decision = { visibility: everything, view: null };
 
 /**
  * `request.visibility`, which the routes pass to the core and the caches key and bound their answers by: decided
- * before the first preHandler hook that may read it (the response cache) and kept for the request. The public's
- * needs the schedule, read through the async seam; a token's needs no read.
+ * on first use and kept for the request, so a request that reads no data never decides it (nor reads the schedule).
  */
 async function visibility(app: FastifyInstance, options: VisibilityOptions) {
-  const decided = new WeakMap<FastifyRequest, Decision>();
-  app.addHook('preHandler', (request, _reply, done) => {
-    if (readerSeesUnpublished(request)) {
-      decided.set(request, seesEverything);
-      return done();
-    }
+  const decided = new WeakMap<FastifyRequest, Promise<Decision>>();
+  const decide = async (request: FastifyRequest): Promise<Decision> => {
+    if (readerSeesUnpublished(request)) return seesEverything;
     const now = new Date(options.clock()).toISOString();
-    options.schedule(now).then(({ changes, next }) => {
-      decided.set(request, { visibility: { audience: 'public', now, nextPublication: next }, view: `${changes} ${next ?? ''}` });
-      done();
-    }, done);
-  });
+    const { changes, next } = await options.schedule(now);
+    return { visibility: { audience: 'public', now, nextPublication: next }, view: `${changes} ${next ?? ''}` };
+  };
   const decision = (request: FastifyRequest) => {
-    const seen = decided.get(request);
-    if (seen === undefined) throw new Error('request.visibility is decided by a preHandler hook: read it in a handler or a later hook');
+    let seen = decided.get(request);
+    if (seen === undefined) {
+      seen = decide(request);
+      decided.set(request, seen);
+    }
     return seen;
   };
   app.decorateRequest('visibility', {
     getter(this: FastifyRequest) {
-      return decision(this).visibility;
+      return decision(this).then(({ visibility }) => visibility);
     },
   });
   app.decorateRequest('publicView', {
     getter(this: FastifyRequest) {
-      return decision(this).view;
+      return decision(this).then(({ view }) => view);
     },
   });
 }
