@@ -1,4 +1,5 @@
 import { awaitable } from './awaitable.js';
+import { type BackgroundOptions, startBackgroundWork } from './background.js';
 import { type Database, openDatabase } from './db/database.js';
 import { holdDatabase } from './db/handles.js';
 import { idempotencyStore } from './db/idempotency.js';
@@ -40,6 +41,8 @@ export function openServices(databaseUrl: string, clock: () => number = Date.now
   const repositoryOf = (resource: ResourceName): Repository<Versioned, unknown> => repositories[resource];
   const recordId = (resource: ResourceName, idOrSlug: string) => repositories[resource].idOf(idOrSlug) ?? idOrSlug;
   const inTrash = (resource: ResourceName, id: string) => trash.find(resource, id) !== null;
+
+  const schedule = publicationSchedule(db);
 
   const services = {
     /** Each resource's reads and writes (core/resources/shared/record-service.ts). */
@@ -137,6 +140,14 @@ export function openServices(databaseUrl: string, clock: () => number = Date.now
 
     search: awaitable(search, ['search']),
 
+    /**
+     * The records a representation refers to (JSON-LD's and ninjs's names of related records), in the order
+     * asked; null for one that is gone. Read as every reader sees them, drafts too, as the mappers always have.
+     */
+    async referenced(references: ReadonlyArray<readonly [ResourceName, string]>) {
+      return references.map(([resource, id]) => repositoryOf(resource).find(id));
+    },
+
     /** A report in plain text written as a new article, with the mentions linking found in it (core/resources/articles/import.ts). */
     async importArticle(report: ParsedReport, options: ImportOptions) {
       return writes.run(() => importReport(repositories, report, options), options.observe);
@@ -146,18 +157,19 @@ export function openServices(databaseUrl: string, clock: () => number = Date.now
     idempotency: awaitable(idempotencyStore(db, { ttlMs: day, inFlightMs: 60_000 }), ['claim', 'complete', 'release']),
 
     /** The earliest scheduled publication after a moment, and the change stamp read (core/resources/articles/publication.ts). */
-    schedule: publicationSchedule(db),
+    async schedule(moment: string) {
+      return schedule(moment);
+    },
 
     /** Resolves once the database answers a query. */
     async ping() {
       ping.get();
     },
 
-    /**
-     * Still synchronous, and not yet behind the seam: the stores the background loops run on (relinking, the
-     * announcer, the dispatcher, the retention jobs), the lookups of the JSON-LD mapping and the change stream.
-     */
-    stores: { ...repositories, search },
+    /** Starts the server's background jobs (core/background.ts); resolves once the first announcement has run. */
+    startBackground(options: BackgroundOptions) {
+      return startBackgroundWork(repositories, options);
+    },
 
     /** Readies the database to be served: a stale search index rebuilt, the seed when empty (core/serving.ts). */
     prepare(seed: 'auto' | 'never') {
@@ -168,7 +180,7 @@ export function openServices(databaseUrl: string, clock: () => number = Date.now
       database.close();
     },
   };
-  holdDatabase(services, database);
+  holdDatabase(services, database, { ...repositories, search });
   return services;
 }
 

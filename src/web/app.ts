@@ -1,13 +1,8 @@
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
-import { runAnnounceLoop } from '../core/changes/announce-loop.js';
 import type { Config } from '../core/config.js';
-import { runBackgroundLoop } from '../core/db/background-loop.js';
 import { resources } from '../core/resources/registry.js';
 import { openServices, type Services } from '../core/services.js';
-import { trashPurgeBatch } from '../core/trash/store.js';
-import { runDispatcher } from '../core/webhooks/dispatcher.js';
-import { httpSender } from '../core/webhooks/sender.js';
 import { changeRoutes } from './changes/routes.js';
 import { factRoutes } from './facts/routes.js';
 import bearerAuth from './http/auth.js';
@@ -49,11 +44,6 @@ declare module 'fastify' {
     services: Services;
   }
 }
-
-const day = 24 * 60 * 60 * 1000;
-// The retention jobs (trash, settled webhook deliveries): how often an idle job looks, and the deliveries deleted a statement.
-const retentionIdleMs = 60_000;
-const deliveryPruneBatch = 50;
 
 // A path parameter of 200 characters (the longest slug) percent-encoded from four-byte UTF-8.
 const maxParamLength = 200 * 12;
@@ -107,38 +97,18 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   app.setSerializerCompiler(serializerCompiler);
   await app.register(jsonBody, { mediaTypes: [jsonMediaType, mergePatchMediaType] });
 
-  const { stores } = services;
   app.decorate('services', services);
   const reindexed = services.prepare(config.seed);
   if (reindexed) app.log.info({ reindexed }, 'search index rebuilt: an older analyser wrote it');
-  // Relinks articles after name changes, in the background (core/facts/relink-jobs.ts).
-  const relinking = runBackgroundLoop(stores.relinkJobs.worker(), { onError: (err) => app.log.error({ err }, 'relinking failed; retrying') });
-  // Appends the `published` event of each scheduled article as it comes due (core/changes/publications.ts).
-  const announcing = runAnnounceLoop(stores.publications, { clock, onError: (err) => app.log.error({ err }, 'announcing scheduled publications failed; retrying') });
-  // Sends the webhooks' queued deliveries, in the background and outside every write (core/webhooks/dispatcher.ts).
-  const { allowPrivate, retentionDays, ...deliveryLimits } = config.webhooks;
-  const dispatching = runDispatcher({
-    store: stores.webhooks,
-    send: httpSender({ timeoutMs: deliveryLimits.timeoutMs, allowPrivate }),
-    limits: deliveryLimits,
-    onError: (err) => app.log.error({ err }, 'webhook dispatch failed; retrying'),
+  // Relinking, scheduled publications, webhook deliveries and the retention jobs (core/background.ts).
+  const background = await services.startBackground({
+    clock,
+    trashRetentionDays: config.trashRetentionDays,
+    webhooks: config.webhooks,
+    onError: (job, err) => app.log.error({ err }, job),
   });
-  // Purges what has been in the trash longer than TRASH_RETENTION_DAYS, a batch per transaction (core/trash/store.ts).
-  const purging = runBackgroundLoop(
-    { step: () => stores.trash.purgeExpired(clock(), config.trashRetentionDays, trashPurgeBatch) || null, release() {} },
-    { idleMs: retentionIdleMs, onError: (err) => app.log.error({ err }, 'purging the trash failed; retrying') },
-  );
-  // Deletes deliveries settled more than WEBHOOK_DELIVERY_RETENTION_DAYS ago, a batch per statement.
-  const pruning = runBackgroundLoop(
-    { step: () => stores.webhooks.pruneSettled(new Date(clock() - retentionDays * day).toISOString(), deliveryPruneBatch) || null, release() {} },
-    { idleMs: retentionIdleMs, onError: (err) => app.log.error({ err }, 'deleting old webhook deliveries failed; retrying') },
-  );
   app.addHook('onClose', async () => {
-    announcing.stop();
-    relinking.stop();
-    await dispatching.stop();
-    purging.stop();
-    pruning.stop();
+    await background.stop();
     services.close();
   });
 
@@ -185,8 +155,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(revisionRoutes(services.revisions));
   await app.register(trashRoutes(services.trash));
   await app.register(factRoutes(services.facts));
-  await app.register(changeRoutes(services.changes, stores.changes, config.changeStream));
-  await app.register(webhookRoutes(services.webhooks, allowPrivate));
+  await app.register(changeRoutes(services.changes, config.changeStream));
+  await app.register(webhookRoutes(services.webhooks, config.webhooks.allowPrivate));
   await app.register(articleImportRoutes(services.importArticle));
   await app.register(demoRoutes);
   await app.register(searchRoutes(services.search));

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
+import { storesOf } from '../../src/core/db/handles.js';
 import { type App, buildApp } from '../../src/web/app.js';
 import { auth, body, testConfig } from '../helper.js';
 
@@ -64,23 +65,23 @@ t.test('a scheduled article is published in the feed once, when its time comes; 
     publicBefore.events.some((event) => event.id === backdated && event.action === 'created'),
     'a backdated article is public at its create',
   );
-  t.equal(app.services.stores.publications.announceDue(), 0, 'nothing is due yet');
+  t.equal(storesOf(app.services).publications.announceDue(), 0, 'nothing is due yet');
   t.same((await changesAfter(app, written, auth)).events, [], 'and nothing is appended');
 
   clock = start + 60_000;
-  t.equal(app.services.stores.publications.announceDue(), 1, 'at +60 s one publication is due');
+  t.equal(storesOf(app.services).publications.announceDue(), 1, 'at +60 s one publication is due');
   const announced = await changesAfter(app, written, auth);
   t.same(announced.events, [{ id: due, action: 'published', version: 1 }], 'the feed gets its published event, at the version it has; none for the others');
   const publicAfter = await changesAfter(app, publicBefore.nextAfter);
   t.same(publicAfter.events, [{ id: due, action: 'published', version: 1 }], 'a public reader resuming where it stopped sees it: the article is public now');
-  t.equal(app.services.stores.publications.announceDue(), 0, 'asked again, nothing is due');
+  t.equal(storesOf(app.services).publications.announceDue(), 0, 'asked again, nothing is due');
   t.same((await changesAfter(app, announced.nextAfter, auth)).events, [], 'the event is not appended twice');
 
   clock = start + 100_000;
-  t.equal(app.services.stores.publications.announceDue(), 1, 'at +100 s the rescheduled one is due');
+  t.equal(storesOf(app.services).publications.announceDue(), 1, 'at +100 s the rescheduled one is due');
   t.same((await changesAfter(app, announced.nextAfter, auth)).events, [{ id: rescheduled, action: 'published', version: 2 }], 'at its new time, with the version its reschedule wrote');
   clock = start + 1_000_000;
-  t.equal(app.services.stores.publications.announceDue(), 0, 'the withdrawn, deleted and backdated articles never come due');
+  t.equal(storesOf(app.services).publications.announceDue(), 0, 'the withdrawn, deleted and backdated articles never come due');
 });
 
 t.test('a write to an article whose time has come before it was announced: published first, at the version it came due at', async (t) => {
@@ -101,7 +102,7 @@ t.test('a write to an article whose time has come before it was announced: publi
     ],
     'each publication before the write that followed it',
   );
-  t.equal(app.services.stores.publications.announceDue(), 0, 'and nothing is left to announce');
+  t.equal(storesOf(app.services).publications.announceDue(), 0, 'and nothing is left to announce');
 });
 
 t.test('two servers on one file: one announcement between them; a server that was down announces at start', async (t) => {
@@ -116,7 +117,7 @@ t.test('two servers on one file: one announcement between them; a server that wa
   const written = await lastSeq(first);
 
   clock = start + 20_000;
-  t.same([first.services.stores.publications.announceDue(), second.services.stores.publications.announceDue()], [1, 0], 'the first takes the due publication, the second finds it taken');
+  t.same([storesOf(first.services).publications.announceDue(), storesOf(second.services).publications.announceDue()], [1, 0], 'the first takes the due publication, the second finds it taken');
   t.same((await changesAfter(second, written, auth)).events, [{ id: together, action: 'published', version: 1 }], 'one event');
   const announced = await lastSeq(first);
   await first.close();

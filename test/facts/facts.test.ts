@@ -1,6 +1,6 @@
 import type { Test } from 'tap';
 import t from 'tap';
-import { databaseOf } from '../../src/core/db/handles.js';
+import { databaseOf, storesOf } from '../../src/core/db/handles.js';
 import type { App } from '../../src/web/app.js';
 import { auth, body, build, recordStatements } from '../helper.js';
 
@@ -242,7 +242,7 @@ t.test('curating mentions keeps the rows (and ids) of the automatic mentions it 
   const curated = { part: 'body' as const, start, end: start + covered!.text.length, text: covered!.text, entity: { type: 'person' as const, id: covered!.person_id! } };
 
   for (const round of ['first', 'second']) {
-    sqlite.transaction(() => app.services.stores.mentions.setCurated(article.id, [curated]))();
+    sqlite.transaction(() => storesOf(app.services).mentions.setCurated(article.id, [curated]))();
     const after = rows();
     t.same(
       after.filter((row) => row.origin === 'auto'),
@@ -305,7 +305,7 @@ t.test('articles written before a name is known are linked when it becomes known
 
 t.test('names are linked however many entities there are (the name index is read a page at a time)', async (t) => {
   const app = await build(t);
-  const { people } = app.services.stores;
+  const { people } = storesOf(app.services);
   const created = databaseOf(app.services).db.transaction(() => Array.from({ length: 1_050 }, (_, i) => people.create({ slug: `شخص-${i}`, name: `شخص${i} الاسم${i}`, aliases: [] } as never)));
   const last = created.reduce((a, b) => (a.id > b.id ? a : b));
   const article = await app.inject({
@@ -356,7 +356,7 @@ t.test('a rolled-back write leaves no name in the index', async (t) => {
   t.throws(
     () =>
       databaseOf(app.services).db.transaction(() => {
-        app.services.stores.people.create({ slug: 'نايف', name: 'نايف الشمري', aliases: [] } as never);
+        storesOf(app.services).people.create({ slug: 'نايف', name: 'نايف الشمري', aliases: [] } as never);
         throw new Error('undo');
       }),
     { message: 'undo' },

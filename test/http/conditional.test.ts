@@ -1,4 +1,5 @@
 import t from 'tap';
+import { storesOf } from '../../src/core/db/handles.js';
 import { recordEtag } from '../../src/web/http/etag.js';
 import { auth, body, build } from '../helper.js';
 
@@ -146,7 +147,7 @@ t.test('optimistic concurrency: If-Match on PUT, PATCH and DELETE', async (t) =>
   const created = await app.inject({ method: 'POST', url: '/v1/organisations', headers: json, payload: { slug: 'لجنة', name: 'لجنة', kind: 'committee' } });
   const url = created.headers.location as string;
   const record = body(created).data;
-  t.equal(created.headers.etag, recordEtag(app.services.stores.organisations.find(record.id)!), 'a write answers with the ETag of what it stored');
+  t.equal(created.headers.etag, recordEtag(storesOf(app.services).organisations.find(record.id)!), 'a write answers with the ETag of what it stored');
   const read = await app.inject({ url });
   t.equal(read.headers.etag, created.headers.etag, 'the same ETag a GET gives');
 
@@ -193,7 +194,7 @@ t.test('N concurrent PATCHes with the same If-Match: exactly one succeeds', asyn
 
 t.test('the version check runs inside the write transaction', async (t) => {
   const app = await build(t);
-  const { organisations } = app.services.stores;
+  const { organisations } = storesOf(app.services);
   const org = organisations.create({ slug: 'جهة', name: 'جهة', kind: 'other' } as never);
   organisations.replace(org.id, { slug: 'جهة', name: 'جهة 2', kind: 'other' } as never, undefined, { expectedVersion: 1 });
   t.throws(
@@ -223,11 +224,11 @@ t.test('REQUIRE_IF_MATCH=true: writes without If-Match get 428', async (t) => {
 
 t.test('a page or a record that embeds keeps one ETag exactly while its bytes stay the same, though the tag is not hashed from them', async (t) => {
   const app = await build(t);
-  const ministry = app.services.stores.organisations.find('وزارة-الداخلية-الكويتية')!;
-  const adwani = app.services.stores.people.find('علي-العدواني')!;
-  const [article] = [...app.services.stores.articles.list({ limit: 1 }).records()];
+  const ministry = storesOf(app.services).organisations.find('وزارة-الداخلية-الكويتية')!;
+  const adwani = storesOf(app.services).people.find('علي-العدواني')!;
+  const [article] = [...storesOf(app.services).articles.list({ limit: 1 }).records()];
   // An article that stays, about the records the test changes: the listed one is deleted on the way.
-  const { id: aboutBoth } = app.services.stores.articles.create({
+  const { id: aboutBoth } = storesOf(app.services).articles.create({
     slug: 'عن-العدواني-والوزارة',
     title: 'عن العدواني والوزارة',
     language: 'ar',
@@ -262,17 +263,17 @@ t.test('a page or a record that embeds keeps one ETag exactly while its bytes st
     before = after;
     return changed;
   }
-  const { id, version, created_at, updated_at, ...person } = app.services.stores.people.find(adwani.id)!;
+  const { id, version, created_at, updated_at, ...person } = storesOf(app.services).people.find(adwani.id)!;
   t.ok(
-    (await changedBy(() => app.services.stores.people.replace(adwani.id, { ...person, name: `${adwani.name} (تعديل)` }))).includes(pages[0]!),
+    (await changedBy(() => storesOf(app.services).people.replace(adwani.id, { ...person, name: `${adwani.name} (تعديل)` }))).includes(pages[0]!),
     'renaming an embedded person changes the articles page',
   );
   const about = await changedBy(() =>
-    app.services.stores.articles.create({ slug: 'خبر-عن-الوزارة', title: 'خبر عن الوزارة', language: 'ar', body: [{ type: 'paragraph', text: 'نص' }], organisation_ids: [ministry.id] }),
+    storesOf(app.services).articles.create({ slug: 'خبر-عن-الوزارة', title: 'خبر عن الوزارة', language: 'ar', body: [{ type: 'paragraph', text: 'نص' }], organisation_ids: [ministry.id] }),
   );
   t.ok(about.includes(pages[1]!), "a new article about the ministry changes the organisations page, though the ministry's own record did not change");
-  t.ok((await changedBy(() => app.services.stores.articles.remove(article!.id))).length > 0, 'deleting an embedded article changes pages');
-  t.same(await changedBy(() => app.services.stores.organisations.create({ slug: 'لجنة-منفصلة', name: 'لجنة منفصلة', kind: 'committee' })), [pages[1]], 'a new organisation changes its list only');
+  t.ok((await changedBy(() => storesOf(app.services).articles.remove(article!.id))).length > 0, 'deleting an embedded article changes pages');
+  t.same(await changedBy(() => storesOf(app.services).organisations.create({ slug: 'لجنة-منفصلة', name: 'لجنة منفصلة', kind: 'committee' })), [pages[1]], 'a new organisation changes its list only');
   const unchanged = await Promise.all(pages.map((url, i) => app.inject({ url, headers: { 'if-none-match': before[i]!.headers.etag as string } })));
   t.same(
     unchanged.map((response) => response.statusCode),

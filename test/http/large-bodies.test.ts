@@ -33,7 +33,7 @@ t.test('a large body tagged from its bytes is encoded once: the tag is their dig
   t.teardown(() => app.close());
   // The tags and 304s under test do not depend on who reads: every request here is a public one with nothing scheduled.
   const publicReads = async (instance: FastifyInstance) => {
-    instance.decorateRequest('visibility', { getter: () => ({ audience: 'public' as const, now: new Date().toISOString(), nextPublication: null }) });
+    instance.decorateRequest('visibility', { getter: async () => ({ audience: 'public' as const, now: new Date().toISOString(), nextPublication: null }) });
   };
   await app.register(fp(publicReads, { name: 'visibility' }));
   await app.register(conditionalGet, { maxAge: 1, staleWhileRevalidate: 1 });

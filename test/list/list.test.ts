@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { eq, getTableName, sql } from 'drizzle-orm';
 import t, { type Test } from 'tap';
 import { openDatabase } from '../../src/core/db/database.js';
-import { databaseOf } from '../../src/core/db/handles.js';
+import { databaseOf, storesOf } from '../../src/core/db/handles.js';
 import { maxReverseEmbedded, readBatch } from '../../src/core/list/embed.js';
 import type { Operator } from '../../src/core/list/query.js';
 import type { FilterSpec, IndexLookup, ListSpec } from '../../src/core/list/spec.js';
@@ -203,7 +203,7 @@ t.test('on 1,000 generated records per resource', async (t) => {
   });
 
   await t.test('include embeds next to the references, narrowed by fields[type]', async (t) => {
-    const { people, organisations, meetings } = app.services.stores;
+    const { people, organisations, meetings } = storesOf(app.services);
     const { page: articlePage } = await get(app, '/v1/articles?include=people,organisations,meetings&fields=title,person_ids&fields[people]=name,slug&limit=50');
     for (const a of articlePage.data) {
       t.same(Object.keys(a).sort(), ['id', 'meetings', 'organisations', 'people', 'person_ids', 'title'], 'fields narrows the record; includes are added');
@@ -230,7 +230,7 @@ t.test('on 1,000 generated records per resource', async (t) => {
     const embeddedArticles = oldestMeetings.data.flatMap((m: Row) => m.articles as Row[]);
     t.ok(embeddedArticles.length >= 5, 'the oldest meetings have articles');
     for (const embedded of embeddedArticles) {
-      const { body, body_text, ...summary } = JSON.parse(JSON.stringify(app.services.stores.articles.find(embedded.id as string)));
+      const { body, body_text, ...summary } = JSON.parse(JSON.stringify(storesOf(app.services).articles.find(embedded.id as string)));
       t.ok(body.length > 0 && body_text.length > 0, 'the stored article has its text');
       t.strictSame(embedded, summary, 'an embedded article is its full representation without body and body_text');
     }
@@ -584,10 +584,10 @@ t.test('meta.total is kept until the database changes, whichever connection chan
 
 t.test('a reverse include embeds the newest records up to its bound, and the filtered list has them all', async (t) => {
   const app = await build(t);
-  const ministry = [...app.services.stores.organisations.list({ limit: 1 }).records()][0]!;
+  const ministry = [...storesOf(app.services).organisations.list({ limit: 1 }).records()][0]!;
   const created = Array.from(
     { length: maxReverseEmbedded + 5 },
-    (_, i) => app.services.stores.articles.create({ slug: `عن-الوزارة-${i}`, title: `عن الوزارة ${i}`, language: 'ar', body: [], organisation_ids: [ministry.id] }).id,
+    (_, i) => storesOf(app.services).articles.create({ slug: `عن-الوزارة-${i}`, title: `عن الوزارة ${i}`, language: 'ar', body: [], organisation_ids: [ministry.id] }).id,
   );
   const { page } = await get(app, `/v1/organisations/${ministry.id}?include=articles&fields[articles]=id`);
   const embedded = (page.data as unknown as { articles: Row[] }).articles.map((a) => a.id);

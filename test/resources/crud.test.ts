@@ -1,5 +1,6 @@
 import type { InjectOptions } from 'fastify';
 import t from 'tap';
+import { storesOf } from '../../src/core/db/handles.js';
 import { auth, body, build } from '../helper.js';
 import { resourceCases } from './fixtures.js';
 
@@ -161,7 +162,7 @@ t.test('pages: limit, cursor and links walk the whole list once', async (t) => {
 
 t.test('deleting a referenced record: cascade for links, 409 for structure', async (t) => {
   const app = await build(t);
-  const { organisations, people, meetings, articles } = app.services.stores;
+  const { organisations, people, meetings, articles } = storesOf(app.services);
   const saudi = organisations.find('وزارة-الداخلية-السعودية')!;
   const kuwait = organisations.find('وزارة-الداخلية-الكويتية')!;
   const parentRefusal = await app.inject({ method: 'DELETE', url: `/v1/organisations/${saudi.id}`, headers: auth });
@@ -191,16 +192,16 @@ t.test('deleting a referenced record: cascade for links, 409 for structure', asy
 t.test('write listeners run inside the write transaction, with the writer named', async (t) => {
   const app = await build(t);
   const events: string[] = [];
-  app.services.stores.organisations.onWrite((event) => {
+  storesOf(app.services).organisations.onWrite((event) => {
     events.push(`${event.kind}:${event.context.writer}`);
     if (event.kind !== 'delete' && event.record.name === 'يفشل') throw new Error('listener failed');
   });
   const create = (name: string) => app.inject({ method: 'POST', url: '/v1/organisations', headers: json, payload: { slug: `s-${events.length}`, name, kind: 'other' } });
   t.equal((await create('ينجح')).statusCode, 201);
   t.same(events, ['create:test-editor'], 'the token name reaches the listener');
-  const before = app.services.stores.organisations.list({ limit: 100 }).total;
-  t.throws(() => app.services.stores.organisations.create({ slug: 'x-y', name: 'يفشل', kind: 'other', country: null, parent_id: null }));
-  t.same(app.services.stores.organisations.list({ limit: 100 }).total, before, 'a failing listener rolls the write back');
+  const before = storesOf(app.services).organisations.list({ limit: 100 }).total;
+  t.throws(() => storesOf(app.services).organisations.create({ slug: 'x-y', name: 'يفشل', kind: 'other', country: null, parent_id: null }));
+  t.same(storesOf(app.services).organisations.list({ limit: 100 }).total, before, 'a failing listener rolls the write back');
   t.equal(events.at(-1), 'create:system', 'writes outside HTTP are named system');
 });
 

@@ -1,3 +1,4 @@
+import { storesOf } from '../../src/core/db/handles.js';
 import type { App } from '../../src/web/app.js';
 
 /**
@@ -5,7 +6,7 @@ import type { App } from '../../src/web/app.js';
  * a change for PATCH, and the nullable field a merge-patch null clears.
  */
 export function resourceCases(app: App) {
-  const { people, organisations, meetings } = app.services.stores;
+  const { people, organisations, meetings } = storesOf(app.services);
   const ministry = organisations.find('وزارة-الداخلية-الكويتية')!;
   const agency = organisations.find('وكالة-وزارة-الداخلية-للأحوال-المدنية')!;
   const adwani = people.find('علي-العدواني')!;

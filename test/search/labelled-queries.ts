@@ -1,4 +1,5 @@
 import type { Test } from 'tap';
+import { storesOf } from '../../src/core/db/handles.js';
 import { readSourceDocument, seedDatabase } from '../../src/core/seed/seed.js';
 import { alAdwani, alMurabba, civilAffairsAgency, kuwaitInterior, saudiInterior } from '../../src/core/seed/source-facts.js';
 import { normaliseArabic } from '../../src/core/text/arabic.js';
@@ -190,7 +191,7 @@ function addDistractors(app: App, count: number) {
   const next = random(2026);
   const pick = (n: number) => Array.from({ length: n }, () => vocabulary[Math.floor(next() * vocabulary.length)]!).join(' ');
   for (let i = 0; i < count; i++) {
-    app.services.stores.articles.create({
+    storesOf(app.services).articles.create({
       slug: `مقال-مولد-${i}`,
       title: pick(5 + Math.floor(next() * 6)),
       language: 'ar',
@@ -199,7 +200,7 @@ function addDistractors(app: App, count: number) {
   }
   const otherWords = collisions.flatMap(({ others }) => others).filter((word) => !holdsQueriedWord(word));
   otherWords.forEach((word, i) => {
-    app.services.stores.articles.create(otherWordArticle(word, `كلمة-أخرى-${i}`));
+    storesOf(app.services).articles.create(otherWordArticle(word, `كلمة-أخرى-${i}`));
   });
   return { vocabulary: vocabulary.length, otherWords: otherWords.length };
 }
@@ -214,7 +215,7 @@ export const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / va
 
 /** The seed and 60 distractors written into an app, and the record id of each label. */
 export function labelledCorpus(app: App) {
-  const seeded = seedDatabase(app.services.stores);
+  const seeded = seedDatabase(storesOf(app.services));
   const idOf = (label: Label) => (label === article ? seeded.article.id : label === meeting ? seeded.meeting.id : seeded.ids.get(label)!);
   return { idOf, distractors: addDistractors(app, 60) };
 }
@@ -231,8 +232,8 @@ export function scorePositive(ranked: string[], wanted: string[]) {
 export function writeCollisionGroup(app: App, g: number) {
   const { forms, others } = collisions[g]!;
   return {
-    relevant: forms.map((word, i) => app.services.stores.articles.create(queryWordArticle(word, i, `الكلمة-${g}-${i}`)).id),
-    other: others.map((word, i) => app.services.stores.articles.create(otherWordArticle(word, `كلمة-أخرى-${g}-${i}`)).id),
+    relevant: forms.map((word, i) => storesOf(app.services).articles.create(queryWordArticle(word, i, `الكلمة-${g}-${i}`)).id),
+    other: others.map((word, i) => storesOf(app.services).articles.create(otherWordArticle(word, `كلمة-أخرى-${g}-${i}`)).id),
   };
 }
 

@@ -1,6 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import t from 'tap';
-import { databaseOf } from '../../src/core/db/handles.js';
+import { databaseOf, storesOf } from '../../src/core/db/handles.js';
 import { createListing } from '../../src/core/list/sql.js';
 import { articleList } from '../../src/core/resources/articles/list.js';
 import { articles } from '../../src/core/resources/articles/table.js';
@@ -32,7 +32,7 @@ t.test('the seed is indexed, and results carry the original text around the matc
   t.equal(person.score, Math.max(...data.map((r: { score: number }) => r.score)), 'a name match ranks first');
 
   const article = data.find((r: { type: string }) => r.type === 'articles');
-  const stored = app.services.stores.articles.find(article.id)!;
+  const stored = storesOf(app.services).articles.find(article.id)!;
   const { snippet } = article;
   t.equal(snippet.field, 'body_text');
   t.equal(stored.body_text.slice(snippet.start, snippet.end), snippet.text, 'the snippet is the original text at its offsets');
@@ -115,7 +115,7 @@ t.test('a term given twice counts once: the same results and snippets', async (t
 
 t.test('a record whose row is gone but whose index entry is not (deleted between the two reads) is left out, not a 500', async (t) => {
   const app = await build(t);
-  const create = (slug: string) => app.services.stores.articles.create({ slug, title: `زرافة ${slug}`, language: 'ar', body: [{ type: 'paragraph', text: 'زرافة في الحديقة' }] }).id;
+  const create = (slug: string) => storesOf(app.services).articles.create({ slug, title: `زرافة ${slug}`, language: 'ar', body: [{ type: 'paragraph', text: 'زرافة في الحديقة' }] }).id;
   const [kept, gone] = [create('باقية'), create('محذوفة')];
   databaseOf(app.services).sqlite.prepare('delete from articles where id = ?').run(gone);
   const indexed = databaseOf(app.services).sqlite.prepare('select count(*) from search_documents where record_id = ?').pluck().get(gone);
@@ -132,7 +132,7 @@ t.test('type, limit and cursor: every result exactly once, in rank order', async
   const app = await build(t);
   for (let i = 0; i < 23; i++) {
     const paragraph = `تقرير رقم ${i} عن التعاون ${'الأمني '.repeat(1 + (i % 4))}في المنطقة`;
-    app.services.stores.articles.create({ slug: `تقرير-${i}`, title: `تقرير ${i}`, language: 'ar', body: [{ type: 'paragraph', text: paragraph }] });
+    storesOf(app.services).articles.create({ slug: `تقرير-${i}`, title: `تقرير ${i}`, language: 'ar', body: [{ type: 'paragraph', text: paragraph }] });
   }
   const all = body(await app.inject({ url: searchUrl('الامني', '&type=articles&limit=100') })).data;
   t.equal(all.length, 24, 'the seed article and the 23 new ones');
@@ -269,12 +269,12 @@ t.test('the index follows every create, update and delete of every resource', as
 
 t.test('a failing listener rolls the write back with the index entry', async (t) => {
   const app = await build(t);
-  const before = app.services.stores.people.list({ limit: 100 }).total;
-  app.services.stores.people.onWrite(() => {
+  const before = storesOf(app.services).people.list({ limit: 100 }).total;
+  storesOf(app.services).people.onWrite(() => {
     throw new Error('listener failed');
   });
-  t.throws(() => app.services.stores.people.create({ slug: 'منسي', name: 'شخص منسي', honorific: null, position: null, country: null }));
-  t.same(app.services.stores.people.list({ limit: 100 }).total, before);
+  t.throws(() => storesOf(app.services).people.create({ slug: 'منسي', name: 'شخص منسي', honorific: null, position: null, country: null }));
+  t.same(storesOf(app.services).people.list({ limit: 100 }).total, before);
   t.same(body(await app.inject({ url: searchUrl('منسي') })).data, [], 'no index entry survives the rollback');
 });
 
@@ -308,14 +308,14 @@ t.test('rebuild finishes the index merges it starts, so the writes after it have
 
 t.test('q= restricts a resource list to its matching records, combined with other filters', async (t) => {
   const app = await build(t);
-  app.services.stores.articles.create({ slug: 'english', title: 'Interior ministers meet', language: 'en', body: [{ type: 'paragraph', text: 'Security cooperation.' }] });
+  storesOf(app.services).articles.create({ slug: 'english', title: 'Interior ministers meet', language: 'en', body: [{ type: 'paragraph', text: 'Security cooperation.' }] });
   const titles = async (q: string, language?: string) => {
     const response = await app.inject({ url: `/v1/articles?q=${encodeURIComponent(q)}&limit=100${language ? `&filter[language]=${language}` : ''}` });
     t.equal(response.statusCode, 200, q);
     return body(response).data.map((row: { title: string }) => row.title);
   };
   t.same(await titles('INTERIOR'), ['Interior ministers meet'], 'Latin text is case-folded');
-  t.same(await titles('الإرهاب'), [[...app.services.stores.articles.list({ limit: 100 }).records()].find((a) => a.language === 'ar')!.title]);
+  t.same(await titles('الإرهاب'), [[...storesOf(app.services).articles.list({ limit: 100 }).records()].find((a) => a.language === 'ar')!.title]);
   t.same(await titles('الإرهاب', 'en'), [], 'combined with a filter');
   t.same(await titles('المربع'), await titles('"صالح المربع"'));
   t.same(await titles('علي العدواني'), await titles('العدواني'));
@@ -328,7 +328,7 @@ t.test("a list's q that matches more than it lists probes each row read, and its
   const app = await build(t);
   for (let i = 0; i < 12; i++) {
     const text = i % 3 === 0 ? 'زيارة رسمية للوفد' : 'التعاون الأمني بين البلدين';
-    app.services.stores.articles.create({ slug: `خبر-${i}`, title: `خبر ${i}`, language: 'ar', body: [{ type: 'paragraph', text }] });
+    storesOf(app.services).articles.create({ slug: `خبر-${i}`, title: `خبر ${i}`, language: 'ar', body: [{ type: 'paragraph', text }] });
   }
   // Reading at most two rows a page, it lists at most two matches: more are probed row by row.
   const probing = createListing(databaseOf(app.services).db, articles, articleList, undefined, { examined: 2 });
@@ -350,7 +350,7 @@ t.test("a list's q that matches more than it lists probes each row read, and its
 t.test('a query matching more records than it ranks comes newest first, unscored, every record once', async (t) => {
   const app = await build(t);
   for (let i = 0; i < 12; i++) {
-    app.services.stores.articles.create({ slug: `خبر-${i}`, title: `خبر ${i}`, language: 'ar', body: [{ type: 'paragraph', text: `التعاون ${'الأمني '.repeat(1 + (i % 3))}` }] });
+    storesOf(app.services).articles.create({ slug: `خبر-${i}`, title: `خبر ${i}`, language: 'ar', body: [{ type: 'paragraph', text: `التعاون ${'الأمني '.repeat(1 + (i % 3))}` }] });
   }
   const search = createSearch(databaseOf(app.services).db, { rankLimit: 5 });
   const all = ['articles', 'people', 'organisations', 'meetings'] as const;
@@ -393,7 +393,7 @@ t.test('a query matching more records than it ranks comes newest first, unscored
 
 t.test('a query whose terms more records hold than ranking may read comes newest first, however few hold them all', async (t) => {
   const app = await build(t);
-  const create = (slug: string, text: string) => app.services.stores.articles.create({ slug, title: slug, language: 'ar', body: [{ type: 'paragraph', text }] }).id;
+  const create = (slug: string, text: string) => storesOf(app.services).articles.create({ slug, title: slug, language: 'ar', body: [{ type: 'paragraph', text }] }).id;
   for (let i = 0; i < 5; i++) create(`زمرد-${i}`, 'زمرد');
   for (let i = 0; i < 5; i++) create(`ياقوت-${i}`, 'ياقوت');
   const older = create('كلاهما-1', 'زمرد و ياقوت');
@@ -425,7 +425,7 @@ t.test('a query whose terms more records hold than ranking may read comes newest
 
 t.test('a prefix counts toward the ranking budget with its written forms, though its stems are counted first', async (t) => {
   const app = await build(t);
-  const create = (slug: string, text: string) => app.services.stores.articles.create({ slug, title: slug, language: 'ar', body: [{ type: 'paragraph', text }] }).id;
+  const create = (slug: string, text: string) => storesOf(app.services).articles.create({ slug, title: slug, language: 'ar', body: [{ type: 'paragraph', text }] }).id;
   // الزمردان starts with the prefix as written, but its stem زمرد does not start with the prefix's زمردا: five records
   // only the written side finds; الزمرداني (stem زمردان) is found by both.
   for (let i = 0; i < 5; i++) create(`زمردان-${i}`, 'الزمردان');
@@ -451,10 +451,10 @@ t.test('the snippet of a long body is the one its whole text gives, though only 
   // The match ends just before the part a snippet scans, so its window reaches past that part.
   const before = 'كلمة '.repeat(Math.floor((scannedLength - 10) / 5));
   const text = `${before}زبرجد ${'تتمة '.repeat(5_000)}`;
-  const { id } = app.services.stores.articles.create({ slug: 'طويل', title: 'طويل', language: 'ar', body: [{ type: 'paragraph', text }] });
+  const { id } = storesOf(app.services).articles.create({ slug: 'طويل', title: 'طويل', language: 'ar', body: [{ type: 'paragraph', text }] });
   const response = await app.inject({ url: searchUrl('زبرجد') });
   const [result] = body(response).data;
-  const row = app.services.stores.articles.find(id)!;
+  const row = storesOf(app.services).articles.find(id)!;
   const whole = makeSnippet(
     [
       { path: 'body_text', text: row.body_text },
@@ -475,9 +475,9 @@ t.test('a long body keeps a copy of its start, in step with its writes, and its 
   const keptStart = (id: string) => databaseOf(app.services).sqlite.prepare('select start from article_body_starts where article_id = ?').pluck().get(id);
   /** The first 10,322 code points of the body as stored (its JSON, as the write normalised it), cut in JS. */
   const startOf = (id: string) => [...(databaseOf(app.services).sqlite.prepare('select body from articles where id = ?').pluck().get(id) as string)].slice(0, 10_322).join('');
-  const short = app.services.stores.articles.create({ slug: 'قصير', title: 'قصير', language: 'ar', body: [{ type: 'paragraph', text: 'زبرجد قصير' }] });
+  const short = storesOf(app.services).articles.create({ slug: 'قصير', title: 'قصير', language: 'ar', body: [{ type: 'paragraph', text: 'زبرجد قصير' }] });
   t.equal(keptStart(short.id), undefined, 'a short body has none: its own start is read');
-  const { id } = app.services.stores.articles.create({ slug: 'طويل', title: 'طويل', language: 'ar', body: long('زبرجد أول') });
+  const { id } = storesOf(app.services).articles.create({ slug: 'طويل', title: 'طويل', language: 'ar', body: long('زبرجد أول') });
   t.equal(keptStart(id), startOf(id), 'a long body has the start of its JSON');
   const snippetOf = async (q: string) => (body(await app.inject({ url: searchUrl(q) })).data as Array<{ id: string; snippet: { text: string } }>).find((r) => r.id === id)?.snippet.text;
   t.match(await snippetOf('زبرجد'), /^زبرجد أول\s+تتمة/);
@@ -492,7 +492,7 @@ t.test('a long body keeps a copy of its start, in step with its writes, and its 
   t.equal(keptStart(id), undefined, 'a body made short: no copy left');
   t.equal(await snippetOf('ياقوت'), 'ياقوت قصير', 'the snippet shows the short body');
   t.equal(await patch(long('زبرجد ثالث')), 200);
-  app.services.stores.articles.remove(id);
+  storesOf(app.services).articles.remove(id);
   t.equal(keptStart(id), undefined, 'a deleted article leaves none');
 });
 
@@ -606,7 +606,7 @@ t.test('analysis gives the same words and stems however many distinct words came
 
 t.test('function words are neither required nor ranked beside other words, and a query of them alone still answers', async (t) => {
   const app = await build(t);
-  const create = (slug: string, title: string, text: string) => app.services.stores.articles.create({ slug, title, language: 'ar', body: [{ type: 'paragraph', text }] }).id;
+  const create = (slug: string, title: string, text: string) => storesOf(app.services).articles.create({ slug, title, language: 'ar', body: [{ type: 'paragraph', text }] }).id;
   const titled = create('محميات-العنوان', 'المحميات الطبيعية', 'تقرير قصير بلا أدوات.');
   const crowded = create('محميات-المتن', 'تقرير عام', 'في في في من من التي التي الذي إلى عن أن على علي المحميات.');
   const ids = async (q: string, extra = '') => body(await app.inject({ url: searchUrl(q, `&type=articles${extra}`) })).data.map((r: { id: string }) => r.id);
@@ -651,7 +651,7 @@ t.test('of its common words a query requires only the rarest few; its rare words
   };
   const ids = Array.from({ length: 12 }, (_, i) => {
     const text = ['تقرير', ...Object.keys(holds).filter((word) => holds[word]!(i))].join(' ');
-    return app.services.stores.articles.create({ slug: `شائع-${i}`, title: `شائع ${i}`, language: 'ar', body: [{ type: 'paragraph', text }] }).id;
+    return storesOf(app.services).articles.create({ slug: `شائع-${i}`, title: `شائع ${i}`, language: 'ar', body: [{ type: 'paragraph', text }] }).id;
   });
   /** The oracle: the records holding every one of some words. */
   const holding = (...words: string[]) => ids.filter((_, i) => words.every((word) => holds[word]!(i))).sort();
@@ -675,7 +675,7 @@ t.test('what search counts is remembered between requests only until the next wr
   const [x, y, z, p, q] = manyWords(5);
   let made = 0;
   const create = (...words: string[]) =>
-    app.services.stores.articles.create({ slug: `محسوب-${made}`, title: `محسوب ${made++}`, language: 'ar', body: [{ type: 'paragraph', text: words.join(' ') }] }).id;
+    storesOf(app.services).articles.create({ slug: `محسوب-${made}`, title: `محسوب ${made++}`, language: 'ar', body: [{ type: 'paragraph', text: words.join(' ') }] }).id;
   const ids = (results: Array<{ id: string }>) => results.map((r) => r.id).sort();
   const countsRead = async (action: () => unknown) => (await recordStatements(app, async () => action())).filter((call) => call.source.includes('"holding"')).length;
 
@@ -724,7 +724,7 @@ t.test("a public reader's 2,000th-match probe counts the articles it sees: draft
   const app = await build(t);
   const [word] = manyWords(1);
   const write = (slug: string, status: 'draft' | 'published') =>
-    app.services.stores.articles.create({ slug, title: `خبر ${slug}`, language: 'ar', status, body: [{ type: 'paragraph', text: `تقرير ${word}` }] });
+    storesOf(app.services).articles.create({ slug, title: `خبر ${slug}`, language: 'ar', status, body: [{ type: 'paragraph', text: `تقرير ${word}` }] });
   write('علني', 'published');
   // Three matches are what this search ranks at most: the public article and two drafts stay within it, three drafts pass it.
   const search = createSearch(databaseOf(app.services).db, { rankLimit: 3 });

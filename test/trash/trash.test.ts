@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { databaseOf } from '../../src/core/db/handles.js';
+import { databaseOf, storesOf } from '../../src/core/db/handles.js';
 import { buildApp } from '../../src/web/app.js';
 import { auth, body, build, testConfig, writerToken } from '../helper.js';
 
@@ -53,7 +53,7 @@ const article = (slug: string, links: Record<string, string[]>) => ({
 });
 
 function seeded(app: App) {
-  const { people, organisations, meetings } = app.services.stores;
+  const { people, organisations, meetings } = storesOf(app.services);
   return {
     ministry: organisations.find('وزارة-الداخلية-الكويتية')!.id,
     person: people.find('علي-العدواني')!.id,
@@ -72,7 +72,7 @@ const cases: Case[] = [
       return { ...article('مقال-زبرجدي', { meeting_ids: [meeting.id] }), title: 'زبرجدية' };
     },
     async referrers(app, id) {
-      const meeting = app.services.stores.meetings.find('لقاء-المقال')!.id;
+      const meeting = storesOf(app.services).meetings.find('لقاء-المقال')!.id;
       return [{ url: `/v1/meetings/${meeting}`, read: (m) => m.article_ids, with: [id], without: [] }];
     },
   },
@@ -397,7 +397,7 @@ t.test('each resource: a restore puts back the mentions and provenance that refe
       t.equal(referencing('mentions') + referencing('provenance'), 0, 'the delete takes them away');
       t.equal((await app.inject({ method: 'POST', url: `/v1/${path}/${id}/restore`, headers: auth })).statusCode, 200);
       // A restored person or organisation relinks the articles that name it: let that run, it must change nothing.
-      app.services.stores.relinkJobs.runAll();
+      storesOf(app.services).relinkJobs.runAll();
 
       t.same(rows(), beforeRows, 'the facts tables hold what they held before, row for row');
       t.same(await reads(), beforeReads, 'mentions and provenance read as before');
@@ -460,7 +460,7 @@ t.test('mentions and quotes kept in the trash come back onto the article’s tex
       );
       for (const check of ['restored', 'relinked'] as const) {
         // The restore records relink jobs for his names: what linking finds again must not move them.
-        if (check === 'relinked') app.services.stores.relinkJobs.runAll();
+        if (check === 'relinked') storesOf(app.services).relinkJobs.runAll();
         const back = await theirs();
         for (const span of [...back.mentions, ...back.quotes.filter((quote) => quote.start !== null)])
           t.equal(sliced(after, span), span.text, `${check}: «${span.text}» at [${span.start}, ${span.end}) is what the text holds there`);
@@ -651,7 +651,7 @@ t.test('an emptying purges its limit across batches of the retention job’s siz
 
 t.test('retention: records trashed more than the retention before now are purged, a bounded batch per call', async (t) => {
   const app = await build(t, { apiTokens });
-  const { trash } = app.services.stores;
+  const { trash } = storesOf(app.services);
   const ids: string[] = [];
   for (const n of ['أ', 'ب', 'ج']) {
     const { id } = await post(app, 'meetings', { slug: `لقاء-${n}`, title: 'لقاء', status: 'planned' });

@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap';
 import type { Config } from '../../src/core/config.js';
-import { databaseOf } from '../../src/core/db/handles.js';
+import { databaseOf, storesOf } from '../../src/core/db/handles.js';
 import { body, build } from '../helper.js';
 import { expectedSignature, sleep, startReceiver } from './receiver.js';
 
@@ -267,7 +267,7 @@ t.test('a private address is refused without WEBHOOK_ALLOW_PRIVATE, when written
 
   // Stored behind the routes' back (as if a name had resolved elsewhere when written): the sender checks again.
   const receiver = await startReceiver(t);
-  const stored = server.services.stores.webhooks.create({ url: `http://localhost:${receiver.port}/hook`, resources: ['organisations'], actions: ['created'] });
+  const stored = storesOf(server.services).webhooks.create({ url: `http://localhost:${receiver.port}/hook`, resources: ['organisations'], actions: ['created'] });
   await createOrganisation(server);
   const [row] = await deliveriesUntil(server, stored.id, (rows) => rows[0]?.attempts >= 1);
   t.match(row, { response_status: null, error: /localhost is .*loopback, private or link-local/ });
@@ -299,7 +299,7 @@ t.test('settled deliveries older than the retention are deleted in batches; pend
   await createOrganisation(server);
   await deliveriesUntil(server, settled.id, (rows) => rows.length === 2 && rows.every((row) => row.status === 'succeeded'));
   await hanging.until(2);
-  const prune = (before: string, batch: number) => server.services.stores.webhooks.pruneSettled(before, batch);
+  const prune = (before: string, batch: number) => storesOf(server.services).webhooks.pruneSettled(before, batch);
   t.equal(prune('2000-01-01T00:00:00.000Z', 50), 0, 'none settled that long ago');
   t.equal((await deliveriesOf(server, settled.id)).data.length, 2, 'both still listed');
   const later = new Date(Date.now() + 60_000).toISOString();

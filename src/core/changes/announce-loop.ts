@@ -1,5 +1,3 @@
-import type { PublicationAnnouncer } from './publications.js';
-
 export interface AnnounceLoopOptions {
   /** Milliseconds since the epoch: the announcer's clock. */
   clock: () => number;
@@ -9,46 +7,71 @@ export interface AnnounceLoopOptions {
   onError(error: unknown): void;
 }
 
+/** What the loop asks of the publications (core/changes/publications.ts), through the async seam. */
+export interface Announcer {
+  /** Announces what is due, a batch per transaction. */
+  announceDue(): Promise<unknown>;
+  /** The earliest due time not yet announced, or null. */
+  nextDue(): Promise<string | null>;
+  /** Called by a write of this process that schedules a publication. */
+  onScheduled(listener: (due: string) => void): void;
+}
+
 /**
  * Announces scheduled publications as they come due, in the background of a server: one timer per process,
  * armed for the earliest due time (at most `idleMs` ahead) and brought forward when a write of this process
- * schedules an earlier one. The first turn runs at once, before the server listens: what came due while it was
- * down is announced when it starts. Every process of WORKERS=N runs one; the announcer's transaction makes each
- * announcement happen once.
+ * schedules an earlier one. The first turn runs at once, before the server listens (`first` resolves after it):
+ * what came due while it was down is announced when it starts. Every process of WORKERS=N runs one; the
+ * announcer's transaction makes each announcement happen once. Turns never overlap; `stop` waits for the one
+ * under way.
  */
-export function runAnnounceLoop(announcer: PublicationAnnouncer, { clock, idleMs = 10_000, onError }: AnnounceLoopOptions) {
+export function runAnnounceLoop(announcer: Announcer, { clock, idleMs = 10_000, onError }: AnnounceLoopOptions) {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let armedFor = Number.POSITIVE_INFINITY;
+  // A time scheduled while a turn runs: the turn may have read the next due time before that write committed.
+  let scheduledDuringTurn: number | null = null;
+  let underway: Promise<void> = Promise.resolve();
 
   const arm = (at: number) => {
     clearTimeout(timer);
     armedFor = at;
-    timer = setTimeout(turn, Math.max(0, at - clock())).unref();
+    timer = setTimeout(next, Math.max(0, at - clock())).unref();
   };
 
-  function turn() {
-    let next = Number.POSITIVE_INFINITY;
+  async function turn() {
+    scheduledDuringTurn = Number.POSITIVE_INFINITY;
+    let due = Number.POSITIVE_INFINITY;
     try {
-      announcer.announceDue();
+      await announcer.announceDue();
       // After a full batch, the rest are due already: the timer fires at once.
-      const due = announcer.nextDue();
-      if (due !== null) next = Date.parse(due);
+      const nextDue = await announcer.nextDue();
+      if (nextDue !== null) due = Date.parse(nextDue);
     } catch (error) {
       onError(error);
     }
-    if (!stopped) arm(Math.min(next, clock() + idleMs));
+    const scheduled = scheduledDuringTurn;
+    scheduledDuringTurn = null;
+    if (!stopped) arm(Math.min(due, scheduled, clock() + idleMs));
+  }
+
+  function next() {
+    underway = turn();
   }
 
   announcer.onScheduled((due) => {
     const at = Date.parse(due);
-    if (!stopped && at < armedFor) arm(at);
+    if (stopped) return;
+    if (scheduledDuringTurn !== null) scheduledDuringTurn = Math.min(scheduledDuringTurn, at);
+    else if (at < armedFor) arm(at);
   });
-  turn();
+  next();
   return {
-    stop() {
+    first: underway,
+    async stop() {
       stopped = true;
       clearTimeout(timer);
+      await underway;
     },
   };
 }

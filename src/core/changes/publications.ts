@@ -94,5 +94,3 @@ export function publicationAnnouncer(db: Db, changes: ChangeStore, clock: () => 
     },
   };
 }
-
-export type PublicationAnnouncer = ReturnType<typeof publicationAnnouncer>;

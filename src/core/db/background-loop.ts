@@ -1,9 +1,9 @@
 /** Work a server does in the background in short steps: relinking articles, purging the trash. */
 export interface BackgroundWorker {
-  /** Does the next bounded piece of work; null when there is nothing to do. */
-  step(): unknown;
+  /** Does the next bounded piece of work; resolves to null when there is nothing to do. */
+  step(): Promise<unknown>;
   /** Gives back what it holds, for another worker to resume at once (on shutdown). */
-  release(): void;
+  release(): Promise<void>;
 }
 
 export interface BackgroundLoopOptions {
@@ -15,29 +15,36 @@ export interface BackgroundLoopOptions {
 
 /**
  * Runs a worker in the background of a server: one step per turn of the event loop while it has work,
- * so requests are served between batches, and a look for work every `idleMs` when it has none. `stop`
- * gives its work back for whichever worker starts next.
+ * so requests are served between batches, and a look for work every `idleMs` when it has none. The next
+ * step starts only once the last has settled, so a worker's steps never overlap. `stop` waits for the step
+ * under way, then gives its work back for whichever worker starts next.
  */
 export function runBackgroundLoop(worker: BackgroundWorker, { idleMs = 250, onError }: BackgroundLoopOptions) {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
+  let underway: Promise<void> = Promise.resolve();
 
-  function turn() {
+  async function turn() {
     let worked = false;
     try {
-      worked = worker.step() !== null;
+      worked = (await worker.step()) !== null;
     } catch (error) {
       onError(error);
     }
-    if (!stopped) timer = setTimeout(turn, worked ? 0 : idleMs).unref();
+    if (!stopped) timer = setTimeout(next, worked ? 0 : idleMs).unref();
   }
 
-  timer = setTimeout(turn, 0).unref();
+  function next() {
+    underway = turn();
+  }
+
+  timer = setTimeout(next, 0).unref();
   return {
-    stop() {
+    async stop() {
       stopped = true;
       clearTimeout(timer);
-      worker.release();
+      await underway;
+      await worker.release();
     },
   };
 }

@@ -1,3 +1,4 @@
+import type { Awaitable } from '../awaitable.js';
 import type { WebhookLimits } from '../config.js';
 import type { Sender } from './sender.js';
 import { signature } from './signing.js';
@@ -17,8 +18,11 @@ export function retryDelay(attempt: number, { retryBaseMs, retryMaxMs }: RetryLi
 /** The JSON a receiver gets: the event's type, when it happened, and the change feed's event. */
 const deliveryBody = (delivery: ClaimedDelivery): string => JSON.stringify({ type: `${delivery.event.resource}.${delivery.event.action}`, timestamp: delivery.event.at, data: delivery.event });
 
+/** What the dispatcher asks of the outbox (core/webhooks/store.ts), through the async seam. */
+export type DispatchStore = Awaitable<WebhookStore, 'claim' | 'settle' | 'release'>;
+
 interface DispatcherOptions {
-  store: WebhookStore;
+  store: DispatchStore;
   send: Sender;
   limits: Omit<WebhookLimits, 'allowPrivate' | 'retentionDays'>;
   onError(error: unknown): void;
@@ -32,17 +36,34 @@ interface DispatcherOptions {
  * write's transaction: a write only inserts its deliveries, so a slow receiver slows no write. A claim's
  * lease outlasts an attempt (its timeout), so no other process sends the delivery while it is in flight; a
  * process that dies mid-send leaves it to be claimed again when the lease ends (a receiver may then see it
- * twice, with one `Webhook-Id`). Each attempt is signed at its own time.
+ * twice, with one `Webhook-Id`). Each attempt is signed at its own time. One claim runs at a time: a turn asked
+ * for while one is under way runs after it, so the free slots it counts are still free.
  */
 export function runDispatcher({ store, send, limits, onError, clock = Date.now, random = Math.random }: DispatcherOptions) {
   const leaseMs = 2 * limits.timeoutMs + 1000;
   const inFlight = new Map<number, { abort: AbortController; done: Promise<void> }>();
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
+  let underway: Promise<void> | null = null;
+  let askedDuringTurn = false;
 
   function schedule(ms: number) {
     clearTimeout(timer);
-    if (!stopped) timer = setTimeout(turn, ms).unref();
+    if (!stopped) timer = setTimeout(next, ms).unref();
+  }
+
+  function next() {
+    if (underway !== null) {
+      askedDuringTurn = true;
+      return;
+    }
+    underway = turn().finally(() => {
+      underway = null;
+      if (askedDuringTurn) {
+        askedDuringTurn = false;
+        schedule(0);
+      }
+    });
   }
 
   function outcome(delivery: ClaimedDelivery, status: number | null, error: string | null, at: number): Settlement {
@@ -66,8 +87,8 @@ export function runDispatcher({ store, send, limits, onError, clock = Date.now, 
     const result = await send({ url: delivery.url, headers, body }, abort.signal);
     try {
       // An attempt cut short by shutdown is no attempt: the delivery is given back, due now, for whichever process looks next.
-      if (abort.signal.aborted) store.release(delivery, clock());
-      else store.settle(delivery, outcome(delivery, result.status, result.error, clock()));
+      if (abort.signal.aborted) await store.release(delivery, clock());
+      else await store.settle(delivery, outcome(delivery, result.status, result.error, clock()));
     } catch (error) {
       onError(error);
     }
@@ -80,11 +101,11 @@ export function runDispatcher({ store, send, limits, onError, clock = Date.now, 
     inFlight.set(delivery.id, { abort, done: attempt(delivery, abort) });
   }
 
-  function turn() {
+  async function turn() {
     try {
       const free = limits.concurrency - inFlight.size;
       const at = clock();
-      const claimed = store.claim(free, at, at + leaseMs);
+      const claimed = await store.claim(free, at, at + leaseMs);
       for (const delivery of claimed) start(delivery);
       // A full claim may have left more due: look again at once; else when the poll comes round or a send ends.
       schedule(claimed.length > 0 && claimed.length === free ? 0 : limits.pollMs);
@@ -96,10 +117,11 @@ export function runDispatcher({ store, send, limits, onError, clock = Date.now, 
 
   schedule(0);
   return {
-    /** Stops claiming and aborts the attempts in flight; resolves when each has given its delivery back. */
+    /** Stops claiming, waits for a claim under way, and aborts the attempts in flight; resolves when each has given its delivery back. */
     async stop() {
       stopped = true;
       clearTimeout(timer);
+      await underway;
       const held = [...inFlight.values()];
       for (const { abort } of held) abort.abort();
       await Promise.all(held.map(({ done }) => done));

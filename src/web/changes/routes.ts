@@ -2,7 +2,6 @@ import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { changeEvent, seq } from '../../core/changes/schemas.js';
-import type { ChangeStore } from '../../core/changes/store.js';
 import type { ChangeStreamLimits } from '../../core/config.js';
 import { KhabarError } from '../../core/errors.js';
 import { nextPageLink } from '../../core/list/cursor.js';
@@ -48,13 +47,10 @@ const streamFormat = [
   'The stream ends when the server shuts down; reconnect with `Last-Event-ID` (EventSource does) to resume where it stopped.',
 ].join(' ');
 
-/**
- * The change feed: a page of events after a seq, and the same events as a stream that stays open. The stream
- * still reads the synchronous `store` as the socket drains (not yet behind the seam).
- */
-export function changeRoutes(feed: Services['changes'], store: ChangeStore, limits: ChangeStreamLimits): FastifyPluginAsyncZod {
+/** The change feed: a page of events after a seq, and the same events as a stream that stays open, read as the socket drains. */
+export function changeRoutes(feed: Services['changes'], limits: ChangeStreamLimits): FastifyPluginAsyncZod {
   return async (app) => {
-    const watcher = changeWatcher(store, limits.pollMs);
+    const watcher = changeWatcher(feed, limits.pollMs, (err) => app.log.error({ err }, 'polling the change feed failed; retrying'));
     const open = new Set<ChangeStream>();
     const perClient = new Map<string, number>();
     // An open stream must not keep the server from closing: each ends, and its client reconnects elsewhere.
@@ -79,7 +75,7 @@ export function changeRoutes(feed: Services['changes'], store: ChangeStore, limi
       },
       handler: async (request, reply) => {
         const { after, limit } = request.query;
-        const page = await feed.page(after, limit, request.visibility);
+        const page = await feed.page(after, limit, await request.visibility);
         const next = page.more ? nextPageLink(request.url, String(page.through), 'after') : null;
         if (next) reply.header('Link', `<${next}>; rel="next"`);
         return { data: page.events, meta: { limit, after, next_after: page.through }, links: { self: request.url, next } };
@@ -108,12 +104,13 @@ export function changeRoutes(feed: Services['changes'], store: ChangeStore, limi
         if (request.method === 'HEAD') return Readable.from([]);
         // Read before the streams are counted, so that no await comes between the count and the stream's registration.
         const start = request.headers['last-event-id'] ?? request.query.after ?? (await feed.lastSeq());
+        const visibility = streamVisibility(await request.visibility);
         const client = clientKey(request.ip);
         const clientStreams = perClient.get(client) ?? 0;
         if (clientStreams >= limits.maxStreamsPerClient || open.size >= limits.maxStreams) reply.header('Retry-After', String(streamRetryAfterSeconds));
         if (clientStreams >= limits.maxStreamsPerClient) throw new KhabarError('too_many_requests', `this client has ${clientStreams} change streams open, the most allowed`);
         if (open.size >= limits.maxStreams) throw new KhabarError('overloaded', `the server has ${open.size} change streams open, the most allowed`);
-        const stream = new ChangeStream(store, watcher, start, limits.heartbeatMs, streamVisibility(request.visibility));
+        const stream = new ChangeStream(feed, watcher, start, limits.heartbeatMs, visibility);
         open.add(stream);
         perClient.set(client, clientStreams + 1);
         stream.once('close', () => {

@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
 import fastJson from 'fast-json-stringify';
 import { type Change, changeEvent } from '../../core/changes/schemas.js';
-import type { ChangeStore } from '../../core/changes/store.js';
 import type { Visibility } from '../../core/list/visibility.js';
+import type { Services } from '../../core/services.js';
 import { responseJsonSchema } from '../http/serializer.js';
 
 /** Events a stream reads from the table at a time; with the buffers' high-water marks, what a stream holds at most. */
@@ -18,6 +18,7 @@ const frame = (event: Change) => {
 };
 
 type Wake = () => void;
+type Feed = Services['changes'];
 
 /**
  * What each page of a stream is read under: a public stream's moment is the page's, not the request's, so an
@@ -29,9 +30,9 @@ export const streamVisibility = (visibility: Visibility): (() => Visibility) => 
  * Tells the streams of this process that have read everything when the feed grows past where they stopped.
  * It polls max(seq), one read of the rowid tree's last page, while any stream waits: the feed's events are
  * committed by every worker, and SQLite's data_version would miss this connection's own commits and wake on
- * every other table's.
+ * every other table's. A poll that fails (a busy database) is told to `onError`, and the next one looks again.
  */
-export function changeWatcher(store: ChangeStore, pollMs: number) {
+export function changeWatcher(feed: Feed, pollMs: number, onError: (error: unknown) => void) {
   const waiting = new Map<Wake, number>();
   let timer: NodeJS.Timeout | undefined;
   // The streams due, woken one a turn of the event loop with requests served between: a public stream behind
@@ -44,8 +45,19 @@ export function changeWatcher(store: ChangeStore, pollMs: number) {
     if (next < due.length) setImmediate(wakeNext);
     else [due, next] = [[], 0];
   };
-  const poll = () => {
-    const last = store.lastSeq();
+  // A read still under way when the interval comes round again: that turn is skipped, not run beside it.
+  let reading = false;
+  const poll = async () => {
+    if (reading) return;
+    reading = true;
+    let last: number;
+    try {
+      last = await feed.lastSeq();
+    } catch (error) {
+      return onError(error);
+    } finally {
+      reading = false;
+    }
     const draining = next < due.length;
     // A woken stream that waits again (its page was all hidden events) is found by the next poll, not this one.
     for (const [wake, after] of [...waiting])
@@ -87,7 +99,7 @@ export class ChangeStream extends Readable {
   readonly #heartbeat: NodeJS.Timeout;
 
   constructor(
-    private readonly store: ChangeStore,
+    private readonly feed: Feed,
     private readonly watcher: ChangeWatcher,
     after: number,
     heartbeatMs: number,
@@ -104,15 +116,23 @@ export class ChangeStream extends Readable {
   }
 
   override _read() {
-    this.#readPage();
+    void this.#readPage();
   }
 
-  readonly #readPage = () => {
+  // One read at a time: Readable asks again only after a push, and the watcher wakes a stream only while it waits.
+  readonly #readPage = async () => {
     if (!this.#open) return;
-    const page = this.store.page(this.#after, streamPageSize, this.visibility());
-    this.#after = page.through;
-    if (page.events.length === 0) return this.watcher.wait(this.#after, this.#readPage);
-    this.push(page.events.map(frame).join(''));
+    try {
+      const page = await this.feed.page(this.#after, streamPageSize, this.visibility());
+      // The stream may have ended while the page was read.
+      if (!this.#open) return;
+      this.#after = page.through;
+      if (page.events.length === 0) return this.watcher.wait(this.#after, this.#readPage);
+      this.push(page.events.map(frame).join(''));
+    } catch (error) {
+      // The client reconnects with its Last-Event-ID.
+      this.destroy(error instanceof Error ? error : new Error(String(error)));
+    }
   };
 
   /** Ends the response cleanly (the server is closing): the client reconnects with its Last-Event-ID. */

@@ -31,7 +31,7 @@ export const factRoutes =
         response: { 200: mentionList, ...problemResponses(400, 404) },
       },
       handler: async (request) => {
-        const mentions = await facts.mentions(request.params.id, request.visibility);
+        const mentions = await facts.mentions(request.params.id, await request.visibility);
         return { data: mentions ?? notFound('article', request.params.id) };
       },
     });
@@ -55,7 +55,7 @@ export const factRoutes =
         const { resource, id: idOrSlug } = request.params;
         // The router matched one of entityNames, so the find always finds it.
         const entity = entityResources.find(({ name }) => name === resource) ?? notFound('record', idOrSlug);
-        const provenance = await facts.provenance(entity, idOrSlug, request.visibility);
+        const provenance = await facts.provenance(entity, idOrSlug, await request.visibility);
         return { data: provenance ?? notFound(entity.type, idOrSlug) };
       },
     });

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import type { Visibility } from '../../core/list/visibility.js';
 import { entityTag, heldTag, noneMatch, recordEtag } from './etag.js';
 import { sentForm } from './large-bodies.js';
 import { traitsOf } from './traits.js';
@@ -71,11 +72,10 @@ async function conditionalGet(app: FastifyInstance, options: ConditionalGetOptio
    * Public and short; no longer, stale or not, than until the next scheduled publication, when the answer may
    * change with no write. Private when a token was sent, whether or not it sees unpublished articles.
    */
-  function cacheControl(request: FastifyRequest): string {
+  function cacheControl(request: FastifyRequest, visibility: Visibility | null): string {
     if (request.headers.authorization !== undefined) return 'private, no-store';
     // Only the data reads (the routes that declare formats) depend on what the public sees.
-    if (traitsOf(request).formats === undefined) return publicCache;
-    const { visibility } = request;
+    if (visibility === null) return publicCache;
     if (visibility.audience !== 'public' || visibility.nextPublication === null) return publicCache;
     const fresh = Math.max(0, Math.floor((Date.parse(visibility.nextPublication) - Date.parse(visibility.now)) / 1000));
     const maxAge = Math.min(options.maxAge, fresh);
@@ -85,9 +85,14 @@ async function conditionalGet(app: FastifyInstance, options: ConditionalGetOptio
     stampRecords(request, reply, payload);
     done(null, payload);
   });
-  app.addHook('onSend', (request, reply, payload, done) => done(null, conditionalResponse(request, reply, payload)));
+  app.addHook('onSend', (request, reply, payload, done) => {
+    const { cacheable, formats } = traitsOf(request);
+    // A data read's visibility was decided when its handler read the data: awaiting it reads nothing more.
+    if (!cacheable || formats === undefined || reply.statusCode !== 200) return done(null, conditionalResponse(request, reply, payload, null));
+    request.visibility.then((visibility) => done(null, conditionalResponse(request, reply, payload, visibility)), done);
+  });
 
-  function conditionalResponse(request: FastifyRequest, reply: FastifyReply, received: unknown): unknown {
+  function conditionalResponse(request: FastifyRequest, reply: FastifyReply, received: unknown, visibility: Visibility | null): unknown {
     if (!traitsOf(request).cacheable || reply.statusCode !== 200) return received;
     let payload = received;
     if (!reply.hasHeader('etag')) {
@@ -96,7 +101,7 @@ async function conditionalGet(app: FastifyInstance, options: ConditionalGetOptio
       if (typeof payload === 'string' || Buffer.isBuffer(payload)) reply.header('etag', entityTag(payload));
     }
     if (!reply.hasHeader('cache-control')) {
-      reply.header('cache-control', cacheControl(request));
+      reply.header('cache-control', cacheControl(request, visibility));
     }
     // A shared cache must not give an anonymous copy to a request with a token, which may be answered otherwise.
     appendVary(reply, 'Authorization');

@@ -71,7 +71,11 @@ async function responseCache(app: FastifyInstance, options: ResponseCacheOptions
     if (!cachedRoute(request)) return done();
     // The public view holds the change stamp and the next scheduled publication: a write, or a scheduled article
     // coming due, makes every older entry a miss.
-    const stamp = request.publicView;
+    request.publicView.then((stamp) => answer(request, reply, stamp, done), done);
+  });
+
+  /** Sends the entry kept for the request's URL and public view, or notes the miss for onSend to keep. */
+  function answer(request: FastifyRequest, reply: FastifyReply, stamp: string | null, done: () => void) {
     if (stamp === null) return done();
     const key = `${request.representation?.name ?? 'json'} ${request.url}`;
     const entry = cache.get(key);
@@ -81,7 +85,7 @@ async function responseCache(app: FastifyInstance, options: ResponseCacheOptions
     }
     for (const [name, value] of entry.headers) reply.header(name, value);
     reply.send(entry.body);
-  });
+  }
 
   app.addHook('onSend', (request, reply, payload, done) => {
     const miss = misses.get(request);

@@ -4,13 +4,16 @@ import { everything, type Visibility } from '../../core/list/visibility.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** What this request's reads see: every article, or the public's at the moment it arrived. */
-    visibility: Visibility;
+    /**
+     * What this request's reads see: every article, or the public's at the moment it was first asked for
+     * (awaited: the public's reads the publication schedule through the async seam).
+     */
+    visibility: Promise<Visibility>;
     /**
      * For a public read, what its answer follows from besides the URL: the database's change stamp read before
      * the data, and the next scheduled publication (the response cache's key); null for a reader who sees all.
      */
-    publicView: string | null;
+    publicView: Promise<string | null>;
   }
 }
 
@@ -22,22 +25,29 @@ const readerSeesUnpublished = (request: FastifyRequest) => request.principal !==
 
 interface VisibilityOptions {
   /** The earliest scheduled publication after a moment, and the change stamp read (core/resources/articles/publication.ts). */
-  schedule: (now: string) => { changes: string; next: string | null };
+  schedule: (now: string) => Promise<{ changes: string; next: string | null }>;
   /** Milliseconds since the epoch: `Date.now`, or a test's clock. */
   clock: () => number;
 }
 
+interface Decision {
+  visibility: Visibility;
+  view: string | null;
+}
+
+const seesEverything: Decision = { visibility: everything, view: null };
+
 /**
  * `request.visibility`, which the routes pass to the core and the caches key and bound their answers by: decided
- * on first use and kept for the request, so a request that reads no data never decides it.
+ * on first use and kept for the request, so a request that reads no data never decides it (nor reads the schedule).
  */
 async function visibility(app: FastifyInstance, options: VisibilityOptions) {
-  const decided = new WeakMap<FastifyRequest, { visibility: Visibility; view: string | null }>();
-  const decide = (request: FastifyRequest) => {
-    if (readerSeesUnpublished(request)) return { visibility: everything, view: null };
+  const decided = new WeakMap<FastifyRequest, Promise<Decision>>();
+  const decide = async (request: FastifyRequest): Promise<Decision> => {
+    if (readerSeesUnpublished(request)) return seesEverything;
     const now = new Date(options.clock()).toISOString();
-    const { changes, next } = options.schedule(now);
-    return { visibility: { audience: 'public', now, nextPublication: next } satisfies Visibility, view: `${changes} ${next ?? ''}` };
+    const { changes, next } = await options.schedule(now);
+    return { visibility: { audience: 'public', now, nextPublication: next }, view: `${changes} ${next ?? ''}` };
   };
   const decision = (request: FastifyRequest) => {
     let seen = decided.get(request);
@@ -49,12 +59,12 @@ async function visibility(app: FastifyInstance, options: VisibilityOptions) {
   };
   app.decorateRequest('visibility', {
     getter(this: FastifyRequest) {
-      return decision(this).visibility;
+      return decision(this).then(({ visibility }) => visibility);
     },
   });
   app.decorateRequest('publicView', {
     getter(this: FastifyRequest) {
-      return decision(this).view;
+      return decision(this).then(({ view }) => view);
     },
   });
 }

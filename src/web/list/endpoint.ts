@@ -34,9 +34,9 @@ export function listEndpoint(name: string, record: z.ZodObject, spec: ListSpec, 
     handlers(records: Pick<RecordService, 'list' | 'read'>, noun: string) {
       return {
         /** A page of the list: `request` is the route's, its query parsed by `listQuery`. */
-        async list(request: { query: ListQuery; url: string; visibility: Visibility }, reply: FastifyReply) {
-          const { query, visibility } = request;
-          const { shown, nextCursor, total } = await records.list(query, visibility);
+        async list(request: { query: ListQuery; url: string; visibility: Promise<Visibility> }, reply: FastifyReply) {
+          const { query } = request;
+          const { shown, nextCursor, total } = await records.list(query, await request.visibility);
           const next = nextCursor === null ? null : nextPageLink(request.url, nextCursor);
           if (next) reply.header('Link', `<${next}>; rel="next"`);
           const etag = shapedEtag(request.url, shown, { total, nextCursor });
@@ -51,9 +51,9 @@ export function listEndpoint(name: string, record: z.ZodObject, spec: ListSpec, 
          * One record, narrowed by `fields` and with what `include` embeds: shaped, it is a copy that carries no
          * revision of its own, so it is tagged from the request and the revisions it follows from, as a page is.
          */
-        async one(request: { params: { id: string }; query: Shaping; url: string; visibility: Visibility }, reply: FastifyReply) {
+        async one(request: { params: { id: string }; query: Shaping; url: string; visibility: Promise<Visibility> }, reply: FastifyReply) {
           const { id } = request.params;
-          const found = await records.read(id, request.query, request.visibility);
+          const found = await records.read(id, request.query, await request.visibility);
           if (found === null) throw new KhabarError('not_found', `no ${noun} with id or slug ${id}`);
           const { record, shown } = found;
           const data = shown.data[0]!;

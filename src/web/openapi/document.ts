@@ -21,7 +21,7 @@ async function openApiDocument(): Promise<Json> {
   await app.ready();
   const document = app.swagger();
   await app.close();
-  return portablePatterns(shareRecordFields(shareParameters(shareResponses(attachExamples(document)))));
+  return portablePatterns(shareRecordFields(shareParameters(shareResponses(await attachExamples(document)))));
 }
 
 /** A name YAML 1.1 and 1.2 both read as that string: not a number, and not a word 1.1 reads as a boolean or null. */

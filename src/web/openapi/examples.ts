@@ -4,12 +4,9 @@ import { decodeCursor, encodeCursor } from '../../core/list/cursor.js';
 import { everything } from '../../core/list/visibility.js';
 import { plainText } from '../../core/resources/articles/repository.js';
 import type { Block } from '../../core/resources/articles/table.js';
-import type { Repositories } from '../../core/resources/index.js';
 import { resourceNames } from '../../core/resources/registry.js';
 import { searchText } from '../../core/search/query.js';
-import type { Search } from '../../core/search/search.js';
 import { searchTypes } from '../../core/search/sources.js';
-import { seedDatabase } from '../../core/seed/seed.js';
 import { openServices } from '../../core/services.js';
 import { exampleWebhookUrl } from '../../core/webhooks/schemas.js';
 import { problem, problemCodes, problemMediaType } from '../http/problem.js';
@@ -76,15 +73,38 @@ const problemDetails: Record<ProblemCode, { instance: string; detail: string; er
   overloaded: { instance: '/v1/articles', detail: 'the server is over its eventLoopDelay limit; retry in 10 s' },
 };
 
-/** The seed in a throwaway database: the records every example is drawn from, read through its synchronous stores. */
-function seededRecords() {
+/**
+ * The seed in a throwaway database, and everything the examples draw from it, read through the services before
+ * the examples are built: its records, the first article's mentions, each first record's provenance and revision
+ * 1, the feed's first event and a page of one search result.
+ */
+async function seededExamples() {
   const services = openServices('file::memory:');
-  const repositories = services.stores;
-  seedDatabase(repositories);
-  const records = Object.fromEntries(resourceNames.map((kind) => [kind, [...repositories[kind].list({ limit: 100 }).records()] as Rec[]])) as Record<Kind, Rec[]>;
-  records.articles = records.articles.map(opening);
-  return { services, repositories, records };
+  try {
+    services.prepare('auto');
+    const listed = await Promise.all(resourceNames.map(async (kind) => [kind, (await services.resources[kind].list({ limit: 100 }, everything)).shown.data as Rec[]] as const));
+    const stored = Object.fromEntries(listed) as Record<Kind, Rec[]>;
+    const firstOf = (kind: Kind) => stored[kind][0];
+    const firstArticle = firstOf('articles');
+    const provenance = await Promise.all(
+      entityResources.map(async (entity) => [entity.name, firstOf(entity.name) && (await services.facts.provenance(entity, firstOf(entity.name)!.id, everything))] as const),
+    );
+    const revisions = await Promise.all(resourceNames.map(async (kind) => [kind, firstOf(kind) && (await services.revisions.find(kind, firstOf(kind)!.id, 1))] as const));
+    return {
+      stored,
+      records: { ...stored, articles: stored.articles.map(opening) },
+      mentions: firstArticle ? await services.facts.mentions(firstArticle.id, everything) : null,
+      provenance: new Map(provenance),
+      revisions: new Map(revisions),
+      firstChange: (await services.changes.page(0, 1, everything)).events[0],
+      searchPage: await services.search.search({ q: exampleQuery, types: searchTypes, limit: 1 }),
+    };
+  } finally {
+    services.close();
+  }
 }
+
+type Seeded = Awaited<ReturnType<typeof seededExamples>>;
 
 /**
  * An article cut to the first sentence of its first block, its plain text to match: the examples show the
@@ -143,18 +163,21 @@ class ExampleBuilder {
   private readonly kindOfRecord = new Map<string, Kind>();
   private readonly ctx: MapContext;
 
+  private readonly records: Record<Kind, Rec[]>;
+
   constructor(
     private readonly document: Json,
-    private readonly records: Record<Kind, Rec[]>,
-    private readonly repositories: Repositories,
-    private readonly search: Search,
+    private readonly seeded: Seeded,
     private readonly stableId: (raw: string) => string,
   ) {
-    this.ctx = mapContext(document.servers?.[0]?.url ?? '', repositories);
+    this.records = seeded.records;
+    // The mappers name the records others refer to: the seed's, as stored (an article's whole body).
+    const byId = new Map(Object.values(seeded.stored).flatMap((rows) => rows.map((row) => [row.id, row] as const)));
+    this.ctx = mapContext(document.servers?.[0]?.url ?? '', (_kind, id) => byId.get(id) ?? null);
     // Every record shape the resource routes answer with (the record, and its view with embedded relations).
     for (const { path, operation } of operations(document)) {
       const kind = kindOfPath(path);
-      if (!kind || !(kind in records) || !/^\/v1\/[^/]+(\/\{id\})?$/.test(path)) continue;
+      if (!kind || !(kind in this.records) || !/^\/v1\/[^/]+(\/\{id\})?$/.test(path)) continue;
       for (const status of ['200', '201']) {
         const data = this.component(operation.responses?.[status]?.content?.[jsonMediaType]?.schema)?.properties?.data;
         const name = refName(data) ?? refName(data?.items);
@@ -202,7 +225,7 @@ class ExampleBuilder {
 
   /** The first page of one search result, and the cursor of page two with the stable stand-in for the id it holds. */
   private searchPage() {
-    const { results, nextCursor } = this.search.search({ q: exampleQuery, types: searchTypes, limit: 1 });
+    const { results, nextCursor } = this.seeded.searchPage;
     const [rank, type, id, query] = decodeCursor(nextCursor!) as [number, string, string, string];
     return { results, cursor: encodeCursor([rank, type, this.stableId(id), query]) };
   }
@@ -225,11 +248,11 @@ class ExampleBuilder {
       const trashed = { id: first.id, slug: first.slug, version: first.version, trashed_at: exampleTime, trashed_by: 'desk' };
       return { data: [trashed], meta: { limit: 20, next_cursor: null }, links: { self: path, next: null } };
     }
-    if (path === '/v1/articles/import') return { data: first, mentions: this.repositories.mentions.list(first.id) };
-    if (path.endsWith('/mentions')) return { data: this.repositories.mentions.list(first.id) };
+    if (path === '/v1/articles/import') return { data: first, mentions: this.seeded.mentions };
+    if (path.endsWith('/mentions')) return { data: this.seeded.mentions };
     const entity = entityResources.find(({ name }) => name === kind);
     if (path.endsWith('/provenance') && entity) {
-      const rows = this.repositories.provenance.list({ type: entity.type, id: first.id }, everything);
+      const rows = this.seeded.provenance.get(entity.name) ?? [];
       return { data: rows.map((row) => ({ ...row, recorded_at: exampleTime })) };
     }
     return undefined;
@@ -237,7 +260,7 @@ class ExampleBuilder {
 
   /** The seed's first event: a page of one, or the stream's frame of it. */
   private changesExample(path: string): unknown {
-    const change = { ...this.repositories.changes.page(0, 1, everything).events[0]!, at: exampleTime };
+    const change = { ...this.seeded.firstChange!, at: exampleTime };
     if (path.endsWith('/stream')) return `id: ${change.seq}\nevent: ${change.action}\ndata: ${JSON.stringify(change)}\n\n`;
     return { data: [change], meta: { limit: 1, after: 0, next_after: change.seq }, links: { self: '/v1/changes?limit=1', next: `/v1/changes?limit=1&after=${change.seq}` } };
   }
@@ -245,7 +268,7 @@ class ExampleBuilder {
   /** The seed's revision 1 of the first record: in a page, alone, and compared with a revision 2 that changed its version. */
   private revisionsExample(path: string, kind: Kind, first: Rec): unknown {
     if (path.endsWith('/restore')) return { data: first };
-    const revision = { ...this.repositories.revisions.find(kind, first.id, 1)!, at: exampleTime };
+    const revision = { ...this.seeded.revisions.get(kind)!, at: exampleTime };
     const { record, ...summary } = revision;
     if (path.endsWith('/revisions')) return { data: [summary], meta: { limit: 20, next_cursor: null }, links: { self: path, next: null } };
     if (path.endsWith('/diff')) return { data: { from: 1, to: 2, changes: [{ field: 'version', before: 1, after: 2 }] } };
@@ -367,16 +390,12 @@ function attachOperationExamples(builder: ExampleBuilder, components: ExampleCom
  * records the source document yields, each format's mapping of them, and the problems each status can carry.
  * Each distinct example is written once, under components/examples, and referenced.
  */
-export function attachExamples(document: Json): Json {
-  const { services, repositories, records } = seededRecords();
-  try {
-    const stable = stabiliser(records);
-    const builder = new ExampleBuilder(document, records, repositories, repositories.search, stable.id);
-    const components = new ExampleComponents();
-    const paths: Json = structuredClone(document.paths);
-    for (const { path, operation } of operations({ paths })) attachOperationExamples(builder, components, path, operation);
-    return { ...document, paths, components: { ...document.components, examples: stable.apply(components.examples) } };
-  } finally {
-    services.close();
-  }
+export async function attachExamples(document: Json): Promise<Json> {
+  const seeded = await seededExamples();
+  const stable = stabiliser(seeded.records);
+  const builder = new ExampleBuilder(document, seeded, stable.id);
+  const components = new ExampleComponents();
+  const paths: Json = structuredClone(document.paths);
+  for (const { path, operation } of operations({ paths })) attachOperationExamples(builder, components, path, operation);
+  return { ...document, paths, components: { ...document.components, examples: stable.apply(components.examples) } };
 }

@@ -7,7 +7,7 @@ import { listEnvelope } from '../../core/resources/shared/schemas.js';
 import { problemResponses } from '../http/problem.js';
 import { type Traits, traitsOf } from '../http/traits.js';
 import { appendVary } from '../http/vary.js';
-import { type MapContext, mapContext } from './context.js';
+import { type MapContext, mapWithReferences } from './context.js';
 import { jsonLdDocument, jsonLdList, jsonLdMappers, jsonLdMediaType, jsonLdSchema } from './jsonld.js';
 import { negotiate } from './negotiate.js';
 import { articleToNinjs, ninjsMediaType, ninjsSchema } from './ninjs.js';
@@ -154,23 +154,24 @@ async function representations(app: FastifyInstance, options: { publicUrl: strin
   app.decorateRequest('askedFormat', undefined);
   app.decorateRequest('narrowedBy', undefined);
 
-  function mapPayload(request: FastifyRequest, reply: FastifyReply, payload: unknown, record: { resource: ResourceName; many: boolean }) {
+  async function mapPayload(request: FastifyRequest, reply: FastifyReply, payload: unknown, record: { resource: ResourceName; many: boolean }) {
     const format = request.representation;
     if (format === null || reply.statusCode !== 200) return payload;
-    // Links come from PUBLIC_URL, never from Host or X-Forwarded-Host: these bodies are publicly cached.
-    const ctx = mapContext(options.publicUrl, app.services.stores);
     const map = format.mappers[record.resource]!;
     const envelope = payload as ListEnvelope & { data: unknown };
     if (record.many && envelope.links?.next) reply.header('link', `<${envelope.links.next}>; rel="next"`);
     // Another format is another entity: its tag comes from the bytes it is sent as, not the record's revision.
     reply.type(`${format.mediaType}; charset=utf-8`).serializer(JSON.stringify).removeHeader('etag');
-    return record.many
-      ? format.list(
-          (envelope.data as unknown[]).map((r) => map(r, ctx)),
-          envelope,
-          ctx,
-        )
-      : format.one(map(envelope.data, ctx));
+    // Links come from PUBLIC_URL, never from Host or X-Forwarded-Host: these bodies are publicly cached.
+    return mapWithReferences(options.publicUrl, app.services.referenced, (ctx) =>
+      record.many
+        ? format.list(
+            (envelope.data as unknown[]).map((r) => map(r, ctx)),
+            envelope,
+            ctx,
+          )
+        : format.one(map(envelope.data, ctx)),
+    );
   }
 
   app.addHook('preValidation', (request, _reply, done) => {
@@ -195,7 +196,7 @@ async function representations(app: FastifyInstance, options: { publicUrl: strin
     const { formats } = traitsOf(request);
     if (formats === undefined || formats === 'json' || request.representation === null) return done(null, payload);
     const many = carriesPage(jsonSchemaOf(responsesOf(request.routeOptions.schema)?.[200]));
-    done(null, mapPayload(request, reply, payload, { resource: formats, many }));
+    mapPayload(request, reply, payload, { resource: formats, many }).then((mapped) => done(null, mapped), done);
   });
 }
 

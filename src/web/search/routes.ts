@@ -79,7 +79,7 @@ export function searchRoutes(search: Services['search']): FastifyPluginAsyncZod 
         const { q, type, limit, cursor } = request.query;
         // The schema's pattern lets through only resource names; the filter narrows them to their type.
         const types = type ? [...new Set(type.split(',').filter(isSearchType))] : searchTypes;
-        const { results, nextCursor } = await search.search({ q, types, limit, cursor, visibility: request.visibility });
+        const { results, nextCursor } = await search.search({ q, types, limit, cursor, visibility: await request.visibility });
         return {
           data: results,
           meta: { limit, next_cursor: nextCursor },

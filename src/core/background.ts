@@ -1,0 +1,72 @@
+import { awaitable } from './awaitable.js';
+import { runAnnounceLoop } from './changes/announce-loop.js';
+import type { WebhookLimits } from './config.js';
+import { type BackgroundWorker, runBackgroundLoop } from './db/background-loop.js';
+import type { Repositories } from './resources/index.js';
+import { trashPurgeBatch } from './trash/store.js';
+import { runDispatcher } from './webhooks/dispatcher.js';
+import { httpSender } from './webhooks/sender.js';
+
+const day = 24 * 60 * 60 * 1000;
+// The retention jobs (trash, settled webhook deliveries): how often an idle job looks, and the deliveries deleted a statement.
+const retentionIdleMs = 60_000;
+const deliveryPruneBatch = 50;
+
+export interface BackgroundOptions {
+  /** Milliseconds since the epoch: what publications come due and retention is judged by. */
+  clock: () => number;
+  /** Days a trashed record is kept (TRASH_RETENTION_DAYS). */
+  trashRetentionDays: number;
+  webhooks: WebhookLimits;
+  /** A step of a job that failed (`job` says which, in a sentence); the job carries on after its wait. */
+  onError(job: string, error: unknown): void;
+}
+
+/** A retention job: deletes a batch of what has expired at the clock's moment, the number deleted (0: nothing left). */
+const retention = (deleteExpired: () => number): BackgroundWorker => ({
+  async step() {
+    return deleteExpired() || null;
+  },
+  async release() {},
+});
+
+/**
+ * Starts what a server process does besides answering requests, each through promises so that an engine whose
+ * queries are asynchronous can serve it: relinking after name changes, announcing scheduled publications, sending
+ * webhook deliveries, and the retention jobs. Resolves once the first announcement turn has run (what came due
+ * while the server was down is announced before it listens); `stop` resolves when every job has stopped.
+ */
+export async function startBackgroundWork(repositories: Repositories, { clock, trashRetentionDays, webhooks, onError }: BackgroundOptions) {
+  const { relinkJobs, publications, trash } = repositories;
+  // Relinks articles after name changes (core/facts/relink-jobs.ts).
+  const relinking = runBackgroundLoop(awaitable(relinkJobs.worker(), ['step', 'release']), { onError: (error) => onError('relinking failed; retrying', error) });
+  // Appends the `published` event of each scheduled article as it comes due (core/changes/publications.ts).
+  const announcing = runAnnounceLoop(
+    { ...awaitable(publications, ['announceDue', 'nextDue']), onScheduled: publications.onScheduled },
+    { clock, onError: (error) => onError('announcing scheduled publications failed; retrying', error) },
+  );
+  // Sends the queued deliveries, outside every write (core/webhooks/dispatcher.ts).
+  const { allowPrivate, retentionDays, ...deliveryLimits } = webhooks;
+  const dispatching = runDispatcher({
+    store: awaitable(repositories.webhooks, ['claim', 'settle', 'release']),
+    send: httpSender({ timeoutMs: deliveryLimits.timeoutMs, allowPrivate }),
+    limits: deliveryLimits,
+    onError: (error) => onError('webhook dispatch failed; retrying', error),
+  });
+  // Purges what has been in the trash longer than TRASH_RETENTION_DAYS, a batch per transaction (core/trash/store.ts).
+  const purging = runBackgroundLoop(
+    retention(() => trash.purgeExpired(clock(), trashRetentionDays, trashPurgeBatch)),
+    { idleMs: retentionIdleMs, onError: (error) => onError('purging the trash failed; retrying', error) },
+  );
+  // Deletes deliveries settled more than WEBHOOK_DELIVERY_RETENTION_DAYS ago, a batch per statement.
+  const pruning = runBackgroundLoop(
+    retention(() => repositories.webhooks.pruneSettled(new Date(clock() - retentionDays * day).toISOString(), deliveryPruneBatch)),
+    { idleMs: retentionIdleMs, onError: (error) => onError('deleting old webhook deliveries failed; retrying', error) },
+  );
+  await announcing.first;
+  return {
+    async stop() {
+      await Promise.all([announcing.stop(), relinking.stop(), dispatching.stop(), purging.stop(), pruning.stop()]);
+    },
+  };
+}

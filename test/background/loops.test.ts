@@ -1,0 +1,193 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import t, { type Test } from 'tap';
+import { runAnnounceLoop } from '../../src/core/changes/announce-loop.js';
+import { runBackgroundLoop } from '../../src/core/db/background-loop.js';
+import { type DispatchStore, runDispatcher } from '../../src/core/webhooks/dispatcher.js';
+import type { ClaimedDelivery } from '../../src/core/webhooks/store.js';
+
+/** An onError that fails the test with what it was told. */
+const unexpected = (t: Test) => (error: unknown) => t.fail(String(error));
+
+/** A promise and the function that settles it, for a step the test finishes when it chooses. */
+function deferred<T = void>() {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((settle) => {
+    resolve = settle;
+  });
+  return { promise, resolve };
+}
+
+t.test('a loop runs one step at a time, however long a step takes', async (t) => {
+  let running = 0;
+  let mostAtOnce = 0;
+  let steps = 0;
+  const loop = runBackgroundLoop(
+    {
+      async step() {
+        running += 1;
+        mostAtOnce = Math.max(mostAtOnce, running);
+        await sleep(15);
+        running -= 1;
+        steps += 1;
+        // Always work: the loop asks again at once, on the next turn of the event loop.
+        return steps;
+      },
+      async release() {},
+    },
+    { idleMs: 1, onError: unexpected(t) },
+  );
+  await sleep(200);
+  await loop.stop();
+  t.ok(steps >= 3, `${steps} steps ran`);
+  t.equal(mostAtOnce, 1, 'never two steps at once');
+});
+
+t.test('stop waits for the step under way, then releases, and no step starts after', async (t) => {
+  const events: string[] = [];
+  const gate = deferred();
+  let calls = 0;
+  const loop = runBackgroundLoop(
+    {
+      async step() {
+        calls += 1;
+        events.push('step started');
+        await gate.promise;
+        events.push('step ended');
+        return 1;
+      },
+      async release() {
+        events.push('released');
+      },
+    },
+    { onError: unexpected(t) },
+  );
+  await sleep(20);
+  t.same(events, ['step started'], 'the first step is under way');
+  let stopped = false;
+  const stopping = loop.stop().then(() => {
+    stopped = true;
+  });
+  await sleep(20);
+  t.notOk(stopped, 'stop has not resolved while the step runs');
+  gate.resolve();
+  await stopping;
+  t.same(events, ['step started', 'step ended', 'released'], 'released after the step ended');
+  await sleep(20);
+  t.equal(calls, 1, 'no step after stop');
+});
+
+t.test('a step that fails is told to onError, and the loop carries on', async (t) => {
+  const errors: unknown[] = [];
+  let calls = 0;
+  const loop = runBackgroundLoop(
+    {
+      async step() {
+        calls += 1;
+        if (calls === 1) throw new Error('database is busy');
+        return null;
+      },
+      async release() {},
+    },
+    { idleMs: 5, onError: (error) => errors.push(error) },
+  );
+  await sleep(100);
+  await loop.stop();
+  t.match(errors, [{ message: 'database is busy' }], 'the failure was told once');
+  t.ok(calls >= 2, `the loop looked again (${calls} steps)`);
+});
+
+t.test('the announcer: a publication scheduled while a turn reads is still announced at its time', async (t) => {
+  let clock = 1_000_000;
+  const reading = deferred();
+  const listeners: Array<(due: string) => void> = [];
+  let turns = 0;
+  const loop = runAnnounceLoop(
+    {
+      async announceDue() {
+        turns += 1;
+      },
+      async nextDue() {
+        // The first turn's read answers only after a write scheduled a publication: it did not see it.
+        if (turns === 1) await reading.promise;
+        return null;
+      },
+      onScheduled(listener) {
+        listeners.push(listener);
+      },
+    },
+    { clock: () => clock, idleMs: 60_000, onError: unexpected(t) },
+  );
+  t.equal(turns, 1, 'the first turn starts at once');
+  for (const listener of listeners) listener(new Date(clock + 30).toISOString());
+  reading.resolve();
+  await loop.first;
+  clock += 30;
+  await sleep(100);
+  await loop.stop();
+  t.equal(turns, 2, 'a second turn ran at the scheduled time, not after the 60 s idle wait');
+});
+
+const limits = { timeoutMs: 1000, concurrency: 4, maxAttempts: 3, retryBaseMs: 10, retryMaxMs: 100, pollMs: 5 };
+const event = { seq: 1, resource: 'people', id: 'x', action: 'created', version: 1, at: '2026-01-01T00:00:00.000Z' } as ClaimedDelivery['event'];
+
+t.test('the dispatcher claims once at a time: a send that ends during a slow claim waits for it', async (t) => {
+  let claiming = 0;
+  let mostAtOnce = 0;
+  let nextId = 1;
+  const settled: number[] = [];
+  const store: DispatchStore = {
+    async claim(free) {
+      claiming += 1;
+      mostAtOnce = Math.max(mostAtOnce, claiming);
+      await sleep(10);
+      claiming -= 1;
+      return Array.from({ length: Math.min(free, 1) }, () => ({ id: nextId++, claim: 'c', attempts: 0, url: 'http://receiver.example/', secret: 's', event }));
+    },
+    async settle(delivery) {
+      settled.push(delivery.id);
+      return true;
+    },
+    async release() {},
+  };
+  // A send outlasts a claim: each ends, asking for a turn, while a later claim is still reading.
+  const send = async () => {
+    await sleep(15);
+    return { status: 200, error: null };
+  };
+  const dispatcher = runDispatcher({ store, send, limits: { ...limits, pollMs: 1 }, onError: unexpected(t) });
+  await sleep(150);
+  await dispatcher.stop();
+  t.ok(settled.length >= 4, `${settled.length} deliveries sent`);
+  t.equal(mostAtOnce, 1, 'never two claims at once');
+});
+
+t.test('the dispatcher: stop waits for a claim under way and gives back what it claimed', async (t) => {
+  const claim = deferred();
+  const released: number[] = [];
+  const store: DispatchStore = {
+    async claim() {
+      await claim.promise;
+      return [{ id: 7, claim: 'c', attempts: 0, url: 'http://receiver.example/', secret: 's', event }];
+    },
+    async settle() {
+      return t.fail('an attempt cut short by stop is not settled');
+    },
+    async release(delivery) {
+      released.push(delivery.id);
+    },
+  };
+  const dispatcher = runDispatcher({
+    store,
+    send: (_delivery, signal) =>
+      new Promise((resolve) => {
+        signal.addEventListener('abort', () => resolve({ status: null, error: 'aborted' }));
+      }),
+    limits,
+    onError: unexpected(t),
+  });
+  await sleep(20);
+  const stopping = dispatcher.stop();
+  claim.resolve();
+  await stopping;
+  t.same(released, [7], 'the delivery claimed during stop is given back when stop resolves');
+});
