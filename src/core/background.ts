@@ -3,11 +3,11 @@ import { runAnnounceLoop } from './changes/announce-loop.js';
 import type { WebhookLimits } from './config.js';
 import { type BackgroundWorker, runBackgroundLoop } from './db/background-loop.js';
 import type { Repositories } from './resources/index.js';
+import { isoDaysBefore } from './time.js';
 import { trashPurgeBatch } from './trash/store.js';
 import { runDispatcher } from './webhooks/dispatcher.js';
 import { httpSender } from './webhooks/sender.js';
 
-const day = 24 * 60 * 60 * 1000;
 // The retention jobs (trash, settled webhook deliveries): how often an idle job looks, and the deliveries deleted a statement.
 const retentionIdleMs = 60_000;
 const deliveryPruneBatch = 50;
@@ -60,7 +60,7 @@ export async function startBackgroundWork(repositories: Repositories, { clock, t
   );
   // Deletes deliveries settled more than WEBHOOK_DELIVERY_RETENTION_DAYS ago, a batch per statement.
   const pruning = runBackgroundLoop(
-    retention(() => repositories.webhooks.pruneSettled(new Date(clock() - retentionDays * day).toISOString(), deliveryPruneBatch)),
+    retention(() => repositories.webhooks.pruneSettled(isoDaysBefore(clock(), retentionDays), deliveryPruneBatch)),
     { idleMs: retentionIdleMs, onError: (error) => onError('deleting old webhook deliveries failed; retrying', error) },
   );
   await announcing.first;

@@ -16,10 +16,10 @@ import type { Repository } from './resources/shared/repository.js';
 import { writeBodyOf } from './resources/shared/write-body.js';
 import { createSearch } from './search/search.js';
 import { prepareForServing } from './serving.js';
+import { dayMs } from './time.js';
 import type { TrashPosition } from './trash/store.js';
 import type { WebhookInput } from './webhooks/schemas.js';
 
-const day = 24 * 60 * 60 * 1000;
 type EntityResource = (typeof entityResources)[number];
 const declarations = byResource((resource) => resource);
 
@@ -154,7 +154,7 @@ export function openServices(databaseUrl: string, clock: () => number = Date.now
     },
 
     /** The Idempotency-Key store: a day's keys, a request's claim held a minute at most. */
-    idempotency: awaitable(idempotencyStore(db, { ttlMs: day, inFlightMs: 60_000 }), ['claim', 'complete', 'release']),
+    idempotency: awaitable(idempotencyStore(db, { ttlMs: dayMs, inFlightMs: 60_000 }), ['claim', 'complete', 'release']),
 
     /** The earliest scheduled publication after a moment, and the change stamp read (core/resources/articles/publication.ts). */
     async schedule(moment: string) {

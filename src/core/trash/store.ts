@@ -7,6 +7,7 @@ import { byResource, type ResourceName, resourceNames } from '../resources/regis
 import type { LinkTable } from '../resources/shared/relations.js';
 import type { WriteContext } from '../resources/shared/repository.js';
 import type { RevisionStore } from '../revisions/store.js';
+import { isoDaysBefore } from '../time.js';
 import { linkKeeper, type ReferringTable } from './links.js';
 import { keptSpans } from './spans.js';
 import { trash } from './table.js';
@@ -28,8 +29,6 @@ export interface TrashPage {
   /** Where the next page starts, null on the last page. */
   next: TrashPosition | null;
 }
-
-const day = 24 * 60 * 60 * 1000;
 
 /** Records purged per transaction, by the retention job and an emptying, so neither holds the write lock long. */
 export const trashPurgeBatch = 50;
@@ -117,7 +116,7 @@ export function trashStore(db: Db, linkTables: readonly LinkTable[], revisions: 
      * once finds them gone inside its own transaction, so each is purged, and its event written, once.
      */
     purgeExpired(at: number, retentionDays: number, batch: number): number {
-      const before = new Date(at - retentionDays * day).toISOString();
+      const before = isoDaysBefore(at, retentionDays);
       for (const resource of resourceNames) {
         // Read first, so a process with nothing to purge never takes the write lock.
         if (expired.all({ resource, before, limit: 1 }).length === 0) continue;
