@@ -1,7 +1,11 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import type { Config } from '../../src/core/config.js';
 import { databaseOf, storesOf } from '../../src/core/db/handles.js';
-import { body, build } from '../helper.js';
+import { buildApp } from '../../src/web/app.js';
+import { body, build, testConfig } from '../helper.js';
 import { expectedSignature, sleep, startReceiver } from './receiver.js';
 
 const admin = { authorization: 'Bearer admin-secret-0123456789' };
@@ -308,6 +312,28 @@ t.test('settled deliveries older than the retention are deleted in batches; pend
   t.equal(prune(later, 50), 0, 'then nothing');
   t.same((await deliveriesOf(server, settled.id)).data, [], 'the settled deliveries are gone');
   t.match((await deliveriesOf(server, inFlight.id)).data, [{ status: 'pending' }, { status: 'pending' }], 'the ones being sent stay');
+});
+
+t.test('the server deletes settled deliveries in the background, by its clock and WEBHOOK_DELIVERY_RETENTION_DAYS', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'khabar-webhooks-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const receiver = await startReceiver(t);
+  const config = testConfig({ apiTokens, databaseUrl: `file:${join(dir, 'khabar.db')}`, webhooks: limits });
+  const first = await buildApp(config);
+  const subscription = body(await subscribe(first, { url: receiver.url, resources: ['organisations'], actions: ['created'] })).data;
+  await createOrganisation(first);
+  await deliveriesUntil(first, subscription.id, (rows) => rows.length === 1 && rows[0].status === 'succeeded');
+  await first.close();
+
+  // A day past the 30 days' retention: the prune's first step, at start, finds the delivery expired.
+  const later = await buildApp(config, { clock: () => Date.now() + 31 * 24 * 60 * 60 * 1000 });
+  t.teardown(() => later.close());
+  let listed: unknown[] = [{}];
+  for (let tries = 0; tries < 100 && listed.length > 0; tries++) {
+    await sleep(20);
+    listed = (await deliveriesOf(later, subscription.id)).data;
+  }
+  t.same(listed, [], 'deleted 31 days on');
 });
 
 t.test('a receiver that never answers does not slow a write', async (t) => {
