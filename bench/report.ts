@@ -114,3 +114,30 @@ export function machineLines(): string[] {
     `- Node ${process.version}; ${packages.map((name) => `${name} ${versionOf(name)}`).join(', ')}`,
   ];
 }
+
+const headingLevel = (line: string): number | null => /^(#{2,3}) /.exec(line)?.[1]?.length ?? null;
+
+/**
+ * The sections of the previous report that this run does not write, so that rewriting the report does not erase
+ * them: those whose heading ends "(not a benchmark run)" (written by hand), and the scale curve when this run
+ * measured one size only. Each runs to the next heading of its level or above.
+ */
+export function carriedSections(previous: string, writesCurve: boolean): string {
+  const carried: string[] = [];
+  let section: { level: number; lines: string[] } | null = null;
+  const close = () => {
+    if (section) carried.push(`\n${section.lines.join('\n').trimEnd()}\n`);
+    section = null;
+  };
+  for (const line of previous.split('\n')) {
+    const level = headingLevel(line);
+    if (section && level !== null && level <= section.level) close();
+    if (section) section.lines.push(line);
+    else if (level !== null) {
+      const title = line.slice(level + 1);
+      if (title.endsWith('(not a benchmark run)') || (!writesCurve && title === 'Scale curve')) section = { level, lines: [line] };
+    }
+  }
+  close();
+  return carried.join('');
+}

@@ -7,7 +7,7 @@
  * test). `npm run bench -- --against <git ref>` compares this build with another instead (bench/against.ts);
  * `npm run bench -- --soak <minutes>` runs the mixed load that long and samples memory and the WAL (bench/soak.ts).
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -22,7 +22,7 @@ import { freePort } from './free-port.js';
 import { method } from './method.js';
 import { mixed, writeTimeTable } from './mixed.js';
 import { canPin, peakRssMb, type ServerProcess, startServer } from './processes.js';
-import { type Check, checkTable, machineLines, markdownTable, ratioOf, type ScenarioRow, type Stats, scenarioTable, textTable, unsteadyLine } from './report.js';
+import { type Check, carriedSections, checkTable, machineLines, markdownTable, ratioOf, type ScenarioRow, type Stats, scenarioTable, textTable, unsteadyLine } from './report.js';
 import { request, sameBytes } from './requests.js';
 import { sameWrite } from './same-write.js';
 import { auth, type DataSize, size as defaultSize, khabarEnv, log, median, nodeScript, quick, root, settings, sizeFor } from './settings.js';
@@ -409,7 +409,8 @@ async function curve(sizes: DataSize[]) {
   if (points.length > 1) process.stdout.write(`\n${textTable(curveTable(points))}\n`);
   if (reportPath) {
     const reported = runs.find((run) => run.point.size === reportedSize(points))!;
-    writeFileSync(reportPath, reported.markdown + (points.length > 1 ? curveMarkdown(points) : ''));
+    const previous = existsSync(reportPath) ? readFileSync(reportPath, 'utf8') : '';
+    writeFileSync(reportPath, reported.markdown + carriedSections(previous, points.length > 1) + (points.length > 1 ? curveMarkdown(points) : ''));
     log(`wrote ${reportPath}`);
   }
 }
