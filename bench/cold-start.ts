@@ -9,8 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port.js';
+import { root } from './settings.js';
 
-const root = new URL('..', import.meta.url).pathname;
 const runs = Number(process.argv[2] ?? 5);
 
 async function healthy(url: string): Promise<boolean> {
