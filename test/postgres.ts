@@ -3,6 +3,7 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import pg from 'pg';
 import type { Test } from 'tap';
 import { freePort } from '../bench/free-port.js';
 
@@ -95,4 +96,23 @@ export async function startPostgres(t: Test): Promise<string> {
     throw new Error(`PostgreSQL did not start: ${String(error)}\n${log}`);
   });
   return `postgres://postgres@127.0.0.1:${port}/postgres`;
+}
+
+/**
+ * An administrator's connection to the cluster at `serverUrl` (closed at teardown), and `fresh`, which creates an
+ * empty database on it, named after `prefix` and numbered, and resolves its name and URL.
+ */
+export async function clusterAdmin(t: Test, serverUrl: string) {
+  const admin = new pg.Client(serverUrl);
+  await admin.connect();
+  t.teardown(() => admin.end());
+  let created = 0;
+  async function fresh(prefix: string): Promise<{ name: string; url: string }> {
+    const name = `${prefix}_${++created}`;
+    await admin.query(`create database ${name}`);
+    const url = new URL(serverUrl);
+    url.pathname = `/${name}`;
+    return { name, url: url.href };
+  }
+  return { admin, fresh };
 }
