@@ -8,6 +8,9 @@ export interface OutageLog {
 export function outageTracker(log: OutageLog) {
   let down = false;
   return {
+    get down() {
+      return down;
+    },
     lost(error: unknown) {
       if (down) return;
       down = true;
