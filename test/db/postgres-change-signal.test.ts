@@ -18,8 +18,8 @@ function recordingLog() {
   return { events, log: { lost: (error: unknown) => events.push(`lost: ${String(error)}`), restored: () => events.push('restored') } };
 }
 
-async function openSignal(t: Test, url: string, log = recordingLog().log): Promise<ChangeSignal> {
-  const signal = await openChangeSignal(url, { log, minBackoffMs: 20, maxBackoffMs: 200 });
+async function openSignal(t: Test, url: string, log = recordingLog().log, onPosition?: (position: bigint) => void): Promise<ChangeSignal> {
+  const signal = await openChangeSignal(url, { log, minBackoffMs: 20, maxBackoffMs: 200, onPosition });
   t.teardown(() => signal.close());
   return signal;
 }
@@ -100,7 +100,9 @@ t.test('a rolled-back transaction notifies nobody', async (t) => {
 t.test('a lost listening connection moves the stamp, reconnects, and is logged once per outage', async (t) => {
   const { name, url } = await freshDatabase();
   const { events, log } = recordingLog();
-  const signal = await openSignal(t, url, log);
+  const positions: bigint[] = [];
+  const signal = await openSignal(t, url, log, (position) => positions.push(position));
+  t.ok(await until(() => positions.length === 1), 'listening, it read the primary position once, for the writes it may have missed');
   const [pid] = await listeners(name);
   const before = signal.stamp();
 
@@ -120,6 +122,7 @@ t.test('a lost listening connection moves the stamp, reconnects, and is logged o
   const [again] = await listeners(name);
   t.ok(again !== undefined && again !== pid, 'on a new backend');
   t.strictSame(events.slice(1), ['restored'], 'its return logged once');
+  t.ok(await until(() => positions.length === 2), 'and read the position again, for the writes of the outage');
   const back = signal.stamp();
   t.equal(signal.stamp(), back, 'the stamp holds still again');
 });

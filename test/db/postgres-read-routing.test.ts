@@ -1,7 +1,9 @@
 import pg from 'pg';
 import t, { type Test } from 'tap';
 import { freePort } from '../../bench/free-port.js';
-import { createReadRouter, formatWalPosition, parseWalPosition, type ReadRouter } from '../../src/core/db/postgres-read-routing.js';
+import { openChangeSignal } from '../../src/core/db/postgres-change-signal.js';
+import { createReadRouter, type ReadRouter } from '../../src/core/db/postgres-read-routing.js';
+import { formatWalPosition, parseWalPosition } from '../../src/core/db/postgres-wal-position.js';
 import { startPostgres, startReplica } from '../postgres.js';
 
 /*
@@ -101,6 +103,37 @@ t.test('read-your-writes while the replica lags', async (t) => {
   t.ok(await until(async () => (await namesOn(replica)).includes('lagging')), 'replay resumed, the replica has the write');
   t.strictSame(await writer.read(null, answer), { standby: true, names: ['lagging', 'streamed'] }, 'the writing node reads from the replica again');
   t.strictSame(await otherNode.read(position, answer), { standby: true, names: ['lagging', 'streamed'] }, 'so does a read carrying the position');
+});
+
+t.test("another node's write, heard through the change signal: reads here wait for the replica to replay it, with no position carried", async (t) => {
+  const router = routerFor(t, replica);
+  const signal = await openChangeSignal(primaryUrl, { log: recordingLog().log, onPosition: (position) => router.observed(position) });
+  t.teardown(() => signal.close());
+  const otherNode = await openChangeSignal(primaryUrl, { log: recordingLog().log });
+  t.teardown(() => otherNode.close());
+  const sees = async (client: pg.PoolClient) => {
+    const { standby, names } = await answer(client);
+    return { standby, elsewhere: names.includes('elsewhere') };
+  };
+  t.strictSame(await router.read(null, sees), { standby: true, elsewhere: false }, 'before the write, the replica answers');
+
+  await replica.query('select pg_wal_replay_pause()');
+  t.teardown(() => replica.query('select pg_wal_replay_resume()'));
+  const before = signal.stamp();
+  const client = await primary.connect();
+  await client.query('begin');
+  await client.query("insert into items values ('elsewhere')");
+  await otherNode.notify(client);
+  await client.query('commit');
+  client.release();
+  otherNode.wrote();
+  t.ok(await until(async () => Number(signal.stamp()) >= Number(before) + 2), 'the node heard the write, then read the position (its stamp moved for each)');
+  t.strictSame(await router.read(null, sees), { standby: false, elsewhere: true }, 'its next read goes to the primary and sees the write');
+  t.notOk((await namesOn(replica)).includes('elsewhere'), 'which the paused replica lacks');
+
+  await replica.query('select pg_wal_replay_resume()');
+  t.ok(await until(async () => (await namesOn(replica)).includes('elsewhere')), 'replay resumed');
+  t.strictSame(await router.read(null, sees), { standby: true, elsewhere: true }, 'reads go to the replica again');
 });
 
 t.test('an unreachable replica: reads go to the primary, logged once per outage, and come back', async (t) => {

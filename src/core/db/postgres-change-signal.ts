@@ -3,6 +3,7 @@ import pg from 'pg';
 import { messageOf } from '../errors.js';
 import { DatabaseError } from './database.js';
 import { type OutageLog, outageTracker } from './outage.js';
+import { positionOf, type WalPosition } from './postgres-wal-position.js';
 
 /*
  * The cross-node change signal (docs/postgresql.md, several nodes): every committing write sends a notification on
@@ -25,6 +26,12 @@ export interface ChangeSignalOptions {
   /** The wait before the first reconnection attempt; it doubles per failed attempt, up to `maxBackoffMs`. */
   minBackoffMs?: number;
   maxBackoffMs?: number;
+  /**
+   * Given, the primary's log position is read on the listening connection after other processes' notifications
+   * (one read at a time, one more if any arrived meanwhile) and passed here: the read router's `observed`, so that
+   * reads wait for a replica to replay what other nodes wrote. The stamp moves again after each.
+   */
+  onPosition?(position: WalPosition): void;
 }
 
 export interface ChangeSignal {
@@ -49,7 +56,7 @@ export interface ChangeSignal {
  * every read until the connection listens again (notifications sent meanwhile are lost, so nothing derived during
  * the outage may be kept), and is reconnected with a doubling wait, logged once per outage.
  */
-export async function openChangeSignal(url: string, { log, minBackoffMs = 100, maxBackoffMs = 5_000 }: ChangeSignalOptions): Promise<ChangeSignal> {
+export async function openChangeSignal(url: string, { log, minBackoffMs = 100, maxBackoffMs = 5_000, onPosition }: ChangeSignalOptions): Promise<ChangeSignal> {
   // A process's own notifications come back to its listener: its tag lets it skip them, since `wrote` has counted them.
   const tag = randomUUID();
   const outage = outageTracker(log);
@@ -60,6 +67,28 @@ export async function openChangeSignal(url: string, { log, minBackoffMs = 100, m
   let retry: NodeJS.Timeout | undefined;
   let backoffMs = minBackoffMs;
   let attempt: Promise<void> = Promise.resolve();
+  let positionWanted = false;
+  let positionRead: Promise<void> | null = null;
+
+  /** Reads the primary's position after a notification, for `onPosition`: one read at a time, one more if wanted meanwhile. */
+  function readPosition(listener: pg.Client, report: (position: WalPosition) => void) {
+    positionWanted = true;
+    positionRead ??= (async () => {
+      while (positionWanted) {
+        positionWanted = false;
+        // Past the commit that sent the notification: the notification is sent after it.
+        const position = await positionOf(listener, 'select pg_current_wal_insert_lsn()::text as position');
+        if (position !== null) report(position);
+        // What was derived since the notification may have been read from a replica that lacked the write.
+        changes++;
+      }
+    })()
+      // A failed read means a lost connection, which its 'end' reports.
+      .catch(() => undefined)
+      .finally(() => {
+        positionRead = null;
+      });
+  }
 
   function lost(error: unknown) {
     listening = false;
@@ -84,7 +113,9 @@ export async function openChangeSignal(url: string, { log, minBackoffMs = 100, m
       failure = error;
     });
     candidate.on('notification', (notification) => {
-      if (notification.payload !== tag) changes++;
+      if (notification.payload === tag) return;
+      changes++;
+      if (onPosition) readPosition(candidate, onPosition);
     });
     try {
       await candidate.connect();
@@ -103,8 +134,9 @@ export async function openChangeSignal(url: string, { log, minBackoffMs = 100, m
     });
     client = candidate;
     listening = true;
-    // Writes committed before LISTEN took effect sent nothing this connection heard.
+    // Writes committed before LISTEN took effect (during an outage, say) sent nothing this connection heard.
     changes++;
+    if (onPosition) readPosition(candidate, onPosition);
     backoffMs = minBackoffMs;
     outage.restored();
     return undefined;
@@ -133,6 +165,7 @@ export async function openChangeSignal(url: string, { log, minBackoffMs = 100, m
       await attempt;
       listening = false;
       await client?.end();
+      await positionRead;
     },
   };
 }

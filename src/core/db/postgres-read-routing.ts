@@ -1,33 +1,12 @@
 import pg from 'pg';
 import { type OutageLog, outageTracker } from './outage.js';
+import { positionOf, type Queryable, type WalPosition } from './postgres-wal-position.js';
 
 /*
  * Read routing to a streaming replica with read-your-writes (docs/postgresql.md, the read replica). Positions are
  * the primary's write-ahead log positions (LSNs): a write's position is where the primary's log stood after it
  * committed, and the replica has a write once its replay position has reached that.
  */
-
-/** A position in the primary's write-ahead log, in bytes from its start. */
-export type WalPosition = bigint;
-
-const lsnText = /^([0-9A-F]{1,8})\/([0-9A-F]{1,8})$/i;
-
-/** Reads an LSN as PostgreSQL writes it (`16/B374D848`, as a client sends it back); null for anything else. */
-export function parseWalPosition(text: string): WalPosition | null {
-  const parts = lsnText.exec(text);
-  if (!parts) return null;
-  return (BigInt(`0x${parts[1]}`) << 32n) | BigInt(`0x${parts[2]}`);
-}
-
-/** The position as PostgreSQL writes an LSN: what a write's response gives its client. */
-export function formatWalPosition(position: WalPosition): string {
-  return `${(position >> 32n).toString(16).toUpperCase()}/${(position & 0xffff_ffffn).toString(16).toUpperCase()}`;
-}
-
-/** What a write's transaction ran on: its client, still open after the commit. */
-interface StatementSender {
-  query<R extends pg.QueryResultRow>(text: string): Promise<pg.QueryResult<R>>;
-}
 
 export interface ReadRoutingOptions {
   primary: pg.Pool;
@@ -53,7 +32,12 @@ export interface ReadRouter {
    * Called on a write's client once its transaction has committed: the primary's position, which this process's
    * later reads wait for and which the write's response gives its client to carry.
    */
-  wrote(committed: StatementSender): Promise<WalPosition>;
+  wrote(committed: Queryable): Promise<WalPosition>;
+  /**
+   * Another node has committed a write at or before `position` (the change signal's `onPosition`): this process's
+   * reads wait for the replica to replay it, as they do for its own writes.
+   */
+  observed(position: WalPosition): void;
   /** Waits for the replay check under way, if any. */
   close(): Promise<void>;
 }
@@ -71,12 +55,6 @@ function serverUnavailable(error: unknown): boolean {
 /** A standby cancels a read whose rows its replay must remove (40001, conflict with recovery): the primary has no such conflict. */
 const recoveryConflict = (error: unknown) => error instanceof pg.DatabaseError && error.code === '40001';
 
-async function positionOf(client: StatementSender, statement: string): Promise<WalPosition | null> {
-  const { rows } = await client.query<{ position: string | null }>(statement);
-  const text = rows[0]?.position;
-  return text ? parseWalPosition(text) : null;
-}
-
 /**
  * Routes reads between a primary and an optional replica. It runs no timer: the replica's replay position is read
  * when a read needs a newer one than the last read (at most once per `replayCheckMs`, shared by the reads waiting
@@ -87,7 +65,8 @@ export function createReadRouter({ primary, replica, log, replayCheckMs = 50, re
   let replayed: WalPosition = 0n;
   let checkedAt = Number.NEGATIVE_INFINITY;
   let failedAt = Number.NEGATIVE_INFINITY;
-  let lastWrite: WalPosition = 0n;
+  // The last write this process made or heard of: every read must see it.
+  let mustSee: WalPosition = 0n;
   let check: Promise<void> | null = null;
 
   function failed(error: unknown) {
@@ -138,7 +117,7 @@ export function createReadRouter({ primary, replica, log, replayCheckMs = 50, re
 
   return {
     async read(after, run) {
-      const needed = after !== null && after > lastWrite ? after : lastWrite;
+      const needed = after !== null && after > mustSee ? after : mustSee;
       if (replica === null || !(await replicaServes(replica, needed))) return onPrimary(run);
       let client: pg.PoolClient;
       try {
@@ -160,8 +139,11 @@ export function createReadRouter({ primary, replica, log, replayCheckMs = 50, re
       // The insert position, not the write position: with synchronous_commit off the commit record may not be written yet.
       const position = await positionOf(committed, 'select pg_current_wal_insert_lsn()::text as position');
       if (position === null) throw new Error('the primary gave no write-ahead log position');
-      if (position > lastWrite) lastWrite = position;
+      if (position > mustSee) mustSee = position;
       return position;
+    },
+    observed(position) {
+      if (position > mustSee) mustSee = position;
     },
     async close() {
       await check;
