@@ -3,6 +3,7 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import pg from 'pg';
 import type { Test } from 'tap';
 import { freePort } from '../bench/free-port.js';
 
@@ -49,13 +50,8 @@ function watchOver(pid: number, pgCtl: [string, string[]], folder: string) {
   spawn('sh', ['-c', script], { detached: true, stdio: 'ignore' }).unref();
 }
 
-/**
- * Starts a throwaway PostgreSQL cluster on 127.0.0.1 in a temporary folder and resolves its `postgres://` URL (the
- * `postgres` superuser, trusted, on its `postgres` database). The test's teardown stops it and removes the folder,
- * whether the test passed or not.
- */
-export async function startPostgres(t: Test): Promise<string> {
-  const bin = serverPrograms();
+/** A temporary folder for one server's data, owned by whoever runs the server, stopped and removed at teardown (or by the watcher). */
+function serverFolder(t: Test, bin: string) {
   const folder = mkdtempSync(join(tmpdir(), 'khabar-pg-'));
   const data = join(folder, 'data');
   if (process.getuid?.() === 0) {
@@ -69,13 +65,35 @@ export async function startPostgres(t: Test): Promise<string> {
     rmSync(folder, { recursive: true, force: true });
   });
   watchOver(process.pid, stop, folder);
+  return { folder, data, pgCtl };
+}
 
+/** Starts the server on `data` on 127.0.0.1 and a free port, and resolves its `postgres://` URL. */
+async function startServer({ folder, pgCtl }: ReturnType<typeof serverFolder>): Promise<string> {
+  const port = await freePort();
+  const options = `-k ${folder} -p ${port} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
+  const start = pgCtl('start', '-w', '-t', '30', '-l', join(folder, 'log'), '-o', options);
+  await run(start[0], start[1], { timeout: stepMs }).catch((error: unknown) => {
+    const log = existsSync(join(folder, 'log')) ? readFileSync(join(folder, 'log'), 'utf8') : '';
+    throw new Error(`PostgreSQL did not start: ${String(error)}\n${log}`);
+  });
+  return `postgres://postgres@127.0.0.1:${port}/postgres`;
+}
+
+/**
+ * Starts a throwaway PostgreSQL cluster on 127.0.0.1 in a temporary folder and resolves its `postgres://` URL (the
+ * `postgres` superuser, trusted, on its `postgres` database). The test's teardown stops it and removes the folder,
+ * whether the test passed or not.
+ */
+export async function startPostgres(t: Test): Promise<string> {
+  const bin = serverPrograms();
+  const server = serverFolder(t, bin);
   // No fsync: a test cluster is thrown away, and flushing every commit would make the tests wait on the disk. Its
   // default collation is ICU's root locale, not code point order, as a managed database's may be: the tables
   // must sort as SQLite does whatever the database's locale (postgres-tables.ts).
   const initdb = asOwner(join(bin, 'initdb'), [
     '-D',
-    data,
+    server.data,
     '-U',
     'postgres',
     '--auth=trust',
@@ -87,12 +105,40 @@ export async function startPostgres(t: Test): Promise<string> {
     '--no-instructions',
   ]);
   await run(initdb[0], initdb[1], { timeout: stepMs });
-  const port = await freePort();
-  const options = `-k ${folder} -p ${port} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
-  const start = pgCtl('start', '-w', '-t', '30', '-l', join(folder, 'log'), '-o', options);
-  await run(start[0], start[1], { timeout: stepMs }).catch((error: unknown) => {
-    const log = existsSync(join(folder, 'log')) ? readFileSync(join(folder, 'log'), 'utf8') : '';
-    throw new Error(`PostgreSQL did not start: ${String(error)}\n${log}`);
-  });
-  return `postgres://postgres@127.0.0.1:${port}/postgres`;
+  return startServer(server);
+}
+
+/**
+ * Starts a streaming replica of the cluster `startPostgres` started at `primaryUrl` and resolves its URL: a base
+ * backup taken over the replication protocol with `-R` (standby.signal, and primary_conninfo in
+ * postgresql.auto.conf), started on its own free port as a hot standby (it answers reads, refuses writes). initdb's
+ * default pg_hba.conf already trusts replication connections from 127.0.0.1, `postgres` may replicate, and
+ * PostgreSQL's default `wal_level` is `replica`. Stopped and removed at teardown, as the primary is.
+ */
+export async function startReplica(t: Test, primaryUrl: string): Promise<string> {
+  const bin = serverPrograms();
+  const server = serverFolder(t, bin);
+  const primary = new URL(primaryUrl);
+  const basebackup = asOwner(join(bin, 'pg_basebackup'), ['-D', server.data, '-h', primary.hostname, '-p', primary.port, '-U', 'postgres', '-R', '-X', 'stream', '-c', 'fast', '--no-sync']);
+  await run(basebackup[0], basebackup[1], { timeout: stepMs });
+  return startServer(server);
+}
+
+/**
+ * An administrator's connection to the cluster at `serverUrl` (closed at teardown), and `fresh`, which creates an
+ * empty database on it, named after `prefix` and numbered, and resolves its name and URL.
+ */
+export async function clusterAdmin(t: Test, serverUrl: string) {
+  const admin = new pg.Client(serverUrl);
+  await admin.connect();
+  t.teardown(() => admin.end());
+  let created = 0;
+  async function fresh(prefix: string): Promise<{ name: string; url: string }> {
+    const name = `${prefix}_${++created}`;
+    await admin.query(`create database ${name}`);
+    const url = new URL(serverUrl);
+    url.pathname = `/${name}`;
+    return { name, url: url.href };
+  }
+  return { admin, fresh };
 }

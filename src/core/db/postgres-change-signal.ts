@@ -1,0 +1,171 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { messageOf } from '../errors.js';
+import { DatabaseError } from './database.js';
+import { type OutageLog, outageTracker } from './outage.js';
+import { positionOf, type WalPosition } from './postgres-wal-position.js';
+
+/*
+ * The cross-node change signal (docs/postgresql.md, several nodes): every committing write sends a notification on
+ * one channel, and each process keeps one connection listening to it. The change stamp it derives is what the
+ * per-process caches key on, as SQLite's (change-stamp.ts) is: a string that moves whenever the data may have changed.
+ */
+
+export const changeChannel = 'khabar_changes';
+
+/** What a write's transaction runs on: a pooled client, or anything that sends a statement with bound values. */
+interface StatementSender {
+  query(text: string, values: unknown[]): Promise<unknown>;
+}
+
+/** How long one attempt may take to connect (a host that drops packets would otherwise hold it for minutes). */
+const connectTimeoutMs = 10_000;
+
+export interface ChangeSignalOptions {
+  log: OutageLog;
+  /** The wait before the first reconnection attempt; it doubles per failed attempt, up to `maxBackoffMs`. */
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+  /**
+   * Given, the primary's log position is read on the listening connection after other processes' notifications
+   * (one read at a time, one more if any arrived meanwhile) and passed here: the read router's `observed`, so that
+   * reads wait for a replica to replay what other nodes wrote. The stamp moves again after each.
+   */
+  onPosition?(position: WalPosition): void;
+}
+
+export interface ChangeSignal {
+  /** The change stamp: moves on every notification, and on every call while the listening connection is down. */
+  stamp(): string;
+  /**
+   * Sends this process's notification inside a write's transaction: PostgreSQL delivers it only if the transaction
+   * commits, and once however many times the transaction sends it. The payload names the process, never the data.
+   */
+  notify(transaction: StatementSender): Promise<void>;
+  /** This process has written (call it when the transaction has ended): the stamp moves now, not when the echo arrives. */
+  wrote(): void;
+  /** Whether the connection is listening now. */
+  readonly listening: boolean;
+  /** Stops listening and reconnecting; the connection is closed when this resolves. */
+  close(): Promise<void>;
+}
+
+/**
+ * Connects the process's listening connection to `url` and resolves once it listens (a database that cannot be
+ * reached at start fails start-up, as openPostgres does). A lost connection moves the stamp, which keeps moving on
+ * every read until the connection listens again (notifications sent meanwhile are lost, so nothing derived during
+ * the outage may be kept), and is reconnected with a doubling wait, logged once per outage.
+ */
+export async function openChangeSignal(url: string, { log, minBackoffMs = 100, maxBackoffMs = 5_000, onPosition }: ChangeSignalOptions): Promise<ChangeSignal> {
+  // A process's own notifications come back to its listener: its tag lets it skip them, since `wrote` has counted them.
+  const tag = randomUUID();
+  const outage = outageTracker(log);
+  let changes = 0;
+  let listening = false;
+  let closed = false;
+  let client: pg.Client | undefined;
+  let retry: NodeJS.Timeout | undefined;
+  let backoffMs = minBackoffMs;
+  let attempt: Promise<void> = Promise.resolve();
+  let positionWanted = false;
+  let positionRead: Promise<void> | null = null;
+
+  /** Reads the primary's position after a notification, for `onPosition`: one read at a time, one more if wanted meanwhile. */
+  function readPosition(listener: pg.Client, report: (position: WalPosition) => void) {
+    positionWanted = true;
+    positionRead ??= (async () => {
+      while (positionWanted) {
+        positionWanted = false;
+        // Past the commit that sent the notification: the notification is sent after it.
+        const position = await positionOf(listener, 'select pg_current_wal_insert_lsn()::text as position');
+        if (position !== null) report(position);
+        // What was derived since the notification may have been read from a replica that lacked the write.
+        changes++;
+      }
+    })()
+      // A failed read means a lost connection, which its 'end' reports.
+      .catch(() => undefined)
+      .finally(() => {
+        positionRead = null;
+      });
+  }
+
+  function lost(error: unknown) {
+    listening = false;
+    changes++;
+    outage.lost(error);
+    if (!closed) retry = setTimeout(reconnect, backoffMs).unref();
+    backoffMs = Math.min(backoffMs * 2, maxBackoffMs);
+  }
+
+  function reconnect() {
+    attempt = listen().then((error) => {
+      if (error !== undefined) lost(error);
+    });
+  }
+
+  /** One attempt: a new connection that listens, or the error that stopped it. */
+  async function listen(): Promise<unknown> {
+    const candidate = new pg.Client({ connectionString: url, application_name: 'khabar change signal', keepAlive: true, connectionTimeoutMillis: connectTimeoutMs });
+    let failure: unknown = new Error('the listening connection ended');
+    // node-postgres emits 'error' on an unexpected end, then 'end': the error is kept for the log, reported at the end.
+    candidate.on('error', (error) => {
+      failure = error;
+    });
+    candidate.on('notification', (notification) => {
+      if (notification.payload === tag) return;
+      changes++;
+      if (onPosition) readPosition(candidate, onPosition);
+    });
+    try {
+      await candidate.connect();
+      await candidate.query(`listen ${changeChannel}`);
+    } catch (error) {
+      await candidate.end().catch(() => undefined);
+      return error;
+    }
+    if (closed) {
+      await candidate.end();
+      return undefined;
+    }
+    candidate.once('end', () => {
+      client = undefined;
+      if (!closed) lost(failure);
+    });
+    client = candidate;
+    listening = true;
+    // Writes committed before LISTEN took effect (during an outage, say) sent nothing this connection heard.
+    changes++;
+    if (onPosition) readPosition(candidate, onPosition);
+    backoffMs = minBackoffMs;
+    outage.restored();
+    return undefined;
+  }
+
+  const failed = await listen();
+  if (failed !== undefined) throw new DatabaseError(`cannot listen for changes: ${messageOf(failed)}`);
+
+  return {
+    stamp() {
+      if (!listening) changes++;
+      return String(changes);
+    },
+    async notify(transaction) {
+      await transaction.query('select pg_notify($1, $2)', [changeChannel, tag]);
+    },
+    wrote() {
+      changes++;
+    },
+    get listening() {
+      return listening;
+    },
+    async close() {
+      closed = true;
+      clearTimeout(retry);
+      await attempt;
+      listening = false;
+      await client?.end();
+      await positionRead;
+    },
+  };
+}

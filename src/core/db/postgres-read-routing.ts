@@ -1,0 +1,152 @@
+import pg from 'pg';
+import { type OutageLog, outageTracker } from './outage.js';
+import { positionOf, type Queryable, type WalPosition } from './postgres-wal-position.js';
+
+/*
+ * Read routing to a streaming replica with read-your-writes (docs/postgresql.md, the read replica). Positions are
+ * the primary's write-ahead log positions (LSNs): a write's position is where the primary's log stood after it
+ * committed, and the replica has a write once its replay position has reached that.
+ */
+
+export interface ReadRoutingOptions {
+  primary: pg.Pool;
+  /** The replica's pool (DATABASE_READ_URL), or null: every read goes to the primary. */
+  replica: pg.Pool | null;
+  /** Told once when the replica cannot be read and reads move to the primary, and once when they move back. */
+  log: OutageLog;
+  /** How long a replay position read from the replica stands before a read that needs a newer one reads it again. */
+  replayCheckMs?: number;
+  /** How long reads stay on the primary after the replica failed, before it is tried again. */
+  replicaRetryMs?: number;
+  clock?: () => number;
+}
+
+export interface ReadRouter {
+  /**
+   * Runs a read on a client of the replica when the replica has replayed `after` (the position a client carries
+   * from its last write, or null) and this process's last write; else, or when the replica cannot be read, on
+   * the primary's.
+   */
+  read<T>(after: WalPosition | null, run: (client: pg.PoolClient) => Promise<T>): Promise<T>;
+  /**
+   * Called on a write's client once its transaction has committed: the primary's position, which this process's
+   * later reads wait for and which the write's response gives its client to carry.
+   */
+  wrote(committed: Queryable): Promise<WalPosition>;
+  /**
+   * Another node has committed a write at or before `position` (the change signal's `onPosition`): this process's
+   * reads wait for the replica to replay it, as they do for its own writes.
+   */
+  observed(position: WalPosition): void;
+  /** Waits for the replay check under way, if any. */
+  close(): Promise<void>;
+}
+
+/**
+ * Errors of the server or the link, not of the statement: its shutdown (57P), no connection or resources left (08,
+ * 53), a socket error (Node's system errors name their `syscall`), or the connection ended under the query (node-postgres'
+ * words). Anything else a read throws, its own code's errors included, is the read's.
+ */
+function serverUnavailable(error: unknown): boolean {
+  if (error instanceof pg.DatabaseError) return /^(08|57P|53)/.test(error.code ?? '');
+  return error instanceof Error && ('syscall' in error || error.message.startsWith('Connection terminated'));
+}
+
+/** A standby cancels a read whose rows its replay must remove (40001, conflict with recovery): the primary has no such conflict. */
+const recoveryConflict = (error: unknown) => error instanceof pg.DatabaseError && error.code === '40001';
+
+/**
+ * Routes reads between a primary and an optional replica. It runs no timer: the replica's replay position is read
+ * when a read needs a newer one than the last read (at most once per `replayCheckMs`, shared by the reads waiting
+ * for it), and a failed replica is tried again by the first read after `replicaRetryMs`.
+ */
+export function createReadRouter({ primary, replica, log, replayCheckMs = 50, replicaRetryMs = 5_000, clock = Date.now }: ReadRoutingOptions): ReadRouter {
+  const outage = outageTracker(log);
+  let replayed: WalPosition = 0n;
+  let checkedAt = Number.NEGATIVE_INFINITY;
+  let failedAt = Number.NEGATIVE_INFINITY;
+  // The last write this process made or heard of: every read must see it.
+  let mustSee: WalPosition = 0n;
+  let check: Promise<void> | null = null;
+
+  function failed(error: unknown) {
+    failedAt = clock();
+    outage.lost(error);
+  }
+
+  async function readReplayed(replica: pg.Pool) {
+    try {
+      const position = await positionOf(replica, 'select pg_last_wal_replay_lsn()::text as position');
+      // Null: a server that is not a standby (promoted, or the wrong URL) says nothing of how far it has replayed.
+      if (position === null) throw new Error('DATABASE_READ_URL is not a standby: it has no replay position');
+      replayed = position;
+      outage.restored();
+    } catch (error) {
+      failed(error);
+    } finally {
+      checkedAt = clock();
+    }
+  }
+
+  /** Whether the replica serves a read that must see `needed`, reading its replay position again when that is due. */
+  async function replicaServes(replica: pg.Pool, needed: WalPosition): Promise<boolean> {
+    const now = clock();
+    if (now - failedAt < replicaRetryMs) return false;
+    if (outage.down || (needed > replayed && now - checkedAt >= replayCheckMs)) {
+      check ??= readReplayed(replica).finally(() => {
+        check = null;
+      });
+      await check;
+    }
+    return !outage.down && needed <= replayed;
+  }
+
+  async function runWith<T>(client: pg.PoolClient, run: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    try {
+      const result = await run(client);
+      client.release();
+      return result;
+    } catch (error) {
+      // A broken connection is closed rather than given back to the pool.
+      client.release(serverUnavailable(error));
+      throw error;
+    }
+  }
+
+  const onPrimary = async <T>(run: (client: pg.PoolClient) => Promise<T>) => runWith(await primary.connect(), run);
+
+  return {
+    async read(after, run) {
+      const needed = after !== null && after > mustSee ? after : mustSee;
+      if (replica === null || !(await replicaServes(replica, needed))) return onPrimary(run);
+      let client: pg.PoolClient;
+      try {
+        client = await replica.connect();
+      } catch (error) {
+        // Whatever stops a connection (refused, a database or role the replica lacks, its start-up) is the replica's.
+        failed(error);
+        return onPrimary(run);
+      }
+      try {
+        return await runWith(client, run);
+      } catch (error) {
+        if (serverUnavailable(error)) failed(error);
+        else if (!recoveryConflict(error)) throw error;
+        return onPrimary(run);
+      }
+    },
+    async wrote(committed) {
+      // The insert position, not the write position: with synchronous_commit off the commit record may not be written yet.
+      const position = await positionOf(committed, 'select pg_current_wal_insert_lsn()::text as position');
+      if (position === null) throw new Error('the primary gave no write-ahead log position');
+      if (position > mustSee) mustSee = position;
+      return position;
+    },
+    observed(position) {
+      if (position > mustSee) mustSee = position;
+    },
+    async close() {
+      await check;
+    },
+  };
+}

@@ -1,0 +1,156 @@
+import pg from 'pg';
+import t, { type Test } from 'tap';
+import { type ChangeSignal, changeChannel, openChangeSignal } from '../../src/core/db/postgres-change-signal.js';
+import { clusterAdmin, startPostgres } from '../postgres.js';
+
+/*
+ * The cross-node change signal (src/core/db/postgres-change-signal.ts) against a real cluster: two signals on one
+ * database stand for two nodes, each with its own listening connection; writes go through a pool as the engine's do.
+ */
+
+const serverUrl = await startPostgres(t);
+const { admin, fresh } = await clusterAdmin(t, serverUrl);
+const freshDatabase = () => fresh('signal');
+
+/** What a signal logged, in order. */
+function recordingLog() {
+  const events: string[] = [];
+  return { events, log: { lost: (error: unknown) => events.push(`lost: ${String(error)}`), restored: () => events.push('restored') } };
+}
+
+async function openSignal(t: Test, url: string, log = recordingLog().log, onPosition?: (position: bigint) => void): Promise<ChangeSignal> {
+  const signal = await openChangeSignal(url, { log, minBackoffMs: 20, maxBackoffMs: 200, onPosition });
+  t.teardown(() => signal.close());
+  return signal;
+}
+
+/** Waits, at most `ms`, for `done` to hold. */
+async function until(done: () => boolean | Promise<boolean>, ms = 5_000): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await done()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return done();
+}
+
+/** A write through the pool in one transaction that sends `signal`'s notification, then commits or rolls back. */
+async function write(pool: pg.Pool, signal: ChangeSignal, end: 'commit' | 'rollback') {
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    await client.query('insert into items (n) values (1)');
+    await signal.notify(client);
+    await client.query(end);
+  } finally {
+    client.release();
+    signal.wrote();
+  }
+}
+
+const listeners = async (database: string) =>
+  (await admin.query<{ pid: number }>("select pid from pg_stat_activity where datname = $1 and application_name = 'khabar change signal'", [database])).rows.map((row) => row.pid);
+
+async function twoNodes(t: Test) {
+  const { name, url } = await freshDatabase();
+  const pool = new pg.Pool({ connectionString: url, max: 2 });
+  t.teardown(() => pool.end());
+  await pool.query('create table items (n int)');
+  const one = await openSignal(t, url);
+  const other = await openSignal(t, url);
+  return { name, url, pool, one, other };
+}
+
+/**
+ * Waits for `signal`'s stamp to have moved `count` times past `before`, then a little longer: an extra move (one
+ * notification counted twice, or one that should not have come) would show by then. Notifications arrive in commit
+ * order, so a last one sent after the others settles whether an earlier one was delivered.
+ */
+async function settledMoves(signal: ChangeSignal, before: string, count: number): Promise<number> {
+  await until(() => Number(signal.stamp()) >= Number(before) + count);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  return Number(signal.stamp()) - Number(before);
+}
+
+const sentinel = (pool: pg.Pool) => pool.query('select pg_notify($1, $2)', [changeChannel, 'sentinel']);
+
+t.test("a write committed through one node moves the other's stamp, and its own at once", async (t) => {
+  const { pool, one, other } = await twoNodes(t);
+  const [oneBefore, otherBefore] = [one.stamp(), other.stamp()];
+  t.equal(one.stamp(), oneBefore, 'a listening node keeps its stamp while nothing is written');
+  await write(pool, one, 'commit');
+  t.not(one.stamp(), oneBefore, "the writer's stamp moved as its transaction ended");
+  t.ok(await until(() => other.stamp() !== otherBefore), "the other node's stamp moved within 5 s");
+
+  // Each node: its own write (counted by wrote, its echo skipped), the other's, the sentinel.
+  await write(pool, other, 'commit');
+  await sentinel(pool);
+  t.equal(await settledMoves(one, oneBefore, 3), 3, 'the first node counted three changes, not its own echo');
+  t.equal(await settledMoves(other, otherBefore, 3), 3, 'so did the second');
+});
+
+t.test('a rolled-back transaction notifies nobody', async (t) => {
+  const { pool, one, other } = await twoNodes(t);
+  const before = other.stamp();
+  await write(pool, one, 'rollback');
+  await sentinel(pool);
+  t.equal(await settledMoves(other, before, 1), 1, 'the other node heard the committed notification only');
+});
+
+t.test('a lost listening connection moves the stamp, reconnects, and is logged once per outage', async (t) => {
+  const { name, url } = await freshDatabase();
+  const { events, log } = recordingLog();
+  const positions: bigint[] = [];
+  const signal = await openSignal(t, url, log, (position) => positions.push(position));
+  t.ok(await until(() => positions.length === 1), 'listening, it read the primary position once, for the writes it may have missed');
+  const [pid] = await listeners(name);
+  const before = signal.stamp();
+
+  // The backend killed while the database refuses connections: every reconnection attempt fails until it accepts them.
+  await admin.query(`alter database ${name} allow_connections false`);
+  await admin.query('select pg_terminate_backend($1)', [pid]);
+  t.ok(await until(() => !signal.listening), 'the signal knows it is not listening');
+  const during = signal.stamp();
+  t.not(during, before, 'the stamp moved');
+  t.not(signal.stamp(), during, 'and moves on every read while nothing listens, so nothing derived meanwhile is kept');
+  await new Promise((resolve) => setTimeout(resolve, 600));
+  t.equal(events.length, 1, 'several failed attempts, one line');
+  t.match(events[0], /^lost: .*terminat/, 'naming what happened');
+
+  await admin.query(`alter database ${name} allow_connections true`);
+  t.ok(await until(() => signal.listening), 'listening again within 5 s');
+  const [again] = await listeners(name);
+  t.ok(again !== undefined && again !== pid, 'on a new backend');
+  t.strictSame(events.slice(1), ['restored'], 'its return logged once');
+  t.ok(await until(() => positions.length === 2), 'and read the position again, for the writes of the outage');
+  const back = signal.stamp();
+  t.equal(signal.stamp(), back, 'the stamp holds still again');
+});
+
+t.test('closed during an outage, it stops reconnecting and holds no connection', async (t) => {
+  const { name, url } = await freshDatabase();
+  const signal = await openChangeSignal(url, { log: recordingLog().log, minBackoffMs: 20, maxBackoffMs: 50 });
+  await admin.query(`alter database ${name} allow_connections false`);
+  await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1', [name]);
+  t.ok(await until(() => !signal.listening), 'down');
+  await signal.close();
+  await admin.query(`alter database ${name} allow_connections true`);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  t.strictSame(await listeners(name), [], 'no attempt after close');
+
+  const open = await openChangeSignal(url, { log: recordingLog().log });
+  t.equal((await listeners(name)).length, 1, 'an open signal holds one connection');
+  await open.close();
+  t.ok(await until(async () => (await listeners(name)).length === 0), 'closing it ends that connection');
+});
+
+t.test('a database that cannot be reached at start fails the open, with no retry left behind', async (t) => {
+  const { name, url } = await freshDatabase();
+  await admin.query(`alter database ${name} allow_connections false`);
+  const { events, log } = recordingLog();
+  await t.rejects(openChangeSignal(url, { log, minBackoffMs: 20 }), { message: /^cannot listen for changes: / });
+  await admin.query(`alter database ${name} allow_connections true`);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  t.strictSame(await listeners(name), [], 'nothing connects later');
+  t.strictSame(events, [], 'and nothing was logged: start-up reports it');
+});
