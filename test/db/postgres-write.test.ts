@@ -1,6 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import t from 'tap';
-import { brokenConstraint } from '../../src/core/db/constraints.js';
+import { brokenConstraint, constraintProblem } from '../../src/core/db/constraints.js';
 import type { Postgres } from '../../src/core/db/postgres.js';
 import { webhooks as postgresWebhooks } from '../../src/core/db/postgres-tables.js';
 import { postgresWrite, type WriteRetries } from '../../src/core/db/postgres-write.js';
@@ -38,7 +38,7 @@ function gate() {
   return { open, opened };
 }
 
-onBoth('each broken constraint is the problem SQLite reports for the same rows', async (t, engine) => {
+onBoth('each broken constraint is named alike on both engines, and PostgreSQL’s write throws its problem code', async (t, engine) => {
   await engine.insert(webhooks, [hook('h1')]);
   const cases = [
     { kind: 'unique', code: 'slug_taken', write: sql`insert into ${webhooks} (id, url, secret, resources, actions, created_at, updated_at) values ('h1', 'u', 's', '[]', '[]', 'a', 'a')` },
@@ -70,6 +70,7 @@ onBoth('each broken constraint is the problem SQLite reports for the same rows',
           (failure: unknown) => failure,
         );
       t.equal(brokenConstraint(error), kind, `${kind} on SQLite`);
+      t.equal(constraintProblem(kind).code, code, `reported as ${code}`);
     }
     t.strictSame(await engine.statements.prepare(urlOf).get({ id: 'h1' }), { url: 'https://hooks.example/x' }, 'nothing of the write stays');
   }

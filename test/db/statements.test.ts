@@ -1,6 +1,8 @@
 import { asc, count, eq, max, sql, sum } from 'drizzle-orm';
 import t from 'tap';
-import { statement } from '../../src/core/db/statements.js';
+import { openDatabase } from '../../src/core/db/database.js';
+import { postgresStatements } from '../../src/core/db/postgres-statements.js';
+import { sqliteStatements, statement } from '../../src/core/db/statements.js';
 import { revisions } from '../../src/core/revisions/table.js';
 import { webhookDeliveries, webhooks } from '../../src/core/webhooks/table.js';
 import { engines } from '../engines.js';
@@ -11,7 +13,7 @@ import { engines } from '../engines.js';
  * written, typed as the tables declare them, not read back from either engine.
  */
 
-const { onBoth } = engines(t);
+const { onBoth, onPostgres } = engines(t);
 
 const snapshot = Buffer.from([0, 1, 2, 250, 255]);
 const revisionRows = [
@@ -108,4 +110,35 @@ onBoth('the dialect: a bound JSON list of ids, and distinctness with nulls', asy
     }>`select ${dialect.distinctFrom(sql`1`, sql`null`)} as a, ${dialect.distinctFrom(sql`null`, sql`null`)} as b, ${dialect.distinctFrom(sql`'x'`, sql`'x'`)} as c, ${dialect.distinctFrom(sql`'x'`, sql`'y'`)} as d`,
   );
   t.strictSame(await differ.get(), { a: 1, b: 0, c: 0, d: 1 });
+});
+
+t.test('on SQLite a statement is prepared once, when it is made, not on each call', async (t) => {
+  const database = openDatabase('file::memory:');
+  t.teardown(() => database.close());
+  const prepared: string[] = [];
+  const prepare = database.sqlite.prepare.bind(database.sqlite);
+  t.teardown(() => {
+    database.sqlite.prepare = prepare;
+  });
+  database.sqlite.prepare = (source) => {
+    prepared.push(source);
+    return prepare(source);
+  };
+  const rows = sqliteStatements(database.sqlite).prepare(byRecord);
+  for (const id of ['p1', 'p2', 'p3']) await rows.all({ id });
+  t.equal(prepared.length, 1, 'one prepare for three calls');
+});
+
+onPostgres('on PostgreSQL a statement is a named prepared statement, prepared once on each connection', async (t, { postgres }) => {
+  const client = await postgres.pool.connect();
+  t.teardown(() => client.release());
+  const listed = () => client.query<{ name: string; statement: string }>('select name, statement from pg_prepared_statements');
+  t.strictSame((await listed()).rows, [], 'none before');
+  const rows = postgresStatements(client).prepare(byRecord);
+  for (const id of ['p1', 'p2', 'p3']) await rows.all({ id });
+  // A transaction prepares the same statement again on its connection: the same name, so nothing more.
+  await postgresStatements(client).prepare(byRecord).get({ id: 'p1' });
+  const [only, ...more] = (await listed()).rows;
+  t.strictSame(more, [], 'one statement on the connection');
+  t.match(only, { name: /^k_/, statement: /^select "n", "snapshot", "relations_only", "at" from "revisions" where "revisions"."record_id" = \$1/ });
 });

@@ -1,5 +1,5 @@
 import type Sqlite from 'better-sqlite3';
-import { type ColumnsSelection, fillPlaceholders, is, mapResultRow, orderSelectedFields, SQL, type SQLWrapper } from 'drizzle-orm';
+import { type ColumnsSelection, fillPlaceholders, is, mapResultRow, orderSelectedFields, SQL } from 'drizzle-orm';
 import type { TypedQueryBuilder } from 'drizzle-orm/query-builders/query-builder';
 import { QueryBuilder, type SelectedFieldsOrdered, SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
 import { type Dialect, sqliteDialect } from './dialect.js';
@@ -33,7 +33,7 @@ export interface Statement<Row> {
 }
 
 /** A query whose rows the selection describes (a select, or a write's `returning`), or an `sql` template's raw rows. */
-export type Query<Row> = TypedQueryBuilder<ColumnsSelection, Row[]> | (SQL<Row> & SQLWrapper);
+export type Query<Row> = TypedQueryBuilder<ColumnsSelection, Row[]> | SQL<Row>;
 
 /** Where statements run: an engine's connection, pool or transaction. */
 export interface StatementExecutor {
