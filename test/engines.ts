@@ -17,7 +17,6 @@ import { startPostgres } from './postgres.js';
  */
 
 export interface Engine {
-  name: 'sqlite' | 'postgres';
   statements: StatementExecutor;
   /** Writes rows into a table as they are (ids and all), through the engine's own Drizzle table. */
   insert(table: SQLiteTable, rows: Record<string, unknown>[]): Promise<void>;
@@ -52,7 +51,6 @@ export function engines(root: Test) {
     const database = openDatabase('file::memory:');
     t.teardown(() => database.close());
     return {
-      name: 'sqlite',
       statements: sqliteStatements(database.sqlite),
       insert: async (table, rows) => {
         database.db.insert(table).values(rows).run();
@@ -69,7 +67,6 @@ export function engines(root: Test) {
     const postgres = await openPostgres(new URL(`/${name}`, url).href, { max: 4, statementTimeoutMs: 10_000, lockTimeoutMs: 5_000 });
     t.teardown(() => postgres.close());
     return {
-      name: 'postgres',
       statements: postgresStatements(postgres.pool),
       insert: async (table, rows) => {
         await postgres.db.insert(postgresTableOf(table)).values(rows);
@@ -88,10 +85,7 @@ export function engines(root: Test) {
     },
     /** Assertions about what only PostgreSQL has (a write transaction, its pool). */
     async onPostgres(title: string, body: (t: Test, engine: Engine & { postgres: Postgres }) => Promise<void>) {
-      await root.test(title, async (t) => {
-        const engine = await postgresEngine(t);
-        await body(t, { ...engine, postgres: engine.postgres });
-      });
+      await root.test(title, async (t) => body(t, await postgresEngine(t)));
     },
   };
 }

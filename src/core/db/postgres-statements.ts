@@ -50,7 +50,6 @@ function render(query: Query<unknown>): Rendered {
 /** Statements on a pool (each call on whichever connection is free) or on one connection (a transaction's). */
 export function postgresStatements(on: pg.Pool | pg.PoolClient): StatementExecutor {
   return {
-    engine: 'postgres',
     dialect: postgresDialect,
     prepare<Row>(query: Query<Row>): Statement<Row> {
       const { name, text, params, fields } = render(query);

@@ -37,7 +37,6 @@ export type Query<Row> = TypedQueryBuilder<ColumnsSelection, Row[]> | SQL<Row>;
 
 /** Where statements run: an engine's connection, pool or transaction. */
 export interface StatementExecutor {
-  readonly engine: 'sqlite' | 'postgres';
   /** The engine's forms of the functions SQLite and PostgreSQL spell differently. */
   readonly dialect: Dialect;
   prepare<Row>(query: Query<Row>): Statement<Row>;
@@ -61,7 +60,6 @@ const sqliteRendering = new SQLiteSyncDialect();
  */
 export function sqliteStatements(connection: Sqlite.Database): StatementExecutor {
   return {
-    engine: 'sqlite',
     dialect: sqliteDialect,
     prepare<Row>(query: Query<Row>): Statement<Row> {
       const { sql: text, params } = sqliteRendering.sqlToQuery(query.getSQL());
