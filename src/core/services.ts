@@ -1,8 +1,10 @@
 import { awaitable } from './awaitable.js';
 import { type BackgroundOptions, startBackgroundWork } from './background.js';
+import { changeFeed } from './changes/feed.js';
 import { type Database, openDatabase } from './db/database.js';
 import { holdDatabase } from './db/handles.js';
 import { idempotencyStore } from './db/idempotency.js';
+import { sqliteStatements } from './db/statements.js';
 import { KhabarError } from './errors.js';
 import type { entityResources } from './facts/entities.js';
 import type { Visibility } from './list/visibility.js';
@@ -17,7 +19,8 @@ import { writeBodyOf } from './resources/shared/write-body.js';
 import { createSearch } from './search/search.js';
 import { prepareForServing } from './serving.js';
 import { dayMs } from './time.js';
-import type { TrashPosition } from './trash/store.js';
+import { type TrashPosition, trashListing } from './trash/listing.js';
+import { deliveryListing } from './webhooks/deliveries.js';
 import type { WebhookInput } from './webhooks/schemas.js';
 
 type EntityResource = (typeof entityResources)[number];
@@ -33,7 +36,10 @@ export function openServices(databaseUrl: string, clock: () => number = Date.now
   const database: Database = openDatabase(databaseUrl, { serving: true });
   const { db, writes } = database;
   const repositories = createRepositories(db, clock);
-  const { revisions, trash, changes, webhooks, mentions, provenance } = repositories;
+  const { revisions, trash, webhooks, mentions, provenance } = repositories;
+  // The reads already written once for either engine (docs/postgresql.md, step 2).
+  const statements = sqliteStatements(database.sqlite);
+  const trashed = trashListing(statements);
   // What an include can embed: every resource.
   const sources = byResource(({ name }) => repositories[name]);
   const search = createSearch(db);
@@ -78,12 +84,8 @@ export function openServices(databaseUrl: string, clock: () => number = Date.now
 
     /** The trash: deleted records, listed, restored, purged. */
     trash: {
-      async page(resource: ResourceName, limit: number, after?: TrashPosition) {
-        return trash.page(resource, limit, after);
-      },
-      async count(resource: ResourceName) {
-        return trash.count(resource);
-      },
+      page: (resource: ResourceName, limit: number, after?: TrashPosition) => trashed.page(resource, limit, after),
+      count: (resource: ResourceName) => trashed.count(resource),
       /** Puts the record back as its last revision stored it, with the links kept; null when it is not in the trash. */
       async restore(resource: ResourceName, id: string, options: WriteOptions) {
         return writes.run(() => {
@@ -107,11 +109,12 @@ export function openServices(databaseUrl: string, clock: () => number = Date.now
     },
 
     /** The change feed's pages. */
-    changes: awaitable(changes, ['page', 'lastSeq']),
+    changes: changeFeed(statements),
 
     /** The webhooks: subscriptions and their deliveries (the admin's). */
     webhooks: {
-      ...awaitable(webhooks, ['list', 'find', 'deliveries']),
+      ...awaitable(webhooks, ['list', 'find']),
+      ...deliveryListing(statements),
       async create(input: WebhookInput) {
         return writes.run(() => webhooks.create(input));
       },

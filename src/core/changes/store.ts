@@ -1,29 +1,9 @@
-import { and, asc, gt, lte, max, type SQL, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
 import { now } from '../db/ids.js';
-import { type Audience, perAudience, type Visibility, visibilityValues } from '../list/visibility.js';
-import { resources } from '../resources/registry.js';
 import type { ResourceTable, WriteEvent } from '../resources/shared/repository.js';
 import type { Change } from './schemas.js';
 import { type ChangeAction, changes } from './table.js';
-
-export interface ChangePage {
-  events: Change[];
-  /** Whether to read on at once: events the reader sees follow the page's last one, or a public page stopped at its scan window. */
-  more: boolean;
-  /**
-   * The seq the next page starts after: the last event's when the page is full, else the last seq examined, so a
-   * reader who sees not every event passes the hidden ones once instead of reading them again on every poll.
-   */
-  through: number;
-}
-
-/**
- * The most events a public page examines after `after`: each event of a record the public does not see (a
- * draft's saves, a deleted article's) costs a lookup, and a page of them would read the feed to its end; it
- * stops here instead, short or empty, with `through` past what it examined.
- */
-const publicScanWindow = 10_000;
 
 /** A written record: every one has an id and a version; an article also has its publication `status`. */
 type VersionedEvent = WriteEvent<{ id: string; version: number; status?: string }>;
@@ -41,7 +21,7 @@ function actionOf(event: VersionedEvent): ChangeAction {
   return was === is ? 'updated' : is ? 'published' : 'unpublished';
 }
 
-/** The change feed: events appended by each write's listener inside the write's transaction, read in seq order. */
+/** The change feed's appends: one event per write, by its listener inside the write's transaction (core/changes/feed.ts reads them). */
 export function changeStore(db: Db) {
   const append = db
     .insert(changes)
@@ -53,29 +33,6 @@ export function changeStore(db: Db) {
       at: sql.placeholder('at'),
     })
     .prepare();
-  // The public's events are those of records it sees now: for a resource with a rule (ListSpec.visibleWhen),
-  // one primary-key lookup per event. A record deleted since is not seen, nor are its events.
-  const publicEvent = and(
-    ...resources.flatMap(({ name, table, list }) =>
-      list.visibleWhen ? [sql`(${changes.resource} <> ${name} or exists (select 1 from ${table} where ${table.id} = ${changes.record_id} and ${list.visibleWhen}))`] : [],
-    ),
-  );
-  const visibleEvent = (audience: Audience): SQL | undefined => (audience === 'public' ? publicEvent : undefined);
-  const page = perAudience((audience) =>
-    db
-      .select({ seq: changes.seq, resource: changes.resource, id: changes.record_id, action: changes.action, version: changes.version, at: changes.at })
-      .from(changes)
-      .where(and(gt(changes.seq, sql.placeholder('after')), lte(changes.seq, sql.placeholder('until')), visibleEvent(audience)))
-      .orderBy(asc(changes.seq))
-      .limit(sql.placeholder('limit'))
-      .prepare(),
-  );
-  // The last page of the rowid b-tree: what a stream checks for news, whichever process wrote them.
-  const last = db
-    .select({ seq: max(changes.seq) })
-    .from(changes)
-    .prepare();
-
   const appended: Array<(change: Change) => void> = [];
   /** Appends one event, inside the caller's transaction, and runs the `onAppend` listeners on it (the webhooks' outbox). */
   const appendEvent = (resource: string, id: string, action: ChangeAction, version: number) => {
@@ -103,21 +60,6 @@ export function changeStore(db: Db) {
         sql`insert into ${changes} (resource, record_id, action, version, at)
             select ${resource}, ${table.id}, 'created', ${table.version}, ${table.created_at} from ${table} order by ${table.created_at}, ${table.id}`,
       );
-    },
-    /** The events after seq `after` that the reader sees, oldest first, at most `limit`. */
-    page(after: number, limit: number, visibility: Visibility): ChangePage {
-      // Read first: every event up to it is committed (one writer, seqs in commit order), so a page that ends
-      // before `limit` has passed them all, seen or not.
-      const newest = last.get()?.seq ?? 0;
-      const until = visibility.audience === 'public' ? Math.min(newest, after + publicScanWindow) : newest;
-      const rows = page[visibility.audience].all({ after, until, limit: limit + 1, ...visibilityValues(visibility) });
-      const events = rows.slice(0, limit);
-      const full = rows.length > limit;
-      return { events, more: full || until < newest, through: full ? events.at(-1)!.seq : Math.max(after, until) };
-    },
-    /** The newest event's seq, 0 when there is none. */
-    lastSeq(): number {
-      return last.get()?.seq ?? 0;
     },
   };
 }

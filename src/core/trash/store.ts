@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, lt, sql } from 'drizzle-orm';
+import { and, asc, eq, lt, sql } from 'drizzle-orm';
 import type { ChangeStore } from '../changes/store.js';
 import type { Db } from '../db/database.js';
 import { now } from '../db/ids.js';
@@ -9,26 +9,9 @@ import type { WriteContext } from '../resources/shared/repository.js';
 import type { RevisionStore } from '../revisions/store.js';
 import { isoDaysBefore } from '../time.js';
 import { linkKeeper, type ReferringTable } from './links.js';
+import type { TrashedRecord } from './listing.js';
 import { keptSpans } from './spans.js';
 import { trash } from './table.js';
-
-/** A record in the trash, as its listing shows it. */
-export interface TrashedRecord {
-  id: string;
-  slug: string;
-  version: number;
-  trashed_at: string;
-  trashed_by: string;
-}
-
-/** Where a page of the trash ends: the last record's time and id, newest first. */
-export type TrashPosition = readonly [trashedAt: string, id: string];
-
-export interface TrashPage {
-  rows: TrashedRecord[];
-  /** Where the next page starts, null on the last page. */
-  next: TrashPosition | null;
-}
 
 /** Records purged per transaction, by the retention job and an emptying, so neither holds the write lock long. */
 export const trashPurgeBatch = 50;
@@ -51,16 +34,11 @@ export function trashStore(db: Db, linkTables: readonly LinkTable[], revisions: 
   const key = and(eq(trash.resource, sql.placeholder('resource')), eq(trash.record_id, sql.placeholder('id')));
   const entry = db.select().from(trash).where(key).prepare();
   const remove = db.delete(trash).where(key).prepare();
-  const listed = { id: trash.record_id, slug: trash.slug, version: trash.version, trashed_at: trash.trashed_at, trashed_by: trash.writer };
-  const newest = (where: ReturnType<typeof and>) => db.select(listed).from(trash).where(where).orderBy(desc(trash.trashed_at), desc(trash.record_id)).limit(sql.placeholder('limit')).prepare();
   const ofResource = eq(trash.resource, sql.placeholder('resource'));
-  const firstPage = newest(ofResource);
-  const nextPage = newest(and(ofResource, sql`(${trash.trashed_at}, ${trash.record_id}) < (${sql.placeholder('at')}, ${sql.placeholder('id')})`));
   const oldest = (where: ReturnType<typeof and>) =>
     db.select({ id: trash.record_id }).from(trash).where(where).orderBy(asc(trash.trashed_at), asc(trash.record_id)).limit(sql.placeholder('limit')).prepare();
   const expired = oldest(and(ofResource, lt(trash.trashed_at, sql.placeholder('before'))));
   const longestTrashed = oldest(ofResource);
-  const held = db.select({ records: count() }).from(trash).where(ofResource).prepare();
 
   /** Erases a trashed record for good; false when it is not in the trash. Call it inside a write transaction. */
   function purge(resource: ResourceName, id: string): boolean {
@@ -95,20 +73,10 @@ export function trashStore(db: Db, linkTables: readonly LinkTable[], revisions: 
       const found = entry.get({ resource, id });
       return found ? { id: found.record_id, slug: found.slug, version: found.version, trashed_at: found.trashed_at, trashed_by: found.writer } : null;
     },
-    /** The most recently trashed first, after `after` (where a previous page ended). */
-    page(resource: ResourceName, limit: number, after?: TrashPosition): TrashPage {
-      const rows = after ? nextPage.all({ resource, at: after[0], id: after[1], limit: limit + 1 }) : firstPage.all({ resource, limit: limit + 1 });
-      const last = rows.length > limit ? rows[limit - 1]! : null;
-      return { rows: rows.slice(0, limit), next: last ? [last.trashed_at, last.id] : null };
-    },
     purge,
     /** Purges the `limit` records of `resource` longest in the trash; the number purged. Call it inside a write transaction. */
     purgeOldest(resource: ResourceName, limit: number): number {
       return longestTrashed.all({ resource, limit }).filter(({ id }) => purge(resource, id)).length;
-    },
-    /** How many records of `resource` are in the trash. */
-    count(resource: ResourceName): number {
-      return held.get({ resource })?.records ?? 0;
     },
     /**
      * Purges at most `batch` records of one resource trashed more than `retentionDays` before `at`, in one short

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, count, desc, eq, inArray, isNull, lt, lte, sql } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, isNull, lt, lte, sql } from 'drizzle-orm';
 import type { Change } from '../changes/schemas.js';
 import { changes } from '../changes/table.js';
 import type { Db } from '../db/database.js';
 import { newId, now } from '../db/ids.js';
 import { KhabarError } from '../errors.js';
+import { deliveryColumns, deliveryOf } from './deliveries.js';
 import { type Delivery, maxWebhooks, type Webhook, type WebhookInput } from './schemas.js';
 import { newSecret } from './signing.js';
 import { webhookDeliveries, webhooks } from './table.js';
@@ -30,29 +31,10 @@ export interface Settlement {
   error: string | null;
 }
 
-export interface DeliveryPage {
-  rows: Delivery[];
-  /** The id the next page starts below; null on the last page. */
-  next: number | null;
-}
-
 const publicColumns = { id: webhooks.id, url: webhooks.url, resources: webhooks.resources, actions: webhooks.actions, created_at: webhooks.created_at, updated_at: webhooks.updated_at };
-const deliveryColumns = {
-  id: webhookDeliveries.id,
-  seq: webhookDeliveries.seq,
-  status: webhookDeliveries.status,
-  attempts: webhookDeliveries.attempts,
-  next_attempt_at: webhookDeliveries.next_attempt_at,
-  last_attempt_at: webhookDeliveries.last_attempt_at,
-  response_status: webhookDeliveries.response_status,
-  error: webhookDeliveries.error,
-};
 
-type DeliveryRow = Omit<Delivery, 'next_attempt_at'> & { next_attempt_at: number | null };
 // Written out, not bound: SQLite uses the partial index of due deliveries only when the query states its condition.
 const isPending = sql`${webhookDeliveries.status} = 'pending'`;
-
-const deliveryOf = (row: DeliveryRow): Delivery => ({ ...row, next_attempt_at: row.next_attempt_at === null ? null : new Date(row.next_attempt_at).toISOString() });
 
 /**
  * Webhooks and their outbox. `enqueue` runs inside each write's transaction (the change feed calls it for
@@ -156,13 +138,6 @@ export function webhookStore(db: Db, clock: () => number = Date.now) {
     .set({ claim: null, next_attempt_at: sql`${sql.placeholder('now')}` })
     .where(claimed)
     .prepare();
-  const deliveryPage = db
-    .select(deliveryColumns)
-    .from(webhookDeliveries)
-    .where(and(eq(webhookDeliveries.webhook_id, sql.placeholder('webhook')), lt(webhookDeliveries.id, sql.placeholder('below'))))
-    .orderBy(desc(webhookDeliveries.id))
-    .limit(sql.placeholder('limit'))
-    .prepare();
   const deliveryOfWebhook = and(eq(webhookDeliveries.id, sql.placeholder('id')), eq(webhookDeliveries.webhook_id, sql.placeholder('webhook')));
   const redeliver = db
     .update(webhookDeliveries)
@@ -241,12 +216,6 @@ export function webhookStore(db: Db, clock: () => number = Date.now) {
     pruneSettled(before: string, batch: number): number {
       if (!firstSettledBefore.get({ before, limit: 1 })) return 0;
       return deleteSettledBefore.run({ before, limit: batch }).changes;
-    },
-    /** A webhook's deliveries, newest first, below the id `below`. */
-    deliveries(webhookId: string, limit: number, below = Number.MAX_SAFE_INTEGER): DeliveryPage {
-      const rows = deliveryPage.all({ webhook: webhookId, below, limit: limit + 1 });
-      const page = rows.slice(0, limit).map(deliveryOf);
-      return { rows: page, next: rows.length > limit ? (page.at(-1)?.id ?? null) : null };
     },
     /**
      * Makes a delivery pending and due now, with its attempts counted from 0 again; one being sent right now is left

@@ -1,6 +1,7 @@
 import { and, eq, getTableColumns, or, sql } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { bulkInserter } from '../../db/bulk.js';
+import { brokenConstraint } from '../../db/constraints.js';
 import type { Db } from '../../db/database.js';
 import { newId, now } from '../../db/ids.js';
 import { KhabarError } from '../../errors.js';
@@ -126,11 +127,6 @@ function columnValues(table: ResourceTable, input: Record<string, unknown>): Rec
   return values;
 }
 
-function sqliteCode(error: unknown): string | undefined {
-  const e = error as { code?: string; cause?: { code?: string } };
-  return e.code ?? e.cause?.code;
-}
-
 export function createRepository<Rec extends { id: string; version: number }, Input>(db: Db, spec: ResourceSpec<Input, Rec>): Repository<Rec, Input> {
   const { table } = spec;
   // Each record's relation lists come back as columns of the same statement (see Relation.column).
@@ -236,7 +232,7 @@ export function createRepository<Rec extends { id: string; version: number }, In
     try {
       return db.$client.inTransaction ? action() : db.transaction(action, { behavior: 'immediate' });
     } catch (error) {
-      if (sqliteCode(error) === 'SQLITE_CONSTRAINT_UNIQUE') {
+      if (brokenConstraint(error) === 'unique') {
         throw new KhabarError('slug_taken', `another ${spec.noun} already has this slug`, [{ path: 'slug', message: 'already in use' }]);
       }
       throw error;

@@ -1,0 +1,45 @@
+import { KhabarError } from '../errors.js';
+
+/** The kinds of constraint a write can break, whichever engine reports it. */
+export type ConstraintKind = 'unique' | 'foreign_key' | 'check';
+
+// better-sqlite3's extended result codes, and PostgreSQL's SQLSTATEs (class 23, integrity constraint violation).
+const kinds: Record<string, ConstraintKind> = {
+  SQLITE_CONSTRAINT_UNIQUE: 'unique',
+  SQLITE_CONSTRAINT_PRIMARYKEY: 'unique',
+  SQLITE_CONSTRAINT_FOREIGNKEY: 'foreign_key',
+  SQLITE_CONSTRAINT_CHECK: 'check',
+  '23505': 'unique',
+  '23503': 'foreign_key',
+  '23514': 'check',
+};
+
+/** The driver's code of an error, or of the error it wraps (Drizzle wraps the driver's as its cause). */
+export function errorCode(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  if ('code' in error && typeof error.code === 'string') return error.code;
+  return 'cause' in error ? errorCode(error.cause) : undefined;
+}
+
+/** The constraint an engine's error says a write broke; null for any other error. */
+export function brokenConstraint(error: unknown): ConstraintKind | null {
+  const code = errorCode(error);
+  return code === undefined ? null : (kinds[code] ?? null);
+}
+
+/**
+ * The problem a broken constraint is to the API: the code SQLite's write path gives for the same input. A taken
+ * unique value is a taken slug (the repositories' only unique values a client writes); a missing referenced row is
+ * the repositories' unknown reference (they check before writing, and a concurrent delete can still win); a check
+ * is a value the schemas should have refused.
+ */
+export function constraintProblem(kind: ConstraintKind): KhabarError {
+  switch (kind) {
+    case 'unique':
+      return new KhabarError('slug_taken', 'another record already has this value', [{ path: 'slug', message: 'already in use' }]);
+    case 'foreign_key':
+      return new KhabarError('unknown_reference', 'the write refers to a record that does not exist');
+    case 'check':
+      return new KhabarError('validation_failed', 'the write breaks a rule the stored records keep');
+  }
+}

@@ -1,0 +1,91 @@
+import { getTableName } from 'drizzle-orm';
+import { getTableConfig, type PgTable } from 'drizzle-orm/pg-core';
+import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
+import pg from 'pg';
+import type { Test } from 'tap';
+import { openDatabase } from '../src/core/db/database.js';
+import { openPostgres, type Postgres } from '../src/core/db/postgres.js';
+import { postgresStatements } from '../src/core/db/postgres-statements.js';
+import * as postgresTables from '../src/core/db/postgres-tables.js';
+import { type StatementExecutor, sqliteStatements } from '../src/core/db/statements.js';
+import { startPostgres } from './postgres.js';
+
+/*
+ * Both engines under one test body: a migrated SQLite database in memory and a fresh, migrated PostgreSQL database
+ * on a throwaway cluster (one per test file), each given the same rows through its own Drizzle tables, so that a
+ * statement's assertions run once per engine without being written twice.
+ */
+
+export interface Engine {
+  statements: StatementExecutor;
+  /** Writes rows into a table as they are (ids and all), through the engine's own Drizzle table. */
+  insert(table: SQLiteTable, rows: Record<string, unknown>[]): Promise<void>;
+  /** PostgreSQL's pool, on the PostgreSQL engine. */
+  postgres: Postgres | null;
+}
+
+const postgresByName = new Map<string, PgTable>(Object.values(postgresTables).flatMap((value) => (typeof value === 'function' ? [] : [[getTableConfig(value).name, value]])));
+
+function postgresTableOf(table: SQLiteTable): PgTable {
+  const found = postgresByName.get(getTableName(table));
+  if (!found) throw new Error(`no PostgreSQL table ${getTableName(table)}`);
+  return found;
+}
+
+/**
+ * Runs `body` as a subtest per engine, each on an empty database of its own. The cluster starts on the first call
+ * and serves the rest of the file; it is stopped at the end of the file's test.
+ */
+export function engines(root: Test) {
+  let cluster: Promise<{ url: URL; admin: pg.Client }> | undefined;
+  let databases = 0;
+  const startCluster = async () => {
+    const url = new URL(await startPostgres(root));
+    const admin = new pg.Client(url.href);
+    await admin.connect();
+    root.teardown(() => admin.end());
+    return { url, admin };
+  };
+
+  async function sqliteEngine(t: Test): Promise<Engine> {
+    const database = openDatabase('file::memory:');
+    t.teardown(() => database.close());
+    return {
+      statements: sqliteStatements(database.sqlite),
+      insert: async (table, rows) => {
+        database.db.insert(table).values(rows).run();
+      },
+      postgres: null,
+    };
+  }
+
+  async function postgresEngine(t: Test): Promise<Engine & { postgres: Postgres }> {
+    cluster ??= startCluster();
+    const { url, admin } = await cluster;
+    const name = `engines_${++databases}`;
+    await admin.query(`create database ${name}`);
+    const postgres = await openPostgres(new URL(`/${name}`, url).href, { max: 4, statementTimeoutMs: 10_000, lockTimeoutMs: 5_000 });
+    t.teardown(() => postgres.close());
+    return {
+      statements: postgresStatements(postgres.pool),
+      insert: async (table, rows) => {
+        await postgres.db.insert(postgresTableOf(table)).values(rows);
+      },
+      postgres,
+    };
+  }
+
+  return {
+    /** The same assertions on SQLite, then on PostgreSQL. */
+    async onBoth(title: string, body: (t: Test, engine: Engine) => Promise<void>) {
+      await root.test(title, async (t) => {
+        await t.test('sqlite', async (t) => body(t, await sqliteEngine(t)));
+        await t.test('postgres', async (t) => body(t, await postgresEngine(t)));
+      });
+    },
+    /** Assertions about what only PostgreSQL has (a write transaction, its pool). */
+    async onPostgres(title: string, body: (t: Test, engine: Engine & { postgres: Postgres }) => Promise<void>) {
+      await root.test(title, async (t) => body(t, await postgresEngine(t)));
+    },
+  };
+}
