@@ -189,6 +189,25 @@ t.test('mentions and quotes stay on their text when the article changes', async 
   t.same(titleMentions, [], 'title mentions whose text is gone are dropped');
 });
 
+t.test('a change that leaves the title and body as they were leaves every mention and quote row as it was', async (t) => {
+  const app = await build(t);
+  const rows = () => {
+    const { sqlite } = databaseOf(app.services);
+    return { mentions: sqlite.prepare('select * from mentions order by rowid').all(), provenance: sqlite.prepare('select * from provenance order by rowid').all() };
+  };
+  const before = rows();
+  t.ok(before.mentions.length > 0 && before.provenance.length > 0, 'the seed has mentions and quotes');
+  const patched = await recordStatements(app, async () =>
+    t.equal((await app.inject({ method: 'PATCH', url: url(`/v1/articles/${seededSlug}`), headers: json, payload: { summary: 'ملخص آخر' } })).statusCode, 200),
+  );
+  t.same(rows(), before, 'the same rows, ids and spans');
+  t.same(
+    patched.filter((call) => /^\s*(insert|delete|update)\b.*\b(mentions|provenance)\b/is.test(call.source) && !/relink/i.test(call.source)).map((call) => call.source),
+    [],
+    'and none of them was written again',
+  );
+});
+
 t.test('new articles are linked to known names and aliases; deleting an entity removes its mentions', async (t) => {
   const app = await build(t);
   const murabba = (await get(app, '/v1/people/صالح-المربع')).data;

@@ -267,6 +267,33 @@ t.test('the index follows every create, update and delete of every resource', as
   }
 });
 
+t.test('a write that changes no text either index holds leaves both indices alone, and the record is still found by them', async (t) => {
+  const app = await build(t);
+  const patch = (id: string, payload: object) => app.inject({ method: 'PATCH', url: `/v1/articles/${id}`, headers: { ...auth, 'content-type': 'application/merge-patch+json' }, payload });
+  // With a token: the PATCH below makes the article a draft, which the public does not see.
+  const ids = async (url: string) => body(await app.inject({ url, headers: auth })).data.map((r: { id: string }) => r.id);
+  const containing = (field: string, value: string) => `/v1/articles?filter%5B${field}%5D%5Bcontains%5D=${encodeURIComponent(value)}&fields=id`;
+  const indexWrites = (calls: Array<{ source: string }>) => calls.filter((call) => /^\s*(insert|delete|update)\b.*\b(search_index|substring_index|search_documents)\b/is.test(call.source));
+  const { id } = body(
+    await app.inject({ method: 'POST', url: '/v1/articles', headers: json, payload: { slug: 'عقيق-أحمر', title: 'عقيق أحمر', language: 'ar', body: [{ type: 'paragraph', text: 'نص عن الزمرد' }] } }),
+  ).data;
+
+  const untouched = await recordStatements(app, async () => t.equal((await patch(id, { summary: 'ملخص جديد', status: 'draft' })).statusCode, 200));
+  t.same(indexWrites(untouched), [], 'a PATCH of the summary and status writes no index row');
+  t.same(await ids(searchUrl('الزمرد')), [id], 'still found by a word of its body');
+  t.same(await ids(searchUrl('عقيق')), [id], 'and of its title');
+  t.same(await ids(containing('slug', 'عقيق-أح')), [id], 'and by a substring of its slug');
+
+  const renamed = await recordStatements(app, async () => t.equal((await patch(id, { slug: 'ياقوت-أزرق' })).statusCode, 200));
+  t.not(indexWrites(renamed).length, 0, 'a new slug is written to the substring index');
+  t.same(await ids(containing('slug', 'ياقوت-أز')), [id], 'found by its new slug');
+  t.same(await ids(containing('slug', 'عقيق-أح')), [], 'not by the old one');
+
+  t.equal((await patch(id, { body: [{ type: 'paragraph', text: 'نص عن الفيروز' }] })).statusCode, 200);
+  t.same(await ids(searchUrl('الفيروز')), [id], 'a new body is indexed');
+  t.same(await ids(searchUrl('الزمرد')), [], 'and the old one is gone');
+});
+
 t.test('a failing listener rolls the write back with the index entry', async (t) => {
   const app = await build(t);
   const before = storesOf(app.services).people.list({ limit: 100 }).total;

@@ -150,8 +150,9 @@ export function createFacts(db: Db, resources: Resources) {
     if (event.kind === 'delete') return;
     const id = event.record.id;
     const after = articleTexts(event.record);
-    if (event.kind === 'replace') {
-      const before = articleTexts(event.previous);
+    const before = event.kind === 'replace' ? articleTexts(event.previous) : null;
+    // With the same texts every curated mention and quote is where it was: relocating would rewrite the same rows.
+    if (before && (before.title !== after.title || before.body !== after.body)) {
       mentions.relocateCurated(id, before, after);
       provenance.relocateQuotes(id, before, after);
     }

@@ -38,6 +38,18 @@ export function searchEntry(type: SearchType, row: Row) {
 /** A record's row of the substring index, but its rowid: null for a column its type does not have. */
 export const substringValues = (row: Row): Record<string, unknown> => Object.fromEntries(substringColumns.map((name) => [name, row[name] ?? null]));
 
+/** Whether two versions of a record give the same entries in both indices: the same searchable and substring texts. */
+function indexedTextsEqual(type: SearchType, row: Row, previous: Row): boolean {
+  const { title, body } = searchSources[type];
+  const texts = (of: Row) => [...readFields(title, of), ...readFields(body, of)];
+  const [now, before] = [texts(row), texts(previous)];
+  return (
+    now.length === before.length &&
+    now.every((field, i) => field.path === before[i]!.path && field.text === before[i]!.text) &&
+    substringColumns.every((name) => (row[name] ?? null) === (previous[name] ?? null))
+  );
+}
+
 /** A bound on the merge steps after a rebuild, far above what a large database needs (docs/performance.md). */
 const maxMergeSteps = 10_000;
 
@@ -121,13 +133,23 @@ export function searchIndexer(db: Db) {
     add(type, row);
   }
 
+  /**
+   * Indexes a replaced record anew unless every text both indices hold of it is as before (a PATCH of its status
+   * or summary): re-adding an unchanged document costs the write its analysis and the commit a flush of all its
+   * terms to a new FTS5 segment, for the same index.
+   */
+  function replace(type: SearchType, row: Row, previous: Row) {
+    if (indexedTextsEqual(type, row, previous)) return;
+    put(type, row);
+  }
+
   return {
     /** Keeps the index in step with one resource's writes. */
     follow(type: SearchType) {
       return (event: WriteEvent<{ id: string }>) => {
         if (event.kind === 'delete') remove(type, event.id);
         else if (event.kind === 'create') add(type, event.record);
-        else put(type, event.record);
+        else replace(type, event.record, event.previous);
       };
     },
     /**

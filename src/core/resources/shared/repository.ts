@@ -1,6 +1,6 @@
 import { and, eq, getTableColumns, or, sql } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
-import { bulkInserter } from '../../db/bulk.js';
+import { bulkInserter, rowUpdater } from '../../db/bulk.js';
 import { brokenConstraint } from '../../db/constraints.js';
 import type { Db } from '../../db/database.js';
 import { newId, now } from '../../db/ids.js';
@@ -162,6 +162,7 @@ export function createRepository<Rec extends { id: string; version: number }, In
   );
   const listing = createListing(db, table, spec.list, selection);
   const insertRow = bulkInserter(db.$client, table);
+  const updateRow = rowUpdater(db.$client, table, 'id', ['created_at']);
   const listeners: Array<(event: WriteEvent<Rec>) => void> = [];
   const emit = (event: WriteEvent<Rec>) => {
     for (const listener of listeners) listener(event);
@@ -291,10 +292,8 @@ export function createRepository<Rec extends { id: string; version: number }, In
         if (!current) return null;
         const input = spec.complete?.(given, current) ?? given;
         checkReferences(input, current.id);
-        db.update(table)
-          .set({ ...rowFrom(input), version: sql`${table.version} + 1`, updated_at: now() })
-          .where(eq(table.id, current.id))
-          .run();
+        // The write lock is held since findCurrent read the version: no other write can have moved it.
+        updateRow(current.id, { ...rowFrom(input), version: current.version + 1, updated_at: now() });
         saveRelations(current.id, input);
         const record = find(current.id)!;
         emit({ kind: 'replace', record, previous: current, context });
