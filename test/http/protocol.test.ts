@@ -255,7 +255,8 @@ t.test('rate limits: reads per client address, writes per token, 429 problem+jso
   for (let i = 0; i < 3; i++) t.equal((await v6(`2001:db8:1:2::${i + 1}`)).statusCode, 200, 'an IPv6 client');
   t.equal((await v6('2001:db8:1:2:ffff:eeee:dddd:cccc')).statusCode, 429, 'another address of the same /64 is the same client');
   t.equal((await v6('2001:db8:1:3::1')).statusCode, 200, 'another /64 is another client');
-  for (const url of ['/health', '/openapi.json', '/docs/']) t.equal((await app.inject({ url })).statusCode, 200, `${url} is exempt`);
+  for (const url of ['/health', '/openapi.json', '/docs/json']) t.equal((await app.inject({ url })).statusCode, 200, `${url} is exempt`);
+  for (const url of ['/docs/', '/docs/static/swagger-ui-bundle.js']) t.equal((await app.inject({ url })).statusCode, 429, `the docs page is counted: ${url}`);
 
   const write = (token: string, slug: string) =>
     app.inject({ method: 'POST', url: '/v1/organisations', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, payload: { slug, name: slug, kind: 'other' } });
