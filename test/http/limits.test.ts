@@ -83,6 +83,49 @@ t.test('bodies over BODY_LIMIT, nested too deep or not UTF-8 are refused and sto
   t.same(counts(app), before, 'nothing stored');
 });
 
+t.test('a string UTF-8 or PostgreSQL cannot store as sent (a lone surrogate, NUL) is a 400 naming it, and stores nothing', async (t) => {
+  const app = await build(t);
+  const before = counts(app);
+  // The escapes as JSON carries them (JSON.stringify writes a lone surrogate so too).
+  const create = (name: string) => app.inject({ method: 'POST', url: '/v1/organisations', headers: json, payload: `{"slug":"حد","name":"${name}","kind":"other"}` });
+  const cases = [
+    { name: '\\ud800x', what: 'a high surrogate alone' },
+    { name: 'x\\udfff', what: 'a low surrogate alone' },
+    { name: '\\ude00\\ud83d', what: 'a pair in the wrong order' },
+    { name: 'x\\u0000y', what: 'a NUL' },
+  ];
+  for (const { name, what } of cases) {
+    const refused = await create(name);
+    t.equal(refused.statusCode, 400, what);
+    t.match(refused.headers['content-type'], /^application\/problem\+json/);
+    t.match(body(refused), { code: 'validation_failed', errors: [{ path: 'body.name' }] }, `${what}: the field is named`);
+  }
+  const article = {
+    slug: 'نص',
+    title: 'نص',
+    language: 'ar',
+    status: 'draft',
+    body: [
+      { type: 'paragraph', text: 'a' },
+      { type: 'paragraph', text: 'b\ud800' },
+    ],
+  };
+  const nested = await app.inject({ method: 'POST', url: '/v1/articles', headers: json, payload: JSON.stringify(article) });
+  t.match(body(nested), { code: 'validation_failed', errors: [{ path: 'body.body.1.text' }] }, 'a nested value is named by its path');
+  const key = await app.inject({ method: 'PATCH', url: '/v1/organisations/x', headers: { ...auth, 'content-type': 'application/merge-patch+json' }, payload: '{"\\udc00":1}' });
+  t.match(body(key), { code: 'validation_failed', detail: /a key holds a lone surrogate/ }, 'a key too, in a merge patch');
+  t.same(counts(app), before, 'nothing stored');
+
+  const paired = await create('\\ud83d\\ude00 x');
+  t.equal(paired.statusCode, 201, 'a surrogate pair is a character like any other');
+  const stored = await app.inject({ url: '/v1/organisations/حد' });
+  t.equal(body(stored).data.name, '😀 x', 'and reads back as sent');
+
+  const utf16 = await app.inject({ method: 'POST', url: '/v1/organisations', headers: { ...json, 'content-type': 'application/json; charset=utf-16' }, payload: '{}' });
+  t.equal(utf16.statusCode, 415, 'a charset other than UTF-8 is refused, not read as UTF-8');
+  t.match(body(utf16), { code: 'unsupported_media_type', detail: /utf-16/ });
+});
+
 t.test('__proto__, constructor and prototype keys change no prototype, in POST, PUT and merge patch', async (t) => {
   const app = await build(t);
   const before = counts(app);

@@ -56,6 +56,7 @@ t.test('bad reports are refused with a problem and store nothing', async (t) => 
     ['no body at all', auth, undefined, 400, 'validation_failed'],
     ['invalid UTF-8', plain, Buffer.from([0xd8, 0xa7, 0x0a, 0xff, 0xfe, 0x2e]), 400, 'malformed_body'],
     ['a lone surrogate encoded as UTF-8', plain, Buffer.from([0x61, 0x0a, 0xed, 0xa0, 0x80, 0x2e]), 400, 'malformed_body'],
+    ["a NUL, which PostgreSQL's text cannot hold", plain, 'عنوان\nنص\u0000 آخر.', 400, 'malformed_body'],
     ['a title over 500 characters', plain, `${'ع'.repeat(501)}\nنص.`, 400, 'validation_failed'],
     ['another charset', { ...auth, 'content-type': 'text/plain; charset=windows-1256' }, 'a\nb.', 415, 'unsupported_media_type'],
     ['JSON', { ...auth, 'content-type': 'application/json' }, '{"title":"x"}', 415, 'unsupported_media_type'],

@@ -109,7 +109,8 @@ export interface ListExtension<T = unknown> {
 /**
  * Extension point for `contains`: an index of the substrings of text columns (full-text search's trigram
  * index), so that an exact substring match need not read every row. `finds` says whether it can answer
- * for a column and value (a value too short for it cannot be looked up); `bind` gives what its lookup binds.
+ * for a column and value (a value too short for it cannot be looked up); `bind` gives what its lookup binds, which
+ * may stand for a part of the value: the list engine tests each row it reads for the whole value.
  */
 export interface SubstringIndex {
   finds(column: SQLiteColumn, value: string): boolean;

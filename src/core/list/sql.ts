@@ -277,6 +277,11 @@ export function createListing(
       const lookup = substringLookup(spec, filter, condition);
       if (lookup) {
         shape.push([condition.field, condition.op, lookedUp(lookup.lookup, lookup.value, `f${i}`)]);
+        // The index looks up the value's head only (SubstringIndex.bind): each row read is tested for all of it.
+        conditions.push(filterCondition(table, filter, condition, `f${i}_whole`));
+        seeks.push(false);
+        bounds.push(undefined);
+        Object.assign(values, filterValues(condition, `f${i}_whole`));
         return;
       }
       conditions.push(filterCondition(table, filter, condition, `f${i}`));

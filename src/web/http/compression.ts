@@ -1,7 +1,8 @@
-import { pipeline, type Readable } from 'node:stream';
+import { pipeline, type Readable, Transform } from 'node:stream';
 import { brotliCompress, brotliCompressSync, constants, createBrotliCompress, createGzip, gzip, gzipSync, type InputType } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { LRUCache } from 'lru-cache';
 import { codedTag } from './etag.js';
 
 type Coding = 'br' | 'gzip';
@@ -22,6 +23,9 @@ const compressAsync: Record<Coding, (body: InputType, done: (error: Error | null
   gzip: (body, done) => gzip(body, done),
 };
 const compressStream: Record<Coding, () => NodeJS.ReadWriteStream> = { br: () => createBrotliCompress(brotliOptions), gzip: () => createGzip() };
+
+/** Bytes of compressed files kept: the docs page's files compress to well under 1 MB a coding. */
+const compressedFilesBytes = 4 * 1024 * 1024;
 
 /** The types khabar sends that compress well: JSON (problem, JSON-LD, ninjs), text, scripts and SVG; not images. */
 const compressible = /^text\/(?!event-stream)|[+/](?:json|xml|javascript)(?:;|$)/;
@@ -65,15 +69,37 @@ function describeCoding(reply: FastifyReply, coding: Coding) {
   if (typeof etag === 'string' && etag.startsWith('"')) reply.header('etag', codedTag(etag, coding));
 }
 
-/** A streamed body (a static file), compressed as it flows; its length is unknown until the end. */
-function compressedStream(request: FastifyRequest, reply: FastifyReply, payload: Readable, coding: Coding) {
+/**
+ * A streamed body (a static file), compressed as it flows; its length is unknown until the end. `keep` is given the
+ * compressed file once the whole of it has been sent on.
+ */
+function compressedStream(request: FastifyRequest, reply: FastifyReply, payload: Readable, coding: Coding, keep: (coded: Buffer) => void) {
   reply.removeHeader('content-length');
-  const coded = compressStream[coding]();
-  pipeline(payload, coded, (error) => {
+  const chunks: Buffer[] = [];
+  const kept = new Transform({
+    transform(chunk: Buffer, _encoding, next) {
+      chunks.push(chunk);
+      next(null, chunk);
+    },
+    flush(next) {
+      keep(Buffer.concat(chunks));
+      next();
+    },
+  });
+  pipeline(payload, compressStream[coding](), kept, (error) => {
     // A client that leaves mid-response is no fault of ours.
     if (error && error.code !== 'ERR_STREAM_PREMATURE_CLOSE') request.log.error({ err: error }, 'compressing a stream failed');
   });
-  return coded;
+  return kept;
+}
+
+/**
+ * What a streamed file's compressed bytes are kept under: its path, tag and coding (a query string does not make
+ * another file). Undefined for a stream without a tag, which is not kept.
+ */
+function fileKey(request: FastifyRequest, reply: FastifyReply, coding: Coding): string | undefined {
+  const etag = reply.getHeader('etag');
+  return typeof etag === 'string' ? `${coding} ${request.url.split('?')[0]} ${etag}` : undefined;
 }
 
 /**
@@ -81,12 +107,26 @@ function compressedStream(request: FastifyRequest, reply: FastifyReply, payload:
  * other (the ETag, 304s, the stored idempotent response and large bodies as Buffers see the identity body).
  */
 async function compression(app: FastifyInstance) {
+  // A static file is the same bytes for every request: compressing the docs page's 1.6 MB script took ~50 ms of
+  // CPU a request, for anyone, on routes no rate limit counts. Its compressed bytes are kept, bounded in bytes.
+  const compressedFiles = new LRUCache<string, Buffer>({ maxSize: compressedFilesBytes, sizeCalculation: (coded) => coded.length });
   app.addHook('onSend', (request, reply, payload, done) => {
     const compressed = isStream(payload) || (isBody(payload) && Buffer.byteLength(payload) >= threshold);
     const coding = compressed ? codingFor(request, reply) : undefined;
     if (coding === undefined || !(isStream(payload) || isBody(payload))) return done(null, payload);
     describeCoding(reply, coding);
-    if (isStream(payload)) return done(null, compressedStream(request, reply, payload, coding));
+    if (isStream(payload)) {
+      const key = fileKey(request, reply, coding);
+      const kept = key === undefined ? undefined : compressedFiles.get(key);
+      const keep = (coded: Buffer) => {
+        if (key !== undefined) compressedFiles.set(key, coded);
+      };
+      if (kept === undefined) return done(null, compressedStream(request, reply, payload, coding, keep));
+      // Read to its end, not destroyed: the docs app's file is closed only when it has been read whole.
+      payload.resume();
+      reply.removeHeader('content-length');
+      return done(null, kept);
+    }
     if (Buffer.byteLength(payload) <= syncLimit) return done(null, compressSync[coding](payload));
     compressAsync[coding](payload, (error, coded) => (error ? done(error) : done(null, coded)));
   });

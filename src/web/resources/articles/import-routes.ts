@@ -1,7 +1,5 @@
-import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { KhabarError } from '../../../core/errors.js';
 import { mention } from '../../../core/facts/schemas.js';
 import { article } from '../../../core/resources/articles/schemas.js';
 import { parseSourceDocument } from '../../../core/resources/articles/source-document.js';
@@ -10,21 +8,7 @@ import type { Services } from '../../../core/services.js';
 import { writeOptions } from '../../http/preconditions.js';
 import { problemResponses } from '../../http/problem.js';
 import { jsonResponse } from '../../http/responses.js';
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-/** The body as text: only UTF-8 is accepted, and bytes that are not valid UTF-8 are refused, not replaced. */
-function decodeUtf8(request: FastifyRequest, bytes: Buffer): string {
-  const charset = /;\s*charset="?([^";\s]+)/i.exec(request.headers['content-type'] ?? '')?.[1]?.toLowerCase();
-  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
-    throw new KhabarError('unsupported_media_type', `charset ${charset} is not supported: send UTF-8`);
-  }
-  try {
-    return utf8.decode(bytes);
-  } catch {
-    throw new KhabarError('malformed_body', 'the text is not valid UTF-8');
-  }
-}
+import { decodeUtf8Body } from '../../http/utf8-body.js';
 
 const importQuery = z.strictObject({
   language: languageTag.default('ar').meta({ description: 'BCP 47 language of the report', example: 'ar' }),
@@ -40,7 +24,7 @@ export const articleImportRoutes =
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('text/plain', { parseAs: 'buffer' }, (request, bytes, done) => {
       try {
-        done(null, decodeUtf8(request, bytes as Buffer));
+        done(null, decodeUtf8Body(request, bytes as Buffer));
       } catch (error) {
         done(error as Error, undefined);
       }
