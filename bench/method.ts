@@ -51,5 +51,6 @@ export const method = `
   a copy. Get by id, list of 20 and POST run interleaved on swapped cores; the table gives this build over the
   ref, with the spread. \`BENCH_QUICK=1\` makes it a smoke run.
 - **What a run keeps.** Rewriting this page keeps the sections of the previous one whose heading ends "(not a
-  benchmark run)" (written by hand), and its scale curve when the run measured one size only.
+  benchmark run)" (written by hand), at the end of the page as sections of their own (so a hand-written
+  section takes a heading of the page's first level, \`##\`), and its scale curve when the run measured one size only.
 `;
