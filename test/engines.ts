@@ -8,7 +8,7 @@ import { openPostgres, type Postgres } from '../src/core/db/postgres.js';
 import { postgresStatements } from '../src/core/db/postgres-statements.js';
 import * as postgresTables from '../src/core/db/postgres-tables.js';
 import { type StatementExecutor, sqliteStatements } from '../src/core/db/statements.js';
-import { startPostgres } from './postgres.js';
+import { failOnIdleError, startPostgres } from './postgres.js';
 
 /*
  * Both engines under one test body: a migrated SQLite database in memory and a fresh, migrated PostgreSQL database
@@ -64,7 +64,7 @@ export function engines(root: Test) {
     const { url, admin } = await cluster;
     const name = `engines_${++databases}`;
     await admin.query(`create database ${name}`);
-    const postgres = await openPostgres(new URL(`/${name}`, url).href, { max: 4, statementTimeoutMs: 10_000, lockTimeoutMs: 5_000 });
+    const postgres = await openPostgres(new URL(`/${name}`, url).href, { max: 4, statementTimeoutMs: 10_000, lockTimeoutMs: 5_000, onIdleError: failOnIdleError(t) });
     t.teardown(() => postgres.close());
     return {
       statements: postgresStatements(postgres.pool),

@@ -142,3 +142,6 @@ export async function clusterAdmin(t: Test, serverUrl: string) {
   }
   return { admin, fresh };
 }
+
+/** For a pool in a test: an idle connection failing is not expected there, so it fails the test (openPostgres's onIdleError). */
+export const failOnIdleError = (t: Test) => (error: Error) => t.fail(`an idle pooled connection failed: ${error.message}`);

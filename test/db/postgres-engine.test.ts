@@ -4,14 +4,14 @@ import pg from 'pg';
 import t from 'tap';
 import { migrationLockKey, openPostgres, type PostgresOptions } from '../../src/core/db/postgres.js';
 import { idempotencyKeys } from '../../src/core/db/postgres-tables.js';
-import { startPostgres } from '../postgres.js';
+import { failOnIdleError, startPostgres } from '../postgres.js';
 
 /*
  * Opening PostgreSQL (src/core/db/postgres.ts) against a real cluster: the pool's settings as the server reports
  * them, int8 read as a number or refused, draining on close, and migrations applied once under the advisory lock.
  */
 
-const options: PostgresOptions = { max: 2, statementTimeoutMs: 1500, lockTimeoutMs: 700 };
+const options: PostgresOptions = { max: 2, statementTimeoutMs: 1500, lockTimeoutMs: 700, onIdleError: failOnIdleError(t) };
 
 // The journal drizzle-kit writes: one entry per migration, `when` being what the migrator records as created_at.
 const journal = JSON.parse(readFileSync(new URL('../../migrations/postgres/meta/_journal.json', import.meta.url), 'utf8')) as { entries: { when: number }[] };
@@ -55,6 +55,19 @@ t.test('the pool: timeouts set on every connection, at most max connections, dra
   await closing;
   t.equal(await connectionsTo(name), 0, 'closed, the pool holds no connection');
   await t.rejects(postgres.pool.query('select 1'), 'and takes no query');
+});
+
+t.test('an idle pooled connection whose backend ends is told to onIdleError and replaced, and the process goes on', async (t) => {
+  const { name, url } = await freshDatabase();
+  const idleErrors: Error[] = [];
+  const postgres = await openPostgres(url, { ...options, onIdleError: (error) => idleErrors.push(error) });
+  t.teardown(() => postgres.close());
+  await postgres.pool.query('select 1');
+  t.equal(postgres.pool.idleCount, 1, 'the connection is idle in the pool');
+  await admin.query("select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and backend_type = 'client backend'", [name]);
+  for (let waited = 0; idleErrors.length === 0 && waited < 5000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+  t.equal(idleErrors.length, 1, 'the error reached onIdleError, not an unhandled error event');
+  t.strictSame((await postgres.pool.query<{ one: number }>('select 1 as one')).rows, [{ one: 1 }], 'the next query gets a new connection');
 });
 
 t.test('int8 reads as a number on this pool only, and past 2^53 - 1 it is refused rather than rounded', async (t) => {

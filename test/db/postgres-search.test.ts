@@ -11,7 +11,7 @@ import { createRequiredTerms } from '../../src/core/search/required-terms.js';
 import { type SearchType, searchTypes } from '../../src/core/search/sources.js';
 import { substringColumns } from '../../src/core/search/substrings.js';
 import { searchIndex } from '../../src/core/search/table.js';
-import { startPostgres } from '../postgres.js';
+import { failOnIdleError, startPostgres } from '../postgres.js';
 
 /*
  * Search's schema on PostgreSQL (migrations/postgres/0001_pgengine_search.sql) against FTS5 on SQLite: the same
@@ -30,7 +30,7 @@ const records: [SearchType, Record<string, unknown>][] = [
 
 const sqlite = openDatabase('file::memory:');
 t.teardown(() => sqlite.close());
-const postgres = await openPostgres(await startPostgres(t), { max: 2, statementTimeoutMs: 5000, lockTimeoutMs: 5000 });
+const postgres = await openPostgres(await startPostgres(t), { max: 2, statementTimeoutMs: 5000, lockTimeoutMs: 5000, onIdleError: failOnIdleError(t) });
 t.teardown(() => postgres.close());
 
 /** An insert of one row into either engine: `?` for SQLite, `$n` for PostgreSQL. */

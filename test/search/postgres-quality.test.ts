@@ -8,7 +8,7 @@ import { isSearchType, searchSources, searchTypes } from '../../src/core/search/
 import { searchDocuments } from '../../src/core/search/table.js';
 import type { App } from '../../src/web/app.js';
 import { build } from '../helper.js';
-import { startPostgres } from '../postgres.js';
+import { failOnIdleError, startPostgres } from '../postgres.js';
 import { checkCollisionRanking, collisions, labelledCorpus, mean, negatives, positives, scorePositive, searchIds, writeCollisionGroup } from './labelled-queries.js';
 
 /*
@@ -18,7 +18,7 @@ import { checkCollisionRanking, collisions, labelledCorpus, mean, negatives, pos
  * SQLite's figures are reported beside PostgreSQL's, and the recall must be the same.
  */
 
-const postgres = await openPostgres(await startPostgres(t), { max: 2, statementTimeoutMs: 10_000, lockTimeoutMs: 5000 });
+const postgres = await openPostgres(await startPostgres(t), { max: 2, statementTimeoutMs: 10_000, lockTimeoutMs: 5000, onIdleError: failOnIdleError(t) });
 t.teardown(() => postgres.close());
 const postgresSearch = createPostgresSearch(postgres.db);
 

@@ -26,6 +26,12 @@ export interface PostgresOptions {
   /** How long a statement may run, and wait for a lock, before PostgreSQL cancels it. */
   statementTimeoutMs: number;
   lockTimeoutMs: number;
+  /**
+   * Told of an error on an idle pooled connection (its server restarted, a network cut, an administrator's
+   * pg_terminate_backend): the pool drops that connection and opens another when needed. Without a listener
+   * node-postgres would throw it as an unhandled 'error' event and end the process.
+   */
+  onIdleError(error: Error): void;
 }
 
 export interface Postgres {
@@ -56,7 +62,9 @@ function parsePostgresUrl(text: string): URL {
 function connectPool(url: URL, options: PostgresOptions): pg.Pool {
   const types = new pg.TypeOverrides();
   types.setTypeParser(pg.types.builtins.INT8, readInt8);
-  return new pg.Pool({ connectionString: url.href, max: options.max, types, statement_timeout: options.statementTimeoutMs, lock_timeout: options.lockTimeoutMs });
+  const pool = new pg.Pool({ connectionString: url.href, max: options.max, types, statement_timeout: options.statementTimeoutMs, lock_timeout: options.lockTimeoutMs });
+  pool.on('error', options.onIdleError);
+  return pool;
 }
 
 /** The `created_at` of each migration the database records: none before its first migration. */
