@@ -9,7 +9,9 @@ t.test('TRUST_PROXY: false, a hop count, or proxy addresses; true is refused wit
   t.equal(loadConfig({ TRUST_PROXY: '1' }).trustProxy, 1);
   t.same(loadConfig({ TRUST_PROXY: '127.0.0.1, 10.0.0.0/8,::1,fd00::/8,loopback,uniquelocal' }).trustProxy, ['127.0.0.1', '10.0.0.0/8', '::1', 'fd00::/8', 'loopback', 'uniquelocal']);
   t.throws(() => loadConfig({ TRUST_PROXY: 'true' }), { name: 'ConfigError', message: /^invalid TRUST_PROXY: true trusts every hop.*write the number of proxies.*or their addresses/ });
-  for (const value of ['0', '17', 'nginx', '10.0.0.0/33', '::1/129', '10.0.0.1/8/8', '300.1.1.1', ',']) {
+  t.throws(() => loadConfig({ TRUST_PROXY: '01' }), { name: 'ConfigError', message: 'invalid TRUST_PROXY: a hop count is 1 to 16, in decimal digits without a leading zero (false: no proxy)' });
+  t.equal(loadConfig({ TRUST_PROXY: '16' }).trustProxy, 16);
+  for (const value of ['0', '17', '0001', '00000000000000000001', 'nginx', '10.0.0.0/33', '::1/129', '10.0.0.1/8/8', '300.1.1.1', ',']) {
     t.throws(() => loadConfig({ TRUST_PROXY: value }), { name: 'ConfigError', message: /^invalid TRUST_PROXY: / }, value);
   }
 });

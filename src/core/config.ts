@@ -76,6 +76,8 @@ function isTrustedAddress(entry: string): boolean {
   return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits);
 }
 
+const hopCount = decimalInteger(1, 16);
+
 /**
  * Whom to believe about the client address: `false` (no one: the socket's address), a number of proxy hops
  * in front of khabar, or the proxies' addresses. `true` would take the left-most X-Forwarded-For entry,
@@ -90,10 +92,10 @@ const trustProxy = z.string().transform((value, ctx): false | number | string[] 
     });
     return z.NEVER;
   }
-  if (/^\d+$/.test(value)) {
-    const hops = Number(value);
-    if (hops < 1 || hops > 16) ctx.addIssue({ code: 'custom', message: 'a hop count is 1 to 16 (false: no proxy)' });
-    return hops;
+  if (/^[0-9]+$/.test(value)) {
+    const hops = hopCount.safeParse(value);
+    if (!hops.success) ctx.addIssue({ code: 'custom', message: 'a hop count is 1 to 16, in decimal digits without a leading zero (false: no proxy)' });
+    return hops.success ? hops.data : z.NEVER;
   }
   const entries = value
     .split(',')
