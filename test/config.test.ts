@@ -9,7 +9,9 @@ t.test('TRUST_PROXY: false, a hop count, or proxy addresses; true is refused wit
   t.equal(loadConfig({ TRUST_PROXY: '1' }).trustProxy, 1);
   t.same(loadConfig({ TRUST_PROXY: '127.0.0.1, 10.0.0.0/8,::1,fd00::/8,loopback,uniquelocal' }).trustProxy, ['127.0.0.1', '10.0.0.0/8', '::1', 'fd00::/8', 'loopback', 'uniquelocal']);
   t.throws(() => loadConfig({ TRUST_PROXY: 'true' }), { name: 'ConfigError', message: /^invalid TRUST_PROXY: true trusts every hop.*write the number of proxies.*or their addresses/ });
-  for (const value of ['0', '17', 'nginx', '10.0.0.0/33', '::1/129', '10.0.0.1/8/8', '300.1.1.1', ',']) {
+  t.throws(() => loadConfig({ TRUST_PROXY: '01' }), { name: 'ConfigError', message: 'invalid TRUST_PROXY: a hop count is 1 to 16, in decimal digits without a leading zero (false: no proxy)' });
+  t.equal(loadConfig({ TRUST_PROXY: '16' }).trustProxy, 16);
+  for (const value of ['0', '17', '0001', '00000000000000000001', 'nginx', '10.0.0.0/33', '::1/129', '10.0.0.1/8/8', '300.1.1.1', ',']) {
     t.throws(() => loadConfig({ TRUST_PROXY: value }), { name: 'ConfigError', message: /^invalid TRUST_PROXY: / }, value);
   }
 });
@@ -91,4 +93,57 @@ t.test('timeouts and the failure budget: defaults, and bad values named', async 
     [{ AUTH_FAILURE_RATE_LIMIT_MAX: '-1' }, /^invalid AUTH_FAILURE_RATE_LIMIT_MAX: /],
   ];
   for (const [env, message] of cases) t.throws(() => loadConfig(env), { name: 'ConfigError', message }, JSON.stringify(env));
+});
+
+t.test('integer settings are decimal digits: a hex, exponent, sign, space, point or leading zero stops start-up naming the variable', async (t) => {
+  // Every integer setting of docs/configuration.md.
+  const integerSettings = [
+    'PORT',
+    'BODY_LIMIT',
+    'CACHE_MAX_AGE',
+    'CACHE_STALE_WHILE_REVALIDATE',
+    'RESPONSE_CACHE_MB',
+    'RATE_LIMIT_MAX',
+    'RATE_LIMIT_WRITE_MAX',
+    'RATE_LIMIT_WINDOW',
+    'AUTH_FAILURE_RATE_LIMIT_MAX',
+    'REQUEST_TIMEOUT_MS',
+    'HEADERS_TIMEOUT_MS',
+    'KEEP_ALIVE_TIMEOUT_MS',
+    'OVERLOAD_EVENT_LOOP_DELAY_MS',
+    'OVERLOAD_HEAP_USED_BYTES',
+    'OVERLOAD_RSS_BYTES',
+    'OVERLOAD_RETRY_AFTER_S',
+    'SHUTDOWN_TIMEOUT_MS',
+    'WORKERS',
+    'CHANGES_HEARTBEAT_MS',
+    'CHANGES_POLL_MS',
+    'CHANGES_STREAMS_MAX',
+    'CHANGES_STREAMS_PER_CLIENT',
+    'WEBHOOK_TIMEOUT_MS',
+    'WEBHOOK_CONCURRENCY',
+    'WEBHOOK_MAX_ATTEMPTS',
+    'WEBHOOK_RETRY_BASE_MS',
+    'WEBHOOK_RETRY_MAX_MS',
+    'WEBHOOK_POLL_MS',
+    'WEBHOOK_DELIVERY_RETENTION_DAYS',
+    'TRASH_RETENTION_DAYS',
+  ];
+  for (const name of integerSettings) {
+    for (const value of ['0x10', '1e3', ' 1000', '1000 ', '+1000', '01000', '1000.0', '-1', '1_000', '12345678901234567']) {
+      t.throws(
+        () => loadConfig({ [name]: value }),
+        { name: 'ConfigError', message: new RegExp(`^invalid ${name}: an integer from \\d+ to \\d+, in decimal digits[^\\n]*$`) },
+        `${name}=${JSON.stringify(value)}`,
+      );
+    }
+  }
+  t.throws(() => loadConfig({ PORT: '65536' }), { name: 'ConfigError', message: 'invalid PORT: an integer from 0 to 65535, in decimal digits (no sign, spaces, exponent or leading zeros)' });
+  t.throws(() => loadConfig({ WORKERS: '0' }), { name: 'ConfigError', message: /^invalid WORKERS: an integer from 1 to 64,/ });
+  t.equal(loadConfig({ PORT: '0' }).port, 0, '0 is written 0');
+  t.equal(loadConfig({ PORT: '8080' }).port, 8080);
+  t.equal(loadConfig({ PORT: '' }).port, 3000, 'empty is unset: the default');
+  t.equal(loadConfig({ WORKERS: '64' }).workers, 64);
+  t.equal(loadConfig({ OVERLOAD_RSS_BYTES: '2147483648' }).overload.maxRssBytes, 2_147_483_648);
+  t.equal(loadConfig({ RESPONSE_CACHE_MB: '1' }).responseCacheBytes, 1_048_576);
 });

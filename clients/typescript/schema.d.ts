@@ -4118,8 +4118,8 @@ export interface operations {
                 q: string;
                 /** @description restrict to these resource types (default: all) */
                 type?: string;
-                /** @description page size */
-                limit?: number;
+                /** @description Page size, 1–100 */
+                limit?: components["parameters"]["list_revisions.limit"];
                 /** @description opaque cursor from meta.next_cursor of the same query */
                 cursor?: string;
                 /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */

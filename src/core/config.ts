@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDatabaseUrl } from './db/url.js';
+import { decimalInteger } from './decimal-integer.js';
 
 /** What a token may do, least first: each role may do what the ones before it may. */
 export const roles = ['preview', 'editor', 'admin'] as const;
@@ -75,6 +76,8 @@ function isTrustedAddress(entry: string): boolean {
   return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits);
 }
 
+const hopCount = decimalInteger(1, 16);
+
 /**
  * Whom to believe about the client address: `false` (no one: the socket's address), a number of proxy hops
  * in front of khabar, or the proxies' addresses. `true` would take the left-most X-Forwarded-For entry,
@@ -89,10 +92,10 @@ const trustProxy = z.string().transform((value, ctx): false | number | string[] 
     });
     return z.NEVER;
   }
-  if (/^\d+$/.test(value)) {
-    const hops = Number(value);
-    if (hops < 1 || hops > 16) ctx.addIssue({ code: 'custom', message: 'a hop count is 1 to 16 (false: no proxy)' });
-    return hops;
+  if (/^[0-9]+$/.test(value)) {
+    const hops = hopCount.safeParse(value);
+    if (!hops.success) ctx.addIssue({ code: 'custom', message: 'a hop count is 1 to 16, in decimal digits without a leading zero (false: no proxy)' });
+    return hops.success ? hops.data : z.NEVER;
   }
   const entries = value
     .split(',')
@@ -132,12 +135,13 @@ const corsOrigins = z
   .pipe(z.array(z.union([z.literal('*'), z.url({ protocol: /^https?$/ }).regex(/^[^/]+\/\/[^/]+$/, 'an origin has no path')])).min(1, 'needs at least one origin'))
   .transform((origins): '*' | string[] => (origins.includes('*') ? '*' : origins));
 
-const seconds = z.coerce.number().int().min(0).max(31_536_000);
-const requestCount = z.coerce.number().int().min(0).max(1_000_000);
-const timeoutMs = z.coerce.number().int().min(100).max(3_600_000);
+const maxSeconds = 31_536_000;
+const seconds = decimalInteger(0, maxSeconds);
+const requestCount = decimalInteger(0, 1_000_000);
+const timeoutMs = decimalInteger(100, 3_600_000);
 
 const environment = z.object({
-  PORT: optional(z.coerce.number().int().min(0).max(65535).default(3000)),
+  PORT: optional(decimalInteger(0, 65535).default(3000)),
   HOST: optional(z.string().min(1).default('127.0.0.1')),
   LOG_LEVEL: optional(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
   DATABASE_URL: optional(
@@ -151,60 +155,46 @@ const environment = z.object({
   ),
   API_TOKENS: optional(z.string().default('').transform(parseTokens)),
   SEED: optional(z.enum(['auto', 'never']).default('auto')),
-  BODY_LIMIT: optional(
-    z.coerce
-      .number()
-      .int()
-      .min(1024)
-      .max(100 * 1024 * 1024)
-      .default(1024 * 1024),
-  ),
+  BODY_LIMIT: optional(decimalInteger(1024, 100 * 1024 * 1024).default(1024 * 1024)),
   TRUST_PROXY: optional(trustProxy.default(false)),
   PUBLIC_URL: optional(publicUrl.optional()),
   CACHE_MAX_AGE: optional(seconds.default(30)),
   CACHE_STALE_WHILE_REVALIDATE: optional(seconds.default(60)),
-  RESPONSE_CACHE_MB: optional(z.coerce.number().int().min(0).max(4096).default(32)),
+  RESPONSE_CACHE_MB: optional(decimalInteger(0, 4096).default(32)),
   REQUIRE_IF_MATCH: optional(booleanFlag.default(false)),
   CORS_ORIGINS: optional(corsOrigins.default('*')),
   RATE_LIMIT_MAX: optional(requestCount.default(300)),
   RATE_LIMIT_WRITE_MAX: optional(requestCount.default(60)),
-  RATE_LIMIT_WINDOW: optional(seconds.min(1).default(60)),
+  RATE_LIMIT_WINDOW: optional(decimalInteger(1, maxSeconds).default(60)),
   AUTH_FAILURE_RATE_LIMIT_MAX: optional(requestCount.default(10)),
   // Slow clients: the whole request, its headers, and an idle keep-alive connection.
   REQUEST_TIMEOUT_MS: optional(timeoutMs.default(30_000)),
   HEADERS_TIMEOUT_MS: optional(timeoutMs.default(10_000)),
   KEEP_ALIVE_TIMEOUT_MS: optional(timeoutMs.default(5_000)),
   // Reliability: overload thresholds (0 turns a check off) and the graceful-shutdown budget.
-  OVERLOAD_EVENT_LOOP_DELAY_MS: optional(z.coerce.number().int().min(0).default(1000)),
-  OVERLOAD_HEAP_USED_BYTES: optional(z.coerce.number().int().min(0).default(0)),
-  OVERLOAD_RSS_BYTES: optional(z.coerce.number().int().min(0).default(0)),
-  OVERLOAD_RETRY_AFTER_S: optional(z.coerce.number().int().min(1).max(3600).default(10)),
-  SHUTDOWN_TIMEOUT_MS: optional(z.coerce.number().int().min(0).max(600_000).default(10_000)),
-  WORKERS: optional(z.coerce.number().int().min(1).max(64).default(1)),
+  OVERLOAD_EVENT_LOOP_DELAY_MS: optional(decimalInteger(0, Number.MAX_SAFE_INTEGER).default(1000)),
+  OVERLOAD_HEAP_USED_BYTES: optional(decimalInteger(0, Number.MAX_SAFE_INTEGER).default(0)),
+  OVERLOAD_RSS_BYTES: optional(decimalInteger(0, Number.MAX_SAFE_INTEGER).default(0)),
+  OVERLOAD_RETRY_AFTER_S: optional(decimalInteger(1, 3600).default(10)),
+  SHUTDOWN_TIMEOUT_MS: optional(decimalInteger(0, 600_000).default(10_000)),
+  WORKERS: optional(decimalInteger(1, 64).default(1)),
   // The change stream (web/changes/routes.ts): its heartbeat, how often it looks for new events, how many may be open.
-  CHANGES_HEARTBEAT_MS: optional(z.coerce.number().int().min(100).max(300_000).default(15_000)),
-  CHANGES_POLL_MS: optional(z.coerce.number().int().min(10).max(60_000).default(250)),
-  CHANGES_STREAMS_MAX: optional(z.coerce.number().int().min(1).max(100_000).default(1000)),
-  CHANGES_STREAMS_PER_CLIENT: optional(z.coerce.number().int().min(1).max(1000).default(4)),
+  CHANGES_HEARTBEAT_MS: optional(decimalInteger(100, 300_000).default(15_000)),
+  CHANGES_POLL_MS: optional(decimalInteger(10, 60_000).default(250)),
+  CHANGES_STREAMS_MAX: optional(decimalInteger(1, 100_000).default(1000)),
+  CHANGES_STREAMS_PER_CLIENT: optional(decimalInteger(1, 1000).default(4)),
   // Webhook deliveries (core/webhooks/dispatcher.ts): where they may go, how long an attempt may take, how often and how many times one is retried.
   WEBHOOK_ALLOW_PRIVATE: optional(booleanFlag.default(false)),
-  WEBHOOK_TIMEOUT_MS: optional(z.coerce.number().int().min(100).max(120_000).default(10_000)),
-  WEBHOOK_CONCURRENCY: optional(z.coerce.number().int().min(1).max(256).default(8)),
-  WEBHOOK_MAX_ATTEMPTS: optional(z.coerce.number().int().min(1).max(50).default(8)),
-  WEBHOOK_RETRY_BASE_MS: optional(z.coerce.number().int().min(10).max(3_600_000).default(30_000)),
-  WEBHOOK_RETRY_MAX_MS: optional(
-    z.coerce
-      .number()
-      .int()
-      .min(10)
-      .max(86_400_000)
-      .default(6 * 3_600_000),
-  ),
-  WEBHOOK_POLL_MS: optional(z.coerce.number().int().min(10).max(60_000).default(1000)),
+  WEBHOOK_TIMEOUT_MS: optional(decimalInteger(100, 120_000).default(10_000)),
+  WEBHOOK_CONCURRENCY: optional(decimalInteger(1, 256).default(8)),
+  WEBHOOK_MAX_ATTEMPTS: optional(decimalInteger(1, 50).default(8)),
+  WEBHOOK_RETRY_BASE_MS: optional(decimalInteger(10, 3_600_000).default(30_000)),
+  WEBHOOK_RETRY_MAX_MS: optional(decimalInteger(10, 86_400_000).default(6 * 3_600_000)),
+  WEBHOOK_POLL_MS: optional(decimalInteger(10, 60_000).default(1000)),
   // How long a settled delivery stays listed before a background job deletes it: the outbox would grow with every change.
-  WEBHOOK_DELIVERY_RETENTION_DAYS: optional(z.coerce.number().int().min(1).max(3650).default(30)),
+  WEBHOOK_DELIVERY_RETENTION_DAYS: optional(decimalInteger(1, 3650).default(30)),
   // How long a DELETEd record stays restorable before a background job purges it (core/trash): up to ten years.
-  TRASH_RETENTION_DAYS: optional(z.coerce.number().int().min(1).max(3650).default(30)),
+  TRASH_RETENTION_DAYS: optional(decimalInteger(1, 3650).default(30)),
 });
 
 export interface Config {

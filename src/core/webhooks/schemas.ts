@@ -1,6 +1,7 @@
 import { createInsertSchema, createSelectSchema } from 'drizzle-zod';
 import { z } from 'zod';
 import { changeActions } from '../changes/table.js';
+import { decimalInteger } from '../decimal-integer.js';
 import { resourceNames } from '../resources/registry.js';
 import { recordId } from '../resources/shared/fields.js';
 import { webhookDeliveries, webhooks } from './table.js';
@@ -53,7 +54,8 @@ export const createdWebhook = webhook
   })
   .meta({ id: 'CreatedWebhook' });
 
-export const deliveryId = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+/** A delivery's id as a path or a cursor writes it. */
+export const deliveryId = decimalInteger(1, Number.MAX_SAFE_INTEGER);
 
 export const delivery = createSelectSchema(webhookDeliveries, {
   id: z.number().int().meta({ description: 'the delivery’s id, sent as `Webhook-Id` (the same on every attempt)' }),

@@ -10,6 +10,7 @@ import type { Services } from '../../core/services.js';
 import { clientKey } from '../http/client-key.js';
 import { problemResponses } from '../http/problem.js';
 import { jsonResponse } from '../http/responses.js';
+import { pageSize } from '../list/params.js';
 import { ChangeStream, changeWatcher, streamVisibility } from './stream.js';
 
 const tags = ['changes'];
@@ -69,7 +70,7 @@ export function changeRoutes(feed: Services['changes'], limits: ChangeStreamLimi
           'Page with `after`: follow `links.next` while it is not null, then poll `?after=meta.next_after`.',
         querystring: z.strictObject({
           after: after.prefault('0'),
-          limit: z.coerce.number().int().min(1).max(1000).default(100).meta({ description: 'Page size, 1–1000', example: 100 }),
+          limit: pageSize(1000, 100),
         }),
         response: { 200: jsonResponse('A page of changes', changeList), ...problemResponses(400) },
       },

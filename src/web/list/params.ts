@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { decimalInteger } from '../../core/decimal-integer.js';
 import { maxEmbeddedPerPage, maxReverseEmbedded } from '../../core/list/embed.js';
 import { type Condition, type ListQuery, type Operator, operators, type Shaping } from '../../core/list/query.js';
 import type { FilterSpec, ListSpec, ValueType } from '../../core/list/spec.js';
@@ -12,6 +13,9 @@ const strict = <S extends z.ZodRawShape>(shape: S, what: string) =>
   z.strictObject(shape, {
     error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown ${what} ${issue.keys.join(', ')}; allowed: ${Object.keys(shape).join(', ')}` : undefined),
   });
+
+/** A `limit` query parameter: a page size from 1 to `max`, `fallback` when it is absent; every paged route takes this one. */
+export const pageSize = (max: number, fallback: number, description = `Page size, 1–${max}`) => decimalInteger(1, max).prefault(fallback).meta({ description, example: fallback });
 
 const allowedList = (allowed: readonly string[]) => allowed.join(', ');
 
@@ -155,16 +159,11 @@ function listObject(options: ListParamsOptions) {
   const extensions = Object.fromEntries((spec.extensions ?? []).map((extension) => [extension.name, extension.schema.optional()]));
   return strict(
     {
-      limit: z.coerce
-        .number()
-        .int()
-        .min(1)
-        .max(100)
-        .default(20)
-        .meta({
-          description: `Page size, 1–100. A page also ends early, with \`meta.next_cursor\` set, once its records would pass ${pageByteBudget / 1024 / 1024} MiB of stored text (at least one record a page)`,
-          example: 20,
-        }),
+      limit: pageSize(
+        100,
+        20,
+        `Page size, 1–100. A page also ends early, with \`meta.next_cursor\` set, once its records would pass ${pageByteBudget / 1024 / 1024} MiB of stored text (at least one record a page)`,
+      ),
       cursor: z
         .string()
         .max(2000)

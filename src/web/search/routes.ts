@@ -9,6 +9,7 @@ import { snippetLength } from '../../core/search/snippet.js';
 import { isSearchType, searchTypes } from '../../core/search/sources.js';
 import type { Services } from '../../core/services.js';
 import { problemResponses } from '../http/problem.js';
+import { pageSize } from '../list/params.js';
 
 const typeList = new RegExp(`^(${searchTypes.join('|')})(,(${searchTypes.join('|')}))*$`);
 
@@ -20,7 +21,7 @@ const searchQuery = z.strictObject({
     .regex(typeList, `must be a comma-separated list of: ${searchTypes.join(', ')}`)
     .optional()
     .meta({ description: 'restrict to these resource types (default: all)', example: 'articles,meetings' }),
-  limit: z.coerce.number().int().min(1).max(100).default(20).meta({ description: 'page size', example: 20 }),
+  limit: pageSize(100, 20),
   cursor: z.string().max(512).optional().meta({ description: 'opaque cursor from meta.next_cursor of the same query' }),
 });
 

@@ -11,6 +11,7 @@ import { createdWebhook, delivery, deliveryId, webhook, webhookInput, webhookPat
 import { jsonMediaType, patchMediaTypes } from '../http/media-types.js';
 import { problemResponses } from '../http/problem.js';
 import { jsonResponse } from '../http/responses.js';
+import { pageSize } from '../list/params.js';
 
 const tags = ['webhooks'];
 const read: FastifyContextConfig = { traits: { role: 'admin', rateLimit: 'read', formats: 'json' } };
@@ -127,7 +128,7 @@ export function webhookRoutes(webhooks: Services['webhooks'], allowPrivate: bool
         description: 'Newest first, in pages of `limit`: follow `links.next` until it is null. Pending, succeeded and failed deliveries, each with its last attempt.',
         params,
         querystring: z.strictObject({
-          limit: z.coerce.number().int().min(1).max(100).default(20).meta({ description: 'Page size, 1–100', example: 20 }),
+          limit: pageSize(100, 20),
           cursor: deliveryId.optional().meta({ description: '`meta.next_cursor` of the previous page: the deliveries below this id', example: 21 }),
         }),
         response: { 200: jsonResponse('A page of deliveries', deliveryList), ...problemResponses(400, 404) },

@@ -13,6 +13,7 @@ import { writeOptions } from '../../http/preconditions.js';
 import { problemResponses } from '../../http/problem.js';
 import { jsonResponse } from '../../http/responses.js';
 import { serializeAs } from '../../http/serializer.js';
+import { pageSize } from '../../list/params.js';
 import { anyOfResources } from './routes.js';
 
 /**
@@ -47,7 +48,7 @@ const revisionDiff = z
   .meta({ id: 'RevisionDiffResponse' });
 
 const listQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(20).meta({ description: 'Page size, 1–100', example: 20 }),
+  limit: pageSize(100, 20),
   cursor: revisionNumber.optional().meta({ description: '`meta.next_cursor` of the previous page: the revisions below this number', example: '21' }),
 });
 

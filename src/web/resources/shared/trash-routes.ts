@@ -14,6 +14,7 @@ import { problemResponses } from '../../http/problem.js';
 import { jsonResponse } from '../../http/responses.js';
 import { serializeAs } from '../../http/serializer.js';
 import { serverTiming } from '../../http/server-timing.js';
+import { pageSize } from '../../list/params.js';
 import { restoredAnswer, restoreResponses } from './revision-routes.js';
 import { anyOfResources } from './routes.js';
 
@@ -33,13 +34,7 @@ const trashList = z.object({ data: z.array(trashedRecord), meta: listMeta.pick({
 const emptyingLimit = 1000;
 
 const emptyQuery = z.strictObject({
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(emptyingLimit)
-    .default(emptyingLimit)
-    .meta({ description: `The most records to purge, 1–${emptyingLimit}`, example: emptyingLimit }),
+  limit: pageSize(emptyingLimit, emptyingLimit, `The most records to purge, 1–${emptyingLimit}`),
 });
 
 const emptied = z
@@ -55,7 +50,7 @@ const emptied = z
 const position = z.tuple([isoDateTime, recordId]);
 
 const listQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(20).meta({ description: 'Page size, 1–100', example: 20 }),
+  limit: pageSize(100, 20),
   cursor: z.string().max(200).optional().meta({ description: '`meta.next_cursor` of the previous page' }),
 });
 
