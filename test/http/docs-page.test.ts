@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
+import fs, { readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import t from 'tap';
 import { body, build } from '../helper.js';
 
@@ -93,4 +94,68 @@ t.test("the docs page's file errors are this app's problems: a refused file 404,
   const nul = await app.inject({ url: '/docs/static/%00' });
   t.equal(nul.statusCode, 404, 'a file name @fastify/static refuses (403) is one that is not there');
   t.equal(body(nul).code, 'route_not_found');
+});
+
+t.test("the docs page's files are sent from memory after their first request: the same bytes and validators in each coding, and 304s", async (t) => {
+  const app = await build(t);
+  const swaggerUi = (name: string) => createRequire(import.meta.url).resolve(`@fastify/swagger-ui/static/${name}`);
+  const files = [
+    { url: '/docs/static/swagger-ui-bundle.js', path: swaggerUi('swagger-ui-bundle.js'), type: /^application\/javascript/ },
+    { url: '/docs/static/swagger-ui.css', path: swaggerUi('swagger-ui.css'), type: /^text\/css/ },
+  ].map((file) => {
+    // The validators @fastify/static (send) derives from the file on disk: a weak tag of its size and time, and that time.
+    const { size, mtime } = statSync(file.path);
+    return { ...file, size, etag: `W/"${size.toString(16)}-${mtime.getTime().toString(16)}"`, modified: mtime, bytes: readFileSync(file.path) };
+  });
+  const decode = { identity: (bytes: Buffer) => bytes, gzip: gunzipSync, br: brotliDecompressSync };
+  // @fastify/static stats and opens the file for each request the docs app answers: after the first, none should.
+  let fileAccess: { calls: unknown[] }[] = [];
+  for (const round of ['first', 'kept']) {
+    if (round === 'kept') fileAccess = [t.capture(fs, 'stat', fs.stat), t.capture(fs, 'createReadStream', fs.createReadStream)];
+    for (const file of files) {
+      for (const coding of ['identity', 'gzip', 'br'] as const) {
+        const answer = await app.inject({ url: file.url, headers: { 'accept-encoding': coding } });
+        const what = `${round}: ${file.url} ${coding}`;
+        t.equal(answer.statusCode, 200, what);
+        t.ok(decode[coding](answer.rawPayload).equals(file.bytes), `${what}: the file on disk`);
+        t.equal(answer.headers['content-encoding'], coding === 'identity' ? undefined : coding, `${what}: its coding named`);
+        t.equal(answer.headers.vary, coding === 'identity' ? undefined : 'accept-encoding', `${what}: Vary`);
+        t.match(answer.headers['content-type'], file.type, `${what}: its type`);
+        t.equal(answer.headers.etag, file.etag, `${what}: its tag`);
+        t.equal(answer.headers['last-modified'], file.modified.toUTCString(), `${what}: its time`);
+        t.equal(answer.headers['cache-control'], 'public, max-age=0', `${what}: revalidated on each use, as @fastify/static sends it`);
+        t.match(answer.headers['content-security-policy'], "script-src 'self'", `${what}: a page's headers`);
+      }
+    }
+  }
+  const before = new Date(files[0]!.modified.getTime() - 60_000).toUTCString();
+  for (const file of files) {
+    const head = await app.inject({ method: 'HEAD', url: file.url });
+    t.equal(head.statusCode, 200, `HEAD ${file.url}`);
+    t.equal(head.headers['content-length'], String(file.size), 'with the length of the file');
+    t.equal(head.rawPayload.length, 0, 'and no body');
+    for (const [headers, status, what] of [
+      [{ 'if-none-match': file.etag }, 304, 'If-None-Match its tag'],
+      [{ 'if-none-match': `"other", ${file.etag}` }, 304, 'If-None-Match a list holding its tag'],
+      [{ 'if-none-match': '"other"' }, 200, 'If-None-Match another tag'],
+      [{ 'if-modified-since': file.modified.toUTCString() }, 304, 'If-Modified-Since its time'],
+      [{ 'if-modified-since': before }, 200, 'If-Modified-Since a minute before it'],
+      [{ 'if-none-match': file.etag, 'if-modified-since': before }, 200, 'its tag, but a time before it'],
+      [{ 'if-none-match': file.etag, 'cache-control': 'no-cache' }, 200, 'its tag, but no-cache'],
+    ] as const) {
+      const answer = await app.inject({ url: file.url, headers: { ...headers, 'accept-encoding': 'br' } });
+      t.equal(answer.statusCode, status, `${file.url}: ${what}`);
+      if (status === 304) {
+        t.equal(answer.rawPayload.length, 0, `${what}: no body`);
+        t.equal(answer.headers.etag, file.etag, `${what}: its tag`);
+        t.equal(answer.headers['last-modified'], file.modified.toUTCString(), `${what}: its time`);
+        t.notOk(answer.headers['content-type'], `${what}: nothing about the content`);
+      } else t.ok(brotliDecompressSync(answer.rawPayload).equals(file.bytes), `${what}: the file`);
+    }
+  }
+  t.same(
+    fileAccess.map((capture) => capture.calls.length),
+    [0, 0],
+    'no request after the first stat or opened a file',
+  );
 });

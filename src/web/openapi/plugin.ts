@@ -1,10 +1,13 @@
 import { readFileSync } from 'node:fs';
+import type { OutgoingHttpHeaders } from 'node:http';
+import { Readable } from 'node:stream';
 import type { StaticDocumentSpec } from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { LRUCache } from 'lru-cache';
 import { KhabarError } from '../../core/errors.js';
 import { projectFile } from '../../core/project-root.js';
-import { entityTag } from '../http/etag.js';
+import { entityTag, noneMatch } from '../http/etag.js';
 import { documentFromRoutes } from './routes.js';
 
 /** The contract `npm run openapi` builds and the repository commits. */
@@ -44,7 +47,7 @@ const hopHeaders = new Set(['connection', 'keep-alive', 'transfer-encoding', 'da
  * for the docs page: loading and registering them at start was about 0.13 s of CPU of every cold start
  * (docs/performance.md), for a page few requests ask for.
  */
-async function docsApp(document: OpenApiDocument): Promise<FastifyInstance> {
+async function buildDocsApp(document: OpenApiDocument): Promise<FastifyInstance> {
   const [{ default: swagger }, { default: swaggerUi }] = await Promise.all([import('@fastify/swagger'), import('@fastify/swagger-ui')]);
   const docs = Fastify();
   await docs.register(swagger, { mode: 'static', specification: { document } });
@@ -66,18 +69,74 @@ async function docsApp(document: OpenApiDocument): Promise<FastifyInstance> {
  */
 const docsPaths = ['/docs', '/docs/', '/docs/yaml', '/docs/static/index.html', '/docs/static/swagger-initializer.js', `/docs/static/theme/${docsCss.filename}`, '/docs/static/*'];
 
+/** What the docs app answers a plain GET of one of its paths, kept: its files and pages do not change while the process runs. */
+interface KeptAnswer {
+  statusCode: number;
+  headers: OutgoingHttpHeaders;
+  body: Buffer;
+}
+
 /**
- * The docs page's routes, answered by the docs app: the request goes in as it came, and its answer (status,
- * headers, body as a stream, as @fastify/static streams a file) goes out through this app's hooks, so it gets
- * the security headers, compression and read limit of every page. @fastify/static's own errors, bare JSON, become this app's
- * problems: a file it lacks or refuses to serve (a dot file, a NUL) is the 404 of any unknown path; a failed
- * If-Match or If-Unmodified-Since a 412; a range past the end is ignored, as RFC 9110 allows, and the whole file sent.
+ * Bytes of kept answers: swagger-ui's folder is 2.5 MB, the page, its initializer, theme and YAML 0.3 MB. Kept by
+ * path, so other spellings of one file could hold it twice; the bound then evicts, and those ask the docs app again.
+ */
+const keptAnswersBytes = 4 * 1024 * 1024;
+
+/** Request headers the kept answer does not decide: a range or a precondition other than a 304's goes to the docs app. */
+const askedOfDocsApp = ['range', 'if-range', 'if-match', 'if-unmodified-since'];
+
+/**
+ * Whether the client's copy is the kept one, as @fastify/static (send's `fresh`) decides it: If-None-Match names
+ * its tag and If-Modified-Since is not before it, whichever of the two was sent; `Cache-Control: no-cache` asks anew.
+ */
+function unchanged(request: FastifyRequest, kept: KeptAnswer): boolean {
+  const { 'if-none-match': tags, 'if-modified-since': since, 'cache-control': control } = request.headers;
+  if ((tags === undefined && since === undefined) || /no-cache/i.test(control ?? '')) return false;
+  const { etag, 'last-modified': modified } = kept.headers;
+  if (tags !== undefined && (typeof etag !== 'string' || !noneMatch(tags, etag))) return false;
+  return since === undefined || (typeof modified === 'string' && Date.parse(modified) <= Date.parse(since));
+}
+
+/** A file stream's default read size. */
+const fileChunkBytes = 64 * 1024;
+
+/** A kept body in the pieces a file stream reads it in: brotli's output depends on them, and stays the bytes it was. */
+function* fileChunks(body: Buffer) {
+  for (let start = 0; start < body.length; start += fileChunkBytes) yield body.subarray(start, start + fileChunkBytes);
+}
+
+/** The headers of an answer, without those about its own connection, which the outer reply sets for itself. */
+const endToEnd = (headers: OutgoingHttpHeaders): OutgoingHttpHeaders => Object.fromEntries(Object.entries(headers).filter(([name]) => !hopHeaders.has(name)));
+
+/**
+ * The docs page's routes. The docs app answers each path's first GET, and its answer is kept and sent from memory
+ * after (passing each request through the docs app cost ~30 ms of CPU for the 1.6 MB script); a range or an
+ * If-Match still goes to the docs app. Either goes out through this app's hooks, so it gets the security headers,
+ * compression and read limit of every page. @fastify/static's own errors, bare JSON, become this app's problems: a
+ * file it lacks or refuses to serve (a dot file, a NUL) is the 404 of any unknown path; a failed If-Match or
+ * If-Unmodified-Since a 412; a range past the end is ignored, as RFC 9110 allows, and the whole file sent.
  */
 function docsRoutes(app: FastifyInstance, document: () => Promise<OpenApiDocument>) {
   let docs: Promise<FastifyInstance> | undefined;
-  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
-    docs ??= document().then(docsApp);
-    const loaded = await docs;
+  const keptAnswers = new LRUCache<string, KeptAnswer>({ maxSize: keptAnswersBytes, sizeCalculation: (kept) => Math.max(kept.body.length, 1) });
+  const docsApp = () => {
+    docs ??= document().then(buildDocsApp);
+    return docs;
+  };
+
+  const keptAnswer = async (path: string): Promise<KeptAnswer | undefined> => {
+    const known = keptAnswers.get(path);
+    if (known !== undefined) return known;
+    const answer = await (await docsApp()).inject({ method: 'GET', url: path });
+    // A file it lacks or refuses is not kept: the paths asked for are the client's, those it serves a fixed few.
+    if (answer.statusCode >= 400) return undefined;
+    const kept = { statusCode: answer.statusCode, headers: endToEnd(answer.headers), body: answer.rawPayload };
+    keptAnswers.set(path, kept);
+    return kept;
+  };
+
+  const passThrough = async (request: FastifyRequest, reply: FastifyReply) => {
+    const loaded = await docsApp();
     const ask = (headers: FastifyRequest['headers']) => loaded.inject({ method: request.method, url: request.url, headers, payloadAsStream: true });
     let answer = await ask(request.headers);
     if (answer.statusCode === 416) {
@@ -86,10 +145,23 @@ function docsRoutes(app: FastifyInstance, document: () => Promise<OpenApiDocumen
     }
     if (answer.statusCode === 403 || answer.statusCode === 404) return reply.callNotFound();
     if (answer.statusCode === 412) throw new KhabarError('precondition_failed', 'the file does not match If-Match or If-Unmodified-Since');
-    const headers = Object.entries(answer.headers).filter(([name]) => !hopHeaders.has(name));
-    return reply.code(answer.statusCode).headers(Object.fromEntries(headers)).send(answer.stream());
+    return reply.code(answer.statusCode).headers(endToEnd(answer.headers)).send(answer.stream());
   };
-  // Counted like any read: its 1.6 MB script costs ~30 ms of CPU a request to pass through the docs app.
+
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (askedOfDocsApp.some((name) => request.headers[name] !== undefined)) return passThrough(request, reply);
+    const kept = await keptAnswer(request.url.split('?')[0] ?? request.url);
+    if (kept === undefined) return reply.callNotFound();
+    if (unchanged(request, kept)) {
+      // As send answers a 304: the validators and caching headers, none about the content.
+      const validators = Object.entries(kept.headers).filter(([name]) => !name.startsWith('content-'));
+      return reply.code(304).headers(Object.fromEntries(validators)).send();
+    }
+    // A stream, as the docs app sends it: compression keeps a tagged file's coded bytes, and codes its pages as before.
+    reply.code(kept.statusCode).headers(kept.headers);
+    return reply.send(Readable.from(fileChunks(kept.body)));
+  };
+  // Counted like any read: a kept answer costs little, but a path not asked before goes to the docs app.
   for (const url of docsPaths) app.get(url, { schema: { hide: true }, config: { traits: { rateLimit: 'read' } } }, handler);
   app.addHook('onClose', async () => (await docs)?.close());
 }
