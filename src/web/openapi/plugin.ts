@@ -23,6 +23,15 @@ interface OpenApiOptions {
   source: { file: string } | 'routes';
 }
 
+/** `make`'s promise, made by the first call and shared by every call after. */
+function onFirstUse<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: Promise<T> | undefined;
+  return () => {
+    made ??= make();
+    return made;
+  };
+}
+
 /**
  * The committed document, parsed on first use: parsing its 200 KB of YAML at start was about a quarter of the
  * CPU time from start to the first 200 (docs/performance.md). The file is read at start, so a server without
@@ -30,13 +39,8 @@ interface OpenApiOptions {
  */
 function committedDocument(file: string, publicUrl: string): () => Promise<OpenApiDocument> {
   const text = readFileSync(file, 'utf8');
-  let parsed: Promise<OpenApiDocument> | undefined;
   // PUBLIC_URL, not the request's host: "try it out" on the docs page calls it.
-  const parse = async () => ({ ...(await import('yaml')).parse(text), servers: [{ url: publicUrl, description: 'this server (PUBLIC_URL)' }] });
-  return () => {
-    parsed ??= parse();
-    return parsed;
-  };
+  return onFirstUse(async () => ({ ...(await import('yaml')).parse(text), servers: [{ url: publicUrl, description: 'this server (PUBLIC_URL)' }] }));
 }
 
 // What the docs app's answer says about its own connection, which the outer reply sets for itself.
@@ -171,15 +175,10 @@ function docsRoutes(app: FastifyInstance, document: () => Promise<OpenApiDocumen
  * runs, and serialising its 200 KB for each request held the event loop ~5 ms a time, on a route without a rate limit.
  */
 function renderedContract(document: () => Promise<unknown>): () => Promise<{ body: Buffer; etag: string }> {
-  let rendered: Promise<{ body: Buffer; etag: string }> | undefined;
-  const render = async () => {
+  return onFirstUse(async () => {
     const body = Buffer.from(JSON.stringify(await document()));
     return { body, etag: entityTag(body) };
-  };
-  return () => {
-    rendered ??= render();
-    return rendered;
-  };
+  });
 }
 
 /** The OpenAPI 3.1 document at /openapi.json; a docs page at /docs. */
