@@ -7,7 +7,7 @@ import fp from 'fastify-plugin';
 import { LRUCache } from 'lru-cache';
 import { KhabarError } from '../../core/errors.js';
 import { projectFile } from '../../core/project-root.js';
-import { entityTag, noneMatch } from '../http/etag.js';
+import { entityTag, heldTag, noneMatch } from '../http/etag.js';
 import { documentFromRoutes } from './routes.js';
 
 /** The contract `npm run openapi` builds and the repository commits. */
@@ -134,7 +134,11 @@ function docsRoutes(app: FastifyInstance, document: () => Promise<OpenApiDocumen
     const answer = await (await docsApp()).inject({ method: 'GET', url: path });
     // A file it lacks or refuses is not kept: the paths asked for are the client's, those it serves a fixed few.
     if (answer.statusCode >= 400) return undefined;
-    const kept = { statusCode: answer.statusCode, headers: endToEnd(answer.headers), body: answer.rawPayload };
+    const headers = endToEnd(answer.headers);
+    // The page, its initializer, the theme and the YAML are made by swagger-ui, not files, and come untagged: tagged
+    // by their bytes, they get 304s and compression keeps their coded bytes, as it does a file's.
+    if (answer.statusCode === 200 && headers.etag === undefined) headers.etag = entityTag(answer.rawPayload);
+    const kept = { statusCode: answer.statusCode, headers, body: answer.rawPayload };
     keptAnswers.set(path, kept);
     return kept;
   };
@@ -157,11 +161,13 @@ function docsRoutes(app: FastifyInstance, document: () => Promise<OpenApiDocumen
     const kept = await keptAnswer(request.url.split('?')[0] ?? request.url);
     if (kept === undefined) return reply.callNotFound();
     if (unchanged(request, kept)) {
-      // As send answers a 304: the validators and caching headers, none about the content.
-      const validators = Object.entries(kept.headers).filter(([name]) => !name.startsWith('content-'));
-      return reply.code(304).headers(Object.fromEntries(validators)).send();
+      // As send answers a 304: the validators and caching headers, none about the content; the tag in the coding the client holds.
+      const validators = Object.fromEntries(Object.entries(kept.headers).filter(([name]) => !name.startsWith('content-')));
+      const { 'if-none-match': tags } = request.headers;
+      if (tags !== undefined && typeof validators.etag === 'string') validators.etag = heldTag(tags, validators.etag);
+      return reply.code(304).headers(validators).send();
     }
-    // A stream, as the docs app sends it: compression keeps a tagged file's coded bytes, and codes its pages as before.
+    // A stream, as the docs app sends it: compression keeps its coded bytes under its tag (every kept 200 has one).
     reply.code(kept.statusCode).headers(kept.headers);
     return reply.send(Readable.from(fileChunks(kept.body)));
   };
