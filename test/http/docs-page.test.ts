@@ -1,8 +1,11 @@
 import fs, { readFileSync, statSync } from 'node:fs';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
-import t from 'tap';
-import { body, build } from '../helper.js';
+import t, { type Test } from 'tap';
+import { buildApp } from '../../src/web/app.js';
+import { docsAppRetryMs } from '../../src/web/openapi/plugin.js';
+import { body, build, testConfig } from '../helper.js';
 
 // Alone in its process (tap runs each file in its own), so what is loaded is what the app loaded.
 const require = createRequire(import.meta.url);
@@ -213,4 +216,55 @@ t.test("the docs page's made files (page, initializer, theme, YAML) are tagged b
   }
   const changed = await app.inject({ url: '/docs/yaml', headers: { 'if-none-match': '"another"' } });
   t.equal(changed.statusCode, 200, 'another tag is not the one held');
+});
+
+const theme = fileURLToPath(new URL('../../public/docs/khabar.css', import.meta.url));
+
+/**
+ * Makes the first `failures` reads of the theme fail, as a file read can (too many open files): the docs app reads
+ * it when it is built. Counts the reads; undone when the test ends.
+ */
+function failingThemeReads(t: Test, failures: number) {
+  const fsExports = createRequire(import.meta.url)('node:fs') as typeof fs;
+  const readFile = fsExports.readFileSync;
+  const reads = { count: 0 };
+  fsExports.readFileSync = ((path: Parameters<typeof readFile>[0], ...rest: [never]) => {
+    if (path === theme && ++reads.count <= failures) throw Object.assign(new Error('EMFILE: too many open files'), { code: 'EMFILE' });
+    return readFile(path, ...rest);
+  }) as typeof readFile;
+  syncBuiltinESMExports();
+  t.teardown(() => {
+    fsExports.readFileSync = readFile;
+    syncBuiltinESMExports();
+  });
+  return reads;
+}
+
+t.test('a failed build of the docs app is not kept for good: a request after the wait builds it again', async (t) => {
+  let now = Date.parse('2026-12-05T12:00:00Z');
+  const app = await buildApp(testConfig(), { clock: () => now });
+  await app.ready();
+  const themeReads = failingThemeReads(t, 1);
+
+  const failed = await app.inject({ url: '/docs/' });
+  t.equal(failed.statusCode, 500, 'the failed build');
+  t.equal(body(failed).code, 'internal_error', 'as a problem');
+  now += docsAppRetryMs - 1;
+  t.equal((await app.inject({ url: '/docs/' })).statusCode, 500, 'within the wait, the same failure');
+  t.equal(themeReads.count, 1, 'without building it again');
+  now += 1;
+  const page = await app.inject({ url: '/docs/' });
+  t.equal(page.statusCode, 200, 'after the wait, the next request builds it');
+  t.match(page.body, 'theme/khabar.css');
+  t.equal(themeReads.count, 2, 'once');
+  const css = await app.inject({ url: '/docs/static/theme/khabar.css' });
+  t.equal(css.body, readFileSync(theme, 'utf8'), 'and serves the theme');
+  await t.resolves(app.close(), 'and closes');
+});
+
+t.test('an app whose docs app failed to build closes', async (t) => {
+  const app = await buildApp(testConfig());
+  failingThemeReads(t, Number.POSITIVE_INFINITY);
+  t.equal((await app.inject({ url: '/docs/' })).statusCode, 500);
+  await t.resolves(app.close());
 });

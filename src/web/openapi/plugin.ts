@@ -21,6 +21,8 @@ interface OpenApiOptions {
   publicUrl: string;
   /** The committed document (what the server serves), or the routes' schemas (how `npm run openapi` builds it). */
   source: { file: string } | 'routes';
+  /** Milliseconds since the epoch, for when a failed build of the docs app may be tried again; `Date.now` when left out. */
+  clock?: () => number;
 }
 
 /** `make`'s promise, made by the first call and shared by every call after. */
@@ -113,6 +115,12 @@ function* fileChunks(body: Buffer) {
 const endToEnd = (headers: OutgoingHttpHeaders): OutgoingHttpHeaders => Object.fromEntries(Object.entries(headers).filter(([name]) => !hopHeaders.has(name)));
 
 /**
+ * After a failed build of the docs app (a module or file it loads not read, say), how long requests get that failure
+ * before one builds it again: long enough that a build failing for good costs one attempt per wait, not one a request.
+ */
+export const docsAppRetryMs = 5_000;
+
+/**
  * The docs page's routes. The docs app answers each path's first GET, and its answer is kept and sent from memory
  * after (passing each request through the docs app cost ~30 ms of CPU for the 1.6 MB script); a range or an
  * If-Match still goes to the docs app. Either goes out through this app's hooks, so it gets the security headers,
@@ -120,12 +128,19 @@ const endToEnd = (headers: OutgoingHttpHeaders): OutgoingHttpHeaders => Object.f
  * file it lacks or refuses to serve (a dot file, a NUL) is the 404 of any unknown path; a failed If-Match or
  * If-Unmodified-Since a 412; a range past the end is ignored, as RFC 9110 allows, and the whole file sent.
  */
-function docsRoutes(app: FastifyInstance, document: () => Promise<OpenApiDocument>) {
-  let docs: Promise<FastifyInstance> | undefined;
+function docsRoutes(app: FastifyInstance, document: () => Promise<OpenApiDocument>, clock: () => number) {
+  /** The build under way or done; `failedAt` once it has failed. */
+  let docs: { app: Promise<FastifyInstance>; failedAt?: number } | undefined;
   const keptAnswers = new LRUCache<string, KeptAnswer>({ maxSize: keptAnswersBytes, sizeCalculation: (kept) => Math.max(kept.body.length, 1) });
   const docsApp = () => {
-    docs ??= document().then(buildDocsApp);
-    return docs;
+    if (docs === undefined || (docs.failedAt !== undefined && clock() - docs.failedAt >= docsAppRetryMs)) {
+      const build: NonNullable<typeof docs> = { app: document().then(buildDocsApp) };
+      build.app.catch(() => {
+        build.failedAt = clock();
+      });
+      docs = build;
+    }
+    return docs.app;
   };
 
   const keptAnswer = async (path: string): Promise<KeptAnswer | undefined> => {
@@ -173,7 +188,8 @@ function docsRoutes(app: FastifyInstance, document: () => Promise<OpenApiDocumen
   };
   // Counted like any read: a kept answer costs little, but a path not asked before goes to the docs app.
   for (const url of docsPaths) app.get(url, { schema: { hide: true }, config: { traits: { rateLimit: 'read' } } }, handler);
-  app.addHook('onClose', async () => (await docs)?.close());
+  // A failed build has nothing listening to close.
+  app.addHook('onClose', async () => (await docs?.app.catch(() => undefined))?.close());
 }
 
 /**
@@ -189,7 +205,7 @@ function renderedContract(document: () => Promise<unknown>): () => Promise<{ bod
 
 /** The OpenAPI 3.1 document at /openapi.json; a docs page at /docs. */
 async function openApi(app: FastifyInstance, options: OpenApiOptions) {
-  const { publicUrl, source } = options;
+  const { publicUrl, source, clock = Date.now } = options;
   const committed = source === 'routes' ? undefined : committedDocument(source.file, publicUrl);
   if (committed === undefined) {
     // Dynamic mode reads each route as it is registered, so it comes before them; describing them needs no docs page.
@@ -206,7 +222,7 @@ async function openApi(app: FastifyInstance, options: OpenApiOptions) {
   if (committed !== undefined) {
     // The docs page reads the same bytes.
     app.get('/docs/json', route, sendContract);
-    docsRoutes(app, committed);
+    docsRoutes(app, committed, clock);
   }
 }
 
