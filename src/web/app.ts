@@ -65,7 +65,7 @@ export interface BuildOptions {
   logStream?: LoggerOptions['stream'];
   /** Describe the routes from their schemas instead of serving the committed openapi.yaml (how `npm run openapi` builds it). */
   openApiFromRoutes?: boolean;
-  /** Milliseconds since the epoch, for what public reads see (scheduled articles): `Date.now` unless a test moves time. */
+  /** Milliseconds since the epoch, for what public reads see (scheduled articles) and when a failed docs page is built again: `Date.now` unless a test moves time. */
   clock?: () => number;
 }
 
@@ -142,7 +142,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(idempotency, { store: services.idempotency });
   await app.register(largeBodies);
   await app.register(decompression);
-  await app.register(openApi, { publicUrl: config.publicUrl, source: options.openApiFromRoutes ? 'routes' : { file: committedContract } });
+  await app.register(openApi, { publicUrl: config.publicUrl, source: options.openApiFromRoutes ? 'routes' : { file: committedContract }, clock });
   await app.register(representations, { publicUrl: config.publicUrl });
   // After conditional-get and representations: a hit needs the negotiated format, and a miss keeps the bytes and ETag they made.
   if (config.responseCacheBytes > 0) await app.register(responseCache, { maxBytes: config.responseCacheBytes });

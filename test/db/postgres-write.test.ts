@@ -52,6 +52,11 @@ onBoth('each broken constraint is named alike on both engines, and PostgreSQL’
       code: 'validation_failed',
       write: sql`insert into mentions (article_id, part, start, "end", text, person_id, origin) values ('a', 'title', 5, 2, 'x', 'p', 'auto')`,
     },
+    {
+      kind: 'check',
+      code: 'validation_failed',
+      write: sql`insert into ${webhooks} (id, url, secret, resources, actions, created_at, updated_at) values ('h2', null, 's', '[]', '[]', 'a', 'a')`,
+    },
   ] as const;
   for (const { kind, code, write } of cases) {
     if (engine.postgres !== null) {

@@ -1,8 +1,11 @@
 import fs, { readFileSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
-import t from 'tap';
-import { body, build } from '../helper.js';
+import t, { type Test } from 'tap';
+import { buildApp } from '../../src/web/app.js';
+import { docsAppRetryMs } from '../../src/web/openapi/plugin.js';
+import { body, build, testConfig } from '../helper.js';
 
 // Alone in its process (tap runs each file in its own), so what is loaded is what the app loaded.
 const require = createRequire(import.meta.url);
@@ -158,4 +161,110 @@ t.test("the docs page's files are sent from memory after their first request: th
     [0, 0],
     'no request after the first stat or opened a file',
   );
+});
+
+t.test("the docs page's made files (page, initializer, theme, YAML) are tagged by their bytes: 304s, and compressed once", async (t) => {
+  const app = await build(t);
+  const urls = ['/docs', '/docs/', '/docs/static/swagger-initializer.js', '/docs/static/theme/khabar.css', '/docs/yaml'];
+  // Every stream compressed (compression codes a sent file as a stream), counted through node:zlib's own exports,
+  // which syncBuiltinESMExports passes on to the modules that import them.
+  const zlib = createRequire(import.meta.url)('node:zlib') as typeof import('node:zlib');
+  let streamsCompressed = 0;
+  // They are read-only but configurable.
+  const replace = (name: 'createBrotliCompress' | 'createGzip', value: unknown) => {
+    Object.defineProperty(zlib, name, { value });
+    syncBuiltinESMExports();
+  };
+  for (const name of ['createBrotliCompress', 'createGzip'] as const) {
+    const original = zlib[name];
+    replace(name, (...args: Parameters<typeof original>) => {
+      streamsCompressed += 1;
+      return original(...args);
+    });
+    t.teardown(() => replace(name, original));
+  }
+  const decode = { identity: (bytes: Buffer) => bytes, gzip: gunzipSync, br: brotliDecompressSync };
+  const codings = ['identity', 'gzip', 'br'] as const;
+  const first = new Map<string, { tag: string; bytes: Buffer }>();
+  for (const url of urls) {
+    const answer = await app.inject({ url });
+    t.equal(answer.statusCode, 200, url);
+    t.match(answer.headers.etag, /^"[^"]+"$/, `${url}: a strong tag`);
+    first.set(url, { tag: String(answer.headers.etag), bytes: answer.rawPayload });
+  }
+  for (const round of ['first coded', 'kept']) {
+    const compressedBefore = streamsCompressed;
+    for (const url of urls) {
+      const { tag, bytes } = first.get(url)!;
+      for (const coding of codings) {
+        const answer = await app.inject({ url, headers: { 'accept-encoding': coding } });
+        const what = `${round}: ${url} ${coding}`;
+        // application/x-yaml is not among the types compression codes.
+        const coded = coding === 'identity' || url === '/docs/yaml' ? undefined : coding;
+        t.equal(answer.headers['content-encoding'], coded, `${what}: its coding`);
+        t.ok(decode[coded ?? 'identity'](answer.rawPayload).equals(bytes), `${what}: the same bytes`);
+        // Each coding is a representation of its own: the tag names it.
+        t.equal(answer.headers.etag, coded === undefined ? tag : tag.replace(/"$/, `.${coded}"`), `${what}: its tag`);
+        const again = await app.inject({ url, headers: { 'accept-encoding': coding, 'if-none-match': String(answer.headers.etag) } });
+        t.equal(again.statusCode, 304, `${what}: 304 on If-None-Match`);
+        t.equal(again.rawPayload.length, 0, `${what}: the 304 has no body`);
+        t.equal(again.headers.etag, answer.headers.etag, `${what}: the 304 names the tag held`);
+      }
+    }
+    if (round === 'kept') t.equal(streamsCompressed, compressedBefore, 'no file was compressed again');
+    else t.ok(streamsCompressed > compressedBefore, 'their first coded answers were compressed');
+  }
+  const changed = await app.inject({ url: '/docs/yaml', headers: { 'if-none-match': '"another"' } });
+  t.equal(changed.statusCode, 200, 'another tag is not the one held');
+});
+
+const theme = fileURLToPath(new URL('../../public/docs/khabar.css', import.meta.url));
+
+/**
+ * Makes the first `failures` reads of the theme fail, as a file read can (too many open files): the docs app reads
+ * it when it is built. Counts the reads; undone when the test ends.
+ */
+function failingThemeReads(t: Test, failures: number) {
+  const fsExports = createRequire(import.meta.url)('node:fs') as typeof fs;
+  const readFile = fsExports.readFileSync;
+  const reads = { count: 0 };
+  fsExports.readFileSync = ((path: Parameters<typeof readFile>[0], ...rest: [never]) => {
+    if (path === theme && ++reads.count <= failures) throw Object.assign(new Error('EMFILE: too many open files'), { code: 'EMFILE' });
+    return readFile(path, ...rest);
+  }) as typeof readFile;
+  syncBuiltinESMExports();
+  t.teardown(() => {
+    fsExports.readFileSync = readFile;
+    syncBuiltinESMExports();
+  });
+  return reads;
+}
+
+t.test('a failed build of the docs app is not kept for good: a request after the wait builds it again', async (t) => {
+  let now = Date.parse('2026-12-05T12:00:00Z');
+  const app = await buildApp(testConfig(), { clock: () => now });
+  await app.ready();
+  const themeReads = failingThemeReads(t, 1);
+
+  const failed = await app.inject({ url: '/docs/' });
+  t.equal(failed.statusCode, 500, 'the failed build');
+  t.equal(body(failed).code, 'internal_error', 'as a problem');
+  now += docsAppRetryMs - 1;
+  t.equal((await app.inject({ url: '/docs/' })).statusCode, 500, 'within the wait, the same failure');
+  t.equal(themeReads.count, 1, 'without building it again');
+  now += 1;
+  const page = await app.inject({ url: '/docs/' });
+  t.equal(page.statusCode, 200, 'after the wait, the next request builds it');
+  t.match(page.body, 'theme/khabar.css');
+  t.equal(themeReads.count, 2, 'once');
+  const css = await app.inject({ url: '/docs/static/theme/khabar.css' });
+  t.equal(css.body, readFileSync(theme, 'utf8'), 'and serves the theme');
+  await t.resolves(app.close(), 'and closes');
+});
+
+t.test('an app whose docs app failed to build closes', async (t) => {
+  const app = await buildApp(testConfig());
+  failingThemeReads(t, Number.POSITIVE_INFINITY);
+  t.equal((await app.inject({ url: '/docs/' })).statusCode, 500);
+  await t.resolves(app.close());
 });

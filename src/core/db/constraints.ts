@@ -1,6 +1,6 @@
 import { KhabarError } from '../errors.js';
 
-/** The kinds of constraint a write can break, whichever engine reports it. */
+/** The kinds of constraint a write can break, whichever engine reports it; a NOT NULL column is a check on its value. */
 export type ConstraintKind = 'unique' | 'foreign_key' | 'check';
 
 // better-sqlite3's extended result codes, and PostgreSQL's SQLSTATEs (class 23, integrity constraint violation).
@@ -9,9 +9,11 @@ const kinds: Record<string, ConstraintKind> = {
   SQLITE_CONSTRAINT_PRIMARYKEY: 'unique',
   SQLITE_CONSTRAINT_FOREIGNKEY: 'foreign_key',
   SQLITE_CONSTRAINT_CHECK: 'check',
+  SQLITE_CONSTRAINT_NOTNULL: 'check',
   '23505': 'unique',
   '23503': 'foreign_key',
   '23514': 'check',
+  '23502': 'check',
 };
 
 /** The driver's code of an error, or of the error it wraps (Drizzle wraps the driver's as its cause). */

@@ -7,7 +7,7 @@ import fp from 'fastify-plugin';
 import { LRUCache } from 'lru-cache';
 import { KhabarError } from '../../core/errors.js';
 import { projectFile } from '../../core/project-root.js';
-import { entityTag, noneMatch } from '../http/etag.js';
+import { entityTag, heldTag, noneMatch } from '../http/etag.js';
 import { documentFromRoutes } from './routes.js';
 
 /** The contract `npm run openapi` builds and the repository commits. */
@@ -21,6 +21,8 @@ interface OpenApiOptions {
   publicUrl: string;
   /** The committed document (what the server serves), or the routes' schemas (how `npm run openapi` builds it). */
   source: { file: string } | 'routes';
+  /** Milliseconds since the epoch, for when a failed build of the docs app may be tried again; `Date.now` when left out. */
+  clock?: () => number;
 }
 
 /** `make`'s promise, made by the first call and shared by every call after. */
@@ -113,6 +115,12 @@ function* fileChunks(body: Buffer) {
 const endToEnd = (headers: OutgoingHttpHeaders): OutgoingHttpHeaders => Object.fromEntries(Object.entries(headers).filter(([name]) => !hopHeaders.has(name)));
 
 /**
+ * After a failed build of the docs app (a module or file it loads not read, say), how long requests get that failure
+ * before one builds it again: long enough that a build failing for good costs one attempt per wait, not one a request.
+ */
+export const docsAppRetryMs = 5_000;
+
+/**
  * The docs page's routes. The docs app answers each path's first GET, and its answer is kept and sent from memory
  * after (passing each request through the docs app cost ~30 ms of CPU for the 1.6 MB script); a range or an
  * If-Match still goes to the docs app. Either goes out through this app's hooks, so it gets the security headers,
@@ -120,12 +128,19 @@ const endToEnd = (headers: OutgoingHttpHeaders): OutgoingHttpHeaders => Object.f
  * file it lacks or refuses to serve (a dot file, a NUL) is the 404 of any unknown path; a failed If-Match or
  * If-Unmodified-Since a 412; a range past the end is ignored, as RFC 9110 allows, and the whole file sent.
  */
-function docsRoutes(app: FastifyInstance, document: () => Promise<OpenApiDocument>) {
-  let docs: Promise<FastifyInstance> | undefined;
+function docsRoutes(app: FastifyInstance, document: () => Promise<OpenApiDocument>, clock: () => number) {
+  /** The build under way or done; `failedAt` once it has failed. */
+  let docs: { app: Promise<FastifyInstance>; failedAt?: number } | undefined;
   const keptAnswers = new LRUCache<string, KeptAnswer>({ maxSize: keptAnswersBytes, sizeCalculation: (kept) => Math.max(kept.body.length, 1) });
   const docsApp = () => {
-    docs ??= document().then(buildDocsApp);
-    return docs;
+    if (docs === undefined || (docs.failedAt !== undefined && clock() - docs.failedAt >= docsAppRetryMs)) {
+      const build: NonNullable<typeof docs> = { app: document().then(buildDocsApp) };
+      build.app.catch(() => {
+        build.failedAt = clock();
+      });
+      docs = build;
+    }
+    return docs.app;
   };
 
   const keptAnswer = async (path: string): Promise<KeptAnswer | undefined> => {
@@ -134,7 +149,11 @@ function docsRoutes(app: FastifyInstance, document: () => Promise<OpenApiDocumen
     const answer = await (await docsApp()).inject({ method: 'GET', url: path });
     // A file it lacks or refuses is not kept: the paths asked for are the client's, those it serves a fixed few.
     if (answer.statusCode >= 400) return undefined;
-    const kept = { statusCode: answer.statusCode, headers: endToEnd(answer.headers), body: answer.rawPayload };
+    const headers = endToEnd(answer.headers);
+    // The page, its initializer, the theme and the YAML are made by swagger-ui, not files, and come untagged: tagged
+    // by their bytes, they get 304s and compression keeps their coded bytes, as it does a file's.
+    if (answer.statusCode === 200 && headers.etag === undefined) headers.etag = entityTag(answer.rawPayload);
+    const kept = { statusCode: answer.statusCode, headers, body: answer.rawPayload };
     keptAnswers.set(path, kept);
     return kept;
   };
@@ -157,17 +176,20 @@ function docsRoutes(app: FastifyInstance, document: () => Promise<OpenApiDocumen
     const kept = await keptAnswer(request.url.split('?')[0] ?? request.url);
     if (kept === undefined) return reply.callNotFound();
     if (unchanged(request, kept)) {
-      // As send answers a 304: the validators and caching headers, none about the content.
-      const validators = Object.entries(kept.headers).filter(([name]) => !name.startsWith('content-'));
-      return reply.code(304).headers(Object.fromEntries(validators)).send();
+      // As send answers a 304: the validators and caching headers, none about the content; the tag in the coding the client holds.
+      const validators = Object.fromEntries(Object.entries(kept.headers).filter(([name]) => !name.startsWith('content-')));
+      const { 'if-none-match': tags } = request.headers;
+      if (tags !== undefined && typeof validators.etag === 'string') validators.etag = heldTag(tags, validators.etag);
+      return reply.code(304).headers(validators).send();
     }
-    // A stream, as the docs app sends it: compression keeps a tagged file's coded bytes, and codes its pages as before.
+    // A stream, as the docs app sends it: compression keeps its coded bytes under its tag (every kept 200 has one).
     reply.code(kept.statusCode).headers(kept.headers);
     return reply.send(Readable.from(fileChunks(kept.body)));
   };
   // Counted like any read: a kept answer costs little, but a path not asked before goes to the docs app.
   for (const url of docsPaths) app.get(url, { schema: { hide: true }, config: { traits: { rateLimit: 'read' } } }, handler);
-  app.addHook('onClose', async () => (await docs)?.close());
+  // A failed build has nothing listening to close.
+  app.addHook('onClose', async () => (await docs?.app.catch(() => undefined))?.close());
 }
 
 /**
@@ -183,7 +205,7 @@ function renderedContract(document: () => Promise<unknown>): () => Promise<{ bod
 
 /** The OpenAPI 3.1 document at /openapi.json; a docs page at /docs. */
 async function openApi(app: FastifyInstance, options: OpenApiOptions) {
-  const { publicUrl, source } = options;
+  const { publicUrl, source, clock = Date.now } = options;
   const committed = source === 'routes' ? undefined : committedDocument(source.file, publicUrl);
   if (committed === undefined) {
     // Dynamic mode reads each route as it is registered, so it comes before them; describing them needs no docs page.
@@ -200,7 +222,7 @@ async function openApi(app: FastifyInstance, options: OpenApiOptions) {
   if (committed !== undefined) {
     // The docs page reads the same bytes.
     app.get('/docs/json', route, sendContract);
-    docsRoutes(app, committed);
+    docsRoutes(app, committed, clock);
   }
 }
 

@@ -1,7 +1,7 @@
 import { and, eq, getTableColumns, or, sql } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { bulkInserter, rowUpdater } from '../../db/bulk.js';
-import { brokenConstraint } from '../../db/constraints.js';
+import { brokenConstraint, constraintProblem } from '../../db/constraints.js';
 import type { Db } from '../../db/database.js';
 import { newId, now } from '../../db/ids.js';
 import { KhabarError } from '../../errors.js';
@@ -223,7 +223,9 @@ export function createRepository<Rec extends { id: string; version: number }, In
   }
 
   /**
-   * Runs a write in one transaction and turns constraint failures into problems that name the field.
+   * Runs a write in one transaction and turns a broken constraint into the problem PostgreSQL's write gives
+   * (db/constraints.ts), a taken slug naming its field; checkReferences runs first, so a missing reference
+   * reaches the engine only when something removed it in between.
    * IMMEDIATE takes the write lock at the start: a deferred transaction that reads first cannot wait for a
    * writer in another process (WORKERS > 1) and fails with SQLITE_BUSY instead. Inside a caller's
    * transaction (group commit, a loader) the write joins it, without a savepoint of its own: undoing a
@@ -233,10 +235,11 @@ export function createRepository<Rec extends { id: string; version: number }, In
     try {
       return db.$client.inTransaction ? action() : db.transaction(action, { behavior: 'immediate' });
     } catch (error) {
-      if (brokenConstraint(error) === 'unique') {
+      const kind = brokenConstraint(error);
+      if (kind === 'unique') {
         throw new KhabarError('slug_taken', `another ${spec.noun} already has this slug`, [{ path: 'slug', message: 'already in use' }]);
       }
-      throw error;
+      throw kind === null ? error : constraintProblem(kind);
     }
   }
 
