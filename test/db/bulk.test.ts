@@ -1,4 +1,7 @@
+import Sqlite from 'better-sqlite3';
+import { sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import t from 'tap';
+import { rowUpdater } from '../../src/core/db/bulk.js';
 import { databaseOf } from '../../src/core/db/handles.js';
 import { auth, body, build } from '../helper.js';
 
@@ -30,4 +33,57 @@ t.test("a replace stores every column as the row's SQL types have it, bumps the 
   });
   t.ok((row(created.id) as { updated_at: string }).updated_at >= before.updated_at, 'a new update time');
   t.equal(body(replaced).data.version, 2);
+});
+
+t.test('a PATCH sets only the columns whose values it changes, so no trigger or index entry of another column is touched', async (t) => {
+  const app = await build(t);
+  const sqlite = databaseOf(app.services).sqlite;
+  // SQLite fires an `UPDATE OF column` trigger when the statement sets that column, whatever the value: a witness
+  // kept on this connection only (temp), for the columns a summary's PATCH leaves alone and one it sets.
+  const watched = ['slug', 'title', 'body', 'status', 'published_at', 'summary'];
+  sqlite.exec('create temp table fired (col text not null)');
+  for (const col of watched) sqlite.exec(`create temp trigger fired_${col} after update of ${col} on main.articles begin insert into fired values ('${col}'); end`);
+  const fired = () => sqlite.prepare('select col from fired order by col').pluck().all();
+  const payload = { slug: 'خبر-للتعديل', title: 'خبر للتعديل', language: 'ar', summary: 'ملخص', body: [{ type: 'paragraph', text: 'نص الخبر.' }] };
+  const created = body(await app.inject({ method: 'POST', url: '/v1/articles', headers: json, payload })).data;
+  const stored = () => sqlite.prepare('select slug, title, summary, body, version from articles where id = ?').get(created.id);
+  const patch = (change: Record<string, unknown>) =>
+    app.inject({ method: 'PATCH', url: `/v1/articles/${created.id}`, headers: { ...auth, 'content-type': 'application/merge-patch+json' }, payload: change });
+
+  t.equal((await patch({ summary: 'ملخص آخر' })).statusCode, 200);
+  t.same(fired(), ['summary'], 'only the summary was set');
+  t.match(stored(), { slug: 'خبر-للتعديل', title: 'خبر للتعديل', summary: 'ملخص آخر', body: '[{"type":"paragraph","text":"نص الخبر."}]', version: 2 });
+
+  t.equal((await patch({ title: 'عنوان آخر', body: [{ type: 'paragraph', text: 'نص آخر.' }] })).statusCode, 200);
+  t.same(fired(), ['body', 'summary', 'title'], 'then the title and the body');
+  t.match(stored(), { title: 'عنوان آخر', summary: 'ملخص آخر', body: '[{"type":"paragraph","text":"نص آخر."}]', version: 3 });
+  const found = body(await app.inject({ method: 'GET', url: `/v1/search?q=${encodeURIComponent('آخر')}` })).data.map((hit: { id: string }) => hit.id);
+  t.ok(found.includes(created.id), 'the new title and body are searchable');
+});
+
+t.test('the statements kept per set of changed columns are bounded: the first set, pushed out by 64 others, is prepared again', async (t) => {
+  const sqlite = new Sqlite(':memory:');
+  t.teardown(() => sqlite.close());
+  const names = ['c0', 'c1', 'c2', 'c3', 'c4', 'c5', 'c6'] as const;
+  const table = sqliteTable('wide', { id: text().primaryKey(), ...Object.fromEntries(names.map((name) => [name, text()])) });
+  sqlite.exec(`create table wide (id text primary key, ${names.join(' text, ')} text)`);
+  sqlite.prepare('insert into wide (id) values (?)').run('row');
+  const prepare = sqlite.prepare.bind(sqlite);
+  let prepared = 0;
+  sqlite.prepare = ((source: string) => {
+    prepared += 1;
+    return prepare(source);
+  }) as typeof sqlite.prepare;
+  const update = rowUpdater(sqlite, table, 'id', []);
+  const none = Object.fromEntries(names.map((name) => [name, null]));
+  // The set of columns changed is the bits of `set`: 65 distinct sets (1 to 65), then the first again.
+  const change = (set: number) => update('row', Object.fromEntries(names.map((name, bit) => [name, set & (1 << bit) ? `v${set}` : null])), none);
+  for (let set = 1; set <= 65; set++) change(set);
+  t.equal(prepared, 65, 'a statement for each new set');
+  change(2);
+  t.equal(prepared, 65, 'a recent set is kept');
+  change(1);
+  t.equal(prepared, 66, 'the least recently used was evicted and is prepared again');
+  // Each update wrote only the columns its set names: c1 last by set 2, c2 last by set 63 (bits 0 to 5).
+  t.same(sqlite.prepare('select c0, c1, c2 from wide').get(), { c0: 'v1', c1: 'v2', c2: 'v63' }, 'each update stored the values it changed');
 });

@@ -40,10 +40,12 @@ const actionOf = (event: WriteEvent<unknown>): RevisionAction =>
  */
 export function revisionStore(db: Db, repositories: Readonly<Record<string, SnapshotFields>>) {
   const key = and(eq(revisions.resource, sql.placeholder('resource')), eq(revisions.record_id, sql.placeholder('id')));
-  // The number is taken inside the write's transaction, where no other writer can take it: SQLite has one writer.
-  const append = db.$client.prepare<{ resource: string; id: string; action: string; snapshot: Buffer; relationsOnly: number; writer: string; at: string }>(
+  // The number follows the newest revision, read in the same transaction, where no other writer can take it
+  // (SQLite has one writer). A VALUES insert: the INSERT … SELECT it replaces looked the number up a second
+  // time and took a statement journal, whose savepoint made FTS5 flush its pending terms mid-write (group-commit.ts).
+  const append = db.$client.prepare<{ resource: string; id: string; n: number; action: string; snapshot: Buffer; relationsOnly: number; writer: string; at: string }>(
     `insert into revisions (resource, record_id, n, action, snapshot, relations_only, writer, at)
-     select @resource, @id, coalesce(max(n), 0) + 1, @action, @snapshot, @relationsOnly, @writer, @at from revisions where resource = @resource and record_id = @id`,
+     values (@resource, @id, @n, @action, @snapshot, @relationsOnly, @writer, @at)`,
   );
   const summary = { n: revisions.n, action: revisions.action, writer: revisions.writer, at: revisions.at };
   const page = db
@@ -120,7 +122,7 @@ export function revisionStore(db: Db, repositories: Readonly<Record<string, Snap
     // A deleted record has no row to read the rest from.
     const whole = action === 'delete';
     const snapshot = whole ? wholeSnapshot(resource, record) : relationsSnapshot(resource, record);
-    append.run({ resource, id: record.id, action, snapshot, relationsOnly: whole ? 0 : 1, writer, at: now() });
+    append.run({ resource, id: record.id, n: (last?.n ?? 0) + 1, action, snapshot, relationsOnly: whole ? 0 : 1, writer, at: now() });
   };
 
   return {

@@ -296,7 +296,7 @@ export function createRepository<Rec extends { id: string; version: number }, In
         const input = spec.complete?.(given, current) ?? given;
         checkReferences(input, current.id);
         // The write lock is held since findCurrent read the version: no other write can have moved it.
-        updateRow(current.id, { ...rowFrom(input), version: current.version + 1, updated_at: now() });
+        updateRow(current.id, { ...rowFrom(input), version: current.version + 1, updated_at: now() }, current);
         saveRelations(current.id, input);
         const record = find(current.id)!;
         emit({ kind: 'replace', record, previous: current, context });
