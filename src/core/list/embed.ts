@@ -11,8 +11,8 @@ type Row = Item & { id: string };
 /** A page as the embedder reads it: its ids up front, its records read as it goes (see ListPage). */
 type Page = Pick<ListPage<Row>, 'ids' | 'records'>;
 
-/** What the embedder needs of each resource: its records by id as embedded, relations loaded, in one bounded batch. */
-export type Sources = Record<string, { findEmbedded(ids: string[], visibility: Visibility): Array<{ id: string }> }>;
+/** What the embedder needs of each resource: its records by id as embedded, relations loaded, in one bounded batch (RecordReads). */
+export type Sources = Record<string, { findEmbedded(ids: string[], visibility: Visibility): Promise<Array<{ id: string }>> }>;
 
 const idsIn = (value: unknown): string[] => (Array.isArray(value) ? value : value ? [value] : []).filter((id): id is string => typeof id === 'string');
 
@@ -94,13 +94,15 @@ export function createEmbedder(db: Db, spec: ListSpec, sources: Sources) {
 
   /**
    * Each embedded type loaded once, for all the records and paths that need it: as read (`embedded`, keyed by
-   * type and id) and narrowed by `fields[type]` (`found`).
+   * type and id) and narrowed by `fields[type]` (`found`). The types' batches are asked for together, so an
+   * engine with a pool may answer them at once.
    */
-  function loadTargets(wanted: Map<string, Set<string>>, shaping: Shaping, visibility: Visibility) {
+  async function loadTargets(wanted: Map<string, Set<string>>, shaping: Shaping, visibility: Visibility) {
     const embedded = new Map<string, Row>();
     const found = new Map<string, Row>();
-    for (const [target, ids] of wanted) {
-      for (const record of sources[target]!.findEmbedded([...ids], visibility)) {
+    const batches = await Promise.all([...wanted].map(async ([target, ids]) => [target, await sources[target]!.findEmbedded([...ids], visibility)] as const));
+    for (const [target, records] of batches) {
+      for (const record of records) {
         const key = `${target}:${record.id}`;
         embedded.set(key, record);
         found.set(key, project(record, shaping.embeddedFields?.[target]));
@@ -153,10 +155,10 @@ export function createEmbedder(db: Db, spec: ListSpec, sources: Sources) {
    * from besides the records and the shaping: the ids each include referred to per record (`referenced`, by path
    * and record id) and the embedded records as read (`embedded`, by type and id).
    */
-  return (page: Page, shaping: Shaping, visibility: Visibility) => {
+  return async (page: Page, shaping: Shaping, visibility: Visibility) => {
     const includes = (shaping.include ?? []).map((path) => [path, spec.include[path]!] as const);
     const { records, cut, wanted, referenced } = recordsWithinBound(page, includes, visibility);
-    const { embedded, found } = loadTargets(wanted, shaping, visibility);
+    const { embedded, found } = await loadTargets(wanted, shaping, visibility);
     const lookup = (target: string, id: unknown) => found.get(`${target}:${String(id)}`);
 
     const baseKeys = includes.flatMap(([, include]) => (include.kind === 'nested' ? [include.list] : []));
