@@ -52,7 +52,7 @@ export function openServices(databaseUrl: string, clock: () => number = Date.now
 
   const services = {
     /** Each resource's reads and writes (core/resources/shared/record-service.ts). */
-    resources: byResource((resource) => recordService(resource, repositoryOf(resource.name), reads[resource.name], db, writes, reads)),
+    resources: byResource((resource) => recordService(resource, repositoryOf(resource.name), reads[resource.name], statements, writes, reads)),
 
     /** Every record's numbered revisions; a deleted record's are found by its id. */
     revisions: {

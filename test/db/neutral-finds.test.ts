@@ -1,20 +1,22 @@
 import t from 'tap';
 import { openDatabase } from '../../src/core/db/database.js';
+import { createEmbedder, readBatch } from '../../src/core/list/embed.js';
 import { everything, type Visibility } from '../../src/core/list/visibility.js';
 import { articleRepository } from '../../src/core/resources/articles/repository.js';
 import { articleMeetings, articlePeople, articles } from '../../src/core/resources/articles/table.js';
 import { meetingRepository } from '../../src/core/resources/meetings/repository.js';
-import { meetings } from '../../src/core/resources/meetings/table.js';
+import { meetingParticipants, meetings } from '../../src/core/resources/meetings/table.js';
 import { organisationRepository } from '../../src/core/resources/organisations/repository.js';
 import { organisations } from '../../src/core/resources/organisations/table.js';
+import { personList } from '../../src/core/resources/people/list.js';
 import { personRepository } from '../../src/core/resources/people/repository.js';
 import { affiliations, people } from '../../src/core/resources/people/table.js';
 import { engines } from '../engines.js';
 
 /*
  * The repositories' finds on the statement executor (docs/postgresql.md, step 2): by id and by slug, with their
- * relation lists (JSON aggregates each engine spells its own way), under the public's rule, and the batches an
- * include embeds, run by the same code on SQLite and on PostgreSQL over the same rows. What each find should give
+ * relation lists (JSON aggregates each engine spells its own way), under the public's rule, the batches an
+ * include embeds and a reverse include's newest links, run by the same code on SQLite and on PostgreSQL over the same rows. What each find should give
  * is written out here from the rows inserted.
  */
 
@@ -101,8 +103,8 @@ async function seeded(engine: Parameters<Parameters<typeof onBoth>[1]>[1]) {
 }
 
 const publicly: Visibility = { audience: 'public', now: '2026-06-01T00:00:00.000Z', nextPublication: null };
-const [o1, o2] = organisationRows;
-const [p1, p2] = personRows;
+const [o1, o2] = [organisationRows[0]!, organisationRows[1]!];
+const [p1, p2] = [personRows[0]!, personRows[1]!];
 const p1Found = {
   ...p1,
   affiliations: [
@@ -164,4 +166,42 @@ onBoth('the batch an include embeds: the records seen, without the unembedded fi
     byId(await reads.articles.findEmbedded(['a1', 'a2'], everything)).map(({ id }) => id),
     ['a1', 'a2'],
   );
+});
+
+onBoth("a reverse include: each owner's newest links, the public's only to what it sees, read a batch of owners at a time", async (t, engine) => {
+  const reads = await seeded(engine);
+  // a3 (scheduled) is about p1 too; p2 took part in m1.
+  await engine.insert(articlePeople, [{ article_id: 'a3', position: 0, subject_id: 'p1' }]);
+  await engine.insert(meetingParticipants, [{ meeting_id: 'm1', position: 0, person_id: 'p2', organisation_id: 'o1', role: 'host' }]);
+  const embed = createEmbedder(engine.statements, personList, reads);
+  const found: Array<{ id: string }> = [p1Found, (await reads.people.find('p2'))!];
+  // p2 comes after two batches' worth of owners deleted since the page was listed: its links are two batches on.
+  const page = {
+    ids: ['p1', ...Array.from({ length: 2 * readBatch }, (_, i) => `gone-${i}`), 'p2'],
+    *records() {
+      yield* found;
+    },
+  };
+  const shown = async (visibility: Visibility) => {
+    const { data } = await embed(page, { include: ['articles', 'meetings'] }, visibility);
+    return data.map((record) => [record.id, (record.articles as Array<{ id: string }>).map(({ id }) => id), (record.meetings as Array<{ id: string }>).map(({ id }) => id)]);
+  };
+  t.strictSame(
+    await shown(everything),
+    [
+      ['p1', ['a3', 'a1'], []],
+      ['p2', ['a1'], ['m1']],
+    ],
+    'newest first',
+  );
+  t.strictSame(
+    await shown(publicly),
+    [
+      ['p1', ['a1'], []],
+      ['p2', ['a1'], ['m1']],
+    ],
+    'the public: not the scheduled article',
+  );
+  const { referenced } = await embed(page, { include: ['articles'] }, publicly);
+  t.strictSame(referenced.get('articles')?.get('p1'), ['a1'], "the public's newest links are to what it sees");
 });

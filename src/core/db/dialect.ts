@@ -6,7 +6,10 @@ import { type SQL, type SQLWrapper, sql } from 'drizzle-orm';
  * `count(*)` needs no entry, since Drizzle's `count()` already maps it to a number and both engines give one.
  */
 export interface Dialect {
-  /** The strings of a bound JSON array (`'["a","b"]'`), one row each, as a subquery for `in`: one placeholder for a list of any length. */
+  /**
+   * The strings of a bound JSON array (`'["a","b"]'`), one row each in a column `value`, as a subquery for `in` or a
+   * `from`: one placeholder for a list of any length.
+   */
   inList(list: SQLWrapper): SQL;
   /** Whether two values differ, a null differing from any value and equal to null (SQLite's `is not`). */
   distinctFrom(left: SQLWrapper, right: SQLWrapper): SQL;
@@ -34,7 +37,7 @@ export const sqliteDialect: Dialect = {
 };
 
 export const postgresDialect: Dialect = {
-  inList: (list) => sql`(select json_array_elements_text(${list}::json))`,
+  inList: (list) => sql`(select value from json_array_elements_text(${list}::json) as listed(value))`,
   distinctFrom: (left, right) => sql`${left} is distinct from ${right}`,
   jsonList: (item, order) => sql`coalesce(json_agg(${item} order by ${order}), '[]')`,
   jsonObject: (entries) => sql`json_build_object(${objectPairs(entries)})`,

@@ -2,7 +2,7 @@ import type { GroupCommit, WriteTiming } from '../../db/group-commit.js';
 
 export type { WriteTiming };
 
-import type { Db } from '../../db/database.js';
+import type { StatementExecutor } from '../../db/statements.js';
 import { createEmbedder, type Sources } from '../../list/embed.js';
 import type { ListQuery, Shaping } from '../../list/query.js';
 import type { Visibility } from '../../list/visibility.js';
@@ -43,8 +43,8 @@ function guardOf(options: WriteOptions, find: (idOrSlug: string) => Versioned | 
  * inside its transaction. A missing record is null (false for a delete); a refused write rejects with the
  * KhabarError it has always thrown.
  */
-export function recordService(resource: Resource, repository: Repository<Versioned, unknown>, reads: RecordReads<Versioned>, db: Db, writes: GroupCommit, sources: Sources) {
-  const embed = createEmbedder(db, resource.list, sources);
+export function recordService(resource: Resource, repository: Repository<Versioned, unknown>, reads: RecordReads<Versioned>, statements: StatementExecutor, writes: GroupCommit, sources: Sources) {
+  const embed = createEmbedder(statements, resource.list, sources);
   const write = <T>(options: WriteOptions, run: () => T) => writes.run(run, options.observe);
 
   return {
