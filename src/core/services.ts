@@ -45,7 +45,9 @@ export function openServices(databaseUrl: string, clock: () => number = Date.now
   const reads = byResource(({ name }) => repositoryOf(name).reads(statements));
   const search = createSearch(db);
   const ping = database.sqlite.prepare('select 1');
+  // A deleted record's revisions are found by its id: what no record's id or slug is, is taken as one.
   const recordId = (resource: ResourceName, idOrSlug: string) => repositories[resource].idOf(idOrSlug) ?? idOrSlug;
+  const readRecordId = async (resource: ResourceName, idOrSlug: string) => (await reads[resource].idOf(idOrSlug)) ?? idOrSlug;
   const inTrash = (resource: ResourceName, id: string) => trash.find(resource, id) !== null;
 
   const schedule = publicationSchedule(db);
@@ -57,10 +59,10 @@ export function openServices(databaseUrl: string, clock: () => number = Date.now
     /** Every record's numbered revisions; a deleted record's are found by its id. */
     revisions: {
       async page(resource: ResourceName, idOrSlug: string, limit: number, before?: number) {
-        return revisions.page(resource, recordId(resource, idOrSlug), limit, before);
+        return revisions.page(resource, await readRecordId(resource, idOrSlug), limit, before);
       },
       async find(resource: ResourceName, idOrSlug: string, n: number) {
-        return revisions.find(resource, recordId(resource, idOrSlug), n);
+        return revisions.find(resource, await readRecordId(resource, idOrSlug), n);
       },
       /**
        * Writes revision `n`'s content as a new revision: a replace of the record, or, when it is deleted, a create
