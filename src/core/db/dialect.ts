@@ -13,6 +13,8 @@ export interface Dialect {
   inList(list: SQLWrapper): SQL;
   /** Whether two values differ, a null differing from any value and equal to null (SQLite's `is not`). */
   distinctFrom(left: SQLWrapper, right: SQLWrapper): SQL;
+  /** Whether `text` holds `part` (SQLite's `instr`, PostgreSQL's `strpos`): a test of the row, no pattern characters. */
+  contains(text: SQLWrapper, part: SQLWrapper): SQL;
   /**
    * The aggregate of `item` over a group's rows as a JSON array, `[]` for none, in `order`. SQLite's aggregate
    * takes its rows in the order its subquery gives them (an ORDER BY of its own would sort in a temporary
@@ -32,6 +34,7 @@ const objectPairs = (entries: ReadonlyArray<readonly [string, SQLWrapper]>) =>
 export const sqliteDialect: Dialect = {
   inList: (list) => sql`(select value from json_each(${list}))`,
   distinctFrom: (left, right) => sql`${left} is not ${right}`,
+  contains: (text, part) => sql`instr(${text}, ${part}) > 0`,
   jsonList: (item) => sql`json_group_array(${item})`,
   jsonObject: (entries) => sql`json_object(${objectPairs(entries)})`,
 };
@@ -39,6 +42,7 @@ export const sqliteDialect: Dialect = {
 export const postgresDialect: Dialect = {
   inList: (list) => sql`(select value from json_array_elements_text(${list}::json) as listed(value))`,
   distinctFrom: (left, right) => sql`${left} is distinct from ${right}`,
+  contains: (text, part) => sql`strpos(${text}, ${part}) > 0`,
   jsonList: (item, order) => sql`coalesce(json_agg(${item} order by ${order}), '[]')`,
   jsonObject: (entries) => sql`json_build_object(${objectPairs(entries)})`,
 };
