@@ -37,30 +37,32 @@ export function openServices(databaseUrl: string, clock: () => number = Date.now
   const { db, writes } = database;
   const repositories = createRepositories(db, clock);
   const { revisions, trash, webhooks, mentions, provenance } = repositories;
+  const repositoryOf = (resource: ResourceName): Repository<Versioned, unknown> => repositories[resource];
   // The reads already written once for either engine (docs/postgresql.md, step 2).
   const statements = sqliteStatements(database.sqlite);
   const trashed = trashListing(statements);
-  // What an include can embed: every resource.
-  const sources = byResource(({ name }) => repositories[name]);
+  // Each resource's finds; what an include can embed: every resource.
+  const reads = byResource(({ name }) => repositoryOf(name).reads(statements));
   const search = createSearch(db);
   const ping = database.sqlite.prepare('select 1');
-  const repositoryOf = (resource: ResourceName): Repository<Versioned, unknown> => repositories[resource];
+  // A deleted record's revisions are found by its id: what no record's id or slug is, is taken as one.
   const recordId = (resource: ResourceName, idOrSlug: string) => repositories[resource].idOf(idOrSlug) ?? idOrSlug;
+  const readRecordId = async (resource: ResourceName, idOrSlug: string) => (await reads[resource].idOf(idOrSlug)) ?? idOrSlug;
   const inTrash = (resource: ResourceName, id: string) => trash.find(resource, id) !== null;
 
   const schedule = publicationSchedule(db);
 
   const services = {
     /** Each resource's reads and writes (core/resources/shared/record-service.ts). */
-    resources: byResource((resource) => recordService(resource, repositoryOf(resource.name), db, writes, sources)),
+    resources: byResource((resource) => recordService(resource, repositoryOf(resource.name), reads[resource.name], statements, writes, reads)),
 
     /** Every record's numbered revisions; a deleted record's are found by its id. */
     revisions: {
       async page(resource: ResourceName, idOrSlug: string, limit: number, before?: number) {
-        return revisions.page(resource, recordId(resource, idOrSlug), limit, before);
+        return revisions.page(resource, await readRecordId(resource, idOrSlug), limit, before);
       },
       async find(resource: ResourceName, idOrSlug: string, n: number) {
-        return revisions.find(resource, recordId(resource, idOrSlug), n);
+        return revisions.find(resource, await readRecordId(resource, idOrSlug), n);
       },
       /**
        * Writes revision `n`'s content as a new revision: a replace of the record, or, when it is deleted, a create
@@ -132,11 +134,11 @@ export function openServices(databaseUrl: string, clock: () => number = Date.now
     /** Mentions and provenance; null when the article or record is not there for `visibility`. */
     facts: {
       async mentions(articleIdOrSlug: string, visibility: Visibility) {
-        const id = repositories.articles.idOf(articleIdOrSlug, visibility);
+        const id = await reads.articles.idOf(articleIdOrSlug, visibility);
         return id === null ? null : mentions.list(id);
       },
       async provenance({ name, type }: EntityResource, idOrSlug: string, visibility: Visibility) {
-        const id = repositories[name].idOf(idOrSlug, visibility);
+        const id = await reads[name].idOf(idOrSlug, visibility);
         return id === null ? null : provenance.list({ type, id }, visibility);
       },
     },
@@ -148,7 +150,7 @@ export function openServices(databaseUrl: string, clock: () => number = Date.now
      * asked; null for one that is gone. Read as every reader sees them, drafts too, as the mappers always have.
      */
     async referenced(references: ReadonlyArray<readonly [ResourceName, string]>) {
-      return references.map(([resource, id]) => repositoryOf(resource).find(id));
+      return Promise.all(references.map(([resource, id]) => reads[resource].find(id)));
     },
 
     /** A report in plain text written as a new article, with the mentions linking found in it (core/resources/articles/import.ts). */

@@ -274,14 +274,19 @@ t.test('on 1,000 generated records per resource', async (t) => {
     t.same(meetings.find(meetingPage.data[0]!.id)!.id, body(one).data.id);
   });
 
-  await t.test('a request costs the same number of statements for a page of 1 and of 100, but one per batch of records read', async (t) => {
-    for (const { path, includes } of resources) {
+  await t.test('a request costs the same number of statements for a page of 1 and of 100, but one per batch of records read and reverse include', async (t) => {
+    for (const { path, spec, includes } of resources) {
       const url = (limit: number) => `/v1/${path}?${query({ include: includes, limit: String(limit), sort: '-updated_at', 'filter[updated_at][gte]': '2026-01-02' })}`;
       await get(app, url(1));
       const [one, hundred] = [await requestStatements(app, () => get(app, url(1))), await requestStatements(app, () => get(app, url(100)))];
-      // A page that embeds reads its records a batch at a time, so that the records past its bound are not read.
+      // A page that embeds reads its records a batch at a time, and the links of a reverse include for that batch of
+      // owners, so that the records past its bound are not read.
       const batches = Math.ceil(100 / readBatch);
-      t.ok(hundred.length <= one.length + batches - 1, `${path}: ${one.length} statements for a page of 1, ${hundred.length} for 100 (${batches} batches of records)`);
+      const perBatch = 1 + includes.split(',').filter((path) => spec.include[path]?.kind === 'reverse').length;
+      t.ok(
+        hundred.length <= one.length + (batches - 1) * perBatch,
+        `${path}: ${one.length} statements for a page of 1, ${hundred.length} for 100 (${batches} batches of records, ${perBatch} statements each)`,
+      );
       t.ok(one.length <= 20, `${path}: bounded`);
     }
   });

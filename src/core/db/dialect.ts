@@ -6,18 +6,43 @@ import { type SQL, type SQLWrapper, sql } from 'drizzle-orm';
  * `count(*)` needs no entry, since Drizzle's `count()` already maps it to a number and both engines give one.
  */
 export interface Dialect {
-  /** The strings of a bound JSON array (`'["a","b"]'`), one row each, as a subquery for `in`: one placeholder for a list of any length. */
+  /**
+   * The strings of a bound JSON array (`'["a","b"]'`), one row each in a column `value`, as a subquery for `in` or a
+   * `from`: one placeholder for a list of any length.
+   */
   inList(list: SQLWrapper): SQL;
   /** Whether two values differ, a null differing from any value and equal to null (SQLite's `is not`). */
   distinctFrom(left: SQLWrapper, right: SQLWrapper): SQL;
+  /** Whether `text` holds `part` (SQLite's `instr`, PostgreSQL's `strpos`): a test of the row, no pattern characters. */
+  contains(text: SQLWrapper, part: SQLWrapper): SQL;
+  /**
+   * The aggregate of `item` over a group's rows as a JSON array, `[]` for none, in `order`. SQLite's aggregate
+   * takes its rows in the order its subquery gives them (an ORDER BY of its own would sort in a temporary
+   * b-tree, see relations.ts); PostgreSQL's promises no order without one.
+   */
+  jsonList(item: SQLWrapper, order: SQLWrapper): SQL;
+  /** A JSON object of named values; the names are property names written in the code, never input, inlined as literals. */
+  jsonObject(entries: ReadonlyArray<readonly [name: string, value: SQLWrapper]>): SQL;
 }
+
+const objectPairs = (entries: ReadonlyArray<readonly [string, SQLWrapper]>) =>
+  sql.join(
+    entries.map(([name, value]) => sql`${sql.raw(`'${name}'`)}, ${value}`),
+    sql`, `,
+  );
 
 export const sqliteDialect: Dialect = {
   inList: (list) => sql`(select value from json_each(${list}))`,
   distinctFrom: (left, right) => sql`${left} is not ${right}`,
+  contains: (text, part) => sql`instr(${text}, ${part}) > 0`,
+  jsonList: (item) => sql`json_group_array(${item})`,
+  jsonObject: (entries) => sql`json_object(${objectPairs(entries)})`,
 };
 
 export const postgresDialect: Dialect = {
-  inList: (list) => sql`(select json_array_elements_text(${list}::json))`,
+  inList: (list) => sql`(select value from json_array_elements_text(${list}::json) as listed(value))`,
   distinctFrom: (left, right) => sql`${left} is distinct from ${right}`,
+  contains: (text, part) => sql`strpos(${text}, ${part}) > 0`,
+  jsonList: (item, order) => sql`coalesce(json_agg(${item} order by ${order}), '[]')`,
+  jsonObject: (entries) => sql`json_build_object(${objectPairs(entries)})`,
 };

@@ -54,34 +54,52 @@ export const decodeRow = <Row>(fields: SelectedFieldsOrdered, row: unknown[]): R
 
 const sqliteRendering = new SQLiteSyncDialect();
 
+/** A statement prepared on a better-sqlite3 connection, answering at once. */
+export interface SyncStatement<Row> {
+  all(bindings?: Bindings): Row[];
+  get(bindings?: Bindings): Row | undefined;
+  run(bindings?: Bindings): { changes: number };
+}
+
 /**
- * Statements on a better-sqlite3 connection, each prepared once when the store makes it; a call binds, runs and
- * decodes, as Drizzle's own prepared queries do, and costs one promise more.
+ * A statement prepared once on a better-sqlite3 connection; a call binds, runs and decodes, as Drizzle's own
+ * prepared queries do. Synchronous, for the reads a write makes inside its transaction (group commit's, which
+ * cannot await yet) from the same definition the executor prepares for the web layer's reads.
  */
+export function prepareOnSqlite<Row>(connection: Sqlite.Database, query: Query<Row>): SyncStatement<Row> {
+  const { sql: text, params } = sqliteRendering.sqlToQuery(query.getSQL());
+  const fields = decoderOf(query);
+  const values = (bindings: Bindings = {}) => fillPlaceholders(params, bindings);
+  if (fields === null) {
+    const prepared = connection.prepare<unknown[], Row>(text);
+    return {
+      all: (bindings) => prepared.all(...values(bindings)),
+      get: (bindings) => prepared.get(...values(bindings)),
+      run: (bindings) => ({ changes: prepared.run(...values(bindings)).changes }),
+    };
+  }
+  // Rows as arrays, in the selection's order, as the decoder reads them.
+  const prepared = connection.prepare<unknown[], unknown[]>(text).raw();
+  return {
+    all: (bindings) => prepared.all(...values(bindings)).map((row) => decodeRow<Row>(fields, row)),
+    get: (bindings) => {
+      const row = prepared.get(...values(bindings));
+      return row === undefined ? undefined : decodeRow<Row>(fields, row);
+    },
+    run: (bindings) => ({ changes: prepared.run(...values(bindings)).changes }),
+  };
+}
+
+/** Statements on a better-sqlite3 connection, each prepared once when the store makes it (`prepareOnSqlite`); a call costs one promise more. */
 export function sqliteStatements(connection: Sqlite.Database): StatementExecutor {
   return {
     dialect: sqliteDialect,
     prepare<Row>(query: Query<Row>): Statement<Row> {
-      const { sql: text, params } = sqliteRendering.sqlToQuery(query.getSQL());
-      const fields = decoderOf(query);
-      const values = (bindings: Bindings = {}) => fillPlaceholders(params, bindings);
-      if (fields === null) {
-        const prepared = connection.prepare<unknown[], Row>(text);
-        return {
-          all: async (bindings) => prepared.all(...values(bindings)),
-          get: async (bindings) => prepared.get(...values(bindings)),
-          run: async (bindings) => ({ changes: prepared.run(...values(bindings)).changes }),
-        };
-      }
-      // Rows as arrays, in the selection's order, as the decoder reads them.
-      const prepared = connection.prepare<unknown[], unknown[]>(text).raw();
+      const prepared = prepareOnSqlite(connection, query);
       return {
-        all: async (bindings) => prepared.all(...values(bindings)).map((row) => decodeRow<Row>(fields, row)),
-        get: async (bindings) => {
-          const row = prepared.get(...values(bindings));
-          return row === undefined ? undefined : decodeRow<Row>(fields, row);
-        },
-        run: async (bindings) => ({ changes: prepared.run(...values(bindings)).changes }),
+        all: async (bindings) => prepared.all(bindings),
+        get: async (bindings) => prepared.get(bindings),
+        run: async (bindings) => prepared.run(bindings),
       };
     },
   };

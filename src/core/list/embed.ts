@@ -1,5 +1,5 @@
-import { fillPlaceholders, sql } from 'drizzle-orm';
-import type { Db } from '../db/database.js';
+import { sql } from 'drizzle-orm';
+import type { StatementExecutor } from '../db/statements.js';
 import type { ListPage, Shaping } from './query.js';
 import type { IncludeSpec, ListSpec } from './spec.js';
 import { type Audience, perAudience, type Visibility, visibilityValues } from './visibility.js';
@@ -11,8 +11,8 @@ type Row = Item & { id: string };
 /** A page as the embedder reads it: its ids up front, its records read as it goes (see ListPage). */
 type Page = Pick<ListPage<Row>, 'ids' | 'records'>;
 
-/** What the embedder needs of each resource: its records by id as embedded, relations loaded, in one bounded batch. */
-export type Sources = Record<string, { findEmbedded(ids: string[], visibility: Visibility): Array<{ id: string }> }>;
+/** What the embedder needs of each resource: its records by id as embedded, relations loaded, in one bounded batch (RecordReads). */
+export type Sources = Record<string, { findEmbedded(ids: string[], visibility: Visibility): Promise<Array<{ id: string }>> }>;
 
 const idsIn = (value: unknown): string[] => (Array.isArray(value) ? value : value ? [value] : []).filter((id): id is string => typeof id === 'string');
 
@@ -45,46 +45,49 @@ export const maxEmbeddedPerPage = 100;
 export const readBatch = 10;
 
 /**
- * Reads, for the records of a page in their order, the ids of the newest records that point at each through a
- * link table: one statement for the page, stepped one record at a time, so that the records past the page's bound
- * on embedded records are never looked up. A reading left early must be closed, or the connection stays busy.
+ * Reads the ids of the newest records that point at each of a page's records through a link table, `readBatch`
+ * owners a statement as the page's records are read, so that the records past the page's bound on embedded
+ * records are never looked up.
  */
-function reverseReader(db: Db, include: Extract<IncludeSpec, { kind: 'reverse' }>) {
-  const prepare = (audience: Audience) => {
+function reverseReader(statements: StatementExecutor, include: Extract<IncludeSpec, { kind: 'reverse' }>) {
+  const { dialect } = statements;
+  const query = (audience: Audience) => {
     // The public's newest links name records it sees: the condition is tested on each link the index walk reads.
     const visible = audience === 'public' && include.visibleItem ? sql` and ${include.visibleItem(include.item)}` : sql``;
     // Per owner, its newest links straight off the (owner, item) index: a ministry with thousands of articles costs its 20.
     const newest = sql`select distinct ${include.item} as item from ${include.table} where ${include.owner} = owners.value${visible} order by ${include.item} desc limit ${sql.raw(String(maxReverseEmbedded))}`;
-    // json_each yields the owners in the array's order; an ORDER BY would make SQLite read every owner to sort them.
-    const query = db
-      .select({ owner: sql<string>`owners.value`, items: sql<string>`(select json_group_array(item) from (${newest}))` })
-      .from(sql`json_each(${sql.placeholder('ids')}) as owners`)
-      .toSQL();
-    // Rows as [owner, items]: the columns of the built select carry no names.
-    const statement = db.$client.prepare<unknown[], [string, string]>(query.sql).raw();
-    return (values: Record<string, unknown>) => statement.iterate(...fillPlaceholders(query.params, values));
+    return sql<{
+      owner: string;
+      items: string;
+    }>`select owners.value as owner, (select ${dialect.jsonList(sql`item`, sql`item desc`)} from (${newest}) as newest) as items from ${dialect.inList(sql.placeholder('ids'))} as owners`;
   };
-  const statements = perAudience(prepare);
+  const prepared = perAudience((audience) => statements.prepare(query(audience)));
   return (ownerIds: string[], visibility: Visibility) => {
-    const rows = statements[visibility.audience]({ ids: JSON.stringify(ownerIds), ...visibilityValues(visibility) });
+    const read = new Map<string, string[]>();
+    let listed = 0;
     return {
-      /** The ids of the newest records pointing at `ownerId`, the next owner read: owners deleted since the page was listed are passed over. */
-      next(ownerId: string): string[] {
-        for (let step = rows.next(); !step.done; step = rows.next()) if (step.value[0] === ownerId) return JSON.parse(step.value[1]);
-        throw new Error(`a reverse include read no row for ${ownerId}`);
+      /** The ids of the newest records pointing at `ownerId`, one of the page's owners, read in their order: owners deleted since the page was listed are passed over. */
+      async next(ownerId: string): Promise<string[]> {
+        while (!read.has(ownerId) && listed < ownerIds.length) {
+          const batch = ownerIds.slice(listed, listed + readBatch);
+          listed += batch.length;
+          for (const { owner, items } of await prepared[visibility.audience].all({ ids: JSON.stringify(batch), ...visibilityValues(visibility) })) read.set(owner, JSON.parse(items));
+        }
+        const items = read.get(ownerId);
+        if (!items) throw new Error(`a reverse include read no row for ${ownerId}`);
+        return items;
       },
-      close: () => rows.return?.(),
     };
   };
 }
 
 /**
  * Applies `include` and `fields` to a page of records. The cost is bounded by the include paths, never by
- * the page size: one statement per reverse relation, then one batch per embedded type (a statement plus
- * one per relation of that type), whatever the number of records.
+ * the page size: a statement per reverse relation and `readBatch` records read, then one batch per embedded type
+ * (a statement, relations loaded), whatever the number of records.
  */
-export function createEmbedder(db: Db, spec: ListSpec, sources: Sources) {
-  const reverse = new Map(Object.entries(spec.include).flatMap(([path, include]) => (include.kind === 'reverse' ? [[path, reverseReader(db, include)] as const] : [])));
+export function createEmbedder(statements: StatementExecutor, spec: ListSpec, sources: Sources) {
+  const reverse = new Map(Object.entries(spec.include).flatMap(([path, include]) => (include.kind === 'reverse' ? [[path, reverseReader(statements, include)] as const] : [])));
 
   /** The ids an include other than a reverse one refers to: the record holds them. */
   function heldIds(record: Row, include: IncludeSpec): string[] {
@@ -94,13 +97,15 @@ export function createEmbedder(db: Db, spec: ListSpec, sources: Sources) {
 
   /**
    * Each embedded type loaded once, for all the records and paths that need it: as read (`embedded`, keyed by
-   * type and id) and narrowed by `fields[type]` (`found`).
+   * type and id) and narrowed by `fields[type]` (`found`). The types' batches are asked for together, so an
+   * engine with a pool may answer them at once.
    */
-  function loadTargets(wanted: Map<string, Set<string>>, shaping: Shaping, visibility: Visibility) {
+  async function loadTargets(wanted: Map<string, Set<string>>, shaping: Shaping, visibility: Visibility) {
     const embedded = new Map<string, Row>();
     const found = new Map<string, Row>();
-    for (const [target, ids] of wanted) {
-      for (const record of sources[target]!.findEmbedded([...ids], visibility)) {
+    const batches = await Promise.all([...wanted].map(async ([target, ids]) => [target, await sources[target]!.findEmbedded([...ids], visibility)] as const));
+    for (const [target, records] of batches) {
+      for (const record of records) {
         const key = `${target}:${record.id}`;
         embedded.set(key, record);
         found.set(key, project(record, shaping.embeddedFields?.[target]));
@@ -114,35 +119,35 @@ export function createEmbedder(db: Db, spec: ListSpec, sources: Sources) {
    * whether the bound cut the page, and the ids each include refers to per record. Records and their reverse
    * relations are read as they are counted, so the records past the bound cost little or no reading.
    */
-  function recordsWithinBound(page: Page, includes: Array<readonly [string, IncludeSpec]>, visibility: Visibility) {
+  async function recordsWithinBound(page: Page, includes: Array<readonly [string, IncludeSpec]>, visibility: Visibility) {
     const readers = new Map(includes.flatMap(([path]) => (reverse.has(path) ? [[path, reverse.get(path)!(page.ids, visibility)] as const] : [])));
     const records: Row[] = [];
     let cut = false;
     const referenced = new Map(includes.map(([path]) => [path, new Map<string, string[]>()]));
     const wanted = new Map<string, Set<string>>();
     let embedded = 0;
-    try {
-      for (const record of page.records(includes.length > 0 ? readBatch : undefined)) {
-        const ids = includes.map(([path, include]) => readers.get(path)?.next(record.id) ?? heldIds(record, include));
-        const fresh = new Map<string, Set<string>>();
-        includes.forEach(([, include], i) => {
-          const seen = wanted.get(include.target);
-          const targetIds = fresh.get(include.target) ?? new Set<string>();
-          for (const id of ids[i]!) if (!seen?.has(id)) targetIds.add(id);
-          fresh.set(include.target, targetIds);
-        });
-        const count = [...fresh.values()].reduce((n, targetIds) => n + targetIds.size, 0);
-        cut = records.length > 0 && embedded + count > maxEmbeddedPerPage;
-        if (cut) break;
-        for (const [target, targetIds] of fresh) wanted.set(target, new Set([...(wanted.get(target) ?? []), ...targetIds]));
-        includes.forEach(([path], i) => {
-          referenced.get(path)!.set(record.id, ids[i]!);
-        });
-        embedded += count;
-        records.push(record);
+    for (const record of page.records(includes.length > 0 ? readBatch : undefined)) {
+      const ids: string[][] = [];
+      for (const [path, include] of includes) {
+        const reader = readers.get(path);
+        ids.push(reader ? await reader.next(record.id) : heldIds(record, include));
       }
-    } finally {
-      for (const reader of readers.values()) reader.close();
+      const fresh = new Map<string, Set<string>>();
+      includes.forEach(([, include], i) => {
+        const seen = wanted.get(include.target);
+        const targetIds = fresh.get(include.target) ?? new Set<string>();
+        for (const id of ids[i]!) if (!seen?.has(id)) targetIds.add(id);
+        fresh.set(include.target, targetIds);
+      });
+      const count = [...fresh.values()].reduce((n, targetIds) => n + targetIds.size, 0);
+      cut = records.length > 0 && embedded + count > maxEmbeddedPerPage;
+      if (cut) break;
+      for (const [target, targetIds] of fresh) wanted.set(target, new Set([...(wanted.get(target) ?? []), ...targetIds]));
+      includes.forEach(([path], i) => {
+        referenced.get(path)!.set(record.id, ids[i]!);
+      });
+      embedded += count;
+      records.push(record);
     }
     return { records, cut, wanted, referenced };
   }
@@ -153,10 +158,10 @@ export function createEmbedder(db: Db, spec: ListSpec, sources: Sources) {
    * from besides the records and the shaping: the ids each include referred to per record (`referenced`, by path
    * and record id) and the embedded records as read (`embedded`, by type and id).
    */
-  return (page: Page, shaping: Shaping, visibility: Visibility) => {
+  return async (page: Page, shaping: Shaping, visibility: Visibility) => {
     const includes = (shaping.include ?? []).map((path) => [path, spec.include[path]!] as const);
-    const { records, cut, wanted, referenced } = recordsWithinBound(page, includes, visibility);
-    const { embedded, found } = loadTargets(wanted, shaping, visibility);
+    const { records, cut, wanted, referenced } = await recordsWithinBound(page, includes, visibility);
+    const { embedded, found } = await loadTargets(wanted, shaping, visibility);
     const lookup = (target: string, id: unknown) => found.get(`${target}:${String(id)}`);
 
     const baseKeys = includes.flatMap(([, include]) => (include.kind === 'nested' ? [include.list] : []));

@@ -2,6 +2,7 @@ import { and, asc, desc, getTableColumns, not, or, type SQL, sql } from 'drizzle
 import { getTableConfig, type SQLiteColumn, type SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { stampedMemo } from '../db/change-stamp.js';
 import type { Db } from '../db/database.js';
+import { type Dialect, sqliteDialect } from '../db/dialect.js';
 import { KhabarError } from '../errors.js';
 import { inIdList } from '../resources/shared/relations.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
@@ -105,13 +106,13 @@ function substringLookup(spec: ListSpec, filter: FilterSpec, { op, value }: Cond
 }
 
 /**
- * The condition one filter puts on the listed rows; every value is a placeholder named `name`. A `contains`
- * the substring index answers is looked up there (`lookupCondition`); this one tests each row.
+ * The condition one filter puts on the listed rows, in an engine's dialect; every value is a placeholder named
+ * `name`. A `contains` the substring index answers is looked up there (`lookupCondition`); this one tests each row.
  */
-function filterCondition(table: Table, filter: FilterSpec, { op, value }: Condition, name: string): SQL {
+export function filterCondition(dialect: Dialect, table: Table, filter: FilterSpec, { op, value }: Condition, name: string): SQL {
   if (filter.kind === 'link') {
     const owners = (where: SQL) => sql`${table.id} in (select ${filter.owner} from ${filter.owner.table} where ${where})`;
-    const match = op === 'in' || op === 'nin' ? inIdList(filter.value, name) : sql`${filter.value} = ${placeholder(name)}`;
+    const match = op === 'in' || op === 'nin' ? inIdList(filter.value, name, dialect) : sql`${filter.value} = ${placeholder(name)}`;
     return op === 'ne' || op === 'nin' ? not(owners(match)) : owners(match);
   }
   const column = filter.column;
@@ -120,7 +121,7 @@ function filterCondition(table: Table, filter: FilterSpec, { op, value }: Condit
     case 'eq':
       return sql`${column} = ${p}`;
     case 'ne':
-      return sql`${column} is not ${p}`;
+      return dialect.distinctFrom(column, p);
     case 'lt':
       return sql`${column} < ${p}`;
     case 'lte':
@@ -130,11 +131,11 @@ function filterCondition(table: Table, filter: FilterSpec, { op, value }: Condit
     case 'gte':
       return sql`${column} >= ${p}`;
     case 'in':
-      return inIdList(column, name);
+      return inIdList(column, name, dialect);
     case 'nin':
-      return sql`(${not(inIdList(column, name))} or ${column} is null)`;
+      return sql`(${not(inIdList(column, name, dialect))} or ${column} is null)`;
     case 'contains':
-      return sql`instr(${column}, ${p}) > 0`;
+      return dialect.contains(column, p);
     case 'startswith':
       // A range rather than LIKE, so the column's index serves it.
       return sql`${column} >= ${p} and ${column} < ${placeholder(`${name}_end`)}`;
@@ -144,7 +145,7 @@ function filterCondition(table: Table, filter: FilterSpec, { op, value }: Condit
 }
 
 /** Placeholder values for one filter. */
-function filterValues({ op, value }: Condition, name: string): Row {
+export function filterValues({ op, value }: Condition, name: string): Row {
   if (op === 'null') return {};
   if (Array.isArray(value)) return { [name]: JSON.stringify(value) };
   if (op === 'startswith') return { [name]: value, [`${name}_end`]: `${String(value)}\u{10FFFF}` };
@@ -200,6 +201,8 @@ export function createListing(
   { countCap = maxCounted, examined = maxExamined } = {},
 ) {
   const columns = getTableColumns(table);
+  // The listing's statements still run on the connection (docs/postgresql.md, step 2): its filters are spelled for SQLite.
+  const dialect = sqliteDialect;
   const sortColumn = (field: string) => (field === 'id' ? table.id : spec.sort[field]!);
   const cache = new Map<string, Prepared>();
   const byIds = perAudience((audience) => db.select(selection[audience]).from(table).where(inIdList(table.id)).prepare());
@@ -278,13 +281,13 @@ export function createListing(
       if (lookup) {
         shape.push([condition.field, condition.op, lookedUp(lookup.lookup, lookup.value, `f${i}`)]);
         // The index looks up the value's head only (SubstringIndex.bind): each row read is tested for all of it.
-        conditions.push(filterCondition(table, filter, condition, `f${i}_whole`));
+        conditions.push(filterCondition(dialect, table, filter, condition, `f${i}_whole`));
         seeks.push(false);
         bounds.push(undefined);
         Object.assign(values, filterValues(condition, `f${i}_whole`));
         return;
       }
-      conditions.push(filterCondition(table, filter, condition, `f${i}`));
+      conditions.push(filterCondition(dialect, table, filter, condition, `f${i}`));
       seeks.push(filter.kind === 'link' ? ['eq', 'in'].includes(condition.op) : seekingOperators.has(condition.op));
       bounds.push(filter.kind === 'column' && seekingOperators.has(condition.op) ? filter.column : undefined);
       Object.assign(values, filterValues(condition, `f${i}`));

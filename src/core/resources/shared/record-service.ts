@@ -2,12 +2,12 @@ import type { GroupCommit, WriteTiming } from '../../db/group-commit.js';
 
 export type { WriteTiming };
 
-import type { Db } from '../../db/database.js';
+import type { StatementExecutor } from '../../db/statements.js';
 import { createEmbedder, type Sources } from '../../list/embed.js';
 import type { ListQuery, Shaping } from '../../list/query.js';
 import type { Visibility } from '../../list/visibility.js';
 import type { Resource } from './declaration.js';
-import type { Repository, WriteGuard } from './repository.js';
+import type { RecordReads, Repository, WriteGuard } from './repository.js';
 import { writeBodyOf } from './write-body.js';
 
 /** What the web layer reads of any record: its id and the version its ETag is made from. */
@@ -39,16 +39,18 @@ function guardOf(options: WriteOptions, find: (idOrSlug: string) => Versioned | 
 /**
  * A resource as the web layer uses it: each read and each write is one call that returns a promise, and each
  * write runs in its own step of group commit, so what it reads and what it writes see no other write between.
- * A missing record is null (false for a delete); a refused write rejects with the KhabarError it has always thrown.
+ * Its finds and includes go through `reads`, on the statement executor; a write reads through the repository,
+ * inside its transaction. A missing record is null (false for a delete); a refused write rejects with the
+ * KhabarError it has always thrown.
  */
-export function recordService(resource: Resource, repository: Repository<Versioned, unknown>, db: Db, writes: GroupCommit, sources: Sources) {
-  const embed = createEmbedder(db, resource.list, sources);
+export function recordService(resource: Resource, repository: Repository<Versioned, unknown>, reads: RecordReads<Versioned>, statements: StatementExecutor, writes: GroupCommit, sources: Sources) {
+  const embed = createEmbedder(statements, resource.list, sources);
   const write = <T>(options: WriteOptions, run: () => T) => writes.run(run, options.observe);
 
   return {
     /** The record by id or slug, as `visibility` sees it. */
     async find(idOrSlug: string, visibility?: Visibility) {
-      return repository.find(idOrSlug, visibility);
+      return reads.find(idOrSlug, visibility);
     },
 
     /**
@@ -56,9 +58,9 @@ export function recordService(resource: Resource, repository: Repository<Version
      * record as stored: one call however many records it embeds.
      */
     async read(idOrSlug: string, shaping: Shaping, visibility: Visibility) {
-      const record = repository.find(idOrSlug, visibility);
+      const record = await reads.find(idOrSlug, visibility);
       if (record === null) return null;
-      const shown = embed(
+      const shown = await embed(
         {
           ids: [record.id],
           *records() {
@@ -74,7 +76,7 @@ export function recordService(resource: Resource, repository: Repository<Version
     /** A page of the list with its includes embedded, and the cursor after the last record it shows. */
     async list(query: ListQuery, visibility: Visibility) {
       const page = repository.list(query, visibility);
-      const shown = embed(page, query, visibility);
+      const shown = await embed(page, query, visibility);
       const nextCursor = shown.cut ? page.cursorAfter(shown.data.length - 1) : page.nextCursor;
       return { shown, nextCursor, total: page.total };
     },

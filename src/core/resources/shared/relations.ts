@@ -2,6 +2,7 @@ import { eq, getTableColumns, type SQL, sql } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { bulkInserter } from '../../db/bulk.js';
 import type { Db } from '../../db/database.js';
+import { type Dialect, sqliteDialect } from '../../db/dialect.js';
 import type { Audience } from '../../list/visibility.js';
 
 /** A list-valued property of a record, kept in its own table; `Input` is what a write body holds of it. */
@@ -10,9 +11,9 @@ export interface Relation<Input = unknown> {
   /**
    * The list of the parent row as a column of the parent's own select (a correlated subquery aggregating
    * to JSON): a record and all its lists come back from one statement, and a page of records from one. The
-   * public's list leaves out the items it does not see (see `visibleItem`).
+   * public's list leaves out the items it does not see (see `visibleItem`). Spelled in the engine's `dialect`.
    */
-  column(parentId: SQLiteColumn, audience: Audience): SQL<unknown[]>;
+  column(parentId: SQLiteColumn, audience: Audience, dialect: Dialect): SQL<unknown[]>;
   /** Replaces a record's list with the write body's; absent on reverse relations, which are read-only. */
   save?: (parentId: string, input: Input) => void;
   /** Where a writable relation keeps its list: rows of `table` whose `owner` column is the parent's id. */
@@ -25,8 +26,11 @@ export interface LinkTable {
   owner: SQLiteColumn;
 }
 
-/** `column IN (the ids)` as one bound JSON array, so the statement can be prepared once for any number of ids. */
-export const inIdList = (column: SQLiteColumn, placeholder = 'ids') => sql`${column} in (select value from json_each(${sql.placeholder(placeholder)}))`;
+/**
+ * `column IN (the ids)` as one bound JSON array, so the statement can be prepared once for any number of ids; in
+ * SQLite's dialect for the statements not yet on the executor (docs/postgresql.md, step 2).
+ */
+export const inIdList = (column: SQLiteColumn, placeholder = 'ids', dialect: Dialect = sqliteDialect) => sql`${column} in ${dialect.inList(sql.placeholder(placeholder))}`;
 
 /** What one item of a list is: a column's value, or an object of columns' values. */
 type ItemShape = SQLiteColumn | Record<string, SQLiteColumn>;
@@ -57,18 +61,13 @@ const isColumn = (shape: ItemShape): shape is SQLiteColumn => typeof (shape as S
 const asStored = new Set(['SQLiteText', 'SQLiteInteger', 'SQLiteReal']);
 const decodeValue = (column: SQLiteColumn, value: unknown) => (value === null ? null : column.mapFromDriverValue(value));
 
-/** SQL for one item, and how an item of the JSON SQLite builds becomes the value the record holds (null: as it is). */
-function itemCodec(shape: ItemShape): { sql: SQL; decode: ((item: unknown) => unknown) | null } {
-  if (isColumn(shape)) return { sql: sql`${shape}`, decode: asStored.has(shape.columnType) ? null : (value) => decodeValue(shape, value) };
+/** SQL for one item in an engine's dialect, and how an item of the JSON the engine builds becomes the value the record holds (null: as it is). */
+function itemCodec(shape: ItemShape): { sql: (dialect: Dialect) => SQL; decode: ((item: unknown) => unknown) | null } {
+  if (isColumn(shape)) return { sql: () => sql`${shape}`, decode: asStored.has(shape.columnType) ? null : (value) => decodeValue(shape, value) };
   const entries = Object.entries(shape);
   const decoded = entries.filter(([, column]) => !asStored.has(column.columnType));
-  // The keys are property names written in this code, never input: inlined as literals.
-  const pairs = sql.join(
-    entries.map(([name, column]) => sql`${sql.raw(`'${name}'`)}, ${column}`),
-    sql`, `,
-  );
   return {
-    sql: sql`json_object(${pairs})`,
+    sql: (dialect) => dialect.jsonObject(entries),
     decode:
       decoded.length === 0
         ? null
@@ -80,7 +79,7 @@ function itemCodec(shape: ItemShape): { sql: SQL; decode: ((item: unknown) => un
   };
 }
 
-/** A `json_group_array` column: always a JSON array; the check costs one test per relation of a record. */
+/** A JSON list column (Dialect.jsonList): always a JSON array; the check costs one test per relation of a record. */
 function parseList(text: string): unknown[] {
   const list: unknown = JSON.parse(text);
   if (!Array.isArray(list)) throw new TypeError(`a list relation read ${typeof list}, not an array`);
@@ -100,15 +99,15 @@ export function listRelation<T extends SQLiteTable, K extends string, Item>(db: 
 
   const relation: Relation<ListInput<K, Item>> = {
     key: options.key,
-    // The rows come ordered from a subquery named as the table (so the item's column references read it),
-    // not from `json_group_array(… order by …)`: an aggregate's ORDER BY always sorts in a temporary b-tree,
-    // while the subquery's order is the index's (parent, position) and costs nothing. An aggregate over a
-    // subquery with ORDER BY is never flattened, so it takes the rows in that order; tests check the order.
-    column: (parentId, audience) => {
+    // The rows come ordered from a subquery named as the table (so the item's column references read it):
+    // on SQLite not from `json_group_array(… order by …)`, since an aggregate's ORDER BY always sorts in a
+    // temporary b-tree, while the subquery's order is the index's (parent, position) and costs nothing. An
+    // aggregate over a subquery with ORDER BY is never flattened, so it takes the rows in that order; tests check
+    // the order. PostgreSQL's aggregate is given the order (Dialect.jsonList).
+    column: (parentId, audience, dialect) => {
       const visible = audience === 'public' && options.visibleItem && isColumn(options.item) ? sql` and ${options.visibleItem(options.item)}` : sql``;
-      return sql<unknown[]>`(select json_group_array(${item.sql}) from (select * from ${options.table} where ${parentColumn} = ${parentId}${visible} order by ${order}) as ${options.table})`.mapWith(
-        decodeList,
-      );
+      const list = dialect.jsonList(item.sql(dialect), order);
+      return sql<unknown[]>`(select ${list} from (select * from ${options.table} where ${parentColumn} = ${parentId}${visible} order by ${order}) as ${options.table})`.mapWith(decodeList);
     },
   };
   const toRow = options.toRow;

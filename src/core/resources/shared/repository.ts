@@ -3,7 +3,9 @@ import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { bulkInserter, rowUpdater } from '../../db/bulk.js';
 import { brokenConstraint, constraintProblem } from '../../db/constraints.js';
 import type { Db } from '../../db/database.js';
+import { type Dialect, sqliteDialect } from '../../db/dialect.js';
 import { newId, now } from '../../db/ids.js';
+import { prepareOnSqlite, type StatementExecutor, statement } from '../../db/statements.js';
 import { KhabarError } from '../../errors.js';
 import type { ListPage, ListQuery } from '../../list/query.js';
 import type { ListSpec } from '../../list/spec.js';
@@ -74,18 +76,31 @@ export interface WriteGuard {
   expectedVersion?: number | undefined;
 }
 
+/**
+ * The reads the web layer makes of one resource, on a statement executor (either engine, docs/postgresql.md): the
+ * same statements, from the same definitions, as the repository's own finds, which a write makes inside its transaction.
+ */
+export interface RecordReads<Rec> {
+  /** Null also when the reader does not see it. */
+  find(idOrSlug: string, visibility?: Visibility): Promise<Rec | null>;
+  /** The id of the record with this id or slug, without reading the record: for routes about a record's facts. */
+  idOf(idOrSlug: string, visibility?: Visibility): Promise<string | null>;
+  /**
+   * The records with these ids that the reader sees, as `include` embeds them (without the spec's `unembedded`
+   * columns), relations loaded, with one statement whatever the number of ids.
+   */
+  findEmbedded(ids: string[], visibility: Visibility): Promise<Array<Partial<Rec> & { id: string }>>;
+}
+
 export interface Repository<Rec, Input> {
   /** A keyset page of the records a query selects that the reader sees (see src/core/list). */
   list(query: ListQuery, visibility?: Visibility): ListPage<Rec>;
   /** Null also when the reader does not see it. Writes and tools read with the default: every record. */
   find(idOrSlug: string, visibility?: Visibility): Rec | null;
-  /** The id of the record with this id or slug, without reading the record: for routes about a record's facts. */
+  /** The id of the record with this id or slug, without reading the record. */
   idOf(idOrSlug: string, visibility?: Visibility): string | null;
-  /**
-   * The records with these ids that the reader sees, as `include` embeds them (without the spec's `unembedded`
-   * columns), relations loaded, with one statement whatever the number of ids.
-   */
-  findEmbedded(ids: string[], visibility: Visibility): Array<Partial<Rec> & { id: string }>;
+  /** Its finds prepared on `statements`, for the web layer's reads: once per executor. */
+  reads(statements: StatementExecutor): RecordReads<Rec>;
   /** `returning` is given only to bring a deleted record back under its own id. */
   create(input: Input, context?: WriteContext, returning?: ReturningRecord): Rec;
   /** Null when there is no such record; throws precondition_failed when `guard` names another version. */
@@ -129,37 +144,45 @@ function columnValues(table: ResourceTable, input: Record<string, unknown>): Rec
 
 export function createRepository<Rec extends { id: string; version: number }, Input>(db: Db, spec: ResourceSpec<Input, Rec>): Repository<Rec, Input> {
   const { table } = spec;
-  // Each record's relation lists come back as columns of the same statement (see Relation.column).
-  const selection = perAudience((audience) => ({
-    ...getTableColumns(table),
-    ...Object.fromEntries(spec.relations.map((relation) => [relation.key, relation.column(table.id, audience)])),
-  }));
   // The public's statements hold the rule on the rows themselves (ListSpec.visibleWhen), bound to the moment.
   const visible = (audience: Audience) => (audience === 'public' ? spec.list.visibleWhen : undefined);
   // No LIMIT: id and slug are unique, and a bound LIMIT makes SQLite's multi-index OR plan slower.
   const byIdOrSlug = or(eq(table.id, sql.placeholder('key')), eq(table.slug, sql.placeholder('key')));
-  const findOne = perAudience((audience) =>
-    db
-      .select(selection[audience])
-      .from(table)
-      .where(and(byIdOrSlug, visible(audience)))
-      .prepare(),
-  );
-  const idOne = perAudience((audience) =>
-    db
-      .select({ id: sql<string>`${table.id}` })
-      .from(table)
-      .where(and(byIdOrSlug, visible(audience)))
-      .prepare(),
-  );
   const unembedded = new Set(spec.unembedded);
-  const byIds = perAudience((audience) =>
-    db
-      .select(Object.fromEntries(Object.entries(selection[audience]).filter(([key]) => !unembedded.has(key))))
-      .from(table)
-      .where(and(inIdList(table.id), visible(audience)))
-      .prepare(),
-  );
+  /** The finds, written once; in an engine's dialect, since each record's relation lists are aggregates it spells its own way. */
+  const findsIn = (dialect: Dialect) => {
+    // Each record's relation lists come back as columns of the same statement (see Relation.column).
+    const selection = perAudience((audience) => ({
+      ...getTableColumns(table),
+      ...Object.fromEntries(spec.relations.map((relation) => [relation.key, relation.column(table.id, audience, dialect)])),
+    }));
+    return {
+      selection,
+      byKey: perAudience((audience) =>
+        statement
+          .select(selection[audience])
+          .from(table)
+          .where(and(byIdOrSlug, visible(audience))),
+      ),
+      idByKey: perAudience((audience) =>
+        statement
+          .select({ id: sql<string>`${table.id}` })
+          .from(table)
+          .where(and(byIdOrSlug, visible(audience))),
+      ),
+      byIds: perAudience((audience) =>
+        statement
+          .select(Object.fromEntries(Object.entries(selection[audience]).filter(([key]) => !unembedded.has(key))))
+          .from(table)
+          .where(and(inIdList(table.id, 'ids', dialect), visible(audience))),
+      ),
+    };
+  };
+  // A write's own reads (the record it replaces, the record it wrote) on its connection, answering at once.
+  const sqliteFinds = findsIn(sqliteDialect);
+  const findOne = perAudience((audience) => prepareOnSqlite(db.$client, sqliteFinds.byKey[audience]));
+  const idOne = perAudience((audience) => prepareOnSqlite(db.$client, sqliteFinds.idByKey[audience]));
+  const selection = sqliteFinds.selection;
   const listing = createListing(db, table, spec.list, selection);
   const insertRow = bulkInserter(db.$client, table);
   const updateRow = rowUpdater(db.$client, table, 'id', ['created_at']);
@@ -271,9 +294,24 @@ export function createRepository<Rec extends { id: string; version: number }, In
     idOf(idOrSlug, visibility = everything) {
       return idOne[visibility.audience].get({ key: idOrSlug, ...visibilityValues(visibility) })?.id ?? null;
     },
-    findEmbedded(ids, visibility) {
-      // Runs even for no ids, so that what a request costs does not depend on the data.
-      return asRecords(byIds[visibility.audience].all({ ids: JSON.stringify(ids), ...visibilityValues(visibility) }));
+    reads(statements) {
+      const finds = findsIn(statements.dialect);
+      const byKey = perAudience((audience) => statements.prepare(finds.byKey[audience]));
+      const idByKey = perAudience((audience) => statements.prepare(finds.idByKey[audience]));
+      const byIds = perAudience((audience) => statements.prepare(finds.byIds[audience]));
+      return {
+        async find(idOrSlug, visibility = everything) {
+          const row = await byKey[visibility.audience].get({ key: idOrSlug, ...visibilityValues(visibility) });
+          return row ? asWholeRecords([row])[0]! : null;
+        },
+        async idOf(idOrSlug, visibility = everything) {
+          return (await idByKey[visibility.audience].get({ key: idOrSlug, ...visibilityValues(visibility) }))?.id ?? null;
+        },
+        async findEmbedded(ids, visibility) {
+          // Runs even for no ids, so that what a request costs does not depend on the data.
+          return asRecords(await byIds[visibility.audience].all({ ids: JSON.stringify(ids), ...visibilityValues(visibility) }));
+        },
+      };
     },
     create(given, context = systemWriter, returning) {
       return write(() => {
