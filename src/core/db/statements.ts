@@ -56,33 +56,44 @@ const sqliteRendering = new SQLiteSyncDialect();
 
 /**
  * Statements on a better-sqlite3 connection, each prepared once when the store makes it; a call binds, runs and
- * decodes, as Drizzle's own prepared queries do, and costs one promise more.
+ * decodes, as Drizzle's own prepared queries do, and costs one promise more. A query prepared again on the same
+ * executor (a write preparing its statements on each transaction's `tx`) is the statement prepared the first time:
+ * kept while the query object lives, as PostgreSQL keeps its rendering (postgres-statements.ts).
  */
 export function sqliteStatements(connection: Sqlite.Database): StatementExecutor {
+  const prepared = new WeakMap<object, Statement<unknown>>();
   return {
     dialect: sqliteDialect,
     prepare<Row>(query: Query<Row>): Statement<Row> {
-      const { sql: text, params } = sqliteRendering.sqlToQuery(query.getSQL());
-      const fields = decoderOf(query);
-      const values = (bindings: Bindings = {}) => fillPlaceholders(params, bindings);
-      if (fields === null) {
-        const prepared = connection.prepare<unknown[], Row>(text);
-        return {
-          all: async (bindings) => prepared.all(...values(bindings)),
-          get: async (bindings) => prepared.get(...values(bindings)),
-          run: async (bindings) => ({ changes: prepared.run(...values(bindings)).changes }),
-        };
-      }
-      // Rows as arrays, in the selection's order, as the decoder reads them.
-      const prepared = connection.prepare<unknown[], unknown[]>(text).raw();
-      return {
-        all: async (bindings) => prepared.all(...values(bindings)).map((row) => decodeRow<Row>(fields, row)),
-        get: async (bindings) => {
-          const row = prepared.get(...values(bindings));
-          return row === undefined ? undefined : decodeRow<Row>(fields, row);
-        },
-        run: async (bindings) => ({ changes: prepared.run(...values(bindings)).changes }),
-      };
+      const known = prepared.get(query);
+      if (known) return known as Statement<Row>;
+      const statement = prepareOn<Row>(connection, query);
+      prepared.set(query, statement);
+      return statement;
     },
+  };
+}
+
+function prepareOn<Row>(connection: Sqlite.Database, query: Query<Row>): Statement<Row> {
+  const { sql: text, params } = sqliteRendering.sqlToQuery(query.getSQL());
+  const fields = decoderOf(query);
+  const values = (bindings: Bindings = {}) => fillPlaceholders(params, bindings);
+  if (fields === null) {
+    const prepared = connection.prepare<unknown[], Row>(text);
+    return {
+      all: async (bindings) => prepared.all(...values(bindings)),
+      get: async (bindings) => prepared.get(...values(bindings)),
+      run: async (bindings) => ({ changes: prepared.run(...values(bindings)).changes }),
+    };
+  }
+  // Rows as arrays, in the selection's order, as the decoder reads them.
+  const prepared = connection.prepare<unknown[], unknown[]>(text).raw();
+  return {
+    all: async (bindings) => prepared.all(...values(bindings)).map((row) => decodeRow<Row>(fields, row)),
+    get: async (bindings) => {
+      const row = prepared.get(...values(bindings));
+      return row === undefined ? undefined : decodeRow<Row>(fields, row);
+    },
+    run: async (bindings) => ({ changes: prepared.run(...values(bindings)).changes }),
   };
 }

@@ -41,8 +41,9 @@ function guardOf(options: WriteOptions, find: (idOrSlug: string) => Versioned | 
  * write runs in its own step of group commit, so what it reads and what it writes see no other write between.
  * A missing record is null (false for a delete); a refused write rejects with the KhabarError it has always thrown.
  */
-export function recordService(resource: Resource, repository: Repository<Versioned, unknown>, db: Db, writes: GroupCommit, sources: Sources) {
-  const embed = createEmbedder(db, resource.list, sources);
+export function recordService(resource: Resource, repositories: { reads: Repository<Versioned, unknown>; writes: Repository<Versioned, unknown> }, reader: Db, writes: GroupCommit, sources: Sources) {
+  const { reads: repository, writes: writer } = repositories;
+  const embed = createEmbedder(reader, resource.list, sources);
   const write = <T>(options: WriteOptions, run: () => T) => writes.run(run, options.observe);
 
   return {
@@ -80,33 +81,33 @@ export function recordService(resource: Resource, repository: Repository<Version
     },
 
     async create(input: unknown, options: WriteOptions) {
-      return write(options, () => repository.create(input, { writer: options.writer }));
+      return write(options, () => writer.create(input, { writer: options.writer }));
     },
 
     /** The whole record replaced by `input`; null when there is none. */
     async replace(idOrSlug: string, input: unknown, options: WriteOptions) {
       return write(options, () => {
-        const guard = guardOf(options, repository.find, idOrSlug);
-        return guard && repository.replace(idOrSlug, input, { writer: options.writer }, guard);
+        const guard = guardOf(options, writer.find, idOrSlug);
+        return guard && writer.replace(idOrSlug, input, { writer: options.writer }, guard);
       });
     },
 
     /** A JSON merge patch read, merged, validated and written in one step of group commit; null when there is no record. */
     async patch(idOrSlug: string, patch: unknown, options: WriteOptions) {
       return write(options, () => {
-        const current = repository.find(idOrSlug);
+        const current = writer.find(idOrSlug);
         if (current === null) return null;
         const guard = options.condition ? options.condition(() => current) : {};
         const merged = writeBodyOf(resource, current, `the patched ${resource.noun}`, patch);
-        return repository.replace(current.id, merged, { writer: options.writer }, guard);
+        return writer.replace(current.id, merged, { writer: options.writer }, guard);
       });
     },
 
     /** Deletes the record (into the trash); false when there is none. */
     async remove(idOrSlug: string, options: WriteOptions) {
       return write(options, () => {
-        const guard = guardOf(options, repository.find, idOrSlug);
-        return guard !== null && repository.remove(idOrSlug, { writer: options.writer }, guard);
+        const guard = guardOf(options, writer.find, idOrSlug);
+        return guard !== null && writer.remove(idOrSlug, { writer: options.writer }, guard);
       });
     },
   };
