@@ -3,10 +3,12 @@ import { runAnnounceLoop } from './changes/announce-loop.js';
 import type { WebhookLimits } from './config.js';
 import { type BackgroundWorker, runBackgroundLoop } from './db/background-loop.js';
 import type { GroupCommit } from './db/group-commit.js';
+import type { StatementExecutor } from './db/statements.js';
 import type { Repositories } from './resources/index.js';
 import { isoDaysBefore } from './time.js';
 import { trashPurgeBatch } from './trash/store.js';
 import { runDispatcher } from './webhooks/dispatcher.js';
+import { anyDue, claimDeliveries, releaseDelivery, settleDelivery } from './webhooks/outbox.js';
 import { httpSender } from './webhooks/sender.js';
 
 // The retention jobs (trash, settled webhook deliveries): how often an idle job looks, and the deliveries deleted a statement.
@@ -37,9 +39,14 @@ const retention = (deleteExpired: () => Promise<number>): BackgroundWorker => ({
  * webhook deliveries, and the retention jobs. Resolves once the first announcement turn has run (what came due
  * while the server was down is announced before it listens); `stop` resolves when every job has stopped.
  * `repositories` are the write connection's: each job's step runs there between group commit's batches (`alone`),
- * since it opens its own transaction.
+ * since it opens its own transaction; the dispatcher's claims and settlements are writes of group commit (`tx`), and
+ * its check for due deliveries a read (`reads`).
  */
-export async function startBackgroundWork(repositories: Repositories, writes: GroupCommit, { clock, trashRetentionDays, webhooks, onError }: BackgroundOptions) {
+export async function startBackgroundWork(
+  repositories: Repositories,
+  { writes, reads }: { writes: GroupCommit; reads: StatementExecutor },
+  { clock, trashRetentionDays, webhooks, onError }: BackgroundOptions,
+) {
   const { relinkJobs, publications, trash } = repositories;
   // Relinks articles after name changes (core/facts/relink-jobs.ts).
   const relinking = runBackgroundLoop(awaitable(relinkJobs.worker(), ['step', 'release'], writes.alone), { onError: (error) => onError('relinking failed; retrying', error) });
@@ -51,7 +58,11 @@ export async function startBackgroundWork(repositories: Repositories, writes: Gr
   // Sends the queued deliveries, outside every write (core/webhooks/dispatcher.ts).
   const { allowPrivate, retentionDays, ...deliveryLimits } = webhooks;
   const dispatching = runDispatcher({
-    store: awaitable(repositories.webhooks, ['claim', 'settle', 'release'], writes.alone),
+    store: {
+      claim: async (limit, at, leaseUntil) => ((await anyDue(reads, at)) ? writes.run((tx) => claimDeliveries(tx, limit, at, leaseUntil)) : []),
+      settle: (delivery, outcome) => writes.run((tx) => settleDelivery(tx, delivery, outcome)),
+      release: (delivery, at) => writes.run((tx) => releaseDelivery(tx, delivery, at)),
+    },
     send: httpSender({ timeoutMs: deliveryLimits.timeoutMs, allowPrivate }),
     limits: deliveryLimits,
     onError: (error) => onError('webhook dispatch failed; retrying', error),

@@ -180,7 +180,7 @@ export function openServices(databaseUrl: string, clock: () => number = Date.now
 
     /** Starts the server's background jobs (core/background.ts); resolves once the first announcement has run. */
     startBackground(options: BackgroundOptions) {
-      return startBackgroundWork(writers, writes, options);
+      return startBackgroundWork(writers, { writes, reads: statements }, options);
     },
 
     /** Readies the database to be served: a stale search index rebuilt, the seed when empty (core/serving.ts). */
