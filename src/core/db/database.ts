@@ -41,8 +41,12 @@ export function sqlitePath(url: string): string {
 }
 
 /** Its folder is created, so a fresh deployment needs no set-up step. */
-function creatingFolder(path: string): string {
-  mkdirSync(dirname(path), { recursive: true });
+function creatingFolder(url: string, path: string): string {
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+  } catch (error) {
+    throw new DatabaseError(`cannot open database ${url}: ${messageOf(error)}`);
+  }
   return path;
 }
 
@@ -60,7 +64,7 @@ function appliedMigrations(sqlite: Sqlite.Database): number[] {
  */
 function fileOf(url: string): { path: string; remove(): void } {
   const path = sqlitePath(url);
-  if (path !== inMemory) return { path: creatingFolder(path), remove() {} };
+  if (path !== inMemory) return { path: creatingFolder(url, path), remove() {} };
   const folder = mkdtempSync(join(tmpdir(), 'khabar-memory-'));
   return { path: join(folder, 'khabar.db'), remove: () => rmSync(folder, { recursive: true, force: true }) };
 }
