@@ -7,6 +7,7 @@ import { openDatabase } from '../src/core/db/database.js';
 import { openPostgres, type Postgres } from '../src/core/db/postgres.js';
 import { postgresStatements } from '../src/core/db/postgres-statements.js';
 import * as postgresTables from '../src/core/db/postgres-tables.js';
+import { postgresWrite } from '../src/core/db/postgres-write.js';
 import { type StatementExecutor, sqliteStatements } from '../src/core/db/statements.js';
 import { failOnIdleError, startPostgres } from './postgres.js';
 
@@ -18,6 +19,8 @@ import { failOnIdleError, startPostgres } from './postgres.js';
 
 export interface Engine {
   statements: StatementExecutor;
+  /** Runs a write's body in the engine's write transaction: group commit's on SQLite, `postgresWrite` on PostgreSQL. */
+  write<T>(body: (tx: StatementExecutor) => Promise<T>): Promise<T>;
   /** Writes rows into a table as they are (ids and all), through the engine's own Drizzle table. */
   insert(table: SQLiteTable, rows: Record<string, unknown>[]): Promise<void>;
   /** PostgreSQL's pool, on the PostgreSQL engine. */
@@ -52,6 +55,7 @@ export function engines(root: Test) {
     t.teardown(() => database.close());
     return {
       statements: sqliteStatements(database.sqlite),
+      write: (body) => database.writes.run(body),
       insert: async (table, rows) => {
         database.db.insert(table).values(rows).run();
       },
@@ -68,6 +72,7 @@ export function engines(root: Test) {
     t.teardown(() => postgres.close());
     return {
       statements: postgresStatements(postgres.pool),
+      write: (body) => postgresWrite(postgres.pool, body),
       insert: async (table, rows) => {
         await postgres.db.insert(postgresTableOf(table)).values(rows);
       },

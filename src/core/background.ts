@@ -2,10 +2,13 @@ import { awaitable } from './awaitable.js';
 import { runAnnounceLoop } from './changes/announce-loop.js';
 import type { WebhookLimits } from './config.js';
 import { type BackgroundWorker, runBackgroundLoop } from './db/background-loop.js';
+import type { GroupCommit } from './db/group-commit.js';
+import type { StatementExecutor } from './db/statements.js';
 import type { Repositories } from './resources/index.js';
 import { isoDaysBefore } from './time.js';
 import { trashPurgeBatch } from './trash/store.js';
 import { runDispatcher } from './webhooks/dispatcher.js';
+import { anyDue, claimDeliveries, releaseDelivery, settleDelivery } from './webhooks/outbox.js';
 import { httpSender } from './webhooks/sender.js';
 
 // The retention jobs (trash, settled webhook deliveries): how often an idle job looks, and the deliveries deleted a statement.
@@ -23,9 +26,9 @@ export interface BackgroundOptions {
 }
 
 /** A retention job: deletes a batch of what has expired at the clock's moment, the number deleted (0: nothing left). */
-const retention = (deleteExpired: () => number): BackgroundWorker => ({
+const retention = (deleteExpired: () => Promise<number>): BackgroundWorker => ({
   async step() {
-    return deleteExpired() || null;
+    return (await deleteExpired()) || null;
   },
   async release() {},
 });
@@ -35,32 +38,43 @@ const retention = (deleteExpired: () => number): BackgroundWorker => ({
  * queries are asynchronous can serve it: relinking after name changes, announcing scheduled publications, sending
  * webhook deliveries, and the retention jobs. Resolves once the first announcement turn has run (what came due
  * while the server was down is announced before it listens); `stop` resolves when every job has stopped.
+ * `repositories` are the write connection's: each job's step runs there between group commit's batches (`alone`),
+ * since it opens its own transaction; the dispatcher's claims and settlements are writes of group commit (`tx`), and
+ * its check for due deliveries a read (`reads`).
  */
-export async function startBackgroundWork(repositories: Repositories, { clock, trashRetentionDays, webhooks, onError }: BackgroundOptions) {
+export async function startBackgroundWork(
+  repositories: Repositories,
+  { writes, reads }: { writes: GroupCommit; reads: StatementExecutor },
+  { clock, trashRetentionDays, webhooks, onError }: BackgroundOptions,
+) {
   const { relinkJobs, publications, trash } = repositories;
   // Relinks articles after name changes (core/facts/relink-jobs.ts).
-  const relinking = runBackgroundLoop(awaitable(relinkJobs.worker(), ['step', 'release']), { onError: (error) => onError('relinking failed; retrying', error) });
+  const relinking = runBackgroundLoop(awaitable(relinkJobs.worker(), ['step', 'release'], writes.alone), { onError: (error) => onError('relinking failed; retrying', error) });
   // Appends the `published` event of each scheduled article as it comes due (core/changes/publications.ts).
   const announcing = runAnnounceLoop(
-    { ...awaitable(publications, ['announceDue', 'nextDue']), onScheduled: publications.onScheduled },
+    { ...awaitable(publications, ['announceDue', 'nextDue'], writes.alone), onScheduled: publications.onScheduled },
     { clock, onError: (error) => onError('announcing scheduled publications failed; retrying', error) },
   );
   // Sends the queued deliveries, outside every write (core/webhooks/dispatcher.ts).
   const { allowPrivate, retentionDays, ...deliveryLimits } = webhooks;
   const dispatching = runDispatcher({
-    store: awaitable(repositories.webhooks, ['claim', 'settle', 'release']),
+    store: {
+      claim: async (limit, at, leaseUntil) => ((await anyDue(reads, at)) ? writes.run((tx) => claimDeliveries(tx, limit, at, leaseUntil)) : []),
+      settle: (delivery, outcome) => writes.run((tx) => settleDelivery(tx, delivery, outcome)),
+      release: (delivery, at) => writes.run((tx) => releaseDelivery(tx, delivery, at)),
+    },
     send: httpSender({ timeoutMs: deliveryLimits.timeoutMs, allowPrivate }),
     limits: deliveryLimits,
     onError: (error) => onError('webhook dispatch failed; retrying', error),
   });
   // Purges what has been in the trash longer than TRASH_RETENTION_DAYS, a batch per transaction (core/trash/store.ts).
   const purging = runBackgroundLoop(
-    retention(() => trash.purgeExpired(clock(), trashRetentionDays, trashPurgeBatch)),
+    retention(() => writes.alone(() => trash.purgeExpired(clock(), trashRetentionDays, trashPurgeBatch))),
     { idleMs: retentionIdleMs, onError: (error) => onError('purging the trash failed; retrying', error) },
   );
   // Deletes deliveries settled more than WEBHOOK_DELIVERY_RETENTION_DAYS ago, a batch per statement.
   const pruning = runBackgroundLoop(
-    retention(() => repositories.webhooks.pruneSettled(isoDaysBefore(clock(), retentionDays), deliveryPruneBatch)),
+    retention(() => writes.alone(() => repositories.webhooks.pruneSettled(isoDaysBefore(clock(), retentionDays), deliveryPruneBatch))),
     { idleMs: retentionIdleMs, onError: (error) => onError('deleting old webhook deliveries failed; retrying', error) },
   );
   await announcing.first;

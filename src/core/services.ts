@@ -3,7 +3,7 @@ import { type BackgroundOptions, startBackgroundWork } from './background.js';
 import { changeFeed } from './changes/feed.js';
 import { type Database, openDatabase } from './db/database.js';
 import { holdDatabase } from './db/handles.js';
-import { idempotencyStore } from './db/idempotency.js';
+import { type IdempotencyStore, idempotencyStore } from './db/idempotency.js';
 import { sqliteStatements } from './db/statements.js';
 import { KhabarError } from './errors.js';
 import type { entityResources } from './facts/entities.js';
@@ -34,27 +34,31 @@ const declarations = byResource((resource) => resource);
  */
 export function openServices(databaseUrl: string, clock: () => number = Date.now) {
   const database: Database = openDatabase(databaseUrl, { serving: true });
-  const { db, writes } = database;
-  const repositories = createRepositories(db, clock);
-  const { revisions, trash, webhooks, mentions, provenance } = repositories;
-  const repositoryOf = (resource: ResourceName): Repository<Versioned, unknown> => repositories[resource];
+  const { writes } = database;
+  // Two sets of stores over one file: reads on the read connection, and what runs inside a write (group commit's
+  // steps, the background jobs) on the write connection, where it sees its own uncommitted rows.
+  const repositories = createRepositories(database.reader, clock);
+  const writers = createRepositories(database.db, clock);
+  const { revisions, webhooks, mentions, provenance } = repositories;
   // The reads already written once for either engine (docs/postgresql.md, step 2).
-  const statements = sqliteStatements(database.sqlite);
+  const statements = sqliteStatements(database.reader.$client);
   const trashed = trashListing(statements);
   // Each resource's finds; what an include can embed: every resource.
-  const reads = byResource(({ name }) => repositoryOf(name).reads(statements));
-  const search = createSearch(db);
-  const ping = database.sqlite.prepare('select 1');
+  const reads = byResource(({ name }) => repositories[name].reads(statements));
+  const search = createSearch(database.reader);
+  const ping = database.reader.$client.prepare('select 1');
+  const writerOf = (resource: ResourceName): Repository<Versioned, unknown> => writers[resource];
   // A deleted record's revisions are found by its id: what no record's id or slug is, is taken as one.
-  const recordId = (resource: ResourceName, idOrSlug: string) => repositories[resource].idOf(idOrSlug) ?? idOrSlug;
   const readRecordId = async (resource: ResourceName, idOrSlug: string) => (await reads[resource].idOf(idOrSlug)) ?? idOrSlug;
-  const inTrash = (resource: ResourceName, id: string) => trash.find(resource, id) !== null;
+  const recordId = (resource: ResourceName, idOrSlug: string) => writers[resource].idOf(idOrSlug) ?? idOrSlug;
+  const inTrash = (resource: ResourceName, id: string) => writers.trash.find(resource, id) !== null;
+  const idempotency = idempotencyStore(database.db, { ttlMs: dayMs, inFlightMs: 60_000 });
 
-  const schedule = publicationSchedule(db);
+  const schedule = publicationSchedule(database.reader);
 
   const services = {
     /** Each resource's reads and writes (core/resources/shared/record-service.ts). */
-    resources: byResource((resource) => recordService(resource, repositoryOf(resource.name), reads[resource.name], statements, writes, reads)),
+    resources: byResource((resource) => recordService(resource, { lists: repositories[resource.name], writer: writerOf(resource.name) }, reads[resource.name], statements, writes, reads)),
 
     /** Every record's numbered revisions; a deleted record's are found by its id. */
     revisions: {
@@ -69,9 +73,9 @@ export function openServices(databaseUrl: string, clock: () => number = Date.now
        * under its id at the number its restore's revision will have. Null when there is no such revision.
        */
       async restore(resource: ResourceName, idOrSlug: string, n: number, options: WriteOptions) {
-        const repository = repositoryOf(resource);
+        const repository = writerOf(resource);
         return writes.run(() => {
-          const revision = revisions.find(resource, recordId(resource, idOrSlug), n);
+          const revision = writers.revisions.find(resource, recordId(resource, idOrSlug), n);
           if (revision === null) return null;
           const body = writeBodyOf(declarations[resource], revision.record, `revision ${n}`);
           const context = { writer: options.writer, restoring: n };
@@ -79,7 +83,7 @@ export function openServices(databaseUrl: string, clock: () => number = Date.now
           if (current) return repository.replace(current.id, body, context, options.condition ? options.condition(() => current) : {});
           if (options.condition) throw new KhabarError('precondition_failed', `this ${declarations[resource].noun} is deleted: no ETag matches it`);
           const deletedId = recordId(resource, idOrSlug);
-          return repository.create(body, context, { id: deletedId, version: revisions.nextNumber(resource, deletedId) });
+          return repository.create(body, context, { id: deletedId, version: writers.revisions.nextNumber(resource, deletedId) });
         }, options.observe);
       },
     },
@@ -93,20 +97,20 @@ export function openServices(databaseUrl: string, clock: () => number = Date.now
         return writes.run(() => {
           if (!inTrash(resource, id)) return null;
           // The delete wrote the record's last revision: nothing writes one after it while it is in the trash.
-          const [last] = revisions.page(resource, id, 1).rows;
-          const revision = last && revisions.find(resource, id, last.n);
+          const [last] = writers.revisions.page(resource, id, 1).rows;
+          const revision = last && writers.revisions.find(resource, id, last.n);
           if (!revision) return null;
           const body = writeBodyOf(declarations[resource], revision.record, `the trashed ${declarations[resource].noun}`);
-          return repositoryOf(resource).create(body, { writer: options.writer, restoring: revision.n }, { id, version: revisions.nextNumber(resource, id) });
+          return writerOf(resource).create(body, { writer: options.writer, restoring: revision.n }, { id, version: writers.revisions.nextNumber(resource, id) });
         }, options.observe);
       },
       /** Erases the record and its revisions for good; false when it is not in the trash. */
       async purge(resource: ResourceName, id: string, options: Pick<WriteOptions, 'observe'> = {}) {
-        return writes.run(() => trash.purge(resource, id), options.observe);
+        return writes.run(() => writers.trash.purge(resource, id), options.observe);
       },
       /** Purges up to `limit` of the records longest in the trash, in one transaction; how many it purged. */
       async purgeOldest(resource: ResourceName, limit: number, options: Pick<WriteOptions, 'observe'> = {}) {
-        return writes.run(() => trash.purgeOldest(resource, limit), options.observe);
+        return writes.run(() => writers.trash.purgeOldest(resource, limit), options.observe);
       },
     },
 
@@ -118,16 +122,16 @@ export function openServices(databaseUrl: string, clock: () => number = Date.now
       ...awaitable(webhooks, ['list', 'find']),
       ...deliveryListing(statements),
       async create(input: WebhookInput) {
-        return writes.run(() => webhooks.create(input));
+        return writes.run(() => writers.webhooks.create(input));
       },
       async update(id: string, patch: Partial<WebhookInput>) {
-        return writes.run(() => webhooks.update(id, patch));
+        return writes.run(() => writers.webhooks.update(id, patch));
       },
       async remove(id: string) {
-        return writes.run(() => webhooks.remove(id));
+        return writes.run(() => writers.webhooks.remove(id));
       },
       async redeliver(webhookId: string, id: number) {
-        return writes.run(() => webhooks.redeliver(webhookId, id));
+        return writes.run(() => writers.webhooks.redeliver(webhookId, id));
       },
     },
 
@@ -155,11 +159,15 @@ export function openServices(databaseUrl: string, clock: () => number = Date.now
 
     /** A report in plain text written as a new article, with the mentions linking found in it (core/resources/articles/import.ts). */
     async importArticle(report: ParsedReport, options: ImportOptions) {
-      return writes.run(() => importReport(repositories, report, options), options.observe);
+      return writes.run(() => importReport(writers, report, options), options.observe);
     },
 
     /** The Idempotency-Key store: a day's keys, a request's claim held a minute at most. */
-    idempotency: awaitable(idempotencyStore(db, { ttlMs: dayMs, inFlightMs: 60_000 }), ['claim', 'complete', 'release']),
+    idempotency: {
+      claim: (...args: Parameters<IdempotencyStore['claim']>) => writes.run(() => idempotency.claim(...args)),
+      complete: (...args: Parameters<IdempotencyStore['complete']>) => writes.run(() => idempotency.complete(...args)),
+      release: (...args: Parameters<IdempotencyStore['release']>) => writes.run(() => idempotency.release(...args)),
+    },
 
     /** The earliest scheduled publication after a moment, and the change stamp read (core/resources/articles/publication.ts). */
     async schedule(moment: string) {
@@ -173,19 +181,19 @@ export function openServices(databaseUrl: string, clock: () => number = Date.now
 
     /** Starts the server's background jobs (core/background.ts); resolves once the first announcement has run. */
     startBackground(options: BackgroundOptions) {
-      return startBackgroundWork(repositories, options);
+      return startBackgroundWork(writers, { writes, reads: statements }, options);
     },
 
     /** Readies the database to be served: a stale search index rebuilt, the seed when empty (core/serving.ts). */
     prepare(seed: 'auto' | 'never') {
-      return prepareForServing(database, repositories, seed);
+      return prepareForServing(database, writers, seed);
     },
 
     close() {
       database.close();
     },
   };
-  holdDatabase(services, database, { ...repositories, search });
+  holdDatabase(services, database, { ...writers, search });
   return services;
 }
 

@@ -3,7 +3,7 @@ import t, { type Test } from 'tap';
 import { runAnnounceLoop } from '../../src/core/changes/announce-loop.js';
 import { runBackgroundLoop } from '../../src/core/db/background-loop.js';
 import { type DispatchStore, runDispatcher } from '../../src/core/webhooks/dispatcher.js';
-import type { ClaimedDelivery } from '../../src/core/webhooks/store.js';
+import type { ClaimedDelivery } from '../../src/core/webhooks/outbox.js';
 
 /** An onError that fails the test with what it was told. */
 const unexpected = (t: Test) => (error: unknown) => t.fail(String(error));

@@ -219,7 +219,10 @@ t.test('the storage2 migration clusters revisions, meeting links and affiliation
   const file = migratedUpTo(tempDir(t), '0024_storage2');
   const old = new Sqlite(file);
   old.pragma('foreign_keys = ON');
-  loadSyntheticData({ db: drizzle(old), sqlite: old, writes: groupCommit(old), close: () => old.close() }, { articles: 40, people: 30, organisations: 12, meetings: 20, seed: 5 });
+  loadSyntheticData(
+    { db: drizzle(old), sqlite: old, reader: drizzle(old), writes: groupCommit(old), close: () => old.close() },
+    { articles: 40, people: 30, organisations: 12, meetings: 20, seed: 5 },
+  );
   const clustered = ['revisions', 'meeting_participants', 'meeting_organisations', 'affiliations'];
   const rowsOf = (sqlite: Sqlite.Database) => clustered.map((table) => sqlite.prepare(`select * from ${table} order by 1, 2, 3`).all());
   const before = rowsOf(old);

@@ -16,7 +16,8 @@ const uncached = { responseCacheBytes: 0 };
 
 t.test('a listing prepares a statement per query shape, and forgets the oldest past its bound', async (t) => {
   const app = await build(t, uncached);
-  const { sqlite } = databaseOf(app.services);
+  // Lists are read on the read connection.
+  const sqlite = databaseOf(app.services).reader.$client;
   const prepare = sqlite.prepare.bind(sqlite);
   let prepared = 0;
   sqlite.prepare = ((source: string) => {

@@ -1,4 +1,5 @@
 import type Sqlite from 'better-sqlite3';
+import { type StatementExecutor, sqliteStatements } from './statements.js';
 
 /**
  * Group commit: the writes that arrive in one turn of the event loop run one after another in one
@@ -6,17 +7,26 @@ import type Sqlite from 'better-sqlite3';
  * terms) costs about the same for one write as for twenty, so under concurrent writes most of that cost is
  * shared; a lone write waits one turn of the loop.
  *
- * Each write sees the ones before it, exactly as if they had run one by one. A batch holds at most
- * `maxBatch` writes, so no transaction holds the loop for long; the rest wait for the next turn. A write
- * that throws rejects only its own promise: the batch is first run without savepoints, because FTS5 flushes
- * its pending terms to a new segment at every savepoint, which would cost each write a segment of its own;
- * when a write fails there, the transaction is rolled back and the batch runs again with a savepoint per
- * write, so that only the failed one is undone. Every promise settles after the commit, so a response never
- * reports a write that is not stored; when the commit itself fails, every write of the batch is rejected.
+ * Each write sees the ones before it, exactly as if they had run one by one. A write is given `tx`, the
+ * statement executor over the write connection (the shape PostgreSQL's `postgresWrite` gives), and may be async:
+ * the next write starts when it has settled, and the transaction stays open until the batch's last write has
+ * settled. Only this connection writes, and requests read on another (core/db/database.ts), so no other request
+ * sees a batch before its commit. A batch holds at most `maxBatch` writes; the rest wait for the next turn. A
+ * write that throws rejects only its own promise: the batch is first run without savepoints, because FTS5
+ * flushes its pending terms to a new segment at every savepoint, which would cost each write a segment of its
+ * own; when a write fails there, the transaction is rolled back and the batch runs again with a savepoint per
+ * write, so that only the failed one is undone (a write may so run twice, and must do nothing outside its
+ * transaction). Every promise settles after the commit, so a response never reports a write that is not stored;
+ * when the commit itself fails, every write of the batch is rejected.
  */
 export interface GroupCommit {
   /** `observe` learns where the write's time went once it has committed. */
-  run<T>(write: () => T, observe?: (timing: WriteTiming) => void): Promise<T>;
+  run<T>(write: (tx: StatementExecutor) => T | Promise<T>, observe?: (timing: WriteTiming) => void): Promise<T>;
+  /**
+   * Runs `work` on the write connection between batches, outside any transaction of theirs: the background jobs,
+   * which open their own transactions (and read before taking the write lock), never inside a batch that awaits.
+   */
+  alone<T>(work: () => T | Promise<T>): Promise<T>;
 }
 
 /** Milliseconds a write spent waiting for its batch, in the batch's transaction (its own and the writes before it), and committing. */
@@ -29,12 +39,15 @@ export interface WriteTiming {
 }
 
 interface Pending {
-  write: () => unknown;
+  /** A write of a batch, or work run alone. */
+  write: { batched: (tx: StatementExecutor) => unknown } | { alone: () => unknown };
   resolve(value: unknown): void;
   reject(error: unknown): void;
   queuedAt: number;
   observe: ((timing: WriteTiming) => void) | undefined;
 }
+
+type Batched = Pending & { write: { batched: (tx: StatementExecutor) => unknown } };
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
@@ -43,63 +56,100 @@ class WriteFailed {
   constructor(readonly error: unknown) {}
 }
 
+const isBatched = (pending: Pending): pending is Batched => 'batched' in pending.write;
+
+const isPromise = (value: unknown): value is Promise<unknown> => value instanceof Promise;
+
 export function groupCommit(sqlite: Sqlite.Database, maxBatch = 64): GroupCommit {
+  const tx = sqliteStatements(sqlite);
+  const begin = sqlite.prepare('begin immediate');
+  const commit = sqlite.prepare('commit');
+  const rollback = sqlite.prepare('rollback');
+  const savepoint = sqlite.prepare('savepoint write');
+  const release = sqlite.prepare('release write');
+  const rollbackToSavepoint = sqlite.prepare('rollback to write');
   const queue: Pending[] = [];
-  /** Runs a write; an error or a write that ended the transaction itself (disk full, a stray ROLLBACK) fails the batch. */
-  const runWrite = (write: () => unknown) => {
-    const value = write();
+  /** A batch or lone work is under way (perhaps awaiting): nothing else starts on the connection. */
+  let busy = false;
+  let scheduled = false;
+
+  /** A write that ended the transaction itself (disk full, a stray ROLLBACK) fails the batch. */
+  const stillOpen = (value: unknown) => {
     if (!sqlite.inTransaction) throw new Error('a write ended its transaction');
     return value;
   };
-  /** When the batch's last write returned, just before the commit. */
-  let writtenAt = 0;
-  const written = (outcomes: Outcome[]) => {
-    writtenAt = performance.now();
-    return outcomes;
+  /**
+   * Runs a write, a promise only when the write returned one: its caller awaits only then, so a batch of synchronous
+   * writes runs and commits within one call, holding the write lock no longer than before writes could await.
+   */
+  const runWrite = (pending: Batched): unknown => {
+    const value = pending.write.batched(tx);
+    return isPromise(value) ? value.then(stillOpen) : stillOpen(value);
   };
-  const runTogether = sqlite.transaction((batch: Pending[]) =>
-    written(
-      batch.map((pending): Outcome => {
-        try {
-          return { ok: true, value: runWrite(pending.write) };
-        } catch (error) {
-          throw sqlite.inTransaction ? new WriteFailed(error) : error;
-        }
-      }),
-    ),
-  );
-  // A transaction function called inside another runs in a savepoint (better-sqlite3).
-  const inSavepoint = sqlite.transaction(runWrite);
-  const runEachInSavepoint = sqlite.transaction((batch: Pending[]) =>
-    written(
-      batch.map((pending): Outcome => {
-        try {
-          return { ok: true, value: inSavepoint(pending.write) };
-        } catch (error) {
-          if (!sqlite.inTransaction) throw error;
-          return { ok: false, error };
-        }
-      }),
-    ),
-  );
 
-  function run(batch: Pending[]): Outcome[] {
+  const rollbackIfOpen = () => {
+    if (sqlite.inTransaction) rollback.run();
+  };
+
+  async function runTogether(batch: Batched[]): Promise<Outcome[]> {
+    const outcomes: Outcome[] = [];
+    for (const pending of batch) {
+      try {
+        const value = runWrite(pending);
+        outcomes.push({ ok: true, value: isPromise(value) ? await value : value });
+      } catch (error) {
+        throw sqlite.inTransaction ? new WriteFailed(error) : error;
+      }
+    }
+    return outcomes;
+  }
+
+  async function runEachInSavepoint(batch: Batched[]): Promise<Outcome[]> {
+    const outcomes: Outcome[] = [];
+    for (const pending of batch) {
+      savepoint.run();
+      try {
+        const value = runWrite(pending);
+        outcomes.push({ ok: true, value: isPromise(value) ? await value : value });
+        release.run();
+      } catch (error) {
+        if (!sqlite.inTransaction) throw error;
+        rollbackToSavepoint.run();
+        release.run();
+        outcomes.push({ ok: false, error });
+      }
+    }
+    return outcomes;
+  }
+
+  /** The batch in one transaction, committed; `written` is told when its last write has settled. */
+  async function inTransaction(batch: Batched[], run: (batch: Batched[]) => Promise<Outcome[]>, written: () => void): Promise<Outcome[]> {
+    begin.run();
     try {
-      return runTogether.immediate(batch);
+      const outcomes = await run(batch);
+      written();
+      commit.run();
+      return outcomes;
     } catch (error) {
-      if (!(error instanceof WriteFailed)) throw error;
-      return batch.length === 1 ? [{ ok: false, error: error.error }] : runEachInSavepoint.immediate(batch);
+      rollbackIfOpen();
+      throw error;
     }
   }
 
-  function commitQueued() {
-    const batch = queue.splice(0, maxBatch);
-    if (queue.length > 0) setImmediate(commitQueued);
-    let outcomes: Outcome[];
+  async function commitBatch(batch: Batched[]) {
     const startedAt = performance.now();
-    writtenAt = startedAt;
+    let writtenAt = startedAt;
+    const written = () => {
+      writtenAt = performance.now();
+    };
+    let outcomes: Outcome[];
     try {
-      outcomes = run(batch);
+      try {
+        outcomes = await inTransaction(batch, runTogether, written);
+      } catch (error) {
+        if (!(error instanceof WriteFailed)) throw error;
+        outcomes = batch.length === 1 ? [{ ok: false, error: error.error }] : await inTransaction(batch, runEachInSavepoint, written);
+      }
     } catch (error) {
       for (const pending of batch) pending.reject(error);
       return;
@@ -114,12 +164,50 @@ export function groupCommit(sqlite: Sqlite.Database, maxBatch = 64): GroupCommit
     });
   }
 
+  async function runAlone(pending: Pending & { write: { alone: () => unknown } }) {
+    try {
+      const value = pending.write.alone();
+      pending.resolve(isPromise(value) ? await value : value);
+    } catch (error) {
+      pending.reject(error);
+    }
+  }
+
+  /** The writes at the head of the queue, up to `maxBatch`, or the lone work there. */
+  function next(): Promise<void> {
+    const head = queue[0]!;
+    if (!isBatched(head)) {
+      queue.shift();
+      return runAlone(head as Pending & { write: { alone: () => unknown } });
+    }
+    const end = queue.findIndex((pending, i) => i >= maxBatch || !isBatched(pending));
+    return commitBatch(queue.splice(0, end === -1 ? queue.length : end) as Batched[]);
+  }
+
+  function turn() {
+    scheduled = false;
+    busy = true;
+    void next().finally(() => {
+      busy = false;
+      schedule();
+    });
+  }
+
+  function schedule() {
+    if (busy || scheduled || queue.length === 0) return;
+    scheduled = true;
+    setImmediate(turn);
+  }
+
+  function enqueue<T>(write: Pending['write'], observe?: (timing: WriteTiming) => void): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      queue.push({ write, resolve: resolve as (value: unknown) => void, reject, queuedAt: performance.now(), observe });
+      schedule();
+    });
+  }
+
   return {
-    run<T>(write: () => T, observe?: (timing: WriteTiming) => void): Promise<T> {
-      return new Promise<T>((resolve, reject) => {
-        if (queue.length === 0) setImmediate(commitQueued);
-        queue.push({ write, resolve: resolve as (value: unknown) => void, reject, queuedAt: performance.now(), observe });
-      });
-    },
+    run: (write, observe) => enqueue({ batched: write }, observe),
+    alone: (work) => enqueue({ alone: work }),
   };
 }

@@ -63,8 +63,7 @@ export interface SyncStatement<Row> {
 
 /**
  * A statement prepared once on a better-sqlite3 connection; a call binds, runs and decodes, as Drizzle's own
- * prepared queries do. Synchronous, for the reads a write makes inside its transaction (group commit's, which
- * cannot await yet) from the same definition the executor prepares for the web layer's reads.
+ * prepared queries do. Synchronous, for the reads the synchronous write path makes inside its transaction, from the same definition the executor prepares for the web layer's reads.
  */
 export function prepareOnSqlite<Row>(connection: Sqlite.Database, query: Query<Row>): SyncStatement<Row> {
   const { sql: text, params } = sqliteRendering.sqlToQuery(query.getSQL());
@@ -90,17 +89,27 @@ export function prepareOnSqlite<Row>(connection: Sqlite.Database, query: Query<R
   };
 }
 
-/** Statements on a better-sqlite3 connection, each prepared once when the store makes it (`prepareOnSqlite`); a call costs one promise more. */
+/**
+ * Statements on a better-sqlite3 connection, each prepared once when the store makes it (`prepareOnSqlite`); a call
+ * costs one promise more. A query prepared again on the same executor (a write preparing its statements on each
+ * transaction's `tx`) is the statement prepared the first time: kept while the query object lives, as PostgreSQL
+ * keeps its rendering (postgres-statements.ts).
+ */
 export function sqliteStatements(connection: Sqlite.Database): StatementExecutor {
+  const prepared = new WeakMap<object, Statement<unknown>>();
   return {
     dialect: sqliteDialect,
     prepare<Row>(query: Query<Row>): Statement<Row> {
-      const prepared = prepareOnSqlite(connection, query);
-      return {
-        all: async (bindings) => prepared.all(bindings),
-        get: async (bindings) => prepared.get(bindings),
-        run: async (bindings) => prepared.run(bindings),
+      const known = prepared.get(query);
+      if (known) return known as Statement<Row>;
+      const sync = prepareOnSqlite(connection, query);
+      const statement: Statement<Row> = {
+        all: async (bindings) => sync.all(bindings),
+        get: async (bindings) => sync.get(bindings),
+        run: async (bindings) => sync.run(bindings),
       };
+      prepared.set(query, statement);
+      return statement;
     },
   };
 }

@@ -1,8 +1,7 @@
-import type { Awaitable } from '../awaitable.js';
 import type { WebhookLimits } from '../config.js';
+import type { ClaimedDelivery, Settlement } from './outbox.js';
 import type { Sender } from './sender.js';
 import { signature } from './signing.js';
-import type { ClaimedDelivery, Settlement, WebhookStore } from './store.js';
 
 type RetryLimits = Pick<WebhookLimits, 'retryBaseMs' | 'retryMaxMs'>;
 
@@ -18,8 +17,15 @@ export function retryDelay(attempt: number, { retryBaseMs, retryMaxMs }: RetryLi
 /** The JSON a receiver gets: the event's type, when it happened, and the change feed's event. */
 const deliveryBody = (delivery: ClaimedDelivery): string => JSON.stringify({ type: `${delivery.event.resource}.${delivery.event.action}`, timestamp: delivery.event.at, data: delivery.event });
 
-/** What the dispatcher asks of the outbox (core/webhooks/store.ts), through the async seam. */
-export type DispatchStore = Awaitable<WebhookStore, 'claim' | 'settle' | 'release'>;
+/** What the dispatcher asks of the outbox (core/webhooks/outbox.ts), each a write of its own. */
+export interface DispatchStore {
+  /** Up to `limit` due deliveries, each claimed until `leaseUntil`. */
+  claim(limit: number, at: number, leaseUntil: number): Promise<ClaimedDelivery[]>;
+  /** Records an attempt's outcome; false when the claim was lost. */
+  settle(delivery: ClaimedDelivery, outcome: Settlement): Promise<boolean>;
+  /** Gives a claimed delivery back, due at `at`. */
+  release(delivery: ClaimedDelivery, at: number): Promise<void>;
+}
 
 interface DispatcherOptions {
   store: DispatchStore;

@@ -1,7 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { and, asc, count, eq, inArray, isNull, lt, lte, sql } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
 import type { Change } from '../changes/schemas.js';
-import { changes } from '../changes/table.js';
 import type { Db } from '../db/database.js';
 import { newId, now } from '../db/ids.js';
 import { KhabarError } from '../errors.js';
@@ -10,37 +8,15 @@ import { type Delivery, maxWebhooks, type Webhook, type WebhookInput } from './s
 import { newSecret } from './signing.js';
 import { webhookDeliveries, webhooks } from './table.js';
 
-/** A delivery a dispatcher has claimed: what it sends, and the claim that lets it record the outcome. */
-export interface ClaimedDelivery {
-  id: number;
-  claim: string;
-  /** Attempts made before this one. */
-  attempts: number;
-  url: string;
-  secret: string;
-  event: Change;
-}
-
-/** What an attempt came to: the next state of the delivery. */
-export interface Settlement {
-  status: 'pending' | 'succeeded' | 'failed';
-  attempts: number;
-  /** When a pending delivery is due again (ms since the epoch); null once it is done. */
-  nextAttemptAt: number | null;
-  responseStatus: number | null;
-  error: string | null;
-}
-
 const publicColumns = { id: webhooks.id, url: webhooks.url, resources: webhooks.resources, actions: webhooks.actions, created_at: webhooks.created_at, updated_at: webhooks.updated_at };
 
 // Written out, not bound: SQLite uses the partial index of due deliveries only when the query states its condition.
-const isPending = sql`${webhookDeliveries.status} = 'pending'`;
+const _isPending = sql`${webhookDeliveries.status} = 'pending'`;
 
 /**
  * Webhooks and their outbox. `enqueue` runs inside each write's transaction (the change feed calls it for
- * every event it appends), so a delivery commits with its change or not at all. Dispatchers, in any process,
- * `claim` due deliveries with one UPDATE … RETURNING, which SQLite runs under its write lock: two never get
- * the same delivery while its claim's lease lasts.
+ * every event it appends), so a delivery commits with its change or not at all. Dispatchers claim and settle
+ * them through core/webhooks/outbox.ts, written once for either engine.
  */
 export function webhookStore(db: Db, clock: () => number = Date.now) {
   const insertDeliveries = db
@@ -75,29 +51,6 @@ export function webhookStore(db: Db, clock: () => number = Date.now) {
     .where(eq(webhooks.id, sql.placeholder('id')))
     .prepare();
   const total = db.select({ n: count() }).from(webhooks).prepare();
-  const firstDue = db
-    .select({ id: webhookDeliveries.id })
-    .from(webhookDeliveries)
-    .where(and(isPending, lte(webhookDeliveries.next_attempt_at, sql.placeholder('now'))))
-    .limit(1)
-    .prepare();
-  // A claim moves the delivery's due time to the end of its lease: a process that dies holding it leaves it due then.
-  const claimDue = db
-    .update(webhookDeliveries)
-    .set({ claim: sql`${sql.placeholder('claim')}`, next_attempt_at: sql`${sql.placeholder('until')}` })
-    .where(
-      inArray(
-        webhookDeliveries.id,
-        db
-          .select({ id: webhookDeliveries.id })
-          .from(webhookDeliveries)
-          .where(and(isPending, lte(webhookDeliveries.next_attempt_at, sql.placeholder('now'))))
-          .orderBy(asc(webhookDeliveries.next_attempt_at))
-          .limit(sql.placeholder('limit')),
-      ),
-    )
-    .returning({ id: webhookDeliveries.id })
-    .prepare();
   const isSettled = sql`${webhookDeliveries.status} <> 'pending'`;
   const settledBefore = db
     .select({ id: webhookDeliveries.id })
@@ -107,37 +60,6 @@ export function webhookStore(db: Db, clock: () => number = Date.now) {
     .limit(sql.placeholder('limit'));
   const firstSettledBefore = settledBefore.prepare();
   const deleteSettledBefore = db.delete(webhookDeliveries).where(inArray(webhookDeliveries.id, settledBefore)).prepare();
-  const message = db
-    .select({
-      attempts: webhookDeliveries.attempts,
-      url: webhooks.url,
-      secret: webhooks.secret,
-      event: { seq: changes.seq, resource: changes.resource, id: changes.record_id, action: changes.action, version: changes.version, at: changes.at },
-    })
-    .from(webhookDeliveries)
-    .innerJoin(webhooks, eq(webhooks.id, webhookDeliveries.webhook_id))
-    .innerJoin(changes, eq(changes.seq, webhookDeliveries.seq))
-    .where(eq(webhookDeliveries.id, sql.placeholder('id')))
-    .prepare();
-  const claimed = and(eq(webhookDeliveries.id, sql.placeholder('id')), eq(webhookDeliveries.claim, sql.placeholder('claim')));
-  const settle = db
-    .update(webhookDeliveries)
-    .set({
-      status: sql`${sql.placeholder('status')}`,
-      attempts: sql`${sql.placeholder('attempts')}`,
-      next_attempt_at: sql`${sql.placeholder('next')}`,
-      claim: null,
-      last_attempt_at: sql`${sql.placeholder('at')}`,
-      response_status: sql`${sql.placeholder('response')}`,
-      error: sql`${sql.placeholder('error')}`,
-    })
-    .where(claimed)
-    .prepare();
-  const release = db
-    .update(webhookDeliveries)
-    .set({ claim: null, next_attempt_at: sql`${sql.placeholder('now')}` })
-    .where(claimed)
-    .prepare();
   const deliveryOfWebhook = and(eq(webhookDeliveries.id, sql.placeholder('id')), eq(webhookDeliveries.webhook_id, sql.placeholder('webhook')));
   const redeliver = db
     .update(webhookDeliveries)
@@ -181,34 +103,6 @@ export function webhookStore(db: Db, clock: () => number = Date.now) {
     remove(id: string): boolean {
       return db.delete(webhooks).where(eq(webhooks.id, id)).run().changes > 0;
     },
-    /** Up to `limit` due deliveries, each claimed until `leaseUntil`; reads first, so an idle dispatcher never takes the write lock. */
-    claim(limit: number, at: number, leaseUntil: number): ClaimedDelivery[] {
-      if (limit < 1 || !firstDue.get({ now: at })) return [];
-      const claim = randomUUID();
-      const ids = claimDue.all({ claim, until: leaseUntil, now: at, limit });
-      return ids.flatMap(({ id }) => {
-        const row = message.get({ id });
-        return row ? [{ id, claim, ...row }] : [];
-      });
-    },
-    /** Records an attempt's outcome, unless the claim was lost (its lease ran out, or it was redelivered). */
-    settle(delivery: ClaimedDelivery, outcome: Settlement): boolean {
-      const result = settle.run({
-        id: delivery.id,
-        claim: delivery.claim,
-        status: outcome.status,
-        attempts: outcome.attempts,
-        next: outcome.nextAttemptAt,
-        at: now(),
-        response: outcome.responseStatus,
-        error: outcome.error,
-      });
-      return result.changes > 0;
-    },
-    /** Gives a claimed delivery back, due at `at`, for whichever dispatcher looks next (at shutdown). */
-    release(delivery: ClaimedDelivery, at: number) {
-      release.run({ id: delivery.id, claim: delivery.claim, now: at });
-    },
     /**
      * Deletes at most `batch` deliveries settled (succeeded or failed) before `before`, oldest first; the number
      * deleted (0: none is that old). Reads first, so a process with nothing to delete never takes the write lock.
@@ -228,5 +122,3 @@ export function webhookStore(db: Db, clock: () => number = Date.now) {
     },
   };
 }
-
-export type WebhookStore = ReturnType<typeof webhookStore>;

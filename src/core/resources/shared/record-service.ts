@@ -39,11 +39,19 @@ function guardOf(options: WriteOptions, find: (idOrSlug: string) => Versioned | 
 /**
  * A resource as the web layer uses it: each read and each write is one call that returns a promise, and each
  * write runs in its own step of group commit, so what it reads and what it writes see no other write between.
- * Its finds and includes go through `reads`, on the statement executor; a write reads through the repository,
- * inside its transaction. A missing record is null (false for a delete); a refused write rejects with the
+ * Its finds and includes go through `reads`, on the statement executor, and its lists through `lists`, both on the
+ * read connection; a write reads through `writer`, on the write connection, inside its transaction. A missing record is null (false for a delete); a refused write rejects with the
  * KhabarError it has always thrown.
  */
-export function recordService(resource: Resource, repository: Repository<Versioned, unknown>, reads: RecordReads<Versioned>, statements: StatementExecutor, writes: GroupCommit, sources: Sources) {
+export function recordService(
+  resource: Resource,
+  repositories: { lists: Repository<Versioned, unknown>; writer: Repository<Versioned, unknown> },
+  reads: RecordReads<Versioned>,
+  statements: StatementExecutor,
+  writes: GroupCommit,
+  sources: Sources,
+) {
+  const { lists, writer } = repositories;
   const embed = createEmbedder(statements, resource.list, sources);
   const write = <T>(options: WriteOptions, run: () => T) => writes.run(run, options.observe);
 
@@ -75,40 +83,40 @@ export function recordService(resource: Resource, repository: Repository<Version
 
     /** A page of the list with its includes embedded, and the cursor after the last record it shows. */
     async list(query: ListQuery, visibility: Visibility) {
-      const page = repository.list(query, visibility);
+      const page = lists.list(query, visibility);
       const shown = await embed(page, query, visibility);
       const nextCursor = shown.cut ? page.cursorAfter(shown.data.length - 1) : page.nextCursor;
       return { shown, nextCursor, total: page.total };
     },
 
     async create(input: unknown, options: WriteOptions) {
-      return write(options, () => repository.create(input, { writer: options.writer }));
+      return write(options, () => writer.create(input, { writer: options.writer }));
     },
 
     /** The whole record replaced by `input`; null when there is none. */
     async replace(idOrSlug: string, input: unknown, options: WriteOptions) {
       return write(options, () => {
-        const guard = guardOf(options, repository.find, idOrSlug);
-        return guard && repository.replace(idOrSlug, input, { writer: options.writer }, guard);
+        const guard = guardOf(options, writer.find, idOrSlug);
+        return guard && writer.replace(idOrSlug, input, { writer: options.writer }, guard);
       });
     },
 
     /** A JSON merge patch read, merged, validated and written in one step of group commit; null when there is no record. */
     async patch(idOrSlug: string, patch: unknown, options: WriteOptions) {
       return write(options, () => {
-        const current = repository.find(idOrSlug);
+        const current = writer.find(idOrSlug);
         if (current === null) return null;
         const guard = options.condition ? options.condition(() => current) : {};
         const merged = writeBodyOf(resource, current, `the patched ${resource.noun}`, patch);
-        return repository.replace(current.id, merged, { writer: options.writer }, guard);
+        return writer.replace(current.id, merged, { writer: options.writer }, guard);
       });
     },
 
     /** Deletes the record (into the trash); false when there is none. */
     async remove(idOrSlug: string, options: WriteOptions) {
       return write(options, () => {
-        const guard = guardOf(options, repository.find, idOrSlug);
-        return guard !== null && repository.remove(idOrSlug, { writer: options.writer }, guard);
+        const guard = guardOf(options, writer.find, idOrSlug);
+        return guard !== null && writer.remove(idOrSlug, { writer: options.writer }, guard);
       });
     },
   };

@@ -1,0 +1,103 @@
+import { randomUUID } from 'node:crypto';
+import { and, asc, eq, lte, sql } from 'drizzle-orm';
+import type { Change } from '../changes/schemas.js';
+import { changes } from '../changes/table.js';
+import { now } from '../db/ids.js';
+import { type StatementExecutor, statement } from '../db/statements.js';
+import { webhookDeliveries, webhooks } from './table.js';
+
+/*
+ * The dispatcher's side of the outbox, written once for either engine (docs/postgresql.md, step 2): claims and
+ * settlements run on a write's executor (`tx`: group commit's on SQLite, `postgresWrite`'s on PostgreSQL), the
+ * check for due deliveries on a read executor, so an idle dispatcher takes no write lock.
+ */
+
+/** A delivery a dispatcher has claimed: what it sends, and the claim that lets it record the outcome. */
+export interface ClaimedDelivery {
+  id: number;
+  claim: string;
+  /** Attempts made before this one. */
+  attempts: number;
+  url: string;
+  secret: string;
+  event: Change;
+}
+
+/** What an attempt came to: the next state of the delivery. */
+export interface Settlement {
+  status: 'pending' | 'succeeded' | 'failed';
+  attempts: number;
+  /** When a pending delivery is due again (ms since the epoch); null once it is done. */
+  nextAttemptAt: number | null;
+  responseStatus: number | null;
+  error: string | null;
+}
+
+const d = webhookDeliveries;
+// Written out, not bound: SQLite uses the partial index of due deliveries only when the query states its condition.
+const isPending = sql`${d.status} = 'pending'`;
+const isDue = and(isPending, lte(d.next_attempt_at, sql.placeholder('now')));
+/** A column as an UPDATE's SET names it: unqualified, as both engines require. */
+const column = (name: keyof typeof d.$inferSelect) => sql.identifier(name);
+
+const firstDue = statement.select({ id: d.id }).from(d).where(isDue).limit(1);
+// A claim moves the delivery's due time to the end of its lease: a process that dies holding it leaves it due then.
+const claimDue = sql<{ id: number }>`update ${d} set ${column('claim')} = ${sql.placeholder('claim')}, ${column('next_attempt_at')} = ${sql.placeholder('until')}
+  where ${d.id} in (${statement.select({ id: d.id }).from(d).where(isDue).orderBy(asc(d.next_attempt_at)).limit(sql.placeholder('limit'))})
+  returning ${column('id')}`;
+const message = statement
+  .select({
+    attempts: d.attempts,
+    url: webhooks.url,
+    secret: webhooks.secret,
+    event: { seq: changes.seq, resource: changes.resource, id: changes.record_id, action: changes.action, version: changes.version, at: changes.at },
+  })
+  .from(d)
+  .innerJoin(webhooks, eq(webhooks.id, d.webhook_id))
+  .innerJoin(changes, eq(changes.seq, d.seq))
+  .where(eq(d.id, sql.placeholder('id')));
+const claimed = sql`${d.id} = ${sql.placeholder('id')} and ${d.claim} = ${sql.placeholder('claim')}`;
+const settle = sql`update ${d} set ${column('status')} = ${sql.placeholder('status')}, ${column('attempts')} = ${sql.placeholder('attempts')},
+  ${column('next_attempt_at')} = ${sql.placeholder('next')}, ${column('claim')} = null, ${column('last_attempt_at')} = ${sql.placeholder('at')},
+  ${column('response_status')} = ${sql.placeholder('response')}, ${column('error')} = ${sql.placeholder('error')}
+  where ${claimed}`;
+const release = sql`update ${d} set ${column('claim')} = null, ${column('next_attempt_at')} = ${sql.placeholder('now')} where ${claimed}`;
+
+/** Whether any delivery is due at `at`: read first, so that a dispatcher with nothing to send takes no write lock. */
+export async function anyDue(reads: StatementExecutor, at: number): Promise<boolean> {
+  return (await reads.prepare(firstDue).get({ now: at })) !== undefined;
+}
+
+/** Up to `limit` due deliveries, each claimed until `leaseUntil`, in a write's transaction. */
+export async function claimDeliveries(tx: StatementExecutor, limit: number, at: number, leaseUntil: number): Promise<ClaimedDelivery[]> {
+  if (limit < 1) return [];
+  const claim = randomUUID();
+  const ids = await tx.prepare(claimDue).all({ claim, until: leaseUntil, now: at, limit });
+  const read = tx.prepare(message);
+  const deliveries: ClaimedDelivery[] = [];
+  for (const { id } of ids) {
+    const row = await read.get({ id });
+    if (row) deliveries.push({ id, claim, ...row });
+  }
+  return deliveries;
+}
+
+/** Records an attempt's outcome, unless the claim was lost (its lease ran out, or it was redelivered). */
+export async function settleDelivery(tx: StatementExecutor, delivery: ClaimedDelivery, outcome: Settlement): Promise<boolean> {
+  const { changes: settled } = await tx.prepare(settle).run({
+    id: delivery.id,
+    claim: delivery.claim,
+    status: outcome.status,
+    attempts: outcome.attempts,
+    next: outcome.nextAttemptAt,
+    at: now(),
+    response: outcome.responseStatus,
+    error: outcome.error,
+  });
+  return settled > 0;
+}
+
+/** Gives a claimed delivery back, due at `at`, for whichever dispatcher looks next (at shutdown). */
+export async function releaseDelivery(tx: StatementExecutor, delivery: ClaimedDelivery, at: number): Promise<void> {
+  await tx.prepare(release).run({ id: delivery.id, claim: delivery.claim, now: at });
+}
