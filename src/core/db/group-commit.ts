@@ -14,7 +14,8 @@ import { type StatementExecutor, sqliteStatements } from './statements.js';
  * sees a batch before its commit. A batch holds at most `maxBatch` writes; the rest wait for the next turn. A
  * write that throws rejects only its own promise: the batch is first run without savepoints, because FTS5
  * flushes its pending terms to a new segment at every savepoint, which would cost each write a segment of its
- * own; when a write fails there, the transaction is rolled back and the batch runs again with a savepoint per
+ * own (a statement that takes a statement journal, and re-indexing a document, still flush: docs/performance.md,
+ * "Where a write's native time goes"); when a write fails there, the transaction is rolled back and the batch runs again with a savepoint per
  * write, so that only the failed one is undone (a write may so run twice, and must do nothing outside its
  * transaction). Every promise settles after the commit, so a response never reports a write that is not stored;
  * when the commit itself fails, every write of the batch is rejected.
