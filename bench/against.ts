@@ -11,7 +11,7 @@ import { copyFileSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compare, Loader, type Side } from './compare.js';
-import { prepareDatabase, sampleData } from './data.js';
+import { flushToDisk, prepareDatabase, sampleData } from './data.js';
 import { freePort } from './free-port.js';
 import { type ServerProcess, startServer } from './processes.js';
 import { type ScenarioRow, scenarioTable, textTable, unsteadyLine } from './report.js';
@@ -45,6 +45,7 @@ export async function beforeAfter(ref: string) {
     const { file: refFile } = prepareDatabase(dir, tree, nodeScript(tree, 'seed:synthetic').script);
     const file = join(dir, 'this.db');
     copyFileSync(refFile, file);
+    flushToDisk(file);
     const sample = sampleData(refFile);
     const readyPath = sample.articlePaths[0]!;
     const current = await khabarAt('this build', root, file, 0, readyPath);
