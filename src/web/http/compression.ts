@@ -27,8 +27,8 @@ const compressStream: Record<Coding, () => NodeJS.ReadWriteStream> = { br: () =>
 /** Bytes of compressed files kept: the docs page's files compress to well under 1 MB a coding. */
 const compressedFilesBytes = 4 * 1024 * 1024;
 
-/** The types khabar sends that compress well: JSON (problem, JSON-LD, ninjs), text, scripts and SVG; not images. */
-const compressible = /^text\/(?!event-stream)|[+/](?:json|xml|javascript)(?:;|$)/;
+/** The types khabar sends that compress well: JSON (problem, JSON-LD, ninjs), text, scripts, SVG and YAML; not images. */
+const compressible = /^text\/(?!event-stream)|[+/](?:json|xml|javascript|(?:x-)?yaml)(?:;|$)/;
 
 /**
  * The coding Accept-Encoding prefers among br and gzip: the higher q (1 when left out), br on a tie; `*` and
