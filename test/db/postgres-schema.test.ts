@@ -87,13 +87,16 @@ function describeSqlite() {
   }
 }
 
-/** SQLite's FTS5 tables, ordinary tables on PostgreSQL made by custom migrations (test/db/postgres-search.test.ts checks them). */
-const searchTables = [getTableName(searchIndex), getTableName(substringIndex)];
+/**
+ * Tables only custom migrations make: SQLite's FTS5 tables as ordinary ones (test/db/postgres-search.test.ts checks
+ * them), and the change feed's counter, which stands in for SQLite's AUTOINCREMENT (test/db/derived-rows.test.ts).
+ */
+const customTables = [getTableName(searchIndex), getTableName(substringIndex), 'changes_counter'];
 
 async function describePostgres(client: pg.Client) {
   const { rows: tables } = await client.query<{ name: string }>(
     "select table_name as name from information_schema.tables where table_schema = 'public' and table_name <> all($1) order by table_name",
-    [searchTables],
+    [customTables],
   );
   const { rows: columns } = await client.query<Column & { table: string; identity: boolean }>(`
     select c.table_name as table, c.column_name as name, c.data_type as type, c.is_nullable = 'NO' as "notNull", c.column_default as default,
