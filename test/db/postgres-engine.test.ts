@@ -172,3 +172,22 @@ t.test('a database migrated by a newer khabar is refused with one line, and left
   });
   t.strictSame(await recorded(client), before, 'nothing applied');
 });
+
+t.test("start-up says when the database's LC_CTYPE gives Arabic letters no trigrams, and only then", async (t) => {
+  const { url } = await freshDatabase();
+  const fine = await openPostgres(url, options);
+  t.teardown(() => fine.close());
+  t.strictSame(fine.warnings, [], 'a UTF-8 LC_CTYPE (the cluster was made with C.UTF-8): nothing to say');
+
+  // template0: a database's LC_CTYPE can differ from its template's only when copied from that one.
+  await admin.query("create database engine_ctype_c template template0 lc_ctype 'C' lc_collate 'C'");
+  const c = new URL(serverUrl);
+  c.pathname = '/engine_ctype_c';
+  const plain = await openPostgres(c.href, options);
+  t.teardown(() => plain.close());
+  t.strictSame(
+    plain.warnings,
+    ["PostgreSQL's LC_CTYPE C gives Arabic letters no trigrams: contains filters will read every row; create the database with a UTF-8 LC_CTYPE (C.UTF-8)"],
+    'LC_CTYPE C: one line naming it and the remedy',
+  );
+});

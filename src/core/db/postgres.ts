@@ -37,6 +37,8 @@ export interface PostgresOptions {
 export interface Postgres {
   db: NodePgDatabase;
   pool: pg.Pool;
+  /** What start-up should say about the database as found: each a line for the log (none when all is well). */
+  warnings: string[];
   /** Lets the queries under way finish, then closes every connection. */
   close(): Promise<void>;
 }
@@ -98,15 +100,27 @@ async function migratePostgres(pool: pg.Pool): Promise<void> {
   }
 }
 
+/**
+ * pg_trgm takes a character into a trigram only if the database's LC_CTYPE calls it a letter or a digit: under `C`
+ * (not `C.UTF-8`) Arabic letters give none, and `contains` then reads every row instead of the trigram index.
+ */
+async function trigramWarnings(pool: pg.Pool): Promise<string[]> {
+  const { rows } = await pool.query<{ trigrams: number | null; ctype: string }>("select array_length(show_trgm('داخلي'), 1) as trigrams, current_setting('lc_ctype') as ctype");
+  const { trigrams, ctype } = rows[0]!;
+  return (trigrams ?? 0) >= 3 ? [] : [`PostgreSQL's LC_CTYPE ${ctype} gives Arabic letters no trigrams: contains filters will read every row; create the database with a UTF-8 LC_CTYPE (C.UTF-8)`];
+}
+
 /** Opens a pool on a `postgres://` URL and applies pending migrations, as openDatabase does for SQLite. */
 export async function openPostgres(text: string, options: PostgresOptions): Promise<Postgres> {
   const url = parsePostgresUrl(text);
   const pool = connectPool(url, options);
+  let warnings: string[];
   try {
     await migratePostgres(pool);
+    warnings = await trigramWarnings(pool);
   } catch (error) {
     await pool.end();
     throw new DatabaseError(`cannot open database ${shown(url)}: ${messageOf(error)}`);
   }
-  return { db: drizzle(pool), pool, close: () => pool.end() };
+  return { db: drizzle(pool), pool, warnings, close: () => pool.end() };
 }
