@@ -149,7 +149,9 @@ onPostgres('a deadlock is rolled back and the loser runs again', async (t, { pos
     ['fulfilled', 'fulfilled'],
     'with retries, both commit',
   );
-  t.equal(retried.attempts, 3, 'the one that gave way ran again');
+  // At least once more: its rerun can also meet the winner's commit (a serialisation failure, when the rerun's
+  // snapshot was taken before that commit) and run a third time, as a busy machine's timing decides.
+  t.ok(retried.attempts >= 3 && retried.attempts <= noWait.attempts + 1, `the one that gave way ran again (${retried.attempts} attempts in all)`);
   const { rows } = await postgres.pool.query<{ url: string }>('select url from webhooks order by id');
   t.strictSame(
     rows.map(({ url }) => url.match(/h\d/g)?.sort()),
