@@ -126,7 +126,7 @@ export function createEmbedder(statements: StatementExecutor, spec: ListSpec, so
     const referenced = new Map(includes.map(([path]) => [path, new Map<string, string[]>()]));
     const wanted = new Map<string, Set<string>>();
     let embedded = 0;
-    for (const record of page.records(includes.length > 0 ? readBatch : undefined)) {
+    for await (const record of page.records(includes.length > 0 ? readBatch : undefined)) {
       const ids: string[][] = [];
       for (const [path, include] of includes) {
         const reader = readers.get(path);

@@ -40,7 +40,7 @@ export interface ListPage<Row> {
    * The page's records in order, read `batch` at a time (all at once by default) as they are iterated: a reader
    * that stops early (list/embed.ts) leaves the rest unread. A record deleted since the ids were listed is left out.
    */
-  records(batch?: number): Generator<Row>;
+  records(batch?: number): AsyncGenerator<Row>;
   nextCursor: string | null;
   total?: Total;
   /** The cursor that continues after the `index`th record `records` gave: for a page cut shorter as it was read (see list/embed.ts). */
