@@ -48,7 +48,7 @@ export const listOn = <Rec>(db: Db, repository: Repository<Rec, never>, query: L
 /** A page's records, read in order (Array.fromAsync comes with Node 22). */
 export async function recordsOf<Rec>(page: ListPage<Rec>): Promise<Rec[]> {
   const records: Rec[] = [];
-  for await (const record of page.records()) records.push(record);
+  for await (const batch of page.batches()) records.push(...batch);
   return records;
 }
 

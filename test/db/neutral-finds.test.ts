@@ -178,8 +178,8 @@ onBoth("a reverse include: each owner's newest links, the public's only to what 
   // p2 comes after two batches' worth of owners deleted since the page was listed: its links are two batches on.
   const page = {
     ids: ['p1', ...Array.from({ length: 2 * readBatch }, (_, i) => `gone-${i}`), 'p2'],
-    async *records() {
-      yield* found;
+    async *batches() {
+      yield found;
     },
   };
   const shown = async (visibility: Visibility) => {

@@ -501,24 +501,26 @@ export function createListing(
       const kept = candidates.slice(0, rowsWithinBudget(candidates.slice(0, query.limit).map((row) => row.bytes)));
       // The candidates whose records have been read, for the cursor after any of them.
       const found: Candidate[] = [];
-      async function* records(batch = kept.length) {
-        for (let at = 0; at < kept.length; at += batch) {
-          const slice = kept.slice(at, at + batch);
+      async function* batches(size = kept.length) {
+        for (let at = 0; at < kept.length; at += size) {
+          const slice = kept.slice(at, at + size);
           const rows = await byIds[visibility.audience].all({ ids: JSON.stringify(slice.map((row) => row.id)), ...visibilityValues(visibility) });
           const byId = new Map(rows.map((row) => [row.id, row]));
+          const batch: Row[] = [];
           for (const candidate of slice) {
             const record = byId.get(candidate.id);
             // A record deleted between the two reads is left out, as if the page had been read a moment later.
             if (!record) continue;
             found.push(candidate);
-            yield record;
+            batch.push(record);
           }
+          yield batch;
         }
       }
       const cursorOf = (row: Row) => encodeCursor({ s: signature, k: keyColumns.map((_, i) => row[`k${i}`] ?? null) });
       const page = {
         ids: kept.map((row) => row.id),
-        records,
+        batches,
         nextCursor: kept.length < candidates.length ? cursorOf(kept.at(-1)!) : resumeAt ? cursorOf(resumeAt) : null,
         cursorAfter: (index: number) => cursorOf(found[index]!),
       };

@@ -62,8 +62,8 @@ export function recordService(resource: Resource, writer: Repository<Versioned, 
       const shown = await embed(
         {
           ids: [record.id],
-          async *records() {
-            yield record;
+          async *batches() {
+            yield [record];
           },
         },
         shaping,

@@ -306,8 +306,8 @@ export function createRepository<Rec extends { id: string; version: number }, In
           const page = await listing.page(query, visibility);
           return {
             ...page,
-            async *records(batch) {
-              for await (const row of page.records(batch)) yield asWholeRecords([row])[0]!;
+            async *batches(size) {
+              for await (const rows of page.batches(size)) yield asWholeRecords(rows);
             },
           };
         },
