@@ -3,6 +3,7 @@ import { getTableConfig, type PgTable } from 'drizzle-orm/pg-core';
 import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
 import pg from 'pg';
 import type { Test } from 'tap';
+import { changeStamp } from '../src/core/db/change-stamp.js';
 import { openDatabase } from '../src/core/db/database.js';
 import { openPostgres, type Postgres } from '../src/core/db/postgres.js';
 import { postgresStatements } from '../src/core/db/postgres-statements.js';
@@ -19,6 +20,8 @@ import { failOnIdleError, startPostgres } from './postgres.js';
 
 export interface Engine {
   statements: StatementExecutor;
+  /** The engine's change stamp, what remembered values are kept under: SQLite's; on PostgreSQL one that moves on every read, so nothing is kept (its change signal is wired by the engine step). */
+  stamp: () => string;
   /** Runs a write's body in the engine's write transaction: group commit's on SQLite, `postgresWrite` on PostgreSQL. */
   write<T>(body: (tx: StatementExecutor) => Promise<T>): Promise<T>;
   /** Writes rows into a table as they are (ids and all), through the engine's own Drizzle table. */
@@ -42,6 +45,7 @@ function postgresTableOf(table: SQLiteTable): PgTable {
 export function engines(root: Test) {
   let cluster: Promise<{ url: URL; admin: pg.Client }> | undefined;
   let databases = 0;
+  let reads = 0;
   const startCluster = async () => {
     const url = new URL(await startPostgres(root));
     const admin = new pg.Client(url.href);
@@ -55,6 +59,7 @@ export function engines(root: Test) {
     t.teardown(() => database.close());
     return {
       statements: sqliteStatements(database.sqlite),
+      stamp: changeStamp(database.db),
       write: (body) => database.writes.run(body),
       insert: async (table, rows) => {
         database.db.insert(table).values(rows).run();
@@ -72,6 +77,7 @@ export function engines(root: Test) {
     t.teardown(() => postgres.close());
     return {
       statements: postgresStatements(postgres.pool),
+      stamp: () => String(++reads),
       write: (body) => postgresWrite(postgres.pool, body),
       insert: async (table, rows) => {
         await postgres.db.insert(postgresTableOf(table)).values(rows);

@@ -1,6 +1,12 @@
 import type { Test } from 'tap';
 import { type Config, loadConfig } from '../src/core/config.js';
+import { changeStamp } from '../src/core/db/change-stamp.js';
+import type { Db } from '../src/core/db/database.js';
 import { databaseOf } from '../src/core/db/handles.js';
+import { sqliteStatements } from '../src/core/db/statements.js';
+import type { ListPage, ListQuery } from '../src/core/list/query.js';
+import type { ListingSource } from '../src/core/list/sql.js';
+import type { Repository } from '../src/core/resources/shared/repository.js';
 import { type App, buildApp } from '../src/web/app.js';
 
 export const writerToken = 'test-token-0123456789';
@@ -32,6 +38,22 @@ export async function build(t: Test, overrides: Partial<Config> = {}): Promise<A
   await app.ready();
   return app;
 }
+
+/** Where a listing a test builds reads: the SQLite connection `db`, as the services' lists read theirs. */
+export const listingSource = (db: Db): ListingSource => ({ statements: sqliteStatements(db.$client), stamp: changeStamp(db), search: db });
+
+/** A page of a repository's list on its SQLite connection `db`, as every reader sees it. */
+export const listOn = <Rec>(db: Db, repository: Repository<Rec, never>, query: ListQuery): Promise<ListPage<Rec>> => repository.reads(sqliteStatements(db.$client), changeStamp(db)).list(query);
+
+/** A page's records, read in order (Array.fromAsync comes with Node 22). */
+export async function recordsOf<Rec>(page: ListPage<Rec>): Promise<Rec[]> {
+  const records: Rec[] = [];
+  for await (const batch of page.batches()) records.push(...batch);
+  return records;
+}
+
+/** The first records of a resource's list (newest first, as every reader sees them), read as `storesOf`'s stores read. */
+export const firstRecords = async <Rec>(app: App, repository: Repository<Rec, never>, limit = 1) => recordsOf(await listOn(databaseOf(app.services).db, repository, { limit }));
 
 /** The parsed JSON body of an inject() response. */
 export const body = <T = any>(response: { body: string }): T => JSON.parse(response.body) as T;

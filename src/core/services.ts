@@ -1,6 +1,7 @@
 import { awaitable } from './awaitable.js';
 import { type BackgroundOptions, startBackgroundWork } from './background.js';
 import { changeFeed } from './changes/feed.js';
+import { changeStamp } from './db/change-stamp.js';
 import { type Database, openDatabase } from './db/database.js';
 import { holdDatabase } from './db/handles.js';
 import { type IdempotencyStore, idempotencyStore } from './db/idempotency.js';
@@ -44,7 +45,7 @@ export function openServices(databaseUrl: string, clock: () => number = Date.now
   const statements = sqliteStatements(database.reader.$client);
   const trashed = trashListing(statements);
   // Each resource's finds; what an include can embed: every resource.
-  const reads = byResource(({ name }) => repositories[name].reads(statements));
+  const reads = byResource(({ name }) => repositories[name].reads(statements, changeStamp(database.reader)));
   const search = createSearch(database.reader);
   const ping = database.reader.$client.prepare('select 1');
   const writerOf = (resource: ResourceName): Repository<Versioned, unknown> => writers[resource];
@@ -58,7 +59,7 @@ export function openServices(databaseUrl: string, clock: () => number = Date.now
 
   const services = {
     /** Each resource's reads and writes (core/resources/shared/record-service.ts). */
-    resources: byResource((resource) => recordService(resource, { lists: repositories[resource.name], writer: writerOf(resource.name) }, reads[resource.name], statements, writes, reads)),
+    resources: byResource((resource) => recordService(resource, writerOf(resource.name), reads[resource.name], statements, writes, reads)),
 
     /** Every record's numbered revisions; a deleted record's are found by its id. */
     revisions: {

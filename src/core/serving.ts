@@ -9,6 +9,6 @@ import { seedIfEmpty } from './seed/seed.js';
  */
 export function prepareForServing(database: Database, repositories: Repositories, seed: 'auto' | 'never') {
   const reindexed = refreshStaleSearchIndex(database);
-  seedIfEmpty(repositories, seed);
+  seedIfEmpty(database.db, repositories, seed);
   return reindexed;
 }

@@ -95,10 +95,10 @@ async function seeded(engine: Parameters<Parameters<typeof onBoth>[1]>[1]) {
     articleRows.map(({ id }, position) => ({ article_id: id, position, subject_id: 'm1' })),
   );
   return {
-    people: repositories.people.reads(engine.statements),
-    organisations: repositories.organisations.reads(engine.statements),
-    meetings: repositories.meetings.reads(engine.statements),
-    articles: repositories.articles.reads(engine.statements),
+    people: repositories.people.reads(engine.statements, engine.stamp),
+    organisations: repositories.organisations.reads(engine.statements, engine.stamp),
+    meetings: repositories.meetings.reads(engine.statements, engine.stamp),
+    articles: repositories.articles.reads(engine.statements, engine.stamp),
   };
 }
 
@@ -178,8 +178,8 @@ onBoth("a reverse include: each owner's newest links, the public's only to what 
   // p2 comes after two batches' worth of owners deleted since the page was listed: its links are two batches on.
   const page = {
     ids: ['p1', ...Array.from({ length: 2 * readBatch }, (_, i) => `gone-${i}`), 'p2'],
-    *records() {
-      yield* found;
+    async *batches() {
+      yield found;
     },
   };
   const shown = async (visibility: Visibility) => {

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { storesOf } from '../../src/core/db/handles.js';
 import { recordEtag } from '../../src/web/http/etag.js';
-import { auth, body, build } from '../helper.js';
+import { auth, body, build, firstRecords } from '../helper.js';
 
 const json = { ...auth, 'content-type': 'application/json' };
 const adwani = `/v1/people/${encodeURIComponent('علي-العدواني')}`;
@@ -226,7 +226,7 @@ t.test('a page or a record that embeds keeps one ETag exactly while its bytes st
   const app = await build(t);
   const ministry = storesOf(app.services).organisations.find('وزارة-الداخلية-الكويتية')!;
   const adwani = storesOf(app.services).people.find('علي-العدواني')!;
-  const [article] = [...storesOf(app.services).articles.list({ limit: 1 }).records()];
+  const [article] = await firstRecords(app, storesOf(app.services).articles);
   // An article that stays, about the records the test changes: the listed one is deleted on the way.
   const { id: aboutBoth } = storesOf(app.services).articles.create({
     slug: 'عن-العدواني-والوزارة',

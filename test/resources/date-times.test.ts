@@ -1,6 +1,6 @@
 import t from 'tap';
 import { databaseOf, storesOf } from '../../src/core/db/handles.js';
-import { auth, body, build } from '../helper.js';
+import { auth, body, build, firstRecords } from '../helper.js';
 
 const json = { ...auth, 'content-type': 'application/json' };
 const paragraph = [{ type: 'paragraph', text: 'نص' }];
@@ -14,7 +14,7 @@ t.test('date-times are stored and returned in UTC with milliseconds, whatever of
   const stored = databaseOf(app.services).sqlite.prepare("select published_at from articles where slug = 'offset'").pluck().get();
   t.equal(stored, '2026-11-25T09:00:00.000Z', 'the row holds the same form');
 
-  const meeting = [...storesOf(app.services).meetings.list({ limit: 1 }).records()][0]!;
+  const meeting = (await firstRecords(app, storesOf(app.services).meetings))[0]!;
   const patch = (starts_at: string) => app.inject({ method: 'PATCH', url: `/v1/meetings/${meeting.id}`, headers: { ...auth, 'content-type': 'application/merge-patch+json' }, payload: { starts_at } });
   t.equal(body(await patch('2026-11-25T23:30:00.25-05:30')).data.starts_at, '2026-11-26T05:00:00.250Z', 'a meeting time is converted across the day boundary');
   t.equal(body(await patch('2026-11-25')).data.starts_at, '2026-11-25', 'a calendar date stays a date');

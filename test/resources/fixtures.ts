@@ -1,4 +1,5 @@
-import { storesOf } from '../../src/core/db/handles.js';
+import { databaseOf, storesOf } from '../../src/core/db/handles.js';
+import { meetings } from '../../src/core/resources/meetings/table.js';
 import type { App } from '../../src/web/app.js';
 
 /**
@@ -6,11 +7,11 @@ import type { App } from '../../src/web/app.js';
  * a change for PATCH, and the nullable field a merge-patch null clears.
  */
 export function resourceCases(app: App) {
-  const { people, organisations, meetings } = storesOf(app.services);
+  const { people, organisations } = storesOf(app.services);
   const ministry = organisations.find('وزارة-الداخلية-الكويتية')!;
   const agency = organisations.find('وكالة-وزارة-الداخلية-للأحوال-المدنية')!;
   const adwani = people.find('علي-العدواني')!;
-  const meeting = [...meetings.list({ limit: 1 }).records()][0]!;
+  const meeting = databaseOf(app.services).db.select({ id: meetings.id }).from(meetings).limit(1).get()!;
   return [
     {
       path: 'articles',

@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import t from 'tap';
 import { parse } from 'yaml';
-import { storesOf } from '../../src/core/db/handles.js';
 import { entityResources } from '../../src/core/facts/entities.js';
 import { entityTypes } from '../../src/core/facts/table.js';
+import { everything } from '../../src/core/list/visibility.js';
 import { resourceNames, resources, unknownIncludeTargets } from '../../src/core/resources/registry.js';
 import { searchSources, searchTypes } from '../../src/core/search/sources.js';
 import { catalog } from '../../src/web/resources/catalog.js';
@@ -56,7 +56,7 @@ t.test('every resource gets its repository, routes, representations and tag from
   const operationIds = Object.values(contract.paths as Record<string, Record<string, { operationId?: string }>>).flatMap((item) => Object.values(item).map((op) => op.operationId));
   for (const resource of resources) {
     const { name, noun } = resource;
-    t.equal([...storesOf(app.services)[name].list({ limit: 1 }).records()].length, 1, `${name}: a repository over the seeded table`);
+    t.equal((await app.services.resources[name].list({ limit: 1 }, everything)).shown.data.length, 1, `${name}: a repository over the seeded table`);
     for (const [method, url] of [
       ['GET', `/v1/${name}`],
       ['POST', `/v1/${name}`],
@@ -73,7 +73,7 @@ t.test('every resource gets its repository, routes, representations and tag from
       contract.tags.some((tag: { name: string; description: string }) => tag.name === name && tag.description === resource.description),
       `${name}: its tag, described as declared`,
     );
-    const first = [...storesOf(app.services)[name].list({ limit: 1 }).records()][0]!;
+    const first = (await app.services.resources[name].list({ limit: 1 }, everything)).shown.data[0]!;
     const jsonLd = await app.inject({ url: `/v1/${name}/${first.id}`, headers: { accept: 'application/ld+json' } });
     t.equal(jsonLd.statusCode, 200, `${name}: offered as JSON-LD`);
     t.ok(String(body(jsonLd)['@id']).endsWith(`/v1/${name}/${first.id}`), `${name}: mapped by its own mapper, as a record of ${name}`);

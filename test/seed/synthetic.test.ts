@@ -11,6 +11,7 @@ import { organisation } from '../../src/core/resources/organisations/schemas.js'
 import { person } from '../../src/core/resources/people/schemas.js';
 import { seededRandom } from '../../src/core/seed/random.js';
 import { loadSyntheticData, type SyntheticOptions } from '../../src/core/seed/synthetic.js';
+import { listOn, recordsOf } from '../helper.js';
 
 const size = { articles: 300, people: 60, organisations: 90, meetings: 40 };
 const tables = ['organisations', 'people', 'affiliations', 'meetings', 'meeting_participants', 'meeting_organisations', 'articles', 'article_people', 'article_organisations', 'article_meetings'];
@@ -44,17 +45,17 @@ t.test('synthetic records are valid API records, Arabic, linked, and in id order
   const repositories = createRepositories(database.db);
   t.same(database.sqlite.pragma('foreign_key_check'), [], 'no dangling references');
   const pages = {
-    articles: [repositories.articles.list({ limit: 100 }), article],
-    people: [repositories.people.list({ limit: 100 }), person],
-    organisations: [repositories.organisations.list({ limit: 100 }), organisation],
-    meetings: [repositories.meetings.list({ limit: 100 }), meeting],
+    articles: [await listOn(database.db, repositories.articles, { limit: 100 }), article],
+    people: [await listOn(database.db, repositories.people, { limit: 100 }), person],
+    organisations: [await listOn(database.db, repositories.organisations, { limit: 100 }), organisation],
+    meetings: [await listOn(database.db, repositories.meetings, { limit: 100 }), meeting],
   } as const;
   for (const [name, [page, schema]] of Object.entries(pages)) {
     t.same(page.total, { value: size[name as keyof typeof size], relation: 'eq' }, `${name}: the asked-for number, exactly`);
-    const invalid = [...page.records()].map((row) => schema.safeParse(row)).filter((result) => !result.success);
+    const invalid = (await recordsOf<unknown>(page)).map((row) => schema.safeParse(row)).filter((result) => !result.success);
     t.same(invalid, [], `${name}: every row passes the response schema`);
   }
-  const articles = [...pages.articles[0].records()];
+  const articles = await recordsOf(pages.articles[0]);
   t.ok(
     articles.every((a) => /[\u0600-\u06ff]/.test(a.title) && a.body_text.length > 100),
     'Arabic titles and bodies',
@@ -68,15 +69,15 @@ t.test('synthetic records are valid API records, Arabic, linked, and in id order
     'some report a meeting',
   );
   t.ok(
-    [...pages.people[0].records()].some((p) => p.affiliations.length > 0),
+    (await recordsOf(pages.people[0])).some((p) => p.affiliations.length > 0),
     'people have affiliations',
   );
   t.ok(
-    [...pages.organisations[0].records()].some((o) => o.parent_id !== null),
+    (await recordsOf(pages.organisations[0])).some((o) => o.parent_id !== null),
     'organisations have parents',
   );
   t.ok(
-    [...pages.meetings[0].records()].every((m) => m.participants.length >= 2 && m.host_organisation_id !== null),
+    (await recordsOf(pages.meetings[0])).every((m) => m.participants.length >= 2 && m.host_organisation_id !== null),
     'meetings have hosts and participants',
   );
   const ids = articles.map((a) => a.id);
@@ -92,7 +93,7 @@ t.test('the post-load steps index and link the generated articles', async (t) =>
   t.teardown(() => database.close());
   loadSyntheticData(database, { ...size, seed: 3 });
   const repositories = createRepositories(database.db);
-  const generated = [...repositories.articles.list({ limit: 100 }).records()];
+  const generated = await recordsOf(await listOn(database.db, repositories.articles, { limit: 100 }));
   const linked = generated.filter((a) => repositories.mentions.list(a.id).length > 0);
   t.ok(linked.length > generated.length / 2, `${linked.length} of ${generated.length} articles have mentions`);
   for (const a of linked.slice(0, 20)) {
@@ -132,8 +133,8 @@ t.test('the WAL stays bounded while articles with subjects are created on a load
   const file = join(dir, 'khabar.db');
   const database = load(t, { ...size, seed: 5 }, `file:${file}`);
   const { articles, people, organisations } = createRepositories(database.db);
-  const personIds = [...people.list({ limit: 10 }).records()].map((p) => p.id);
-  const organisationIds = [...organisations.list({ limit: 10 }).records()].map((o) => o.id);
+  const personIds = (await recordsOf(await listOn(database.db, people, { limit: 10 }))).map((p) => p.id);
+  const organisationIds = (await recordsOf(await listOn(database.db, organisations, { limit: 10 }))).map((o) => o.id);
   const body = [{ type: 'paragraph' as const, text: 'شملت المناقشات جوانب متعددة تتعلق بالتنسيق الأمني. '.repeat(40) }];
   let largest = 0;
   for (let i = 0; i < 2000; i++) {

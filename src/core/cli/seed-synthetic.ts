@@ -2,7 +2,6 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
 import { openDatabase } from '../db/database.js';
 import { messageOf } from '../errors.js';
-import { createRepositories } from '../resources/index.js';
 import { isEmpty } from '../seed/seed.js';
 import { loadSyntheticData, postLoadSteps } from '../seed/synthetic.js';
 
@@ -35,7 +34,7 @@ try {
   };
   const { databaseUrl } = loadConfig();
   const database = openDatabase(databaseUrl);
-  if (!isEmpty(createRepositories(database.db))) throw new Error('the database already has records: point DATABASE_URL at a new file');
+  if (!isEmpty(database.db)) throw new Error('the database already has records: point DATABASE_URL at a new file');
   const started = performance.now();
   const loaded = loadSyntheticData(database, options);
   database.sqlite.pragma('wal_checkpoint(TRUNCATE)');

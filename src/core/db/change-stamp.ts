@@ -19,7 +19,11 @@ export function changeStamp(db: Db): () => string {
  * per request, before the data.
  */
 export function stampedMemo<V extends NonNullable<unknown>>(db: Db, max: number): () => LRUCache<string, V> {
-  const stamp = changeStamp(db);
+  return memoUntilChanged(changeStamp(db), max);
+}
+
+/** The same memo on any engine's change stamp (SQLite's above, PostgreSQL's change signal). */
+export function memoUntilChanged<V extends NonNullable<unknown>>(stamp: () => string, max: number): () => LRUCache<string, V> {
   const memo = new LRUCache<string, V>({ max });
   let derivedAt = '';
   return () => {

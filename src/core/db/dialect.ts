@@ -1,4 +1,5 @@
 import { type SQL, type SQLWrapper, sql } from 'drizzle-orm';
+import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 
 /**
  * The pieces of SQL that SQLite and PostgreSQL spell differently, one form per engine, so that a statement is
@@ -23,6 +24,19 @@ export interface Dialect {
   jsonList(item: SQLWrapper, order: SQLWrapper): SQL;
   /** A JSON object of named values; the names are property names written in the code, never input, inlined as literals. */
   jsonObject(entries: ReadonlyArray<readonly [name: string, value: SQLWrapper]>): SQL;
+  /**
+   * The table read on one of its partial indexes. SQLite is told (`indexed by`): knowing no row counts, its planner
+   * would sort every public row. PostgreSQL takes no hints; its planner takes a partial index when the condition
+   * implies the index's `where`, which the public rule states with the same literal.
+   */
+  onPartialIndex(table: SQLiteTable, index: string): SQL;
+  /** A row's handle, which a bounded walk lists and its page joins back on: SQLite's rowid, PostgreSQL's primary key. */
+  rowHandle(table: SQLiteTable, id: SQLiteColumn): SQL;
+  /**
+   * The bytes of a column's value as text, null for null, read from the value's header where the engine can:
+   * SQLite's `octet_length` for any value; PostgreSQL's for `text` (a TOASTed one's raw size), of the text of others.
+   */
+  storedBytes(column: SQLiteColumn): SQL;
 }
 
 const objectPairs = (entries: ReadonlyArray<readonly [string, SQLWrapper]>) =>
@@ -37,6 +51,9 @@ export const sqliteDialect: Dialect = {
   contains: (text, part) => sql`instr(${text}, ${part}) > 0`,
   jsonList: (item) => sql`json_group_array(${item})`,
   jsonObject: (entries) => sql`json_object(${objectPairs(entries)})`,
+  onPartialIndex: (table, index) => sql`${table} indexed by ${sql.identifier(index)}`,
+  rowHandle: (table) => sql`${table}.rowid`,
+  storedBytes: (column) => sql`octet_length(${column})`,
 };
 
 export const postgresDialect: Dialect = {
@@ -45,4 +62,7 @@ export const postgresDialect: Dialect = {
   contains: (text, part) => sql`strpos(${text}, ${part}) > 0`,
   jsonList: (item, order) => sql`coalesce(json_agg(${item} order by ${order}), '[]')`,
   jsonObject: (entries) => sql`json_build_object(${objectPairs(entries)})`,
+  onPartialIndex: (table) => sql`${table}`,
+  rowHandle: (_, id) => sql`${id}`,
+  storedBytes: (column) => (column.columnType === 'SQLiteText' ? sql`octet_length(${column})` : sql`octet_length(${column}::text)`),
 };

@@ -9,7 +9,7 @@ type Item = Record<string, unknown>;
 type Row = Item & { id: string };
 
 /** A page as the embedder reads it: its ids up front, its records read as it goes (see ListPage). */
-type Page = Pick<ListPage<Row>, 'ids' | 'records'>;
+type Page = Pick<ListPage<Row>, 'ids' | 'batches'>;
 
 /** What the embedder needs of each resource: its records by id as embedded, relations loaded, in one bounded batch (RecordReads). */
 export type Sources = Record<string, { findEmbedded(ids: string[], visibility: Visibility): Promise<Array<{ id: string }>> }>;
@@ -126,28 +126,31 @@ export function createEmbedder(statements: StatementExecutor, spec: ListSpec, so
     const referenced = new Map(includes.map(([path]) => [path, new Map<string, string[]>()]));
     const wanted = new Map<string, Set<string>>();
     let embedded = 0;
-    for (const record of page.records(includes.length > 0 ? readBatch : undefined)) {
-      const ids: string[][] = [];
-      for (const [path, include] of includes) {
-        const reader = readers.get(path);
-        ids.push(reader ? await reader.next(record.id) : heldIds(record, include));
+    for await (const batch of page.batches(includes.length > 0 ? readBatch : undefined)) {
+      for (const record of batch) {
+        const ids: string[][] = [];
+        for (const [path, include] of includes) {
+          const reader = readers.get(path);
+          ids.push(reader ? await reader.next(record.id) : heldIds(record, include));
+        }
+        const fresh = new Map<string, Set<string>>();
+        includes.forEach(([, include], i) => {
+          const seen = wanted.get(include.target);
+          const targetIds = fresh.get(include.target) ?? new Set<string>();
+          for (const id of ids[i]!) if (!seen?.has(id)) targetIds.add(id);
+          fresh.set(include.target, targetIds);
+        });
+        const count = [...fresh.values()].reduce((n, targetIds) => n + targetIds.size, 0);
+        cut = records.length > 0 && embedded + count > maxEmbeddedPerPage;
+        if (cut) break;
+        for (const [target, targetIds] of fresh) wanted.set(target, new Set([...(wanted.get(target) ?? []), ...targetIds]));
+        includes.forEach(([path], i) => {
+          referenced.get(path)!.set(record.id, ids[i]!);
+        });
+        embedded += count;
+        records.push(record);
       }
-      const fresh = new Map<string, Set<string>>();
-      includes.forEach(([, include], i) => {
-        const seen = wanted.get(include.target);
-        const targetIds = fresh.get(include.target) ?? new Set<string>();
-        for (const id of ids[i]!) if (!seen?.has(id)) targetIds.add(id);
-        fresh.set(include.target, targetIds);
-      });
-      const count = [...fresh.values()].reduce((n, targetIds) => n + targetIds.size, 0);
-      cut = records.length > 0 && embedded + count > maxEmbeddedPerPage;
       if (cut) break;
-      for (const [target, targetIds] of fresh) wanted.set(target, new Set([...(wanted.get(target) ?? []), ...targetIds]));
-      includes.forEach(([path], i) => {
-        referenced.get(path)!.set(record.id, ids[i]!);
-      });
-      embedded += count;
-      records.push(record);
     }
     return { records, cut, wanted, referenced };
   }

@@ -37,13 +37,15 @@ export interface ListPage<Row> {
   /** The ids of the page's records, in order: known before any record is read. */
   ids: string[];
   /**
-   * The page's records in order, read `batch` at a time (all at once by default) as they are iterated: a reader
-   * that stops early (list/embed.ts) leaves the rest unread. A record deleted since the ids were listed is left out.
+   * The page's records in order, in batches of `size` records read as they are iterated (one batch of all by
+   * default): a reader that stops early (list/embed.ts) leaves the rest unread. A record deleted since the ids
+   * were listed is left out. Batches, not records, are awaited: an await per record would cost a page of 100 its
+   * hundreds of promises (docs/performance.md).
    */
-  records(batch?: number): Generator<Row>;
+  batches(size?: number): AsyncGenerator<Row[]>;
   nextCursor: string | null;
   total?: Total;
-  /** The cursor that continues after the `index`th record `records` gave: for a page cut shorter as it was read (see list/embed.ts). */
+  /** The cursor that continues after the `index`th record `batches` gave: for a page cut shorter as it was read (see list/embed.ts). */
   cursorAfter(index: number): string;
 }
 

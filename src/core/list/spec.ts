@@ -2,6 +2,7 @@ import type { SQL } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { z } from 'zod';
 import type { Db } from '../db/database.js';
+import type { StatementExecutor } from '../db/statements.js';
 
 /**
  * What a resource allows in its list queries. Each resource declares one of these in its `list.ts`;
@@ -82,7 +83,7 @@ export const embedReverse = (table: SQLiteTable, owner: SQLiteColumn, item: SQLi
  */
 export interface IndexLookup {
   /** Prepares, once per listing, the read of the ids of the records whose entry matches, at most `most`, in any order. */
-  prepareMatches(db: Db): (match: string, most: number) => string[];
+  prepareMatches(statements: StatementExecutor): (match: string, most: number) => Promise<string[]>;
   /** That a row's index entry matches the probe expression bound as `name`: one read of the index per row. */
   probe(table: SQLiteTable & { id: SQLiteColumn }, name: string): SQL;
 }

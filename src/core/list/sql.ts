@@ -1,8 +1,9 @@
-import { and, asc, desc, getTableColumns, not, or, type SQL, sql } from 'drizzle-orm';
+import { and, count, getTableColumns, not, or, type SQL, sql } from 'drizzle-orm';
 import { getTableConfig, type SQLiteColumn, type SQLiteTable } from 'drizzle-orm/sqlite-core';
-import { stampedMemo } from '../db/change-stamp.js';
+import { memoUntilChanged } from '../db/change-stamp.js';
 import type { Db } from '../db/database.js';
-import { type Dialect, sqliteDialect } from '../db/dialect.js';
+import type { Dialect } from '../db/dialect.js';
+import { type Query, type Statement, type StatementExecutor, statement } from '../db/statements.js';
 import { KhabarError } from '../errors.js';
 import { inIdList } from '../resources/shared/relations.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
@@ -12,7 +13,6 @@ import { type Audience, everything, perAudience, type Visibility, visibilityValu
 
 type Table = SQLiteTable & { id: SQLiteColumn };
 type Row = Record<string, unknown>;
-type Prepared = { all(values: Row): unknown[]; get(values: Row): unknown };
 type CursorValue = string | number | null;
 interface Restrictions {
   conditions: SQL[];
@@ -83,12 +83,21 @@ const seekingOperators = new Set<Operator>(['eq', 'lt', 'lte', 'gt', 'gte', 'in'
 /** Counting stops here: `meta.total` is exact below it, and past it says "at least this many". */
 export const maxCounted = 1_000;
 
-/** The bytes of a row's stored values; octet_length reads a value's size without loading it. */
-const storedBytes = (columns: SQLiteColumn[]) =>
+/** The bytes of a row's stored values, each read from its header where the engine can (Dialect.storedBytes). */
+const storedBytes = (dialect: Dialect, columns: SQLiteColumn[]) =>
   sql.join(
-    columns.map((column) => sql`coalesce(octet_length(${column}), 0)`),
+    columns.map((column) => sql`coalesce(${dialect.storedBytes(column)}, 0)`),
     sql` + `,
   );
+
+/**
+ * A sort key's order. NULLs sort lowest, as SQLite sorts them and its indexes hold them, said explicitly, since
+ * PostgreSQL sorts them highest (SQLite still walks its index for it); a column that holds none needs no word.
+ */
+const ordered = (column: SQLiteColumn, descending: boolean) => {
+  if (column.notNull) return descending ? sql`${column} desc` : sql`${column} asc`;
+  return descending ? sql`${column} desc nulls last` : sql`${column} asc nulls first`;
+};
 
 /** How many of the leading rows fit the byte budget, and at least one. */
 function rowsWithinBudget(sizes: number[]): number {
@@ -152,7 +161,7 @@ export function filterValues({ op, value }: Condition, name: string): Row {
   return { [name]: value };
 }
 
-/** The rows after the cursor's row in this order: the keyset condition, with SQLite's NULLs-sort-lowest rule. */
+/** The rows after the cursor's row in this order: the keyset condition, NULLs sorting lowest (see `ordered`). */
 function afterCursor(columns: SQLiteColumn[], keys: SortKey[], values: CursorValue[]): SQL | undefined {
   const disjuncts: SQL[] = [];
   for (let j = 0; j < columns.length; j++) {
@@ -188,25 +197,42 @@ function decodeKeyset(cursor: string, signature: string, length: number): Cursor
   return key as CursorValue[];
 }
 
+/** Where a listing reads. */
+export interface ListingSource {
+  /** The pages, counts and records: on either engine. */
+  statements: StatementExecutor;
+  /** The change stamp remembered totals are kept under (db/change-stamp.ts). */
+  stamp: () => string;
+  /** Where `q=` reads its terms' counts (search/required-terms.ts): SQLite's FTS5 index, until search moves (docs/postgresql.md). */
+  search: Db;
+}
+
 /**
  * Lists the rows of `table` a query selects (as `selection`, its columns by default), in keyset pages. Each
  * query shape (sort, filter fields and operators, cursor NULL pattern, extensions) is prepared once and
  * reused with new values. `meta.total` is counted up to `countCap`; a bounded page or count reads at most `examined` rows.
  */
 export function createListing(
-  db: Db,
+  { statements, stamp, search }: ListingSource,
   table: Table,
   spec: ListSpec,
   selection: Record<Audience, Record<string, SQLiteColumn | SQL>> = { all: getTableColumns(table), public: getTableColumns(table) },
   { countCap = maxCounted, examined = maxExamined } = {},
 ) {
   const columns = getTableColumns(table);
-  // The listing's statements still run on the connection (docs/postgresql.md, step 2): its filters are spelled for SQLite.
-  const dialect = sqliteDialect;
+  const { dialect } = statements;
   const sortColumn = (field: string) => (field === 'id' ? table.id : spec.sort[field]!);
-  const cache = new Map<string, Prepared>();
-  const byIds = perAudience((audience) => db.select(selection[audience]).from(table).where(inIdList(table.id)).prepare());
-  const rowBytes = storedBytes([...Object.values(columns), ...(spec.derivedFrom ?? [])]);
+  const cache = new Map<string, Statement<Row>>();
+  const byIds = perAudience((audience) =>
+    statements.prepare(
+      statement
+        .select(selection[audience])
+        .from(table)
+        .where(inIdList(table.id, 'ids', dialect)),
+    ),
+  );
+  const rowBytes = storedBytes(dialect, [...Object.values(columns), ...(spec.derivedFrom ?? [])]);
+  const handle = dialect.rowHandle(table, table.id);
   /**
    * The table's partial indexes (those of the public's rows, ListSpec.visibleWhen), by their leading column. A
    * public statement names the one its walk or seek needs: SQLite's planner, knowing no row counts, would take
@@ -220,35 +246,35 @@ export function createListing(
   /** The table as a statement reads it: for a public reader, on the partial index led by `leading` when there is one. */
   const readFrom = ({ visible }: Restrictions, leading: SQLiteColumn | undefined) => {
     const index = visible && leading && publicIndexes.get(leading);
-    return index ? sql`${table} indexed by ${sql.identifier(index)}` : table;
+    return index ? dialect.onPartialIndex(table, index) : table;
   };
 
-  const bindingOf = new Map((spec.extensions ?? []).map((extension) => [extension, extension.prepareBinding(db)]));
+  const bindingOf = new Map((spec.extensions ?? []).map((extension) => [extension, extension.prepareBinding(search)]));
   const matchesOf = new Map(
-    [...(spec.extensions ?? []).map((extension) => extension.lookup), ...(spec.substrings ? [spec.substrings.lookup] : [])].map((lookup) => [lookup, lookup.prepareMatches(db)]),
+    [...(spec.extensions ?? []).map((extension) => extension.lookup), ...(spec.substrings ? [spec.substrings.lookup] : [])].map((lookup) => [lookup, lookup.prepareMatches(statements)]),
   );
   /**
    * A lookup's condition: the ids of its matches when they are few enough to read within `listingBudget` (read
    * once, then bound, so the condition seeks them like any index), or else a probe of each row read, whose cost
    * bounds how many rows are (see `restrictions`).
    */
-  function lookupCondition(lookup: IndexLookup, value: LookupValue, name: string) {
+  async function lookupCondition(lookup: IndexLookup, value: LookupValue, name: string) {
     const cost = Math.max(1, value.cost);
     const most = Math.max(1, Math.min(examined, Math.floor(listingBudget / cost)));
-    const ids = matchesOf.get(lookup)!(value.match, most + 1);
+    const ids = await matchesOf.get(lookup)!(value.match, most + 1);
     return ids.length <= most
-      ? { condition: inIdList(table.id, name), seeks: true, bind: JSON.stringify(ids), shape: 'listed', cost: 0 }
+      ? { condition: inIdList(table.id, name, dialect), seeks: true, bind: JSON.stringify(ids), shape: 'listed', cost: 0 }
       : { condition: lookup.probe(table, name), seeks: false, bind: value.probe, shape: 'probed', cost };
   }
 
-  function prepared(shape: string, build: () => Prepared): Prepared {
-    let statement = cache.get(shape);
-    if (!statement) {
-      statement = build();
+  function prepared(shape: string, build: () => Query<Row>): Statement<Row> {
+    let known = cache.get(shape);
+    if (!known) {
+      known = statements.prepare(build());
       if (cache.size >= maxCachedShapes) cache.delete(cache.keys().next().value!);
-      cache.set(shape, statement);
+      cache.set(shape, known);
     }
-    return statement;
+    return known;
   }
 
   /**
@@ -256,7 +282,7 @@ export function createListing(
    * rule (ListSpec.visibleWhen) is one more seeking condition (its resource's partial indexes hold the rows it
    * selects), and part of every other seek, so a public page or count never examines a row the reader cannot see.
    */
-  function restrictions(query: ListQuery, visibility: Visibility): Restrictions {
+  async function restrictions(query: ListQuery, visibility: Visibility): Promise<Restrictions> {
     const conditions: SQL[] = [];
     const seeks: boolean[] = [];
     const bounds: Array<SQLiteColumn | undefined> = [];
@@ -265,8 +291,8 @@ export function createListing(
     const lookups: Row = {};
     const shape: unknown[] = [];
     let probeCost = 0;
-    const lookedUp = (lookup: IndexLookup, value: LookupValue, name: string) => {
-      const looked = lookupCondition(lookup, value, name);
+    const lookedUp = async (lookup: IndexLookup, value: LookupValue, name: string) => {
+      const looked = await lookupCondition(lookup, value, name);
       conditions.push(looked.condition);
       seeks.push(looked.seeks);
       bounds.push(undefined);
@@ -275,28 +301,28 @@ export function createListing(
       probeCost += looked.cost;
       return looked.shape;
     };
-    (query.filters ?? []).forEach((condition, i) => {
+    for (const [i, condition] of (query.filters ?? []).entries()) {
       const filter = spec.filters[condition.field]!;
       const lookup = substringLookup(spec, filter, condition);
       if (lookup) {
-        shape.push([condition.field, condition.op, lookedUp(lookup.lookup, lookup.value, `f${i}`)]);
+        shape.push([condition.field, condition.op, await lookedUp(lookup.lookup, lookup.value, `f${i}`)]);
         // The index looks up the value's head only (SubstringIndex.bind): each row read is tested for all of it.
         conditions.push(filterCondition(dialect, table, filter, condition, `f${i}_whole`));
         seeks.push(false);
         bounds.push(undefined);
         Object.assign(values, filterValues(condition, `f${i}_whole`));
-        return;
+        continue;
       }
       conditions.push(filterCondition(dialect, table, filter, condition, `f${i}`));
       seeks.push(filter.kind === 'link' ? ['eq', 'in'].includes(condition.op) : seekingOperators.has(condition.op));
       bounds.push(filter.kind === 'column' && seekingOperators.has(condition.op) ? filter.column : undefined);
       Object.assign(values, filterValues(condition, `f${i}`));
       shape.push([condition.field, condition.op, condition.op === 'null' ? condition.value : 0]);
-    });
+    }
     for (const extension of spec.extensions ?? []) {
       const value = query.extensions?.[extension.name];
       if (value === undefined) continue;
-      shape.push([extension.name, lookedUp(extension.lookup, bindingOf.get(extension)!.bind(value), `e_${extension.name}`)]);
+      shape.push([extension.name, await lookedUp(extension.lookup, bindingOf.get(extension)!.bind(value), `e_${extension.name}`)]);
     }
     const visible = visibility.audience === 'public' ? spec.visibleWhen : undefined;
     if (visible) shape.push('public');
@@ -318,7 +344,7 @@ export function createListing(
    * Where a bounded page or count reads: the seeking condition with the fewest candidates in its index
    * (`at`), or every row when none seeks; its candidates are counted up to `examined` without reading a row.
    */
-  function narrowest(restricted: Restrictions): Source {
+  async function narrowest(restricted: Restrictions): Promise<Source> {
     const { conditions, seeks, bounds, bound, shape, visible } = restricted;
     // Conditions on one column together are one range of its index (published_at from one date to another).
     const groups = new Map<unknown, number[]>();
@@ -332,58 +358,58 @@ export function createListing(
       const at = [...group, ...publicRule];
       // The public's rows alone are listed on any of its partial indexes: the id's.
       const leading = group.length > 0 ? bounds[group[0]!] : table.id;
-      const count = prepared(JSON.stringify(['candidates', at.map((i) => shape[i]), at]), () => {
-        const listed = db
+      const candidates = prepared(JSON.stringify(['candidates', at.map((i) => shape[i]), at]), () => {
+        const listed = statement
           .select({ one: sql`1` })
           .from(readFrom(restricted, leading))
           .where(and(...at.map((i) => conditions[i]!)))
           .limit(placeholder('examined'))
           .as('listed');
-        return db.select({ n: sql<number>`count(*)` }).from(listed).prepare();
+        return statement.select({ n: count() }).from(listed);
       });
-      const { n } = count.get(bound) as { n: number };
+      const { n } = (await candidates.get(bound)) as { n: number };
       if (!best || n < best.candidates) best = { at, candidates: n, leading };
       if (n === 0) break;
     }
     return best!;
   }
 
-  /** The rowids of the rows a source's conditions list, at most `examined`: where a bounded page or count reads. */
+  /** The handles of the rows a source's conditions list, at most `examined`: where a bounded page or count reads. */
   const candidatesOf = (restricted: Restrictions, { at, leading }: Source) =>
-    db
-      .select({ row: sql<number>`${table}.rowid`.as('row') })
+    statement
+      .select({ row: sql<number>`${handle}`.as('row') })
       .from(readFrom(restricted, leading))
       .where(and(...at.map((i) => restricted.conditions[i]!)))
       .limit(placeholder('examined'))
       .as('head');
 
-  const totals = stampedMemo<Total>(db, maxCachedShapes);
+  const totals = memoUntilChanged<Total>(stamp, maxCachedShapes);
 
   /**
    * How many records the restrictions select, counted up to the cap. Counting walks an index of the
    * selection on every page, so the number is kept until the database changes, or for the public until the
    * next scheduled publication (it is part of the key).
    */
-  function total(restricted: Restrictions, visibility: Visibility, known?: Source): Total {
+  async function total(restricted: Restrictions, visibility: Visibility, known?: Source): Promise<Total> {
     const remembered = totals();
     const { conditions, values, bound, shape } = restricted;
     const key = JSON.stringify([shape, values, visibility.audience === 'public' ? visibility.nextPublication : null]);
     let n = remembered.get(key);
     if (n === undefined) {
       // The rows counted are the narrowest candidates: all of them when fewer than examined.
-      const source = known ?? narrowest(restricted);
-      const count = prepared(JSON.stringify(['count', shape, source.at]), () => {
+      const source = known ?? (await narrowest(restricted));
+      const counting = prepared(JSON.stringify(['count', shape, source.at]), () => {
         const head = candidatesOf(restricted, source);
-        const counted = db
+        const counted = statement
           .select({ one: sql`1` })
           .from(head)
           .crossJoin(table)
-          .where(and(sql`${table}.rowid = ${head.row}`, ...conditions))
+          .where(and(sql`${handle} = ${head.row}`, ...conditions))
           .limit(countCap)
           .as('counted');
-        return db.select({ n: sql<number>`count(*)` }).from(counted).prepare();
+        return statement.select({ n: count() }).from(counted);
       });
-      const { n: counted } = count.get(bound) as { n: number };
+      const { n: counted } = (await counting.get(bound)) as { n: number };
       const allExamined = source.candidates < restricted.examined;
       n = { value: counted, relation: counted < countCap && allExamined ? 'eq' : 'gte' };
       remembered.set(key, n);
@@ -398,15 +424,15 @@ export function createListing(
   }
 
   return {
-    page(query: ListQuery, visibility: Visibility = everything): ListPage<Row> {
+    async page(query: ListQuery, visibility: Visibility = everything): Promise<ListPage<Row>> {
       const keys = orderOf(query.sort);
       const keyColumns = keys.map((key) => sortColumn(key.field));
       const signature = keys.map((key) => `${key.descending ? '-' : ''}${key.field}`).join(',');
-      const restricted = restrictions(query, visibility);
+      const restricted = await restrictions(query, visibility);
       const { conditions, bound: values, shape } = restricted;
       const after = query.cursor === undefined ? undefined : decodeKeyset(query.cursor, signature, keys.length);
       const position = after ? [afterCursor(keyColumns, keys, after)!, ...[leadingBound(keyColumns[0]!, keys[0]!, after[0]!)].filter((c) => c !== undefined)] : [];
-      const order = keys.map((key, i) => (key.descending ? desc(keyColumns[i]!) : asc(keyColumns[i]!)));
+      const order = keys.map((key, i) => ordered(keyColumns[i]!, key.descending));
       // The page's keys and sizes first; its records are read once the byte budget has said how many.
       // As SQL rather than columns: a public walk reads the table under an index's name, which the query builder does not take for the table.
       const sortKeys = Object.fromEntries(keyColumns.map((column, i) => [`k${i}`, sql`${column}`]));
@@ -416,20 +442,19 @@ export function createListing(
       type Candidate = { id: string; bytes: number } & Row;
       /** The matches among the rows `head` lists, in the page's order. */
       const matchesIn = (head: ReturnType<typeof candidatesOf>) =>
-        db
+        statement
           .select(output)
           .from(head)
           .crossJoin(table)
-          .where(and(sql`${table}.rowid = ${head.row}`, ...conditions, ...position))
+          .where(and(sql`${handle} = ${head.row}`, ...conditions, ...position))
           .orderBy(...order)
-          .limit(placeholder('limit'))
-          .prepare();
+          .limit(placeholder('limit'));
       // A filter on the leading sort column bounds the walk on the sort's index, so the walk starts at its matches.
       // A public walk walks the public rows only (a partial index holds them), so its resume cursor is a public row's.
       const onSortIndex = [...conditions.filter((_, i) => restricted.bounds[i] === keyColumns[0]), ...(restricted.visible ? [restricted.visible] : [])];
       /** `limit` rows from the page's position in the sort order (after `offset`), on the sort's index, as the walk reads them. */
       const inOrder = (selection: Record<string, SQLiteColumn | SQL>, limit: number | ReturnType<typeof placeholder>, offset: number | ReturnType<typeof placeholder> = 0) =>
-        db
+        statement
           .select(selection)
           .from(readFrom(restricted, keyColumns[0]))
           .where(and(...position, ...onSortIndex))
@@ -441,8 +466,7 @@ export function createListing(
       let source: Source | undefined;
       let resumeAt: Row | undefined;
       if (conditions.length === 0) {
-        const statement = prepared(`page ${key}`, () => inOrder(output, placeholder('limit')).prepare());
-        candidates = statement.all(bound) as Candidate[];
+        candidates = (await prepared(`page ${key}`, () => inOrder(output, placeholder('limit'))).all(bound)) as Candidate[];
       } else {
         // SQLite plans a filtered page by a filter's index and then sorts every match, all of a broad filter's,
         // or walks the sort's index reading every row a narrow filter rejects. The head of the sort order holds
@@ -450,8 +474,8 @@ export function createListing(
         // stretch of the sort order and, short of matches there, ends early with a cursor where it stopped.
         const walk = prepared(`walk ${key}`, () =>
           matchesIn(
-            db
-              .select({ row: sql<number>`${table}.rowid`.as('row') })
+            statement
+              .select({ row: sql<number>`${handle}`.as('row') })
               .from(readFrom(restricted, keyColumns[0]))
               .where(and(...position, ...onSortIndex))
               .orderBy(...order)
@@ -461,45 +485,48 @@ export function createListing(
         );
         const reach = restricted.examined;
         const head = Math.min(headRows * bound.limit, reach);
-        candidates = walk.all({ ...bound, head }) as Candidate[];
+        candidates = (await walk.all({ ...bound, head })) as Candidate[];
         if (candidates.length < bound.limit) {
-          const narrow = narrowest(restricted);
+          const narrow = await narrowest(restricted);
           source = narrow;
           if (narrow.at.length > 0 && narrow.candidates < reach) {
-            candidates = prepared(`narrow ${key} ${narrow.at}`, () => matchesIn(candidatesOf(restricted, narrow))).all(bound) as Candidate[];
+            candidates = (await prepared(`narrow ${key} ${narrow.at}`, () => matchesIn(candidatesOf(restricted, narrow))).all(bound)) as Candidate[];
           } else {
-            if (head < reach) candidates = walk.all({ ...bound, head: reach }) as Candidate[];
-            const stop = prepared(`stop ${key}`, () => inOrder(sortKeys, 1, placeholder('stop')).prepare());
-            if (candidates.length < bound.limit) resumeAt = stop.get({ ...bound, stop: reach - 1 }) as Row | undefined;
+            if (head < reach) candidates = (await walk.all({ ...bound, head: reach })) as Candidate[];
+            const stop = prepared(`stop ${key}`, () => inOrder(sortKeys, 1, placeholder('stop')));
+            if (candidates.length < bound.limit) resumeAt = await stop.get({ ...bound, stop: reach - 1 });
           }
         }
       }
       const kept = candidates.slice(0, rowsWithinBudget(candidates.slice(0, query.limit).map((row) => row.bytes)));
       // The candidates whose records have been read, for the cursor after any of them.
       const found: Candidate[] = [];
-      function* records(batch = kept.length) {
-        for (let at = 0; at < kept.length; at += batch) {
-          const slice = kept.slice(at, at + batch);
-          const byId = new Map(byIds[visibility.audience].all({ ids: JSON.stringify(slice.map((row) => row.id)), ...visibilityValues(visibility) }).map((row) => [row.id, row]));
+      async function* batches(size = kept.length) {
+        for (let at = 0; at < kept.length; at += size) {
+          const slice = kept.slice(at, at + size);
+          const rows = await byIds[visibility.audience].all({ ids: JSON.stringify(slice.map((row) => row.id)), ...visibilityValues(visibility) });
+          const byId = new Map(rows.map((row) => [row.id, row]));
+          const batch: Row[] = [];
           for (const candidate of slice) {
             const record = byId.get(candidate.id);
             // A record deleted between the two reads is left out, as if the page had been read a moment later.
             if (!record) continue;
             found.push(candidate);
-            yield record;
+            batch.push(record);
           }
+          yield batch;
         }
       }
       const cursorOf = (row: Row) => encodeCursor({ s: signature, k: keyColumns.map((_, i) => row[`k${i}`] ?? null) });
       const page = {
         ids: kept.map((row) => row.id),
-        records,
+        batches,
         nextCursor: kept.length < candidates.length ? cursorOf(kept.at(-1)!) : resumeAt ? cursorOf(resumeAt) : null,
         cursorAfter: (index: number) => cursorOf(found[index]!),
       };
       if (query.count === false) return page;
       // A count that read only some candidates is a lower bound, and so are the matches this page found.
-      const counted = total(restricted, visibility, source);
+      const counted = await total(restricted, visibility, source);
       return { ...page, total: counted.relation === 'gte' && counted.value < candidates.length ? { ...counted, value: candidates.length } : counted };
     },
   };

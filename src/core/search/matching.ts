@@ -1,6 +1,7 @@
 import type { Placeholder, SQL } from 'drizzle-orm';
 import { and, eq, sql } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
+import { statement } from '../db/statements.js';
 import type { IndexLookup } from '../list/spec.js';
 import { searchDocuments, searchIndex, type substringIndex } from './table.js';
 
@@ -19,15 +20,16 @@ export const matchNothing = 'type : "none"';
  */
 export function indexLookup(index: typeof searchIndex | typeof substringIndex, type: string): IndexLookup {
   return {
-    prepareMatches(db) {
-      const matches = db
-        .select({ id: searchDocuments.record_id })
-        .from(index)
-        .innerJoin(searchDocuments, eq(searchDocuments.doc_id, index.rowid))
-        .where(and(sql`${index} match ${sql.placeholder('match')}`, eq(searchDocuments.type, type)))
-        .limit(sql.placeholder('most'))
-        .prepare();
-      return (match, most) => matches.all({ match, most }).map((row) => row.id);
+    prepareMatches(statements) {
+      const matches = statements.prepare(
+        statement
+          .select({ id: searchDocuments.record_id })
+          .from(index)
+          .innerJoin(searchDocuments, eq(searchDocuments.doc_id, index.rowid))
+          .where(and(sql`${index} match ${sql.placeholder('match')}`, eq(searchDocuments.type, type)))
+          .limit(sql.placeholder('most')),
+      );
+      return async (match, most) => (await matches.all({ match, most })).map((row) => row.id);
     },
     probe: (table, name) =>
       sql`exists (select 1 from ${index} where ${index.rowid} = (select ${searchDocuments.doc_id} from ${searchDocuments} where ${searchDocuments.record_id} = ${table.id} and ${searchDocuments.type} = ${type}) and ${index} match ${sql.placeholder(name)})`,

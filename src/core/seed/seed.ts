@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
+import type { Db } from '../db/database.js';
 import { articleTexts } from '../facts/index.js';
 import { projectFile } from '../project-root.js';
 import type { Article } from '../resources/articles/schemas.js';
 import { parseSourceDocument, slugify } from '../resources/articles/source-document.js';
 import type { Repositories } from '../resources/index.js';
-import { resourceNames } from '../resources/registry.js';
+import { resources } from '../resources/registry.js';
 import type { WriteContext } from '../resources/shared/repository.js';
 import { sourceArticle, sourceMeeting, sourceOrganisations, sourcePeople } from './source-facts.js';
 import { locateMention, sourceMentions } from './source-mentions.js';
@@ -122,11 +123,11 @@ function recordSourceFacts(repositories: Repositories, article: Article, meeting
 }
 
 /** SEED=auto: loads the source document's records into a database that has none. */
-export function seedIfEmpty(repositories: Repositories, seed: 'auto' | 'never') {
-  if (seed === 'auto' && isEmpty(repositories)) seedDatabase(repositories);
+export function seedIfEmpty(db: Db, repositories: Repositories, seed: 'auto' | 'never') {
+  if (seed === 'auto' && isEmpty(db)) seedDatabase(repositories);
 }
 
 /** True when no resource has any record: SEED=auto seeds only then. */
-export function isEmpty(repositories: Repositories): boolean {
-  return resourceNames.every((name) => repositories[name].list({ limit: 1 }).ids.length === 0);
+export function isEmpty(db: Db): boolean {
+  return resources.every(({ table }) => db.select({ id: table.id }).from(table).limit(1).get() === undefined);
 }

@@ -39,19 +39,10 @@ function guardOf(options: WriteOptions, find: (idOrSlug: string) => Versioned | 
 /**
  * A resource as the web layer uses it: each read and each write is one call that returns a promise, and each
  * write runs in its own step of group commit, so what it reads and what it writes see no other write between.
- * Its finds and includes go through `reads`, on the statement executor, and its lists through `lists`, both on the
- * read connection; a write reads through `writer`, on the write connection, inside its transaction. A missing record is null (false for a delete); a refused write rejects with the
+ * Its finds, lists and includes go through `reads`, on the statement executor over the read connection; a write reads through `writer`, on the write connection, inside its transaction. A missing record is null (false for a delete); a refused write rejects with the
  * KhabarError it has always thrown.
  */
-export function recordService(
-  resource: Resource,
-  repositories: { lists: Repository<Versioned, unknown>; writer: Repository<Versioned, unknown> },
-  reads: RecordReads<Versioned>,
-  statements: StatementExecutor,
-  writes: GroupCommit,
-  sources: Sources,
-) {
-  const { lists, writer } = repositories;
+export function recordService(resource: Resource, writer: Repository<Versioned, unknown>, reads: RecordReads<Versioned>, statements: StatementExecutor, writes: GroupCommit, sources: Sources) {
   const embed = createEmbedder(statements, resource.list, sources);
   const write = <T>(options: WriteOptions, run: () => T) => writes.run(run, options.observe);
 
@@ -71,8 +62,8 @@ export function recordService(
       const shown = await embed(
         {
           ids: [record.id],
-          *records() {
-            yield record;
+          async *batches() {
+            yield [record];
           },
         },
         shaping,
@@ -83,7 +74,7 @@ export function recordService(
 
     /** A page of the list with its includes embedded, and the cursor after the last record it shows. */
     async list(query: ListQuery, visibility: Visibility) {
-      const page = lists.list(query, visibility);
+      const page = await reads.list(query, visibility);
       const shown = await embed(page, query, visibility);
       const nextCursor = shown.cut ? page.cursorAfter(shown.data.length - 1) : page.nextCursor;
       return { shown, nextCursor, total: page.total };

@@ -90,17 +90,17 @@ export interface RecordReads<Rec> {
    * columns), relations loaded, with one statement whatever the number of ids.
    */
   findEmbedded(ids: string[], visibility: Visibility): Promise<Array<Partial<Rec> & { id: string }>>;
+  /** A keyset page of the records a query selects that the reader sees (see src/core/list). */
+  list(query: ListQuery, visibility?: Visibility): Promise<ListPage<Rec>>;
 }
 
 export interface Repository<Rec, Input> {
-  /** A keyset page of the records a query selects that the reader sees (see src/core/list). */
-  list(query: ListQuery, visibility?: Visibility): ListPage<Rec>;
   /** Null also when the reader does not see it. Writes and tools read with the default: every record. */
   find(idOrSlug: string, visibility?: Visibility): Rec | null;
   /** The id of the record with this id or slug, without reading the record. */
   idOf(idOrSlug: string, visibility?: Visibility): string | null;
-  /** Its finds prepared on `statements`, for the web layer's reads: once per executor. */
-  reads(statements: StatementExecutor): RecordReads<Rec>;
+  /** Its finds and lists prepared on `statements`, for the web layer's reads: once per executor. Totals are kept while `stamp` (the engine's change stamp) stays. */
+  reads(statements: StatementExecutor, stamp: () => string): RecordReads<Rec>;
   /** `returning` is given only to bring a deleted record back under its own id. */
   create(input: Input, context?: WriteContext, returning?: ReturningRecord): Rec;
   /** Null when there is no such record; throws precondition_failed when `guard` names another version. */
@@ -182,8 +182,6 @@ export function createRepository<Rec extends { id: string; version: number }, In
   const sqliteFinds = findsIn(sqliteDialect);
   const findOne = perAudience((audience) => prepareOnSqlite(db.$client, sqliteFinds.byKey[audience]));
   const idOne = perAudience((audience) => prepareOnSqlite(db.$client, sqliteFinds.idByKey[audience]));
-  const selection = sqliteFinds.selection;
-  const listing = createListing(db, table, spec.list, selection);
   const insertRow = bulkInserter(db.$client, table);
   const updateRow = rowUpdater(db.$client, table, 'id', ['created_at']);
   const listeners: Array<(event: WriteEvent<Rec>) => void> = [];
@@ -281,21 +279,14 @@ export function createRepository<Rec extends { id: string; version: number }, In
   }
 
   return {
-    list(query, visibility = everything) {
-      const page = listing.page(query, visibility);
-      return {
-        ...page,
-        *records(batch) {
-          for (const row of page.records(batch)) yield asWholeRecords([row])[0]!;
-        },
-      };
-    },
     find,
     idOf(idOrSlug, visibility = everything) {
       return idOne[visibility.audience].get({ key: idOrSlug, ...visibilityValues(visibility) })?.id ?? null;
     },
-    reads(statements) {
+    reads(statements, stamp) {
       const finds = findsIn(statements.dialect);
+      // `q=` counts its terms on this repository's connection: search is SQLite's until it moves (docs/postgresql.md).
+      const listing = createListing({ statements, stamp, search: db }, table, spec.list, finds.selection);
       const byKey = perAudience((audience) => statements.prepare(finds.byKey[audience]));
       const idByKey = perAudience((audience) => statements.prepare(finds.idByKey[audience]));
       const byIds = perAudience((audience) => statements.prepare(finds.byIds[audience]));
@@ -310,6 +301,15 @@ export function createRepository<Rec extends { id: string; version: number }, In
         async findEmbedded(ids, visibility) {
           // Runs even for no ids, so that what a request costs does not depend on the data.
           return asRecords(await byIds[visibility.audience].all({ ids: JSON.stringify(ids), ...visibilityValues(visibility) }));
+        },
+        async list(query, visibility = everything) {
+          const page = await listing.page(query, visibility);
+          return {
+            ...page,
+            async *batches(size) {
+              for await (const rows of page.batches(size)) yield asWholeRecords(rows);
+            },
+          };
         },
       };
     },
