@@ -1,7 +1,9 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
 import { now } from '../db/ids.js';
+import { prepareOnSqlite, type StatementExecutor } from '../db/statements.js';
 import type { ResourceTable, WriteEvent } from '../resources/shared/repository.js';
+import { enqueueDeliveries } from '../webhooks/outbox.js';
 import type { Change } from './schemas.js';
 import { type ChangeAction, changes } from './table.js';
 
@@ -21,24 +23,45 @@ function actionOf(event: VersionedEvent): ChangeAction {
   return was === is ? 'updated' : is ? 'published' : 'unpublished';
 }
 
+/**
+ * One event, its seq given by the engine (SQLite's AUTOINCREMENT, PostgreSQL's identity: the seq column is left out)
+ * and returned. Written once for either engine (docs/postgresql.md, step 2).
+ */
+const insertChange = sql<{
+  seq: number;
+}>`insert into ${changes} (${sql.identifier('resource')}, ${sql.identifier('record_id')}, ${sql.identifier('action')}, ${sql.identifier('version')}, ${sql.identifier('at')})
+  values (${sql.placeholder('resource')}, ${sql.placeholder('id')}, ${sql.placeholder('action')}, ${sql.placeholder('version')}, ${sql.placeholder('at')})
+  returning ${sql.identifier('seq')}`;
+
+/** An event of the feed before it is appended: the engine gives it its seq. */
+export type NewChange = Omit<Change, 'seq'>;
+
+/** A new event for a record, written now. */
+export const changeOf = (resource: string, id: string, action: ChangeAction, version: number): NewChange => ({ resource, id, action, version, at: now() });
+
+/**
+ * Appends `change` in the write's transaction (`tx`) and queues its webhook deliveries there (an outbox: a
+ * committed event has its deliveries, a rolled-back one none); the change with its seq.
+ */
+export async function appendChange(tx: StatementExecutor, change: NewChange): Promise<Change> {
+  const row = await tx.prepare(insertChange).get(change);
+  if (!row) throw new Error('the change feed returned no seq');
+  const appended = { seq: row.seq, ...change };
+  await enqueueDeliveries(tx, appended, Date.parse(change.at));
+  return appended;
+}
+
 /** The change feed's appends: one event per write, by its listener inside the write's transaction (core/changes/feed.ts reads them). */
 export function changeStore(db: Db) {
-  const append = db
-    .insert(changes)
-    .values({
-      resource: sql.placeholder('resource'),
-      record_id: sql.placeholder('id'),
-      action: sql.placeholder('action'),
-      version: sql.placeholder('version'),
-      at: sql.placeholder('at'),
-    })
-    .prepare();
+  // The listeners' writes are still synchronous on SQLite's write connection: the same statement, prepared there.
+  const append = prepareOnSqlite(db.$client, insertChange);
   const appended: Array<(change: Change) => void> = [];
   /** Appends one event, inside the caller's transaction, and runs the `onAppend` listeners on it (the webhooks' outbox). */
   const appendEvent = (resource: string, id: string, action: ChangeAction, version: number) => {
-    const change = { resource, id, action, version, at: now() };
-    const { lastInsertRowid } = append.run(change);
-    for (const listener of appended) listener({ seq: Number(lastInsertRowid), ...change });
+    const change = changeOf(resource, id, action, version);
+    const seq = append.get(change)?.seq;
+    if (seq === undefined) throw new Error('the change feed returned no seq');
+    for (const listener of appended) listener({ seq, ...change });
   };
 
   return {

@@ -2,6 +2,7 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { and, desc, eq, lt, max, sql } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
 import { now } from '../db/ids.js';
+import type { StatementExecutor } from '../db/statements.js';
 import type { Repository, WriteEvent } from '../resources/shared/repository.js';
 import { type RevisionAction, revisions } from './table.js';
 
@@ -32,6 +33,14 @@ type StoredRecord = Record<string, unknown> & { id: string; version: number };
 const actionOf = (event: WriteEvent<unknown>): RevisionAction =>
   event.context.restoring !== undefined ? 'restore' : event.kind === 'create' ? 'create' : event.kind === 'delete' ? 'delete' : 'update';
 
+const ofRecord = and(eq(revisions.resource, sql.placeholder('resource')), eq(revisions.record_id, sql.placeholder('id')));
+const eraseAll = sql`delete from ${revisions} where ${ofRecord}`;
+
+/** Removes every revision of a record, in a write's transaction (`tx`): what a purge from the trash erases (core/trash). */
+export async function eraseRevisions(tx: StatementExecutor, resource: string, id: string): Promise<void> {
+  await tx.prepare(eraseAll).run({ resource, id });
+}
+
 /**
  * Every record's numbered revisions, written by each write's listener inside the write's transaction. A
  * snapshot is the record's JSON without its computed fields, deflated (migration 0015). The newest revision of
@@ -39,7 +48,6 @@ const actionOf = (event: WriteEvent<unknown>): RevisionAction =>
  * row changes only by a write, which first stores that revision whole from the record it replaces.
  */
 export function revisionStore(db: Db, repositories: Readonly<Record<string, SnapshotFields>>) {
-  const key = and(eq(revisions.resource, sql.placeholder('resource')), eq(revisions.record_id, sql.placeholder('id')));
   // The number follows the newest revision, read in the same transaction, where no other writer can take it
   // (SQLite has one writer). A VALUES insert: the INSERT … SELECT it replaces looked the number up a second
   // time and took a statement journal, whose savepoint made FTS5 flush its pending terms mid-write (group-commit.ts).
@@ -51,7 +59,7 @@ export function revisionStore(db: Db, repositories: Readonly<Record<string, Snap
   const page = db
     .select(summary)
     .from(revisions)
-    .where(and(key, lt(revisions.n, sql.placeholder('before'))))
+    .where(and(ofRecord, lt(revisions.n, sql.placeholder('before'))))
     .orderBy(desc(revisions.n))
     .limit(sql.placeholder('limit'))
     .prepare();
@@ -60,26 +68,25 @@ export function revisionStore(db: Db, repositories: Readonly<Record<string, Snap
   const one = db
     .select({ ...summary, ...stored })
     .from(revisions)
-    .where(and(key, eq(revisions.n, sql.placeholder('n'))))
+    .where(and(ofRecord, eq(revisions.n, sql.placeholder('n'))))
     .prepare();
   const newest = db
     .select({ n: revisions.n, ...stored })
     .from(revisions)
-    .where(key)
+    .where(ofRecord)
     .orderBy(desc(revisions.n))
     .limit(1)
     .prepare();
   const storeWhole = db
     .update(revisions)
     .set({ snapshot: sql`${sql.placeholder('snapshot')}`, relations_only: false })
-    .where(and(key, eq(revisions.n, sql.placeholder('n'))))
+    .where(and(ofRecord, eq(revisions.n, sql.placeholder('n'))))
     .prepare();
 
-  const erase = db.delete(revisions).where(key).prepare();
   const last = db
     .select({ n: max(revisions.n) })
     .from(revisions)
-    .where(key)
+    .where(ofRecord)
     .prepare();
 
   // Every resource of the registry has its repository there.
@@ -142,10 +149,6 @@ export function revisionStore(db: Db, repositories: Readonly<Record<string, Snap
     /** The number the record's next revision takes (1 for a record without any): read it inside the write's transaction. */
     nextNumber(resource: string, id: string): number {
       return (last.get({ resource, id })?.n ?? 0) + 1;
-    },
-    /** Removes every revision of a record: what a purge from the trash erases (core/trash). */
-    erase(resource: string, id: string) {
-      erase.run({ resource, id });
     },
     find: readTogether,
   };
