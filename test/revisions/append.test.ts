@@ -66,3 +66,10 @@ onBoth('a create, a replace and a delete append the revisions migration 0017 des
   await engine.write((tx) => appendRevision(tx, shape, 'people', { id: 'p2', version: 1, name: 'آخر', tags: [], plain: '' }, 'create', 'ed', null));
   t.equal((await stored()).at(-1)?.n, 1, 'another record is numbered from 1');
 });
+
+onBoth('two appends of one record racing in one transaction break the key, refused as the same problem on both engines, leaving nothing', async (t, engine) => {
+  // Each reads the newest revision (none) before either inserts: both take number 1.
+  const racing = engine.write((tx) => Promise.all([appendRevision(tx, shape, 'people', first, 'create', 'ed', null), appendRevision(tx, shape, 'people', first, 'create', 'al', null)]));
+  await t.rejects(racing, { name: 'KhabarError', code: 'slug_taken' }, 'a broken unique constraint, as the API reports it');
+  t.strictSame(await engine.statements.prepare(rows).all(), [], 'no revision is kept');
+});

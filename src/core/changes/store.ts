@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
+import { perDialect, sqliteDialect } from '../db/dialect.js';
 import { now } from '../db/ids.js';
 import { prepareOnSqlite, type StatementExecutor } from '../db/statements.js';
 import type { ResourceTable, WriteEvent } from '../resources/shared/repository.js';
@@ -23,15 +24,11 @@ function actionOf(event: VersionedEvent): ChangeAction {
   return was === is ? 'updated' : is ? 'published' : 'unpublished';
 }
 
-/**
- * One event, its seq given by the engine (SQLite's AUTOINCREMENT, PostgreSQL's identity: the seq column is left out)
- * and returned. Written once for either engine (docs/postgresql.md, step 2).
- */
-const insertChange = sql<{
-  seq: number;
-}>`insert into ${changes} (${sql.identifier('resource')}, ${sql.identifier('record_id')}, ${sql.identifier('action')}, ${sql.identifier('version')}, ${sql.identifier('at')})
-  values (${sql.placeholder('resource')}, ${sql.placeholder('id')}, ${sql.placeholder('action')}, ${sql.placeholder('version')}, ${sql.placeholder('at')})
-  returning ${sql.identifier('seq')}`;
+/** One event, its seq left to the engine (SQLite's AUTOINCREMENT, PostgreSQL's identity). Written once for either engine (docs/postgresql.md, step 2). */
+const insertChange = sql`insert into ${changes} (${sql.identifier('resource')}, ${sql.identifier('record_id')}, ${sql.identifier('action')}, ${sql.identifier('version')}, ${sql.identifier('at')})
+  values (${sql.placeholder('resource')}, ${sql.placeholder('id')}, ${sql.placeholder('action')}, ${sql.placeholder('version')}, ${sql.placeholder('at')})`;
+/** The seq the insert just took, on the same connection. */
+const insertedSeq = perDialect((dialect) => sql<{ seq: number }>`select ${dialect.lastInsertedKey} as ${sql.identifier('seq')}`);
 
 /** An event of the feed before it is appended: the engine gives it its seq. */
 export type NewChange = Omit<Change, 'seq'>;
@@ -44,8 +41,9 @@ export const changeOf = (resource: string, id: string, action: ChangeAction, ver
  * committed event has its deliveries, a rolled-back one none); the change with its seq.
  */
 export async function appendChange(tx: StatementExecutor, change: NewChange): Promise<Change> {
-  const row = await tx.prepare(insertChange).get(change);
-  if (!row) throw new Error('the change feed returned no seq');
+  await tx.prepare(insertChange).run(change);
+  const row = await tx.prepare(insertedSeq(tx.dialect)).get();
+  if (!row) throw new Error('the change feed read no seq back');
   const appended = { seq: row.seq, ...change };
   await enqueueDeliveries(tx, appended, Date.parse(change.at));
   return appended;
@@ -55,12 +53,14 @@ export async function appendChange(tx: StatementExecutor, change: NewChange): Pr
 export function changeStore(db: Db) {
   // The listeners' writes are still synchronous on SQLite's write connection: the same statement, prepared there.
   const append = prepareOnSqlite(db.$client, insertChange);
+  const seqOf = prepareOnSqlite(db.$client, insertedSeq(sqliteDialect));
   const appended: Array<(change: Change) => void> = [];
   /** Appends one event, inside the caller's transaction, and runs the `onAppend` listeners on it (the webhooks' outbox). */
   const appendEvent = (resource: string, id: string, action: ChangeAction, version: number) => {
     const change = changeOf(resource, id, action, version);
-    const seq = append.get(change)?.seq;
-    if (seq === undefined) throw new Error('the change feed returned no seq');
+    append.run(change);
+    const seq = seqOf.get()?.seq;
+    if (seq === undefined) throw new Error('the change feed read no seq back');
     for (const listener of appended) listener({ seq, ...change });
   };
 

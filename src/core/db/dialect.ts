@@ -23,6 +23,25 @@ export interface Dialect {
   jsonList(item: SQLWrapper, order: SQLWrapper): SQL;
   /** A JSON object of named values; the names are property names written in the code, never input, inlined as literals. */
   jsonObject(entries: ReadonlyArray<readonly [name: string, value: SQLWrapper]>): SQL;
+  /**
+   * The key the connection's last insert took from the engine (SQLite's rowid, PostgreSQL's last identity value): read
+   * after the insert, since a `returning` clause makes SQLite open a statement journal, whose savepoint flushes
+   * FTS5's pending terms (core/db/group-commit.ts).
+   */
+  lastInsertedKey: SQL;
+}
+
+/** A statement spelled in an engine's dialect, built once per dialect: an executor keeps its preparation while the query lives. */
+export function perDialect<T extends object>(build: (dialect: Dialect) => T): (dialect: Dialect) => T {
+  const built = new WeakMap<Dialect, T>();
+  return (dialect) => {
+    let query = built.get(dialect);
+    if (!query) {
+      query = build(dialect);
+      built.set(dialect, query);
+    }
+    return query;
+  };
 }
 
 const objectPairs = (entries: ReadonlyArray<readonly [string, SQLWrapper]>) =>
@@ -37,6 +56,7 @@ export const sqliteDialect: Dialect = {
   contains: (text, part) => sql`instr(${text}, ${part}) > 0`,
   jsonList: (item) => sql`json_group_array(${item})`,
   jsonObject: (entries) => sql`json_object(${objectPairs(entries)})`,
+  lastInsertedKey: sql`last_insert_rowid()`,
 };
 
 export const postgresDialect: Dialect = {
@@ -45,4 +65,5 @@ export const postgresDialect: Dialect = {
   contains: (text, part) => sql`strpos(${text}, ${part}) > 0`,
   jsonList: (item, order) => sql`coalesce(json_agg(${item} order by ${order}), '[]')`,
   jsonObject: (entries) => sql`json_build_object(${objectPairs(entries)})`,
+  lastInsertedKey: sql`lastval()`,
 };

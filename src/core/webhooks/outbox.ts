@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { and, asc, eq, lte, sql } from 'drizzle-orm';
 import type { Change } from '../changes/schemas.js';
 import { changes } from '../changes/table.js';
-import type { Dialect } from '../db/dialect.js';
+import { perDialect } from '../db/dialect.js';
 import { now } from '../db/ids.js';
 import { type StatementExecutor, statement } from '../db/statements.js';
 import { webhookDeliveries, webhooks } from './table.js';
@@ -46,20 +46,12 @@ const column = (name: keyof typeof d.$inferSelect) => sql.identifier(name);
  * A pending delivery, due at once, for each webhook whose resources and actions hold the change's. The id is left
  * out: SQLite numbers it, PostgreSQL's identity column takes its default. Spelled per engine (its JSON lists).
  */
-const queueFor = (dialect: Dialect) =>
-  sql`insert into ${d} (${column('webhook_id')}, ${column('seq')}, ${column('status')}, ${column('attempts')}, ${column('next_attempt_at')})
+export const queueDeliveries = perDialect(
+  (dialect) =>
+    sql`insert into ${d} (${column('webhook_id')}, ${column('seq')}, ${column('status')}, ${column('attempts')}, ${column('next_attempt_at')})
     select ${webhooks.id}, ${sql.placeholder('seq')}, 'pending', 0, ${sql.placeholder('now')} from ${webhooks}
-    where ${sql.placeholder('resource')} in ${dialect.inList(webhooks.resources)} and ${sql.placeholder('action')} in ${dialect.inList(webhooks.actions)}`;
-/** The statement per dialect object, built on first use: an executor keeps its preparation while the query lives. */
-const queues = new WeakMap<Dialect, ReturnType<typeof queueFor>>();
-export const queueDeliveries = (dialect: Dialect) => {
-  let queue = queues.get(dialect);
-  if (!queue) {
-    queue = queueFor(dialect);
-    queues.set(dialect, queue);
-  }
-  return queue;
-};
+    where ${sql.placeholder('resource')} in ${dialect.inList(webhooks.resources)} and ${sql.placeholder('action')} in ${dialect.inList(webhooks.actions)}`,
+);
 
 const firstDue = statement.select({ id: d.id }).from(d).where(isDue).limit(1);
 // A claim moves the delivery's due time to the end of its lease: a process that dies holding it leaves it due then.
