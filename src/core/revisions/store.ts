@@ -56,7 +56,7 @@ const insertRevision = sql`insert into ${revisions} (${sql.join(
   values (${sql.placeholder('resource')}, ${sql.placeholder('id')}, ${sql.placeholder('n')}, ${sql.placeholder('action')}, ${sql.placeholder('snapshot')}, ${sql.placeholder('relationsOnly')}, ${sql.placeholder('writer')}, ${sql.placeholder('at')})`;
 
 /** The newest revision of a record, as the next write reads it. */
-type Newest = { n: number; snapshot: Buffer | string; relationsOnly: boolean };
+type Newest = (typeof newestOf)['_']['result'][number];
 
 /** What one revision append writes: the newest revision made whole first (null when it is), then the new one. */
 interface RevisionWrites {
