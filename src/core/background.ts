@@ -6,7 +6,7 @@ import type { GroupCommit } from './db/group-commit.js';
 import type { StatementExecutor } from './db/statements.js';
 import type { Repositories } from './resources/index.js';
 import { isoDaysBefore } from './time.js';
-import { trashPurgeBatch } from './trash/store.js';
+import { purgeExpired, trashPurgeBatch } from './trash/purge.js';
 import { runDispatcher } from './webhooks/dispatcher.js';
 import { anyDue, claimDeliveries, releaseDelivery, settleDelivery } from './webhooks/outbox.js';
 import { httpSender } from './webhooks/sender.js';
@@ -39,15 +39,15 @@ const retention = (deleteExpired: () => Promise<number>): BackgroundWorker => ({
  * webhook deliveries, and the retention jobs. Resolves once the first announcement turn has run (what came due
  * while the server was down is announced before it listens); `stop` resolves when every job has stopped.
  * `repositories` are the write connection's: each job's step runs there between group commit's batches (`alone`),
- * since it opens its own transaction; the dispatcher's claims and settlements are writes of group commit (`tx`), and
- * its check for due deliveries a read (`reads`).
+ * since it opens its own transaction; the dispatcher's claims and settlements and the trash's purges are writes of
+ * group commit (`tx`), and their checks for due work reads (`reads`).
  */
 export async function startBackgroundWork(
   repositories: Repositories,
   { writes, reads }: { writes: GroupCommit; reads: StatementExecutor },
   { clock, trashRetentionDays, webhooks, onError }: BackgroundOptions,
 ) {
-  const { relinkJobs, publications, trash } = repositories;
+  const { relinkJobs, publications } = repositories;
   // Relinks articles after name changes (core/facts/relink-jobs.ts).
   const relinking = runBackgroundLoop(awaitable(relinkJobs.worker(), ['step', 'release'], writes.alone), { onError: (error) => onError('relinking failed; retrying', error) });
   // Appends the `published` event of each scheduled article as it comes due (core/changes/publications.ts).
@@ -67,9 +67,10 @@ export async function startBackgroundWork(
     limits: deliveryLimits,
     onError: (error) => onError('webhook dispatch failed; retrying', error),
   });
-  // Purges what has been in the trash longer than TRASH_RETENTION_DAYS, a batch per transaction (core/trash/store.ts).
+  // Purges what has been in the trash longer than TRASH_RETENTION_DAYS, a batch per write of group commit, after a
+  // read that finds one due (core/trash/purge.ts).
   const purging = runBackgroundLoop(
-    retention(() => writes.alone(() => trash.purgeExpired(clock(), trashRetentionDays, trashPurgeBatch))),
+    retention(() => purgeExpired({ reads, write: (body) => writes.run(body) }, clock(), trashRetentionDays, trashPurgeBatch)),
     { idleMs: retentionIdleMs, onError: (error) => onError('purging the trash failed; retrying', error) },
   );
   // Deletes deliveries settled more than WEBHOOK_DELIVERY_RETENTION_DAYS ago, a batch per statement.

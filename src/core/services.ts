@@ -21,6 +21,7 @@ import { createSearch } from './search/search.js';
 import { prepareForServing } from './serving.js';
 import { dayMs } from './time.js';
 import { type TrashPosition, trashListing } from './trash/listing.js';
+import { purgeOldest, purgeTrashed } from './trash/purge.js';
 import { deliveryListing } from './webhooks/deliveries.js';
 import type { WebhookInput } from './webhooks/schemas.js';
 
@@ -107,11 +108,11 @@ export function openServices(databaseUrl: string, clock: () => number = Date.now
       },
       /** Erases the record and its revisions for good; false when it is not in the trash. */
       async purge(resource: ResourceName, id: string, options: Pick<WriteOptions, 'observe'> = {}) {
-        return writes.run(() => writers.trash.purge(resource, id), options.observe);
+        return writes.run((tx) => purgeTrashed(tx, resource, id), options.observe);
       },
       /** Purges up to `limit` of the records longest in the trash, in one transaction; how many it purged. */
       async purgeOldest(resource: ResourceName, limit: number, options: Pick<WriteOptions, 'observe'> = {}) {
-        return writes.run(() => writers.trash.purgeOldest(resource, limit), options.observe);
+        return writes.run((tx) => purgeOldest(tx, resource, limit), options.observe);
       },
     },
 

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { databaseOf, storesOf } from '../../src/core/db/handles.js';
+import { sqliteStatements } from '../../src/core/db/statements.js';
+import { purgeExpired } from '../../src/core/trash/purge.js';
 import { buildApp } from '../../src/web/app.js';
 import { auth, body, build, testConfig, writerToken } from '../helper.js';
 
@@ -651,7 +653,8 @@ t.test('an emptying purges its limit across batches of the retention job’s siz
 
 t.test('retention: records trashed more than the retention before now are purged, a bounded batch per call', async (t) => {
   const app = await build(t, { apiTokens });
-  const { trash } = storesOf(app.services);
+  const database = databaseOf(app.services);
+  const purge = (at: number) => purgeExpired({ reads: sqliteStatements(database.reader.$client), write: (body) => database.writes.run(body) }, at, 30, 2);
   const ids: string[] = [];
   for (const n of ['أ', 'ب', 'ج']) {
     const { id } = await post(app, 'meetings', { slug: `لقاء-${n}`, title: 'لقاء', status: 'planned' });
@@ -659,10 +662,10 @@ t.test('retention: records trashed more than the retention before now are purged
     ids.push(id);
   }
   const now = Date.now();
-  t.equal(trash.purgeExpired(now + 29 * day, 30, 2), 0, 'nothing before its time');
-  t.equal(trash.purgeExpired(now + 31 * day, 30, 2), 2, 'a batch');
-  t.equal(trash.purgeExpired(now + 31 * day, 30, 2), 1, 'the rest');
-  t.equal(trash.purgeExpired(now + 31 * day, 30, 2), 0, 'then nothing');
+  t.equal(await purge(now + 29 * day), 0, 'nothing before its time');
+  t.equal(await purge(now + 31 * day), 2, 'a batch');
+  t.equal(await purge(now + 31 * day), 1, 'the rest');
+  t.equal(await purge(now + 31 * day), 0, 'then nothing');
   for (const id of ids) t.same((await actionsOf(app, id)).slice(-1), ['purged'], 'one purged event each');
   t.same(body(await get(app, '/v1/meetings/trash', auth)).data, []);
 });

@@ -1,7 +1,10 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
+import { perDialect, sqliteDialect } from '../db/dialect.js';
 import { now } from '../db/ids.js';
+import { prepareOnSqlite, type StatementExecutor } from '../db/statements.js';
 import type { ResourceTable, WriteEvent } from '../resources/shared/repository.js';
+import { enqueueDeliveries } from '../webhooks/outbox.js';
 import type { Change } from './schemas.js';
 import { type ChangeAction, changes } from './table.js';
 
@@ -21,24 +24,44 @@ function actionOf(event: VersionedEvent): ChangeAction {
   return was === is ? 'updated' : is ? 'published' : 'unpublished';
 }
 
+/** One event, its seq left to the engine (SQLite's AUTOINCREMENT, PostgreSQL's counter row and trigger). Written once for either engine (docs/postgresql.md, step 2). */
+const insertChange = sql`insert into ${changes} (${sql.identifier('resource')}, ${sql.identifier('record_id')}, ${sql.identifier('action')}, ${sql.identifier('version')}, ${sql.identifier('at')})
+  values (${sql.placeholder('resource')}, ${sql.placeholder('id')}, ${sql.placeholder('action')}, ${sql.placeholder('version')}, ${sql.placeholder('at')})`;
+/** The seq the insert just took, on the same connection. */
+const insertedSeq = perDialect((dialect) => sql<{ seq: number }>`select ${dialect.appendedChangeSeq} as ${sql.identifier('seq')}`);
+
+/** An event of the feed before it is appended: the engine gives it its seq. */
+export type NewChange = Omit<Change, 'seq'>;
+
+/** A new event for a record, written now. */
+export const changeOf = (resource: string, id: string, action: ChangeAction, version: number): NewChange => ({ resource, id, action, version, at: now() });
+
+/**
+ * Appends `change` in the write's transaction (`tx`) and queues its webhook deliveries there (an outbox: a
+ * committed event has its deliveries, a rolled-back one none); the change with its seq.
+ */
+export async function appendChange(tx: StatementExecutor, change: NewChange): Promise<Change> {
+  await tx.prepare(insertChange).run(change);
+  const row = await tx.prepare(insertedSeq(tx.dialect)).get();
+  if (!row) throw new Error('the change feed read no seq back');
+  const appended = { seq: row.seq, ...change };
+  await enqueueDeliveries(tx, appended, Date.parse(change.at));
+  return appended;
+}
+
 /** The change feed's appends: one event per write, by its listener inside the write's transaction (core/changes/feed.ts reads them). */
 export function changeStore(db: Db) {
-  const append = db
-    .insert(changes)
-    .values({
-      resource: sql.placeholder('resource'),
-      record_id: sql.placeholder('id'),
-      action: sql.placeholder('action'),
-      version: sql.placeholder('version'),
-      at: sql.placeholder('at'),
-    })
-    .prepare();
+  // The listeners' writes are still synchronous on SQLite's write connection: the same statement, prepared there.
+  const append = prepareOnSqlite(db.$client, insertChange);
+  const seqOf = prepareOnSqlite(db.$client, insertedSeq(sqliteDialect));
   const appended: Array<(change: Change) => void> = [];
   /** Appends one event, inside the caller's transaction, and runs the `onAppend` listeners on it (the webhooks' outbox). */
   const appendEvent = (resource: string, id: string, action: ChangeAction, version: number) => {
-    const change = { resource, id, action, version, at: now() };
-    const { lastInsertRowid } = append.run(change);
-    for (const listener of appended) listener({ seq: Number(lastInsertRowid), ...change });
+    const change = changeOf(resource, id, action, version);
+    append.run(change);
+    const seq = seqOf.get()?.seq;
+    if (seq === undefined) throw new Error('the change feed read no seq back');
+    for (const listener of appended) listener({ seq, ...change });
   };
 
   return {

@@ -37,6 +37,26 @@ export interface Dialect {
    * SQLite's `octet_length` for any value; PostgreSQL's for `text` (a TOASTed one's raw size), of the text of others.
    */
   storedBytes(column: SQLiteColumn): SQL;
+  /**
+   * The seq the transaction's latest append to the change feed took, read after the insert, since a `returning` clause
+   * makes SQLite open a statement journal, whose savepoint flushes FTS5's pending terms (core/db/group-commit.ts):
+   * SQLite's rowid; on PostgreSQL the counter row the insert's trigger updated (migrations/postgres/0002), which this
+   * transaction holds until it ends.
+   */
+  appendedChangeSeq: SQL;
+}
+
+/** A statement spelled in an engine's dialect, built once per dialect: an executor keeps its preparation while the query lives. */
+export function perDialect<T extends object>(build: (dialect: Dialect) => T): (dialect: Dialect) => T {
+  const built = new WeakMap<Dialect, T>();
+  return (dialect) => {
+    let query = built.get(dialect);
+    if (!query) {
+      query = build(dialect);
+      built.set(dialect, query);
+    }
+    return query;
+  };
 }
 
 const objectPairs = (entries: ReadonlyArray<readonly [string, SQLWrapper]>) =>
@@ -54,6 +74,7 @@ export const sqliteDialect: Dialect = {
   onPartialIndex: (table, index) => sql`${table} indexed by ${sql.identifier(index)}`,
   rowHandle: (table) => sql`${table}.rowid`,
   storedBytes: (column) => sql`octet_length(${column})`,
+  appendedChangeSeq: sql`last_insert_rowid()`,
 };
 
 export const postgresDialect: Dialect = {
@@ -65,4 +86,5 @@ export const postgresDialect: Dialect = {
   onPartialIndex: (table) => sql`${table}`,
   rowHandle: (_, id) => sql`${id}`,
   storedBytes: (column) => (column.columnType === 'SQLiteText' ? sql`octet_length(${column})` : sql`octet_length(${column}::text)`),
+  appendedChangeSeq: sql`(select "seq" from "changes_counter")`,
 };

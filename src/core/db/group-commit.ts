@@ -1,4 +1,5 @@
 import type Sqlite from 'better-sqlite3';
+import { brokenConstraint, constraintProblem } from './constraints.js';
 import { type StatementExecutor, sqliteStatements } from './statements.js';
 
 /**
@@ -60,6 +61,12 @@ class WriteFailed {
 const isBatched = (pending: Pending): pending is Batched => 'batched' in pending.write;
 
 const isPromise = (value: unknown): value is Promise<unknown> => value instanceof Promise;
+
+/** A broken constraint as the problem `postgresWrite` reports for it (core/db/constraints.ts), so a write on `tx` fails alike on both engines. */
+const asProblem = (error: unknown) => {
+  const kind = brokenConstraint(error);
+  return kind === null ? error : constraintProblem(kind);
+};
 
 export function groupCommit(sqlite: Sqlite.Database, maxBatch = 64): GroupCommit {
   const tx = sqliteStatements(sqlite);
@@ -161,7 +168,7 @@ export function groupCommit(sqlite: Sqlite.Database, maxBatch = 64): GroupCommit
     }
     outcomes.forEach((outcome, i) => {
       if (outcome.ok) batch[i]!.resolve(outcome.value);
-      else batch[i]!.reject(outcome.error);
+      else batch[i]!.reject(asProblem(outcome.error));
     });
   }
 

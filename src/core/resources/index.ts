@@ -30,7 +30,6 @@ export function createRepositories(db: Db, clock: () => number = Date.now) {
     db,
     resources.flatMap(({ name }) => repositories[name].linkTables),
     revisions,
-    changes,
   );
   for (const { name } of resources) {
     repositories[name].onWrite(index.follow(name));

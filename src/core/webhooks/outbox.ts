@@ -2,14 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { and, asc, eq, lte, sql } from 'drizzle-orm';
 import type { Change } from '../changes/schemas.js';
 import { changes } from '../changes/table.js';
+import { perDialect } from '../db/dialect.js';
 import { now } from '../db/ids.js';
 import { type StatementExecutor, statement } from '../db/statements.js';
 import { webhookDeliveries, webhooks } from './table.js';
 
 /*
- * The dispatcher's side of the outbox, written once for either engine (docs/postgresql.md, step 2): claims and
- * settlements run on a write's executor (`tx`: group commit's on SQLite, `postgresWrite`'s on PostgreSQL), the
- * check for due deliveries on a read executor, so an idle dispatcher takes no write lock.
+ * The outbox, written once for either engine (docs/postgresql.md, step 2): a change's deliveries are queued in the
+ * change's transaction, and the dispatcher's claims and settlements run on a write's executor (`tx`: group commit's
+ * on SQLite, `postgresWrite`'s on PostgreSQL); the check for due deliveries on a read executor, so an idle
+ * dispatcher takes no write lock.
  */
 
 /** A delivery a dispatcher has claimed: what it sends, and the claim that lets it record the outcome. */
@@ -40,6 +42,17 @@ const isDue = and(isPending, lte(d.next_attempt_at, sql.placeholder('now')));
 /** A column as an UPDATE's SET names it: unqualified, as both engines require. */
 const column = (name: keyof typeof d.$inferSelect) => sql.identifier(name);
 
+/**
+ * A pending delivery, due at once, for each webhook whose resources and actions hold the change's. The id is left
+ * out: SQLite numbers it, PostgreSQL's identity column takes its default. Spelled per engine (its JSON lists).
+ */
+export const queueDeliveries = perDialect(
+  (dialect) =>
+    sql`insert into ${d} (${column('webhook_id')}, ${column('seq')}, ${column('status')}, ${column('attempts')}, ${column('next_attempt_at')})
+    select ${webhooks.id}, ${sql.placeholder('seq')}, 'pending', 0, ${sql.placeholder('now')} from ${webhooks}
+    where ${sql.placeholder('resource')} in ${dialect.inList(webhooks.resources)} and ${sql.placeholder('action')} in ${dialect.inList(webhooks.actions)}`,
+);
+
 const firstDue = statement.select({ id: d.id }).from(d).where(isDue).limit(1);
 // A claim moves the delivery's due time to the end of its lease: a process that dies holding it leaves it due then.
 const claimDue = sql<{ id: number }>`update ${d} set ${column('claim')} = ${sql.placeholder('claim')}, ${column('next_attempt_at')} = ${sql.placeholder('until')}
@@ -66,6 +79,11 @@ const release = sql`update ${d} set ${column('claim')} = null, ${column('next_at
 /** Whether any delivery is due at `at`: read first, so that a dispatcher with nothing to send takes no write lock. */
 export async function anyDue(reads: StatementExecutor, at: number): Promise<boolean> {
   return (await reads.prepare(firstDue).get({ now: at })) !== undefined;
+}
+
+/** In the transaction that appended `change` to the feed: a pending delivery, due at `at`, for each webhook it matches. */
+export async function enqueueDeliveries(tx: StatementExecutor, change: Pick<Change, 'seq' | 'resource' | 'action'>, at: number): Promise<void> {
+  await tx.prepare(queueDeliveries(tx.dialect)).run({ seq: change.seq, resource: change.resource, action: change.action, now: at });
 }
 
 /** Up to `limit` due deliveries, each claimed until `leaseUntil`, in a write's transaction. */

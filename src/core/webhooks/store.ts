@@ -1,9 +1,12 @@
 import { and, asc, count, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
 import type { Change } from '../changes/schemas.js';
 import type { Db } from '../db/database.js';
+import { sqliteDialect } from '../db/dialect.js';
 import { newId, now } from '../db/ids.js';
+import { prepareOnSqlite } from '../db/statements.js';
 import { KhabarError } from '../errors.js';
 import { deliveryColumns, deliveryOf } from './deliveries.js';
+import { queueDeliveries } from './outbox.js';
 import { type Delivery, maxWebhooks, type Webhook, type WebhookInput } from './schemas.js';
 import { newSecret } from './signing.js';
 import { webhookDeliveries, webhooks } from './table.js';
@@ -19,31 +22,8 @@ const _isPending = sql`${webhookDeliveries.status} = 'pending'`;
  * them through core/webhooks/outbox.ts, written once for either engine.
  */
 export function webhookStore(db: Db, clock: () => number = Date.now) {
-  const insertDeliveries = db
-    .insert(webhookDeliveries)
-    .select(
-      db
-        .select({
-          id: sql`null`.as('id'),
-          webhook_id: webhooks.id,
-          seq: sql`${sql.placeholder('seq')}`.as('seq'),
-          status: sql`'pending'`.as('status'),
-          attempts: sql`0`.as('attempts'),
-          next_attempt_at: sql`${sql.placeholder('now')}`.as('next_attempt_at'),
-          claim: sql`null`.as('claim'),
-          last_attempt_at: sql`null`.as('last_attempt_at'),
-          response_status: sql`null`.as('response_status'),
-          error: sql`null`.as('error'),
-        })
-        .from(webhooks)
-        .where(
-          and(
-            sql`exists (select 1 from json_each(${webhooks.resources}) where value = ${sql.placeholder('resource')})`,
-            sql`exists (select 1 from json_each(${webhooks.actions}) where value = ${sql.placeholder('action')})`,
-          ),
-        ),
-    )
-    .prepare();
+  // Still synchronous on SQLite's write connection, called by the change feed's listener: the outbox's statement, prepared there.
+  const insertDeliveries = prepareOnSqlite(db.$client, queueDeliveries(sqliteDialect));
   const all = db.select(publicColumns).from(webhooks).orderBy(asc(webhooks.id)).prepare();
   const one = db
     .select(publicColumns)

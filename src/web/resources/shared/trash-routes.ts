@@ -8,7 +8,7 @@ import { isoDateTime, recordId } from '../../../core/resources/shared/fields.js'
 import { listLinks, listMeta } from '../../../core/resources/shared/schemas.js';
 import type { Services } from '../../../core/services.js';
 import type { TrashPosition } from '../../../core/trash/listing.js';
-import { trashPurgeBatch } from '../../../core/trash/store.js';
+import { trashPurgeBatch } from '../../../core/trash/purge.js';
 import { writeOptions } from '../../http/preconditions.js';
 import { problemResponses } from '../../http/problem.js';
 import { jsonResponse } from '../../http/responses.js';
