@@ -48,6 +48,10 @@ export async function startBackgroundWork(
   { clock, trashRetentionDays, webhooks, onError }: BackgroundOptions,
 ) {
   const { relinkJobs, publications } = repositories;
+  // Builds entity linking's name index at start and whenever another process changed names, a slice a step (core/facts/index.ts).
+  const naming = runBackgroundLoop(awaitable(repositories.nameIndexWorker(), ['step', 'release'], writes.alone), {
+    onError: (error) => onError('building the name index failed; retrying', error),
+  });
   // Relinks articles after name changes (core/facts/relink-jobs.ts).
   const relinking = runBackgroundLoop(awaitable(relinkJobs.worker(), ['step', 'release'], writes.alone), { onError: (error) => onError('relinking failed; retrying', error) });
   // Appends the `published` event of each scheduled article as it comes due (core/changes/publications.ts).
@@ -81,7 +85,7 @@ export async function startBackgroundWork(
   await announcing.first;
   return {
     async stop() {
-      await Promise.all([announcing.stop(), relinking.stop(), dispatching.stop(), purging.stop(), pruning.stop()]);
+      await Promise.all([naming.stop(), announcing.stop(), relinking.stop(), dispatching.stop(), purging.stop(), pruning.stop()]);
     },
   };
 }

@@ -1,4 +1,4 @@
-import { gt, sql } from 'drizzle-orm';
+import { eq, gt, sql } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
 import type { Article } from '../resources/articles/schemas.js';
 import { articleBodyText, articles } from '../resources/articles/table.js';
@@ -11,7 +11,7 @@ import { type NameIndex, type NameSource, nameIndex } from '../text/linking.js';
 import { type EntityRef, entityResources } from './entities.js';
 import { type ArticleTexts, mentionStore, type NewMention } from './mentions.js';
 import { type FieldChange, provenanceStore } from './provenance.js';
-import { relinkJobStore } from './relink-jobs.js';
+import { relinkBatch, relinkJobStore } from './relink-jobs.js';
 import { articleParts, nameFormsRevision } from './table.js';
 
 type AnyRepository = Repository<{ id: string }, unknown>;
@@ -22,7 +22,7 @@ type Resources = Record<Exclude<ResourceName, 'articles'>, AnyRepository> & { ar
 export const articleTexts = (article: Pick<Article, 'title' | 'body_text'>): ArticleTexts => ({ title: article.title, body: article.body_text });
 
 /** The mentions linking finds in an article's texts: each part's spans that name an entity of the index. */
-export const linkMentions = (index: NameIndex<EntityRef>, texts: ArticleTexts): NewMention[] =>
+export const linkMentions = <T extends EntityRef>(index: NameIndex<T>, texts: ArticleTexts): NewMention[] =>
   articleParts.flatMap((part) => index.find(texts[part]).map(({ target, ...span }) => ({ part, ...span, entity: target })));
 
 /** Properties of a record that are not facts about the entity: server columns, the slug, reverse relations. */
@@ -55,10 +55,10 @@ function* keysetPages<Row extends { id: string }>(statement: RowsAfter<Row>, lim
   }
 }
 
-const nameSourcePage = 1000;
+const nameSourcePage = 250;
 
 /** Every person and organisation with its name forms, read a page at a time, so the index never holds every row at once. */
-export function nameSources(db: Db): () => Iterable<NameSource<EntityRef>> {
+export function nameSources(db: Db): () => Iterable<NameSource<NamedRef>> {
   const after = sql.placeholder('after');
   const limit = sql.placeholder('limit');
   const personPage = db
@@ -91,10 +91,13 @@ interface Named {
 
 type NamedType = 'person' | 'organisation';
 
+/** What the name index links to: a person or an organisation. */
+type NamedRef = EntityRef & { type: NamedType };
+
 /** A person or organisation record of a write event (typed as any record there). */
 const named = (record: unknown) => record as Named;
 
-const nameSource = (type: NamedType, entity: Named): NameSource<EntityRef> => ({ key: entity.id, target: { type, id: entity.id }, names: nameForms(entity) });
+const nameSource = (type: NamedType, entity: Named): NameSource<NamedRef> => ({ key: entity.id, target: { type, id: entity.id }, names: nameForms(entity) });
 
 /** The forms a person or organisation may be named by: name, aliases, and for a person rank plus each. */
 function nameForms({ name, aliases, honorific }: Omit<Named, 'id'>): string[] {
@@ -102,35 +105,108 @@ function nameForms({ name, aliases, honorific }: Omit<Named, 'id'>): string[] {
   return honorific ? [...names, ...names.map((n) => `${honorific} ${n}`)] : names;
 }
 
+/** Entities a slice of a background build indexes: a page of sources, a few ms of the event loop (docs/performance.md). */
+const buildSlice = nameSourcePage;
+
+/** The index of `sources`, built a slice of entities per `next()`; the generator returns it. */
+function* buildInSlices(sources: Iterable<NameSource<NamedRef>>): Generator<void, NameIndex<NamedRef>> {
+  const index = nameIndex<NamedRef>([]);
+  let indexed = 0;
+  for (const source of sources) {
+    index.put(source);
+    if (++indexed % buildSlice === 0) yield;
+  }
+  return index;
+}
+
 /**
- * The name index of every person and organisation, kept current: it is built again when the names changed
- * in a way this process did not follow (another worker, a bulk load, a rolled-back write: see
- * name_forms_revision), and brought forward one entity at a time for the writes this process makes.
+ * Articles linked with an index behind the names, remembered until it has caught up; past this many a write
+ * builds the index itself instead, as a tool does.
+ */
+const behindLimit = 4096;
+
+/**
+ * The name index of every person and organisation, kept current: brought forward one entity at a time for the
+ * writes this process makes, and built again when the names changed in a way this process did not follow
+ * (another worker, a bulk load, a rolled-back write: see name_forms_revision).
+ *
+ * A server builds it in the background (`buildSlice`, a slice per step between group commit's batches), at start
+ * and whenever it falls behind, so no request waits for a build: a write that finds it behind links with it as
+ * it is and its article is remembered (`behind`) to be linked again once it has caught up. A tool, with no
+ * background worker, builds it when a write needs it, as does a server's write that comes before the first build.
  */
 function nameIndexFollowing(db: Db) {
   const sources = nameSources(db);
   const readRevision = db.select({ revision: nameFormsRevision.revision, previous: nameFormsRevision.previous }).from(nameFormsRevision).prepare();
-  let built: { index: NameIndex<EntityRef>; revision: string } | null = null;
+  // The migration that creates the row inserts it, and nothing deletes it.
+  const revisionNow = () => readRevision.get()!;
+  let built: { index: NameIndex<NamedRef>; revision: string } | null = null;
+  /** A build in slices under way, and the revision read before its first page. */
+  let building: { slices: Generator<void, NameIndex<NamedRef>>; revision: string } | null = null;
+  let inBackground = false;
+  let builds = 0;
+  const behind = new Set<string>();
+
+  function install(index: NameIndex<NamedRef>, revision: string) {
+    built = { index, revision };
+    builds++;
+  }
+
+  function buildNow(revision: string) {
+    const slices = buildInSlices(sources());
+    for (let slice = slices.next(); ; slice = slices.next()) if (slice.done) return install(slice.value, revision);
+  }
+
+  /** The index to link a write's article with, and whether it is behind the names (then the article is to be linked again). */
+  function current(): { index: NameIndex<NamedRef>; behind: boolean } {
+    const { revision } = revisionNow();
+    if (built?.revision !== revision) {
+      if (built && inBackground && behind.size < behindLimit) return { index: built.index, behind: true };
+      buildNow(revision);
+    }
+    return { index: built!.index, behind: false };
+  }
 
   return {
-    current(): NameIndex<EntityRef> {
-      // The migration that creates the row inserts it, and nothing deletes it.
-      const { revision } = readRevision.get()!;
-      if (built?.revision !== revision) built = { index: nameIndex(sources()), revision };
-      return built.index;
+    current,
+    /** Whether the index is at the names' revision; where no background worker builds it, it is built now if need be. */
+    ready(): boolean {
+      if (!inBackground) current();
+      return built?.revision === revisionNow().revision;
     },
-    /** After a write to a person or organisation, inside its transaction. */
+    /** After a write to a person or organisation, inside its transaction: its names go into the index even while it is behind. */
     follow(type: NamedType, event: WriteEvent<{ id: string }>) {
-      const now = readRevision.get()!;
+      const now = revisionNow();
       if (!built || now.revision === built.revision) return;
-      if (now.previous !== built.revision) {
-        built = null;
-        return;
-      }
       if (event.kind === 'delete') built.index.remove(event.id, nameForms(named(event.previous)));
       else built.index.put(nameSource(type, named(event.record)), event.kind === 'replace' ? nameForms(named(event.previous)) : []);
-      built.revision = now.revision;
+      if (now.previous === built.revision) built.revision = now.revision;
     },
+    /**
+     * Makes this process build the index in the background: the function returned builds the next slice, or starts
+     * a build when the index is behind the names; false when it is current. A build installs what it read and, if
+     * the names changed meanwhile, the next step starts another.
+     */
+    buildInBackground(): () => boolean {
+      inBackground = true;
+      return () => {
+        if (!building) {
+          const { revision } = revisionNow();
+          if (built?.revision === revision) return false;
+          building = { slices: buildInSlices(sources()), revision };
+        }
+        const slice = building.slices.next();
+        if (slice.done) {
+          install(slice.value, building.revision);
+          building = null;
+        }
+        return true;
+      };
+    },
+    /** Articles a write linked while the index was behind, to link again. */
+    behind,
+    /** How many times the index was built (for the tests: a write after the start's build builds none). */
+    builds: () => builds,
   };
 }
 
@@ -144,7 +220,31 @@ export function createFacts(db: Db, resources: Resources) {
   const provenance = provenanceStore(db);
   const names = nameIndexFollowing(db);
 
-  const link = (texts: ArticleTexts): NewMention[] => linkMentions(names.current(), texts);
+  const namedExists = {
+    person: db
+      .select({ id: people.id })
+      .from(people)
+      .where(eq(people.id, sql.placeholder('id')))
+      .prepare(),
+    organisation: db
+      .select({ id: organisations.id })
+      .from(organisations)
+      .where(eq(organisations.id, sql.placeholder('id')))
+      .prepare(),
+  };
+
+  /**
+   * An article's mentions as linking finds them. With an index behind the names, the article is remembered to be
+   * linked again, and an entity another process deleted meanwhile is left out (its mention would break the foreign key).
+   */
+  function link(articleId: string, texts: ArticleTexts): NewMention[] {
+    const { index, behind } = names.current();
+    if (!behind) return linkMentions(index, texts);
+    names.behind.add(articleId);
+    const found = linkMentions(index, texts);
+    const gone = new Set(found.filter(({ entity }) => entity.type !== 'meeting' && !namedExists[entity.type].get({ id: entity.id })).map(({ entity }) => entity.id));
+    return found.filter(({ entity }) => !gone.has(entity.id));
+  }
 
   resources.articles.onWrite((event) => {
     if (event.kind === 'delete') return;
@@ -156,7 +256,7 @@ export function createFacts(db: Db, resources: Resources) {
       mentions.relocateCurated(id, before, after);
       provenance.relocateQuotes(id, before, after);
     }
-    mentions.setAuto(id, link(after));
+    mentions.setAuto(id, link(id, after));
   });
 
   for (const { name, type } of entityResources) {
@@ -172,11 +272,33 @@ export function createFacts(db: Db, resources: Resources) {
 
   const articleTextColumns = { id: articles.id, title: articles.title, body_text: articleBodyText };
   const articleTextsByIds = db.select(articleTextColumns).from(articles).where(inIdList(articles.id)).prepare();
-  const relinkArticle = (article: { id: string; title: string; body_text: string }) => mentions.setAuto(article.id, link(articleTexts(article)));
-  const relinkJobs = relinkJobStore(db, mentions, {
-    ready: () => names.current(),
-    relink: (articleIds) => articleTextsByIds.all({ ids: JSON.stringify(articleIds) }).forEach(relinkArticle),
-  });
+  const relinkArticle = (article: { id: string; title: string; body_text: string }) => mentions.setAuto(article.id, link(article.id, articleTexts(article)));
+  const relinkByIds = (articleIds: string[]) => articleTextsByIds.all({ ids: JSON.stringify(articleIds) }).forEach(relinkArticle);
+  const relinkJobs = relinkJobStore(db, mentions, { ready: names.ready, relink: relinkByIds });
+
+  /**
+   * The server's worker that keeps the name index current (a slice of a build a step) and then links again, a batch
+   * per transaction, the articles written while it was behind. Null when there is nothing to do.
+   */
+  function nameIndexWorker(batch = relinkBatch) {
+    const buildSlice = names.buildInBackground();
+    return {
+      step(): { built: true } | { relinked: string[] } | null {
+        if (buildSlice()) return { built: true };
+        const ids = [...names.behind].slice(0, batch);
+        if (ids.length === 0) return null;
+        for (const id of ids) names.behind.delete(id);
+        try {
+          db.transaction(() => relinkByIds(ids), { behavior: 'immediate' });
+        } catch (error) {
+          for (const id of ids) names.behind.add(id);
+          throw error;
+        }
+        return { relinked: ids };
+      },
+      release() {},
+    };
+  }
 
   /**
    * A person or organisation whose name forms changed (or a new one) may be named in articles written
@@ -209,5 +331,5 @@ export function createFacts(db: Db, resources: Resources) {
     }
   }
 
-  return { mentions, provenance, relinkArticles, relinkJobs };
+  return { mentions, provenance, relinkArticles, relinkJobs, nameIndexWorker, nameIndexBuilds: names.builds };
 }

@@ -42,13 +42,16 @@ interface Claimed {
   queue: string[];
 }
 
-const defaults = { batch: 16, leaseMs: 10_000 };
+/** Articles relinked per transaction by default: what bounds the time a step holds the write lock. */
+export const relinkBatch = 16;
+const defaults = { batch: relinkBatch, leaseMs: 10_000 };
 /** Candidates read at a time: one search per this many, rather than per batch. */
 const readAhead = 1024;
 
-/** What relinking articles needs from the facts: a step readies it (the name index) before it takes the write lock. */
+/** What relinking articles needs from the facts: the name index, current before a step claims or relinks anything. */
 interface Linker {
-  ready(): void;
+  /** Whether the name index is at the names' revision; false while a background build catches up (the step waits for it). */
+  ready(): boolean;
   relink(articleIds: string[]): void;
 }
 
@@ -131,12 +134,13 @@ export function relinkJobStore(db: Db, mentions: ReturnType<typeof mentionStore>
 
       return {
         step() {
+          // Relinking with an index behind the names would link what the job is to correct; readying it takes no lock.
+          if (!linker.ready()) return null;
           current ??= claim();
           const job = current;
           if (!job) return null;
-          // Read before the transaction: finding the candidates and building the name index take no lock.
+          // Read before the transaction: finding the candidates takes no lock.
           if (job.queue.length === 0) job.queue = candidates(job, readAhead);
-          linker.ready();
           const ids = job.queue.slice(0, batch);
           const last = ids.at(-1);
           const kept = db.transaction(
