@@ -25,7 +25,9 @@ WHEN (old."name" IS DISTINCT FROM new."name" OR old."aliases"::text IS DISTINCT 
 EXECUTE FUNCTION "name_forms_changed"();
 --> statement-breakpoint
 -- The start of each long article body, kept beside it (SQLite's migration 0019): the first 10,322 characters of
--- the stored JSON, for a body longer than that.
+-- the stored JSON, for a body longer than that; the bodies already stored first.
+INSERT INTO "article_body_starts" ("article_id", "start") SELECT "id", substr("body"::text, 1, 10322) FROM "articles" WHERE length("body"::text) > 10322;
+--> statement-breakpoint
 CREATE FUNCTION "article_body_start_kept"() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
 	IF TG_OP = 'UPDATE' THEN
@@ -43,9 +45,10 @@ CREATE TRIGGER "article_body_starts_update" AFTER UPDATE OF "body" ON "articles"
 --> statement-breakpoint
 -- The change feed's seq: SQLite's single writer numbers events gaplessly in commit order. An identity sequence
 -- does neither (a rolled-back write leaves a gap; seq 11 can commit before seq 10, and a reader past 11 would
--- never see 10). So an event's seq is taken from this one row, updated in the event's transaction: an appending
--- transaction holds the row until it ends, the next appender reads the committed count, and a rollback gives its
--- number back. Like AUTOINCREMENT, the count never goes back when old events are pruned.
+-- never see 10). So an event's seq is taken from this one row, updated in the event's transaction: a rollback gives
+-- its number back, and like AUTOINCREMENT the count never goes back when old events are pruned. An appending write
+-- takes the table's lock before its serializable snapshot (core/db/postgres-write.ts), so it reads the committed
+-- count rather than being refused for an update it waited on.
 CREATE TABLE "changes_counter" (
 	"id" bigint PRIMARY KEY CHECK ("id" = 1),
 	"seq" bigint NOT NULL

@@ -99,7 +99,7 @@ onPostgres('a serialisation failure is rolled back and the write runs again, see
         await tx.prepare(setUrl).run({ url: url + suffix, id: 'h1' });
         return url;
       },
-      noWait,
+      { retries: noWait, appendsChanges: false },
     );
   const slow = appending('b', async () => {
     firstRead.open();
@@ -130,7 +130,7 @@ onPostgres('a deadlock is rolled back and the loser runs again', async (t, { pos
           await locked[1 - mine]!.opened;
           await tx.prepare(append).run({ by: own, id: other });
         },
-        retries,
+        { retries, appendsChanges: false },
       );
     const outcomes = await Promise.allSettled([crossing(0), crossing(1)]);
     return { attempts, outcomes };
@@ -172,7 +172,7 @@ onPostgres('the attempts are bounded: the last failure is thrown, and no connect
       await postgres.pool.query('select 1');
       throw Object.assign(new Error('could not serialize access'), { code: '40001' });
     },
-    { attempts: 3, baseDelayMs: 1, random: () => 1 },
+    { retries: { attempts: 3, baseDelayMs: 1, random: () => 1 } },
   );
   await t.rejects(failing, { code: '40001' });
   t.equal(attempts, 3, 'run three times, no more');

@@ -24,17 +24,31 @@ export interface WriteRetries {
 
 const defaultWriteRetries: WriteRetries = { attempts: 5, baseDelayMs: 4, random: Math.random };
 
+export interface WriteOptions {
+  retries?: WriteRetries;
+  /**
+   * Whether the write may append to the change feed (the default). Such a write first waits for the feed's lock,
+   * before its snapshot is taken: each appender updates the feed's one counter row (migrations/postgres/0002), and
+   * under serializable an appender that waited on that row for another's commit would be refused (40001) every
+   * time two met. So appending writes run one at a time, as every write does on SQLite; a write that appends
+   * nothing (a webhook's claim) says so and runs beside them.
+   */
+  appendsChanges?: boolean;
+}
+
 /**
  * Runs `body` in a transaction on one connection and commits; rolls back and runs it again on a serialisation
  * failure or a deadlock, at most `attempts` times. The body may run more than once, so it must do nothing outside
  * the transaction. A broken constraint is thrown as the problem SQLite's path reports (core/db/constraints.ts).
  */
-export async function postgresWrite<T>(pool: pg.Pool, body: (tx: StatementExecutor) => Promise<T>, retries: WriteRetries = defaultWriteRetries): Promise<T> {
+export async function postgresWrite<T>(pool: pg.Pool, body: (tx: StatementExecutor) => Promise<T>, { retries = defaultWriteRetries, appendsChanges = true }: WriteOptions = {}): Promise<T> {
+  // LOCK TABLE takes no snapshot: a serializable transaction's is taken by its first query, after the lock is held.
+  const begin = appendsChanges ? 'begin isolation level serializable; lock table changes_counter in exclusive mode' : 'begin isolation level serializable';
   for (let attempt = 1; ; attempt++) {
     const client = await pool.connect();
     let unusable: Error | undefined;
     try {
-      await client.query('begin isolation level serializable');
+      await client.query(begin);
       const result = await body(postgresStatements(client));
       await client.query('commit');
       return result;
