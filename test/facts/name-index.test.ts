@@ -86,3 +86,38 @@ t.test('a server builds the name index at start, so its first write builds none'
     'and linked the person by the name the seed gave them',
   );
 });
+
+t.test('a background build that fails is started again by the next step, and writes go on linking', async (t) => {
+  const url = `file:${t.testdir()}/khabar.db`;
+  const first = open(t, url);
+  const second = open(t, url);
+  const salem = newPerson(first, 'سالم', 'سالم المطيري');
+  const names = first.repositories.nameIndexWorker();
+  drain(names);
+  const nayef = newPerson(second, 'نايف', 'نايف الشمري');
+  // The people's table out of reach for a moment: the build's read of it fails.
+  const third = openDatabase(url);
+  third.sqlite.exec('alter table people rename to people_away');
+  t.throws(() => names.step(), /no such table/, 'the step reading the names fails');
+  third.sqlite.exec('alter table people_away rename to people');
+  third.close();
+  drain(names);
+  const text = 'التقى نايف الشمري بسالم المطيري.';
+  const article = newArticle(first, 'خبر', text);
+  t.same(first.linked(), expectedLinks([{ id: article.id, text }], [salem, nayef]), 'the next steps built it: a write links both names');
+});
+
+t.test('a background build is not installed over the index a write built while it read', async (t) => {
+  const url = `file:${t.testdir()}/khabar.db`;
+  const first = open(t, url);
+  // More people than a slice holds, so that the background build takes more than one step.
+  for (let i = 0; i < 300; i++) newPerson(first, `شخص-${i}`, `شخص رقم ${i}`);
+  const names = first.repositories.nameIndexWorker();
+  const before = first.repositories.nameIndexBuilds();
+  t.not(names.step(), null, 'the background build is under way');
+  t.equal(first.repositories.nameIndexBuilds(), before, 'and not finished after one step');
+  newArticle(first, 'خبر', 'التقى شخص رقم 7 بالوفد.');
+  t.equal(first.repositories.nameIndexBuilds(), before + 1, 'a write that came before the first build built it');
+  drain(names);
+  t.equal(first.repositories.nameIndexBuilds(), before + 1, "the background build finished without installing what it read (it began before the write's)");
+});

@@ -141,8 +141,10 @@ function nameIndexFollowing(db: Db) {
   // The migration that creates the row inserts it, and nothing deletes it.
   const revisionNow = () => readRevision.get()!;
   let built: { index: NameIndex<NamedRef>; revision: string } | null = null;
-  /** A build in slices under way, and the revision read before its first page. */
-  let building: { slices: Generator<void, NameIndex<NamedRef>>; revision: string } | null = null;
+  /** Moves whenever `built` does: a build in slices installs its index only if nothing newer came meanwhile. */
+  let generation = 0;
+  /** A build in slices under way, the revision read before its first page, and the generation it started at. */
+  let building: { slices: Generator<void, NameIndex<NamedRef>>; revision: string; since: number } | null = null;
   let inBackground = false;
   let builds = 0;
   const behind = new Set<string>();
@@ -150,6 +152,7 @@ function nameIndexFollowing(db: Db) {
   function install(index: NameIndex<NamedRef>, revision: string) {
     built = { index, revision };
     builds++;
+    generation++;
   }
 
   function buildNow(revision: string) {
@@ -180,7 +183,10 @@ function nameIndexFollowing(db: Db) {
       if (!built || now.revision === built.revision) return;
       if (event.kind === 'delete') built.index.remove(event.id, nameForms(named(event.previous)));
       else built.index.put(nameSource(type, named(event.record)), event.kind === 'replace' ? nameForms(named(event.previous)) : []);
-      if (now.previous === built.revision) built.revision = now.revision;
+      if (now.previous === built.revision) {
+        built.revision = now.revision;
+        generation++;
+      }
     },
     /**
      * Makes this process build the index in the background: the function returned builds the next slice, or starts
@@ -193,12 +199,21 @@ function nameIndexFollowing(db: Db) {
         if (!building) {
           const { revision } = revisionNow();
           if (built?.revision === revision) return false;
-          building = { slices: buildInSlices(sources()), revision };
+          building = { slices: buildInSlices(sources()), revision, since: generation };
         }
-        const slice = building.slices.next();
-        if (slice.done) {
-          install(slice.value, building.revision);
+        const { slices, revision, since } = building;
+        let slice: IteratorResult<void, NameIndex<NamedRef>>;
+        try {
+          slice = slices.next();
+        } catch (error) {
+          // A generator that threw is finished: the next step starts the build again.
           building = null;
+          throw error;
+        }
+        if (slice.done) {
+          building = null;
+          // A write built it, or brought it forward, while this build read: what this build read may be older.
+          if (generation === since) install(slice.value, revision);
         }
         return true;
       };
@@ -242,7 +257,9 @@ export function createFacts(db: Db, resources: Resources) {
     if (!behind) return linkMentions(index, texts);
     names.behind.add(articleId);
     const found = linkMentions(index, texts);
-    const gone = new Set(found.filter(({ entity }) => entity.type !== 'meeting' && !namedExists[entity.type].get({ id: entity.id })).map(({ entity }) => entity.id));
+    // One look per entity, not per mention; a meeting is never in the name index (the check narrows the type).
+    const entities = new Map(found.map(({ entity }) => [entity.id, entity]));
+    const gone = new Set([...entities.values()].filter((entity) => entity.type !== 'meeting' && !namedExists[entity.type].get({ id: entity.id })).map(({ id }) => id));
     return found.filter(({ entity }) => !gone.has(entity.id));
   }
 
