@@ -108,11 +108,11 @@ export function openServices(databaseUrl: string, clock: () => number = Date.now
       },
       /** Erases the record and its revisions for good; false when it is not in the trash. */
       async purge(resource: ResourceName, id: string, options: Pick<WriteOptions, 'observe'> = {}) {
-        return writes.run((tx) => purgeTrashed(tx, resource, id), options.observe);
+        return writes.run((tx) => purgeTrashed(tx, resource, id, clock()), options.observe);
       },
       /** Purges up to `limit` of the records longest in the trash, in one transaction; how many it purged. */
       async purgeOldest(resource: ResourceName, limit: number, options: Pick<WriteOptions, 'observe'> = {}) {
-        return writes.run((tx) => purgeOldest(tx, resource, limit), options.observe);
+        return writes.run((tx) => purgeOldest(tx, resource, limit, clock()), options.observe);
       },
     },
 

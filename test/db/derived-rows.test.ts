@@ -157,7 +157,7 @@ onBoth('writes appending at once take seqs 1, 2, 3 in the order they commit, eac
     engine
       .write(async (tx) => {
         attempts += 1;
-        const { seq } = await appendChange(tx, changeOf('articles', `a${i}`, 'created', 1));
+        const { seq } = await appendChange(tx, changeOf('articles', `a${i}`, 'created', 1), Date.now());
         // A pause inside the transaction, so that the others come while it is open.
         await new Promise((resolve) => setTimeout(resolve, 2));
         return seq;

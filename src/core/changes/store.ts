@@ -38,14 +38,15 @@ export const changeOf = (resource: string, id: string, action: ChangeAction, ver
 
 /**
  * Appends `change` in the write's transaction (`tx`) and queues its webhook deliveries there (an outbox: a
- * committed event has its deliveries, a rolled-back one none); the change with its seq.
+ * committed event has its deliveries, a rolled-back one none), due at `deliverAt` (the dispatcher's clock, ms since
+ * the epoch); the change with its seq.
  */
-export async function appendChange(tx: StatementExecutor, change: NewChange): Promise<Change> {
+export async function appendChange(tx: StatementExecutor, change: NewChange, deliverAt: number): Promise<Change> {
   await tx.prepare(insertChange).run(change);
   const row = await tx.prepare(insertedSeq(tx.dialect)).get();
   if (!row) throw new Error('the change feed read no seq back');
   const appended = { seq: row.seq, ...change };
-  await enqueueDeliveries(tx, appended, Date.parse(change.at));
+  await enqueueDeliveries(tx, appended, deliverAt);
   return appended;
 }
 

@@ -25,28 +25,28 @@ const longestTrashed = oldest(ofResource);
 
 /**
  * Erases a trashed record for good, in a write's transaction: its revisions (they hold its content) and its entry
- * go, and a `purged` event is appended (its change events hold only ids, and stay, so the feed keeps no gaps).
- * False when it is not in the trash.
+ * go, and a `purged` event is appended (its change events hold only ids, and stay, so the feed keeps no gaps), its
+ * webhook deliveries due at `at` (the clock's now). False when it is not in the trash.
  */
-export async function purgeTrashed(tx: StatementExecutor, resource: ResourceName, id: string): Promise<boolean> {
+export async function purgeTrashed(tx: StatementExecutor, resource: ResourceName, id: string, at: number): Promise<boolean> {
   const found = await tx.prepare(trashedVersion).get({ resource, id });
   if (!found) return false;
   await eraseRevisions(tx, resource, id);
   await tx.prepare(removeEntry).run({ resource, id });
-  await appendChange(tx, changeOf(resource, id, 'purged', found.version));
+  await appendChange(tx, changeOf(resource, id, 'purged', found.version), at);
   return true;
 }
 
 /** Purges each of `ids` still in the trash, one after another in the same transaction; the number purged. */
-async function purgeEach(tx: StatementExecutor, resource: ResourceName, ids: ReadonlyArray<{ id: string }>): Promise<number> {
+async function purgeEach(tx: StatementExecutor, resource: ResourceName, ids: ReadonlyArray<{ id: string }>, at: number): Promise<number> {
   let purged = 0;
-  for (const { id } of ids) if (await purgeTrashed(tx, resource, id)) purged++;
+  for (const { id } of ids) if (await purgeTrashed(tx, resource, id, at)) purged++;
   return purged;
 }
 
-/** Purges the `limit` records of `resource` longest in the trash, in a write's transaction; the number purged. */
-export async function purgeOldest(tx: StatementExecutor, resource: ResourceName, limit: number): Promise<number> {
-  return purgeEach(tx, resource, await tx.prepare(longestTrashed).all({ resource, limit }));
+/** Purges the `limit` records of `resource` longest in the trash, in a write's transaction, at `at`; the number purged. */
+export async function purgeOldest(tx: StatementExecutor, resource: ResourceName, limit: number, at: number): Promise<number> {
+  return purgeEach(tx, resource, await tx.prepare(longestTrashed).all({ resource, limit }), at);
 }
 
 /**
@@ -64,7 +64,7 @@ export async function purgeExpired(
   const before = isoDaysBefore(at, retentionDays);
   for (const resource of resourceNames) {
     if (!(await reads.prepare(expired).get({ resource, before, limit: 1 }))) continue;
-    return write(async (tx) => purgeEach(tx, resource, await tx.prepare(expired).all({ resource, before, limit: batch })));
+    return write(async (tx) => purgeEach(tx, resource, await tx.prepare(expired).all({ resource, before, limit: batch }), at));
   }
   return 0;
 }
