@@ -1,6 +1,7 @@
 import { inflateRawSync } from 'node:zlib';
 import { asc, sql } from 'drizzle-orm';
 import t from 'tap';
+import { brokenConstraint } from '../../src/core/db/constraints.js';
 import { statement } from '../../src/core/db/statements.js';
 import { appendRevision } from '../../src/core/revisions/store.js';
 import { revisions } from '../../src/core/revisions/table.js';
@@ -67,9 +68,13 @@ onBoth('a create, a replace and a delete append the revisions migration 0017 des
   t.equal((await stored()).at(-1)?.n, 1, 'another record is numbered from 1');
 });
 
-onBoth('two appends of one record racing in one transaction break the key, refused as the same problem on both engines, leaving nothing', async (t, engine) => {
+onBoth('two appends of one record racing in one transaction break the key, refused on both engines, leaving nothing', async (t, engine) => {
   // Each reads the newest revision (none) before either inserts: both take number 1.
   const racing = engine.write((tx) => Promise.all([appendRevision(tx, shape, 'people', first, 'create', 'ed', null), appendRevision(tx, shape, 'people', first, 'create', 'al', null)]));
-  await t.rejects(racing, { name: 'KhabarError', code: 'slug_taken' }, 'a broken unique constraint, as the API reports it');
+  const error = await racing.then(
+    () => null,
+    (failure: unknown) => failure,
+  );
+  t.equal(brokenConstraint(error), 'unique', "the engine's broken unique key, thrown as it is: a fault of the server's, not a taken slug");
   t.strictSame(await engine.statements.prepare(rows).all(), [], 'no revision is kept');
 });

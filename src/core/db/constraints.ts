@@ -29,19 +29,34 @@ export function brokenConstraint(error: unknown): ConstraintKind | null {
   return code === undefined ? null : (kinds[code] ?? null);
 }
 
+/** What an engine's error says of the broken constraint, walking the errors it wraps: SQLite's message, PostgreSQL's constraint name. */
+function constraintDetails(error: unknown): string[] {
+  if (typeof error !== 'object' || error === null) return [];
+  const own = [error instanceof Error ? error.message : '', 'constraint' in error && typeof error.constraint === 'string' ? error.constraint : ''];
+  return [...own, ...('cause' in error ? constraintDetails(error.cause) : [])];
+}
+
 /**
- * The problem a broken constraint is to the API: the code SQLite's write path gives for the same input. A taken
- * unique value is a taken slug (the repositories' only unique values a client writes); a missing referenced row is
- * the repositories' unknown reference (they check before writing, and a concurrent delete can still win); a check
- * is a value the schemas should have refused.
+ * Whether a broken unique constraint is a record's slug, the only unique value a client writes: SQLite names the
+ * column (`UNIQUE constraint failed: people.slug`), PostgreSQL the constraint (`people_slug_unique`).
  */
-export function constraintProblem(kind: ConstraintKind): KhabarError {
-  switch (kind) {
+const isSlugTaken = (error: unknown) => constraintDetails(error).some((detail) => /\.slug$|_slug_unique$/.test(detail));
+
+/**
+ * The problem a broken constraint is to the API, the same code on either engine: a taken slug; a missing
+ * referenced row is the repositories' unknown reference (they check before writing, and a concurrent delete can
+ * still win); a check is a value the schemas should have refused. Any other error, and a unique key the server
+ * gives (a revision's number, a delivery's), is the error as it is: a fault of the server's, not of the request.
+ */
+export function problemOf(error: unknown): unknown {
+  switch (brokenConstraint(error)) {
     case 'unique':
-      return new KhabarError('slug_taken', 'another record already has this value', [{ path: 'slug', message: 'already in use' }]);
+      return isSlugTaken(error) ? new KhabarError('slug_taken', 'another record already has this slug', [{ path: 'slug', message: 'already in use' }]) : error;
     case 'foreign_key':
       return new KhabarError('unknown_reference', 'the write refers to a record that does not exist');
     case 'check':
       return new KhabarError('validation_failed', 'the write breaks a rule the stored records keep');
+    case null:
+      return error;
   }
 }

@@ -1,5 +1,5 @@
 import type Sqlite from 'better-sqlite3';
-import { brokenConstraint, constraintProblem } from './constraints.js';
+import { problemOf } from './constraints.js';
 import { type StatementExecutor, sqliteStatements } from './statements.js';
 
 /**
@@ -61,12 +61,6 @@ class WriteFailed {
 const isBatched = (pending: Pending): pending is Batched => 'batched' in pending.write;
 
 const isPromise = (value: unknown): value is Promise<unknown> => value instanceof Promise;
-
-/** A broken constraint as the problem `postgresWrite` reports for it (core/db/constraints.ts), so a write on `tx` fails alike on both engines. */
-const asProblem = (error: unknown) => {
-  const kind = brokenConstraint(error);
-  return kind === null ? error : constraintProblem(kind);
-};
 
 export function groupCommit(sqlite: Sqlite.Database, maxBatch = 64): GroupCommit {
   const tx = sqliteStatements(sqlite);
@@ -168,7 +162,8 @@ export function groupCommit(sqlite: Sqlite.Database, maxBatch = 64): GroupCommit
     }
     outcomes.forEach((outcome, i) => {
       if (outcome.ok) batch[i]!.resolve(outcome.value);
-      else batch[i]!.reject(asProblem(outcome.error));
+      // A broken constraint as the problem `postgresWrite` reports for it, so a write on `tx` fails alike on both engines.
+      else batch[i]!.reject(problemOf(outcome.error));
     });
   }
 

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
-import { brokenConstraint, constraintProblem, errorCode } from './constraints.js';
+import { errorCode, problemOf } from './constraints.js';
 import { postgresStatements } from './postgres-statements.js';
 import type { StatementExecutor } from './statements.js';
 
@@ -57,10 +57,7 @@ export async function postgresWrite<T>(pool: pg.Pool, body: (tx: StatementExecut
       await client.query('rollback').catch((failure: Error) => {
         unusable = failure;
       });
-      if (!retriedCodes.has(errorCode(error) ?? '') || attempt >= retries.attempts) {
-        const kind = brokenConstraint(error);
-        throw kind === null ? error : constraintProblem(kind);
-      }
+      if (!retriedCodes.has(errorCode(error) ?? '') || attempt >= retries.attempts) throw problemOf(error);
     } finally {
       client.release(unusable);
     }

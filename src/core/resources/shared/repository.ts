@@ -1,7 +1,7 @@
 import { and, eq, getTableColumns, or, sql } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { bulkInserter, rowUpdater } from '../../db/bulk.js';
-import { brokenConstraint, constraintProblem } from '../../db/constraints.js';
+import { problemOf } from '../../db/constraints.js';
 import type { Db } from '../../db/database.js';
 import { type Dialect, sqliteDialect } from '../../db/dialect.js';
 import { newId, now } from '../../db/ids.js';
@@ -256,11 +256,11 @@ export function createRepository<Rec extends { id: string; version: number }, In
     try {
       return db.$client.inTransaction ? action() : db.transaction(action, { behavior: 'immediate' });
     } catch (error) {
-      const kind = brokenConstraint(error);
-      if (kind === 'unique') {
-        throw new KhabarError('slug_taken', `another ${spec.noun} already has this slug`, [{ path: 'slug', message: 'already in use' }]);
+      const problem = problemOf(error);
+      if (problem instanceof KhabarError && problem.code === 'slug_taken') {
+        throw new KhabarError('slug_taken', `another ${spec.noun} already has this slug`, problem.errors);
       }
-      throw kind === null ? error : constraintProblem(kind);
+      throw problem;
     }
   }
 
