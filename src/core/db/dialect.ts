@@ -23,6 +23,10 @@ export interface Dialect {
   jsonList(item: SQLWrapper, order: SQLWrapper): SQL;
   /** A JSON object of named values; the names are property names written in the code, never input, inlined as literals. */
   jsonObject(entries: ReadonlyArray<readonly [name: string, value: SQLWrapper]>): SQL;
+  /** The `text` of each object of a JSON list (an article's blocks), in order, joined by a blank line; null for none. */
+  blockTexts(list: SQLWrapper): SQL<string>;
+  /** A JSON column's stored text, to cut (`substr`): SQLite stores it as text, PostgreSQL's `json` keeps it as written. */
+  jsonText(value: SQLWrapper): SQL<string>;
 }
 
 const objectPairs = (entries: ReadonlyArray<readonly [string, SQLWrapper]>) =>
@@ -37,6 +41,8 @@ export const sqliteDialect: Dialect = {
   contains: (text, part) => sql`instr(${text}, ${part}) > 0`,
   jsonList: (item) => sql`json_group_array(${item})`,
   jsonObject: (entries) => sql`json_object(${objectPairs(entries)})`,
+  blockTexts: (list) => sql`(select group_concat(value ->> 'text', char(10, 10) order by key) from json_each(${list}))`,
+  jsonText: (value) => sql`${value}`,
 };
 
 export const postgresDialect: Dialect = {
@@ -45,4 +51,6 @@ export const postgresDialect: Dialect = {
   contains: (text, part) => sql`strpos(${text}, ${part}) > 0`,
   jsonList: (item, order) => sql`coalesce(json_agg(${item} order by ${order}), '[]')`,
   jsonObject: (entries) => sql`json_build_object(${objectPairs(entries)})`,
+  blockTexts: (list) => sql`(select string_agg(block ->> 'text', chr(10) || chr(10) order by position) from json_array_elements(${list}) with ordinality as blocks(block, position))`,
+  jsonText: (value) => sql`${value}::text`,
 };

@@ -104,9 +104,10 @@ function rowsById(type: SearchType, whole: boolean, dialect: Dialect) {
   const source = searchSources[type];
   const { table, label, title, body } = source;
   const columns = getTableColumns(table);
-  const shown = [...['id', 'slug', label].map((key) => [key, columns[key]!] as const), ...title.map((read) => [read.column, fieldColumn(source, read)] as const)];
-  const start = (read: FieldReader) => (read.start && !whole ? read.start.stored(snippetSourceLength) : sql`substr(${fieldColumn(source, read)}, 1, ${snippetSourceLength})`);
-  const bodies = body.map((read) => [read.column, read.text ? start(read) : fieldColumn(source, read)] as const);
+  const column = (read: FieldReader) => fieldColumn(source, read, dialect);
+  const shown = [...['id', 'slug', label].map((key) => [key, columns[key]!] as const), ...title.map((read) => [read.column, column(read)] as const)];
+  const start = (read: FieldReader) => (read.start && !whole ? read.start.stored(snippetSourceLength, dialect) : sql`substr(${column(read)}, 1, ${snippetSourceLength})`);
+  const bodies = body.map((read) => [read.column, read.text ? start(read) : column(read)] as const);
   return statement
     .select(Object.fromEntries([...shown, ...bodies]))
     .from(table)
