@@ -32,7 +32,8 @@ export interface Engine {
 
 const postgresByName = new Map<string, PgTable>(Object.values(postgresTables).flatMap((value) => (typeof value === 'function' ? [] : [[getTableConfig(value).name, value]])));
 
-function postgresTableOf(table: SQLiteTable): PgTable {
+/** PostgreSQL's table of the same name as a SQLite one. */
+export function postgresTableOf(table: SQLiteTable): PgTable {
   const found = postgresByName.get(getTableName(table));
   if (!found) throw new Error(`no PostgreSQL table ${getTableName(table)}`);
   return found;

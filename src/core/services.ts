@@ -17,6 +17,7 @@ import { byResource, type ResourceName } from './resources/registry.js';
 import { recordService, type Versioned, type WriteOptions } from './resources/shared/record-service.js';
 import type { Repository } from './resources/shared/repository.js';
 import { writeBodyOf } from './resources/shared/write-body.js';
+import { fts5Index } from './search/fts5-index.js';
 import { createSearch } from './search/search.js';
 import { prepareForServing } from './serving.js';
 import { dayMs } from './time.js';
@@ -46,8 +47,9 @@ export function openServices(databaseUrl: string, clock: () => number = Date.now
   const statements = sqliteStatements(database.reader.$client);
   const trashed = trashListing(statements);
   // Each resource's finds; what an include can embed: every resource.
-  const reads = byResource(({ name }) => repositories[name].reads(statements, changeStamp(database.reader)));
-  const search = createSearch(database.reader);
+  const stamp = changeStamp(database.reader);
+  const reads = byResource(({ name }) => repositories[name].reads(statements, stamp));
+  const search = createSearch(statements, fts5Index, stamp);
   const ping = database.reader.$client.prepare('select 1');
   const writerOf = (resource: ResourceName): Repository<Versioned, unknown> => writers[resource];
   // A deleted record's revisions are found by its id: what no record's id or slug is, is taken as one.
@@ -149,7 +151,7 @@ export function openServices(databaseUrl: string, clock: () => number = Date.now
       },
     },
 
-    search: awaitable(search, ['search']),
+    search,
 
     /**
      * The records a representation refers to (JSON-LD's and ninjs's names of related records), in the order

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { changeStamp, stampedMemo } from '../../src/core/db/change-stamp.js';
+import { changeStamp, memoAtStamp, stampedMemo } from '../../src/core/db/change-stamp.js';
 import { openDatabase } from '../../src/core/db/database.js';
 import { createRepositories } from '../../src/core/resources/index.js';
 
@@ -44,4 +44,22 @@ t.test('a stamped memo is emptied by a write, this connection’s or another’s
   t.equal(memo().get('a'), undefined, 'emptied by a commit of another');
   for (const key of ['a', 'b', 'c']) memo().set(key, 1);
   t.same([memo().size, memo().get('a')], [2, undefined], 'at most two, the least recently used gone');
+});
+
+t.test('a memo read across awaits keeps no value derived before the stamp moved, once another reader has seen it move', async (t) => {
+  let stamp = 's1';
+  const memo = memoAtStamp<string>(() => stamp, 4);
+  const slow = memo();
+  t.equal(slow.get('k'), undefined, 'nothing yet at s1');
+  // While the slow reader awaits its data, a commit moves the stamp and another reader derives at the new one.
+  stamp = 's2';
+  const fast = memo();
+  fast.set('k', 'after the commit');
+  slow.set('k', 'before the commit');
+  t.equal(memo().get('k'), 'after the commit', 'the value derived before the commit is not kept over the one after it');
+  const unhurried = memo();
+  unhurried.set('j', 'at s2');
+  t.equal(memo().get('j'), 'at s2', 'a reader whose stamp is still the stamp keeps its value');
+  stamp = 's3';
+  t.equal(memo().get('k'), undefined, 'the next stamp empties it');
 });

@@ -12,10 +12,10 @@ import { databaseOf } from '../../src/core/db/handles.js';
 import { articleBodyText, articles } from '../../src/core/resources/articles/table.js';
 import { createRepositories } from '../../src/core/resources/index.js';
 import { analyserVersion, refreshStaleSearchIndex } from '../../src/core/search/analyser-version.js';
-import { createSearch } from '../../src/core/search/search.js';
 import { searchTypes } from '../../src/core/search/sources.js';
 import { loadSyntheticData } from '../../src/core/seed/synthetic.js';
 import { auth, build } from '../helper.js';
+import { sqliteSearch } from '../search/sqlite-search.js';
 
 const tempDir = (t: Test) => {
   const dir = mkdtempSync(join(tmpdir(), 'khabar-db-'));
@@ -274,9 +274,9 @@ t.test('the prefix-lengths migration recreates the search index, and the next st
   `,
   );
   t.ok(refreshStaleSearchIndex(database), 'the emptied index is rebuilt at start');
-  const search = createSearch(database.db);
+  const search = sqliteSearch(database);
   t.same(
-    search.search({ q: 'المرب*', types: searchTypes, limit: 5 }).results.map((result) => result.id),
+    (await search.search({ q: 'المرب*', types: searchTypes, limit: 5 })).results.map((result) => result.id),
     ['a1'],
     'a record written before the upgrade is found by a prefix of five letters',
   );

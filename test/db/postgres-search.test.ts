@@ -3,12 +3,13 @@ import { PgDialect } from 'drizzle-orm/pg-core';
 import t from 'tap';
 import { openDatabase } from '../../src/core/db/database.js';
 import { openPostgres } from '../../src/core/db/postgres.js';
+import { postgresStatements } from '../../src/core/db/postgres-statements.js';
 import { searchEntry, substringValues } from '../../src/core/search/indexer.js';
 import { postgresMatch, tsqueryLexeme } from '../../src/core/search/postgres-query.js';
-import { createPostgresSearch } from '../../src/core/search/postgres-search.js';
+import { postgresIndex } from '../../src/core/search/postgres-search.js';
 import { matchExpression, parseQuery, searchedTerms } from '../../src/core/search/query.js';
-import { createRequiredTerms } from '../../src/core/search/required-terms.js';
-import { type SearchType, searchTypes } from '../../src/core/search/sources.js';
+import { createRequiredTerms, requiredTermsOn } from '../../src/core/search/required-terms.js';
+import type { SearchType } from '../../src/core/search/sources.js';
 import { substringColumns } from '../../src/core/search/substrings.js';
 import { searchIndex } from '../../src/core/search/table.js';
 import { failOnIdleError, startPostgres } from '../postgres.js';
@@ -106,37 +107,15 @@ t.test('a quoted lexeme is text: what a word holds never becomes a tsquery opera
   }
 });
 
-t.test('a query too broad to rank answers newest first, by the thresholds SQLite uses', async (t) => {
-  const found = async (q: string, limits: Parameters<typeof createPostgresSearch>[1]) =>
-    (await createPostgresSearch(postgres.db, limits).search({ q, types: searchTypes, limit: 10 })).map(({ id, score }) => [id, score === null ? 'newest' : 'ranked']);
-  // الداخليه is in a1, a2, p1 and o1 (indexed in that order); with التعاون, only in a1, of the four records holding it.
-  t.strictSame(
-    await found('الداخليه', { rankLimit: 4 }),
-    [
-      ['o1', 'newest'],
-      ['p1', 'newest'],
-      ['a2', 'newest'],
-      ['a1', 'newest'],
-    ],
-    'a 4th match: newest first',
-  );
-  t.strictSame(
-    (await found('الداخليه', { rankLimit: 5 })).map(([, order]) => order),
-    ['ranked', 'ranked', 'ranked', 'ranked'],
-    'no 5th match: ranked',
-  );
-  t.strictSame(await found('الداخليه التعاون', { rankPostings: 5 }), [['a1', 'newest']], 'four records hold one term and two the other: more than 5');
-  t.strictSame(await found('الداخليه التعاون', { rankPostings: 6 }), [['a1', 'ranked']], 'six at most: ranked');
-});
-
 t.test('a long query requires the terms SQLite requires: its rare ones and the rarest few of its common ones', async (t) => {
   const q = 'الداخلية التعاون الامني وزير السعودي';
   const terms = searchedTerms(parseQuery(q));
   for (const options of [{}, { commonRecords: 1, commonRequired: 2 }, { commonRecords: 1, commonRequired: 4 }]) {
     const required = createRequiredTerms(sqlite.db, options)(terms);
     const expected = sqliteFinds(matchExpression(required, null)!);
-    const found = (await createPostgresSearch(postgres.db, options).search({ q, types: searchTypes, limit: 10 })).map(({ id }) => id).sort();
-    t.strictSame(found, expected, `${JSON.stringify(options)}: ${required.length} of ${terms.length} terms required on both, finding ${expected.join(' ') || 'nothing'}`);
+    const chosen = await requiredTermsOn(postgresStatements(postgres.pool), postgresIndex, () => 'unchanged', options)(terms);
+    t.strictSame(chosen, required, `${JSON.stringify(options)}: ${required.length} of ${terms.length} terms required on both`);
+    t.strictSame(await postgresFinds(postgresMatch(chosen, null)!), expected, `finding ${expected.join(' ') || 'nothing'} on both`);
   }
 });
 

@@ -19,19 +19,50 @@ export function changeStamp(db: Db): () => string {
  * per request, before the data.
  */
 export function stampedMemo<V extends NonNullable<unknown>>(db: Db, max: number): () => LRUCache<string, V> {
-  return memoUntilChanged(changeStamp(db), max);
+  const memo = stampedLru<V>(changeStamp(db), max);
+  return () => memo().values;
 }
 
-/** The same memo on any engine's change stamp (SQLite's above, PostgreSQL's change signal). */
-export function memoUntilChanged<V extends NonNullable<unknown>>(stamp: () => string, max: number): () => LRUCache<string, V> {
-  const memo = new LRUCache<string, V>({ max });
-  let derivedAt = '';
+/** What one reader holds of a memo: the values kept at the stamp it read, and whether that is still the memo's stamp. */
+export interface StampedValues<V> {
+  get(key: string): V | undefined;
+  /** Kept only if no reader has seen the stamp move since this one read it: a value derived across awaits may be older than the stamp. */
+  set(key: string, value: V): void;
+}
+
+/**
+ * `stampedMemo` for readers that await between the stamp and the data (any engine's stamp: SQLite's `changeStamp`,
+ * PostgreSQL's change signal): a value is kept only if the stamp has not moved, for any reader, since this reader
+ * read it, so one derived before a commit is never kept under the stamp after it (docs/postgresql.md).
+ */
+export function memoAtStamp<V extends NonNullable<unknown>>(stamp: () => string, max: number): () => StampedValues<V> {
+  const memo = stampedLru<V>(stamp, max);
   return () => {
-    const now = stamp();
-    if (now !== derivedAt) {
-      memo.clear();
-      derivedAt = now;
-    }
-    return memo;
+    const taken = memo();
+    return {
+      get: (key) => taken.values.get(key),
+      set(key, value) {
+        if (memo.moves() === taken.moves) taken.values.set(key, value);
+      },
+    };
   };
+}
+
+/** An LRU emptied whenever a read of `stamp` finds it moved; `moves` counts the times it did. */
+function stampedLru<V extends NonNullable<unknown>>(stamp: () => string, max: number) {
+  const values = new LRUCache<string, V>({ max });
+  let derivedAt = '';
+  let moves = 0;
+  return Object.assign(
+    () => {
+      const now = stamp();
+      if (now !== derivedAt) {
+        values.clear();
+        derivedAt = now;
+        moves++;
+      }
+      return { values, moves };
+    },
+    { moves: () => moves },
+  );
 }

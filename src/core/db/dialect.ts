@@ -44,6 +44,10 @@ export interface Dialect {
    * transaction holds until it ends.
    */
   appendedChangeSeq: SQL;
+  /** The `text` of each object of a JSON list (an article's blocks), in order, joined by a blank line; null for none. */
+  blockTexts(list: SQLWrapper): SQL<string>;
+  /** A JSON column's stored text, to cut (`substr`): SQLite stores it as text, PostgreSQL's `json` keeps it as written. */
+  jsonText(value: SQLWrapper): SQL<string>;
 }
 
 /** A statement spelled in an engine's dialect, built once per dialect: an executor keeps its preparation while the query lives. */
@@ -75,6 +79,8 @@ export const sqliteDialect: Dialect = {
   rowHandle: (table) => sql`${table}.rowid`,
   storedBytes: (column) => sql`octet_length(${column})`,
   appendedChangeSeq: sql`last_insert_rowid()`,
+  blockTexts: (list) => sql`(select group_concat(value ->> 'text', char(10, 10) order by key) from json_each(${list}))`,
+  jsonText: (value) => sql`${value}`,
 };
 
 export const postgresDialect: Dialect = {
@@ -87,4 +93,6 @@ export const postgresDialect: Dialect = {
   rowHandle: (_, id) => sql`${id}`,
   storedBytes: (column) => (column.columnType === 'SQLiteText' ? sql`octet_length(${column})` : sql`octet_length(${column}::text)`),
   appendedChangeSeq: sql`(select "seq" from "changes_counter")`,
+  blockTexts: (list) => sql`(select string_agg(block ->> 'text', chr(10) || chr(10) order by position) from json_array_elements(${list}) with ordinality as blocks(block, position))`,
+  jsonText: (value) => sql`${value}::text`,
 };

@@ -1,6 +1,6 @@
 import { and, count, getTableColumns, not, or, type SQL, sql } from 'drizzle-orm';
 import { getTableConfig, type SQLiteColumn, type SQLiteTable } from 'drizzle-orm/sqlite-core';
-import { memoUntilChanged } from '../db/change-stamp.js';
+import { memoAtStamp } from '../db/change-stamp.js';
 import type { Db } from '../db/database.js';
 import type { Dialect } from '../db/dialect.js';
 import { type Query, type Statement, type StatementExecutor, statement } from '../db/statements.js';
@@ -383,7 +383,8 @@ export function createListing(
       .limit(placeholder('examined'))
       .as('head');
 
-  const totals = memoUntilChanged<Total>(stamp, maxCachedShapes);
+  // Kept only if the stamp has not moved since it was read: a count read across awaits may be older than a commit.
+  const totals = memoAtStamp<Total>(stamp, maxCachedShapes);
 
   /**
    * How many records the restrictions select, counted up to the cap. Counting walks an index of the

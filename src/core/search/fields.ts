@@ -1,4 +1,5 @@
 import { getTableColumns, type SQL } from 'drizzle-orm';
+import { type Dialect, sqliteDialect } from '../db/dialect.js';
 import type { ResourceTable } from '../resources/shared/repository.js';
 
 type Row = Record<string, unknown>;
@@ -15,7 +16,7 @@ export interface SearchField {
  * least `units` units of the derived text (or all of it) from it, or null when it does not hold that much.
  */
 export interface DerivedStart {
-  stored: (units: number) => SQL;
+  stored: (units: number, dialect: Dialect) => SQL;
   text: (stored: string, units: number) => string | null;
 }
 
@@ -24,10 +25,10 @@ export interface DerivedStart {
  * `derived`: how SQL computes a field that is not stored (it is read under the field's name), and `start`, how its
  * start is read.
  */
-export type FieldReader = ((row: Row) => SearchField[]) & { column: string; text: boolean; derived?: SQL; start?: DerivedStart };
+export type FieldReader = ((row: Row) => SearchField[]) & { column: string; text: boolean; derived?: (dialect: Dialect) => SQL; start?: DerivedStart };
 
 /** A column holding one plain text, or a plain text SQL derives from stored columns. */
-export const single = (key: string, derived?: { sql: SQL; start?: DerivedStart }): FieldReader =>
+export const single = (key: string, derived?: { sql: (dialect: Dialect) => SQL; start?: DerivedStart }): FieldReader =>
   Object.assign((row: Row) => (typeof row[key] === 'string' ? [{ path: key, text: row[key] }] : []), {
     column: key,
     text: true,
@@ -53,11 +54,11 @@ export interface SearchSource extends SearchFields {
 
 export const readFields = (readers: FieldReader[], row: Row): SearchField[] => readers.flatMap((read) => read(row));
 
-/** What SQL reads for a field: its column, or the expression of a derived field. */
-export const fieldColumn = (source: SearchSource, read: FieldReader) => read.derived ?? getTableColumns(source.table)[read.column]!;
+/** What SQL reads for a field in an engine's dialect: its column, or the expression of a derived field. */
+export const fieldColumn = (source: SearchSource, read: FieldReader, dialect: Dialect) => read.derived?.(dialect) ?? getTableColumns(source.table)[read.column]!;
 
-/** Every stored column of a source's table, and its derived fields: a whole row as the indexer reads it. */
+/** Every stored column of a source's table, and its derived fields: a whole row as the indexer reads it (on SQLite). */
 export const sourceColumns = (source: SearchSource) => ({
   ...getTableColumns(source.table),
-  ...Object.fromEntries([...source.title, ...source.body].flatMap((read) => (read.derived ? [[read.column, read.derived]] : []))),
+  ...Object.fromEntries([...source.title, ...source.body].flatMap((read) => (read.derived ? [[read.column, read.derived(sqliteDialect)]] : []))),
 });

@@ -1,7 +1,7 @@
-import { inArray, type SQL, sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
+import { postgresDialect } from '../db/dialect.js';
 import { stemArabic, stripArabicPrefix } from '../text/stem.js';
 import { searchedTerms, type Term } from './query.js';
-import type { SearchType } from './sources.js';
 import { wordForms } from './word-forms.js';
 
 /*
@@ -50,21 +50,24 @@ function termCondition(term: Term): SQL {
   return term.kind === 'prefix' ? sql`(${holds(writtenVectors, written)} or ${holds(stemVectors, stems)})` : holds(stemVectors, stems);
 }
 
-/** The condition on `search_index` for some terms within some types (null: every type); null when there is no word to search for. */
-export function postgresMatch(terms: Term[], types: readonly SearchType[] | null): SQL | null {
+/**
+ * The condition on `search_index` for some terms within some types (null: every type); null when there is no word to
+ * search for. The types are one bound JSON list, so a statement's text depends on its terms alone.
+ */
+export function postgresMatch(terms: Term[], types: readonly string[] | null): SQL | null {
   if (terms.length === 0) return null;
-  const typeFilter = types === null ? [] : [inArray(sql`search_index.type`, [...types])];
+  const typeFilter = types === null ? [] : [sql`search_index.type in ${postgresDialect.inList(sql`${JSON.stringify(types)}`)}`];
   return sql.join([...typeFilter, ...searchedTerms(terms).map(termCondition)], sql` and `);
 }
 
 /**
- * For each term a query is searched by, a condition that some of the records `postgresTermConditions` gives hold,
- * cheaper to read, as `termLowerBounds` on SQLite: a prefix's stems alone.
+ * A condition that some of the records `postgresTermCondition` gives hold, cheaper to read, as `termLowerBounds` on
+ * SQLite: a prefix's stems alone.
  */
-export const postgresTermLowerBounds = (terms: Term[]): SQL[] => searchedTerms(terms).map((term) => (term.kind === 'prefix' ? holds(stemVectors, termQueries(term).stems) : termCondition(term)));
+export const postgresTermLowerBound = (term: Term): SQL => (term.kind === 'prefix' ? holds(stemVectors, termQueries(term).stems) : termCondition(term));
 
-/** What each term a query is searched by requires alone, all types: the ranking budget counts each one's records. */
-export const postgresTermConditions = (terms: Term[]): SQL[] => searchedTerms(terms).map(termCondition);
+/** What a term requires alone, all types: the ranking budget counts its records. */
+export const postgresTermCondition = (term: Term): SQL => termCondition(term);
 
 /**
  * Cover density of a term's stems in one column, divided by the column's length (normalisation 2, as BM25 favours

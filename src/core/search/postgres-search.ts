@@ -1,98 +1,76 @@
-import { type SQL, sql } from 'drizzle-orm';
-import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
-import { postgresMatch, postgresRank, postgresTermConditions, postgresTermLowerBounds } from './postgres-query.js';
-import { parseQuery, searchedTerms, type Term } from './query.js';
-import { commonTermRecords, commonTermsRequired } from './required-terms.js';
-import { rankedMatchesLimit, rankedPostingsLimit } from './search.js';
-import { isSearchType, type SearchType, searchTypes } from './sources.js';
+import { and, count, desc, eq, min, type SQL, sql } from 'drizzle-orm';
+import { statement } from '../db/statements.js';
+import type { Audience } from '../list/visibility.js';
+import type { IndexStatements, RankedAfter, Types } from './index-statements.js';
+import { postgresMatch, postgresRank, postgresTermCondition, postgresTermLowerBound } from './postgres-query.js';
+import type { Term } from './query.js';
+import { searchDocuments, searchIndex } from './table.js';
+import { visibleHit } from './visible-hits.js';
 
-/** One record a query finds: its score (higher is better), null when the query was too broad to rank (newest first). */
-export interface PostgresHit {
-  type: SearchType;
-  id: string;
-  score: number | null;
-}
-
-export interface PostgresSearchRequest {
-  q: string;
-  types: readonly SearchType[];
-  limit: number;
-}
-
-type HitRow = { type: string; id: string; score: number | null };
-
-/**
- * Search's index query on PostgreSQL, serving no request yet: the ids a query finds, ranked by `postgresRank`, or
- * newest first when it is too broad to rank by the thresholds SQLite's search uses (a 2,000th match; more than
- * 50,000 records holding its terms together), requiring the terms SQLite's `createRequiredTerms` would. Unlike
- * SQLite's, it keeps no per-process counts (they would need invalidating across nodes) and issues no cursor.
+/*
+ * Search's index on PostgreSQL (postgres-query.ts: `tsquery` conditions and `ts_rank_cd`), the statements search.ts
+ * prepares on a read executor, as it does FTS5's on SQLite. A statement's text follows its terms' shape, its tsquery
+ * texts bound: the terms are put in one order (prefixes last, which decides nothing: a match is all of them, a rank
+ * their sum), so a query of n terms, k of them prefixes, has one text for each statement, whatever its words.
  */
-export function createPostgresSearch(
-  db: NodePgDatabase,
-  { rankLimit = rankedMatchesLimit, rankPostings = rankedPostingsLimit, commonRecords = commonTermRecords, commonRequired = commonTermsRequired } = {},
-) {
-  const rows = async <T extends Record<string, unknown>>(query: SQL) => (await db.execute<T>(query)).rows;
 
-  /** Whether a match has a match number `rankLimit`. */
-  const hasTooManyMatches = async (match: SQL) => (await rows(sql`select 1 from search_index where ${match} offset ${rankLimit - 1} limit 1`)).length > 0;
+/** Prefixes after the other terms, in their order otherwise. */
+const inOneOrder = (terms: Term[]) => [...terms.filter((term) => term.kind !== 'prefix'), ...terms.filter((term) => term.kind === 'prefix')];
 
-  /** How many records hold one term, counted up to `most`. */
-  async function recordsUpTo(condition: SQL, most: number): Promise<number> {
-    const [counted] = await rows<{ records: number }>(sql`select count(*)::int4 as records from (select 1 from search_index where ${condition} limit ${most}) as holding`);
-    return counted?.records ?? 0;
-  }
+const indexed = eq(searchDocuments.doc_id, searchIndex.rowid);
 
-  /** Whether the records holding each term add up to at most `rankPostings`, counted one by one until they do not. */
-  async function withinPostings(terms: Term[]): Promise<boolean> {
-    let left = rankPostings;
-    for (const condition of postgresTermConditions(terms)) {
-      left -= await recordsUpTo(condition, left + 1);
-      if (left < 0) return false;
-    }
-    return true;
-  }
-
-  /** As SQLite's `firstPage`: the cheaper test first, the postings' when a prefix makes the 2,000th-match probe read both its sides. */
-  async function tooBroad(match: SQL, terms: Term[]): Promise<boolean> {
-    const tooMany = () => hasTooManyMatches(match);
-    const tooLong = async () => !(await withinPostings(terms));
-    return terms.some((term) => term.kind === 'prefix') ? (await tooLong()) || tooMany() : (await tooMany()) || tooLong();
-  }
-
-  /** Records holding a term, as `createRequiredTerms` estimates them: exact up to `commonRecords`, above it from how far back its newest `commonRecords` reach. */
-  async function estimatedRecords(condition: SQL, newest: number): Promise<number> {
-    const [sample] = await rows<{ records: number; oldest: number | null }>(
-      sql`select count(*)::int4 as records, min(rowid)::float8 as oldest from (select rowid from search_index where ${condition} order by rowid desc limit ${commonRecords + 1}) as newest_holding`,
-    );
-    const { records = 0, oldest = null } = sample ?? {};
-    return records <= commonRecords || oldest === null ? records : Math.max(records, (records * newest) / (newest - oldest + 1));
-  }
-
-  /** The terms a query requires: its rare terms and the rarest `commonRequired` of its common ones (required-terms.ts). */
-  async function requiredTerms(terms: Term[]): Promise<Term[]> {
-    if (terms.length <= commonRequired) return terms;
-    const [entry] = await rows<{ newest: number | null }>(sql`select max(doc_id)::float8 as newest from search_documents`);
-    const held: number[] = [];
-    for (const condition of postgresTermLowerBounds(terms)) held.push(await estimatedRecords(condition, entry?.newest ?? 0));
-    const common = terms.map((_, i) => i).filter((i) => held[i]! > commonRecords);
-    const dropped = new Set(common.sort((a, b) => held[a]! - held[b]!).slice(commonRequired));
-    return terms.filter((_, i) => !dropped.has(i));
-  }
-
-  const fromIndex = sql`search_index join search_documents on search_documents.doc_id = search_index.rowid`;
-
-  return {
-    async search({ q, types, limit }: PostgresSearchRequest): Promise<PostgresHit[]> {
-      const terms = await requiredTerms(searchedTerms(parseQuery(q)));
-      const match = postgresMatch(terms, new Set(types).size < searchTypes.length ? types : null);
-      if (match === null) return [];
-      const found = (await tooBroad(match, terms))
-        ? await rows<HitRow>(sql`select search_documents.type, search_documents.record_id as id, null as score from ${fromIndex} where ${match} order by search_index.rowid desc limit ${limit}`)
-        : await rows<HitRow>(
-            sql`select search_documents.type, search_documents.record_id as id, ${postgresRank(terms)} as score from ${fromIndex} where ${match}
-              order by score desc, search_documents.type, search_documents.record_id limit ${limit}`,
-          );
-      return found.flatMap(({ type, id, score }) => (isSearchType(type) ? [{ type, id, score }] : []));
-    },
-  };
+/** The condition of some terms within some types; none of the parsed queries search reaches here has no term. */
+function matchOf(terms: Term[], types: Types): SQL {
+  const match = postgresMatch(inOneOrder(terms), types);
+  if (match === null) throw new RangeError('a search without terms reached the index');
+  return match;
 }
+
+/** Lower is better, as SQLite's BM25: the cursor and the order are the same on both engines. */
+const rankOf = (terms: Term[]) => sql<number>`-(${postgresRank(inOneOrder(terms))})`;
+
+/** Past a ranked page's last hit: the text is C-collated, as SQLite compares it, so the keyset is the order's. */
+const pastRanked = (rank: SQL, after: RankedAfter) => sql`(${rank}, ${searchDocuments.type}, ${searchDocuments.record_id}) > (cast(${after.rank} as float8), ${after.type}, ${after.id})`;
+
+/** The records holding a condition, up to a bound placeholder `most`. */
+const holdingOf = (condition: SQL) =>
+  statement.select({ records: count() }).from(statement.select({ doc: searchIndex.rowid }).from(searchIndex).where(condition).limit(sql.placeholder('most')).as('holding'));
+
+function sampleOf(condition: SQL) {
+  const newest = statement.select({ doc: searchIndex.rowid }).from(searchIndex).where(condition).orderBy(desc(searchIndex.rowid)).limit(sql.placeholder('most')).as('newest_holding');
+  return statement.select({ records: count(), oldest: min(newest.doc) }).from(newest);
+}
+
+/** Match number `offset + 1`, in no order: only whether there is one is asked, and PostgreSQL need not sort the matches for it. */
+function nthMatchOf(match: SQL, audience: Audience) {
+  const entries = statement.select({ doc: searchIndex.rowid }).from(searchIndex);
+  const seen = audience === 'all' ? entries.where(match) : entries.innerJoin(searchDocuments, indexed).where(and(match, visibleHit(audience)));
+  return seen.limit(1).offset(sql.placeholder('offset'));
+}
+
+export const postgresIndex: IndexStatements = {
+  sample: (term, most) => [sampleOf(postgresTermLowerBound(term)), { most }],
+  holding: (term, side, most) => [holdingOf((side === 'lower' ? postgresTermLowerBound : postgresTermCondition)(term)), { most }],
+  nthMatch: (terms, types, audience, offset) => [nthMatchOf(matchOf(terms, types), audience), { offset }],
+  ranked(terms, types, audience, after, limit) {
+    const rank = rankOf(terms);
+    const page = statement
+      .select({ type: searchDocuments.type, id: searchDocuments.record_id, rank, doc: searchDocuments.doc_id })
+      .from(searchIndex)
+      .innerJoin(searchDocuments, indexed)
+      .where(and(matchOf(terms, types), visibleHit(audience), after === null ? undefined : pastRanked(rank, after)))
+      .orderBy(rank, searchDocuments.type, searchDocuments.record_id)
+      .limit(sql.placeholder('limit'));
+    return [page, { limit }];
+  },
+  newest(terms, types, audience, before, limit) {
+    const page = statement
+      .select({ type: searchDocuments.type, id: searchDocuments.record_id, rank: sql<null>`null`, doc: searchDocuments.doc_id })
+      .from(searchIndex)
+      .innerJoin(searchDocuments, indexed)
+      .where(and(matchOf(terms, types), sql`${searchIndex.rowid} < ${sql.placeholder('before')}`, visibleHit(audience)))
+      .orderBy(desc(searchIndex.rowid))
+      .limit(sql.placeholder('limit'));
+    return [page, { before, limit }];
+  },
+};

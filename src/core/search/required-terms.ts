@@ -1,8 +1,11 @@
-import { count, desc, max, min, sql } from 'drizzle-orm';
-import { stampedMemo } from '../db/change-stamp.js';
+import { max } from 'drizzle-orm';
+import { memoAtStamp, stampedMemo } from '../db/change-stamp.js';
 import type { Db } from '../db/database.js';
-import { type Term, termLowerBounds } from './query.js';
-import { searchDocuments, searchIndex } from './table.js';
+import { prepareOnSqlite, type StatementExecutor, type SyncStatement, statement } from '../db/statements.js';
+import { fts5Terms } from './fts5-terms.js';
+import type { IndexStatements } from './index-statements.js';
+import { searchedTerms, type Term } from './query.js';
+import { searchDocuments } from './table.js';
 
 /**
  * A term more records hold than this is common: a query requires all its other terms but only the rarest
@@ -21,53 +24,79 @@ export const commonTermsRequired = 4;
  */
 export const rememberedCounts = 4096;
 
+type Options = { commonRecords?: number; commonRequired?: number };
+
+/** Records holding a term: exact up to `commonRecords`, above it an estimate (the denser its newest records, the more). */
+function estimate({ records, oldest }: { records: number; oldest: number | null }, newest: number, commonRecords: number): number {
+  if (records <= commonRecords || oldest === null) return records;
+  return Math.max(records, (records * newest) / (newest - oldest + 1));
+}
+
+/** Of some terms, with the records holding each, all but the common ones past the rarest `commonRequired`. */
+function choose(terms: Term[], held: number[], commonRecords: number, commonRequired: number): Term[] {
+  const common = terms.map((_, i) => i).filter((i) => held[i]! > commonRecords);
+  const dropped = new Set(common.sort((a, b) => held[a]! - held[b]!).slice(commonRequired));
+  return terms.filter((_, i) => !dropped.has(i));
+}
+
+const newestEntry = statement.select({ doc: max(searchDocuments.doc_id) }).from(searchDocuments);
+
+/** What a term's estimate is remembered under: the term, as its cheaper part is what is sampled. */
+const estimateKey = (term: Term) => JSON.stringify(term);
+
 /**
- * Chooses the terms a query requires. A term's records are counted up to `commonRecords`; for a common term their
- * number is estimated from how far back its newest `commonRecords` reach among the index's entries, so choosing
- * reads at most `commonRecords` entries a term.
+ * Chooses the terms a query requires, on either engine (the index's own statements, `IndexStatements.sample`), its
+ * estimates remembered until the change stamp moves. A term's records are counted up to `commonRecords`; for a
+ * common term their number is estimated from how far back its newest `commonRecords` reach among the index's
+ * entries, so choosing reads at most `commonRecords` entries a term.
  */
-export function createRequiredTerms(db: Db, { commonRecords = commonTermRecords, commonRequired = commonTermsRequired } = {}) {
-  const placeholder = sql.placeholder;
-  const newestHolding = db
-    .select({ doc: searchIndex.rowid })
-    .from(searchIndex)
-    .where(sql`${searchIndex} match ${placeholder('term')}`)
-    .orderBy(desc(searchIndex.rowid))
-    .limit(commonRecords + 1)
-    .as('newest_holding');
-  const sample = db
-    .select({ records: count(), oldest: min(newestHolding.doc) })
-    .from(newestHolding)
-    .prepare();
-  const newestEntry = db
-    .select({ doc: max(searchDocuments.doc_id) })
-    .from(searchDocuments)
-    .prepare();
-
-  /** Records holding a term: exact up to `commonRecords`, above it an estimate (the denser its newest records, the more). */
-  function records(expression: string, newest: number): number {
-    const { records, oldest } = sample.get({ term: expression })!;
-    if (records <= commonRecords || oldest === null) return records;
-    return Math.max(records, (records * newest) / (newest - oldest + 1));
-  }
-
-  const estimates = stampedMemo<number>(db, rememberedCounts);
-
-  return (terms: Term[]): Term[] => {
-    if (terms.length <= commonRequired) return terms;
+export function requiredTermsOn(reads: StatementExecutor, index: IndexStatements, stamp: () => string, { commonRecords = commonTermRecords, commonRequired = commonTermsRequired }: Options = {}) {
+  const estimates = memoAtStamp<number>(stamp, rememberedCounts);
+  return async (terms: Term[]): Promise<Term[]> => {
+    const searched = searchedTerms(terms);
+    if (searched.length <= commonRequired) return searched;
     const estimated = estimates();
     let newest: number | undefined;
-    const held = termLowerBounds(terms).map((expression) => {
-      let count = estimated.get(expression);
-      if (count === undefined) {
-        newest ??= newestEntry.get()?.doc ?? 0;
-        count = records(expression, newest);
-        estimated.set(expression, count);
+    const held: number[] = [];
+    for (const term of searched) {
+      let records = estimated.get(estimateKey(term));
+      if (records === undefined) {
+        newest ??= (await reads.prepare(newestEntry).get())?.doc ?? 0;
+        const [query, bindings] = index.sample(term, commonRecords + 1);
+        records = estimate((await reads.prepare(query).get(bindings))!, newest, commonRecords);
+        estimated.set(estimateKey(term), records);
       }
-      return count;
+      held.push(records);
+    }
+    return choose(searched, held, commonRecords, commonRequired);
+  };
+}
+
+/**
+ * The same choice on a SQLite connection, answering at once, for the list engine's `q=` (list-extension.ts), which
+ * is not on the executor yet (docs/postgresql.md, step 2).
+ */
+export function createRequiredTerms(db: Db, { commonRecords = commonTermRecords, commonRequired = commonTermsRequired }: Options = {}) {
+  // FTS5's sample is one statement whatever the term: prepared with the first.
+  let sample: SyncStatement<{ records: number; oldest: number | null }> | undefined;
+  const newestOne = prepareOnSqlite(db.$client, newestEntry);
+  const estimates = stampedMemo<number>(db, rememberedCounts);
+  return (terms: Term[]): Term[] => {
+    const searched = searchedTerms(terms);
+    if (searched.length <= commonRequired) return searched;
+    const estimated = estimates();
+    let newest: number | undefined;
+    const held = searched.map((term) => {
+      let records = estimated.get(estimateKey(term));
+      if (records === undefined) {
+        newest ??= newestOne.get()?.doc ?? 0;
+        const [query, bindings] = fts5Terms.sample(term, commonRecords + 1);
+        sample ??= prepareOnSqlite(db.$client, query);
+        records = estimate(sample.get(bindings)!, newest, commonRecords);
+        estimated.set(estimateKey(term), records);
+      }
+      return records;
     });
-    const common = terms.map((_, i) => i).filter((i) => held[i]! > commonRecords);
-    const dropped = new Set(common.sort((a, b) => held[a]! - held[b]!).slice(commonRequired));
-    return terms.filter((_, i) => !dropped.has(i));
+    return choose(searched, held, commonRecords, commonRequired);
   };
 }

@@ -44,7 +44,7 @@ export function bodyTextStart(stored: string, units: number): string | null {
  */
 export const articleBodyStart: DerivedStart = {
   // Qualified by hand: the select list renders a column without its table, which inside the subquery would be ambiguous.
-  stored: (units) =>
-    sql`coalesce((select ${kept.start} from ${kept} where ${kept}.${sql.identifier('article_id')} = ${articles}.${sql.identifier('id')}), substr(${articles}.${sql.identifier('body')}, 1, ${2 * units}))`,
+  stored: (units, dialect) =>
+    sql`coalesce((select ${kept.start} from ${kept} where ${kept}.${sql.identifier('article_id')} = ${articles}.${sql.identifier('id')}), substr(${dialect.jsonText(sql`${articles}.${sql.identifier('body')}`)}, 1, ${2 * units}))`,
   text: bodyTextStart,
 };

@@ -4,7 +4,7 @@ import { articleBodyStart } from './body-start.js';
 import { articleList } from './list.js';
 import { articleRepository } from './repository.js';
 import { article, articleInput, articlePatch, unembeddedArticleFields } from './schemas.js';
-import { articleBodyText, articles } from './table.js';
+import { articleBodyTextIn, articles } from './table.js';
 
 export const articleResource = defineResource({
   name: 'articles',
@@ -16,6 +16,6 @@ export const articleResource = defineResource({
   patch: articlePatch,
   list: articleList,
   repository: articleRepository,
-  search: { label: 'title', title: [single('title')], body: [single('body_text', { sql: articleBodyText, start: articleBodyStart })] },
+  search: { label: 'title', title: [single('title')], body: [single('body_text', { sql: articleBodyTextIn, start: articleBodyStart })] },
   unembedded: unembeddedArticleFields,
 });

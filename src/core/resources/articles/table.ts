@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, type SQLiteColumn, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import { recordColumns } from '../../db/columns.js';
+import { type Dialect, sqliteDialect } from '../../db/dialect.js';
 import { meetings } from '../meetings/table.js';
 import { organisations } from '../organisations/table.js';
 import { people } from '../people/table.js';
@@ -67,10 +68,13 @@ export const articleBodyStarts = sqliteTable('article_body_starts', {
 export const blockSeparator = '\n\n';
 
 /**
- * The plain-text body in SQL, for what reads it there (search snippets and rebuilds, entity linking): the
+ * The plain-text body in an engine's SQL, for what reads it there (search snippets and rebuilds, entity linking): the
  * body is stored once, as its blocks, and this joins their texts as `plainText` does (migration 0010).
  */
-export const articleBodyText = sql<string>`(select group_concat(value ->> 'text', char(10, 10) order by key) from json_each(${articles.body}))`;
+export const articleBodyTextIn = (dialect: Dialect) => dialect.blockTexts(articles.body);
+
+/** The plain-text body in SQLite's SQL, for what reads it there and is not on the statement executor yet. */
+export const articleBodyText = articleBodyTextIn(sqliteDialect);
 
 /** What an article is about: one link table per kind of subject, so each has a real foreign key. */
 const subjectLinks = (name: string, subject: () => SQLiteColumn) =>

@@ -1,0 +1,44 @@
+import type { Bindings, Query } from '../db/statements.js';
+import type { Audience } from '../list/visibility.js';
+import type { Term } from './query.js';
+
+/*
+ * What search asks of its index, the one part of it each engine writes its own way (FTS5's MATCH and BM25 on
+ * SQLite, tsvectors and ts_rank_cd on PostgreSQL): each method gives a statement and its values, which search.ts
+ * prepares on a read executor. Everything else (the decisions, the remembered counts, cursors, rows, snippets) is
+ * search.ts's and required-terms.ts's, on both engines.
+ */
+
+/** A statement and the values of its placeholders. */
+type Bound<Row> = readonly [Query<Row>, Bindings];
+
+/** The types (search types, resource names) a query is restricted to; null for every type. */
+export type Types = readonly string[] | null;
+
+/** An index entry a query found: a record of a type, its rank (lower is better; null: newest first) and its entry number. */
+export interface HitRow {
+  type: string;
+  id: string;
+  rank: number | null;
+  doc: number;
+}
+
+/** Where a ranked page ended: the last hit's rank, type and id. */
+export interface RankedAfter {
+  rank: number;
+  type: string;
+  id: string;
+}
+
+export interface IndexStatements {
+  /** How many of the newest `most` records hold a term's cheaper part (`termLowerBounds`), and the oldest one's entry number. */
+  sample(term: Term, most: number): Bound<{ records: number; oldest: number | null }>;
+  /** How many records hold what a term requires (`lower`: its cheaper part), counted up to `most`. */
+  holding(term: Term, side: 'lower' | 'exact', most: number): Bound<{ records: number }>;
+  /** The entry of match number `offset + 1` of some terms, newest first, among the records `audience` sees; none when fewer match. */
+  nthMatch(terms: Term[], types: Types, audience: Audience, offset: number): Bound<{ doc: number }>;
+  /** A page of the matches in rank order (then type, id), past `after`. */
+  ranked(terms: Term[], types: readonly string[], audience: Audience, after: RankedAfter | null, limit: number): Bound<HitRow>;
+  /** A page of the matches newest first, entries below `before`. */
+  newest(terms: Term[], types: Types, audience: Audience, before: number, limit: number): Bound<HitRow>;
+}
