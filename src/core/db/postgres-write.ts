@@ -31,7 +31,7 @@ export interface WriteOptions {
    * before its snapshot is taken: each appender updates the feed's one counter row (migrations/postgres/0002), and
    * under serializable an appender that waited on that row for another's commit would be refused (40001) every
    * time two met. So appending writes run one at a time, as every write does on SQLite; a write that appends
-   * nothing (a webhook's claim) says so and runs beside them.
+   * nothing (a webhook's claim, once the dispatcher runs on PostgreSQL) can say so and run beside them.
    */
   appendsChanges?: boolean;
 }

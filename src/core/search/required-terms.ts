@@ -20,7 +20,7 @@ export const commonTermsRequired = 4;
  * How many counts of each kind search keeps per process (least recently used go), each until the database
  * changes: a term's records here, and in search.ts the ranking budget's counts and the 2,000th-match probes. A
  * query of common words costs several milliseconds of counting that no change in between can alter. Each key is
- * one term's MATCH expression, bounded by the query's 500 characters.
+ * one term as written (its JSON), bounded by the query's 500 characters.
  */
 export const rememberedCounts = 4096;
 
