@@ -1,13 +1,17 @@
 import { and, eq, sql } from 'drizzle-orm';
+import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
 import t from 'tap';
+import { changeStamp } from '../../src/core/db/change-stamp.js';
 import { databaseOf, storesOf } from '../../src/core/db/handles.js';
-import { sqliteStatements } from '../../src/core/db/statements.js';
+import { type StatementExecutor, sqliteStatements } from '../../src/core/db/statements.js';
 import { createListing } from '../../src/core/list/sql.js';
 import { articleList } from '../../src/core/resources/articles/list.js';
 import { articles } from '../../src/core/resources/articles/table.js';
+import { fts5Index } from '../../src/core/search/fts5-index.js';
 import { analyse, searchIndexer } from '../../src/core/search/indexer.js';
 import { indexLookup } from '../../src/core/search/matching.js';
 import { parseQuery } from '../../src/core/search/query.js';
+import { createSearch } from '../../src/core/search/search.js';
 import { makeSnippet, scannedLength } from '../../src/core/search/snippet.js';
 import { searchIndex } from '../../src/core/search/table.js';
 import { auth, body, build, firstRecords, listingSource, listOn, recordStatements } from '../helper.js';
@@ -562,8 +566,8 @@ t.test('the search path reads the FTS index and primary keys only', async (t) =>
   prepared.splice(0, prepared.length, ...new Set(prepared.filter((statement) => !stamps.includes(statement))));
   t.equal(
     prepared.length,
-    16,
-    "the ranked and the newest-first query, each in the public's variant and a token reader's, the broad-query probe and its public variant, the per-term count, one row query per type and one more for articles, the listing and the probe of resource lists' q=, and the newest entry and the sample of a term that choose the required terms",
+    18,
+    "the ranked and the newest-first query, each in the public's variant and a token reader's, the broad-query probe and its public variant, the per-term count, one row query per type and one more for articles, and the articles' two again in the public's variant (only the rows it sees), the listing and the probe of resource lists' q=, and the newest entry and the sample of a term that choose the required terms",
   );
   const articleRows = prepared.filter((statement) => /from "articles" where .* json_each/.test(statement));
   // The plain text is not stored (migration 0010): a snippet's start of it is read from the start of the stored body
@@ -572,12 +576,14 @@ t.test('the search path reads the FTS index and primary keys only', async (t) =>
   t.match(
     articleRows,
     [
-      /^select "id", "slug", "title", coalesce\(\(select "start" from "article_body_starts" where "article_body_starts"\."article_id" = "articles"\."id"\), substr\("articles"\."body", 1, \?\)\) from "articles" where/,
-      /^select "id", "slug", "title", substr\(\(select group_concat\(.*\) from json_each\("articles"\."body"\)\), 1, \?\) from "articles" where/,
+      /^select "id", "slug", "title", coalesce\(\(select "start" from "article_body_starts" where "article_body_starts"\."article_id" = "articles"\."id"\), substr\("articles"\."body", 1, \?\)\) from "articles" where "articles"\."id" in \(select value from json_each\(\?\)\)$/,
+      /^select "id", "slug", "title", coalesce\(\(select "start" from "article_body_starts" where "article_body_starts"\."article_id" = "articles"\."id"\), substr\("articles"\."body", 1, \?\)\) from "articles" where .*published/,
+      /^select "id", "slug", "title", substr\(\(select group_concat\(.*\) from json_each\("articles"\."body"\)\), 1, \?\) from "articles" where "articles"\."id" in \(select value from json_each\(\?\)\)$/,
+      /^select "id", "slug", "title", substr\(\(select group_concat\(.*\) from json_each\("articles"\."body"\)\), 1, \?\) from "articles" where .*published/,
     ],
     'the body is read for the start of its plain text',
   );
-  t.equal(articleRows.length, 2, 'two row queries for articles');
+  t.equal(articleRows.length, 4, "two row queries for articles, and the public's two");
   for (const statement of prepared) {
     const nulls = Array.from(statement.matchAll(/\?/g), () => null);
     const plan = (sqlite.prepare(`explain query plan ${statement}`).all(...nulls) as Array<{ detail: string }>).map((row) => row.detail);
@@ -592,7 +598,7 @@ t.test('the search path reads the FTS index and primary keys only', async (t) =>
       // A probe finds its record's index entry by the record's key.
       t.match(
         step,
-        /USING (INTEGER PRIMARY KEY|(COVERING )?INDEX sqlite_autoindex_\w+_1) \((rowid|id|article_id)=\?\)|^SEARCH search_documents$|^SEARCH search_documents USING COVERING INDEX search_documents_record_idx \(record_id=\? AND type=\?\)$/,
+        /USING (INTEGER PRIMARY KEY|(COVERING )?INDEX sqlite_autoindex_\w+_1) \((rowid|id|article_id)=\?\)|USING INDEX articles_published_by_status_idx \(status=\? AND id=\?\)|^SEARCH search_documents$|^SEARCH search_documents USING COVERING INDEX search_documents_record_idx \(record_id=\? AND type=\?\)$/,
         `${name}: rows by primary key (${step})`,
       );
     }
@@ -774,5 +780,52 @@ t.test("a public reader's 2,000th-match probe counts the articles it sees: draft
     (await search.search({ q: word!, types: ['articles'], limit: 10 })).results.map((r) => r.score === null),
     [true, true, true, true],
     'a reader who sees them all: four matches, more than this search ranks',
+  );
+});
+
+t.test("the public's results leave out a record hidden between the index's statement and the rows' statement", async (t) => {
+  const app = await build(t);
+  const database = databaseOf(app.services);
+  const word = 'زنبقستان';
+  const created = await app.inject({
+    method: 'POST',
+    url: '/v1/articles',
+    headers: json,
+    payload: { slug: 'خبر-مخفي', title: `خبر عن ${word}`, language: 'ar', status: 'published', published_at: '2026-01-01T00:00:00.000Z', body: [{ type: 'paragraph', text: `نص عن ${word}` }] },
+  });
+  t.equal(created.statusCode, 201);
+  const id = body(created).data.id as string;
+  // Before the first read of articles' rows, the article is unpublished: a commit landing between the two statements.
+  const reader = sqliteStatements(database.reader.$client);
+  let hide: (() => Promise<void>) | null = async () => {
+    const patched = await app.inject({ method: 'PATCH', url: `/v1/articles/${id}`, headers: { ...json, 'content-type': 'application/merge-patch+json' }, payload: { status: 'draft' } });
+    t.equal(patched.statusCode, 200, 'unpublished meanwhile');
+  };
+  const hidingBeforeRows: StatementExecutor = {
+    dialect: reader.dialect,
+    prepare(query) {
+      const prepared = reader.prepare(query);
+      if (!new SQLiteSyncDialect().sqlToQuery(query.getSQL()).sql.startsWith('select "id", "slug", "title"')) return prepared;
+      return {
+        ...prepared,
+        all: async (bindings) => {
+          const once = hide;
+          hide = null;
+          await once?.();
+          return prepared.all(bindings);
+        },
+      };
+    },
+  };
+  const search = createSearch(hidingBeforeRows, fts5Index, changeStamp(database.reader));
+  const publicly = { audience: 'public', now: new Date().toISOString(), nextPublication: null } as const;
+  const { results } = await search.search({ q: word, types: ['articles'], limit: 5, visibility: publicly });
+  t.equal(hide, null, "the rows' statement ran after the index's");
+  t.strictSame(results, [], 'the public is shown neither its title nor its snippet');
+  const forEditors = await search.search({ q: word, types: ['articles'], limit: 5 });
+  t.strictSame(
+    forEditors.results.map((result) => result.id),
+    [id],
+    'a token reader still finds it',
   );
 });

@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
-import { getTableColumns, sql } from 'drizzle-orm';
+import { and, getTableColumns, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { memoAtStamp } from '../db/change-stamp.js';
 import type { Dialect } from '../db/dialect.js';
 import { type StatementExecutor, statement } from '../db/statements.js';
 import { KhabarError } from '../errors.js';
 import { decodeCursor, encodeCursor } from '../list/cursor.js';
-import { everything, type Visibility, visibilityValues } from '../list/visibility.js';
-import { byResource } from '../resources/registry.js';
+import { type Audience, everything, perAudience, type Visibility, visibilityValues } from '../list/visibility.js';
+import { byResource, resources } from '../resources/registry.js';
 import { inIdList } from '../resources/shared/relations.js';
 import { type FieldReader, fieldColumn, readFields } from './fields.js';
 import type { HitRow, IndexStatements, RankedAfter, Types } from './index-statements.js';
@@ -98,9 +98,10 @@ function textOf(row: Row, column: string): string {
  * The rows of some records of one type by id, with only the columns a result shows, and of a body text only the
  * start a snippet can show: reading five imported reports of 800 KB whole cost a page of results more than all its
  * other work. A derived body text is read from the start of what it derives from where it can (`whole` false),
- * since deriving it whole costs as much.
+ * since deriving it whole costs as much. The public's rows are only those it sees, by the rule its hits were found
+ * under: a record hidden by a commit between the index's statement and this one is then left out, not shown.
  */
-function rowsById(type: SearchType, whole: boolean, dialect: Dialect) {
+function rowsById(type: SearchType, whole: boolean, dialect: Dialect, audience: Audience) {
   const source = searchSources[type];
   const { table, label, title, body } = source;
   const columns = getTableColumns(table);
@@ -108,10 +109,11 @@ function rowsById(type: SearchType, whole: boolean, dialect: Dialect) {
   const shown = [...['id', 'slug', label].map((key) => [key, columns[key]!] as const), ...title.map((read) => [read.column, column(read)] as const)];
   const start = (read: FieldReader) => (read.start && !whole ? read.start.stored(snippetSourceLength, dialect) : sql`substr(${column(read)}, 1, ${snippetSourceLength})`);
   const bodies = body.map((read) => [read.column, read.text ? start(read) : column(read)] as const);
+  const visibleWhen = audience === 'public' ? resources.find(({ name }) => name === type)?.list.visibleWhen : undefined;
   return statement
     .select(Object.fromEntries([...shown, ...bodies]))
     .from(table)
-    .where(inIdList(table.id, 'ids', dialect));
+    .where(and(inIdList(table.id, 'ids', dialect), visibleWhen));
 }
 
 type SearchOptions = { rankLimit?: number; rankPostings?: number } & Parameters<typeof requiredTermsOn>[3];
@@ -128,9 +130,11 @@ export function createSearch(
   { rankLimit = rankedMatchesLimit, rankPostings = rankedPostingsLimit, ...required }: SearchOptions = {},
 ) {
   const requiredTerms = requiredTermsOn(reads, index, stamp, required);
-  const rowsOf = byResource((resource) => reads.prepare(rowsById(resource.name, false, reads.dialect)));
+  const rowsOf = byResource((resource) => perAudience((audience) => reads.prepare(rowsById(resource.name, false, reads.dialect, audience))));
   /** Rows with their derived body texts read whole, for the types that read one from its start. */
-  const wholeRowsOf = byResource((resource) => (searchSources[resource.name].body.some((read) => read.start) ? reads.prepare(rowsById(resource.name, true, reads.dialect)) : null));
+  const wholeRowsOf = byResource((resource) =>
+    searchSources[resource.name].body.some((read) => read.start) ? perAudience((audience) => reads.prepare(rowsById(resource.name, true, reads.dialect, audience))) : null,
+  );
 
   /** A row with the start of each derived body text read from what it derives from; null where that holds too little. */
   function withBodyStarts(type: SearchType, row: Row): Row | null {
@@ -141,20 +145,21 @@ export function createSearch(
   }
 
   /** The rows of some records of one type, by id: from the starts of their stored texts, else (rarely) whole. */
-  async function rowsOfType(type: SearchType, ids: string[]): Promise<Row[]> {
-    const rows = (await rowsOf[type].all({ ids: JSON.stringify(ids) })).map((row) => ({ id: textOf(row, 'id'), row: withBodyStarts(type, row) }));
+  async function rowsOfType(type: SearchType, ids: string[], visibility: Visibility): Promise<Row[]> {
+    const { audience } = visibility;
+    const rows = (await rowsOf[type][audience].all({ ids: JSON.stringify(ids), ...visibilityValues(visibility) })).map((row) => ({ id: textOf(row, 'id'), row: withBodyStarts(type, row) }));
     const unread = rows.filter(({ row }) => row === null).map(({ id }) => id);
     const read = rows.flatMap(({ row }) => (row === null ? [] : [row]));
-    return unread.length === 0 ? read : [...read, ...((await wholeRowsOf[type]?.all({ ids: JSON.stringify(unread) })) ?? [])];
+    return unread.length === 0 ? read : [...read, ...((await wholeRowsOf[type]?.[audience].all({ ids: JSON.stringify(unread), ...visibilityValues(visibility) })) ?? [])];
   }
 
-  async function withContent(hits: Hit[], terms: Term[]): Promise<SearchResult[]> {
+  async function withContent(hits: Hit[], terms: Term[], visibility: Visibility): Promise<SearchResult[]> {
     const rows = new Map<string, Row>();
     for (const type of new Set(hits.map((hit) => hit.type))) {
       const ids = hits.filter((hit) => hit.type === type).map((hit) => hit.id);
-      for (const row of await rowsOfType(type, ids)) rows.set(textOf(row, 'id'), row);
+      for (const row of await rowsOfType(type, ids, visibility)) rows.set(textOf(row, 'id'), row);
     }
-    // A record deleted between the index query and this read has no row: its hit is left out.
+    // A record deleted, or hidden from this reader, between the index query and this read has no row: its hit is left out.
     return hits.flatMap(({ type, id, rank: r }) => {
       const row = rows.get(id);
       if (!row) return [];
@@ -248,7 +253,7 @@ export function createSearch(
       const last = shown.at(-1);
       const resume = (hit: Hit) => (hit.rank === null ? ['newest', hit.doc] : [hit.rank, hit.type, hit.id]);
       return {
-        results: await withContent(shown, required),
+        results: await withContent(shown, required, visibility),
         nextCursor: hits.length > limit && last ? encodeCursor([...resume(last), fingerprint(query)]) : null,
       };
     },
