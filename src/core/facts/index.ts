@@ -1,4 +1,4 @@
-import { eq, gt, sql } from 'drizzle-orm';
+import { gt, sql } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
 import type { Article } from '../resources/articles/schemas.js';
 import { articleBodyText, articles } from '../resources/articles/table.js';
@@ -235,18 +235,7 @@ export function createFacts(db: Db, resources: Resources) {
   const provenance = provenanceStore(db);
   const names = nameIndexFollowing(db);
 
-  const namedExists = {
-    person: db
-      .select({ id: people.id })
-      .from(people)
-      .where(eq(people.id, sql.placeholder('id')))
-      .prepare(),
-    organisation: db
-      .select({ id: organisations.id })
-      .from(organisations)
-      .where(eq(organisations.id, sql.placeholder('id')))
-      .prepare(),
-  };
+  const namedBy = { person: resources.people, organisation: resources.organisations };
 
   /**
    * An article's mentions as linking finds them. With an index behind the names, the article is remembered to be
@@ -259,7 +248,7 @@ export function createFacts(db: Db, resources: Resources) {
     const found = linkMentions(index, texts);
     // One look per entity, not per mention; a meeting is never in the name index (the check narrows the type).
     const entities = new Map(found.map(({ entity }) => [entity.id, entity]));
-    const gone = new Set([...entities.values()].filter((entity) => entity.type !== 'meeting' && !namedExists[entity.type].get({ id: entity.id })).map(({ id }) => id));
+    const gone = new Set([...entities.values()].filter((entity) => entity.type !== 'meeting' && namedBy[entity.type].idOf(entity.id) === null).map(({ id }) => id));
     return found.filter(({ entity }) => !gone.has(entity.id));
   }
 
