@@ -30,6 +30,12 @@ const insertChange = sql`insert into ${changes} (${sql.identifier('resource')}, 
 /** The seq the insert just took, on the same connection. */
 const insertedSeq = perDialect((dialect) => sql<{ seq: number }>`select ${dialect.appendedChangeSeq} as ${sql.identifier('seq')}`);
 
+/** The seq `insertedSeq` read back; an insert that gave none is a fault. */
+function seqReadBack(row: { seq: number } | undefined): number {
+  if (!row) throw new Error('the change feed read no seq back');
+  return row.seq;
+}
+
 /** An event of the feed before it is appended: the engine gives it its seq. */
 export type NewChange = Omit<Change, 'seq'>;
 
@@ -43,9 +49,7 @@ export const changeOf = (resource: string, id: string, action: ChangeAction, ver
  */
 export async function appendChange(tx: StatementExecutor, change: NewChange, deliverAt: number): Promise<Change> {
   await tx.prepare(insertChange).run(change);
-  const row = await tx.prepare(insertedSeq(tx.dialect)).get();
-  if (!row) throw new Error('the change feed read no seq back');
-  const appended = { seq: row.seq, ...change };
+  const appended = { seq: seqReadBack(await tx.prepare(insertedSeq(tx.dialect)).get()), ...change };
   await enqueueDeliveries(tx, appended, deliverAt);
   return appended;
 }
@@ -60,8 +64,7 @@ export function changeStore(db: Db) {
   const appendEvent = (resource: string, id: string, action: ChangeAction, version: number) => {
     const change = changeOf(resource, id, action, version);
     append.run(change);
-    const seq = seqOf.get()?.seq;
-    if (seq === undefined) throw new Error('the change feed read no seq back');
+    const seq = seqReadBack(seqOf.get());
     for (const listener of appended) listener({ seq, ...change });
   };
 

@@ -13,9 +13,6 @@ import { webhookDeliveries, webhooks } from './table.js';
 
 const publicColumns = { id: webhooks.id, url: webhooks.url, resources: webhooks.resources, actions: webhooks.actions, created_at: webhooks.created_at, updated_at: webhooks.updated_at };
 
-// Written out, not bound: SQLite uses the partial index of due deliveries only when the query states its condition.
-const _isPending = sql`${webhookDeliveries.status} = 'pending'`;
-
 /**
  * Webhooks and their outbox. `enqueue` runs inside each write's transaction (the change feed calls it for
  * every event it appends), so a delivery commits with its change or not at all. Dispatchers claim and settle
