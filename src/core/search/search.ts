@@ -7,7 +7,7 @@ import { type StatementExecutor, statement } from '../db/statements.js';
 import { KhabarError } from '../errors.js';
 import { decodeCursor, encodeCursor } from '../list/cursor.js';
 import { type Audience, everything, perAudience, type Visibility, visibilityValues } from '../list/visibility.js';
-import { byResource, resources } from '../resources/registry.js';
+import { type AnyResource, byResource } from '../resources/registry.js';
 import { inIdList } from '../resources/shared/relations.js';
 import { type FieldReader, fieldColumn, readFields } from './fields.js';
 import type { HitRow, IndexStatements, RankedAfter, Types } from './index-statements.js';
@@ -101,15 +101,15 @@ function textOf(row: Row, column: string): string {
  * since deriving it whole costs as much. The public's rows are only those it sees, by the rule its hits were found
  * under: a record hidden by a commit between the index's statement and this one is then left out, not shown.
  */
-function rowsById(type: SearchType, whole: boolean, dialect: Dialect, audience: Audience) {
-  const source = searchSources[type];
+function rowsById(resource: AnyResource, whole: boolean, dialect: Dialect, audience: Audience) {
+  const source = searchSources[resource.name];
   const { table, label, title, body } = source;
   const columns = getTableColumns(table);
   const column = (read: FieldReader) => fieldColumn(source, read, dialect);
   const shown = [...['id', 'slug', label].map((key) => [key, columns[key]!] as const), ...title.map((read) => [read.column, column(read)] as const)];
   const start = (read: FieldReader) => (read.start && !whole ? read.start.stored(snippetSourceLength, dialect) : sql`substr(${column(read)}, 1, ${snippetSourceLength})`);
   const bodies = body.map((read) => [read.column, read.text ? start(read) : column(read)] as const);
-  const visibleWhen = audience === 'public' ? resources.find(({ name }) => name === type)?.list.visibleWhen : undefined;
+  const visibleWhen = audience === 'public' ? resource.list.visibleWhen : undefined;
   return statement
     .select(Object.fromEntries([...shown, ...bodies]))
     .from(table)
@@ -130,10 +130,10 @@ export function createSearch(
   { rankLimit = rankedMatchesLimit, rankPostings = rankedPostingsLimit, ...required }: SearchOptions = {},
 ) {
   const requiredTerms = requiredTermsOn(reads, index, stamp, required);
-  const rowsOf = byResource((resource) => perAudience((audience) => reads.prepare(rowsById(resource.name, false, reads.dialect, audience))));
+  const rowsOf = byResource((resource) => perAudience((audience) => reads.prepare(rowsById(resource, false, reads.dialect, audience))));
   /** Rows with their derived body texts read whole, for the types that read one from its start. */
   const wholeRowsOf = byResource((resource) =>
-    searchSources[resource.name].body.some((read) => read.start) ? perAudience((audience) => reads.prepare(rowsById(resource.name, true, reads.dialect, audience))) : null,
+    searchSources[resource.name].body.some((read) => read.start) ? perAudience((audience) => reads.prepare(rowsById(resource, true, reads.dialect, audience))) : null,
   );
 
   /** A row with the start of each derived body text read from what it derives from; null where that holds too little. */
