@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,8 +13,9 @@ import { auth, body, build, recordStatements } from '../helper.js';
 /** The same database file opened twice: the second connection sees only what the first has committed. */
 function twoConnections(t: Test) {
   const dir = mkdtempSync(join(tmpdir(), 'khabar-commit-'));
-  const writer = openDatabase(`file:${join(dir, 'khabar.db')}`);
-  const reader = openDatabase(`file:${join(dir, 'khabar.db')}`);
+  const file = join(dir, 'khabar.db');
+  const writer = openDatabase(`file:${file}`);
+  const reader = openDatabase(`file:${file}`);
   t.teardown(() => {
     writer.close();
     reader.close();
@@ -21,7 +24,33 @@ function twoConnections(t: Test) {
   writer.sqlite.exec('create table notes (text text not null)');
   const insert = writer.sqlite.prepare('insert into notes (text) values (?)');
   const stored = () => reader.sqlite.prepare('select text from notes order by rowid').pluck().all();
-  return { writer, insert, stored };
+  return { writer, insert, stored, file };
+}
+
+/**
+ * Another process that takes the file's write lock, writes `elsewhere` into `table` (a column `text`) and commits
+ * after `ms`; resolves once it holds the lock, with a promise of its exit (wrapped: a promise resolved with a promise would wait for it).
+ */
+async function lockHeldElsewhere(t: Test, file: string, table: string, ms: number) {
+  const script = `const db = new (require('better-sqlite3'))(${JSON.stringify(file)});
+    db.prepare('begin immediate').run();
+    db.prepare("insert into ${table} (text) values ('elsewhere')").run();
+    console.log('held');
+    setTimeout(() => { db.prepare('commit').run(); db.close(); }, ${ms});`;
+  const holder = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.teardown(() => holder.kill());
+  const exited = once(holder, 'exit');
+  await once(holder.stdout, 'data');
+  return { exited };
+}
+
+/** Counts the turns of the event loop's timers while `work` runs: none would run while the thread slept in SQLite's busy handler. */
+async function timerTurnsDuring<T>(work: Promise<T>): Promise<{ turns: number; outcome: PromiseSettledResult<T> }> {
+  let turns = 0;
+  const ticker = setInterval(() => turns++, 10);
+  const [outcome] = await Promise.allSettled([work]);
+  clearInterval(ticker);
+  return { turns, outcome: outcome! };
 }
 
 t.test('writes queued in one turn of the event loop commit together, each seeing the ones before it', async (t) => {
@@ -40,7 +69,7 @@ t.test('writes queued in one turn of the event loop commit together, each seeing
 
 t.test('a batch holds at most maxBatch writes; the rest commit in the next turn', async (t) => {
   const { writer, insert, stored } = twoConnections(t);
-  const writes = groupCommit(writer.sqlite, 2);
+  const writes = groupCommit(writer.sqlite, { maxBatch: 2 });
   const committedBefore: number[] = [];
   const write = (text: string) =>
     writes.run(() => {
@@ -174,4 +203,48 @@ t.test("each write learns where its time went: its wait, its batch's transaction
   const created = await app.inject({ method: 'POST', url: '/v1/organisations', headers: { ...auth, 'content-type': 'application/json' }, payload: { slug: 'لجنة', name: 'لجنة', kind: 'committee' } });
   t.equal(created.statusCode, 201);
   t.match(created.headers['server-timing'], /^queue;dur=\d+\.\d\d, transaction;dur=\d+\.\d\d;desc="1 writes", commit;dur=\d+\.\d\d$/);
+});
+
+t.test("a batch awaits another process's write lock with the event loop free, then commits after that process's write", async (t) => {
+  const { writer, insert, stored, file } = twoConnections(t);
+  const { exited } = await lockHeldElsewhere(t, file, 'notes', 300);
+  const { turns, outcome } = await timerTurnsDuring(writer.writes.run(() => insert.run('here').changes));
+  t.same(outcome, { status: 'fulfilled', value: 1 });
+  t.ok(turns >= 5, `timers ran while the write waited for the lock (${turns} turns in about 300 ms)`);
+  t.same(stored(), ['elsewhere', 'here'], "the write ran after the other process's commit");
+  await exited;
+});
+
+t.test('a batch that cannot take the write lock within lockWaitMs fails as overloaded, storing nothing; the next commits', async (t) => {
+  const { writer, insert, stored, file } = twoConnections(t);
+  const writes = groupCommit(writer.sqlite, { lockWaitMs: 100 });
+  const { exited } = await lockHeldElsewhere(t, file, 'notes', 1_000);
+  const { turns, outcome } = await timerTurnsDuring(Promise.all([writes.run(() => insert.run('lost')), writes.run(() => insert.run('lost too'))]));
+  t.equal(outcome.status, 'rejected');
+  t.match(outcome.status === 'rejected' && outcome.reason, { code: 'overloaded' }, 'the batch failed as overloaded');
+  t.ok(turns >= 3, `timers ran while the batch waited (${turns} turns)`);
+  await exited;
+  t.equal(await writes.run(() => insert.run('later').changes), 1);
+  t.same(stored(), ['elsewhere', 'later'], 'nothing of the failed batch is stored');
+});
+
+t.test("a write refused for another process's long write lock answers 503 with Retry-After, and reads are served meanwhile", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'khabar-lock-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'khabar.db');
+  const app = await build(t, { databaseUrl: `file:${file}` });
+  databaseOf(app.services).sqlite.exec('create table held (text text)');
+  const { exited } = await lockHeldElsewhere(t, file, 'held', 5_600);
+  const write = app.inject({ method: 'POST', url: '/v1/organisations', headers: { ...auth, 'content-type': 'application/json' }, payload: { slug: 'لجنة-الانتظار', name: 'لجنة', kind: 'committee' } });
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const read = await app.inject({ method: 'GET', url: '/v1/organisations?limit=1' });
+  t.equal(read.statusCode, 200, 'a read is answered while the write waits');
+  const refused = await write;
+  t.equal(refused.statusCode, 503);
+  t.equal(refused.headers['retry-after'], '1');
+  t.match(refused.headers['content-type'], /^application\/problem\+json/);
+  t.match(body(refused), { status: 503, code: 'overloaded' });
+  await exited;
+  const found = await app.inject({ method: 'GET', url: '/v1/organisations/لجنة-الانتظار', headers: auth });
+  t.equal(found.statusCode, 404, 'the refused write stored nothing');
 });

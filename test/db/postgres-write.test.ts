@@ -1,4 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
+import pg from 'pg';
 import t from 'tap';
 import { brokenConstraint, problemOf } from '../../src/core/db/constraints.js';
 import type { Postgres } from '../../src/core/db/postgres.js';
@@ -195,4 +196,26 @@ onPostgres('the attempts are bounded: the last failure is thrown, and no connect
   );
   t.equal(attempts, 4, 'another error is thrown at the first attempt');
   t.equal(postgres.pool.totalCount - postgres.pool.idleCount, 0, 'every connection went back to the pool');
+});
+
+onPostgres('a write that waits past lock_timeout for the feed’s lock is refused as overloaded, and holds no connection', async (t, { postgres }) => {
+  const holder = await postgres.pool.connect();
+  await holder.query('begin; lock table changes_counter in exclusive mode');
+  const impatient = new pg.Pool({ connectionString: postgres.pool.options.connectionString, max: 1, lock_timeout: 100 });
+  t.teardown(() => impatient.end());
+  let ran = false;
+  await t.rejects(
+    postgresWrite(impatient, async () => {
+      ran = true;
+    }),
+    { code: 'overloaded' },
+  );
+  t.notOk(ran, 'the body never ran');
+  t.equal(impatient.totalCount - impatient.idleCount, 0, 'its connection went back to the pool');
+  await holder.query('rollback');
+  holder.release();
+  await postgresWrite(impatient, async () => {
+    ran = true;
+  });
+  t.ok(ran, 'once the lock is free the write runs');
 });

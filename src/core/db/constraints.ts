@@ -43,12 +43,23 @@ function constraintDetails(error: unknown): string[] {
 const isSlugTaken = (error: unknown) => constraintDetails(error).some((detail) => /\.slug$|_slug_unique$/.test(detail));
 
 /**
+ * Whether a write gave up waiting for a lock another connection held: SQLite's busy timeout (any SQLITE_BUSY
+ * variant) or PostgreSQL's `lock_timeout` (55P03). Not a fault of the request nor of the server's: a retry may pass.
+ */
+const waitedTooLong = (error: unknown) => {
+  const code = errorCode(error);
+  return code !== undefined && (code.startsWith('SQLITE_BUSY') || code === '55P03');
+};
+
+/**
  * The problem a broken constraint is to the API, the same code on either engine: a taken slug; a missing
  * referenced row is the repositories' unknown reference (they check before writing, and a concurrent delete can
  * still win); a check is a value the schemas should have refused. Any other error, and a unique key the server
  * gives (a revision's number, a delivery's), is the error as it is: a fault of the server's, not of the request.
+ * A lock waited for too long is `overloaded`, which a client may retry.
  */
 export function problemOf(error: unknown): unknown {
+  if (waitedTooLong(error)) return new KhabarError('overloaded', 'the database was held by other writes longer than a write waits; retry later');
   switch (brokenConstraint(error)) {
     case 'unique':
       return isSlugTaken(error) ? new KhabarError('slug_taken', 'another record already has this slug', [{ path: 'slug', message: 'already in use' }]) : error;

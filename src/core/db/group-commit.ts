@@ -1,5 +1,7 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type Sqlite from 'better-sqlite3';
-import { problemOf } from './constraints.js';
+import { KhabarError } from '../errors.js';
+import { errorCode, problemOf } from './constraints.js';
 import { type StatementExecutor, sqliteStatements } from './statements.js';
 
 /**
@@ -20,6 +22,11 @@ import { type StatementExecutor, sqliteStatements } from './statements.js';
  * write, so that only the failed one is undone (a write may so run twice, and must do nothing outside its
  * transaction). Every promise settles after the commit, so a response never reports a write that is not stored;
  * when the commit itself fails, every write of the batch is rejected.
+ *
+ * The write lock is awaited, not waited for: another process's write (WORKERS > 1, a command line tool) holds it
+ * while SQLite's busy handler would sleep on this thread, stopping every request of this process for as long. So a
+ * batch's BEGIN does not wait at all, and is tried again after a growing pause until `lockWaitMs` have passed; then
+ * the batch's writes fail as `overloaded`, which a client may retry.
  */
 export interface GroupCommit {
   /** `observe` learns where the write's time went once it has committed. */
@@ -53,6 +60,12 @@ type Batched = Pending & { write: { batched: (tx: StatementExecutor) => unknown 
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
+/** When a batch's transaction began (the first time, if it ran twice) and when its last write settled. */
+interface BatchClock {
+  begun(): void;
+  written(): void;
+}
+
 /** A write of a batch run without savepoints threw, and the transaction is still open: worth a run with them. */
 class WriteFailed {
   constructor(readonly error: unknown) {}
@@ -62,9 +75,23 @@ const isBatched = (pending: Pending): pending is Batched => 'batched' in pending
 
 const isPromise = (value: unknown): value is Promise<unknown> => value instanceof Promise;
 
-export function groupCommit(sqlite: Sqlite.Database, maxBatch = 64): GroupCommit {
+export interface GroupCommitOptions {
+  /** Writes a batch holds at most. */
+  maxBatch?: number;
+  /** How long a batch waits for another process to give up the write lock before its writes fail (`overloaded`). */
+  lockWaitMs?: number;
+}
+
+/** The pauses between a batch's tries for the write lock: short at first, as another process's write is, then capped. */
+const lockRetryMs = (attempt: number) => Math.min(2 ** attempt, 20);
+
+export function groupCommit(sqlite: Sqlite.Database, { maxBatch = 64, lockWaitMs = 5_000 }: GroupCommitOptions = {}): GroupCommit {
   const tx = sqliteStatements(sqlite);
   const begin = sqlite.prepare('begin immediate');
+  // The connection's busy timeout stays for what runs inside a transaction and for the jobs run alone; only BEGIN goes without it.
+  // (Through `pragma()` each time: a prepared PRAGMA statement run again did not reliably set it.)
+  const busyTimeout = Number(sqlite.pragma('busy_timeout', { simple: true }));
+  const setBusyTimeout = (ms: number) => sqlite.pragma(`busy_timeout = ${ms}`);
   const commit = sqlite.prepare('commit');
   const rollback = sqlite.prepare('rollback');
   const savepoint = sqlite.prepare('savepoint write');
@@ -88,6 +115,29 @@ export function groupCommit(sqlite: Sqlite.Database, maxBatch = 64): GroupCommit
     const value = pending.write.batched(tx);
     return isPromise(value) ? value.then(stillOpen) : stillOpen(value);
   };
+
+  /** BEGIN IMMEDIATE without sleeping on the thread: false when another connection holds the write lock. */
+  function tryBegin(): boolean {
+    setBusyTimeout(0);
+    try {
+      begin.run();
+      return true;
+    } catch (error) {
+      if (errorCode(error) === 'SQLITE_BUSY') return false;
+      throw error;
+    } finally {
+      setBusyTimeout(busyTimeout);
+    }
+  }
+
+  /** Takes the write lock, pausing between tries so that this process serves requests meanwhile. */
+  async function beginWhenFree() {
+    const giveUpAt = performance.now() + lockWaitMs;
+    for (let attempt = 0; !tryBegin(); attempt++) {
+      if (performance.now() >= giveUpAt) throw new KhabarError('overloaded', 'another process has held the database for writing too long; retry later');
+      await sleep(lockRetryMs(attempt));
+    }
+  }
 
   const rollbackIfOpen = () => {
     if (sqlite.inTransaction) rollback.run();
@@ -125,8 +175,9 @@ export function groupCommit(sqlite: Sqlite.Database, maxBatch = 64): GroupCommit
   }
 
   /** The batch in one transaction, committed; `written` is told when its last write has settled. */
-  async function inTransaction(batch: Batched[], run: (batch: Batched[]) => Promise<Outcome[]>, written: () => void): Promise<Outcome[]> {
-    begin.run();
+  async function inTransaction(batch: Batched[], run: (batch: Batched[]) => Promise<Outcome[]>, { begun, written }: BatchClock): Promise<Outcome[]> {
+    await beginWhenFree();
+    begun();
     try {
       const outcomes = await run(batch);
       written();
@@ -139,26 +190,33 @@ export function groupCommit(sqlite: Sqlite.Database, maxBatch = 64): GroupCommit
   }
 
   async function commitBatch(batch: Batched[]) {
-    const startedAt = performance.now();
-    let writtenAt = startedAt;
-    const written = () => {
-      writtenAt = performance.now();
+    // The wait for the write lock counts as the writes' queue; the transaction starts when the lock is held.
+    let startedAt: number | undefined;
+    let writtenAt = 0;
+    const clock: BatchClock = {
+      begun: () => {
+        startedAt ??= performance.now();
+      },
+      written: () => {
+        writtenAt = performance.now();
+      },
     };
     let outcomes: Outcome[];
     try {
       try {
-        outcomes = await inTransaction(batch, runTogether, written);
+        outcomes = await inTransaction(batch, runTogether, clock);
       } catch (error) {
         if (!(error instanceof WriteFailed)) throw error;
-        outcomes = batch.length === 1 ? [{ ok: false, error: error.error }] : await inTransaction(batch, runEachInSavepoint, written);
+        outcomes = batch.length === 1 ? [{ ok: false, error: error.error }] : await inTransaction(batch, runEachInSavepoint, clock);
       }
     } catch (error) {
       for (const pending of batch) pending.reject(error);
       return;
     }
     const committedAt = performance.now();
+    const begunAt = startedAt ?? writtenAt;
     for (const pending of batch) {
-      pending.observe?.({ queue: startedAt - pending.queuedAt, transaction: writtenAt - startedAt, commit: committedAt - writtenAt, batch: batch.length });
+      pending.observe?.({ queue: begunAt - pending.queuedAt, transaction: writtenAt - begunAt, commit: committedAt - writtenAt, batch: batch.length });
     }
     outcomes.forEach((outcome, i) => {
       if (outcome.ok) batch[i]!.resolve(outcome.value);

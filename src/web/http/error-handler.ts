@@ -28,6 +28,9 @@ function validationProblem(error: FastifyError): Problem {
   return problem('validation_failed', `invalid ${error.validationContext ?? 'request'}: ${errors[0]?.message ?? error.message}`, errors);
 }
 
+/** The Retry-After of a 503 that names no wait of its own (a write that waited too long for the database): a write lock is held for milliseconds. */
+const overloadedRetryAfterSeconds = 1;
+
 /** Turns anything thrown into a problem document; only a fault of ours is a 5xx. */
 function toProblem(error: unknown): Problem {
   if (error instanceof KhabarError) return problem(error.code, error.message, error.errors);
@@ -47,6 +50,7 @@ function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {
 
 function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply) {
   const { errors, ...body } = toProblem(error);
+  if (body.status === 503 && !reply.hasHeader('retry-after')) reply.header('Retry-After', String(overloadedRetryAfterSeconds));
   if (body.status >= 500) request.log.error({ err: error }, 'request failed');
   // Keys in the Problem schema's order, whether a route's response schema or plain JSON writes the body.
   return sendProblem(reply, { ...body, instance: request.url, ...(errors ? { errors } : {}) });
