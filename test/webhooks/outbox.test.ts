@@ -1,6 +1,7 @@
 import { asc, sql } from 'drizzle-orm';
 import t from 'tap';
 import { changes } from '../../src/core/changes/table.js';
+import { postgresWrite } from '../../src/core/db/postgres-write.js';
 import { statement } from '../../src/core/db/statements.js';
 import { anyDue, claimDeliveries, releaseDelivery, settleDelivery } from '../../src/core/webhooks/outbox.js';
 import { webhookDeliveries, webhooks } from '../../src/core/webhooks/table.js';
@@ -12,7 +13,7 @@ import { engines } from '../engines.js';
  * here from the rows written, by the rules of docs/webhooks.md.
  */
 
-const { onBoth } = engines(t);
+const { onBoth, onPostgres } = engines(t);
 
 const at = '2026-02-01T00:00:00.000Z';
 const hook = { id: 'w1', url: 'https://hooks.example/in', secret: 'whsec_test', resources: ['people'], actions: ['created', 'updated'], created_at: at, updated_at: at };
@@ -114,4 +115,44 @@ onBoth("claims, settlements and releases in the engine's write transaction", asy
   );
   t.equal(await anyDue(engine.statements, 400), true, 'the released delivery is due again');
   t.equal((await engine.statements.prepare(sql<{ n: number }>`select count(*) as n from ${webhookDeliveries} where ${webhookDeliveries.claim} is not null`).get())?.n, 0, 'no claim is left');
+});
+
+onPostgres('two nodes claiming at once take different deliveries, neither waiting for the other', async (t, engine) => {
+  const due = [1, 2, 3].map((seq) => pending(seq, seq, 100));
+  await engine.insert(webhooks, [hook]);
+  await engine.insert(changes, events);
+  await engine.insert(webhookDeliveries, due);
+  const pool = engine.postgres!.pool;
+  // The dispatcher's claims append nothing to the feed, so they need not queue behind its lock.
+  const claimOn = (limit: number, whileHeld: () => Promise<void> = async () => {}) =>
+    postgresWrite(
+      pool,
+      async (tx) => {
+        const claimed = await claimDeliveries(tx, limit, 300, 1_300);
+        await whileHeld();
+        return claimed.map(({ id }) => id);
+      },
+      { appendsChanges: false },
+    );
+  let letFirstCommit!: () => void;
+  const firstHolds = new Promise<void>((resolve) => {
+    letFirstCommit = resolve;
+  });
+  let firstClaimed!: () => void;
+  const firstHasClaimed = new Promise<void>((resolve) => {
+    firstClaimed = resolve;
+  });
+  const first = claimOn(1, async () => {
+    firstClaimed();
+    await firstHolds;
+  });
+  await firstHasClaimed;
+  const waited = Symbol('waited');
+  const second = await Promise.race([claimOn(10), new Promise<typeof waited>((resolve) => setTimeout(() => resolve(waited), 2_000))]);
+  letFirstCommit();
+  const firstIds = await first;
+  t.not(second, waited, 'the second claim did not wait for the first to commit');
+  t.strictSame(firstIds, [1], 'the first took the delivery due first (ids in order of due time, then id)');
+  t.strictSame(second, [2, 3], 'the second took the others, passing over the one the first holds');
+  t.equal((await engine.statements.prepare(sql<{ n: number }>`select count(*) as n from ${webhookDeliveries} where ${webhookDeliveries.claim} is not null`).get())?.n, 3, 'each delivery claimed once');
 });

@@ -48,6 +48,12 @@ export interface Dialect {
   blockTexts(list: SQLWrapper): SQL<string>;
   /** A JSON column's stored text, to cut (`substr`): SQLite stores it as text, PostgreSQL's `json` keeps it as written. */
   jsonText(value: SQLWrapper): SQL<string>;
+  /**
+   * What ends a claim's select, so that claimers in concurrent transactions pass over the rows another has claimed
+   * and not yet committed, instead of waiting for it: nothing on SQLite, whose one writer runs claims one at a
+   * time; PostgreSQL's `for update skip locked`.
+   */
+  skipLocked: SQL;
 }
 
 /** A statement spelled in an engine's dialect, built once per dialect: an executor keeps its preparation while the query lives. */
@@ -81,6 +87,7 @@ export const sqliteDialect: Dialect = {
   appendedChangeSeq: sql`last_insert_rowid()`,
   blockTexts: (list) => sql`(select group_concat(value ->> 'text', char(10, 10) order by key) from json_each(${list}))`,
   jsonText: (value) => sql`${value}`,
+  skipLocked: sql``,
 };
 
 export const postgresDialect: Dialect = {
@@ -95,4 +102,5 @@ export const postgresDialect: Dialect = {
   appendedChangeSeq: sql`(select "seq" from "changes_counter")`,
   blockTexts: (list) => sql`(select string_agg(block ->> 'text', chr(10) || chr(10) order by position) from json_array_elements(${list}) with ordinality as blocks(block, position))`,
   jsonText: (value) => sql`${value}::text`,
+  skipLocked: sql`for update skip locked`,
 };

@@ -55,9 +55,12 @@ export const queueDeliveries = perDialect(
 
 const firstDue = statement.select({ id: d.id }).from(d).where(isDue).limit(1);
 // A claim moves the delivery's due time to the end of its lease: a process that dies holding it leaves it due then.
-const claimDue = sql<{ id: number }>`update ${d} set ${column('claim')} = ${sql.placeholder('claim')}, ${column('next_attempt_at')} = ${sql.placeholder('until')}
-  where ${d.id} in (${statement.select({ id: d.id }).from(d).where(isDue).orderBy(asc(d.next_attempt_at)).limit(sql.placeholder('limit'))})
-  returning ${column('id')}`;
+// Nodes claiming at once on PostgreSQL each take other deliveries (`skipLocked`), so a delivery is sent once.
+const claimDue = perDialect(
+  (dialect) => sql<{ id: number }>`update ${d} set ${column('claim')} = ${sql.placeholder('claim')}, ${column('next_attempt_at')} = ${sql.placeholder('until')}
+  where ${d.id} in (${statement.select({ id: d.id }).from(d).where(isDue).orderBy(asc(d.next_attempt_at)).limit(sql.placeholder('limit'))} ${dialect.skipLocked})
+  returning ${column('id')}`,
+);
 const message = statement
   .select({
     attempts: d.attempts,
@@ -90,7 +93,7 @@ export async function enqueueDeliveries(tx: StatementExecutor, change: Pick<Chan
 export async function claimDeliveries(tx: StatementExecutor, limit: number, at: number, leaseUntil: number): Promise<ClaimedDelivery[]> {
   if (limit < 1) return [];
   const claim = randomUUID();
-  const ids = await tx.prepare(claimDue).all({ claim, until: leaseUntil, now: at, limit });
+  const ids = await tx.prepare(claimDue(tx.dialect)).all({ claim, until: leaseUntil, now: at, limit });
   const read = tx.prepare(message);
   const deliveries: ClaimedDelivery[] = [];
   for (const { id } of ids) {
