@@ -4,7 +4,7 @@ import { changeFeed } from './changes/feed.js';
 import { changeStamp } from './db/change-stamp.js';
 import { type Database, openDatabase } from './db/database.js';
 import { holdDatabase } from './db/handles.js';
-import { type IdempotencyStore, idempotencyStore } from './db/idempotency.js';
+import { claimIdempotencyKey, completeIdempotencyKey, type IdempotencyOptions, releaseIdempotencyKey, type StoredResponse } from './db/idempotency.js';
 import { sqliteStatements } from './db/statements.js';
 import { KhabarError } from './errors.js';
 import type { entityResources } from './facts/entities.js';
@@ -56,7 +56,7 @@ export function openServices(databaseUrl: string, clock: () => number = Date.now
   const readRecordId = async (resource: ResourceName, idOrSlug: string) => (await reads[resource].idOf(idOrSlug)) ?? idOrSlug;
   const recordId = (resource: ResourceName, idOrSlug: string) => writers[resource].idOf(idOrSlug) ?? idOrSlug;
   const inTrash = (resource: ResourceName, id: string) => writers.trash.find(resource, id) !== null;
-  const idempotency = idempotencyStore(database.db, { ttlMs: dayMs, inFlightMs: 60_000 });
+  const idempotency: IdempotencyOptions = { ttlMs: dayMs, inFlightMs: 60_000 };
 
   const schedule = publicationSchedule(database.reader);
 
@@ -168,9 +168,9 @@ export function openServices(databaseUrl: string, clock: () => number = Date.now
 
     /** The Idempotency-Key store: a day's keys, a request's claim held a minute at most. */
     idempotency: {
-      claim: (...args: Parameters<IdempotencyStore['claim']>) => writes.run(() => idempotency.claim(...args)),
-      complete: (...args: Parameters<IdempotencyStore['complete']>) => writes.run(() => idempotency.complete(...args)),
-      release: (...args: Parameters<IdempotencyStore['release']>) => writes.run(() => idempotency.release(...args)),
+      claim: (writer: string, key: string, fingerprint: string, now = Date.now()) => writes.run((tx) => claimIdempotencyKey(tx, idempotency, { writer, key, fingerprint }, now)),
+      complete: (writer: string, key: string, response: StoredResponse) => writes.run((tx) => completeIdempotencyKey(tx, writer, key, response)),
+      release: (writer: string, key: string) => writes.run((tx) => releaseIdempotencyKey(tx, writer, key)),
     },
 
     /** The earliest scheduled publication after a moment, and the change stamp read (core/resources/articles/publication.ts). */

@@ -1,6 +1,6 @@
 import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
-import type { Db } from './database.js';
+import { type StatementExecutor, statement } from './statements.js';
 
 /** Keys of POSTs made with Idempotency-Key, per writer, with the response to replay. */
 export const idempotencyKeys = sqliteTable(
@@ -35,44 +35,46 @@ export interface IdempotencyOptions {
   inFlightMs: number;
 }
 
-/** The idempotency key store: claim a key before the work, record the response after it, or release it. */
-export function idempotencyStore(db: Db, options: IdempotencyOptions) {
-  const t = idempotencyKeys;
-  const keyOf = and(eq(t.writer, sql.placeholder('writer')), eq(t.key, sql.placeholder('key')));
-  const purge = db
-    .delete(t)
-    .where(or(lt(t.created_at, sql.placeholder('expired')), and(isNull(t.status), lt(t.created_at, sql.placeholder('stalled')))))
-    .prepare();
-  const insert = db
-    .insert(t)
-    .values({ writer: sql.placeholder('writer'), key: sql.placeholder('key'), fingerprint: sql.placeholder('fingerprint'), created_at: sql.placeholder('now') })
-    .onConflictDoNothing()
-    .prepare();
-  const select = db.select().from(t).where(keyOf).prepare();
-  const release = db.delete(t).where(keyOf).prepare();
+const t = idempotencyKeys;
+/** A column as an UPDATE's SET or an INSERT names it: unqualified, as both engines require. */
+const column = (name: keyof typeof t.$inferSelect) => sql.identifier(name);
+const keyOf = and(eq(t.writer, sql.placeholder('writer')), eq(t.key, sql.placeholder('key')));
+// Written once for either engine (docs/postgresql.md, step 2), run on a write's executor.
+const purge = sql`delete from ${t} where ${or(lt(t.created_at, sql.placeholder('expired')), and(isNull(t.status), lt(t.created_at, sql.placeholder('stalled'))))}`;
+const insert = sql`insert into ${t} (${column('writer')}, ${column('key')}, ${column('fingerprint')}, ${column('created_at')})
+  values (${sql.placeholder('writer')}, ${sql.placeholder('key')}, ${sql.placeholder('fingerprint')}, ${sql.placeholder('now')}) on conflict do nothing`;
+const stored = statement.select().from(t).where(keyOf);
+const complete = sql`update ${t} set ${column('status')} = ${sql.placeholder('status')}, ${column('headers')} = ${sql.placeholder('headers')}, ${column('body')} = ${sql.placeholder('body')} where ${keyOf}`;
+const release = sql`delete from ${t} where ${keyOf}`;
 
-  return {
-    /** Takes the key for this request, or says why not: another request has it, or its response is stored. */
-    claim(writer: string, key: string, fingerprint: string, now = Date.now()): Claim {
-      return db.transaction(() => {
-        purge.run({ expired: now - options.ttlMs, stalled: now - options.inFlightMs });
-        if (insert.run({ writer, key, fingerprint, now }).changes === 1) return { outcome: 'claimed' as const };
-        const row = select.get({ writer, key })!;
-        if (row.fingerprint !== fingerprint) return { outcome: 'reused' as const };
-        if (row.status === null) return { outcome: 'in_flight' as const };
-        return { outcome: 'replay' as const, response: { status: row.status, headers: row.headers ?? {}, body: row.body ?? '' } };
-      });
-    },
-    complete(writer: string, key: string, response: StoredResponse) {
-      db.update(t)
-        .set({ status: response.status, headers: response.headers, body: response.body })
-        .where(and(eq(t.writer, writer), eq(t.key, key)))
-        .run();
-    },
-    release(writer: string, key: string) {
-      release.run({ writer, key });
-    },
-  };
+/** Whose key, and what it was given with. */
+export interface KeyedRequest {
+  writer: string;
+  key: string;
+  /** A digest of what was asked (method, path, body). */
+  fingerprint: string;
 }
 
-export type IdempotencyStore = ReturnType<typeof idempotencyStore>;
+/**
+ * Takes the key for this request in a write's transaction (`tx`), or says why not: another request has it, or its
+ * response is stored. Keys past `ttlMs`, and unfinished claims past `inFlightMs`, are forgotten first.
+ */
+export async function claimIdempotencyKey(tx: StatementExecutor, options: IdempotencyOptions, request: KeyedRequest, now: number): Promise<Claim> {
+  await tx.prepare(purge).run({ expired: now - options.ttlMs, stalled: now - options.inFlightMs });
+  if ((await tx.prepare(insert).run({ ...request, now })).changes === 1) return { outcome: 'claimed' };
+  const row = await tx.prepare(stored).get({ writer: request.writer, key: request.key });
+  if (!row) throw new Error('an idempotency key neither inserted nor found');
+  if (row.fingerprint !== request.fingerprint) return { outcome: 'reused' };
+  if (row.status === null) return { outcome: 'in_flight' };
+  return { outcome: 'replay', response: { status: row.status, headers: row.headers ?? {}, body: row.body ?? '' } };
+}
+
+/** Stores the response a claimed key replays. */
+export async function completeIdempotencyKey(tx: StatementExecutor, writer: string, key: string, response: StoredResponse): Promise<void> {
+  await tx.prepare(complete).run({ writer, key, status: response.status, headers: JSON.stringify(response.headers), body: response.body });
+}
+
+/** Gives a claimed key back (the request failed): the next request with it runs. */
+export async function releaseIdempotencyKey(tx: StatementExecutor, writer: string, key: string): Promise<void> {
+  await tx.prepare(release).run({ writer, key });
+}
