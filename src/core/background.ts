@@ -1,5 +1,6 @@
 import { awaitable } from './awaitable.js';
 import { runAnnounceLoop } from './changes/announce-loop.js';
+import { announcePublications, nextPublicationDue } from './changes/publications.js';
 import type { WebhookLimits } from './config.js';
 import { type BackgroundWorker, runBackgroundLoop } from './db/background-loop.js';
 import type { GroupCommit } from './db/group-commit.js';
@@ -56,7 +57,7 @@ export async function startBackgroundWork(
   const relinking = runBackgroundLoop(awaitable(relinkJobs.worker(), ['step', 'release'], writes.alone), { onError: (error) => onError('relinking failed; retrying', error) });
   // Appends the `published` event of each scheduled article as it comes due (core/changes/publications.ts).
   const announcing = runAnnounceLoop(
-    { ...awaitable(publications, ['announceDue', 'nextDue'], writes.alone), onScheduled: publications.onScheduled },
+    { announceDue: () => announcePublications({ reads, write: (body) => writes.run(body) }, clock), nextDue: () => nextPublicationDue(reads), onScheduled: publications.onScheduled },
     { clock, onError: (error) => onError('announcing scheduled publications failed; retrying', error) },
   );
   // Sends the queued deliveries, outside every write (core/webhooks/dispatcher.ts).

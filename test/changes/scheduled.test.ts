@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { storesOf } from '../../src/core/db/handles.js';
+import { announcePublications } from '../../src/core/changes/publications.js';
+import { databaseOf } from '../../src/core/db/handles.js';
+import { sqliteStatements } from '../../src/core/db/statements.js';
 import { type App, buildApp } from '../../src/web/app.js';
 import { auth, body, testConfig } from '../helper.js';
 
@@ -18,6 +20,12 @@ async function appAtStart(t: Test) {
   const app = await buildApp(testConfig(), { clock: () => clock });
   t.teardown(() => app.close());
   return app;
+}
+
+/** What the server's announcement loop runs at a turn, once, on the app's connections: its reads, then its write. */
+function announceDue(app: App): Promise<number> {
+  const database = databaseOf(app.services);
+  return announcePublications({ reads: sqliteStatements(database.reader.$client), write: (body) => database.writes.run(body) }, () => clock);
 }
 
 type Event = { seq: number; resource: string; id: string; action: string; version: number };
@@ -65,23 +73,23 @@ t.test('a scheduled article is published in the feed once, when its time comes; 
     publicBefore.events.some((event) => event.id === backdated && event.action === 'created'),
     'a backdated article is public at its create',
   );
-  t.equal(storesOf(app.services).publications.announceDue(), 0, 'nothing is due yet');
+  t.equal(await announceDue(app), 0, 'nothing is due yet');
   t.same((await changesAfter(app, written, auth)).events, [], 'and nothing is appended');
 
   clock = start + 60_000;
-  t.equal(storesOf(app.services).publications.announceDue(), 1, 'at +60 s one publication is due');
+  t.equal(await announceDue(app), 1, 'at +60 s one publication is due');
   const announced = await changesAfter(app, written, auth);
   t.same(announced.events, [{ id: due, action: 'published', version: 1 }], 'the feed gets its published event, at the version it has; none for the others');
   const publicAfter = await changesAfter(app, publicBefore.nextAfter);
   t.same(publicAfter.events, [{ id: due, action: 'published', version: 1 }], 'a public reader resuming where it stopped sees it: the article is public now');
-  t.equal(storesOf(app.services).publications.announceDue(), 0, 'asked again, nothing is due');
+  t.equal(await announceDue(app), 0, 'asked again, nothing is due');
   t.same((await changesAfter(app, announced.nextAfter, auth)).events, [], 'the event is not appended twice');
 
   clock = start + 100_000;
-  t.equal(storesOf(app.services).publications.announceDue(), 1, 'at +100 s the rescheduled one is due');
+  t.equal(await announceDue(app), 1, 'at +100 s the rescheduled one is due');
   t.same((await changesAfter(app, announced.nextAfter, auth)).events, [{ id: rescheduled, action: 'published', version: 2 }], 'at its new time, with the version its reschedule wrote');
   clock = start + 1_000_000;
-  t.equal(storesOf(app.services).publications.announceDue(), 0, 'the withdrawn, deleted and backdated articles never come due');
+  t.equal(await announceDue(app), 0, 'the withdrawn, deleted and backdated articles never come due');
 });
 
 t.test('a write to an article whose time has come before it was announced: published first, at the version it came due at', async (t) => {
@@ -102,7 +110,7 @@ t.test('a write to an article whose time has come before it was announced: publi
     ],
     'each publication before the write that followed it',
   );
-  t.equal(storesOf(app.services).publications.announceDue(), 0, 'and nothing is left to announce');
+  t.equal(await announceDue(app), 0, 'and nothing is left to announce');
 });
 
 t.test('two servers on one file: one announcement between them; a server that was down announces at start', async (t) => {
@@ -117,7 +125,7 @@ t.test('two servers on one file: one announcement between them; a server that wa
   const written = await lastSeq(first);
 
   clock = start + 20_000;
-  t.same([storesOf(first.services).publications.announceDue(), storesOf(second.services).publications.announceDue()], [1, 0], 'the first takes the due publication, the second finds it taken');
+  t.same([await announceDue(first), await announceDue(second)], [1, 0], 'the first takes the due publication, the second finds it taken');
   t.same((await changesAfter(second, written, auth)).events, [{ id: together, action: 'published', version: 1 }], 'one event');
   const announced = await lastSeq(first);
   await first.close();

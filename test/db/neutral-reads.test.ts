@@ -8,6 +8,7 @@ import { trash } from '../../src/core/trash/table.js';
 import { deliveryListing } from '../../src/core/webhooks/deliveries.js';
 import { webhookDeliveries, webhooks } from '../../src/core/webhooks/table.js';
 import { engines } from '../engines.js';
+import { articleRow } from '../rows.js';
 
 /*
  * The first reads written once for either engine (docs/postgresql.md, step 2): the change feed's pages, the trash
@@ -17,20 +18,6 @@ import { engines } from '../engines.js';
 
 const { onBoth } = engines(t);
 
-const article = (id: string, status: 'draft' | 'published', publishedAt: string | null) => ({
-  id,
-  slug: id,
-  version: 1,
-  created_at: '2026-01-01T00:00:00.000Z',
-  updated_at: '2026-01-01T00:00:00.000Z',
-  title: id,
-  language: 'ar',
-  summary: null,
-  body: [{ type: 'paragraph' as const, text: 'نص' }],
-  source: null,
-  published_at: publishedAt,
-  status,
-});
 const at = '2026-02-01T00:00:00.000Z';
 const events = [
   { seq: 1, resource: 'people', id: 'p1', action: 'created', version: 1, at },
@@ -50,7 +37,7 @@ onBoth('the change feed: pages in seq order, the public seeing the events of wha
   t.equal(await feed.lastSeq(), 0, 'an empty feed ends at 0');
   t.strictSame(await feed.page(0, 10, everything), { events: [], more: false, through: 0 });
 
-  await engine.insert(articles, [article('public', 'published', '2026-01-01T00:00:00.000Z'), article('draft', 'draft', null), article('scheduled', 'published', '2027-01-01T00:00:00.000Z')]);
+  await engine.insert(articles, [articleRow('public', 'published', '2026-01-01T00:00:00.000Z'), articleRow('draft', 'draft', null), articleRow('scheduled', 'published', '2027-01-01T00:00:00.000Z')]);
   await engine.insert(
     changes,
     events.map(({ id, ...event }) => ({ ...event, record_id: id })),

@@ -1,9 +1,10 @@
 import { and, asc, eq, lte, min, sql } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
+import { prepareOnSqlite, type StatementExecutor, statement } from '../db/statements.js';
 import { publicArticle } from '../resources/articles/publication.js';
 import { articles } from '../resources/articles/table.js';
 import type { WriteEvent } from '../resources/shared/repository.js';
-import type { ChangeStore } from './store.js';
+import { appendChange, type ChangeStore, changeOf } from './store.js';
 import { scheduledPublications as scheduled } from './table.js';
 
 /** Publications announced per transaction: what bounds how long an announcement holds the write lock. */
@@ -12,47 +13,68 @@ const announceBatch = 100;
 /** What the schedule reads of a written article. */
 type ScheduledEvent = WriteEvent<{ id: string; version: number; status: string; published_at: string | null }>;
 
+/** Where an announcement runs: reads on a read executor, its write in a write's transaction (`tx`). */
+export interface AnnounceOn {
+  reads: StatementExecutor;
+  write: (body: (tx: StatementExecutor) => Promise<number>) => Promise<number>;
+}
+
+// Written once for either engine (docs/postgresql.md, step 2).
+const column = (name: keyof typeof scheduled.$inferSelect) => sql.identifier(name);
+const upsert = sql`insert into ${scheduled} (${column('article_id')}, ${column('due_at')}) values (${sql.placeholder('id')}, ${sql.placeholder('due')})
+  on conflict (${column('article_id')}) do update set ${column('due_at')} = excluded.${column('due_at')}`;
+const remove = sql`delete from ${scheduled} where ${eq(scheduled.article_id, sql.placeholder('id'))}`;
+const takeDue = sql<{ id: string }>`delete from ${scheduled} where ${and(eq(scheduled.article_id, sql.placeholder('id')), lte(scheduled.due_at, sql.placeholder('now')))}
+  returning ${column('article_id')} as ${sql.identifier('id')}`;
+const earliest = statement.select({ at: min(scheduled.due_at) }).from(scheduled);
+// A row whose article is gone or no longer public (a write around the repositories) is taken without an event.
+const dueBatch = statement
+  .select({ id: scheduled.article_id, version: articles.version, visible: sql<boolean | null>`${publicArticle}`.mapWith((value) => (value === null ? null : Boolean(value))) })
+  .from(scheduled)
+  .leftJoin(articles, eq(articles.id, scheduled.article_id))
+  .where(lte(scheduled.due_at, sql.placeholder('now')))
+  .orderBy(asc(scheduled.due_at), asc(scheduled.article_id))
+  .limit(announceBatch);
+
+/** The time of the earliest publication not yet announced, null when none is scheduled. */
+export async function nextPublicationDue(reads: StatementExecutor): Promise<string | null> {
+  return (await reads.prepare(earliest).get())?.at ?? null;
+}
+
+/**
+ * Announces the publications due at `clock`'s moment (ms since the epoch, also when the events' webhook deliveries
+ * are due), a batch in one write; returns how many were due in it. Reads first, so a process with nothing due never
+ * takes the write lock; a second process announcing at once finds the rows taken inside its own transaction.
+ */
+export async function announcePublications({ reads, write }: AnnounceOn, clock: () => number): Promise<number> {
+  const at = clock();
+  const now = new Date(at).toISOString();
+  const next = await nextPublicationDue(reads);
+  if (next === null || next > now) return 0;
+  return write(async (tx) => {
+    const due = await tx.prepare(dueBatch).all({ now });
+    for (const { id, version, visible } of due) {
+      await tx.prepare(remove).run({ id });
+      if (visible && version !== null) await appendChange(tx, changeOf('articles', id, 'published', version), at);
+    }
+    return due.length;
+  });
+}
+
 /**
  * The `published` event of a scheduled article, appended when its time comes with no write by anyone. Each
  * article write's listener keeps the article's row in `scheduled_publications` (a due time while it is published
  * with `published_at` ahead of the moment; none otherwise, so a rescheduled or withdrawn publication leaves no stale
- * row). `announceDue` takes the rows whose time has passed, in a write transaction, and appends an event for each
- * article the public sees then: a second process that runs it at the same time finds them taken. `clock` is the
- * moment publication is judged at, the one public reads use.
+ * row). `announcePublications` takes the rows whose time has passed, in a write transaction, and appends an event
+ * for each article the public sees then. `clock` is the moment publication is judged at, the one public reads use.
  */
 export function publicationAnnouncer(db: Db, changes: ChangeStore, clock: () => number) {
   const moment = () => new Date(clock()).toISOString();
-  const upsert = db
-    .insert(scheduled)
-    .values({ article_id: sql.placeholder('id'), due_at: sql.placeholder('due') })
-    .onConflictDoUpdate({ target: scheduled.article_id, set: { due_at: sql`excluded.due_at` } })
-    .prepare();
-  const remove = db
-    .delete(scheduled)
-    .where(eq(scheduled.article_id, sql.placeholder('id')))
-    .prepare();
-  const takeDue = db
-    .delete(scheduled)
-    .where(and(eq(scheduled.article_id, sql.placeholder('id')), lte(scheduled.due_at, sql.placeholder('now'))))
-    .returning({ id: scheduled.article_id })
-    .prepare();
-  const earliest = db
-    .select({ at: min(scheduled.due_at) })
-    .from(scheduled)
-    .prepare();
-  // A row whose article is gone or no longer public (a write around the repositories) is taken without an event.
-  const dueBatch = db
-    .select({ id: scheduled.article_id, version: articles.version, visible: sql<number | null>`${publicArticle}` })
-    .from(scheduled)
-    .leftJoin(articles, eq(articles.id, scheduled.article_id))
-    .where(lte(scheduled.due_at, sql.placeholder('now')))
-    .orderBy(asc(scheduled.due_at), asc(scheduled.article_id))
-    .limit(announceBatch)
-    .prepare();
+  // The listener is still synchronous on SQLite's write connection: the same statements, prepared there.
+  const upsertOnSqlite = prepareOnSqlite(db.$client, upsert);
+  const removeOnSqlite = prepareOnSqlite(db.$client, remove);
+  const takeDueOnSqlite = prepareOnSqlite(db.$client, takeDue);
   const scheduledListeners: Array<(due: string) => void> = [];
-
-  /** The time of the earliest publication not yet announced, null when none is scheduled. */
-  const nextDue = (): string | null => earliest.get()?.at ?? null;
 
   return {
     /**
@@ -62,32 +84,13 @@ export function publicationAnnouncer(db: Db, changes: ChangeStore, clock: () => 
      */
     follow(event: ScheduledEvent) {
       const now = moment();
-      if (event.kind !== 'create' && takeDue.get({ id: event.previous.id, now })) changes.append('articles', event.previous.id, 'published', event.previous.version);
-      if (event.kind === 'delete') return remove.run({ id: event.id });
+      if (event.kind !== 'create' && takeDueOnSqlite.get({ id: event.previous.id, now })) changes.append('articles', event.previous.id, 'published', event.previous.version);
+      if (event.kind === 'delete') return removeOnSqlite.run({ id: event.id });
       const { id, status, published_at: due } = event.record;
-      if (status !== 'published' || due === null || due <= now) return remove.run({ id });
-      upsert.run({ id, due });
+      if (status !== 'published' || due === null || due <= now) return removeOnSqlite.run({ id });
+      upsertOnSqlite.run({ id, due });
       for (const listener of scheduledListeners) listener(due);
     },
-    /** Announces the publications due at the clock's moment, a batch per transaction; returns how many were due in it. */
-    announceDue(): number {
-      const now = moment();
-      // Read first, so a process with nothing due never takes the write lock.
-      const next = nextDue();
-      if (next === null || next > now) return 0;
-      return db.transaction(
-        () => {
-          const due = dueBatch.all({ now });
-          for (const { id, version, visible } of due) {
-            remove.run({ id });
-            if (visible && version !== null) changes.append('articles', id, 'published', version);
-          }
-          return due.length;
-        },
-        { behavior: 'immediate' },
-      );
-    },
-    nextDue,
     /** Calls `listener` with the due time of each publication a write of this process schedules (before its commit). */
     onScheduled(listener: (due: string) => void) {
       scheduledListeners.push(listener);
