@@ -11,6 +11,7 @@ import { purgeExpired, trashPurgeBatch } from './trash/purge.js';
 import { runDispatcher } from './webhooks/dispatcher.js';
 import { anyDue, claimDeliveries, releaseDelivery, settleDelivery } from './webhooks/outbox.js';
 import { httpSender } from './webhooks/sender.js';
+import { pruneSettledDeliveries } from './webhooks/store.js';
 
 // The retention jobs (trash, settled webhook deliveries): how often an idle job looks, and the deliveries deleted a statement.
 const retentionIdleMs = 60_000;
@@ -80,7 +81,7 @@ export async function startBackgroundWork(
   );
   // Deletes deliveries settled more than WEBHOOK_DELIVERY_RETENTION_DAYS ago, a batch per statement.
   const pruning = runBackgroundLoop(
-    retention(() => writes.alone(() => repositories.webhooks.pruneSettled(isoDaysBefore(clock(), retentionDays), deliveryPruneBatch))),
+    retention(() => pruneSettledDeliveries({ reads, write: (body) => writes.run(body) }, isoDaysBefore(clock(), retentionDays), deliveryPruneBatch)),
     { idleMs: retentionIdleMs, onError: (error) => onError('deleting old webhook deliveries failed; retrying', error) },
   );
   await announcing.first;

@@ -1,4 +1,3 @@
-import { awaitable } from './awaitable.js';
 import { type BackgroundOptions, startBackgroundWork } from './background.js';
 import { changeFeed } from './changes/feed.js';
 import { changeStamp } from './db/change-stamp.js';
@@ -25,6 +24,7 @@ import { type TrashPosition, trashListing } from './trash/listing.js';
 import { purgeOldest, purgeTrashed } from './trash/purge.js';
 import { deliveryListing } from './webhooks/deliveries.js';
 import type { WebhookInput } from './webhooks/schemas.js';
+import { createWebhook, redeliverDelivery, removeWebhook, updateWebhook, webhookReads } from './webhooks/store.js';
 
 type EntityResource = (typeof entityResources)[number];
 const declarations = byResource((resource) => resource);
@@ -42,7 +42,7 @@ export function openServices(databaseUrl: string, clock: () => number = Date.now
   // steps, the background jobs) on the write connection, where it sees its own uncommitted rows.
   const repositories = createRepositories(database.reader, clock);
   const writers = createRepositories(database.db, clock);
-  const { revisions, webhooks, mentions, provenance } = repositories;
+  const { revisions, mentions, provenance } = repositories;
   // The reads already written once for either engine (docs/postgresql.md, step 2).
   const statements = sqliteStatements(database.reader.$client);
   const trashed = trashListing(statements);
@@ -123,19 +123,19 @@ export function openServices(databaseUrl: string, clock: () => number = Date.now
 
     /** The webhooks: subscriptions and their deliveries (the admin's). */
     webhooks: {
-      ...awaitable(webhooks, ['list', 'find']),
+      ...webhookReads(statements),
       ...deliveryListing(statements),
       async create(input: WebhookInput) {
-        return writes.run(() => writers.webhooks.create(input));
+        return writes.run((tx) => createWebhook(tx, input));
       },
       async update(id: string, patch: Partial<WebhookInput>) {
-        return writes.run(() => writers.webhooks.update(id, patch));
+        return writes.run((tx) => updateWebhook(tx, id, patch));
       },
       async remove(id: string) {
-        return writes.run(() => writers.webhooks.remove(id));
+        return writes.run((tx) => removeWebhook(tx, id));
       },
       async redeliver(webhookId: string, id: number) {
-        return writes.run(() => writers.webhooks.redeliver(webhookId, id));
+        return writes.run((tx) => redeliverDelivery(tx, webhookId, id, clock()));
       },
     },
 

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import type { Config } from '../../src/core/config.js';
-import { databaseOf, storesOf } from '../../src/core/db/handles.js';
+import { databaseOf } from '../../src/core/db/handles.js';
+import { sqliteStatements } from '../../src/core/db/statements.js';
+import { createWebhook, pruneSettledDeliveries } from '../../src/core/webhooks/store.js';
 import { buildApp } from '../../src/web/app.js';
 import { body, build, testConfig } from '../helper.js';
 import { expectedSignature, sleep, startReceiver } from './receiver.js';
@@ -271,7 +273,7 @@ t.test('a private address is refused without WEBHOOK_ALLOW_PRIVATE, when written
 
   // Stored behind the routes' back (as if a name had resolved elsewhere when written): the sender checks again.
   const receiver = await startReceiver(t);
-  const stored = storesOf(server.services).webhooks.create({ url: `http://localhost:${receiver.port}/hook`, resources: ['organisations'], actions: ['created'] });
+  const stored = await databaseOf(server.services).writes.run((tx) => createWebhook(tx, { url: `http://localhost:${receiver.port}/hook`, resources: ['organisations'], actions: ['created'] }));
   await createOrganisation(server);
   const [row] = await deliveriesUntil(server, stored.id, (rows) => rows[0]?.attempts >= 1);
   t.match(row, { response_status: null, error: /localhost is .*loopback, private or link-local/ });
@@ -303,13 +305,14 @@ t.test('settled deliveries older than the retention are deleted in batches; pend
   await createOrganisation(server);
   await deliveriesUntil(server, settled.id, (rows) => rows.length === 2 && rows.every((row) => row.status === 'succeeded'));
   await hanging.until(2);
-  const prune = (before: string, batch: number) => storesOf(server.services).webhooks.pruneSettled(before, batch);
-  t.equal(prune('2000-01-01T00:00:00.000Z', 50), 0, 'none settled that long ago');
+  const database = databaseOf(server.services);
+  const prune = (before: string, batch: number) => pruneSettledDeliveries({ reads: sqliteStatements(database.reader.$client), write: (body) => database.writes.run(body) }, before, batch);
+  t.equal(await prune('2000-01-01T00:00:00.000Z', 50), 0, 'none settled that long ago');
   t.equal((await deliveriesOf(server, settled.id)).data.length, 2, 'both still listed');
   const later = new Date(Date.now() + 60_000).toISOString();
-  t.equal(prune(later, 1), 1, 'one at a time with a batch of one');
-  t.equal(prune(later, 50), 1, 'then the other');
-  t.equal(prune(later, 50), 0, 'then nothing');
+  t.equal(await prune(later, 1), 1, 'one at a time with a batch of one');
+  t.equal(await prune(later, 50), 1, 'then the other');
+  t.equal(await prune(later, 50), 0, 'then nothing');
   t.same((await deliveriesOf(server, settled.id)).data, [], 'the settled deliveries are gone');
   t.match((await deliveriesOf(server, inFlight.id)).data, [{ status: 'pending' }, { status: 'pending' }], 'the ones being sent stay');
 });

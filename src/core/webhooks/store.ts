@@ -1,9 +1,9 @@
-import { and, asc, count, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
+import { and, asc, count, eq, isNull, lt, sql } from 'drizzle-orm';
 import type { Change } from '../changes/schemas.js';
 import type { Db } from '../db/database.js';
 import { sqliteDialect } from '../db/dialect.js';
 import { newId, now } from '../db/ids.js';
-import { prepareOnSqlite } from '../db/statements.js';
+import { prepareOnSqlite, type StatementExecutor, statement } from '../db/statements.js';
 import { KhabarError } from '../errors.js';
 import { deliveryColumns, deliveryOf } from './deliveries.js';
 import { queueDeliveries } from './outbox.js';
@@ -11,91 +11,110 @@ import { type Delivery, maxWebhooks, type Webhook, type WebhookInput } from './s
 import { newSecret } from './signing.js';
 import { webhookDeliveries, webhooks } from './table.js';
 
+/*
+ * The webhooks an admin keeps and the deliveries it may send again or that age out, written once for either engine
+ * (docs/postgresql.md, step 2): reads on a read executor, writes in a write's transaction on its `tx`.
+ */
+
 const publicColumns = { id: webhooks.id, url: webhooks.url, resources: webhooks.resources, actions: webhooks.actions, created_at: webhooks.created_at, updated_at: webhooks.updated_at };
+/** A column as an INSERT or an UPDATE's SET names it: unqualified, as both engines require. */
+const column = (name: keyof typeof webhooks.$inferSelect | keyof typeof webhookDeliveries.$inferSelect) => sql.identifier(name);
+
+const all = statement.select(publicColumns).from(webhooks).orderBy(asc(webhooks.id));
+const one = statement
+  .select(publicColumns)
+  .from(webhooks)
+  .where(eq(webhooks.id, sql.placeholder('id')));
+const total = statement.select({ n: count() }).from(webhooks);
+const insert = sql`insert into ${webhooks} (${column('id')}, ${column('url')}, ${column('secret')}, ${column('resources')}, ${column('actions')}, ${column('created_at')}, ${column('updated_at')})
+  values (${sql.placeholder('id')}, ${sql.placeholder('url')}, ${sql.placeholder('secret')}, ${sql.placeholder('resources')}, ${sql.placeholder('actions')}, ${sql.placeholder('at')}, ${sql.placeholder('at')})`;
+// A field the patch leaves out is bound as null and keeps its value: no field of a webhook is nullable.
+const update = sql`update ${webhooks} set ${column('url')} = coalesce(${sql.placeholder('url')}, ${column('url')}),
+  ${column('resources')} = coalesce(${sql.placeholder('resources')}, ${column('resources')}), ${column('actions')} = coalesce(${sql.placeholder('actions')}, ${column('actions')}),
+  ${column('updated_at')} = ${sql.placeholder('at')} where ${eq(webhooks.id, sql.placeholder('id'))}`;
+const remove = sql`delete from ${webhooks} where ${eq(webhooks.id, sql.placeholder('id'))}`;
+
+const settledBefore = statement
+  .select({ id: webhookDeliveries.id })
+  .from(webhookDeliveries)
+  .where(and(sql`${webhookDeliveries.status} <> 'pending'`, lt(webhookDeliveries.last_attempt_at, sql.placeholder('before'))))
+  .orderBy(asc(webhookDeliveries.last_attempt_at))
+  .limit(sql.placeholder('limit'));
+const deleteSettledBefore = sql`delete from ${webhookDeliveries} where ${webhookDeliveries.id} in (${settledBefore})`;
+const deliveryOfWebhook = and(eq(webhookDeliveries.id, sql.placeholder('id')), eq(webhookDeliveries.webhook_id, sql.placeholder('webhook')));
+// Not while an attempt is in flight: a second dispatcher would claim it and send it again beside the first.
+const redeliver = sql`update ${webhookDeliveries} set ${column('status')} = 'pending', ${column('attempts')} = 0, ${column('next_attempt_at')} = ${sql.placeholder('now')},
+  ${column('claim')} = null, ${column('error')} = null where ${and(deliveryOfWebhook, isNull(webhookDeliveries.claim))}`;
+const oneDelivery = statement.select(deliveryColumns).from(webhookDeliveries).where(deliveryOfWebhook);
+
+/** A JSON list as both engines take it bound: SQLite's text column and PostgreSQL's `json` read the same text. */
+const jsonOrNull = (list: readonly string[] | undefined) => (list === undefined ? null : JSON.stringify(list));
+
+/** The webhooks as their admin reads them (never their secrets), on a read executor. */
+export function webhookReads(reads: StatementExecutor) {
+  const listed = reads.prepare(all);
+  const found = reads.prepare(one);
+  return {
+    list: (): Promise<Webhook[]> => listed.all(),
+    find: async (id: string): Promise<Webhook | null> => (await found.get({ id })) ?? null,
+  };
+}
+
+/** A new webhook and its secret, the one time the secret leaves the store; refused past `maxWebhooks`. */
+export async function createWebhook(tx: StatementExecutor, input: WebhookInput): Promise<Webhook & { secret: string }> {
+  const stored = (await tx.prepare(total).get())?.n ?? 0;
+  if (stored >= maxWebhooks) throw new KhabarError('limit_reached', `${stored} webhooks are stored, the most allowed; delete one first`);
+  const at = now();
+  const row = { id: newId(), ...input, secret: newSecret(), created_at: at, updated_at: at };
+  await tx.prepare(insert).run({ id: row.id, url: row.url, secret: row.secret, resources: jsonOrNull(row.resources), actions: jsonOrNull(row.actions), at });
+  return row;
+}
+
+/** The webhook with the patch's fields changed; null when there is none. */
+export async function updateWebhook(tx: StatementExecutor, id: string, patch: Partial<WebhookInput>): Promise<Webhook | null> {
+  const { changes } = await tx.prepare(update).run({ id, url: patch.url ?? null, resources: jsonOrNull(patch.resources), actions: jsonOrNull(patch.actions), at: now() });
+  return changes === 0 ? null : ((await tx.prepare(one).get({ id })) ?? null);
+}
+
+/** Deletes the webhook and its deliveries; false when there was none. */
+export async function removeWebhook(tx: StatementExecutor, id: string): Promise<boolean> {
+  return (await tx.prepare(remove).run({ id })).changes > 0;
+}
 
 /**
- * Webhooks and their outbox. `enqueue` runs inside each write's transaction (the change feed calls it for
- * every event it appends), so a delivery commits with its change or not at all. Dispatchers claim and settle
- * them through core/webhooks/outbox.ts, written once for either engine.
+ * Makes a delivery pending and due at `at` (ms since the epoch), with its attempts counted from 0 again; one being
+ * sent right now is left to that attempt, as it is. Null when the webhook has no such delivery.
+ */
+export async function redeliverDelivery(tx: StatementExecutor, webhookId: string, id: number, at: number): Promise<Delivery | null> {
+  await tx.prepare(redeliver).run({ id, webhook: webhookId, now: at });
+  const found = await tx.prepare(oneDelivery).get({ id, webhook: webhookId });
+  return found ? deliveryOf(found) : null;
+}
+
+/**
+ * Deletes at most `batch` deliveries settled (succeeded or failed) before `before`, oldest first, in one write; the
+ * number deleted (0: none is that old). Reads first on `reads`, so a process with nothing to delete takes no write lock.
+ */
+export async function pruneSettledDeliveries(
+  { reads, write }: { reads: StatementExecutor; write: (body: (tx: StatementExecutor) => Promise<number>) => Promise<number> },
+  before: string,
+  batch: number,
+): Promise<number> {
+  if (!(await reads.prepare(settledBefore).get({ before, limit: 1 }))) return 0;
+  return write(async (tx) => (await tx.prepare(deleteSettledBefore).run({ before, limit: batch })).changes);
+}
+
+/**
+ * The outbox's queue for the change feed's synchronous appends: `enqueue` runs inside each write's transaction, so a
+ * delivery commits with its change or not at all. Dispatchers claim and settle them through core/webhooks/outbox.ts.
  */
 export function webhookStore(db: Db, clock: () => number = Date.now) {
   // Still synchronous on SQLite's write connection, called by the change feed's listener: the outbox's statement, prepared there.
   const insertDeliveries = prepareOnSqlite(db.$client, queueDeliveries(sqliteDialect));
-  const all = db.select(publicColumns).from(webhooks).orderBy(asc(webhooks.id)).prepare();
-  const one = db
-    .select(publicColumns)
-    .from(webhooks)
-    .where(eq(webhooks.id, sql.placeholder('id')))
-    .prepare();
-  const total = db.select({ n: count() }).from(webhooks).prepare();
-  const isSettled = sql`${webhookDeliveries.status} <> 'pending'`;
-  const settledBefore = db
-    .select({ id: webhookDeliveries.id })
-    .from(webhookDeliveries)
-    .where(and(isSettled, lt(webhookDeliveries.last_attempt_at, sql.placeholder('before'))))
-    .orderBy(asc(webhookDeliveries.last_attempt_at))
-    .limit(sql.placeholder('limit'));
-  const firstSettledBefore = settledBefore.prepare();
-  const deleteSettledBefore = db.delete(webhookDeliveries).where(inArray(webhookDeliveries.id, settledBefore)).prepare();
-  const deliveryOfWebhook = and(eq(webhookDeliveries.id, sql.placeholder('id')), eq(webhookDeliveries.webhook_id, sql.placeholder('webhook')));
-  const redeliver = db
-    .update(webhookDeliveries)
-    .set({ status: 'pending', attempts: 0, next_attempt_at: sql`${sql.placeholder('now')}`, claim: null, error: null })
-    // Not while an attempt is in flight: a second dispatcher would claim it and send it again beside the first.
-    .where(and(deliveryOfWebhook, isNull(webhookDeliveries.claim)))
-    .returning(deliveryColumns)
-    .prepare();
-  const oneDelivery = db.select(deliveryColumns).from(webhookDeliveries).where(deliveryOfWebhook).prepare();
-
   return {
     /** Inside the transaction that appended `event` to the change feed: a pending delivery for each webhook it matches. */
     enqueue(event: Change) {
       insertDeliveries.run({ seq: event.seq, resource: event.resource, action: event.action, now: clock() });
-    },
-    list(): Webhook[] {
-      return all.all();
-    },
-    find(id: string): Webhook | null {
-      return one.get({ id }) ?? null;
-    },
-    /** A new webhook and its secret, the one time the secret leaves the store. */
-    create(input: WebhookInput): Webhook & { secret: string } {
-      const stored = total.get()?.n ?? 0;
-      if (stored >= maxWebhooks) throw new KhabarError('limit_reached', `${stored} webhooks are stored, the most allowed; delete one first`);
-      const at = now();
-      const row = { id: newId(), ...input, secret: newSecret(), created_at: at, updated_at: at };
-      db.insert(webhooks).values(row).run();
-      return row;
-    },
-    update(id: string, patch: Partial<WebhookInput>): Webhook | null {
-      const [row] = db
-        .update(webhooks)
-        .set({ ...patch, updated_at: now() })
-        .where(eq(webhooks.id, id))
-        .returning(publicColumns)
-        .all();
-      return row ?? null;
-    },
-    /** Deletes the webhook and its deliveries; false when there was none. */
-    remove(id: string): boolean {
-      return db.delete(webhooks).where(eq(webhooks.id, id)).run().changes > 0;
-    },
-    /**
-     * Deletes at most `batch` deliveries settled (succeeded or failed) before `before`, oldest first; the number
-     * deleted (0: none is that old). Reads first, so a process with nothing to delete never takes the write lock.
-     */
-    pruneSettled(before: string, batch: number): number {
-      if (!firstSettledBefore.get({ before, limit: 1 })) return 0;
-      return deleteSettledBefore.run({ before, limit: batch }).changes;
-    },
-    /**
-     * Makes a delivery pending and due now, with its attempts counted from 0 again; one being sent right now is left
-     * to that attempt, as it is. Null when the webhook has no such delivery.
-     */
-    redeliver(webhookId: string, id: number): Delivery | null {
-      const [row] = redeliver.all({ id, webhook: webhookId, now: clock() });
-      const found = row ?? oneDelivery.get({ id, webhook: webhookId });
-      return found ? deliveryOf(found) : null;
     },
   };
 }
