@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Test } from 'tap';
 import t from 'tap';
 import { openDatabase } from '../../src/core/db/database.js';
@@ -212,6 +213,7 @@ t.test("a batch awaits another process's write lock with the event loop free, th
   t.same(outcome, { status: 'fulfilled', value: 1 });
   t.ok(turns >= 5, `timers ran while the write waited for the lock (${turns} turns in about 300 ms)`);
   t.same(stored(), ['elsewhere', 'here'], "the write ran after the other process's commit");
+  t.equal(writer.sqlite.pragma('busy_timeout', { simple: true }), 5_000, 'the connection waits in the busy handler again after BEGIN');
   await exited;
 });
 
@@ -223,6 +225,7 @@ t.test('a batch that cannot take the write lock within lockWaitMs fails as overl
   t.equal(outcome.status, 'rejected');
   t.match(outcome.status === 'rejected' && outcome.reason, { code: 'overloaded' }, 'the batch failed as overloaded');
   t.ok(turns >= 3, `timers ran while the batch waited (${turns} turns)`);
+  t.equal(writer.sqlite.pragma('busy_timeout', { simple: true }), 5_000, 'after a refused BEGIN too');
   await exited;
   t.equal(await writes.run(() => insert.run('later').changes), 1);
   t.same(stored(), ['elsewhere', 'later'], 'nothing of the failed batch is stored');
@@ -247,4 +250,40 @@ t.test("a write refused for another process's long write lock answers 503 with R
   await exited;
   const found = await app.inject({ method: 'GET', url: '/v1/organisations/لجنة-الانتظار', headers: auth });
   t.equal(found.statusCode, 404, 'the refused write stored nothing');
+});
+
+t.test('a write queued behind a batch that waits for the lock gives up lockWaitMs after it was queued, not after that batch', async (t) => {
+  const { writer, insert, file } = twoConnections(t);
+  const writes = groupCommit(writer.sqlite, { lockWaitMs: 1_000 });
+  const { exited } = await lockHeldElsewhere(t, file, 'notes', 3_000);
+  const first = writes.run(() => insert.run('first'));
+  await sleep(500);
+  const queuedAt = performance.now();
+  const second = writes.run(() => insert.run('second'));
+  const [one, two] = await Promise.allSettled([first, second]);
+  const waited = performance.now() - queuedAt;
+  t.match(
+    [one, two],
+    [
+      { status: 'rejected', reason: { code: 'overloaded' } },
+      { status: 'rejected', reason: { code: 'overloaded' } },
+    ],
+  );
+  t.ok(waited < 1_400, `the second write gave up ${waited.toFixed(0)} ms after it was queued (1,000 allowed; 1,500 if its wait began with its batch)`);
+  await exited;
+});
+
+t.test('a lone write that fails reports no negative figure of where its time went', async (t) => {
+  const { writer } = twoConnections(t);
+  const timings: WriteTiming[] = [];
+  await t.rejects(
+    writer.writes.run(
+      () => {
+        throw new Error('refused');
+      },
+      (timing) => timings.push(timing),
+    ),
+  );
+  t.equal(timings.length, 1);
+  t.ok(timings[0]!.transaction >= 0 && timings[0]!.commit >= 0 && timings[0]!.queue >= 0, JSON.stringify(timings[0]));
 });

@@ -1,6 +1,7 @@
 import { request } from 'node:http';
 import t from 'tap';
 import { databaseOf } from '../../src/core/db/handles.js';
+import { KhabarError } from '../../src/core/errors.js';
 import { auth, body, build } from '../helper.js';
 
 const json = { ...auth, 'content-type': 'application/json' };
@@ -149,4 +150,18 @@ t.test('concurrent POSTs with one Idempotency-Key over real sockets: one creates
     [created[0]?.body.data?.id],
     `one article stored for ${copies} requests, the one the 201 names`,
   );
+});
+
+t.test('a response whose key cannot be recorded (the database busy past its wait) is still sent as it is', async (t) => {
+  const app = await build(t);
+  const store = app.services.idempotency;
+  const busy = async () => {
+    throw new KhabarError('overloaded', 'another process has held the database for writing too long; retry later');
+  };
+  Object.assign(store, { complete: busy, release: busy });
+  const created = await app.inject({ method: 'POST', url: '/v1/organisations', headers: { ...json, 'idempotency-key': 'busy-1' }, payload: organisation('ج') });
+  t.equal(created.statusCode, 201, 'the committed create answers 201, not the 503 of recording its key');
+  t.equal((await app.inject({ url: created.headers.location!, headers: auth })).statusCode, 200, 'and the record is stored');
+  const refused = await app.inject({ method: 'POST', url: '/v1/organisations', headers: { ...json, 'idempotency-key': 'busy-2' }, payload: organisation('ج') });
+  t.equal(refused.statusCode, 409, "a refused write keeps its 409 when its key's release fails");
 });

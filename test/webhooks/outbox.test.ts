@@ -123,16 +123,19 @@ onPostgres('two nodes claiming at once take different deliveries, neither waitin
   await engine.insert(changes, events);
   await engine.insert(webhookDeliveries, due);
   const pool = engine.postgres!.pool;
-  // The dispatcher's claims append nothing to the feed, so they need not queue behind its lock.
-  const claimOn = (limit: number, whileHeld: () => Promise<void> = async () => {}) =>
+  const runs = { first: 0, second: 0 };
+  // The dispatcher's claims append nothing to the feed, so they need not queue behind its lock, and pass over rows
+  // another claim holds at read committed (under serializable the one that skipped is refused at the other's commit).
+  const claimOn = (name: keyof typeof runs, limit: number, whileHeld: () => Promise<void> = async () => {}) =>
     postgresWrite(
       pool,
       async (tx) => {
+        runs[name] += 1;
         const claimed = await claimDeliveries(tx, limit, 300, 1_300);
         await whileHeld();
         return claimed.map(({ id }) => id);
       },
-      { appendsChanges: false },
+      { appendsChanges: false, isolation: 'read committed' },
     );
   let letFirstCommit!: () => void;
   const firstHolds = new Promise<void>((resolve) => {
@@ -142,17 +145,18 @@ onPostgres('two nodes claiming at once take different deliveries, neither waitin
   const firstHasClaimed = new Promise<void>((resolve) => {
     firstClaimed = resolve;
   });
-  const first = claimOn(1, async () => {
+  const first = claimOn('first', 1, async () => {
     firstClaimed();
     await firstHolds;
   });
   await firstHasClaimed;
   const waited = Symbol('waited');
-  const second = await Promise.race([claimOn(10), new Promise<typeof waited>((resolve) => setTimeout(() => resolve(waited), 2_000))]);
+  const second = await Promise.race([claimOn('second', 10), new Promise<typeof waited>((resolve) => setTimeout(() => resolve(waited), 2_000))]);
   letFirstCommit();
   const firstIds = await first;
   t.not(second, waited, 'the second claim did not wait for the first to commit');
-  t.strictSame(firstIds, [1], 'the first took the delivery due first (ids in order of due time, then id)');
+  t.strictSame(firstIds, [1], 'the first took the delivery due first (in order of due time, then id)');
+  t.strictSame(runs, { first: 1, second: 1 }, 'each claim ran once: neither was refused and run again');
   t.strictSame(second, [2, 3], 'the second took the others, passing over the one the first holds');
   t.equal((await engine.statements.prepare(sql<{ n: number }>`select count(*) as n from ${webhookDeliveries} where ${webhookDeliveries.claim} is not null`).get())?.n, 3, 'each delivery claimed once');
 });

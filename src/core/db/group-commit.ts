@@ -123,16 +123,19 @@ export function groupCommit(sqlite: Sqlite.Database, { maxBatch = 64, lockWaitMs
       begin.run();
       return true;
     } catch (error) {
-      if (errorCode(error) === 'SQLITE_BUSY') return false;
+      if (errorCode(error)?.startsWith('SQLITE_BUSY')) return false;
       throw error;
     } finally {
       setBusyTimeout(busyTimeout);
     }
   }
 
-  /** Takes the write lock, pausing between tries so that this process serves requests meanwhile. */
-  async function beginWhenFree() {
-    const giveUpAt = performance.now() + lockWaitMs;
+  /**
+   * Takes the write lock, pausing between tries so that this process serves requests meanwhile; gives up `lockWaitMs`
+   * after the batch's first write was queued, so a write queued behind a waiting batch waits no longer than it.
+   */
+  async function beginWhenFree(batch: Batched[]) {
+    const giveUpAt = batch[0]!.queuedAt + lockWaitMs;
     for (let attempt = 0; !tryBegin(); attempt++) {
       if (performance.now() >= giveUpAt) throw new KhabarError('overloaded', 'another process has held the database for writing too long; retry later');
       await sleep(lockRetryMs(attempt));
@@ -176,7 +179,7 @@ export function groupCommit(sqlite: Sqlite.Database, { maxBatch = 64, lockWaitMs
 
   /** The batch in one transaction, committed; `written` is told when its last write has settled. */
   async function inTransaction(batch: Batched[], run: (batch: Batched[]) => Promise<Outcome[]>, { begun, written }: BatchClock): Promise<Outcome[]> {
-    await beginWhenFree();
+    await beginWhenFree(batch);
     begun();
     try {
       const outcomes = await run(batch);
@@ -191,11 +194,12 @@ export function groupCommit(sqlite: Sqlite.Database, { maxBatch = 64, lockWaitMs
 
   async function commitBatch(batch: Batched[]) {
     // The wait for the write lock counts as the writes' queue; the transaction starts when the lock is held.
-    let startedAt: number | undefined;
+    let startedAt = 0;
     let writtenAt = 0;
     const clock: BatchClock = {
       begun: () => {
-        startedAt ??= performance.now();
+        // A write that fails before it settles leaves `writtenAt` here: its transaction took no time of its own.
+        if (startedAt === 0) startedAt = writtenAt = performance.now();
       },
       written: () => {
         writtenAt = performance.now();
@@ -214,9 +218,8 @@ export function groupCommit(sqlite: Sqlite.Database, { maxBatch = 64, lockWaitMs
       return;
     }
     const committedAt = performance.now();
-    const begunAt = startedAt ?? writtenAt;
     for (const pending of batch) {
-      pending.observe?.({ queue: begunAt - pending.queuedAt, transaction: writtenAt - begunAt, commit: committedAt - writtenAt, batch: batch.length });
+      pending.observe?.({ queue: startedAt - pending.queuedAt, transaction: writtenAt - startedAt, commit: committedAt - writtenAt, batch: batch.length });
     }
     outcomes.forEach((outcome, i) => {
       if (outcome.ok) batch[i]!.resolve(outcome.value);

@@ -34,6 +34,12 @@ export interface WriteOptions {
    * nothing (a webhook's claim, once the dispatcher runs on PostgreSQL) can say so and run beside them.
    */
   appendsChanges?: boolean;
+  /**
+   * `read committed` for a write whose rows another transaction may hold and which should pass over them (the
+   * dispatcher's claims, `for update skip locked`): under serializable the claimer that skipped rows is still
+   * refused (40001) when the other commits, and runs again. Serializable by default.
+   */
+  isolation?: 'serializable' | 'read committed';
 }
 
 /**
@@ -41,9 +47,13 @@ export interface WriteOptions {
  * failure or a deadlock, at most `attempts` times. The body may run more than once, so it must do nothing outside
  * the transaction. A broken constraint is thrown as the problem SQLite's path reports (core/db/constraints.ts).
  */
-export async function postgresWrite<T>(pool: pg.Pool, body: (tx: StatementExecutor) => Promise<T>, { retries = defaultWriteRetries, appendsChanges = true }: WriteOptions = {}): Promise<T> {
+export async function postgresWrite<T>(
+  pool: pg.Pool,
+  body: (tx: StatementExecutor) => Promise<T>,
+  { retries = defaultWriteRetries, appendsChanges = true, isolation = 'serializable' }: WriteOptions = {},
+): Promise<T> {
   // LOCK TABLE takes no snapshot: a serializable transaction's is taken by its first query, after the lock is held.
-  const begin = appendsChanges ? 'begin isolation level serializable; lock table changes_counter in exclusive mode' : 'begin isolation level serializable';
+  const begin = `begin isolation level ${isolation}${appendsChanges ? '; lock table changes_counter in exclusive mode' : ''}`;
   for (let attempt = 1; ; attempt++) {
     const client = await pool.connect();
     let unusable: Error | undefined;

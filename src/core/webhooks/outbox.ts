@@ -58,7 +58,7 @@ const firstDue = statement.select({ id: d.id }).from(d).where(isDue).limit(1);
 // Nodes claiming at once on PostgreSQL each take other deliveries (`skipLocked`), so a delivery is sent once.
 const claimDue = perDialect(
   (dialect) => sql<{ id: number }>`update ${d} set ${column('claim')} = ${sql.placeholder('claim')}, ${column('next_attempt_at')} = ${sql.placeholder('until')}
-  where ${d.id} in (${statement.select({ id: d.id }).from(d).where(isDue).orderBy(asc(d.next_attempt_at)).limit(sql.placeholder('limit'))} ${dialect.skipLocked})
+  where ${d.id} in (${statement.select({ id: d.id }).from(d).where(isDue).orderBy(asc(d.next_attempt_at), asc(d.id)).limit(sql.placeholder('limit'))} ${dialect.skipLocked})
   returning ${column('id')}`,
 );
 const message = statement

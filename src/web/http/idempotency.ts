@@ -85,7 +85,16 @@ async function idempotency(app: FastifyInstance, options: { store: Services['ide
     const key = request.idempotencyKey;
     if (key === null) return done(null, payload);
     request.idempotencyKey = null;
-    recordResponse(request.principal!.name, key, reply, payload).then(() => done(null, payload), done);
+    // The response stands even when its key cannot be recorded (the database busy past its wait): the write it
+    // answers may be committed, and a 503 in its place would tell the client to do it again. The key then stays
+    // in flight until it expires (a minute).
+    recordResponse(request.principal!.name, key, reply, payload).then(
+      () => done(null, payload),
+      (error: unknown) => {
+        request.log.error({ err: error }, 'the Idempotency-Key was not recorded; the response is sent as it is');
+        done(null, payload);
+      },
+    );
   });
 
   /** Keeps a 2xx response for its key; any other releases the key, so the request can be retried. */
