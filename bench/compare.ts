@@ -5,12 +5,12 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
 import type { Slice, SliceResult } from './load.js';
-import { pin, type ServerProcess } from './processes.js';
+import { cpuSeconds, pin, type ServerProcess } from './processes.js';
 import type { Stats } from './report.js';
 import { median, root, settings } from './settings.js';
 
 export class Loader {
-  private child: ChildProcess;
+  readonly child: ChildProcess;
   constructor() {
     this.child = fork(join(root, 'bench', 'load.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   }
@@ -32,11 +32,33 @@ export interface Side {
   slice: Omit<Slice, 'url' | 'connections'>;
 }
 
+/** The CPU a side's slices used, medians of its rounds: a server's processes (a cluster's primary and workers together) and the load generator's. */
+export interface CpuUse {
+  /** CPU seconds a second of the slice: 1 is a whole core. */
+  serverCores: number;
+  serverUsPerRequest: number;
+  loaderUsPerRequest: number;
+}
+
 export interface Comparison {
   a: Stats;
   b: Stats | null;
   /** Each round's a/b ratio of requests per second (empty with one side). */
   ratios: number[];
+  /** Each side's, in the order of the sides. */
+  cpu: CpuUse[];
+}
+
+/** A slice, with the CPU its server and the load generator used while it ran. */
+async function measured(loader: Loader, server: ServerProcess, slice: Omit<Slice, 'url'>): Promise<SliceResult & { cpu: CpuUse }> {
+  const used = () => [cpuSeconds(server.child.pid!), cpuSeconds(loader.child.pid!)] as const;
+  const [server0, loader0] = used();
+  const started = performance.now();
+  const result = await loader.run(server, slice);
+  const seconds = (performance.now() - started) / 1000;
+  const [server1, loader1] = used();
+  const perRequest = (cpu: number) => (result.requests > 0 ? (cpu / result.requests) * 1e6 : 0);
+  return { ...result, cpu: { serverCores: (server1 - server0) / seconds, serverUsPerRequest: perRequest(server1 - server0), loaderUsPerRequest: perRequest(loader1 - loader0) } };
 }
 
 /**
@@ -57,12 +79,12 @@ function coreSwapper([a, b]: Side[]): (round: number) => void {
 /** Interleaved slices of two sides (A B A B …, or A A … alone): medians of each, and each round's ratio. */
 export async function compare(loader: Loader, sides: [Side, Side | null], connections: number): Promise<Comparison> {
   const present = sides.filter((side): side is Side => side !== null);
-  const results = present.map(() => [] as SliceResult[]);
+  const results = present.map(() => [] as Array<SliceResult & { cpu: CpuUse }>);
   const place = coreSwapper(present);
   if (settings.warmup) for (const side of present) await loader.run(side.server, { ...side.slice, connections, ...settings.warmup });
   for (let round = 0; round < settings.rounds; round++) {
     place(round);
-    for (const [i, side] of present.entries()) results[i]!.push(await loader.run(side.server, { ...side.slice, connections, ...settings.slice }));
+    for (const [i, side] of present.entries()) results[i]!.push(await measured(loader, side.server, { ...side.slice, connections, ...settings.slice }));
   }
   place(0);
   const stats = results.map(
@@ -75,5 +97,10 @@ export async function compare(loader: Loader, sides: [Side, Side | null], connec
     }),
   );
   const [first, second] = results;
-  return { a: stats[0]!, b: stats[1] ?? null, ratios: second ? first!.map((slice, round) => slice.rps / second[round]!.rps) : [] };
+  const cpu = results.map((slices) => ({
+    serverCores: median(slices.map((s) => s.cpu.serverCores)),
+    serverUsPerRequest: median(slices.map((s) => s.cpu.serverUsPerRequest)),
+    loaderUsPerRequest: median(slices.map((s) => s.cpu.loaderUsPerRequest)),
+  }));
+  return { a: stats[0]!, b: stats[1] ?? null, ratios: second ? first!.map((slice, round) => slice.rps / second[round]!.rps) : [], cpu };
 }

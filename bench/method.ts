@@ -45,6 +45,11 @@ export const method = `
   serving connection checkpoints itself). It prints its own report (the samples, both verdicts, the count of
   each status the readers and the writers got, connection errors and timeouts among them, and where the
   writes' time went).
+- **1 vs 2 workers.** The single worker is pinned to one core and the load generator to the other; the two
+  workers share both cores with the load generator. Each side's CPU is read from \`/proc\` around its slices (a
+  cluster's primary and workers together), and the report gives the cores each used and the CPU a request took,
+  the load generator's beside it. On 2 cores the two workers can pass one only when the one did not have its
+  core: a single worker that used less than 0.9 of it is named, since its ratio then measures what else ran there.
 - **Before and after.** \`npm run bench -- --against <git ref>\` compares this build with another instead of
   with the baseline: the ref is built in a temporary git worktree (with this checkout's \`node_modules\`) and
   started as its own \`npm start\` would; its \`seed:synthetic\` makes the data set, of which each server gets

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** taskset from util-linux, when the machine has it and more than one core to pin to. */
 export const canPin = spawnSync('taskset', ['-p', String(process.pid)]).status === 0;
@@ -25,6 +25,31 @@ export function peakRssMb(pid: number): number | null {
   } catch {
     return null;
   }
+}
+
+/** Clock ticks a second, the unit of /proc's CPU times. */
+const ticks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/** The processes `pid` started, as /proc lists them under each of its threads. */
+function childrenOf(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((thread) => readFileSync(`/proc/${pid}/task/${thread}/children`, 'utf8').split(' ').filter(Boolean).map(Number));
+  } catch {
+    return [];
+  }
+}
+
+/** CPU seconds (user and system) a process and every process under it have used so far; 0 for one that has gone. */
+export function cpuSeconds(pid: number): number {
+  let own = 0;
+  try {
+    // The fields after the command's closing parenthesis; utime and stime are the 14th and 15th of the line.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    own = (Number(fields[11]) + Number(fields[12])) / ticks;
+  } catch {
+    return 0;
+  }
+  return childrenOf(pid).reduce((sum, child) => sum + cpuSeconds(child), own);
 }
 
 /** Pins a running process (and only it) to one core, or lets it use every core with `null`. */

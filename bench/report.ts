@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
+import type { CpuUse } from './compare.js';
 import { median } from './settings.js';
 
 export interface Stats {
@@ -83,6 +84,21 @@ export function scenarioTable(rows: ScenarioRow[]): string[][] {
 export function unsteadyLine(rows: ScenarioRow[]): string {
   const wide = rows.filter((row) => spreadOf(row.ratios)?.wide).map((row) => row.name);
   return wide.length === 0 ? `Every spread of per-round ratios is within ${steady}.` : `Per-round ratios spread wider than ${steady} (not steady): ${wide.join('; ')}.`;
+}
+
+/** Below this share of its core, a single server pinned to one was held back by something else on that core. */
+const wholeCore = 0.9;
+
+/**
+ * What each side of a comparison used of the cores, in a sentence; said outright when the first side, a server
+ * pinned to one core, used less than `wholeCore` of it: its ratio then measures what else ran there.
+ */
+export function coresLine(name: string, sides: [string, string], cpu: CpuUse[]): string {
+  const used = cpu.map(
+    (side, i) => `${sides[i]} ${side.serverCores.toFixed(2)} cores, ${side.serverUsPerRequest.toFixed(0)} µs a request (the load generator ${side.loaderUsPerRequest.toFixed(0)} µs)`,
+  );
+  const short = cpu[0] && cpu[0].serverCores < wholeCore ? ` The ${sides[0]} used less than ${wholeCore} of its core: its side was held back by something else.` : '';
+  return `CPU in ${name}, medians of the rounds: ${used.join('; ')}.${short}`;
 }
 
 export function checkTable(checks: Check[]): string[][] {

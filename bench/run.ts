@@ -22,7 +22,7 @@ import { freePort } from './free-port.js';
 import { method } from './method.js';
 import { mixed, writeTimeTable } from './mixed.js';
 import { canPin, peakRssMb, type ServerProcess, startServer } from './processes.js';
-import { type Check, carriedSections, checkTable, machineLines, markdownTable, ratioOf, type ScenarioRow, type Stats, scenarioTable, textTable, unsteadyLine } from './report.js';
+import { type Check, carriedSections, checkTable, coresLine, machineLines, markdownTable, ratioOf, type ScenarioRow, type Stats, scenarioTable, textTable, unsteadyLine } from './report.js';
 import { request, sameBytes } from './requests.js';
 import { sameWrite } from './same-write.js';
 import { auth, type DataSize, size as defaultSize, khabarEnv, log, median, nodeScript, quick, root, settings, sizeFor } from './settings.js';
@@ -277,7 +277,7 @@ async function main(size: DataSize): Promise<{ markdown: string; point: CurvePoi
 
     const scenarios = scenarioTable(rows);
     const targets = checkTable(checks);
-    const unsteady = unsteadyLine(rows);
+    const unsteady = `${unsteadyLine(rows)} ${coresLine('get by id: 1 vs 2 workers', ['1 worker', '2 workers'], workers.cpu)}`;
     process.stdout.write(`\n${textTable(scenarios)}\n${unsteady}\n\n${textTable(targets)}\n\n${textTable(writeTimes)}\n\n${textTable(costs)}\n\n${textTable(stored)}\n`);
     const dbMb = statSync(file).size / 2 ** 20;
     return {

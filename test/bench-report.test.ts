@@ -1,5 +1,5 @@
 import t from 'tap';
-import { carriedSections } from '../bench/report.js';
+import { carriedSections, coresLine } from '../bench/report.js';
 
 const previous = `# Benchmarks
 
@@ -44,4 +44,13 @@ t.test('a run that measures a curve writes its own and keeps only the hand-writt
 
 t.test('a first report carries nothing', async (t) => {
   t.equal(carriedSections('', false), '');
+});
+
+t.test('the cores line says when the single pinned server did not have its core', async (t) => {
+  const side = (serverCores: number) => ({ serverCores, serverUsPerRequest: 81, loaderUsPerRequest: 56 });
+  const sides: [string, string] = ['1 worker', '2 workers'];
+  const whole = coresLine('1 vs 2', sides, [side(0.97), side(1.6)]);
+  t.match(whole, '1 worker 0.97 cores, 81 µs a request (the load generator 56 µs); 2 workers 1.60 cores');
+  t.notMatch(whole, 'held back', 'a worker that had its core is not flagged');
+  t.match(coresLine('1 vs 2', sides, [side(0.5), side(1.6)]), 'The 1 worker used less than 0.9 of its core', 'one that had half of it is');
 });

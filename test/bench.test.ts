@@ -48,7 +48,12 @@ t.test('npm run bench in quick mode produces the table with every scenario and t
   );
   t.match(run.stdout, /POST \/v1\/articles vs raw insert \(information\)\s+khabar \/ baseline\s+\d+.*\byes \(ids, times, slugs aside\)\s+0 \/ 0\s*$/m, 'the raw insert is still measured');
   t.match(run.stdout, /get by id\s+khabar \/ baseline(\s+[\d.]+){7}\s+\d+\.\d\d–\d+\.\d\d/, 'two rounds give a spread of per-round ratios beside the median');
-  t.match(run.stdout, /^(Every spread of per-round ratios is within 0\.1\.|Per-round ratios spread wider than 0\.1 \(not steady\): .+\.)$/m, 'the report says whether a spread is wider than 0.1');
+  t.match(run.stdout, /^(Every spread of per-round ratios is within 0\.1\.|Per-round ratios spread wider than 0\.1 \(not steady\): .+\.) /m, 'the report says whether a spread is wider than 0.1');
+  t.match(
+    run.stdout,
+    /CPU in get by id: 1 vs 2 workers, medians of the rounds: 1 worker \d+\.\d\d cores, \d+ µs a request \(the load generator \d+ µs\); 2 workers \d+\.\d\d cores/,
+    'and what each side of 1 vs 2 workers used of the cores',
+  );
   t.match(run.stdout, /^mixed: readers without \/ with writes\s+no writes \/ writes\s+\d+.*\s0 \/ 0\s*$/m, 'readers at a fixed rate, with and without writes, every answer a 2xx');
   t.match(run.stdout, /^mixed: reader p99 with writes vs without\s+\d+\.\d\d ×/m, 'the reader p99 with writes over without');
   const writes = /^writes sent \/ failed\s+(\d+)\s+(\d+)\s*$/m.exec(run.stdout);

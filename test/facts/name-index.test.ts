@@ -9,14 +9,24 @@ interface Process {
   repositories: Repositories;
   /** Articles' automatic mentions of people, as sorted `article id → person id` pairs. */
   linked(): string[];
+  /** The articles recorded to be linked again, in the order of their rows. */
+  toRelink(): string[];
+  /** Stops it as a crash would: what it kept in memory is lost. */
+  close(): void;
 }
 
 /** A process on the database file `url`: its own connection and repositories, as a worker of `WORKERS=N` has. */
 function open(t: Test, url: string): Process {
   const database = openDatabase(url);
-  t.teardown(() => database.close());
+  let open = true;
+  const close = () => {
+    if (open) database.close();
+    open = false;
+  };
+  t.teardown(close);
   const linked = database.sqlite.prepare("select article_id || ' → ' || person_id from mentions where origin = 'auto' and person_id is not null order by 1").pluck();
-  return { repositories: createRepositories(database.db), linked: () => linked.all() as string[] };
+  const toRelink = database.sqlite.prepare('select article_id from articles_to_relink order by id').pluck();
+  return { repositories: createRepositories(database.db), linked: () => linked.all() as string[], toRelink: () => toRelink.all() as string[], close };
 }
 
 /** Steps a worker until it has nothing to do. */
@@ -53,10 +63,63 @@ t.test("a write after another process's name change builds no index, and its art
   const texts = ['التقى نايف الشمري بسالم المطيري.', 'وقال فهد العنزي إن الوفد وصل.'];
   const articles = texts.map((text, i) => ({ id: newArticle(first, `خبر-${i}`, text).id, text }));
   t.equal(first.repositories.nameIndexBuilds(), 1, 'the writes that found the index behind built none (nor failed on the person the other process deleted)');
+  t.same(
+    first.toRelink(),
+    articles.map(({ id }) => id),
+    'they recorded their articles to be linked again, in their transactions',
+  );
 
   drain(names);
   t.equal(first.repositories.nameIndexBuilds(), 2, 'the worker built it again');
   t.same(first.linked(), expectedLinks(articles, [salem, nayef]), 'and linked the articles again: the new name is linked, the deleted person is not');
+  t.same(first.toRelink(), [], 'and deleted their rows');
+});
+
+t.test('an article linked while the index was behind is linked again by the next process when the first stops before it caught up', async (t) => {
+  const url = `file:${t.testdir()}/khabar.db`;
+  const first = open(t, url);
+  const second = open(t, url);
+  const salem = newPerson(first, 'سالم', 'سالم المطيري');
+  drain(first.repositories.nameIndexWorker());
+  const nayef = newPerson(second, 'نايف', 'نايف الشمري');
+  const text = 'التقى نايف الشمري بسالم المطيري.';
+  const article = { id: newArticle(first, 'خبر', text).id, text };
+  t.same(first.linked(), expectedLinks([article], [salem]), 'linked by the index behind: the new name is not');
+  first.close();
+  second.close();
+
+  const restarted = open(t, url);
+  drain(restarted.repositories.nameIndexWorker());
+  t.same(restarted.linked(), expectedLinks([article], [salem, nayef]), 'after a restart, the new process links it again with both names');
+  t.same(restarted.toRelink(), [], 'and deletes its row');
+});
+
+t.test('articles linked while the index was behind are linked again while names keep changing', async (t) => {
+  const url = `file:${t.testdir()}/khabar.db`;
+  const first = open(t, url);
+  const second = open(t, url);
+  const names = first.repositories.nameIndexWorker();
+  drain(names);
+  const people: Person[] = [];
+  const articles: Array<{ id: string; text: string }> = [];
+  // Fewer than 11, so that no name is the start of another.
+  const rounds = 10;
+  // Another process changes the names before each of the worker's steps: the index is never current when it steps.
+  for (let i = 0; i < rounds; i++) {
+    people.push(newPerson(second, `شخص-${i}`, `شخص رقم ${i}`));
+    const text = `التقى شخص رقم ${i} بالوفد.`;
+    articles.push({ id: newArticle(first, `خبر-${i}`, text).id, text });
+    names.step();
+  }
+  const settled = articles.slice(0, rounds - 3);
+  t.same(
+    first.linked().filter((link) => settled.some(({ id }) => link.startsWith(id))),
+    expectedLinks(settled, people),
+    'all but the last few articles are linked to the person their text names, though the index was always behind',
+  );
+  drain(names);
+  t.same(first.linked(), expectedLinks(articles, people), 'once the names hold still, every article is');
+  t.same(first.toRelink(), [], 'and no row is left');
 });
 
 t.test('a server builds the name index at start, so its first write builds none', async (t) => {

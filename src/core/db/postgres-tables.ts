@@ -207,6 +207,7 @@ export const mentions = postgresTable(factsTables.mentions);
 export const provenance = postgresTable(factsTables.provenance);
 export const nameFormsRevision = postgresTable(factsTables.nameFormsRevision);
 export const relinkJobs = postgresTable(factsTables.relinkJobs);
+export const articlesToRelink = postgresTable(factsTables.articlesToRelink);
 export const idempotencyKeys = postgresTable(idempotencyTables.idempotencyKeys);
 export const revisions = postgresTable(revisionsTables.revisions);
 export const changes = postgresTable(changesTables.changes);

@@ -8,6 +8,7 @@ import type { ResourceName } from '../resources/registry.js';
 import { inIdList } from '../resources/shared/relations.js';
 import type { Repository, WriteEvent } from '../resources/shared/repository.js';
 import { type NameIndex, type NameSource, nameIndex } from '../text/linking.js';
+import { articlesToRelinkStore, everyRow } from './articles-to-relink.js';
 import { type EntityRef, entityResources } from './entities.js';
 import { type ArticleTexts, mentionStore, type NewMention } from './mentions.js';
 import { type FieldChange, provenanceStore } from './provenance.js';
@@ -120,51 +121,53 @@ function* buildInSlices(sources: Iterable<NameSource<NamedRef>>): Generator<void
 }
 
 /**
- * Articles linked with an index behind the names, remembered until it has caught up; past this many a write
- * builds the index itself instead, as a tool does.
- */
-const behindLimit = 4096;
-
-/**
  * The name index of every person and organisation, kept current: brought forward one entity at a time for the
  * writes this process makes, and built again when the names changed in a way this process did not follow
  * (another worker, a bulk load, a rolled-back write: see name_forms_revision).
  *
  * A server builds it in the background (`buildSlice`, a slice per step between group commit's batches), at start
  * and whenever it falls behind, so no request waits for a build: a write that finds it behind links with it as
- * it is and its article is remembered (`behind`) to be linked again once it has caught up. A tool, with no
- * background worker, builds it when a write needs it, as does a server's write that comes before the first build.
+ * it is and records its article (articles-to-relink.ts) to be linked again by an index built after the record. A
+ * tool, with no background worker, builds it when a write needs it, as does a server's write that comes before
+ * the first build.
  */
-function nameIndexFollowing(db: Db) {
+function nameIndexFollowing(db: Db, toRelink: ReturnType<typeof articlesToRelinkStore>) {
   const sources = nameSources(db);
   const readRevision = db.select({ revision: nameFormsRevision.revision, previous: nameFormsRevision.previous }).from(nameFormsRevision).prepare();
   // The migration that creates the row inserts it, and nothing deletes it.
   const revisionNow = () => readRevision.get()!;
-  let built: { index: NameIndex<NamedRef>; revision: string } | null = null;
+  /** `covered`: the newest article to relink recorded before the build read the names, which it links as they were then or later. */
+  let built: { index: NameIndex<NamedRef>; revision: string; covered: number } | null = null;
   /** Moves whenever `built` does: a build in slices installs its index only if nothing newer came meanwhile. */
   let generation = 0;
-  /** A build in slices under way, the revision read before its first page, and the generation it started at. */
-  let building: { slices: Generator<void, NameIndex<NamedRef>>; revision: string; since: number } | null = null;
+  /** A build in slices under way, what it covers, the revision read before its first page, and the generation it started at. */
+  let building: { slices: Generator<void, NameIndex<NamedRef>>; revision: string; covered: number; since: number } | null = null;
   let inBackground = false;
   let builds = 0;
-  const behind = new Set<string>();
 
-  function install(index: NameIndex<NamedRef>, revision: string) {
-    built = { index, revision };
+  function install(index: NameIndex<NamedRef>, revision: string, covered: number) {
+    built = { index, revision, covered };
     builds++;
     generation++;
   }
 
+  /** What a background build starts from: the articles to relink it covers, read before the names' revision. */
+  function startingPoint() {
+    const covered = toRelink.newest();
+    return { covered, revision: revisionNow().revision };
+  }
+
+  /** A build a write or a tool waits for; it covers no article to relink, which waits for a background build or an index current. */
   function buildNow(revision: string) {
     const slices = buildInSlices(sources());
-    for (let slice = slices.next(); ; slice = slices.next()) if (slice.done) return install(slice.value, revision);
+    for (let slice = slices.next(); ; slice = slices.next()) if (slice.done) return install(slice.value, revision, 0);
   }
 
   /** The index to link a write's article with, and whether it is behind the names (then the article is to be linked again). */
   function current(): { index: NameIndex<NamedRef>; behind: boolean } {
     const { revision } = revisionNow();
     if (built?.revision !== revision) {
-      if (built && inBackground && behind.size < behindLimit) return { index: built.index, behind: true };
+      if (built && inBackground) return { index: built.index, behind: true };
       buildNow(revision);
     }
     return { index: built!.index, behind: false };
@@ -197,11 +200,11 @@ function nameIndexFollowing(db: Db) {
       inBackground = true;
       return () => {
         if (!building) {
-          const { revision } = revisionNow();
-          if (built?.revision === revision) return false;
-          building = { slices: buildInSlices(sources()), revision, since: generation };
+          const start = startingPoint();
+          if (built?.revision === start.revision) return false;
+          building = { slices: buildInSlices(sources()), ...start, since: generation };
         }
-        const { slices, revision, since } = building;
+        const { slices, revision, covered, since } = building;
         let slice: IteratorResult<void, NameIndex<NamedRef>>;
         try {
           slice = slices.next();
@@ -213,13 +216,16 @@ function nameIndexFollowing(db: Db) {
         if (slice.done) {
           building = null;
           // A write built it, or brought it forward, while this build read: what this build read may be older.
-          if (generation === since) install(slice.value, revision);
+          if (generation === since) install(slice.value, revision, covered);
         }
         return true;
       };
     },
-    /** Articles a write linked while the index was behind, to link again. */
-    behind,
+    /** The newest article to relink that the index links as the names were when it was recorded, or later (every one when it is current); none before the first build. */
+    covered(): number {
+      if (!built) return 0;
+      return built.revision === revisionNow().revision ? everyRow : built.covered;
+    },
     /** How many times the index was built (for the tests: a write after the start's build builds none). */
     builds: () => builds,
   };
@@ -233,18 +239,19 @@ function nameIndexFollowing(db: Db) {
 export function createFacts(db: Db, resources: Resources) {
   const mentions = mentionStore(db);
   const provenance = provenanceStore(db);
-  const names = nameIndexFollowing(db);
+  const toRelink = articlesToRelinkStore(db);
+  const names = nameIndexFollowing(db, toRelink);
 
   const namedBy = { person: resources.people, organisation: resources.organisations };
 
   /**
-   * An article's mentions as linking finds them. With an index behind the names, the article is remembered to be
+   * An article's mentions as linking finds them. With an index behind the names, the article is recorded to be
    * linked again, and an entity another process deleted meanwhile is left out (its mention would break the foreign key).
    */
   function link(articleId: string, texts: ArticleTexts): NewMention[] {
     const { index, behind } = names.current();
     if (!behind) return linkMentions(index, texts);
-    names.behind.add(articleId);
+    toRelink.record(articleId);
     const found = linkMentions(index, texts);
     // One look per entity, not per mention; a meeting is never in the name index (the check narrows the type).
     const entities = new Map(found.map(({ entity }) => [entity.id, entity]));
@@ -283,24 +290,30 @@ export function createFacts(db: Db, resources: Resources) {
   const relinkJobs = relinkJobStore(db, mentions, { ready: names.ready, relink: relinkByIds });
 
   /**
-   * The server's worker that keeps the name index current (a slice of a build a step) and then links again, a batch
-   * per transaction, the articles written while it was behind. Null when there is nothing to do.
+   * The server's worker that keeps the name index current (a slice of a build a step) and links again, a batch of
+   * rows per transaction, the articles recorded while an index was behind, once the index covers them: before the
+   * next build, so names that keep changing never hold them back. Linked by an index still behind the names, an
+   * article is recorded again, for the next build. Null when there is nothing to do.
    */
   function nameIndexWorker(batch = relinkBatch) {
     const buildSlice = names.buildInBackground();
     return {
       step(): { built: true } | { relinked: string[] } | null {
-        if (buildSlice()) return { built: true };
-        const ids = [...names.behind].slice(0, batch);
-        if (ids.length === 0) return null;
-        for (const id of ids) names.behind.delete(id);
-        try {
-          db.transaction(() => relinkByIds(ids), { behavior: 'immediate' });
-        } catch (error) {
-          for (const id of ids) names.behind.add(id);
-          throw error;
+        // Read first, so that a worker with nothing to relink takes no write lock.
+        if (toRelink.waiting(names.covered())) {
+          const ids = db.transaction(
+            () => {
+              // An article the index, still behind, links here is recorded anew, past the rows taken: for the next build.
+              const taken = toRelink.take(names.covered(), batch);
+              relinkByIds(taken);
+              return taken;
+            },
+            { behavior: 'immediate' },
+          );
+          return { relinked: ids };
         }
-        return { relinked: ids };
+        if (buildSlice()) return { built: true };
+        return null;
       },
       release() {},
     };

@@ -117,3 +117,13 @@ export const relinkJobs = sqliteTable(
   },
   (t) => [check('relink_jobs_one_entity', exactlyOneEntity(t))],
 );
+
+/**
+ * Articles linked while this process's name index was behind the names (another process had changed them): each is
+ * linked again once an index built after its row was written is installed (facts/index.ts), and its row deleted in
+ * that transaction. A row per such write, in write order; no foreign key, as relinking a deleted article finds nothing.
+ */
+export const articlesToRelink = sqliteTable('articles_to_relink', {
+  id: integer().primaryKey({ autoIncrement: true }),
+  article_id: text().notNull(),
+});
