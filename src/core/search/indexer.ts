@@ -1,5 +1,8 @@
 import { and, eq, sql } from 'drizzle-orm';
+import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../db/database.js';
+import { perDialect, sqliteDialect } from '../db/dialect.js';
+import { prepareOnSqlite, type Query, type StatementExecutor, type SyncStatement, statement } from '../db/statements.js';
 import { byResource } from '../resources/registry.js';
 import type { WriteEvent } from '../resources/shared/repository.js';
 import { normaliseArabic } from '../text/arabic.js';
@@ -53,56 +56,96 @@ function indexedTextsEqual(type: SearchType, row: Row, previous: Row): boolean {
 /** A bound on the merge steps after a rebuild, far above what a large database needs (docs/performance.md). */
 const maxMergeSteps = 10_000;
 
-/** Writes and removes index entries; every call runs inside the caller's transaction. */
-export function searchIndexer(db: Db) {
-  const placeholder = sql.placeholder;
-  const findDocument = db
-    .select({ doc_id: searchDocuments.doc_id })
-    .from(searchDocuments)
-    .where(and(eq(searchDocuments.record_id, placeholder('id')), eq(searchDocuments.type, placeholder('type'))))
-    .prepare();
-  // No RETURNING: a statement with it takes a statement savepoint, and FTS5 flushes its pending terms to a
-  // new segment at every savepoint, so each record written in a batch would get a segment of its own.
-  const insertDocument = db
-    .insert(searchDocuments)
-    .values({ type: placeholder('type'), record_id: placeholder('id') })
-    .prepare();
-  const deleteDocument = db
-    .delete(searchDocuments)
-    .where(eq(searchDocuments.doc_id, placeholder('doc')))
-    .prepare();
-  const insertEntry = db
-    .insert(searchIndex)
-    .values({
-      rowid: placeholder('doc'),
-      type: placeholder('type'),
-      title: placeholder('title'),
-      title_stem: placeholder('title_stem'),
-      body: placeholder('body'),
-      body_stem: placeholder('body_stem'),
-    })
-    .prepare();
-  const deleteEntry = db
-    .delete(searchIndex)
-    .where(eq(searchIndex.rowid, placeholder('doc')))
-    .prepare();
-  const insertSubstrings = db
-    .insert(substringIndex)
-    .values({ rowid: placeholder('doc'), ...Object.fromEntries(substringColumns.map((name) => [name, placeholder(name)])) })
-    .prepare();
-  const deleteSubstrings = db
-    .delete(substringIndex)
-    .where(eq(substringIndex.rowid, placeholder('doc')))
-    .prepare();
+/*
+ * The index's writes, written once for either engine (docs/postgresql.md, step 2) and run in a write's transaction on
+ * its executor (`tx`): FTS5's tables on SQLite, the tables keyed by `search_documents` on PostgreSQL (under the same
+ * column names, `rowid` included, so one statement serves both).
+ */
 
-  const documentOf = (type: SearchType, id: string) => findDocument.get({ id, type })?.doc_id;
+/** An INSERT of one row, each column's value the placeholder of the same name (the key `rowid` under `doc`). */
+function insertRow(table: SQLiteTable, columns: readonly string[]) {
+  const values = columns.map((name) => sql.placeholder(name === 'rowid' ? 'doc' : name));
+  return sql`insert into ${table} (${sql.join(columns.map(sql.identifier), sql`, `)}) values (${sql.join(values, sql`, `)})`;
+}
+
+const findDocument = statement
+  .select({ doc: searchDocuments.doc_id })
+  .from(searchDocuments)
+  .where(and(eq(searchDocuments.record_id, sql.placeholder('id')), eq(searchDocuments.type, sql.placeholder('type'))));
+// No RETURNING: a statement with it takes a statement savepoint, and FTS5 flushes its pending terms to a new
+// segment at every savepoint, so each record written in a batch would get a segment of its own. The key is read back.
+const insertDocument = sql`insert into ${searchDocuments} (${sql.identifier('type')}, ${sql.identifier('record_id')}) values (${sql.placeholder('type')}, ${sql.placeholder('id')})`;
+const insertedDocument = perDialect((dialect) => sql<{ doc: number }>`select ${dialect.insertedKey(searchDocuments, searchDocuments.doc_id)} as ${sql.identifier('doc')}`);
+const insertEntry = insertRow(searchIndex, ['rowid', 'type', 'title', 'title_stem', 'body', 'body_stem']);
+const insertSubstrings = insertRow(substringIndex, ['rowid', ...substringColumns]);
+/** A document's rows, its entries first (PostgreSQL's cascade would take them; FTS5's tables have no foreign key). */
+const removals = [
+  ...[searchIndex, substringIndex].map((table) => sql`delete from ${table} where ${table.rowid} = ${sql.placeholder('doc')}`),
+  sql`delete from ${searchDocuments} where ${searchDocuments.doc_id} = ${sql.placeholder('doc')}`,
+];
+
+/** The key `insertedDocument` read back; an insert that gave none is a fault. */
+function documentReadBack(row: { doc: number } | undefined): number {
+  if (!row) throw new Error('the search index read no document back');
+  return row.doc;
+}
+
+/** A record's two entries and their values, but the document's key. */
+const entriesOf = (type: SearchType, row: Row) =>
+  [
+    [insertEntry, searchEntry(type, row)],
+    [insertSubstrings, substringValues(row)],
+  ] as const;
+
+/** Removes a record's entries, in a write's transaction; nothing when it has none. */
+export async function unindexRecord(tx: StatementExecutor, type: SearchType, id: string): Promise<void> {
+  const found = await tx.prepare(findDocument).get({ type, id });
+  if (found) for (const removal of removals) await tx.prepare(removal).run({ doc: found.doc });
+}
+
+/** Indexes a record that has no entry yet, in a write's transaction. */
+export async function indexRecord(tx: StatementExecutor, type: SearchType, row: Row & { id: string }): Promise<void> {
+  await tx.prepare(insertDocument).run({ type, id: row.id });
+  const doc = documentReadBack(await tx.prepare(insertedDocument(tx.dialect)).get());
+  for (const [entry, values] of entriesOf(type, row)) await tx.prepare(entry).run({ doc, ...values });
+}
+
+/**
+ * Indexes a replaced record anew unless every text both indices hold of it is as before (a PATCH of its status
+ * or summary): then no statement runs, since re-adding an unchanged document costs the write its analysis and
+ * the commit a flush of all its terms to a new FTS5 segment, for the same index.
+ */
+export async function reindexRecord(tx: StatementExecutor, type: SearchType, row: Row & { id: string }, previous: Row): Promise<void> {
+  if (indexedTextsEqual(type, row, previous)) return;
+  await unindexRecord(tx, type, row.id);
+  await indexRecord(tx, type, row);
+}
+
+/** Keeps the index in step with one write of a resource, in its transaction: the listener `onWrite` will take. */
+export function indexWrite(tx: StatementExecutor, type: SearchType, event: WriteEvent<{ id: string }>): Promise<void> {
+  if (event.kind === 'delete') return unindexRecord(tx, type, event.id);
+  if (event.kind === 'create') return indexRecord(tx, type, event.record);
+  return reindexRecord(tx, type, event.record, event.previous);
+}
+
+/** The index's writes on SQLite's write connection: synchronous, for the write listeners and the rebuild. */
+export function searchIndexer(db: Db) {
+  // The same statements as above, prepared on the write connection, until the write listeners await (pgrecords).
+  const prepared = new Map<Query<unknown>, SyncStatement<unknown>>();
+  const onSqlite = <R>(query: Query<R>) => {
+    if (!prepared.has(query)) prepared.set(query, prepareOnSqlite(db.$client, query));
+    return prepared.get(query) as SyncStatement<R>;
+  };
 
   function remove(type: SearchType, id: string) {
-    const doc = documentOf(type, id);
-    if (doc === undefined) return;
-    deleteEntry.run({ doc });
-    deleteSubstrings.run({ doc });
-    deleteDocument.run({ doc });
+    const found = onSqlite(findDocument).get({ type, id });
+    if (found) for (const removal of removals) onSqlite(removal).run({ doc: found.doc });
+  }
+
+  function add(type: SearchType, row: Row) {
+    onSqlite(insertDocument).run({ type, id: row.id });
+    const doc = documentReadBack(onSqlite(insertedDocument(sqliteDialect)).get());
+    for (const [entry, values] of entriesOf(type, row)) onSqlite(entry).run({ doc, ...values });
   }
 
   const totalChanges = () => db.get<{ n: number }>(sql`select total_changes() as n`).n;
@@ -120,36 +163,16 @@ export function searchIndexer(db: Db) {
     }
   }
 
-  /** Indexes a record that has no entry yet. */
-  function add(type: SearchType, row: Row) {
-    const doc = Number(insertDocument.run({ type, id: row.id }).lastInsertRowid);
-    insertEntry.run({ doc, ...searchEntry(type, row) });
-    insertSubstrings.run({ doc, ...substringValues(row) });
-  }
-
-  /** Indexes a record anew, whether or not it has an entry. */
-  function put(type: SearchType, row: Row) {
-    remove(type, row.id as string);
-    add(type, row);
-  }
-
-  /**
-   * Indexes a replaced record anew unless every text both indices hold of it is as before (a PATCH of its status
-   * or summary): re-adding an unchanged document costs the write its analysis and the commit a flush of all its
-   * terms to a new FTS5 segment, for the same index.
-   */
-  function replace(type: SearchType, row: Row, previous: Row) {
-    if (indexedTextsEqual(type, row, previous)) return;
-    put(type, row);
-  }
-
   return {
     /** Keeps the index in step with one resource's writes. */
     follow(type: SearchType) {
       return (event: WriteEvent<{ id: string }>) => {
         if (event.kind === 'delete') remove(type, event.id);
         else if (event.kind === 'create') add(type, event.record);
-        else replace(type, event.record, event.previous);
+        else if (!indexedTextsEqual(type, event.record, event.previous)) {
+          remove(type, event.record.id);
+          add(type, event.record);
+        }
       };
     },
     /**
