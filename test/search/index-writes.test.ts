@@ -97,7 +97,9 @@ async function indexRows(engine: Engine): Promise<{ documents: { doc: number; ty
             .map((gram) => [...gram].at(-1))
             .join('')
         : null;
-    const substrings = documents.map(({ doc }) => {
+    // Every document's, and any row left behind by a removed one.
+    const docs = [...new Set([...documents.map(({ doc }) => doc), ...trigrams.keys()])].sort((x, y) => x - y);
+    const substrings = docs.map((doc) => {
       const of = trigrams.get(doc) ?? {};
       return { doc, slug: text(of.slug), title: text(of.title), name: text(of.name), language: text(of.language), country: text(of.country) };
     });
