@@ -1,8 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
-import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../db/database.js';
 import { perDialect, sqliteDialect } from '../db/dialect.js';
-import { prepareOnSqlite, type Query, type StatementExecutor, type SyncStatement, statement } from '../db/statements.js';
+import { insertRow, preparedOnSqlite, type StatementExecutor, statement } from '../db/statements.js';
 import { byResource } from '../resources/registry.js';
 import type { WriteEvent } from '../resources/shared/repository.js';
 import { normaliseArabic } from '../text/arabic.js';
@@ -62,26 +61,20 @@ const maxMergeSteps = 10_000;
  * column names, `rowid` included, so one statement serves both).
  */
 
-/** An INSERT of one row, each column's value the placeholder of the same name (the key `rowid` under `doc`). */
-function insertRow(table: SQLiteTable, columns: readonly string[]) {
-  const values = columns.map((name) => sql.placeholder(name === 'rowid' ? 'doc' : name));
-  return sql`insert into ${table} (${sql.join(columns.map(sql.identifier), sql`, `)}) values (${sql.join(values, sql`, `)})`;
-}
-
 const findDocument = statement
   .select({ doc: searchDocuments.doc_id })
   .from(searchDocuments)
   .where(and(eq(searchDocuments.record_id, sql.placeholder('id')), eq(searchDocuments.type, sql.placeholder('type'))));
 // No RETURNING: a statement with it takes a statement savepoint, and FTS5 flushes its pending terms to a new
 // segment at every savepoint, so each record written in a batch would get a segment of its own. The key is read back.
-const insertDocument = sql`insert into ${searchDocuments} (${sql.identifier('type')}, ${sql.identifier('record_id')}) values (${sql.placeholder('type')}, ${sql.placeholder('id')})`;
+const insertDocument = insertRow(searchDocuments, ['type', 'record_id']);
 const insertedDocument = perDialect((dialect) => sql<{ doc: number }>`select ${dialect.insertedKey(searchDocuments, searchDocuments.doc_id)} as ${sql.identifier('doc')}`);
 const insertEntry = insertRow(searchIndex, ['rowid', 'type', 'title', 'title_stem', 'body', 'body_stem']);
 const insertSubstrings = insertRow(substringIndex, ['rowid', ...substringColumns]);
 /** A document's rows, its entries first (PostgreSQL's cascade would take them; FTS5's tables have no foreign key). */
 const removals = [
-  ...[searchIndex, substringIndex].map((table) => sql`delete from ${table} where ${table.rowid} = ${sql.placeholder('doc')}`),
-  sql`delete from ${searchDocuments} where ${searchDocuments.doc_id} = ${sql.placeholder('doc')}`,
+  ...[searchIndex, substringIndex].map((table) => sql`delete from ${table} where ${table.rowid} = ${sql.placeholder('rowid')}`),
+  sql`delete from ${searchDocuments} where ${searchDocuments.doc_id} = ${sql.placeholder('rowid')}`,
 ];
 
 /** The key `insertedDocument` read back; an insert that gave none is a fault. */
@@ -100,14 +93,14 @@ const entriesOf = (type: SearchType, row: Row) =>
 /** Removes a record's entries, in a write's transaction; nothing when it has none. */
 export async function unindexRecord(tx: StatementExecutor, type: SearchType, id: string): Promise<void> {
   const found = await tx.prepare(findDocument).get({ type, id });
-  if (found) for (const removal of removals) await tx.prepare(removal).run({ doc: found.doc });
+  if (found) for (const removal of removals) await tx.prepare(removal).run({ rowid: found.doc });
 }
 
 /** Indexes a record that has no entry yet, in a write's transaction. */
 export async function indexRecord(tx: StatementExecutor, type: SearchType, row: Row & { id: string }): Promise<void> {
-  await tx.prepare(insertDocument).run({ type, id: row.id });
+  await tx.prepare(insertDocument).run({ type, record_id: row.id });
   const doc = documentReadBack(await tx.prepare(insertedDocument(tx.dialect)).get());
-  for (const [entry, values] of entriesOf(type, row)) await tx.prepare(entry).run({ doc, ...values });
+  for (const [entry, values] of entriesOf(type, row)) await tx.prepare(entry).run({ rowid: doc, ...values });
 }
 
 /**
@@ -131,21 +124,17 @@ export function indexWrite(tx: StatementExecutor, type: SearchType, event: Write
 /** The index's writes on SQLite's write connection: synchronous, for the write listeners and the rebuild. */
 export function searchIndexer(db: Db) {
   // The same statements as above, prepared on the write connection, until the write listeners await (pgrecords).
-  const prepared = new Map<Query<unknown>, SyncStatement<unknown>>();
-  const onSqlite = <R>(query: Query<R>) => {
-    if (!prepared.has(query)) prepared.set(query, prepareOnSqlite(db.$client, query));
-    return prepared.get(query) as SyncStatement<R>;
-  };
+  const onSqlite = preparedOnSqlite(db.$client);
 
   function remove(type: SearchType, id: string) {
     const found = onSqlite(findDocument).get({ type, id });
-    if (found) for (const removal of removals) onSqlite(removal).run({ doc: found.doc });
+    if (found) for (const removal of removals) onSqlite(removal).run({ rowid: found.doc });
   }
 
   function add(type: SearchType, row: Row) {
-    onSqlite(insertDocument).run({ type, id: row.id });
+    onSqlite(insertDocument).run({ type, record_id: row.id });
     const doc = documentReadBack(onSqlite(insertedDocument(sqliteDialect)).get());
-    for (const [entry, values] of entriesOf(type, row)) onSqlite(entry).run({ doc, ...values });
+    for (const [entry, values] of entriesOf(type, row)) onSqlite(entry).run({ rowid: doc, ...values });
   }
 
   const totalChanges = () => db.get<{ n: number }>(sql`select total_changes() as n`).n;
