@@ -4,7 +4,7 @@ import type { Query, Statement, StatementExecutor } from '../../src/core/db/stat
 import { articles } from '../../src/core/resources/articles/table.js';
 import { people } from '../../src/core/resources/people/table.js';
 import { fts5Index } from '../../src/core/search/fts5-index.js';
-import { indexRecord, indexWrite, reindexRecord, unindexRecord } from '../../src/core/search/indexer.js';
+import { indexRecord, indexWrite, rebuildIndex, reindexRecord, unindexRecord } from '../../src/core/search/indexer.js';
 import { postgresIndex } from '../../src/core/search/postgres-search.js';
 import { createSearch } from '../../src/core/search/search.js';
 import type { SearchType } from '../../src/core/search/sources.js';
@@ -251,4 +251,33 @@ onBoth('a write that fails after indexing leaves no row of it', async (t, engine
     { message: 'the write fails' },
   );
   t.strictSame(await indexRows(engine), { documents: [], entries: [], substrings: [] }, 'no document, entry or substring');
+});
+
+onBoth("a rebuild empties the index and indexes every record again: a record written around it is found, a stale document's rows are gone", async (t, engine) => {
+  await seeded(engine);
+  const unindexed = { ...personRow, id: 'p2', slug: 'سعود-الفيصل', name: 'سعود الفيصل', aliases: [], position: 'وزير الخارجية' };
+  await engine.insert(people, [unindexed]);
+  await engine.write((tx) => indexRecord(tx, 'people', { ...personRow, id: 'gone', slug: 'قديم-جدا', name: 'اسم قديم', aliases: [] }));
+  const counts = await engine.write((tx) => rebuildIndex(tx, engine.postgres === null ? fts5Index : postgresIndex));
+  t.strictSame(counts, { articles: 1, people: 2, organisations: 0, meetings: 0 }, 'the records of each type');
+  const { documents, entries, substrings } = await indexRows(engine);
+  const docOf = (id: string) => documents.find((document) => document.id === id)?.doc ?? -1;
+  t.strictSame(
+    documents.map(({ type, id }) => [type, id]).sort(),
+    [
+      ['articles', 'a1'],
+      ['people', 'p1'],
+      ['people', 'p2'],
+    ],
+    'a document per record, none of the stale one',
+  );
+  const expected = [
+    { doc: docOf('a1'), ...entry('articles', [first.title], ['بحث الوزيران التعاون الامني']) },
+    { doc: docOf('p1'), ...entry('people', [personRow.name, ...personRow.aliases], [personRow.position]) },
+    { doc: docOf('p2'), ...entry('people', [unindexed.name], [unindexed.position]) },
+  ].sort((x, y) => x.doc - y.doc);
+  t.strictSame(entries, expected, "the entries, the article's body read from its stored blocks");
+  t.equal(substrings.length, 3, 'a substring row per record');
+  t.strictSame(await found(engine, 'الفيصل'), ['p2'], 'the record written around the index is found');
+  t.strictSame(await found(engine, 'قديم'), [], "the stale document's words are not");
 });

@@ -9,7 +9,9 @@ import { rememberedPerWord } from '../text/remembered.js';
 import { stemArabic } from '../text/stem.js';
 import { wordTexts } from '../text/words.js';
 import { readFields, type SearchField, sourceColumns } from './fields.js';
-import { type SearchType, searchSources } from './sources.js';
+import { fts5Index } from './fts5-index.js';
+import type { IndexStatements } from './index-statements.js';
+import { type SearchType, searchSources, searchTypes } from './sources.js';
 import { substringColumns } from './substrings.js';
 import { searchDocuments, searchIndex, substringIndex } from './table.js';
 
@@ -97,7 +99,7 @@ export async function unindexRecord(tx: StatementExecutor, type: SearchType, id:
 }
 
 /** Indexes a record that has no entry yet, in a write's transaction. */
-export async function indexRecord(tx: StatementExecutor, type: SearchType, row: Row & { id: string }): Promise<void> {
+export async function indexRecord(tx: StatementExecutor, type: SearchType, row: Row): Promise<void> {
   await tx.prepare(insertDocument).run({ type, record_id: row.id });
   const doc = documentReadBack(await tx.prepare(insertedDocument(tx.dialect)).get());
   for (const [entry, values] of entriesOf(type, row)) await tx.prepare(entry).run({ rowid: doc, ...values });
@@ -119,6 +121,24 @@ export function indexWrite(tx: StatementExecutor, type: SearchType, event: Write
   if (event.kind === 'delete') return unindexRecord(tx, type, event.id);
   if (event.kind === 'create') return indexRecord(tx, type, event.record);
   return reindexRecord(tx, type, event.record, event.previous);
+}
+
+/** Every record of each type as the indexer reads it, its derived fields in the engine's dialect. */
+const everyRecord = perDialect((dialect) => byResource(({ name }) => statement.select(sourceColumns(searchSources[name], dialect)).from(searchSources[name].table)));
+
+/**
+ * Empties the index and indexes every record again, in one write's transaction; `index` gives the engine's
+ * emptying (FTS5's `delete-all`, PostgreSQL's cascade). The number of records of each type.
+ */
+export async function rebuildIndex(tx: StatementExecutor, index: Pick<IndexStatements, 'emptied'>): Promise<Record<SearchType, number>> {
+  for (const emptying of index.emptied) await tx.prepare(emptying).run();
+  const indexed = new Map<SearchType, number>();
+  for (const type of searchTypes) {
+    const rows = await tx.prepare(everyRecord(tx.dialect)[type]).all();
+    for (const row of rows) await indexRecord(tx, type, row);
+    indexed.set(type, rows.length);
+  }
+  return byResource(({ name }) => indexed.get(name) ?? 0);
 }
 
 /** The index's writes on SQLite's write connection: synchronous, for the write listeners and the rebuild. */
@@ -171,10 +191,9 @@ export function searchIndexer(db: Db) {
      */
     rebuild(): Record<SearchType, number> {
       const counts = db.transaction(() => {
-        db.delete(searchDocuments).run();
-        for (const index of ftsTables) db.run(sql`insert into ${index} (${index}) values ('delete-all')`);
+        for (const emptying of fts5Index.emptied) onSqlite(emptying).run();
         return byResource(({ name }) => {
-          const rows = db.select(sourceColumns(searchSources[name])).from(searchSources[name].table).all();
+          const rows = onSqlite(everyRecord(sqliteDialect)[name]).all();
           for (const row of rows) add(name, row);
           return rows.length;
         });
