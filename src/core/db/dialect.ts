@@ -1,4 +1,4 @@
-import { type SQL, type SQLWrapper, sql } from 'drizzle-orm';
+import { getTableName, type SQL, type SQLWrapper, sql } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 
 /**
@@ -44,6 +44,12 @@ export interface Dialect {
    * transaction holds until it ends.
    */
   appendedChangeSeq: SQL;
+  /**
+   * The key the transaction's latest insert into `table` numbered (its one-column integer key, left out of the
+   * insert), read after it for the reason above: SQLite's rowid; PostgreSQL's identity sequence's current value,
+   * which is this session's own.
+   */
+  insertedKey(table: SQLiteTable, key: SQLiteColumn): SQL<number>;
   /** The `text` of each object of a JSON list (an article's blocks), in order, joined by a blank line; null for none. */
   blockTexts(list: SQLWrapper): SQL<string>;
   /** A JSON column's stored text, to cut (`substr`): SQLite stores it as text, PostgreSQL's `json` keeps it as written. */
@@ -85,6 +91,7 @@ export const sqliteDialect: Dialect = {
   rowHandle: (table) => sql`${table}.rowid`,
   storedBytes: (column) => sql`octet_length(${column})`,
   appendedChangeSeq: sql`last_insert_rowid()`,
+  insertedKey: () => sql<number>`last_insert_rowid()`,
   blockTexts: (list) => sql`(select group_concat(value ->> 'text', char(10, 10) order by key) from json_each(${list}))`,
   jsonText: (value) => sql`${value}`,
   skipLocked: sql``,
@@ -100,6 +107,8 @@ export const postgresDialect: Dialect = {
   rowHandle: (_, id) => sql`${id}`,
   storedBytes: (column) => (column.columnType === 'SQLiteText' ? sql`octet_length(${column})` : sql`octet_length(${column}::text)`),
   appendedChangeSeq: sql`(select "seq" from "changes_counter")`,
+  // The names are the tables' own, written in the code: inlined as literals.
+  insertedKey: (table, key) => sql<number>`currval(pg_get_serial_sequence(${sql.raw(`'${getTableName(table)}'`)}, ${sql.raw(`'${key.name}'`)}))`,
   blockTexts: (list) => sql`(select string_agg(block ->> 'text', chr(10) || chr(10) order by position) from json_array_elements(${list}) with ordinality as blocks(block, position))`,
   jsonText: (value) => sql`${value}::text`,
   skipLocked: sql`for update skip locked`,

@@ -1,7 +1,7 @@
 import type Sqlite from 'better-sqlite3';
-import { type ColumnsSelection, fillPlaceholders, is, mapResultRow, orderSelectedFields, SQL } from 'drizzle-orm';
+import { type ColumnsSelection, fillPlaceholders, getTableColumns, getTableName, is, mapResultRow, orderSelectedFields, SQL, type SQLWrapper, sql } from 'drizzle-orm';
 import type { TypedQueryBuilder } from 'drizzle-orm/query-builders/query-builder';
-import { QueryBuilder, type SelectedFieldsOrdered, SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
+import { QueryBuilder, type SelectedFieldsOrdered, type SQLiteColumn, SQLiteSyncDialect, type SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { type Dialect, sqliteDialect } from './dialect.js';
 
 /*
@@ -19,6 +19,25 @@ declare module 'drizzle-orm' {
 
 /** Builds statements over the sqlite-core tables without a connection: an executor prepares them for its engine. */
 export const statement = new QueryBuilder();
+
+/**
+ * An INSERT of one row into `table` (sqlite-core's builder builds no writes without a connection): each column's
+ * value the placeholder of its name, mapped as the column maps a value (a JSON column's text); the columns left out
+ * take their defaults (SQLite numbers a rowid, PostgreSQL's identity takes its next value).
+ */
+export function insertRow(table: SQLiteTable, names: readonly string[]): SQL {
+  const columns = names.map((name) => {
+    const column = getTableColumns(table)[name];
+    if (!column) throw new Error(`no column ${name} in ${getTableName(table)}`);
+    return [name, column] as const;
+  });
+  const list = (each: (name: string, column: SQLiteColumn) => SQLWrapper) =>
+    sql.join(
+      columns.map(([name, column]) => each(name, column)),
+      sql`, `,
+    );
+  return sql`insert into ${table} (${list((_, column) => sql.identifier(column.name))}) values (${list((name, column) => sql.param(sql.placeholder(name), column))})`;
+}
 
 /** A statement's placeholders' values, by name. */
 export type Bindings = Record<string, unknown>;
@@ -86,6 +105,22 @@ export function prepareOnSqlite<Row>(connection: Sqlite.Database, query: Query<R
       return row === undefined ? undefined : decodeRow<Row>(fields, row);
     },
     run: (bindings) => ({ changes: prepared.run(...values(bindings)).changes }),
+  };
+}
+
+/**
+ * `prepareOnSqlite` on one connection, each query prepared at its first call and kept while the query lives: for
+ * the synchronous write listeners that run module-level statements (written for an executor) on SQLite's write connection.
+ */
+export function preparedOnSqlite(connection: Sqlite.Database): <Row>(query: Query<Row>) => SyncStatement<Row> {
+  const prepared = new WeakMap<object, SyncStatement<unknown>>();
+  return <Row>(query: Query<Row>) => {
+    let known = prepared.get(query);
+    if (!known) {
+      known = prepareOnSqlite(connection, query);
+      prepared.set(query, known);
+    }
+    return known as SyncStatement<Row>;
   };
 }
 

@@ -1,7 +1,7 @@
 import { and, eq, gt, sql } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
-import { bulkInserter } from '../db/bulk.js';
 import type { Db } from '../db/database.js';
+import { insertRow, preparedOnSqlite, type StatementExecutor, statement } from '../db/statements.js';
 import { meetings } from '../resources/meetings/table.js';
 import { organisations } from '../resources/organisations/table.js';
 import { people } from '../resources/people/table.js';
@@ -48,37 +48,90 @@ export function relocatedMentions<T extends MentionSpan>(rows: readonly T[], bef
   });
 }
 
-export function mentionStore(db: Db) {
-  const joins = entityJoins(mentions);
-  const listQuery = db
-    .select({
-      id: mentions.id,
-      part: mentions.part,
-      start: mentions.start,
-      end: mentions.end,
-      text: mentions.text,
-      origin: mentions.origin,
-      person_id: mentions.person_id,
-      organisation_id: mentions.organisation_id,
-      meeting_id: mentions.meeting_id,
-      ...entityLabel,
-    })
-    .from(mentions)
-    .leftJoin(people, joins.person)
-    .leftJoin(organisations, joins.organisation)
-    .leftJoin(meetings, joins.meeting)
-    .where(eq(mentions.article_id, sql.placeholder('article')))
-    .orderBy(sql`case ${mentions.part} when 'title' then 0 else 1 end`, mentions.start)
-    .prepare();
-  const removeOrigin = db
-    .delete(mentions)
-    .where(and(eq(mentions.article_id, sql.placeholder('article')), eq(mentions.origin, sql.placeholder('origin'))))
-    .prepare();
+/*
+ * The mentions an article's write derives, written once for either engine (docs/postgresql.md, step 2) and run in
+ * the write's transaction on its executor (`tx`).
+ */
 
-  const removeRow = db
-    .delete(mentions)
-    .where(eq(mentions.id, sql.placeholder('id')))
-    .prepare();
+const joins = entityJoins(mentions);
+const articleMentions = statement
+  .select({
+    id: mentions.id,
+    part: mentions.part,
+    start: mentions.start,
+    end: mentions.end,
+    text: mentions.text,
+    origin: mentions.origin,
+    person_id: mentions.person_id,
+    organisation_id: mentions.organisation_id,
+    meeting_id: mentions.meeting_id,
+    ...entityLabel,
+  })
+  .from(mentions)
+  .leftJoin(people, joins.person)
+  .leftJoin(organisations, joins.organisation)
+  .leftJoin(meetings, joins.meeting)
+  .where(eq(mentions.article_id, sql.placeholder('article')))
+  .orderBy(sql`case ${mentions.part} when 'title' then 0 else 1 end`, mentions.start);
+/** A mention as stored, with its row's id and origin and its entity's label. */
+type StoredMention = (typeof articleMentions)['_']['result'][number];
+const removeOrigin = sql`delete from ${mentions} where ${mentions.article_id} = ${sql.placeholder('article_id')} and ${mentions.origin} = ${sql.placeholder('origin')}`;
+const removeMention = sql`delete from ${mentions} where ${mentions.id} = ${sql.placeholder('id')}`;
+const insertMention = insertRow(mentions, ['article_id', 'origin', 'part', 'start', 'end', 'text', 'person_id', 'organisation_id', 'meeting_id']);
+
+/** The values of `insertMention` for each of an article's new mentions of one origin. */
+const insertedMentions = (articleId: string, origin: MentionOrigin, items: NewMention[]) =>
+  items.map(({ part, start, end, text, entity }) => ({ article_id: articleId, origin, part, start, end, text, ...entityColumnValues(entity) }));
+
+/**
+ * What `setAuto` changes of an article's stored mentions: the automatic rows to remove, and the mentions to add,
+ * leaving out any that overlaps a curated one. A mention found again keeps its row (and id): a relink that finds
+ * what was there writes nothing, and a restore from the trash keeps the rows it put back.
+ */
+function autoChanges(current: StoredMention[], items: NewMention[]): { removed: number[]; added: NewMention[] } {
+  const curated = current.filter((row) => row.origin === 'curated');
+  const stored = new Map<string, number[]>();
+  for (const row of current) {
+    if (row.origin !== 'auto') continue;
+    const key = mentionKey({ ...row, entity: entityOf(row) });
+    stored.set(key, [...(stored.get(key) ?? []), row.id]);
+  }
+  const added = items.filter((item) => {
+    if (curated.some((c) => c.part === item.part && overlaps(c, item))) return false;
+    return stored.get(mentionKey(item))?.pop() === undefined;
+  });
+  return { removed: [...stored.values()].flat(), added };
+}
+
+/** An article's curated mentions moved to where their text is after an edit (see relocateSpans); a mention whose text is gone is dropped. */
+const movedCurated = (current: StoredMention[], before: ArticleTexts, after: ArticleTexts): NewMention[] =>
+  relocatedMentions(
+    current.filter((row) => row.origin === 'curated'),
+    before,
+    after,
+  ).map((row) => ({ ...row, entity: entityOf(row) }));
+
+/** Replaces an article's automatic mentions (`autoChanges`), in a write's transaction. */
+export async function setAutoMentions(tx: StatementExecutor, articleId: string, items: NewMention[]): Promise<void> {
+  const { removed, added } = autoChanges(await tx.prepare(articleMentions).all({ article: articleId }), items);
+  for (const id of removed) await tx.prepare(removeMention).run({ id });
+  for (const values of insertedMentions(articleId, 'auto', added)) await tx.prepare(insertMention).run(values);
+}
+
+/** Moves an article's curated mentions to where their text is after an edit (`movedCurated`), in a write's transaction. */
+export async function relocateCuratedMentions(tx: StatementExecutor, articleId: string, before: ArticleTexts, after: ArticleTexts): Promise<void> {
+  const moved = movedCurated(await tx.prepare(articleMentions).all({ article: articleId }), before, after);
+  await tx.prepare(removeOrigin).run({ article_id: articleId, origin: 'curated' });
+  for (const values of insertedMentions(articleId, 'curated', moved)) await tx.prepare(insertMention).run(values);
+}
+
+export function mentionStore(db: Db) {
+  // The statements above, prepared on the write connection for the synchronous write listeners (until they await).
+  const onSqlite = preparedOnSqlite(db.$client);
+  const listQuery = onSqlite(articleMentions);
+  const insert = (articleId: string, origin: MentionOrigin, items: NewMention[]) => {
+    for (const values of insertedMentions(articleId, origin, items)) onSqlite(insertMention).run(values);
+  };
 
   const list = (articleId: string) => listQuery.all({ article: articleId });
   const autoLinkedTo = (column: SQLiteColumn) =>
@@ -90,13 +143,6 @@ export function mentionStore(db: Db) {
       .limit(sql.placeholder('limit'))
       .prepare();
   const autoLinked = { person: autoLinkedTo(mentions.person_id), organisation: autoLinkedTo(mentions.organisation_id), meeting: autoLinkedTo(mentions.meeting_id) };
-
-  const insertRow = bulkInserter(db.$client, mentions);
-  function insert(articleId: string, origin: MentionOrigin, items: NewMention[]) {
-    for (const { part, start, end, text, entity } of items) insertRow({ article_id: articleId, origin, part, start, end, text, ...entityColumnValues(entity) });
-  }
-
-  const curatedOf = (articleId: string) => list(articleId).filter((row) => row.origin === 'curated');
 
   return {
     /** The mentions of an article in text order: the title first, then the body. */
@@ -117,10 +163,10 @@ export function mentionStore(db: Db) {
      * their rows (and ids), as setAuto keeps a mention it finds again.
      */
     setCurated(articleId: string, items: NewMention[]) {
-      removeOrigin.run({ article: articleId, origin: 'curated' });
+      onSqlite(removeOrigin).run({ article_id: articleId, origin: 'curated' });
       insert(articleId, 'curated', items);
       for (const row of list(articleId)) {
-        if (row.origin === 'auto' && items.some((c) => c.part === row.part && overlaps(c, row))) removeRow.run({ id: row.id });
+        if (row.origin === 'auto' && items.some((c) => c.part === row.part && overlaps(c, row))) onSqlite(removeMention).run({ id: row.id });
       }
     },
 
@@ -130,19 +176,8 @@ export function mentionStore(db: Db) {
      * trash keeps the rows it put back.
      */
     setAuto(articleId: string, items: NewMention[]) {
-      const current = list(articleId);
-      const curated = current.filter((row) => row.origin === 'curated');
-      const stored = new Map<string, number[]>();
-      for (const row of current) {
-        if (row.origin !== 'auto') continue;
-        const key = mentionKey({ ...row, entity: entityOf(row) });
-        stored.set(key, [...(stored.get(key) ?? []), row.id]);
-      }
-      const added = items.filter((item) => {
-        if (curated.some((c) => c.part === item.part && overlaps(c, item))) return false;
-        return stored.get(mentionKey(item))?.pop() === undefined;
-      });
-      for (const id of [...stored.values()].flat()) removeRow.run({ id });
+      const { removed, added } = autoChanges(list(articleId), items);
+      for (const id of removed) onSqlite(removeMention).run({ id });
       insert(articleId, 'auto', added);
     },
 
@@ -151,8 +186,8 @@ export function mentionStore(db: Db) {
      * a mention whose text is gone from its part is dropped.
      */
     relocateCurated(articleId: string, before: ArticleTexts, after: ArticleTexts) {
-      const moved = relocatedMentions(curatedOf(articleId), before, after).map((row) => ({ ...row, entity: entityOf(row) }));
-      removeOrigin.run({ article: articleId, origin: 'curated' });
+      const moved = movedCurated(list(articleId), before, after);
+      onSqlite(removeOrigin).run({ article_id: articleId, origin: 'curated' });
       insert(articleId, 'curated', moved);
     },
   };

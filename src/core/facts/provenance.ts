@@ -1,6 +1,7 @@
 import { and, eq, getTableColumns, isNull, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
 import { now } from '../db/ids.js';
+import { insertRow, preparedOnSqlite, type StatementExecutor, statement } from '../db/statements.js';
 import { type Audience, perAudience, type Visibility, visibilityValues } from '../list/visibility.js';
 import { publicArticleId } from '../resources/articles/publication.js';
 import { relocateSpans } from '../text/spans.js';
@@ -58,6 +59,60 @@ export function relocatedQuotes<T extends QuoteSpan>(rows: readonly T[], before:
   });
 }
 
+/*
+ * The provenance an article's or an entity's write derives, written once for either engine (docs/postgresql.md,
+ * step 2) and run in the write's transaction on its executor (`tx`).
+ */
+
+const byEntityType = <T>(build: (column: (typeof entityColumn)[EntityType]) => T): Record<EntityType, T> => ({
+  person: build(entityColumn.person),
+  organisation: build(entityColumn.organisation),
+  meeting: build(entityColumn.meeting),
+});
+const ofEntityId = (column: (typeof entityColumn)[EntityType]) => eq(provenance[column], sql.placeholder('id'));
+const sourcedFields = byEntityType((column) => statement.select({ field: provenance.field }).from(provenance).where(ofEntityId(column)));
+// A field's records and everything under it (`affiliations` covers `affiliations.0.role`), as `unsourcedOf` matches.
+const forgetField = byEntityType(
+  (column) =>
+    sql`delete from ${provenance} where ${ofEntityId(column)} and (${provenance.field} = ${sql.placeholder('field')} or substr(${provenance.field}, 1, ${sql.placeholder('length')}) = ${sql.placeholder('prefix')})`,
+);
+const insertWriter = insertRow(provenance, ['person_id', 'organisation_id', 'meeting_id', 'field', 'value', 'writer', 'recorded_at']);
+const articleQuotes = statement
+  .select({ id: provenance.id, part: provenance.part, start: provenance.start, end: provenance.end, quote: provenance.quote })
+  .from(provenance)
+  .where(eq(provenance.article_id, sql.placeholder('article')))
+  .orderBy(provenance.id);
+const moveQuote = sql`update ${provenance} set ${sql.identifier('start')} = ${sql.placeholder('start')}, ${sql.identifier('end')} = ${sql.placeholder('end')} where ${provenance.id} = ${sql.placeholder('id')}`;
+
+/** The changes to fields none of `sourced` (the fields with records) covers: a field, or a field above it. */
+const unsourcedOf = (sourced: Array<{ field: string }>, changes: FieldChange[]) =>
+  changes.filter(({ field }) => !sourced.some(({ field: recorded }) => recorded === field || recorded.startsWith(`${field}.`)));
+
+/** What `recordWrite` runs: each changed field's earlier records forgotten, then the writer recorded as its source, at `at`. */
+const writerRecords = (entity: EntityRef, changes: FieldChange[], writer: string, at: string) => ({
+  forgotten: changes.map(({ field }) => ({ id: entity.id, field, length: field.length + 1, prefix: `${field}.` })),
+  recorded: changes.map(({ field, value }) => ({ ...entityColumnValues(entity), field, value, writer, recorded_at: at })),
+});
+
+/** The changes to fields with no record yet, in a write's transaction: a create under a trashed id (a restore) finds its records put back, and keeps them. */
+export async function unsourcedChanges(tx: StatementExecutor, entity: EntityRef, changes: FieldChange[]): Promise<FieldChange[]> {
+  return unsourcedOf(await tx.prepare(sourcedFields[entity.type]).all({ id: entity.id }), changes);
+}
+
+/** Records a write through the API, in its transaction: each changed field now comes from the writer, not its earlier sources. */
+export async function recordWrite(tx: StatementExecutor, entity: EntityRef, changes: FieldChange[], writer: string): Promise<void> {
+  const { forgotten, recorded } = writerRecords(entity, changes, writer, now());
+  for (const values of forgotten) await tx.prepare(forgetField[entity.type]).run(values);
+  for (const values of recorded) await tx.prepare(insertWriter).run(values);
+}
+
+/** Keeps an article's quotes pointing at their text after an edit, in its transaction; a quote no longer in the text keeps null offsets. */
+export async function relocateQuotes(tx: StatementExecutor, articleId: string, before: ArticleTexts, after: ArticleTexts): Promise<void> {
+  for (const { id, start, end } of relocatedQuotes(await tx.prepare(articleQuotes).all({ article: articleId }), before, after)) {
+    await tx.prepare(moveQuote).run({ id, start, end });
+  }
+}
+
 export function provenanceStore(db: Db) {
   const { id, person_id, organisation_id, meeting_id, ...fields } = getTableColumns(provenance);
   // The public sees the quotes of public articles only (a draft's text is not public) and every writer's record.
@@ -69,50 +124,9 @@ export function provenanceStore(db: Db) {
       .orderBy(provenance.id)
       .prepare();
   const lists = perAudience((audience) => ({ person: listFor('person', audience), organisation: listFor('organisation', audience), meeting: listFor('meeting', audience) }));
-  const quotesOf = db
-    .select({ id, part: provenance.part, start: provenance.start, end: provenance.end, quote: provenance.quote })
-    .from(provenance)
-    .where(eq(provenance.article_id, sql.placeholder('article')))
-    .orderBy(provenance.id)
-    .prepare();
-  const fieldsOf = (type: EntityType) =>
-    db
-      .select({ field: provenance.field })
-      .from(provenance)
-      .where(eq(provenance[entityColumn[type]], sql.placeholder('id')))
-      .prepare();
-  const sourcedFields = { person: fieldsOf('person'), organisation: fieldsOf('organisation'), meeting: fieldsOf('meeting') };
-  // A field's records and everything under it (`affiliations` covers `affiliations.0.role`), as `unsourced` matches.
-  const forgetFieldOf = (type: EntityType) =>
-    db
-      .delete(provenance)
-      .where(
-        and(
-          eq(provenance[entityColumn[type]], sql.placeholder('id')),
-          or(eq(provenance.field, sql.placeholder('field')), sql`substr(${provenance.field}, 1, ${sql.placeholder('length')}) = ${sql.placeholder('prefix')}`),
-        ),
-      )
-      .prepare();
-  const forgetField = { person: forgetFieldOf('person'), organisation: forgetFieldOf('organisation'), meeting: forgetFieldOf('meeting') };
-  const recordWriter = db
-    .insert(provenance)
-    .values({
-      person_id: sql.placeholder('person_id'),
-      organisation_id: sql.placeholder('organisation_id'),
-      meeting_id: sql.placeholder('meeting_id'),
-      field: sql.placeholder('field'),
-      value: sql.placeholder('value'),
-      writer: sql.placeholder('writer'),
-      recorded_at: sql.placeholder('recorded_at'),
-    })
-    .prepare();
-  const move = db
-    .update(provenance)
-    .set({ start: sql`${sql.placeholder('start')}`, end: sql`${sql.placeholder('end')}` })
-    .where(eq(provenance.id, sql.placeholder('id')))
-    .prepare();
-
   const ofEntity = (entity: EntityRef) => eq(provenance[entityColumn[entity.type]], entity.id);
+  // The statements above, prepared on the write connection for the synchronous write listeners (until they await).
+  const onSqlite = preparedOnSqlite(db.$client);
 
   return {
     list: (entity: EntityRef, visibility: Visibility) => lists[visibility.audience][entity.type].all({ id: entity.id, ...visibilityValues(visibility) }),
@@ -131,21 +145,19 @@ export function provenanceStore(db: Db) {
 
     /** The changes to fields with no record yet: a create under a trashed id (a restore) finds its records put back, and keeps them. */
     unsourced(entity: EntityRef, changes: FieldChange[]): FieldChange[] {
-      // One prepared read of the entity's recorded fields, matched as ofField matches (a field and everything under it).
-      const sourced = sourcedFields[entity.type].all({ id: entity.id }).map(({ field }) => field);
-      return changes.filter(({ field }) => !sourced.some((recorded) => recorded === field || recorded.startsWith(`${field}.`)));
+      return unsourcedOf(onSqlite(sourcedFields[entity.type]).all({ id: entity.id }), changes);
     },
 
     /** Records a write through the API: each changed field now comes from the writer, not its earlier sources. */
     recordWrite(entity: EntityRef, changes: FieldChange[], writer: string) {
-      const at = now();
-      for (const { field } of changes) forgetField[entity.type].run({ id: entity.id, field, length: field.length + 1, prefix: `${field}.` });
-      for (const { field, value } of changes) recordWriter.run({ ...entityColumnValues(entity), field, value, writer, recorded_at: at });
+      const { forgotten, recorded } = writerRecords(entity, changes, writer, now());
+      for (const values of forgotten) onSqlite(forgetField[entity.type]).run(values);
+      for (const values of recorded) onSqlite(insertWriter).run(values);
     },
 
     /** Keeps quotes pointing at their text after an article changes; a quote no longer in the text keeps null offsets. */
     relocateQuotes(articleId: string, before: ArticleTexts, after: ArticleTexts) {
-      for (const { id, start, end } of relocatedQuotes(quotesOf.all({ article: articleId }), before, after)) move.run({ id, start, end });
+      for (const { id, start, end } of relocatedQuotes(onSqlite(articleQuotes).all({ article: articleId }), before, after)) onSqlite(moveQuote).run({ id, start, end });
     },
   };
 }

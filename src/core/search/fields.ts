@@ -57,8 +57,8 @@ export const readFields = (readers: FieldReader[], row: Row): SearchField[] => r
 /** What SQL reads for a field in an engine's dialect: its column, or the expression of a derived field. */
 export const fieldColumn = (source: SearchSource, read: FieldReader, dialect: Dialect) => read.derived?.(dialect) ?? getTableColumns(source.table)[read.column]!;
 
-/** Every stored column of a source's table, and its derived fields: a whole row as the indexer reads it (on SQLite). */
-export const sourceColumns = (source: SearchSource) => ({
+/** Every stored column of a source's table, and its derived fields in an engine's dialect: a whole row as the indexer reads it. */
+export const sourceColumns = (source: SearchSource, dialect: Dialect = sqliteDialect) => ({
   ...getTableColumns(source.table),
-  ...Object.fromEntries([...source.title, ...source.body].flatMap((read) => (read.derived ? [[read.column, read.derived(sqliteDialect)]] : []))),
+  ...Object.fromEntries([...source.title, ...source.body].flatMap((read) => (read.derived ? [[read.column, read.derived(dialect)]] : []))),
 });

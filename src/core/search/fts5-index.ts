@@ -5,7 +5,7 @@ import { inIdList } from '../resources/shared/relations.js';
 import { fts5Terms, matches } from './fts5-terms.js';
 import type { IndexStatements } from './index-statements.js';
 import { matchExpression, rankExpression } from './query.js';
-import { searchDocuments, searchIndex } from './table.js';
+import { searchDocuments, searchIndex, substringIndex } from './table.js';
 import { visibleHit } from './visible-hits.js';
 
 /*
@@ -64,6 +64,8 @@ const nthMatch = {
 };
 export const fts5Index: IndexStatements = {
   ...fts5Terms,
+  // FTS5's tables have no foreign key to the documents: each is emptied by its own command.
+  emptied: [sql`delete from ${searchDocuments}`, ...[searchIndex, substringIndex].map((table) => sql`insert into ${table} (${table}) values ('delete-all')`)],
   nthMatch: (terms, types, audience, offset) => [nthMatch[audience], { match: matchExpression(terms, types), offset }],
   ranked: (terms, types, audience, after, limit) => [
     ranked[audience],

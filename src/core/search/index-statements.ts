@@ -1,3 +1,4 @@
+import type { SQL } from 'drizzle-orm';
 import type { Bindings, Query } from '../db/statements.js';
 import type { Audience } from '../list/visibility.js';
 import type { Term } from './query.js';
@@ -41,4 +42,6 @@ export interface IndexStatements {
   ranked(terms: Term[], types: readonly string[], audience: Audience, after: RankedAfter | null, limit: number): Bound<HitRow>;
   /** A page of the matches newest first, entries below `before`. */
   newest(terms: Term[], types: Types, audience: Audience, before: number, limit: number): Bound<HitRow>;
+  /** The statements that empty the index (documents and both entries) in a write's transaction, before a rebuild indexes every record again. */
+  emptied: readonly SQL[];
 }

@@ -1,5 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
+import { perDialect, sqliteDialect } from '../db/dialect.js';
+import { insertRow, preparedOnSqlite, type StatementExecutor, statement } from '../db/statements.js';
 import { byResource } from '../resources/registry.js';
 import type { WriteEvent } from '../resources/shared/repository.js';
 import { normaliseArabic } from '../text/arabic.js';
@@ -7,7 +9,9 @@ import { rememberedPerWord } from '../text/remembered.js';
 import { stemArabic } from '../text/stem.js';
 import { wordTexts } from '../text/words.js';
 import { readFields, type SearchField, sourceColumns } from './fields.js';
-import { type SearchType, searchSources } from './sources.js';
+import { fts5Index } from './fts5-index.js';
+import type { IndexStatements } from './index-statements.js';
+import { type SearchType, searchSources, searchTypes } from './sources.js';
 import { substringColumns } from './substrings.js';
 import { searchDocuments, searchIndex, substringIndex } from './table.js';
 
@@ -53,56 +57,104 @@ function indexedTextsEqual(type: SearchType, row: Row, previous: Row): boolean {
 /** A bound on the merge steps after a rebuild, far above what a large database needs (docs/performance.md). */
 const maxMergeSteps = 10_000;
 
-/** Writes and removes index entries; every call runs inside the caller's transaction. */
-export function searchIndexer(db: Db) {
-  const placeholder = sql.placeholder;
-  const findDocument = db
-    .select({ doc_id: searchDocuments.doc_id })
-    .from(searchDocuments)
-    .where(and(eq(searchDocuments.record_id, placeholder('id')), eq(searchDocuments.type, placeholder('type'))))
-    .prepare();
-  // No RETURNING: a statement with it takes a statement savepoint, and FTS5 flushes its pending terms to a
-  // new segment at every savepoint, so each record written in a batch would get a segment of its own.
-  const insertDocument = db
-    .insert(searchDocuments)
-    .values({ type: placeholder('type'), record_id: placeholder('id') })
-    .prepare();
-  const deleteDocument = db
-    .delete(searchDocuments)
-    .where(eq(searchDocuments.doc_id, placeholder('doc')))
-    .prepare();
-  const insertEntry = db
-    .insert(searchIndex)
-    .values({
-      rowid: placeholder('doc'),
-      type: placeholder('type'),
-      title: placeholder('title'),
-      title_stem: placeholder('title_stem'),
-      body: placeholder('body'),
-      body_stem: placeholder('body_stem'),
-    })
-    .prepare();
-  const deleteEntry = db
-    .delete(searchIndex)
-    .where(eq(searchIndex.rowid, placeholder('doc')))
-    .prepare();
-  const insertSubstrings = db
-    .insert(substringIndex)
-    .values({ rowid: placeholder('doc'), ...Object.fromEntries(substringColumns.map((name) => [name, placeholder(name)])) })
-    .prepare();
-  const deleteSubstrings = db
-    .delete(substringIndex)
-    .where(eq(substringIndex.rowid, placeholder('doc')))
-    .prepare();
+/*
+ * The index's writes, written once for either engine (docs/postgresql.md, step 2) and run in a write's transaction on
+ * its executor (`tx`): FTS5's tables on SQLite, the tables keyed by `search_documents` on PostgreSQL (under the same
+ * column names, `rowid` included, so one statement serves both).
+ */
 
-  const documentOf = (type: SearchType, id: string) => findDocument.get({ id, type })?.doc_id;
+const findDocument = statement
+  .select({ doc: searchDocuments.doc_id })
+  .from(searchDocuments)
+  .where(and(eq(searchDocuments.record_id, sql.placeholder('id')), eq(searchDocuments.type, sql.placeholder('type'))));
+// No RETURNING: a statement with it takes a statement savepoint, and FTS5 flushes its pending terms to a new
+// segment at every savepoint, so each record written in a batch would get a segment of its own. The key is read back.
+const insertDocument = insertRow(searchDocuments, ['type', 'record_id']);
+const insertedDocument = perDialect((dialect) => sql<{ doc: number }>`select ${dialect.insertedKey(searchDocuments, searchDocuments.doc_id)} as ${sql.identifier('doc')}`);
+const insertEntry = insertRow(searchIndex, ['rowid', 'type', 'title', 'title_stem', 'body', 'body_stem']);
+const insertSubstrings = insertRow(substringIndex, ['rowid', ...substringColumns]);
+/** A document's rows, its entries first (PostgreSQL's cascade would take them; FTS5's tables have no foreign key). */
+const removals = [
+  ...[searchIndex, substringIndex].map((table) => sql`delete from ${table} where ${table.rowid} = ${sql.placeholder('rowid')}`),
+  sql`delete from ${searchDocuments} where ${searchDocuments.doc_id} = ${sql.placeholder('rowid')}`,
+];
+
+/** The key `insertedDocument` read back; an insert that gave none is a fault. */
+function documentReadBack(row: { doc: number } | undefined): number {
+  if (!row) throw new Error('the search index read no document back');
+  return row.doc;
+}
+
+/** A record's two entries and their values, but the document's key. */
+const entriesOf = (type: SearchType, row: Row) =>
+  [
+    [insertEntry, searchEntry(type, row)],
+    [insertSubstrings, substringValues(row)],
+  ] as const;
+
+/** Removes a record's entries, in a write's transaction; nothing when it has none. */
+export async function unindexRecord(tx: StatementExecutor, type: SearchType, id: string): Promise<void> {
+  const found = await tx.prepare(findDocument).get({ type, id });
+  if (found) for (const removal of removals) await tx.prepare(removal).run({ rowid: found.doc });
+}
+
+/** Indexes a record that has no entry yet, in a write's transaction. */
+export async function indexRecord(tx: StatementExecutor, type: SearchType, row: Row): Promise<void> {
+  await tx.prepare(insertDocument).run({ type, record_id: row.id });
+  const doc = documentReadBack(await tx.prepare(insertedDocument(tx.dialect)).get());
+  for (const [entry, values] of entriesOf(type, row)) await tx.prepare(entry).run({ rowid: doc, ...values });
+}
+
+/**
+ * Indexes a replaced record anew unless every text both indices hold of it is as before (a PATCH of its status
+ * or summary): then no statement runs, since re-adding an unchanged document costs the write its analysis and
+ * the commit a flush of all its terms to a new FTS5 segment, for the same index.
+ */
+export async function reindexRecord(tx: StatementExecutor, type: SearchType, row: Row & { id: string }, previous: Row): Promise<void> {
+  if (indexedTextsEqual(type, row, previous)) return;
+  await unindexRecord(tx, type, row.id);
+  await indexRecord(tx, type, row);
+}
+
+/** Keeps the index in step with one write of a resource, in its transaction: the listener `onWrite` will take. */
+export function indexWrite(tx: StatementExecutor, type: SearchType, event: WriteEvent<{ id: string }>): Promise<void> {
+  if (event.kind === 'delete') return unindexRecord(tx, type, event.id);
+  if (event.kind === 'create') return indexRecord(tx, type, event.record);
+  return reindexRecord(tx, type, event.record, event.previous);
+}
+
+/** Every record of each type as the indexer reads it, its derived fields in the engine's dialect. */
+const everyRecord = perDialect((dialect) => byResource(({ name }) => statement.select(sourceColumns(searchSources[name], dialect)).from(searchSources[name].table)));
+
+/**
+ * Empties the index and indexes every record again, in one write's transaction; `index` gives the engine's
+ * emptying (FTS5's `delete-all`, PostgreSQL's cascade). The number of records of each type.
+ */
+export async function rebuildIndex(tx: StatementExecutor, index: Pick<IndexStatements, 'emptied'>): Promise<Record<SearchType, number>> {
+  for (const emptying of index.emptied) await tx.prepare(emptying).run();
+  const indexed = new Map<SearchType, number>();
+  for (const type of searchTypes) {
+    const rows = await tx.prepare(everyRecord(tx.dialect)[type]).all();
+    for (const row of rows) await indexRecord(tx, type, row);
+    indexed.set(type, rows.length);
+  }
+  return byResource(({ name }) => indexed.get(name) ?? 0);
+}
+
+/** The index's writes on SQLite's write connection: synchronous, for the write listeners and the rebuild. */
+export function searchIndexer(db: Db) {
+  // The same statements as above, prepared on the write connection, until the write listeners await (pgrecords).
+  const onSqlite = preparedOnSqlite(db.$client);
 
   function remove(type: SearchType, id: string) {
-    const doc = documentOf(type, id);
-    if (doc === undefined) return;
-    deleteEntry.run({ doc });
-    deleteSubstrings.run({ doc });
-    deleteDocument.run({ doc });
+    const found = onSqlite(findDocument).get({ type, id });
+    if (found) for (const removal of removals) onSqlite(removal).run({ rowid: found.doc });
+  }
+
+  function add(type: SearchType, row: Row) {
+    onSqlite(insertDocument).run({ type, record_id: row.id });
+    const doc = documentReadBack(onSqlite(insertedDocument(sqliteDialect)).get());
+    for (const [entry, values] of entriesOf(type, row)) onSqlite(entry).run({ rowid: doc, ...values });
   }
 
   const totalChanges = () => db.get<{ n: number }>(sql`select total_changes() as n`).n;
@@ -120,36 +172,16 @@ export function searchIndexer(db: Db) {
     }
   }
 
-  /** Indexes a record that has no entry yet. */
-  function add(type: SearchType, row: Row) {
-    const doc = Number(insertDocument.run({ type, id: row.id }).lastInsertRowid);
-    insertEntry.run({ doc, ...searchEntry(type, row) });
-    insertSubstrings.run({ doc, ...substringValues(row) });
-  }
-
-  /** Indexes a record anew, whether or not it has an entry. */
-  function put(type: SearchType, row: Row) {
-    remove(type, row.id as string);
-    add(type, row);
-  }
-
-  /**
-   * Indexes a replaced record anew unless every text both indices hold of it is as before (a PATCH of its status
-   * or summary): re-adding an unchanged document costs the write its analysis and the commit a flush of all its
-   * terms to a new FTS5 segment, for the same index.
-   */
-  function replace(type: SearchType, row: Row, previous: Row) {
-    if (indexedTextsEqual(type, row, previous)) return;
-    put(type, row);
-  }
-
   return {
     /** Keeps the index in step with one resource's writes. */
     follow(type: SearchType) {
       return (event: WriteEvent<{ id: string }>) => {
         if (event.kind === 'delete') remove(type, event.id);
         else if (event.kind === 'create') add(type, event.record);
-        else replace(type, event.record, event.previous);
+        else if (!indexedTextsEqual(type, event.record, event.previous)) {
+          remove(type, event.record.id);
+          add(type, event.record);
+        }
       };
     },
     /**
@@ -159,10 +191,9 @@ export function searchIndexer(db: Db) {
      */
     rebuild(): Record<SearchType, number> {
       const counts = db.transaction(() => {
-        db.delete(searchDocuments).run();
-        for (const index of ftsTables) db.run(sql`insert into ${index} (${index}) values ('delete-all')`);
+        for (const emptying of fts5Index.emptied) onSqlite(emptying).run();
         return byResource(({ name }) => {
-          const rows = db.select(sourceColumns(searchSources[name])).from(searchSources[name].table).all();
+          const rows = onSqlite(everyRecord(sqliteDialect)[name]).all();
           for (const row of rows) add(name, row);
           return rows.length;
         });

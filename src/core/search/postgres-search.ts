@@ -49,6 +49,8 @@ function nthMatchOf(match: SQL, audience: Audience) {
 }
 
 export const postgresIndex: IndexStatements = {
+  // Deleting the documents deletes their entries (the foreign keys cascade).
+  emptied: [sql`delete from ${searchDocuments}`],
   sample: (term, most) => [sampleOf(postgresTermLowerBound(term)), { most }],
   holding: (term, side, most) => [holdingOf((side === 'lower' ? postgresTermLowerBound : postgresTermCondition)(term)), { most }],
   nthMatch: (terms, types, audience, offset) => [nthMatchOf(matchOf(terms, types), audience), { offset }],

@@ -1,0 +1,195 @@
+import t, { type Test } from 'tap';
+import { statement } from '../../src/core/db/statements.js';
+import { type NewMention, relocateCuratedMentions, setAutoMentions } from '../../src/core/facts/mentions.js';
+import { recordWrite, relocateQuotes, unsourcedChanges } from '../../src/core/facts/provenance.js';
+import { mentions, provenance } from '../../src/core/facts/table.js';
+import { articles } from '../../src/core/resources/articles/table.js';
+import { organisations } from '../../src/core/resources/organisations/table.js';
+import { people } from '../../src/core/resources/people/table.js';
+import { type Engine, engines } from '../engines.js';
+
+/*
+ * The mentions and provenance an article's or an entity's write derives (facts/mentions.ts, provenance.ts), one
+ * set of statements on both engines, run in a write's transaction: the rows each leaves, read back through the same
+ * selects on both, against rows this test derives from its inputs.
+ */
+
+const { onBoth } = engines(t);
+
+const at = '2026-01-01T00:00:00.000Z';
+const stamps = { version: 1, created_at: at, updated_at: at };
+const title = 'وزير الداخلية يلتقي نظيره';
+const body = 'بحث الوزيران التعاون الامني';
+const articleRow = {
+  id: 'a1',
+  slug: 'لقاء',
+  title,
+  body: [{ type: 'paragraph' as const, text: body }],
+  language: 'ar',
+  summary: null,
+  source: null,
+  status: 'published' as const,
+  published_at: at,
+  ...stamps,
+};
+const personRow = { id: 'p1', slug: 'علي', name: 'علي العدواني', honorific: null, position: 'وزير الداخلية', country: 'KW', aliases: [], ...stamps };
+const organisationRow = { id: 'o1', slug: 'الداخلية', name: 'وزارة الداخلية', kind: 'ministry' as const, country: 'KW', parent_id: null, aliases: [], ...stamps };
+
+/** A span of the article naming an entity, found where `text` is in `part`. */
+function span(part: 'title' | 'body', text: string, entity: NewMention['entity'], texts = { title, body }): NewMention {
+  const start = texts[part].indexOf(text);
+  if (start < 0) throw new Error(`${text} is not in the ${part}`);
+  return { part, start, end: start + text.length, text, entity };
+}
+const person = { type: 'person', id: 'p1' } as const;
+const organisation = { type: 'organisation', id: 'o1' } as const;
+const none = { person_id: null, organisation_id: null, meeting_id: null };
+const mentionRow = (id: number, origin: 'curated' | 'auto', { part, start, end, text, entity }: NewMention) => ({
+  id,
+  article_id: 'a1',
+  part,
+  start,
+  end,
+  text,
+  ...none,
+  [`${entity.type}_id`]: entity.id,
+  origin,
+});
+
+const storedMentions = (engine: Engine) => engine.statements.prepare(statement.select().from(mentions).orderBy(mentions.id)).all();
+const storedProvenance = async (t: Test, engine: Engine) =>
+  (await engine.statements.prepare(statement.select().from(provenance).orderBy(provenance.id)).all()).map(({ recorded_at, ...row }) => {
+    t.match(recorded_at, /^\d{4}-\d\d-\d\dT/, 'recorded at a time');
+    return row;
+  });
+
+async function seeded(engine: Engine) {
+  await engine.insert(people, [personRow]);
+  await engine.insert(organisations, [organisationRow]);
+  await engine.insert(articles, [articleRow]);
+}
+
+/** A curated mention as another write stored it, under a key above those the engine numbers here. */
+const curated = span('title', 'الداخلية', organisation);
+
+onBoth("an article's automatic mentions: added, kept (with their rows) when found again, removed when not, never over a curated one", async (t, engine) => {
+  await seeded(engine);
+  await engine.insert(mentions, [mentionRow(100, 'curated', curated)]);
+  const overCurated = span('title', 'وزير الداخلية', person);
+  const [minister, ministers] = [span('title', 'وزير', person), span('body', 'الوزيران', organisation)];
+  await engine.write((tx) => setAutoMentions(tx, 'a1', [overCurated, minister, ministers]));
+  const first = await storedMentions(engine);
+  t.equal(first.length, 3, 'the curated mention and two automatic ones: the one over the curated is left out');
+  /** The rows expected, in key order, each automatic one under the key the engine gave it (found by its text). */
+  const expected = (rows: typeof first, auto: NewMention[]) =>
+    [...auto.map((mention) => mentionRow(rows.find((row) => row.origin === 'auto' && row.text === mention.text)?.id ?? -1, 'auto', mention)), mentionRow(100, 'curated', curated)].sort(
+      (x, y) => x.id - y.id,
+    );
+  t.strictSame(first, expected(first, [minister, ministers]), 'as linked');
+
+  const cooperation = span('body', 'التعاون', organisation);
+  await engine.write((tx) => setAutoMentions(tx, 'a1', [minister, cooperation]));
+  const second = await storedMentions(engine);
+  t.strictSame(second, expected(second, [minister, cooperation]), 'the rows: the one not found again is gone, the new one added');
+  t.equal(second.find((row) => row.text === 'وزير')?.id, first.find((row) => row.text === 'وزير')?.id, 'the mention found again keeps its row');
+});
+
+onBoth("an edit's curated mentions and quotes move with their text; a mention whose text is gone goes, a quote stays without offsets", async (t, engine) => {
+  await seeded(engine);
+  const cooperation = span('body', 'التعاون', organisation);
+  await engine.insert(mentions, [mentionRow(100, 'curated', curated), mentionRow(101, 'curated', cooperation)]);
+  const quote = (id: number, field: string, part: 'title' | 'body', text: string, texts = { title, body }) => ({
+    id,
+    ...none,
+    person_id: 'p1',
+    field,
+    value: text,
+    article_id: 'a1',
+    part,
+    start: texts[part].indexOf(text),
+    end: texts[part].indexOf(text) + text.length,
+    quote: text,
+    writer: null,
+  });
+  await engine.insert(provenance, [
+    { ...quote(100, 'position', 'body', 'الوزيران'), recorded_at: at },
+    { ...quote(101, 'name', 'body', 'التعاون'), recorded_at: at },
+  ]);
+  const after = { title: `اليوم ${title}`, body: body.replace('التعاون', 'العمل').replace('بحث', 'ناقش') };
+  await engine.write(async (tx) => {
+    await relocateCuratedMentions(tx, 'a1', { title, body }, after);
+    await relocateQuotes(tx, 'a1', { title, body }, after);
+  });
+  const moved = await storedMentions(engine);
+  t.equal(moved.length, 1, 'one curated mention: the one whose text is gone is dropped');
+  t.strictSame(
+    moved.map(({ id, ...row }) => row),
+    [mentionRow(0, 'curated', span('title', 'الداخلية', organisation, after))].map(({ id, ...row }) => row),
+    "moved by the title's new start",
+  );
+  t.strictSame(
+    await storedProvenance(t, engine),
+    [quote(100, 'position', 'body', 'الوزيران', after), { ...quote(101, 'name', 'body', 'التعاون'), start: null, end: null }],
+    'a quote moved to its text, and one no longer in the text without offsets',
+  );
+});
+
+onBoth("a writer's record replaces a changed field's sources, those under it too; a field with a record is not unsourced", async (t, engine) => {
+  await seeded(engine);
+  const quoted = (id: number, field: string, entity: 'person_id' | 'organisation_id') => ({
+    id,
+    ...none,
+    [entity]: entity === 'person_id' ? 'p1' : 'o1',
+    field,
+    value: 'قيمة',
+    article_id: 'a1',
+    part: 'body' as const,
+    start: 0,
+    end: 3,
+    quote: 'بحث',
+    writer: null,
+    recorded_at: at,
+  });
+  await engine.insert(provenance, [quoted(100, 'aliases.0', 'person_id'), quoted(101, 'name', 'person_id'), quoted(102, 'aliases.0', 'organisation_id'), quoted(103, 'aliasesque', 'person_id')]);
+  const changes = [
+    { field: 'aliases', value: ['أبو علي'] },
+    { field: 'position', value: 'وزير' },
+  ];
+  await engine.write((tx) => recordWrite(tx, person, changes, 'editor'));
+  const rows = await storedProvenance(t, engine);
+  const written = rows.filter((row) => row.writer === 'editor');
+  const without = ({ recorded_at, ...row }: ReturnType<typeof quoted>) => row;
+  t.strictSame(
+    rows.filter((row) => row.writer === null),
+    [quoted(101, 'name', 'person_id'), quoted(102, 'aliases.0', 'organisation_id'), quoted(103, 'aliasesque', 'person_id')].map(without),
+    "the person's alias record is gone; its name's, another field's that only starts alike and the organisation's stay",
+  );
+  t.strictSame(
+    written.map(({ id, ...row }) => row),
+    changes.map(({ field, value }) => ({ ...none, person_id: 'p1', field, value, article_id: null, part: null, start: null, end: null, quote: null, writer: 'editor' })),
+    'a record of the writer per changed field, its value as written (JSON)',
+  );
+  const unsourced = await engine.write((tx) =>
+    unsourcedChanges(tx, person, [
+      { field: 'name', value: 'x' },
+      { field: 'honorific', value: 'الشيخ' },
+      { field: 'aliases', value: [] },
+    ]),
+  );
+  t.strictSame(unsourced, [{ field: 'honorific', value: 'الشيخ' }], 'only the field without a record');
+  t.strictSame(await engine.write((tx) => unsourcedChanges(tx, organisation, [{ field: 'aliases', value: [] }])), [], "a field is sourced by a record under it (the organisation's aliases.0)");
+});
+
+onBoth('a write that fails after its mentions and provenance leaves neither', async (t, engine) => {
+  await seeded(engine);
+  await t.rejects(
+    engine.write(async (tx) => {
+      await setAutoMentions(tx, 'a1', [span('title', 'وزير', person)]);
+      await recordWrite(tx, person, [{ field: 'position', value: 'وزير' }], 'editor');
+      throw new Error('the write fails');
+    }),
+    { message: 'the write fails' },
+  );
+  t.strictSame(await storedMentions(engine), [], 'no mention');
+  t.strictSame(await storedProvenance(t, engine), [], 'no provenance');
+});
