@@ -93,6 +93,6 @@ export const postgresDialect: Dialect = {
   rowHandle: (_, id) => sql`${id}`,
   storedBytes: (column) => (column.columnType === 'SQLiteText' ? sql`octet_length(${column})` : sql`octet_length(${column}::text)`),
   appendedChangeSeq: sql`(select "seq" from "changes_counter")`,
-  blockTexts: (list) => sql`(select string_agg(block ->> 'text', chr(10) || chr(10) order by position) from json_array_elements(${list}) with ordinality as blocks(block, position))`,
+  blockTexts: (list) => sql`(select string_agg(block ->> 'text', chr(10) || chr(10) order by position) from json_array_elements(${list}::json) with ordinality as blocks(block, position))`,
   jsonText: (value) => sql`${value}::text`,
 };

@@ -59,6 +59,18 @@ export function readInt8(text: string): number {
   return value;
 }
 
+/**
+ * A JSON value kept as its text, as SQLite keeps it: `octet_length` of text reads a TOASTed value's size from its
+ * header, where `json` has no bytes but its output function's, which reads the value whole (docs/postgresql.md).
+ */
+const jsonAsText = customType<{ data: unknown; driverData: string }>({ dataType: () => 'text collate "C"', toDriver: JSON.stringify, fromDriver: JSON.parse });
+
+/**
+ * The JSON columns a list page sizes (its byte budget) that may be large: an article's body. Stored as text so that
+ * sizing a page's candidates reads none of them; a statement that reads one as JSON casts it (`::json`, the dialect).
+ */
+const sizedJson = new Set<SQLiteColumn>([articlesTables.articles.body]);
+
 const int8 = customType<{ data: number; driverData: string | number }>({ dataType: () => 'bigint', fromDriver: (value) => readInt8(String(value)) });
 
 /** The column's default, when it has one of the type `fits` accepts (or is SQL); a default of another type is a mistake. */
@@ -87,6 +99,10 @@ function postgresType(column: SQLiteColumn) {
       return value === undefined ? codePointText() : codePointText().default(value);
     }
     case 'SQLiteTextJson': {
+      if (sizedJson.has(column)) {
+        defaultOf(column, noDefault);
+        return jsonAsText();
+      }
       const value = defaultOf(column, anyValue);
       return value === undefined ? json() : json().default(value);
     }

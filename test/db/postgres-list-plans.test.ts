@@ -1,18 +1,25 @@
+import { sql } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
 import t from 'tap';
+import { postgresDialect } from '../../src/core/db/dialect.js';
 import { articles } from '../../src/core/resources/articles/table.js';
 import { meetings } from '../../src/core/resources/meetings/table.js';
 import { engines } from '../engines.js';
 
 /*
- * A list sorts NULLs lowest, as SQLite's b-trees hold them (list/sql.ts: `asc nulls first`, `desc nulls last`);
- * PostgreSQL's indexes of the nullable sort columns hold them so too (postgres-tables.ts), so a walk either way
- * reads the index's first rows instead of sorting the table. Asserted on the plan's JSON over a few thousand rows.
+ * What the list engine's statements cost on PostgreSQL, read from their plans (docs/postgresql.md, the list engine's
+ * SQLite-specific parts): a list sorts NULLs lowest, as SQLite's b-trees hold them (list/sql.ts: `asc nulls first`,
+ * `desc nulls last`), and PostgreSQL's indexes of the nullable sort columns hold them so too (postgres-tables.ts),
+ * so a walk either way reads the index's first rows instead of sorting the table; a page's byte budget reads a
+ * body's size, not the body.
  */
 
 const { onPostgres } = engines(t);
 
 interface PlanNode {
   'Node Type': string;
+  'Shared Hit Blocks'?: number;
+  'Shared Read Blocks'?: number;
   'Index Name'?: string;
   'Scan Direction'?: string;
   Plans?: PlanNode[];
@@ -62,5 +69,41 @@ onPostgres('a nullable sort column is walked on its index both ways, NULLs lowes
     first.map((row) => row.id),
     ['r00000', 'r00010'],
     'the undated articles first',
+  );
+});
+
+onPostgres("a page's byte budget sizes a long body without reading it", async (t, { insert, postgres }) => {
+  // Letters in a varying order, so that a body is stored out of line (TOASTed) and compressed little.
+  let state = 7;
+  const letter = () => {
+    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+    return String.fromCharCode(0x0621 + (state % 26));
+  };
+  const bodies = 100;
+  const text = Array.from({ length: 20_000 }, letter).join('');
+  const rows = Array.from({ length: bodies }, (_, i) => ({
+    id: `a${String(i).padStart(3, '0')}`,
+    slug: `s${i}`,
+    title: 't',
+    language: 'ar',
+    body: [{ type: 'paragraph' as const, text: `${i}${text}` }],
+    status: 'published' as const,
+    published_at: null,
+    created_at: at(1)!,
+    updated_at: at(1)!,
+  }));
+  for (let from = 0; from < bodies; from += 20) await insert(articles, rows.slice(from, from + 20));
+  await postgres.pool.query('vacuum analyze articles');
+  const sized = new PgDialect().sqlToQuery(sql`select sum(${postgresDialect.storedBytes(articles.body)}) as bytes from ${articles}`).sql;
+  const { rows: explained } = await postgres.pool.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(`explain (analyze, buffers, format json) ${sized}`);
+  const plan = explained[0]!['QUERY PLAN'][0].Plan;
+  const blocks = (plan['Shared Hit Blocks'] ?? 0) + (plan['Shared Read Blocks'] ?? 0);
+  // Each body is about 40 KB of text, five or more 8 KB blocks read whole: sizing them from their headers reads the table's few blocks.
+  t.ok(blocks < bodies, `${bodies} bodies sized from ${blocks} blocks`);
+  const { rows: summed } = await postgres.pool.query<{ bytes: string }>(sized);
+  t.equal(
+    Number(summed[0]!.bytes),
+    rows.reduce((sum, row) => sum + Buffer.byteLength(JSON.stringify(row.body)), 0),
+    "the bytes of the bodies' JSON text, as SQLite counts them",
   );
 });
