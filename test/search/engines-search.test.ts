@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import t from 'tap';
+import { postgresStatements } from '../../src/core/db/postgres-statements.js';
 import type { Visibility } from '../../src/core/list/visibility.js';
 import { articles } from '../../src/core/resources/articles/table.js';
 import { organisations } from '../../src/core/resources/organisations/table.js';
@@ -20,7 +21,7 @@ import { type Engine, engines } from '../engines.js';
  * query is each engine's own (BM25, ts_rank_cd), so a ranked answer is compared as a set, a newest-first one in order.
  */
 
-const { onBoth } = engines(t);
+const { onBoth, onPostgres } = engines(t);
 
 const at = '2026-01-01T00:00:00.000Z';
 const stamps = { version: 1, created_at: at, updated_at: at };
@@ -200,4 +201,30 @@ onBoth('a snippet is the original text around the match, cut from the stored tex
   t.match(byId.get('a5')?.snippet, { field: 'body_text', start: 0, text: /^أعلنت الداخلية/u }, 'a body of many short blocks: its first block');
   t.match(byId.get('p1')?.snippet, { field: 'position', text: 'وزير الداخلية' }, "a person's position");
   t.strictSame([byId.get('a1')?.slug, byId.get('a1')?.title_or_name, byId.get('o1')?.title_or_name], ['مقال-a1', 'وزير الداخلية يلتقي نظيره', 'وزارة الداخلية'], 'slug and label from the rows');
+});
+
+onPostgres("a pooled connection keeps no statement of a query's terms, however many shapes it searched", async (t, engine) => {
+  await seeded(engine);
+  const client = await engine.postgres.pool.connect();
+  t.teardown(() => client.release());
+  // One connection, so that its session's prepared statements are all the searches left behind.
+  const search = createSearch(postgresStatements(client), postgresIndex, () => 'unchanged', { rankLimit: 4, rankPostings: 8 });
+  const queries = ['الداخلية', 'وزير الداخلية', 'الداخ*', 'وزير الداخ*', '"التعاون الأمني"', 'وزير نظيره الداخلية الطرق آمنة خطة', 'وزار* الداخلية العدواني', 'Interior', 'علي العدواني وزير'];
+  for (const q of queries) {
+    for (const types of [searchTypes, ['articles'] as const, ['people', 'organisations'] as const]) {
+      for (const visibility of [undefined, publicly]) {
+        const first = await search.search({ q, types: [...types], limit: 1, visibility });
+        if (first.nextCursor) await search.search({ q, types: [...types], limit: 1, visibility, cursor: first.nextCursor });
+      }
+    }
+  }
+  const { rows } = await client.query<{ statement: string }>('select statement from pg_prepared_statements');
+  t.ok(rows.length > 0, 'the fixed statements (the rows by id) are kept');
+  t.strictSame(
+    rows.filter((row) => row.statement.includes('to_tsquery')),
+    [],
+    'none of them reads a tsquery: each term-shaped statement ran unnamed',
+  );
+  // The rows by id: four types for two audiences, and an article's with its long body's start for two; the newest entry.
+  t.ok(rows.length <= 4 * 2 + 2 + 1, `${rows.length} kept, no more than the fixed statements`);
 });

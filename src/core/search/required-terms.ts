@@ -63,7 +63,7 @@ export function requiredTermsOn(reads: StatementExecutor, index: IndexStatements
       if (records === undefined) {
         newest ??= (await reads.prepare(newestEntry).get())?.doc ?? 0;
         const [query, bindings] = index.sample(term, commonRecords + 1);
-        records = estimate((await reads.prepare(query).get(bindings))!, newest, commonRecords);
+        records = estimate((await reads.prepare(query, 'once').get(bindings))!, newest, commonRecords);
         estimated.set(estimateKey(term), records);
       }
       held.push(records);
