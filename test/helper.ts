@@ -40,7 +40,7 @@ export async function build(t: Test, overrides: Partial<Config> = {}): Promise<A
 }
 
 /** Where a listing a test builds reads: the SQLite connection `db`, as the services' lists read theirs. */
-export const listingSource = (db: Db): ListingSource => ({ statements: sqliteStatements(db.$client), stamp: changeStamp(db), search: db });
+export const listingSource = (db: Db): ListingSource => ({ statements: sqliteStatements(db.$client), stamp: changeStamp(db) });
 
 /** A page of a repository's list on its SQLite connection `db`, as every reader sees it. */
 export const listOn = <Rec>(db: Db, repository: Repository<Rec, never>, query: ListQuery): Promise<ListPage<Rec>> => repository.reads(sqliteStatements(db.$client), changeStamp(db)).list(query);

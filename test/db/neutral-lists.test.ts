@@ -1,5 +1,4 @@
 import t from 'tap';
-import { openDatabase } from '../../src/core/db/database.js';
 import type { ListQuery, SortKey } from '../../src/core/list/query.js';
 import { createListing, pageByteBudget } from '../../src/core/list/sql.js';
 import type { Visibility } from '../../src/core/list/visibility.js';
@@ -16,10 +15,6 @@ import { recordsOf } from '../helper.js';
  */
 
 const { onBoth } = engines(t);
-
-// `q=` counts its terms on a SQLite connection until search moves; no walk here uses it.
-const scratch = openDatabase('file::memory:');
-t.teardown(() => scratch.close());
 
 type Article = typeof articles.$inferSelect;
 const at = (day: number) => `2026-01-${String(day).padStart(2, '0')}T00:00:00.000Z`;
@@ -84,7 +79,7 @@ function pagesOf(ordered: Article[], limit: number): string[][] {
 
 /** Every page of a query, following its cursors: the ids of each page's records as read, and the first page's total. */
 async function walk(engine: Engine, query: ListQuery, visibility?: Visibility, options?: { examined?: number; countCap?: number }) {
-  const listing = createListing({ statements: engine.statements, stamp: engine.stamp, search: scratch.db }, articles, articleList, undefined, options);
+  const listing = createListing({ statements: engine.statements, stamp: engine.stamp }, articles, articleList, undefined, options);
   const pages: string[][] = [];
   let cursor: string | undefined;
   let total: unknown;

@@ -4,11 +4,13 @@ import t from 'tap';
 import { openDatabase } from '../../src/core/db/database.js';
 import { openPostgres } from '../../src/core/db/postgres.js';
 import { postgresStatements } from '../../src/core/db/postgres-statements.js';
+import { sqliteStatements } from '../../src/core/db/statements.js';
+import { fts5Terms } from '../../src/core/search/fts5-terms.js';
 import { searchEntry, substringValues } from '../../src/core/search/indexer.js';
 import { postgresMatch, tsqueryLexeme } from '../../src/core/search/postgres-query.js';
 import { postgresIndex } from '../../src/core/search/postgres-search.js';
 import { matchExpression, parseQuery, searchedTerms } from '../../src/core/search/query.js';
-import { createRequiredTerms, requiredTermsOn } from '../../src/core/search/required-terms.js';
+import { requiredTermsOn } from '../../src/core/search/required-terms.js';
 import type { SearchType } from '../../src/core/search/sources.js';
 import { substringColumns } from '../../src/core/search/substrings.js';
 import { searchIndex } from '../../src/core/search/table.js';
@@ -111,7 +113,7 @@ t.test('a long query requires the terms SQLite requires: its rare ones and the r
   const q = 'الداخلية التعاون الامني وزير السعودي';
   const terms = searchedTerms(parseQuery(q));
   for (const options of [{}, { commonRecords: 1, commonRequired: 2 }, { commonRecords: 1, commonRequired: 4 }]) {
-    const required = createRequiredTerms(sqlite.db, options)(terms);
+    const required = await requiredTermsOn(sqliteStatements(sqlite.sqlite), fts5Terms, () => 'unchanged', options)(terms);
     const expected = sqliteFinds(matchExpression(required, null)!);
     const chosen = await requiredTermsOn(postgresStatements(postgres.pool), postgresIndex, () => 'unchanged', options)(terms);
     t.strictSame(chosen, required, `${JSON.stringify(options)}: ${required.length} of ${terms.length} terms required on both`);

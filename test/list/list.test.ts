@@ -348,7 +348,9 @@ t.test('on 1,000 generated records per resource', async (t) => {
     };
     const spec: ListSpec = {
       ...articleList,
-      extensions: [{ name: 'q', schema: (await import('zod')).z.string(), lookup: byTitle, prepareBinding: () => ({ bind: (value) => ({ match: String(value), probe: String(value), cost: 1 }) }) }],
+      extensions: [
+        { name: 'q', schema: (await import('zod')).z.string(), lookup: byTitle, prepareBinding: () => ({ bind: async (value) => ({ match: String(value), probe: String(value), cost: 1 }) }) },
+      ],
     };
     const query = listParams({ spec, fields: [], targetFields: {} }).parse({ q: 'مقال 5', limit: '3' });
     const titled = expectedOrder(

@@ -712,6 +712,27 @@ t.test('of its common words a query requires only the rarest few; its rare words
   t.same(await found(`${a} ${b} ${c}`, { commonRecords: 6, commonRequired: 2 }), holding(a!, b!, c!), 'no word is common: all are required');
 });
 
+t.test("a list's q= of many common words requires only the rarest few of them, counted on the list's executor", async (t) => {
+  const app = await build(t);
+  const words = manyWords(5);
+  // Past 200 records (commonTermRecords) a word is common: the first four are held by nine records in ten, the fifth,
+  // the most common, by every record but the first, which holds the four: found only when the fifth is not required.
+  const holds = (word: number, i: number) => (word < 4 ? i % 10 !== 9 : i !== 0);
+  const ids = Array.from({ length: 250 }, (_, i) => {
+    const text = ['تقرير', ...words.filter((_, word) => holds(word, i))].join(' ');
+    return storesOf(app.services).articles.create({ slug: `كثير-${i}`, title: `كثير ${i}`, language: 'ar', body: [{ type: 'paragraph', text }] }).id;
+  });
+  const holdingTheFour = ids.filter((_, i) => [0, 1, 2, 3].every((word) => holds(word, i)));
+  const page = body(await app.inject({ url: `/v1/articles?q=${encodeURIComponent(words.join(' '))}&limit=1` }));
+  t.same([page.meta.total, page.meta.total_relation], [holdingTheFour.length, 'eq'], 'every record holding the four rarer words is counted');
+  const first = body(await app.inject({ url: `/v1/articles?q=${encodeURIComponent(words.join(' '))}&limit=1&sort=id` }));
+  t.same(
+    first.data.map((record: { id: string }) => record.id),
+    [ids[0]],
+    'the oldest, which lacks the most common word, among them',
+  );
+});
+
 t.test('what search counts is remembered between requests only until the next write', async (t) => {
   const app = await build(t);
   const [x, y, z, p, q] = manyWords(5);

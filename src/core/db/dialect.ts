@@ -109,7 +109,7 @@ export const postgresDialect: Dialect = {
   appendedChangeSeq: sql`(select "seq" from "changes_counter")`,
   // The names are the tables' own, written in the code: inlined as literals.
   insertedKey: (table, key) => sql<number>`currval(pg_get_serial_sequence(${sql.raw(`'${getTableName(table)}'`)}, ${sql.raw(`'${key.name}'`)}))`,
-  blockTexts: (list) => sql`(select string_agg(block ->> 'text', chr(10) || chr(10) order by position) from json_array_elements(${list}) with ordinality as blocks(block, position))`,
+  blockTexts: (list) => sql`(select string_agg(block ->> 'text', chr(10) || chr(10) order by position) from json_array_elements(${list}::json) with ordinality as blocks(block, position))`,
   jsonText: (value) => sql`${value}::text`,
   skipLocked: sql`for update skip locked`,
 };

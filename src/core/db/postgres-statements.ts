@@ -4,12 +4,13 @@ import { PgDialect } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import { postgresDialect } from './dialect.js';
 import { readInt8 } from './postgres-tables.js';
-import { type Bindings, decodeRow, decoderOf, type Query, type RowDecoder, type Statement, type StatementExecutor } from './statements.js';
+import { type Bindings, decodeRow, decoderOf, type Query, type RowDecoder, type Statement, type StatementExecutor, type StatementUse } from './statements.js';
 
 /*
  * The statement executor on PostgreSQL (core/db/statements.ts): a statement written over the sqlite-core tables is
  * rendered by Drizzle's PgDialect ($n placeholders) and run as a named prepared statement, which node-postgres
- * prepares once on each pooled connection; its rows are decoded by the same columns as on SQLite.
+ * prepares once on each pooled connection (one used `once` runs unnamed: nothing of it stays on the connection);
+ * its rows are decoded by the same columns as on SQLite.
  */
 
 /**
@@ -51,8 +52,10 @@ function render(query: Query<unknown>): Rendered {
 export function postgresStatements(on: pg.Pool | pg.PoolClient): StatementExecutor {
   return {
     dialect: postgresDialect,
-    prepare<Row>(query: Query<Row>): Statement<Row> {
-      const { name, text, params, fields } = render(query);
+    prepare<Row>(query: Query<Row>, use: StatementUse = 'reused'): Statement<Row> {
+      const { text, params, fields, ...rendered } = render(query);
+      // node-postgres runs a query without a name as the unnamed statement, parsed and planned for each call's values.
+      const name = use === 'reused' ? rendered.name : undefined;
       const values = (bindings: Bindings = {}) => fillPlaceholders(params, bindings);
       const rows = async (bindings?: Bindings): Promise<Row[]> => {
         if (fields === null) return (await on.query<Row & pg.QueryResultRow>({ name, text, values: values(bindings), types: sqliteLikeValues })).rows;

@@ -4,6 +4,7 @@ import {
   boolean,
   check,
   customType,
+  type ExtraConfigColumn,
   foreignKey,
   index,
   json,
@@ -18,9 +19,13 @@ import {
 import { getTableConfig, type SQLiteColumn, SQLiteInteger, type SQLiteTable } from 'drizzle-orm/sqlite-core';
 import * as changesTables from '../changes/table.js';
 import * as factsTables from '../facts/table.js';
+import { articleList } from '../resources/articles/list.js';
 import * as articlesTables from '../resources/articles/table.js';
+import { meetingList } from '../resources/meetings/list.js';
 import * as meetingsTables from '../resources/meetings/table.js';
+import { organisationList } from '../resources/organisations/list.js';
 import * as organisationsTables from '../resources/organisations/table.js';
+import { personList } from '../resources/people/list.js';
 import * as peopleTables from '../resources/people/table.js';
 import * as revisionsTables from '../revisions/table.js';
 import * as searchTables from '../search/table.js';
@@ -54,6 +59,18 @@ export function readInt8(text: string): number {
   return value;
 }
 
+/**
+ * A JSON value kept as its text, as SQLite keeps it: `octet_length` of text reads a TOASTed value's size from its
+ * header, where `json` has no bytes but its output function's, which reads the value whole (docs/postgresql.md).
+ */
+const jsonAsText = customType<{ data: unknown; driverData: string }>({ dataType: () => 'text collate "C"', toDriver: JSON.stringify, fromDriver: JSON.parse });
+
+/**
+ * The JSON columns a list page sizes (its byte budget) that may be large: an article's body. Stored as text so that
+ * sizing a page's candidates reads none of them; a statement that reads one as JSON casts it (`::json`, the dialect).
+ */
+const sizedJson = new Set<SQLiteColumn>([articlesTables.articles.body]);
+
 const int8 = customType<{ data: number; driverData: string | number }>({ dataType: () => 'bigint', fromDriver: (value) => readInt8(String(value)) });
 
 /** The column's default, when it has one of the type `fits` accepts (or is SQL); a default of another type is a mistake. */
@@ -82,6 +99,10 @@ function postgresType(column: SQLiteColumn) {
       return value === undefined ? codePointText() : codePointText().default(value);
     }
     case 'SQLiteTextJson': {
+      if (sizedJson.has(column)) {
+        defaultOf(column, noDefault);
+        return jsonAsText();
+      }
       const value = defaultOf(column, anyValue);
       return value === undefined ? json() : json().default(value);
     }
@@ -151,6 +172,14 @@ export type PostgresTable<T extends SQLiteTable> = PgTableWithColumns<{
   dialect: 'pg';
 }>;
 
+/**
+ * The nullable columns a list sorts by. SQLite's b-trees hold NULLs first, PostgreSQL's last unless told; a list
+ * sorts NULLs lowest (list/sql.ts), so their indexes hold them first, as SQLite's do, and a walk either way reads
+ * the index instead of sorting the rows. Other nullable columns keep PostgreSQL's order, which the statements that
+ * sort by them (`order by … asc`, NULLs last there) are served by.
+ */
+const sortedNullsFirst = new Set<SQLiteColumn | SQL>([articleList, meetingList, organisationList, personList].flatMap((list) => Object.values(list.sort).filter((column) => !column.notNull)));
+
 /** The PostgreSQL table of each SQLite table built so far, for the foreign keys that reference it. */
 const built = new Map<SQLiteTable, PgTable>();
 
@@ -158,28 +187,36 @@ function postgresTable<T extends SQLiteTable>(table: T): PostgresTable<T> {
   const config = getTableConfig(table);
   const columns = Object.fromEntries(config.columns.map((column) => [column.name, postgresColumn(column)]));
   // Called when drizzle-kit (or a query) first reads the table's keys, once every table is built.
-  const keysAndIndexes = (own: Record<string, PgColumn>) => {
-    const counterpart = (columns: Record<string, PgColumn>, source: SQLiteColumn | SQL): PgColumn => {
+  const keysAndIndexes = (own: Record<string, ExtraConfigColumn>) => {
+    const counterpart = <C extends PgColumn>(columns: Record<string, C>, source: SQLiteColumn | SQL): C => {
       const found = is(source, SQL) ? undefined : columns[source.name];
       if (!found) throw new Error(`${config.name}: no PostgreSQL column for ${is(source, SQL) ? 'an expression' : source.name}`);
       return found;
     };
-    const of = (sources: (SQLiteColumn | SQL)[], columns = own): [PgColumn, ...PgColumn[]] => {
+    const of = <C extends PgColumn>(sources: (SQLiteColumn | SQL)[], columns: Record<string, C>): [C, ...C[]] => {
       const [first, ...rest] = sources.map((source) => counterpart(columns, source));
       if (!first) throw new Error(`${config.name}: a key or an index without columns`);
       return [first, ...rest];
     };
+    const indexed = (sources: (SQLiteColumn | SQL)[]) => {
+      const [first, ...rest] = sources.map((source) => {
+        const column = counterpart(own, source);
+        return sortedNullsFirst.has(source) ? column.nullsFirst() : column;
+      });
+      if (!first) throw new Error(`${config.name}: an index without columns`);
+      return [first, ...rest] as const;
+    };
     return [
-      ...config.primaryKeys.map((key) => primaryKey({ name: key.getName(), columns: of(key.columns) })),
+      ...config.primaryKeys.map((key) => primaryKey({ name: key.getName(), columns: of(key.columns, own) })),
       ...config.foreignKeys.map((key) => {
         const { columns: from, foreignTable, foreignColumns } = key.reference();
         const target = built.get(foreignTable);
         if (!target) throw new Error(`${config.name} references ${getTableConfig(foreignTable).name}, which is not built for PostgreSQL`);
-        const reference = foreignKey({ name: key.getName(), columns: of(from), foreignColumns: of(foreignColumns, getTableColumns(target)) });
+        const reference = foreignKey({ name: key.getName(), columns: of(from, own), foreignColumns: of(foreignColumns, getTableColumns(target)) });
         return key.onDelete ? reference.onDelete(key.onDelete) : reference;
       }),
       ...config.indexes.map(({ config: declared }) => {
-        const on = (declared.unique ? uniqueIndex : index)(declared.name).on(...of(declared.columns));
+        const on = (declared.unique ? uniqueIndex : index)(declared.name).on(...indexed(declared.columns));
         return declared.where ? on.where(declared.where) : on;
       }),
       ...config.checks.map((rule) => check(rule.name, postgresChecks[rule.name] ?? rule.value)),

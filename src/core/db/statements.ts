@@ -54,11 +54,18 @@ export interface Statement<Row> {
 /** A query whose rows the selection describes (a select, or a write's `returning`), or an `sql` template's raw rows. */
 export type Query<Row> = TypedQueryBuilder<ColumnsSelection, Row[]> | SQL<Row>;
 
+/**
+ * How a statement is used: `reused`, a text run again with other values, kept prepared; `once`, a text built for
+ * its values (search's terms, whose shapes are too many to keep), which PostgreSQL plans for those values and keeps
+ * nothing of. SQLite prepares both alike: a statement lives as long as its query object.
+ */
+export type StatementUse = 'reused' | 'once';
+
 /** Where statements run: an engine's connection, pool or transaction. */
 export interface StatementExecutor {
   /** The engine's forms of the functions SQLite and PostgreSQL spell differently. */
   readonly dialect: Dialect;
-  prepare<Row>(query: Query<Row>): Statement<Row>;
+  prepare<Row>(query: Query<Row>, use?: StatementUse): Statement<Row>;
 }
 
 /** How a statement's rows become records: the selection's columns and `mapWith` decoders, in order; none for an `sql` template. */

@@ -1,7 +1,6 @@
 import type { SQL } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { z } from 'zod';
-import type { Db } from '../db/database.js';
 import type { StatementExecutor } from '../db/statements.js';
 
 /**
@@ -98,13 +97,14 @@ export interface LookupValue {
 /**
  * Extension point: another module (full-text search's `q=`) adds a query parameter that restricts the listed
  * records to the matches of an index lookup, without changing the list module. `schema` validates the
- * parameter; `prepareBinding`, once per listing, gives what turns a value into what the lookup binds.
+ * parameter; `prepareBinding`, once per listing on its executor (and change stamp, which what it remembers is kept
+ * under), gives what turns a value into what the lookup binds.
  */
 export interface ListExtension<T = unknown> {
   name: string;
   schema: z.ZodType<T>;
   lookup: IndexLookup;
-  prepareBinding(db: Db): { bind(value: T): LookupValue };
+  prepareBinding(statements: StatementExecutor, stamp: () => string): { bind(value: T): Promise<LookupValue> };
 }
 
 /**

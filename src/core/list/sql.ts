@@ -1,7 +1,6 @@
 import { and, count, getTableColumns, not, or, type SQL, sql } from 'drizzle-orm';
 import { getTableConfig, type SQLiteColumn, type SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { memoAtStamp } from '../db/change-stamp.js';
-import type { Db } from '../db/database.js';
 import type { Dialect } from '../db/dialect.js';
 import { type Query, type Statement, type StatementExecutor, statement } from '../db/statements.js';
 import { KhabarError } from '../errors.js';
@@ -201,10 +200,8 @@ function decodeKeyset(cursor: string, signature: string, length: number): Cursor
 export interface ListingSource {
   /** The pages, counts and records: on either engine. */
   statements: StatementExecutor;
-  /** The change stamp remembered totals are kept under (db/change-stamp.ts). */
+  /** The change stamp remembered totals (and `q=`'s terms' counts) are kept under (db/change-stamp.ts). */
   stamp: () => string;
-  /** Where `q=` reads its terms' counts (search/required-terms.ts): SQLite's FTS5 index, until search moves (docs/postgresql.md). */
-  search: Db;
 }
 
 /**
@@ -213,7 +210,7 @@ export interface ListingSource {
  * reused with new values. `meta.total` is counted up to `countCap`; a bounded page or count reads at most `examined` rows.
  */
 export function createListing(
-  { statements, stamp, search }: ListingSource,
+  { statements, stamp }: ListingSource,
   table: Table,
   spec: ListSpec,
   selection: Record<Audience, Record<string, SQLiteColumn | SQL>> = { all: getTableColumns(table), public: getTableColumns(table) },
@@ -249,7 +246,7 @@ export function createListing(
     return index ? dialect.onPartialIndex(table, index) : table;
   };
 
-  const bindingOf = new Map((spec.extensions ?? []).map((extension) => [extension, extension.prepareBinding(search)]));
+  const bindingOf = new Map((spec.extensions ?? []).map((extension) => [extension, extension.prepareBinding(statements, stamp)]));
   const matchesOf = new Map(
     [...(spec.extensions ?? []).map((extension) => extension.lookup), ...(spec.substrings ? [spec.substrings.lookup] : [])].map((lookup) => [lookup, lookup.prepareMatches(statements)]),
   );
@@ -322,7 +319,7 @@ export function createListing(
     for (const extension of spec.extensions ?? []) {
       const value = query.extensions?.[extension.name];
       if (value === undefined) continue;
-      shape.push([extension.name, await lookedUp(extension.lookup, bindingOf.get(extension)!.bind(value), `e_${extension.name}`)]);
+      shape.push([extension.name, await lookedUp(extension.lookup, await bindingOf.get(extension)!.bind(value), `e_${extension.name}`)]);
     }
     const visible = visibility.audience === 'public' ? spec.visibleWhen : undefined;
     if (visible) shape.push('public');

@@ -6,7 +6,8 @@ import type { Term } from './query.js';
 /*
  * What search asks of its index, the one part of it each engine writes its own way (FTS5's MATCH and BM25 on
  * SQLite, tsvectors and ts_rank_cd on PostgreSQL): each method gives a statement and its values, which search.ts
- * prepares on a read executor. Everything else (the decisions, the remembered counts, cursors, rows, snippets) is
+ * prepares on a read executor as used `once` (PostgreSQL's text follows the terms: kept, their shapes would pile up
+ * on every pooled connection; FTS5's is one statement whatever the terms, which SQLite keeps anyway). Everything else (the decisions, the remembered counts, cursors, rows, snippets) is
  * search.ts's and required-terms.ts's, on both engines.
  */
 

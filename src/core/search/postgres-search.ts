@@ -9,25 +9,21 @@ import { visibleHit } from './visible-hits.js';
 
 /*
  * Search's index on PostgreSQL (postgres-query.ts: `tsquery` conditions and `ts_rank_cd`), the statements search.ts
- * prepares on a read executor, as it does FTS5's on SQLite. A statement's text follows its terms' shape, its tsquery
- * texts bound: the terms are put in one order (prefixes last, which decides nothing: a match is all of them, a rank
- * their sum), so a query of n terms, k of them prefixes, has one text for each statement, whatever its words.
+ * prepares on a read executor, as it does FTS5's on SQLite. A statement's text follows its terms' shape (their
+ * tsquery texts are bound), so it runs unnamed (`once`), planned for its own tsqueries, whose matches vary widely.
  */
-
-/** Prefixes after the other terms, in their order otherwise. */
-const inOneOrder = (terms: Term[]) => [...terms.filter((term) => term.kind !== 'prefix'), ...terms.filter((term) => term.kind === 'prefix')];
 
 const indexed = eq(searchDocuments.doc_id, searchIndex.rowid);
 
 /** The condition of some terms within some types; none of the parsed queries search reaches here has no term. */
 function matchOf(terms: Term[], types: Types): SQL {
-  const match = postgresMatch(inOneOrder(terms), types);
+  const match = postgresMatch(terms, types);
   if (match === null) throw new RangeError('a search without terms reached the index');
   return match;
 }
 
 /** Lower is better, as SQLite's BM25: the cursor and the order are the same on both engines. */
-const rankOf = (terms: Term[]) => sql<number>`-(${postgresRank(inOneOrder(terms))})`;
+const rankOf = (terms: Term[]) => sql<number>`-(${postgresRank(terms)})`;
 
 /** Past a ranked page's last hit: the text is C-collated, as SQLite compares it, so the keyset is the order's. */
 const pastRanked = (rank: SQL, after: RankedAfter) => sql`(${rank}, ${searchDocuments.type}, ${searchDocuments.record_id}) > (cast(${after.rank} as float8), ${after.type}, ${after.id})`;

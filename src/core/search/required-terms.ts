@@ -1,8 +1,6 @@
 import { max } from 'drizzle-orm';
-import { memoAtStamp, stampedMemo } from '../db/change-stamp.js';
-import type { Db } from '../db/database.js';
-import { prepareOnSqlite, type StatementExecutor, type SyncStatement, statement } from '../db/statements.js';
-import { fts5Terms } from './fts5-terms.js';
+import { memoAtStamp } from '../db/change-stamp.js';
+import { type StatementExecutor, statement } from '../db/statements.js';
 import type { IndexStatements } from './index-statements.js';
 import { searchedTerms, type Term } from './query.js';
 import { searchDocuments } from './table.js';
@@ -50,7 +48,12 @@ const estimateKey = (term: Term) => JSON.stringify(term);
  * common term their number is estimated from how far back its newest `commonRecords` reach among the index's
  * entries, so choosing reads at most `commonRecords` entries a term.
  */
-export function requiredTermsOn(reads: StatementExecutor, index: IndexStatements, stamp: () => string, { commonRecords = commonTermRecords, commonRequired = commonTermsRequired }: Options = {}) {
+export function requiredTermsOn(
+  reads: StatementExecutor,
+  index: Pick<IndexStatements, 'sample'>,
+  stamp: () => string,
+  { commonRecords = commonTermRecords, commonRequired = commonTermsRequired }: Options = {},
+) {
   const estimates = memoAtStamp<number>(stamp, rememberedCounts);
   return async (terms: Term[]): Promise<Term[]> => {
     const searched = searchedTerms(terms);
@@ -63,40 +66,11 @@ export function requiredTermsOn(reads: StatementExecutor, index: IndexStatements
       if (records === undefined) {
         newest ??= (await reads.prepare(newestEntry).get())?.doc ?? 0;
         const [query, bindings] = index.sample(term, commonRecords + 1);
-        records = estimate((await reads.prepare(query).get(bindings))!, newest, commonRecords);
+        records = estimate((await reads.prepare(query, 'once').get(bindings))!, newest, commonRecords);
         estimated.set(estimateKey(term), records);
       }
       held.push(records);
     }
-    return choose(searched, held, commonRecords, commonRequired);
-  };
-}
-
-/**
- * The same choice on a SQLite connection, answering at once, for the list engine's `q=` (list-extension.ts), which
- * is not on the executor yet (docs/postgresql.md, step 2).
- */
-export function createRequiredTerms(db: Db, { commonRecords = commonTermRecords, commonRequired = commonTermsRequired }: Options = {}) {
-  // FTS5's sample is one statement whatever the term: prepared with the first.
-  let sample: SyncStatement<{ records: number; oldest: number | null }> | undefined;
-  const newestOne = prepareOnSqlite(db.$client, newestEntry);
-  const estimates = stampedMemo<number>(db, rememberedCounts);
-  return (terms: Term[]): Term[] => {
-    const searched = searchedTerms(terms);
-    if (searched.length <= commonRequired) return searched;
-    const estimated = estimates();
-    let newest: number | undefined;
-    const held = searched.map((term) => {
-      let records = estimated.get(estimateKey(term));
-      if (records === undefined) {
-        newest ??= newestOne.get()?.doc ?? 0;
-        const [query, bindings] = fts5Terms.sample(term, commonRecords + 1);
-        sample ??= prepareOnSqlite(db.$client, query);
-        records = estimate(sample.get(bindings)!, newest, commonRecords);
-        estimated.set(estimateKey(term), records);
-      }
-      return records;
-    });
     return choose(searched, held, commonRecords, commonRequired);
   };
 }

@@ -184,7 +184,7 @@ export function createSearch(
     const known = counted.get(key);
     if (known !== undefined && (known.records < known.most || most <= known.most)) return Math.min(known.records, most);
     const [query, bindings] = index.holding(term, side, most);
-    const records = (await reads.prepare(query).get(bindings))?.records ?? 0;
+    const records = (await reads.prepare(query, 'once').get(bindings))?.records ?? 0;
     counted.set(key, { records, most });
     return records;
   }
@@ -203,7 +203,7 @@ export function createSearch(
   /** Whether there is a match number `rankLimit` among the records `audience` sees. */
   async function hasNthMatch(terms: Term[], types: Types, visibility: Visibility): Promise<boolean> {
     const [query, bindings] = index.nthMatch(terms, types, visibility.audience, rankLimit - 1);
-    return (await reads.prepare(query).get({ ...bindings, ...visibilityValues(visibility) })) !== undefined;
+    return (await reads.prepare(query, 'once').get({ ...bindings, ...visibilityValues(visibility) })) !== undefined;
   }
 
   /**
@@ -248,7 +248,7 @@ export function createSearch(
       const start = cursor !== undefined ? pageStart(cursor, query) : (await tooBroad(required, typed, visibility)) ? firstNewest : firstRanked;
       const audience = visibility.audience;
       const page = start.order === 'ranked' ? index.ranked(required, types, audience, start.after, limit + 1) : index.newest(required, typed, audience, start.before, limit + 1);
-      const hits = servedHits(await reads.prepare(page[0]).all({ ...page[1], ...visibilityValues(visibility) }));
+      const hits = servedHits(await reads.prepare(page[0], 'once').all({ ...page[1], ...visibilityValues(visibility) }));
       const shown = hits.slice(0, limit);
       const last = shown.at(-1);
       const resume = (hit: Hit) => (hit.rank === null ? ['newest', hit.doc] : [hit.rank, hit.type, hit.id]);

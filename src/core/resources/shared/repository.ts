@@ -285,8 +285,7 @@ export function createRepository<Rec extends { id: string; version: number }, In
     },
     reads(statements, stamp) {
       const finds = findsIn(statements.dialect);
-      // `q=` counts its terms on this repository's connection: search is SQLite's until it moves (docs/postgresql.md).
-      const listing = createListing({ statements, stamp, search: db }, table, spec.list, finds.selection);
+      const listing = createListing({ statements, stamp }, table, spec.list, finds.selection);
       const byKey = perAudience((audience) => statements.prepare(finds.byKey[audience]));
       const idByKey = perAudience((audience) => statements.prepare(finds.idByKey[audience]));
       const byIds = perAudience((audience) => statements.prepare(finds.byIds[audience]));
