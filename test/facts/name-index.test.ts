@@ -2,11 +2,15 @@ import type { Test } from 'tap';
 import t from 'tap';
 import { openDatabase } from '../../src/core/db/database.js';
 import { storesOf } from '../../src/core/db/handles.js';
+import { writeOnSqlite } from '../../src/core/db/sqlite-write.js';
+import type { StatementExecutor } from '../../src/core/db/statements.js';
 import { createRepositories, type Repositories } from '../../src/core/resources/index.js';
 import { auth, body, build } from '../helper.js';
 
 interface Process {
   repositories: Repositories;
+  /** Runs a write's body in a transaction on the process's connection. */
+  write<T>(body: (tx: StatementExecutor) => Promise<T>): Promise<T>;
   /** Articles' automatic mentions of people, as sorted `article id → person id` pairs. */
   linked(): string[];
 }
@@ -16,7 +20,7 @@ function open(t: Test, url: string): Process {
   const database = openDatabase(url);
   t.teardown(() => database.close());
   const linked = database.sqlite.prepare("select article_id || ' → ' || person_id from mentions where origin = 'auto' and person_id is not null order by 1").pluck();
-  return { repositories: createRepositories(database.db), linked: () => linked.all() as string[] };
+  return { repositories: createRepositories(database.db), write: (body) => writeOnSqlite(database.sqlite, body), linked: () => linked.all() as string[] };
 }
 
 /** Steps a worker until it has nothing to do. */
@@ -29,9 +33,10 @@ interface Person {
   name: string;
 }
 
-const newPerson = ({ repositories }: Process, slug: string, name: string): Person => repositories.people.create({ slug, name, aliases: [] } as never);
+const newPerson = ({ repositories, write }: Process, slug: string, name: string): Promise<Person> => write((tx) => repositories.people.create(tx, { slug, name, aliases: [] }));
 
-const newArticle = ({ repositories }: Process, slug: string, text: string) => repositories.articles.create({ slug, title: slug, language: 'ar', body: [{ type: 'paragraph', text }] } as never);
+const newArticle = ({ repositories, write }: Process, slug: string, text: string) =>
+  write((tx) => repositories.articles.create(tx, { slug, title: slug, language: 'ar', body: [{ type: 'paragraph', text }] }));
 
 /** The oracle: each article's links to the people whose names, as written, occur in its text. */
 function expectedLinks(articles: Array<{ id: string; text: string }>, people: Person[]): string[] {
@@ -42,16 +47,17 @@ t.test("a write after another process's name change builds no index, and its art
   const url = `file:${t.testdir()}/khabar.db`;
   const first = open(t, url);
   const second = open(t, url);
-  const salem = newPerson(first, 'سالم', 'سالم المطيري');
-  const fahad = newPerson(first, 'فهد', 'فهد العنزي');
+  const salem = await newPerson(first, 'سالم', 'سالم المطيري');
+  const fahad = await newPerson(first, 'فهد', 'فهد العنزي');
   const names = first.repositories.nameIndexWorker();
   drain(names);
   t.equal(first.repositories.nameIndexBuilds(), 1, "the first process's index is built in the background");
 
-  const nayef = newPerson(second, 'نايف', 'نايف الشمري');
-  second.repositories.people.remove(fahad.id);
+  const nayef = await newPerson(second, 'نايف', 'نايف الشمري');
+  await second.write((tx) => second.repositories.people.remove(tx, fahad.id));
   const texts = ['التقى نايف الشمري بسالم المطيري.', 'وقال فهد العنزي إن الوفد وصل.'];
-  const articles = texts.map((text, i) => ({ id: newArticle(first, `خبر-${i}`, text).id, text }));
+  const articles: Array<{ id: string; text: string }> = [];
+  for (const [i, text] of texts.entries()) articles.push({ id: (await newArticle(first, `خبر-${i}`, text)).id, text });
   t.equal(first.repositories.nameIndexBuilds(), 1, 'the writes that found the index behind built none (nor failed on the person the other process deleted)');
 
   drain(names);
@@ -91,10 +97,10 @@ t.test('a background build that fails is started again by the next step, and wri
   const url = `file:${t.testdir()}/khabar.db`;
   const first = open(t, url);
   const second = open(t, url);
-  const salem = newPerson(first, 'سالم', 'سالم المطيري');
+  const salem = await newPerson(first, 'سالم', 'سالم المطيري');
   const names = first.repositories.nameIndexWorker();
   drain(names);
-  const nayef = newPerson(second, 'نايف', 'نايف الشمري');
+  const nayef = await newPerson(second, 'نايف', 'نايف الشمري');
   // The people's table out of reach for a moment: the build's read of it fails.
   const third = openDatabase(url);
   third.sqlite.exec('alter table people rename to people_away');
@@ -103,7 +109,7 @@ t.test('a background build that fails is started again by the next step, and wri
   third.close();
   drain(names);
   const text = 'التقى نايف الشمري بسالم المطيري.';
-  const article = newArticle(first, 'خبر', text);
+  const article = await newArticle(first, 'خبر', text);
   t.same(first.linked(), expectedLinks([{ id: article.id, text }], [salem, nayef]), 'the next steps built it: a write links both names');
 });
 
@@ -111,12 +117,12 @@ t.test('a background build is not installed over the index a write built while i
   const url = `file:${t.testdir()}/khabar.db`;
   const first = open(t, url);
   // More people than a slice holds, so that the background build takes more than one step.
-  for (let i = 0; i < 300; i++) newPerson(first, `شخص-${i}`, `شخص رقم ${i}`);
+  for (let i = 0; i < 300; i++) await newPerson(first, `شخص-${i}`, `شخص رقم ${i}`);
   const names = first.repositories.nameIndexWorker();
   const before = first.repositories.nameIndexBuilds();
   t.not(names.step(), null, 'the background build is under way');
   t.equal(first.repositories.nameIndexBuilds(), before, 'and not finished after one step');
-  newArticle(first, 'خبر', 'التقى شخص رقم 7 بالوفد.');
+  await newArticle(first, 'خبر', 'التقى شخص رقم 7 بالوفد.');
   t.equal(first.repositories.nameIndexBuilds(), before + 1, 'a write that came before the first build built it');
   drain(names);
   t.equal(first.repositories.nameIndexBuilds(), before + 1, "the background build finished without installing what it read (it began before the write's)");

@@ -54,9 +54,12 @@ export async function appendChange(tx: StatementExecutor, change: NewChange, del
   return appended;
 }
 
-/** The change feed's appends: one event per write, by its listener inside the write's transaction (core/changes/feed.ts reads them). */
+/**
+ * The change feed's appends: one event per write, by its listener inside the write's transaction on its `tx`
+ * (core/changes/feed.ts reads them), its deliveries due at once.
+ */
 export function changeStore(db: Db) {
-  // The listeners' writes are still synchronous on SQLite's write connection: the same statement, prepared there.
+  // The announcer's appends are still synchronous on SQLite's write connection: the same statement, prepared there.
   const append = prepareOnSqlite(db.$client, insertChange);
   const seqOf = prepareOnSqlite(db.$client, insertedSeq(sqliteDialect));
   const appended: Array<(change: Change) => void> = [];
@@ -69,15 +72,15 @@ export function changeStore(db: Db) {
   };
 
   return {
-    /** A listener for a resource's repository: one event per write. */
+    /** A listener for a resource's repository: one event per write, with its deliveries, on the write's `tx`. */
     follow(resource: string) {
-      return (event: VersionedEvent) => {
+      return async (event: VersionedEvent, tx: StatementExecutor) => {
         const record = event.kind === 'delete' ? event.previous : event.record;
-        appendEvent(resource, record.id, actionOf(event), record.version);
+        await appendChange(tx, changeOf(resource, record.id, actionOf(event), record.version), Date.now());
       };
     },
     append: appendEvent,
-    /** Runs `listener` on each event appended (by `follow` or `append`), in the same transaction (the webhooks' outbox). */
+    /** Runs `listener` on each event `append` appends, in the same transaction (the webhooks' outbox; `follow`'s appends queue their own). */
     onAppend(listener: (change: Change) => void) {
       appended.push(listener);
     },

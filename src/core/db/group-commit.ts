@@ -1,6 +1,7 @@
 import type Sqlite from 'better-sqlite3';
 import { problemOf } from './constraints.js';
-import { type StatementExecutor, sqliteStatements } from './statements.js';
+import { executorOn } from './sqlite-write.js';
+import type { StatementExecutor } from './statements.js';
 
 /**
  * Group commit: the writes that arrive in one turn of the event loop run one after another in one
@@ -63,7 +64,7 @@ const isBatched = (pending: Pending): pending is Batched => 'batched' in pending
 const isPromise = (value: unknown): value is Promise<unknown> => value instanceof Promise;
 
 export function groupCommit(sqlite: Sqlite.Database, maxBatch = 64): GroupCommit {
-  const tx = sqliteStatements(sqlite);
+  const tx = executorOn(sqlite);
   const begin = sqlite.prepare('begin immediate');
   const commit = sqlite.prepare('commit');
   const rollback = sqlite.prepare('rollback');

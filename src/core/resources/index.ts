@@ -22,7 +22,9 @@ export function createRepositories(db: Db, clock: () => number = Date.now) {
   const changes = changeStore(db);
   const publications = publicationAnnouncer(db, changes, clock);
   // Before the feed's listener: a publication that came due before an article's write is announced before it.
-  repositories.articles.onWrite(publications.follow);
+  repositories.articles.onWrite((event) => {
+    publications.follow(event);
+  });
   const webhooks = webhookStore(db);
   // Deliveries are queued by the write that made the event (an outbox): a crash after the commit loses none.
   changes.onAppend(webhooks.enqueue);
