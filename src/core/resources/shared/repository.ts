@@ -207,7 +207,7 @@ export function createRepository<Rec extends { id: string; version: number }, In
       ),
     };
   };
-  // The tools' finds (the seed, the command line tools) on the repository's connection, answering at once.
+  // The synchronous finds (the revisions' reads of a record, the facts' checks, tests) on the repository's connection.
   const sqliteFinds = findsIn(sqliteDialect);
   const findOne = perAudience((audience) => prepareOnSqlite(db.$client, sqliteFinds.byKey[audience]));
   const idOne = perAudience((audience) => prepareOnSqlite(db.$client, sqliteFinds.idByKey[audience]));
