@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import ts from 'typescript';
 import { openDatabase } from '../src/core/db/database.js';
+import { writeOnSqlite } from '../src/core/db/sqlite-write.js';
 import { createRepositories } from '../src/core/resources/index.js';
 import { beforeAfter } from './against.js';
 import { type Comparison, compare, Loader, type Side } from './compare.js';
@@ -78,12 +79,12 @@ async function pageAt(server: ServerProcess, offset: number): Promise<string> {
 }
 
 /** The WAL's peak over `inserts` articles written one after another on a connection opened as the server opens it. */
-function walCheck(file: string, inserts: number, body: Record<string, unknown>): number {
+async function walCheck(file: string, inserts: number, body: Record<string, unknown>): Promise<number> {
   const database = openDatabase(`file:${file}`, { serving: true });
   const { articles } = createRepositories(database.db);
   let largest = 0;
   for (let i = 0; i < inserts; i++) {
-    articles.create({ ...(body as Parameters<typeof articles.create>[0]), slug: `قياس-السجل-${i}` });
+    await writeOnSqlite(database.sqlite, (tx) => articles.create(tx, { ...(body as Parameters<typeof articles.create>[1]), slug: `قياس-السجل-${i}` }));
     if (i % 1000 === 999 || i === inserts - 1) largest = Math.max(largest, statSync(`${file}-wal`).size);
   }
   database.close();
@@ -229,7 +230,7 @@ async function main(size: DataSize): Promise<{ markdown: string; point: CurvePoi
     loader.stop();
 
     log(`WAL over ${settings.walInserts} inserts`);
-    const walMb = walCheck(file, settings.walInserts, sample.postBody);
+    const walMb = await walCheck(file, settings.walInserts, sample.postBody);
     log(`derived structures, ${settings.derivedCostArticles} articles in process`);
     const costs = derivedCostTable(derivedCosts(file, settings.derivedCostArticles));
     log('storage (dbstat)');

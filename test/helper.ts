@@ -2,11 +2,13 @@ import type { Test } from 'tap';
 import { type Config, loadConfig } from '../src/core/config.js';
 import { changeStamp } from '../src/core/db/change-stamp.js';
 import type { Db } from '../src/core/db/database.js';
-import { databaseOf } from '../src/core/db/handles.js';
+import { databaseOf, storesOf } from '../src/core/db/handles.js';
 import { sqliteStatements } from '../src/core/db/statements.js';
 import type { ListPage, ListQuery } from '../src/core/list/query.js';
 import type { ListingSource } from '../src/core/list/sql.js';
-import type { Repository } from '../src/core/resources/shared/repository.js';
+import type { Repositories } from '../src/core/resources/index.js';
+import { type ResourceName, resourceNames } from '../src/core/resources/registry.js';
+import type { Repository, WriteContext, WriteGuard } from '../src/core/resources/shared/repository.js';
 import { type App, buildApp } from '../src/web/app.js';
 
 export const writerToken = 'test-token-0123456789';
@@ -84,4 +86,25 @@ export async function recordStatements(app: App, action: () => Promise<unknown>)
     });
   }
   return calls;
+}
+
+/** A repository's writes without the executor: each runs in its own step of the app's group commit. */
+interface Writes<Rec, Input> {
+  create(input: Input, context?: WriteContext): Promise<Rec>;
+  replace(idOrSlug: string, input: Input, context?: WriteContext, guard?: WriteGuard): Promise<Rec | null>;
+  remove(idOrSlug: string, context?: WriteContext, guard?: WriteGuard): Promise<boolean>;
+}
+
+type WritesOf<R> = R extends Repository<infer Rec, infer Input> ? Writes<Rec, Input> : never;
+
+/** Each resource's writes beside the API, in steps of the app's group commit, as the API's writes run. */
+export function writesOf(app: App): { [R in ResourceName]: WritesOf<Repositories[R]> } {
+  const stores = storesOf(app.services);
+  const { writes } = databaseOf(app.services);
+  const of = (repository: Repository<unknown, unknown>): Writes<unknown, unknown> => ({
+    create: (input, context) => writes.run((tx) => repository.create(tx, input, context)),
+    replace: (idOrSlug, input, context, guard) => writes.run((tx) => repository.replace(tx, idOrSlug, input, context, guard)),
+    remove: (idOrSlug, context, guard) => writes.run((tx) => repository.remove(tx, idOrSlug, context, guard)),
+  });
+  return Object.fromEntries(resourceNames.map((name) => [name, of(stores[name] as Repository<unknown, unknown>)])) as { [R in ResourceName]: WritesOf<Repositories[R]> };
 }

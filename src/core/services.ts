@@ -78,16 +78,16 @@ export function openServices(databaseUrl: string, clock: () => number = Date.now
        */
       async restore(resource: ResourceName, idOrSlug: string, n: number, options: WriteOptions) {
         const repository = writerOf(resource);
-        return writes.run(() => {
+        return writes.run(async (tx) => {
           const revision = writers.revisions.find(resource, recordId(resource, idOrSlug), n);
           if (revision === null) return null;
           const body = writeBodyOf(declarations[resource], revision.record, `revision ${n}`);
           const context = { writer: options.writer, restoring: n };
-          const current = repository.find(recordId(resource, idOrSlug));
-          if (current) return repository.replace(current.id, body, context, options.condition ? options.condition(() => current) : {});
+          const current = await repository.findIn(tx, recordId(resource, idOrSlug));
+          if (current) return repository.replace(tx, current.id, body, context, options.condition ? options.condition(() => current) : {});
           if (options.condition) throw new KhabarError('precondition_failed', `this ${declarations[resource].noun} is deleted: no ETag matches it`);
           const deletedId = recordId(resource, idOrSlug);
-          return repository.create(body, context, { id: deletedId, version: writers.revisions.nextNumber(resource, deletedId) });
+          return repository.create(tx, body, context, { id: deletedId, version: writers.revisions.nextNumber(resource, deletedId) });
         }, options.observe);
       },
     },
@@ -98,14 +98,14 @@ export function openServices(databaseUrl: string, clock: () => number = Date.now
       count: (resource: ResourceName) => trashed.count(resource),
       /** Puts the record back as its last revision stored it, with the links kept; null when it is not in the trash. */
       async restore(resource: ResourceName, id: string, options: WriteOptions) {
-        return writes.run(() => {
+        return writes.run(async (tx) => {
           if (!inTrash(resource, id)) return null;
           // The delete wrote the record's last revision: nothing writes one after it while it is in the trash.
           const [last] = writers.revisions.page(resource, id, 1).rows;
           const revision = last && writers.revisions.find(resource, id, last.n);
           if (!revision) return null;
           const body = writeBodyOf(declarations[resource], revision.record, `the trashed ${declarations[resource].noun}`);
-          return writerOf(resource).create(body, { writer: options.writer, restoring: revision.n }, { id, version: writers.revisions.nextNumber(resource, id) });
+          return writerOf(resource).create(tx, body, { writer: options.writer, restoring: revision.n }, { id, version: writers.revisions.nextNumber(resource, id) });
         }, options.observe);
       },
       /** Erases the record and its revisions for good; false when it is not in the trash. */
@@ -163,7 +163,7 @@ export function openServices(databaseUrl: string, clock: () => number = Date.now
 
     /** A report in plain text written as a new article, with the mentions linking found in it (core/resources/articles/import.ts). */
     async importArticle(report: ParsedReport, options: ImportOptions) {
-      return writes.run(() => importReport(writers, report, options), options.observe);
+      return writes.run((tx) => importReport(tx, writers, report, options), options.observe);
     },
 
     /** The Idempotency-Key store: a day's keys, a request's claim held a minute at most. */

@@ -7,8 +7,8 @@ import { seedIfEmpty } from './seed/seed.js';
  * Readies an opened (so migrated) database to be served: a search index an older analyser wrote is rebuilt,
  * and SEED=auto seeds a database with no records. Returns what was reindexed, null when the index was current.
  */
-export function prepareForServing(database: Database, repositories: Repositories, seed: 'auto' | 'never') {
+export async function prepareForServing(database: Database, repositories: Repositories, seed: 'auto' | 'never') {
   const reindexed = refreshStaleSearchIndex(database);
-  seedIfEmpty(database.db, repositories, seed);
+  await seedIfEmpty(database.db, repositories, seed);
   return reindexed;
 }

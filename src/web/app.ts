@@ -98,7 +98,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(jsonBody, { mediaTypes: [jsonMediaType, mergePatchMediaType] });
 
   app.decorate('services', services);
-  const reindexed = services.prepare(config.seed);
+  const reindexed = await services.prepare(config.seed);
   if (reindexed) app.log.info({ reindexed }, 'search index rebuilt: an older analyser wrote it');
   // Relinking, scheduled publications, webhook deliveries and the retention jobs (core/background.ts).
   const background = await services.startBackground({

@@ -7,10 +7,10 @@ import { openServices } from '../core/services.js';
 export const isClusterPrimary = (config: Config) => config.workers > 1 && cluster.isPrimary;
 
 /** Migrates and seeds once, before any worker opens the file, so workers never race to do it. */
-function prepareDatabase(config: Config) {
+async function prepareDatabase(config: Config) {
   if (config.databaseUrl === 'file::memory:') throw new ConfigError('invalid WORKERS: more than one worker needs a database file');
   const services = openServices(config.databaseUrl);
-  services.prepare(config.seed);
+  await services.prepare(config.seed);
   services.close();
 }
 
@@ -20,8 +20,8 @@ function prepareDatabase(config: Config) {
  * each closes gracefully, and the primary exits 0 when they have. A worker that dies on its own takes the
  * others down and the primary exits with its code, so a supervisor restarts the whole set.
  */
-export function superviseWorkers(config: Config) {
-  prepareDatabase(config);
+export async function superviseWorkers(config: Config) {
+  await prepareDatabase(config);
   const workers: Worker[] = Array.from({ length: config.workers }, () => cluster.fork());
   let stopping = false;
   const stopAll = () => {

@@ -6,7 +6,7 @@ t.test('the synthetic data set has a created event per record, numbered without 
   const database = openDatabase('file::memory:');
   t.teardown(() => database.close());
   const size = { articles: 30, people: 12, organisations: 9, meetings: 5 };
-  loadSyntheticData(
+  await loadSyntheticData(
     database,
     { ...size, seed: 3 },
     postLoadSteps.filter((step) => step.name === 'changes'),

@@ -3,6 +3,7 @@ import { sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import t from 'tap';
 import { rowUpdater } from '../../src/core/db/bulk.js';
 import { databaseOf } from '../../src/core/db/handles.js';
+import { sqliteStatements } from '../../src/core/db/statements.js';
 import { auth, body, build } from '../helper.js';
 
 const json = { ...auth, 'content-type': 'application/json' };
@@ -74,15 +75,16 @@ t.test('the statements kept per set of changed columns are bounded: the first se
     prepared += 1;
     return prepare(source);
   }) as typeof sqlite.prepare;
-  const update = rowUpdater(sqlite, table, 'id', []);
+  const update = rowUpdater(table, 'id', []);
+  const tx = sqliteStatements(sqlite);
   const none = Object.fromEntries(names.map((name) => [name, null]));
   // The set of columns changed is the bits of `set`: 65 distinct sets (1 to 65), then the first again.
-  const change = (set: number) => update('row', Object.fromEntries(names.map((name, bit) => [name, set & (1 << bit) ? `v${set}` : null])), none);
-  for (let set = 1; set <= 65; set++) change(set);
+  const change = (set: number) => update(tx, 'row', Object.fromEntries(names.map((name, bit) => [name, set & (1 << bit) ? `v${set}` : null])), none);
+  for (let set = 1; set <= 65; set++) await change(set);
   t.equal(prepared, 65, 'a statement for each new set');
-  change(2);
+  await change(2);
   t.equal(prepared, 65, 'a recent set is kept');
-  change(1);
+  await change(1);
   t.equal(prepared, 66, 'the least recently used was evicted and is prepared again');
   // Each update wrote only the columns its set names: c1 last by set 2, c2 last by set 63 (bits 0 to 5).
   t.same(sqlite.prepare('select c0, c1, c2 from wide').get(), { c0: 'v1', c1: 'v2', c2: 'v63' }, 'each update stored the values it changed');

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { changeStamp, memoAtStamp, stampedMemo } from '../../src/core/db/change-stamp.js';
 import { openDatabase } from '../../src/core/db/database.js';
+import { writeOnSqlite } from '../../src/core/db/sqlite-write.js';
 import { createRepositories } from '../../src/core/resources/index.js';
 
 /** Two connections to one database file, as two worker processes have: closed, and the file removed, at the end. */
@@ -25,10 +26,10 @@ t.test('the change stamp moves on a write by this connection and on a commit by 
   const stamp = changeStamp(reader.db);
   const first = stamp();
   t.equal(stamp(), first, 'unchanged while nothing is written');
-  createRepositories(reader.db).organisations.create({ slug: 'org', name: 'منظمة', kind: 'other', country: null, parent_id: null });
+  await writeOnSqlite(reader.db.$client, (tx) => createRepositories(reader.db).organisations.create(tx, { slug: 'org', name: 'منظمة', kind: 'other', country: null, parent_id: null }));
   const afterOwn = stamp();
   t.not(afterOwn, first, 'a write by this connection');
-  createRepositories(writer.db).organisations.create({ slug: 'org-2', name: 'منظمة ٢', kind: 'other', country: null, parent_id: null });
+  await writeOnSqlite(writer.db.$client, (tx) => createRepositories(writer.db).organisations.create(tx, { slug: 'org-2', name: 'منظمة ٢', kind: 'other', country: null, parent_id: null }));
   t.not(stamp(), afterOwn, 'a commit by another connection (another worker)');
 });
 
@@ -37,10 +38,10 @@ t.test('a stamped memo is emptied by a write, this connection’s or another’s
   const memo = stampedMemo<number>(reader.db, 2);
   memo().set('a', 1);
   t.equal(memo().get('a'), 1, 'kept while nothing is written');
-  createRepositories(reader.db).organisations.create({ slug: 'org', name: 'منظمة', kind: 'other', country: null, parent_id: null });
+  await writeOnSqlite(reader.db.$client, (tx) => createRepositories(reader.db).organisations.create(tx, { slug: 'org', name: 'منظمة', kind: 'other', country: null, parent_id: null }));
   t.equal(memo().get('a'), undefined, 'emptied by a write of this connection');
   memo().set('a', 1);
-  createRepositories(writer.db).organisations.create({ slug: 'org-2', name: 'منظمة ٢', kind: 'other', country: null, parent_id: null });
+  await writeOnSqlite(writer.db.$client, (tx) => createRepositories(writer.db).organisations.create(tx, { slug: 'org-2', name: 'منظمة ٢', kind: 'other', country: null, parent_id: null }));
   t.equal(memo().get('a'), undefined, 'emptied by a commit of another');
   for (const key of ['a', 'b', 'c']) memo().set(key, 1);
   t.same([memo().size, memo().get('a')], [2, undefined], 'at most two, the least recently used gone');

@@ -9,6 +9,7 @@ import t from 'tap';
 import { migrationsFolder, openDatabase } from '../../src/core/db/database.js';
 import { groupCommit } from '../../src/core/db/group-commit.js';
 import { databaseOf } from '../../src/core/db/handles.js';
+import { writeOnSqlite } from '../../src/core/db/sqlite-write.js';
 import { articleBodyText, articles } from '../../src/core/resources/articles/table.js';
 import { createRepositories } from '../../src/core/resources/index.js';
 import { analyserVersion, refreshStaleSearchIndex } from '../../src/core/search/analyser-version.js';
@@ -69,7 +70,7 @@ t.test('the WAL stays bounded under sustained writes', async (t) => {
   t.teardown(() => database.close());
   const { organisations } = createRepositories(database.db);
   for (let i = 0; i < 3000; i++) {
-    organisations.create({ slug: `org-${i}`, name: `منظمة رقم ${i} `.repeat(10).trim(), kind: 'other', country: null, parent_id: null });
+    await writeOnSqlite(database.sqlite, (tx) => organisations.create(tx, { slug: `org-${i}`, name: `منظمة رقم ${i} `.repeat(10).trim(), kind: 'other', country: null, parent_id: null }));
   }
   const walBytes = statSync(`${file}-wal`).size;
   t.ok(walBytes < 16 * 1024 * 1024, `WAL is ${(walBytes / 1024 / 1024).toFixed(1)} MB after 3,000 creates`);
@@ -219,7 +220,7 @@ t.test('the storage2 migration clusters revisions, meeting links and affiliation
   const file = migratedUpTo(tempDir(t), '0024_storage2');
   const old = new Sqlite(file);
   old.pragma('foreign_keys = ON');
-  loadSyntheticData(
+  await loadSyntheticData(
     { db: drizzle(old), sqlite: old, reader: drizzle(old), writes: groupCommit(old), close: () => old.close() },
     { articles: 40, people: 30, organisations: 12, meetings: 20, seed: 5 },
   );

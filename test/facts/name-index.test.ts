@@ -2,11 +2,15 @@ import type { Test } from 'tap';
 import t from 'tap';
 import { openDatabase } from '../../src/core/db/database.js';
 import { storesOf } from '../../src/core/db/handles.js';
+import { writeOnSqlite } from '../../src/core/db/sqlite-write.js';
+import type { StatementExecutor } from '../../src/core/db/statements.js';
 import { createRepositories, type Repositories } from '../../src/core/resources/index.js';
 import { auth, body, build } from '../helper.js';
 
 interface Process {
   repositories: Repositories;
+  /** Runs a write's body in a transaction on the process's connection. */
+  write<T>(body: (tx: StatementExecutor) => Promise<T>): Promise<T>;
   /** Articles' automatic mentions of people, as sorted `article id → person id` pairs. */
   linked(): string[];
   /** The articles recorded to be linked again, in the order of their rows. */
@@ -26,7 +30,13 @@ function open(t: Test, url: string): Process {
   t.teardown(close);
   const linked = database.sqlite.prepare("select article_id || ' → ' || person_id from mentions where origin = 'auto' and person_id is not null order by 1").pluck();
   const toRelink = database.sqlite.prepare('select article_id from articles_to_relink order by id').pluck();
-  return { repositories: createRepositories(database.db), linked: () => linked.all() as string[], toRelink: () => toRelink.all() as string[], close };
+  return {
+    repositories: createRepositories(database.db),
+    write: (body) => writeOnSqlite(database.sqlite, body),
+    linked: () => linked.all() as string[],
+    toRelink: () => toRelink.all() as string[],
+    close,
+  };
 }
 
 /** Steps a worker until it has nothing to do. */
@@ -39,9 +49,10 @@ interface Person {
   name: string;
 }
 
-const newPerson = ({ repositories }: Process, slug: string, name: string): Person => repositories.people.create({ slug, name, aliases: [] } as never);
+const newPerson = ({ repositories, write }: Process, slug: string, name: string): Promise<Person> => write((tx) => repositories.people.create(tx, { slug, name, aliases: [] }));
 
-const newArticle = ({ repositories }: Process, slug: string, text: string) => repositories.articles.create({ slug, title: slug, language: 'ar', body: [{ type: 'paragraph', text }] } as never);
+const newArticle = ({ repositories, write }: Process, slug: string, text: string) =>
+  write((tx) => repositories.articles.create(tx, { slug, title: slug, language: 'ar', body: [{ type: 'paragraph', text }] }));
 
 /** The oracle: each article's links to the people whose names, as written, occur in its text. */
 function expectedLinks(articles: Array<{ id: string; text: string }>, people: Person[]): string[] {
@@ -52,16 +63,17 @@ t.test("a write after another process's name change builds no index, and its art
   const url = `file:${t.testdir()}/khabar.db`;
   const first = open(t, url);
   const second = open(t, url);
-  const salem = newPerson(first, 'سالم', 'سالم المطيري');
-  const fahad = newPerson(first, 'فهد', 'فهد العنزي');
+  const salem = await newPerson(first, 'سالم', 'سالم المطيري');
+  const fahad = await newPerson(first, 'فهد', 'فهد العنزي');
   const names = first.repositories.nameIndexWorker();
   drain(names);
   t.equal(first.repositories.nameIndexBuilds(), 1, "the first process's index is built in the background");
 
-  const nayef = newPerson(second, 'نايف', 'نايف الشمري');
-  second.repositories.people.remove(fahad.id);
+  const nayef = await newPerson(second, 'نايف', 'نايف الشمري');
+  await second.write((tx) => second.repositories.people.remove(tx, fahad.id));
   const texts = ['التقى نايف الشمري بسالم المطيري.', 'وقال فهد العنزي إن الوفد وصل.'];
-  const articles = texts.map((text, i) => ({ id: newArticle(first, `خبر-${i}`, text).id, text }));
+  const articles: Array<{ id: string; text: string }> = [];
+  for (const [i, text] of texts.entries()) articles.push({ id: (await newArticle(first, `خبر-${i}`, text)).id, text });
   t.equal(first.repositories.nameIndexBuilds(), 1, 'the writes that found the index behind built none (nor failed on the person the other process deleted)');
   t.same(
     first.toRelink(),
@@ -79,11 +91,11 @@ t.test('an article linked while the index was behind is linked again by the next
   const url = `file:${t.testdir()}/khabar.db`;
   const first = open(t, url);
   const second = open(t, url);
-  const salem = newPerson(first, 'سالم', 'سالم المطيري');
+  const salem = await newPerson(first, 'سالم', 'سالم المطيري');
   drain(first.repositories.nameIndexWorker());
-  const nayef = newPerson(second, 'نايف', 'نايف الشمري');
+  const nayef = await newPerson(second, 'نايف', 'نايف الشمري');
   const text = 'التقى نايف الشمري بسالم المطيري.';
-  const article = { id: newArticle(first, 'خبر', text).id, text };
+  const article = { id: (await newArticle(first, 'خبر', text)).id, text };
   t.same(first.linked(), expectedLinks([article], [salem]), 'linked by the index behind: the new name is not');
   first.close();
   second.close();
@@ -106,9 +118,9 @@ t.test('articles linked while the index was behind are linked again while names 
   const rounds = 10;
   // Another process changes the names before each of the worker's steps: the index is never current when it steps.
   for (let i = 0; i < rounds; i++) {
-    people.push(newPerson(second, `شخص-${i}`, `شخص رقم ${i}`));
+    people.push(await newPerson(second, `شخص-${i}`, `شخص رقم ${i}`));
     const text = `التقى شخص رقم ${i} بالوفد.`;
-    articles.push({ id: newArticle(first, `خبر-${i}`, text).id, text });
+    articles.push({ id: (await newArticle(first, `خبر-${i}`, text)).id, text });
     names.step();
   }
   const settled = articles.slice(0, rounds - 3);
@@ -154,10 +166,10 @@ t.test('a background build that fails is started again by the next step, and wri
   const url = `file:${t.testdir()}/khabar.db`;
   const first = open(t, url);
   const second = open(t, url);
-  const salem = newPerson(first, 'سالم', 'سالم المطيري');
+  const salem = await newPerson(first, 'سالم', 'سالم المطيري');
   const names = first.repositories.nameIndexWorker();
   drain(names);
-  const nayef = newPerson(second, 'نايف', 'نايف الشمري');
+  const nayef = await newPerson(second, 'نايف', 'نايف الشمري');
   // The people's table out of reach for a moment: the build's read of it fails.
   const third = openDatabase(url);
   third.sqlite.exec('alter table people rename to people_away');
@@ -166,7 +178,7 @@ t.test('a background build that fails is started again by the next step, and wri
   third.close();
   drain(names);
   const text = 'التقى نايف الشمري بسالم المطيري.';
-  const article = newArticle(first, 'خبر', text);
+  const article = await newArticle(first, 'خبر', text);
   t.same(first.linked(), expectedLinks([{ id: article.id, text }], [salem, nayef]), 'the next steps built it: a write links both names');
 });
 
@@ -174,12 +186,12 @@ t.test('a background build is not installed over the index a write built while i
   const url = `file:${t.testdir()}/khabar.db`;
   const first = open(t, url);
   // More people than a slice holds, so that the background build takes more than one step.
-  for (let i = 0; i < 300; i++) newPerson(first, `شخص-${i}`, `شخص رقم ${i}`);
+  for (let i = 0; i < 300; i++) await newPerson(first, `شخص-${i}`, `شخص رقم ${i}`);
   const names = first.repositories.nameIndexWorker();
   const before = first.repositories.nameIndexBuilds();
   t.not(names.step(), null, 'the background build is under way');
   t.equal(first.repositories.nameIndexBuilds(), before, 'and not finished after one step');
-  newArticle(first, 'خبر', 'التقى شخص رقم 7 بالوفد.');
+  await newArticle(first, 'خبر', 'التقى شخص رقم 7 بالوفد.');
   t.equal(first.repositories.nameIndexBuilds(), before + 1, 'a write that came before the first build built it');
   drain(names);
   t.equal(first.repositories.nameIndexBuilds(), before + 1, "the background build finished without installing what it read (it began before the write's)");

@@ -1,6 +1,7 @@
 import type { Test } from 'tap';
 import t from 'tap';
 import { type Database, openDatabase } from '../../src/core/db/database.js';
+import { writeOnSqlite } from '../../src/core/db/sqlite-write.js';
 import type { RelinkWorker } from '../../src/core/facts/relink-jobs.js';
 import { createRepositories, type Repositories } from '../../src/core/resources/index.js';
 import { auth, body, build } from '../helper.js';
@@ -15,7 +16,7 @@ interface Opened {
 }
 
 /** A database file with `articleCount` articles that quote `alias`, which nobody has yet; `open` connects to it again. */
-function articlesQuotingAnAlias(t: Test) {
+async function articlesQuotingAnAlias(t: Test) {
   const url = `file:${t.testdir()}/khabar.db`;
   const open = (): Opened => {
     const database = openDatabase(url);
@@ -23,13 +24,14 @@ function articlesQuotingAnAlias(t: Test) {
     return { database, repositories: createRepositories(database.db) };
   };
   const first = open();
-  const ids = first.database.db.transaction(() =>
-    Array.from(
-      { length: articleCount },
-      (_, i) =>
-        first.repositories.articles.create({ slug: `خبر-${i}`, title: `خبر ${i}`, language: 'ar', body: [{ type: 'paragraph', text: `وقال ${alias} إن الوفد وصل في اليوم ${i}.` }] } as never).id,
-    ),
-  );
+  const ids = await writeOnSqlite(first.database.sqlite, async (tx) => {
+    const written: string[] = [];
+    for (let i = 0; i < articleCount; i++) {
+      const input = { slug: `خبر-${i}`, title: `خبر ${i}`, language: 'ar', body: [{ type: 'paragraph' as const, text: `وقال ${alias} إن الوفد وصل في اليوم ${i}.` }] };
+      written.push((await first.repositories.articles.create(tx, input)).id);
+    }
+    return written;
+  });
   return { first, open, ids };
 }
 
@@ -39,7 +41,7 @@ const linkedArticles = ({ database }: Opened) =>
 
 const pendingJobs = ({ database }: Opened) => database.sqlite.prepare('select count(*) from relink_jobs').pluck().get() as number;
 
-const newPerson = ({ repositories }: Opened) => repositories.people.create({ slug: 'نايف', name: 'نايف الشمري', aliases: [alias] } as never);
+const newPerson = ({ database, repositories }: Opened, slug = 'نايف', name = 'نايف الشمري') => writeOnSqlite(database.sqlite, (tx) => repositories.people.create(tx, { slug, name, aliases: [alias] }));
 
 /** Steps until the worker has nothing to do; returns every article it relinked, in order. */
 function runOut(worker: RelinkWorker): string[] {
@@ -49,8 +51,8 @@ function runOut(worker: RelinkWorker): string[] {
 }
 
 t.test('a new alias is linked after the write, a bounded batch per transaction', async (t) => {
-  const { first, ids } = articlesQuotingAnAlias(t);
-  newPerson(first);
+  const { first, ids } = await articlesQuotingAnAlias(t);
+  await newPerson(first);
   t.same(linkedArticles(first), [], 'the write itself relinked no article');
   t.equal(pendingJobs(first), 1, 'it recorded a job instead');
 
@@ -71,8 +73,8 @@ t.test('a new alias is linked after the write, a bounded batch per transaction',
 });
 
 t.test('a worker that stops half way leaves the rest to the next, which converges', async (t) => {
-  const { first, open, ids } = articlesQuotingAnAlias(t);
-  newPerson(first);
+  const { first, open, ids } = await articlesQuotingAnAlias(t);
+  await newPerson(first);
   let clock = Date.now();
   const now = () => clock;
   const dying = first.repositories.relinkJobs.worker({ batch, leaseMs: 1_000, now });
@@ -100,8 +102,8 @@ t.test('a worker that stops half way leaves the rest to the next, which converge
 });
 
 t.test('a worker that shuts down gives its job back at once', async (t) => {
-  const { first, open } = articlesQuotingAnAlias(t);
-  newPerson(first);
+  const { first, open } = await articlesQuotingAnAlias(t);
+  await newPerson(first);
   const stopping = first.repositories.relinkJobs.worker({ batch });
   t.equal(stopping.step()!.relinked.length, batch);
   stopping.release();
@@ -110,9 +112,9 @@ t.test('a worker that shuts down gives its job back at once', async (t) => {
 });
 
 t.test('two workers on one file never run the same job at once', async (t) => {
-  const { first, open } = articlesQuotingAnAlias(t);
-  newPerson(first);
-  first.repositories.people.create({ slug: 'فهد', name: 'فهد العنزي', aliases: [alias] } as never);
+  const { first, open } = await articlesQuotingAnAlias(t);
+  await newPerson(first);
+  await newPerson(first, 'فهد', 'فهد العنزي');
   t.equal(pendingJobs(first), 2);
 
   const workers = [first.repositories.relinkJobs.worker({ batch: 10 }), open().repositories.relinkJobs.worker({ batch: 10 })];

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { storesOf } from '../../src/core/db/handles.js';
 import { recordEtag } from '../../src/web/http/etag.js';
-import { auth, body, build, firstRecords } from '../helper.js';
+import { auth, body, build, firstRecords, writesOf } from '../helper.js';
 
 const json = { ...auth, 'content-type': 'application/json' };
 const adwani = `/v1/people/${encodeURIComponent('علي-العدواني')}`;
@@ -194,18 +194,18 @@ t.test('N concurrent PATCHes with the same If-Match: exactly one succeeds', asyn
 
 t.test('the version check runs inside the write transaction', async (t) => {
   const app = await build(t);
-  const { organisations } = storesOf(app.services);
-  const org = organisations.create({ slug: 'جهة', name: 'جهة', kind: 'other' } as never);
-  organisations.replace(org.id, { slug: 'جهة', name: 'جهة 2', kind: 'other' } as never, undefined, { expectedVersion: 1 });
-  t.throws(
-    () => organisations.replace(org.id, { slug: 'جهة', name: 'جهة 3', kind: 'other' } as never, undefined, { expectedVersion: 1 }),
+  const organisations = writesOf(app).organisations;
+  const org = await organisations.create({ slug: 'جهة', name: 'جهة', kind: 'other' });
+  await organisations.replace(org.id, { slug: 'جهة', name: 'جهة 2', kind: 'other' }, undefined, { expectedVersion: 1 });
+  await t.rejects(
+    organisations.replace(org.id, { slug: 'جهة', name: 'جهة 3', kind: 'other' }, undefined, { expectedVersion: 1 }),
     { code: 'precondition_failed' },
     'a replace expecting an older version is refused',
   );
-  t.throws(() => organisations.remove(org.id, undefined, { expectedVersion: 1 }), { code: 'precondition_failed' });
-  t.equal(organisations.find(org.id)!.name, 'جهة 2', 'nothing was written');
-  t.equal(organisations.replace('nothing', { slug: 'x', name: 'x', kind: 'other' } as never, undefined, { expectedVersion: 1 }), null);
-  t.ok(organisations.remove(org.id, undefined, { expectedVersion: 2 }));
+  await t.rejects(organisations.remove(org.id, undefined, { expectedVersion: 1 }), { code: 'precondition_failed' });
+  t.equal(storesOf(app.services).organisations.find(org.id)!.name, 'جهة 2', 'nothing was written');
+  t.equal(await organisations.replace('nothing', { slug: 'x', name: 'x', kind: 'other' }, undefined, { expectedVersion: 1 }), null);
+  t.ok(await organisations.remove(org.id, undefined, { expectedVersion: 2 }));
 });
 
 t.test('REQUIRE_IF_MATCH=true: writes without If-Match get 428', async (t) => {
@@ -228,7 +228,7 @@ t.test('a page or a record that embeds keeps one ETag exactly while its bytes st
   const adwani = storesOf(app.services).people.find('علي-العدواني')!;
   const [article] = await firstRecords(app, storesOf(app.services).articles);
   // An article that stays, about the records the test changes: the listed one is deleted on the way.
-  const { id: aboutBoth } = storesOf(app.services).articles.create({
+  const { id: aboutBoth } = await writesOf(app).articles.create({
     slug: 'عن-العدواني-والوزارة',
     title: 'عن العدواني والوزارة',
     language: 'ar',
@@ -250,8 +250,8 @@ t.test('a page or a record that embeds keeps one ETag exactly while its bytes st
   const read = async () => Promise.all(pages.map(async (url) => app.inject({ url })));
   let before = await read();
   /** After a write: the pages whose bytes changed, each of which must have a new tag; every page with the same tag must have the same bytes. */
-  async function changedBy(write: () => unknown): Promise<string[]> {
-    write();
+  async function changedBy(write: () => Promise<unknown>): Promise<string[]> {
+    await write();
     const after = await read();
     const changed = pages.filter((url, i) => {
       const [old, now] = [before[i]!, after[i]!];
@@ -264,16 +264,13 @@ t.test('a page or a record that embeds keeps one ETag exactly while its bytes st
     return changed;
   }
   const { id, version, created_at, updated_at, ...person } = storesOf(app.services).people.find(adwani.id)!;
-  t.ok(
-    (await changedBy(() => storesOf(app.services).people.replace(adwani.id, { ...person, name: `${adwani.name} (تعديل)` }))).includes(pages[0]!),
-    'renaming an embedded person changes the articles page',
-  );
+  t.ok((await changedBy(() => writesOf(app).people.replace(adwani.id, { ...person, name: `${adwani.name} (تعديل)` }))).includes(pages[0]!), 'renaming an embedded person changes the articles page');
   const about = await changedBy(() =>
-    storesOf(app.services).articles.create({ slug: 'خبر-عن-الوزارة', title: 'خبر عن الوزارة', language: 'ar', body: [{ type: 'paragraph', text: 'نص' }], organisation_ids: [ministry.id] }),
+    writesOf(app).articles.create({ slug: 'خبر-عن-الوزارة', title: 'خبر عن الوزارة', language: 'ar', body: [{ type: 'paragraph', text: 'نص' }], organisation_ids: [ministry.id] }),
   );
   t.ok(about.includes(pages[1]!), "a new article about the ministry changes the organisations page, though the ministry's own record did not change");
-  t.ok((await changedBy(() => storesOf(app.services).articles.remove(article!.id))).length > 0, 'deleting an embedded article changes pages');
-  t.same(await changedBy(() => storesOf(app.services).organisations.create({ slug: 'لجنة-منفصلة', name: 'لجنة منفصلة', kind: 'committee' })), [pages[1]], 'a new organisation changes its list only');
+  t.ok((await changedBy(() => writesOf(app).articles.remove(article!.id))).length > 0, 'deleting an embedded article changes pages');
+  t.same(await changedBy(() => writesOf(app).organisations.create({ slug: 'لجنة-منفصلة', name: 'لجنة منفصلة', kind: 'committee' })), [pages[1]], 'a new organisation changes its list only');
   const unchanged = await Promise.all(pages.map((url, i) => app.inject({ url, headers: { 'if-none-match': before[i]!.headers.etag as string } })));
   t.same(
     unchanged.map((response) => response.statusCode),

@@ -5,6 +5,7 @@ import { eq, getTableName, sql } from 'drizzle-orm';
 import t, { type Test } from 'tap';
 import { openDatabase } from '../../src/core/db/database.js';
 import { databaseOf, storesOf } from '../../src/core/db/handles.js';
+import { writeOnSqlite } from '../../src/core/db/sqlite-write.js';
 import { statement } from '../../src/core/db/statements.js';
 import { maxReverseEmbedded, readBatch } from '../../src/core/list/embed.js';
 import type { Operator } from '../../src/core/list/query.js';
@@ -18,7 +19,7 @@ import { organisationList } from '../../src/core/resources/organisations/list.js
 import { personList } from '../../src/core/resources/people/list.js';
 import type { App } from '../../src/web/app.js';
 import { listParams, operatorsOf } from '../../src/web/list/params.js';
-import { auth, body, build, firstRecords, listingSource, recordStatements, recordsOf } from '../helper.js';
+import { auth, body, build, firstRecords, listingSource, recordStatements, recordsOf, writesOf } from '../helper.js';
 import { generateDataset, requestStatements, rowsPerResource } from './dataset.js';
 
 type Row = Record<string, any>;
@@ -587,7 +588,7 @@ t.test('meta.total is kept until the database changes, whichever connection chan
 
   // Another connection to the same file, as another worker process would be.
   const other = openDatabase(databaseUrl);
-  createRepositories(other.db).articles.create({ slug: 'عدد-2', title: 'عدد', language: 'ar', body: [{ type: 'paragraph', text: 'نص' }] });
+  await writeOnSqlite(other.sqlite, (tx) => createRepositories(other.db).articles.create(tx, { slug: 'عدد-2', title: 'عدد', language: 'ar', body: [{ type: 'paragraph', text: 'نص' }] }));
   other.close();
   t.equal(await total('/v1/articles?limit=1'), before! + 2, 'a commit by another connection');
 });
@@ -595,10 +596,10 @@ t.test('meta.total is kept until the database changes, whichever connection chan
 t.test('a reverse include embeds the newest records up to its bound, and the filtered list has them all', async (t) => {
   const app = await build(t);
   const ministry = (await firstRecords(app, storesOf(app.services).organisations))[0]!;
-  const created = Array.from(
-    { length: maxReverseEmbedded + 5 },
-    (_, i) => storesOf(app.services).articles.create({ slug: `عن-الوزارة-${i}`, title: `عن الوزارة ${i}`, language: 'ar', body: [], organisation_ids: [ministry.id] }).id,
-  );
+  const created: string[] = [];
+  for (let i = 0; i < maxReverseEmbedded + 5; i++) {
+    created.push((await writesOf(app).articles.create({ slug: `عن-الوزارة-${i}`, title: `عن الوزارة ${i}`, language: 'ar', body: [], organisation_ids: [ministry.id] })).id);
+  }
   const { page } = await get(app, `/v1/organisations/${ministry.id}?include=articles&fields[articles]=id`);
   const embedded = (page.data as unknown as { articles: Row[] }).articles.map((a) => a.id);
   t.same(embedded, [...created].reverse().slice(0, maxReverseEmbedded), 'the newest, newest first');

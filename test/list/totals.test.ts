@@ -1,6 +1,7 @@
 import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
 import t from 'tap';
 import { openDatabase } from '../../src/core/db/database.js';
+import { writeOnSqlite } from '../../src/core/db/sqlite-write.js';
 import { type StatementExecutor, sqliteStatements } from '../../src/core/db/statements.js';
 import { createRepositories } from '../../src/core/resources/index.js';
 
@@ -16,9 +17,9 @@ t.test('a total counted before a commit and answered after it is not kept under 
   const database = openDatabase('file::memory:');
   t.teardown(() => database.close());
   const writers = createRepositories(database.db);
-  const newPerson = (slug: string) => writers.people.create({ slug, name: slug, aliases: [] } as never);
-  newPerson('a');
-  newPerson('b');
+  const newPerson = (slug: string) => writeOnSqlite(database.sqlite, (tx) => writers.people.create(tx, { slug, name: slug, aliases: [] }));
+  await newPerson('a');
+  await newPerson('b');
 
   // The counts' statement answers, once its rows are read, only when `answer` is called.
   const reader = sqliteStatements(database.reader.$client);
@@ -57,7 +58,7 @@ t.test('a total counted before a commit and answered after it is not kept under 
   t.ok(holding.reached, "the first reader's count was read and is held");
   holding = null;
 
-  newPerson('c');
+  await newPerson('c');
   stamp = 'after';
   t.strictSame((await people.list(query)).total, { value: 3, relation: 'eq' }, 'a reader after the commit counts three');
   answer();

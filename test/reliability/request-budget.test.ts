@@ -30,7 +30,7 @@ t.test('no request without a token costs more than the budget at 100,000 article
   t.teardown(() => rmSync(directory, { recursive: true, force: true }));
   const file = join(directory, 'budget.db');
   const database = openDatabase(`file:${file}`);
-  loadSyntheticData(database, size);
+  await loadSyntheticData(database, size);
   database.close();
 
   // Without the response cache: each case is repeated, and an attacker misses the cache by varying the query.

@@ -1,12 +1,12 @@
 import fc from 'fast-check';
 import t from 'tap';
-import { databaseOf, storesOf } from '../../src/core/db/handles.js';
+import { databaseOf } from '../../src/core/db/handles.js';
 import { bodyTextStart } from '../../src/core/resources/articles/body-start.js';
 import { plainText } from '../../src/core/resources/articles/repository.js';
 import { blockTypes } from '../../src/core/resources/articles/table.js';
 import { parseQuery } from '../../src/core/search/query.js';
 import { makeSnippet, scannedLength } from '../../src/core/search/snippet.js';
-import { auth, body, build } from '../helper.js';
+import { auth, body, build, writesOf } from '../helper.js';
 
 /** The first `length` characters of a text as SQL's substr counts them: code points. */
 const cut = (text: string, length: number) => Array.from(text).slice(0, length).join('');
@@ -60,7 +60,7 @@ t.test('a body whose stored start holds too little of its text is read whole for
   const app = await build(t);
   // Blocks of one letter: their JSON is eleven times their text, so twice the units a snippet reads hold a fifth of them.
   const blocks = [...Array.from({ length: 700 }, () => ({ type: 'paragraph' as const, text: 'ب' })), { type: 'paragraph' as const, text: 'زبرجد في آخره' }];
-  storesOf(app.services).articles.create({ slug: 'قصير', title: 'قصير', language: 'ar', body: blocks });
+  await writesOf(app).articles.create({ slug: 'قصير', title: 'قصير', language: 'ar', body: blocks });
   const text = plainText(blocks);
   t.ok(text.indexOf('زبرجد') > 2_000 && text.indexOf('زبرجد') < scannedLength, 'a match in the part a snippet scans, past what the start of the JSON holds');
   const response = await app.inject({ url: `/v1/search?q=${encodeURIComponent('زبرجد')}` });

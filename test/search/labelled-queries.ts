@@ -1,10 +1,10 @@
 import type { Test } from 'tap';
-import { storesOf } from '../../src/core/db/handles.js';
+import { databaseOf, storesOf } from '../../src/core/db/handles.js';
 import { readSourceDocument, seedDatabase } from '../../src/core/seed/seed.js';
 import { alAdwani, alMurabba, civilAffairsAgency, kuwaitInterior, saudiInterior } from '../../src/core/seed/source-facts.js';
 import { normaliseArabic } from '../../src/core/text/arabic.js';
 import type { App } from '../../src/web/app.js';
-import { body } from '../helper.js';
+import { body, writesOf } from '../helper.js';
 
 /**
  * Search quality, measured against labels and distractors written by hand, never with the code under test:
@@ -186,12 +186,12 @@ const holdsQueriedWord = (word: string) => queriedCores.some((core) => normalise
  * results is a false match (over-stemming, a normalisation collision, a phrase or type filter that does not
  * hold), never a second relevant record.
  */
-function addDistractors(app: App, count: number) {
+async function addDistractors(app: App, count: number) {
   const vocabulary = [...new Set(readSourceDocument().split(/[\s«»،.؛:()]+/u))].filter((w) => w.length > 1 && !holdsQueriedWord(w));
   const next = random(2026);
   const pick = (n: number) => Array.from({ length: n }, () => vocabulary[Math.floor(next() * vocabulary.length)]!).join(' ');
   for (let i = 0; i < count; i++) {
-    storesOf(app.services).articles.create({
+    await writesOf(app).articles.create({
       slug: `مقال-مولد-${i}`,
       title: pick(5 + Math.floor(next() * 6)),
       language: 'ar',
@@ -199,9 +199,7 @@ function addDistractors(app: App, count: number) {
     });
   }
   const otherWords = collisions.flatMap(({ others }) => others).filter((word) => !holdsQueriedWord(word));
-  otherWords.forEach((word, i) => {
-    storesOf(app.services).articles.create(otherWordArticle(word, `كلمة-أخرى-${i}`));
-  });
+  for (const [i, word] of otherWords.entries()) await writesOf(app).articles.create(otherWordArticle(word, `كلمة-أخرى-${i}`));
   return { vocabulary: vocabulary.length, otherWords: otherWords.length };
 }
 
@@ -214,10 +212,10 @@ export const searchIds = async (app: App, query: string): Promise<string[]> => {
 export const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 
 /** The seed and 60 distractors written into an app, and the record id of each label. */
-export function labelledCorpus(app: App) {
-  const seeded = seedDatabase(storesOf(app.services));
+export async function labelledCorpus(app: App) {
+  const seeded = await seedDatabase(databaseOf(app.services).db, storesOf(app.services));
   const idOf = (label: Label) => (label === article ? seeded.article.id : label === meeting ? seeded.meeting.id : seeded.ids.get(label)!);
-  return { idOf, distractors: addDistractors(app, 60) };
+  return { idOf, distractors: await addDistractors(app, 60) };
 }
 
 /** A positive's ranked ids against the ids it wants: recall@5, precision@5 and the reciprocal rank of the first wanted. */
@@ -229,16 +227,17 @@ export function scorePositive(ranked: string[], wanted: string[]) {
 }
 
 /** One collision group's records: the query word's forms (relevant) and the other words' (other), by id. */
-export function writeCollisionGroup(app: App, g: number) {
+export async function writeCollisionGroup(app: App, g: number) {
   const { forms, others } = collisions[g]!;
-  return {
-    relevant: forms.map((word, i) => storesOf(app.services).articles.create(queryWordArticle(word, i, `الكلمة-${g}-${i}`)).id),
-    other: others.map((word, i) => storesOf(app.services).articles.create(otherWordArticle(word, `كلمة-أخرى-${g}-${i}`)).id),
-  };
+  const relevant: string[] = [];
+  for (const [i, word] of forms.entries()) relevant.push((await writesOf(app).articles.create(queryWordArticle(word, i, `الكلمة-${g}-${i}`))).id);
+  const other: string[] = [];
+  for (const [i, word] of others.entries()) other.push((await writesOf(app).articles.create(otherWordArticle(word, `كلمة-أخرى-${g}-${i}`))).id);
+  return { relevant, other };
 }
 
 /** Asserts a collision group's ranking: both words found, the query word's records first; resolves its precision@5. */
-export function checkCollisionRanking(t: Test, g: number, ranked: string[], { relevant, other }: ReturnType<typeof writeCollisionGroup>): number {
+export function checkCollisionRanking(t: Test, g: number, ranked: string[], { relevant, other }: Awaited<ReturnType<typeof writeCollisionGroup>>): number {
   const { query, others, what } = collisions[g]!;
   t.ok(
     [...relevant, ...other].every((id) => ranked.includes(id)),

@@ -77,7 +77,7 @@ const postgresIds = async (query: string) => (await postgresSearch.search({ q: q
 
 t.test('labelled queries on both engines: the same recall@5 (1 for every positive), nothing for every negative', async (t) => {
   const app = await build(t);
-  const { idOf } = labelledCorpus(app);
+  const { idOf } = await labelledCorpus(app);
   await indexOnPostgres(app);
   const scores: Record<'sqlite' | 'postgres', Score[]> = { sqlite: [], postgres: [] };
   for (const [query, relevant, what] of positives) {
@@ -98,7 +98,8 @@ t.test('labelled queries on both engines: the same recall@5 (1 for every positiv
 
 t.test('words light stemming folds together, on PostgreSQL: the query word as written fills the top 5, above every other word', async (t) => {
   const app = await build(t, { seed: 'never' });
-  const groups = collisions.map((_, g) => writeCollisionGroup(app, g));
+  const groups = [];
+  for (let g = 0; g < collisions.length; g++) groups.push(await writeCollisionGroup(app, g));
   await indexOnPostgres(app);
   const precisions: number[] = [];
   for (const [g, { query }] of collisions.entries()) precisions.push(checkCollisionRanking(t, g, await postgresIds(query), groups[g]!));

@@ -4,7 +4,7 @@ import { checkCollisionRanking, collisions, labelledCorpus, mean, negatives, pos
 
 t.test('labelled queries: recall@5 = 1 for every positive, nothing for every negative', async (t) => {
   const app = await build(t);
-  const { idOf, distractors } = labelledCorpus(app);
+  const { idOf, distractors } = await labelledCorpus(app);
   t.ok(positives.length + negatives.length >= 30, 'at least 30 labelled queries');
 
   const reciprocalRanks: number[] = [];
@@ -33,7 +33,7 @@ t.test('words light stemming folds together: the query word as written fills the
   const app = await build(t, { seed: 'never' });
   const precisions: number[] = [];
   for (const [g, { query }] of collisions.entries()) {
-    const group = writeCollisionGroup(app, g);
+    const group = await writeCollisionGroup(app, g);
     precisions.push(checkCollisionRanking(t, g, await searchIds(app, query), group));
   }
   t.comment(`precision@5 over ${collisions.length} stem collisions: ${mean(precisions).toFixed(3)}`);

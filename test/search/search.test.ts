@@ -14,7 +14,7 @@ import { parseQuery } from '../../src/core/search/query.js';
 import { createSearch } from '../../src/core/search/search.js';
 import { makeSnippet, scannedLength } from '../../src/core/search/snippet.js';
 import { searchIndex } from '../../src/core/search/table.js';
-import { auth, body, build, firstRecords, listingSource, listOn, recordStatements } from '../helper.js';
+import { auth, body, build, firstRecords, listingSource, listOn, recordStatements, writesOf } from '../helper.js';
 import { resourceCases } from '../resources/fixtures.js';
 import { sqliteSearch } from './sqlite-search.js';
 
@@ -120,8 +120,8 @@ t.test('a term given twice counts once: the same results and snippets', async (t
 
 t.test('a record whose row is gone but whose index entry is not (deleted between the two reads) is left out, not a 500', async (t) => {
   const app = await build(t);
-  const create = (slug: string) => storesOf(app.services).articles.create({ slug, title: `زرافة ${slug}`, language: 'ar', body: [{ type: 'paragraph', text: 'زرافة في الحديقة' }] }).id;
-  const [kept, gone] = [create('باقية'), create('محذوفة')];
+  const create = async (slug: string) => (await writesOf(app).articles.create({ slug, title: `زرافة ${slug}`, language: 'ar', body: [{ type: 'paragraph', text: 'زرافة في الحديقة' }] })).id;
+  const [kept, gone] = [await create('باقية'), await create('محذوفة')];
   databaseOf(app.services).sqlite.prepare('delete from articles where id = ?').run(gone);
   const indexed = databaseOf(app.services).sqlite.prepare('select count(*) from search_documents where record_id = ?').pluck().get(gone);
   t.equal(indexed, 1, 'the index entry is still there');
@@ -137,7 +137,7 @@ t.test('type, limit and cursor: every result exactly once, in rank order', async
   const app = await build(t);
   for (let i = 0; i < 23; i++) {
     const paragraph = `تقرير رقم ${i} عن التعاون ${'الأمني '.repeat(1 + (i % 4))}في المنطقة`;
-    storesOf(app.services).articles.create({ slug: `تقرير-${i}`, title: `تقرير ${i}`, language: 'ar', body: [{ type: 'paragraph', text: paragraph }] });
+    await writesOf(app).articles.create({ slug: `تقرير-${i}`, title: `تقرير ${i}`, language: 'ar', body: [{ type: 'paragraph', text: paragraph }] });
   }
   const all = body(await app.inject({ url: searchUrl('الامني', '&type=articles&limit=100') })).data;
   t.equal(all.length, 24, 'the seed article and the 23 new ones');
@@ -306,7 +306,7 @@ t.test('a failing listener rolls the write back with the index entry', async (t)
   storesOf(app.services).people.onWrite(() => {
     throw new Error('listener failed');
   });
-  t.throws(() => storesOf(app.services).people.create({ slug: 'منسي', name: 'شخص منسي', honorific: null, position: null, country: null }));
+  await t.rejects(writesOf(app).people.create({ slug: 'منسي', name: 'شخص منسي', honorific: null, position: null, country: null }));
   t.same(await total(), before);
   t.same(body(await app.inject({ url: searchUrl('منسي') })).data, [], 'no index entry survives the rollback');
 });
@@ -341,7 +341,7 @@ t.test('rebuild finishes the index merges it starts, so the writes after it have
 
 t.test('q= restricts a resource list to its matching records, combined with other filters', async (t) => {
   const app = await build(t);
-  storesOf(app.services).articles.create({ slug: 'english', title: 'Interior ministers meet', language: 'en', body: [{ type: 'paragraph', text: 'Security cooperation.' }] });
+  await writesOf(app).articles.create({ slug: 'english', title: 'Interior ministers meet', language: 'en', body: [{ type: 'paragraph', text: 'Security cooperation.' }] });
   const titles = async (q: string, language?: string) => {
     const response = await app.inject({ url: `/v1/articles?q=${encodeURIComponent(q)}&limit=100${language ? `&filter[language]=${language}` : ''}` });
     t.equal(response.statusCode, 200, q);
@@ -361,7 +361,7 @@ t.test("a list's q that matches more than it lists probes each row read, and its
   const app = await build(t);
   for (let i = 0; i < 12; i++) {
     const text = i % 3 === 0 ? 'زيارة رسمية للوفد' : 'التعاون الأمني بين البلدين';
-    storesOf(app.services).articles.create({ slug: `خبر-${i}`, title: `خبر ${i}`, language: 'ar', body: [{ type: 'paragraph', text }] });
+    await writesOf(app).articles.create({ slug: `خبر-${i}`, title: `خبر ${i}`, language: 'ar', body: [{ type: 'paragraph', text }] });
   }
   // Reading at most two rows a page, it lists at most two matches: more are probed row by row.
   const probing = createListing(listingSource(databaseOf(app.services).db), articles, articleList, undefined, { examined: 2 });
@@ -383,7 +383,7 @@ t.test("a list's q that matches more than it lists probes each row read, and its
 t.test('a query matching more records than it ranks comes newest first, unscored, every record once', async (t) => {
   const app = await build(t);
   for (let i = 0; i < 12; i++) {
-    storesOf(app.services).articles.create({ slug: `خبر-${i}`, title: `خبر ${i}`, language: 'ar', body: [{ type: 'paragraph', text: `التعاون ${'الأمني '.repeat(1 + (i % 3))}` }] });
+    await writesOf(app).articles.create({ slug: `خبر-${i}`, title: `خبر ${i}`, language: 'ar', body: [{ type: 'paragraph', text: `التعاون ${'الأمني '.repeat(1 + (i % 3))}` }] });
   }
   const search = sqliteSearch(databaseOf(app.services), { rankLimit: 5 });
   const all = ['articles', 'people', 'organisations', 'meetings'] as const;
@@ -426,11 +426,11 @@ t.test('a query matching more records than it ranks comes newest first, unscored
 
 t.test('a query whose terms more records hold than ranking may read comes newest first, however few hold them all', async (t) => {
   const app = await build(t);
-  const create = (slug: string, text: string) => storesOf(app.services).articles.create({ slug, title: slug, language: 'ar', body: [{ type: 'paragraph', text }] }).id;
-  for (let i = 0; i < 5; i++) create(`زمرد-${i}`, 'زمرد');
-  for (let i = 0; i < 5; i++) create(`ياقوت-${i}`, 'ياقوت');
-  const older = create('كلاهما-1', 'زمرد و ياقوت');
-  const newer = create('كلاهما-2', 'ياقوت ثم زمرد ثم ياقوت');
+  const create = async (slug: string, text: string) => (await writesOf(app).articles.create({ slug, title: slug, language: 'ar', body: [{ type: 'paragraph', text }] })).id;
+  for (let i = 0; i < 5; i++) await create(`زمرد-${i}`, 'زمرد');
+  for (let i = 0; i < 5; i++) await create(`ياقوت-${i}`, 'ياقوت');
+  const older = await create('كلاهما-1', 'زمرد و ياقوت');
+  const newer = await create('كلاهما-2', 'ياقوت ثم زمرد ثم ياقوت');
   // Seven records hold each word: fourteen postings for BM25 to read.
   const results = async (rankPostings: number, q: string) => (await sqliteSearch(databaseOf(app.services), { rankPostings }).search({ q, types: ['articles'], limit: 10 })).results;
 
@@ -458,11 +458,11 @@ t.test('a query whose terms more records hold than ranking may read comes newest
 
 t.test('a prefix counts toward the ranking budget with its written forms, though its stems are counted first', async (t) => {
   const app = await build(t);
-  const create = (slug: string, text: string) => storesOf(app.services).articles.create({ slug, title: slug, language: 'ar', body: [{ type: 'paragraph', text }] }).id;
+  const create = async (slug: string, text: string) => (await writesOf(app).articles.create({ slug, title: slug, language: 'ar', body: [{ type: 'paragraph', text }] })).id;
   // الزمردان starts with the prefix as written, but its stem زمرد does not start with the prefix's زمردا: five records
   // only the written side finds; الزمرداني (stem زمردان) is found by both.
-  for (let i = 0; i < 5; i++) create(`زمردان-${i}`, 'الزمردان');
-  for (let i = 0; i < 2; i++) create(`زمرداني-${i}`, 'الزمرداني');
+  for (let i = 0; i < 5; i++) await create(`زمردان-${i}`, 'الزمردان');
+  for (let i = 0; i < 2; i++) await create(`زمرداني-${i}`, 'الزمرداني');
   const search = async (rankPostings: number, q: string) => (await sqliteSearch(databaseOf(app.services), { rankPostings }).search({ q, types: ['articles'], limit: 10 })).results;
   t.equal((await search(6, 'الزمردا*')).length, 7, 'the prefix finds all seven');
   t.ok(
@@ -484,7 +484,7 @@ t.test('the snippet of a long body is the one its whole text gives, though only 
   // The match ends just before the part a snippet scans, so its window reaches past that part.
   const before = 'كلمة '.repeat(Math.floor((scannedLength - 10) / 5));
   const text = `${before}زبرجد ${'تتمة '.repeat(5_000)}`;
-  const { id } = storesOf(app.services).articles.create({ slug: 'طويل', title: 'طويل', language: 'ar', body: [{ type: 'paragraph', text }] });
+  const { id } = await writesOf(app).articles.create({ slug: 'طويل', title: 'طويل', language: 'ar', body: [{ type: 'paragraph', text }] });
   const response = await app.inject({ url: searchUrl('زبرجد') });
   const [result] = body(response).data;
   const row = storesOf(app.services).articles.find(id)!;
@@ -508,9 +508,9 @@ t.test('a long body keeps a copy of its start, in step with its writes, and its 
   const keptStart = (id: string) => databaseOf(app.services).sqlite.prepare('select start from article_body_starts where article_id = ?').pluck().get(id);
   /** The first 10,322 code points of the body as stored (its JSON, as the write normalised it), cut in JS. */
   const startOf = (id: string) => [...(databaseOf(app.services).sqlite.prepare('select body from articles where id = ?').pluck().get(id) as string)].slice(0, 10_322).join('');
-  const short = storesOf(app.services).articles.create({ slug: 'قصير', title: 'قصير', language: 'ar', body: [{ type: 'paragraph', text: 'زبرجد قصير' }] });
+  const short = await writesOf(app).articles.create({ slug: 'قصير', title: 'قصير', language: 'ar', body: [{ type: 'paragraph', text: 'زبرجد قصير' }] });
   t.equal(keptStart(short.id), undefined, 'a short body has none: its own start is read');
-  const { id } = storesOf(app.services).articles.create({ slug: 'طويل', title: 'طويل', language: 'ar', body: long('زبرجد أول') });
+  const { id } = await writesOf(app).articles.create({ slug: 'طويل', title: 'طويل', language: 'ar', body: long('زبرجد أول') });
   t.equal(keptStart(id), startOf(id), 'a long body has the start of its JSON');
   const snippetOf = async (q: string) => (body(await app.inject({ url: searchUrl(q) })).data as Array<{ id: string; snippet: { text: string } }>).find((r) => r.id === id)?.snippet.text;
   t.match(await snippetOf('زبرجد'), /^زبرجد أول\s+تتمة/);
@@ -525,7 +525,7 @@ t.test('a long body keeps a copy of its start, in step with its writes, and its 
   t.equal(keptStart(id), undefined, 'a body made short: no copy left');
   t.equal(await snippetOf('ياقوت'), 'ياقوت قصير', 'the snippet shows the short body');
   t.equal(await patch(long('زبرجد ثالث')), 200);
-  storesOf(app.services).articles.remove(id);
+  await writesOf(app).articles.remove(id);
   t.equal(keptStart(id), undefined, 'a deleted article leaves none');
 });
 
@@ -650,9 +650,9 @@ t.test('analysis gives the same words and stems however many distinct words came
 
 t.test('function words are neither required nor ranked beside other words, and a query of them alone still answers', async (t) => {
   const app = await build(t);
-  const create = (slug: string, title: string, text: string) => storesOf(app.services).articles.create({ slug, title, language: 'ar', body: [{ type: 'paragraph', text }] }).id;
-  const titled = create('محميات-العنوان', 'المحميات الطبيعية', 'تقرير قصير بلا أدوات.');
-  const crowded = create('محميات-المتن', 'تقرير عام', 'في في في من من التي التي الذي إلى عن أن على علي المحميات.');
+  const create = async (slug: string, title: string, text: string) => (await writesOf(app).articles.create({ slug, title, language: 'ar', body: [{ type: 'paragraph', text }] })).id;
+  const titled = await create('محميات-العنوان', 'المحميات الطبيعية', 'تقرير قصير بلا أدوات.');
+  const crowded = await create('محميات-المتن', 'تقرير عام', 'في في في من من التي التي الذي إلى عن أن على علي المحميات.');
   const ids = async (q: string, extra = '') => body(await app.inject({ url: searchUrl(q, `&type=articles${extra}`) })).data.map((r: { id: string }) => r.id);
 
   t.same(await ids('في المحميات من'), [titled, crowded], 'the record without في and من is found, and ranks by المحميات (its title) first');
@@ -674,7 +674,7 @@ t.test('function words are neither required nor ranked beside other words, and a
   const alone = await ids('في من');
   t.ok(alone.includes(crowded), 'a query of function words alone searches them');
   t.notOk(alone.includes(titled), 'all of them, as written');
-  create('خبر-آخر', 'خبر آخر', 'اجتمع الوفدان في الرياض على الغداء.');
+  await create('خبر-آخر', 'خبر آخر', 'اجتمع الوفدان في الرياض على الغداء.');
   const search = sqliteSearch(databaseOf(app.services), { rankLimit: 3 });
   const scores = async (q: string) => (await search.search({ q, types: ['articles'], limit: 10 })).results.map((r) => r.score);
   const [functionWord, beside, preposition, besidePreposition] = [await scores('في'), await scores('في المحميات'), await scores('على'), await scores('على المحميات')];
@@ -694,10 +694,11 @@ t.test('of its common words a query requires only the rarest few; its rare words
     [c!]: (i: number) => i > 0,
     [d!]: (i: number) => i === 0 || i === 5,
   };
-  const ids = Array.from({ length: 12 }, (_, i) => {
+  const ids: string[] = [];
+  for (let i = 0; i < 12; i++) {
     const text = ['تقرير', ...Object.keys(holds).filter((word) => holds[word]!(i))].join(' ');
-    return storesOf(app.services).articles.create({ slug: `شائع-${i}`, title: `شائع ${i}`, language: 'ar', body: [{ type: 'paragraph', text }] }).id;
-  });
+    ids.push((await writesOf(app).articles.create({ slug: `شائع-${i}`, title: `شائع ${i}`, language: 'ar', body: [{ type: 'paragraph', text }] })).id);
+  }
   /** The oracle: the records holding every one of some words. */
   const holding = (...words: string[]) => ids.filter((_, i) => words.every((word) => holds[word]!(i))).sort();
   const found = async (q: string, options: Parameters<typeof sqliteSearch>[1]) =>
@@ -718,10 +719,12 @@ t.test("a list's q= of many common words requires only the rarest few of them, c
   // Past 200 records (commonTermRecords) a word is common: the first four are held by nine records in ten, the fifth,
   // the most common, by every record but the first, which holds the four: found only when the fifth is not required.
   const holds = (word: number, i: number) => (word < 4 ? i % 10 !== 9 : i !== 0);
-  const ids = Array.from({ length: 250 }, (_, i) => {
-    const text = ['تقرير', ...words.filter((_, word) => holds(word, i))].join(' ');
-    return storesOf(app.services).articles.create({ slug: `كثير-${i}`, title: `كثير ${i}`, language: 'ar', body: [{ type: 'paragraph', text }] }).id;
-  });
+  const ids = await Promise.all(
+    Array.from({ length: 250 }, async (_, i) => {
+      const text = ['تقرير', ...words.filter((_, word) => holds(word, i))].join(' ');
+      return (await writesOf(app).articles.create({ slug: `كثير-${i}`, title: `كثير ${i}`, language: 'ar', body: [{ type: 'paragraph', text }] })).id;
+    }),
+  );
   const holdingTheFour = ids.filter((_, i) => [0, 1, 2, 3].every((word) => holds(word, i)));
   const page = body(await app.inject({ url: `/v1/articles?q=${encodeURIComponent(words.join(' '))}&limit=1` }));
   t.same([page.meta.total, page.meta.total_relation], [holdingTheFour.length, 'eq'], 'every record holding the four rarer words is counted');
@@ -737,24 +740,24 @@ t.test('what search counts is remembered between requests only until the next wr
   const app = await build(t);
   const [x, y, z, p, q] = manyWords(5);
   let made = 0;
-  const create = (...words: string[]) =>
-    storesOf(app.services).articles.create({ slug: `محسوب-${made}`, title: `محسوب ${made++}`, language: 'ar', body: [{ type: 'paragraph', text: words.join(' ') }] }).id;
+  const create = async (...words: string[]) =>
+    (await writesOf(app).articles.create({ slug: `محسوب-${made}`, title: `محسوب ${made++}`, language: 'ar', body: [{ type: 'paragraph', text: words.join(' ') }] })).id;
   const ids = (results: Array<{ id: string }>) => results.map((r) => r.id).sort();
   const countsRead = async (action: () => unknown) => (await recordStatements(app, async () => action())).filter((call) => call.source.includes('"holding"')).length;
 
   // The ranking budget: six records hold each word, twelve postings within a budget of 13; two more make it 14.
   const budgeted = sqliteSearch(databaseOf(app.services), { rankPostings: 13 });
   const both = async () => (await budgeted.search({ q: `${x} ${y}`, types: ['articles'], limit: 10 })).results;
-  for (let i = 0; i < 5; i++) create(x!);
-  for (let i = 0; i < 5; i++) create(y!);
-  const holdingBoth = create(x!, y!);
+  for (let i = 0; i < 5; i++) await create(x!);
+  for (let i = 0; i < 5; i++) await create(y!);
+  const holdingBoth = await create(x!, y!);
   t.ok(
     (await both()).every((r) => typeof r.score === 'number'),
     'within the budget: ranked',
   );
   t.equal(await countsRead(both), 0, 'asked again, nothing is counted');
-  create(x!);
-  create(x!);
+  await create(x!);
+  await create(x!);
   t.ok(await countsRead(both), 'after a write, the terms are counted again');
   t.same(
     (await both()).map((r) => [r.id, r.score]),
@@ -765,22 +768,22 @@ t.test('what search counts is remembered between requests only until the next wr
   // The 2,000th-match probe, at a limit of 5: four matches are ranked, the fifth makes the query too broad.
   const probed = sqliteSearch(databaseOf(app.services), { rankLimit: 5 });
   const zs = async () => (await probed.search({ q: z!, types: ['articles'], limit: 10 })).results;
-  for (let i = 0; i < 4; i++) create(z!);
+  for (let i = 0; i < 4; i++) await create(z!);
   t.ok(
     (await zs()).every((r) => typeof r.score === 'number'),
     'four matches: ranked',
   );
-  create(z!);
+  await create(z!);
   const five = await zs();
   t.ok(five.length === 5 && five.every((r) => r.score === null), 'five: newest first, unscored');
 
   // Which common word is required: over two records a word is common, and only the rarest one is required.
   const requiring = sqliteSearch(databaseOf(app.services), { commonRecords: 2, commonRequired: 1 });
   const found = async () => ids((await requiring.search({ q: `${p} ${q}`, types: ['articles'], limit: 10 })).results);
-  const holdingP = [create(p!), create(p!), create(p!, q!)];
-  const holdingQ = [holdingP[2]!, create(q!), create(q!), create(q!)];
+  const holdingP = [await create(p!), await create(p!), await create(p!, q!)];
+  const holdingQ = [holdingP[2]!, await create(q!), await create(q!), await create(q!)];
   t.same(await found(), [...holdingP].sort(), `${p} in 3 records, ${q} in 4: the records holding ${p}`);
-  holdingP.push(create(p!), create(p!), create(p!));
+  holdingP.push(await create(p!), await create(p!), await create(p!));
   t.same(await found(), [...holdingQ].sort(), `${p} in 6 now: the records holding ${q}`);
 });
 
@@ -788,14 +791,14 @@ t.test("a public reader's 2,000th-match probe counts the articles it sees: draft
   const app = await build(t);
   const [word] = manyWords(1);
   const write = (slug: string, status: 'draft' | 'published') =>
-    storesOf(app.services).articles.create({ slug, title: `خبر ${slug}`, language: 'ar', status, body: [{ type: 'paragraph', text: `تقرير ${word}` }] });
-  write('علني', 'published');
+    writesOf(app).articles.create({ slug, title: `خبر ${slug}`, language: 'ar', status, body: [{ type: 'paragraph', text: `تقرير ${word}` }] });
+  await write('علني', 'published');
   // Three matches are what this search ranks at most: the public article and two drafts stay within it, three drafts pass it.
   const search = sqliteSearch(databaseOf(app.services), { rankLimit: 3 });
   const publicly = { audience: 'public', now: new Date().toISOString(), nextPublication: null } as const;
   const scores = async () => (await search.search({ q: word!, types: ['articles'], limit: 10, visibility: publicly })).results.map((r) => r.score === null);
   t.same(await scores(), [false], 'without drafts: the one public match, ranked');
-  for (const n of [1, 2, 3]) write(`مسودة-${n}`, 'draft');
+  for (const n of [1, 2, 3]) await write(`مسودة-${n}`, 'draft');
   t.same(await scores(), [false], 'with drafts that pass the bound: the same one match, still ranked');
   t.same(
     (await search.search({ q: word!, types: ['articles'], limit: 10 })).results.map((r) => r.score === null),

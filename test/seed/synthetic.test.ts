@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { type Database, openDatabase } from '../../src/core/db/database.js';
+import { writeOnSqlite } from '../../src/core/db/sqlite-write.js';
 import { article } from '../../src/core/resources/articles/schemas.js';
 import { createRepositories } from '../../src/core/resources/index.js';
 import { meeting } from '../../src/core/resources/meetings/schemas.js';
@@ -16,10 +17,10 @@ import { listOn, recordsOf } from '../helper.js';
 const size = { articles: 300, people: 60, organisations: 90, meetings: 40 };
 const tables = ['organisations', 'people', 'affiliations', 'meetings', 'meeting_participants', 'meeting_organisations', 'articles', 'article_people', 'article_organisations', 'article_meetings'];
 
-function load(t: Test, options: SyntheticOptions, url = 'file::memory:'): Database {
+async function load(t: Test, options: SyntheticOptions, url = 'file::memory:'): Promise<Database> {
   const database = openDatabase(url);
   t.teardown(() => database.close());
-  loadSyntheticData(database, options, []);
+  await loadSyntheticData(database, options, []);
   return database;
 }
 
@@ -33,15 +34,15 @@ function digest(database: Database): string {
 }
 
 t.test('the same seed gives the same data set, row for row; another seed gives another', async (t) => {
-  const first = load(t, { ...size, seed: 7 });
-  t.equal(digest(load(t, { ...size, seed: 7 })), digest(first));
-  t.not(digest(load(t, { ...size, seed: 8 })), digest(first));
+  const first = await load(t, { ...size, seed: 7 });
+  t.equal(digest(await load(t, { ...size, seed: 7 })), digest(first));
+  t.not(digest(await load(t, { ...size, seed: 8 })), digest(first));
   const empty = tables.filter((table) => first.sqlite.prepare(`select count(*) from ${table}`).pluck().get() === 0);
   t.same(empty, [], 'every kind of record and link is there');
 });
 
 t.test('synthetic records are valid API records, Arabic, linked, and in id order', async (t) => {
-  const database = load(t, { ...size, seed: 42 });
+  const database = await load(t, { ...size, seed: 42 });
   const repositories = createRepositories(database.db);
   t.same(database.sqlite.pragma('foreign_key_check'), [], 'no dangling references');
   const pages = {
@@ -91,7 +92,7 @@ t.test('synthetic records are valid API records, Arabic, linked, and in id order
 t.test('the post-load steps index and link the generated articles', async (t) => {
   const database = openDatabase('file::memory:');
   t.teardown(() => database.close());
-  loadSyntheticData(database, { ...size, seed: 3 });
+  await loadSyntheticData(database, { ...size, seed: 3 });
   const repositories = createRepositories(database.db);
   const generated = await recordsOf(await listOn(database.db, repositories.articles, { limit: 100 }));
   const linked = generated.filter((a) => repositories.mentions.list(a.id).length > 0);
@@ -110,7 +111,14 @@ t.test('post-load steps run after the rows are in', async (t) => {
   t.teardown(() => database.close());
   const seen: number[] = [];
   const count = () => database.sqlite.prepare('select count(*) from articles').pluck().get() as number;
-  loadSyntheticData(database, { ...size, articles: 5, seed: 1 }, [{ name: 'count', run: () => seen.push(count()) }]);
+  await loadSyntheticData(database, { ...size, articles: 5, seed: 1 }, [
+    {
+      name: 'count',
+      run: () => {
+        seen.push(count());
+      },
+    },
+  ]);
   t.same(seen, [5]);
 });
 
@@ -131,14 +139,16 @@ t.test('the WAL stays bounded while articles with subjects are created on a load
   const dir = mkdtempSync(join(tmpdir(), 'khabar-wal-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'khabar.db');
-  const database = load(t, { ...size, seed: 5 }, `file:${file}`);
+  const database = await load(t, { ...size, seed: 5 }, `file:${file}`);
   const { articles, people, organisations } = createRepositories(database.db);
   const personIds = (await recordsOf(await listOn(database.db, people, { limit: 10 }))).map((p) => p.id);
   const organisationIds = (await recordsOf(await listOn(database.db, organisations, { limit: 10 }))).map((o) => o.id);
   const body = [{ type: 'paragraph' as const, text: 'شملت المناقشات جوانب متعددة تتعلق بالتنسيق الأمني. '.repeat(40) }];
   let largest = 0;
   for (let i = 0; i < 2000; i++) {
-    articles.create({ slug: `مقال-${i}`, title: `مقال رقم ${i}`, language: 'ar', body, person_ids: personIds.slice(0, 3), organisation_ids: organisationIds.slice(0, 2) });
+    await writeOnSqlite(database.sqlite, (tx) =>
+      articles.create(tx, { slug: `مقال-${i}`, title: `مقال رقم ${i}`, language: 'ar', body, person_ids: personIds.slice(0, 3), organisation_ids: organisationIds.slice(0, 2) }),
+    );
     if (i % 100 === 0) largest = Math.max(largest, statSync(`${file}-wal`).size);
   }
   // Automatic checkpoints restart the WAL every 1,000 pages (4 MB); a statement left open stops them and the

@@ -1,10 +1,9 @@
 import { and, asc, eq, lte, min, sql } from 'drizzle-orm';
-import type { Db } from '../db/database.js';
-import { prepareOnSqlite, type StatementExecutor, statement } from '../db/statements.js';
+import { type StatementExecutor, statement } from '../db/statements.js';
 import { publicArticle } from '../resources/articles/publication.js';
 import { articles } from '../resources/articles/table.js';
 import type { WriteEvent } from '../resources/shared/repository.js';
-import { appendChange, type ChangeStore, changeOf } from './store.js';
+import { appendChange, changeOf } from './store.js';
 import { scheduledPublications as scheduled } from './table.js';
 
 /** Publications announced per transaction: what bounds how long an announcement holds the write lock. */
@@ -68,12 +67,7 @@ export async function announcePublications({ reads, write }: AnnounceOn, clock: 
  * row). `announcePublications` takes the rows whose time has passed, in a write transaction, and appends an event
  * for each article the public sees then. `clock` is the moment publication is judged at, the one public reads use.
  */
-export function publicationAnnouncer(db: Db, changes: ChangeStore, clock: () => number) {
-  const moment = () => new Date(clock()).toISOString();
-  // The listener is still synchronous on SQLite's write connection: the same statements, prepared there.
-  const upsertOnSqlite = prepareOnSqlite(db.$client, upsert);
-  const removeOnSqlite = prepareOnSqlite(db.$client, remove);
-  const takeDueOnSqlite = prepareOnSqlite(db.$client, takeDue);
+export function publicationAnnouncer(clock: () => number) {
   const scheduledListeners: Array<(due: string) => void> = [];
 
   return {
@@ -82,13 +76,22 @@ export function publicationAnnouncer(db: Db, changes: ChangeStore, clock: () => 
      * write and was not announced yet is announced first, with the version it came due at: the feed says the
      * article went public before it says what the write did.
      */
-    follow(event: ScheduledEvent) {
-      const now = moment();
-      if (event.kind !== 'create' && takeDueOnSqlite.get({ id: event.previous.id, now })) changes.append('articles', event.previous.id, 'published', event.previous.version);
-      if (event.kind === 'delete') return removeOnSqlite.run({ id: event.id });
+    async follow(event: ScheduledEvent, tx: StatementExecutor): Promise<void> {
+      const at = clock();
+      const now = new Date(at).toISOString();
+      if (event.kind !== 'create' && (await tx.prepare(takeDue).get({ id: event.previous.id, now }))) {
+        await appendChange(tx, changeOf('articles', event.previous.id, 'published', event.previous.version), at);
+      }
+      if (event.kind === 'delete') {
+        await tx.prepare(remove).run({ id: event.id });
+        return;
+      }
       const { id, status, published_at: due } = event.record;
-      if (status !== 'published' || due === null || due <= now) return removeOnSqlite.run({ id });
-      upsertOnSqlite.run({ id, due });
+      if (status !== 'published' || due === null || due <= now) {
+        await tx.prepare(remove).run({ id });
+        return;
+      }
+      await tx.prepare(upsert).run({ id, due });
       for (const listener of scheduledListeners) listener(due);
     },
     /** Calls `listener` with the due time of each publication a write of this process schedules (before its commit). */

@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
-import { perDialect, sqliteDialect } from '../db/dialect.js';
+import { perDialect } from '../db/dialect.js';
 import { now } from '../db/ids.js';
-import { prepareOnSqlite, type StatementExecutor } from '../db/statements.js';
+import type { StatementExecutor } from '../db/statements.js';
 import type { ResourceTable, WriteEvent } from '../resources/shared/repository.js';
 import { enqueueDeliveries } from '../webhooks/outbox.js';
 import type { Change } from './schemas.js';
@@ -54,32 +54,18 @@ export async function appendChange(tx: StatementExecutor, change: NewChange, del
   return appended;
 }
 
-/** The change feed's appends: one event per write, by its listener inside the write's transaction (core/changes/feed.ts reads them). */
+/**
+ * The change feed's appends: one event per write, by its listener inside the write's transaction on its `tx`
+ * (core/changes/feed.ts reads them), its deliveries due at once.
+ */
 export function changeStore(db: Db) {
-  // The listeners' writes are still synchronous on SQLite's write connection: the same statement, prepared there.
-  const append = prepareOnSqlite(db.$client, insertChange);
-  const seqOf = prepareOnSqlite(db.$client, insertedSeq(sqliteDialect));
-  const appended: Array<(change: Change) => void> = [];
-  /** Appends one event, inside the caller's transaction, and runs the `onAppend` listeners on it (the webhooks' outbox). */
-  const appendEvent = (resource: string, id: string, action: ChangeAction, version: number) => {
-    const change = changeOf(resource, id, action, version);
-    append.run(change);
-    const seq = seqReadBack(seqOf.get());
-    for (const listener of appended) listener({ seq, ...change });
-  };
-
   return {
-    /** A listener for a resource's repository: one event per write. */
+    /** A listener for a resource's repository: one event per write, with its deliveries, on the write's `tx`. */
     follow(resource: string) {
-      return (event: VersionedEvent) => {
+      return async (event: VersionedEvent, tx: StatementExecutor) => {
         const record = event.kind === 'delete' ? event.previous : event.record;
-        appendEvent(resource, record.id, actionOf(event), record.version);
+        await appendChange(tx, changeOf(resource, record.id, actionOf(event), record.version), Date.now());
       };
-    },
-    append: appendEvent,
-    /** Runs `listener` on each event appended (by `follow` or `append`), in the same transaction (the webhooks' outbox). */
-    onAppend(listener: (change: Change) => void) {
-      appended.push(listener);
     },
     /** A `created` event for every row of a table loaded without its repository (the synthetic data), in creation order. */
     appendLoaded(resource: string, table: ResourceTable) {
@@ -90,5 +76,3 @@ export function changeStore(db: Db) {
     },
   };
 }
-
-export type ChangeStore = ReturnType<typeof changeStore>;

@@ -36,7 +36,7 @@ try {
   const database = openDatabase(databaseUrl);
   if (!isEmpty(database.db)) throw new Error('the database already has records: point DATABASE_URL at a new file');
   const started = performance.now();
-  const loaded = loadSyntheticData(database, options);
+  const loaded = await loadSyntheticData(database, options);
   database.sqlite.pragma('wal_checkpoint(TRUNCATE)');
   database.close();
   const seconds = ((performance.now() - started) / 1000).toFixed(1);

@@ -1,7 +1,8 @@
 import type Sqlite from 'better-sqlite3';
-import { getTableColumns, getTableName } from 'drizzle-orm';
+import { getTableColumns, getTableName, type SQL, type SQLChunk, sql } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { LRUCache } from 'lru-cache';
+import type { Bindings, StatementExecutor } from './statements.js';
 
 /** A value as its column stores it: the column's own driver mapping (JSON stringified, booleans as 0/1), null kept null. */
 const driverValue = (column: SQLiteColumn, value: unknown) => (value === undefined || value === null ? null : column.mapToDriverValue(value));
@@ -9,8 +10,8 @@ const driverValue = (column: SQLiteColumn, value: unknown) => (value === undefin
 /**
  * One prepared single-row INSERT for a Drizzle table, taking rows keyed by the table's property names.
  * Values go through each column's own driver mapping, so a bulk-loaded row is stored exactly as a row written
- * through Drizzle. For loaders, and for the link rows a write replaces: a statement prepared once, where
- * Drizzle's multi-row insert builds and prepares one per call.
+ * through Drizzle. For loaders, on SQLite's connection: a statement prepared once, where Drizzle's multi-row
+ * insert builds and prepares one per call; a write's rows go through `rowInserter`, on its executor.
  */
 export function bulkInserter<T extends SQLiteTable>(sqlite: Sqlite.Database, table: T): (row: T['$inferInsert']) => void {
   const columns = Object.entries(getTableColumns(table));
@@ -24,45 +25,83 @@ export function bulkInserter<T extends SQLiteTable>(sqlite: Sqlite.Database, tab
 /** Whether two driver values store the same: equal scalars, or blobs of the same bytes. */
 const sameStored = (a: unknown, b: unknown) => a === b || (Buffer.isBuffer(a) && Buffer.isBuffer(b) && a.equals(b));
 
-/** Distinct sets of changed columns a table keeps a statement for: a PATCH changes a few of a handful of fields. */
-const updatesKeptPerTable = 64;
+/** Distinct sets of columns a table keeps a statement for: a PATCH changes a few of a handful of fields. */
+const statementsKeptPerTable = 64;
+
+/** An entry of a table's columns: its property name and its column. */
+type NamedColumn = [key: string, column: SQLiteColumn];
 
 /**
- * An UPDATE of the columns of a row (but `key` and `unchanged`) whose values differ from `previous`, mapped as
- * `bulkInserter` maps them, of the row whose `key` column holds the value given. Only those columns: SQLite
- * rewrites the entry of every index, and fires every `UPDATE OF` trigger, on a column the statement sets even
- * when its value stays (a PATCH of an article's summary rewrote thirteen index entries and its body's start),
- * and a statement with a trigger takes a statement journal. One statement per set of changed columns,
- * prepared on its first use and kept in a bounded LRU.
+ * One statement per set of columns, built on its first use and kept in a bounded LRU: an executor keeps its
+ * preparation while the statement lives (core/db/statements.ts), so each set is prepared once per executor.
  */
-export function rowUpdater<T extends SQLiteTable>(
-  sqlite: Sqlite.Database,
-  table: T,
-  key: keyof T['$inferSelect'] & string,
-  unchanged: ReadonlyArray<keyof T['$inferSelect'] & string>,
-): (keyValue: unknown, row: Record<string, unknown>, previous: Record<string, unknown>) => void {
-  const all = getTableColumns(table);
-  const columns = Object.entries(all).filter(([name]) => name !== key && !unchanged.includes(name));
-  const statements = new LRUCache<string, Sqlite.Statement>({ max: updatesKeptPerTable });
-  const statementFor = (changed: SQLiteColumn[]) => {
-    const id = changed.map((column) => column.name).join(',');
+function perColumnSet(build: (columns: NamedColumn[]) => SQL): (columns: NamedColumn[]) => SQL {
+  const statements = new LRUCache<string, SQL>({ max: statementsKeptPerTable });
+  return (columns) => {
+    const id = columns.map(([key]) => key).join(',');
     let statement = statements.get(id);
     if (!statement) {
-      const assignments = changed.map((column) => `"${column.name}" = ?`).join(', ');
-      statement = sqlite.prepare(`update "${getTableName(table)}" set ${assignments} where "${all[key]!.name}" = ?`);
+      statement = build(columns);
       statements.set(id, statement);
     }
     return statement;
   };
-  return (keyValue, row, previous) => {
-    const changed: SQLiteColumn[] = [];
-    const values: unknown[] = [];
+}
+
+const listed = (parts: SQLChunk[]) => sql.join(parts, sql`, `);
+
+/**
+ * An INSERT of a row keyed by the table's property names, on a write's executor (either engine), its values mapped
+ * as `bulkInserter` maps them. A column the row leaves out (undefined) is left out of the statement and takes its
+ * default: SQLite numbers an integer key, PostgreSQL's identity column takes `default`. One statement per set of
+ * columns given (a record's insert always gives the same set).
+ */
+export function rowInserter<T extends SQLiteTable>(table: T): (tx: StatementExecutor, row: T['$inferInsert']) => Promise<void> {
+  const columns: NamedColumn[] = Object.entries(getTableColumns(table));
+  const statementFor = perColumnSet(
+    (given) => sql`insert into ${table} (${listed(given.map(([, column]) => sql.identifier(column.name)))}) values (${listed(given.map(([key]) => sql.placeholder(key)))})`,
+  );
+  return async (tx, row) => {
+    const given: NamedColumn[] = [];
+    const values: Bindings = {};
+    for (const [key, column] of columns) {
+      const value = (row as Record<string, unknown>)[key];
+      if (value === undefined) continue;
+      given.push([key, column]);
+      values[key] = driverValue(column, value);
+    }
+    await tx.prepare(statementFor(given)).run(values);
+  };
+}
+
+/**
+ * An UPDATE, on a write's executor (either engine), of the columns of a row (but `key` and `unchanged`) whose values
+ * differ from `previous`, mapped as `bulkInserter` maps them, of the row whose `key` column holds the value given.
+ * Only those columns: SQLite rewrites the entry of every index, and fires every `UPDATE OF` trigger, on a column the
+ * statement sets even when its value stays (a PATCH of an article's summary rewrote thirteen index entries and its
+ * body's start), and a statement with a trigger takes a statement journal. One statement per set of changed
+ * columns; none when nothing changed.
+ */
+export function rowUpdater<T extends SQLiteTable>(
+  table: T,
+  key: keyof T['$inferSelect'] & string,
+  unchanged: ReadonlyArray<keyof T['$inferSelect'] & string>,
+): (tx: StatementExecutor, keyValue: unknown, row: Record<string, unknown>, previous: Record<string, unknown>) => Promise<void> {
+  const all = getTableColumns(table);
+  const columns: NamedColumn[] = Object.entries(all).filter(([name]) => name !== key && !unchanged.includes(name));
+  const statementFor = perColumnSet(
+    (changed) =>
+      sql`update ${table} set ${listed(changed.map(([name, column]) => sql`${sql.identifier(column.name)} = ${sql.placeholder(name)}`))} where ${sql.identifier(all[key]!.name)} = ${sql.placeholder(key)}`,
+  );
+  return async (tx, keyValue, row, previous) => {
+    const changed: NamedColumn[] = [];
+    const values: Bindings = { [key]: keyValue };
     for (const [name, column] of columns) {
       const value = driverValue(column, row[name]);
       if (sameStored(value, driverValue(column, previous[name]))) continue;
-      changed.push(column);
-      values.push(value);
+      changed.push([name, column]);
+      values[name] = value;
     }
-    if (changed.length > 0) statementFor(changed).run([...values, keyValue]);
+    if (changed.length > 0) await tx.prepare(statementFor(changed)).run(values);
   };
 }

@@ -2,7 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type Sqlite from 'better-sqlite3';
 import { KhabarError } from '../errors.js';
 import { errorCode, problemOf } from './constraints.js';
-import { type StatementExecutor, sqliteStatements } from './statements.js';
+import { executorOn } from './sqlite-write.js';
+import type { StatementExecutor } from './statements.js';
 
 /**
  * Group commit: the writes that arrive in one turn of the event loop run one after another in one
@@ -86,7 +87,7 @@ export interface GroupCommitOptions {
 const lockRetryMs = (attempt: number) => Math.min(2 ** attempt, 20);
 
 export function groupCommit(sqlite: Sqlite.Database, { maxBatch = 64, lockWaitMs = 5_000 }: GroupCommitOptions = {}): GroupCommit {
-  const tx = sqliteStatements(sqlite);
+  const tx = executorOn(sqlite);
   const begin = sqlite.prepare('begin immediate');
   // The connection's busy timeout stays for what runs inside a transaction and for the jobs run alone; only BEGIN goes without it.
   // (Through `pragma()` each time: a prepared PRAGMA statement run again did not reliably set it.)

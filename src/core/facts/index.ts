@@ -10,8 +10,8 @@ import type { Repository, WriteEvent } from '../resources/shared/repository.js';
 import { type NameIndex, type NameSource, nameIndex } from '../text/linking.js';
 import { articlesToRelinkStore, everyRow } from './articles-to-relink.js';
 import { type EntityRef, entityResources } from './entities.js';
-import { type ArticleTexts, mentionStore, type NewMention } from './mentions.js';
-import { type FieldChange, provenanceStore } from './provenance.js';
+import { type ArticleTexts, mentionStore, type NewMention, relocateCuratedMentions, setAutoMentions } from './mentions.js';
+import { type FieldChange, provenanceStore, recordWrite, relocateQuotes, unsourcedChanges } from './provenance.js';
 import { relinkBatch, relinkJobStore } from './relink-jobs.js';
 import { articleParts, nameFormsRevision } from './table.js';
 
@@ -259,27 +259,27 @@ export function createFacts(db: Db, resources: Resources) {
     return found.filter(({ entity }) => !gone.has(entity.id));
   }
 
-  resources.articles.onWrite((event) => {
+  resources.articles.onWrite(async (event, tx) => {
     if (event.kind === 'delete') return;
     const id = event.record.id;
     const after = articleTexts(event.record);
     const before = event.kind === 'replace' ? articleTexts(event.previous) : null;
     // With the same texts every curated mention and quote is where it was: relocating would rewrite the same rows.
     if (before && (before.title !== after.title || before.body !== after.body)) {
-      mentions.relocateCurated(id, before, after);
-      provenance.relocateQuotes(id, before, after);
+      await relocateCuratedMentions(tx, id, before, after);
+      await relocateQuotes(tx, id, before, after);
     }
-    mentions.setAuto(id, link(id, after));
+    await setAutoMentions(tx, id, link(id, after));
   });
 
   for (const { name, type } of entityResources) {
-    resources[name].onWrite((event) => {
+    resources[name].onWrite(async (event, tx) => {
       if (type !== 'meeting') names.follow(type, event);
       if (event.kind === 'delete') return;
       if (type !== 'meeting') relinkForNames(type, event);
       const entity = { type, id: event.record.id };
       const changes = changedFields(event);
-      provenance.recordWrite(entity, event.kind === 'create' ? provenance.unsourced(entity, changes) : changes, event.context.writer);
+      await recordWrite(tx, entity, event.kind === 'create' ? await unsourcedChanges(tx, entity, changes) : changes, event.context.writer);
     });
   }
 

@@ -180,15 +180,5 @@ export function mentionStore(db: Db) {
       for (const id of removed) onSqlite(removeMention).run({ id });
       insert(articleId, 'auto', added);
     },
-
-    /**
-     * Moves the article's curated mentions to where their text is after an edit (see relocateSpans);
-     * a mention whose text is gone from its part is dropped.
-     */
-    relocateCurated(articleId: string, before: ArticleTexts, after: ArticleTexts) {
-      const moved = movedCurated(list(articleId), before, after);
-      onSqlite(removeOrigin).run({ article_id: articleId, origin: 'curated' });
-      insert(articleId, 'curated', moved);
-    },
   };
 }

@@ -1,7 +1,7 @@
 import { and, eq, getTableColumns, isNull, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
 import { now } from '../db/ids.js';
-import { insertRow, preparedOnSqlite, type StatementExecutor, statement } from '../db/statements.js';
+import { insertRow, type StatementExecutor, statement } from '../db/statements.js';
 import { type Audience, perAudience, type Visibility, visibilityValues } from '../list/visibility.js';
 import { publicArticleId } from '../resources/articles/publication.js';
 import { relocateSpans } from '../text/spans.js';
@@ -125,8 +125,6 @@ export function provenanceStore(db: Db) {
       .prepare();
   const lists = perAudience((audience) => ({ person: listFor('person', audience), organisation: listFor('organisation', audience), meeting: listFor('meeting', audience) }));
   const ofEntity = (entity: EntityRef) => eq(provenance[entityColumn[entity.type]], entity.id);
-  // The statements above, prepared on the write connection for the synchronous write listeners (until they await).
-  const onSqlite = preparedOnSqlite(db.$client);
 
   return {
     list: (entity: EntityRef, visibility: Visibility) => lists[visibility.audience][entity.type].all({ id: entity.id, ...visibilityValues(visibility) }),
@@ -141,23 +139,6 @@ export function provenanceStore(db: Db) {
         return { ...entityColumnValues(entity), field, value, article_id: article.id, ...place, quote, recorded_at: at };
       });
       if (rows.length > 0) db.insert(provenance).values(rows).run();
-    },
-
-    /** The changes to fields with no record yet: a create under a trashed id (a restore) finds its records put back, and keeps them. */
-    unsourced(entity: EntityRef, changes: FieldChange[]): FieldChange[] {
-      return unsourcedOf(onSqlite(sourcedFields[entity.type]).all({ id: entity.id }), changes);
-    },
-
-    /** Records a write through the API: each changed field now comes from the writer, not its earlier sources. */
-    recordWrite(entity: EntityRef, changes: FieldChange[], writer: string) {
-      const { forgotten, recorded } = writerRecords(entity, changes, writer, now());
-      for (const values of forgotten) onSqlite(forgetField[entity.type]).run(values);
-      for (const values of recorded) onSqlite(insertWriter).run(values);
-    },
-
-    /** Keeps quotes pointing at their text after an article changes; a quote no longer in the text keeps null offsets. */
-    relocateQuotes(articleId: string, before: ArticleTexts, after: ArticleTexts) {
-      for (const { id, start, end } of relocatedQuotes(onSqlite(articleQuotes).all({ article: articleId }), before, after)) onSqlite(moveQuote).run({ id, start, end });
     },
   };
 }

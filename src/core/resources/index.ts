@@ -3,9 +3,8 @@ import { changeStore } from '../changes/store.js';
 import type { Db } from '../db/database.js';
 import { createFacts } from '../facts/index.js';
 import { revisionStore } from '../revisions/store.js';
-import { searchIndexer } from '../search/indexer.js';
+import { indexWrite } from '../search/indexer.js';
 import { trashStore } from '../trash/store.js';
-import { webhookStore } from '../webhooks/store.js';
 import { type AnyResource, resources } from './registry.js';
 
 type ResourceRepositories = { [R in AnyResource as R['name']]: ReturnType<R['repository']> };
@@ -16,29 +15,25 @@ type ResourceRepositories = { [R in AnyResource as R['name']]: ReturnType<R['rep
  */
 export function createRepositories(db: Db, clock: () => number = Date.now) {
   const repositories = Object.fromEntries(resources.map((resource) => [resource.name, resource.repository(db)])) as ResourceRepositories;
-  // Wired here, where repositories are made, so no write path (API, seed, CLI) can bypass the index.
-  const index = searchIndexer(db);
   const revisions = revisionStore(db, repositories);
   const changes = changeStore(db);
-  const publications = publicationAnnouncer(db, changes, clock);
+  const publications = publicationAnnouncer(clock);
   // Before the feed's listener: a publication that came due before an article's write is announced before it.
-  repositories.articles.onWrite(publications.follow);
-  const webhooks = webhookStore(db);
-  // Deliveries are queued by the write that made the event (an outbox): a crash after the commit loses none.
-  changes.onAppend(webhooks.enqueue);
+  repositories.articles.onWrite((event, tx) => publications.follow(event, tx));
   const trash = trashStore(
     db,
     resources.flatMap(({ name }) => repositories[name].linkTables),
     revisions,
   );
+  // Wired here, where repositories are made, so no write path (API, seed, CLI) can bypass the index.
   for (const { name } of resources) {
-    repositories[name].onWrite(index.follow(name));
+    repositories[name].onWrite((event, tx) => indexWrite(tx, name, event));
     repositories[name].onWrite(revisions.follow(name));
     repositories[name].onWrite(changes.follow(name));
     repositories[name].onRemoving(trash.keep(name));
     repositories[name].onInserted(trash.takeBack(name));
   }
-  return { ...repositories, ...createFacts(db, repositories), revisions, changes, publications, webhooks, trash };
+  return { ...repositories, ...createFacts(db, repositories), revisions, changes, publications, trash };
 }
 
 export type Repositories = ReturnType<typeof createRepositories>;

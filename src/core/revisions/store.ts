@@ -2,7 +2,7 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { and, desc, eq, lt, max, sql } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
 import { now } from '../db/ids.js';
-import { type Bindings, prepareOnSqlite, type StatementExecutor, statement } from '../db/statements.js';
+import { type Bindings, type StatementExecutor, statement } from '../db/statements.js';
 import type { Repository, WriteEvent } from '../resources/shared/repository.js';
 import { type RevisionAction, revisions } from './table.js';
 
@@ -133,10 +133,6 @@ export function revisionStore(db: Db, repositories: Readonly<Record<string, Snap
     .from(revisions)
     .where(and(ofRecord, eq(revisions.n, sql.placeholder('n'))))
     .prepare();
-  // The listeners' writes are still synchronous on SQLite's write connection: the same statements, prepared there.
-  const newest = prepareOnSqlite(db.$client, newestOf);
-  const storeWhole = prepareOnSqlite(db.$client, storeWholeOf);
-  const append = prepareOnSqlite(db.$client, insertRevision);
   const last = db
     .select({ n: max(revisions.n) })
     .from(revisions)
@@ -160,20 +156,12 @@ export function revisionStore(db: Db, repositories: Readonly<Record<string, Snap
     return { ...revision, record: recordOf(resource, id, { n, snapshot, relationsOnly }) };
   });
 
-  /** `appendRevision` on SQLite's write connection, answering at once: for the listeners, still synchronous. */
-  const appendNext = (resource: string, record: StoredRecord, action: RevisionAction, writer: string, previous: StoredRecord | null) => {
-    const writes = writesOf(fieldsOf(resource), resource, record, action, writer, previous, newest.get({ resource, id: record.id }));
-    if (writes.storeWhole) storeWhole.run(writes.storeWhole);
-    append.run(writes.append);
-  };
-
   return {
-    append: appendNext,
-    /** A listener for a resource's repository: the record after each write (before it, for a delete). */
+    /** A listener for a resource's repository: the record after each write (before it, for a delete), on the write's `tx`. */
     follow(resource: string) {
-      return (event: WriteEvent<StoredRecord>) => {
+      return (event: WriteEvent<StoredRecord>, tx: StatementExecutor) => {
         const previous = event.kind === 'create' ? null : event.previous;
-        appendNext(resource, event.kind === 'delete' ? event.previous : event.record, actionOf(event), event.context.writer, previous);
+        return appendRevision(tx, fieldsOf(resource), resource, event.kind === 'delete' ? event.previous : event.record, actionOf(event), event.context.writer, previous);
       };
     },
     /** Newest first, below `before` (the n a previous page ended at). */

@@ -116,7 +116,7 @@ export async function reindexRecord(tx: StatementExecutor, type: SearchType, row
   await indexRecord(tx, type, row);
 }
 
-/** Keeps the index in step with one write of a resource, in its transaction: the listener `onWrite` will take. */
+/** Keeps the index in step with one write of a resource, in its transaction: each repository's `onWrite` listener. */
 export function indexWrite(tx: StatementExecutor, type: SearchType, event: WriteEvent<{ id: string }>): Promise<void> {
   if (event.kind === 'delete') return unindexRecord(tx, type, event.id);
   if (event.kind === 'create') return indexRecord(tx, type, event.record);
@@ -141,15 +141,10 @@ export async function rebuildIndex(tx: StatementExecutor, index: Pick<IndexState
   return byResource(({ name }) => indexed.get(name) ?? 0);
 }
 
-/** The index's writes on SQLite's write connection: synchronous, for the write listeners and the rebuild. */
+/** The index's rebuild on SQLite's write connection, synchronous, for start-up, `search:reindex` and the synthetic load. */
 export function searchIndexer(db: Db) {
-  // The same statements as above, prepared on the write connection, until the write listeners await (pgrecords).
+  // The same statements as above, prepared on the write connection, until the rebuild's callers await `rebuildIndex`.
   const onSqlite = preparedOnSqlite(db.$client);
-
-  function remove(type: SearchType, id: string) {
-    const found = onSqlite(findDocument).get({ type, id });
-    if (found) for (const removal of removals) onSqlite(removal).run({ rowid: found.doc });
-  }
 
   function add(type: SearchType, row: Row) {
     onSqlite(insertDocument).run({ type, record_id: row.id });
@@ -173,17 +168,6 @@ export function searchIndexer(db: Db) {
   }
 
   return {
-    /** Keeps the index in step with one resource's writes. */
-    follow(type: SearchType) {
-      return (event: WriteEvent<{ id: string }>) => {
-        if (event.kind === 'delete') remove(type, event.id);
-        else if (event.kind === 'create') add(type, event.record);
-        else if (!indexedTextsEqual(type, event.record, event.previous)) {
-          remove(type, event.record.id);
-          add(type, event.record);
-        }
-      };
-    },
     /**
      * Empties both indices and indexes every record again, in one transaction, then finishes the merges the load
      * left in progress, so the next writes need not: left to them, the merges make those writes slow and the

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Db } from '../db/database.js';
+import { writeOnSqlite } from '../db/sqlite-write.js';
+import type { StatementExecutor } from '../db/statements.js';
 import { articleTexts } from '../facts/index.js';
 import { projectFile } from '../project-root.js';
 import type { Article } from '../resources/articles/schemas.js';
@@ -20,20 +22,31 @@ type Slugged = { id: string };
 /** The writer of every seeded record's first revision. */
 export const seedWriter: WriteContext = { writer: 'seed' };
 
-/** Finds the record with this slug, or creates it: seeding twice leaves one copy. */
-function ensure<T extends Slugged, I>(repository: { find(slug: string): T | null; create(input: I, context: WriteContext): T }, slug: string, input: () => I) {
-  const existing = repository.find(slug);
-  return existing ?? repository.create(input(), seedWriter);
+/** Finds the record with this slug, or creates it, in the write's transaction (`tx`): seeding twice leaves one copy. */
+async function ensure<T extends Slugged, I>(
+  tx: StatementExecutor,
+  repository: { findIn(tx: StatementExecutor, slug: string): Promise<T | null>; create(tx: StatementExecutor, input: I, context: WriteContext): Promise<T> },
+  slug: string,
+  input: () => I,
+) {
+  return (await repository.findIn(tx, slug)) ?? repository.create(tx, input(), seedWriter);
 }
 
-/** Loads the records the source document names, linked as it links them. */
-export function seedDatabase(repositories: Repositories, sourceText = readSourceDocument()) {
+/** Loads the records the source document names, linked as it links them, in one write transaction on `db`, the repositories' connection. */
+export async function seedDatabase(db: Db, repositories: Repositories, sourceText = readSourceDocument()) {
+  const seeded = await writeOnSqlite(db.$client, (tx) => seedRecords(tx, repositories, sourceText));
+  // The names' relink jobs, done now rather than by whichever server starts next.
+  repositories.relinkJobs.runAll();
+  return seeded;
+}
+
+async function seedRecords(tx: StatementExecutor, repositories: Repositories, sourceText: string) {
   const report = parseSourceDocument(sourceText);
   const ids = new Map<string, string>();
   const idOf = (slug: string) => ids.get(slug)!;
 
   for (const org of sourceOrganisations) {
-    const record = ensure(repositories.organisations, org.slug, () => ({
+    const record = await ensure(tx, repositories.organisations, org.slug, () => ({
       slug: org.slug,
       name: org.name.value,
       kind: org.kind.value,
@@ -45,7 +58,7 @@ export function seedDatabase(repositories: Repositories, sourceText = readSource
   }
 
   for (const person of sourcePeople) {
-    const record = ensure(repositories.people, person.slug, () => ({
+    const record = await ensure(tx, repositories.people, person.slug, () => ({
       slug: person.slug,
       name: person.name.value,
       honorific: person.honorific.value,
@@ -62,7 +75,7 @@ export function seedDatabase(repositories: Repositories, sourceText = readSource
   }
 
   const slug = slugify(report.title);
-  const meeting = ensure(repositories.meetings, slug, () => ({
+  const meeting = await ensure(tx, repositories.meetings, slug, () => ({
     slug,
     title: report.title,
     status: sourceMeeting.status.value,
@@ -81,8 +94,8 @@ export function seedDatabase(repositories: Repositories, sourceText = readSource
     organisation_ids: sourceMeeting.organisations.map((o) => idOf(o.value)),
   }));
 
-  const fresh = repositories.articles.find(slug) === null;
-  const article = ensure(repositories.articles, slug, () => ({
+  const fresh = (await repositories.articles.findIn(tx, slug)) === null;
+  const article = await ensure(tx, repositories.articles, slug, () => ({
     slug,
     title: report.title,
     language: sourceArticle.language,
@@ -95,8 +108,6 @@ export function seedDatabase(repositories: Repositories, sourceText = readSource
     meeting_ids: [meeting.id],
   }));
   if (fresh) recordSourceFacts(repositories, article, meeting.id, idOf);
-  // The names' relink jobs, done now rather than by whichever server starts next.
-  repositories.relinkJobs.runAll();
   return { article, meeting, ids };
 }
 
@@ -123,8 +134,8 @@ function recordSourceFacts(repositories: Repositories, article: Article, meeting
 }
 
 /** SEED=auto: loads the source document's records into a database that has none. */
-export function seedIfEmpty(db: Db, repositories: Repositories, seed: 'auto' | 'never') {
-  if (seed === 'auto' && isEmpty(db)) seedDatabase(repositories);
+export async function seedIfEmpty(db: Db, repositories: Repositories, seed: 'auto' | 'never') {
+  if (seed === 'auto' && isEmpty(db)) await seedDatabase(db, repositories);
 }
 
 /** True when no resource has any record: SEED=auto seeds only then. */

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { bulkInserter } from '../db/bulk.js';
 import type { Database } from '../db/database.js';
+import { writeOnSqlite } from '../db/sqlite-write.js';
 import { slugify } from '../resources/articles/source-document.js';
 import { articleMeetings, articleOrganisations, articlePeople, articles, type Block } from '../resources/articles/table.js';
 import { createRepositories } from '../resources/index.js';
@@ -8,6 +9,7 @@ import { meetingOrganisations, meetingParticipants, meetingStatuses, meetings } 
 import { organisations } from '../resources/organisations/table.js';
 import { affiliations, people } from '../resources/people/table.js';
 import { resources } from '../resources/registry.js';
+import { appendRevision } from '../revisions/store.js';
 import { rebuildSearchIndex } from '../search/analyser-version.js';
 import { type Random, seededRandom, seededUuidv7 } from './random.js';
 import { readSourceDocument, seedWriter } from './seed.js';
@@ -33,7 +35,7 @@ export interface SyntheticOptions extends SyntheticSize {
  */
 export interface PostLoadStep {
   name: string;
-  run(database: Database): void;
+  run(database: Database): void | Promise<void>;
 }
 
 export const postLoadSteps: PostLoadStep[] = [
@@ -43,15 +45,20 @@ export const postLoadSteps: PostLoadStep[] = [
   { name: 'changes', run: writeCreatedEvents },
 ];
 
-/** Revision 1 of every loaded record, as the repository reads it, with the seed as its writer. */
-function writeFirstRevisions(database: Database) {
+/** Revision 1 of every loaded record, as the repository reads it, with the seed as its writer, in transactions of `batchSize` records. */
+async function writeFirstRevisions(database: Database) {
   const repositories = createRepositories(database.db);
   for (const { name, table } of resources) {
     const ids = database.db
       .select({ id: sql<string>`${table.id}` })
       .from(table)
       .all();
-    inBatches(database, ids.length, (i) => repositories.revisions.append(name, repositories[name].find(ids[i]!.id)!, 'create', seedWriter.writer, null));
+    const repository = repositories[name];
+    for (let from = 0; from < ids.length; from += batchSize) {
+      await writeOnSqlite(database.sqlite, async (tx) => {
+        for (const { id } of ids.slice(from, from + batchSize)) await appendRevision(tx, repository, name, repository.find(id)!, 'create', seedWriter.writer, null);
+      });
+    }
   }
 }
 
@@ -299,7 +306,7 @@ function loadArticles(
  * the tables with prepared statements in large transactions (no HTTP, no per-row validation), then the
  * post-load steps rebuild what other modules derive from them.
  */
-export function loadSyntheticData(database: Database, options: SyntheticOptions, steps: PostLoadStep[] = postLoadSteps): SyntheticSize {
+export async function loadSyntheticData(database: Database, options: SyntheticOptions, steps: PostLoadStep[] = postLoadSteps): Promise<SyntheticSize> {
   const random = seededRandom(options.seed);
   // A bulk load is all or nothing from the caller's view (rerun it on a crash), so skip the syncs for its duration.
   database.sqlite.pragma('synchronous = OFF');
@@ -310,7 +317,7 @@ export function loadSyntheticData(database: Database, options: SyntheticOptions,
   const cast = { orgs, vocabulary, people: loadPeople(database, random, make, Math.max(2, options.people), orgs) };
   const meetingRefs = loadMeetings(database, random, make, options.meetings, cast);
   loadArticles(database, random, make, options.articles, { ...cast, meetings: meetingRefs });
-  for (const step of steps) step.run(database);
+  for (const step of steps) await step.run(database);
   database.sqlite.pragma('synchronous = NORMAL');
   return { organisations: orgs.length, people: cast.people.length, meetings: meetingRefs.length, articles: options.articles };
 }

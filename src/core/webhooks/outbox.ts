@@ -46,7 +46,7 @@ const column = (name: keyof typeof d.$inferSelect) => sql.identifier(name);
  * A pending delivery, due at once, for each webhook whose resources and actions hold the change's. The id is left
  * out: SQLite numbers it, PostgreSQL's identity column takes its default. Spelled per engine (its JSON lists).
  */
-export const queueDeliveries = perDialect(
+const queueDeliveries = perDialect(
   (dialect) =>
     sql`insert into ${d} (${column('webhook_id')}, ${column('seq')}, ${column('status')}, ${column('attempts')}, ${column('next_attempt_at')})
     select ${webhooks.id}, ${sql.placeholder('seq')}, 'pending', 0, ${sql.placeholder('now')} from ${webhooks}

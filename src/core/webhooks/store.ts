@@ -1,12 +1,8 @@
 import { and, asc, count, eq, isNull, lt, sql } from 'drizzle-orm';
-import type { Change } from '../changes/schemas.js';
-import type { Db } from '../db/database.js';
-import { sqliteDialect } from '../db/dialect.js';
 import { newId, now } from '../db/ids.js';
-import { prepareOnSqlite, type StatementExecutor, statement } from '../db/statements.js';
+import { type StatementExecutor, statement } from '../db/statements.js';
 import { KhabarError } from '../errors.js';
 import { deliveryColumns, deliveryOf } from './deliveries.js';
-import { queueDeliveries } from './outbox.js';
 import { type Delivery, maxWebhooks, type Webhook, type WebhookInput } from './schemas.js';
 import { newSecret } from './signing.js';
 import { webhookDeliveries, webhooks } from './table.js';
@@ -102,19 +98,4 @@ export async function pruneSettledDeliveries(
 ): Promise<number> {
   if (!(await reads.prepare(settledBefore).get({ before, limit: 1 }))) return 0;
   return write(async (tx) => (await tx.prepare(deleteSettledBefore).run({ before, limit: batch })).changes);
-}
-
-/**
- * The outbox's queue for the change feed's synchronous appends: `enqueue` runs inside each write's transaction, so a
- * delivery commits with its change or not at all. Dispatchers claim and settle them through core/webhooks/outbox.ts.
- */
-export function webhookStore(db: Db, clock: () => number = Date.now) {
-  // Still synchronous on SQLite's write connection, called by the change feed's listener: the outbox's statement, prepared there.
-  const insertDeliveries = prepareOnSqlite(db.$client, queueDeliveries(sqliteDialect));
-  return {
-    /** Inside the transaction that appended `event` to the change feed: a pending delivery for each webhook it matches. */
-    enqueue(event: Change) {
-      insertDeliveries.run({ seq: event.seq, resource: event.resource, action: event.action, now: clock() });
-    },
-  };
 }

@@ -81,7 +81,7 @@ const problemDetails: Record<ProblemCode, { instance: string; detail: string; er
 async function seededExamples() {
   const services = openServices('file::memory:');
   try {
-    services.prepare('auto');
+    await services.prepare('auto');
     const listed = await Promise.all(resourceNames.map(async (kind) => [kind, (await services.resources[kind].list({ limit: 100 }, everything)).shown.data as Rec[]] as const));
     const stored = Object.fromEntries(listed) as Record<Kind, Rec[]>;
     const firstOf = (kind: Kind) => stored[kind][0];

@@ -28,7 +28,7 @@ export function articleRepository(db: Db) {
     noun: 'article',
     list: articleList,
     relations: subjects.map(({ key, table }) =>
-      listRelation(db, {
+      listRelation({
         key,
         table,
         parent: 'article_id',

@@ -34,7 +34,7 @@ export function meetingRepository(db: Db) {
     noun: 'meeting',
     list: meetingList,
     relations: [
-      listRelation(db, {
+      listRelation({
         key: 'participants',
         table: meetingParticipants,
         parent: 'meeting_id',
@@ -47,14 +47,14 @@ export function meetingRepository(db: Db) {
           role: item.role,
         }),
       }),
-      listRelation(db, {
+      listRelation({
         key: 'organisation_ids',
         table: meetingOrganisations,
         parent: 'meeting_id',
         item: meetingOrganisations.organisation_id,
         toRow: (organisation_id: string, meeting_id, position) => ({ meeting_id, position, organisation_id }),
       }),
-      listRelation(db, {
+      listRelation({
         key: 'article_ids',
         table: articleMeetings,
         parent: 'subject_id',

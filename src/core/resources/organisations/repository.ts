@@ -44,7 +44,7 @@ export function organisationRepository(db: Db) {
     noun: 'organisation',
     list: organisationList,
     relations: [
-      listRelation(db, {
+      listRelation({
         key: 'members',
         table: affiliations,
         parent: 'organisation_id',

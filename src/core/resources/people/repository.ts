@@ -14,7 +14,7 @@ export function personRepository(db: Db) {
     noun: 'person',
     list: personList,
     relations: [
-      listRelation(db, {
+      listRelation({
         key: 'affiliations',
         table: affiliations,
         parent: 'person_id',

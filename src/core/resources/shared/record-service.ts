@@ -30,21 +30,21 @@ export interface WriteOptions {
  * The guard a write of `idOrSlug` runs under: none without a condition; else the condition checked against the
  * stored record, or null when there is no record to check.
  */
-function guardOf(options: WriteOptions, find: (idOrSlug: string) => Versioned | null, idOrSlug: string): WriteGuard | null {
+async function guardOf(options: WriteOptions, find: (idOrSlug: string) => Promise<Versioned | null>, idOrSlug: string): Promise<WriteGuard | null> {
   if (!options.condition) return {};
-  const current = find(idOrSlug);
+  const current = await find(idOrSlug);
   return current && options.condition(() => current);
 }
 
 /**
  * A resource as the web layer uses it: each read and each write is one call that returns a promise, and each
  * write runs in its own step of group commit, so what it reads and what it writes see no other write between.
- * Its finds, lists and includes go through `reads`, on the statement executor over the read connection; a write reads through `writer`, on the write connection, inside its transaction. A missing record is null (false for a delete); a refused write rejects with the
+ * Its finds, lists and includes go through `reads`, on the statement executor over the read connection; a write reads and writes through `writer` on its transaction's executor (`tx`). A missing record is null (false for a delete); a refused write rejects with the
  * KhabarError it has always thrown.
  */
 export function recordService(resource: Resource, writer: Repository<Versioned, unknown>, reads: RecordReads<Versioned>, statements: StatementExecutor, writes: GroupCommit, sources: Sources) {
   const embed = createEmbedder(statements, resource.list, sources);
-  const write = <T>(options: WriteOptions, run: () => T) => writes.run(run, options.observe);
+  const write = <T>(options: WriteOptions, run: (tx: StatementExecutor) => Promise<T>) => writes.run(run, options.observe);
 
   return {
     /** The record by id or slug, as `visibility` sees it. */
@@ -81,33 +81,33 @@ export function recordService(resource: Resource, writer: Repository<Versioned, 
     },
 
     async create(input: unknown, options: WriteOptions) {
-      return write(options, () => writer.create(input, { writer: options.writer }));
+      return write(options, (tx) => writer.create(tx, input, { writer: options.writer }));
     },
 
     /** The whole record replaced by `input`; null when there is none. */
     async replace(idOrSlug: string, input: unknown, options: WriteOptions) {
-      return write(options, () => {
-        const guard = guardOf(options, writer.find, idOrSlug);
-        return guard && writer.replace(idOrSlug, input, { writer: options.writer }, guard);
+      return write(options, async (tx) => {
+        const guard = await guardOf(options, (key) => writer.findIn(tx, key), idOrSlug);
+        return guard && writer.replace(tx, idOrSlug, input, { writer: options.writer }, guard);
       });
     },
 
     /** A JSON merge patch read, merged, validated and written in one step of group commit; null when there is no record. */
     async patch(idOrSlug: string, patch: unknown, options: WriteOptions) {
-      return write(options, () => {
-        const current = writer.find(idOrSlug);
+      return write(options, async (tx) => {
+        const current = await writer.findIn(tx, idOrSlug);
         if (current === null) return null;
         const guard = options.condition ? options.condition(() => current) : {};
         const merged = writeBodyOf(resource, current, `the patched ${resource.noun}`, patch);
-        return writer.replace(current.id, merged, { writer: options.writer }, guard);
+        return writer.replace(tx, current.id, merged, { writer: options.writer }, guard);
       });
     },
 
     /** Deletes the record (into the trash); false when there is none. */
     async remove(idOrSlug: string, options: WriteOptions) {
-      return write(options, () => {
-        const guard = guardOf(options, writer.find, idOrSlug);
-        return guard !== null && writer.remove(idOrSlug, { writer: options.writer }, guard);
+      return write(options, async (tx) => {
+        const guard = await guardOf(options, (key) => writer.findIn(tx, key), idOrSlug);
+        return guard !== null && writer.remove(tx, idOrSlug, { writer: options.writer }, guard);
       });
     },
   };

@@ -1,8 +1,8 @@
-import { eq, getTableColumns, type SQL, sql } from 'drizzle-orm';
+import { getTableColumns, type SQL, sql } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
-import { bulkInserter } from '../../db/bulk.js';
-import type { Db } from '../../db/database.js';
+import { rowInserter } from '../../db/bulk.js';
 import { type Dialect, sqliteDialect } from '../../db/dialect.js';
+import type { StatementExecutor } from '../../db/statements.js';
 import type { Audience } from '../../list/visibility.js';
 
 /** A list-valued property of a record, kept in its own table; `Input` is what a write body holds of it. */
@@ -14,8 +14,8 @@ export interface Relation<Input = unknown> {
    * public's list leaves out the items it does not see (see `visibleItem`). Spelled in the engine's `dialect`.
    */
   column(parentId: SQLiteColumn, audience: Audience, dialect: Dialect): SQL<unknown[]>;
-  /** Replaces a record's list with the write body's; absent on reverse relations, which are read-only. */
-  save?: (parentId: string, input: Input) => void;
+  /** Replaces a record's list with the write body's, in the write's transaction (`tx`); absent on reverse relations, which are read-only. */
+  save?: (tx: StatementExecutor, parentId: string, input: Input) => Promise<void>;
   /** Where a writable relation keeps its list: rows of `table` whose `owner` column is the parent's id. */
   links?: LinkTable;
 }
@@ -87,9 +87,9 @@ function parseList(text: string): unknown[] {
 }
 
 /** A relation stored from the write body's list, when `toRow` says how; a read-only (reverse) one without it. */
-export function listRelation<T extends SQLiteTable, K extends string, Item>(db: Db, options: WritableListOptions<T, K, Item>): Relation<ListInput<K, Item>>;
-export function listRelation<T extends SQLiteTable>(db: Db, options: ListRelationOptions<T>): Relation;
-export function listRelation<T extends SQLiteTable, K extends string, Item>(db: Db, options: ListRelationOptions<T, K> & Partial<WritableListOptions<T, K, Item>>): Relation<ListInput<K, Item>> {
+export function listRelation<T extends SQLiteTable, K extends string, Item>(options: WritableListOptions<T, K, Item>): Relation<ListInput<K, Item>>;
+export function listRelation<T extends SQLiteTable>(options: ListRelationOptions<T>): Relation;
+export function listRelation<T extends SQLiteTable, K extends string, Item>(options: ListRelationOptions<T, K> & Partial<WritableListOptions<T, K, Item>>): Relation<ListInput<K, Item>> {
   const columns = getTableColumns(options.table) as Record<string, SQLiteColumn>;
   const parentColumn = columns[options.parent]!;
   const order = options.orderBy ?? columns.position!;
@@ -112,17 +112,13 @@ export function listRelation<T extends SQLiteTable, K extends string, Item>(db: 
   };
   const toRow = options.toRow;
   if (toRow) {
-    const remove = db
-      .delete(options.table)
-      .where(eq(parentColumn, sql.placeholder('id')))
-      .prepare();
-    const insert = bulkInserter(db.$client, options.table);
+    const remove = sql`delete from ${options.table} where ${parentColumn} = ${sql.placeholder('id')}`;
+    const insert = rowInserter(options.table);
     relation.links = { table: options.table, owner: parentColumn };
-    relation.save = (parentId, input) => {
-      remove.run({ id: parentId });
-      (input[options.key] ?? []).forEach((value, position) => {
-        insert(toRow(value, parentId, position));
-      });
+    relation.save = async (tx, parentId, input) => {
+      await tx.prepare(remove).run({ id: parentId });
+      const items = input[options.key] ?? [];
+      for (let position = 0; position < items.length; position++) await insert(tx, toRow(items[position]!, parentId, position));
     };
   }
   return relation;

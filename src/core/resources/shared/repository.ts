@@ -1,9 +1,9 @@
-import { and, eq, getTableColumns, or, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, or, type SQL, sql } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
-import { bulkInserter, rowUpdater } from '../../db/bulk.js';
+import { rowInserter, rowUpdater } from '../../db/bulk.js';
 import { problemOf } from '../../db/constraints.js';
 import type { Db } from '../../db/database.js';
-import { type Dialect, sqliteDialect } from '../../db/dialect.js';
+import { type Dialect, perDialect, sqliteDialect } from '../../db/dialect.js';
 import { newId, now } from '../../db/ids.js';
 import { prepareOnSqlite, type StatementExecutor, statement } from '../../db/statements.js';
 import { KhabarError } from '../../errors.js';
@@ -94,30 +94,38 @@ export interface RecordReads<Rec> {
   list(query: ListQuery, visibility?: Visibility): Promise<ListPage<Rec>>;
 }
 
+/** A listener the repository awaits inside a write's transaction, given the write's executor (`tx`); in registration order. */
+type Listener<Args extends unknown[]> = (...args: [...Args, tx: StatementExecutor]) => void | Promise<void>;
+
 export interface Repository<Rec, Input> {
-  /** Null also when the reader does not see it. Writes and tools read with the default: every record. */
+  /** Null also when the reader does not see it. Tools read with the default: every record. */
   find(idOrSlug: string, visibility?: Visibility): Rec | null;
+  /** The record with this id or slug as a write's transaction (`tx`) sees it, null when there is none. */
+  findIn(tx: StatementExecutor, idOrSlug: string): Promise<Rec | null>;
   /** The id of the record with this id or slug, without reading the record. */
   idOf(idOrSlug: string, visibility?: Visibility): string | null;
   /** Its finds and lists prepared on `statements`, for the web layer's reads: once per executor. Totals are kept while `stamp` (the engine's change stamp) stays. */
   reads(statements: StatementExecutor, stamp: () => string): RecordReads<Rec>;
-  /** `returning` is given only to bring a deleted record back under its own id. */
-  create(input: Input, context?: WriteContext, returning?: ReturningRecord): Rec;
-  /** Null when there is no such record; throws precondition_failed when `guard` names another version. */
-  replace(idOrSlug: string, input: Input, context?: WriteContext, guard?: WriteGuard): Rec | null;
-  remove(idOrSlug: string, context?: WriteContext, guard?: WriteGuard): boolean;
   /**
-   * Runs `listener` after every write, inside the write's transaction: what it writes (search index,
-   * mentions, provenance) commits or rolls back with the record.
+   * The writes run in a write's transaction, on its executor (`tx`: group commit's on SQLite, `postgresWrite`'s on
+   * PostgreSQL, `writeOnSqlite`'s for tools). `returning` is given only to bring a deleted record back under its own id.
    */
-  onWrite(listener: (event: WriteEvent<Rec>) => void): void;
+  create(tx: StatementExecutor, input: Input, context?: WriteContext, returning?: ReturningRecord): Promise<Rec>;
+  /** Null when there is no such record; throws precondition_failed when `guard` names another version. */
+  replace(tx: StatementExecutor, idOrSlug: string, input: Input, context?: WriteContext, guard?: WriteGuard): Promise<Rec | null>;
+  remove(tx: StatementExecutor, idOrSlug: string, context?: WriteContext, guard?: WriteGuard): Promise<boolean>;
+  /**
+   * Runs `listener` after every write, inside the write's transaction: what it writes (revisions, the change feed,
+   * search index, mentions, provenance) commits or rolls back with the record.
+   */
+  onWrite(listener: Listener<[event: WriteEvent<Rec>]>): void;
   /**
    * Runs `listener` inside a delete's transaction just before the row goes, while the link rows other records
    * hold to it (which go with it) can still be read: what the trash keeps of them (core/trash).
    */
-  onRemoving(listener: (record: Rec, context: WriteContext) => void): void;
+  onRemoving(listener: Listener<[record: Rec, context: WriteContext]>): void;
   /** Runs `listener` inside a create's transaction once the row and its lists are in, before the record is read back (and the write listeners run). */
-  onInserted(listener: (id: string) => void): void;
+  onInserted(listener: Listener<[id: string]>): void;
   /** The tables that hold this resource's writable lists, each row owned by the record that lists it. */
   linkTables: readonly LinkTable[];
   /** The fields a read derives from the stored ones (the spec's `computed`), which a stored copy of a record leaves out. */
@@ -140,6 +148,27 @@ function columnValues(table: ResourceTable, input: Record<string, unknown>): Rec
     values[key] = input[key] !== undefined ? input[key] : column.hasDefault ? column.default : null;
   }
   return values;
+}
+
+/** Whether a record of `target` has the id bound: one statement per table, prepared on each write's executor. */
+const existsIn = (() => {
+  const statements = new Map<ResourceTable, SQL>();
+  return (target: ResourceTable): SQL => {
+    let found = statements.get(target);
+    if (!found) {
+      found = sql`select 1 from ${target} where ${eq(target.id, sql.placeholder('id'))}`;
+      statements.set(target, found);
+    }
+    return found;
+  };
+})();
+
+/** Awaits each listener in turn (one that returns nothing costs no await). */
+async function runEach<Args extends unknown[]>(listeners: ReadonlyArray<Listener<Args>>, args: Args, tx: StatementExecutor): Promise<void> {
+  for (const listener of listeners) {
+    const settled = listener(...args, tx);
+    if (settled) await settled;
+  }
 }
 
 export function createRepository<Rec extends { id: string; version: number }, Input>(db: Db, spec: ResourceSpec<Input, Rec>): Repository<Rec, Input> {
@@ -178,33 +207,19 @@ export function createRepository<Rec extends { id: string; version: number }, In
       ),
     };
   };
-  // A write's own reads (the record it replaces, the record it wrote) on its connection, answering at once.
+  // The synchronous finds (the revisions' reads of a record, the facts' checks, tests) on the repository's connection.
   const sqliteFinds = findsIn(sqliteDialect);
   const findOne = perAudience((audience) => prepareOnSqlite(db.$client, sqliteFinds.byKey[audience]));
   const idOne = perAudience((audience) => prepareOnSqlite(db.$client, sqliteFinds.idByKey[audience]));
-  const insertRow = bulkInserter(db.$client, table);
-  const updateRow = rowUpdater(db.$client, table, 'id', ['created_at']);
-  const listeners: Array<(event: WriteEvent<Rec>) => void> = [];
-  const emit = (event: WriteEvent<Rec>) => {
-    for (const listener of listeners) listener(event);
-  };
-  const removingListeners: Array<(record: Rec, context: WriteContext) => void> = [];
-  const insertedListeners: Array<(id: string) => void> = [];
-  const existsIn = new Map<ResourceTable, (id: string) => boolean>();
-
-  function exists(target: ResourceTable, id: string): boolean {
-    let check = existsIn.get(target);
-    if (!check) {
-      const statement = db
-        .select({ id: target.id })
-        .from(target)
-        .where(eq(target.id, sql.placeholder('id')))
-        .prepare();
-      check = (value) => statement.get({ id: value }) !== undefined;
-      existsIn.set(target, check);
-    }
-    return check(id);
-  }
+  // A write's own statements, written once and prepared on each write's executor (`tx`).
+  const writeFinds = perDialect(findsIn);
+  const insertRow = rowInserter(table);
+  const updateRow = rowUpdater(table, 'id', ['created_at']);
+  const deleteRow = sql`delete from ${table} where ${eq(table.id, sql.placeholder('id'))}`;
+  const listeners: Array<Listener<[event: WriteEvent<Rec>]>> = [];
+  const removingListeners: Array<Listener<[record: Rec, context: WriteContext]>> = [];
+  const insertedListeners: Array<Listener<[id: string]>> = [];
+  const emit = (tx: StatementExecutor, event: WriteEvent<Rec>) => runEach(listeners, [event], tx);
 
   function asRecords(rows: Record<string, unknown>[]): Rec[] {
     for (const row of rows)
@@ -228,8 +243,9 @@ export function createRepository<Rec extends { id: string; version: number }, In
     return asRecords(rows).map(withComputed);
   }
 
-  function checkReferences(input: Input, id: string | null) {
-    const missing = spec.references(input).filter((ref) => !exists(ref.table, ref.id));
+  async function checkReferences(tx: StatementExecutor, input: Input, id: string | null) {
+    const missing: Reference[] = [];
+    for (const ref of spec.references(input)) if (!(await tx.prepare(existsIn(ref.table)).get({ id: ref.id }))) missing.push(ref);
     if (missing.length > 0) {
       const errors = missing.map((ref) => ({ path: ref.path, message: `no record with id ${ref.id}` }));
       throw new KhabarError('unknown_reference', `${errors[0]!.path} refers to a record that does not exist`, errors);
@@ -239,22 +255,19 @@ export function createRepository<Rec extends { id: string; version: number }, In
 
   const rowFrom = (input: Input) => columnValues(table, input as Record<string, unknown>);
 
-  function saveRelations(id: string, input: Input) {
-    for (const relation of spec.relations) relation.save?.(id, input);
+  async function saveRelations(tx: StatementExecutor, id: string, input: Input) {
+    for (const relation of spec.relations) await relation.save?.(tx, id, input);
   }
 
   /**
-   * Runs a write in one transaction and turns a broken constraint into the problem PostgreSQL's write gives
+   * Runs a write in the caller's transaction (group commit's, `postgresWrite`'s, `writeOnSqlite`'s), whose undoing
+   * of a failed write is the caller's, and turns a broken constraint into the problem PostgreSQL's write gives
    * (db/constraints.ts), a taken slug naming its field; checkReferences runs first, so a missing reference
    * reaches the engine only when something removed it in between.
-   * IMMEDIATE takes the write lock at the start: a deferred transaction that reads first cannot wait for a
-   * writer in another process (WORKERS > 1) and fails with SQLITE_BUSY instead. Inside a caller's
-   * transaction (group commit, a loader) the write joins it, without a savepoint of its own: undoing a
-   * failed write is the caller's choice (see db/group-commit.ts for why savepoints are avoided).
    */
-  function write<T>(action: () => T): T {
+  async function write<T>(action: () => Promise<T>): Promise<T> {
     try {
-      return db.$client.inTransaction ? action() : db.transaction(action, { behavior: 'immediate' });
+      return await action();
     } catch (error) {
       const problem = problemOf(error);
       if (problem instanceof KhabarError && problem.code === 'slug_taken') {
@@ -269,9 +282,15 @@ export function createRepository<Rec extends { id: string; version: number }, In
     return row ? asWholeRecords([row])[0]! : null;
   };
 
+  /** The record as the write's transaction sees it: its own statement, prepared on `tx`. */
+  const findIn = async (tx: StatementExecutor, idOrSlug: string): Promise<Rec | null> => {
+    const row = await tx.prepare(writeFinds(tx.dialect).byKey.all).get({ key: idOrSlug });
+    return row ? asWholeRecords([row])[0]! : null;
+  };
+
   /** The stored record a guarded write may change: read inside the write's transaction, so no other write slips in between. */
-  function findCurrent(idOrSlug: string, { expectedVersion }: WriteGuard): Rec | null {
-    const current = find(idOrSlug);
+  async function findCurrent(tx: StatementExecutor, idOrSlug: string, { expectedVersion }: WriteGuard): Promise<Rec | null> {
+    const current = await findIn(tx, idOrSlug);
     if (current && expectedVersion !== undefined && current.version !== expectedVersion) {
       throw new KhabarError('precondition_failed', `this ${spec.noun} is at version ${current.version}, not ${expectedVersion}`);
     }
@@ -280,6 +299,7 @@ export function createRepository<Rec extends { id: string; version: number }, In
 
   return {
     find,
+    findIn,
     idOf(idOrSlug, visibility = everything) {
       return idOne[visibility.audience].get({ key: idOrSlug, ...visibilityValues(visibility) })?.id ?? null;
     },
@@ -312,43 +332,43 @@ export function createRepository<Rec extends { id: string; version: number }, In
         },
       };
     },
-    create(given, context = systemWriter, returning) {
-      return write(() => {
+    create(tx, given, context = systemWriter, returning) {
+      return write(async () => {
         const input = spec.complete?.(given, null) ?? given;
-        checkReferences(input, null);
+        await checkReferences(tx, input, null);
         const at = now();
         const id = returning?.id ?? newId();
-        insertRow({ ...rowFrom(input), id, version: returning?.version ?? 1, created_at: at, updated_at: at });
-        saveRelations(id, input);
-        for (const listener of insertedListeners) listener(id);
-        const record = find(id)!;
-        emit({ kind: 'create', record, context });
+        await insertRow(tx, { ...rowFrom(input), id, version: returning?.version ?? 1, created_at: at, updated_at: at });
+        await saveRelations(tx, id, input);
+        await runEach(insertedListeners, [id], tx);
+        const record = (await findIn(tx, id))!;
+        await emit(tx, { kind: 'create', record, context });
         return record;
       });
     },
-    replace(idOrSlug, given, context = systemWriter, guard = {}) {
-      return write(() => {
-        const current = findCurrent(idOrSlug, guard);
+    replace(tx, idOrSlug, given, context = systemWriter, guard = {}) {
+      return write(async () => {
+        const current = await findCurrent(tx, idOrSlug, guard);
         if (!current) return null;
         const input = spec.complete?.(given, current) ?? given;
-        checkReferences(input, current.id);
+        await checkReferences(tx, input, current.id);
         // The write lock is held since findCurrent read the version: no other write can have moved it.
-        updateRow(current.id, { ...rowFrom(input), version: current.version + 1, updated_at: now() }, current);
-        saveRelations(current.id, input);
-        const record = find(current.id)!;
-        emit({ kind: 'replace', record, previous: current, context });
+        await updateRow(tx, current.id, { ...rowFrom(input), version: current.version + 1, updated_at: now() }, current);
+        await saveRelations(tx, current.id, input);
+        const record = (await findIn(tx, current.id))!;
+        await emit(tx, { kind: 'replace', record, previous: current, context });
         return record;
       });
     },
-    remove(idOrSlug, context = systemWriter, guard = {}) {
-      return write(() => {
-        const current = findCurrent(idOrSlug, guard);
+    remove(tx, idOrSlug, context = systemWriter, guard = {}) {
+      return write(async () => {
+        const current = await findCurrent(tx, idOrSlug, guard);
         if (!current) return false;
         const reason = spec.inUse?.(current.id);
         if (reason) throw new KhabarError('in_use', `this ${spec.noun} cannot be deleted: ${reason}`);
-        for (const listener of removingListeners) listener(current, context);
-        db.delete(table).where(eq(table.id, current.id)).run();
-        emit({ kind: 'delete', id: current.id, previous: current, context });
+        await runEach(removingListeners, [current, context], tx);
+        await tx.prepare(deleteRow).run({ id: current.id });
+        await emit(tx, { kind: 'delete', id: current.id, previous: current, context });
         return true;
       });
     },
