@@ -47,7 +47,8 @@ export interface Dialect {
   /**
    * The key the transaction's latest insert into `table` numbered (its one-column integer key, left out of the
    * insert), read after it for the reason above: SQLite's rowid; PostgreSQL's identity sequence's current value,
-   * which is this session's own.
+   * which is this session's own. So the insert and this read must run on one connection: a write's `tx`, never a
+   * pool, where the read could land on another connection and give its key.
    */
   insertedKey(table: SQLiteTable, key: SQLiteColumn): SQL<number>;
   /** The `text` of each object of a JSON list (an article's blocks), in order, joined by a blank line; null for none. */

@@ -126,7 +126,7 @@ export async function relocateCuratedMentions(tx: StatementExecutor, articleId: 
 }
 
 export function mentionStore(db: Db) {
-  // The statements above, prepared on the write connection for the synchronous write listeners (until they await).
+  // The statements above, prepared on the write connection for relinking and the seed, still synchronous there.
   const onSqlite = preparedOnSqlite(db.$client);
   const listQuery = onSqlite(articleMentions);
   const insert = (articleId: string, origin: MentionOrigin, items: NewMention[]) => {
