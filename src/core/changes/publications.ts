@@ -1,5 +1,5 @@
 import { and, asc, eq, lte, min, sql } from 'drizzle-orm';
-import { type StatementExecutor, statement } from '../db/statements.js';
+import { insertRow, type ReadsThenWrite, type StatementExecutor, statement, unqualified } from '../db/statements.js';
 import { publicArticle } from '../resources/articles/publication.js';
 import { articles } from '../resources/articles/table.js';
 import type { WriteEvent } from '../resources/shared/repository.js';
@@ -12,19 +12,12 @@ const announceBatch = 100;
 /** What the schedule reads of a written article. */
 type ScheduledEvent = WriteEvent<{ id: string; version: number; status: string; published_at: string | null }>;
 
-/** Where an announcement runs: reads on a read executor, its write in a write's transaction (`tx`). */
-export interface AnnounceOn {
-  reads: StatementExecutor;
-  write: (body: (tx: StatementExecutor) => Promise<number>) => Promise<number>;
-}
-
 // Written once for either engine (docs/postgresql.md, step 2).
-const column = (name: keyof typeof scheduled.$inferSelect) => sql.identifier(name);
-const upsert = sql`insert into ${scheduled} (${column('article_id')}, ${column('due_at')}) values (${sql.placeholder('id')}, ${sql.placeholder('due')})
-  on conflict (${column('article_id')}) do update set ${column('due_at')} = excluded.${column('due_at')}`;
+const dueAt = unqualified(scheduled.due_at);
+const upsert = insertRow(scheduled, ['article_id', 'due_at'], sql`on conflict (${unqualified(scheduled.article_id)}) do update set ${dueAt} = excluded.${dueAt}`);
 const remove = sql`delete from ${scheduled} where ${eq(scheduled.article_id, sql.placeholder('id'))}`;
 const takeDue = sql<{ id: string }>`delete from ${scheduled} where ${and(eq(scheduled.article_id, sql.placeholder('id')), lte(scheduled.due_at, sql.placeholder('now')))}
-  returning ${column('article_id')} as ${sql.identifier('id')}`;
+  returning ${unqualified(scheduled.article_id)} as ${sql.identifier('id')}`;
 const earliest = statement.select({ at: min(scheduled.due_at) }).from(scheduled);
 // A row whose article is gone or no longer public (a write around the repositories) is taken without an event.
 const dueBatch = statement
@@ -45,7 +38,7 @@ export async function nextPublicationDue(reads: StatementExecutor): Promise<stri
  * are due), a batch in one write; returns how many were due in it. Reads first, so a process with nothing due never
  * takes the write lock; a second process announcing at once finds the rows taken inside its own transaction.
  */
-export async function announcePublications({ reads, write }: AnnounceOn, clock: () => number): Promise<number> {
+export async function announcePublications({ reads, write }: ReadsThenWrite, clock: () => number): Promise<number> {
   const at = clock();
   const now = new Date(at).toISOString();
   const next = await nextPublicationDue(reads);
@@ -91,7 +84,7 @@ export function publicationAnnouncer(clock: () => number) {
         await tx.prepare(remove).run({ id });
         return;
       }
-      await tx.prepare(upsert).run({ id, due });
+      await tx.prepare(upsert).run({ article_id: id, due_at: due });
       for (const listener of scheduledListeners) listener(due);
     },
     /** Calls `listener` with the due time of each publication a write of this process schedules (before its commit). */

@@ -1,6 +1,6 @@
 import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
-import { type StatementExecutor, statement } from './statements.js';
+import { insertRow, type StatementExecutor, statement, unqualified } from './statements.js';
 
 /** Keys of POSTs made with Idempotency-Key, per writer, with the response to replay. */
 export const idempotencyKeys = sqliteTable(
@@ -36,15 +36,12 @@ export interface IdempotencyOptions {
 }
 
 const t = idempotencyKeys;
-/** A column as an UPDATE's SET or an INSERT names it: unqualified, as both engines require. */
-const column = (name: keyof typeof t.$inferSelect) => sql.identifier(name);
 const keyOf = and(eq(t.writer, sql.placeholder('writer')), eq(t.key, sql.placeholder('key')));
 // Written once for either engine (docs/postgresql.md, step 2), run on a write's executor.
 const purge = sql`delete from ${t} where ${or(lt(t.created_at, sql.placeholder('expired')), and(isNull(t.status), lt(t.created_at, sql.placeholder('stalled'))))}`;
-const insert = sql`insert into ${t} (${column('writer')}, ${column('key')}, ${column('fingerprint')}, ${column('created_at')})
-  values (${sql.placeholder('writer')}, ${sql.placeholder('key')}, ${sql.placeholder('fingerprint')}, ${sql.placeholder('now')}) on conflict do nothing`;
+const insert = insertRow(t, ['writer', 'key', 'fingerprint', 'created_at'], sql`on conflict do nothing`);
 const stored = statement.select().from(t).where(keyOf);
-const complete = sql`update ${t} set ${column('status')} = ${sql.placeholder('status')}, ${column('headers')} = ${sql.placeholder('headers')}, ${column('body')} = ${sql.placeholder('body')} where ${keyOf}`;
+const complete = sql`update ${t} set ${unqualified(t.status)} = ${sql.placeholder('status')}, ${unqualified(t.headers)} = ${sql.param(sql.placeholder('headers'), t.headers)}, ${unqualified(t.body)} = ${sql.placeholder('body')} where ${keyOf}`;
 const release = sql`delete from ${t} where ${keyOf}`;
 
 /** Whose key, and what it was given with. */
@@ -61,7 +58,7 @@ export interface KeyedRequest {
  */
 export async function claimIdempotencyKey(tx: StatementExecutor, options: IdempotencyOptions, request: KeyedRequest, now: number): Promise<Claim> {
   await tx.prepare(purge).run({ expired: now - options.ttlMs, stalled: now - options.inFlightMs });
-  if ((await tx.prepare(insert).run({ ...request, now })).changes === 1) return { outcome: 'claimed' };
+  if ((await tx.prepare(insert).run({ ...request, created_at: now })).changes === 1) return { outcome: 'claimed' };
   const row = await tx.prepare(stored).get({ writer: request.writer, key: request.key });
   if (!row) throw new Error('an idempotency key neither inserted nor found');
   if (row.fingerprint !== request.fingerprint) return { outcome: 'reused' };
@@ -71,7 +68,7 @@ export async function claimIdempotencyKey(tx: StatementExecutor, options: Idempo
 
 /** Stores the response a claimed key replays. */
 export async function completeIdempotencyKey(tx: StatementExecutor, writer: string, key: string, response: StoredResponse): Promise<void> {
-  await tx.prepare(complete).run({ writer, key, status: response.status, headers: JSON.stringify(response.headers), body: response.body });
+  await tx.prepare(complete).run({ writer, key, status: response.status, headers: response.headers, body: response.body });
 }
 
 /** Gives a claimed key back (the request failed): the next request with it runs. */

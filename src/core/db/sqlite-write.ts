@@ -33,10 +33,9 @@ const lastWrite = new WeakMap<Sqlite.Database, Promise<unknown>>();
 export function writeOnSqlite<T>(connection: Sqlite.Database, body: (tx: StatementExecutor) => T | Promise<T>): Promise<T> {
   const tx = executorOn(connection);
   if (writing.getStore() === connection || (connection.inTransaction && !owned.has(connection))) return (async () => body(tx))();
-  const write = (lastWrite.get(connection) ?? Promise.resolve()).then(
-    () => writing.run(connection, () => inTransaction(connection, tx, body)),
-    () => writing.run(connection, () => inTransaction(connection, tx, body)),
-  );
+  const run = () => writing.run(connection, () => inTransaction(connection, tx, body));
+  // After the last write, whether it committed or not.
+  const write = (lastWrite.get(connection) ?? Promise.resolve()).then(run, run);
   lastWrite.set(connection, write);
   return write;
 }

@@ -23,9 +23,10 @@ export const statement = new QueryBuilder();
 /**
  * An INSERT of one row into `table` (sqlite-core's builder builds no writes without a connection): each column's
  * value the placeholder of its name, mapped as the column maps a value (a JSON column's text); the columns left out
- * take their defaults (SQLite numbers a rowid, PostgreSQL's identity takes its next value).
+ * take their defaults (SQLite numbers a rowid, PostgreSQL's identity takes its next value); `onConflict` follows the
+ * values (`on conflict … do …`, the same on both engines).
  */
-export function insertRow(table: SQLiteTable, names: readonly string[]): SQL {
+export function insertRow(table: SQLiteTable, names: readonly string[], onConflict?: SQL): SQL {
   const columns = names.map((name) => {
     const column = getTableColumns(table)[name];
     if (!column) throw new Error(`no column ${name} in ${getTableName(table)}`);
@@ -36,11 +37,24 @@ export function insertRow(table: SQLiteTable, names: readonly string[]): SQL {
       columns.map(([name, column]) => each(name, column)),
       sql`, `,
     );
-  return sql`insert into ${table} (${list((_, column) => sql.identifier(column.name))}) values (${list((name, column) => sql.param(sql.placeholder(name), column))})`;
+  const insert = sql`insert into ${table} (${list((_, column) => unqualified(column))}) values (${list((name, column) => sql.param(sql.placeholder(name), column))})`;
+  return onConflict ? sql`${insert} ${onConflict}` : insert;
 }
+
+/** A column as an INSERT, an UPDATE's SET or a RETURNING names it: unqualified, as both engines require. */
+export const unqualified = (column: SQLiteColumn): SQLWrapper => sql.identifier(column.name);
 
 /** A statement's placeholders' values, by name. */
 export type Bindings = Record<string, unknown>;
+
+/**
+ * Where a background job runs: its reads on a read executor (so an idle job takes no write lock), its write a
+ * transaction on `tx` (group commit's on SQLite, `postgresWrite`'s on PostgreSQL); the write returns how many rows it did.
+ */
+export interface ReadsThenWrite {
+  reads: StatementExecutor;
+  write: (body: (tx: StatementExecutor) => Promise<number>) => Promise<number>;
+}
 
 /** A statement prepared on one engine; each call returns a promise, whatever the engine. */
 export interface Statement<Row> {

@@ -1,6 +1,6 @@
 import { and, asc, eq, lt, sql } from 'drizzle-orm';
 import { appendChange, changeOf } from '../changes/store.js';
-import { type StatementExecutor, statement } from '../db/statements.js';
+import { type ReadsThenWrite, type StatementExecutor, statement } from '../db/statements.js';
 import { type ResourceName, resourceNames } from '../resources/registry.js';
 import { eraseRevisions } from '../revisions/store.js';
 import { isoDaysBefore } from '../time.js';
@@ -55,12 +55,7 @@ export async function purgeOldest(tx: StatementExecutor, resource: ResourceName,
  * so a process with nothing to purge never takes the write lock. Another process purging the same records at once
  * finds them gone inside its own transaction, so each is purged, and its event written, once.
  */
-export async function purgeExpired(
-  { reads, write }: { reads: StatementExecutor; write: (body: (tx: StatementExecutor) => Promise<number>) => Promise<number> },
-  at: number,
-  retentionDays: number,
-  batch: number,
-): Promise<number> {
+export async function purgeExpired({ reads, write }: ReadsThenWrite, at: number, retentionDays: number, batch: number): Promise<number> {
   const before = isoDaysBefore(at, retentionDays);
   for (const resource of resourceNames) {
     if (!(await reads.prepare(expired).get({ resource, before, limit: 1 }))) continue;

@@ -4,7 +4,7 @@ import type { Change } from '../changes/schemas.js';
 import { changes } from '../changes/table.js';
 import { perDialect } from '../db/dialect.js';
 import { now } from '../db/ids.js';
-import { type StatementExecutor, statement } from '../db/statements.js';
+import { type StatementExecutor, statement, unqualified } from '../db/statements.js';
 import { webhookDeliveries, webhooks } from './table.js';
 
 /*
@@ -39,8 +39,6 @@ const d = webhookDeliveries;
 // Written out, not bound: SQLite uses the partial index of due deliveries only when the query states its condition.
 const isPending = sql`${d.status} = 'pending'`;
 const isDue = and(isPending, lte(d.next_attempt_at, sql.placeholder('now')));
-/** A column as an UPDATE's SET names it: unqualified, as both engines require. */
-const column = (name: keyof typeof d.$inferSelect) => sql.identifier(name);
 
 /**
  * A pending delivery, due at once, for each webhook whose resources and actions hold the change's. The id is left
@@ -48,7 +46,7 @@ const column = (name: keyof typeof d.$inferSelect) => sql.identifier(name);
  */
 const queueDeliveries = perDialect(
   (dialect) =>
-    sql`insert into ${d} (${column('webhook_id')}, ${column('seq')}, ${column('status')}, ${column('attempts')}, ${column('next_attempt_at')})
+    sql`insert into ${d} (${unqualified(d.webhook_id)}, ${unqualified(d.seq)}, ${unqualified(d.status)}, ${unqualified(d.attempts)}, ${unqualified(d.next_attempt_at)})
     select ${webhooks.id}, ${sql.placeholder('seq')}, 'pending', 0, ${sql.placeholder('now')} from ${webhooks}
     where ${sql.placeholder('resource')} in ${dialect.inList(webhooks.resources)} and ${sql.placeholder('action')} in ${dialect.inList(webhooks.actions)}`,
 );
@@ -57,9 +55,9 @@ const firstDue = statement.select({ id: d.id }).from(d).where(isDue).limit(1);
 // A claim moves the delivery's due time to the end of its lease: a process that dies holding it leaves it due then.
 // Nodes claiming at once on PostgreSQL each take other deliveries (`skipLocked`), so a delivery is sent once.
 const claimDue = perDialect(
-  (dialect) => sql<{ id: number }>`update ${d} set ${column('claim')} = ${sql.placeholder('claim')}, ${column('next_attempt_at')} = ${sql.placeholder('until')}
+  (dialect) => sql<{ id: number }>`update ${d} set ${unqualified(d.claim)} = ${sql.placeholder('claim')}, ${unqualified(d.next_attempt_at)} = ${sql.placeholder('until')}
   where ${d.id} in (${statement.select({ id: d.id }).from(d).where(isDue).orderBy(asc(d.next_attempt_at), asc(d.id)).limit(sql.placeholder('limit'))} ${dialect.skipLocked})
-  returning ${column('id')}`,
+  returning ${unqualified(d.id)}`,
 );
 const message = statement
   .select({
@@ -73,11 +71,11 @@ const message = statement
   .innerJoin(changes, eq(changes.seq, d.seq))
   .where(eq(d.id, sql.placeholder('id')));
 const claimed = sql`${d.id} = ${sql.placeholder('id')} and ${d.claim} = ${sql.placeholder('claim')}`;
-const settle = sql`update ${d} set ${column('status')} = ${sql.placeholder('status')}, ${column('attempts')} = ${sql.placeholder('attempts')},
-  ${column('next_attempt_at')} = ${sql.placeholder('next')}, ${column('claim')} = null, ${column('last_attempt_at')} = ${sql.placeholder('at')},
-  ${column('response_status')} = ${sql.placeholder('response')}, ${column('error')} = ${sql.placeholder('error')}
+const settle = sql`update ${d} set ${unqualified(d.status)} = ${sql.placeholder('status')}, ${unqualified(d.attempts)} = ${sql.placeholder('attempts')},
+  ${unqualified(d.next_attempt_at)} = ${sql.placeholder('next')}, ${unqualified(d.claim)} = null, ${unqualified(d.last_attempt_at)} = ${sql.placeholder('at')},
+  ${unqualified(d.response_status)} = ${sql.placeholder('response')}, ${unqualified(d.error)} = ${sql.placeholder('error')}
   where ${claimed}`;
-const release = sql`update ${d} set ${column('claim')} = null, ${column('next_attempt_at')} = ${sql.placeholder('now')} where ${claimed}`;
+const release = sql`update ${d} set ${unqualified(d.claim)} = null, ${unqualified(d.next_attempt_at)} = ${sql.placeholder('now')} where ${claimed}`;
 
 /** Whether any delivery is due at `at`: read first, so that a dispatcher with nothing to send takes no write lock. */
 export async function anyDue(reads: StatementExecutor, at: number): Promise<boolean> {

@@ -1,6 +1,6 @@
 import { and, asc, count, eq, isNull, lt, sql } from 'drizzle-orm';
 import { newId, now } from '../db/ids.js';
-import { type StatementExecutor, statement } from '../db/statements.js';
+import { insertRow, type ReadsThenWrite, type StatementExecutor, statement, unqualified } from '../db/statements.js';
 import { KhabarError } from '../errors.js';
 import { deliveryColumns, deliveryOf } from './deliveries.js';
 import { type Delivery, maxWebhooks, type Webhook, type WebhookInput } from './schemas.js';
@@ -13,8 +13,6 @@ import { webhookDeliveries, webhooks } from './table.js';
  */
 
 const publicColumns = { id: webhooks.id, url: webhooks.url, resources: webhooks.resources, actions: webhooks.actions, created_at: webhooks.created_at, updated_at: webhooks.updated_at };
-/** A column as an INSERT or an UPDATE's SET names it: unqualified, as both engines require. */
-const column = (name: keyof typeof webhooks.$inferSelect | keyof typeof webhookDeliveries.$inferSelect) => sql.identifier(name);
 
 const all = statement.select(publicColumns).from(webhooks).orderBy(asc(webhooks.id));
 const one = statement
@@ -22,12 +20,11 @@ const one = statement
   .from(webhooks)
   .where(eq(webhooks.id, sql.placeholder('id')));
 const total = statement.select({ n: count() }).from(webhooks);
-const insert = sql`insert into ${webhooks} (${column('id')}, ${column('url')}, ${column('secret')}, ${column('resources')}, ${column('actions')}, ${column('created_at')}, ${column('updated_at')})
-  values (${sql.placeholder('id')}, ${sql.placeholder('url')}, ${sql.placeholder('secret')}, ${sql.placeholder('resources')}, ${sql.placeholder('actions')}, ${sql.placeholder('at')}, ${sql.placeholder('at')})`;
+const insert = insertRow(webhooks, ['id', 'url', 'secret', 'resources', 'actions', 'created_at', 'updated_at']);
 // A field the patch leaves out is bound as null and keeps its value: no field of a webhook is nullable.
-const update = sql`update ${webhooks} set ${column('url')} = coalesce(${sql.placeholder('url')}, ${column('url')}),
-  ${column('resources')} = coalesce(${sql.placeholder('resources')}, ${column('resources')}), ${column('actions')} = coalesce(${sql.placeholder('actions')}, ${column('actions')}),
-  ${column('updated_at')} = ${sql.placeholder('at')} where ${eq(webhooks.id, sql.placeholder('id'))}`;
+const update = sql`update ${webhooks} set ${unqualified(webhooks.url)} = coalesce(${sql.placeholder('url')}, ${unqualified(webhooks.url)}),
+  ${unqualified(webhooks.resources)} = coalesce(${sql.placeholder('resources')}, ${unqualified(webhooks.resources)}), ${unqualified(webhooks.actions)} = coalesce(${sql.placeholder('actions')}, ${unqualified(webhooks.actions)}),
+  ${unqualified(webhooks.updated_at)} = ${sql.placeholder('at')} where ${eq(webhooks.id, sql.placeholder('id'))}`;
 const remove = sql`delete from ${webhooks} where ${eq(webhooks.id, sql.placeholder('id'))}`;
 
 const settledBefore = statement
@@ -39,11 +36,11 @@ const settledBefore = statement
 const deleteSettledBefore = sql`delete from ${webhookDeliveries} where ${webhookDeliveries.id} in (${settledBefore})`;
 const deliveryOfWebhook = and(eq(webhookDeliveries.id, sql.placeholder('id')), eq(webhookDeliveries.webhook_id, sql.placeholder('webhook')));
 // Not while an attempt is in flight: a second dispatcher would claim it and send it again beside the first.
-const redeliver = sql`update ${webhookDeliveries} set ${column('status')} = 'pending', ${column('attempts')} = 0, ${column('next_attempt_at')} = ${sql.placeholder('now')},
-  ${column('claim')} = null, ${column('error')} = null where ${and(deliveryOfWebhook, isNull(webhookDeliveries.claim))}`;
+const redeliver = sql`update ${webhookDeliveries} set ${unqualified(webhookDeliveries.status)} = 'pending', ${unqualified(webhookDeliveries.attempts)} = 0, ${unqualified(webhookDeliveries.next_attempt_at)} = ${sql.placeholder('now')},
+  ${unqualified(webhookDeliveries.claim)} = null, ${unqualified(webhookDeliveries.error)} = null where ${and(deliveryOfWebhook, isNull(webhookDeliveries.claim))}`;
 const oneDelivery = statement.select(deliveryColumns).from(webhookDeliveries).where(deliveryOfWebhook);
 
-/** A JSON list as both engines take it bound: SQLite's text column and PostgreSQL's `json` read the same text. */
+/** A patch's JSON list as its text, null when left out (a JSON column's own mapping would bind null as the text `null`). */
 const jsonOrNull = (list: readonly string[] | undefined) => (list === undefined ? null : JSON.stringify(list));
 
 /** The webhooks as their admin reads them (never their secrets), on a read executor. */
@@ -62,7 +59,7 @@ export async function createWebhook(tx: StatementExecutor, input: WebhookInput):
   if (stored >= maxWebhooks) throw new KhabarError('limit_reached', `${stored} webhooks are stored, the most allowed; delete one first`);
   const at = now();
   const row = { id: newId(), ...input, secret: newSecret(), created_at: at, updated_at: at };
-  await tx.prepare(insert).run({ id: row.id, url: row.url, secret: row.secret, resources: jsonOrNull(row.resources), actions: jsonOrNull(row.actions), at });
+  await tx.prepare(insert).run(row);
   return row;
 }
 
@@ -91,11 +88,7 @@ export async function redeliverDelivery(tx: StatementExecutor, webhookId: string
  * Deletes at most `batch` deliveries settled (succeeded or failed) before `before`, oldest first, in one write; the
  * number deleted (0: none is that old). Reads first on `reads`, so a process with nothing to delete takes no write lock.
  */
-export async function pruneSettledDeliveries(
-  { reads, write }: { reads: StatementExecutor; write: (body: (tx: StatementExecutor) => Promise<number>) => Promise<number> },
-  before: string,
-  batch: number,
-): Promise<number> {
+export async function pruneSettledDeliveries({ reads, write }: ReadsThenWrite, before: string, batch: number): Promise<number> {
   if (!(await reads.prepare(settledBefore).get({ before, limit: 1 }))) return 0;
   return write(async (tx) => (await tx.prepare(deleteSettledBefore).run({ before, limit: batch })).changes);
 }
