@@ -21,7 +21,10 @@ const start = Date.parse('2026-06-01T12:00:00.000Z');
 const at = (seconds: number) => new Date(start + seconds * 1000).toISOString();
 const hook = { id: 'w1', url: 'https://hooks.example/in', secret: 'whsec_test', resources: ['articles'], actions: ['published'], created_at: at(-100), updated_at: at(-100) };
 
-const events = statement.select({ seq: changes.seq, resource: changes.resource, id: changes.record_id, action: changes.action, version: changes.version }).from(changes).orderBy(asc(changes.seq));
+const events = statement
+  .select({ seq: changes.seq, resource: changes.resource, id: changes.record_id, action: changes.action, version: changes.version, at: changes.at })
+  .from(changes)
+  .orderBy(asc(changes.seq));
 const schedule = statement.select({ id: scheduledPublications.article_id, due: scheduledPublications.due_at }).from(scheduledPublications).orderBy(asc(scheduledPublications.article_id));
 const deliveries = statement.select({ seq: webhookDeliveries.seq, due: webhookDeliveries.next_attempt_at }).from(webhookDeliveries).orderBy(asc(webhookDeliveries.seq));
 
@@ -49,7 +52,11 @@ onBoth('scheduled publications are announced once, when due, for the articles th
 
   clock = start + 30_000;
   t.equal(await announce(), 3, 'at +30 s three rows are due: the public article, the withdrawn one, the one whose article is gone');
-  t.same(await engine.statements.prepare(events).all(), [{ seq: 1, resource: 'articles', id: 'due', action: 'published', version: 3 }], 'one event, for the article the public sees, at its version');
+  t.same(
+    await engine.statements.prepare(events).all(),
+    [{ seq: 1, resource: 'articles', id: 'due', action: 'published', version: 3, at: at(30) }],
+    "one event, for the article the public sees, at its version, dated by the announcement's clock",
+  );
   t.same(await engine.statements.prepare(deliveries).all(), [{ seq: 1, due: start + 30_000 }], "the webhook's delivery of it, due at the announcement's moment");
   t.same(await engine.statements.prepare(schedule).all(), [{ id: 'later', due: at(100) }], 'the due rows are taken, the later one stays');
   t.equal(await nextPublicationDue(engine.statements), at(100));

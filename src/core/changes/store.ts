@@ -1,7 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
 import { perDialect } from '../db/dialect.js';
-import { now } from '../db/ids.js';
 import type { StatementExecutor } from '../db/statements.js';
 import type { ResourceTable, WriteEvent } from '../resources/shared/repository.js';
 import { enqueueDeliveries } from '../webhooks/outbox.js';
@@ -36,21 +35,23 @@ function seqReadBack(row: { seq: number } | undefined): number {
   return row.seq;
 }
 
-/** An event of the feed before it is appended: the engine gives it its seq. */
-export type NewChange = Omit<Change, 'seq'>;
+/** An event of the feed before it is appended: the engine gives it its seq, the append its moment. */
+type NewChange = Omit<Change, 'seq' | 'at'>;
 
-/** A new event for a record, written now. */
-export const changeOf = (resource: string, id: string, action: ChangeAction, version: number): NewChange => ({ resource, id, action, version, at: now() });
+/** A new event for a record. */
+export const changeOf = (resource: string, id: string, action: ChangeAction, version: number): NewChange => ({ resource, id, action, version });
 
 /**
  * Appends `change` in the write's transaction (`tx`) and queues its webhook deliveries there (an outbox: a
- * committed event has its deliveries, a rolled-back one none), due at `deliverAt` (the dispatcher's clock, ms since
- * the epoch); the change with its seq.
+ * committed event has its deliveries, a rolled-back one none). `at` (the writer's clock, ms since the epoch) is
+ * the event's moment and when its deliveries are due, so an announcement or a purge run on a given clock dates
+ * both alike. The change with its seq.
  */
-export async function appendChange(tx: StatementExecutor, change: NewChange, deliverAt: number): Promise<Change> {
-  await tx.prepare(insertChange).run(change);
-  const appended = { seq: seqReadBack(await tx.prepare(insertedSeq(tx.dialect)).get()), ...change };
-  await enqueueDeliveries(tx, appended, deliverAt);
+export async function appendChange(tx: StatementExecutor, change: NewChange, at: number): Promise<Change> {
+  const dated = { ...change, at: new Date(at).toISOString() };
+  await tx.prepare(insertChange).run(dated);
+  const appended = { seq: seqReadBack(await tx.prepare(insertedSeq(tx.dialect)).get()), ...dated };
+  await enqueueDeliveries(tx, appended, at);
   return appended;
 }
 
