@@ -39,13 +39,14 @@ function childrenOf(pid: number): number[] {
   }
 }
 
-/** CPU seconds (user and system) a process and every process under it have used so far; 0 for one that has gone. */
+/** CPU seconds (user and system) a process and every process under it, living or reaped, have used so far; 0 for one that has gone. */
 export function cpuSeconds(pid: number): number {
   let own = 0;
   try {
-    // The fields after the command's closing parenthesis; utime and stime are the 14th and 15th of the line.
+    // The fields after the command's closing parenthesis: utime, stime, then cutime and cstime (the 14th to 17th of
+    // the line), the last two the children it has reaped, so a worker that exits during a slice still counts.
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    own = (Number(fields[11]) + Number(fields[12])) / ticks;
+    own = fields.slice(11, 15).reduce((sum, field) => sum + Number(field), 0) / ticks;
   } catch {
     return 0;
   }

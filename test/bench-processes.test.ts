@@ -18,3 +18,17 @@ t.test("a process's CPU seconds count the processes under it", async (t) => {
   }
   t.ok(used >= 0.6, `the parent, which idled, is counted with its child and grandchild: ${used.toFixed(2)} s`);
 });
+
+t.test('a process that has exited still counts, in its parent', async (t) => {
+  // A parent that idles; its child spins for 0.3 s of its own CPU and exits, and the parent reaps it.
+  const spin = 'for (const start = process.cpuUsage(); process.cpuUsage(start).user < 300_000; );';
+  const parent = spawn(
+    process.execPath,
+    ['-e', `require('node:child_process').spawn(process.execPath, ['-e', ${JSON.stringify(spin)}], { stdio: 'ignore' }).on('exit', () => console.log('reaped')); setTimeout(() => {}, 60_000);`],
+    { stdio: ['ignore', 'pipe', 'ignore'], detached: true },
+  );
+  t.teardown(() => process.kill(-parent.pid!, 'SIGKILL'));
+  await new Promise((resolve) => parent.stdout!.once('data', resolve));
+  const used = cpuSeconds(parent.pid!);
+  t.ok(used >= 0.3, `the parent, which idled, is counted with its exited child: ${used.toFixed(2)} s`);
+});
