@@ -3,8 +3,12 @@ import { sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import t from 'tap';
 import { rowUpdater } from '../../src/core/db/bulk.js';
 import { databaseOf } from '../../src/core/db/handles.js';
+import { postgresStatements } from '../../src/core/db/postgres-statements.js';
 import { sqliteStatements } from '../../src/core/db/statements.js';
+import { engines } from '../engines.js';
 import { auth, body, build } from '../helper.js';
+
+const { onPostgres } = engines(t);
 
 const json = { ...auth, 'content-type': 'application/json' };
 
@@ -88,4 +92,25 @@ t.test('the statements kept per set of changed columns are bounded: the first se
   t.equal(prepared, 66, 'the least recently used was evicted and is prepared again');
   // Each update wrote only the columns its set names: c1 last by set 2, c2 last by set 63 (bits 0 to 5).
   t.same(sqlite.prepare('select c0, c1, c2 from wide').get(), { c0: 'v1', c1: 'v2', c2: 'v63' }, 'each update stored the values it changed');
+});
+
+onPostgres('a pooled connection keeps a named UPDATE for the first 16 sets of changed columns only; the others run unnamed', async (t, engine) => {
+  const names = ['c0', 'c1', 'c2', 'c3', 'c4', 'c5'] as const;
+  const table = sqliteTable('wide', { id: text().primaryKey(), ...Object.fromEntries(names.map((name) => [name, text()])) });
+  const client = await engine.postgres.pool.connect();
+  t.teardown(() => client.release());
+  await client.query(`create table wide (id text primary key, ${names.join(' text, ')} text)`);
+  await client.query("insert into wide (id) values ('row')");
+  const update = rowUpdater(table, 'id', []);
+  // One connection, so that its session's prepared statements are all the updates left behind.
+  const tx = postgresStatements(client);
+  const none = Object.fromEntries(names.map((name) => [name, null]));
+  const values = (set: number) => Object.fromEntries(names.map((name, bit) => [name, set & (1 << bit) ? `v${set}` : null]));
+  // The set of columns changed is the bits of `set`: 40 distinct sets, then each again.
+  for (const round of [1, 2]) for (let set = 1; set <= 40; set++) await update(tx, 'row', values(set), round === 1 ? none : {});
+  const { rows } = await client.query<{ statement: string }>("select statement from pg_prepared_statements where statement like 'update %'");
+  t.equal(rows.length, 16, 'sixteen named updates kept, for the first sixteen sets');
+  // The last update, set 40 (bits 3 and 5), wrote c3 and c5; c0 last by set 39, c1 by 39, c2 by 39 (0b100111), c4 by 31.
+  const stored = (await client.query('select c0, c1, c2, c3, c4, c5 from wide')).rows[0];
+  t.same(stored, { c0: 'v39', c1: 'v39', c2: 'v39', c3: 'v40', c4: 'v31', c5: 'v40' }, 'every update stored what it changed, named or not');
 });

@@ -2,7 +2,7 @@ import type Sqlite from 'better-sqlite3';
 import { getTableColumns, getTableName, type SQL, type SQLChunk, sql } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { LRUCache } from 'lru-cache';
-import type { Bindings, StatementExecutor } from './statements.js';
+import type { Bindings, StatementExecutor, StatementUse } from './statements.js';
 
 /** A value as its column stores it: the column's own driver mapping (JSON stringified, booleans as 0/1), null kept null. */
 const driverValue = (column: SQLiteColumn, value: unknown) => (value === undefined || value === null ? null : column.mapToDriverValue(value));
@@ -27,24 +27,32 @@ const sameStored = (a: unknown, b: unknown) => a === b || (Buffer.isBuffer(a) &&
 
 /** Distinct sets of columns a table keeps a statement for: a PATCH changes a few of a handful of fields. */
 const statementsKeptPerTable = 64;
+/**
+ * Sets of columns a table's statements are named for on PostgreSQL, the first met: each pooled connection keeps a
+ * named statement until it closes, so the rest run unnamed (planned per call, a primary key's row: cheap).
+ */
+const namedPerTable = 16;
 
 /** An entry of a table's columns: its property name and its column. */
 type NamedColumn = [key: string, column: SQLiteColumn];
 
 /**
  * One statement per set of columns, built on its first use and kept in a bounded LRU: an executor keeps its
- * preparation while the statement lives (core/db/statements.ts), so each set is prepared once per executor.
+ * preparation while the statement lives (core/db/statements.ts), so each set is prepared once per executor. The
+ * first `namedPerTable` sets are `reused`, the others `once`, so a PostgreSQL connection keeps a bounded number.
  */
-function perColumnSet(build: (columns: NamedColumn[]) => SQL): (columns: NamedColumn[]) => SQL {
+function perColumnSet(build: (columns: NamedColumn[]) => SQL): (columns: NamedColumn[]) => { query: SQL; use: StatementUse } {
   const statements = new LRUCache<string, SQL>({ max: statementsKeptPerTable });
+  const named = new Set<string>();
   return (columns) => {
     const id = columns.map(([key]) => key).join(',');
-    let statement = statements.get(id);
-    if (!statement) {
-      statement = build(columns);
-      statements.set(id, statement);
+    let query = statements.get(id);
+    if (!query) {
+      query = build(columns);
+      statements.set(id, query);
     }
-    return statement;
+    if (named.size < namedPerTable) named.add(id);
+    return { query, use: named.has(id) ? 'reused' : 'once' };
   };
 }
 
@@ -70,7 +78,8 @@ export function rowInserter<T extends SQLiteTable>(table: T): (tx: StatementExec
       given.push([key, column]);
       values[key] = driverValue(column, value);
     }
-    await tx.prepare(statementFor(given)).run(values);
+    const { query, use } = statementFor(given);
+    await tx.prepare(query, use).run(values);
   };
 }
 
@@ -102,6 +111,8 @@ export function rowUpdater<T extends SQLiteTable>(
       changed.push([name, column]);
       values[name] = value;
     }
-    if (changed.length > 0) await tx.prepare(statementFor(changed)).run(values);
+    if (changed.length === 0) return;
+    const { query, use } = statementFor(changed);
+    await tx.prepare(query, use).run(values);
   };
 }
