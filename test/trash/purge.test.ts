@@ -2,6 +2,7 @@ import { asc } from 'drizzle-orm';
 import t from 'tap';
 import { appendChange } from '../../src/core/changes/store.js';
 import { changes } from '../../src/core/changes/table.js';
+import { postgresStatements } from '../../src/core/db/postgres-statements.js';
 import { statement } from '../../src/core/db/statements.js';
 import { revisions } from '../../src/core/revisions/table.js';
 import { purgeExpired, purgeOldest, purgeTrashed } from '../../src/core/trash/purge.js';
@@ -15,7 +16,7 @@ import { type Engine, engines } from '../engines.js';
  * on PostgreSQL. The rows each should leave are worked out here from the rows written, by docs/trash.md's rules.
  */
 
-const { onBoth } = engines(t);
+const { onBoth, onPostgres } = engines(t);
 
 const at = '2026-02-01T00:00:00.000Z';
 const day = 86_400_000;
@@ -100,6 +101,28 @@ onBoth('an appended change is numbered by the engine and queues a delivery for e
     'the events as appended, dated by the given clock',
   );
   t.strictSame(rows.deliveries, [queued(1), { ...queued(2), webhook: 'w3' }], 'w1 takes the trash of a person, w3 its creation; w2 neither');
+});
+
+onPostgres('on PostgreSQL an append reads its seq back in the same round trip as its insert', async (t, engine) => {
+  await seeded(engine);
+  const client = await engine.postgres.pool.connect();
+  t.teardown(() => client.release());
+  await client.query('begin');
+  // Every statement the executor sends goes through the client's query method.
+  let sent = 0;
+  const counting = new Proxy(client, {
+    get(target, name) {
+      if (name !== 'query') return Reflect.get(target, name);
+      return (...args: unknown[]) => {
+        sent++;
+        return Reflect.apply(target.query, target, args);
+      };
+    },
+  });
+  const appended = await appendChange(postgresStatements(counting), { resource: 'people', id: 'p1', action: 'trashed', version: 3 }, clockNow);
+  await client.query('rollback');
+  t.equal(appended.seq, 1, 'the seq the counter row gave');
+  t.equal(sent, 2, `two statements: the insert, which returns the seq, and the deliveries' (${sent} sent)`);
 });
 
 onBoth('a purge erases the entry and the revisions and appends a purged event with its deliveries; a purge that fails leaves nothing', async (t, engine) => {

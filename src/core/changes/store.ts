@@ -1,7 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
-import { perDialect } from '../db/dialect.js';
-import type { StatementExecutor } from '../db/statements.js';
+import { insertRow, numberedInsert, type StatementExecutor } from '../db/statements.js';
 import type { ResourceTable, WriteEvent } from '../resources/shared/repository.js';
 import { enqueueDeliveries } from '../webhooks/outbox.js';
 import type { Change } from './schemas.js';
@@ -23,17 +22,11 @@ function actionOf(event: VersionedEvent): ChangeAction {
   return was === is ? 'updated' : is ? 'published' : 'unpublished';
 }
 
-/** One event, its seq left to the engine (SQLite's AUTOINCREMENT, PostgreSQL's counter row and trigger). Written once for either engine (docs/postgresql.md, step 2). */
-const insertChange = sql`insert into ${changes} (${sql.identifier('resource')}, ${sql.identifier('record_id')}, ${sql.identifier('action')}, ${sql.identifier('version')}, ${sql.identifier('at')})
-  values (${sql.placeholder('resource')}, ${sql.placeholder('id')}, ${sql.placeholder('action')}, ${sql.placeholder('version')}, ${sql.placeholder('at')})`;
-/** The seq the insert just took, on the same connection. */
-const insertedSeq = perDialect((dialect) => sql<{ seq: number }>`select ${dialect.appendedChangeSeq} as ${sql.identifier('seq')}`);
-
-/** The seq `insertedSeq` read back; an insert that gave none is a fault. */
-function seqReadBack(row: { seq: number } | undefined): number {
-  if (!row) throw new Error('the change feed read no seq back');
-  return row.seq;
-}
+/**
+ * One event, its seq numbered by the engine (SQLite's AUTOINCREMENT, PostgreSQL's counter row and trigger) and read
+ * back. Written once for either engine (docs/postgresql.md, step 2).
+ */
+const insertChange = numberedInsert(insertRow(changes, ['resource', 'record_id', 'action', 'version', 'at']), changes.seq);
 
 /** An event of the feed before it is appended: the engine gives it its seq, the append its moment. */
 type NewChange = Omit<Change, 'seq' | 'at'>;
@@ -49,8 +42,7 @@ export const changeOf = (resource: string, id: string, action: ChangeAction, ver
  */
 export async function appendChange(tx: StatementExecutor, change: NewChange, at: number): Promise<Change> {
   const dated = { ...change, at: new Date(at).toISOString() };
-  await tx.prepare(insertChange).run(dated);
-  const appended = { seq: seqReadBack(await tx.prepare(insertedSeq(tx.dialect)).get()), ...dated };
+  const appended = { seq: await insertChange(tx, { ...dated, record_id: dated.id }), ...dated };
   await enqueueDeliveries(tx, appended, at);
   return appended;
 }

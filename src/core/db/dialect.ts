@@ -38,12 +38,13 @@ export interface Dialect {
    */
   storedBytes(column: SQLiteColumn): SQL;
   /**
-   * The seq the transaction's latest append to the change feed took, read after the insert, since a `returning` clause
-   * makes SQLite open a statement journal, whose savepoint flushes FTS5's pending terms (core/db/group-commit.ts):
-   * SQLite's rowid; on PostgreSQL the counter row the insert's trigger updated (migrations/postgres/0002), which this
-   * transaction holds until it ends.
+   * A one-row `insert` whose integer `key` the engine numbers (left out of the insert), and how its key is read,
+   * as `{ key }`: PostgreSQL's `returning` (one round trip; a `before insert` trigger's value included, as the change
+   * feed's seq); on SQLite `last_insert_rowid()` read after it on the same connection, since a `returning` clause
+   * makes SQLite open a statement journal, whose savepoint flushes FTS5's pending terms (core/db/group-commit.ts).
+   * Run by `numberedInsert` (statements.ts).
    */
-  appendedChangeSeq: SQL;
+  numbered(insert: SQL, key: SQLiteColumn): { insert: SQL<{ key: number }>; readBack: SQL<{ key: number }> | null };
   /**
    * The key the transaction's latest insert into `table` numbered (its one-column integer key, left out of the
    * insert), read after it for the reason above: SQLite's rowid; PostgreSQL's identity sequence's current value,
@@ -91,7 +92,7 @@ export const sqliteDialect: Dialect = {
   onPartialIndex: (table, index) => sql`${table} indexed by ${sql.identifier(index)}`,
   rowHandle: (table) => sql`${table}.rowid`,
   storedBytes: (column) => sql`octet_length(${column})`,
-  appendedChangeSeq: sql`last_insert_rowid()`,
+  numbered: (insert) => ({ insert: sql<{ key: number }>`${insert}`, readBack: sql`select last_insert_rowid() as "key"` }),
   insertedKey: () => sql<number>`last_insert_rowid()`,
   blockTexts: (list) => sql`(select group_concat(value ->> 'text', char(10, 10) order by key) from json_each(${list}))`,
   jsonText: (value) => sql`${value}`,
@@ -107,7 +108,7 @@ export const postgresDialect: Dialect = {
   onPartialIndex: (table) => sql`${table}`,
   rowHandle: (_, id) => sql`${id}`,
   storedBytes: (column) => (column.columnType === 'SQLiteText' ? sql`octet_length(${column})` : sql`octet_length(${column}::text)`),
-  appendedChangeSeq: sql`(select "seq" from "changes_counter")`,
+  numbered: (insert, key) => ({ insert: sql`${insert} returning ${sql.identifier(key.name)} as "key"`, readBack: null }),
   // The names are the tables' own, written in the code: inlined as literals.
   insertedKey: (table, key) => sql<number>`currval(pg_get_serial_sequence(${sql.raw(`'${getTableName(table)}'`)}, ${sql.raw(`'${key.name}'`)}))`,
   blockTexts: (list) => sql`(select string_agg(block ->> 'text', chr(10) || chr(10) order by position) from json_array_elements(${list}::json) with ordinality as blocks(block, position))`,

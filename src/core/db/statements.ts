@@ -2,7 +2,7 @@ import type Sqlite from 'better-sqlite3';
 import { type ColumnsSelection, fillPlaceholders, getTableColumns, getTableName, is, mapResultRow, orderSelectedFields, SQL, type SQLWrapper, sql } from 'drizzle-orm';
 import type { TypedQueryBuilder } from 'drizzle-orm/query-builders/query-builder';
 import { QueryBuilder, type SelectedFieldsOrdered, type SQLiteColumn, SQLiteSyncDialect, type SQLiteTable } from 'drizzle-orm/sqlite-core';
-import { type Dialect, sqliteDialect } from './dialect.js';
+import { type Dialect, perDialect, sqliteDialect } from './dialect.js';
 
 /*
  * Statements written once, run on either engine (docs/postgresql.md, step 2). A statement is a Drizzle query over the
@@ -39,6 +39,21 @@ export function insertRow(table: SQLiteTable, names: readonly string[], onConfli
     );
   const insert = sql`insert into ${table} (${list((_, column) => unqualified(column))}) values (${list((name, column) => sql.param(sql.placeholder(name), column))})`;
   return onConflict ? sql`${insert} ${onConflict}` : insert;
+}
+
+/** An INSERT of one row (`insertRow`) whose integer `key` the engine numbers: run on `tx`, it gives that key (`Dialect.numbered`). */
+export function numberedInsert(insert: SQL, key: SQLiteColumn): (tx: StatementExecutor, bindings: Bindings) => Promise<number> {
+  const forms = perDialect((dialect) => dialect.numbered(insert, key));
+  return async (tx, bindings) => {
+    const { insert, readBack } = forms(tx.dialect);
+    let row: { key: number } | undefined;
+    if (readBack) {
+      await tx.prepare(insert).run(bindings);
+      row = await tx.prepare(readBack).get();
+    } else row = await tx.prepare(insert).get(bindings);
+    if (!row) throw new Error(`an insert read no ${key.name} back`);
+    return row.key;
+  };
 }
 
 /** A column as an INSERT, an UPDATE's SET or a RETURNING names it: unqualified, as both engines require. */
