@@ -156,7 +156,24 @@ onBoth('a delete and a restore through the trash leave the rows as they were, th
     'a participant’s organisation was set null',
   );
 
-  // While it is in the trash, the article is edited: its list no longer names the agency, and its text moves.
+  // While it is in the trash, the article is edited: its list no longer names the agency, and its text moves; the
+  // provenance's id is taken by another record's row.
+  const other = {
+    id: 9,
+    person_id: null,
+    organisation_id: ministry.id,
+    meeting_id: null,
+    field: 'name',
+    value: 'وزارة الداخلية',
+    article_id: null,
+    part: null,
+    start: null,
+    end: null,
+    quote: null,
+    writer: 'ed',
+    recorded_at: at,
+  };
+  await engine.insert(provenance, [other]);
   await engine.write((tx) => stores.repositories.articles.replace(tx, article.id, { ...articleInput, organisation_ids: [ministry.id], body: [{ type: 'paragraph' as const, text: prefix + body }] }));
   const restored = await engine.write((tx) => restoreTrashed(tx, stores.restoring('organisations'), agency.id, 'al'));
   t.match(restored, { id: agency.id, version: 3, slug: agency.slug, parent_id: ministry.id, members: [{ role: 'وكيل', acting: true }] }, 'restored at the number of its restore’s revision');
@@ -175,7 +192,18 @@ onBoth('a delete and a restore through the trash leave the rows as they were, th
   );
   const moved = { start: start + prefix.length, end: start + prefix.length + named.length };
   t.strictSame(after.mentions, [{ ...before.mentions[0], ...moved }], 'the mention, under its id, moved onto the text as edited');
-  t.strictSame(after.provenance, [{ ...before.provenance[0], ...moved }], 'the quote, moved likewise');
+  const requoted = after.provenance.filter((row) => row.id !== other.id);
+  t.equal(after.provenance.length, 2, 'both rows');
+  t.strictSame(
+    after.provenance.find((row) => row.id === other.id),
+    other,
+    'the row that took the quote’s id, untouched',
+  );
+  t.strictSame(
+    requoted.map((row) => ({ ...row, id: other.id })),
+    [{ ...before.provenance[0], ...moved }],
+    'the quote under a key the engine numbered, moved likewise',
+  );
   t.strictSame(after.trash, [], 'the trash entry is gone');
   t.strictSame(
     after.revisions.filter((row) => row.id === agency.id).map(({ n, action }) => [n, action]),
