@@ -76,14 +76,14 @@ export function keptSpans(revisions: RevisionStore) {
     /** The kept rows with their spans moved onto their articles' texts as they are now: on the restore's `tx`, once the restored record is in. */
     async relocate(tx: StatementExecutor, links: readonly KeptLink[]): Promise<KeptLink[]> {
       const byArticle = new Map<string, KeptLink[]>();
-      const unspanned: KeptLink[] = [];
+      // The rows without a span first, as they were; then each article's, moved.
+      const relocated: KeptLink[] = [];
       for (const link of links) {
         const articleId = spannedArticle(link);
-        if (articleId === null) unspanned.push(link);
+        if (articleId === null) relocated.push(link);
         else if (byArticle.has(articleId)) byArticle.get(articleId)!.push(link);
         else byArticle.set(articleId, [link]);
       }
-      const relocated = unspanned;
       const currentTexts = tx.prepare(currentTextsIn(tx.dialect));
       for (const [articleId, kept] of byArticle) {
         const after = await currentTexts.get({ id: articleId });
