@@ -5,7 +5,6 @@ import { type Database, openDatabase } from './db/database.js';
 import { holdDatabase } from './db/handles.js';
 import { claimIdempotencyKey, completeIdempotencyKey, type IdempotencyOptions, releaseIdempotencyKey, type StoredResponse } from './db/idempotency.js';
 import { sqliteStatements } from './db/statements.js';
-import { KhabarError } from './errors.js';
 import type { entityResources } from './facts/entities.js';
 import type { Visibility } from './list/visibility.js';
 import { type ImportOptions, importReport } from './resources/articles/import.js';
@@ -15,7 +14,7 @@ import { createRepositories } from './resources/index.js';
 import { byResource, type ResourceName } from './resources/registry.js';
 import { recordService, type Versioned, type WriteOptions } from './resources/shared/record-service.js';
 import type { Repository } from './resources/shared/repository.js';
-import { writeBodyOf } from './resources/shared/write-body.js';
+import { type Restoring, restoreRevision, restoreTrashed } from './revisions/restore.js';
 import { fts5Index } from './search/fts5-index.js';
 import { createSearch } from './search/search.js';
 import { prepareForServing } from './serving.js';
@@ -55,7 +54,7 @@ export function openServices(databaseUrl: string, clock: () => number = Date.now
   // A deleted record's revisions are found by its id: what no record's id or slug is, is taken as one.
   const readRecordId = async (resource: ResourceName, idOrSlug: string) => (await reads[resource].idOf(idOrSlug)) ?? idOrSlug;
   const recordId = (resource: ResourceName, idOrSlug: string) => writers[resource].idOf(idOrSlug) ?? idOrSlug;
-  const inTrash = (resource: ResourceName, id: string) => writers.trash.find(resource, id) !== null;
+  const restoring = (resource: ResourceName): Restoring => ({ resource: declarations[resource], repository: writerOf(resource), revisions: writers.revisions, trash: writers.trash });
   const idempotency: IdempotencyOptions = { ttlMs: dayMs, inFlightMs: 60_000 };
 
   const schedule = publicationSchedule(database.reader);
@@ -67,28 +66,14 @@ export function openServices(databaseUrl: string, clock: () => number = Date.now
     /** Every record's numbered revisions; a deleted record's are found by its id. */
     revisions: {
       async page(resource: ResourceName, idOrSlug: string, limit: number, before?: number) {
-        return revisions.page(resource, await readRecordId(resource, idOrSlug), limit, before);
+        return revisions.page(statements, resource, await readRecordId(resource, idOrSlug), limit, before);
       },
       async find(resource: ResourceName, idOrSlug: string, n: number) {
-        return revisions.find(resource, await readRecordId(resource, idOrSlug), n);
+        return revisions.find(statements, resource, await readRecordId(resource, idOrSlug), n);
       },
-      /**
-       * Writes revision `n`'s content as a new revision: a replace of the record, or, when it is deleted, a create
-       * under its id at the number its restore's revision will have. Null when there is no such revision.
-       */
+      /** Writes revision `n`'s content as a new revision (core/revisions/restore.ts); null when there is no such revision. */
       async restore(resource: ResourceName, idOrSlug: string, n: number, options: WriteOptions) {
-        const repository = writerOf(resource);
-        return writes.run(async (tx) => {
-          const revision = writers.revisions.find(resource, recordId(resource, idOrSlug), n);
-          if (revision === null) return null;
-          const body = writeBodyOf(declarations[resource], revision.record, `revision ${n}`);
-          const context = { writer: options.writer, restoring: n };
-          const current = await repository.findIn(tx, recordId(resource, idOrSlug));
-          if (current) return repository.replace(tx, current.id, body, context, options.condition ? options.condition(() => current) : {});
-          if (options.condition) throw new KhabarError('precondition_failed', `this ${declarations[resource].noun} is deleted: no ETag matches it`);
-          const deletedId = recordId(resource, idOrSlug);
-          return repository.create(tx, body, context, { id: deletedId, version: writers.revisions.nextNumber(resource, deletedId) });
-        }, options.observe);
+        return writes.run(async (tx) => restoreRevision(tx, restoring(resource), recordId(resource, idOrSlug), n, options), options.observe);
       },
     },
 
@@ -98,15 +83,7 @@ export function openServices(databaseUrl: string, clock: () => number = Date.now
       count: (resource: ResourceName) => trashed.count(resource),
       /** Puts the record back as its last revision stored it, with the links kept; null when it is not in the trash. */
       async restore(resource: ResourceName, id: string, options: WriteOptions) {
-        return writes.run(async (tx) => {
-          if (!inTrash(resource, id)) return null;
-          // The delete wrote the record's last revision: nothing writes one after it while it is in the trash.
-          const [last] = writers.revisions.page(resource, id, 1).rows;
-          const revision = last && writers.revisions.find(resource, id, last.n);
-          if (!revision) return null;
-          const body = writeBodyOf(declarations[resource], revision.record, `the trashed ${declarations[resource].noun}`);
-          return writerOf(resource).create(tx, body, { writer: options.writer, restoring: revision.n }, { id, version: writers.revisions.nextNumber(resource, id) });
-        }, options.observe);
+        return writes.run(async (tx) => restoreTrashed(tx, restoring(resource), id, options.writer), options.observe);
       },
       /** Erases the record and its revisions for good; false when it is not in the trash. */
       async purge(resource: ResourceName, id: string, options: Pick<WriteOptions, 'observe'> = {}) {

@@ -40,7 +40,7 @@ function chainOn() {
   const scratch = openDatabase('file::memory:');
   t.teardown(() => scratch.close());
   const repository = personRepository(scratch.db);
-  repository.onWrite(revisionStore(scratch.db, { people: repository }).follow('people'));
+  repository.onWrite(revisionStore({ people: repository }).follow('people'));
   repository.onWrite(changeStore(scratch.db).follow('people'));
   return repository;
 }

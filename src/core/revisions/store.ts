@@ -1,8 +1,8 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import { and, desc, eq, lt, max, sql } from 'drizzle-orm';
-import type { Db } from '../db/database.js';
+import { and, desc, eq, getTableColumns, lt, max, sql } from 'drizzle-orm';
 import { now } from '../db/ids.js';
 import { type Bindings, type StatementExecutor, statement } from '../db/statements.js';
+import { byResource, type ResourceName } from '../resources/registry.js';
 import type { Repository, WriteEvent } from '../resources/shared/repository.js';
 import { type RevisionAction, revisions } from './table.js';
 
@@ -24,9 +24,9 @@ export interface RevisionPage {
 
 /**
  * What the store needs of a resource's repository: the fields a snapshot leaves out and deriving them back, the
- * relation lists a newest revision keeps, and the record's row that holds the rest of it.
+ * relation lists a newest revision keeps (the record's row holds the rest of it).
  */
-export type SnapshotFields = Pick<Repository<{ id: string; version: number }, unknown>, 'computedFields' | 'withComputed' | 'relationFields' | 'find'>;
+export type SnapshotFields = Pick<Repository<{ id: string; version: number }, unknown>, 'computedFields' | 'withComputed' | 'relationFields'>;
 
 type StoredRecord = Record<string, unknown> & { id: string; version: number };
 
@@ -80,7 +80,7 @@ const wholeSnapshot = (shape: SnapshotShape, record: StoredRecord): Buffer => {
 const relationsSnapshot = (shape: SnapshotShape, record: StoredRecord): Buffer => deflated(Object.fromEntries(shape.relationFields.map((field) => [field, record[field]])));
 const parsed = (snapshot: Buffer | string): StoredRecord => JSON.parse(typeof snapshot === 'string' ? snapshot : inflateRawSync(snapshot).toString());
 /** The record's row as it is (`current`) with the relation lists as the revision stored them, in the record's order. */
-const withRelations = (current: StoredRecord, relations: Buffer | string): StoredRecord => ({ ...current, ...parsed(relations) });
+const withRelations = (current: Record<string, unknown>, relations: Buffer | string): StoredRecord => ({ ...current, ...parsed(relations) });
 
 /** The writes of the record's next revision, given the newest revision before it (`last`). */
 function writesOf(shape: SnapshotShape, resource: string, record: StoredRecord, action: RevisionAction, writer: string, previous: StoredRecord | null, last: Newest | undefined): RevisionWrites {
@@ -113,48 +113,40 @@ export async function appendRevision(
   await tx.prepare(insertRevision).run(writes.append);
 }
 
+const summary = { n: revisions.n, action: revisions.action, writer: revisions.writer, at: revisions.at };
+const pageOf = statement
+  .select(summary)
+  .from(revisions)
+  .where(and(ofRecord, lt(revisions.n, sql.placeholder('before'))))
+  .orderBy(desc(revisions.n))
+  .limit(sql.placeholder('limit'));
+const lastNumberOf = statement
+  .select({ n: max(revisions.n) })
+  .from(revisions)
+  .where(ofRecord);
+/**
+ * Revision `n` with the record's row when the revision keeps only its relation lists (a revision stored whole joins
+ * none: the row's columns come back null), in one statement: one snapshot on either engine, so a write committed
+ * between the two reads cannot pair a revision with a row it does not belong to.
+ */
+const revisionWithRow = byResource(({ table }) =>
+  statement
+    .select({ ...summary, ...stored, row: getTableColumns(table) })
+    .from(revisions)
+    .leftJoin(table, and(eq(table.id, revisions.record_id), revisions.relations_only))
+    .where(and(ofRecord, eq(revisions.n, sql.placeholder('n')))),
+);
+
 /**
  * Every record's numbered revisions, written by each write's listener inside the write's transaction. A
  * snapshot is the record's JSON without its computed fields, deflated (migration 0015). The newest revision of
  * a record that exists keeps only its relation lists, and is read with the record's row (migration 0017): the
- * row changes only by a write, which first stores that revision whole from the record it replaces.
+ * row changes only by a write, which first stores that revision whole from the record it replaces. Its reads run
+ * on the executor given: a request's read executor, or a write's `tx` to read what the write sees.
  */
-export function revisionStore(db: Db, repositories: Readonly<Record<string, SnapshotFields>>) {
-  const summary = { n: revisions.n, action: revisions.action, writer: revisions.writer, at: revisions.at };
-  const page = db
-    .select(summary)
-    .from(revisions)
-    .where(and(ofRecord, lt(revisions.n, sql.placeholder('before'))))
-    .orderBy(desc(revisions.n))
-    .limit(sql.placeholder('limit'))
-    .prepare();
-  const one = db
-    .select({ ...summary, ...stored })
-    .from(revisions)
-    .where(and(ofRecord, eq(revisions.n, sql.placeholder('n'))))
-    .prepare();
-  const last = db
-    .select({ n: max(revisions.n) })
-    .from(revisions)
-    .where(ofRecord)
-    .prepare();
-
+export function revisionStore(repositories: Readonly<Record<string, SnapshotFields>>) {
   // Every resource of the registry has its repository there.
   const fieldsOf = (resource: string) => repositories[resource]!;
-  const recordOf = (resource: string, id: string, row: { n: number; snapshot: Buffer | string; relationsOnly: boolean }): Record<string, unknown> => {
-    if (!row.relationsOnly) return fieldsOf(resource).withComputed(parsed(row.snapshot));
-    const current = fieldsOf(resource).find(id);
-    if (!current) throw new Error(`revision ${row.n} of ${resource} ${id} keeps only its relations, but the record is gone`);
-    return fieldsOf(resource).withComputed(withRelations(current, row.snapshot));
-  };
-
-  // One read transaction: a write by another process between the revision and the row would pair them wrongly.
-  const readTogether = db.$client.transaction((resource: string, id: string, n: number): Revision | null => {
-    const row = one.get({ resource, id, n });
-    if (!row) return null;
-    const { snapshot, relationsOnly, ...revision } = row;
-    return { ...revision, record: recordOf(resource, id, { n, snapshot, relationsOnly }) };
-  });
 
   return {
     /** A listener for a resource's repository: the record after each write (before it, for a delete), on the write's `tx`. */
@@ -165,15 +157,24 @@ export function revisionStore(db: Db, repositories: Readonly<Record<string, Snap
       };
     },
     /** Newest first, below `before` (the n a previous page ended at). */
-    page(resource: string, id: string, limit: number, before = Number.MAX_SAFE_INTEGER): RevisionPage {
-      const rows = page.all({ resource, id, before, limit: limit + 1 });
+    async page(reads: StatementExecutor, resource: string, id: string, limit: number, before = Number.MAX_SAFE_INTEGER): Promise<RevisionPage> {
+      const rows = await reads.prepare(pageOf).all({ resource, id, before, limit: limit + 1 });
       return { rows: rows.slice(0, limit), next: rows.length > limit ? rows[limit - 1]!.n : null };
     },
-    /** The number the record's next revision takes (1 for a record without any): read it inside the write's transaction. */
-    nextNumber(resource: string, id: string): number {
-      return (last.get({ resource, id })?.n ?? 0) + 1;
+    /** The number the record's next revision takes (1 for a record without any): read it on the write's `tx`. */
+    async nextNumber(tx: StatementExecutor, resource: string, id: string): Promise<number> {
+      return ((await tx.prepare(lastNumberOf).get({ resource, id }))?.n ?? 0) + 1;
     },
-    find: readTogether,
+    /** Revision `n` of a record with its content as a read answers it; null when there is none. */
+    async find(reads: StatementExecutor, resource: ResourceName, id: string, n: number): Promise<Revision | null> {
+      const found = await reads.prepare(revisionWithRow[resource]).get({ resource, id, n });
+      if (!found) return null;
+      const { snapshot, relationsOnly, row, ...revision } = found;
+      const fields = fieldsOf(resource);
+      if (!relationsOnly) return { ...revision, record: fields.withComputed(parsed(snapshot)) };
+      if (row?.id == null) throw new Error(`revision ${n} of ${resource} ${id} keeps only its relations, but the record is gone`);
+      return { ...revision, record: fields.withComputed(withRelations(row, snapshot)) };
+    },
   };
 }
 

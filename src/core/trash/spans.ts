@@ -1,10 +1,11 @@
 import { eq, getTableName, sql } from 'drizzle-orm';
 import { createSelectSchema } from 'drizzle-zod';
-import type { Db } from '../db/database.js';
+import { perDialect } from '../db/dialect.js';
+import { type StatementExecutor, statement } from '../db/statements.js';
 import { type ArticleTexts, relocatedMentions } from '../facts/mentions.js';
 import { relocatedQuotes } from '../facts/provenance.js';
 import { mentions, provenance } from '../facts/table.js';
-import { articleBodyText, articles } from '../resources/articles/table.js';
+import { articleBodyTextIn, articles } from '../resources/articles/table.js';
 import type { RevisionStore } from '../revisions/store.js';
 import type { KeptLink } from './table.js';
 
@@ -19,6 +20,14 @@ function spannedArticle(link: KeptLink): string | null {
   return typeof article_id === 'string' ? article_id : null;
 }
 
+/** An article's texts as they are, in the engine's dialect (its plain-text body joins its blocks' texts). */
+const currentTextsIn = perDialect((dialect) =>
+  statement
+    .select({ title: articles.title, body: articleBodyTextIn(dialect) })
+    .from(articles)
+    .where(eq(articles.id, sql.placeholder('id'))),
+);
+
 /**
  * The spans the trash keeps (mentions, quotes) index an article's text as it was when they were kept, and the
  * article may be edited, or restored from an older revision, before they come back. Each kept row notes the
@@ -26,14 +35,9 @@ function spannedArticle(link: KeptLink): string | null {
  * (core/facts: a mention whose text is gone is dropped, a quote keeps null offsets). A row that noted no
  * revision (kept before this, or an article without revisions) is checked against the text as it is, the same way.
  */
-export function keptSpans(db: Db, revisions: RevisionStore) {
-  const currentTexts = db
-    .select({ title: articles.title, body: articleBodyText })
-    .from(articles)
-    .where(eq(articles.id, sql.placeholder('id')))
-    .prepare();
-  const textsAt = (articleId: string, n: number): ArticleTexts | null => {
-    const record = revisions.find('articles', articleId, n)?.record;
+export function keptSpans(revisions: RevisionStore) {
+  const textsAt = async (tx: StatementExecutor, articleId: string, n: number): Promise<ArticleTexts | null> => {
+    const record = (await revisions.find(tx, 'articles', articleId, n))?.record;
     return typeof record?.title === 'string' && typeof record.body_text === 'string' ? { title: record.title, body: record.body_text } : null;
   };
 
@@ -53,38 +57,42 @@ export function keptSpans(db: Db, revisions: RevisionStore) {
   }
 
   return {
-    /** The kept rows, those with a span noting the revision of the article text it indexes. Call it while the rows are read. */
-    note(links: KeptLink[]): KeptLink[] {
+    /** The kept rows, those with a span noting the revision of the article text it indexes: on the delete's `tx`, where the rows are read. */
+    async note(tx: StatementExecutor, links: KeptLink[]): Promise<KeptLink[]> {
       const newest = new Map<string, number>();
-      return links.map((link) => {
-        const articleId = spannedArticle(link);
-        if (articleId === null) return link;
-        if (!newest.has(articleId)) newest.set(articleId, revisions.nextNumber('articles', articleId) - 1);
-        const textRevision = newest.get(articleId)!;
-        return textRevision > 0 ? { ...link, textRevision } : link;
-      });
-    },
-    /** The kept rows with their spans moved onto their articles' texts as they are now; call it once the restored record is in. */
-    relocate(links: readonly KeptLink[]): KeptLink[] {
-      const byArticle = new Map<string, KeptLink[]>();
-      const unspanned: KeptLink[] = [];
+      const noted: KeptLink[] = [];
       for (const link of links) {
         const articleId = spannedArticle(link);
-        if (articleId === null) unspanned.push(link);
+        if (articleId === null) {
+          noted.push(link);
+          continue;
+        }
+        if (!newest.has(articleId)) newest.set(articleId, (await revisions.nextNumber(tx, 'articles', articleId)) - 1);
+        const textRevision = newest.get(articleId)!;
+        noted.push(textRevision > 0 ? { ...link, textRevision } : link);
+      }
+      return noted;
+    },
+    /** The kept rows with their spans moved onto their articles' texts as they are now: on the restore's `tx`, once the restored record is in. */
+    async relocate(tx: StatementExecutor, links: readonly KeptLink[]): Promise<KeptLink[]> {
+      const byArticle = new Map<string, KeptLink[]>();
+      // The rows without a span first, as they were; then each article's, moved.
+      const relocated: KeptLink[] = [];
+      for (const link of links) {
+        const articleId = spannedArticle(link);
+        if (articleId === null) relocated.push(link);
         else if (byArticle.has(articleId)) byArticle.get(articleId)!.push(link);
         else byArticle.set(articleId, [link]);
       }
-      return [
-        ...unspanned,
-        ...[...byArticle].flatMap(([articleId, kept]) => {
-          const after = currentTexts.get({ id: articleId });
-          // An article gone since: the restore drops the rows that need it.
-          if (!after) return kept;
-          const noted = kept[0]!.textRevision;
-          const before = (noted !== undefined && textsAt(articleId, noted)) || after;
-          return moved(kept, before, after);
-        }),
-      ];
+      const currentTexts = tx.prepare(currentTextsIn(tx.dialect));
+      for (const [articleId, kept] of byArticle) {
+        const after = await currentTexts.get({ id: articleId });
+        const noted = kept[0]!.textRevision;
+        // An article gone since: the restore drops the rows that need it.
+        if (!after) relocated.push(...kept);
+        else relocated.push(...moved(kept, (noted !== undefined && (await textsAt(tx, articleId, noted))) || after, after));
+      }
+      return relocated;
     },
   };
 }

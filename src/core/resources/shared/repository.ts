@@ -44,10 +44,10 @@ export interface ResourceSpec<Input, Rec = unknown> {
   references(input: Input): Reference[];
   /** What the server fills in of a write body, given the stored record it replaces (null on create). */
   complete?(input: Input, current: Rec | null): Input;
-  /** Extra rules a write must satisfy, given the id being written (null on create). */
-  validate?(input: Input, id: string | null): void;
-  /** Why the record cannot be deleted, or null when it can. */
-  inUse?(id: string): string | null;
+  /** Extra rules a write must satisfy, given the id being written (null on create), checked on the write's executor (`tx`). */
+  validate?(tx: StatementExecutor, input: Input, id: string | null): void | Promise<void>;
+  /** Why the record cannot be deleted, or null when it can, as the write's executor (`tx`) sees it. */
+  inUse?(tx: StatementExecutor, id: string): string | null | Promise<string | null>;
 }
 
 /** Who is writing: the name of the API token, or a tool such as the seed. */
@@ -250,7 +250,7 @@ export function createRepository<Rec extends { id: string; version: number }, In
       const errors = missing.map((ref) => ({ path: ref.path, message: `no record with id ${ref.id}` }));
       throw new KhabarError('unknown_reference', `${errors[0]!.path} refers to a record that does not exist`, errors);
     }
-    spec.validate?.(input, id);
+    await spec.validate?.(tx, input, id);
   }
 
   const rowFrom = (input: Input) => columnValues(table, input as Record<string, unknown>);
@@ -364,7 +364,7 @@ export function createRepository<Rec extends { id: string; version: number }, In
       return write(async () => {
         const current = await findCurrent(tx, idOrSlug, guard);
         if (!current) return false;
-        const reason = spec.inUse?.(current.id);
+        const reason = await spec.inUse?.(tx, current.id);
         if (reason) throw new KhabarError('in_use', `this ${spec.noun} cannot be deleted: ${reason}`);
         await runEach(removingListeners, [current, context], tx);
         await tx.prepare(deleteRow).run({ id: current.id });
