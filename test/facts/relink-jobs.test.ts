@@ -232,4 +232,15 @@ t.test("the background jobs' writes wait for another process's write lock with t
   const naming2 = await stepWhileLocked(() => naming.step());
   t.ok(naming2.turns >= 5, `timers ran while the name index's worker waited for the lock (${naming2.turns} turns)`);
   t.same(naming2.result, { relinked: [ids[0]] }, 'then it linked the recorded article again');
+
+  // Idle, each worker only reads: it answers at once while another connection holds the write lock.
+  other.exec('begin immediate');
+  try {
+    const started = performance.now();
+    t.equal(await naming.step(), null, "the name index's worker has nothing to do");
+    t.equal(await workerOf(first, { batch }).step(), null, 'nor has a relink worker while the job is leased to another');
+    t.ok(performance.now() - started < 250, `and neither waited for the lock (${Math.round(performance.now() - started)} ms)`);
+  } finally {
+    other.exec('commit');
+  }
 });

@@ -43,11 +43,8 @@ function changedFields(event: WriteEvent<{ id: string }>): FieldChange[] {
     .map(([field, value]) => ({ field, value }));
 }
 
-/** An `id > :after order by id limit :limit` statement. */
-type RowsAfter<Row extends { id: string }> = Query<Row>;
-
-/** Every row of a table in id order, a page of `limit` rows at a time, each read when the last was taken. */
-async function* keysetPages<Row extends { id: string }>(executor: StatementExecutor, query: RowsAfter<Row>, limit: number): AsyncGenerator<Row[]> {
+/** Every row `query` (an `id > :after order by id limit :limit` select) reads, in id order, a page of `limit` rows at a time, each read when the last was taken. */
+async function* keysetPages<Row extends { id: string }>(executor: StatementExecutor, query: Query<Row>, limit: number): AsyncGenerator<Row[]> {
   for (let after = ''; ; ) {
     const page = await executor.prepare(query).all({ after, limit });
     if (page.length > 0) yield page;
