@@ -5,16 +5,15 @@
  * are exposed so that bench/derived-cost.ts can time each one.
  */
 import type Sqlite from 'better-sqlite3';
-import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { uuidv7 } from 'uuidv7';
+import { sqliteStatements } from '../src/core/db/statements.js';
 import { entityColumnValues } from '../src/core/facts/entities.js';
-import { articleTexts, linkMentions, nameSources } from '../src/core/facts/index.js';
+import { articleTexts, linkMentions, readNameIndex } from '../src/core/facts/index.js';
 import type { NewMention } from '../src/core/facts/mentions.js';
 import { plainText } from '../src/core/resources/articles/repository.js';
 import type { Article, ArticleInput } from '../src/core/resources/articles/schemas.js';
 import { searchEntry, substringValues } from '../src/core/search/indexer.js';
 import { substringColumns } from '../src/core/search/substrings.js';
-import { nameIndex } from '../src/core/text/linking.js';
 
 const linkTables = [
   ['article_people', 'person_ids'],
@@ -22,9 +21,9 @@ const linkTables = [
   ['article_meetings', 'meeting_ids'],
 ] as const;
 
-export function articleWriter(sqlite: Sqlite.Database) {
+export async function articleWriter(sqlite: Sqlite.Database) {
   // Built once: the benchmark writes no people or organisations, so the names never change under it.
-  const names = nameIndex(nameSources(drizzle(sqlite))());
+  const names = await readNameIndex(sqliteStatements(sqlite));
   const insertArticle = sqlite.prepare(
     'insert into articles (id, slug, version, created_at, updated_at, title, language, summary, body, source, published_at) values (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?)',
   );

@@ -142,7 +142,7 @@ function list(req: IncomingMessage, res: ServerResponse, url: URL) {
   json(res, 200, envelope);
 }
 
-const writer = articleWriter(db);
+const writer = await articleWriter(db);
 
 /** `?raw` writes the article and its link rows only: the old comparison, kept as information. */
 function post(req: IncomingMessage, res: ServerResponse, url: URL) {

@@ -54,12 +54,12 @@ function storedArticles(sqlite: Sqlite.Database, count: number): ArticleInput[] 
   }));
 }
 
-export function derivedCosts(file: string, count: number): Array<{ part: Part; micros: number }> {
+export async function derivedCosts(file: string, count: number): Promise<Array<{ part: Part; micros: number }>> {
   const sqlite = new Sqlite(file);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
-  const writer = articleWriter(sqlite).parts;
+  const writer = (await articleWriter(sqlite)).parts;
   const source = searchSources.articles;
   const inputs = storedArticles(sqlite, count);
   const warmUp = Math.floor(inputs.length / 10);

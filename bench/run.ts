@@ -232,7 +232,7 @@ async function main(size: DataSize): Promise<{ markdown: string; point: CurvePoi
     log(`WAL over ${settings.walInserts} inserts`);
     const walMb = await walCheck(file, settings.walInserts, sample.postBody);
     log(`derived structures, ${settings.derivedCostArticles} articles in process`);
-    const costs = derivedCostTable(derivedCosts(file, settings.derivedCostArticles));
+    const costs = derivedCostTable(await derivedCosts(file, settings.derivedCostArticles));
     log('storage (dbstat)');
     const measured = storage(file);
     const stored = storageTable(measured);

@@ -1,9 +1,10 @@
 import type { Test } from 'tap';
 import { type Config, loadConfig } from '../src/core/config.js';
 import { changeStamp } from '../src/core/db/change-stamp.js';
-import type { Db } from '../src/core/db/database.js';
+import type { Database, Db } from '../src/core/db/database.js';
 import { databaseOf, storesOf } from '../src/core/db/handles.js';
 import { sqliteStatements } from '../src/core/db/statements.js';
+import type { JobExecutors } from '../src/core/facts/relink-jobs.js';
 import type { ListPage, ListQuery } from '../src/core/list/query.js';
 import type { ListingSource } from '../src/core/list/sql.js';
 import type { Repositories } from '../src/core/resources/index.js';
@@ -43,6 +44,9 @@ export async function build(t: Test, overrides: Partial<Config> = {}): Promise<A
 
 /** Where a listing a test builds reads: the SQLite connection `db`, as the services' lists read theirs. */
 export const listingSource = (db: Db): ListingSource => ({ statements: sqliteStatements(db.$client), stamp: changeStamp(db) });
+
+/** Where a background job a test runs works, as a server's do: reads on the read connection, writes through group commit. */
+export const jobsOn = (database: Database): JobExecutors => ({ reads: sqliteStatements(database.reader.$client), write: (body) => database.writes.run(body) });
 
 /** A page of a repository's list on its SQLite connection `db`, as every reader sees it. */
 export const listOn = <Rec>(db: Db, repository: Repository<Rec, never>, query: ListQuery): Promise<ListPage<Rec>> => repository.reads(sqliteStatements(db.$client), changeStamp(db)).list(query);

@@ -1,4 +1,3 @@
-import { awaitable } from './awaitable.js';
 import { runAnnounceLoop } from './changes/announce-loop.js';
 import { announcePublications, nextPublicationDue } from './changes/publications.js';
 import type { WebhookLimits } from './config.js';
@@ -40,9 +39,9 @@ const retention = (deleteExpired: () => Promise<number>): BackgroundWorker => ({
  * queries are asynchronous can serve it: relinking after name changes, announcing scheduled publications, sending
  * webhook deliveries, and the retention jobs. Resolves once the first announcement turn has run (what came due
  * while the server was down is announced before it listens); `stop` resolves when every job has stopped.
- * `repositories` are the write connection's: each job's step runs there between group commit's batches (`alone`),
- * since it opens its own transaction; the dispatcher's claims and settlements and the trash's purges are writes of
- * group commit (`tx`), and their checks for due work reads (`reads`).
+ * `repositories` are the write connection's. No job opens a transaction of its own: each reads first (`reads`), so
+ * an idle job takes no write lock, and each of its transactions is a write of group commit (`tx`), which awaits
+ * another process's write lock without stopping the event loop.
  */
 export async function startBackgroundWork(
   repositories: Repositories,
@@ -50,12 +49,12 @@ export async function startBackgroundWork(
   { clock, trashRetentionDays, webhooks, onError }: BackgroundOptions,
 ) {
   const { relinkJobs, publications } = repositories;
-  // Builds entity linking's name index at start and whenever another process changed names, a slice a step (core/facts/index.ts).
-  const naming = runBackgroundLoop(awaitable(repositories.nameIndexWorker(), ['step', 'release'], writes.alone), {
-    onError: (error) => onError('building the name index failed; retrying', error),
-  });
+  const jobs = { reads, write: <T>(body: (tx: StatementExecutor) => Promise<T>) => writes.run(body) };
+  // Builds entity linking's name index at start and whenever another process changed names, a page of names a step,
+  // and links again the articles a write linked while it was behind (core/facts/index.ts).
+  const naming = runBackgroundLoop(repositories.nameIndexWorker(jobs), { onError: (error) => onError('building the name index failed; retrying', error) });
   // Relinks articles after name changes (core/facts/relink-jobs.ts).
-  const relinking = runBackgroundLoop(awaitable(relinkJobs.worker(), ['step', 'release'], writes.alone), { onError: (error) => onError('relinking failed; retrying', error) });
+  const relinking = runBackgroundLoop(relinkJobs.worker(jobs), { onError: (error) => onError('relinking failed; retrying', error) });
   // Appends the `published` event of each scheduled article as it comes due (core/changes/publications.ts).
   const announcing = runAnnounceLoop(
     { announceDue: () => announcePublications({ reads, write: (body) => writes.run(body) }, clock), nextDue: () => nextPublicationDue(reads), onScheduled: publications.onScheduled },

@@ -110,24 +110,6 @@ t.test('an async write that throws after writing is undone alone; the others of 
   t.equal(database.sqlite.inTransaction, false, 'no transaction is left open');
 });
 
-t.test('work run alone waits for a batch that awaits, and runs outside its transaction', async (t) => {
-  const { database, insert, stored } = notes(t);
-  const events: string[] = [];
-  const batch = database.writes.run(async (tx) => {
-    await tx.prepare(insert).run({ text: 'batch' });
-    await sleep(20);
-    events.push('batch settled');
-  });
-  await sleep(5);
-  const alone = database.writes.alone(() => {
-    events.push('alone');
-    return { inTransaction: database.sqlite.inTransaction, stored: stored() };
-  });
-  t.same(await alone, { inTransaction: false, stored: ['batch'] }, 'after the commit, with no transaction open');
-  await batch;
-  t.same(events, ['batch settled', 'alone']);
-});
-
 t.test('through the API: a public list cached before a write is not served once the write, awaited inside its transaction, has committed', async (t) => {
   const app = await build(t);
   const { writes } = databaseOf(app.services);

@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap';
 import { statement } from '../../src/core/db/statements.js';
-import { type NewMention, relocateCuratedMentions, setAutoMentions } from '../../src/core/facts/mentions.js';
-import { recordWrite, relocateQuotes, unsourcedChanges } from '../../src/core/facts/provenance.js';
+import { type NewMention, relocateCuratedMentions, setAutoMentions, setCuratedMentions } from '../../src/core/facts/mentions.js';
+import { recordWrite, relocateQuotes, setQuotes, unsourcedChanges } from '../../src/core/facts/provenance.js';
 import { mentions, provenance } from '../../src/core/facts/table.js';
 import { articles } from '../../src/core/resources/articles/table.js';
 import { organisations } from '../../src/core/resources/organisations/table.js';
@@ -192,4 +192,47 @@ onBoth('a write that fails after its mentions and provenance leaves neither', as
   );
   t.strictSame(await storedMentions(engine), [], 'no mention');
   t.strictSame(await storedProvenance(t, engine), [], 'no provenance');
+});
+
+onBoth("the seed's curated mentions: they replace the curated ones, drop the automatic ones they overlap, and keep the others' rows", async (t, engine) => {
+  await seeded(engine);
+  const [minister, ministers] = [span('title', 'وزير', person), span('body', 'الوزيران', organisation)];
+  await engine.insert(mentions, [mentionRow(100, 'curated', curated), mentionRow(101, 'auto', minister), mentionRow(102, 'auto', ministers)]);
+  const overMinister = span('title', 'وزير الداخلية', person);
+  await engine.write((tx) => setCuratedMentions(tx, 'a1', [overMinister]));
+  const rows = await storedMentions(engine);
+  // Numbered by the engine: SQLite past the rows written, PostgreSQL's identity from 1.
+  const added = rows.find((row) => row.origin === 'curated')?.id ?? -1;
+  t.strictSame(
+    rows,
+    [mentionRow(102, 'auto', ministers), mentionRow(added, 'curated', overMinister)].sort((x, y) => x.id - y.id),
+    'the earlier curated one and the automatic one under the new one are gone, the other keeps its row',
+  );
+});
+
+onBoth("the seed's quotes replace every record of the entity, each where its quote is; a quote not in the article writes nothing", async (t, engine) => {
+  await seeded(engine);
+  await engine.write((tx) => recordWrite(tx, person, [{ field: 'position', value: 'وزير' }], 'editor'));
+  const source = { id: 'a1', title, body };
+  const quoted = [
+    { field: 'position', value: 'وزير الداخلية', quote: 'وزير الداخلية' },
+    { field: 'name', value: 'علي العدواني', quote: 'الامني' },
+  ];
+  await engine.write((tx) => setQuotes(tx, person, source, quoted));
+  const expected = quoted.map(({ field, value, quote }) => {
+    const part = body.includes(quote) ? 'body' : 'title';
+    const start = source[part].indexOf(quote);
+    return { ...none, person_id: 'p1', field, value, article_id: 'a1', part, start, end: start + quote.length, quote, writer: null };
+  });
+  t.strictSame(
+    (await storedProvenance(t, engine)).map(({ id, ...row }) => row),
+    expected,
+    "the writer's record is gone; each quote found in the body first, else the title",
+  );
+  const before = await storedProvenance(t, engine);
+  await t.rejects(
+    engine.write((tx) => setQuotes(tx, person, source, [{ field: 'country', value: 'KW', quote: 'الكويت' }])),
+    /the quote is not in the article/,
+  );
+  t.strictSame(await storedProvenance(t, engine), before, 'a quote not in the article fails the write, which changes nothing');
 });

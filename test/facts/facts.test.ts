@@ -1,6 +1,7 @@
 import type { Test } from 'tap';
 import t from 'tap';
 import { databaseOf, storesOf } from '../../src/core/db/handles.js';
+import { setCuratedMentions } from '../../src/core/facts/mentions.js';
 import type { App } from '../../src/web/app.js';
 import { auth, body, build, recordStatements } from '../helper.js';
 
@@ -246,7 +247,7 @@ t.test('new articles are linked to known names and aliases; deleting an entity r
 
 t.test('curating mentions keeps the rows (and ids) of the automatic mentions it does not overlap, and drops those it does', async (t) => {
   const app = await build(t);
-  const { sqlite } = databaseOf(app.services);
+  const { sqlite, writes } = databaseOf(app.services);
   const text = 'التقى صالح المربع بالعدواني في الكويت';
   const created = await app.inject({ method: 'POST', url: '/v1/articles', headers: json, payload: { slug: 'لقاء-منسق', title: 'لقاء', language: 'ar', body: [{ type: 'paragraph', text }] } });
   const article = body(created).data;
@@ -261,7 +262,7 @@ t.test('curating mentions keeps the rows (and ids) of the automatic mentions it 
   const curated = { part: 'body' as const, start, end: start + covered!.text.length, text: covered!.text, entity: { type: 'person' as const, id: covered!.person_id! } };
 
   for (const round of ['first', 'second']) {
-    sqlite.transaction(() => storesOf(app.services).mentions.setCurated(article.id, [curated]))();
+    await writes.run((tx) => setCuratedMentions(tx, article.id, [curated]));
     const after = rows();
     t.same(
       after.filter((row) => row.origin === 'auto'),

@@ -4,11 +4,14 @@ import { openDatabase } from '../../src/core/db/database.js';
 import { storesOf } from '../../src/core/db/handles.js';
 import { writeOnSqlite } from '../../src/core/db/sqlite-write.js';
 import type { StatementExecutor } from '../../src/core/db/statements.js';
+import type { JobExecutors } from '../../src/core/facts/relink-jobs.js';
 import { createRepositories, type Repositories } from '../../src/core/resources/index.js';
-import { auth, body, build } from '../helper.js';
+import { auth, body, build, jobsOn } from '../helper.js';
 
 interface Process {
   repositories: Repositories;
+  /** Where its background jobs work: reads on its read connection, writes through its group commit. */
+  jobs: JobExecutors;
   /** Runs a write's body in a transaction on the process's connection. */
   write<T>(body: (tx: StatementExecutor) => Promise<T>): Promise<T>;
   /** Articles' automatic mentions of people, as sorted `article id → person id` pairs. */
@@ -32,6 +35,7 @@ function open(t: Test, url: string): Process {
   const toRelink = database.sqlite.prepare('select article_id from articles_to_relink order by id').pluck();
   return {
     repositories: createRepositories(database.db),
+    jobs: jobsOn(database),
     write: (body) => writeOnSqlite(database.sqlite, body),
     linked: () => linked.all() as string[],
     toRelink: () => toRelink.all() as string[],
@@ -40,8 +44,8 @@ function open(t: Test, url: string): Process {
 }
 
 /** Steps a worker until it has nothing to do. */
-function drain(worker: { step(): unknown }) {
-  while (worker.step() !== null);
+async function drain(worker: { step(): Promise<unknown> }) {
+  while ((await worker.step()) !== null);
 }
 
 interface Person {
@@ -65,8 +69,8 @@ t.test("a write after another process's name change builds no index, and its art
   const second = open(t, url);
   const salem = await newPerson(first, 'سالم', 'سالم المطيري');
   const fahad = await newPerson(first, 'فهد', 'فهد العنزي');
-  const names = first.repositories.nameIndexWorker();
-  drain(names);
+  const names = first.repositories.nameIndexWorker(first.jobs);
+  await drain(names);
   t.equal(first.repositories.nameIndexBuilds(), 1, "the first process's index is built in the background");
 
   const nayef = await newPerson(second, 'نايف', 'نايف الشمري');
@@ -81,7 +85,7 @@ t.test("a write after another process's name change builds no index, and its art
     'they recorded their articles to be linked again, in their transactions',
   );
 
-  drain(names);
+  await drain(names);
   t.equal(first.repositories.nameIndexBuilds(), 2, 'the worker built it again');
   t.same(first.linked(), expectedLinks(articles, [salem, nayef]), 'and linked the articles again: the new name is linked, the deleted person is not');
   t.same(first.toRelink(), [], 'and deleted their rows');
@@ -92,7 +96,7 @@ t.test('an article linked while the index was behind is linked again by the next
   const first = open(t, url);
   const second = open(t, url);
   const salem = await newPerson(first, 'سالم', 'سالم المطيري');
-  drain(first.repositories.nameIndexWorker());
+  await drain(first.repositories.nameIndexWorker(first.jobs));
   const nayef = await newPerson(second, 'نايف', 'نايف الشمري');
   const text = 'التقى نايف الشمري بسالم المطيري.';
   const article = { id: (await newArticle(first, 'خبر', text)).id, text };
@@ -101,7 +105,7 @@ t.test('an article linked while the index was behind is linked again by the next
   second.close();
 
   const restarted = open(t, url);
-  drain(restarted.repositories.nameIndexWorker());
+  await drain(restarted.repositories.nameIndexWorker(restarted.jobs));
   t.same(restarted.linked(), expectedLinks([article], [salem, nayef]), 'after a restart, the new process links it again with both names');
   t.same(restarted.toRelink(), [], 'and deletes its row');
 });
@@ -110,8 +114,8 @@ t.test('articles linked while the index was behind are linked again while names 
   const url = `file:${t.testdir()}/khabar.db`;
   const first = open(t, url);
   const second = open(t, url);
-  const names = first.repositories.nameIndexWorker();
-  drain(names);
+  const names = first.repositories.nameIndexWorker(first.jobs);
+  await drain(names);
   const people: Person[] = [];
   const articles: Array<{ id: string; text: string }> = [];
   // Fewer than 11, so that no name is the start of another.
@@ -121,7 +125,7 @@ t.test('articles linked while the index was behind are linked again while names 
     people.push(await newPerson(second, `شخص-${i}`, `شخص رقم ${i}`));
     const text = `التقى شخص رقم ${i} بالوفد.`;
     articles.push({ id: (await newArticle(first, `خبر-${i}`, text)).id, text });
-    names.step();
+    await names.step();
   }
   const settled = articles.slice(0, rounds - 3);
   t.same(
@@ -129,7 +133,7 @@ t.test('articles linked while the index was behind are linked again while names 
     expectedLinks(settled, people),
     'all but the last few articles are linked to the person their text names, though the index was always behind',
   );
-  drain(names);
+  await drain(names);
   t.same(first.linked(), expectedLinks(articles, people), 'once the names hold still, every article is');
   t.same(first.toRelink(), [], 'and no row is left');
 });
@@ -167,16 +171,16 @@ t.test('a background build that fails is started again by the next step, and wri
   const first = open(t, url);
   const second = open(t, url);
   const salem = await newPerson(first, 'سالم', 'سالم المطيري');
-  const names = first.repositories.nameIndexWorker();
-  drain(names);
+  const names = first.repositories.nameIndexWorker(first.jobs);
+  await drain(names);
   const nayef = await newPerson(second, 'نايف', 'نايف الشمري');
   // The people's table out of reach for a moment: the build's read of it fails.
   const third = openDatabase(url);
   third.sqlite.exec('alter table people rename to people_away');
-  t.throws(() => names.step(), /no such table/, 'the step reading the names fails');
+  await t.rejects(names.step(), /no such table/, 'the step reading the names fails');
   third.sqlite.exec('alter table people_away rename to people');
   third.close();
-  drain(names);
+  await drain(names);
   const text = 'التقى نايف الشمري بسالم المطيري.';
   const article = await newArticle(first, 'خبر', text);
   t.same(first.linked(), expectedLinks([{ id: article.id, text }], [salem, nayef]), 'the next steps built it: a write links both names');
@@ -187,12 +191,12 @@ t.test('a background build is not installed over the index a write built while i
   const first = open(t, url);
   // More people than a slice holds, so that the background build takes more than one step.
   for (let i = 0; i < 300; i++) await newPerson(first, `شخص-${i}`, `شخص رقم ${i}`);
-  const names = first.repositories.nameIndexWorker();
+  const names = first.repositories.nameIndexWorker(first.jobs);
   const before = first.repositories.nameIndexBuilds();
-  t.not(names.step(), null, 'the background build is under way');
+  t.not(await names.step(), null, 'the background build is under way');
   t.equal(first.repositories.nameIndexBuilds(), before, 'and not finished after one step');
   await newArticle(first, 'خبر', 'التقى شخص رقم 7 بالوفد.');
   t.equal(first.repositories.nameIndexBuilds(), before + 1, 'a write that came before the first build built it');
-  drain(names);
+  await drain(names);
   t.equal(first.repositories.nameIndexBuilds(), before + 1, "the background build finished without installing what it read (it began before the write's)");
 });

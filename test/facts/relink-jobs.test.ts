@@ -1,10 +1,11 @@
+import Sqlite from 'better-sqlite3';
 import type { Test } from 'tap';
 import t from 'tap';
 import { type Database, openDatabase } from '../../src/core/db/database.js';
 import { writeOnSqlite } from '../../src/core/db/sqlite-write.js';
-import type { RelinkWorker } from '../../src/core/facts/relink-jobs.js';
+import type { RelinkWorker, RelinkWorkerOptions } from '../../src/core/facts/relink-jobs.js';
 import { createRepositories, type Repositories } from '../../src/core/resources/index.js';
-import { auth, body, build } from '../helper.js';
+import { auth, body, build, jobsOn } from '../helper.js';
 
 const alias = 'أبو فهد';
 const articleCount = 300;
@@ -44,11 +45,14 @@ const pendingJobs = ({ database }: Opened) => database.sqlite.prepare('select co
 const newPerson = ({ database, repositories }: Opened, slug = 'نايف', name = 'نايف الشمري') => writeOnSqlite(database.sqlite, (tx) => repositories.people.create(tx, { slug, name, aliases: [alias] }));
 
 /** Steps until the worker has nothing to do; returns every article it relinked, in order. */
-function runOut(worker: RelinkWorker): string[] {
+async function runOut(worker: RelinkWorker): Promise<string[]> {
   const relinked: string[] = [];
-  for (let step = worker.step(); step !== null; step = worker.step()) relinked.push(...step.relinked);
+  for (let step = await worker.step(); step !== null; step = await worker.step()) relinked.push(...step.relinked);
   return relinked;
 }
+
+/** A relink worker of a process, working as a server's does (`jobsOn`). */
+const workerOf = ({ database, repositories }: Opened, options: RelinkWorkerOptions) => repositories.relinkJobs.worker(jobsOn(database), options);
 
 t.test('a new alias is linked after the write, a bounded batch per transaction', async (t) => {
   const { first, ids } = await articlesQuotingAnAlias(t);
@@ -56,9 +60,9 @@ t.test('a new alias is linked after the write, a bounded batch per transaction',
   t.same(linkedArticles(first), [], 'the write itself relinked no article');
   t.equal(pendingJobs(first), 1, 'it recorded a job instead');
 
-  const worker = first.repositories.relinkJobs.worker({ batch });
+  const worker = workerOf(first, { batch });
   const sizes: number[] = [];
-  for (let step = worker.step(); step !== null; step = worker.step()) sizes.push(step.relinked.length);
+  for (let step = await worker.step(); step !== null; step = await worker.step()) sizes.push(step.relinked.length);
   t.ok(
     sizes.every((size) => size <= batch),
     `no step relinked more than ${batch} articles (${sizes.join(', ')})`,
@@ -77,15 +81,15 @@ t.test('a worker that stops half way leaves the rest to the next, which converge
   await newPerson(first);
   let clock = Date.now();
   const now = () => clock;
-  const dying = first.repositories.relinkJobs.worker({ batch, leaseMs: 1_000, now });
-  const done = [...dying.step()!.relinked, ...dying.step()!.relinked];
+  const dying = workerOf(first, { batch, leaseMs: 1_000, now });
+  const done = [...(await dying.step())!.relinked, ...(await dying.step())!.relinked];
   t.equal(done.length, 2 * batch);
 
   const second = open();
-  const next = second.repositories.relinkJobs.worker({ batch, leaseMs: 1_000, now });
-  t.equal(next.step(), null, 'the job stays with the worker that holds it while its lease runs');
+  const next = workerOf(second, { batch, leaseMs: 1_000, now });
+  t.equal(await next.step(), null, 'the job stays with the worker that holds it while its lease runs');
   clock += 1_001;
-  const rest = runOut(next);
+  const rest = await runOut(next);
   t.same(
     rest.filter((id) => done.includes(id)),
     [],
@@ -96,7 +100,7 @@ t.test('a worker that stops half way leaves the rest to the next, which converge
   const linked = linkedArticles(second);
   const mentions = () => second.database.sqlite.prepare("select article_id, part, start, end, text, person_id from mentions where origin = 'auto' order by id").all();
   const before = mentions();
-  second.repositories.relinkArticles();
+  await second.repositories.relinkArticles((body) => second.database.writes.run(body));
   t.same(linked, [...ids].sort(), 'every article quoting the alias is linked');
   t.same(new Set(mentions().map((m) => JSON.stringify(m))), new Set(before.map((m) => JSON.stringify(m))), 'the same mentions as relinking every article from scratch');
 });
@@ -104,10 +108,10 @@ t.test('a worker that stops half way leaves the rest to the next, which converge
 t.test('a worker that shuts down gives its job back at once', async (t) => {
   const { first, open } = await articlesQuotingAnAlias(t);
   await newPerson(first);
-  const stopping = first.repositories.relinkJobs.worker({ batch });
-  t.equal(stopping.step()!.relinked.length, batch);
-  stopping.release();
-  const rest = runOut(open().repositories.relinkJobs.worker({ batch }));
+  const stopping = workerOf(first, { batch });
+  t.equal((await stopping.step())!.relinked.length, batch);
+  await stopping.release();
+  const rest = await runOut(workerOf(open(), { batch }));
   t.equal(rest.length, articleCount - batch, 'the next worker takes it without waiting for the lease');
 });
 
@@ -117,21 +121,21 @@ t.test('two workers on one file never run the same job at once', async (t) => {
   await newPerson(first, 'فهد', 'فهد العنزي');
   t.equal(pendingJobs(first), 2);
 
-  const workers = [first.repositories.relinkJobs.worker({ batch: 10 }), open().repositories.relinkJobs.worker({ batch: 10 })];
+  const workers = [workerOf(first, { batch: 10 }), workerOf(open(), { batch: 10 })];
   const byJob = new Map<number, { workers: Set<number>; relinked: string[] }>();
   for (let idle = 0; idle < workers.length; ) {
     idle = 0;
-    workers.forEach((worker, i) => {
-      const step = worker.step();
+    for (const [i, worker] of workers.entries()) {
+      const step = await worker.step();
       if (step === null) {
         idle++;
-        return;
+        continue;
       }
       const job = byJob.get(step.job) ?? { workers: new Set(), relinked: [] };
       job.workers.add(i);
       job.relinked.push(...step.relinked);
       byJob.set(step.job, job);
-    });
+    }
   }
   t.equal(byJob.size, 2, 'both jobs ran');
   for (const [id, job] of byJob) {
@@ -167,4 +171,76 @@ t.test('the server relinks after a name change: mentions follow within seconds',
   const deadline = Date.now() + 10_000;
   while ((await mentioned()).length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
   t.same(await mentioned(), [[alias, 'نايف']], 'the alias is linked where the article quotes it');
+});
+
+/** Steps a worker until it has nothing to do. */
+async function drain(worker: { step(): Promise<unknown> }) {
+  while ((await worker.step()) !== null);
+}
+
+t.test('a relink job finishes while another process keeps changing names, and the articles it linked behind them are linked again after', async (t) => {
+  const { first, open, ids } = await articlesQuotingAnAlias(t);
+  const jobs = jobsOn(first.database);
+  // This process builds its name index in the background, as a server does.
+  const naming = first.repositories.nameIndexWorker(jobs);
+  await drain(naming);
+  await newPerson(first);
+  const second = open();
+  const salem = await writeOnSqlite(second.database.sqlite, (tx) => second.repositories.people.create(tx, { slug: 'سالم', name: 'سالم المطيري', aliases: [] }));
+  const rename = second.database.sqlite.prepare('update people set name = ? where id = ?');
+  let renames = 0;
+  const renaming = setInterval(() => rename.run(`سالم ${++renames}`, salem.id), 3);
+  t.teardown(() => clearInterval(renaming));
+  // Small batches: more steps, each seeing other names.
+  const relinked = await runOut(workerOf(first, { batch: 16 }));
+  clearInterval(renaming);
+  t.ok(renames >= 2, `the names changed while the job ran (${renames} times)`);
+  t.equal(pendingJobs(first), 0, 'the job finished');
+  t.same([...relinked].sort(), [...ids].sort(), 'relinking every article quoting the alias');
+  t.same(linkedArticles(first), [...ids].sort(), 'each linked to the alias by the index installed');
+  const behind = first.database.sqlite.prepare('select count(*) from articles_to_relink').pluck().get() as number;
+  t.ok(behind > 0, `the articles it linked with an index behind the names are recorded for the next build (${behind})`);
+  await drain(naming);
+  t.equal(first.database.sqlite.prepare('select count(*) from articles_to_relink').pluck().get(), 0, 'which links them again once the names hold still');
+  t.same(linkedArticles(first), [...ids].sort(), 'to the same person');
+});
+
+t.test("the background jobs' writes wait for another process's write lock with the event loop free", async (t) => {
+  const { first, ids } = await articlesQuotingAnAlias(t);
+  const jobs = jobsOn(first.database);
+  const naming = first.repositories.nameIndexWorker(jobs);
+  await drain(naming);
+  await newPerson(first);
+  first.database.sqlite.prepare('insert into articles_to_relink (article_id) values (?)').run(ids[0]);
+  const other = new Sqlite(first.database.sqlite.name);
+  t.teardown(() => other.close());
+  /** Runs a step while the other connection holds the write lock for 300 ms: how many 10 ms timers ran meanwhile. */
+  async function stepWhileLocked<T>(step: () => Promise<T>) {
+    other.exec('begin immediate');
+    setTimeout(() => other.exec('commit'), 300);
+    let turns = 0;
+    const ticker = setInterval(() => turns++, 10);
+    try {
+      return { result: await step(), turns };
+    } finally {
+      clearInterval(ticker);
+    }
+  }
+  const relinking = await stepWhileLocked(() => workerOf(first, { batch }).step());
+  t.ok(relinking.turns >= 5, `timers ran while the relink worker's claim waited for the lock (${relinking.turns} turns in about 300 ms)`);
+  t.equal(relinking.result?.relinked.length, batch, 'then it claimed the job and relinked a batch');
+  const naming2 = await stepWhileLocked(() => naming.step());
+  t.ok(naming2.turns >= 5, `timers ran while the name index's worker waited for the lock (${naming2.turns} turns)`);
+  t.same(naming2.result, { relinked: [ids[0]] }, 'then it linked the recorded article again');
+
+  // Idle, each worker only reads: it answers at once while another connection holds the write lock.
+  other.exec('begin immediate');
+  try {
+    const started = performance.now();
+    t.equal(await naming.step(), null, "the name index's worker has nothing to do");
+    t.equal(await workerOf(first, { batch }).step(), null, 'nor has a relink worker while the job is leased to another');
+    t.ok(performance.now() - started < 250, `and neither waited for the lock (${Math.round(performance.now() - started)} ms)`);
+  } finally {
+    other.exec('commit');
+  }
 });

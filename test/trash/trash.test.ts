@@ -6,7 +6,7 @@ import { databaseOf, storesOf } from '../../src/core/db/handles.js';
 import { sqliteStatements } from '../../src/core/db/statements.js';
 import { purgeExpired } from '../../src/core/trash/purge.js';
 import { buildApp } from '../../src/web/app.js';
-import { auth, body, build, testConfig, writerToken } from '../helper.js';
+import { auth, body, build, jobsOn, testConfig, writerToken } from '../helper.js';
 
 const adminSecret = 'admin-secret-0123456789';
 const previewSecret = 'preview-secret-0123456789';
@@ -399,7 +399,7 @@ t.test('each resource: a restore puts back the mentions and provenance that refe
       t.equal(referencing('mentions') + referencing('provenance'), 0, 'the delete takes them away');
       t.equal((await app.inject({ method: 'POST', url: `/v1/${path}/${id}/restore`, headers: auth })).statusCode, 200);
       // A restored person or organisation relinks the articles that name it: let that run, it must change nothing.
-      storesOf(app.services).relinkJobs.runAll();
+      await storesOf(app.services).relinkJobs.runAll(jobsOn(databaseOf(app.services)));
 
       t.same(rows(), beforeRows, 'the facts tables hold what they held before, row for row');
       t.same(await reads(), beforeReads, 'mentions and provenance read as before');
@@ -462,7 +462,7 @@ t.test('mentions and quotes kept in the trash come back onto the article’s tex
       );
       for (const check of ['restored', 'relinked'] as const) {
         // The restore records relink jobs for his names: what linking finds again must not move them.
-        if (check === 'relinked') storesOf(app.services).relinkJobs.runAll();
+        if (check === 'relinked') await storesOf(app.services).relinkJobs.runAll(jobsOn(databaseOf(app.services)));
         const back = await theirs();
         for (const span of [...back.mentions, ...back.quotes.filter((quote) => quote.start !== null)])
           t.equal(sliced(after, span), span.text, `${check}: «${span.text}» at [${span.start}, ${span.end}) is what the text holds there`);

@@ -32,11 +32,6 @@ import type { StatementExecutor } from './statements.js';
 export interface GroupCommit {
   /** `observe` learns where the write's time went once it has committed. */
   run<T>(write: (tx: StatementExecutor) => T | Promise<T>, observe?: (timing: WriteTiming) => void): Promise<T>;
-  /**
-   * Runs `work` on the write connection between batches, outside any transaction of theirs: the background jobs,
-   * which open their own transactions (and read before taking the write lock), never inside a batch that awaits.
-   */
-  alone<T>(work: () => T | Promise<T>): Promise<T>;
 }
 
 /** Milliseconds a write spent waiting for its batch, in the batch's transaction (its own and the writes before it), and committing. */
@@ -49,15 +44,12 @@ export interface WriteTiming {
 }
 
 interface Pending {
-  /** A write of a batch, or work run alone. */
-  write: { batched: (tx: StatementExecutor) => unknown } | { alone: () => unknown };
+  write: (tx: StatementExecutor) => unknown;
   resolve(value: unknown): void;
   reject(error: unknown): void;
   queuedAt: number;
   observe: ((timing: WriteTiming) => void) | undefined;
 }
-
-type Batched = Pending & { write: { batched: (tx: StatementExecutor) => unknown } };
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
@@ -71,8 +63,6 @@ interface BatchClock {
 class WriteFailed {
   constructor(readonly error: unknown) {}
 }
-
-const isBatched = (pending: Pending): pending is Batched => 'batched' in pending.write;
 
 const isPromise = (value: unknown): value is Promise<unknown> => value instanceof Promise;
 
@@ -89,7 +79,7 @@ const lockRetryMs = (attempt: number) => Math.min(2 ** attempt, 20);
 export function groupCommit(sqlite: Sqlite.Database, { maxBatch = 64, lockWaitMs = 5_000 }: GroupCommitOptions = {}): GroupCommit {
   const tx = executorOn(sqlite);
   const begin = sqlite.prepare('begin immediate');
-  // The connection's busy timeout stays for what runs inside a transaction and for the jobs run alone; only BEGIN goes without it.
+  // The connection's busy timeout stays for what runs inside a transaction; only BEGIN goes without it.
   // (Through `pragma()` each time: a prepared PRAGMA statement run again did not reliably set it.)
   const busyTimeout = Number(sqlite.pragma('busy_timeout', { simple: true }));
   const setBusyTimeout = (ms: number) => sqlite.pragma(`busy_timeout = ${ms}`);
@@ -99,7 +89,7 @@ export function groupCommit(sqlite: Sqlite.Database, { maxBatch = 64, lockWaitMs
   const release = sqlite.prepare('release write');
   const rollbackToSavepoint = sqlite.prepare('rollback to write');
   const queue: Pending[] = [];
-  /** A batch or lone work is under way (perhaps awaiting): nothing else starts on the connection. */
+  /** A batch is under way (perhaps awaiting): nothing else starts on the connection. */
   let busy = false;
   let scheduled = false;
 
@@ -112,8 +102,8 @@ export function groupCommit(sqlite: Sqlite.Database, { maxBatch = 64, lockWaitMs
    * Runs a write, a promise only when the write returned one: its caller awaits only then, so a batch of synchronous
    * writes runs and commits within one call, holding the write lock no longer than before writes could await.
    */
-  const runWrite = (pending: Batched): unknown => {
-    const value = pending.write.batched(tx);
+  const runWrite = (pending: Pending): unknown => {
+    const value = pending.write(tx);
     return isPromise(value) ? value.then(stillOpen) : stillOpen(value);
   };
 
@@ -135,7 +125,7 @@ export function groupCommit(sqlite: Sqlite.Database, { maxBatch = 64, lockWaitMs
    * Takes the write lock, pausing between tries so that this process serves requests meanwhile; gives up `lockWaitMs`
    * after the batch's first write was queued, so a write queued behind a waiting batch waits no longer than it.
    */
-  async function beginWhenFree(batch: Batched[]) {
+  async function beginWhenFree(batch: Pending[]) {
     const giveUpAt = batch[0]!.queuedAt + lockWaitMs;
     for (let attempt = 0; !tryBegin(); attempt++) {
       if (performance.now() >= giveUpAt) throw new KhabarError('overloaded', 'another process has held the database for writing too long; retry later');
@@ -147,7 +137,7 @@ export function groupCommit(sqlite: Sqlite.Database, { maxBatch = 64, lockWaitMs
     if (sqlite.inTransaction) rollback.run();
   };
 
-  async function runTogether(batch: Batched[]): Promise<Outcome[]> {
+  async function runTogether(batch: Pending[]): Promise<Outcome[]> {
     const outcomes: Outcome[] = [];
     for (const pending of batch) {
       try {
@@ -160,7 +150,7 @@ export function groupCommit(sqlite: Sqlite.Database, { maxBatch = 64, lockWaitMs
     return outcomes;
   }
 
-  async function runEachInSavepoint(batch: Batched[]): Promise<Outcome[]> {
+  async function runEachInSavepoint(batch: Pending[]): Promise<Outcome[]> {
     const outcomes: Outcome[] = [];
     for (const pending of batch) {
       savepoint.run();
@@ -179,7 +169,7 @@ export function groupCommit(sqlite: Sqlite.Database, { maxBatch = 64, lockWaitMs
   }
 
   /** The batch in one transaction, committed; `written` is told when its last write has settled. */
-  async function inTransaction(batch: Batched[], run: (batch: Batched[]) => Promise<Outcome[]>, { begun, written }: BatchClock): Promise<Outcome[]> {
+  async function inTransaction(batch: Pending[], run: (batch: Pending[]) => Promise<Outcome[]>, { begun, written }: BatchClock): Promise<Outcome[]> {
     await beginWhenFree(batch);
     begun();
     try {
@@ -193,7 +183,7 @@ export function groupCommit(sqlite: Sqlite.Database, { maxBatch = 64, lockWaitMs
     }
   }
 
-  async function commitBatch(batch: Batched[]) {
+  async function commitBatch(batch: Pending[]) {
     // The wait for the write lock counts as the writes' queue; the transaction starts when the lock is held.
     let startedAt = 0;
     let writtenAt = 0;
@@ -229,24 +219,9 @@ export function groupCommit(sqlite: Sqlite.Database, { maxBatch = 64, lockWaitMs
     });
   }
 
-  async function runAlone(pending: Pending & { write: { alone: () => unknown } }) {
-    try {
-      const value = pending.write.alone();
-      pending.resolve(isPromise(value) ? await value : value);
-    } catch (error) {
-      pending.reject(error);
-    }
-  }
-
-  /** The writes at the head of the queue, up to `maxBatch`, or the lone work there. */
+  /** The writes at the head of the queue, up to `maxBatch`. */
   function next(): Promise<void> {
-    const head = queue[0]!;
-    if (!isBatched(head)) {
-      queue.shift();
-      return runAlone(head as Pending & { write: { alone: () => unknown } });
-    }
-    const end = queue.findIndex((pending, i) => i >= maxBatch || !isBatched(pending));
-    return commitBatch(queue.splice(0, end === -1 ? queue.length : end) as Batched[]);
+    return commitBatch(queue.splice(0, maxBatch));
   }
 
   function turn() {
@@ -272,7 +247,6 @@ export function groupCommit(sqlite: Sqlite.Database, { maxBatch = 64, lockWaitMs
   }
 
   return {
-    run: (write, observe) => enqueue({ batched: write }, observe),
-    alone: (work) => enqueue({ alone: work }),
+    run: (write, observe) => enqueue(write, observe),
   };
 }

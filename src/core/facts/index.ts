@@ -1,18 +1,20 @@
-import { gt, sql } from 'drizzle-orm';
+import { eq, gt, sql } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
+import { type Dialect, perDialect } from '../db/dialect.js';
+import { type Query, type StatementExecutor, statement } from '../db/statements.js';
 import type { Article } from '../resources/articles/schemas.js';
-import { articleBodyText, articles } from '../resources/articles/table.js';
+import { articleBodyTextIn, articles } from '../resources/articles/table.js';
 import { organisations } from '../resources/organisations/table.js';
 import { people } from '../resources/people/table.js';
 import type { ResourceName } from '../resources/registry.js';
 import { inIdList } from '../resources/shared/relations.js';
 import type { Repository, WriteEvent } from '../resources/shared/repository.js';
 import { type NameIndex, type NameSource, nameIndex } from '../text/linking.js';
-import { articlesToRelinkStore, everyRow } from './articles-to-relink.js';
+import { type Covered, committedToRelink, everyRow, noRow, recordToRelink, takeToRelink, waitingToRelink } from './articles-to-relink.js';
 import { type EntityRef, entityResources } from './entities.js';
 import { type ArticleTexts, mentionStore, type NewMention, relocateCuratedMentions, setAutoMentions } from './mentions.js';
 import { type FieldChange, provenanceStore, recordWrite, relocateQuotes, unsourcedChanges } from './provenance.js';
-import { relinkBatch, relinkJobStore } from './relink-jobs.js';
+import { type JobExecutors, type Linker, type RelinkWorker, type RelinkWorkerOptions, recordRelinkJob, relinkBatch, relinkWorker } from './relink-jobs.js';
 import { articleParts, nameFormsRevision } from './table.js';
 
 type AnyRepository = Repository<{ id: string }, unknown>;
@@ -41,15 +43,10 @@ function changedFields(event: WriteEvent<{ id: string }>): FieldChange[] {
     .map(([field, value]) => ({ field, value }));
 }
 
-/** A prepared `id > :after order by id limit :limit` statement. */
-interface RowsAfter<Row extends { id: string }> {
-  all(values: { after: string; limit: number }): Row[];
-}
-
-/** Every row of a table in id order, a page of `limit` rows at a time. */
-function* keysetPages<Row extends { id: string }>(statement: RowsAfter<Row>, limit: number): Generator<Row[]> {
+/** Every row `query` (an `id > :after order by id limit :limit` select) reads, in id order, a page of `limit` rows at a time, each read when the last was taken. */
+async function* keysetPages<Row extends { id: string }>(executor: StatementExecutor, query: Query<Row>, limit: number): AsyncGenerator<Row[]> {
   for (let after = ''; ; ) {
-    const page = statement.all({ after, limit });
+    const page = await executor.prepare(query).all({ after, limit });
     if (page.length > 0) yield page;
     if (page.length < limit) return;
     after = page.at(-1)!.id;
@@ -58,29 +55,30 @@ function* keysetPages<Row extends { id: string }>(statement: RowsAfter<Row>, lim
 
 const nameSourcePage = 250;
 
-/** Every person and organisation with its name forms, read a page at a time, so the index never holds every row at once. */
-export function nameSources(db: Db): () => Iterable<NameSource<NamedRef>> {
-  const after = sql.placeholder('after');
-  const limit = sql.placeholder('limit');
-  const personPage = db
-    .select({ id: people.id, name: people.name, honorific: people.honorific, aliases: people.aliases })
-    .from(people)
-    .where(gt(people.id, after))
-    .orderBy(people.id)
-    .limit(limit)
-    .prepare();
-  const organisationPage = db
-    .select({ id: organisations.id, name: organisations.name, aliases: organisations.aliases })
-    .from(organisations)
-    .where(gt(organisations.id, after))
-    .orderBy(organisations.id)
-    .limit(limit)
-    .prepare();
+const personPage = statement
+  .select({ id: people.id, name: people.name, honorific: people.honorific, aliases: people.aliases })
+  .from(people)
+  .where(gt(people.id, sql.placeholder('after')))
+  .orderBy(people.id)
+  .limit(sql.placeholder('limit'));
+const organisationPage = statement
+  .select({ id: organisations.id, name: organisations.name, aliases: organisations.aliases })
+  .from(organisations)
+  .where(gt(organisations.id, sql.placeholder('after')))
+  .orderBy(organisations.id)
+  .limit(sql.placeholder('limit'));
 
-  return function* () {
-    for (const page of keysetPages(personPage, nameSourcePage)) for (const p of page) yield nameSource('person', p);
-    for (const page of keysetPages(organisationPage, nameSourcePage)) for (const o of page) yield nameSource('organisation', o);
-  };
+/** Every person and organisation with its name forms, a page at a time, so the index never holds every row at once, and a background build reads a page a step. */
+async function* nameSourcePages(executor: StatementExecutor): AsyncGenerator<NameSource<NamedRef>[]> {
+  for await (const page of keysetPages(executor, personPage, nameSourcePage)) yield page.map((p) => nameSource('person', p));
+  for await (const page of keysetPages(executor, organisationPage, nameSourcePage)) yield page.map((o) => nameSource('organisation', o));
+}
+
+/** The name index of every person and organisation, read on `executor`. */
+export async function readNameIndex(executor: StatementExecutor): Promise<NameIndex<NamedRef>> {
+  const index = nameIndex<NamedRef>([]);
+  for await (const page of nameSourcePages(executor)) for (const source of page) index.put(source);
+  return index;
 }
 
 interface Named {
@@ -106,84 +104,57 @@ function nameForms({ name, aliases, honorific }: Omit<Named, 'id'>): string[] {
   return honorific ? [...names, ...names.map((n) => `${honorific} ${n}`)] : names;
 }
 
-/** Entities a slice of a background build indexes: a page of sources, a few ms of the event loop (docs/performance.md). */
-const buildSlice = nameSourcePage;
-
-/** The index of `sources`, built a slice of entities per `next()`; the generator returns it. */
-function* buildInSlices(sources: Iterable<NameSource<NamedRef>>): Generator<void, NameIndex<NamedRef>> {
-  const index = nameIndex<NamedRef>([]);
-  let indexed = 0;
-  for (const source of sources) {
-    index.put(source);
-    if (++indexed % buildSlice === 0) yield;
-  }
-  return index;
-}
+const revisionRow = statement.select({ revision: nameFormsRevision.revision, previous: nameFormsRevision.previous }).from(nameFormsRevision);
+// The migration that creates the row inserts it, and nothing deletes it.
+const revisionOn = async (executor: StatementExecutor) => (await executor.prepare(revisionRow).get())!;
 
 /**
  * The name index of every person and organisation, kept current: brought forward one entity at a time for the
  * writes this process makes, and built again when the names changed in a way this process did not follow
  * (another worker, a bulk load, a rolled-back write: see name_forms_revision).
  *
- * A server builds it in the background (`buildSlice`, a slice per step between group commit's batches), at start
- * and whenever it falls behind, so no request waits for a build: a write that finds it behind links with it as
- * it is and records its article (articles-to-relink.ts) to be linked again by an index built after the record. A
- * tool, with no background worker, builds it when a write needs it, as does a server's write that comes before
- * the first build.
+ * A server builds it in the background (a page of names per step, read on the read executor), at start and
+ * whenever it falls behind, so no request waits for a build: a write that finds it behind links with it as it is
+ * and records its article (articles-to-relink.ts) to be linked again by an index that covers the record. A tool,
+ * with no background worker, builds it when a write needs it (on the write's `tx`), as does a server's write that
+ * comes before the first build. What a write reads of the names (their revision) it reads on its own `tx`.
  */
-function nameIndexFollowing(db: Db, toRelink: ReturnType<typeof articlesToRelinkStore>) {
-  const sources = nameSources(db);
-  const readRevision = db.select({ revision: nameFormsRevision.revision, previous: nameFormsRevision.previous }).from(nameFormsRevision).prepare();
-  // The migration that creates the row inserts it, and nothing deletes it.
-  const revisionNow = () => readRevision.get()!;
-  /** `covered`: the newest article to relink recorded before the build read the names, which it links as they were then or later. */
-  let built: { index: NameIndex<NamedRef>; revision: string; covered: number } | null = null;
-  /** Moves whenever `built` does: a build in slices installs its index only if nothing newer came meanwhile. */
+function nameIndexFollowing() {
+  /** `covered`: the articles to relink committed before the build read the names, which it links as they were then or later. */
+  let built: { index: NameIndex<NamedRef>; revision: string; covered: Covered } | null = null;
+  /** Moves whenever `built` does: a build in the background installs its index only if nothing newer came meanwhile. */
   let generation = 0;
-  /** A build in slices under way, what it covers, the revision read before its first page, and the generation it started at. */
-  let building: { slices: Generator<void, NameIndex<NamedRef>>; revision: string; covered: number; since: number } | null = null;
+  /** A background build under way: its pages, the index they fill, what it covers, the revision read before its first page, and the generation it started at. */
+  let building: { pages: AsyncGenerator<NameSource<NamedRef>[]>; index: NameIndex<NamedRef>; revision: string; covered: Covered; since: number } | null = null;
   let inBackground = false;
   let builds = 0;
 
-  function install(index: NameIndex<NamedRef>, revision: string, covered: number) {
+  function install(index: NameIndex<NamedRef>, revision: string, covered: Covered) {
     built = { index, revision, covered };
     builds++;
     generation++;
   }
 
-  /** What a background build starts from: the articles to relink it covers, read before the names' revision. */
-  function startingPoint() {
-    const covered = toRelink.newest();
-    return { covered, revision: revisionNow().revision };
-  }
-
-  /** A build a write or a tool waits for; it covers no article to relink, which waits for a background build or an index current. */
-  function buildNow(revision: string) {
-    const slices = buildInSlices(sources());
-    for (let slice = slices.next(); ; slice = slices.next()) if (slice.done) return install(slice.value, revision, 0);
-  }
-
   /** The index to link a write's article with, and whether it is behind the names (then the article is to be linked again). */
-  function current(): { index: NameIndex<NamedRef>; behind: boolean } {
-    const { revision } = revisionNow();
+  async function current(tx: StatementExecutor): Promise<{ index: NameIndex<NamedRef>; behind: boolean }> {
+    const { revision } = await revisionOn(tx);
     if (built?.revision !== revision) {
       if (built && inBackground) return { index: built.index, behind: true };
-      buildNow(revision);
+      // A build a write or a tool waits for; it covers no article to relink, which waits for a background build or an index current.
+      install(await readNameIndex(tx), revision, noRow);
     }
     return { index: built!.index, behind: false };
   }
 
   return {
     current,
-    /** Whether the index is at the names' revision; where no background worker builds it, it is built now if need be. */
-    ready(): boolean {
-      if (!inBackground) current();
-      return built?.revision === revisionNow().revision;
-    },
+    /** Whether there is an index to link with: where a background worker builds it, once its first build is installed. */
+    ready: () => !inBackground || built !== null,
     /** After a write to a person or organisation, inside its transaction: its names go into the index even while it is behind. */
-    follow(type: NamedType, event: WriteEvent<{ id: string }>) {
-      const now = revisionNow();
-      if (!built || now.revision === built.revision) return;
+    async follow(tx: StatementExecutor, type: NamedType, event: WriteEvent<{ id: string }>) {
+      if (!built) return;
+      const now = await revisionOn(tx);
+      if (now.revision === built.revision) return;
       if (event.kind === 'delete') built.index.remove(event.id, nameForms(named(event.previous)));
       else built.index.put(nameSource(type, named(event.record)), event.kind === 'replace' ? nameForms(named(event.previous)) : []);
       if (now.previous === built.revision) {
@@ -192,44 +163,77 @@ function nameIndexFollowing(db: Db, toRelink: ReturnType<typeof articlesToRelink
       }
     },
     /**
-     * Makes this process build the index in the background: the function returned builds the next slice, or starts
-     * a build when the index is behind the names; false when it is current. A build installs what it read and, if
-     * the names changed meanwhile, the next step starts another.
+     * Makes this process build the index in the background: the function returned reads the next page of names on
+     * `reads`, or starts a build when the index is behind the names; false when it is current. A build installs
+     * what it read and, if the names changed meanwhile, the next step starts another.
      */
-    buildInBackground(): () => boolean {
+    buildInBackground(reads: StatementExecutor): () => Promise<boolean> {
       inBackground = true;
-      return () => {
+      return async () => {
         if (!building) {
-          const start = startingPoint();
-          if (built?.revision === start.revision) return false;
-          building = { slices: buildInSlices(sources()), ...start, since: generation };
+          // The rows covered are read before the names' revision, and the names after it.
+          const covered = await committedToRelink(reads);
+          const { revision } = await revisionOn(reads);
+          if (built?.revision === revision) return false;
+          building = { pages: nameSourcePages(reads), index: nameIndex<NamedRef>([]), revision, covered, since: generation };
         }
-        const { slices, revision, covered, since } = building;
-        let slice: IteratorResult<void, NameIndex<NamedRef>>;
+        const build = building;
+        let page: IteratorResult<NameSource<NamedRef>[]>;
         try {
-          slice = slices.next();
+          page = await build.pages.next();
         } catch (error) {
           // A generator that threw is finished: the next step starts the build again.
           building = null;
           throw error;
         }
-        if (slice.done) {
-          building = null;
-          // A write built it, or brought it forward, while this build read: what this build read may be older.
-          if (generation === since) install(slice.value, revision, covered);
+        if (!page.done) {
+          for (const source of page.value) build.index.put(source);
+          return true;
         }
+        building = null;
+        // A write built it, or brought it forward, while this build read: what this build read may be older.
+        if (generation === build.since) install(build.index, build.revision, build.covered);
         return true;
       };
     },
-    /** The newest article to relink that the index links as the names were when it was recorded, or later (every one when it is current); none before the first build. */
-    covered(): number {
-      if (!built) return 0;
-      return built.revision === revisionNow().revision ? everyRow : built.covered;
+    /** The articles to relink that the index links as the names were when they were recorded, or later (every one when it is current); none before the first build. */
+    async covered(executor: StatementExecutor): Promise<Covered> {
+      if (!built) return noRow;
+      const { revision, covered } = built;
+      return revision === (await revisionOn(executor)).revision ? everyRow : covered;
     },
     /** How many times the index was built (for the tests: a write after the start's build builds none). */
     builds: () => builds,
   };
 }
+
+/** Whether an entity is there, read in a write (`tx`): one statement per kind of named entity. */
+const entityById = {
+  person: statement
+    .select({ id: people.id })
+    .from(people)
+    .where(eq(people.id, sql.placeholder('id'))),
+  organisation: statement
+    .select({ id: organisations.id })
+    .from(organisations)
+    .where(eq(organisations.id, sql.placeholder('id'))),
+};
+
+const articleTextColumns = (dialect: Dialect) => ({ id: articles.id, title: articles.title, body_text: articleBodyTextIn(dialect) });
+const articleTextsByIds = perDialect((dialect) =>
+  statement
+    .select(articleTextColumns(dialect))
+    .from(articles)
+    .where(inIdList(articles.id, 'ids', dialect)),
+);
+const articlesAfter = perDialect((dialect) =>
+  statement
+    .select(articleTextColumns(dialect))
+    .from(articles)
+    .where(gt(articles.id, sql.placeholder('after')))
+    .orderBy(articles.id)
+    .limit(sql.placeholder('limit')),
+);
 
 /**
  * Mentions and provenance, kept in step with every write (inside its transaction): an article write
@@ -239,23 +243,24 @@ function nameIndexFollowing(db: Db, toRelink: ReturnType<typeof articlesToRelink
 export function createFacts(db: Db, resources: Resources) {
   const mentions = mentionStore(db);
   const provenance = provenanceStore(db);
-  const toRelink = articlesToRelinkStore(db);
-  const names = nameIndexFollowing(db, toRelink);
-
-  const namedBy = { person: resources.people, organisation: resources.organisations };
+  const names = nameIndexFollowing();
 
   /**
-   * An article's mentions as linking finds them. With an index behind the names, the article is recorded to be
-   * linked again, and an entity another process deleted meanwhile is left out (its mention would break the foreign key).
+   * An article's mentions as linking finds them, in a write (`tx`). With an index behind the names, the article is
+   * recorded to be linked again, and an entity another process deleted meanwhile is left out (its mention would
+   * break the foreign key).
    */
-  function link(articleId: string, texts: ArticleTexts): NewMention[] {
-    const { index, behind } = names.current();
+  async function link(tx: StatementExecutor, articleId: string, texts: ArticleTexts): Promise<NewMention[]> {
+    const { index, behind } = await names.current(tx);
     if (!behind) return linkMentions(index, texts);
-    toRelink.record(articleId);
+    await recordToRelink(tx, articleId);
     const found = linkMentions(index, texts);
     // One look per entity, not per mention; a meeting is never in the name index (the check narrows the type).
     const entities = new Map(found.map(({ entity }) => [entity.id, entity]));
-    const gone = new Set([...entities.values()].filter((entity) => entity.type !== 'meeting' && namedBy[entity.type].idOf(entity.id) === null).map(({ id }) => id));
+    const gone = new Set<string>();
+    for (const entity of entities.values()) {
+      if (entity.type !== 'meeting' && !(await tx.prepare(entityById[entity.type]).get({ id: entity.id }))) gone.add(entity.id);
+    }
     return found.filter(({ entity }) => !gone.has(entity.id));
   }
 
@@ -269,53 +274,52 @@ export function createFacts(db: Db, resources: Resources) {
       await relocateCuratedMentions(tx, id, before, after);
       await relocateQuotes(tx, id, before, after);
     }
-    await setAutoMentions(tx, id, link(id, after));
+    await setAutoMentions(tx, id, await link(tx, id, after));
   });
 
   for (const { name, type } of entityResources) {
     resources[name].onWrite(async (event, tx) => {
-      if (type !== 'meeting') names.follow(type, event);
+      if (type !== 'meeting') await names.follow(tx, type, event);
       if (event.kind === 'delete') return;
-      if (type !== 'meeting') relinkForNames(type, event);
+      if (type !== 'meeting') await relinkForNames(tx, type, event);
       const entity = { type, id: event.record.id };
       const changes = changedFields(event);
       await recordWrite(tx, entity, event.kind === 'create' ? await unsourcedChanges(tx, entity, changes) : changes, event.context.writer);
     });
   }
 
-  const articleTextColumns = { id: articles.id, title: articles.title, body_text: articleBodyText };
-  const articleTextsByIds = db.select(articleTextColumns).from(articles).where(inIdList(articles.id)).prepare();
-  const relinkArticle = (article: { id: string; title: string; body_text: string }) => mentions.setAuto(article.id, link(article.id, articleTexts(article)));
-  const relinkByIds = (articleIds: string[]) => articleTextsByIds.all({ ids: JSON.stringify(articleIds) }).forEach(relinkArticle);
-  const relinkJobs = relinkJobStore(db, mentions, { ready: names.ready, relink: relinkByIds });
+  const relinkArticle = async (tx: StatementExecutor, article: { id: string; title: string; body_text: string }) => setAutoMentions(tx, article.id, await link(tx, article.id, articleTexts(article)));
+  const linker: Linker = {
+    ready: names.ready,
+    async relink(tx, articleIds) {
+      for (const article of await tx.prepare(articleTextsByIds(tx.dialect)).all({ ids: JSON.stringify(articleIds) })) await relinkArticle(tx, article);
+    },
+  };
 
   /**
-   * The server's worker that keeps the name index current (a slice of a build a step) and links again, a batch of
-   * rows per transaction, the articles recorded while an index was behind, once the index covers them: before the
-   * next build, so names that keep changing never hold them back. Linked by an index still behind the names, an
-   * article is recorded again, for the next build. Null when there is nothing to do.
+   * The server's worker that keeps the name index current (a page of names a step, read on `reads`) and links
+   * again, a batch of rows per write, the articles recorded while an index was behind, once the index covers them:
+   * before the next build, so names that keep changing never hold them back. Linked by an index still behind the
+   * names, an article is recorded again, for the next build. Null when there is nothing to do.
    */
-  function nameIndexWorker(batch = relinkBatch) {
-    const buildSlice = names.buildInBackground();
+  function nameIndexWorker({ reads, write }: JobExecutors, batch = relinkBatch) {
+    const buildSlice = names.buildInBackground(reads);
     return {
-      step(): { built: true } | { relinked: string[] } | null {
+      async step(): Promise<{ built: true } | { relinked: string[] } | null> {
         // Read first, so that a worker with nothing to relink takes no write lock.
-        if (toRelink.waiting(names.covered())) {
-          const ids = db.transaction(
-            () => {
-              // An article the index, still behind, links here is recorded anew, past the rows taken: for the next build.
-              const taken = toRelink.take(names.covered(), batch);
-              relinkByIds(taken);
-              return taken;
-            },
-            { behavior: 'immediate' },
-          );
-          return { relinked: ids };
+        if (await waitingToRelink(reads, await names.covered(reads))) {
+          const relinked = await write(async (tx) => {
+            // An article the index, still behind, links here is recorded anew, past the rows taken: for the next build.
+            const taken = await takeToRelink(tx, await names.covered(tx), batch);
+            await linker.relink(tx, taken);
+            return taken;
+          });
+          return { relinked };
         }
-        if (buildSlice()) return { built: true };
+        if (await buildSlice()) return { built: true };
         return null;
       },
-      release() {},
+      async release() {},
     };
   }
 
@@ -325,30 +329,37 @@ export function createFacts(db: Db, resources: Resources) {
    * any spelling linking accepts, and those linked to the entity now are relinked after it (relink-jobs.ts).
    * Deleting one removes its mentions (foreign key cascade).
    */
-  function relinkForNames(type: NamedType, event: Exclude<WriteEvent<{ id: string }>, { kind: 'delete' }>) {
+  async function relinkForNames(tx: StatementExecutor, type: NamedType, event: Exclude<WriteEvent<{ id: string }>, { kind: 'delete' }>) {
     const after = nameForms(named(event.record));
     const before = event.kind === 'replace' ? nameForms(named(event.previous)) : [];
     const changed = [...new Set([...after.filter((form) => !before.includes(form)), ...before.filter((form) => !after.includes(form))])];
-    if (changed.length > 0) relinkJobs.record({ type, id: event.record.id }, changed);
+    if (changed.length > 0) await recordRelinkJob(tx, { type, id: event.record.id }, changed);
   }
-
-  const articlesAfter = db
-    .select(articleTextColumns)
-    .from(articles)
-    .where(gt(articles.id, sql.placeholder('after')))
-    .orderBy(articles.id)
-    .limit(sql.placeholder('limit'))
-    .prepare();
 
   /**
-   * Links every article anew, a batch per transaction: for articles written around the repositories (a bulk
-   * load), which the linking on every write never saw.
+   * Links every article anew, a batch per write: for articles written around the repositories (a bulk load), which
+   * the linking on every write never saw.
    */
-  function relinkArticles(batchSize = 2000) {
-    for (const batch of keysetPages(articlesAfter, batchSize)) {
-      db.transaction(() => batch.forEach(relinkArticle));
+  async function relinkArticles(write: JobExecutors['write'], batchSize = 2000) {
+    for (let after = ''; ; ) {
+      const batch = await write(async (tx) => {
+        const page = await tx.prepare(articlesAfter(tx.dialect)).all({ after, limit: batchSize });
+        for (const article of page) await relinkArticle(tx, article);
+        return page;
+      });
+      if (batch.length < batchSize) return;
+      after = batch.at(-1)!.id;
     }
   }
+
+  const relinkJobs = {
+    worker: (executors: JobExecutors, options?: RelinkWorkerOptions): RelinkWorker => relinkWorker(linker, executors, options),
+    /** Works off every job no other worker holds, before returning: for tools that write names and exit (the seed). */
+    async runAll(executors: JobExecutors) {
+      const worker = relinkWorker(linker, executors);
+      while ((await worker.step()) !== null);
+    },
+  };
 
   return { mentions, provenance, relinkArticles, relinkJobs, nameIndexWorker, nameIndexBuilds: names.builds };
 }

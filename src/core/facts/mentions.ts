@@ -1,7 +1,7 @@
 import { and, eq, gt, sql } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../db/database.js';
-import { insertRow, preparedOnSqlite, type StatementExecutor, statement } from '../db/statements.js';
+import { insertRow, prepareOnSqlite, type StatementExecutor, statement } from '../db/statements.js';
 import { meetings } from '../resources/meetings/table.js';
 import { organisations } from '../resources/organisations/table.js';
 import { people } from '../resources/people/table.js';
@@ -9,7 +9,7 @@ import { type Placed, relocateSpans } from '../text/spans.js';
 import { type EntityRef, entityColumnValues, entityJoins, entityLabel, entityOf } from './entities.js';
 import { type ArticlePart, articleParts, mentions } from './table.js';
 
-export type MentionOrigin = 'curated' | 'auto';
+type MentionOrigin = 'curated' | 'auto';
 
 /** A mention to store: a span of one part of an article that names an entity. */
 export interface NewMention {
@@ -125,60 +125,40 @@ export async function relocateCuratedMentions(tx: StatementExecutor, articleId: 
   for (const values of insertedMentions(articleId, 'curated', moved)) await tx.prepare(insertMention).run(values);
 }
 
-export function mentionStore(db: Db) {
-  // The statements above, prepared on the write connection for relinking and the seed, still synchronous there.
-  const onSqlite = preparedOnSqlite(db.$client);
-  const listQuery = onSqlite(articleMentions);
-  const insert = (articleId: string, origin: MentionOrigin, items: NewMention[]) => {
-    for (const values of insertedMentions(articleId, origin, items)) onSqlite(insertMention).run(values);
-  };
+/** Replaces an article's curated mentions, in a write's transaction (the seed's); automatic ones they overlap are removed, and the others keep their rows (and ids), as `setAutoMentions` keeps a mention it finds again. */
+export async function setCuratedMentions(tx: StatementExecutor, articleId: string, items: NewMention[]): Promise<void> {
+  await tx.prepare(removeOrigin).run({ article_id: articleId, origin: 'curated' });
+  for (const values of insertedMentions(articleId, 'curated', items)) await tx.prepare(insertMention).run(values);
+  for (const row of await tx.prepare(articleMentions).all({ article: articleId })) {
+    if (row.origin === 'auto' && items.some((c) => c.part === row.part && overlaps(c, row))) await tx.prepare(removeMention).run({ id: row.id });
+  }
+}
 
-  const list = (articleId: string) => listQuery.all({ article: articleId });
-  const autoLinkedTo = (column: SQLiteColumn) =>
-    db
-      .selectDistinct({ article_id: mentions.article_id })
-      .from(mentions)
-      .where(and(eq(column, sql.placeholder('id')), eq(mentions.origin, 'auto'), gt(mentions.article_id, sql.placeholder('after'))))
-      .orderBy(mentions.article_id)
-      .limit(sql.placeholder('limit'))
-      .prepare();
-  const autoLinked = { person: autoLinkedTo(mentions.person_id), organisation: autoLinkedTo(mentions.organisation_id), meeting: autoLinkedTo(mentions.meeting_id) };
+const autoLinkedTo = (column: SQLiteColumn) =>
+  statement
+    .selectDistinct({ article_id: mentions.article_id })
+    .from(mentions)
+    .where(and(eq(column, sql.placeholder('id')), eq(mentions.origin, 'auto'), gt(mentions.article_id, sql.placeholder('after'))))
+    .orderBy(mentions.article_id)
+    .limit(sql.placeholder('limit'));
+const autoLinked = { person: autoLinkedTo(mentions.person_id), organisation: autoLinkedTo(mentions.organisation_id), meeting: autoLinkedTo(mentions.meeting_id) };
+
+/** The first `limit` articles after the id `after`, in id order, that an entity is linked to automatically. */
+export async function articlesLinkedTo(executor: StatementExecutor, entity: EntityRef, after: string, limit: number): Promise<string[]> {
+  return (await executor.prepare(autoLinked[entity.type]).all({ id: entity.id, after, limit })).map((row) => row.article_id);
+}
+
+export function mentionStore(db: Db) {
+  // The reads of the facts' routes, on the connection the store is made with.
+  const listQuery = prepareOnSqlite(db.$client, articleMentions);
 
   return {
     /** The mentions of an article in text order: the title first, then the body. */
     list(articleId: string): Mention[] {
-      return list(articleId).map(({ id, person_id, organisation_id, meeting_id, slug, name, ...mention }) => ({
+      return listQuery.all({ article: articleId }).map(({ id, person_id, organisation_id, meeting_id, slug, name, ...mention }) => ({
         ...mention,
         entity: { ...entityOf({ person_id, organisation_id, meeting_id }), slug, name },
       }));
-    },
-
-    /** The first `limit` articles after the id `after`, in id order, that an entity is linked to automatically. */
-    articlesLinkedTo(entity: EntityRef, after: string, limit: number): string[] {
-      return autoLinked[entity.type].all({ id: entity.id, after, limit }).map((row) => row.article_id);
-    },
-
-    /**
-     * Replaces the article's curated mentions; automatic ones they overlap are dropped, and the others keep
-     * their rows (and ids), as setAuto keeps a mention it finds again.
-     */
-    setCurated(articleId: string, items: NewMention[]) {
-      onSqlite(removeOrigin).run({ article_id: articleId, origin: 'curated' });
-      insert(articleId, 'curated', items);
-      for (const row of list(articleId)) {
-        if (row.origin === 'auto' && items.some((c) => c.part === row.part && overlaps(c, row))) onSqlite(removeMention).run({ id: row.id });
-      }
-    },
-
-    /**
-     * Replaces the article's automatic mentions, leaving out any that overlaps a curated one. A mention found
-     * again keeps its row (and id): a relink that finds what was there writes nothing, and a restore from the
-     * trash keeps the rows it put back.
-     */
-    setAuto(articleId: string, items: NewMention[]) {
-      const { removed, added } = autoChanges(list(articleId), items);
-      for (const id of removed) onSqlite(removeMention).run({ id });
-      insert(articleId, 'auto', added);
     },
   };
 }

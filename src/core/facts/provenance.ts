@@ -113,6 +113,21 @@ export async function relocateQuotes(tx: StatementExecutor, articleId: string, b
   }
 }
 
+const forgetEntity = byEntityType((column) => sql`delete from ${provenance} where ${ofEntityId(column)}`);
+const insertQuote = insertRow(provenance, ['person_id', 'organisation_id', 'meeting_id', 'field', 'value', 'article_id', 'part', 'start', 'end', 'quote', 'recorded_at']);
+
+/** Replaces every record of the entity with the quotes of `article` that support its values, in a write's transaction (the seed's). */
+export async function setQuotes(tx: StatementExecutor, entity: EntityRef, article: SourceArticle, quoted: QuotedValue[]): Promise<void> {
+  const at = now();
+  const rows = quoted.map(({ field, value, quote }) => {
+    const place = locateQuote(article, quote);
+    if (!place) throw new Error(`${field}: the quote is not in the article: ${quote}`);
+    return { ...entityColumnValues(entity), field, value, article_id: article.id, ...place, quote, recorded_at: at };
+  });
+  await tx.prepare(forgetEntity[entity.type]).run({ id: entity.id });
+  for (const row of rows) await tx.prepare(insertQuote).run(row);
+}
+
 export function provenanceStore(db: Db) {
   const { id, person_id, organisation_id, meeting_id, ...fields } = getTableColumns(provenance);
   // The public sees the quotes of public articles only (a draft's text is not public) and every writer's record.
@@ -124,21 +139,8 @@ export function provenanceStore(db: Db) {
       .orderBy(provenance.id)
       .prepare();
   const lists = perAudience((audience) => ({ person: listFor('person', audience), organisation: listFor('organisation', audience), meeting: listFor('meeting', audience) }));
-  const ofEntity = (entity: EntityRef) => eq(provenance[entityColumn[entity.type]], entity.id);
 
   return {
     list: (entity: EntityRef, visibility: Visibility) => lists[visibility.audience][entity.type].all({ id: entity.id, ...visibilityValues(visibility) }),
-
-    /** Replaces every record of the entity with the quotes that support its values. */
-    setQuotes(entity: EntityRef, article: SourceArticle, quoted: QuotedValue[]) {
-      db.delete(provenance).where(ofEntity(entity)).run();
-      const at = now();
-      const rows = quoted.map(({ field, value, quote }) => {
-        const place = locateQuote(article, quote);
-        if (!place) throw new Error(`${field}: the quote is not in the article: ${quote}`);
-        return { ...entityColumnValues(entity), field, value, article_id: article.id, ...place, quote, recorded_at: at };
-      });
-      if (rows.length > 0) db.insert(provenance).values(rows).run();
-    },
   };
 }

@@ -1,13 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, gt, isNull, lt, or, sql } from 'drizzle-orm';
-import type { Db } from '../db/database.js';
+import { perDialect } from '../db/dialect.js';
+import { insertRow, type StatementExecutor, statement } from '../db/statements.js';
 import { articles } from '../resources/articles/table.js';
 import { matchingIds } from '../search/matching.js';
 import { matchAnyExpression } from '../search/query.js';
 import { spellingsOf } from '../text/linking.js';
 import { type EntityRef, entityColumnValues, entityOf } from './entities.js';
-import type { mentionStore } from './mentions.js';
+import { articlesLinkedTo } from './mentions.js';
 import { relinkJobs } from './table.js';
+
+/** Where a background job runs its statements: its reads on a read executor, each transaction a write on its `tx` (group commit's on SQLite). */
+export interface JobExecutors {
+  reads: StatementExecutor;
+  write<T>(body: (tx: StatementExecutor) => Promise<T>): Promise<T>;
+}
 
 /** How a worker takes its turns; the defaults are the server's (figures in docs/performance.md). */
 export interface RelinkWorkerOptions {
@@ -27,9 +34,9 @@ interface RelinkStep {
 
 export interface RelinkWorker {
   /** Relinks the next batch of articles of its job, claiming a job first if it has none; null when there is nothing to do. */
-  step(): RelinkStep | null;
-  /** Gives its claimed jobs back, for another worker to resume at once (on shutdown). */
-  release(): void;
+  step(): Promise<RelinkStep | null>;
+  /** Gives its claimed job back, for another worker to resume at once (on shutdown). */
+  release(): Promise<void>;
 }
 
 interface Claimed {
@@ -48,131 +55,113 @@ const defaults = { batch: relinkBatch, leaseMs: 10_000 };
 /** Candidates read at a time: one search per this many, rather than per batch. */
 const readAhead = 1024;
 
-/** What relinking articles needs from the facts: the name index, current before a step claims or relinks anything. */
-interface Linker {
-  /** Whether the name index is at the names' revision; false while a background build catches up (the step waits for it). */
+/** What relinking articles needs from the facts: the name index, and the relinking of articles in a write. */
+export interface Linker {
+  /** Whether there is an index to link with: false while a server's first background build runs (the step waits for it). */
   ready(): boolean;
-  relink(articleIds: string[]): void;
+  relink(tx: StatementExecutor, articleIds: string[]): Promise<void>;
+}
+
+/*
+ * Written once for either engine (docs/postgresql.md, step 2): a worker's reads on a read executor, so that an idle
+ * worker takes no write lock, and its claims and batches writes on their `tx`.
+ */
+
+const j = relinkJobs;
+/** A column as an UPDATE's SET names it: unqualified, as both engines require. */
+const column = (name: keyof typeof j.$inferSelect) => sql.identifier(name);
+const insertJob = insertRow(j, ['person_id', 'organisation_id', 'meeting_id', 'forms']);
+const isClaimable = or(isNull(j.owner), lt(j.lease_until, sql.placeholder('now')));
+const firstClaimable = statement.select({ id: j.id }).from(j).where(isClaimable).orderBy(j.id).limit(1);
+// Nodes claiming at once on PostgreSQL each take another job (`skipLocked`), so no two work on one.
+const claimFirst = perDialect(
+  (dialect) => sql<{ id: number }>`update ${j} set ${column('owner')} = ${sql.placeholder('owner')}, ${column('lease_until')} = ${sql.placeholder('until')}
+  where ${j.id} in (${statement.select({ id: j.id }).from(j).where(isClaimable).orderBy(j.id).limit(1)} ${dialect.skipLocked})
+  returning ${column('id')}`,
+);
+const jobById = statement
+  .select()
+  .from(j)
+  .where(eq(j.id, sql.placeholder('id')));
+const owned = sql`${j.id} = ${sql.placeholder('id')} and ${j.owner} = ${sql.placeholder('owner')}`;
+const advance = sql`update ${j} set ${column('lease_until')} = ${sql.placeholder('until')}, ${column('after')} = ${sql.placeholder('after')} where ${owned}`;
+const finish = sql`delete from ${j} where ${owned}`;
+const releaseOwned = sql`update ${j} set ${column('owner')} = null, ${column('lease_until')} = null where ${j.owner} = ${sql.placeholder('owner')}`;
+const articlesContaining = statement
+  .select({ id: articles.id })
+  .from(articles)
+  .where(and(gt(articles.id, sql.placeholder('after')), matchingIds(articles.id, sql.placeholder('match'))))
+  .orderBy(articles.id)
+  .limit(sql.placeholder('limit'));
+
+/** Inside the write that changed an entity's name forms: its articles are relinked after the commit. */
+export async function recordRelinkJob(tx: StatementExecutor, entity: EntityRef, forms: string[]): Promise<void> {
+  await tx.prepare(insertJob).run({ ...entityColumnValues(entity), forms });
+}
+
+/** In a write: takes the first job no live lease holds for `owner` until `until`; null when there is none. */
+export async function claimRelinkJob(tx: StatementExecutor, owner: string, now: number, until: number): Promise<Claimed | null> {
+  const [claimed] = await tx.prepare(claimFirst(tx.dialect)).all({ owner, now, until });
+  if (!claimed) return null;
+  // The claim's own row, read in its transaction: it is there.
+  const job = (await tx.prepare(jobById).get({ id: claimed.id }))!;
+  return { id: job.id, entity: entityOf(job), match: matchAnyExpression(job.forms.flatMap(spellingsOf), ['articles']), after: job.after, queue: [] };
+}
+
+/** The next `limit` articles of a job after its `after`: linked to its entity now, or containing a changed form. */
+async function candidates(reads: StatementExecutor, job: Claimed, limit: number): Promise<string[]> {
+  const linked = await articlesLinkedTo(reads, job.entity, job.after, limit);
+  const containing = job.match === null ? [] : (await reads.prepare(articlesContaining).all({ match: job.match, after: job.after, limit })).map((row) => row.id);
+  // Ids are ASCII (UUIDv7), so JavaScript's order is the engines'.
+  return [...new Set([...linked, ...containing])].sort().slice(0, limit);
 }
 
 /**
  * Relinking after a name change, outside the write that changed it: the write records a job in its own
- * transaction (so the job commits with the name, or not at all), and workers take jobs and relink their
- * articles a batch per short transaction, in article id order. A job's progress (`after`) commits with each
- * batch, so a worker that stops half way leaves the rest to the next; relinking an article twice gives the
- * same mentions. A worker claims a job for a lease inside an IMMEDIATE transaction, so two processes on one
- * file never work on the same job at once.
+ * transaction (so the job commits with the name, or not at all), and workers take jobs and relink their articles a
+ * batch per short write, in article id order. A job's progress (`after`) commits with each batch, so a worker that
+ * stops half way leaves the rest to the next; relinking an article twice gives the same mentions. A worker claims a
+ * job for a lease in a write, so two processes (or nodes) never work on the same job at once. It relinks with the
+ * index installed even while it is behind names another process changed: the linking then records the article for
+ * the name index's next build (index.ts), so a worker makes progress however often names change elsewhere.
  */
-export function relinkJobStore(db: Db, mentions: ReturnType<typeof mentionStore>, linker: Linker) {
-  const firstClaimable = db
-    .select()
-    .from(relinkJobs)
-    .where(or(isNull(relinkJobs.owner), lt(relinkJobs.lease_until, sql.placeholder('now'))))
-    .orderBy(relinkJobs.id)
-    .limit(1)
-    .prepare();
-  const lease = db
-    .update(relinkJobs)
-    .set({ owner: sql`${sql.placeholder('owner')}`, lease_until: sql`${sql.placeholder('until')}`, after: sql`${sql.placeholder('after')}` })
-    .where(eq(relinkJobs.id, sql.placeholder('id')))
-    .prepare();
-  const owned = db
-    .select({ id: relinkJobs.id })
-    .from(relinkJobs)
-    .where(and(eq(relinkJobs.id, sql.placeholder('id')), eq(relinkJobs.owner, sql.placeholder('owner'))))
-    .prepare();
-  const finish = db
-    .delete(relinkJobs)
-    .where(eq(relinkJobs.id, sql.placeholder('id')))
-    .prepare();
-  const releaseAll = db
-    .update(relinkJobs)
-    .set({ owner: null, lease_until: null })
-    .where(eq(relinkJobs.owner, sql.placeholder('owner')))
-    .prepare();
-  const articlesContaining = db
-    .select({ id: articles.id })
-    .from(articles)
-    .where(and(gt(articles.id, sql.placeholder('after')), matchingIds(articles.id, sql.placeholder('match'))))
-    .orderBy(articles.id)
-    .limit(sql.placeholder('limit'))
-    .prepare();
+export function relinkWorker(linker: Linker, { reads, write }: JobExecutors, { batch = defaults.batch, leaseMs = defaults.leaseMs, now = Date.now }: RelinkWorkerOptions = {}): RelinkWorker {
+  const owner = randomUUID();
+  let current: Claimed | null = null;
 
-  /** The next `limit` articles of a job after its `after`: linked to its entity now, or containing a changed form. */
-  function candidates(job: Claimed, limit: number): string[] {
-    const linked = mentions.articlesLinkedTo(job.entity, job.after, limit);
-    const containing = job.match === null ? [] : articlesContaining.all({ match: job.match, after: job.after, limit }).map((row) => row.id);
-    // Ids are ASCII (UUIDv7), so JavaScript's order is SQLite's.
-    return [...new Set([...linked, ...containing])].sort().slice(0, limit);
+  async function claim(): Promise<Claimed | null> {
+    // Read first, so an idle worker never takes the write lock.
+    if (!(await reads.prepare(firstClaimable).get({ now: now() }))) return null;
+    return write((tx) => claimRelinkJob(tx, owner, now(), now() + leaseMs));
   }
 
-  const store = {
-    /** Inside the write that changed an entity's name forms: its articles are relinked after the commit. */
-    record(entity: EntityRef, forms: string[]) {
-      db.insert(relinkJobs)
-        .values({ ...entityColumnValues(entity), forms })
-        .run();
+  return {
+    async step() {
+      if (!linker.ready()) return null;
+      current ??= await claim();
+      const job = current;
+      if (!job) return null;
+      // Read before the write: finding the candidates takes no lock.
+      if (job.queue.length === 0) job.queue = await candidates(reads, job, readAhead);
+      const ids = job.queue.slice(0, batch);
+      const last = ids.at(-1);
+      const kept = await write(async (tx) => {
+        if (last === undefined) return (await tx.prepare(finish).run({ id: job.id, owner })).changes > 0;
+        // The lease renewed only while the claim is still this worker's: a lost claim relinks nothing.
+        if ((await tx.prepare(advance).run({ id: job.id, owner, until: now() + leaseMs, after: last })).changes === 0) return false;
+        await linker.relink(tx, ids);
+        return true;
+      });
+      if (kept && last !== undefined) {
+        job.after = last;
+        job.queue = job.queue.slice(batch);
+      } else current = null;
+      return { job: job.id, relinked: kept ? ids : [] };
     },
-
-    worker({ batch = defaults.batch, leaseMs = defaults.leaseMs, now = Date.now }: RelinkWorkerOptions = {}): RelinkWorker {
-      const owner = randomUUID();
-      let current: Claimed | null = null;
-
-      function claim(): Claimed | null {
-        // Read first, so an idle worker never takes the write lock.
-        if (!firstClaimable.get({ now: now() })) return null;
-        return db.transaction(
-          () => {
-            const job = firstClaimable.get({ now: now() });
-            if (!job) return null;
-            lease.run({ id: job.id, owner, until: now() + leaseMs, after: job.after });
-            return { id: job.id, entity: entityOf(job), match: matchAnyExpression(job.forms.flatMap(spellingsOf), ['articles']), after: job.after, queue: [] };
-          },
-          { behavior: 'immediate' },
-        );
-      }
-
-      return {
-        step() {
-          // Relinking with an index behind the names would link what the job is to correct; readying it takes no lock.
-          if (!linker.ready()) return null;
-          current ??= claim();
-          const job = current;
-          if (!job) return null;
-          // Read before the transaction: finding the candidates takes no lock.
-          if (job.queue.length === 0) job.queue = candidates(job, readAhead);
-          const ids = job.queue.slice(0, batch);
-          const last = ids.at(-1);
-          const kept = db.transaction(
-            () => {
-              if (!owned.get({ id: job.id, owner })) return false;
-              if (last === undefined) finish.run({ id: job.id });
-              else {
-                linker.relink(ids);
-                lease.run({ id: job.id, owner, until: now() + leaseMs, after: last });
-              }
-              return true;
-            },
-            { behavior: 'immediate' },
-          );
-          if (kept && last !== undefined) {
-            job.after = last;
-            job.queue = job.queue.slice(batch);
-          } else current = null;
-          return { job: job.id, relinked: kept ? ids : [] };
-        },
-        release() {
-          current = null;
-          releaseAll.run({ owner });
-        },
-      };
-    },
-
-    /** Works off every job no other worker holds, before returning: for tools that write names and exit (the seed). */
-    runAll() {
-      const worker = store.worker();
-      while (worker.step() !== null);
+    async release() {
+      if (current === null) return;
+      current = null;
+      await write((tx) => tx.prepare(releaseOwned).run({ owner }));
     },
   };
-  return store;
 }

@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import type { Db } from '../db/database.js';
-import { writeOnSqlite } from '../db/sqlite-write.js';
+import { executorOn, writeOnSqlite } from '../db/sqlite-write.js';
 import type { StatementExecutor } from '../db/statements.js';
 import { articleTexts } from '../facts/index.js';
+import { setCuratedMentions } from '../facts/mentions.js';
+import { setQuotes } from '../facts/provenance.js';
 import { projectFile } from '../project-root.js';
 import type { Article } from '../resources/articles/schemas.js';
 import { parseSourceDocument, slugify } from '../resources/articles/source-document.js';
@@ -36,7 +38,7 @@ async function ensure<T extends Slugged, I>(
 export async function seedDatabase(db: Db, repositories: Repositories, sourceText = readSourceDocument()) {
   const seeded = await writeOnSqlite(db.$client, (tx) => seedRecords(tx, repositories, sourceText));
   // The names' relink jobs, done now rather than by whichever server starts next.
-  repositories.relinkJobs.runAll();
+  await repositories.relinkJobs.runAll({ reads: executorOn(db.$client), write: (body) => writeOnSqlite(db.$client, body) });
   return seeded;
 }
 
@@ -107,14 +109,15 @@ async function seedRecords(tx: StatementExecutor, repositories: Repositories, so
     organisation_ids: sourceOrganisations.map((o) => idOf(o.slug)),
     meeting_ids: [meeting.id],
   }));
-  if (fresh) recordSourceFacts(repositories, article, meeting.id, idOf);
+  if (fresh) await recordSourceFacts(tx, article, meeting.id, idOf);
   return { article, meeting, ids };
 }
 
-/** The curated mentions of the seeded article, and the quote behind every seeded value. */
-function recordSourceFacts(repositories: Repositories, article: Article, meetingId: string, idOf: (slug: string) => string) {
+/** The curated mentions of the seeded article, and the quote behind every seeded value, in the seed's write (`tx`). */
+async function recordSourceFacts(tx: StatementExecutor, article: Article, meetingId: string, idOf: (slug: string) => string) {
   const texts = articleTexts(article);
-  repositories.mentions.setCurated(
+  await setCuratedMentions(
+    tx,
     article.id,
     sourceMentions.map((declared) => ({
       part: declared.part,
@@ -125,12 +128,12 @@ function recordSourceFacts(repositories: Repositories, article: Article, meeting
   );
   const source = { id: article.id, ...texts };
   for (const org of sourceOrganisations) {
-    repositories.provenance.setQuotes({ type: 'organisation', id: idOf(org.slug) }, source, organisationProvenance(org, idOf));
+    await setQuotes(tx, { type: 'organisation', id: idOf(org.slug) }, source, organisationProvenance(org, idOf));
   }
   for (const person of sourcePeople) {
-    repositories.provenance.setQuotes({ type: 'person', id: idOf(person.slug) }, source, personProvenance(person, idOf));
+    await setQuotes(tx, { type: 'person', id: idOf(person.slug) }, source, personProvenance(person, idOf));
   }
-  repositories.provenance.setQuotes({ type: 'meeting', id: meetingId }, source, meetingProvenance(article.title, idOf));
+  await setQuotes(tx, { type: 'meeting', id: meetingId }, source, meetingProvenance(article.title, idOf));
 }
 
 /** SEED=auto: loads the source document's records into a database that has none. */

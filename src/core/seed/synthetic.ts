@@ -40,7 +40,7 @@ export interface PostLoadStep {
 
 export const postLoadSteps: PostLoadStep[] = [
   { name: 'search index', run: rebuildSearchIndex },
-  { name: 'mentions', run: (database) => createRepositories(database.db).relinkArticles() },
+  { name: 'mentions', run: (database) => createRepositories(database.db).relinkArticles((body) => writeOnSqlite(database.sqlite, body)) },
   { name: 'revisions', run: writeFirstRevisions },
   { name: 'changes', run: writeCreatedEvents },
 ];
