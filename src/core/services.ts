@@ -58,7 +58,7 @@ export function openServices(databaseUrl: string, clock: () => number = Date.now
   const inTrash = (resource: ResourceName, id: string) => writers.trash.find(resource, id) !== null;
   const idempotency: IdempotencyOptions = { ttlMs: dayMs, inFlightMs: 60_000 };
 
-  const schedule = publicationSchedule(database.reader);
+  const schedule = publicationSchedule(statements, stamp);
 
   const services = {
     /** Each resource's reads and writes (core/resources/shared/record-service.ts). */
@@ -174,9 +174,7 @@ export function openServices(databaseUrl: string, clock: () => number = Date.now
     },
 
     /** The earliest scheduled publication after a moment, and the change stamp read (core/resources/articles/publication.ts). */
-    async schedule(moment: string) {
-      return schedule(moment);
-    },
+    schedule,
 
     /** Resolves once the database answers a query. */
     async ping() {
