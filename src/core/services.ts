@@ -54,7 +54,6 @@ export function openServices(databaseUrl: string, clock: () => number = Date.now
   const writerOf = (resource: ResourceName): Repository<Versioned, unknown> => writers[resource];
   // A deleted record's revisions are found by its id: what no record's id or slug is, is taken as one.
   const readRecordId = async (resource: ResourceName, idOrSlug: string) => (await reads[resource].idOf(idOrSlug)) ?? idOrSlug;
-  const recordId = (resource: ResourceName, idOrSlug: string) => writers[resource].idOf(idOrSlug) ?? idOrSlug;
   const inTrash = (resource: ResourceName, id: string) => writers.trash.find(resource, id) !== null;
   const idempotency: IdempotencyOptions = { ttlMs: dayMs, inFlightMs: 60_000 };
 
@@ -79,15 +78,16 @@ export function openServices(databaseUrl: string, clock: () => number = Date.now
       async restore(resource: ResourceName, idOrSlug: string, n: number, options: WriteOptions) {
         const repository = writerOf(resource);
         return writes.run(async (tx) => {
-          const revision = writers.revisions.find(resource, recordId(resource, idOrSlug), n);
+          const current = await repository.findIn(tx, idOrSlug);
+          // A slug names a record there is; what names none is taken as a deleted record's id.
+          const id = current?.id ?? idOrSlug;
+          const revision = writers.revisions.find(resource, id, n);
           if (revision === null) return null;
           const body = writeBodyOf(declarations[resource], revision.record, `revision ${n}`);
           const context = { writer: options.writer, restoring: n };
-          const current = await repository.findIn(tx, recordId(resource, idOrSlug));
           if (current) return repository.replace(tx, current.id, body, context, options.condition ? options.condition(() => current) : {});
           if (options.condition) throw new KhabarError('precondition_failed', `this ${declarations[resource].noun} is deleted: no ETag matches it`);
-          const deletedId = recordId(resource, idOrSlug);
-          return repository.create(tx, body, context, { id: deletedId, version: writers.revisions.nextNumber(resource, deletedId) });
+          return repository.create(tx, body, context, { id, version: writers.revisions.nextNumber(resource, id) });
         }, options.observe);
       },
     },
