@@ -26,11 +26,12 @@ export interface StampedValues<V> {
 }
 
 /**
- * `stampedMemo` for readers that await between the stamp and the data (any engine's stamp: SQLite's `changeStamp`,
- * PostgreSQL's change signal): a value is kept only if the stamp has not moved, for any reader, since this reader
- * read it, so one derived before a commit is never kept under the stamp after it (docs/postgresql.md).
+ * A per-process memo of values derived from the data, at most `max` of them (the least recently used go), emptied
+ * whenever a reader finds the engine's stamp moved. For readers that await between the stamp and the data: a value
+ * is kept only if the stamp has not moved, for any reader, since this reader read it, so one derived before a commit
+ * is never kept under the stamp after it (docs/postgresql.md). Read it once per request, before the data.
  */
-export function memoAtStamp<V extends NonNullable<unknown>>(stamp: () => string, max: number): () => StampedValues<V> {
+export function memoAtStamp<V extends NonNullable<unknown>>(stamp: ChangeStamp, max: number): () => StampedValues<V> {
   const memo = stampedLru<V>(stamp, max);
   return () => {
     const taken = memo();
