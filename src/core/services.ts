@@ -53,11 +53,10 @@ export function openServices(databaseUrl: string, clock: () => number = Date.now
   const writerOf = (resource: ResourceName): Repository<Versioned, unknown> => writers[resource];
   // A deleted record's revisions are found by its id: what no record's id or slug is, is taken as one.
   const readRecordId = async (resource: ResourceName, idOrSlug: string) => (await reads[resource].idOf(idOrSlug)) ?? idOrSlug;
-  const recordId = (resource: ResourceName, idOrSlug: string) => writers[resource].idOf(idOrSlug) ?? idOrSlug;
   const restoring = (resource: ResourceName): Restoring => ({ resource: declarations[resource], repository: writerOf(resource), revisions: writers.revisions, trash: writers.trash });
   const idempotency: IdempotencyOptions = { ttlMs: dayMs, inFlightMs: 60_000 };
 
-  const schedule = publicationSchedule(database.reader);
+  const schedule = publicationSchedule(statements, stamp);
 
   const services = {
     /** Each resource's reads and writes (core/resources/shared/record-service.ts). */
@@ -73,7 +72,7 @@ export function openServices(databaseUrl: string, clock: () => number = Date.now
       },
       /** Writes revision `n`'s content as a new revision (core/revisions/restore.ts); null when there is no such revision. */
       async restore(resource: ResourceName, idOrSlug: string, n: number, options: WriteOptions) {
-        return writes.run(async (tx) => restoreRevision(tx, restoring(resource), recordId(resource, idOrSlug), n, options), options.observe);
+        return writes.run(async (tx) => restoreRevision(tx, restoring(resource), idOrSlug, n, options), options.observe);
       },
     },
 
@@ -151,9 +150,7 @@ export function openServices(databaseUrl: string, clock: () => number = Date.now
     },
 
     /** The earliest scheduled publication after a moment, and the change stamp read (core/resources/articles/publication.ts). */
-    async schedule(moment: string) {
-      return schedule(moment);
-    },
+    schedule,
 
     /** Resolves once the database answers a query. */
     async ping() {

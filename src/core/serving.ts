@@ -8,7 +8,7 @@ import { seedIfEmpty } from './seed/seed.js';
  * and SEED=auto seeds a database with no records. Returns what was reindexed, null when the index was current.
  */
 export async function prepareForServing(database: Database, repositories: Repositories, seed: 'auto' | 'never') {
-  const reindexed = refreshStaleSearchIndex(database);
+  const reindexed = await refreshStaleSearchIndex(database);
   await seedIfEmpty(database.db, repositories, seed);
   return reindexed;
 }

@@ -3,8 +3,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
 import t, { type Test } from 'tap';
 import { parse } from 'yaml';
+import { people } from '../../src/core/resources/people/table.js';
+import { build } from '../helper.js';
+import { recordsSearchMisses, unindexedPerson } from '../search/found-by-title.js';
 
 // The command-line scripts as `npm run …` runs them: the compiled build, in a process of its own (backup has
 // backup.test.ts).
@@ -63,6 +67,7 @@ t.test('npm run search:reindex rebuilds emptied search and substring indices', a
   t.ok(found().words > 0 && found().trigrams > 0, 'the seed is indexed');
   db.exec("delete from search_documents; insert into search_index (search_index) values ('delete-all'); insert into substring_index (substring_index) values ('delete-all')");
   t.same(found(), { words: 0, trigrams: 0 }, 'the indices are empty');
+  drizzle(db).insert(people).values(unindexedPerson).run();
 
   const rebuilt = run('core/cli/search-reindex', [], env);
   t.equal(rebuilt.status, 0, rebuilt.stderr);
@@ -74,6 +79,9 @@ t.test('npm run search:reindex rebuilds emptied search and substring indices', a
     'every record has an entry',
   );
   t.ok(found().words > 0 && found().trigrams > 0, 'and the seeded names are found again');
+  const app = await build(t, { databaseUrl: env.DATABASE_URL });
+  const records = resourceTables.reduce((sum, table) => sum + countRows(db, table), 0);
+  t.same(await recordsSearchMisses(app, db), { checked: records, missed: [] }, 'every record is found by the words of its title or name, the one written around the index too');
 
   const broken = run('core/cli/search-reindex', [], { DATABASE_URL: 'postgres://localhost/khabar' });
   t.equal(broken.status, 1);

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { changeStamp, memoAtStamp, stampedMemo } from '../../src/core/db/change-stamp.js';
+import { changeStamp, memoAtStamp } from '../../src/core/db/change-stamp.js';
 import { openDatabase } from '../../src/core/db/database.js';
 import { writeOnSqlite } from '../../src/core/db/sqlite-write.js';
 import { createRepositories } from '../../src/core/resources/index.js';
@@ -33,9 +33,9 @@ t.test('the change stamp moves on a write by this connection and on a commit by 
   t.not(stamp(), afterOwn, 'a commit by another connection (another worker)');
 });
 
-t.test('a stamped memo is emptied by a write, this connection’s or another’s, and holds at most its bound', async (t) => {
+t.test('a memo at the stamp is emptied by a write, this connection’s or another’s, and holds at most its bound', async (t) => {
   const { reader, writer } = twoConnections(t);
-  const memo = stampedMemo<number>(reader.db, 2);
+  const memo = memoAtStamp<number>(changeStamp(reader.db), 2);
   memo().set('a', 1);
   t.equal(memo().get('a'), 1, 'kept while nothing is written');
   await writeOnSqlite(reader.db.$client, (tx) => createRepositories(reader.db).organisations.create(tx, { slug: 'org', name: 'منظمة', kind: 'other', country: null, parent_id: null }));
@@ -44,7 +44,11 @@ t.test('a stamped memo is emptied by a write, this connection’s or another’s
   await writeOnSqlite(writer.db.$client, (tx) => createRepositories(writer.db).organisations.create(tx, { slug: 'org-2', name: 'منظمة ٢', kind: 'other', country: null, parent_id: null }));
   t.equal(memo().get('a'), undefined, 'emptied by a commit of another');
   for (const key of ['a', 'b', 'c']) memo().set(key, 1);
-  t.same([memo().size, memo().get('a')], [2, undefined], 'at most two, the least recently used gone');
+  t.same(
+    ['a', 'b', 'c'].map((key) => memo().get(key)),
+    [undefined, 1, 1],
+    'at most two, the least recently used gone',
+  );
 });
 
 t.test('a memo read across awaits keeps no value derived before the stamp moved, once another reader has seen it move', async (t) => {
@@ -63,4 +67,19 @@ t.test('a memo read across awaits keeps no value derived before the stamp moved,
   t.equal(memo().get('j'), 'at s2', 'a reader whose stamp is still the stamp keeps its value');
   stamp = 's3';
   t.equal(memo().get('k'), undefined, 'the next stamp empties it');
+});
+
+t.test("the read connection's stamp, the one requests read, moves on a commit and not on a write rolled back", async (t) => {
+  const { reader: database } = twoConnections(t);
+  const stamp = changeStamp(database.reader);
+  const repositories = createRepositories(database.db);
+  const first = stamp();
+  const failing = writeOnSqlite(database.sqlite, async (tx) => {
+    await repositories.organisations.create(tx, { slug: 'undone', name: 'منظمة', kind: 'other', country: null, parent_id: null });
+    throw new Error('undone');
+  });
+  await t.rejects(failing, /undone/);
+  t.equal(stamp(), first, 'a write rolled back leaves it');
+  await writeOnSqlite(database.sqlite, (tx) => repositories.organisations.create(tx, { slug: 'kept', name: 'منظمة', kind: 'other', country: null, parent_id: null }));
+  t.not(stamp(), first, 'a commit moves it');
 });

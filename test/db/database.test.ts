@@ -274,7 +274,7 @@ t.test('the prefix-lengths migration recreates the search index, and the next st
     pragma user_version = ${analyserVersion};
   `,
   );
-  t.ok(refreshStaleSearchIndex(database), 'the emptied index is rebuilt at start');
+  t.ok(await refreshStaleSearchIndex(database), 'the emptied index is rebuilt at start');
   const search = sqliteSearch(database);
   t.same(
     (await search.search({ q: 'المرب*', types: searchTypes, limit: 5 })).results.map((result) => result.id),

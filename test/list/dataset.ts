@@ -1,6 +1,6 @@
 import { databaseOf } from '../../src/core/db/handles.js';
 import { newId } from '../../src/core/db/ids.js';
-import { searchIndexer } from '../../src/core/search/indexer.js';
+import { rebuildSearchIndex } from '../../src/core/search/analyser-version.js';
 import type { App } from '../../src/web/app.js';
 import { recordStatements, type StatementCall } from '../helper.js';
 
@@ -21,7 +21,7 @@ const pick = <T>(values: readonly T[], i: number): T => values[i % values.length
  * with links between them, duplicate and NULL sort keys, and updated_at values that repeat. Direct inserts
  * bypass the search indexer, so the index is rebuilt after them, as the synthetic seed does.
  */
-export function generateDataset(app: App) {
+export async function generateDataset(app: App) {
   const { sqlite } = databaseOf(app.services);
   const insert = (table: string, row: Record<string, unknown>) => {
     const columns = Object.keys(row);
@@ -86,7 +86,7 @@ export function generateDataset(app: App) {
       insert('article_meetings', { article_id: row.id, position: 0, subject_id: meetings[i % 60]! });
     }
   })();
-  searchIndexer(databaseOf(app.services).db).rebuild();
+  await rebuildSearchIndex(databaseOf(app.services));
 }
 
 /**

@@ -116,7 +116,7 @@ function sampleValue(app: App, rows: Row[], filter: FilterSpec, op: Operator): {
 t.test('on 1,000 generated records per resource', async (t) => {
   // The list engine's costs are counted per request: a repeat must reach it, not the response cache.
   const app = await build(t, { responseCacheBytes: 0 });
-  generateDataset(app);
+  await generateDataset(app);
 
   await t.test('paging through any sort returns every row once, in order, NULLs included', async (t) => {
     for (const { path, spec } of resources) {
@@ -470,7 +470,7 @@ t.test('on 1,000 generated records per resource', async (t) => {
 
 t.test('paging while records are inserted returns every original row exactly once', async (t) => {
   const app = await build(t);
-  generateDataset(app);
+  await generateDataset(app);
   const original = new Set(tableRows(app, 'articles').map((r) => r.id as string));
   for (const sort of ['', '-published_at']) {
     const seen: string[] = [];

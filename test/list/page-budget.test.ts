@@ -54,7 +54,7 @@ t.test('a list page ends early at its byte budget, and the cursor continues from
 
 t.test('a list page with includes ends early at its bound on embedded records, and the cursor continues from there', async (t) => {
   const app = await build(t);
-  generateDataset(app);
+  await generateDataset(app);
   const all = databaseOf(app.services).sqlite.prepare('select id from organisations order by id').pluck().all() as string[];
   type Embedded = { id: string };
   type Organisation = { id: string; articles: Embedded[]; meetings: Embedded[]; children: Embedded[]; members: Array<{ person: Embedded | null }> };
@@ -93,7 +93,7 @@ t.test('a list page with includes ends early at its bound on embedded records, a
 
 t.test('a list page cut by its bound on embedded records reads about the records it shows, not the rest of its limit', async (t) => {
   const app = await build(t);
-  generateDataset(app);
+  await generateDataset(app);
   const url = '/v1/organisations?sort=id&limit=100&count=false&include=articles,meetings,children,members.person';
   let shown = 0;
   const calls = await requestStatements(app, async () => {

@@ -41,7 +41,7 @@ function chainOn() {
   t.teardown(() => scratch.close());
   const repository = personRepository(scratch.db);
   repository.onWrite(revisionStore({ people: repository }).follow('people'));
-  repository.onWrite(changeStore(scratch.db).follow('people'));
+  repository.onWrite(changeStore().follow('people'));
   return repository;
 }
 

@@ -169,6 +169,17 @@ t.test('restore honours If-Match and Idempotency-Key as other writes do', async 
   t.equal(await revisionCount(), 4, 'one revision for the two requests');
 });
 
+t.test('a revision is restored by the record’s slug as by its id', async (t) => {
+  const app = await build(t);
+  const created = await app.inject({ method: 'POST', url: '/v1/organisations', headers: json, payload: { slug: 'لجنة-الاسم', name: 'لجنة', kind: 'committee' } });
+  const { id } = body(created).data;
+  await app.inject({ method: 'PATCH', url: `/v1/organisations/${id}`, headers: json, payload: { name: 'لجنة عليا' } });
+  const restored = await app.inject({ method: 'POST', url: `/v1/organisations/${encodeURIComponent('لجنة-الاسم')}/revisions/1/restore`, headers: auth });
+  t.equal(restored.statusCode, 200);
+  t.match(body(restored).data, { id, name: 'لجنة', version: 3 }, 'the record the slug names, at revision 1’s content');
+  t.match(body(await app.inject({ url: `/v1/organisations/${id}/revisions/3`, headers: auth })).data, { n: 3, action: 'restore' }, 'a restore revision of that record');
+});
+
 t.test('a restore of a deleted record with If-Match is refused: a deleted record has no ETag', async (t) => {
   const app = await build(t);
   const created = await app.inject({ method: 'POST', url: '/v1/organisations', headers: json, payload: { slug: 'لجنة-محذوفة', name: 'لجنة', kind: 'committee' } });

@@ -4,13 +4,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { databaseOf } from '../../src/core/db/handles.js';
+import { people } from '../../src/core/resources/people/table.js';
 import { analyserVersion, indexedAnalyserVersion } from '../../src/core/search/analyser-version.js';
 import { analyse } from '../../src/core/search/indexer.js';
 import { body, build } from '../helper.js';
+import { recordsSearchMisses, unindexedPerson } from './found-by-title.js';
 
 const searchUrl = (q: string) => `/v1/search?q=${encodeURIComponent(q)}`;
 /** The seed names العدواني in three records (the minister, his ministry's page and the report). */
 const seededMatches = 3;
+/** The seed's records: an article, two people, three organisations, a meeting. */
+const seededRecords = 7;
 
 function databaseFile(t: Test) {
   const directory = mkdtempSync(join(tmpdir(), 'khabar-analyser-'));
@@ -22,13 +26,20 @@ t.test('a database whose index an older analyser wrote is reindexed at start', a
   const databaseUrl = databaseFile(t);
   const first = await build(t, { databaseUrl });
   t.equal(indexedAnalyserVersion(databaseOf(first.services)), analyserVersion, 'a new database records the analyser that wrote its index');
-  // What an older khabar leaves behind: an index of other stems (here none) under an older version.
+  // What an older khabar leaves behind: an index of other stems (here none) under an older version, and a record
+  // the index never held.
   databaseOf(first.services).sqlite.exec(`delete from search_documents; insert into search_index (search_index) values ('delete-all'); pragma user_version = ${analyserVersion - 1}`);
+  databaseOf(first.services).db.insert(people).values(unindexedPerson).run();
   t.same(body(await first.inject({ url: searchUrl('العدواني') })).data, [], 'the stale index finds nothing');
   await first.close();
 
   const second = await build(t, { databaseUrl });
   t.equal(body(await second.inject({ url: searchUrl('العدواني') })).data.length, seededMatches, 'the next start rebuilt it');
+  t.same(
+    await recordsSearchMisses(second, databaseOf(second.services).reader.$client),
+    { checked: seededRecords + 1, missed: [] },
+    'every record is found by the words of its title or name, the one written around the index too',
+  );
   t.equal(indexedAnalyserVersion(databaseOf(second.services)), analyserVersion, 'and recorded the analyser');
 });
 

@@ -7,8 +7,9 @@ import { type StatementExecutor, sqliteStatements } from '../../src/core/db/stat
 import { createListing } from '../../src/core/list/sql.js';
 import { articleList } from '../../src/core/resources/articles/list.js';
 import { articles } from '../../src/core/resources/articles/table.js';
+import { rebuildSearchIndex } from '../../src/core/search/analyser-version.js';
 import { fts5Index } from '../../src/core/search/fts5-index.js';
-import { analyse, searchIndexer } from '../../src/core/search/indexer.js';
+import { analyse } from '../../src/core/search/indexer.js';
 import { indexLookup } from '../../src/core/search/matching.js';
 import { parseQuery } from '../../src/core/search/query.js';
 import { createSearch } from '../../src/core/search/search.js';
@@ -313,18 +314,19 @@ t.test('a failing listener rolls the write back with the index entry', async (t)
 
 t.test('rebuild indexes a database whose records were never indexed', async (t) => {
   const app = await build(t);
-  const { sqlite, db } = databaseOf(app.services);
-  sqlite.exec(`delete from search_documents; insert into search_index (search_index) values ('delete-all');`);
+  const database = databaseOf(app.services);
+  database.sqlite.exec(`delete from search_documents; insert into search_index (search_index) values ('delete-all');`);
   t.same(body(await app.inject({ url: searchUrl('العدواني') })).data, [], 'an unindexed database finds nothing');
-  t.same(searchIndexer(db).rebuild(), { articles: 1, people: 2, organisations: 3, meetings: 1 });
+  t.same(await rebuildSearchIndex(database), { articles: 1, people: 2, organisations: 3, meetings: 1 });
   t.equal(body(await app.inject({ url: searchUrl('العدواني') })).data.length, 3);
-  t.same(searchIndexer(db).rebuild(), { articles: 1, people: 2, organisations: 3, meetings: 1 }, 'a second rebuild replaces, not duplicates');
+  t.same(await rebuildSearchIndex(database), { articles: 1, people: 2, organisations: 3, meetings: 1 }, 'a second rebuild replaces, not duplicates');
   t.equal(body(await app.inject({ url: searchUrl('العدواني') })).data.length, 3);
 });
 
 t.test('rebuild finishes the index merges it starts, so the writes after it have no large merge to do', async (t) => {
   const app = await build(t);
-  const { sqlite, db } = databaseOf(app.services);
+  const database = databaseOf(app.services);
+  const { sqlite } = database;
   // A pending-terms buffer of 1 KB instead of 1 MB: the rebuild of a small database writes many segments and
   // starts merging them, as a large one does.
   sqlite.exec("insert into search_index (search_index, rank) values ('hashsize', 1024)");
@@ -334,7 +336,7 @@ t.test('rebuild finishes the index merges it starts, so the writes after it have
     sqlite.exec("insert into search_index (search_index, rank) values ('merge', 500)");
     return changes() - before >= 2;
   };
-  searchIndexer(db).rebuild();
+  await rebuildSearchIndex(database);
   t.notOk(mergeStepDidWork(), 'no merge work is left for the next write');
   t.equal(body(await app.inject({ url: searchUrl('العدواني') })).data.length, 3, 'and search still finds what it did');
 });

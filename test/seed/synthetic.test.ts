@@ -39,6 +39,11 @@ t.test('the same seed gives the same data set, row for row; another seed gives a
   t.not(digest(await load(t, { ...size, seed: 8 })), digest(first));
   const empty = tables.filter((table) => first.sqlite.prepare(`select count(*) from ${table}`).pluck().get() === 0);
   t.same(empty, [], 'every kind of record and link is there');
+  t.same(
+    first.sqlite.prepare('select distinct acting from affiliations order by acting').pluck().all(),
+    [null, 0, 1],
+    "a nullable column's null is stored as null, beside its values (an affiliation's acting: unknown, no, yes)",
+  );
 });
 
 t.test('synthetic records are valid API records, Arabic, linked, and in id order', async (t) => {

@@ -46,7 +46,7 @@ function storesOn() {
   };
   const repositoryOf = (name: ResourceName): Repository<Versioned, unknown> => repositories[name];
   const revisionsOf = revisionStore(repositories);
-  const changesOf = changeStore(scratch.db);
+  const changesOf = changeStore();
   const trashOf = trashStore(
     resources.flatMap(({ name }) => repositories[name].linkTables),
     revisionsOf,

@@ -1,7 +1,6 @@
 import { sql } from 'drizzle-orm';
-import type { Db } from '../db/database.js';
 import { insertRow, numberedInsert, type StatementExecutor } from '../db/statements.js';
-import type { ResourceTable, WriteEvent } from '../resources/shared/repository.js';
+import type { WriteEvent } from '../resources/shared/repository.js';
 import { enqueueDeliveries } from '../webhooks/outbox.js';
 import type { Change } from './schemas.js';
 import { type ChangeAction, changes } from './table.js';
@@ -51,7 +50,7 @@ export async function appendChange(tx: StatementExecutor, change: NewChange, at:
  * The change feed's appends: one event per write, by its listener inside the write's transaction on its `tx`
  * (core/changes/feed.ts reads them), its deliveries due at once.
  */
-export function changeStore(db: Db) {
+export function changeStore() {
   return {
     /** A listener for a resource's repository: one event per write, with its deliveries, on the write's `tx`. */
     follow(resource: string) {
@@ -59,13 +58,6 @@ export function changeStore(db: Db) {
         const record = event.kind === 'delete' ? event.previous : event.record;
         await appendChange(tx, changeOf(resource, record.id, actionOf(event), record.version), Date.now());
       };
-    },
-    /** A `created` event for every row of a table loaded without its repository (the synthetic data), in creation order. */
-    appendLoaded(resource: string, table: ResourceTable) {
-      db.run(
-        sql`insert into ${changes} (resource, record_id, action, version, at)
-            select ${resource}, ${table.id}, 'created', ${table.version}, ${table.created_at} from ${table} order by ${table.created_at}, ${table.id}`,
-      );
     },
   };
 }

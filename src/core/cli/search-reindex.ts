@@ -6,7 +6,7 @@ import { rebuildSearchIndex } from '../search/analyser-version.js';
 /** `npm run search:reindex`: rebuilds the full-text and substring indices from the records (after an upgrade, or to repair them). */
 try {
   const database = openDatabase(loadConfig().databaseUrl);
-  const counts = rebuildSearchIndex(database);
+  const counts = await rebuildSearchIndex(database);
   database.close();
   const summary = Object.entries(counts).map(([type, n]) => `${n} ${type}`);
   process.stdout.write(`search index rebuilt: ${summary.join(', ')}\n`);

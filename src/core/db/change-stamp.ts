@@ -3,24 +3,19 @@ import { LRUCache } from 'lru-cache';
 import type { Db } from './database.js';
 
 /**
- * A value that changes whenever the database may have changed: a write by this connection (total_changes)
- * or a commit by any other, another worker process's included (data_version). What is derived from the
- * data may be kept while it stays the same.
+ * The engine's change stamp, what the core keeps values derived from the data under (the stamped memos, the
+ * publication schedule, the response cache): a string that moves whenever the database may have changed, built per
+ * engine: SQLite's `changeStamp` from the read connection, PostgreSQL's from its change signal (postgres-change-signal.ts).
  */
-export function changeStamp(db: Db): () => string {
-  const statement = db.select({ stamp: sql<string>`total_changes() || '.' || data_version` }).from(sql`pragma_data_version`).prepare();
-  return () => (statement.get() as { stamp: string }).stamp;
-}
+export type ChangeStamp = () => string;
 
 /**
- * A per-process memo of values derived from the data, at most `max` of them (the least recently used go). Each
- * call reads the change stamp and answers the memo emptied if the stamp moved: a value is only ever read at the
- * stamp it was derived at, so a write never leaves a stale one to a reader that can see the write. Read it once
- * per request, before the data.
+ * SQLite's change stamp: moves on a write by this connection (total_changes) and on a commit by any other, another
+ * worker process's included (data_version).
  */
-export function stampedMemo<V extends NonNullable<unknown>>(db: Db, max: number): () => LRUCache<string, V> {
-  const memo = stampedLru<V>(changeStamp(db), max);
-  return () => memo().values;
+export function changeStamp(db: Db): ChangeStamp {
+  const statement = db.select({ stamp: sql<string>`total_changes() || '.' || data_version` }).from(sql`pragma_data_version`).prepare();
+  return () => (statement.get() as { stamp: string }).stamp;
 }
 
 /** What one reader holds of a memo: the values kept at the stamp it read, and whether that is still the memo's stamp. */
@@ -31,11 +26,12 @@ export interface StampedValues<V> {
 }
 
 /**
- * `stampedMemo` for readers that await between the stamp and the data (any engine's stamp: SQLite's `changeStamp`,
- * PostgreSQL's change signal): a value is kept only if the stamp has not moved, for any reader, since this reader
- * read it, so one derived before a commit is never kept under the stamp after it (docs/postgresql.md).
+ * A per-process memo of values derived from the data, at most `max` of them (the least recently used go), emptied
+ * whenever a reader finds the engine's stamp moved. For readers that await between the stamp and the data: a value
+ * is kept only if the stamp has not moved, for any reader, since this reader read it, so one derived before a commit
+ * is never kept under the stamp after it (docs/postgresql.md). Read it once per request, before the data.
  */
-export function memoAtStamp<V extends NonNullable<unknown>>(stamp: () => string, max: number): () => StampedValues<V> {
+export function memoAtStamp<V extends NonNullable<unknown>>(stamp: ChangeStamp, max: number): () => StampedValues<V> {
   const memo = stampedLru<V>(stamp, max);
   return () => {
     const taken = memo();
@@ -49,7 +45,7 @@ export function memoAtStamp<V extends NonNullable<unknown>>(stamp: () => string,
 }
 
 /** An LRU emptied whenever a read of `stamp` finds it moved; `moves` counts the times it did. */
-function stampedLru<V extends NonNullable<unknown>>(stamp: () => string, max: number) {
+function stampedLru<V extends NonNullable<unknown>>(stamp: ChangeStamp, max: number) {
   const values = new LRUCache<string, V>({ max });
   let derivedAt = '';
   let moves = 0;

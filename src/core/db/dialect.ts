@@ -62,6 +62,12 @@ export interface Dialect {
    * time; PostgreSQL's `for update skip locked`.
    */
   skipLocked: SQL;
+  /**
+   * A column compared without offering its indexes to the planner: SQLite's unary `+`, where its planner, which
+   * knows no row counts, would take a column's index that reads far more rows than another; PostgreSQL's planner
+   * weighs its statistics, so the column as it is.
+   */
+  unindexed(column: SQLiteColumn): SQL;
 }
 
 /** A statement spelled in an engine's dialect, built once per dialect: an executor keeps its preparation while the query lives. */
@@ -97,6 +103,7 @@ export const sqliteDialect: Dialect = {
   blockTexts: (list) => sql`(select group_concat(value ->> 'text', char(10, 10) order by key) from json_each(${list}))`,
   jsonText: (value) => sql`${value}`,
   skipLocked: sql``,
+  unindexed: (column) => sql`+${column}`,
 };
 
 export const postgresDialect: Dialect = {
@@ -114,4 +121,5 @@ export const postgresDialect: Dialect = {
   blockTexts: (list) => sql`(select string_agg(block ->> 'text', chr(10) || chr(10) order by position) from json_array_elements(${list}::json) with ordinality as blocks(block, position))`,
   jsonText: (value) => sql`${value}::text`,
   skipLocked: sql`for update skip locked`,
+  unindexed: (column) => sql`${column}`,
 };

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { messageOf } from '../errors.js';
+import type { ChangeStamp } from './change-stamp.js';
 import { DatabaseError } from './database.js';
 import { type OutageLog, outageTracker } from './outage.js';
 import { positionOf, type WalPosition } from './postgres-wal-position.js';
@@ -35,8 +36,8 @@ export interface ChangeSignalOptions {
 }
 
 export interface ChangeSignal {
-  /** The change stamp: moves on every notification, and on every call while the listening connection is down. */
-  stamp(): string;
+  /** The engine's change stamp on PostgreSQL: moves on every notification, and on every call while the listening connection is down. */
+  stamp: ChangeStamp;
   /**
    * Sends this process's notification inside a write's transaction: PostgreSQL delivers it only if the transaction
    * commits, and once however many times the transaction sends it. The payload names the process, never the data.

@@ -16,7 +16,7 @@ type ResourceRepositories = { [R in AnyResource as R['name']]: ReturnType<R['rep
 export function createRepositories(db: Db, clock: () => number = Date.now) {
   const repositories = Object.fromEntries(resources.map((resource) => [resource.name, resource.repository(db)])) as ResourceRepositories;
   const revisions = revisionStore(repositories);
-  const changes = changeStore(db);
+  const changes = changeStore();
   const publications = publicationAnnouncer(clock);
   // Before the feed's listener: a publication that came due before an article's write is announced before it.
   repositories.articles.onWrite((event, tx) => publications.follow(event, tx));

@@ -22,16 +22,17 @@ export interface Restoring {
  */
 
 /**
- * Writes revision `n`'s content as a new revision of record `id`: a replace of the record, or, when it is deleted,
- * a create under its id at the number its restore's revision will have (so no earlier ETag matches it). Null when
- * there is no such revision.
+ * Writes revision `n`'s content as a new revision of the record `idOrSlug` names: a replace of the record, or, when
+ * it is deleted, a create under its id at the number its restore's revision will have (so no earlier ETag matches
+ * it). What names no record is taken as a deleted record's id. Null when there is no such revision.
  */
-export async function restoreRevision(tx: StatementExecutor, { resource, repository, revisions }: Restoring, id: string, n: number, options: Pick<WriteOptions, 'writer' | 'condition'>) {
+export async function restoreRevision(tx: StatementExecutor, { resource, repository, revisions }: Restoring, idOrSlug: string, n: number, options: Pick<WriteOptions, 'writer' | 'condition'>) {
+  const current = await repository.findIn(tx, idOrSlug);
+  const id = current?.id ?? idOrSlug;
   const revision = await revisions.find(tx, resource.name, id, n);
   if (revision === null) return null;
   const body = writeBodyOf(resource, revision.record, `revision ${n}`);
   const context = { writer: options.writer, restoring: n };
-  const current = await repository.findIn(tx, id);
   if (current) return repository.replace(tx, current.id, body, context, options.condition ? options.condition(() => current) : {});
   if (options.condition) throw new KhabarError('precondition_failed', `this ${resource.noun} is deleted: no ETag matches it`);
   return repository.create(tx, body, context, { id, version: await revisions.nextNumber(tx, resource.name, id) });

@@ -1,5 +1,8 @@
 import type { Database } from '../db/database.js';
-import { searchIndexer } from './indexer.js';
+import { writeOnSqlite } from '../db/sqlite-write.js';
+import type { StatementExecutor } from '../db/statements.js';
+import { finishMerges, fts5Index } from './fts5-index.js';
+import { rebuildIndex } from './indexer.js';
 import type { SearchType } from './sources.js';
 
 /**
@@ -13,14 +16,19 @@ export const analyserVersion = 2;
 /** SQLite's `user_version` slot, which drizzle's migrator leaves alone, records the analyser that wrote the index. */
 export const indexedAnalyserVersion = (database: Database) => Number(database.sqlite.pragma('user_version', { simple: true }));
 
-/** Rebuilds the search index and records this analyser as its writer. */
-export function rebuildSearchIndex(database: Database): Record<SearchType, number> {
-  const counts = searchIndexer(database.db).rebuild();
+/**
+ * Rebuilds the search index on SQLite's write connection, in one write (`rebuildIndex` on its `tx`), finishes the
+ * merges it left, and records this analyser as its writer. The number of records of each type.
+ */
+export async function rebuildSearchIndex(database: Database): Promise<Record<SearchType, number>> {
+  const write = <T>(body: (tx: StatementExecutor) => Promise<T>) => writeOnSqlite(database.sqlite, body);
+  const counts = await write((tx) => rebuildIndex(tx, fts5Index));
+  await finishMerges(write);
   database.sqlite.pragma(`user_version = ${analyserVersion}`);
   return counts;
 }
 
 /** Rebuilds the search index when another analyser version wrote it; null when it is current. */
-export function refreshStaleSearchIndex(database: Database): Record<SearchType, number> | null {
+export async function refreshStaleSearchIndex(database: Database): Promise<Record<SearchType, number> | null> {
   return indexedAnalyserVersion(database) === analyserVersion ? null : rebuildSearchIndex(database);
 }

@@ -1,5 +1,5 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
-import { statement } from '../db/statements.js';
+import { type StatementExecutor, statement } from '../db/statements.js';
 import { perAudience } from '../list/visibility.js';
 import { inIdList } from '../resources/shared/relations.js';
 import { fts5Terms, matches } from './fts5-terms.js';
@@ -73,3 +73,28 @@ export const fts5Index: IndexStatements = {
   ],
   newest: (terms, types, audience, before, limit) => [newest[audience], { match: matchExpression(terms, types), before, limit }],
 };
+
+/** A bound on the merge steps after a rebuild, far above what a large database needs (docs/performance.md). */
+const maxMergeSteps = 10_000;
+const totalChanges = sql<{ n: number }>`select total_changes() as ${sql.identifier('n')}`;
+const mergeSteps = [searchIndex, substringIndex].map((index) => sql`insert into ${index} (${index}, rank) values ('merge', 500)`);
+
+/**
+ * Finishes the merges a rebuild left in progress in both FTS5 tables, so the next writes need not: left to them,
+ * the merges make those writes slow and the WAL large. Merge steps of up to 500 pages, each a write of its own
+ * (`write`), until one finds nothing left to do. `optimize` (one segment) would also do, but its long doclists
+ * cost search memory (docs/performance.md).
+ */
+export async function finishMerges(write: <T>(body: (tx: StatementExecutor) => Promise<T>) => Promise<T>): Promise<void> {
+  for (const merge of mergeSteps) {
+    for (let step = 0; step < maxMergeSteps; step++) {
+      const changed = await write(async (tx) => {
+        const before = (await tx.prepare(totalChanges).get())?.n ?? 0;
+        await tx.prepare(merge).run();
+        return ((await tx.prepare(totalChanges).get())?.n ?? 0) - before;
+      });
+      // FTS5's documented test for "no work done": the change count moved by less than two.
+      if (changed < 2) break;
+    }
+  }
+}

@@ -1,7 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
-import type { Db } from '../db/database.js';
-import { perDialect, sqliteDialect } from '../db/dialect.js';
-import { insertRow, preparedOnSqlite, type StatementExecutor, statement } from '../db/statements.js';
+import { perDialect } from '../db/dialect.js';
+import { insertRow, type StatementExecutor, statement } from '../db/statements.js';
 import { byResource } from '../resources/registry.js';
 import type { WriteEvent } from '../resources/shared/repository.js';
 import { normaliseArabic } from '../text/arabic.js';
@@ -9,7 +8,6 @@ import { rememberedPerWord } from '../text/remembered.js';
 import { stemArabic } from '../text/stem.js';
 import { wordTexts } from '../text/words.js';
 import { readFields, type SearchField, sourceColumns } from './fields.js';
-import { fts5Index } from './fts5-index.js';
 import type { IndexStatements } from './index-statements.js';
 import { type SearchType, searchSources, searchTypes } from './sources.js';
 import { substringColumns } from './substrings.js';
@@ -53,9 +51,6 @@ function indexedTextsEqual(type: SearchType, row: Row, previous: Row): boolean {
     substringColumns.every((name) => (row[name] ?? null) === (previous[name] ?? null))
   );
 }
-
-/** A bound on the merge steps after a rebuild, far above what a large database needs (docs/performance.md). */
-const maxMergeSteps = 10_000;
 
 /*
  * The index's writes, written once for either engine (docs/postgresql.md, step 2) and run in a write's transaction on
@@ -139,51 +134,4 @@ export async function rebuildIndex(tx: StatementExecutor, index: Pick<IndexState
     indexed.set(type, rows.length);
   }
   return byResource(({ name }) => indexed.get(name) ?? 0);
-}
-
-/** The index's rebuild on SQLite's write connection, synchronous, for start-up, `search:reindex` and the synthetic load. */
-export function searchIndexer(db: Db) {
-  // The same statements as above, prepared on the write connection, until the rebuild's callers await `rebuildIndex`.
-  const onSqlite = preparedOnSqlite(db.$client);
-
-  function add(type: SearchType, row: Row) {
-    onSqlite(insertDocument).run({ type, record_id: row.id });
-    const doc = documentReadBack(onSqlite(insertedDocument(sqliteDialect)).get());
-    for (const [entry, values] of entriesOf(type, row)) onSqlite(entry).run({ rowid: doc, ...values });
-  }
-
-  const totalChanges = () => db.get<{ n: number }>(sql`select total_changes() as n`).n;
-
-  /** The FTS5 tables this indexer writes: the full-text index and the substring index behind `contains`. */
-  const ftsTables = [searchIndex, substringIndex] as const;
-
-  /** Runs FTS5 merge steps of up to 500 pages, each in its own transaction, until one finds nothing left to do. */
-  function finishMerges(index: (typeof ftsTables)[number]) {
-    for (let step = 0; step < maxMergeSteps; step++) {
-      const before = totalChanges();
-      db.run(sql`insert into ${index} (${index}, rank) values ('merge', 500)`);
-      // FTS5's documented test for "no work done": the change count moved by less than two.
-      if (totalChanges() - before < 2) return;
-    }
-  }
-
-  return {
-    /**
-     * Empties both indices and indexes every record again, in one transaction, then finishes the merges the load
-     * left in progress, so the next writes need not: left to them, the merges make those writes slow and the
-     * WAL large. `optimize` (one segment) would also do, but its long doclists cost search memory (docs/performance.md).
-     */
-    rebuild(): Record<SearchType, number> {
-      const counts = db.transaction(() => {
-        for (const emptying of fts5Index.emptied) onSqlite(emptying).run();
-        return byResource(({ name }) => {
-          const rows = onSqlite(everyRecord(sqliteDialect)[name]).all();
-          for (const row of rows) add(name, row);
-          return rows.length;
-        });
-      });
-      ftsTables.forEach(finishMerges);
-      return counts;
-    },
-  };
 }

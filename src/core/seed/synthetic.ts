@@ -1,7 +1,9 @@
 import { sql } from 'drizzle-orm';
-import { bulkInserter } from '../db/bulk.js';
+import { changes } from '../changes/table.js';
+import { rowInserter } from '../db/bulk.js';
 import type { Database } from '../db/database.js';
 import { writeOnSqlite } from '../db/sqlite-write.js';
+import { type StatementExecutor, statement } from '../db/statements.js';
 import { slugify } from '../resources/articles/source-document.js';
 import { articleMeetings, articleOrganisations, articlePeople, articles, type Block } from '../resources/articles/table.js';
 import { createRepositories } from '../resources/index.js';
@@ -35,7 +37,7 @@ export interface SyntheticOptions extends SyntheticSize {
  */
 export interface PostLoadStep {
   name: string;
-  run(database: Database): void | Promise<void>;
+  run(database: Database): Promise<unknown> | void;
 }
 
 export const postLoadSteps: PostLoadStep[] = [
@@ -45,27 +47,45 @@ export const postLoadSteps: PostLoadStep[] = [
   { name: 'changes', run: writeCreatedEvents },
 ];
 
-/** Revision 1 of every loaded record, as the repository reads it, with the seed as its writer, in transactions of `batchSize` records. */
+/** Every loaded record's id, in creation order. */
+const loadedIds = resources.map(({ name, table }) => ({
+  name,
+  ids: statement
+    .select({ id: sql<string>`${table.id}` })
+    .from(table)
+    .orderBy(table.created_at, table.id),
+}));
+
+/** Revision 1 of every loaded record, as the repository reads it, with the seed as its writer, in writes of `batchSize` records. */
 async function writeFirstRevisions(database: Database) {
   const repositories = createRepositories(database.db);
-  for (const { name, table } of resources) {
-    const ids = database.db
-      .select({ id: sql<string>`${table.id}` })
-      .from(table)
-      .all();
+  const write = <T>(body: (tx: StatementExecutor) => Promise<T>) => writeOnSqlite(database.sqlite, body);
+  for (const { name, ids: query } of loadedIds) {
+    const ids = await write((tx) => tx.prepare(query).all());
     const repository = repositories[name];
     for (let from = 0; from < ids.length; from += batchSize) {
-      await writeOnSqlite(database.sqlite, async (tx) => {
-        for (const { id } of ids.slice(from, from + batchSize)) await appendRevision(tx, repository, name, repository.find(id)!, 'create', seedWriter.writer, null);
+      await write(async (tx) => {
+        for (const { id } of ids.slice(from, from + batchSize)) {
+          const record = await repository.findIn(tx, id);
+          if (record) await appendRevision(tx, repository, name, record, 'create', seedWriter.writer, null);
+        }
       });
     }
   }
 }
 
-/** A `created` event for every loaded record, as the seed's writes have. */
-function writeCreatedEvents(database: Database) {
-  const { changes } = createRepositories(database.db);
-  for (const { name, table } of resources) changes.appendLoaded(name, table);
+/** A `created` event for every row of each table, in creation order, as the seed's writes have. */
+const createdEvents = resources.map(
+  ({ name, table }) =>
+    sql`insert into ${changes} (${sql.identifier('resource')}, ${sql.identifier('record_id')}, ${sql.identifier('action')}, ${sql.identifier('version')}, ${sql.identifier('at')})
+        select ${name}, ${table.id}, 'created', ${table.version}, ${table.created_at} from ${table} order by ${table.created_at}, ${table.id}`,
+);
+
+/** A `created` event for every loaded record, in one write. */
+async function writeCreatedEvents(database: Database) {
+  await writeOnSqlite(database.sqlite, async (tx) => {
+    for (const events of createdEvents) await tx.prepare(events).run();
+  });
 }
 
 type Country = (typeof countries)[number];
@@ -91,13 +111,25 @@ interface MeetingRef {
 const batchSize = 5000;
 const start = Date.UTC(2024, 0, 1);
 
-/** Runs `insert(i)` for i in [0, count) in transactions of `batchSize` rows. */
-function inBatches(database: Database, count: number, insert: (i: number) => void) {
-  const batch = database.sqlite.transaction((from: number, to: number) => {
-    for (let i = from; i < to; i++) insert(i);
-  });
-  for (let from = 0; from < count; from += batchSize) batch(from, Math.min(count, from + batchSize));
+/** Runs `insert(tx, i)` for i in [0, count), one write on SQLite's write connection per `batchSize` rows. */
+async function inBatches(database: Database, count: number, insert: (tx: StatementExecutor, i: number) => Promise<void>) {
+  for (let from = 0; from < count; from += batchSize) {
+    const to = Math.min(count, from + batchSize);
+    await writeOnSqlite(database.sqlite, async (tx) => {
+      for (let i = from; i < to; i++) await insert(tx, i);
+    });
+  }
 }
+
+// Each table's insert, its statements written once and prepared on the write's executor.
+const insertOrganisation = rowInserter(organisations);
+const insertPerson = rowInserter(people);
+const insertAffiliation = rowInserter(affiliations);
+const insertMeeting = rowInserter(meetings);
+const insertParticipant = rowInserter(meetingParticipants);
+const insertMeetingOrganisation = rowInserter(meetingOrganisations);
+const insertArticle = rowInserter(articles);
+const insertLink = { person: rowInserter(articlePeople), organisation: rowInserter(articleOrganisations), meeting: rowInserter(articleMeetings) };
 
 /** Builds records one after another on one clock, so ids (UUIDv7) and timestamps grow together. */
 function recordMaker(random: Random) {
@@ -145,11 +177,10 @@ function composer(random: Random, vocabulary: Vocabulary) {
   return { sentence, title, body };
 }
 
-function loadOrganisations(database: Database, random: Random, make: ReturnType<typeof recordMaker>, count: number): OrgRef[] {
-  const insert = bulkInserter(database.sqlite, organisations);
+async function loadOrganisations(database: Database, random: Random, make: ReturnType<typeof recordMaker>, count: number): Promise<OrgRef[]> {
   const refs: OrgRef[] = [];
   const ministries: OrgRef[] = [];
-  inBatches(database, count, (i) => {
+  await inBatches(database, count, async (tx, i) => {
     let ref: OrgRef;
     let row: { kind: (typeof organisations.$inferInsert)['kind']; parent_id: string | null; aliases: string[] };
     if (i < countries.length) {
@@ -176,25 +207,23 @@ function loadOrganisations(database: Database, random: Random, make: ReturnType<
     }
     const record = make(ref.name, i);
     ref.id = record.id;
-    insert({ ...record, name: ref.name, country: ref.country.code, ...row });
+    await insertOrganisation(tx, { ...record, name: ref.name, country: ref.country.code, ...row });
     refs.push(ref);
     if (row.kind === 'ministry') ministries.push(ref);
   });
   return refs;
 }
 
-function loadPeople(database: Database, random: Random, make: ReturnType<typeof recordMaker>, count: number, orgs: OrgRef[]): PersonRef[] {
-  const insertPerson = bulkInserter(database.sqlite, people);
-  const insertAffiliation = bulkInserter(database.sqlite, affiliations);
+async function loadPeople(database: Database, random: Random, make: ReturnType<typeof recordMaker>, count: number, orgs: OrgRef[]): Promise<PersonRef[]> {
   const refs: PersonRef[] = [];
-  inBatches(database, count, (i) => {
+  await inBatches(database, count, async (tx, i) => {
     const family = random.pick(familyNames);
     const name = `${random.pick(givenNames)} ${random.pick(givenNames)} ${family}`;
     const honorific = random.chance(0.7) ? random.pick(honorifics) : null;
     const memberOf = orgs.length > 0 ? random.sample(orgs, random.int(0, 2)) : [];
     const role = random.pick(roles);
     const record = make(name, i);
-    insertPerson({
+    await insertPerson(tx, {
       ...record,
       name,
       honorific,
@@ -202,34 +231,37 @@ function loadPeople(database: Database, random: Random, make: ReturnType<typeof 
       country: (memberOf[0]?.country ?? random.pick(countries)).code,
       aliases: random.chance(0.5) ? [`${honorific ?? ''} ${family}`.trim()] : [],
     });
-    memberOf.forEach((org, position) => {
-      insertAffiliation({
+    for (const [position, org] of memberOf.entries()) {
+      await insertAffiliation(tx, {
         person_id: record.id,
         position,
         organisation_id: org.id,
         role: position === 0 ? role : random.pick(roles),
         acting: random.chance(0.2) ? true : random.chance(0.5) ? false : null,
       });
-    });
+    }
     refs.push({ id: record.id, name, family, honorific, organisationId: memberOf[0]?.id ?? null });
   });
   return refs;
 }
 
-function loadMeetings(database: Database, random: Random, make: ReturnType<typeof recordMaker>, count: number, cast: { orgs: OrgRef[]; people: PersonRef[]; vocabulary: Vocabulary }): MeetingRef[] {
-  const insertMeeting = bulkInserter(database.sqlite, meetings);
-  const insertParticipant = bulkInserter(database.sqlite, meetingParticipants);
-  const insertOrganisation = bulkInserter(database.sqlite, meetingOrganisations);
+async function loadMeetings(
+  database: Database,
+  random: Random,
+  make: ReturnType<typeof recordMaker>,
+  count: number,
+  cast: { orgs: OrgRef[]; people: PersonRef[]; vocabulary: Vocabulary },
+): Promise<MeetingRef[]> {
   const compose = composer(random, cast.vocabulary);
   const refs: MeetingRef[] = [];
-  inBatches(database, count, (i) => {
+  await inBatches(database, count, async (tx, i) => {
     const host = random.pick(cast.orgs);
     const taking = random.sample(cast.people, random.int(2, 5));
     const organisationIds = [...new Set([host.id, ...taking.map((p) => p.organisationId).filter((id) => id !== null)])].slice(0, 3);
     const title = compose.title(taking[0]!, host, random.pick(countries));
     const record = make(title, i);
     const status = random.chance(0.8) ? 'held' : random.pick(meetingStatuses);
-    insertMeeting({
+    await insertMeeting(tx, {
       ...record,
       title,
       status,
@@ -241,35 +273,31 @@ function loadMeetings(database: Database, random: Random, make: ReturnType<typeo
       outcomes: status === 'held' ? random.sample(cast.vocabulary.outcomes, random.int(0, 3)) : [],
       host_organisation_id: host.id,
     });
-    taking.forEach((person, position) => {
-      insertParticipant({
+    for (const [position, person] of taking.entries()) {
+      await insertParticipant(tx, {
         meeting_id: record.id,
         position,
         person_id: person.id,
         organisation_id: position === 0 ? host.id : person.organisationId,
         role: position === 0 ? 'host' : random.pick(['guest', 'delegate'] as const),
       });
-    });
-    organisationIds.forEach((organisation_id, position) => {
-      insertOrganisation({ meeting_id: record.id, position, organisation_id });
-    });
+    }
+    for (const [position, organisation_id] of organisationIds.entries()) await insertMeetingOrganisation(tx, { meeting_id: record.id, position, organisation_id });
     refs.push({ id: record.id, people: taking, organisationIds });
   });
   return refs;
 }
 
-function loadArticles(
+async function loadArticles(
   database: Database,
   random: Random,
   make: ReturnType<typeof recordMaker>,
   count: number,
   cast: { orgs: OrgRef[]; people: PersonRef[]; meetings: MeetingRef[]; vocabulary: Vocabulary },
 ) {
-  const insertArticle = bulkInserter(database.sqlite, articles);
-  const links = { person: bulkInserter(database.sqlite, articlePeople), organisation: bulkInserter(database.sqlite, articleOrganisations), meeting: bulkInserter(database.sqlite, articleMeetings) };
   const compose = composer(random, cast.vocabulary);
   const orgById = new Map(cast.orgs.map((org) => [org.id, org]));
-  inBatches(database, count, (i) => {
+  await inBatches(database, count, async (tx, i) => {
     const meeting = cast.meetings.length > 0 && random.chance(0.7) ? random.pick(cast.meetings) : null;
     const subjects = meeting ? meeting.people.slice(0, 3) : random.sample(cast.people, random.int(1, 2));
     const organisationIds = meeting ? meeting.organisationIds : random.sample(cast.orgs, random.int(1, 2)).map((org) => org.id);
@@ -277,7 +305,7 @@ function loadArticles(
     const title = compose.title(subjects[0]!, lead, random.pick(countries));
     const body = compose.body(subjects);
     const record = make(title, i);
-    insertArticle({
+    await insertArticle(tx, {
       ...record,
       title,
       language: 'ar',
@@ -287,16 +315,10 @@ function loadArticles(
       published_at: random.chance(0.85) ? record.created_at : null,
       status: 'published',
     });
-    const write = (insert: (row: { article_id: string; position: number; subject_id: string }) => void, ids: string[]) =>
-      ids.forEach((subject_id, position) => {
-        insert({ article_id: record.id, position, subject_id });
-      });
-    write(
-      links.person,
-      subjects.map((p) => p.id),
-    );
-    write(links.organisation, organisationIds);
-    write(links.meeting, meeting ? [meeting.id] : []);
+    const links = { person: subjects.map((p) => p.id), organisation: organisationIds, meeting: meeting ? [meeting.id] : [] };
+    for (const kind of ['person', 'organisation', 'meeting'] as const) {
+      for (const [position, subject_id] of links[kind].entries()) await insertLink[kind](tx, { article_id: record.id, position, subject_id });
+    }
   });
 }
 
@@ -313,10 +335,10 @@ export async function loadSyntheticData(database: Database, options: SyntheticOp
   database.sqlite.pragma('cache_size = -262144');
   const make = recordMaker(random);
   const vocabulary = vocabularyOf(options.sourceText ?? readSourceDocument());
-  const orgs = loadOrganisations(database, random, make, Math.max(1, options.organisations));
-  const cast = { orgs, vocabulary, people: loadPeople(database, random, make, Math.max(2, options.people), orgs) };
-  const meetingRefs = loadMeetings(database, random, make, options.meetings, cast);
-  loadArticles(database, random, make, options.articles, { ...cast, meetings: meetingRefs });
+  const orgs = await loadOrganisations(database, random, make, Math.max(1, options.organisations));
+  const cast = { orgs, vocabulary, people: await loadPeople(database, random, make, Math.max(2, options.people), orgs) };
+  const meetingRefs = await loadMeetings(database, random, make, options.meetings, cast);
+  await loadArticles(database, random, make, options.articles, { ...cast, meetings: meetingRefs });
   for (const step of steps) await step.run(database);
   database.sqlite.pragma('synchronous = NORMAL');
   return { organisations: orgs.length, people: cast.people.length, meetings: meetingRefs.length, articles: options.articles };

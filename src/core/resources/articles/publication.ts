@@ -1,8 +1,9 @@
 import { and, gt, min, type SQL, sql } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
-import { changeStamp } from '../../db/change-stamp.js';
-import type { Db } from '../../db/database.js';
+import type { ChangeStamp } from '../../db/change-stamp.js';
+import { perDialect } from '../../db/dialect.js';
 import { now } from '../../db/ids.js';
+import { type StatementExecutor, statement } from '../../db/statements.js';
 import { visibleAt } from '../../list/visibility.js';
 import { articles } from './table.js';
 
@@ -23,29 +24,36 @@ export function withPublicationDate<T extends Publication>(input: T, current: Pu
   return publishing && input.published_at == null ? { ...input, published_at: now() } : input;
 }
 
-/**
- * The earliest scheduled publication after a moment (`next`): when the public's view next changes without a
- * write, with the database's change stamp read to know it (`changes`). Asked again only after a write or once
- * that moment has passed, so a read costs the stamp and a string comparison; the query seeks the
- * (published_at, id) index past the moment.
- */
-export function publicationSchedule(db: Db) {
-  const changed = changeStamp(db);
-  const earliest = db
+/** The moment's view of the schedule: the change stamp read before it, and the earliest scheduled publication after the moment. */
+export interface ScheduleView {
+  changes: string;
+  next: string | null;
+}
+
+const earliestAfter = perDialect((dialect) =>
+  statement
     .select({ at: min(articles.published_at) })
     .from(articles)
-    // `+status`: left to itself SQLite took the status index and read every published article (238 ms of CPU at
-    // 100,000 articles, on the first public read and the first after each write); this seeks past the moment.
-    .where(and(sql`+${articles.status} = 'published'`, gt(articles.published_at, visibleAt)))
-    .prepare();
-  let stamp: string | undefined;
-  let next: string | null = null;
-  return (moment: string): { changes: string; next: string | null } => {
-    const current = changed();
-    if (current !== stamp || (next !== null && moment >= next)) {
-      stamp = current;
-      next = earliest.get({ now: moment })?.at ?? null;
-    }
-    return { changes: current, next };
+    // The status unindexed: left to itself SQLite took the status index and read every published article (238 ms of
+    // CPU at 100,000 articles, on the first public read and the first after each write); this seeks past the moment.
+    .where(and(sql`${dialect.unindexed(articles.status)} = 'published'`, gt(articles.published_at, visibleAt))),
+);
+
+/**
+ * The earliest scheduled publication after a moment (`next`): when the public's view next changes without a
+ * write, with the engine's change stamp read before it (`changes`), on a read executor. Asked again only after the
+ * stamp moved or once that moment has passed, so a read costs the stamp and a string comparison; the query seeks
+ * the (published_at, id) index past the moment.
+ */
+export function publicationSchedule(reads: StatementExecutor, stamp: ChangeStamp): (moment: string) => Promise<ScheduleView> {
+  const earliest = reads.prepare(earliestAfter(reads.dialect));
+  let known: ScheduleView | undefined;
+  return async (moment) => {
+    const changes = stamp();
+    if (known?.changes === changes && (known.next === null || moment < known.next)) return known;
+    // Read after the stamp: what it finds is at least as new as the stamp says.
+    const view: ScheduleView = { changes, next: (await earliest.get({ now: moment }))?.at ?? null };
+    known = view;
+    return view;
   };
 }
