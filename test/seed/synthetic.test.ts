@@ -119,7 +119,7 @@ t.test('post-load steps run after the rows are in', async (t) => {
   await loadSyntheticData(database, { ...size, articles: 5, seed: 1 }, [
     {
       name: 'count',
-      run: () => {
+      run: async () => {
         seen.push(count());
       },
     },

@@ -1,4 +1,3 @@
-import { sql } from 'drizzle-orm';
 import { insertRow, numberedInsert, type StatementExecutor } from '../db/statements.js';
 import type { WriteEvent } from '../resources/shared/repository.js';
 import { enqueueDeliveries } from '../webhooks/outbox.js';

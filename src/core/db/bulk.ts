@@ -1,26 +1,10 @@
-import type Sqlite from 'better-sqlite3';
-import { getTableColumns, getTableName, type SQL, type SQLChunk, sql } from 'drizzle-orm';
+import { getTableColumns, type SQL, type SQLChunk, sql } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { LRUCache } from 'lru-cache';
 import type { Bindings, StatementExecutor, StatementUse } from './statements.js';
 
 /** A value as its column stores it: the column's own driver mapping (JSON stringified, booleans as 0/1), null kept null. */
 const driverValue = (column: SQLiteColumn, value: unknown) => (value === undefined || value === null ? null : column.mapToDriverValue(value));
-
-/**
- * One prepared single-row INSERT for a Drizzle table, taking rows keyed by the table's property names.
- * Values go through each column's own driver mapping, so a bulk-loaded row is stored exactly as a row written
- * through Drizzle. For loaders, on SQLite's connection: a statement prepared once, where Drizzle's multi-row
- * insert builds and prepares one per call; a write's rows go through `rowInserter`, on its executor.
- */
-export function bulkInserter<T extends SQLiteTable>(sqlite: Sqlite.Database, table: T): (row: T['$inferInsert']) => void {
-  const columns = Object.entries(getTableColumns(table));
-  const names = columns.map(([, column]) => `"${column.name}"`).join(', ');
-  const statement = sqlite.prepare(`insert into "${getTableName(table)}" (${names}) values (${columns.map(() => '?').join(', ')})`);
-  return (row) => {
-    statement.run(columns.map(([key, column]) => driverValue(column, (row as Record<string, unknown>)[key])));
-  };
-}
 
 /** Whether two driver values store the same: equal scalars, or blobs of the same bytes. */
 const sameStored = (a: unknown, b: unknown) => a === b || (Buffer.isBuffer(a) && Buffer.isBuffer(b) && a.equals(b));

@@ -145,22 +145,6 @@ export function prepareOnSqlite<Row>(connection: Sqlite.Database, query: Query<R
 }
 
 /**
- * `prepareOnSqlite` on one connection, each query prepared at its first call and kept while the query lives: for
- * the synchronous write listeners that run module-level statements (written for an executor) on SQLite's write connection.
- */
-export function preparedOnSqlite(connection: Sqlite.Database): <Row>(query: Query<Row>) => SyncStatement<Row> {
-  const prepared = new WeakMap<object, SyncStatement<unknown>>();
-  return <Row>(query: Query<Row>) => {
-    let known = prepared.get(query);
-    if (!known) {
-      known = prepareOnSqlite(connection, query);
-      prepared.set(query, known);
-    }
-    return known as SyncStatement<Row>;
-  };
-}
-
-/**
  * Statements on a better-sqlite3 connection, each prepared once when the store makes it (`prepareOnSqlite`); a call
  * costs one promise more. A query prepared again on the same executor (a write preparing its statements on each
  * transaction's `tx`) is the statement prepared the first time: kept while the query object lives, as PostgreSQL

@@ -37,7 +37,7 @@ export interface SyntheticOptions extends SyntheticSize {
  */
 export interface PostLoadStep {
   name: string;
-  run(database: Database): Promise<unknown> | void;
+  run(database: Database): Promise<unknown>;
 }
 
 export const postLoadSteps: PostLoadStep[] = [
