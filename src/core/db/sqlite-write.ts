@@ -6,7 +6,7 @@ import { type StatementExecutor, sqliteStatements } from './statements.js';
 const executors = new WeakMap<Sqlite.Database, StatementExecutor>();
 
 /** The statement executor over a SQLite connection, one per connection, so that each statement is prepared there once. */
-export function executorOn(connection: Sqlite.Database): StatementExecutor {
+function executorOn(connection: Sqlite.Database): StatementExecutor {
   let executor = executors.get(connection);
   if (!executor) {
     executor = sqliteStatements(connection);
