@@ -132,7 +132,7 @@ export function groupCommit(sqlite: Sqlite.Database, { maxBatch = 64, lockWaitMs
   };
   /**
    * Runs a write, a promise only when the write returned one: its caller awaits only then, so a batch of synchronous
-   * writes runs and commits within one call, holding the write lock no longer than before writes could await.
+   * writes runs within one call (its statements are not on `tx`, where the pauses are; only its commit may wait a turn).
    */
   const runWrite = (pending: Batched): unknown => {
     const value = pending.write.batched(tx);
@@ -246,11 +246,13 @@ export function groupCommit(sqlite: Sqlite.Database, { maxBatch = 64, lockWaitMs
     for (const pending of batch) {
       pending.observe?.({ queue: startedAt - pending.queuedAt, transaction: writtenAt - startedAt, commit: committedAt - writtenAt, batch: batch.length });
     }
-    outcomes.forEach((outcome, i) => {
+    for (const [i, outcome] of outcomes.entries()) {
+      // Each write's caller goes on (a response serialised and sent) in a turn of its own, not in the commit's.
+      await nextTurn();
       if (outcome.ok) batch[i]!.resolve(outcome.value);
       // A broken constraint as the problem `postgresWrite` reports for it, so a write on `tx` fails alike on both engines.
       else batch[i]!.reject(problemOf(outcome.error));
-    });
+    }
   }
 
   async function runAlone(pending: Pending & { write: { alone: () => unknown } }) {
