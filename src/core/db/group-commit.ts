@@ -1,9 +1,8 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import type Sqlite from 'better-sqlite3';
 import { KhabarError } from '../errors.js';
 import { errorCode, problemOf } from './constraints.js';
-import { executorOn } from './sqlite-write.js';
-import type { StatementExecutor } from './statements.js';
+import { type StatementExecutor, sqliteStatements } from './statements.js';
 
 /**
  * Group commit: the writes that arrive in one turn of the event loop run one after another in one
@@ -23,6 +22,11 @@ import type { StatementExecutor } from './statements.js';
  * write, so that only the failed one is undone (a write may so run twice, and must do nothing outside its
  * transaction). Every promise settles after the commit, so a response never reports a write that is not stored;
  * when the commit itself fails, every write of the batch is rejected.
+ *
+ * A batch shares the event loop: once its writes have run `sliceMs` since the loop last turned, their next statement
+ * (or the commit) waits for the next turn, so the requests that arrived meanwhile (reads, on their own connection,
+ * see the last commit) are served between a write's steps rather than after the whole batch. The transaction stays
+ * open meanwhile, and the next batch does not start: the writes still run one after another, in order.
  *
  * The write lock is awaited, not waited for: another process's write (WORKERS > 1, a command line tool) holds it
  * while SQLite's busy handler would sleep on this thread, stopping every request of this process for as long. So a
@@ -71,13 +75,31 @@ export interface GroupCommitOptions {
   maxBatch?: number;
   /** How long a batch waits for another process to give up the write lock before its writes fail (`overloaded`). */
   lockWaitMs?: number;
+  /** Milliseconds a batch runs on the event loop before it lets the loop turn (docs/performance.md, "A write's slices"). */
+  sliceMs?: number;
 }
 
 /** The pauses between a batch's tries for the write lock: short at first, as another process's write is, then capped. */
 const lockRetryMs = (attempt: number) => Math.min(2 ** attempt, 20);
 
-export function groupCommit(sqlite: Sqlite.Database, { maxBatch = 64, lockWaitMs = 5_000 }: GroupCommitOptions = {}): GroupCommit {
-  const tx = executorOn(sqlite);
+/**
+ * A batch's time on the event loop since the loop last turned: `pause` is a promise of the next turn once `sliceMs`
+ * have passed since `resume`, and nothing before.
+ */
+function slices(sliceMs: number) {
+  let resumedAt = 0;
+  const resume = () => {
+    resumedAt = performance.now();
+  };
+  return {
+    resume,
+    pause: (): Promise<void> | undefined => (performance.now() - resumedAt < sliceMs ? undefined : nextTurn().then(resume)),
+  };
+}
+
+export function groupCommit(sqlite: Sqlite.Database, { maxBatch = 64, lockWaitMs = 5_000, sliceMs = 0.25 }: GroupCommitOptions = {}): GroupCommit {
+  const slice = slices(sliceMs);
+  const tx = sqliteStatements(sqlite, slice.pause);
   const begin = sqlite.prepare('begin immediate');
   // The connection's busy timeout stays for what runs inside a transaction; only BEGIN goes without it.
   // (Through `pragma()` each time: a prepared PRAGMA statement run again did not reliably set it.)
@@ -100,7 +122,7 @@ export function groupCommit(sqlite: Sqlite.Database, { maxBatch = 64, lockWaitMs
   };
   /**
    * Runs a write, a promise only when the write returned one: its caller awaits only then, so a batch of synchronous
-   * writes runs and commits within one call, holding the write lock no longer than before writes could await.
+   * writes runs within one call (its statements are not on `tx`, where the pauses are; only its commit may wait a turn).
    */
   const runWrite = (pending: Pending): unknown => {
     const value = pending.write(tx);
@@ -171,9 +193,11 @@ export function groupCommit(sqlite: Sqlite.Database, { maxBatch = 64, lockWaitMs
   /** The batch in one transaction, committed; `written` is told when its last write has settled. */
   async function inTransaction(batch: Pending[], run: (batch: Pending[]) => Promise<Outcome[]>, { begun, written }: BatchClock): Promise<Outcome[]> {
     await beginWhenFree(batch);
+    slice.resume();
     begun();
     try {
       const outcomes = await run(batch);
+      await slice.pause();
       written();
       commit.run();
       return outcomes;
@@ -212,11 +236,13 @@ export function groupCommit(sqlite: Sqlite.Database, { maxBatch = 64, lockWaitMs
     for (const pending of batch) {
       pending.observe?.({ queue: startedAt - pending.queuedAt, transaction: writtenAt - startedAt, commit: committedAt - writtenAt, batch: batch.length });
     }
-    outcomes.forEach((outcome, i) => {
+    for (const [i, outcome] of outcomes.entries()) {
+      // Each write's caller goes on (a response serialised and sent) in a turn of its own, not in the commit's.
+      await nextTurn();
       if (outcome.ok) batch[i]!.resolve(outcome.value);
       // A broken constraint as the problem `postgresWrite` reports for it, so a write on `tx` fails alike on both engines.
       else batch[i]!.reject(problemOf(outcome.error));
-    });
+    }
   }
 
   /** The writes at the head of the queue, up to `maxBatch`. */

@@ -5,7 +5,7 @@ import { type StatementExecutor, sqliteStatements } from './statements.js';
 
 const executors = new WeakMap<Sqlite.Database, StatementExecutor>();
 
-/** The statement executor over a SQLite connection, one per connection, so that each statement is prepared there once. */
+/** The statement executor `writeOnSqlite` gives, one per connection, so that each statement is prepared there once (group commit keeps its own, which pauses). */
 export function executorOn(connection: Sqlite.Database): StatementExecutor {
   let executor = executors.get(connection);
   if (!executor) {

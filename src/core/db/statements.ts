@@ -145,13 +145,24 @@ export function prepareOnSqlite<Row>(connection: Sqlite.Database, query: Query<R
 }
 
 /**
+ * What a SQLite executor awaits before each statement, when it answers a promise: group commit's pause, which lets
+ * the event loop serve what waits once a write has run past its slice (core/db/group-commit.ts).
+ */
+export type BeforeStatement = () => Promise<void> | undefined;
+
+/**
  * Statements on a better-sqlite3 connection, each prepared once when the store makes it (`prepareOnSqlite`); a call
  * costs one promise more. A query prepared again on the same executor (a write preparing its statements on each
  * transaction's `tx`) is the statement prepared the first time: kept while the query object lives, as PostgreSQL
  * keeps its rendering (postgres-statements.ts).
  */
-export function sqliteStatements(connection: Sqlite.Database): StatementExecutor {
+export function sqliteStatements(connection: Sqlite.Database, beforeStatement?: BeforeStatement): StatementExecutor {
   const prepared = new WeakMap<object, Statement<unknown>>();
+  const after = async <T>(step: () => T): Promise<T> => {
+    const pause = beforeStatement?.();
+    if (pause) await pause;
+    return step();
+  };
   return {
     dialect: sqliteDialect,
     prepare<Row>(query: Query<Row>): Statement<Row> {
@@ -159,9 +170,9 @@ export function sqliteStatements(connection: Sqlite.Database): StatementExecutor
       if (known) return known as Statement<Row>;
       const sync = prepareOnSqlite(connection, query);
       const statement: Statement<Row> = {
-        all: async (bindings) => sync.all(bindings),
-        get: async (bindings) => sync.get(bindings),
-        run: async (bindings) => sync.run(bindings),
+        all: (bindings) => after(() => sync.all(bindings)),
+        get: (bindings) => after(() => sync.get(bindings)),
+        run: (bindings) => after(() => sync.run(bindings)),
       };
       prepared.set(query, statement);
       return statement;

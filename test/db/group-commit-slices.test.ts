@@ -1,0 +1,108 @@
+import { sql } from 'drizzle-orm';
+import type { Test } from 'tap';
+import t from 'tap';
+import { openDatabase } from '../../src/core/db/database.js';
+import { groupCommit } from '../../src/core/db/group-commit.js';
+import { body, build, writesOf } from '../helper.js';
+
+/*
+ * A batch shares the event loop (core/db/group-commit.ts): once it has run its slice, its next statement waits for
+ * the next turn, so what waits runs before the commit. The order of events shows it; no test here reads a clock.
+ */
+
+/** A table on the write connection, group commit over it pausing at every statement (a slice of 0 ms), and the reader's view. */
+function notes(t: Test) {
+  const database = openDatabase('file::memory:');
+  t.teardown(() => database.close());
+  database.sqlite.exec('create table notes (text text not null)');
+  const writes = groupCommit(database.sqlite, { sliceMs: 0 });
+  const insert = sql`insert into notes (text) values (${sql.placeholder('text')})`;
+  const read = database.reader.$client.prepare('select text from notes order by rowid').pluck();
+  return { writes, insert, stored: () => read.all(), inTransaction: () => database.sqlite.inTransaction };
+}
+
+t.test('what waits for the event loop runs between a batch’s statements, before its commit, and reads the last commit', async (t) => {
+  const { writes, insert, stored } = notes(t);
+  const events: string[] = [];
+  const write = writes
+    .run(async (tx) => {
+      events.push('write begins');
+      for (const text of ['one', 'two', 'three']) await tx.prepare(insert).run({ text });
+      events.push('write ends');
+    })
+    .then(() => events.push('committed'));
+  // Queued after the batch's turn: without a pause it would run once the batch had committed.
+  setImmediate(() => events.push(`waiting work saw ${stored().length} rows`));
+  await write;
+  t.same(events, ['write begins', 'waiting work saw 0 rows', 'write ends', 'committed']);
+  t.same(stored(), ['one', 'two', 'three']);
+});
+
+t.test('pausing between statements, a batch’s writes still run one after another in order, and a failing one is undone alone', async (t) => {
+  const { writes, insert, stored, inTransaction } = notes(t);
+  const events: string[] = [];
+  const seenMeanwhile: number[] = [];
+  const write = (text: string, fail = false) =>
+    writes.run(async (tx) => {
+      events.push(`start ${text}`);
+      await tx.prepare(insert).run({ text });
+      await tx.prepare(insert).run({ text: `${text} again` });
+      if (fail) throw new Error('refused');
+      events.push(`end ${text}`);
+    });
+  const writing = Promise.allSettled([write('first'), write('second', true), write('third')]);
+  let settled = false;
+  const look = () => {
+    if (settled) return;
+    if (inTransaction()) seenMeanwhile.push(stored().length);
+    setImmediate(look);
+  };
+  setImmediate(look);
+  const results = await writing;
+  settled = true;
+  t.same(
+    results.map((result) => result.status),
+    ['fulfilled', 'rejected', 'fulfilled'],
+  );
+  // The batch ran without savepoints first, and again with one per write once the second had failed.
+  t.same(events, ['start first', 'end first', 'start second', 'start first', 'end first', 'start second', 'start third', 'end third'], 'none beside another, in the order queued');
+  t.same(stored(), ['first', 'first again', 'third', 'third again'], "the failed write's rows are gone, the others' stored once");
+  t.ok(seenMeanwhile.length > 1, `work waiting for the loop ran while the batch was open (${seenMeanwhile.length} turns)`);
+  t.same(new Set(seenMeanwhile), new Set([0]), 'and saw none of its rows');
+});
+
+t.test('through the API: a read asked for while a batch of article writes runs is answered before the batch commits, as the last commit stood', async (t) => {
+  const app = await build(t);
+  const slugs = async () => body(await app.inject({ url: '/v1/articles?limit=100' })).data.map((article: { slug: string }) => article.slug);
+  const before = await slugs();
+  const events: string[] = [];
+  const article = (n: number) => ({ slug: `خبر-الدفعة-${n}`, title: `خبر الدفعة ${n}`, language: 'ar', body: [{ type: 'paragraph' as const, text: `التقى العدواني بالوفد في الجولة ${n}.` }] });
+  const created = Promise.all(Array.from({ length: 8 }, (_, n) => writesOf(app).articles.create(article(n)))).then(() => events.push('writes committed'));
+  // Queued after the batch's turn: without a pause the batch would commit first.
+  const read = new Promise<string[]>((resolve) => setImmediate(() => resolve(slugs()))).then((seen) => {
+    events.push('read answered');
+    return seen;
+  });
+  const [seen] = await Promise.all([read, created]);
+  t.same(events, ['read answered', 'writes committed']);
+  t.same(seen, before, 'the read saw the articles as they were before the batch');
+  t.equal((await slugs()).filter((slug: string) => slug.startsWith('خبر-الدفعة-')).length, 8, 'a read after the commit sees them all');
+});
+
+t.test("a write's caller goes on in a turn after the commit's: what waits runs between, and sees the commit", async (t) => {
+  const database = openDatabase('file::memory:');
+  t.teardown(() => database.close());
+  database.sqlite.exec('create table notes (text text not null)');
+  // No pause inside the batch: the write and its commit run in one turn.
+  const writes = groupCommit(database.sqlite, { sliceMs: Number.POSITIVE_INFINITY });
+  const insert = database.sqlite.prepare('insert into notes (text) values (?)');
+  const count = database.reader.$client.prepare('select count(*) from notes').pluck();
+  const events: string[] = [];
+  await writes
+    .run(() => {
+      setImmediate(() => events.push(`waiting work saw ${count.get()} rows`));
+      insert.run('one');
+    })
+    .then(() => events.push('the write settled'));
+  t.same(events, ['waiting work saw 1 rows', 'the write settled']);
+});
