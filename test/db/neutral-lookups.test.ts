@@ -187,6 +187,17 @@ onBoth("a list's contains gives the same pages on both engines: Arabic and Latin
     await sameLists(t, engine, `${field} contains ${value}`, { limit: 3, filters }, holding);
     await sameLists(t, engine, `${field} contains ${value} by title`, { limit: 4, sort: byTitle, filters }, holding);
   }
+  // Each row read is tested for the whole value, which would hide a pattern character taken as a wildcard: the
+  // index's own listing must hold exactly the titles that hold the value.
+  const lookUp = articleList.substrings!.prepare({ statements: engine.statements, stamp: engine.stamp });
+  for (const value of ['50%', 'a_b', 'c\\d']) {
+    const listed = await lookUp(articles.title, value)!.matches(rows.length);
+    t.strictSame(
+      listed.sort(),
+      rows.filter((row) => row.title.includes(value)).map((row) => row.id),
+      `${value}: the index lists the titles holding it`,
+    );
+  }
 });
 
 /** An executor that keeps each statement run through it, with its values, to be explained. */
