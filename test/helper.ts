@@ -6,7 +6,7 @@ import { databaseOf, storesOf } from '../src/core/db/handles.js';
 import { sqliteStatements } from '../src/core/db/statements.js';
 import type { JobExecutors } from '../src/core/facts/relink-jobs.js';
 import type { ListPage, ListQuery } from '../src/core/list/query.js';
-import type { ListingSource } from '../src/core/list/sql.js';
+import type { ListingSource } from '../src/core/list/spec.js';
 import type { Repositories } from '../src/core/resources/index.js';
 import { type ResourceName, resourceNames } from '../src/core/resources/registry.js';
 import type { Repository, WriteContext, WriteGuard } from '../src/core/resources/shared/repository.js';

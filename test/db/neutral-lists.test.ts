@@ -1,11 +1,10 @@
 import t from 'tap';
 import type { ListQuery, SortKey } from '../../src/core/list/query.js';
-import { createListing, pageByteBudget } from '../../src/core/list/sql.js';
+import { pageByteBudget } from '../../src/core/list/sql.js';
 import type { Visibility } from '../../src/core/list/visibility.js';
-import { articleList } from '../../src/core/resources/articles/list.js';
 import { articles } from '../../src/core/resources/articles/table.js';
-import { type Engine, engines } from '../engines.js';
-import { recordsOf } from '../helper.js';
+import { engines } from '../engines.js';
+import { walkArticles } from './article-walk.js';
 
 /*
  * The list engine on the statement executor (docs/postgresql.md, step 2): the same pages, cursors, counts and byte
@@ -77,27 +76,6 @@ function pagesOf(ordered: Article[], limit: number): string[][] {
   return pages;
 }
 
-/** Every page of a query, following its cursors: the ids of each page's records as read, and the first page's total. */
-async function walk(engine: Engine, query: ListQuery, visibility?: Visibility, options?: { examined?: number; countCap?: number }) {
-  const listing = createListing({ statements: engine.statements, stamp: engine.stamp }, articles, articleList, undefined, options);
-  const pages: string[][] = [];
-  let cursor: string | undefined;
-  let total: unknown;
-  do {
-    const page = await listing.page({ ...query, cursor }, visibility);
-    total ??= page.total;
-    const records = await recordsOf(page);
-    t.strictSame(
-      records.map((record) => record.id),
-      page.ids,
-      'the records read are the ids listed',
-    );
-    pages.push(page.ids);
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor && pages.length <= rows.length);
-  return { pages, ids: pages.flat(), total };
-}
-
 const sorts: SortKey[][] = [
   [],
   [{ field: 'published_at', descending: false }],
@@ -125,10 +103,10 @@ onBoth('pages, cursors across NULLs, counts and the byte budget are the same on 
 
   for (const sort of sorts) {
     const name = sort.map(({ field, descending }) => `${descending ? '-' : ''}${field}`).join(',') || 'newest';
-    const all = await walk(engine, { limit: 10, sort });
+    const all = await walkArticles(t, engine, { limit: 10, sort });
     t.strictSame(all.pages, pagesOf(inOrder(rows, sort), 10), `${name}: every article once, in order, pages cut at the byte budget`);
     t.strictSame(all.total, { value: rows.length, relation: 'eq' }, `${name}: counted`);
-    const visible = await walk(engine, { limit: 4, sort }, publicly);
+    const visible = await walkArticles(t, engine, { limit: 4, sort }, publicly);
     t.strictSame(
       visible.ids,
       inOrder(rows.filter(isPublic), sort).map((row) => row.id),
@@ -154,15 +132,15 @@ onBoth('pages, cursors across NULLs, counts and the byte budget are the same on 
   for (const [name, filters, keep] of filtered) {
     for (const sort of [sorts[1]!, sorts[4]!]) {
       const expected = inOrder(rows.filter(keep), sort).map((row) => row.id);
-      const listed = await walk(engine, { limit: 3, sort, filters });
+      const listed = await walkArticles(t, engine, { limit: 3, sort, filters });
       t.strictSame(listed.ids, expected, `${name}, by ${JSON.stringify(sort)}: the matches in order`);
       t.strictSame(listed.total, { value: expected.length, relation: 'eq' }, `${name}: counted`);
       // Reading at most five rows a page: pages end short with a cursor, or the narrowest filter's candidates are joined back by their handle.
-      const bounded = await walk(engine, { limit: 3, sort, filters, count: false }, undefined, { examined: 5 });
+      const bounded = await walkArticles(t, engine, { limit: 3, sort, filters, count: false }, undefined, { examined: 5 });
       t.strictSame(bounded.ids, expected, `${name}: the same matches when a page reads five rows at most`);
     }
   }
 
-  const capped = await walk(engine, { limit: 3, filters: [{ field: 'language', op: 'eq', value: 'ar' }] }, undefined, { countCap: 4 });
+  const capped = await walkArticles(t, engine, { limit: 3, filters: [{ field: 'language', op: 'eq', value: 'ar' }] }, undefined, { countCap: 4 });
   t.strictSame(capped.total, { value: 4, relation: 'gte' }, 'a count stops at its cap and says at least');
 });

@@ -9,7 +9,7 @@ import { writeOnSqlite } from '../../src/core/db/sqlite-write.js';
 import { statement } from '../../src/core/db/statements.js';
 import { maxReverseEmbedded, readBatch } from '../../src/core/list/embed.js';
 import type { Operator } from '../../src/core/list/query.js';
-import type { FilterSpec, IndexLookup, ListSpec } from '../../src/core/list/spec.js';
+import type { FilterSpec, ListExtension, ListSpec } from '../../src/core/list/spec.js';
 import { createListing, maxCounted } from '../../src/core/list/sql.js';
 import { articleList } from '../../src/core/resources/articles/list.js';
 import { articles } from '../../src/core/resources/articles/table.js';
@@ -334,8 +334,10 @@ t.test('on 1,000 generated records per resource', async (t) => {
     t.same(body(reused).errors, [{ path: 'querystring.cursor', message: 'not a cursor of this list and sort' }]);
 
     // A lookup of the records titled exactly so: its matches listed (at most `examined`), or each row probed.
-    const byTitle: IndexLookup = {
-      prepareMatches(statements) {
+    const byTitle: ListExtension<string> = {
+      name: 'q',
+      schema: (await import('zod')).z.string(),
+      prepare({ statements }) {
         const matches = statements.prepare(
           statement
             .select({ id: articles.id })
@@ -343,16 +345,17 @@ t.test('on 1,000 generated records per resource', async (t) => {
             .where(eq(articles.title, sql.placeholder('match')))
             .limit(sql.placeholder('most')),
         );
-        return async (match, most) => (await matches.all({ match, most })).map((row) => row.id);
+        return {
+          lookUp: async (match) => ({
+            key: match,
+            matches: async (most) => (await matches.all({ match, most })).map((row) => row.id),
+            cost: 1,
+            probe: { condition: (table, name) => sql`${table.id} in (select id from articles where title = ${sql.placeholder(name)})`, value: match },
+          }),
+        };
       },
-      probe: (table, name) => sql`${table.id} in (select id from articles where title = ${sql.placeholder(name)})`,
     };
-    const spec: ListSpec = {
-      ...articleList,
-      extensions: [
-        { name: 'q', schema: (await import('zod')).z.string(), lookup: byTitle, prepareBinding: () => ({ bind: async (value) => ({ match: String(value), probe: String(value), cost: 1 }) }) },
-      ],
-    };
+    const spec: ListSpec = { ...articleList, extensions: [byTitle] };
     const query = listParams({ spec, fields: [], targetFields: {} }).parse({ q: 'مقال 5', limit: '3' });
     const titled = expectedOrder(
       tableRows(app, 'articles').filter((a) => a.title === 'مقال 5'),

@@ -10,11 +10,10 @@ import { articles } from '../../src/core/resources/articles/table.js';
 import { rebuildSearchIndex } from '../../src/core/search/analyser-version.js';
 import { fts5Index } from '../../src/core/search/fts5-index.js';
 import { analyse } from '../../src/core/search/indexer.js';
-import { indexLookup } from '../../src/core/search/matching.js';
+import { fts5TextLookup } from '../../src/core/search/matching.js';
 import { parseQuery } from '../../src/core/search/query.js';
 import { createSearch } from '../../src/core/search/search.js';
 import { makeSnippet, scannedLength } from '../../src/core/search/snippet.js';
-import { searchIndex } from '../../src/core/search/table.js';
 import { auth, body, build, firstRecords, listingSource, listOn, recordStatements, writesOf } from '../helper.js';
 import { resourceCases } from '../resources/fixtures.js';
 import { sqliteSearch } from './sqlite-search.js';
@@ -550,14 +549,13 @@ t.test('the search path reads the FTS index and primary keys only', async (t) =>
   for (const search of [broad, ranked]) for (const visibility of [undefined, publicly]) await search.search({ q: 'العدواني', types: ['articles', 'people'], limit: 5, visibility });
   await ranked.search({ q: 'الداخلية السعودية الكويت الوزير الامن', types: ['articles'], limit: 5 });
   // A resource list's q: the listing of its matches, and the probe of one row.
-  const lookup = indexLookup(searchIndex, 'articles');
-  lookup.prepareMatches(sqliteStatements(reader));
+  const { probe } = fts5TextLookup(sqliteStatements(reader), 'articles')([]);
   reader.prepare = prepare as typeof reader.prepare;
   prepared.push(
     db
       .select({ id: articles.id })
       .from(articles)
-      .where(and(eq(articles.id, sql.placeholder('id')), lookup.probe(articles, 'probe')))
+      .where(and(eq(articles.id, sql.placeholder('id')), probe!.condition(articles, 'probe')))
       .toSQL().sql,
   );
 

@@ -7,6 +7,8 @@ import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
  * `count(*)` needs no entry, since Drizzle's `count()` already maps it to a number and both engines give one.
  */
 export interface Dialect {
+  /** Which engine: for a module that reads an engine's own structures its own way (search's indexes, in a list's lookups). */
+  readonly name: 'sqlite' | 'postgres';
   /**
    * The strings of a bound JSON array (`'["a","b"]'`), one row each in a column `value`, as a subquery for `in` or a
    * `from`: one placeholder for a list of any length.
@@ -90,6 +92,7 @@ const objectPairs = (entries: ReadonlyArray<readonly [string, SQLWrapper]>) =>
   );
 
 export const sqliteDialect: Dialect = {
+  name: 'sqlite',
   inList: (list) => sql`(select value from json_each(${list}))`,
   distinctFrom: (left, right) => sql`${left} is not ${right}`,
   contains: (text, part) => sql`instr(${text}, ${part}) > 0`,
@@ -107,6 +110,7 @@ export const sqliteDialect: Dialect = {
 };
 
 export const postgresDialect: Dialect = {
+  name: 'postgres',
   inList: (list) => sql`(select value from json_array_elements_text(${list}::json) as listed(value))`,
   distinctFrom: (left, right) => sql`${left} is distinct from ${right}`,
   contains: (text, part) => sql`strpos(${text}, ${part}) > 0`,

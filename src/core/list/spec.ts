@@ -74,49 +74,58 @@ export const embedReverse = (table: SQLiteTable, owner: SQLiteColumn, item: SQLi
   visibleItem,
 });
 
-/**
- * A lookup in a full-text index (search's `q`, the trigram index's `contains`). Listing every match costs as many
- * index entries as match, tens of thousands for a common word: the list engine lists at most a bounded number
- * (the condition then seeks those ids) and, for a value that matches more, tests each row it reads against the
- * index instead (`probe`), as many rows as its budget of index reads allows (`LookupValue.cost`).
- */
-export interface IndexLookup {
-  /** Prepares, once per listing, the read of the ids of the records whose entry matches, at most `most`, in any order. */
-  prepareMatches(statements: StatementExecutor): (match: string, most: number) => Promise<string[]>;
-  /** That a row's index entry matches the probe expression bound as `name`: one read of the index per row. */
-  probe(table: SQLiteTable & { id: SQLiteColumn }, name: string): SQL;
+/** Where a listing reads: made where the listing is, so its lookups are its engine's (`ListExtension.prepare`, `SubstringIndex.prepare`). */
+export interface ListingSource {
+  /** The pages, counts, records and lookups: on either engine. */
+  statements: StatementExecutor;
+  /** The change stamp remembered totals (and `q=`'s terms' counts) are kept under (db/change-stamp.ts). */
+  stamp: () => string;
 }
 
-/** A lookup's value as bound: the expression listing its matches, the one probing a row, and the index lists a probe reads. */
-export interface LookupValue {
-  match: string;
-  probe: string;
+/**
+ * A value looked up in a full-text index (search's `q`, the trigram index's `contains`), on a listing's executor.
+ * Listing every match costs as many index entries as match, tens of thousands for a common word: the list engine
+ * lists at most a bounded number (the condition then seeks those ids) and, for a value that matches more, tests each
+ * row it reads instead (`probe`), as many rows as its budget of index reads allows (`cost`).
+ */
+export interface LookedUp {
+  /** The value as the index reads it: with the query's shape, what a remembered total is kept under. */
+  key: string;
+  /** The ids of the records whose entry matches, at most `most`, in any order. */
+  matches(most: number): Promise<string[]>;
+  /** The index lists one match's listing, or one row's probe, reads. */
   cost: number;
+  /** The test of a row read, when more match than are listed; none when the row's own test decides (a `contains`, which the list engine adds). */
+  probe?: Probe;
+}
+
+/** A row's test against its own index entry: one condition per lookup, whatever the value, so the statements holding it are prepared once. */
+export interface Probe {
+  /** That the entry of a row of `table` matches the value bound as `name`. */
+  condition(table: SQLiteTable & { id: SQLiteColumn }, name: string): SQL;
+  value: string;
 }
 
 /**
  * Extension point: another module (full-text search's `q=`) adds a query parameter that restricts the listed
  * records to the matches of an index lookup, without changing the list module. `schema` validates the
- * parameter; `prepareBinding`, once per listing on its executor (and change stamp, which what it remembers is kept
- * under), gives what turns a value into what the lookup binds.
+ * parameter; `prepare`, once per listing on its engine (and change stamp, which what it remembers is kept under),
+ * gives what a value looks up.
  */
 export interface ListExtension<T = unknown> {
   name: string;
   schema: z.ZodType<T>;
-  lookup: IndexLookup;
-  prepareBinding(statements: StatementExecutor, stamp: () => string): { bind(value: T): Promise<LookupValue> };
+  prepare(source: ListingSource): { lookUp(value: T): Promise<LookedUp> };
 }
 
 /**
  * Extension point for `contains`: an index of the substrings of text columns (full-text search's trigram
- * index), so that an exact substring match need not read every row. `finds` says whether it can answer
- * for a column and value (a value too short for it cannot be looked up); `bind` gives what its lookup binds, which
- * may stand for a part of the value: the list engine tests each row it reads for the whole value.
+ * index), so that an exact substring match need not read every row. Prepared once per listing on its engine, it
+ * looks up a column's value, or says it cannot (undefined: another column, or a value too short for it); what it
+ * looks up may be a part of the value: the list engine tests each row it reads for the whole value.
  */
 export interface SubstringIndex {
-  finds(column: SQLiteColumn, value: string): boolean;
-  lookup: IndexLookup;
-  bind(column: SQLiteColumn, value: string): LookupValue;
+  prepare(source: ListingSource): (column: SQLiteColumn, value: string) => LookedUp | undefined;
 }
 
 export const defineList = (spec: ListSpec): ListSpec => spec;

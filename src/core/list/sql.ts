@@ -2,12 +2,12 @@ import { and, count, getTableColumns, not, or, type SQL, sql } from 'drizzle-orm
 import { getTableConfig, type SQLiteColumn, type SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { memoAtStamp } from '../db/change-stamp.js';
 import type { Dialect } from '../db/dialect.js';
-import { type Query, type Statement, type StatementExecutor, statement } from '../db/statements.js';
+import { type Query, type Statement, statement } from '../db/statements.js';
 import { KhabarError } from '../errors.js';
 import { inIdList } from '../resources/shared/relations.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import type { Condition, ListPage, ListQuery, Operator, SortKey, Total } from './query.js';
-import type { FilterSpec, IndexLookup, ListSpec, LookupValue } from './spec.js';
+import type { FilterSpec, ListingSource, ListSpec, LookedUp } from './spec.js';
 import { type Audience, everything, perAudience, type Visibility, visibilityValues } from './visibility.js';
 
 type Table = SQLiteTable & { id: SQLiteColumn };
@@ -64,7 +64,7 @@ const headRows = 10;
 export const maxExamined = 2_000;
 
 /**
- * What reading a lookup's matches may cost, in matches times the posting lists each reads (LookupValue.cost):
+ * What reading a lookup's matches may cost, in matches times the posting lists each reads (LookedUp.cost):
  * FTS5 reads them lazily, well under a microsecond each, so a word's 2,000 matches cost a few milliseconds,
  * and 32 words' 125.
  */
@@ -104,13 +104,6 @@ function rowsWithinBudget(sizes: number[]): number {
   let n = 0;
   while (n < sizes.length && (n === 0 || bytes + sizes[n]! <= pageByteBudget)) bytes += sizes[n++]!;
   return n;
-}
-
-/** The substring index's lookup and what it binds, when the list has an index that answers this condition. */
-function substringLookup(spec: ListSpec, filter: FilterSpec, { op, value }: Condition): { lookup: IndexLookup; value: LookupValue } | undefined {
-  const index = spec.substrings;
-  if (op !== 'contains' || filter.kind !== 'column' || !index?.finds(filter.column, value as string)) return undefined;
-  return { lookup: index.lookup, value: index.bind(filter.column, value as string) };
 }
 
 /**
@@ -196,27 +189,20 @@ function decodeKeyset(cursor: string, signature: string, length: number): Cursor
   return key as CursorValue[];
 }
 
-/** Where a listing reads. */
-export interface ListingSource {
-  /** The pages, counts and records: on either engine. */
-  statements: StatementExecutor;
-  /** The change stamp remembered totals (and `q=`'s terms' counts) are kept under (db/change-stamp.ts). */
-  stamp: () => string;
-}
-
 /**
  * Lists the rows of `table` a query selects (as `selection`, its columns by default), in keyset pages. Each
  * query shape (sort, filter fields and operators, cursor NULL pattern, extensions) is prepared once and
  * reused with new values. `meta.total` is counted up to `countCap`; a bounded page or count reads at most `examined` rows.
  */
 export function createListing(
-  { statements, stamp }: ListingSource,
+  source: ListingSource,
   table: Table,
   spec: ListSpec,
   selection: Record<Audience, Record<string, SQLiteColumn | SQL>> = { all: getTableColumns(table), public: getTableColumns(table) },
   { countCap = maxCounted, examined = maxExamined } = {},
 ) {
   const columns = getTableColumns(table);
+  const { statements, stamp } = source;
   const { dialect } = statements;
   const sortColumn = (field: string) => (field === 'id' ? table.id : spec.sort[field]!);
   const cache = new Map<string, Statement<Row>>();
@@ -246,22 +232,23 @@ export function createListing(
     return index ? dialect.onPartialIndex(table, index) : table;
   };
 
-  const bindingOf = new Map((spec.extensions ?? []).map((extension) => [extension, extension.prepareBinding(statements, stamp)]));
-  const matchesOf = new Map(
-    [...(spec.extensions ?? []).map((extension) => extension.lookup), ...(spec.substrings ? [spec.substrings.lookup] : [])].map((lookup) => [lookup, lookup.prepareMatches(statements)]),
-  );
+  // The lookups of the listing's engine, prepared once.
+  const lookupOf = new Map((spec.extensions ?? []).map((extension) => [extension, extension.prepare(source)]));
+  const substrings = spec.substrings?.prepare(source);
+  /** What the substring index looks up for this condition, when the list has one that answers it. */
+  const substringLookup = (filter: FilterSpec, { op, value }: Condition) => (op === 'contains' && filter.kind === 'column' ? substrings?.(filter.column, value as string) : undefined);
   /**
    * A lookup's condition: the ids of its matches when they are few enough to read within `listingBudget` (read
-   * once, then bound, so the condition seeks them like any index), or else a probe of each row read, whose cost
-   * bounds how many rows are (see `restrictions`).
+   * once, then bound, so the condition seeks them like any index), or else its probe of each row read (none when
+   * the row's own test decides), whose cost bounds how many rows are (see `restrictions`).
    */
-  async function lookupCondition(lookup: IndexLookup, value: LookupValue, name: string) {
-    const cost = Math.max(1, value.cost);
+  async function lookupCondition(looked: LookedUp, name: string) {
+    const cost = Math.max(1, looked.cost);
     const most = Math.max(1, Math.min(examined, Math.floor(listingBudget / cost)));
-    const ids = await matchesOf.get(lookup)!(value.match, most + 1);
-    return ids.length <= most
-      ? { condition: inIdList(table.id, name, dialect), seeks: true, bind: JSON.stringify(ids), shape: 'listed', cost: 0 }
-      : { condition: lookup.probe(table, name), seeks: false, bind: value.probe, shape: 'probed', cost };
+    const ids = await looked.matches(most + 1);
+    if (ids.length <= most) return { condition: inIdList(table.id, name, dialect), bind: JSON.stringify(ids), shape: 'listed', cost: 0 };
+    const { probe } = looked;
+    return { condition: probe?.condition(table, name), bind: probe?.value, shape: 'probed', cost: probe ? cost : 0 };
   }
 
   function prepared(shape: string, build: () => Query<Row>): Statement<Row> {
@@ -288,21 +275,23 @@ export function createListing(
     const lookups: Row = {};
     const shape: unknown[] = [];
     let probeCost = 0;
-    const lookedUp = async (lookup: IndexLookup, value: LookupValue, name: string) => {
-      const looked = await lookupCondition(lookup, value, name);
-      conditions.push(looked.condition);
-      seeks.push(looked.seeks);
-      bounds.push(undefined);
-      values[name] = value.match;
-      lookups[name] = looked.bind;
-      probeCost += looked.cost;
-      return looked.shape;
+    const lookedUp = async (looked: LookedUp, name: string) => {
+      const { condition, bind, shape, cost } = await lookupCondition(looked, name);
+      if (condition) {
+        conditions.push(condition);
+        seeks.push(shape === 'listed');
+        bounds.push(undefined);
+        lookups[name] = bind;
+      }
+      values[name] = looked.key;
+      probeCost += cost;
+      return shape;
     };
     for (const [i, condition] of (query.filters ?? []).entries()) {
       const filter = spec.filters[condition.field]!;
-      const lookup = substringLookup(spec, filter, condition);
-      if (lookup) {
-        shape.push([condition.field, condition.op, await lookedUp(lookup.lookup, lookup.value, `f${i}`)]);
+      const looked = substringLookup(filter, condition);
+      if (looked) {
+        shape.push([condition.field, condition.op, await lookedUp(looked, `f${i}`)]);
         // The index looks up the value's head only (SubstringIndex.bind): each row read is tested for all of it.
         conditions.push(filterCondition(dialect, table, filter, condition, `f${i}_whole`));
         seeks.push(false);
@@ -319,7 +308,7 @@ export function createListing(
     for (const extension of spec.extensions ?? []) {
       const value = query.extensions?.[extension.name];
       if (value === undefined) continue;
-      shape.push([extension.name, await lookedUp(extension.lookup, await bindingOf.get(extension)!.bind(value), `e_${extension.name}`)]);
+      shape.push([extension.name, await lookedUp(await lookupOf.get(extension)!.lookUp(value), `e_${extension.name}`)]);
     }
     const visible = visibility.audience === 'public' ? spec.visibleWhen : undefined;
     if (visible) shape.push('public');

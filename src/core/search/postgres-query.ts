@@ -33,21 +33,44 @@ function termQueries(term: Term): { written: string; stems: string } {
   }
 }
 
-/** The text is a bound value: only `to_tsquery` reads it, and the lexemes in it are quoted. */
-const tsquery = (text: string) => sql`to_tsquery('simple', ${text})`;
+/** A text is a bound value (or, in a list's probe, read from one): only `to_tsquery` reads it, and the lexemes in it are quoted. */
+const tsquery = (text: string | SQL) => sql`to_tsquery('simple', ${text})`;
 
-function holds(vectors: Vectors, text: string): SQL {
+function holds(vectors: Vectors, text: string | SQL): SQL {
   const query = tsquery(text);
   return sql`(${vectors.title} @@ ${query} or ${vectors.body} @@ ${query})`;
 }
 
 /**
- * What a term requires of a record, as `termFilter` asks FTS5: the stems decide a word or a phrase (every written
- * form of a word is a form of its stem, at the same position); a prefix either side.
+ * What a term requires of a record, as `termFilter` asks FTS5, as tsquery texts: the stems decide a word or a phrase
+ * (every written form of a word is a form of its stem, at the same position), so its written text is null; a prefix
+ * either side.
  */
-function termCondition(term: Term): SQL {
+function requiredTexts(term: Term): { stems: string; written: string | null } {
   const { written, stems } = termQueries(term);
-  return term.kind === 'prefix' ? sql`(${holds(writtenVectors, written)} or ${holds(stemVectors, stems)})` : holds(stemVectors, stems);
+  return { stems, written: term.kind === 'prefix' ? written : null };
+}
+
+/** That a record holds a term's required texts: the stems, or the written forms when there are any. */
+const holdsTexts = (stems: string | SQL, written: string | SQL | null): SQL =>
+  written === null ? holds(stemVectors, stems) : sql`(${holds(writtenVectors, written)} or ${holds(stemVectors, stems)})`;
+
+function termCondition(term: Term): SQL {
+  const { stems, written } = requiredTexts(term);
+  return holdsTexts(stems, written);
+}
+
+/** Some terms as a list's probe binds them: one JSON list of each searched term's required texts. */
+export const requiredTextsList = (terms: Term[]): string => JSON.stringify(searchedTerms(terms).map(requiredTexts));
+
+/**
+ * That a search_index row holds every term of a list bound as `requiredTextsList` gives it (none: nothing holds),
+ * with a statement text the same whatever the terms: a list's probe of one row's entry. A null written text holds
+ * nothing, so for a word or a phrase its stems decide, as `termCondition` states.
+ */
+export function holdsEveryTerm(list: SQL): SQL {
+  const held = holdsTexts(sql`(required.texts ->> 'stems')`, sql`(required.texts ->> 'written')`);
+  return sql`json_array_length(${list}::json) > 0 and not exists (select 1 from json_array_elements(${list}::json) as required(texts) where not coalesce(${held}, false))`;
 }
 
 /**

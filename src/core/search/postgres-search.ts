@@ -1,8 +1,9 @@
-import { and, count, desc, eq, min, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, type SQL, sql } from 'drizzle-orm';
 import { statement } from '../db/statements.js';
 import type { Audience } from '../list/visibility.js';
 import type { IndexStatements, RankedAfter, Types } from './index-statements.js';
-import { postgresMatch, postgresRank, postgresTermCondition, postgresTermLowerBound } from './postgres-query.js';
+import { postgresMatch, postgresRank } from './postgres-query.js';
+import { postgresTerms } from './postgres-terms.js';
 import type { Term } from './query.js';
 import { searchDocuments, searchIndex } from './table.js';
 import { visibleHit } from './visible-hits.js';
@@ -28,15 +29,6 @@ const rankOf = (terms: Term[]) => sql<number>`-(${postgresRank(terms)})`;
 /** Past a ranked page's last hit: the text is C-collated, as SQLite compares it, so the keyset is the order's. */
 const pastRanked = (rank: SQL, after: RankedAfter) => sql`(${rank}, ${searchDocuments.type}, ${searchDocuments.record_id}) > (cast(${after.rank} as float8), ${after.type}, ${after.id})`;
 
-/** The records holding a condition, up to a bound placeholder `most`. */
-const holdingOf = (condition: SQL) =>
-  statement.select({ records: count() }).from(statement.select({ doc: searchIndex.rowid }).from(searchIndex).where(condition).limit(sql.placeholder('most')).as('holding'));
-
-function sampleOf(condition: SQL) {
-  const newest = statement.select({ doc: searchIndex.rowid }).from(searchIndex).where(condition).orderBy(desc(searchIndex.rowid)).limit(sql.placeholder('most')).as('newest_holding');
-  return statement.select({ records: count(), oldest: min(newest.doc) }).from(newest);
-}
-
 /** Match number `offset + 1`, in no order: only whether there is one is asked, and PostgreSQL need not sort the matches for it. */
 function nthMatchOf(match: SQL, audience: Audience) {
   const entries = statement.select({ doc: searchIndex.rowid }).from(searchIndex);
@@ -45,10 +37,9 @@ function nthMatchOf(match: SQL, audience: Audience) {
 }
 
 export const postgresIndex: IndexStatements = {
+  ...postgresTerms,
   // Deleting the documents deletes their entries (the foreign keys cascade).
   emptied: [sql`delete from ${searchDocuments}`],
-  sample: (term, most) => [sampleOf(postgresTermLowerBound(term)), { most }],
-  holding: (term, side, most) => [holdingOf((side === 'lower' ? postgresTermLowerBound : postgresTermCondition)(term)), { most }],
   nthMatch: (terms, types, audience, offset) => [nthMatchOf(matchOf(terms, types), audience), { offset }],
   ranked(terms, types, audience, after, limit) {
     const rank = rankOf(terms);
