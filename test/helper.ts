@@ -3,6 +3,7 @@ import { type Config, loadConfig } from '../src/core/config.js';
 import { changeStamp } from '../src/core/db/change-stamp.js';
 import type { Database, Db } from '../src/core/db/database.js';
 import { databaseOf, storesOf } from '../src/core/db/handles.js';
+import { executorOn } from '../src/core/db/sqlite-write.js';
 import { sqliteStatements } from '../src/core/db/statements.js';
 import type { JobExecutors } from '../src/core/facts/relink-jobs.js';
 import type { ListPage, ListQuery } from '../src/core/list/query.js';
@@ -62,6 +63,13 @@ export async function recordsOf<Rec>(page: ListPage<Rec>): Promise<Rec[]> {
 export const firstRecords = async <Rec>(app: App, repository: Repository<Rec, never>, limit = 1) => recordsOf(await listOn(databaseOf(app.services).db, repository, { limit }));
 
 /** The parsed JSON body of an inject() response. */
+/** The record stored under this id or slug, as the read connection sees it; an error when there is none. */
+export async function storedRecord<Rec>(app: App, repository: Repository<Rec, never>, idOrSlug: string): Promise<Rec> {
+  const found = await repository.findIn(executorOn(databaseOf(app.services).reader.$client), idOrSlug);
+  if (!found) throw new Error(`no record ${idOrSlug} is stored`);
+  return found;
+}
+
 export const body = <T = any>(response: { body: string }): T => JSON.parse(response.body) as T;
 
 /** A statement the database ran: its SQL and the values bound. */

@@ -9,7 +9,7 @@ import t from 'tap';
 import { migrationsFolder, openDatabase } from '../../src/core/db/database.js';
 import { groupCommit } from '../../src/core/db/group-commit.js';
 import { databaseOf } from '../../src/core/db/handles.js';
-import { writeOnSqlite } from '../../src/core/db/sqlite-write.js';
+import { executorOn, writeOnSqlite } from '../../src/core/db/sqlite-write.js';
 import { articleBodyText, articles } from '../../src/core/resources/articles/table.js';
 import { createRepositories } from '../../src/core/resources/index.js';
 import { analyserVersion, refreshStaleSearchIndex } from '../../src/core/search/analyser-version.js';
@@ -182,7 +182,7 @@ t.test('the storage migration keeps the body once and the links clustered by art
   t.teardown(() => database.close());
   const columns = database.sqlite.prepare("select name from pragma_table_info('articles')").pluck().all();
   t.notOk(columns.includes('body_text'), 'the plain text is no longer stored');
-  const article = createRepositories(database.db).articles.find('a1')!;
+  const article = (await createRepositories(database.db).articles.findIn(executorOn(database.sqlite), 'a1'))!;
   t.same(article.body, blocks, 'the blocks as written');
   t.equal(article.body_text, bodyText, 'the plain text as it was stored');
   t.equal(database.db.select({ text: articleBodyText }).from(articles).get()?.text, bodyText, 'and as SQL derives it for search and mentions');

@@ -26,10 +26,10 @@ const { onBoth } = engines(t);
 const scratch = openDatabase('file::memory:');
 t.teardown(() => scratch.close());
 const repositories = {
-  people: personRepository(scratch.db),
-  organisations: organisationRepository(scratch.db),
-  meetings: meetingRepository(scratch.db),
-  articles: articleRepository(scratch.db),
+  people: personRepository(),
+  organisations: organisationRepository(),
+  meetings: meetingRepository(),
+  articles: articleRepository(),
 };
 
 const at = '2026-01-01T00:00:00.000Z';

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { storesOf } from '../../src/core/db/handles.js';
 import { recordEtag } from '../../src/web/http/etag.js';
-import { auth, body, build, firstRecords, writesOf } from '../helper.js';
+import { auth, body, build, firstRecords, storedRecord, writesOf } from '../helper.js';
 
 const json = { ...auth, 'content-type': 'application/json' };
 const adwani = `/v1/people/${encodeURIComponent('علي-العدواني')}`;
@@ -147,7 +147,7 @@ t.test('optimistic concurrency: If-Match on PUT, PATCH and DELETE', async (t) =>
   const created = await app.inject({ method: 'POST', url: '/v1/organisations', headers: json, payload: { slug: 'لجنة', name: 'لجنة', kind: 'committee' } });
   const url = created.headers.location as string;
   const record = body(created).data;
-  t.equal(created.headers.etag, recordEtag(storesOf(app.services).organisations.find(record.id)!), 'a write answers with the ETag of what it stored');
+  t.equal(created.headers.etag, recordEtag(await storedRecord(app, storesOf(app.services).organisations, record.id)), 'a write answers with the ETag of what it stored');
   const read = await app.inject({ url });
   t.equal(read.headers.etag, created.headers.etag, 'the same ETag a GET gives');
 
@@ -203,7 +203,7 @@ t.test('the version check runs inside the write transaction', async (t) => {
     'a replace expecting an older version is refused',
   );
   await t.rejects(organisations.remove(org.id, undefined, { expectedVersion: 1 }), { code: 'precondition_failed' });
-  t.equal(storesOf(app.services).organisations.find(org.id)!.name, 'جهة 2', 'nothing was written');
+  t.equal((await storedRecord(app, storesOf(app.services).organisations, org.id)).name, 'جهة 2', 'nothing was written');
   t.equal(await organisations.replace('nothing', { slug: 'x', name: 'x', kind: 'other' }, undefined, { expectedVersion: 1 }), null);
   t.ok(await organisations.remove(org.id, undefined, { expectedVersion: 2 }));
 });
@@ -224,8 +224,8 @@ t.test('REQUIRE_IF_MATCH=true: writes without If-Match get 428', async (t) => {
 
 t.test('a page or a record that embeds keeps one ETag exactly while its bytes stay the same, though the tag is not hashed from them', async (t) => {
   const app = await build(t);
-  const ministry = storesOf(app.services).organisations.find('وزارة-الداخلية-الكويتية')!;
-  const adwani = storesOf(app.services).people.find('علي-العدواني')!;
+  const ministry = await storedRecord(app, storesOf(app.services).organisations, 'وزارة-الداخلية-الكويتية');
+  const adwani = await storedRecord(app, storesOf(app.services).people, 'علي-العدواني');
   const [article] = await firstRecords(app, storesOf(app.services).articles);
   // An article that stays, about the records the test changes: the listed one is deleted on the way.
   const { id: aboutBoth } = await writesOf(app).articles.create({
@@ -263,7 +263,7 @@ t.test('a page or a record that embeds keeps one ETag exactly while its bytes st
     before = after;
     return changed;
   }
-  const { id, version, created_at, updated_at, ...person } = storesOf(app.services).people.find(adwani.id)!;
+  const { id, version, created_at, updated_at, ...person } = await storedRecord(app, storesOf(app.services).people, adwani.id);
   t.ok((await changedBy(() => writesOf(app).people.replace(adwani.id, { ...person, name: `${adwani.name} (تعديل)` }))).includes(pages[0]!), 'renaming an embedded person changes the articles page');
   const about = await changedBy(() =>
     writesOf(app).articles.create({ slug: 'خبر-عن-الوزارة', title: 'خبر عن الوزارة', language: 'ar', body: [{ type: 'paragraph', text: 'نص' }], organisation_ids: [ministry.id] }),

@@ -129,7 +129,7 @@ t.test('a string UTF-8 or PostgreSQL cannot store as sent (a lone surrogate, NUL
 t.test('__proto__, constructor and prototype keys change no prototype, in POST, PUT and merge patch', async (t) => {
   const app = await build(t);
   const before = counts(app);
-  const cases = resourceCases(app);
+  const cases = await resourceCases(app);
   const payloads = ['{"__proto__":{"polluted":true}}', '{"constructor":{"prototype":{"polluted":true}}}', '{"prototype":{"polluted":true}}', '{"name":"x","__proto__":{"isAdmin":true}}'];
   for (const { path, create } of cases) {
     const record = body(await app.inject({ url: `/v1/${path}?limit=1` })).data[0];
@@ -189,7 +189,7 @@ t.test('SQL, LIKE and FTS metacharacters in every parameter and field are data',
   }
   t.same(counts(app), before, 'no parameter changed any table');
 
-  for (const { path, create } of resourceCases(app)) {
+  for (const { path, create } of await resourceCases(app)) {
     const textField = 'title' in create ? 'title' : 'name';
     for (const [i, value] of metacharacters.entries()) {
       const stored = { ...create, slug: `${create.slug}-${i}`, [textField]: value };

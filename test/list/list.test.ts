@@ -19,7 +19,7 @@ import { organisationList } from '../../src/core/resources/organisations/list.js
 import { personList } from '../../src/core/resources/people/list.js';
 import type { App } from '../../src/web/app.js';
 import { listParams, operatorsOf } from '../../src/web/list/params.js';
-import { auth, body, build, firstRecords, listingSource, recordStatements, recordsOf, writesOf } from '../helper.js';
+import { auth, body, build, firstRecords, listingSource, recordStatements, recordsOf, storedRecord, writesOf } from '../helper.js';
 import { generateDataset, requestStatements, rowsPerResource } from './dataset.js';
 
 type Row = Record<string, any>;
@@ -205,22 +205,31 @@ t.test('on 1,000 generated records per resource', async (t) => {
   });
 
   await t.test('include embeds next to the references, narrowed by fields[type]', async (t) => {
-    const { people, organisations, meetings } = storesOf(app.services);
     const { page: articlePage } = await get(app, '/v1/articles?include=people,organisations,meetings&fields=title,person_ids&fields[people]=name,slug&limit=50');
     for (const a of articlePage.data) {
       t.same(Object.keys(a).sort(), ['id', 'meetings', 'organisations', 'people', 'person_ids', 'title'], 'fields narrows the record; includes are added');
       t.same(
         a.people,
-        a.person_ids.map((id: string) => ({ id, name: people.find(id)!.name, slug: people.find(id)!.slug })),
+        await Promise.all(
+          a.person_ids.map(async (id: string) => ({
+            id,
+            name: (await storedRecord(app, storesOf(app.services).people, id)).name,
+            slug: (await storedRecord(app, storesOf(app.services).people, id)).slug,
+          })),
+        ),
         'people in person_ids order',
       );
-      t.same(a.organisations[0], JSON.parse(JSON.stringify(organisations.find(a.organisations[0].id))), 'an embedded organisation is its full representation');
+      t.same(
+        a.organisations[0],
+        JSON.parse(JSON.stringify(await storedRecord(app, storesOf(app.services).organisations, a.organisations[0].id))),
+        'an embedded organisation is its full representation',
+      );
     }
     const { page: meetingPage } = await get(app, '/v1/meetings?include=host,participants.person,participants.organisation,articles&fields[people]=name&fields[organisations]=name&limit=100');
     for (const m of meetingPage.data) {
       t.equal(m.host?.id ?? null, m.host_organisation_id, 'host is host_organisation_id, or null');
       for (const p of m.participants) {
-        t.same(p.person, { id: p.person_id, name: people.find(p.person_id)!.name });
+        t.same(p.person, { id: p.person_id, name: (await storedRecord(app, storesOf(app.services).people, p.person_id)).name });
         t.equal(p.organisation?.id ?? null, p.organisation_id, 'a participant without organisation embeds null');
       }
       t.same(
@@ -232,7 +241,7 @@ t.test('on 1,000 generated records per resource', async (t) => {
     const embeddedArticles = oldestMeetings.data.flatMap((m: Row) => m.articles as Row[]);
     t.ok(embeddedArticles.length >= 5, 'the oldest meetings have articles');
     for (const embedded of embeddedArticles) {
-      const { body, body_text, ...summary } = JSON.parse(JSON.stringify(storesOf(app.services).articles.find(embedded.id as string)));
+      const { body, body_text, ...summary } = JSON.parse(JSON.stringify(await storedRecord(app, storesOf(app.services).articles, embedded.id as string)));
       t.ok(body.length > 0 && body_text.length > 0, 'the stored article has its text');
       t.strictSame(embedded, summary, 'an embedded article is its full representation without body and body_text');
     }
@@ -273,7 +282,7 @@ t.test('on 1,000 generated records per resource', async (t) => {
     t.equal(one.statusCode, 200, 'GET one takes include and fields');
     t.same(Object.keys(body(one).data).sort(), ['host', 'id', 'participants', 'title']);
     t.equal(body(one).data.participants[0].person.id, body(one).data.participants[0].person_id);
-    t.same(meetings.find(meetingPage.data[0]!.id)!.id, body(one).data.id);
+    t.same((await storedRecord(app, storesOf(app.services).meetings, meetingPage.data[0]!.id)).id, body(one).data.id);
   });
 
   await t.test('a request costs the same number of statements for a page of 1 and of 100, but one per batch of records read and reverse include', async (t) => {

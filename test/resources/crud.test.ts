@@ -1,7 +1,7 @@
 import type { InjectOptions } from 'fastify';
 import t from 'tap';
 import { databaseOf, storesOf } from '../../src/core/db/handles.js';
-import { auth, body, build, firstRecords, listOn, writesOf } from '../helper.js';
+import { auth, body, build, firstRecords, listOn, storedRecord, writesOf } from '../helper.js';
 import { resourceCases } from './fixtures.js';
 
 const json = { ...auth, 'content-type': 'application/json' };
@@ -9,7 +9,7 @@ const serverFields = ({ id, created_at, updated_at, ...rest }: Record<string, un
 
 t.test('each resource: create, read, list, replace, patch, delete', async (t) => {
   const app = await build(t);
-  for (const c of resourceCases(app)) {
+  for (const c of await resourceCases(app)) {
     await t.test(c.path, async (t) => {
       const created = await app.inject({ method: 'POST', url: `/v1/${c.path}`, headers: json, payload: c.create });
       t.equal(created.statusCode, 201, 'POST answers 201');
@@ -75,7 +75,7 @@ t.test('each resource: create, read, list, replace, patch, delete', async (t) =>
 
 t.test('each resource: the errors a client can cause', async (t) => {
   const app = await build(t);
-  for (const c of resourceCases(app)) {
+  for (const c of await resourceCases(app)) {
     await t.test(c.path, async (t) => {
       const problem = async (request: InjectOptions, status: number, code: string) => {
         const response = await app.inject(request);
@@ -116,7 +116,7 @@ t.test('each resource: the errors a client can cause', async (t) => {
 
 t.test('every write route answers 401 without a valid token', async (t) => {
   const app = await build(t);
-  const routes = resourceCases(app).flatMap((c) => [
+  const routes = (await resourceCases(app)).flatMap((c) => [
     ['POST', `/v1/${c.path}`],
     ['PUT', `/v1/${c.path}/x`],
     ['PATCH', `/v1/${c.path}/x`],
@@ -162,9 +162,8 @@ t.test('pages: limit, cursor and links walk the whole list once', async (t) => {
 
 t.test('deleting a referenced record: cascade for links, 409 for structure', async (t) => {
   const app = await build(t);
-  const { organisations, people, meetings } = storesOf(app.services);
-  const saudi = organisations.find('وزارة-الداخلية-السعودية')!;
-  const kuwait = organisations.find('وزارة-الداخلية-الكويتية')!;
+  const saudi = await storedRecord(app, storesOf(app.services).organisations, 'وزارة-الداخلية-السعودية');
+  const kuwait = await storedRecord(app, storesOf(app.services).organisations, 'وزارة-الداخلية-الكويتية');
   const parentRefusal = await app.inject({ method: 'DELETE', url: `/v1/organisations/${saudi.id}`, headers: auth });
   t.equal(parentRefusal.statusCode, 409, 'a parent organisation is not deleted');
   t.match(body(parentRefusal).detail, /parent/);
@@ -172,7 +171,7 @@ t.test('deleting a referenced record: cascade for links, 409 for structure', asy
   t.equal(hostRefusal.statusCode, 409, 'a meeting host is not deleted');
   t.match(body(hostRefusal).detail, /hosts meetings/);
 
-  const murabba = people.find('صالح-المربع')!;
+  const murabba = await storedRecord(app, storesOf(app.services).people, 'صالح-المربع');
   t.equal((await app.inject({ method: 'DELETE', url: `/v1/people/${murabba.id}`, headers: auth })).statusCode, 204);
   const meeting = (await firstRecords(app, storesOf(app.services).meetings))[0]!;
   t.notOk(
@@ -181,9 +180,9 @@ t.test('deleting a referenced record: cascade for links, 409 for structure', asy
   );
   t.notOk((await firstRecords(app, storesOf(app.services).articles))[0]!.person_ids.includes(murabba.id), 'article links go with the person');
 
-  const agency = organisations.find('وكالة-وزارة-الداخلية-للأحوال-المدنية')!;
+  const agency = await storedRecord(app, storesOf(app.services).organisations, 'وكالة-وزارة-الداخلية-للأحوال-المدنية');
   t.equal((await app.inject({ method: 'DELETE', url: `/v1/organisations/${agency.id}`, headers: auth })).statusCode, 204);
-  t.notOk(meetings.find(meeting.id)!.organisation_ids.includes(agency.id), 'a deleted organisation leaves the meeting');
+  t.notOk((await storedRecord(app, storesOf(app.services).meetings, meeting.id)).organisation_ids.includes(agency.id), 'a deleted organisation leaves the meeting');
 
   const cycle = await app.inject({ method: 'PATCH', url: `/v1/organisations/${saudi.id}`, headers: json, payload: { parent_id: saudi.id } });
   t.equal(cycle.statusCode, 422, 'an organisation cannot be its own parent');

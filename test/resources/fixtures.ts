@@ -1,16 +1,16 @@
 import { databaseOf, storesOf } from '../../src/core/db/handles.js';
 import { meetings } from '../../src/core/resources/meetings/table.js';
 import type { App } from '../../src/web/app.js';
+import { storedRecord } from '../helper.js';
 
 /**
  * For each resource: a valid create body (built from the seeded records it refers to),
  * a change for PATCH, and the nullable field a merge-patch null clears.
  */
-export function resourceCases(app: App) {
-  const { people, organisations } = storesOf(app.services);
-  const ministry = organisations.find('وزارة-الداخلية-الكويتية')!;
-  const agency = organisations.find('وكالة-وزارة-الداخلية-للأحوال-المدنية')!;
-  const adwani = people.find('علي-العدواني')!;
+export async function resourceCases(app: App) {
+  const ministry = await storedRecord(app, storesOf(app.services).organisations, 'وزارة-الداخلية-الكويتية');
+  const agency = await storedRecord(app, storesOf(app.services).organisations, 'وكالة-وزارة-الداخلية-للأحوال-المدنية');
+  const adwani = await storedRecord(app, storesOf(app.services).people, 'علي-العدواني');
   const meeting = databaseOf(app.services).db.select({ id: meetings.id }).from(meetings).limit(1).get()!;
   return [
     {

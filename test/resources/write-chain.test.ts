@@ -39,7 +39,7 @@ function chainOn() {
   // The repository's tools' finds and lists still prepare on a SQLite connection when it is made (docs/postgresql.md): a scratch one.
   const scratch = openDatabase('file::memory:');
   t.teardown(() => scratch.close());
-  const repository = personRepository(scratch.db);
+  const repository = personRepository();
   repository.onWrite(revisionStore({ people: repository }).follow('people'));
   repository.onWrite(changeStore().follow('people'));
   return repository;

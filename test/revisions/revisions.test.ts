@@ -7,7 +7,7 @@ const content = ({ id, version, created_at, updated_at, ...rest }: Record<string
 
 t.test('each resource: a revision per write, its snapshot, diff and restore', async (t) => {
   const app = await build(t);
-  for (const c of resourceCases(app)) {
+  for (const c of await resourceCases(app)) {
     await t.test(c.path, async (t) => {
       const url = (id: string, rest = '') => `/v1/${c.path}/${id}/revisions${rest}`;
       const get = async (id: string) => body(await app.inject({ url: `/v1/${c.path}/${id}` })).data;
@@ -62,7 +62,7 @@ t.test('each resource: a revision per write, its snapshot, diff and restore', as
 
 t.test('seeded records start at revision 1, written by the seed', async (t) => {
   const app = await build(t);
-  for (const c of resourceCases(app)) {
+  for (const c of await resourceCases(app)) {
     const first = body(await app.inject({ url: `/v1/${c.path}?limit=1` })).data[0];
     const revisions = body(await app.inject({ url: `/v1/${c.path}/${first.id}/revisions`, headers: auth }));
     t.same(
@@ -92,7 +92,7 @@ t.test('restoring a revision whose reference has vanished is a 422', async (t) =
 
 t.test('revision reads need a token; unknown records and revisions are 404, bad numbers 400', async (t) => {
   const app = await build(t);
-  const [c] = resourceCases(app);
+  const [c] = await resourceCases(app);
   const id = body(await app.inject({ url: `/v1/${c!.path}?limit=1` })).data[0].id;
   const cases: Array<[string, number, Record<string, string>?]> = [
     [`/v1/${c!.path}/${id}/revisions`, 401],

@@ -14,7 +14,7 @@ import { fts5TextLookup } from '../../src/core/search/matching.js';
 import { parseQuery } from '../../src/core/search/query.js';
 import { createSearch } from '../../src/core/search/search.js';
 import { makeSnippet, scannedLength } from '../../src/core/search/snippet.js';
-import { auth, body, build, firstRecords, listingSource, listOn, recordStatements, writesOf } from '../helper.js';
+import { auth, body, build, firstRecords, listingSource, listOn, recordStatements, storedRecord, writesOf } from '../helper.js';
 import { resourceCases } from '../resources/fixtures.js';
 import { sqliteSearch } from './sqlite-search.js';
 
@@ -37,7 +37,7 @@ t.test('the seed is indexed, and results carry the original text around the matc
   t.equal(person.score, Math.max(...data.map((r: { score: number }) => r.score)), 'a name match ranks first');
 
   const article = data.find((r: { type: string }) => r.type === 'articles');
-  const stored = storesOf(app.services).articles.find(article.id)!;
+  const stored = await storedRecord(app, storesOf(app.services).articles, article.id);
   const { snippet } = article;
   t.equal(snippet.field, 'body_text');
   t.equal(stored.body_text.slice(snippet.start, snippet.end), snippet.text, 'the snippet is the original text at its offsets');
@@ -249,7 +249,7 @@ t.test('the index follows every create, update and delete of every resource', as
   t.equal(indexed(), records(), 'the seed went through the index');
   const ids = async (q: string, type: string) => body(await app.inject({ url: searchUrl(q, `&type=${type}`) })).data.map((r: { id: string }) => r.id);
 
-  for (const c of resourceCases(app)) {
+  for (const c of await resourceCases(app)) {
     await t.test(c.path, async (t) => {
       const created = body(await app.inject({ method: 'POST', url: `/v1/${c.path}`, headers: json, payload: c.create })).data;
       const label = 'title' in c.create ? 'title' : 'name';
@@ -488,7 +488,7 @@ t.test('the snippet of a long body is the one its whole text gives, though only 
   const { id } = await writesOf(app).articles.create({ slug: 'طويل', title: 'طويل', language: 'ar', body: [{ type: 'paragraph', text }] });
   const response = await app.inject({ url: searchUrl('زبرجد') });
   const [result] = body(response).data;
-  const row = storesOf(app.services).articles.find(id)!;
+  const row = await storedRecord(app, storesOf(app.services).articles, id);
   const whole = makeSnippet(
     [
       { path: 'body_text', text: row.body_text },

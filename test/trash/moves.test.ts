@@ -39,10 +39,10 @@ function storesOn() {
   const scratch = openDatabase('file::memory:');
   t.teardown(() => scratch.close());
   const repositories = {
-    articles: articleResource.repository(scratch.db),
-    people: personResource.repository(scratch.db),
-    organisations: organisationResource.repository(scratch.db),
-    meetings: meetingResource.repository(scratch.db),
+    articles: articleResource.repository(),
+    people: personResource.repository(),
+    organisations: organisationResource.repository(),
+    meetings: meetingResource.repository(),
   };
   const repositoryOf = (name: ResourceName): Repository<Versioned, unknown> => repositories[name];
   const revisionsOf = revisionStore(repositories);

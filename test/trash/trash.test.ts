@@ -6,7 +6,7 @@ import { databaseOf, storesOf } from '../../src/core/db/handles.js';
 import { sqliteStatements } from '../../src/core/db/statements.js';
 import { purgeExpired } from '../../src/core/trash/purge.js';
 import { buildApp } from '../../src/web/app.js';
-import { auth, body, build, jobsOn, testConfig, writerToken } from '../helper.js';
+import { auth, body, build, jobsOn, storedRecord, testConfig, writerToken } from '../helper.js';
 
 const adminSecret = 'admin-secret-0123456789';
 const previewSecret = 'preview-secret-0123456789';
@@ -54,13 +54,12 @@ const article = (slug: string, links: Record<string, string[]>) => ({
   ...links,
 });
 
-function seeded(app: App) {
-  const { people, organisations, meetings } = storesOf(app.services);
+async function seeded(app: App) {
   return {
-    ministry: organisations.find('وزارة-الداخلية-الكويتية')!.id,
-    person: people.find('علي-العدواني')!.id,
-    otherPerson: people.find('صالح-المربع')!.id,
-    meeting: meetings.find('العدواني-بحث-مع-وفد-من-الداخلية-السعودية-تعزيز')!.id,
+    ministry: (await storedRecord(app, storesOf(app.services).organisations, 'وزارة-الداخلية-الكويتية')).id,
+    person: (await storedRecord(app, storesOf(app.services).people, 'علي-العدواني')).id,
+    otherPerson: (await storedRecord(app, storesOf(app.services).people, 'صالح-المربع')).id,
+    meeting: (await storedRecord(app, storesOf(app.services).meetings, 'العدواني-بحث-مع-وفد-من-الداخلية-السعودية-تعزيز')).id,
   };
 }
 
@@ -74,7 +73,7 @@ const cases: Case[] = [
       return { ...article('مقال-زبرجدي', { meeting_ids: [meeting.id] }), title: 'زبرجدية' };
     },
     async referrers(app, id) {
-      const meeting = storesOf(app.services).meetings.find('لقاء-المقال')!.id;
+      const meeting = (await storedRecord(app, storesOf(app.services).meetings, 'لقاء-المقال')).id;
       return [{ url: `/v1/meetings/${meeting}`, read: (m) => m.article_ids, with: [id], without: [] }];
     },
   },
@@ -84,7 +83,7 @@ const cases: Case[] = [
     word: 'زمردي',
     create: async () => ({ slug: 'زمردي-الأول', name: 'زمردي الأول' }),
     async referrers(app, id) {
-      const { person, otherPerson, ministry } = seeded(app);
+      const { person, otherPerson, ministry } = await seeded(app);
       const linking = await post(app, 'articles', article('مقال-عن-زمردي', { person_ids: [person, id, otherPerson] }));
       const meeting = await post(app, 'meetings', { slug: 'لقاء-زمردي', title: 'لقاء', status: 'held', participants: [{ person_id: id, organisation_id: ministry, role: 'guest' }] });
       return [
@@ -99,7 +98,7 @@ const cases: Case[] = [
     word: 'ياقوتية',
     create: async () => ({ slug: 'هيئة-ياقوتية', name: 'هيئة ياقوتية', kind: 'agency' }),
     async referrers(app, id) {
-      const { person, ministry } = seeded(app);
+      const { person, ministry } = await seeded(app);
       const member = await post(app, 'people', { slug: 'عضو-الهيئة', name: 'عضو الهيئة', affiliations: [{ organisation_id: id, role: 'رئيس' }] });
       const meeting = await post(app, 'meetings', {
         slug: 'لقاء-الهيئة',
@@ -128,7 +127,7 @@ const cases: Case[] = [
     word: 'فيروزي',
     create: async () => ({ slug: 'اجتماع-فيروزي', title: 'اجتماع فيروزي', status: 'planned' }),
     async referrers(app, id) {
-      const { meeting } = seeded(app);
+      const { meeting } = await seeded(app);
       const linking = await post(app, 'articles', article('مقال-عن-الاجتماع', { meeting_ids: [meeting, id] }));
       return [{ url: `/v1/articles/${linking.id}`, read: (a) => a.meeting_ids, with: [meeting, id], without: [meeting] }];
     },
@@ -359,7 +358,7 @@ const factColumns = { articles: 'article_id', people: 'person_id', organisations
 t.test('each resource: a restore puts back the mentions and provenance that referenced the record, as they were', async (t) => {
   const app = await build(t, { apiTokens });
   const { sqlite } = databaseOf(app.services);
-  const { person, meeting } = seeded(app);
+  const { person, meeting } = await seeded(app);
   const seedArticle = sqlite.prepare("select article_id from mentions where origin = 'curated' limit 1").pluck().get() as string;
   // A seeded organisation with mentions and provenance that a DELETE may take: no organisation's parent, no meeting's host.
   const organisation = sqlite
@@ -411,7 +410,7 @@ t.test('mentions and quotes kept in the trash come back onto the article’s tex
   for (const noted of [true, false]) {
     await t.test(noted ? 'kept on a noted revision of the text: moved as the edit moved the text' : 'kept without one (before revisions were noted): none served at other words', async (t) => {
       const app = await build(t, { apiTokens });
-      const { person } = seeded(app);
+      const { person } = await seeded(app);
       const seedArticle = databaseOf(app.services).sqlite.prepare('select article_id from mentions where person_id = ? limit 1').pluck().get(person) as string;
       const articleUrl = `/v1/articles/${seedArticle}`;
       type Span = { part: 'title' | 'body'; start: number | null; end: number | null; text: string };
@@ -511,7 +510,7 @@ t.test('an article restored from an older revision gets back the mentions and qu
 t.test('a kept mention whose id was taken since comes back under a new id, the row holding it untouched', async (t) => {
   const app = await build(t, { apiTokens });
   const { sqlite } = databaseOf(app.services);
-  const { person, otherPerson } = seeded(app);
+  const { person, otherPerson } = await seeded(app);
   const kept = sqlite.prepare('select * from mentions where person_id = ? order by id limit 1').get(person) as Record<string, unknown>;
   await app.inject({ method: 'DELETE', url: `/v1/people/${person}`, headers: auth });
   // A row written with an explicit id (a bulk load may) holds the kept mention's id.
@@ -552,7 +551,7 @@ t.test('a restore fails cleanly when its slug is taken or a record it references
 
 t.test('a link whose place in its list was taken since comes back at the end of the list', async (t) => {
   const app = await build(t, { apiTokens });
-  const { person, otherPerson } = seeded(app);
+  const { person, otherPerson } = await seeded(app);
   const trashed = await post(app, 'people', { slug: 'شخص-متنقل', name: 'شخص' });
   const linking = await post(app, 'articles', article('مقال-متغير', { person_ids: [person, trashed.id, otherPerson] }));
   await app.inject({ method: 'DELETE', url: `/v1/people/${trashed.id}`, headers: auth });

@@ -14,7 +14,7 @@ type ResourceRepositories = { [R in AnyResource as R['name']]: ReturnType<R['rep
  * the moment a write judges an article's `published_at` ahead or past by: the one public reads use.
  */
 export function createRepositories(db: Db, clock: () => number = Date.now) {
-  const repositories = Object.fromEntries(resources.map((resource) => [resource.name, resource.repository(db)])) as ResourceRepositories;
+  const repositories = Object.fromEntries(resources.map((resource) => [resource.name, resource.repository()])) as ResourceRepositories;
   const revisions = revisionStore(repositories);
   const changes = changeStore();
   const publications = publicationAnnouncer(clock);

@@ -2,7 +2,7 @@ import type { Repositories } from '../../core/resources/index.js';
 import type { ResourceName } from '../../core/resources/registry.js';
 
 export type Kind = ResourceName;
-type RecordOf<K extends Kind> = NonNullable<ReturnType<Repositories[K]['find']>>;
+type RecordOf<K extends Kind> = NonNullable<Awaited<ReturnType<Repositories[K]['findIn']>>>;
 
 /** What a mapper may ask while it turns a record into another representation. */
 export interface MapContext {

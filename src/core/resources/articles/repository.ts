@@ -1,4 +1,3 @@
-import type { Db } from '../../db/database.js';
 import { meetings } from '../meetings/table.js';
 import { organisations } from '../organisations/table.js';
 import { people } from '../people/table.js';
@@ -22,8 +21,8 @@ function subjectReferences(input: ArticleInput): Reference[] {
   return subjects.flatMap(({ key, target }) => (input[key] ?? []).map((id, i): Reference => ({ path: `${key}.${i}`, table: target as ResourceTable, id })));
 }
 
-export function articleRepository(db: Db) {
-  return createRepository<Article, ArticleInput>(db, {
+export function articleRepository() {
+  return createRepository<Article, ArticleInput>({
     table: articles,
     noun: 'article',
     list: articleList,

@@ -1,4 +1,3 @@
-import type { Db } from '../../db/database.js';
 import { publicArticleId } from '../articles/publication.js';
 import { articleMeetings } from '../articles/table.js';
 import { organisations } from '../organisations/table.js';
@@ -28,8 +27,8 @@ function meetingReferences(input: MeetingInput): Reference[] {
   return references;
 }
 
-export function meetingRepository(db: Db) {
-  return createRepository<Meeting, MeetingInput>(db, {
+export function meetingRepository() {
+  return createRepository<Meeting, MeetingInput>({
     table: meetings,
     noun: 'meeting',
     list: meetingList,

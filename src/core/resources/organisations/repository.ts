@@ -1,5 +1,4 @@
 import { eq, sql } from 'drizzle-orm';
-import type { Db } from '../../db/database.js';
 import { type StatementExecutor, statement } from '../../db/statements.js';
 import { KhabarError } from '../../errors.js';
 import { meetings } from '../meetings/table.js';
@@ -45,8 +44,8 @@ async function inUse(tx: StatementExecutor, id: string): Promise<string | null> 
   return null;
 }
 
-export function organisationRepository(db: Db) {
-  return createRepository<Organisation, OrganisationInput>(db, {
+export function organisationRepository() {
+  return createRepository<Organisation, OrganisationInput>({
     table: organisations,
     noun: 'organisation',
     list: organisationList,

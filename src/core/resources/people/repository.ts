@@ -1,4 +1,3 @@
-import type { Db } from '../../db/database.js';
 import { organisations } from '../organisations/table.js';
 import { listRelation } from '../shared/relations.js';
 import { createRepository } from '../shared/repository.js';
@@ -8,8 +7,8 @@ import { affiliations, people } from './table.js';
 
 type AffiliationInput = NonNullable<PersonInput['affiliations']>[number];
 
-export function personRepository(db: Db) {
-  return createRepository<Person, PersonInput>(db, {
+export function personRepository() {
+  return createRepository<Person, PersonInput>({
     table: people,
     noun: 'person',
     list: personList,

@@ -1,5 +1,4 @@
 import type { z } from 'zod';
-import type { Db } from '../../db/database.js';
 import type { EntityType } from '../../facts/table.js';
 import type { ListSpec } from '../../list/spec.js';
 import type { SearchFields } from '../../search/fields.js';
@@ -23,7 +22,7 @@ export interface Resource<Name extends string = string, Schema extends z.ZodObje
   input: z.ZodType<Input>;
   patch: z.ZodType;
   list: ListSpec;
-  repository(db: Db): Repository<z.output<Schema>, Input>;
+  repository(): Repository<z.output<Schema>, Input>;
   search: SearchFields;
   /** The entity type of mentions and provenance, for a resource whose records articles can mention. */
   entity?: EntityType;

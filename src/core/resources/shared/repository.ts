@@ -2,10 +2,9 @@ import { and, eq, getTableColumns, or, type SQL, sql } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { rowInserter, rowUpdater } from '../../db/bulk.js';
 import { problemOf } from '../../db/constraints.js';
-import type { Db } from '../../db/database.js';
-import { type Dialect, perDialect, sqliteDialect } from '../../db/dialect.js';
+import { type Dialect, perDialect } from '../../db/dialect.js';
 import { newId, now } from '../../db/ids.js';
-import { prepareOnSqlite, type StatementExecutor, statement } from '../../db/statements.js';
+import { type StatementExecutor, statement } from '../../db/statements.js';
 import { KhabarError } from '../../errors.js';
 import type { ListPage, ListQuery } from '../../list/query.js';
 import type { ListSpec } from '../../list/spec.js';
@@ -98,12 +97,8 @@ export interface RecordReads<Rec> {
 type Listener<Args extends unknown[]> = (...args: [...Args, tx: StatementExecutor]) => void | Promise<void>;
 
 export interface Repository<Rec, Input> {
-  /** Null also when the reader does not see it. Tools read with the default: every record. */
-  find(idOrSlug: string, visibility?: Visibility): Rec | null;
   /** The record with this id or slug as a write's transaction (`tx`) sees it, null when there is none. */
   findIn(tx: StatementExecutor, idOrSlug: string): Promise<Rec | null>;
-  /** The id of the record with this id or slug, without reading the record. */
-  idOf(idOrSlug: string, visibility?: Visibility): string | null;
   /** Its finds and lists prepared on `statements`, for the web layer's reads: once per executor. Totals are kept while `stamp` (the engine's change stamp) stays. */
   reads(statements: StatementExecutor, stamp: () => string): RecordReads<Rec>;
   /**
@@ -171,7 +166,7 @@ async function runEach<Args extends unknown[]>(listeners: ReadonlyArray<Listener
   }
 }
 
-export function createRepository<Rec extends { id: string; version: number }, Input>(db: Db, spec: ResourceSpec<Input, Rec>): Repository<Rec, Input> {
+export function createRepository<Rec extends { id: string; version: number }, Input>(spec: ResourceSpec<Input, Rec>): Repository<Rec, Input> {
   const { table } = spec;
   // The public's statements hold the rule on the rows themselves (ListSpec.visibleWhen), bound to the moment.
   const visible = (audience: Audience) => (audience === 'public' ? spec.list.visibleWhen : undefined);
@@ -208,9 +203,6 @@ export function createRepository<Rec extends { id: string; version: number }, In
     };
   };
   // The synchronous finds (the revisions' reads of a record, the facts' checks, tests) on the repository's connection.
-  const sqliteFinds = findsIn(sqliteDialect);
-  const findOne = perAudience((audience) => prepareOnSqlite(db.$client, sqliteFinds.byKey[audience]));
-  const idOne = perAudience((audience) => prepareOnSqlite(db.$client, sqliteFinds.idByKey[audience]));
   // A write's own statements, written once and prepared on each write's executor (`tx`).
   const writeFinds = perDialect(findsIn);
   const insertRow = rowInserter(table);
@@ -277,11 +269,6 @@ export function createRepository<Rec extends { id: string; version: number }, In
     }
   }
 
-  const find = (idOrSlug: string, visibility: Visibility = everything): Rec | null => {
-    const row = findOne[visibility.audience].get({ key: idOrSlug, ...visibilityValues(visibility) });
-    return row ? asWholeRecords([row])[0]! : null;
-  };
-
   /** The record as the write's transaction sees it: its own statement, prepared on `tx`. */
   const findIn = async (tx: StatementExecutor, idOrSlug: string): Promise<Rec | null> => {
     const row = await tx.prepare(writeFinds(tx.dialect).byKey.all).get({ key: idOrSlug });
@@ -298,11 +285,7 @@ export function createRepository<Rec extends { id: string; version: number }, In
   }
 
   return {
-    find,
     findIn,
-    idOf(idOrSlug, visibility = everything) {
-      return idOne[visibility.audience].get({ key: idOrSlug, ...visibilityValues(visibility) })?.id ?? null;
-    },
     reads(statements, stamp) {
       const finds = findsIn(statements.dialect);
       const listing = createListing({ statements, stamp }, table, spec.list, finds.selection);
