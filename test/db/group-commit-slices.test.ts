@@ -106,3 +106,55 @@ t.test("a write's caller goes on in a turn after the commit's: what waits runs b
     .then(() => events.push('the write settled'));
   t.same(events, ['waiting work saw 1 rows', 'the write settled']);
 });
+
+t.test('a batch beside an event loop kept busy still gets a fair share of it: it commits within a bounded number of the loop’s turns', async (t) => {
+  const database = openDatabase('file::memory:');
+  t.teardown(() => database.close());
+  database.sqlite.exec('create table notes (text text not null)');
+  const writes = groupCommit(database.sqlite, { sliceMs: 0.25 });
+  const insert = sql`insert into notes (text) values (${sql.placeholder('text')})`;
+  /** Work of about `ms` on the thread, as a request's or a write's CPU. */
+  const work = (ms: number) => {
+    for (const end = performance.now() + ms; performance.now() < end; );
+  };
+  // Readers that always have something ready: each turn of the loop takes 2 ms of theirs.
+  let turns = 0;
+  let competing = true;
+  const busyLoop = () => {
+    if (!competing) return;
+    turns++;
+    work(2);
+    setImmediate(busyLoop);
+  };
+  setImmediate(busyLoop);
+  await writes.run(async (tx) => {
+    for (let i = 0; i < 40; i++) {
+      work(0.5);
+      await tx.prepare(insert).run({ text: `note ${i}` });
+    }
+  });
+  competing = false;
+  // 20 ms of writing: in shares as long as the loop's turns, about 10 turns; in slices of 0.25 ms, one per statement (40).
+  t.ok(turns <= 25, `the write committed after ${turns} turns of the busy loop`);
+  t.equal(database.reader.$client.prepare('select count(*) from notes').pluck().get(), 40, 'every statement of it stored');
+});
+
+t.test('the next batch begins while the last batch’s callers are still being told, a turn each, in order', async (t) => {
+  const { writes, insert } = notes(t);
+  const events: string[] = [];
+  const first = ['a', 'b', 'c'].map((text) => writes.run((tx) => tx.prepare(insert).run({ text })).then(() => events.push(`${text} told`)));
+  // Queued while the first batch runs (it pauses at each statement): the next batch's.
+  const next = new Promise((resolve) => setImmediate(resolve)).then(() =>
+    writes.run(async (tx) => {
+      events.push('next batch begins');
+      await tx.prepare(insert).run({ text: 'd' });
+    }),
+  );
+  await Promise.all([...first, next]);
+  t.same(
+    events.filter((event) => event.endsWith('told')),
+    ['a told', 'b told', 'c told'],
+    'the callers in order',
+  );
+  t.ok(events.indexOf('next batch begins') < events.indexOf('c told'), `the writer did not wait for them: ${events.join(', ')}`);
+});

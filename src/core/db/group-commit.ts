@@ -83,18 +83,25 @@ export interface GroupCommitOptions {
 const lockRetryMs = (attempt: number) => Math.min(2 ** attempt, 20);
 
 /**
- * A batch's time on the event loop since the loop last turned: `pause` is a promise of the next turn once `sliceMs`
- * have passed since `resume`, and nothing before.
+ * A batch's time on the event loop since the loop last turned: `pause` is a promise of the next turn once the batch
+ * has run its share since `resume`, and nothing before. The share is `sliceMs`, or as long as the last pause lasted
+ * if that was longer: when reads keep the loop busy, a write still gets about half of it, so writes cannot fall
+ * behind without bound, nor hold the write lock for ever longer.
  */
 function slices(sliceMs: number) {
   let resumedAt = 0;
+  let share = sliceMs;
   const resume = () => {
     resumedAt = performance.now();
+    share = sliceMs;
   };
-  return {
-    resume,
-    pause: (): Promise<void> | undefined => (performance.now() - resumedAt < sliceMs ? undefined : nextTurn().then(resume)),
+  const pause = async () => {
+    const pausedAt = performance.now();
+    await nextTurn();
+    resumedAt = performance.now();
+    share = Math.max(sliceMs, resumedAt - pausedAt);
   };
+  return { resume, pause: (): Promise<void> | undefined => (performance.now() - resumedAt < share ? undefined : pause()) };
 }
 
 export function groupCommit(sqlite: Sqlite.Database, { maxBatch = 64, lockWaitMs = 5_000, sliceMs = 0.25 }: GroupCommitOptions = {}): GroupCommit {
@@ -114,6 +121,8 @@ export function groupCommit(sqlite: Sqlite.Database, { maxBatch = 64, lockWaitMs
   /** A batch is under way (perhaps awaiting): nothing else starts on the connection. */
   let busy = false;
   let scheduled = false;
+  /** The callers of committed batches, told in order, a turn each. */
+  let settling = Promise.resolve();
 
   /** A write that ended the transaction itself (disk full, a stray ROLLBACK) fails the batch. */
   const stillOpen = (value: unknown) => {
@@ -236,13 +245,16 @@ export function groupCommit(sqlite: Sqlite.Database, { maxBatch = 64, lockWaitMs
     for (const pending of batch) {
       pending.observe?.({ queue: startedAt - pending.queuedAt, transaction: writtenAt - startedAt, commit: committedAt - writtenAt, batch: batch.length });
     }
-    for (const [i, outcome] of outcomes.entries()) {
-      // Each write's caller goes on (a response serialised and sent) in a turn of its own, not in the commit's.
-      await nextTurn();
-      if (outcome.ok) batch[i]!.resolve(outcome.value);
-      // A broken constraint as the problem `postgresWrite` reports for it, so a write on `tx` fails alike on both engines.
-      else batch[i]!.reject(problemOf(outcome.error));
-    }
+    // Each write's caller goes on (a response serialised and sent) in a turn of its own, not in the commit's, and
+    // in order across batches; the next batch need not wait for them.
+    settling = settling.then(async () => {
+      for (const [i, outcome] of outcomes.entries()) {
+        await nextTurn();
+        if (outcome.ok) batch[i]!.resolve(outcome.value);
+        // A broken constraint as the problem `postgresWrite` reports for it, so a write on `tx` fails alike on both engines.
+        else batch[i]!.reject(problemOf(outcome.error));
+      }
+    });
   }
 
   /** The writes at the head of the queue, up to `maxBatch`. */
