@@ -119,6 +119,20 @@ onBoth('the articles to relink a build covers are the rows committed before it r
   t.same(await toRelink(engine), [], 'and every row taken is deleted');
 });
 
+onBoth('rows numbered past 2^31 are covered and taken like the others', async (t, engine) => {
+  // Ids as a long-lived database reaches them (64-bit on both engines).
+  const high = 3_000_000_000;
+  await engine.insert(articlesToRelink, [
+    { id: high, article_id: 'a1' },
+    { id: high + 1, article_id: 'a2' },
+  ]);
+  const covered = await committedToRelink(engine.statements);
+  t.same(covered, { every: false, rows: [high, high + 1] }, 'both rows covered');
+  t.equal(await waitingToRelink(engine.statements, covered), true, 'and waiting');
+  t.same(await engine.write((tx) => takeToRelink(tx, covered, 10)), ['a1', 'a2'], 'taken');
+  t.same(await toRelink(engine), [], 'and deleted');
+});
+
 /** A write on PostgreSQL as the engine step runs the background jobs': at read committed, without the feed's lock (they append no change). */
 const jobWrite = <T>(engine: Engine, body: (tx: StatementExecutor) => Promise<T>) => postgresWrite(engine.postgres!.pool, body, { appendsChanges: false, isolation: 'read committed' });
 

@@ -12,8 +12,8 @@ import { articlesToRelink } from './table.js';
 const t = articlesToRelink;
 const insert = insertRow(t, ['article_id']);
 const oldest = statement.select({ id: t.id, article: t.article_id }).from(t).orderBy(t.id).limit(sql.placeholder('limit'));
-/** The row ids of a bound JSON list, as integers (PostgreSQL's list gives text), so the primary key finds them. */
-const inIds = (dialect: Dialect) => sql`${t.id} in (select cast(${sql.identifier('value')} as integer) from ${dialect.inList(sql.placeholder('ids'))} as ${sql.identifier('listed_ids')})`;
+/** The row ids of a bound JSON list, as 64-bit integers (PostgreSQL's list gives text; its `integer` is 32 bits), so the primary key finds them. */
+const inIds = (dialect: Dialect) => sql`${t.id} in (select cast(${sql.identifier('value')} as bigint) from ${dialect.inList(sql.placeholder('ids'))} as ${sql.identifier('listed_ids')})`;
 const oldestOf = perDialect((dialect) => statement.select({ id: t.id, article: t.article_id }).from(t).where(inIds(dialect)).orderBy(t.id).limit(sql.placeholder('limit')));
 const deleteTaken = perDialect((dialect) => sql`delete from ${t} where ${inIds(dialect)}`);
 
