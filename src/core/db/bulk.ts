@@ -44,7 +44,7 @@ const listed = (parts: SQLChunk[]) => sql.join(parts, sql`, `);
 
 /**
  * An INSERT of a row keyed by the table's property names, on a write's executor (either engine), its values mapped
- * as `bulkInserter` maps them. A column the row leaves out (undefined) is left out of the statement and takes its
+ * as `driverValue` maps them. A column the row leaves out (undefined) is left out of the statement and takes its
  * default: SQLite numbers an integer key, PostgreSQL's identity column takes `default`. One statement per set of
  * columns given (a record's insert always gives the same set).
  */
@@ -69,7 +69,7 @@ export function rowInserter<T extends SQLiteTable>(table: T): (tx: StatementExec
 
 /**
  * An UPDATE, on a write's executor (either engine), of the columns of a row (but `key` and `unchanged`) whose values
- * differ from `previous`, mapped as `bulkInserter` maps them, of the row whose `key` column holds the value given.
+ * differ from `previous`, mapped as `driverValue` maps them, of the row whose `key` column holds the value given.
  * Only those columns: SQLite rewrites the entry of every index, and fires every `UPDATE OF` trigger, on a column the
  * statement sets even when its value stays (a PATCH of an article's summary rewrote thirteen index entries and its
  * body's start), and a statement with a trigger takes a statement journal. One statement per set of changed

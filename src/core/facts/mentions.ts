@@ -84,7 +84,7 @@ const insertedMentions = (articleId: string, origin: MentionOrigin, items: NewMe
   items.map(({ part, start, end, text, entity }) => ({ article_id: articleId, origin, part, start, end, text, ...entityColumnValues(entity) }));
 
 /**
- * What `setAuto` changes of an article's stored mentions: the automatic rows to remove, and the mentions to add,
+ * What `setAutoMentions` changes of an article's stored mentions: the automatic rows to remove, and the mentions to add,
  * leaving out any that overlaps a curated one. A mention found again keeps its row (and id): a relink that finds
  * what was there writes nothing, and a restore from the trash keeps the rows it put back.
  */

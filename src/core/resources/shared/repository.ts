@@ -202,7 +202,6 @@ export function createRepository<Rec extends { id: string; version: number }, In
       ),
     };
   };
-  // The synchronous finds (the revisions' reads of a record, the facts' checks, tests) on the repository's connection.
   // A write's own statements, written once and prepared on each write's executor (`tx`).
   const writeFinds = perDialect(findsIn);
   const insertRow = rowInserter(table);
