@@ -1,4 +1,4 @@
-import { getTableName, type SQL, type SQLWrapper, sql } from 'drizzle-orm';
+import { type SQL, type SQLWrapper, sql } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 
 /**
@@ -47,13 +47,6 @@ export interface Dialect {
    * Run by `numberedInsert` (statements.ts).
    */
   numbered(insert: SQL, key: SQLiteColumn): { insert: SQL<{ key: number }>; readBack: SQL<{ key: number }> | null };
-  /**
-   * The key the transaction's latest insert into `table` numbered (its one-column integer key, left out of the
-   * insert), read after it for the reason above: SQLite's rowid; PostgreSQL's identity sequence's current value,
-   * which is this session's own. So the insert and this read must run on one connection: a write's `tx`, never a
-   * pool, where the read could land on another connection and give its key.
-   */
-  insertedKey(table: SQLiteTable, key: SQLiteColumn): SQL<number>;
   /** The `text` of each object of a JSON list (an article's blocks), in order, joined by a blank line; null for none. */
   blockTexts(list: SQLWrapper): SQL<string>;
   /** A JSON column's stored text, to cut (`substr`): SQLite stores it as text, PostgreSQL's `json` keeps it as written. */
@@ -102,7 +95,6 @@ export const sqliteDialect: Dialect = {
   rowHandle: (table) => sql`${table}.rowid`,
   storedBytes: (column) => sql`octet_length(${column})`,
   numbered: (insert) => ({ insert: sql<{ key: number }>`${insert}`, readBack: sql`select last_insert_rowid() as "key"` }),
-  insertedKey: () => sql<number>`last_insert_rowid()`,
   blockTexts: (list) => sql`(select group_concat(value ->> 'text', char(10, 10) order by key) from json_each(${list}))`,
   jsonText: (value) => sql`${value}`,
   skipLocked: sql``,
@@ -120,8 +112,6 @@ export const postgresDialect: Dialect = {
   rowHandle: (_, id) => sql`${id}`,
   storedBytes: (column) => (column.columnType === 'SQLiteText' ? sql`octet_length(${column})` : sql`octet_length(${column}::text)`),
   numbered: (insert, key) => ({ insert: sql`${insert} returning ${sql.identifier(key.name)} as "key"`, readBack: null }),
-  // The names are the tables' own, written in the code: inlined as literals.
-  insertedKey: (table, key) => sql<number>`currval(pg_get_serial_sequence(${sql.raw(`'${getTableName(table)}'`)}, ${sql.raw(`'${key.name}'`)}))`,
   blockTexts: (list) => sql`(select string_agg(block ->> 'text', chr(10) || chr(10) order by position) from json_array_elements(${list}::json) with ordinality as blocks(block, position))`,
   jsonText: (value) => sql`${value}::text`,
   skipLocked: sql`for update skip locked`,

@@ -1,6 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { perDialect } from '../db/dialect.js';
-import { insertRow, type StatementExecutor, statement } from '../db/statements.js';
+import { insertRow, numberedInsert, type StatementExecutor, statement } from '../db/statements.js';
 import { byResource } from '../resources/registry.js';
 import type { WriteEvent } from '../resources/shared/repository.js';
 import { normaliseArabic } from '../text/arabic.js';
@@ -62,10 +62,9 @@ const findDocument = statement
   .select({ doc: searchDocuments.doc_id })
   .from(searchDocuments)
   .where(and(eq(searchDocuments.record_id, sql.placeholder('id')), eq(searchDocuments.type, sql.placeholder('type'))));
-// No RETURNING: a statement with it takes a statement savepoint, and FTS5 flushes its pending terms to a new
-// segment at every savepoint, so each record written in a batch would get a segment of its own. The key is read back.
-const insertDocument = insertRow(searchDocuments, ['type', 'record_id']);
-const insertedDocument = perDialect((dialect) => sql<{ doc: number }>`select ${dialect.insertedKey(searchDocuments, searchDocuments.doc_id)} as ${sql.identifier('doc')}`);
+// The key numbered by the engine: no RETURNING on SQLite (a statement with it takes a statement savepoint, and FTS5
+// flushes its pending terms to a new segment at every savepoint: a segment per record), the insert's own on PostgreSQL.
+const insertDocument = numberedInsert(insertRow(searchDocuments, ['type', 'record_id']), searchDocuments.doc_id);
 const insertEntry = insertRow(searchIndex, ['rowid', 'type', 'title', 'title_stem', 'body', 'body_stem']);
 const insertSubstrings = insertRow(substringIndex, ['rowid', ...substringColumns]);
 /** A document's rows, its entries first (PostgreSQL's cascade would take them; FTS5's tables have no foreign key). */
@@ -73,12 +72,6 @@ const removals = [
   ...[searchIndex, substringIndex].map((table) => sql`delete from ${table} where ${table.rowid} = ${sql.placeholder('rowid')}`),
   sql`delete from ${searchDocuments} where ${searchDocuments.doc_id} = ${sql.placeholder('rowid')}`,
 ];
-
-/** The key `insertedDocument` read back; an insert that gave none is a fault. */
-function documentReadBack(row: { doc: number } | undefined): number {
-  if (!row) throw new Error('the search index read no document back');
-  return row.doc;
-}
 
 /** A record's two entries and their values, but the document's key. */
 const entriesOf = (type: SearchType, row: Row) =>
@@ -95,8 +88,7 @@ export async function unindexRecord(tx: StatementExecutor, type: SearchType, id:
 
 /** Indexes a record that has no entry yet, in a write's transaction. */
 export async function indexRecord(tx: StatementExecutor, type: SearchType, row: Row): Promise<void> {
-  await tx.prepare(insertDocument).run({ type, record_id: row.id });
-  const doc = documentReadBack(await tx.prepare(insertedDocument(tx.dialect)).get());
+  const doc = await insertDocument(tx, { type, record_id: row.id });
   for (const [entry, values] of entriesOf(type, row)) await tx.prepare(entry).run({ rowid: doc, ...values });
 }
 
