@@ -1,7 +1,7 @@
 import { getTableColumns, type SQL, type SQLChunk, sql } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { LRUCache } from 'lru-cache';
-import type { Bindings, StatementExecutor, StatementUse } from './statements.js';
+import { type Bindings, type StatementExecutor, type StatementUse, unqualified } from './statements.js';
 
 /** A value as its column stores it: the column's own driver mapping (JSON stringified, booleans as 0/1), null kept null. */
 const driverValue = (column: SQLiteColumn, value: unknown) => (value === undefined || value === null ? null : column.mapToDriverValue(value));
@@ -50,9 +50,7 @@ const listed = (parts: SQLChunk[]) => sql.join(parts, sql`, `);
  */
 export function rowInserter<T extends SQLiteTable>(table: T): (tx: StatementExecutor, row: T['$inferInsert']) => Promise<void> {
   const columns: NamedColumn[] = Object.entries(getTableColumns(table));
-  const statementFor = perColumnSet(
-    (given) => sql`insert into ${table} (${listed(given.map(([, column]) => sql.identifier(column.name)))}) values (${listed(given.map(([key]) => sql.placeholder(key)))})`,
-  );
+  const statementFor = perColumnSet((given) => sql`insert into ${table} (${listed(given.map(([, column]) => unqualified(column)))}) values (${listed(given.map(([key]) => sql.placeholder(key)))})`);
   return async (tx, row) => {
     const given: NamedColumn[] = [];
     const values: Bindings = {};
@@ -84,7 +82,7 @@ export function rowUpdater<T extends SQLiteTable>(
   const columns: NamedColumn[] = Object.entries(all).filter(([name]) => name !== key && !unchanged.includes(name));
   const statementFor = perColumnSet(
     (changed) =>
-      sql`update ${table} set ${listed(changed.map(([name, column]) => sql`${sql.identifier(column.name)} = ${sql.placeholder(name)}`))} where ${sql.identifier(all[key]!.name)} = ${sql.placeholder(key)}`,
+      sql`update ${table} set ${listed(changed.map(([name, column]) => sql`${unqualified(column)} = ${sql.placeholder(name)}`))} where ${sql.identifier(all[key]!.name)} = ${sql.placeholder(key)}`,
   );
   return async (tx, keyValue, row, previous) => {
     const changed: NamedColumn[] = [];

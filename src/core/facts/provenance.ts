@@ -1,7 +1,7 @@
 import { and, eq, getTableColumns, isNull, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
 import { now } from '../db/ids.js';
-import { insertRow, type StatementExecutor, statement } from '../db/statements.js';
+import { insertRow, type StatementExecutor, statement, unqualified } from '../db/statements.js';
 import { type Audience, perAudience, type Visibility, visibilityValues } from '../list/visibility.js';
 import { publicArticleId } from '../resources/articles/publication.js';
 import { relocateSpans } from '../text/spans.js';
@@ -82,7 +82,7 @@ const articleQuotes = statement
   .from(provenance)
   .where(eq(provenance.article_id, sql.placeholder('article')))
   .orderBy(provenance.id);
-const moveQuote = sql`update ${provenance} set ${sql.identifier('start')} = ${sql.placeholder('start')}, ${sql.identifier('end')} = ${sql.placeholder('end')} where ${provenance.id} = ${sql.placeholder('id')}`;
+const moveQuote = sql`update ${provenance} set ${unqualified(provenance.start)} = ${sql.placeholder('start')}, ${unqualified(provenance.end)} = ${sql.placeholder('end')} where ${provenance.id} = ${sql.placeholder('id')}`;
 
 /** The changes to fields none of `sourced` (the fields with records) covers: a field, or a field above it. */
 const unsourcedOf = (sourced: Array<{ field: string }>, changes: FieldChange[]) =>

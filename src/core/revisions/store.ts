@@ -1,7 +1,7 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { and, desc, eq, getTableColumns, lt, max, sql } from 'drizzle-orm';
 import { now } from '../db/ids.js';
-import { type Bindings, type StatementExecutor, statement } from '../db/statements.js';
+import { type Bindings, type StatementExecutor, statement, unqualified } from '../db/statements.js';
 import { byResource, type ResourceName } from '../resources/registry.js';
 import type { Repository, WriteEvent } from '../resources/shared/repository.js';
 import { type RevisionAction, revisions } from './table.js';
@@ -43,7 +43,7 @@ const newestOf = statement
   .where(ofRecord)
   .orderBy(desc(revisions.n))
   .limit(1);
-const storeWholeOf = sql`update ${revisions} set ${sql.identifier('snapshot')} = ${sql.placeholder('snapshot')}, ${sql.identifier('relations_only')} = false
+const storeWholeOf = sql`update ${revisions} set ${unqualified(revisions.snapshot)} = ${sql.placeholder('snapshot')}, ${unqualified(revisions.relations_only)} = false
   where ${ofRecord} and ${eq(revisions.n, sql.placeholder('n'))}`;
 // The number follows the newest revision, read in the same transaction, where no other writer can take it (SQLite
 // has one writer; PostgreSQL's serializable write refuses the second of two). A VALUES insert: the INSERT … SELECT

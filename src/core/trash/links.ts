@@ -2,7 +2,7 @@ import { and, eq, getTableColumns, getTableName, isNull, max, not, type SQL, sql
 import { getTableConfig, type SQLiteColumn, type SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { rowInserter } from '../db/bulk.js';
 import { type Dialect, perDialect } from '../db/dialect.js';
-import { type StatementExecutor, statement } from '../db/statements.js';
+import { type StatementExecutor, statement, unqualified } from '../db/statements.js';
 import type { LinkTable } from '../resources/shared/relations.js';
 import type { ResourceTable } from '../resources/shared/repository.js';
 import type { KeptLink } from './table.js';
@@ -94,7 +94,7 @@ function relinkOf(table: SQLiteTable, via: LinkKey): (dialect: Dialect) => SQL {
       const value = placeholderOf(column, key);
       return [column.notNull ? eq(column, value) : not(dialect.distinctFrom(column, value))];
     });
-    return sql`update ${table} set ${sql.identifier(via.column.name)} = ${sql.placeholder('restored')} where ${and(...same)}`;
+    return sql`update ${table} set ${unqualified(via.column)} = ${sql.placeholder('restored')} where ${and(...same)}`;
   });
 }
 
