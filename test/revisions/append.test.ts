@@ -2,7 +2,7 @@ import { inflateRawSync } from 'node:zlib';
 import { asc, sql } from 'drizzle-orm';
 import t from 'tap';
 import { brokenConstraint } from '../../src/core/db/constraints.js';
-import { statement } from '../../src/core/db/statements.js';
+import { type StatementExecutor, statement } from '../../src/core/db/statements.js';
 import { appendRevision } from '../../src/core/revisions/store.js';
 import { revisions } from '../../src/core/revisions/table.js';
 import { engines } from '../engines.js';
@@ -22,6 +22,32 @@ const first = { id: 'p1', version: 1, name: 'أول', tags: ['x'], plain: 'deriv
 const second = { id: 'p1', version: 2, name: 'ثان', tags: ['x', 'y'], plain: 'derived again' };
 const { plain: _first, ...firstStored } = first;
 const { plain: _second, ...secondStored } = second;
+
+/** `tx` whose reads answer only once `readers` reads have been made, so no racer's insert comes before another's read. */
+function readingTogether(tx: StatementExecutor, readers: number): StatementExecutor {
+  let waiting = readers;
+  let allRead: () => void = () => undefined;
+  const together = new Promise<void>((resolve) => {
+    allRead = resolve;
+  });
+  return {
+    dialect: tx.dialect,
+    prepare(query, use) {
+      const prepared = tx.prepare(query, use);
+      return {
+        all: (bindings) => prepared.all(bindings),
+        run: (bindings) => prepared.run(bindings),
+        async get(bindings) {
+          const row = await prepared.get(bindings);
+          waiting -= 1;
+          if (waiting === 0) allRead();
+          await together;
+          return row;
+        },
+      };
+    },
+  };
+}
 
 const rows = statement
   .select({ n: revisions.n, action: revisions.action, relationsOnly: revisions.relations_only, writer: revisions.writer, snapshot: sql<Buffer>`${revisions.snapshot}` })
@@ -69,8 +95,11 @@ onBoth('a create, a replace and a delete append the revisions migration 0017 des
 });
 
 onBoth('two appends of one record racing in one transaction break the key, refused on both engines, leaving nothing', async (t, engine) => {
-  // Each reads the newest revision (none) before either inserts: both take number 1.
-  const racing = engine.write((tx) => Promise.all([appendRevision(tx, shape, 'people', first, 'create', 'ed', null), appendRevision(tx, shape, 'people', first, 'create', 'al', null)]));
+  // Each reads the newest revision (none) before either inserts: both take number 1, whichever turn the write pauses on.
+  const racing = engine.write((tx) => {
+    const racers = readingTogether(tx, 2);
+    return Promise.all([appendRevision(racers, shape, 'people', first, 'create', 'ed', null), appendRevision(racers, shape, 'people', first, 'create', 'al', null)]);
+  });
   const error = await racing.then(
     () => null,
     (failure: unknown) => failure,
