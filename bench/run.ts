@@ -81,7 +81,7 @@ async function pageAt(server: ServerProcess, offset: number): Promise<string> {
 /** The WAL's peak over `inserts` articles written one after another on a connection opened as the server opens it. */
 async function walCheck(file: string, inserts: number, body: Record<string, unknown>): Promise<number> {
   const database = openDatabase(`file:${file}`, { serving: true });
-  const { articles } = createRepositories(database.db);
+  const { articles } = createRepositories();
   let largest = 0;
   for (let i = 0; i < inserts; i++) {
     await writeOnSqlite(database.sqlite, (tx) => articles.create(tx, { ...(body as Parameters<typeof articles.create>[1]), slug: `قياس-السجل-${i}` }));

@@ -37,10 +37,8 @@ const declarations = byResource((resource) => resource);
 export function openServices(databaseUrl: string, clock: () => number = Date.now) {
   const database: Database = openDatabase(databaseUrl, { serving: true });
   const { writes } = database;
-  // Two sets of stores over one file: reads on the read connection, and what runs inside a write (group commit's
-  // steps, the background jobs) on the write connection, where it sees its own uncommitted rows.
-  const repositories = createRepositories(database.reader, clock);
-  const writers = createRepositories(database.db, clock);
+  // One set of repositories: a write runs them on its `tx`, a read on the read executor (`statements`).
+  const repositories = createRepositories(clock);
   const { revisions, mentions, provenance } = repositories;
   // The reads already written once for either engine (docs/postgresql.md, step 2).
   const statements = sqliteStatements(database.reader.$client);
@@ -50,10 +48,10 @@ export function openServices(databaseUrl: string, clock: () => number = Date.now
   const reads = byResource(({ name }) => repositories[name].reads(statements, stamp));
   const search = createSearch(statements, fts5Index, stamp);
   const ping = database.reader.$client.prepare('select 1');
-  const writerOf = (resource: ResourceName): Repository<Versioned, unknown> => writers[resource];
+  const writerOf = (resource: ResourceName): Repository<Versioned, unknown> => repositories[resource];
   // A deleted record's revisions are found by its id: what no record's id or slug is, is taken as one.
   const readRecordId = async (resource: ResourceName, idOrSlug: string) => (await reads[resource].idOf(idOrSlug)) ?? idOrSlug;
-  const restoring = (resource: ResourceName): Restoring => ({ resource: declarations[resource], repository: writerOf(resource), revisions: writers.revisions, trash: writers.trash });
+  const restoring = (resource: ResourceName): Restoring => ({ resource: declarations[resource], repository: writerOf(resource), revisions, trash: repositories.trash });
   const idempotency: IdempotencyOptions = { ttlMs: dayMs, inFlightMs: 60_000 };
 
   const schedule = publicationSchedule(statements, stamp);
@@ -119,11 +117,11 @@ export function openServices(databaseUrl: string, clock: () => number = Date.now
     facts: {
       async mentions(articleIdOrSlug: string, visibility: Visibility) {
         const id = await reads.articles.idOf(articleIdOrSlug, visibility);
-        return id === null ? null : mentions.list(id);
+        return id === null ? null : mentions.list(statements, id);
       },
       async provenance({ name, type }: EntityResource, idOrSlug: string, visibility: Visibility) {
         const id = await reads[name].idOf(idOrSlug, visibility);
-        return id === null ? null : provenance.list({ type, id }, visibility);
+        return id === null ? null : provenance.list(statements, { type, id }, visibility);
       },
     },
 
@@ -139,7 +137,7 @@ export function openServices(databaseUrl: string, clock: () => number = Date.now
 
     /** A report in plain text written as a new article, with the mentions linking found in it (core/resources/articles/import.ts). */
     async importArticle(report: ParsedReport, options: ImportOptions) {
-      return writes.run((tx) => importReport(tx, writers, report, options), options.observe);
+      return writes.run((tx) => importReport(tx, repositories, report, options), options.observe);
     },
 
     /** The Idempotency-Key store: a day's keys, a request's claim held a minute at most. */
@@ -159,19 +157,19 @@ export function openServices(databaseUrl: string, clock: () => number = Date.now
 
     /** Starts the server's background jobs (core/background.ts); resolves once the first announcement has run. */
     startBackground(options: BackgroundOptions) {
-      return startBackgroundWork(writers, { writes, reads: statements }, options);
+      return startBackgroundWork(repositories, { writes, reads: statements }, options);
     },
 
     /** Readies the database to be served: a stale search index rebuilt, the seed when empty (core/serving.ts). */
     prepare(seed: 'auto' | 'never') {
-      return prepareForServing(database, writers, seed);
+      return prepareForServing(database, repositories, seed);
     },
 
     close() {
       database.close();
     },
   };
-  holdDatabase(services, database, { ...writers, search });
+  holdDatabase(services, database, { ...repositories, search });
   return services;
 }
 

@@ -26,10 +26,10 @@ t.test('the change stamp moves on a write by this connection and on a commit by 
   const stamp = changeStamp(reader.db);
   const first = stamp();
   t.equal(stamp(), first, 'unchanged while nothing is written');
-  await writeOnSqlite(reader.db.$client, (tx) => createRepositories(reader.db).organisations.create(tx, { slug: 'org', name: 'منظمة', kind: 'other', country: null, parent_id: null }));
+  await writeOnSqlite(reader.db.$client, (tx) => createRepositories().organisations.create(tx, { slug: 'org', name: 'منظمة', kind: 'other', country: null, parent_id: null }));
   const afterOwn = stamp();
   t.not(afterOwn, first, 'a write by this connection');
-  await writeOnSqlite(writer.db.$client, (tx) => createRepositories(writer.db).organisations.create(tx, { slug: 'org-2', name: 'منظمة ٢', kind: 'other', country: null, parent_id: null }));
+  await writeOnSqlite(writer.db.$client, (tx) => createRepositories().organisations.create(tx, { slug: 'org-2', name: 'منظمة ٢', kind: 'other', country: null, parent_id: null }));
   t.not(stamp(), afterOwn, 'a commit by another connection (another worker)');
 });
 
@@ -38,10 +38,10 @@ t.test('a memo at the stamp is emptied by a write, this connection’s or anothe
   const memo = memoAtStamp<number>(changeStamp(reader.db), 2);
   memo().set('a', 1);
   t.equal(memo().get('a'), 1, 'kept while nothing is written');
-  await writeOnSqlite(reader.db.$client, (tx) => createRepositories(reader.db).organisations.create(tx, { slug: 'org', name: 'منظمة', kind: 'other', country: null, parent_id: null }));
+  await writeOnSqlite(reader.db.$client, (tx) => createRepositories().organisations.create(tx, { slug: 'org', name: 'منظمة', kind: 'other', country: null, parent_id: null }));
   t.equal(memo().get('a'), undefined, 'emptied by a write of this connection');
   memo().set('a', 1);
-  await writeOnSqlite(writer.db.$client, (tx) => createRepositories(writer.db).organisations.create(tx, { slug: 'org-2', name: 'منظمة ٢', kind: 'other', country: null, parent_id: null }));
+  await writeOnSqlite(writer.db.$client, (tx) => createRepositories().organisations.create(tx, { slug: 'org-2', name: 'منظمة ٢', kind: 'other', country: null, parent_id: null }));
   t.equal(memo().get('a'), undefined, 'emptied by a commit of another');
   for (const key of ['a', 'b', 'c']) memo().set(key, 1);
   t.same(
@@ -72,7 +72,7 @@ t.test('a memo read across awaits keeps no value derived before the stamp moved,
 t.test("the read connection's stamp, the one requests read, moves on a commit and not on a write rolled back", async (t) => {
   const { reader: database } = twoConnections(t);
   const stamp = changeStamp(database.reader);
-  const repositories = createRepositories(database.db);
+  const repositories = createRepositories();
   const first = stamp();
   const failing = writeOnSqlite(database.sqlite, async (tx) => {
     await repositories.organisations.create(tx, { slug: 'undone', name: 'منظمة', kind: 'other', country: null, parent_id: null });

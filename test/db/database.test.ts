@@ -68,7 +68,7 @@ t.test('the WAL stays bounded under sustained writes', async (t) => {
   const file = join(dir, 'wal.db');
   const database = openDatabase(`file:${file}`);
   t.teardown(() => database.close());
-  const { organisations } = createRepositories(database.db);
+  const { organisations } = createRepositories();
   for (let i = 0; i < 3000; i++) {
     await writeOnSqlite(database.sqlite, (tx) => organisations.create(tx, { slug: `org-${i}`, name: `منظمة رقم ${i} `.repeat(10).trim(), kind: 'other', country: null, parent_id: null }));
   }
@@ -182,7 +182,7 @@ t.test('the storage migration keeps the body once and the links clustered by art
   t.teardown(() => database.close());
   const columns = database.sqlite.prepare("select name from pragma_table_info('articles')").pluck().all();
   t.notOk(columns.includes('body_text'), 'the plain text is no longer stored');
-  const article = (await createRepositories(database.db).articles.findIn(executorOn(database.sqlite), 'a1'))!;
+  const article = (await createRepositories().articles.findIn(executorOn(database.sqlite), 'a1'))!;
   t.same(article.body, blocks, 'the blocks as written');
   t.equal(article.body_text, bodyText, 'the plain text as it was stored');
   t.equal(database.db.select({ text: articleBodyText }).from(articles).get()?.text, bodyText, 'and as SQL derives it for search and mentions');

@@ -34,7 +34,7 @@ function open(t: Test, url: string): Process {
   const linked = database.sqlite.prepare("select article_id || ' → ' || person_id from mentions where origin = 'auto' and person_id is not null order by 1").pluck();
   const toRelink = database.sqlite.prepare('select article_id from articles_to_relink order by id').pluck();
   return {
-    repositories: createRepositories(database.db),
+    repositories: createRepositories(),
     jobs: jobsOn(database),
     write: (body) => writeOnSqlite(database.sqlite, body),
     linked: () => linked.all() as string[],

@@ -22,7 +22,7 @@ async function articlesQuotingAnAlias(t: Test) {
   const open = (): Opened => {
     const database = openDatabase(url);
     t.teardown(() => database.close());
-    return { database, repositories: createRepositories(database.db) };
+    return { database, repositories: createRepositories() };
   };
   const first = open();
   const ids = await writeOnSqlite(first.database.sqlite, async (tx) => {

@@ -600,7 +600,7 @@ t.test('meta.total is kept until the database changes, whichever connection chan
 
   // Another connection to the same file, as another worker process would be.
   const other = openDatabase(databaseUrl);
-  await writeOnSqlite(other.sqlite, (tx) => createRepositories(other.db).articles.create(tx, { slug: 'عدد-2', title: 'عدد', language: 'ar', body: [{ type: 'paragraph', text: 'نص' }] }));
+  await writeOnSqlite(other.sqlite, (tx) => createRepositories().articles.create(tx, { slug: 'عدد-2', title: 'عدد', language: 'ar', body: [{ type: 'paragraph', text: 'نص' }] }));
   other.close();
   t.equal(await total('/v1/articles?limit=1'), before! + 2, 'a commit by another connection');
 });

@@ -16,7 +16,7 @@ const rendering = new SQLiteSyncDialect();
 t.test('a total counted before a commit and answered after it is not kept under the stamp after it', async (t) => {
   const database = openDatabase('file::memory:');
   t.teardown(() => database.close());
-  const writers = createRepositories(database.db);
+  const writers = createRepositories();
   const newPerson = (slug: string) => writeOnSqlite(database.sqlite, (tx) => writers.people.create(tx, { slug, name: slug, aliases: [] }));
   await newPerson('a');
   await newPerson('b');
@@ -45,7 +45,7 @@ t.test('a total counted before a commit and answered after it is not kept under 
     },
   };
   let stamp = 'before';
-  const people = createRepositories(database.reader).people.reads(heldCounts, () => stamp);
+  const people = createRepositories().people.reads(heldCounts, () => stamp);
   const query = { limit: 1 };
 
   let answer!: () => void;

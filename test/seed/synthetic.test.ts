@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { type Database, openDatabase } from '../../src/core/db/database.js';
 import { writeOnSqlite } from '../../src/core/db/sqlite-write.js';
+import { sqliteStatements } from '../../src/core/db/statements.js';
 import { article } from '../../src/core/resources/articles/schemas.js';
 import { createRepositories } from '../../src/core/resources/index.js';
 import { meeting } from '../../src/core/resources/meetings/schemas.js';
@@ -48,7 +49,7 @@ t.test('the same seed gives the same data set, row for row; another seed gives a
 
 t.test('synthetic records are valid API records, Arabic, linked, and in id order', async (t) => {
   const database = await load(t, { ...size, seed: 42 });
-  const repositories = createRepositories(database.db);
+  const repositories = createRepositories();
   t.same(database.sqlite.pragma('foreign_key_check'), [], 'no dangling references');
   const pages = {
     articles: [await listOn(database.db, repositories.articles, { limit: 100 }), article],
@@ -98,12 +99,14 @@ t.test('the post-load steps index and link the generated articles', async (t) =>
   const database = openDatabase('file::memory:');
   t.teardown(() => database.close());
   await loadSyntheticData(database, { ...size, seed: 3 });
-  const repositories = createRepositories(database.db);
+  const repositories = createRepositories();
   const generated = await recordsOf(await listOn(database.db, repositories.articles, { limit: 100 }));
-  const linked = generated.filter((a) => repositories.mentions.list(a.id).length > 0);
+  const statements = sqliteStatements(database.sqlite);
+  const mentionsOf = new Map(await Promise.all(generated.map(async (a) => [a.id, await repositories.mentions.list(statements, a.id)] as const)));
+  const linked = generated.filter((a) => mentionsOf.get(a.id)!.length > 0);
   t.ok(linked.length > generated.length / 2, `${linked.length} of ${generated.length} articles have mentions`);
   for (const a of linked.slice(0, 20)) {
-    for (const m of repositories.mentions.list(a.id)) {
+    for (const m of mentionsOf.get(a.id)!) {
       t.equal((m.part === 'title' ? a.title : a.body_text).slice(m.start, m.end), m.text, 'each mention points at its text');
     }
   }
@@ -145,7 +148,7 @@ t.test('the WAL stays bounded while articles with subjects are created on a load
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'khabar.db');
   const database = await load(t, { ...size, seed: 5 }, `file:${file}`);
-  const { articles, people, organisations } = createRepositories(database.db);
+  const { articles, people, organisations } = createRepositories();
   const personIds = (await recordsOf(await listOn(database.db, people, { limit: 10 }))).map((p) => p.id);
   const organisationIds = (await recordsOf(await listOn(database.db, organisations, { limit: 10 }))).map((o) => o.id);
   const body = [{ type: 'paragraph' as const, text: 'شملت المناقشات جوانب متعددة تتعلق بالتنسيق الأمني. '.repeat(40) }];

@@ -7,7 +7,7 @@ import { seedDatabase } from '../seed/seed.js';
 /** `npm run seed`: loads the source document's records into the configured database (idempotent). */
 try {
   const database = openDatabase(loadConfig().databaseUrl);
-  const { article } = await seedDatabase(database.db, createRepositories(database.db));
+  const { article } = await seedDatabase(database.db, createRepositories());
   database.close();
   process.stdout.write(`seeded: article ${article.slug}\n`);
 } catch (error) {

@@ -110,17 +110,14 @@ export const decodeRow = <Row>(fields: SelectedFieldsOrdered, row: unknown[]): R
 const sqliteRendering = new SQLiteSyncDialect();
 
 /** A statement prepared on a better-sqlite3 connection, answering at once. */
-export interface SyncStatement<Row> {
+interface SyncStatement<Row> {
   all(bindings?: Bindings): Row[];
   get(bindings?: Bindings): Row | undefined;
   run(bindings?: Bindings): { changes: number };
 }
 
-/**
- * A statement prepared once on a better-sqlite3 connection; a call binds, runs and decodes, as Drizzle's own
- * prepared queries do. Synchronous, for the reads the synchronous write path makes inside its transaction, from the same definition the executor prepares for the web layer's reads.
- */
-export function prepareOnSqlite<Row>(connection: Sqlite.Database, query: Query<Row>): SyncStatement<Row> {
+/** A statement prepared once on a better-sqlite3 connection; a call binds, runs and decodes, as Drizzle's own prepared queries do. */
+function prepareOnSqlite<Row>(connection: Sqlite.Database, query: Query<Row>): SyncStatement<Row> {
   const { sql: text, params } = sqliteRendering.sqlToQuery(query.getSQL());
   const fields = decoderOf(query);
   const values = (bindings: Bindings = {}) => fillPlaceholders(params, bindings);

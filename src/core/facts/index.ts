@@ -1,5 +1,4 @@
 import { eq, gt, sql } from 'drizzle-orm';
-import type { Db } from '../db/database.js';
 import { type Dialect, perDialect } from '../db/dialect.js';
 import { type Query, type StatementExecutor, statement } from '../db/statements.js';
 import type { Article } from '../resources/articles/schemas.js';
@@ -12,8 +11,8 @@ import type { Repository, WriteEvent } from '../resources/shared/repository.js';
 import { type NameIndex, type NameSource, nameIndex } from '../text/linking.js';
 import { type Covered, committedToRelink, everyRow, noRow, recordToRelink, takeToRelink, waitingToRelink } from './articles-to-relink.js';
 import { type EntityRef, entityResources } from './entities.js';
-import { type ArticleTexts, mentionStore, type NewMention, relocateCuratedMentions, setAutoMentions } from './mentions.js';
-import { type FieldChange, provenanceStore, recordWrite, relocateQuotes, unsourcedChanges } from './provenance.js';
+import { type ArticleTexts, mentionReads, type NewMention, relocateCuratedMentions, setAutoMentions } from './mentions.js';
+import { type FieldChange, provenanceReads, recordWrite, relocateQuotes, unsourcedChanges } from './provenance.js';
 import { type JobExecutors, type Linker, type RelinkWorker, type RelinkWorkerOptions, recordRelinkJob, relinkBatch, relinkWorker } from './relink-jobs.js';
 import { articleParts, nameFormsRevision } from './table.js';
 
@@ -240,9 +239,7 @@ const articlesAfter = perDialect((dialect) =>
  * relocates its curated mentions and quotes and relinks it; a write to a person, organisation or
  * meeting records the writer as the source of the fields it changed.
  */
-export function createFacts(db: Db, resources: Resources) {
-  const mentions = mentionStore(db);
-  const provenance = provenanceStore(db);
+export function createFacts(resources: Resources) {
   const names = nameIndexFollowing();
 
   /**
@@ -361,5 +358,5 @@ export function createFacts(db: Db, resources: Resources) {
     },
   };
 
-  return { mentions, provenance, relinkArticles, relinkJobs, nameIndexWorker, nameIndexBuilds: names.builds };
+  return { mentions: mentionReads, provenance: provenanceReads, relinkArticles, relinkJobs, nameIndexWorker, nameIndexBuilds: names.builds };
 }

@@ -1,7 +1,6 @@
 import { and, eq, gt, sql } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
-import type { Db } from '../db/database.js';
-import { insertRow, prepareOnSqlite, type StatementExecutor, statement } from '../db/statements.js';
+import { insertRow, type StatementExecutor, statement } from '../db/statements.js';
 import { meetings } from '../resources/meetings/table.js';
 import { organisations } from '../resources/organisations/table.js';
 import { people } from '../resources/people/table.js';
@@ -148,17 +147,13 @@ export async function articlesLinkedTo(executor: StatementExecutor, entity: Enti
   return (await executor.prepare(autoLinked[entity.type]).all({ id: entity.id, after, limit })).map((row) => row.article_id);
 }
 
-export function mentionStore(db: Db) {
-  // The reads of the facts' routes, on the connection the store is made with.
-  const listQuery = prepareOnSqlite(db.$client, articleMentions);
-
-  return {
-    /** The mentions of an article in text order: the title first, then the body. */
-    list(articleId: string): Mention[] {
-      return listQuery.all({ article: articleId }).map(({ id, person_id, organisation_id, meeting_id, slug, name, ...mention }) => ({
-        ...mention,
-        entity: { ...entityOf({ person_id, organisation_id, meeting_id }), slug, name },
-      }));
-    },
-  };
-}
+/** The facts' routes' read of an article's mentions, on a request's read executor. */
+export const mentionReads = {
+  /** The mentions of an article in text order: the title first, then the body. */
+  async list(reads: StatementExecutor, articleId: string): Promise<Mention[]> {
+    return (await reads.prepare(articleMentions).all({ article: articleId })).map(({ id, person_id, organisation_id, meeting_id, slug, name, ...mention }) => ({
+      ...mention,
+      entity: { ...entityOf({ person_id, organisation_id, meeting_id }), slug, name },
+    }));
+  },
+};

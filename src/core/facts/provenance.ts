@@ -1,8 +1,7 @@
 import { and, eq, getTableColumns, isNull, or, sql } from 'drizzle-orm';
-import type { Db } from '../db/database.js';
 import { now } from '../db/ids.js';
 import { insertRow, type StatementExecutor, statement, unqualified } from '../db/statements.js';
-import { type Audience, perAudience, type Visibility, visibilityValues } from '../list/visibility.js';
+import { perAudience, type Visibility, visibilityValues } from '../list/visibility.js';
 import { publicArticleId } from '../resources/articles/publication.js';
 import { relocateSpans } from '../text/spans.js';
 import { type EntityRef, entityColumn, entityColumnValues } from './entities.js';
@@ -128,19 +127,21 @@ export async function setQuotes(tx: StatementExecutor, entity: EntityRef, articl
   for (const row of rows) await tx.prepare(insertQuote).run(row);
 }
 
-export function provenanceStore(db: Db) {
-  const { id, person_id, organisation_id, meeting_id, ...fields } = getTableColumns(provenance);
-  // The public sees the quotes of public articles only (a draft's text is not public) and every writer's record.
-  const listFor = (type: EntityType, audience: Audience) =>
-    db
-      .select(fields)
+const { id, person_id, organisation_id, meeting_id, ...listedColumns } = getTableColumns(provenance);
+// The public sees the quotes of public articles only (a draft's text is not public) and every writer's record.
+const entityProvenance = perAudience((audience) =>
+  byEntityType((column) =>
+    statement
+      .select(listedColumns)
       .from(provenance)
-      .where(and(eq(provenance[entityColumn[type]], sql.placeholder('id')), audience === 'public' ? or(isNull(provenance.article_id), publicArticleId(provenance.article_id)) : undefined))
-      .orderBy(provenance.id)
-      .prepare();
-  const lists = perAudience((audience) => ({ person: listFor('person', audience), organisation: listFor('organisation', audience), meeting: listFor('meeting', audience) }));
+      .where(and(ofEntityId(column), audience === 'public' ? or(isNull(provenance.article_id), publicArticleId(provenance.article_id)) : undefined))
+      .orderBy(provenance.id),
+  ),
+);
 
-  return {
-    list: (entity: EntityRef, visibility: Visibility) => lists[visibility.audience][entity.type].all({ id: entity.id, ...visibilityValues(visibility) }),
-  };
-}
+/** The facts' routes' read of a record's provenance, on a request's read executor. */
+export const provenanceReads = {
+  /** The records of an entity's values, oldest first, as `visibility` may see them. */
+  list: (reads: StatementExecutor, entity: EntityRef, visibility: Visibility) =>
+    reads.prepare(entityProvenance[visibility.audience][entity.type]).all({ id: entity.id, ...visibilityValues(visibility) }),
+};

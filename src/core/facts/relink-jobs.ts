@@ -3,8 +3,7 @@ import { and, eq, gt, isNull, lt, or, sql } from 'drizzle-orm';
 import { perDialect } from '../db/dialect.js';
 import { insertRow, type StatementExecutor, statement } from '../db/statements.js';
 import { articles } from '../resources/articles/table.js';
-import { matchingIds } from '../search/matching.js';
-import { matchAnyExpression } from '../search/query.js';
+import { containingAny } from '../search/containing.js';
 import { spellingsOf } from '../text/linking.js';
 import { type EntityRef, entityColumnValues, entityOf } from './entities.js';
 import { articlesLinkedTo } from './mentions.js';
@@ -42,7 +41,7 @@ export interface RelinkWorker {
 interface Claimed {
   id: number;
   entity: EntityRef;
-  /** Articles that contain a changed form, in any spelling linking accepts; null when no form has a word. */
+  /** What the engine's index matches articles that contain a changed form by, in any spelling linking accepts; null when no form has a word. */
   match: string | null;
   after: string;
   /** The next candidates after `after`, read ahead of the batches that relink them. */
@@ -87,12 +86,19 @@ const owned = sql`${j.id} = ${sql.placeholder('id')} and ${j.owner} = ${sql.plac
 const advance = sql`update ${j} set ${column('lease_until')} = ${sql.placeholder('until')}, ${column('after')} = ${sql.placeholder('after')} where ${owned}`;
 const finish = sql`delete from ${j} where ${owned}`;
 const releaseOwned = sql`update ${j} set ${column('owner')} = null, ${column('lease_until')} = null where ${j.owner} = ${sql.placeholder('owner')}`;
-const articlesContaining = statement
-  .select({ id: articles.id })
-  .from(articles)
-  .where(and(gt(articles.id, sql.placeholder('after')), matchingIds(articles.id, sql.placeholder('match'))))
-  .orderBy(articles.id)
-  .limit(sql.placeholder('limit'));
+/** The articles after `after` holding a text, in the engine's full-text index: `match` the value its query binds. */
+const articlesContaining = perDialect((dialect) => {
+  const containing = containingAny(dialect, 'articles');
+  return {
+    match: containing.match,
+    query: statement
+      .select({ id: articles.id })
+      .from(articles)
+      .where(and(gt(articles.id, sql.placeholder('after')), containing.condition(articles.id)))
+      .orderBy(articles.id)
+      .limit(sql.placeholder('limit')),
+  };
+});
 
 /** Inside the write that changed an entity's name forms: its articles are relinked after the commit. */
 export async function recordRelinkJob(tx: StatementExecutor, entity: EntityRef, forms: string[]): Promise<void> {
@@ -105,13 +111,14 @@ export async function claimRelinkJob(tx: StatementExecutor, owner: string, now: 
   if (!claimed) return null;
   // The claim's own row, read in its transaction: it is there.
   const job = (await tx.prepare(jobById).get({ id: claimed.id }))!;
-  return { id: job.id, entity: entityOf(job), match: matchAnyExpression(job.forms.flatMap(spellingsOf), ['articles']), after: job.after, queue: [] };
+  return { id: job.id, entity: entityOf(job), match: articlesContaining(tx.dialect).match(job.forms.flatMap(spellingsOf)), after: job.after, queue: [] };
 }
 
 /** The next `limit` articles of a job after its `after`: linked to its entity now, or containing a changed form. */
 async function candidates(reads: StatementExecutor, job: Claimed, limit: number): Promise<string[]> {
   const linked = await articlesLinkedTo(reads, job.entity, job.after, limit);
-  const containing = job.match === null ? [] : (await reads.prepare(articlesContaining).all({ match: job.match, after: job.after, limit })).map((row) => row.id);
+  // Planned for its own match on PostgreSQL (`once`): how many articles hold a name varies widely.
+  const containing = job.match === null ? [] : (await reads.prepare(articlesContaining(reads.dialect).query, 'once').all({ match: job.match, after: job.after, limit })).map((row) => row.id);
   // Ids are ASCII (UUIDv7), so JavaScript's order is the engines'.
   return [...new Set([...linked, ...containing])].sort().slice(0, limit);
 }

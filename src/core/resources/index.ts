@@ -1,6 +1,5 @@
 import { publicationAnnouncer } from '../changes/publications.js';
 import { changeStore } from '../changes/store.js';
-import type { Db } from '../db/database.js';
 import { createFacts } from '../facts/index.js';
 import { revisionStore } from '../revisions/store.js';
 import { indexWrite } from '../search/indexer.js';
@@ -13,7 +12,7 @@ type ResourceRepositories = { [R in AnyResource as R['name']]: ReturnType<R['rep
  * The data layer: every query khabar runs goes through one of these. `clock` (milliseconds since the epoch) is
  * the moment a write judges an article's `published_at` ahead or past by: the one public reads use.
  */
-export function createRepositories(db: Db, clock: () => number = Date.now) {
+export function createRepositories(clock: () => number = Date.now) {
   const repositories = Object.fromEntries(resources.map((resource) => [resource.name, resource.repository()])) as ResourceRepositories;
   const revisions = revisionStore(repositories);
   const changes = changeStore();
@@ -32,7 +31,7 @@ export function createRepositories(db: Db, clock: () => number = Date.now) {
     repositories[name].onRemoving(trash.keep(name));
     repositories[name].onInserted(trash.takeBack(name));
   }
-  return { ...repositories, ...createFacts(db, repositories), revisions, changes, publications, trash };
+  return { ...repositories, ...createFacts(repositories), revisions, changes, publications, trash };
 }
 
 export type Repositories = ReturnType<typeof createRepositories>;

@@ -1,8 +1,8 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, type Placeholder, type SQL, sql } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { type StatementExecutor, statement } from '../db/statements.js';
 import type { Probe } from '../list/spec.js';
-import { holdsEveryTerm, postgresMatch, requiredTextsList } from './postgres-query.js';
+import { holdsEveryTerm, holdsWritten, postgresMatch, requiredTextsList } from './postgres-query.js';
 import type { Term } from './query.js';
 import { searchDocuments, searchIndex, substringIndex } from './table.js';
 
@@ -13,6 +13,10 @@ import { searchDocuments, searchIndex, substringIndex } from './table.js';
  */
 
 const placeholder = sql.placeholder;
+
+/** `id IN (the records of `type` whose title or body, as written, holds a tsquery text)`: matching.ts's `matchingIds`, for `anyPhraseQuery`'s texts. */
+export const postgresMatchingIds = (id: SQLiteColumn, type: string, query: Placeholder): SQL =>
+  sql`${id} in (select ${searchDocuments.record_id} from ${searchIndex} join ${searchDocuments} on ${searchDocuments.doc_id} = ${searchIndex.rowid} where ${searchIndex.type} = ${type} and ${holdsWritten(sql`${query}`)})`;
 
 /**
  * `q=`: the matches listed by `postgresMatch`, whose text follows the terms (the GIN index needs each tsquery as a

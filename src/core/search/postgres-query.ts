@@ -1,7 +1,7 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { postgresDialect } from '../db/dialect.js';
 import { stemArabic, stripArabicPrefix } from '../text/stem.js';
-import { searchedTerms, type Term } from './query.js';
+import { searchedTerms, type Term, writtenPhrases } from './query.js';
 import { wordForms } from './word-forms.js';
 
 /*
@@ -112,3 +112,15 @@ function termRank(term: Term): SQL {
 
 /** A record's score for some terms, higher is better: the sum of each searched term's score, as BM25 sums its phrases'. */
 export const postgresRank = (terms: Term[]): SQL => sql.join(searchedTerms(terms).map(termRank), sql` + `);
+
+/**
+ * The tsquery text of `matchAnyExpression` (query.ts): any of some texts, each a phrase of its words as written;
+ * null when no text has a word. Every lexeme quoted, so a text becomes no operator.
+ */
+export function anyPhraseQuery(texts: string[]): string | null {
+  const phrases = writtenPhrases(texts);
+  return phrases.length === 0 ? null : phrases.map((words) => `(${words.map(tsqueryLexeme).join(' <-> ')})`).join(' | ');
+}
+
+/** That a search_index row's title or body, as written, holds a tsquery given as text (a bound value). */
+export const holdsWritten = (text: SQL): SQL => holds(writtenVectors, text);

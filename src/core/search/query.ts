@@ -173,12 +173,16 @@ export function rankExpression(terms: Term[]): string {
   return searchedTerms(terms).map(termExpression).join(' AND ');
 }
 
-/**
- * The FTS5 MATCH expression for records of some types that contain any of some texts, each as a phrase of
- * its words as written (normalised, not stemmed).
- */
+/** The distinct phrases of some texts, each its words as written (normalised, not stemmed); a text without a word gives none. */
+export function writtenPhrases(texts: string[]): string[][] {
+  const phrases = new Map<string, string[]>();
+  for (const words of texts.map(wordsOf)) if (words.length > 0) phrases.set(words.join(' '), words);
+  return [...phrases.values()];
+}
+
+/** The FTS5 MATCH expression for records of some types that contain any of some texts, each as a phrase (`writtenPhrases`). */
 export function matchAnyExpression(texts: string[], types: Types): string | null {
-  const alternatives = [...new Set(texts.map((text) => wordsOf(text).join(' ')))].filter(Boolean).map((phrase) => `${exactColumns} : ${quote(phrase)}`);
+  const alternatives = writtenPhrases(texts).map((phrase) => `${exactColumns} : ${quote(phrase.join(' '))}`);
   if (alternatives.length === 0) return null;
   return [...typeFilter(types), `(${alternatives.join(' OR ')})`].join(' AND ');
 }

@@ -42,7 +42,7 @@ export interface PostLoadStep {
 
 export const postLoadSteps: PostLoadStep[] = [
   { name: 'search index', run: rebuildSearchIndex },
-  { name: 'mentions', run: (database) => createRepositories(database.db).relinkArticles((body) => writeOnSqlite(database.sqlite, body)) },
+  { name: 'mentions', run: (database) => createRepositories().relinkArticles((body) => writeOnSqlite(database.sqlite, body)) },
   { name: 'revisions', run: writeFirstRevisions },
   { name: 'changes', run: writeCreatedEvents },
 ];
@@ -58,7 +58,7 @@ const loadedIds = resources.map(({ name, table }) => ({
 
 /** Revision 1 of every loaded record, as the repository reads it, with the seed as its writer, in writes of `batchSize` records. */
 async function writeFirstRevisions(database: Database) {
-  const repositories = createRepositories(database.db);
+  const repositories = createRepositories();
   const write = <T>(body: (tx: StatementExecutor) => Promise<T>) => writeOnSqlite(database.sqlite, body);
   for (const { name, ids: query } of loadedIds) {
     const ids = await write((tx) => tx.prepare(query).all());

@@ -27,5 +27,5 @@ export async function importReport(tx: StatementExecutor, { articles, mentions }
     throw new KhabarError('validation_failed', `the report cannot be an article: ${errors[0]!.path} ${errors[0]!.message}`, errors);
   }
   const record = await articles.create(tx, input.data, { writer: options.writer });
-  return { data: record, mentions: mentions.list(record.id) };
+  return { data: record, mentions: await mentions.list(tx, record.id) };
 }
