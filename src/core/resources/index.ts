@@ -11,9 +11,10 @@ type ResourceRepositories = { [R in AnyResource as R['name']]: ReturnType<R['rep
 
 /**
  * The data layer: every query khabar runs goes through one of these. `clock` (milliseconds since the epoch) is
- * the moment a write judges an article's `published_at` ahead or past by: the one public reads use.
+ * the moment a write judges an article's `published_at` ahead or past by: the one public reads use. `db`, SQLite's
+ * connection, is what the facts' reads still take (null on PostgreSQL: they fail there).
  */
-export function createRepositories(db: Db, clock: () => number = Date.now) {
+export function createRepositories(db: Db | null, clock: () => number = Date.now) {
   const repositories = Object.fromEntries(resources.map((resource) => [resource.name, resource.repository()])) as ResourceRepositories;
   const revisions = revisionStore(repositories);
   const changes = changeStore();
