@@ -4,6 +4,7 @@ import { loadConfig } from '../../src/core/config.js';
 import type { App } from '../../src/web/app.js';
 import { auth, body, build } from '../helper.js';
 import { clusterAdmin, startPostgres } from '../postgres.js';
+import { startReceiver } from '../webhooks/receiver.js';
 
 /*
  * The same API on both engines (docs/postgresql.md, step 3): a server on SQLite and one on PostgreSQL (DATABASE_URL
@@ -198,4 +199,29 @@ t.test('on PostgreSQL, a write is read by the next read of the same process, and
     seen = await slugs(one);
   }
   t.match(seen, { data: [{ slug: 'a' }, { slug: 'b' }], meta: { total: 2 } }, "another process's write moves this one's stamp when its notification arrives");
+});
+
+t.test('on PostgreSQL, the dispatcher claims a delivery, sends it and settles it', async (t) => {
+  const fresh = await postgresDatabase(t);
+  const { url } = await fresh('deliveries');
+  const app = await build(t, { seed: 'never', apiTokens, databaseUrl: url, webhooks: { ...webhooks, pollMs: 20, retryBaseMs: 100, retryMaxMs: 400 } });
+  const receiver = await startReceiver(t);
+  const subscribed = await app.inject({
+    method: 'POST',
+    url: '/v1/webhooks',
+    headers: { ...admin, 'content-type': 'application/json' },
+    payload: { url: receiver.url, resources: ['organisations'], actions: ['created'] },
+  });
+  t.equal(subscribed.statusCode, 201);
+  const hook = dataOf(subscribed).id;
+  const created = await app.inject({ method: 'POST', url: '/v1/organisations', headers: json, payload: organisation });
+  t.equal(created.statusCode, 201);
+  const [request] = await receiver.until(1);
+  t.match(JSON.parse(request!.body), { type: 'organisations.created', data: { id: dataOf(created).id } }, 'the event was sent');
+  let deliveries: Array<{ status: string; attempts: number }> = [];
+  for (let i = 0; i < 500 && deliveries[0]?.status !== 'succeeded'; i++) {
+    deliveries = body<{ data: typeof deliveries }>(await app.inject({ url: `/v1/webhooks/${hook}/deliveries`, headers: admin })).data;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  t.match(deliveries, [{ status: 'succeeded', attempts: 1 }], 'settled once, at its first attempt');
 });
