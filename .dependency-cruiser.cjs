@@ -22,7 +22,7 @@ module.exports = {
       comment:
         'The web layer never learns which engine runs: it reaches the data through core/services.ts, never through the driver, Drizzle, the connection or its handle.',
       from: { path: '^src/web/' },
-      to: { path: ['(^|/)node_modules/(better-sqlite3|drizzle-orm|pg)/', '^src/core/db/(database|handles|group-commit)\\.ts$'] },
+      to: { path: ['(^|/)node_modules/(better-sqlite3|drizzle-orm|pg)/', '^src/core/db/(database|handles|group-commit|engine[a-z-]*)\\.ts$'] },
     },
     {
       name: 'no-circular',

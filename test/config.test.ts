@@ -99,6 +99,7 @@ t.test('integer settings are decimal digits: a hex, exponent, sign, space, point
   // Every integer setting of docs/configuration.md.
   const integerSettings = [
     'PORT',
+    'DATABASE_POOL_MAX',
     'BODY_LIMIT',
     'CACHE_MAX_AGE',
     'CACHE_STALE_WHILE_REVALIDATE',

@@ -57,7 +57,11 @@ t.test('a bad setting stops start-up with one line naming it', async (t) => {
     [{ PORT: 'eighty' }, /^khabar: invalid PORT: /],
     [{ PORT: '70000' }, /^khabar: invalid PORT: /],
     [{ LOG_LEVEL: 'loud' }, /^khabar: invalid LOG_LEVEL: /],
-    [{ DATABASE_URL: 'postgres://localhost/khabar' }, /^khabar: invalid DATABASE_URL: /],
+    [{ DATABASE_URL: 'file:/x/q.db?mode=ro' }, /^khabar: invalid DATABASE_URL: /],
+    [{ DATABASE_URL: 'postgres://khabar:hunter2-secret@127.0.0.1' }, /^khabar: invalid DATABASE_URL: names no database/],
+    [{ DATABASE_POOL_MAX: '0' }, /^khabar: invalid DATABASE_POOL_MAX: /],
+    // Nothing listens on port 1: the error names the database without its password.
+    [{ DATABASE_URL: 'postgres://khabar:hunter2-secret@127.0.0.1:1/khabar' }, /^khabar: cannot open database postgres:\/\/khabar@127\.0\.0\.1:1\/khabar: /],
     [{ API_TOKENS: 'editor:short' }, /^khabar: invalid API_TOKENS: token editor is shorter/],
     [{ SEED: 'sometimes' }, /^khabar: invalid SEED: /],
     [{ BODY_LIMIT: '-1' }, /^khabar: invalid BODY_LIMIT: /],
@@ -71,6 +75,7 @@ t.test('a bad setting stops start-up with one line naming it', async (t) => {
     t.equal(result.status, 1, `${JSON.stringify(env)}: exit 1`);
     t.match(result.stderr, message);
     t.equal(result.stderr.trim().split('\n').length, 1, 'one line');
+    t.notMatch(result.stderr, /hunter2/, 'no password');
   }
 });
 

@@ -2,7 +2,7 @@ import { runAnnounceLoop } from './changes/announce-loop.js';
 import { announcePublications, nextPublicationDue } from './changes/publications.js';
 import type { WebhookLimits } from './config.js';
 import { type BackgroundWorker, runBackgroundLoop } from './db/background-loop.js';
-import type { GroupCommit } from './db/group-commit.js';
+import type { EngineWrites } from './db/engine.js';
 import type { StatementExecutor } from './db/statements.js';
 import type { Repositories } from './resources/index.js';
 import { isoDaysBefore } from './time.js';
@@ -45,11 +45,12 @@ const retention = (deleteExpired: () => Promise<number>): BackgroundWorker => ({
  */
 export async function startBackgroundWork(
   repositories: Repositories,
-  { writes, reads }: { writes: GroupCommit; reads: StatementExecutor },
+  { writes, reads }: { writes: EngineWrites; reads: StatementExecutor },
   { clock, trashRetentionDays, webhooks, onError }: BackgroundOptions,
 ) {
   const { relinkJobs, publications } = repositories;
-  const jobs = { reads, write: <T>(body: (tx: StatementExecutor) => Promise<T>) => writes.run(body) };
+  // The relink jobs' claims and releases pass over what other nodes hold (EngineWrites.claim); a batch is a write.
+  const jobs = { reads, write: <T>(body: (tx: StatementExecutor) => Promise<T>) => writes.run(body), claim: <T>(body: (tx: StatementExecutor) => Promise<T>) => writes.claim(body) };
   // Builds entity linking's name index at start and whenever another process changed names, a page of names a step,
   // and links again the articles a write linked while it was behind (core/facts/index.ts).
   const naming = runBackgroundLoop(repositories.nameIndexWorker(jobs), { onError: (error) => onError('building the name index failed; retrying', error) });
@@ -64,9 +65,9 @@ export async function startBackgroundWork(
   const { allowPrivate, retentionDays, ...deliveryLimits } = webhooks;
   const dispatching = runDispatcher({
     store: {
-      claim: async (limit, at, leaseUntil) => ((await anyDue(reads, at)) ? writes.run((tx) => claimDeliveries(tx, limit, at, leaseUntil)) : []),
-      settle: (delivery, outcome) => writes.run((tx) => settleDelivery(tx, delivery, outcome)),
-      release: (delivery, at) => writes.run((tx) => releaseDelivery(tx, delivery, at)),
+      claim: async (limit, at, leaseUntil) => ((await anyDue(reads, at)) ? writes.claim((tx) => claimDeliveries(tx, limit, at, leaseUntil)) : []),
+      settle: (delivery, outcome) => writes.claim((tx) => settleDelivery(tx, delivery, outcome)),
+      release: (delivery, at) => writes.claim((tx) => releaseDelivery(tx, delivery, at)),
     },
     send: httpSender({ timeoutMs: deliveryLimits.timeoutMs, allowPrivate }),
     limits: deliveryLimits,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseDatabaseUrl } from './db/url.js';
+import { databaseUrlProblem } from './db/url.js';
 import { decimalInteger } from './decimal-integer.js';
 
 /** What a token may do, least first: each role may do what the ones before it may. */
@@ -135,6 +135,9 @@ const corsOrigins = z
   .pipe(z.array(z.union([z.literal('*'), z.url({ protocol: /^https?$/ }).regex(/^[^/]+\/\/[^/]+$/, 'an origin has no path')])).min(1, 'needs at least one origin'))
   .transform((origins): '*' | string[] => (origins.includes('*') ? '*' : origins));
 
+/** PostgreSQL's connections per process when DATABASE_POOL_MAX is not set: node-postgres's own default. */
+export const defaultPoolMax = 10;
+
 const maxSeconds = 31_536_000;
 const seconds = decimalInteger(0, maxSeconds);
 const requestCount = decimalInteger(0, 1_000_000);
@@ -148,11 +151,13 @@ const environment = z.object({
     z
       .string()
       .superRefine((url, ctx) => {
-        const location = parseDatabaseUrl(url);
-        if ('problem' in location) ctx.addIssue({ code: 'custom', message: location.problem });
+        const problem = databaseUrlProblem(url);
+        if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
       })
       .default('file:./data/khabar.db'),
   ),
+  // PostgreSQL's connections per process (node-postgres's pool); SQLite opens two whatever it says.
+  DATABASE_POOL_MAX: optional(decimalInteger(1, 1000).default(defaultPoolMax)),
   API_TOKENS: optional(z.string().default('').transform(parseTokens)),
   SEED: optional(z.enum(['auto', 'never']).default('auto')),
   BODY_LIMIT: optional(decimalInteger(1024, 100 * 1024 * 1024).default(1024 * 1024)),
@@ -202,6 +207,8 @@ export interface Config {
   host: string;
   logLevel: z.infer<typeof environment>['LOG_LEVEL'];
   databaseUrl: string;
+  /** The most connections a process opens to PostgreSQL (its pool); unused on SQLite. */
+  databasePoolMax: number;
   apiTokens: ApiToken[];
   seed: 'auto' | 'never';
   bodyLimit: number;
@@ -304,6 +311,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     logLevel: e.LOG_LEVEL,
     databaseUrl: e.DATABASE_URL,
+    databasePoolMax: e.DATABASE_POOL_MAX,
     apiTokens: e.API_TOKENS,
     seed: e.SEED,
     bodyLimit: e.BODY_LIMIT,

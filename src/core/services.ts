@@ -1,10 +1,11 @@
 import { type BackgroundOptions, startBackgroundWork } from './background.js';
 import { changeFeed } from './changes/feed.js';
-import { changeStamp } from './db/change-stamp.js';
-import { type Database, openDatabase } from './db/database.js';
+import { defaultPoolMax } from './config.js';
+import type { EngineLog } from './db/engine.js';
+import { openEngine } from './db/engine-open.js';
 import { holdDatabase } from './db/handles.js';
 import { claimIdempotencyKey, completeIdempotencyKey, type IdempotencyOptions, releaseIdempotencyKey, type StoredResponse } from './db/idempotency.js';
-import { sqliteStatements } from './db/statements.js';
+import { messageOf } from './errors.js';
 import type { entityResources } from './facts/entities.js';
 import type { Visibility } from './list/visibility.js';
 import { type ImportOptions, importReport } from './resources/articles/import.js';
@@ -15,7 +16,6 @@ import { byResource, type ResourceName } from './resources/registry.js';
 import { recordService, type Versioned, type WriteOptions } from './resources/shared/record-service.js';
 import type { Repository } from './resources/shared/repository.js';
 import { type Restoring, restoreRevision, restoreTrashed } from './revisions/restore.js';
-import { fts5Index } from './search/fts5-index.js';
 import { createSearch } from './search/search.js';
 import { prepareForServing } from './serving.js';
 import { dayMs } from './time.js';
@@ -28,26 +28,39 @@ import { createWebhook, redeliverDelivery, removeWebhook, updateWebhook, webhook
 type EntityResource = (typeof entityResources)[number];
 const declarations = byResource((resource) => resource);
 
+export interface ServicesOptions {
+  /** Milliseconds since the epoch: the moment public reads and writes judge `published_at` by. */
+  clock?: () => number;
+  /** DATABASE_POOL_MAX: PostgreSQL's connections per process. */
+  poolMax?: number;
+  /** Where the engine tells of trouble it survives; one line on stderr each unless given. */
+  log?: EngineLog;
+}
+
+const stderrLog: EngineLog = {
+  warn: (message, error) => process.stderr.write(`khabar: ${message}${error === undefined ? '' : `: ${messageOf(error)}`}\n`),
+  info: (message) => process.stderr.write(`khabar: ${message}\n`),
+};
+
 /**
- * The one entry point of the web layer into the core: everything a request reads or writes, built from the
- * database `databaseUrl` names. Reads and writes return promises, and each write the API makes is one method
- * that runs its own step of group commit; the web layer awaits them and never learns which engine answers.
- * `clock` (milliseconds since the epoch) is the moment public reads and writes judge `published_at` by.
+ * The one entry point of the web layer into the core: everything a request reads or writes, built on the engine
+ * `databaseUrl` names (core/db/engine.ts: SQLite for `file:`, PostgreSQL for `postgres:`), migrated. Reads and
+ * writes return promises, and each write the API makes is one method that runs its own write transaction (a step
+ * of group commit on SQLite); the web layer awaits them and never learns which engine answers.
  */
-export function openServices(databaseUrl: string, clock: () => number = Date.now) {
-  const database: Database = openDatabase(databaseUrl, { serving: true });
-  const { writes } = database;
+export async function openServices(databaseUrl: string, { clock = Date.now, poolMax = defaultPoolMax, log = stderrLog }: ServicesOptions = {}) {
+  const engine = await openEngine(databaseUrl, { poolMax, log });
+  const { writes, stamp } = engine;
+  const sqlite = engine.name === 'sqlite' ? engine.database : null;
   // One set of repositories: a write runs them on its `tx`, a read on the read executor (`statements`).
   const repositories = createRepositories(clock);
   const { revisions, mentions, provenance } = repositories;
-  // The reads already written once for either engine (docs/postgresql.md, step 2).
-  const statements = sqliteStatements(database.reader.$client);
+  // The reads written once for either engine (docs/postgresql.md, step 2).
+  const statements = engine.reads;
   const trashed = trashListing(statements);
   // Each resource's finds; what an include can embed: every resource.
-  const stamp = changeStamp(database.reader);
   const reads = byResource(({ name }) => repositories[name].reads(statements, stamp));
-  const search = createSearch(statements, fts5Index, stamp);
-  const ping = database.reader.$client.prepare('select 1');
+  const search = createSearch(statements, engine.index, stamp);
   const writerOf = (resource: ResourceName): Repository<Versioned, unknown> => repositories[resource];
   // A deleted record's revisions are found by its id: what no record's id or slug is, is taken as one.
   const readRecordId = async (resource: ResourceName, idOrSlug: string) => (await reads[resource].idOf(idOrSlug)) ?? idOrSlug;
@@ -151,26 +164,29 @@ export function openServices(databaseUrl: string, clock: () => number = Date.now
     schedule,
 
     /** Resolves once the database answers a query. */
-    async ping() {
-      ping.get();
-    },
+    ping: () => engine.ping(),
+
+    /** What start-up should log about the database as found (PostgreSQL's locale, say), a line each. */
+    warnings: engine.warnings,
 
     /** Starts the server's background jobs (core/background.ts); resolves once the first announcement has run. */
     startBackground(options: BackgroundOptions) {
       return startBackgroundWork(repositories, { writes, reads: statements }, options);
     },
 
-    /** Readies the database to be served: a stale search index rebuilt, the seed when empty (core/serving.ts). */
-    prepare(seed: 'auto' | 'never') {
-      return prepareForServing(database, repositories, seed);
+    /**
+     * Readies the database to be served: a stale search index rebuilt, the seed when empty (core/serving.ts); on
+     * PostgreSQL nothing yet (its preparation is being made engine-neutral), so it serves the database as found.
+     */
+    async prepare(seed: 'auto' | 'never') {
+      return sqlite ? prepareForServing(sqlite, repositories, seed) : null;
     },
 
-    close() {
-      database.close();
-    },
+    /** Lets what is under way finish, then closes the database. */
+    close: () => engine.close(),
   };
-  holdDatabase(services, database, { ...repositories, search });
+  if (sqlite) holdDatabase(services, sqlite, { ...repositories, search });
   return services;
 }
 
-export type Services = ReturnType<typeof openServices>;
+export type Services = Awaited<ReturnType<typeof openServices>>;

@@ -72,7 +72,6 @@ export interface BuildOptions {
 /** Builds the application on the configured database: migrated, seeded when empty, routes registered. */
 export async function buildApp(config: Config, options: BuildOptions = {}) {
   const clock = options.clock ?? Date.now;
-  const services = openServices(config.databaseUrl, clock);
   const app = Fastify({
     logger: options.logger ?? loggerOptions(config, options.logStream),
     bodyLimit: config.bodyLimit,
@@ -97,7 +96,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   app.setSerializerCompiler(serializerCompiler);
   await app.register(jsonBody, { mediaTypes: [jsonMediaType, mergePatchMediaType] });
 
+  const services = await openServices(config.databaseUrl, {
+    clock,
+    poolMax: config.databasePoolMax,
+    log: { warn: (message, err) => app.log.warn({ err }, message), info: (message) => app.log.info(message) },
+  });
   app.decorate('services', services);
+  for (const warning of services.warnings) app.log.warn(warning);
   const reindexed = await services.prepare(config.seed);
   if (reindexed) app.log.info({ reindexed }, 'search index rebuilt: an older analyser wrote it');
   // Relinking, scheduled publications, webhook deliveries and the retention jobs (core/background.ts).
@@ -109,7 +114,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   });
   app.addHook('onClose', async () => {
     await background.stop();
-    services.close();
+    await services.close();
   });
 
   // Hooks run in registration order: a plugin whose hooks must follow another's names it in its

@@ -6,12 +6,15 @@ import { openServices } from '../core/services.js';
 /** The primary of `WORKERS=N`: true in the process that should supervise rather than serve. */
 export const isClusterPrimary = (config: Config) => config.workers > 1 && cluster.isPrimary;
 
-/** Migrates and seeds once, before any worker opens the file, so workers never race to do it. */
+/** Migrates and seeds once, before any worker opens the database, so workers never race to do it. */
 async function prepareDatabase(config: Config) {
   if (config.databaseUrl === 'file::memory:') throw new ConfigError('invalid WORKERS: more than one worker needs a database file');
-  const services = openServices(config.databaseUrl);
-  await services.prepare(config.seed);
-  services.close();
+  const services = await openServices(config.databaseUrl, { poolMax: config.databasePoolMax });
+  try {
+    await services.prepare(config.seed);
+  } finally {
+    await services.close();
+  }
 }
 
 /**

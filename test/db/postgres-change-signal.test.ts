@@ -1,6 +1,7 @@
 import pg from 'pg';
 import t, { type Test } from 'tap';
 import { type ChangeSignal, changeChannel, openChangeSignal } from '../../src/core/db/postgres-change-signal.js';
+import { postgresStatements } from '../../src/core/db/postgres-statements.js';
 import { clusterAdmin, startPostgres } from '../postgres.js';
 
 /*
@@ -40,7 +41,7 @@ async function write(pool: pg.Pool, signal: ChangeSignal, end: 'commit' | 'rollb
   try {
     await client.query('begin');
     await client.query('insert into items (n) values (1)');
-    await signal.notify(client);
+    await signal.notify(postgresStatements(client));
     await client.query(end);
   } finally {
     client.release();

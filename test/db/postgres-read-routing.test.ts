@@ -3,6 +3,7 @@ import t, { type Test } from 'tap';
 import { freePort } from '../../bench/free-port.js';
 import { openChangeSignal } from '../../src/core/db/postgres-change-signal.js';
 import { createReadRouter, type ReadRouter } from '../../src/core/db/postgres-read-routing.js';
+import { postgresStatements } from '../../src/core/db/postgres-statements.js';
 import { formatWalPosition, parseWalPosition } from '../../src/core/db/postgres-wal-position.js';
 import { startPostgres, startReplica } from '../postgres.js';
 
@@ -123,7 +124,7 @@ t.test("another node's write, heard through the change signal: reads here wait f
   const client = await primary.connect();
   await client.query('begin');
   await client.query("insert into items values ('elsewhere')");
-  await otherNode.notify(client);
+  await otherNode.notify(postgresStatements(client));
   await client.query('commit');
   client.release();
   otherNode.wrote();

@@ -44,7 +44,6 @@ const refused: Array<[string, RegExp]> = [
   ['file::memory:x', /only :memory: may start with a colon/],
   ['file:/x/q\u0000.db', /control character/],
   [`file:/${'x'.repeat(5000)}`, /longer than 4096/],
-  ['postgres://localhost/khabar', /must start with file:/],
   ['/x/q.db', /must start with file:/],
 ];
 
@@ -53,6 +52,34 @@ t.test('DATABASE_URL: every form read another way elsewhere is a one-line error 
     t.throws(() => loadConfig({ DATABASE_URL: url }), { name: 'ConfigError', message: /^invalid DATABASE_URL: / }, JSON.stringify(url));
     t.throws(() => loadConfig({ DATABASE_URL: url }), { message }, `${JSON.stringify(url)}: says why`);
     t.throws(() => openDatabase(url), { name: 'DatabaseError', message: /invalid DATABASE_URL: / }, `${JSON.stringify(url)}: openDatabase refuses it too`);
+  }
+});
+
+t.test('DATABASE_URL: postgres:// and postgresql:// name PostgreSQL, kept as written for node-postgres', async (t) => {
+  for (const url of ['postgres://khabar:hunter2-secret@db.example:5432/khabar', 'postgresql://localhost/khabar', 'postgres://khabar@db.example/khabar?sslmode=require']) {
+    t.equal(loadConfig({ DATABASE_URL: url }).databaseUrl, url, `${url} is accepted`);
+    t.throws(() => openDatabase(url), { name: 'DatabaseError', message: /^invalid DATABASE_URL: must start with file: \(SQLite\)/ }, `${url}: SQLite's opener (the command line tools') refuses it`);
+  }
+  const refusedPostgres: Array<[string, RegExp]> = [
+    ['postgres://khabar:hunter2-secret@db.example', /^invalid DATABASE_URL: names no database: write postgres:\/\/user:password@host:5432\/database$/],
+    ['postgres://khabar:hunter2-secret@db.example/', /^invalid DATABASE_URL: names no database/],
+    ['postgres://khabar:hunter2-secret@:5432/khabar', /^invalid DATABASE_URL: (names no host|is not a URL)/],
+    ['postgres://khabar:hunter2 secret@[db/khabar', /^invalid DATABASE_URL: is not a URL: write postgres:/],
+    ['postgres://khabar:hunter2-secret@db.example/khabar ', /^invalid DATABASE_URL: has whitespace around it$/],
+  ];
+  for (const [url, message] of refusedPostgres) {
+    t.throws(() => loadConfig({ DATABASE_URL: url }), { name: 'ConfigError', message }, JSON.stringify(url));
+    t.throws(() => loadConfig({ DATABASE_URL: url }), { message: /^(?![\s\S]*hunter2)/ }, `${JSON.stringify(url)}: the password is not in the error`);
+  }
+});
+
+t.test('DATABASE_POOL_MAX: PostgreSQL connections per process, 1 to 1000, 10 unless set', async (t) => {
+  t.equal(loadConfig({}).databasePoolMax, 10);
+  t.equal(loadConfig({ DATABASE_POOL_MAX: '' }).databasePoolMax, 10, 'empty means not set');
+  t.equal(loadConfig({ DATABASE_POOL_MAX: '25' }).databasePoolMax, 25);
+  t.equal(loadConfig({ DATABASE_POOL_MAX: '1000' }).databasePoolMax, 1000);
+  for (const value of ['0', '1001', 'ten', '-5', '010']) {
+    t.throws(() => loadConfig({ DATABASE_POOL_MAX: value }), { name: 'ConfigError', message: /^invalid DATABASE_POOL_MAX: an integer from 1 to 1000/ }, value);
   }
 });
 

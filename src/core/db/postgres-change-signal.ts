@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { messageOf } from '../errors.js';
 import type { ChangeStamp } from './change-stamp.js';
 import { DatabaseError } from './database.js';
 import { type OutageLog, outageTracker } from './outage.js';
 import { positionOf, type WalPosition } from './postgres-wal-position.js';
+import type { StatementExecutor } from './statements.js';
 
 /*
  * The cross-node change signal (docs/postgresql.md, several nodes): every committing write sends a notification on
@@ -14,10 +16,8 @@ import { positionOf, type WalPosition } from './postgres-wal-position.js';
 
 export const changeChannel = 'khabar_changes';
 
-/** What a write's transaction runs on: a pooled client, or anything that sends a statement with bound values. */
-interface StatementSender {
-  query(text: string, values: unknown[]): Promise<unknown>;
-}
+/** The notification a write's transaction sends: the channel and the sending process's tag, both bound. */
+const notification = sql`select pg_notify(${sql.placeholder('channel')}, ${sql.placeholder('tag')})`;
 
 /** How long one attempt may take to connect (a host that drops packets would otherwise hold it for minutes). */
 const connectTimeoutMs = 10_000;
@@ -42,7 +42,7 @@ export interface ChangeSignal {
    * Sends this process's notification inside a write's transaction: PostgreSQL delivers it only if the transaction
    * commits, and once however many times the transaction sends it. The payload names the process, never the data.
    */
-  notify(transaction: StatementSender): Promise<void>;
+  notify(tx: StatementExecutor): Promise<void>;
   /** This process has written (call it when the transaction has ended): the stamp moves now, not when the echo arrives. */
   wrote(): void;
   /** Whether the connection is listening now. */
@@ -151,8 +151,8 @@ export async function openChangeSignal(url: string, { log, minBackoffMs = 100, m
       if (!listening) changes++;
       return String(changes);
     },
-    async notify(transaction) {
-      await transaction.query('select pg_notify($1, $2)', [changeChannel, tag]);
+    async notify(tx) {
+      await tx.prepare(notification).run({ channel: changeChannel, tag });
     },
     wrote() {
       changes++;

@@ -6,10 +6,11 @@ import { projectFile } from '../project-root.js';
 import { DatabaseError } from './database.js';
 import { refuseUnknownMigrations } from './migrations.js';
 import { readInt8 } from './postgres-tables.js';
+import { postgresSchemes } from './url.js';
 
 /*
- * The PostgreSQL engine's connection and migrations (docs/postgresql.md). It serves no request yet: start-up still
- * refuses a postgres:// DATABASE_URL until the data layer runs on either engine.
+ * The PostgreSQL engine's connection and migrations (docs/postgresql.md); engine.ts serves on them when
+ * DATABASE_URL is postgres:// or postgresql://.
  */
 
 const postgresMigrationsFolder = projectFile('migrations/postgres');
@@ -21,7 +22,7 @@ const postgresMigrationsFolder = projectFile('migrations/postgres');
 export const migrationLockKey = 118_096_054_608_242;
 
 export interface PostgresOptions {
-  /** The most connections the pool holds open (DATABASE_POOL_MAX, when the engine serves). */
+  /** The most connections the pool holds open (DATABASE_POOL_MAX). */
   max: number;
   /** How long a statement may run, and wait for a lock, before PostgreSQL cancels it. */
   statementTimeoutMs: number;
@@ -42,8 +43,6 @@ export interface Postgres {
   /** Lets the queries under way finish, then closes every connection. */
   close(): Promise<void>;
 }
-
-const postgresSchemes = ['postgres:', 'postgresql:'];
 
 /** The URL without its password or query, fit for an error message. */
 function shown(url: URL): string {

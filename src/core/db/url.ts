@@ -1,4 +1,4 @@
-/** Where a `DATABASE_URL` keeps the database: a file path as written, or SQLite's `:memory:`. */
+/** Where a `file:` `DATABASE_URL` keeps the database: a file path as written, or SQLite's `:memory:`. */
 export type DatabaseLocation = { path: string } | { problem: string };
 
 export const inMemory = ':memory:';
@@ -11,7 +11,7 @@ export const inMemory = ':memory:';
  */
 export function parseDatabaseUrl(url: string): DatabaseLocation {
   if (url !== url.trim()) return { problem: 'has whitespace around it' };
-  if (!url.startsWith('file:')) return { problem: 'must start with file: (the only engine so far is SQLite)' };
+  if (!url.startsWith('file:')) return { problem: 'must start with file: (SQLite), postgres: or postgresql:' };
   let path = url.slice('file:'.length);
   if (path === inMemory) return { path };
   if (path.startsWith('//')) {
@@ -28,4 +28,32 @@ export function parseDatabaseUrl(url: string): DatabaseLocation {
   if (/[\u0000-\u001f\u007f]/.test(path)) return { problem: 'its path has a control character' };
   if (path.length > 4096) return { problem: 'its path is longer than 4096 characters' };
   return { path };
+}
+
+/** The engines a `DATABASE_URL` may name, by its scheme. */
+export type EngineName = 'sqlite' | 'postgres';
+
+export const postgresSchemes = ['postgres:', 'postgresql:'];
+
+/** The engine a `DATABASE_URL` names: PostgreSQL for `postgres:` and `postgresql:`, SQLite otherwise (whose parser refuses what is not `file:`). */
+export const engineOf = (url: string): EngineName => (postgresSchemes.some((scheme) => url.startsWith(scheme)) ? 'postgres' : 'sqlite');
+
+/**
+ * What is wrong with a `postgres://` URL, in words that never repeat it (it may hold a password); null when
+ * node-postgres can connect with it: a URL with a host and a database. Its query (`sslmode=…`) is node-postgres's.
+ */
+function postgresUrlProblem(url: string): string | null {
+  if (url !== url.trim()) return 'has whitespace around it';
+  if (!URL.canParse(url)) return 'is not a URL: write postgres://user:password@host:5432/database, percent-encoding reserved characters in the password';
+  const { hostname, pathname } = new URL(url);
+  if (hostname === '') return 'names no host: write postgres://user:password@host:5432/database';
+  if (pathname.length <= 1) return 'names no database: write postgres://user:password@host:5432/database';
+  return null;
+}
+
+/** What is wrong with a `DATABASE_URL` for the engine it names, null when nothing is. */
+export function databaseUrlProblem(url: string): string | null {
+  if (engineOf(url) === 'postgres') return postgresUrlProblem(url);
+  const location = parseDatabaseUrl(url);
+  return 'problem' in location ? location.problem : null;
 }

@@ -13,6 +13,8 @@ import { relinkJobs } from './table.js';
 export interface JobExecutors {
   reads: StatementExecutor;
   write<T>(body: (tx: StatementExecutor) => Promise<T>): Promise<T>;
+  /** A claim or release of a job, which other nodes may hold: on PostgreSQL at read committed (EngineWrites.claim); `write` unless given. */
+  claim?<T>(body: (tx: StatementExecutor) => Promise<T>): Promise<T>;
 }
 
 /** How a worker takes its turns; the defaults are the server's (figures in docs/performance.md). */
@@ -132,14 +134,18 @@ async function candidates(reads: StatementExecutor, job: Claimed, limit: number)
  * index installed even while it is behind names another process changed: the linking then records the article for
  * the name index's next build (index.ts), so a worker makes progress however often names change elsewhere.
  */
-export function relinkWorker(linker: Linker, { reads, write }: JobExecutors, { batch = defaults.batch, leaseMs = defaults.leaseMs, now = Date.now }: RelinkWorkerOptions = {}): RelinkWorker {
+export function relinkWorker(
+  linker: Linker,
+  { reads, write, claim: claimWrite = write }: JobExecutors,
+  { batch = defaults.batch, leaseMs = defaults.leaseMs, now = Date.now }: RelinkWorkerOptions = {},
+): RelinkWorker {
   const owner = randomUUID();
   let current: Claimed | null = null;
 
   async function claim(): Promise<Claimed | null> {
     // Read first, so an idle worker never takes the write lock.
     if (!(await reads.prepare(firstClaimable).get({ now: now() }))) return null;
-    return write((tx) => claimRelinkJob(tx, owner, now(), now() + leaseMs));
+    return claimWrite((tx) => claimRelinkJob(tx, owner, now(), now() + leaseMs));
   }
 
   return {
@@ -168,7 +174,7 @@ export function relinkWorker(linker: Linker, { reads, write }: JobExecutors, { b
     async release() {
       if (current === null) return;
       current = null;
-      await write((tx) => tx.prepare(releaseOwned).run({ owner }));
+      await claimWrite((tx) => tx.prepare(releaseOwned).run({ owner }));
     },
   };
 }

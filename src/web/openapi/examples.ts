@@ -79,7 +79,7 @@ const problemDetails: Record<ProblemCode, { instance: string; detail: string; er
  * 1, the feed's first event and a page of one search result.
  */
 async function seededExamples() {
-  const services = openServices('file::memory:');
+  const services = await openServices('file::memory:');
   try {
     await services.prepare('auto');
     const listed = await Promise.all(resourceNames.map(async (kind) => [kind, (await services.resources[kind].list({ limit: 100 }, everything)).shown.data as Rec[]] as const));
@@ -100,7 +100,7 @@ async function seededExamples() {
       searchPage: await services.search.search({ q: exampleQuery, types: searchTypes, limit: 1 }),
     };
   } finally {
-    services.close();
+    await services.close();
   }
 }
 

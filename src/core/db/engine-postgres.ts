@@ -1,0 +1,78 @@
+import { postgresIndex } from '../search/postgres-search.js';
+import type { EngineOptions, PostgresEngine } from './engine.js';
+import type { WriteTiming } from './group-commit.js';
+import { openPostgres } from './postgres.js';
+import { openChangeSignal } from './postgres-change-signal.js';
+import { postgresStatements } from './postgres-statements.js';
+import { postgresWrite, type WriteOptions } from './postgres-write.js';
+import type { StatementExecutor } from './statements.js';
+
+/** How long a statement may run, and wait for a lock, before PostgreSQL cancels it: a request's budget, and SQLite's wait for the write lock. */
+const statementTimeoutMs = 30_000;
+const lockTimeoutMs = 5_000;
+
+/** A background job's claims (EngineWrites.claim): no feed lock, since they append nothing, and `read committed`. */
+const claiming: WriteOptions = { appendsChanges: false, isolation: 'read committed' };
+
+/**
+ * PostgreSQL's engine on a `postgres://` URL: the pool (DATABASE_POOL_MAX connections), migrated under the advisory
+ * lock; reads on the pool; each write `postgresWrite`'s transaction, which sends the change signal's notification
+ * so that every other process's stamp moves at its commit (and this one's as it ends).
+ */
+export async function openPostgresEngine(url: string, { poolMax, log }: EngineOptions): Promise<PostgresEngine> {
+  const postgres = await openPostgres(url, {
+    max: poolMax,
+    statementTimeoutMs,
+    lockTimeoutMs,
+    onIdleError: (error) => log.warn('an idle PostgreSQL connection failed; the pool opens another when needed', error),
+  });
+  const signal = await openChangeSignal(url, {
+    log: {
+      lost: (error) => log.warn('the change signal lost its PostgreSQL connection: caches keep nothing until it is back', error),
+      restored: () => log.info('the change signal listens again'),
+    },
+  }).catch(async (error: unknown) => {
+    await postgres.close();
+    throw error;
+  });
+
+  async function write<T>(body: (tx: StatementExecutor) => T | Promise<T>, options: WriteOptions, observe?: (timing: WriteTiming) => void): Promise<T> {
+    const queuedAt = performance.now();
+    // The last attempt's: a connection taken and the transaction begun, then its body run.
+    let startedAt = queuedAt;
+    let writtenAt = queuedAt;
+    try {
+      const value = await postgresWrite(
+        postgres.pool,
+        async (tx) => {
+          startedAt = performance.now();
+          const result = await body(tx);
+          await signal.notify(tx);
+          writtenAt = performance.now();
+          return result;
+        },
+        options,
+      );
+      observe?.({ queue: startedAt - queuedAt, transaction: writtenAt - startedAt, commit: performance.now() - writtenAt, batch: 1 });
+      return value;
+    } finally {
+      signal.wrote();
+    }
+  }
+
+  return {
+    name: 'postgres',
+    reads: postgresStatements(postgres.pool),
+    writes: { run: (body, observe) => write(body, {}, observe), claim: (body) => write(body, claiming) },
+    stamp: signal.stamp,
+    index: postgresIndex,
+    warnings: postgres.warnings,
+    async ping() {
+      await postgres.pool.query('select 1');
+    },
+    async close() {
+      await signal.close();
+      await postgres.close();
+    },
+  };
+}

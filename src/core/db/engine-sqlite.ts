@@ -1,0 +1,28 @@
+import { fts5Index } from '../search/fts5-index.js';
+import { changeStamp } from './change-stamp.js';
+import { openDatabase } from './database.js';
+import type { SqliteEngine } from './engine.js';
+import { sqliteStatements } from './statements.js';
+
+/** SQLite's engine on the file a `file:` URL names: reads on the read connection, writes through group commit. */
+export function openSqliteEngine(url: string): SqliteEngine {
+  const database = openDatabase(url, { serving: true });
+  const { writes, reader } = database;
+  const ping = reader.$client.prepare('select 1');
+  return {
+    name: 'sqlite',
+    database,
+    reads: sqliteStatements(reader.$client),
+    // A background job's claims are writes of group commit like any other: SQLite has one writer.
+    writes: { run: (body, observe) => writes.run(body, observe), claim: (body) => writes.run(body) },
+    stamp: changeStamp(reader),
+    index: fts5Index,
+    warnings: [],
+    async ping() {
+      ping.get();
+    },
+    async close() {
+      database.close();
+    },
+  };
+}

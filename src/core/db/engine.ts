@@ -1,0 +1,64 @@
+import type { IndexStatements } from '../search/index-statements.js';
+import type { ChangeStamp } from './change-stamp.js';
+import type { Database } from './database.js';
+import type { GroupCommit } from './group-commit.js';
+import type { StatementExecutor } from './statements.js';
+import type { EngineName } from './url.js';
+
+/*
+ * What the services (core/services.ts) need of a database, whichever engine holds it (docs/postgresql.md, step 3):
+ * one opener per engine (engine-sqlite.ts, engine-postgres.ts), chosen by DATABASE_URL's scheme (engine-open.ts).
+ */
+
+/** How a process's writes run: each in a transaction of its own, on `tx`. */
+export interface EngineWrites extends GroupCommit {
+  /**
+   * A background job's claim, settlement or release of rows other processes may hold (the dispatcher's deliveries,
+   * the relink jobs): a write that appends no change. On PostgreSQL it runs at `read committed` without the feed's
+   * lock, so that it passes over rows another node holds (`skip locked`) rather than being refused at the other's
+   * commit and run again; on SQLite, a step of group commit like any write.
+   */
+  claim<T>(body: (tx: StatementExecutor) => Promise<T>): Promise<T>;
+}
+
+/** Where an engine tells of trouble it survives: an idle pooled connection's failure, the change signal lost and back. */
+export interface EngineLog {
+  warn(message: string, error?: unknown): void;
+  info(message: string): void;
+}
+
+export interface EngineOptions {
+  /** DATABASE_POOL_MAX: PostgreSQL's connections per process; SQLite opens its two whatever it says. */
+  poolMax: number;
+  log: EngineLog;
+}
+
+interface Engine {
+  readonly name: EngineName;
+  /** Every read a request or a background job makes: it sees committed rows only. */
+  reads: StatementExecutor;
+  writes: EngineWrites;
+  /** Moves whenever the data may have changed, in this process or another: what per-process caches are kept under. */
+  stamp: ChangeStamp;
+  /** Search's index statements in the engine's form (FTS5's, or PostgreSQL's tsquery and trigram statements). */
+  index: IndexStatements;
+  /** What start-up should log about the database as found, a line each (none when all is well). */
+  warnings: readonly string[];
+  /** Resolves once the database answers a query. */
+  ping(): Promise<void>;
+  /** Lets what is under way finish, then closes every connection. */
+  close(): Promise<void>;
+}
+
+/**
+ * SQLite's engine also gives its file's two connections, for what still takes a connection rather than an executor
+ * (the facts' reads, start-up's preparation) and for tests that work on the file (core/db/handles.ts).
+ */
+export interface SqliteEngine extends Engine {
+  readonly name: 'sqlite';
+  database: Database;
+}
+
+export interface PostgresEngine extends Engine {
+  readonly name: 'postgres';
+}

@@ -1,0 +1,227 @@
+import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import t, { type Test } from 'tap';
+import { loadConfig } from '../../src/core/config.js';
+import type { App } from '../../src/web/app.js';
+import { auth, body, build } from '../helper.js';
+import { clusterAdmin, startPostgres } from '../postgres.js';
+import { startReceiver } from '../webhooks/receiver.js';
+
+/*
+ * The same API on both engines (docs/postgresql.md, step 3): a server on SQLite and one on PostgreSQL (DATABASE_URL
+ * postgres://, a fresh database on a throwaway cluster) answer one table of requests alike: statuses, the headers a
+ * client relies on, and bodies, with what each engine generates (ids, timestamps, cursors) replaced by the order in
+ * which it first appeared. The facts' routes (mentions, provenance) are left out: they are not read on PostgreSQL yet.
+ */
+
+t.setTimeout(240_000);
+
+const adminSecret = 'test-admin-0123456789';
+const admin = { authorization: `Bearer ${adminSecret}` };
+const apiTokens = [
+  { name: 'test-editor', secret: 'test-token-0123456789', role: 'editor' as const },
+  { name: 'test-admin', secret: adminSecret, role: 'admin' as const },
+];
+
+/** Each step's request, which may name what earlier answers gave (an id, an ETag) on the same server. */
+type Step = [title: string, request: (earlier: Map<string, LightMyRequestResponse>) => InjectOptions];
+
+const webhooks = { ...loadConfig({}).webhooks, allowPrivate: true };
+const json = { ...auth, 'content-type': 'application/json' };
+const mergePatch = { ...auth, 'content-type': 'application/merge-patch+json' };
+const dataOf = (response: LightMyRequestResponse | undefined) => body<{ data: { id: string } }>(response!).data;
+
+const organisation = { slug: 'لجنة-التنسيق', name: 'لجنة التنسيق الأمني', kind: 'committee' };
+const article = (personId: string, organisationId: string) => ({
+  slug: 'تعزيز-التعاون',
+  title: 'تعزيز التعاون الأمني بين البلدين',
+  language: 'ar',
+  person_ids: [personId],
+  organisation_ids: [organisationId],
+  body: [{ type: 'paragraph', text: 'بحثت لجنة التنسيق الأمني سبل التعاون في مكافحة المخدرات.' }],
+});
+
+/** The organisation renamed under the ETag its read by slug gave: current the first time, stale after. */
+const renameAsRead =
+  (name: string): Step[1] =>
+  (earlier) => ({
+    method: 'PATCH',
+    url: `/v1/organisations/${encodeURIComponent(organisation.slug)}`,
+    headers: { ...mergePatch, 'if-match': earlier.get('get by slug')!.headers.etag as string },
+    payload: { name },
+  });
+
+/** The page `links.next` of an earlier answer names. */
+const nextPageOf =
+  (title: string): Step[1] =>
+  (earlier) => ({ method: 'GET', url: body<{ links: { next: string } }>(earlier.get(title)!).links.next });
+
+const steps: Step[] = [
+  ['create an organisation', () => ({ method: 'POST', url: '/v1/organisations', headers: json, payload: organisation })],
+  ['a second one', () => ({ method: 'POST', url: '/v1/organisations', headers: json, payload: { slug: 'لجنة-المتابعة', name: 'لجنة المتابعة', kind: 'committee' } })],
+  [
+    'create a person affiliated with it',
+    (earlier) => ({
+      method: 'POST',
+      url: '/v1/people',
+      headers: json,
+      payload: { slug: 'مثال-شخص', name: 'مثال شخص', country: 'KW', affiliations: [{ organisation_id: dataOf(earlier.get('create an organisation')).id, role: 'مدير', acting: false }] },
+    }),
+  ],
+  [
+    'create an article naming both',
+    (earlier) => ({
+      method: 'POST',
+      url: '/v1/articles',
+      headers: json,
+      payload: article(dataOf(earlier.get('create a person affiliated with it')).id, dataOf(earlier.get('create an organisation')).id),
+    }),
+  ],
+  ['a taken slug', () => ({ method: 'POST', url: '/v1/organisations', headers: json, payload: organisation })],
+  ['a bad input', () => ({ method: 'POST', url: '/v1/organisations', headers: json, payload: { slug: 'x', kind: 'no-such-kind' } })],
+  ['a bad list parameter', () => ({ method: 'GET', url: '/v1/articles?sort=author' })],
+  ['get by slug', () => ({ method: 'GET', url: `/v1/organisations/${encodeURIComponent(organisation.slug)}` })],
+  ['get by id', (earlier) => ({ method: 'GET', url: `/v1/people/${dataOf(earlier.get('create a person affiliated with it')).id}` })],
+  ['a list with a filter, a sort and counts', () => ({ method: 'GET', url: '/v1/organisations?filter[kind]=committee&sort=name&limit=1' })],
+  ['its next page', nextPageOf('a list with a filter, a sort and counts')],
+  ['a list with include', () => ({ method: 'GET', url: '/v1/people?include=affiliations.organisation' })],
+  ['an article with include', () => ({ method: 'GET', url: `/v1/articles/${encodeURIComponent('تعزيز-التعاون')}?include=people,organisations` })],
+  ['a patch with If-Match', renameAsRead('لجنة التنسيق')],
+  ['a stale If-Match', renameAsRead('لجنة أخرى')],
+  ['the revisions', () => ({ method: 'GET', url: `/v1/organisations/${encodeURIComponent(organisation.slug)}/revisions`, headers: auth })],
+  ['a search', () => ({ method: 'GET', url: `/v1/search?q=${encodeURIComponent('التعاون')}` })],
+  ['a search by prefix of a name', () => ({ method: 'GET', url: `/v1/search?q=${encodeURIComponent('لجن*')}&type=organisations&limit=1` })],
+  ['its next page of one', nextPageOf('a search by prefix of a name')],
+  ['delete', () => ({ method: 'DELETE', url: `/v1/organisations/${encodeURIComponent('لجنة-المتابعة')}`, headers: auth })],
+  ['gone', () => ({ method: 'GET', url: `/v1/organisations/${encodeURIComponent('لجنة-المتابعة')}` })],
+  ['the trash', () => ({ method: 'GET', url: '/v1/organisations/trash', headers: auth })],
+  ['the change feed', () => ({ method: 'GET', url: '/v1/changes?after=0' })],
+  [
+    'a webhook created',
+    () => ({
+      method: 'POST',
+      url: '/v1/webhooks',
+      headers: { ...admin, 'content-type': 'application/json' },
+      payload: { url: 'http://127.0.0.1:9/khabar', resources: ['articles'], actions: ['published'] },
+    }),
+  ],
+  ['the webhooks', () => ({ method: 'GET', url: '/v1/webhooks', headers: admin })],
+  ['health', () => ({ method: 'GET', url: '/health' })],
+];
+
+/** The headers a client relies on: an ETag's form (its value digests generated ids), where a write went, the type. */
+const heldHeaders = (response: LightMyRequestResponse) => ({
+  etag: typeof response.headers.etag === 'string' ? response.headers.etag.replace(/"[^"]+"/, '"…"') : null,
+  location: response.headers.location ?? null,
+  'content-type': response.headers['content-type'] ?? null,
+});
+
+/**
+ * The requests' answers on one server, in order, with each generated value (a UUID, a cursor, an ETag in a text, a secret, a
+ * request id) replaced by its kind and the order it first appeared in, and timestamps and search scores by their
+ * kind, so that two servers that behave alike give the same list.
+ */
+async function answers(app: App) {
+  const earlier = new Map<string, LightMyRequestResponse>();
+  const seen = new Map<string, string>();
+  const numbered = (kind: string) => (value: string) => {
+    if (!seen.has(value)) seen.set(value, `<${kind} ${[...seen.values()].filter((named) => named.startsWith(`<${kind} `)).length + 1}>`);
+    return seen.get(value)!;
+  };
+  const normalised = (text: string) =>
+    text
+      .replace(/[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}/g, numbered('id'))
+      // Two writes may share a millisecond on one server and not on the other: a timestamp is only a timestamp.
+      .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z/g, '<time>')
+      .replace(/\\"[\w-]{27}\\"/g, numbered('etag'))
+      // Each engine ranks by its own measure (BM25, ts_rank_cd): the order is compared, not the figure.
+      .replace(/"score":[-\d.e+]+/g, '"score":"<number>"')
+      .replace(/cursor=[^&"]+/g, (cursor) => `cursor=${numbered('cursor')(cursor)}`)
+      .replace(/"(next_cursor|cursor|request_id|secret)":"[^"]+"/g, (field, name: string) => `"${name}":"${numbered(name)(field)}"`);
+  const answered = [];
+  for (const [title, request] of steps) {
+    const response = await app.inject(request(earlier));
+    earlier.set(title, response);
+    const location = heldHeaders(response).location;
+    answered.push({
+      title,
+      status: response.statusCode,
+      headers: { ...heldHeaders(response), location: typeof location === 'string' ? normalised(decodeURI(location)) : location },
+      body: response.body === '' ? '' : JSON.parse(normalised(response.body)),
+    });
+  }
+  return answered;
+}
+
+async function postgresDatabase(t: Test) {
+  const { fresh } = await clusterAdmin(t, await startPostgres(t));
+  return fresh;
+}
+
+t.test('a server on PostgreSQL answers the table of requests as one on SQLite does', async (t) => {
+  const fresh = await postgresDatabase(t);
+  const { url } = await fresh('served');
+  const onSqlite = await answers(await build(t, { seed: 'never', apiTokens, webhooks }));
+  const onPostgres = await answers(await build(t, { seed: 'never', apiTokens, webhooks, databaseUrl: url }));
+  t.equal(onPostgres.length, steps.length);
+  for (const [i, expected] of onSqlite.entries()) t.same(onPostgres[i], expected, expected.title);
+  t.same(
+    onSqlite.map(({ status }) => status),
+    [201, 201, 201, 201, 409, 400, 400, 200, 200, 200, 200, 200, 200, 200, 412, 200, 200, 200, 200, 204, 404, 200, 200, 201, 200, 200],
+    'the statuses a client relies on, as the API documents them',
+  );
+});
+
+t.test('on PostgreSQL, a write is read by the next read of the same process, and soon by another process', async (t) => {
+  const fresh = await postgresDatabase(t);
+  const { url } = await fresh('nodes');
+  const one = await build(t, { seed: 'never', apiTokens, databaseUrl: url });
+  const other = await build(t, { seed: 'never', apiTokens, databaseUrl: url });
+  // Public lists, which the response cache keeps under the change stamp.
+  const slugs = async (app: App) => {
+    const response = await app.inject({ method: 'GET', url: '/v1/organisations?sort=name' });
+    t.equal(response.statusCode, 200);
+    return body<{ data: Array<{ slug: string }>; meta: { total: number } }>(response);
+  };
+  const create = async (app: App, slug: string) => {
+    const response = await app.inject({ method: 'POST', url: '/v1/organisations', headers: json, payload: { slug, name: slug, kind: 'committee' } });
+    t.equal(response.statusCode, 201, `${slug} created`);
+  };
+  t.match(await slugs(one), { data: [], meta: { total: 0 } }, 'nothing at first');
+  t.same((await slugs(one)).data, [], 'read again, from the response cache (kept under the stamp)');
+  await create(one, 'a');
+  t.match(await slugs(one), { data: [{ slug: 'a' }], meta: { total: 1 } }, 'the writer reads its write at once: its stamp moved as the write ended');
+  t.same((await slugs(other)).data.length, 1, 'the other process reads it too');
+  await create(other, 'b');
+  const deadline = Date.now() + 10_000;
+  let seen = await slugs(one);
+  while (seen.data.length < 2 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    seen = await slugs(one);
+  }
+  t.match(seen, { data: [{ slug: 'a' }, { slug: 'b' }], meta: { total: 2 } }, "another process's write moves this one's stamp when its notification arrives");
+});
+
+t.test('on PostgreSQL, the dispatcher claims a delivery, sends it and settles it', async (t) => {
+  const fresh = await postgresDatabase(t);
+  const { url } = await fresh('deliveries');
+  const app = await build(t, { seed: 'never', apiTokens, databaseUrl: url, webhooks: { ...webhooks, pollMs: 20, retryBaseMs: 100, retryMaxMs: 400 } });
+  const receiver = await startReceiver(t);
+  const subscribed = await app.inject({
+    method: 'POST',
+    url: '/v1/webhooks',
+    headers: { ...admin, 'content-type': 'application/json' },
+    payload: { url: receiver.url, resources: ['organisations'], actions: ['created'] },
+  });
+  t.equal(subscribed.statusCode, 201);
+  const hook = dataOf(subscribed).id;
+  const created = await app.inject({ method: 'POST', url: '/v1/organisations', headers: json, payload: organisation });
+  t.equal(created.statusCode, 201);
+  const [request] = await receiver.until(1);
+  t.match(JSON.parse(request!.body), { type: 'organisations.created', data: { id: dataOf(created).id } }, 'the event was sent');
+  let deliveries: Array<{ status: string; attempts: number }> = [];
+  for (let i = 0; i < 500 && deliveries[0]?.status !== 'succeeded'; i++) {
+    deliveries = body<{ data: typeof deliveries }>(await app.inject({ url: `/v1/webhooks/${hook}/deliveries`, headers: admin })).data;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  t.match(deliveries, [{ status: 'succeeded', attempts: 1 }], 'settled once, at its first attempt');
+});
