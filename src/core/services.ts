@@ -164,7 +164,7 @@ export function openServices(databaseUrl: string, clock: () => number = Date.now
 
     /** Readies the database to be served: a stale search index rebuilt, the seed when empty (core/serving.ts). */
     prepare(seed: 'auto' | 'never') {
-      return prepareForServing(database, writers, seed);
+      return prepareForServing({ reads: statements, write: (body) => writes.run(body), index: fts5Index }, writers, seed);
     },
 
     close() {

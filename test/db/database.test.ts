@@ -9,10 +9,11 @@ import t from 'tap';
 import { migrationsFolder, openDatabase } from '../../src/core/db/database.js';
 import { groupCommit } from '../../src/core/db/group-commit.js';
 import { databaseOf } from '../../src/core/db/handles.js';
-import { executorOn, writeOnSqlite } from '../../src/core/db/sqlite-write.js';
+import { connectionExecutors, executorOn, writeOnSqlite } from '../../src/core/db/sqlite-write.js';
 import { articleBodyText, articles } from '../../src/core/resources/articles/table.js';
 import { createRepositories } from '../../src/core/resources/index.js';
 import { analyserVersion, refreshStaleSearchIndex } from '../../src/core/search/analyser-version.js';
+import { fts5Index } from '../../src/core/search/fts5-index.js';
 import { searchTypes } from '../../src/core/search/sources.js';
 import { loadSyntheticData } from '../../src/core/seed/synthetic.js';
 import { auth, build } from '../helper.js';
@@ -274,7 +275,7 @@ t.test('the prefix-lengths migration recreates the search index, and the next st
     pragma user_version = ${analyserVersion};
   `,
   );
-  t.ok(await refreshStaleSearchIndex(database), 'the emptied index is rebuilt at start');
+  t.ok(await refreshStaleSearchIndex(connectionExecutors(database.sqlite), fts5Index), 'the emptied index is rebuilt at start');
   const search = sqliteSearch(database);
   t.same(
     (await search.search({ q: 'المرب*', types: searchTypes, limit: 5 })).results.map((result) => result.id),

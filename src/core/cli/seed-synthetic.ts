@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
 import { openDatabase } from '../db/database.js';
+import { executorOn } from '../db/sqlite-write.js';
 import { messageOf } from '../errors.js';
 import { isEmpty } from '../seed/seed.js';
 import { loadSyntheticData, postLoadSteps } from '../seed/synthetic.js';
@@ -34,7 +35,7 @@ try {
   };
   const { databaseUrl } = loadConfig();
   const database = openDatabase(databaseUrl);
-  if (!isEmpty(database.db)) throw new Error('the database already has records: point DATABASE_URL at a new file');
+  if (!(await isEmpty(executorOn(database.sqlite)))) throw new Error('the database already has records: point DATABASE_URL at a new file');
   const started = performance.now();
   const loaded = await loadSyntheticData(database, options);
   database.sqlite.pragma('wal_checkpoint(TRUNCATE)');

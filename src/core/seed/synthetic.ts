@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { changes } from '../changes/table.js';
 import { rowInserter } from '../db/bulk.js';
 import type { Database } from '../db/database.js';
-import { writeOnSqlite } from '../db/sqlite-write.js';
+import { connectionExecutors, writeOnSqlite } from '../db/sqlite-write.js';
 import { type StatementExecutor, statement } from '../db/statements.js';
 import { slugify } from '../resources/articles/source-document.js';
 import { articleMeetings, articleOrganisations, articlePeople, articles, type Block } from '../resources/articles/table.js';
@@ -13,6 +13,7 @@ import { affiliations, people } from '../resources/people/table.js';
 import { resources } from '../resources/registry.js';
 import { appendRevision } from '../revisions/store.js';
 import { rebuildSearchIndex } from '../search/analyser-version.js';
+import { fts5Index } from '../search/fts5-index.js';
 import { type Random, seededRandom, seededUuidv7 } from './random.js';
 import { readSourceDocument, seedWriter } from './seed.js';
 import { agencyPurposes, countries, dateTexts, documentNames, familyNames, givenNames, honorifics, ministryDomains, roles, type Vocabulary, vocabularyOf } from './vocabulary.js';
@@ -41,7 +42,7 @@ export interface PostLoadStep {
 }
 
 export const postLoadSteps: PostLoadStep[] = [
-  { name: 'search index', run: rebuildSearchIndex },
+  { name: 'search index', run: (database) => rebuildSearchIndex(connectionExecutors(database.sqlite), fts5Index) },
   { name: 'mentions', run: (database) => createRepositories(database.db).relinkArticles((body) => writeOnSqlite(database.sqlite, body)) },
   { name: 'revisions', run: writeFirstRevisions },
   { name: 'changes', run: writeCreatedEvents },
