@@ -7,7 +7,6 @@ import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import type { Test } from 'tap';
 import t from 'tap';
 import { migrationsFolder, openDatabase } from '../../src/core/db/database.js';
-import { groupCommit } from '../../src/core/db/group-commit.js';
 import { databaseOf } from '../../src/core/db/handles.js';
 import { connectionExecutors, executorOn, writeOnSqlite } from '../../src/core/db/sqlite-write.js';
 import { articleBodyText, articles } from '../../src/core/resources/articles/table.js';
@@ -15,6 +14,7 @@ import { createRepositories } from '../../src/core/resources/index.js';
 import { analyserVersion, refreshStaleSearchIndex } from '../../src/core/search/analyser-version.js';
 import { fts5Index } from '../../src/core/search/fts5-index.js';
 import { searchTypes } from '../../src/core/search/sources.js';
+import { sqliteLoading } from '../../src/core/seed/sqlite-loading.js';
 import { loadSyntheticData } from '../../src/core/seed/synthetic.js';
 import { auth, build } from '../helper.js';
 import { sqliteSearch } from '../search/sqlite-search.js';
@@ -221,10 +221,7 @@ t.test('the storage2 migration clusters revisions, meeting links and affiliation
   const file = migratedUpTo(tempDir(t), '0024_storage2');
   const old = new Sqlite(file);
   old.pragma('foreign_keys = ON');
-  await loadSyntheticData(
-    { db: drizzle(old), sqlite: old, reader: drizzle(old), writes: groupCommit(old), close: () => old.close() },
-    { articles: 40, people: 30, organisations: 12, meetings: 20, seed: 5 },
-  );
+  await loadSyntheticData(sqliteLoading({ db: drizzle(old), sqlite: old }), { articles: 40, people: 30, organisations: 12, meetings: 20, seed: 5 });
   const clustered = ['revisions', 'meeting_participants', 'meeting_organisations', 'affiliations'];
   const rowsOf = (sqlite: Sqlite.Database) => clustered.map((table) => sqlite.prepare(`select * from ${table} order by 1, 2, 3`).all());
   const before = rowsOf(old);
