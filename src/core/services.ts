@@ -174,12 +174,9 @@ export async function openServices(databaseUrl: string, { clock = Date.now, pool
       return startBackgroundWork(repositories, { writes, reads: statements }, options);
     },
 
-    /**
-     * Readies the database to be served: a stale search index rebuilt, the seed when empty (core/serving.ts); on
-     * PostgreSQL nothing yet (its preparation is being made engine-neutral), so it serves the database as found.
-     */
-    async prepare(seed: 'auto' | 'never') {
-      return sqlite ? prepareForServing(sqlite, repositories, seed) : null;
+    /** Readies the database to be served: a stale search index rebuilt, the seed when empty (core/serving.ts). */
+    prepare(seed: 'auto' | 'never') {
+      return prepareForServing({ reads: statements, write: (body) => writes.run(body), index: engine.index }, repositories, seed);
     },
 
     /** Lets what is under way finish, then closes the database. */

@@ -1,5 +1,6 @@
 import t from 'tap';
 import { openDatabase } from '../../src/core/db/database.js';
+import { sqliteLoading } from '../../src/core/seed/sqlite-loading.js';
 import { loadSyntheticData, postLoadSteps } from '../../src/core/seed/synthetic.js';
 
 t.test('the synthetic data set has a created event per record, numbered without gaps', async (t) => {
@@ -7,7 +8,7 @@ t.test('the synthetic data set has a created event per record, numbered without 
   t.teardown(() => database.close());
   const size = { articles: 30, people: 12, organisations: 9, meetings: 5 };
   await loadSyntheticData(
-    database,
+    sqliteLoading(database),
     { ...size, seed: 3 },
     postLoadSteps.filter((step) => step.name === 'changes'),
   );

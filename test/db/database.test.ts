@@ -7,13 +7,14 @@ import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import type { Test } from 'tap';
 import t from 'tap';
 import { migrationsFolder, openDatabase } from '../../src/core/db/database.js';
-import { groupCommit } from '../../src/core/db/group-commit.js';
 import { databaseOf } from '../../src/core/db/handles.js';
-import { executorOn, writeOnSqlite } from '../../src/core/db/sqlite-write.js';
+import { connectionExecutors, executorOn, writeOnSqlite } from '../../src/core/db/sqlite-write.js';
 import { articleBodyText, articles } from '../../src/core/resources/articles/table.js';
 import { createRepositories } from '../../src/core/resources/index.js';
 import { analyserVersion, refreshStaleSearchIndex } from '../../src/core/search/analyser-version.js';
+import { fts5Index } from '../../src/core/search/fts5-index.js';
 import { searchTypes } from '../../src/core/search/sources.js';
+import { sqliteLoading } from '../../src/core/seed/sqlite-loading.js';
 import { loadSyntheticData } from '../../src/core/seed/synthetic.js';
 import { auth, build } from '../helper.js';
 import { sqliteSearch } from '../search/sqlite-search.js';
@@ -220,10 +221,7 @@ t.test('the storage2 migration clusters revisions, meeting links and affiliation
   const file = migratedUpTo(tempDir(t), '0024_storage2');
   const old = new Sqlite(file);
   old.pragma('foreign_keys = ON');
-  await loadSyntheticData(
-    { db: drizzle(old), sqlite: old, reader: drizzle(old), writes: groupCommit(old), close: () => old.close() },
-    { articles: 40, people: 30, organisations: 12, meetings: 20, seed: 5 },
-  );
+  await loadSyntheticData(sqliteLoading({ sqlite: old }), { articles: 40, people: 30, organisations: 12, meetings: 20, seed: 5 });
   const clustered = ['revisions', 'meeting_participants', 'meeting_organisations', 'affiliations'];
   const rowsOf = (sqlite: Sqlite.Database) => clustered.map((table) => sqlite.prepare(`select * from ${table} order by 1, 2, 3`).all());
   const before = rowsOf(old);
@@ -274,7 +272,7 @@ t.test('the prefix-lengths migration recreates the search index, and the next st
     pragma user_version = ${analyserVersion};
   `,
   );
-  t.ok(await refreshStaleSearchIndex(database), 'the emptied index is rebuilt at start');
+  t.ok(await refreshStaleSearchIndex(connectionExecutors(database.sqlite), fts5Index), 'the emptied index is rebuilt at start');
   const search = sqliteSearch(database);
   t.same(
     (await search.search({ q: 'المرب*', types: searchTypes, limit: 5 })).results.map((result) => result.id),

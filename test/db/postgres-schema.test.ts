@@ -89,9 +89,10 @@ function describeSqlite() {
 
 /**
  * Tables only custom migrations make: SQLite's FTS5 tables as ordinary ones (test/db/postgres-search.test.ts checks
- * them), and the change feed's counter, which stands in for SQLite's AUTOINCREMENT (test/db/derived-rows.test.ts).
+ * them), and the change feed's counter, which stands in for SQLite's AUTOINCREMENT (test/db/derived-rows.test.ts), and the analyser version's row,
+ * SQLite's `user_version` (test/serving/prepare.test.ts).
  */
-const customTables = [getTableName(searchIndex), getTableName(substringIndex), 'changes_counter'];
+const customTables = [getTableName(searchIndex), getTableName(substringIndex), 'changes_counter', 'search_analyser'];
 
 async function describePostgres(client: pg.Client) {
   const { rows: tables } = await client.query<{ name: string }>(

@@ -1,6 +1,8 @@
 import { databaseOf } from '../../src/core/db/handles.js';
 import { newId } from '../../src/core/db/ids.js';
+import { connectionExecutors } from '../../src/core/db/sqlite-write.js';
 import { rebuildSearchIndex } from '../../src/core/search/analyser-version.js';
+import { fts5Index } from '../../src/core/search/fts5-index.js';
 import type { App } from '../../src/web/app.js';
 import { recordStatements, type StatementCall } from '../helper.js';
 
@@ -86,7 +88,7 @@ export async function generateDataset(app: App) {
       insert('article_meetings', { article_id: row.id, position: 0, subject_id: meetings[i % 60]! });
     }
   })();
-  await rebuildSearchIndex(databaseOf(app.services));
+  await rebuildSearchIndex(connectionExecutors(databaseOf(app.services).sqlite), fts5Index);
 }
 
 /**

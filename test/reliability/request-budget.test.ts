@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { openDatabase } from '../../src/core/db/database.js';
 import { databaseOf } from '../../src/core/db/handles.js';
+import { sqliteLoading } from '../../src/core/seed/sqlite-loading.js';
 import { loadSyntheticData } from '../../src/core/seed/synthetic.js';
 import { auth, build } from '../helper.js';
 
@@ -30,7 +31,7 @@ t.test('no request without a token costs more than the budget at 100,000 article
   t.teardown(() => rmSync(directory, { recursive: true, force: true }));
   const file = join(directory, 'budget.db');
   const database = openDatabase(`file:${file}`);
-  await loadSyntheticData(database, size);
+  await loadSyntheticData(sqliteLoading(database), size);
   database.close();
 
   // Without the response cache: each case is repeated, and an attacker misses the cache by varying the query.

@@ -1,5 +1,6 @@
 import type { Test } from 'tap';
 import { databaseOf, storesOf } from '../../src/core/db/handles.js';
+import { connectionExecutors } from '../../src/core/db/sqlite-write.js';
 import { readSourceDocument, seedDatabase } from '../../src/core/seed/seed.js';
 import { alAdwani, alMurabba, civilAffairsAgency, kuwaitInterior, saudiInterior } from '../../src/core/seed/source-facts.js';
 import { normaliseArabic } from '../../src/core/text/arabic.js';
@@ -213,7 +214,7 @@ export const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / va
 
 /** The seed and 60 distractors written into an app, and the record id of each label. */
 export async function labelledCorpus(app: App) {
-  const seeded = await seedDatabase(databaseOf(app.services).db, storesOf(app.services));
+  const seeded = await seedDatabase(connectionExecutors(databaseOf(app.services).sqlite), storesOf(app.services));
   const idOf = (label: Label) => (label === article ? seeded.article.id : label === meeting ? seeded.meeting.id : seeded.ids.get(label)!);
   return { idOf, distractors: await addDistractors(app, 60) };
 }

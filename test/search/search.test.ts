@@ -3,6 +3,7 @@ import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
 import t from 'tap';
 import { changeStamp } from '../../src/core/db/change-stamp.js';
 import { databaseOf, storesOf } from '../../src/core/db/handles.js';
+import { connectionExecutors } from '../../src/core/db/sqlite-write.js';
 import { type StatementExecutor, sqliteStatements } from '../../src/core/db/statements.js';
 import { createListing } from '../../src/core/list/sql.js';
 import { articleList } from '../../src/core/resources/articles/list.js';
@@ -316,9 +317,9 @@ t.test('rebuild indexes a database whose records were never indexed', async (t) 
   const database = databaseOf(app.services);
   database.sqlite.exec(`delete from search_documents; insert into search_index (search_index) values ('delete-all');`);
   t.same(body(await app.inject({ url: searchUrl('العدواني') })).data, [], 'an unindexed database finds nothing');
-  t.same(await rebuildSearchIndex(database), { articles: 1, people: 2, organisations: 3, meetings: 1 });
+  t.same(await rebuildSearchIndex(connectionExecutors(database.sqlite), fts5Index), { articles: 1, people: 2, organisations: 3, meetings: 1 });
   t.equal(body(await app.inject({ url: searchUrl('العدواني') })).data.length, 3);
-  t.same(await rebuildSearchIndex(database), { articles: 1, people: 2, organisations: 3, meetings: 1 }, 'a second rebuild replaces, not duplicates');
+  t.same(await rebuildSearchIndex(connectionExecutors(database.sqlite), fts5Index), { articles: 1, people: 2, organisations: 3, meetings: 1 }, 'a second rebuild replaces, not duplicates');
   t.equal(body(await app.inject({ url: searchUrl('العدواني') })).data.length, 3);
 });
 
@@ -335,7 +336,7 @@ t.test('rebuild finishes the index merges it starts, so the writes after it have
     sqlite.exec("insert into search_index (search_index, rank) values ('merge', 500)");
     return changes() - before >= 2;
   };
-  await rebuildSearchIndex(database);
+  await rebuildSearchIndex(connectionExecutors(database.sqlite), fts5Index);
   t.notOk(mergeStepDidWork(), 'no merge work is left for the next write');
   t.equal(body(await app.inject({ url: searchUrl('العدواني') })).data.length, 3, 'and search still finds what it did');
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { databaseOf, storesOf } from '../../src/core/db/handles.js';
+import { connectionExecutors } from '../../src/core/db/sqlite-write.js';
 import { plainText } from '../../src/core/resources/articles/repository.js';
 import { parseSourceDocument, slugify } from '../../src/core/resources/articles/source-document.js';
 import { readSourceDocument, seedDatabase } from '../../src/core/seed/seed.js';
@@ -108,8 +109,8 @@ t.test('the seeded API holds the names, ranks and relations the document gives',
 t.test('seeding is idempotent and the seed file is the source document', async (t) => {
   const app = await build(t);
   const before = body(await app.inject({ url: '/v1/people' })).meta.total;
-  await seedDatabase(databaseOf(app.services).db, storesOf(app.services));
-  await seedDatabase(databaseOf(app.services).db, storesOf(app.services));
+  await seedDatabase(connectionExecutors(databaseOf(app.services).sqlite), storesOf(app.services));
+  await seedDatabase(connectionExecutors(databaseOf(app.services).sqlite), storesOf(app.services));
   for (const path of ['people', 'organisations', 'meetings', 'articles']) {
     t.equal(body(await app.inject({ url: `/v1/${path}` })).meta.total, path === 'people' ? before : path === 'organisations' ? 3 : 1, `${path}: one copy`);
   }

@@ -12,6 +12,7 @@ import { meeting } from '../../src/core/resources/meetings/schemas.js';
 import { organisation } from '../../src/core/resources/organisations/schemas.js';
 import { person } from '../../src/core/resources/people/schemas.js';
 import { seededRandom } from '../../src/core/seed/random.js';
+import { sqliteLoading } from '../../src/core/seed/sqlite-loading.js';
 import { loadSyntheticData, type SyntheticOptions } from '../../src/core/seed/synthetic.js';
 import { listOn, recordsOf } from '../helper.js';
 
@@ -21,7 +22,7 @@ const tables = ['organisations', 'people', 'affiliations', 'meetings', 'meeting_
 async function load(t: Test, options: SyntheticOptions, url = 'file::memory:'): Promise<Database> {
   const database = openDatabase(url);
   t.teardown(() => database.close());
-  await loadSyntheticData(database, options, []);
+  await loadSyntheticData(sqliteLoading(database), options, []);
   return database;
 }
 
@@ -98,7 +99,7 @@ t.test('synthetic records are valid API records, Arabic, linked, and in id order
 t.test('the post-load steps index and link the generated articles', async (t) => {
   const database = openDatabase('file::memory:');
   t.teardown(() => database.close());
-  await loadSyntheticData(database, { ...size, seed: 3 });
+  await loadSyntheticData(sqliteLoading(database), { ...size, seed: 3 });
   const repositories = createRepositories();
   const generated = await recordsOf(await listOn(database.db, repositories.articles, { limit: 100 }));
   const statements = sqliteStatements(database.sqlite);
@@ -119,7 +120,7 @@ t.test('post-load steps run after the rows are in', async (t) => {
   t.teardown(() => database.close());
   const seen: number[] = [];
   const count = () => database.sqlite.prepare('select count(*) from articles').pluck().get() as number;
-  await loadSyntheticData(database, { ...size, articles: 5, seed: 1 }, [
+  await loadSyntheticData(sqliteLoading(database), { ...size, articles: 5, seed: 1 }, [
     {
       name: 'count',
       run: async () => {

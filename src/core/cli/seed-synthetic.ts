@@ -1,8 +1,10 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
 import { openDatabase } from '../db/database.js';
+import { executorOn } from '../db/sqlite-write.js';
 import { messageOf } from '../errors.js';
 import { isEmpty } from '../seed/seed.js';
+import { sqliteLoading } from '../seed/sqlite-loading.js';
 import { loadSyntheticData, postLoadSteps } from '../seed/synthetic.js';
 
 const count = (value: string | undefined, name: string, fallback: number): number => {
@@ -34,9 +36,9 @@ try {
   };
   const { databaseUrl } = loadConfig();
   const database = openDatabase(databaseUrl);
-  if (!isEmpty(database.db)) throw new Error('the database already has records: point DATABASE_URL at a new file');
+  if (!(await isEmpty(executorOn(database.sqlite)))) throw new Error('the database already has records: point DATABASE_URL at a new file');
   const started = performance.now();
-  const loaded = await loadSyntheticData(database, options);
+  const loaded = await loadSyntheticData(sqliteLoading(database), options);
   database.sqlite.pragma('wal_checkpoint(TRUNCATE)');
   database.close();
   const seconds = ((performance.now() - started) / 1000).toFixed(1);

@@ -40,6 +40,11 @@ export function writeOnSqlite<T>(connection: Sqlite.Database, body: (tx: Stateme
   return write;
 }
 
+/** A tool's reads and writes on SQLite's write connection, where group commit does not run (the seed, the command line tools, loaders). */
+export function connectionExecutors(connection: Sqlite.Database) {
+  return { reads: executorOn(connection), write: <T>(body: (tx: StatementExecutor) => Promise<T>) => writeOnSqlite(connection, body) };
+}
+
 async function inTransaction<T>(connection: Sqlite.Database, tx: StatementExecutor, body: (tx: StatementExecutor) => T | Promise<T>): Promise<T> {
   connection.exec('begin immediate');
   owned.add(connection);

@@ -72,6 +72,7 @@ export const fts5Index: IndexStatements = {
     { rank_match: rankExpression(terms), types: JSON.stringify(types), limit, after_rank: after?.rank ?? null, after_type: after?.type ?? null, after_id: after?.id ?? null },
   ],
   newest: (terms, types, audience, before, limit) => [newest[audience], { match: matchExpression(terms, types), before, limit }],
+  finishRebuild: finishMerges,
 };
 
 /** A bound on the merge steps after a rebuild, far above what a large database needs (docs/performance.md). */
@@ -85,7 +86,7 @@ const mergeSteps = [searchIndex, substringIndex].map((index) => sql`insert into 
  * (`write`), until one finds nothing left to do. `optimize` (one segment) would also do, but its long doclists
  * cost search memory (docs/performance.md).
  */
-export async function finishMerges(write: <T>(body: (tx: StatementExecutor) => Promise<T>) => Promise<T>): Promise<void> {
+async function finishMerges(write: <T>(body: (tx: StatementExecutor) => Promise<T>) => Promise<T>): Promise<void> {
   for (const merge of mergeSteps) {
     for (let step = 0; step < maxMergeSteps; step++) {
       const changed = await write(async (tx) => {

@@ -1,5 +1,5 @@
 import type { SQL } from 'drizzle-orm';
-import type { Bindings, Query } from '../db/statements.js';
+import type { Bindings, Query, StatementExecutor } from '../db/statements.js';
 import type { Audience } from '../list/visibility.js';
 import type { Term } from './query.js';
 
@@ -45,4 +45,6 @@ export interface IndexStatements {
   newest(terms: Term[], types: Types, audience: Audience, before: number, limit: number): Bound<HitRow>;
   /** The statements that empty the index (documents and both entries) in a write's transaction, before a rebuild indexes every record again. */
   emptied: readonly SQL[];
+  /** What a rebuild leaves for the index to finish, in writes of its own (`write`): FTS5's merges; nothing on PostgreSQL. */
+  finishRebuild?(write: <T>(body: (tx: StatementExecutor) => Promise<T>) => Promise<T>): Promise<void>;
 }

@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
-import type { Db } from '../db/database.js';
-import { executorOn, writeOnSqlite } from '../db/sqlite-write.js';
-import type { StatementExecutor } from '../db/statements.js';
+import { type StatementExecutor, statement } from '../db/statements.js';
 import { articleTexts } from '../facts/index.js';
 import { setCuratedMentions } from '../facts/mentions.js';
 import { setQuotes } from '../facts/provenance.js';
+import type { JobExecutors } from '../facts/relink-jobs.js';
 import { projectFile } from '../project-root.js';
 import type { Article } from '../resources/articles/schemas.js';
 import { parseSourceDocument, slugify } from '../resources/articles/source-document.js';
@@ -34,11 +33,11 @@ async function ensure<T extends Slugged, I>(
   return (await repository.findIn(tx, slug)) ?? repository.create(tx, input(), seedWriter);
 }
 
-/** Loads the records the source document names, linked as it links them, in one write transaction on `db`, the repositories' connection. */
-export async function seedDatabase(db: Db, repositories: Repositories, sourceText = readSourceDocument()) {
-  const seeded = await writeOnSqlite(db.$client, (tx) => seedRecords(tx, repositories, sourceText));
+/** Loads the records the source document names, linked as it links them, in one write (`executors.write`), on either engine. */
+export async function seedDatabase(executors: JobExecutors, repositories: Repositories, sourceText = readSourceDocument()) {
+  const seeded = await executors.write((tx) => seedRecords(tx, repositories, sourceText));
   // The names' relink jobs, done now rather than by whichever server starts next.
-  await repositories.relinkJobs.runAll({ reads: executorOn(db.$client), write: (body) => writeOnSqlite(db.$client, body) });
+  await repositories.relinkJobs.runAll(executors);
   return seeded;
 }
 
@@ -137,11 +136,14 @@ async function recordSourceFacts(tx: StatementExecutor, article: Article, meetin
 }
 
 /** SEED=auto: loads the source document's records into a database that has none. */
-export async function seedIfEmpty(db: Db, repositories: Repositories, seed: 'auto' | 'never') {
-  if (seed === 'auto' && isEmpty(db)) await seedDatabase(db, repositories);
+export async function seedIfEmpty(executors: JobExecutors, repositories: Repositories, seed: 'auto' | 'never') {
+  if (seed === 'auto' && (await isEmpty(executors.reads))) await seedDatabase(executors, repositories);
 }
 
-/** True when no resource has any record: SEED=auto seeds only then. */
-export function isEmpty(db: Db): boolean {
-  return resources.every(({ table }) => db.select({ id: table.id }).from(table).limit(1).get() === undefined);
+const anyRecord = resources.map(({ table }) => statement.select({ id: table.id }).from(table).limit(1));
+
+/** True when no resource has any record, read on `reads`: SEED=auto seeds only then. */
+export async function isEmpty(reads: StatementExecutor): Promise<boolean> {
+  for (const query of anyRecord) if (await reads.prepare(query).get()) return false;
+  return true;
 }

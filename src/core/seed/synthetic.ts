@@ -1,18 +1,18 @@
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import { changes } from '../changes/table.js';
 import { rowInserter } from '../db/bulk.js';
-import type { Database } from '../db/database.js';
-import { writeOnSqlite } from '../db/sqlite-write.js';
+import type { Dialect } from '../db/dialect.js';
 import { type StatementExecutor, statement } from '../db/statements.js';
 import { slugify } from '../resources/articles/source-document.js';
 import { articleMeetings, articleOrganisations, articlePeople, articles, type Block } from '../resources/articles/table.js';
-import { createRepositories } from '../resources/index.js';
+import type { Repositories } from '../resources/index.js';
 import { meetingOrganisations, meetingParticipants, meetingStatuses, meetings } from '../resources/meetings/table.js';
 import { organisations } from '../resources/organisations/table.js';
 import { affiliations, people } from '../resources/people/table.js';
 import { resources } from '../resources/registry.js';
 import { appendRevision } from '../revisions/store.js';
 import { rebuildSearchIndex } from '../search/analyser-version.js';
+import type { Preparing } from '../serving.js';
 import { type Random, seededRandom, seededUuidv7 } from './random.js';
 import { readSourceDocument, seedWriter } from './seed.js';
 import { agencyPurposes, countries, dateTexts, documentNames, familyNames, givenNames, honorifics, ministryDomains, roles, type Vocabulary, vocabularyOf } from './vocabulary.js';
@@ -37,12 +37,21 @@ export interface SyntheticOptions extends SyntheticSize {
  */
 export interface PostLoadStep {
   name: string;
-  run(database: Database): Promise<unknown>;
+  run(engine: Loading): Promise<unknown>;
+}
+
+/**
+ * What the loader runs on, on either engine: its reads (on SQLite, the write connection's executor, where the
+ * load's pragmas apply), its write, its search index's statements, and the repositories the revisions and the
+ * mentions are written through.
+ */
+export interface Loading extends Preparing {
+  repositories: Repositories;
 }
 
 export const postLoadSteps: PostLoadStep[] = [
-  { name: 'search index', run: rebuildSearchIndex },
-  { name: 'mentions', run: (database) => createRepositories().relinkArticles((body) => writeOnSqlite(database.sqlite, body)) },
+  { name: 'search index', run: (engine) => rebuildSearchIndex(engine, engine.index) },
+  { name: 'mentions', run: (engine) => engine.repositories.relinkArticles(engine.write) },
   { name: 'revisions', run: writeFirstRevisions },
   { name: 'changes', run: writeCreatedEvents },
 ];
@@ -57,9 +66,7 @@ const loadedIds = resources.map(({ name, table }) => ({
 }));
 
 /** Revision 1 of every loaded record, as the repository reads it, with the seed as its writer, in writes of `batchSize` records. */
-async function writeFirstRevisions(database: Database) {
-  const repositories = createRepositories();
-  const write = <T>(body: (tx: StatementExecutor) => Promise<T>) => writeOnSqlite(database.sqlite, body);
+async function writeFirstRevisions({ repositories, write }: Loading) {
   for (const { name, ids: query } of loadedIds) {
     const ids = await write((tx) => tx.prepare(query).all());
     const repository = repositories[name];
@@ -82,8 +89,8 @@ const createdEvents = resources.map(
 );
 
 /** A `created` event for every loaded record, in one write. */
-async function writeCreatedEvents(database: Database) {
-  await writeOnSqlite(database.sqlite, async (tx) => {
+async function writeCreatedEvents({ write }: Loading) {
+  await write(async (tx) => {
     for (const events of createdEvents) await tx.prepare(events).run();
   });
 }
@@ -111,11 +118,11 @@ interface MeetingRef {
 const batchSize = 5000;
 const start = Date.UTC(2024, 0, 1);
 
-/** Runs `insert(tx, i)` for i in [0, count), one write on SQLite's write connection per `batchSize` rows. */
-async function inBatches(database: Database, count: number, insert: (tx: StatementExecutor, i: number) => Promise<void>) {
+/** Runs `insert(tx, i)` for i in [0, count), one write per `batchSize` rows. */
+async function inBatches({ write }: Loading, count: number, insert: (tx: StatementExecutor, i: number) => Promise<void>) {
   for (let from = 0; from < count; from += batchSize) {
     const to = Math.min(count, from + batchSize);
-    await writeOnSqlite(database.sqlite, async (tx) => {
+    await write(async (tx) => {
       for (let i = from; i < to; i++) await insert(tx, i);
     });
   }
@@ -177,10 +184,10 @@ function composer(random: Random, vocabulary: Vocabulary) {
   return { sentence, title, body };
 }
 
-async function loadOrganisations(database: Database, random: Random, make: ReturnType<typeof recordMaker>, count: number): Promise<OrgRef[]> {
+async function loadOrganisations(engine: Loading, random: Random, make: ReturnType<typeof recordMaker>, count: number): Promise<OrgRef[]> {
   const refs: OrgRef[] = [];
   const ministries: OrgRef[] = [];
-  await inBatches(database, count, async (tx, i) => {
+  await inBatches(engine, count, async (tx, i) => {
     let ref: OrgRef;
     let row: { kind: (typeof organisations.$inferInsert)['kind']; parent_id: string | null; aliases: string[] };
     if (i < countries.length) {
@@ -214,9 +221,9 @@ async function loadOrganisations(database: Database, random: Random, make: Retur
   return refs;
 }
 
-async function loadPeople(database: Database, random: Random, make: ReturnType<typeof recordMaker>, count: number, orgs: OrgRef[]): Promise<PersonRef[]> {
+async function loadPeople(engine: Loading, random: Random, make: ReturnType<typeof recordMaker>, count: number, orgs: OrgRef[]): Promise<PersonRef[]> {
   const refs: PersonRef[] = [];
-  await inBatches(database, count, async (tx, i) => {
+  await inBatches(engine, count, async (tx, i) => {
     const family = random.pick(familyNames);
     const name = `${random.pick(givenNames)} ${random.pick(givenNames)} ${family}`;
     const honorific = random.chance(0.7) ? random.pick(honorifics) : null;
@@ -246,7 +253,7 @@ async function loadPeople(database: Database, random: Random, make: ReturnType<t
 }
 
 async function loadMeetings(
-  database: Database,
+  engine: Loading,
   random: Random,
   make: ReturnType<typeof recordMaker>,
   count: number,
@@ -254,7 +261,7 @@ async function loadMeetings(
 ): Promise<MeetingRef[]> {
   const compose = composer(random, cast.vocabulary);
   const refs: MeetingRef[] = [];
-  await inBatches(database, count, async (tx, i) => {
+  await inBatches(engine, count, async (tx, i) => {
     const host = random.pick(cast.orgs);
     const taking = random.sample(cast.people, random.int(2, 5));
     const organisationIds = [...new Set([host.id, ...taking.map((p) => p.organisationId).filter((id) => id !== null)])].slice(0, 3);
@@ -289,7 +296,7 @@ async function loadMeetings(
 }
 
 async function loadArticles(
-  database: Database,
+  engine: Loading,
   random: Random,
   make: ReturnType<typeof recordMaker>,
   count: number,
@@ -297,7 +304,7 @@ async function loadArticles(
 ) {
   const compose = composer(random, cast.vocabulary);
   const orgById = new Map(cast.orgs.map((org) => [org.id, org]));
-  await inBatches(database, count, async (tx, i) => {
+  await inBatches(engine, count, async (tx, i) => {
     const meeting = cast.meetings.length > 0 && random.chance(0.7) ? random.pick(cast.meetings) : null;
     const subjects = meeting ? meeting.people.slice(0, 3) : random.sample(cast.people, random.int(1, 2));
     const organisationIds = meeting ? meeting.organisationIds : random.sample(cast.orgs, random.int(1, 2)).map((org) => org.id);
@@ -323,23 +330,33 @@ async function loadArticles(
 }
 
 /**
+ * What a bulk load runs on the engine's session before and after it. SQLite: a load is all or nothing from the
+ * caller's view (rerun it on a crash), so the syncs are skipped for its duration, with a larger page cache.
+ * PostgreSQL: `vacuum analyze` at the end, which merges the GIN indexes' pending lists and gives the planner the
+ * tables' statistics (before it, listings walked the search index's primary key: docs/postgresql.md).
+ */
+const bulkSession: Record<Dialect['name'], { before: SQL[]; after: SQL[] }> = {
+  sqlite: { before: [sql.raw('pragma synchronous = OFF'), sql.raw('pragma cache_size = -262144')], after: [sql.raw('pragma synchronous = NORMAL')] },
+  postgres: { before: [], after: [sql.raw('vacuum analyze')] },
+};
+
+/**
  * Loads a reproducible Arabic data set of the given size into an empty database, composed from the source
  * document's sentences, headings, topics and names, with every relation the API has. Rows go straight into
  * the tables with prepared statements in large transactions (no HTTP, no per-row validation), then the
  * post-load steps rebuild what other modules derive from them.
  */
-export async function loadSyntheticData(database: Database, options: SyntheticOptions, steps: PostLoadStep[] = postLoadSteps): Promise<SyntheticSize> {
+export async function loadSyntheticData(engine: Loading, options: SyntheticOptions, steps: PostLoadStep[] = postLoadSteps): Promise<SyntheticSize> {
   const random = seededRandom(options.seed);
-  // A bulk load is all or nothing from the caller's view (rerun it on a crash), so skip the syncs for its duration.
-  database.sqlite.pragma('synchronous = OFF');
-  database.sqlite.pragma('cache_size = -262144');
+  const session = bulkSession[engine.reads.dialect.name];
+  for (const statement of session.before) await engine.reads.prepare(statement, 'once').run();
   const make = recordMaker(random);
   const vocabulary = vocabularyOf(options.sourceText ?? readSourceDocument());
-  const orgs = await loadOrganisations(database, random, make, Math.max(1, options.organisations));
-  const cast = { orgs, vocabulary, people: await loadPeople(database, random, make, Math.max(2, options.people), orgs) };
-  const meetingRefs = await loadMeetings(database, random, make, options.meetings, cast);
-  await loadArticles(database, random, make, options.articles, { ...cast, meetings: meetingRefs });
-  for (const step of steps) await step.run(database);
-  database.sqlite.pragma('synchronous = NORMAL');
+  const orgs = await loadOrganisations(engine, random, make, Math.max(1, options.organisations));
+  const cast = { orgs, vocabulary, people: await loadPeople(engine, random, make, Math.max(2, options.people), orgs) };
+  const meetingRefs = await loadMeetings(engine, random, make, options.meetings, cast);
+  await loadArticles(engine, random, make, options.articles, { ...cast, meetings: meetingRefs });
+  for (const step of steps) await step.run(engine);
+  for (const statement of session.after) await engine.reads.prepare(statement, 'once').run();
   return { organisations: orgs.length, people: cast.people.length, meetings: meetingRefs.length, articles: options.articles };
 }
