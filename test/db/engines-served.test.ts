@@ -10,7 +10,7 @@ import { startReceiver } from '../webhooks/receiver.js';
  * The same API on both engines (docs/postgresql.md, step 3): a server on SQLite and one on PostgreSQL (DATABASE_URL
  * postgres://, a fresh database on a throwaway cluster) answer one table of requests alike: statuses, the headers a
  * client relies on, and bodies, with what each engine generates (ids, timestamps, cursors) replaced by the order in
- * which it first appeared. The facts' routes (mentions, provenance) are left out: they are not read on PostgreSQL yet.
+ * which it first appeared.
  */
 
 t.setTimeout(240_000);
@@ -85,6 +85,8 @@ const steps: Step[] = [
   ['its next page', nextPageOf('a list with a filter, a sort and counts')],
   ['a list with include', () => ({ method: 'GET', url: '/v1/people?include=affiliations.organisation' })],
   ['an article with include', () => ({ method: 'GET', url: `/v1/articles/${encodeURIComponent('تعزيز-التعاون')}?include=people,organisations` })],
+  ["the article's mentions", () => ({ method: 'GET', url: `/v1/articles/${encodeURIComponent('تعزيز-التعاون')}/mentions` })],
+  ["the organisation's provenance", () => ({ method: 'GET', url: `/v1/organisations/${encodeURIComponent(organisation.slug)}/provenance`, headers: auth })],
   ['a patch with If-Match', renameAsRead('لجنة التنسيق')],
   ['a stale If-Match', renameAsRead('لجنة أخرى')],
   ['the revisions', () => ({ method: 'GET', url: `/v1/organisations/${encodeURIComponent(organisation.slug)}/revisions`, headers: auth })],
@@ -166,8 +168,14 @@ t.test('a server on PostgreSQL answers the table of requests as one on SQLite do
   for (const [i, expected] of onSqlite.entries()) t.same(onPostgres[i], expected, expected.title);
   t.same(
     onSqlite.map(({ status }) => status),
-    [201, 201, 201, 201, 409, 400, 400, 200, 200, 200, 200, 200, 200, 200, 412, 200, 200, 200, 200, 204, 404, 200, 200, 201, 200, 200],
+    [201, 201, 201, 201, 409, 400, 400, 200, 200, 200, 200, 200, 200, 200, 200, 200, 412, 200, 200, 200, 200, 204, 404, 200, 200, 201, 200, 200],
     'the statuses a client relies on, as the API documents them',
+  );
+  const mentioned = onSqlite.find(({ title }) => title === "the article's mentions")?.body as { data: Array<{ text: string }> };
+  t.same(
+    mentioned.data.map(({ text }) => text),
+    [organisation.name],
+    "the article's body names the organisation, once, and nothing else it could link: the one mention both engines give",
   );
 });
 
