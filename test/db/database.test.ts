@@ -57,6 +57,18 @@ t.test('migrations build the schema on an empty database file', async (t) => {
   t.ok((applied as number) >= 1, 'reopening applies nothing twice');
 });
 
+t.test("a serving database bounds both connections' page caches at 4 MB; a command line program's keeps the driver's 16 MB", async (t) => {
+  const dir = tempDir(t);
+  const serving = openDatabase(`file:${join(dir, 'serving.db')}`, { serving: true });
+  t.teardown(() => serving.close());
+  const cacheOf = (connection: Sqlite.Database) => connection.pragma('cache_size', { simple: true });
+  t.equal(cacheOf(serving.sqlite), -4096, 'the write connection: 4,096 KiB');
+  t.equal(cacheOf(serving.reader.$client), -4096, 'the read connection: 4,096 KiB');
+  const program = openDatabase(`file:${join(dir, 'program.db')}`);
+  t.teardown(() => program.close());
+  t.equal(cacheOf(program.sqlite), -16000, 'a bulk writer keeps the 16 MB better-sqlite3 builds SQLite with');
+});
+
 t.test('a file that is not a database is refused with a clear error', async (t) => {
   const dir = tempDir(t);
   const file = join(dir, 'bad.db');

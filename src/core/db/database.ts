@@ -77,16 +77,21 @@ function connect(url: string, path: string, options?: Sqlite.Options): Sqlite.Da
   }
 }
 
-/**
- * A connection for reads only, opened once the writer has migrated the file. It keeps SQLite's default page cache
- * (2 MB): RSS after start and under load measured the same as on one connection (docs/performance.md).
- */
+/** A connection for reads only, opened once the writer has migrated the file. */
 function connectReader(url: string, path: string): Sqlite.Database {
   const sqlite = connect(url, path, { fileMustExist: true });
   sqlite.pragma('query_only = ON');
   sqlite.pragma('busy_timeout = 5000');
   return sqlite;
 }
+
+/**
+ * The page cache of each of a serving database's two connections, in KiB. better-sqlite3 builds SQLite with 16 MB a
+ * connection; under the benchmark's load both filled, 32 MB of native memory for no throughput measured, the
+ * file's pages staying in the kernel's cache anyway (docs/performance.md#memory). The command line programs'
+ * bulk writes keep the 16 MB.
+ */
+const servingPageCacheKib = 4096;
 
 /** SQLite's own threshold of the automatic checkpoint, for a connection whose checkpoint thread has failed. */
 const automaticCheckpointPages = 1000;
@@ -125,8 +130,8 @@ function checkpointInThread(sqlite: Sqlite.Database): Checkpointer {
 
 /**
  * Opens the database, sets the pragmas khabar relies on and applies pending migrations. A connection that serves
- * requests checkpoints in a thread (`checkpointInThread`); the command line programs, whose commits no reader
- * waits on, keep SQLite's automatic checkpoints.
+ * requests checkpoints in a thread (`checkpointInThread`) and bounds its page caches; the command line programs,
+ * whose commits no reader waits on, keep SQLite's automatic checkpoints and the driver's page cache.
  */
 export function openDatabase(url: string, { serving = false } = {}): Database {
   const file = fileOf(url);
@@ -153,6 +158,7 @@ export function openDatabase(url: string, { serving = false } = {}): Database {
     migrate(db, { migrationsFolder });
     const readConnection = connectReader(url, file.path);
     reader = readConnection;
+    if (serving) for (const connection of [sqlite, readConnection]) connection.pragma(`cache_size = -${servingPageCacheKib}`);
     const checkpointer = serving ? checkpointInThread(sqlite) : null;
     const close = () => {
       // The thread's and the reader's connections close first, so that the writer's is the last: it checkpoints and removes the WAL.
