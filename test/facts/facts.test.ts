@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import type { Test } from 'tap';
 import t from 'tap';
 import { databaseOf, storesOf } from '../../src/core/db/handles.js';
@@ -392,7 +393,9 @@ t.test('names written by another process are linked (two workers on one file)', 
   const both = ['نايف', 'علي-العدواني'];
   t.same(await peopleLinkedOnceCaughtUp(t, first, 'خبر-بعد', 'التقى نايف الشمري بالعدواني.', both), both, 'the first sees the name the second added');
 
-  databaseOf(second.services).sqlite.prepare("update people set aliases = json_array('أبو فهد') where slug = 'نايف'").run();
+  // Through group commit's write, which waits for the lock without stopping the event loop: a synchronous statement
+  // here would stop it while the first app's write, paused between its statements, held the lock (SQLITE_BUSY).
+  await databaseOf(second.services).writes.run((tx) => tx.prepare(sql`update people set aliases = json_array('أبو فهد') where slug = 'نايف'`).run());
   t.same(await peopleLinkedOnceCaughtUp(t, first, 'خبر-ثالث', 'وقال أبو فهد إن التعاون مستمر.', ['نايف']), ['نايف'], 'and a name changed around the API');
 });
 
