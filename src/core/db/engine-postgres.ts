@@ -1,3 +1,4 @@
+import { KhabarError } from '../errors.js';
 import { postgresIndex } from '../search/postgres-search.js';
 import type { EngineOptions, PostgresEngine } from './engine.js';
 import type { WriteTiming } from './group-commit.js';
@@ -36,8 +37,24 @@ export async function openPostgresEngine(url: string, { poolMax, log }: EngineOp
     throw error;
   });
 
+  // A process's appending writes take a connection one at a time: each would wait for the feed's lock anyway
+  // (postgres-write.ts), and a write waiting here rather than on the lock leaves the pool's other connections to reads.
+  let lastAppending: Promise<unknown> = Promise.resolve();
+  function appendingInTurn<T>(run: () => Promise<T>): Promise<T> {
+    const turn = lastAppending.then(run, run);
+    lastAppending = turn.catch(() => undefined);
+    return turn;
+  }
+
   async function write<T>(body: (tx: StatementExecutor) => T | Promise<T>, options: WriteOptions, observe?: (timing: WriteTiming) => void): Promise<T> {
     const queuedAt = performance.now();
+    const inTurn = options.appendsChanges === false ? <R>(run: () => Promise<R>) => run() : appendingInTurn;
+    return inTurn(() => transaction(body, options, queuedAt, observe));
+  }
+
+  async function transaction<T>(body: (tx: StatementExecutor) => T | Promise<T>, options: WriteOptions, queuedAt: number, observe?: (timing: WriteTiming) => void): Promise<T> {
+    // As long as the feed's lock is waited for: a write queued longer in this process is as overloaded as one refused by lock_timeout.
+    if (performance.now() - queuedAt > lockTimeoutMs) throw new KhabarError('overloaded', 'the database was held by other writes longer than a write waits; retry later');
     // The last attempt's: a connection taken and the transaction begun, then its body run.
     let startedAt = queuedAt;
     let writtenAt = queuedAt;

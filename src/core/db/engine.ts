@@ -50,10 +50,7 @@ interface Engine {
   close(): Promise<void>;
 }
 
-/**
- * SQLite's engine also gives its file's two connections, for what still takes a connection rather than an executor
- * (the facts' reads, start-up's preparation) and for tests that work on the file (core/db/handles.ts).
- */
+/** SQLite's engine also gives its file's two connections, for tests that work on the file (core/db/handles.ts). */
 export interface SqliteEngine extends Engine {
   readonly name: 'sqlite';
   database: Database;

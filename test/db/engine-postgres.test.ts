@@ -1,0 +1,80 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { sql } from 'drizzle-orm';
+import pg from 'pg';
+import t from 'tap';
+import type { EngineLog } from '../../src/core/db/engine.js';
+import { openPostgresEngine } from '../../src/core/db/engine-postgres.js';
+import { clusterAdmin, startPostgres } from '../postgres.js';
+
+/*
+ * PostgreSQL's engine (core/db/engine-postgres.ts): a process's appending writes take a pooled connection one at a
+ * time, so that writes queued behind the feed's lock leave the pool's other connections to reads.
+ */
+
+t.setTimeout(120_000);
+
+const log: EngineLog = { warn: () => undefined, info: () => undefined };
+
+t.test("a read is served while the process's appending writes queue, not after them", async (t) => {
+  const { fresh } = await clusterAdmin(t, await startPostgres(t));
+  const engine = await openPostgresEngine((await fresh('queued')).url, { poolMax: 3, log });
+  t.teardown(() => engine.close());
+  let committed = 0;
+  const writes = Array.from({ length: 8 }, () =>
+    engine.writes
+      .run(async (tx) => {
+        await tx.prepare(sql`select pg_sleep(0.04)`).all();
+      })
+      .then(() => {
+        committed += 1;
+      }),
+  );
+  // Queued after the eight: with each write holding a connection while it waits for the feed's lock, the read's
+  // connection would come only after six of them had committed (three connections, handed out in order).
+  const read = await engine.reads.prepare(sql<{ one: number }>`select 1 as one`).all();
+  const committedBeforeRead = committed;
+  await Promise.all(writes);
+  t.same(read, [{ one: 1 }]);
+  t.ok(committedBeforeRead <= 1, `the read answered after ${committedBeforeRead} of the 8 writes had committed`);
+  t.equal(committed, 8, 'every write committed');
+});
+
+t.test('a write queued in the process past the lock wait is refused as overloaded without taking a connection', async (t) => {
+  const { fresh } = await clusterAdmin(t, await startPostgres(t));
+  const { url } = await fresh('held');
+  const engine = await openPostgresEngine(url, { poolMax: 3, log });
+  t.teardown(() => engine.close());
+  const holder = new pg.Client(url);
+  await holder.connect();
+  t.teardown(() => holder.end());
+  await holder.query('begin; lock table changes_counter in exclusive mode');
+  const ran: string[] = [];
+  const first = engine.writes.run(async () => {
+    ran.push('first');
+  });
+  const second = engine.writes.run(async () => {
+    ran.push('second');
+  });
+  const settledAt: number[] = [];
+  const settled = Promise.allSettled([first, second].map((write) => write.finally(() => settledAt.push(performance.now()))));
+  await sleep(500);
+  const waiting = await holder.query<{ n: number }>("select count(*)::integer as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()");
+  t.same(waiting.rows, [{ n: 1 }], 'one connection of the process waits for the lock, not one per write');
+  const outcomes = await settled;
+  await holder.query('rollback');
+  t.ok(settledAt[1]! - settledAt[0]! < 2_500, `the second was refused ${Math.round(settledAt[1]! - settledAt[0]!)} ms after the first, without a lock wait of its own`);
+  t.match(
+    outcomes,
+    [
+      { status: 'rejected', reason: { code: 'overloaded' } },
+      { status: 'rejected', reason: { code: 'overloaded' } },
+    ],
+    'the first waited out lock_timeout on the lock, the second as long in the queue',
+  );
+  t.same(ran, [], 'neither body ran');
+  await sleep(10);
+  await engine.writes.run(async () => {
+    ran.push('after');
+  });
+  t.same(ran, ['after'], 'the next write runs once the lock is free');
+});
