@@ -161,6 +161,12 @@ t.test('bad arguments and settings are one-line errors', async (t) => {
   failed(t, backup(['a-folder', '--force'], { cwd: dir, env }), new RegExp(`^khabar backup: ${join(dir, 'a-folder')} is a folder\n$`), 'a folder');
   failed(t, backup(['missing/a.db'], { cwd: dir, env }), new RegExp(`^khabar backup: the folder ${join(dir, 'missing')} does not exist\n$`), 'a missing folder');
   failed(t, backup(['a.db'], { cwd: dir, env: { ...env, DATABASE_URL: 'file:file:live.db' } }), /^khabar backup: invalid DATABASE_URL: has a second scheme/, 'a bad DATABASE_URL');
+  failed(
+    t,
+    backup(['a.db'], { cwd: dir, env: { ...env, DATABASE_URL: 'postgres://khabar:secret@127.0.0.1:1/khabar' } }),
+    /^khabar backup: backup copies a SQLite file: back up PostgreSQL with its own tools/,
+    'a PostgreSQL database',
+  );
   failed(t, backup(['a.db'], { cwd: dir, env: { ...env, DATABASE_URL: 'file::memory:' } }), /^khabar backup: nothing to back up: DATABASE_URL is an in-memory database\n$/, 'an in-memory database');
   failed(t, backup(['a.db'], { cwd: dir, env: { ...env, DATABASE_URL: `file:${join(dir, 'none.db')}` } }), /^khabar backup: nothing to back up: .*none\.db does not exist\n$/, 'no database');
   t.same(readdirSync(dir).sort(), ['a-folder', 'live.db'], 'nothing was written');

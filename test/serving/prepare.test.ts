@@ -64,7 +64,7 @@ async function storedRows({ statements }: Engine) {
   );
 }
 
-/** The seed's relink jobs match their candidates with FTS5's MATCH until their PostgreSQL form lands (docs/postgresql.md, step 2). */
+/** Each engine's seeded rows, compared once both have run. */
 const seededOn = new Map<string, Awaited<ReturnType<typeof storedRows>>>();
 const reportTitle = parseSourceDocument(readSourceDocument()).title;
 

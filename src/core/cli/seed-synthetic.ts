@@ -1,11 +1,9 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
-import { openDatabase } from '../db/database.js';
-import { executorOn } from '../db/sqlite-write.js';
 import { messageOf } from '../errors.js';
 import { isEmpty } from '../seed/seed.js';
-import { sqliteLoading } from '../seed/sqlite-loading.js';
 import { loadSyntheticData, postLoadSteps } from '../seed/synthetic.js';
+import { openToolDatabase } from './tool-database.js';
 
 const count = (value: string | undefined, name: string, fallback: number): number => {
   const n = value === undefined ? fallback : Number(value);
@@ -35,12 +33,14 @@ try {
     seed: count(values.seed, 'seed', 1),
   };
   const { databaseUrl } = loadConfig();
-  const database = openDatabase(databaseUrl);
-  if (!(await isEmpty(executorOn(database.sqlite)))) throw new Error('the database already has records: point DATABASE_URL at a new file');
+  const database = await openToolDatabase(databaseUrl);
+  if (!(await isEmpty(database.reads))) {
+    await database.close();
+    throw new Error('the database already has records: point DATABASE_URL at a new file or database');
+  }
   const started = performance.now();
-  const loaded = await loadSyntheticData(sqliteLoading(database), options);
-  database.sqlite.pragma('wal_checkpoint(TRUNCATE)');
-  database.close();
+  const loaded = await loadSyntheticData(database, options);
+  await database.close();
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   const steps = postLoadSteps.map((step) => step.name).join(', ') || 'none';
   process.stdout.write(`synthetic data (seed ${options.seed}) in ${seconds} s: ${JSON.stringify(loaded)}; post-load steps: ${steps}\n`);

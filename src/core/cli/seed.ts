@@ -1,15 +1,13 @@
 import { loadConfig } from '../config.js';
-import { openDatabase } from '../db/database.js';
-import { connectionExecutors } from '../db/sqlite-write.js';
 import { messageOf } from '../errors.js';
-import { createRepositories } from '../resources/index.js';
 import { seedDatabase } from '../seed/seed.js';
+import { openToolDatabase } from './tool-database.js';
 
 /** `npm run seed`: loads the source document's records into the configured database (idempotent). */
 try {
-  const database = openDatabase(loadConfig().databaseUrl);
-  const { article } = await seedDatabase(connectionExecutors(database.sqlite), createRepositories());
-  database.close();
+  const database = await openToolDatabase(loadConfig().databaseUrl);
+  const { article } = await seedDatabase(database, database.repositories);
+  await database.close();
   process.stdout.write(`seeded: article ${article.slug}\n`);
 } catch (error) {
   process.stderr.write(`khabar seed: ${messageOf(error)}\n`);

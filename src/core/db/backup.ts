@@ -2,7 +2,7 @@ import { existsSync, linkSync, lstatSync, realpathSync, renameSync, rmSync, stat
 import { basename, dirname, join, resolve } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { DatabaseError, sqlitePath } from './database.js';
-import { inMemory } from './url.js';
+import { engineOf, inMemory } from './url.js';
 
 export interface BackupResult {
   /** The database copied, as an absolute path. */
@@ -78,6 +78,7 @@ function replace(partial: string, file: string) {
  * backup leaves nothing behind and never a half-written file at the destination.
  */
 export async function backupDatabase(url: string, destination: string, options: { force: boolean }): Promise<BackupResult> {
+  if (engineOf(url) === 'postgres') throw new DatabaseError("backup copies a SQLite file: back up PostgreSQL with its own tools (pg_dump, or the managed service's backups)");
   const path = sqlitePath(url);
   if (path === inMemory) throw new DatabaseError('nothing to back up: DATABASE_URL is an in-memory database');
   const source = resolve(path);
