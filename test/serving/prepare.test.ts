@@ -24,7 +24,7 @@ import { unindexedPerson } from '../search/found-by-title.js';
  * of the source document (core/seed/source-facts.ts), and each engine's rows are compared with the other's.
  */
 
-const { onBoth } = engines(t);
+const { onBoth, onPostgres } = engines(t);
 
 /** The engine as start-up's preparation takes it, and the repositories a server's writes run through. */
 function preparationOn(_t: Test, engine: Engine) {
@@ -211,6 +211,29 @@ onBoth('a stale index is rebuilt at start, every record then found by its own wo
   await emptyIndex(engine, preparing.index);
   t.equal(await prepareForServing(preparing, repositories, 'auto'), null, 'a current index is not rebuilt');
   t.same(await engine.statements.prepare(documentCount).get(), { n: 0 }, 'the emptied index stays empty: no rebuild at each start');
+});
+
+onBoth('two starts finding the index stale at once rebuild it once: the second finds it current in its write', async (t, engine) => {
+  const preparation = preparationOn(t, engine);
+  const { preparing, repositories } = preparation;
+  await prepareForServing(preparing, repositories, 'never');
+  await written(engine, preparation);
+  await olderVersion(engine);
+  const starts = await Promise.all([prepareForServing(preparing, repositories, 'never'), prepareForServing(preparing, repositories, 'never')]);
+  t.same(
+    starts.map((rebuilt) => rebuilt !== null),
+    [true, false],
+    'the first rebuilt, the second found it done',
+  );
+  t.equal(await indexedAnalyserVersion(engine.statements), analyserVersion);
+});
+
+onPostgres('a rebuild records its analyser version even when the row that holds it was deleted', async (t, engine) => {
+  const { preparing, repositories } = preparationOn(t, engine);
+  await engine.write((tx) => tx.prepare(sql`delete from search_analyser`).run());
+  t.not(await prepareForServing(preparing, repositories, 'never'), null, 'no version recorded: rebuilt');
+  t.equal(await indexedAnalyserVersion(engine.statements), analyserVersion, 'and its version recorded');
+  t.equal(await prepareForServing(preparing, repositories, 'never'), null, 'so the next start does not rebuild');
 });
 
 onBoth('SEED=never leaves a fresh database empty', async (t, engine) => {

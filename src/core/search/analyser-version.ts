@@ -26,7 +26,8 @@ const versionPlace: Record<Dialect['name'], { read: SQL<{ version: number }>; re
   },
   postgres: {
     read: sql`select ${sql.identifier('version')} from ${sql.identifier('search_analyser')}`,
-    record: sql`update ${sql.identifier('search_analyser')} set ${sql.identifier('version')} = ${analyserVersion}`,
+    // An upsert: a row deleted by hand (a truncate of every table) would leave an update nothing to change, and every start rebuilding.
+    record: sql`insert into ${sql.identifier('search_analyser')} (${sql.identifier('id')}, ${sql.identifier('version')}) values (1, ${analyserVersion}) on conflict (${sql.identifier('id')}) do update set ${sql.identifier('version')} = excluded.${sql.identifier('version')}`,
   },
 };
 
