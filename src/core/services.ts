@@ -176,7 +176,7 @@ export async function openServices(databaseUrl: string, { clock = Date.now, pool
 
     /** Readies the database to be served: a stale search index rebuilt, the seed when empty (core/serving.ts). */
     prepare(seed: 'auto' | 'never') {
-      return prepareForServing({ reads: statements, write: (body) => writes.run(body), index: engine.index }, repositories, seed);
+      return prepareForServing({ reads: statements, write: (body) => writes.runWaitingForLock(body), claim: (body) => writes.claim(body), index: engine.index }, repositories, seed);
     },
 
     /** Lets what is under way finish, then closes the database. */

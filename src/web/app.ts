@@ -103,15 +103,22 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   });
   app.decorate('services', services);
   for (const warning of services.warnings) app.log.warn(warning);
-  const reindexed = await services.prepare(config.seed);
-  if (reindexed) app.log.info({ reindexed }, 'search index rebuilt: an older analyser wrote it');
-  // Relinking, scheduled publications, webhook deliveries and the retention jobs (core/background.ts).
-  const background = await services.startBackground({
-    clock,
-    trashRetentionDays: config.trashRetentionDays,
-    webhooks: config.webhooks,
-    onError: (job, err) => app.log.error({ err }, job),
-  });
+  let background: Awaited<ReturnType<typeof services.startBackground>>;
+  try {
+    const reindexed = await services.prepare(config.seed);
+    if (reindexed) app.log.info({ reindexed }, 'search index rebuilt: an older analyser wrote it');
+    // Relinking, scheduled publications, webhook deliveries and the retention jobs (core/background.ts).
+    background = await services.startBackground({
+      clock,
+      trashRetentionDays: config.trashRetentionDays,
+      webhooks: config.webhooks,
+      onError: (job, err) => app.log.error({ err }, job),
+    });
+  } catch (error) {
+    // A start that fails leaves no connection open (PostgreSQL's pool and listener would keep a caller's process alive).
+    await services.close();
+    throw error;
+  }
   app.addHook('onClose', async () => {
     await background.stop();
     await services.close();

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import type { EngineLog } from '../../src/core/db/engine.js';
 import { openPostgresEngine } from '../../src/core/db/engine-postgres.js';
 import { clusterAdmin, startPostgres } from '../postgres.js';
@@ -14,6 +14,19 @@ import { clusterAdmin, startPostgres } from '../postgres.js';
 t.setTimeout(120_000);
 
 const log: EngineLog = { warn: () => undefined, info: () => undefined };
+
+/** An engine on a fresh database, and another session holding the feed's lock (as another node's write would). */
+async function engineWithFeedLockHeld(t: Test, name: string) {
+  const { fresh } = await clusterAdmin(t, await startPostgres(t));
+  const { url } = await fresh(name);
+  const engine = await openPostgresEngine(url, { poolMax: 3, log });
+  t.teardown(() => engine.close());
+  const holder = new pg.Client(url);
+  await holder.connect();
+  t.teardown(() => holder.end());
+  await holder.query('begin; lock table changes_counter in exclusive mode');
+  return { engine, holder };
+}
 
 t.test("a read is served while the process's appending writes queue, not after them", async (t) => {
   const { fresh } = await clusterAdmin(t, await startPostgres(t));
@@ -40,14 +53,7 @@ t.test("a read is served while the process's appending writes queue, not after t
 });
 
 t.test('a write queued in the process past the lock wait is refused as overloaded without taking a connection', async (t) => {
-  const { fresh } = await clusterAdmin(t, await startPostgres(t));
-  const { url } = await fresh('held');
-  const engine = await openPostgresEngine(url, { poolMax: 3, log });
-  t.teardown(() => engine.close());
-  const holder = new pg.Client(url);
-  await holder.connect();
-  t.teardown(() => holder.end());
-  await holder.query('begin; lock table changes_counter in exclusive mode');
+  const { engine, holder } = await engineWithFeedLockHeld(t, 'held');
   const ran: string[] = [];
   const first = engine.writes.run(async () => {
     ran.push('first');
@@ -77,4 +83,20 @@ t.test('a write queued in the process past the lock wait is refused as overloade
     ran.push('after');
   });
   t.same(ran, ['after'], 'the next write runs once the lock is free');
+});
+
+t.test("a start-up's write waits out another's hold of the feed's lock, and a claim passes beside it", async (t) => {
+  const { engine, holder } = await engineWithFeedLockHeld(t, 'patient');
+  const claimed = await engine.writes.claim(async (tx) => (await tx.prepare(sql<{ one: number }>`select 1 as one`).all()).length);
+  t.equal(claimed, 1, 'a claim appends nothing and takes no feed lock: it ran while the lock was held');
+  let prepared = false;
+  const preparing = engine.writes.runWaitingForLock(async () => {
+    prepared = true;
+  });
+  // Past the pool's lock_timeout (5 s), at which an ordinary write is refused as overloaded.
+  await sleep(5_500);
+  t.notOk(prepared, 'it waited while the lock was held');
+  await holder.query('rollback');
+  await preparing;
+  t.ok(prepared, 'and ran once it was free');
 });

@@ -54,7 +54,7 @@ export async function openPostgresEngine(url: string, { poolMax, log }: EngineOp
 
   async function transaction<T>(body: (tx: StatementExecutor) => T | Promise<T>, options: WriteOptions, queuedAt: number, observe?: (timing: WriteTiming) => void): Promise<T> {
     // As long as the feed's lock is waited for: a write queued longer in this process is as overloaded as one refused by lock_timeout.
-    if (performance.now() - queuedAt > lockTimeoutMs) throw new KhabarError('overloaded', 'the database was held by other writes longer than a write waits; retry later');
+    if (!options.waitsForLock && performance.now() - queuedAt > lockTimeoutMs) throw new KhabarError('overloaded', 'the database was held by other writes longer than a write waits; retry later');
     // The last attempt's: a connection taken and the transaction begun, then its body run.
     let startedAt = queuedAt;
     let writtenAt = queuedAt;
@@ -80,7 +80,7 @@ export async function openPostgresEngine(url: string, { poolMax, log }: EngineOp
   return {
     name: 'postgres',
     reads: postgresStatements(postgres.pool),
-    writes: { run: (body, observe) => write(body, {}, observe), claim: (body) => write(body, claiming) },
+    writes: { run: (body, observe) => write(body, {}, observe), claim: (body) => write(body, claiming), runWaitingForLock: (body) => write(body, { waitsForLock: true }) },
     stamp: signal.stamp,
     index: postgresIndex,
     warnings: postgres.warnings,

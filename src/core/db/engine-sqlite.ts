@@ -14,7 +14,7 @@ export function openSqliteEngine(url: string): SqliteEngine {
     database,
     reads: sqliteStatements(reader.$client),
     // A background job's claims are writes of group commit like any other: SQLite has one writer.
-    writes: { run: (body, observe) => writes.run(body, observe), claim: (body) => writes.run(body) },
+    writes: { run: (body, observe) => writes.run(body, observe), claim: (body) => writes.run(body), runWaitingForLock: (body) => writes.run(body) },
     stamp: changeStamp(reader),
     index: fts5Index,
     warnings: [],

@@ -19,6 +19,12 @@ export interface EngineWrites extends GroupCommit {
    * commit and run again; on SQLite, a step of group commit like any write.
    */
   claim<T>(body: (tx: StatementExecutor) => Promise<T>): Promise<T>;
+  /**
+   * A write that waits for the write lock as long as another holds it: start-up's preparation, which another node's
+   * rebuild of the search index may hold for minutes (it then finds the index current). On SQLite, group commit's
+   * write: the cluster's primary prepares before its workers start.
+   */
+  runWaitingForLock<T>(body: (tx: StatementExecutor) => Promise<T>): Promise<T>;
 }
 
 /** Where an engine tells of trouble it survives: an idle pooled connection's failure, the change signal lost and back. */

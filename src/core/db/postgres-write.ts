@@ -40,6 +40,12 @@ export interface WriteOptions {
    * refused (40001) when the other commits, and runs again. Serializable by default.
    */
   isolation?: 'serializable' | 'read committed';
+  /**
+   * Whether the feed's lock is waited for as long as another transaction holds it, past the pool's `lock_timeout`
+   * and `statement_timeout` (the wait is one statement): for start-up's preparation, which another node's rebuild of
+   * the search index may hold for minutes. The transaction's own statements then run without a statement timeout.
+   */
+  waitsForLock?: boolean;
 }
 
 /**
@@ -50,10 +56,11 @@ export interface WriteOptions {
 export async function postgresWrite<T>(
   pool: pg.Pool,
   body: (tx: StatementExecutor) => Promise<T>,
-  { retries = defaultWriteRetries, appendsChanges = true, isolation = 'serializable' }: WriteOptions = {},
+  { retries = defaultWriteRetries, appendsChanges = true, isolation = 'serializable', waitsForLock = false }: WriteOptions = {},
 ): Promise<T> {
   // LOCK TABLE takes no snapshot: a serializable transaction's is taken by its first query, after the lock is held.
-  const begin = `begin isolation level ${isolation}${appendsChanges ? '; lock table changes_counter in exclusive mode' : ''}`;
+  const lock = appendsChanges ? `${waitsForLock ? '; set local lock_timeout = 0; set local statement_timeout = 0' : ''}; lock table changes_counter in exclusive mode` : '';
+  const begin = `begin isolation level ${isolation}${lock}`;
   for (let attempt = 1; ; attempt++) {
     const client = await pool.connect();
     let unusable: Error | undefined;
