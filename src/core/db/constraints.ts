@@ -42,6 +42,9 @@ function constraintDetails(error: unknown): string[] {
  */
 const isSlugTaken = (error: unknown) => constraintDetails(error).some((detail) => /\.slug$|_slug_unique$/.test(detail));
 
+/** A write that waited for the lock longer than a write waits: `overloaded`, which a client may retry. */
+export const heldTooLong = () => new KhabarError('overloaded', 'the database was held by other writes longer than a write waits; retry later');
+
 /**
  * Whether a write gave up waiting for a lock another connection held: SQLite's busy timeout (any SQLITE_BUSY
  * variant) or PostgreSQL's `lock_timeout` (55P03). Not a fault of the request nor of the server's: a retry may pass.
@@ -59,7 +62,7 @@ const waitedTooLong = (error: unknown) => {
  * A lock waited for too long is `overloaded`, which a client may retry.
  */
 export function problemOf(error: unknown): unknown {
-  if (waitedTooLong(error)) return new KhabarError('overloaded', 'the database was held by other writes longer than a write waits; retry later');
+  if (waitedTooLong(error)) return heldTooLong();
   switch (brokenConstraint(error)) {
     case 'unique':
       return isSlugTaken(error) ? new KhabarError('slug_taken', 'another record already has this slug', [{ path: 'slug', message: 'already in use' }]) : error;

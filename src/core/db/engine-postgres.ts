@@ -1,5 +1,5 @@
-import { KhabarError } from '../errors.js';
 import { postgresIndex } from '../search/postgres-search.js';
+import { heldTooLong } from './constraints.js';
 import type { EngineOptions, PostgresEngine } from './engine.js';
 import type { WriteTiming } from './group-commit.js';
 import { openPostgres } from './postgres.js';
@@ -54,7 +54,7 @@ export async function openPostgresEngine(url: string, { poolMax, log }: EngineOp
 
   async function transaction<T>(body: (tx: StatementExecutor) => T | Promise<T>, options: WriteOptions, queuedAt: number, observe?: (timing: WriteTiming) => void): Promise<T> {
     // As long as the feed's lock is waited for: a write queued longer in this process is as overloaded as one refused by lock_timeout.
-    if (!options.waitsForLock && performance.now() - queuedAt > lockTimeoutMs) throw new KhabarError('overloaded', 'the database was held by other writes longer than a write waits; retry later');
+    if (!options.waitsForLock && performance.now() - queuedAt > lockTimeoutMs) throw heldTooLong();
     // The last attempt's: a connection taken and the transaction begun, then its body run.
     let startedAt = queuedAt;
     let writtenAt = queuedAt;
