@@ -18,7 +18,7 @@ const loadedPackages = (log: string) => {
 
 t.test('npm start runs the bundle: only the native driver loads from node_modules at start, the docs page with its first request', async (t) => {
   const server = await startServer({ DATABASE_URL: 'file::memory:', NODE_DEBUG: 'module' });
-  t.teardown(() => server.child.kill('SIGKILL'));
+  t.teardown(() => server.stop());
   t.equal((await fetch(`${server.url}/health`)).status, 200);
   t.equal((await fetch(`${server.url}/openapi.json`)).status, 200, 'the contract, which loads the YAML parser');
   t.same(loadedPackages(server.log()), ['better-sqlite3', 'yaml'], 'the native driver and the lazy YAML parser: the rest is in the bundle');

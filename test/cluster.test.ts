@@ -10,7 +10,7 @@ t.test('WORKERS=2: two processes serve one database file and stop together on SI
   const dir = mkdtempSync(join(tmpdir(), 'khabar-cluster-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const server = await startServer({ DATABASE_URL: `file:${join(dir, 'khabar.db')}`, WORKERS: '2' });
-  t.teardown(() => server.child.kill('SIGKILL'));
+  t.teardown(() => server.stop());
   const created = await fetch(`${server.url}/v1/organisations`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },

@@ -34,5 +34,16 @@ export async function startServer(env: Record<string, string>, startMs = 30_000)
     });
     child.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
   });
-  return { url: `http://127.0.0.1:${port}`, port, child, exited, log: () => log };
+  /**
+   * Ends the server as a deployment would (SIGTERM: it closes its database, which removes a `file::memory:`
+   * database's temporary folder), killing it if it has not exited within `graceMs`.
+   */
+  const stop = async (graceMs = 5_000) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
+  };
+  return { url: `http://127.0.0.1:${port}`, port, child, exited, stop, log: () => log };
 }

@@ -15,7 +15,7 @@ t.test('the real server: start, serve, write, stop on SIGTERM, restart with the 
   const env = { DATABASE_URL: `file:${join(dir, 'data', 'khabar.db')}` };
 
   const server = await startServer(env);
-  t.teardown(() => server.child.kill('SIGKILL'));
+  t.teardown(() => server.stop());
   t.same(await (await fetch(`${server.url}/health`)).json(), { status: 'ok' });
   const articles = (await (await fetch(`${server.url}/v1/articles`)).json()) as { data: { title: string }[] };
   t.match(articles.data[0]!.title, /العدواني/, 'seeded on first start');
@@ -34,7 +34,7 @@ t.test('the real server: start, serve, write, stop on SIGTERM, restart with the 
   t.notMatch(server.log(), token, 'the token never reaches the log');
 
   const again = await startServer(env);
-  t.teardown(() => again.child.kill('SIGKILL'));
+  t.teardown(() => again.stop());
   const kept = await fetch(`${again.url}/v1/organisations/${encodeURIComponent('لجنة-تجريبية')}`);
   t.equal(kept.status, 200, 'the write survived the restart');
   const orgs = (await (await fetch(`${again.url}/v1/organisations`)).json()) as { meta: { total: number } };
@@ -45,7 +45,7 @@ t.test('the real server: start, serve, write, stop on SIGTERM, restart with the 
 
 t.test('without API_TOKENS the start-up log says writes are disabled', async (t) => {
   const server = await startServer({ DATABASE_URL: 'file::memory:', API_TOKENS: '' });
-  t.teardown(() => server.child.kill('SIGKILL'));
+  t.teardown(() => server.stop());
   await new Promise((resolve) => setTimeout(resolve, 200));
   t.match(server.log(), /writes are disabled/);
   server.child.kill('SIGTERM');

@@ -42,7 +42,7 @@ function assertSelfContained(t: Test, watched: Watched, origin: string) {
 
 t.test('the docs page and the demo in a real browser', { skip: existsSync(executablePath) ? false : `${executablePath} is missing: apt-get install chromium` }, async (t) => {
   const server = await startServer({ DATABASE_URL: 'file::memory:' });
-  t.teardown(() => server.child.kill('SIGKILL'));
+  t.teardown(() => server.stop());
   const profile = mkdtempSync(join(tmpdir(), 'khabar-chromium-'));
   t.teardown(() => rmSync(profile, { recursive: true, force: true }));
   const context = await chromium.launchPersistentContext(profile, { executablePath, args, headless: true, locale: 'ar' });

@@ -15,7 +15,7 @@ function databaseIn(t: Test) {
 
 t.test('writers in two processes: the feed pages without gaps, and a stream on either process sees every event', async (t) => {
   const server = await startServer({ DATABASE_URL: databaseIn(t), WORKERS: '2', RATE_LIMIT_WRITE_MAX: '0', RATE_LIMIT_MAX: '0', CHANGES_POLL_MS: '20' });
-  t.teardown(() => server.child.kill('SIGKILL'));
+  t.teardown(() => server.stop());
   // Two streams from the start, on whichever workers the connections reach.
   const streams = await Promise.all([0, 1].map(async () => sseReader((await fetch(`${server.url}/v1/changes/stream?after=0`)).body!)));
   t.teardown(() => Promise.all(streams.map((stream) => stream.cancel())));
@@ -54,7 +54,7 @@ t.test('writers in two processes: the feed pages without gaps, and a stream on e
 
 t.test('SIGTERM with a stream open: the stream ends and the process exits within its shutdown budget', async (t) => {
   const server = await startServer({ DATABASE_URL: databaseIn(t), SHUTDOWN_TIMEOUT_MS: '10000' });
-  t.teardown(() => server.child.kill('SIGKILL'));
+  t.teardown(() => server.stop());
   const stream = sseReader((await fetch(`${server.url}/v1/changes/stream?after=0`)).body!);
   await stream.until((events) => changesOf(events).length > 0);
   const started = Date.now();
@@ -76,7 +76,7 @@ t.test('scheduled articles, on real time with two workers: published once each w
     return ((await response.json()) as { data: { id: string } }).data.id;
   };
   const first = await startServer(env);
-  t.teardown(() => first.child.kill('SIGKILL'));
+  t.teardown(() => first.stop());
   // Far enough ahead that the write lands before it on a busy machine: an article written after its time is not scheduled at all.
   const downDue = Date.now() + 2500;
   // Both workers of the second server find these at start: they race for them at their time, or at start if that is later.
@@ -90,7 +90,7 @@ t.test('scheduled articles, on real time with two workers: published once each w
 
   const second = await startServer(env);
   const up = Date.now();
-  t.teardown(() => second.child.kill('SIGKILL'));
+  t.teardown(() => second.stop());
   type Event = { seq: number; id: string; action: string; version: number; at: string };
   const feed = async (auth = true) => ((await (await fetch(`${second.url}/v1/changes?limit=1000`, { headers: auth ? headers : {} })).json()) as { data: Event[] }).data;
   const published = (events: Event[], id: string) => events.filter((event) => event.id === id && event.action === 'published');

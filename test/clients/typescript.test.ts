@@ -21,7 +21,7 @@ t.test(`${generated} is what openapi-typescript makes of openapi.yaml (run \`npm
 
 t.test('the example lists the articles and the people they mention, against the real server', async (t) => {
   const server = await startServer({ DATABASE_URL: 'file::memory:' });
-  t.teardown(() => server.child.kill('SIGKILL'));
+  t.teardown(() => server.stop());
   const result = spawnSync(process.execPath, ['--import', 'tsx', 'clients/typescript/example.ts'], {
     cwd: root,
     encoding: 'utf8',

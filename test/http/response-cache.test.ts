@@ -59,9 +59,9 @@ t.test('a cached answer is the uncached answer, byte for byte and header for hea
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const env = { DATABASE_URL: `file:${join(dir, 'khabar.db')}`, RATE_LIMIT_MAX: '1000', PUBLIC_URL: 'https://news.example' };
   const cached = await startServer(env);
-  t.teardown(() => cached.child.kill('SIGKILL'));
+  t.teardown(() => cached.stop());
   const uncached = await startServer({ ...env, RESPONSE_CACHE_MB: '0' });
-  t.teardown(() => uncached.child.kill('SIGKILL'));
+  t.teardown(() => uncached.stop());
 
   await addArticles(cached.url, 4);
   // Both servers are asked the same requests in the same order, so their rate-limit counts agree.
@@ -124,7 +124,7 @@ t.test('no read returns bytes older than a write acknowledged before it was sent
   const dir = mkdtempSync(join(tmpdir(), 'khabar-response-cache-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const server = await startServer({ DATABASE_URL: `file:${join(dir, 'khabar.db')}`, WORKERS: '2', RATE_LIMIT_MAX: '0', RATE_LIMIT_WRITE_MAX: '0' });
-  t.teardown(() => server.child.kill('SIGKILL'));
+  t.teardown(() => server.stop());
   await addArticles(server.url, 2);
   const page = json<{ data: Array<{ id: string; version: number }> }>(await send(server.url, '/v1/articles?limit=20'));
   const articles = page.data.slice(0, 2);

@@ -152,7 +152,7 @@ t.test(`SIGKILL under writes, ${cycles} times: the change feed keeps every commi
   const env = { DATABASE_URL: `file:${file}`, RATE_LIMIT_WRITE_MAX: '0', RATE_LIMIT_MAX: '0', OVERLOAD_EVENT_LOOP_DELAY_MS: '0' };
   const acknowledged: Acknowledged[] = [];
   let server = await startServer(env);
-  t.teardown(() => server.child.kill('SIGKILL'));
+  t.teardown(() => server.stop());
   for (let cycle = 1; cycle <= cycles; cycle++) {
     acknowledged.push(...(await load(t, server, cycle)));
     checkFeed(t, `cycle ${cycle}, after the kill`, file, acknowledged, null);

@@ -118,7 +118,7 @@ t.test(`SIGKILL mid-load, ${cycles} times: no acknowledged write lost, nothing h
   const env = { DATABASE_URL: `file:${file}`, RATE_LIMIT_WRITE_MAX: '0', RATE_LIMIT_MAX: '0', OVERLOAD_EVENT_LOOP_DELAY_MS: '0' };
   const tracked = new Map<string, Tracked>();
   let server = await startServer(env);
-  t.teardown(() => server.child.kill('SIGKILL'));
+  t.teardown(() => server.stop());
   const organisations = (await (await fetch(`${server.url}/v1/organisations?limit=100`)).json()) as { data: Array<{ id: string }> };
   const organisationIds = organisations.data.map((organisation) => organisation.id);
   let writes = 0;

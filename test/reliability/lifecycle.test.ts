@@ -35,7 +35,7 @@ t.test('SIGTERM: stop accepting, finish the request in flight, close the databas
   const dir = tempDir(t);
   const file = join(dir, 'khabar.db');
   const server = await startServer({ DATABASE_URL: `file:${file}` });
-  t.teardown(() => server.child.kill('SIGKILL'));
+  t.teardown(() => server.stop());
 
   // An upload in progress: the headers and half the body are sent before SIGTERM, the rest after.
   const payload = Buffer.from(JSON.stringify({ slug: 'في-الطريق', name: 'في الطريق'.padEnd(290, '.'), kind: 'other', aliases: Array(80).fill('اسم') }));
@@ -63,7 +63,7 @@ t.test('SIGTERM: stop accepting, finish the request in flight, close the databas
   t.notOk(existsSync(`${file}-wal`), 'the database was closed (its WAL checkpointed and removed)');
 
   const again = await startServer({ DATABASE_URL: `file:${file}` });
-  t.teardown(() => again.child.kill('SIGKILL'));
+  t.teardown(() => again.stop());
   t.equal((await fetch(`${again.url}/v1/organisations/${encodeURIComponent('في-الطريق')}`)).status, 200, 'and its write is kept');
   again.child.kill('SIGTERM');
   await again.exited;
@@ -74,7 +74,7 @@ t.test('SHUTDOWN_TIMEOUT_MS: a request that never finishes is cut off at the tim
   const file = join(dir, 'khabar.db');
   const timeoutMs = 1000;
   const server = await startServer({ DATABASE_URL: `file:${file}`, SHUTDOWN_TIMEOUT_MS: String(timeoutMs) });
-  t.teardown(() => server.child.kill('SIGKILL'));
+  t.teardown(() => server.stop());
 
   // An upload that stalls: the headers and half the body are sent, the rest never is.
   const payload = Buffer.from(JSON.stringify({ slug: 'لن-يصل', name: 'لن يصل', kind: 'other' }));
@@ -96,7 +96,7 @@ t.test('SHUTDOWN_TIMEOUT_MS: a request that never finishes is cut off at the tim
   t.equal(await fate, 'cut off: ECONNRESET', 'the stalled request gets no answer: its connection is closed');
 
   const again = await startServer({ DATABASE_URL: `file:${file}` });
-  t.teardown(() => again.child.kill('SIGKILL'));
+  t.teardown(() => again.stop());
   t.equal((await fetch(`${again.url}/v1/organisations/${encodeURIComponent('لن-يصل')}`)).status, 404, 'and nothing of it was written');
   again.child.kill('SIGTERM');
   t.equal(await again.exited, 0);
@@ -143,7 +143,7 @@ t.test('npm run backup takes a consistent online copy while the server writes', 
   const file = join(dir, 'live.db');
   const copy = join(dir, 'backup.db');
   const server = await startServer({ DATABASE_URL: `file:${file}` });
-  t.teardown(() => server.child.kill('SIGKILL'));
+  t.teardown(() => server.stop());
 
   let writing = true;
   let created = 0;
@@ -186,7 +186,7 @@ t.test('npm run backup takes a consistent online copy while the server writes', 
   t.same(inBackup, live.prepare('select * from people where id <= ? order by id').all(last), 'the backup is exactly the live database as of one moment');
 
   const restoredServer = await startServer({ DATABASE_URL: `file:${copy}` });
-  t.teardown(() => restoredServer.child.kill('SIGKILL'));
+  t.teardown(() => restoredServer.stop());
   const listed = (await (await fetch(`${restoredServer.url}/v1/people?limit=1`)).json()) as { meta: { total: number } };
   t.equal(listed.meta.total, inBackup.length, 'a server started on the restored copy serves it');
   for (const s of [server, restoredServer]) {

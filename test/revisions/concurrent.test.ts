@@ -8,7 +8,7 @@ t.test('revision numbers stay gapless under concurrent writers in two processes'
   const dir = mkdtempSync(join(tmpdir(), 'khabar-revisions-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const server = await startServer({ DATABASE_URL: `file:${join(dir, 'khabar.db')}`, WORKERS: '2', RATE_LIMIT_WRITE_MAX: '0' });
-  t.teardown(() => server.child.kill('SIGKILL'));
+  t.teardown(() => server.stop());
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   const created = await fetch(`${server.url}/v1/organisations`, { method: 'POST', headers, body: JSON.stringify({ slug: 'لجنة', name: 'لجنة', kind: 'committee' }) });
   const { id } = ((await created.json()) as { data: { id: string } }).data;

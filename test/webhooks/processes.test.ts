@@ -37,7 +37,7 @@ t.test('two worker processes send each delivery once', async (t) => {
     { ...seedless, DATABASE_URL: `file:${databaseIn(t)}`, WORKERS: '2', API_TOKENS: tokens, RATE_LIMIT_WRITE_MAX: '0', WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_POLL_MS: '10' },
     startMs,
   );
-  t.teardown(() => server.child.kill('SIGKILL'));
+  t.teardown(() => server.stop());
   await subscribe(server.url, receiver.url);
   const writes = 40;
   const statuses = await Promise.all(Array.from({ length: writes }, async (_, n) => (await createOrganisation(server.url, n)).status));
@@ -58,7 +58,7 @@ t.test('kill -9 under writes: every committed matching event has its delivery, a
   // While the first process runs, the receiver never answers: its deliveries are in flight or pending when it dies.
   const receiver = await startReceiver(t, () => 'hang');
   const first = await startServer({ ...env, WEBHOOK_TIMEOUT_MS: '1000', WEBHOOK_RETRY_BASE_MS: '50' }, startMs);
-  t.teardown(() => first.child.kill('SIGKILL'));
+  t.teardown(() => first.stop());
   const hook = await subscribe(first.url, receiver.url);
   const acknowledged: string[] = [];
   let stop = false;
@@ -97,7 +97,7 @@ t.test('kill -9 under writes: every committed matching event has its delivery, a
   receiver.answer = () => 200;
   const before = receiver.received.length;
   const second = await startServer(env, startMs);
-  t.teardown(() => second.child.kill('SIGKILL'));
+  t.teardown(() => second.stop());
   // The deliveries the dead process had claimed come back when their lease (2 × its 1 s timeout + 1 s) ends.
   const sent = () => new Set(receiver.received.slice(before).map((request) => JSON.parse(request.body).data.seq as number));
   for (let waited = 0; sent().size < events.length && waited < 20_000; waited += 50) await sleep(50);
