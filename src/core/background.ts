@@ -2,13 +2,15 @@ import { runAnnounceLoop } from './changes/announce-loop.js';
 import { announcePublications, nextPublicationDue } from './changes/publications.js';
 import type { WebhookLimits } from './config.js';
 import { type BackgroundWorker, runBackgroundLoop } from './db/background-loop.js';
+import type { CommitNotices } from './db/commit-notices.js';
 import type { EngineWrites } from './db/engine.js';
 import type { StatementExecutor } from './db/statements.js';
+import type { JobExecutors } from './facts/relink-jobs.js';
 import type { Repositories } from './resources/index.js';
 import { isoDaysBefore } from './time.js';
 import { purgeExpired, trashPurgeBatch } from './trash/purge.js';
 import { runDispatcher } from './webhooks/dispatcher.js';
-import { anyDue, claimDeliveries, releaseDelivery, settleDelivery } from './webhooks/outbox.js';
+import { claimDeliveries, nextDue, releaseDelivery, settleDelivery } from './webhooks/outbox.js';
 import { httpSender } from './webhooks/sender.js';
 import { pruneSettledDeliveries } from './webhooks/store.js';
 
@@ -41,21 +43,34 @@ const retention = (deleteExpired: () => Promise<number>): BackgroundWorker => ({
  * while the server was down is announced before it listens); `stop` resolves when every job has stopped.
  * `repositories` are the write connection's. No job opens a transaction of its own: each reads first (`reads`), so
  * an idle job takes no write lock, and each of its transactions is a write of group commit (`tx`), which awaits
- * another process's write lock without stopping the event loop.
+ * another process's write lock without stopping the event loop. Where commits are told (`notices`, PostgreSQL's change
+ * signal), the jobs a write may give work (the name index, relinking, the dispatcher) look after one rather than poll.
  */
 export async function startBackgroundWork(
   repositories: Repositories,
-  { writes, reads }: { writes: EngineWrites; reads: StatementExecutor },
+  { writes, reads, notices }: { writes: EngineWrites; reads: StatementExecutor; notices: CommitNotices },
   { clock, trashRetentionDays, webhooks, onError }: BackgroundOptions,
 ) {
   const { relinkJobs, publications } = repositories;
   // The relink jobs' claims and releases pass over what other nodes hold (EngineWrites.claim); a batch is a write.
-  const jobs = { reads, write: <T>(body: (tx: StatementExecutor) => Promise<T>) => writes.run(body), claim: <T>(body: (tx: StatementExecutor) => Promise<T>) => writes.claim(body) };
-  // Builds entity linking's name index at start and whenever another process changed names, a page of names a step,
-  // and links again the articles a write linked while it was behind (core/facts/index.ts).
-  const naming = runBackgroundLoop(repositories.nameIndexWorker(jobs), { onError: (error) => onError('building the name index failed; retrying', error) });
+  const jobs: JobExecutors = { reads, write: (body) => writes.run(body), claim: (body) => writes.claim(body), giveBack: (body) => writes.giveBack(body) };
   // Relinks articles after name changes (core/facts/relink-jobs.ts).
-  const relinking = runBackgroundLoop(relinkJobs.worker(jobs), { onError: (error) => onError('relinking failed; retrying', error) });
+  const relinking = runBackgroundLoop(relinkJobs.worker(jobs), { notices, onError: (error) => onError('relinking failed; retrying', error) });
+  // Builds entity linking's name index at start and whenever another process changed names, a page of names a step,
+  // and links again the articles a write linked while it was behind (core/facts/index.ts). Relinking waits for the
+  // first build, which is no commit: each step of the build tells it to look.
+  const nameIndexWorker = repositories.nameIndexWorker(jobs);
+  const naming = runBackgroundLoop(
+    {
+      async step() {
+        const done = await nameIndexWorker.step();
+        if (done !== null) relinking.poke();
+        return done;
+      },
+      release: () => nameIndexWorker.release(),
+    },
+    { notices, onError: (error) => onError('building the name index failed; retrying', error) },
+  );
   // Appends the `published` event of each scheduled article as it comes due (core/changes/publications.ts).
   const announcing = runAnnounceLoop(
     { announceDue: () => announcePublications({ reads, write: (body) => writes.run(body) }, clock), nextDue: () => nextPublicationDue(reads), onScheduled: publications.onScheduled },
@@ -65,10 +80,12 @@ export async function startBackgroundWork(
   const { allowPrivate, retentionDays, ...deliveryLimits } = webhooks;
   const dispatching = runDispatcher({
     store: {
-      claim: async (limit, at, leaseUntil) => ((await anyDue(reads, at)) ? writes.claim((tx) => claimDeliveries(tx, limit, at, leaseUntil)) : []),
+      nextDue: () => nextDue(reads),
+      claim: (limit, at, leaseUntil) => writes.claim((tx) => claimDeliveries(tx, limit, at, leaseUntil)),
       settle: (delivery, outcome) => writes.claim((tx) => settleDelivery(tx, delivery, outcome)),
-      release: (delivery, at) => writes.claim((tx) => releaseDelivery(tx, delivery, at)),
+      release: (delivery, at) => writes.giveBack((tx) => releaseDelivery(tx, delivery, at)),
     },
+    notices,
     send: httpSender({ timeoutMs: deliveryLimits.timeoutMs, allowPrivate }),
     limits: deliveryLimits,
     onError: (error) => onError('webhook dispatch failed; retrying', error),

@@ -105,8 +105,8 @@ export async function openServices(databaseUrl: string, { clock = Date.now, pool
       },
     },
 
-    /** The change feed's pages. */
-    changes: changeFeed(statements),
+    /** The change feed's pages, and the commits told as they happen (none on SQLite), which wake the stream's watcher. */
+    changes: { ...changeFeed(statements), notices: engine.notices },
 
     /** The webhooks: subscriptions and their deliveries (the admin's). */
     webhooks: {
@@ -171,7 +171,7 @@ export async function openServices(databaseUrl: string, { clock = Date.now, pool
 
     /** Starts the server's background jobs (core/background.ts); resolves once the first announcement has run. */
     startBackground(options: BackgroundOptions) {
-      return startBackgroundWork(repositories, { writes, reads: statements }, options);
+      return startBackgroundWork(repositories, { writes, reads: statements, notices: engine.notices }, options);
     },
 
     /** Readies the database to be served: a stale search index rebuilt, the seed when empty (core/serving.ts). */

@@ -19,7 +19,8 @@ async function prepareDatabase(config: Config) {
 
 /**
  * Forks `config.workers` processes that each build the app and listen on the shared port (node:cluster
- * hands connections out), all on one SQLite file in WAL mode. SIGTERM/SIGINT are passed on to every worker,
+ * hands connections out), all on one SQLite file in WAL mode or one PostgreSQL database (each worker with its own
+ * pool and change signal, as a node). SIGTERM/SIGINT are passed on to every worker,
  * each closes gracefully, and the primary exits 0 when they have. A worker that dies on its own takes the
  * others down and the primary exits with its code, so a supervisor restarts the whole set.
  */

@@ -4,6 +4,7 @@ import { runAnnounceLoop } from '../../src/core/changes/announce-loop.js';
 import { runBackgroundLoop } from '../../src/core/db/background-loop.js';
 import { type DispatchStore, runDispatcher } from '../../src/core/webhooks/dispatcher.js';
 import type { ClaimedDelivery } from '../../src/core/webhooks/outbox.js';
+import { toldCommits } from '../told-commits.js';
 
 /** An onError that fails the test with what it was told. */
 const unexpected = (t: Test) => (error: unknown) => t.fail(String(error));
@@ -76,24 +77,28 @@ t.test('stop waits for the step under way, then releases, and no step starts aft
   t.equal(calls, 1, 'no step after stop');
 });
 
+/** A worker whose first step fails and which then has nothing to do; `calls` counts its steps. */
+function failingOnce() {
+  const worker = {
+    calls: 0,
+    async step() {
+      worker.calls += 1;
+      if (worker.calls === 1) throw new Error('database is busy');
+      return null;
+    },
+    async release() {},
+  };
+  return worker;
+}
+
 t.test('a step that fails is told to onError, and the loop carries on', async (t) => {
   const errors: unknown[] = [];
-  let calls = 0;
-  const loop = runBackgroundLoop(
-    {
-      async step() {
-        calls += 1;
-        if (calls === 1) throw new Error('database is busy');
-        return null;
-      },
-      async release() {},
-    },
-    { idleMs: 5, onError: (error) => errors.push(error) },
-  );
+  const worker = failingOnce();
+  const loop = runBackgroundLoop(worker, { idleMs: 5, onError: (error) => errors.push(error) });
   await sleep(100);
   await loop.stop();
   t.match(errors, [{ message: 'database is busy' }], 'the failure was told once');
-  t.ok(calls >= 2, `the loop looked again (${calls} steps)`);
+  t.ok(worker.calls >= 2, `the loop looked again (${worker.calls} steps)`);
 });
 
 t.test('the announcer: a publication scheduled while a turn reads is still announced at its time', async (t) => {
@@ -136,6 +141,9 @@ t.test('the dispatcher claims once at a time: a send that ends during a slow cla
   let nextId = 1;
   const settled: number[] = [];
   const store: DispatchStore = {
+    async nextDue() {
+      return 0;
+    },
     async claim(free) {
       claiming += 1;
       mostAtOnce = Math.max(mostAtOnce, claiming);
@@ -165,6 +173,9 @@ t.test('the dispatcher: stop waits for a claim under way and gives back what it 
   const claim = deferred();
   const released: number[] = [];
   const store: DispatchStore = {
+    async nextDue() {
+      return 0;
+    },
     async claim() {
       await claim.promise;
       return [{ id: 7, claim: 'c', attempts: 0, url: 'http://receiver.example/', secret: 's', event }];
@@ -190,4 +201,101 @@ t.test('the dispatcher: stop waits for a claim under way and gives back what it 
   claim.resolve();
   await stopping;
   t.same(released, [7], 'the delivery claimed during stop is given back when stop resolves');
+});
+
+/** Waits until `done` holds, for 5 s at most. */
+async function until(done: () => boolean) {
+  for (const deadline = Date.now() + 5_000; !done() && Date.now() < deadline; ) await sleep(5);
+}
+
+t.test('while commits are told, an idle loop looks after one, no sooner than idleMs after its last look, and else only at the fallback', async (t) => {
+  const looks: number[] = [];
+  const told = toldCommits();
+  const loop = runBackgroundLoop(
+    {
+      async step() {
+        looks.push(performance.now());
+        return null;
+      },
+      async release() {},
+    },
+    { idleMs: 300, notices: told.notices, onError: unexpected(t) },
+  );
+  await sleep(700);
+  t.equal(looks.length, 1, 'the first look at once, then none for 700 ms although idleMs is 300: nothing was told');
+  told.tell();
+  await until(() => looks.length === 2);
+  t.equal(looks.length, 2, 'a commit told: it looks at once, its last look being long past');
+  for (let i = 0; i < 20; i++) told.tell();
+  await sleep(100);
+  t.equal(looks.length, 2, 'twenty commits told just after: no look within 100 ms');
+  await until(() => looks.length === 3);
+  t.equal(looks.length, 3, 'one more look for the twenty');
+  t.ok(looks[2]! - looks[1]! >= 290, `idleMs after the last look (${Math.round(looks[2]! - looks[1]!)} ms): no more looks than polling made`);
+  await sleep(400);
+  t.equal(looks.length, 3, 'then none while nothing is told');
+  await loop.stop();
+  t.equal(told.listening(), 0, 'stopped, it listens no more');
+});
+
+t.test('while commits are told, a step that fails is tried again after idleMs', async (t) => {
+  const worker = failingOnce();
+  const loop = runBackgroundLoop(worker, { idleMs: 20, notices: toldCommits().notices, onError: () => undefined });
+  await until(() => worker.calls === 2);
+  await loop.stop();
+  t.equal(worker.calls, 2, 'tried again, not left to the fallback');
+});
+
+t.test('the dispatcher, while commits are told, looks when the earliest pending delivery comes due', async (t) => {
+  const told = toldCommits();
+  const dueAt = Date.now() + 300;
+  const claims: number[] = [];
+  const store: DispatchStore = {
+    async nextDue() {
+      return claims.length === 0 ? dueAt : null;
+    },
+    async claim() {
+      claims.push(Date.now());
+      return [];
+    },
+    async settle() {
+      return true;
+    },
+    async release() {},
+  };
+  const dispatcher = runDispatcher({ store, send: async () => ({ status: 200, error: null }), limits: { ...limits, pollMs: 50 }, notices: told.notices, onError: unexpected(t) });
+  await until(() => claims.length > 0);
+  await dispatcher.stop();
+  t.equal(claims.length, 1, 'one claim');
+  t.ok(claims[0]! >= dueAt && claims[0]! < dueAt + 2_000, `claimed ${claims[0]! - dueAt} ms after the due time, not at the 10 s fallback`);
+});
+
+t.test('the dispatcher, while commits are told, claims after one and not before', async (t) => {
+  const told = toldCommits();
+  let pending = false;
+  let looks = 0;
+  const claimed: number[] = [];
+  const store: DispatchStore = {
+    async nextDue() {
+      looks += 1;
+      return pending ? 0 : null;
+    },
+    async claim(free) {
+      claimed.push(free);
+      pending = false;
+      return [];
+    },
+    async settle() {
+      return true;
+    },
+    async release() {},
+  };
+  const dispatcher = runDispatcher({ store, send: async () => ({ status: 200, error: null }), limits: { ...limits, pollMs: 20 }, notices: told.notices, onError: unexpected(t) });
+  await sleep(300);
+  t.equal(looks, 1, 'one look at the start, none while nothing is told (pollMs is 20)');
+  pending = true;
+  told.tell();
+  await until(() => claimed.length === 1);
+  await dispatcher.stop();
+  t.same(claimed, [limits.concurrency], 'a commit told: it looked and claimed');
 });

@@ -1,25 +1,24 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
+import { noCommitNotices } from '../../src/core/db/commit-notices.js';
 import { everything } from '../../src/core/list/visibility.js';
 import type { Services } from '../../src/core/services.js';
 import { ChangeStream, changeWatcher } from '../../src/web/changes/stream.js';
+import { toldCommits } from '../told-commits.js';
 
 type Feed = Services['changes'];
 const noEvents = { events: [], more: false, through: 0 };
+/** A feed of no events whose newest seq `lastSeq` reads. */
+const feedOf = (lastSeq: Feed['lastSeq'], notices = noCommitNotices): Feed => ({ page: async () => noEvents, lastSeq, notices });
 
 t.test('a poll of max(seq) that fails is told to onError, and the next poll still wakes the waiting stream', async (t) => {
   const errors: unknown[] = [];
   let polls = 0;
-  const feed: Feed = {
-    async page() {
-      return noEvents;
-    },
-    async lastSeq() {
-      polls += 1;
-      if (polls === 1) throw new Error('database is busy');
-      return 5;
-    },
-  };
+  const feed = feedOf(async () => {
+    polls += 1;
+    if (polls === 1) throw new Error('database is busy');
+    return 5;
+  });
   const watcher = changeWatcher(feed, 5, (error) => errors.push(error));
   let woken = 0;
   watcher.wait(0, () => {
@@ -39,6 +38,7 @@ t.test('a page that fails ends the stream with the error, for the client to reco
     async lastSeq() {
       return 0;
     },
+    notices: noCommitNotices,
   };
   const watcher = changeWatcher(feed, 1000, (error) => t.fail(String(error)));
   const stream = new ChangeStream(feed, watcher, 0, 60_000, () => everything);
@@ -46,4 +46,74 @@ t.test('a page that fails ends the stream with the error, for the client to reco
   stream.resume();
   t.match(await failure, { message: 'database is busy' });
   t.ok(stream.destroyed, 'the stream is destroyed');
+});
+
+t.test('while commits are told, the watcher reads max(seq) when one is told, not every pollMs', async (t) => {
+  const told = toldCommits();
+  let newest = 0;
+  let reads = 0;
+  const feed = feedOf(async () => {
+    reads += 1;
+    return newest;
+  }, told.notices);
+  const watcher = changeWatcher(feed, 5, (error) => t.fail(String(error)));
+  let woken = 0;
+  watcher.wait(0, () => {
+    woken += 1;
+  });
+  await sleep(200);
+  t.equal(reads, 0, 'no read in 200 ms although pollMs is 5: nothing was told');
+  newest = 3;
+  told.tell();
+  for (let waited = 0; woken === 0 && waited < 5_000; waited += 5) await sleep(5);
+  t.equal(woken, 1, 'a commit told: the stream is woken');
+  t.equal(reads, 1, 'after one read');
+  t.equal(told.listening(), 0, 'no stream waits: the watcher listens no more');
+});
+
+t.test('a commit told while the watcher reads is read again after', async (t) => {
+  const told = toldCommits();
+  let newest = 2;
+  let reads = 0;
+  let release = () => {};
+  const feed = feedOf(async () => {
+    reads += 1;
+    // The first read answers what was committed before the commit told during it.
+    if (reads === 1) await new Promise<void>((resolve) => (release = resolve));
+    return reads === 1 ? 2 : newest;
+  }, told.notices);
+  const watcher = changeWatcher(feed, 5, (error) => t.fail(String(error)));
+  let woken = 0;
+  watcher.wait(2, () => {
+    woken += 1;
+  });
+  told.tell();
+  await sleep(20);
+  newest = 3;
+  told.tell();
+  release();
+  for (let waited = 0; woken === 0 && waited < 5_000; waited += 5) await sleep(5);
+  t.equal(woken, 1, 'woken by the read after');
+  t.equal(reads, 2, 'two reads: the one under way, and one for the commit told during it');
+});
+
+t.test('while commits are told, a stream that waits again still behind the newest seq is looked for after pollMs', async (t) => {
+  const told = toldCommits();
+  let reads = 0;
+  const feed = feedOf(async () => {
+    reads += 1;
+    return 100;
+  }, told.notices);
+  const watcher = changeWatcher(feed, 5, (error) => t.fail(String(error)));
+  let wokenBehind = false;
+  // As a public stream does after a window of hidden events: woken, it reads through 50 and waits again.
+  watcher.wait(0, () =>
+    watcher.wait(50, () => {
+      wokenBehind = true;
+    }),
+  );
+  told.tell();
+  for (let waited = 0; !wokenBehind && waited < 2_000; waited += 5) await sleep(5);
+  t.ok(wokenBehind, 'woken again without another commit told, not left to the 10 s fallback');
+  t.equal(reads, 2, 'after one more read');
 });

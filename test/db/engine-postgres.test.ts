@@ -100,3 +100,28 @@ t.test("a start-up's write waits out another's hold of the feed's lock, and a cl
   await preparing;
   t.ok(prepared, 'and ran once it was free');
 });
+
+t.test("a claim tells no process, so other nodes' caches are kept; a write and a claim given back are told", async (t) => {
+  const { fresh } = await clusterAdmin(t, await startPostgres(t));
+  const { url } = await fresh('told');
+  const [one, other] = await Promise.all([openPostgresEngine(url, { poolMax: 2, log }), openPostgresEngine(url, { poolMax: 2, log })]);
+  t.teardown(() => Promise.all([one.close(), other.close()]));
+  let told = 0;
+  other.notices.listen(() => {
+    told += 1;
+  });
+  t.ok(other.notices.heard, 'the other node hears commits');
+  const noop = async () => undefined;
+  /** After `write` on one node: whether the other's stamp moved and it was told, once the notification had time to arrive. */
+  const seenByOther = async (write: () => Promise<unknown>) => {
+    const [stamp, toldBefore] = [other.stamp(), told];
+    await write();
+    for (let waited = 0; told === toldBefore && waited < 1_000; waited += 10) await sleep(10);
+    return { moved: other.stamp() !== stamp, told: told > toldBefore };
+  };
+  const ownStamp = one.stamp();
+  t.same(await seenByOther(() => one.writes.claim(noop)), { moved: false, told: false }, "a claim: the other's stamp stays, and it is not told");
+  t.equal(one.stamp(), ownStamp, "nor does the claiming node's own stamp move");
+  t.same(await seenByOther(() => one.writes.run(noop)), { moved: true, told: true }, 'a write: the other node hears it');
+  t.same(await seenByOther(() => one.writes.giveBack(noop)), { moved: true, told: true }, "a claim given back: the other node's jobs are told to look");
+});

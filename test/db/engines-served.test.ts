@@ -247,6 +247,49 @@ t.test('on PostgreSQL, the dispatcher claims a delivery, sends it and settles it
   t.match(deliveries, [{ status: 'succeeded', attempts: 1 }], 'settled once, at its first attempt');
 });
 
+t.test("on PostgreSQL, a delivery's claims and settlements leave another process's cached reads cached, and a write still reaches them", async (t) => {
+  const { url } = await (await postgresDatabase(t))('claims');
+  // The first attempt hangs past its 300 ms timeout and is settled for a retry, claimed and settled again.
+  const limits = { ...webhooks, pollMs: 20, timeoutMs: 300, retryBaseMs: 50, retryMaxMs: 100 };
+  const sender = await build(t, { seed: 'never', apiTokens, databaseUrl: url, webhooks: limits });
+  const reader = await build(t, { seed: 'never', apiTokens, databaseUrl: url, webhooks: limits });
+  const receiver = await startReceiver(t, (n) => (n === 0 ? 'hang' : 200));
+  const subscribed = await sender.inject({
+    method: 'POST',
+    url: '/v1/webhooks',
+    headers: { ...admin, 'content-type': 'application/json' },
+    payload: { url: receiver.url, resources: ['organisations'], actions: ['created'] },
+  });
+  t.equal(subscribed.statusCode, 201);
+  t.equal((await sender.inject({ method: 'POST', url: '/v1/organisations', headers: json, payload: organisation })).statusCode, 201);
+  await receiver.until(1);
+  // A public list, which the response cache keeps under the change stamp.
+  const listed = async () => body<{ data: Array<{ slug: string; kind: string }> }>(await reader.inject({ url: '/v1/organisations?sort=name' })).data.map(({ slug, kind }) => `${slug} ${kind}`);
+  t.same(await listed(), [`${organisation.slug} committee`], 'the reader lists the organisation, its delivery claimed');
+  // Changed around the API, which tells no process: what the reader lists now shows whether it read again.
+  const around = new pg.Client(url);
+  await around.connect();
+  t.teardown(() => around.end());
+  await around.query("update organisations set kind = 'agency'");
+  t.same(await listed(), [`${organisation.slug} committee`], 'read again: from the cache');
+  await receiver.until(2);
+  let deliveries: Array<{ status: string; attempts: number }> = [];
+  for (let waited = 0; deliveries[0]?.status !== 'succeeded' && waited < 10_000; waited += 20) {
+    deliveries = body<{ data: typeof deliveries }>(await sender.inject({ url: `/v1/webhooks/${dataOf(subscribed).id}/deliveries`, headers: admin })).data;
+    await sleep(20);
+  }
+  t.match(deliveries, [{ status: 'succeeded', attempts: 2 }], 'the delivery was claimed and settled twice');
+  await sleep(200);
+  t.same(await listed(), [`${organisation.slug} committee`], 'still from the cache: no claim or settlement emptied it');
+  t.equal((await sender.inject({ method: 'POST', url: '/v1/organisations', headers: json, payload: { slug: 'لجنة-المتابعة', name: 'لجنة المتابعة', kind: 'committee' } })).statusCode, 201);
+  let after = await listed();
+  for (let waited = 0; after.length < 2 && waited < 10_000; waited += 20) {
+    await sleep(20);
+    after = await listed();
+  }
+  t.same(after, [`${organisation.slug} agency`, 'لجنة-المتابعة committee'], "a write that matters reaches the reader's cache, which reads both rows anew");
+});
+
 t.test('a server whose start fails on PostgreSQL leaves no connection to its database open', async (t) => {
   const { admin, fresh } = await clusterAdmin(t, await startPostgres(t));
   const { name, url } = await fresh('failing');

@@ -3,7 +3,7 @@ import t from 'tap';
 import { changes } from '../../src/core/changes/table.js';
 import { postgresWrite } from '../../src/core/db/postgres-write.js';
 import { statement } from '../../src/core/db/statements.js';
-import { anyDue, claimDeliveries, releaseDelivery, settleDelivery } from '../../src/core/webhooks/outbox.js';
+import { claimDeliveries, nextDue, releaseDelivery, settleDelivery } from '../../src/core/webhooks/outbox.js';
 import { webhookDeliveries, webhooks } from '../../src/core/webhooks/table.js';
 import { engines } from '../engines.js';
 
@@ -64,8 +64,7 @@ onBoth("claims, settlements and releases in the engine's write transaction", asy
   const stored = () => engine.statements.prepare(rows).all();
   const before = await stored();
 
-  t.equal(await anyDue(engine.statements, 99), false, 'nothing is due before the earliest pending time');
-  t.equal(await anyDue(engine.statements, 100), true, 'a delivery is due at its time');
+  t.equal(await nextDue(engine.statements), 100, 'the earliest pending delivery is due at 100 (the settled one, due at 50, is not pending)');
 
   await t.rejects(
     engine.write(async (tx) => {
@@ -96,6 +95,7 @@ onBoth("claims, settlements and releases in the engine's write transaction", asy
     ],
     'a claim moves the due time to the end of the lease',
   );
+  t.equal(await nextDue(engine.statements), 1_300, 'the claimed deliveries are next due at the end of their lease');
 
   const delivered = claimed[0]!;
   t.equal(
@@ -113,7 +113,7 @@ onBoth("claims, settlements and releases in the engine's write transaction", asy
     ],
     'the settled delivery is done; the released one is due again at the given time',
   );
-  t.equal(await anyDue(engine.statements, 400), true, 'the released delivery is due again');
+  t.equal(await nextDue(engine.statements), 400, 'the released delivery is the next due, before the one due at 5,000');
   t.equal((await engine.statements.prepare(sql<{ n: number }>`select count(*) as n from ${webhookDeliveries} where ${webhookDeliveries.claim} is not null`).get())?.n, 0, 'no claim is left');
 });
 

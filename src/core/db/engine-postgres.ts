@@ -12,8 +12,16 @@ import type { StatementExecutor } from './statements.js';
 const statementTimeoutMs = 30_000;
 const lockTimeoutMs = 5_000;
 
-/** A background job's claims (EngineWrites.claim): no feed lock, since they append nothing, and `read committed`. */
-const claiming: WriteOptions = { appendsChanges: false, isolation: 'read committed' };
+/** Whether a write tells every process's caches, and its jobs, that it committed (the change signal's notification). */
+type EngineWriteOptions = WriteOptions & { tells: boolean };
+
+/**
+ * A background job's claims (EngineWrites.claim): no feed lock, since they append nothing, and `read committed`;
+ * told to no process, since no cached read serves what they change (a delivery's state is read by an admin, whose
+ * reads no cache keeps). Given back (`giveBack`), they are told, so that other nodes' jobs look at once.
+ */
+const claiming: EngineWriteOptions = { appendsChanges: false, isolation: 'read committed', tells: false };
+const givingBack: EngineWriteOptions = { ...claiming, tells: true };
 
 /**
  * PostgreSQL's engine on a `postgres://` URL: the pool (DATABASE_POOL_MAX connections), migrated under the advisory
@@ -46,13 +54,13 @@ export async function openPostgresEngine(url: string, { poolMax, log }: EngineOp
     return turn;
   }
 
-  async function write<T>(body: (tx: StatementExecutor) => T | Promise<T>, options: WriteOptions, observe?: (timing: WriteTiming) => void): Promise<T> {
+  async function write<T>(body: (tx: StatementExecutor) => T | Promise<T>, options: EngineWriteOptions, observe?: (timing: WriteTiming) => void): Promise<T> {
     const queuedAt = performance.now();
     const inTurn = options.appendsChanges === false ? <R>(run: () => Promise<R>) => run() : appendingInTurn;
     return inTurn(() => transaction(body, options, queuedAt, observe));
   }
 
-  async function transaction<T>(body: (tx: StatementExecutor) => T | Promise<T>, options: WriteOptions, queuedAt: number, observe?: (timing: WriteTiming) => void): Promise<T> {
+  async function transaction<T>(body: (tx: StatementExecutor) => T | Promise<T>, options: EngineWriteOptions, queuedAt: number, observe?: (timing: WriteTiming) => void): Promise<T> {
     // As long as the feed's lock is waited for: a write queued longer in this process is as overloaded as one refused by lock_timeout.
     if (!options.waitsForLock && performance.now() - queuedAt > lockTimeoutMs) throw heldTooLong();
     // The last attempt's: a connection taken and the transaction begun, then its body run.
@@ -64,7 +72,7 @@ export async function openPostgresEngine(url: string, { poolMax, log }: EngineOp
         async (tx) => {
           startedAt = performance.now();
           const result = await body(tx);
-          await signal.notify(tx);
+          if (options.tells) await signal.notify(tx);
           writtenAt = performance.now();
           return result;
         },
@@ -73,15 +81,21 @@ export async function openPostgresEngine(url: string, { poolMax, log }: EngineOp
       observe?.({ queue: startedAt - queuedAt, transaction: writtenAt - startedAt, commit: performance.now() - writtenAt, batch: 1 });
       return value;
     } finally {
-      signal.wrote();
+      if (options.tells) signal.wrote();
     }
   }
 
   return {
     name: 'postgres',
     reads: postgresStatements(postgres.pool),
-    writes: { run: (body, observe) => write(body, {}, observe), claim: (body) => write(body, claiming), runWaitingForLock: (body) => write(body, { waitsForLock: true }) },
+    writes: {
+      run: (body, observe) => write(body, { tells: true }, observe),
+      claim: (body) => write(body, claiming),
+      giveBack: (body) => write(body, givingBack),
+      runWaitingForLock: (body) => write(body, { waitsForLock: true, tells: true }),
+    },
     stamp: signal.stamp,
+    notices: signal.notices,
     index: postgresIndex,
     warnings: postgres.warnings,
     async ping() {

@@ -1,5 +1,6 @@
 import { fts5Index } from '../search/fts5-index.js';
 import { changeStamp } from './change-stamp.js';
+import { noCommitNotices } from './commit-notices.js';
 import { openDatabase } from './database.js';
 import type { SqliteEngine } from './engine.js';
 import { sqliteStatements } from './statements.js';
@@ -14,8 +15,10 @@ export function openSqliteEngine(url: string): SqliteEngine {
     database,
     reads: sqliteStatements(reader.$client),
     // A background job's claims are writes of group commit like any other: SQLite has one writer.
-    writes: { run: (body, observe) => writes.run(body, observe), claim: (body) => writes.run(body), runWaitingForLock: (body) => writes.run(body) },
+    writes: { run: (body, observe) => writes.run(body, observe), claim: (body) => writes.run(body), giveBack: (body) => writes.run(body), runWaitingForLock: (body) => writes.run(body) },
     stamp: changeStamp(reader),
+    // Its worker processes poll the file, as they always have: no commit is told.
+    notices: noCommitNotices,
     index: fts5Index,
     warnings: [],
     async ping() {

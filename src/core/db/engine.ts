@@ -1,5 +1,6 @@
 import type { IndexStatements } from '../search/index-statements.js';
 import type { ChangeStamp } from './change-stamp.js';
+import type { CommitNotices } from './commit-notices.js';
 import type { Database } from './database.js';
 import type { GroupCommit } from './group-commit.js';
 import type { StatementExecutor } from './statements.js';
@@ -16,9 +17,12 @@ export interface EngineWrites extends GroupCommit {
    * A background job's claim, settlement or release of rows other processes may hold (the dispatcher's deliveries,
    * the relink jobs): a write that appends no change. On PostgreSQL it runs at `read committed` without the feed's
    * lock, so that it passes over rows another node holds (`skip locked`) rather than being refused at the other's
-   * commit and run again; on SQLite, a step of group commit like any write.
+   * commit and run again; on SQLite, a step of group commit like any write. On PostgreSQL it tells no other process:
+   * what it changes no cached read serves (docs/postgresql.md), so other nodes' caches are kept.
    */
   claim<T>(body: (tx: StatementExecutor) => Promise<T>): Promise<T>;
+  /** A claim given back (at shutdown): as `claim`, but other processes are told, so that their jobs look at once. */
+  giveBack<T>(body: (tx: StatementExecutor) => Promise<T>): Promise<T>;
   /**
    * A write that waits for the write lock as long as another holds it: start-up's preparation, which another node's
    * rebuild of the search index may hold for minutes (it then finds the index current). On SQLite, group commit's
@@ -46,6 +50,8 @@ interface Engine {
   writes: EngineWrites;
   /** Moves whenever the data may have changed, in this process or another: what per-process caches are kept under. */
   stamp: ChangeStamp;
+  /** Commits told as they happen, this process's and others' (none on SQLite): what wakes idle jobs and the change stream. */
+  notices: CommitNotices;
   /** Search's index statements in the engine's form (FTS5's, or PostgreSQL's tsquery and trigram statements). */
   index: IndexStatements;
   /** What start-up should log about the database as found, a line each (none when all is well). */

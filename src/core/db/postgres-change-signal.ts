@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { messageOf } from '../errors.js';
 import type { ChangeStamp } from './change-stamp.js';
+import type { CommitNotices } from './commit-notices.js';
 import { DatabaseError } from './database.js';
 import { type OutageLog, outageTracker } from './outage.js';
 import { positionOf, type WalPosition } from './postgres-wal-position.js';
@@ -45,6 +46,8 @@ export interface ChangeSignal {
   notify(tx: StatementExecutor): Promise<void>;
   /** This process has written (call it when the transaction has ended): the stamp moves now, not when the echo arrives. */
   wrote(): void;
+  /** Every process's commits as they are heard (this one's at `wrote()`): what wakes the jobs and the change stream's watcher. */
+  notices: CommitNotices;
   /** Whether the connection is listening now. */
   readonly listening: boolean;
   /** Stops listening and reconnecting; the connection is closed when this resolves. */
@@ -70,6 +73,12 @@ export async function openChangeSignal(url: string, { log, minBackoffMs = 100, m
   let attempt: Promise<void> = Promise.resolve();
   let positionWanted = false;
   let positionRead: Promise<void> | null = null;
+  const listeners = new Set<() => void>();
+  /** The stamp moves, and whoever waits for commits is told. */
+  function moved() {
+    changes++;
+    for (const listener of listeners) listener();
+  }
 
   /** Reads the primary's position after a notification, for `onPosition`: one read at a time, one more if wanted meanwhile. */
   function readPosition(listener: pg.Client, report: (position: WalPosition) => void) {
@@ -93,7 +102,7 @@ export async function openChangeSignal(url: string, { log, minBackoffMs = 100, m
 
   function lost(error: unknown) {
     listening = false;
-    changes++;
+    moved();
     outage.lost(error);
     if (!closed) retry = setTimeout(reconnect, backoffMs).unref();
     backoffMs = Math.min(backoffMs * 2, maxBackoffMs);
@@ -115,7 +124,7 @@ export async function openChangeSignal(url: string, { log, minBackoffMs = 100, m
     });
     candidate.on('notification', (notification) => {
       if (notification.payload === tag) return;
-      changes++;
+      moved();
       if (onPosition) readPosition(candidate, onPosition);
     });
     try {
@@ -136,7 +145,7 @@ export async function openChangeSignal(url: string, { log, minBackoffMs = 100, m
     client = candidate;
     listening = true;
     // Writes committed before LISTEN took effect (during an outage, say) sent nothing this connection heard.
-    changes++;
+    moved();
     if (onPosition) readPosition(candidate, onPosition);
     backoffMs = minBackoffMs;
     outage.restored();
@@ -154,8 +163,15 @@ export async function openChangeSignal(url: string, { log, minBackoffMs = 100, m
     async notify(tx) {
       await tx.prepare(notification).run({ channel: changeChannel, tag });
     },
-    wrote() {
-      changes++;
+    wrote: moved,
+    notices: {
+      get heard() {
+        return listening;
+      },
+      listen(listener) {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
     },
     get listening() {
       return listening;

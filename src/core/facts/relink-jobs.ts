@@ -15,6 +15,8 @@ export interface JobExecutors {
   write<T>(body: (tx: StatementExecutor) => Promise<T>): Promise<T>;
   /** A claim or release of a job, which other nodes may hold: on PostgreSQL at read committed (EngineWrites.claim); `write` unless given. */
   claim?<T>(body: (tx: StatementExecutor) => Promise<T>): Promise<T>;
+  /** A job given back, which other nodes are told of (EngineWrites.giveBack); `claim` unless given. */
+  giveBack?<T>(body: (tx: StatementExecutor) => Promise<T>): Promise<T>;
 }
 
 /** How a worker takes its turns; the defaults are the server's (figures in docs/performance.md). */
@@ -136,7 +138,7 @@ async function candidates(reads: StatementExecutor, job: Claimed, limit: number)
  */
 export function relinkWorker(
   linker: Linker,
-  { reads, write, claim: claimWrite = write }: JobExecutors,
+  { reads, write, claim: claimWrite = write, giveBack = claimWrite }: JobExecutors,
   { batch = defaults.batch, leaseMs = defaults.leaseMs, now = Date.now }: RelinkWorkerOptions = {},
 ): RelinkWorker {
   const owner = randomUUID();
@@ -158,14 +160,19 @@ export function relinkWorker(
       if (job.queue.length === 0) job.queue = await candidates(reads, job, readAhead);
       const ids = job.queue.slice(0, batch);
       const last = ids.at(-1);
+      if (last === undefined) {
+        // The job's end changes no mention: a claim's write (on PostgreSQL, told to no process).
+        await claimWrite((tx) => tx.prepare(finish).run({ id: job.id, owner }));
+        current = null;
+        return { job: job.id, relinked: [] };
+      }
       const kept = await write(async (tx) => {
-        if (last === undefined) return (await tx.prepare(finish).run({ id: job.id, owner })).changes > 0;
         // The lease renewed only while the claim is still this worker's: a lost claim relinks nothing.
         if ((await tx.prepare(advance).run({ id: job.id, owner, until: now() + leaseMs, after: last })).changes === 0) return false;
         await linker.relink(tx, ids);
         return true;
       });
-      if (kept && last !== undefined) {
+      if (kept) {
         job.after = last;
         job.queue = job.queue.slice(batch);
       } else current = null;
@@ -174,7 +181,7 @@ export function relinkWorker(
     async release() {
       if (current === null) return;
       current = null;
-      await claimWrite((tx) => tx.prepare(releaseOwned).run({ owner }));
+      await giveBack((tx) => tx.prepare(releaseOwned).run({ owner }));
     },
   };
 }

@@ -1,4 +1,6 @@
 import type { WebhookLimits } from '../config.js';
+import { idleWaits } from '../db/background-loop.js';
+import { type CommitNotices, noCommitNotices } from '../db/commit-notices.js';
 import type { ClaimedDelivery, Settlement } from './outbox.js';
 import type { Sender } from './sender.js';
 import { signature } from './signing.js';
@@ -19,6 +21,8 @@ const deliveryBody = (delivery: ClaimedDelivery): string => JSON.stringify({ typ
 
 /** What the dispatcher asks of the outbox (core/webhooks/outbox.ts), each a write of its own. */
 export interface DispatchStore {
+  /** When the earliest pending delivery is due (ms since the epoch), null when none is: read before a claim. */
+  nextDue(): Promise<number | null>;
   /** Up to `limit` due deliveries, each claimed until `leaseUntil`. */
   claim(limit: number, at: number, leaseUntil: number): Promise<ClaimedDelivery[]>;
   /** Records an attempt's outcome; false when the claim was lost. */
@@ -32,6 +36,8 @@ interface DispatcherOptions {
   send: Sender;
   limits: Omit<WebhookLimits, 'allowPrivate' | 'retentionDays'>;
   onError(error: unknown): void;
+  /** Commits told as they happen: an idle dispatcher then looks after one (a write may have queued deliveries), not every `pollMs`. */
+  notices?: CommitNotices;
   /** Milliseconds since the epoch. */
   clock?: () => number;
   random?: () => number;
@@ -45,18 +51,12 @@ interface DispatcherOptions {
  * twice, with one `Webhook-Id`). Each attempt is signed at its own time. One claim runs at a time: a turn asked
  * for while one is under way runs after it, so the free slots it counts are still free.
  */
-export function runDispatcher({ store, send, limits, onError, clock = Date.now, random = Math.random }: DispatcherOptions) {
+export function runDispatcher({ store, send, limits, onError, notices = noCommitNotices, clock = Date.now, random = Math.random }: DispatcherOptions) {
   const leaseMs = 2 * limits.timeoutMs + 1000;
   const inFlight = new Map<number, { abort: AbortController; done: Promise<void> }>();
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
   let underway: Promise<void> | null = null;
   let askedDuringTurn = false;
-
-  function schedule(ms: number) {
-    clearTimeout(timer);
-    if (!stopped) timer = setTimeout(next, ms).unref();
-  }
+  const waits = idleWaits(notices, limits.pollMs, next);
 
   function next() {
     if (underway !== null) {
@@ -67,7 +67,7 @@ export function runDispatcher({ store, send, limits, onError, clock = Date.now, 
       underway = null;
       if (askedDuringTurn) {
         askedDuringTurn = false;
-        schedule(0);
+        waits.now();
       }
     });
   }
@@ -99,7 +99,7 @@ export function runDispatcher({ store, send, limits, onError, clock = Date.now, 
       onError(error);
     }
     inFlight.delete(delivery.id);
-    schedule(0);
+    waits.now();
   }
 
   function start(delivery: ClaimedDelivery) {
@@ -111,22 +111,24 @@ export function runDispatcher({ store, send, limits, onError, clock = Date.now, 
     try {
       const free = limits.concurrency - inFlight.size;
       const at = clock();
-      const claimed = await store.claim(free, at, at + leaseMs);
+      const due = await store.nextDue();
+      const claimed = due !== null && due <= at ? await store.claim(free, at, at + leaseMs) : [];
       for (const delivery of claimed) start(delivery);
-      // A full claim may have left more due: look again at once; else when the poll comes round or a send ends.
-      schedule(claimed.length > 0 && claimed.length === free ? 0 : limits.pollMs);
+      // A full claim may have left more due: look again at once; else when a send ends, a commit is told, the poll
+      // comes round, or the earliest pending delivery (a retry, a lease another process let run out) comes due.
+      if (claimed.length > 0 && claimed.length === free) waits.now();
+      else waits.rest(due === null || due <= at ? undefined : due - at);
     } catch (error) {
       onError(error);
-      schedule(limits.pollMs);
+      waits.rest(limits.pollMs);
     }
   }
 
-  schedule(0);
+  waits.now();
   return {
     /** Stops claiming, waits for a claim under way, and aborts the attempts in flight; resolves when each has given its delivery back. */
     async stop() {
-      stopped = true;
-      clearTimeout(timer);
+      waits.stop();
       await underway;
       const held = [...inFlight.values()];
       for (const { abort } of held) abort.abort();

@@ -51,7 +51,8 @@ const queueDeliveries = perDialect(
     where ${sql.placeholder('resource')} in ${dialect.inList(webhooks.resources)} and ${sql.placeholder('action')} in ${dialect.inList(webhooks.actions)}`,
 );
 
-const firstDue = statement.select({ id: d.id }).from(d).where(isDue).limit(1);
+// The partial index of pending deliveries, walked from its first entry.
+const earliestPending = statement.select({ at: d.next_attempt_at }).from(d).where(isPending).orderBy(asc(d.next_attempt_at)).limit(1);
 // A claim moves the delivery's due time to the end of its lease: a process that dies holding it leaves it due then.
 // Nodes claiming at once on PostgreSQL each take other deliveries (`skipLocked`), so a delivery is sent once.
 const claimDue = perDialect(
@@ -77,9 +78,12 @@ const settle = sql`update ${d} set ${unqualified(d.status)} = ${sql.placeholder(
   where ${claimed}`;
 const release = sql`update ${d} set ${unqualified(d.claim)} = null, ${unqualified(d.next_attempt_at)} = ${sql.placeholder('now')} where ${claimed}`;
 
-/** Whether any delivery is due at `at`: read first, so that a dispatcher with nothing to send takes no write lock. */
-export async function anyDue(reads: StatementExecutor, at: number): Promise<boolean> {
-  return (await reads.prepare(firstDue).get({ now: at })) !== undefined;
+/**
+ * When the earliest pending delivery is due (ms since the epoch; a claimed one at its lease's end), null when none is
+ * pending: read first, so that a dispatcher with nothing to send takes no write lock, and knows when to look again.
+ */
+export async function nextDue(reads: StatementExecutor): Promise<number | null> {
+  return (await reads.prepare(earliestPending).get())?.at ?? null;
 }
 
 /** In the transaction that appended `change` to the feed: a pending delivery, due at `at`, for each webhook it matches. */

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import fastJson from 'fast-json-stringify';
 import { type Change, changeEvent } from '../../core/changes/schemas.js';
+import { pollInterval } from '../../core/db/commit-notices.js';
 import type { Visibility } from '../../core/list/visibility.js';
 import type { Services } from '../../core/services.js';
 import { responseJsonSchema } from '../http/serializer.js';
@@ -28,13 +29,19 @@ export const streamVisibility = (visibility: Visibility): (() => Visibility) => 
 
 /**
  * Tells the streams of this process that have read everything when the feed grows past where they stopped.
- * It polls max(seq), one read of the rowid tree's last page, while any stream waits: the feed's events are
+ * It reads max(seq), one read of the rowid tree's last page, while any stream waits: the feed's events are
  * committed by every worker, and SQLite's data_version would miss this connection's own commits and wake on
- * every other table's. A poll that fails (a busy database) is told to `onError`, and the next one looks again.
+ * every other table's. It reads when a commit is told (PostgreSQL's change signal: every node's), and every
+ * `pollMs` otherwise; while commits are told, at the slower fallback (commit-notices.ts), or after `pollMs` for a
+ * stream still behind the newest seq (a public stream passing hidden events, a window a look). A read that fails
+ * (a busy database) is told to `onError`, and the next one looks again.
  */
 export function changeWatcher(feed: Feed, pollMs: number, onError: (error: unknown) => void) {
   const waiting = new Map<Wake, number>();
   let timer: NodeJS.Timeout | undefined;
+  let armedFor = Number.POSITIVE_INFINITY;
+  let unlisten: (() => void) | undefined;
+  let newest = 0;
   // The streams due, woken one a turn of the event loop with requests served between: a public stream behind
   // hidden events reads a window of them (~3 ms), and a poll that woke them all at once held the loop for all
   // their reads. One queue for every poll, so polls that come while it drains do not wake streams side by side.
@@ -45,38 +52,60 @@ export function changeWatcher(feed: Feed, pollMs: number, onError: (error: unkno
     if (next < due.length) setImmediate(wakeNext);
     else [due, next] = [[], 0];
   };
-  // A read still under way when the interval comes round again: that turn is skipped, not run beside it.
+  /** The next read in `ms`, unless one is due sooner. */
+  const arm = (ms: number) => {
+    const at = performance.now() + ms;
+    if (at >= armedFor) return;
+    clearTimeout(timer);
+    armedFor = at;
+    timer = setTimeout(poll, ms);
+  };
+  const disarm = () => {
+    clearTimeout(timer);
+    armedFor = Number.POSITIVE_INFINITY;
+  };
+  // One read at a time; a commit told while one is under way may have come after it: one more read follows.
   let reading = false;
+  let toldDuringRead = false;
   const poll = async () => {
-    if (reading) return;
-    reading = true;
-    let last: number;
-    try {
-      last = await feed.lastSeq();
-    } catch (error) {
-      return onError(error);
-    } finally {
-      reading = false;
+    if (reading) {
+      toldDuringRead = true;
+      return;
     }
+    reading = true;
+    disarm();
+    try {
+      newest = await feed.lastSeq();
+    } catch (error) {
+      onError(error);
+    }
+    reading = false;
     const draining = next < due.length;
     // A woken stream that waits again (its page was all hidden events) is found by the next poll, not this one.
     for (const [wake, after] of [...waiting])
-      if (after < last) {
+      if (after < newest) {
         waiting.delete(wake);
         due.push(wake);
       }
-    if (waiting.size === 0) stop();
     if (!draining && due.length > 0) setImmediate(wakeNext);
+    if (waiting.size === 0) stop();
+    else if (toldDuringRead) {
+      toldDuringRead = false;
+      void poll();
+    } else arm(pollInterval(feed.notices, pollMs));
   };
   const stop = () => {
-    clearInterval(timer);
-    timer = undefined;
+    disarm();
+    unlisten?.();
+    unlisten = undefined;
+    toldDuringRead = false;
   };
   return {
     /** Calls `wake` once, when an event after seq `after` is committed. */
     wait(after: number, wake: Wake) {
       waiting.set(wake, after);
-      timer ??= setInterval(poll, pollMs);
+      unlisten ??= feed.notices.listen(() => void poll());
+      if (!reading) arm(after < newest ? pollMs : pollInterval(feed.notices, pollMs));
     },
     cancel(wake: Wake) {
       waiting.delete(wake);
