@@ -18,6 +18,7 @@ export function openSqliteEngine(url: string): SqliteEngine {
     stamp: changeStamp(reader),
     index: fts5Index,
     warnings: [],
+    positions: null,
     async ping() {
       ping.get();
     },
