@@ -111,6 +111,14 @@ t.test('a write, then reads that see it although the replica lags: on the writin
   t.notOk(again.headers['khabar-position'], 'a refused write answers no position');
 });
 
+t.test('a node started while the replica lags behind its migrations reads from the primary until the replica has them', async (t) => {
+  const { name, url: lateUrl } = await fresh('late');
+  t.ok(await until(async () => (await replica.query('select count(*)::int as n from pg_database where datname = $1', [name])).rows[0].n === 1), 'the new database reached the replica');
+  await lagFromNow(t);
+  const late = await build(t, { databaseUrl: lateUrl, databaseReadUrl: new URL(new URL(lateUrl).pathname, replicaServer).href, seed: 'never', apiTokens });
+  t.equal((await late.inject({ url: '/v1/organisations' })).statusCode, 200, 'it started, migrated on the primary, and answers: the paused replica has no tables there yet');
+});
+
 t.test('a position that is not one: 400 problem+json, naming the header', async (t) => {
   for (const sent of ['0/0/0', 'latest', '123456789/0', '']) {
     const response = await one.inject({ url: '/v1/organisations', headers: { 'khabar-position': sent } });

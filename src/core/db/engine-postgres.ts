@@ -6,7 +6,7 @@ import { openPostgres, openReadReplica, type PostgresOptions } from './postgres.
 import { openChangeSignal } from './postgres-change-signal.js';
 import { createReadRouter } from './postgres-read-routing.js';
 import { postgresStatements } from './postgres-statements.js';
-import type { WalPosition } from './postgres-wal-position.js';
+import { currentPosition, type WalPosition } from './postgres-wal-position.js';
 import { postgresWrite, type WriteOptions } from './postgres-write.js';
 import { currentScope, readPositions, recordWrite } from './read-positions.js';
 import type { StatementExecutor } from './statements.js';
@@ -47,6 +47,15 @@ export async function openPostgresEngine(url: string, { poolMax, readUrl = null,
     await replica?.end();
     await postgres.close();
   };
+  // The migrations just applied, and what other nodes wrote before this one started: a lagging replica lacks them.
+  if (replica !== null) {
+    try {
+      router.committed(await currentPosition(postgres.pool));
+    } catch (error) {
+      await closePools();
+      throw error;
+    }
+  }
   const signal = await openChangeSignal(url, {
     log: {
       lost: (error) => log.warn('the change signal lost its PostgreSQL connection: caches keep nothing until it is back', error),

@@ -44,6 +44,13 @@ export interface Queryable {
   query<R extends pg.QueryResultRow>(text: string): Promise<pg.QueryResult<R>>;
 }
 
+/** The primary's position now: past every commit made before it is read. */
+export async function currentPosition(primary: Queryable): Promise<WalPosition> {
+  const position = await positionOf(primary, insertPosition);
+  if (position === null) throw new Error('the primary gave no write-ahead log position');
+  return position;
+}
+
 /** Runs `statement`, which selects one LSN as `position`, and reads it; null when the server gives none. */
 export async function positionOf(client: Queryable, statement: string): Promise<WalPosition | null> {
   const { rows } = await client.query<{ position: string | null }>(statement);
