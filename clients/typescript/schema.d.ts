@@ -1702,6 +1702,7 @@ export interface components {
                 "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
                 "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                 "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                "Khabar-Position": components["headers"]["Khabar-Position"];
                 ETag: components["headers"]["ETag"];
                 "Last-Modified": components["headers"]["Last-Modified"];
                 [name: string]: unknown;
@@ -1738,6 +1739,7 @@ export interface components {
                 "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
                 "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                 "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                "Khabar-Position": components["headers"]["Khabar-Position"];
                 [name: string]: unknown;
             };
             content?: never;
@@ -1749,6 +1751,7 @@ export interface components {
                 "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
                 "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                 "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                "Khabar-Position": components["headers"]["Khabar-Position"];
                 ETag: components["headers"]["ETag"];
                 "Last-Modified": components["headers"]["Last-Modified"];
                 [name: string]: unknown;
@@ -1764,6 +1767,7 @@ export interface components {
                 "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
                 "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                 "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                "Khabar-Position": components["headers"]["Khabar-Position"];
                 ETag: components["headers"]["ETag"];
                 "Last-Modified": components["headers"]["Last-Modified"];
                 [name: string]: unknown;
@@ -1779,6 +1783,7 @@ export interface components {
                 "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
                 "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                 "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                "Khabar-Position": components["headers"]["Khabar-Position"];
                 ETag: components["headers"]["ETag"];
                 "Last-Modified": components["headers"]["Last-Modified"];
                 [name: string]: unknown;
@@ -1794,6 +1799,7 @@ export interface components {
                 "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
                 "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                 "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                "Khabar-Position": components["headers"]["Khabar-Position"];
                 Location: components["headers"]["Location"];
                 ETag: components["headers"]["ETag"];
                 "Last-Modified": components["headers"]["Last-Modified"];
@@ -1812,6 +1818,8 @@ export interface components {
         IfMatch: string;
         /** @description A unique key for this create: a retry with the same key and body gets the first response again (marked Idempotent-Replayed) instead of a second record; the same key with another body gets 422. Keys are kept 24 hours, per token */
         IdempotencyKey: string;
+        /** @description The Khabar-Position a write answered: this read sees that write (it is served by a database that has it, and not from a node's response cache). Not a position: 400. Ignored on SQLite */
+        KhabarPosition: string;
         /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
         RequestId: string;
         /** @description the representation, instead of an Accept header: json, jsonld (application/ld+json), ninjs (application/vnd.iptc.ninjs+json); 406 when the resource is not offered in it */
@@ -1887,6 +1895,8 @@ export interface components {
         "X-Request-Id": string;
         /** @description Seconds to wait before trying again */
         "Retry-After": number;
+        /** @description On PostgreSQL, the database's position after this write; send it back in Khabar-Position on a read to read this write, whichever node answers. Opaque: keep the latest. Absent on SQLite */
+        "Khabar-Position": string;
         /** @description Requests allowed per window (reads per client address, writes per token) */
         "RateLimit-Limit": number;
         /** @description Requests left in the current window */
@@ -1907,6 +1917,8 @@ export interface operations {
             header?: {
                 /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
+                /** @description The Khabar-Position a write answered: this read sees that write (it is served by a database that has it, and not from a node's response cache). Not a position: 400. Ignored on SQLite */
+                "Khabar-Position"?: components["parameters"]["KhabarPosition"];
             };
             path?: never;
             cookie?: never;
@@ -1979,6 +1991,8 @@ export interface operations {
             header?: {
                 /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
+                /** @description The Khabar-Position a write answered: this read sees that write (it is served by a database that has it, and not from a node's response cache). Not a position: 400. Ignored on SQLite */
+                "Khabar-Position"?: components["parameters"]["KhabarPosition"];
                 /** @description ETags the client holds: 304 without a body when one is current */
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
@@ -2038,6 +2052,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Khabar-Position": components["headers"]["Khabar-Position"];
                     Location: components["headers"]["Location"];
                     ETag: components["headers"]["ETag"];
                     "Last-Modified": components["headers"]["Last-Modified"];
@@ -2078,6 +2093,8 @@ export interface operations {
             header?: {
                 /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
+                /** @description The Khabar-Position a write answered: this read sees that write (it is served by a database that has it, and not from a node's response cache). Not a position: 400. Ignored on SQLite */
+                "Khabar-Position"?: components["parameters"]["KhabarPosition"];
                 /** @description ETags the client holds: 304 without a body when one is current */
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
@@ -2257,6 +2274,8 @@ export interface operations {
             header?: {
                 /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
+                /** @description The Khabar-Position a write answered: this read sees that write (it is served by a database that has it, and not from a node's response cache). Not a position: 400. Ignored on SQLite */
+                "Khabar-Position"?: components["parameters"]["KhabarPosition"];
                 /** @description ETags the client holds: 304 without a body when one is current */
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
@@ -2315,6 +2334,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Khabar-Position": components["headers"]["Khabar-Position"];
                     Location: components["headers"]["Location"];
                     ETag: components["headers"]["ETag"];
                     "Last-Modified": components["headers"]["Last-Modified"];
@@ -2355,6 +2375,8 @@ export interface operations {
             header?: {
                 /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
+                /** @description The Khabar-Position a write answered: this read sees that write (it is served by a database that has it, and not from a node's response cache). Not a position: 400. Ignored on SQLite */
+                "Khabar-Position"?: components["parameters"]["KhabarPosition"];
                 /** @description ETags the client holds: 304 without a body when one is current */
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
@@ -2543,6 +2565,8 @@ export interface operations {
             header?: {
                 /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
+                /** @description The Khabar-Position a write answered: this read sees that write (it is served by a database that has it, and not from a node's response cache). Not a position: 400. Ignored on SQLite */
+                "Khabar-Position"?: components["parameters"]["KhabarPosition"];
                 /** @description ETags the client holds: 304 without a body when one is current */
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
@@ -2601,6 +2625,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Khabar-Position": components["headers"]["Khabar-Position"];
                     Location: components["headers"]["Location"];
                     ETag: components["headers"]["ETag"];
                     "Last-Modified": components["headers"]["Last-Modified"];
@@ -2643,6 +2668,8 @@ export interface operations {
             header?: {
                 /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
+                /** @description The Khabar-Position a write answered: this read sees that write (it is served by a database that has it, and not from a node's response cache). Not a position: 400. Ignored on SQLite */
+                "Khabar-Position"?: components["parameters"]["KhabarPosition"];
                 /** @description ETags the client holds: 304 without a body when one is current */
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
@@ -2831,6 +2858,8 @@ export interface operations {
             header?: {
                 /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
+                /** @description The Khabar-Position a write answered: this read sees that write (it is served by a database that has it, and not from a node's response cache). Not a position: 400. Ignored on SQLite */
+                "Khabar-Position"?: components["parameters"]["KhabarPosition"];
                 /** @description ETags the client holds: 304 without a body when one is current */
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
@@ -2889,6 +2918,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Khabar-Position": components["headers"]["Khabar-Position"];
                     Location: components["headers"]["Location"];
                     ETag: components["headers"]["ETag"];
                     "Last-Modified": components["headers"]["Last-Modified"];
@@ -2929,6 +2959,8 @@ export interface operations {
             header?: {
                 /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
+                /** @description The Khabar-Position a write answered: this read sees that write (it is served by a database that has it, and not from a node's response cache). Not a position: 400. Ignored on SQLite */
+                "Khabar-Position"?: components["parameters"]["KhabarPosition"];
                 /** @description ETags the client holds: 304 without a body when one is current */
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
@@ -3082,6 +3114,8 @@ export interface operations {
             header?: {
                 /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
+                /** @description The Khabar-Position a write answered: this read sees that write (it is served by a database that has it, and not from a node's response cache). Not a position: 400. Ignored on SQLite */
+                "Khabar-Position"?: components["parameters"]["KhabarPosition"];
             };
             path: {
                 /** @description record id or slug */
@@ -3124,6 +3158,8 @@ export interface operations {
             header?: {
                 /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
+                /** @description The Khabar-Position a write answered: this read sees that write (it is served by a database that has it, and not from a node's response cache). Not a position: 400. Ignored on SQLite */
+                "Khabar-Position"?: components["parameters"]["KhabarPosition"];
             };
             path: {
                 /** @description record id or slug */
@@ -3170,6 +3206,8 @@ export interface operations {
             header?: {
                 /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
+                /** @description The Khabar-Position a write answered: this read sees that write (it is served by a database that has it, and not from a node's response cache). Not a position: 400. Ignored on SQLite */
+                "Khabar-Position"?: components["parameters"]["KhabarPosition"];
             };
             path: {
                 /** @description record id or slug */
@@ -3256,6 +3294,8 @@ export interface operations {
             header?: {
                 /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
+                /** @description The Khabar-Position a write answered: this read sees that write (it is served by a database that has it, and not from a node's response cache). Not a position: 400. Ignored on SQLite */
+                "Khabar-Position"?: components["parameters"]["KhabarPosition"];
             };
             path?: never;
             cookie?: never;
@@ -3305,6 +3345,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Khabar-Position": components["headers"]["Khabar-Position"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3333,6 +3374,8 @@ export interface operations {
             header?: {
                 /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
+                /** @description The Khabar-Position a write answered: this read sees that write (it is served by a database that has it, and not from a node's response cache). Not a position: 400. Ignored on SQLite */
+                "Khabar-Position"?: components["parameters"]["KhabarPosition"];
             };
             path?: never;
             cookie?: never;
@@ -3382,6 +3425,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Khabar-Position": components["headers"]["Khabar-Position"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3410,6 +3454,8 @@ export interface operations {
             header?: {
                 /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
+                /** @description The Khabar-Position a write answered: this read sees that write (it is served by a database that has it, and not from a node's response cache). Not a position: 400. Ignored on SQLite */
+                "Khabar-Position"?: components["parameters"]["KhabarPosition"];
             };
             path?: never;
             cookie?: never;
@@ -3459,6 +3505,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Khabar-Position": components["headers"]["Khabar-Position"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3487,6 +3534,8 @@ export interface operations {
             header?: {
                 /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
+                /** @description The Khabar-Position a write answered: this read sees that write (it is served by a database that has it, and not from a node's response cache). Not a position: 400. Ignored on SQLite */
+                "Khabar-Position"?: components["parameters"]["KhabarPosition"];
             };
             path?: never;
             cookie?: never;
@@ -3536,6 +3585,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Khabar-Position": components["headers"]["Khabar-Position"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3605,6 +3655,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Khabar-Position": components["headers"]["Khabar-Position"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3628,6 +3679,8 @@ export interface operations {
             header?: {
                 /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
+                /** @description The Khabar-Position a write answered: this read sees that write (it is served by a database that has it, and not from a node's response cache). Not a position: 400. Ignored on SQLite */
+                "Khabar-Position"?: components["parameters"]["KhabarPosition"];
                 /** @description ETags the client holds: 304 without a body when one is current */
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
@@ -3672,6 +3725,8 @@ export interface operations {
             header?: {
                 /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
+                /** @description The Khabar-Position a write answered: this read sees that write (it is served by a database that has it, and not from a node's response cache). Not a position: 400. Ignored on SQLite */
+                "Khabar-Position"?: components["parameters"]["KhabarPosition"];
                 /** @description ETags the client holds: 304 without a body when one is current */
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
@@ -3722,6 +3777,8 @@ export interface operations {
             header?: {
                 /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
+                /** @description The Khabar-Position a write answered: this read sees that write (it is served by a database that has it, and not from a node's response cache). Not a position: 400. Ignored on SQLite */
+                "Khabar-Position"?: components["parameters"]["KhabarPosition"];
             };
             path?: never;
             cookie?: never;
@@ -3759,6 +3816,8 @@ export interface operations {
                 "last-event-id"?: string;
                 /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
+                /** @description The Khabar-Position a write answered: this read sees that write (it is served by a database that has it, and not from a node's response cache). Not a position: 400. Ignored on SQLite */
+                "Khabar-Position"?: components["parameters"]["KhabarPosition"];
             };
             path?: never;
             cookie?: never;
@@ -3793,6 +3852,8 @@ export interface operations {
             header?: {
                 /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
+                /** @description The Khabar-Position a write answered: this read sees that write (it is served by a database that has it, and not from a node's response cache). Not a position: 400. Ignored on SQLite */
+                "Khabar-Position"?: components["parameters"]["KhabarPosition"];
             };
             path?: never;
             cookie?: never;
@@ -3843,6 +3904,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Khabar-Position": components["headers"]["Khabar-Position"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3868,6 +3930,8 @@ export interface operations {
             header?: {
                 /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
+                /** @description The Khabar-Position a write answered: this read sees that write (it is served by a database that has it, and not from a node's response cache). Not a position: 400. Ignored on SQLite */
+                "Khabar-Position"?: components["parameters"]["KhabarPosition"];
             };
             path: {
                 id: components["parameters"]["webhooks.id"];
@@ -3947,6 +4011,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Khabar-Position": components["headers"]["Khabar-Position"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3976,6 +4041,8 @@ export interface operations {
             header?: {
                 /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
+                /** @description The Khabar-Position a write answered: this read sees that write (it is served by a database that has it, and not from a node's response cache). Not a position: 400. Ignored on SQLite */
+                "Khabar-Position"?: components["parameters"]["KhabarPosition"];
             };
             path: {
                 id: components["parameters"]["webhooks.id"];
@@ -4029,6 +4096,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Khabar-Position": components["headers"]["Khabar-Position"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4072,6 +4140,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Khabar-Position": components["headers"]["Khabar-Position"];
                     Location: components["headers"]["Location"];
                     ETag: components["headers"]["ETag"];
                     "Last-Modified": components["headers"]["Last-Modified"];
@@ -4128,6 +4197,8 @@ export interface operations {
             header?: {
                 /** @description A request id to log and echo (one its pattern allows); otherwise one is generated */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
+                /** @description The Khabar-Position a write answered: this read sees that write (it is served by a database that has it, and not from a node's response cache). Not a position: 400. Ignored on SQLite */
+                "Khabar-Position"?: components["parameters"]["KhabarPosition"];
                 /** @description ETags the client holds: 304 without a body when one is current */
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };

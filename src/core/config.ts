@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { databaseUrlProblem } from './db/url.js';
+import { databaseUrlProblem, engineOf, readUrlProblem } from './db/url.js';
 import { decimalInteger } from './decimal-integer.js';
 
 /** What a token may do, least first: each role may do what the ones before it may. */
@@ -156,7 +156,17 @@ const environment = z.object({
       })
       .default('file:./data/khabar.db'),
   ),
-  // PostgreSQL's connections per process (node-postgres's pool); SQLite opens two whatever it says.
+  // A streaming replica of DATABASE_URL's PostgreSQL that serves reads (docs/postgresql.md, the read replica).
+  DATABASE_READ_URL: optional(
+    z
+      .string()
+      .superRefine((url, ctx) => {
+        const problem = readUrlProblem(url);
+        if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .optional(),
+  ),
+  // PostgreSQL's connections per process (node-postgres's pool, and the replica's); SQLite opens two whatever it says.
   DATABASE_POOL_MAX: optional(decimalInteger(1, 1000).default(defaultPoolMax)),
   API_TOKENS: optional(z.string().default('').transform(parseTokens)),
   SEED: optional(z.enum(['auto', 'never']).default('auto')),
@@ -207,7 +217,9 @@ export interface Config {
   host: string;
   logLevel: z.infer<typeof environment>['LOG_LEVEL'];
   databaseUrl: string;
-  /** The most connections a process opens to PostgreSQL (its pool); unused on SQLite. */
+  /** A streaming replica of the PostgreSQL primary that serves reads, or null: every read goes to `databaseUrl`. */
+  databaseReadUrl: string | null;
+  /** The most connections a process opens to PostgreSQL (its pool, and as many to the replica); unused on SQLite. */
   databasePoolMax: number;
   apiTokens: ApiToken[];
   seed: 'auto' | 'never';
@@ -306,11 +318,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.WEBHOOK_RETRY_BASE_MS > e.WEBHOOK_RETRY_MAX_MS) {
     throw new ConfigError(`invalid WEBHOOK_RETRY_MAX_MS: ${e.WEBHOOK_RETRY_MAX_MS} is shorter than WEBHOOK_RETRY_BASE_MS (${e.WEBHOOK_RETRY_BASE_MS})`);
   }
+  if (e.DATABASE_READ_URL !== undefined && engineOf(e.DATABASE_URL) !== 'postgres') {
+    throw new ConfigError('invalid DATABASE_READ_URL: a read replica needs a PostgreSQL DATABASE_URL (postgres://…); SQLite reads its own file');
+  }
   return {
     port: e.PORT,
     host: e.HOST,
     logLevel: e.LOG_LEVEL,
     databaseUrl: e.DATABASE_URL,
+    databaseReadUrl: e.DATABASE_READ_URL ?? null,
     databasePoolMax: e.DATABASE_POOL_MAX,
     apiTokens: e.API_TOKENS,
     seed: e.SEED,

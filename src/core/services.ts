@@ -33,6 +33,8 @@ export interface ServicesOptions {
   clock?: () => number;
   /** DATABASE_POOL_MAX: PostgreSQL's connections per process. */
   poolMax?: number;
+  /** DATABASE_READ_URL: a streaming replica of PostgreSQL's primary that serves reads. */
+  readUrl?: string | null;
   /** Where the engine tells of trouble it survives; one line on stderr each unless given. */
   log?: EngineLog;
 }
@@ -48,8 +50,8 @@ const stderrLog: EngineLog = {
  * writes return promises, and each write the API makes is one method that runs its own write transaction (a step
  * of group commit on SQLite); the web layer awaits them and never learns which engine answers.
  */
-export async function openServices(databaseUrl: string, { clock = Date.now, poolMax = defaultPoolMax, log = stderrLog }: ServicesOptions = {}) {
-  const engine = await openEngine(databaseUrl, { poolMax, log });
+export async function openServices(databaseUrl: string, { clock = Date.now, poolMax = defaultPoolMax, readUrl = null, log = stderrLog }: ServicesOptions = {}) {
+  const engine = await openEngine(databaseUrl, { poolMax, readUrl, log });
   const { writes, stamp } = engine;
   const sqlite = engine.name === 'sqlite' ? engine.database : null;
   // One set of repositories: a write runs them on its `tx`, a read on the read executor (`statements`).
@@ -168,6 +170,9 @@ export async function openServices(databaseUrl: string, { clock = Date.now, pool
 
     /** What start-up should log about the database as found (PostgreSQL's locale, say), a line each. */
     warnings: engine.warnings,
+
+    /** Read-your-writes across nodes by log positions (the Khabar-Position header); null on SQLite (core/db/read-positions.ts). */
+    positions: engine.positions,
 
     /** Starts the server's background jobs (core/background.ts); resolves once the first announcement has run. */
     startBackground(options: BackgroundOptions) {

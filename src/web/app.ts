@@ -21,6 +21,7 @@ import allowedMethods from './http/methods.js';
 import overload from './http/overload.js';
 import preconditions from './http/preconditions.js';
 import rateLimit from './http/rate-limit.js';
+import readYourWrites from './http/read-your-writes.js';
 import repeatedParameters from './http/repeated-parameters.js';
 import requestIds, { requestId } from './http/request-id.js';
 import responseCache from './http/response-cache.js';
@@ -99,6 +100,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   const services = await openServices(config.databaseUrl, {
     clock,
     poolMax: config.databasePoolMax,
+    readUrl: config.databaseReadUrl,
     log: { warn: (message, err) => app.log.warn({ err }, message), info: (message) => app.log.info(message) },
   });
   app.decorate('services', services);
@@ -132,6 +134,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(shutdown);
   await app.register(securityHeaders);
   await app.register(cors, { origins: config.corsOrigins });
+  // Before every preHandler that reads (the response cache's public view) or writes (idempotency's claims).
+  await app.register(readYourWrites, { positions: services.positions });
   await app.register(bearerAuth, {
     tokens: config.apiTokens,
     maxFailures: config.authFailureRateLimitMax,

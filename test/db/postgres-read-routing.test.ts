@@ -4,8 +4,9 @@ import { freePort } from '../../bench/free-port.js';
 import { openChangeSignal } from '../../src/core/db/postgres-change-signal.js';
 import { createReadRouter, type ReadRouter } from '../../src/core/db/postgres-read-routing.js';
 import { postgresStatements } from '../../src/core/db/postgres-statements.js';
-import { formatWalPosition, parseWalPosition } from '../../src/core/db/postgres-wal-position.js';
+import { commitAt, formatWalPosition, parseWalPosition } from '../../src/core/db/postgres-wal-position.js';
 import { startPostgres, startReplica } from '../postgres.js';
+import { until } from '../until.js';
 
 /*
  * A streaming replica started by the test helper (test/postgres.ts), and read routing with read-your-writes
@@ -23,16 +24,6 @@ function poolOn(t: Test, url: string): pg.Pool {
 }
 const primary = poolOn(t, primaryUrl);
 const replica = poolOn(t, replicaUrl);
-
-/** Waits, at most 10 s, for `done` to hold. */
-async function until(done: () => Promise<boolean>): Promise<boolean> {
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    if (await done()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return done();
-}
 
 const namesOn = async (pool: pg.Pool | pg.PoolClient) => (await pool.query<{ name: string }>('select name from items order by name')).rows.map((row) => row.name);
 
@@ -86,9 +77,9 @@ t.test('read-your-writes while the replica lags', async (t) => {
   const client = await primary.connect();
   await client.query('begin');
   await client.query("insert into items values ('lagging')");
-  await client.query('commit');
-  const position = await writer.wrote(client);
+  const position = await commitAt(client);
   client.release();
+  writer.committed(position);
   t.ok(
     await until(async () => (await replica.query('select pg_last_wal_receive_lsn() >= $1::pg_lsn as received', [formatWalPosition(position)])).rows[0].received),
     'the replica has received the write',
@@ -108,7 +99,7 @@ t.test('read-your-writes while the replica lags', async (t) => {
 
 t.test("another node's write, heard through the change signal: reads here wait for the replica to replay it, with no position carried", async (t) => {
   const router = routerFor(t, replica);
-  const signal = await openChangeSignal(primaryUrl, { log: recordingLog().log, onPosition: (position) => router.observed(position) });
+  const signal = await openChangeSignal(primaryUrl, { log: recordingLog().log, onPosition: (position) => router.committed(position) });
   t.teardown(() => signal.close());
   const otherNode = await openChangeSignal(primaryUrl, { log: recordingLog().log });
   t.teardown(() => otherNode.close());

@@ -73,6 +73,26 @@ t.test('DATABASE_URL: postgres:// and postgresql:// name PostgreSQL, kept as wri
   }
 });
 
+t.test('DATABASE_READ_URL: a PostgreSQL replica, only beside a PostgreSQL DATABASE_URL; refused in one line without its password', async (t) => {
+  const primary = 'postgres://khabar:hunter2-secret@db.example/khabar';
+  const replica = 'postgres://khabar:hunter2-secret@replica.example:5432/khabar?sslmode=require';
+  t.equal(loadConfig({}).databaseReadUrl, null, 'none unless set');
+  t.equal(loadConfig({ DATABASE_URL: primary, DATABASE_READ_URL: '' }).databaseReadUrl, null, 'empty means not set');
+  t.equal(loadConfig({ DATABASE_URL: primary, DATABASE_READ_URL: replica }).databaseReadUrl, replica, 'kept as written for node-postgres');
+  const refused: Array<[Record<string, string>, RegExp]> = [
+    [{ DATABASE_READ_URL: replica }, /^invalid DATABASE_READ_URL: a read replica needs a PostgreSQL DATABASE_URL \(postgres:\/\/…\); SQLite reads its own file$/],
+    [{ DATABASE_URL: 'file::memory:', DATABASE_READ_URL: replica }, /^invalid DATABASE_READ_URL: a read replica needs a PostgreSQL DATABASE_URL/],
+    [{ DATABASE_URL: primary, DATABASE_READ_URL: 'file:./replica.db' }, /^invalid DATABASE_READ_URL: must start with postgres: or postgresql:/],
+    [{ DATABASE_URL: primary, DATABASE_READ_URL: 'postgres://khabar:hunter2-secret@replica.example' }, /^invalid DATABASE_READ_URL: names no database: write postgres:/],
+    [{ DATABASE_URL: primary, DATABASE_READ_URL: 'postgres://khabar:hunter2 secret@[replica/khabar' }, /^invalid DATABASE_READ_URL: is not a URL/],
+  ];
+  for (const [env, message] of refused) {
+    t.throws(() => loadConfig(env), { name: 'ConfigError', message }, JSON.stringify(env));
+    t.throws(() => loadConfig(env), { message: /^[^\n]*$/ }, `${JSON.stringify(env)}: one line`);
+    t.throws(() => loadConfig(env), { message: /^(?![\s\S]*hunter2)/ }, `${JSON.stringify(env)}: the password is not in the error`);
+  }
+});
+
 t.test('DATABASE_POOL_MAX: PostgreSQL connections per process, 1 to 1000, 10 unless set', async (t) => {
   t.equal(loadConfig({}).databasePoolMax, 10);
   t.equal(loadConfig({ DATABASE_POOL_MAX: '' }).databasePoolMax, 10, 'empty means not set');

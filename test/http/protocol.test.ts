@@ -82,8 +82,8 @@ t.test('HEAD on every GET route; OPTIONS with Allow; 405 with Allow for a wrong 
 
 t.test('CORS: any origin by default, the configured ones otherwise; preflight cached; headers exposed', async (t) => {
   // What the CORS paragraph of docs/http.md promises, written out here rather than read from src/web/http/cors.ts.
-  const mayRead = ['ETag', 'Last-Modified', 'Location', 'Link', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Retry-After', 'X-Request-Id', 'Idempotent-Replayed'];
-  const maySend = ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match', 'If-Modified-Since', 'Idempotency-Key', 'X-Request-Id'];
+  const mayRead = ['ETag', 'Last-Modified', 'Location', 'Link', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Retry-After', 'X-Request-Id', 'Idempotent-Replayed', 'Khabar-Position'];
+  const maySend = ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match', 'If-Modified-Since', 'Idempotency-Key', 'X-Request-Id', 'Khabar-Position'];
   const names = (header: unknown) =>
     String(header)
       .split(/,\s*/)

@@ -2,10 +2,13 @@ import { postgresIndex } from '../search/postgres-search.js';
 import { heldTooLong } from './constraints.js';
 import type { EngineOptions, PostgresEngine } from './engine.js';
 import type { WriteTiming } from './group-commit.js';
-import { openPostgres } from './postgres.js';
+import { openPostgres, openReadReplica, type PostgresOptions } from './postgres.js';
 import { openChangeSignal } from './postgres-change-signal.js';
+import { createReadRouter } from './postgres-read-routing.js';
 import { postgresStatements } from './postgres-statements.js';
+import { currentPosition, type WalPosition } from './postgres-wal-position.js';
 import { postgresWrite, type WriteOptions } from './postgres-write.js';
+import { currentScope, readPositions, recordWrite } from './read-positions.js';
 import type { StatementExecutor } from './statements.js';
 
 /** How long a statement may run, and wait for a lock, before PostgreSQL cancels it: a request's budget, and SQLite's wait for the write lock. */
@@ -25,23 +28,51 @@ const givingBack: EngineWriteOptions = { ...claiming, tells: true };
 
 /**
  * PostgreSQL's engine on a `postgres://` URL: the pool (DATABASE_POOL_MAX connections), migrated under the advisory
- * lock; reads on the pool; each write `postgresWrite`'s transaction, which sends the change signal's notification
- * so that every other process's stamp moves at its commit (and this one's as it ends).
+ * lock; reads through the read router, on a replica's pool of as many connections (DATABASE_READ_URL) when one is
+ * given and has replayed what the read must see, else on the pool; each write `postgresWrite`'s transaction, which
+ * sends the change signal's notification so that every other process's stamp moves at its commit (and this one's
+ * as it ends), and reads the primary's position with its commit, for the router and the request's scope.
  */
-export async function openPostgresEngine(url: string, { poolMax, log }: EngineOptions): Promise<PostgresEngine> {
-  const postgres = await openPostgres(url, {
+export async function openPostgresEngine(url: string, { poolMax, readUrl = null, log }: EngineOptions): Promise<PostgresEngine> {
+  const poolOptions: PostgresOptions = {
     max: poolMax,
     statementTimeoutMs,
     lockTimeoutMs,
     onIdleError: (error) => log.warn('an idle PostgreSQL connection failed; the pool opens another when needed', error),
+  };
+  const postgres = await openPostgres(url, poolOptions);
+  const replica = readUrl === null ? null : openReadReplica(readUrl, poolOptions);
+  const router = createReadRouter({
+    primary: postgres.pool,
+    replica,
+    log: {
+      lost: (error) => log.warn('the read replica cannot be read: reads go to the primary until it can', error),
+      restored: () => log.info('the read replica serves reads again'),
+    },
   });
+  const closePools = async () => {
+    await router.close();
+    await replica?.end();
+    await postgres.close();
+  };
+  // The migrations just applied, and what other nodes wrote before this one started: a lagging replica lacks them.
+  if (replica !== null) {
+    try {
+      router.committed(await currentPosition(postgres.pool));
+    } catch (error) {
+      await closePools();
+      throw error;
+    }
+  }
   const signal = await openChangeSignal(url, {
     log: {
       lost: (error) => log.warn('the change signal lost its PostgreSQL connection: caches keep nothing until it is back', error),
       restored: () => log.info('the change signal listens again'),
     },
+    // Other nodes' writes, which reads here must see too: only a replica can lack them.
+    ...(replica === null ? {} : { onPosition: (position: WalPosition) => router.committed(position) }),
   }).catch(async (error: unknown) => {
-    await postgres.close();
+    await closePools();
     throw error;
   });
 
@@ -56,8 +87,14 @@ export async function openPostgresEngine(url: string, { poolMax, log }: EngineOp
 
   async function write<T>(body: (tx: StatementExecutor) => T | Promise<T>, options: EngineWriteOptions, observe?: (timing: WriteTiming) => void): Promise<T> {
     const queuedAt = performance.now();
+    // The request that asked for the write, found before anything is awaited.
+    const scope = currentScope();
+    const committedAt = (position: WalPosition) => {
+      router.committed(position);
+      recordWrite(scope, position);
+    };
     const inTurn = options.appendsChanges === false ? <R>(run: () => Promise<R>) => run() : appendingInTurn;
-    return inTurn(() => transaction(body, options, queuedAt, observe));
+    return inTurn(() => transaction(body, { ...options, committedAt }, queuedAt, observe));
   }
 
   async function transaction<T>(body: (tx: StatementExecutor) => T | Promise<T>, options: EngineWriteOptions, queuedAt: number, observe?: (timing: WriteTiming) => void): Promise<T> {
@@ -87,7 +124,7 @@ export async function openPostgresEngine(url: string, { poolMax, log }: EngineOp
 
   return {
     name: 'postgres',
-    reads: postgresStatements(postgres.pool),
+    reads: postgresStatements((run) => router.read(currentScope()?.after ?? null, run)),
     writes: {
       run: (body, observe) => write(body, { tells: true }, observe),
       claim: (body) => write(body, claiming),
@@ -98,12 +135,13 @@ export async function openPostgresEngine(url: string, { poolMax, log }: EngineOp
     notices: signal.notices,
     index: postgresIndex,
     warnings: postgres.warnings,
+    positions: readPositions,
     async ping() {
       await postgres.pool.query('select 1');
     },
     async close() {
       await signal.close();
-      await postgres.close();
+      await closePools();
     },
   };
 }

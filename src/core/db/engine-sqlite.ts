@@ -21,6 +21,7 @@ export function openSqliteEngine(url: string): SqliteEngine {
     notices: noCommitNotices,
     index: fts5Index,
     warnings: [],
+    positions: null,
     async ping() {
       ping.get();
     },

@@ -3,6 +3,7 @@ import type { ChangeStamp } from './change-stamp.js';
 import type { CommitNotices } from './commit-notices.js';
 import type { Database } from './database.js';
 import type { GroupCommit } from './group-commit.js';
+import type { ReadPositions } from './read-positions.js';
 import type { StatementExecutor } from './statements.js';
 import type { EngineName } from './url.js';
 
@@ -40,6 +41,8 @@ export interface EngineLog {
 export interface EngineOptions {
   /** DATABASE_POOL_MAX: PostgreSQL's connections per process; SQLite opens its two whatever it says. */
   poolMax: number;
+  /** DATABASE_READ_URL: a streaming replica of PostgreSQL's primary that serves reads; none unless given. */
+  readUrl?: string | null;
   log: EngineLog;
 }
 
@@ -56,6 +59,8 @@ interface Engine {
   index: IndexStatements;
   /** What start-up should log about the database as found, a line each (none when all is well). */
   warnings: readonly string[];
+  /** Read-your-writes by the positions of PostgreSQL's log (read-positions.ts); null on SQLite, where every read sees every write. */
+  positions: ReadPositions | null;
   /** Resolves once the database answers a query. */
   ping(): Promise<void>;
   /** Lets what is under way finish, then closes every connection. */

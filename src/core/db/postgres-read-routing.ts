@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { type OutageLog, outageTracker } from './outage.js';
-import { positionOf, type Queryable, type WalPosition } from './postgres-wal-position.js';
+import { positionOf, type WalPosition } from './postgres-wal-position.js';
 
 /*
  * Read routing to a streaming replica with read-your-writes (docs/postgresql.md, the read replica). Positions are
@@ -29,15 +29,10 @@ export interface ReadRouter {
    */
   read<T>(after: WalPosition | null, run: (client: pg.PoolClient) => Promise<T>): Promise<T>;
   /**
-   * Called on a write's client once its transaction has committed: the primary's position, which this process's
-   * later reads wait for and which the write's response gives its client to carry.
+   * A write committed at or before `position`, by this process (`commitAt`'s position) or by another node (the
+   * change signal's `onPosition`): this process's later reads wait for the replica to replay it.
    */
-  wrote(committed: Queryable): Promise<WalPosition>;
-  /**
-   * Another node has committed a write at or before `position` (the change signal's `onPosition`): this process's
-   * reads wait for the replica to replay it, as they do for its own writes.
-   */
-  observed(position: WalPosition): void;
+  committed(position: WalPosition): void;
   /** Waits for the replay check under way, if any. */
   close(): Promise<void>;
 }
@@ -135,14 +130,7 @@ export function createReadRouter({ primary, replica, log, replayCheckMs = 50, re
         return onPrimary(run);
       }
     },
-    async wrote(committed) {
-      // The insert position, not the write position: with synchronous_commit off the commit record may not be written yet.
-      const position = await positionOf(committed, 'select pg_current_wal_insert_lsn()::text as position');
-      if (position === null) throw new Error('the primary gave no write-ahead log position');
-      if (position > mustSee) mustSee = position;
-      return position;
-    },
-    observed(position) {
+    committed(position) {
       if (position > mustSee) mustSee = position;
     },
     async close() {

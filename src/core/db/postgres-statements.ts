@@ -48,8 +48,16 @@ function render(query: Query<unknown>): Rendered {
   return rendered;
 }
 
-/** Statements on a pool (each call on whichever connection is free) or on one connection (a transaction's). */
-export function postgresStatements(on: pg.Pool | pg.PoolClient): StatementExecutor {
+type Connection = pg.Pool | pg.PoolClient;
+
+/**
+ * Where statements run: a pool (each call on whichever connection is free), one connection (a transaction's), or
+ * a lender that runs each call on a connection it chooses (the read router's, primary or replica).
+ */
+export type StatementSite = Connection | (<T>(run: (on: Connection) => Promise<T>) => Promise<T>);
+
+export function postgresStatements(site: StatementSite): StatementExecutor {
+  const through = typeof site === 'function' ? site : <T>(run: (on: Connection) => Promise<T>) => run(site);
   return {
     dialect: postgresDialect,
     prepare<Row>(query: Query<Row>, use: StatementUse = 'reused'): Statement<Row> {
@@ -58,14 +66,14 @@ export function postgresStatements(on: pg.Pool | pg.PoolClient): StatementExecut
       const name = use === 'reused' ? rendered.name : undefined;
       const values = (bindings: Bindings = {}) => fillPlaceholders(params, bindings);
       const rows = async (bindings?: Bindings): Promise<Row[]> => {
-        if (fields === null) return (await on.query<Row & pg.QueryResultRow>({ name, text, values: values(bindings), types: sqliteLikeValues })).rows;
-        const { rows } = await on.query<unknown[]>({ name, text, values: values(bindings), types: sqliteLikeValues, rowMode: 'array' });
+        if (fields === null) return (await through((on) => on.query<Row & pg.QueryResultRow>({ name, text, values: values(bindings), types: sqliteLikeValues }))).rows;
+        const { rows } = await through((on) => on.query<unknown[]>({ name, text, values: values(bindings), types: sqliteLikeValues, rowMode: 'array' }));
         return rows.map((row) => decodeRow<Row>(fields, row));
       };
       return {
         all: rows,
         get: async (bindings) => (await rows(bindings))[0],
-        run: async (bindings) => ({ changes: (await on.query({ name, text, values: values(bindings), types: sqliteLikeValues })).rowCount ?? 0 }),
+        run: async (bindings) => ({ changes: (await through((on) => on.query({ name, text, values: values(bindings), types: sqliteLikeValues }))).rowCount ?? 0 }),
       };
     },
   };

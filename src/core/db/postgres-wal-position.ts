@@ -22,9 +22,33 @@ export function formatWalPosition(position: WalPosition): string {
   return `${(position >> 32n).toString(16).toUpperCase()}/${(position & 0xffff_ffffn).toString(16).toUpperCase()}`;
 }
 
+/** The primary's insert position: past every commit made before it is read. */
+const insertPosition = 'select pg_current_wal_insert_lsn()::text as position';
+
+/**
+ * Commits the transaction open on `client` and reads the primary's position after the commit in the same round
+ * trip: one simple query of two statements, whose results node-postgres gives as a list. The insert position, not
+ * the write position: with `synchronous_commit = off` the commit record may not be written yet. A commit that
+ * fails throws, and the select is not run.
+ */
+export async function commitAt(client: pg.ClientBase): Promise<WalPosition> {
+  const results: unknown = await client.query(`commit; ${insertPosition}`);
+  const text: unknown = Array.isArray(results) ? results[1]?.rows?.[0]?.position : undefined;
+  const position = typeof text === 'string' ? parseWalPosition(text) : null;
+  if (position === null) throw new Error('the primary gave no write-ahead log position after the commit');
+  return position;
+}
+
 /** A client or a pool of the server to ask. */
 export interface Queryable {
   query<R extends pg.QueryResultRow>(text: string): Promise<pg.QueryResult<R>>;
+}
+
+/** The primary's position now: past every commit made before it is read. */
+export async function currentPosition(primary: Queryable): Promise<WalPosition> {
+  const position = await positionOf(primary, insertPosition);
+  if (position === null) throw new Error('the primary gave no write-ahead log position');
+  return position;
 }
 
 /** Runs `statement`, which selects one LSN as `position`, and reads it; null when the server gives none. */

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import { errorCode, problemOf } from './constraints.js';
 import { postgresStatements } from './postgres-statements.js';
+import { commitAt, type WalPosition } from './postgres-wal-position.js';
 import type { StatementExecutor } from './statements.js';
 
 /*
@@ -46,6 +47,8 @@ export interface WriteOptions {
    * the search index may hold for minutes. The transaction's own statements then run without a statement timeout.
    */
   waitsForLock?: boolean;
+  /** Given, the commit also reads the primary's log position after it, in the same round trip, and passes it here. */
+  committedAt?(position: WalPosition): void;
 }
 
 /**
@@ -56,7 +59,7 @@ export interface WriteOptions {
 export async function postgresWrite<T>(
   pool: pg.Pool,
   body: (tx: StatementExecutor) => Promise<T>,
-  { retries = defaultWriteRetries, appendsChanges = true, isolation = 'serializable', waitsForLock = false }: WriteOptions = {},
+  { retries = defaultWriteRetries, appendsChanges = true, isolation = 'serializable', waitsForLock = false, committedAt }: WriteOptions = {},
 ): Promise<T> {
   // LOCK TABLE takes no snapshot: a serializable transaction's is taken by its first query, after the lock is held.
   const lock = appendsChanges ? `${waitsForLock ? '; set local lock_timeout = 0; set local statement_timeout = 0' : ''}; lock table changes_counter in exclusive mode` : '';
@@ -67,7 +70,8 @@ export async function postgresWrite<T>(
     try {
       await client.query(begin);
       const result = await body(postgresStatements(client));
-      await client.query('commit');
+      if (committedAt) committedAt(await commitAt(client));
+      else await client.query('commit');
       return result;
     } catch (error) {
       // A connection that cannot even roll back is closed rather than given back to the pool.

@@ -21,12 +21,20 @@ const postgresMigrationsFolder = projectFile('migrations/postgres');
  */
 export const migrationLockKey = 118_096_054_608_242;
 
+/**
+ * How long taking a pooled connection may wait, connecting or for one of the pool's to be free: a host that drops
+ * packets would otherwise hold a request until the operating system gives up on the connection.
+ */
+export const connectionTimeoutMs = 10_000;
+
 export interface PostgresOptions {
   /** The most connections the pool holds open (DATABASE_POOL_MAX). */
   max: number;
   /** How long a statement may run, and wait for a lock, before PostgreSQL cancels it. */
   statementTimeoutMs: number;
   lockTimeoutMs: number;
+  /** How long taking a connection may wait (`connectionTimeoutMs` unless given). */
+  connectionTimeoutMs?: number;
   /**
    * Told of an error on an idle pooled connection (its server restarted, a network cut, an administrator's
    * pg_terminate_backend): the pool drops that connection and opens another when needed. Without a listener
@@ -49,10 +57,10 @@ function shown(url: URL): string {
   return `${url.protocol}//${url.username ? `${url.username}@` : ''}${url.host}${url.pathname}`;
 }
 
-function parsePostgresUrl(text: string): URL {
-  if (!URL.canParse(text)) throw new DatabaseError('invalid DATABASE_URL: not a URL');
+function parsePostgresUrl(text: string, variable: string): URL {
+  if (!URL.canParse(text)) throw new DatabaseError(`invalid ${variable}: not a URL`);
   const url = new URL(text);
-  if (!postgresSchemes.includes(url.protocol)) throw new DatabaseError(`invalid DATABASE_URL: ${url.protocol} is not postgres:`);
+  if (!postgresSchemes.includes(url.protocol)) throw new DatabaseError(`invalid ${variable}: ${url.protocol} is not postgres:`);
   return url;
 }
 
@@ -63,7 +71,14 @@ function parsePostgresUrl(text: string): URL {
 function connectPool(url: URL, options: PostgresOptions): pg.Pool {
   const types = new pg.TypeOverrides();
   types.setTypeParser(pg.types.builtins.INT8, readInt8);
-  const pool = new pg.Pool({ connectionString: url.href, max: options.max, types, statement_timeout: options.statementTimeoutMs, lock_timeout: options.lockTimeoutMs });
+  const pool = new pg.Pool({
+    connectionString: url.href,
+    max: options.max,
+    types,
+    statement_timeout: options.statementTimeoutMs,
+    lock_timeout: options.lockTimeoutMs,
+    connectionTimeoutMillis: options.connectionTimeoutMs ?? connectionTimeoutMs,
+  });
   pool.on('error', options.onIdleError);
   return pool;
 }
@@ -111,7 +126,7 @@ async function trigramWarnings(pool: pg.Pool): Promise<string[]> {
 
 /** Opens a pool on a `postgres://` URL and applies pending migrations, as openDatabase does for SQLite. */
 export async function openPostgres(text: string, options: PostgresOptions): Promise<Postgres> {
-  const url = parsePostgresUrl(text);
+  const url = parsePostgresUrl(text, 'DATABASE_URL');
   const pool = connectPool(url, options);
   let warnings: string[];
   try {
@@ -122,4 +137,12 @@ export async function openPostgres(text: string, options: PostgresOptions): Prom
     throw new DatabaseError(`cannot open database ${shown(url)}: ${messageOf(error)}`);
   }
   return { db: drizzle(pool), pool, warnings, close: () => pool.end() };
+}
+
+/**
+ * A pool on a read replica (DATABASE_READ_URL): nothing is migrated or checked there, and nothing is connected
+ * yet, since a replica that cannot be reached sends reads to the primary rather than stopping start-up.
+ */
+export function openReadReplica(text: string, options: PostgresOptions): pg.Pool {
+  return connectPool(parsePostgresUrl(text, 'DATABASE_READ_URL'), options);
 }

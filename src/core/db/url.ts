@@ -51,6 +51,11 @@ function postgresUrlProblem(url: string): string | null {
   return null;
 }
 
+/** What is wrong with a `DATABASE_READ_URL`: a read replica is PostgreSQL's, a hot standby of `DATABASE_URL`'s primary. */
+export function readUrlProblem(url: string): string | null {
+  return engineOf(url) === 'postgres' ? postgresUrlProblem(url) : 'must start with postgres: or postgresql: (a streaming replica of DATABASE_URL)';
+}
+
 /** What is wrong with a `DATABASE_URL` for the engine it names, null when nothing is. */
 export function databaseUrlProblem(url: string): string | null {
   if (engineOf(url) === 'postgres') return postgresUrlProblem(url);

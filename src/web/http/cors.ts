@@ -2,12 +2,13 @@ import cors from '@fastify/cors';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { rateLimitHeaders } from './rate-limit.js';
+import { positionHeader } from './read-your-writes.js';
 
 /** Headers a browser script may read from a response. */
-const exposedHeaders = ['ETag', 'Last-Modified', 'Location', 'Link', ...rateLimitHeaders, 'Retry-After', 'X-Request-Id', 'Idempotent-Replayed'];
+const exposedHeaders = ['ETag', 'Last-Modified', 'Location', 'Link', ...rateLimitHeaders, 'Retry-After', 'X-Request-Id', 'Idempotent-Replayed', positionHeader];
 
 /** Request headers a browser script may send. */
-const allowedHeaders = ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match', 'If-Modified-Since', 'Idempotency-Key', 'X-Request-Id'];
+const allowedHeaders = ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match', 'If-Modified-Since', 'Idempotency-Key', 'X-Request-Id', positionHeader];
 
 /**
  * CORS for browser frontends: `*` (any origin) or the configured list. A preflight is answered here with

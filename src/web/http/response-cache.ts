@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { LRUCache } from 'lru-cache';
+import { positionHeader } from './read-your-writes.js';
 import { traitsOf } from './traits.js';
 
 /**
@@ -38,10 +39,15 @@ const entryOverhead = 200;
 
 /**
  * Anonymous data reads only: a route that declares formats answers from the database, by its URL and
- * representation. A read with a token may be answered differently (drafts), so it neither uses nor fills the cache.
+ * representation. A read with a token may be answered differently (drafts), so it neither uses nor fills the cache;
+ * nor does one carrying a write's position, which this process's change stamp may not have heard of yet.
  */
 const cachedRoute = (request: FastifyRequest) =>
-  (request.method === 'GET' || request.method === 'HEAD') && request.principal === null && traitsOf(request).cacheable === true && traitsOf(request).formats !== undefined;
+  (request.method === 'GET' || request.method === 'HEAD') &&
+  request.principal === null &&
+  request.headers[positionHeader.toLowerCase()] === undefined &&
+  traitsOf(request).cacheable === true &&
+  traitsOf(request).formats !== undefined;
 
 /**
  * A bounded LRU of the serialised 200s of public data reads, keyed by the URL as sent (path and query: what the

@@ -1,5 +1,6 @@
 import { problemCodes } from '../http/problem.js';
 import { rateLimitHeaders } from '../http/rate-limit.js';
+import { positionHeader } from '../http/read-your-writes.js';
 import type { Traits } from '../http/traits.js';
 import type { Json } from './tidy.js';
 
@@ -7,7 +8,8 @@ import type { Json } from './tidy.js';
  * Adds what the HTTP plugins do to every operation of the generated OpenAPI document: request headers as
  * parameters, response headers, the security requirement and required role, and the 304 / 401 / 403 / 412 /
  * 428 / 429 / 503 responses. Done once here, from the traits each
- * route declares (the same declaration the plugins act on), so the contract says what the routes do.
+ * route declares (the same declaration the plugins act on), so the contract says what the routes do; and from
+ * the method, for read-your-writes (http/read-your-writes.ts): a write answers its position, a read takes one.
  */
 
 /** The extension under which each operation brings its route's traits here (removed once described). */
@@ -41,6 +43,10 @@ const headers: Json = {
   'Idempotent-Replayed': header('`true` when this is the stored response to an earlier request with the same Idempotency-Key', { type: 'string', enum: ['true'] }),
   'X-Request-Id': header('The request id (the one sent, when it was valid, else a generated one); every log line of the request carries it'),
   'Retry-After': header('Seconds to wait before trying again', { type: 'integer' }),
+  [positionHeader]: header(
+    "On PostgreSQL, the database's position after this write; send it back in Khabar-Position on a read to read this write, whichever node answers. Opaque: keep the latest. Absent on SQLite",
+    { type: 'string', example: '16/B374D848' },
+  ),
   ...Object.fromEntries(
     [
       ['RateLimit-Limit', 'Requests allowed per window (reads per client address, writes per token)'],
@@ -62,6 +68,12 @@ const parameters: Json = {
     'A unique key for this create: a retry with the same key and body gets the first response again (marked Idempotent-Replayed) instead of a second record; the same key with another body gets 422. Keys are kept 24 hours, per token',
     'create-article-7f3a2c',
     { type: 'string', minLength: 1, maxLength: 255 },
+  ),
+  KhabarPosition: headerParameter(
+    positionHeader,
+    "The Khabar-Position a write answered: this read sees that write (it is served by a database that has it, and not from a node's response cache). Not a position: 400. Ignored on SQLite",
+    '16/B374D848',
+    { type: 'string', pattern: '^[0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8}$' },
   ),
   RequestId: headerParameter('X-Request-Id', 'A request id to log and echo (one its pattern allows); otherwise one is generated', 'checkout-7f3a', {
     type: 'string',
@@ -97,12 +109,13 @@ function addHeaders(response: Json, names: string[]) {
   response.headers = { ...response.headers, ...Object.fromEntries(names.map((name) => [name, ref('headers', name)])) };
 }
 
-function describeOperation(document: Json, operation: Json) {
+function describeOperation(document: Json, operation: Json, method: string) {
   const traits: Traits = operation[traitsKey];
   delete operation[traitsKey];
   const limited = traits.rateLimit !== undefined;
-  const requestParameters = ['RequestId'];
-  const success = ['X-Request-Id', ...(limited ? rateLimitHeaders : [])];
+  const reads = method === 'get';
+  const requestParameters = ['RequestId', ...(reads ? ['KhabarPosition'] : [])];
+  const success = ['X-Request-Id', ...(limited ? rateLimitHeaders : []), ...(reads ? [] : [positionHeader])];
   if (traits.cacheable) {
     requestParameters.push('IfNoneMatch');
     success.push('ETag', 'Cache-Control', ...(isList(document, operation.responses['200']) ? ['Link'] : []));
@@ -147,7 +160,7 @@ function describeOperation(document: Json, operation: Json) {
 export function documentHttpSemantics(document: Json): Json {
   document.components = { ...document.components, headers, parameters };
   for (const item of Object.values<Json>(document.paths ?? {})) {
-    for (const method of methods) if (item[method]) describeOperation(document, item[method]);
+    for (const method of methods) if (item[method]) describeOperation(document, item[method], method);
   }
   return document;
 }
