@@ -6,13 +6,9 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import Sqlite from 'better-sqlite3';
-import { maxEmbeddedPerPage } from '../src/core/list/embed.js';
-import { plainText } from '../src/core/resources/articles/repository.js';
 import type { ArticleInput } from '../src/core/resources/articles/schemas.js';
-import type { Block } from '../src/core/resources/articles/table.js';
 import { articleWriter } from './article-writer.js';
-
-type Row = Record<string, unknown>;
+import { articleRecord, byArticle, countCap, json, linkTables, listEnvelope, pageAsked, publicArticle, type Row, withEmbedded, withinEmbedBound } from './baseline-shape.js';
 
 const [file, port] = process.argv.slice(2) as [string, string];
 const db = new Sqlite(file);
@@ -22,20 +18,12 @@ db.pragma('synchronous = NORMAL');
 db.pragma('foreign_keys = ON');
 db.pragma('busy_timeout = 5000');
 
-// The benchmark reads without a token, so it sees what khabar's public reader sees: published articles whose
-// publication date has come (src/core/resources/articles/publication.ts), at the moment bound as @now.
-const publicArticle = "status = 'published' and (published_at is null or published_at <= @now)";
-const byIdOrSlug = db.prepare(`select * from articles where (id = @key or slug = @key) and ${publicArticle} limit 1`);
-const page = db.prepare(`select * from articles where id < @after and ${publicArticle} order by id desc limit @limit`);
-// khabar counts a list up to 1,000 records and then says `gte` (src/core/list/sql.ts).
-const countCap = 1_000;
-const count = db.prepare(`select count(*) from (select 1 from articles where ${publicArticle} limit ${countCap})`).pluck();
-const links = (table: string) => db.prepare(`select article_id, subject_id from ${table} where article_id in (select value from json_each(?)) order by article_id, position`);
-const subjects = [
-  ['person_ids', links('article_people')],
-  ['organisation_ids', links('article_organisations')],
-  ['meeting_ids', links('article_meetings')],
-] as const;
+const byIdOrSlug = db.prepare(`select * from articles where (id = @key or slug = @key) and ${publicArticle('@now')} limit 1`);
+const page = db.prepare(`select * from articles where id < @after and ${publicArticle('@now')} order by id desc limit @limit`);
+const count = db.prepare(`select count(*) from (select 1 from articles where ${publicArticle('@now')} limit ${countCap})`).pluck();
+const subjects = linkTables.map(
+  ([table, key]) => [key, db.prepare(`select article_id, subject_id from ${table} where article_id in (select value from json_each(?)) order by article_id, position`)] as const,
+);
 /** A boolean column stored as 0/1, as the JSON value khabar's records hold. */
 const jsonBoolean = (column: string) => `json(case ${column} when 1 then 'true' when 0 then 'false' else 'null' end)`;
 /** The records with these ids, each with one relation list aggregated to JSON in the same statement. */
@@ -53,93 +41,38 @@ function recordsById(statement: Sqlite.Statement, ids: unknown[], list: string):
   return new Map(rows.map((row) => [row.id, { ...row, aliases: JSON.parse(row.aliases as string), [list]: JSON.parse(row[list] as string) }]));
 }
 
-/**
- * The leading records whose people and organisations, counted once each, stay within khabar's bound on embedded
- * records per page (at least one record), and whether the bound cut the page (src/core/list/embed.ts).
- */
-function withinEmbedBound(data: Row[]): { kept: Row[]; cut: boolean } {
-  const seen = { people: new Set<unknown>(), organisations: new Set<unknown>() };
-  let embedded = 0;
-  for (const [index, article] of data.entries()) {
-    const freshPeople = new Set((article.person_ids as string[]).filter((id) => !seen.people.has(id)));
-    const freshOrganisations = new Set((article.organisation_ids as string[]).filter((id) => !seen.organisations.has(id)));
-    const count = freshPeople.size + freshOrganisations.size;
-    if (index > 0 && embedded + count > maxEmbeddedPerPage) return { kept: data.slice(0, index), cut: true };
-    for (const id of freshPeople) seen.people.add(id);
-    for (const id of freshOrganisations) seen.organisations.add(id);
-    embedded += count;
-  }
-  return { kept: data, cut: false };
-}
-
 /** The hand-written version of include=people,organisations: one more query per included kind, embedded as khabar embeds. */
 function withIncluded(data: Row[]): Row[] {
-  const foundPeople = recordsById(
+  const people = recordsById(
     peopleByIds,
     data.flatMap((a) => a.person_ids as string[]),
     'affiliations',
   );
-  const foundOrganisations = recordsById(
+  const organisations = recordsById(
     organisationsByIds,
     data.flatMap((a) => a.organisation_ids as string[]),
     'members',
   );
-  const pick = (found: Map<unknown, Row>, ids: unknown) => (ids as string[]).map((id) => found.get(id)).filter((record) => record !== undefined);
-  return data.map((article) => ({ ...article, people: pick(foundPeople, article.person_ids), organisations: pick(foundOrganisations, article.organisation_ids) }));
+  return withEmbedded(data, people, organisations);
 }
+
 /** The article rows with their subject id lists, keys in the order of khabar's Article schema. */
 function withSubjects(rows: Row[]): Row[] {
   const ids = JSON.stringify(rows.map((row) => row.id));
-  const lists = subjects.map(([key, statement]) => {
-    const byArticle = new Map<unknown, unknown[]>();
-    for (const link of statement.all(ids) as Row[]) {
-      const list = byArticle.get(link.article_id) ?? [];
-      list.push(link.subject_id);
-      byArticle.set(link.article_id, list);
-    }
-    return [key, byArticle] as const;
-  });
-  return rows.map((row) => {
-    // The plain text is not stored (migration 0010): derived as khabar derives it, in its place among the keys.
-    const { source, published_at, status, ...stored } = row;
-    const body = JSON.parse(row.body as string) as Block[];
-    const record: Row = { ...stored, body, body_text: plainText(body), source, published_at, status };
-    for (const [key, byArticle] of lists) record[key] = byArticle.get(row.id) ?? [];
-    return record;
-  });
-}
-
-const json = (res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}) => {
-  const text = JSON.stringify(value);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
-  res.end(text);
-};
-
-/** The page URL with its cursor set (the request's URL, changed in place). */
-function withCursor(url: URL, cursor: string): string {
-  url.searchParams.set('cursor', cursor);
-  return `${url.pathname}${url.search}`;
+  const lists = subjects.map(([key, statement]) => [key, byArticle(statement.all(ids) as Row[])] as const);
+  return rows.map((row) => articleRecord(row, lists));
 }
 
 function list(req: IncomingMessage, res: ServerResponse, url: URL) {
-  const limit = Number(url.searchParams.get('limit') ?? 20);
-  const cursor = url.searchParams.get('cursor');
-  // khabar's keyset cursor for the default sort (newest first): { s: '-id', k: [last id] }.
-  const after = cursor ? (JSON.parse(Buffer.from(cursor, 'base64url').toString()) as { k: [string] }).k[0] : '\uffff';
+  const { limit, after } = pageAsked(url);
   const now = new Date().toISOString();
   const rows = page.all({ after, limit: limit + 1, now }) as Row[];
   const listed = withSubjects(rows.slice(0, limit));
   // As khabar: a page with includes ends at its bound on embedded records, its cursor after the last record kept.
   const { kept, cut } = url.searchParams.has('include') ? withinEmbedBound(listed) : { kept: listed, cut: false };
-  const next = rows.length > limit || cut ? Buffer.from(JSON.stringify({ s: '-id', k: [kept.at(-1)!.id] })).toString('base64url') : null;
   const data = url.searchParams.has('include') ? withIncluded(kept) : kept;
   const total = count.get({ now }) as number;
-  const envelope: Row = {
-    data,
-    meta: { limit, next_cursor: next, total, total_relation: total < countCap ? 'eq' : 'gte' },
-    links: { self: req.url, next: next === null ? null : withCursor(url, next) },
-  };
-  json(res, 200, envelope);
+  json(res, 200, listEnvelope(req.url, url, { data, kept, more: rows.length > limit || cut, limit, total }));
 }
 
 const writer = await articleWriter(db);

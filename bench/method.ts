@@ -50,6 +50,17 @@ export const method = `
   cluster's primary and workers together), and the report gives the cores each used and the CPU a request took,
   the load generator's beside it. On 2 cores the two workers can pass one only when the one did not have its
   core: a single worker that used less than 0.9 of it is named, since its ratio then measures what else ran there.
+- **PostgreSQL.** \`npm run bench -- --engines sqlite,postgres\` adds PostgreSQL's rows (each named
+  "PostgreSQL: …") after SQLite's: the run starts a throwaway cluster of the machine's PostgreSQL on 127.0.0.1 in
+  a temporary folder, as the tests start theirs (with \`fsync\`, \`synchronous_commit\` and \`full_page_writes\`
+  off: figures of a database that does not wait for its disk), loads the same data set into it
+  (\`seed:synthetic --seed 42\` at the run's size: the same seed writes the same records on both engines), and
+  stops and removes it at the end. khabar on PostgreSQL is measured against \`bench/baseline-postgres.ts\`
+  (\`node:http\` and node-postgres named prepared statements, answering get by id, a list page and its
+  \`include\` with khabar's bytes; it writes nothing, so POST and search are khabar's alone), and one node
+  against two (\`WORKERS=2\`: two processes, each with its pool and change signal, on one database). The
+  PostgreSQL server's processes are not pinned: they share both cores with the side under load. Without the
+  flag a run measures SQLite only, as before; \`BENCH_DB\` (a copied SQLite file) cannot be combined with it.
 - **Before and after.** \`npm run bench -- --against <git ref>\` compares this build with another instead of
   with the baseline: the ref is built in a temporary git worktree (with this checkout's \`node_modules\`) and
   started as its own \`npm start\` would; its \`seed:synthetic\` makes the data set, of which each server gets

@@ -1,5 +1,8 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort } from './free-port.js';
+import { khabarEnv, nodeScript, root } from './settings.js';
 
 /** taskset from util-linux, when the machine has it and more than one core to pin to. */
 export const canPin = spawnSync('taskset', ['-p', String(process.pid)]).status === 0;
@@ -96,4 +99,18 @@ export async function startServer(options: { name: string; args: string[]; env?:
     },
   };
   return server;
+}
+
+/** khabar's compiled server as `npm start` runs it, with the benchmark's settings, on `databaseUrl` and a free port. */
+export async function startKhabar(options: { name: string; databaseUrl: string; core: number | null; readyPath: string; env?: Record<string, string> }): Promise<ServerProcess> {
+  const start = nodeScript(root, 'start');
+  const port = await freePort();
+  return startServer({
+    name: options.name,
+    args: [...start.flags, join(root, start.script)],
+    env: { ...khabarEnv, DATABASE_URL: options.databaseUrl, PORT: String(port), ...options.env },
+    port,
+    core: options.core,
+    readyPath: options.readyPath,
+  });
 }

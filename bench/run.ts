@@ -9,7 +9,7 @@
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import ts from 'typescript';
 import { openDatabase } from '../src/core/db/database.js';
@@ -22,11 +22,12 @@ import { derivedCosts, derivedCostTable } from './derived-cost.js';
 import { freePort } from './free-port.js';
 import { method } from './method.js';
 import { mixed, writeTimeTable } from './mixed.js';
-import { canPin, peakRssMb, type ServerProcess, startServer } from './processes.js';
+import { postgresRows } from './postgres-rows.js';
+import { canPin, peakRssMb, type ServerProcess, startKhabar, startServer } from './processes.js';
 import { type Check, carriedSections, checkTable, coresLine, machineLines, markdownTable, ratioOf, type ScenarioRow, type Stats, scenarioTable, textTable, unsteadyLine } from './report.js';
-import { request, sameBytes } from './requests.js';
+import { includeSameBytes, request, sameBytes } from './requests.js';
 import { sameWrite } from './same-write.js';
-import { auth, type DataSize, size as defaultSize, khabarEnv, log, median, nodeScript, quick, root, settings, sizeFor } from './settings.js';
+import { auth, type DataSize, size as defaultSize, log, median, nodeScript, quick, root, settings, sizeFor } from './settings.js';
 import { soak } from './soak.js';
 import { type Storage, storage, storageTable } from './storage.js';
 
@@ -35,11 +36,11 @@ const khabarStart = nodeScript(root, 'start');
 /** The machine's 1-minute load average when the run began: on a shared machine, figures taken under load are provisional. */
 const loadAtStart = loadavg()[0]!;
 
-/** The baseline is TypeScript; it runs as plain JavaScript so that no loader sits in its process. */
+/** The baselines are TypeScript; they run as plain JavaScript so that no loader sits in their processes. The SQLite baseline's path (the PostgreSQL one's is beside it). */
 function compileBaseline(): string {
   const out = join(root, 'dist', 'bench');
   mkdirSync(out, { recursive: true });
-  for (const name of ['baseline', 'article-writer']) {
+  for (const name of ['baseline', 'baseline-postgres', 'baseline-shape', 'article-writer']) {
     const source = readFileSync(join(root, 'bench', `${name}.ts`), 'utf8');
     const { outputText } = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } });
     // It imports khabar's core from the sources; next to the build, the compiled core is one folder up.
@@ -49,22 +50,6 @@ function compileBaseline(): string {
 }
 
 /** The path of the list page that starts after `offset` articles, reached by following cursors. */
-/** The largest page the list gives (its `limit` parameter's maximum). */
-const largestPage = 100;
-
-/**
- * The include scenario's same-bytes check: its own page, and a page of the largest size, which khabar's bound on
- * embedded records cuts (its cursor after the last record kept) in the quick data set as in the full one, so
- * that a baseline embedding past the bound answers 'no' in the smoke test too.
- */
-async function includeSameBytes(server: ServerProcess, baseline: ServerProcess, path: string): Promise<string> {
-  const largest = path.replace(/limit=\d+/, `limit=${largestPage}`);
-  const page = JSON.parse((await request(server, largest)).text) as { data: unknown[]; meta: { next_cursor: string | null } };
-  if (page.data.length >= largestPage || page.meta.next_cursor === null) return `not checked: the bound on embedded records cut no page of ${largestPage}`;
-  const answers = [await sameBytes(server, baseline, { path }), await sameBytes(server, baseline, { path: largest })];
-  return answers.every((answer) => answer === 'yes') ? 'yes' : 'no';
-}
-
 async function pageAt(server: ServerProcess, offset: number): Promise<string> {
   let path = '/v1/articles?limit=100';
   for (let seen = 0; seen < offset; ) {
@@ -103,8 +88,11 @@ interface CurvePoint {
   stored: Storage;
 }
 
+/** The engines a run measures khabar on: SQLite always, PostgreSQL with `--engines sqlite,postgres`. */
+type Engines = ReadonlySet<'sqlite' | 'postgres'>;
+
 /** One run at one data set size: its report as markdown, and its point on the scale curve. */
-async function main(size: DataSize): Promise<{ markdown: string; point: CurvePoint }> {
+async function main(size: DataSize, engines: Engines): Promise<{ markdown: string; point: CurvePoint }> {
   const dir = mkdtempSync(join(tmpdir(), 'khabar-bench-'));
   const started: ServerProcess[] = [];
   const track = (server: ServerProcess) => {
@@ -117,19 +105,7 @@ async function main(size: DataSize): Promise<{ markdown: string; point: CurvePoi
     const baselineScript = compileBaseline();
     const sample = sampleData(file);
     const readyPath = sample.articlePaths[0]!;
-    const khabar = async (core: number | null, extra: Record<string, string> = {}) => {
-      const port = await freePort();
-      return track(
-        await startServer({
-          name: 'khabar',
-          args: [...khabarStart.flags, join(root, khabarStart.script)],
-          env: { ...khabarEnv, DATABASE_URL: `file:${file}`, PORT: String(port), ...extra },
-          port,
-          core,
-          readyPath,
-        }),
-      );
-    };
+    const khabar = async (core: number | null, env: Record<string, string> = {}) => track(await startKhabar({ name: 'khabar', databaseUrl: `file:${file}`, core, readyPath, env }));
 
     log('cold starts');
     const coldStarts: number[] = [];
@@ -227,6 +203,8 @@ async function main(size: DataSize): Promise<{ markdown: string; point: CurvePoi
     rows.push({ name: 'get by id: 1 vs 2 workers', sides: ['1 worker', '2 workers'], ...workers, sameBytes: '–' });
     await cluster.stop();
     await server.stop();
+    const onPostgres = engines.has('postgres') ? await postgresRows({ size, sample, loader, baselineScript: join(dirname(baselineScript), 'baseline-postgres.js'), track }) : null;
+    rows.push(...(onPostgres?.rows ?? []));
     loader.stop();
 
     log(`WAL over ${settings.walInserts} inserts`);
@@ -274,6 +252,7 @@ async function main(size: DataSize): Promise<{ markdown: string; point: CurvePoi
         () => true,
         workers.ratios.map((r) => 1 / r),
       ),
+      ...(onPostgres?.checks ?? []),
     ];
 
     const scenarios = scenarioTable(rows);
@@ -282,7 +261,7 @@ async function main(size: DataSize): Promise<{ markdown: string; point: CurvePoi
     process.stdout.write(`\n${textTable(scenarios)}\n${unsteady}\n\n${textTable(targets)}\n\n${textTable(writeTimes)}\n\n${textTable(costs)}\n\n${textTable(stored)}\n`);
     const dbMb = statSync(file).size / 2 ** 20;
     return {
-      markdown: markdown({ size, scenarios, unsteady, targets, writeTimes, costs, stored, dbMb, baselineRss: rss.baseline, coldStarts }),
+      markdown: markdown({ size, scenarios, unsteady, targets, writeTimes, costs, stored, dbMb, baselineRss: rss.baseline, coldStarts, postgres: onPostgres !== null }),
       point: { size, get: get?.a ?? null, list: list?.a ?? null, deep: depth.b, search, post: post?.a ?? null, dbMb, stored: measured },
     };
   } finally {
@@ -302,7 +281,11 @@ interface Report {
   dbMb: number;
   baselineRss: number | null;
   coldStarts: number[];
+  /** Whether the run measured PostgreSQL too. */
+  postgres: boolean;
 }
+
+const postgresLine = `- PostgreSQL rows (\`--engines sqlite,postgres\`): a throwaway cluster of this machine's PostgreSQL on 127.0.0.1, started as the tests start theirs (\`fsync\`, \`synchronous_commit\` and \`full_page_writes\` off), the same data set loaded by \`seed:synthetic --seed 42\`; its baseline is \`bench/baseline-postgres.ts\` (\`node:http\` and node-postgres named prepared statements on a pool of 10, reads only); khabar on one core, the baseline on the other; 2 nodes are \`WORKERS=2\` on one database.`;
 
 function markdown(r: Report): string {
   const slice = 'duration' in settings.slice ? `${settings.slice.duration} s` : `${settings.slice.amount} requests`;
@@ -326,7 +309,7 @@ ${machineLines().join('\n')}
   ${settings.rounds} interleaved rounds (A B A B …) after a warm-up of ${settings.warmup?.duration ?? 0} s per side, medians reported. Latencies are per response, in ms.
 - Pinning: ${canPin ? 'khabar on core 0, the baseline on core 1, the two swapping cores in every second round; the load generator on the other core of whichever is under load; the 2-worker server and its load share both cores' : 'taskset not available: nothing pinned'}.
 - Load average (1 min) at the start and the end of the run: ${loadAtStart.toFixed(1)}, ${loadavg()[0]!.toFixed(1)} (on ${cpus().length} cores: well above that, the figures measure contention more than khabar)
-- Cold starts (ms): ${r.coldStarts.map((ms) => ms.toFixed(0)).join(', ')}; baseline peak RSS ${r.baselineRss?.toFixed(1) ?? '–'} MB.
+- Cold starts (ms): ${r.coldStarts.map((ms) => ms.toFixed(0)).join(', ')}; baseline peak RSS ${r.baselineRss?.toFixed(1) ?? '–'} MB.${r.postgres ? `\n${postgresLine}` : ''}
 
 ## Scenarios
 
@@ -403,9 +386,9 @@ ${markdownTable(curveTable(points))}
 /** The run whose full report is written: the default size when it was run, else the largest. */
 const reportedSize = (points: CurvePoint[]) => (points.find((point) => point.size.articles === defaultSize.articles) ?? points.at(-1)!).size;
 
-async function curve(sizes: DataSize[]) {
+async function curve(sizes: DataSize[], engines: Engines) {
   const runs = [];
-  for (const size of sizes) runs.push(await main(size));
+  for (const size of sizes) runs.push(await main(size, engines));
   const points = runs.map((run) => run.point);
   if (points.length > 1) process.stdout.write(`\n${textTable(curveTable(points))}\n`);
   if (reportPath) {
@@ -416,8 +399,13 @@ async function curve(sizes: DataSize[]) {
   }
 }
 
-const { values } = parseArgs({ options: { against: { type: 'string' }, articles: { type: 'string' }, soak: { type: 'string' } } });
+const { values } = parseArgs({ options: { against: { type: 'string' }, articles: { type: 'string' }, soak: { type: 'string' }, engines: { type: 'string' } } });
+const askedEngines = (values.engines ?? 'sqlite').split(',');
+const engines: Engines = new Set(askedEngines.filter((name) => name === 'sqlite' || name === 'postgres'));
+if (engines.size !== askedEngines.length || !engines.has('sqlite')) throw new Error(`--engines takes sqlite or sqlite,postgres, not ${values.engines}`);
+// The PostgreSQL rows load the data set seed:synthetic generates, which a copied BENCH_DB need not be.
+if (engines.has('postgres') && process.env.BENCH_DB) throw new Error('--engines sqlite,postgres generates its data set on both engines: unset BENCH_DB');
 if (values.soak !== undefined && !(Number(values.soak) > 0)) throw new Error(`--soak takes a number of minutes, not ${values.soak}`);
 const sizes = values.articles === undefined ? [defaultSize] : values.articles.split(',').map((n) => sizeFor(Number(n)));
 if (sizes.some((s) => !Number.isInteger(s.articles) || s.articles < 1)) throw new Error(`--articles takes whole numbers, comma-separated: ${values.articles}`);
-await (values.against ? beforeAfter(values.against) : values.soak ? soak(Number(values.soak)) : curve(sizes));
+await (values.against ? beforeAfter(values.against) : values.soak ? soak(Number(values.soak)) : curve(sizes, engines));

@@ -1,19 +1,19 @@
 import { spawnSync } from 'node:child_process';
 import t from 'tap';
 
-// The benchmark itself is not part of npm test; this quick run on a tiny data set keeps it working. It starts
-// several servers, so it gets more than the default 30 s on a busy machine.
-t.setTimeout(240_000);
+// The benchmark itself is not part of npm test; this quick run on a tiny data set keeps it working, on both engines.
+// It starts several servers and a PostgreSQL cluster, so it gets more than the default 30 s on a busy machine.
+t.setTimeout(420_000);
 
 // Outside coverage: the bench loads the sources through tsx, and tap would count those copies' functions a
 // second time (as never called) next to the ones the other tests cover.
 const notCovered = { ...process.env, _TAPJS_PROCESSINFO_COVERAGE_: '0' };
 
 t.test('npm run bench in quick mode produces the table with every scenario and target', async (t) => {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', new URL('../bench/run.ts', import.meta.url).pathname], {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', new URL('../bench/run.ts', import.meta.url).pathname, '--engines', 'sqlite,postgres'], {
     env: { ...notCovered, BENCH_QUICK: '1', BENCH_REPORT: '' },
     encoding: 'utf8',
-    timeout: 230_000,
+    timeout: 300_000,
   });
   t.equal(run.status, 0, run.stderr);
   const scenarios = ['get by id', 'list of 20', 'include=people,organisations', 'page 1 vs page', 'search', 'mixed: readers', 'POST /v1/articles with relations', '1 vs 2 workers'];
@@ -65,6 +65,17 @@ t.test('npm run bench in quick mode produces the table with every scenario and t
   for (const part of ['article and link rows', 'search words', 'stems', 'search index rows', 'trigrams', 'linking', 'mention rows']) {
     t.match(run.stdout, new RegExp(`^${part}.*\\s\\d+\\s*$`, 'm'), `the cost of ${part} in µs per article`);
   }
+  for (const scenario of ['get by id', 'list of 20', 'list of 20, include=people,organisations']) {
+    t.match(
+      run.stdout,
+      new RegExp(`^PostgreSQL: ${scenario}\\s+khabar / baseline\\s+\\d+.*\\byes\\s+0 / 0\\s*$`, 'm'),
+      `on PostgreSQL, ${scenario}: khabar against the PostgreSQL baseline, the same bytes, every answer a 2xx`,
+    );
+  }
+  t.match(run.stdout, /^PostgreSQL: search\s+khabar\s+\d+.*\s0\s*$/m, 'search on PostgreSQL, every answer a 2xx');
+  t.match(run.stdout, /^PostgreSQL: POST \/v1\/articles with relations\s+khabar\s+\d+.*\s0\s*$/m, 'writes on PostgreSQL, none refused');
+  t.match(run.stdout, /^PostgreSQL: get by id, 1 vs 2 nodes\s+1 node \/ 2 nodes\s+\d+.*\s0 \/ 0\s*$/m, 'one node against two on one database');
+  t.match(run.stdout, /^PostgreSQL: seed:synthetic at this size\s+[\d.]+ s\s/m, "the data set's load into PostgreSQL, timed");
   const storage = (name: string) => new RegExp(`^${name}\\s+(\\S+)\\s+[\\d.]+\\s+(\\d+)\\s*$`, 'm').exec(run.stdout);
   const articles = storage('articles');
   t.equal(articles?.[1], 'articles', 'dbstat: the articles table');

@@ -50,8 +50,11 @@ function watchOver(pid: number, pgCtl: [string, string[]], folder: string) {
   spawn('sh', ['-c', script], { detached: true, stdio: 'ignore' }).unref();
 }
 
+/** What a cluster's start needs of its caller: a test, or the benchmark's run, to stop and remove it at its end. */
+type Teardown = Pick<Test, 'teardown'>;
+
 /** A temporary folder for one server's data, owned by whoever runs the server, stopped and removed at teardown (or by the watcher). */
-function serverFolder(t: Test, bin: string) {
+function serverFolder(t: Teardown, bin: string) {
   const folder = mkdtempSync(join(tmpdir(), 'khabar-pg-'));
   const data = join(folder, 'data');
   if (process.getuid?.() === 0) {
@@ -85,7 +88,7 @@ async function startServer({ folder, pgCtl }: ReturnType<typeof serverFolder>): 
  * `postgres` superuser, trusted, on its `postgres` database). The test's teardown stops it and removes the folder,
  * whether the test passed or not.
  */
-export async function startPostgres(t: Test): Promise<string> {
+export async function startPostgres(t: Teardown): Promise<string> {
   const bin = serverPrograms();
   const server = serverFolder(t, bin);
   // No fsync: a test cluster is thrown away, and flushing every commit would make the tests wait on the disk. Its

@@ -155,11 +155,15 @@ export async function openServices(databaseUrl: string, { clock = Date.now, pool
       return writes.run((tx) => importReport(tx, repositories, report, options), options.observe);
     },
 
-    /** The Idempotency-Key store: a day's keys, a request's claim held a minute at most. */
+    /**
+     * The Idempotency-Key store: a day's keys, a request's claim held a minute at most. Its writes append no change, so
+     * they run as claims (on PostgreSQL without the feed's lock, at read committed: a racing claim of the same key
+     * waits on the key's row, then reads it committed).
+     */
     idempotency: {
-      claim: (writer: string, key: string, fingerprint: string, now = Date.now()) => writes.run((tx) => claimIdempotencyKey(tx, idempotency, { writer, key, fingerprint }, now)),
-      complete: (writer: string, key: string, response: StoredResponse) => writes.run((tx) => completeIdempotencyKey(tx, writer, key, response)),
-      release: (writer: string, key: string) => writes.run((tx) => releaseIdempotencyKey(tx, writer, key)),
+      claim: (writer: string, key: string, fingerprint: string, now = Date.now()) => writes.claim((tx) => claimIdempotencyKey(tx, idempotency, { writer, key, fingerprint }, now)),
+      complete: (writer: string, key: string, response: StoredResponse) => writes.claim((tx) => completeIdempotencyKey(tx, writer, key, response)),
+      release: (writer: string, key: string) => writes.claim((tx) => releaseIdempotencyKey(tx, writer, key)),
     },
 
     /** The earliest scheduled publication after a moment, and the change stamp read (core/resources/articles/publication.ts). */

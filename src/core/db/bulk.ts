@@ -65,6 +65,44 @@ export function rowInserter<T extends SQLiteTable>(table: T): (tx: StatementExec
   };
 }
 
+/** Bound values a statement of many rows takes at most: under PostgreSQL's limit (65,535). */
+const valuesPerStatement = 30_000;
+
+/** Each table's `rowInserter`, for the rows `insertRows` writes one at a time on SQLite. */
+const inserters = new WeakMap<SQLiteTable, ReturnType<typeof rowInserter>>();
+
+/**
+ * INSERTs of many rows keyed by the table's property names, in the order given, on a write's executor: a bulk
+ * load's. On PostgreSQL a statement (a round trip) for up to `valuesPerStatement` values rather than one per row:
+ * consecutive rows giving the same columns in one multi-row VALUES, each value bound and mapped as `driverValue` maps
+ * it; the text follows the number of rows, so it runs unnamed (`once`). On SQLite, in process, each row by its table's
+ * `rowInserter`: a prepared statement run again costs less than one of many rows rendered and prepared (measured:
+ * docs/performance.md, "PostgreSQL's rebuild and bulk load").
+ */
+export async function insertRows(tx: StatementExecutor, table: SQLiteTable, rows: ReadonlyArray<Record<string, unknown>>): Promise<void> {
+  if (tx.dialect.name === 'sqlite') {
+    const insert = inserters.get(table) ?? rowInserter(table);
+    inserters.set(table, insert);
+    for (const row of rows) await insert(tx, row);
+    return;
+  }
+  const columns: NamedColumn[] = Object.entries(getTableColumns(table));
+  const statements: Array<{ given: NamedColumn[]; id: string; values: SQL[] }> = [];
+  for (const row of rows) {
+    const given = columns.filter(([key]) => row[key] !== undefined);
+    const id = given.map(([key]) => key).join(',');
+    let last = statements.at(-1);
+    if (!last || last.id !== id || (last.values.length + 1) * given.length > valuesPerStatement) {
+      last = { given, id, values: [] };
+      statements.push(last);
+    }
+    last.values.push(sql`(${listed(given.map(([key, column]) => sql`${driverValue(column, row[key])}`))})`);
+  }
+  for (const { given, values } of statements) {
+    await tx.prepare(sql`insert into ${table} (${listed(given.map(([, column]) => unqualified(column)))}) values ${listed(values)}`, 'once').run();
+  }
+}
+
 /**
  * An UPDATE, on a write's executor (either engine), of the columns of a row (but `key` and `unchanged`) whose values
  * differ from `previous`, mapped as `driverValue` maps them, of the row whose `key` column holds the value given.

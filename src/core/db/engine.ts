@@ -16,7 +16,7 @@ import type { EngineName } from './url.js';
 export interface EngineWrites extends GroupCommit {
   /**
    * A background job's claim, settlement or release of rows other processes may hold (the dispatcher's deliveries,
-   * the relink jobs): a write that appends no change. On PostgreSQL it runs at `read committed` without the feed's
+   * the relink jobs), and the Idempotency-Key store's writes: a write that appends no change. On PostgreSQL it runs at `read committed` without the feed's
    * lock, so that it passes over rows another node holds (`skip locked`) rather than being refused at the other's
    * commit and run again; on SQLite, a step of group commit like any write. On PostgreSQL it tells no other process:
    * what it changes no cached read serves (docs/postgresql.md), so other nodes' caches are kept.

@@ -11,7 +11,7 @@ import type { Repository, WriteEvent } from '../resources/shared/repository.js';
 import { type NameIndex, type NameSource, nameIndex } from '../text/linking.js';
 import { type Covered, committedToRelink, everyRow, noRow, recordToRelink, takeToRelink, waitingToRelink } from './articles-to-relink.js';
 import { type EntityRef, entityResources } from './entities.js';
-import { type ArticleTexts, mentionReads, type NewMention, relocateCuratedMentions, setAutoMentions } from './mentions.js';
+import { type ArticleTexts, mentionReads, type NewMention, relocateCuratedMentions, setAutoMentions, setAutoMentionsOfMany } from './mentions.js';
 import { type FieldChange, provenanceReads, recordWrite, relocateQuotes, unsourcedChanges } from './provenance.js';
 import { type JobExecutors, type Linker, type RelinkWorker, type RelinkWorkerOptions, recordRelinkJob, relinkBatch, relinkWorker } from './relink-jobs.js';
 import { articleParts, nameFormsRevision } from './table.js';
@@ -335,13 +335,20 @@ export function createFacts(resources: Resources) {
 
   /**
    * Links every article anew, a batch per write: for articles written around the repositories (a bulk load), which
-   * the linking on every write never saw.
+   * the linking on every write never saw. With the index current, a batch reads the names' revision once and
+   * writes its mentions many to a statement (`setAutoMentionsOfMany`); behind, each article is linked as a write links it.
    */
   async function relinkArticles(write: JobExecutors['write'], batchSize = 2000) {
     for (let after = ''; ; ) {
       const batch = await write(async (tx) => {
         const page = await tx.prepare(articlesAfter(tx.dialect)).all({ after, limit: batchSize });
-        for (const article of page) await relinkArticle(tx, article);
+        const { index, behind } = await names.current(tx);
+        const linked: Array<{ articleId: string; items: NewMention[] }> = [];
+        for (const article of page) {
+          const texts = articleTexts(article);
+          linked.push({ articleId: article.id, items: behind ? await link(tx, article.id, texts) : linkMentions(index, texts) });
+        }
+        await setAutoMentionsOfMany(tx, linked);
         return page;
       });
       if (batch.length < batchSize) return;

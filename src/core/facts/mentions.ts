@@ -1,9 +1,12 @@
-import { and, eq, gt, sql } from 'drizzle-orm';
+import { and, eq, gt, type SQL, sql } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
+import { insertRows } from '../db/bulk.js';
+import { perDialect } from '../db/dialect.js';
 import { insertRow, type StatementExecutor, statement } from '../db/statements.js';
 import { meetings } from '../resources/meetings/table.js';
 import { organisations } from '../resources/organisations/table.js';
 import { people } from '../resources/people/table.js';
+import { inIdList } from '../resources/shared/relations.js';
 import { type Placed, relocateSpans } from '../text/spans.js';
 import { type EntityRef, entityColumnValues, entityJoins, entityLabel, entityOf } from './entities.js';
 import { type ArticlePart, articleParts, mentions } from './table.js';
@@ -53,29 +56,35 @@ export function relocatedMentions<T extends MentionSpan>(rows: readonly T[], bef
  */
 
 const joins = entityJoins(mentions);
-const articleMentions = statement
-  .select({
-    id: mentions.id,
-    part: mentions.part,
-    start: mentions.start,
-    end: mentions.end,
-    text: mentions.text,
-    origin: mentions.origin,
-    person_id: mentions.person_id,
-    organisation_id: mentions.organisation_id,
-    meeting_id: mentions.meeting_id,
-    ...entityLabel,
-  })
-  .from(mentions)
-  .leftJoin(people, joins.person)
-  .leftJoin(organisations, joins.organisation)
-  .leftJoin(meetings, joins.meeting)
-  .where(eq(mentions.article_id, sql.placeholder('article')))
-  .orderBy(sql`case ${mentions.part} when 'title' then 0 else 1 end`, mentions.start);
+/** Stored mentions with their entity's label, in each article's order (its title's first, then by where they start). */
+const storedMentions = (where: SQL) =>
+  statement
+    .select({
+      id: mentions.id,
+      article_id: mentions.article_id,
+      part: mentions.part,
+      start: mentions.start,
+      end: mentions.end,
+      text: mentions.text,
+      origin: mentions.origin,
+      person_id: mentions.person_id,
+      organisation_id: mentions.organisation_id,
+      meeting_id: mentions.meeting_id,
+      ...entityLabel,
+    })
+    .from(mentions)
+    .leftJoin(people, joins.person)
+    .leftJoin(organisations, joins.organisation)
+    .leftJoin(meetings, joins.meeting)
+    .where(where)
+    .orderBy(mentions.article_id, sql`case ${mentions.part} when 'title' then 0 else 1 end`, mentions.start);
+const articleMentions = storedMentions(eq(mentions.article_id, sql.placeholder('article')));
+const articlesMentions = perDialect((dialect) => storedMentions(inIdList(mentions.article_id, 'ids', dialect)));
 /** A mention as stored, with its row's id and origin and its entity's label. */
 type StoredMention = (typeof articleMentions)['_']['result'][number];
 const removeOrigin = sql`delete from ${mentions} where ${mentions.article_id} = ${sql.placeholder('article_id')} and ${mentions.origin} = ${sql.placeholder('origin')}`;
 const removeMention = sql`delete from ${mentions} where ${mentions.id} = ${sql.placeholder('id')}`;
+const removeMentions = perDialect((dialect) => sql`delete from ${mentions} where ${inIdList(mentions.id, 'ids', dialect)}`);
 const insertMention = insertRow(mentions, ['article_id', 'origin', 'part', 'start', 'end', 'text', 'person_id', 'organisation_id', 'meeting_id']);
 
 /** The values of `insertMention` for each of an article's new mentions of one origin. */
@@ -117,6 +126,26 @@ export async function setAutoMentions(tx: StatementExecutor, articleId: string, 
   for (const values of insertedMentions(articleId, 'auto', added)) await tx.prepare(insertMention).run(values);
 }
 
+/**
+ * `setAutoMentions` for many articles in one write (a bulk load's relink): their stored mentions read by one
+ * statement, the rows to remove deleted by one, the mentions to add inserted many to a statement (`insertRows`).
+ */
+export async function setAutoMentionsOfMany(tx: StatementExecutor, linked: ReadonlyArray<{ articleId: string; items: NewMention[] }>): Promise<void> {
+  const stored = new Map<string, StoredMention[]>();
+  for (const row of await tx.prepare(articlesMentions(tx.dialect)).all({ ids: JSON.stringify(linked.map(({ articleId }) => articleId)) })) {
+    stored.set(row.article_id, [...(stored.get(row.article_id) ?? []), row]);
+  }
+  const removed: number[] = [];
+  const added: Array<Record<string, unknown>> = [];
+  for (const { articleId, items } of linked) {
+    const changes = autoChanges(stored.get(articleId) ?? [], items);
+    removed.push(...changes.removed);
+    added.push(...insertedMentions(articleId, 'auto', changes.added));
+  }
+  if (removed.length > 0) await tx.prepare(removeMentions(tx.dialect)).run({ ids: JSON.stringify(removed) });
+  await insertRows(tx, mentions, added);
+}
+
 /** Moves an article's curated mentions to where their text is after an edit (`movedCurated`), in a write's transaction. */
 export async function relocateCuratedMentions(tx: StatementExecutor, articleId: string, before: ArticleTexts, after: ArticleTexts): Promise<void> {
   const moved = movedCurated(await tx.prepare(articleMentions).all({ article: articleId }), before, after);
@@ -151,7 +180,7 @@ export async function articlesLinkedTo(executor: StatementExecutor, entity: Enti
 export const mentionReads = {
   /** The mentions of an article in text order: the title first, then the body. */
   async list(reads: StatementExecutor, articleId: string): Promise<Mention[]> {
-    return (await reads.prepare(articleMentions).all({ article: articleId })).map(({ id, person_id, organisation_id, meeting_id, slug, name, ...mention }) => ({
+    return (await reads.prepare(articleMentions).all({ article: articleId })).map(({ id, article_id, person_id, organisation_id, meeting_id, slug, name, ...mention }) => ({
       ...mention,
       entity: { ...entityOf({ person_id, organisation_id, meeting_id }), slug, name },
     }));

@@ -1,5 +1,6 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { and, desc, eq, getTableColumns, lt, max, sql } from 'drizzle-orm';
+import { insertRows } from '../db/bulk.js';
 import { now } from '../db/ids.js';
 import { type Bindings, type StatementExecutor, statement, unqualified } from '../db/statements.js';
 import { byResource, type ResourceName } from '../resources/registry.js';
@@ -111,6 +112,18 @@ export async function appendRevision(
   const writes = writesOf(shape, resource, record, action, writer, previous, await tx.prepare(newestOf).get({ resource, id: record.id }));
   if (writes.storeWhole) await tx.prepare(storeWholeOf).run(writes.storeWhole);
   await tx.prepare(insertRevision).run(writes.append);
+}
+
+/**
+ * Revision 1 of records a bulk load wrote around their repositories, which have none yet: each what
+ * `appendRevision` appends for a create, many to a statement (`insertRows`), in a write's transaction on `tx`.
+ */
+export async function appendFirstRevisions(tx: StatementExecutor, shape: SnapshotShape, resource: string, records: readonly StoredRecord[], writer: string): Promise<void> {
+  const rows = records.map((record) => {
+    const { append } = writesOf(shape, resource, record, 'create', writer, null, undefined);
+    return { resource, record_id: record.id, n: append.n, action: append.action, snapshot: append.snapshot, relations_only: append.relationsOnly, writer, at: append.at };
+  });
+  await insertRows(tx, revisions, rows);
 }
 
 const summary = { n: revisions.n, action: revisions.action, writer: revisions.writer, at: revisions.at };

@@ -25,6 +25,13 @@ export interface HitRow {
   doc: number;
 }
 
+/** A record's rows in both indices but the document's key, as the indexer derives them (indexer.ts, `searchEntry`, `substringValues`). */
+export interface RecordEntries {
+  id: string;
+  entry: { title: string; title_stem: string; body: string; body_stem: string };
+  substrings: Record<string, unknown>;
+}
+
 /** Where a ranked page ended: the last hit's rank, type and id. */
 export interface RankedAfter {
   rank: number;
@@ -45,6 +52,12 @@ export interface IndexStatements {
   newest(terms: Term[], types: Types, audience: Audience, before: number, limit: number): Bound<HitRow>;
   /** The statements that empty the index (documents and both entries) in a write's transaction, before a rebuild indexes every record again. */
   emptied: readonly SQL[];
+  /**
+   * Indexes records of one type that have no entry yet, many to a statement, in a write's transaction: a rebuild's
+   * batches on PostgreSQL, where a statement per record is a round trip per record. Without it (SQLite, in process)
+   * the rebuild indexes each record as a write does.
+   */
+  indexMany?(tx: StatementExecutor, type: string, records: readonly RecordEntries[]): Promise<void>;
   /** What a rebuild leaves for the index to finish, in writes of its own (`write`): FTS5's merges; nothing on PostgreSQL. */
   finishRebuild?(write: <T>(body: (tx: StatementExecutor) => Promise<T>) => Promise<T>): Promise<void>;
 }

@@ -113,16 +113,31 @@ export function indexWrite(tx: StatementExecutor, type: SearchType, event: Write
 /** Every record of each type as the indexer reads it, its derived fields in the engine's dialect. */
 const everyRecord = perDialect((dialect) => byResource(({ name }) => statement.select(sourceColumns(searchSources[name], dialect)).from(searchSources[name].table)));
 
+/** Records a rebuild indexes to a statement with `indexMany`: its arrays of texts stay a few MB. */
+const rebuildBatch = 1000;
+
+/** Indexes records of one type that have no entry yet: `indexMany`'s batches where the engine has it, else record by record. */
+async function indexAll(tx: StatementExecutor, index: Pick<IndexStatements, 'indexMany'>, type: SearchType, rows: Row[], batch: number): Promise<void> {
+  if (!index.indexMany) {
+    for (const row of rows) await indexRecord(tx, type, row);
+    return;
+  }
+  for (let from = 0; from < rows.length; from += batch) {
+    const records = rows.slice(from, from + batch).map((row) => ({ id: String(row.id), entry: searchEntry(type, row), substrings: substringValues(row) }));
+    await index.indexMany(tx, type, records);
+  }
+}
+
 /**
  * Empties the index and indexes every record again, in one write's transaction; `index` gives the engine's
- * emptying (FTS5's `delete-all`, PostgreSQL's cascade). The number of records of each type.
+ * emptying (FTS5's `delete-all`, PostgreSQL's cascade) and its batches of `batch` records. The number of records of each type.
  */
-export async function rebuildIndex(tx: StatementExecutor, index: Pick<IndexStatements, 'emptied'>): Promise<Record<SearchType, number>> {
+export async function rebuildIndex(tx: StatementExecutor, index: Pick<IndexStatements, 'emptied' | 'indexMany'>, batch = rebuildBatch): Promise<Record<SearchType, number>> {
   for (const emptying of index.emptied) await tx.prepare(emptying).run();
   const indexed = new Map<SearchType, number>();
   for (const type of searchTypes) {
     const rows = await tx.prepare(everyRecord(tx.dialect)[type]).all();
-    for (const row of rows) await indexRecord(tx, type, row);
+    await indexAll(tx, index, type, rows, batch);
     indexed.set(type, rows.length);
   }
   return byResource(({ name }) => indexed.get(name) ?? 0);

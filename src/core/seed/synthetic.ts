@@ -1,6 +1,7 @@
 import { type SQL, sql } from 'drizzle-orm';
+import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { changes } from '../changes/table.js';
-import { rowInserter } from '../db/bulk.js';
+import { insertRows } from '../db/bulk.js';
 import type { Dialect } from '../db/dialect.js';
 import { type StatementExecutor, statement } from '../db/statements.js';
 import { slugify } from '../resources/articles/source-document.js';
@@ -10,7 +11,7 @@ import { meetingOrganisations, meetingParticipants, meetingStatuses, meetings } 
 import { organisations } from '../resources/organisations/table.js';
 import { affiliations, people } from '../resources/people/table.js';
 import { resources } from '../resources/registry.js';
-import { appendRevision } from '../revisions/store.js';
+import { appendFirstRevisions } from '../revisions/store.js';
 import { rebuildSearchIndex } from '../search/analyser-version.js';
 import type { Preparing } from '../serving.js';
 import { type Random, seededRandom, seededUuidv7 } from './random.js';
@@ -65,18 +66,13 @@ const loadedIds = resources.map(({ name, table }) => ({
     .orderBy(table.created_at, table.id),
 }));
 
-/** Revision 1 of every loaded record, as the repository reads it, with the seed as its writer, in writes of `batchSize` records. */
+/** Revision 1 of every loaded record, as the repository reads it, with the seed as its writer, in writes of `batchSize` records (one read and one insert each). */
 async function writeFirstRevisions({ repositories, write }: Loading) {
   for (const { name, ids: query } of loadedIds) {
-    const ids = await write((tx) => tx.prepare(query).all());
+    const ids = (await write((tx) => tx.prepare(query).all())).map(({ id }) => id);
     const repository = repositories[name];
     for (let from = 0; from < ids.length; from += batchSize) {
-      await write(async (tx) => {
-        for (const { id } of ids.slice(from, from + batchSize)) {
-          const record = await repository.findIn(tx, id);
-          if (record) await appendRevision(tx, repository, name, record, 'create', seedWriter.writer, null);
-        }
-      });
+      await write(async (tx) => appendFirstRevisions(tx, repository, name, await repository.findManyIn(tx, ids.slice(from, from + batchSize)), seedWriter.writer));
     }
   }
 }
@@ -116,27 +112,30 @@ interface MeetingRef {
 }
 
 const batchSize = 5000;
+const linkTables = { person: articlePeople, organisation: articleOrganisations, meeting: articleMeetings };
 const start = Date.UTC(2024, 0, 1);
 
-/** Runs `insert(tx, i)` for i in [0, count), one write per `batchSize` rows. */
-async function inBatches({ write }: Loading, count: number, insert: (tx: StatementExecutor, i: number) => Promise<void>) {
-  for (let from = 0; from < count; from += batchSize) {
-    const to = Math.min(count, from + batchSize);
-    await write(async (tx) => {
-      for (let i = from; i < to; i++) await insert(tx, i);
-    });
+/** The rows of one write, by table in the order each was first given (a link row after its record's), inserted many to a statement. */
+class PendingRows {
+  private readonly byTable = new Map<SQLiteTable, Array<Record<string, unknown>>>();
+  add<T extends SQLiteTable>(table: T, row: T['$inferInsert']) {
+    const rows = this.byTable.get(table) ?? [];
+    rows.push(row);
+    this.byTable.set(table, rows);
+  }
+  async insert(tx: StatementExecutor) {
+    for (const [table, rows] of this.byTable) await insertRows(tx, table, rows);
   }
 }
 
-// Each table's insert, its statements written once and prepared on the write's executor.
-const insertOrganisation = rowInserter(organisations);
-const insertPerson = rowInserter(people);
-const insertAffiliation = rowInserter(affiliations);
-const insertMeeting = rowInserter(meetings);
-const insertParticipant = rowInserter(meetingParticipants);
-const insertMeetingOrganisation = rowInserter(meetingOrganisations);
-const insertArticle = rowInserter(articles);
-const insertLink = { person: rowInserter(articlePeople), organisation: rowInserter(articleOrganisations), meeting: rowInserter(articleMeetings) };
+/** Makes the rows of i in [0, count) with `make(rows, i)`, one write of many-row inserts per `batchSize` records. */
+async function inBatches({ write }: Loading, count: number, make: (rows: PendingRows, i: number) => void) {
+  for (let from = 0; from < count; from += batchSize) {
+    const rows = new PendingRows();
+    for (let i = from; i < Math.min(count, from + batchSize); i++) make(rows, i);
+    await write((tx) => rows.insert(tx));
+  }
+}
 
 /** Builds records one after another on one clock, so ids (UUIDv7) and timestamps grow together. */
 function recordMaker(random: Random) {
@@ -187,7 +186,7 @@ function composer(random: Random, vocabulary: Vocabulary) {
 async function loadOrganisations(engine: Loading, random: Random, make: ReturnType<typeof recordMaker>, count: number): Promise<OrgRef[]> {
   const refs: OrgRef[] = [];
   const ministries: OrgRef[] = [];
-  await inBatches(engine, count, async (tx, i) => {
+  await inBatches(engine, count, (rows, i) => {
     let ref: OrgRef;
     let row: { kind: (typeof organisations.$inferInsert)['kind']; parent_id: string | null; aliases: string[] };
     if (i < countries.length) {
@@ -214,7 +213,7 @@ async function loadOrganisations(engine: Loading, random: Random, make: ReturnTy
     }
     const record = make(ref.name, i);
     ref.id = record.id;
-    await insertOrganisation(tx, { ...record, name: ref.name, country: ref.country.code, ...row });
+    rows.add(organisations, { ...record, name: ref.name, country: ref.country.code, ...row });
     refs.push(ref);
     if (row.kind === 'ministry') ministries.push(ref);
   });
@@ -223,14 +222,14 @@ async function loadOrganisations(engine: Loading, random: Random, make: ReturnTy
 
 async function loadPeople(engine: Loading, random: Random, make: ReturnType<typeof recordMaker>, count: number, orgs: OrgRef[]): Promise<PersonRef[]> {
   const refs: PersonRef[] = [];
-  await inBatches(engine, count, async (tx, i) => {
+  await inBatches(engine, count, (rows, i) => {
     const family = random.pick(familyNames);
     const name = `${random.pick(givenNames)} ${random.pick(givenNames)} ${family}`;
     const honorific = random.chance(0.7) ? random.pick(honorifics) : null;
     const memberOf = orgs.length > 0 ? random.sample(orgs, random.int(0, 2)) : [];
     const role = random.pick(roles);
     const record = make(name, i);
-    await insertPerson(tx, {
+    rows.add(people, {
       ...record,
       name,
       honorific,
@@ -239,7 +238,7 @@ async function loadPeople(engine: Loading, random: Random, make: ReturnType<type
       aliases: random.chance(0.5) ? [`${honorific ?? ''} ${family}`.trim()] : [],
     });
     for (const [position, org] of memberOf.entries()) {
-      await insertAffiliation(tx, {
+      rows.add(affiliations, {
         person_id: record.id,
         position,
         organisation_id: org.id,
@@ -261,14 +260,14 @@ async function loadMeetings(
 ): Promise<MeetingRef[]> {
   const compose = composer(random, cast.vocabulary);
   const refs: MeetingRef[] = [];
-  await inBatches(engine, count, async (tx, i) => {
+  await inBatches(engine, count, (rows, i) => {
     const host = random.pick(cast.orgs);
     const taking = random.sample(cast.people, random.int(2, 5));
     const organisationIds = [...new Set([host.id, ...taking.map((p) => p.organisationId).filter((id) => id !== null)])].slice(0, 3);
     const title = compose.title(taking[0]!, host, random.pick(countries));
     const record = make(title, i);
     const status = random.chance(0.8) ? 'held' : random.pick(meetingStatuses);
-    await insertMeeting(tx, {
+    rows.add(meetings, {
       ...record,
       title,
       status,
@@ -281,7 +280,7 @@ async function loadMeetings(
       host_organisation_id: host.id,
     });
     for (const [position, person] of taking.entries()) {
-      await insertParticipant(tx, {
+      rows.add(meetingParticipants, {
         meeting_id: record.id,
         position,
         person_id: person.id,
@@ -289,7 +288,7 @@ async function loadMeetings(
         role: position === 0 ? 'host' : random.pick(['guest', 'delegate'] as const),
       });
     }
-    for (const [position, organisation_id] of organisationIds.entries()) await insertMeetingOrganisation(tx, { meeting_id: record.id, position, organisation_id });
+    for (const [position, organisation_id] of organisationIds.entries()) rows.add(meetingOrganisations, { meeting_id: record.id, position, organisation_id });
     refs.push({ id: record.id, people: taking, organisationIds });
   });
   return refs;
@@ -304,7 +303,7 @@ async function loadArticles(
 ) {
   const compose = composer(random, cast.vocabulary);
   const orgById = new Map(cast.orgs.map((org) => [org.id, org]));
-  await inBatches(engine, count, async (tx, i) => {
+  await inBatches(engine, count, (rows, i) => {
     const meeting = cast.meetings.length > 0 && random.chance(0.7) ? random.pick(cast.meetings) : null;
     const subjects = meeting ? meeting.people.slice(0, 3) : random.sample(cast.people, random.int(1, 2));
     const organisationIds = meeting ? meeting.organisationIds : random.sample(cast.orgs, random.int(1, 2)).map((org) => org.id);
@@ -312,7 +311,7 @@ async function loadArticles(
     const title = compose.title(subjects[0]!, lead, random.pick(countries));
     const body = compose.body(subjects);
     const record = make(title, i);
-    await insertArticle(tx, {
+    rows.add(articles, {
       ...record,
       title,
       language: 'ar',
@@ -324,7 +323,7 @@ async function loadArticles(
     });
     const links = { person: subjects.map((p) => p.id), organisation: organisationIds, meeting: meeting ? [meeting.id] : [] };
     for (const kind of ['person', 'organisation', 'meeting'] as const) {
-      for (const [position, subject_id] of links[kind].entries()) await insertLink[kind](tx, { article_id: record.id, position, subject_id });
+      for (const [position, subject_id] of links[kind].entries()) rows.add(linkTables[kind], { article_id: record.id, position, subject_id });
     }
   });
 }

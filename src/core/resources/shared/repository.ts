@@ -99,6 +99,8 @@ type Listener<Args extends unknown[]> = (...args: [...Args, tx: StatementExecuto
 export interface Repository<Rec, Input> {
   /** The record with this id or slug as a write's transaction (`tx`) sees it, null when there is none. */
   findIn(tx: StatementExecutor, idOrSlug: string): Promise<Rec | null>;
+  /** The records with these ids as a write's transaction sees them, in one statement and no order: a bulk load's (the synthetic loader's first revisions). */
+  findManyIn(tx: StatementExecutor, ids: readonly string[]): Promise<Rec[]>;
   /** Its finds and lists prepared on `statements`, for the web layer's reads: once per executor. Totals are kept while `stamp` (the engine's change stamp) stays. */
   reads(statements: StatementExecutor, stamp: () => string): RecordReads<Rec>;
   /**
@@ -200,6 +202,10 @@ export function createRepository<Rec extends { id: string; version: number }, In
           .from(table)
           .where(and(inIdList(table.id, 'ids', dialect), visible(audience))),
       ),
+      wholeByIds: statement
+        .select(selection.all)
+        .from(table)
+        .where(inIdList(table.id, 'ids', dialect)),
     };
   };
   // A write's own statements, written once and prepared on each write's executor (`tx`).
@@ -274,6 +280,8 @@ export function createRepository<Rec extends { id: string; version: number }, In
     return row ? asWholeRecords([row])[0]! : null;
   };
 
+  const findManyIn = async (tx: StatementExecutor, ids: readonly string[]): Promise<Rec[]> => asWholeRecords(await tx.prepare(writeFinds(tx.dialect).wholeByIds).all({ ids: JSON.stringify(ids) }));
+
   /** The stored record a guarded write may change: read inside the write's transaction, so no other write slips in between. */
   async function findCurrent(tx: StatementExecutor, idOrSlug: string, { expectedVersion }: WriteGuard): Promise<Rec | null> {
     const current = await findIn(tx, idOrSlug);
@@ -285,6 +293,7 @@ export function createRepository<Rec extends { id: string; version: number }, In
 
   return {
     findIn,
+    findManyIn,
     reads(statements, stamp) {
       const finds = findsIn(statements.dialect);
       const listing = createListing({ statements, stamp }, table, spec.list, finds.selection);
