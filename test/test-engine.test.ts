@@ -6,7 +6,7 @@ import { auth, body, build } from './helper.js';
 import { clusterOfProcess } from './postgres.js';
 
 /*
- * The suite runs on the engine TEST_ENGINE names (README, "Tests"): this file is in both runs of .ci/run, so a
+ * The suite runs on the engine TEST_ENGINE names (README, "Two commands"): this file is in both runs of .ci/run, so a
  * helper that ignored the variable would fail it in the PostgreSQL run rather than quietly test SQLite twice.
  */
 
