@@ -10,6 +10,7 @@ import { postgresStatements } from '../src/core/db/postgres-statements.js';
 import * as postgresTables from '../src/core/db/postgres-tables.js';
 import { postgresWrite } from '../src/core/db/postgres-write.js';
 import { type StatementExecutor, sqliteStatements } from '../src/core/db/statements.js';
+import { testEngine } from './helper.js';
 import { failOnIdleError, startPostgres } from './postgres.js';
 
 /*
@@ -43,6 +44,9 @@ export function postgresTableOf(table: SQLiteTable): PgTable {
  * Runs `body` as a subtest per engine, each on an empty database of its own. The cluster starts on the first call
  * and serves the rest of the file; it is stopped at the end of the file's test.
  */
+/** These run both engines in every run: the PostgreSQL run of the suite (TEST_ENGINE=postgres) would only repeat them. */
+const bothInEveryRun = { skip: testEngine === 'postgres' ? 'runs on both engines in the SQLite run already (onBoth)' : false };
+
 export function engines(root: Test) {
   let cluster: Promise<{ url: URL; admin: pg.Client }> | undefined;
   let databases = 0;
@@ -93,14 +97,14 @@ export function engines(root: Test) {
      * (tap then reports it as a todo and does not run it).
      */
     async onBoth(title: string, body: (t: Test, engine: Engine) => Promise<void>, { postgresTodo }: { postgresTodo?: string } = {}) {
-      await root.test(title, async (t) => {
+      await root.test(title, bothInEveryRun, async (t) => {
         await t.test('sqlite', async (t) => body(t, await sqliteEngine(t)));
         await t.test('postgres', { todo: postgresTodo }, async (t) => body(t, await postgresEngine(t)));
       });
     },
     /** Assertions about what only PostgreSQL has (a write transaction, its pool). */
     async onPostgres(title: string, body: (t: Test, engine: Engine & { postgres: Postgres }) => Promise<void>) {
-      await root.test(title, async (t) => body(t, await postgresEngine(t)));
+      await root.test(title, bothInEveryRun, async (t) => body(t, await postgresEngine(t)));
     },
   };
 }

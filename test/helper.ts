@@ -1,17 +1,22 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type SQLWrapper, sql } from 'drizzle-orm';
 import type { Test } from 'tap';
 import { type Config, loadConfig } from '../src/core/config.js';
 import { changeStamp } from '../src/core/db/change-stamp.js';
 import type { Database, Db } from '../src/core/db/database.js';
-import { databaseOf, storesOf } from '../src/core/db/handles.js';
-import { executorOn } from '../src/core/db/sqlite-write.js';
-import { sqliteStatements } from '../src/core/db/statements.js';
+import { databaseOf, engineUnder } from '../src/core/db/handles.js';
+import { type Query, sqliteStatements } from '../src/core/db/statements.js';
+import type { EngineName } from '../src/core/db/url.js';
 import type { JobExecutors } from '../src/core/facts/relink-jobs.js';
 import type { ListPage, ListQuery } from '../src/core/list/query.js';
 import type { ListingSource } from '../src/core/list/spec.js';
 import type { Repositories } from '../src/core/resources/index.js';
 import { type ResourceName, resourceNames } from '../src/core/resources/registry.js';
 import type { Repository, WriteContext, WriteGuard } from '../src/core/resources/shared/repository.js';
-import { type App, buildApp } from '../src/web/app.js';
+import { type App, type BuildOptions, buildApp } from '../src/web/app.js';
+import { clusterOfProcess } from './postgres.js';
 
 export const writerToken = 'test-token-0123456789';
 export const auth = { authorization: `Bearer ${writerToken}` };
@@ -35,9 +40,72 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
   };
 }
 
-/** An app on its own in-memory database, closed when the test ends. */
-export async function build(t: Test, overrides: Partial<Config> = {}): Promise<App> {
-  const app = await buildApp(testConfig(overrides));
+/** The engine `build` gives a test: TEST_ENGINE's, `sqlite` (the default) or `postgres`. */
+export const testEngine: EngineName = engineNamed(process.env.TEST_ENGINE);
+
+function engineNamed(name: string | undefined): EngineName {
+  if (name === undefined || name === '' || name === 'sqlite') return 'sqlite';
+  if (name === 'postgres') return 'postgres';
+  throw new Error(`TEST_ENGINE is sqlite (the default) or postgres, not ${name}`);
+}
+
+/**
+ * The mark of a test that reaches SQLite itself (its file, pragmas, FTS5, the statements it runs), or that needs
+ * what only SQLite has: skipped, with the reason, when the suite runs on PostgreSQL. `t.test(title, sqliteOnly(why), …)`.
+ */
+export const sqliteOnly = (why: string) => ({ skip: testEngine === 'postgres' ? `SQLite only: ${why}` : false });
+
+type Seeding = Config['seed'];
+
+/** Per seed mode, the migrated (and seeded, or empty) database the tests' databases are copied from, on the process's cluster. */
+const templates = new Map<Seeding, Promise<string>>();
+let databasesMade = 0;
+
+async function template(seed: Seeding): Promise<string> {
+  const { url, admin } = await clusterOfProcess();
+  const name = `template_${seed}`;
+  await admin.query(`create database ${name}`);
+  // A server's start migrates it and, unless told not to, seeds it; closed, it leaves no connection to copy past.
+  const app = await buildApp(testConfig({ databaseUrl: new URL(`/${name}`, url).href, seed }));
+  await app.close();
+  return name;
+}
+
+/**
+ * A fresh PostgreSQL database for one test, as a server started with `seed` would find it: a copy of the template
+ * (`create database … template`, a file copy rather than migrations and a seed each time), dropped at teardown.
+ */
+async function postgresDatabase(t: Test, seed: Seeding): Promise<string> {
+  if (!templates.has(seed)) templates.set(seed, template(seed));
+  const templateName = await templates.get(seed)!;
+  const { url, admin } = await clusterOfProcess();
+  const name = `test_${++databasesMade}`;
+  await admin.query(`create database ${name} template ${templateName}`);
+  t.teardown(async () => {
+    await admin.query(`drop database ${name} with (force)`);
+  });
+  return new URL(`/${name}`, url).href;
+}
+
+/**
+ * A database of the engine TEST_ENGINE names that several apps, or one started again, open by its URL: a SQLite
+ * file in a temporary folder (the first app to start seeds it), or a fresh PostgreSQL database as a server started
+ * with `seed` leaves it. Removed at teardown.
+ */
+export async function sharedDatabase(t: Test, seed: Seeding = testConfig().seed): Promise<string> {
+  if (testEngine === 'postgres') return postgresDatabase(t, seed);
+  const folder = mkdtempSync(join(tmpdir(), 'khabar-test-'));
+  t.teardown(() => rmSync(folder, { recursive: true, force: true }));
+  return `file:${join(folder, 'khabar.db')}`;
+}
+
+/**
+ * An app on its own database of the engine TEST_ENGINE names, closed when the test ends: SQLite in memory, or a
+ * fresh PostgreSQL database on the process's cluster. A `databaseUrl` among the overrides is used as it is.
+ */
+export async function build(t: Test, overrides: Partial<Config> = {}, options: BuildOptions = {}): Promise<App> {
+  const databaseUrl = overrides.databaseUrl ?? (testEngine === 'postgres' ? await postgresDatabase(t, overrides.seed ?? testConfig().seed) : testConfig().databaseUrl);
+  const app = await buildApp(testConfig({ ...overrides, databaseUrl }), options);
   t.teardown(() => app.close());
   await app.ready();
   return app;
@@ -46,7 +114,13 @@ export async function build(t: Test, overrides: Partial<Config> = {}): Promise<A
 /** Where a listing a test builds reads: the SQLite connection `db`, as the services' lists read theirs. */
 export const listingSource = (db: Db): ListingSource => ({ statements: sqliteStatements(db.$client), stamp: changeStamp(db) });
 
-/** Where a background job a test runs works, as a server's do: reads on the read connection, writes through group commit. */
+/** Where a background job a test runs beside an app works, as the app's own do, on either engine: its reads, its writes and claims. */
+export function jobsOf(app: App): JobExecutors {
+  const { reads, writes } = engineUnder(app.services);
+  return { reads, write: (body) => writes.run(body), claim: (body) => writes.claim(body) };
+}
+
+/** Where a background job a test runs on a SQLite database works, as a server's do: reads on the read connection, writes through group commit. */
 export const jobsOn = (database: Database): JobExecutors => ({ reads: sqliteStatements(database.reader.$client), write: (body) => database.writes.run(body) });
 
 /** A page of a repository's list on its SQLite connection `db`, as every reader sees it. */
@@ -59,17 +133,33 @@ export async function recordsOf<Rec>(page: ListPage<Rec>): Promise<Rec[]> {
   return records;
 }
 
-/** The first records of a resource's list (newest first, as every reader sees them), read as `storesOf`'s stores read. */
-export const firstRecords = async <Rec>(app: App, repository: Repository<Rec, never>, limit = 1) => recordsOf(await listOn(databaseOf(app.services).db, repository, { limit }));
+/** The first records of a resource's list (newest first, as every reader sees them), read as the services read, on either engine. */
+export async function firstRecords<Rec>(app: App, repository: Repository<Rec, never>, limit = 1): Promise<Rec[]> {
+  const { reads, stamp } = engineUnder(app.services);
+  return recordsOf(await repository.reads(reads, stamp).list({ limit }));
+}
 
-/** The parsed JSON body of an inject() response. */
-/** The record stored under this id or slug, as the read connection sees it; an error when there is none. */
+/** The record stored under this id or slug, as the services' reads see it; an error when there is none. */
 export async function storedRecord<Rec>(app: App, repository: Repository<Rec, never>, idOrSlug: string): Promise<Rec> {
-  const found = await repository.findIn(executorOn(databaseOf(app.services).reader.$client), idOrSlug);
+  const found = await repository.findIn(engineUnder(app.services).reads, idOrSlug);
   if (!found) throw new Error(`no record ${idOrSlug} is stored`);
   return found;
 }
 
+/** The rows a statement reads on the app's engine, as the services' reads see them: a check of the stored state written once for both engines. */
+export const readRows = <Row>(app: App, query: Query<Row>): Promise<Row[]> => engineUnder(app.services).reads.prepare(query).all();
+
+/** Runs a statement in a write of the app's engine (a step of group commit on SQLite): a row set up or aged beside the API. */
+export const writeRows = (app: App, query: Query<unknown>): Promise<{ changes: number }> => engineUnder(app.services).writes.run((tx) => tx.prepare(query).run());
+
+/** How many rows `from` (a table, and any condition: `sql\`${table} where …\``) holds, on the app's engine. */
+export async function countRows(app: App, from: SQLWrapper): Promise<number> {
+  const [row] = await readRows(app, sql<{ n: number | string }>`select count(*) as n from ${from}`);
+  // PostgreSQL's count is an int8, which a raw statement may give as text.
+  return Number(row!.n);
+}
+
+/** The parsed JSON body of an inject() response. */
 export const body = <T = any>(response: { body: string }): T => JSON.parse(response.body) as T;
 
 /** A statement the database ran: its SQL and the values bound. */
@@ -100,7 +190,7 @@ export async function recordStatements(app: App, action: () => Promise<unknown>)
   return calls;
 }
 
-/** A repository's writes without the executor: each runs in its own step of the app's group commit. */
+/** A repository's writes without the executor: each runs in a write of its own, as the API's do (a step of group commit on SQLite). */
 interface Writes<Rec, Input> {
   create(input: Input, context?: WriteContext): Promise<Rec>;
   replace(idOrSlug: string, input: Input, context?: WriteContext, guard?: WriteGuard): Promise<Rec | null>;
@@ -109,10 +199,9 @@ interface Writes<Rec, Input> {
 
 type WritesOf<R> = R extends Repository<infer Rec, infer Input> ? Writes<Rec, Input> : never;
 
-/** Each resource's writes beside the API, in steps of the app's group commit, as the API's writes run. */
+/** Each resource's writes beside the API, each in a write of the app's engine, as the API's writes run. */
 export function writesOf(app: App): { [R in ResourceName]: WritesOf<Repositories[R]> } {
-  const stores = storesOf(app.services);
-  const { writes } = databaseOf(app.services);
+  const { writes, stores } = engineUnder(app.services);
   const of = (repository: Repository<unknown, unknown>): Writes<unknown, unknown> => ({
     create: (input, context) => writes.run((tx) => repository.create(tx, input, context)),
     replace: (idOrSlug, input, context, guard) => writes.run((tx) => repository.replace(tx, idOrSlug, input, context, guard)),

@@ -24,7 +24,7 @@ const readLimit = 400;
 
 async function started(t: Test, env: Record<string, string>) {
   const server = await startServer({ SEED: 'never', API_TOKENS: `desk:${editorSecret},ops@admin:${adminSecret}`, ...env });
-  t.teardown(() => server.child.kill('SIGKILL'));
+  t.teardown(() => server.stop());
   return server;
 }
 

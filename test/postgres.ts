@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import type { Test } from 'tap';
+import tap, { type Test } from 'tap';
 import { freePort } from '../bench/free-port.js';
 
 const run = promisify(execFile);
@@ -144,6 +144,24 @@ export async function clusterAdmin(t: Test, serverUrl: string) {
     return { name, url: url.href };
   }
   return { admin, fresh };
+}
+
+let processCluster: Promise<{ url: URL; admin: pg.Client }> | undefined;
+
+/**
+ * The test process's own cluster and an administrator's connection to it, started on first use and stopped, with
+ * every database on it, when the process's tests end (or by the watcher if the process dies): where `build` makes
+ * its databases under TEST_ENGINE=postgres (test/helper.ts).
+ */
+export function clusterOfProcess(): Promise<{ url: URL; admin: pg.Client }> {
+  processCluster ??= (async () => {
+    const url = new URL(await startPostgres(tap));
+    const admin = new pg.Client(url.href);
+    await admin.connect();
+    tap.teardown(() => admin.end());
+    return { url, admin };
+  })();
+  return processCluster;
 }
 
 /** For a pool in a test: an idle connection failing is not expected there, so it fails the test (openPostgres's onIdleError). */

@@ -3,7 +3,7 @@ import { changeFeed } from './changes/feed.js';
 import { defaultPoolMax } from './config.js';
 import type { EngineLog } from './db/engine.js';
 import { openEngine } from './db/engine-open.js';
-import { holdDatabase } from './db/handles.js';
+import { holdEngine } from './db/handles.js';
 import { claimIdempotencyKey, completeIdempotencyKey, type IdempotencyOptions, releaseIdempotencyKey, type StoredResponse } from './db/idempotency.js';
 import { messageOf } from './errors.js';
 import type { entityResources } from './facts/entities.js';
@@ -191,7 +191,7 @@ export async function openServices(databaseUrl: string, { clock = Date.now, pool
     /** Lets what is under way finish, then closes the database. */
     close: () => engine.close(),
   };
-  if (sqlite) holdDatabase(services, sqlite, { ...repositories, search });
+  holdEngine(services, { name: engine.name, reads: statements, writes, stamp, index: engine.index, stores: { ...repositories, search }, database: sqlite });
   return services;
 }
 

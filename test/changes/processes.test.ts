@@ -1,20 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import t, { type Test } from 'tap';
+import t from 'tap';
+import { sharedDatabase } from '../helper.js';
 import { startServer, processToken as token } from '../server-process.js';
 import { changesOf, sseReader } from './sse.js';
 
 const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
 
-function databaseIn(t: Test) {
-  const dir = mkdtempSync(join(tmpdir(), 'khabar-changes-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  return `file:${join(dir, 'khabar.db')}`;
-}
-
 t.test('writers in two processes: the feed pages without gaps, and a stream on either process sees every event', async (t) => {
-  const server = await startServer({ DATABASE_URL: databaseIn(t), WORKERS: '2', RATE_LIMIT_WRITE_MAX: '0', RATE_LIMIT_MAX: '0', CHANGES_POLL_MS: '20' });
+  const server = await startServer({ DATABASE_URL: await sharedDatabase(t), WORKERS: '2', RATE_LIMIT_WRITE_MAX: '0', RATE_LIMIT_MAX: '0', CHANGES_POLL_MS: '20' });
   t.teardown(() => server.stop());
   // Two streams from the start, on whichever workers the connections reach.
   const streams = await Promise.all([0, 1].map(async () => sseReader((await fetch(`${server.url}/v1/changes/stream?after=0`)).body!)));
@@ -53,7 +45,7 @@ t.test('writers in two processes: the feed pages without gaps, and a stream on e
 });
 
 t.test('SIGTERM with a stream open: the stream ends and the process exits within its shutdown budget', async (t) => {
-  const server = await startServer({ DATABASE_URL: databaseIn(t), SHUTDOWN_TIMEOUT_MS: '10000' });
+  const server = await startServer({ DATABASE_URL: await sharedDatabase(t), SHUTDOWN_TIMEOUT_MS: '10000' });
   t.teardown(() => server.stop());
   const stream = sseReader((await fetch(`${server.url}/v1/changes/stream?after=0`)).body!);
   await stream.until((events) => changesOf(events).length > 0);
@@ -67,7 +59,7 @@ t.test('SIGTERM with a stream open: the stream ends and the process exits within
 });
 
 t.test('scheduled articles, on real time with two workers: published once each when due, and at start for one due while no server ran', async (t) => {
-  const env = { DATABASE_URL: databaseIn(t), WORKERS: '2', RATE_LIMIT_WRITE_MAX: '0', RATE_LIMIT_MAX: '0', CHANGES_POLL_MS: '20' };
+  const env = { DATABASE_URL: await sharedDatabase(t), WORKERS: '2', RATE_LIMIT_WRITE_MAX: '0', RATE_LIMIT_MAX: '0', CHANGES_POLL_MS: '20' };
   const sleepUntil = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms - Date.now())));
   const create = async (url: string, slug: string, dueAt: number) => {
     const payload = { slug, title: 'عنوان مجدول', language: 'ar', status: 'published', published_at: new Date(dueAt).toISOString(), body: [{ type: 'paragraph', text: 'نص' }] };

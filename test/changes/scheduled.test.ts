@@ -1,12 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { announcePublications } from '../../src/core/changes/publications.js';
-import { databaseOf } from '../../src/core/db/handles.js';
-import { sqliteStatements } from '../../src/core/db/statements.js';
+import { engineUnder } from '../../src/core/db/handles.js';
 import { type App, buildApp } from '../../src/web/app.js';
-import { auth, body, testConfig } from '../helper.js';
+import { auth, body, build, sharedDatabase, testConfig } from '../helper.js';
 
 // The server's clock for publication, moved by the test: a scheduled time comes without sleeping. The loop's own
 // timer runs on real time (test/changes/processes.test.ts); here the test calls what it calls, announceDue.
@@ -17,15 +13,13 @@ let clock = start;
 /** An app on its own in-memory database and the test's clock, set back to the start. */
 async function appAtStart(t: Test) {
   clock = start;
-  const app = await buildApp(testConfig(), { clock: () => clock });
-  t.teardown(() => app.close());
-  return app;
+  return build(t, {}, { clock: () => clock });
 }
 
 /** What the server's announcement loop runs at a turn, once, on the app's connections: its reads, then its write. */
 function announceDue(app: App): Promise<number> {
-  const database = databaseOf(app.services);
-  return announcePublications({ reads: sqliteStatements(database.reader.$client), write: (body) => database.writes.run(body) }, () => clock);
+  const { reads, writes } = engineUnder(app.services);
+  return announcePublications({ reads, write: (body) => writes.run(body) }, () => clock);
 }
 
 type Event = { seq: number; resource: string; id: string; action: string; version: number };
@@ -113,10 +107,8 @@ t.test('a write to an article whose time has come before it was announced: publi
   t.equal(await announceDue(app), 0, 'and nothing is left to announce');
 });
 
-t.test('two servers on one file: one announcement between them; a server that was down announces at start', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'khabar-scheduled-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const databaseUrl = `file:${join(dir, 'khabar.db')}`;
+t.test('two servers on one database: one announcement between them; a server that was down announces at start', async (t) => {
+  const databaseUrl = await sharedDatabase(t);
   clock = start;
   const first = await buildApp(testConfig({ databaseUrl }), { clock: () => clock });
   const second = await buildApp(testConfig({ databaseUrl }), { clock: () => clock });

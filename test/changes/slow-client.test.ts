@@ -1,13 +1,13 @@
 import { connect, type Socket } from 'node:net';
 import t from 'tap';
 import { databaseOf } from '../../src/core/db/handles.js';
-import { build, recordStatements } from '../helper.js';
+import { build, recordStatements, sqliteOnly } from '../helper.js';
 
 const backlog = 100_000;
 /** What the server may hold for one stream in its socket: a high-water mark and a page of events, with room to spare. */
 const writeBound = 64 * 1024;
 
-t.test('a client that does not read holds a bounded buffer on the server, and then gets every event in order', async (t) => {
+t.test('a client that does not read holds a bounded buffer on the server, and then gets every event in order', sqliteOnly('counts the statements SQLite runs'), async (t) => {
   const app = await build(t, { changeStream: { heartbeatMs: 60_000, pollMs: 20, maxStreams: 10, maxStreamsPerClient: 10 } });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as { port: number };

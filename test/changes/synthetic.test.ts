@@ -2,8 +2,9 @@ import t from 'tap';
 import { openDatabase } from '../../src/core/db/database.js';
 import { sqliteLoading } from '../../src/core/seed/sqlite-loading.js';
 import { loadSyntheticData, postLoadSteps } from '../../src/core/seed/synthetic.js';
+import { sqliteOnly } from '../helper.js';
 
-t.test('the synthetic data set has a created event per record, numbered without gaps', async (t) => {
+t.test('the synthetic data set has a created event per record, numbered without gaps', sqliteOnly('loads a SQLite database itself (both engines: test/seed/synthetic-engines.test.ts)'), async (t) => {
   const database = openDatabase('file::memory:');
   t.teardown(() => database.close());
   const size = { articles: 30, people: 12, organisations: 9, meetings: 5 };

@@ -1,8 +1,7 @@
 import { Writable } from 'node:stream';
 import t from 'tap';
-import { buildApp } from '../../src/web/app.js';
 import { operations, servedDocument } from '../contract/document.js';
-import { body, testConfig, writerToken } from '../helper.js';
+import { body, build, writerToken } from '../helper.js';
 
 /** A log destination the test can read. */
 function captured() {
@@ -18,8 +17,7 @@ function captured() {
 
 t.test('every write operation in the document refuses a missing or wrong token, and no token reaches the log', async (t) => {
   const log = captured();
-  const app = await buildApp(testConfig({ logLevel: 'trace' }), { logStream: log.stream });
-  t.teardown(() => app.close());
+  const app = await build(t, { logLevel: 'trace' }, { logStream: log.stream });
   const document = await servedDocument(app);
   const writes = operations(document).filter((operation) => operation.method !== 'GET');
   t.ok(writes.length >= 16, `${writes.length} write operations`);

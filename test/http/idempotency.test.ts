@@ -1,8 +1,8 @@
 import { request } from 'node:http';
+import { sql } from 'drizzle-orm';
 import t from 'tap';
-import { databaseOf } from '../../src/core/db/handles.js';
 import { KhabarError } from '../../src/core/errors.js';
-import { auth, body, build } from '../helper.js';
+import { auth, body, build, countRows, readRows, writeRows } from '../helper.js';
 
 const json = { ...auth, 'content-type': 'application/json' };
 const organisation = (slug: string) => ({ slug, name: `منظمة ${slug}`, kind: 'other' });
@@ -64,27 +64,25 @@ t.test('keys expire after 24 hours; a key still in flight is refused with 409', 
   const app = await build(t);
   const post = (payload: object) => app.inject({ method: 'POST', url: '/v1/organisations', headers: { ...json, 'idempotency-key': 'daily' }, payload });
   t.equal((await post(organisation('أ'))).statusCode, 201);
-  const sqlite = databaseOf(app.services).sqlite;
-  const one = <T>(query: string) => sqlite.prepare(query).get() as T;
-  const age = (ms: number) => sqlite.prepare('update idempotency_keys set created_at = ? where key = ?').run(Date.now() - ms, 'daily');
+  const age = (ms: number) => writeRows(app, sql`update idempotency_keys set created_at = ${Date.now() - ms} where key = 'daily'`);
 
-  age(23 * 3600_000);
+  await age(23 * 3600_000);
   t.equal((await post(organisation('أ'))).headers['idempotent-replayed'], 'true', 'still replayed after 23 hours');
-  age(24 * 3600_000 + 1000);
+  await age(24 * 3600_000 + 1000);
   const late = await post(organisation('ب'));
   t.equal(late.statusCode, 201, 'after 24 hours the key is forgotten: a new create');
   t.notOk(late.headers['idempotent-replayed']);
-  t.equal(one<{ n: number }>('select count(*) as n from idempotency_keys').n, 1, 'the expired entry was purged');
+  t.equal(await countRows(app, sql`idempotency_keys`), 1, 'the expired entry was purged');
 
-  sqlite.prepare("insert into idempotency_keys (writer, key, fingerprint, created_at) values ('test-editor', 'busy', 'x', ?)").run(Date.now());
+  await writeRows(app, sql`insert into idempotency_keys (writer, key, fingerprint, created_at) values ('test-editor', 'busy', 'x', ${Date.now()})`);
   const busy = await app.inject({ method: 'POST', url: '/v1/organisations', headers: { ...json, 'idempotency-key': 'busy' }, payload: organisation('ج') });
   t.equal(busy.statusCode, 422, 'a different request on a key in flight: 422');
-  sqlite.prepare("update idempotency_keys set fingerprint = ? where key = 'busy'").run(one<{ fingerprint: string }>("select fingerprint from idempotency_keys where key = 'daily'").fingerprint);
+  await writeRows(app, sql`update idempotency_keys set fingerprint = (select fingerprint from idempotency_keys where key = 'daily') where key = 'busy'`);
   const inFlight = await app.inject({ method: 'POST', url: '/v1/organisations', headers: { ...json, 'idempotency-key': 'busy' }, payload: organisation('ب') });
   t.equal(inFlight.statusCode, 409, 'the same request while the first is still running: 409');
   t.equal(body(inFlight).code, 'idempotency_key_in_flight');
   t.equal(inFlight.headers['retry-after'], '1');
-  sqlite.prepare("update idempotency_keys set created_at = ? where key = 'busy'").run(Date.now() - 61_000);
+  await writeRows(app, sql`update idempotency_keys set created_at = ${Date.now() - 61_000} where key = 'busy'`);
   const taken = await app.inject({ method: 'POST', url: '/v1/organisations', headers: { ...json, 'idempotency-key': 'busy' }, payload: organisation('و') });
   t.equal(taken.statusCode, 201, 'a key held by a request that never finished is freed after a minute');
 });
@@ -144,7 +142,7 @@ t.test('concurrent POSTs with one Idempotency-Key over real sockets: one creates
     replays.map(() => ({ ...created[0], replayed: 'true' })),
     `${replays.length} replayed the first response`,
   );
-  const stored = databaseOf(app.services).sqlite.prepare("select id from articles where title = 'خبر متزامن'").all() as Array<{ id: string }>;
+  const stored = await readRows(app, sql<{ id: string }>`select id from articles where title = 'خبر متزامن'`);
   t.same(
     stored.map((row) => row.id),
     [created[0]?.body.data?.id],

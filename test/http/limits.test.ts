@@ -1,19 +1,23 @@
+import { sql } from 'drizzle-orm';
 import t from 'tap';
-import { databaseOf } from '../../src/core/db/handles.js';
+import { engineUnder } from '../../src/core/db/handles.js';
 import { jsonDepthExceeds, maxJsonDepth } from '../../src/web/http/json-body.js';
 import { metacharacters } from '../contract/arbitraries.js';
 import { type Document, dereference, type JsonSchema, operations, servedDocument } from '../contract/document.js';
-import { auth, body, build, writerToken } from '../helper.js';
+import { auth, body, build, countRows, readRows, writerToken } from '../helper.js';
 import { resourceCases } from '../resources/fixtures.js';
 
 const json = { ...auth, 'content-type': 'application/json' };
 
-function counts(app: Awaited<ReturnType<typeof build>>) {
-  const tables = databaseOf(app.services)
-    .sqlite.prepare("select name from sqlite_master where type = 'table' and name not like '\\_\\_%' escape '\\' and name not like 'sqlite%'")
-    .pluck()
-    .all() as string[];
-  return Object.fromEntries(tables.map((table) => [table, databaseOf(app.services).sqlite.prepare(`select count(*) from "${table}"`).pluck().get()]));
+/** Every table's count of rows (but the migrations' own), from the engine's catalogue. */
+async function counts(app: Awaited<ReturnType<typeof build>>) {
+  const tables = await readRows(
+    app,
+    engineUnder(app.services).name === 'sqlite'
+      ? sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like '\\_\\_%' escape '\\' and name not like 'sqlite%'`
+      : sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'`,
+  );
+  return Object.fromEntries(await Promise.all(tables.map(async ({ name }) => [name, await countRows(app, sql.identifier(name))])));
 }
 
 /** Every schema reachable from the request side of the document (bodies and parameters), refs followed once. */
@@ -48,7 +52,7 @@ t.test('every request string and array is bounded, so no field takes an unbounde
 
 t.test('bodies over BODY_LIMIT, nested too deep or not UTF-8 are refused and store nothing', async (t) => {
   const app = await build(t);
-  const before = counts(app);
+  const before = await counts(app);
   const org = { slug: 'حد', name: 'حد', kind: 'other' };
 
   const large = await app.inject({ method: 'POST', url: '/v1/organisations', headers: json, payload: JSON.stringify({ ...org, name: 'x'.repeat(1024 * 1024) }) });
@@ -80,12 +84,12 @@ t.test('bodies over BODY_LIMIT, nested too deep or not UTF-8 are refused and sto
   const badEscape = await app.inject({ url: '/v1/people/%E0%A4%A' });
   t.equal(badEscape.statusCode, 400, 'a broken percent-escape is a 400 problem');
   t.equal(body(badEscape).code, 'validation_failed');
-  t.same(counts(app), before, 'nothing stored');
+  t.same(await counts(app), before, 'nothing stored');
 });
 
 t.test('a string UTF-8 or PostgreSQL cannot store as sent (a lone surrogate, NUL) is a 400 naming it, and stores nothing', async (t) => {
   const app = await build(t);
-  const before = counts(app);
+  const before = await counts(app);
   // The escapes as JSON carries them (JSON.stringify writes a lone surrogate so too).
   const create = (name: string) => app.inject({ method: 'POST', url: '/v1/organisations', headers: json, payload: `{"slug":"حد","name":"${name}","kind":"other"}` });
   const cases = [
@@ -114,7 +118,7 @@ t.test('a string UTF-8 or PostgreSQL cannot store as sent (a lone surrogate, NUL
   t.match(body(nested), { code: 'validation_failed', errors: [{ path: 'body.body.1.text' }] }, 'a nested value is named by its path');
   const key = await app.inject({ method: 'PATCH', url: '/v1/organisations/x', headers: { ...auth, 'content-type': 'application/merge-patch+json' }, payload: '{"\\udc00":1}' });
   t.match(body(key), { code: 'validation_failed', detail: /a key holds a lone surrogate/ }, 'a key too, in a merge patch');
-  t.same(counts(app), before, 'nothing stored');
+  t.same(await counts(app), before, 'nothing stored');
 
   const paired = await create('\\ud83d\\ude00 x');
   t.equal(paired.statusCode, 201, 'a surrogate pair is a character like any other');
@@ -128,7 +132,7 @@ t.test('a string UTF-8 or PostgreSQL cannot store as sent (a lone surrogate, NUL
 
 t.test('__proto__, constructor and prototype keys change no prototype, in POST, PUT and merge patch', async (t) => {
   const app = await build(t);
-  const before = counts(app);
+  const before = await counts(app);
   const cases = await resourceCases(app);
   const payloads = ['{"__proto__":{"polluted":true}}', '{"constructor":{"prototype":{"polluted":true}}}', '{"prototype":{"polluted":true}}', '{"name":"x","__proto__":{"isAdmin":true}}'];
   for (const { path, create } of cases) {
@@ -149,13 +153,13 @@ t.test('__proto__, constructor and prototype keys change no prototype, in POST, 
   }
   t.equal(({} as Record<string, unknown>).polluted, undefined, 'Object.prototype untouched');
   t.equal(({} as Record<string, unknown>).isAdmin, undefined);
-  t.same(counts(app), before, 'nothing stored');
+  t.same(await counts(app), before, 'nothing stored');
 });
 
 t.test('SQL, LIKE and FTS metacharacters in every parameter and field are data', async (t) => {
   // The token is an admin's, so that every operation (the webhooks' too) reaches its parameters' parsing.
   const app = await build(t, { apiTokens: [{ name: 'test-admin', secret: writerToken, role: 'admin' }] });
-  const before = counts(app);
+  const before = await counts(app);
   const document = await servedDocument(app);
   const ops = operations(document);
   for (const operation of ops) {
@@ -187,7 +191,7 @@ t.test('SQL, LIKE and FTS metacharacters in every parameter and field are data',
       }
     }
   }
-  t.same(counts(app), before, 'no parameter changed any table');
+  t.same(await counts(app), before, 'no parameter changed any table');
 
   for (const { path, create } of await resourceCases(app)) {
     const textField = 'title' in create ? 'title' : 'name';

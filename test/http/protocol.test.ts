@@ -3,8 +3,7 @@ import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { Writable } from 'node:stream';
 import zlib, { brotliCompressSync, brotliDecompressSync, deflateSync, gunzipSync, gzipSync } from 'node:zlib';
 import t from 'tap';
-import { buildApp } from '../../src/web/app.js';
-import { auth, body, build, testConfig, writerToken } from '../helper.js';
+import { auth, body, build, writerToken } from '../helper.js';
 
 const json = { ...auth, 'content-type': 'application/json' };
 const adwani = `/v1/people/${encodeURIComponent('علي-العدواني')}`;
@@ -325,8 +324,7 @@ t.test('request ids: accepted when safe, generated otherwise, echoed and on ever
       done();
     },
   });
-  const app = await buildApp(testConfig({ logLevel: 'trace' }), { logStream: stream });
-  t.teardown(() => app.close());
+  const app = await build(t, { logLevel: 'trace' }, { logStream: stream });
 
   const given = await app.inject({ url: '/v1/people', headers: { 'x-request-id': 'trace-2026.11:abc_DEF-1' } });
   t.equal(given.headers['x-request-id'], 'trace-2026.11:abc_DEF-1', 'a safe id is kept');

@@ -4,7 +4,7 @@ import { loadConfig } from '../../src/core/config.js';
 import { buildApp } from '../../src/web/app.js';
 import type { Principal } from '../../src/web/http/auth.js';
 import { isEventStream, servedDocument } from '../contract/document.js';
-import { body, build, recordStatements, testConfig } from '../helper.js';
+import { body, build, recordStatements, sqliteOnly, testConfig } from '../helper.js';
 
 const secrets = { preview: 'preview-secret-0123456789', editor: 'editor-secret-0123456789', admin: 'admin-secret-0123456789' };
 // Parsed as an operator writes them: the editor's entry names no role, which keeps today's meaning.
@@ -158,7 +158,7 @@ t.test('the request principal: the token name and role on any route, null withou
   );
 });
 
-t.test('reads with a token are private: the response cache neither serves them nor keeps them, and Vary names Authorization', async (t) => {
+t.test('reads with a token are private: the response cache neither serves them nor keeps them, and Vary names Authorization', sqliteOnly('counts the statements SQLite runs'), async (t) => {
   const url = encodeURI('/v1/people/علي-العدواني');
   const statements = async (app: Awaited<ReturnType<typeof build>>, headers: Record<string, string>) => {
     let response: Awaited<ReturnType<typeof app.inject>> | undefined;
@@ -209,6 +209,8 @@ t.test('a read without a bearer header computes no digest; one with a token comp
     t.equal((await app.inject({ url: '/v1/people?limit=3', headers })).statusCode, 200);
     return digests;
   };
+  // Once first: PostgreSQL's executor names a statement by a digest of its text when it first renders it.
+  await count({});
   t.equal(await count({}), 0, 'anonymous: no digest (the revision list refuses before hashing anything)');
   t.equal(await count({ authorization: 'Basic dXNlcjpwYXNz' }), 0, 'another scheme: none either');
   t.equal(await count(headersOf('preview')), 2, 'a token: one digest per request');

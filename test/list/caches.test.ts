@@ -1,7 +1,7 @@
 import t from 'tap';
 import { databaseOf } from '../../src/core/db/handles.js';
 import { maxCachedShapes } from '../../src/core/list/sql.js';
-import { body, build, recordStatements } from '../helper.js';
+import { body, build, recordStatements, sqliteOnly } from '../helper.js';
 
 /** Every order of up to four of the article sort keys, each either way: more query shapes than the listing keeps. */
 function sorts(): string[] {
@@ -14,7 +14,7 @@ function sorts(): string[] {
 // Without the response cache: a repeated request must reach the listing whose own caches these tests watch.
 const uncached = { responseCacheBytes: 0 };
 
-t.test('a listing prepares a statement per query shape, and forgets the oldest past its bound', async (t) => {
+t.test('a listing prepares a statement per query shape, and forgets the oldest past its bound', sqliteOnly('counts the statements SQLite prepares'), async (t) => {
   const app = await build(t, uncached);
   // Lists are read on the read connection.
   const sqlite = databaseOf(app.services).reader.$client;
@@ -38,7 +38,7 @@ t.test('a listing prepares a statement per query shape, and forgets the oldest p
   t.ok(prepared > 0, 'the first shape was forgotten and is prepared again');
 });
 
-t.test('a listing remembers totals per filter value, and forgets the least recently used past its bound', async (t) => {
+t.test('a listing remembers totals per filter value, and forgets the least recently used past its bound', sqliteOnly('counts the statements SQLite runs'), async (t) => {
   const app = await build(t, uncached);
   const counts = async (title: string) => {
     const statements = await recordStatements(app, async () => {

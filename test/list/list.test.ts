@@ -19,7 +19,7 @@ import { organisationList } from '../../src/core/resources/organisations/list.js
 import { personList } from '../../src/core/resources/people/list.js';
 import type { App } from '../../src/web/app.js';
 import { listParams, operatorsOf } from '../../src/web/list/params.js';
-import { auth, body, build, firstRecords, listingSource, recordStatements, recordsOf, storedRecord, writesOf } from '../helper.js';
+import { auth, body, build, firstRecords, listingSource, readRows, recordStatements, recordsOf, sqliteOnly, storedRecord, writesOf } from '../helper.js';
 import { generateDataset, requestStatements, rowsPerResource } from './dataset.js';
 
 type Row = Record<string, any>;
@@ -113,7 +113,7 @@ function sampleValue(app: App, rows: Row[], filter: FilterSpec, op: Operator): {
   return { value: a, text: a };
 }
 
-t.test('on 1,000 generated records per resource', async (t) => {
+t.test('on 1,000 generated records per resource', sqliteOnly("reads the tables, plans and listings on SQLite's connection"), async (t) => {
   // The list engine's costs are counted per request: a repeat must reach it, not the response cache.
   const app = await build(t, { responseCacheBytes: 0 });
   await generateDataset(app);
@@ -483,7 +483,7 @@ t.test('on 1,000 generated records per resource', async (t) => {
 t.test('paging while records are inserted returns every original row exactly once', async (t) => {
   const app = await build(t);
   await generateDataset(app);
-  const original = new Set(tableRows(app, 'articles').map((r) => r.id as string));
+  const original = new Set((await readRows(app, sql<{ id: string }>`select id from articles`)).map(({ id }) => id));
   for (const sort of ['', '-published_at']) {
     const seen: string[] = [];
     let next: string | null = `/v1/articles?${query({ limit: '100', fields: 'id', ...(sort ? { sort } : {}) })}`;
@@ -564,22 +564,26 @@ t.test('list parameters: pages, count, links, and every way to get one wrong', a
   t.equal(repeated.detail, 'filter[title][eq] is given more than once; give each parameter once', 'the detail names the parameter as written');
 });
 
-t.test('a public read finds the next scheduled publication by seeking past the moment, not by reading every published article', async (t) => {
-  const app = await build(t);
-  const calls = await recordStatements(app, async () => {
-    t.equal((await app.inject({ url: '/v1/articles?limit=1' })).statusCode, 200);
-  });
-  const schedule = calls.find((call) => /\bmin\(/.test(call.source) && call.source.includes('published_at'));
-  t.ok(schedule, 'the first public read asks when the next publication is due');
-  const plan = (
-    databaseOf(app.services)
-      .sqlite.prepare(`explain query plan ${schedule!.source}`)
-      .all(...schedule!.args) as Array<{ detail: string }>
-  ).map((step) => step.detail);
-  t.match(plan.join('\n'), /^SEARCH articles USING (COVERING )?INDEX \w+ \(published_at>\?\)$/m, `a range seek on published_at: ${plan.join('; ')}`);
-});
+t.test(
+  'a public read finds the next scheduled publication by seeking past the moment, not by reading every published article',
+  sqliteOnly("counts SQLite's statements and reads its plan"),
+  async (t) => {
+    const app = await build(t);
+    const calls = await recordStatements(app, async () => {
+      t.equal((await app.inject({ url: '/v1/articles?limit=1' })).statusCode, 200);
+    });
+    const schedule = calls.find((call) => /\bmin\(/.test(call.source) && call.source.includes('published_at'));
+    t.ok(schedule, 'the first public read asks when the next publication is due');
+    const plan = (
+      databaseOf(app.services)
+        .sqlite.prepare(`explain query plan ${schedule!.source}`)
+        .all(...schedule!.args) as Array<{ detail: string }>
+    ).map((step) => step.detail);
+    t.match(plan.join('\n'), /^SEARCH articles USING (COVERING )?INDEX \w+ \(published_at>\?\)$/m, `a range seek on published_at: ${plan.join('; ')}`);
+  },
+);
 
-t.test('meta.total is kept until the database changes, whichever connection changes it', async (t) => {
+t.test('meta.total is kept until the database changes, whichever connection changes it', sqliteOnly('a second connection writes the SQLite file'), async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'khabar-total-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const databaseUrl = `file:${join(dir, 'khabar.db')}`;

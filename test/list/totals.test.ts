@@ -4,6 +4,7 @@ import { openDatabase } from '../../src/core/db/database.js';
 import { writeOnSqlite } from '../../src/core/db/sqlite-write.js';
 import { type StatementExecutor, sqliteStatements } from '../../src/core/db/statements.js';
 import { createRepositories } from '../../src/core/resources/index.js';
+import { sqliteOnly } from '../helper.js';
 
 /*
  * A list's remembered totals (list/sql.ts) are kept under the change stamp. A count is read across awaits (on
@@ -13,7 +14,7 @@ import { createRepositories } from '../../src/core/resources/index.js';
 
 const rendering = new SQLiteSyncDialect();
 
-t.test('a total counted before a commit and answered after it is not kept under the stamp after it', async (t) => {
+t.test('a total counted before a commit and answered after it is not kept under the stamp after it', sqliteOnly("SQLite's two connections"), async (t) => {
   const database = openDatabase('file::memory:');
   t.teardown(() => database.close());
   const writers = createRepositories();

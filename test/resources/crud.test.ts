@@ -1,7 +1,8 @@
 import type { InjectOptions } from 'fastify';
 import t from 'tap';
-import { databaseOf, storesOf } from '../../src/core/db/handles.js';
-import { auth, body, build, firstRecords, listOn, storedRecord, writesOf } from '../helper.js';
+import { storesOf } from '../../src/core/db/handles.js';
+import { organisations as organisationRows } from '../../src/core/resources/organisations/table.js';
+import { auth, body, build, countRows, firstRecords, storedRecord, writesOf } from '../helper.js';
 import { resourceCases } from './fixtures.js';
 
 const json = { ...auth, 'content-type': 'application/json' };
@@ -198,7 +199,7 @@ t.test('write listeners run inside the write transaction, with the writer named'
   const create = (name: string) => app.inject({ method: 'POST', url: '/v1/organisations', headers: json, payload: { slug: `s-${events.length}`, name, kind: 'other' } });
   t.equal((await create('ينجح')).statusCode, 201);
   t.same(events, ['create:test-editor'], 'the token name reaches the listener');
-  const total = async () => (await listOn(databaseOf(app.services).db, storesOf(app.services).organisations, { limit: 100 })).total;
+  const total = () => countRows(app, organisationRows);
   const before = await total();
   await t.rejects(writesOf(app).organisations.create({ slug: 'x-y', name: 'يفشل', kind: 'other', country: null, parent_id: null }));
   t.same(await total(), before, 'a failing listener rolls the write back');

@@ -1,6 +1,8 @@
+import { sql } from 'drizzle-orm';
 import t from 'tap';
-import { databaseOf, storesOf } from '../../src/core/db/handles.js';
-import { auth, body, build, firstRecords } from '../helper.js';
+import { storesOf } from '../../src/core/db/handles.js';
+import { articles } from '../../src/core/resources/articles/table.js';
+import { auth, body, build, countRows, firstRecords, readRows } from '../helper.js';
 
 const json = { ...auth, 'content-type': 'application/json' };
 const paragraph = [{ type: 'paragraph', text: 'نص' }];
@@ -11,8 +13,8 @@ t.test('date-times are stored and returned in UTC with milliseconds, whatever of
   const created = await app.inject({ method: 'POST', url: '/v1/articles', headers: json, payload: article('offset', '2026-11-25T12:00:00+03:00') });
   t.equal(created.statusCode, 201);
   t.equal(body(created).data.published_at, '2026-11-25T09:00:00.000Z', 'the response carries the stored form');
-  const stored = databaseOf(app.services).sqlite.prepare("select published_at from articles where slug = 'offset'").pluck().get();
-  t.equal(stored, '2026-11-25T09:00:00.000Z', 'the row holds the same form');
+  const stored = await readRows(app, sql<{ published_at: string }>`select ${articles.published_at} as published_at from ${articles} where ${articles.slug} = 'offset'`);
+  t.same(stored, [{ published_at: '2026-11-25T09:00:00.000Z' }], 'the row holds the same form');
 
   const meeting = (await firstRecords(app, storesOf(app.services).meetings))[0]!;
   const patch = (starts_at: string) => app.inject({ method: 'PATCH', url: `/v1/meetings/${meeting.id}`, headers: { ...auth, 'content-type': 'application/merge-patch+json' }, payload: { starts_at } });
@@ -22,12 +24,12 @@ t.test('date-times are stored and returned in UTC with milliseconds, whatever of
 
 t.test('a date-time finer than milliseconds is refused, and nothing is stored', async (t) => {
   const app = await build(t);
-  const count = () => databaseOf(app.services).sqlite.prepare('select count(*) from articles').pluck().get();
-  const before = count();
+  const count = () => countRows(app, articles);
+  const before = await count();
   const response = await app.inject({ method: 'POST', url: '/v1/articles', headers: json, payload: article('micro', '2026-11-25T09:00:00.123456Z') });
   t.equal(response.statusCode, 400);
   t.match(body(response).errors, [{ path: 'body.published_at', message: /millisecond/ }]);
-  t.equal(count(), before);
+  t.equal(await count(), before);
   const filter = await app.inject(`/v1/meetings?filter[starts_at][gte]=${encodeURIComponent('2026-11-25T09:00:00.1234Z')}`);
   t.equal(filter.statusCode, 400, 'a filter value is held to the same rule');
   t.match(body(filter).errors, [{ path: 'querystring.filter.starts_at.gte', message: /millisecond/ }]);

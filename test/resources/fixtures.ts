@@ -1,7 +1,6 @@
-import { databaseOf, storesOf } from '../../src/core/db/handles.js';
-import { meetings } from '../../src/core/resources/meetings/table.js';
+import { storesOf } from '../../src/core/db/handles.js';
 import type { App } from '../../src/web/app.js';
-import { storedRecord } from '../helper.js';
+import { firstRecords, storedRecord } from '../helper.js';
 
 /**
  * For each resource: a valid create body (built from the seeded records it refers to),
@@ -11,7 +10,7 @@ export async function resourceCases(app: App) {
   const ministry = await storedRecord(app, storesOf(app.services).organisations, 'وزارة-الداخلية-الكويتية');
   const agency = await storedRecord(app, storesOf(app.services).organisations, 'وكالة-وزارة-الداخلية-للأحوال-المدنية');
   const adwani = await storedRecord(app, storesOf(app.services).people, 'علي-العدواني');
-  const meeting = databaseOf(app.services).db.select({ id: meetings.id }).from(meetings).limit(1).get()!;
+  const meeting = (await firstRecords(app, storesOf(app.services).meetings))[0]!;
   return [
     {
       path: 'articles',

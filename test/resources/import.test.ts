@@ -1,9 +1,11 @@
 import { eq } from 'drizzle-orm';
 import t from 'tap';
-import { databaseOf } from '../../src/core/db/handles.js';
-import { articleBodyText, articles } from '../../src/core/resources/articles/table.js';
+import { engineUnder } from '../../src/core/db/handles.js';
+import { statement } from '../../src/core/db/statements.js';
+import { mentions as mentionRows } from '../../src/core/facts/table.js';
+import { articleBodyTextIn, articles } from '../../src/core/resources/articles/table.js';
 import { readSourceDocument } from '../../src/core/seed/seed.js';
-import { auth, body, build } from '../helper.js';
+import { auth, body, build, countRows } from '../helper.js';
 
 const plain = { ...auth, 'content-type': 'text/plain; charset=utf-8' };
 const seededSlug = 'العدواني-بحث-مع-وفد-من-الداخلية-السعودية-تعزيز';
@@ -22,7 +24,17 @@ t.test('a plain-text report becomes an article, linked to the entities it names'
   const stored = body(await app.inject({ url: response.headers.location as string }));
   t.same(stored.data, article, 'stored as answered');
   // body_text is derived twice: by a read in JS, and in SQL for search and mentions; the two must be the same text.
-  const storedText = databaseOf(app.services).db.select({ text: articleBodyText }).from(articles).where(eq(articles.id, article.id)).get()?.text;
+  const { reads } = engineUnder(app.services);
+  const storedText = (
+    await reads
+      .prepare(
+        statement
+          .select({ text: articleBodyTextIn(reads.dialect) })
+          .from(articles)
+          .where(eq(articles.id, article.id)),
+      )
+      .get()
+  )?.text;
   t.equal(stored.data.body_text, storedText, 'body_text as answered is the plain text SQL derives');
   const listed = body(await app.inject({ url: `/v1/articles?filter[id][eq]=${article.id}` })).data[0];
   t.equal(listed.body_text, storedText, 'and so is a listed one’s');
@@ -72,6 +84,5 @@ t.test('bad reports are refused with a problem and store nothing', async (t) => 
   const badLanguage = await app.inject({ method: 'POST', url: '/v1/articles/import?language=!!', headers: plain, payload: 'عنوان\nنص.' });
   t.equal(badLanguage.statusCode, 400, 'the language must be a language tag');
   t.equal(await total(), before, 'nothing was stored');
-  const mentions = databaseOf(app.services).sqlite.prepare('select count(*) as n from mentions').get() as { n: number };
-  t.equal(mentions.n, 18, 'only the seed mentions exist');
+  t.equal(await countRows(app, mentionRows), 18, 'only the seed mentions exist');
 });

@@ -1,13 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import t from 'tap';
+import { sharedDatabase } from '../helper.js';
 import { startServer, processToken as token } from '../server-process.js';
 
 t.test('revision numbers stay gapless under concurrent writers in two processes', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'khabar-revisions-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const server = await startServer({ DATABASE_URL: `file:${join(dir, 'khabar.db')}`, WORKERS: '2', RATE_LIMIT_WRITE_MAX: '0' });
+  const server = await startServer({ DATABASE_URL: await sharedDatabase(t), WORKERS: '2', RATE_LIMIT_WRITE_MAX: '0' });
   t.teardown(() => server.stop());
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   const created = await fetch(`${server.url}/v1/organisations`, { method: 'POST', headers, body: JSON.stringify({ slug: 'لجنة', name: 'لجنة', kind: 'committee' }) });

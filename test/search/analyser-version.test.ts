@@ -8,7 +8,7 @@ import { executorOn } from '../../src/core/db/sqlite-write.js';
 import { people } from '../../src/core/resources/people/table.js';
 import { analyserVersion, indexedAnalyserVersion } from '../../src/core/search/analyser-version.js';
 import { analyse } from '../../src/core/search/indexer.js';
-import { body, build } from '../helper.js';
+import { body, build, sqliteOnly } from '../helper.js';
 import { recordsSearchMisses, unindexedPerson } from './found-by-title.js';
 
 const searchUrl = (q: string) => `/v1/search?q=${encodeURIComponent(q)}`;
@@ -23,7 +23,7 @@ function databaseFile(t: Test) {
   return `file:${join(directory, 'khabar.db')}`;
 }
 
-t.test('a database whose index an older analyser wrote is reindexed at start', async (t) => {
+t.test('a database whose index an older analyser wrote is reindexed at start', sqliteOnly("SQLite's user_version and FTS5 (PostgreSQL's: test/serving/prepare.test.ts)"), async (t) => {
   const databaseUrl = databaseFile(t);
   const first = await build(t, { databaseUrl });
   t.equal(await indexedAnalyserVersion(executorOn(databaseOf(first.services).sqlite)), analyserVersion, 'a new database records the analyser that wrote its index');
@@ -44,7 +44,7 @@ t.test('a database whose index an older analyser wrote is reindexed at start', a
   t.equal(await indexedAnalyserVersion(executorOn(databaseOf(second.services).sqlite)), analyserVersion, 'and recorded the analyser');
 });
 
-t.test('a current index is not rebuilt at start', async (t) => {
+t.test('a current index is not rebuilt at start', sqliteOnly("SQLite's user_version and FTS5 (PostgreSQL's: test/serving/prepare.test.ts)"), async (t) => {
   const databaseUrl = databaseFile(t);
   const first = await build(t, { databaseUrl });
   databaseOf(first.services).sqlite.exec(`delete from search_documents; insert into search_index (search_index) values ('delete-all')`);

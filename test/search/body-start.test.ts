@@ -1,12 +1,12 @@
+import { sql } from 'drizzle-orm';
 import fc from 'fast-check';
 import t from 'tap';
-import { databaseOf } from '../../src/core/db/handles.js';
 import { bodyTextStart } from '../../src/core/resources/articles/body-start.js';
 import { plainText } from '../../src/core/resources/articles/repository.js';
 import { blockTypes } from '../../src/core/resources/articles/table.js';
 import { parseQuery } from '../../src/core/search/query.js';
 import { makeSnippet, scannedLength } from '../../src/core/search/snippet.js';
-import { auth, body, build, writesOf } from '../helper.js';
+import { auth, body, build, readRows, writesOf } from '../helper.js';
 
 /** The first `length` characters of a text as SQL's substr counts them: code points. */
 const cut = (text: string, length: number) => Array.from(text).slice(0, length).join('');
@@ -52,7 +52,7 @@ t.test('a body written through the API is stored in the form its start is read f
   ];
   const created = await app.inject({ method: 'POST', url: '/v1/articles', headers: auth, payload: { slug: 'ترتيب', title: 'ترتيب', language: 'ar', body: blocks } });
   t.equal(created.statusCode, 201);
-  const stored = databaseOf(app.services).sqlite.prepare('select body from articles where id = ?').pluck().get(body(created).data.id);
+  const [{ body: stored }] = (await readRows(app, sql<{ body: string }>`select body from articles where id = ${body(created).data.id}`)) as [{ body: string }];
   t.equal(typeof stored === 'string' && bodyTextStart(stored, 1_000), 'ملخص "أول"\n\nفقرة\\ثانية');
 });
 

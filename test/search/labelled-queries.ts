@@ -1,11 +1,10 @@
 import type { Test } from 'tap';
-import { databaseOf, storesOf } from '../../src/core/db/handles.js';
-import { connectionExecutors } from '../../src/core/db/sqlite-write.js';
+import { storesOf } from '../../src/core/db/handles.js';
 import { readSourceDocument, seedDatabase } from '../../src/core/seed/seed.js';
 import { alAdwani, alMurabba, civilAffairsAgency, kuwaitInterior, saudiInterior } from '../../src/core/seed/source-facts.js';
 import { normaliseArabic } from '../../src/core/text/arabic.js';
 import type { App } from '../../src/web/app.js';
-import { body, writesOf } from '../helper.js';
+import { body, jobsOf, writesOf } from '../helper.js';
 
 /**
  * Search quality, measured against labels and distractors written by hand, never with the code under test:
@@ -214,7 +213,7 @@ export const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / va
 
 /** The seed and 60 distractors written into an app, and the record id of each label. */
 export async function labelledCorpus(app: App) {
-  const seeded = await seedDatabase(connectionExecutors(databaseOf(app.services).sqlite), storesOf(app.services));
+  const seeded = await seedDatabase(jobsOf(app), storesOf(app.services));
   const idOf = (label: Label) => (label === article ? seeded.article.id : label === meeting ? seeded.meeting.id : seeded.ids.get(label)!);
   return { idOf, distractors: await addDistractors(app, 60) };
 }

@@ -15,7 +15,7 @@ import { fts5TextLookup } from '../../src/core/search/matching.js';
 import { parseQuery } from '../../src/core/search/query.js';
 import { createSearch } from '../../src/core/search/search.js';
 import { makeSnippet, scannedLength } from '../../src/core/search/snippet.js';
-import { auth, body, build, firstRecords, listingSource, listOn, recordStatements, storedRecord, writesOf } from '../helper.js';
+import { auth, body, build, countRows, firstRecords, listingSource, recordStatements, sqliteOnly, storedRecord, writeRows, writesOf } from '../helper.js';
 import { resourceCases } from '../resources/fixtures.js';
 import { sqliteSearch } from './sqlite-search.js';
 
@@ -123,8 +123,8 @@ t.test('a record whose row is gone but whose index entry is not (deleted between
   const app = await build(t);
   const create = async (slug: string) => (await writesOf(app).articles.create({ slug, title: `زرافة ${slug}`, language: 'ar', body: [{ type: 'paragraph', text: 'زرافة في الحديقة' }] })).id;
   const [kept, gone] = [await create('باقية'), await create('محذوفة')];
-  databaseOf(app.services).sqlite.prepare('delete from articles where id = ?').run(gone);
-  const indexed = databaseOf(app.services).sqlite.prepare('select count(*) from search_documents where record_id = ?').pluck().get(gone);
+  await writeRows(app, sql`delete from articles where id = ${gone}`);
+  const indexed = await countRows(app, sql`search_documents where record_id = ${gone}`);
   t.equal(indexed, 1, 'the index entry is still there');
   const response = await app.inject({ url: searchUrl('زرافة') });
   t.equal(response.statusCode, 200);
@@ -243,11 +243,9 @@ t.test('hostile and degenerate queries answer 200 empty or 400, never 500', asyn
 
 t.test('the index follows every create, update and delete of every resource', async (t) => {
   const app = await build(t);
-  const { sqlite } = databaseOf(app.services);
-  const indexed = () => (sqlite.prepare('select count(*) n from search_documents').get() as { n: number }).n;
-  const records = () =>
-    (sqlite.prepare('select (select count(*) from articles) + (select count(*) from people) + (select count(*) from organisations) + (select count(*) from meetings) n').get() as { n: number }).n;
-  t.equal(indexed(), records(), 'the seed went through the index');
+  const indexed = () => countRows(app, sql`search_documents`);
+  const records = async () => (await Promise.all(['articles', 'people', 'organisations', 'meetings'].map((table) => countRows(app, sql.identifier(table))))).reduce((sum, n) => sum + n);
+  t.equal(await indexed(), await records(), 'the seed went through the index');
   const ids = async (q: string, type: string) => body(await app.inject({ url: searchUrl(q, `&type=${type}`) })).data.map((r: { id: string }) => r.id);
 
   for (const c of await resourceCases(app)) {
@@ -264,16 +262,16 @@ t.test('the index follows every create, update and delete of every resource', as
 
       const refused = await app.inject({ method: 'POST', url: `/v1/${c.path}`, headers: json, payload: { ...c.create, slug: `${c.create.slug}-x`, ...c.reference } });
       t.equal(refused.statusCode, 422);
-      t.equal(indexed(), records(), 'a refused write indexes nothing');
+      t.equal(await indexed(), await records(), 'a refused write indexes nothing');
 
       t.equal((await app.inject({ method: 'DELETE', url: `/v1/${c.path}/${created.id}`, headers: auth })).statusCode, 204);
       t.same(await ids('معدل', c.path), [], 'gone after delete');
-      t.equal(indexed(), records());
+      t.equal(await indexed(), await records());
     });
   }
 });
 
-t.test('a write that changes no text either index holds leaves both indices alone, and the record is still found by them', async (t) => {
+t.test('a write that changes no text either index holds leaves both indices alone, and the record is still found by them', sqliteOnly('counts the statements SQLite runs'), async (t) => {
   const app = await build(t);
   const patch = (id: string, payload: object) => app.inject({ method: 'PATCH', url: `/v1/articles/${id}`, headers: { ...auth, 'content-type': 'application/merge-patch+json' }, payload });
   // With a token: the PATCH below makes the article a draft, which the public does not see.
@@ -302,7 +300,7 @@ t.test('a write that changes no text either index holds leaves both indices alon
 
 t.test('a failing listener rolls the write back with the index entry', async (t) => {
   const app = await build(t);
-  const total = async () => (await listOn(databaseOf(app.services).db, storesOf(app.services).people, { limit: 100 })).total;
+  const total = () => countRows(app, sql`people`);
   const before = await total();
   storesOf(app.services).people.onWrite(() => {
     throw new Error('listener failed');
@@ -312,7 +310,7 @@ t.test('a failing listener rolls the write back with the index entry', async (t)
   t.same(body(await app.inject({ url: searchUrl('منسي') })).data, [], 'no index entry survives the rollback');
 });
 
-t.test('rebuild indexes a database whose records were never indexed', async (t) => {
+t.test('rebuild indexes a database whose records were never indexed', sqliteOnly("FTS5's rebuild (both engines: test/search/index-writes.test.ts)"), async (t) => {
   const app = await build(t);
   const database = databaseOf(app.services);
   database.sqlite.exec(`delete from search_documents; insert into search_index (search_index) values ('delete-all');`);
@@ -323,7 +321,7 @@ t.test('rebuild indexes a database whose records were never indexed', async (t) 
   t.equal(body(await app.inject({ url: searchUrl('العدواني') })).data.length, 3);
 });
 
-t.test('rebuild finishes the index merges it starts, so the writes after it have no large merge to do', async (t) => {
+t.test('rebuild finishes the index merges it starts, so the writes after it have no large merge to do', sqliteOnly("FTS5's merges"), async (t) => {
   const app = await build(t);
   const database = databaseOf(app.services);
   const { sqlite } = database;
@@ -359,7 +357,7 @@ t.test('q= restricts a resource list to its matching records, combined with othe
   t.equal((await titles('الداخلية')).length, 1, 'only articles: the people and organisations named الداخلية are not');
 });
 
-t.test("a list's q that matches more than it lists probes each row read, and its pages hold every record /v1/search finds", async (t) => {
+t.test("a list's q that matches more than it lists probes each row read, and its pages hold every record /v1/search finds", sqliteOnly("a listing on SQLite's connection"), async (t) => {
   const app = await build(t);
   for (let i = 0; i < 12; i++) {
     const text = i % 3 === 0 ? 'زيارة رسمية للوفد' : 'التعاون الأمني بين البلدين';
@@ -382,83 +380,91 @@ t.test("a list's q that matches more than it lists probes each row read, and its
   }
 });
 
-t.test('a query matching more records than it ranks comes newest first, unscored, every record once', async (t) => {
-  const app = await build(t);
-  for (let i = 0; i < 12; i++) {
-    await writesOf(app).articles.create({ slug: `خبر-${i}`, title: `خبر ${i}`, language: 'ar', body: [{ type: 'paragraph', text: `التعاون ${'الأمني '.repeat(1 + (i % 3))}` }] });
-  }
-  const search = sqliteSearch(databaseOf(app.services), { rankLimit: 5 });
-  const all = ['articles', 'people', 'organisations', 'meetings'] as const;
-  const pages = async (q: string, limit: number) => {
-    const results = [];
-    let cursor: string | undefined;
-    do {
-      const page = await search.search({ q, types: all, limit, cursor });
-      results.push(...page.results);
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor);
-    return results;
-  };
+t.test(
+  'a query matching more records than it ranks comes newest first, unscored, every record once',
+  sqliteOnly("SQLite's search service with its limits (both engines: test/search/engines-search.test.ts)"),
+  async (t) => {
+    const app = await build(t);
+    for (let i = 0; i < 12; i++) {
+      await writesOf(app).articles.create({ slug: `خبر-${i}`, title: `خبر ${i}`, language: 'ar', body: [{ type: 'paragraph', text: `التعاون ${'الأمني '.repeat(1 + (i % 3))}` }] });
+    }
+    const search = sqliteSearch(databaseOf(app.services), { rankLimit: 5 });
+    const all = ['articles', 'people', 'organisations', 'meetings'] as const;
+    const pages = async (q: string, limit: number) => {
+      const results = [];
+      let cursor: string | undefined;
+      do {
+        const page = await search.search({ q, types: all, limit, cursor });
+        results.push(...page.results);
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      return results;
+    };
 
-  const broad = await pages('الأمني', 4);
-  const ranked = (await sqliteSearch(databaseOf(app.services)).search({ q: 'الأمني', types: all, limit: 100 })).results;
-  t.ok(ranked.length > 12 && ranked.every((r) => typeof r.score === 'number'), 'ranked under the default limit');
-  t.same(new Set(broad.map((r) => r.id)), new Set(ranked.map((r) => r.id)), 'the same records as the ranked search');
-  t.equal(broad.length, ranked.length, 'each once');
-  t.ok(
-    broad.every((r) => r.score === null),
-    'no score: BM25 was not computed',
-  );
-  t.same(
-    broad.slice(0, 12).map((r) => r.slug),
-    Array.from({ length: 12 }, (_, i) => `خبر-${11 - i}`),
-    'newest first',
-  );
+    const broad = await pages('الأمني', 4);
+    const ranked = (await sqliteSearch(databaseOf(app.services)).search({ q: 'الأمني', types: all, limit: 100 })).results;
+    t.ok(ranked.length > 12 && ranked.every((r) => typeof r.score === 'number'), 'ranked under the default limit');
+    t.same(new Set(broad.map((r) => r.id)), new Set(ranked.map((r) => r.id)), 'the same records as the ranked search');
+    t.equal(broad.length, ranked.length, 'each once');
+    t.ok(
+      broad.every((r) => r.score === null),
+      'no score: BM25 was not computed',
+    );
+    t.same(
+      broad.slice(0, 12).map((r) => r.slug),
+      Array.from({ length: 12 }, (_, i) => `خبر-${11 - i}`),
+      'newest first',
+    );
 
-  const narrow = await pages('العدواني', 4);
-  t.ok(narrow.length > 0 && narrow.length < 5);
-  t.ok(
-    narrow.every((r) => typeof r.score === 'number'),
-    'a query within the limit is ranked',
-  );
+    const narrow = await pages('العدواني', 4);
+    t.ok(narrow.length > 0 && narrow.length < 5);
+    t.ok(
+      narrow.every((r) => typeof r.score === 'number'),
+      'a query within the limit is ranked',
+    );
 
-  const first = await search.search({ q: 'الأمني', types: all, limit: 4 });
-  await t.rejects(search.search({ q: 'التعاون', types: all, limit: 4, cursor: first.nextCursor! }), { code: 'validation_failed' }, 'a newest-first cursor is tied to its query too');
-});
+    const first = await search.search({ q: 'الأمني', types: all, limit: 4 });
+    await t.rejects(search.search({ q: 'التعاون', types: all, limit: 4, cursor: first.nextCursor! }), { code: 'validation_failed' }, 'a newest-first cursor is tied to its query too');
+  },
+);
 
-t.test('a query whose terms more records hold than ranking may read comes newest first, however few hold them all', async (t) => {
-  const app = await build(t);
-  const create = async (slug: string, text: string) => (await writesOf(app).articles.create({ slug, title: slug, language: 'ar', body: [{ type: 'paragraph', text }] })).id;
-  for (let i = 0; i < 5; i++) await create(`زمرد-${i}`, 'زمرد');
-  for (let i = 0; i < 5; i++) await create(`ياقوت-${i}`, 'ياقوت');
-  const older = await create('كلاهما-1', 'زمرد و ياقوت');
-  const newer = await create('كلاهما-2', 'ياقوت ثم زمرد ثم ياقوت');
-  // Seven records hold each word: fourteen postings for BM25 to read.
-  const results = async (rankPostings: number, q: string) => (await sqliteSearch(databaseOf(app.services), { rankPostings }).search({ q, types: ['articles'], limit: 10 })).results;
+t.test(
+  'a query whose terms more records hold than ranking may read comes newest first, however few hold them all',
+  sqliteOnly("SQLite's search service with its limits (both engines: test/search/engines-search.test.ts)"),
+  async (t) => {
+    const app = await build(t);
+    const create = async (slug: string, text: string) => (await writesOf(app).articles.create({ slug, title: slug, language: 'ar', body: [{ type: 'paragraph', text }] })).id;
+    for (let i = 0; i < 5; i++) await create(`زمرد-${i}`, 'زمرد');
+    for (let i = 0; i < 5; i++) await create(`ياقوت-${i}`, 'ياقوت');
+    const older = await create('كلاهما-1', 'زمرد و ياقوت');
+    const newer = await create('كلاهما-2', 'ياقوت ثم زمرد ثم ياقوت');
+    // Seven records hold each word: fourteen postings for BM25 to read.
+    const results = async (rankPostings: number, q: string) => (await sqliteSearch(databaseOf(app.services), { rankPostings }).search({ q, types: ['articles'], limit: 10 })).results;
 
-  const over = await results(13, 'زمرد ياقوت');
-  t.same(
-    over.map((r) => r.id),
-    [newer, older],
-    'over the budget: both records, newest first',
-  );
-  t.ok(
-    over.every((r) => r.score === null),
-    'unscored',
-  );
-  const within = await results(14, 'زمرد ياقوت');
-  t.same(new Set(within.map((r) => r.id)), new Set([newer, older]), 'within the budget: the same records');
-  t.ok(
-    within.every((r) => typeof r.score === 'number'),
-    'ranked',
-  );
-  t.ok(
-    (await results(13, 'زمرد')).every((r) => typeof r.score === 'number'),
-    'one of the words alone is within it',
-  );
-});
+    const over = await results(13, 'زمرد ياقوت');
+    t.same(
+      over.map((r) => r.id),
+      [newer, older],
+      'over the budget: both records, newest first',
+    );
+    t.ok(
+      over.every((r) => r.score === null),
+      'unscored',
+    );
+    const within = await results(14, 'زمرد ياقوت');
+    t.same(new Set(within.map((r) => r.id)), new Set([newer, older]), 'within the budget: the same records');
+    t.ok(
+      within.every((r) => typeof r.score === 'number'),
+      'ranked',
+    );
+    t.ok(
+      (await results(13, 'زمرد')).every((r) => typeof r.score === 'number'),
+      'one of the words alone is within it',
+    );
+  },
+);
 
-t.test('a prefix counts toward the ranking budget with its written forms, though its stems are counted first', async (t) => {
+t.test('a prefix counts toward the ranking budget with its written forms, though its stems are counted first', sqliteOnly("SQLite's search service with its limits, statements counted"), async (t) => {
   const app = await build(t);
   const create = async (slug: string, text: string) => (await writesOf(app).articles.create({ slug, title: slug, language: 'ar', body: [{ type: 'paragraph', text }] })).id;
   // الزمردان starts with the prefix as written, but its stem زمرد does not start with the prefix's زمردا: five records
@@ -502,7 +508,7 @@ t.test('the snippet of a long body is the one its whole text gives, though only 
   t.same(result.snippet, whole);
 });
 
-t.test('a long body keeps a copy of its start, in step with its writes, and its snippet follows them', async (t) => {
+t.test('a long body keeps a copy of its start, in step with its writes, and its snippet follows them', sqliteOnly("reads SQLite's stored body and its start"), async (t) => {
   const app = await build(t);
   type Blocks = Array<{ type: 'paragraph'; text: string }>;
   /** A body of about 30,000 characters that starts with `first`. */
@@ -531,7 +537,7 @@ t.test('a long body keeps a copy of its start, in step with its writes, and its 
   t.equal(keptStart(id), undefined, 'a deleted article leaves none');
 });
 
-t.test('the search path reads the FTS index and primary keys only', async (t) => {
+t.test('the search path reads the FTS index and primary keys only', sqliteOnly("FTS5's plans"), async (t) => {
   const app = await build(t);
   const database = databaseOf(app.services);
   const { sqlite, db } = database;
@@ -649,7 +655,7 @@ t.test('analysis gives the same words and stems however many distinct words came
   t.same(analyse([{ path: 'body', text }]), first);
 });
 
-t.test('function words are neither required nor ranked beside other words, and a query of them alone still answers', async (t) => {
+t.test('function words are neither required nor ranked beside other words, and a query of them alone still answers', sqliteOnly("SQLite's search service with its limits"), async (t) => {
   const app = await build(t);
   const create = async (slug: string, title: string, text: string) => (await writesOf(app).articles.create({ slug, title, language: 'ar', body: [{ type: 'paragraph', text }] })).id;
   const titled = await create('محميات-العنوان', 'المحميات الطبيعية', 'تقرير قصير بلا أدوات.');
@@ -685,7 +691,7 @@ t.test('function words are neither required nor ranked beside other words, and a
   t.ok(besidePreposition.length === 2 && besidePreposition.every((score) => typeof score === 'number'), 'beside المحميات على does not either');
 });
 
-t.test('of its common words a query requires only the rarest few; its rare words it always requires', async (t) => {
+t.test('of its common words a query requires only the rarest few; its rare words it always requires', sqliteOnly("SQLite's search service with its limits"), async (t) => {
   const app = await build(t);
   const [a, b, c, d] = manyWords(4);
   /** Which words record i holds: c is in all but the first, b in every other, a in every fourth, d (rare) in two. */
@@ -737,7 +743,7 @@ t.test("a list's q= of many common words requires only the rarest few of them, c
   );
 });
 
-t.test('what search counts is remembered between requests only until the next write', async (t) => {
+t.test('what search counts is remembered between requests only until the next write', sqliteOnly('counts the statements SQLite runs'), async (t) => {
   const app = await build(t);
   const [x, y, z, p, q] = manyWords(5);
   let made = 0;
@@ -788,27 +794,31 @@ t.test('what search counts is remembered between requests only until the next wr
   t.same(await found(), [...holdingQ].sort(), `${p} in 6 now: the records holding ${q}`);
 });
 
-t.test("a public reader's 2,000th-match probe counts the articles it sees: drafts do not make its query too broad to rank", async (t) => {
-  const app = await build(t);
-  const [word] = manyWords(1);
-  const write = (slug: string, status: 'draft' | 'published') =>
-    writesOf(app).articles.create({ slug, title: `خبر ${slug}`, language: 'ar', status, body: [{ type: 'paragraph', text: `تقرير ${word}` }] });
-  await write('علني', 'published');
-  // Three matches are what this search ranks at most: the public article and two drafts stay within it, three drafts pass it.
-  const search = sqliteSearch(databaseOf(app.services), { rankLimit: 3 });
-  const publicly = { audience: 'public', now: new Date().toISOString(), nextPublication: null } as const;
-  const scores = async () => (await search.search({ q: word!, types: ['articles'], limit: 10, visibility: publicly })).results.map((r) => r.score === null);
-  t.same(await scores(), [false], 'without drafts: the one public match, ranked');
-  for (const n of [1, 2, 3]) await write(`مسودة-${n}`, 'draft');
-  t.same(await scores(), [false], 'with drafts that pass the bound: the same one match, still ranked');
-  t.same(
-    (await search.search({ q: word!, types: ['articles'], limit: 10 })).results.map((r) => r.score === null),
-    [true, true, true, true],
-    'a reader who sees them all: four matches, more than this search ranks',
-  );
-});
+t.test(
+  "a public reader's 2,000th-match probe counts the articles it sees: drafts do not make its query too broad to rank",
+  sqliteOnly("SQLite's search service with its limits (both engines: test/search/engines-search.test.ts)"),
+  async (t) => {
+    const app = await build(t);
+    const [word] = manyWords(1);
+    const write = (slug: string, status: 'draft' | 'published') =>
+      writesOf(app).articles.create({ slug, title: `خبر ${slug}`, language: 'ar', status, body: [{ type: 'paragraph', text: `تقرير ${word}` }] });
+    await write('علني', 'published');
+    // Three matches are what this search ranks at most: the public article and two drafts stay within it, three drafts pass it.
+    const search = sqliteSearch(databaseOf(app.services), { rankLimit: 3 });
+    const publicly = { audience: 'public', now: new Date().toISOString(), nextPublication: null } as const;
+    const scores = async () => (await search.search({ q: word!, types: ['articles'], limit: 10, visibility: publicly })).results.map((r) => r.score === null);
+    t.same(await scores(), [false], 'without drafts: the one public match, ranked');
+    for (const n of [1, 2, 3]) await write(`مسودة-${n}`, 'draft');
+    t.same(await scores(), [false], 'with drafts that pass the bound: the same one match, still ranked');
+    t.same(
+      (await search.search({ q: word!, types: ['articles'], limit: 10 })).results.map((r) => r.score === null),
+      [true, true, true, true],
+      'a reader who sees them all: four matches, more than this search ranks',
+    );
+  },
+);
 
-t.test("the public's results leave out a record hidden between the index's statement and the rows' statement", async (t) => {
+t.test("the public's results leave out a record hidden between the index's statement and the rows' statement", sqliteOnly("SQLite's search statements run by hand"), async (t) => {
   const app = await build(t);
   const database = databaseOf(app.services);
   const word = 'زنبقستان';

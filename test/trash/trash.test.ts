@@ -1,12 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
 import t from 'tap';
-import { databaseOf, storesOf } from '../../src/core/db/handles.js';
-import { sqliteStatements } from '../../src/core/db/statements.js';
+import { storesOf } from '../../src/core/db/handles.js';
 import { purgeExpired } from '../../src/core/trash/purge.js';
 import { buildApp } from '../../src/web/app.js';
-import { auth, body, build, jobsOn, storedRecord, testConfig, writerToken } from '../helper.js';
+import { auth, body, build, countRows, jobsOf, readRows, sharedDatabase, storedRecord, testConfig, writeRows, writerToken } from '../helper.js';
 
 const adminSecret = 'admin-secret-0123456789';
 const previewSecret = 'preview-secret-0123456789';
@@ -352,30 +349,33 @@ t.test('each resource: a restored record comes back at a version past every one 
   }
 });
 
+/** A seeded article with curated mentions. */
+async function curatedArticle(app: App): Promise<string> {
+  const [{ article }] = (await readRows(app, sql<{ article: string }>`select article_id as article from mentions where origin = 'curated' order by id limit 1`)) as [{ article: string }];
+  return article;
+}
+
 /** Per resource, the column of the facts tables that names its records. */
 const factColumns = { articles: 'article_id', people: 'person_id', organisations: 'organisation_id', meetings: 'meeting_id' } as const;
 
 t.test('each resource: a restore puts back the mentions and provenance that referenced the record, as they were', async (t) => {
   const app = await build(t, { apiTokens });
-  const { sqlite } = databaseOf(app.services);
   const { person, meeting } = await seeded(app);
-  const seedArticle = sqlite.prepare("select article_id from mentions where origin = 'curated' limit 1").pluck().get() as string;
+  const seedArticle = await curatedArticle(app);
   // A seeded organisation with mentions and provenance that a DELETE may take: no organisation's parent, no meeting's host.
-  const organisation = sqlite
-    .prepare(
-      `select organisation_id from mentions where organisation_id in (select organisation_id from provenance)
+  const [{ organisation }] = (await readRows(
+    app,
+    sql<{ organisation: string }>`select organisation_id as organisation from mentions where organisation_id in (select organisation_id from provenance)
          and organisation_id not in (select parent_id from organisations where parent_id is not null)
          and organisation_id not in (select host_organisation_id from meetings where host_organisation_id is not null)
-       limit 1`,
-    )
-    .pluck()
-    .get() as string;
+       order by organisation_id limit 1`,
+  )) as [{ organisation: string }];
   const ids = { people: person, organisations: organisation, meetings: meeting };
   // The seed's mentions are all curated: an article that names people gets automatic ones, which a relink writes again.
   const naming = await post(app, 'articles', { ...article('مقال-يسمي', {}), body: [{ type: 'paragraph', text: 'التقى صالح المربع بالعدواني' }] });
-  t.ok(sqlite.prepare("select count(*) from mentions where article_id = ? and origin = 'auto'").pluck().get(naming.id), 'it has automatic mentions');
+  t.ok(await countRows(app, sql`mentions where article_id = ${naming.id} and origin = 'auto'`), 'it has automatic mentions');
   // The whole tables: the trashed record's own rows and the rows of other records that referenced it.
-  const rows = () => ({ mentions: sqlite.prepare('select * from mentions order by id').all(), provenance: sqlite.prepare('select * from provenance order by id').all() });
+  const rows = async () => ({ mentions: await readRows(app, sql`select * from mentions order by id`), provenance: await readRows(app, sql`select * from provenance order by id`) });
   const reads = async () => ({
     mentions: body(await get(app, `/v1/articles/${seedArticle}/mentions`, auth)).data,
     provenance: await Promise.all((['people', 'organisations', 'meetings'] as const).map(async (path) => body(await get(app, `/v1/${path}/${ids[path]}/provenance`, auth)).data)),
@@ -389,18 +389,19 @@ t.test('each resource: a restore puts back the mentions and provenance that refe
   ];
   for (const [path, id] of trashed) {
     await t.test(`${path} ${id}`, async (t) => {
-      const beforeRows = rows();
+      const beforeRows = await rows();
       const beforeReads = await reads();
-      const referencing = (table: 'mentions' | 'provenance') => sqlite.prepare(`select count(*) from ${table} where ${factColumns[path]} = ?`).pluck().get(id) as number;
-      t.ok(referencing('mentions') + referencing('provenance') > 0, 'facts reference it');
+      const referencing = async () =>
+        (await countRows(app, sql`mentions where ${sql.identifier(factColumns[path])} = ${id}`)) + (await countRows(app, sql`provenance where ${sql.identifier(factColumns[path])} = ${id}`));
+      t.ok((await referencing()) > 0, 'facts reference it');
 
       t.equal((await app.inject({ method: 'DELETE', url: `/v1/${path}/${id}`, headers: auth })).statusCode, 204);
-      t.equal(referencing('mentions') + referencing('provenance'), 0, 'the delete takes them away');
+      t.equal(await referencing(), 0, 'the delete takes them away');
       t.equal((await app.inject({ method: 'POST', url: `/v1/${path}/${id}/restore`, headers: auth })).statusCode, 200);
       // A restored person or organisation relinks the articles that name it: let that run, it must change nothing.
-      await storesOf(app.services).relinkJobs.runAll(jobsOn(databaseOf(app.services)));
+      await storesOf(app.services).relinkJobs.runAll(jobsOf(app));
 
-      t.same(rows(), beforeRows, 'the facts tables hold what they held before, row for row');
+      t.same(await rows(), beforeRows, 'the facts tables hold what they held before, row for row');
       t.same(await reads(), beforeReads, 'mentions and provenance read as before');
     });
   }
@@ -411,7 +412,9 @@ t.test('mentions and quotes kept in the trash come back onto the article’s tex
     await t.test(noted ? 'kept on a noted revision of the text: moved as the edit moved the text' : 'kept without one (before revisions were noted): none served at other words', async (t) => {
       const app = await build(t, { apiTokens });
       const { person } = await seeded(app);
-      const seedArticle = databaseOf(app.services).sqlite.prepare('select article_id from mentions where person_id = ? limit 1').pluck().get(person) as string;
+      const [{ seedArticle }] = (await readRows(app, sql<{ seedArticle: string }>`select article_id as "seedArticle" from mentions where person_id = ${person} order by id limit 1`)) as [
+        { seedArticle: string },
+      ];
       const articleUrl = `/v1/articles/${seedArticle}`;
       type Span = { part: 'title' | 'body'; start: number | null; end: number | null; text: string };
       const article = async () => body(await get(app, articleUrl, auth)).data as { title: string; body_text: string; body: Array<{ type: string; text: string }> };
@@ -435,14 +438,14 @@ t.test('mentions and quotes kept in the trash come back onto the article’s tex
       const edited = [{ ...first, text: `${prefix}${first!.text}` }, { ...second, text: replacement }, ...before.body.slice(2)];
       t.equal((await app.inject({ method: 'DELETE', url: `/v1/people/${person}`, headers: auth })).statusCode, 204);
       if (!noted) {
-        const { sqlite } = databaseOf(app.services);
-        const links = JSON.parse(sqlite.prepare("select links from trash where resource = 'people' and record_id = ?").pluck().get(person) as string) as Array<{ textRevision?: number }>;
+        const [stored] = (await readRows(app, sql<{ links: string }>`select cast(links as text) as links from trash where resource = 'people' and record_id = ${person}`)) as [{ links: string }];
+        const links = JSON.parse(stored.links) as Array<{ textRevision?: number }>;
         t.ok(
           links.some((link) => link.textRevision !== undefined),
           'the trash noted the revisions',
         );
         for (const link of links) delete link.textRevision;
-        sqlite.prepare("update trash set links = ? where resource = 'people' and record_id = ?").run(JSON.stringify(links), person);
+        await writeRows(app, sql`update trash set links = ${JSON.stringify(links)} where resource = 'people' and record_id = ${person}`);
       }
       const patched = await app.inject({ method: 'PATCH', url: articleUrl, headers: { ...auth, 'content-type': 'application/merge-patch+json' }, payload: { body: edited } });
       t.equal(patched.statusCode, 200);
@@ -461,7 +464,7 @@ t.test('mentions and quotes kept in the trash come back onto the article’s tex
       );
       for (const check of ['restored', 'relinked'] as const) {
         // The restore records relink jobs for his names: what linking finds again must not move them.
-        if (check === 'relinked') await storesOf(app.services).relinkJobs.runAll(jobsOn(databaseOf(app.services)));
+        if (check === 'relinked') await storesOf(app.services).relinkJobs.runAll(jobsOf(app));
         const back = await theirs();
         for (const span of [...back.mentions, ...back.quotes.filter((quote) => quote.start !== null)])
           t.equal(sliced(after, span), span.text, `${check}: «${span.text}» at [${span.start}, ${span.end}) is what the text holds there`);
@@ -483,15 +486,14 @@ t.test('mentions and quotes kept in the trash come back onto the article’s tex
 
 t.test('an article restored from an older revision gets back the mentions and quotes of it on that revision’s text', async (t) => {
   const app = await build(t, { apiTokens });
-  const { sqlite } = databaseOf(app.services);
-  const seedArticle = sqlite.prepare("select article_id from mentions where origin = 'curated' limit 1").pluck().get() as string;
+  const seedArticle = await curatedArticle(app);
   const articleUrl = `/v1/articles/${seedArticle}`;
-  const mentionsAndQuotes = () => ({
+  const mentionsAndQuotes = async () => ({
     // An ordinary edit writes curated mentions again, under new ids: their content is what stays.
-    mentions: sqlite.prepare('select part, start, end, text, person_id, organisation_id, meeting_id, origin from mentions where article_id = ? order by part, start').all(seedArticle),
-    quotes: sqlite.prepare('select * from provenance where article_id = ? order by id').all(seedArticle),
+    mentions: await readRows(app, sql`select part, start, "end", text, person_id, organisation_id, meeting_id, origin from mentions where article_id = ${seedArticle} order by part, start`),
+    quotes: await readRows(app, sql`select * from provenance where article_id = ${seedArticle} order by id`),
   });
-  const seededFacts = mentionsAndQuotes();
+  const seededFacts = await mentionsAndQuotes();
   const { body: blocks } = body(await get(app, articleUrl, auth)).data as { body: Array<{ text: string }> };
   // Revision 2 has words before everything: an ordinary edit moves every span of the body.
   const patched = await app.inject({
@@ -501,24 +503,23 @@ t.test('an article restored from an older revision gets back the mentions and qu
     payload: { body: [{ type: 'paragraph', text: 'تمهيد أول.' }, { type: 'paragraph', text: 'تمهيد ثان.' }, ...blocks] },
   });
   t.equal(patched.statusCode, 200);
-  t.not(JSON.stringify(mentionsAndQuotes()), JSON.stringify(seededFacts), 'the edit moved the spans');
+  t.not(JSON.stringify(await mentionsAndQuotes()), JSON.stringify(seededFacts), 'the edit moved the spans');
   t.equal((await app.inject({ method: 'DELETE', url: articleUrl, headers: auth })).statusCode, 204);
   t.equal((await app.inject({ method: 'POST', url: `${articleUrl}/revisions/1/restore`, headers: auth })).statusCode, 200, 'revision 1 restored');
-  t.same(mentionsAndQuotes(), seededFacts, 'on revision 1’s text, the spans are where the seed put them');
+  t.same(await mentionsAndQuotes(), seededFacts, 'on revision 1’s text, the spans are where the seed put them');
 });
 
 t.test('a kept mention whose id was taken since comes back under a new id, the row holding it untouched', async (t) => {
   const app = await build(t, { apiTokens });
-  const { sqlite } = databaseOf(app.services);
   const { person, otherPerson } = await seeded(app);
-  const kept = sqlite.prepare('select * from mentions where person_id = ? order by id limit 1').get(person) as Record<string, unknown>;
+  const [kept] = (await readRows(app, sql<Record<string, unknown>>`select * from mentions where person_id = ${person} order by id limit 1`)) as [Record<string, unknown>];
   await app.inject({ method: 'DELETE', url: `/v1/people/${person}`, headers: auth });
   // A row written with an explicit id (a bulk load may) holds the kept mention's id.
-  sqlite.prepare("insert into mentions (id, article_id, part, start, end, text, person_id, origin) values (?, ?, 'title', 0, 1, 'x', ?, 'curated')").run(kept.id, kept.article_id, otherPerson);
+  await writeRows(app, sql`insert into mentions (id, article_id, part, start, "end", text, person_id, origin) values (${kept.id}, ${kept.article_id}, 'title', 0, 1, 'x', ${otherPerson}, 'curated')`);
   t.equal((await app.inject({ method: 'POST', url: `/v1/people/${person}/restore`, headers: auth })).statusCode, 200);
   const { id, ...content } = kept;
-  t.match(sqlite.prepare('select * from mentions where id = ?').get(id), { person_id: otherPerson, text: 'x' }, 'the usurper keeps its id');
-  const back = sqlite.prepare('select * from mentions where person_id = ? and part = ? and start = ?').all(person, kept.part, kept.start) as Array<Record<string, unknown>>;
+  t.match(await readRows(app, sql`select * from mentions where id = ${id}`), [{ person_id: otherPerson, text: 'x' }], 'the usurper keeps its id');
+  const back = await readRows(app, sql<Record<string, unknown>>`select * from mentions where person_id = ${person} and part = ${kept.part} and start = ${kept.start}`);
   t.equal(back.length, 1);
   const { id: newId, ...restored } = back[0]!;
   t.not(newId, id, 'under a new id');
@@ -652,8 +653,7 @@ t.test('an emptying purges its limit across batches of the retention job’s siz
 
 t.test('retention: records trashed more than the retention before now are purged, a bounded batch per call', async (t) => {
   const app = await build(t, { apiTokens });
-  const database = databaseOf(app.services);
-  const purge = (at: number) => purgeExpired({ reads: sqliteStatements(database.reader.$client), write: (body) => database.writes.run(body) }, at, 30, 2);
+  const purge = (at: number) => purgeExpired(jobsOf(app), at, 30, 2);
   const ids: string[] = [];
   for (const n of ['أ', 'ب', 'ج']) {
     const { id } = await post(app, 'meetings', { slug: `لقاء-${n}`, title: 'لقاء', status: 'planned' });
@@ -670,9 +670,7 @@ t.test('retention: records trashed more than the retention before now are purged
 });
 
 t.test('retention: the server purges in the background, by its clock and TRASH_RETENTION_DAYS', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'khabar-trash-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const config = testConfig({ apiTokens, databaseUrl: `file:${join(dir, 'khabar.db')}`, trashRetentionDays: 7 });
+  const config = testConfig({ apiTokens, databaseUrl: await sharedDatabase(t), trashRetentionDays: 7 });
   const first = await buildApp(config);
   const { id } = await post(first, 'organisations', { slug: 'هيئة-قديمة', name: 'هيئة قديمة', kind: 'agency' });
   await first.inject({ method: 'DELETE', url: `/v1/organisations/${id}`, headers: auth });

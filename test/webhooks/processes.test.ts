@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import t, { type Test } from 'tap';
+import { sharedDatabase, sqliteOnly } from '../helper.js';
 import { processToken, startServer } from '../server-process.js';
 import { sleep, startReceiver } from './receiver.js';
 
@@ -34,7 +35,7 @@ const createOrganisation = (url: string, n: number) =>
 t.test('two worker processes send each delivery once', async (t) => {
   const receiver = await startReceiver(t);
   const server = await startServer(
-    { ...seedless, DATABASE_URL: `file:${databaseIn(t)}`, WORKERS: '2', API_TOKENS: tokens, RATE_LIMIT_WRITE_MAX: '0', WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_POLL_MS: '10' },
+    { ...seedless, DATABASE_URL: await sharedDatabase(t, 'never'), WORKERS: '2', API_TOKENS: tokens, RATE_LIMIT_WRITE_MAX: '0', WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_POLL_MS: '10' },
     startMs,
   );
   t.teardown(() => server.stop());
@@ -52,7 +53,7 @@ t.test('two worker processes send each delivery once', async (t) => {
   t.equal(new Set(seqs).size, writes, 'each event once');
 });
 
-t.test('kill -9 under writes: every committed matching event has its delivery, and a restart sends them all', async (t) => {
+t.test('kill -9 under writes: every committed matching event has its delivery, and a restart sends them all', sqliteOnly('reads the SQLite file a killed server left'), async (t) => {
   const path = databaseIn(t);
   const env = { ...seedless, DATABASE_URL: `file:${path}`, API_TOKENS: tokens, RATE_LIMIT_WRITE_MAX: '0', WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_POLL_MS: '10' };
   // While the first process runs, the receiver never answers: its deliveries are in flight or pending when it dies.

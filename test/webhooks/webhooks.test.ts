@@ -1,13 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
 import t, { type Test } from 'tap';
 import type { Config } from '../../src/core/config.js';
-import { databaseOf } from '../../src/core/db/handles.js';
-import { sqliteStatements } from '../../src/core/db/statements.js';
+import { engineUnder } from '../../src/core/db/handles.js';
 import { createWebhook, pruneSettledDeliveries } from '../../src/core/webhooks/store.js';
 import { buildApp } from '../../src/web/app.js';
-import { body, build, testConfig } from '../helper.js';
+import { body, build, countRows, jobsOf, sharedDatabase, testConfig } from '../helper.js';
 import { expectedSignature, sleep, startReceiver } from './receiver.js';
 
 const admin = { authorization: 'Bearer admin-secret-0123456789' };
@@ -230,8 +227,7 @@ t.test('a PATCH changes what it names, and a DELETE takes the deliveries with it
   t.equal((await deliveriesUntil(server, hook.id, (rows) => rows.length === 1)).length, 1);
   t.equal((await server.inject({ method: 'DELETE', url: `/v1/webhooks/${hook.id}`, headers: admin })).statusCode, 204);
   t.equal((await server.inject({ url: `/v1/webhooks/${hook.id}/deliveries`, headers: admin })).statusCode, 404);
-  const left = databaseOf(server.services).sqlite.prepare('select count(*) from webhook_deliveries').pluck().get();
-  t.equal(left, 0, 'no delivery row is left');
+  t.equal(await countRows(server, sql`webhook_deliveries`), 0, 'no delivery row is left');
 });
 
 t.test('the outbox: a write’s deliveries commit with it, and a refused write queues none', async (t) => {
@@ -273,7 +269,7 @@ t.test('a private address is refused without WEBHOOK_ALLOW_PRIVATE, when written
 
   // Stored behind the routes' back (as if a name had resolved elsewhere when written): the sender checks again.
   const receiver = await startReceiver(t);
-  const stored = await databaseOf(server.services).writes.run((tx) => createWebhook(tx, { url: `http://localhost:${receiver.port}/hook`, resources: ['organisations'], actions: ['created'] }));
+  const stored = await engineUnder(server.services).writes.run((tx) => createWebhook(tx, { url: `http://localhost:${receiver.port}/hook`, resources: ['organisations'], actions: ['created'] }));
   await createOrganisation(server);
   const [row] = await deliveriesUntil(server, stored.id, (rows) => rows[0]?.attempts >= 1);
   t.match(row, { response_status: null, error: /localhost is .*loopback, private or link-local/ });
@@ -305,8 +301,7 @@ t.test('settled deliveries older than the retention are deleted in batches; pend
   await createOrganisation(server);
   await deliveriesUntil(server, settled.id, (rows) => rows.length === 2 && rows.every((row) => row.status === 'succeeded'));
   await hanging.until(2);
-  const database = databaseOf(server.services);
-  const prune = (before: string, batch: number) => pruneSettledDeliveries({ reads: sqliteStatements(database.reader.$client), write: (body) => database.writes.run(body) }, before, batch);
+  const prune = (before: string, batch: number) => pruneSettledDeliveries(jobsOf(server), before, batch);
   t.equal(await prune('2000-01-01T00:00:00.000Z', 50), 0, 'none settled that long ago');
   t.equal((await deliveriesOf(server, settled.id)).data.length, 2, 'both still listed');
   const later = new Date(Date.now() + 60_000).toISOString();
@@ -318,10 +313,8 @@ t.test('settled deliveries older than the retention are deleted in batches; pend
 });
 
 t.test('the server deletes settled deliveries in the background, by its clock and WEBHOOK_DELIVERY_RETENTION_DAYS', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'khabar-webhooks-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const receiver = await startReceiver(t);
-  const config = testConfig({ apiTokens, databaseUrl: `file:${join(dir, 'khabar.db')}`, webhooks: limits });
+  const config = testConfig({ apiTokens, databaseUrl: await sharedDatabase(t), webhooks: limits });
   const first = await buildApp(config);
   const subscription = body(await subscribe(first, { url: receiver.url, resources: ['organisations'], actions: ['created'] })).data;
   await createOrganisation(first);
