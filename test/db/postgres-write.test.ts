@@ -4,6 +4,7 @@ import t from 'tap';
 import { brokenConstraint, problemOf } from '../../src/core/db/constraints.js';
 import type { Postgres } from '../../src/core/db/postgres.js';
 import { webhooks as postgresWebhooks } from '../../src/core/db/postgres-tables.js';
+import { createReadRouter } from '../../src/core/db/postgres-read-routing.js';
 import { postgresWrite, type WriteRetries } from '../../src/core/db/postgres-write.js';
 import { statement } from '../../src/core/db/statements.js';
 import { KhabarError } from '../../src/core/errors.js';
@@ -218,4 +219,28 @@ onPostgres('a write that waits past lock_timeout for the feed’s lock is refuse
     ran = true;
   });
   t.ok(ran, 'once the lock is free the write runs');
+});
+
+onPostgres('a write or a read that finds every pooled connection taken for the whole connection timeout is refused as overloaded, not failed', async (t, { postgres }) => {
+  const full = new pg.Pool({ connectionString: postgres.pool.options.connectionString, max: 1, connectionTimeoutMillis: 200 });
+  t.teardown(() => full.end());
+  const router = createReadRouter({ primary: full, replica: null, log: { lost() {}, restored() {} } });
+  const read = () => router.read(null, async (client) => (await client.query('select 1 as one')).rows[0]);
+  const taken = await full.connect();
+  let ran = false;
+  await t.rejects(
+    postgresWrite(full, async () => {
+      ran = true;
+    }),
+    { code: 'overloaded' },
+    'the write',
+  );
+  t.notOk(ran, 'the write never ran');
+  await t.rejects(read(), { code: 'overloaded' }, 'the read on the primary');
+  taken.release();
+  t.same(await read(), { one: 1 }, 'once a connection is free the read is answered');
+  await postgresWrite(full, async () => {
+    ran = true;
+  });
+  t.ok(ran, 'and the write runs');
 });

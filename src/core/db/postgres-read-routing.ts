@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { type OutageLog, outageTracker } from './outage.js';
+import { takeConnection } from './postgres-connect.js';
 import { positionOf, type WalPosition } from './postgres-wal-position.js';
 
 /*
@@ -108,7 +109,7 @@ export function createReadRouter({ primary, replica, log, replayCheckMs = 50, re
     }
   }
 
-  const onPrimary = async <T>(run: (client: pg.PoolClient) => Promise<T>) => runWith(await primary.connect(), run);
+  const onPrimary = async <T>(run: (client: pg.PoolClient) => Promise<T>) => runWith(await takeConnection(primary), run);
 
   return {
     async read(after, run) {

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import { errorCode, problemOf } from './constraints.js';
+import { takeConnection } from './postgres-connect.js';
 import { postgresStatements } from './postgres-statements.js';
 import { commitAt, type WalPosition } from './postgres-wal-position.js';
 import type { StatementExecutor } from './statements.js';
@@ -65,7 +66,7 @@ export async function postgresWrite<T>(
   const lock = appendsChanges ? `${waitsForLock ? '; set local lock_timeout = 0; set local statement_timeout = 0' : ''}; lock table changes_counter in exclusive mode` : '';
   const begin = `begin isolation level ${isolation}${lock}`;
   for (let attempt = 1; ; attempt++) {
-    const client = await pool.connect();
+    const client = await takeConnection(pool);
     let unusable: Error | undefined;
     try {
       await client.query(begin);
