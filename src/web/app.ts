@@ -29,6 +29,7 @@ import securityHeaders from './http/security-headers.js';
 import { serializerCompiler } from './http/serializer.js';
 import shutdown from './http/shutdown.js';
 import { trustProxyOption } from './http/trust-proxy.js';
+import unstorableParameters from './http/unstorable-parameters.js';
 import visibility from './http/visibility.js';
 import { parseQueryString } from './list/querystring.js';
 import openApi, { committedContract } from './openapi/plugin.js';
@@ -146,6 +147,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(mediaTypes);
   await app.register(preconditions, { required: config.requireIfMatch });
   await app.register(repeatedParameters);
+  await app.register(unstorableParameters);
   await app.register(rateLimit, {
     readMax: config.rateLimitMax,
     writeMax: config.rateLimitWriteMax,

@@ -95,8 +95,8 @@ t.test("the docs page's file errors are this app's problems: a refused file 404,
   t.equal(inRange.statusCode, 206, 'a range within it is still served');
   t.equal(inRange.body, whole.body.slice(0, 10));
   const nul = await app.inject({ url: '/docs/static/%00' });
-  t.equal(nul.statusCode, 404, 'a file name @fastify/static refuses (403) is one that is not there');
-  t.equal(body(nul).code, 'route_not_found');
+  t.equal(nul.statusCode, 400, 'a NUL in a file name is refused as in any parameter (test/http/unstorable-parameters.test.ts)');
+  t.equal(body(nul).code, 'validation_failed');
 });
 
 t.test("the docs page's files are sent from memory after their first request: the same bytes and validators in each coding, and 304s", async (t) => {
