@@ -1,10 +1,13 @@
 import { getTableName, sql } from 'drizzle-orm';
 import t, { type Test } from 'tap';
+import { changes } from '../../src/core/changes/table.js';
 import { statement } from '../../src/core/db/statements.js';
+import { mentions, provenance } from '../../src/core/facts/table.js';
 import { parseSourceDocument, slugify } from '../../src/core/resources/articles/source-document.js';
 import { createRepositories } from '../../src/core/resources/index.js';
 import { people } from '../../src/core/resources/people/table.js';
 import { resources } from '../../src/core/resources/registry.js';
+import { revisions } from '../../src/core/revisions/table.js';
 import { analyserVersion, indexedAnalyserVersion } from '../../src/core/search/analyser-version.js';
 import { fts5Index } from '../../src/core/search/fts5-index.js';
 import type { IndexStatements } from '../../src/core/search/index-statements.js';
@@ -12,7 +15,7 @@ import { postgresIndex } from '../../src/core/search/postgres-search.js';
 import { createSearch } from '../../src/core/search/search.js';
 import { searchTypes } from '../../src/core/search/sources.js';
 import { searchDocuments } from '../../src/core/search/table.js';
-import { isEmpty, readSourceDocument } from '../../src/core/seed/seed.js';
+import { isEmpty, readSourceDocument, seedDatabase } from '../../src/core/seed/seed.js';
 import { sourceMeeting, sourceOrganisations, sourcePeople } from '../../src/core/seed/source-facts.js';
 import { type Preparing, prepareForServing } from '../../src/core/serving.js';
 import { type Engine, engines } from '../engines.js';
@@ -117,6 +120,17 @@ async function seedsTheReport(t: Test, engine: Engine) {
 
   await prepareForServing(preparing, repositories, 'auto');
   t.same(await storedRows(engine), rows, 'a second start seeds nothing more');
+
+  // Two nodes starting together on an empty database may both find it empty and both seed: the second seed's
+  // write runs after the first's has committed (the feed's lock, group commit) and must add nothing.
+  const counts = async () =>
+    Object.fromEntries(
+      await Promise.all([changes, revisions, provenance, mentions].map(async (table) => [getTableName(table), (await engine.statements.prepare(statement.select().from(table)).all()).length])),
+    );
+  const before = await counts();
+  await seedDatabase(preparing, repositories);
+  t.same(await storedRows(engine), rows, 'the seed run again leaves the records as they were');
+  t.same(await counts(), before, 'and appends no change, revision, provenance or mention');
 }
 
 onBoth('a fresh database is seeded with the records the report states, and its index written by this analyser', seedsTheReport);
