@@ -62,12 +62,13 @@ t.test('while commits are told, the watcher reads max(seq) when one is told, not
     woken += 1;
   });
   await sleep(200);
-  t.equal(reads, 0, 'no read in 200 ms although pollMs is 5: nothing was told');
+  // The first wait looks once (what was committed before the watcher listened was not told), then waits to be told.
+  t.equal(reads, 1, 'one read in 200 ms although pollMs is 5: the first, nothing told since');
   newest = 3;
   told.tell();
   for (let waited = 0; woken === 0 && waited < 5_000; waited += 5) await sleep(5);
   t.equal(woken, 1, 'a commit told: the stream is woken');
-  t.equal(reads, 1, 'after one read');
+  t.equal(reads, 2, 'after one more read');
   t.equal(told.listening(), 0, 'no stream waits: the watcher listens no more');
 });
 
@@ -116,4 +117,29 @@ t.test('while commits are told, a stream that waits again still behind the newes
   for (let waited = 0; !wokenBehind && waited < 2_000; waited += 5) await sleep(5);
   t.ok(wokenBehind, 'woken again without another commit told, not left to the 10 s fallback');
   t.equal(reads, 2, 'after one more read');
+});
+
+t.test('a wait that starts the watcher looks within pollMs: commits told while no stream waited went unheard', async (t) => {
+  const told = toldCommits();
+  let newest = 5;
+  const watcher = changeWatcher(
+    feedOf(async () => newest, told.notices),
+    20,
+    (error) => t.fail(String(error)),
+  );
+  const wakes: number[] = [];
+  const began = performance.now();
+  // The first stream waits, is woken by a commit told, and stops waiting: the watcher stops listening.
+  watcher.wait(5, () => wakes.push(performance.now() - began));
+  newest = 6;
+  told.tell();
+  await sleep(100);
+  t.equal(wakes.length, 1, 'the first stream is woken by the commit told');
+  // Seq 7 commits, told to no one; then a stream waits past 6 (its page read before 7) on a stale newest.
+  newest = 7;
+  told.tell();
+  watcher.wait(6, () => wakes.push(performance.now() - began));
+  await sleep(1_000);
+  watcher.cancel(() => {});
+  t.equal(wakes.length, 2, 'the second stream is woken within a second, not at the 10 s fallback');
 });

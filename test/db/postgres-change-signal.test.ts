@@ -2,6 +2,7 @@ import pg from 'pg';
 import t, { type Test } from 'tap';
 import { type ChangeSignal, changeChannel, openChangeSignal } from '../../src/core/db/postgres-change-signal.js';
 import { postgresStatements } from '../../src/core/db/postgres-statements.js';
+import { currentScope, readPositions } from '../../src/core/db/read-positions.js';
 import { clusterAdmin, startPostgres } from '../postgres.js';
 
 /*
@@ -154,4 +155,23 @@ t.test('a database that cannot be reached at start fails the open, with no retry
   await new Promise((resolve) => setTimeout(resolve, 200));
   t.strictSame(await listeners(name), [], 'nothing connects later');
   t.strictSame(events, [], 'and nothing was logged: start-up reports it');
+});
+
+t.test('the jobs told of a write are told outside the scope of the request that wrote', async (t) => {
+  const { one } = await twoNodes(t);
+  const scopes: unknown[] = [];
+  t.teardown(one.notices.listen(() => scopes.push(currentScope())));
+  // A request carrying a position writes: what the notice wakes must not read or write as that request.
+  readPositions.within(readPositions.scope(5n), () => one.wrote());
+  t.same(scopes, [undefined], 'told once, in no request');
+});
+
+t.test('with a replica to wait for, a node is told of a write again once its position is known', async (t) => {
+  const { pool, one, url } = await twoNodes(t);
+  const events: string[] = [];
+  const other = await openSignal(t, url, undefined, () => events.push('position'));
+  t.teardown(other.notices.listen(() => events.push('told')));
+  await write(pool, one, 'commit');
+  // A job woken at the notification may have read a replica that lacked the write: it is told again after.
+  t.ok(await until(() => events.includes('position') && events.at(-1) === 'told'), `told after the position (${events.join(', ')})`);
 });

@@ -7,6 +7,7 @@ import type { CommitNotices } from './commit-notices.js';
 import { DatabaseError } from './database.js';
 import { type OutageLog, outageTracker } from './outage.js';
 import { positionOf, type WalPosition } from './postgres-wal-position.js';
+import { outsideRequests } from './read-positions.js';
 import type { StatementExecutor } from './statements.js';
 
 /*
@@ -74,10 +75,15 @@ export async function openChangeSignal(url: string, { log, minBackoffMs = 100, m
   let positionWanted = false;
   let positionRead: Promise<void> | null = null;
   const listeners = new Set<() => void>();
-  /** The stamp moves, and whoever waits for commits is told. */
+  /**
+   * The stamp moves, and whoever waits for commits is told, outside the scope of the request whose write may have
+   * called this (`wrote`), so that the jobs it wakes do not read or write as that request.
+   */
   function moved() {
     changes++;
-    for (const listener of listeners) listener();
+    outsideRequests(() => {
+      for (const listener of listeners) listener();
+    });
   }
 
   /** Reads the primary's position after a notification, for `onPosition`: one read at a time, one more if wanted meanwhile. */
@@ -89,8 +95,9 @@ export async function openChangeSignal(url: string, { log, minBackoffMs = 100, m
         // Past the commit that sent the notification: the notification is sent after it.
         const position = await positionOf(listener, 'select pg_current_wal_insert_lsn()::text as position');
         if (position !== null) report(position);
-        // What was derived since the notification may have been read from a replica that lacked the write.
-        changes++;
+        // What was derived since the notification may have been read from a replica that lacked the write; and a
+        // job or stream woken by the notification may have looked there: they are told again, now that reads see it.
+        moved();
       }
     })()
       // A failed read means a lost connection, which its 'end' reports.

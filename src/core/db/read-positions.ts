@@ -21,6 +21,12 @@ const scopes = new AsyncLocalStorage<PositionScope>();
 /** The scope of the request whose work is running; none for a background job's. */
 export const currentScope = (): PositionScope | undefined => scopes.getStore();
 
+/**
+ * Runs `run` outside any request's scope: what it starts (a background job's next look, a timer it arms) must not
+ * carry the request's position into its reads, nor its writes into the request's answer.
+ */
+export const outsideRequests = (run: () => void) => scopes.exit(run);
+
 /** Notes a write committed at `position` in `scope`. */
 export function recordWrite(scope: PositionScope | undefined, position: WalPosition) {
   if (scope !== undefined && (scope.written === null || position > scope.written)) scope.written = position;

@@ -104,8 +104,10 @@ export function changeWatcher(feed: Feed, pollMs: number, onError: (error: unkno
     /** Calls `wake` once, when an event after seq `after` is committed. */
     wait(after: number, wake: Wake) {
       waiting.set(wake, after);
+      // Not listening until now (no stream waited): commits since went unheard and `newest` may be old, so look soon.
+      const heardSince = unlisten !== undefined;
       unlisten ??= feed.notices.listen(() => void poll());
-      if (!reading) arm(after < newest ? pollMs : pollInterval(feed.notices, pollMs));
+      if (!reading) arm(heardSince && after >= newest ? pollInterval(feed.notices, pollMs) : pollMs);
     },
     cancel(wake: Wake) {
       waiting.delete(wake);
