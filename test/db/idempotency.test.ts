@@ -1,7 +1,8 @@
 import t from 'tap';
 import { claimIdempotencyKey, completeIdempotencyKey, idempotencyKeys, releaseIdempotencyKey } from '../../src/core/db/idempotency.js';
-import { statement } from '../../src/core/db/statements.js';
+import { type StatementExecutor, statement } from '../../src/core/db/statements.js';
 import { engines } from '../engines.js';
+import { aroundReads } from '../executors.js';
 
 /*
  * The Idempotency-Key store (core/db/idempotency.ts), written once and run in each engine's write transaction. What
@@ -45,4 +46,19 @@ onBoth("claims, completions and releases in the engine's write transaction", asy
   await engine.write((tx) => releaseIdempotencyKey(tx, request.writer, request.key));
   t.same(await stored(), [], "the released key is gone (the other writer's unfinished claim of 200 went at 1,001's claim)");
   t.same(await claim(request, 1_002), { outcome: 'claimed' }, 'a released key can be claimed again');
+});
+
+onBoth('a key released between a claim’s insert and its read is claimed, not a server error', async (t, engine) => {
+  await engine.write((tx) => claimIdempotencyKey(tx, options, request, 0));
+  /** `tx`, on which the key's holder releases it just before the claim's first read, as at read committed. */
+  const releasedBeforeRead = (tx: StatementExecutor): StatementExecutor => {
+    let released = false;
+    return aroundReads(tx, async (read) => {
+      if (!released) await releaseIdempotencyKey(tx, request.writer, request.key);
+      released = true;
+      return read();
+    });
+  };
+  t.same(await engine.write((tx) => claimIdempotencyKey(releasedBeforeRead(tx), options, request, 10)), { outcome: 'claimed' }, 'the freed key is claimed');
+  t.same(await engine.statements.prepare(keys).all(), [{ writer: request.writer, key: request.key, status: null }], 'once, in flight');
 });

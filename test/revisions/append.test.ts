@@ -6,6 +6,7 @@ import { type StatementExecutor, statement } from '../../src/core/db/statements.
 import { appendRevision } from '../../src/core/revisions/store.js';
 import { revisions } from '../../src/core/revisions/table.js';
 import { engines } from '../engines.js';
+import { aroundReads } from '../executors.js';
 
 /*
  * A record's revisions appended in each engine's write transaction (core/revisions/store.ts, `appendRevision`):
@@ -30,23 +31,13 @@ function readingTogether(tx: StatementExecutor, readers: number): StatementExecu
   const together = new Promise<void>((resolve) => {
     allRead = resolve;
   });
-  return {
-    dialect: tx.dialect,
-    prepare(query, use) {
-      const prepared = tx.prepare(query, use);
-      return {
-        all: (bindings) => prepared.all(bindings),
-        run: (bindings) => prepared.run(bindings),
-        async get(bindings) {
-          const row = await prepared.get(bindings);
-          waiting -= 1;
-          if (waiting === 0) allRead();
-          await together;
-          return row;
-        },
-      };
-    },
-  };
+  return aroundReads(tx, async (read) => {
+    const row = await read();
+    waiting -= 1;
+    if (waiting === 0) allRead();
+    await together;
+    return row;
+  });
 }
 
 const rows = statement

@@ -44,6 +44,9 @@ const stored = statement.select().from(t).where(keyOf);
 const complete = sql`update ${t} set ${unqualified(t.status)} = ${sql.placeholder('status')}, ${unqualified(t.headers)} = ${sql.param(sql.placeholder('headers'), t.headers)}, ${unqualified(t.body)} = ${sql.placeholder('body')} where ${keyOf}`;
 const release = sql`delete from ${t} where ${keyOf}`;
 
+/** Inserts tried by one claim whose key was released each time between its insert and its read. */
+const maxClaimAttempts = 3;
+
 /** Whose key, and what it was given with. */
 export interface KeyedRequest {
   writer: string;
@@ -58,9 +61,14 @@ export interface KeyedRequest {
  */
 export async function claimIdempotencyKey(tx: StatementExecutor, options: IdempotencyOptions, request: KeyedRequest, now: number): Promise<Claim> {
   await tx.prepare(purge).run({ expired: now - options.ttlMs, stalled: now - options.inFlightMs });
-  if ((await tx.prepare(insert).run({ ...request, created_at: now })).changes === 1) return { outcome: 'claimed' };
-  const row = await tx.prepare(stored).get({ writer: request.writer, key: request.key });
-  if (!row) throw new Error('an idempotency key neither inserted nor found');
+  let row: typeof idempotencyKeys.$inferSelect | undefined;
+  // At read committed (PostgreSQL runs claims so) the key's holder may release it between the insert and the read:
+  // the key is free, and the insert is tried again.
+  for (let attempt = 1; row === undefined; attempt++) {
+    if ((await tx.prepare(insert).run({ ...request, created_at: now })).changes === 1) return { outcome: 'claimed' };
+    row = await tx.prepare(stored).get({ writer: request.writer, key: request.key });
+    if (row === undefined && attempt === maxClaimAttempts) throw new Error('an idempotency key neither inserted nor found');
+  }
   if (row.fingerprint !== request.fingerprint) return { outcome: 'reused' };
   if (row.status === null) return { outcome: 'in_flight' };
   return { outcome: 'replay', response: { status: row.status, headers: row.headers ?? {}, body: row.body ?? '' } };
