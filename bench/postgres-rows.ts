@@ -1,7 +1,7 @@
-import { startPostgres } from '../test/postgres.js';
 import { type Comparison, compare, type Loader, type Side } from './compare.js';
 import { runSyntheticSeed, type Sample } from './data.js';
 import { freePort } from './free-port.js';
+import { startPostgres } from './postgres-cluster.js';
 import { type ServerProcess, startKhabar, startServer } from './processes.js';
 import { type Check, ratioOf, type ScenarioRow } from './report.js';
 import { includeSameBytes, sameBytes } from './requests.js';
