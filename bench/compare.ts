@@ -1,6 +1,7 @@
 /**
  * Interleaved comparisons: two servers take turns under the same load (A B A B …), the load generator in its
- * own process on the core neither server under load is pinned to.
+ * own process on the core neither server under load is pinned to. A side may be several nodes, which share its
+ * load (bench/load.ts deals its connections to them in turn).
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
@@ -9,17 +10,25 @@ import { cpuSeconds, pin, type ServerProcess } from './processes.js';
 import type { Stats } from './report.js';
 import { median, root, settings } from './settings.js';
 
+/** What a side's load goes to: one server, or nodes that share it. */
+export type Target = ServerProcess | readonly ServerProcess[];
+
+const serversOf = (target: Target): readonly ServerProcess[] => ('url' in target ? [target] : target);
+/** The core a target is pinned to: a lone server's; nodes are not pinned. */
+const coreOf = (target: Target) => ('url' in target ? target.core : null);
+
 export class Loader {
   readonly child: ChildProcess;
   constructor() {
     this.child = fork(join(root, 'bench', 'load.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   }
   /** Runs one slice, the load generator pinned away from the server's core. */
-  run(server: ServerProcess, slice: Omit<Slice, 'url'>): Promise<SliceResult> {
-    pin(this.child.pid!, server.core === null ? null : 1 - server.core);
+  run(target: Target, slice: Omit<Slice, 'urls'>): Promise<SliceResult> {
+    const core = coreOf(target);
+    pin(this.child.pid!, core === null ? null : 1 - core);
     return new Promise((resolve, reject) => {
       this.child.once('message', (message: { result?: SliceResult; error?: string }) => (message.result ? resolve(message.result) : reject(new Error(message.error))));
-      this.child.send({ ...slice, url: server.url });
+      this.child.send({ ...slice, urls: serversOf(target).map((server) => server.url) });
     });
   }
   stop() {
@@ -28,11 +37,11 @@ export class Loader {
 }
 
 export interface Side {
-  server: ServerProcess;
-  slice: Omit<Slice, 'url' | 'connections'>;
+  server: Target;
+  slice: Omit<Slice, 'urls' | 'connections'>;
 }
 
-/** The CPU a side's slices used, medians of its rounds: a server's processes (a cluster's primary and workers together) and the load generator's. */
+/** The CPU a side's slices used, medians of its rounds: a server's processes (a cluster's primary and workers together, or every node) and the load generator's. */
 export interface CpuUse {
   /** CPU seconds a second of the slice: 1 is a whole core. */
   serverCores: number;
@@ -50,8 +59,8 @@ export interface Comparison {
 }
 
 /** A slice, with the CPU its server and the load generator used while it ran. */
-async function measured(loader: Loader, server: ServerProcess, slice: Omit<Slice, 'url'>): Promise<SliceResult & { cpu: CpuUse }> {
-  const used = () => [cpuSeconds(server.child.pid!), cpuSeconds(loader.child.pid!)] as const;
+async function measured(loader: Loader, server: Target, slice: Omit<Slice, 'urls'>): Promise<SliceResult & { cpu: CpuUse }> {
+  const used = () => [serversOf(server).reduce((sum, node) => sum + cpuSeconds(node.child.pid!), 0), cpuSeconds(loader.child.pid!)] as const;
   const [server0, loader0] = used();
   const started = performance.now();
   const result = await loader.run(server, slice);
@@ -66,13 +75,14 @@ async function measured(loader: Loader, server: ServerProcess, slice: Omit<Slice
  * busy slows both sides alike; round 0 (and the warm-up before it) has each on its own core.
  */
 function coreSwapper([a, b]: Side[]): (round: number) => void {
-  const x = a?.server.core;
-  const y = b?.server.core;
-  if (!a || !b || a.server === b.server || typeof x !== 'number' || typeof y !== 'number' || x === y) return () => {};
+  const [one, other] = [a?.server, b?.server];
+  if (!one || !other || one === other || !('url' in one) || !('url' in other)) return () => {};
+  const [x, y] = [one.core, other.core];
+  if (x === null || y === null || x === y) return () => {};
   return (round) => {
     const swapped = round % 2 === 1;
-    a.server.moveTo(swapped ? y : x);
-    b.server.moveTo(swapped ? x : y);
+    one.moveTo(swapped ? y : x);
+    other.moveTo(swapped ? x : y);
   };
 }
 

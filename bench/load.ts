@@ -1,12 +1,15 @@
 /**
  * The load generator, in its own process: receives a slice to run over IPC, runs autocannon on it, and sends
  * back requests per second and latency percentiles. Latencies are taken from each response's own timing
- * (autocannon's histogram counts whole milliseconds, too coarse for sub-millisecond requests).
+ * (autocannon's histogram counts whole milliseconds, too coarse for sub-millisecond requests). A slice sent to
+ * several nodes deals its connections (and its offered rate) to them in turn, one autocannon instance each, and
+ * counts their answers together.
  */
 import autocannon from 'autocannon';
 
 export interface Slice {
-  url: string;
+  /** The server's URL, or each node's. */
+  urls: string[];
   method: 'GET' | 'POST';
   /** Paths requested in turn. */
   paths: string[];
@@ -39,19 +42,20 @@ const percentile = (sorted: Float64Array, p: number) => sorted[Math.min(sorted.l
 
 let sliceNumber = 0;
 
-async function run(slice: Slice): Promise<SliceResult> {
-  sliceNumber += 1;
+/** The share of `total` the `node`-th of `nodes` takes when it is dealt out in turn (a rate may be undefined). */
+const dealt = (total: number | undefined, node: number, nodes: number) => (total === undefined ? undefined : Math.floor(total / nodes) + (node < total % nodes ? 1 : 0));
+
+/** One node's autocannon instance: its share of the slice's connections, offered rate and amount. */
+function nodeLoad(slice: Slice, node: number) {
+  const nodes = slice.urls.length;
+  const [connections, amount, overallRate] = [slice.connections, slice.amount, slice.overallRate].map((total) => dealt(total, node, nodes));
   let turn = 0;
-  const prefix = `قياس-${process.pid}-${sliceNumber}`;
-  const latencies: number[] = [];
-  // Requests per second over the span of the responses, so autocannon's own start-up is not counted.
-  let first = Infinity;
-  let last = 0;
-  const instance = autocannon({
-    url: slice.url,
-    connections: slice.connections,
-    ...(slice.amount ? { amount: slice.amount } : { duration: slice.duration ?? 5 }),
-    ...(slice.overallRate ? { overallRate: slice.overallRate } : {}),
+  const prefix = `قياس-${process.pid}-${sliceNumber}-${node}`;
+  return autocannon({
+    url: slice.urls[node]!,
+    connections: connections!,
+    ...(amount ? { amount } : { duration: slice.duration ?? 5 }),
+    ...(overallRate ? { overallRate } : {}),
     headers: slice.headers ?? {},
     requests: [
       {
@@ -65,29 +69,39 @@ async function run(slice: Slice): Promise<SliceResult> {
       },
     ],
   });
-  instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => {
-    const now = performance.now();
-    first = Math.min(first, now - responseTime);
-    last = now;
-    latencies.push(responseTime);
+}
+
+async function run(slice: Slice): Promise<SliceResult> {
+  sliceNumber += 1;
+  const latencies: number[] = [];
+  // Requests per second over the span of the responses, so autocannon's own start-up is not counted.
+  let first = Infinity;
+  let last = 0;
+  const instances = slice.urls.map((_, node) => {
+    const instance = nodeLoad(slice, node);
+    instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => {
+      const now = performance.now();
+      first = Math.min(first, now - responseTime);
+      last = now;
+      latencies.push(responseTime);
+    });
+    return instance;
   });
-  const result = await instance;
+  const results = await Promise.all(instances);
   const seconds = (last - first) / 1000;
   const sorted = Float64Array.from(latencies).sort();
-  const completed = result.requests.total;
+  const sum = (count: (result: (typeof results)[number]) => number) => results.reduce((n, result) => n + count(result), 0);
+  // autocannon counts a timeout among its errors too.
+  const statuses: StatusCounts = { 'connection error': sum((r) => r.errors - r.timeouts), timeout: sum((r) => r.timeouts) };
+  for (const result of results) for (const [status, { count }] of Object.entries(result.statusCodeStats)) statuses[status] = (statuses[status] ?? 0) + count;
   return {
     rps: latencies.length / seconds,
     p50: percentile(sorted, 50),
     p99: percentile(sorted, 99),
-    requests: completed,
-    non2xx: result.non2xx,
-    // autocannon counts a timeout among its errors too.
-    errors: result.errors,
-    statuses: {
-      ...Object.fromEntries(Object.entries(result.statusCodeStats).map(([status, { count }]) => [status, count])),
-      'connection error': result.errors - result.timeouts,
-      timeout: result.timeouts,
-    },
+    requests: sum((r) => r.requests.total),
+    non2xx: sum((r) => r.non2xx),
+    errors: sum((r) => r.errors),
+    statuses,
   };
 }
 
