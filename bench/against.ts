@@ -16,7 +16,7 @@ import { freePort } from './free-port.js';
 import { type ServerProcess, startServer } from './processes.js';
 import { type ScenarioRow, scenarioTable, textTable, unsteadyLine } from './report.js';
 import { sameBytes } from './requests.js';
-import { sameWrite } from './same-write.js';
+import { sameWrite, sqliteRowsOf } from './same-write.js';
 import { auth, khabarEnv, log, nodeScript, root, settings, size } from './settings.js';
 
 function run(command: string, args: string[], cwd: string) {
@@ -72,7 +72,7 @@ export async function beforeAfter(ref: string) {
     const listPath = `/v1/articles?limit=${settings.pageSize}`;
     await pair('list of 20', { method: 'GET', paths: [listPath] }, () => sameBytes(current, before, { path: listPath }));
     await pair('POST /v1/articles with relations', { method: 'POST', paths: ['/v1/articles'], headers: auth, body: sample.postBody }, async () => {
-      const write = await sameWrite([current, before], [file, refFile], ['/v1/articles', '/v1/articles'], sample.postBody);
+      const write = await sameWrite([current, before], [sqliteRowsOf(file), sqliteRowsOf(refFile)], ['/v1/articles', '/v1/articles'], sample.postBody);
       return `${write.bytes} (ids, times, slugs aside); same rows: ${write.rows}`;
     });
     process.stdout.write(`\n${textTable(scenarioTable(rows))}\n${unsteadyLine(rows)}\n`);

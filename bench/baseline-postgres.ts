@@ -1,11 +1,13 @@
 /**
  * The raw baseline on PostgreSQL: node:http and node-postgres named prepared statements on a pool, no framework, no
- * validation, answering the benchmark's reads (get by id, a list page, include=people,organisations) with the bytes
- * khabar sends, as bench/baseline.ts does on SQLite. Run as `node baseline-postgres.js <postgres:// URL> <port>`.
+ * validation, answering the benchmark's requests (get by id, a list page, include=people,organisations, POST) with the bytes
+ * khabar sends, as bench/baseline.ts does on SQLite; a new article is written with every row khabar writes for it
+ * (bench/article-writer-postgres.ts). Run as `node baseline-postgres.js <postgres:// URL> <port>`.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import pg from 'pg';
-import { articleRecord, byArticle, countCap, json, linkTables, listEnvelope, pageAsked, publicArticle, type Row, withEmbedded, withinEmbedBound } from './baseline-shape.js';
+import { postgresArticleWriter } from './article-writer-postgres.js';
+import { answerPost, articleRecord, byArticle, countCap, json, linkTables, listEnvelope, pageAsked, publicArticle, type Row, withEmbedded, withinEmbedBound } from './baseline-shape.js';
 
 const [url, port] = process.argv.slice(2) as [string, string];
 // int8 (a version, a count) as the number khabar answers; json is parsed by the driver.
@@ -55,9 +57,11 @@ async function list(req: IncomingMessage, res: ServerResponse, url: URL) {
   json(res, 200, listEnvelope(req.url, url, { data, kept, more: rows.length > limit || cut, limit, total: Number(counted[0]!.n) }));
 }
 
+const writer = await postgresArticleWriter(pool);
+
 async function answer(req: IncomingMessage, res: ServerResponse) {
   const url = new URL(req.url!, 'http://baseline.invalid');
-  if (url.pathname === '/v1/articles' && req.method === 'GET') return list(req, res, url);
+  if (url.pathname === '/v1/articles') return req.method === 'POST' ? answerPost(req, res, url, writer) : list(req, res, url);
   if (url.pathname.startsWith('/v1/articles/')) {
     const key = decodeURIComponent(url.pathname.slice('/v1/articles/'.length));
     const [row] = await byIdOrSlug([key, new Date().toISOString()]);

@@ -3,9 +3,10 @@
  * aside: khabar's bytes for an article, a list page and its embedded records, built from rows each baseline reads
  * its own way.
  */
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { maxEmbeddedPerPage } from '../src/core/list/embed.js';
 import { plainText } from '../src/core/resources/articles/repository.js';
+import type { Article, ArticleInput } from '../src/core/resources/articles/schemas.js';
 import type { Block } from '../src/core/resources/articles/table.js';
 
 export type Row = Record<string, unknown>;
@@ -99,4 +100,24 @@ export function listEnvelope(path: string | undefined, url: URL, page: { data: R
 function withCursor(url: URL, cursor: string): string {
   url.searchParams.set('cursor', cursor);
   return `${url.pathname}${url.search}`;
+}
+
+type ArticleWrite = (input: ArticleInput) => Article | Promise<Article>;
+
+/**
+ * `POST /v1/articles` as khabar answers it (201, the record, its Location), written by the baseline's like-for-like
+ * writer; `?raw` writes the article and its link rows only: the old comparison, kept as information.
+ */
+export function answerPost(req: IncomingMessage, res: ServerResponse, url: URL, writer: { raw: ArticleWrite; likeForLike: ArticleWrite }) {
+  const write = url.searchParams.has('raw') ? writer.raw : writer.likeForLike;
+  const chunks: Buffer[] = [];
+  req.on('data', (chunk: Buffer) => chunks.push(chunk));
+  req.on('end', async () => {
+    try {
+      const record = await write(JSON.parse(Buffer.concat(chunks).toString()) as ArticleInput);
+      json(res, 201, { data: record }, { location: `/v1/articles/${record.id}` });
+    } catch (error) {
+      json(res, 500, { status: 500, detail: String(error) });
+    }
+  });
 }

@@ -6,9 +6,8 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import Sqlite from 'better-sqlite3';
-import type { ArticleInput } from '../src/core/resources/articles/schemas.js';
 import { articleWriter } from './article-writer.js';
-import { articleRecord, byArticle, countCap, json, linkTables, listEnvelope, pageAsked, publicArticle, type Row, withEmbedded, withinEmbedBound } from './baseline-shape.js';
+import { answerPost, articleRecord, byArticle, countCap, json, linkTables, listEnvelope, pageAsked, publicArticle, type Row, withEmbedded, withinEmbedBound } from './baseline-shape.js';
 
 const [file, port] = process.argv.slice(2) as [string, string];
 const db = new Sqlite(file);
@@ -77,20 +76,9 @@ function list(req: IncomingMessage, res: ServerResponse, url: URL) {
 
 const writer = await articleWriter(db);
 
-/** `?raw` writes the article and its link rows only: the old comparison, kept as information. */
-function post(req: IncomingMessage, res: ServerResponse, url: URL) {
-  const write = url.searchParams.has('raw') ? writer.raw : writer.likeForLike;
-  const chunks: Buffer[] = [];
-  req.on('data', (chunk: Buffer) => chunks.push(chunk));
-  req.on('end', () => {
-    const record = write(JSON.parse(Buffer.concat(chunks).toString()) as ArticleInput);
-    json(res, 201, { data: record }, { location: `/v1/articles/${record.id}` });
-  });
-}
-
 createServer((req, res) => {
   const url = new URL(req.url!, 'http://baseline.invalid');
-  if (url.pathname === '/v1/articles') return req.method === 'POST' ? post(req, res, url) : list(req, res, url);
+  if (url.pathname === '/v1/articles') return req.method === 'POST' ? answerPost(req, res, url, writer) : list(req, res, url);
   if (url.pathname.startsWith('/v1/articles/')) {
     const key = decodeURIComponent(url.pathname.slice('/v1/articles/'.length));
     const row = byIdOrSlug.get({ key, now: new Date().toISOString() }) as Row | undefined;

@@ -152,10 +152,10 @@ const percentile = (values: number[], p: number) => {
 };
 
 /** Where the writes' time went: each figure's median and 99th percentile. */
-export function writeTimeTable(writes: WriteStats): string[][] {
+export function writeTimeTable(writes: WriteStats, heading = 'a write (ms, batch in writes)'): string[][] {
   const row = (name: string, values: number[], digits = 2) => [name, percentile(values, 50)?.toFixed(digits) ?? '–', percentile(values, 99)?.toFixed(digits) ?? '–'];
   return [
-    ['a write (ms, batch in writes)', 'p50', 'p99'],
+    [heading, 'p50', 'p99'],
     row('answered, from outside', writes.latency),
     row('waiting for its group commit', writes.queue),
     row("its batch's transaction", writes.transaction),

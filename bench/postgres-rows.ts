@@ -1,11 +1,12 @@
-import { type Comparison, compare, type Loader, type Side } from './compare.js';
+import { type Comparison, compare, type Loader, type Target } from './compare.js';
 import { runSyntheticSeed, type Sample } from './data.js';
 import { freePort } from './free-port.js';
 import { startPostgres } from './postgres-cluster.js';
 import { type ServerProcess, startKhabar, startServer } from './processes.js';
-import { type Check, ratioOf, type ScenarioRow } from './report.js';
-import { includeSameBytes, sameBytes } from './requests.js';
-import { auth, type DataSize, log, nodeScript, root, settings } from './settings.js';
+import { type Check, coresLine, reported, type ScenarioRow } from './report.js';
+import { postgresRowsOf } from './same-write.js';
+import { againstBaseline, scenarioChecks } from './scenarios.js';
+import { type DataSize, log, nodeScript, root, settings } from './settings.js';
 
 export interface PostgresRun {
   size: DataSize;
@@ -19,7 +20,11 @@ export interface PostgresRun {
 
 const prefix = 'PostgreSQL: ';
 
-export async function postgresRows({ size, sample, loader, baselineScript, track }: PostgresRun): Promise<{ rows: ScenarioRow[]; checks: Check[] }> {
+/**
+ * khabar on PostgreSQL: every scenario SQLite's rows run, against the PostgreSQL baseline on the same data set, then
+ * one node against two workers (`WORKERS=2`) and against two nodes (two server processes, the load shared by both).
+ */
+export async function postgresRows({ size, sample, loader, baselineScript, track }: PostgresRun) {
   const cleanups: Array<() => unknown> = [];
   try {
     log('PostgreSQL: a throwaway cluster');
@@ -27,79 +32,50 @@ export async function postgresRows({ size, sample, loader, baselineScript, track
     log('PostgreSQL: seed:synthetic');
     const loadSeconds = runSyntheticSeed(root, nodeScript(root, 'seed:synthetic').script, size, url);
     const readyPath = sample.articlePaths[0]!;
-    const khabar = async (core: number | null, env: Record<string, string> = {}) => track(await startKhabar({ name: 'khabar on PostgreSQL', databaseUrl: url, core, readyPath, env }));
-    const server = await khabar(0);
+    const khabar = async (name: string, core: number | null, env: Record<string, string> = {}) => track(await startKhabar({ name, databaseUrl: url, core, readyPath, env }));
+    const server = await khabar('khabar on PostgreSQL', 0);
     const baselinePort = await freePort();
     const baseline = track(await startServer({ name: 'PostgreSQL baseline', args: [baselineScript, url, String(baselinePort)], port: baselinePort, core: 1, readyPath }));
 
-    const rows: ScenarioRow[] = [];
-    const measured = async (name: string, sides: [Side, Side | null], labels: ScenarioRow['sides'], same: string) => {
-      log(`${prefix}${name}`);
-      const comparison = await compare(loader, sides, settings.connections);
-      rows.push({ name: `${prefix}${name}`, sides: labels, ...comparison, sameBytes: same });
-      return comparison;
-    };
-    const pair = async (name: string, path: string, same?: string) =>
-      measured(
-        name,
-        [
-          { server, slice: { method: 'GET', paths: [path] } },
-          { server: baseline, slice: { method: 'GET', paths: [path] } },
-        ],
-        ['khabar', 'baseline'],
-        same ?? (await sameBytes(server, baseline, { path })),
-      );
-
-    const get = await measured(
-      'get by id',
-      [
-        { server, slice: { method: 'GET', paths: sample.articlePaths } },
-        { server: baseline, slice: { method: 'GET', paths: sample.articlePaths } },
-      ],
-      ['khabar', 'baseline'],
-      await sameBytes(server, baseline, { path: readyPath }),
-    );
-    const list = await pair('list of 20', `/v1/articles?limit=${settings.pageSize}`);
-    const includePath = `/v1/articles?limit=${settings.pageSize}&include=people,organisations`;
-    const include = await pair('list of 20, include=people,organisations', includePath, await includeSameBytes(server, baseline, includePath));
+    const run = await againstBaseline({ loader, server, baseline, sample, rowsOf: postgresRowsOf(url), prefix });
     await baseline.stop();
-    const searchPaths = ['التعاون الأمني', 'الداخلية', 'مكافحة الإرهاب'].map((q) => `/v1/search?q=${encodeURIComponent(q)}`);
-    await measured('search', [{ server, slice: { method: 'GET', paths: searchPaths } }, null], ['khabar', null], '–');
-    await measured('POST /v1/articles with relations', [{ server, slice: { method: 'POST', paths: ['/v1/articles'], headers: auth, body: sample.postBody } }, null], ['khabar', null], '–');
 
-    const twoNodes = await khabar(null, { WORKERS: '2' });
-    const nodes = await measured(
-      'get by id, 1 vs 2 nodes',
-      [
-        { server, slice: { method: 'GET', paths: sample.articlePaths } },
-        { server: twoNodes, slice: { method: 'GET', paths: sample.articlePaths } },
-      ],
-      ['1 node', '2 nodes'],
-      '–',
-    );
-    await twoNodes.stop();
+    /** One node against more processes on the same database, get by id. */
+    const scaled = async (scenario: string, sides: [string, string], more: Target) => {
+      log(`${prefix}${scenario}`);
+      const slice = { method: 'GET' as const, paths: sample.articlePaths };
+      const comparison = await compare(
+        loader,
+        [
+          { server, slice },
+          { server: more, slice },
+        ],
+        settings.connections,
+      );
+      const row: ScenarioRow = { name: `${prefix}${scenario}`, sides, ...comparison, sameBytes: '–' };
+      return { comparison, row, cores: coresLine(row.name, sides, comparison.cpu) };
+    };
+    const cluster = await khabar('khabar on PostgreSQL, 2 workers', null, { WORKERS: '2' });
+    const workers = await scaled('get by id: 1 vs 2 workers', ['1 worker', '2 workers'], cluster);
+    await cluster.stop();
+    const nodes = [await khabar('khabar on PostgreSQL, node 1', null), await khabar('khabar on PostgreSQL, node 2', null)];
+    const twoNodes = await scaled('get by id: 1 vs 2 nodes', ['1 node', '2 nodes'], nodes);
+    await Promise.all(nodes.map((node) => node.stop()));
     await server.stop();
 
-    const reported = (name: string, comparison: Comparison, ratios = comparison.ratios): Check => ({
-      name: `${prefix}${name}`,
-      value: ratioOf(ratios),
-      unit: '×',
-      target: 'reported',
-      pass: true,
-      ratios,
-    });
+    const inverse = (comparison: Comparison) => comparison.ratios.map((r) => 1 / r);
     const checks: Check[] = [
-      reported('get by id: req/s vs PostgreSQL baseline', get),
-      reported('list of 20: req/s vs PostgreSQL baseline', list),
-      reported('include=people,organisations: req/s vs PostgreSQL baseline', include),
-      reported(
-        '2 nodes vs 1 (reads)',
-        nodes,
-        nodes.ratios.map((r) => 1 / r),
-      ),
+      reported(`${prefix}get by id: req/s vs PostgreSQL baseline`, run.get),
+      reported(`${prefix}list of 20: req/s vs PostgreSQL baseline`, run.list),
+      reported(`${prefix}include=people,organisations: req/s vs PostgreSQL baseline`, run.include),
+      ...scenarioChecks(prefix, { ...run, get: run.get?.a }),
+      reported(`${prefix}POST with relations: req/s vs like-for-like PostgreSQL baseline`, run.post),
+      reported(`${prefix}POST with relations: req/s vs raw insert`, run.rawPost),
+      reported(`${prefix}2 workers vs 1 (reads)`, workers.comparison, inverse(workers.comparison)),
+      reported(`${prefix}2 nodes vs 1 (reads)`, twoNodes.comparison, inverse(twoNodes.comparison)),
       { name: `${prefix}seed:synthetic at this size`, value: loadSeconds, unit: 's', target: 'reported', pass: true },
     ];
-    return { rows, checks };
+    return { rows: [...run.rows, workers.row, twoNodes.row], checks, writes: run.mixed.writes, cores: [workers.cores, twoNodes.cores] };
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup();
   }

@@ -55,6 +55,24 @@ export interface Check {
   ratios?: number[];
 }
 
+/** Whether every answer of these slices was a 2xx: one that got errors or non-2xx answers measured something else (a 429 costs less than a write). */
+export const answered = (...stats: Array<Stats | null | undefined>) => stats.every((s) => s && s.non2xx === 0 && s.errors === 0);
+
+/** A target's verdict on `value`; `valid` false when its slices were not all answered. */
+export const check = (name: string, value: number | null, unit: string, target: string, ok: (v: number) => boolean, valid: boolean | null = true, note?: string): Check =>
+  valid === false
+    ? { name, value, unit, target, pass: null, note: 'not measured: errors or non-2xx answers' }
+    : { name, value, unit, target, pass: value === null ? null : ok(value), ...(note ? { note } : {}) };
+
+/** A target on the ratio of two sides' requests per second: the median of the per-round ratios, with their spread. */
+export const ratioCheck = (name: string, comparison: { a: Stats; b: Stats | null; ratios: number[] } | null, target: string, ok: (v: number) => boolean, ratios = comparison?.ratios ?? []): Check => ({
+  ...check(name, ratioOf(ratios), '×', target, ok, comparison && answered(comparison.a, comparison.b)),
+  ratios,
+});
+
+/** A ratio measured for information, with no target. */
+export const reported = (name: string, comparison: { a: Stats; b: Stats | null; ratios: number[] } | null, ratios?: number[]): Check => ratioCheck(name, comparison, 'reported', () => true, ratios);
+
 const fixed = (n: number | null | undefined, digits = 2) => (n === null || n === undefined ? '–' : n.toFixed(digits));
 
 export function scenarioTable(rows: ScenarioRow[]): string[][] {

@@ -16,18 +16,33 @@ import { openDatabase } from '../src/core/db/database.js';
 import { writeOnSqlite } from '../src/core/db/sqlite-write.js';
 import { createRepositories } from '../src/core/resources/index.js';
 import { beforeAfter } from './against.js';
-import { type Comparison, compare, Loader, type Side } from './compare.js';
+import { compare, Loader } from './compare.js';
 import { prepareDatabase, sampleData } from './data.js';
 import { derivedCosts, derivedCostTable } from './derived-cost.js';
 import { freePort } from './free-port.js';
 import { method } from './method.js';
-import { mixed, writeTimeTable } from './mixed.js';
+import { writeTimeTable } from './mixed.js';
 import { postgresRows } from './postgres-rows.js';
 import { canPin, peakRssMb, type ServerProcess, startKhabar, startServer } from './processes.js';
-import { type Check, carriedSections, checkTable, coresLine, machineLines, markdownTable, ratioOf, type ScenarioRow, type Stats, scenarioTable, textTable, unsteadyLine } from './report.js';
-import { includeSameBytes, request, sameBytes } from './requests.js';
-import { sameWrite } from './same-write.js';
-import { auth, type DataSize, size as defaultSize, log, median, nodeScript, quick, root, settings, sizeFor } from './settings.js';
+import {
+  answered,
+  type Check,
+  carriedSections,
+  check,
+  checkTable,
+  coresLine,
+  machineLines,
+  markdownTable,
+  ratioCheck,
+  reported,
+  type Stats,
+  scenarioTable,
+  textTable,
+  unsteadyLine,
+} from './report.js';
+import { sqliteRowsOf } from './same-write.js';
+import { againstBaseline, scenarioChecks } from './scenarios.js';
+import { type DataSize, size as defaultSize, log, median, nodeScript, quick, root, settings, sizeFor } from './settings.js';
 import { soak } from './soak.js';
 import { type Storage, storage, storageTable } from './storage.js';
 
@@ -40,27 +55,13 @@ const loadAtStart = loadavg()[0]!;
 function compileBaseline(): string {
   const out = join(root, 'dist', 'bench');
   mkdirSync(out, { recursive: true });
-  for (const name of ['baseline', 'baseline-postgres', 'baseline-shape', 'article-writer']) {
+  for (const name of ['baseline', 'baseline-postgres', 'baseline-shape', 'article-rows', 'article-writer', 'article-writer-postgres']) {
     const source = readFileSync(join(root, 'bench', `${name}.ts`), 'utf8');
     const { outputText } = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } });
     // It imports khabar's core from the sources; next to the build, the compiled core is one folder up.
     writeFileSync(join(out, `${name}.js`), outputText.replaceAll("from '../src/", "from '../"));
   }
   return join(out, 'baseline.js');
-}
-
-/** The path of the list page that starts after `offset` articles, reached by following cursors. */
-async function pageAt(server: ServerProcess, offset: number): Promise<string> {
-  let path = '/v1/articles?limit=100';
-  for (let seen = 0; seen < offset; ) {
-    const step = Math.min(100, offset - seen);
-    path = path.replace(/limit=\d+/, `limit=${step}`);
-    const page = JSON.parse((await request(server, path)).text) as { links: { next: string | null } };
-    seen += step;
-    if (!page.links.next) break;
-    path = page.links.next;
-  }
-  return path.replace(/limit=\d+/, `limit=${settings.pageSize}`);
 }
 
 /** The WAL's peak over `inserts` articles written one after another on a connection opened as the server opens it. */
@@ -120,72 +121,8 @@ async function main(size: DataSize, engines: Engines): Promise<{ markdown: strin
     const baseline = track(await startServer({ name: 'baseline', args: [baselineScript, file, String(baselinePort)], port: baselinePort, core: 1, readyPath }));
     const loader = new Loader();
     process.once('exit', () => loader.stop());
-    const rows: ScenarioRow[] = [];
-
-    /** khabar against the baseline; the baseline may be asked another path (`baselineSlice`). */
-    const pair = async (name: string, slice: Side['slice'], options: { sameBytes?: string; baselineSlice?: Side['slice'] } = {}) => {
-      const probe = await request(
-        server,
-        slice.paths[0]!,
-        slice.method === 'POST' ? { method: 'POST', headers: auth, body: JSON.stringify({ ...slice.body, slug: `قياس-تجربة-${rows.length}` }) } : {},
-      );
-      if (probe.status >= 400) {
-        rows.push({ name, sides: ['khabar', 'baseline'], a: null, b: null, ratios: [], sameBytes: '–', note: `not available (${probe.status})` });
-        return null;
-      }
-      log(name);
-      const comparison = await compare(
-        loader,
-        [
-          { server, slice },
-          { server: baseline, slice: options.baselineSlice ?? slice },
-        ],
-        settings.connections,
-      );
-      const bytes = options.sameBytes ?? (await sameBytes(server, baseline, { path: slice.paths[0]! }));
-      rows.push({ name, sides: ['khabar', 'baseline'], ...comparison, sameBytes: bytes });
-      return comparison;
-    };
-
-    const get = await pair('get by id', { method: 'GET', paths: sample.articlePaths });
-    const list = await pair('list of 20', { method: 'GET', paths: [`/v1/articles?limit=${settings.pageSize}`] });
-    const includePath = `/v1/articles?limit=${settings.pageSize}&include=people,organisations`;
-    const include = await pair('list of 20, include=people,organisations', { method: 'GET', paths: [includePath] }, { sameBytes: await includeSameBytes(server, baseline, includePath) });
-
-    log('deep page');
-    const total = (JSON.parse((await request(server, '/v1/articles?limit=1')).text) as { meta: { total: number } }).meta.total;
-    const deepPage = Math.min(settings.deepPage, Math.floor(total / settings.pageSize));
-    const deepPath = await pageAt(server, (deepPage - 1) * settings.pageSize);
-    const depth = await compare(
-      loader,
-      [
-        { server, slice: { method: 'GET', paths: [`/v1/articles?limit=${settings.pageSize}`] } },
-        { server, slice: { method: 'GET', paths: [deepPath] } },
-      ],
-      1,
-    );
-    rows.push({ name: `page 1 vs page ${deepPage} (1 connection)`, sides: ['page 1', `page ${deepPage}`], ...depth, sameBytes: await sameBytes(server, baseline, { path: deepPath }) });
-
-    const searchPaths = ['التعاون الأمني', 'الداخلية', 'تبادل الخبرات', 'مكافحة الإرهاب', 'الأحوال المدنية'].map((q) => `/v1/search?q=${encodeURIComponent(q)}`);
-    const searchProbe = await request(server, searchPaths[0]!);
-    let search: Stats | null = null;
-    if (searchProbe.status < 400) {
-      log('search');
-      ({ a: search } = await compare(loader, [{ server, slice: { method: 'GET', paths: searchPaths } }, null], settings.connections));
-    }
-    rows.push({ name: 'search', sides: ['khabar', null], a: search, b: null, ratios: [], sameBytes: '–', note: `not available (${searchProbe.status})` });
-
-    log(`mixed: readers at ${settings.mixed.readRate}/s, with and without ${settings.mixed.writeRate} writes/s`);
-    const mixedLoad = await mixed(loader, server, sample);
-    rows.push({ name: 'mixed: readers without / with writes', sides: ['no writes', 'writes'], a: mixedLoad.quiet, b: mixedLoad.busy, ratios: mixedLoad.rpsRatios, sameBytes: '–' });
+    const { rows, get, list, include, depth, deepPage, search, mixed: mixedLoad, post, rawPost } = await againstBaseline({ loader, server, baseline, sample, rowsOf: sqliteRowsOf(file) });
     const writeTimes = writeTimeTable(mixedLoad.writes);
-
-    const postSlice = { method: 'POST' as const, paths: ['/v1/articles'], headers: auth, body: sample.postBody };
-    const rawSlice = { ...postSlice, paths: ['/v1/articles?raw'] };
-    const likeForLike = await sameWrite([server, baseline], [file, file], ['/v1/articles', '/v1/articles'], sample.postBody);
-    const post = await pair('POST /v1/articles with relations', postSlice, { sameBytes: `${likeForLike.bytes} (ids, times, slugs aside); same rows: ${likeForLike.rows}` });
-    const rawAnswer = await sameWrite([server, baseline], [file, file], ['/v1/articles', '/v1/articles?raw'], sample.postBody);
-    const rawPost = await pair('POST /v1/articles vs raw insert (information)', postSlice, { baselineSlice: rawSlice, sameBytes: `${rawAnswer.bytes} (ids, times, slugs aside)` });
 
     const rss = { khabar: peakRssMb(server.child.pid!), baseline: peakRssMb(baseline.child.pid!) };
     await baseline.stop();
@@ -216,40 +153,22 @@ async function main(size: DataSize, engines: Engines): Promise<{ markdown: strin
     const stored = storageTable(measured);
 
     const ratio = (x: number | undefined, y: number | undefined) => (x === undefined || y === undefined ? null : x / y);
-    // A slice that got errors or non-2xx answers measured something else (a 429 costs less than a write).
-    const answered = (...stats: Array<Stats | null | undefined>) => stats.every((s) => s && s.non2xx === 0 && s.errors === 0);
-    const check = (name: string, value: number | null, unit: string, target: string, ok: (v: number) => boolean, valid: boolean | null = true, note?: string): Check =>
-      valid === false
-        ? { name, value, unit, target, pass: null, note: 'not measured: errors or non-2xx answers' }
-        : { name, value, unit, target, pass: value === null ? null : ok(value), ...(note ? { note } : {}) };
-    /** A target on the ratio of two sides' requests per second: the median of the per-round ratios, with their spread. */
-    const ratioCheck = (name: string, comparison: Comparison | null, target: string, ok: (v: number) => boolean, ratios = comparison?.ratios ?? []): Check => ({
-      ...check(name, ratioOf(ratios), '×', target, ok, comparison && answered(comparison.a, comparison.b)),
-      ratios,
-    });
     const checks: Check[] = [
       ratioCheck('get by id: req/s vs baseline', get, '≥ 0.75', (v) => v >= 0.75),
       check('get by id: p99 vs baseline', ratio(get?.a.p99, get?.b?.p99), '×', '≤ 1.5', (v) => v <= 1.5, get && answered(get.a, get.b)),
       ratioCheck('list of 20: req/s vs baseline', list, '≥ 0.85', (v) => v >= 0.85),
       ratioCheck('include=people,organisations: req/s vs two-query baseline', include, '≥ 0.5', (v) => v >= 0.5),
-      check(`page ${deepPage} vs page 1: p50 latency`, depth.b!.p50 / depth.a.p50, '×', '≤ 1.5', (v) => v <= 1.5, answered(depth.a, depth.b)),
-      {
-        ...check('mixed: reader p99 with writes vs without', ratioOf(mixedLoad.p99Ratios), '×', '≤ 2', (v) => v <= 2, answered(mixedLoad.quiet, mixedLoad.busy) && mixedLoad.writes.failed === 0),
-        ratios: mixedLoad.p99Ratios,
-      },
-      check('search p99 vs get-by-id p99', ratio(search?.p99, get?.a.p99), '×', '≤ 25', (v) => v <= 25, answered(search, get?.a)),
+      ...scenarioChecks('', { depth, deepPage, mixed: mixedLoad, search, get: get?.a }),
       ratioCheck('POST with relations: req/s vs like-for-like baseline', post, '≥ 0.75', (v) => v >= 0.75),
-      ratioCheck('POST with relations: req/s vs raw insert', rawPost, 'reported', () => true),
+      reported('POST with relations: req/s vs raw insert', rawPost),
       check('peak RSS over baseline', rss.khabar !== null && rss.baseline !== null ? rss.khabar - rss.baseline : null, 'MB', '≤ +60 MB', (v) => v <= 60),
       check('peak RSS under load', rss.khabar, 'MB', '≤ 180 MB', (v) => v <= 180),
       check('cold start to first 200 (median)', median(coldStarts) / 1000, 's', '≤ 1.5 s', (v) => v <= 1.5),
       check(`WAL peak over ${settings.walInserts} inserts`, walMb, 'MB', '≤ 64 MB', (v) => v <= 64),
       check('seed:synthetic at this size', seedSeconds, 's', '< 120 s', (v) => v < 120, true, 'reused BENCH_DB'),
-      ratioCheck(
+      reported(
         '2 workers vs 1 (reads)',
         workers,
-        'reported',
-        () => true,
         workers.ratios.map((r) => 1 / r),
       ),
       ...(onPostgres?.checks ?? []),
@@ -257,11 +176,14 @@ async function main(size: DataSize, engines: Engines): Promise<{ markdown: strin
 
     const scenarios = scenarioTable(rows);
     const targets = checkTable(checks);
-    const unsteady = `${unsteadyLine(rows)} ${coresLine('get by id: 1 vs 2 workers', ['1 worker', '2 workers'], workers.cpu)}`;
-    process.stdout.write(`\n${textTable(scenarios)}\n${unsteady}\n\n${textTable(targets)}\n\n${textTable(writeTimes)}\n\n${textTable(costs)}\n\n${textTable(stored)}\n`);
+    const unsteady = [unsteadyLine(rows), coresLine('get by id: 1 vs 2 workers', ['1 worker', '2 workers'], workers.cpu), ...(onPostgres?.cores ?? [])].join(' ');
+    const postgresWriteTimes = onPostgres && writeTimeTable(onPostgres.writes, 'a write on PostgreSQL (ms, batch in writes)');
+    process.stdout.write(
+      `\n${textTable(scenarios)}\n${unsteady}\n\n${textTable(targets)}\n\n${textTable(writeTimes)}\n\n${postgresWriteTimes ? `${textTable(postgresWriteTimes)}\n\n` : ''}${textTable(costs)}\n\n${textTable(stored)}\n`,
+    );
     const dbMb = statSync(file).size / 2 ** 20;
     return {
-      markdown: markdown({ size, scenarios, unsteady, targets, writeTimes, costs, stored, dbMb, baselineRss: rss.baseline, coldStarts, postgres: onPostgres !== null }),
+      markdown: markdown({ size, scenarios, unsteady, targets, writeTimes, costs, stored, dbMb, baselineRss: rss.baseline, coldStarts, postgresWriteTimes }),
       point: { size, get: get?.a ?? null, list: list?.a ?? null, deep: depth.b, search, post: post?.a ?? null, dbMb, stored: measured },
     };
   } finally {
@@ -281,11 +203,11 @@ interface Report {
   dbMb: number;
   baselineRss: number | null;
   coldStarts: number[];
-  /** Whether the run measured PostgreSQL too. */
-  postgres: boolean;
+  /** Where a write's time went on PostgreSQL, when the run measured it too. */
+  postgresWriteTimes: string[][] | null;
 }
 
-const postgresLine = `- PostgreSQL rows (\`--engines sqlite,postgres\`): a throwaway cluster of this machine's PostgreSQL on 127.0.0.1, started as the tests start theirs (\`fsync\`, \`synchronous_commit\` and \`full_page_writes\` off), the same data set loaded by \`seed:synthetic --seed 42\`; its baseline is \`bench/baseline-postgres.ts\` (\`node:http\` and node-postgres named prepared statements on a pool of 10, reads only); khabar on one core, the baseline on the other; 2 nodes are \`WORKERS=2\` on one database.`;
+const postgresLine = `- PostgreSQL rows (\`--engines sqlite,postgres\`): a throwaway cluster of this machine's PostgreSQL on 127.0.0.1, started as the tests start theirs (\`fsync\`, \`synchronous_commit\` and \`full_page_writes\` off), the same data set loaded by \`seed:synthetic --seed 42\`; its baseline is \`bench/baseline-postgres.ts\` (\`node:http\` and node-postgres named prepared statements on a pool of 10, with the like-for-like POST); khabar on one core, the baseline on the other; 2 workers are \`WORKERS=2\`, 2 nodes two servers on one database, the load's connections dealt to them in turn.`;
 
 function markdown(r: Report): string {
   const slice = 'duration' in settings.slice ? `${settings.slice.duration} s` : `${settings.slice.amount} requests`;
@@ -309,7 +231,7 @@ ${machineLines().join('\n')}
   ${settings.rounds} interleaved rounds (A B A B …) after a warm-up of ${settings.warmup?.duration ?? 0} s per side, medians reported. Latencies are per response, in ms.
 - Pinning: ${canPin ? 'khabar on core 0, the baseline on core 1, the two swapping cores in every second round; the load generator on the other core of whichever is under load; the 2-worker server and its load share both cores' : 'taskset not available: nothing pinned'}.
 - Load average (1 min) at the start and the end of the run: ${loadAtStart.toFixed(1)}, ${loadavg()[0]!.toFixed(1)} (on ${cpus().length} cores: well above that, the figures measure contention more than khabar)
-- Cold starts (ms): ${r.coldStarts.map((ms) => ms.toFixed(0)).join(', ')}; baseline peak RSS ${r.baselineRss?.toFixed(1) ?? '–'} MB.${r.postgres ? `\n${postgresLine}` : ''}
+- Cold starts (ms): ${r.coldStarts.map((ms) => ms.toFixed(0)).join(', ')}; baseline peak RSS ${r.baselineRss?.toFixed(1) ?? '–'} MB.${r.postgresWriteTimes ? `\n${postgresLine}` : ''}
 
 ## Scenarios
 
@@ -329,7 +251,7 @@ The writes of the mixed scenario (${settings.mixed.writeRate} a second, POST and
 outside and from each answer's \`Server-Timing\` header:
 
 ${markdownTable(r.writeTimes)}
-
+${r.postgresWriteTimes ? `\nThe same on PostgreSQL (its mixed scenario, the same rates):\n\n${markdownTable(r.postgresWriteTimes)}\n` : ''}
 ## What an article's derived structures cost
 
 In process, over ${settings.derivedCostArticles.toLocaleString('en')} articles of the data set written again with the baseline's like-for-like writer, one transaction each (\`bench/derived-cost.ts\`):

@@ -65,6 +65,7 @@ t.test('npm run bench in quick mode produces the table with every scenario and t
   for (const part of ['article and link rows', 'search words', 'stems', 'search index rows', 'trigrams', 'linking', 'mention rows']) {
     t.match(run.stdout, new RegExp(`^${part}.*\\s\\d+\\s*$`, 'm'), `the cost of ${part} in µs per article`);
   }
+  // PostgreSQL's rows: the same scenarios as SQLite's, against the PostgreSQL baseline, then workers and nodes.
   for (const scenario of ['get by id', 'list of 20', 'list of 20, include=people,organisations']) {
     t.match(
       run.stdout,
@@ -72,9 +73,41 @@ t.test('npm run bench in quick mode produces the table with every scenario and t
       `on PostgreSQL, ${scenario}: khabar against the PostgreSQL baseline, the same bytes, every answer a 2xx`,
     );
   }
+  t.match(
+    run.stdout,
+    /^PostgreSQL: page 1 vs page \d+ \(1 connection\)\s+page 1 \/ page \d+\s+\d+.*\byes\s+0 \/ 0\s*$/m,
+    'on PostgreSQL, page 1 against a deep page, whose bytes the baseline sends too',
+  );
   t.match(run.stdout, /^PostgreSQL: search\s+khabar\s+\d+.*\s0\s*$/m, 'search on PostgreSQL, every answer a 2xx');
-  t.match(run.stdout, /^PostgreSQL: POST \/v1\/articles with relations\s+khabar\s+\d+.*\s0\s*$/m, 'writes on PostgreSQL, none refused');
-  t.match(run.stdout, /^PostgreSQL: get by id, 1 vs 2 nodes\s+1 node \/ 2 nodes\s+\d+.*\s0 \/ 0\s*$/m, 'one node against two on one database');
+  t.match(run.stdout, /^PostgreSQL: mixed: readers without \/ with writes\s+no writes \/ writes\s+\d+.*\s0 \/ 0\s*$/m, 'on PostgreSQL, readers at a fixed rate, with and without writes');
+  t.match(
+    run.stdout,
+    /^PostgreSQL: POST \/v1\/articles with relations\s+khabar \/ baseline\s+\d+.*\byes \(ids, times, slugs aside\); same rows: yes\s+0 \/ 0\s*$/m,
+    'on PostgreSQL, the like-for-like baseline answers the same bytes and leaves the same link, search, substring and mention rows',
+  );
+  t.match(run.stdout, /^PostgreSQL: POST \/v1\/articles vs raw insert \(information\)\s+khabar \/ baseline\s+\d+.*\byes \(ids, times, slugs aside\)\s+0 \/ 0\s*$/m, 'and the raw insert');
+  t.match(run.stdout, /^PostgreSQL: get by id: 1 vs 2 workers\s+1 worker \/ 2 workers\s+\d+.*\s0 \/ 0\s*$/m, 'one process against WORKERS=2 on one database');
+  t.match(run.stdout, /^PostgreSQL: get by id: 1 vs 2 nodes\s+1 node \/ 2 nodes\s+\d+.*\s0 \/ 0\s*$/m, 'one node against two server processes on one database');
+  t.match(
+    run.stdout,
+    /CPU in PostgreSQL: get by id: 1 vs 2 nodes, medians of the rounds: 1 node \d+\.\d\d cores, \d+ µs a request \(the load generator \d+ µs\); 2 nodes \d+\.\d\d cores/,
+    'and what each side used of the cores, both nodes counted',
+  );
+  for (const target of [
+    'get by id: req/s vs PostgreSQL baseline',
+    'page \\d+ vs page 1: p50 latency',
+    'mixed: reader p99 with writes vs without',
+    'search p99 vs get-by-id p99',
+    'POST with relations: req/s vs like-for-like PostgreSQL baseline',
+    'POST with relations: req/s vs raw insert',
+    '2 workers vs 1 \\(reads\\)',
+    '2 nodes vs 1 \\(reads\\)',
+  ]) {
+    t.match(run.stdout, new RegExp(`^PostgreSQL: ${target}\\s+\\d+\\.\\d\\d`, 'm'), `the PostgreSQL target ${target}, measured`);
+  }
+  const postgresWrites = /^a write on PostgreSQL \(ms, batch in writes\)[\s\S]*?^writes sent \/ failed\s+(\d+)\s+(\d+)\s*$/m.exec(run.stdout);
+  t.ok(Number(postgresWrites?.[1]) > 0, `the mixed scenario's writers wrote on PostgreSQL (${postgresWrites?.[1]})`);
+  t.equal(postgresWrites?.[2], '0', 'and none failed');
   t.match(run.stdout, /^PostgreSQL: seed:synthetic at this size\s+[\d.]+ s\s/m, "the data set's load into PostgreSQL, timed");
   const storage = (name: string) => new RegExp(`^${name}\\s+(\\S+)\\s+[\\d.]+\\s+(\\d+)\\s*$`, 'm').exec(run.stdout);
   const articles = storage('articles');
