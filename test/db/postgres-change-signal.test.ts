@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import t, { type Test } from 'tap';
 import { type ChangeSignal, changeChannel, openChangeSignal } from '../../src/core/db/postgres-change-signal.js';
 import { postgresStatements } from '../../src/core/db/postgres-statements.js';
 import { currentScope, readPositions } from '../../src/core/db/read-positions.js';
 import { clusterAdmin, startPostgres } from '../postgres.js';
+import { changeCountTable } from './change-count-table.js';
 
 /*
  * The cross-node change signal (src/core/db/postgres-change-signal.ts) against a real cluster: two signals on one
@@ -14,9 +14,6 @@ import { clusterAdmin, startPostgres } from '../postgres.js';
 const serverUrl = await startPostgres(t);
 const { admin, fresh } = await clusterAdmin(t, serverUrl);
 const freshDatabase = () => fresh('signal');
-
-/** The committed change count a notification advances, as migrated. */
-const changeCount = readFileSync(new URL('../../migrations/postgres/0007_change_count.sql', import.meta.url), 'utf8');
 
 /** What a signal logged, in order. */
 function recordingLog() {
@@ -63,7 +60,7 @@ async function twoNodes(t: Test) {
   const { name, url } = await freshDatabase();
   const pool = new pg.Pool({ connectionString: url, max: 2 });
   t.teardown(() => pool.end());
-  await pool.query(`create table items (n int); ${changeCount}`);
+  await pool.query(`create table items (n int); ${changeCountTable}`);
   const one = await openSignal(t, url);
   const other = await openSignal(t, url);
   return { name, url, pool, one, other };
