@@ -37,6 +37,9 @@ const create = async (node: ServerProcess, resource: string, record: object) => 
 };
 const organisation = (slug: string, name = slug.replaceAll('-', ' ')) => ({ slug, name, kind: 'committee' });
 
+/** Loaded into a node whose change signal hears no notification (test/fixtures/unheard-notifications.mjs). */
+const unheard = { NODE_OPTIONS: `--import=${new URL('fixtures/unheard-notifications.mjs', import.meta.url).href}` };
+
 /** Asks again every 50 ms until `settled` holds, for `ms` at most; the last answer either way. */
 async function settles<T>(read: () => Promise<T>, settled: (value: T) => boolean, ms: number): Promise<T> {
   let value = await read();
@@ -77,6 +80,42 @@ t.test('two nodes on one PostgreSQL database behave as one service', async (t) =
       found.data.map((hit) => hit.id),
       [id],
       "b's search finds the word a wrote",
+    );
+  });
+
+  await t.test('a node that hears no notification reads, from its caches too, a write acknowledged before its read was sent', async (t) => {
+    const c = await started(t, { ...env, ...unheard });
+    const id = await create(a, 'organisations', organisation('لجنة-الموازنة'));
+    const reads = {
+      byId: async () => (await json<{ data: { name: string } }>(await request(c, `/v1/organisations/${id}`))).data.name,
+      list: async (headers: Record<string, string> = {}) => {
+        const { data, meta } = await json<{ data: Array<{ name: string }>; meta: { total: number } }>(await request(c, '/v1/organisations?limit=20', { headers }));
+        return { names: data.map(({ name }) => name).sort(), total: meta.total };
+      },
+      search: async () => (await json<{ data: Array<{ id: string }> }>(await request(c, `/v1/search?q=${encodeURIComponent('المالية')}`))).data.map((hit) => hit.id),
+    };
+    const before = { byId: await reads.byId(), list: await reads.list(), editors: await reads.list({ authorization: editor.authorization }), search: await reads.search() };
+    t.equal(before.byId, 'لجنة الموازنة', 'c reads the record, and keeps the answer');
+    t.same(before.search, [], 'no record holds the word yet');
+    const patched = await request(a, `/v1/organisations/${id}`, {
+      method: 'PATCH',
+      headers: { ...editor, 'content-type': 'application/merge-patch+json' },
+      body: JSON.stringify({ name: 'لجنة الموازنة المالية' }),
+    });
+    t.equal(patched.status, 200);
+    await create(a, 'organisations', organisation('لجنة-التدقيق'));
+    const names = [...before.list.names.filter((name) => name !== 'لجنة الموازنة'), 'لجنة التدقيق', 'لجنة الموازنة المالية'].sort();
+    t.equal(await reads.byId(), 'لجنة الموازنة المالية', 'a get by id answers the new version');
+    t.same(await reads.list(), { names, total: before.list.total + 1 }, 'a public list answers both writes, and counts the new record');
+    t.same(await reads.list({ authorization: editor.authorization }), { names, total: before.editors.total + 1 }, "an editor's list too (its total is kept in the list's memo)");
+    t.same(await reads.search(), [id], 'a search finds the word written');
+    const added = await request(a, '/v1/organisations', { method: 'POST', headers: editor, body: JSON.stringify(organisation('لجنة-المشتريات')) });
+    t.equal(added.status, 201);
+    const positioned = await reads.list({ 'khabar-position': added.headers.get('khabar-position')! });
+    t.same(
+      positioned,
+      { names: [...names, 'لجنة المشتريات'].sort(), total: before.list.total + 2 },
+      "a read carrying the write's position lists and counts it (the response cache skips such reads; the list's memo does not)",
     );
   });
 

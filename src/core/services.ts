@@ -169,6 +169,9 @@ export async function openServices(databaseUrl: string, { clock = Date.now, pool
     /** The earliest scheduled publication after a moment, and the change stamp read (core/resources/articles/publication.ts). */
     schedule,
 
+    /** Call before a request consults a per-process cache: every write committed before it is then no longer served from one (core/db/engine.ts). */
+    catchUp: () => engine.catchUp(),
+
     /** Resolves once the database answers a query. */
     ping: () => engine.ping(),
 

@@ -142,7 +142,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
     maxFailures: config.authFailureRateLimitMax,
     windowSeconds: config.rateLimitWindowSeconds,
   });
-  await app.register(visibility, { schedule: services.schedule, clock });
+  await app.register(visibility, { schedule: services.schedule, catchUp: services.catchUp, clock });
   await app.register(allowedMethods);
   await app.register(mediaTypes);
   await app.register(preconditions, { required: config.requireIfMatch });

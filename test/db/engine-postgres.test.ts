@@ -112,15 +112,19 @@ t.test("a claim tells no process, so other nodes' caches are kept; a write and a
   });
   t.ok(other.notices.heard, 'the other node hears commits');
   const noop = async () => undefined;
-  /** After `write` on one node: whether the other's stamp moved and it was told, once the notification had time to arrive. */
+  /**
+   * After `write` on one node: whether the other's stamp moved and it was told, once the notification had time to
+   * arrive and the other caught up with the committed change count, as before a request's reads.
+   */
   const seenByOther = async (write: () => Promise<unknown>) => {
     const [stamp, toldBefore] = [other.stamp(), told];
     await write();
     for (let waited = 0; told === toldBefore && waited < 1_000; waited += 10) await sleep(10);
+    await other.catchUp();
     return { moved: other.stamp() !== stamp, told: told > toldBefore };
   };
   const ownStamp = one.stamp();
-  t.same(await seenByOther(() => one.writes.claim(noop)), { moved: false, told: false }, "a claim: the other's stamp stays, and it is not told");
+  t.same(await seenByOther(() => one.writes.claim(noop)), { moved: false, told: false }, "a claim: the other's stamp stays (the change count too), and it is not told");
   t.equal(one.stamp(), ownStamp, "nor does the claiming node's own stamp move");
   t.same(await seenByOther(() => one.writes.run(noop)), { moved: true, told: true }, 'a write: the other node hears it');
   t.same(await seenByOther(() => one.writes.giveBack(noop)), { moved: true, told: true }, "a claim given back: the other node's jobs are told to look");

@@ -4,6 +4,7 @@ import { type ChangeSignal, changeChannel, openChangeSignal } from '../../src/co
 import { postgresStatements } from '../../src/core/db/postgres-statements.js';
 import { currentScope, readPositions } from '../../src/core/db/read-positions.js';
 import { clusterAdmin, startPostgres } from '../postgres.js';
+import { changeCountTable } from './change-count-table.js';
 
 /*
  * The cross-node change signal (src/core/db/postgres-change-signal.ts) against a real cluster: two signals on one
@@ -36,17 +37,19 @@ async function until(done: () => boolean | Promise<boolean>, ms = 5_000): Promis
   return done();
 }
 
-/** A write through the pool in one transaction that sends `signal`'s notification, then commits or rolls back. */
+/** A write through the pool in one transaction that sends `signal`'s notification, then commits or rolls back; the count it took. */
 async function write(pool: pg.Pool, signal: ChangeSignal, end: 'commit' | 'rollback') {
   const client = await pool.connect();
+  let count: number | undefined;
   try {
     await client.query('begin');
     await client.query('insert into items (n) values (1)');
-    await signal.notify(postgresStatements(client));
+    count = await signal.notify(postgresStatements(client));
     await client.query(end);
+    return count;
   } finally {
     client.release();
-    signal.wrote();
+    signal.wrote(end === 'commit' ? count : undefined);
   }
 }
 
@@ -57,7 +60,7 @@ async function twoNodes(t: Test) {
   const { name, url } = await freshDatabase();
   const pool = new pg.Pool({ connectionString: url, max: 2 });
   t.teardown(() => pool.end());
-  await pool.query('create table items (n int)');
+  await pool.query(`create table items (n int); ${changeCountTable}`);
   const one = await openSignal(t, url);
   const other = await openSignal(t, url);
   return { name, url, pool, one, other };
@@ -89,6 +92,27 @@ t.test("a write committed through one node moves the other's stamp, and its own 
   await sentinel(pool);
   t.equal(await settledMoves(one, oneBefore, 3), 3, 'the first node counted three changes, not its own echo');
   t.equal(await settledMoves(other, otherBefore, 3), 3, 'so did the second');
+});
+
+t.test('the change count: each committed write takes the next, and a count read moves the stamp only past every count heard', async (t) => {
+  const { pool, one, other } = await twoNodes(t);
+  const start = one.stamp();
+  const first = await write(pool, one, 'commit');
+  const second = await write(pool, other, 'commit');
+  t.same([first, second], [1, 2], 'counted in commit order');
+  await write(pool, one, 'rollback');
+  t.same((await pool.query<{ n: string }>('select n from change_count')).rows, [{ n: '2' }], 'a rolled-back write leaves it');
+  await sentinel(pool);
+  // Heard: the first node's own write, then the second's from its notification, whose payload carries its count.
+  t.equal(await settledMoves(one, start, 4), 4, "the first node moved for its two writes as they ended, then heard the second node's and the sentinel");
+  const heard = one.stamp();
+  one.counted(2);
+  t.equal(one.stamp(), heard, 'a count read that was heard already does not move the stamp');
+  one.counted(3);
+  const moved = one.stamp();
+  t.not(moved, heard, 'one past it does (a write whose notification has not come)');
+  one.counted(3);
+  t.equal(one.stamp(), moved, 'once');
 });
 
 t.test('a rolled-back transaction notifies nobody', async (t) => {

@@ -7,6 +7,7 @@ import { postgresStatements } from '../../src/core/db/postgres-statements.js';
 import { commitAt, formatWalPosition, parseWalPosition } from '../../src/core/db/postgres-wal-position.js';
 import { startPostgres, startReplica } from '../postgres.js';
 import { until } from '../until.js';
+import { changeCountTable } from './change-count-table.js';
 
 /*
  * A streaming replica started by the test helper (test/postgres.ts), and read routing with read-your-writes
@@ -44,7 +45,7 @@ function routerFor(t: Test, replicaPool: pg.Pool | null, log = recordingLog().lo
   return router;
 }
 
-await primary.query('create table items (name text primary key)');
+await primary.query(`create table items (name text primary key); ${changeCountTable}`);
 t.ok(await until(async () => (await replica.query("select to_regclass('items') is not null as found")).rows[0].found), 'the table reached the replica');
 
 t.test('the replica streams what the primary commits, and refuses writes', async (t) => {

@@ -90,9 +90,10 @@ function describeSqlite() {
 /**
  * Tables only custom migrations make: SQLite's FTS5 tables as ordinary ones (test/db/postgres-search.test.ts checks
  * them), and the change feed's counter, which stands in for SQLite's AUTOINCREMENT (test/db/derived-rows.test.ts), and the analyser version's row,
- * SQLite's `user_version` (test/serving/prepare.test.ts).
+ * SQLite's `user_version` (test/serving/prepare.test.ts), and the committed change count, which SQLite's
+ * data_version makes needless (test/db/postgres-change-signal.test.ts).
  */
-const customTables = [getTableName(searchIndex), getTableName(substringIndex), 'changes_counter', 'search_analyser'];
+const customTables = [getTableName(searchIndex), getTableName(substringIndex), 'changes_counter', 'search_analyser', 'change_count'];
 
 async function describePostgres(client: pg.Client) {
   const { rows: tables } = await client.query<{ name: string }>(

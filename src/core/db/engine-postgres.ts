@@ -3,6 +3,7 @@ import { heldTooLong } from './constraints.js';
 import type { EngineOptions, PostgresEngine } from './engine.js';
 import type { WriteTiming } from './group-commit.js';
 import { openPostgres, openReadReplica, type PostgresOptions } from './postgres.js';
+import { changeCountReader, readChangeCount } from './postgres-change-count.js';
 import { openChangeSignal } from './postgres-change-signal.js';
 import { createReadRouter } from './postgres-read-routing.js';
 import { postgresStatements } from './postgres-statements.js';
@@ -76,6 +77,9 @@ export async function openPostgresEngine(url: string, { poolMax, readUrl = null,
     throw error;
   });
 
+  // Read on the connection the request's reads are routed to: a replica's count is what that replica holds.
+  const readCount = changeCountReader((after) => router.read(after, readChangeCount), signal.counted);
+
   // A process's appending writes take a connection one at a time: each would wait for the feed's lock anyway
   // (postgres-write.ts), and a write waiting here rather than on the lock leaves the pool's other connections to reads.
   let lastAppending: Promise<unknown> = Promise.resolve();
@@ -103,22 +107,26 @@ export async function openPostgresEngine(url: string, { poolMax, readUrl = null,
     // The last attempt's: a connection taken and the transaction begun, then its body run.
     let startedAt = queuedAt;
     let writtenAt = queuedAt;
+    // The change count the attempt's notification took, and then the one that committed.
+    let counted: number | undefined;
+    let committed: number | undefined;
     try {
       const value = await postgresWrite(
         postgres.pool,
         async (tx) => {
           startedAt = performance.now();
           const result = await body(tx);
-          if (options.tells) await signal.notify(tx);
+          if (options.tells) counted = await signal.notify(tx);
           writtenAt = performance.now();
           return result;
         },
         options,
       );
+      committed = counted;
       observe?.({ queue: startedAt - queuedAt, transaction: writtenAt - startedAt, commit: performance.now() - writtenAt, batch: 1 });
       return value;
     } finally {
-      if (options.tells) signal.wrote();
+      if (options.tells) signal.wrote(committed);
     }
   }
 
@@ -132,6 +140,7 @@ export async function openPostgresEngine(url: string, { poolMax, readUrl = null,
       runWaitingForLock: (body) => write(body, { waitsForLock: true, tells: true }),
     },
     stamp: signal.stamp,
+    catchUp: () => readCount(currentScope()?.after ?? null),
     notices: signal.notices,
     index: postgresIndex,
     warnings: postgres.warnings,

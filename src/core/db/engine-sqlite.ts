@@ -17,6 +17,8 @@ export function openSqliteEngine(url: string): SqliteEngine {
     // A background job's claims are writes of group commit like any other: SQLite has one writer.
     writes: { run: (body, observe) => writes.run(body, observe), claim: (body) => writes.run(body), giveBack: (body) => writes.run(body), runWaitingForLock: (body) => writes.run(body) },
     stamp: changeStamp(reader),
+    // The stamp reads data_version, which any commit moves: nothing to catch up.
+    catchUp: () => Promise.resolve(),
     // Its worker processes poll the file, as they always have: no commit is told.
     notices: noCommitNotices,
     index: fts5Index,

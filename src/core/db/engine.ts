@@ -53,6 +53,12 @@ interface Engine {
   writes: EngineWrites;
   /** Moves whenever the data may have changed, in this process or another: what per-process caches are kept under. */
   stamp: ChangeStamp;
+  /**
+   * Moves the stamp past every write committed before the call that the request's reads will see: call it before a
+   * request consults a cache. PostgreSQL reads its committed change count (its notifications may not have come
+   * yet); SQLite's stamp is already exact, and this does nothing.
+   */
+  catchUp(): Promise<void>;
   /** Commits told as they happen, this process's and others' (none on SQLite): what wakes idle jobs and the change stream. */
   notices: CommitNotices;
   /** Search's index statements in the engine's form (FTS5's, or PostgreSQL's tsquery and trigram statements). */

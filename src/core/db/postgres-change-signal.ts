@@ -18,8 +18,13 @@ import type { StatementExecutor } from './statements.js';
 
 export const changeChannel = 'khabar_changes';
 
-/** The notification a write's transaction sends: the channel and the sending process's tag, both bound. */
-const notification = sql`select pg_notify(${sql.placeholder('channel')}, ${sql.placeholder('tag')})`;
+/**
+ * What a telling write's transaction runs, in one statement: it advances the committed change count
+ * (postgres-change-count.ts) and sends the notification, whose payload is the sending process's tag and the count.
+ */
+const notification = sql<{
+  count: string;
+}>`with counted as (update change_count set n = n + 1 where id = 1 returning n) select n::text as count, pg_notify(${sql.placeholder('channel')}, ${sql.placeholder('tag')} || ' ' || n) from counted`;
 
 /** How long one attempt may take to connect (a host that drops packets would otherwise hold it for minutes). */
 const connectTimeoutMs = 10_000;
@@ -41,12 +46,18 @@ export interface ChangeSignal {
   /** The engine's change stamp on PostgreSQL: moves on every notification, and on every call while the listening connection is down. */
   stamp: ChangeStamp;
   /**
-   * Sends this process's notification inside a write's transaction: PostgreSQL delivers it only if the transaction
-   * commits, and once however many times the transaction sends it. The payload names the process, never the data.
+   * Advances the change count and sends this process's notification inside a write's transaction (once per
+   * transaction): PostgreSQL delivers it only if the transaction commits. The payload names the process and the
+   * count, never the data. Resolves to the count the write takes if it commits.
    */
-  notify(tx: StatementExecutor): Promise<void>;
-  /** This process has written (call it when the transaction has ended): the stamp moves now, not when the echo arrives. */
-  wrote(): void;
+  notify(tx: StatementExecutor): Promise<number>;
+  /**
+   * This process has written (call it when the transaction has ended, with the count its notification took if it
+   * committed): the stamp moves now, not when the echo arrives.
+   */
+  wrote(count?: number): void;
+  /** The change count read before a request consults a cache: the stamp moves if it is past every count heard. */
+  counted(count: number): void;
   /** Every process's commits as they are heard (this one's at `wrote()`): what wakes the jobs and the change stream's watcher. */
   notices: CommitNotices;
   /** Whether the connection is listening now. */
@@ -66,6 +77,8 @@ export async function openChangeSignal(url: string, { log, minBackoffMs = 100, m
   const tag = randomUUID();
   const outage = outageTracker(log);
   let changes = 0;
+  // The highest change count heard: every telling write up to it has committed, and the stamp has moved since.
+  let heardCount = 0;
   let listening = false;
   let closed = false;
   let client: pg.Client | undefined;
@@ -130,7 +143,9 @@ export async function openChangeSignal(url: string, { log, minBackoffMs = 100, m
       failure = error;
     });
     candidate.on('notification', (notification) => {
-      if (notification.payload === tag) return;
+      const [sender, count] = (notification.payload ?? '').split(' ');
+      if (sender === tag) return;
+      heard(Number(count));
       moved();
       if (onPosition) readPosition(candidate, onPosition);
     });
@@ -159,6 +174,11 @@ export async function openChangeSignal(url: string, { log, minBackoffMs = 100, m
     return undefined;
   }
 
+  /** Counts up to `count` are known committed, and the stamp moves before this process reads again. */
+  function heard(count: number) {
+    if (count > heardCount) heardCount = count;
+  }
+
   const failed = await listen();
   if (failed !== undefined) throw new DatabaseError(`cannot listen for changes: ${messageOf(failed)}`);
 
@@ -168,9 +188,18 @@ export async function openChangeSignal(url: string, { log, minBackoffMs = 100, m
       return String(changes);
     },
     async notify(tx) {
-      await tx.prepare(notification).run({ channel: changeChannel, tag });
+      const row = await tx.prepare(notification).get({ channel: changeChannel, tag });
+      return Number(row?.count);
     },
-    wrote: moved,
+    wrote(count) {
+      if (count !== undefined) heard(count);
+      moved();
+    },
+    counted(count) {
+      if (count <= heardCount) return;
+      heard(count);
+      moved();
+    },
     notices: {
       get heard() {
         return listening;

@@ -12,6 +12,7 @@ declare module 'fastify' {
     /**
      * For a public read, what its answer follows from besides the URL: the database's change stamp read before
      * the data, and the next scheduled publication (the response cache's key); null for a reader who sees all.
+     * Either is decided after the caches have caught up with every write committed before it was first asked for.
      */
     publicView: Promise<string | null>;
   }
@@ -24,6 +25,8 @@ declare module 'fastify' {
 const readerSeesUnpublished = (request: FastifyRequest) => request.principal !== null;
 
 interface VisibilityOptions {
+  /** Resolves once no per-process cache holds what a write committed before the call made stale (services.catchUp). */
+  catchUp: () => Promise<void>;
   /** The earliest scheduled publication after a moment, and the change stamp read (core/resources/articles/publication.ts). */
   schedule: (now: string) => Promise<{ changes: string; next: string | null }>;
   /** Milliseconds since the epoch: `Date.now`, or a test's clock. */
@@ -44,6 +47,9 @@ const seesEverything: Decision = { visibility: everything, view: null };
 async function visibility(app: FastifyInstance, options: VisibilityOptions) {
   const decided = new WeakMap<FastifyRequest, Promise<Decision>>();
   const decide = async (request: FastifyRequest): Promise<Decision> => {
+    // Every data read decides this before its first cached value (the response cache, the core's memos): on
+    // PostgreSQL another node's write may have committed before its notification reached this process.
+    await options.catchUp();
     if (readerSeesUnpublished(request)) return seesEverything;
     const now = new Date(options.clock()).toISOString();
     const { changes, next } = await options.schedule(now);
