@@ -7,7 +7,7 @@ import { openChangeSignal } from './postgres-change-signal.js';
 import { createReadRouter } from './postgres-read-routing.js';
 import { postgresStatements } from './postgres-statements.js';
 import { currentPosition, type WalPosition } from './postgres-wal-position.js';
-import { postgresWrite, type WriteOptions } from './postgres-write.js';
+import { CommitOutcomeUnknown, postgresWrite, type WriteOptions } from './postgres-write.js';
 import { currentScope, readPositions, recordWrite } from './read-positions.js';
 import type { StatementExecutor } from './statements.js';
 
@@ -115,10 +115,14 @@ export async function openPostgresEngine(url: string, { poolMax, readUrl = null,
         },
         options,
       );
+      if (options.tells) signal.wrote();
       observe?.({ queue: startedAt - queuedAt, transaction: writtenAt - startedAt, commit: performance.now() - writtenAt, batch: 1 });
       return value;
-    } finally {
-      if (options.tells) signal.wrote();
+    } catch (error) {
+      // A write that failed changed nothing to tell; one whose commit went unanswered may have committed, and a
+      // stamp moved for nothing only empties the caches once more, where an untold commit would leave them stale.
+      if (options.tells && error instanceof CommitOutcomeUnknown) signal.wrote();
+      throw error;
     }
   }
 
