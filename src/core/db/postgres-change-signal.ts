@@ -52,7 +52,7 @@ export interface ChangeSignal {
    * commits, and once however many times the transaction sends it. The payload names the process, never the data.
    */
   notify(tx: StatementExecutor): Promise<void>;
-  /** This process has written (call it when the transaction has ended): the stamp moves now, not when the echo arrives. */
+  /** This process has written (call it when the transaction has committed, or may have): the stamp moves now, not when the echo arrives. */
   wrote(): void;
   /** Every process's commits as they are heard (this one's at `wrote()`): what wakes the jobs and the change stream's watcher. */
   notices: CommitNotices;
