@@ -5,6 +5,7 @@ import t, { type Test } from 'tap';
 import type { EngineLog } from '../../src/core/db/engine.js';
 import { openPostgresEngine } from '../../src/core/db/engine-postgres.js';
 import { clusterAdmin, startPostgres } from '../postgres.js';
+import { startTcpProxy } from '../tcp-proxy.js';
 
 /*
  * PostgreSQL's engine (core/db/engine-postgres.ts): a process's appending writes take a pooled connection one at a
@@ -128,4 +129,53 @@ t.test("a claim tells no process, so other nodes' caches are kept; a write and a
   t.equal(one.stamp(), ownStamp, "nor does the claiming node's own stamp move");
   t.same(await seenByOther(() => one.writes.run(noop)), { moved: true, told: true }, 'a write: the other node hears it');
   t.same(await seenByOther(() => one.writes.giveBack(noop)), { moved: true, told: true }, "a claim given back: the other node's jobs are told to look");
+});
+
+t.test('a write tells its commit alone: not a body that failed nor a commit the server refused; a commit left unanswered, which may have committed, is told', async (t) => {
+  const { fresh } = await clusterAdmin(t, await startPostgres(t));
+  const { url } = await fresh('outcomes');
+  const proxy = await startTcpProxy(t, url);
+  const engine = await openPostgresEngine(proxy.through(url), { poolMax: 2, log });
+  t.teardown(() => engine.close());
+  const setup = new pg.Client(url);
+  await setup.connect();
+  t.teardown(() => setup.end());
+  // A row this table refuses only at the commit, as a deferred constraint does.
+  await setup.query(`
+    create table refused_at_commit (id integer);
+    create function refuse() returns trigger language plpgsql as $$ begin raise exception 'refused at commit'; end $$;
+    create constraint trigger refuse_at_commit after insert on refused_at_commit deferrable initially deferred for each row execute function refuse();
+  `);
+  let told = 0;
+  engine.notices.listen(() => {
+    told += 1;
+  });
+  /** How a write settled, and whether this process's stamp moved and its listeners were told. */
+  const outcome = async (write: () => Promise<unknown>) => {
+    const [stamp, toldBefore] = [engine.stamp(), told];
+    const [settled] = await Promise.allSettled([write()]);
+    return { settled: settled.status === 'fulfilled' ? 'committed' : String(settled.reason), moved: engine.stamp() !== stamp, told: told - toldBefore };
+  };
+  t.match(
+    await outcome(() =>
+      engine.writes.run(async () => {
+        throw new RangeError('the body failed');
+      }),
+    ),
+    { settled: /the body failed/, moved: false, told: 0 },
+    'a body that threw: rolled back, untold',
+  );
+  t.match(
+    await outcome(() => engine.writes.run(async (tx) => tx.prepare(sql`insert into refused_at_commit values (1)`).run())),
+    { settled: /refused at commit/, moved: false, told: 0 },
+    'a commit the server refused: untold',
+  );
+  proxy.cutOn = 'commit;';
+  t.match(
+    await outcome(() => engine.writes.run(async () => undefined)),
+    { settled: /CommitOutcomeUnknown: the commit's outcome is unknown/, moved: true, told: 1 },
+    'a commit whose connection was cut before its answer: told, since it may have committed',
+  );
+  proxy.cutOn = null;
+  t.same(await outcome(() => engine.writes.run(async () => undefined)), { settled: 'committed', moved: true, told: 1 }, 'a commit: told once');
 });

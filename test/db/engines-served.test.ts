@@ -33,6 +33,18 @@ const json = { ...auth, 'content-type': 'application/json' };
 const mergePatch = { ...auth, 'content-type': 'application/merge-patch+json' };
 const dataOf = (response: LightMyRequestResponse | undefined) => body<{ data: { id: string } }>(response!).data;
 
+/** Subscribes a webhook at `url` to the organisations created, as the admin; its id. */
+async function subscribe(t: Test, app: App, url: string): Promise<string> {
+  const subscribed = await app.inject({
+    method: 'POST',
+    url: '/v1/webhooks',
+    headers: { ...admin, 'content-type': 'application/json' },
+    payload: { url, resources: ['organisations'], actions: ['created'] },
+  });
+  t.equal(subscribed.statusCode, 201, 'the webhook is subscribed');
+  return dataOf(subscribed).id;
+}
+
 const organisation = { slug: 'لجنة-التنسيق', name: 'لجنة التنسيق الأمني', kind: 'committee' };
 const article = (personId: string, organisationId: string) => ({
   slug: 'تعزيز-التعاون',
@@ -227,14 +239,7 @@ t.test('on PostgreSQL, the dispatcher claims a delivery, sends it and settles it
   const { url } = await fresh('deliveries');
   const app = await build(t, { seed: 'never', apiTokens, databaseUrl: url, webhooks: { ...webhooks, pollMs: 20, retryBaseMs: 100, retryMaxMs: 400 } });
   const receiver = await startReceiver(t);
-  const subscribed = await app.inject({
-    method: 'POST',
-    url: '/v1/webhooks',
-    headers: { ...admin, 'content-type': 'application/json' },
-    payload: { url: receiver.url, resources: ['organisations'], actions: ['created'] },
-  });
-  t.equal(subscribed.statusCode, 201);
-  const hook = dataOf(subscribed).id;
+  const hook = await subscribe(t, app, receiver.url);
   const created = await app.inject({ method: 'POST', url: '/v1/organisations', headers: json, payload: organisation });
   t.equal(created.statusCode, 201);
   const [request] = await receiver.until(1);
@@ -254,13 +259,7 @@ t.test("on PostgreSQL, a delivery's claims and settlements leave another process
   const sender = await build(t, { seed: 'never', apiTokens, databaseUrl: url, webhooks: limits });
   const reader = await build(t, { seed: 'never', apiTokens, databaseUrl: url, webhooks: limits });
   const receiver = await startReceiver(t, (n) => (n === 0 ? 'hang' : 200));
-  const subscribed = await sender.inject({
-    method: 'POST',
-    url: '/v1/webhooks',
-    headers: { ...admin, 'content-type': 'application/json' },
-    payload: { url: receiver.url, resources: ['organisations'], actions: ['created'] },
-  });
-  t.equal(subscribed.statusCode, 201);
+  const hook = await subscribe(t, sender, receiver.url);
   t.equal((await sender.inject({ method: 'POST', url: '/v1/organisations', headers: json, payload: organisation })).statusCode, 201);
   await receiver.until(1);
   // A public list, which the response cache keeps under the change stamp.
@@ -275,7 +274,7 @@ t.test("on PostgreSQL, a delivery's claims and settlements leave another process
   await receiver.until(2);
   let deliveries: Array<{ status: string; attempts: number }> = [];
   for (let waited = 0; deliveries[0]?.status !== 'succeeded' && waited < 10_000; waited += 20) {
-    deliveries = body<{ data: typeof deliveries }>(await sender.inject({ url: `/v1/webhooks/${dataOf(subscribed).id}/deliveries`, headers: admin })).data;
+    deliveries = body<{ data: typeof deliveries }>(await sender.inject({ url: `/v1/webhooks/${hook}/deliveries`, headers: admin })).data;
     await sleep(20);
   }
   t.match(deliveries, [{ status: 'succeeded', attempts: 2 }], 'the delivery was claimed and settled twice');

@@ -1,10 +1,12 @@
+import { readFile } from 'node:fs/promises';
 import pg from 'pg';
 import t, { type Test } from 'tap';
-import { type ChangeSignal, changeChannel, openChangeSignal } from '../../src/core/db/postgres-change-signal.js';
+import { type ChangeSignal, changeChannel, keepAliveIdleMs, openChangeSignal } from '../../src/core/db/postgres-change-signal.js';
 import { postgresStatements } from '../../src/core/db/postgres-statements.js';
 import { currentScope, readPositions } from '../../src/core/db/read-positions.js';
 import { clusterAdmin, startPostgres } from '../postgres.js';
 import { changeCountTable } from './change-count-table.js';
+import { startTcpProxy } from '../tcp-proxy.js';
 
 /*
  * The cross-node change signal (src/core/db/postgres-change-signal.ts) against a real cluster: two signals on one
@@ -168,6 +170,28 @@ t.test('closed during an outage, it stops reconnecting and holds no connection',
   t.equal((await listeners(name)).length, 1, 'an open signal holds one connection');
   await open.close();
   t.ok(await until(async () => (await listeners(name)).length === 0), 'closing it ends that connection');
+});
+
+/**
+ * The seconds until the kernel's keepalive timer fires on each connection to 127.0.0.1:`port` that has one armed:
+ * Linux's /proc/net/tcp, whose `tr:tm->when` is 02 for that timer and its hundredths of a second in hexadecimal.
+ */
+async function keepAliveTimers(port: number): Promise<number[]> {
+  const rows = (await readFile('/proc/net/tcp', 'utf8')).split('\n').slice(1);
+  const fields = rows.map((row) => row.trim().split(/\s+/)).filter((row) => row.length > 5);
+  const toPort = fields.filter((row) => Number.parseInt(row[2]!.split(':')[1]!, 16) === port);
+  return toPort.filter((row) => row[5]!.startsWith('02:')).map((row) => Number.parseInt(row[5]!.slice(3), 16) / 100);
+}
+
+t.test("the listening connection's kernel probes it after 10 s idle: a server gone without a word is noticed within about 20 s, not hours", async (t) => {
+  const { url } = await freshDatabase();
+  // Through a proxy, so that the signal's connection is the only one to its port.
+  const proxy = await startTcpProxy(t, url);
+  const signal = await openSignal(t, proxy.through(url));
+  t.ok(signal.listening, 'it listens');
+  const timers = await keepAliveTimers(Number(new URL(proxy.through(url)).port));
+  t.equal(timers.length, 1, 'its connection has a keepalive timer armed');
+  t.ok(timers[0]! > 0 && timers[0]! <= keepAliveIdleMs / 1000, `that probes within ${keepAliveIdleMs / 1000} s of quiet (${timers[0]} s from now), where the system's default is 7,200 s`);
 });
 
 t.test('a database that cannot be reached at start fails the open, with no retry left behind', async (t) => {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import t, { type Test } from 'tap';
 import { freePort } from '../../bench/free-port.js';
@@ -6,6 +7,7 @@ import { createReadRouter, type ReadRouter } from '../../src/core/db/postgres-re
 import { postgresStatements } from '../../src/core/db/postgres-statements.js';
 import { commitAt, formatWalPosition, parseWalPosition } from '../../src/core/db/postgres-wal-position.js';
 import { startPostgres, startReplica } from '../postgres.js';
+import { startTcpProxy } from '../tcp-proxy.js';
 import { until } from '../until.js';
 import { changeCountTable } from './change-count-table.js';
 
@@ -132,7 +134,7 @@ t.test("another node's write, heard through the change signal: reads here wait f
 t.test('an unreachable replica: reads go to the primary, logged once per outage, and come back', async (t) => {
   const nowhere = poolOn(t, `postgres://postgres@127.0.0.1:${await freePort()}/postgres`);
   const refused = recordingLog();
-  const router = routerFor(t, nowhere, refused.log, 0);
+  const router = routerFor(t, nowhere, refused.log, 100);
   for (let read = 0; read < 3; read++) t.strictSame((await router.read(null, answer)).standby, false, `read ${read + 1} answered by the primary`);
   t.equal(refused.events.length, 1, 'three failed reads, one line');
   t.match(refused.events[0], /ECONNREFUSED/, 'naming the refusal');
@@ -147,15 +149,47 @@ t.test('an unreachable replica: reads go to the primary, logged once per outage,
   const { events, log } = recordingLog();
   const comesBack = routerFor(t, later, log, 100);
   t.strictSame((await comesBack.read(null, answer)).standby, false, 'a replica refusing the connection: the primary answers');
-  t.strictSame((await comesBack.read(null, answer)).standby, false, 'and again, within the retry time');
+  t.strictSame((await comesBack.read(null, answer)).standby, false, 'and again, while the replica is probed');
   await primary.query('create database later');
   t.ok(await until(async () => (await replica.query("select count(*)::int as n from pg_database where datname = 'later'")).rows[0].n === 1), 'the database reached the replica');
-  await new Promise((resolve) => setTimeout(resolve, 150));
-  const back = await comesBack.read(null, async (client) => (await client.query<{ standby: boolean }>('select pg_is_in_recovery() as standby')).rows[0]?.standby);
-  t.equal(back, true, 'after the retry time, reads go to the replica again');
+  const standby = async (client: pg.PoolClient) => (await client.query<{ standby: boolean }>('select pg_is_in_recovery() as standby')).rows[0]!.standby;
+  t.ok(await until(() => comesBack.read(null, standby)), 'once a probe reads the replica, reads go to it again');
   t.equal(events.length, 2, 'one line when it failed, one when it came back');
   t.match(events[0], /^lost: .*later/, 'the first names the failure');
   t.equal(events[1], 'restored', 'the second its return');
+});
+
+t.test('a replica that accepts connections and never answers: a read waits for the connection timeout once, no read after it; reads return once a probe is answered', async (t) => {
+  const proxy = await startTcpProxy(t, replicaUrl);
+  proxy.silent = true;
+  const connectionTimeoutMs = 1_000;
+  const silentPool = new pg.Pool({ connectionString: proxy.through(replicaUrl), max: 3, connectionTimeoutMillis: connectionTimeoutMs });
+  t.teardown(() => silentPool.end());
+  const { events, log } = recordingLog();
+  const router = routerFor(t, silentPool, log, 100);
+  /** A read, which server answered it, and how long it took. */
+  const timed = async () => {
+    const startedAt = performance.now();
+    const { standby } = await router.read(null, answer);
+    return { standby, ms: performance.now() - startedAt };
+  };
+  const first = await timed();
+  t.equal(first.standby, false, `the first read is answered by the primary, after the replica's connection timed out (${Math.round(first.ms)} ms)`);
+  const probedBefore = proxy.accepted;
+  // Reads over three connection timeouts, some thirty probe intervals: one that tried the replica would take a timeout.
+  const later: Array<{ standby: boolean; ms: number }> = [];
+  for (const end = performance.now() + 3 * connectionTimeoutMs; performance.now() < end; await sleep(50)) later.push(await timed());
+  t.ok(
+    later.every(({ standby }) => !standby),
+    `the ${later.length} reads after it are answered by the primary`,
+  );
+  const slowest = Math.max(...later.map(({ ms }) => ms));
+  t.ok(slowest < connectionTimeoutMs, `none waited for the replica (the slowest took ${Math.round(slowest)} ms, the timeout is ${connectionTimeoutMs})`);
+  t.ok(proxy.accepted > probedBefore, `while probes tried the replica off the request path (${proxy.accepted - probedBefore} connections)`);
+  t.equal(events.length, 1, 'the outage logged once');
+  proxy.silent = false;
+  t.ok(await until(async () => (await router.read(null, answer)).standby), 'once the replica answers a probe, reads go to it again');
+  t.strictSame(events.slice(1), ['restored'], 'and its return is logged');
 });
 
 t.test("a replica connection lost under a read: the read is answered by the primary; the read's own error is the read's", async (t) => {

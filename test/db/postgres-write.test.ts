@@ -3,6 +3,7 @@ import pg from 'pg';
 import t from 'tap';
 import { brokenConstraint, problemOf } from '../../src/core/db/constraints.js';
 import type { Postgres } from '../../src/core/db/postgres.js';
+import { checkoutTimedOut, takeConnection } from '../../src/core/db/postgres-connect.js';
 import { createReadRouter } from '../../src/core/db/postgres-read-routing.js';
 import { webhooks as postgresWebhooks } from '../../src/core/db/postgres-tables.js';
 import { postgresWrite, type WriteRetries } from '../../src/core/db/postgres-write.js';
@@ -11,6 +12,7 @@ import { KhabarError } from '../../src/core/errors.js';
 import { people } from '../../src/core/resources/people/table.js';
 import { webhooks } from '../../src/core/webhooks/table.js';
 import { engines } from '../engines.js';
+import { startTcpProxy } from '../tcp-proxy.js';
 
 /*
  * PostgreSQL's write transaction (src/core/db/postgres-write.ts) on a real cluster: a serialisation failure and a
@@ -243,4 +245,30 @@ onPostgres('a write or a read that finds every pooled connection taken for the w
     ran = true;
   });
   t.ok(ran, 'and the write runs');
+});
+
+onPostgres("pg-pool's checkout timeout is told from a connection's own: the first is overloaded, the second the server's failure", async (t, { postgres }) => {
+  const url = String(postgres.pool.options.connectionString);
+  const full = new pg.Pool({ connectionString: url, max: 1, connectionTimeoutMillis: 100 });
+  t.teardown(() => full.end());
+  const taken = await full.connect();
+  const checkout: unknown = await full.connect().then(
+    () => null,
+    (error: unknown) => error,
+  );
+  taken.release();
+  t.ok(checkoutTimedOut(checkout), `pg-pool words its checkout timeout as postgres-connect.ts matches it (it said: ${String(checkout)}); if not, match its new text`);
+
+  // A server that accepts the connection and never answers: the connection itself times out.
+  const proxy = await startTcpProxy(t, url);
+  proxy.silent = true;
+  const silent = new pg.Pool({ connectionString: proxy.through(url), max: 1, connectionTimeoutMillis: 100 });
+  t.teardown(() => silent.end());
+  const connecting: unknown = await takeConnection(silent).then(
+    () => null,
+    (error: unknown) => error,
+  );
+  t.match(connecting, { message: /timeout/ }, 'a connection that timed out while connecting fails');
+  t.notOk(checkoutTimedOut(connecting), 'and is not a checkout timeout');
+  t.notOk(connecting instanceof KhabarError, 'nor overloaded: the server cannot be reached');
 });

@@ -150,12 +150,34 @@ t.test('a replica that cannot be reached: reads are answered by the primary, the
   t.notOk(lines.join('').includes('hunter2'), 'no line shows the password');
 });
 
-t.test('on SQLite the header is neither answered nor read', async (t) => {
+/** The request headers a response's Vary names, in lower case. */
+const varies = (response: LightMyRequestResponse) =>
+  String(response.headers.vary ?? '')
+    .toLowerCase()
+    .split(/\s*,\s*/);
+
+t.test("every data read on PostgreSQL varies by the position, whatever its status: a shared cache keeps one client's answer from another", async (t) => {
+  const { url } = await createOrganisation(one);
+  const read = await one.inject({ url });
+  t.equal(read.statusCode, 200);
+  const revalidated = await one.inject({ url, headers: { 'if-none-match': String(read.headers.etag) } });
+  t.equal(revalidated.statusCode, 304);
+  const missing = await one.inject({ url: '/v1/organisations/لا-يوجد' });
+  t.equal(missing.statusCode, 404);
+  for (const response of [read, revalidated, missing, await one.inject({ url: '/v1/organisations?limit=1' }), await one.inject({ url: `${url}/provenance` })])
+    t.ok(varies(response).includes('khabar-position'), `${response.statusCode} of ${response.raw.req.url}: Vary ${response.headers.vary}`);
+  t.notOk(varies(await one.inject({ url: '/openapi.json' })).includes('khabar-position'), 'the contract, which reads no data, does not');
+});
+
+t.test('on SQLite the header is neither answered nor read, and no answer varies by it', async (t) => {
   const sqlite = await build(t, { seed: 'never' });
   const { response, url } = await createOrganisation(sqlite);
   t.equal(response.statusCode, 201);
   t.notOk(response.headers['khabar-position'], 'a write answers no position');
-  t.equal((await sqlite.inject({ url, headers: { 'khabar-position': 'latest' } })).statusCode, 200, 'and a read ignores one, whatever it says');
+  const read = await sqlite.inject({ url, headers: { 'khabar-position': 'latest' } });
+  t.equal(read.statusCode, 200, 'and a read ignores one, whatever it says');
+  t.ok(varies(read).includes('authorization'), `its Vary (${read.headers.vary}) names what the answer depends on`);
+  t.notOk(varies(read).includes('khabar-position'), 'but not the position');
 });
 
 t.test('a server that accepts connections and never answers: taking a connection fails after 10 s, on the primary and on the replica', async (t) => {

@@ -8,7 +8,7 @@ import { openChangeSignal } from './postgres-change-signal.js';
 import { createReadRouter } from './postgres-read-routing.js';
 import { postgresStatements } from './postgres-statements.js';
 import { currentPosition, type WalPosition } from './postgres-wal-position.js';
-import { postgresWrite, type WriteOptions } from './postgres-write.js';
+import { CommitOutcomeUnknown, postgresWrite, type WriteOptions } from './postgres-write.js';
 import { currentScope, readPositions, recordWrite } from './read-positions.js';
 import type { StatementExecutor } from './statements.js';
 
@@ -107,9 +107,8 @@ export async function openPostgresEngine(url: string, { poolMax, readUrl = null,
     // The last attempt's: a connection taken and the transaction begun, then its body run.
     let startedAt = queuedAt;
     let writtenAt = queuedAt;
-    // The change count the attempt's notification took, and then the one that committed.
+    // The change count the last attempt's notification took.
     let counted: number | undefined;
-    let committed: number | undefined;
     try {
       const value = await postgresWrite(
         postgres.pool,
@@ -122,11 +121,14 @@ export async function openPostgresEngine(url: string, { poolMax, readUrl = null,
         },
         options,
       );
-      committed = counted;
+      if (options.tells) signal.wrote(counted);
       observe?.({ queue: startedAt - queuedAt, transaction: writtenAt - startedAt, commit: performance.now() - writtenAt, batch: 1 });
       return value;
-    } finally {
-      if (options.tells) signal.wrote(committed);
+    } catch (error) {
+      // A write that failed changed nothing to tell; one whose commit went unanswered may have committed, and a
+      // stamp moved for nothing only empties the caches once more, where an untold commit would leave them stale.
+      if (options.tells && error instanceof CommitOutcomeUnknown) signal.wrote();
+      throw error;
     }
   }
 

@@ -29,6 +29,13 @@ const notification = sql<{
 /** How long one attempt may take to connect (a host that drops packets would otherwise hold it for minutes). */
 const connectTimeoutMs = 10_000;
 
+/**
+ * How long the listening connection idles before the kernel probes it (Node then probes every 1 s, 10 times): a
+ * server gone without a word is noticed about 20 s after the last traffic, where the system's default (7,200 s idle,
+ * then 9 probes 75 s apart) left other nodes' writes unheard for over two hours.
+ */
+export const keepAliveIdleMs = 10_000;
+
 export interface ChangeSignalOptions {
   log: OutageLog;
   /** The wait before the first reconnection attempt; it doubles per failed attempt, up to `maxBackoffMs`. */
@@ -52,8 +59,8 @@ export interface ChangeSignal {
    */
   notify(tx: StatementExecutor): Promise<number>;
   /**
-   * This process has written (call it when the transaction has ended, with the count its notification took if it
-   * committed): the stamp moves now, not when the echo arrives.
+   * This process has written (call it when the transaction has committed, or may have, with the count its
+   * notification took when the commit is known): the stamp moves now, not when the echo arrives.
    */
   wrote(count?: number): void;
   /** The change count read before a request consults a cache: the stamp moves if it is past every count heard. */
@@ -136,7 +143,13 @@ export async function openChangeSignal(url: string, { log, minBackoffMs = 100, m
 
   /** One attempt: a new connection that listens, or the error that stopped it. */
   async function listen(): Promise<unknown> {
-    const candidate = new pg.Client({ connectionString: url, application_name: 'khabar change signal', keepAlive: true, connectionTimeoutMillis: connectTimeoutMs });
+    const candidate = new pg.Client({
+      connectionString: url,
+      application_name: 'khabar change signal',
+      keepAlive: true,
+      keepAliveInitialDelayMillis: keepAliveIdleMs,
+      connectionTimeoutMillis: connectTimeoutMs,
+    });
     let failure: unknown = new Error('the listening connection ended');
     // node-postgres emits 'error' on an unexpected end, then 'end': the error is kept for the log, reported at the end.
     candidate.on('error', (error) => {

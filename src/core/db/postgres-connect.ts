@@ -1,8 +1,12 @@
 import type pg from 'pg';
 import { KhabarError } from '../errors.js';
 
-/** pg-pool's error when no connection came free within `connectionTimeoutMillis`; it gives no code. */
-const checkoutTimedOut = 'timeout exceeded when trying to connect';
+/**
+ * Whether an error is pg-pool's when no connection came free within `connectionTimeoutMillis`. It gives no code, so
+ * its text is matched; test/db/postgres-write.test.ts provokes it and fails, naming the text, if pg-pool changes it.
+ * A connection that timed out while connecting is worded otherwise: the server is unreachable, not overloaded.
+ */
+export const checkoutTimedOut = (error: unknown): boolean => error instanceof Error && error.message === 'timeout exceeded when trying to connect';
 
 /**
  * A pooled connection. When every connection stayed taken by work under way for the pool's whole connection
@@ -12,7 +16,7 @@ export async function takeConnection(pool: pg.Pool): Promise<pg.PoolClient> {
   try {
     return await pool.connect();
   } catch (error) {
-    if (error instanceof Error && error.message === checkoutTimedOut) throw new KhabarError('overloaded', 'no database connection came free in time; retry later');
+    if (checkoutTimedOut(error)) throw new KhabarError('overloaded', 'no database connection came free in time; retry later');
     throw error;
   }
 }

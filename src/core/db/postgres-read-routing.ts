@@ -17,7 +17,7 @@ export interface ReadRoutingOptions {
   log: OutageLog;
   /** How long a replay position read from the replica stands before a read that needs a newer one reads it again. */
   replayCheckMs?: number;
-  /** How long reads stay on the primary after the replica failed, before it is tried again. */
+  /** How often the replica is probed, off the request path, while it cannot be read; reads stay on the primary meanwhile. */
   replicaRetryMs?: number;
   clock?: () => number;
 }
@@ -34,7 +34,7 @@ export interface ReadRouter {
    * change signal's `onPosition`): this process's later reads wait for the replica to replay it.
    */
   committed(position: WalPosition): void;
-  /** Waits for the replay check under way, if any. */
+  /** Stops probing a failed replica, and waits for the replay check or probe under way, if any. */
   close(): Promise<void>;
 }
 
@@ -52,22 +52,30 @@ function serverUnavailable(error: unknown): boolean {
 const recoveryConflict = (error: unknown) => error instanceof pg.DatabaseError && error.code === '40001';
 
 /**
- * Routes reads between a primary and an optional replica. It runs no timer: the replica's replay position is read
- * when a read needs a newer one than the last read (at most once per `replayCheckMs`, shared by the reads waiting
- * for it), and a failed replica is tried again by the first read after `replicaRetryMs`.
+ * Routes reads between a primary and an optional replica. The replica's replay position is read when a read needs a
+ * newer one than the last read (at most once per `replayCheckMs`, shared by the reads waiting for it). Once the
+ * replica fails, reads go to the primary without touching it, and a probe (a read of its replay position) tries it
+ * every `replicaRetryMs` off the request path until one succeeds: no read waits on a replica known to be unreachable,
+ * which may hold a connection attempt for the pool's whole connection timeout.
  */
 export function createReadRouter({ primary, replica, log, replayCheckMs = 50, replicaRetryMs = 5_000, clock = Date.now }: ReadRoutingOptions): ReadRouter {
   const outage = outageTracker(log);
   let replayed: WalPosition = 0n;
   let checkedAt = Number.NEGATIVE_INFINITY;
-  let failedAt = Number.NEGATIVE_INFINITY;
   // The last write this process made or heard of: every read must see it.
   let mustSee: WalPosition = 0n;
   let check: Promise<void> | null = null;
+  let probe: NodeJS.Timeout | undefined;
+  let closed = false;
 
-  function failed(error: unknown) {
-    failedAt = clock();
+  /** The replica cannot be read: reads go to the primary until a probe, every `replicaRetryMs`, reads it again. */
+  function failed(replica: pg.Pool, error: unknown) {
     outage.lost(error);
+    if (closed || probe !== undefined) return;
+    probe = setTimeout(() => {
+      probe = undefined;
+      void checkReplay(replica);
+    }, replicaRetryMs).unref();
   }
 
   async function readReplayed(replica: pg.Pool) {
@@ -78,22 +86,24 @@ export function createReadRouter({ primary, replica, log, replayCheckMs = 50, re
       replayed = position;
       outage.restored();
     } catch (error) {
-      failed(error);
+      failed(replica, error);
     } finally {
       checkedAt = clock();
     }
   }
 
+  /** Reads the replica's replay position, or joins the read under way. */
+  function checkReplay(replica: pg.Pool): Promise<void> {
+    check ??= readReplayed(replica).finally(() => {
+      check = null;
+    });
+    return check;
+  }
+
   /** Whether the replica serves a read that must see `needed`, reading its replay position again when that is due. */
   async function replicaServes(replica: pg.Pool, needed: WalPosition): Promise<boolean> {
-    const now = clock();
-    if (now - failedAt < replicaRetryMs) return false;
-    if (outage.down || (needed > replayed && now - checkedAt >= replayCheckMs)) {
-      check ??= readReplayed(replica).finally(() => {
-        check = null;
-      });
-      await check;
-    }
+    if (outage.down) return false;
+    if (needed > replayed && clock() - checkedAt >= replayCheckMs) await checkReplay(replica);
     return !outage.down && needed <= replayed;
   }
 
@@ -120,13 +130,13 @@ export function createReadRouter({ primary, replica, log, replayCheckMs = 50, re
         client = await replica.connect();
       } catch (error) {
         // Whatever stops a connection (refused, a database or role the replica lacks, its start-up) is the replica's.
-        failed(error);
+        failed(replica, error);
         return onPrimary(run);
       }
       try {
         return await runWith(client, run);
       } catch (error) {
-        if (serverUnavailable(error)) failed(error);
+        if (serverUnavailable(error)) failed(replica, error);
         else if (!recoveryConflict(error)) throw error;
         return onPrimary(run);
       }
@@ -135,6 +145,8 @@ export function createReadRouter({ primary, replica, log, replayCheckMs = 50, re
       if (position > mustSee) mustSee = position;
     },
     async close() {
+      closed = true;
+      clearTimeout(probe);
       await check;
     },
   };

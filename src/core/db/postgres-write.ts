@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type pg from 'pg';
+import pg from 'pg';
 import { errorCode, problemOf } from './constraints.js';
 import { takeConnection } from './postgres-connect.js';
 import { postgresStatements } from './postgres-statements.js';
@@ -53,6 +53,27 @@ export interface WriteOptions {
 }
 
 /**
+ * A commit sent whose answer never came (the connection lost under it): the transaction may have committed or not.
+ * A commit the server refused (its error answered) did not commit, and is thrown as that error.
+ */
+export class CommitOutcomeUnknown extends Error {
+  constructor(cause: unknown) {
+    super(`the commit's outcome is unknown: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'CommitOutcomeUnknown';
+  }
+}
+
+/** Commits, reading the position after it when `committedAt` wants it; a commit left unanswered is `CommitOutcomeUnknown`. */
+async function commit(client: pg.PoolClient, committedAt: WriteOptions['committedAt']) {
+  try {
+    if (committedAt) committedAt(await commitAt(client));
+    else await client.query('commit');
+  } catch (error) {
+    throw error instanceof pg.DatabaseError ? error : new CommitOutcomeUnknown(error);
+  }
+}
+
+/**
  * Runs `body` in a transaction on one connection and commits; rolls back and runs it again on a serialisation
  * failure or a deadlock, at most `attempts` times. The body may run more than once, so it must do nothing outside
  * the transaction. A broken constraint is thrown as the problem SQLite's path reports (core/db/constraints.ts).
@@ -71,8 +92,7 @@ export async function postgresWrite<T>(
     try {
       await client.query(begin);
       const result = await body(postgresStatements(client));
-      if (committedAt) committedAt(await commitAt(client));
-      else await client.query('commit');
+      await commit(client, committedAt);
       return result;
     } catch (error) {
       // A connection that cannot even roll back is closed rather than given back to the pool.

@@ -80,6 +80,9 @@ function connectPool(url: URL, options: PostgresOptions): pg.Pool {
     connectionTimeoutMillis: options.connectionTimeoutMs ?? connectionTimeoutMs,
   });
   pool.on('error', options.onIdleError);
+  // A connection cut under a checked-out client (a reset, no word from the server) is emitted on the client too,
+  // where no pool listener hears it and it would end the process: the failed query reports it to its caller.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 
