@@ -5,8 +5,8 @@ import { type ChangeSignal, changeChannel, keepAliveIdleMs, openChangeSignal } f
 import { postgresStatements } from '../../src/core/db/postgres-statements.js';
 import { currentScope, readPositions } from '../../src/core/db/read-positions.js';
 import { clusterAdmin, startPostgres } from '../postgres.js';
-import { changeCountTable } from './change-count-table.js';
 import { startTcpProxy } from '../tcp-proxy.js';
+import { changeCountTable } from './change-count-table.js';
 
 /*
  * The cross-node change signal (src/core/db/postgres-change-signal.ts) against a real cluster: two signals on one
