@@ -1,15 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import t from 'tap';
 import { loadConfig } from '../src/core/config.js';
+import { sharedDatabase } from './helper.js';
 import { serverArgs, startServer, processToken as token } from './server-process.js';
 
-t.test('WORKERS=2: two processes serve one database file and stop together on SIGTERM', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'khabar-cluster-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const server = await startServer({ DATABASE_URL: `file:${join(dir, 'khabar.db')}`, WORKERS: '2' });
+t.test('WORKERS=2: two processes serve one database and stop together on SIGTERM', async (t) => {
+  const server = await startServer({ DATABASE_URL: await sharedDatabase(t), WORKERS: '2' });
   t.teardown(() => server.stop());
   const created = await fetch(`${server.url}/v1/organisations`, {
     method: 'POST',

@@ -44,8 +44,11 @@ export function postgresTableOf(table: SQLiteTable): PgTable {
  * Runs `body` as a subtest per engine, each on an empty database of its own. The cluster starts on the first call
  * and serves the rest of the file; it is stopped at the end of the file's test.
  */
-/** These run both engines in every run: the PostgreSQL run of the suite (TEST_ENGINE=postgres) would only repeat them. */
-const bothInEveryRun = { skip: testEngine === 'postgres' ? 'runs on both engines in the SQLite run already (onBoth)' : false };
+/**
+ * These run both engines in every run: the PostgreSQL run of the suite (TEST_ENGINE=postgres) would only repeat them.
+ * A test comparing what `onBoth` found on each engine carries it too, as it has nothing to compare there.
+ */
+export const bothInEveryRun = { skip: testEngine === 'postgres' ? 'runs on both engines in the SQLite run already (onBoth)' : false };
 
 export function engines(root: Test) {
   let cluster: Promise<{ url: URL; admin: pg.Client }> | undefined;

@@ -104,10 +104,16 @@ export async function sharedDatabase(t: Test, seed: Seeding = testConfig().seed)
  * fresh PostgreSQL database on the process's cluster. A `databaseUrl` among the overrides is used as it is.
  */
 export async function build(t: Test, overrides: Partial<Config> = {}, options: BuildOptions = {}): Promise<App> {
+  const app = await buildUnready(t, overrides, options);
+  await app.ready();
+  return app;
+}
+
+/** An app as `build` gives it, before its `ready()`: for a test that adds a route or a hook of its own first. */
+export async function buildUnready(t: Test, overrides: Partial<Config> = {}, options: BuildOptions = {}): Promise<App> {
   const databaseUrl = overrides.databaseUrl ?? (testEngine === 'postgres' ? await postgresDatabase(t, overrides.seed ?? testConfig().seed) : testConfig().databaseUrl);
   const app = await buildApp(testConfig({ ...overrides, databaseUrl }), options);
   t.teardown(() => app.close());
-  await app.ready();
   return app;
 }
 

@@ -1,10 +1,10 @@
 import { sql } from 'drizzle-orm';
 import type { Test } from 'tap';
 import t from 'tap';
-import { databaseOf, storesOf } from '../../src/core/db/handles.js';
+import { databaseOf, engineUnder, storesOf } from '../../src/core/db/handles.js';
 import { setCuratedMentions } from '../../src/core/facts/mentions.js';
 import type { App } from '../../src/web/app.js';
-import { auth, body, build, recordStatements } from '../helper.js';
+import { auth, body, build, countRows, readRows, recordStatements, sharedDatabase, sqliteOnly, writeRows } from '../helper.js';
 
 const json = { ...auth, 'content-type': 'application/json' };
 const seededSlug = 'العدواني-بحث-مع-وفد-من-الداخلية-السعودية-تعزيز';
@@ -142,8 +142,7 @@ t.test('values written through the API carry the writer and the time instead of 
   );
 
   await app.inject({ method: 'DELETE', url: `/v1/organisations/${created.id}`, headers: auth });
-  const left = databaseOf(app.services).sqlite.prepare('select count(*) as n from provenance where organisation_id = ?').get(created.id) as { n: number };
-  t.equal(left.n, 0, 'deleting the record deletes its provenance');
+  t.equal(await countRows(app, sql`provenance where organisation_id = ${created.id}`), 0, 'deleting the record deletes its provenance');
 });
 
 t.test('mentions and quotes stay on their text when the article changes', async (t) => {
@@ -191,7 +190,7 @@ t.test('mentions and quotes stay on their text when the article changes', async 
   t.same(titleMentions, [], 'title mentions whose text is gone are dropped');
 });
 
-t.test('a change that leaves the title and body as they were leaves every mention and quote row as it was', async (t) => {
+t.test('a change that leaves the title and body as they were leaves every mention and quote row as it was', sqliteOnly('records the statements SQLite runs'), async (t) => {
   const app = await build(t);
   const rows = () => {
     const { sqlite } = databaseOf(app.services);
@@ -248,13 +247,13 @@ t.test('new articles are linked to known names and aliases; deleting an entity r
 
 t.test('curating mentions keeps the rows (and ids) of the automatic mentions it does not overlap, and drops those it does', async (t) => {
   const app = await build(t);
-  const { sqlite, writes } = databaseOf(app.services);
+  const { writes } = engineUnder(app.services);
   const text = 'التقى صالح المربع بالعدواني في الكويت';
   const created = await app.inject({ method: 'POST', url: '/v1/articles', headers: json, payload: { slug: 'لقاء-منسق', title: 'لقاء', language: 'ar', body: [{ type: 'paragraph', text }] } });
   const article = body(created).data;
   type Row = { id: number; part: string; start: number; end: number; text: string; person_id: string | null; origin: string };
-  const rows = () => sqlite.prepare('select id, part, start, end, text, person_id, origin from mentions where article_id = ? order by id').all(article.id) as Row[];
-  const automatic = rows();
+  const rows = () => readRows(app, sql<Row>`select id, part, start, "end", text, person_id, origin from mentions where article_id = ${article.id} order by id`);
+  const automatic = await rows();
   t.ok(automatic.length >= 2 && automatic.every((row) => row.origin === 'auto'), 'linking found automatic mentions');
   // A curated mention over the first automatic one's span, naming the same person.
   const [covered, ...others] = automatic;
@@ -264,7 +263,7 @@ t.test('curating mentions keeps the rows (and ids) of the automatic mentions it 
 
   for (const round of ['first', 'second']) {
     await writes.run((tx) => setCuratedMentions(tx, article.id, [curated]));
-    const after = rows();
+    const after = await rows();
     t.same(
       after.filter((row) => row.origin === 'auto'),
       others,
@@ -280,8 +279,7 @@ t.test('curating mentions keeps the rows (and ids) of the automatic mentions it 
 
 /** Waits (at most 10 s) until no relink job is left: mentions lag a name change by that much at most here. */
 async function relinked(app: App) {
-  const left = databaseOf(app.services).sqlite.prepare('select count(*) from relink_jobs').pluck();
-  for (const deadline = Date.now() + 10_000; left.get() !== 0; ) {
+  for (const deadline = Date.now() + 10_000; (await countRows(app, sql`relink_jobs`)) !== 0; ) {
     if (Date.now() > deadline) throw new Error('relink jobs still pending after 10 s');
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
@@ -327,7 +325,7 @@ t.test('articles written before a name is known are linked when it becomes known
 t.test('names are linked however many entities there are (the name index is read a page at a time)', async (t) => {
   const app = await build(t);
   const { people } = storesOf(app.services);
-  const created = await databaseOf(app.services).writes.run(async (tx) => {
+  const created = await engineUnder(app.services).writes.run(async (tx) => {
     const written = [];
     for (let i = 0; i < 1_050; i++) written.push(await people.create(tx, { slug: `شخص-${i}`, name: `شخص${i} الاسم${i}`, aliases: [] }));
     return written;
@@ -383,8 +381,8 @@ async function peopleLinkedOnceCaughtUp(t: Test, app: App, slug: string, text: s
 
 const newPerson = (app: App, slug: string, name: string) => app.inject({ method: 'POST', url: '/v1/people', headers: json, payload: { slug, name, aliases: [] } });
 
-t.test('names written by another process are linked (two workers on one file)', async (t) => {
-  const url = `file:${t.testdir()}/khabar.db`;
+t.test('names written by another process are linked (two workers on one database)', async (t) => {
+  const url = await sharedDatabase(t);
   const first = await build(t, { databaseUrl: url });
   const second = await build(t, { databaseUrl: url });
   t.same(await peopleLinked(t, first, 'خبر-قبل', 'التقى العدواني بالوفد.'), ['علي-العدواني'], "the first worker's index is built");
@@ -393,9 +391,9 @@ t.test('names written by another process are linked (two workers on one file)', 
   const both = ['نايف', 'علي-العدواني'];
   t.same(await peopleLinkedOnceCaughtUp(t, first, 'خبر-بعد', 'التقى نايف الشمري بالعدواني.', both), both, 'the first sees the name the second added');
 
-  // Through group commit's write, which waits for the lock without stopping the event loop: a synchronous statement
-  // here would stop it while the first app's write, paused between its statements, held the lock (SQLITE_BUSY).
-  await databaseOf(second.services).writes.run((tx) => tx.prepare(sql`update people set aliases = json_array('أبو فهد') where slug = 'نايف'`).run());
+  // Through the engine's write (group commit's on SQLite, which waits for the lock without stopping the event loop: a
+  // synchronous statement here would stop it while the first app's write, paused between its statements, held it).
+  await writeRows(second, sql`update people set aliases = ${JSON.stringify(['أبو فهد'])} where slug = 'نايف'`);
   t.same(await peopleLinkedOnceCaughtUp(t, first, 'خبر-ثالث', 'وقال أبو فهد إن التعاون مستمر.', ['نايف']), ['نايف'], 'and a name changed around the API');
 });
 
@@ -403,7 +401,7 @@ t.test('a rolled-back write leaves no name in the index', async (t) => {
   const app = await build(t);
   t.same(await peopleLinked(t, app, 'خبر-قبل', 'التقى العدواني بالوفد.'), ['علي-العدواني']);
   await t.rejects(
-    databaseOf(app.services).writes.run(async (tx) => {
+    engineUnder(app.services).writes.run(async (tx) => {
       await storesOf(app.services).people.create(tx, { slug: 'نايف', name: 'نايف الشمري', aliases: [] });
       throw new Error('undo');
     }),
@@ -412,7 +410,7 @@ t.test('a rolled-back write leaves no name in the index', async (t) => {
   t.same(await peopleLinked(t, app, 'خبر-بعد', 'التقى نايف الشمري بالعدواني.'), ['علي-العدواني'], 'the name of the person never stored is not linked');
 });
 
-t.test("this process's writes to names bring the index forward instead of building it again", async (t) => {
+t.test("this process's writes to names bring the index forward instead of building it again", sqliteOnly('records the statements SQLite runs'), async (t) => {
   const app = await build(t);
   await peopleLinked(t, app, 'خبر-قبل', 'التقى العدواني بالوفد.');
   const created = await newPerson(app, 'نايف', 'نايف الشمري');

@@ -1,7 +1,7 @@
+import { sql } from 'drizzle-orm';
 import t from 'tap';
-import { databaseOf } from '../../src/core/db/handles.js';
 import { cost } from '../budget.js';
-import { auth, body, build } from '../helper.js';
+import { auth, body, build, readRows } from '../helper.js';
 
 const json = { ...auth, 'content-type': 'application/json' };
 const seededSlug = 'العدواني-بحث-مع-وفد-من-الداخلية-السعودية-تعزيز';
@@ -20,16 +20,11 @@ t.test('replacing a 1 MiB body of 200,000 paragraphs takes under a second and 50
 
   const large = JSON.stringify({ ...fields, body: blocks });
   t.equal((await put(large)).statusCode, 200, 'the large body is stored');
-  const quotesOf = () =>
-    databaseOf(app.services).sqlite.prepare('select part, start, end, quote from provenance where article_id = ? order by id').all(id) as Array<{
-      part: string;
-      start: number | null;
-      end: number | null;
-      quote: string;
-    }>;
+  type Quote = { part: string; start: number | null; end: number | null; quote: string };
+  const quotesOf = () => readRows(app, sql<Quote>`select part, start, "end", quote from provenance where article_id = ${id} order by id`);
   const mentionsOf = async () => body(await app.inject({ url: `/v1/articles/${id}/mentions` })).data as Array<{ part: string; start: number; end: number; text: string }>;
   const mentionsBefore = await mentionsOf();
-  const quotesBefore = quotesOf();
+  const quotesBefore = await quotesOf();
   t.ok(mentionsBefore.length >= 18 && quotesBefore.length > 0, `${mentionsBefore.length} mentions and ${quotesBefore.length} quotes to move`);
 
   const introduction = 'مقدمة جديدة';
@@ -49,7 +44,7 @@ t.test('replacing a 1 MiB body of 200,000 paragraphs takes under a second and 50
     mentionsBefore.map(({ part, start, end, text }) => shift({ part, start, end, text })),
     'the mentions moved with their paragraphs',
   );
-  t.same(quotesOf(), quotesBefore.map(shift), 'and so did the quotes');
+  t.same(await quotesOf(), quotesBefore.map(shift), 'and so did the quotes');
   const stored = body(replaced).data;
   for (const mention of mentionsAfter) t.equal((mention.part === 'title' ? stored.title : stored.body_text).slice(mention.start, mention.end), mention.text);
 });

@@ -6,7 +6,10 @@ import { writeOnSqlite } from '../../src/core/db/sqlite-write.js';
 import type { StatementExecutor } from '../../src/core/db/statements.js';
 import type { JobExecutors } from '../../src/core/facts/relink-jobs.js';
 import { createRepositories, type Repositories } from '../../src/core/resources/index.js';
-import { auth, body, build, jobsOn } from '../helper.js';
+import { auth, body, build, jobsOn, sharedDatabase, sqliteOnly } from '../helper.js';
+
+/** The tests whose processes are connections of their own to one SQLite file (`open`); relink-engines.test.ts runs the index's rows on both engines. */
+const onOneFile = sqliteOnly('processes as connections of their own to one SQLite file (openDatabase)');
 
 interface Process {
   repositories: Repositories;
@@ -63,7 +66,7 @@ function expectedLinks(articles: Array<{ id: string; text: string }>, people: Pe
   return articles.flatMap((article) => people.filter((person) => article.text.includes(person.name)).map((person) => `${article.id} → ${person.id}`)).sort();
 }
 
-t.test("a write after another process's name change builds no index, and its article's mentions converge", async (t) => {
+t.test("a write after another process's name change builds no index, and its article's mentions converge", onOneFile, async (t) => {
   const url = `file:${t.testdir()}/khabar.db`;
   const first = open(t, url);
   const second = open(t, url);
@@ -91,7 +94,7 @@ t.test("a write after another process's name change builds no index, and its art
   t.same(first.toRelink(), [], 'and deleted their rows');
 });
 
-t.test('an article linked while the index was behind is linked again by the next process when the first stops before it caught up', async (t) => {
+t.test('an article linked while the index was behind is linked again by the next process when the first stops before it caught up', onOneFile, async (t) => {
   const url = `file:${t.testdir()}/khabar.db`;
   const first = open(t, url);
   const second = open(t, url);
@@ -110,7 +113,7 @@ t.test('an article linked while the index was behind is linked again by the next
   t.same(restarted.toRelink(), [], 'and deletes its row');
 });
 
-t.test('articles linked while the index was behind are linked again while names keep changing', async (t) => {
+t.test('articles linked while the index was behind are linked again while names keep changing', onOneFile, async (t) => {
   const url = `file:${t.testdir()}/khabar.db`;
   const first = open(t, url);
   const second = open(t, url);
@@ -139,8 +142,8 @@ t.test('articles linked while the index was behind are linked again while names 
 });
 
 t.test('a server builds the name index at start, so its first write builds none', async (t) => {
-  const databaseUrl = `file:${t.testdir()}/khabar.db`;
-  // Seeding writes articles, which would build the index: start on a file seeded before.
+  const databaseUrl = await sharedDatabase(t);
+  // Seeding writes articles, which would build the index: start on a database seeded before.
   await (await build(t, { databaseUrl })).close();
   const app = await build(t, { databaseUrl });
   const { nameIndexBuilds } = storesOf(app.services);
@@ -166,7 +169,7 @@ t.test('a server builds the name index at start, so its first write builds none'
   );
 });
 
-t.test('a background build that fails is started again by the next step, and writes go on linking', async (t) => {
+t.test('a background build that fails is started again by the next step, and writes go on linking', onOneFile, async (t) => {
   const url = `file:${t.testdir()}/khabar.db`;
   const first = open(t, url);
   const second = open(t, url);
@@ -186,7 +189,7 @@ t.test('a background build that fails is started again by the next step, and wri
   t.same(first.linked(), expectedLinks([{ id: article.id, text }], [salem, nayef]), 'the next steps built it: a write links both names');
 });
 
-t.test('a background build is not installed over the index a write built while it read', async (t) => {
+t.test('a background build is not installed over the index a write built while it read', onOneFile, async (t) => {
   const url = `file:${t.testdir()}/khabar.db`;
   const first = open(t, url);
   // More people than a slice holds, so that the background build takes more than one step.

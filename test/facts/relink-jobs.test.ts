@@ -5,11 +5,14 @@ import { type Database, openDatabase } from '../../src/core/db/database.js';
 import { writeOnSqlite } from '../../src/core/db/sqlite-write.js';
 import type { RelinkWorker, RelinkWorkerOptions } from '../../src/core/facts/relink-jobs.js';
 import { createRepositories, type Repositories } from '../../src/core/resources/index.js';
-import { auth, body, build, jobsOn } from '../helper.js';
+import { auth, body, build, jobsOn, sqliteOnly } from '../helper.js';
 
 const alias = 'أبو فهد';
 const articleCount = 300;
 const batch = 64;
+
+/** The tests whose workers are connections of their own to one SQLite file; relink-engines.test.ts claims, leases and resumes jobs on both engines. */
+const onOneFile = sqliteOnly('workers as connections of their own to one SQLite file (openDatabase)');
 
 interface Opened {
   database: Database;
@@ -54,7 +57,7 @@ async function runOut(worker: RelinkWorker): Promise<string[]> {
 /** A relink worker of a process, working as a server's does (`jobsOn`). */
 const workerOf = ({ database, repositories }: Opened, options: RelinkWorkerOptions) => repositories.relinkJobs.worker(jobsOn(database), options);
 
-t.test('a new alias is linked after the write, a bounded batch per transaction', async (t) => {
+t.test('a new alias is linked after the write, a bounded batch per transaction', onOneFile, async (t) => {
   const { first, ids } = await articlesQuotingAnAlias(t);
   await newPerson(first);
   t.same(linkedArticles(first), [], 'the write itself relinked no article');
@@ -76,7 +79,7 @@ t.test('a new alias is linked after the write, a bounded batch per transaction',
   t.equal(pendingJobs(first), 0, 'and the job is gone');
 });
 
-t.test('a worker that stops half way leaves the rest to the next, which converges', async (t) => {
+t.test('a worker that stops half way leaves the rest to the next, which converges', onOneFile, async (t) => {
   const { first, open, ids } = await articlesQuotingAnAlias(t);
   await newPerson(first);
   let clock = Date.now();
@@ -105,7 +108,7 @@ t.test('a worker that stops half way leaves the rest to the next, which converge
   t.same(new Set(mentions().map((m) => JSON.stringify(m))), new Set(before.map((m) => JSON.stringify(m))), 'the same mentions as relinking every article from scratch');
 });
 
-t.test('a worker that shuts down gives its job back at once', async (t) => {
+t.test('a worker that shuts down gives its job back at once', onOneFile, async (t) => {
   const { first, open } = await articlesQuotingAnAlias(t);
   await newPerson(first);
   const stopping = workerOf(first, { batch });
@@ -115,7 +118,7 @@ t.test('a worker that shuts down gives its job back at once', async (t) => {
   t.equal(rest.length, articleCount - batch, 'the next worker takes it without waiting for the lease');
 });
 
-t.test('two workers on one file never run the same job at once', async (t) => {
+t.test('two workers on one file never run the same job at once', onOneFile, async (t) => {
   const { first, open } = await articlesQuotingAnAlias(t);
   await newPerson(first);
   await newPerson(first, 'فهد', 'فهد العنزي');
@@ -178,7 +181,7 @@ async function drain(worker: { step(): Promise<unknown> }) {
   while ((await worker.step()) !== null);
 }
 
-t.test('a relink job finishes while another process keeps changing names, and the articles it linked behind them are linked again after', async (t) => {
+t.test('a relink job finishes while another process keeps changing names, and the articles it linked behind them are linked again after', onOneFile, async (t) => {
   const { first, open, ids } = await articlesQuotingAnAlias(t);
   const jobs = jobsOn(first.database);
   // This process builds its name index in the background, as a server does.
@@ -210,7 +213,7 @@ t.test('a relink job finishes while another process keeps changing names, and th
   t.same(linkedArticles(first), [...ids].sort(), 'to the same person');
 });
 
-t.test("the background jobs' writes wait for another process's write lock with the event loop free", async (t) => {
+t.test("the background jobs' writes wait for another process's write lock with the event loop free", onOneFile, async (t) => {
   const { first, ids } = await articlesQuotingAnAlias(t);
   const jobs = jobsOn(first.database);
   const naming = first.repositories.nameIndexWorker(jobs);

@@ -1,8 +1,7 @@
 import { connect } from 'node:net';
 import { Readable } from 'node:stream';
 import t from 'tap';
-import { buildApp } from '../../src/web/app.js';
-import { auth, build, testConfig } from '../helper.js';
+import { auth, build, buildUnready } from '../helper.js';
 
 /** Writes `chunks` to a raw connection (a function: a pause), and resolves with all it received and when the server closed it (gives up after 5 s). */
 async function rawExchange(port: number, chunks: Array<string | Buffer | (() => Promise<void>)>) {
@@ -73,8 +72,7 @@ t.test('a body slower than REQUEST_TIMEOUT_MS gets 408 problem+json and its sock
 });
 
 t.test('an unparsable request while a response is being written: the socket is closed, nothing is written into that response', async (t) => {
-  const app = await buildApp(testConfig());
-  t.teardown(() => app.close());
+  const app = await buildUnready(t);
   // A response whose body takes a while: its headers are on the wire before its end.
   app.get('/slow', (_request, reply) => {
     const chunks = ['first part;', 'second part'];

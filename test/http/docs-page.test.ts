@@ -3,9 +3,8 @@ import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import t, { type Test } from 'tap';
-import { buildApp } from '../../src/web/app.js';
 import { docsAppRetryMs } from '../../src/web/openapi/plugin.js';
-import { body, build, testConfig } from '../helper.js';
+import { body, build, buildUnready } from '../helper.js';
 
 // Alone in its process (tap runs each file in its own), so what is loaded is what the app loaded.
 const require = createRequire(import.meta.url);
@@ -241,8 +240,7 @@ function failingThemeReads(t: Test, failures: number) {
 
 t.test('a failed build of the docs app is not kept for good: a request after the wait builds it again', async (t) => {
   let now = Date.parse('2026-12-05T12:00:00Z');
-  const app = await buildApp(testConfig(), { clock: () => now });
-  await app.ready();
+  const app = await build(t, {}, { clock: () => now });
   const themeReads = failingThemeReads(t, 1);
 
   const failed = await app.inject({ url: '/docs/' });
@@ -262,7 +260,7 @@ t.test('a failed build of the docs app is not kept for good: a request after the
 });
 
 t.test('an app whose docs app failed to build closes', async (t) => {
-  const app = await buildApp(testConfig());
+  const app = await buildUnready(t);
   failingThemeReads(t, Number.POSITIVE_INFINITY);
   t.equal((await app.inject({ url: '/docs/' })).statusCode, 500);
   await t.resolves(app.close());

@@ -1,10 +1,9 @@
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import t from 'tap';
 import { loadConfig } from '../../src/core/config.js';
-import { buildApp } from '../../src/web/app.js';
 import type { Principal } from '../../src/web/http/auth.js';
 import { isEventStream, servedDocument } from '../contract/document.js';
-import { body, build, recordStatements, sqliteOnly, testConfig } from '../helper.js';
+import { body, build, buildUnready, recordStatements, sqliteOnly } from '../helper.js';
 
 const secrets = { preview: 'preview-secret-0123456789', editor: 'editor-secret-0123456789', admin: 'admin-secret-0123456789' };
 // Parsed as an operator writes them: the editor's entry names no role, which keeps today's meaning.
@@ -137,8 +136,7 @@ t.test('a read with a wrong token is refused and charged to the failure budget; 
 });
 
 t.test('the request principal: the token name and role on any route, null without a token; writes record its name', async (t) => {
-  const app = await buildApp(testConfig({ apiTokens }));
-  t.teardown(() => app.close());
+  const app = await buildUnready(t, { apiTokens });
   const seen: Array<Principal | null> = [];
   app.addHook('onResponse', async (request) => {
     seen.push(request.principal);
@@ -209,8 +207,10 @@ t.test('a read without a bearer header computes no digest; one with a token comp
     t.equal((await app.inject({ url: '/v1/people?limit=3', headers })).statusCode, 200);
     return digests;
   };
-  // Once first: PostgreSQL's executor names a statement by a digest of its text when it first renders it.
+  // Once first, with a token and without: PostgreSQL's executor names a statement by a digest of its text when it
+  // first renders it, and only a token's request reaches the revision list's statements.
   await count({});
+  await count(headersOf('preview'));
   t.equal(await count({}), 0, 'anonymous: no digest (the revision list refuses before hashing anything)');
   t.equal(await count({ authorization: 'Basic dXNlcjpwYXNz' }), 0, 'another scheme: none either');
   t.equal(await count(headersOf('preview')), 2, 'a token: one digest per request');

@@ -1,13 +1,11 @@
 import t from 'tap';
-import { buildApp } from '../../src/web/app.js';
-import { testConfig } from '../helper.js';
+import { buildUnready } from '../helper.js';
 
 /** Every hook a route's options can carry (Fastify's lifecycle), which no plugin of ours may add to a route. */
 const routeHooks = ['onRequest', 'preParsing', 'preValidation', 'preHandler', 'preSerialization', 'onSend', 'onResponse', 'onError', 'onTimeout', 'onRequestAbort'];
 
 t.test('a route declared after every plugin reaches the router as declared: no plugin adds a hook to it or edits its schema', async (t) => {
-  const app = await buildApp(testConfig());
-  t.teardown(() => app.close());
+  const app = await buildUnready(t);
   // Registered after the plugins' onRoute hooks, this one sees the options as they leave them.
   const seen: Record<string, unknown>[] = [];
   app.addHook('onRoute', (route) => {

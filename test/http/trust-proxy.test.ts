@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import t, { type Test } from 'tap';
 import type { Config } from '../../src/core/config.js';
-import { buildApp } from '../../src/web/app.js';
-import { build, testConfig } from '../helper.js';
+import { build, buildUnready } from '../helper.js';
 
 const proxy = '10.0.0.1';
 const randomAddress = () => [...randomBytes(4)].join('.');
@@ -32,8 +31,7 @@ for (const [label, trustProxy] of trusts) {
 
 /** The client address the app settles on (request.ip, which every per-client budget is keyed by) for each request. */
 async function clientAddresses(t: Test, trustProxy: Config['trustProxy'], requests: Array<[string, string | undefined]>) {
-  const app = await buildApp(testConfig({ trustProxy }));
-  t.teardown(() => app.close());
+  const app = await buildUnready(t, { trustProxy });
   app.get('/client-address', async (request) => request.ip);
   const seen: string[] = [];
   for (const [remoteAddress, forwardedFor] of requests) {

@@ -6,7 +6,7 @@ import { openDatabase } from '../../src/core/db/database.js';
 import { databaseOf } from '../../src/core/db/handles.js';
 import { sqliteLoading } from '../../src/core/seed/sqlite-loading.js';
 import { loadSyntheticData } from '../../src/core/seed/synthetic.js';
-import { auth, build } from '../helper.js';
+import { auth, build, sqliteOnly } from '../helper.js';
 
 /**
  * The time budget of a request without a token: at the benchmark's data set (100,000 articles) plus five
@@ -26,7 +26,10 @@ const size = { articles: 100_000, people: 20_000, organisations: 2_000, meetings
 const timeout = 20 * 60_000;
 t.setTimeout(timeout);
 
-t.test('no request without a token costs more than the budget at 100,000 articles', { timeout }, async (t) => {
+/** On PostgreSQL much of a request's cost is the server's, which this process's CPU time does not see. */
+const sqliteFileLoaded = { timeout, ...sqliteOnly("a SQLite file loaded by SQLite's loader, its requests' cost counted in this process") };
+
+t.test('no request without a token costs more than the budget at 100,000 articles', sqliteFileLoaded, async (t) => {
   const directory = mkdtempSync(join(tmpdir(), 'khabar-budget-'));
   t.teardown(() => rmSync(directory, { recursive: true, force: true }));
   const file = join(directory, 'budget.db');

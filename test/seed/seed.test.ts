@@ -1,12 +1,11 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
-import { databaseOf, storesOf } from '../../src/core/db/handles.js';
-import { connectionExecutors } from '../../src/core/db/sqlite-write.js';
+import { storesOf } from '../../src/core/db/handles.js';
 import { plainText } from '../../src/core/resources/articles/repository.js';
 import { parseSourceDocument, slugify } from '../../src/core/resources/articles/source-document.js';
 import { readSourceDocument, seedDatabase } from '../../src/core/seed/seed.js';
 import { type Fact, sourceArticle, sourceMeeting, sourceOrganisations, sourcePeople } from '../../src/core/seed/source-facts.js';
-import { body, build } from '../helper.js';
+import { body, build, jobsOf } from '../helper.js';
 
 const source = readSourceDocument();
 /** The document with runs of white space folded, as quotes are compared against it. */
@@ -109,8 +108,8 @@ t.test('the seeded API holds the names, ranks and relations the document gives',
 t.test('seeding is idempotent and the seed file is the source document', async (t) => {
   const app = await build(t);
   const before = body(await app.inject({ url: '/v1/people' })).meta.total;
-  await seedDatabase(connectionExecutors(databaseOf(app.services).sqlite), storesOf(app.services));
-  await seedDatabase(connectionExecutors(databaseOf(app.services).sqlite), storesOf(app.services));
+  await seedDatabase(jobsOf(app), storesOf(app.services));
+  await seedDatabase(jobsOf(app), storesOf(app.services));
   for (const path of ['people', 'organisations', 'meetings', 'articles']) {
     t.equal(body(await app.inject({ url: `/v1/${path}` })).meta.total, path === 'people' ? before : path === 'organisations' ? 3 : 1, `${path}: one copy`);
   }

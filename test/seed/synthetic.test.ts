@@ -14,7 +14,10 @@ import { person } from '../../src/core/resources/people/schemas.js';
 import { seededRandom } from '../../src/core/seed/random.js';
 import { sqliteLoading } from '../../src/core/seed/sqlite-loading.js';
 import { loadSyntheticData, type SyntheticOptions } from '../../src/core/seed/synthetic.js';
-import { listOn, recordsOf } from '../helper.js';
+import { listOn, recordsOf, sqliteOnly } from '../helper.js';
+
+/** The loader as SQLite's own (sqliteLoading), on a database it opens; synthetic-engines.test.ts loads both engines. */
+const loadedOnSqlite = sqliteOnly("loads through SQLite's loader (sqliteLoading) into a SQLite database of its own");
 
 const size = { articles: 300, people: 60, organisations: 90, meetings: 40 };
 const tables = ['organisations', 'people', 'affiliations', 'meetings', 'meeting_participants', 'meeting_organisations', 'articles', 'article_people', 'article_organisations', 'article_meetings'];
@@ -35,7 +38,7 @@ function digest(database: Database): string {
   return createHash('sha256').update(JSON.stringify(rows)).digest('hex');
 }
 
-t.test('the same seed gives the same data set, row for row; another seed gives another', async (t) => {
+t.test('the same seed gives the same data set, row for row; another seed gives another', loadedOnSqlite, async (t) => {
   const first = await load(t, { ...size, seed: 7 });
   t.equal(digest(await load(t, { ...size, seed: 7 })), digest(first));
   t.not(digest(await load(t, { ...size, seed: 8 })), digest(first));
@@ -48,7 +51,7 @@ t.test('the same seed gives the same data set, row for row; another seed gives a
   );
 });
 
-t.test('synthetic records are valid API records, Arabic, linked, and in id order', async (t) => {
+t.test('synthetic records are valid API records, Arabic, linked, and in id order', loadedOnSqlite, async (t) => {
   const database = await load(t, { ...size, seed: 42 });
   const repositories = createRepositories();
   t.same(database.sqlite.pragma('foreign_key_check'), [], 'no dangling references');
@@ -96,7 +99,7 @@ t.test('synthetic records are valid API records, Arabic, linked, and in id order
   );
 });
 
-t.test('the post-load steps index and link the generated articles', async (t) => {
+t.test('the post-load steps index and link the generated articles', loadedOnSqlite, async (t) => {
   const database = openDatabase('file::memory:');
   t.teardown(() => database.close());
   await loadSyntheticData(sqliteLoading(database), { ...size, seed: 3 });
@@ -115,7 +118,7 @@ t.test('the post-load steps index and link the generated articles', async (t) =>
   t.equal(indexed, size.articles, 'and the search index holds every article');
 });
 
-t.test('post-load steps run after the rows are in', async (t) => {
+t.test('post-load steps run after the rows are in', loadedOnSqlite, async (t) => {
   const database = openDatabase('file::memory:');
   t.teardown(() => database.close());
   const seen: number[] = [];
@@ -144,7 +147,7 @@ t.test('the PRNG: reproducible draws in range, distinct samples', async (t) => {
   t.same(a.sample([1, 2], 5).length, 2, 'never more than there are');
 });
 
-t.test('the WAL stays bounded while articles with subjects are created on a loaded database', async (t) => {
+t.test('the WAL stays bounded while articles with subjects are created on a loaded database', loadedOnSqlite, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'khabar-wal-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'khabar.db');

@@ -18,7 +18,7 @@ import { searchDocuments } from '../../src/core/search/table.js';
 import { isEmpty, readSourceDocument, seedDatabase } from '../../src/core/seed/seed.js';
 import { sourceMeeting, sourceOrganisations, sourcePeople } from '../../src/core/seed/source-facts.js';
 import { type Preparing, prepareForServing } from '../../src/core/serving.js';
-import { type Engine, engines } from '../engines.js';
+import { bothInEveryRun, type Engine, engines } from '../engines.js';
 import { unindexedPerson } from '../search/found-by-title.js';
 
 /*
@@ -135,7 +135,7 @@ async function seedsTheReport(t: Test, engine: Engine) {
 
 onBoth('a fresh database is seeded with the records the report states, and its index written by this analyser', seedsTheReport);
 
-t.test('both engines store the same seeded rows in every record table', async (t) => {
+t.test('both engines store the same seeded rows in every record table', bothInEveryRun, async (t) => {
   const [sqlite, postgres] = [seededOn.get('sqlite'), seededOn.get('postgres')];
   t.ok(sqlite && postgres, 'both seeded');
   t.same(

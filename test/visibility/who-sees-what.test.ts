@@ -1,6 +1,5 @@
 import t from 'tap';
-import { buildApp } from '../../src/web/app.js';
-import { auth, body, testConfig } from '../helper.js';
+import { auth, body, build } from '../helper.js';
 
 // The server's clock for what the public sees: moved by the test, so a scheduled article's time comes without sleeping.
 const start = Date.parse('2026-06-01T12:00:00.000Z');
@@ -22,8 +21,7 @@ const kinds = Object.keys(articles) as Kind[];
 const publicSees = (kind: Kind, late: boolean) => kind === 'published' || (kind === 'scheduled' && late);
 
 t.test('every read path, with and without a token, before and after a scheduled publication', async (t) => {
-  const app = await buildApp(testConfig(), { clock: () => clock });
-  t.teardown(() => app.close());
+  const app = await build(t, {}, { clock: () => clock });
   const get = (url: string, headers: Record<string, string> = {}) => app.inject({ method: 'GET', url, headers });
   const seeded = body(await get('/v1/articles?limit=1')).data[0];
   const [person] = seeded.person_ids;
@@ -121,8 +119,7 @@ t.test('every read path, with and without a token, before and after a scheduled 
 });
 
 t.test('publishing a draft dates it now unless it is given a date; a write without status publishes', async (t) => {
-  const app = await buildApp(testConfig(), { clock: () => start });
-  t.teardown(() => app.close());
+  const app = await build(t, {}, { clock: () => start });
   const write = (method: 'POST' | 'PATCH', url: string, payload: object) =>
     app.inject({ method, url, headers: { ...auth, 'content-type': method === 'PATCH' ? 'application/merge-patch+json' : 'application/json' }, payload });
   const article = (slug: string, extra: object) => ({ slug, title: `عنوان ${slug}`, language: 'ar', body: [{ type: 'paragraph', text: 'نص' }], ...extra });
@@ -161,8 +158,7 @@ t.test('publishing a draft dates it now unless it is given a date; a write witho
 });
 
 t.test("provenance: the public sees the quotes of public articles only, a token reader every article's", async (t) => {
-  const app = await buildApp(testConfig());
-  t.teardown(() => app.close());
+  const app = await build(t);
   const quotes = async (headers: Record<string, string>) => {
     const response = await app.inject({ url: '/v1/people/علي-العدواني/provenance', headers });
     t.equal(response.statusCode, 200);
@@ -184,8 +180,7 @@ t.test("provenance: the public sees the quotes of public articles only, a token 
 });
 
 t.test('a public page past more drafts than a page examines still holds the published articles, and no cursor carries a draft', async (t) => {
-  const app = await buildApp(testConfig());
-  t.teardown(() => app.close());
+  const app = await build(t);
   // Drafts sorted before the seeded report by title ('أ' < every word of it): a page by title meets them first.
   for (let i = 0; i < 2_100; i++) {
     const created = await app.inject({
