@@ -111,6 +111,27 @@ t.test('a write, then reads that see it although the replica lags: on the writin
   t.notOk(again.headers['khabar-position'], 'a refused write answers no position');
 });
 
+t.test("a commit no notification brought, heard through a read carrying its position: the node's other reads stop deriving totals from the lagging replica", async (t) => {
+  const { response, slug } = await createOrganisation(one);
+  t.equal(response.statusCode, 201);
+  await lagFromNow(t);
+  const total = async (headers: Record<string, string> = {}) =>
+    body<{ meta: { total: number } }>(await other.inject({ url: '/v1/organisations?limit=1', headers: { ...auth, ...headers } })).meta.total;
+  const before = await total();
+  // A telling write no node hears: it advances the committed change count and sends no notification.
+  await primary.query('begin');
+  await primary.query('delete from organisations where slug = $1', [slug]);
+  await primary.query('update change_count set n = n + 1 where id = 1');
+  await primary.query('commit');
+  const position = await primaryPosition();
+  t.notOk(await replayed(position), 'the replica lags');
+
+  // The read carrying the position reads the count on the primary and moves the stamp; it asks for no total.
+  t.equal((await other.inject({ url: `/v1/organisations/${encodeURIComponent(slug)}`, headers: { 'khabar-position': position } })).statusCode, 404, 'the primary answers: deleted');
+  t.equal(await total(), before - 1, 'a read carrying nothing afterwards is not answered by the replica, which lacks the commit');
+  t.equal(await total({ 'khabar-position': position }), before - 1, 'and a read carrying the position is not served a total derived from it');
+});
+
 t.test('a node started while the replica lags behind its migrations reads from the primary until the replica has them', async (t) => {
   const { name, url: lateUrl } = await fresh('late');
   t.ok(await until(async () => (await replica.query('select count(*)::int as n from pg_database where datname = $1', [name])).rows[0].n === 1), 'the new database reached the replica');

@@ -77,8 +77,16 @@ export async function openPostgresEngine(url: string, { poolMax, readUrl = null,
     throw error;
   });
 
-  // Read on the connection the request's reads are routed to: a replica's count is what that replica holds.
-  const readCount = changeCountReader((after) => router.read(after, readChangeCount), signal.counted);
+  // Read on the connection the request's reads are routed to: a replica's count is what that replica holds. A count
+  // read on the primary that is news here came with no notification's position yet: the router has it first, so no
+  // read derives a value from a replica that lacks the commit under the stamp the count moves.
+  const readCount = changeCountReader(
+    (after) => router.read(after, readChangeCount),
+    ({ count, position }) => {
+      if (position !== null && signal.isNews(count)) router.committed(position);
+      signal.counted(count);
+    },
+  );
 
   // A process's appending writes take a connection one at a time: each would wait for the feed's lock anyway
   // (postgres-write.ts), and a write waiting here rather than on the lock leaves the pool's other connections to reads.

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { WalPosition } from './postgres-wal-position.js';
+import { parseWalPosition, type WalPosition } from './postgres-wal-position.js';
 
 /*
  * The committed change count (migrations/postgres/0007): every telling write advances it as it sends its
@@ -7,15 +7,27 @@ import type { WalPosition } from './postgres-wal-position.js';
  * request's reads will see, whether or not the notification has arrived (docs/postgresql.md, several nodes).
  */
 
-/** Named, so that each connection prepares it once. */
-const countQuery = { name: 'khabar change count', text: 'select n::text as n from change_count where id = 1' };
+/**
+ * Named, so that each connection prepares it once. On the primary it reads the log's position too, past every commit
+ * the count holds; a replica (in recovery) gives none.
+ */
+const countQuery = {
+  name: 'khabar change count',
+  text: 'select n::text as n, case when pg_is_in_recovery() then null else pg_current_wal_insert_lsn()::text end as position from change_count where id = 1',
+};
+
+/** The committed change count, and where the primary's log was when it was read (null when read on a replica). */
+export interface ChangeCount {
+  count: number;
+  position: WalPosition | null;
+}
 
 /** Reads the count on `client`: the connection a request's reads are routed to. */
-export async function readChangeCount(client: pg.ClientBase): Promise<number> {
-  const { rows } = await client.query<{ n: string }>(countQuery);
-  const n = rows[0]?.n;
-  if (n === undefined) throw new Error('change_count has no row: the database was not migrated');
-  return Number(n);
+export async function readChangeCount(client: pg.ClientBase): Promise<ChangeCount> {
+  const { rows } = await client.query<{ n: string; position: string | null }>(countQuery);
+  const row = rows[0];
+  if (row === undefined) throw new Error('change_count has no row: the database was not migrated');
+  return { count: Number(row.n), position: row.position === null ? null : parseWalPosition(row.position) };
 }
 
 /**
@@ -24,7 +36,7 @@ export async function readChangeCount(client: pg.ClientBase): Promise<number> {
  * answered before the commit they must see, so they wait for it and share the next. A reader with a position reads
  * alone, on the connection that position routes it to.
  */
-export function changeCountReader(read: (after: WalPosition | null) => Promise<number>, heard: (count: number) => void): (after: WalPosition | null) => Promise<void> {
+export function changeCountReader<C>(read: (after: WalPosition | null) => Promise<C>, heard: (count: C) => void): (after: WalPosition | null) => Promise<void> {
   let running: Promise<void> | null = null;
   let next: Promise<void> | null = null;
   const readNow = () => read(null).then(heard);

@@ -63,6 +63,8 @@ export interface ChangeSignal {
    * notification took when the commit is known): the stamp moves now, not when the echo arrives.
    */
   wrote(count?: number): void;
+  /** Whether a change count is past every count heard. */
+  isNews(count: number): boolean;
   /** The change count read before a request consults a cache: the stamp moves if it is past every count heard. */
   counted(count: number): void;
   /** Every process's commits as they are heard (this one's at `wrote()`): what wakes the jobs and the change stream's watcher. */
@@ -208,6 +210,7 @@ export async function openChangeSignal(url: string, { log, minBackoffMs = 100, m
       if (count !== undefined) heard(count);
       moved();
     },
+    isNews: (count) => count > heardCount,
     counted(count) {
       if (count <= heardCount) return;
       heard(count);
