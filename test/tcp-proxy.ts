@@ -9,6 +9,8 @@ export interface TcpProxy {
   silent: boolean;
   /** While set, a connection whose client sends this text is cut before it reaches the server, both ways. */
   cutOn: string | null;
+  /** While set, a connection whose client sends this text goes silent, open: that text and all after it go nowhere. */
+  holdOn: string | null;
   /** The connections accepted so far. */
   readonly accepted: number;
 }
@@ -36,11 +38,15 @@ export async function startTcpProxy(t: Test, target: string): Promise<TcpProxy> 
     };
     client.on('close', cut);
     upstream.on('close', cut);
+    let held = false;
     client.on('data', (chunk: Buffer) => {
       if (proxy.cutOn !== null && chunk.includes(proxy.cutOn)) cut();
+      else if (held || (proxy.holdOn !== null && chunk.includes(proxy.holdOn))) held = true;
       else upstream.write(chunk);
     });
-    upstream.pipe(client);
+    upstream.on('data', (chunk: Buffer) => {
+      if (!held) client.write(chunk);
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.teardown(async () => {
@@ -58,6 +64,7 @@ export async function startTcpProxy(t: Test, target: string): Promise<TcpProxy> 
     },
     silent: false,
     cutOn: null,
+    holdOn: null,
     get accepted() {
       return accepted;
     },

@@ -131,6 +131,66 @@ t.test("a claim tells no process, so other nodes' caches are kept; a write and a
   t.same(await seenByOther(() => one.writes.giveBack(noop)), { moved: true, told: true }, "a claim given back: the other node's jobs are told to look");
 });
 
+t.test('a claim given back advances no change count, so the appending writes beside it are not refused for it', async (t) => {
+  const { fresh } = await clusterAdmin(t, await startPostgres(t));
+  const { url } = await fresh('given_back');
+  const [one, other] = await Promise.all([openPostgresEngine(url, { poolMax: 2, log }), openPostgresEngine(url, { poolMax: 2, log })]);
+  t.teardown(() => Promise.all([one.close(), other.close()]));
+  const counter = new pg.Client(url);
+  await counter.connect();
+  t.teardown(() => counter.end());
+  const count = async () => Number((await counter.query<{ n: string }>('select n from change_count')).rows[0]!.n);
+  const before = await count();
+  // Another node gives claims back every 20 ms (a shutdown's releases) while an appending write takes 100 ms.
+  let givingBack = true;
+  const releases = (async () => {
+    let given = 0;
+    while (givingBack) {
+      await other.writes.giveBack(async () => undefined);
+      given += 1;
+      await sleep(20);
+    }
+    return given;
+  })();
+  let attempts = 0;
+  await one.writes.run(async (tx) => {
+    attempts += 1;
+    await tx.prepare(sql`select 1`).run();
+    await sleep(100);
+  });
+  givingBack = false;
+  t.ok((await releases) >= 3, 'claims were given back during the write');
+  t.equal(attempts, 1, 'the write committed at its first attempt');
+  t.equal(await count(), before + 1, 'the count advanced for the write alone');
+});
+
+t.test('a change count that does not come within its bound: the requests waiting for it go on without the caches, their stamp moved', async (t) => {
+  const { fresh } = await clusterAdmin(t, await startPostgres(t));
+  const { url } = await fresh('silent_count');
+  const proxy = await startTcpProxy(t, url);
+  const engine = await openPostgresEngine(proxy.through(url), { poolMax: 3, log });
+  t.teardown(() => engine.close());
+  await engine.catchUp();
+  const stamp = engine.stamp();
+  // The connection that sends the count's statement goes silent, as one to a server gone without a word.
+  proxy.holdOn = 'khabar change count';
+  const started = performance.now();
+  const caughtUp = await Promise.allSettled([engine.catchUp(), sleep(50).then(() => engine.catchUp())]);
+  const waited = performance.now() - started;
+  t.same(
+    caughtUp.map((settled) => settled.status),
+    ['fulfilled', 'fulfilled'],
+    'both requests go on',
+  );
+  t.ok(waited < 5_000, `within the count's bound, once for each read (${Math.round(waited)} ms)`);
+  t.not(engine.stamp(), stamp, 'the stamp moved: no cache answers them');
+  proxy.holdOn = null;
+  const again = performance.now();
+  await engine.catchUp();
+  t.ok(performance.now() - again < 1_000, 'the next read of the count, on a connection that answers, comes at once');
+  t.same(await engine.reads.prepare(sql<{ one: number }>`select 1 as one`).all(), [{ one: 1 }], 'and reads are answered');
+});
+
 t.test('a write tells its commit alone: not a body that failed nor a commit the server refused; a commit left unanswered, which may have committed, is told', async (t) => {
   const { fresh } = await clusterAdmin(t, await startPostgres(t));
   const { url } = await fresh('outcomes');

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import pg from 'pg';
 import t, { type Test } from 'tap';
-import { type ChangeSignal, changeChannel, keepAliveIdleMs, openChangeSignal } from '../../src/core/db/postgres-change-signal.js';
+import { keepAliveIdleMs } from '../../src/core/db/postgres.js';
+import { type ChangeSignal, changeChannel, openChangeSignal } from '../../src/core/db/postgres-change-signal.js';
 import { postgresStatements } from '../../src/core/db/postgres-statements.js';
 import { currentScope, readPositions } from '../../src/core/db/read-positions.js';
 import { clusterAdmin, startPostgres } from '../postgres.js';
@@ -115,6 +116,21 @@ t.test('the change count: each committed write takes the next, and a count read 
   t.not(moved, heard, 'one past it does (a write whose notification has not come)');
   one.counted(3);
   t.equal(one.stamp(), moved, 'once');
+});
+
+t.test("a notification whose count a request's read of it brought already moves the stamp no more", async (t) => {
+  const { pool, one, other } = await twoNodes(t);
+  const before = one.stamp();
+  const client = await pool.connect();
+  t.teardown(() => client.release());
+  await client.query('begin');
+  const count = await other.notify(postgresStatements(client));
+  // As a request's catch-up would, before the notification has come: the notification is sent at the commit.
+  one.counted(count);
+  t.not(one.stamp(), before, 'the count read moved the stamp');
+  await client.query('commit');
+  await sentinel(pool);
+  t.equal(await settledMoves(one, before, 2), 2, "once for the write, once for the sentinel (which carries no count): the write's notification moved nothing");
 });
 
 t.test('a rolled-back transaction notifies nobody', async (t) => {

@@ -1,3 +1,4 @@
+import { KhabarError } from '../errors.js';
 import { postgresIndex } from '../search/postgres-search.js';
 import { heldTooLong } from './constraints.js';
 import type { EngineOptions, PostgresEngine } from './engine.js';
@@ -16,16 +17,21 @@ import type { StatementExecutor } from './statements.js';
 const statementTimeoutMs = 30_000;
 const lockTimeoutMs = 5_000;
 
-/** Whether a write tells every process's caches, and its jobs, that it committed (the change signal's notification). */
-type EngineWriteOptions = WriteOptions & { tells: boolean };
+/**
+ * Whom a write tells that it committed: every process's caches and jobs (it advances the change count and sends the
+ * notification), their jobs alone (the notification without the count: caches read nothing it changes), or no one.
+ */
+type EngineWriteOptions = WriteOptions & { tells: 'caches and jobs' | 'jobs' | 'no one' };
 
 /**
  * A background job's claims (EngineWrites.claim): no feed lock, since they append nothing, and `read committed`;
  * told to no process, since no cached read serves what they change (a delivery's state is read by an admin, whose
  * reads no cache keeps). Given back (`giveBack`), they are told, so that other nodes' jobs look at once.
  */
-const claiming: EngineWriteOptions = { appendsChanges: false, isolation: 'read committed', tells: false };
-const givingBack: EngineWriteOptions = { ...claiming, tells: true };
+const claiming: EngineWriteOptions = { appendsChanges: false, isolation: 'read committed', tells: 'no one' };
+// Not the count: a write at read committed that advanced it would refuse the serializable appending writes that
+// took their snapshot before it committed (40001), every one of them while a node shuts down.
+const givingBack: EngineWriteOptions = { ...claiming, tells: 'jobs' };
 
 /**
  * PostgreSQL's engine on a `postgres://` URL: the pool (DATABASE_POOL_MAX connections), migrated under the advisory
@@ -80,11 +86,18 @@ export async function openPostgresEngine(url: string, { poolMax, readUrl = null,
   // Read on the connection the request's reads are routed to: a replica's count is what that replica holds. A count
   // read on the primary that is news here came with no notification's position yet: the router has it first, so no
   // read derives a value from a replica that lacks the commit under the stamp the count moves.
+  // A count that cannot be read (a connection gone silent, the server away) vouches for no cache: the stamp moves and
+  // the request reads the data, which answers or fails on its own; only an overloaded pool fails the request here.
   const readCount = changeCountReader(
-    (after) => router.read(after, readChangeCount),
-    ({ count, position }) => {
-      if (position !== null && signal.isNews(count)) router.committed(position);
-      signal.counted(count);
+    (after) =>
+      router.read(after, readChangeCount).catch((error: unknown) => {
+        if (error instanceof KhabarError) throw error;
+        return null;
+      }),
+    (read) => {
+      if (read === null) return signal.doubted();
+      if (read.position !== null && signal.isNews(read.count)) router.committed(read.position);
+      signal.counted(read.count);
     },
   );
 
@@ -123,19 +136,20 @@ export async function openPostgresEngine(url: string, { poolMax, readUrl = null,
         async (tx) => {
           startedAt = performance.now();
           const result = await body(tx);
-          if (options.tells) counted = await signal.notify(tx);
+          if (options.tells === 'caches and jobs') counted = await signal.notify(tx);
+          else if (options.tells === 'jobs') await signal.wake(tx);
           writtenAt = performance.now();
           return result;
         },
         options,
       );
-      if (options.tells) signal.wrote(counted);
+      if (options.tells !== 'no one') signal.wrote(counted);
       observe?.({ queue: startedAt - queuedAt, transaction: writtenAt - startedAt, commit: performance.now() - writtenAt, batch: 1 });
       return value;
     } catch (error) {
       // A write that failed changed nothing to tell; one whose commit went unanswered may have committed, and a
       // stamp moved for nothing only empties the caches once more, where an untold commit would leave them stale.
-      if (options.tells && error instanceof CommitOutcomeUnknown) signal.wrote();
+      if (options.tells !== 'no one' && error instanceof CommitOutcomeUnknown) signal.wrote();
       throw error;
     }
   }
@@ -144,10 +158,10 @@ export async function openPostgresEngine(url: string, { poolMax, readUrl = null,
     name: 'postgres',
     reads: postgresStatements((run) => router.read(currentScope()?.after ?? null, run)),
     writes: {
-      run: (body, observe) => write(body, { tells: true }, observe),
+      run: (body, observe) => write(body, { tells: 'caches and jobs' }, observe),
       claim: (body) => write(body, claiming),
       giveBack: (body) => write(body, givingBack),
-      runWaitingForLock: (body) => write(body, { waitsForLock: true, tells: true }),
+      runWaitingForLock: (body) => write(body, { waitsForLock: true, tells: 'caches and jobs' }),
     },
     stamp: signal.stamp,
     catchUp: () => readCount(currentScope()?.after ?? null),

@@ -7,12 +7,18 @@ import { parseWalPosition, type WalPosition } from './postgres-wal-position.js';
  * request's reads will see, whether or not the notification has arrived (docs/postgresql.md, several nodes).
  */
 
+/** How long a count read may take before its requests go on without the caches. */
+const countReadTimeoutMs = 1_000;
+
 /**
  * Named, so that each connection prepares it once. On the primary it reads the log's position too, past every commit
  * the count holds; a replica (in recovery) gives none.
  */
 const countQuery = {
   name: 'khabar change count',
+  // node-postgres' own bound (not typed in its QueryConfig): a count read on a connection gone silent would hold every
+  // request sharing it until TCP gives up. On its timeout the read router closes the connection.
+  query_timeout: countReadTimeoutMs,
   text: 'select n::text as n, case when pg_is_in_recovery() then null else pg_current_wal_insert_lsn()::text end as position from change_count where id = 1',
 };
 

@@ -6,6 +6,7 @@ import type { ChangeStamp } from './change-stamp.js';
 import type { CommitNotices } from './commit-notices.js';
 import { DatabaseError } from './database.js';
 import { type OutageLog, outageTracker } from './outage.js';
+import { keepAliveIdleMs } from './postgres.js';
 import { positionOf, type WalPosition } from './postgres-wal-position.js';
 import { outsideRequests } from './read-positions.js';
 import type { StatementExecutor } from './statements.js';
@@ -26,15 +27,11 @@ const notification = sql<{
   count: string;
 }>`with counted as (update change_count set n = n + 1 where id = 1 returning n) select n::text as count, pg_notify(${sql.placeholder('channel')}, ${sql.placeholder('tag')} || ' ' || n) from counted`;
 
+/** The notification alone, for a write that changes nothing a cache reads: its payload has no count. */
+const wakeUp = sql`select pg_notify(${sql.placeholder('channel')}, ${sql.placeholder('tag')})`;
+
 /** How long one attempt may take to connect (a host that drops packets would otherwise hold it for minutes). */
 const connectTimeoutMs = 10_000;
-
-/**
- * How long the listening connection idles before the kernel probes it (Node then probes every 1 s, 10 times): a
- * server gone without a word is noticed about 20 s after the last traffic, where the system's default (7,200 s idle,
- * then 9 probes 75 s apart) left other nodes' writes unheard for over two hours.
- */
-export const keepAliveIdleMs = 10_000;
 
 export interface ChangeSignalOptions {
   log: OutageLog;
@@ -59,10 +56,17 @@ export interface ChangeSignal {
    */
   notify(tx: StatementExecutor): Promise<number>;
   /**
+   * Sends this process's notification without advancing the count, for a write no cache reads (a claim given back):
+   * other nodes' jobs look. A notification without a count still moves their stamps, as one from an older khabar would.
+   */
+  wake(tx: StatementExecutor): Promise<void>;
+  /**
    * This process has written (call it when the transaction has committed, or may have, with the count its
    * notification took when the commit is known): the stamp moves now, not when the echo arrives.
    */
   wrote(count?: number): void;
+  /** A change count could not be read: the stamp moves, so no cache answers the requests that asked for it. */
+  doubted(): void;
   /** Whether a change count is past every count heard. */
   isNews(count: number): boolean;
   /** The change count read before a request consults a cache: the stamp moves if it is past every count heard. */
@@ -160,8 +164,12 @@ export async function openChangeSignal(url: string, { log, minBackoffMs = 100, m
     candidate.on('notification', (notification) => {
       const [sender, count] = (notification.payload ?? '').split(' ');
       if (sender === tag) return;
-      heard(Number(count));
-      moved();
+      // A count this process has already read before a request (catch-up) moved the stamp then; once is enough.
+      const told = Number(count);
+      if (!(told <= heardCount)) {
+        heard(told);
+        moved();
+      }
       if (onPosition) readPosition(candidate, onPosition);
     });
     try {
@@ -206,9 +214,15 @@ export async function openChangeSignal(url: string, { log, minBackoffMs = 100, m
       const row = await tx.prepare(notification).get({ channel: changeChannel, tag });
       return Number(row?.count);
     },
+    async wake(tx) {
+      await tx.prepare(wakeUp).run({ channel: changeChannel, tag });
+    },
     wrote(count) {
       if (count !== undefined) heard(count);
       moved();
+    },
+    doubted() {
+      changes++;
     },
     isNews: (count) => count > heardCount,
     counted(count) {

@@ -41,11 +41,11 @@ export interface ReadRouter {
 /**
  * Errors of the server or the link, not of the statement: its shutdown (57P), no connection or resources left (08,
  * 53), a socket error (Node's system errors name their `syscall`), or the connection ended under the query (node-postgres'
- * words). Anything else a read throws, its own code's errors included, is the read's.
+ * words, and its `query_timeout`'s, which leaves the query running on the connection). Anything else a read throws, its own code's errors included, is the read's.
  */
 function serverUnavailable(error: unknown): boolean {
   if (error instanceof pg.DatabaseError) return /^(08|57P|53)/.test(error.code ?? '');
-  return error instanceof Error && ('syscall' in error || error.message.startsWith('Connection terminated'));
+  return error instanceof Error && ('syscall' in error || error.message.startsWith('Connection terminated') || error.message === 'Query read timeout');
 }
 
 /** A standby cancels a read whose rows its replay must remove (40001, conflict with recovery): the primary has no such conflict. */

@@ -27,6 +27,13 @@ export const migrationLockKey = 118_096_054_608_242;
  */
 export const connectionTimeoutMs = 10_000;
 
+/**
+ * How long a connection (pooled, or the change signal's listening one) idles before the kernel probes it (Node then
+ * probes every 1 s, 10 times): a server gone without a word is noticed about 20 s after the last traffic, where the
+ * system's default (7,200 s idle, then 9 probes 75 s apart) left other nodes' writes unheard for over two hours.
+ */
+export const keepAliveIdleMs = 10_000;
+
 export interface PostgresOptions {
   /** The most connections the pool holds open (DATABASE_POOL_MAX). */
   max: number;
@@ -78,6 +85,8 @@ function connectPool(url: URL, options: PostgresOptions): pg.Pool {
     statement_timeout: options.statementTimeoutMs,
     lock_timeout: options.lockTimeoutMs,
     connectionTimeoutMillis: options.connectionTimeoutMs ?? connectionTimeoutMs,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: keepAliveIdleMs,
   });
   pool.on('error', options.onIdleError);
   // A connection cut under a checked-out client (a reset, no word from the server) is emitted on the client too,
