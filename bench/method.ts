@@ -62,7 +62,9 @@ export const method = `
   and the like-for-like POST, whose baseline writes the rows the SQLite baseline writes, built by the same code
   (\`bench/article-rows.ts\`: khabar's core functions; only the placeholders differ), in one transaction on one
   pooled connection; its "same rows" check reads PostgreSQL's full-text row itself (its words and stems are
-  stored text), the substring row (the slug by its length) and the link and mention rows. Then one process against
+  stored text), the substring row (the slug by its length) and the link and mention rows. What neither baseline
+  does, and khabar's ratio pays for: a revision row and a change-feed event per write and, on PostgreSQL, the
+  feed's lock (appending writes one at a time, serializable) and the change count with its notification. Then one process against
   two on the same database, get by id, the one on a core of its own: \`WORKERS=2\` (node:cluster's workers sharing
   one port) and two nodes (two servers as \`npm start\` runs them, each with its own port, pool and change signal;
   the load generator deals its connections to them in turn, 5 each, one autocannon instance a node, and counts

@@ -177,7 +177,7 @@ async function main(size: DataSize, engines: Engines): Promise<{ markdown: strin
     const scenarios = scenarioTable(rows);
     const targets = checkTable(checks);
     const unsteady = [unsteadyLine(rows), coresLine('get by id: 1 vs 2 workers', ['1 worker', '2 workers'], workers.cpu), ...(onPostgres?.cores ?? [])].join(' ');
-    const postgresWriteTimes = onPostgres && writeTimeTable(onPostgres.writes, 'a write on PostgreSQL (ms, batch in writes)');
+    const postgresWriteTimes = onPostgres && writeTimeTable(onPostgres.writes, 'postgres');
     process.stdout.write(
       `\n${textTable(scenarios)}\n${unsteady}\n\n${textTable(targets)}\n\n${textTable(writeTimes)}\n\n${postgresWriteTimes ? `${textTable(postgresWriteTimes)}\n\n` : ''}${textTable(costs)}\n\n${textTable(stored)}\n`,
     );

@@ -47,7 +47,10 @@ export const postgresRowsOf =
         'select d.type, s.title, s.title_stem, s.body, s.body_stem, length(x.slug) as slug_length, x.title as substring_title, x.name, x.language, x.country ' +
           'from search_documents d join search_index s on s.rowid = d.doc_id join substring_index x on x.rowid = d.doc_id where d.record_id = $1',
       );
-      return JSON.stringify({ links: await Promise.all(linkTables.map((table) => all(linkRows(table)))), documents, mentions: await all(mentionRows) });
+      // One query at a time: a client queues a second, and node-postgres deprecates asking it to.
+      const links = [];
+      for (const table of linkTables) links.push(await all(linkRows(table)));
+      return JSON.stringify({ links, documents, mentions: await all(mentionRows) });
     } finally {
       await client.end();
     }
