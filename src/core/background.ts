@@ -17,6 +17,8 @@ import { pruneSettledDeliveries } from './webhooks/store.js';
 // The retention jobs (trash, settled webhook deliveries): how often an idle job looks, and the deliveries deleted a statement.
 const retentionIdleMs = 60_000;
 const deliveryPruneBatch = 50;
+// The engine's upkeep: a look at most this often, soon after a commit told.
+const upkeepIdleMs = 1_000;
 
 export interface BackgroundOptions {
   /** Milliseconds since the epoch: what publications come due and retention is judged by. */
@@ -48,7 +50,7 @@ const retention = (deleteExpired: () => Promise<number>): BackgroundWorker => ({
  */
 export async function startBackgroundWork(
   repositories: Repositories,
-  { writes, reads, notices }: { writes: EngineWrites; reads: StatementExecutor; notices: CommitNotices },
+  { writes, reads, notices, upkeep }: { writes: EngineWrites; reads: StatementExecutor; notices: CommitNotices; upkeep: BackgroundWorker | null },
   { clock, trashRetentionDays, webhooks, onError }: BackgroundOptions,
 ) {
   const { relinkJobs, publications } = repositories;
@@ -101,10 +103,12 @@ export async function startBackgroundWork(
     retention(() => pruneSettledDeliveries({ reads, write: (body) => writes.run(body) }, isoDaysBefore(clock(), retentionDays), deliveryPruneBatch)),
     { idleMs: retentionIdleMs, onError: (error) => onError('deleting old webhook deliveries failed; retrying', error) },
   );
+  // What the engine's indexes need between writes (core/db/engine.ts), after commits rather than inside them.
+  const upkeeping = upkeep && runBackgroundLoop(upkeep, { idleMs: upkeepIdleMs, notices, onError: (error) => onError("the database's index upkeep failed", error) });
   await announcing.first;
   return {
     async stop() {
-      await Promise.all([naming.stop(), announcing.stop(), relinking.stop(), dispatching.stop(), purging.stop(), pruning.stop()]);
+      await Promise.all([naming.stop(), announcing.stop(), relinking.stop(), dispatching.stop(), purging.stop(), pruning.stop(), upkeeping?.stop()]);
     },
   };
 }

@@ -183,7 +183,7 @@ export async function openServices(databaseUrl: string, { clock = Date.now, pool
 
     /** Starts the server's background jobs (core/background.ts); resolves once the first announcement has run. */
     startBackground(options: BackgroundOptions) {
-      return startBackgroundWork(repositories, { writes, reads: statements, notices: engine.notices }, options);
+      return startBackgroundWork(repositories, { writes, reads: statements, notices: engine.notices, upkeep: engine.upkeep }, options);
     },
 
     /** Readies the database to be served: a stale search index rebuilt, the seed when empty (core/serving.ts). */

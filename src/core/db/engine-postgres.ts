@@ -6,6 +6,7 @@ import type { WriteTiming } from './group-commit.js';
 import { openPostgres, openReadReplica, type PostgresOptions } from './postgres.js';
 import { changeCountReader, readChangeCount } from './postgres-change-count.js';
 import { openChangeSignal } from './postgres-change-signal.js';
+import { pendingListMerger } from './postgres-pending-lists.js';
 import { createReadRouter } from './postgres-read-routing.js';
 import { postgresStatements } from './postgres-statements.js';
 import { currentPosition, type WalPosition } from './postgres-wal-position.js';
@@ -167,6 +168,7 @@ export async function openPostgresEngine(url: string, { poolMax, readUrl = null,
     catchUp: () => readCount(currentScope()?.after ?? null),
     notices: signal.notices,
     index: postgresIndex,
+    upkeep: pendingListMerger((body) => write(body, claiming)),
     warnings: postgres.warnings,
     positions: readPositions,
     async ping() {

@@ -22,6 +22,8 @@ export function openSqliteEngine(url: string): SqliteEngine {
     // Its worker processes poll the file, as they always have: no commit is told.
     notices: noCommitNotices,
     index: fts5Index,
+    // Its WAL checkpoints have a thread of their own (database.ts).
+    upkeep: null,
     warnings: [],
     positions: null,
     async ping() {

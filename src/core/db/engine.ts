@@ -1,4 +1,5 @@
 import type { IndexStatements } from '../search/index-statements.js';
+import type { BackgroundWorker } from './background-loop.js';
 import type { ChangeStamp } from './change-stamp.js';
 import type { CommitNotices } from './commit-notices.js';
 import type { Database } from './database.js';
@@ -63,6 +64,8 @@ interface Engine {
   notices: CommitNotices;
   /** Search's index statements in the engine's form (FTS5's, or PostgreSQL's tsquery and trigram statements). */
   index: IndexStatements;
+  /** What the engine's own indexes need done between writes, as a server's background job: PostgreSQL's GIN pending lists merged; none on SQLite. */
+  upkeep: BackgroundWorker | null;
   /** What start-up should log about the database as found, a line each (none when all is well). */
   warnings: readonly string[];
   /** Read-your-writes by the positions of PostgreSQL's log (read-positions.ts); null on SQLite, where every read sees every write. */
