@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap';
-import { statement } from '../../src/core/db/statements.js';
-import { type NewMention, relocateCuratedMentions, setAutoMentions, setCuratedMentions } from '../../src/core/facts/mentions.js';
+import { type StatementExecutor, statement } from '../../src/core/db/statements.js';
+import { type NewMention, relocateCuratedMentions, setAutoMentions, setAutoMentionsOfMany, setCuratedMentions } from '../../src/core/facts/mentions.js';
 import { recordWrite, relocateQuotes, setQuotes, unsourcedChanges } from '../../src/core/facts/provenance.js';
 import { mentions, provenance } from '../../src/core/facts/table.js';
 import { articles } from '../../src/core/resources/articles/table.js';
@@ -72,27 +72,35 @@ async function seeded(engine: Engine) {
 /** A curated mention as another write stored it, under a key above those the engine numbers here. */
 const curated = span('title', 'الداخلية', organisation);
 
-onBoth("an article's automatic mentions: added, kept (with their rows) when found again, removed when not, never over a curated one", async (t, engine) => {
-  await seeded(engine);
-  await engine.insert(mentions, [mentionRow(100, 'curated', curated)]);
-  const overCurated = span('title', 'وزير الداخلية', person);
-  const [minister, ministers] = [span('title', 'وزير', person), span('body', 'الوزيران', organisation)];
-  await engine.write((tx) => setAutoMentions(tx, 'a1', [overCurated, minister, ministers]));
-  const first = await storedMentions(engine);
-  t.equal(first.length, 3, 'the curated mention and two automatic ones: the one over the curated is left out');
-  /** The rows expected, in key order, each automatic one under the key the engine gave it (found by its text). */
-  const expected = (rows: typeof first, auto: NewMention[]) =>
-    [...auto.map((mention) => mentionRow(rows.find((row) => row.origin === 'auto' && row.text === mention.text)?.id ?? -1, 'auto', mention)), mentionRow(100, 'curated', curated)].sort(
-      (x, y) => x.id - y.id,
-    );
-  t.strictSame(first, expected(first, [minister, ministers]), 'as linked');
+/** The two ways a write stores an article's automatic mentions: its own write's, and a bulk relink's (many articles to a statement). */
+const autoMentionWriters: Array<[string, (tx: StatementExecutor, items: NewMention[]) => Promise<void>]> = [
+  ['one article', (tx, items) => setAutoMentions(tx, 'a1', items)],
+  ['many articles to a statement', (tx, items) => setAutoMentionsOfMany(tx, [{ articleId: 'a1', items }])],
+];
 
-  const cooperation = span('body', 'التعاون', organisation);
-  await engine.write((tx) => setAutoMentions(tx, 'a1', [minister, cooperation]));
-  const second = await storedMentions(engine);
-  t.strictSame(second, expected(second, [minister, cooperation]), 'the rows: the one not found again is gone, the new one added');
-  t.equal(second.find((row) => row.text === 'وزير')?.id, first.find((row) => row.text === 'وزير')?.id, 'the mention found again keeps its row');
-});
+for (const [writer, setAuto] of autoMentionWriters) {
+  onBoth(`an article's automatic mentions (${writer}): added, kept (with their rows) when found again, removed when not, never over a curated one`, async (t, engine) => {
+    await seeded(engine);
+    await engine.insert(mentions, [mentionRow(100, 'curated', curated)]);
+    const overCurated = span('title', 'وزير الداخلية', person);
+    const [minister, ministers] = [span('title', 'وزير', person), span('body', 'الوزيران', organisation)];
+    await engine.write((tx) => setAuto(tx, [overCurated, minister, ministers]));
+    const first = await storedMentions(engine);
+    t.equal(first.length, 3, 'the curated mention and two automatic ones: the one over the curated is left out');
+    /** The rows expected, in key order, each automatic one under the key the engine gave it (found by its text). */
+    const expected = (rows: typeof first, auto: NewMention[]) =>
+      [...auto.map((mention) => mentionRow(rows.find((row) => row.origin === 'auto' && row.text === mention.text)?.id ?? -1, 'auto', mention)), mentionRow(100, 'curated', curated)].sort(
+        (x, y) => x.id - y.id,
+      );
+    t.strictSame(first, expected(first, [minister, ministers]), 'as linked');
+
+    const cooperation = span('body', 'التعاون', organisation);
+    await engine.write((tx) => setAuto(tx, [minister, cooperation]));
+    const second = await storedMentions(engine);
+    t.strictSame(second, expected(second, [minister, cooperation]), 'the rows: the one not found again is gone, the new one added');
+    t.equal(second.find((row) => row.text === 'وزير')?.id, first.find((row) => row.text === 'وزير')?.id, 'the mention found again keeps its row');
+  });
+}
 
 onBoth("an edit's curated mentions and quotes move with their text; a mention whose text is gone goes, a quote stays without offsets", async (t, engine) => {
   await seeded(engine);

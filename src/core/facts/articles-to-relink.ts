@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { type Dialect, perDialect } from '../db/dialect.js';
 import { insertRow, type StatementExecutor, statement } from '../db/statements.js';
+import { inIntegerIdList } from '../resources/shared/relations.js';
 import { articlesToRelink } from './table.js';
 
 /*
@@ -13,7 +14,7 @@ const t = articlesToRelink;
 const insert = insertRow(t, ['article_id']);
 const oldest = statement.select({ id: t.id, article: t.article_id }).from(t).orderBy(t.id).limit(sql.placeholder('limit'));
 /** The row ids of a bound JSON list, as 64-bit integers (PostgreSQL's list gives text; its `integer` is 32 bits), so the primary key finds them. */
-const inIds = (dialect: Dialect) => sql`${t.id} in (select cast(${sql.identifier('value')} as bigint) from ${dialect.inList(sql.placeholder('ids'))} as ${sql.identifier('listed_ids')})`;
+const inIds = (dialect: Dialect) => inIntegerIdList(t.id, 'ids', dialect);
 const oldestOf = perDialect((dialect) => statement.select({ id: t.id, article: t.article_id }).from(t).where(inIds(dialect)).orderBy(t.id).limit(sql.placeholder('limit')));
 const deleteTaken = perDialect((dialect) => sql`delete from ${t} where ${inIds(dialect)}`);
 

@@ -2,11 +2,11 @@ import { and, eq, gt, type SQL, sql } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { insertRows } from '../db/bulk.js';
 import { perDialect } from '../db/dialect.js';
-import { insertRow, type StatementExecutor, statement } from '../db/statements.js';
+import { type StatementExecutor, statement } from '../db/statements.js';
 import { meetings } from '../resources/meetings/table.js';
 import { organisations } from '../resources/organisations/table.js';
 import { people } from '../resources/people/table.js';
-import { inIdList } from '../resources/shared/relations.js';
+import { inIdList, inIntegerIdList } from '../resources/shared/relations.js';
 import { type Placed, relocateSpans } from '../text/spans.js';
 import { type EntityRef, entityColumnValues, entityJoins, entityLabel, entityOf } from './entities.js';
 import { type ArticlePart, articleParts, mentions } from './table.js';
@@ -84,10 +84,9 @@ const articlesMentions = perDialect((dialect) => storedMentions(inIdList(mention
 type StoredMention = (typeof articleMentions)['_']['result'][number];
 const removeOrigin = sql`delete from ${mentions} where ${mentions.article_id} = ${sql.placeholder('article_id')} and ${mentions.origin} = ${sql.placeholder('origin')}`;
 const removeMention = sql`delete from ${mentions} where ${mentions.id} = ${sql.placeholder('id')}`;
-const removeMentions = perDialect((dialect) => sql`delete from ${mentions} where ${inIdList(mentions.id, 'ids', dialect)}`);
-const insertMention = insertRow(mentions, ['article_id', 'origin', 'part', 'start', 'end', 'text', 'person_id', 'organisation_id', 'meeting_id']);
+const removeMentions = perDialect((dialect) => sql`delete from ${mentions} where ${inIntegerIdList(mentions.id, 'ids', dialect)}`);
 
-/** The values of `insertMention` for each of an article's new mentions of one origin. */
+/** The rows of an article's new mentions of one origin. */
 const insertedMentions = (articleId: string, origin: MentionOrigin, items: NewMention[]) =>
   items.map(({ part, start, end, text, entity }) => ({ article_id: articleId, origin, part, start, end, text, ...entityColumnValues(entity) }));
 
@@ -123,7 +122,7 @@ const movedCurated = (current: StoredMention[], before: ArticleTexts, after: Art
 export async function setAutoMentions(tx: StatementExecutor, articleId: string, items: NewMention[]): Promise<void> {
   const { removed, added } = autoChanges(await tx.prepare(articleMentions).all({ article: articleId }), items);
   for (const id of removed) await tx.prepare(removeMention).run({ id });
-  for (const values of insertedMentions(articleId, 'auto', added)) await tx.prepare(insertMention).run(values);
+  await insertRows(tx, mentions, insertedMentions(articleId, 'auto', added));
 }
 
 /**
@@ -150,13 +149,13 @@ export async function setAutoMentionsOfMany(tx: StatementExecutor, linked: Reado
 export async function relocateCuratedMentions(tx: StatementExecutor, articleId: string, before: ArticleTexts, after: ArticleTexts): Promise<void> {
   const moved = movedCurated(await tx.prepare(articleMentions).all({ article: articleId }), before, after);
   await tx.prepare(removeOrigin).run({ article_id: articleId, origin: 'curated' });
-  for (const values of insertedMentions(articleId, 'curated', moved)) await tx.prepare(insertMention).run(values);
+  await insertRows(tx, mentions, insertedMentions(articleId, 'curated', moved));
 }
 
 /** Replaces an article's curated mentions, in a write's transaction (the seed's); automatic ones they overlap are removed, and the others keep their rows (and ids), as `setAutoMentions` keeps a mention it finds again. */
 export async function setCuratedMentions(tx: StatementExecutor, articleId: string, items: NewMention[]): Promise<void> {
   await tx.prepare(removeOrigin).run({ article_id: articleId, origin: 'curated' });
-  for (const values of insertedMentions(articleId, 'curated', items)) await tx.prepare(insertMention).run(values);
+  await insertRows(tx, mentions, insertedMentions(articleId, 'curated', items));
   for (const row of await tx.prepare(articleMentions).all({ article: articleId })) {
     if (row.origin === 'auto' && items.some((c) => c.part === row.part && overlaps(c, row))) await tx.prepare(removeMention).run({ id: row.id });
   }

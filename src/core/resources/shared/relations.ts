@@ -1,6 +1,6 @@
 import { getTableColumns, type SQL, sql } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
-import { rowInserter } from '../../db/bulk.js';
+import { insertRows } from '../../db/bulk.js';
 import { type Dialect, sqliteDialect } from '../../db/dialect.js';
 import type { StatementExecutor } from '../../db/statements.js';
 import type { Audience } from '../../list/visibility.js';
@@ -14,8 +14,11 @@ export interface Relation<Input = unknown> {
    * public's list leaves out the items it does not see (see `visibleItem`). Spelled in the engine's `dialect`.
    */
   column(parentId: SQLiteColumn, audience: Audience, dialect: Dialect): SQL<unknown[]>;
-  /** Replaces a record's list with the write body's, in the write's transaction (`tx`); absent on reverse relations, which are read-only. */
-  save?: (tx: StatementExecutor, parentId: string, input: Input) => Promise<void>;
+  /**
+   * Replaces a record's list with the write body's, in the write's transaction (`tx`); a record `created` in it has no
+   * list to remove. Absent on reverse relations, which are read-only.
+   */
+  save?: (tx: StatementExecutor, parentId: string, input: Input, created: boolean) => Promise<void>;
   /** Where a writable relation keeps its list: rows of `table` whose `owner` column is the parent's id. */
   links?: LinkTable;
 }
@@ -31,6 +34,10 @@ export interface LinkTable {
  * SQLite's dialect for the statements not yet on the executor (docs/postgresql.md, step 2).
  */
 export const inIdList = (column: SQLiteColumn, placeholder = 'ids', dialect: Dialect = sqliteDialect) => sql`${column} in ${dialect.inList(sql.placeholder(placeholder))}`;
+
+/** `inIdList` for an integer key: the listed values are cast, since PostgreSQL compares no integer with text. */
+export const inIntegerIdList = (column: SQLiteColumn, placeholder = 'ids', dialect: Dialect = sqliteDialect) =>
+  sql`${column} in (select cast(${sql.identifier('value')} as bigint) from ${dialect.inList(sql.placeholder(placeholder))} as ${sql.identifier('listed_ids')})`;
 
 /** What one item of a list is: a column's value, or an object of columns' values. */
 type ItemShape = SQLiteColumn | Record<string, SQLiteColumn>;
@@ -113,12 +120,15 @@ export function listRelation<T extends SQLiteTable, K extends string, Item>(opti
   const toRow = options.toRow;
   if (toRow) {
     const remove = sql`delete from ${options.table} where ${parentColumn} = ${sql.placeholder('id')}`;
-    const insert = rowInserter(options.table);
     relation.links = { table: options.table, owner: parentColumn };
-    relation.save = async (tx, parentId, input) => {
-      await tx.prepare(remove).run({ id: parentId });
-      const items = input[options.key] ?? [];
-      for (let position = 0; position < items.length; position++) await insert(tx, toRow(items[position]!, parentId, position));
+    // Each a round trip on PostgreSQL, inside a write that holds the change feed's lock: the list in one statement.
+    relation.save = async (tx, parentId, input, created) => {
+      if (!created) await tx.prepare(remove).run({ id: parentId });
+      await insertRows(
+        tx,
+        options.table,
+        (input[options.key] ?? []).map((item, position) => toRow(item, parentId, position)),
+      );
     };
   }
   return relation;

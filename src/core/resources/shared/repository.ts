@@ -252,8 +252,8 @@ export function createRepository<Rec extends { id: string; version: number }, In
 
   const rowFrom = (input: Input) => columnValues(table, input as Record<string, unknown>);
 
-  async function saveRelations(tx: StatementExecutor, id: string, input: Input) {
-    for (const relation of spec.relations) await relation.save?.(tx, id, input);
+  async function saveRelations(tx: StatementExecutor, id: string, input: Input, created: boolean) {
+    for (const relation of spec.relations) await relation.save?.(tx, id, input, created);
   }
 
   /**
@@ -330,7 +330,7 @@ export function createRepository<Rec extends { id: string; version: number }, In
         const at = now();
         const id = returning?.id ?? newId();
         await insertRow(tx, { ...rowFrom(input), id, version: returning?.version ?? 1, created_at: at, updated_at: at });
-        await saveRelations(tx, id, input);
+        await saveRelations(tx, id, input, true);
         await runEach(insertedListeners, [id], tx);
         const record = (await findIn(tx, id))!;
         await emit(tx, { kind: 'create', record, context });
@@ -345,7 +345,7 @@ export function createRepository<Rec extends { id: string; version: number }, In
         await checkReferences(tx, input, current.id);
         // The write lock is held since findCurrent read the version: no other write can have moved it.
         await updateRow(tx, current.id, { ...rowFrom(input), version: current.version + 1, updated_at: now() }, current);
-        await saveRelations(tx, current.id, input);
+        await saveRelations(tx, current.id, input, false);
         const record = (await findIn(tx, current.id))!;
         await emit(tx, { kind: 'replace', record, previous: current, context });
         return record;
