@@ -16,23 +16,45 @@ t.setTimeout(120_000);
 
 const log: EngineLog = { warn: () => undefined, info: () => undefined };
 
+/** A fresh database named after `name`, on a cluster of the test's own. */
+async function freshDatabase(t: Test, name: string): Promise<string> {
+  const { fresh } = await clusterAdmin(t, await startPostgres(t));
+  return (await fresh(name)).url;
+}
+
+/** A node's engine on `url` with a pool of `poolMax`, closed at the test's end. */
+async function engineOn(t: Test, url: string, poolMax: number) {
+  const engine = await openPostgresEngine(url, { poolMax, log });
+  t.teardown(() => engine.close());
+  return engine;
+}
+
+/** A session of its own on `url` (another node's, or the test's), ended at the test's end. */
+async function sessionOn(t: Test, url: string): Promise<pg.Client> {
+  const session = new pg.Client(url);
+  await session.connect();
+  t.teardown(() => session.end());
+  return session;
+}
+
+/** An engine on a fresh database whose connections go through a TCP proxy, for the test to do to them what a network can. */
+async function engineThroughProxy(t: Test, name: string, poolMax: number) {
+  const url = await freshDatabase(t, name);
+  const proxy = await startTcpProxy(t, url);
+  return { url, proxy, engine: await engineOn(t, proxy.through(url), poolMax) };
+}
+
 /** An engine on a fresh database, and another session holding the feed's lock (as another node's write would). */
 async function engineWithFeedLockHeld(t: Test, name: string) {
-  const { fresh } = await clusterAdmin(t, await startPostgres(t));
-  const { url } = await fresh(name);
-  const engine = await openPostgresEngine(url, { poolMax: 3, log });
-  t.teardown(() => engine.close());
-  const holder = new pg.Client(url);
-  await holder.connect();
-  t.teardown(() => holder.end());
+  const url = await freshDatabase(t, name);
+  const engine = await engineOn(t, url, 3);
+  const holder = await sessionOn(t, url);
   await holder.query('begin; lock table changes_counter in exclusive mode');
   return { engine, holder };
 }
 
 t.test("a read is served while the process's appending writes queue, not after them", async (t) => {
-  const { fresh } = await clusterAdmin(t, await startPostgres(t));
-  const engine = await openPostgresEngine((await fresh('queued')).url, { poolMax: 3, log });
-  t.teardown(() => engine.close());
+  const engine = await engineOn(t, await freshDatabase(t, 'queued'), 3);
   let committed = 0;
   const writes = Array.from({ length: 8 }, () =>
     engine.writes
@@ -103,10 +125,8 @@ t.test("a start-up's write waits out another's hold of the feed's lock, and a cl
 });
 
 t.test("a claim tells no process, so other nodes' caches are kept; a write and a claim given back are told", async (t) => {
-  const { fresh } = await clusterAdmin(t, await startPostgres(t));
-  const { url } = await fresh('told');
-  const [one, other] = await Promise.all([openPostgresEngine(url, { poolMax: 2, log }), openPostgresEngine(url, { poolMax: 2, log })]);
-  t.teardown(() => Promise.all([one.close(), other.close()]));
+  const url = await freshDatabase(t, 'told');
+  const [one, other] = await Promise.all([engineOn(t, url, 2), engineOn(t, url, 2)]);
   let told = 0;
   other.notices.listen(() => {
     told += 1;
@@ -132,13 +152,9 @@ t.test("a claim tells no process, so other nodes' caches are kept; a write and a
 });
 
 t.test('a claim given back advances no change count, so the appending writes beside it are not refused for it', async (t) => {
-  const { fresh } = await clusterAdmin(t, await startPostgres(t));
-  const { url } = await fresh('given_back');
-  const [one, other] = await Promise.all([openPostgresEngine(url, { poolMax: 2, log }), openPostgresEngine(url, { poolMax: 2, log })]);
-  t.teardown(() => Promise.all([one.close(), other.close()]));
-  const counter = new pg.Client(url);
-  await counter.connect();
-  t.teardown(() => counter.end());
+  const url = await freshDatabase(t, 'given_back');
+  const [one, other] = await Promise.all([engineOn(t, url, 2), engineOn(t, url, 2)]);
+  const counter = await sessionOn(t, url);
   const count = async () => Number((await counter.query<{ n: string }>('select n from change_count')).rows[0]!.n);
   const before = await count();
   // Another node gives claims back every 20 ms (a shutdown's releases) while an appending write takes 100 ms.
@@ -165,11 +181,7 @@ t.test('a claim given back advances no change count, so the appending writes bes
 });
 
 t.test('a change count that does not come within its bound: the requests waiting for it go on without the caches, their stamp moved', async (t) => {
-  const { fresh } = await clusterAdmin(t, await startPostgres(t));
-  const { url } = await fresh('silent_count');
-  const proxy = await startTcpProxy(t, url);
-  const engine = await openPostgresEngine(proxy.through(url), { poolMax: 3, log });
-  t.teardown(() => engine.close());
+  const { proxy, engine } = await engineThroughProxy(t, 'silent_count', 3);
   await engine.catchUp();
   const stamp = engine.stamp();
   // The connection that sends the count's statement goes silent, as one to a server gone without a word.
@@ -192,14 +204,8 @@ t.test('a change count that does not come within its bound: the requests waiting
 });
 
 t.test('a write tells its commit alone: not a body that failed nor a commit the server refused; a commit left unanswered, which may have committed, is told', async (t) => {
-  const { fresh } = await clusterAdmin(t, await startPostgres(t));
-  const { url } = await fresh('outcomes');
-  const proxy = await startTcpProxy(t, url);
-  const engine = await openPostgresEngine(proxy.through(url), { poolMax: 2, log });
-  t.teardown(() => engine.close());
-  const setup = new pg.Client(url);
-  await setup.connect();
-  t.teardown(() => setup.end());
+  const { url, proxy, engine } = await engineThroughProxy(t, 'outcomes', 2);
+  const setup = await sessionOn(t, url);
   // A row this table refuses only at the commit, as a deferred constraint does.
   await setup.query(`
     create table refused_at_commit (id integer);

@@ -2,12 +2,13 @@ import t from 'tap';
 import { postgresWrite } from '../../src/core/db/postgres-write.js';
 import { type StatementExecutor, statement } from '../../src/core/db/statements.js';
 import { committedToRelink, everyRow, noRow, recordToRelink, takeToRelink, waitingToRelink } from '../../src/core/facts/articles-to-relink.js';
-import { claimRelinkJob, type JobExecutors, recordRelinkJob, relinkWorker } from '../../src/core/facts/relink-jobs.js';
+import { claimRelinkJob, type Linker, type RelinkWorkerOptions, recordRelinkJob, relinkWorker } from '../../src/core/facts/relink-jobs.js';
 import { articlesToRelink, mentions, relinkJobs } from '../../src/core/facts/table.js';
 import { articles } from '../../src/core/resources/articles/table.js';
 import { people } from '../../src/core/resources/people/table.js';
 import { type Engine, engines } from '../engines.js';
 import { articleRow } from '../rows.js';
+import { runOut, stepInTurn } from './relink-steps.js';
 
 /*
  * The relink jobs' store and the articles a name index's build covers (facts/relink-jobs.ts, articles-to-relink.ts),
@@ -19,15 +20,16 @@ const { onBoth, onPostgres } = engines(t);
 const at = '2026-01-01T00:00:00.000Z';
 const person = { type: 'person', id: 'p1' } as const;
 const personRow = { id: 'p1', slug: 'علي', name: 'علي العدواني', honorific: null, position: null, country: 'KW', aliases: [], version: 1, created_at: at, updated_at: at };
+const otherPersonRow = { ...personRow, id: 'p2', slug: 'صالح', name: 'صالح المربع' };
 const linkedArticles = ['a1', 'a2', 'a3'];
-const autoMention = (id: number, article: string) => ({
+const autoMention = (id: number, article: string, person_id: string) => ({
   id,
   article_id: article,
   part: 'title' as const,
   start: 0,
   end: 1,
   text: article,
-  person_id: 'p1',
+  person_id,
   organisation_id: null,
   meeting_id: null,
   origin: 'auto' as const,
@@ -38,16 +40,25 @@ const forms = ['—'];
 const jobs = (engine: Engine) => engine.statements.prepare(statement.select().from(relinkJobs).orderBy(relinkJobs.id)).all();
 const toRelink = (engine: Engine) => engine.statements.prepare(statement.select().from(articlesToRelink).orderBy(articlesToRelink.id)).all();
 
-onBoth('a relink job: recorded in a write, claimed for a lease that hides it, resumed after it by another worker; a lost claim relinks nothing', async (t, engine) => {
-  await engine.insert(people, [personRow]);
+/** The people of `rows`, each linked by an automatic mention to every one of `linkedArticles`. */
+async function peopleInArticles(engine: Engine, rows: Array<typeof personRow>) {
+  await engine.insert(people, rows);
   await engine.insert(
     articles,
     linkedArticles.map((id) => articleRow(id, 'published', at)),
   );
   await engine.insert(
     mentions,
-    linkedArticles.map((article, i) => autoMention(i + 1, article)),
+    rows.flatMap((row, p) => linkedArticles.map((article, i) => autoMention(p * linkedArticles.length + i + 1, article, row.id))),
   );
+}
+
+/** A relink worker on the engine whose linker hands each batch to `relink` (by default relinking nothing). */
+const workerOn = (engine: Engine, options: RelinkWorkerOptions, relink: Linker['relink'] = async () => undefined) =>
+  relinkWorker({ ready: () => true, relink }, { reads: engine.statements, write: (body) => engine.write(body) }, options);
+
+onBoth('a relink job: recorded in a write, claimed for a lease that hides it, resumed after it by another worker; a lost claim relinks nothing', async (t, engine) => {
+  await peopleInArticles(engine, [personRow]);
   await t.rejects(
     engine.write(async (tx) => {
       await recordRelinkJob(tx, person, forms);
@@ -63,18 +74,10 @@ onBoth('a relink job: recorded in a write, claimed for a lease that hides it, re
   let clock = 1_000;
   const leaseMs = 100;
   const relinked: Array<{ worker: string; ids: string[] }> = [];
-  const executors: JobExecutors = { reads: engine.statements, write: (body) => engine.write(body) };
   const workerNamed = (worker: string) =>
-    relinkWorker(
-      {
-        ready: () => true,
-        relink: async (_tx, ids) => {
-          relinked.push({ worker, ids });
-        },
-      },
-      executors,
-      { batch: 2, leaseMs, now: () => clock },
-    );
+    workerOn(engine, { batch: 2, leaseMs, now: () => clock }, async (_tx, ids) => {
+      relinked.push({ worker, ids });
+    });
   const [first, second] = [workerNamed('first'), workerNamed('second')];
 
   t.same(await first.step(), { job: recorded!.id, relinked: ['a1', 'a2'] }, 'the first worker claims the job and relinks a batch of its articles');
@@ -94,6 +97,39 @@ onBoth('a relink job: recorded in a write, claimed for a lease that hides it, re
   t.same(await second.step(), { job: recorded!.id, relinked: [] }, 'the job ends when no candidate is left');
   t.same(await jobs(engine), [], 'and its row is gone');
   t.equal(await second.step(), null, 'then there is nothing to do');
+});
+
+/** One article a step, and a lease that never runs out while the test runs: a job changes hands only if given back. */
+const unexpiring = { batch: 1, leaseMs: 60_000, now: () => 1_000 };
+
+onBoth('a worker that gives its job back mid-job lets another take it at once, without waiting for the lease, where it stopped', async (t, engine) => {
+  await peopleInArticles(engine, [personRow]);
+  await engine.write((tx) => recordRelinkJob(tx, person, forms));
+  const [job] = await jobs(engine);
+  const [stopping, next] = [workerOn(engine, unexpiring), workerOn(engine, unexpiring)];
+  t.same(await stopping.step(), { job: job!.id, relinked: ['a1'] }, 'the first worker relinks a batch');
+  await stopping.release();
+  t.match((await jobs(engine))[0], { owner: null, lease_until: null, after: 'a1' }, 'giving it back clears its claim and keeps its progress');
+  t.same(await runOut(next), ['a2', 'a3'], 'the next worker takes it before the given-back lease would have ended, and relinks the rest');
+  t.same(await jobs(engine), [], 'and ends it');
+});
+
+onBoth('two workers stepping in turn never run the same job, and relink no article of a job twice', async (t, engine) => {
+  const rows = [personRow, otherPersonRow];
+  await peopleInArticles(engine, rows);
+  for (const { id } of rows) await engine.write((tx) => recordRelinkJob(tx, { type: 'person', id }, forms));
+  const recorded = (await jobs(engine)).map((job) => job.id);
+  const byJob = await stepInTurn([workerOn(engine, unexpiring), workerOn(engine, unexpiring)]);
+  t.same(
+    [...byJob.keys()].sort((a, b) => a - b),
+    recorded,
+    'both jobs ran',
+  );
+  for (const [id, job] of byJob) {
+    t.equal(job.workers.size, 1, `job ${id} was run by one worker`);
+    t.same(job.relinked, linkedArticles, `job ${id} relinked each of its articles once`);
+  }
+  t.same(await jobs(engine), [], 'and both ended');
 });
 
 onBoth('the articles to relink a build covers are the rows committed before it read the names', async (t, engine) => {

@@ -3,15 +3,19 @@ import type { Test } from 'tap';
 import t from 'tap';
 import { type Database, openDatabase } from '../../src/core/db/database.js';
 import { writeOnSqlite } from '../../src/core/db/sqlite-write.js';
-import type { RelinkWorker, RelinkWorkerOptions } from '../../src/core/facts/relink-jobs.js';
+import type { RelinkWorkerOptions } from '../../src/core/facts/relink-jobs.js';
 import { createRepositories, type Repositories } from '../../src/core/resources/index.js';
 import { auth, body, build, jobsOn, sqliteOnly } from '../helper.js';
+import { runOut, stepInTurn } from './relink-steps.js';
 
 const alias = 'أبو فهد';
 const articleCount = 300;
 const batch = 64;
 
-/** The tests whose workers are connections of their own to one SQLite file; relink-engines.test.ts claims, leases and resumes jobs on both engines. */
+/**
+ * The tests whose workers are connections of their own to one SQLite file; relink-engines.test.ts claims, leases,
+ * resumes and gives back jobs, and steps two workers in turn, on both engines.
+ */
 const onOneFile = sqliteOnly('workers as connections of their own to one SQLite file (openDatabase)');
 
 interface Opened {
@@ -46,13 +50,6 @@ const linkedArticles = ({ database }: Opened) =>
 const pendingJobs = ({ database }: Opened) => database.sqlite.prepare('select count(*) from relink_jobs').pluck().get() as number;
 
 const newPerson = ({ database, repositories }: Opened, slug = 'نايف', name = 'نايف الشمري') => writeOnSqlite(database.sqlite, (tx) => repositories.people.create(tx, { slug, name, aliases: [alias] }));
-
-/** Steps until the worker has nothing to do; returns every article it relinked, in order. */
-async function runOut(worker: RelinkWorker): Promise<string[]> {
-  const relinked: string[] = [];
-  for (let step = await worker.step(); step !== null; step = await worker.step()) relinked.push(...step.relinked);
-  return relinked;
-}
 
 /** A relink worker of a process, working as a server's does (`jobsOn`). */
 const workerOf = ({ database, repositories }: Opened, options: RelinkWorkerOptions) => repositories.relinkJobs.worker(jobsOn(database), options);
@@ -124,22 +121,7 @@ t.test('two workers on one file never run the same job at once', onOneFile, asyn
   await newPerson(first, 'فهد', 'فهد العنزي');
   t.equal(pendingJobs(first), 2);
 
-  const workers = [workerOf(first, { batch: 10 }), workerOf(open(), { batch: 10 })];
-  const byJob = new Map<number, { workers: Set<number>; relinked: string[] }>();
-  for (let idle = 0; idle < workers.length; ) {
-    idle = 0;
-    for (const [i, worker] of workers.entries()) {
-      const step = await worker.step();
-      if (step === null) {
-        idle++;
-        continue;
-      }
-      const job = byJob.get(step.job) ?? { workers: new Set(), relinked: [] };
-      job.workers.add(i);
-      job.relinked.push(...step.relinked);
-      byJob.set(step.job, job);
-    }
-  }
+  const byJob = await stepInTurn([workerOf(first, { batch: 10 }), workerOf(open(), { batch: 10 })]);
   t.equal(byJob.size, 2, 'both jobs ran');
   for (const [id, job] of byJob) {
     t.equal(job.workers.size, 1, `job ${id} was run by one worker`);
