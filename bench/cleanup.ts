@@ -48,8 +48,8 @@ export function stoppedAtEnd(child: ChildProcess): () => Promise<void> {
 }
 
 /**
- * Runs `run`. When it fails, ends what is still registered, then throws its error; on SIGINT or SIGTERM, ends what is
- * registered (and whatever is registered meanwhile), then exits with 128 + the signal's number. `run` failing after
+ * Runs `run`. When it fails, ends what is still registered, then throws its error; on SIGINT or SIGTERM while it runs,
+ * ends what is registered (and whatever is registered meanwhile), then exits with 128 + the signal's number. `run` failing after
  * a signal, as it will once its servers are stopped, is the signal's doing.
  */
 export async function endingWhatItStarts(run: () => Promise<void>): Promise<void> {
@@ -74,6 +74,11 @@ export async function endingWhatItStarts(run: () => Promise<void>): Promise<void
     if (stopping === null) {
       await endAll();
       throw error;
+    }
+  } finally {
+    if (stopping === null) {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
     }
   }
   await stopping;
