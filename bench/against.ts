@@ -7,9 +7,9 @@
  * build's requests per second over the ref's, with their per-round spread. Prints the table only.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { atEnd, temporaryFolder } from './cleanup.js';
 import { compare, Loader, type Side } from './compare.js';
 import { flushToDisk, prepareDatabase, sampleData } from './data.js';
 import { freePort } from './free-port.js';
@@ -32,11 +32,13 @@ async function khabarAt(name: string, checkout: string, file: string, core: numb
 }
 
 export async function beforeAfter(ref: string) {
-  const dir = mkdtempSync(join(tmpdir(), 'khabar-against-'));
+  const folder = temporaryFolder('khabar-against-');
+  const dir = folder.path;
   const tree = join(dir, 'ref');
   const started: ServerProcess[] = [];
   let loader: Loader | null = null;
   run('git', ['worktree', 'add', '--detach', tree, ref], root);
+  const removeTree = atEnd(() => run('git', ['worktree', 'remove', '--force', tree], root));
   try {
     symlinkSync(join(root, 'node_modules'), join(tree, 'node_modules'), 'dir');
     log(`building ${ref}`);
@@ -77,9 +79,8 @@ export async function beforeAfter(ref: string) {
     });
     process.stdout.write(`\n${textTable(scenarioTable(rows))}\n${unsteadyLine(rows)}\n`);
   } finally {
-    loader?.stop();
-    await Promise.all(started.map((server) => server.stop()));
-    run('git', ['worktree', 'remove', '--force', tree], root);
-    rmSync(dir, { recursive: true, force: true });
+    await Promise.all([loader?.stop(), ...started.map((server) => server.stop())]);
+    await removeTree();
+    await folder.remove();
   }
 }

@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
+import { stoppedAtEnd } from './cleanup.js';
 import type { Slice, SliceResult } from './load.js';
 import { cpuSeconds, pin, type ServerProcess } from './processes.js';
 import type { Stats } from './report.js';
@@ -19,8 +20,11 @@ const coreOf = (target: Target) => ('url' in target ? target.core : null);
 
 export class Loader {
   readonly child: ChildProcess;
+  /** Stops the load generator's process. */
+  readonly stop: () => Promise<void>;
   constructor() {
     this.child = fork(join(root, 'bench', 'load.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.stop = stoppedAtEnd(this.child);
   }
   /** Runs one slice, the load generator pinned away from the server's core. */
   run(target: Target, slice: Omit<Slice, 'urls'>): Promise<SliceResult> {
@@ -30,9 +34,6 @@ export class Loader {
       this.child.once('message', (message: { result?: SliceResult; error?: string }) => (message.result ? resolve(message.result) : reject(new Error(message.error))));
       this.child.send({ ...slice, urls: serversOf(target).map((server) => server.url) });
     });
-  }
-  stop() {
-    this.child.kill();
   }
 }
 

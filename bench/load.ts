@@ -2,10 +2,11 @@
  * The load generator, in its own process: receives a slice to run over IPC, runs autocannon on it, and sends
  * back requests per second and latency percentiles. Latencies are taken from each response's own timing
  * (autocannon's histogram counts whole milliseconds, too coarse for sub-millisecond requests). A slice sent to
- * several nodes deals its connections (and its offered rate) to them in turn, one autocannon instance each, and
- * counts their answers together.
+ * several nodes deals its connections (and its amount and offered rate) to them in turn, one autocannon instance
+ * each (bench/dealing.ts), and counts their answers together.
  */
 import autocannon from 'autocannon';
+import { dealSlice, type NodeShare } from './dealing.js';
 
 export interface Slice {
   /** The server's URL, or each node's. */
@@ -42,20 +43,15 @@ const percentile = (sorted: Float64Array, p: number) => sorted[Math.min(sorted.l
 
 let sliceNumber = 0;
 
-/** The share of `total` the `node`-th of `nodes` takes when it is dealt out in turn (a rate may be undefined). */
-const dealt = (total: number | undefined, node: number, nodes: number) => (total === undefined ? undefined : Math.floor(total / nodes) + (node < total % nodes ? 1 : 0));
-
-/** One node's autocannon instance: its share of the slice's connections, offered rate and amount. */
-function nodeLoad(slice: Slice, node: number) {
-  const nodes = slice.urls.length;
-  const [connections, amount, overallRate] = [slice.connections, slice.amount, slice.overallRate].map((total) => dealt(total, node, nodes));
+/** One node's autocannon instance, on its share of the slice. */
+function nodeLoad(slice: Slice, share: NodeShare, node: number) {
   let turn = 0;
   const prefix = `قياس-${process.pid}-${sliceNumber}-${node}`;
   return autocannon({
-    url: slice.urls[node]!,
-    connections: connections!,
-    ...(amount ? { amount } : { duration: slice.duration ?? 5 }),
-    ...(overallRate ? { overallRate } : {}),
+    url: share.url,
+    connections: share.connections,
+    ...(share.amount === undefined ? { duration: slice.duration ?? 5 } : { amount: share.amount }),
+    ...(share.overallRate === undefined ? {} : { overallRate: share.overallRate }),
     headers: slice.headers ?? {},
     requests: [
       {
@@ -77,8 +73,8 @@ async function run(slice: Slice): Promise<SliceResult> {
   // Requests per second over the span of the responses, so autocannon's own start-up is not counted.
   let first = Infinity;
   let last = 0;
-  const instances = slice.urls.map((_, node) => {
-    const instance = nodeLoad(slice, node);
+  const instances = dealSlice(slice).map((share, node) => {
+    const instance = nodeLoad(slice, share, node);
     instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => {
       const now = performance.now();
       first = Math.min(first, now - responseTime);

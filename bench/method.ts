@@ -78,6 +78,14 @@ export const method = `
   started as its own \`npm start\` would; its \`seed:synthetic\` makes the data set, of which each server gets
   a copy. Get by id, list of 20 and POST run interleaved on swapped cores; the table gives this build over the
   ref, with the spread. \`BENCH_QUICK=1\` makes it a smoke run.
+- **Stopping a run.** Ctrl-C (SIGINT) or SIGTERM stops the servers, the load generator and the PostgreSQL cluster
+  the run started, newest first, removes its temporary folders (and \`--against\`'s worktree), then exits with 130
+  or 143 (\`bench/cleanup.ts\`; \`npm run bench\` execs it after the build, so a signal sent to npm reaches it); a
+  run that fails ends them too before it reports its error. A step that runs a program to its end
+  (\`seed:synthetic\`, \`--against\`'s build) finishes before a signal sent to the bench alone is handled; Ctrl-C
+  reaches it too. A slice is dealt to no more nodes than its connections, requests and offered rate can each be
+  shared among (\`bench/dealing.ts\`): autocannon reads an amount or a rate of 0 as no bound, so a node dealt none
+  would run flat out.
 - **What a run keeps.** Rewriting this page keeps the sections of the previous one whose heading ends "(not a
   benchmark run)" (written by hand), at the end of the page as sections of their own (so a hand-written
   section takes a heading of the page's first level, \`##\`), and its scale curve when the run measured one size only.

@@ -1,3 +1,4 @@
+import { atEnd } from './cleanup.js';
 import { type Comparison, compare, type Loader, type Target } from './compare.js';
 import { runSyntheticSeed, type Sample } from './data.js';
 import { freePort } from './free-port.js';
@@ -25,10 +26,10 @@ const prefix = 'PostgreSQL: ';
  * one node against two workers (`WORKERS=2`) and against two nodes (two server processes, the load shared by both).
  */
 export async function postgresRows({ size, sample, loader, baselineScript, track }: PostgresRun) {
-  const cleanups: Array<() => unknown> = [];
+  const cleanups: Array<() => Promise<void>> = [];
   try {
     log('PostgreSQL: a throwaway cluster');
-    const url = await startPostgres({ teardown: (cleanup) => cleanups.push(cleanup) });
+    const url = await startPostgres({ teardown: (cleanup) => cleanups.push(atEnd(cleanup)) });
     log('PostgreSQL: seed:synthetic');
     const loadSeconds = runSyntheticSeed(root, nodeScript(root, 'seed:synthetic').script, size, url);
     const readyPath = sample.articlePaths[0]!;

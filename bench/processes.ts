@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { stoppedAtEnd } from './cleanup.js';
 import { freePort } from './free-port.js';
 import { khabarEnv, nodeScript, root } from './settings.js';
 
@@ -67,9 +68,9 @@ export async function startServer(options: { name: string; args: string[]; env?:
   const started = performance.now();
   const [command, args] = canPin && core !== null ? ['taskset', ['-c', String(core), process.execPath, ...options.args]] : [process.execPath, options.args];
   const child = spawn(command as string, args as string[], { env: { ...process.env, ...options.env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const stop = stoppedAtEnd(child);
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `http://127.0.0.1:${port}`;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${name} exited at start: ${stderr}`);
@@ -93,10 +94,7 @@ export async function startServer(options: { name: string; args: string[]; env?:
       pin(child.pid!, core);
       server.core = core;
     },
-    async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      await exited;
-    },
+    stop,
   };
   return server;
 }

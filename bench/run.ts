@@ -7,8 +7,8 @@
  * test). `npm run bench -- --against <git ref>` compares this build with another instead (bench/against.ts);
  * `npm run bench -- --soak <minutes>` runs the mixed load that long and samples memory and the WAL (bench/soak.ts).
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import ts from 'typescript';
@@ -16,6 +16,7 @@ import { openDatabase } from '../src/core/db/database.js';
 import { writeOnSqlite } from '../src/core/db/sqlite-write.js';
 import { createRepositories } from '../src/core/resources/index.js';
 import { beforeAfter } from './against.js';
+import { endingWhatItStarts, temporaryFolder } from './cleanup.js';
 import { compare, Loader } from './compare.js';
 import { prepareDatabase, sampleData } from './data.js';
 import { derivedCosts, derivedCostTable } from './derived-cost.js';
@@ -94,7 +95,8 @@ type Engines = ReadonlySet<'sqlite' | 'postgres'>;
 
 /** One run at one data set size: its report as markdown, and its point on the scale curve. */
 async function main(size: DataSize, engines: Engines): Promise<{ markdown: string; point: CurvePoint }> {
-  const dir = mkdtempSync(join(tmpdir(), 'khabar-bench-'));
+  const folder = temporaryFolder('khabar-bench-');
+  const dir = folder.path;
   const started: ServerProcess[] = [];
   const track = (server: ServerProcess) => {
     started.push(server);
@@ -120,7 +122,6 @@ async function main(size: DataSize, engines: Engines): Promise<{ markdown: strin
     const baselinePort = await freePort();
     const baseline = track(await startServer({ name: 'baseline', args: [baselineScript, file, String(baselinePort)], port: baselinePort, core: 1, readyPath }));
     const loader = new Loader();
-    process.once('exit', () => loader.stop());
     const { rows, get, list, include, depth, deepPage, search, mixed: mixedLoad, post, rawPost } = await againstBaseline({ loader, server, baseline, sample, rowsOf: sqliteRowsOf(file) });
     const writeTimes = writeTimeTable(mixedLoad.writes);
 
@@ -142,7 +143,7 @@ async function main(size: DataSize, engines: Engines): Promise<{ markdown: strin
     await server.stop();
     const onPostgres = engines.has('postgres') ? await postgresRows({ size, sample, loader, baselineScript: join(dirname(baselineScript), 'baseline-postgres.js'), track }) : null;
     rows.push(...(onPostgres?.rows ?? []));
-    loader.stop();
+    await loader.stop();
 
     log(`WAL over ${settings.walInserts} inserts`);
     const walMb = await walCheck(file, settings.walInserts, sample.postBody);
@@ -188,7 +189,7 @@ async function main(size: DataSize, engines: Engines): Promise<{ markdown: strin
     };
   } finally {
     await Promise.all(started.map((server) => server.stop()));
-    rmSync(dir, { recursive: true, force: true });
+    await folder.remove();
   }
 }
 
@@ -330,4 +331,4 @@ if (engines.has('postgres') && process.env.BENCH_DB) throw new Error('--engines 
 if (values.soak !== undefined && !(Number(values.soak) > 0)) throw new Error(`--soak takes a number of minutes, not ${values.soak}`);
 const sizes = values.articles === undefined ? [defaultSize] : values.articles.split(',').map((n) => sizeFor(Number(n)));
 if (sizes.some((s) => !Number.isInteger(s.articles) || s.articles < 1)) throw new Error(`--articles takes whole numbers, comma-separated: ${values.articles}`);
-await (values.against ? beforeAfter(values.against) : values.soak ? soak(Number(values.soak)) : curve(sizes, engines));
+await endingWhatItStarts(() => (values.against ? beforeAfter(values.against) : values.soak ? soak(Number(values.soak)) : curve(sizes, engines)));

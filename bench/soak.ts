@@ -3,10 +3,10 @@
  * long on one khabar server, sampling its resident memory and the WAL file's size every few seconds, and
  * saying whether both are flat after the warm-up.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { walBoundBytes } from '../src/core/db/database.js';
+import { temporaryFolder } from './cleanup.js';
 import { Loader } from './compare.js';
 import { prepareDatabase, sampleData } from './data.js';
 import { freePort } from './free-port.js';
@@ -48,7 +48,8 @@ function flatness(samples: Sample[], of: (s: Sample) => number, slack: number) {
 }
 
 export async function soak(minutes: number) {
-  const dir = mkdtempSync(join(tmpdir(), 'khabar-soak-'));
+  const folder = temporaryFolder('khabar-soak-');
+  const dir = folder.path;
   const loader = new Loader();
   try {
     const { file } = prepareDatabase(dir, root, nodeScript(root, 'seed:synthetic').script);
@@ -110,7 +111,7 @@ ${markdownTable(table)}
 ${markdownTable(writeTimeTable(writes))}
 `);
   } finally {
-    loader.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await loader.stop();
+    await folder.remove();
   }
 }

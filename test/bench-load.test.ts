@@ -2,6 +2,7 @@ import { fork } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import t from 'tap';
+import { dealSlice } from '../bench/dealing.js';
 import type { Slice, SliceResult } from '../bench/load.js';
 
 // Outside coverage, as the bench's smoke run: the load generator runs from the sources through tsx.
@@ -37,4 +38,51 @@ t.test('a slice sent to two nodes deals its connections and its requests to both
   t.equal(result?.requests, 300, 'every request is counted once');
   t.same(result?.statuses, { 200: 300, 'connection error': 0, timeout: 0 }, 'with its status');
   t.equal(result?.non2xx, 0);
+});
+
+t.test('a slice is dealt to no node that would get no connection, no request or no rate, which autocannon would read as unbounded', async (t) => {
+  const urls = ['http://a', 'http://b'];
+  t.same(dealSlice({ urls, connections: 10, amount: 300 }), [
+    { url: 'http://a', connections: 5, amount: 150 },
+    { url: 'http://b', connections: 5, amount: 150 },
+  ]);
+  t.same(dealSlice({ urls, connections: 1, amount: 300 }), [{ url: 'http://a', connections: 1, amount: 300 }], 'one connection: one node, with every request');
+  t.same(dealSlice({ urls, connections: 10, amount: 1 }), [{ url: 'http://a', connections: 10, amount: 1 }], 'one request: one node');
+  t.same(dealSlice({ urls, connections: 10, overallRate: 1 }), [{ url: 'http://a', connections: 10, overallRate: 1 }], 'a rate of one a second: one node');
+  t.same(dealSlice({ urls, connections: 3, overallRate: 5 }), [
+    { url: 'http://a', connections: 2, overallRate: 3 },
+    { url: 'http://b', connections: 1, overallRate: 2 },
+  ]);
+  // Every total over every number of nodes: nothing dealt is below 1, and the shares add up to the totals.
+  const sum = (values: Array<number | undefined>) => values.reduce<number>((total, value) => total + (value ?? 0), 0);
+  const wrong: string[] = [];
+  let slices = 0;
+  for (let nodes = 1; nodes <= 4; nodes++) {
+    for (let connections = 1; connections <= 6; connections++) {
+      for (const amount of [undefined, 1, 2, 3, 7]) {
+        for (const overallRate of [undefined, 1, 2, 5]) {
+          const slice = { urls: urls.concat('http://c', 'http://d').slice(0, nodes), connections, amount, overallRate };
+          const shares = dealSlice(slice);
+          slices += 1;
+          const parts = shares.flatMap((share) => [share.connections, share.amount ?? 1, share.overallRate ?? 1]);
+          if (
+            !parts.every((part) => part >= 1) ||
+            sum(shares.map((s) => s.connections)) !== connections ||
+            sum(shares.map((s) => s.amount)) !== (amount ?? 0) ||
+            sum(shares.map((s) => s.overallRate)) !== (overallRate ?? 0)
+          )
+            wrong.push(`${JSON.stringify(slice)} dealt as ${JSON.stringify(shares)}`);
+        }
+      }
+    }
+  }
+  t.same(wrong, [], `of ${slices} slices, none dealt a node less than 1 of anything, or lost or added any`);
+  for (const refused of [
+    { urls, connections: 0 },
+    { urls, connections: 10, amount: 0 },
+    { urls, connections: 10, overallRate: 0 },
+    { urls, connections: 10, overallRate: 2.5 },
+    { urls: [], connections: 10 },
+  ])
+    t.throws(() => dealSlice(refused), RangeError, `refused: ${JSON.stringify(refused)}`);
 });

@@ -217,6 +217,27 @@ t.test("a replica connection lost under a read: the read is answered by the prim
   t.strictSame((await fresh.read(null, answer)).standby, true, 'and the replica still serves');
 });
 
+t.test('a probe answered after the router closed: its answer is not logged, as the replica serving again', async (t) => {
+  // One connection, which the test takes: the probe waits for it in the pool's queue until the router has closed.
+  const single = new pg.Pool({ connectionString: replicaUrl, max: 1 });
+  t.teardown(() => single.end());
+  const { events, log } = recordingLog();
+  const router = routerFor(t, single, log, 1_000);
+  const dropped = await router.read(null, async (client) => {
+    if ((await answer(client)).standby) await client.query('select pg_terminate_backend(pg_backend_pid())');
+    return answer(client);
+  });
+  t.equal(dropped.standby, false, 'a read the replica dropped is answered by the primary');
+  const held = await single.connect();
+  t.ok(await until(async () => single.waitingCount === 1), 'the probe waits for the connection');
+  router.close();
+  held.release();
+  t.ok(await until(async () => single.waitingCount === 0 && single.idleCount === 1), 'the probe read the replica after the close');
+  await sleep(100);
+  t.equal(events.length, 1, 'only the outage is logged');
+  t.match(events[0], /^lost: .*terminating connection/);
+});
+
 t.test('without a replica every read goes to the primary', async (t) => {
   const router = routerFor(t, null);
   t.strictSame((await router.read(null, answer)).standby, false, 'the primary answers');

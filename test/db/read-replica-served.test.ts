@@ -1,13 +1,16 @@
 import { createServer, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { LightMyRequestResponse } from 'fastify';
 import pg from 'pg';
 import t, { type Test } from 'tap';
 import { freePort } from '../../bench/free-port.js';
+import { openPostgresEngine } from '../../src/core/db/engine-postgres.js';
 import { connectionTimeoutMs, openPostgres, openReadReplica } from '../../src/core/db/postgres.js';
 import { buildApp } from '../../src/web/app.js';
 import { auth, body, build, testConfig } from '../helper.js';
 import { clusterAdmin, failOnIdleError, startPostgres, startReplica } from '../postgres.js';
+import { startTcpProxy } from '../tcp-proxy.js';
 import { until } from '../until.js';
 
 /*
@@ -214,7 +217,7 @@ t.test('a server that accepts connections and never answers: taking a connection
   const url = `postgres://postgres:hunter2-secret@127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/khabar`;
   const options = { max: 1, statementTimeoutMs: 1000, lockTimeoutMs: 1000, onIdleError: failOnIdleError(t) };
   const replicaPool = openReadReplica(url, options);
-  t.teardown(() => replicaPool.end());
+  t.teardown(() => replicaPool.close());
   const startedAt = Date.now();
   // Given up on after 15 s, so that a connection that waits for ever fails the test rather than its time limit.
   const elapsed = async (attempt: Promise<unknown>) => {
@@ -228,10 +231,35 @@ t.test('a server that accepts connections and never answers: taking a connection
     ]);
     return { error, ms: Date.now() - startedAt };
   };
-  const [onPrimary, onReplica] = await Promise.all([elapsed(openPostgres(url, options)), elapsed(replicaPool.connect())]);
+  const [onPrimary, onReplica] = await Promise.all([elapsed(openPostgres(url, options)), elapsed(replicaPool.pool.connect())]);
   t.match(onPrimary.error, { name: 'DatabaseError', message: /^cannot open database postgres:\/\/postgres@127\.0\.0\.1:\d+\/khabar: .*timeout/ }, 'the primary fails start-up, naming the timeout');
   t.notOk(String(onPrimary.error).includes('hunter2'), 'without the password');
   t.match(onReplica.error, { message: /timeout/ }, "the replica's connection fails too");
   for (const [name, { ms }] of Object.entries({ primary: onPrimary, replica: onReplica }))
     t.ok(ms >= connectionTimeoutMs - 500 && ms < connectionTimeoutMs + 5_000, `${name}: after about ${connectionTimeoutMs} ms (${ms})`);
+});
+
+t.test("closing while a probe waits on a replica gone silent: the engine closes at once, not after the probe's connection timeout", async (t) => {
+  const proxy = await startTcpProxy(t, databaseReadUrl);
+  const lines: string[] = [];
+  const engine = await openPostgresEngine(databaseUrl, { poolMax: 2, readUrl: proxy.through(databaseReadUrl), log: { warn: (line) => lines.push(line), info: (line) => lines.push(line) } });
+  let closed = false;
+  t.teardown(() => (closed ? undefined : engine.close()));
+  // The replica's connections are cut as they start: the first read that checks it falls back, and probes begin (every 5 s).
+  proxy.cutOn = 'user';
+  await engine.catchUp();
+  t.equal(lines.length, 1, 'the outage is logged');
+  t.match(lines[0], /^the read replica cannot be read/);
+  proxy.cutOn = null;
+  proxy.silent = true;
+  const accepted = proxy.accepted;
+  t.ok(await until(async () => proxy.accepted > accepted), 'a probe connects to the replica, which never answers');
+  const startedAt = performance.now();
+  await engine.close();
+  closed = true;
+  const ms = performance.now() - startedAt;
+  // The probe's connection would hold the close for the connection timeout (10 s); the replica's pool waits 250 ms, then cuts it.
+  t.ok(ms < 2_500, `the engine closed in ${Math.round(ms)} ms, where the connection timeout is ${connectionTimeoutMs} ms`);
+  await sleep(500);
+  t.equal(lines.length, 1, 'and nothing is logged after the close');
 });

@@ -52,15 +52,15 @@ export async function openPostgresEngine(url: string, { poolMax, readUrl = null,
   const replica = readUrl === null ? null : openReadReplica(readUrl, poolOptions);
   const router = createReadRouter({
     primary: postgres.pool,
-    replica,
+    replica: replica?.pool ?? null,
     log: {
       lost: (error) => log.warn('the read replica cannot be read: reads go to the primary until it can', error),
       restored: () => log.info('the read replica serves reads again'),
     },
   });
   const closePools = async () => {
-    await router.close();
-    await replica?.end();
+    router.close();
+    await replica?.close();
     await postgres.close();
   };
   // The migrations just applied, and what other nodes wrote before this one started: a lagging replica lacks them.

@@ -34,8 +34,12 @@ export interface ReadRouter {
    * change signal's `onPosition`): this process's later reads wait for the replica to replay it.
    */
   committed(position: WalPosition): void;
-  /** Stops probing a failed replica, and waits for the replay check or probe under way, if any. */
-  close(): Promise<void>;
+  /**
+   * Stops probing a failed replica. A replay check or probe under way is not waited for (one a silent replica holds
+   * would hold the close for the connection timeout): what it finds after the close is neither logged nor followed
+   * by another probe, and closing the replica's pool ends it.
+   */
+  close(): void;
 }
 
 /**
@@ -70,8 +74,9 @@ export function createReadRouter({ primary, replica, log, replayCheckMs = 50, re
 
   /** The replica cannot be read: reads go to the primary until a probe, every `replicaRetryMs`, reads it again. */
   function failed(replica: pg.Pool, error: unknown) {
+    if (closed) return;
     outage.lost(error);
-    if (closed || probe !== undefined) return;
+    if (probe !== undefined) return;
     probe = setTimeout(() => {
       probe = undefined;
       void checkReplay(replica);
@@ -83,6 +88,7 @@ export function createReadRouter({ primary, replica, log, replayCheckMs = 50, re
       const position = await positionOf(replica, 'select pg_last_wal_replay_lsn()::text as position');
       // Null: a server that is not a standby (promoted, or the wrong URL) says nothing of how far it has replayed.
       if (position === null) throw new Error('DATABASE_READ_URL is not a standby: it has no replay position');
+      if (closed) return;
       replayed = position;
       outage.restored();
     } catch (error) {
@@ -144,10 +150,9 @@ export function createReadRouter({ primary, replica, log, replayCheckMs = 50, re
     committed(position) {
       if (position > mustSee) mustSee = position;
     },
-    async close() {
+    close() {
       closed = true;
       clearTimeout(probe);
-      await check;
     },
   };
 }

@@ -1,3 +1,5 @@
+import { Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
@@ -33,6 +35,12 @@ export const connectionTimeoutMs = 10_000;
  * system's default (7,200 s idle, then 9 probes 75 s apart) left other nodes' writes unheard for over two hours.
  */
 export const keepAliveIdleMs = 10_000;
+
+/**
+ * How long closing the replica's pool waits for its connections to end before cutting the rest: a connection attempt
+ * or a query that a silent replica holds would keep the close waiting for the connection timeout or the keepalive.
+ */
+const replicaCloseGraceMs = 250;
 
 export interface PostgresOptions {
   /** The most connections the pool holds open (DATABASE_POOL_MAX). */
@@ -74,8 +82,9 @@ function parsePostgresUrl(text: string, variable: string): URL {
 /**
  * A pool on the URL's database. int8 is read by this pool's own parsers (pg.types.setTypeParser would change every
  * pool and client in the process); the timeouts are sent with each connection's start-up, so every session has them.
+ * `stream` makes each connection's socket, when the caller keeps them.
  */
-function connectPool(url: URL, options: PostgresOptions): pg.Pool {
+function connectPool(url: URL, options: PostgresOptions, stream?: () => Socket): pg.Pool {
   const types = new pg.TypeOverrides();
   types.setTypeParser(pg.types.builtins.INT8, readInt8);
   const pool = new pg.Pool({
@@ -87,6 +96,7 @@ function connectPool(url: URL, options: PostgresOptions): pg.Pool {
     connectionTimeoutMillis: options.connectionTimeoutMs ?? connectionTimeoutMs,
     keepAlive: true,
     keepAliveInitialDelayMillis: keepAliveIdleMs,
+    ...(stream ? { stream } : {}),
   });
   pool.on('error', options.onIdleError);
   // A connection cut under a checked-out client (a reset, no word from the server) is emitted on the client too,
@@ -151,10 +161,36 @@ export async function openPostgres(text: string, options: PostgresOptions): Prom
   return { db: drizzle(pool), pool, warnings, close: () => pool.end() };
 }
 
+export interface ReadReplica {
+  pool: pg.Pool;
+  /**
+   * Ends the pool, waiting at most `replicaCloseGraceMs` for its connections to close, then cutting the rest:
+   * pg-pool's end waits for a connection attempt under way (up to the connection timeout) and for a query's answer,
+   * which a silent replica never gives. Called once reads are over, when nothing uses what they would bring.
+   */
+  close(): Promise<void>;
+}
+
 /**
  * A pool on a read replica (DATABASE_READ_URL): nothing is migrated or checked there, and nothing is connected
  * yet, since a replica that cannot be reached sends reads to the primary rather than stopping start-up.
  */
-export function openReadReplica(text: string, options: PostgresOptions): pg.Pool {
-  return connectPool(parsePostgresUrl(text, 'DATABASE_READ_URL'), options);
+export function openReadReplica(text: string, options: PostgresOptions): ReadReplica {
+  const sockets = new Set<Socket>();
+  const pool = connectPool(parsePostgresUrl(text, 'DATABASE_READ_URL'), options, () => {
+    const socket = new Socket();
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    return socket;
+  });
+  return {
+    pool,
+    async close() {
+      const ended = pool.end();
+      const closed = Promise.all([...sockets].map((socket) => new Promise((resolve) => socket.once('close', resolve))));
+      await Promise.race([Promise.all([ended, closed]), sleep(replicaCloseGraceMs, undefined, { ref: false })]);
+      for (const socket of sockets) socket.destroy();
+      await ended;
+    },
+  };
 }
