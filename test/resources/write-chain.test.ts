@@ -5,6 +5,7 @@ import { changeStore } from '../../src/core/changes/store.js';
 import { changes } from '../../src/core/changes/table.js';
 import { openDatabase } from '../../src/core/db/database.js';
 import { statement } from '../../src/core/db/statements.js';
+import { articleRepository } from '../../src/core/resources/articles/repository.js';
 import { organisations } from '../../src/core/resources/organisations/table.js';
 import { personRepository } from '../../src/core/resources/people/repository.js';
 import { affiliations, people } from '../../src/core/resources/people/table.js';
@@ -185,4 +186,25 @@ onBoth('a taken slug and a missing reference are refused with the same codes on 
     { message: 'undone' },
   );
   t.strictSame(await stateOf(engine), before, 'no row, link, revision, event or delivery of the refused and the failed writes');
+});
+
+onBoth('the references a write makes are checked together: each missing one named in order, an id of another table not taken for one', async (t, engine) => {
+  await engine.insert(organisations, [ministry]);
+  const person = await engine.write((tx) => chainOn().create(tx, { slug: 'سالم', name: 'سالم المطيري' }));
+  const repository = articleRepository();
+  const article = { slug: 'تقرير', title: 'تقرير', language: 'ar', body: [{ type: 'paragraph' as const, text: 'فقرة.' }] };
+  await t.rejects(
+    engine.write((tx) => repository.create(tx, { ...article, person_ids: [person.id, ministry.id, 'nobody'], organisation_ids: [ministry.id, person.id] })),
+    {
+      code: 'unknown_reference',
+      errors: [
+        { path: 'person_ids.1', message: `no record with id ${ministry.id}` },
+        { path: 'person_ids.2', message: 'no record with id nobody' },
+        { path: 'organisation_ids.1', message: `no record with id ${person.id}` },
+      ],
+    },
+    "an organisation's id given as a person's, and a person's as an organisation's, are missing references",
+  );
+  const created = await engine.write((tx) => repository.create(tx, { ...article, person_ids: [person.id], organisation_ids: [ministry.id] }));
+  t.strictSame([created.person_ids, created.organisation_ids], [[person.id], [ministry.id]], 'references that exist are written');
 });

@@ -81,7 +81,8 @@ export function publicationAnnouncer(clock: () => number) {
       }
       const { id, status, published_at: due } = event.record;
       if (status !== 'published' || due === null || due <= now) {
-        await tx.prepare(remove).run({ id });
+        // A fresh record has no row to remove.
+        if (!(event.kind === 'create' && event.fresh)) await tx.prepare(remove).run({ id });
         return;
       }
       await tx.prepare(upsert).run({ article_id: id, due_at: due });

@@ -271,7 +271,7 @@ export function createFacts(resources: Resources) {
       await relocateCuratedMentions(tx, id, before, after);
       await relocateQuotes(tx, id, before, after);
     }
-    await setAutoMentions(tx, id, await link(tx, id, after));
+    await setAutoMentions(tx, id, await link(tx, id, after), event.kind === 'create' && event.fresh);
   });
 
   for (const { name, type } of entityResources) {

@@ -118,9 +118,9 @@ const movedCurated = (current: StoredMention[], before: ArticleTexts, after: Art
     after,
   ).map((row) => ({ ...row, entity: entityOf(row) }));
 
-/** Replaces an article's automatic mentions (`autoChanges`), in a write's transaction. */
-export async function setAutoMentions(tx: StatementExecutor, articleId: string, items: NewMention[]): Promise<void> {
-  const { removed, added } = autoChanges(await tx.prepare(articleMentions).all({ article: articleId }), items);
+/** Replaces an article's automatic mentions (`autoChanges`), in a write's transaction; a `fresh` article has none stored. */
+export async function setAutoMentions(tx: StatementExecutor, articleId: string, items: NewMention[], fresh = false): Promise<void> {
+  const { removed, added } = autoChanges(fresh ? [] : await tx.prepare(articleMentions).all({ article: articleId }), items);
   for (const id of removed) await tx.prepare(removeMention).run({ id });
   await insertRows(tx, mentions, insertedMentions(articleId, 'auto', added));
 }

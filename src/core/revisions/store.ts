@@ -108,8 +108,10 @@ export async function appendRevision(
   action: RevisionAction,
   writer: string,
   previous: StoredRecord | null,
+  first = false,
 ): Promise<void> {
-  const writes = writesOf(shape, resource, record, action, writer, previous, await tx.prepare(newestOf).get({ resource, id: record.id }));
+  const newest = first ? undefined : await tx.prepare(newestOf).get({ resource, id: record.id });
+  const writes = writesOf(shape, resource, record, action, writer, previous, newest);
   if (writes.storeWhole) await tx.prepare(storeWholeOf).run(writes.storeWhole);
   await tx.prepare(insertRevision).run(writes.append);
 }
@@ -166,7 +168,8 @@ export function revisionStore(repositories: Readonly<Record<string, SnapshotFiel
     follow(resource: string) {
       return (event: WriteEvent<StoredRecord>, tx: StatementExecutor) => {
         const previous = event.kind === 'create' ? null : event.previous;
-        return appendRevision(tx, fieldsOf(resource), resource, event.kind === 'delete' ? event.previous : event.record, actionOf(event), event.context.writer, previous);
+        const first = event.kind === 'create' && event.fresh;
+        return appendRevision(tx, fieldsOf(resource), resource, event.kind === 'delete' ? event.previous : event.record, actionOf(event), event.context.writer, previous, first);
       };
     },
     /** Newest first, below `before` (the n a previous page ended at). */

@@ -1,4 +1,4 @@
-import { and, eq, getTableColumns, or, type SQL, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, getTableName, or, type SQL, sql } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { rowInserter, rowUpdater } from '../../db/bulk.js';
 import { problemOf } from '../../db/constraints.js';
@@ -66,7 +66,8 @@ interface ReturningRecord {
 }
 
 export type WriteEvent<Rec> =
-  | { kind: 'create'; record: Rec; context: WriteContext }
+  /** `fresh`: the create made the record's id, so nothing was ever stored under it (no revision, trash entry, mention or schedule). */
+  | { kind: 'create'; record: Rec; context: WriteContext; fresh: boolean }
   | { kind: 'replace'; record: Rec; previous: Rec; context: WriteContext }
   | { kind: 'delete'; id: string; previous: Rec; context: WriteContext };
 
@@ -121,7 +122,10 @@ export interface Repository<Rec, Input> {
    * hold to it (which go with it) can still be read: what the trash keeps of them (core/trash).
    */
   onRemoving(listener: Listener<[record: Rec, context: WriteContext]>): void;
-  /** Runs `listener` inside a create's transaction once the row and its lists are in, before the record is read back (and the write listeners run). */
+  /**
+   * Runs `listener` inside the transaction of a create under an id used before (a restore), once the row and its
+   * lists are in, before the record is read back (and the write listeners run); a create that made its id has nothing to bring back.
+   */
   onInserted(listener: Listener<[id: string]>): void;
   /** The tables that hold this resource's writable lists, each row owned by the record that lists it. */
   linkTables: readonly LinkTable[];
@@ -147,14 +151,22 @@ function columnValues(table: ResourceTable, input: Record<string, unknown>): Rec
   return values;
 }
 
-/** Whether a record of `target` has the id bound: one statement per table, prepared on each write's executor. */
-const existsIn = (() => {
-  const statements = new Map<ResourceTable, SQL>();
-  return (target: ResourceTable): SQL => {
-    let found = statements.get(target);
+/**
+ * Which of the ids a write refers to exist: one statement for all of them (a round trip each was most of what a
+ * write does under PostgreSQL's feed lock), a branch per table referred to, each row naming its branch (`t`) so an
+ * id of another table never counts. One statement per dialect and list of tables (a handful of tables: bounded).
+ */
+const referencesFound = (() => {
+  const statements = new Map<string, SQL<{ t: number; id: string }>>();
+  return (dialect: Dialect, targets: readonly ResourceTable[]): SQL<{ t: number; id: string }> => {
+    const key = `${dialect.name}:${targets.map((target) => getTableName(target)).join(',')}`;
+    let found = statements.get(key);
     if (!found) {
-      found = sql`select 1 from ${target} where ${eq(target.id, sql.placeholder('id'))}`;
-      statements.set(target, found);
+      const branches = targets.map(
+        (target, t) => sql`select ${sql.raw(String(t))} as ${sql.identifier('t')}, ${target.id} as ${sql.identifier('id')} from ${target} where ${inIdList(target.id, `r${t}`, dialect)}`,
+      );
+      found = sql<{ t: number; id: string }>`${sql.join(branches, sql` union all `)}`;
+      statements.set(key, found);
     }
     return found;
   };
@@ -241,8 +253,14 @@ export function createRepository<Rec extends { id: string; version: number }, In
   }
 
   async function checkReferences(tx: StatementExecutor, input: Input, id: string | null) {
-    const missing: Reference[] = [];
-    for (const ref of spec.references(input)) if (!(await tx.prepare(existsIn(ref.table)).get({ id: ref.id }))) missing.push(ref);
+    const references = spec.references(input);
+    const targets = [...new Set(references.map((ref) => ref.table))];
+    const found = new Set<string>();
+    if (targets.length > 0) {
+      const lists = Object.fromEntries(targets.map((target, t) => [`r${t}`, JSON.stringify(references.filter((ref) => ref.table === target).map((ref) => ref.id))]));
+      for (const row of await tx.prepare(referencesFound(tx.dialect, targets)).all(lists)) found.add(`${row.t}:${row.id}`);
+    }
+    const missing = references.filter((ref) => !found.has(`${targets.indexOf(ref.table)}:${ref.id}`));
     if (missing.length > 0) {
       const errors = missing.map((ref) => ({ path: ref.path, message: `no record with id ${ref.id}` }));
       throw new KhabarError('unknown_reference', `${errors[0]!.path} refers to a record that does not exist`, errors);
@@ -331,9 +349,10 @@ export function createRepository<Rec extends { id: string; version: number }, In
         const id = returning?.id ?? newId();
         await insertRow(tx, { ...rowFrom(input), id, version: returning?.version ?? 1, created_at: at, updated_at: at });
         await saveRelations(tx, id, input, true);
-        await runEach(insertedListeners, [id], tx);
+        // Only an id used before can have left something for the listeners to bring back (the trash's links).
+        if (returning) await runEach(insertedListeners, [id], tx);
         const record = (await findIn(tx, id))!;
-        await emit(tx, { kind: 'create', record, context });
+        await emit(tx, { kind: 'create', record, context, fresh: !returning });
         return record;
       });
     },
