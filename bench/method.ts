@@ -50,6 +50,11 @@ export const method = `
   cluster's primary and workers together), and the report gives the cores each used and the CPU a request took,
   the load generator's beside it. On 2 cores the two workers can pass one only when the one did not have its
   core: a single worker that used less than 0.9 of it is named, since its ratio then measures what else ran there.
+  The like-for-like POST gets the same line on either engine (khabar, pinned to its core, against the baseline), and
+  on PostgreSQL the database server's CPU beside each side's, read the same way from its postmaster and every
+  process under it (the backends serving both sides' pools, its background workers): what holds khabar's writes
+  is then its own CPU (near a whole core), the database server's, or neither (it waited: on the feed's lock, on
+  another write's rows).
 - **PostgreSQL.** \`npm run bench -- --engines sqlite,postgres\` adds PostgreSQL's rows (each named
   "PostgreSQL: …") after SQLite's: the run starts a throwaway cluster of the machine's PostgreSQL on 127.0.0.1 in
   a temporary folder, as the tests start theirs (\`bench/postgres-cluster.ts\`, with \`fsync\`, \`synchronous_commit\`
