@@ -87,10 +87,11 @@ export const method = `
   the run started, newest first, removes its temporary folders (and \`--against\`'s worktree), then exits with 130
   or 143 (\`bench/cleanup.ts\`; \`npm run bench\` execs it after the build, so a signal sent to npm reaches it); a
   run that fails ends them too before it reports its error. A step that runs a program to its end
-  (\`seed:synthetic\`, \`--against\`'s build) finishes before a signal sent to the bench alone is handled; Ctrl-C
-  reaches it too. A slice is dealt to no more nodes than its connections, requests and offered rate can each be
-  shared among (\`bench/dealing.ts\`): autocannon reads an amount or a rate of 0 as no bound, so a node dealt none
-  would run flat out.
+  (\`seed:synthetic\`, \`--against\`'s worktree and build) is awaited in a process group of its own
+  (\`bench/step.ts\`), which a signal stops like the rest, so the bench exits at once rather than when the step
+  ends. A slice is dealt to no more nodes than its connections, requests and offered rate can each be shared among
+  (\`bench/dealing.ts\`): autocannon reads an amount or a rate of 0 as no bound, so a node dealt none would run flat
+  out.
 - **What a run keeps.** Rewriting this page keeps the sections of the previous one whose heading ends "(not a
   benchmark run)" (written by hand), at the end of the page as sections of their own (so a hand-written
   section takes a heading of the page's first level, \`##\`), and its scale curve when the run measured one size only.

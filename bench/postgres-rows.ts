@@ -31,7 +31,7 @@ export async function postgresRows({ size, sample, loader, baselineScript, track
     log('PostgreSQL: a throwaway cluster');
     const url = await startPostgres({ teardown: (cleanup) => cleanups.push(atEnd(cleanup)) });
     log('PostgreSQL: seed:synthetic');
-    const loadSeconds = runSyntheticSeed(root, nodeScript(root, 'seed:synthetic').script, size, url);
+    const loadSeconds = await runSyntheticSeed(root, nodeScript(root, 'seed:synthetic').script, size, url);
     const readyPath = sample.articlePaths[0]!;
     const khabar = async (name: string, core: number | null, env: Record<string, string> = {}) => track(await startKhabar({ name, databaseUrl: url, core, readyPath, env }));
     const server = await khabar('khabar on PostgreSQL', 0);

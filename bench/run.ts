@@ -104,7 +104,7 @@ async function main(size: DataSize, engines: Engines): Promise<{ markdown: strin
   };
   try {
     log(`data set ${JSON.stringify(size)}${quick ? ' (quick)' : ''}`);
-    const { file, seedSeconds } = prepareDatabase(dir, root, nodeScript(root, 'seed:synthetic').script, size);
+    const { file, seedSeconds } = await prepareDatabase(dir, root, nodeScript(root, 'seed:synthetic').script, size);
     const baselineScript = compileBaseline();
     const sample = sampleData(file);
     const readyPath = sample.articlePaths[0]!;
