@@ -6,7 +6,6 @@
  * by id, list of 20 and POST run interleaved, the servers trading cores between rounds; the ratios are this
  * build's requests per second over the ref's, with their per-round spread. Prints the table only.
  */
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { atEnd, temporaryFolder } from './cleanup.js';
@@ -18,11 +17,7 @@ import { type ScenarioRow, scenarioTable, textTable, unsteadyLine } from './repo
 import { sameBytes } from './requests.js';
 import { sameWrite, sqliteRowsOf } from './same-write.js';
 import { auth, khabarEnv, log, nodeScript, root, settings, size } from './settings.js';
-
-function run(command: string, args: string[], cwd: string) {
-  const result = spawnSync(command, args, { cwd, encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${result.stderr}`);
-}
+import { runToEnd } from './step.js';
 
 /** Starts the build checked out at `checkout` on its own copy of the data set, as its `npm start` would. */
 async function khabarAt(name: string, checkout: string, file: string, core: number, readyPath: string): Promise<ServerProcess> {
@@ -37,14 +32,14 @@ export async function beforeAfter(ref: string) {
   const tree = join(dir, 'ref');
   const started: ServerProcess[] = [];
   let loader: Loader | null = null;
-  run('git', ['worktree', 'add', '--detach', tree, ref], root);
-  const removeTree = atEnd(() => run('git', ['worktree', 'remove', '--force', tree], root));
+  await runToEnd('git', ['worktree', 'add', '--detach', tree, ref], { cwd: root });
+  const removeTree = atEnd(() => runToEnd('git', ['worktree', 'remove', '--force', tree], { cwd: root }));
   try {
     symlinkSync(join(root, 'node_modules'), join(tree, 'node_modules'), 'dir');
     log(`building ${ref}`);
-    run('npm', ['run', 'build'], tree);
+    await runToEnd('npm', ['run', 'build'], { cwd: tree });
     log(`data set ${JSON.stringify(size)}, made by ${ref}`);
-    const { file: refFile } = prepareDatabase(dir, tree, nodeScript(tree, 'seed:synthetic').script);
+    const { file: refFile } = await prepareDatabase(dir, tree, nodeScript(tree, 'seed:synthetic').script);
     const file = join(dir, 'this.db');
     copyFileSync(refFile, file);
     flushToDisk(file);

@@ -42,12 +42,16 @@ export interface Side {
   slice: Omit<Slice, 'urls' | 'connections'>;
 }
 
-/** The CPU a side's slices used, medians of its rounds: a server's processes (a cluster's primary and workers together, or every node) and the load generator's. */
+/**
+ * The CPU a side's slices used, medians of its rounds: a server's processes (a cluster's primary and workers
+ * together, or every node), the load generator's, and the database server's when the comparison was given its process.
+ */
 export interface CpuUse {
   /** CPU seconds a second of the slice: 1 is a whole core. */
   serverCores: number;
   serverUsPerRequest: number;
   loaderUsPerRequest: number;
+  database: { cores: number; usPerRequest: number } | null;
 }
 
 export interface Comparison {
@@ -59,16 +63,24 @@ export interface Comparison {
   cpu: CpuUse[];
 }
 
-/** A slice, with the CPU its server and the load generator used while it ran. */
-async function measured(loader: Loader, server: Target, slice: Omit<Slice, 'urls'>): Promise<SliceResult & { cpu: CpuUse }> {
-  const used = () => [serversOf(server).reduce((sum, node) => sum + cpuSeconds(node.child.pid!), 0), cpuSeconds(loader.child.pid!)] as const;
-  const [server0, loader0] = used();
+/** A slice, with the CPU its server, the load generator and the database server (`database`, a pid, or null) used while it ran. */
+async function measured(loader: Loader, server: Target, slice: Omit<Slice, 'urls'>, database: number | null): Promise<SliceResult & { cpu: CpuUse }> {
+  const used = () => [serversOf(server).reduce((sum, node) => sum + cpuSeconds(node.child.pid!), 0), cpuSeconds(loader.child.pid!), database === null ? 0 : cpuSeconds(database)] as const;
+  const [server0, loader0, database0] = used();
   const started = performance.now();
   const result = await loader.run(server, slice);
   const seconds = (performance.now() - started) / 1000;
-  const [server1, loader1] = used();
+  const [server1, loader1, database1] = used();
   const perRequest = (cpu: number) => (result.requests > 0 ? (cpu / result.requests) * 1e6 : 0);
-  return { ...result, cpu: { serverCores: (server1 - server0) / seconds, serverUsPerRequest: perRequest(server1 - server0), loaderUsPerRequest: perRequest(loader1 - loader0) } };
+  return {
+    ...result,
+    cpu: {
+      serverCores: (server1 - server0) / seconds,
+      serverUsPerRequest: perRequest(server1 - server0),
+      loaderUsPerRequest: perRequest(loader1 - loader0),
+      database: database === null ? null : { cores: (database1 - database0) / seconds, usPerRequest: perRequest(database1 - database0) },
+    },
+  };
 }
 
 /**
@@ -87,15 +99,18 @@ function coreSwapper([a, b]: Side[]): (round: number) => void {
   };
 }
 
-/** Interleaved slices of two sides (A B A B …, or A A … alone): medians of each, and each round's ratio. */
-export async function compare(loader: Loader, sides: [Side, Side | null], connections: number): Promise<Comparison> {
+/**
+ * Interleaved slices of two sides (A B A B …, or A A … alone): medians of each, and each round's ratio. Given the
+ * pid of the database server both sides use (PostgreSQL's postmaster, whose CPU counts its backends'), it reads that too.
+ */
+export async function compare(loader: Loader, sides: [Side, Side | null], connections: number, database: number | null = null): Promise<Comparison> {
   const present = sides.filter((side): side is Side => side !== null);
   const results = present.map(() => [] as Array<SliceResult & { cpu: CpuUse }>);
   const place = coreSwapper(present);
   if (settings.warmup) for (const side of present) await loader.run(side.server, { ...side.slice, connections, ...settings.warmup });
   for (let round = 0; round < settings.rounds; round++) {
     place(round);
-    for (const [i, side] of present.entries()) results[i]!.push(await measured(loader, side.server, { ...side.slice, connections, ...settings.slice }));
+    for (const [i, side] of present.entries()) results[i]!.push(await measured(loader, side.server, { ...side.slice, connections, ...settings.slice }, database));
   }
   place(0);
   const stats = results.map(
@@ -112,6 +127,7 @@ export async function compare(loader: Loader, sides: [Side, Side | null], connec
     serverCores: median(slices.map((s) => s.cpu.serverCores)),
     serverUsPerRequest: median(slices.map((s) => s.cpu.serverUsPerRequest)),
     loaderUsPerRequest: median(slices.map((s) => s.cpu.loaderUsPerRequest)),
+    database: database === null ? null : { cores: median(slices.map((s) => s.cpu.database!.cores)), usPerRequest: median(slices.map((s) => s.cpu.database!.usPerRequest)) },
   }));
   return { a: stats[0]!, b: stats[1] ?? null, ratios: second ? first!.map((slice, round) => slice.rps / second[round]!.rps) : [], cpu };
 }

@@ -50,6 +50,11 @@ export const method = `
   cluster's primary and workers together), and the report gives the cores each used and the CPU a request took,
   the load generator's beside it. On 2 cores the two workers can pass one only when the one did not have its
   core: a single worker that used less than 0.9 of it is named, since its ratio then measures what else ran there.
+  The like-for-like POST gets the same line on either engine (khabar, pinned to its core, against the baseline), and
+  on PostgreSQL the database server's CPU beside each side's, read the same way from its postmaster and every
+  process under it (the backends serving both sides' pools, its background workers): what holds khabar's writes
+  is then its own CPU (near a whole core), the database server's, or neither (it waited: on the feed's lock, on
+  another write's rows).
 - **PostgreSQL.** \`npm run bench -- --engines sqlite,postgres\` adds PostgreSQL's rows (each named
   "PostgreSQL: …") after SQLite's: the run starts a throwaway cluster of the machine's PostgreSQL on 127.0.0.1 in
   a temporary folder, as the tests start theirs (\`bench/postgres-cluster.ts\`, with \`fsync\`, \`synchronous_commit\`
@@ -82,10 +87,11 @@ export const method = `
   the run started, newest first, removes its temporary folders (and \`--against\`'s worktree), then exits with 130
   or 143 (\`bench/cleanup.ts\`; \`npm run bench\` execs it after the build, so a signal sent to npm reaches it); a
   run that fails ends them too before it reports its error. A step that runs a program to its end
-  (\`seed:synthetic\`, \`--against\`'s build) finishes before a signal sent to the bench alone is handled; Ctrl-C
-  reaches it too. A slice is dealt to no more nodes than its connections, requests and offered rate can each be
-  shared among (\`bench/dealing.ts\`): autocannon reads an amount or a rate of 0 as no bound, so a node dealt none
-  would run flat out.
+  (\`seed:synthetic\`, \`--against\`'s worktree and build) is awaited in a process group of its own
+  (\`bench/step.ts\`), which a signal stops like the rest, so the bench exits at once rather than when the step
+  ends. A slice is dealt to no more nodes than its connections, requests and offered rate can each be shared among
+  (\`bench/dealing.ts\`): autocannon reads an amount or a rate of 0 as no bound, so a node dealt none would run flat
+  out.
 - **What a run keeps.** Rewriting this page keeps the sections of the previous one whose heading ends "(not a
   benchmark run)" (written by hand), at the end of the page as sections of their own (so a hand-written
   section takes a heading of the page's first level, \`##\`), and its scale curve when the run measured one size only.

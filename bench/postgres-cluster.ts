@@ -7,6 +7,7 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import pg from 'pg';
 import { freePort } from './free-port.js';
 
 const run = promisify(execFile);
@@ -129,4 +130,19 @@ export async function startReplica(t: Teardown, primaryUrl: string): Promise<str
   const basebackup = asOwner(join(bin, 'pg_basebackup'), ['-D', server.data, '-h', primary.hostname, '-p', primary.port, '-U', 'postgres', '-R', '-X', 'stream', '-c', 'fast', '--no-sync']);
   await run(basebackup[0], basebackup[1], { timeout: stepMs });
   return startServer(server);
+}
+
+/**
+ * The pid of the postmaster of the cluster at `url`: the parent of the backend serving a connection (the fourth
+ * field of its /proc stat). Every process of the cluster is its child, so its CPU with its children's is the server's.
+ */
+export async function postmasterPid(url: string): Promise<number> {
+  const client = new pg.Client(url);
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ pid: number }>('select pg_backend_pid() as pid');
+    return Number(readFileSync(`/proc/${rows[0]!.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+  } finally {
+    await client.end();
+  }
 }

@@ -2,7 +2,7 @@ import { atEnd } from './cleanup.js';
 import { type Comparison, compare, type Loader, type Target } from './compare.js';
 import { runSyntheticSeed, type Sample } from './data.js';
 import { freePort } from './free-port.js';
-import { startPostgres } from './postgres-cluster.js';
+import { postmasterPid, startPostgres } from './postgres-cluster.js';
 import { type ServerProcess, startKhabar, startServer } from './processes.js';
 import { type Check, coresLine, reported, type ScenarioRow } from './report.js';
 import { postgresRowsOf } from './same-write.js';
@@ -31,14 +31,14 @@ export async function postgresRows({ size, sample, loader, baselineScript, track
     log('PostgreSQL: a throwaway cluster');
     const url = await startPostgres({ teardown: (cleanup) => cleanups.push(atEnd(cleanup)) });
     log('PostgreSQL: seed:synthetic');
-    const loadSeconds = runSyntheticSeed(root, nodeScript(root, 'seed:synthetic').script, size, url);
+    const loadSeconds = await runSyntheticSeed(root, nodeScript(root, 'seed:synthetic').script, size, url);
     const readyPath = sample.articlePaths[0]!;
     const khabar = async (name: string, core: number | null, env: Record<string, string> = {}) => track(await startKhabar({ name, databaseUrl: url, core, readyPath, env }));
     const server = await khabar('khabar on PostgreSQL', 0);
     const baselinePort = await freePort();
     const baseline = track(await startServer({ name: 'PostgreSQL baseline', args: [baselineScript, url, String(baselinePort)], port: baselinePort, core: 1, readyPath }));
 
-    const run = await againstBaseline({ loader, server, baseline, sample, rowsOf: postgresRowsOf(url), prefix });
+    const run = await againstBaseline({ loader, server, baseline, sample, rowsOf: postgresRowsOf(url), prefix, database: await postmasterPid(url) });
     await baseline.stop();
 
     /** One node against more processes on the same database, get by id. */
@@ -76,7 +76,7 @@ export async function postgresRows({ size, sample, loader, baselineScript, track
       reported(`${prefix}2 nodes vs 1 (reads)`, twoNodes.comparison, inverse(twoNodes.comparison)),
       { name: `${prefix}seed:synthetic at this size`, value: loadSeconds, unit: 's', target: 'reported', pass: true },
     ];
-    return { rows: [...run.rows, workers.row, twoNodes.row], checks, writes: run.mixed.writes, cores: [workers.cores, twoNodes.cores] };
+    return { rows: [...run.rows, workers.row, twoNodes.row], checks, writes: run.mixed.writes, cores: [...run.postCores, workers.cores, twoNodes.cores] };
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup();
   }

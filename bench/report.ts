@@ -104,18 +104,20 @@ export function unsteadyLine(rows: ScenarioRow[]): string {
   return wide.length === 0 ? `Every spread of per-round ratios is within ${steady}.` : `Per-round ratios spread wider than ${steady} (not steady): ${wide.join('; ')}.`;
 }
 
-/** Below this share of its core, a single server pinned to one was held back by something else on that core. */
+/** Below this share of its core, a single server pinned to one was held back by something else on that core, or waited. */
 const wholeCore = 0.9;
 
 /**
- * What each side of a comparison used of the cores, in a sentence; said outright when the first side, a server
- * pinned to one core, used less than `wholeCore` of it: its ratio then measures what else ran there.
+ * What each side of a comparison used of the cores, in a sentence, and the database server beside each when it was
+ * measured; said outright when the first side, a server pinned to one core, used less than `wholeCore` of it: its
+ * ratio then measures what else ran there, or what it waited on.
  */
 export function coresLine(name: string, sides: [string, string], cpu: CpuUse[]): string {
-  const used = cpu.map(
-    (side, i) => `${sides[i]} ${side.serverCores.toFixed(2)} cores, ${side.serverUsPerRequest.toFixed(0)} µs a request (the load generator ${side.loaderUsPerRequest.toFixed(0)} µs)`,
-  );
-  const short = cpu[0] && cpu[0].serverCores < wholeCore ? ` The ${sides[0]} used less than ${wholeCore} of its core: its side was held back by something else.` : '';
+  const used = cpu.map((side, i) => {
+    const database = side.database ? `, the database server ${side.database.cores.toFixed(2)} cores and ${side.database.usPerRequest.toFixed(0)} µs` : '';
+    return `${sides[i]} ${side.serverCores.toFixed(2)} cores, ${side.serverUsPerRequest.toFixed(0)} µs a request (the load generator ${side.loaderUsPerRequest.toFixed(0)} µs${database})`;
+  });
+  const short = cpu[0] && cpu[0].serverCores < wholeCore ? ` ${sides[0]} used less than ${wholeCore} of its core: it was held back, by something else on its core or by waiting.` : '';
   return `CPU in ${name}, medians of the rounds: ${used.join('; ')}.${short}`;
 }
 

@@ -104,7 +104,7 @@ async function main(size: DataSize, engines: Engines): Promise<{ markdown: strin
   };
   try {
     log(`data set ${JSON.stringify(size)}${quick ? ' (quick)' : ''}`);
-    const { file, seedSeconds } = prepareDatabase(dir, root, nodeScript(root, 'seed:synthetic').script, size);
+    const { file, seedSeconds } = await prepareDatabase(dir, root, nodeScript(root, 'seed:synthetic').script, size);
     const baselineScript = compileBaseline();
     const sample = sampleData(file);
     const readyPath = sample.articlePaths[0]!;
@@ -122,7 +122,7 @@ async function main(size: DataSize, engines: Engines): Promise<{ markdown: strin
     const baselinePort = await freePort();
     const baseline = track(await startServer({ name: 'baseline', args: [baselineScript, file, String(baselinePort)], port: baselinePort, core: 1, readyPath }));
     const loader = new Loader();
-    const { rows, get, list, include, depth, deepPage, search, mixed: mixedLoad, post, rawPost } = await againstBaseline({ loader, server, baseline, sample, rowsOf: sqliteRowsOf(file) });
+    const { rows, get, list, include, depth, deepPage, search, mixed: mixedLoad, post, rawPost, postCores } = await againstBaseline({ loader, server, baseline, sample, rowsOf: sqliteRowsOf(file) });
     const writeTimes = writeTimeTable(mixedLoad.writes);
 
     const rss = { khabar: peakRssMb(server.child.pid!), baseline: peakRssMb(baseline.child.pid!) };
@@ -177,7 +177,7 @@ async function main(size: DataSize, engines: Engines): Promise<{ markdown: strin
 
     const scenarios = scenarioTable(rows);
     const targets = checkTable(checks);
-    const unsteady = [unsteadyLine(rows), coresLine('get by id: 1 vs 2 workers', ['1 worker', '2 workers'], workers.cpu), ...(onPostgres?.cores ?? [])].join(' ');
+    const unsteady = [unsteadyLine(rows), ...postCores, coresLine('get by id: 1 vs 2 workers', ['1 worker', '2 workers'], workers.cpu), ...(onPostgres?.cores ?? [])].join(' ');
     const postgresWriteTimes = onPostgres && writeTimeTable(onPostgres.writes, 'postgres');
     process.stdout.write(
       `\n${textTable(scenarios)}\n${unsteady}\n\n${textTable(targets)}\n\n${textTable(writeTimes)}\n\n${postgresWriteTimes ? `${textTable(postgresWriteTimes)}\n\n` : ''}${textTable(costs)}\n\n${textTable(stored)}\n`,

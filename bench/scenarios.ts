@@ -8,7 +8,7 @@ import { type Comparison, compare, type Loader, type Side } from './compare.js';
 import type { Sample } from './data.js';
 import { type MixedResult, mixed } from './mixed.js';
 import type { ServerProcess } from './processes.js';
-import { answered, type Check, check, ratioOf, type ScenarioRow, type Stats } from './report.js';
+import { answered, type Check, check, coresLine, ratioOf, type ScenarioRow, type Stats } from './report.js';
 import { includeSameBytes, request, sameBytes } from './requests.js';
 import { type RowsOf, sameWrite } from './same-write.js';
 import { auth, log, settings } from './settings.js';
@@ -97,13 +97,15 @@ interface Run {
   rowsOf: RowsOf;
   /** Before each row's name: the engine's ('PostgreSQL: '), or none. */
   prefix?: string;
+  /** The database server's process (PostgreSQL's postmaster), whose CPU the POST's comparison reads beside the servers'; none for SQLite, which runs in theirs. */
+  database?: number;
 }
 
 /** Every scenario against the baseline, in order: its rows and the figures the targets judge. */
-export async function againstBaseline({ loader, server, baseline, sample, rowsOf, prefix = '' }: Run) {
+export async function againstBaseline({ loader, server, baseline, sample, rowsOf, prefix = '', database }: Run) {
   const rows: ScenarioRow[] = [];
-  /** khabar against the baseline; the baseline may be asked another path (`baselineSlice`). */
-  const pair = async (scenario: string, slice: Side['slice'], options: { sameBytes?: string; baselineSlice?: Side['slice'] } = {}) => {
+  /** khabar against the baseline; the baseline may be asked another path (`baselineSlice`), and the database server's CPU read too (`database`). */
+  const pair = async (scenario: string, slice: Side['slice'], options: { sameBytes?: string; baselineSlice?: Side['slice']; database?: number } = {}) => {
     const name = `${prefix}${scenario}`;
     const probe = await request(server, slice.paths[0]!, slice.method === 'POST' ? { method: 'POST', headers: auth, body: JSON.stringify({ ...slice.body, slug: `قياس-تجربة-${rows.length}` }) } : {});
     if (probe.status >= 400) {
@@ -118,6 +120,7 @@ export async function againstBaseline({ loader, server, baseline, sample, rowsOf
         { server: baseline, slice: options.baselineSlice ?? slice },
       ],
       settings.connections,
+      options.database ?? null,
     );
     const bytes = options.sameBytes ?? (await sameBytes(server, baseline, { path: slice.paths[0]! }));
     rows.push({ name, sides: ['khabar', 'baseline'], ...comparison, sameBytes: bytes });
@@ -137,8 +140,11 @@ export async function againstBaseline({ loader, server, baseline, sample, rowsOf
   const postSlice = { method: 'POST' as const, paths: ['/v1/articles'], headers: auth, body: sample.postBody };
   const rawSlice = { ...postSlice, paths: ['/v1/articles?raw'] };
   const likeForLike = await sameWrite([server, baseline], [rowsOf, rowsOf], ['/v1/articles', '/v1/articles'], sample.postBody);
-  const post = await pair('POST /v1/articles with relations', postSlice, { sameBytes: `${likeForLike.bytes} (ids, times, slugs aside); same rows: ${likeForLike.rows}` });
+  const postName = 'POST /v1/articles with relations';
+  const post = await pair(postName, postSlice, { sameBytes: `${likeForLike.bytes} (ids, times, slugs aside); same rows: ${likeForLike.rows}`, database });
   const rawAnswer = await sameWrite([server, baseline], [rowsOf, rowsOf], ['/v1/articles', '/v1/articles?raw'], sample.postBody);
   const rawPost = await pair('POST /v1/articles vs raw insert (information)', postSlice, { baselineSlice: rawSlice, sameBytes: `${rawAnswer.bytes} (ids, times, slugs aside)` });
-  return { rows, get, list, include, depth, deepPage, search: searched, mixed: mixedLoad, post, rawPost };
+  // Where a POST's time goes: khabar's CPU, the database server's, or neither (waiting).
+  const postCores = post ? [coresLine(`${prefix}${postName}`, ['khabar', 'baseline'], post.cpu)] : [];
+  return { rows, get, list, include, depth, deepPage, search: searched, mixed: mixedLoad, post, rawPost, postCores };
 }

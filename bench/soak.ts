@@ -52,7 +52,7 @@ export async function soak(minutes: number) {
   const dir = folder.path;
   const loader = new Loader();
   try {
-    const { file } = prepareDatabase(dir, root, nodeScript(root, 'seed:synthetic').script);
+    const { file } = await prepareDatabase(dir, root, nodeScript(root, 'seed:synthetic').script);
     const sample = sampleData(file);
     const start = nodeScript(root, 'start');
     const port = await freePort();

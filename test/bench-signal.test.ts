@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { until } from './until.js';
 
 // The quick bench runs its SQLite rows before its PostgreSQL ones, which it is stopped in: on a busy machine, minutes.
@@ -30,12 +30,13 @@ function processesNaming(text: string): Array<{ pid: number; command: string }> 
   return found;
 }
 
-t.test('a bench stopped by SIGTERM stops the servers, the load generator and the PostgreSQL cluster it started, removes its folders, and exits 143', async (t) => {
-  // A temporary root of its own (TMPDIR): every folder the bench makes is in it, and every process it starts inherits it.
+/** Starts the quick bench with `args` in a temporary root of its own (TMPDIR), cleaned up after the test whatever it found. */
+function startBench(t: Test, args: string[]) {
+  // Every folder the bench makes is in the root, and every process it starts inherits it.
   const root = mkdtempSync(join(tmpdir(), 'khabar-bench-signal-'));
   // The cluster runs as the postgres user when the tests run as root, and must reach its folder in here.
   chmodSync(root, 0o755);
-  const bench = spawn(process.execPath, ['--import', 'tsx', new URL('../bench/run.ts', import.meta.url).pathname, '--engines', 'sqlite,postgres'], {
+  const bench = spawn(process.execPath, ['--import', 'tsx', new URL('../bench/run.ts', import.meta.url).pathname, ...args], {
     env: { ...notCovered, BENCH_QUICK: '1', BENCH_REPORT: '', TMPDIR: root },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -48,30 +49,30 @@ t.test('a bench stopped by SIGTERM stops the servers, the load generator and the
     for (const { pid } of processesNaming(root)) process.kill(pid, 'SIGKILL');
     rmSync(root, { recursive: true, force: true });
   });
-  let stderr = '';
-  const onPostgres = await new Promise<boolean>((resolve) => {
-    bench.stderr!.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      // Logged once khabar and the baseline answer on the bench's cluster, as the first scenario starts there.
-      if (stderr.includes('bench: PostgreSQL: get by id')) resolve(true);
+  const output = { stderr: '' };
+  bench.stderr!.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
+  /** Resolves true once the bench has logged `line`, false if it exits first. */
+  const logged = (line: string) =>
+    new Promise<boolean>((resolve) => {
+      const seen = () => {
+        if (output.stderr.includes(line)) resolve(true);
+      };
+      seen();
+      bench.stderr!.on('data', seen);
+      bench.once('exit', () => resolve(false));
     });
-    bench.once('exit', () => resolve(false));
-  });
-  t.ok(onPostgres, 'the bench reached its PostgreSQL rows');
-  const running = processesNaming(root).map(({ command }) => command);
-  for (const [what, command] of Object.entries({ 'a khabar server': /dist\/bundle\/server\.js/, 'the load generator': /bench\/load\.ts/, "the cluster's server": /bin\/postgres -D / })) {
-    t.ok(
-      running.some((line) => command.test(line)),
-      `${what} runs`,
-    );
-  }
+  return { root, bench, exited, output, logged };
+}
 
+/** Sends SIGTERM to the bench alone, and checks that it exits with 143 within `withinMs`, leaving no process it started and no folder it made. */
+async function stopsCleanly(t: Test, { root, bench, exited, output }: ReturnType<typeof startBench>, withinMs: number) {
   const signalledAt = performance.now();
   bench.kill('SIGTERM');
   const gaveUp = new Promise<Exit>((resolve) => setTimeout(() => resolve({ code: null, signal: null }), 60_000).unref());
   const { code, signal } = await Promise.race([exited, gaveUp]);
   const stopMs = performance.now() - signalledAt;
-  t.same({ code, signal }, { code: 143, signal: null }, `it exits with 143, ${Math.round(stopMs)} ms after the signal (${stderr.split('\n').slice(-3).join(' / ')})`);
+  t.same({ code, signal }, { code: 143, signal: null }, `it exits with 143, ${Math.round(stopMs)} ms after the signal (${output.stderr.split('\n').slice(-3).join(' / ')})`);
+  t.ok(stopMs < withinMs, `within ${withinMs} ms of the signal (${Math.round(stopMs)} ms)`);
   // The cluster's watcher (bench/postgres-cluster.ts) notices the bench has gone about a second later.
   t.ok(await until(async () => processesNaming(root).length === 0), `no process it started is left: ${JSON.stringify(processesNaming(root))}`);
   // tsx keeps its compile cache in the temporary folder too (tsx-<uid>), for the next run.
@@ -80,4 +81,27 @@ t.test('a bench stopped by SIGTERM stops the servers, the load generator and the
     [],
     'and its temporary folders are gone',
   );
+}
+
+t.test('a bench stopped by SIGTERM stops the servers, the load generator and the PostgreSQL cluster it started, removes its folders, and exits 143', async (t) => {
+  const run = startBench(t, ['--engines', 'sqlite,postgres']);
+  // Logged once khabar and the baseline answer on the bench's cluster, as the first scenario starts there.
+  t.ok(await run.logged('bench: PostgreSQL: get by id'), 'the bench reached its PostgreSQL rows');
+  const running = processesNaming(run.root).map(({ command }) => command);
+  for (const [what, command] of Object.entries({ 'a khabar server': /dist\/bundle\/server\.js/, 'the load generator': /bench\/load\.ts/, "the cluster's server": /bin\/postgres -D / })) {
+    t.ok(
+      running.some((line) => command.test(line)),
+      `${what} runs`,
+    );
+  }
+  await stopsCleanly(t, run, 60_000);
+});
+
+t.test('a bench stopped by SIGTERM while seed:synthetic makes its data set stops the seed and exits 143 at once, not when the seed ends', async (t) => {
+  // 50,000 articles: a seed of half a minute or more, far longer than the bench may take to stop.
+  const run = startBench(t, ['--articles', '50000']);
+  t.ok(await run.logged('bench: data set'), 'the bench reached its data set');
+  const seeding = await until(async () => processesNaming(run.root).some(({ command }) => command.includes('seed-synthetic.js')));
+  t.ok(seeding, 'seed:synthetic runs');
+  await stopsCleanly(t, run, 10_000);
 });

@@ -57,6 +57,11 @@ t.test('npm run bench in quick mode produces the table with every scenario and t
     /CPU in get by id: 1 vs 2 workers, medians of the rounds: 1 worker \d+\.\d\d cores, \d+ µs a request \(the load generator \d+ µs\); 2 workers \d+\.\d\d cores/,
     'and what each side of 1 vs 2 workers used of the cores',
   );
+  t.match(
+    run.stdout,
+    /CPU in POST \/v1\/articles with relations, medians of the rounds: khabar \d+\.\d\d cores, \d+ µs a request \(the load generator \d+ µs\); baseline \d+\.\d\d cores, \d+ µs a request \(the load generator \d+ µs\)\./,
+    "what khabar and the baseline used of the cores in the like-for-like POST, SQLite's own CPU counted in theirs",
+  );
   t.match(run.stdout, /^mixed: readers without \/ with writes\s+no writes \/ writes\s+\d+.*\s0 \/ 0\s*$/m, 'readers at a fixed rate, with and without writes, every answer a 2xx');
   t.match(run.stdout, /^mixed: reader p99 with writes vs without\s+\d+\.\d\d ×/m, 'the reader p99 with writes over without');
   const writes = /^writes sent \/ failed\s+(\d+)\s+(\d+)\s*$/m.exec(run.stdout);
@@ -96,6 +101,12 @@ t.test('npm run bench in quick mode produces the table with every scenario and t
     /CPU in PostgreSQL: get by id: 1 vs 2 nodes, medians of the rounds: 1 node \d+\.\d\d cores, \d+ µs a request \(the load generator \d+ µs\); 2 nodes \d+\.\d\d cores/,
     'and what each side used of the cores, both nodes counted',
   );
+  const postCpu =
+    /CPU in PostgreSQL: POST \/v1\/articles with relations, medians of the rounds: khabar (\d+\.\d\d) cores, (\d+) µs a request \(the load generator \d+ µs, the database server (\d+\.\d\d) cores and (\d+) µs\); baseline \d+\.\d\d cores, \d+ µs a request \(the load generator \d+ µs, the database server (\d+\.\d\d) cores and (\d+) µs\)/.exec(
+      run.stdout,
+    );
+  t.ok(postCpu, "on PostgreSQL, the like-for-like POST's CPU: khabar's, the baseline's, and the PostgreSQL server's beside each");
+  t.ok(Number(postCpu?.[4]) > 0 && Number(postCpu?.[6]) > 0, `PostgreSQL's server did work for both sides' writes (${postCpu?.[4]} and ${postCpu?.[6]} µs a request)`);
   for (const target of [
     'get by id: req/s vs PostgreSQL baseline',
     'page \\d+ vs page 1: p50 latency',
