@@ -1,7 +1,6 @@
 import { getTableName } from 'drizzle-orm';
 import { getTableConfig, type PgTable } from 'drizzle-orm/pg-core';
 import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
-import pg from 'pg';
 import type { Test } from 'tap';
 import { changeStamp } from '../src/core/db/change-stamp.js';
 import { openDatabase } from '../src/core/db/database.js';
@@ -11,7 +10,7 @@ import * as postgresTables from '../src/core/db/postgres-tables.js';
 import { postgresWrite } from '../src/core/db/postgres-write.js';
 import { type StatementExecutor, sqliteStatements } from '../src/core/db/statements.js';
 import { testEngine } from './helper.js';
-import { failOnIdleError, startPostgres } from './postgres.js';
+import { clusterAdmin, failOnIdleError, startPostgres } from './postgres.js';
 
 /*
  * Both engines under one test body: a migrated SQLite database in memory and a fresh, migrated PostgreSQL database
@@ -51,16 +50,8 @@ export function postgresTableOf(table: SQLiteTable): PgTable {
 export const bothInEveryRun = { skip: testEngine === 'postgres' ? 'runs on both engines in the SQLite run already (onBoth)' : false };
 
 export function engines(root: Test) {
-  let cluster: Promise<{ url: URL; admin: pg.Client }> | undefined;
-  let databases = 0;
+  let cluster: ReturnType<typeof clusterAdmin> | undefined;
   let reads = 0;
-  const startCluster = async () => {
-    const url = new URL(await startPostgres(root));
-    const admin = new pg.Client(url.href);
-    await admin.connect();
-    root.teardown(() => admin.end());
-    return { url, admin };
-  };
 
   async function sqliteEngine(t: Test): Promise<Engine> {
     const database = openDatabase('file::memory:');
@@ -77,11 +68,9 @@ export function engines(root: Test) {
   }
 
   async function postgresEngine(t: Test): Promise<Engine & { postgres: Postgres }> {
-    cluster ??= startCluster();
-    const { url, admin } = await cluster;
-    const name = `engines_${++databases}`;
-    await admin.query(`create database ${name}`);
-    const postgres = await openPostgres(new URL(`/${name}`, url).href, { max: 4, statementTimeoutMs: 10_000, lockTimeoutMs: 5_000, onIdleError: failOnIdleError(t) });
+    cluster ??= startPostgres(root).then((url) => clusterAdmin(root, url));
+    const { url } = await (await cluster).fresh('engines');
+    const postgres = await openPostgres(url, { max: 4, statementTimeoutMs: 10_000, lockTimeoutMs: 5_000, onIdleError: failOnIdleError(t) });
     t.teardown(() => postgres.close());
     return {
       statements: postgresStatements(postgres.pool),

@@ -59,14 +59,12 @@ type Seeding = Config['seed'];
 
 /** Per seed mode, the migrated (and seeded, or empty) database the tests' databases are copied from, on the process's cluster. */
 const templates = new Map<Seeding, Promise<string>>();
-let databasesMade = 0;
 
 async function template(seed: Seeding): Promise<string> {
-  const { url, admin } = await clusterOfProcess();
-  const name = `template_${seed}`;
-  await admin.query(`create database ${name}`);
+  const { fresh } = await clusterOfProcess();
+  const { name, url } = await fresh(`template_${seed}`);
   // A server's start migrates it and, unless told not to, seeds it; closed, it leaves no connection to copy past.
-  const app = await buildApp(testConfig({ databaseUrl: new URL(`/${name}`, url).href, seed }));
+  const app = await buildApp(testConfig({ databaseUrl: url, seed }));
   await app.close();
   return name;
 }
@@ -78,13 +76,12 @@ async function template(seed: Seeding): Promise<string> {
 async function postgresDatabase(t: Test, seed: Seeding): Promise<string> {
   if (!templates.has(seed)) templates.set(seed, template(seed));
   const templateName = await templates.get(seed)!;
-  const { url, admin } = await clusterOfProcess();
-  const name = `test_${++databasesMade}`;
-  await admin.query(`create database ${name} template ${templateName}`);
+  const { admin, fresh } = await clusterOfProcess();
+  const { name, url } = await fresh('test', `template ${templateName}`);
   t.teardown(async () => {
     await admin.query(`drop database ${name} with (force)`);
   });
-  return new URL(`/${name}`, url).href;
+  return url;
 }
 
 /**

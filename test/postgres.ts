@@ -6,17 +6,18 @@ import { startPostgres } from '../bench/postgres-cluster.js';
 export { startPostgres, startReplica } from '../bench/postgres-cluster.js';
 
 /**
- * An administrator's connection to the cluster at `serverUrl` (closed at teardown), and `fresh`, which creates an
- * empty database on it, named after `prefix` and numbered, and resolves its name and URL.
+ * An administrator's connection to the cluster at `serverUrl` (closed at teardown), and `fresh`, which creates a
+ * database on it, named after `prefix` and numbered, and resolves its name and URL: empty, or as `options` (what
+ * follows the name in `create database`: a template, a locale) make it.
  */
 export async function clusterAdmin(t: Test, serverUrl: string) {
   const admin = new pg.Client(serverUrl);
   await admin.connect();
   t.teardown(() => admin.end());
   let created = 0;
-  async function fresh(prefix: string): Promise<{ name: string; url: string }> {
+  async function fresh(prefix: string, options = ''): Promise<{ name: string; url: string }> {
     const name = `${prefix}_${++created}`;
-    await admin.query(`create database ${name}`);
+    await admin.query(`create database ${name} ${options}`);
     const url = new URL(serverUrl);
     url.pathname = `/${name}`;
     return { name, url: url.href };
@@ -24,21 +25,15 @@ export async function clusterAdmin(t: Test, serverUrl: string) {
   return { admin, fresh };
 }
 
-let processCluster: Promise<{ url: URL; admin: pg.Client }> | undefined;
+let processCluster: ReturnType<typeof clusterAdmin> | undefined;
 
 /**
- * The test process's own cluster and an administrator's connection to it, started on first use and stopped, with
- * every database on it, when the process's tests end (or by the watcher if the process dies): where `build` makes
- * its databases under TEST_ENGINE=postgres (test/helper.ts).
+ * The test process's own cluster, as `clusterAdmin` gives it, started on first use and stopped, with every database
+ * on it, when the process's tests end (or by the watcher if the process dies): where `build` makes its databases
+ * under TEST_ENGINE=postgres (test/helper.ts).
  */
-export function clusterOfProcess(): Promise<{ url: URL; admin: pg.Client }> {
-  processCluster ??= (async () => {
-    const url = new URL(await startPostgres(tap));
-    const admin = new pg.Client(url.href);
-    await admin.connect();
-    tap.teardown(() => admin.end());
-    return { url, admin };
-  })();
+export function clusterOfProcess(): ReturnType<typeof clusterAdmin> {
+  processCluster ??= startPostgres(tap).then((url) => clusterAdmin(tap, url));
   return processCluster;
 }
 

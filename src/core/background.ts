@@ -6,6 +6,7 @@ import type { CommitNotices } from './db/commit-notices.js';
 import type { EngineWrites } from './db/engine.js';
 import type { StatementExecutor } from './db/statements.js';
 import type { JobExecutors } from './facts/relink-jobs.js';
+import { type JobLog, jobFailureLog } from './job-failures.js';
 import type { Repositories } from './resources/index.js';
 import { isoDaysBefore } from './time.js';
 import { purgeExpired, trashPurgeBatch } from './trash/purge.js';
@@ -26,8 +27,8 @@ export interface BackgroundOptions {
   /** Days a trashed record is kept (TRASH_RETENTION_DAYS). */
   trashRetentionDays: number;
   webhooks: WebhookLimits;
-  /** A step of a job that failed (`job` says which, in a sentence); the job carries on after its wait. */
-  onError(job: string, error: unknown): void;
+  /** Where a job's failures go, a line per outage rather than per retry (job-failures.ts); the job carries on after its wait. */
+  log: JobLog;
 }
 
 /** A retention job: deletes a batch of what has expired at the clock's moment, the number deleted (0: nothing left). */
@@ -51,13 +52,14 @@ const retention = (deleteExpired: () => Promise<number>): BackgroundWorker => ({
 export async function startBackgroundWork(
   repositories: Repositories,
   { writes, reads, notices, upkeep }: { writes: EngineWrites; reads: StatementExecutor; notices: CommitNotices; upkeep: BackgroundWorker | null },
-  { clock, trashRetentionDays, webhooks, onError }: BackgroundOptions,
+  { clock, trashRetentionDays, webhooks, log }: BackgroundOptions,
 ) {
+  const failures = jobFailureLog(log);
   const { relinkJobs, publications } = repositories;
   // The relink jobs' claims and releases pass over what other nodes hold (EngineWrites.claim); a batch is a write.
   const jobs: JobExecutors = { reads, write: (body) => writes.run(body), claim: (body) => writes.claim(body), giveBack: (body) => writes.giveBack(body) };
   // Relinks articles after name changes (core/facts/relink-jobs.ts).
-  const relinking = runBackgroundLoop(relinkJobs.worker(jobs), { notices, onError: (error) => onError('relinking failed; retrying', error) });
+  const relinking = runBackgroundLoop(relinkJobs.worker(jobs), { notices, ...failures('relinking') });
   // Builds entity linking's name index at start and whenever another process changed names, a page of names a step,
   // and links again the articles a write linked while it was behind (core/facts/index.ts). Relinking waits for the
   // first build, which is no commit: each step of the build tells it to look.
@@ -71,12 +73,12 @@ export async function startBackgroundWork(
       },
       release: () => nameIndexWorker.release(),
     },
-    { notices, onError: (error) => onError('building the name index failed; retrying', error) },
+    { notices, ...failures('building the name index') },
   );
   // Appends the `published` event of each scheduled article as it comes due (core/changes/publications.ts).
   const announcing = runAnnounceLoop(
     { announceDue: () => announcePublications({ reads, write: (body) => writes.run(body) }, clock), nextDue: () => nextPublicationDue(reads), onScheduled: publications.onScheduled },
-    { clock, onError: (error) => onError('announcing scheduled publications failed; retrying', error) },
+    { clock, ...failures('announcing scheduled publications') },
   );
   // Sends the queued deliveries, outside every write (core/webhooks/dispatcher.ts).
   const { allowPrivate, retentionDays, ...deliveryLimits } = webhooks;
@@ -90,21 +92,21 @@ export async function startBackgroundWork(
     notices,
     send: httpSender({ timeoutMs: deliveryLimits.timeoutMs, allowPrivate }),
     limits: deliveryLimits,
-    onError: (error) => onError('webhook dispatch failed; retrying', error),
+    ...failures('webhook dispatch'),
   });
   // Purges what has been in the trash longer than TRASH_RETENTION_DAYS, a batch per write of group commit, after a
   // read that finds one due (core/trash/purge.ts).
   const purging = runBackgroundLoop(
     retention(() => purgeExpired({ reads, write: (body) => writes.run(body) }, clock(), trashRetentionDays, trashPurgeBatch)),
-    { idleMs: retentionIdleMs, onError: (error) => onError('purging the trash failed; retrying', error) },
+    { idleMs: retentionIdleMs, ...failures('purging the trash') },
   );
   // Deletes deliveries settled more than WEBHOOK_DELIVERY_RETENTION_DAYS ago, a batch per statement.
   const pruning = runBackgroundLoop(
     retention(() => pruneSettledDeliveries({ reads, write: (body) => writes.run(body) }, isoDaysBefore(clock(), retentionDays), deliveryPruneBatch)),
-    { idleMs: retentionIdleMs, onError: (error) => onError('deleting old webhook deliveries failed; retrying', error) },
+    { idleMs: retentionIdleMs, ...failures('deleting old webhook deliveries') },
   );
   // What the engine's indexes need between writes (core/db/engine.ts), after commits rather than inside them.
-  const upkeeping = upkeep && runBackgroundLoop(upkeep, { idleMs: upkeepIdleMs, notices, onError: (error) => onError("the database's index upkeep failed", error) });
+  const upkeeping = upkeep && runBackgroundLoop(upkeep, { idleMs: upkeepIdleMs, notices, ...failures("the database's index upkeep") });
   await announcing.first;
   return {
     async stop() {

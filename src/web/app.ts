@@ -98,12 +98,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   app.setSerializerCompiler(serializerCompiler);
   await app.register(jsonBody, { mediaTypes: [jsonMediaType, mergePatchMediaType] });
 
-  const services = await openServices(config.databaseUrl, {
-    clock,
-    poolMax: config.databasePoolMax,
-    readUrl: config.databaseReadUrl,
-    log: { warn: (message, err) => app.log.warn({ err }, message), info: (message) => app.log.info(message) },
-  });
+  // What the core tells of trouble it survives: the engine's (warn, info) and the background jobs' (error, info).
+  const log = {
+    error: (message: string, err: unknown) => app.log.error({ err }, message),
+    warn: (message: string, err?: unknown) => app.log.warn({ err }, message),
+    info: (message: string) => app.log.info(message),
+  };
+  const services = await openServices(config.databaseUrl, { clock, poolMax: config.databasePoolMax, readUrl: config.databaseReadUrl, log });
   app.decorate('services', services);
   for (const warning of services.warnings) app.log.warn(warning);
   let background: Awaited<ReturnType<typeof services.startBackground>>;
@@ -115,7 +116,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
       clock,
       trashRetentionDays: config.trashRetentionDays,
       webhooks: config.webhooks,
-      onError: (job, err) => app.log.error({ err }, job),
+      log,
     });
   } catch (error) {
     // A start that fails leaves no connection open (PostgreSQL's pool and listener would keep a caller's process alive).

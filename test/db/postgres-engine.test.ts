@@ -4,7 +4,7 @@ import pg from 'pg';
 import t from 'tap';
 import { migrationLockKey, openPostgres, type PostgresOptions } from '../../src/core/db/postgres.js';
 import { idempotencyKeys } from '../../src/core/db/postgres-tables.js';
-import { failOnIdleError, startPostgres } from '../postgres.js';
+import { clusterAdmin, failOnIdleError, startPostgres } from '../postgres.js';
 
 /*
  * Opening PostgreSQL (src/core/db/postgres.ts) against a real cluster: the pool's settings as the server reports
@@ -18,19 +18,9 @@ const journal = JSON.parse(readFileSync(new URL('../../migrations/postgres/meta/
 const migrationTimes = journal.entries.map((entry) => entry.when).sort((a, b) => a - b);
 
 const serverUrl = await startPostgres(t);
-const admin = new pg.Client(serverUrl);
-await admin.connect();
-t.teardown(() => admin.end());
-
-let databases = 0;
+const { admin, fresh } = await clusterAdmin(t, serverUrl);
 /** A fresh, empty database on the cluster, and its URL. */
-async function freshDatabase(): Promise<{ name: string; url: string }> {
-  const name = `engine_${++databases}`;
-  await admin.query(`create database ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return { name, url: url.href };
-}
+const freshDatabase = () => fresh('engine');
 
 const connectionsTo = async (database: string) => Number((await admin.query("select count(*) from pg_stat_activity where datname = $1 and backend_type = 'client backend'", [database])).rows[0].count);
 
@@ -180,10 +170,7 @@ t.test("start-up says when the database's LC_CTYPE gives Arabic letters no trigr
   t.strictSame(fine.warnings, [], 'a UTF-8 LC_CTYPE (the cluster was made with C.UTF-8): nothing to say');
 
   // template0: a database's LC_CTYPE can differ from its template's only when copied from that one.
-  await admin.query("create database engine_ctype_c template template0 lc_ctype 'C' lc_collate 'C'");
-  const c = new URL(serverUrl);
-  c.pathname = '/engine_ctype_c';
-  const plain = await openPostgres(c.href, options);
+  const plain = await openPostgres((await fresh('engine_ctype_c', "template template0 lc_ctype 'C' lc_collate 'C'")).url, options);
   t.teardown(() => plain.close());
   t.strictSame(
     plain.warnings,

@@ -44,9 +44,9 @@ function span(part: 'title' | 'body', text: string, entity: NewMention['entity']
 const person = { type: 'person', id: 'p1' } as const;
 const organisation = { type: 'organisation', id: 'o1' } as const;
 const none = { person_id: null, organisation_id: null, meeting_id: null };
-const mentionRow = (id: number, origin: 'curated' | 'auto', { part, start, end, text, entity }: NewMention) => ({
+const mentionRow = (id: number, origin: 'curated' | 'auto', { part, start, end, text, entity }: NewMention, articleId = 'a1') => ({
   id,
-  article_id: 'a1',
+  article_id: articleId,
   part,
   start,
   end,
@@ -75,7 +75,7 @@ const curated = span('title', 'الداخلية', organisation);
 /** The two ways a write stores an article's automatic mentions: its own write's, and a bulk relink's (many articles to a statement). */
 const autoMentionWriters: Array<[string, (tx: StatementExecutor, items: NewMention[]) => Promise<void>]> = [
   ['one article', (tx, items) => setAutoMentions(tx, 'a1', items)],
-  ['many articles to a statement', (tx, items) => setAutoMentionsOfMany(tx, [{ articleId: 'a1', items }])],
+  ['a bulk relink of one article', (tx, items) => setAutoMentionsOfMany(tx, [{ articleId: 'a1', items }])],
 ];
 
 for (const [writer, setAuto] of autoMentionWriters) {
@@ -101,6 +101,56 @@ for (const [writer, setAuto] of autoMentionWriters) {
     t.equal(second.find((row) => row.text === 'وزير')?.id, first.find((row) => row.text === 'وزير')?.id, 'the mention found again keeps its row');
   });
 }
+
+onBoth("many articles' automatic mentions to a statement: each article's rows are its own (added to, removed, unchanged; one left out is untouched)", async (t, engine) => {
+  await seeded(engine);
+  // More articles of the same texts: a mention put on the wrong article would look like a right one but for its article.
+  await engine.insert(
+    articles,
+    ['a2', 'a3', 'a4', 'a5'].map((id) => ({ ...articleRow, id, slug: `لقاء-${id}` })),
+  );
+  const [minister, ministers, overCurated] = [span('title', 'وزير', person), span('body', 'الوزيران', organisation), span('title', 'وزير الداخلية', person)];
+  const cooperation = span('body', 'التعاون', organisation);
+  const before = [
+    mentionRow(100, 'auto', minister, 'a1'),
+    mentionRow(101, 'auto', ministers, 'a2'),
+    mentionRow(102, 'auto', minister, 'a3'),
+    mentionRow(103, 'curated', curated, 'a3'),
+    mentionRow(104, 'auto', ministers, 'a4'),
+    mentionRow(105, 'auto', minister, 'a5'),
+  ];
+  await engine.insert(mentions, before);
+  await engine.write((tx) =>
+    setAutoMentionsOfMany(tx, [
+      { articleId: 'a1', items: [minister, cooperation, overCurated] },
+      { articleId: 'a2', items: [] },
+      { articleId: 'a3', items: [minister, overCurated, ministers] },
+      { articleId: 'a4', items: [ministers] },
+    ]),
+  );
+  const rows = await storedMentions(engine);
+  // The rows added are numbered by the engine (SQLite past the rows written, PostgreSQL's identity from 1): found by their article and text.
+  const isNew = (id: number) => !before.some((row) => row.id === id);
+  const added = (articleId: string, mention: NewMention) =>
+    mentionRow(rows.find((row) => isNew(row.id) && row.article_id === articleId && row.text === mention.text)?.id ?? -1, 'auto', mention, articleId);
+  t.strictSame(
+    rows,
+    [
+      // a1: its mention found again keeps its row; two added, one of them over a3's curated mention, which a1 has not.
+      mentionRow(100, 'auto', minister, 'a1'),
+      added('a1', cooperation),
+      added('a1', overCurated),
+      // a2: its mention removed, none added. a3: one kept, one added, the one over its curated mention left out.
+      mentionRow(102, 'auto', minister, 'a3'),
+      mentionRow(103, 'curated', curated, 'a3'),
+      added('a3', ministers),
+      // a4: unchanged. a5: not linked, untouched.
+      mentionRow(104, 'auto', ministers, 'a4'),
+      mentionRow(105, 'auto', minister, 'a5'),
+    ].sort((x, y) => x.id - y.id),
+    "each article's rows as its own items make them",
+  );
+});
 
 onBoth("an edit's curated mentions and quotes move with their text; a mention whose text is gone goes, a quote stays without offsets", async (t, engine) => {
   await seeded(engine);

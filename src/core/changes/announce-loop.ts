@@ -5,6 +5,8 @@ export interface AnnounceLoopOptions {
   idleMs?: number;
   /** An announcement that failed (a busy database): the loop tries again after `idleMs`. */
   onError(error: unknown): void;
+  /** A turn that announced what was due and read the next due time: an announcer that was failing has recovered. */
+  onSuccess?(): void;
 }
 
 /** What the loop asks of the publications (core/changes/publications.ts), through the async seam. */
@@ -25,7 +27,7 @@ export interface Announcer {
  * announcer's transaction makes each announcement happen once. Turns never overlap; `stop` waits for the one
  * under way.
  */
-export function runAnnounceLoop(announcer: Announcer, { clock, idleMs = 10_000, onError }: AnnounceLoopOptions) {
+export function runAnnounceLoop(announcer: Announcer, { clock, idleMs = 10_000, onError, onSuccess }: AnnounceLoopOptions) {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let armedFor = Number.POSITIVE_INFINITY;
@@ -47,6 +49,7 @@ export function runAnnounceLoop(announcer: Announcer, { clock, idleMs = 10_000, 
       // After a full batch, the rest are due already: the timer fires at once.
       const nextDue = await announcer.nextDue();
       if (nextDue !== null) due = Date.parse(nextDue);
+      onSuccess?.();
     } catch (error) {
       onError(error);
     }

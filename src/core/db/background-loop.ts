@@ -15,6 +15,8 @@ export interface BackgroundLoopOptions {
   notices?: CommitNotices;
   /** A step that failed (a busy database, a full disk): the loop carries on after `idleMs`. */
   onError(error: unknown): void;
+  /** A step that settled without throwing: a job that was failing has recovered. */
+  onSuccess?(): void;
 }
 
 /**
@@ -79,7 +81,7 @@ export function idleWaits(notices: CommitNotices, pollMs: number, look: () => vo
  * after a commit when commits are told). The next step starts only once the last has settled, so a worker's steps
  * never overlap. `stop` waits for the step under way, then gives its work back for whichever worker starts next.
  */
-export function runBackgroundLoop(worker: BackgroundWorker, { idleMs = 250, notices = noCommitNotices, onError }: BackgroundLoopOptions) {
+export function runBackgroundLoop(worker: BackgroundWorker, { idleMs = 250, notices = noCommitNotices, onError, onSuccess }: BackgroundLoopOptions) {
   let stopped = false;
   let underway: Promise<void> = Promise.resolve();
 
@@ -88,6 +90,7 @@ export function runBackgroundLoop(worker: BackgroundWorker, { idleMs = 250, noti
     let failed = false;
     try {
       worked = (await worker.step()) !== null;
+      onSuccess?.();
     } catch (error) {
       failed = true;
       onError(error);

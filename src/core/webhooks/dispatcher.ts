@@ -36,6 +36,8 @@ interface DispatcherOptions {
   send: Sender;
   limits: Omit<WebhookLimits, 'allowPrivate' | 'retentionDays'>;
   onError(error: unknown): void;
+  /** A claim, or a delivery settled or given back, that did not throw: a dispatcher that was failing has recovered. */
+  onSuccess?(): void;
   /** Commits told as they happen: an idle dispatcher then looks after one (a write may have queued deliveries), not every `pollMs`. */
   notices?: CommitNotices;
   /** Milliseconds since the epoch. */
@@ -51,7 +53,7 @@ interface DispatcherOptions {
  * twice, with one `Webhook-Id`). Each attempt is signed at its own time. One claim runs at a time: a turn asked
  * for while one is under way runs after it, so the free slots it counts are still free.
  */
-export function runDispatcher({ store, send, limits, onError, notices = noCommitNotices, clock = Date.now, random = Math.random }: DispatcherOptions) {
+export function runDispatcher({ store, send, limits, onError, onSuccess, notices = noCommitNotices, clock = Date.now, random = Math.random }: DispatcherOptions) {
   const leaseMs = 2 * limits.timeoutMs + 1000;
   const inFlight = new Map<number, { abort: AbortController; done: Promise<void> }>();
   let underway: Promise<void> | null = null;
@@ -95,6 +97,7 @@ export function runDispatcher({ store, send, limits, onError, notices = noCommit
       // An attempt cut short by shutdown is no attempt: the delivery is given back, due now, for whichever process looks next.
       if (abort.signal.aborted) await store.release(delivery, clock());
       else await store.settle(delivery, outcome(delivery, result.status, result.error, clock()));
+      onSuccess?.();
     } catch (error) {
       onError(error);
     }
@@ -114,6 +117,7 @@ export function runDispatcher({ store, send, limits, onError, notices = noCommit
       const due = await store.nextDue();
       const claimed = due !== null && due <= at ? await store.claim(free, at, at + leaseMs) : [];
       for (const delivery of claimed) start(delivery);
+      onSuccess?.();
       // A full claim may have left more due: look again at once; else when a send ends, a commit is told, the poll
       // comes round, or the earliest pending delivery (a retry, a lease another process let run out) comes due.
       if (claimed.length > 0 && claimed.length === free) waits.now();
