@@ -80,14 +80,47 @@ const entriesOf = (type: SearchType, row: Row) =>
     [insertSubstrings, substringValues(row)],
   ] as const;
 
+/*
+ * On PostgreSQL a record's document and both entries are one statement (a data-modifying `with`), and removing the
+ * document removes its entries (the foreign keys cascade): each statement is a round trip inside a write, which on
+ * PostgreSQL holds the change feed's lock (docs/performance.md, "The third full bench, and what holds a PostgreSQL
+ * write"). The substring columns' placeholders are prefixed, since the entry has a `title` too.
+ */
+const entryColumns = ['title', 'title_stem', 'body', 'body_stem'] as const;
+const placeholders = (names: readonly string[], prefix = '') =>
+  sql.join(
+    names.map((name) => sql`${sql.placeholder(prefix + name)}::text`),
+    sql`, `,
+  );
+const columnNames = (names: readonly string[]) =>
+  sql.join(
+    names.map((name) => sql.identifier(name)),
+    sql`, `,
+  );
+const document = sql.identifier('document');
+const docId = sql.identifier(searchDocuments.doc_id.name);
+const indexOnPostgres = sql`with ${document} as (insert into ${searchDocuments} (${columnNames(['type', 'record_id'])}) values (${sql.placeholder('type')}, ${sql.placeholder('id')}) returning ${docId}),
+  ${sql.identifier('entry')} as (insert into ${searchIndex} (${columnNames(['rowid', 'type', ...entryColumns])}) select ${docId}, ${sql.placeholder('type')}::text, ${placeholders(entryColumns)} from ${document})
+  insert into ${substringIndex} (${columnNames(['rowid', ...substringColumns])}) select ${docId}, ${placeholders(substringColumns, 'substring_')} from ${document}`;
+const unindexOnPostgres = sql`delete from ${searchDocuments} where ${eq(searchDocuments.record_id, sql.placeholder('id'))} and ${eq(searchDocuments.type, sql.placeholder('type'))}`;
+
 /** Removes a record's entries, in a write's transaction; nothing when it has none. */
 export async function unindexRecord(tx: StatementExecutor, type: SearchType, id: string): Promise<void> {
+  if (tx.dialect.name === 'postgres') {
+    await tx.prepare(unindexOnPostgres).run({ type, id });
+    return;
+  }
   const found = await tx.prepare(findDocument).get({ type, id });
   if (found) for (const removal of removals) await tx.prepare(removal).run({ rowid: found.doc });
 }
 
 /** Indexes a record that has no entry yet, in a write's transaction. */
 export async function indexRecord(tx: StatementExecutor, type: SearchType, row: Row): Promise<void> {
+  if (tx.dialect.name === 'postgres') {
+    const substrings = Object.fromEntries(Object.entries(substringValues(row)).map(([name, value]) => [`substring_${name}`, value]));
+    await tx.prepare(indexOnPostgres).run({ id: row.id, ...searchEntry(type, row), ...substrings });
+    return;
+  }
   const doc = await insertDocument(tx, { type, record_id: row.id });
   for (const [entry, values] of entriesOf(type, row)) await tx.prepare(entry).run({ rowid: doc, ...values });
 }
