@@ -166,9 +166,62 @@ t.test('through the dispatcher: a delivery settled is a success, as a claim is',
   sendSecond();
   await until(async () => looks >= 3);
   await dispatcher.stop();
+  t.same(
+    log.lines,
+    [
+      ['error', 'webhook dispatch failed; retrying', 'settling is busy'],
+      ['info', 'webhook dispatch recovered after 2 failures'],
+    ],
+    'the next failure, within a minute of the last line, is counted for the next line',
+  );
+});
+
+t.test('through the dispatcher: while settling fails, a look that finds nothing due is no recovery', async (t) => {
+  const log = recordingLog();
+  const event = { seq: 1, resource: 'people', id: 'x', action: 'created', version: 1, at: '2026-01-01T00:00:00.000Z' } as const;
+  let looks = 0;
+  let settles = 0;
+  const store: DispatchStore = {
+    // The first look finds a delivery due; the later ones nothing (it stays leased): reads pass, writes fail.
+    async nextDue() {
+      looks += 1;
+      return looks === 1 ? 0 : null;
+    },
+    claim: async () => [{ id: 1, claim: 'c', attempts: 0, url: 'http://receiver.example/', secret: 's', event }],
+    async settle() {
+      settles += 1;
+      throw new Error('the disk is full');
+    },
+    async release() {},
+  };
+  const dispatcher = runDispatcher({
+    store,
+    send: async () => ({ status: 200, error: null }),
+    limits: { timeoutMs: 1000, concurrency: 1, maxAttempts: 3, retryBaseMs: 10, retryMaxMs: 100, pollMs: 5 },
+    ...jobFailureLog(log)('webhook dispatch'),
+  });
+  await until(async () => settles >= 1 && looks >= 4);
+  await dispatcher.stop();
+  t.same(log.lines, [['error', 'webhook dispatch failed; retrying', 'the disk is full']], 'the failure, and no recovery while nothing was written');
+});
+
+t.test('a job failing and succeeding in turn logs a line a minute, not two a failure', async (t) => {
+  const log = recordingLog();
+  const clock = fakeClock();
+  const purge = jobFailureLog(log, clock.read)('purging the trash');
+  // A failure at each whole second and a success half a second later, for 130 s.
+  for (let second = 0; second < 130; second += 1) {
+    clock.now = second * 1000;
+    purge.onError(new Error(`busy ${second}`));
+    clock.now += 500;
+    purge.onSuccess();
+  }
   t.same(log.lines, [
-    ['error', 'webhook dispatch failed; retrying', 'settling is busy'],
-    ['info', 'webhook dispatch recovered after 2 failures'],
-    ['error', 'webhook dispatch failed; retrying', 'claims are busy (3)'],
+    ['error', 'purging the trash failed; retrying', 'busy 0'],
+    ['info', 'purging the trash recovered after 1 failure'],
+    ['error', 'purging the trash failed; retrying (59 failures before it since the last line)', 'busy 60'],
+    ['info', 'purging the trash recovered after 1 failure'],
+    ['error', 'purging the trash failed; retrying (59 failures before it since the last line)', 'busy 120'],
+    ['info', 'purging the trash recovered after 1 failure'],
   ]);
 });

@@ -168,7 +168,10 @@ export async function openPostgresEngine(url: string, { poolMax, readUrl = null,
     catchUp: () => readCount(currentScope()?.after ?? null),
     notices: signal.notices,
     index: postgresIndex,
-    upkeep: pendingListMerger((body) => write(body, claiming)),
+    upkeep: pendingListMerger(
+      (body) => write(body, claiming),
+      (message, error) => log.warn(message, error),
+    ),
     warnings: postgres.warnings,
     positions: readPositions,
     async ping() {

@@ -41,7 +41,7 @@ export async function mergePendingLists(tx: StatementExecutor): Promise<{ pages:
  * indexes the role does not own are left to autovacuum, and said so once; so is a merge the database refuses
  * (42501: `gin_clean_pending_list` not granted), after which the worker rests.
  */
-export function pendingListMerger(write: <T>(body: (tx: StatementExecutor) => Promise<T>) => Promise<T>): BackgroundWorker {
+export function pendingListMerger(write: <T>(body: (tx: StatementExecutor) => Promise<T>) => Promise<T>, warn: (message: string, error?: unknown) => void): BackgroundWorker {
   let refused = false;
   let toldForeign = false;
   return {
@@ -52,14 +52,14 @@ export function pendingListMerger(write: <T>(body: (tx: StatementExecutor) => Pr
         merged = await write(mergePendingLists);
       } catch (error) {
         if (errorCode(error) !== '42501') throw error;
+        // Not a failure to retry: the job rests for good, which the log says once.
         refused = true;
-        throw new Error("this role may not merge the GIN indexes' pending lists; autovacuum merges them, and a write that finds one full merges it itself", { cause: error });
+        warn("this role may not merge the GIN indexes' pending lists; autovacuum merges them, and a write that finds one full merges it itself", error);
+        return null;
       }
       if (merged !== null && merged.foreign > 0 && !toldForeign) {
         toldForeign = true;
-        throw new Error(
-          `this role does not own ${merged.foreign} of the schema's GIN indexes, so it cannot merge their pending lists; autovacuum merges them, and a write that finds one full merges it itself`,
-        );
+        warn(`this role does not own ${merged.foreign} of the schema's GIN indexes, so it cannot merge their pending lists; autovacuum merges them, and a write that finds one full merges it itself`);
       }
       return null;
     },

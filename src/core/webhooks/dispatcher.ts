@@ -115,9 +115,11 @@ export function runDispatcher({ store, send, limits, onError, onSuccess, notices
       const free = limits.concurrency - inFlight.size;
       const at = clock();
       const due = await store.nextDue();
-      const claimed = due !== null && due <= at ? await store.claim(free, at, at + leaseMs) : [];
+      const claiming = due !== null && due <= at;
+      const claimed = claiming ? await store.claim(free, at, at + leaseMs) : [];
       for (const delivery of claimed) start(delivery);
-      onSuccess?.();
+      // Only a write that went through ends an outage: a look that finds nothing due also passes while writes fail.
+      if (claiming) onSuccess?.();
       // A full claim may have left more due: look again at once; else when a send ends, a commit is told, the poll
       // comes round, or the earliest pending delivery (a retry, a lease another process let run out) comes due.
       if (claimed.length > 0 && claimed.length === free) waits.now();
