@@ -73,7 +73,7 @@ const inserters = new WeakMap<SQLiteTable, ReturnType<typeof rowInserter>>();
 
 /**
  * INSERTs of many rows keyed by the table's property names, in the order given, on a write's executor: a bulk
- * load's. On PostgreSQL a statement (a round trip) for up to `valuesPerStatement` values rather than one per row:
+ * load's, and every write's relation lists and mentions. On PostgreSQL a statement (a round trip) for up to `valuesPerStatement` values rather than one per row:
  * consecutive rows giving the same columns in one multi-row VALUES, each value bound and mapped as `driverValue` maps
  * it; the text follows the number of rows, so it runs unnamed (`once`). On SQLite, in process, each row by its table's
  * `rowInserter`: a prepared statement run again costs less than one of many rows rendered and prepared (measured:
