@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type SQLWrapper, sql } from 'drizzle-orm';
+import pg from 'pg';
 import type { Test } from 'tap';
 import { type Config, loadConfig } from '../src/core/config.js';
 import { changeStamp } from '../src/core/db/change-stamp.js';
@@ -114,8 +115,11 @@ export async function buildUnready(t: Test, overrides: Partial<Config> = {}, opt
   return app;
 }
 
-/** Where a listing a test builds reads: the SQLite connection `db`, as the services' lists read theirs. */
-export const listingSource = (db: Db): ListingSource => ({ statements: sqliteStatements(db.$client), stamp: changeStamp(db) });
+/** Where a listing a test builds reads: the app's reads and change stamp, on either engine, as the services' lists read theirs. */
+export function listingSource(app: App): ListingSource {
+  const { reads, stamp } = engineUnder(app.services);
+  return { statements: reads, stamp };
+}
 
 /** Where a background job a test runs beside an app works, as the app's own do, on either engine: its reads, its writes and claims. */
 export function jobsOf(app: App): JobExecutors {
@@ -171,26 +175,48 @@ export interface StatementCall {
   args: unknown[];
 }
 
-/** Every statement the database runs while `action` does (better-sqlite3 runs each through all/get/run/iterate of its Statement class). */
+/**
+ * Every statement the app's database runs while `action` does, on either engine: better-sqlite3 runs each through
+ * all/get/run/iterate of its Statement class, node-postgres each through its Client's query (a transaction's begin
+ * and commit among them).
+ */
 export async function recordStatements(app: App, action: () => Promise<unknown>): Promise<StatementCall[]> {
-  const prototype = Object.getPrototypeOf(databaseOf(app.services).sqlite.prepare('select 1')) as Record<string, (...args: unknown[]) => unknown>;
   const calls: StatementCall[] = [];
-  const methods = ['all', 'get', 'run', 'iterate'] as const;
-  const originals = methods.map((method) => prototype[method]!);
-  methods.forEach((method, i) => {
-    prototype[method] = function (this: { source: string }, ...args: unknown[]) {
-      calls.push({ source: this.source, args });
-      return originals[i]!.apply(this, args);
-    };
-  });
+  const restore =
+    testEngine === 'postgres'
+      ? intercept(pg.Client.prototype as unknown as Methods, ['query'], (query, values) => {
+          const text = typeof query === 'string' ? query : (query as pg.QueryConfig).text;
+          calls.push({ source: text, args: (values as unknown[] | undefined) ?? (query as pg.QueryConfig).values ?? [] });
+        })
+      : intercept(Object.getPrototypeOf(databaseOf(app.services).sqlite.prepare('select 1')) as Methods, ['all', 'get', 'run', 'iterate'], function (this: { source: string }, ...args) {
+          calls.push({ source: this.source, args });
+        });
   try {
     await action();
   } finally {
+    restore();
+  }
+  return calls;
+}
+
+/** A statement that reads the change stamp, a request's bookkeeping beside its own reads: SQLite's data_version, PostgreSQL's change count. */
+export const readsChangeStamp = (call: StatementCall): boolean => /pragma_data_version|from change_count\b/.test(call.source);
+
+type Methods = Record<string, (...args: unknown[]) => unknown>;
+
+/** Has `record` see each call of these methods before it runs; returns what puts them back. */
+function intercept(prototype: Methods, methods: readonly string[], record: (this: any, ...args: unknown[]) => void): () => void {
+  const originals = methods.map((method) => prototype[method]!);
+  methods.forEach((method, i) => {
+    prototype[method] = function (this: unknown, ...args: unknown[]) {
+      record.apply(this, args);
+      return originals[i]!.apply(this, args);
+    };
+  });
+  return () =>
     methods.forEach((method, i) => {
       prototype[method] = originals[i]!;
     });
-  }
-  return calls;
 }
 
 /** A repository's writes without the executor: each runs in a write of its own, as the API's do (a step of group commit on SQLite). */

@@ -6,7 +6,7 @@ import { statement } from '../../src/core/db/statements.js';
 import { setCuratedMentions } from '../../src/core/facts/mentions.js';
 import { mentions as mentionsTable, provenance as provenanceTable } from '../../src/core/facts/table.js';
 import type { App } from '../../src/web/app.js';
-import { auth, body, build, countRows, readRows, recordStatements, sharedDatabase, sqliteOnly, writeRows } from '../helper.js';
+import { auth, body, build, countRows, readRows, recordStatements, sharedDatabase, writeRows } from '../helper.js';
 
 const json = { ...auth, 'content-type': 'application/json' };
 const seededSlug = 'العدواني-بحث-مع-وفد-من-الداخلية-السعودية-تعزيز';
@@ -208,7 +208,7 @@ t.test('a change that leaves the title and body as they were leaves every mentio
   t.same(await rows(), before, 'the same rows, ids and spans');
 });
 
-t.test('a change that leaves the title and body as they were writes no mention or quote row', sqliteOnly('records the statements SQLite runs'), async (t) => {
+t.test('a change that leaves the title and body as they were writes no mention or quote row', async (t) => {
   const app = await build(t);
   const patched = await recordStatements(app, async () => t.equal(await patchSummary(app), 200));
   t.ok(
@@ -428,7 +428,7 @@ t.test('a rolled-back write leaves no name in the index', async (t) => {
   t.same(await peopleLinked(t, app, 'خبر-بعد', 'التقى نايف الشمري بالعدواني.'), ['علي-العدواني'], 'the name of the person never stored is not linked');
 });
 
-t.test("this process's writes to names bring the index forward instead of building it again", sqliteOnly('records the statements SQLite runs'), async (t) => {
+t.test("this process's writes to names bring the index forward instead of building it again", async (t) => {
   const app = await build(t);
   await peopleLinked(t, app, 'خبر-قبل', 'التقى العدواني بالوفد.');
   const created = await newPerson(app, 'نايف', 'نايف الشمري');

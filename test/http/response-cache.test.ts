@@ -1,6 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import t from 'tap';
-import { auth, body, build, recordStatements, sharedDatabase, sqliteOnly } from '../helper.js';
+import { auth, body, build, readsChangeStamp, recordStatements, sharedDatabase } from '../helper.js';
 import { startServer, processToken as token } from '../server-process.js';
 
 // Each case starts real server processes: more than tap's default 30 s per file on a busy 2-core machine.
@@ -160,7 +160,7 @@ t.test('no read returns bytes older than a write acknowledged before it was sent
   t.same(stale.slice(0, 5), [], `no stale read in ${reads} reads beside ${writes} writes`);
 });
 
-t.test('the cache holds at most RESPONSE_CACHE_MB, serves a repeat without reading the data, and sees the writer its write', sqliteOnly('counts the statements SQLite runs'), async (t) => {
+t.test('the cache holds at most RESPONSE_CACHE_MB, serves a repeat without reading the data, and sees the writer its write', async (t) => {
   const maxBytes = 64 * 1024;
   const app = await build(t, { responseCacheBytes: maxBytes });
   const cache = app.responseCache!;
@@ -179,12 +179,12 @@ t.test('the cache holds at most RESPONSE_CACHE_MB, serves a repeat without readi
   const url = '/v1/articles?limit=3';
   const miss = await app.inject({ url });
   const statements = await recordStatements(app, () => app.inject({ url }));
+  t.ok(statements.length > 0, 'a repeat reads the change stamp');
   t.same(
-    statements.map((s) => s.source),
-    [statements[0]?.source],
-    'a repeat reads only the change stamp',
+    statements.filter((s) => !readsChangeStamp(s)).map((s) => s.source),
+    [],
+    'and nothing else',
   );
-  t.match(statements[0]?.source, /data_version/);
   const errorEntries = cache.entries;
   await app.inject({ url: '/v1/articles/no-such-article' });
   t.equal(cache.entries, errorEntries, 'an error is not kept');

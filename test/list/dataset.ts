@@ -4,7 +4,7 @@ import { newId } from '../../src/core/db/ids.js';
 import type { Statement } from '../../src/core/db/statements.js';
 import { rebuildSearchIndex } from '../../src/core/search/analyser-version.js';
 import type { App } from '../../src/web/app.js';
-import { recordStatements, type StatementCall } from '../helper.js';
+import { readsChangeStamp, recordStatements, type StatementCall } from '../helper.js';
 
 export const rowsPerResource = 1000;
 
@@ -105,9 +105,9 @@ async function insertRows(insert: (table: string, row: Record<string, unknown>) 
 }
 
 /**
- * The statements a request runs, but the change stamp (src/core/db/change-stamp.ts), which the remembered totals
- * read to know whether the data changed: bookkeeping, not the request's own query.
+ * The statements a request runs, but the change stamp's (SQLite's data_version, PostgreSQL's change count), which the
+ * remembered totals read to know whether the data changed: bookkeeping, not the request's own query.
  */
 export async function requestStatements(app: App, action: () => Promise<unknown>): Promise<StatementCall[]> {
-  return (await recordStatements(app, action)).filter((call) => !call.source.includes('pragma_data_version'));
+  return (await recordStatements(app, action)).filter((call) => !readsChangeStamp(call));
 }

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import t from 'tap';
 import { readBatch } from '../../src/core/list/embed.js';
 import { pageByteBudget } from '../../src/core/list/sql.js';
-import { auth, body, build, readRows, sqliteOnly } from '../helper.js';
+import { auth, body, build, readRows } from '../helper.js';
 import { generateDataset, requestStatements } from './dataset.js';
 
 /** An article of `blocks` paragraphs of 10,000 Arabic letters: about 40 KB stored per paragraph (the blocks and the plain text). */
@@ -90,7 +90,7 @@ t.test('a list page with includes ends early at its bound on embedded records, a
   t.equal(written.statusCode, 201, 'a write after the pages cut short by the bound succeeds');
 });
 
-t.test('a list page cut by its bound on embedded records reads about the records it shows, not the rest of its limit', sqliteOnly('counts the statements SQLite runs'), async (t) => {
+t.test('a list page cut by its bound on embedded records reads about the records it shows, not the rest of its limit', async (t) => {
   const app = await build(t);
   await generateDataset(app);
   const url = '/v1/organisations?sort=id&limit=100&count=false&include=articles,meetings,children,members.person';
@@ -100,7 +100,7 @@ t.test('a list page cut by its bound on embedded records reads about the records
   });
   t.ok(shown > 0 && shown < 100, `the first page shows ${shown} of its 100 records`);
   // Organisations are read by id for the page, a batch at a time, and once more as the page's embedded children.
-  const byIds = calls.filter((call) => /^select .* from "organisations" where "organisations"."id" in \(select value from json_each/.test(call.source));
+  const byIds = calls.filter((call) => /^select .* from "organisations" where "organisations"."id" in \(select value from json_(each|array_elements_text)/.test(call.source));
   const readForPage = byIds.slice(0, -1).flatMap((call) => JSON.parse(String(call.args[0])) as string[]);
   t.ok(readForPage.length >= shown && readForPage.length < shown + readBatch, `${readForPage.length} organisations read for a page of ${shown}`);
 });

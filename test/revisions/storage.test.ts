@@ -92,7 +92,7 @@ t.test('relation lists another record’s write changes are read as the newest r
   t.same((await revision('articles', about.id, 2)).person_ids, [], 'the later revision has the article as it is now');
 });
 
-t.test('a revision stored before snapshots were deflated (the whole record as JSON text) reads the same', sqliteOnly('rewrites a snapshot as SQLite text'), async (t) => {
+t.test('a revision stored before snapshots were deflated (the whole record as JSON text) reads the same', sqliteOnly('a text snapshot: only SQLite databases predate 0015'), async (t) => {
   const app = await build(t);
   const { id } = body(await app.inject({ method: 'POST', url: '/v1/articles', headers: json, payload: article })).data;
   const patch = { title: 'عنوان جديد', body: [{ type: 'paragraph', text: sentence }] };

@@ -75,7 +75,7 @@ t.test('contains does not find a record that holds every trigram of the value bu
   t.same(await ids('title', 'ابتا ت'), [id], 'a value of the title is');
 });
 
-t.test('a long value is looked up by its head and each row tested for the whole: the same answer, at a bounded cost', sqliteOnly('counts the statements SQLite runs'), async (t) => {
+t.test('a long value is looked up by its head and each row tested for the whole: the same answer', async (t) => {
   const app = await build(t);
   const head = 'اجتماع وزارة الداخلية الكويتية مع وفد رفيع المستوى';
   const one = body(await postArticle(app, 'طويل-1', `${head} من السعودية`)).data;
@@ -84,6 +84,10 @@ t.test('a long value is looked up by its head and each row tested for the whole:
   t.ok([...head].length > 32, 'the shared head is longer than what the index looks up');
   t.same(await ids(`${head} من السعودية`), [one.id], 'only the title holding the whole value');
   t.same(await ids(`${head} من عمان`), [], 'and none when no title holds it');
+});
+
+t.test('a long value that every row holds the trigrams of costs a page a bounded CPU time', sqliteOnly("rows written and indexed by SQLite's FTS5"), async (t) => {
+  const app = await build(t);
 
   // 3,000 public titles of one repeated syllable: every row holds every trigram of a value cut from them.
   const database = databaseOf(app.services);

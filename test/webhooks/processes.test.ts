@@ -1,9 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import Sqlite from 'better-sqlite3';
-import t, { type Test } from 'tap';
-import { sharedDatabase, sqliteOnly } from '../helper.js';
+import { type SQL, sql } from 'drizzle-orm';
+import t from 'tap';
+import { engineUnder } from '../../src/core/db/handles.js';
+import { openServices } from '../../src/core/services.js';
+import { sharedDatabase } from '../helper.js';
 import { processToken, startServer } from '../server-process.js';
 import { sleep, startReceiver } from './receiver.js';
 
@@ -17,10 +16,14 @@ t.setTimeout(300_000);
 const editor = { authorization: `Bearer ${processToken}`, 'content-type': 'application/json' };
 const admin = { authorization: `Bearer ${adminSecret}`, 'content-type': 'application/json' };
 
-function databaseIn(t: Test) {
-  const dir = mkdtempSync(join(tmpdir(), 'khabar-webhooks-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  return join(dir, 'khabar.db');
+/** The rows a statement reads in the database at `url`, opened as a server opens it, on its engine. */
+async function rowsAt<Row>(url: string, query: SQL<Row>): Promise<Row[]> {
+  const services = await openServices(url);
+  try {
+    return await engineUnder(services).reads.prepare(query).all();
+  } finally {
+    await services.close();
+  }
 }
 
 async function subscribe(url: string, receiver: string) {
@@ -53,9 +56,9 @@ t.test('two worker processes send each delivery once', async (t) => {
   t.equal(new Set(seqs).size, writes, 'each event once');
 });
 
-t.test('kill -9 under writes: every committed matching event has its delivery, and a restart sends them all', sqliteOnly('reads the SQLite file a killed server left'), async (t) => {
-  const path = databaseIn(t);
-  const env = { ...seedless, DATABASE_URL: `file:${path}`, API_TOKENS: tokens, RATE_LIMIT_WRITE_MAX: '0', WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_POLL_MS: '10' };
+t.test('kill -9 under writes: every committed matching event has its delivery, and a restart sends them all', async (t) => {
+  const url = await sharedDatabase(t, 'never');
+  const env = { ...seedless, DATABASE_URL: url, API_TOKENS: tokens, RATE_LIMIT_WRITE_MAX: '0', WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_POLL_MS: '10' };
   // While the first process runs, the receiver never answers: its deliveries are in flight or pending when it dies.
   const receiver = await startReceiver(t, () => 'hang');
   const first = await startServer({ ...env, WEBHOOK_TIMEOUT_MS: '1000', WEBHOOK_RETRY_BASE_MS: '50' }, startMs);
@@ -79,10 +82,10 @@ t.test('kill -9 under writes: every committed matching event has its delivery, a
   await Promise.all([first.exited, ...writers]);
   t.ok(acknowledged.length > 10, `${acknowledged.length} writes acknowledged before the kill`);
 
-  const db = new Sqlite(path, { readonly: true });
-  const events = db.prepare("select seq, record_id as id from changes where resource = 'organisations' and action = 'created' order by seq").all() as Array<{ seq: number; id: string }>;
-  const deliveries = db.prepare('select seq from webhook_deliveries where webhook_id = ? order by seq').pluck().all(hook) as number[];
-  db.close();
+  const events = (await rowsAt(url, sql<{ seq: number | string; id: string }>`select seq, record_id as id from changes where resource = 'organisations' and action = 'created' order by seq`)).map(
+    ({ seq, id }) => ({ seq: Number(seq), id }),
+  );
+  const deliveries = (await rowsAt(url, sql<{ seq: number | string }>`select seq from webhook_deliveries where webhook_id = ${hook} order by seq`)).map(({ seq }) => Number(seq));
   const eventIds = new Set(events.map((event) => event.id));
   t.same(
     acknowledged.filter((id) => !eventIds.has(id)),
