@@ -169,6 +169,37 @@ t.test('the dispatcher claims once at a time: a send that ends during a slow cla
   t.equal(mostAtOnce, 1, 'never two claims at once');
 });
 
+t.test('the dispatcher: a send that throws is a failed attempt, settled for a retry, and frees its slot', async (t) => {
+  const settled: Array<{ id: number; status: string; attempts: number; error: string | null }> = [];
+  let claims = 0;
+  const store: DispatchStore = {
+    async nextDue() {
+      return 0;
+    },
+    async claim() {
+      claims += 1;
+      return claims <= 2 ? [{ id: claims, claim: 'c', attempts: 0, url: 'not a url', secret: 's', event }] : [];
+    },
+    async settle(delivery, outcome) {
+      settled.push({ id: delivery.id, status: outcome.status, attempts: outcome.attempts, error: outcome.error });
+      return true;
+    },
+    async release() {},
+  };
+  const send = async () => {
+    throw new TypeError('Invalid URL');
+  };
+  // One delivery at a time: the second is claimed only once the first's slot is free.
+  const dispatcher = runDispatcher({ store, send, limits: { ...limits, concurrency: 1, pollMs: 1 }, onError: unexpected(t) });
+  await sleep(100);
+  await dispatcher.stop();
+  t.same(
+    settled,
+    [1, 2].map((id) => ({ id, status: 'pending', attempts: 1, error: 'Invalid URL' })),
+    'each settled as a failed first attempt, pending its retry',
+  );
+});
+
 t.test('the dispatcher: stop waits for a claim under way and gives back what it claimed', async (t) => {
   const claim = deferred();
   const released: number[] = [];

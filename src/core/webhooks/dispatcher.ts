@@ -1,6 +1,7 @@
 import type { WebhookLimits } from '../config.js';
 import { idleWaits } from '../db/background-loop.js';
 import { type CommitNotices, noCommitNotices } from '../db/commit-notices.js';
+import { messageOf } from '../errors.js';
 import type { ClaimedDelivery, Settlement } from './outbox.js';
 import type { Sender } from './sender.js';
 import { signature } from './signing.js';
@@ -92,7 +93,9 @@ export function runDispatcher({ store, send, limits, onError, onSuccess, notices
       'webhook-timestamp': String(timestamp),
       'webhook-signature': signature(delivery.secret, id, timestamp, body),
     };
-    const result = await send({ url: delivery.url, headers, body }, abort.signal);
+    // A sender that throws (a URL it cannot parse) is a failed attempt like any other, retried later, not a rejection
+    // no one awaits that would keep the delivery's slot.
+    const result = await send({ url: delivery.url, headers, body }, abort.signal).catch((error: unknown) => ({ status: null, error: messageOf(error) }));
     try {
       // An attempt cut short by shutdown is no attempt: the delivery is given back, due now, for whichever process looks next.
       if (abort.signal.aborted) await store.release(delivery, clock());
