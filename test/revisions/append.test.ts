@@ -48,12 +48,12 @@ const rows = statement
 onBoth('a create, a replace and a delete append the revisions migration 0017 describes; one that fails leaves nothing', async (t, engine) => {
   const stored = async () => (await engine.statements.prepare(rows).all()).map(({ snapshot, ...row }) => ({ ...row, snapshot: JSON.parse(inflateRawSync(snapshot).toString()) }));
 
-  await engine.write((tx) => appendRevision(tx, shape, 'people', first, 'create', 'ed', null));
+  await engine.write((tx) => appendRevision(tx, shape, { resource: 'people', record: first, action: 'create', writer: 'ed', previous: null }));
   t.strictSame(await stored(), [{ n: 1, action: 'create', relationsOnly: true, writer: 'ed', snapshot: { tags: ['x'] } }], 'a create: revision 1 keeps the relation lists only');
 
   await t.rejects(
     engine.write(async (tx) => {
-      await appendRevision(tx, shape, 'people', second, 'update', 'ed', first);
+      await appendRevision(tx, shape, { resource: 'people', record: second, action: 'update', writer: 'ed', previous: first });
       throw new Error('undone');
     }),
     { message: 'undone' },
@@ -61,7 +61,7 @@ onBoth('a create, a replace and a delete append the revisions migration 0017 des
   t.strictSame((await stored()).length, 1, 'a revision in a transaction that fails is not kept');
   t.strictSame((await stored())[0]?.relationsOnly, true, 'nor is the newest one made whole');
 
-  await engine.write((tx) => appendRevision(tx, shape, 'people', second, 'update', 'al', first));
+  await engine.write((tx) => appendRevision(tx, shape, { resource: 'people', record: second, action: 'update', writer: 'al', previous: first }));
   t.strictSame(
     await stored(),
     [
@@ -71,7 +71,7 @@ onBoth('a create, a replace and a delete append the revisions migration 0017 des
     'a replace stores revision 1 whole from the record it replaced, and keeps the lists of revision 2',
   );
 
-  await engine.write((tx) => appendRevision(tx, shape, 'people', second, 'delete', 'ed', second));
+  await engine.write((tx) => appendRevision(tx, shape, { resource: 'people', record: second, action: 'delete', writer: 'ed', previous: second }));
   t.strictSame(
     (await stored()).slice(1),
     [
@@ -81,7 +81,7 @@ onBoth('a create, a replace and a delete append the revisions migration 0017 des
     'a delete stores revision 2 whole and keeps the deleted record whole, without its computed field',
   );
 
-  await engine.write((tx) => appendRevision(tx, shape, 'people', { id: 'p2', version: 1, name: 'آخر', tags: [], plain: '' }, 'create', 'ed', null));
+  await engine.write((tx) => appendRevision(tx, shape, { resource: 'people', record: { id: 'p2', version: 1, name: 'آخر', tags: [], plain: '' }, action: 'create', writer: 'ed', previous: null }));
   t.equal((await stored()).at(-1)?.n, 1, 'another record is numbered from 1');
 });
 
@@ -89,7 +89,10 @@ onBoth('two appends of one record racing in one transaction break the key, refus
   // Each reads the newest revision (none) before either inserts: both take number 1, whichever turn the write pauses on.
   const racing = engine.write((tx) => {
     const racers = readingTogether(tx, 2);
-    return Promise.all([appendRevision(racers, shape, 'people', first, 'create', 'ed', null), appendRevision(racers, shape, 'people', first, 'create', 'al', null)]);
+    return Promise.all([
+      appendRevision(racers, shape, { resource: 'people', record: first, action: 'create', writer: 'ed', previous: null }),
+      appendRevision(racers, shape, { resource: 'people', record: first, action: 'create', writer: 'al', previous: null }),
+    ]);
   });
   const error = await racing.then(
     () => null,

@@ -96,20 +96,22 @@ function writesOf(shape: SnapshotShape, resource: string, record: StoredRecord, 
   return { storeWhole, append: { resource, id: record.id, n: (last?.n ?? 0) + 1, action, snapshot, relationsOnly: whole ? 0 : 1, writer, at: now() } };
 }
 
+/** A revision to append: the record after its write (before it, for a delete) and the record it replaces (null for a create). */
+interface RevisionOf {
+  resource: string;
+  record: StoredRecord;
+  action: RevisionAction;
+  writer: string;
+  previous: StoredRecord | null;
+  /** A create that made its own id, which no revision can precede: the newest revision is not read. */
+  first?: boolean;
+}
+
 /**
  * The record's next revision, in a write's transaction on its executor (`tx`, either engine), with the record as it
- * was before the write (null for a create), which the revision before this one may still be reading.
+ * was before the write, which the revision before this one may still be reading.
  */
-export async function appendRevision(
-  tx: StatementExecutor,
-  shape: SnapshotShape,
-  resource: string,
-  record: StoredRecord,
-  action: RevisionAction,
-  writer: string,
-  previous: StoredRecord | null,
-  first = false,
-): Promise<void> {
+export async function appendRevision(tx: StatementExecutor, shape: SnapshotShape, { resource, record, action, writer, previous, first = false }: RevisionOf): Promise<void> {
   const newest = first ? undefined : await tx.prepare(newestOf).get({ resource, id: record.id });
   const writes = writesOf(shape, resource, record, action, writer, previous, newest);
   if (writes.storeWhole) await tx.prepare(storeWholeOf).run(writes.storeWhole);
@@ -167,9 +169,14 @@ export function revisionStore(repositories: Readonly<Record<string, SnapshotFiel
     /** A listener for a resource's repository: the record after each write (before it, for a delete), on the write's `tx`. */
     follow(resource: string) {
       return (event: WriteEvent<StoredRecord>, tx: StatementExecutor) => {
-        const previous = event.kind === 'create' ? null : event.previous;
-        const first = event.kind === 'create' && event.fresh;
-        return appendRevision(tx, fieldsOf(resource), resource, event.kind === 'delete' ? event.previous : event.record, actionOf(event), event.context.writer, previous, first);
+        return appendRevision(tx, fieldsOf(resource), {
+          resource,
+          record: event.kind === 'delete' ? event.previous : event.record,
+          action: actionOf(event),
+          writer: event.context.writer,
+          previous: event.kind === 'create' ? null : event.previous,
+          first: event.kind === 'create' && event.fresh,
+        });
       };
     },
     /** Newest first, below `before` (the n a previous page ended at). */

@@ -8,7 +8,8 @@ import { rememberedPerWord } from '../text/remembered.js';
 import { stemArabic } from '../text/stem.js';
 import { wordTexts } from '../text/words.js';
 import { readFields, type SearchField, sourceColumns } from './fields.js';
-import type { IndexStatements } from './index-statements.js';
+import type { IndexStatements, RecordEntries } from './index-statements.js';
+import { indexOnPostgres, unindexOnPostgres } from './postgres-search.js';
 import { type SearchType, searchSources, searchTypes } from './sources.js';
 import { substringColumns } from './substrings.js';
 import { searchDocuments, searchIndex, substringIndex } from './table.js';
@@ -39,6 +40,9 @@ export function searchEntry(type: SearchType, row: Row) {
 
 /** A record's row of the substring index, but its rowid: null for a column its type does not have. */
 export const substringValues = (row: Row): Record<string, unknown> => Object.fromEntries(substringColumns.map((name) => [name, row[name] ?? null]));
+
+/** A record's rows in both indices but the document's key: what an engine's batch or single-statement write binds. */
+const recordEntries = (type: SearchType, row: Row): RecordEntries => ({ id: String(row.id), entry: searchEntry(type, row), substrings: substringValues(row) });
 
 /** Whether two versions of a record give the same entries in both indices: the same searchable and substring texts. */
 function indexedTextsEqual(type: SearchType, row: Row, previous: Row): boolean {
@@ -80,47 +84,16 @@ const entriesOf = (type: SearchType, row: Row) =>
     [insertSubstrings, substringValues(row)],
   ] as const;
 
-/*
- * On PostgreSQL a record's document and both entries are one statement (a data-modifying `with`), and removing the
- * document removes its entries (the foreign keys cascade): each statement is a round trip inside a write, which on
- * PostgreSQL holds the change feed's lock (docs/performance.md, "The third full bench, and what holds a PostgreSQL
- * write"). The substring columns' placeholders are prefixed, since the entry has a `title` too.
- */
-const entryColumns = ['title', 'title_stem', 'body', 'body_stem'] as const;
-const placeholders = (names: readonly string[], prefix = '') =>
-  sql.join(
-    names.map((name) => sql`${sql.placeholder(prefix + name)}::text`),
-    sql`, `,
-  );
-const columnNames = (names: readonly string[]) =>
-  sql.join(
-    names.map((name) => sql.identifier(name)),
-    sql`, `,
-  );
-const document = sql.identifier('document');
-const docId = sql.identifier(searchDocuments.doc_id.name);
-const indexOnPostgres = sql`with ${document} as (insert into ${searchDocuments} (${columnNames(['type', 'record_id'])}) values (${sql.placeholder('type')}, ${sql.placeholder('id')}) returning ${docId}),
-  ${sql.identifier('entry')} as (insert into ${searchIndex} (${columnNames(['rowid', 'type', ...entryColumns])}) select ${docId}, ${sql.placeholder('type')}::text, ${placeholders(entryColumns)} from ${document})
-  insert into ${substringIndex} (${columnNames(['rowid', ...substringColumns])}) select ${docId}, ${placeholders(substringColumns, 'substring_')} from ${document}`;
-const unindexOnPostgres = sql`delete from ${searchDocuments} where ${eq(searchDocuments.record_id, sql.placeholder('id'))} and ${eq(searchDocuments.type, sql.placeholder('type'))}`;
-
 /** Removes a record's entries, in a write's transaction; nothing when it has none. */
 export async function unindexRecord(tx: StatementExecutor, type: SearchType, id: string): Promise<void> {
-  if (tx.dialect.name === 'postgres') {
-    await tx.prepare(unindexOnPostgres).run({ type, id });
-    return;
-  }
+  if (tx.dialect.name === 'postgres') return unindexOnPostgres(tx, type, id);
   const found = await tx.prepare(findDocument).get({ type, id });
   if (found) for (const removal of removals) await tx.prepare(removal).run({ rowid: found.doc });
 }
 
 /** Indexes a record that has no entry yet, in a write's transaction. */
 export async function indexRecord(tx: StatementExecutor, type: SearchType, row: Row): Promise<void> {
-  if (tx.dialect.name === 'postgres') {
-    const substrings = Object.fromEntries(Object.entries(substringValues(row)).map(([name, value]) => [`substring_${name}`, value]));
-    await tx.prepare(indexOnPostgres).run({ id: row.id, ...searchEntry(type, row), ...substrings });
-    return;
-  }
+  if (tx.dialect.name === 'postgres') return indexOnPostgres(tx, type, recordEntries(type, row));
   const doc = await insertDocument(tx, { type, record_id: row.id });
   for (const [entry, values] of entriesOf(type, row)) await tx.prepare(entry).run({ rowid: doc, ...values });
 }
@@ -156,7 +129,7 @@ async function indexAll(tx: StatementExecutor, index: Pick<IndexStatements, 'ind
     return;
   }
   for (let from = 0; from < rows.length; from += batch) {
-    const records = rows.slice(from, from + batch).map((row) => ({ id: String(row.id), entry: searchEntry(type, row), substrings: substringValues(row) }));
+    const records = rows.slice(from, from + batch).map((row) => recordEntries(type, row));
     await index.indexMany(tx, type, records);
   }
 }

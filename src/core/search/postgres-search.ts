@@ -88,6 +88,35 @@ async function indexMany(tx: StatementExecutor, type: string, records: readonly 
   });
 }
 
+/*
+ * A write's index statements on PostgreSQL: a record's document and both entries in one statement (a data-modifying
+ * `with`), and removing the document removes its entries (the foreign keys cascade). Each statement is a round trip
+ * inside a write, which on PostgreSQL holds the change feed's lock (docs/performance.md, "The third full bench, and
+ * what holds a PostgreSQL write"). The substring columns' placeholders are prefixed, since the entry has a `title` too.
+ */
+const singles = (columns: readonly string[], prefix = '') =>
+  sql.join(
+    columns.map((name) => sql`${sql.placeholder(prefix + name)}::text`),
+    sql`, `,
+  );
+const document = sql.identifier('document');
+const docId = unqualified(searchDocuments.doc_id);
+const insertRecord = sql`with ${document} as (insert into ${searchDocuments} (${names(['type', 'record_id'])}) values (${sql.placeholder('type')}, ${sql.placeholder('id')}) returning ${docId}),
+  ${sql.identifier('entry')} as (insert into ${searchIndex} (${names(['rowid', 'type', ...entryColumns])}) select ${docId}, ${sql.placeholder('type')}::text, ${singles(entryColumns)} from ${document})
+  insert into ${substringIndex} (${names(['rowid', ...substringColumns])}) select ${docId}, ${singles(substringColumns, 'substring_')} from ${document}`;
+const deleteRecord = sql`delete from ${searchDocuments} where ${eq(searchDocuments.record_id, sql.placeholder('id'))} and ${eq(searchDocuments.type, sql.placeholder('type'))}`;
+
+/** Indexes a record that has no entry yet, in a write's transaction: one statement. */
+export async function indexOnPostgres(tx: StatementExecutor, type: string, { id, entry, substrings }: RecordEntries): Promise<void> {
+  const prefixed = Object.fromEntries(Object.entries(substrings).map(([name, value]) => [`substring_${name}`, value]));
+  await tx.prepare(insertRecord).run({ type, id, ...entry, ...prefixed });
+}
+
+/** Removes a record's document and, by cascade, its entries, in a write's transaction; nothing when it has none. */
+export async function unindexOnPostgres(tx: StatementExecutor, type: string, id: string): Promise<void> {
+  await tx.prepare(deleteRecord).run({ type, id });
+}
+
 export const postgresIndex: IndexStatements = {
   ...postgresTerms,
   // Deleting the documents deletes their entries (the foreign keys cascade).
