@@ -291,4 +291,16 @@ onBoth("a rebuild empties the index and indexes every record again: a record wri
   t.equal(substrings.length, 3, 'a substring row per record');
   t.strictSame(await found(engine, 'الفيصل'), ['p2'], 'the record written around the index is found');
   t.strictSame(await found(engine, 'قديم'), [], "the stale document's words are not");
+
+  // Read a record at a time: every page past the last record read, each record indexed once.
+  t.strictSame(await engine.write((tx) => rebuildIndex(tx, engine.postgres === null ? fts5Index : postgresIndex, 1)), counts, 'read a page of one at a time: the same counts');
+  t.strictSame(
+    (await indexRows(engine)).documents.map(({ type, id }) => [type, id]),
+    [
+      ['articles', 'a1'],
+      ['people', 'p1'],
+      ['people', 'p2'],
+    ],
+    'a document per record, once each, in key order within each type',
+  );
 });

@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, gt, sql } from 'drizzle-orm';
 import { perDialect } from '../db/dialect.js';
 import { insertRow, numberedInsert, type StatementExecutor, statement } from '../db/statements.js';
 import { byResource } from '../resources/registry.js';
@@ -116,35 +116,57 @@ export function indexWrite(tx: StatementExecutor, type: SearchType, event: Write
   return reindexRecord(tx, type, event.record, event.previous);
 }
 
-/** Every record of each type as the indexer reads it, its derived fields in the engine's dialect. */
-const everyRecord = perDialect((dialect) => byResource(({ name }) => statement.select(sourceColumns(searchSources[name], dialect)).from(searchSources[name].table)));
+/**
+ * A page of the records of each type as the indexer reads it, in key order past `after`, its derived fields in the
+ * engine's dialect: a rebuild holds one page at a time, so its memory does not grow with the data (reading every
+ * article at once ran seed:synthetic out of heap at 1,000,000 articles).
+ */
+const recordsAfter = perDialect((dialect) =>
+  byResource(({ name }) => {
+    const source = searchSources[name];
+    return statement
+      .select(sourceColumns(source, dialect))
+      .from(source.table)
+      .where(gt(source.table.id, sql.placeholder('after')))
+      .orderBy(source.table.id)
+      .limit(sql.placeholder('limit'));
+  }),
+);
 
-/** Records a rebuild indexes to a statement with `indexMany`: its arrays of texts stay a few MB. */
+/** Records a rebuild reads and indexes at a time (`indexMany`'s batches too: its arrays of texts stay a few MB). */
 const rebuildBatch = 1000;
 
-/** Indexes records of one type that have no entry yet: `indexMany`'s batches where the engine has it, else record by record. */
-async function indexAll(tx: StatementExecutor, index: Pick<IndexStatements, 'indexMany'>, type: SearchType, rows: Row[], batch: number): Promise<void> {
+/** Indexes records of one type that have no entry yet: one `indexMany` batch where the engine has it, else record by record. */
+async function indexAll(tx: StatementExecutor, index: Pick<IndexStatements, 'indexMany'>, type: SearchType, rows: Row[]): Promise<void> {
   if (!index.indexMany) {
     for (const row of rows) await indexRecord(tx, type, row);
     return;
   }
-  for (let from = 0; from < rows.length; from += batch) {
-    const records = rows.slice(from, from + batch).map((row) => recordEntries(type, row));
-    await index.indexMany(tx, type, records);
-  }
+  await index.indexMany(
+    tx,
+    type,
+    rows.map((row) => recordEntries(type, row)),
+  );
 }
 
 /**
- * Empties the index and indexes every record again, in one write's transaction; `index` gives the engine's
- * emptying (FTS5's `delete-all`, PostgreSQL's cascade) and its batches of `batch` records. The number of records of each type.
+ * Empties the index and indexes every record again, in one write's transaction, `batch` records at a time in key
+ * order; `index` gives the engine's emptying (FTS5's `delete-all`, PostgreSQL's cascade) and its batches. The number
+ * of records of each type.
  */
 export async function rebuildIndex(tx: StatementExecutor, index: Pick<IndexStatements, 'emptied' | 'indexMany'>, batch = rebuildBatch): Promise<Record<SearchType, number>> {
   for (const emptying of index.emptied) await tx.prepare(emptying).run();
   const indexed = new Map<SearchType, number>();
   for (const type of searchTypes) {
-    const rows = await tx.prepare(everyRecord(tx.dialect)[type]).all();
-    await indexAll(tx, index, type, rows, batch);
-    indexed.set(type, rows.length);
+    let count = 0;
+    for (let after = ''; ; ) {
+      const rows = await tx.prepare(recordsAfter(tx.dialect)[type]).all({ after, limit: batch });
+      if (rows.length > 0) await indexAll(tx, index, type, rows);
+      count += rows.length;
+      if (rows.length < batch) break;
+      after = String(rows.at(-1)!.id);
+    }
+    indexed.set(type, count);
   }
   return byResource(({ name }) => indexed.get(name) ?? 0);
 }
