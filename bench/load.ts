@@ -1,10 +1,11 @@
 /**
- * The load generator, in its own process: receives a slice to run over IPC, runs autocannon on it, and sends
- * back requests per second and latency percentiles. Latencies are taken from each response's own timing
- * (autocannon's histogram counts whole milliseconds, too coarse for sub-millisecond requests). A slice sent to
- * several nodes deals its connections (and its amount and offered rate) to them in turn, one autocannon instance
- * each (bench/dealing.ts), and counts their answers together.
+ * The load generator, in its own process: receives a slice to run over IPC, runs it, and sends back requests per
+ * second and latency percentiles. A slice flat out runs on autocannon, its latencies taken from each response's own
+ * timing (autocannon's histogram counts whole milliseconds, too coarse for sub-millisecond requests). A slice at an
+ * offered rate runs paced (`pacedLoad`). A slice sent to several nodes deals its connections (and its amount and
+ * offered rate) to them in turn, one instance each (bench/dealing.ts), and counts their answers together.
  */
+import { Agent, request } from 'node:http';
 import autocannon from 'autocannon';
 import { dealSlice, type NodeShare } from './dealing.js';
 
@@ -21,7 +22,7 @@ export interface Slice {
   /** Seconds, or a number of requests when `amount` is set. */
   duration?: number;
   amount?: number;
-  /** Requests per second offered in all, whatever the answers' pace (for the mixed scenario); flat out when left out. */
+  /** Requests per second offered in all, evenly spaced whatever the answers' pace (for the mixed scenario); flat out when left out. */
   overallRate?: number;
 }
 
@@ -67,36 +68,119 @@ function nodeLoad(slice: Slice, share: NodeShare, node: number) {
   });
 }
 
+/** What one node's instance answered: each latency with the moment its answer ended, and the counts. */
+interface NodeAnswers {
+  statuses: StatusCounts;
+  requests: number;
+}
+
+/** Each answer's latency and end, in ms of `performance.now()`. */
+type OnAnswer = (latency: number, end: number) => void;
+
+/** A flat-out share on autocannon: its answers' own timings, statuses and requests counted by autocannon. */
+async function autocannonLoad(slice: Slice, share: NodeShare, node: number, onAnswer: OnAnswer): Promise<NodeAnswers> {
+  const instance = nodeLoad(slice, share, node);
+  instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => onAnswer(responseTime, performance.now()));
+  const result = await instance;
+  // autocannon counts a timeout among its errors too.
+  const statuses: StatusCounts = { 'connection error': result.errors - result.timeouts, timeout: result.timeouts };
+  for (const [status, { count }] of Object.entries(result.statusCodeStats)) statuses[status] = count;
+  return { statuses, requests: result.requests.total };
+}
+
+/** autocannon's default: an answer not begun within 10 s counts as a timeout. */
+const pacedTimeoutMs = 10_000;
+
+/**
+ * A share at an offered rate, open loop: request number k is due k / rate seconds after the start and sent then,
+ * over at most `connections` keep-alive connections (one due while every connection is busy waits for one), and
+ * its latency counts from the moment it was due, so a stall counts in full for every request due during it
+ * (wrk2's way). autocannon's own rate sends each connection's quota for a second back to back at the second's
+ * tick, so its latencies measured the readers queueing behind each other in those bursts (docs/performance.md,
+ * "The mixed scenario's readers, paced").
+ */
+async function pacedLoad(slice: Slice, share: NodeShare & { overallRate: number }, node: number, onAnswer: OnAnswer): Promise<NodeAnswers> {
+  const agent = new Agent({ keepAlive: true, maxSockets: share.connections });
+  const statuses: StatusCounts = { 'connection error': 0, timeout: 0 };
+  const count = (status: string) => {
+    statuses[status] = (statuses[status] ?? 0) + 1;
+  };
+  const url = new URL(share.url);
+  const prefix = `قياس-${process.pid}-${sliceNumber}-${node}`;
+  const total = share.amount ?? Math.floor((slice.duration ?? 5) * share.overallRate);
+  const interval = 1000 / share.overallRate;
+  const answers: Promise<void>[] = [];
+
+  const send = (turn: number, due: number) =>
+    new Promise<void>((resolve) => {
+      const body = slice.body ? JSON.stringify({ ...slice.body, slug: `${prefix}-${turn}` }) : undefined;
+      const sent = request(
+        { host: url.hostname, port: url.port, method: slice.method, path: slice.paths[turn % slice.paths.length]!, agent, headers: slice.headers ?? {}, timeout: pacedTimeoutMs },
+        (response) => {
+          response.resume();
+          response.on('end', () => {
+            const end = performance.now();
+            count(String(response.statusCode));
+            onAnswer(end - due, end);
+            resolve();
+          });
+        },
+      );
+      sent.on('timeout', () => sent.destroy(new Error('timeout')));
+      sent.on('error', (error) => {
+        count(error.message === 'timeout' ? 'timeout' : 'connection error');
+        resolve();
+      });
+      sent.end(body);
+    });
+
+  const began = performance.now();
+  let turn = 0;
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const now = performance.now();
+      for (; turn < total && began + turn * interval <= now; turn++) answers.push(send(turn, began + turn * interval));
+      if (turn >= total) return resolve();
+      setTimeout(tick, Math.max(0, began + turn * interval - performance.now()));
+    };
+    tick();
+  });
+  await Promise.all(answers);
+  agent.destroy();
+  return { statuses, requests: total };
+}
+
 async function run(slice: Slice): Promise<SliceResult> {
   sliceNumber += 1;
   const latencies: number[] = [];
-  // Requests per second over the span of the responses, so autocannon's own start-up is not counted.
+  // Requests per second over the span of the responses, so the generator's own start-up is not counted.
   let first = Infinity;
   let last = 0;
-  const instances = dealSlice(slice).map((share, node) => {
-    const instance = nodeLoad(slice, share, node);
-    instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => {
-      const now = performance.now();
-      first = Math.min(first, now - responseTime);
-      last = now;
-      latencies.push(responseTime);
-    });
-    return instance;
-  });
-  const results = await Promise.all(instances);
+  const onAnswer: OnAnswer = (latency, end) => {
+    first = Math.min(first, end - latency);
+    last = end;
+    latencies.push(latency);
+  };
+  const answers = await Promise.all(
+    dealSlice(slice).map((share, node) =>
+      share.overallRate === undefined ? autocannonLoad(slice, share, node, onAnswer) : pacedLoad(slice, { ...share, overallRate: share.overallRate }, node, onAnswer),
+    ),
+  );
   const seconds = (last - first) / 1000;
   const sorted = Float64Array.from(latencies).sort();
-  const sum = (count: (result: (typeof results)[number]) => number) => results.reduce((n, result) => n + count(result), 0);
-  // autocannon counts a timeout among its errors too.
-  const statuses: StatusCounts = { 'connection error': sum((r) => r.errors - r.timeouts), timeout: sum((r) => r.timeouts) };
-  for (const result of results) for (const [status, { count }] of Object.entries(result.statusCodeStats)) statuses[status] = (statuses[status] ?? 0) + count;
+  const statuses: StatusCounts = {};
+  for (const answer of answers) for (const [status, n] of Object.entries(answer.statuses)) statuses[status] = (statuses[status] ?? 0) + n;
+  const errors = (statuses['connection error'] ?? 0) + (statuses.timeout ?? 0);
+  const ok = Object.entries(statuses)
+    .filter(([status]) => /^2\d\d$/.test(status))
+    .reduce((n, [, k]) => n + k, 0);
   return {
     rps: latencies.length / seconds,
     p50: percentile(sorted, 50),
     p99: percentile(sorted, 99),
-    requests: sum((r) => r.requests.total),
-    non2xx: sum((r) => r.non2xx),
-    errors: sum((r) => r.errors),
+    requests: answers.reduce((n, answer) => n + answer.requests, 0),
+    non2xx: Object.values(statuses).reduce((n, k) => n + k, 0) - ok - errors,
+    errors,
     statuses,
   };
 }

@@ -32,8 +32,11 @@ export const method = `
   articles) the size of every table and index comes from SQLite's \`dbstat\` virtual table, divided by the
   number of articles, beside the articles' own text for scale.
 - **Writes beside reads.** The mixed scenario offers readers a fixed rate (\`BENCH_MIXED_READ_RATE\`, 400 a
-  second by default: get by id and the first list page in turn, autocannon's \`overallRate\`, 10 connections)
-  in slices of 10 s, alone and then beside writers at a fixed 50 a second (a POST of an article and a PATCH of
+  second by default: get by id and the first list page in turn, over at most 10 connections), evenly spaced and
+  open loop: a request is sent when it is due, and its latency counts from that moment, so a stall counts for every
+  request due during it (\`bench/load.ts\`, \`pacedLoad\`; until 2026-12-06 autocannon's \`overallRate\`, which sends
+  each second's quota back to back at the second's start, so the readers queued behind each other). In slices
+  of 10 s, alone and then beside writers at a fixed 50 a second (a POST of an article and a PATCH of
   another in turn, open loop: sent by the clock, whatever the answers' pace), A B A B. The target compares the
   readers' p99 with writes to their p99 without, round by round (median and spread of the per-round ratios).
   Each write's answer carries a \`Server-Timing\` header (its wait for the group commit, its batch's

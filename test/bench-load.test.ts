@@ -40,6 +40,43 @@ t.test('a slice sent to two nodes deals its connections and its requests to both
   t.equal(result?.non2xx, 0);
 });
 
+t.test('a slice at an offered rate sends its requests evenly spaced, and counts each latency from the moment the request was due', async (t) => {
+  const arrivals: number[] = [];
+  const server = createServer((_req, res) => {
+    arrivals.push(performance.now());
+    // One stall of 150 ms: with one connection, the requests due meanwhile wait in the generator.
+    if (arrivals.length === 50) {
+      const until = performance.now() + 150;
+      while (performance.now() < until);
+    }
+    res.end('{}');
+  });
+  const url = await new Promise<string>((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
+  t.teardown(() => server.close());
+  const loader = fork(new URL('../bench/load.ts', import.meta.url).pathname, [], { execArgv: ['--import', 'tsx'], env: notCovered, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  t.teardown(() => loader.kill());
+  const slice: Slice = { urls: [url], method: 'GET', paths: ['/v1/articles'], connections: 1, duration: 1, overallRate: 200 };
+  const answer = new Promise<{ result?: SliceResult; error?: string }>((resolve) => loader.once('message', resolve));
+  loader.send(slice);
+  const { result, error } = await answer;
+  t.equal(error, undefined, 'the slice ran');
+  t.equal(result?.requests, 200, 'the rate times the duration');
+  t.same(result?.statuses, { 200: 200, 'connection error': 0, timeout: 0 }, 'each answered');
+  // A burst (a second's quota sent back to back, as autocannon's own rate does) puts far more than 20 in 100 ms.
+  const busiest = Math.max(...arrivals.map((start) => arrivals.filter((at) => at >= start && at < start + 100).length));
+  t.ok(busiest <= 20 + 30, `no burst: at most ${busiest} requests arrived in any 100 ms, against 20 offered (and the 30 due during the stall, sent after it)`);
+  const before = arrivals.slice(0, 49);
+  const span = before.at(-1)! - before[0]!;
+  const gaps = before
+    .slice(1)
+    .map((at, i) => at - before[i]!)
+    .sort((x, y) => x - y);
+  t.ok(span >= 200 && span <= 300, `before the stall, 49 requests over ${span.toFixed(0)} ms: one every 5 ms takes 240`);
+  t.ok(gaps[24]! >= 4 && gaps[24]! <= 6, `their median gap ${gaps[24]!.toFixed(1)} ms`);
+  // About 30 requests came due during the stall; counted from when they were due, the slowest waited most of it.
+  t.ok(result!.p99 >= 100, `the stall counts in full: p99 ${result!.p99.toFixed(1)} ms`);
+});
+
 t.test('a slice is dealt to no node that would get no connection, no request or no rate, which autocannon would read as unbounded', async (t) => {
   const urls = ['http://a', 'http://b'];
   t.same(dealSlice({ urls, connections: 10, amount: 300 }), [
