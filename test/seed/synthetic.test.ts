@@ -13,7 +13,7 @@ import { organisation } from '../../src/core/resources/organisations/schemas.js'
 import { person } from '../../src/core/resources/people/schemas.js';
 import { seededRandom } from '../../src/core/seed/random.js';
 import { sqliteLoading } from '../../src/core/seed/sqlite-loading.js';
-import { loadSyntheticData, type SyntheticOptions } from '../../src/core/seed/synthetic.js';
+import { loadSyntheticData, recordMaker, type SyntheticOptions } from '../../src/core/seed/synthetic.js';
 import { listOn, recordsOf, sqliteOnly } from '../helper.js';
 
 /** The loader as SQLite's own (sqliteLoading), on a database it opens; synthetic-engines.test.ts loads both engines. */
@@ -166,4 +166,27 @@ t.test('the WAL stays bounded while articles with subjects are created on a load
   // Automatic checkpoints restart the WAL every 1,000 pages (4 MB); a statement left open stops them and the
   // WAL then grows by every page written (about 10 MB per 1,000 of these articles).
   t.ok(largest < 12 * 1024 * 1024, `WAL peaked at ${(largest / 1024 / 1024).toFixed(1)} MB over 2,000 article creates`);
+});
+
+t.test("the synthetic clock: a set of 1,420,000 records (1,000,000 articles) ends before 2026, the benchmark's set keeps its steps", async (t) => {
+  const end = Date.UTC(2026, 0, 1);
+  const datesOf = (total: number, n = total) => {
+    const make = recordMaker(seededRandom(42), total);
+    const dates: number[] = [];
+    for (let i = 0; i < n; i++) dates.push(Date.parse(make('خبر', i).created_at));
+    return dates;
+  };
+  const large = datesOf(1_420_000);
+  t.ok(large.at(-1)! < end, `the last record on ${new Date(large.at(-1)!).toISOString()}`);
+  t.ok(
+    large.every((at, i) => i === 0 || at > large[i - 1]!),
+    'each record after the one before',
+  );
+  // 100,000 articles, 20,000 people, 2,000 organisations, 20,000 meetings: steps of 1 to 400 s, as a set of 1,000 has.
+  const benchmark = datesOf(142_000, 1_000);
+  t.strictSame(benchmark, datesOf(1_000), "the first thousand dates as a small set's");
+  t.ok(
+    benchmark.every((at, i) => i === 0 || (at - benchmark[i - 1]! >= 1_000 && at - benchmark[i - 1]! <= 400_000)),
+    'a step of 1 to 400 s between records',
+  );
 });

@@ -137,11 +137,21 @@ async function inBatches({ write }: Loading, count: number, make: (rows: Pending
   }
 }
 
-/** Builds records one after another on one clock, so ids (UUIDv7) and timestamps grow together. */
-function recordMaker(random: Random) {
+/** The synthetic clock's steps between two records, in ms, and the day its last record must come before. */
+const step = { least: 1_000, most: 400_000 };
+const syntheticEnd = Date.UTC(2026, 0, 1);
+
+/**
+ * Builds `total` records one after another on one clock, so ids (UUIDv7) and timestamps grow together. The steps
+ * shrink for a set so large that the last would fall after `syntheticEnd`: a set of 1,000,000 articles ran into
+ * the years after its benchmark, and an article published in the future is not public. Sets of up to about
+ * 157,000 records (the benchmark's 100,000 articles among them) keep their steps, and so their dates.
+ */
+export function recordMaker(random: Random, total: number) {
+  const scale = Math.min(1, (syntheticEnd - start) / (total * step.most));
   let millis = start;
   return (text: string, index: number) => {
-    millis += random.int(1_000, 400_000);
+    millis += Math.max(1, Math.floor(random.int(step.least, step.most) * scale));
     const at = new Date(millis).toISOString();
     return { id: seededUuidv7(random, millis), slug: `${slugify(text, 6)}-${index + 1}`, version: 1, created_at: at, updated_at: at };
   };
@@ -349,10 +359,11 @@ export async function loadSyntheticData(engine: Loading, options: SyntheticOptio
   const random = seededRandom(options.seed);
   const session = bulkSession[engine.reads.dialect.name];
   for (const statement of session.before) await engine.reads.prepare(statement, 'once').run();
-  const make = recordMaker(random);
+  const counts = { organisations: Math.max(1, options.organisations), people: Math.max(2, options.people) };
+  const make = recordMaker(random, counts.organisations + counts.people + options.meetings + options.articles);
   const vocabulary = vocabularyOf(options.sourceText ?? readSourceDocument());
-  const orgs = await loadOrganisations(engine, random, make, Math.max(1, options.organisations));
-  const cast = { orgs, vocabulary, people: await loadPeople(engine, random, make, Math.max(2, options.people), orgs) };
+  const orgs = await loadOrganisations(engine, random, make, counts.organisations);
+  const cast = { orgs, vocabulary, people: await loadPeople(engine, random, make, counts.people, orgs) };
   const meetingRefs = await loadMeetings(engine, random, make, options.meetings, cast);
   await loadArticles(engine, random, make, options.articles, { ...cast, meetings: meetingRefs });
   for (const step of steps) await step.run(engine);
