@@ -303,4 +303,14 @@ onBoth("a rebuild empties the index and indexes every record again: a record wri
     ],
     'a document per record, once each, in key order within each type',
   );
+
+  // A page of no records would never reach the end; the refusal comes before the index is emptied.
+  for (const batch of [0, 0.5]) {
+    await t.rejects(
+      engine.write((tx) => rebuildIndex(tx, engine.postgres === null ? fts5Index : postgresIndex, batch)),
+      RangeError,
+      `a page of ${batch} records is refused`,
+    );
+  }
+  t.strictSame(await found(engine, 'الفيصل'), ['p2'], 'the index is left as it was');
 });

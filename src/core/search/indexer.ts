@@ -155,6 +155,8 @@ async function indexAll(tx: StatementExecutor, index: Pick<IndexStatements, 'ind
  * of records of each type.
  */
 export async function rebuildIndex(tx: StatementExecutor, index: Pick<IndexStatements, 'emptied' | 'indexMany'>, batch = rebuildBatch): Promise<Record<SearchType, number>> {
+  // A page of no records would never reach the end.
+  if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`a rebuild reads a whole number of records at a time, at least 1, not ${batch}`);
   for (const emptying of index.emptied) await tx.prepare(emptying).run();
   const indexed = new Map<SearchType, number>();
   for (const type of searchTypes) {
