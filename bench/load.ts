@@ -33,7 +33,10 @@ export interface SliceResult {
   rps: number;
   p50: number;
   p99: number;
+  /** Requests answered (with any status). */
   requests: number;
+  /** At an offered rate: the 99th percentile of how late the generator's timer sent a request (ms), which its latency leaves out. */
+  sendLagP99?: number;
   non2xx: number;
   /** Requests without an answer: connection errors and timeouts. */
   errors: number;
@@ -68,10 +71,11 @@ function nodeLoad(slice: Slice, share: NodeShare, node: number) {
   });
 }
 
-/** What one node's instance answered: each latency with the moment its answer ended, and the counts. */
+/** What one node's instance answered, and at an offered rate how late each request left. */
 interface NodeAnswers {
   statuses: StatusCounts;
   requests: number;
+  sendLags?: number[];
 }
 
 /** Each answer's latency and end, in ms of `performance.now()`. */
@@ -88,31 +92,40 @@ async function autocannonLoad(slice: Slice, share: NodeShare, node: number, onAn
   return { statuses, requests: result.requests.total };
 }
 
-/** autocannon's default: an answer not begun within 10 s counts as a timeout. */
+/** As autocannon's default: a socket idle for 10 s while a request waits for its answer counts as a timeout. */
 const pacedTimeoutMs = 10_000;
 
 /**
  * A share at an offered rate, open loop: request number k is due k / rate seconds after the start and sent then,
  * over at most `connections` keep-alive connections (one due while every connection is busy waits for one), and
- * its latency counts from the moment it was due, so a stall counts in full for every request due during it
- * (wrk2's way). autocannon's own rate sends each connection's quota for a second back to back at the second's
- * tick, so its latencies measured the readers queueing behind each other in those bursts (docs/performance.md,
- * "The mixed scenario's readers, paced").
+ * its latency counts from the moment it was sent, so a stall counts in full for every request sent during it
+ * (wrk2's way). The timer that sends it fires up to about a millisecond late (Node rounds it to whole ms); that lag
+ * is the generator's, so it is left out of the latency and reported beside it. autocannon's own rate sends each
+ * connection's quota for a second back to back at the second's tick, so its latencies measured the readers queueing
+ * behind each other in those bursts (docs/performance.md, "The mixed scenario's readers, paced").
  */
 async function pacedLoad(slice: Slice, share: NodeShare & { overallRate: number }, node: number, onAnswer: OnAnswer): Promise<NodeAnswers> {
   const agent = new Agent({ keepAlive: true, maxSockets: share.connections });
   const statuses: StatusCounts = { 'connection error': 0, timeout: 0 };
-  const count = (status: string) => {
-    statuses[status] = (statuses[status] ?? 0) + 1;
-  };
+  let answered = 0;
   const url = new URL(share.url);
   const prefix = `قياس-${process.pid}-${sliceNumber}-${node}`;
   const total = share.amount ?? Math.floor((slice.duration ?? 5) * share.overallRate);
   const interval = 1000 / share.overallRate;
   const answers: Promise<void>[] = [];
+  const sendLags: number[] = [];
 
-  const send = (turn: number, due: number) =>
+  const send = (turn: number, sentAt: number) =>
     new Promise<void>((resolve) => {
+      // Each request settles once: a socket's error after its answer ended is not a second outcome.
+      let settled = false;
+      const settle = (status: string) => {
+        if (settled) return false;
+        settled = true;
+        statuses[status] = (statuses[status] ?? 0) + 1;
+        resolve();
+        return true;
+      };
       const body = slice.body ? JSON.stringify({ ...slice.body, slug: `${prefix}-${turn}` }) : undefined;
       const sent = request(
         { host: url.hostname, port: url.port, method: slice.method, path: slice.paths[turn % slice.paths.length]!, agent, headers: slice.headers ?? {}, timeout: pacedTimeoutMs },
@@ -120,17 +133,18 @@ async function pacedLoad(slice: Slice, share: NodeShare & { overallRate: number 
           response.resume();
           response.on('end', () => {
             const end = performance.now();
-            count(String(response.statusCode));
-            onAnswer(end - due, end);
-            resolve();
+            if (!settle(String(response.statusCode))) return;
+            answered += 1;
+            onAnswer(end - sentAt, end);
+          });
+          // An answer cut off part way ends with a close and no end.
+          response.on('close', () => {
+            if (!response.complete) settle('connection error');
           });
         },
       );
       sent.on('timeout', () => sent.destroy(new Error('timeout')));
-      sent.on('error', (error) => {
-        count(error.message === 'timeout' ? 'timeout' : 'connection error');
-        resolve();
-      });
+      sent.on('error', (error) => settle(error.message === 'timeout' ? 'timeout' : 'connection error'));
       sent.end(body);
     });
 
@@ -139,7 +153,10 @@ async function pacedLoad(slice: Slice, share: NodeShare & { overallRate: number 
   await new Promise<void>((resolve) => {
     const tick = () => {
       const now = performance.now();
-      for (; turn < total && began + turn * interval <= now; turn++) answers.push(send(turn, began + turn * interval));
+      for (; turn < total && began + turn * interval <= now; turn++) {
+        sendLags.push(now - (began + turn * interval));
+        answers.push(send(turn, now));
+      }
       if (turn >= total) return resolve();
       setTimeout(tick, Math.max(0, began + turn * interval - performance.now()));
     };
@@ -147,7 +164,7 @@ async function pacedLoad(slice: Slice, share: NodeShare & { overallRate: number 
   });
   await Promise.all(answers);
   agent.destroy();
-  return { statuses, requests: total };
+  return { statuses, requests: answered, sendLags };
 }
 
 async function run(slice: Slice): Promise<SliceResult> {
@@ -179,6 +196,7 @@ async function run(slice: Slice): Promise<SliceResult> {
     p50: percentile(sorted, 50),
     p99: percentile(sorted, 99),
     requests: answers.reduce((n, answer) => n + answer.requests, 0),
+    ...(slice.overallRate === undefined ? {} : { sendLagP99: percentile(Float64Array.from(answers.flatMap((answer) => answer.sendLags ?? [])).sort(), 99) }),
     non2xx: Object.values(statuses).reduce((n, k) => n + k, 0) - ok - errors,
     errors,
     statuses,

@@ -6,7 +6,7 @@
  */
 import type { Loader } from './compare.js';
 import type { Sample } from './data.js';
-import type { StatusCounts } from './load.js';
+import type { SliceResult, StatusCounts } from './load.js';
 import type { ServerProcess } from './processes.js';
 import type { Stats } from './report.js';
 import { auth, median, settings } from './settings.js';
@@ -90,6 +90,8 @@ export interface MixedResult {
   p99Ratios: number[];
   /** Each round's requests per second without writes over with (about 1 while the server keeps up with the offered rate). */
   rpsRatios: number[];
+  /** The median over rounds of the paced readers' send lag p99 (ms), without and with writes: the generator's, left out of their latencies. */
+  sendLagP99: { quiet: number; busy: number };
   writes: WriteStats;
 }
 
@@ -121,8 +123,8 @@ const merged = (all: WriteStats[]): WriteStats => ({
 /** Rounds of readers alone, then readers with writers (A B A B …), on one server. */
 export async function mixed(loader: Loader, server: ServerProcess, sample: Sample): Promise<MixedResult> {
   const { seconds, writeRate } = settings.mixed;
-  const quiet: Stats[] = [];
-  const busy: Stats[] = [];
+  const quiet: SliceResult[] = [];
+  const busy: SliceResult[] = [];
   const writes: WriteStats[] = [];
   for (let round = 0; round < settings.rounds; round++) {
     quiet.push(await loader.run(server, readerSlice(sample, seconds)));
@@ -142,9 +144,14 @@ export async function mixed(loader: Loader, server: ServerProcess, sample: Sampl
     busy: summary(busy),
     p99Ratios: busy.map((s, round) => s.p99 / quiet[round]!.p99),
     rpsRatios: quiet.map((s, round) => s.rps / busy[round]!.rps),
+    sendLagP99: { quiet: median(quiet.map((s) => s.sendLagP99 ?? 0)), busy: median(busy.map((s) => s.sendLagP99 ?? 0)) },
     writes: merged(writes),
   };
 }
+
+/** How late the generator's timer sent the paced readers, which their latencies leave out. */
+export const sendLagLine = ({ sendLagP99 }: MixedResult): string =>
+  `The mixed readers' send lag (the generator's timer, left out of their latencies): p99 ${sendLagP99.quiet.toFixed(2)} ms without writes, ${sendLagP99.busy.toFixed(2)} ms with.`;
 
 const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((x, y) => x - y);

@@ -22,7 +22,7 @@ import { prepareDatabase, sampleData } from './data.js';
 import { derivedCosts, derivedCostTable } from './derived-cost.js';
 import { freePort } from './free-port.js';
 import { method } from './method.js';
-import { writeTimeTable } from './mixed.js';
+import { sendLagLine, writeTimeTable } from './mixed.js';
 import { postgresRows } from './postgres-rows.js';
 import { canPin, peakRssMb, type ServerProcess, startKhabar, startServer } from './processes.js';
 import {
@@ -177,7 +177,7 @@ async function main(size: DataSize, engines: Engines): Promise<{ markdown: strin
 
     const scenarios = scenarioTable(rows);
     const targets = checkTable(checks);
-    const unsteady = [unsteadyLine(rows), ...postCores, coresLine('get by id: 1 vs 2 workers', ['1 worker', '2 workers'], workers.cpu), ...(onPostgres?.cores ?? [])].join(' ');
+    const unsteady = [unsteadyLine(rows), sendLagLine(mixedLoad), ...postCores, coresLine('get by id: 1 vs 2 workers', ['1 worker', '2 workers'], workers.cpu), ...(onPostgres?.cores ?? [])].join(' ');
     const postgresWriteTimes = onPostgres && writeTimeTable(onPostgres.writes, 'postgres');
     process.stdout.write(
       `\n${textTable(scenarios)}\n${unsteady}\n\n${textTable(targets)}\n\n${textTable(writeTimes)}\n\n${postgresWriteTimes ? `${textTable(postgresWriteTimes)}\n\n` : ''}${textTable(costs)}\n\n${textTable(stored)}\n`,

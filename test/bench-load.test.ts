@@ -1,12 +1,27 @@
 import { fork } from 'node:child_process';
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { dealSlice } from '../bench/dealing.js';
 import type { Slice, SliceResult } from '../bench/load.js';
 
 // Outside coverage, as the bench's smoke run: the load generator runs from the sources through tsx.
 const notCovered = { ...process.env, _TAPJS_PROCESSINFO_COVERAGE_: '0' };
+
+/** The URL of a local server, listening, closed at the test's end. */
+const listening = (t: Test, server: Server) => {
+  t.teardown(() => server.close());
+  return new Promise<string>((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
+};
+
+/** Runs a slice in a load generator's process, as the benchmark does. */
+const runSlice = (t: Test, slice: Slice) => {
+  const loader = fork(new URL('../bench/load.ts', import.meta.url).pathname, [], { execArgv: ['--import', 'tsx'], env: notCovered, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  t.teardown(() => loader.kill());
+  const answer = new Promise<{ result?: SliceResult; error?: string }>((resolve) => loader.once('message', resolve));
+  loader.send(slice);
+  return answer;
+};
 
 t.test('a slice sent to two nodes deals its connections and its requests to both, and counts every answer', async (t) => {
   const received = [0, 0];
@@ -18,16 +33,8 @@ t.test('a slice sent to two nodes deals its connections and its requests to both
       res.end('{}');
     }),
   );
-  const urls = await Promise.all(servers.map((server) => new Promise<string>((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)))));
-  t.teardown(() => {
-    for (const server of servers) server.close();
-  });
-  const loader = fork(new URL('../bench/load.ts', import.meta.url).pathname, [], { execArgv: ['--import', 'tsx'], env: notCovered, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  t.teardown(() => loader.kill());
-  const slice: Slice = { urls, method: 'GET', paths: ['/v1/articles'], connections: 10, amount: 300 };
-  const answer = new Promise<{ result?: SliceResult; error?: string }>((resolve) => loader.once('message', resolve));
-  loader.send(slice);
-  const { result, error } = await answer;
+  const urls = await Promise.all(servers.map((server) => listening(t, server)));
+  const { result, error } = await runSlice(t, { urls, method: 'GET', paths: ['/v1/articles'], connections: 10, amount: 300 });
   t.equal(error, undefined, 'the slice ran');
   t.same(received, [150, 150], 'each node got half the requests');
   t.same(
@@ -51,20 +58,15 @@ t.test('a slice at an offered rate sends its requests evenly spaced, and counts 
     }
     res.end('{}');
   });
-  const url = await new Promise<string>((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
-  t.teardown(() => server.close());
-  const loader = fork(new URL('../bench/load.ts', import.meta.url).pathname, [], { execArgv: ['--import', 'tsx'], env: notCovered, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  t.teardown(() => loader.kill());
-  const slice: Slice = { urls: [url], method: 'GET', paths: ['/v1/articles'], connections: 1, duration: 1, overallRate: 200 };
-  const answer = new Promise<{ result?: SliceResult; error?: string }>((resolve) => loader.once('message', resolve));
-  loader.send(slice);
-  const { result, error } = await answer;
+  const url = await listening(t, server);
+  const { result, error } = await runSlice(t, { urls: [url], method: 'GET', paths: ['/v1/articles'], connections: 1, duration: 1, overallRate: 200 });
   t.equal(error, undefined, 'the slice ran');
   t.equal(result?.requests, 200, 'the rate times the duration');
   t.same(result?.statuses, { 200: 200, 'connection error': 0, timeout: 0 }, 'each answered');
   // A burst (a second's quota sent back to back, as autocannon's own rate does) puts far more than 20 in 100 ms.
   const busiest = Math.max(...arrivals.map((start) => arrivals.filter((at) => at >= start && at < start + 100).length));
-  t.ok(busiest <= 20 + 30, `no burst: at most ${busiest} requests arrived in any 100 ms, against 20 offered (and the 30 due during the stall, sent after it)`);
+  // (A few more at a window's edges.)
+  t.ok(busiest <= 20 + 30 + 5, `no burst: at most ${busiest} requests arrived in any 100 ms, against 20 offered (and the 30 due during the stall, sent after it)`);
   const before = arrivals.slice(0, 49);
   const span = before.at(-1)! - before[0]!;
   const gaps = before
@@ -75,6 +77,27 @@ t.test('a slice at an offered rate sends its requests evenly spaced, and counts 
   t.ok(gaps[24]! >= 4 && gaps[24]! <= 6, `their median gap ${gaps[24]!.toFixed(1)} ms`);
   // About 30 requests came due during the stall; counted from when they were due, the slowest waited most of it.
   t.ok(result!.p99 >= 100, `the stall counts in full: p99 ${result!.p99.toFixed(1)} ms`);
+});
+
+t.test('at an offered rate each request counts once: an answer cut off part way as a connection error, a connection reset after a whole answer not again', async (t) => {
+  let received = 0;
+  const server = createServer((req, res) => {
+    received += 1;
+    if (received % 2 === 1) {
+      res.end('{}', () => req.socket.resetAndDestroy());
+      return;
+    }
+    res.writeHead(200, { 'content-length': '10' });
+    res.write('12345', () => req.socket.resetAndDestroy());
+  });
+  const url = await listening(t, server);
+  const { result, error } = await runSlice(t, { urls: [url], method: 'GET', paths: ['/v1/articles'], connections: 1, duration: 1, overallRate: 40 });
+  t.equal(error, undefined, 'the slice ran');
+  t.equal(received, 40, 'every request reached the server');
+  t.same(result?.statuses, { 200: 20, 'connection error': 20, timeout: 0 }, 'each request has one outcome');
+  t.equal(result?.requests, 20, 'the answered requests, as autocannon counts them');
+  t.equal(result?.errors, 20);
+  t.ok(result?.sendLagP99 !== undefined && result.sendLagP99 >= 0 && result.sendLagP99 < 25, `the timer's lag is reported: p99 ${result?.sendLagP99?.toFixed(2)} ms`);
 });
 
 t.test('a slice is dealt to no node that would get no connection, no request or no rate, which autocannon would read as unbounded', async (t) => {
