@@ -47,7 +47,7 @@ t.test('a slice sent to two nodes deals its connections and its requests to both
   t.equal(result?.non2xx, 0);
 });
 
-t.test('a slice at an offered rate sends its requests evenly spaced, and counts each latency from the moment the request was due', async (t) => {
+t.test('a slice at an offered rate sends its requests evenly spaced, and counts each latency from the moment the request was sent, a stall in full', async (t) => {
   const arrivals: number[] = [];
   const server = createServer((_req, res) => {
     arrivals.push(performance.now());

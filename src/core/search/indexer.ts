@@ -77,13 +77,6 @@ const removals = [
   sql`delete from ${searchDocuments} where ${searchDocuments.doc_id} = ${sql.placeholder('rowid')}`,
 ];
 
-/** A record's two entries and their values, but the document's key. */
-const entriesOf = (type: SearchType, row: Row) =>
-  [
-    [insertEntry, searchEntry(type, row)],
-    [insertSubstrings, substringValues(row)],
-  ] as const;
-
 /** Removes a record's entries, in a write's transaction; nothing when it has none. */
 export async function unindexRecord(tx: StatementExecutor, type: SearchType, id: string): Promise<void> {
   if (tx.dialect.name === 'postgres') return unindexOnPostgres(tx, type, id);
@@ -93,9 +86,11 @@ export async function unindexRecord(tx: StatementExecutor, type: SearchType, id:
 
 /** Indexes a record that has no entry yet, in a write's transaction. */
 export async function indexRecord(tx: StatementExecutor, type: SearchType, row: Row): Promise<void> {
-  if (tx.dialect.name === 'postgres') return indexOnPostgres(tx, type, recordEntries(type, row));
+  const entries = recordEntries(type, row);
+  if (tx.dialect.name === 'postgres') return indexOnPostgres(tx, type, entries);
   const doc = await insertDocument(tx, { type, record_id: row.id });
-  for (const [entry, values] of entriesOf(type, row)) await tx.prepare(entry).run({ rowid: doc, ...values });
+  await tx.prepare(insertEntry).run({ rowid: doc, ...entries.entry });
+  await tx.prepare(insertSubstrings).run({ rowid: doc, ...entries.substrings });
 }
 
 /**

@@ -47,9 +47,10 @@ const names = (columns: readonly string[]) =>
     columns.map((name) => sql.identifier(name)),
     sql`, `,
   );
-const textArrays = (columns: readonly string[]) =>
+/** Each column's placeholder cast to `cast` (`text`, `text[]`), its name after `prefix`. */
+const castPlaceholders = (columns: readonly string[], cast: 'text' | 'text[]', prefix = '') =>
   sql.join(
-    columns.map((name) => sql`${sql.placeholder(name)}::text[]`),
+    columns.map((name) => sql`${sql.placeholder(prefix + name)}::${sql.raw(cast)}`),
     sql`, `,
   );
 const entryColumns = ['title', 'title_stem', 'body', 'body_stem'] as const;
@@ -60,9 +61,9 @@ const insertDocuments = sql<{ doc: number; id: string }>`insert into ${searchDoc
   returning ${unqualified(searchDocuments.doc_id)} as ${sql.identifier('doc')}, ${unqualified(searchDocuments.record_id)} as ${sql.identifier('id')}`;
 const insertEntries = sql`insert into ${searchIndex} (${names(['rowid', 'type', ...entryColumns])})
   select ${sql.identifier('doc')}, ${sql.placeholder('type')}::text, ${names(entryColumns)}
-  from unnest(${sql.placeholder('docs')}::bigint[], ${textArrays(entryColumns)}) as ${sql.identifier('given')} (${names(['doc', ...entryColumns])})`;
+  from unnest(${sql.placeholder('docs')}::bigint[], ${castPlaceholders(entryColumns, 'text[]')}) as ${sql.identifier('given')} (${names(['doc', ...entryColumns])})`;
 const insertSubstrings = sql`insert into ${substringIndex} (${names(['rowid', ...substringColumns])})
-  select * from unnest(${sql.placeholder('docs')}::bigint[], ${textArrays(substringColumns)})`;
+  select * from unnest(${sql.placeholder('docs')}::bigint[], ${castPlaceholders(substringColumns, 'text[]')})`;
 
 /** The values of some columns of each record, a bound array per column. */
 const arraysOf = (columns: readonly string[], records: readonly Record<string, unknown>[]) => Object.fromEntries(columns.map((column) => [column, records.map((record) => record[column] ?? null)]));
@@ -94,16 +95,11 @@ async function indexMany(tx: StatementExecutor, type: string, records: readonly 
  * inside a write, which on PostgreSQL holds the change feed's lock (docs/performance.md, "The third full bench, and
  * what holds a PostgreSQL write"). The substring columns' placeholders are prefixed, since the entry has a `title` too.
  */
-const singles = (columns: readonly string[], prefix = '') =>
-  sql.join(
-    columns.map((name) => sql`${sql.placeholder(prefix + name)}::text`),
-    sql`, `,
-  );
 const document = sql.identifier('document');
 const docId = unqualified(searchDocuments.doc_id);
 const insertRecord = sql`with ${document} as (insert into ${searchDocuments} (${names(['type', 'record_id'])}) values (${sql.placeholder('type')}, ${sql.placeholder('id')}) returning ${docId}),
-  ${sql.identifier('entry')} as (insert into ${searchIndex} (${names(['rowid', 'type', ...entryColumns])}) select ${docId}, ${sql.placeholder('type')}::text, ${singles(entryColumns)} from ${document})
-  insert into ${substringIndex} (${names(['rowid', ...substringColumns])}) select ${docId}, ${singles(substringColumns, 'substring_')} from ${document}`;
+  ${sql.identifier('entry')} as (insert into ${searchIndex} (${names(['rowid', 'type', ...entryColumns])}) select ${docId}, ${sql.placeholder('type')}::text, ${castPlaceholders(entryColumns, 'text')} from ${document})
+  insert into ${substringIndex} (${names(['rowid', ...substringColumns])}) select ${docId}, ${castPlaceholders(substringColumns, 'text', 'substring_')} from ${document}`;
 const deleteRecord = sql`delete from ${searchDocuments} where ${eq(searchDocuments.record_id, sql.placeholder('id'))} and ${eq(searchDocuments.type, sql.placeholder('type'))}`;
 
 /** Indexes a record that has no entry yet, in a write's transaction: one statement. */
