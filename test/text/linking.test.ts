@@ -104,6 +104,22 @@ t.test("the index follows one entity's names changing, without being built again
   t.same(targets('قال أبو صالح علي الكبير'), [['علي', 'ali-1']], 'a removed entity is not found; removing unknown names changes nothing');
 });
 
+t.test('a form many entities share stays unlinked until one of them is left, whatever the order of their changes', async (t) => {
+  const sharing = Array.from({ length: 5 }, (_, i) => ({ key: `salem-${i}`, target: `salem-${i}`, names: ['سالم المطيري', `سالم ${i}`] }));
+  const names = nameIndex(sharing);
+  const targets = (text: string) => names.find(text).map((link) => link.target);
+  t.same(targets('قال سالم المطيري'), [], 'five share it');
+  names.put(sharing[2]!, sharing[2]!.names);
+  t.same(targets('قال سالم المطيري'), [], 'one of them put again is not a sixth, nor one fewer');
+  for (const gone of [3, 0, 4]) names.remove(`salem-${gone}`, sharing[gone]!.names);
+  t.same(targets('قال سالم المطيري'), [], 'two left');
+  names.put({ ...sharing[1]!, names: ['سالم 1'] }, sharing[1]!.names);
+  t.same(targets('قال سالم المطيري'), ['salem-2'], 'the last to hold it is named by it');
+  t.same(targets('قال سالم 1'), ['salem-1'], 'and the one that gave it up keeps its other name');
+  names.put(sharing[4]!);
+  t.same(targets('قال سالم المطيري'), [], 'shared again when another takes it');
+});
+
 t.test('the spellings of a name are the ways a text may write it that linking finds', async (t) => {
   for (const name of ['سالم المطيري', 'العدواني', 'وزارة الداخلية']) {
     const spellings = spellingsOf(name);
