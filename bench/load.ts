@@ -98,9 +98,10 @@ const pacedTimeoutMs = 10_000;
 /**
  * A share at an offered rate, open loop: request number k is due k / rate seconds after the start and sent then,
  * over at most `connections` keep-alive connections (one due while every connection is busy waits for one), and
- * its latency counts from the moment it was sent, so a stall counts in full for every request sent during it
- * (wrk2's way). The timer that sends it fires up to about a millisecond late (Node rounds it to whole ms); that lag
- * is the generator's, so it is left out of the latency and reported beside it. autocannon's own rate sends each
+ * its latency counts from the moment it was sent, so a server's stall counts in full for every request sent during
+ * it. Unlike wrk2, which counts from the moment a request was due, the generator's own lateness (its timer rounded
+ * to whole ms, its process waiting for a core) is left out of the latency and reported beside it, as the send lag:
+ * 4.5-8.5 ms at p99 in the mixed scenario at 1,000,000 articles (docs/performance.md). autocannon's own rate sends each
  * connection's quota for a second back to back at the second's tick, so its latencies measured the readers queueing
  * behind each other in those bursts (docs/performance.md, "The mixed scenario's readers, paced").
  */
@@ -131,16 +132,16 @@ async function pacedLoad(slice: Slice, share: NodeShare & { overallRate: number 
         { host: url.hostname, port: url.port, method: slice.method, path: slice.paths[turn % slice.paths.length]!, agent, headers: slice.headers ?? {}, timeout: pacedTimeoutMs },
         (response) => {
           response.resume();
-          response.on('end', () => {
+          // A whole answer settles at its end; one cut off part way closes without ending.
+          const finish = () => {
             const end = performance.now();
+            if (!response.complete) return settle('connection error');
             if (!settle(String(response.statusCode))) return;
             answered += 1;
             onAnswer(end - sentAt, end);
-          });
-          // An answer cut off part way ends with a close and no end.
-          response.on('close', () => {
-            if (!response.complete) settle('connection error');
-          });
+          };
+          response.on('end', finish);
+          response.on('close', finish);
         },
       );
       sent.on('timeout', () => sent.destroy(new Error('timeout')));

@@ -228,7 +228,7 @@ ${machineLines().join('\n')}
 - Data: ${Object.entries(r.size)
     .map(([k, n]) => `${n.toLocaleString('en')} ${k}`)
     .join(', ')} (\`seed:synthetic --seed 42\`), database file ${r.dbMb.toFixed(0)} MB at the end of the run
-- Load: autocannon in its own process, ${settings.connections} connections (1 for the page-depth comparison; the mixed scenario's readers paced, each latency from the moment the request was due), slices of ${slice},
+- Load: autocannon in its own process, ${settings.connections} connections (1 for the page-depth comparison; the mixed scenario's readers paced, each latency from the moment the request was sent), slices of ${slice},
   ${settings.rounds} interleaved rounds (A B A B …) after a warm-up of ${settings.warmup?.duration ?? 0} s per side, medians reported. Latencies are per response, in ms.
 - Pinning: ${canPin ? 'khabar on core 0, the baseline on core 1, the two swapping cores in every second round; the load generator on the other core of whichever is under load; the 2-worker server and its load share both cores' : 'taskset not available: nothing pinned'}.
 - Load average (1 min) at the start and the end of the run: ${loadAtStart.toFixed(1)}, ${loadavg()[0]!.toFixed(1)} (on ${cpus().length} cores: well above that, the figures measure contention more than khabar)

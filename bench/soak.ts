@@ -76,7 +76,8 @@ export async function soak(minutes: number) {
     let readStatuses: StatusCounts = {};
     while (performance.now() < until) {
       const slice = await loader.run(server, readerSlice(sample, Math.max(1, Math.min(10, Math.ceil((until - performance.now()) / 1000)))));
-      reads += slice.requests;
+      // Answered, and sent but not answered (counted again among the failures).
+      reads += slice.requests + slice.errors;
       readFailures += slice.non2xx + slice.errors;
       readStatuses = addedCounts([readStatuses, slice.statuses]);
     }

@@ -75,7 +75,7 @@ t.test('a slice at an offered rate sends its requests evenly spaced, and counts 
     .sort((x, y) => x - y);
   t.ok(span >= 200 && span <= 300, `before the stall, 49 requests over ${span.toFixed(0)} ms: one every 5 ms takes 240`);
   t.ok(gaps[24]! >= 4 && gaps[24]! <= 6, `their median gap ${gaps[24]!.toFixed(1)} ms`);
-  // About 30 requests came due during the stall; counted from when they were due, the slowest waited most of it.
+  // About 30 requests were sent during the stall (on time: the generator was not stalled); the slowest waited most of it.
   t.ok(result!.p99 >= 100, `the stall counts in full: p99 ${result!.p99.toFixed(1)} ms`);
 });
 
@@ -97,7 +97,10 @@ t.test('at an offered rate each request counts once: an answer cut off part way 
   t.same(result?.statuses, { 200: 20, 'connection error': 20, timeout: 0 }, 'each request has one outcome');
   t.equal(result?.requests, 20, 'the answered requests, as autocannon counts them');
   t.equal(result?.errors, 20);
-  t.ok(result?.sendLagP99 !== undefined && result.sendLagP99 >= 0 && result.sendLagP99 < 25, `the timer's lag is reported: p99 ${result?.sendLagP99?.toFixed(2)} ms`);
+  t.ok(
+    result?.sendLagP99 !== undefined && result.sendLagP99 >= 0 && result.sendLagP99 < 25,
+    `the timer's lag is reported (its size is the machine's, not checked here): p99 ${result?.sendLagP99?.toFixed(2)} ms`,
+  );
 });
 
 t.test('a slice is dealt to no node that would get no connection, no request or no rate, which autocannon would read as unbounded', async (t) => {
