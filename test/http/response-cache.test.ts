@@ -161,6 +161,10 @@ t.test('no read returns bytes older than a write acknowledged before it was sent
   t.same(stale.slice(0, 5), [], `no stale read in ${reads} reads beside ${writes} writes`);
 });
 
+/** A PATCH of an article through the app, with a writer's token. */
+const patchArticle = (app: Awaited<ReturnType<typeof build>>, id: string, payload: Record<string, string>) =>
+  app.inject({ method: 'PATCH', url: `/v1/articles/${id}`, headers: { ...auth, 'content-type': 'application/merge-patch+json' }, payload });
+
 t.test('the cache holds at most RESPONSE_CACHE_MB, serves a repeat without reading the data, and sees the writer its write', async (t) => {
   const maxBytes = 64 * 1024;
   const app = await build(t, { responseCacheBytes: maxBytes });
@@ -191,12 +195,22 @@ t.test('the cache holds at most RESPONSE_CACHE_MB, serves a repeat without readi
   t.equal(cache.entries, errorEntries, 'an error is not kept');
 
   const { id } = body<{ data: Array<{ id: string }> }>(miss).data[0]!;
-  const patched = await app.inject({
-    method: 'PATCH',
-    url: `/v1/articles/${id}`,
-    headers: { ...auth, 'content-type': 'application/merge-patch+json' },
-    payload: { title: 'عنوان جديد' },
-  });
+  const patched = await patchArticle(app, id, { title: 'عنوان جديد' });
   t.equal(patched.statusCode, 200);
   t.equal(body<{ data: Array<{ title: string }> }>(await app.inject({ url })).data[0]!.title, 'عنوان جديد', 'the next read sees the write');
+});
+
+t.test('a write lets go of every entry read before it, not only of the ones read again', async (t) => {
+  const app = await build(t, { responseCacheBytes: 1024 * 1024 });
+  const cache = app.responseCache!;
+  const urls = [1, 2, 3, 4, 5].map((limit) => `/v1/articles?limit=${limit}`);
+  for (const url of urls) t.equal((await app.inject({ url })).statusCode, 200);
+  t.equal(cache.entries, 5, 'five reads, five entries');
+  const { id } = body<{ data: Array<{ id: string }> }>(await app.inject({ url: urls[0] })).data[0]!;
+  const patched = await patchArticle(app, id, { summary: 'ملخص جديد' });
+  t.equal(patched.statusCode, 200);
+  const again = await app.inject({ url: urls[1] });
+  t.equal(again.statusCode, 200);
+  t.equal(cache.entries, 1, 'the first read after the write holds only its own entry');
+  t.ok(cache.bytes < 2 * again.rawPayload.length + 1024, `and only its bytes (${cache.bytes} held for a ${again.rawPayload.length}-byte answer)`);
 });

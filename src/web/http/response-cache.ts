@@ -72,6 +72,10 @@ async function responseCache(app: FastifyInstance, options: ResponseCacheOptions
   });
   // Not a request decoration: the routes of contexts made before this plugin (the docs page) would lack it.
   const misses = new WeakMap<FastifyRequest, Pending>();
+  // The public view the kept entries were read at. Once a request reads a newer one, older entries could serve only
+  // requests that read their view before that write, so they go at once rather than filling the bound until the
+  // LRU pushes them out: under steady writes that was the whole bound, in entries no request would hit.
+  let keptAt: string | null = null;
 
   app.addHook('preHandler', (request, reply, done) => {
     if (!cachedRoute(request)) return done();
@@ -84,6 +88,10 @@ async function responseCache(app: FastifyInstance, options: ResponseCacheOptions
   function answer(request: FastifyRequest, reply: FastifyReply, stamp: string | null, done: () => void) {
     if (stamp === null) return done();
     const key = `${request.representation?.name ?? 'json'} ${request.url}`;
+    if (stamp !== keptAt) {
+      cache.clear();
+      keptAt = stamp;
+    }
     const entry = cache.get(key);
     if (entry?.stamp !== stamp) {
       misses.set(request, { key, stamp });
