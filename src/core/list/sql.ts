@@ -369,6 +369,24 @@ export function createListing(
       .limit(placeholder('examined'))
       .as('head');
 
+  /** The matches among a source's candidates, read from the table and tested against every condition, up to the cap. */
+  async function countMatches(restricted: Restrictions, source: Source): Promise<number> {
+    const { conditions, bound, shape } = restricted;
+    const counting = prepared(JSON.stringify(['count', shape, source.at]), () => {
+      const head = candidatesOf(restricted, source);
+      const counted = statement
+        .select({ one: sql`1` })
+        .from(head)
+        .crossJoin(table)
+        .where(and(sql`${handle} = ${head.row}`, ...conditions))
+        .limit(countCap)
+        .as('counted');
+      return statement.select({ n: count() }).from(counted);
+    });
+    const { n } = (await counting.get(bound)) as { n: number };
+    return n;
+  }
+
   // Kept only if the stamp has not moved since it was read: a count read across awaits may be older than a commit.
   const totals = memoAtStamp<Total>(stamp, maxCachedShapes);
 
@@ -379,24 +397,15 @@ export function createListing(
    */
   async function total(restricted: Restrictions, visibility: Visibility, known?: Source): Promise<Total> {
     const remembered = totals();
-    const { conditions, values, bound, shape } = restricted;
+    const { conditions, values, shape } = restricted;
     const key = JSON.stringify([shape, values, visibility.audience === 'public' ? visibility.nextPublication : null]);
     let n = remembered.get(key);
     if (n === undefined) {
       // The rows counted are the narrowest candidates: all of them when fewer than examined.
       const source = known ?? (await narrowest(restricted));
-      const counting = prepared(JSON.stringify(['count', shape, source.at]), () => {
-        const head = candidatesOf(restricted, source);
-        const counted = statement
-          .select({ one: sql`1` })
-          .from(head)
-          .crossJoin(table)
-          .where(and(sql`${handle} = ${head.row}`, ...conditions))
-          .limit(countCap)
-          .as('counted');
-        return statement.select({ n: count() }).from(counted);
-      });
-      const { n: counted } = (await counting.get(bound)) as { n: number };
+      // Candidates that meet every condition are the matches: their count, read from the index, is the total,
+      // without reading each row again from the table.
+      const counted = source.at.length === conditions.length ? Math.min(source.candidates, countCap) : await countMatches(restricted, source);
       const allExamined = source.candidates < restricted.examined;
       n = { value: counted, relation: counted < countCap && allExamined ? 'eq' : 'gte' };
       remembered.set(key, n);
