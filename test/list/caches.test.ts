@@ -40,12 +40,13 @@ t.test('a listing prepares a statement per query shape, and forgets the oldest p
 
 t.test('a listing remembers totals per filter value, and forgets the least recently used past its bound', async (t) => {
   const app = await build(t, uncached);
-  const all = body(await app.inject({ url: '/v1/articles' })).meta.total.value;
+  const all = body(await app.inject({ url: '/v1/articles' })).meta.total;
+  t.ok(all > 0, `the articles listed: ${all}`);
   // A filter no index answers (ne): its total is counted row by row, from the subquery named counted.
   const counts = async (title: string) => {
     const statements = await recordStatements(app, async () => {
       const response = await app.inject({ url: `/v1/articles?filter[title][ne]=${encodeURIComponent(title)}` });
-      t.equal(body(response).meta.total.value, all, title);
+      t.equal(body(response).meta.total, all, title);
     });
     return statements.filter((s) => /"counted"/.test(s.source)).length;
   };

@@ -1,6 +1,6 @@
 import { and, count, getTableColumns, not, or, type SQL, sql } from 'drizzle-orm';
 import { getTableConfig, type SQLiteColumn, type SQLiteTable } from 'drizzle-orm/sqlite-core';
-import { memoAtStamp } from '../db/change-stamp.js';
+import { memoAtStamp, type StampedValues } from '../db/change-stamp.js';
 import type { Dialect } from '../db/dialect.js';
 import { type Query, type Statement, statement } from '../db/statements.js';
 import { KhabarError } from '../errors.js';
@@ -395,8 +395,7 @@ export function createListing(
    * selection on every page, so the number is kept until the database changes, or for the public until the
    * next scheduled publication (it is part of the key).
    */
-  async function total(restricted: Restrictions, visibility: Visibility, known?: Source): Promise<Total> {
-    const remembered = totals();
+  async function total(restricted: Restrictions, visibility: Visibility, remembered: StampedValues<Total>, known?: Source): Promise<Total> {
     const { conditions, values, shape } = restricted;
     const key = JSON.stringify([shape, values, visibility.audience === 'public' ? visibility.nextPublication : null]);
     let n = remembered.get(key);
@@ -421,6 +420,9 @@ export function createListing(
 
   return {
     async page(query: ListQuery, visibility: Visibility = everything): Promise<ListPage<Row>> {
+      // The stamp a total is kept under is read before the page's data: the page's own count of its candidates
+      // may become the total, and must not be older than the stamp it is kept under.
+      const remembered = query.count === false ? null : totals();
       const keys = orderOf(query.sort);
       const keyColumns = keys.map((key) => sortColumn(key.field));
       const signature = keys.map((key) => `${key.descending ? '-' : ''}${key.field}`).join(',');
@@ -520,9 +522,9 @@ export function createListing(
         nextCursor: kept.length < candidates.length ? cursorOf(kept.at(-1)!) : resumeAt ? cursorOf(resumeAt) : null,
         cursorAfter: (index: number) => cursorOf(found[index]!),
       };
-      if (query.count === false) return page;
+      if (remembered === null) return page;
       // A count that read only some candidates is a lower bound, and so are the matches this page found.
-      const counted = await total(restricted, visibility, source);
+      const counted = await total(restricted, visibility, remembered, source);
       return { ...page, total: counted.relation === 'gte' && counted.value < candidates.length ? { ...counted, value: candidates.length } : counted };
     },
   };
