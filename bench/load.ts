@@ -35,7 +35,7 @@ export interface SliceResult {
   p99: number;
   /** Requests answered (with any status). */
   requests: number;
-  /** At an offered rate: the 99th percentile of how late the generator sent a request (ms: its timer, and its process waiting for a core), which its latency leaves out. */
+  /** At an offered rate: the 99th percentile of how late the generator sent a request (ms: its timer, its event loop busy with answers, and its process waiting for a core), which its latency leaves out. */
   sendLagP99?: number;
   non2xx: number;
   /** Requests without an answer: connection errors and timeouts. */

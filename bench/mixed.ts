@@ -149,9 +149,9 @@ export async function mixed(loader: Loader, server: ServerProcess, sample: Sampl
   };
 }
 
-/** How late the generator sent the paced readers (its timer, and its process waiting for a core), which their latencies leave out. */
+/** How late the generator sent the paced readers (its timer, its event loop busy with answers, and its process waiting for a core), which their latencies leave out. */
 export const sendLagLine = ({ sendLagP99 }: MixedResult): string =>
-  `The mixed readers' send lag (how late the generator sent them: its timer and its process waiting for a core; left out of their latencies): p99 ${sendLagP99.quiet.toFixed(2)} ms without writes, ${sendLagP99.busy.toFixed(2)} ms with.`;
+  `The mixed readers' send lag (how late the generator sent them: its timer, its event loop and its process waiting for a core; left out of their latencies): p99 ${sendLagP99.quiet.toFixed(2)} ms without writes, ${sendLagP99.busy.toFixed(2)} ms with.`;
 
 const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((x, y) => x - y);

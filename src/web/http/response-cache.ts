@@ -72,9 +72,10 @@ async function responseCache(app: FastifyInstance, options: ResponseCacheOptions
   });
   // Not a request decoration: the routes of contexts made before this plugin (the docs page) would lack it.
   const misses = new WeakMap<FastifyRequest, Pending>();
-  // The public view the kept entries were read at. Once a request reads a newer one, older entries could serve only
-  // requests that read their view before that write, so they go at once rather than filling the bound until the
-  // LRU pushes them out: under steady writes that was the whole bound, in entries no request would hit.
+  // The public view the kept entries were read at. A request at another view (nearly always a newer one; one that
+  // read its view before a write may be answered after a request that read it after) empties the cache: entries
+  // of an older view could serve only requests that read it before the write, and under steady writes they filled
+  // the bound until the LRU pushed them out. Only entries are lost, never a stale one served.
   let keptAt: string | null = null;
 
   app.addHook('preHandler', (request, reply, done) => {
