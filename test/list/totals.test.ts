@@ -70,7 +70,7 @@ async function heldListing(t: Test) {
 
 t.test('a total counted before a commit and answered after it is not kept under the stamp after it', sqliteOnly("SQLite's two connections"), async (t) => {
   const { people, newPerson, stamp, held } = await heldListing(t);
-  // Without conditions the total is the candidates' count, read inside the count after the stamp.
+  // Without conditions the total is the candidates' count, read inside total() after the stamp.
   const query = { limit: 1 };
   const early = await held(() => people.list(query));
   await newPerson('c');
@@ -87,6 +87,6 @@ t.test("a page's candidates counted before a commit are not kept as the total un
   const early = await held(() => people.list(query));
   await newPerson('ab');
   stamp.now = 'after';
-  await early.release();
+  t.strictSame((await early.release()).total, { value: 1, relation: 'eq' }, 'the first reader counted the one name before the commit');
   t.strictSame((await people.list(query)).total, { value: 2, relation: 'eq' }, 'the next reader is told both names starting with a');
 });
