@@ -13,6 +13,8 @@ import type { EngineName } from '../src/core/db/url.js';
 import type { JobExecutors } from '../src/core/facts/relink-jobs.js';
 import type { ListPage, ListQuery } from '../src/core/list/query.js';
 import type { ListingSource } from '../src/core/list/spec.js';
+import type { Visibility } from '../src/core/list/visibility.js';
+import type { ScheduleView } from '../src/core/resources/articles/publication.js';
 import type { Repositories } from '../src/core/resources/index.js';
 import { type ResourceName, resourceNames } from '../src/core/resources/registry.js';
 import type { Repository, WriteContext, WriteGuard } from '../src/core/resources/shared/repository.js';
@@ -55,6 +57,15 @@ function engineNamed(name: string | undefined): EngineName {
  * what only SQLite has: skipped, with the reason, when the suite runs on PostgreSQL. `t.test(title, sqliteOnly(why), …)`.
  */
 export const sqliteOnly = (why: string) => ({ skip: testEngine === 'postgres' ? `SQLite only: ${why}` : false });
+
+/** The public at a moment, with nothing scheduled after it, read at no change stamp: nothing derived for it is remembered. */
+export const publicAt = (now: string): Visibility => ({ audience: 'public', now, nextPublication: null, scheduledAt: '' });
+
+/** The public at a moment as the web layer decides it (web/http/visibility.ts): the schedule's next publication, and the stamp it was read at. */
+export async function publicBySchedule(schedule: (now: string) => Promise<ScheduleView>, now: string): Promise<Visibility> {
+  const { changes, next } = await schedule(now);
+  return { audience: 'public', now, nextPublication: next, scheduledAt: changes };
+}
 
 type Seeding = Config['seed'];
 

@@ -12,6 +12,7 @@ import { personList } from '../../src/core/resources/people/list.js';
 import { personRepository } from '../../src/core/resources/people/repository.js';
 import { affiliations, people } from '../../src/core/resources/people/table.js';
 import { engines } from '../engines.js';
+import { publicAt } from '../helper.js';
 
 /*
  * The repositories' finds on the statement executor (docs/postgresql.md, step 2): by id and by slug, with their
@@ -102,7 +103,7 @@ async function seeded(engine: Parameters<Parameters<typeof onBoth>[1]>[1]) {
   };
 }
 
-const publicly: Visibility = { audience: 'public', now: '2026-06-01T00:00:00.000Z', nextPublication: null };
+const publicly: Visibility = publicAt('2026-06-01T00:00:00.000Z');
 const [o1, o2] = [organisationRows[0]!, organisationRows[1]!];
 const [p1, p2] = [personRows[0]!, personRows[1]!];
 const p1Found = {

@@ -4,6 +4,7 @@ import { pageByteBudget } from '../../src/core/list/sql.js';
 import type { Visibility } from '../../src/core/list/visibility.js';
 import { articles } from '../../src/core/resources/articles/table.js';
 import { engines } from '../engines.js';
+import { publicAt } from '../helper.js';
 import { walkArticles } from './article-walk.js';
 
 /*
@@ -34,7 +35,7 @@ const rows: Article[] = Array.from({ length: 40 }, (_, i) => ({
   updated_at: at(((i * 5) % 28) + 1),
 }));
 const now = at(20);
-const publicly: Visibility = { audience: 'public', now, nextPublication: null };
+const publicly: Visibility = publicAt(now);
 const isPublic = (row: Article) => row.status === 'published' && (row.published_at === null || row.published_at <= now);
 
 /** SQLite's order: NULL lowest, text by code point (JavaScript compares UTF-16 units: the same for these letters). */

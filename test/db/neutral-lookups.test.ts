@@ -9,6 +9,7 @@ import { articleList } from '../../src/core/resources/articles/list.js';
 import { articles } from '../../src/core/resources/articles/table.js';
 import { indexRecord } from '../../src/core/search/indexer.js';
 import { type Engine, engines } from '../engines.js';
+import { publicAt } from '../helper.js';
 import { walkArticles } from './article-walk.js';
 
 /*
@@ -23,7 +24,7 @@ const { onBoth, onPostgres } = engines(t);
 type Article = typeof articles.$inferSelect;
 const at = (day: number) => `2026-01-${String(day).padStart(2, '0')}T00:00:00.000Z`;
 const now = at(20);
-const publicly: Visibility = { audience: 'public', now, nextPublication: null };
+const publicly: Visibility = publicAt(now);
 const isPublic = (row: Article) => row.status === 'published' && (row.published_at === null || row.published_at <= now);
 
 /** The texts an article is made of, each by a rule on its number: what a query finds is derived from these. */

@@ -8,6 +8,7 @@ import { trash } from '../../src/core/trash/table.js';
 import { deliveryListing } from '../../src/core/webhooks/deliveries.js';
 import { webhookDeliveries, webhooks } from '../../src/core/webhooks/table.js';
 import { engines } from '../engines.js';
+import { publicAt } from '../helper.js';
 import { articleRow } from '../rows.js';
 
 /*
@@ -29,7 +30,7 @@ const events = [
   { seq: 7, resource: 'people', id: 'p1', action: 'updated', version: 2, at },
 ] as const;
 // What the public sees on 2026-06-01: every person's events; an article's while it is published and its date has come.
-const publicly: Visibility = { audience: 'public', now: '2026-06-01T00:00:00.000Z', nextPublication: null };
+const publicly: Visibility = publicAt('2026-06-01T00:00:00.000Z');
 const seenPublicly = events.filter((event) => event.resource === 'people' || event.id === 'public');
 
 onBoth('the change feed: pages in seq order, the public seeing the events of what it sees', async (t, engine) => {

@@ -8,6 +8,7 @@ import { meetings } from '../../src/core/resources/meetings/table.js';
 import { organisations } from '../../src/core/resources/organisations/table.js';
 import { people } from '../../src/core/resources/people/table.js';
 import { type Engine, engines } from '../engines.js';
+import { publicAt } from '../helper.js';
 import { articleRow } from '../rows.js';
 
 /*
@@ -21,7 +22,7 @@ const { onBoth } = engines(t);
 
 const at = '2026-01-01T00:00:00.000Z';
 const now = '2026-02-01T00:00:00.000Z';
-const publicly: Visibility = { audience: 'public', now, nextPublication: null };
+const publicly: Visibility = publicAt(now);
 const stamps = { version: 1, created_at: at, updated_at: at };
 const personRow = { id: 'p1', slug: 'علي-العدواني', name: 'علي العدواني', honorific: 'الشيخ', position: null, country: 'KW', aliases: [], ...stamps };
 const organisationRow = { id: 'o1', slug: 'الداخلية', name: 'وزارة الداخلية', kind: 'ministry' as const, country: 'KW', parent_id: null, aliases: [], ...stamps };

@@ -5,7 +5,7 @@ import fp from 'fastify-plugin';
 import t from 'tap';
 import conditionalGet from '../../src/web/http/conditional-get.js';
 import largeBodies, { largeBodyLength } from '../../src/web/http/large-bodies.js';
-import { auth, body, build } from '../helper.js';
+import { auth, body, build, publicAt } from '../helper.js';
 
 const json = { ...auth, 'content-type': 'application/json' };
 const paragraph = 'بحث وكيل وزارة الداخلية مع الوفد السعودي سبل تعزيز التعاون الأمني بين البلدين. '.repeat(30);
@@ -33,7 +33,7 @@ t.test('a large body tagged from its bytes is encoded once: the tag is their dig
   t.teardown(() => app.close());
   // The tags and 304s under test do not depend on who reads: every request here is a public one with nothing scheduled.
   const publicReads = async (instance: FastifyInstance) => {
-    instance.decorateRequest('visibility', { getter: async () => ({ audience: 'public' as const, now: new Date().toISOString(), nextPublication: null }) });
+    instance.decorateRequest('visibility', { getter: async () => publicAt(new Date().toISOString()) });
   };
   await app.register(fp(publicReads, { name: 'visibility' }));
   await app.register(conditionalGet, { maxAge: 1, staleWhileRevalidate: 1 });

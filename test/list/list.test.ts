@@ -19,7 +19,7 @@ import { organisationList } from '../../src/core/resources/organisations/list.js
 import { personList } from '../../src/core/resources/people/list.js';
 import type { App } from '../../src/web/app.js';
 import { listParams, operatorsOf } from '../../src/web/list/params.js';
-import { auth, body, build, firstRecords, listingSource, readRows, recordStatements, recordsOf, sqliteOnly, storedRecord, writesOf } from '../helper.js';
+import { auth, body, build, firstRecords, listingSource, publicAt, readRows, recordStatements, recordsOf, sqliteOnly, storedRecord, writesOf } from '../helper.js';
 import { generateDataset, requestStatements, rowsPerResource } from './dataset.js';
 
 type Row = Record<string, any>;
@@ -436,7 +436,7 @@ t.test('on 1,000 generated records per resource', async (t) => {
     );
     // A reader without a token walks the public rows only (drafts and archived articles are among these): its
     // pages hold the public matches, and each cursor, short pages' included, is made from a public row.
-    const publicly = { audience: 'public', now: '9999-01-01T00:00:00.000Z', nextPublication: null } as const;
+    const publicly = publicAt('9999-01-01T00:00:00.000Z');
     const isPublic = (row: Row) => row.status === 'published';
     t.ok(
       rows.some((row) => !isPublic(row)),

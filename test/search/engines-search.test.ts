@@ -14,6 +14,7 @@ import { snippetSourceLength } from '../../src/core/search/snippet.js';
 import { type SearchType, searchTypes } from '../../src/core/search/sources.js';
 import { searchDocuments, searchIndex } from '../../src/core/search/table.js';
 import { type Engine, engines } from '../engines.js';
+import { publicAt } from '../helper.js';
 
 /*
  * Search on both engines through the same service (search.ts) over the same records, each engine with its own
@@ -80,7 +81,7 @@ async function seeded(engine: Engine) {
   return (options?: Parameters<typeof createSearch>[3]) => createSearch(engine.statements, index, () => 'unchanged', options);
 }
 
-const publicly: Visibility = { audience: 'public', now: '2026-06-01T00:00:00.000Z', nextPublication: null };
+const publicly: Visibility = publicAt('2026-06-01T00:00:00.000Z');
 /** The records holding الداخلية (a4 with its diacritics), and those of them the public sees at `publicly.now`. */
 const holding = ['a1', 'a2', 'a3', 'a4', 'a5', 'p1', 'o1', 'm1', 'm2'];
 const seenByPublic = ['a1', 'a4', 'a5', 'p1', 'o1', 'm1', 'm2'];

@@ -6,6 +6,7 @@ import { databaseOf, storesOf } from '../../src/core/db/handles.js';
 import { connectionExecutors } from '../../src/core/db/sqlite-write.js';
 import { type StatementExecutor, sqliteStatements } from '../../src/core/db/statements.js';
 import { createListing } from '../../src/core/list/sql.js';
+import type { Visibility } from '../../src/core/list/visibility.js';
 import { articleList } from '../../src/core/resources/articles/list.js';
 import { articles } from '../../src/core/resources/articles/table.js';
 import { rebuildSearchIndex } from '../../src/core/search/analyser-version.js';
@@ -16,7 +17,7 @@ import { parseQuery } from '../../src/core/search/query.js';
 import { createSearch } from '../../src/core/search/search.js';
 import { makeSnippet, scannedLength } from '../../src/core/search/snippet.js';
 import type { App } from '../../src/web/app.js';
-import { auth, body, build, countRows, firstRecords, listingSource, recordStatements, sqliteOnly, storedRecord, writeRows, writesOf } from '../helper.js';
+import { auth, body, build, countRows, firstRecords, listingSource, publicAt, publicBySchedule, recordStatements, sqliteOnly, storedRecord, writeRows, writesOf } from '../helper.js';
 import { resourceCases } from '../resources/fixtures.js';
 import { searchWithLimits } from './limited-search.js';
 import { sqliteSearch } from './sqlite-search.js';
@@ -544,7 +545,7 @@ t.test('the search path reads the FTS index and primary keys only', sqliteOnly("
   }) as typeof reader.prepare;
   // Every path of a search, each statement prepared where it is first used: too broad to rank (at a limit of one
   // match) for a token reader and the public, ranked, and a query long enough to choose its required terms.
-  const publicly = { audience: 'public', now: new Date().toISOString(), nextPublication: null } as const;
+  const publicly = publicAt(new Date().toISOString());
   const broad = sqliteSearch(database, { rankLimit: 1 });
   const ranked = sqliteSearch(database);
   for (const search of [broad, ranked]) for (const visibility of [undefined, publicly]) await search.search({ q: 'العدواني', types: ['articles', 'people'], limit: 5, visibility });
@@ -806,7 +807,7 @@ t.test("a public reader's 2,000th-match probe counts the articles it sees: draft
   await write('علني', 'published');
   // Three matches are what this search ranks at most: the public article and two drafts stay within it, three drafts pass it.
   const search = searchWithLimits(app, { rankLimit: 3 });
-  const publicly = { audience: 'public', now: new Date().toISOString(), nextPublication: null } as const;
+  const publicly = publicAt(new Date().toISOString());
   const scores = async () => (await search.search({ q: word!, types: ['articles'], limit: 10, visibility: publicly })).results.map((r) => r.score === null);
   t.same(await scores(), [false], 'without drafts: the one public match, ranked');
   for (const n of [1, 2, 3]) await write(`مسودة-${n}`, 'draft');
@@ -816,6 +817,29 @@ t.test("a public reader's 2,000th-match probe counts the articles it sees: draft
     [true, true, true, true],
     'a reader who sees them all: four matches, more than this search ranks',
   );
+});
+
+t.test('a public too-broad decision made with a schedule read before a commit is not kept for later readers', async (t) => {
+  const app = await build(t);
+  const [word] = manyWords(1);
+  const publish = (slug: string, published_at: string) =>
+    writesOf(app).articles.create({ slug, title: `خبر ${slug}`, language: 'ar', status: 'published', published_at, body: [{ type: 'paragraph', text: `تقرير ${word}` }] });
+  const publicView = async (now: string) => {
+    await app.services.catchUp();
+    return publicBySchedule(app.services.schedule, now);
+  };
+  // Two matches are too many to rank: the public's probe counts only the ones it sees at its moment.
+  const search = searchWithLimits(app, { rankLimit: 2 });
+  const ranked = async (visibility: Visibility) => (await search.search({ q: word!, types: ['articles'], limit: 10, visibility })).results.map((r) => r.score !== null);
+  await publish('ماض', '2020-01-01T00:00:00.000Z');
+  await publish('لاحق', '2030-01-01T00:00:00.000Z');
+  // The first reader's schedule says nothing is published before 2030; a commit then schedules an article for 2029.
+  const early = await publicView('2028-01-01T00:00:00.000Z');
+  await publish('أقرب', '2029-01-01T00:00:00.000Z');
+  t.same(await ranked(early), [true], 'the first reader, in 2028, sees one match, ranked');
+  const after = await publicView('2029-06-01T00:00:00.000Z');
+  t.equal(after.audience === 'public' && after.nextPublication, '2030-01-01T00:00:00.000Z', 'a reader in mid-2029 has the same next publication');
+  t.same(await ranked(after), [false, false], "and sees two matches, too many to rank, not the first reader's decision");
 });
 
 t.test("the public's results leave out a record hidden between the index's statement and the rows' statement", sqliteOnly("SQLite's search statements run by hand"), async (t) => {
@@ -853,7 +877,7 @@ t.test("the public's results leave out a record hidden between the index's state
     },
   };
   const search = createSearch(hidingBeforeRows, fts5Index, changeStamp(database.reader));
-  const publicly = { audience: 'public', now: new Date().toISOString(), nextPublication: null } as const;
+  const publicly = publicAt(new Date().toISOString());
   const { results } = await search.search({ q: word, types: ['articles'], limit: 5, visibility: publicly });
   t.equal(hide, null, "the rows' statement ran after the index's");
   t.strictSame(results, [], 'the public is shown neither its title nor its snippet');

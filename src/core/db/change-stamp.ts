@@ -20,6 +20,8 @@ export function changeStamp(db: Db): ChangeStamp {
 
 /** What one reader holds of a memo: the values kept at the stamp it read, and whether that is still the memo's stamp. */
 export interface StampedValues<V> {
+  /** The stamp the values are kept at (the one this reader read). */
+  readonly stamp: string;
   get(key: string): V | undefined;
   /** Kept only if no reader has seen the stamp move since this one read it: a value derived across awaits may be older than the stamp. */
   set(key: string, value: V): void;
@@ -36,6 +38,7 @@ export function memoAtStamp<V extends NonNullable<unknown>>(stamp: ChangeStamp, 
   return () => {
     const taken = memo();
     return {
+      stamp: taken.stamp,
       get: (key) => taken.values.get(key),
       set(key, value) {
         if (memo.moves() === taken.moves) taken.values.set(key, value);
@@ -57,7 +60,7 @@ function stampedLru<V extends NonNullable<unknown>>(stamp: ChangeStamp, max: num
         derivedAt = now;
         moves++;
       }
-      return { values, moves };
+      return { values, moves, stamp: now };
     },
     { moves: () => moves },
   );

@@ -8,7 +8,7 @@ import { inIdList } from '../resources/shared/relations.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import type { Condition, ListPage, ListQuery, Operator, SortKey, Total } from './query.js';
 import type { FilterSpec, ListingSource, ListSpec, LookedUp } from './spec.js';
-import { type Audience, everything, perAudience, type Visibility, visibilityValues } from './visibility.js';
+import { type Audience, everything, memoFits, perAudience, type Visibility, visibilityValues } from './visibility.js';
 
 type Table = SQLiteTable & { id: SQLiteColumn };
 type Row = Record<string, unknown>;
@@ -393,12 +393,13 @@ export function createListing(
   /**
    * How many records the restrictions select, counted up to the cap. Counting walks an index of the
    * selection on every page, so the number is kept until the database changes, or for the public until the
-   * next scheduled publication (it is part of the key).
+   * next scheduled publication (it is part of the key) when the schedule was read at the memo's stamp.
    */
   async function total(restricted: Restrictions, visibility: Visibility, remembered: StampedValues<Total>, known?: Source): Promise<Total> {
     const { conditions, values, shape } = restricted;
     const key = JSON.stringify([shape, values, visibility.audience === 'public' ? visibility.nextPublication : null]);
-    let n = remembered.get(key);
+    const memo = memoFits(visibility, remembered.stamp) ? remembered : undefined;
+    let n = memo?.get(key);
     if (n === undefined) {
       // The rows counted are the narrowest candidates: all of them when fewer than examined.
       const source = known ?? (await narrowest(restricted));
@@ -407,7 +408,7 @@ export function createListing(
       const counted = source.at.length === conditions.length ? Math.min(source.candidates, countCap) : await countMatches(restricted, source);
       const allExamined = source.candidates < restricted.examined;
       n = { value: counted, relation: counted < countCap && allExamined ? 'eq' : 'gte' };
-      remembered.set(key, n);
+      memo?.set(key, n);
     }
     return n;
   }

@@ -6,7 +6,7 @@ import type { Dialect } from '../db/dialect.js';
 import { type StatementExecutor, statement } from '../db/statements.js';
 import { KhabarError } from '../errors.js';
 import { decodeCursor, encodeCursor } from '../list/cursor.js';
-import { type Audience, everything, perAudience, type Visibility, visibilityValues } from '../list/visibility.js';
+import { type Audience, everything, memoFits, perAudience, type Visibility, visibilityValues } from '../list/visibility.js';
 import { type AnyResource, byResource } from '../resources/registry.js';
 import { inIdList } from '../resources/shared/relations.js';
 import { type FieldReader, fieldColumn, readFields } from './fields.js';
@@ -209,16 +209,17 @@ export function createSearch(
   /**
    * Whether some terms have a match number `rankLimit` among the records the reader sees (a public reader's
    * decision must not tell it that hidden ones exist): remembered until the database changes, or for the public
-   * until the next scheduled publication (part of the key).
+   * until the next scheduled publication (part of the key) when the schedule was read at the memo's stamp.
    */
   async function hasTooManyMatches(terms: Term[], types: Types, visibility: Visibility): Promise<boolean> {
-    const probed = broadMatches();
+    const remembered = broadMatches();
+    const probed = memoFits(visibility, remembered.stamp) ? remembered : undefined;
     const match = matchExpression(terms, types);
     const key = visibility.audience === 'public' ? `public ${visibility.nextPublication} ${match}` : `all ${match}`;
-    let broad = probed.get(key);
+    let broad = probed?.get(key);
     if (broad === undefined) {
       broad = (await hasNthMatch(terms, types, everything)) && (visibility.audience === 'all' || (await hasNthMatch(terms, types, visibility)));
-      probed.set(key, broad);
+      probed?.set(key, broad);
     }
     return broad;
   }

@@ -53,7 +53,7 @@ async function visibility(app: FastifyInstance, options: VisibilityOptions) {
     if (readerSeesUnpublished(request)) return seesEverything;
     const now = new Date(options.clock()).toISOString();
     const { changes, next } = await options.schedule(now);
-    return { visibility: { audience: 'public', now, nextPublication: next }, view: `${changes} ${next ?? ''}` };
+    return { visibility: { audience: 'public', now, nextPublication: next, scheduledAt: changes }, view: `${changes} ${next ?? ''}` };
   };
   const decision = (request: FastifyRequest) => {
     let seen = decided.get(request);
