@@ -214,3 +214,24 @@ t.test('a write lets go of every entry read before it, not only of the ones read
   t.equal(cache.entries, 1, 'the first read after the write holds only its own entry');
   t.ok(cache.bytes < 2 * again.rawPayload.length + 1024, `and only its bytes (${cache.bytes} held for a ${again.rawPayload.length}-byte answer)`);
 });
+
+t.test('an answer over 256 KiB is served whole but not kept; a short one is', async (t) => {
+  const app = await build(t);
+  const cache = app.responseCache!;
+  const text = Array.from({ length: 2_400 }, () => 'نص طويل').join(' ');
+  const created = await app.inject({
+    method: 'POST',
+    url: '/v1/articles',
+    headers: auth,
+    payload: { slug: 'مقال-طويل', title: 'مقال طويل', language: 'ar', status: 'published', body: Array.from({ length: 10 }, () => ({ type: 'paragraph', text })) },
+  });
+  t.equal(created.statusCode, 201);
+  const { id } = body<{ data: { id: string } }>(created).data;
+  const long = await app.inject({ url: `/v1/articles/${id}` });
+  t.equal(long.statusCode, 200);
+  t.ok(long.rawPayload.length > 256 * 1024, `the answer is ${long.rawPayload.length} bytes`);
+  t.equal(body<{ data: { body: Array<{ text: string }> } }>(long).data.body[9]!.text, text, 'and carries the whole body');
+  t.equal(cache.entries, 0, 'it is not kept');
+  t.equal((await app.inject({ url: '/v1/people?limit=1' })).statusCode, 200);
+  t.equal(cache.entries, 1, 'a short answer is');
+});
