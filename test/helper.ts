@@ -58,7 +58,7 @@ function engineNamed(name: string | undefined): EngineName {
  */
 export const sqliteOnly = (why: string) => ({ skip: testEngine === 'postgres' ? `SQLite only: ${why}` : false });
 
-/** The public at a moment, with nothing scheduled after it, read at no change stamp: nothing derived for it is remembered. */
+/** The public at a moment, with nothing scheduled after it, read at no change stamp (no engine's is empty): nothing derived for it is remembered. */
 export const publicAt = (now: string): Visibility => ({ audience: 'public', now, nextPublication: null, scheduledAt: '' });
 
 /** The public at a moment as the web layer decides it (web/http/visibility.ts): the schedule's next publication, and the stamp it was read at. */

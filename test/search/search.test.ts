@@ -840,6 +840,9 @@ t.test('a public too-broad decision made with a schedule read before a commit is
   const after = await publicView('2029-06-01T00:00:00.000Z');
   t.equal(after.audience === 'public' && after.nextPublication, '2030-01-01T00:00:00.000Z', 'a reader in mid-2029 has the same next publication');
   t.same(await ranked(after), [false, false], "and sees two matches, too many to rank, not the first reader's decision");
+  const again = await publicView('2029-06-01T00:00:00.000Z');
+  const probes = (await recordStatements(app, () => ranked(again))).filter((call) => /\boffset\b/i.test(call.source));
+  t.same(probes, [], 'a reader at the same stamp is told the decision kept: the match probe does not run again');
 });
 
 t.test("the public's results leave out a record hidden between the index's statement and the rows' statement", sqliteOnly("SQLite's search statements run by hand"), async (t) => {

@@ -38,9 +38,9 @@ interface ResponseCacheOptions {
 const entryOverhead = 200;
 
 /**
- * The largest answer kept. Pages of long records (100 articles: about 370 KB) are seldom asked twice, and their
- * bytes outlast their eviction in the allocator: a walk of 1,000 such pages raised the server's RSS by 40 MB
- * with the default bound (docs/performance.md), against none with this limit.
+ * The largest entry kept (its body, key and bookkeeping). Pages of long records (100 articles: about 370 KB) are
+ * seldom asked twice, and their bytes outlast their eviction in the allocator: a walk of 1,000 such pages took the
+ * server's RSS about 37 MB over the cache off with the default bound, about 19 MB with this limit (docs/performance.md).
  */
 const maxEntryBytes = 256 * 1024;
 
