@@ -235,3 +235,143 @@ t.test('an answer over 256 KiB is served whole but not kept; a short one is', as
   t.equal((await app.inject({ url: '/v1/people?limit=1' })).statusCode, 200);
   t.equal(cache.entries, 1, 'a short answer is');
 });
+
+/** The statements an app runs for `action`, beside the public view's (the change stamp, and the next scheduled publication read after a write). */
+async function dataStatements(app: Awaited<ReturnType<typeof build>>, action: () => Promise<unknown>): Promise<string[]> {
+  return (await recordStatements(app, action)).filter((s) => !readsChangeStamp(s) && !/min\("published_at"\)/.test(s.source)).map((s) => s.source);
+}
+
+t.test("a record's kept answer outlives writes to other records, and is never older than the record", async (t) => {
+  let now = Date.parse('2026-12-01T09:00:00.000Z');
+  const clock = () => now;
+  const databaseUrl = await sharedDatabase(t);
+  const app = await build(t, { databaseUrl }, { clock });
+  // The oracle: the same database read without a cache; it also writes, as another process would.
+  const oracle = await build(t, { databaseUrl, responseCacheBytes: 0 }, { clock });
+  const write = (on: typeof app, method: string, url: string, payload?: object) =>
+    on.inject({ method, url, headers: { ...auth, ...(method === 'PATCH' ? { 'content-type': 'application/merge-patch+json' } : {}) }, ...(payload ? { payload } : {}) });
+  const first = async (resource: string) => body<{ data: Array<{ id: string }> }>(await app.inject({ url: `/v1/${resource}?limit=1` })).data[0]!.id;
+  const [meeting, organisation, person] = [await first('meetings'), await first('organisations'), await first('people')];
+  const created = async (slug: string, extra: object = {}) => {
+    const answer = await write(app, 'POST', '/v1/articles', {
+      slug,
+      title: slug,
+      language: 'ar',
+      status: 'published',
+      published_at: '2026-11-25T09:00:00.000Z',
+      body: [{ type: 'paragraph', text: 'فقرة.' }],
+      ...extra,
+    });
+    t.equal(answer.statusCode, 201, `${slug} created`);
+    return body<{ data: { id: string } }>(answer).data.id;
+  };
+  const [a, b, c, d] = [await created('أ'), await created('ب'), await created('ج'), await created('د')];
+  const linked = await created('ز', { person_ids: [person] });
+
+  // Each case: a read the cache keeps, the writes after it, and whether the answer changes. An unchanged one is served
+  // without the statements a read without the cache runs; a changed one is read again.
+  const cases: Array<{ name: string; url: string; writes: () => Promise<unknown>; changes: boolean }> = [
+    { name: 'a PATCH of another record', url: `/v1/articles/${a}`, writes: () => write(app, 'PATCH', `/v1/articles/${b}`, { title: 'ب ٢' }), changes: false },
+    { name: 'a PATCH of the record', url: `/v1/articles/${a}`, writes: () => write(app, 'PATCH', `/v1/articles/${a}`, { title: 'أ ٢' }), changes: true },
+    { name: 'a PATCH of the record by another app on the database', url: `/v1/articles/${a}`, writes: () => write(oracle, 'PATCH', `/v1/articles/${a}`, { title: 'أ ٣' }), changes: true },
+    { name: 'an article linking the record', url: `/v1/people/${person}`, writes: () => created('ح', { person_ids: [person] }), changes: false },
+    { name: 'a new article naming the meeting (a reverse list)', url: `/v1/meetings/${meeting}`, writes: () => created('هـ', { meeting_ids: [meeting] }), changes: true },
+    {
+      name: 'an article scheduled for later naming the meeting',
+      url: `/v1/meetings/${meeting}`,
+      writes: () => created('و', { meeting_ids: [meeting], published_at: '2026-12-01T10:00:00.000Z' }),
+      changes: false,
+    },
+    {
+      name: 'the scheduled article coming due',
+      url: `/v1/meetings/${meeting}`,
+      writes: async () => {
+        now = Date.parse('2026-12-01T10:00:01.000Z');
+      },
+      changes: true,
+    },
+    {
+      name: 'a person joining the organisation (a reverse list)',
+      url: `/v1/organisations/${organisation}`,
+      writes: () => write(oracle, 'PATCH', `/v1/people/${person}`, { affiliations: [{ organisation_id: organisation, role: 'عضو', acting: false }] }),
+      changes: true,
+    },
+    {
+      name: 'a linked person renamed, read as ninjs (which names them)',
+      url: `/v1/articles/${linked}?format=ninjs`,
+      writes: () => write(app, 'PATCH', `/v1/people/${person}`, { name: 'اسم آخر' }),
+      changes: true,
+    },
+    {
+      name: 'a linked organisation renamed, read with include',
+      url: `/v1/meetings/${meeting}?include=organisations`,
+      writes: () => write(app, 'PATCH', `/v1/organisations/${organisation}`, { name: 'اسم آخر' }),
+      changes: true,
+    },
+    { name: 'a PATCH of another record, read with fields', url: `/v1/articles/${a}?fields=title`, writes: () => write(app, 'PATCH', `/v1/articles/${b}`, { title: 'ب ٣' }), changes: false },
+    {
+      name: 'the slug moved to another record',
+      url: `/v1/articles/${encodeURIComponent('ج')}`,
+      writes: async () => {
+        await write(app, 'PATCH', `/v1/articles/${c}`, { slug: 'ج-قديم' });
+        await write(app, 'PATCH', `/v1/articles/${d}`, { slug: 'ج' });
+      },
+      changes: true,
+    },
+    { name: 'the record unpublished', url: `/v1/articles/${d}`, writes: () => write(app, 'PATCH', `/v1/articles/${d}`, { status: 'draft' }), changes: true },
+    { name: 'the record deleted', url: `/v1/articles/${b}`, writes: () => write(app, 'DELETE', `/v1/articles/${b}`), changes: true },
+  ];
+  for (const { name, url, writes, changes } of cases) {
+    const before = await app.inject({ url });
+    t.equal(before.statusCode, 200, `${name}: read before`);
+    await app.inject({ url });
+    const written = await writes();
+    if (written && typeof written === 'object' && 'statusCode' in written) t.ok(Number(written.statusCode) < 300, `${name}: written`);
+    let after = before;
+    let truth = before;
+    const served = await dataStatements(app, async () => {
+      after = await app.inject({ url });
+    });
+    const read = new Set(
+      await dataStatements(oracle, async () => {
+        truth = await oracle.inject({ url });
+      }),
+    );
+    t.equal(after.statusCode, truth.statusCode, `${name}: status as read without the cache`);
+    t.equal(after.body, truth.body, `${name}: body as read without the cache`);
+    t.equal(after.headers.etag, truth.headers.etag, `${name}: ETag as read without the cache`);
+    t.equal(after.body !== before.body || after.statusCode !== 200, changes, `${name}: ${changes ? 'changed' : 'unchanged'}`);
+    t.equal(
+      served.some((source) => read.has(source)),
+      changes || url.includes('?'),
+      `${name}: ${changes || url.includes('?') ? 'read again' : 'kept'}`,
+    );
+  }
+});
+
+t.test("after a write to another record, a kept record's answer is served on its revision alone", async (t) => {
+  const app = await build(t);
+  const cache = app.responseCache!;
+  const [first, second] = body<{ data: Array<{ id: string }> }>(await app.inject({ url: '/v1/people?limit=2' })).data as [{ id: string }, { id: string }];
+  const url = `/v1/people/${first.id}`;
+  const kept = await app.inject({ url });
+  const miss = new Set(await dataStatements(app, () => app.inject({ url: `/v1/people/${second.id}` })));
+  const patch = (id: string, name: string) => app.inject({ method: 'PATCH', url: `/v1/people/${id}`, headers: { ...auth, 'content-type': 'application/merge-patch+json' }, payload: { name } });
+  t.equal((await patch(second.id, 'اسم جديد')).statusCode, 200);
+  let answer = kept;
+  const statements = await dataStatements(app, async () => {
+    answer = await app.inject({ url });
+  });
+  t.equal(answer.body, kept.body, 'the kept answer');
+  t.equal(statements.length, 1, 'one statement beside the public view');
+  t.notOk(
+    statements.some((source) => miss.has(source)),
+    'and not one a miss runs',
+  );
+  t.same(await dataStatements(app, () => app.inject({ url })), [], 'found current, it is not asked again at the same view');
+
+  const entries = cache.entries;
+  t.equal((await app.inject({ method: 'DELETE', url: `/v1/people/${second.id}`, headers: auth })).statusCode, 204);
+  t.equal((await app.inject({ url: `/v1/people/${second.id}` })).statusCode, 404);
+  t.equal(cache.entries, entries - 1, 'the answer of a record since deleted is let go, not checked again at every read');
+});

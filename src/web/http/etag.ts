@@ -19,8 +19,11 @@ export const entityTag = (value: string | Buffer): string => `"${hash('sha256', 
  */
 export function recordEtag(record: object): string | undefined {
   const revision = revisionOf(record);
-  return revision === undefined ? undefined : entityTag(`${release}\n${revision}`);
+  return revision === undefined ? undefined : revisionTag(revision);
 }
+
+/** The ETag of a stored record with this revision (core/resources/shared/revision.ts). */
+export const revisionTag = (revision: string): string => entityTag(`${release}\n${revision}`);
 
 /** Records and what they embed, as the embedder read them (core/list/embed.ts). */
 interface ShapedContent {

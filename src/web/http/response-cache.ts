@@ -11,10 +11,12 @@ import { traitsOf } from './traits.js';
 const representationHeaders = ['content-type', 'etag', 'link'];
 
 interface Entry {
-  /** The public view (request.publicView) read before the handler read the data these bytes were made from. */
+  /** A public view (request.publicView) these bytes are known to answer: the one read before the handler read their data, or a later one that found the record unchanged. */
   stamp: string;
   headers: Array<[string, string]>;
   body: Buffer;
+  /** The ETag of an answer of a route that can tell its stored record's current one (traits.currentEtag): compared with it at another view. */
+  etag?: string;
 }
 
 /** What a miss remembers until its response is sent: where to keep it, and the stamp it was read at. */
@@ -58,17 +60,22 @@ const cachedRoute = (request: FastifyRequest) =>
 
 /**
  * A bounded LRU of the serialised 200s of public data reads, keyed by the URL as sent (path and query: what the
- * body, its ETag and its Link follow from) and the negotiated representation. An entry is served only while
- * the public view (the database's change stamp and the next scheduled publication) is the one read before its
- * data was: any committed write, by this process or another, or a scheduled article coming due, makes every
- * older entry a miss. A reader who sees unpublished articles is neither served nor kept. The hit replaces the handler alone; every hook still runs, so
- * rate limits, request ids, 304s and compression are as without the cache.
+ * body, its ETag and its Link follow from) and the negotiated representation. An entry is served while the public
+ * view (the database's change stamp and the next scheduled publication) is the one read before its data was. At
+ * another view (any committed write, by this process or another, or a scheduled article coming due) a page is a
+ * miss, and a record's answer is served only if the record's current ETag, read from its revision without the
+ * record, is still the entry's: a write to another record leaves it alone. A reader who sees unpublished articles
+ * is neither served nor kept. The hit replaces the handler alone; every hook still runs, so rate limits, request
+ * ids, 304s and compression are as without the cache.
  */
 async function responseCache(app: FastifyInstance, options: ResponseCacheOptions) {
+  // The keys of the entries served only at the view they were read at (those without an ETag to check).
+  const ofView = new Set<string>();
   const cache = new LRUCache<string, Entry>({
     maxSize: options.maxBytes,
     maxEntrySize: Math.min(options.maxBytes, maxEntryBytes),
     sizeCalculation: (entry, key) => entry.body.length + key.length * 2 + entryOverhead,
+    dispose: (_entry, key) => ofView.delete(key),
   });
   app.decorate('responseCache', {
     get bytes() {
@@ -80,16 +87,16 @@ async function responseCache(app: FastifyInstance, options: ResponseCacheOptions
   });
   // Not a request decoration: the routes of contexts made before this plugin (the docs page) would lack it.
   const misses = new WeakMap<FastifyRequest, Pending>();
-  // The public view the kept entries were read at. A request at another view (nearly always a newer one; one that
-  // read its view before a write may be answered after a request that read it after) empties the cache: entries
-  // of an older view could serve only requests that read it before the write, and under steady writes they filled
-  // the bound until the LRU pushed them out. Only entries are lost, never a stale one served.
+  // The public view the entries in `ofView` were read at. A request at another view (nearly always a newer one;
+  // one that read its view before a write may be answered after a request that read it after) lets them go:
+  // they could serve only requests that read it before the write, and under steady writes they filled the bound
+  // until the LRU pushed them out. Only entries are lost, never a stale one served.
   let keptAt: string | null = null;
 
   app.addHook('preHandler', (request, reply, done) => {
     if (!cachedRoute(request)) return done();
     // The public view holds the change stamp and the next scheduled publication: a write, or a scheduled article
-    // coming due, makes every older entry a miss.
+    // coming due, makes every older page a miss and has a record's answer checked against the record.
     request.publicView.then((stamp) => answer(request, reply, stamp, done), done);
   });
 
@@ -98,31 +105,54 @@ async function responseCache(app: FastifyInstance, options: ResponseCacheOptions
     if (stamp === null) return done();
     const key = `${request.representation?.name ?? 'json'} ${request.url}`;
     if (stamp !== keptAt) {
-      cache.clear();
+      for (const viewKey of ofView) cache.delete(viewKey);
       keptAt = stamp;
     }
     const entry = cache.get(key);
-    if (entry?.stamp !== stamp) {
+    const miss = () => {
       misses.set(request, { key, stamp });
-      return done();
-    }
+      done();
+    };
+    if (entry === undefined) return miss();
+    if (entry.stamp === stamp) return send(reply, entry);
+    const { currentEtag } = traitsOf(request);
+    if (entry.etag === undefined || currentEtag === undefined) return miss();
+    // Read after the view: a record found unchanged answers this view, and this view's next requests need not ask again.
+    // A record changed, gone or unreadable: the handler answers (and a 200 is kept again), the old bytes go.
+    const stale = () => {
+      if (cache.peek(key) === entry) cache.delete(key);
+      miss();
+    };
+    currentEtag(request).then((etag) => {
+      if (etag !== entry.etag) return stale();
+      entry.stamp = stamp;
+      send(reply, entry);
+    }, stale);
+  }
+
+  function send(reply: FastifyReply, entry: Entry) {
     for (const [name, value] of entry.headers) reply.header(name, value);
     reply.send(entry.body);
   }
 
   app.addHook('onSend', (request, reply, payload, done) => {
     const miss = misses.get(request);
-    if (miss !== undefined && reply.statusCode === 200 && !reply.hasHeader('content-encoding') && (typeof payload === 'string' || Buffer.isBuffer(payload))) keep(miss, reply, payload);
+    if (miss !== undefined && reply.statusCode === 200 && !reply.hasHeader('content-encoding') && (typeof payload === 'string' || Buffer.isBuffer(payload))) keep(miss, request, reply, payload);
     done(null, payload);
   });
 
-  function keep({ key, stamp }: Pending, reply: FastifyReply, payload: string | Buffer) {
+  function keep({ key, stamp }: Pending, request: FastifyRequest, reply: FastifyReply, payload: string | Buffer) {
     const headers = representationHeaders.flatMap((name): Array<[string, string]> => {
       const value = reply.getHeader(name);
       return value === undefined ? [] : [[name, String(value)]];
     });
+    // Only the record as stored, in plain JSON and without a query, is tagged by its revision alone: `fields` and
+    // `include` tag what they embed too, and JSON-LD and ninjs carry other records' names. Those are kept as pages are.
+    const byRevision = traitsOf(request).currentEtag !== undefined && request.representation === null && !request.url.includes('?');
+    const etag = byRevision ? headers.find(([name]) => name === 'etag')?.[1] : undefined;
     // A large body comes as the Buffer sent (see sentForm), kept as it is rather than copied.
-    cache.set(key, { stamp, headers, body: Buffer.isBuffer(payload) ? payload : Buffer.from(payload) });
+    cache.set(key, { stamp, headers, body: Buffer.isBuffer(payload) ? payload : Buffer.from(payload), ...(etag === undefined ? {} : { etag }) });
+    if (etag === undefined && cache.has(key)) ofView.add(key);
   }
 }
 

@@ -10,6 +10,12 @@ import type { ResourceName } from '../../core/resources/registry.js';
 export interface Traits {
   /** A read whose 200 carries an ETag and Cache-Control, answered 304 when the client's copy is current. */
   cacheable?: boolean;
+  /**
+   * The ETag the one stored record a read answers with has now, as the request sees it (null when it sees none):
+   * an answer the response cache kept (of that record unshaped, tagged by its revision) outlives writes to other
+   * records. The one trait that is a function rather than data: it reads the record's revision.
+   */
+  currentEtag?: (request: FastifyRequest) => Promise<string | null>;
   /** A write of a stored record that If-Match guards: 412 when stale, 428 without it under REQUIRE_IF_MATCH. */
   conditionalWrite?: boolean;
   /** A create that a retry with the same Idempotency-Key gets the stored response of, instead of a second record. */

@@ -52,6 +52,11 @@ export function recordService(resource: Resource, writer: Repository<Versioned, 
       return reads.find(idOrSlug, visibility);
     },
 
+    /** The record's revision as `visibility` sees it (null when it does not), without reading the record. */
+    async revision(idOrSlug: string, visibility: Visibility) {
+      return reads.revision(idOrSlug, visibility);
+    },
+
     /**
      * The record narrowed by `fields` and with what `include` embeds (`shown`, core/list/embed.ts), and the
      * record as stored: one call however many records it embeds.

@@ -11,7 +11,7 @@ import type { ListSpec } from '../../list/spec.js';
 import { createListing } from '../../list/sql.js';
 import { type Audience, everything, perAudience, type Visibility, visibilityValues } from '../../list/visibility.js';
 import { inIdList, type LinkTable, type Relation } from './relations.js';
-import { setRevision } from './revision.js';
+import { revisionFrom, setRevision } from './revision.js';
 
 /** The columns every resource table has (see db/columns.ts). */
 export type ResourceTable = SQLiteTable & {
@@ -85,6 +85,11 @@ export interface RecordReads<Rec> {
   find(idOrSlug: string, visibility?: Visibility): Promise<Rec | null>;
   /** The id of the record with this id or slug, without reading the record: for routes about a record's facts. */
   idOf(idOrSlug: string, visibility?: Visibility): Promise<string | null>;
+  /**
+   * The revision (`revisionOf`) the record with this id or slug has as `visibility` sees it, without reading its
+   * other columns; null when the reader does not see it. What a kept answer is checked against (web/http/response-cache.ts).
+   */
+  revision(idOrSlug: string, visibility: Visibility): Promise<string | null>;
   /**
    * The records with these ids that the reader sees, as `include` embeds them (without the spec's `unembedded`
    * columns), relations loaded, with one statement whatever the number of ids.
@@ -208,6 +213,17 @@ export function createRepository<Rec extends { id: string; version: number }, In
           .from(table)
           .where(and(byIdOrSlug, visible(audience))),
       ),
+      // What a revision is made of: the id, the version and the relation lists.
+      revisionByKey: perAudience((audience) =>
+        statement
+          .select({
+            id: sql<string>`${table.id}`,
+            version: sql<number>`${table.version}`,
+            ...Object.fromEntries(spec.relations.map((relation) => [relation.key, relation.column(table.id, audience, dialect)])),
+          })
+          .from(table)
+          .where(and(byIdOrSlug, visible(audience))),
+      ),
       byIds: perAudience((audience) =>
         statement
           .select(Object.fromEntries(Object.entries(selection[audience]).filter(([key]) => !unembedded.has(key))))
@@ -230,12 +246,11 @@ export function createRepository<Rec extends { id: string; version: number }, In
   const insertedListeners: Array<Listener<[id: string]>> = [];
   const emit = (tx: StatementExecutor, event: WriteEvent<Rec>) => runEach(listeners, [event], tx);
 
+  /** A row's relation lists, in the spec's order: what its revision is made of beside its id and version. */
+  const relationLists = (row: Record<string, unknown>) => spec.relations.map((relation) => row[relation.key]);
+
   function asRecords(rows: Record<string, unknown>[]): Rec[] {
-    for (const row of rows)
-      setRevision(
-        row as Rec,
-        spec.relations.map((relation) => row[relation.key]),
-      );
+    for (const row of rows) setRevision(row as Rec, relationLists(row));
     return rows as Rec[];
   }
 
@@ -317,6 +332,7 @@ export function createRepository<Rec extends { id: string; version: number }, In
       const listing = createListing({ statements, stamp }, table, spec.list, finds.selection);
       const byKey = perAudience((audience) => statements.prepare(finds.byKey[audience]));
       const idByKey = perAudience((audience) => statements.prepare(finds.idByKey[audience]));
+      const revisionByKey = perAudience((audience) => statements.prepare(finds.revisionByKey[audience]));
       const byIds = perAudience((audience) => statements.prepare(finds.byIds[audience]));
       return {
         async find(idOrSlug, visibility = everything) {
@@ -325,6 +341,10 @@ export function createRepository<Rec extends { id: string; version: number }, In
         },
         async idOf(idOrSlug, visibility = everything) {
           return (await idByKey[visibility.audience].get({ key: idOrSlug, ...visibilityValues(visibility) }))?.id ?? null;
+        },
+        async revision(idOrSlug, visibility) {
+          const row = await revisionByKey[visibility.audience].get({ key: idOrSlug, ...visibilityValues(visibility) });
+          return row ? revisionFrom(row.id, row.version, relationLists(row)) : null;
         },
         async findEmbedded(ids, visibility) {
           // Runs even for no ids, so that what a request costs does not depend on the data.

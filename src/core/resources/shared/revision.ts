@@ -19,7 +19,10 @@ export function setRevision(record: { id: string; version: number }, relationLis
   Object.defineProperty(record, revisionKey, { value: relationLists });
 }
 
+/** The revision of a record at `version` whose relation lists (in the spec's order) are `relationLists`. */
+export const revisionFrom = (id: string, version: number, relationLists: unknown[]): string => `${id}\n${version}\n${JSON.stringify(relationLists)}`;
+
 export function revisionOf(record: object): string | undefined {
   const { id, version, [revisionKey]: lists } = record as Stored;
-  return lists === undefined ? undefined : `${id}\n${version}\n${JSON.stringify(lists)}`;
+  return lists === undefined ? undefined : revisionFrom(id, version, lists);
 }

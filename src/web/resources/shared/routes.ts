@@ -7,6 +7,7 @@ import { type Resource, recordName } from '../../../core/resources/shared/declar
 import type { RecordService } from '../../../core/resources/shared/record-service.js';
 import { dataEnvelope } from '../../../core/resources/shared/schemas.js';
 import { withArticle } from '../../../core/text/english.js';
+import { revisionTag } from '../../http/etag.js';
 import { jsonMediaType, patchMediaTypes } from '../../http/media-types.js';
 import { writeOptions } from '../../http/preconditions.js';
 import { problemResponses } from '../../http/problem.js';
@@ -45,6 +46,15 @@ export function resourceRoutes(resource: Resource<ResourceName>, records: Record
     const handlers = listing.handlers(records, noun);
     // The resource names the mappers that turn its records into JSON-LD or ninjs.
     const read: FastifyContextConfig = { traits: { rateLimit: 'read', cacheable: true, formats: path } };
+    const readOne: FastifyContextConfig = {
+      traits: {
+        ...read.traits,
+        async currentEtag(request) {
+          const revision = await records.revision(params.parse(request.params).id, await request.visibility);
+          return revision === null ? null : revisionTag(revision);
+        },
+      },
+    };
     const create: FastifyContextConfig = { traits: { role: 'editor', rateLimit: 'write', idempotent: true } };
     const change: FastifyContextConfig = { traits: { role: 'editor', rateLimit: 'write', conditionalWrite: true } };
     app.get(`/v1/${path}`, {
@@ -63,7 +73,7 @@ export function resourceRoutes(resource: Resource<ResourceName>, records: Record
     });
 
     app.get(`/v1/${path}/:id`, {
-      config: read,
+      config: readOne,
       schema: {
         tags,
         operationId: `get_${noun}`,
