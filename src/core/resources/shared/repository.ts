@@ -195,10 +195,8 @@ export function createRepository<Rec extends { id: string; version: number }, In
   /** The finds, written once; in an engine's dialect, since each record's relation lists are aggregates it spells its own way. */
   const findsIn = (dialect: Dialect) => {
     // Each record's relation lists come back as columns of the same statement (see Relation.column).
-    const selection = perAudience((audience) => ({
-      ...getTableColumns(table),
-      ...Object.fromEntries(spec.relations.map((relation) => [relation.key, relation.column(table.id, audience, dialect)])),
-    }));
+    const relationColumns = perAudience((audience) => Object.fromEntries(spec.relations.map((relation) => [relation.key, relation.column(table.id, audience, dialect)])));
+    const selection = perAudience((audience) => ({ ...getTableColumns(table), ...relationColumns[audience] }));
     return {
       selection,
       byKey: perAudience((audience) =>
@@ -219,7 +217,7 @@ export function createRepository<Rec extends { id: string; version: number }, In
           .select({
             id: sql<string>`${table.id}`,
             version: sql<number>`${table.version}`,
-            ...Object.fromEntries(spec.relations.map((relation) => [relation.key, relation.column(table.id, audience, dialect)])),
+            ...relationColumns[audience],
           })
           .from(table)
           .where(and(byIdOrSlug, visible(audience))),
