@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { Writable } from 'node:stream';
@@ -197,6 +198,58 @@ t.test('a static file is compressed once per coding: later requests get the same
   t.equal(compressions.calls.length, 1, 'and not again (a query string names the same file)');
   const gzip = await app.inject({ url, headers: { 'accept-encoding': 'gzip' } });
   t.ok(gunzipSync(gzip.rawPayload).equals(file), 'another coding is its own entry');
+});
+
+t.test('a kept answer is compressed once per coding; a form over a quarter of the answer is compressed each time', async (t) => {
+  const app = await build(t);
+  // Spies on the codings' functions, sync (answers up to 8 KiB) and async; the server's imports of node:zlib see them.
+  const calls = (['brotliCompressSync', 'brotliCompress', 'gzipSync', 'gzip'] as const).map((name) => t.capture(zlib, name, zlib[name]));
+  syncBuiltinESMExports();
+  t.teardown(syncBuiltinESMExports);
+  const compressions = () => calls.reduce((n, spy) => n + spy.calls.length, 0);
+  const cases: Array<[string, string]> = [
+    ['/v1/articles?limit=20', 'br'],
+    ['/v1/articles?limit=20', 'gzip'],
+    ['/v1/articles/العدواني-بحث-مع-وفد-من-الداخلية-السعودية-تعزيز', 'br'],
+  ];
+  for (const [url, coding] of cases) {
+    // Asked without a coding first: the handler's answer, which the cache keeps.
+    const identity = (await app.inject({ url })).rawPayload;
+    const decode = coding === 'br' ? brotliDecompressSync : gunzipSync;
+    const answers = [];
+    for (let n = 0; n < 3; n++) {
+      const before = compressions();
+      const answer = await app.inject({ url, headers: { 'accept-encoding': coding } });
+      t.equal(answer.headers['content-encoding'], coding, `${coding} ${url}: coded`);
+      t.ok(decode(answer.rawPayload).equals(identity), `${coding} ${url}: the answer, in ${coding}`);
+      answers.push({ answer, compressed: compressions() - before });
+    }
+    t.same(
+      answers.map((a) => a.compressed),
+      [1, 0, 0],
+      `${coding} ${url}: compressed for the first hit in ${coding}, not again`,
+    );
+    t.ok(answers[2]!.answer.rawPayload.equals(answers[0]!.answer.rawPayload), `${coding} ${url}: the same bytes`);
+    t.equal(answers[2]!.answer.headers.etag, answers[0]!.answer.headers.etag, `${coding} ${url}: and ETag`);
+  }
+
+  // Random letters compress to about three quarters: that form is not kept, and each hit compresses again.
+  const text = randomBytes(12_000).toString('base64');
+  const created = await app.inject({
+    method: 'POST',
+    url: '/v1/articles',
+    headers: json,
+    payload: { slug: 'نص-عشوائي', title: 'نص عشوائي', language: 'ar', status: 'published', body: [{ type: 'paragraph', text }] },
+  });
+  t.equal(created.statusCode, 201);
+  const url = `/v1/articles/${body<{ data: { id: string } }>(created).data.id}`;
+  const counts = [];
+  for (let n = 0; n < 4; n++) {
+    const before = compressions();
+    t.equal((await app.inject({ url, headers: { 'accept-encoding': 'br' } })).headers['content-encoding'], 'br');
+    counts.push(compressions() - before);
+  }
+  t.same(counts, [1, 1, 1, 1], 'an answer that compresses poorly is compressed for every request');
 });
 
 t.test('request bodies in br, gzip or deflate are read; another coding or a broken one is a 400, one inflating past the body limit a 413', async (t) => {

@@ -24,6 +24,20 @@ const compressAsync: Record<Coding, (body: InputType, done: (error: Error | null
 };
 const compressStream: Record<Coding, () => NodeJS.ReadWriteStream> = { br: () => createBrotliCompress(brotliOptions), gzip: () => createGzip() };
 
+/**
+ * The compressed forms of a body sent again as the same Buffer (the response cache's hits send the entry's), by
+ * coding, kept as long as that Buffer lives. Only a form of at most a quarter of the body is kept (JSON compresses
+ * to a fifth or less), so the two codings add at most half of the bytes the response cache holds (RESPONSE_CACHE_MB).
+ */
+const codedForms = new WeakMap<Buffer, Partial<Record<Coding, Buffer>>>();
+const keptFormRatio = 4;
+
+/** Remembers `coded` as `body`'s form in `coding` when `body` is a Buffer and `coded` small enough; returns `coded`. */
+function remembered(body: string | Buffer, coding: Coding, coded: Buffer): Buffer {
+  if (Buffer.isBuffer(body) && coded.length * keptFormRatio <= body.length) codedForms.set(body, { ...codedForms.get(body), [coding]: coded });
+  return coded;
+}
+
 /** Bytes of compressed files kept: the docs page's files compress to well under 1 MB a coding. */
 const compressedFilesBytes = 4 * 1024 * 1024;
 
@@ -127,8 +141,10 @@ async function compression(app: FastifyInstance) {
       reply.removeHeader('content-length');
       return done(null, kept);
     }
-    if (Buffer.byteLength(payload) <= syncLimit) return done(null, compressSync[coding](payload));
-    compressAsync[coding](payload, (error, coded) => (error ? done(error) : done(null, coded)));
+    const known = Buffer.isBuffer(payload) ? codedForms.get(payload)?.[coding] : undefined;
+    if (known !== undefined) return done(null, known);
+    if (Buffer.byteLength(payload) <= syncLimit) return done(null, remembered(payload, coding, compressSync[coding](payload)));
+    compressAsync[coding](payload, (error, coded) => (error ? done(error) : done(null, remembered(payload, coding, coded))));
   });
 }
 
