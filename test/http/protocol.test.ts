@@ -233,6 +233,16 @@ t.test('a kept answer is compressed once per coding; a form over a quarter of th
     t.equal(answers[2]!.answer.headers.etag, answers[0]!.answer.headers.etag, `${coding} ${url}: and ETag`);
   }
 
+  // A first request that asks for a coding: the handler's answer is compressed, and that form is the hits'.
+  const url0 = '/v1/articles?limit=2';
+  const counts0 = [];
+  for (let n = 0; n < 3; n++) {
+    const before = compressions();
+    t.equal((await app.inject({ url: url0, headers: { 'accept-encoding': 'br' } })).headers['content-encoding'], 'br');
+    counts0.push(compressions() - before);
+  }
+  t.same(counts0, [1, 0, 0], 'asked in br from the first request: compressed once, on the miss');
+
   // Random letters compress to about three quarters: that form is not kept, and each hit compresses again.
   const text = randomBytes(12_000).toString('base64');
   const created = await app.inject({

@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { LRUCache } from 'lru-cache';
 import { codedTag } from './etag.js';
+import { ownBytes } from './own-bytes.js';
 
 type Coding = 'br' | 'gzip';
 
@@ -25,17 +26,20 @@ const compressAsync: Record<Coding, (body: InputType, done: (error: Error | null
 const compressStream: Record<Coding, () => NodeJS.ReadWriteStream> = { br: () => createBrotliCompress(brotliOptions), gzip: () => createGzip() };
 
 /**
- * The compressed forms of a body sent again as the same Buffer (the response cache's hits send the entry's), by
- * coding, kept as long as that Buffer lives. Only a form of at most a quarter of the body is kept (JSON compresses
- * to a fifth or less), so the two codings add at most half of the bytes the response cache holds (RESPONSE_CACHE_MB).
+ * The compressed forms of a body sent again as the same Buffer (the response cache sends its entry's, on the miss
+ * that keeps it and on every hit), by coding, kept as long as that Buffer lives. Only a form of at most a quarter
+ * of the body is kept (a page compresses to an eighth; a short record often by less than four), so beside the
+ * response cache's entries the two codings add at most half of their bytes.
  */
 const codedForms = new WeakMap<Buffer, Partial<Record<Coding, Buffer>>>();
 const keptFormRatio = 4;
 
-/** Remembers `coded` as `body`'s form in `coding` when `body` is a Buffer and `coded` small enough; returns `coded`. */
+/** Remembers `coded` as `body`'s form in `coding` when `body` is a Buffer and `coded` small enough; returns the form to send. */
 function remembered(body: string | Buffer, coding: Coding, coded: Buffer): Buffer {
-  if (Buffer.isBuffer(body) && coded.length * keptFormRatio <= body.length) codedForms.set(body, { ...codedForms.get(body), [coding]: coded });
-  return coded;
+  if (!Buffer.isBuffer(body) || coded.length * keptFormRatio > body.length) return coded;
+  const form = ownBytes(coded);
+  codedForms.set(body, { ...codedForms.get(body), [coding]: form });
+  return form;
 }
 
 /** Bytes of compressed files kept: the docs page's files compress to well under 1 MB a coding. */

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { LRUCache } from 'lru-cache';
+import { ownBytes } from './own-bytes.js';
 import { positionHeader } from './read-your-writes.js';
 import { traitsOf } from './traits.js';
 
@@ -137,11 +138,14 @@ async function responseCache(app: FastifyInstance, options: ResponseCacheOptions
 
   app.addHook('onSend', (request, reply, payload, done) => {
     const miss = misses.get(request);
-    if (miss !== undefined && reply.statusCode === 200 && !reply.hasHeader('content-encoding') && (typeof payload === 'string' || Buffer.isBuffer(payload))) keep(miss, request, reply, payload);
+    // The kept bytes are sent on, so compression sees the Buffer the hits will send and keeps its forms from now.
+    if (miss !== undefined && reply.statusCode === 200 && !reply.hasHeader('content-encoding') && (typeof payload === 'string' || Buffer.isBuffer(payload)))
+      return done(null, keep(miss, request, reply, payload));
     done(null, payload);
   });
 
-  function keep({ key, stamp }: Pending, request: FastifyRequest, reply: FastifyReply, payload: string | Buffer) {
+  /** Keeps the answer's bytes, which it returns. */
+  function keep({ key, stamp }: Pending, request: FastifyRequest, reply: FastifyReply, payload: string | Buffer): Buffer {
     const headers = representationHeaders.flatMap((name): Array<[string, string]> => {
       const value = reply.getHeader(name);
       return value === undefined ? [] : [[name, String(value)]];
@@ -151,8 +155,10 @@ async function responseCache(app: FastifyInstance, options: ResponseCacheOptions
     const byRevision = traitsOf(request).currentEtag !== undefined && request.representation === null && !request.url.includes('?');
     const etag = byRevision ? headers.find(([name]) => name === 'etag')?.[1] : undefined;
     // A large body comes as the Buffer sent (see sentForm), kept as it is rather than copied.
-    cache.set(key, { stamp, headers, body: Buffer.isBuffer(payload) ? payload : Buffer.from(payload), ...(etag === undefined ? {} : { etag }) });
+    const body = ownBytes(payload);
+    cache.set(key, { stamp, headers, body, ...(etag === undefined ? {} : { etag }) });
     if (etag === undefined && cache.has(key)) ofView.add(key);
+    return body;
   }
 }
 
