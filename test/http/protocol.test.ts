@@ -80,6 +80,31 @@ t.test('HEAD on every GET route; OPTIONS with Allow; 405 with Allow for a wrong 
   t.equal((await app.inject({ method: 'DELETE', url: '/v2/nothing' })).statusCode, 404, 'an unknown path stays 404');
 });
 
+t.test('a path no route knows is a 404 before its body is read: neither decompressed, parsed nor checked', async (t) => {
+  const app = await build(t, { bodyLimit: 1024 });
+  const typed = { 'content-type': 'application/json' };
+  for (const [what, headers, payload] of [
+    ['JSON that does not parse', typed, '{'],
+    ['a lone surrogate', typed, '{"a":"\\ud800"}'],
+    ['nesting past the bound', typed, '['.repeat(100)],
+    ['a broken gzip', { ...typed, 'content-encoding': 'gzip' }, 'not gzip'],
+    ['a body over the limit', typed, `"${'x'.repeat(2048)}"`],
+    ['a type no route takes', { 'content-type': 'application/x-unknown' }, 'x'],
+  ] as const) {
+    for (const [who, token] of [
+      ['without a token', {}],
+      ['with one', auth],
+    ] as const) {
+      for (const url of ['/v2/nothing', '/v1/articles/x/y/z']) {
+        const response = await app.inject({ method: 'POST', url, headers: { ...headers, ...token }, payload });
+        t.equal(response.statusCode, 404, `${what}, ${who}: POST ${url}`);
+        t.match(body(response), { code: 'route_not_found', detail: `no route POST ${url}`, instance: url }, `${what}, ${who}: the not-found problem`);
+        t.match(response.headers['content-type'], /^application\/problem\+json/);
+      }
+    }
+  }
+});
+
 t.test('CORS: any origin by default, the configured ones otherwise; preflight cached; headers exposed', async (t) => {
   // What the CORS paragraph of docs/http.md promises, written out here rather than read from src/web/http/cors.ts.
   const mayRead = ['ETag', 'Last-Modified', 'Location', 'Link', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Retry-After', 'X-Request-Id', 'Idempotent-Replayed', 'Khabar-Position'];

@@ -16,16 +16,33 @@ function unstorable(text: string): string | undefined {
  * A body is at most `maxJsonDepth` deep, a query as deep as its parser makes it.
  */
 export function unstorableString(value: unknown, path: string): { path: string; message: string } | null {
+  const found = firstUnstorable(value);
+  return found && { path: [path, ...found.at].join('.'), message: found.message };
+}
+
+/**
+ * The first unstorable string in `value`, with the keys that lead to it. A walk as cheap as the parse before it: an
+ * array by its indices and the path built only for what is found (a 1 MB array of zeros took 300 ms with a path
+ * string and an entry pair made for each item).
+ */
+function firstUnstorable(value: unknown): { at: string[]; message: string } | null {
   if (typeof value === 'string') {
     const message = unstorable(value);
-    return message === undefined ? null : { path, message };
+    return message === undefined ? null : { at: [], message };
   }
   if (typeof value !== 'object' || value === null) return null;
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index++) {
+      const found = firstUnstorable(value[index]);
+      if (found) return { at: [String(index), ...found.at], message: found.message };
+    }
+    return null;
+  }
   for (const [key, item] of Object.entries(value)) {
     const keyMessage = unstorable(key);
-    if (keyMessage !== undefined) return { path, message: `a key ${keyMessage}` };
-    const found = unstorableString(item, `${path}.${key}`);
-    if (found) return found;
+    if (keyMessage !== undefined) return { at: [], message: `a key ${keyMessage}` };
+    const found = firstUnstorable(item);
+    if (found) return { at: [key, ...found.at], message: found.message };
   }
   return null;
 }
