@@ -162,6 +162,45 @@ t.test("the docs page's files are sent from memory after their first request: th
   );
 });
 
+t.test("each spelling of a docs page's path is answered from its one kept answer: no file read nor compressed again", async (t) => {
+  const app = await build(t);
+  const bundle = readFileSync(createRequire(import.meta.url).resolve('@fastify/swagger-ui/static/swagger-ui-bundle.js'));
+  const redirect = await app.inject({ url: '/docs/static/index.html' });
+  t.equal(redirect.statusCode, 302, 'swagger-ui sends its old page address on');
+  for (const coding of ['identity', 'br'] as const) t.equal((await app.inject({ url: '/docs/static/swagger-ui-bundle.js', headers: { 'accept-encoding': coding } })).statusCode, 200);
+  const zlib = createRequire(import.meta.url)('node:zlib') as typeof import('node:zlib');
+  const compress = zlib.createBrotliCompress;
+  let streamsCompressed = 0;
+  const counted = (...args: Parameters<typeof compress>) => {
+    streamsCompressed += 1;
+    return compress(...args);
+  };
+  Object.defineProperty(zlib, 'createBrotliCompress', { value: counted });
+  syncBuiltinESMExports();
+  t.teardown(() => {
+    Object.defineProperty(zlib, 'createBrotliCompress', { value: compress });
+    syncBuiltinESMExports();
+  });
+  const fileAccess = [t.capture(fs, 'stat', fs.stat), t.capture(fs, 'createReadStream', fs.createReadStream)];
+  for (const url of ['/docs/static/swagger-ui-b%75ndle.js', '/docs/st%61tic/swagger-ui-bundle.js', '/d%6Fcs/static/swagger-ui-bundl%65.js', '/docs/static/swagger-ui-bundle%2Ejs']) {
+    const plain = await app.inject({ url });
+    t.equal(plain.statusCode, 200, url);
+    t.ok(plain.rawPayload.equals(bundle), `${url}: the file`);
+    const coded = await app.inject({ url, headers: { 'accept-encoding': 'br' } });
+    t.ok(brotliDecompressSync(coded.rawPayload).equals(bundle), `${url} in br: the file`);
+  }
+  for (const url of ['/d%6Fcs/st%61tic/%69nde%78.html', '/docs/static/index%2Ehtml']) {
+    const spelled = await app.inject({ url });
+    t.same([spelled.statusCode, spelled.headers.location], [redirect.statusCode, redirect.headers.location], `${url}: the same redirect`);
+  }
+  t.same(
+    fileAccess.map((capture) => capture.calls.length),
+    [0, 0],
+    'no spelling stat or opened the file again',
+  );
+  t.equal(streamsCompressed, 0, 'nor compressed it again');
+});
+
 t.test("the docs page's made files (page, initializer, theme, YAML) are tagged by their bytes: 304s, and compressed once", async (t) => {
   const app = await build(t);
   const urls = ['/docs', '/docs/', '/docs/static/swagger-initializer.js', '/docs/static/theme/khabar.css', '/docs/yaml'];

@@ -5,6 +5,7 @@ import fp from 'fastify-plugin';
 import { LRUCache } from 'lru-cache';
 import { codedTag } from './etag.js';
 import { ownBytes } from './own-bytes.js';
+import { routedPath } from './routed-path.js';
 
 type Coding = 'br' | 'gzip';
 
@@ -100,7 +101,7 @@ function compressedStream(request: FastifyRequest, reply: FastifyReply, payload:
       next(null, chunk);
     },
     flush(next) {
-      keep(Buffer.concat(chunks));
+      keep(ownBytes(Buffer.concat(chunks)));
       next();
     },
   });
@@ -112,13 +113,16 @@ function compressedStream(request: FastifyRequest, reply: FastifyReply, payload:
 }
 
 /**
- * What a streamed file's compressed bytes are kept under: its path, tag and coding (a query string does not make
- * another file). Undefined for a stream without a tag, which is not kept.
+ * What a streamed file's compressed bytes are kept under: its path as routed (neither a query string nor another
+ * spelling of the path makes another file), tag and coding. Undefined for a stream without a tag, which is not kept.
  */
 function fileKey(request: FastifyRequest, reply: FastifyReply, coding: Coding): string | undefined {
   const etag = reply.getHeader('etag');
-  return typeof etag === 'string' ? `${coding} ${request.url.split('?')[0]} ${etag}` : undefined;
+  return typeof etag === 'string' ? `${coding} ${routedPath(request)} ${etag}` : undefined;
 }
+
+/** A kept file's key and bookkeeping, counted beside its bytes: a file that compresses to a few bytes still counts. */
+const compressedFileOverhead = 200;
 
 /**
  * br or gzip, as Accept-Encoding asks, for bodies of 1 KB and more, in one onSend hook that follows every
@@ -127,7 +131,7 @@ function fileKey(request: FastifyRequest, reply: FastifyReply, coding: Coding): 
 async function compression(app: FastifyInstance) {
   // A static file is the same bytes for every request: compressing the docs page's 1.6 MB script took ~50 ms of
   // CPU a request, for anyone, on routes no rate limit counts. Its compressed bytes are kept, bounded in bytes.
-  const compressedFiles = new LRUCache<string, Buffer>({ maxSize: compressedFilesBytes, sizeCalculation: (coded) => coded.length });
+  const compressedFiles = new LRUCache<string, Buffer>({ maxSize: compressedFilesBytes, sizeCalculation: (coded, key) => coded.length + key.length * 2 + compressedFileOverhead });
   app.addHook('onSend', (request, reply, payload, done) => {
     const compressed = isStream(payload) || (isBody(payload) && Buffer.byteLength(payload) >= threshold);
     const coding = compressed ? codingFor(request, reply) : undefined;

@@ -8,6 +8,8 @@ import { LRUCache } from 'lru-cache';
 import { KhabarError } from '../../core/errors.js';
 import { projectFile } from '../../core/project-root.js';
 import { entityTag, heldTag, noneMatch } from '../http/etag.js';
+import { ownBytes } from '../http/own-bytes.js';
+import { routedPath } from '../http/routed-path.js';
 import { documentFromRoutes } from './routes.js';
 
 /** The contract `npm run openapi` builds and the repository commits. */
@@ -87,6 +89,8 @@ interface KeptAnswer {
  * path, so other spellings of one file could hold it twice; the bound then evicts, and those ask the docs app again.
  */
 const keptAnswersBytes = 4 * 1024 * 1024;
+/** An answer's headers and bookkeeping, counted beside its body and key. */
+const keptAnswerOverhead = 1024;
 
 /** Request headers the kept answer does not decide: a range or a precondition other than a 304's goes to the docs app. */
 const askedOfDocsApp = ['range', 'if-range', 'if-match', 'if-unmodified-since'];
@@ -131,7 +135,8 @@ export const docsAppRetryMs = 5_000;
 function docsRoutes(app: FastifyInstance, document: () => Promise<OpenApiDocument>, clock: () => number) {
   /** The build under way or done; `failedAt` once it has failed. */
   let docs: { app: Promise<FastifyInstance>; failedAt?: number } | undefined;
-  const keptAnswers = new LRUCache<string, KeptAnswer>({ maxSize: keptAnswersBytes, sizeCalculation: (kept) => Math.max(kept.body.length, 1) });
+  // A redirect has no body: its key and headers are counted with the bytes, so that no entry counts as nothing.
+  const keptAnswers = new LRUCache<string, KeptAnswer>({ maxSize: keptAnswersBytes, sizeCalculation: (kept, path) => kept.body.length + path.length * 2 + keptAnswerOverhead });
   const docsApp = () => {
     if (docs === undefined || (docs.failedAt !== undefined && clock() - docs.failedAt >= docsAppRetryMs)) {
       const build: NonNullable<typeof docs> = { app: document().then(buildDocsApp) };
@@ -153,7 +158,7 @@ function docsRoutes(app: FastifyInstance, document: () => Promise<OpenApiDocumen
     // The page, its initializer, the theme and the YAML are made by swagger-ui, not files, and come untagged: tagged
     // by their bytes, they get 304s and compression keeps their coded bytes, as it does a file's.
     if (answer.statusCode === 200 && headers.etag === undefined) headers.etag = entityTag(answer.rawPayload);
-    const kept = { statusCode: answer.statusCode, headers, body: answer.rawPayload };
+    const kept = { statusCode: answer.statusCode, headers, body: ownBytes(answer.rawPayload) };
     keptAnswers.set(path, kept);
     return kept;
   };
@@ -173,7 +178,8 @@ function docsRoutes(app: FastifyInstance, document: () => Promise<OpenApiDocumen
 
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     if (askedOfDocsApp.some((name) => request.headers[name] !== undefined)) return passThrough(request, reply);
-    const kept = await keptAnswer(request.url.split('?')[0] ?? request.url);
+    // By the path as routed: each spelling of a file's path (`st%61tic`) would otherwise be a docs app pass and an entry of its own.
+    const kept = await keptAnswer(routedPath(request));
     if (kept === undefined) return reply.callNotFound();
     if (unchanged(request, kept)) {
       // As send answers a 304: the validators and caching headers, none about the content; the tag in the coding the client holds.
