@@ -1,7 +1,8 @@
+import { sql } from 'drizzle-orm';
 import t from 'tap';
 import { databaseOf } from '../../src/core/db/handles.js';
-import { maxCachedShapes } from '../../src/core/list/sql.js';
-import { body, build, recordStatements, sqliteOnly } from '../helper.js';
+import { maxCachedShapes, maxNamedShapes } from '../../src/core/list/sql.js';
+import { body, build, readRows, recordStatements, sqliteOnly, testEngine } from '../helper.js';
 
 /** Every order of up to four of the article sort keys, each either way: more query shapes than the listing keeps. */
 function sorts(): string[] {
@@ -37,6 +38,25 @@ t.test('a listing prepares a statement per query shape, and forgets the oldest p
   await list(shapes[0]!);
   t.ok(prepared > 0, 'the first shape was forgotten and is prepared again');
 });
+
+t.test(
+  "on PostgreSQL a listing names the first query shapes it meets, and runs the rest unnamed: a connection's named statements stay bounded",
+  { skip: testEngine === 'postgres' ? false : 'PostgreSQL only: its connections keep the statements named on them' },
+  async (t) => {
+    // One pooled connection, so that every list is read on the session whose statements are counted.
+    const app = await build(t, { ...uncached, databasePoolMax: 1 });
+    const named = async () => Number((await readRows(app, sql<{ n: number | string }>`select count(*) as n from pg_prepared_statements`))[0]!.n);
+    const list = async (sort: string) => t.equal((await app.inject({ url: `/v1/articles?sort=${sort}` })).statusCode, 200, sort);
+    // The first list names the statements every list runs besides its shape's (the records by id, the schedule).
+    const [first, ...rest] = sorts();
+    await list(first!);
+    const before = await named();
+    for (const sort of rest) await list(sort);
+    const added = (await named()) - before;
+    t.ok(added > 0, `the first shapes are named (${added})`);
+    t.ok(added <= maxNamedShapes, `no more than ${maxNamedShapes} for ${sorts().length} shapes: ${added}`);
+  },
+);
 
 t.test('a listing remembers totals per filter value, and forgets the least recently used past its bound', async (t) => {
   const app = await build(t, uncached);

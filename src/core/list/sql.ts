@@ -45,6 +45,12 @@ const placeholder = (name: string) => sql.placeholder(name);
 export const maxCachedShapes = 500;
 
 /**
+ * The query shapes a listing names on PostgreSQL, the first met: a pooled connection keeps each named statement (and
+ * the server its plan) until it closes, and shapes come from clients, so the rest run unnamed, planned per call.
+ */
+export const maxNamedShapes = 64;
+
+/**
  * The most bytes of text a page holds (stored, and derived: see ListSpec.derivedFrom): a page ends early, with a cursor, once its records would pass
  * it, so a page of megabyte reports costs what one does. A page always holds at least one record.
  */
@@ -206,6 +212,8 @@ export function createListing(
   const { dialect } = statements;
   const sortColumn = (field: string) => (field === 'id' ? table.id : spec.sort[field]!);
   const cache = new Map<string, Statement<Row>>();
+  // The shapes given a name on PostgreSQL (maxNamedShapes), kept past the cache's evictions: a connection still holds them.
+  const named = new Set<string>();
   const byIds = perAudience((audience) =>
     statements.prepare(
       statement
@@ -254,7 +262,8 @@ export function createListing(
   function prepared(shape: string, build: () => Query<Row>): Statement<Row> {
     let known = cache.get(shape);
     if (!known) {
-      known = statements.prepare(build());
+      if (named.size < maxNamedShapes) named.add(shape);
+      known = statements.prepare(build(), named.has(shape) ? 'reused' : 'once');
       if (cache.size >= maxCachedShapes) cache.delete(cache.keys().next().value!);
       cache.set(shape, known);
     }
