@@ -18,6 +18,7 @@ import jsonBody from './http/json-body.js';
 import largeBodies from './http/large-bodies.js';
 import mediaTypes, { jsonMediaType, mergePatchMediaType } from './http/media-types.js';
 import allowedMethods from './http/methods.js';
+import nodeAnswers from './http/node-answers.js';
 import overload from './http/overload.js';
 import preconditions from './http/preconditions.js';
 import rateLimit from './http/rate-limit.js';
@@ -84,7 +85,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
     // connectionsCheckingInterval, 30 s by default: once a second instead.
     requestTimeout: config.timeouts.requestMs,
     keepAliveTimeout: config.timeouts.keepAliveMs,
-    http: { headersTimeout: config.timeouts.headersMs, requestTimeout: config.timeouts.requestMs, connectionsCheckingInterval: 1000 },
+    // requireHostHeader: a request without Host gets this app's problem, not Node's empty 400 (http/node-answers.ts).
+    http: { headersTimeout: config.timeouts.headersMs, requestTimeout: config.timeouts.requestMs, connectionsCheckingInterval: 1000, requireHostHeader: false },
     clientErrorHandler,
     genReqId: requestId,
     routerOptions: {
@@ -132,6 +134,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   // `dependencies`, so a wrong order fails at start. Routes come last: they get the hooks registered before them.
   await app.register(requestIds);
   await app.register(errorHandler);
+  await app.register(nodeAnswers);
   await app.register(overload, config.overload);
   await app.register(shutdown);
   await app.register(securityHeaders);

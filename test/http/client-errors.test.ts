@@ -50,6 +50,32 @@ t.test('a request line with raw non-ASCII bytes, or oversized headers, get a pro
   t.match(oversized.body, { code: 'headers_too_large', status: 431 });
 });
 
+t.test('what node:http answers itself is a problem too: a missing Host, an unknown expectation, CONNECT', async (t) => {
+  const app = await build(t);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.address() as { port: number };
+  const exchange = async (request: string) => parseResponse((await rawExchange(port, [request])).text);
+
+  const hostless = await exchange('GET /health HTTP/1.1\r\nConnection: close\r\n\r\n');
+  t.equal(hostless.status, 400, 'HTTP/1.1 without Host');
+  t.match(hostless.headers['content-type'], /^application\/problem\+json/);
+  t.match(hostless.body, { code: 'malformed_request', status: 400, detail: /Host/ });
+  t.equal((await exchange('GET /health HTTP/1.0\r\n\r\n')).status, 200, 'HTTP/1.0 needs none');
+
+  // RFC 9110 lets a server ignore an expectation it does not know: the request is served.
+  const expecting = await exchange('GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: 200-ok\r\nConnection: close\r\n\r\n');
+  t.equal(expecting.status, 200, 'an expectation other than 100-continue');
+  const posting = await exchange(
+    `POST /v1/people HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: ${auth.authorization}\r\nContent-Type: application/json\r\nExpect: foo\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`,
+  );
+  t.match(posting, { status: 400, body: { code: 'validation_failed' } }, 'a write with one is read and validated');
+
+  const connecting = await exchange('CONNECT 127.0.0.1:443 HTTP/1.1\r\nHost: 127.0.0.1:443\r\n\r\n');
+  t.equal(connecting.status, 400, 'CONNECT');
+  t.match(connecting.headers['content-type'], /^application\/problem\+json/);
+  t.match(connecting.body, { code: 'malformed_request', detail: /CONNECT/ });
+});
+
 t.test('a body slower than REQUEST_TIMEOUT_MS gets 408 problem+json and its socket closed; the server goes on serving', async (t) => {
   const app = await build(t, { timeouts: { requestMs: 800, headersMs: 400, keepAliveMs: 5000 } });
   await app.listen({ port: 0, host: '127.0.0.1' });

@@ -77,10 +77,14 @@ type ClientSocket = Socket & { _httpMessage?: ServerResponse | null };
  */
 export function clientErrorHandler(this: FastifyInstance, error: ConnectionError, socket: ClientSocket) {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
-  const answer = clientProblem(error);
+  this.log.debug({ code: error.code }, 'client error');
+  answerOnSocket(socket, clientProblem(error));
+}
+
+/** Writes `answer` straight to the socket, unless a response has begun on it, and closes it: for what never becomes a request. */
+export function answerOnSocket(socket: ClientSocket, answer: Problem) {
   const { status } = answer;
   const body = JSON.stringify(answer);
-  this.log.debug({ code: error.code }, 'client error');
   if (socket.writable && !socket._httpMessage?.headersSent) {
     socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${problemMediaType}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
   }
