@@ -354,6 +354,8 @@ t.test('rate limits: reads per client address, writes per token, 429 problem+jso
   t.equal((await write(writerToken, 'w2')).statusCode, 201);
   const tooMany = await write(writerToken, 'w3');
   t.equal(tooMany.statusCode, 429, 'the third write of the token');
+  const unread = await app.inject({ method: 'POST', url: '/v1/organisations', headers: { ...json, 'content-encoding': 'gzip' }, payload: 'not gzip, nor JSON' });
+  t.same([unread.statusCode, body(unread).code], [429, 'too_many_requests'], 'a write over the limit is refused before its body is read (a broken gzip)');
   t.equal((await write('second-token-0123456789', 'w3')).statusCode, 201, 'another token has its own budget');
   t.equal(body(await app.inject({ url: '/v1/organisations', remoteAddress: '10.0.0.3' })).meta.total, 6, 'the refused write stored nothing');
 
