@@ -134,11 +134,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   // `dependencies`, so a wrong order fails at start. Routes come last: they get the hooks registered before them.
   await app.register(requestIds);
   await app.register(errorHandler);
-  await app.register(nodeAnswers);
   await app.register(overload, config.overload);
   await app.register(shutdown);
   await app.register(securityHeaders);
   await app.register(cors, { origins: config.corsOrigins });
+  // After the security and CORS headers, which its 400 carries too.
+  await app.register(nodeAnswers);
   // Before every preHandler that reads (the response cache's public view) or writes (idempotency's claims).
   await app.register(readYourWrites, { positions: services.positions });
   await app.register(bearerAuth, {

@@ -60,6 +60,7 @@ t.test('what node:http answers itself is a problem too: a missing Host, an unkno
   t.equal(hostless.status, 400, 'HTTP/1.1 without Host');
   t.match(hostless.headers['content-type'], /^application\/problem\+json/);
   t.match(hostless.body, { code: 'malformed_request', status: 400, detail: /Host/ });
+  t.equal(hostless.headers['x-content-type-options'], 'nosniff', "with every answer's security headers");
   t.equal((await exchange('GET /health HTTP/1.0\r\n\r\n')).status, 200, 'HTTP/1.0 needs none');
 
   // RFC 9110 lets a server ignore an expectation it does not know: the request is served.

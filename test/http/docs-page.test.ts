@@ -1,4 +1,5 @@
 import fs, { readFileSync, statSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
@@ -199,6 +200,32 @@ t.test("each spelling of a docs page's path is answered from its one kept answer
     'no spelling stat or opened the file again',
   );
   t.equal(streamsCompressed, 0, 'nor compressed it again');
+});
+
+t.test('a docs page path with a dot segment is a 404, not another spelling of a file', async (t) => {
+  const app = await build(t);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.address() as { port: number };
+  // Over a socket: inject resolves dot segments in the URL before the app sees it; the router does not.
+  const status = (path: string) =>
+    new Promise<number>((resolve, reject) => {
+      const asked = httpRequest({ host: '127.0.0.1', port, path }, (response) => {
+        response.resume();
+        response.on('end', () => resolve(response.statusCode!));
+      });
+      asked.on('error', reject);
+      asked.end();
+    });
+  t.equal(await status('/docs/static/swagger-ui-bundle.js'), 200, 'the file');
+  for (const path of [
+    '/docs/static/x/../swagger-ui-bundle.js',
+    '/docs/static/./swagger-ui-bundle.js',
+    '/docs/static/a%2F..%2Fswagger-ui-bundle.js',
+    '/docs/static/x/%2e%2e/swagger-ui-bundle.js',
+    '/docs/static/../yaml',
+  ]) {
+    t.equal(await status(path), 404, path);
+  }
 });
 
 t.test("the docs page's made files (page, initializer, theme, YAML) are tagged by their bytes: 304s, and compressed once", async (t) => {

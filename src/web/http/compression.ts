@@ -114,11 +114,13 @@ function compressedStream(request: FastifyRequest, reply: FastifyReply, payload:
 
 /**
  * What a streamed file's compressed bytes are kept under: its path as routed (neither a query string nor another
- * spelling of the path makes another file), tag and coding. Undefined for a stream without a tag, which is not kept.
+ * spelling of the path makes another file), tag and coding. Undefined for a stream without a tag or a path with dot
+ * segments, which is not kept.
  */
 function fileKey(request: FastifyRequest, reply: FastifyReply, coding: Coding): string | undefined {
   const etag = reply.getHeader('etag');
-  return typeof etag === 'string' ? `${coding} ${routedPath(request)} ${etag}` : undefined;
+  const path = routedPath(request);
+  return typeof etag === 'string' && path !== undefined ? `${coding} ${path} ${etag}` : undefined;
 }
 
 /** A kept file's key and bookkeeping, counted beside its bytes: a file that compresses to a few bytes still counts. */

@@ -21,4 +21,4 @@ async function nodeAnswers(app: FastifyInstance) {
   app.server.on('connect', (_request, socket: Socket) => answerOnSocket(socket, problem('malformed_request', 'CONNECT is not served here: this is no proxy')));
 }
 
-export default fp(nodeAnswers, { name: 'node-answers', dependencies: ['error-handler'] });
+export default fp(nodeAnswers, { name: 'node-answers', dependencies: ['error-handler', 'security-headers', 'cors'] });

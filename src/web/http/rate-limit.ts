@@ -42,4 +42,5 @@ async function rateLimits(app: FastifyInstance, options: RateLimitOptions) {
   });
 }
 
-export default fp(rateLimits, { name: 'rate-limit', dependencies: ['bearer-auth', 'repeated-parameters'] });
+// After authentication (a write is counted by its token), and after the 404, 405 and 415 that are answered uncounted.
+export default fp(rateLimits, { name: 'rate-limit', dependencies: ['bearer-auth', 'allowed-methods', 'media-types'] });

@@ -179,7 +179,9 @@ function docsRoutes(app: FastifyInstance, document: () => Promise<OpenApiDocumen
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     if (askedOfDocsApp.some((name) => request.headers[name] !== undefined)) return passThrough(request, reply);
     // By the path as routed: each spelling of a file's path (`st%61tic`) would otherwise be a docs app pass and an entry of its own.
-    const kept = await keptAnswer(routedPath(request));
+    const path = routedPath(request);
+    if (path === undefined) return reply.callNotFound();
+    const kept = await keptAnswer(path);
     if (kept === undefined) return reply.callNotFound();
     if (unchanged(request, kept)) {
       // As send answers a 304: the validators and caching headers, none about the content; the tag in the coding the client holds.
