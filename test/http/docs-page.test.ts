@@ -207,9 +207,9 @@ t.test('a docs page path with a dot segment is a 404, not another spelling of a 
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as { port: number };
   // Over a socket: inject resolves dot segments in the URL before the app sees it; the router does not.
-  const status = (path: string) =>
+  const status = (path: string, headers: Record<string, string> = {}) =>
     new Promise<number>((resolve, reject) => {
-      const asked = httpRequest({ host: '127.0.0.1', port, path }, (response) => {
+      const asked = httpRequest({ host: '127.0.0.1', port, path, headers }, (response) => {
         response.resume();
         response.on('end', () => resolve(response.statusCode!));
       });
@@ -225,7 +225,11 @@ t.test('a docs page path with a dot segment is a 404, not another spelling of a 
     '/docs/static/../yaml',
   ]) {
     t.equal(await status(path), 404, path);
+    // A request the docs app answers itself (a range, a precondition) is refused the same way.
+    t.equal(await status(path, { range: 'bytes=0-9' }), 404, `${path} with Range`);
+    t.equal(await status(path, { 'if-match': '*' }), 404, `${path} with If-Match`);
   }
+  t.equal(await status('/docs/static/swagger-ui-bundle.js', { range: 'bytes=0-9' }), 206, 'the file with Range');
 });
 
 t.test("the docs page's made files (page, initializer, theme, YAML) are tagged by their bytes: 304s, and compressed once", async (t) => {

@@ -1,7 +1,7 @@
 import { getTableColumns, type SQL, type SQLChunk, sql } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { LRUCache } from 'lru-cache';
-import { type Bindings, type StatementExecutor, type StatementUse, unqualified } from './statements.js';
+import { type Bindings, firstNamed, type StatementExecutor, type StatementUse, unqualified } from './statements.js';
 
 /** A value as its column stores it: the column's own driver mapping (JSON stringified, booleans as 0/1), null kept null. */
 const driverValue = (column: SQLiteColumn, value: unknown) => (value === undefined || value === null ? null : column.mapToDriverValue(value));
@@ -27,7 +27,7 @@ type NamedColumn = [key: string, column: SQLiteColumn];
  */
 function perColumnSet(build: (columns: NamedColumn[]) => SQL): (columns: NamedColumn[]) => { query: SQL; use: StatementUse } {
   const statements = new LRUCache<string, SQL>({ max: statementsKeptPerTable });
-  const named = new Set<string>();
+  const useOf = firstNamed(namedPerTable);
   return (columns) => {
     const id = columns.map(([key]) => key).join(',');
     let query = statements.get(id);
@@ -35,8 +35,7 @@ function perColumnSet(build: (columns: NamedColumn[]) => SQL): (columns: NamedCo
       query = build(columns);
       statements.set(id, query);
     }
-    if (named.size < namedPerTable) named.add(id);
-    return { query, use: named.has(id) ? 'reused' : 'once' };
+    return { query, use: useOf(id) };
   };
 }
 

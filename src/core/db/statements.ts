@@ -90,6 +90,19 @@ export type Query<Row> = TypedQueryBuilder<ColumnsSelection, Row[]> | SQL<Row>;
  */
 export type StatementUse = 'reused' | 'once';
 
+/**
+ * How each of a family of statements is used, by its key: the first `most` keys met are `reused` (named on
+ * PostgreSQL, where a pooled connection keeps each until it closes), the rest `once`; a key keeps its use for good,
+ * since a connection still holds its name after the statement itself is evicted.
+ */
+export function firstNamed(most: number): (key: string) => StatementUse {
+  const named = new Set<string>();
+  return (key) => {
+    if (named.size < most) named.add(key);
+    return named.has(key) ? 'reused' : 'once';
+  };
+}
+
 /** Where statements run: an engine's connection, pool or transaction. */
 export interface StatementExecutor {
   /** The engine's forms of the functions SQLite and PostgreSQL spell differently. */

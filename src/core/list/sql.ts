@@ -2,7 +2,7 @@ import { and, count, getTableColumns, not, or, type SQL, sql } from 'drizzle-orm
 import { getTableConfig, type SQLiteColumn, type SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { memoAtStamp, type StampedValues } from '../db/change-stamp.js';
 import type { Dialect } from '../db/dialect.js';
-import { type Query, type Statement, statement } from '../db/statements.js';
+import { firstNamed, type Query, type Statement, statement } from '../db/statements.js';
 import { KhabarError } from '../errors.js';
 import { inIdList } from '../resources/shared/relations.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
@@ -212,8 +212,7 @@ export function createListing(
   const { dialect } = statements;
   const sortColumn = (field: string) => (field === 'id' ? table.id : spec.sort[field]!);
   const cache = new Map<string, Statement<Row>>();
-  // The shapes given a name on PostgreSQL (maxNamedShapes), kept past the cache's evictions: a connection still holds them.
-  const named = new Set<string>();
+  const useOf = firstNamed(maxNamedShapes);
   const byIds = perAudience((audience) =>
     statements.prepare(
       statement
@@ -262,8 +261,7 @@ export function createListing(
   function prepared(shape: string, build: () => Query<Row>): Statement<Row> {
     let known = cache.get(shape);
     if (!known) {
-      if (named.size < maxNamedShapes) named.add(shape);
-      known = statements.prepare(build(), named.has(shape) ? 'reused' : 'once');
+      known = statements.prepare(build(), useOf(shape));
       if (cache.size >= maxCachedShapes) cache.delete(cache.keys().next().value!);
       cache.set(shape, known);
     }

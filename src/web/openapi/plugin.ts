@@ -86,7 +86,7 @@ interface KeptAnswer {
 
 /**
  * Bytes of kept answers: swagger-ui's folder is 2.5 MB, the page, its initializer, theme and YAML 0.3 MB. Kept by
- * path, so other spellings of one file could hold it twice; the bound then evicts, and those ask the docs app again.
+ * the path as routed (web/http/routed-path.ts), so each file is kept once however its path is spelt.
  */
 const keptAnswersBytes = 4 * 1024 * 1024;
 /** An answer's headers and bookkeeping, counted beside its body and key. */
@@ -177,10 +177,11 @@ function docsRoutes(app: FastifyInstance, document: () => Promise<OpenApiDocumen
   };
 
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
-    if (askedOfDocsApp.some((name) => request.headers[name] !== undefined)) return passThrough(request, reply);
-    // By the path as routed: each spelling of a file's path (`st%61tic`) would otherwise be a docs app pass and an entry of its own.
+    // By the path as routed: each spelling of a file's path (`st%61tic`) would otherwise be a docs app pass and an
+    // entry of its own; a dot segment, which the docs app would resolve, is refused on both branches.
     const path = routedPath(request);
     if (path === undefined) return reply.callNotFound();
+    if (askedOfDocsApp.some((name) => request.headers[name] !== undefined)) return passThrough(request, reply);
     const kept = await keptAnswer(path);
     if (kept === undefined) return reply.callNotFound();
     if (unchanged(request, kept)) {
