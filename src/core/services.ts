@@ -108,7 +108,12 @@ export async function openServices(databaseUrl: string, { clock = Date.now, pool
     },
 
     /** The change feed's pages, and the commits told as they happen (none on SQLite), which wake the stream's watcher. */
-    changes: { ...changeFeed(statements), notices: engine.notices },
+    changes: {
+      ...changeFeed(statements),
+      notices: engine.notices,
+      /** Whether a read of the feed holds every commit the change stamp has moved for: SQLite's one file does; PostgreSQL's reads may be a replica's, behind it. */
+      readsEveryCommit: engine.name === 'sqlite',
+    },
 
     /** The webhooks: subscriptions and their deliveries (the admin's). */
     webhooks: {

@@ -25,7 +25,7 @@ import rateLimit from './http/rate-limit.js';
 import readYourWrites from './http/read-your-writes.js';
 import repeatedParameters from './http/repeated-parameters.js';
 import requestIds, { requestId } from './http/request-id.js';
-import responseCache from './http/response-cache.js';
+import responseCache, { keptPagesFeed } from './http/response-cache.js';
 import securityHeaders from './http/security-headers.js';
 import { serializerCompiler } from './http/serializer.js';
 import shutdown from './http/shutdown.js';
@@ -168,7 +168,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(openApi, { publicUrl: config.publicUrl, source: options.openApiFromRoutes ? 'routes' : { file: committedContract }, clock });
   await app.register(representations, { publicUrl: config.publicUrl });
   // After conditional-get and representations: a hit needs the negotiated format, and a miss keeps the bytes and ETag they made.
-  if (config.responseCacheBytes > 0) await app.register(responseCache, { maxBytes: config.responseCacheBytes });
+  if (config.responseCacheBytes > 0) await app.register(responseCache, { maxBytes: config.responseCacheBytes, feed: keptPagesFeed(services.changes) });
   // Last of the onSend steps: the cache above keeps the identity bytes, and every coding is made from them.
   await app.register(compression);
   await app.register(healthRoutes(services.ping));

@@ -9,7 +9,7 @@ import { toldCommits } from '../told-commits.js';
 type Feed = Services['changes'];
 const noEvents = { events: [], more: false, through: 0 };
 /** A feed of no events whose newest seq `lastSeq` reads. */
-const feedOf = (lastSeq: Feed['lastSeq'], notices = noCommitNotices): Feed => ({ page: async () => noEvents, lastSeq, notices });
+const feedOf = (lastSeq: Feed['lastSeq'], notices = noCommitNotices): Feed => ({ page: async () => noEvents, lastSeq, notices, readsEveryCommit: true });
 
 t.test('a poll of max(seq) that fails is told to onError, and the next poll still wakes the waiting stream', async (t) => {
   const errors: unknown[] = [];
@@ -38,6 +38,7 @@ t.test('a page that fails ends the stream with the error, for the client to reco
     async lastSeq() {
       return 0;
     },
+    readsEveryCommit: true,
     notices: noCommitNotices,
   };
   const watcher = changeWatcher(feed, 1000, (error) => t.fail(String(error)));

@@ -1,5 +1,5 @@
 import { request as httpRequest } from 'node:http';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { auth, body, build, readsChangeStamp, recordStatements, sharedDatabase } from '../helper.js';
 import { startServer, processToken as token } from '../server-process.js';
 
@@ -241,17 +241,22 @@ async function dataStatements(app: Awaited<ReturnType<typeof build>>, action: ()
   return (await recordStatements(app, action)).filter((s) => !readsChangeStamp(s) && !/min\("published_at"\)/.test(s.source)).map((s) => s.source);
 }
 
-t.test("a record's kept answer outlives writes to other records, and is never older than the record", async (t) => {
-  let now = Date.parse('2026-12-01T09:00:00.000Z');
+type App = Awaited<ReturnType<typeof build>>;
+
+/** A write with the editor's token, a PATCH as a merge patch. */
+const write = (on: App, method: string, url: string, payload?: object) =>
+  on.inject({ method, url, headers: { ...auth, ...(method === 'PATCH' ? { 'content-type': 'application/merge-patch+json' } : {}) }, ...(payload ? { payload } : {}) });
+
+/**
+ * An app with a cache and its oracle, the same database read without one (which also writes, as another process
+ * would), on a clock the test moves; `created` makes a published article through the app and gives its id.
+ */
+async function cachedAndOracle(t: Test, start: string) {
+  let now = Date.parse(start);
   const clock = () => now;
   const databaseUrl = await sharedDatabase(t);
   const app = await build(t, { databaseUrl }, { clock });
-  // The oracle: the same database read without a cache; it also writes, as another process would.
   const oracle = await build(t, { databaseUrl, responseCacheBytes: 0 }, { clock });
-  const write = (on: typeof app, method: string, url: string, payload?: object) =>
-    on.inject({ method, url, headers: { ...auth, ...(method === 'PATCH' ? { 'content-type': 'application/merge-patch+json' } : {}) }, ...(payload ? { payload } : {}) });
-  const first = async (resource: string) => body<{ data: Array<{ id: string }> }>(await app.inject({ url: `/v1/${resource}?limit=1` })).data[0]!.id;
-  const [meeting, organisation, person] = [await first('meetings'), await first('organisations'), await first('people')];
   const created = async (slug: string, extra: object = {}) => {
     const answer = await write(app, 'POST', '/v1/articles', {
       slug,
@@ -265,12 +270,56 @@ t.test("a record's kept answer outlives writes to other records, and is never ol
     t.equal(answer.statusCode, 201, `${slug} created`);
     return body<{ data: { id: string } }>(answer).data.id;
   };
+  return { app, oracle, created, setNow: (iso: string) => (now = Date.parse(iso)) };
+}
+
+interface KeptCase {
+  name: string;
+  url: string;
+  headers?: Record<string, string>;
+  writes: () => Promise<unknown>;
+  /** Whether the answer changes. */
+  changes: boolean;
+  /** Whether the kept answer is served without the statements a read without the cache runs. */
+  kept: boolean;
+}
+
+/** Each case: a read the cache keeps, the writes after it, then the read again, against the oracle's. */
+async function checkKeptAcrossWrites(t: Test, app: App, oracle: App, cases: KeptCase[]) {
+  for (const { name, url, headers = {}, writes, changes, kept } of cases) {
+    const before = await app.inject({ url, headers });
+    t.equal(before.statusCode, 200, `${name}: read before`);
+    await app.inject({ url, headers });
+    const written = await writes();
+    if (written && typeof written === 'object' && 'statusCode' in written) t.ok(Number(written.statusCode) < 300, `${name}: written`);
+    let after = before;
+    let truth = before;
+    const served = await dataStatements(app, async () => {
+      after = await app.inject({ url, headers });
+    });
+    const read = new Set(
+      await dataStatements(oracle, async () => {
+        truth = await oracle.inject({ url, headers });
+      }),
+    );
+    t.equal(after.statusCode, truth.statusCode, `${name}: status as read without the cache`);
+    t.equal(after.body, truth.body, `${name}: body as read without the cache`);
+    t.equal(after.headers.etag, truth.headers.etag, `${name}: ETag as read without the cache`);
+    t.equal(after.body !== before.body || after.statusCode !== 200, changes, `${name}: ${changes ? 'changed' : 'unchanged'}`);
+    t.equal(!served.some((source) => read.has(source)), kept, `${name}: ${kept ? 'kept' : 'read again'}`);
+  }
+}
+
+t.test("a record's kept answer outlives writes to other records, and is never older than the record", async (t) => {
+  const { app, oracle, created, setNow } = await cachedAndOracle(t, '2026-12-01T09:00:00.000Z');
+  const first = async (resource: string) => body<{ data: Array<{ id: string }> }>(await app.inject({ url: `/v1/${resource}?limit=1` })).data[0]!.id;
+  const [meeting, organisation, person] = [await first('meetings'), await first('organisations'), await first('people')];
   const [a, b, c, d] = [await created('أ'), await created('ب'), await created('ج'), await created('د')];
   const linked = await created('ز', { person_ids: [person] });
 
   // Each case: a read the cache keeps, the writes after it, and whether the answer changes. An unchanged one is served
   // without the statements a read without the cache runs; a changed one is read again.
-  const cases: Array<{ name: string; url: string; writes: () => Promise<unknown>; changes: boolean }> = [
+  const cases: Array<Omit<KeptCase, 'kept'>> = [
     { name: 'a PATCH of another record', url: `/v1/articles/${a}`, writes: () => write(app, 'PATCH', `/v1/articles/${b}`, { title: 'ب ٢' }), changes: false },
     { name: 'a PATCH of the record', url: `/v1/articles/${a}`, writes: () => write(app, 'PATCH', `/v1/articles/${a}`, { title: 'أ ٢' }), changes: true },
     { name: 'a PATCH of the record by another app on the database', url: `/v1/articles/${a}`, writes: () => write(oracle, 'PATCH', `/v1/articles/${a}`, { title: 'أ ٣' }), changes: true },
@@ -286,7 +335,7 @@ t.test("a record's kept answer outlives writes to other records, and is never ol
       name: 'the scheduled article coming due',
       url: `/v1/meetings/${meeting}`,
       writes: async () => {
-        now = Date.parse('2026-12-01T10:00:01.000Z');
+        setNow('2026-12-01T10:00:01.000Z');
       },
       changes: true,
     },
@@ -321,32 +370,83 @@ t.test("a record's kept answer outlives writes to other records, and is never ol
     { name: 'the record unpublished', url: `/v1/articles/${d}`, writes: () => write(app, 'PATCH', `/v1/articles/${d}`, { status: 'draft' }), changes: true },
     { name: 'the record deleted', url: `/v1/articles/${b}`, writes: () => write(app, 'DELETE', `/v1/articles/${b}`), changes: true },
   ];
-  for (const { name, url, writes, changes } of cases) {
-    const before = await app.inject({ url });
-    t.equal(before.statusCode, 200, `${name}: read before`);
-    await app.inject({ url });
-    const written = await writes();
-    if (written && typeof written === 'object' && 'statusCode' in written) t.ok(Number(written.statusCode) < 300, `${name}: written`);
-    let after = before;
-    let truth = before;
-    const served = await dataStatements(app, async () => {
-      after = await app.inject({ url });
-    });
-    const read = new Set(
-      await dataStatements(oracle, async () => {
-        truth = await oracle.inject({ url });
-      }),
-    );
-    t.equal(after.statusCode, truth.statusCode, `${name}: status as read without the cache`);
-    t.equal(after.body, truth.body, `${name}: body as read without the cache`);
-    t.equal(after.headers.etag, truth.headers.etag, `${name}: ETag as read without the cache`);
-    t.equal(after.body !== before.body || after.statusCode !== 200, changes, `${name}: ${changes ? 'changed' : 'unchanged'}`);
-    t.equal(
-      served.some((source) => read.has(source)),
-      changes || url.includes('?'),
-      `${name}: ${changes || url.includes('?') ? 'read again' : 'kept'}`,
-    );
-  }
+  // Shaped by a query, a record's answer is kept for one view, as a page is.
+  await checkKeptAcrossWrites(
+    t,
+    app,
+    oracle,
+    cases.map((c) => ({ ...c, kept: !c.changes && !c.url.includes('?') })),
+  );
+});
+
+t.test("a list's first page outlives the writes the change feed shows cannot reach it, and is never older than the list", async (t) => {
+  const { app, oracle, created, setNow } = await cachedAndOracle(t, '2026-12-01T09:00:00.000Z');
+  // Newest first: the page of two is [d, c]; a and b sort after it.
+  const [a, b, c] = [await created('أ'), await created('ب'), await created('ج'), await created('د')];
+  let scheduled = '';
+  let draft = '';
+  let named = '';
+  const person = body<{ data: Array<{ id: string }> }>(await app.inject({ url: '/v1/people?limit=1' })).data[0]!.id;
+  const page = '/v1/articles?limit=2&count=false';
+  const patch = (on: App, id: string, payload: object) => () => write(on, 'PATCH', `/v1/articles/${id}`, payload);
+  const cases: KeptCase[] = [
+    { name: 'a PATCH of a record after the page', url: page, writes: patch(app, a, { title: 'أ ٢' }), changes: false, kept: true },
+    { name: 'the same by another app on the database', url: page, writes: patch(oracle, b, { title: 'ب ٢' }), changes: false, kept: true },
+    { name: 'a record after the page unpublished', url: page, writes: patch(app, a, { status: 'draft' }), changes: false, kept: true },
+    { name: 'and published again', url: page, writes: patch(app, a, { status: 'published' }), changes: false, kept: true },
+    { name: 'a PATCH of a record after the page, read with fields', url: `${page}&fields=title`, writes: patch(app, b, { summary: 'ملخص' }), changes: false, kept: true },
+    { name: 'a PATCH of a record on the page', url: page, writes: patch(app, c, { title: 'ج ٢' }), changes: true, kept: false },
+    { name: 'a record on the page unpublished', url: page, writes: patch(oracle, c, { status: 'draft' }), changes: true, kept: false },
+    { name: 'a new article at the head', url: page, writes: () => created('هـ'), changes: true, kept: false },
+    // Its id sorts before the page's last, but the public does not see it: the page is served on one lookup of it.
+    {
+      name: 'a new draft',
+      url: page,
+      writes: async () => {
+        draft = await created('و', { status: 'draft' });
+      },
+      changes: false,
+      kept: true,
+    },
+    { name: 'the draft edited', url: page, writes: () => patch(app, draft, { title: 'و ٢' })(), changes: false, kept: true },
+    { name: 'the draft published', url: page, writes: () => patch(oracle, draft, { status: 'published' })(), changes: true, kept: false },
+    {
+      name: 'an article scheduled for later',
+      url: page,
+      writes: async () => {
+        scheduled = await created('ز', { published_at: '2026-12-01T10:00:00.000Z' });
+      },
+      changes: false,
+      // It moves the next scheduled time, which the page is kept with.
+      kept: false,
+    },
+    { name: 'the scheduled article coming due (no event)', url: page, writes: async () => setNow('2026-12-01T10:00:01.000Z'), changes: true, kept: false },
+    { name: 'a write to another resource', url: page, writes: () => write(app, 'PATCH', `/v1/people/${person}`, { name: 'اسم آخر' }), changes: false, kept: false },
+    { name: 'a record on the page deleted', url: page, writes: () => write(app, 'DELETE', `/v1/articles/${scheduled}`), changes: true, kept: false },
+    {
+      name: 'a new article at the head naming a new person',
+      url: page,
+      writes: async () => {
+        const answer = await write(app, 'POST', '/v1/people', { slug: 'شخص-جديد', name: 'شخص جديد', aliases: [] });
+        named = body<{ data: { id: string } }>(answer).data.id;
+        return created('ح', { person_ids: [named] });
+      },
+      changes: true,
+      kept: false,
+    },
+    // The article's person_ids loses it, with no event of the article's.
+    { name: 'the person named on the page deleted', url: page, writes: () => write(app, 'DELETE', `/v1/people/${named}`), changes: true, kept: false },
+    // An exact total changes with any record that joins or leaves: the page is read again at every write.
+    { name: 'a PATCH after the page, read with the total', url: '/v1/articles?limit=2', writes: patch(app, a, { title: 'أ ٣' }), changes: false, kept: false },
+    { name: 'a record after the page unpublished, read with the total', url: '/v1/articles?limit=2', writes: patch(app, b, { status: 'draft' }), changes: true, kept: false },
+    // Pages the feed cannot decide: the last (any record may join it), another order, a filter, an embedding, JSON-LD.
+    { name: 'a PATCH, the whole list in one page', url: '/v1/articles?limit=100&count=false', writes: patch(app, a, { title: 'أ ٤' }), changes: true, kept: false },
+    { name: 'a PATCH after the page, sorted by title', url: `${page}&sort=-title`, writes: patch(app, a, { summary: 'ملخص ٢' }), changes: false, kept: false },
+    { name: 'a PATCH after the page, filtered', url: `${page}&filter[language][eq]=ar`, writes: patch(app, a, { summary: 'ملخص ٣' }), changes: false, kept: false },
+    { name: 'a PATCH after the page, with include', url: `${page}&include=people`, writes: patch(app, a, { summary: 'ملخص ٤' }), changes: false, kept: false },
+    { name: 'a PATCH after the page, as JSON-LD', url: page, headers: { accept: 'application/ld+json' }, writes: patch(app, a, { summary: 'ملخص ٥' }), changes: false, kept: false },
+  ];
+  await checkKeptAcrossWrites(t, app, oracle, cases);
 });
 
 t.test("after a write to another record, a kept record's answer is served on its revision alone", async (t) => {

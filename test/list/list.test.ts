@@ -8,7 +8,7 @@ import { databaseOf, storesOf } from '../../src/core/db/handles.js';
 import { writeOnSqlite } from '../../src/core/db/sqlite-write.js';
 import { statement } from '../../src/core/db/statements.js';
 import { maxReverseEmbedded, readBatch } from '../../src/core/list/embed.js';
-import type { Operator } from '../../src/core/list/query.js';
+import type { ListQuery, Operator } from '../../src/core/list/query.js';
 import type { FilterSpec, ListExtension, ListSpec } from '../../src/core/list/spec.js';
 import { createListing, maxCounted } from '../../src/core/list/sql.js';
 import { articleList } from '../../src/core/resources/articles/list.js';
@@ -484,6 +484,12 @@ t.test('on 1,000 generated records per resource', async (t) => {
     t.same(await capped(arabic + 1), { value: arabic, relation: 'eq' }, 'exact under the cap');
     t.same(await capped(arabic), { value: arabic, relation: 'gte' }, 'at the cap: at least that many');
     t.same(await capped(10), { value: 10, relation: 'gte' }, 'past the cap: the cap, as a lower bound');
+    const marginAt = async (countCap: number, filters: ListQuery['filters'] = query.filters) =>
+      (await createListing(listingSource(app), articles, articleList, undefined, { countCap }).page({ ...query, filters })).totalMargin;
+    t.equal(await marginAt(10), arabic - 10, 'past the cap, its margin: the matches beyond it, which could leave with the total read the same');
+    t.equal(await marginAt(arabic), 0, 'at the cap, none');
+    t.equal(await marginAt(arabic + 1), 0, 'nor for an exact total');
+    t.equal(await marginAt(10, [{ field: 'language', op: 'ne', value: 'en' }]), 0, 'nor for a count that read rows, which stops at the cap');
     const { page } = await get(app, '/v1/articles?filter[language]=ar&limit=5');
     t.same([page.meta.total, page.meta.total_relation], [arabic, 'eq'], 'the API says which, under the default cap');
     const { page: uncounted } = await get(app, '/v1/articles?filter[language]=ar&limit=5&count=false');

@@ -45,6 +45,12 @@ export interface ListPage<Row> {
   batches(size?: number): AsyncGenerator<Row[]>;
   nextCursor: string | null;
   total?: Total;
+  /**
+   * With a total, how many records could leave the selection (one at a time: a write changes one record's place)
+   * before the total reads differently: those counted past the cap of a total that reads "at least" the cap; 0 for
+   * an exact total, whose every change shows.
+   */
+  totalMargin?: number;
   /** The cursor that continues after the `index`th record `batches` gave: for a page cut shorter as it was read (see list/embed.ts). */
   cursorAfter(index: number): string;
 }

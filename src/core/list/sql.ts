@@ -394,15 +394,18 @@ export function createListing(
     return n;
   }
 
+  /** A total and how many records could leave the selection before it reads differently (ListPage.totalMargin). */
+  type Counted = Total & { margin: number };
+
   // Kept only if the stamp has not moved since it was read: a count read across awaits may be older than a commit.
-  const totals = memoAtStamp<Total>(stamp, maxCachedShapes);
+  const totals = memoAtStamp<Counted>(stamp, maxCachedShapes);
 
   /**
    * How many records the restrictions select, counted up to the cap. Counting walks an index of the
    * selection on every page, so the number is kept until the database changes, or for the public until the
    * next scheduled publication (it is part of the key) when the schedule was read at the memo's stamp.
    */
-  async function total(restricted: Restrictions, visibility: Visibility, remembered: StampedValues<Total>, known?: Source): Promise<Total> {
+  async function total(restricted: Restrictions, visibility: Visibility, remembered: StampedValues<Counted>, known?: Source): Promise<Counted> {
     const { conditions, values, shape } = restricted;
     const key = JSON.stringify([shape, values, visibility.audience === 'public' ? visibility.nextPublication : null]);
     const memo = memoFits(visibility, remembered.stamp) ? remembered : undefined;
@@ -414,7 +417,9 @@ export function createListing(
       // without reading each row again from the table.
       const counted = source.at.length === conditions.length ? Math.min(source.candidates, countCap) : await countMatches(restricted, source);
       const allExamined = source.candidates < restricted.examined;
-      n = { value: counted, relation: counted < countCap && allExamined ? 'eq' : 'gte' };
+      // Matches counted on the index past the cap: as many could leave the selection and the total read the same.
+      const margin = counted === countCap && source.at.length === conditions.length ? source.candidates - countCap : 0;
+      n = { value: counted, relation: counted < countCap && allExamined ? 'eq' : 'gte', margin };
       memo?.set(key, n);
     }
     return n;
@@ -532,8 +537,8 @@ export function createListing(
       };
       if (remembered === null) return page;
       // A count that read only some candidates is a lower bound, and so are the matches this page found.
-      const counted = await total(restricted, visibility, remembered, source);
-      return { ...page, total: counted.relation === 'gte' && counted.value < candidates.length ? { ...counted, value: candidates.length } : counted };
+      const { margin, ...counted } = await total(restricted, visibility, remembered, source);
+      return { ...page, total: counted.relation === 'gte' && counted.value < candidates.length ? { ...counted, value: candidates.length } : counted, totalMargin: margin };
     },
   };
 }

@@ -1,7 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { LRUCache } from 'lru-cache';
+import { everything, type Visibility } from '../../core/list/visibility.js';
+import type { Services } from '../../core/services.js';
 import { ownBytes } from './own-bytes.js';
+import { type PageFootprint, pageFootprintOf, placeOf } from './page-footprint.js';
 import { positionHeader } from './read-your-writes.js';
 import { traitsOf } from './traits.js';
 
@@ -18,12 +21,33 @@ interface Entry {
   body: Buffer;
   /** The ETag of an answer of a route that can tell its stored record's current one (traits.currentEtag): compared with it at another view. */
   etag?: string;
+  /** A page kept across writes (traits.keptAcrossWrites): at another view, the change feed's events since are compared with its footprint. */
+  feed?: FeedChecked;
 }
 
-/** What a miss remembers until its response is sent: where to keep it, and the stamp it was read at. */
+/** Where a page kept across writes stands in the change feed. */
+interface FeedChecked {
+  footprint: PageFootprint;
+  /** The feed's seq read before the page's data (then the last one checked): the events after it are not known to the page. */
+  at: number;
+  /** The next scheduled publication at the page's view: a publication coming due changes the public's list without an event. */
+  next: string | null;
+  /** What is left of the footprint's margin after the events checked. */
+  margin: number;
+}
+
+/** What a miss remembers until its response is sent: where to keep it, the stamp it was read at, and for a page kept across writes where the feed was. */
 interface Pending {
   key: string;
   stamp: string;
+  feed?: { at: number; next: string | null };
+}
+
+/** The change feed's reads the cache checks a kept page with: events after a seq, and the newest seq. */
+export interface ChangeFeedReads {
+  lastSeq(): Promise<number>;
+  /** At most `limit` events after seq `after`, oldest first; `more` when others follow, `through` the last seq examined. */
+  since(after: number, limit: number): Promise<{ events: Array<{ resource: string; id: string }>; more: boolean; through: number }>;
 }
 
 declare module 'fastify' {
@@ -35,10 +59,19 @@ declare module 'fastify' {
 
 interface ResponseCacheOptions {
   maxBytes: number;
+  /** The change feed, when every commit the view moves for is in it as read here (SQLite): without it, a page is kept for one view. */
+  feed?: ChangeFeedReads | undefined;
 }
+
+const nextPublicationOf = (visibility: Visibility): string | null => (visibility.audience === 'public' ? visibility.nextPublication : null);
+
+/** The most events a kept page is checked against at once: past them, it is read again. */
+const maxEventsChecked = 64;
 
 // A key and its entry's bookkeeping, beside the bytes: counted so that many small entries stay bounded too.
 const entryOverhead = 200;
+// An id a kept page's footprint holds (a 36-character string in a Set), counted beside its bytes.
+const footprintIdBytes = 128;
 
 /**
  * The largest entry kept (its body, key and bookkeeping). Pages of long records (100 articles: about 370 KB) are
@@ -75,7 +108,7 @@ async function responseCache(app: FastifyInstance, options: ResponseCacheOptions
   const cache = new LRUCache<string, Entry>({
     maxSize: options.maxBytes,
     maxEntrySize: Math.min(options.maxBytes, maxEntryBytes),
-    sizeCalculation: (entry, key) => entry.body.length + key.length * 2 + entryOverhead,
+    sizeCalculation: (entry, key) => entry.body.length + key.length * 2 + entryOverhead + (entry.feed?.footprint.ids.size ?? 0) * footprintIdBytes,
     dispose: (_entry, key) => ofView.delete(key),
   });
   app.decorate('responseCache', {
@@ -110,20 +143,58 @@ async function responseCache(app: FastifyInstance, options: ResponseCacheOptions
       keptAt = stamp;
     }
     const entry = cache.get(key);
+    const { feed } = options;
     const miss = () => {
-      misses.set(request, { key, stamp });
-      done();
+      if (feed === undefined || traitsOf(request).keptAcrossWrites === undefined) {
+        misses.set(request, { key, stamp });
+        return done();
+      }
+      // The feed's newest seq, read after the view and before the page's data: the events after it are those the page may not show.
+      Promise.all([request.visibility, feed.lastSeq()]).then(
+        ([visibility, at]) => {
+          misses.set(request, { key, stamp, feed: { at, next: nextPublicationOf(visibility) } });
+          done();
+        },
+        () => done(),
+      );
     };
     if (entry === undefined) return miss();
     if (entry.stamp === stamp) return send(reply, entry);
-    const { currentEtag } = traitsOf(request);
-    if (entry.etag === undefined || currentEtag === undefined) return miss();
-    // Read after the view: a record found unchanged answers this view, and this view's next requests need not ask again.
-    // A record changed, gone or unreadable: the handler answers (and a 200 is kept again), the old bytes go.
+    // Read after the view: a record or page found unchanged answers this view, and this view's next requests need not ask again.
+    // One changed, gone or unreadable: the handler answers (and a 200 is kept again), the old bytes go.
     const stale = () => {
       if (cache.peek(key) === entry) cache.delete(key);
       miss();
     };
+    const { keptAcrossWrites: shows } = traitsOf(request);
+    if (entry.feed !== undefined && feed !== undefined && shows !== undefined) {
+      const checked = entry.feed;
+      const { at, margin } = checked;
+      const current = async () => {
+        // Past the margin (or the most checked at once) the feed says `more`, and the page is read again.
+        const [visibility, { events, more, through }] = await Promise.all([request.visibility, feed.since(at, Math.min(margin, maxEventsChecked))]);
+        if (more || nextPublicationOf(visibility) !== checked.next) return false;
+        const before = new Set<string>();
+        for (const { resource, id } of events) {
+          const place = placeOf(checked.footprint, resource, id);
+          if (place === 'changed') return false;
+          if (place === 'before') before.add(id);
+        }
+        // Read after the events: a record the reader does not see now is not on the page now.
+        if ((await Promise.all([...before].map((id) => shows(request, id)))).includes(true)) return false;
+        checked.at = Math.max(checked.at, through);
+        checked.margin = Math.min(checked.margin, margin - events.length);
+        return true;
+      };
+      current().then((unchanged) => {
+        if (!unchanged) return stale();
+        entry.stamp = stamp;
+        send(reply, entry);
+      }, stale);
+      return;
+    }
+    const { currentEtag } = traitsOf(request);
+    if (entry.etag === undefined || currentEtag === undefined) return miss();
     currentEtag(request).then((etag) => {
       if (etag !== entry.etag) return stale();
       entry.stamp = stamp;
@@ -145,7 +216,7 @@ async function responseCache(app: FastifyInstance, options: ResponseCacheOptions
   });
 
   /** Keeps the answer's bytes, which it returns. */
-  function keep({ key, stamp }: Pending, request: FastifyRequest, reply: FastifyReply, payload: string | Buffer): Buffer {
+  function keep({ key, stamp, feed: readAt }: Pending, request: FastifyRequest, reply: FastifyReply, payload: string | Buffer): Buffer {
     const headers = representationHeaders.flatMap((name): Array<[string, string]> => {
       const value = reply.getHeader(name);
       return value === undefined ? [] : [[name, String(value)]];
@@ -156,10 +227,17 @@ async function responseCache(app: FastifyInstance, options: ResponseCacheOptions
     const etag = byRevision ? headers.find(([name]) => name === 'etag')?.[1] : undefined;
     // A large body comes as the Buffer sent (see sentForm), kept as it is rather than copied.
     const body = ownBytes(payload);
-    cache.set(key, { stamp, headers, body, ...(etag === undefined ? {} : { etag }) });
-    if (etag === undefined && cache.has(key)) ofView.add(key);
+    // JSON-LD and ninjs name other records, which the footprint does not follow.
+    const footprint = readAt !== undefined && request.representation === null ? pageFootprintOf(reply) : undefined;
+    const feed = footprint && readAt && { footprint, ...readAt, margin: footprint.margin };
+    cache.set(key, { stamp, headers, body, ...(etag === undefined ? {} : { etag }), ...(feed ? { feed } : {}) });
+    if (etag === undefined && feed === undefined && cache.has(key)) ofView.add(key);
     return body;
   }
 }
+
+/** The feed's reads for pages kept across writes, where the feed holds every commit the view moves for. */
+export const keptPagesFeed = (changes: Services['changes']): ChangeFeedReads | undefined =>
+  changes.readsEveryCommit ? { lastSeq: changes.lastSeq, since: (after, limit) => changes.page(after, limit, everything) } : undefined;
 
 export default fp(responseCache, { name: 'response-cache', dependencies: ['bearer-auth', 'conditional-get', 'representations', 'visibility'] });

@@ -8,6 +8,7 @@ import type { Visibility } from '../../core/list/visibility.js';
 import type { RecordService } from '../../core/resources/shared/record-service.js';
 import { dataEnvelope, listEnvelope } from '../../core/resources/shared/schemas.js';
 import { shapedEtag } from '../http/etag.js';
+import { footprintable, notePageFootprint } from '../http/page-footprint.js';
 import { getParams, listParams } from './params.js';
 import { type Catalog, embeddedFields, viewSchema } from './view.js';
 
@@ -30,13 +31,17 @@ export function listEndpoint(name: string, record: z.ZodObject, spec: ListSpec, 
     listResponse: listEnvelope(name, view),
     getResponse: dataEnvelope(`${name}View`, view),
 
-    /** Binds the handlers to the resource's reads; `noun` names it in a 404. */
-    handlers(records: Pick<RecordService, 'list' | 'read'>, noun: string) {
+    /** Binds the handlers to the resource's reads; `noun` names it in a 404, `resource` in the change feed. */
+    handlers(records: Pick<RecordService, 'list' | 'read'>, noun: string, resource: string) {
       return {
         /** A page of the list: `request` is the route's, its query parsed by `listQuery`. */
         async list(request: { query: ListQuery; url: string; visibility: Promise<Visibility> }, reply: FastifyReply) {
           const { query } = request;
-          const { shown, nextCursor, total } = await records.list(query, await request.visibility);
+          const { shown, nextCursor, total, ids, totalMargin } = await records.list(query, await request.visibility);
+          const lowest = ids.at(-1);
+          // A page with no next may take any record that joins the list: only a full one has a footprint.
+          if (nextCursor !== null && lowest !== undefined && footprintable(query))
+            notePageFootprint(reply, { resource, ids: new Set(ids), lowest, margin: total === undefined ? Number.POSITIVE_INFINITY : (totalMargin ?? 0) });
           const next = nextCursor === null ? null : nextPageLink(request.url, nextCursor);
           if (next) reply.header('Link', `<${next}>; rel="next"`);
           const etag = shapedEtag(request.url, shown, { total, nextCursor });

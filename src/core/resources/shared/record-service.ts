@@ -82,7 +82,7 @@ export function recordService(resource: Resource, writer: Repository<Versioned, 
       const page = await reads.list(query, visibility);
       const shown = await embed(page, query, visibility);
       const nextCursor = shown.cut ? page.cursorAfter(shown.data.length - 1) : page.nextCursor;
-      return { shown, nextCursor, total: page.total };
+      return { shown, nextCursor, total: page.total, ids: page.ids, totalMargin: page.totalMargin };
     },
 
     async create(input: unknown, options: WriteOptions) {

@@ -43,7 +43,7 @@ export function resourceRoutes(resource: Resource<ResourceName>, records: Record
   const listing = listEndpoint(name, resource.record, resource.list, catalog);
 
   return async (app) => {
-    const handlers = listing.handlers(records, noun);
+    const handlers = listing.handlers(records, noun, path);
     // The resource names the mappers that turn its records into JSON-LD or ninjs.
     const read: FastifyContextConfig = { traits: { rateLimit: 'read', cacheable: true, formats: path } };
     const readOne: FastifyContextConfig = {
@@ -58,7 +58,12 @@ export function resourceRoutes(resource: Resource<ResourceName>, records: Record
     const create: FastifyContextConfig = { traits: { role: 'editor', rateLimit: 'write', idempotent: true } };
     const change: FastifyContextConfig = { traits: { role: 'editor', rateLimit: 'write', conditionalWrite: true } };
     app.get(`/v1/${path}`, {
-      config: read,
+      config: {
+        traits: {
+          ...read.traits,
+          keptAcrossWrites: async (request, id) => (await records.revision(id, await request.visibility)) !== null,
+        },
+      },
       schema: {
         tags,
         operationId: `list_${path}`,
