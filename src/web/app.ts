@@ -168,7 +168,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(openApi, { publicUrl: config.publicUrl, source: options.openApiFromRoutes ? 'routes' : { file: committedContract }, clock });
   await app.register(representations, { publicUrl: config.publicUrl });
   // After conditional-get and representations: a hit needs the negotiated format, and a miss keeps the bytes and ETag they made.
-  if (config.responseCacheBytes > 0) await app.register(responseCache, { maxBytes: config.responseCacheBytes, feed: keptPagesFeed(services.changes) });
+  if (config.responseCacheBytes > 0) await app.register(responseCache, { maxBytes: config.responseCacheBytes, clock, feed: keptPagesFeed(services.changes) });
   // Last of the onSend steps: the cache above keeps the identity bytes, and every coding is made from them.
   await app.register(compression);
   await app.register(healthRoutes(services.ping));

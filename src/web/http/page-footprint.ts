@@ -12,15 +12,19 @@ export interface PageFootprint {
   ids: ReadonlySet<string>;
   /** The id of the last record read for the page, when a next page follows: a record with a lower id sorts after the page and cannot enter it. */
   lowest: string;
-  /** How many records could leave the selection before its total reads differently (ListPage.totalMargin); Infinity without a total. */
+  /**
+   * How many records after the page could leave the selection before its total reads differently or its next
+   * link goes (ListPage.totalMargin; 0 without a total).
+   */
   margin: number;
 }
 
 /**
- * Where an event of `resource`'s record `id` leaves the page, the total aside (`margin` counts those): as it is, the
- * record sorting after it (`after`); changed, or the record on it or of another resource (`changed`); or, the record
- * sorting before the page's last and not on it, as it is unless the reader sees the record now (`before`: a draft
- * written at the head of the list is not on the page).
+ * Where an event of `resource`'s record `id` leaves the page: as it is, the record sorting after it (`after`; the
+ * margin counts such records, each of which may have left or joined the total); changed, the record on it or of
+ * another resource (`changed`); or, the record sorting before the page's last and not on it, as it is unless the
+ * reader sees the record now (`before`: a draft written at the head of the list was not on the page, nor counted, and
+ * is not now).
  */
 export function placeOf(footprint: PageFootprint, resource: string, id: string): 'after' | 'changed' | 'before' {
   if (resource !== footprint.resource || footprint.ids.has(id)) return 'changed';

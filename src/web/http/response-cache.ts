@@ -59,6 +59,8 @@ declare module 'fastify' {
 
 interface ResponseCacheOptions {
   maxBytes: number;
+  /** Milliseconds since the epoch: the moment a record written at the head of a kept page is looked up at. */
+  clock: () => number;
   /** The change feed, when every commit the view moves for is in it as read here (SQLite): without it, a page is kept for one view. */
   feed?: ChangeFeedReads | undefined;
 }
@@ -131,11 +133,20 @@ async function responseCache(app: FastifyInstance, options: ResponseCacheOptions
     if (!cachedRoute(request)) return done();
     // The public view holds the change stamp and the next scheduled publication: a write, or a scheduled article
     // coming due, makes every older page a miss and has a record's answer checked against the record.
-    request.publicView.then((stamp) => answer(request, reply, stamp, done), done);
+    // Returns nothing: a hook that returns a promise is awaited by Fastify beside its `done`, and would run the handler twice.
+    const decided = (feedAt?: number) => {
+      request.publicView.then((stamp) => answer(request, reply, stamp, done, feedAt), done);
+    };
+    const { feed } = options;
+    if (feed === undefined || traitsOf(request).keptAcrossWrites === undefined) return decided();
+    // A page that may be kept across writes reads the feed's newest seq before its view (the change stamp, its moment,
+    // the schedule): a write committed after it is among the events checked later, and one before it is one the
+    // page's data sees, its published_at no later than the moment the view takes after it.
+    feed.lastSeq().then(decided, () => decided());
   });
 
   /** Sends the entry kept for the request's URL and public view, or notes the miss for onSend to keep. */
-  function answer(request: FastifyRequest, reply: FastifyReply, stamp: string | null, done: () => void) {
+  function answer(request: FastifyRequest, reply: FastifyReply, stamp: string | null, done: () => void, feedAt?: number) {
     if (stamp === null) return done();
     const key = `${request.representation?.name ?? 'json'} ${request.url}`;
     if (stamp !== keptAt) {
@@ -145,14 +156,13 @@ async function responseCache(app: FastifyInstance, options: ResponseCacheOptions
     const entry = cache.get(key);
     const { feed } = options;
     const miss = () => {
-      if (feed === undefined || traitsOf(request).keptAcrossWrites === undefined) {
+      if (feedAt === undefined) {
         misses.set(request, { key, stamp });
         return done();
       }
-      // The feed's newest seq, read after the view and before the page's data: the events after it are those the page may not show.
-      Promise.all([request.visibility, feed.lastSeq()]).then(
-        ([visibility, at]) => {
-          misses.set(request, { key, stamp, feed: { at, next: nextPublicationOf(visibility) } });
+      request.visibility.then(
+        (visibility) => {
+          misses.set(request, { key, stamp, feed: { at: feedAt, next: nextPublicationOf(visibility) } });
           done();
         },
         () => done(),
@@ -171,19 +181,22 @@ async function responseCache(app: FastifyInstance, options: ResponseCacheOptions
       const checked = entry.feed;
       const { at, margin } = checked;
       const current = async () => {
-        // Past the margin (or the most checked at once) the feed says `more`, and the page is read again.
-        const [visibility, { events, more, through }] = await Promise.all([request.visibility, feed.since(at, Math.min(margin, maxEventsChecked))]);
+        // Past the most checked at once the feed says `more`, and the page is read again.
+        const [visibility, { events, more, through }] = await Promise.all([request.visibility, feed.since(at, maxEventsChecked)]);
         if (more || nextPublicationOf(visibility) !== checked.next) return false;
-        const before = new Set<string>();
+        const places = { before: new Set<string>(), after: new Set<string>() };
         for (const { resource, id } of events) {
           const place = placeOf(checked.footprint, resource, id);
           if (place === 'changed') return false;
-          if (place === 'before') before.add(id);
+          places[place].add(id);
         }
-        // Read after the events: a record the reader does not see now is not on the page now.
-        if ((await Promise.all([...before].map((id) => shows(request, id)))).includes(true)) return false;
+        if (places.after.size > margin) return false;
+        // At a moment taken after the events were read, so none of their writes is dated later: a record the public
+        // does not see then is not on the page then.
+        const now = visibility.audience === 'public' ? { ...visibility, now: new Date(options.clock()).toISOString() } : visibility;
+        if ((await Promise.all([...places.before].map((id) => shows(id, now)))).includes(true)) return false;
         checked.at = Math.max(checked.at, through);
-        checked.margin = Math.min(checked.margin, margin - events.length);
+        checked.margin = Math.min(checked.margin, margin - places.after.size);
         return true;
       };
       current().then((unchanged) => {

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { Role } from '../../core/config.js';
+import type { Visibility } from '../../core/list/visibility.js';
 import type { ResourceName } from '../../core/resources/registry.js';
 
 /**
@@ -18,10 +19,10 @@ export interface Traits {
   currentEtag?: (request: FastifyRequest) => Promise<string | null>;
   /**
    * A list whose first page in the default order the response cache keeps across the writes the change feed shows
-   * cannot change it: its handler notes what the page is made of (page-footprint.ts). The function says whether the
-   * request's reader sees the list's record `id` now, asked of a record written at the head of the list.
+   * cannot change it: its handler notes what the page is made of (page-footprint.ts). The function says whether a
+   * reader with `visibility` sees the list's record `id`, asked of a record written at the head of the list.
    */
-  keptAcrossWrites?: (request: FastifyRequest, id: string) => Promise<boolean>;
+  keptAcrossWrites?: (id: string, visibility: Visibility) => Promise<boolean>;
   /** A write of a stored record that If-Match guards: 412 when stale, 428 without it under REQUIRE_IF_MATCH. */
   conditionalWrite?: boolean;
   /** A create that a retry with the same Idempotency-Key gets the stored response of, instead of a second record. */

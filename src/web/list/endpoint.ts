@@ -39,9 +39,11 @@ export function listEndpoint(name: string, record: z.ZodObject, spec: ListSpec, 
           const { query } = request;
           const { shown, nextCursor, total, ids, totalMargin } = await records.list(query, await request.visibility);
           const lowest = ids.at(-1);
-          // A page with no next may take any record that joins the list: only a full one has a footprint.
-          if (nextCursor !== null && lowest !== undefined && footprintable(query))
-            notePageFootprint(reply, { resource, ids: new Set(ids), lowest, margin: total === undefined ? Number.POSITIVE_INFINITY : (totalMargin ?? 0) });
+          // Only a page of `limit` records, each shown, with a next, has a footprint: a page with no next may take any
+          // record that joins the list, and one cut short by its byte budget may take the next record once it is shorter.
+          // Without a total, its next link is all that holds, and only while a record follows it: no margin.
+          if (nextCursor !== null && lowest !== undefined && ids.length === query.limit && shown.data.length === ids.length && footprintable(query))
+            notePageFootprint(reply, { resource, ids: new Set(ids), lowest, margin: totalMargin ?? 0 });
           const next = nextCursor === null ? null : nextPageLink(request.url, nextCursor);
           if (next) reply.header('Link', `<${next}>; rel="next"`);
           const etag = shapedEtag(request.url, shown, { total, nextCursor });

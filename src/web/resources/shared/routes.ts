@@ -61,7 +61,7 @@ export function resourceRoutes(resource: Resource<ResourceName>, records: Record
       config: {
         traits: {
           ...read.traits,
-          keptAcrossWrites: async (request, id) => (await records.revision(id, await request.visibility)) !== null,
+          keptAcrossWrites: async (id, visibility) => (await records.revision(id, visibility)) !== null,
         },
       },
       schema: {
