@@ -405,7 +405,7 @@ t.test("a list's first page outlives the writes the change feed shows cannot rea
     { name: 'a PATCH of a record on the page', url: page, writes: patch(app, c, { title: 'ج ٢' }), changes: true, kept: false },
     { name: 'a record on the page unpublished', url: page, writes: patch(oracle, c, { status: 'draft' }), changes: true, kept: false },
     { name: 'a new article at the head', url: page, writes: () => created('هـ'), changes: true, kept: false },
-    // Its id sorts before the page's last, but the public does not see it: the page is served on one lookup of it.
+    // Without a margin, even a record the public does not see counts: it may have been counted and hidden again.
     {
       name: 'a new draft',
       url: page,
@@ -413,10 +413,8 @@ t.test("a list's first page outlives the writes the change feed shows cannot rea
         draft = await created('و', { status: 'draft' });
       },
       changes: false,
-      kept: true,
+      kept: false,
     },
-    { name: 'the draft edited by another app on the database', url: page, writes: () => patch(oracle, draft, { title: 'و ٢' })(), changes: false, kept: true },
-    { name: 'the draft edited, read with fields', url: `${page}&fields=title`, writes: () => patch(app, draft, { title: 'و ٣' })(), changes: false, kept: true },
     { name: 'the draft published', url: page, writes: () => patch(oracle, draft, { status: 'published' })(), changes: true, kept: false },
     {
       name: 'an article scheduled for later',
@@ -475,18 +473,32 @@ t.test("past the count cap, a first page outlives writes after it, as many as it
   const page = '/v1/articles?limit=2';
   const { meta } = body<{ meta: { total: number; total_relation: string } }>(await app.inject({ url: page }));
   t.same([meta.total, meta.total_relation], [1000, 'gte'], 'the total reads at least the cap');
-  const patch = (id: string, payload: object) => () => write(app, 'PATCH', `/v1/articles/${id}`, payload);
+  const patch = (on: App, id: () => string, payload: object) => () => write(on, 'PATCH', `/v1/articles/${id()}`, payload);
+  let draft = '';
   await checkKeptAcrossWrites(t, app, oracle, [
-    { name: 'a PATCH of a record after the page', url: page, writes: patch(older, { title: 'أ ٢' }), changes: false, kept: true },
-    { name: 'a record after the page unpublished', url: page, writes: patch(older, { status: 'draft' }), changes: false, kept: true },
+    { name: 'a PATCH of a record after the page', url: page, writes: patch(app, () => older, { title: 'أ ٢' }), changes: false, kept: true },
+    { name: 'a record after the page unpublished', url: page, writes: patch(app, () => older, { status: 'draft' }), changes: false, kept: true },
     { name: 'a record after the page deleted', url: page, writes: () => write(oracle, 'DELETE', `/v1/articles/${older}`), changes: false, kept: true },
-    { name: 'a PATCH after the page, without a total', url: `${page}&count=false`, writes: patch(cut, { summary: 'ملخص' }), changes: false, kept: false },
+    // Its id sorts before the page's last, but the public does not see it: the page is served on one lookup of it.
+    {
+      name: 'a new draft at the head',
+      url: page,
+      writes: async () => {
+        draft = await created('و', { status: 'draft' });
+      },
+      changes: false,
+      kept: true,
+    },
+    { name: 'the draft edited by another app on the database', url: page, writes: patch(oracle, () => draft, { title: 'و ٢' }), changes: false, kept: true },
+    { name: 'the draft edited, read with fields', url: `${page}&fields=title`, writes: patch(app, () => draft, { title: 'و ٣' }), changes: false, kept: true },
+    { name: 'the draft published', url: page, writes: patch(app, () => draft, { status: 'published' }), changes: true, kept: false },
+    { name: 'a PATCH after the page, without a total', url: `${page}&count=false`, writes: patch(app, () => cut, { summary: 'ملخص' }), changes: false, kept: false },
     // Two long articles after the newest three: a page of four ids ends before the first by its byte budget, and
     // would hold it once it is shorter.
     {
       name: 'the record after a page cut by its byte budget shortened',
       url: '/v1/articles?limit=4&fields=id',
-      writes: patch(cut, { body: [{ type: 'paragraph', text: 'قصير' }] }),
+      writes: patch(app, () => cut, { body: [{ type: 'paragraph', text: 'قصير' }] }),
       changes: true,
       kept: false,
     },

@@ -20,11 +20,10 @@ export interface PageFootprint {
 }
 
 /**
- * Where an event of `resource`'s record `id` leaves the page: as it is, the record sorting after it (`after`; the
- * margin counts such records, each of which may have left or joined the total); changed, the record on it or of
- * another resource (`changed`); or, the record sorting before the page's last and not on it, as it is unless the
- * reader sees the record now (`before`: a draft written at the head of the list was not on the page, nor counted, and
- * is not now).
+ * Where an event of `resource`'s record `id` leaves the page, its total aside (the margin counts the records written):
+ * as it is, the record sorting after it (`after`); changed, the record on it or of another resource (`changed`); or,
+ * the record sorting before the page's last and not on it, as it is unless the reader sees the record now (`before`:
+ * a draft written at the head of the list is not on the page, nor is it now).
  */
 export function placeOf(footprint: PageFootprint, resource: string, id: string): 'after' | 'changed' | 'before' {
   if (resource !== footprint.resource || footprint.ids.has(id)) return 'changed';

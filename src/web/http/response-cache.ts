@@ -190,13 +190,16 @@ async function responseCache(app: FastifyInstance, options: ResponseCacheOptions
           if (place === 'changed') return false;
           places[place].add(id);
         }
-        if (places.after.size > margin) return false;
+        // Each record written may have joined or left the total: one at the head the public does not see now may have
+        // been counted (the total is read after the page's ids) and hidden again since.
+        const written = places.before.size + places.after.size;
+        if (written > margin) return false;
         // At a moment taken after the events were read, so none of their writes is dated later: a record the public
         // does not see then is not on the page then.
         const now = visibility.audience === 'public' ? { ...visibility, now: new Date(options.clock()).toISOString() } : visibility;
         if ((await Promise.all([...places.before].map((id) => shows(id, now)))).includes(true)) return false;
         checked.at = Math.max(checked.at, through);
-        checked.margin = Math.min(checked.margin, margin - places.after.size);
+        checked.margin = Math.min(checked.margin, margin - written);
         return true;
       };
       current().then((unchanged) => {

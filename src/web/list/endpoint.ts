@@ -37,12 +37,13 @@ export function listEndpoint(name: string, record: z.ZodObject, spec: ListSpec, 
         /** A page of the list: `request` is the route's, its query parsed by `listQuery`. */
         async list(request: { query: ListQuery; url: string; visibility: Promise<Visibility> }, reply: FastifyReply) {
           const { query } = request;
-          const { shown, nextCursor, total, ids, totalMargin } = await records.list(query, await request.visibility);
+          const { shown, nextCursor, nextFollowsShown, total, ids, totalMargin } = await records.list(query, await request.visibility);
           const lowest = ids.at(-1);
-          // Only a page of `limit` records, each shown, with a next, has a footprint: a page with no next may take any
-          // record that joins the list, and one cut short by its byte budget may take the next record once it is shorter.
-          // Without a total, its next link is all that holds, and only while a record follows it: no margin.
-          if (nextCursor !== null && lowest !== undefined && ids.length === query.limit && shown.data.length === ids.length && footprintable(query))
+          // Only a page of `limit` records, each shown, followed by a next page that starts after its last, has a
+          // footprint: a page with no next may take any record that joins the list, one cut short by its byte budget
+          // the next record once it is shorter, and one whose walk stopped short a record between. Without a total,
+          // its next link is all that holds, and only while a record follows it: no margin.
+          if (nextFollowsShown && lowest !== undefined && ids.length === query.limit && shown.data.length === ids.length && footprintable(query))
             notePageFootprint(reply, { resource, ids: new Set(ids), lowest, margin: totalMargin ?? 0 });
           const next = nextCursor === null ? null : nextPageLink(request.url, nextCursor);
           if (next) reply.header('Link', `<${next}>; rel="next"`);

@@ -82,7 +82,9 @@ export function recordService(resource: Resource, writer: Repository<Versioned, 
       const page = await reads.list(query, visibility);
       const shown = await embed(page, query, visibility);
       const nextCursor = shown.cut ? page.cursorAfter(shown.data.length - 1) : page.nextCursor;
-      return { shown, nextCursor, total: page.total, ids: page.ids, totalMargin: page.totalMargin };
+      // Whether the next page starts right after the last record shown, not where a bounded walk stopped short of matches.
+      const nextFollowsShown = nextCursor !== null && shown.data.length > 0 && nextCursor === page.cursorAfter(shown.data.length - 1);
+      return { shown, nextCursor, nextFollowsShown, total: page.total, ids: page.ids, totalMargin: page.totalMargin };
     },
 
     async create(input: unknown, options: WriteOptions) {
