@@ -111,6 +111,8 @@ export async function openServices(databaseUrl: string, { clock = Date.now, pool
     changes: {
       ...changeFeed(statements),
       notices: engine.notices,
+      /** The engine's change stamp: a seq read between two reads of the same stamp is the feed's newest at the first. */
+      stamp,
       /** Whether a read of the feed holds every commit the change stamp has moved for: SQLite's one file does; PostgreSQL's reads may be a replica's, behind it. */
       readsEveryCommit: engine.name === 'sqlite',
     },

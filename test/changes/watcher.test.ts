@@ -2,14 +2,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import { noCommitNotices } from '../../src/core/db/commit-notices.js';
 import { everything } from '../../src/core/list/visibility.js';
-import type { Services } from '../../src/core/services.js';
-import { ChangeStream, changeWatcher } from '../../src/web/changes/stream.js';
+import { ChangeStream, changeWatcher, type StreamFeed as Feed } from '../../src/web/changes/stream.js';
 import { toldCommits } from '../told-commits.js';
 
-type Feed = Services['changes'];
 const noEvents = { events: [], more: false, through: 0 };
 /** A feed of no events whose newest seq `lastSeq` reads. */
-const feedOf = (lastSeq: Feed['lastSeq'], notices = noCommitNotices): Feed => ({ page: async () => noEvents, lastSeq, notices, readsEveryCommit: true });
+const feedOf = (lastSeq: Feed['lastSeq'], notices = noCommitNotices): Feed => ({ page: async () => noEvents, lastSeq, notices });
 
 t.test('a poll of max(seq) that fails is told to onError, and the next poll still wakes the waiting stream', async (t) => {
   const errors: unknown[] = [];
@@ -38,7 +36,6 @@ t.test('a page that fails ends the stream with the error, for the client to reco
     async lastSeq() {
       return 0;
     },
-    readsEveryCommit: true,
     notices: noCommitNotices,
   };
   const watcher = changeWatcher(feed, 1000, (error) => t.fail(String(error)));

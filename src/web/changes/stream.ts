@@ -19,7 +19,8 @@ const frame = (event: Change) => {
 };
 
 type Wake = () => void;
-type Feed = Services['changes'];
+/** What the stream reads of the change feed. */
+export type StreamFeed = Pick<Services['changes'], 'page' | 'lastSeq' | 'notices'>;
 
 /**
  * What each page of a stream is read under: a public stream's moment is the page's, not the request's, so an
@@ -36,7 +37,7 @@ export const streamVisibility = (visibility: Visibility): (() => Visibility) => 
  * stream still behind the newest seq (a public stream passing hidden events, a window a look). A read that fails
  * (a busy database) is told to `onError`, and the next one looks again.
  */
-export function changeWatcher(feed: Feed, pollMs: number, onError: (error: unknown) => void) {
+export function changeWatcher(feed: StreamFeed, pollMs: number, onError: (error: unknown) => void) {
   const waiting = new Map<Wake, number>();
   let timer: NodeJS.Timeout | undefined;
   let armedFor = Number.POSITIVE_INFINITY;
@@ -130,7 +131,7 @@ export class ChangeStream extends Readable {
   readonly #heartbeat: NodeJS.Timeout;
 
   constructor(
-    private readonly feed: Feed,
+    private readonly feed: StreamFeed,
     private readonly watcher: ChangeWatcher,
     after: number,
     heartbeatMs: number,

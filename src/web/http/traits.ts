@@ -3,6 +3,9 @@ import type { Role } from '../../core/config.js';
 import type { Visibility } from '../../core/list/visibility.js';
 import type { ResourceName } from '../../core/resources/registry.js';
 
+/** Whether a reader with `visibility` sees a list's record `id` (traits.keptAcrossWrites). */
+export type KeptAcrossWrites = (id: string, visibility: Visibility) => Promise<boolean>;
+
 /**
  * What a route promises beyond its schema, declared as data in its `config.traits`. The plugins act on the
  * declaration at request time, and the contract describes it (openapi/semantics.ts): one declaration, so
@@ -22,7 +25,7 @@ export interface Traits {
    * cannot change it: its handler notes what the page is made of (page-footprint.ts). The function says whether a
    * reader with `visibility` sees the list's record `id`, asked of a record written at the head of the list.
    */
-  keptAcrossWrites?: (id: string, visibility: Visibility) => Promise<boolean>;
+  keptAcrossWrites?: KeptAcrossWrites;
   /** A write of a stored record that If-Match guards: 412 when stale, 428 without it under REQUIRE_IF_MATCH. */
   conditionalWrite?: boolean;
   /** A create that a retry with the same Idempotency-Key gets the stored response of, instead of a second record. */
