@@ -100,6 +100,7 @@ t.test('integer settings are decimal digits: a hex, exponent, sign, space, point
   const integerSettings = [
     'PORT',
     'DATABASE_POOL_MAX',
+    'WRITE_BATCH_MS',
     'BODY_LIMIT',
     'CACHE_MAX_AGE',
     'CACHE_STALE_WHILE_REVALIDATE',
@@ -147,4 +148,6 @@ t.test('integer settings are decimal digits: a hex, exponent, sign, space, point
   t.equal(loadConfig({ WORKERS: '64' }).workers, 64);
   t.equal(loadConfig({ OVERLOAD_RSS_BYTES: '2147483648' }).overload.maxRssBytes, 2_147_483_648);
   t.equal(loadConfig({ RESPONSE_CACHE_MB: '1' }).responseCacheBytes, 1_048_576);
+  t.equal(loadConfig({}).writeBatchMs, 30, "WRITE_BATCH_MS's default, as documented");
+  t.equal(loadConfig({ WRITE_BATCH_MS: '250' }).writeBatchMs, 250);
 });

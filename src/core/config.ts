@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { defaultWriteBatchMs } from './db/group-commit.js';
 import { databaseUrlProblem, engineOf, readUrlProblem } from './db/url.js';
 import { decimalInteger } from './decimal-integer.js';
 
@@ -168,6 +169,7 @@ const environment = z.object({
   ),
   // PostgreSQL's connections per process (node-postgres's pool, and the replica's); SQLite opens two whatever it says.
   DATABASE_POOL_MAX: optional(decimalInteger(1, 1000).default(defaultPoolMax)),
+  WRITE_BATCH_MS: optional(decimalInteger(1, 60_000).default(defaultWriteBatchMs)),
   API_TOKENS: optional(z.string().default('').transform(parseTokens)),
   SEED: optional(z.enum(['auto', 'never']).default('auto')),
   BODY_LIMIT: optional(decimalInteger(1024, 100 * 1024 * 1024).default(1024 * 1024)),
@@ -221,6 +223,8 @@ export interface Config {
   databaseReadUrl: string | null;
   /** The most connections a process opens to PostgreSQL (its pool, and as many to the replica); unused on SQLite. */
   databasePoolMax: number;
+  /** Milliseconds a batch of group commit holds SQLite's write lock before it starts no further write (core/db/group-commit.ts); unused on PostgreSQL. */
+  writeBatchMs: number;
   apiTokens: ApiToken[];
   seed: 'auto' | 'never';
   bodyLimit: number;
@@ -328,6 +332,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     databaseReadUrl: e.DATABASE_READ_URL ?? null,
     databasePoolMax: e.DATABASE_POOL_MAX,
+    writeBatchMs: e.WRITE_BATCH_MS,
     apiTokens: e.API_TOKENS,
     seed: e.SEED,
     bodyLimit: e.BODY_LIMIT,

@@ -35,6 +35,8 @@ export interface ServicesOptions {
   poolMax?: number;
   /** DATABASE_READ_URL: a streaming replica of PostgreSQL's primary that serves reads. */
   readUrl?: string | null;
+  /** WRITE_BATCH_MS: how long a batch of SQLite's group commit starts writes for. */
+  writeBatchMs?: number;
   /** Where the engine tells of trouble it survives; one line on stderr each unless given. */
   log?: EngineLog;
 }
@@ -50,8 +52,8 @@ const stderrLog: EngineLog = {
  * writes return promises, and each write the API makes is one method that runs its own write transaction (a step
  * of group commit on SQLite); the web layer awaits them and never learns which engine answers.
  */
-export async function openServices(databaseUrl: string, { clock = Date.now, poolMax = defaultPoolMax, readUrl = null, log = stderrLog }: ServicesOptions = {}) {
-  const engine = await openEngine(databaseUrl, { poolMax, readUrl, log });
+export async function openServices(databaseUrl: string, { clock = Date.now, poolMax = defaultPoolMax, readUrl = null, writeBatchMs, log = stderrLog }: ServicesOptions = {}) {
+  const engine = await openEngine(databaseUrl, { poolMax, readUrl, writeBatchMs, log });
   const { writes, stamp } = engine;
   const sqlite = engine.name === 'sqlite' ? engine.database : null;
   // One set of repositories: a write runs them on its `tx`, a read on the read executor (`statements`).

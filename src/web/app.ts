@@ -106,7 +106,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
     warn: (message: string, err?: unknown) => app.log.warn({ err }, message),
     info: (message: string) => app.log.info(message),
   };
-  const services = await openServices(config.databaseUrl, { clock, poolMax: config.databasePoolMax, readUrl: config.databaseReadUrl, log });
+  const services = await openServices(config.databaseUrl, { clock, poolMax: config.databasePoolMax, readUrl: config.databaseReadUrl, writeBatchMs: config.writeBatchMs, log });
   app.decorate('services', services);
   for (const warning of services.warnings) app.log.warn(warning);
   let background: Awaited<ReturnType<typeof services.startBackground>>;

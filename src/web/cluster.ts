@@ -9,7 +9,7 @@ export const isClusterPrimary = (config: Config) => config.workers > 1 && cluste
 /** Migrates and seeds once, before any worker opens the database, so workers never race to do it. */
 async function prepareDatabase(config: Config) {
   if (config.databaseUrl === 'file::memory:') throw new ConfigError('invalid WORKERS: more than one worker needs a database file');
-  const services = await openServices(config.databaseUrl, { poolMax: config.databasePoolMax });
+  const services = await openServices(config.databaseUrl, { poolMax: config.databasePoolMax, writeBatchMs: config.writeBatchMs });
   try {
     await services.prepare(config.seed);
   } finally {

@@ -15,7 +15,8 @@ import { auth, body, build, recordStatements } from '../helper.js';
 function twoConnections(t: Test) {
   const dir = mkdtempSync(join(tmpdir(), 'khabar-commit-'));
   const file = join(dir, 'khabar.db');
-  const writer = openDatabase(`file:${file}`);
+  // A batch's time no slow machine reaches: the writes a test queues together share one batch.
+  const writer = openDatabase(`file:${file}`, { writeBatchMs: 10_000 });
   const reader = openDatabase(`file:${file}`);
   t.teardown(() => {
     writer.close();
@@ -82,6 +83,36 @@ t.test('a batch holds at most maxBatch writes; the rest commit in the next turn'
   t.same(stored(), ['a', 'b', 'c']);
 });
 
+/** Work of about `ms` on the thread, as a write's CPU. */
+const busy = (ms: number) => {
+  for (const until = performance.now() + ms; performance.now() < until; );
+};
+
+t.test('a batch starts no further write once it has held the write lock batchMs; the rest go first in the next batch', async (t) => {
+  const { writer, insert, stored } = twoConnections(t);
+  const writes = groupCommit(writer.sqlite, { batchMs: 20 });
+  const batches: number[] = [];
+  const write = (text: string) =>
+    writes.run(
+      () => {
+        busy(12);
+        return insert.run(text).changes;
+      },
+      (timing) => batches.push(timing.batch),
+    );
+  const burst = ['a', 'b', 'c', 'd', 'e'].map(write);
+  // Queued while the first batch runs (it lets the loop turn before its commit): after the writes it left out.
+  const later = new Promise((resolve) => setImmediate(resolve)).then(() => write('f'));
+  t.same(await Promise.all([...burst, later]), [1, 1, 1, 1, 1, 1], 'every write stored');
+  t.same(stored(), ['a', 'b', 'c', 'd', 'e', 'f'], 'in the order they were queued');
+  t.equal(batches.length, 6);
+  // Two writes of 12 ms have run past the 20 ms: no batch starts a third.
+  t.ok(
+    batches.every((size) => size <= 2),
+    `batches of ${batches.join(', ')}`,
+  );
+});
+
 t.test('a write that throws rolls back only itself and rejects only its own promise', async (t) => {
   const { writer, insert, stored } = twoConnections(t);
   const results = await Promise.allSettled([
@@ -98,6 +129,53 @@ t.test('a write that throws rolls back only itself and rejects only its own prom
   );
   t.equal((results[1] as PromiseRejectedResult).reason.message, 'refused');
   t.same(stored(), ['kept', 'also kept'], "the failed write's row is gone, the others are stored");
+});
+
+t.test('after a write that throws, the writes started before it run again, each in a savepoint; the rest go to the next batch', async (t) => {
+  const { writer, insert, stored } = twoConnections(t);
+  const runs: Record<string, number> = {};
+  const batches: Record<string, number> = {};
+  const write = (text: string, fail = false) =>
+    writer.writes.run(
+      () => {
+        runs[text] = (runs[text] ?? 0) + 1;
+        insert.run(text);
+        if (fail) throw new Error('refused');
+      },
+      (timing) => {
+        batches[text] = timing.batch;
+      },
+    );
+  const results = await Promise.allSettled([write('a'), write('b', true), write('c'), write('d')]);
+  t.same(
+    results.map((result) => result.status),
+    ['fulfilled', 'rejected', 'fulfilled', 'fulfilled'],
+  );
+  t.same(stored(), ['a', 'c', 'd']);
+  t.same(runs, { a: 2, b: 2, c: 1, d: 1 }, 'the two started run twice, the rest once');
+  t.same(batches, { a: 2, b: 2, c: 2, d: 2 }, 'the retry holds the two; the next batch the rest');
+});
+
+t.test('when the retry itself fails, only the writes it ran are rejected; the rest commit in the next batch', async (t) => {
+  const { writer, insert, stored } = twoConnections(t);
+  let tries = 0;
+  const results = await Promise.allSettled([
+    writer.writes.run(() => insert.run('lost with the retry')),
+    writer.writes.run(() => {
+      tries += 1;
+      // Refused in the batch's first run; in the retry it ends the transaction itself.
+      if (tries === 1) throw new Error('refused');
+      writer.sqlite.exec('rollback');
+    }),
+    writer.writes.run(() => insert.run('next batch')),
+    writer.writes.run(() => insert.run('next batch too')),
+  ]);
+  t.same(
+    results.map((result) => result.status),
+    ['rejected', 'rejected', 'fulfilled', 'fulfilled'],
+    'the two the retry ran are rejected, the two it never started are not',
+  );
+  t.same(stored(), ['next batch', 'next batch too'], 'and those two are stored');
 });
 
 t.test('when the transaction itself fails, every write of the batch is rejected and nothing is stored', async (t) => {
@@ -134,7 +212,8 @@ t.test('concurrent API writes: a failing one does not take the others with it', 
 t.test('concurrent article writes share one transaction with no savepoint, so the search index flushes once', async (t) => {
   // FTS5 writes its pending terms out as a new segment at every savepoint, a statement's own included (one
   // with RETURNING takes one): a savepoint per write cost each article an index segment of its own.
-  const app = await build(t);
+  // A batch's time no slow machine reaches: the three writes share one batch.
+  const app = await build(t, { writeBatchMs: 10_000 });
   const json = { ...auth, 'content-type': 'application/json' };
   const post = (slug: string) =>
     app.inject({ method: 'POST', url: '/v1/articles', headers: json, payload: { slug, title: `خبر ${slug}`, language: 'ar', body: [{ type: 'paragraph', text: 'التقى العدواني بالوفد.' }] } });
@@ -177,9 +256,6 @@ t.test('concurrent article writes share one transaction with no savepoint, so th
 t.test("each write learns where its time went: its wait, its batch's transaction, the commit; the API says it in Server-Timing", async (t) => {
   const { writer, insert } = twoConnections(t);
   const timings: WriteTiming[] = [];
-  const busy = (ms: number) => {
-    for (const until = performance.now() + ms; performance.now() < until; );
-  };
   await Promise.all([
     writer.writes.run(
       () => {

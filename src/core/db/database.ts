@@ -133,7 +133,7 @@ function checkpointInThread(sqlite: Sqlite.Database): Checkpointer {
  * requests checkpoints in a thread (`checkpointInThread`) and bounds its page caches; the command line programs,
  * whose commits no reader waits on, keep SQLite's automatic checkpoints and the driver's page cache.
  */
-export function openDatabase(url: string, { serving = false } = {}): Database {
+export function openDatabase(url: string, { serving = false, writeBatchMs }: { serving?: boolean; writeBatchMs?: number | undefined } = {}): Database {
   const file = fileOf(url);
   let sqlite: Sqlite.Database;
   try {
@@ -167,7 +167,7 @@ export function openDatabase(url: string, { serving = false } = {}): Database {
       sqlite.close();
       file.remove();
     };
-    return { db, sqlite, reader: drizzle(readConnection), writes: groupCommit(sqlite), close };
+    return { db, sqlite, reader: drizzle(readConnection), writes: groupCommit(sqlite, { batchMs: writeBatchMs }), close };
   } catch (error) {
     reader?.close();
     sqlite.close();

@@ -7,7 +7,7 @@ import { engineOf } from './url.js';
  * ready. PostgreSQL's modules, and the driver, are loaded only then: a server on SQLite never loads them.
  */
 export async function openEngine(url: string, options: EngineOptions): Promise<SqliteEngine | PostgresEngine> {
-  if (engineOf(url) === 'sqlite') return openSqliteEngine(url);
+  if (engineOf(url) === 'sqlite') return openSqliteEngine(url, options.writeBatchMs);
   const { openPostgresEngine } = await import('./engine-postgres.js');
   return openPostgresEngine(url, options);
 }

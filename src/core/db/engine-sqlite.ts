@@ -6,8 +6,8 @@ import type { SqliteEngine } from './engine.js';
 import { sqliteStatements } from './statements.js';
 
 /** SQLite's engine on the file a `file:` URL names: reads on the read connection, writes through group commit. */
-export function openSqliteEngine(url: string): SqliteEngine {
-  const database = openDatabase(url, { serving: true });
+export function openSqliteEngine(url: string, writeBatchMs?: number): SqliteEngine {
+  const database = openDatabase(url, { serving: true, writeBatchMs });
   const { writes, reader } = database;
   const ping = reader.$client.prepare('select 1');
   return {

@@ -44,6 +44,8 @@ export interface EngineOptions {
   poolMax: number;
   /** DATABASE_READ_URL: a streaming replica of PostgreSQL's primary that serves reads; none unless given. */
   readUrl?: string | null;
+  /** WRITE_BATCH_MS: how long a batch of SQLite's group commit starts writes for; PostgreSQL has no batches. */
+  writeBatchMs?: number;
   log: EngineLog;
 }
 

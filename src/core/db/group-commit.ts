@@ -14,14 +14,19 @@ import { type StatementExecutor, sqliteStatements } from './statements.js';
  * statement executor over the write connection (the shape PostgreSQL's `postgresWrite` gives), and may be async:
  * the next write starts when it has settled, and the transaction stays open until the batch's last write has
  * settled. Only this connection writes, and requests read on another (core/db/database.ts), so no other request
- * sees a batch before its commit. A batch holds at most `maxBatch` writes; the rest wait for the next turn. A
+ * sees a batch before its commit. A batch holds at most `maxBatch` writes, and starts no further write once it has
+ * held the write lock for `batchMs` (checked before each write: a transaction lasts that and its last write), so a
+ * burst does not hold the lock (nor keep its first writers waiting for their answers) for as long as all of it
+ * takes; the rest go first in the next batch, a turn later. A
  * write that throws rejects only its own promise: the batch is first run without savepoints, because FTS5
  * flushes its pending terms to a new segment at every savepoint, which would cost each write a segment of its
  * own (a statement that takes a statement journal, and re-indexing a document, still flush: docs/performance.md,
- * "Where a write's native time goes"); when a write fails there, the transaction is rolled back and the batch runs again with a savepoint per
- * write, so that only the failed one is undone (a write may so run twice, and must do nothing outside its
- * transaction). Every promise settles after the commit, so a response never reports a write that is not stored;
- * when the commit itself fails, every write of the batch is rejected.
+ * "Where a write's native time goes"); when a write fails there, the transaction is rolled back and the writes it
+ * had started run again in another, each in a savepoint, so that only the failed one is undone (a write may so run
+ * twice, and must do nothing outside its transaction); the rest go to the next batch. Every promise settles after
+ * the commit, so a response never reports a write that is not stored; when the transaction itself fails (its
+ * commit, or a write that ended it), every write of the batch is rejected, those its time left unstarted too, and
+ * when the retry's fails, the writes it ran.
  *
  * A batch shares the event loop: once its writes have run `sliceMs` since the loop last turned, their next statement
  * (or the commit) waits for the next turn, so the requests that arrived meanwhile (reads, on their own connection,
@@ -52,6 +57,8 @@ interface Pending {
   resolve(value: unknown): void;
   reject(error: unknown): void;
   queuedAt: number;
+  /** Since when it has waited for the write lock: when it was queued, or when a batch that held the lock left it for the next. */
+  waitingSince: number;
   observe: ((timing: WriteTiming) => void) | undefined;
 }
 
@@ -65,7 +72,11 @@ interface BatchClock {
 
 /** A write of a batch run without savepoints threw, and the transaction is still open: worth a run with them. */
 class WriteFailed {
-  constructor(readonly error: unknown) {}
+  /** `attempted`: the writes the batch had started, the failed one included. */
+  constructor(
+    readonly error: unknown,
+    readonly attempted: number,
+  ) {}
 }
 
 const isPromise = (value: unknown): value is Promise<unknown> => value instanceof Promise;
@@ -77,7 +88,12 @@ export interface GroupCommitOptions {
   lockWaitMs?: number;
   /** Milliseconds a batch runs on the event loop before it lets the loop turn (docs/performance.md, "A write's slices"). */
   sliceMs?: number;
+  /** Milliseconds a batch holds the write lock before it starts no further write. */
+  batchMs?: number;
 }
+
+/** WRITE_BATCH_MS's default: a batch's transaction then lasts about that and one write, under issue 20's 50 ms (docs/performance.md). */
+export const defaultWriteBatchMs = 30;
 
 /** The pauses between a batch's tries for the write lock: short at first, as another process's write is, then capped. */
 const lockRetryMs = (attempt: number) => Math.min(2 ** attempt, 20);
@@ -104,7 +120,7 @@ function slices(sliceMs: number) {
   return { resume, pause: (): Promise<void> | undefined => (performance.now() - resumedAt < share ? undefined : pause()) };
 }
 
-export function groupCommit(sqlite: Sqlite.Database, { maxBatch = 64, lockWaitMs = 5_000, sliceMs = 0.25 }: GroupCommitOptions = {}): GroupCommit {
+export function groupCommit(sqlite: Sqlite.Database, { maxBatch = 64, lockWaitMs = 5_000, sliceMs = 0.25, batchMs = defaultWriteBatchMs }: GroupCommitOptions = {}): GroupCommit {
   const slice = slices(sliceMs);
   const tx = sqliteStatements(sqlite, slice.pause);
   const begin = sqlite.prepare('begin immediate');
@@ -154,10 +170,13 @@ export function groupCommit(sqlite: Sqlite.Database, { maxBatch = 64, lockWaitMs
 
   /**
    * Takes the write lock, pausing between tries so that this process serves requests meanwhile; gives up `lockWaitMs`
-   * after the batch's first write was queued, so a write queued behind a waiting batch waits no longer than it.
+   * after the batch's first write began waiting for it: when it was queued, or when this process last held the lock
+   * for it (a batch that left it for the next, or rolled back to run it again). A write queued behind a waiting
+   * batch so waits no longer than that batch, and one queued behind a batch that holds the lock waits for that
+   * batch, then `lockWaitMs` at most.
    */
   async function beginWhenFree(batch: Pending[]) {
-    const giveUpAt = batch[0]!.queuedAt + lockWaitMs;
+    const giveUpAt = batch[0]!.waitingSince + lockWaitMs;
     for (let attempt = 0; !tryBegin(); attempt++) {
       if (performance.now() >= giveUpAt) throw new KhabarError('overloaded', 'another process has held the database for writing too long; retry later');
       await sleep(lockRetryMs(attempt));
@@ -168,44 +187,52 @@ export function groupCommit(sqlite: Sqlite.Database, { maxBatch = 64, lockWaitMs
     if (sqlite.inTransaction) rollback.run();
   };
 
-  async function runTogether(batch: Pending[]): Promise<Outcome[]> {
+  /** Whether a batch that began at `begunAt` and has run `outcomes` may start its next write. */
+  const mayStartAnother = (begunAt: number, outcomes: Outcome[]) => outcomes.length === 0 || performance.now() - begunAt < batchMs;
+
+  /** The batch's writes without savepoints, as many as its time allows: their outcomes, in order. */
+  async function runTogether(batch: Pending[], begunAt: number): Promise<Outcome[]> {
     const outcomes: Outcome[] = [];
     for (const pending of batch) {
+      if (!mayStartAnother(begunAt, outcomes)) break;
       try {
         const value = runWrite(pending);
         outcomes.push({ ok: true, value: isPromise(value) ? await value : value });
       } catch (error) {
-        throw sqlite.inTransaction ? new WriteFailed(error) : error;
+        throw sqlite.inTransaction ? new WriteFailed(error, outcomes.length + 1) : error;
       }
     }
     return outcomes;
   }
 
+  /** The writes a batch had started, each in a savepoint (all of them, so that none runs more than twice): their outcomes, in order. */
   async function runEachInSavepoint(batch: Pending[]): Promise<Outcome[]> {
     const outcomes: Outcome[] = [];
     for (const pending of batch) {
       savepoint.run();
+      let outcome: Outcome;
       try {
         const value = runWrite(pending);
-        outcomes.push({ ok: true, value: isPromise(value) ? await value : value });
+        outcome = { ok: true, value: isPromise(value) ? await value : value };
         release.run();
       } catch (error) {
         if (!sqlite.inTransaction) throw error;
         rollbackToSavepoint.run();
         release.run();
-        outcomes.push({ ok: false, error });
+        outcome = { ok: false, error };
       }
+      outcomes.push(outcome);
     }
     return outcomes;
   }
 
-  /** The batch in one transaction, committed; `written` is told when its last write has settled. */
-  async function inTransaction(batch: Pending[], run: (batch: Pending[]) => Promise<Outcome[]>, { begun, written }: BatchClock): Promise<Outcome[]> {
+  /** The batch (or as much of it as its time allows) in one transaction, committed; `written` is told when its last write has settled. */
+  async function inTransaction(batch: Pending[], run: (batch: Pending[], begunAt: number) => Promise<Outcome[]>, { begun, written }: BatchClock): Promise<Outcome[]> {
     await beginWhenFree(batch);
     slice.resume();
     begun();
     try {
-      const outcomes = await run(batch);
+      const outcomes = await run(batch, performance.now());
       await slice.pause();
       written();
       commit.run();
@@ -214,6 +241,18 @@ export function groupCommit(sqlite: Sqlite.Database, { maxBatch = 64, lockWaitMs
       rollbackIfOpen();
       throw error;
     }
+  }
+
+  /** Writes that wait for the lock again, from now: this process held it for them until now. */
+  function waitFromNow(writes: Pending[]) {
+    const now = performance.now();
+    for (const pending of writes) pending.waitingSince = now;
+  }
+
+  /** Writes a batch did not start, put back at the head of the queue, before any queued since. */
+  function putBack(left: Pending[]) {
+    waitFromNow(left);
+    queue.unshift(...left);
   }
 
   async function commitBatch(batch: Pending[]) {
@@ -229,30 +268,37 @@ export function groupCommit(sqlite: Sqlite.Database, { maxBatch = 64, lockWaitMs
         writtenAt = performance.now();
       },
     };
+    // The writes the transaction that commits runs: the batch, or after a failed write those started until then.
+    let ran = batch;
     let outcomes: Outcome[];
     try {
       try {
         outcomes = await inTransaction(batch, runTogether, clock);
       } catch (error) {
         if (!(error instanceof WriteFailed)) throw error;
-        outcomes = batch.length === 1 ? [{ ok: false, error: error.error }] : await inTransaction(batch, runEachInSavepoint, clock);
+        // Again, each in a savepoint, the writes that ran before the failed one and it: the rest go to the next batch.
+        ran = batch.slice(0, error.attempted);
+        putBack(batch.slice(error.attempted));
+        waitFromNow(ran);
+        outcomes = ran.length === 1 ? [{ ok: false, error: error.error }] : await inTransaction(ran, runEachInSavepoint, clock);
       }
     } catch (error) {
-      for (const pending of batch) pending.reject(error);
+      for (const pending of ran) pending.reject(error);
       return;
     }
     const committedAt = performance.now();
-    for (const pending of batch) {
-      pending.observe?.({ queue: startedAt - pending.queuedAt, transaction: writtenAt - startedAt, commit: committedAt - writtenAt, batch: batch.length });
+    putBack(ran.slice(outcomes.length));
+    for (const pending of ran.slice(0, outcomes.length)) {
+      pending.observe?.({ queue: startedAt - pending.queuedAt, transaction: writtenAt - startedAt, commit: committedAt - writtenAt, batch: outcomes.length });
     }
     // Each write's caller goes on (a response serialised and sent) in a turn of its own, not in the commit's, and
     // in order across batches; the next batch need not wait for them.
     settling = settling.then(async () => {
       for (const [i, outcome] of outcomes.entries()) {
         await nextTurn();
-        if (outcome.ok) batch[i]!.resolve(outcome.value);
+        if (outcome.ok) ran[i]!.resolve(outcome.value);
         // A broken constraint as the problem `postgresWrite` reports for it, so a write on `tx` fails alike on both engines.
-        else batch[i]!.reject(problemOf(outcome.error));
+        else ran[i]!.reject(problemOf(outcome.error));
       }
     });
   }
@@ -279,7 +325,8 @@ export function groupCommit(sqlite: Sqlite.Database, { maxBatch = 64, lockWaitMs
 
   function enqueue<T>(write: Pending['write'], observe?: (timing: WriteTiming) => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      queue.push({ write, resolve: resolve as (value: unknown) => void, reject, queuedAt: performance.now(), observe });
+      const queuedAt = performance.now();
+      queue.push({ write, resolve: resolve as (value: unknown) => void, reject, queuedAt, waitingSince: queuedAt, observe });
       schedule();
     });
   }
