@@ -146,10 +146,10 @@ t.test('a server builds the name index at start, so its first write builds none'
   // Seeding writes articles, which would build the index: start on a database seeded before.
   await (await build(t, { databaseUrl })).close();
   const app = await build(t, { databaseUrl });
+  // `build` resolves once the background worker has built it.
   const { nameIndexBuilds } = storesOf(app.services);
-  for (const deadline = Date.now() + 10_000; nameIndexBuilds() === 0 && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 10));
   const builtAtStart = nameIndexBuilds();
-  t.equal(builtAtStart, 1, 'the index was built before any write');
+  t.equal(builtAtStart, 1, 'the index was built before any write, once');
 
   const adwani = body(await app.inject({ url: `/v1/people/${encodeURIComponent('علي-العدواني')}` })).data;
   const text = `التقى ${adwani.name} بالوفد.`;
@@ -189,17 +189,48 @@ t.test('a background build that fails is started again by the next step, and wri
   t.same(first.linked(), expectedLinks([{ id: article.id, text }], [salem, nayef]), 'the next steps built it: a write links both names');
 });
 
-t.test('a background build is not installed over the index a write built while it read', onOneFile, async (t) => {
+t.test("a write before a server's first build builds no index: it links with no names, and its article is linked once the build is in", onOneFile, async (t) => {
   const url = `file:${t.testdir()}/khabar.db`;
   const first = open(t, url);
   // More people than a slice holds, so that the background build takes more than one step.
-  for (let i = 0; i < 300; i++) await newPerson(first, `شخص-${i}`, `شخص رقم ${i}`);
+  const people: Person[] = [];
+  for (let i = 0; i < 300; i++) people.push(await newPerson(first, `شخص-${i}`, `شخص رقم ${i}`));
   const names = first.repositories.nameIndexWorker(first.jobs);
   const before = first.repositories.nameIndexBuilds();
   t.not(await names.step(), null, 'the background build is under way');
   t.equal(first.repositories.nameIndexBuilds(), before, 'and not finished after one step');
-  await newArticle(first, 'خبر', 'التقى شخص رقم 7 بالوفد.');
-  t.equal(first.repositories.nameIndexBuilds(), before + 1, 'a write that came before the first build built it');
+  const text = 'التقى شخص رقم 7 بالوفد.';
+  const article = await newArticle(first, 'خبر', text);
+  t.equal(first.repositories.nameIndexBuilds(), before, 'the write built no index');
+  t.same(first.linked(), [], 'and linked no one yet');
+  t.same(first.toRelink(), [article.id], 'it recorded its article to be linked again');
   await drain(names);
-  t.equal(first.repositories.nameIndexBuilds(), before + 1, "the background build finished without installing what it read (it began before the write's)");
+  t.equal(first.repositories.nameIndexBuilds(), before + 1, 'the background build is in');
+  t.same(first.linked(), expectedLinks([{ id: article.id, text }], people), 'and the article is linked by the names');
+  t.same(first.toRelink(), [], 'with no row left');
+});
+
+t.test("a write before a server's first build keeps an article's mentions where its texts stay, and drops them where they change, until the build links it", onOneFile, async (t) => {
+  const url = `file:${t.testdir()}/khabar.db`;
+  const first = open(t, url);
+  const salem = await newPerson(first, 'سالم', 'سالم المطيري');
+  const text = 'التقى سالم المطيري بالوفد.';
+  const article = await newArticle(first, 'خبر', text);
+  t.same(first.linked(), expectedLinks([{ id: article.id, text }], [salem]), 'linked as written');
+  first.close();
+
+  const restarted = open(t, url);
+  const { repositories, write } = restarted;
+  // A server's worker, before its first step: no index yet.
+  const names = repositories.nameIndexWorker(restarted.jobs);
+  const input = (text: string) => ({ slug: 'خبر', title: 'خبر', language: 'ar', summary: 'ملخص', body: [{ type: 'paragraph' as const, text }] });
+  await write((tx) => repositories.articles.replace(tx, article.id, input(text)));
+  t.same(restarted.linked(), expectedLinks([{ id: article.id, text }], [salem]), 'a write that keeps the texts keeps the mentions');
+  const changed = 'قال سالم المطيري إن الوفد وصل.';
+  await write((tx) => repositories.articles.replace(tx, article.id, input(changed)));
+  t.same(restarted.linked(), [], 'a write that changes them drops them: their places would be wrong');
+  t.same(restarted.toRelink(), [article.id, article.id], 'each write recorded the article');
+  await drain(names);
+  t.same(restarted.linked(), expectedLinks([{ id: article.id, text: changed }], [salem]), 'the first build links the text as it is');
+  t.same(restarted.toRelink(), [], 'with no row left');
 });

@@ -114,9 +114,9 @@ const revisionOn = async (executor: StatementExecutor) => (await executor.prepar
  *
  * A server builds it in the background (a page of names per step, read on the read executor), at start and
  * whenever it falls behind, so no request waits for a build: a write that finds it behind links with it as it is
- * and records its article (articles-to-relink.ts) to be linked again by an index that covers the record. A tool,
- * with no background worker, builds it when a write needs it (on the write's `tx`), as does a server's write that
- * comes before the first build. What a write reads of the names (their revision) it reads on its own `tx`.
+ * and records its article (articles-to-relink.ts) to be linked again by an index that covers the record; before
+ * the first build, it links with no names. A tool, with no background worker, builds it when a write needs it (on
+ * the write's `tx`). What a write reads of the names (their revision) it reads on its own `tx`.
  */
 function nameIndexFollowing() {
   /** `covered`: the articles to relink committed before the build read the names, which it links as they were then or later. */
@@ -134,12 +134,15 @@ function nameIndexFollowing() {
     generation++;
   }
 
-  /** The index to link a write's article with, and whether it is behind the names (then the article is to be linked again). */
-  async function current(tx: StatementExecutor): Promise<{ index: NameIndex<NamedRef>; behind: boolean }> {
+  /**
+   * The index to link a write's article with, and whether it is behind the names (then the article is to be linked
+   * again); none before a server's first build.
+   */
+  async function current(tx: StatementExecutor): Promise<{ index: NameIndex<NamedRef>; behind: false } | { index: NameIndex<NamedRef> | null; behind: true }> {
     const { revision } = await revisionOn(tx);
     if (built?.revision !== revision) {
-      if (built && inBackground) return { index: built.index, behind: true };
-      // A build a write or a tool waits for; it covers no article to relink, which waits for a background build or an index current.
+      if (inBackground) return { index: built?.index ?? null, behind: true };
+      // A tool's build, which its write waits for; it covers no article to relink, which waits for a background build or an index current.
       install(await readNameIndex(tx), revision, noRow);
     }
     return { index: built!.index, behind: false };
@@ -190,7 +193,7 @@ function nameIndexFollowing() {
           return true;
         }
         building = null;
-        // A write built it, or brought it forward, while this build read: what this build read may be older.
+        // A write brought it forward while this build read: what this build read may be older.
         if (generation === build.since) install(build.index, build.revision, build.covered);
         return true;
       };
@@ -245,13 +248,14 @@ export function createFacts(resources: Resources) {
   /**
    * An article's mentions as linking finds them, in a write (`tx`). With an index behind the names, the article is
    * recorded to be linked again, and an entity another process deleted meanwhile is left out (its mention would
-   * break the foreign key).
+   * break the foreign key); before a server's first build, recorded and null: there are no names to link with.
    */
-  async function link(tx: StatementExecutor, articleId: string, texts: ArticleTexts): Promise<NewMention[]> {
-    const { index, behind } = await names.current(tx);
-    if (!behind) return linkMentions(index, texts);
+  async function link(tx: StatementExecutor, articleId: string, texts: ArticleTexts): Promise<NewMention[] | null> {
+    const linking = await names.current(tx);
+    if (!linking.behind) return linkMentions(linking.index, texts);
     await recordToRelink(tx, articleId);
-    const found = linkMentions(index, texts);
+    if (!linking.index) return null;
+    const found = linkMentions(linking.index, texts);
     // One look per entity, not per mention; a meeting is never in the name index (the check narrows the type).
     const entities = new Map(found.map(({ entity }) => [entity.id, entity]));
     const gone = new Set<string>();
@@ -266,12 +270,17 @@ export function createFacts(resources: Resources) {
     const id = event.record.id;
     const after = articleTexts(event.record);
     const before = event.kind === 'replace' ? articleTexts(event.previous) : null;
+    const textsKept = before !== null && before.title === after.title && before.body === after.body;
     // With the same texts every curated mention and quote is where it was: relocating would rewrite the same rows.
-    if (before && (before.title !== after.title || before.body !== after.body)) {
+    if (before && !textsKept) {
       await relocateCuratedMentions(tx, id, before, after);
       await relocateQuotes(tx, id, before, after);
     }
-    await setAutoMentions(tx, id, await link(tx, id, after), event.kind === 'create' && event.fresh);
+    const found = await link(tx, id, after);
+    // Before the first build the stored automatic mentions stay where the texts did, until the article is linked
+    // again; of texts that changed, their places would be wrong.
+    if (found === null && textsKept) return;
+    await setAutoMentions(tx, id, found ?? [], event.kind === 'create' && event.fresh);
   });
 
   for (const { name, type } of entityResources) {
@@ -285,7 +294,10 @@ export function createFacts(resources: Resources) {
     });
   }
 
-  const relinkArticle = async (tx: StatementExecutor, article: { id: string; title: string; body_text: string }) => setAutoMentions(tx, article.id, await link(tx, article.id, articleTexts(article)));
+  async function relinkArticle(tx: StatementExecutor, article: { id: string; title: string; body_text: string }) {
+    const found = await link(tx, article.id, articleTexts(article));
+    if (found) await setAutoMentions(tx, article.id, found);
+  }
   const linker: Linker = {
     ready: names.ready,
     async relink(tx, articleIds) {
@@ -342,11 +354,12 @@ export function createFacts(resources: Resources) {
     for (let after = ''; ; ) {
       const batch = await write(async (tx) => {
         const page = await tx.prepare(articlesAfter(tx.dialect)).all({ after, limit: batchSize });
-        const { index, behind } = await names.current(tx);
+        const linking = await names.current(tx);
         const linked: Array<{ articleId: string; items: NewMention[] }> = [];
         for (const article of page) {
           const texts = articleTexts(article);
-          linked.push({ articleId: article.id, items: behind ? await link(tx, article.id, texts) : linkMentions(index, texts) });
+          const items = linking.behind ? await link(tx, article.id, texts) : linkMentions(linking.index, texts);
+          if (items) linked.push({ articleId: article.id, items });
         }
         await setAutoMentionsOfMany(tx, linked);
         return page;
